@@ -1,0 +1,206 @@
+"""Function: one differentiable primitive, its forward and backward side by side.
+
+    class Mul(Function):
+        def forward(ctx, a, b):          # arrays (or floats, for Value)
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        def backward(ctx, grad):         # one gradient per input
+            a, b = ctx.saved_tensors
+            return grad * b, grad * a
+
+``Function.apply`` runs forward on the raw storage and, when grad mode is on and an
+input requires grad, records the call as a node of the graph. Everything shared by
+all ops lives here once: recording edges, reducing broadcast gradients back to each
+input's shape, the version check on saved inputs, freeing saved buffers, and
+anomaly detection. ``backward`` is written once and runs on raw arrays (fast), or on
+Tensors when ``create_graph=True`` so that the backward pass is itself differentiable.
+"""
+import traceback
+import weakref
+
+from .graph import Node, Variable, _modes, creation_site
+
+_FREED = object()  # marks saved buffers released after backward
+
+
+class ShapeError(RuntimeError, ValueError):
+    """Shapes that don't fit an op (catchable as RuntimeError like PyTorch, or ValueError)."""
+
+
+class Function(Node):
+    """Subclass and write ``forward(ctx, *arrays, **params)`` and ``backward(ctx, grad)``."""
+
+    __slots__ = ("xp", "needs_input_grad", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
+
+    @classmethod
+    def name(cls):
+        return cls.__name__ + "Backward0"
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        ctx = cls.__new__(cls)
+        wrapper, needs, arrays = None, [], []
+        for x in inputs:
+            if isinstance(x, Variable):
+                wrapper = wrapper or type(x)
+                arrays.append(x._data)
+                needs.append(x.requires_grad)
+            else:
+                arrays.append(x)
+                needs.append(False)
+        record = _modes.grad_enabled and True in needs
+        ctx.xp = wrapper._xp
+        ctx.needs_input_grad = needs
+        ctx._saved = None
+        try:
+            raw = ctx.forward(*arrays, **params)
+        except (ValueError, IndexError) as err:
+            if isinstance(err, ShapeError):
+                raise
+            shapes = " and ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
+            raise ShapeError(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}") from None
+        out = wrapper._from_op(raw, inputs)
+        if _modes.anomaly:
+            ctx._stack = traceback.extract_stack()[:-2]
+            _check_finite(ctx, out._data, "forward output")
+        if record:
+            ctx._edges = tuple(x._node() if need else None for x, need in zip(inputs, needs))
+            ctx._shapes = tuple(getattr(a, "shape", None) if need else None for a, need in zip(arrays, needs))
+            ctx._hooks = None
+            ctx._out_ref = weakref.ref(out)
+            if ctx._saved is not None:
+                ctx._link_saved(inputs, arrays, raw)
+            out.grad_fn = ctx
+            out.requires_grad = True
+        return out
+
+    # ---------------------------------------------------------------- saving
+
+    def save_for_backward(self, *arrays):
+        """Keep what backward needs (and nothing more)."""
+        self._saved = arrays
+
+    def _link_saved(self, inputs, arrays, raw_out):
+        """Remember which saved array is which input (to check versions, and to hand
+        back the input itself when the backward pass builds a graph)."""
+        links = []
+        for s in self._saved:
+            link = None
+            if s is raw_out:
+                link = "out"
+            else:
+                for x, a in zip(inputs, arrays):
+                    if s is a and isinstance(x, Variable):
+                        link = (x, x._version_value())
+                        break
+            links.append(link)
+        self._saved_from = links
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to read "
+                "saved tensors after they were freed). Saved values are freed by backward(); "
+                "pass retain_graph=True to the first backward() if you need to run it again.")
+        if saved is None:
+            return ()
+        links = self._saved_from
+        for i, link in enumerate(links):
+            if type(link) is tuple and link[0]._version_value() != link[1]:
+                x = link[0]
+                raise RuntimeError(
+                    f"{self.name()}: one of the variables needed for gradient computation has been "
+                    f"modified by an in-place operation: saved input {i} of shape {tuple(x.shape)} is "
+                    f"at version {x._version_value()}; expected version {link[1]}. Use an out-of-place "
+                    "op (x = x * 2 instead of x.mul_(2)) or clone() the tensor before changing it.")
+        if not getattr(self, "_create_graph", False):
+            return saved
+        return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, links))
+
+    def _saved_as_variable(self, array, link):
+        if type(link) is tuple:
+            return link[0]
+        wrapper = type(self._out_ref()) if self._out_ref() is not None else None
+        from .tensor import Tensor
+
+        wrapper = wrapper or Tensor
+        if link == "out":  # the output itself, at its own place in the graph
+            out = wrapper._make(array)
+            out.grad_fn, out.requires_grad = self, True
+            return out
+        return wrapper._make(array) if hasattr(array, "shape") else array
+
+    # ---------------------------------------------------------------- backward
+
+    def _backward(self, grad, retain_graph, create_graph):
+        """Run this node's backward and shape each gradient like its input."""
+        xp = self.xp
+        if create_graph:
+            self._create_graph = True
+            self.xp = graph_math()
+        try:
+            grads = self.backward(grad)
+        finally:
+            self.xp = xp
+            if create_graph:
+                self._create_graph = False
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(self._edges):
+            raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
+                               f"for {len(self._edges)} inputs")
+        shapes = self._shapes
+        grads = tuple(
+            g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
+            for g, shape in zip(grads, shapes))
+        if _modes.anomaly:
+            for g in grads:
+                if g is not None:
+                    _check_finite(self, g._data if isinstance(g, Variable) else g, "gradient")
+        if not retain_graph and self._saved is not None:
+            self._saved = _FREED
+            self._saved_from = None
+        return grads
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward")
+
+    def backward(self, grad):
+        raise NotImplementedError(f"{type(self).__name__} must define backward")
+
+
+def sum_to_shape(grad, shape):
+    """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched."""
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape) if lead or grad.shape != shape else grad
+
+
+def broadcast_axes(grad_shape, shape):
+    """The axes of ``grad_shape`` that sum_to_shape sums over (for the visualiser)."""
+    lead = len(grad_shape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
+
+
+def _check_finite(node, value, what):
+    import numpy as np
+
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        bad = "nan" if np.isnan(arr).any() else "inf"
+        raise RuntimeError(f"detect_anomaly: {node.name()} produced {bad} in its {what}. "
+                           f"The op was created at:\n{creation_site(node)}")
+
+
+def graph_math():
+    """The differentiable namespace used by backward when create_graph=True."""
+    from . import tensor
+
+    return tensor.graph_math

@@ -1,0 +1,347 @@
+"""The graph core shared by Tensor and Value.
+
+A result of an op points at the node that made it (``grad_fn``); each node points
+at the nodes of its inputs (``next_functions``). ``backward_steps`` walks that DAG
+from the output, one node at a time, in reverse topological order; ``backward()``
+simply drains it, and the visualiser shows the very same steps. Nothing in this
+file knows any op by name.
+"""
+import collections
+import threading
+import traceback
+import weakref
+
+# --------------------------------------------------------------------------- modes
+
+
+class _Modes(threading.local):
+    grad_enabled = True
+    anomaly = False
+
+
+_modes = _Modes()
+
+
+def is_grad_enabled():
+    """True when ops record the graph (the default)."""
+    return _modes.grad_enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that turns graph recording on or off."""
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+        self.prev = _modes.grad_enabled
+        _modes.grad_enabled = self.mode  # like torch: takes effect when called
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _modes.grad_enabled = self.prev
+
+    def __call__(self, fn):
+        mode = self.mode
+        _modes.grad_enabled = self.prev
+
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        wrapper.__wrapped__, wrapper.__name__, wrapper.__doc__ = fn, fn.__name__, fn.__doc__
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """``with ag.no_grad():`` runs ops without recording them (or decorates a function)."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """``with ag.enable_grad():`` records ops even inside ``no_grad``."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+class detect_anomaly:
+    """Inside it, the first op whose output or gradient holds nan/inf raises,
+    naming the op and the line that created it."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self.prev = _modes.anomaly
+        _modes.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _modes.anomaly = self.prev
+
+
+def is_anomaly_enabled():
+    return _modes.anomaly
+
+
+def creation_site(node):
+    """Where the op behind ``node`` was called, as recorded under detect_anomaly."""
+    stack = getattr(node, "_stack", None)
+    if not stack:
+        return "(run the forward pass inside ag.detect_anomaly() to record where)"
+    return "".join(traceback.format_list(stack))
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class Node:
+    """A vertex of the backward graph. ``_edges[i]`` is the node that receives the
+    gradient for input ``i`` (None when that input needs no gradient)."""
+
+    __slots__ = ("_edges", "_hooks", "_out_ref", "__weakref__")
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        """PyTorch's view of the edges: ``((node, 0), ...)``."""
+        return tuple((node, 0) for node in self._edges)
+
+    def register_hook(self, fn):
+        """Hook called with the gradient flowing into this node; may return a replacement."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return RemovableHandle(self._hooks, fn)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class RemovableHandle:
+    """Returned by register_hook; ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, fn):
+        self.hooks, self.fn = hooks, fn
+
+    def remove(self):
+        if self.fn in self.hooks:
+            self.hooks.remove(self.fn)
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf: adds the incoming gradient into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self._edges = ()
+        self._hooks = None
+        self._out_ref = None
+        self.variable = variable
+
+    def _backward(self, grad, retain_graph, create_graph):
+        self.variable._accumulate_grad(grad, create_graph)
+        return ()
+
+
+# --------------------------------------------------------------------------- variables
+
+
+class Variable:
+    """What Tensor and Value share: the gradient, the link into the graph, backward()."""
+
+    __slots__ = ()
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def _node(self):
+        """The node that receives this variable's gradient (made once per leaf)."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        node = self._accum() if self._accum is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._accum = weakref.ref(node)
+        return node
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn; "
+                "create the inputs with requires_grad=True (or call .requires_grad_()) "
+                "before computing it")
+        grad = self._root_grad(gradient, "backward")
+        if retain_graph is None:
+            retain_graph = create_graph
+        run_backward([self._node()], [grad], retain_graph, create_graph)
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` when this variable's gradient is computed; it may return a replacement."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require grad")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_hook(fn)
+        if self._leaf_hooks is None:
+            self._leaf_hooks = []
+        self._leaf_hooks.append(fn)
+        return RemovableHandle(self._leaf_hooks, fn)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't require grad")
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self._retains_grad
+
+
+# --------------------------------------------------------------------------- the walk
+
+
+def topological_order(roots):
+    """Every node reachable from ``roots``, each before the nodes it sends gradients to.
+
+    Iterative depth-first search (no recursion limit). The AccumulateGrad sinks come
+    last, so no leaf's ``.grad`` changes until every op's backward has succeeded.
+    """
+    seen, ops, sinks = set(), [], []
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root._edges))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(child._edges)))
+                    break
+            else:
+                stack.pop()
+                (sinks if type(node) is AccumulateGrad else ops).append(node)
+    ops.reverse()
+    sinks.reverse()
+    return ops + sinks
+
+
+class BackwardStep:
+    """One step of the backward walk: ``node`` got ``grad_output`` and sent ``grad_inputs``
+    along its edges. With ``trace=True`` the walk also records each receiving node's
+    accumulated gradient before this step (``grads_before``)."""
+
+    __slots__ = ("index", "node", "grad_output", "grad_inputs", "grads_before")
+
+    def __init__(self, index, node, grad_output, grad_inputs, grads_before):
+        self.index, self.node = index, node
+        self.grad_output, self.grad_inputs, self.grads_before = grad_output, grad_inputs, grads_before
+
+    def __repr__(self):
+        return f"BackwardStep({self.index}, {self.node.name()})"
+
+
+def backward_steps(roots, grads, retain_graph=False, create_graph=False, capture=None, trace=False):
+    """Walk the graph from ``roots`` (nodes) seeded with ``grads``, yielding a BackwardStep per node.
+
+    ``capture``: a dict {node: None}; the gradient reaching each of those nodes is stored
+    in it and leaves' ``.grad`` are left alone (this is ``ag.grad``).
+    """
+    buffers = {}
+    for root, grad in zip(roots, grads):
+        _add_into(buffers, root, grad)
+    handed = set()  # ids of gradient arrays already stored in some leaf's .grad
+    with set_grad_enabled(create_graph):
+        for index, node in enumerate(topological_order(roots)):
+            grad = buffers.pop(node, None)
+            if grad is None:  # nothing flowed here (e.g. an unused branch)
+                continue
+            hooks = node.variable._leaf_hooks if type(node) is AccumulateGrad else node._hooks
+            if hooks:
+                grad = _run_hooks(hooks, grad, create_graph)
+            if node._out_ref is not None:
+                out = node._out_ref()
+                if out is not None and out._retains_grad and capture is None:
+                    out._accumulate_grad(grad, create_graph, copy=True)
+            if capture is not None and node in capture:
+                capture[node] = grad
+                if type(node) is AccumulateGrad:
+                    continue
+            if type(node) is AccumulateGrad:
+                if id(grad) in handed:  # the same array reached two leaves: give each its own
+                    grad = grad.copy()
+                handed.add(id(grad))
+            before = [buffers.get(nxt) for nxt in node._edges] if trace else None
+            grad_inputs = node._backward(grad, retain_graph, create_graph)
+            for nxt, g in zip(node._edges, grad_inputs):
+                if nxt is not None and g is not None:
+                    _add_into(buffers, nxt, g)
+            yield BackwardStep(index, node, grad, grad_inputs, before)
+
+
+def _add_into(buffers, node, grad):
+    prev = buffers.get(node)
+    buffers[node] = grad if prev is None else prev + grad  # never in place: arrays may be shared
+
+
+def _run_hooks(hooks, grad, create_graph):
+    from .tensor import Tensor  # hooks see Tensors; the walk itself passes raw arrays
+
+    wrapped = Tensor._make(grad) if not isinstance(grad, Variable) and hasattr(grad, "shape") else grad
+    for hook in list(hooks):
+        result = hook(wrapped)
+        if result is not None:
+            wrapped = result
+    if create_graph or not isinstance(wrapped, Tensor):
+        return wrapped
+    return wrapped._data
+
+
+def run_backward(roots, grads, retain_graph=False, create_graph=False):
+    """Run the whole walk (what ``Tensor.backward`` does)."""
+    collections.deque(backward_steps(roots, grads, retain_graph, create_graph), maxlen=0)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """d(outputs)/d(inputs) as a tuple, without touching any ``.grad`` (like torch.autograd.grad)."""
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    roots, seeds = [], []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn; "
+                               "make sure it was computed from inputs with requires_grad=True")
+        roots.append(out._node())
+        seeds.append(out._root_grad(g, "grad"))
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad; set requires_grad=True on it")
+    capture = {x._node(): None for x in inputs}
+    if retain_graph is None:
+        retain_graph = create_graph
+    collections.deque(backward_steps(roots, seeds, retain_graph, create_graph, capture), maxlen=0)
+    results = []
+    for i, x in enumerate(inputs):
+        g = capture[x._node()]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} was not used to compute the outputs; "
+                               "pass allow_unused=True to get None for it")
+        results.append(None if g is None else x._wrap_grad(g))
+    return tuple(results)
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)

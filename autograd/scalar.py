@@ -1,0 +1,91 @@
+"""Value: a micrograd-style scalar on the same graph core as Tensor.
+
+The same Function classes run on Python floats (``ctx.xp`` is ``scalar_math``),
+the same walk runs backward, and the same drawing code shows the graph. Like
+micrograd, every Value keeps its ``.grad`` (a float) after backward.
+"""
+from . import ops_math as M
+from .backend import scalar_math
+from .graph import Variable
+
+
+class Value(Variable):
+    """A scalar that remembers how it was computed: ``(Value(2.0) * 3).backward()``."""
+
+    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "label", "__weakref__")
+    _xp = scalar_math
+    _retains_grad = True  # every Value keeps its gradient, as in micrograd
+
+    def __init__(self, data, label="", requires_grad=True):
+        self._data = float(data)
+        self.grad = 0.0
+        self.grad_fn = None
+        self.requires_grad = requires_grad
+        self._accum = None
+        self._leaf_hooks = None
+        self.label = label
+
+    @classmethod
+    def _from_op(cls, raw, inputs):
+        v = cls.__new__(cls)
+        v._data, v.grad, v.grad_fn, v.requires_grad = raw, 0.0, None, False
+        v._accum = v._leaf_hooks = None
+        v.label = ""
+        return v
+
+    _make = classmethod(lambda cls, raw: cls._from_op(raw, ()))
+
+    @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = float(value)
+
+    @property
+    def shape(self):
+        return ()
+
+    @property
+    def dtype(self):
+        return "float"
+
+    def _version_value(self):
+        return 0  # a Value never changes in place
+
+    def _root_grad(self, gradient, op):
+        return 1.0 if gradient is None else float(gradient)
+
+    def _accumulate_grad(self, g, create_graph=False, copy=False):
+        self.grad += g
+
+    def _wrap_grad(self, g):
+        return g
+
+    def item(self):
+        return self._data
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self._data:.4g}, grad={self.grad:.4g}{label})"
+
+    __hash__ = object.__hash__
+
+    def __add__(self, other): return M.Add.apply(self, other)
+    def __radd__(self, other): return M.Add.apply(other, self)
+    def __sub__(self, other): return M.Sub.apply(self, other)
+    def __rsub__(self, other): return M.Sub.apply(other, self)
+    def __mul__(self, other): return M.Mul.apply(self, other)
+    def __rmul__(self, other): return M.Mul.apply(other, self)
+    def __truediv__(self, other): return M.Div.apply(self, other)
+    def __rtruediv__(self, other): return M.Div.apply(other, self)
+    def __pow__(self, other): return M.Pow.apply(self, other)
+    def __rpow__(self, other): return M.Pow.apply(other, self)
+    def __neg__(self): return M.Neg.apply(self)
+
+    def exp(self): return M.Exp.apply(self)
+    def log(self): return M.Log.apply(self)
+    def tanh(self): return M.Tanh.apply(self)
+    def sigmoid(self): return M.Sigmoid.apply(self)
+    def relu(self): return M.Relu.apply(self)

@@ -1,0 +1,1 @@
+"""nn: modules, layers, losses (work in progress)."""

@@ -1,0 +1,1 @@
+"""optim: optimizers (work in progress)."""
