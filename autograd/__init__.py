@@ -9,7 +9,7 @@ from . import backend
 from .function import Function, ShapeError
 from .graph import (
     AccumulateGrad, BackwardStep, Node, backward_steps, detect_anomaly, enable_grad, grad,
-    is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled, topological_order,
+    is_anomaly_enabled, is_grad_enabled, no_grad, record_ops, set_grad_enabled, topological_order,
 )
 from .gradcheck import GradcheckError, gradcheck
 from .scalar import Value

@@ -73,6 +73,8 @@ class Function(Node):
                 ctx._link_saved(inputs, arrays, raw)
             out.grad_fn = ctx
             out.requires_grad = True
+            for recorder in _modes.recorders:
+                recorder(ctx, out)
         return out
 
     # ---------------------------------------------------------------- saving

@@ -17,6 +17,7 @@ import weakref
 class _Modes(threading.local):
     grad_enabled = True
     anomaly = False
+    recorders = ()  # callables fn(node, output) told of every recorded op (used by ag.viz)
 
 
 _modes = _Modes()
@@ -81,6 +82,23 @@ class detect_anomaly:
 
     def __exit__(self, *exc):
         _modes.anomaly = self.prev
+
+
+class record_ops:
+    """``with record_ops() as ops:`` collects (node, output) for every op recorded inside,
+    in forward order, and keeps the outputs alive (the visualiser shows their values)."""
+
+    def __enter__(self):
+        self.ops = []
+        self._prev = _modes.recorders
+        _modes.recorders = self._prev + (self._record,)
+        return self.ops
+
+    def _record(self, node, output):
+        self.ops.append((node, output))
+
+    def __exit__(self, *exc):
+        _modes.recorders = self._prev
 
 
 def is_anomaly_enabled():
