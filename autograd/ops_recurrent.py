@@ -1,0 +1,217 @@
+"""Fused recurrent layers: one Function runs a whole sequence through an RNN, LSTM or GRU.
+
+The cells in nn/recurrent.py are composites of small ops (a graph you can step through);
+a 64-step LSTM built that way records ~20 nodes per step. Like cuDNN, these primitives
+run the whole recurrence of one layer and one direction in numpy and write
+backpropagation through time by hand:
+
+    forward:  project every time step's input in one matmul  (L*N, I) @ (I, G*H),
+              then loop over time doing only the recurrent matmul  h @ W_hh^T  per step
+    backward: loop back over time for the gate gradients (one matmul per step),
+              then each weight gradient in one matmul over all the steps.
+
+Layout is PyTorch's: x (L, N, I), h0 (N, H), w_ih (G*H, I), w_hh (G*H, H), biases (G*H,)
+or None, gates stacked in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n).
+``reverse=True`` runs the sequence backwards in time (the second direction of a
+bidirectional layer); the outputs stay aligned with the inputs. Double backward
+(create_graph=True) is not supported here: unroll with the cells for that.
+"""
+import numpy as np
+
+from .function import Function
+
+
+def _sigmoid(a):
+    """1 / (1 + e^-a), written with tanh: stable for any a and faster than exp in numpy."""
+    out = np.multiply(a, 0.5)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def _steps(length, reverse):
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _previous(hs, h0, reverse):
+    """The state each step started from: h0 then hs shifted by one step in time."""
+    if reverse:
+        return np.concatenate([hs[1:], h0[None]], axis=0)
+    return np.concatenate([h0[None], hs[:-1]], axis=0)
+
+
+def _project(x, w_ih, *biases):
+    """x @ w_ih^T (+ biases) for all L*N rows in one matmul: (L, N, I) -> (L, N, G*H)."""
+    length, batch, size = x.shape
+    xw = (x.reshape(length * batch, size) @ w_ih.T).reshape(length, batch, -1)
+    for b in biases:
+        if b is not None:
+            xw += b
+    return xw
+
+
+def _flat(a):
+    return a.reshape(-1, a.shape[-1])
+
+
+def _weight_grads(ctx, d_xw, d_hw, x, h_prev, w_ih):
+    """Gradients of the inputs (x, w_ih, w_hh, b_ih, b_hh) from the gradients of the two
+    projections  x @ w_ih^T + b_ih  (d_xw) and  h_prev @ w_hh^T + b_hh  (d_hw), all (L, N, G*H).
+    Each is one matmul or one sum over all L*N rows."""
+    need_x, need_w_ih, need_w_hh, need_b_ih, need_b_hh = (
+        ctx.needs_input_grad[i] for i in (0, -4, -3, -2, -1))
+    dx = (d_xw @ w_ih) if need_x else None  # (L, N, I)
+    dw_ih = (_flat(d_xw).T @ _flat(x)) if need_w_ih else None  # (G*H, I)
+    dw_hh = (_flat(d_hw).T @ _flat(h_prev)) if need_w_hh else None  # (G*H, H)
+    db_ih = d_xw.sum(axis=(0, 1)) if need_b_ih else None  # (G*H,)
+    db_hh = d_hw.sum(axis=(0, 1)) if need_b_hh else None
+    return dx, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _no_double_backward(name, grad):
+    if not isinstance(grad, np.ndarray):
+        raise RuntimeError(
+            f"{name}: double backward (create_graph=True) through a fused recurrent layer is not "
+            f"supported; unroll the sequence with the cell modules (nn.RNNCell, nn.LSTMCell, "
+            f"nn.GRUCell) to differentiate twice")
+
+
+class RNNLayer(Function):
+    """h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act = tanh or relu. Output (L, N, H)."""
+
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, nonlinearity="tanh"):
+        xw = _project(x, w_ih, b_ih, b_hh)  # (L, N, H)
+        w_hh_t = w_hh.T
+        hs = np.empty(xw.shape, dtype=xw.dtype)
+        h = h0
+        for t in _steps(len(xw), reverse):
+            a = xw[t] + h @ w_hh_t
+            h = np.tanh(a, out=a) if nonlinearity == "tanh" else np.maximum(a, 0, out=a)
+            hs[t] = h
+        ctx.reverse, ctx.tanh = reverse, nonlinearity == "tanh"
+        ctx.save_for_backward(x, h0, w_ih, w_hh, hs)
+        return hs
+
+    def backward(ctx, grad):
+        _no_double_backward("RNN", grad)
+        x, h0, w_ih, w_hh, hs = ctx.saved_tensors
+        d_a = np.empty(hs.shape, dtype=hs.dtype)  # gradient of the pre-activation a_t
+        dh = np.zeros_like(h0)
+        for t in _steps(len(hs), not ctx.reverse):  # back in time
+            dh = dh + grad[t]
+            d_a[t] = dh * (1 - hs[t] * hs[t]) if ctx.tanh else dh * (hs[t] > 0)
+            dh = d_a[t] @ w_hh  # (N, H): what h_{t-1} sent into a_t
+        dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(ctx, d_a, d_a, x, _previous(hs, h0, ctx.reverse), w_ih)
+        return dx, dh, dw_ih, dw_hh, db_ih, db_hh
+
+
+class LSTMLayer(Function):
+    """LSTM over a sequence. Output (L, N, 2H): h_t and c_t side by side, [h_t | c_t].
+
+        i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of  x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
+        c_t = f * c_{t-1} + i * g
+        h_t = o * tanh(c_t)
+    """
+
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        xw = _project(x, w_ih, b_ih, b_hh)  # (L, N, 4H)
+        length, batch, four_h = xw.shape
+        H = four_h // 4
+        w_hh_t = w_hh.T  # (H, 4H)
+        acts = np.empty_like(xw)  # i, f, g, o after their nonlinearities
+        out = np.empty((length, batch, 2 * H), dtype=xw.dtype)  # [h_t | c_t]
+        tanh_c = np.empty((length, batch, H), dtype=xw.dtype)
+        h, c = h0, c0
+        for t in _steps(length, reverse):
+            z = xw[t] + h @ w_hh_t  # (N, 4H)
+            gates = acts[t]
+            gates[:, :2 * H] = _sigmoid(z[:, :2 * H])  # i, f
+            np.tanh(z[:, 2 * H:3 * H], out=gates[:, 2 * H:3 * H])  # g
+            gates[:, 3 * H:] = _sigmoid(z[:, 3 * H:])  # o
+            i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+            c = f * c + i * g
+            np.tanh(c, out=tanh_c[t])
+            h = o * tanh_c[t]
+            out[t, :, :H], out[t, :, H:] = h, c
+        ctx.reverse = reverse
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, acts, tanh_c, out)
+        return out
+
+    def backward(ctx, grad):
+        _no_double_backward("LSTM", grad)
+        x, h0, c0, w_ih, w_hh, acts, tanh_c, out = ctx.saved_tensors
+        H = h0.shape[-1]
+        c_prev_all = _previous(out[..., H:], c0, ctx.reverse)
+        d_z = np.empty_like(acts)  # gradient of the gate pre-activations z_t
+        dh, dc = np.zeros_like(h0), np.zeros_like(c0)
+        for t in _steps(len(acts), not ctx.reverse):  # back in time
+            gates = acts[t]
+            i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+            dh = dh + grad[t, :, :H]
+            dc = dc + grad[t, :, H:] + dh * o * (1 - tanh_c[t] * tanh_c[t])  # through h = o tanh(c)
+            dz = d_z[t]
+            dz[:, :H] = dc * g * i * (1 - i)  # d i
+            dz[:, H:2 * H] = dc * c_prev_all[t] * f * (1 - f)  # d f
+            dz[:, 2 * H:3 * H] = dc * i * (1 - g * g)  # d g
+            dz[:, 3 * H:] = dh * tanh_c[t] * o * (1 - o)  # d o
+            dc = dc * f  # what c_{t-1} sent into c_t
+            dh = dz @ w_hh  # what h_{t-1} sent into z_t
+        h_prev_all = _previous(out[..., :H], h0, ctx.reverse)
+        dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(ctx, d_z, d_z, x, h_prev_all, w_ih)
+        return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
+
+
+class GRULayer(Function):
+    """GRU over a sequence. Output (L, N, H).
+
+        r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)
+        z = sigmoid(x W_iz^T + b_iz + h W_hz^T + b_hz)
+        n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))
+        h_t = (1 - z) * n + z * h_{t-1}
+    """
+
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        xw = _project(x, w_ih, b_ih)  # (L, N, 3H)
+        length, batch, three_h = xw.shape
+        H = three_h // 3
+        w_hh_t = w_hh.T  # (H, 3H)
+        acts = np.empty_like(xw)  # r, z, n after their nonlinearities
+        hn = np.empty((length, batch, H), dtype=xw.dtype)  # h W_hn^T + b_hn, needed by backward
+        hs = np.empty((length, batch, H), dtype=xw.dtype)
+        h = h0
+        for t in _steps(length, reverse):
+            hw = h @ w_hh_t  # (N, 3H)
+            if b_hh is not None:
+                hw += b_hh
+            gates = acts[t]
+            gates[:, :2 * H] = _sigmoid(xw[t, :, :2 * H] + hw[:, :2 * H])  # r, z
+            r, z = gates[:, :H], gates[:, H:2 * H]
+            hn[t] = hw[:, 2 * H:]
+            np.tanh(xw[t, :, 2 * H:] + r * hn[t], out=gates[:, 2 * H:])  # n
+            h = gates[:, 2 * H:] + z * (h - gates[:, 2 * H:])  # (1 - z) n + z h
+            hs[t] = h
+        ctx.reverse = reverse
+        ctx.save_for_backward(x, h0, w_ih, w_hh, acts, hn, hs)
+        return hs
+
+    def backward(ctx, grad):
+        _no_double_backward("GRU", grad)
+        x, h0, w_ih, w_hh, acts, hn, hs = ctx.saved_tensors
+        H = h0.shape[-1]
+        h_prev_all = _previous(hs, h0, ctx.reverse)
+        d_xw = np.empty_like(acts)  # gradient of x W_ih^T + b_ih
+        d_hw = np.empty_like(acts)  # gradient of h W_hh^T + b_hh
+        dh = np.zeros_like(h0)
+        for t in _steps(len(acts), not ctx.reverse):  # back in time
+            gates = acts[t]
+            r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+            dh = dh + grad[t]
+            d_n = dh * (1 - z) * (1 - n * n)  # through tanh, to n's pre-activation
+            d_r = d_n * hn[t] * r * (1 - r)
+            d_zz = dh * (h_prev_all[t] - n) * z * (1 - z)
+            d_xw[t, :, :H], d_xw[t, :, H:2 * H], d_xw[t, :, 2 * H:] = d_r, d_zz, d_n
+            d_hw[t, :, :H], d_hw[t, :, H:2 * H], d_hw[t, :, 2 * H:] = d_r, d_zz, d_n * r
+            dh = dh * z + d_hw[t] @ w_hh  # h_{t-1} feeds h_t directly and through h W_hh^T
+        dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(ctx, d_xw, d_hw, x, h_prev_all, w_ih)
+        return dx, dh, dw_ih, dw_hh, db_ih, db_hh
