@@ -1,0 +1,132 @@
+"""DataLoader: walk a dataset in (shuffled) mini-batches, PyTorch style.
+
+    loader = DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True, seed=0)
+    for xb, yb in loader:          # xb: (64, ...) Tensor, yb: (64,) Tensor
+        ...
+
+Shuffling draws from ``generator`` (a numpy Generator or an int seed, also
+accepted as ``seed=``); without one it draws from the global generator that
+``ag.manual_seed`` seeds, so seeding once makes a whole run reproducible.
+Loading happens in this process: ``num_workers`` and ``pin_memory`` are
+accepted for PyTorch compatibility and ignored.
+"""
+import collections.abc
+import numbers
+
+import numpy as np
+
+from autograd.tensor import Tensor
+from .dataset import TensorDataset, _generator
+
+__all__ = ["DataLoader", "default_collate"]
+
+
+def default_collate(batch):
+    """Stack a list of samples into a batch: tensors/arrays/numbers -> Tensor, tuples -> lists, dicts -> dicts.
+
+    Python floats become float64 and ints int64, as in PyTorch; strings stay a list.
+    """
+    elem = batch[0]
+    if isinstance(elem, Tensor):
+        return Tensor._make(np.stack([b._data for b in batch]))
+    if isinstance(elem, np.ndarray):
+        if elem.dtype.kind in "USO":
+            raise TypeError(f"default_collate: cannot batch numpy arrays of dtype {elem.dtype}")
+        return Tensor._make(np.stack(batch))
+    if isinstance(elem, (np.number, np.bool_)):
+        return Tensor._make(np.array(batch))
+    if isinstance(elem, bool):
+        return Tensor._make(np.array(batch, dtype=np.bool_))
+    if isinstance(elem, numbers.Integral):
+        return Tensor._make(np.array(batch, dtype=np.int64))
+    if isinstance(elem, numbers.Real):
+        return Tensor._make(np.array(batch, dtype=np.float64))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, collections.abc.Mapping):
+        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        if any(len(s) != len(elem) for s in batch):
+            raise RuntimeError("default_collate: each sample in the batch should have the same number of "
+                               f"fields; got {sorted({len(s) for s in batch})}")
+        return [default_collate(list(s)) for s in zip(*batch)]
+    raise TypeError(f"default_collate: cannot batch samples of type {type(elem).__name__}; "
+                    "return tensors, numpy arrays, numbers, or tuples/dicts of them, or pass collate_fn=")
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches of ``batch_size`` samples.
+
+    shuffle:    a new random order each epoch (each ``iter(loader)``).
+    drop_last:  drop the final batch if it is smaller than ``batch_size``.
+    sampler:    an iterable of indices to use instead of 0..N-1 (excludes shuffle).
+    collate_fn: turns a list of samples into a batch (default: ``default_collate``).
+    generator / seed: where shuffling draws from (see the module docstring).
+    batch_size=None yields single samples unbatched.
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, num_workers=0, collate_fn=None,
+                 pin_memory=False, drop_last=False, generator=None, seed=None, **unused):
+        if unused:
+            raise TypeError(f"DataLoader got unexpected arguments: {', '.join(sorted(unused))}")
+        if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or batch_size <= 0
+                                       or isinstance(batch_size, bool)):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer or None, got {batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if generator is not None and seed is not None:
+            raise ValueError("DataLoader: pass either generator= or seed=, not both")
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(f"DataLoader: the dataset ({type(dataset).__name__}) needs __getitem__ and __len__")
+        self.dataset = dataset
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.sampler = sampler
+        self.drop_last = bool(drop_last)
+        self.collate_fn = collate_fn
+        self.num_workers, self.pin_memory = num_workers, pin_memory
+        # None: the global generator, looked up at each epoch so ag.manual_seed takes effect.
+        seed = generator if seed is None else seed
+        self.generator = None if seed is None else _generator(seed)
+
+    def _order(self):
+        """The sample indices of one epoch."""
+        if self.sampler is not None:
+            return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
+        n = len(self.dataset)
+        if self.shuffle:
+            return _generator(self.generator).permutation(n)
+        return np.arange(n)
+
+    def _batches(self, order):
+        if self.batch_size is None:
+            yield from (int(i) for i in order)
+            return
+        bs = self.batch_size
+        stop = len(order) - len(order) % bs if self.drop_last else len(order)
+        for start in range(0, stop, bs):
+            yield order[start:start + bs]
+
+    def __iter__(self):
+        order = self._order()
+        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
+        for idx in self._batches(order):
+            if self.batch_size is None:
+                yield self.dataset[idx] if self.collate_fn is None else self.collate_fn(self.dataset[idx])
+            elif fast:  # one fancy-index per tensor, no per-sample Python loop
+                yield [Tensor._make(t._data[idx]) for t in self.dataset.tensors]
+            else:
+                samples = [self.dataset[int(i)] for i in idx]
+                yield (self.collate_fn or default_collate)(samples)
+
+    def __len__(self):
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __repr__(self):
+        return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)} samples, "
+                f"batch_size={self.batch_size}, shuffle={self.shuffle}, drop_last={self.drop_last})")

@@ -1,0 +1,262 @@
+"""nn.data: Dataset / TensorDataset / DataLoader / collate, and the offline datasets."""
+import gzip
+import random
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from nn import data as D
+from nn.data import DataLoader, Dataset, TensorDataset, default_collate
+
+
+def xy(n=10):
+    return TensorDataset(np.arange(n * 2, dtype=np.float32).reshape(n, 2), np.arange(n))
+
+
+# ----------------------------------------------------------------- DataLoader
+
+
+def test_batches_in_order_with_last_partial_batch():
+    batches = list(DataLoader(xy(10), batch_size=4))
+    assert [tuple(x.shape) for x, _ in batches] == [(4, 2), (4, 2), (2, 2)]
+    assert np.concatenate([y.numpy() for _, y in batches]).tolist() == list(range(10))
+    assert isinstance(batches[0][0], ag.Tensor) and batches[0][0].dtype == np.float32
+    assert batches[0][1].dtype == np.int64
+    assert len(DataLoader(xy(10), batch_size=4)) == 3
+
+
+def test_drop_last():
+    loader = DataLoader(xy(10), batch_size=4, drop_last=True)
+    assert len(loader) == 2
+    assert [len(y) for _, y in loader] == [4, 4]
+    assert len(DataLoader(xy(8), batch_size=4, drop_last=True)) == 2
+
+
+def test_shuffle_is_a_permutation_and_reshuffles_each_epoch():
+    loader = DataLoader(xy(50), batch_size=7, shuffle=True, seed=3)
+    e1 = np.concatenate([y.numpy() for _, y in loader])
+    e2 = np.concatenate([y.numpy() for _, y in loader])
+    assert sorted(e1.tolist()) == list(range(50)) and sorted(e2.tolist()) == list(range(50))
+    assert e1.tolist() != list(range(50)) and e1.tolist() != e2.tolist()
+    # samples stay paired with their labels
+    for x, y in loader:
+        np.testing.assert_array_equal(x.numpy()[:, 0], 2 * y.numpy())
+
+
+def test_shuffle_determinism_with_seed_generator_and_manual_seed():
+    def order(**kw):
+        return np.concatenate([y.numpy() for _, y in DataLoader(xy(30), batch_size=8, shuffle=True, **kw)])
+    assert order(seed=1).tolist() == order(seed=1).tolist()
+    assert order(seed=1).tolist() != order(seed=2).tolist()
+    assert order(generator=np.random.default_rng(5)).tolist() == order(generator=np.random.default_rng(5)).tolist()
+    ag.manual_seed(7)
+    a = order()
+    ag.manual_seed(7)
+    assert order().tolist() == a.tolist()
+
+
+def test_generic_dataset_uses_default_collate():
+    class Pairs(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {"x": np.full(3, i, np.float32), "label": i, "w": float(i), "name": f"s{i}"}
+
+    batch = next(iter(DataLoader(Pairs(), batch_size=2)))
+    assert batch["x"].shape == (2, 3) and batch["x"].dtype == np.float32
+    assert batch["label"].dtype == np.int64 and batch["label"].tolist() == [0, 1]
+    assert batch["w"].dtype == np.float64  # Python floats -> float64, as in PyTorch
+    assert batch["name"] == ["s0", "s1"]
+
+
+def test_default_collate_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import default_collate as torch_collate
+    samples = [(np.ones(2, np.float32) * i, i, float(i), np.float32(i)) for i in range(3)]
+    ours, theirs = default_collate(samples), torch_collate(samples)
+    assert isinstance(ours, list) and isinstance(theirs, list)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert str(a.dtype) == str(b.dtype).replace("torch.", "")
+    Point = namedtuple("Point", "x y")
+    out = default_collate([Point(1, 2.0), Point(3, 4.0)])
+    assert isinstance(out, Point) and out.x.tolist() == [1, 3]
+    with pytest.raises(TypeError, match="cannot batch samples of type object"):
+        default_collate([object(), object()])
+
+
+def test_custom_collate_fn_and_sampler():
+    loader = DataLoader(xy(6), batch_size=2, sampler=[5, 4, 3, 2, 1, 0],
+                        collate_fn=lambda samples: [int(s[1].item()) for s in samples])
+    assert list(loader) == [[5, 4], [3, 2], [1, 0]]
+
+
+def test_batch_size_none_yields_samples():
+    assert list(DataLoader([1, 2, 3], batch_size=None)) == [1, 2, 3]
+
+
+def test_dataloader_bad_arguments():
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader(xy(), batch_size=0)
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(xy(), sampler=[0], shuffle=True)
+    with pytest.raises(TypeError, match="unexpected arguments: bogus"):
+        DataLoader(xy(), bogus=1)
+
+
+def test_tensor_dataset_checks_lengths_and_indexes():
+    ds = xy(4)
+    x, y = ds[2]
+    assert x.tolist() == [4.0, 5.0] and y.item() == 2
+    with pytest.raises(ValueError, match=r"same first dimension.*\(3, 1\), \(4,\)"):
+        TensorDataset(np.zeros((3, 1)), np.zeros(4))
+    with pytest.raises(TypeError, match="argument 1 is a str"):
+        TensorDataset(np.zeros(3), "abc")
+
+
+def test_random_split_subset_concat():
+    parts = D.random_split(xy(10), [0.7, 0.3], generator=0)
+    assert [len(p) for p in parts] == [7, 3]
+    seen = sorted(int(p[i][1].item()) for p in parts for i in range(len(p)))
+    assert seen == list(range(10))
+    cat = parts[0] + parts[1]
+    assert len(cat) == 10 and int(cat[-1][1].item()) == int(parts[1][2][1].item())
+    with pytest.raises(ValueError, match="sum to 9"):
+        D.random_split(xy(10), [4, 5])
+
+
+# ----------------------------------------------------------------- datasets
+
+
+@pytest.mark.parametrize("name, n_feat, classes", [("moons", 2, 2), ("spirals", 2, 3)])
+def test_generators_shape_dtype_determinism(name, n_feat, classes):
+    state = np.random.get_state()
+    s = D.load_dataset(name, n_samples=100, seed=4)
+    assert s.X_train.shape == (80, n_feat) and s.X_test.shape == (20, n_feat)
+    assert s.X_train.dtype == np.float32 and s.y_train.dtype == np.int64
+    assert set(np.concatenate([s.y_train, s.y_test]).tolist()) == set(range(classes))
+    again = D.load_dataset(name, n_samples=100, seed=4)
+    for a, b in zip(s, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(D.load_dataset(name, n_samples=100, seed=5).X_train, s.X_train)
+    assert np.array_equal(np.random.get_state()[1], state[1])  # global RNG untouched
+
+
+def test_moons_labels_match_their_half_circle():
+    s = D.make_moons(n_samples=400, noise=0.0)
+    X, y = s.X_train, s.y_train
+    upper = X[y == 0]  # outer moon: unit half circle centred at the origin, y >= 0
+    np.testing.assert_allclose(np.hypot(upper[:, 0], upper[:, 1]), 1.0, atol=1e-5)
+    lower = X[y == 1]
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1.0, atol=1e-5)
+
+
+def test_sine_regression():
+    s = D.make_sine(n_samples=50, noise=0.0, seed=1)
+    assert s.X_train.shape == (40, 1) and s.y_train.shape == (40, 1) and s.y_train.dtype == np.float32
+    np.testing.assert_allclose(s.y_train, np.sin(2 * s.X_train) + s.X_train / 3, atol=1e-5)
+    assert s.num_classes is None
+
+
+def test_digits():
+    pytest.importorskip("sklearn")
+    s = D.load_digits()
+    assert s.X_train.shape == (1438, 64) and s.X_test.shape == (359, 64)
+    assert s.X_train.dtype == np.float32 and 0 <= s.X_train.min() and s.X_train.max() <= 1
+    assert s.num_classes == 10
+    assert D.load_digits(flatten=False).X_train.shape == (1438, 1, 8, 8)
+    np.testing.assert_array_equal(D.load_digits().y_test, s.y_test)
+
+
+def test_mnist1d_generated_offline_and_cached(tmp_path, monkeypatch):
+    pytest.importorskip("mnist1d")
+    monkeypatch.setenv("SEEGRAD_CACHE", str(tmp_path))
+    py_state, np_state = random.getstate(), np.random.get_state()
+    s = D.load_mnist1d(num_samples=500)
+    assert random.getstate() == py_state and np.array_equal(np.random.get_state()[1], np_state[1])
+    assert s.X_train.shape == (400, 40) and s.X_test.shape == (100, 40) and s.X_train.dtype == np.float32
+    assert s.y_train.dtype == np.int64 and set(s.y_train.tolist()) <= set(range(10))
+    cached = list(tmp_path.glob("mnist1d-*.npz"))
+    assert len(cached) == 1 and not list(tmp_path.glob(".*tmp"))
+    again = D.load_mnist1d(num_samples=500)  # from the cache
+    for a, b in zip(s, again):
+        np.testing.assert_array_equal(a, b)
+    fresh = D.load_mnist1d(num_samples=500, cache=False)
+    np.testing.assert_array_equal(fresh.X_test, s.X_test)
+    with pytest.raises(TypeError, match="unknown generator arguments"):
+        D.load_mnist1d(bogus=1)
+
+
+def test_load_dataset_unknown_name():
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'; choose from: moons"):
+        D.load_dataset("cifar")
+
+
+# ----------------------------------------------------------------- MNIST files
+
+
+def write_idx(path, array, gz=False):
+    codes = {np.dtype(np.uint8): 0x08, np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D}
+    header = bytes([0, 0, codes[array.dtype], array.ndim]) + np.array(array.shape, ">u4").tobytes()
+    data = header + array.tobytes()
+    if gz:
+        with gzip.open(path, "wb") as f:
+            f.write(data)
+    else:
+        path.write_bytes(data)
+
+
+def fake_mnist(folder, n_train=5, n_test=3, gz=False):
+    rng = np.random.default_rng(0)
+    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+              "train-labels-idx1-ubyte": rng.integers(0, 10, n_train, dtype=np.uint8),
+              "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+              "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test, dtype=np.uint8)}
+    for name, arr in arrays.items():
+        write_idx(folder / (name + (".gz" if gz else "")), arr, gz=gz)
+    return arrays
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_idx(tmp_path, gz):
+    arrays = fake_mnist(tmp_path, gz=gz)
+    s = D.load_mnist(tmp_path)
+    assert s.X_train.shape == (5, 784) and s.X_test.shape == (3, 784) and s.X_train.dtype == np.float32
+    np.testing.assert_allclose(s.X_train[2], arrays["train-images-idx3-ubyte"][2].ravel() / 255.0, rtol=1e-6)
+    assert s.y_test.tolist() == arrays["t10k-labels-idx1-ubyte"].tolist() and s.y_test.dtype == np.int64
+    assert D.load_mnist(tmp_path, flatten=False).X_test.shape == (3, 1, 28, 28)
+
+
+def test_read_idx_other_dtypes_and_errors(tmp_path):
+    a = np.arange(6, dtype=">i4").reshape(2, 3)
+    write_idx(tmp_path / "a.idx", a)
+    out = D.read_idx(tmp_path / "a.idx")
+    assert out.tolist() == a.tolist() and out.dtype == np.int32
+    (tmp_path / "bad").write_bytes(b"\x12\x34\x08\x01" + b"\x00" * 8)
+    with pytest.raises(ValueError, match="not an IDX file"):
+        D.read_idx(tmp_path / "bad")
+    (tmp_path / "short").write_bytes(bytes([0, 0, 8, 1]) + np.array([10], ">u4").tobytes() + b"\x00" * 3)
+    with pytest.raises(ValueError, match=r"shape \(10,\).*holds 3"):
+        D.read_idx(tmp_path / "short")
+
+
+def test_load_mnist_csv(tmp_path):
+    rows = np.random.default_rng(1).integers(0, 256, (4, 785))
+    rows[:, 0] %= 10
+    for name in ("mnist_train.csv", "mnist_test.csv"):
+        (tmp_path / name).write_text("label," + ",".join(f"p{i}" for i in range(784)) + "\n"
+                                     + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    s = D.load_mnist(tmp_path)
+    assert s.X_train.shape == (4, 784) and s.y_train.tolist() == rows[:, 0].tolist()
+    np.testing.assert_allclose(s.X_test[1], rows[1, 1:] / 255.0, rtol=1e-6)
+
+
+def test_load_mnist_missing_files_says_where_to_get_them(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist.*ossci-datasets.*never downloads"):
+        D.load_mnist(tmp_path / "nowhere")
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="missing train-labels-idx1-ubyte.*t10k-images.*yann.lecun"):
+        D.load_mnist(tmp_path)
