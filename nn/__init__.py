@@ -1,1 +1,19 @@
-"""nn: modules, layers, losses (work in progress)."""
+"""nn: modules, layers, losses, nn.functional (as F), nn.init, and safe save/load.
+
+    import autograd as ag, nn, optim
+    import nn.functional as F
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+"""
+from . import functional
+from . import init
+from .activations import (
+    ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax,
+    Softmin, Softplus, Step, Tanh,
+)
+from .container import ModuleDict, ModuleList, ParameterList, Sequential
+from .layers import Dropout, Flatten, Identity, Linear, Unflatten
+from .losses import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+)
+from .module import Module
+from .parameter import Parameter

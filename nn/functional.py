@@ -1,0 +1,496 @@
+"""nn.functional (import as F): the stateless functions that layers call in ``forward``.
+
+Most are composites of autograd primitives and get their gradients for free. A few are
+fused Functions, each for a stated reason: the step function (its gradient is zero by
+definition), GELU (numpy has no erf), BCE (PyTorch's clamped logs would give 0 * inf = nan
+as a composite) and BCE-with-logits (stable at +-1000 and exact at logit 0).
+Cross-entropy rests on the fused ``log_softmax`` primitive, so logits of +-1000 stay finite.
+"""
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from autograd.function import Function, ShapeError
+from autograd.graph import is_grad_enabled
+from autograd.tensor import Tensor, _rng, tensor, where
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+# --------------------------------------------------------------------- linear
+
+
+def linear(input, weight, bias=None):
+    """``y = x @ W^T + b`` with weight ``(out_features, in_features)``; x is ``(*, in_features)``."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise ShapeError(f"linear: input of shape {tuple(input.shape)} has {input.shape[-1] if input.ndim else 0} "
+                         f"features but the weight of shape {tuple(weight.shape)} expects "
+                         f"{weight.shape[-1]} (in_features); reshape the input or fix in_features")
+    out = input @ weight.T  # (*, out)
+    return out if bias is None else out + bias
+
+
+# --------------------------------------------------------------------- activations
+
+
+def relu(input, inplace=False):
+    """max(x, 0)."""
+    return input.relu()
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return input.clamp(0, 6)
+
+
+def sigmoid(input):
+    """1 / (1 + e^-x)."""
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x."""
+    return where(input._data > 0, input, input * negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (e^x - 1)."""
+    return where(input._data > 0, input, (input.clamp(max=0).exp() - 1) * alpha)  # clamp: no inf in the unused branch
+
+
+def selu(input, inplace=False):
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return elu(input, alpha) * scale
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, linear where beta * x > threshold (PyTorch's form)."""
+    bx = input * beta
+    soft = bx.clamp(max=threshold).exp().log1p() / beta
+    return where(bx._data > threshold, input, soft)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x) (also called swish)."""
+    return input * input.sigmoid()
+
+
+def mish(input, inplace=False):
+    return input * softplus(input).tanh()
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return input.clamp(min_val, max_val)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -softplus(-input)
+
+
+def _erf(x):
+    """erf to float64 precision (~1e-14) for any x: Abramowitz & Stegun 7.1.26 is too coarse, so
+    this uses the complementary-error-function continued fraction of Numerical Recipes (erfc Cheb.)."""
+    z = np.abs(x)
+    t = 2.0 / (2.0 + z)
+    ty = 4.0 * t - 2.0
+    coefs = (-1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3,
+             -9.46595344482036e-4, 3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5,
+             -1.624290004647e-6, 1.303655835580e-6, 1.5626441722e-8, -8.5238095915e-8,
+             6.529054439e-9, 5.059343495e-9, -9.91364156e-10, -2.27365122e-10, 9.6467911e-11,
+             2.394038e-12, -6.886027e-12, 8.94487e-13, 3.13092e-13, -1.12708e-13, 3.81e-16,
+             7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17)
+    d = dd = 0.0
+    for c in reversed(coefs[1:]):
+        d, dd = ty * d - dd + c, d
+    erfc = t * np.exp(-z * z + 0.5 * (coefs[0] + ty * d) - dd)
+    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0)
+
+
+class Gelu(Function):
+    """GELU(x) = x * Phi(x), Phi the standard normal CDF; 'tanh' uses PyTorch's approximation."""
+
+    def forward(ctx, x, approximate="none"):
+        ctx.approximate = approximate
+        ctx.save_for_backward(x)
+        if approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+            return 0.5 * x * (1 + np.tanh(inner))
+        return (x * 0.5 * (1 + _erf(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)
+
+    def backward(ctx, grad):  # d/dx x Phi(x) = Phi(x) + x phi(x)
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            th = np.tanh(k * (x + 0.044715 * x ** 3))
+            return grad * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x))
+        x64 = x.astype(np.float64)
+        cdf = 0.5 * (1 + _erf(x64 / math.sqrt(2)))
+        pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
+        return grad * (cdf + x64 * pdf).astype(x.dtype)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) (Phi = standard normal CDF); ``approximate='tanh'`` for the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(input, approximate=approximate)
+
+
+class Step(Function):
+    """Heaviside step: 1 where x > 0, else 0. Its derivative is 0 everywhere except at 0, where it
+    does not exist; backward returns 0, so nothing below a step layer learns by gradient descent
+    (that is why the perceptron rule, not backprop, trains it)."""
+
+    def forward(ctx, x):
+        return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float32)
+
+    def backward(ctx, grad):  # zero almost everywhere
+        return grad * 0
+
+
+def step(input):
+    """The textbook step (Heaviside) activation: 1 if x > 0 else 0, with zero gradient."""
+    return Step.apply(_t(input))
+
+
+heaviside_step = step
+
+
+def softmax(input, dim=None, dtype=None):
+    """e^x / sum(e^x) along ``dim``."""
+    x = input if dtype is None else input.to(dtype)
+    return x.softmax(_default_dim(x, dim, "softmax"))
+
+
+def softmin(input, dim=None, dtype=None):
+    return softmax(-input, dim, dtype)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """x - logsumexp(x) along ``dim`` (one fused, stable primitive)."""
+    x = input if dtype is None else input.to(dtype)
+    return x.log_softmax(_default_dim(x, dim, "log_softmax"))
+
+
+def _default_dim(x, dim, name):
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=3)
+    return 0 if x.ndim in (0, 1, 3) else 1
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """x / max(||x||_p, eps) along ``dim``."""
+    norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+    return input / norm.clamp(min=eps)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer class indices -> int64 one-hot vectors in a new last dim."""
+    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: class values must be integers (int64), got dtype {idx.dtype}")
+    if idx.size and idx.min() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {idx.min()}")
+    n = int(idx.max()) + 1 if num_classes == -1 else num_classes
+    if idx.size and idx.max() >= n:
+        raise ValueError(f"one_hot: class value {idx.max()} is not below num_classes={n}")
+    return Tensor._make((idx[..., None] == np.arange(n)).astype(np.int64))
+
+
+# --------------------------------------------------------------------- dropout, flatten
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1/(1-p),
+    so nothing changes at evaluation time. Identity when ``training`` is False."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * np.zeros(input.shape, dtype=input.dtype)
+    keep = _rng().random(input.shape) >= p  # (same shape as input)
+    return input * (keep / (1.0 - p)).astype(input.dtype)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+# --------------------------------------------------------------------- losses
+
+
+def _reduce(loss, reduction, name):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_reduction(reduction, name):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_size(input, target, name):
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"{name}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """mean((x - y)^2)."""
+    _check_reduction(reduction, "mse_loss")
+    _same_size(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction="mean"):
+    """mean(|x - y|)."""
+    _check_reduction(reduction, "l1_loss")
+    _same_size(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - y)."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    _same_size(input, target, "smooth_l1_loss")
+    d = input - target
+    if beta == 0:
+        return _reduce(d.abs(), reduction, "smooth_l1_loss")
+    loss = where(np.abs(d._data) < beta, d * d * (0.5 / beta), d.abs() - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    _check_reduction(reduction, "huber_loss")
+    _same_size(input, target, "huber_loss")
+    d = input - target
+    loss = where(np.abs(d._data) < delta, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def _class_last(input, name):
+    """(N, C, d1, ...) -> (N*d1*..., C); (C,) -> (1, C). Returns the flat view and the
+    shape that a per-element loss has before flattening."""
+    if input.ndim == 0:
+        raise ShapeError(f"{name}: input must have a class dimension, got a 0-d tensor")
+    if input.ndim == 1:
+        return input.reshape(1, -1), ()
+    if input.ndim == 2:
+        return input, (input.shape[0],)
+    perm = (0,) + tuple(range(2, input.ndim)) + (1,)
+    return input.permute(*perm).reshape(-1, input.shape[1]), (input.shape[0],) + tuple(input.shape[2:])
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """-w[y] * input[y] per sample, input being log-probabilities ``(N, C)`` or ``(N, C, d1, ...)``;
+    'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
+    _check_reduction(reduction, "nll_loss")
+    logp, elem_shape = _class_last(input, "nll_loss")  # (M, C)
+    n_classes = logp.shape[1]
+    t = np.asarray(target._data if isinstance(target, Tensor) else target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must hold integer class indices (int64), got dtype {t.dtype}; "
+                        "for class probabilities use cross_entropy")
+    if t.shape != elem_shape:
+        raise ShapeError(f"nll_loss: input of shape {tuple(input.shape)} needs a target of shape {elem_shape}, "
+                         f"got {tuple(t.shape)}")
+    t = t.reshape(-1)
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"nll_loss: target {int(t[bad][0])} is out of bounds for {n_classes} classes "
+                         f"(targets must be in [0, {n_classes - 1}] or equal ignore_index={ignore_index})")
+    safe = np.where(valid, t, 0)
+    w = np.ones(n_classes, dtype=logp.dtype) if weight is None else np.asarray(
+        weight._data if isinstance(weight, Tensor) else weight, dtype=logp.dtype)
+    if w.shape != (n_classes,):
+        raise ShapeError(f"nll_loss: weight must have shape ({n_classes},), one per class, got {w.shape}")
+    w_i = (w[safe] * valid).astype(logp.dtype)  # (M,)
+    picked = logp[np.arange(logp.shape[0]), safe]  # (M,)
+    loss = -picked * w_i
+    if reduction == "none":
+        return loss.reshape(elem_shape)
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / w_i.sum()
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy from raw logits ``(N, C)`` / ``(N, C, d1, ...)`` / ``(C,)``.
+
+    ``target`` holds class indices (int) or class probabilities (float, same shape as input).
+    Computed as nll_loss(log_softmax(x)) with the fused, stable log_softmax, so logits of +-1000
+    give finite losses and gradients.
+    """
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    target_t = target if isinstance(target, Tensor) else tensor(target)
+    class_dim = 0 if input.ndim == 1 else 1
+    logp = input.log_softmax(class_dim)
+    n_classes = input.shape[class_dim]
+    w = None if weight is None else (weight if isinstance(weight, Tensor) else tensor(weight))
+    w_shape = [1] * input.ndim
+    w_shape[class_dim] = n_classes
+
+    if target_t.dtype.kind == "f":  # class probabilities
+        if tuple(target_t.shape) != tuple(input.shape):
+            raise ShapeError(f"cross_entropy: class-probability target must have the input's shape "
+                             f"{tuple(input.shape)}, got {tuple(target_t.shape)}")
+        if label_smoothing > 0:
+            target_t = target_t * (1 - label_smoothing) + label_smoothing / n_classes
+        prod = logp * target_t
+        if w is not None:
+            prod = prod * w.reshape(w_shape)
+        loss = -prod.sum(class_dim)
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // n_classes)  # mean over samples, not weights
+        return _reduce(loss, reduction, "cross_entropy")
+
+    if target_t.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: target must be class indices (int64) or class probabilities (float), "
+                        f"got dtype {target_t.dtype}")
+    nll = nll_loss(logp, target_t, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    t = target_t._data
+    ignore = t == ignore_index
+    smooth = -(logp * w.reshape(w_shape)).sum(class_dim) if w is not None else -logp.sum(class_dim)
+    smooth = smooth * (~ignore).astype(smooth.dtype)
+    if reduction == "mean":
+        if w is not None:
+            denom = w._data[np.where(ignore, 0, t)[~ignore]].sum()
+        else:
+            denom = (~ignore).sum()
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+class BinaryCrossEntropy(Function):
+    """-(t log x + (1-t) log(1-x)), each log clamped at -100 as PyTorch does."""
+
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        ctx.logs = (log_x, log_1mx)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    def backward(ctx, grad):  # d/dx = (x - t) / max(x (1 - x), 1e-12); d/dt = log(1-x) - log x
+        x, t = ctx.saved_tensors
+        log_x, log_1mx = ctx.logs
+        gx = grad * (x - t) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
+        gt = grad * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-w (y log x + (1-y) log(1-x)) for probabilities x in [0, 1] (logs clamped at -100)."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    target = _t(target)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy: Using a target size ({tuple(target.shape)}) that is different to "
+                         f"the input size ({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
+    x = input._data
+    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1 or np.isnan(x).any()):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
+                           f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]); apply sigmoid first, or use "
+                           "binary_cross_entropy_with_logits on raw scores")
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+class BCEWithLogits(Function):
+    """(1-t) x + lw * softplus(-x) with lw = 1 + (pos_weight - 1) t, softplus(-x) written as
+    log1p(e^-|x|) + max(-x, 0) so that no exponential overflows."""
+
+    def forward(ctx, x, t, pos_weight=None):
+        softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # = log(1 + e^-x)
+        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+        ctx.save_for_backward(x, t, pos_weight)
+        ctx.parts = (softplus_neg, lw)
+        return (1 - t) * x + lw * softplus_neg
+
+    def backward(ctx, grad):  # d/dx = (1-t) - lw sigmoid(-x); d/dt = -x + (pw-1) softplus(-x)
+        x, t, pw = ctx.saved_tensors
+        softplus_neg, lw = ctx.parts
+        need = ctx.needs_input_grad
+        need_x, need_t, need_pw = need[0], need[1], len(need) > 2 and need[2]
+        sig_neg = 0.5 - 0.5 * np.tanh(0.5 * x)  # sigmoid(-x), stable
+        gx = grad * ((1 - t) - lw * sig_neg) if need_x else None
+        gt = grad * (-x + ((pw - 1) if pw is not None else 0) * softplus_neg) if need_t else None
+        if len(need) == 2:
+            return gx, gt
+        return gx, gt, (grad * t * softplus_neg if need_pw else None)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """BCE on raw scores: -w [pw y log sigmoid(x) + (1-y) log(1 - sigmoid(x))], computed stably."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    target = _t(target)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy_with_logits: Target size ({tuple(target.shape)}) must be the same "
+                         f"as input size ({tuple(input.shape)})")
+    if pos_weight is not None:
+        loss = BCEWithLogits.apply(input, target, _t(pos_weight))
+    else:
+        loss = BCEWithLogits.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """sum target * (log target - input), input being log-probabilities."""
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    target = _t(target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        t = target._data
+        log_t = np.log(np.where(t > 0, t, 1))
+        loss = target * (Tensor._make(log_t.astype(t.dtype)) - input) if not target.requires_grad else \
+            target * (where(t > 0, target, 1).log() - input)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction, "kl_div")
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    dot = (x1 * x2).sum(dim)
+    n1 = (x1 * x1).sum(dim).sqrt().clamp(min=eps)
+    n2 = (x2 * x2).sum(dim).sqrt().clamp(min=eps)
+    return dot / (n1 * n2)
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in (
+    "math", "numbers", "warnings", "np", "Function", "ShapeError", "Tensor", "tensor", "where",
+    "is_grad_enabled")]

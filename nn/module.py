@@ -1,0 +1,433 @@
+"""Module: the base class of every layer. Finds its parameters through its attributes.
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(2, 16)     # a sub-module: registered in _modules
+            self.fc2 = nn.Linear(16, 1)
+        def forward(self, x):
+            return self.fc2(F.relu(self.fc1(x)))
+
+    dict(MLP().named_parameters()).keys()  # fc1.weight fc1.bias fc2.weight fc2.bias
+
+Assigning a Parameter registers it in ``_parameters``, a Module in ``_modules``;
+``register_buffer`` adds non-learnable state (running statistics) that still travels
+in ``state_dict``. Everything else (``named_parameters``, ``state_dict``, ``to``,
+``repr``) walks those three ordered dicts.
+"""
+import collections
+import itertools
+
+import numpy as np
+
+from autograd.graph import no_grad
+from autograd.tensor import Tensor
+
+from .parameter import Parameter
+
+_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class RemovableHandle:
+    """Returned by ``register_*_hook``; ``handle.remove()`` takes the hook off."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, next(RemovableHandle._ids)
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _addindent(text, spaces):
+    lines = text.split("\n")
+    return lines[0] if len(lines) == 1 else "\n".join([lines[0]] + [" " * spaces + ln for ln in lines[1:]])
+
+
+class Module:
+    """Base class for layers and models: subclass, build layers in ``__init__``, write ``forward``."""
+
+    training: bool
+
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments {args} {kwargs}")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers"] = set()
+        d["_modules"] = {}
+        d["_forward_hooks"] = {}
+        d["_forward_pre_hooks"] = {}
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args, **kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(self, hook):
+        """``hook(module, inputs, output)`` runs after forward; a non-None return replaces the output."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, inputs)`` runs before forward; a non-None return replaces the inputs."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    # ------------------------------------------------------------ attributes
+
+    def _check_init(self, name):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() call; "
+                                 f"call super().__init__() first in {type(self).__name__}.__init__")
+
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
+        if isinstance(value, Parameter):
+            self._check_init(name)
+            self._forget(name)
+            params[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} of "
+                                f"{type(self).__name__} (nn.Parameter or None expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            self._check_init(name)
+            self._forget(name)
+            modules[name] = value
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} of "
+                                f"{type(self).__name__} (nn.Module or None expected)")
+            modules[name] = None
+        elif buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} of "
+                                f"{type(self).__name__} (Tensor or None expected)")
+            buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name):
+        """Drop ``name`` from wherever it was, before registering it somewhere else."""
+        self.__dict__.pop(name, None)
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def __getattr__(self, name):  # only called when normal lookup fails
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+    def register_parameter(self, name, param):
+        """Add a Parameter (or None, a placeholder like a missing bias) under ``name``."""
+        self._check_init(name)
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_parameter: parameter name must be a non-empty string without '.', got {name!r}")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as parameter {name!r} "
+                            "(nn.Parameter or None expected); wrap it: nn.Parameter(tensor)")
+        if hasattr(type(self), name) or (name in self.__dict__):
+            raise KeyError(f"register_parameter: attribute {name!r} already exists")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add non-learnable state (e.g. BatchNorm's running mean); it is saved in state_dict
+        unless ``persistent=False``, and converted by ``to(dtype)``."""
+        self._check_init(name)
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: buffer name must be a non-empty string without '.', got {name!r}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: cannot assign {type(tensor).__name__} as buffer {name!r} "
+                            "(Tensor or None expected)")
+        if name in self._parameters or name in self._modules or hasattr(type(self), name):
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name, module):
+        """Register ``module`` as a child called ``name`` (same as ``setattr(self, name, module)``)."""
+        self._check_init(name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
+        if hasattr(type(self), name) and name not in self._modules:
+            raise KeyError(f"add_module: attribute {name!r} already exists")
+        self._forget(name)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The sub-module at a dotted path such as ``"encoder.0"``."""
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"get_submodule: {type(module).__name__} has no submodule {part!r} "
+                                     f"(looking up {target!r})")
+            module = module._modules[part]
+        return module
+
+    def get_parameter(self, target):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"get_parameter: {type(module).__name__} has no parameter {name!r}")
+        return module._parameters[name]
+
+    # ------------------------------------------------------------ walking the tree
+
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Every module in the tree, this one first, with dotted names ("" for this one)."""
+        memo = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self):
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self):
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
+        seen = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield module_prefix + ("." if module_prefix else "") + name, value
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """``(name, Parameter)`` pairs with PyTorch's keys (``0.weight``, ``fc1.bias``); a shared
+        parameter is listed once."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every sub-module (children first) and on this one; returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------ modes and gradients
+
+    def train(self, mode=True):
+        """Training mode (Dropout active, BatchNorm uses batch statistics); returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
+        for module in self.modules():
+            module.__dict__["training"] = mode
+        return self
+
+    def eval(self):
+        """Evaluation mode: same as ``train(False)``."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Clear every parameter's gradient (to None, or to zeros in place)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad._data[...] = 0
+                p.grad._vc[0] += 1
+
+    # ------------------------------------------------------------ dtype
+
+    def _convert(self, fn):
+        for module in self.modules():
+            for registry in (module._parameters, module._buffers):
+                for t in registry.values():
+                    if t is not None:
+                        new = fn(t._data)
+                        if new is not t._data:
+                            t._data = new
+                            t._vc[0] += 1
+                            if t.grad is not None:
+                                t.grad = Tensor._make(fn(t.grad._data))
+        return self
+
+    def to(self, *args, dtype=None, device=None, **kwargs):
+        """``to(dtype)`` casts floating parameters and buffers in place; devices other than "cpu"
+        are not supported (this framework runs on numpy)."""
+        for a in args:
+            if isinstance(a, str) and a.split(":")[0] == "cpu" or getattr(a, "type", None) == "cpu":
+                continue
+            if isinstance(a, str) and a.split(":")[0] in ("cuda", "mps", "meta", "xla"):
+                raise RuntimeError(f"to: device {a!r} is not available; this framework runs on the CPU (numpy)")
+            dtype = a
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"to: device {device!r} is not available; this framework runs on the CPU (numpy)")
+        if dtype is None:
+            return self
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
+        return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def cpu(self):
+        return self
+
+    # ------------------------------------------------------------ state dict
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """An ordered dict ``name -> tensor`` of parameters and persistent buffers; the tensors
+        share storage with the module (detached unless ``keep_vars``)."""
+        out = collections.OrderedDict() if destination is None else destination
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+            dot = module_prefix + ("." if module_prefix else "")
+            for name, p in module._parameters.items():
+                if p is not None:
+                    out[dot + name] = p if keep_vars else p.detach()
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent_buffers:
+                    out[dot + name] = b if keep_vars else b.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy values from ``state_dict`` into this module's parameters and buffers.
+
+        Raises RuntimeError naming every missing and unexpected key (when ``strict``) and every
+        shape mismatch (always). Returns ``(missing_keys, unexpected_keys)``.
+        """
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got {type(state_dict).__name__}")
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        to_copy = []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if arr.shape != target.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
+                              f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+                continue
+            to_copy.append((target, arr))
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        with no_grad():
+            for target, arr in to_copy:
+                if arr.dtype.kind == "f" and target.dtype.kind == "f" and arr.dtype != target.dtype and assign:
+                    target._data = np.array(arr)
+                else:
+                    np.copyto(target._data, arr, casting="unsafe")
+                target._vc[0] += 1
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------ printing
+
+    def extra_repr(self):
+        """The text inside the parentheses of this module's repr line (override in layers)."""
+        return ""
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        lines = [line for line in (self.extra_repr().split("\n") if self.extra_repr() else [])]
+        for name, module in self._modules.items():
+            lines.append(f"({name}): " + _addindent(repr(module), 2))
+        main = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not self._modules:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)

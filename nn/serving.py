@@ -1,0 +1,488 @@
+"""Serve a trained model over HTTP, speaking SageMaker's bring-your-own-container contract.
+
+    python -m nn.serving --model model.onnx --port 8080              # an ONNX file (onnxruntime)
+    python -m nn.serving --model out/model.npz --model-def mymodels:build   # nn.save weights + code
+
+    GET  /ping          200 once the model is loaded
+    POST /invocations   application/json {"instances": [[...], ...]} (or {"inputs": ...}, or a bare
+                        list), or text/csv rows  ->  {"outputs": ..., "predictions": ...,
+                        "probabilities": ... (classifiers)}
+
+The server is a Starlette app under uvicorn. Requests are parsed and checked here; anything wrong
+with one (malformed JSON, wrong feature count, non-numbers, NaN, an empty batch, a body over the
+limit) gets a 4xx answer with a JSON ``error`` saying what was wrong and the shape expected, and the
+next request is answered as usual. ``predict(url, x)`` is the client, like SageMaker's
+``predictor.predict``. Needs the ``serve`` extra (starlette, uvicorn; httpx for tests), and the
+``onnx`` extra to serve ONNX files.
+"""
+import argparse
+import csv
+import importlib
+import io
+import json
+import math
+import os
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+DEFAULT_PORT = 8080  # SageMaker sends traffic to port 8080
+DEFAULT_MAX_BODY = 6 * 1024 * 1024  # SageMaker's own payload limit for real-time endpoints: 6 MB
+SAGEMAKER_MODEL_DIR = "/opt/ml/model"
+
+
+class ModelLoadError(RuntimeError):
+    """The model file could not be loaded (the message is one line, fit for a start-up error)."""
+
+
+class BadRequest(ValueError):
+    """A request the server refuses: ``status`` is the HTTP code, ``str(err)`` says why."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+# --------------------------------------------------------------------------- models
+
+
+class Predictor:
+    """A model as the server sees it: ``predict(x)`` maps a float32 batch (B, *input_shape) to
+    a numpy array (B, ...). ``task`` is "classifier" (one score per class: the answer adds class
+    probabilities and the predicted class) or "regressor" (the outputs as they are)."""
+
+    def __init__(self, fn, input_shape, name, task="auto", kind="model"):
+        self._fn = fn
+        self.input_shape = tuple(int(n) for n in input_shape)
+        self.n_features = int(np.prod(self.input_shape)) if self.input_shape else 1
+        self.name = name
+        self.kind = kind
+        self.task = task
+
+    def predict(self, x):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        out = np.asarray(self._fn(x))
+        if out.ndim == 0 or out.shape[0] != x.shape[0]:
+            raise RuntimeError(f"the model returned shape {out.shape} for a batch of {x.shape[0]}")
+        return out
+
+    def describe(self):
+        return {"model": self.name, "format": self.kind, "input_shape": ["batch", *self.input_shape],
+                "task": self.task}
+
+
+def load_onnx(path, task="auto"):
+    """A Predictor running an ONNX file in onnxruntime (any batch size the graph allows)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise ModelLoadError("serving an .onnx file needs onnxruntime: pip install 'seegrad[onnx]'") from None
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as err:  # onnxruntime raises its own Fail / InvalidProtobuf / NoSuchFile
+        raise ModelLoadError(f"cannot load ONNX model {path!r}: {_one_line(err)}") from None
+    inputs = session.get_inputs()
+    if len(inputs) != 1:
+        raise ModelLoadError(f"{path!r} has {len(inputs)} inputs; the server handles models with one input")
+    feature_dims = inputs[0].shape[1:]
+    if not all(isinstance(n, int) for n in feature_dims):
+        raise ModelLoadError(f"{path!r}: input {inputs[0].name!r} has shape {inputs[0].shape}; "
+                             "only the batch dim (the first) may be symbolic")
+    input_name = inputs[0].name
+
+    def run(x):
+        return session.run(None, {input_name: x})[0]
+
+    return Predictor(run, feature_dims, os.path.basename(str(path)), _task(task), kind="onnx")
+
+
+def load_module(path, model_def, input_shape=None, task="auto"):
+    """A Predictor running an ``nn.Module``: ``model_def`` ("package.module:function") builds the
+    model, the weights come from ``path`` (written by ``nn.save(model.state_dict(), path)``)."""
+    import autograd as ag
+    import nn
+
+    model = build_model(model_def)
+    try:
+        state = nn.load(path)
+    except Exception as err:
+        raise ModelLoadError(f"cannot load weights {path!r}: {_one_line(err)}") from None
+    try:
+        model.load_state_dict(state)
+    except Exception as err:
+        raise ModelLoadError(f"weights {path!r} do not fit the model from {model_def!r}: {_one_line(err)}") from None
+    model.eval()
+    if input_shape is None:
+        input_shape = _infer_input_shape(model)
+        if input_shape is None:
+            raise ModelLoadError(f"cannot tell the input shape of {model_def!r} (its first layer is not "
+                                 "nn.Linear); pass --input-shape, e.g. --input-shape 1,28,28")
+    lock = threading.Lock()  # grad mode is process-wide, so one forward pass at a time
+
+    def run(x):
+        with lock, ag.no_grad():
+            return model(ag.from_numpy(x)).numpy()
+
+    return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad")
+
+
+def build_model(model_def):
+    """Import "package.module:function" and call it (a Module class works too) to get the model."""
+    import nn
+
+    module_name, _, attr = str(model_def).partition(":")
+    if not module_name or not attr:
+        raise ModelLoadError(f"--model-def must look like 'package.module:function', got {model_def!r}")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as err:
+        raise ModelLoadError(f"cannot import the model definition {model_def!r}: {_one_line(err)}") from None
+    model = factory() if callable(factory) and not isinstance(factory, nn.Module) else factory
+    if not isinstance(model, nn.Module):
+        raise ModelLoadError(f"{model_def!r} returned {type(model).__name__}, not an nn.Module")
+    return model
+
+
+def load_predictor(path, model_def=None, input_shape=None, task="auto"):
+    """Load what ``path`` holds: an ONNX file, or nn.save weights (then ``model_def`` is needed)."""
+    path = str(path)
+    if not os.path.isfile(path):
+        raise ModelLoadError(f"model file {path!r} does not exist")
+    if model_def is None:
+        if not _looks_like_onnx(path):
+            raise ModelLoadError(f"{path!r} is not an ONNX file; to serve nn.save weights, also pass "
+                                 "--model-def package.module:function (which returns the nn.Module)")
+        return load_onnx(path, task)
+    return load_module(path, model_def, input_shape, task)
+
+
+def _looks_like_onnx(path):
+    if path.endswith(".onnx"):
+        return True
+    with open(path, "rb") as f:
+        return f.read(2) != b"PK"  # .npz / safetensors-in-zip start with PK; anything else: try ONNX
+
+
+def _infer_input_shape(model):
+    for m in model.modules():
+        if hasattr(m, "in_features") and hasattr(m, "out_features"):
+            return (int(m.in_features),)
+        if type(m).__name__ not in ("Sequential", "Flatten", "Identity", "Dropout") and list(m.children()) == []:
+            return None  # the first leaf layer isn't Linear: its input shape can't be read off
+    return None
+
+
+def _task(task):
+    if task not in ("auto", "classifier", "regressor"):
+        raise ModelLoadError(f"--task must be auto, classifier or regressor, got {task!r}")
+    return task
+
+
+def _one_line(err):
+    text = " ".join(str(err).split())
+    return (text[:400] + "...") if len(text) > 400 else (text or type(err).__name__)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def expected_format(input_shape):
+    shape = ", ".join(str(n) for n in input_shape)
+    n = int(np.prod(input_shape)) if input_shape else 1
+    return (f"JSON {{\"instances\": [[{n} numbers], ...]}} (each instance of shape ({shape}) or flat "
+            f"with {n} numbers), or text/csv with one row of {n} numbers per instance")
+
+
+def parse_request(body, content_type, input_shape):
+    """The request body as a float32 batch of shape (B, *input_shape), or BadRequest saying why not."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in ("application/json", "application/x-json", "text/json"):
+        batch = _parse_json(body)
+    elif mime in ("text/csv", "application/csv"):
+        batch = _parse_csv(body)
+    else:
+        raise BadRequest(f"unsupported Content-Type {content_type or '(none)'!r}; send application/json "
+                         "or text/csv", status=415)
+    return _check_batch(batch, tuple(input_shape))
+
+
+def _parse_json(body):
+    try:
+        payload = json.loads(body)
+    except UnicodeDecodeError as err:
+        raise BadRequest(f"the body is not UTF-8 text: {err}") from None
+    except json.JSONDecodeError as err:
+        raise BadRequest(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    if isinstance(payload, dict):
+        keys = [k for k in ("instances", "inputs") if k in payload]
+        if not keys:
+            raise BadRequest(f"the JSON object has keys {sorted(payload)[:10]} but needs \"instances\" "
+                             "(or \"inputs\")")
+        payload = payload[keys[0]]
+    if not isinstance(payload, list):
+        raise BadRequest(f"\"instances\" must be a list of instances, got a JSON {type(payload).__name__}")
+    try:
+        batch = np.asarray(payload)  # numbers only give an int or float array (fast path)
+    except (ValueError, OverflowError):
+        batch = None
+    if batch is None or batch.dtype.kind not in "iuf" or any(w in body for w in (b"true", b"false")):
+        bad = _first_non_number(payload)
+        if bad is not None:
+            where, value = bad
+            raise BadRequest(f"instances{where} is {json.dumps(value)[:40]}, not a number")
+    try:
+        return np.asarray(payload, dtype=np.float64)
+    except OverflowError:
+        raise BadRequest("a number is too large for float32 (the model's dtype)") from None
+    except ValueError:
+        lengths = sorted({len(row) if isinstance(row, list) else 1 for row in payload})
+        raise BadRequest(f"instances have different shapes (lengths {lengths[:5]}); every instance "
+                         "needs the same shape") from None
+
+
+def _first_non_number(value, where=""):
+    """(path, value) of the first element that is not a JSON number (bools are not numbers)."""
+    stack = [(value, where)]
+    while stack:
+        v, w = stack.pop()
+        if isinstance(v, list):
+            stack.extend((item, f"{w}[{i}]") for i, item in reversed(list(enumerate(v))))
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            return w, v
+    return None
+
+
+def _parse_csv(body):
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise BadRequest(f"the CSV body is not UTF-8 text: {err}") from None
+    rows = []
+    for r, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        values = []
+        for c, cell in enumerate(row, start=1):
+            try:
+                values.append(float(cell))
+            except ValueError:
+                hint = " (remove the header row)" if r == 1 else ""
+                raise BadRequest(f"CSV row {r}, column {c}: {cell.strip()[:40]!r} is not a number{hint}") from None
+        if rows and len(values) != len(rows[0]):
+            raise BadRequest(f"CSV row {r} has {len(values)} values but row 1 has {len(rows[0])}")
+        rows.append(values)
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1) if rows else np.zeros((0, 0))
+
+
+def _check_batch(batch, input_shape):
+    n = int(np.prod(input_shape)) if input_shape else 1
+    shape_text = "(batch, " + ", ".join(str(d) for d in input_shape) + ")"
+    if batch.size == 0 or batch.ndim == 0:
+        raise BadRequest(f"empty batch: send at least one instance; expected {shape_text}")
+    if batch.shape[1:] == input_shape:
+        pass
+    elif batch.shape == input_shape and batch.ndim >= 1:
+        batch = batch[None]  # one instance sent on its own
+    elif batch.ndim == 2 and batch.shape[1] == n:
+        batch = batch.reshape((batch.shape[0],) + input_shape)  # flat rows (CSV, or flattened images)
+    elif batch.ndim == 1 and len(input_shape) == 1:
+        raise BadRequest(f"each instance needs {n} numbers, got {batch.shape[0]} (a flat list); "
+                         f"expected {shape_text}")
+    else:
+        got = batch.shape[1] if batch.ndim == 2 else None
+        detail = f"instances have {got} numbers, expected {n}" if got is not None else \
+            f"got shape {batch.shape}"
+        raise BadRequest(f"wrong input shape: {detail}; expected {shape_text}")
+    finite = np.isfinite(batch)
+    if not finite.all():
+        idx = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise BadRequest(f"instance {idx[0]} has {batch[idx]} at position {list(idx[1:])}; "
+                         "only finite numbers are accepted (no NaN or infinity)")
+    if np.abs(batch).max() > np.finfo(np.float32).max:
+        raise BadRequest("a value is too large for float32 (the model's dtype)")
+    return batch.astype(np.float32)
+
+
+def format_response(outputs, task="auto"):
+    """The JSON answer: raw ``outputs`` always; for a classifier also ``probabilities`` and the
+    predicted class in ``predictions``; for a regressor ``predictions`` are the outputs."""
+    outputs = np.asarray(outputs)
+    is_classifier = task == "classifier" or (task == "auto" and outputs.ndim == 2 and outputs.shape[1] >= 2)
+    answer = {"outputs": outputs.tolist()}
+    if not is_classifier:
+        answer["predictions"] = answer["outputs"]
+        return answer
+    answer["probabilities"] = class_probabilities(outputs).tolist()
+    answer["predictions"] = outputs.argmax(axis=-1).tolist()
+    return answer
+
+
+def class_probabilities(outputs):
+    """Rows that already are probabilities stay; log-probabilities are exponentiated; logits get a softmax."""
+    out = np.asarray(outputs, dtype=np.float64)
+    if (out >= 0).all() and np.allclose(out.sum(-1), 1, atol=1e-4):
+        return out.astype(np.float32)
+    if (out <= 0).all() and np.allclose(np.exp(out).sum(-1), 1, atol=1e-4):
+        return np.exp(out).astype(np.float32)
+    e = np.exp(out - out.max(-1, keepdims=True))
+    return (e / e.sum(-1, keepdims=True)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY):
+    """The Starlette app around ``predictor`` (a Predictor, or any object with predict(),
+    input_shape, task and describe())."""
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    input_shape = tuple(predictor.input_shape)
+    expected = expected_format(input_shape)
+
+    def error(message, status):
+        return JSONResponse({"error": message, "expected": expected}, status_code=status)
+
+    async def ping(request):
+        return JSONResponse({"status": "ok", **predictor.describe()})
+
+    async def read_body(request):
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
+            raise BadRequest(f"request body of {int(declared)} bytes is over the limit of {max_body_bytes} "
+                             "bytes; send fewer instances per request", status=413)
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_body_bytes:
+                raise BadRequest(f"request body is over the limit of {max_body_bytes} bytes; send fewer "
+                                 "instances per request", status=413)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def answer(body, content_type):
+        x = parse_request(body, content_type, input_shape)
+        return format_response(predictor.predict(x), predictor.task)
+
+    async def invocations(request):
+        accept = request.headers.get("accept", "application/json")
+        if not any(a in accept for a in ("application/json", "*/*", "application/*")):
+            return error(f"can only answer application/json, but Accept is {accept!r}", 406)
+        try:
+            body = await read_body(request)
+            result = await run_in_threadpool(answer, body, request.headers.get("content-type"))
+        except BadRequest as err:
+            return error(str(err), err.status)
+        except Exception as err:  # the model itself failed: say so, keep serving
+            return JSONResponse({"error": f"the model failed on this input: {_one_line(err)}"}, status_code=500)
+        return JSONResponse(result)
+
+    routes = [Route("/ping", ping, methods=["GET"]),
+              Route("/invocations", invocations, methods=["POST"])]
+    app = Starlette(routes=routes)
+    app.state.predictor = predictor
+    return app
+
+
+# --------------------------------------------------------------------------- the client
+
+
+def predict(url, x, timeout=30.0, full=False):
+    """POST ``x`` (array-like, (B, ...) or one instance) to a running server and return its
+    ``outputs`` as a float32 numpy array (``full=True``: the whole JSON answer as a dict).
+    ``url`` is the server ("http://127.0.0.1:8080") or its /invocations address. Raises
+    RuntimeError with the server's error message on a 4xx/5xx answer."""
+    url = url.rstrip("/")
+    if not url.endswith("/invocations"):
+        url += "/invocations"
+    data = np.asarray(x, dtype=np.float32)
+    body = json.dumps({"instances": data.tolist()}).encode()
+    req = urllib.request.Request(url, data=body, method="POST",
+                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            answer = json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        detail = err.read().decode("utf-8", "replace")
+        try:
+            detail = json.loads(detail)["error"]
+        except (ValueError, KeyError, TypeError):
+            pass
+        raise RuntimeError(f"server answered {err.code}: {detail}") from None
+    return answer if full else np.asarray(answer["outputs"], dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _parse_shape(text):
+    try:
+        shape = tuple(int(n) for n in text.replace("x", ",").split(",") if n.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--input-shape must be numbers like 1,28,28, got {text!r}") from None
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"--input-shape must be positive numbers like 1,28,28, got {text!r}")
+    return shape
+
+
+def _default_model():
+    env = os.environ.get("SEEGRAD_MODEL")
+    if env:
+        return env
+    candidate = os.path.join(SAGEMAKER_MODEL_DIR, "model.onnx")  # where SageMaker unpacks model.tar.gz
+    return candidate if os.path.exists(candidate) else None
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="seegrad-serve", description="Serve a model over HTTP (SageMaker container contract: "
+        "GET /ping, POST /invocations).")
+    p.add_argument("mode", nargs="?", choices=["serve"], help="ignored; SageMaker starts containers with 'serve'")
+    p.add_argument("--model", default=_default_model(),
+                   help="an .onnx file, or nn.save weights (with --model-def); default $SEEGRAD_MODEL "
+                        "or /opt/ml/model/model.onnx")
+    p.add_argument("--model-def", default=os.environ.get("SEEGRAD_MODEL_DEF"),
+                   help="package.module:function returning the nn.Module the weights belong to")
+    p.add_argument("--input-shape", type=_parse_shape, default=None,
+                   help="shape of one instance, e.g. 784 or 1,28,28 (read from the model when possible)")
+    p.add_argument("--task", default="auto", choices=["auto", "classifier", "regressor"],
+                   help="classifier: answers add class probabilities; auto: 2-D outputs with >= 2 "
+                        "columns are taken as class scores")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)))
+    p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY,
+                   help="larger request bodies get 413 (default 6 MiB, SageMaker's own limit)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--no-access-log", action="store_true", help="don't log every request")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.model is None:
+        print("seegrad-serve: error: no model given; pass --model model.onnx", file=sys.stderr)
+        return 2
+    try:
+        predictor = load_predictor(args.model, args.model_def, args.input_shape, args.task)
+    except ModelLoadError as err:
+        print(f"seegrad-serve: error: {err}", file=sys.stderr)
+        return 2
+    try:
+        import uvicorn
+    except ImportError:
+        print("seegrad-serve: error: serving needs uvicorn and starlette: pip install 'seegrad[serve]'",
+              file=sys.stderr)
+        return 2
+    app = create_app(predictor, max_body_bytes=args.max_body_bytes)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                access_log=not args.no_access_log)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
