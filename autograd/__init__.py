@@ -16,7 +16,7 @@ from .scalar import Value
 from .tensor import (
     Tensor, abs, add, amax, amin, arange, argmax, argmin, as_tensor, bmm, bool_, broadcast_to, cat,
     chunk, clamp, clip, concat, concatenate, cos, div, dot, double, empty, empty_like, exp, eye,
-    flatten, float, float16, float32, float64, from_numpy, full, full_like, half, int, int8, int16,
+    flatten, float, float16, float32, float64, from_numpy, full, full_like, get_rng, half, int, int8, int16,
     int32, int64, isfinite, linspace, log, log1p, log_softmax, logsumexp, long, manual_seed,
     matmul, max, maximum, mean, min, minimum, mm, mul, neg, ones, ones_like, outer, permute, pow,
     prod, rand, randint, randn, randperm, relu, reshape, rsqrt, sigmoid, sign, sin, softmax, split,

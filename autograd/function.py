@@ -203,6 +203,6 @@ def _check_finite(node, value, what):
 
 def graph_math():
     """The differentiable namespace used by backward when create_graph=True."""
-    from . import tensor
+    from .tensor import graph_math as namespace
 
-    return tensor.graph_math
+    return namespace

@@ -1,7 +1,7 @@
 """Central-difference gradient checking in float64."""
 import numpy as np
 
-from .graph import grad, no_grad
+from .graph import grad
 from .tensor import Tensor
 
 
@@ -28,10 +28,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     analytical = grad(outputs, [args[i] for i in wrt], [Tensor._make(v) for v in directions],
                       allow_unused=True)
 
-    def projected():
-        with no_grad():
-            return sum(float((np.asarray(o._data, dtype=np.float64) * v).sum())
-                       for o, v in zip(_as_tuple(fn(*args)), directions))
+    def projected():  # (not under no_grad: fn may itself differentiate, as in grad-of-grad checks)
+        return sum(float((np.asarray(o._data, dtype=np.float64) * v).sum())
+                   for o, v in zip(_as_tuple(fn(*args)), directions))
 
     for k, i in enumerate(wrt):
         x = args[i]._data

@@ -12,7 +12,8 @@ from .graph import Variable
 class Value(Variable):
     """A scalar that remembers how it was computed: ``(Value(2.0) * 3).backward()``."""
 
-    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "label", "__weakref__")
+    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "label", "_prev",
+                 "__weakref__")
     _xp = scalar_math
     _retains_grad = True  # every Value keeps its gradient, as in micrograd
 
@@ -24,6 +25,7 @@ class Value(Variable):
         self._accum = None
         self._leaf_hooks = None
         self.label = label
+        self._prev = ()
 
     @classmethod
     def _from_op(cls, raw, inputs):
@@ -31,6 +33,9 @@ class Value(Variable):
         v._data, v.grad, v.grad_fn, v.requires_grad = raw, 0.0, None, False
         v._accum = v._leaf_hooks = None
         v.label = ""
+        # Like micrograd's _prev: a Value keeps its inputs alive, so every node of a scalar
+        # graph still has its number when the graph is drawn (Tensors don't: too much memory).
+        v._prev = tuple(x for x in inputs if isinstance(x, Value))
         return v
 
     _make = classmethod(lambda cls, raw: cls._from_op(raw, ()))

@@ -4,6 +4,7 @@ Primitive ops are Functions (ops_*.py); composite ops (mean, var, std, softmax's
 friends, split, stack...) are written here from primitives and get their gradients
 for free.
 """
+import builtins
 import collections
 import numbers
 import weakref
@@ -20,8 +21,7 @@ float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype
 int32, int64, bool_ = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
 uint8, int8, int16 = np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.int16)
 float, double, half, long, int = float32, float64, float16, int64, int32  # torch's aliases
-_py_int = __builtins__["int"] if isinstance(__builtins__, dict) else __builtins__.int
-_py_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
+_py_int, _py_float = builtins.int, builtins.float  # this module defines int/float/max/sum like torch
 
 return_types = collections.namedtuple("max", ["values", "indices"])
 
@@ -97,7 +97,8 @@ class Tensor(Variable):
     def _from_op(cls, raw, inputs):
         if type(raw) is not np.ndarray:
             raw = np.asarray(raw)
-        if raw.dtype == float64 and not any(getattr(_raw(x), "dtype", None) == float64 for x in inputs):
+        if raw.dtype == float64 and not any(isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64
+                                            for a in map(_raw, inputs)):
             raw = raw.astype(float32)  # int tensor / 2 is float32, as in PyTorch
         return cls._make(raw)
 
@@ -420,7 +421,7 @@ class Tensor(Variable):
         axes = _axes(dim, self.ndim)
         count = self.numel() if axes is None else _py_int(np.prod([self.shape[a] for a in axes]))
         centred = self - self.mean(dim, keepdim=True)
-        return (centred * centred).sum(dim, keepdim) / max(count - correction, 0)
+        return (centred * centred).sum(dim, keepdim) / builtins.max(count - correction, 0)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
         return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
@@ -518,12 +519,14 @@ class Tensor(Variable):
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+        if sorted(d % builtins.max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
             raise ShapeError(f"permute: dims {dims} are not a permutation of the {self.ndim} dims of {self.shape}")
         dims = tuple(d % self.ndim for d in dims)
         return self if dims == tuple(range(self.ndim)) else S.Permute.apply(self, axes=dims)
 
     def transpose(self, dim0=-2, dim1=-1):
+        if isinstance(dim0, (tuple, list)):  # numpy's spelling: transpose(axes) permutes
+            return self.permute(*dim0)
         if self.ndim < 2:
             return self
         axes = list(range(self.ndim))
@@ -558,8 +561,8 @@ class Tensor(Variable):
                 sizes.append(n % split_size_or_sections)
         else:
             sizes = list(split_size_or_sections)
-            if sum(sizes) != n:
-                raise ShapeError(f"split: sections {sizes} sum to {sum(sizes)} but dim {dim} has size {n}")
+            if builtins.sum(sizes) != n:
+                raise ShapeError(f"split: sections {sizes} sum to {builtins.sum(sizes)} but dim {dim} has size {n}")
         lead = (slice(None),) * dim
         out, start = [], 0
         for size in sizes:
@@ -655,6 +658,11 @@ _generator = [np.random.default_rng()]
 
 
 def _rng():
+    return _generator[0]
+
+
+def get_rng():
+    """The numpy Generator behind every random op (reseeded by manual_seed)."""
     return _generator[0]
 
 
