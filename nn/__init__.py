@@ -17,3 +17,5 @@ from .losses import (
 )
 from .module import Module
 from .parameter import Parameter
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .serialization import CheckpointError, load, save
