@@ -1,1 +1,11 @@
-"""optim: optimizers (work in progress)."""
+"""optim: optimizers that update parameters in place from their .grad, and lr schedules.
+
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+from . import lr_scheduler
+from .adagrad import AdaGrad, Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSProp, RMSprop
+from .sgd import SGD, Momentum

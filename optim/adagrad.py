@@ -1,0 +1,36 @@
+"""Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as torch.optim.Adagrad (t = step, from 1):
+
+        clr = lr / (1 + (t - 1) * lr_decay);  g = g + wd * p
+        sum = sum + g * g;  p = p - clr * g / (sqrt(sum) + eps)
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 maximize=False):
+        for name, v in (("learning rate", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
+                        ("initial_accumulator_value", initial_accumulator_value), ("epsilon", eps)):
+            if v < 0:
+                raise ValueError(f"Adagrad: invalid {name} value {v} (must be >= 0)")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps,
+                                      maximize=maximize))
+
+    def _update(self, p, g, state, group):
+        acc = self._moment(state, "sum", p, group["initial_accumulator_value"])
+        state["step"] = t = state.get("step", 0) + 1
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p
+        clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
+        acc += g * g
+        p -= clr * (g / (np.sqrt(acc) + group["eps"]))
+
+
+AdaGrad = Adagrad

@@ -1,0 +1,66 @@
+"""Adam and AdamW: momentum on the gradient and on its square, with bias correction."""
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam, as torch.optim.Adam (t = step, from 1):
+
+        g = g + wd * p;  m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g^2  (amsgrad: v = max(vmax, v))
+        p = p - lr * (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps)
+    """
+
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
+                 maximize=False):
+        name = type(self).__name__
+        if lr < 0:
+            raise ValueError(f"{name}: invalid learning rate {lr} (must be >= 0)")
+        if eps < 0:
+            raise ValueError(f"{name}: invalid epsilon value {eps} (must be >= 0)")
+        for i, b in enumerate(betas):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"{name}: invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+        if weight_decay < 0:
+            raise ValueError(f"{name}: invalid weight_decay value {weight_decay} (must be >= 0)")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+    def _update(self, p, g, state, group):
+        lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+        m = self._moment(state, "exp_avg", p)
+        v = self._moment(state, "exp_avg_sq", p)
+        state["step"] = t = state.get("step", 0) + 1
+        if group["maximize"]:
+            g = -g
+        if wd != 0:
+            if self._decoupled:
+                p *= 1 - lr * wd  # AdamW: decay the weights directly
+            else:
+                g = g + wd * p
+        m += (1 - b1) * (g - m)  # m = b1 m + (1 - b1) g, as a lerp like PyTorch
+        v *= b2
+        v += (1 - b2) * (g * g)
+        if group["amsgrad"]:
+            vmax = self._moment(state, "max_exp_avg_sq", p)
+            np.maximum(vmax, v, out=vmax)
+            v = vmax
+        step_size = lr / (1 - b1 ** t)
+        denom = np.sqrt(v) / math.sqrt(1 - b2 ** t)
+        denom += group["eps"]
+        p -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """AdamW, as torch.optim.AdamW: first p = p - lr * wd * p (decoupled weight decay),
+    then the Adam step without adding wd * p to the gradient."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

@@ -1,0 +1,49 @@
+"""RMSprop: divide each step by a running root-mean-square of recent gradients."""
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as torch.optim.RMSprop:
+
+        g = g + wd * p;  v = alpha * v + (1 - alpha) * g^2;  centered: ga = alpha*ga + (1-alpha)*g, v~ = v - ga^2
+        momentum: b = mu * b + g / (sqrt(v~) + eps), p = p - lr * b;  else p = p - lr * g / (sqrt(v~) + eps)
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 maximize=False):
+        for name, v in (("learning rate", lr), ("epsilon", eps), ("momentum", momentum),
+                        ("weight_decay", weight_decay), ("alpha", alpha)):
+            if v < 0:
+                raise ValueError(f"RMSprop: invalid {name} value {v} (must be >= 0)")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize))
+
+    def _update(self, p, g, state, group):
+        alpha, mu = group["alpha"], group["momentum"]
+        v = self._moment(state, "square_avg", p)
+        state["step"] = state.get("step", 0) + 1
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p
+        v *= alpha
+        v += (1 - alpha) * (g * g)
+        if group["centered"]:
+            ga = self._moment(state, "grad_avg", p)
+            ga += (1 - alpha) * (g - ga)  # lerp, as PyTorch
+            avg = np.sqrt(v - ga * ga)
+        else:
+            avg = np.sqrt(v)
+        avg += group["eps"]
+        if mu > 0:
+            b = self._moment(state, "momentum_buffer", p)
+            b *= mu
+            b += g / avg
+            p -= group["lr"] * b
+        else:
+            p -= group["lr"] * (g / avg)
+
+
+RMSProp = RMSprop

@@ -1,0 +1,60 @@
+"""SGD (PyTorch's, with momentum, dampening, Nesterov, weight decay) and textbook Momentum."""
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, as torch.optim.SGD:
+
+        g = -g if maximize;  g = g + wd * p
+        b = g (first step), else b = mu * b + (1 - dampening) * g;  g = g + mu * b if nesterov else b
+        p = p - lr * g
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
+        if lr < 0:
+            raise ValueError(f"SGD: invalid learning rate {lr} (must be >= 0)")
+        if momentum < 0:
+            raise ValueError(f"SGD: invalid momentum value {momentum} (must be >= 0)")
+        if weight_decay < 0:
+            raise ValueError(f"SGD: invalid weight_decay value {weight_decay} (must be >= 0)")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+    def _update(self, p, g, state, group):
+        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if group["maximize"]:
+            g = -g
+        if wd != 0:
+            g = g + wd * p  # a new array: p.grad stays as backward left it
+        if mu != 0:
+            first = "momentum_buffer" not in state
+            b = self._moment(state, "momentum_buffer", p)
+            if first:
+                b[...] = g
+            else:
+                b *= mu
+                b += (1 - group["dampening"]) * g
+            g = g + mu * b if group["nesterov"] else b
+        p -= lr * g
+
+
+class Momentum(Optimizer):
+    """Classical (textbook) momentum: v = beta * v - lr * g;  p = p + v.
+
+    The same trajectory as SGD(momentum=beta) while lr is constant (v = -lr * b), written the
+    way most lecture notes write it."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.9):
+        if lr < 0:
+            raise ValueError(f"Momentum: invalid learning rate {lr} (must be >= 0)")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"Momentum: momentum (beta) must be in [0, 1), got {momentum}")
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    def _update(self, p, g, state, group):
+        v = self._moment(state, "velocity", p)
+        v *= group["momentum"]
+        v -= group["lr"] * g
+        p += v
