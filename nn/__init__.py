@@ -19,3 +19,4 @@ from .module import Module
 from .parameter import Parameter
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
+from .onnx_export import ExportError, export_onnx  # needs the onnx extra only when called

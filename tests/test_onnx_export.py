@@ -1,0 +1,200 @@
+"""nn.export_onnx: each exported model runs in onnxruntime and gives the framework's numbers."""
+import os
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+from nn.onnx_export import ExportError, export_onnx
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+def run_ort(path, x, name="input"):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {name: np.asarray(x)})[0]
+
+
+def check_roundtrip(model, feature_shape, tmp_path, batches=(1, 17), atol=1e-5, **kwargs):
+    """Export at batch 4, then compare onnxruntime with the model at other batch sizes."""
+    path = tmp_path / "model.onnx"
+    modes = [m.training for m in model.modules()]
+    proto = export_onnx(model, ag.randn(4, *feature_shape), path, **kwargs)
+    assert [m.training for m in model.modules()] == modes  # export leaves train/eval as it was
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    model.eval()
+    for batch in batches:
+        x = ag.randn(batch, *feature_shape)
+        with ag.no_grad():
+            expected = model(x).numpy()
+        got = run_ort(path, x.numpy())
+        assert got.shape == expected.shape, (batch, got.shape, expected.shape)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=atol)
+    return proto
+
+
+class Residual(nn.Module):
+    """A custom forward: a residual add, a scaled skip, an elementwise max and a softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 10)
+        self.fc2 = nn.Linear(10, 10)
+        self.out = nn.Linear(10, 4)
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x))
+        h = h + self.fc2(h).tanh() * 0.5          # residual
+        h = ag.maximum(h, h.mean(dim=1, keepdim=True))
+        return self.out(h).softmax(dim=-1)
+
+
+def test_mlp_classifier_matches_at_batch_1_and_17(tmp_path):
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(12, 16), nn.ReLU(), nn.Dropout(0.5),
+                          nn.Linear(16, 8), nn.Tanh(), nn.Linear(8, 3))
+    proto = check_roundtrip(model, (3, 4), tmp_path)
+    names = {i.name for i in proto.graph.initializer}
+    assert {"1.bias", "4.bias", "6.bias"} <= names            # parameters keep their names
+    assert any(n.startswith("1.weight") for n in names)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "batch" and [d.dim_value for d in dims[1:]] == [3, 4]
+
+
+def test_custom_module_with_residual_and_softmax(tmp_path):
+    ag.manual_seed(1)
+    model = Residual()
+    check_roundtrip(model, (6,), tmp_path)
+    x = ag.randn(17, 6)
+    out = run_ort(tmp_path / "model.onnx", x.numpy())
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("last", [nn.Softmax(dim=1), nn.LogSoftmax(dim=1), nn.Sigmoid(), nn.Identity()])
+def test_probability_outputs(last, tmp_path):
+    ag.manual_seed(2)
+    check_roundtrip(nn.Sequential(nn.Linear(5, 7), nn.Sigmoid(), nn.Linear(7, 3), last), (5,), tmp_path)
+
+
+@pytest.mark.parametrize("act", [nn.LeakyReLU(0.2), nn.ELU(0.7), nn.SELU(), nn.GELU(), nn.GELU("tanh"),
+                                 nn.Softplus(beta=2.0, threshold=3.0), nn.Mish(), nn.LogSigmoid(),
+                                 nn.Hardtanh(-0.5, 0.5), nn.ReLU6(), nn.SiLU(), nn.Step()],
+                         ids=lambda m: repr(m))
+def test_activation_layers(act, tmp_path):
+    ag.manual_seed(3)
+    model = nn.Sequential(nn.Linear(4, 32), act, nn.Linear(32, 2))
+    with ag.no_grad():  # spread the pre-activations over both branches of each activation
+        model[0].weight.mul_(3.0)
+    check_roundtrip(model, (4,), tmp_path)
+
+
+@pytest.mark.parametrize("opset", [13, 17, 18])
+def test_reductions_and_shapes_across_opsets(opset, tmp_path):
+    ag.manual_seed(4)
+    lin = nn.Linear(8, 8)
+
+    class Ops(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = lin
+
+        def forward(self, x):
+            h = self.lin(x).reshape(x.shape[0], 2, 4)              # (B, 2, 4)
+            a = h.amax(dim=2) + h.logsumexp(dim=2) - h.sum(dim=2)   # (B, 2)
+            b = h.permute(0, 2, 1)[:, 1:3, 0]                      # (B, 2)
+            c = ag.cat([a, b.clamp(-1.0, 1.0), (h.abs() + 1).log().max(dim=1).values], dim=1)
+            return c.exp().sqrt() / (1 + c.square())
+
+    check_roundtrip(Ops(), (8,), tmp_path, opset=opset)
+
+
+def test_fixed_batch_export(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2))
+    proto = export_onnx(model, ag.randn(5, 3), tmp_path / "m.onnx", dynamic_batch=False)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims] == [5, 3]
+    x = ag.randn(5, 3)
+    with ag.no_grad():
+        np.testing.assert_allclose(run_ort(tmp_path / "m.onnx", x.numpy()), model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_custom_names_and_no_temp_files_left(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2))
+    export_onnx(model, ag.randn(2, 3), tmp_path / "m.onnx", input_names=("features",), output_names=("scores",))
+    assert os.listdir(tmp_path) == ["m.onnx"]
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    assert [i.name for i in session.get_inputs()] == ["features"]
+    assert [o.name for o in session.get_outputs()] == ["scores"]
+
+
+class Cube(ag.Function):
+    def forward(ctx, a):
+        return a ** 3
+
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+
+def test_unsupported_op_is_named(tmp_path):
+    class Custom(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return Cube.apply(self.fc(x))
+
+    with pytest.raises(ExportError, match=r"op Cube \(CubeBackward0\).*no ONNX translation"):
+        export_onnx(Custom(), ag.randn(2, 3), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_values_computed_outside_the_graph_are_refused(tmp_path):
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return F.leaky_relu(self.fc(x), 0.1)  # the mask is made by numpy on x._data
+
+    with pytest.raises(ExportError, match=r"Where.*computed from the input outside the traced ops"):
+        export_onnx(Masked(), ag.randn(2, 3), tmp_path / "m.onnx")
+
+
+def test_data_dependent_control_flow_is_refused(tmp_path):
+    class Branchy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x):
+            h = self.fc(x)
+            return h.exp() if h.shape[0] == 2 else h.tanh()
+
+    with pytest.raises(ExportError, match="ran different ops"):
+        export_onnx(Branchy(), ag.randn(2, 3), tmp_path / "m.onnx")
+
+
+def test_tensor_comparisons_are_traced(tmp_path):
+    class Gate(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            h = self.fc(x)
+            return ag.where(h > 0.1, h, h * -0.5) + (h <= 0).float()
+
+    check_roundtrip(Gate(), (4,), tmp_path)
+
+
+def test_missing_onnx_gives_install_hint(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"pip install 'seegrad\[onnx\]'"):
+        export_onnx(nn.Linear(2, 2), ag.randn(1, 2), tmp_path / "m.onnx")
