@@ -1,0 +1,316 @@
+"""``seegrad train``: train a classifier end to end and write its weights, a plot and its graph.
+
+    seegrad train                                   # digits, MLP, Adam: ~97% test accuracy in seconds
+    seegrad train --dataset mnist1d --epochs 30 --hidden 256,256
+    seegrad train --dataset mnist --data-dir ~/data/mnist --epochs 5
+    python -m nn.cli train --out run1 --resume      # continue run1 where it stopped
+
+Output folder (``--out``, default ``seegrad-run``):
+    model.npz       the trained weights: ``model.load_state_dict(nn.load("model.npz"))``
+    history.png     loss and accuracy per epoch (train and test)
+    graph.svg       the computation graph of the model and its loss on one sample
+    checkpoint.npz  model + optimizer + RNG state after the last epoch (for ``--resume``)
+    config.json     the options of the run (``--resume`` reuses them)
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+PROG = "seegrad"
+
+
+class CLIError(Exception):
+    """A problem with the user's options or files: reported in one line, no traceback."""
+
+
+# ----------------------------------------------------------------- registries
+
+
+def _digits(args):
+    from nn.data import load_digits
+    return load_digits(), (8, 8)
+
+
+def _mnist1d(args):
+    from nn.data import load_mnist1d
+    return load_mnist1d(), (40, 1)
+
+
+def _moons(args):
+    from nn.data import make_moons
+    return make_moons(n_samples=1000, noise=0.2), (2, 1)
+
+
+def _spirals(args):
+    from nn.data import make_spirals
+    return make_spirals(n_samples=1500, noise=0.2), (2, 1)
+
+
+def _mnist(args):
+    from nn.data import load_mnist
+    if args.data_dir is None:
+        raise CLIError("--dataset mnist needs --data-dir DIR with the MNIST IDX or CSV files (nothing is downloaded)")
+    return load_mnist(args.data_dir), (28, 28)
+
+
+# name -> (loader(args) -> (Split, (sequence length, features per step) for sequence models), default epochs)
+DATASETS = {
+    "digits": (_digits, 20),
+    "mnist1d": (_mnist1d, 40),
+    "moons": (_moons, 50),
+    "spirals": (_spirals, 100),
+    "mnist": (_mnist, 5),
+}
+
+
+def build_mlp(in_features, num_classes, hidden, seq_shape):
+    """Flatten, then Linear + ReLU per hidden width, then a Linear to the class logits."""
+    import nn
+    layers, width = [nn.Flatten()], in_features
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    return nn.Sequential(*layers, nn.Linear(width, num_classes))
+
+
+def build_gru(in_features, num_classes, hidden, seq_shape):
+    """Read the sample as a sequence (e.g. an 8x8 digit as 8 rows of 8 pixels) with a GRU; classify its last state."""
+    import nn
+
+    class GRUClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.seq_shape = tuple(seq_shape)
+            self.gru = nn.GRU(seq_shape[1], hidden[0], num_layers=len(hidden), batch_first=True)
+            self.head = nn.Linear(hidden[0], num_classes)
+
+        def forward(self, x):
+            out, _ = self.gru(x.reshape(x.shape[0], *self.seq_shape))  # (B, T, H)
+            return self.head(out[:, -1])                                 # (B, classes)
+
+    if len(set(hidden)) != 1:
+        raise CLIError(f"--model rnn uses one width for all GRU layers; got --hidden {','.join(map(str, hidden))}")
+    return GRUClassifier()
+
+
+def _available_models():
+    """Model builders whose layers exist in this installation: adding one is one line here."""
+    import nn
+    models = {"mlp": build_mlp}
+    if hasattr(nn, "GRU"):
+        models["rnn"] = build_gru
+    return models
+
+
+# name -> (optimizer class name in optim, default lr)
+OPTIMIZERS = {"sgd": ("SGD", 0.1), "momentum": ("Momentum", 0.05), "adagrad": ("Adagrad", 0.05),
+              "rmsprop": ("RMSprop", 1e-3), "adam": ("Adam", 1e-3)}
+
+
+# ----------------------------------------------------------------- argument parsing
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + error
+        raise CLIError(f"{message} (see `{self.prog} --help`)")
+
+
+def _hidden(text):
+    try:
+        widths = [int(w) for w in str(text).replace(" ", "").split(",") if w]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected layer widths like 128 or 256,128, got {text!r}") from None
+    if not widths or min(widths) <= 0:
+        raise argparse.ArgumentTypeError(f"layer widths must be positive integers, got {text!r}")
+    return widths
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+        if not value > 0 or (kind is float and not math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def make_parser():
+    parser = _Parser(prog=PROG, description="seegrad: a PyTorch-like framework on numpy that you can watch learn.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    train = sub.add_parser("train", help="train a classifier; writes weights, a loss/accuracy plot and the graph",
+                           description="Train a classifier on a dataset that needs no download and write "
+                                       "model.npz, history.png and graph.svg into --out.")
+    train.add_argument("--dataset", choices=list(DATASETS), default=None, help="default: digits")
+    train.add_argument("--data-dir", default=None, help="folder with the MNIST IDX or CSV files (--dataset mnist)")
+    train.add_argument("--model", default=None, help="mlp (default), rnn (a GRU reading rows), cnn when available")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), default=None, help="default: adam")
+    train.add_argument("--epochs", type=_positive(int), default=None, help="default depends on the dataset")
+    train.add_argument("--lr", type=_positive(float), default=None, help="default depends on the optimizer")
+    train.add_argument("--batch-size", type=_positive(int), default=None, help="default: 32")
+    train.add_argument("--hidden", type=_hidden, default=None, help="hidden widths, e.g. 128 or 256,128 (default 128)")
+    train.add_argument("--seed", type=int, default=None, help="seeds initialisation and shuffling (default 0)")
+    train.add_argument("--out", default="seegrad-run", help="output folder (default: seegrad-run)")
+    train.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+DEFAULTS = {"dataset": "digits", "model": "mlp", "optimizer": "adam", "batch_size": 32, "hidden": [128], "seed": 0}
+CONFIG_KEYS = ("dataset", "data_dir", "model", "optimizer", "lr", "batch_size", "hidden", "seed")
+
+
+def _settle_options(args, out):
+    """Fill unset options from the saved config (with --resume) or the defaults, and check them."""
+    config_path = out / "config.json"
+    if args.resume:
+        if not (out / "checkpoint.npz").exists():
+            raise CLIError(f"--resume: no checkpoint.npz in {str(out)!r} to resume from; run without --resume first")
+        try:
+            saved = json.loads(config_path.read_text())
+        except (OSError, ValueError) as err:
+            raise CLIError(f"--resume: cannot read {str(config_path)!r}: {err}") from None
+        for key in CONFIG_KEYS:
+            given = getattr(args, key)
+            if given is not None and given != saved.get(key):
+                raise CLIError(f"--resume: --{key.replace('_', '-')} {given} differs from the saved run's "
+                               f"{saved.get(key)}; drop the option or use a new --out")
+            setattr(args, key, saved.get(key))
+        if args.epochs is None:
+            args.epochs = saved.get("epochs")
+    for key, value in DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.epochs is None:
+        args.epochs = DATASETS[args.dataset][1]
+    if args.lr is None:
+        args.lr = OPTIMIZERS[args.optimizer][1]
+    models = _available_models()
+    if args.model not in models:
+        raise CLIError(f"--model {args.model!r} is not available; choose from: {', '.join(models)}")
+    if args.data_dir is not None and args.dataset != "mnist":
+        raise CLIError(f"--data-dir is only used with --dataset mnist (got --dataset {args.dataset})")
+    return models[args.model]
+
+
+# ----------------------------------------------------------------- the graph picture
+
+
+def write_graph_svg(model, loss_fn, x, y, path):
+    """Run ``model`` on one sample, backpropagate its loss, and draw that graph (values and grads) as SVG."""
+    import autograd as ag
+    from autograd.render import render_to_file
+    from autograd.viz import draw_graph
+
+    model.eval()
+    model.zero_grad()
+    with ag.record_ops() as ops:
+        loss = loss_fn(model(x), y)
+    loss.backward()
+    dot = draw_graph(loss, params=model, cluster_modules=True, ops=ops).source
+    model.zero_grad()
+    render_to_file(dot, path, "svg")
+
+
+# ----------------------------------------------------------------- train
+
+
+def _epoch_printer(epochs):
+    from nn.training import Callback
+
+    class EpochPrinter(Callback):
+        def on_epoch_end(self, epoch, logs, model):
+            figures = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "seconds"))
+            print(f"epoch {epoch + 1}/{epochs}  {figures}  ({logs['seconds']:.2f}s)", flush=True)
+
+    return EpochPrinter()
+
+
+def train(args):
+    t_start = time.perf_counter()
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {str(out)!r} exists and is not a folder")
+    build = _settle_options(args, out)
+
+    import autograd as ag
+    import nn
+    import optim
+    from nn.data import DataLoader
+    from nn.training import evaluate, fit
+
+    cls_name = OPTIMIZERS[args.optimizer][0]
+    if not hasattr(optim, cls_name):
+        raise CLIError(f"--optimizer {args.optimizer}: optim.{cls_name} is not available in this installation")
+    split, seq_shape = DATASETS[args.dataset][0](args)
+    num_classes = split.num_classes
+    in_features = int(np.prod(split.X_train.shape[1:]))
+    train_ds, test_ds = split.tensor_datasets()
+    print(f"{args.dataset}: {len(train_ds)} train / {len(test_ds)} test samples, {in_features} features, "
+          f"{num_classes} classes")
+
+    ag.manual_seed(args.seed)
+    model = build(in_features, num_classes, args.hidden, seq_shape)
+    n_params = sum(p.numel() for p in model.parameters())
+    optimizer = getattr(optim, cls_name)(model.parameters(), lr=args.lr)
+    loss_fn = nn.CrossEntropyLoss()
+    train_loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    test_loader = DataLoader(test_ds, batch_size=500)
+    print(f"model: {args.model} {'-'.join(map(str, [in_features, *args.hidden, num_classes]))} "
+          f"({n_params:,} parameters); {cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
+
+    out.mkdir(parents=True, exist_ok=True)
+    config = {key: getattr(args, key) for key in CONFIG_KEYS}
+    config["epochs"] = args.epochs
+    tmp = out / ".config.json.tmp"
+    tmp.write_text(json.dumps(config, indent=2) + "\n")
+    os.replace(tmp, out / "config.json")
+
+    show_bar = not args.no_progress and sys.stdout.isatty()
+    history = fit(model, loss_fn, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,
+                  checkpoint=out / "checkpoint.npz", resume=args.resume, progress=show_bar,
+                  callbacks=[] if show_bar else [_epoch_printer(args.epochs)])
+    result = evaluate(model, test_loader, loss_fn)
+    print(f"test accuracy: {100 * result['accuracy']:.2f}%  (test loss {result['loss']:.4f})")
+
+    nn.save(model.state_dict(), out / "model.npz")
+    history.plot(out / "history.png")
+    x0, y0 = test_ds[0:1]
+    write_graph_svg(model, loss_fn, x0, y0, out / "graph.svg")
+    print(f"wrote {out / 'model.npz'}, {out / 'history.png'}, {out / 'graph.svg'} "
+          f"in {time.perf_counter() - t_start:.1f}s")
+    return 0
+
+
+def main(argv=None):
+    """Entry point of the ``seegrad`` console script; returns the exit status."""
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+        return {"train": train}[args.command](args)
+    except SystemExit as exc:  # --help
+        return exc.code
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted; continue with --resume", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line, never a traceback (SEEGRAD_DEBUG=1 shows it)
+        if os.environ.get("SEEGRAD_DEBUG"):
+            raise
+        known = (CLIError, FileNotFoundError, ValueError, ImportError, OSError)
+        what = str(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
+        print(f"{PROG}: error: {what}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
