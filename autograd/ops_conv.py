@@ -472,7 +472,7 @@ class Embedding(Function):
         if not isinstance(grad, np.ndarray):
             from .ops_shape import IndexAdd
 
-            return IndexAdd.apply(grad, ctx.shape, (idx,))
+            return IndexAdd.apply(grad, ctx.shape, (idx,)), None
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, idx.reshape(-1), grad.reshape(-1, ctx.shape[1]))
-        return out
+        return out, None

@@ -10,6 +10,7 @@ from .activations import (
     ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax,
     Softmin, Softplus, Step, Tanh,
 )
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Upsample
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .layers import Dropout, Flatten, Identity, Linear, Unflatten
 from .losses import (
@@ -17,6 +18,9 @@ from .losses import (
 )
 from .module import Module
 from .parameter import Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .sparse import Embedding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
 from .onnx_export import ExportError, export_onnx  # needs the onnx extra only when called

@@ -491,6 +491,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return dot / (n1 * n2)
 
 
+from .functional_conv import *  # noqa: E402,F401,F403  conv, pooling, norms, embedding, interpolate
+
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
     "math", "numbers", "warnings", "np", "Function", "ShapeError", "Tensor", "tensor", "where",
-    "is_grad_enabled")]
+    "is_grad_enabled", "functional_conv")]

@@ -1,0 +1,183 @@
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, and Upsample.
+
+Weights use PyTorch's layouts and default init: Conv weight (out, in/groups, *kernel),
+ConvTranspose weight (in, out/groups, *kernel), W ~ kaiming_uniform_(a=sqrt(5)) and
+b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.shape[1] * prod(kernel).
+Each ``forward`` checks the input's shape (naming the layer) and calls nn.functional.
+"""
+import math
+
+import numpy as np
+
+from autograd.function import ShapeError
+from autograd.tensor import Tensor
+
+from . import functional_conv as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+def _tuple(value, n, name, what):
+    return F._tuple(value, n, name, what)
+
+
+class _ConvNd(Module):
+    _n = 2
+    _transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", output_padding=0, device=None, dtype=None):
+        super().__init__()
+        name, n = type(self).__name__, self._n
+        for what, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"{name}: {what} must be a positive int, got {v!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both "
+                             f"be divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not implemented; use 'zeros'")
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.kernel_size = _tuple(kernel_size, n, name, "kernel_size")
+        self.stride = _tuple(stride, n, name, "stride")
+        self.dilation = _tuple(dilation, n, name, "dilation")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
+            self.padding = padding
+        else:
+            self.padding = _tuple(padding, n, name, "padding")
+        self.output_padding = _tuple(output_padding, n, name, "output_padding")
+        self.padding_mode = padding_mode
+        if self._transposed:
+            shape = (in_channels, out_channels // groups) + self.kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + self.kernel_size
+        dtype = np.dtype(dtype or np.float32)
+        self.weight = Parameter(Tensor._make(np.empty(shape, dtype=dtype)))
+        if bias:
+            self.bias = Parameter(Tensor._make(np.empty((out_channels,), dtype=dtype)))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * int(np.prod(self.kernel_size))
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check_input(self, input):
+        """(N, C_in, *spatial) or unbatched (C_in, *spatial), else an error naming this layer."""
+        n = self._n
+        spatial = ("L",) if n == 1 else ("H", "W")
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self._label()}: expected a Tensor, got {type(input).__name__}")
+        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.in_channels:
+            expected = ", ".join(("N", str(self.in_channels)) + spatial)
+            raise ShapeError(f"{self._label()}: expected input ({expected}), got {tuple(input.shape)}")
+
+    def _label(self):
+        return f"{type(self).__name__}({self.in_channels}, {self.out_channels})"
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._n:
+            s += f", padding={self.padding!r}"
+        if self.dilation != (1,) * self._n:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * self._n:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-d convolution over (N, C_in, L) -> (N, C_out, L_out), L_out = floor((L + 2p - d(k-1) - 1)/s) + 1."""
+
+    _n = 1
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+    def forward(self, input):
+        self._check_input(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """2-d convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out), one im2col matmul per call."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+    def forward(self, input):
+        self._check_input(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class ConvTranspose1d(_ConvNd):
+    """Transposed 1-d convolution: L_out = (L - 1)s - 2p + d(k - 1) + output_padding + 1."""
+
+    _n = 1
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, dtype=dtype)
+
+    def forward(self, input, output_size=None):
+        self._check_input(input)
+        return F._conv_transpose_nd("conv_transpose1d", 1, input, self.weight, self.bias, self.stride,
+                                    self.padding, self.output_padding, self.groups, self.dilation, output_size)
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-d convolution (upsampling in generators): H_out = (H - 1)s - 2p + d(k - 1) + op + 1."""
+
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, dtype=dtype)
+
+    def forward(self, input, output_size=None):
+        self._check_input(input)
+        return F._conv_transpose_nd("conv_transpose2d", 2, input, self.weight, self.bias, self.stride,
+                                    self.padding, self.output_padding, self.groups, self.dilation, output_size)
+
+
+class Upsample(Module):
+    """Resize by ``size`` or ``scale_factor``; mode='nearest' (each pixel repeated) only."""
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        if mode != "nearest":
+            raise NotImplementedError(f"Upsample: mode={mode!r} is not implemented; use mode='nearest'")
+        if (size is None) == (scale_factor is None):
+            raise ValueError("Upsample: give exactly one of size and scale_factor")
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, input):
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             self.recompute_scale_factor)
+
+    def extra_repr(self):
+        what = f"size={self.size}" if self.size is not None else f"scale_factor={float(self.scale_factor)!r}" \
+            if not isinstance(self.scale_factor, (tuple, list)) else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode='{self.mode}'"

@@ -1,0 +1,136 @@
+"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm.
+
+BatchNorm (train): y = (x - mean_B) / sqrt(var_B + eps) * weight + bias, per channel, with batch
+statistics; running_mean/var move by ``momentum`` towards the batch mean and the *unbiased* batch
+variance (momentum=None: a cumulative average). Eval: the running statistics are used.
+running_mean, running_var and num_batches_tracked are buffers, so they travel in state_dict().
+"""
+import numbers
+
+import numpy as np
+
+from autograd.function import ShapeError
+from autograd.graph import no_grad
+from autograd.tensor import Tensor
+
+from . import functional_conv as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class _BatchNorm(Module):
+    _dims = ""  # what the input looks like, for error messages
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None):
+        super().__init__()
+        if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) or num_features <= 0:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
+        dtype = np.dtype(dtype or np.float32)
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(Tensor._make(np.ones(num_features, dtype=dtype)))
+            self.bias = Parameter(Tensor._make(np.zeros(num_features, dtype=dtype)))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor._make(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def _check_input(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}: expected a Tensor, got {type(input).__name__}")
+        if input.ndim not in self._ndims or input.shape[1] != self.num_features:
+            raise ShapeError(f"{type(self).__name__}({self.num_features}): expected input "
+                             f"{self._dims.format(C=self.num_features)}, got {tuple(input.shape)}")
+
+    def forward(self, input):
+        self._check_input(input)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked.item())
+        use_batch_stats = self.training or self.running_mean is None
+        return F.batch_norm(input,
+                            self.running_mean if not self.training or self.track_running_stats else None,
+                            self.running_var if not self.training or self.track_running_stats else None,
+                            self.weight, self.bias, use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L), per channel C."""
+
+    _ndims = (2, 3)
+    _dims = "(N, {C}) or (N, {C}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W), per channel C."""
+
+    _ndims = (4,)
+    _dims = "(N, {C}, H, W)"
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing ``normalized_shape`` dims."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, (numbers.Integral, np.integer)):
+            normalized_shape = (int(normalized_shape),)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = np.dtype(dtype or np.float32)
+        if elementwise_affine:
+            self.weight = Parameter(Tensor._make(np.ones(self.normalized_shape, dtype=dtype)))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(self.normalized_shape, dtype=dtype)))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        k = len(self.normalized_shape)
+        if not isinstance(input, Tensor) or input.ndim < k or tuple(input.shape[input.ndim - k:]) != self.normalized_shape:
+            got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise ShapeError(f"LayerNorm({self.normalized_shape}): expected input (*, "
+                             f"{', '.join(map(str, self.normalized_shape))}), got {got}")
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

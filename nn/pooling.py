@@ -1,0 +1,112 @@
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d (no parameters).
+
+stride defaults to kernel_size, as in PyTorch. Each forward names the layer in its shape errors.
+"""
+from autograd.function import ShapeError
+from autograd.tensor import Tensor
+
+from . import functional_conv as F
+from .module import Module
+
+
+def _check(layer, input, n):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{layer}: expected a Tensor, got {type(input).__name__}")
+    if input.ndim not in (n + 1, n + 2):
+        dims = "(N, C, L)" if n == 1 else "(N, C, H, W)"
+        raise ShapeError(f"{layer}: expected input {dims} (or unbatched without N), got {tuple(input.shape)}")
+
+
+class _MaxPoolNd(Module):
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):
+        _check(f"{type(self).__name__}(kernel_size={self.kernel_size})", input, self._n)
+        fn = F.max_pool1d if self._n == 1 else F.max_pool2d
+        return fn(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                  self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows of (N, C, L)."""
+
+    _n = 1
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over windows of (N, C, H, W); the gradient goes to each window's (first) maximum."""
+
+
+class _AvgPoolNd(Module):
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode, self.count_include_pad = padding, ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        _check(f"{type(self).__name__}(kernel_size={self.kernel_size})", input, self._n)
+        if self._n == 1:
+            return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                self.count_include_pad)
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Mean over windows of (N, C, L)."""
+
+    _n = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over windows of (N, C, H, W)."""
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average (N, C, H, W) into a fixed output_size (int or (OH, OW), None keeps that dim)."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        _check(f"AdaptiveAvgPool2d(output_size={self.output_size})", input, 2)
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average (N, C, L) into output_size bins."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        _check(f"AdaptiveAvgPool1d(output_size={self.output_size})", input, 1)
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

@@ -1,0 +1,73 @@
+"""Embedding: a lookup table of learnable rows, weight (num_embeddings, embedding_dim) ~ N(0, 1)."""
+import numpy as np
+
+from autograd.graph import no_grad
+from autograd.tensor import Tensor
+
+from . import functional_conv as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Embedding(Module):
+    """``Embedding(num_embeddings, embedding_dim, padding_idx=None)``: integer indices (*) -> (*, dim).
+
+    Gradients of repeated indices add up; the padding_idx row starts at zero and gets no gradient.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
+        super().__init__()
+        for what, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"Embedding: {what} must be a positive int, got {v!r}")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding: padding_idx ({padding_idx}) must be within num_embeddings "
+                                 f"({num_embeddings})")
+            padding_idx = padding_idx % num_embeddings
+        if scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse are not implemented")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            data = np.empty((num_embeddings, embedding_dim), dtype=np.dtype(dtype or np.float32))
+            self.weight = Parameter(Tensor._make(data), requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            arr = _weight._data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if arr.shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight has shape {arr.shape}; expected "
+                                 f"({num_embeddings}, {embedding_dim})")
+            self.weight = Parameter(Tensor._make(arr), requires_grad=not _freeze)
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight._data[self.padding_idx] = 0
+                self.weight._vc[0] += 1
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose weight is ``embeddings`` (2-d); frozen (no grad) unless freeze=False."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-d, got shape {tuple(embeddings.shape)}")
+        rows, dim = embeddings.shape
+        return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)
+
+    def forward(self, input):
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self):
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        return s
