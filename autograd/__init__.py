@@ -44,4 +44,13 @@ class _AutogradNamespace:
 
 
 autograd = _AutogradNamespace()
+
+
+def __getattr__(name):  # ag.viz is imported on first use (it loads graphviz)
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 __version__ = "0.1.0"

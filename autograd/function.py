@@ -31,7 +31,7 @@ class ShapeError(RuntimeError, ValueError):
 class Function(Node):
     """Subclass and write ``forward(ctx, *arrays, **params)`` and ``backward(ctx, grad)``."""
 
-    __slots__ = ("xp", "needs_input_grad", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
+    __slots__ = ("xp", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
 
     @classmethod
     def name(cls):
@@ -40,18 +40,22 @@ class Function(Node):
     @classmethod
     def apply(cls, *inputs, **params):
         ctx = cls.__new__(cls)
-        wrapper, needs, arrays = None, [], []
+        grad_on = _modes.grad_enabled
+        wrapper, arrays, edges, record = None, [], [], False
         for x in inputs:
             if isinstance(x, Variable):
-                wrapper = wrapper or type(x)
+                if wrapper is None:
+                    wrapper = type(x)
                 arrays.append(x._data)
-                needs.append(x.requires_grad)
+                if grad_on and x.requires_grad:
+                    record = True
+                    edges.append(x.grad_fn or x._node())
+                    continue
             else:
                 arrays.append(x)
-                needs.append(False)
-        record = _modes.grad_enabled and True in needs
+            edges.append(None)
+        ctx._edges = edges
         ctx.xp = wrapper._xp
-        ctx.needs_input_grad = needs
         ctx._saved = None
         try:
             raw = ctx.forward(*arrays, **params)
@@ -59,23 +63,31 @@ class Function(Node):
             if isinstance(err, ShapeError):
                 raise
             shapes = " and ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
-            raise ShapeError(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}") from None
+            error = IndexError if isinstance(err, IndexError) else ShapeError
+            raise error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}") from None
         out = wrapper._from_op(raw, inputs)
         if _modes.anomaly:
             ctx._stack = traceback.extract_stack()[:-2]
             _check_finite(ctx, out._data, "forward output")
         if record:
-            ctx._edges = tuple(x._node() if need else None for x, need in zip(inputs, needs))
-            ctx._shapes = tuple(getattr(a, "shape", None) if need else None for a, need in zip(arrays, needs))
+            ctx._edges = tuple(edges)
+            ctx._shapes = tuple([a.shape if e is not None else None for a, e in zip(arrays, edges)]
+                                ) if wrapper._shaped else None
             ctx._hooks = None
             ctx._out_ref = weakref.ref(out)
             if ctx._saved is not None:
                 ctx._link_saved(inputs, arrays, raw)
             out.grad_fn = ctx
             out.requires_grad = True
-            for recorder in _modes.recorders:
-                recorder(ctx, out)
+            if _modes.recorders:
+                for recorder in _modes.recorders:
+                    recorder(ctx, out)
         return out
+
+    @property
+    def needs_input_grad(self):
+        """One bool per input: does that input need a gradient?"""
+        return [edge is not None for edge in self._edges]
 
     # ---------------------------------------------------------------- saving
 
@@ -88,10 +100,8 @@ class Function(Node):
         back the input itself when the backward pass builds a graph)."""
         links = []
         for s in self._saved:
-            link = None
-            if s is raw_out:
-                link = "out"
-            else:
+            link = "out" if s is raw_out else None
+            if link is None and s is not None:
                 for x, a in zip(inputs, arrays):
                     if s is a and isinstance(x, Variable):
                         link = (x, x._version_value())
@@ -139,25 +149,19 @@ class Function(Node):
 
     def _backward(self, grad, retain_graph, create_graph):
         """Run this node's backward and shape each gradient like its input."""
-        xp = self.xp
         if create_graph:
-            self._create_graph = True
-            self.xp = graph_math()
-        try:
+            grads = self._backward_on_tensors(grad)
+        else:
             grads = self.backward(grad)
-        finally:
-            self.xp = xp
-            if create_graph:
-                self._create_graph = False
         if type(grads) is not tuple:
             grads = (grads,)
         if len(grads) != len(self._edges):
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")
         shapes = self._shapes
-        grads = tuple(
-            g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
-            for g, shape in zip(grads, shapes))
+        if shapes is not None:
+            grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
+                           for g, shape in zip(grads, shapes)])
         if _modes.anomaly:
             for g in grads:
                 if g is not None:
@@ -166,6 +170,15 @@ class Function(Node):
             self._saved = _FREED
             self._saved_from = None
         return grads
+
+    def _backward_on_tensors(self, grad):
+        """backward with Tensors in and out, recorded: the backward pass becomes a graph."""
+        xp = self.xp
+        self._create_graph, self.xp = True, graph_math()
+        try:
+            return self.backward(grad)
+        finally:
+            self._create_graph, self.xp = False, xp
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward")

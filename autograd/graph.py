@@ -233,11 +233,8 @@ def topological_order(roots):
     Iterative depth-first search (no recursion limit). The AccumulateGrad sinks come
     last, so no leaf's ``.grad`` changes until every op's backward has succeeded.
     """
-    seen, ops, sinks = set(), [], []
+    seen, ops, sinks = set(roots), [], []
     for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
         stack = [(root, iter(root._edges))]
         while stack:
             node, children = stack[-1]
@@ -273,38 +270,57 @@ def backward_steps(roots, grads, retain_graph=False, create_graph=False, capture
     """Walk the graph from ``roots`` (nodes) seeded with ``grads``, yielding a BackwardStep per node.
 
     ``capture``: a dict {node: None}; the gradient reaching each of those nodes is stored
-    in it and leaves' ``.grad`` are left alone (this is ``ag.grad``).
+    in it and leaves' ``.grad`` are left alone (this is ``ag.grad``). This is the walk that
+    ``backward()`` runs: it drains the same ``_walk`` without building step objects.
     """
+    for step in _walk(roots, grads, retain_graph, create_graph, capture, trace):
+        yield BackwardStep(*step)
+
+
+def _walk(roots, grads, retain_graph, create_graph, capture, trace):
     buffers = {}
     for root, grad in zip(roots, grads):
         _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
-    with set_grad_enabled(create_graph):
+    pop, get = buffers.pop, buffers.get
+    user_mode = _modes.grad_enabled  # restored before every yield: a paused walk changes nothing
+    try:
         for index, node in enumerate(topological_order(roots)):
-            grad = buffers.pop(node, None)
+            grad = pop(node, None)
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
-            hooks = node.variable._leaf_hooks if type(node) is AccumulateGrad else node._hooks
-            if hooks:
-                grad = _run_hooks(hooks, grad, create_graph)
-            if node._out_ref is not None:
-                out = node._out_ref()
-                if out is not None and out._retains_grad and capture is None:
-                    out._accumulate_grad(grad, create_graph, copy=True)
-            if capture is not None and node in capture:
-                capture[node] = grad
-                if type(node) is AccumulateGrad:
-                    continue
+            _modes.grad_enabled = create_graph  # backward is recorded only with create_graph
             if type(node) is AccumulateGrad:
+                if node.variable._leaf_hooks:
+                    grad = _run_hooks(node.variable._leaf_hooks, grad, create_graph)
+                if capture is not None:
+                    if node in capture:
+                        capture[node] = grad
+                    continue
                 if id(grad) in handed:  # the same array reached two leaves: give each its own
                     grad = grad.copy()
                 handed.add(id(grad))
-            before = [buffers.get(nxt) for nxt in node._edges] if trace else None
+                node._backward(grad, retain_graph, create_graph)
+                _modes.grad_enabled = user_mode
+                yield index, node, grad, (), []
+                continue
+            if node._hooks:
+                grad = _run_hooks(node._hooks, grad, create_graph)
+            out = node._out_ref()
+            if out is not None and out._retains_grad and capture is None:
+                out._accumulate_grad(grad, create_graph, copy=True)
+            if capture is not None and node in capture:
+                capture[node] = grad
+            before = [get(nxt) for nxt in node._edges] if trace else None
             grad_inputs = node._backward(grad, retain_graph, create_graph)
             for nxt, g in zip(node._edges, grad_inputs):
                 if nxt is not None and g is not None:
-                    _add_into(buffers, nxt, g)
-            yield BackwardStep(index, node, grad, grad_inputs, before)
+                    prev = get(nxt)
+                    buffers[nxt] = g if prev is None else prev + g  # never in place: arrays may be shared
+            _modes.grad_enabled = user_mode
+            yield index, node, grad, grad_inputs, before
+    finally:
+        _modes.grad_enabled = user_mode
 
 
 def _add_into(buffers, node, grad):
@@ -327,7 +343,7 @@ def _run_hooks(hooks, grad, create_graph):
 
 def run_backward(roots, grads, retain_graph=False, create_graph=False):
     """Run the whole walk (what ``Tensor.backward`` does)."""
-    collections.deque(backward_steps(roots, grads, retain_graph, create_graph), maxlen=0)
+    collections.deque(_walk(roots, grads, retain_graph, create_graph, None, False), maxlen=0)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -350,7 +366,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     capture = {x._node(): None for x in inputs}
     if retain_graph is None:
         retain_graph = create_graph
-    collections.deque(backward_steps(roots, seeds, retain_graph, create_graph, capture), maxlen=0)
+    collections.deque(_walk(roots, seeds, retain_graph, create_graph, capture, False), maxlen=0)
     results = []
     for i, x in enumerate(inputs):
         g = capture[x._node()]

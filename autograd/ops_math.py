@@ -26,7 +26,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(ctx, a, b):
-        need_a, need_b = ctx.needs_input_grad
+        need_a, need_b = ctx.needs_input_grad  # save only what is needed (x.mul_(3) stays legal)
         ctx.save_for_backward(b if need_a else None, a if need_b else None)
         return a * b
 

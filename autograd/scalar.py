@@ -15,6 +15,7 @@ class Value(Variable):
     __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "label", "_prev",
                  "__weakref__")
     _xp = scalar_math
+    _shaped = False  # floats: nothing to unbroadcast
     _retains_grad = True  # every Value keeps its gradient, as in micrograd
 
     def __init__(self, data, label="", requires_grad=True):

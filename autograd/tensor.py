@@ -70,6 +70,7 @@ class Tensor(Variable):
     __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
                  "_retains_grad", "_vc", "__weakref__")
     _xp = np
+    _shaped = True  # gradients are arrays that the core sums back to each input's shape
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data=None, dtype=None, requires_grad=False):
@@ -88,9 +89,12 @@ class Tensor(Variable):
         self._vc = vc if vc is not None else [0]
 
     @classmethod
-    def _make(cls, data, vc=None):
+    def _make(cls, data, vc=None):  # the hot path of every op: _init, inlined
         t = cls.__new__(cls)
-        t._init(data, vc)
+        t._data = data
+        t.grad = t.grad_fn = t._accum = t._leaf_hooks = None
+        t.requires_grad = t._retains_grad = False
+        t._vc = vc if vc is not None else [0]
         return t
 
     @classmethod
@@ -117,7 +121,7 @@ class Tensor(Variable):
                 raise RuntimeError(
                     f"{op}: grad can be implicitly created only for scalar outputs, but this tensor "
                     f"has shape {self.shape}; call .sum() first or pass gradient= of shape {self.shape}")
-            return np.ones_like(self._data)
+            return np.ones(self._data.shape, dtype=self._data.dtype)
         g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if g.shape != self._data.shape:
             raise ShapeError(f"{op}: gradient has shape {g.shape} but the tensor has shape {self.shape}")

@@ -326,3 +326,13 @@ def test_value_exp_log_sigmoid():
     y.backward()
     s = 1 / (1 + np.exp(-0.5))
     assert y.data == pytest.approx(0.5 + s) and x.grad == pytest.approx(1 + s * (1 - s))
+
+
+def test_a_paused_backward_walk_leaves_grad_mode_alone():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    steps = ag.backward_steps([(x * x).sum().grad_fn], [np.float32(1.0)])
+    next(steps)
+    assert ag.is_grad_enabled() and (x * 2).requires_grad  # the user's code between steps records
+    for _ in steps:
+        pass
+    assert x.grad.tolist() == [2.0, 4.0]
