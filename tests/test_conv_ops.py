@@ -1,0 +1,214 @@
+"""Convolution and pooling primitives: central-difference gradchecks (float64, small shapes) and
+PyTorch as the oracle for forward values and gradients."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+import nn.functional as F
+
+RNG = np.random.default_rng(0)
+
+
+def _t(*shape, grad=True):
+    return ag.tensor(RNG.standard_normal(shape), dtype=ag.float64, requires_grad=grad)
+
+
+# ----------------------------------------------------------------- gradcheck table
+
+GRADCHECK_CASES = [
+    # (name, fn, input shapes)
+    ("conv2d plain", lambda x, w, b: F.conv2d(x, w, b), [(2, 2, 5, 4), (3, 2, 3, 2), (3,)]),
+    ("conv2d stride/pad", lambda x, w: F.conv2d(x, w, stride=2, padding=1), [(2, 2, 5, 6), (3, 2, 3, 3)]),
+    ("conv2d asym stride/pad/dilation", lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(0, 2), dilation=(1, 2)),
+     [(1, 2, 6, 5), (2, 2, 2, 3)]),
+    ("conv2d groups", lambda x, w: F.conv2d(x, w, padding=1, groups=2), [(2, 4, 4, 4), (6, 2, 3, 3)]),
+    ("conv2d same (even kernel)", lambda x, w: F.conv2d(x, w, padding="same"), [(1, 2, 4, 5), (2, 2, 2, 4)]),
+    ("conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=2, dilation=2), [(2, 3, 9), (4, 3, 3), (4,)]),
+    ("conv1d groups", lambda x, w: F.conv1d(x, w, groups=3), [(2, 3, 6), (3, 1, 2)]),
+    ("conv_transpose2d", lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+     [(2, 3, 3, 2), (3, 2, 3, 3), (2,)]),
+    ("conv_transpose2d groups/dilation", lambda x, w: F.conv_transpose2d(x, w, groups=2, dilation=2),
+     [(1, 4, 3, 3), (4, 1, 2, 2)]),
+    ("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, stride=3, padding=1), [(2, 2, 4), (2, 3, 3)]),
+    ("max_pool2d", lambda x: F.max_pool2d(x, 2), [(2, 2, 4, 6)]),
+    ("max_pool2d stride/pad/ceil", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), [(1, 2, 6, 7)]),
+    ("max_pool2d dilation", lambda x: F.max_pool2d(x, (2, 2), 1, dilation=2), [(1, 2, 5, 5)]),
+    ("max_pool1d", lambda x: F.max_pool1d(x, 3, 2, 1), [(2, 3, 8)]),
+    ("avg_pool2d", lambda x: F.avg_pool2d(x, 2), [(2, 2, 4, 6)]),
+    ("avg_pool2d pad ceil no-count", lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+     [(1, 2, 6, 7)]),
+    ("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 1, 1), [(2, 2, 6)]),
+    ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [(2, 2, 7, 5)]),
+    ("interpolate nearest x2", lambda x: F.interpolate(x, scale_factor=2), [(1, 2, 3, 2)]),
+    ("interpolate nearest size", lambda x: F.interpolate(x, size=(5, 3)), [(1, 2, 3, 4)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", GRADCHECK_CASES, ids=[c[0] for c in GRADCHECK_CASES])
+def test_gradcheck(name, fn, shapes):
+    inputs = [_t(*s) for s in shapes]
+    assert ag.gradcheck(fn, inputs)
+
+
+def test_gradcheck_embedding_with_repeated_indices():
+    idx = ag.tensor([[0, 2, 2], [1, 2, 0]])
+    assert ag.gradcheck(lambda w: F.embedding(idx, w), [_t(4, 3)])
+
+
+def test_max_pool_with_ties_sends_gradient_to_the_first_maximum_like_torch():
+    x = ag.tensor(np.ones((1, 1, 2, 4)), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.numpy().tolist() == [[[[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]]
+
+
+# ----------------------------------------------------------------- double backward
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d", "conv1d", "max_pool2d", "avg_pool2d"])
+def test_gradient_of_gradient(op):
+    """create_graph=True builds the backward from Functions, so a gradient penalty differentiates."""
+    fns = {
+        "conv2d": (lambda x, w: F.conv2d(x, w, stride=2, padding=1), [(1, 2, 5, 5), (2, 2, 3, 3)]),
+        "conv_transpose2d": (lambda x, w: F.conv_transpose2d(x, w, stride=2), [(1, 2, 3, 3), (2, 2, 2, 2)]),
+        "conv1d": (lambda x, w: F.conv1d(x, w, padding=1), [(1, 2, 5), (3, 2, 3)]),
+        "max_pool2d": (lambda x, w: F.max_pool2d(x * w, 2, 1), [(1, 2, 4, 4), (1, 2, 1, 1)]),
+        "avg_pool2d": (lambda x, w: F.avg_pool2d(x * w, 3, 2, 1), [(1, 2, 5, 5), (1, 2, 1, 1)]),
+    }
+    fn, shapes = fns[op]
+
+    def penalty(x, w):
+        y = fn(x, w)
+        (gx,) = ag.grad((y * y).sum(), [x], create_graph=True)
+        return (gx * gx).sum()
+
+    assert ag.gradcheck(penalty, [_t(*s) for s in shapes], atol=1e-4)
+
+
+# ----------------------------------------------------------------- against PyTorch
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+TORCH_CASES = [
+    ("conv2d", dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2), [(2, 4, 7, 6), (6, 2, 3, 2), (6,)]),
+    ("conv2d", dict(padding="same", dilation=2), [(2, 3, 7, 6), (4, 3, 3, 4)]),
+    ("conv2d", dict(padding="valid", stride=3), [(2, 3, 8, 9), (4, 3, 2, 2)]),
+    ("conv1d", dict(stride=2, padding=1), [(2, 3, 17), (5, 3, 5), (5,)]),
+    ("conv_transpose2d", dict(stride=2, padding=1, output_padding=1, groups=2), [(2, 4, 5, 4), (4, 3, 3, 2), (6,)]),
+    ("conv_transpose2d", dict(stride=(1, 2), dilation=(2, 1)), [(1, 2, 4, 4), (2, 3, 2, 3)]),
+    ("conv_transpose1d", dict(stride=3, padding=1, dilation=2), [(2, 4, 5), (4, 3, 3)]),
+    ("max_pool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), [(2, 3, 7, 8)]),
+    ("max_pool2d", dict(kernel_size=(3, 2), dilation=2), [(2, 3, 9, 8)]),
+    ("max_pool1d", dict(kernel_size=2), [(2, 3, 9)]),
+    ("max_pool1d", dict(kernel_size=4, stride=3, padding=2, ceil_mode=True), [(2, 3, 10)]),
+    ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), [(2, 3, 7, 8)]),
+    ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), [(2, 3, 7, 8)]),
+    ("avg_pool2d", dict(kernel_size=2, divisor_override=3), [(2, 3, 4, 6)]),
+    ("avg_pool1d", dict(kernel_size=3, padding=1), [(2, 3, 9)]),
+    ("adaptive_avg_pool2d", dict(output_size=(3, 5)), [(2, 3, 7, 8)]),
+    ("adaptive_avg_pool2d", dict(output_size=(None, 2)), [(2, 3, 7, 8)]),
+    ("adaptive_avg_pool2d", dict(output_size=1), [(2, 3, 7, 8)]),
+    ("adaptive_avg_pool1d", dict(output_size=4), [(2, 3, 10)]),
+    ("interpolate", dict(scale_factor=2), [(2, 3, 4, 5)]),
+    ("interpolate", dict(scale_factor=(3, 1)), [(2, 3, 4, 5)]),
+    ("interpolate", dict(size=(7, 3)), [(2, 3, 4, 5)]),
+    ("interpolate", dict(scale_factor=1.5), [(2, 3, 5)]),
+]
+
+
+def _compare(name, kwargs, shapes, dtype=np.float64, atol=1e-10, rtol=1e-7):
+    arrays = [RNG.standard_normal(s).astype(dtype) for s in shapes]
+    ours = [ag.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, yt = getattr(F, name)(*ours, **kwargs), getattr(TF, name)(*theirs, **kwargs)
+    assert tuple(y.shape) == tuple(yt.shape)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=atol, rtol=rtol)
+    g = RNG.standard_normal(tuple(yt.shape)).astype(dtype)
+    y.backward(ag.tensor(g))
+    yt.backward(torch.tensor(g))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=atol, rtol=rtol)
+
+
+@pytest.mark.parametrize("name,kwargs,shapes", TORCH_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(TORCH_CASES)])
+def test_matches_torch(name, kwargs, shapes):
+    _compare(name, kwargs, shapes)
+
+
+def test_conv2d_float32_matches_torch_and_stays_float32():
+    x = ag.randn(4, 3, 10, 10, requires_grad=True)
+    w = ag.randn(8, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.dtype == ag.float32
+    y.sum().backward()
+    assert x.grad.dtype == ag.float32 and w.grad.dtype == ag.float32
+    _compare("conv2d", dict(stride=2, padding=1), [(4, 3, 10, 10), (8, 3, 3, 3)], np.float32, atol=1e-4, rtol=1e-4)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(1, 2), cin=st.integers(1, 3), cout=st.integers(1, 3), groups=st.sampled_from([1, 2]),
+       h=st.integers(1, 7), w=st.integers(1, 7), kh=st.integers(1, 3), kw=st.integers(1, 3),
+       stride=st.tuples(st.integers(1, 3), st.integers(1, 3)), pad=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+       dil=st.tuples(st.integers(1, 2), st.integers(1, 2)))
+def test_conv2d_geometry_matches_torch(n, cin, cout, groups, h, w, kh, kw, stride, pad, dil):
+    cin, cout = cin * groups, cout * groups
+    span_ok = all(d * (k - 1) + 1 <= size + 2 * p for d, k, size, p in zip(dil, (kh, kw), (h, w), pad))
+    kwargs = dict(stride=stride, padding=pad, dilation=dil, groups=groups)
+    shapes = [(n, cin, h, w), (cout, cin // groups, kh, kw), (cout,)]
+    if not span_ok:
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            F.conv2d(ag.zeros(*shapes[0]), ag.zeros(*shapes[1]), **kwargs)
+        return
+    _compare("conv2d", kwargs, shapes)
+
+
+def test_max_pool2d_return_indices_match_torch():
+    a = RNG.standard_normal((2, 3, 7, 8))
+    y, idx = F.max_pool2d(ag.tensor(a), 3, 2, 1, return_indices=True, ceil_mode=True)
+    yt, it = TF.max_pool2d(torch.tensor(a), 3, 2, 1, return_indices=True, ceil_mode=True)
+    np.testing.assert_array_equal(idx.numpy(), it.numpy())
+    np.testing.assert_allclose(y.numpy(), yt.numpy())
+    y1, idx1 = F.max_pool1d(ag.tensor(a[:, :, 0]), 2, return_indices=True)
+    np.testing.assert_array_equal(idx1.numpy(), TF.max_pool1d(torch.tensor(a[:, :, 0]), 2, return_indices=True)[1])
+
+
+def test_max_pool_propagates_nan_like_torch():
+    a = np.array([[[[1.0, np.nan], [3.0, 0.0]]]])
+    assert np.isnan(F.max_pool2d(ag.tensor(a), 2).numpy()).all()
+    assert np.isnan(TF.max_pool2d(torch.tensor(a), 2).numpy()).all()
+
+
+def test_unbatched_inputs_work_like_torch():
+    x, w = RNG.standard_normal((3, 6, 5)), RNG.standard_normal((2, 3, 3, 3))
+    np.testing.assert_allclose(F.conv2d(ag.tensor(x), ag.tensor(w), padding=1).numpy(),
+                               TF.conv2d(torch.tensor(x), torch.tensor(w), padding=1).numpy(), atol=1e-12)
+    np.testing.assert_allclose(F.max_pool2d(ag.tensor(x), 2).numpy(), TF.max_pool2d(torch.tensor(x), 2).numpy())
+
+
+# ----------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: F.conv2d(ag.zeros(2, 3, 5), ag.zeros(4, 3, 3, 3)), r"3 channels but the weight .* expects 3|has 2 channels"),
+    (lambda: F.conv2d(ag.zeros(5, 5), ag.zeros(4, 3, 3, 3)), r"expected a 4-d input \(N, C, H, W\)"),
+    (lambda: F.conv2d(ag.zeros(1, 2, 5, 5), ag.zeros(4, 3, 3, 3)), r"has 2 channels but the weight"),
+    (lambda: F.conv2d(ag.zeros(1, 3, 2, 2), ag.zeros(4, 3, 3, 3)), r"larger than the padded input 2x2"),
+    (lambda: F.conv2d(ag.zeros(1, 3, 5, 5), ag.zeros(4, 3, 3, 3), padding="same", stride=2), r"strided"),
+    (lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(3, 2, 3, 3), groups=2), r"groups=2 must divide"),
+    (lambda: F.max_pool2d(ag.zeros(1, 1, 4, 4), 2, padding=2), r"at most half of the effective kernel"),
+    (lambda: F.max_pool2d(ag.zeros(1, 1, 2, 2), 3), r"too small for kernel"),
+    (lambda: F.conv_transpose2d(ag.zeros(1, 2, 3, 3), ag.zeros(3, 2, 3, 3)), r"has 2 channels but the weight"),
+    (lambda: F.conv_transpose2d(ag.zeros(1, 2, 3, 3), ag.zeros(2, 2, 3, 3), stride=2, output_padding=2),
+     r"output_padding"),
+    (lambda: F.interpolate(ag.zeros(1, 1, 3, 3), scale_factor=2, mode="bicubic"), r"not implemented"),
+])
+def test_bad_input_errors_are_clear(call, match):
+    with pytest.raises((ValueError, RuntimeError, NotImplementedError, TypeError), match=match):
+        call()
+
+
+def test_conv2d_rejects_mixed_dtypes():
+    with pytest.raises(TypeError, match="same dtype"):
+        F.conv2d(ag.zeros(1, 1, 3, 3, dtype=ag.float64), ag.zeros(1, 1, 2, 2))
