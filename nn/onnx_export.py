@@ -66,8 +66,8 @@ _COMPARISONS = {"__lt__": "Less", "__le__": "LessOrEqual", "__gt__": "Greater", 
 # layers exported whole, as one ONNX node, from their attributes (when nn defines them)
 # (activations too: their functional forms pick branches with numpy masks, which a trace can't see)
 _LAYERS = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d",
-           "BatchNorm2d", "AdaptiveAvgPool2d", "LeakyReLU", "ELU", "SELU", "GELU", "Softplus", "Mish",
-           "LogSigmoid", "Step")
+           "BatchNorm2d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "LeakyReLU", "ELU", "SELU", "GELU", "Softplus", "Mish",
+           "LogSigmoid", "Step", "Hardtanh", "ReLU6")
 
 
 class _Tracer:
@@ -385,7 +385,68 @@ def _matmul(g, call, dyn):
     return g.node("MatMul", [g.value(x, dtype) for x in call.inputs])
 
 
+def _normalize(g, call, dyn):
+    """(x - mean) / sqrt(var + eps) * weight + bias: batch norm with running statistics, or layer
+    norm with the sample's own statistics (mean and var over ``axes``)."""
+    x_arr = _array(call.inputs[0])
+    dtype = x_arr.dtype
+    x, p = g.value(call.inputs[0]), call.params
+    c = lambda v, hint: g.const(np.asarray(v, dtype), hint)  # noqa: E731
+    if p.get("mean") is not None and not g.is_live(p["mean"]):  # running statistics: fold to scale, shift
+        mean = np.asarray(_array(p["mean"]), np.float64)
+        var = np.asarray(_array(p["var"]), np.float64)
+        scale = 1.0 / np.sqrt(var + p["eps"])
+        y = g.node("Mul", [g.node("Sub", [x, c(mean, "running_mean")]), c(scale, "inv_std")])
+    elif p.get("mean") is None:
+        axes = list(p["axes"])
+        mean = g.reduce("ReduceMean", x, axes, True)
+        centred = g.node("Sub", [x, mean])
+        var = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes, True)
+        y = g.node("Div", [centred, g.node("Sqrt", [g.node("Add", [var, c(p["eps"], "eps")])])])
+    else:
+        raise ExportError(f"{call.name}: statistics computed inside the graph are not exportable")
+    shape = p.get("param_shape")
+    for arg, hint in ((call.inputs[1], "scale"), (call.inputs[2], "shift")):
+        if arg is None:
+            continue
+        if g.is_live(arg):
+            raise ExportError(f"{call.name}: a weight computed from the input is not exportable")
+        arr = _array(arg)
+        arr = arr.reshape(shape) if shape is not None else arr
+        y = g.node("Mul" if hint == "scale" else "Add", [y, g.const(np.asarray(arr, dtype), hint)])
+    return y
+
+
+def _conv_op(g, call, dyn):
+    """F.conv1d / F.conv2d (the Convolution primitive) as an ONNX Conv."""
+    x_arr, p = _array(call.inputs[0]), call.params
+    n = x_arr.ndim - 2
+    geo = {k: list(p[k])[-n:] for k in ("stride", "padding", "dilation")}
+    return g.node("Conv", [g.value(call.inputs[0]), g.value(call.inputs[1])],
+                  {"strides": [int(s) for s in geo["stride"]], "dilations": [int(d) for d in geo["dilation"]],
+                   "pads": [int(lo) for lo, _ in geo["padding"]] + [int(hi) for _, hi in geo["padding"]],
+                   "group": int(p["groups"]), "kernel_shape": list(_array(call.inputs[1]).shape[2:])})
+
+
+def _maxpool_op(g, call, dyn):
+    """F.max_pool1d / F.max_pool2d (the MaxPool primitive): explicit pads already hold ceil_mode's extra."""
+    x_arr, p = _array(call.inputs[0]), call.params
+    n = x_arr.ndim - 2
+    pads = list(p["padding"])[-n:]
+    return g.node("MaxPool", [g.value(call.inputs[0])],
+                  {"kernel_shape": [int(k) for k in list(p["kernel"])[-n:]],
+                   "strides": [int(s) for s in list(p["stride"])[-n:]],
+                   "dilations": [int(d) for d in list(p["dilation"])[-n:]],
+                   "pads": [int(lo) for lo, _ in pads] + [int(hi) for _, hi in pads]})
+
+
+def _embedding(g, call, dyn):
+    return g.node("Gather", [g.value(call.inputs[0]), g.value(call.inputs[1])], {"axis": 0})
+
+
 _OPS = {
+    "Normalize": _normalize, "BatchNorm": _normalize, "LayerNorm": _normalize,
+    "Convolution": _conv_op, "MaxPool": _maxpool_op, "Embedding": _embedding,
     "Add": _elementwise("Add"), "Sub": _elementwise("Sub"), "Mul": _elementwise("Mul"),
     "Div": _elementwise("Div"), "Pow": _elementwise("Pow"), "Maximum": _elementwise("Max"),
     "Minimum": _elementwise("Min"), "MatMul": _matmul, "Where": _where,
@@ -412,16 +473,20 @@ def _pair(v, n):
 def _conv(g, call, dyn):
     m = call.op
     n = 1 if type(m).__name__.endswith("1d") else 2
-    if getattr(m, "padding_mode", "zeros") != "zeros" or isinstance(getattr(m, "padding", 0), str):
-        raise ExportError(f"{type(m).__name__}: padding={m.padding!r}, padding_mode="
-                          f"{getattr(m, 'padding_mode', 'zeros')!r} are not exportable; use numeric zero padding")
-    pads = _pair(m.padding, n)
+    if getattr(m, "padding_mode", "zeros") != "zeros":
+        raise ExportError(f"{type(m).__name__}: padding_mode={m.padding_mode!r} is not exportable; only 'zeros' is")
+    kernel, dilation = _pair(m.kernel_size, n), _pair(getattr(m, "dilation", 1), n)
+    if m.padding == "same":  # PyTorch puts the odd extra pixel at the end
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        pads = [t // 2 for t in total] + [t - t // 2 for t in total]
+    else:
+        pads = [0] * n if m.padding == "valid" else _pair(m.padding, n)
+        pads = pads + pads
     ins = [g.value(call.inputs[0]), g.value(m.weight)]
     if getattr(m, "bias", None) is not None:
         ins.append(g.value(m.bias))
-    return g.node("Conv", ins, {"kernel_shape": _pair(m.kernel_size, n), "strides": _pair(m.stride, n),
-                                "pads": pads + pads, "dilations": _pair(getattr(m, "dilation", 1), n),
-                                "group": int(getattr(m, "groups", 1))})
+    return g.node("Conv", ins, {"kernel_shape": kernel, "strides": _pair(m.stride, n), "pads": pads,
+                                "dilations": dilation, "group": int(getattr(m, "groups", 1))})
 
 
 def _pool(onnx_op):
@@ -446,12 +511,19 @@ def _pool(onnx_op):
 
 
 def _adaptive_avg_pool(g, call, dyn):
+    """Global average pooling, or an AveragePool when the input divides evenly into the output."""
     m = call.op
-    out = m.output_size
-    if out not in (1, (1, 1), [1, 1]):
-        raise ExportError(f"AdaptiveAvgPool2d(output_size={out!r}) is not exportable; only output_size=1 "
-                          "(GlobalAveragePool) is")
-    return g.node("GlobalAveragePool", [g.value(call.inputs[0])])
+    spatial = _array(call.inputs[0]).shape[2:]
+    size = _pair(m.output_size, len(spatial)) if not isinstance(m.output_size, (tuple, list)) else \
+        [o if o is not None else i for o, i in zip(m.output_size, spatial)]
+    x = g.value(call.inputs[0])
+    if all(o == 1 for o in size):
+        return g.node("GlobalAveragePool", [x])
+    if any(i % o for i, o in zip(spatial, size)):
+        raise ExportError(f"{type(m).__name__}(output_size={m.output_size!r}) on input size {tuple(spatial)} "
+                          "has uneven windows; only sizes that divide the input evenly are exportable")
+    kernel = [i // o for i, o in zip(spatial, size)]
+    return g.node("AveragePool", [x], {"kernel_shape": kernel, "strides": kernel})
 
 
 def _batchnorm(g, call, dyn):
@@ -508,13 +580,15 @@ _ACTIVATIONS = {
     "Softplus": lambda g, m, x, c: _softplus(g, x, float(m.beta), float(m.threshold), c),
     "Mish": lambda g, m, x, c: g.node("Mul", [x, g.node("Tanh", [_softplus(g, x, 1.0, 20.0, c)])]),
     "LogSigmoid": lambda g, m, x, c: g.node("Neg", [_softplus(g, g.node("Neg", [x]), 1.0, 20.0, c)]),
+    "Hardtanh": lambda g, m, x, c: g.node("Clip", [x, c(m.min_val, "min"), c(m.max_val, "max")]),
+    "ReLU6": lambda g, m, x, c: g.node("Clip", [x, c(0.0, "min"), c(6.0, "max")]),
     "Step": lambda g, m, x, c: g.node("Where", [g.node("Greater", [x, c(0.0)]), c(1.0, "one"), c(0.0, "zero")]),
 }
 
 _LAYER_OPS = {**{name: _activation(build) for name, build in _ACTIVATIONS.items()},
 "Conv1d": _conv, "Conv2d": _conv, "MaxPool1d": _pool("MaxPool"), "MaxPool2d": _pool("MaxPool"),
               "AvgPool1d": _pool("AveragePool"), "AvgPool2d": _pool("AveragePool"),
-              "AdaptiveAvgPool2d": _adaptive_avg_pool,
+              "AdaptiveAvgPool2d": _adaptive_avg_pool, "AdaptiveAvgPool1d": _adaptive_avg_pool,
               "BatchNorm1d": _batchnorm, "BatchNorm2d": _batchnorm}
 
 
@@ -581,9 +655,10 @@ def _check_traces(calls_a, calls_b, live_a, live_b, shape_params):
             if not live_a(x) and not _same(x, y):
                 raise ExportError(
                     f"op #{k} ({a.name}): input {i} ({_describe(x)}) is computed from the input outside the "
-                    "traced ops (numpy on .numpy()/._data, argmax, a mask, or randomness), so it would be "
-                    "baked into the file as a constant. Write that step with tensor ops, or export with "
-                    "dynamic_batch=False if it only depends on the batch size")
+                    "traced ops (numpy on .numpy()/._data, e.g. a mask like x._data > 0 as in F.leaky_relu; "
+                    "argmax; randomness), so it would be baked into the file as a constant. Write that step "
+                    "with tensor ops (ag.where(x > 0, ...)) or use the layer (nn.LeakyReLU...), or export "
+                    "with dynamic_batch=False if it only depends on the batch size")
         for key in a.params:
             if key in shape_params.get(a.name, ()):
                 continue

@@ -198,3 +198,88 @@ def test_missing_onnx_gives_install_hint(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'seegrad\[onnx\]'"):
         export_onnx(nn.Linear(2, 2), ag.randn(1, 2), tmp_path / "m.onnx")
+
+
+needs_conv = pytest.mark.skipif(not all(hasattr(nn, n) for n in ("Conv2d", "MaxPool2d", "BatchNorm2d")),
+                                reason="nn has no Conv2d/MaxPool2d/BatchNorm2d yet")
+
+
+def _trained_batchnorm(model, shape):
+    """A few training-mode passes so running statistics differ from their initial 0 and 1."""
+    model.train()
+    with ag.no_grad():
+        for _ in range(3):
+            model(ag.randn(8, *shape) * 2 + 1)
+
+
+@needs_conv
+def test_small_cnn(tmp_path):
+    ag.manual_seed(5)
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, stride=2, padding="valid", bias=False), nn.LeakyReLU(0.1),
+        nn.AvgPool2d(2, stride=1), nn.Flatten(), nn.Linear(6, 5), nn.BatchNorm1d(5), nn.LogSoftmax(dim=1))
+    _trained_batchnorm(model, (1, 10, 10))
+    check_roundtrip(model, (1, 10, 10), tmp_path)
+
+
+@needs_conv
+@pytest.mark.parametrize("layer, shape", [
+    (lambda: nn.Conv2d(2, 4, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)), (2, 9, 8)),
+    (lambda: nn.Conv2d(4, 4, 3, padding="same", groups=2), (4, 6, 6)),
+    (lambda: nn.Conv1d(3, 5, 4, stride=2, padding=1), (3, 12)),
+    (lambda: nn.MaxPool2d(3, stride=2, padding=1), (2, 9, 9)),
+    (lambda: nn.MaxPool1d(2), (3, 8)),
+    (lambda: nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 9, 9)),
+    (lambda: nn.AdaptiveAvgPool2d(1), (3, 5, 7)),
+    (lambda: nn.AdaptiveAvgPool2d((2, 3)), (3, 4, 9)),
+], ids=["conv2d-dilated", "conv2d-same-groups", "conv1d", "maxpool2d-padded", "maxpool1d", "avgpool2d",
+        "global-avg", "adaptive-avg"])
+def test_conv_and_pool_layers(layer, shape, tmp_path):
+    ag.manual_seed(6)
+    check_roundtrip(nn.Sequential(layer()), shape, tmp_path)
+
+
+@needs_conv
+def test_layernorm_traces(tmp_path):
+    if not hasattr(nn, "LayerNorm"):
+        pytest.skip("no nn.LayerNorm")
+    ag.manual_seed(7)
+    model = nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8), nn.GELU())
+    check_roundtrip(model, (6,), tmp_path)
+
+
+@needs_conv
+def test_functional_conv_pool_and_norm_in_custom_forward(tmp_path):
+    """F.conv2d / F.max_pool2d / F.batch_norm called from a forward are exported op by op."""
+    ag.manual_seed(8)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3)
+            self.conv1d = nn.Conv1d(3, 2, 2)
+
+        def forward(self, x):
+            h = F.conv2d(x, self.conv.weight, self.conv.bias, stride=1, padding=1)
+            h = F.batch_norm(h, self.bn.running_mean, self.bn.running_var, self.bn.weight, self.bn.bias)
+            h = F.max_pool2d(h, 2, ceil_mode=True)                      # (B, 3, 4, 4)
+            h = F.conv1d(h.reshape(h.shape[0], 3, 16), self.conv1d.weight, None, padding=1)
+            return F.layer_norm(h, (h.shape[-1],))
+
+    model = Net()
+    _trained_batchnorm(model.bn, (3, 7, 7))
+    check_roundtrip(model, (2, 7, 7), tmp_path)
+
+
+@needs_conv
+def test_embedding_with_integer_input(tmp_path):
+    if not hasattr(nn, "Embedding"):
+        pytest.skip("no nn.Embedding")
+    ag.manual_seed(9)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    path = tmp_path / "emb.onnx"
+    export_onnx(model, ag.randint(0, 10, (2, 3)), path)
+    x = ag.randint(0, 10, (17, 3))
+    with ag.no_grad():
+        np.testing.assert_allclose(run_ort(path, x.numpy()), model(x).numpy(), rtol=1e-5, atol=1e-6)
