@@ -46,7 +46,7 @@ def relu(input, inplace=False):
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6)."""
-    return input.clamp(0, 6)
+    return hardtanh(input, 0.0, 6.0)
 
 
 def sigmoid(input):
@@ -90,7 +90,10 @@ def mish(input, inplace=False):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return input.clamp(min_val, max_val)
+    """clamp(x, min_val, max_val); the gradient is 1 strictly inside (0 at the bounds, as PyTorch)."""
+    x = input._data
+    inside = where((x > min_val) & (x < max_val), input, 0.0)
+    return inside + np.where(x <= min_val, min_val, 0.0).astype(x.dtype) + np.where(x >= max_val, max_val, 0.0).astype(x.dtype)
 
 
 def logsigmoid(input):
