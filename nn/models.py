@@ -1,0 +1,40 @@
+"""Ready-made model builders for the examples and benchmarks (plain nn.Sequential, nothing hidden).
+
+    model = nn.models.cnn1d()          # the MNIST-1D paper's CNN: (N, 40) -> (N, 10) logits
+    model = nn.models.mlp(40, [100, 100], 10)
+"""
+from .activations import ReLU
+from .container import Sequential
+from .conv import Conv1d
+from .layers import Flatten, Linear, Unflatten
+
+__all__ = ["mlp", "cnn1d"]
+
+
+def mlp(in_features=40, hidden=(100, 100), out_features=10, activation=ReLU):
+    """Linear -> activation -> ... -> Linear, with ``hidden`` the widths of the hidden layers."""
+    layers, width = [], in_features
+    for h in hidden:
+        layers += [Linear(width, h), activation()]
+        width = h
+    layers.append(Linear(width, out_features))
+    return Sequential(*layers)
+
+
+def cnn1d(in_length=40, num_classes=10, channels=25):
+    """The MNIST-1D paper's CNN (Greydanus 2020, ``ConvBase``): three Conv1d layers with stride 2
+    (kernels 5, 3, 3; padding 1) and ReLU, then one Linear on the flattened features.
+
+    Input (N, in_length); for length 40 the feature map is 25 x 5 = 125."""
+    length = in_length
+    for k in (5, 3, 3):
+        length = (length + 2 - k) // 2 + 1
+    return Sequential(
+        Unflatten(1, (1, in_length)),  # (N, L) -> (N, 1, L)
+        Conv1d(1, channels, 5, stride=2, padding=1), ReLU(),
+        Conv1d(channels, channels, 3, stride=2, padding=1), ReLU(),
+        Conv1d(channels, channels, 3, stride=2, padding=1), ReLU(),
+        Flatten(),
+        Linear(channels * length, num_classes),
+    )
+
