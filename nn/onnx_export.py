@@ -824,3 +824,54 @@ def _write_atomic(data, path):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def main(argv=None):
+    """``python -m nn.onnx_export RUN_OR_WEIGHTS [-o model.onnx]``: export saved weights to ONNX and
+    check the file in onnxruntime against the framework on a random batch."""
+    import argparse
+    import sys
+
+    from nn import serving
+
+    p = argparse.ArgumentParser(prog="python -m nn.onnx_export", description=main.__doc__)
+    p.add_argument("weights", help="nn.save weights (model.npz) or a seegrad train output folder")
+    p.add_argument("-o", "--out", help="the ONNX file to write (default: model.onnx beside the weights)")
+    p.add_argument("--model-def", help="package.module:function returning the nn.Module (default: the "
+                                       "config.json of the seegrad train run)")
+    p.add_argument("--input-shape", type=serving._parse_shape, help="shape of one instance, e.g. 1,28,28")
+    p.add_argument("--opset", type=int, default=17)
+    args = p.parse_args(argv)
+    weights = args.weights
+    if os.path.isdir(weights):
+        weights = os.path.join(weights, "model.npz")
+    out = args.out or os.path.join(os.path.dirname(os.path.abspath(weights)), "model.onnx")
+    try:
+        model, input_shape = serving.load_model(weights, args.model_def, args.input_shape)
+        ag.manual_seed(0)
+        export_onnx(model, ag.randn(2, *input_shape), out, opset=args.opset)
+    except (serving.ModelLoadError, ExportError, ImportError, ValueError, OSError) as err:
+        print(f"export_onnx: error: {serving._one_line(err)}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} (input: (batch, {', '.join(map(str, input_shape))}))")
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        print("onnxruntime is not installed: the file was checked with onnx.checker only")
+        return 0
+    x = ag.randn(16, *input_shape)
+    with ag.no_grad():
+        expected = model(x).numpy()
+    got = ort.InferenceSession(out, providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})[0]
+    diff = float(np.abs(got - expected).max())
+    print(f"onnxruntime vs seegrad on a random batch of 16: max |difference| = {diff:.2e}")
+    return 0 if diff <= 1e-4 * max(1.0, float(np.abs(expected).max())) else 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -99,27 +99,11 @@ def load_onnx(path, task="auto"):
     return Predictor(run, feature_dims, os.path.basename(str(path)), _task(task), kind="onnx")
 
 
-def load_module(path, model_def, input_shape=None, task="auto"):
-    """A Predictor running an ``nn.Module``: ``model_def`` ("package.module:function") builds the
-    model, the weights come from ``path`` (written by ``nn.save(model.state_dict(), path)``)."""
+def load_module(path, model_def=None, input_shape=None, task="auto"):
+    """A Predictor running an ``nn.Module`` in eval mode under no_grad (see ``load_model``)."""
     import autograd as ag
-    import nn
 
-    model = build_model(model_def)
-    try:
-        state = nn.load(path)
-    except Exception as err:
-        raise ModelLoadError(f"cannot load weights {path!r}: {_one_line(err)}") from None
-    try:
-        model.load_state_dict(state)
-    except Exception as err:
-        raise ModelLoadError(f"weights {path!r} do not fit the model from {model_def!r}: {_one_line(err)}") from None
-    model.eval()
-    if input_shape is None:
-        input_shape = _infer_input_shape(model)
-        if input_shape is None:
-            raise ModelLoadError(f"cannot tell the input shape of {model_def!r} (its first layer is not "
-                                 "nn.Linear); pass --input-shape, e.g. --input-shape 1,28,28")
+    model, input_shape = load_model(path, model_def, input_shape)
     lock = threading.Lock()  # grad mode is process-wide, so one forward pass at a time
 
     def run(x):
@@ -127,6 +111,69 @@ def load_module(path, model_def, input_shape=None, task="auto"):
             return model(ag.from_numpy(x)).numpy()
 
     return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad")
+
+
+def load_model(path, model_def=None, input_shape=None):
+    """(model, input_shape) from weights written by ``nn.save(model.state_dict(), path)``.
+
+    The model comes from ``model_def`` ("package.module:function" returning the Module), or, when
+    that is None, from the ``config.json`` that ``seegrad train`` writes next to ``model.npz``."""
+    import nn
+
+    path = str(path)
+    try:
+        state = nn.load(path)
+    except Exception as err:
+        raise ModelLoadError(f"cannot load weights {path!r}: {_one_line(err)}") from None
+    if not isinstance(state, dict):
+        raise ModelLoadError(f"{path!r} holds a {type(state).__name__}, not a state dict")
+    if isinstance(state.get("model"), dict):  # a training checkpoint: take its model
+        state = state["model"]
+    if model_def is not None:
+        model, source = build_model(model_def), repr(model_def)
+    else:
+        model, source = model_from_run_config(path, state), "config.json"
+    try:
+        model.load_state_dict(state)
+    except Exception as err:
+        raise ModelLoadError(f"weights {path!r} do not fit the model from {source}: {_one_line(err)}") from None
+    model.eval()
+    if input_shape is None:
+        input_shape = _infer_input_shape(model)
+        if input_shape is None:
+            raise ModelLoadError(f"cannot tell the input shape of the model from {source} (its first layer "
+                                 "is not nn.Linear); pass --input-shape, e.g. --input-shape 1,28,28")
+    return model, tuple(input_shape)
+
+
+def model_from_run_config(weights_path, state):
+    """Rebuild the model of a ``seegrad train`` run from the config.json next to its weights."""
+    config_path = os.path.join(os.path.dirname(os.path.abspath(weights_path)), "config.json")
+    if not os.path.isfile(config_path):
+        raise ModelLoadError(f"{weights_path!r} holds weights only; pass --model-def package.module:function "
+                             "(which returns the nn.Module), or keep the config.json of its seegrad train run "
+                             "next to it")
+    try:
+        with open(config_path) as f:
+            config = json.load(f)
+        from nn import cli
+
+        kind = config.get("model", "mlp")
+        builders = cli._available_models()
+        if kind not in builders:
+            raise ModelLoadError(f"{config_path!r}: model {kind!r} is not one of {sorted(builders)}")
+        hidden = [int(h) for h in config.get("hidden") or []]
+        matrices = [v for v in state.values() if getattr(v, "ndim", 0) == 2]
+        in_features = config.get("in_features") or matrices[0].shape[1]
+        num_classes = config.get("num_classes") or matrices[-1].shape[0]
+        seq_shape = config.get("seq_shape")
+        if kind != "mlp" and seq_shape is None:
+            raise ModelLoadError(f"{config_path!r} has no seq_shape for its {kind!r} model; pass --model-def")
+        return builders[kind](int(in_features), int(num_classes), hidden, seq_shape)
+    except ModelLoadError:
+        raise
+    except Exception as err:
+        raise ModelLoadError(f"cannot rebuild the model from {config_path!r}: {_one_line(err)}") from None
 
 
 def build_model(model_def):
@@ -147,14 +194,20 @@ def build_model(model_def):
 
 
 def load_predictor(path, model_def=None, input_shape=None, task="auto"):
-    """Load what ``path`` holds: an ONNX file, or nn.save weights (then ``model_def`` is needed)."""
+    """Load what ``path`` holds: an ONNX file, or nn.save weights (with ``model_def``, or the
+    config.json of a ``seegrad train`` run beside them). A run folder gives its model.onnx if it
+    has one, else its model.npz."""
     path = str(path)
+    if os.path.isdir(path):
+        for name in ("model.onnx", "model.npz"):
+            if os.path.isfile(os.path.join(path, name)):
+                path = os.path.join(path, name)
+                break
+        else:
+            raise ModelLoadError(f"folder {path!r} has neither model.onnx nor model.npz")
     if not os.path.isfile(path):
         raise ModelLoadError(f"model file {path!r} does not exist")
-    if model_def is None:
-        if not _looks_like_onnx(path):
-            raise ModelLoadError(f"{path!r} is not an ONNX file; to serve nn.save weights, also pass "
-                                 "--model-def package.module:function (which returns the nn.Module)")
+    if model_def is None and _looks_like_onnx(path):
         return load_onnx(path, task)
     return load_module(path, model_def, input_shape, task)
 
@@ -167,9 +220,12 @@ def _looks_like_onnx(path):
 
 
 def _infer_input_shape(model):
+    """The shape of one instance, read off the first layer when it says (Linear, Unflatten(1, ...))."""
     for m in model.modules():
         if hasattr(m, "in_features") and hasattr(m, "out_features"):
             return (int(m.in_features),)
+        if type(m).__name__ == "Unflatten" and getattr(m, "dim", None) == 1:
+            return (int(np.prod(m.unflattened_size)),)
         if type(m).__name__ not in ("Sequential", "Flatten", "Identity", "Dropout") and list(m.children()) == []:
             return None  # the first leaf layer isn't Linear: its input shape can't be read off
     return None
