@@ -169,6 +169,11 @@ def test_digits():
     assert s.num_classes == 10
     assert D.load_digits(flatten=False).X_train.shape == (1438, 1, 8, 8)
     np.testing.assert_array_equal(D.load_digits().y_test, s.y_test)
+    from sklearn.datasets import load_digits as sk_load_digits  # the CSV read directly == sklearn's loader
+    data, target = D.datasets._digits_arrays()
+    bunch = sk_load_digits()
+    np.testing.assert_array_equal(data, bunch.data)
+    np.testing.assert_array_equal(target, bunch.target)
 
 
 def test_mnist1d_generated_offline_and_cached(tmp_path, monkeypatch):

@@ -108,21 +108,42 @@ def make_sine(n_samples=1000, noise=0.1, test_fraction=0.2, seed=0):
 # ----------------------------------------------------------------- bundled data
 
 
+def _digits_arrays():
+    """(data (1797, 64) float64 in 0..16, target (1797,)) of scikit-learn's digits.
+
+    Reads the CSV that scikit-learn ships (sklearn/datasets/data/digits.csv.gz) directly, which is
+    what ``sklearn.datasets.load_digits`` does, without the second or two of importing sklearn;
+    falls back to ``load_digits`` if the file is not where it used to be.
+    """
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec("sklearn")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise ImportError("the digits dataset comes with scikit-learn: pip install scikit-learn "
+                          "(or pip install 'seegrad[train]')")
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            raw = np.loadtxt(path, delimiter=",")
+            if raw.shape == (1797, 65):
+                return raw[:, :-1], raw[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits as sk_load_digits
+    bunch = sk_load_digits()
+    return bunch.data, bunch.target
+
+
 def load_digits(test_fraction=0.2, seed=0, flatten=True):
     """scikit-learn's bundled 8x8 handwritten digits (1797 samples; read from disk, no download).
 
     X is float32 in [0, 1], shape (N, 64), or (N, 1, 8, 8) with ``flatten=False``; y int64 in 0..9.
     """
-    try:
-        from sklearn.datasets import load_digits as sk_load_digits
-    except ImportError:
-        raise ImportError("the digits dataset comes with scikit-learn: pip install scikit-learn "
-                          "(or pip install 'seegrad[train]')") from None
-    bunch = sk_load_digits()
-    X = (bunch.data / 16.0).astype(np.float32)
+    data, target = _digits_arrays()
+    X = (data / 16.0).astype(np.float32)
     if not flatten:
         X = X.reshape(-1, 1, 8, 8)
-    return _split(X, bunch.target.astype(np.int64), test_fraction, np.random.default_rng(seed))
+    return _split(X, target.astype(np.int64), test_fraction, np.random.default_rng(seed))
 
 
 def cache_dir():
