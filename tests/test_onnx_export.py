@@ -283,3 +283,10 @@ def test_embedding_with_integer_input(tmp_path):
     x = ag.randint(0, 10, (17, 3))
     with ag.no_grad():
         np.testing.assert_allclose(run_ort(path, x.numpy()), model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_mnist1d_cnn_from_nn_models(tmp_path):
+    if not hasattr(nn, "models"):
+        pytest.skip("no nn.models")
+    ag.manual_seed(10)
+    check_roundtrip(nn.models.cnn1d(), (40,), tmp_path)

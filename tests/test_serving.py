@@ -231,3 +231,37 @@ def test_real_server_end_to_end(saved):
             proc.kill()
             proc.wait(timeout=10)
     assert proc.returncode in (0, -15)
+
+
+def test_seegrad_train_run_folder_is_served_and_exported(tmp_path, capsys):
+    """A folder as `seegrad train` writes it (model.npz + config.json): serve it, export it, serve the export."""
+    from nn import cli
+    from nn import onnx_export
+
+    ag.manual_seed(3)
+    model = cli._available_models()["mlp"](64, 10, [16], None)
+    nn.save(model.state_dict(), tmp_path / "model.npz")
+    (tmp_path / "config.json").write_text(json.dumps({"dataset": "digits", "model": "mlp", "hidden": [16]}))
+    x = ag.randn(3, 64)
+    model.eval()
+    with ag.no_grad():
+        expected = model(x).numpy()
+    native = serving.load_predictor(tmp_path)
+    assert native.kind == "seegrad" and native.input_shape == (64,)
+    np.testing.assert_array_equal(native.predict(x.numpy()), expected)
+
+    assert onnx_export.main([str(tmp_path)]) == 0
+    assert "max |difference|" in capsys.readouterr().out
+    exported = serving.load_predictor(tmp_path)  # the folder now has model.onnx: that is served
+    assert exported.kind == "onnx"
+    np.testing.assert_allclose(exported.predict(x.numpy()), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_input_shape_read_from_unflatten(tmp_path):
+    if not hasattr(nn, "models"):
+        pytest.skip("no nn.models")
+    ag.manual_seed(4)
+    nn.save(nn.models.cnn1d().state_dict(), tmp_path / "cnn.npz")
+    predictor = serving.load_predictor(tmp_path / "cnn.npz", model_def="nn.models:cnn1d")
+    assert predictor.input_shape == (40,)
+    assert predictor.predict(np.zeros((2, 40), np.float32)).shape == (2, 10)
