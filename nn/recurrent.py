@@ -368,9 +368,8 @@ class RNNBase(Module):
         """One layer, one direction: (L, N, H) outputs and the final (N, H) states."""
         last = 0 if reverse else -1  # the reverse direction ends at the first step
         if self.mode == "LSTM":
-            H = self.hidden_size
-            hc = LSTMLayer.apply(x, h0, c0, *weights, reverse=reverse)  # (L, N, 2H): [h_t | c_t]
-            return hc[:, :, :H], hc[last, :, :H], hc[last, :, H:]
+            hc = LSTMLayer.apply(x, h0, c0, *weights, reverse=reverse)  # (2, L, N, H): all h_t, all c_t
+            return hc[0], hc[0, last], hc[1, last]
         if self.mode == "GRU":
             hs = GRULayer.apply(x, h0, *weights, reverse=reverse)
         else:
