@@ -444,7 +444,22 @@ def _embedding(g, call, dyn):
     return g.node("Gather", [g.value(call.inputs[0]), g.value(call.inputs[1])], {"axis": 0})
 
 
+def _linear(g, call, dyn):
+    """x @ W^T + b: one Gemm for 2-d inputs, else MatMul by W^T (folded) and Add."""
+    x, weight = call.inputs[0], call.inputs[1]
+    bias = call.inputs[2] if len(call.inputs) > 2 else call.params.get("bias")
+    dtype = call.out._data.dtype
+    if _array(x).ndim == 2:
+        ins = [g.value(x), g.value(weight, dtype)] + ([g.value(bias, dtype)] if bias is not None else [])
+        return g.node("Gemm", ins, {"transB": 1})
+    w_t = g.node("Transpose", [g.value(weight)], {"perm": [1, 0]}) if g.is_live(weight) else \
+        g.const(np.asarray(_array(weight), dtype).T, (g.param_names.get(id(_array(weight))) or "weight") + ".T")
+    out = g.node("MatMul", [g.value(x), w_t])
+    return out if bias is None else g.node("Add", [out, g.value(bias, dtype)])
+
+
 _OPS = {
+    "Linear": _linear,
     "Normalize": _normalize, "BatchNorm": _normalize, "LayerNorm": _normalize,
     "Convolution": _conv_op, "MaxPool": _maxpool_op, "Embedding": _embedding,
     "Add": _elementwise("Add"), "Sub": _elementwise("Sub"), "Mul": _elementwise("Mul"),

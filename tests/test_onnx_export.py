@@ -290,3 +290,11 @@ def test_mnist1d_cnn_from_nn_models(tmp_path):
         pytest.skip("no nn.models")
     ag.manual_seed(10)
     check_roundtrip(nn.models.cnn1d(), (40,), tmp_path)
+
+
+def test_linear_on_3d_input(tmp_path):
+    """nn.Linear on (B, T, features): MatMul by the folded W^T (a 2-d input gets one Gemm)."""
+    ag.manual_seed(11)
+    check_roundtrip(nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2, bias=False)), (3, 5), tmp_path)
+    proto = export_onnx(nn.Sequential(nn.Linear(5, 4)), ag.randn(2, 5), tmp_path / "gemm.onnx")
+    assert [n.op_type for n in proto.graph.node] in (["Gemm", "Identity"], ["MatMul", "Add", "Identity"])
