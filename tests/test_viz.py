@@ -222,3 +222,20 @@ def test_several_roots_in_one_picture():
     x = ag.ones(3, requires_grad=True)
     src = ag.viz.draw_graph([(x * 2).sum(), x.exp().sum()], params={"x": x}).source
     assert src.count('label="output') == 2 and src.count('label="x\n') == 1
+
+
+def test_nn_modules_are_named_and_clustered():
+    nn = pytest.importorskip("nn")
+    if not all(hasattr(nn, n) for n in ("Sequential", "Linear", "ReLU", "MSELoss")):
+        pytest.skip("nn.Sequential/Linear/ReLU/MSELoss not available")
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    loss = nn.MSELoss()(model(ag.randn(4, 3)), ag.randn(4, 1))
+    m = ag.viz.GraphModel(loss, model, cluster_modules=True)
+    weight = model[0].weight if hasattr(model, "__getitem__") else dict(model.named_parameters())["0.weight"]
+    first = [n for n in m.ops if weight._node() in n._edges]  # the op(s) that use the first weight
+    assert first and all(m.owner.get(n) == "0" for n in first)
+    assert all(m.owner.get(n) is None for n in m.ops if n.name() == "ReluBackward0")
+    src = ag.viz.draw_graph(loss, params=model, cluster_modules=True).source
+    assert 'label="0 (Linear)"' in src and 'label="2 (Linear)"' in src
+    assert 'label="0.weight\n(8, 3) float32' in src

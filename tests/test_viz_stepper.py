@@ -175,14 +175,18 @@ def test_derivative_rules_table_and_fallback():
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
 
 
-def test_every_core_op_has_a_rule_in_the_table():
+def test_every_core_op_has_a_rule():
+    # from the table, or from the comment on its backward (so adding an op stays a one-place change)
     from autograd import ops_math, ops_reduce, ops_shape
 
+    checked = 0
     for module in (ops_math, ops_reduce, ops_shape):
-        for name, cls in vars(module).items():
-            if isinstance(cls, type) and issubclass(cls, ag.Function) and cls is not ag.Function \
-                    and cls.__module__ == module.__name__:
-                assert cls.name() in ag.viz.RULES, f"{cls.name()} has no entry in autograd/viz/rules.py"
+        for cls in vars(module).values():
+            if isinstance(cls, type) and issubclass(cls, ag.Function) and cls.__module__ == module.__name__:
+                rule = ag.viz.derivative_rule(cls.__new__(cls))
+                assert rule.derivatives and not rule.derivatives[0].startswith("see "), cls.name()
+                checked += 1
+    assert checked >= 30
 
 
 def test_stepper_errors():

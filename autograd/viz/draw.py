@@ -27,6 +27,7 @@ import graphviz
 
 from .. import render as _render
 from ..graph import AccumulateGrad, Node, Variable, topological_order
+from .rules import arg_name, derivative_rule
 
 RANKDIRS = ("BT", "TB", "LR", "RL")
 
@@ -44,7 +45,6 @@ CURRENT_OP_FILL = "#ffa94d"
 FUTURE = dict(style="dashed", color="#ced4da", fontcolor="#adb5bd", fillcolor="white")  # not computed yet
 FORWARD_EDGE = dict(color="#1c7ed6", penwidth="2.5")
 BACKWARD_EDGE = dict(color="#d6336c", penwidth="2.5", fontcolor="#d6336c")
-ARG_NAMES = "abcdefghijklmnopqrstuvwxyz"
 
 
 # --------------------------------------------------------------------------- the Digraph
@@ -263,6 +263,8 @@ class GraphModel:
         self.roots = [_as_root_node(r) for r in roots]
         self.rankdir, self.cluster_modules = rankdir, cluster_modules
         self.names = param_names(params)
+        self.module_types = {name: type(m).__name__ for name, m in params.named_modules()} \
+            if hasattr(params, "named_modules") else {}
         topo, self.frontier = _collect(self.roots, max_nodes)
         self.max_nodes = max_nodes
         self.nodes = topo[::-1]  # forward order: leaves first, the output last
@@ -387,8 +389,9 @@ class GraphModel:
             mod = self.owner.get(n)
             if mod:
                 if mod not in clusters:
+                    kind = self.module_types.get(mod)
                     clusters[mod] = Digraph(f"cluster_{len(clusters)}", graph_attr=dict(
-                        label=_esc(mod), style="rounded,dashed", color="#748ffc", fontcolor="#4263eb",
+                        label=_esc(f"{mod} ({kind})" if kind else mod), style="rounded,dashed", color="#748ffc", fontcolor="#4263eb",
                         fontname="Helvetica", fontsize="11"))
                 target = clusters[mod]
             self._draw_node(target, n, values, grads, partial, current, phase, future, show_values, show_grads)
@@ -449,8 +452,9 @@ class GraphModel:
     def _draw_inputs(self, g, n, current, phase, future):
         i = self.index[n]
         edges = n._edges
+        rule = derivative_rule(n)
         for k, child in enumerate(edges):
-            labels = [ARG_NAMES[k]] if len(edges) > 1 and k < len(ARG_NAMES) else []
+            labels = [arg_name(rule, k)] if len(edges) > 1 else []
             axes = self.broadcast_axes(n, k) if child is not None else ()
             if axes:
                 labels.append(f"grad summed over axis {', '.join(map(str, axes))}")

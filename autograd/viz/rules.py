@@ -3,13 +3,15 @@
 ``derivative_rule(node)`` looks the node up by name (``"MulBackward0"``); an op this
 table does not know (a new primitive, an nn op) falls back to the comment on its
 ``def backward(...):  # ...`` line, or to its docstring, so every node gets a rule.
-The inputs are called a, b, c in order; G is the upstream gradient d(loss)/d(out).
+The inputs are called a, b, c in order (unless a rule names them); G is the upstream
+gradient d(loss)/d(out).
 """
 import inspect
 from collections import namedtuple
 
-Rule = namedtuple("Rule", ["formula", "derivatives", "words"])
-Rule.__doc__ = "formula: the forward (out = a * b); derivatives: one line per input; words: the idea."
+Rule = namedtuple("Rule", ["formula", "derivatives", "words", "args"], defaults=(None,))
+Rule.__doc__ = ("formula: the forward (out = a * b); derivatives: one line per input; words: the idea; "
+                "args: the inputs' names when not a, b, c...")
 
 RULES = {
     "AccumulateGrad": Rule(
@@ -42,6 +44,10 @@ RULES = {
     "MatMulBackward0": Rule(
         "out = a @ b", ("d(a@b)/da: G @ b^T", "d(a@b)/db: a^T @ G"),
         "A matrix product sends G @ b^T to a and a^T @ G to b (shapes match a and b)."),
+    "LinearBackward0": Rule(
+        "out = x @ W^T + b", ("d/dx: G @ W", "d/dW: G^T @ x", "d/db: G summed over the batch"),
+        "A linear layer in one op: x gets G @ W, the weight G^T @ x, the bias the sum of G.",
+        ("x", "W", "b")),
     "NegBackward0": Rule("out = -a", ("d(-a)/da = -1",), "Negation flips the gradient's sign."),
     "ExpBackward0": Rule("out = exp(a)", ("d(e^a)/da = e^a = out",), "exp is its own derivative."),
     "LogBackward0": Rule("out = log(a)", ("d(log a)/da = 1/a",), "The gradient is divided by a."),
@@ -106,6 +112,13 @@ RULES = {
         "out = a.to(dtype)", ("d/da = 1 (cast back to a's dtype)",), "The gradient is cast back."),
     "CloneBackward0": Rule("out = a.clone()", ("d(copy a)/da = 1",), "A copy passes the gradient through."),
 }
+
+
+def arg_name(rule, i):
+    """What the rule calls input i: its own name for it, else a, b, c..."""
+    if rule.args and i < len(rule.args):
+        return rule.args[i]
+    return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else f"input{i}"
 
 
 def derivative_rule(node):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..graph import AccumulateGrad, Variable, backward_steps, record_ops
 from .draw import GraphModel, summarize
-from .rules import derivative_rule
+from .rules import arg_name, derivative_rule
 
 
 def _copy(x):
@@ -136,7 +136,7 @@ class Stepper:
             rule = derivative_rule(node)
             lines = [f"computes {rule.formula}"]
             for i, child in enumerate(node._edges):
-                arg = "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else str(i)
+                arg = arg_name(rule, i)
                 lines.append(f"input {arg}: " + (model.describe(child) if child is not None
                                                   else "a constant (needs no gradient)"))
             shape = model.shapes.get(node)
@@ -184,7 +184,7 @@ class Stepper:
         else:
             running = {}
             for i, (child, g) in enumerate(zip(node._edges, step.grad_inputs)):
-                arg = "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else str(i)
+                arg = arg_name(rule, i)
                 if child is None or g is None:
                     lines.append(f"input {arg}: a constant, no gradient")
                     continue
