@@ -130,6 +130,29 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+class Linear(Function):
+    """x @ W^T + b in one op (fused because the MLP benchmark says so: no transposed copies)."""
+
+    def forward(ctx, x, weight, bias=None):
+        if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
+            raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
+                             f"but the weight of shape {weight.shape} expects {weight.shape[-1]} (in_features)")
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T  # (*, out)
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(ctx, grad):  # dx = G @ W,  dW = G^T @ x,  db = sum of G over the batch
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        g2 = grad.reshape((-1, grad.shape[-1]))  # (B, out)
+        grad_x = grad @ weight if need_x else None
+        grad_w = g2.T @ x.reshape((-1, x.shape[-1])) if need_w else None
+        grad_b = g2.sum(axis=0) if need_b else None
+        return grad_x, grad_w, grad_b
+
+
 # ----------------------------------------------------------------- unary
 
 

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from autograd import ops_math as M
 from autograd.function import Function, ShapeError
 from autograd.graph import is_grad_enabled
 from autograd.tensor import Tensor, _rng, tensor, where
@@ -32,8 +33,7 @@ def linear(input, weight, bias=None):
         raise ShapeError(f"linear: input of shape {tuple(input.shape)} has {input.shape[-1] if input.ndim else 0} "
                          f"features but the weight of shape {tuple(weight.shape)} expects "
                          f"{weight.shape[-1]} (in_features); reshape the input or fix in_features")
-    out = input @ weight.T  # (*, out)
-    return out if bias is None else out + bias
+    return M.Linear.apply(input, weight, bias)  # x @ W^T + b, fused: (*, out)
 
 
 # --------------------------------------------------------------------- activations

@@ -196,3 +196,15 @@ def test_gradcheck_catches_a_wrong_backward():
 
     with pytest.raises(ag.GradcheckError, match="input 0"):
         ag.gradcheck(lambda x: BadSquare.apply(x), (leaf((3,), 0),))
+
+
+@pytest.mark.parametrize("xshape,bias", [((5, 3), True), ((3,), True), ((2, 4, 3), False)])
+def test_fused_linear(xshape, bias):
+    from autograd.ops_math import Linear
+
+    def linear(x, w, b=None):
+        return Linear.apply(x, w, b)
+
+    inputs = (leaf(xshape, 1), leaf((4, 3), 2)) + ((leaf((4,), 3),) if bias else ())
+    assert ag.gradcheck(linear, inputs)
+    assert ag.gradcheck(lambda *a: ag.grad((linear(*a) ** 2).sum(), a[1], create_graph=True)[0], inputs)
