@@ -344,6 +344,14 @@ def _set_rng_states(states, loaders):
 # ----------------------------------------------------------------- fit
 
 
+def _wants_metric(scheduler):
+    try:
+        from optim.lr_scheduler import ReduceLROnPlateau
+    except ImportError:
+        return False
+    return isinstance(scheduler, ReduceLROnPlateau)
+
+
 def _progress_bar(total, desc, enabled):
     """A tqdm bar on stdout when enabled and stdout is a terminal; None otherwise."""
     if not enabled or not sys.stdout.isatty():
@@ -372,7 +380,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
     resume:         continue from ``checkpoint`` when it exists (``epochs`` counts all epochs, done or not):
                     the resumed run gives the same weights as an uninterrupted one. Starts afresh if
                     the file does not exist yet.
-    scheduler:      an lr scheduler stepped once per epoch.
+    scheduler:      an lr scheduler stepped once per epoch (ReduceLROnPlateau gets val_loss, else loss).
     progress:       a tqdm bar with loss and metrics while stdout is a terminal; quiet otherwise.
     """
     if int(epochs) != epochs or epochs < 0:
@@ -429,7 +437,10 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
             bar.close()
         history.append(epoch, **figures)
         if scheduler is not None:
-            scheduler.step()
+            if _wants_metric(scheduler):  # ReduceLROnPlateau: step(metric)
+                scheduler.step(figures["val_loss" if "val_loss" in figures else "loss"])
+            else:
+                scheduler.step()
         for cb in callbacks:
             stopped = bool(cb.on_epoch_end(epoch, dict(figures), model)) or stopped
         if checkpoint is not None:

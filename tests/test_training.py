@@ -215,3 +215,13 @@ def test_bad_batches_and_epochs():
         fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), [ag.zeros(2, 2)], epochs=1)
     with pytest.raises(ValueError, match="epochs must be a non-negative integer"):
         fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), [], epochs=1.5)
+
+
+def test_reduce_lr_on_plateau_gets_the_val_loss():
+    train, test = moons_loaders()
+    model = Plateau()
+    opt = optim.SGD(model.parameters(), lr=0.0)
+    opt.param_groups[0]["lr"] = 1e-12  # too small to change the loss: a plateau from the start
+    sched = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    hist = fit(model, nn.CrossEntropyLoss(), opt, train, epochs=5, val_loader=test, scheduler=sched, progress=False)
+    assert hist.lr == pytest.approx([1e-12, 1e-12, 1e-12, 5e-13, 5e-13], rel=1e-6)
