@@ -259,7 +259,6 @@ class GraphModel:
         if not isinstance(max_nodes, int) or max_nodes < 1:
             raise ValueError(f"draw_graph: max_nodes must be a positive int, got {max_nodes!r}")
         roots = list(roots) if isinstance(roots, (list, tuple)) else [roots]
-        self.root_vars = [r for r in roots if isinstance(r, Variable)]
         self.roots = [_as_root_node(r) for r in roots]
         self.rankdir, self.cluster_modules = rankdir, cluster_modules
         self.names = param_names(params)
