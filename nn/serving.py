@@ -74,14 +74,18 @@ class Predictor:
                 "task": self.task}
 
 
-def load_onnx(path, task="auto"):
-    """A Predictor running an ONNX file in onnxruntime (any batch size the graph allows)."""
+def load_onnx(path, task="auto", threads=1):
+    """A Predictor running an ONNX file in onnxruntime (any batch size the graph allows).
+    ``threads``: onnxruntime's intra-op threads per request (1 suits a server answering many
+    small requests at once; 0 lets onnxruntime use every core for each request)."""
     try:
         import onnxruntime as ort
     except ImportError:
         raise ModelLoadError("serving an .onnx file needs onnxruntime: pip install 'seegrad[onnx]'") from None
     try:
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = int(threads)
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as err:  # onnxruntime raises its own Fail / InvalidProtobuf / NoSuchFile
         raise ModelLoadError(f"cannot load ONNX model {path!r}: {_one_line(err)}") from None
     inputs = session.get_inputs()
@@ -193,7 +197,7 @@ def build_model(model_def):
     return model
 
 
-def load_predictor(path, model_def=None, input_shape=None, task="auto"):
+def load_predictor(path, model_def=None, input_shape=None, task="auto", threads=1):
     """Load what ``path`` holds: an ONNX file, or nn.save weights (with ``model_def``, or the
     config.json of a ``seegrad train`` run beside them). A run folder gives its model.onnx if it
     has one, else its model.npz."""
@@ -208,7 +212,7 @@ def load_predictor(path, model_def=None, input_shape=None, task="auto"):
     if not os.path.isfile(path):
         raise ModelLoadError(f"model file {path!r} does not exist")
     if model_def is None and _looks_like_onnx(path):
-        return load_onnx(path, task)
+        return load_onnx(path, task, threads)
     return load_module(path, model_def, input_shape, task)
 
 
@@ -490,8 +494,7 @@ def _default_model():
     env = os.environ.get("SEEGRAD_MODEL")
     if env:
         return env
-    candidate = os.path.join(SAGEMAKER_MODEL_DIR, "model.onnx")  # where SageMaker unpacks model.tar.gz
-    return candidate if os.path.exists(candidate) else None
+    return SAGEMAKER_MODEL_DIR if os.path.isdir(SAGEMAKER_MODEL_DIR) else None  # where SageMaker unpacks it
 
 
 def build_parser():
@@ -500,8 +503,9 @@ def build_parser():
         "GET /ping, POST /invocations).")
     p.add_argument("mode", nargs="?", choices=["serve"], help="ignored; SageMaker starts containers with 'serve'")
     p.add_argument("--model", default=_default_model(),
-                   help="an .onnx file, or nn.save weights (with --model-def); default $SEEGRAD_MODEL "
-                        "or /opt/ml/model/model.onnx")
+                   help="an .onnx file, nn.save weights (with --model-def, or the config.json of a seegrad "
+                        "train run beside them), or a folder holding model.onnx or model.npz; default "
+                        "$SEEGRAD_MODEL or /opt/ml/model")
     p.add_argument("--model-def", default=os.environ.get("SEEGRAD_MODEL_DEF"),
                    help="package.module:function returning the nn.Module the weights belong to")
     p.add_argument("--input-shape", type=_parse_shape, default=None,
@@ -509,6 +513,8 @@ def build_parser():
     p.add_argument("--task", default="auto", choices=["auto", "classifier", "regressor"],
                    help="classifier: answers add class probabilities; auto: 2-D outputs with >= 2 "
                         "columns are taken as class scores")
+    p.add_argument("--threads", type=int, default=1,
+                   help="onnxruntime threads per request (default 1; 0: all cores)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
     p.add_argument("--port", type=int, default=int(os.environ.get("SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)))
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY,
@@ -524,7 +530,7 @@ def main(argv=None):
         print("seegrad-serve: error: no model given; pass --model model.onnx", file=sys.stderr)
         return 2
     try:
-        predictor = load_predictor(args.model, args.model_def, args.input_shape, args.task)
+        predictor = load_predictor(args.model, args.model_def, args.input_shape, args.task, args.threads)
     except ModelLoadError as err:
         print(f"seegrad-serve: error: {err}", file=sys.stderr)
         return 2
