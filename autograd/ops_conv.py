@@ -23,7 +23,7 @@ Geometry arrives normalised by nn.functional: ``stride`` (sh, sw), ``padding`` (
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .function import Function, ShapeError
+from .function import Function
 
 # --------------------------------------------------------------------- im2col helpers
 

@@ -81,6 +81,13 @@ class _ConvNd(Module):
             expected = ", ".join(("N", str(self.in_channels)) + spatial)
             raise ShapeError(f"{self._label()}: expected input ({expected}), got {tuple(input.shape)}")
 
+    def _named_errors(self, fn, *args):
+        """Call ``fn``; a shape error from nn.functional gets this layer's name in front."""
+        try:
+            return fn(*args)
+        except ShapeError as err:
+            raise ShapeError(f"{self._label()}: {err}") from None
+
     def _label(self):
         return f"{type(self).__name__}({self.in_channels}, {self.out_channels})"
 
@@ -111,7 +118,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, input):
         self._check_input(input)
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._named_errors(F.conv1d, input, self.weight, self.bias, self.stride, self.padding,
+                                  self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -124,7 +132,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         self._check_input(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return self._named_errors(F.conv2d, input, self.weight, self.bias, self.stride, self.padding,
+                                  self.dilation, self.groups)
 
 
 class ConvTranspose1d(_ConvNd):
@@ -140,8 +149,9 @@ class ConvTranspose1d(_ConvNd):
 
     def forward(self, input, output_size=None):
         self._check_input(input)
-        return F._conv_transpose_nd("conv_transpose1d", 1, input, self.weight, self.bias, self.stride,
-                                    self.padding, self.output_padding, self.groups, self.dilation, output_size)
+        return self._named_errors(F._conv_transpose_nd, "conv_transpose1d", 1, input, self.weight, self.bias,
+                                  self.stride, self.padding, self.output_padding, self.groups, self.dilation,
+                                  output_size)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -156,8 +166,9 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input, output_size=None):
         self._check_input(input)
-        return F._conv_transpose_nd("conv_transpose2d", 2, input, self.weight, self.bias, self.stride,
-                                    self.padding, self.output_padding, self.groups, self.dilation, output_size)
+        return self._named_errors(F._conv_transpose_nd, "conv_transpose2d", 2, input, self.weight, self.bias,
+                                  self.stride, self.padding, self.output_padding, self.groups, self.dilation,
+                                  output_size)
 
 
 class Upsample(Module):

@@ -14,7 +14,7 @@ import numpy as np
 from autograd import ops_conv as C
 from autograd.function import ShapeError
 from autograd.graph import no_grad
-from autograd.tensor import Tensor, matmul, tensor
+from autograd.tensor import Tensor, matmul
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",

@@ -126,7 +126,8 @@ class LayerNorm(Module):
 
     def forward(self, input):
         k = len(self.normalized_shape)
-        if not isinstance(input, Tensor) or input.ndim < k or tuple(input.shape[input.ndim - k:]) != self.normalized_shape:
+        shape = tuple(input.shape) if isinstance(input, Tensor) else ()
+        if not isinstance(input, Tensor) or len(shape) < k or shape[len(shape) - k:] != self.normalized_shape:
             got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
             raise ShapeError(f"LayerNorm({self.normalized_shape}): expected input (*, "
                              f"{', '.join(map(str, self.normalized_shape))}), got {got}")

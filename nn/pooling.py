@@ -17,6 +17,14 @@ def _check(layer, input, n):
         raise ShapeError(f"{layer}: expected input {dims} (or unbatched without N), got {tuple(input.shape)}")
 
 
+def _named_errors(layer, fn, *args):
+    """Call ``fn``; a shape error from nn.functional gets the layer's name in front."""
+    try:
+        return fn(*args)
+    except ShapeError as err:
+        raise ShapeError(f"{layer}: {err}") from None
+
+
 class _MaxPoolNd(Module):
     _n = 2
 
@@ -27,10 +35,11 @@ class _MaxPoolNd(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
-        _check(f"{type(self).__name__}(kernel_size={self.kernel_size})", input, self._n)
+        label = f"{type(self).__name__}(kernel_size={self.kernel_size})"
+        _check(label, input, self._n)
         fn = F.max_pool1d if self._n == 1 else F.max_pool2d
-        return fn(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-                  self.return_indices)
+        return _named_errors(label, fn, input, self.kernel_size, self.stride, self.padding, self.dilation,
+                             self.ceil_mode, self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -58,12 +67,13 @@ class _AvgPoolNd(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input):
-        _check(f"{type(self).__name__}(kernel_size={self.kernel_size})", input, self._n)
+        label = f"{type(self).__name__}(kernel_size={self.kernel_size})"
+        _check(label, input, self._n)
         if self._n == 1:
-            return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                                self.count_include_pad)
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+            return _named_errors(label, F.avg_pool1d, input, self.kernel_size, self.stride, self.padding,
+                                 self.ceil_mode, self.count_include_pad)
+        return _named_errors(label, F.avg_pool2d, input, self.kernel_size, self.stride, self.padding,
+                             self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
