@@ -307,3 +307,23 @@ def test_html_buttons_work_in_headless_chromium(tmp_path):
     assert values[:6] == ["0", "1", "2", "1", str(last), str(last)]
     assert values[6] == f"1:{last}"
     assert values[7] == "0" and 0 < int(values[8]) <= last  # play restarted from frame 0 and moved on
+
+
+def node_positions(svg):
+    """{graphviz node id: (x, y) of its first line of text} in an SVG frame."""
+    nodes = re.findall(r'<g id="node\d+" class="node">\s*<title>(\w+)</title>.*?<text[^>]* x="([-\d.]+)" y="([-\d.]+)"',
+                       svg, re.S)
+    return {name: (float(x), float(y)) for name, x, y in nodes}
+
+
+@needs_renderer
+def test_layout_stays_put_from_frame_to_frame():
+    params, loss_fn = mlp()
+    st = ag.viz.Stepper(loss_fn, params=params, cluster_modules=True)
+    frames = st.frames
+    first = node_positions(frames[0].svg())
+    assert len(first) >= 2 * len(st.model.ops)
+    for f in (frames[st.n_forward - 1], frames[st.n_forward + 5], frames[-1]):
+        assert node_positions(f.svg()) == first, f.title
+    assert all(line.startswith(("data -", "grad -")) or "data" not in line
+               for line in st.model.value_lines(st.model.nodes[-1], ag.viz.draw.make_frame(placeholders=True)))

@@ -19,7 +19,7 @@ Rendering goes through ``autograd.render``, so no system Graphviz is needed.
 import os
 import shutil
 import tempfile
-from collections import deque
+from collections import deque, namedtuple
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +219,25 @@ def _module_of(name):
 # --------------------------------------------------------------------------- the model
 
 
+_Frame = namedtuple("_Frame", "values grads partial current phase future show_values show_grads placeholders widths")
+
+def make_frame(values=None, grads=None, partial=(), current=None, phase=None, future=(), show_values=True,
+               show_grads=True, placeholders=False, widths=None):
+    """What one picture shows (see GraphModel.digraph)."""
+    return _Frame(values or {}, grads or {}, partial, current, phase, future, show_values, show_grads,
+                  placeholders, widths or {})
+
+
+# rough Helvetica advance widths (points at 10 pt), erring wide
+_NARROW, _WIDE = set(" .,:;[]()|'!iIjlft-"), set("mwMW@%")
+
+
+def text_width_in(line, fontsize=10):
+    """A generous estimate of how wide Graphviz draws ``line`` (inches), for stable box widths."""
+    points = sum(3.0 if c in _NARROW else 8.5 if c in _WIDE else 6.7 if c.isupper() else 5.6 for c in line)
+    return points * fontsize / 10 / 72
+
+
 def _as_root_node(root):
     if isinstance(root, Node):
         return root
@@ -369,14 +388,17 @@ class GraphModel:
     # ------------------------------------------------------------ writing DOT
 
     def digraph(self, values=None, grads=None, partial=(), current=None, phase=None, future=(), title=None,
-                show_values=True, show_grads=True, legend=False):
+                show_values=True, show_grads=True, legend=False, placeholders=False, widths=None):
         """One picture of the graph.
 
         values / grads: {node: array or float} to show (missing -> not shown);
-        partial: nodes whose gradient is not final yet (drawn "grad so far"); current: the node to highlight,
-        with its edges coloured for ``phase`` ("forward" or "backward"); future: op nodes not
-        computed yet (drawn faint)."""
-        values, grads = values or {}, grads or {}
+        partial: nodes whose gradient is not final yet (drawn "grad so far"); current: the node to
+        highlight, with its edges coloured for ``phase`` ("forward" or "backward"); future: op nodes
+        not computed yet (drawn faint); placeholders: keep a "data -" / "grad -" line where nothing
+        is known yet and widths: {node: minimum box width in inches} (so that the boxes, and the
+        layout, stay the same from one stepper frame to the next)."""
+        frame = make_frame(values, grads, partial, current, phase, future, show_values, show_grads,
+                           placeholders, widths)
         g = Digraph("autograd", graph_attr=dict(rankdir=self.rankdir, nodesep="0.25", ranksep="0.3"),
                     node_attr=dict(fontname="Helvetica", fontsize="10", margin="0.06,0.03", height="0.3"),
                     edge_attr=dict(fontname="Helvetica", fontsize="9", arrowsize="0.7"))
@@ -390,10 +412,10 @@ class GraphModel:
                 if mod not in clusters:
                     kind = self.module_types.get(mod)
                     clusters[mod] = Digraph(f"cluster_{len(clusters)}", graph_attr=dict(
-                        label=_esc(f"{mod} ({kind})" if kind else mod), style="rounded,dashed", color="#748ffc", fontcolor="#4263eb",
-                        fontname="Helvetica", fontsize="11"))
+                        label=_esc(f"{mod} ({kind})" if kind else mod), style="rounded,dashed", color="#748ffc",
+                        fontcolor="#4263eb", fontname="Helvetica", fontsize="11"))
                 target = clusters[mod]
-            self._draw_node(target, n, values, grads, partial, current, phase, future, show_values, show_grads)
+            self._draw_node(target, n, frame)
         for sub in clusters.values():
             g.subgraph(sub)
         for n in self.ops:
@@ -413,10 +435,9 @@ class GraphModel:
     def _current_edge(phase):
         return BACKWARD_EDGE if phase == "backward" else FORWARD_EDGE
 
-    def _draw_node(self, g, n, values, grads, partial, current, phase, future, show_values, show_grads):
-        i, kind = self.index[n], self.kind(n)
-        var = self.variable(n)
-        is_future = n in future
+    def value_lines(self, n, frame):
+        """The lines of a value box: name, shape and dtype, data, grad."""
+        kind, var = self.kind(n), self.variable(n)
         lines = []
         name = self.name(n)
         if name:
@@ -426,27 +447,40 @@ class GraphModel:
         shape = self.shapes.get(n)
         dtype = getattr(var, "dtype", None) if var is not None else None
         lines.append(_shape_text(shape, None if dtype is None else str(dtype)) or "shape ?")
-        if show_values and n in values and not is_future:
-            lines.append(f"data {summarize(values[n])}")
-        if show_grads and n in grads and grads[n] is not None:
-            lines.append(f"grad{' so far' if n in partial else ''} {summarize(grads[n])}")
+        if frame.show_values:
+            if n in frame.values and n not in frame.future:
+                lines.append(f"data {summarize(frame.values[n])}")
+            elif frame.placeholders:
+                lines.append("data -")
+        if frame.show_grads:
+            if frame.grads.get(n) is not None:
+                lines.append(f"grad{' so far' if n in frame.partial else ''} {summarize(frame.grads[n])}")
+            elif frame.placeholders:
+                lines.append("grad -")
+        return lines
+
+    def _draw_node(self, g, n, frame):
+        i, kind = self.index[n], self.kind(n)
+        is_future, is_current = n in frame.future, n is frame.current
         attrs = dict(STYLE[kind])
         if is_future:
             attrs.update(FUTURE)
-        if n is current:
+        if is_current:
             attrs.update(CURRENT)
+        if n in frame.widths:
+            attrs["width"] = f"{frame.widths[n]:.2f}"
         value_id = f"v{i}"
-        g.node(value_id, _esc("\n".join(lines)), tooltip=_esc(self.describe(n)), **attrs)
+        g.node(value_id, _esc("\n".join(self.value_lines(n, frame))), tooltip=_esc(self.describe(n)), **attrs)
         if type(n) is AccumulateGrad:
             return
         op_attrs = dict(STYLE["op"])
         if is_future:
             op_attrs.update(FUTURE)
-        if n is current:
+        if is_current:
             op_attrs.update(CURRENT, fillcolor=CURRENT_OP_FILL)
         op_name = n.name().replace("Backward0", "")
         g.node(f"op{i}", _esc(f"#{self.op_number[n]} {op_name}"), tooltip=_esc(n.name()), **op_attrs)
-        g.edge(f"op{i}", value_id, **(self._current_edge(phase) if n is current else {}))
+        g.edge(f"op{i}", value_id, **(self._current_edge(frame.phase) if is_current else {}))
 
     def _draw_inputs(self, g, n, current, phase, future):
         i = self.index[n]

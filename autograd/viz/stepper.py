@@ -16,7 +16,7 @@ Pictures are rendered only when a frame is shown, and cached.
 import numpy as np
 
 from ..graph import AccumulateGrad, Variable, backward_steps, record_ops
-from .draw import GraphModel, summarize
+from .draw import GraphModel, make_frame, summarize, text_width_in
 from .rules import arg_name, derivative_rule
 
 
@@ -68,13 +68,15 @@ class Step:
         """The graph with this step's node highlighted (a Digraph)."""
         st = self._stepper
         return st.model.digraph(title=self.title, phase=self.phase, show_values=st.show_values,
-                                show_grads=st.show_grads, legend=st.legend, **self._state)
+                                show_grads=st.show_grads, legend=st.legend, placeholders=True,
+                                widths=st._box_widths(), **self._state)
 
     def svg(self):
         """This frame's picture as an SVG string (rendered once, then cached)."""
-        if self._svg is None:
-            self._svg = self.graph().pipe(format="svg", encoding="utf-8")
-        return self._svg
+        final = self._stepper._finished  # box widths are fixed once every frame is known
+        if self._svg is None or self._svg[0] != final:
+            self._svg = (final, self.graph().pipe(format="svg", encoding="utf-8"))
+        return self._svg[1]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"image/svg+xml": self.svg(), "text/plain": self.text()}
@@ -121,6 +123,7 @@ class Stepper:
         self._forward_frames(order)
         self._walk = None  # the backward generator, started on the first backward frame
         self._finished = False
+        self._widths = None
 
     # ------------------------------------------------------------ frames
 
@@ -205,6 +208,26 @@ class Stepper:
         frame.grad_output, frame.inputs = grad_out, inputs
         self._frames.append(frame)
         return True
+
+    def _box_widths(self):
+        """{node: width} wide enough for the node's label in every frame, so that boxes keep
+        their size and the layout stays put while stepping (None until every frame is known)."""
+        if not self._finished:
+            return None
+        if self._widths is None:
+            model, widths, seen = self.model, {}, set()
+            for f in self._frames:
+                frame = make_frame(phase=f.phase, show_values=self.show_values, show_grads=self.show_grads,
+                                   placeholders=True, **f._state)
+                for n in model.nodes:
+                    key = (n, id(frame.values.get(n)), n in frame.future, id(frame.grads.get(n)), n in frame.partial)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    width = max(text_width_in(line) for line in model.value_lines(n, frame)) + 0.2
+                    widths[n] = max(widths.get(n, 0.0), width)
+            self._widths = widths
+        return self._widths
 
     def _fill_totals(self):
         n_back = len(self._frames) - self.n_forward
