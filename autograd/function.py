@@ -76,7 +76,10 @@ class Function(Node):
             ctx._hooks = None
             ctx._out_ref = weakref.ref(out)
             if ctx._saved is not None:
-                ctx._link_saved(inputs, arrays, raw)
+                if wrapper._versioned:
+                    ctx._link_saved(inputs, arrays, raw)
+                else:
+                    ctx._saved_from = None
             out.grad_fn = ctx
             out.requires_grad = True
             if _modes.recorders:
@@ -120,6 +123,8 @@ class Function(Node):
         if saved is None:
             return ()
         links = self._saved_from
+        if links is None:  # immutable inputs (Value): nothing to check or link
+            return saved
         for i, link in enumerate(links):
             if type(link) is tuple and link[0]._version_value() != link[1]:
                 x = link[0]

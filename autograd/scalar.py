@@ -16,6 +16,7 @@ class Value(Variable):
                  "__weakref__")
     _xp = scalar_math
     _shaped = False  # floats: nothing to unbroadcast
+    _versioned = False  # a Value never changes in place
     _retains_grad = True  # every Value keeps its gradient, as in micrograd
 
     def __init__(self, data, label="", requires_grad=True):
@@ -36,7 +37,7 @@ class Value(Variable):
         v.label = ""
         # Like micrograd's _prev: a Value keeps its inputs alive, so every node of a scalar
         # graph still has its number when the graph is drawn (Tensors don't: too much memory).
-        v._prev = tuple(x for x in inputs if isinstance(x, Value))
+        v._prev = inputs
         return v
 
     _make = classmethod(lambda cls, raw: cls._from_op(raw, ()))

@@ -71,6 +71,7 @@ class Tensor(Variable):
                  "_retains_grad", "_vc", "__weakref__")
     _xp = np
     _shaped = True  # gradients are arrays that the core sums back to each input's shape
+    _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(self, data=None, dtype=None, requires_grad=False):
