@@ -239,3 +239,12 @@ def test_nn_modules_are_named_and_clustered():
     src = ag.viz.draw_graph(loss, params=model, cluster_modules=True).source
     assert 'label="0 (Linear)"' in src and 'label="2 (Linear)"' in src
     assert 'label="0.weight\n(8, 3) float32' in src
+
+
+@pytest.mark.skipif(not R.available_renderers(), reason="no Graphviz renderer installed")
+def test_odd_names_are_drawn_literally():
+    names = ["<w>", 'q"uote\\x', "ünï"]
+    params = {n: ag.tensor([1.0, 2.0], requires_grad=True) for n in names}
+    a, b, c = params.values()
+    texts = svg_texts(ag.viz.draw_graph((a * b + c).sum(), params=params).pipe("svg"))
+    assert all(n in texts for n in names)

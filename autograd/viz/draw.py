@@ -186,8 +186,8 @@ def _shape_text(shape, dtype):
 
 
 def _esc(text):
-    """Text for a DOT label (backslashes are escapes there)."""
-    return str(text).replace("\\", "\\\\")
+    """Text for a DOT label: backslashes are escapes there, and <...> would be an HTML label."""
+    return graphviz.nohtml(str(text).replace("\\", "\\\\"))
 
 
 # --------------------------------------------------------------------------- names and modules
