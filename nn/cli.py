@@ -34,42 +34,43 @@ class CLIError(Exception):
 
 def _digits(args):
     from nn.data import load_digits
-    return load_digits(), (8, 8)
+    return load_digits()
 
 
 def _mnist1d(args):
     from nn.data import load_mnist1d
-    return load_mnist1d(), (40, 1)
+    return load_mnist1d()
 
 
 def _moons(args):
     from nn.data import make_moons
-    return make_moons(n_samples=1000, noise=0.2), (2, 1)
+    return make_moons(n_samples=1000, noise=0.2)
 
 
 def _spirals(args):
     from nn.data import make_spirals
-    return make_spirals(n_samples=1500, noise=0.2), (2, 1)
+    return make_spirals(n_samples=1500, noise=0.2)
 
 
 def _mnist(args):
     from nn.data import load_mnist
     if args.data_dir is None:
         raise CLIError("--dataset mnist needs --data-dir DIR with the MNIST IDX or CSV files (nothing is downloaded)")
-    return load_mnist(args.data_dir), (28, 28)
+    return load_mnist(args.data_dir)
 
 
-# name -> (loader(args) -> (Split, (sequence length, features per step) for sequence models), default epochs)
+# name -> (loader(args) -> Split of flat features, default epochs, how models may view a sample:
+#          "image": (C, H, W) for a CNN, "signal": (C, L) for a 1-D CNN, "sequence": (steps, features) for an RNN)
 DATASETS = {
-    "digits": (_digits, 20),
-    "mnist1d": (_mnist1d, 40),
-    "moons": (_moons, 50),
-    "spirals": (_spirals, 100),
-    "mnist": (_mnist, 5),
+    "digits": (_digits, 20, {"image": (1, 8, 8), "sequence": (8, 8)}),
+    "mnist1d": (_mnist1d, 40, {"signal": (1, 40), "sequence": (40, 1)}),
+    "moons": (_moons, 50, {}),
+    "spirals": (_spirals, 100, {}),
+    "mnist": (_mnist, 5, {"image": (1, 28, 28), "sequence": (28, 28)}),
 }
 
 
-def build_mlp(in_features, num_classes, hidden, seq_shape):
+def build_mlp(in_features, num_classes, hidden, views):
     """Flatten, then Linear + ReLU per hidden width, then a Linear to the class logits."""
     import nn
     layers, width = [nn.Flatten()], in_features
@@ -79,23 +80,42 @@ def build_mlp(in_features, num_classes, hidden, seq_shape):
     return nn.Sequential(*layers, nn.Linear(width, num_classes))
 
 
-def build_gru(in_features, num_classes, hidden, seq_shape):
-    """Read the sample as a sequence (e.g. an 8x8 digit as 8 rows of 8 pixels) with a GRU; classify its last state."""
+def build_cnn(in_features, num_classes, hidden, views):
+    """Images: (Conv2d 3x3 + ReLU + MaxPool2d 2) per width in --hidden, then Linear.
+    MNIST-1D: the paper's 1-D CNN (three strided Conv1d, ``nn.models.cnn1d``) with --hidden channels."""
     import nn
+    if "image" in views:
+        (c, h, w), layers = views["image"], [nn.Unflatten(1, views["image"])]
+        for width in hidden:
+            layers += [nn.Conv2d(c, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            c, h, w = width, h // 2, w // 2
+        if h == 0 or w == 0:
+            raise CLIError(f"--model cnn: {len(hidden)} conv layers halve the {views['image'][1:]} image to nothing; "
+                           "pass fewer --hidden widths")
+        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * h * w, num_classes))
+    if len(hidden) != 1:
+        raise CLIError(f"--model cnn on a 1-D signal takes one channel count (e.g. --hidden 25), got {hidden}")
+    from nn.models import cnn1d
+    return cnn1d(views["signal"][1], num_classes, channels=hidden[0])
+
+
+def build_rnn(in_features, num_classes, hidden, views):
+    """Read the sample as a sequence (an 8x8 digit as 8 rows of 8 pixels) with a GRU; classify its last state."""
+    import nn
+    if len(set(hidden)) != 1:
+        raise CLIError(f"--model rnn uses one width for all GRU layers; got --hidden {','.join(map(str, hidden))}")
+    steps, features = views["sequence"]
 
     class GRUClassifier(nn.Module):
         def __init__(self):
             super().__init__()
-            self.seq_shape = tuple(seq_shape)
-            self.gru = nn.GRU(seq_shape[1], hidden[0], num_layers=len(hidden), batch_first=True)
+            self.gru = nn.GRU(features, hidden[0], num_layers=len(hidden), batch_first=True)
             self.head = nn.Linear(hidden[0], num_classes)
 
         def forward(self, x):
-            out, _ = self.gru(x.reshape(x.shape[0], *self.seq_shape))  # (B, T, H)
+            out, _ = self.gru(x.reshape(x.shape[0], steps, features))  # (B, T, H)
             return self.head(out[:, -1])                                 # (B, classes)
 
-    if len(set(hidden)) != 1:
-        raise CLIError(f"--model rnn uses one width for all GRU layers; got --hidden {','.join(map(str, hidden))}")
     return GRUClassifier()
 
 
@@ -103,9 +123,17 @@ def _available_models():
     """Model builders whose layers exist in this installation: adding one is one line here."""
     import nn
     models = {"mlp": build_mlp}
+    if hasattr(nn, "Conv2d") and hasattr(nn, "MaxPool2d"):
+        models["cnn"] = build_cnn
     if hasattr(nn, "GRU"):
-        models["rnn"] = build_gru
+        models["rnn"] = build_rnn
     return models
+
+
+# what each model needs to know about a sample's layout (see DATASETS)
+MODEL_VIEWS = {"cnn": ("image", "signal"), "rnn": ("sequence",)}
+# default --hidden per model (cnn: channels per conv layer; on MNIST-1D, the paper's 25)
+DEFAULT_HIDDEN = {"mlp": [128], "cnn": [16, 32], "rnn": [64]}
 
 
 # name -> (optimizer class name in optim, default lr)
@@ -153,12 +181,15 @@ def make_parser():
                                        "model.npz, history.png and graph.svg into --out.")
     train.add_argument("--dataset", choices=list(DATASETS), default=None, help="default: digits")
     train.add_argument("--data-dir", default=None, help="folder with the MNIST IDX or CSV files (--dataset mnist)")
-    train.add_argument("--model", default=None, help="mlp (default), rnn (a GRU reading rows), cnn when available")
+    train.add_argument("--model", default=None,
+                       help="mlp (default), cnn (Conv2d on images, the paper's Conv1d on mnist1d), rnn (a GRU reading rows)")
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), default=None, help="default: adam")
     train.add_argument("--epochs", type=_positive(int), default=None, help="default depends on the dataset")
     train.add_argument("--lr", type=_positive(float), default=None, help="default depends on the optimizer")
     train.add_argument("--batch-size", type=_positive(int), default=None, help="default: 32")
-    train.add_argument("--hidden", type=_hidden, default=None, help="hidden widths, e.g. 128 or 256,128 (default 128)")
+    train.add_argument("--hidden", type=_hidden, default=None,
+                       help="hidden widths, e.g. 128 or 256,128 (cnn: channels per conv layer); default: mlp 128, "
+                            "cnn 16,32 (25 on mnist1d), rnn 64")
     train.add_argument("--seed", type=int, default=None, help="seeds initialisation and shuffling (default 0)")
     train.add_argument("--out", default="seegrad-run", help="output folder (default: seegrad-run)")
     train.add_argument("--resume", action="store_true", help="continue the run saved in --out")
@@ -169,7 +200,7 @@ def make_parser():
     return parser
 
 
-DEFAULTS = {"dataset": "digits", "model": "mlp", "optimizer": "adam", "batch_size": 32, "hidden": [128], "seed": 0}
+DEFAULTS = {"dataset": "digits", "model": "mlp", "optimizer": "adam", "batch_size": 32, "seed": 0}
 CONFIG_KEYS = ("dataset", "data_dir", "model", "optimizer", "lr", "batch_size", "hidden", "seed")
 
 
@@ -194,6 +225,9 @@ def _settle_options(args, out):
     for key, value in DEFAULTS.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.hidden is None:
+        signal = args.model == "cnn" and "signal" in DATASETS[args.dataset][2]
+        args.hidden = [25] if signal else DEFAULT_HIDDEN.get(args.model, [128])
     if args.epochs is None:
         args.epochs = DATASETS[args.dataset][1]
     if args.lr is None:
@@ -201,6 +235,11 @@ def _settle_options(args, out):
     models = _available_models()
     if args.model not in models:
         raise CLIError(f"--model {args.model!r} is not available; choose from: {', '.join(models)}")
+    needs = MODEL_VIEWS.get(args.model)
+    if needs and not set(needs) & set(DATASETS[args.dataset][2]):
+        fits = [name for name, (_, _, views) in DATASETS.items() if set(needs) & set(views)]
+        raise CLIError(f"--model {args.model} does not fit --dataset {args.dataset} (flat points); "
+                       f"use it with {', '.join(fits)}, or use --model mlp")
     if args.data_dir is not None and args.dataset != "mnist":
         raise CLIError(f"--data-dir is only used with --dataset mnist (got --dataset {args.dataset})")
     return models[args.model]
@@ -265,7 +304,8 @@ def train(args):
     cls_name = OPTIMIZERS[args.optimizer][0]
     if not hasattr(optim, cls_name):
         raise CLIError(f"--optimizer {args.optimizer}: optim.{cls_name} is not available in this installation")
-    split, seq_shape = DATASETS[args.dataset][0](args)
+    loader, _, views = DATASETS[args.dataset]
+    split = loader(args)
     num_classes = split.num_classes
     in_features = int(np.prod(split.X_train.shape[1:]))
     train_ds, test_ds = split.tensor_datasets()
@@ -273,14 +313,13 @@ def train(args):
           f"{num_classes} classes")
 
     ag.manual_seed(args.seed)
-    model = build(in_features, num_classes, args.hidden, seq_shape)
+    model = build(in_features, num_classes, args.hidden, views)
     n_params = sum(p.numel() for p in model.parameters())
     optimizer = getattr(optim, cls_name)(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
     train_loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(test_ds, batch_size=500)
-    print(f"model: {args.model} {'-'.join(map(str, [in_features, *args.hidden, num_classes]))} "
-          f"({n_params:,} parameters); {cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
+    print(f"model: {args.model}, hidden {','.join(map(str, args.hidden))} ({n_params:,} parameters); {cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
 
     out.mkdir(parents=True, exist_ok=True)
     config = {key: getattr(args, key) for key in CONFIG_KEYS}

@@ -76,10 +76,12 @@ def test_resume_rejects_changed_architecture(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("model", sorted(cli._available_models()))
-def test_each_model_trains_on_spirals(tmp_path, model, capsys):
-    assert cli.main(["train", "--dataset", "spirals", "--model", model, "--hidden", "16", "--epochs", "2",
-                     "--optimizer", "sgd", "--out", str(tmp_path)]) == 0
-    assert "test accuracy:" in capsys.readouterr().out
+def test_each_model_trains_on_digits(tmp_path, model, capsys):
+    assert cli.main(["train", "--model", model, "--hidden", "8", "--epochs", "2", "--optimizer", "momentum",
+                     "--batch-size", "64", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"model: {model}, hidden 8 (" in out
+    assert float(out.split("test accuracy: ")[1].split("%")[0]) > 20  # learning, well above 10% chance
     assert (tmp_path / "model.npz").exists()
 
 
@@ -90,6 +92,7 @@ def test_each_model_trains_on_spirals(tmp_path, model, capsys):
     (["train", "--dataset", "cifar"], "argument --dataset: invalid choice: 'cifar'"),
     (["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
     (["train", "--model", "transformer"], "--model 'transformer' is not available; choose from: mlp"),
+    (["train", "--model", "rnn", "--dataset", "moons"], "--model rnn does not fit --dataset moons"),
     (["train", "--dataset", "mnist"], "--dataset mnist needs --data-dir"),
     (["train", "--dataset", "mnist", "--data-dir", "nowhere"], "MNIST data folder 'nowhere' does not exist"),
     (["train", "--data-dir", "."], "--data-dir is only used with --dataset mnist"),
