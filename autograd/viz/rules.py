@@ -15,7 +15,7 @@ Rule.__doc__ = ("formula: the forward (out = a * b); derivatives: one line per i
 
 RULES = {
     "AccumulateGrad": Rule(
-        "leaf.grad += G", ("leaf.grad = leaf.grad + G",),
+        "leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
         "A leaf adds the gradient it receives into .grad; uses of the same leaf add up."),
     "AddBackward0": Rule(
         "out = a + b", ("d(a+b)/da = 1", "d(a+b)/db = 1"),

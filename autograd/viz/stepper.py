@@ -268,18 +268,18 @@ class Stepper:
 
     # ------------------------------------------------------------ front ends
 
-    def widget(self):
-        """An ipywidgets player: previous / next / play and a slider (for Jupyter)."""
+    def widget(self, interval_ms=900):
+        """An ipywidgets player: previous / next / play (one frame per ``interval_ms``) and a slider."""
         from .widget import StepperWidget
 
-        return StepperWidget(self)
+        return StepperWidget(self, interval_ms)
 
-    def to_html(self, path, title="autograd step-through"):
+    def to_html(self, path, title="autograd step-through", interval_ms=900):
         """Write a self-contained HTML page (inline SVG and JS, no network) that steps through
         the same frames with buttons; returns the path."""
         from .html import write_html
 
-        return write_html(self, path, title)
+        return write_html(self, path, title, interval_ms)
 
     def _ipython_display_(self):
         from IPython.display import display
