@@ -4,6 +4,12 @@ import copy
 import numpy as np
 import pytest
 
+try:  # PyTorch is the oracle when installed; one thread keeps it quick on small shared machines
+    import torch as _torch
+    _torch.set_num_threads(1)
+except ImportError:
+    pass
+
 import autograd as ag
 import nn
 import nn.functional as F
