@@ -327,3 +327,17 @@ def test_layout_stays_put_from_frame_to_frame():
         assert node_positions(f.svg()) == first, f.title
     assert all(line.startswith(("data -", "grad -")) or "data" not in line
                for line in st.model.value_lines(st.model.nodes[-1], ag.viz.draw.make_frame(placeholders=True)))
+
+
+def test_stepper_on_a_graph_bigger_than_max_nodes():
+    x = ag.ones(2, requires_grad=True)
+    y = x
+    for _ in range(50):
+        y = y * 1.5
+    st = ag.viz.Stepper(y.sum(), max_nodes=10)
+    frames = st.frames
+    assert st.n_forward == 10  # only the drawn ops step forward...
+    assert len(frames) - st.n_forward == 52  # ...but the backward walk is the engine's, all of it
+    np.testing.assert_allclose(x.grad.numpy(), [1.5 ** 50] * 2, rtol=1e-5)
+    assert "beyond max_nodes" in str(frames[-1])
+    assert "more nodes not drawn" in frames[-1].graph().source

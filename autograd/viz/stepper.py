@@ -181,7 +181,10 @@ class Stepper:
             before = self._leaf_before.get(node)
             after = _copy(node.variable.grad)
             name = model.describe(node)
-            lines.append(f"{name}.grad: before {_so_far(before)}  ->  after {summarize(after)}")
+            if node in self._leaf_before:
+                lines.append(f"{name}.grad: before {_so_far(before)}  ->  after {summarize(after)}")
+            else:  # a leaf beyond max_nodes: its .grad was not copied before the walk
+                lines.append(f"{name}.grad: now {summarize(after)} (not drawn: beyond max_nodes)")
             inputs.append(dict(node=node, grad=grad_out, before=before, after=after))
             self._grads[node] = after  # the leaf box shows its .grad
         else:
