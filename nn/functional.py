@@ -2,9 +2,10 @@
 
 Most are composites of autograd primitives and get their gradients for free. A few are
 fused Functions, each for a stated reason: the step function (its gradient is zero by
-definition), GELU (numpy has no erf), BCE (PyTorch's clamped logs would give 0 * inf = nan
-as a composite) and BCE-with-logits (stable at +-1000 and exact at logit 0).
-Cross-entropy rests on the fused ``log_softmax`` primitive, so logits of +-1000 stay finite.
+definition), GELU (numpy has no erf), cross-entropy on class indices (speed: one node whose
+gradient is softmax - onehot), BCE (PyTorch's clamped logs would give 0 * inf = nan as a
+composite) and BCE-with-logits (stable at +-1000 and exact at logit 0). All of them are
+stable for logits of +-1000.
 """
 import math
 import numbers
@@ -306,31 +307,41 @@ def _class_last(input, name):
     return input.permute(*perm).reshape(-1, input.shape[1]), (input.shape[0],) + tuple(input.shape[2:])
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """-w[y] * input[y] per sample, input being log-probabilities ``(N, C)`` or ``(N, C, d1, ...)``;
-    'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
-    _check_reduction(reduction, "nll_loss")
-    logp, elem_shape = _class_last(input, "nll_loss")  # (M, C)
-    n_classes = logp.shape[1]
+def _class_targets(input, target, weight, ignore_index, name):
+    """Check class-index targets against ``input`` (N, C, d1, ...) and flatten both.
+
+    Returns the (M, C) view of the input, the shape of a per-element loss, the targets with
+    ignored entries replaced by 0, the valid mask (M,), the class weights (C,) and w_i = w[y_i]
+    (0 where ignored)."""
+    flat, elem_shape = _class_last(input, name)  # (M, C)
+    n_classes = flat.shape[1]
     t = np.asarray(target._data if isinstance(target, Tensor) else target)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: target must hold integer class indices (int64), got dtype {t.dtype}; "
+        raise TypeError(f"{name}: target must hold integer class indices (int64), got dtype {t.dtype}; "
                         "for class probabilities use cross_entropy")
     if t.shape != elem_shape:
-        raise ShapeError(f"nll_loss: input of shape {tuple(input.shape)} needs a target of shape {elem_shape}, "
+        raise ShapeError(f"{name}: input of shape {tuple(input.shape)} needs a target of shape {elem_shape}, "
                          f"got {tuple(t.shape)}")
     t = t.reshape(-1)
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
-        raise IndexError(f"nll_loss: target {int(t[bad][0])} is out of bounds for {n_classes} classes "
+        raise IndexError(f"{name}: target {int(t[bad][0])} is out of bounds for {n_classes} classes "
                          f"(targets must be in [0, {n_classes - 1}] or equal ignore_index={ignore_index})")
     safe = np.where(valid, t, 0)
-    w = np.ones(n_classes, dtype=logp.dtype) if weight is None else np.asarray(
-        weight._data if isinstance(weight, Tensor) else weight, dtype=logp.dtype)
+    w = np.ones(n_classes, dtype=flat.dtype) if weight is None else np.asarray(
+        weight._data if isinstance(weight, Tensor) else weight, dtype=flat.dtype)
     if w.shape != (n_classes,):
-        raise ShapeError(f"nll_loss: weight must have shape ({n_classes},), one per class, got {w.shape}")
-    w_i = (w[safe] * valid).astype(logp.dtype)  # (M,)
+        raise ShapeError(f"{name}: weight must have shape ({n_classes},), one per class, got {w.shape}")
+    w_i = (w[safe] * valid).astype(flat.dtype)  # (M,)
+    return flat, elem_shape, safe, valid, w, w_i
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """-w[y] * input[y] per sample, input being log-probabilities ``(N, C)`` or ``(N, C, d1, ...)``;
+    'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
+    _check_reduction(reduction, "nll_loss")
+    logp, elem_shape, safe, _, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
     picked = logp[np.arange(logp.shape[0]), safe]  # (M,)
     loss = -picked * w_i
     if reduction == "none":
@@ -340,11 +351,57 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return loss.sum() / w_i.sum()
 
 
+class CrossEntropy(Function):
+    """Softmax cross-entropy on class indices, fused (the MLP benchmark says so: one node, and the
+    gradient is softmax - onehot, as a hand-written network computes it).
+
+    Per row i, with p = softmax(x_i), w_i = w[y_i] (0 if ignored), eps = label_smoothing:
+        loss_i = (1 - eps) * (-w_i log p[y_i]) + eps / C * (-sum_c w_c log p_c)
+        dloss_i/dx_i = (1 - eps) * w_i * (p - onehot(y_i)) + eps / C * valid_i * (p * sum(w) - w)
+    'mean' divides the summed loss by sum_i w_i (PyTorch's weighted mean).
+    """
+
+    def forward(ctx, x, w_i, valid, onehot_idx, w, eps=0.0, reduction="mean"):
+        shifted = x - x.max(axis=1, keepdims=True)  # (M, C)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        rows = np.arange(x.shape[0])
+        loss = -logp[rows, onehot_idx] * w_i  # (M,)
+        if eps:
+            smooth = -(logp * w).sum(axis=1) * valid
+            loss = (1 - eps) * loss + (eps / x.shape[1]) * smooth
+        ctx.save_for_backward(x, np.exp(logp))
+        ctx.consts = (w_i, valid, onehot_idx, w, eps, reduction)
+        if reduction == "none":
+            return loss
+        total = loss.sum()
+        return total / w_i.sum() if reduction == "mean" else total
+
+    def backward(ctx, grad):
+        x, p = ctx.saved_tensors
+        w_i, valid, idx, w, eps, reduction = ctx.consts
+        rows, n_classes = np.arange(len(idx)), len(w)
+        coef = grad[:, None] if reduction == "none" else grad / w_i.sum() if reduction == "mean" else grad
+        if isinstance(grad, np.ndarray) or np.isscalar(grad):  # the usual, numpy path
+            g = p * ((1 - eps) * w_i)[:, None]
+            g[rows, idx] -= (1 - eps) * w_i
+            if eps:
+                g += (eps / n_classes) * valid[:, None] * (p * w.sum() - w)
+            return g * coef, None, None, None, None
+        # create_graph=True: the same formula from Tensor ops, so it can be differentiated again
+        p = x.softmax(1)
+        onehot = np.zeros(p.shape, dtype=p.dtype)
+        onehot[rows, idx] = 1
+        g = (p - onehot) * ((1 - eps) * w_i)[:, None]
+        if eps:
+            g = g + (p * float(w.sum()) - w) * ((eps / n_classes) * valid)[:, None].astype(p.dtype)
+        return g * coef, None, None, None, None
+
+
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy from raw logits ``(N, C)`` / ``(N, C, d1, ...)`` / ``(C,)``.
 
     ``target`` holds class indices (int) or class probabilities (float, same shape as input).
-    Computed as nll_loss(log_softmax(x)) with the fused, stable log_softmax, so logits of +-1000
+    Both paths shift by the row maximum before exponentiating (log-sum-exp), so logits of +-1000
     give finite losses and gradients.
     """
     _check_reduction(reduction, "cross_entropy")
@@ -352,21 +409,20 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     target_t = target if isinstance(target, Tensor) else tensor(target)
     class_dim = 0 if input.ndim == 1 else 1
-    logp = input.log_softmax(class_dim)
-    n_classes = input.shape[class_dim]
-    w = None if weight is None else (weight if isinstance(weight, Tensor) else tensor(weight))
-    w_shape = [1] * input.ndim
-    w_shape[class_dim] = n_classes
+    n_classes = input.shape[class_dim] if input.ndim else 0
 
     if target_t.dtype.kind == "f":  # class probabilities
         if tuple(target_t.shape) != tuple(input.shape):
             raise ShapeError(f"cross_entropy: class-probability target must have the input's shape "
                              f"{tuple(input.shape)}, got {tuple(target_t.shape)}")
+        logp = input.log_softmax(class_dim)
         if label_smoothing > 0:
             target_t = target_t * (1 - label_smoothing) + label_smoothing / n_classes
         prod = logp * target_t
-        if w is not None:
-            prod = prod * w.reshape(w_shape)
+        if weight is not None:
+            w_shape = [1] * input.ndim
+            w_shape[class_dim] = n_classes
+            prod = prod * _t(weight).reshape(w_shape)
         loss = -prod.sum(class_dim)
         if reduction == "mean":
             return loss.sum() / (input.numel() // n_classes)  # mean over samples, not weights
@@ -375,22 +431,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target_t.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must be class indices (int64) or class probabilities (float), "
                         f"got dtype {target_t.dtype}")
-    nll = nll_loss(logp, target_t, weight, ignore_index, reduction)
-    if label_smoothing == 0:
-        return nll
-    t = target_t._data
-    ignore = t == ignore_index
-    smooth = -(logp * w.reshape(w_shape)).sum(class_dim) if w is not None else -logp.sum(class_dim)
-    smooth = smooth * (~ignore).astype(smooth.dtype)
-    if reduction == "mean":
-        if w is not None:
-            denom = w._data[np.where(ignore, 0, t)[~ignore]].sum()
-        else:
-            denom = (~ignore).sum()
-        smooth = smooth.sum() / denom
-    elif reduction == "sum":
-        smooth = smooth.sum()
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+    flat, elem_shape, safe, valid, w, w_i = _class_targets(input, target_t, weight, ignore_index, "cross_entropy")
+    loss = CrossEntropy.apply(flat, w_i, valid.astype(flat.dtype), safe, w, eps=float(label_smoothing),
+                              reduction=reduction)
+    return loss.reshape(elem_shape) if reduction == "none" else loss
 
 
 class BinaryCrossEntropy(Function):

@@ -132,6 +132,34 @@ def test_cross_entropy_gradcheck():
     assert ag.gradcheck(lambda a, b: F.cross_entropy(a, b), [x2, probs])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_gradcheck_every_reduction_with_ignore(reduction):
+    t = ag.tensor([0, 2, 1, 2])
+    x = ag.tensor(RNG.standard_normal((4, 3)), dtype=ag.float64, requires_grad=True)
+    assert ag.gradcheck(lambda a: F.cross_entropy(a, t, ignore_index=2, reduction=reduction,
+                                                  label_smoothing=0.2), [x])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_double_backward_matches_torch(reduction):
+    torch = pytest.importorskip("torch")
+    xs = RNG.standard_normal((5, 4))
+    ts = RNG.integers(0, 4, 5)
+    w = RNG.random(4) + 0.5
+    v = RNG.standard_normal((5, 4))
+    x = ag.tensor(xs, requires_grad=True)
+    tx = torch.tensor(xs, requires_grad=True)
+    loss = F.cross_entropy(x, ag.tensor(ts), weight=ag.tensor(w), label_smoothing=0.1, reduction=reduction)
+    tloss = torch.nn.functional.cross_entropy(tx, torch.tensor(ts), weight=torch.tensor(w), label_smoothing=0.1,
+                                              reduction=reduction)
+    (g,) = ag.grad(loss.sum(), [x], create_graph=True)
+    (tg,) = torch.autograd.grad(tloss.sum(), [tx], create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (g * ag.tensor(v)).sum().backward()
+    (tg * torch.tensor(v)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
 def test_cross_entropy_stable_for_logits_of_1000():
     x = ag.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 0.0]], requires_grad=True)
     t = ag.tensor([1, 1])
