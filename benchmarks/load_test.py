@@ -210,6 +210,9 @@ def main(argv=None):
     p.add_argument("--bad-every", type=int, default=10, help="one request in N is bad (0: none)")
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
     args = p.parse_args(argv)
+    capped = serving.limit_blas_threads(1)  # as the server does by default (--blas-threads 1)
+    print(f"BLAS threads capped at 1 (threadpoolctl): {capped}; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}")
     ag.manual_seed(0)
     rng = np.random.default_rng(0)
     ok = True

@@ -276,6 +276,8 @@ def _parse_json(body):
         raise BadRequest(f"the body is not UTF-8 text: {err}") from None
     except json.JSONDecodeError as err:
         raise BadRequest(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise BadRequest("malformed JSON: nested too deeply") from None
     if isinstance(payload, dict):
         keys = [k for k in ("instances", "inputs") if k in payload]
         if not keys:
@@ -399,6 +401,7 @@ def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY):
     input_shape, task and describe())."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
@@ -442,9 +445,13 @@ def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY):
             return JSONResponse({"error": f"the model failed on this input: {_one_line(err)}"}, status_code=500)
         return JSONResponse(result)
 
+    async def http_error(request, exc):  # 404, 405...: JSON like every other answer
+        return JSONResponse({"error": f"{request.method} {request.url.path}: {exc.detail}; this server answers "
+                                      "GET /ping and POST /invocations"}, status_code=exc.status_code)
+
     routes = [Route("/ping", ping, methods=["GET"]),
               Route("/invocations", invocations, methods=["POST"])]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.predictor = predictor
     return app
 
@@ -515,6 +522,10 @@ def build_parser():
                         "columns are taken as class scores")
     p.add_argument("--threads", type=int, default=1,
                    help="onnxruntime threads per request (default 1; 0: all cores)")
+    p.add_argument("--blas-threads", type=int, default=1,
+                   help="numpy's BLAS threads (default 1: requests run side by side, and BLAS threads "
+                        "spinning against each other made small models ~20x slower on a busy 2-core machine; "
+                        "needs threadpoolctl, else set OPENBLAS_NUM_THREADS)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
     p.add_argument("--port", type=int, default=int(os.environ.get("SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)))
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY,
@@ -522,6 +533,18 @@ def build_parser():
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--no-access-log", action="store_true", help="don't log every request")
     return p
+
+
+def limit_blas_threads(n):
+    """Cap numpy's BLAS thread pool at ``n`` (0: leave it); True if it was capped."""
+    if not n:
+        return False
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(int(n))
+    return True
 
 
 def main(argv=None):
@@ -540,6 +563,7 @@ def main(argv=None):
         print("seegrad-serve: error: serving needs uvicorn and starlette: pip install 'seegrad[serve]'",
               file=sys.stderr)
         return 2
+    limit_blas_threads(args.blas_threads)
     app = create_app(predictor, max_body_bytes=args.max_body_bytes)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 access_log=not args.no_access_log)

@@ -117,6 +117,16 @@ def test_bad_requests_get_4xx_and_the_server_keeps_answering(client, saved, name
     np.testing.assert_allclose(good.json()["outputs"], saved["expected"], rtol=1e-5, atol=1e-6)
 
 
+def test_deep_nesting_wrong_route_and_accept(client, saved):
+    with pytest.raises(serving.BadRequest, match="malformed JSON|not a number|shape"):
+        serving.parse_request(b"[" * 50000 + b"]" * 50000, "application/json", (4,))
+    r = client.get("/invocations")
+    assert r.status_code == 405 and "POST /invocations" in r.json()["error"]
+    assert client.get("/nope").status_code == 404
+    r = client.post("/invocations", json={"instances": saved["x"].tolist()}, headers={"Accept": "text/csv"})
+    assert r.status_code == 406
+
+
 def test_chunked_oversized_body_is_refused(client):
     def chunks():
         for _ in range(100):
