@@ -66,25 +66,42 @@ def _offset_slices(i, j, oh, ow, stride, dilation):
 
 
 def im2col(x, kh, kw, stride, padding, dilation, groups):
-    """cols (G, C/G*KH*KW, N*OH*OW), contiguous, and the output size (OH, OW)."""
+    """cols (G, KH*KW*C/G, N*OH*OW), contiguous, and the output size (OH, OW).
+
+    Rows run over (kernel offset, channel) so that each offset's slab is contiguous for col2im."""
     n, c, h, w = x.shape
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
     ow = out_size(w, kw, stride[1], padding[1], dilation[1])
-    view = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)
-    cols = np.ascontiguousarray(view.transpose(1, 2, 3, 0, 4, 5))  # (C, KH, KW, N, OH, OW)
-    return cols.reshape(groups, (c // groups) * kh * kw, n * oh * ow), (oh, ow)
+    view = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)  # (N, C, KH, KW, OH, OW)
+    view = view.reshape(n, groups, c // groups, kh, kw, oh, ow).transpose(1, 3, 4, 2, 0, 5, 6)
+    cols = np.ascontiguousarray(view)  # (G, KH, KW, C/G, N, OH, OW): the one big copy
+    return cols.reshape(groups, kh * kw * (c // groups), n * oh * ow), (oh, ow)
 
 
-def col2im(cols, x_shape, kh, kw, oh, ow, stride, padding, dilation):
-    """The adjoint of im2col: cols (C, KH, KW, N, OH, OW) summed back into (N, C, H, W)."""
+def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
+    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)."""
     n, c, h, w = x_shape
+    groups, kh, kw = cols.shape[:3]
     (pt, pb), (pl, pr) = padding
-    out = np.zeros((c, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+    out = np.zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):  # one strided slab per kernel offset
             rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
-            out[:, :, rows, columns] += cols[:, i, j]
+            out[..., rows, columns] += cols[:, i, j]
+    out = out.reshape(c, n, h + pt + pb, w + pl + pr)
     return np.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+
+
+def _weight_matrix(w, groups):
+    """Weight (O, C/G, KH, KW) as (G, O/G, KH*KW*C/G), rows ordered like im2col's."""
+    o, cg, kh, kw = w.shape
+    return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(groups, o // groups, kh * kw * cg)
+
+
+def _weight_from_matrix(m, w_shape):
+    """The inverse of _weight_matrix."""
+    o, cg, kh, kw = w_shape
+    return np.ascontiguousarray(m.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
 
 def _grad_matrix(g, groups):
@@ -101,21 +118,21 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     n = x.shape[0]
     o, _, kh, kw = w.shape
     cols, (oh, ow) = im2col(x, kh, kw, stride, padding, dilation, groups)
-    y = np.matmul(w.reshape(groups, o // groups, -1), cols)  # (G, O/G, N*OH*OW)
+    y = np.matmul(_weight_matrix(w, groups), cols)  # (G, O/G, N*OH*OW)
     return np.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)), cols
 
 
 def conv_input_grad(gm, w, x_shape, oh, ow, stride, padding, dilation, groups):
     """dL/dx from the gradient matrix gm (G, O/G, N*OH*OW): col2im(w^T @ gm)."""
     o, cg, kh, kw = w.shape
-    wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)  # (G, K, O/G)
-    cols = np.matmul(wm, gm).reshape(groups * cg, kh, kw, x_shape[0], oh, ow)
-    return col2im(cols, x_shape, kh, kw, oh, ow, stride, padding, dilation)
+    wm = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, KH*KW*C/G, O/G)
+    cols = np.matmul(wm, gm).reshape(groups, kh, kw, cg, x_shape[0], oh, ow)
+    return col2im(cols, x_shape, oh, ow, stride, padding, dilation)
 
 
 def conv_weight_grad(gm, cols, w_shape):
     """dL/dw = gm @ cols^T, summed over every output position."""
-    return np.matmul(gm, cols.transpose(0, 2, 1)).reshape(w_shape)
+    return _weight_from_matrix(np.matmul(gm, cols.transpose(0, 2, 1)), w_shape)
 
 
 def _conv(x, w, stride, padding, dilation, groups):
@@ -167,7 +184,7 @@ class Convolution(Function):
             if cols is None:  # a second backward (retain_graph=True): rebuild the columns
                 cols, _ = im2col(x4, w4.shape[2], w4.shape[3], **ctx.geo)
             ctx.cols = None
-            gw = conv_weight_grad(gm, cols, w.shape)
+            gw = conv_weight_grad(gm, cols, w4.shape).reshape(w.shape)
         return gx, gw
 
     @classmethod
