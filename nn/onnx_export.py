@@ -649,12 +649,20 @@ def _same(a, b):
         return a is b
 
 
+def _batch_sized(a, b):
+    """True for a constant that is the same but for its batch length (like ones(x.shape[0], 4))."""
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.ndim != b.ndim or a.ndim == 0:
+        return False
+    n = min(len(a), len(b))
+    return a.shape[1:] == b.shape[1:] and a.shape[0] != b.shape[0] and np.array_equal(a[:n], b[:n])
+
+
 def _describe(x):
     a = _array(x)
     return f"shape {tuple(a.shape)}" if isinstance(a, np.ndarray) else repr(a)[:40]
 
 
-def _check_traces(calls_a, calls_b, live_a, live_b, shape_params):
+def _check_traces(calls_a, calls_b, live_a, live_b, shape_params, start=0):
     """The two traces must run the same ops on the same constants."""
     if [c.name for c in calls_a] != [c.name for c in calls_b]:
         ops_a, ops_b = [c.name for c in calls_a], [c.name for c in calls_b]
@@ -663,10 +671,16 @@ def _check_traces(calls_a, calls_b, live_a, live_b, shape_params):
             f"the forward pass ran different ops for two inputs (op #{k}: "
             f"{ops_a[k] if k < len(ops_a) else 'end'} vs {ops_b[k] if k < len(ops_b) else 'end'}); "
             "control flow that depends on the input values or the batch size can't be traced")
-    for k, (a, b) in enumerate(zip(calls_a, calls_b)):
+    for k, (a, b) in enumerate(zip(calls_a, calls_b), start=start):
         for i, (x, y) in enumerate(zip(a.inputs, b.inputs)):
             if live_a(x) != live_b(y):
                 raise ExportError(f"op #{k} ({a.name}): input {i} comes from the model input in one trace only")
+            if not live_a(x) and not _same(x, y) and _batch_sized(_array(x), _array(y)):
+                raise ExportError(
+                    f"op #{k} ({a.name}): input {i} is a constant whose shape follows the batch size "
+                    f"({_describe(x)} at batch 2, {_describe(y)} at batch 3), e.g. ag.zeros(x.shape[0], ...) "
+                    "made in forward; a constant can't follow a dynamic batch. Export with "
+                    "dynamic_batch=False (a fixed batch size), or build it from the input with tensor ops")
             if not live_a(x) and not _same(x, y):
                 raise ExportError(
                     f"op #{k} ({a.name}): input {i} ({_describe(x)}) is computed from the input outside the "
@@ -755,7 +769,10 @@ def export_onnx(model, example_input, path, input_names=("input",), output_names
     for k, call in enumerate(calls_a):
         dyn.index[id(call)] = k
         live = any(graph.is_live(x) for x in call.inputs)
-        _check_traces([call], [calls_b[k]], is_live_a, is_live_b, shape_params)
+        emit = _LAYER_OPS.get(call.name) if not isinstance(call.op, (type, str)) else _OPS.get(call.name)
+        if emit is None and live:
+            raise ExportError(_unsupported(call, k))
+        _check_traces([call], [calls_b[k]], is_live_a, is_live_b, shape_params, start=k)
         if isinstance(call.out, (tuple, list)) or not isinstance(call.out, Tensor):
             raise ExportError(f"op #{k} ({call.name}) returns {type(call.out).__name__}; only ops with one "
                               "tensor output are exportable")
@@ -765,9 +782,6 @@ def export_onnx(model, example_input, path, input_names=("input",), output_names
                         and (id(_array(x)) in graph.param_names or id(_array(x)) in graph.folded)), None)
             graph.folded[id(call.out._data)] = f"{src}.{call.name}" if src else "const"
             continue
-        emit = _LAYER_OPS.get(call.name) if not isinstance(call.op, (type, str)) else _OPS.get(call.name)
-        if emit is None:
-            raise ExportError(_unsupported(call, k))
         graph.names[id(call.out._data)] = emit(graph, call, dyn)
 
     outputs = []

@@ -298,3 +298,34 @@ def test_linear_on_3d_input(tmp_path):
     check_roundtrip(nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2, bias=False)), (3, 5), tmp_path)
     proto = export_onnx(nn.Sequential(nn.Linear(5, 4)), ag.randn(2, 5), tmp_path / "gemm.onnx")
     assert [n.op_type for n in proto.graph.node] in (["Gemm", "Identity"], ["MatMul", "Add", "Identity"])
+
+
+def test_batch_sized_constant_needs_a_fixed_batch(tmp_path):
+    class Offset(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.fc(x) + ag.ones(x.shape[0], 4)
+
+    with pytest.raises(ExportError, match=r"op #1 \(Add\): input 1 is a constant whose shape follows the batch"):
+        export_onnx(Offset(), ag.randn(2, 4), tmp_path / "m.onnx")
+    model = Offset()
+    export_onnx(model, ag.randn(5, 4), tmp_path / "m.onnx", dynamic_batch=False)
+    x = ag.randn(5, 4)
+    with ag.no_grad():
+        np.testing.assert_allclose(run_ort(tmp_path / "m.onnx", x.numpy()), model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_recurrent_layers_are_reported_unsupported(tmp_path):
+    class Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(4, 8, batch_first=True)
+
+        def forward(self, x):
+            return self.gru(x)[0]
+
+    with pytest.raises(ExportError, match=r"op GRULayer \(GRULayerBackward0\).*no ONNX translation"):
+        export_onnx(Seq(), ag.randn(2, 3, 4), tmp_path / "m.onnx")
