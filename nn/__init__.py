@@ -24,6 +24,8 @@ from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
 from .sparse import Embedding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
+from . import data
+from .training import EarlyStopping, History, evaluate, fit
 
 
 def __getattr__(name):  # nn.export_onnx, nn.ExportError: nn.onnx_export loads on first use
