@@ -329,3 +329,34 @@ def test_recurrent_layers_are_reported_unsupported(tmp_path):
 
     with pytest.raises(ExportError, match=r"op GRULayer \(GRULayerBackward0\).*no ONNX translation"):
         export_onnx(Seq(), ag.randn(2, 3, 4), tmp_path / "m.onnx")
+
+
+def test_indexing_expand_and_two_outputs(tmp_path):
+    class Many(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 6)
+
+        def forward(self, x):
+            h = self.fc(x)                                        # (B, 6)
+            picked = ag.cat([h[:, ::-2], h[:, -1:], h[..., 2, None]], dim=1)   # (B, 5)
+            grid = h.unsqueeze(1).expand(x.shape[0], 3, 6)        # (B, 3, 6)
+            return picked, grid.sum(dim=1) * h[:, 0].unsqueeze(1)
+
+    ag.manual_seed(12)
+    model = Many()
+    path = tmp_path / "two.onnx"
+    export_onnx(model, ag.randn(4, 4), path, output_names=("picked", "scaled"))
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for batch in (1, 17):
+        x = ag.randn(batch, 4)
+        with ag.no_grad():
+            expected = [t.numpy() for t in model(x)]
+        for got, want in zip(session.run(None, {"input": x.numpy()}), expected):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_identity_model(tmp_path):
+    export_onnx(nn.Identity(), ag.randn(2, 3), tmp_path / "id.onnx")
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(run_ort(tmp_path / "id.onnx", x), x)
