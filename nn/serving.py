@@ -50,12 +50,14 @@ class BadRequest(ValueError):
 
 
 class Predictor:
-    """A model as the server sees it: ``predict(x)`` maps a float32 batch (B, *input_shape) to
-    a numpy array (B, ...). ``task`` is "classifier" (one score per class: the answer adds class
-    probabilities and the predicted class) or "regressor" (the outputs as they are)."""
+    """A model as the server sees it: ``predict(x)`` maps a batch (B, *input_shape) of ``dtype``
+    (float32 mostly; int64 for token ids) to a numpy array (B, ...). ``task`` is "classifier" (one
+    score per class: the answer adds class probabilities and the predicted class), "regressor"
+    (the outputs as they are) or "auto" (decided from the output's shape)."""
 
-    def __init__(self, fn, input_shape, name, task="auto", kind="model"):
+    def __init__(self, fn, input_shape, name, task="auto", kind="model", dtype=np.float32):
         self._fn = fn
+        self.dtype = np.dtype(dtype)
         self.input_shape = tuple(int(n) for n in input_shape)
         self.n_features = int(np.prod(self.input_shape)) if self.input_shape else 1
         self.name = name
@@ -63,7 +65,7 @@ class Predictor:
         self.task = task
 
     def predict(self, x):
-        x = np.ascontiguousarray(x, dtype=np.float32)
+        x = np.ascontiguousarray(x, dtype=self.dtype)
         out = np.asarray(self._fn(x))
         if out.ndim == 0 or out.shape[0] != x.shape[0]:
             raise RuntimeError(f"the model returned shape {out.shape} for a batch of {x.shape[0]}")
@@ -96,11 +98,17 @@ def load_onnx(path, task="auto", threads=1):
         raise ModelLoadError(f"{path!r}: input {inputs[0].name!r} has shape {inputs[0].shape}; "
                              "only the batch dim (the first) may be symbolic")
     input_name = inputs[0].name
+    types = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int64)": np.int64,
+             "tensor(int32)": np.int32}
+    if inputs[0].type not in types:
+        raise ModelLoadError(f"{path!r}: input {input_name!r} is a {inputs[0].type}; the server sends "
+                             f"one of {sorted(types)}")
 
     def run(x):
         return session.run(None, {input_name: x})[0]
 
-    return Predictor(run, feature_dims, os.path.basename(str(path)), _task(task), kind="onnx")
+    return Predictor(run, feature_dims, os.path.basename(str(path)), _task(task), kind="onnx",
+                     dtype=types[inputs[0].type])
 
 
 def load_module(path, model_def=None, input_shape=None, task="auto"):
@@ -114,7 +122,10 @@ def load_module(path, model_def=None, input_shape=None, task="auto"):
         with lock, ag.no_grad():
             return model(ag.from_numpy(x)).numpy()
 
-    return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad")
+    first = next((m for m in model.modules() if not list(m.children())), None)
+    params = list(model.parameters())
+    dtype = np.int64 if type(first).__name__ == "Embedding" else (params[0].dtype if params else np.float32)
+    return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad", dtype=dtype)
 
 
 def load_model(path, model_def=None, input_shape=None):
@@ -256,8 +267,8 @@ def expected_format(input_shape):
             f"with {n} numbers), or text/csv with one row of {n} numbers per instance")
 
 
-def parse_request(body, content_type, input_shape):
-    """The request body as a float32 batch of shape (B, *input_shape), or BadRequest saying why not."""
+def parse_request(body, content_type, input_shape, dtype=np.float32):
+    """The request body as a batch of shape (B, *input_shape) and ``dtype``, or BadRequest saying why not."""
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime in ("application/json", "application/x-json", "text/json"):
         batch = _parse_json(body)
@@ -266,7 +277,7 @@ def parse_request(body, content_type, input_shape):
     else:
         raise BadRequest(f"unsupported Content-Type {content_type or '(none)'!r}; send application/json "
                          "or text/csv", status=415)
-    return _check_batch(batch, tuple(input_shape))
+    return _check_batch(batch, tuple(input_shape), np.dtype(dtype))
 
 
 def _parse_json(body):
@@ -339,7 +350,7 @@ def _parse_csv(body):
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1) if rows else np.zeros((0, 0))
 
 
-def _check_batch(batch, input_shape):
+def _check_batch(batch, input_shape, dtype=np.dtype(np.float32)):
     n = int(np.prod(input_shape)) if input_shape else 1
     shape_text = "(batch, " + ", ".join(str(d) for d in input_shape) + ")"
     if batch.size == 0 or batch.ndim == 0:
@@ -363,9 +374,16 @@ def _check_batch(batch, input_shape):
         idx = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise BadRequest(f"instance {idx[0]} has {batch[idx]} at position {list(idx[1:])}; "
                          "only finite numbers are accepted (no NaN or infinity)")
-    if np.abs(batch).max() > np.finfo(np.float32).max:
-        raise BadRequest("a value is too large for float32 (the model's dtype)")
-    return batch.astype(np.float32)
+    if dtype.kind in "iu":
+        fraction = batch != np.round(batch)
+        if fraction.any():
+            idx = tuple(int(i) for i in np.argwhere(fraction)[0])
+            raise BadRequest(f"the model takes integers (ids), but instance {idx[0]} has {batch[idx]} at "
+                             f"position {list(idx[1:])}")
+    limit = np.iinfo(dtype).max if dtype.kind in "iu" else np.finfo(dtype).max
+    if np.abs(batch).max() > limit:
+        raise BadRequest(f"a value is too large for {dtype} (the model's input type)")
+    return batch.astype(dtype)
 
 
 def format_response(outputs, task="auto"):
@@ -429,7 +447,7 @@ def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY):
         return b"".join(chunks)
 
     def answer(body, content_type):
-        x = parse_request(body, content_type, input_shape)
+        x = parse_request(body, content_type, input_shape, getattr(predictor, "dtype", np.float32))
         return format_response(predictor.predict(x), predictor.task)
 
     async def invocations(request):
@@ -467,7 +485,8 @@ def predict(url, x, timeout=30.0, full=False):
     url = url.rstrip("/")
     if not url.endswith("/invocations"):
         url += "/invocations"
-    data = np.asarray(x, dtype=np.float32)
+    data = np.asarray(x)
+    data = data if data.dtype.kind in "iu" else data.astype(np.float32)  # ids stay integers
     body = json.dumps({"instances": data.tolist()}).encode()
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json", "Accept": "application/json"})

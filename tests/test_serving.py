@@ -275,3 +275,23 @@ def test_input_shape_read_from_unflatten(tmp_path):
     predictor = serving.load_predictor(tmp_path / "cnn.npz", model_def="nn.models:cnn1d")
     assert predictor.input_shape == (40,)
     assert predictor.predict(np.zeros((2, 40), np.float32)).shape == (2, 10)
+
+
+def test_integer_inputs_for_an_embedding_model(tmp_path):
+    if not hasattr(nn, "Embedding"):
+        pytest.skip("no nn.Embedding")
+    ag.manual_seed(5)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 3))
+    nn.export_onnx(model, ag.randint(0, 10, (2, 3)), tmp_path / "emb.onnx")
+    predictor = serving.load_predictor(tmp_path / "emb.onnx")
+    assert predictor.dtype == np.int64 and predictor.input_shape == (3,)
+    with TestClient(serving.create_app(predictor)) as c:
+        ids = [[1, 2, 3], [9, 0, 4]]
+        r = c.post("/invocations", json={"instances": ids})
+        assert r.status_code == 200, r.text
+        model.eval()
+        with ag.no_grad():
+            expected = model(ag.tensor(ids)).numpy()
+        np.testing.assert_allclose(r.json()["outputs"], expected, rtol=1e-5, atol=1e-6)
+        r = c.post("/invocations", json={"instances": [[1, 2.5, 3]]})
+        assert r.status_code == 400 and "integers" in r.json()["error"]
