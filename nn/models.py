@@ -7,8 +7,10 @@ from .activations import ReLU
 from .container import Sequential
 from .conv import Conv1d
 from .layers import Flatten, Linear, Unflatten
+from .module import Module
+from .recurrent import GRU
 
-__all__ = ["mlp", "cnn1d"]
+__all__ = ["mlp", "cnn1d", "gru"]
 
 
 def mlp(in_features=40, hidden=(100, 100), out_features=10, activation=ReLU):
@@ -38,3 +40,21 @@ def cnn1d(in_length=40, num_classes=10, channels=25):
         Linear(channels * length, num_classes),
     )
 
+
+class GRUClassifier(Module):
+    """(N, L) -> a GRU reads one value per step -> all L outputs flattened -> Linear -> (N, classes)."""
+
+    def __init__(self, in_length, num_classes, hidden_size, bidirectional):
+        super().__init__()
+        self.rnn = GRU(1, hidden_size, batch_first=True, bidirectional=bidirectional)
+        self.linear = Linear(in_length * hidden_size * (2 if bidirectional else 1), num_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x.unsqueeze(-1))  # (N, L, 1) -> (N, L, D*hidden)
+        return self.linear(out.flatten(1))
+
+
+def gru(in_length=40, num_classes=10, hidden_size=6, bidirectional=True):
+    """The MNIST-1D paper's GRU (Greydanus 2020): a bidirectional GRU(1, 6) over the 40 samples,
+    every step's output flattened into one Linear. Input (N, in_length)."""
+    return GRUClassifier(in_length, num_classes, hidden_size, bidirectional)
