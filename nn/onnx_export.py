@@ -298,8 +298,8 @@ def _softmax(onnx_op):
     def emit(g, call, dyn):
         axis = call.params.get("axis")
         x = g.value(call.inputs[0])
-        if axis is None:  # over all elements (a 0-d tensor): flatten, softmax, shape back
-            raise ExportError(f"{onnx_op} over all dims is not exportable; pass dim=")
+        if axis is None:  # a softmax of a 0-d tensor
+            raise ExportError(f"{onnx_op} of a 0-d tensor is not exportable")
         return g.node(onnx_op, [x], {"axis": int(axis)})
     return emit
 

@@ -20,7 +20,6 @@ import csv
 import importlib
 import io
 import json
-import math
 import os
 import sys
 import threading
