@@ -112,8 +112,9 @@ class Digraph(graphviz.Digraph):
                                   raise_if_result_exists=raise_if_result_exists, overwrite_source=overwrite_source)
         if outfile is not None:
             outfile = Path(directory if directory is not None else self.directory, outfile)
-            if filename is None:
+            if filename is None:  # like graphviz: the source goes beside the output file
                 filename = outfile.with_suffix(".gv").name
+                directory = outfile.parent if directory is None else directory
         filepath = self.save(filename, directory=directory)
         target = Path(outfile) if outfile is not None else Path(f"{filepath}.{fmt}")
         if raise_if_result_exists and target.exists():
