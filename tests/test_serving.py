@@ -24,6 +24,8 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # --model-def test_serving:... in-process,
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # whatever pytest's import mode
 
 
 def build_model():
