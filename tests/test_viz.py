@@ -59,6 +59,7 @@ def test_render_writes_svg_and_png_files(tmp_path, no_system_dot):
     if any("png" in R.RENDERER_FORMATS[n] for n in R.available_renderers()):
         png = g.render(outfile=tmp_path / "graph.png")
         assert open(png, "rb").read().startswith(b"\x89PNG")
+        assert (tmp_path / "graph.gv").read_text() == g.source  # beside the output, not in the cwd
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
