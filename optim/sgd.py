@@ -35,7 +35,7 @@ class SGD(Optimizer):
                 b[...] = g
             else:
                 b *= mu
-                b += (1 - group["dampening"]) * g
+                b += g if group["dampening"] == 0 else (1 - group["dampening"]) * g
             g = g + mu * b if group["nesterov"] else b
         p -= lr * g
 
