@@ -85,6 +85,16 @@ def start_server(args_model, port):
     raise TimeoutError("the server did not answer /ping within 60 s")
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def stop_server(proc):
     proc.terminate()
     try:
@@ -178,7 +188,9 @@ def one_backend(backend, folder, args, rng):
 
     proc, url = start_server(model_args, free_port())
     try:
+        cpu_before = cpu_seconds(proc.pid)
         results, elapsed = asyncio.run(run_load(url, jobs, args.concurrency, args.duration, args.timeout))
+        cpu_after = cpu_seconds(proc.pid)
         still_up = urllib.request.urlopen(url + "/ping", timeout=5).status == 200
     finally:
         stop_server(proc)
@@ -191,6 +203,9 @@ def one_backend(backend, folder, args, rng):
         print(f"  throughput: {sent / elapsed:.0f} requests/s, {rows / elapsed:.0f} rows/s")
         print(f"  latency of good requests: p50 {1e3 * np.percentile(good_lat, 50):.1f} ms, "
               f"p99 {1e3 * np.percentile(good_lat, 99):.1f} ms, max {1e3 * good_lat.max():.1f} ms")
+        if cpu_before is not None and cpu_after is not None:
+            print(f"  server CPU time per request: {1e3 * (cpu_after - cpu_before) / max(sent, 1):.2f} ms "
+                  f"(at most {max(sent, 1) / max(cpu_after - cpu_before, 1e-9):.0f} requests/s per core)")
         print(f"  in-process reference ({backend}, same {len(batches)} batches, no HTTP, one thread): "
               f"{1e3 * in_process / len(batches):.2f} ms per batch; "
               f"served/in-process time per request: {elapsed / max(sent, 1) / (in_process / len(batches)):.1f}x")
