@@ -19,6 +19,7 @@ saves typing.
 """
 import math
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -360,11 +361,15 @@ def _progress_bar(total, desc, enabled):
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=desc, file=sys.stdout, leave=True, dynamic_ncols=True, mininterval=0.1)
+    size = shutil.get_terminal_size((120, 20))  # a pty that reports 0 x 0 would make tqdm hide its bar
+    return tqdm(total=total, desc=desc, file=sys.stdout, leave=True, ncols=size.columns, nrows=size.lines,
+                mininterval=0.1, bar_format="{l_bar}{bar:20}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
 
 
 def _fmt(figures):
-    return {k: f"{v:.4f}" for k, v in figures.items() if k not in ("seconds", "lr") and not math.isnan(v)}
+    """Bar postfix: short names so it fits a terminal line (accuracy -> acc)."""
+    return {k.replace("accuracy", "acc"): f"{v:.4f}" for k, v in figures.items()
+            if k not in ("seconds", "lr") and not math.isnan(v)}
 
 
 def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metrics=("accuracy",),

@@ -1,5 +1,6 @@
 """nn.training: fit / evaluate / History / EarlyStopping / checkpoints and exact resume."""
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -225,3 +226,20 @@ def test_reduce_lr_on_plateau_gets_the_val_loss():
     sched = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     hist = fit(model, nn.CrossEntropyLoss(), opt, train, epochs=5, val_loader=test, scheduler=sched, progress=False)
     assert hist.lr == pytest.approx([1e-12, 1e-12, 1e-12, 5e-13, 5e-13], rel=1e-6)
+
+
+def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    train, test = moons_loaders()
+
+    def run(progress):
+        model = mlp()
+        fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01), train, epochs=2,
+            val_loader=test, progress=progress)
+        return capsys.readouterr().out
+
+    assert run(True) == ""  # captured stdout is not a terminal: quiet
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    out = run(True)
+    assert "epoch 1/2" in out and "epoch 2/2" in out and "loss=" in out and "val_acc=" in out
+    assert run(False) == ""
