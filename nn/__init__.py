@@ -6,6 +6,7 @@
 """
 from . import functional
 from . import init
+from . import utils
 from . import models  # noqa: E402  (model builders: mlp, cnn1d)
 from .activations import (
     ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax,

@@ -401,7 +401,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         with no_grad():
             for target, arr in to_copy:
-                if arr.dtype.kind == "f" and target.dtype.kind == "f" and arr.dtype != target.dtype and assign:
+                if assign:  # take the checkpoint's array (and dtype) instead of copying into ours
                     target._data = np.array(arr)
                 else:
                     np.copyto(target._data, arr, casting="unsafe")

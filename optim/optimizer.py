@@ -11,6 +11,7 @@ saved the old value refuses to backpropagate through it.
     opt = optim.SGD([{"params": body.parameters()},
                      {"params": head.parameters(), "lr": 1e-3}], lr=0.1)   # two groups
 """
+import collections
 import copy
 
 import numpy as np
@@ -32,7 +33,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
-        self.state = {}  # Parameter -> dict of named moments, created on its first step
+        self.state = collections.defaultdict(dict)  # Parameter -> named moments, filled on its first step
         self.param_groups = []
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params argument given to the optimizer should be an iterable "
@@ -99,10 +100,7 @@ class Optimizer:
                 if g.shape != p._data.shape:
                     raise RuntimeError(f"{type(self).__name__}.step: a gradient of shape {g.shape} does not "
                                        f"match its parameter of shape {p._data.shape}")
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {}
-                self._update(p._data, g, state, group)
+                self._update(p._data, g, self.state[p], group)
                 p._vc[0] += 1
         return loss
 
@@ -160,7 +158,7 @@ class Optimizer:
         for saved, group in zip(saved_groups, self.param_groups):
             for idx, p in zip(saved["params"], group["params"]):
                 params[idx] = p
-        new_state = {}
+        new_state = collections.defaultdict(dict)
         for idx, moments in saved_state.items():
             p = params.get(int(idx))
             if p is None:

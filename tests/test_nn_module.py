@@ -324,3 +324,12 @@ def test_functional_style_module_uses_F():
 
     out = Net()(ag.randn(2, 4))
     np.testing.assert_allclose(np.exp(out.detach().numpy()).sum(1), 1.0, rtol=1e-6)
+
+
+def test_load_state_dict_assign_takes_checkpoint_dtype():
+    m = nn.Linear(2, 2)
+    sd = {"weight": np.ones((2, 2)), "bias": np.zeros(2)}  # float64 arrays
+    m.load_state_dict(sd)
+    assert m.weight.dtype == np.float32  # copied into the existing float32 storage
+    m.load_state_dict(sd, assign=True)
+    assert m.weight.dtype == np.float64 and isinstance(m.weight, nn.Parameter)
