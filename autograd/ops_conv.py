@@ -319,14 +319,14 @@ class PoolScatter(Function):
 
     def backward(ctx, grad):
         if not isinstance(grad, np.ndarray):
-            return PoolGather.apply(grad, x_ndim=ctx.ndim, **ctx.args)
+            return PoolGather.apply(grad, **ctx.args)
         return _back_to(_pool_gather(_as_4d(grad), **ctx.args), ctx.ndim)
 
 
 class PoolGather(Function):
     """Pick one element per window at fixed offsets idx (MaxPool with its choice frozen)."""
 
-    def forward(ctx, x, idx, kernel, stride, padding, dilation, x_ndim):
+    def forward(ctx, x, idx, kernel, stride, padding, dilation):
         ctx.args = dict(idx=idx, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
         ctx.x_shape, ctx.ndim = _as_4d(x).shape, x.ndim
         return _back_to(_pool_gather(_as_4d(x), **ctx.args), x.ndim)

@@ -238,6 +238,7 @@ def _toy_sequences(n, rng):
     return x.astype(np.float32), y
 
 
+@pytest.mark.slow  # a few seconds: it trains
 def test_mnist1d_paper_cnn_learns_a_toy_task():
     ag.manual_seed(0)
     rng = np.random.default_rng(0)
@@ -260,6 +261,7 @@ def test_mnist1d_paper_cnn_learns_a_toy_task():
     assert acc > 0.9
 
 
+@pytest.mark.slow  # a few seconds: it trains
 def test_cnn1d_trains_on_an_mnist1d_subset():
     mnist1d = pytest.importorskip("mnist1d.data")
     args = mnist1d.get_dataset_args()
