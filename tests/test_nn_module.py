@@ -91,6 +91,12 @@ def test_torch_names_match_for_same_architecture():
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert repr(ours) == repr(theirs)
     assert repr(MLP()) == repr(_torch_mlp(torch))
+    layers = [nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)]
+    tlayers = [torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 2)]
+    assert repr(nn.ModuleList(layers)) == repr(torch.nn.ModuleList(tlayers))  # "(0-1): 2 x Linear(...)"
+    assert repr(nn.Sequential(nn.ModuleList(layers))) == repr(torch.nn.Sequential(torch.nn.ModuleList(tlayers)))
+    assert repr(nn.ModuleList()) == repr(torch.nn.ModuleList())
+    assert repr(nn.ModuleDict({"a": nn.ReLU()})) == repr(torch.nn.ModuleDict({"a": torch.nn.ReLU()}))
 
 
 def _torch_mlp(torch):
