@@ -266,3 +266,28 @@ def test_loss_modules_keep_options():
         F.cross_entropy(x, t, weight=w, ignore_index=0, label_smoothing=0.1, reduction="sum").item())
     assert nn.BCEWithLogitsLoss(pos_weight=ag.tensor([2.0]))(ag.tensor([0.0]), ag.tensor([1.0])).item() == \
         pytest.approx(2 * math.log(2), rel=1e-6)
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # hypothesis is a dev extra
+    given = None
+
+if given is not None:
+    @settings(max_examples=30, deadline=None)
+    @given(n=st.integers(1, 4), c=st.integers(1, 5), extra=st.lists(st.integers(1, 3), max_size=2),
+           reduction=st.sampled_from(REDUCTIONS), smoothing=st.sampled_from([0.0, 0.3]),
+           weighted=st.booleans(), ignore=st.booleans(), seed=st.integers(0, 2**16))
+    def test_cross_entropy_any_shape_matches_torch(n, c, extra, reduction, smoothing, weighted, ignore, seed):
+        torch = pytest.importorskip("torch")
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((n, c, *extra)) * 5
+        t = rng.integers(0, c, size=(n, *extra))
+        w = rng.random(c) + 0.1 if weighted else None
+        kw = dict(reduction=reduction, label_smoothing=smoothing, ignore_index=int(t.flat[0]) if ignore else -100)
+        if ignore and (t == t.flat[0]).all() and reduction == "mean":
+            return  # every target ignored: 0/0 in both libraries
+        _compare(lambda a: F.cross_entropy(a, ag.tensor(t), weight=None if w is None else ag.tensor(w), **kw),
+                 lambda tt, a: tt.nn.functional.cross_entropy(a, tt.tensor(t),
+                                                             weight=None if w is None else tt.tensor(w), **kw),
+                 [x], [True])
