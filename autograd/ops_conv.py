@@ -387,6 +387,17 @@ class AvgPoolSpread(Function):
         return _back_to(_avg_sum(_as_4d(grad), out_hw=ctx.out_hw, **ctx.args), ctx.ndim)
 
 
+class ConstantPad(Function):
+    """y = x surrounded by ``value``; widths ((lo, hi), ...) per dim, all >= 0."""
+
+    def forward(ctx, x, widths, value=0.0):
+        ctx.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    def backward(ctx, grad):  # the padding is constant: only the original elements get gradient
+        return grad[ctx.crop]
+
+
 # --------------------------------------------------------------------- normalisation
 
 

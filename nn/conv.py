@@ -36,8 +36,11 @@ class _ConvNd(Module):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both "
                              f"be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not implemented; use 'zeros'")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
+                             f"got {padding_mode!r}")
+        if padding_mode != "zeros" and self._transposed:
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported (as in PyTorch)")
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = _tuple(kernel_size, n, name, "kernel_size")
         self.stride = _tuple(stride, n, name, "stride")
@@ -81,6 +84,20 @@ class _ConvNd(Module):
             expected = ", ".join(("N", str(self.in_channels)) + spatial)
             raise ShapeError(f"{self._label()}: expected input ({expected}), got {tuple(input.shape)}")
 
+    def _padded(self, input):
+        """padding_mode 'reflect'/'replicate'/'circular': pad here with F.pad, then convolve with padding 0."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        if self.padding == "valid":
+            return input, 0
+        if self.padding == "same":
+            totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
+            pairs = [(t // 2, t - t // 2) for t in totals]
+        else:
+            pairs = [(p, p) for p in self.padding]
+        flat = [v for lo_hi in reversed(pairs) for v in lo_hi]  # F.pad wants the last dim first
+        return F.pad(input, flat, mode=self.padding_mode), 0
+
     def _named_errors(self, fn, *args):
         """Call ``fn``; a shape error from nn.functional gets this layer's name in front."""
         try:
@@ -103,6 +120,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -118,7 +137,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, input):
         self._check_input(input)
-        return self._named_errors(F.conv1d, input, self.weight, self.bias, self.stride, self.padding,
+        input, padding = self._padded(input)
+        return self._named_errors(F.conv1d, input, self.weight, self.bias, self.stride, padding,
                                   self.dilation, self.groups)
 
 
@@ -132,7 +152,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         self._check_input(input)
-        return self._named_errors(F.conv2d, input, self.weight, self.bias, self.stride, self.padding,
+        input, padding = self._padded(input)
+        return self._named_errors(F.conv2d, input, self.weight, self.bias, self.stride, padding,
                                   self.dilation, self.groups)
 
 

@@ -19,7 +19,7 @@ from autograd.tensor import Tensor, matmul
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
     "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "embedding",
-    "interpolate", "upsample", "upsample_nearest",
+    "interpolate", "upsample", "upsample_nearest", "pad", "group_norm",
 ]
 
 
@@ -388,6 +388,24 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return C.LayerNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=shape, batch_stats=True)
 
 
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample's channels in ``num_groups`` groups (over the group's channels and all
+    spatial positions), then scale and shift per channel."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ShapeError(f"group_norm: expected an input (N, C, *) with C divisible by num_groups={num_groups}, "
+                         f"got shape {tuple(input.shape)}")
+    n, c = input.shape[:2]
+    x = input.reshape(n, num_groups, -1)  # (N, G, C/G * spatial)
+    y = C.LayerNorm.apply(x, None, None, axes=(2,), eps=eps, param_shape=(1,), batch_stats=True)
+    y = y.reshape(input.shape)
+    shape = (c,) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
 # --------------------------------------------------------------------- embedding
 
 
@@ -420,6 +438,55 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             w[rows] *= scale[:, None]
             weight._vc[0] += 1
     return C.Embedding.apply(weight, idx, padding_idx=padding_idx)
+
+
+# --------------------------------------------------------------------- padding
+
+
+def _source_index(size, lo, hi, mode, name):
+    """For each padded position along one dim, the input position it copies (reflect/replicate/circular)."""
+    pos = np.arange(-lo, size + hi)
+    if mode == "replicate":
+        return np.clip(pos, 0, size - 1)
+    if mode == "circular":
+        if lo > size or hi > size:
+            raise ValueError(f"{name}: circular padding ({lo}, {hi}) can be at most the input size {size}")
+        return pos % size
+    if lo >= size or hi >= size:  # reflect
+        raise ValueError(f"{name}: reflect padding ({lo}, {hi}) must be smaller than the input size {size}")
+    period = 2 * (size - 1)
+    pos = np.abs(pos) % period if period else np.zeros_like(pos)
+    return np.where(pos >= size, period - pos, pos)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad)//2 dims: pad = (left, right) for the last dim, then (top, bottom), ...
+
+    mode: 'constant' (with ``value``, default 0; negative pads crop), 'reflect', 'replicate',
+    'circular'. Gradients flow back to the input (reflected/repeated elements add up)."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: padding {pad} must have an even length of at most 2 * input.ndim ({input.ndim})")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last dim first
+    dims = [input.ndim - 1 - i for i in range(len(pairs))]
+    if mode == "constant":
+        crop, widths = [slice(None)] * input.ndim, [(0, 0)] * input.ndim
+        for d, (lo, hi) in zip(dims, pairs):  # negative pads crop, positive pads add
+            crop[d] = slice(max(-lo, 0), input.shape[d] - max(-hi, 0))
+            widths[d] = (max(lo, 0), max(hi, 0))
+        y = input[tuple(crop)] if any(lo < 0 or hi < 0 for lo, hi in pairs) else input
+        if all(w == (0, 0) for w in widths):
+            return y
+        return C.ConstantPad.apply(y, widths=tuple(widths), value=0.0 if value is None else float(value))
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if any(lo < 0 or hi < 0 for lo, hi in pairs):
+        raise ValueError(f"pad: negative padding {pad} is only supported in mode='constant'")
+    y = input
+    for d, (lo, hi) in zip(dims, pairs):
+        if lo or hi:
+            y = y[(slice(None),) * d + (_source_index(input.shape[d], lo, hi, mode, "pad"),)]
+    return y
 
 
 # --------------------------------------------------------------------- resizing

@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm.
+"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm.
 
 BatchNorm (train): y = (x - mean_B) / sqrt(var_B + eps) * weight + bias, per channel, with batch
 statistics; running_mean/var move by ``momentum`` towards the batch mean and the *unbiased* batch
@@ -135,3 +135,38 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalise each sample's channels in ``num_groups`` groups, then scale and shift per channel.
+
+    Input (N, C, *); statistics per (sample, group), the same in training and eval."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        dtype = np.dtype(dtype or np.float32)
+        if affine:
+            self.weight = Parameter(Tensor._make(np.ones(num_channels, dtype=dtype)))
+            self.bias = Parameter(Tensor._make(np.zeros(num_channels, dtype=dtype)))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        if not isinstance(input, Tensor) or input.ndim < 2 or input.shape[1] != self.num_channels:
+            got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise ShapeError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected input "
+                             f"(N, {self.num_channels}, *), got {got}")
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

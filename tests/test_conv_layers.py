@@ -97,6 +97,23 @@ def test_layers_match_torch_forward_and_gradients(name, args, kwargs, shape):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=pname)
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("name,padding,shape", [("Conv2d", 1, (2, 2, 6, 5)), ("Conv2d", "same", (1, 2, 5, 6)),
+                                                ("Conv2d", (2, 1), (1, 2, 5, 4)), ("Conv1d", 2, (2, 2, 7))])
+def test_padding_modes_match_torch(mode, name, padding, shape):
+    ours = getattr(nn, name)(2, 3, 3, padding=padding, padding_mode=mode)
+    theirs = getattr(torch.nn, name)(2, 3, 3, padding=padding, padding_mode=mode)
+    _same_weights(ours, theirs)
+    x = RNG.standard_normal(shape).astype(np.float32)
+    xa, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = ours(xa), theirs(xt)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    assert f"padding_mode={mode}" in repr(ours)
+
+
 def test_conv_transpose_output_size_argument_matches_torch():
     ours = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
     theirs = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
@@ -206,7 +223,8 @@ def test_layer_errors_name_the_layer_and_shapes(layer, shape, match):
     (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), r"strided"),
     (lambda: nn.Conv2d(3, 4, 3, padding="full"), r"'same' or 'valid'"),
     (lambda: nn.Conv2d(0, 4, 3), r"in_channels must be a positive int"),
-    (lambda: nn.Conv2d(3, 4, 3, padding_mode="reflect"), r"padding_mode"),
+    (lambda: nn.Conv2d(3, 4, 3, padding_mode="mirror"), r"padding_mode must be"),
+    (lambda: nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect"), r"only padding_mode='zeros'"),
     (lambda: nn.Upsample(scale_factor=2, mode="bilinear"), r"not implemented"),
     (lambda: nn.Embedding(4, 2, padding_idx=4), r"padding_idx"),
 ])

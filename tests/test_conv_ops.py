@@ -43,6 +43,10 @@ GRADCHECK_CASES = [
     ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [(2, 2, 7, 5)]),
     ("interpolate nearest x2", lambda x: F.interpolate(x, scale_factor=2), [(1, 2, 3, 2)]),
     ("interpolate nearest size", lambda x: F.interpolate(x, size=(5, 3)), [(1, 2, 3, 4)]),
+    ("pad constant", lambda x: F.pad(x, (1, 2, -1, 1), value=2.0), [(1, 2, 3, 4)]),
+    ("pad reflect", lambda x: F.pad(x, (2, 1, 1, 2), mode="reflect"), [(1, 2, 3, 4)]),
+    ("pad replicate", lambda x: F.pad(x, (3, 1), mode="replicate"), [(2, 2, 3)]),
+    ("pad circular", lambda x: F.pad(x, (1, 3, 2, 0), mode="circular"), [(1, 1, 3, 4)]),
 ]
 
 
@@ -115,6 +119,12 @@ TORCH_CASES = [
     ("interpolate", dict(scale_factor=(3, 1)), [(2, 3, 4, 5)]),
     ("interpolate", dict(size=(7, 3)), [(2, 3, 4, 5)]),
     ("interpolate", dict(scale_factor=1.5), [(2, 3, 5)]),
+    ("pad", dict(pad=(1, 2, 0, 3), value=-1.5), [(2, 3, 4, 5)]),
+    ("pad", dict(pad=(-1, 2, 2, -1)), [(2, 3, 4, 5)]),
+    ("pad", dict(pad=(2, 3, 3, 1), mode="reflect"), [(2, 3, 4, 5)]),
+    ("pad", dict(pad=(2, 3, 3, 1), mode="replicate"), [(2, 3, 4, 5)]),
+    ("pad", dict(pad=(4, 3, 1, 4), mode="circular"), [(2, 3, 4, 5)]),
+    ("pad", dict(pad=(3, 2), mode="reflect"), [(2, 3, 5)]),
 ]
 
 
@@ -203,6 +213,9 @@ def test_unbatched_inputs_work_like_torch():
     (lambda: F.conv_transpose2d(ag.zeros(1, 2, 3, 3), ag.zeros(2, 2, 3, 3), stride=2, output_padding=2),
      r"output_padding"),
     (lambda: F.interpolate(ag.zeros(1, 1, 3, 3), scale_factor=2, mode="bicubic"), r"not implemented"),
+    (lambda: F.pad(ag.zeros(1, 1, 3, 3), (3, 0), mode="reflect"), r"reflect padding \(3, 0\) must be smaller"),
+    (lambda: F.pad(ag.zeros(1, 1, 3, 3), (1, 2, 3)), r"even length"),
+    (lambda: F.pad(ag.zeros(1, 1, 3, 3), (1, 1), mode="edge"), r"mode must be"),
 ])
 def test_bad_input_errors_are_clear(call, match):
     with pytest.raises((ValueError, RuntimeError, NotImplementedError, TypeError), match=match):

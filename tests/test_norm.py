@@ -27,6 +27,7 @@ def _t(*shape):
      [(3, 2, 2, 2), (2,), (2,)]),
     ("layer_norm", lambda x, w, b: F.layer_norm(x, (3, 4), w, b), [(2, 3, 4), (3, 4), (3, 4)]),
     ("layer_norm no affine", lambda x: F.layer_norm(x, 5), [(4, 5)]),
+    ("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), [(2, 4, 3, 2), (4,), (4,)]),
 ])
 def test_gradcheck(name, fn, shapes):
     assert ag.gradcheck(fn, [_t(*s) for s in shapes])
@@ -182,3 +183,30 @@ def test_functional_batch_norm_matches_torch_with_running_stats():
     np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(rm.numpy(), rmt.numpy(), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(rv.numpy(), rvt.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("groups,channels,shape,affine", [(2, 6, (3, 6, 4, 5), True), (3, 3, (2, 3, 7), False),
+                                                         (1, 4, (2, 4), True)])
+def test_groupnorm_matches_torch(groups, channels, shape, affine):
+    ours, theirs = nn.GroupNorm(groups, channels, affine=affine), torch.nn.GroupNorm(groups, channels, affine=affine)
+    if affine:
+        ours.weight.data.copy_(RNG.standard_normal(channels).astype(np.float32))
+        ours.bias.data.copy_(RNG.standard_normal(channels).astype(np.float32))
+        _copy_state(ours, theirs)
+    x = (RNG.standard_normal(shape) * 2 + 1).astype(np.float32)
+    xa, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = ours(xa), theirs(xt)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    g = RNG.standard_normal(shape).astype(np.float32)
+    y.backward(ag.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    for (pname, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=pname)
+
+
+def test_groupnorm_errors():
+    with pytest.raises(ValueError, match="divisible by num_groups"):
+        nn.GroupNorm(4, 6)
+    with pytest.raises(ValueError, match=r"GroupNorm\(2, 6\): expected input \(N, 6, \*\), got \(2, 4, 3\)"):
+        nn.GroupNorm(2, 6)(ag.zeros(2, 4, 3))
