@@ -8,14 +8,12 @@ composite) and BCE-with-logits (stable at +-1000 and exact at logit 0). All of t
 stable for logits of +-1000.
 """
 import math
-import numbers
 import warnings
 
 import numpy as np
 
 from autograd import ops_math as M
 from autograd.function import Function, ShapeError
-from autograd.graph import is_grad_enabled
 from autograd.tensor import Tensor, _rng, tensor, where
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -541,5 +539,4 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 from .functional_conv import *  # noqa: E402,F401,F403  conv, pooling, norms, embedding, interpolate
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (
-    "math", "numbers", "warnings", "np", "Function", "ShapeError", "Tensor", "tensor", "where",
-    "is_grad_enabled", "functional_conv")]
+    "math", "warnings", "np", "M", "Function", "ShapeError", "Tensor", "tensor", "where", "functional_conv")]
