@@ -20,7 +20,15 @@ CELL_TIMEOUT = 120  # seconds
 TEACHING = ["01_scalar_engine", "02_tensors_and_broadcasting", "03_backprop_step_by_step",
             "04_numpy_to_framework", "05_mlp_classifier", "06_optimisers_compared"]
 
-MISSING = [name for name in ("nbclient", "nbformat", "ipykernel") if importlib.util.find_spec(name) is None]
+
+def _missing(name):
+    try:
+        return importlib.util.find_spec(name) is None
+    except (ImportError, ValueError):  # a broken install, or a module blocked in sys.modules
+        return True
+
+
+MISSING = [name for name in ("nbclient", "nbformat", "ipykernel") if _missing(name)]
 needs_jupyter = pytest.mark.skipif(
     bool(MISSING), reason=f"running notebooks needs {', '.join(MISSING)}: pip install -e '.[notebooks]'")
 
