@@ -140,10 +140,7 @@ class Function(Node):
     def _saved_as_variable(self, array, link):
         if type(link) is tuple:
             return link[0]
-        wrapper = type(self._out_ref()) if self._out_ref() is not None else None
-        from .tensor import Tensor
-
-        wrapper = wrapper or Tensor
+        wrapper = self._wrapper()
         if link == "out":  # the output itself, at its own place in the graph
             out = wrapper._make(array)
             out.grad_fn, out.requires_grad = self, True
@@ -176,10 +173,17 @@ class Function(Node):
             self._saved_from = None
         return grads
 
+    def _wrapper(self):
+        """The variable class of this op's output (Tensor unless the output is gone)."""
+        out = self._out_ref()
+        return type(out) if out is not None else _tensor_type()
+
     def _backward_on_tensors(self, grad):
         """backward with Tensors in and out, recorded: the backward pass becomes a graph."""
         xp = self.xp
         self._create_graph, self.xp = True, graph_math()
+        if not isinstance(grad, Variable):  # a seed gradient arrives as a raw array
+            grad = self._wrapper()._make(grad)
         try:
             return self.backward(grad)
         finally:
@@ -217,6 +221,12 @@ def _check_finite(node, value, what):
         bad = "nan" if np.isnan(arr).any() else "inf"
         raise RuntimeError(f"detect_anomaly: {node.name()} produced {bad} in its {what}. "
                            f"The op was created at:\n{creation_site(node)}")
+
+
+def _tensor_type():
+    from .tensor import Tensor
+
+    return Tensor
 
 
 def graph_math():

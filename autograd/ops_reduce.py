@@ -5,6 +5,7 @@
 import numpy as np
 
 from .function import Function
+from .graph import Variable
 
 
 def keepdims_shape(shape, axis):
@@ -17,11 +18,11 @@ def keepdims_shape(shape, axis):
 def _spread(ctx, grad, shape, axis):
     """Send a reduced gradient back over the reduced axes (the backward of a sum)."""
     grad = grad.reshape(keepdims_shape(shape, axis))
-    if ctx.xp is np:  # one C-level copy is cheaper than numpy's Python-level broadcast_to
-        out = np.empty(shape, dtype=grad.dtype)
-        out[...] = grad
-        return out
-    return ctx.xp.broadcast_to(grad, shape)
+    if isinstance(grad, Variable):  # building a graph of the backward pass
+        return ctx.xp.broadcast_to(grad, shape)
+    out = ctx.xp.empty(shape, dtype=grad.dtype)  # one C-level copy beats numpy's Python-level broadcast_to
+    out[...] = grad
+    return out
 
 
 class Sum(Function):
@@ -53,12 +54,13 @@ class MaxDim(Function):
     """max/min along one dim, returning the values at ``argmax`` (torch.max(x, dim))."""
 
     def forward(ctx, a, axis, keepdims=False, largest=True):
-        index = (np.argmax if largest else np.argmin)(a, axis=axis, keepdims=True)
-        chosen = np.zeros(a.shape, dtype=bool)
-        np.put_along_axis(chosen, index, True, axis=axis)
+        xp = ctx.xp
+        index = (xp.argmax if largest else xp.argmin)(a, axis=axis, keepdims=True)
+        chosen = xp.zeros(a.shape, dtype=bool)
+        xp.put_along_axis(chosen, index, True, axis=axis)
         ctx.shape, ctx.axis, ctx.index = a.shape, (axis,), index
         ctx.save_for_backward(chosen)
-        out = np.take_along_axis(a, index, axis=axis)
+        out = xp.take_along_axis(a, index, axis=axis)
         return out if keepdims else out.squeeze(axis)
 
     def backward(ctx, grad):  # only the chosen element gets the gradient
@@ -77,22 +79,22 @@ class Prod(Function):
     def backward(ctx, grad):  # d(prod a)/da_i = product of all the other elements
         a, out = ctx.saved_tensors
         grad = _spread(ctx, grad, ctx.shape, ctx.axis)
-        if isinstance(a, np.ndarray) and (a == 0).any():
-            return grad * _product_of_others(a, ctx.axis)
+        if not isinstance(a, Variable) and (a == 0).any():
+            return grad * _product_of_others(a, ctx.axis, ctx.xp)
         return grad * out / a
 
 
-def _product_of_others(a, axis):
+def _product_of_others(a, axis, xp):
     """prod_{j != i} a_j along the reduced axes, exact even where a has zeros."""
     axis = tuple(range(a.ndim)) if axis is None else axis
     kept = [i for i in range(a.ndim) if i not in axis]
-    moved = np.transpose(a, kept + list(axis))
+    moved = xp.transpose(a, kept + list(axis))
     flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), dtype=a.dtype)
-    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    ones = xp.ones(flat.shape[:-1] + (1,), dtype=a.dtype)
+    left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = xp.cumprod(xp.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = (left * right).reshape(moved.shape)
-    return np.transpose(others, np.argsort(kept + list(axis)))
+    return xp.transpose(others, xp.argsort(kept + list(axis)))
 
 
 class LogSumExp(Function):

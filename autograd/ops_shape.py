@@ -2,6 +2,7 @@
 import numpy as np
 
 from .function import Function
+from .graph import Variable
 
 
 class Reshape(Function):
@@ -24,7 +25,7 @@ class Permute(Function):
 
 class Expand(Function):
     def forward(ctx, a, shape):
-        return np.broadcast_to(a, shape)
+        return ctx.xp.broadcast_to(a, shape)
 
     def backward(ctx, grad):  # the core sums the gradient back over the broadcast axes
         return grad
@@ -38,13 +39,13 @@ def is_basic_index(index):
                for i in items)
 
 
-def index_add(grad, shape, index):
+def index_add(grad, shape, index, xp=np):
     """zeros(shape) with ``grad`` added at ``index``: repeated indices accumulate."""
-    out = np.zeros(shape, dtype=grad.dtype)
+    out = xp.zeros(shape, dtype=grad.dtype)
     if is_basic_index(index):
         out[index] = grad
     else:
-        np.add.at(out, index, grad)
+        xp.add.at(out, index, grad)
     return out
 
 
@@ -54,9 +55,9 @@ class GetItem(Function):
         return a[index]
 
     def backward(ctx, grad):  # each picked element sends its gradient home (summed if picked twice)
-        if isinstance(grad, np.ndarray):
-            return index_add(grad, ctx.shape, ctx.index)
-        return IndexAdd.apply(grad, ctx.shape, ctx.index)
+        if isinstance(grad, Variable):  # building a graph of the backward pass
+            return IndexAdd.apply(grad, ctx.shape, ctx.index)
+        return index_add(grad, ctx.shape, ctx.index, ctx.xp)
 
 
 class IndexAdd(Function):
@@ -64,7 +65,7 @@ class IndexAdd(Function):
 
     def forward(ctx, grad, shape, index):
         ctx.index = index
-        return index_add(grad, shape, index)
+        return index_add(grad, shape, index, ctx.xp)
 
     def backward(ctx, grad):  # linear in grad: its derivative picks the same elements
         return grad[ctx.index], None, None
@@ -73,7 +74,7 @@ class IndexAdd(Function):
 class Cat(Function):
     def forward(ctx, *arrays, axis=0):
         ctx.axis, ctx.sizes = axis, [a.shape[axis] for a in arrays]
-        return np.concatenate(arrays, axis=axis)
+        return ctx.xp.concatenate(arrays, axis=axis)
 
     def backward(ctx, grad):  # each input gets back its own slice
         grads, start = [], 0
@@ -90,7 +91,7 @@ class Cast(Function):
         return a.astype(dtype)
 
     def backward(ctx, grad):  # the identity, back in the input's dtype
-        return grad.astype(ctx.dtype) if isinstance(grad, np.ndarray) else grad.to(ctx.dtype)
+        return grad.to(ctx.dtype) if isinstance(grad, Variable) else grad.astype(ctx.dtype)
 
 
 class Clone(Function):

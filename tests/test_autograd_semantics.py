@@ -336,3 +336,15 @@ def test_a_paused_backward_walk_leaves_grad_mode_alone():
     for _ in steps:
         pass
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_create_graph_with_a_vector_seed():
+    x = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
+
+    def first_derivative(t):  # y = (sum t^2) * t is a vector: seed it with ones
+        y = (t * t).sum(0, keepdim=True) * t
+        return ag.grad(y, t, grad_outputs=ag.ones(3, dtype=ag.float64), create_graph=True)[0]
+
+    g = first_derivative(x)  # d/dt_j sum_i (S t_i) = 2 t_j sum_i t_i + S
+    np.testing.assert_allclose(g.detach().numpy(), 2 * x.detach().numpy() * 6 + 14)
+    assert g.requires_grad and ag.gradcheck(first_derivative, (x,))
