@@ -193,13 +193,14 @@ class ConvTranspose2d(_ConvNd):
 
 
 class Upsample(Module):
-    """Resize by ``size`` or ``scale_factor``; mode='nearest' (each pixel repeated) only."""
+    """Resize by ``size`` or ``scale_factor``; mode 'nearest' (each pixel repeated), 'linear' or 'bilinear'."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
         super().__init__()
-        if mode != "nearest":
-            raise NotImplementedError(f"Upsample: mode={mode!r} is not implemented; use mode='nearest'")
+        if mode not in ("nearest", "linear", "bilinear"):
+            raise NotImplementedError(f"Upsample: mode={mode!r} is not implemented; use 'nearest', 'linear' "
+                                      "or 'bilinear'")
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
         self.size, self.scale_factor, self.mode = size, scale_factor, mode

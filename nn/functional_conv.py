@@ -492,16 +492,40 @@ def pad(input, pad, mode="constant", value=None):
 # --------------------------------------------------------------------- resizing
 
 
+def _linear_matrix(size, out, scale, align_corners, dtype):
+    """(out, size) matrix of PyTorch's linear interpolation weights along one dim."""
+    dst = np.arange(out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((size - 1) / (out - 1) if out > 1 else 0.0)
+    else:
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), size - 1)
+    i1 = np.minimum(i0 + 1, size - 1)
+    frac = src - i0
+    m = np.zeros((out, size), dtype=np.float64)
+    np.add.at(m, (np.arange(out), i0), 1.0 - frac)
+    np.add.at(m, (np.arange(out), i1), frac)
+    return m.astype(dtype)
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize (N, C, L) or (N, C, H, W) by ``size`` or ``scale_factor``; mode='nearest' only.
+    """Resize (N, C, L) or (N, C, H, W) by ``size`` or ``scale_factor``.
 
-    PyTorch's nearest: out[i] = in[floor(i * scale)], scale = in/out (or 1/scale_factor)."""
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use mode='nearest'")
+    mode='nearest': out[i] = in[floor(i * scale)], scale = in/out (or 1/scale_factor), as PyTorch.
+    mode='linear' (3-d) / 'bilinear' (4-d): PyTorch's weights (align_corners False or True), applied
+    as matmuls with constant interpolation matrices, so gradients come for free."""
+    if mode not in ("nearest", "linear", "bilinear"):
+        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear' "
+                                  "or 'bilinear'")
     if input.ndim not in (3, 4):
         raise ShapeError(f"interpolate: expected an input (N, C, L) or (N, C, H, W), got {tuple(input.shape)}")
     n = input.ndim - 2
+    if mode != "nearest" and {"linear": 1, "bilinear": 2}[mode] != n:
+        raise ValueError(f"interpolate: mode={mode!r} needs a {3 if mode == 'linear' else 4}-d input, "
+                         f"got shape {tuple(input.shape)}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners can only be set with the linear modes")
     in_size = tuple(input.shape[2:])
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
@@ -517,6 +541,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if min(out) < 1:
         raise ValueError(f"interpolate: output size {out} must be positive")
     y = input
+    if mode != "nearest":
+        for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
+            m = Tensor._make(_linear_matrix(i, o, s, bool(align_corners), input.dtype))
+            if axis == n - 1:  # the last dim: y @ M^T
+                y = matmul(y, m.T)
+            else:  # H of (N, C, H, W): M @ y
+                y = matmul(m, y)
+        return y
     if all(o % i == 0 and abs(s * (o // i) - 1) < 1e-12 for i, o, s in zip(in_size, out, scales)):
         # integer upscaling: repeat each element r times (expand + reshape: cheap, exact gradient)
         for axis, (i, o) in enumerate(zip(in_size, out)):

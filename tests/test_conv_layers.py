@@ -60,6 +60,7 @@ def test_conv_without_bias_and_repr():
     (lambda: nn.AdaptiveAvgPool1d(5), (2, 3, 9), (2, 3, 5)),
     (lambda: nn.Upsample(scale_factor=2), (2, 3, 4, 5), (2, 3, 8, 10)),
     (lambda: nn.Upsample(size=(6, 7)), (2, 3, 4, 5), (2, 3, 6, 7)),
+    (lambda: nn.Upsample(scale_factor=2, mode="bilinear"), (2, 3, 4, 5), (2, 3, 8, 10)),
 ])
 def test_output_shapes(make, shape, out_shape):
     assert tuple(make()(ag.randn(*shape)).shape) == out_shape
@@ -225,7 +226,7 @@ def test_layer_errors_name_the_layer_and_shapes(layer, shape, match):
     (lambda: nn.Conv2d(0, 4, 3), r"in_channels must be a positive int"),
     (lambda: nn.Conv2d(3, 4, 3, padding_mode="mirror"), r"padding_mode must be"),
     (lambda: nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect"), r"only padding_mode='zeros'"),
-    (lambda: nn.Upsample(scale_factor=2, mode="bilinear"), r"not implemented"),
+    (lambda: nn.Upsample(scale_factor=2, mode="bicubic"), r"not implemented"),
     (lambda: nn.Embedding(4, 2, padding_idx=4), r"padding_idx"),
 ])
 def test_bad_constructor_arguments(make, match):
