@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .function import Function
+from .graph import Variable
 
 # --------------------------------------------------------------------- im2col helpers
 
@@ -170,7 +171,7 @@ class Convolution(Function):
     def backward(ctx, grad):  # dx = conv_transpose(g, w), dw = sum over positions of g x^T
         x, w = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
-        if not isinstance(grad, np.ndarray):  # create_graph: build the backward from Functions
+        if isinstance(grad, Variable):  # create_graph: build the backward from Functions
             return (ConvTranspose.apply(grad, w, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
                     ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None)
         x4, w4, g4 = _as_4d(x), _as_4d(w), _as_4d(grad)
@@ -204,7 +205,7 @@ class ConvTranspose(Function):
     def backward(ctx, grad):  # dx = conv(g, w); dw = the weight gradient of conv(g, .) at output x
         x, w = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return (Convolution.apply(grad, w, **ctx.geo) if need_x else None,
                     ConvWeightGrad.apply(grad, x, w_shape=w.shape, **ctx.geo) if need_w else None)
         g4, x4, w4 = _as_4d(grad), _as_4d(x), _as_4d(w)
@@ -229,7 +230,7 @@ class ConvWeightGrad(Function):
     def backward(ctx, grad):  # linear in x and in g: d/dx = conv^T(g, k), d/dg = conv(x, k)
         x, g = ctx.saved_tensors
         need_x, need_g = ctx.needs_input_grad[:2]
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return (ConvTranspose.apply(g, grad, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
                     Convolution.apply(x, grad, **ctx.geo) if need_g else None)
         x4, g4, k4 = _as_4d(x), _as_4d(g), _as_4d(grad)
@@ -300,7 +301,7 @@ class MaxPool(Function):
         return _back_to(out, x.ndim)
 
     def backward(ctx, grad):  # the gradient goes to the element each window picked
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return PoolScatter.apply(grad, idx=ctx.idx, x_shape=ctx.x_shape, **ctx.geo)
         return _back_to(_pool_scatter(_as_4d(grad), ctx.idx, ctx.x_shape, **ctx.geo), ctx.ndim)
 
@@ -318,7 +319,7 @@ class PoolScatter(Function):
         return _back_to(_pool_scatter(_as_4d(g), x_shape=x_shape, **ctx.args), g.ndim)
 
     def backward(ctx, grad):
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return PoolGather.apply(grad, **ctx.args)
         return _back_to(_pool_gather(_as_4d(grad), **ctx.args), ctx.ndim)
 
@@ -332,7 +333,7 @@ class PoolGather(Function):
         return _back_to(_pool_gather(_as_4d(x), **ctx.args), x.ndim)
 
     def backward(ctx, grad):
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return PoolScatter.apply(grad, x_shape=ctx.x_shape, **ctx.args)
         return _back_to(_pool_scatter(_as_4d(grad), x_shape=ctx.x_shape, **ctx.args), ctx.ndim)
 
@@ -368,7 +369,7 @@ class AvgPool(Function):
         return _back_to(_avg_sum(_as_4d(x), out_hw=out_hw, **ctx.args).astype(x.dtype, copy=False), x.ndim)
 
     def backward(ctx, grad):  # each input element gets g/divisor from every window it sits in
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return AvgPoolSpread.apply(grad, x_shape=ctx.x_shape, **ctx.args)
         return _back_to(_avg_spread(_as_4d(grad), ctx.x_shape, **ctx.args), ctx.ndim)
 
@@ -382,7 +383,7 @@ class AvgPoolSpread(Function):
         return _back_to(_avg_spread(_as_4d(g), x_shape, **ctx.args), g.ndim)
 
     def backward(ctx, grad):
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return AvgPool.apply(grad, out_hw=ctx.out_hw, **ctx.args)
         return _back_to(_avg_sum(_as_4d(grad), out_hw=ctx.out_hw, **ctx.args), ctx.ndim)
 
@@ -429,7 +430,7 @@ class Normalize(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             return ctx._graph_backward(grad, x, weight)
         xhat, invstd, axes = ctx.xhat, ctx.invstd, ctx.axes
         param_axes = tuple(i for i, n in enumerate(_lead(ctx.param_shape, x.ndim)) if n == 1)
@@ -497,7 +498,7 @@ class Embedding(Function):
         idx = ctx.indices
         if ctx.padding_idx is not None:  # the padding row never learns
             grad = grad * (idx != ctx.padding_idx)[..., None]
-        if not isinstance(grad, np.ndarray):
+        if isinstance(grad, Variable):
             from .ops_shape import IndexAdd
 
             return IndexAdd.apply(grad, ctx.shape, (idx,)), None
