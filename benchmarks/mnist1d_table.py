@@ -117,7 +117,8 @@ class Row:
 
 PAPER = Recipe()  # Adam 1e-2, batch 100, 6000 steps: the paper's recipe for every model
 ROWS = {
-    "logistic": Row("logistic regression", 32, logistic, PAPER, "Linear(40, 10)"),
+    "logistic-paper": Row("logistic, paper's recipe", 32, logistic, PAPER, "Linear(40, 10)"),
+    "logistic": Row("logistic, cosine", 32, logistic, Recipe(schedule="cosine"), "Linear(40, 10)"),
     "mlp-paper": Row("MLP 100-100, paper's recipe", 68, mlp, PAPER, "40-100-100-10, ReLU"),
     "mlp": Row("MLP 256-256 + dropout, cosine", 68, mlp_wide, Recipe(schedule="cosine"),
                "40-256-256-10, ReLU, Dropout(0.3) after each hidden layer"),
