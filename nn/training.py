@@ -420,7 +420,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
         t0 = time.perf_counter()
         model.train()
         meter = _Meter(metric_fns)
-        bar = _progress_bar(len(train_loader), f"epoch {epoch + 1}/{epochs}", progress)
+        total = len(train_loader) if hasattr(train_loader, "__len__") else None  # generators have no length
+        bar = _progress_bar(total, f"epoch {epoch + 1}/{epochs}", progress)
         for batch in train_loader:
             inputs, target = _split_batch(batch)
             optimizer.zero_grad()

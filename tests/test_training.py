@@ -243,3 +243,18 @@ def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
     out = run(True)
     assert "epoch 1/2" in out and "epoch 2/2" in out and "loss=" in out and "val_acc=" in out
     assert run(False) == ""
+
+
+def test_fit_takes_any_iterable_of_batches(monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    train, _ = moons_loaders()
+    batches = list(train)
+
+    class Once:  # an iterable without __len__
+        def __iter__(self):
+            return iter(batches)
+
+    model = mlp()
+    hist = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01), Once(), epochs=2)
+    assert len(hist) == 2 and hist.loss[1] < hist.loss[0]
