@@ -4,12 +4,12 @@ The same Function classes run on Python floats (``ctx.xp`` is ``scalar_math``),
 the same walk runs backward, and the same drawing code shows the graph. Like
 micrograd, every Value keeps its ``.grad`` (a float) after backward.
 """
-from . import ops_math as M
 from .backend import scalar_math
 from .graph import Variable
+from .operators import Operators
 
 
-class Value(Variable):
+class Value(Operators, Variable):
     """A scalar that remembers how it was computed: ``(Value(2.0) * 3).backward()``."""
 
     __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "label", "_prev",
@@ -78,21 +78,3 @@ class Value(Variable):
         return f"Value(data={self._data:.4g}, grad={self.grad:.4g}{label})"
 
     __hash__ = object.__hash__
-
-    def __add__(self, other): return M.Add.apply(self, other)
-    def __radd__(self, other): return M.Add.apply(other, self)
-    def __sub__(self, other): return M.Sub.apply(self, other)
-    def __rsub__(self, other): return M.Sub.apply(other, self)
-    def __mul__(self, other): return M.Mul.apply(self, other)
-    def __rmul__(self, other): return M.Mul.apply(other, self)
-    def __truediv__(self, other): return M.Div.apply(self, other)
-    def __rtruediv__(self, other): return M.Div.apply(other, self)
-    def __pow__(self, other): return M.Pow.apply(self, other)
-    def __rpow__(self, other): return M.Pow.apply(other, self)
-    def __neg__(self): return M.Neg.apply(self)
-
-    def exp(self): return M.Exp.apply(self)
-    def log(self): return M.Log.apply(self)
-    def tanh(self): return M.Tanh.apply(self)
-    def sigmoid(self): return M.Sigmoid.apply(self)
-    def relu(self): return M.Relu.apply(self)

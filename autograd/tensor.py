@@ -16,6 +16,7 @@ from . import ops_reduce as R
 from . import ops_shape as S
 from .function import Function, ShapeError
 from .graph import Variable, _modes, no_grad
+from .operators import Operators
 
 float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 int32, int64, bool_ = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
@@ -64,7 +65,7 @@ def _raw(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-class Tensor(Variable):
+class Tensor(Operators, Variable):
     """An n-dimensional array that remembers how it was computed."""
 
     __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
@@ -217,6 +218,16 @@ class Tensor(Variable):
     def detach(self):
         return Tensor._make(self._data, self._vc)
 
+    def _zero_grad(self, set_to_none=True):
+        """Clear ``.grad``: to None, or to zeros in place (Module's and Optimizer's zero_grad)."""
+        if self.grad is None:
+            return
+        if set_to_none:
+            self.grad = None
+        else:
+            self.grad._data[...] = 0
+            self.grad._vc[0] += 1
+
     def detach_(self):
         self.grad_fn, self.requires_grad = None, False
         return self
@@ -321,19 +332,8 @@ class Tensor(Variable):
 
     # ------------------------------------------------------------- arithmetic
 
-    def __add__(self, other): return M.Add.apply(self, other)
-    def __radd__(self, other): return M.Add.apply(other, self)
-    def __sub__(self, other): return M.Sub.apply(self, other)
-    def __rsub__(self, other): return M.Sub.apply(other, self)
-    def __mul__(self, other): return M.Mul.apply(self, other)
-    def __rmul__(self, other): return M.Mul.apply(other, self)
-    def __truediv__(self, other): return M.Div.apply(self, other)
-    def __rtruediv__(self, other): return M.Div.apply(other, self)
-    def __pow__(self, other): return M.Pow.apply(self, other)
-    def __rpow__(self, other): return M.Pow.apply(other, self)
     def __matmul__(self, other): return matmul(self, other)
     def __rmatmul__(self, other): return matmul(other, self)
-    def __neg__(self): return M.Neg.apply(self)
     def __pos__(self): return self
     def __abs__(self): return self.abs()
 
@@ -370,12 +370,11 @@ class Tensor(Variable):
     def isfinite(self):
         return Tensor._make(np.isfinite(self._data))
 
-    add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
+    add, sub, mul, div, pow = Operators.__add__, Operators.__sub__, Operators.__mul__, Operators.__truediv__, \
+        Operators.__pow__
     subtract, multiply, divide, true_divide = sub, mul, div, div
 
     def neg(self): return M.Neg.apply(self)
-    def exp(self): return M.Exp.apply(self)
-    def log(self): return M.Log.apply(self)
     def log1p(self): return M.Log1p.apply(self)
     def sqrt(self): return M.Sqrt.apply(self)
     def rsqrt(self): return 1 / M.Sqrt.apply(self)
@@ -383,9 +382,6 @@ class Tensor(Variable):
     def sign(self): return M.Sign.apply(self)
     def sin(self): return M.Sin.apply(self)
     def cos(self): return M.Cos.apply(self)
-    def tanh(self): return M.Tanh.apply(self)
-    def sigmoid(self): return M.Sigmoid.apply(self)
-    def relu(self): return M.Relu.apply(self)
     def square(self): return M.Mul.apply(self, self)
 
     def clamp(self, min=None, max=None):

@@ -302,13 +302,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's gradient (to None, or to zeros in place)."""
         for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad._data[...] = 0
-                p.grad._vc[0] += 1
+            p._zero_grad(set_to_none)
 
     # ------------------------------------------------------------ dtype
 

@@ -77,13 +77,7 @@ class Optimizer:
         """Clear gradients: to None (default, frees memory) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad._data[...] = 0
-                    p.grad._vc[0] += 1
+                p._zero_grad(set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates
