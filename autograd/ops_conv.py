@@ -6,11 +6,13 @@ weight (C_in, C_out/groups, KH, KW). A 1-d op is the 2-d op with H = 1: the Func
 
 Convolution is im2col + one matmul:
 
-    x (N, C, H, W) --pad--> as_strided view (C, KH, KW, N, OH, OW) --copy--> cols (G, C/G*KH*KW, N*OH*OW)
-    y = w (G, O/G, C/G*KH*KW) @ cols                                  # (G, O/G, N*OH*OW) -> (N, O, OH, OW)
+    x (N, C, H, W) --pad--> as_strided view (KH, KW, C, N, OH, OW) --copy--> cols (G, KH*KW*C/G, N*OH*OW)
+    y = w (G, O/G, KH*KW*C/G) @ cols                                  # (G, O/G, N*OH*OW) -> (N, O, OH, OW)
 
 and its backward is two more matmuls plus col2im, a loop over the KH*KW kernel offsets (never
-over pixels) that adds each offset's slab of gradient back where its window came from.
+over pixels) that adds each offset's slab of gradient back where its window came from. Both
+passes walk the batch in slices whose columns fit in cache (``CHUNK_BYTES``), so a big batch
+never materialises its full (9x larger than the input) column matrix.
 
 Every linear op here has a partner: the input-gradient of a convolution is a transposed
 convolution, whose own gradients are a convolution and a weight-gradient. Each backward calls
@@ -113,45 +115,66 @@ def _grad_matrix(g, groups):
 
 # --------------------------------------------------------------------- numpy kernels (4-d)
 
+CHUNK_BYTES = 1 << 20  # im2col walks the batch in slices whose columns fit in ~1 MB (an L2 cache)
+
+
+def _chunks(n, bytes_per_sample):
+    """Batch slices [start, stop) whose columns take about CHUNK_BYTES each."""
+    step = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    return [(s, min(s + step, n)) for s in range(0, n, step)]
+
 
 def conv_forward(x, w, stride, padding, dilation, groups):
-    """y = conv(x, w) and the cols it was computed from."""
-    n = x.shape[0]
-    o, _, kh, kw = w.shape
-    cols, (oh, ow) = im2col(x, kh, kw, stride, padding, dilation, groups)
-    y = np.matmul(_weight_matrix(w, groups), cols)  # (G, O/G, N*OH*OW)
-    return np.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)), cols
-
-
-def conv_input_grad(gm, w, x_shape, oh, ow, stride, padding, dilation, groups):
-    """dL/dx from the gradient matrix gm (G, O/G, N*OH*OW): col2im(w^T @ gm)."""
+    """y = conv(x, w), a slice of the batch at a time: im2col into cache, then one matmul."""
+    n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
-    wm = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, KH*KW*C/G, O/G)
-    cols = np.matmul(wm, gm).reshape(groups, kh, kw, cg, x_shape[0], oh, ow)
-    return col2im(cols, x_shape, oh, ow, stride, padding, dilation)
+    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    dtype = np.result_type(x, w)
+    wm = _weight_matrix(w, groups)  # (G, O/G, K)
+    y = np.empty((n, o, oh, ow), dtype=dtype)
+    for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
+        cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
+        y[s:e] = np.matmul(wm, cols).reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
+    return y
 
 
-def conv_weight_grad(gm, cols, w_shape):
-    """dL/dw = gm @ cols^T, summed over every output position."""
-    return _weight_from_matrix(np.matmul(gm, cols.transpose(0, 2, 1)), w_shape)
+def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True):
+    """dL/dx = col2im(w^T @ g) and dL/dw = g @ cols^T, a slice of the batch at a time.
+
+    ``x`` is needed only for dL/dw (its columns are rebuilt slice by slice rather than kept from
+    the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx."""
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w_shape
+    dtype = np.result_type(g, x if need_w else g, w if need_x else g)
+    wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
+    gx = np.empty(x_shape, dtype=dtype) if need_x else None
+    gw = np.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
+    for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
+        gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
+        if need_w:
+            cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
+            gw += np.matmul(gm, cols.transpose(0, 2, 1))
+        if need_x:
+            cols = np.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
+            gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
+    return gx, (_weight_from_matrix(gw, w_shape) if need_w else None)
 
 
 def _conv(x, w, stride, padding, dilation, groups):
-    return conv_forward(x, w, stride, padding, dilation, groups)[0]
+    return conv_forward(x, w, stride, padding, dilation, groups)
 
 
 def _conv_transpose(x, w, out_hw, stride, padding, dilation, groups):
     """The transposed convolution: x (N, C_in, H, W), w (C_in, C_out/G, KH, KW) -> (N, C_out, *out_hw)."""
-    n, _, h, wd = x.shape
-    cin, cg = w.shape[:2]
-    return conv_input_grad(_grad_matrix(x, groups), w, (n, cg * groups) + tuple(out_hw), h, wd,
-                           stride, padding, dilation, groups)
+    cg = w.shape[1]
+    out_shape = (x.shape[0], cg * groups) + tuple(out_hw)
+    return conv_backward(x, None, w, out_shape, w.shape, stride, padding, dilation, groups, need_w=False)[0]
 
 
 def _conv_weight(x, g, w_shape, stride, padding, dilation, groups):
     """dL/dw of y = conv(x, w) for output gradient g."""
-    cols, _ = im2col(x, w_shape[2], w_shape[3], stride, padding, dilation, groups)
-    return conv_weight_grad(_grad_matrix(g, groups), cols, w_shape)
+    return conv_backward(g, x, None, x.shape, w_shape, stride, padding, dilation, groups, need_x=False)[1]
 
 
 # --------------------------------------------------------------------- conv Functions
@@ -163,10 +186,8 @@ class Convolution(Function):
     def forward(ctx, x, w, stride, padding, dilation, groups):
         ctx.geo = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         ctx.ndim = x.ndim
-        y, cols = conv_forward(_as_4d(x), _as_4d(w), **ctx.geo)
-        ctx.cols = cols if ctx.needs_input_grad[1] else None  # kept for dL/dw, dropped after use
         ctx.save_for_backward(x, w)
-        return _back_to(y, x.ndim)
+        return _back_to(conv_forward(_as_4d(x), _as_4d(w), **ctx.geo), x.ndim)
 
     def backward(ctx, grad):  # dx = conv_transpose(g, w), dw = sum over positions of g x^T
         x, w = ctx.saved_tensors
@@ -174,19 +195,9 @@ class Convolution(Function):
         if isinstance(grad, Variable):  # create_graph: build the backward from Functions
             return (ConvTranspose.apply(grad, w, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
                     ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None)
-        x4, w4, g4 = _as_4d(x), _as_4d(w), _as_4d(grad)
-        gm = _grad_matrix(g4, ctx.geo["groups"])
-        gx = gw = None
-        if need_x:
-            gx = conv_input_grad(gm, w4, x4.shape, g4.shape[2], g4.shape[3], **ctx.geo)
-            gx = _back_to(gx, ctx.ndim)
-        if need_w:
-            cols = ctx.cols
-            if cols is None:  # a second backward (retain_graph=True): rebuild the columns
-                cols, _ = im2col(x4, w4.shape[2], w4.shape[3], **ctx.geo)
-            ctx.cols = None
-            gw = conv_weight_grad(gm, cols, w4.shape).reshape(w.shape)
-        return gx, gw
+        x4, w4 = _as_4d(x), _as_4d(w)
+        gx, gw = conv_backward(_as_4d(grad), x4, w4, x4.shape, w4.shape, **ctx.geo, need_x=need_x, need_w=need_w)
+        return (_back_to(gx, ctx.ndim) if need_x else None), (gw.reshape(w.shape) if need_w else None)
 
     @classmethod
     def name(cls):

@@ -156,6 +156,23 @@ def test_matches_torch(name, kwargs, shapes):
     _compare(name, kwargs, shapes)
 
 
+@pytest.mark.parametrize("name,kwargs,shapes", [
+    ("conv2d", dict(stride=2, padding=1, groups=2), [(5, 4, 7, 6), (6, 2, 3, 3), (6,)]),
+    ("conv_transpose2d", dict(stride=2, padding=1, output_padding=1), [(5, 3, 4, 4), (3, 2, 3, 3)]),
+    ("conv1d", dict(dilation=2), [(3, 2, 9), (4, 2, 3)]),
+])
+def test_batch_slicing_gives_the_same_numbers(monkeypatch, name, kwargs, shapes):
+    """im2col walks the batch in cache-sized slices; one sample per slice must change nothing."""
+    from autograd import ops_conv
+
+    monkeypatch.setattr(ops_conv, "CHUNK_BYTES", 1)
+    assert len(ops_conv._chunks(5, 100)) == 5
+    _compare(name, kwargs, shapes)
+    monkeypatch.setattr(ops_conv, "CHUNK_BYTES", 2000)  # slices of a few samples, the last one short
+    assert [e - s for s, e in ops_conv._chunks(5, 800)] == [2, 2, 1]
+    _compare(name, kwargs, shapes)
+
+
 def test_conv2d_float32_matches_torch_and_stays_float32():
     x = ag.randn(4, 3, 10, 10, requires_grad=True)
     w = ag.randn(8, 3, 3, 3, requires_grad=True)
