@@ -50,11 +50,17 @@ def discriminator(inp=2, hidden=128):
                       Linear(hidden, 1))
 
 
-def sample(G, n, latent_dim=None):
-    """``n`` generated points as a numpy array (no graph recorded)."""
-    latent_dim = latent_dim or G[0].in_features
+def sample(G, n, rng=None):
+    """``n`` generated points as a numpy array (no graph recorded). The noise comes from
+    ``np.random.default_rng(rng)`` when ``rng`` is given (leaving autograd's generator, and so a
+    training run in progress, untouched), else from ``ag.randn``."""
+    latent_dim = G[0].in_features
+    if rng is None:
+        z = ag.randn(n, latent_dim)
+    else:
+        z = ag.tensor(np.random.default_rng(rng).standard_normal((n, latent_dim)).astype(np.float32))
     with ag.no_grad():
-        return G(ag.randn(n, latent_dim)).numpy()
+        return G(z).numpy()
 
 
 def train_gan(G, D, steps=2000, batch_size=256, lr=1e-3, betas=(0.5, 0.999), real_sampler=None,
