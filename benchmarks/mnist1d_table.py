@@ -1,6 +1,6 @@
 """Reproduce the MNIST-1D table (Greydanus 2020, "Scaling down deep learning") with seegrad.
 
-    python benchmarks/mnist1d_table.py                    # logistic, MLP (paper's and tuned recipe), CNN, GRU
+    python benchmarks/mnist1d_table.py                    # every row: paper's recipe and ours, 3 seeds
     python benchmarks/mnist1d_table.py --rows logistic,mlp --seeds 5
     python benchmarks/mnist1d_table.py --quick            # smoke test: 2 epochs per row, one seed
 
@@ -115,6 +115,8 @@ class Row:
     needs: tuple = field(default=())  # nn layers this row needs
 
 
+CNN_ARCH = "Conv1d(1,25,5,s2,p1), 2 x Conv1d(25,25,3,s2,p1), ReLU, Linear(125, 10)"
+GRU_ARCH = "GRU(1, 6, bidirectional) over the 40 samples, all outputs into Linear(480, 10)"
 PAPER = Recipe()  # Adam 1e-2, batch 100, 6000 steps: the paper's recipe for every model
 ROWS = {
     "logistic-paper": Row("logistic, paper's recipe", 32, logistic, PAPER, "Linear(40, 10)"),
@@ -122,10 +124,10 @@ ROWS = {
     "mlp-paper": Row("MLP 100-100, paper's recipe", 68, mlp, PAPER, "40-100-100-10, ReLU"),
     "mlp": Row("MLP 256-256 + dropout, cosine", 68, mlp_wide, Recipe(schedule="cosine"),
                "40-256-256-10, ReLU, Dropout(0.3) after each hidden layer"),
-    "cnn": Row("CNN (3 x Conv1d)", 94, cnn, PAPER, "Conv1d(1,25,5,s2,p1)-Conv1d(25,25,3,s2,p1) x2, ReLU, "
-               "Linear(125, 10)", needs=("Conv1d", "Unflatten")),
-    "gru": Row("GRU (bidirectional, 6)", 91, gru, PAPER, "GRU(1, 6, bidirectional) over 40 steps, Linear(480, 10)",
-               needs=("GRU",)),
+    "cnn-paper": Row("CNN, paper's recipe", 94, cnn, PAPER, CNN_ARCH, needs=("Conv1d", "Unflatten")),
+    "cnn": Row("CNN, cosine", 94, cnn, Recipe(schedule="cosine"), CNN_ARCH, needs=("Conv1d", "Unflatten")),
+    "gru-paper": Row("GRU, paper's recipe", 91, gru, PAPER, GRU_ARCH, needs=("GRU",)),
+    "gru": Row("GRU, cosine", 91, gru, Recipe(schedule="cosine"), GRU_ARCH, needs=("GRU",)),
 }
 
 
