@@ -156,13 +156,16 @@ class LSTMLayer(Function):
         i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
         # dz_t = [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o)] for i, f, g, o:
         # every factor but dc and dh is known now, so it is computed for all steps at once.
-        d_z = acts * (1 - acts)  # sigmoid' = s(1 - s) on i, f, o
+        d_z = np.subtract(1, acts)
+        d_z *= acts  # sigmoid' = s(1 - s) on i, f, o
         d_z[..., 2 * H:3 * H] = 1 - g * g  # tanh' = 1 - tanh^2 on g
         d_z[..., :H] *= g
         d_z[..., H:2 * H] *= _previous(out[1], c0, ctx.reverse)  # c_{t-1}
         d_z[..., 2 * H:3 * H] *= i
         d_z[..., 3 * H:] *= tanh_c
-        dh_to_dc = o * (1 - tanh_c * tanh_c)  # h = o tanh(c)
+        dh_to_dc = tanh_c * tanh_c
+        np.subtract(1, dh_to_dc, out=dh_to_dc)
+        dh_to_dc *= o  # dh/dc = o (1 - tanh(c)^2), as h = o tanh(c)
         dh, dc = np.zeros_like(h0), np.zeros_like(c0)
         for t in _steps(length, not ctx.reverse):  # back in time
             dh += grad[0, t]
