@@ -5,8 +5,8 @@
     python benchmarks/mnist1d_table.py --quick            # smoke test: 2 epochs per row, one seed
 
 The paper's test accuracies: logistic regression 32%, MLP 68%, CNN 94%, GRU 91%. Data: the
-mnist1d package's offline generator with its default arguments (4000 train / 1000 test), the
-same split the paper's pickle holds. Every row trains with ``nn.training.fit``; the figure is the
+mnist1d package's offline generator with its default arguments (4000 train / 1000 test, the
+paper's sizes; nothing is downloaded). Every row trains with ``nn.training.fit``; the figure is the
 test accuracy after the last epoch (no picking the best epoch on the test set), mean over seeds.
 
 Beside each row: the same model and recipe in PyTorch (CPU) when torch is installed, its test

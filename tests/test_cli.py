@@ -127,3 +127,17 @@ def test_bad_input_in_a_real_process_exits_2_without_traceback(tmp_path, args, m
 def test_help_exits_zero(capsys):
     assert cli.main(["train", "--help"]) == 0
     assert "--resume" in capsys.readouterr().out
+
+
+def test_mnist_from_a_data_dir(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for name, shape in [("train-images-idx3-ubyte", (40, 28, 28)), ("train-labels-idx1-ubyte", (40,)),
+                        ("t10k-images-idx3-ubyte", (10, 28, 28)), ("t10k-labels-idx1-ubyte", (10,))]:
+        arr = rng.integers(0, 10 if "labels" in name else 256, shape, dtype=np.uint8)
+        header = bytes([0, 0, 0x08, arr.ndim]) + np.array(arr.shape, ">u4").tobytes()
+        (tmp_path / name).write_bytes(header + arr.tobytes())
+    assert cli.main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path), "--model", "cnn", "--hidden", "4",
+                     "--epochs", "1", "--out", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mnist: 40 train / 10 test samples, 784 features, 10 classes")
+    assert (tmp_path / "run" / "graph.svg").exists()
