@@ -19,7 +19,6 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import autograd as ag  # noqa: E402
-import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
 from nn.data.datasets import load_mnist1d  # noqa: E402

@@ -163,7 +163,8 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    """``RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh')``: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    """``RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh')``:
+    h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):

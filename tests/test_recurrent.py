@@ -107,7 +107,8 @@ def test_cell_matches_torch(name, batched):
     lead = (3,) if batched else ()
     x, h, c = rng.standard_normal(lead + (4,)), rng.standard_normal(lead + (5,)), rng.standard_normal(lead + (5,))
     if name == "LSTMCell":
-        a, b = ours(ag.tensor(x), (ag.tensor(h), ag.tensor(c))), theirs(torch.tensor(x), (torch.tensor(h), torch.tensor(c)))
+        a = ours(ag.tensor(x), (ag.tensor(h), ag.tensor(c)))
+        b = theirs(torch.tensor(x), (torch.tensor(h), torch.tensor(c)))
     else:
         a, b = [ours(ag.tensor(x), ag.tensor(h))], [theirs(torch.tensor(x), torch.tensor(h))]
     for u, v in zip(a, b):
@@ -234,7 +235,8 @@ def test_bad_input_messages():
         lstm(ag.randn(5, 3, 10), ag.zeros(1, 3, 20))
     with pytest.raises(ValueError, match=r"RNN\(3, 4\): expected h_0 of shape \(1, 4\)"):
         RNN(3, 4)(ag.randn(5, 3), ag.zeros(1, 2, 4))
-    with pytest.raises(ValueError, match=r"LSTMCell\(10, 20\): expected input of shape \(N, 10\) or \(10,\), got \(3, 7\)"):
+    with pytest.raises(ValueError, match=r"LSTMCell\(10, 20\): expected input of shape \(N, 10\) or \(10,\), "
+                                         r"got \(3, 7\)"):
         LSTMCell(10, 20)(ag.randn(3, 7))
     with pytest.raises(ValueError, match=r"GRUCell\(3, 4\): expected hx of shape \(2, 4\), got \(2, 5\)"):
         GRUCell(3, 4)(ag.randn(2, 3), ag.zeros(2, 5))
@@ -269,3 +271,17 @@ def test_models_gru_is_the_mnist1d_papers_gru():
     assert tuple(logits.shape) == (4, 10)
     logits.sum().backward()
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_cells_support_double_backward_like_torch():
+    ag.manual_seed(0)
+    ours, theirs = LSTMCell(3, 4, dtype=ag.float64), torch.nn.LSTMCell(3, 4).double()
+    _copy_into_torch(ours, theirs)
+    x = np.random.default_rng(6).standard_normal((2, 3))
+    xa, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ga,) = ag.grad(ours(xa)[0].sum(), xa, create_graph=True)
+    (gt,) = torch.autograd.grad(theirs(xt)[0].sum(), xt, create_graph=True)
+    (ga * ga).sum().backward()
+    (gt * gt).sum().backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours.weight_hh.grad.numpy(), theirs.weight_hh.grad.numpy(), rtol=1e-9, atol=1e-12)
