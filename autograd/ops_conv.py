@@ -116,11 +116,12 @@ def _grad_matrix(g, groups):
 # --------------------------------------------------------------------- numpy kernels (4-d)
 
 CHUNK_BYTES = 1 << 20  # im2col walks the batch in slices whose columns fit in ~1 MB (an L2 cache)
+MAX_CHUNKS = 16  # ...but in at most this many slices: each matmul call costs a BLAS thread sync-up
 
 
 def _chunks(n, bytes_per_sample):
-    """Batch slices [start, stop) whose columns take about CHUNK_BYTES each."""
-    step = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    """Batch slices [start, stop) whose columns take about CHUNK_BYTES each (at most MAX_CHUNKS)."""
+    step = max(1, CHUNK_BYTES // max(1, bytes_per_sample), -(-n // MAX_CHUNKS))
     return [(s, min(s + step, n)) for s in range(0, n, step)]
 
 

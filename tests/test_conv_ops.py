@@ -167,6 +167,7 @@ def test_batch_slicing_gives_the_same_numbers(monkeypatch, name, kwargs, shapes)
 
     monkeypatch.setattr(ops_conv, "CHUNK_BYTES", 1)
     assert len(ops_conv._chunks(5, 100)) == 5
+    assert len(ops_conv._chunks(100, 100)) == 15  # at most MAX_CHUNKS = 16 slices: 7 samples each
     _compare(name, kwargs, shapes)
     monkeypatch.setattr(ops_conv, "CHUNK_BYTES", 2000)  # slices of a few samples, the last one short
     assert [e - s for s, e in ops_conv._chunks(5, 800)] == [2, 2, 1]
