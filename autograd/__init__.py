@@ -14,7 +14,7 @@ from .graph import (
 from .gradcheck import GradcheckError, gradcheck
 from .scalar import Value
 from .tensor import (
-    Tensor, abs, add, amax, amin, arange, argmax, argmin, as_tensor, bmm, bool_, broadcast_to, cat,
+    Tensor, abs, add, ceil, floor, floor_divide, remainder, round, amax, amin, arange, argmax, argmin, as_tensor, bmm, bool_, broadcast_to, cat,
     chunk, clamp, clip, concat, concatenate, cos, div, dot, double, empty, empty_like, exp, eye,
     flatten, float, float16, float32, float64, from_numpy, full, full_like, get_rng, half, int, int8, int16,
     int32, int64, isfinite, linspace, log, log1p, log_softmax, logsumexp, long, manual_seed,

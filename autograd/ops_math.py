@@ -224,6 +224,30 @@ class Sign(Function):
         return grad * 0
 
 
+class Floor(Function):
+    def forward(ctx, a):
+        return ctx.xp.floor(a)
+
+    def backward(ctx, grad):  # a staircase is flat almost everywhere: d floor(a)/da = 0
+        return grad * 0
+
+
+class Ceil(Function):
+    def forward(ctx, a):
+        return ctx.xp.ceil(a)
+
+    def backward(ctx, grad):  # flat almost everywhere: d ceil(a)/da = 0
+        return grad * 0
+
+
+class Round(Function):
+    def forward(ctx, a):
+        return ctx.xp.round(a)
+
+    def backward(ctx, grad):  # flat almost everywhere: d round(a)/da = 0
+        return grad * 0
+
+
 class Sin(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)

@@ -334,6 +334,10 @@ class Tensor(Operators, Variable):
 
     def __matmul__(self, other): return matmul(self, other)
     def __rmatmul__(self, other): return matmul(other, self)
+    def __floordiv__(self, other): return floor_divide(self, other)
+    def __rfloordiv__(self, other): return floor_divide(other, self)
+    def __mod__(self, other): return remainder(self, other)
+    def __rmod__(self, other): return remainder(other, self)
     def __pos__(self): return self
     def __abs__(self): return self.abs()
 
@@ -383,6 +387,11 @@ class Tensor(Operators, Variable):
     def sin(self): return M.Sin.apply(self)
     def cos(self): return M.Cos.apply(self)
     def square(self): return M.Mul.apply(self, self)
+    def floor(self): return M.Floor.apply(self)
+    def ceil(self): return M.Ceil.apply(self)
+    def round(self): return M.Round.apply(self)
+    def remainder(self, other): return remainder(self, other)
+    def floor_divide(self, other): return floor_divide(self, other)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
@@ -798,6 +807,7 @@ def _unary(name):
 
 
 exp, log, log1p, sqrt, abs, sign = (_unary(n) for n in ("exp", "log", "log1p", "sqrt", "abs", "sign"))
+floor, ceil, round = (_unary(n) for n in ("floor", "ceil", "round"))
 sin, cos, tanh, sigmoid, relu = (_unary(n) for n in ("sin", "cos", "tanh", "sigmoid", "relu"))
 rsqrt, square, neg = (_unary(n) for n in ("rsqrt", "square", "neg"))
 
@@ -812,6 +822,22 @@ def mul(a, b): return _t(a) * b
 def div(a, b): return _t(a) / b
 def pow(a, b): return M.Pow.apply(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else _t(a) ** b
 def maximum(a, b): return M.Maximum.apply(_t(a), b)
+
+
+def floor_divide(a, b):
+    """a // b, rounding down like Python (integers stay integers)."""
+    a, b = _t(a), _t(b)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        return Tensor._make(np.floor_divide(a._data, b._data))
+    return (a / b).floor()
+
+
+def remainder(a, b):
+    """a % b with the sign of b, like Python and torch.remainder: a - b * floor(a / b)."""
+    a, b = _t(a), _t(b)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        return Tensor._make(np.remainder(a._data, b._data))
+    return a - b * (a / b).floor()
 def minimum(a, b): return M.Minimum.apply(_t(a), b)
 def clamp(x, min=None, max=None): return _t(x).clamp(min, max)
 

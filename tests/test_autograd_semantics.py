@@ -348,3 +348,14 @@ def test_create_graph_with_a_vector_seed():
     g = first_derivative(x)  # d/dt_j sum_i (S t_i) = 2 t_j sum_i t_i + S
     np.testing.assert_allclose(g.detach().numpy(), 2 * x.detach().numpy() * 6 + 14)
     assert g.requires_grad and ag.gradcheck(first_derivative, (x,))
+
+
+def test_floor_division_and_remainder_follow_python_signs():
+    a, b = ag.tensor([7, -7, 7]), ag.tensor([2, 2, -2])
+    assert (a // b).tolist() == [3, -4, -4] and (a % b).tolist() == [1, 1, -1] and (a % 2).dtype == ag.int64
+    x = ag.tensor([5.5, -5.5], requires_grad=True)
+    y = x % 2.0
+    assert y.tolist() == [1.5, 0.5] and (x // 2).tolist() == [2.0, -3.0]
+    y.sum().backward()  # d(x mod c)/dx = 1, as in PyTorch
+    assert x.grad.tolist() == [1.0, 1.0]
+    assert ag.tensor([0.4, 1.6]).round().tolist() == [0.0, 2.0] and ag.ceil(ag.tensor([0.2])).item() == 1.0
