@@ -496,6 +496,10 @@ class LayerNorm(Normalize):
     """Normalize over the trailing normalized_shape dims of each sample."""
 
 
+class InstanceNorm(Normalize):
+    """Normalize over the spatial dims of each (sample, channel)."""
+
+
 # --------------------------------------------------------------------- embedding
 
 

@@ -1,4 +1,4 @@
-"""nn.functional for images and sequences: convolution, pooling, normalisation, embedding, resizing.
+"""nn.functional for images and sequences: convolution, pooling, normalisation, embedding, padding, resizing.
 
 The primitives (forward and hand-written backward) live in autograd/ops_conv.py; here the
 PyTorch-style arguments are checked and normalised (ints or tuples, 'same'/'valid' padding,
@@ -19,7 +19,7 @@ from autograd.tensor import Tensor, matmul
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
     "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "layer_norm", "embedding",
-    "interpolate", "upsample", "upsample_nearest", "pad", "group_norm",
+    "interpolate", "upsample", "upsample_nearest", "pad", "group_norm", "instance_norm",
 ]
 
 
@@ -386,6 +386,42 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise ShapeError(f"layer_norm: {what} has shape {tuple(t.shape)}; expected {shape}")
     axes = tuple(range(input.ndim - k, input.ndim))
     return C.LayerNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=shape, batch_stats=True)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalise each (sample, channel) over its spatial dims, then scale and shift per channel.
+
+    With ``use_input_stats`` the statistics are the instance's own, and running_mean/var (when given)
+    move by ``momentum`` towards their batch averages (unbiased variance), as PyTorch; otherwise the
+    running statistics are used."""
+    if input.ndim < 3:
+        raise ShapeError(f"instance_norm: expected an input (N, C, *spatial), got shape {tuple(input.shape)}")
+    n, c = input.shape[:2]
+    axes = tuple(range(2, input.ndim))
+    param_shape = (c,) + (1,) * (input.ndim - 2)
+    if use_input_stats:
+        x = input._data
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        y = C.InstanceNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=param_shape,
+                                 mean=mean, var=var, batch_stats=True)
+        if running_mean is not None:
+            count = int(np.prod(input.shape[2:]))
+            if count <= 1:
+                raise ValueError(f"instance_norm: expected more than 1 spatial element per channel when "
+                                 f"training, got input of shape {tuple(input.shape)}")
+            with no_grad():
+                m = momentum
+                running_mean.copy_((1 - m) * running_mean._data + m * mean.reshape(n, c).mean(0))
+                unbiased = var.reshape(n, c).mean(0) * count / (count - 1)
+                running_var.copy_((1 - m) * running_var._data + m * unbiased)
+        return y
+    if running_mean is None or running_var is None:
+        raise ValueError("instance_norm: running_mean and running_var are needed when use_input_stats=False")
+    mean = running_mean._data.reshape(param_shape).astype(input.dtype, copy=False)
+    var = running_var._data.reshape(param_shape).astype(input.dtype, copy=False)
+    return C.InstanceNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=param_shape,
+                                mean=mean, var=var, batch_stats=False)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

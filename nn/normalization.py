@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm.
+"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d.
 
 BatchNorm (train): y = (x - mean_B) / sqrt(var_B + eps) * weight + bias, per channel, with batch
 statistics; running_mean/var move by ``momentum`` towards the batch mean and the *unbiased* batch
@@ -23,7 +23,7 @@ class _BatchNorm(Module):
     _dims = ""  # what the input looks like, for error messages
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None):
+                 device=None, dtype=None, *, bias=True):
         super().__init__()
         if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
@@ -32,9 +32,11 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(Tensor._make(np.ones(num_features, dtype=dtype)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_features, dtype=dtype)))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(Tensor._make(np.zeros(num_features, dtype=dtype)))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dtype)))
@@ -54,8 +56,9 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def _check_input(self, input):
@@ -81,7 +84,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -170,3 +173,41 @@ class GroupNorm(Module):
 
     def extra_repr(self):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(_BatchNorm):
+    """Per-(sample, channel) statistics over the spatial dims; PyTorch's defaults: no affine, no running
+    statistics. With track_running_stats, eval mode uses the running statistics."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def forward(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}: expected a Tensor, got {type(input).__name__}")
+        unbatched = input.ndim == self._spatial + 1
+        n = self._spatial
+        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.num_features:
+            raise ShapeError(f"{type(self).__name__}({self.num_features}): expected input "
+                             f"{self._dims.format(C=self.num_features)}, got {tuple(input.shape)}")
+        x = input.unsqueeze(0) if unbatched else input
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = self.momentum if self.momentum is not None else 0.0  # as PyTorch (num_batches_tracked stays 0)
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                            momentum, self.eps)
+        return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) (or unbatched (C, L)) over L."""
+
+    _spatial = 1
+    _dims = "(N, {C}, L) or ({C}, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) (or unbatched (C, H, W)) over H and W."""
+
+    _spatial = 2
+    _dims = "(N, {C}, H, W) or ({C}, H, W)"

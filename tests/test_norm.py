@@ -7,6 +7,12 @@ import autograd as ag
 import nn
 import nn.functional as F
 
+try:
+    import torch
+except ImportError:  # PyTorch is only the oracle: its comparisons skip, everything else runs
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is the reference for this test")
+
 RNG = np.random.default_rng(2)
 
 
@@ -74,6 +80,7 @@ def test_buffers_are_in_state_dict_and_load_back():
 def test_no_running_stats_and_no_affine():
     bn = nn.BatchNorm1d(3, affine=False, track_running_stats=False)
     assert list(bn.state_dict()) == [] and list(bn.parameters()) == []
+    assert repr(bn) == "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)"
     bn.eval()  # without running statistics, eval still uses the batch's
     y = bn(ag.randn(10, 3) * 5).numpy()
     np.testing.assert_allclose(y.mean(0), 0, atol=1e-5)
@@ -101,13 +108,13 @@ def test_errors(layer, shape, match):
 
 # ----------------------------------------------------------------- against PyTorch
 
-torch = pytest.importorskip("torch")
 
 
 def _copy_state(ours, theirs):
     theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
 
 
+@needs_torch
 @pytest.mark.parametrize("name,kwargs,shape", [
     ("BatchNorm2d", dict(), (6, 3, 4, 5)),
     ("BatchNorm2d", dict(momentum=0.3, eps=1e-3), (4, 2, 3, 3)),
@@ -149,6 +156,7 @@ def test_batchnorm_matches_torch_over_steps_then_in_eval(name, kwargs, shape):
     np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
+@needs_torch
 @pytest.mark.parametrize("normalized_shape,shape,kwargs", [
     (6, (4, 6), dict()),
     ((3, 4), (2, 5, 3, 4), dict(eps=1e-3)),
@@ -174,6 +182,7 @@ def test_layernorm_matches_torch(normalized_shape, shape, kwargs):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=pname)
 
 
+@needs_torch
 def test_functional_batch_norm_matches_torch_with_running_stats():
     x = RNG.standard_normal((5, 3, 2)).astype(np.float32)
     rm, rv = ag.zeros(3), ag.ones(3)
@@ -185,6 +194,7 @@ def test_functional_batch_norm_matches_torch_with_running_stats():
     np.testing.assert_allclose(rv.numpy(), rvt.numpy(), rtol=1e-5, atol=1e-7)
 
 
+@needs_torch
 @pytest.mark.parametrize("groups,channels,shape,affine", [(2, 6, (3, 6, 4, 5), True), (3, 3, (2, 3, 7), False),
                                                          (1, 4, (2, 4), True)])
 def test_groupnorm_matches_torch(groups, channels, shape, affine):
@@ -210,3 +220,45 @@ def test_groupnorm_errors():
         nn.GroupNorm(4, 6)
     with pytest.raises(ValueError, match=r"GroupNorm\(2, 6\): expected input \(N, 6, \*\), got \(2, 4, 3\)"):
         nn.GroupNorm(2, 6)(ag.zeros(2, 4, 3))
+
+
+@needs_torch
+@pytest.mark.parametrize("name,kwargs,shape", [
+    ("InstanceNorm2d", dict(), (3, 4, 5, 6)),
+    ("InstanceNorm2d", dict(affine=True, track_running_stats=True, momentum=0.2), (3, 4, 5, 6)),
+    ("InstanceNorm1d", dict(track_running_stats=True, momentum=None), (3, 4, 7)),
+    ("InstanceNorm1d", dict(affine=True), (4, 7)),  # unbatched
+    ("BatchNorm2d", dict(bias=False), (4, 4, 3, 3)),
+])
+def test_instancenorm_and_bias_free_batchnorm_match_torch(name, kwargs, shape):
+    ours, theirs = getattr(nn, name)(4, **kwargs), getattr(torch.nn, name)(4, **kwargs)
+    assert repr(ours) == repr(theirs)
+    if ours.weight is not None:
+        ours.weight.data.copy_(RNG.standard_normal(4).astype(np.float32))
+    if ours.bias is not None:
+        ours.bias.data.copy_(RNG.standard_normal(4).astype(np.float32))
+    _copy_state(ours, theirs)
+    for step in range(3):
+        x = (RNG.standard_normal(shape) * 2 + step).astype(np.float32)
+        xa, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, yt = ours(xa), theirs(xt)
+        np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        g = RNG.standard_normal(shape).astype(np.float32)
+        y.backward(ag.tensor(g))
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        for (pname, p), q in zip(ours.named_parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=pname)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+    ours.eval()
+    theirs.eval()
+    x = RNG.standard_normal(shape).astype(np.float32)
+    np.testing.assert_allclose(ours(ag.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_instance_norm_gradcheck_and_errors():
+    assert ag.gradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [_t(2, 3, 4), _t(3), _t(3)])
+    with pytest.raises(ValueError, match=r"InstanceNorm2d\(3\): expected input \(N, 3, H, W\) or \(3, H, W\)"):
+        nn.InstanceNorm2d(3)(ag.zeros(2, 4, 5, 5))
