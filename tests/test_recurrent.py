@@ -285,3 +285,50 @@ def test_cells_support_double_backward_like_torch():
     (gt * gt).sum().backward()
     np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9)
     np.testing.assert_allclose(ours.weight_hh.grad.numpy(), theirs.weight_hh.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"])
+def test_fused_primitive_equals_cells_on_drawn_shapes(mode):
+    """hypothesis draws L, N, I, H and the direction: the fused primitive's output and every
+    gradient equal those of a Python loop of the composite cells (no torch needed)."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    G = {"LSTM": 4, "GRU": 3}.get(mode, 1)
+    cell = {"RNN_TANH": rnn_tanh_cell, "RNN_RELU": rnn_relu_cell, "LSTM": lstm_cell, "GRU": gru_cell}[mode]
+
+    @hypothesis.settings(max_examples=15, deadline=None)
+    @hypothesis.given(st.integers(1, 5), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.booleans(),
+                      st.integers(0, 2**16))
+    def check(L, N, I, H, reverse, seed):
+        rng = np.random.default_rng(seed)
+        shapes = [(L, N, I), (N, H), (N, H), (G * H, I), (G * H, H), (G * H,), (G * H,)]
+        arrays = [rng.standard_normal(s) for s in shapes]
+        fused = [ag.tensor(a, requires_grad=True) for a in arrays]
+        loop = [ag.tensor(a, requires_grad=True) for a in arrays]
+        x, h0, c0, *params = fused
+        if mode == "LSTM":
+            out = LSTMLayer.apply(x, h0, c0, *params, reverse=reverse)
+        elif mode == "GRU":
+            out = GRULayer.apply(x, h0, *params, reverse=reverse)
+        else:
+            out = RNNLayer.apply(x, h0, *params, reverse=reverse, nonlinearity=mode[4:].lower())
+        x, h, c, *params = loop
+        hs, cs = [None] * L, [None] * L
+        for t in (range(L - 1, -1, -1) if reverse else range(L)):
+            if mode == "LSTM":
+                h, c = cell(x[t], (h, c), *params)
+                cs[t] = c
+            else:
+                h = cell(x[t], h, *params)
+            hs[t] = h
+        expected = ag.stack([ag.stack(hs), ag.stack(cs)]) if mode == "LSTM" else ag.stack(hs)
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+        weights = ag.tensor(rng.standard_normal(tuple(out.shape)))
+        (out * weights).sum().backward()
+        (expected * weights).sum().backward()
+        for i, (a, b) in enumerate(zip(fused, loop)):
+            if mode != "LSTM" and i == 2:
+                continue  # c0 is an LSTM input only
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=str(i))
+
+    check()
