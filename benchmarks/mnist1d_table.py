@@ -239,7 +239,8 @@ def run_table(args, names, torch):
     header = (f"{'model':<30} {'paper':>6} {'seegrad':>18} {'pytorch':>18} "
               f"{'s/epoch':>8} {'torch s/ep':>10} {'ratio':>6}")
     print(f"MNIST-1D test accuracy (%), {len(data.y_train)} train / {len(data.y_test)} test, "
-          f"mean (min-max) of {seeds} seed(s); {args.threads} thread(s)" + ("  [QUICK: 2 epochs]" if args.quick else ""))
+          f"mean (min-max) of {seeds} seed(s); {args.threads} thread(s)"
+          + ("  [QUICK: 2 epochs]" if args.quick else ""))
     print(header)
     print("-" * len(header))
     results = {}

@@ -182,7 +182,8 @@ def make_parser():
     train.add_argument("--dataset", choices=list(DATASETS), default=None, help="default: digits")
     train.add_argument("--data-dir", default=None, help="folder with the MNIST IDX or CSV files (--dataset mnist)")
     train.add_argument("--model", default=None,
-                       help="mlp (default), cnn (Conv2d on images, the paper's Conv1d on mnist1d), rnn (a GRU reading rows)")
+                       help="mlp (default), cnn (Conv2d on images, the paper's Conv1d on mnist1d), "
+                            "rnn (a GRU reading rows)")
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), default=None, help="default: adam")
     train.add_argument("--epochs", type=_positive(int), default=None, help="default depends on the dataset")
     train.add_argument("--lr", type=_positive(float), default=None, help="default depends on the optimizer")
@@ -319,7 +320,8 @@ def train(args):
     loss_fn = nn.CrossEntropyLoss()
     train_loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(test_ds, batch_size=500)
-    print(f"model: {args.model}, hidden {','.join(map(str, args.hidden))} ({n_params:,} parameters); {cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
+    print(f"model: {args.model}, hidden {','.join(map(str, args.hidden))} ({n_params:,} parameters); "
+          f"{cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
 
     out.mkdir(parents=True, exist_ok=True)
     config = {key: getattr(args, key) for key in CONFIG_KEYS}

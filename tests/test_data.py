@@ -73,7 +73,7 @@ def test_generic_dataset_uses_default_collate():
 
 
 def test_default_collate_matches_pytorch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate as torch_collate
     samples = [(np.ones(2, np.float32) * i, i, float(i), np.float32(i)) for i in range(3)]
     ours, theirs = default_collate(samples), torch_collate(samples)
