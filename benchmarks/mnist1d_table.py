@@ -125,7 +125,8 @@ ROWS = {
     "mlp": Row("MLP 256-256 + dropout, cosine", 68, mlp_wide, Recipe(schedule="cosine"),
                "40-256-256-10, ReLU, Dropout(0.3) after each hidden layer"),
     "cnn-paper": Row("CNN, paper's recipe", 94, cnn, PAPER, CNN_ARCH, needs=("Conv1d", "Unflatten")),
-    "cnn": Row("CNN, cosine", 94, cnn, Recipe(schedule="cosine"), CNN_ARCH, needs=("Conv1d", "Unflatten")),
+    "cnn": Row("CNN, batch 32, cosine", 94, cnn, Recipe(batch_size=32, schedule="cosine"), CNN_ARCH,
+               needs=("Conv1d", "Unflatten")),
     "gru-paper": Row("GRU, paper's recipe", 91, gru, PAPER, GRU_ARCH, needs=("GRU",)),
     "gru": Row("GRU, cosine", 91, gru, Recipe(schedule="cosine"), GRU_ARCH, needs=("GRU",)),
 }
