@@ -159,6 +159,9 @@ def test_sine_regression():
     assert s.X_train.shape == (40, 1) and s.y_train.shape == (40, 1) and s.y_train.dtype == np.float32
     np.testing.assert_allclose(s.y_train, np.sin(2 * s.X_train) + s.X_train / 3, atol=1e-5)
     assert s.num_classes is None
+    noisy = D.make_sine(n_samples=50, seed=2)
+    np.testing.assert_array_equal(noisy.y_test, D.make_sine(n_samples=50, seed=2).y_test)
+    assert not np.array_equal(noisy.y_test, D.make_sine(n_samples=50, seed=3).y_test)
 
 
 def test_digits():
