@@ -128,7 +128,8 @@ ROWS = {
     "cnn": Row("CNN, batch 32, cosine", 94, cnn, Recipe(batch_size=32, schedule="cosine"), CNN_ARCH,
                needs=("Conv1d", "Unflatten")),
     "gru-paper": Row("GRU, paper's recipe", 91, gru, PAPER, GRU_ARCH, needs=("GRU",)),
-    "gru": Row("GRU, cosine", 91, gru, Recipe(schedule="cosine"), GRU_ARCH, needs=("GRU",)),
+    "gru-cosine": Row("GRU, cosine", 91, gru, Recipe(schedule="cosine"), GRU_ARCH, needs=("GRU",)),
+    "gru": Row("GRU, 12000 steps", 91, gru, Recipe(epochs=300), GRU_ARCH, needs=("GRU",)),
 }
 
 
