@@ -19,7 +19,7 @@ Tensors when ``create_graph=True`` so that the backward pass is itself different
 import traceback
 import weakref
 
-from .graph import Node, Variable, _modes, creation_site
+from .graph import Node, Variable, _creation_counter, _modes, creation_site
 
 _FREED = object()  # marks saved buffers released after backward
 
@@ -54,11 +54,11 @@ class Function(Node):
             else:
                 arrays.append(x)
             edges.append(None)
-        ctx._edges = edges
+        ctx._edges = edges  # forward may ask needs_input_grad
         ctx.xp = wrapper._xp
         ctx._saved = None
         try:
-            raw = ctx.forward(*arrays, **params)
+            raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
             if isinstance(err, ShapeError):
                 raise
@@ -70,6 +70,7 @@ class Function(Node):
             ctx._stack = traceback.extract_stack()[:-2]
             _check_finite(ctx, out._data, "forward output")
         if record:
+            ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
             ctx._edges = tuple(edges)
             ctx._shapes = tuple([a.shape if e is not None else None for a, e in zip(arrays, edges)]
                                 ) if wrapper._shaped else None
