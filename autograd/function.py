@@ -32,6 +32,7 @@ class Function(Node):
     """Subclass and write ``forward(ctx, *arrays, **params)`` and ``backward(ctx, grad)``."""
 
     __slots__ = ("xp", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
+    _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
 
     @classmethod
     def name(cls):
@@ -134,7 +135,7 @@ class Function(Node):
                     f"modified by an in-place operation: saved input {i} of shape {tuple(x.shape)} is "
                     f"at version {x._version_value()}; expected version {link[1]}. Use an out-of-place "
                     "op (x = x * 2 instead of x.mul_(2)) or clone() the tensor before changing it.")
-        if not getattr(self, "_create_graph", False):
+        if not self._create_graph:
             return saved
         return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, links))
 
@@ -152,23 +153,19 @@ class Function(Node):
 
     def _backward(self, grad, retain_graph, create_graph):
         """Run this node's backward and shape each gradient like its input."""
-        if create_graph:
-            grads = self._backward_on_tensors(grad)
-        else:
-            grads = self.backward(grad)
+        grads = self._backward_on_tensors(grad) if create_graph else self.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
         if len(grads) != len(self._edges):
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")
         shapes = self._shapes
-        if shapes is not None:
-            grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
-                           for g, shape in zip(grads, shapes)])
-        if _modes.anomaly:
-            for g in grads:
-                if g is not None:
-                    _check_finite(self, g._data if isinstance(g, Variable) else g, "gradient")
+        if shapes is not None:  # undo broadcasting, where an input was broadcast
+            for g, shape in zip(grads, shapes):
+                if g is not None and shape is not None and g.shape != shape:
+                    grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
+                                   for g, shape in zip(grads, shapes)])
+                    break
         if not retain_graph and self._saved is not None:
             self._saved = _FREED
             self._saved_from = None

@@ -306,7 +306,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
         _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
     pop, get = buffers.pop, buffers.get
-    user_mode = _modes.grad_enabled
+    user_mode, anomaly = _modes.grad_enabled, _modes.anomaly
     _modes.grad_enabled = create_graph
     try:
         for index, node in enumerate(topological_order(roots)):
@@ -335,6 +335,8 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None
             grad_inputs = node._backward(grad, retain_graph, create_graph)
+            if anomaly:
+                _check_gradients(node, grad_inputs)
             for nxt, g in zip(node._edges, grad_inputs):
                 if nxt is not None and g is not None:
                     prev = get(nxt)
@@ -342,6 +344,15 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
             yield index, node, grad, grad_inputs, before
     finally:
         _modes.grad_enabled = user_mode
+
+
+def _check_gradients(node, grads):
+    """Under detect_anomaly: raise if a gradient that ``node`` computed holds nan or inf."""
+    from .function import _check_finite
+
+    for g in grads:
+        if g is not None:
+            _check_finite(node, g._data if isinstance(g, Variable) else g, "gradient")
 
 
 def _add_into(buffers, node, grad):
