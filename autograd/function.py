@@ -61,11 +61,7 @@ class Function(Node):
         try:
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
-            if isinstance(err, ShapeError):
-                raise
-            shapes = " and ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
-            error = IndexError if isinstance(err, IndexError) else ShapeError
-            raise error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}") from None
+            raise _forward_error(cls, err, arrays) from None
         out = wrapper._from_op(raw, inputs)
         if _modes.anomaly:
             ctx._stack = traceback.extract_stack()[:-2]
@@ -192,6 +188,15 @@ class Function(Node):
 
     def backward(self, grad):
         raise NotImplementedError(f"{type(self).__name__} must define backward")
+
+
+def _forward_error(cls, err, arrays):
+    """A ValueError or IndexError from forward, reworded to name the op and its input shapes."""
+    if isinstance(err, ShapeError):
+        return err
+    shapes = " and ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
+    error = IndexError if isinstance(err, IndexError) else ShapeError
+    return error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}")
 
 
 def sum_to_shape(grad, shape):
