@@ -324,7 +324,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                     grad = grad.copy()
                 handed.add(id(grad))
                 node._backward(grad, retain_graph, create_graph)
-                yield index, node, grad, (), []
+                yield index, node, grad, (), ([] if trace else None)
                 continue
             if node._hooks:
                 grad = _run_hooks(node._hooks, grad, create_graph)
