@@ -116,13 +116,13 @@ def scalar_apply(fn, *inputs):
         return fn.apply(*inputs)
     arrays, edges, record = [], [], False
     for x in inputs:
-        if isinstance(x, Value):
+        if type(x) is Value:
             arrays.append(x._data)
             if x.requires_grad:
                 record = True
                 edges.append(x.grad_fn or x._node())
                 continue
-        elif isinstance(x, Variable):  # a Tensor among the inputs: not the scalar engine's case
+        elif isinstance(x, Variable):  # a Tensor or a subclass of Value: let apply sort it out
             return fn.apply(*inputs)
         else:
             arrays.append(x)
