@@ -245,7 +245,7 @@ def topological_order(roots):
     """
     seen = set(roots)
     seen.add(None)  # an input that needs no gradient has no node: skip it like a visited one
-    order, stack = [], list(roots)
+    order, stack = [], list(dict.fromkeys(roots))  # each root once
     while stack:
         node = stack.pop()
         order.append(node)
