@@ -104,13 +104,13 @@ class Value(Operators, Variable):
 
 
 def scalar_apply(fn, *inputs):
-    """``fn.apply(*inputs)`` for the scalar engine: the same Function, node and graph, faster.
+    """``fn.apply(*inputs)`` for the scalar engine: the same Function, node and graph, a little faster.
 
-    A scalar graph has one node per float operation, so Function.apply's general
-    bookkeeping dominates its cost. Here every input is a Value or a plain number, which
-    settles what apply has to work out per call: the output is a Value, there are no
-    shapes to unbroadcast, no version counters (a Value never changes in place) and no
-    parameters. Grad mode off, anomaly detection and recording take the general path.
+    A scalar graph has one node per float operation. Here every input is a Value or a
+    plain number, which settles what apply works out per call: the output is a Value,
+    there are no shapes to unbroadcast, no version counters (a Value never changes in
+    place) and no parameters. That saves about a tenth of a Value op's forward. Grad mode
+    off, anomaly detection and recording take the general path.
     """
     if not _modes.grad_enabled or _modes.anomaly or _modes.recorders:
         return fn.apply(*inputs)
