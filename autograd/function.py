@@ -19,7 +19,7 @@ Tensors when ``create_graph=True`` so that the backward pass is itself different
 import traceback
 import weakref
 
-from .graph import Node, Variable, _modes, creation_site
+from .graph import Node, Variable, _creation_counter, _modes, creation_site
 
 _FREED = object()  # marks saved buffers released after backward
 
@@ -32,6 +32,7 @@ class Function(Node):
     """Subclass and write ``forward(ctx, *arrays, **params)`` and ``backward(ctx, grad)``."""
 
     __slots__ = ("xp", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
+    _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
 
     @classmethod
     def name(cls):
@@ -54,22 +55,19 @@ class Function(Node):
             else:
                 arrays.append(x)
             edges.append(None)
-        ctx._edges = edges
+        ctx._edges = edges  # forward may ask needs_input_grad
         ctx.xp = wrapper._xp
         ctx._saved = None
         try:
-            raw = ctx.forward(*arrays, **params)
+            raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
-            if isinstance(err, ShapeError):
-                raise
-            shapes = " and ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
-            error = IndexError if isinstance(err, IndexError) else ShapeError
-            raise error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}") from None
+            raise _forward_error(cls, err, arrays) from None
         out = wrapper._from_op(raw, inputs)
         if _modes.anomaly:
             ctx._stack = traceback.extract_stack()[:-2]
             _check_finite(ctx, out._data, "forward output")
         if record:
+            ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
             ctx._edges = tuple(edges)
             ctx._shapes = tuple([a.shape if e is not None else None for a, e in zip(arrays, edges)]
                                 ) if wrapper._shaped else None
@@ -133,7 +131,7 @@ class Function(Node):
                     f"modified by an in-place operation: saved input {i} of shape {tuple(x.shape)} is "
                     f"at version {x._version_value()}; expected version {link[1]}. Use an out-of-place "
                     "op (x = x * 2 instead of x.mul_(2)) or clone() the tensor before changing it.")
-        if not getattr(self, "_create_graph", False):
+        if not self._create_graph:
             return saved
         return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, links))
 
@@ -151,23 +149,19 @@ class Function(Node):
 
     def _backward(self, grad, retain_graph, create_graph):
         """Run this node's backward and shape each gradient like its input."""
-        if create_graph:
-            grads = self._backward_on_tensors(grad)
-        else:
-            grads = self.backward(grad)
+        grads = self._backward_on_tensors(grad) if create_graph else self.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
         if len(grads) != len(self._edges):
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")
         shapes = self._shapes
-        if shapes is not None:
-            grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
-                           for g, shape in zip(grads, shapes)])
-        if _modes.anomaly:
-            for g in grads:
-                if g is not None:
-                    _check_finite(self, g._data if isinstance(g, Variable) else g, "gradient")
+        if shapes is not None:  # undo broadcasting, where an input was broadcast
+            for g, shape in zip(grads, shapes):
+                if g is not None and shape is not None and g.shape != shape:
+                    grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
+                                   for g, shape in zip(grads, shapes)])
+                    break
         if not retain_graph and self._saved is not None:
             self._saved = _FREED
             self._saved_from = None
@@ -194,6 +188,15 @@ class Function(Node):
 
     def backward(self, grad):
         raise NotImplementedError(f"{type(self).__name__} must define backward")
+
+
+def _forward_error(cls, err, arrays):
+    """A ValueError or IndexError from forward, reworded to name the op and its input shapes."""
+    if isinstance(err, ShapeError):
+        return err
+    shapes = " and ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
+    error = IndexError if isinstance(err, IndexError) else ShapeError
+    return error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}")
 
 
 def sum_to_shape(grad, shape):

@@ -7,6 +7,8 @@ simply drains it, and the visualiser shows the very same steps. Nothing in this
 file knows any op by name.
 """
 import collections
+import itertools
+import operator
 import threading
 import traceback
 import weakref
@@ -116,11 +118,15 @@ def creation_site(node):
 # --------------------------------------------------------------------------- nodes
 
 
+_creation_counter = itertools.count()  # numbers the recorded ops in the order they were created
+
+
 class Node:
     """A vertex of the backward graph. ``_edges[i]`` is the node that receives the
-    gradient for input ``i`` (None when that input needs no gradient)."""
+    gradient for input ``i`` (None when that input needs no gradient). ``_seq`` numbers
+    the ops in creation order: a node is always newer than the nodes of its inputs."""
 
-    __slots__ = ("_edges", "_hooks", "_out_ref", "__weakref__")
+    __slots__ = ("_edges", "_hooks", "_out_ref", "_seq", "__weakref__")
 
     def name(self):
         return type(self).__name__
@@ -161,6 +167,7 @@ class AccumulateGrad(Node):
         self._edges = ()
         self._hooks = None
         self._out_ref = None
+        self._seq = -1  # older than every op: the sinks come last in the walk
         self.variable = variable
 
     def _backward(self, grad, retain_graph, create_graph):
@@ -230,25 +237,27 @@ class Variable:
 def topological_order(roots):
     """Every node reachable from ``roots``, each before the nodes it sends gradients to.
 
-    Iterative depth-first search (no recursion limit). The AccumulateGrad sinks come
-    last, so no leaf's ``.grad`` changes until every op's backward has succeeded.
+    An op is always created after the ops that made its inputs, so newest-first is a
+    topological order (PyTorch's engine orders its walk by the same sequence numbers).
+    Finding the nodes is a plain loop over a stack (no recursion limit); the
+    AccumulateGrad sinks number -1, so they come last, in the order they were found,
+    and no leaf's ``.grad`` changes until every op's backward has succeeded.
     """
-    seen, ops, sinks = set(roots), [], []
-    for root in roots:
-        stack = [(root, iter(root._edges))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child is not None and child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(child._edges)))
-                    break
-            else:
-                stack.pop()
-                (sinks if type(node) is AccumulateGrad else ops).append(node)
-    ops.reverse()
-    sinks.reverse()
-    return ops + sinks
+    seen = set(roots)
+    seen.add(None)  # an input that needs no gradient has no node: skip it like a visited one
+    order, stack = [], list(dict.fromkeys(roots))  # each root once
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for child in node._edges:
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    order.sort(key=_by_creation, reverse=True)  # stable: the sinks keep the order they were found in
+    return order
+
+
+_by_creation = operator.attrgetter("_seq")
 
 
 class BackwardStep:
@@ -272,24 +281,38 @@ def backward_steps(roots, grads, retain_graph=False, create_graph=False, capture
     ``capture``: a dict {node: None}; the gradient reaching each of those nodes is stored
     in it and leaves' ``.grad`` are left alone (this is ``ag.grad``). This is the walk that
     ``backward()`` runs: it drains the same ``_walk`` without building step objects.
+    Between steps the caller's code runs in the caller's grad mode: a paused walk changes nothing.
     """
-    for step in _walk(roots, grads, retain_graph, create_graph, capture, trace):
-        yield BackwardStep(*step)
+    user_mode = _modes.grad_enabled
+    walk = _walk(roots, grads, retain_graph, create_graph, capture, trace)
+    try:
+        for step in walk:
+            _modes.grad_enabled = user_mode
+            yield BackwardStep(*step)
+            _modes.grad_enabled = create_graph  # back to the walk's mode (see _walk)
+    finally:
+        walk.close()
+        _modes.grad_enabled = user_mode
 
 
 def _walk(roots, grads, retain_graph, create_graph, capture, trace):
+    """The backward pass, one node per yield: (index, node, grad_output, grad_inputs, grads_before).
+
+    Backward is recorded only with create_graph, so the walk runs in that grad mode and
+    restores the caller's when it ends; backward_steps restores it around each yield too.
+    """
     buffers = {}
     for root, grad in zip(roots, grads):
         _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
     pop, get = buffers.pop, buffers.get
-    user_mode = _modes.grad_enabled  # restored before every yield: a paused walk changes nothing
+    user_mode, anomaly = _modes.grad_enabled, _modes.anomaly
+    _modes.grad_enabled = create_graph
     try:
         for index, node in enumerate(topological_order(roots)):
             grad = pop(node, None)
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
-            _modes.grad_enabled = create_graph  # backward is recorded only with create_graph
             if type(node) is AccumulateGrad:
                 if node.variable._leaf_hooks:
                     grad = _run_hooks(node.variable._leaf_hooks, grad, create_graph)
@@ -301,8 +324,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                     grad = grad.copy()
                 handed.add(id(grad))
                 node._backward(grad, retain_graph, create_graph)
-                _modes.grad_enabled = user_mode
-                yield index, node, grad, (), []
+                yield index, node, grad, (), ([] if trace else None)
                 continue
             if node._hooks:
                 grad = _run_hooks(node._hooks, grad, create_graph)
@@ -313,14 +335,24 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None
             grad_inputs = node._backward(grad, retain_graph, create_graph)
+            if anomaly:
+                _check_gradients(node, grad_inputs)
             for nxt, g in zip(node._edges, grad_inputs):
                 if nxt is not None and g is not None:
                     prev = get(nxt)
                     buffers[nxt] = g if prev is None else prev + g  # never in place: arrays may be shared
-            _modes.grad_enabled = user_mode
             yield index, node, grad, grad_inputs, before
     finally:
         _modes.grad_enabled = user_mode
+
+
+def _check_gradients(node, grads):
+    """Under detect_anomaly: raise if a gradient that ``node`` computed holds nan or inf."""
+    from .function import _check_finite
+
+    for g in grads:
+        if g is not None:
+            _check_finite(node, g._data if isinstance(g, Variable) else g, "gradient")
 
 
 def _add_into(buffers, node, grad):

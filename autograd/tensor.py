@@ -123,7 +123,7 @@ class Tensor(Operators, Variable):
                 raise RuntimeError(
                     f"{op}: grad can be implicitly created only for scalar outputs, but this tensor "
                     f"has shape {self.shape}; call .sum() first or pass gradient= of shape {self.shape}")
-            return np.ones(self._data.shape, dtype=self._data.dtype)
+            return np.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # np.ones, minus its Python layer
         g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if g.shape != self._data.shape:
             raise ShapeError(f"{op}: gradient has shape {g.shape} but the tensor has shape {self.shape}")
