@@ -3,6 +3,7 @@
 Every figure is a ratio against a reference measured in the same process, in
 interleaved rounds, so machine load affects both sides alike.
 """
+import gc
 import os
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ def interleaved(candidates, rounds=7, number=None, target_seconds=0.2):
     times = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, fn in candidates.items():
+            gc.collect()  # untimed: no candidate pays to collect another one's garbage
             start = time.perf_counter()
             for _ in range(number):
                 fn()
