@@ -5,7 +5,6 @@ ConvTranspose weight (in, out/groups, *kernel), W ~ kaiming_uniform_(a=sqrt(5)) 
 b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.shape[1] * prod(kernel).
 Each ``forward`` checks the input's shape (naming the layer) and calls nn.functional.
 """
-import math
 
 import numpy as np
 
@@ -68,11 +67,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * int(np.prod(self.kernel_size))
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def _check_input(self, input):
         """(N, C_in, *spatial) or unbatched (C_in, *spatial), else an error naming this layer."""

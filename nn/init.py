@@ -129,6 +129,18 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     return uniform_(tensor, -bound, bound, generator)
 
 
+
+
+def default_layer_init_(weight, bias=None):
+    """PyTorch's default for Linear and Conv: kaiming_uniform_(a=sqrt(5)) for the weight
+    (U(-1/sqrt(fan_in), 1/sqrt(fan_in))), and the same bound for the bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+    return weight
+
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2), std = gain / sqrt(fan)."""
     if 0 in tensor.shape:

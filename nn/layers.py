@@ -3,7 +3,6 @@
 Each layer creates and initialises its parameters in ``__init__`` (``reset_parameters``)
 and its ``forward`` calls one function of ``nn.functional``.
 """
-import math
 
 import numpy as np
 
@@ -46,11 +45,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
