@@ -152,39 +152,31 @@ class Conv2d(_ConvNd):
                                   self.dilation, self.groups)
 
 
-class ConvTranspose1d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, dtype=dtype)
+
+    def forward(self, input, output_size=None):
+        self._check_input(input)
+        return self._named_errors(F._conv_transpose_nd, f"conv_transpose{self._n}d", self._n, input, self.weight,
+                                  self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                                  self.dilation, output_size)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
     """Transposed 1-d convolution: L_out = (L - 1)s - 2p + d(k - 1) + output_padding + 1."""
 
     _n = 1
-    _transposed = True
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, output_padding, dtype=dtype)
-
-    def forward(self, input, output_size=None):
-        self._check_input(input)
-        return self._named_errors(F._conv_transpose_nd, "conv_transpose1d", 1, input, self.weight, self.bias,
-                                  self.stride, self.padding, self.output_padding, self.groups, self.dilation,
-                                  output_size)
 
 
-class ConvTranspose2d(_ConvNd):
+class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-d convolution (upsampling in generators): H_out = (H - 1)s - 2p + d(k - 1) + op + 1."""
 
-    _transposed = True
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, output_padding, dtype=dtype)
-
-    def forward(self, input, output_size=None):
-        self._check_input(input)
-        return self._named_errors(F._conv_transpose_nd, "conv_transpose2d", 2, input, self.weight, self.bias,
-                                  self.stride, self.padding, self.output_padding, self.groups, self.dilation,
-                                  output_size)
+    _n = 2
 
 
 class Upsample(Module):
