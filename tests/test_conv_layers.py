@@ -1,6 +1,5 @@
 """Conv, pooling, upsampling and embedding layers: shapes, PyTorch's inits and numbers, errors that
 name the layer, state_dict, and a small 1-d CNN that learns."""
-import contextlib
 import math
 
 import numpy as np
@@ -260,15 +259,6 @@ def test_state_dict_round_trip_gives_the_same_outputs():
     np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())
 
 
-def _one_blas_thread():
-    """Tiny matmuls run fastest on one BLAS thread (and much faster on a busy machine)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
-
-
 def _toy_sequences(n, rng):
     """Two classes of length-40 signals: a bump early vs a bump late, with noise and jitter."""
     y = rng.integers(0, 2, n)
@@ -288,14 +278,13 @@ def test_mnist1d_paper_cnn_learns_a_toy_task():
     assert sum(p.numel() for p in model.parameters()) == 25 * 5 + 25 + 2 * (25 * 25 * 3 + 25) + 125 * 2 + 2
     opt = optim.Adam(model.parameters(), lr=1e-2)
     losses = []
-    with _one_blas_thread():
-        for step in range(60):
-            idx = rng.integers(0, len(x), 64)
-            loss = F.cross_entropy(model(ag.tensor(x[idx])), ag.tensor(y[idx]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+    for step in range(60):
+        idx = rng.integers(0, len(x), 64)
+        loss = F.cross_entropy(model(ag.tensor(x[idx])), ag.tensor(y[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
     assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
     with ag.no_grad():
         acc = (model(ag.tensor(x)).argmax(1).numpy() == y).mean()
@@ -319,13 +308,12 @@ def test_cnn1d_trains_on_an_mnist1d_subset():
     opt = optim.Adam(model.parameters(), lr=1e-2)
     with ag.no_grad():
         start = F.cross_entropy(model(ag.tensor(x)), ag.tensor(y)).item()
-    with _one_blas_thread():
-        for _ in range(80):
-            idx = rng.integers(0, len(x), 100)
-            loss = F.cross_entropy(model(ag.tensor(x[idx])), ag.tensor(y[idx]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    for _ in range(80):
+        idx = rng.integers(0, len(x), 100)
+        loss = F.cross_entropy(model(ag.tensor(x[idx])), ag.tensor(y[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
     with ag.no_grad():
         end = F.cross_entropy(model(ag.tensor(x)), ag.tensor(y)).item()
     assert end < 0.75 * start

@@ -6,19 +6,6 @@ import autograd as ag
 from nn.gan import discriminator, generator, mode_coverage, ring_centers, ring_of_gaussians, sample, train_gan
 
 
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    """Small matmuls run fastest on one BLAS thread, and OpenBLAS's threads spin badly on a busy
-    machine (30x slower seen on 2 shared cores), so these training tests use one."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1):
-        yield
-
-
 def test_ring_of_gaussians_and_the_coverage_measure():
     real = ring_of_gaussians(4000, rng=0)
     assert real.shape == (4000, 2) and real.dtype == np.float32

@@ -1,25 +1,11 @@
 """Recurrent layers learn: an LSTM predicts the next value of sine waves of unknown frequency,
 a GRU tells slow waves from fast ones."""
 import numpy as np
-import pytest
 
 import autograd as ag
 import nn
 import nn.functional as F
 import optim
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    """Small matmuls run fastest on one BLAS thread, and OpenBLAS's threads spin badly on a busy
-    machine (30x slower seen on 2 shared cores), so these training tests use one."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1):
-        yield
 
 
 def sine_waves(n, length, rng):
