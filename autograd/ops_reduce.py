@@ -2,8 +2,6 @@
 
 ``axis`` arrives normalised by Tensor: None or a tuple of non-negative ints.
 """
-import numpy as np
-
 from .function import Function
 from .graph import Variable
 
@@ -38,7 +36,6 @@ class Amax(Function):
     """max/min over axes; tied elements share the gradient equally (torch.amax)."""
 
     def forward(ctx, a, axis=None, keepdims=False, largest=True):
-        xp = ctx.xp
         out = (a.max if largest else a.min)(axis=axis, keepdims=True)
         ctx.shape, ctx.axis = a.shape, axis
         ctx.save_for_backward((a == out) / (a == out).sum(axis=axis, keepdims=True))

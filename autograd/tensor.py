@@ -14,7 +14,7 @@ import numpy as np
 from . import ops_math as M
 from . import ops_reduce as R
 from . import ops_shape as S
-from .function import Function, ShapeError
+from .function import ShapeError
 from .graph import Variable, _modes, no_grad
 from .operators import Operators
 

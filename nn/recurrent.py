@@ -325,7 +325,7 @@ class RNNBase(Module):
         batched = input.ndim == 3
         x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
         x = x if batched else x.unsqueeze(1)  # (L, N, I)
-        length, batch = x.shape[0], x.shape[1]
+        batch = x.shape[1]
         h0, c0 = self._initial_state(hx, batch, batched, x.dtype)
         D = 2 if self.bidirectional else 1
         h_n, c_n = [], []

@@ -1,5 +1,4 @@
 """ag.viz.Stepper: forward op by op, backward exactly as backward() walks; widget and HTML export."""
-import os
 import re
 import shutil
 import subprocess
