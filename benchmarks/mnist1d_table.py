@@ -89,20 +89,27 @@ def cnn(lib):
         lib.Flatten(), lib.Linear(125, 10))
 
 
-def gru(lib):
-    """The paper's GRU: bidirectional GRU(1, 6) over the 40 samples, all outputs flattened into Linear(480)."""
+def gru(lib, hidden=6):
+    """The paper's GRU: bidirectional GRU(1, 6) over the 40 samples, all outputs flattened into Linear(480).
+
+    ``hidden`` widens the GRU (the Linear then takes 40 * 2 * hidden features)."""
 
     class GRUNet(lib.Module):
         def __init__(self):
             super().__init__()
-            self.rnn = lib.GRU(1, 6, batch_first=True, bidirectional=True)
-            self.linear = lib.Linear(40 * 12, 10)
+            self.rnn = lib.GRU(1, hidden, batch_first=True, bidirectional=True)
+            self.linear = lib.Linear(40 * 2 * hidden, 10)
 
         def forward(self, x):
-            out, _ = self.rnn(x.reshape(x.shape[0], 40, 1))  # (N, 40, 12)
+            out, _ = self.rnn(x.reshape(x.shape[0], 40, 1))  # (N, 40, 2 * hidden)
             return self.linear(out.reshape(out.shape[0], -1))
 
     return GRUNet()
+
+
+def gru_wide(lib):
+    """The paper's GRU with hidden size 16 instead of 6 (bidirectional, Linear(1280, 10))."""
+    return gru(lib, hidden=16)
 
 
 @dataclass
@@ -130,6 +137,9 @@ ROWS = {
     "gru-paper": Row("GRU, paper's recipe", 91, gru, PAPER, GRU_ARCH, needs=("GRU",)),
     "gru-cosine": Row("GRU, cosine", 91, gru, Recipe(schedule="cosine"), GRU_ARCH, needs=("GRU",)),
     "gru": Row("GRU, 12000 steps", 91, gru, Recipe(epochs=300), GRU_ARCH, needs=("GRU",)),
+    "gru-tuned": Row("GRU hidden 16, cosine", 91, gru_wide, Recipe(schedule="cosine"),
+                     "GRU(1, 16, bidirectional) over the 40 samples, all outputs into Linear(1280, 10)",
+                     needs=("GRU",)),
 }
 
 
