@@ -120,36 +120,30 @@ class _ConvNd(Module):
         return s
 
 
-class Conv1d(_ConvNd):
+class _ConvPlainNd(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+    def forward(self, input):
+        self._check_input(input)
+        input, padding = self._padded(input)
+        conv = F.conv1d if self._n == 1 else F.conv2d
+        return self._named_errors(conv, input, self.weight, self.bias, self.stride, padding,
+                                  self.dilation, self.groups)
+
+
+class Conv1d(_ConvPlainNd):
     """1-d convolution over (N, C_in, L) -> (N, C_out, L_out), L_out = floor((L + 2p - d(k-1) - 1)/s) + 1."""
 
     _n = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype=dtype)
 
-    def forward(self, input):
-        self._check_input(input)
-        input, padding = self._padded(input)
-        return self._named_errors(F.conv1d, input, self.weight, self.bias, self.stride, padding,
-                                  self.dilation, self.groups)
-
-
-class Conv2d(_ConvNd):
+class Conv2d(_ConvPlainNd):
     """2-d convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out), one im2col matmul per call."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype=dtype)
-
-    def forward(self, input):
-        self._check_input(input)
-        input, padding = self._padded(input)
-        return self._named_errors(F.conv2d, input, self.weight, self.bias, self.stride, padding,
-                                  self.dilation, self.groups)
+    _n = 2
 
 
 class _ConvTransposeNd(_ConvNd):
