@@ -339,8 +339,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 _check_gradients(node, grad_inputs)
             for nxt, g in zip(node._edges, grad_inputs):
                 if nxt is not None and g is not None:
-                    prev = get(nxt)
-                    buffers[nxt] = g if prev is None else prev + g  # never in place: arrays may be shared
+                    _add_into(buffers, nxt, g)
             yield index, node, grad, grad_inputs, before
     finally:
         _modes.grad_enabled = user_mode
