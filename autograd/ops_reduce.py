@@ -13,6 +13,13 @@ def keepdims_shape(shape, axis):
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
+def reduced(out, shape, axis, keepdims):
+    """``out`` computed with keepdims=True, with the reduced axes dropped unless ``keepdims``."""
+    if keepdims:
+        return out
+    return out.reshape(tuple(n for i, n in enumerate(shape) if axis is not None and i not in axis))
+
+
 def _spread(ctx, grad, shape, axis):
     """Send a reduced gradient back over the reduced axes (the backward of a sum)."""
     grad = grad.reshape(keepdims_shape(shape, axis))
@@ -39,8 +46,7 @@ class Amax(Function):
         out = (a.max if largest else a.min)(axis=axis, keepdims=True)
         ctx.shape, ctx.axis = a.shape, axis
         ctx.save_for_backward((a == out) / (a == out).sum(axis=axis, keepdims=True))
-        return out if keepdims else out.reshape(tuple(n for i, n in enumerate(a.shape)
-                                                      if axis is not None and i not in axis))
+        return reduced(out, a.shape, axis, keepdims)
 
     def backward(ctx, grad):  # d max(a)/da_i = 1 for the max element (split among ties)
         (share,) = ctx.saved_tensors
@@ -70,8 +76,7 @@ class Prod(Function):
         out = a.prod(axis=axis, keepdims=True)
         ctx.shape, ctx.axis = a.shape, axis
         ctx.save_for_backward(a, out)
-        return out if keepdims else out.reshape(tuple(n for i, n in enumerate(a.shape)
-                                                      if axis is not None and i not in axis))
+        return reduced(out, a.shape, axis, keepdims)
 
     def backward(ctx, grad):  # d(prod a)/da_i = product of all the other elements
         a, out = ctx.saved_tensors
@@ -99,9 +104,7 @@ class LogSumExp(Function):
         xp = ctx.xp
         m = a.max(axis=axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
-        out = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
-        if not keepdims:
-            out = out.reshape(tuple(n for i, n in enumerate(a.shape) if axis is not None and i not in axis))
+        out = reduced(xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m, a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
         ctx.save_for_backward(a, out)
         return out

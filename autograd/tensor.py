@@ -91,12 +91,10 @@ class Tensor(Operators, Variable):
         self._vc = vc if vc is not None else [0]
 
     @classmethod
-    def _make(cls, data, vc=None):  # the hot path of every op: _init, inlined
+    def _make(cls, data, vc=None):
+        """Wrap an array without copying it (the hot path of every op)."""
         t = cls.__new__(cls)
-        t._data = data
-        t.grad = t.grad_fn = t._accum = t._leaf_hooks = None
-        t.requires_grad = t._retains_grad = False
-        t._vc = vc if vc is not None else [0]
+        t._init(data, vc)
         return t
 
     @classmethod
@@ -479,17 +477,16 @@ class Tensor(Operators, Variable):
         dim = dim if axis is None else axis
         return R.LogSoftmax.apply(self, axis=(_axes(dim, self.ndim) or (None,))[0])
 
-    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def _arg_extreme(self, fn, dim, keepdim, axis, keepdims):
         dim, keepdim = _pick(dim, axis, keepdim, keepdims)
-        if dim is None:
-            return Tensor._make(np.asarray(np.argmax(self._data), dtype=int64))
-        return Tensor._make(np.asarray(np.argmax(self._data, axis=dim, keepdims=keepdim), dtype=int64))
+        index = fn(self._data) if dim is None else fn(self._data, axis=dim, keepdims=keepdim)
+        return Tensor._make(np.asarray(index, dtype=int64))
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return self._arg_extreme(np.argmax, dim, keepdim, axis, keepdims)
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        dim, keepdim = _pick(dim, axis, keepdim, keepdims)
-        if dim is None:
-            return Tensor._make(np.asarray(np.argmin(self._data), dtype=int64))
-        return Tensor._make(np.asarray(np.argmin(self._data, axis=dim, keepdims=keepdim), dtype=int64))
+        return self._arg_extreme(np.argmin, dim, keepdim, axis, keepdims)
 
     # ------------------------------------------------------------- shape
 
