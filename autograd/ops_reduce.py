@@ -73,17 +73,17 @@ class MaxDim(Function):
 
 class Prod(Function):
     def forward(ctx, a, axis=None, keepdims=False):
-        out = a.prod(axis=axis, keepdims=True)
+        out = reduced(a.prod(axis=axis, keepdims=True), a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
-        ctx.save_for_backward(a, out)
-        return reduced(out, a.shape, axis, keepdims)
+        ctx.save_for_backward(a, out)  # the output itself, so create_graph differentiates through it
+        return out
 
     def backward(ctx, grad):  # d(prod a)/da_i = product of all the other elements
         a, out = ctx.saved_tensors
         grad = _spread(ctx, grad, ctx.shape, ctx.axis)
         if not isinstance(a, Variable) and (a == 0).any():
             return grad * _product_of_others(a, ctx.axis, ctx.xp)
-        return grad * out / a
+        return grad * out.reshape(keepdims_shape(ctx.shape, ctx.axis)) / a
 
 
 def _product_of_others(a, axis, xp):

@@ -115,6 +115,7 @@ def test_second_derivatives_with_create_graph():
     lambda x: (x @ x.T).logsumexp(1).sum(),
     lambda x: (x[[0, 0, 1]] * x[1]).sum() + x.max() + x.var(),
     lambda x: (x / (x * x + 1)).sum() + (x.abs() ** 1.5).sum(),
+    lambda x: x.prod(1).sum() + x.prod(),
 ])
 def test_grad_of_grad_matches_central_differences(fn):
     x0 = np.array([[0.3, -0.7, 1.1], [0.9, 0.2, -1.3]])
