@@ -21,15 +21,22 @@ from .tensor import (
     matmul, max, maximum, mean, min, minimum, mm, mul, neg, ones, ones_like, outer, permute, pow,
     prod, rand, randint, randn, randperm, relu, reshape, rsqrt, sigmoid, sign, sin, softmax, split,
     sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor, transpose, uint8, unbind, unsqueeze,
-    var, where, zeros, zeros_like,
+    var, where, zeros, zeros_like, increment_version,
 )
 
 bool = bool_  # ag.bool, like torch.bool
 
 
+class _GraphNamespace:
+    """``ag.autograd.graph``: torch.autograd.graph's public helpers."""
+
+    increment_version = staticmethod(increment_version)
+
+
 class _AutogradNamespace:
     """``ag.autograd.grad`` / ``ag.autograd.backward``, for snippets written against torch.autograd."""
 
+    graph = _GraphNamespace()
     grad = staticmethod(grad)
     detect_anomaly = detect_anomaly
     Function = Function

@@ -648,6 +648,12 @@ class Tensor(Operators, Variable):
         return self.copy_(_rng().normal(mean, std, size=self.shape))
 
 
+def increment_version(tensor):
+    """Tell the graph that ``tensor``'s storage was changed in place outside an op (as
+    torch.autograd.graph.increment_version): a backward that saved the old value then refuses."""
+    tensor._vc[0] += 1
+
+
 def _index(index):
     """Tensors and lists inside an index become arrays numpy understands."""
     if isinstance(index, tuple):
