@@ -4,27 +4,32 @@
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()
     x.grad  # tensor([2., 4.])
+
+What is where: graph.py (the DAG and the backward walk), function.py (Function and the op
+table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
+creation.py, random.py, dtypes.py, functions.py (the ag.* functions made from the op
+table), scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through).
 """
 from . import backend
-from .function import Function, ShapeError
+from .dtypes import (
+    bool, bool_, double, float, float16, float32, float64, half, int, int8, int16, int32, int64, long, uint8,
+)
+from .function import Function, NonDifferentiable, Rule, ShapeError, register
 from .graph import (
     AccumulateGrad, BackwardStep, Node, backward_steps, detect_anomaly, enable_grad, grad,
-    is_anomaly_enabled, is_grad_enabled, no_grad, record_ops, set_grad_enabled, topological_order,
+    is_anomaly_enabled, is_grad_enabled, no_grad, record_ops, set_grad_enabled, topological_order, watch_ops,
 )
-from .gradcheck import GradcheckError, gradcheck
+from .tensor import Tensor, increment_version
 from .scalar import Value
-from .tensor import (
-    Tensor, abs, add, ceil, floor, floor_divide, remainder, round, amax, amin, arange, argmax, argmin, as_tensor, bmm, bool_, broadcast_to, cat,
-    chunk, clamp, clip, concat, concatenate, cos, div, dot, double, empty, empty_like, exp, eye,
-    flatten, float, float16, float32, float64, from_numpy, full, full_like, get_rng, half, int, int8, int16,
-    int32, int64, isfinite, linspace, log, log1p, log_softmax, logsumexp, long, manual_seed,
-    matmul, max, maximum, mean, min, minimum, mm, mul, neg, ones, ones_like, outer, permute, pow,
-    prod, rand, randint, randn, randperm, relu, reshape, rsqrt, sigmoid, sign, sin, softmax, split,
-    sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor, transpose, uint8, unbind, unsqueeze,
-    var, where, zeros, zeros_like, increment_version,
+from . import ops  # noqa: E402  (fills the op table: Tensor methods, operators, Value's methods)
+from .functions import *  # noqa: E402,F401,F403  (ag.exp, ag.sum, ag.cat, ...: one per registered op)
+from .creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    randint, randn, randperm, tensor, zeros, zeros_like,
 )
-
-bool = bool_  # ag.bool, like torch.bool
+from .random import get_rng, get_rng_state, manual_seed, set_rng_state
+from .gradcheck import GradcheckError, gradcheck
+from .ops.reduce import return_types
 
 
 class _GraphNamespace:
@@ -59,5 +64,6 @@ def __getattr__(name):  # ag.viz is imported on first use (it loads graphviz)
 
         return importlib.import_module(".viz", __name__)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"

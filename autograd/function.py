@@ -16,10 +16,13 @@ input's shape, the version check on saved inputs, freeing saved buffers, and
 anomaly detection. ``backward`` is written once and runs on raw arrays (fast), or on
 Tensors when ``create_graph=True`` so that the backward pass is itself differentiable.
 """
+import inspect
 import traceback
 import weakref
 
-from .graph import Node, Variable, _creation_counter, _modes, creation_site
+from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
+
+__all__ = ["Function", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
 _FREED = object()  # marks saved buffers released after backward
 
@@ -29,10 +32,13 @@ class ShapeError(RuntimeError, ValueError):
 
 
 class Function(Node):
-    """Subclass and write ``forward(ctx, *arrays, **params)`` and ``backward(ctx, grad)``."""
+    """Subclass and write ``forward(ctx, *arrays, **params)`` and ``backward(ctx, grad)``;
+    set ``rule = Rule(...)`` for the step-through and ``onnx = "Exp"`` when the op is one
+    elementwise ONNX node."""
 
-    __slots__ = ("xp", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
+    __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
     _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
+    onnx = None  # the ONNX op type when this op is one elementwise ONNX node
 
     @classmethod
     def name(cls):
@@ -40,6 +46,15 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *inputs, **params):
+        """Run the op on ``inputs`` and record it in the graph when a gradient is needed:
+        a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes,
+        b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
+        c) wrap the result in the inputs' variable type (Tensor or Value),
+        d) under detect_anomaly or record_ops, tell the watchers,
+        e) if grad mode is on and an input requires grad, attach the node to the output:
+           its creation number, edges, input shapes (to undo broadcasting), the versions of
+           the inputs it saved, and a weak reference to the output.
+        """
         ctx = cls.__new__(cls)
         grad_on = _modes.grad_enabled
         wrapper, arrays, edges, record = None, [], [], False
@@ -57,15 +72,15 @@ class Function(Node):
             edges.append(None)
         ctx._edges = edges  # forward may ask needs_input_grad
         ctx.xp = wrapper._xp
+        ctx._wrapper = wrapper
         ctx._saved = None
         try:
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
             raise _forward_error(cls, err, arrays) from None
         out = wrapper._from_op(raw, inputs)
-        if _modes.anomaly:
-            ctx._stack = traceback.extract_stack()[:-2]
-            _check_finite(ctx, out._data, "forward output")
+        if _modes.watching:
+            _watch(ctx, out, inputs, params, record)
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
             ctx._edges = tuple(edges)
@@ -138,7 +153,7 @@ class Function(Node):
     def _saved_as_variable(self, array, link):
         if type(link) is tuple:
             return link[0]
-        wrapper = self._wrapper()
+        wrapper = self._wrapper
         if link == "out":  # the output itself, at its own place in the graph
             out = wrapper._make(array)
             out.grad_fn, out.requires_grad = self, True
@@ -167,17 +182,12 @@ class Function(Node):
             self._saved_from = None
         return grads
 
-    def _wrapper(self):
-        """The variable class of this op's output (Tensor unless the output is gone)."""
-        out = self._out_ref()
-        return type(out) if out is not None else _tensor_type()
-
     def _backward_on_tensors(self, grad):
         """backward with Tensors in and out, recorded: the backward pass becomes a graph."""
         xp = self.xp
-        self._create_graph, self.xp = True, graph_math()
+        self._create_graph, self.xp = True, self._wrapper._graph_xp
         if not isinstance(grad, Variable):  # a seed gradient arrives as a raw array
-            grad = self._wrapper()._make(grad)
+            grad = self._wrapper._make(grad)
         try:
             return self.backward(grad)
         finally:
@@ -188,6 +198,29 @@ class Function(Node):
 
     def backward(self, grad):
         raise NotImplementedError(f"{type(self).__name__} must define backward")
+
+
+class NonDifferentiable(Function):
+    """An op without a gradient (comparisons, argmax, isnan...): its output never requires grad
+    and it is never recorded in the graph; exporters still see it (watch_ops)."""
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        ctx = cls.__new__(cls)
+        wrapper = next(type(x) for x in inputs if isinstance(x, Variable))
+        arrays = [x._data if isinstance(x, Variable) else x for x in inputs]
+        ctx.xp, ctx._wrapper, ctx._saved, ctx._edges = wrapper._xp, wrapper, None, (None,) * len(inputs)
+        try:
+            raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
+        except (ValueError, IndexError) as err:
+            raise _forward_error(cls, err, arrays) from None
+        out = wrapper._make(wrapper._xp.asarray(raw))
+        if _modes.watching:
+            _watch(ctx, out, inputs, params, False)
+        return out
+
+    def backward(ctx, grad):
+        raise RuntimeError(f"{type(ctx).__name__} has no gradient")
 
 
 def _forward_error(cls, err, arrays):
@@ -216,24 +249,97 @@ def broadcast_axes(grad_shape, shape):
         lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1)
 
 
-def _check_finite(node, value, what):
-    import numpy as np
-
-    arr = np.asarray(value)
-    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        bad = "nan" if np.isnan(arr).any() else "inf"
-        raise RuntimeError(f"detect_anomaly: {node.name()} produced {bad} in its {what}. "
-                           f"The op was created at:\n{creation_site(node)}")
-
-
-def _tensor_type():
-    from .tensor import Tensor
-
-    return Tensor
+def _watch(ctx, out, inputs, params, recorded):
+    """What detect_anomaly and record_ops(every_op=True) do for each op (off the hot path)."""
+    if _modes.anomaly:
+        ctx._stack = traceback.extract_stack()[:-3]
+        check_finite(ctx, out._data, "forward output")
+    for watcher in _modes.watchers:
+        watcher(ctx, out, inputs, params, recorded)
 
 
-def graph_math():
-    """The differentiable namespace used by backward when create_graph=True."""
-    from .tensor import graph_math as namespace
+# --------------------------------------------------------------------------- the op table
 
-    return namespace
+
+class Op:
+    """One published op: ``fn`` becomes ag.<name> (``function``), Tensor.<name> (``method``:
+    True, or the method's own front when its arguments differ, as for ``x.where(cond, y)``)
+    and, with ``scalar``, Value.<name>."""
+
+    __slots__ = ("name", "fn", "method", "function", "scalar")
+
+    def __init__(self, name, fn, method, function, scalar):
+        self.name, self.fn, self.method, self.function, self.scalar = name, fn, method, function, scalar
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
+
+
+OPS = {}  # name -> Op: the one table that Tensor methods, Python operators and ag.* functions are made from
+
+
+def register(name, op=None, *, method=True, function=True, scalar=False):
+    """Publish ``op`` as ``Tensor.<name>`` and ``ag.<name>`` (and ``Value.<name>`` with ``scalar``).
+
+    ``op`` is a Function (called as ``op.apply(x, ...)``) or a front function whose first
+    argument is the tensor; ``name`` may be a tuple of names (the first is the op's own, the
+    others aliases). Without ``op``, register decorates the front function::
+
+        class Exp(Function): ...
+        register("exp", Exp, scalar=True)
+
+        @register("sum")
+        def sum(input, dim=None, keepdim=False): ...
+    """
+    if op is None:
+        return lambda fn: register(name, fn, method=method, function=function, scalar=scalar)
+    fn = _caller(op) if isinstance(op, type) else op
+    for n in (name,) if isinstance(name, str) else name:
+        if n in OPS:
+            raise ValueError(f"register: an op named {n!r} is already registered ({OPS[n].fn!r})")
+        OPS[n] = Op(n, fn, method, function, scalar)
+    return op
+
+
+def operator(dunder, op, *, reflected=None, scalar=False):
+    """Python's binary ``dunder`` (``"__mul__"``) calls ``op``, a Function or a function of two
+    operands; ``reflected`` (``"__rmul__"``) calls it with the operands swapped."""
+    if isinstance(op, type):
+        def forward(self, other):
+            return op.apply(self, other)
+
+        def swapped(self, other):
+            return op.apply(other, self)
+    else:
+        def forward(self, other):
+            return op(self, other)
+
+        def swapped(self, other):
+            return op(other, self)
+
+    forward.__name__, swapped.__name__ = dunder, reflected or dunder
+    register(dunder, forward, function=False, scalar=scalar)
+    if reflected:
+        register(reflected, swapped, function=False, scalar=scalar)
+    return op
+
+
+def _caller(cls):
+    """The front function of a Function that takes its inputs as they are (one or two
+    plain inputs get a front of that arity: the common unary and binary ops stay cheap)."""
+    params = list(inspect.signature(cls.forward).parameters.values())[1:]
+    plain = all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
+    if plain and len(params) == 1:
+        def call(input):
+            return cls.apply(input)
+    elif plain and len(params) == 2:
+        def call(input, other):
+            return cls.apply(input, other)
+    else:
+        def call(*inputs, **params):
+            return cls.apply(*inputs, **params)
+
+    call.__name__ = call.__qualname__ = cls.__name__.lower()
+    call.__doc__ = cls.__doc__ or (cls.rule.formula if cls.rule else None)
+    call.op = cls
+    return call

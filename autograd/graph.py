@@ -13,6 +13,8 @@ import threading
 import traceback
 import weakref
 
+import numpy as np
+
 # --------------------------------------------------------------------------- modes
 
 
@@ -20,6 +22,11 @@ class _Modes(threading.local):
     grad_enabled = True
     anomaly = False
     recorders = ()  # callables fn(node, output) told of every recorded op (used by ag.viz)
+    watchers = ()  # callables fn(node, output, inputs, params, recorded) told of every op (exporters)
+    watching = False  # anomaly or watchers: the one flag Function.apply tests for both
+
+    def update_watching(self):
+        self.watching = bool(self.anomaly or self.watchers)
 
 
 _modes = _Modes()
@@ -80,10 +87,12 @@ class detect_anomaly:
     def __enter__(self):
         self.prev = _modes.anomaly
         _modes.anomaly = self.check_nan
+        _modes.update_watching()
         return self
 
     def __exit__(self, *exc):
         _modes.anomaly = self.prev
+        _modes.update_watching()
 
 
 class record_ops:
@@ -103,6 +112,26 @@ class record_ops:
         _modes.recorders = self._prev
 
 
+class watch_ops:
+    """``with watch_ops() as calls:`` collects every op this thread runs inside, recorded in the
+    graph or not (no_grad, constants only), as ``(node, output, inputs, params)``: what an
+    exporter traces. Outputs and inputs are kept alive."""
+
+    def __enter__(self):
+        self.calls = []
+        self._prev = _modes.watchers
+        _modes.watchers = self._prev + (self._watch,)
+        _modes.update_watching()
+        return self.calls
+
+    def _watch(self, node, output, inputs, params, recorded):
+        self.calls.append((node, output, inputs, params))
+
+    def __exit__(self, *exc):
+        _modes.watchers = self._prev
+        _modes.update_watching()
+
+
 def is_anomaly_enabled():
     return _modes.anomaly
 
@@ -118,6 +147,14 @@ def creation_site(node):
 # --------------------------------------------------------------------------- nodes
 
 
+class Rule(collections.namedtuple("Rule", ["formula", "derivatives", "words", "args"], defaults=(None,))):
+    """A node's local derivative rule, shown by the step-through: ``formula`` the forward
+    (out = a * b), ``derivatives`` one line per input, ``words`` the idea, ``args`` the inputs'
+    names when not a, b, c... Each Function carries its own (``rule = Rule(...)``)."""
+
+    __slots__ = ()
+
+
 _creation_counter = itertools.count()  # numbers the recorded ops in the order they were created
 
 
@@ -127,6 +164,7 @@ class Node:
     the ops in creation order: a node is always newer than the nodes of its inputs."""
 
     __slots__ = ("_edges", "_hooks", "_out_ref", "_seq", "__weakref__")
+    rule = None  # the Rule the step-through shows for this kind of node
 
     def name(self):
         return type(self).__name__
@@ -162,6 +200,8 @@ class AccumulateGrad(Node):
     """The sink for a leaf: adds the incoming gradient into ``variable.grad``."""
 
     __slots__ = ("variable",)
+    rule = Rule("leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
+                "A leaf adds the gradient it receives into .grad; uses of the same leaf add up.")
 
     def __init__(self, variable):
         self._edges = ()
@@ -315,7 +355,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 continue
             if type(node) is AccumulateGrad:
                 if node.variable._leaf_hooks:
-                    grad = _run_hooks(node.variable._leaf_hooks, grad, create_graph)
+                    grad = _run_hooks(node.variable._leaf_hooks, grad, create_graph, type(node.variable))
                 if capture is not None:
                     if node in capture:
                         capture[node] = grad
@@ -327,7 +367,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 yield index, node, grad, (), ([] if trace else None)
                 continue
             if node._hooks:
-                grad = _run_hooks(node._hooks, grad, create_graph)
+                grad = _run_hooks(node._hooks, grad, create_graph, node._wrapper)
             out = node._out_ref()
             if out is not None and out._retains_grad and capture is None:
                 out._accumulate_grad(grad, create_graph, copy=True)
@@ -347,11 +387,18 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
 
 def _check_gradients(node, grads):
     """Under detect_anomaly: raise if a gradient that ``node`` computed holds nan or inf."""
-    from .function import _check_finite
-
     for g in grads:
         if g is not None:
-            _check_finite(node, g._data if isinstance(g, Variable) else g, "gradient")
+            check_finite(node, g._data if isinstance(g, Variable) else g, "gradient")
+
+
+def check_finite(node, value, what):
+    """Under detect_anomaly: raise, naming the op and where it was created, if ``value`` holds nan/inf."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        bad = "nan" if np.isnan(arr).any() else "inf"
+        raise RuntimeError(f"detect_anomaly: {node.name()} produced {bad} in its {what}. "
+                           f"The op was created at:\n{creation_site(node)}")
 
 
 def _add_into(buffers, node, grad):
@@ -359,15 +406,14 @@ def _add_into(buffers, node, grad):
     buffers[node] = grad if prev is None else prev + grad  # never in place: arrays may be shared
 
 
-def _run_hooks(hooks, grad, create_graph):
-    from .tensor import Tensor  # hooks see Tensors; the walk itself passes raw arrays
-
-    wrapped = Tensor._make(grad) if not isinstance(grad, Variable) and hasattr(grad, "shape") else grad
+def _run_hooks(hooks, grad, create_graph, variable_type):
+    """Hooks see variables (Tensors); the walk itself passes raw arrays."""
+    wrapped = variable_type._make(grad) if not isinstance(grad, Variable) and hasattr(grad, "shape") else grad
     for hook in list(hooks):
         result = hook(wrapped)
         if result is not None:
             wrapped = result
-    if create_graph or not isinstance(wrapped, Tensor):
+    if create_graph or not isinstance(wrapped, Variable) or not hasattr(grad, "shape"):
         return wrapped
     return wrapped._data
 

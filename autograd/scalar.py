@@ -1,20 +1,21 @@
 """Value: a micrograd-style scalar on the same graph core as Tensor.
 
-The same Function classes run on Python floats (``ctx.xp`` is ``scalar_math``),
+Its operators and methods (``+ - * / **``, exp, log, tanh, sigmoid, relu) are the ops
+registered with ``scalar=True`` (ops/). The same Function classes run on Python floats (``ctx.xp`` is ``scalar_math``),
 the same walk runs backward, and the same drawing code shows the graph. Like
 micrograd, every Value keeps its ``.grad`` (a float) after backward.
 """
 from .backend import scalar_math
 from .graph import Variable
-from .operators import Operators
 
 
-class Value(Operators, Variable):
+class Value(Variable):
     """A scalar that remembers how it was computed: ``(Value(2.0) * 3).backward()``."""
 
     __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "label", "_prev",
                  "__weakref__")
     _xp = scalar_math
+    _graph_xp = scalar_math  # (a Value's backward never builds a graph)
     _shaped = False  # floats: nothing to unbroadcast
     _versioned = False  # a Value never changes in place
     _retains_grad = True  # every Value keeps its gradient, as in micrograd

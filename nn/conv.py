@@ -8,17 +8,19 @@ Each ``forward`` checks the input's shape (naming the layer) and calls nn.functi
 
 import numpy as np
 
-from autograd.function import ShapeError
-from autograd.tensor import Tensor
+import autograd as ag
+from autograd import ShapeError, Tensor
 
-from . import functional_conv as F
+from autograd.ops.conv import conv_transpose_nd, ntuple
+
+from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
 
 
 def _tuple(value, n, name, what):
-    return F._tuple(value, n, name, what)
+    return ntuple(value, n, name, what)
 
 
 class _ConvNd(Module):
@@ -59,9 +61,9 @@ class _ConvNd(Module):
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
         dtype = np.dtype(dtype or np.float32)
-        self.weight = Parameter(Tensor._make(np.empty(shape, dtype=dtype)))
+        self.weight = Parameter(ag.empty(shape, dtype=dtype))
         if bias:
-            self.bias = Parameter(Tensor._make(np.empty((out_channels,), dtype=dtype)))
+            self.bias = Parameter(ag.empty(out_channels, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -156,7 +158,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input, output_size=None):
         self._check_input(input)
-        return self._named_errors(F._conv_transpose_nd, f"conv_transpose{self._n}d", self._n, input, self.weight,
+        return self._named_errors(conv_transpose_nd, f"conv_transpose{self._n}d", self._n, input, self.weight,
                                   self.bias, self.stride, self.padding, self.output_padding, self.groups,
                                   self.dilation, output_size)
 

@@ -1,172 +1,29 @@
 """nn.functional (import as F): the stateless functions that layers call in ``forward``.
 
-Most are composites of autograd primitives and get their gradients for free. A few are
-fused Functions, each for a stated reason: the step function (its gradient is zero by
-definition), GELU (numpy has no erf), cross-entropy on class indices (speed: one node whose
-gradient is softmax - onehot), BCE (PyTorch's clamped logs would give 0 * inf = nan as a
-composite) and BCE-with-logits (stable at +-1000 and exact at logit 0). All of them are
-stable for logits of +-1000.
+The primitives behind them (forward and backward side by side) live in the engine, in
+``autograd/ops/``: activations (activation.py), losses (loss.py), convolution, pooling,
+padding and resizing (conv.py), normalisation (norm.py), embedding (embedding.py). This
+module publishes them under PyTorch's names and adds the few that are plain compositions
+of tensor ops (softmax with PyTorch's implicit-dim rule, dropout, normalize, one_hot...).
 """
-import math
 import warnings
 
-import numpy as np
-
-from autograd import ops_math as M
-from autograd.function import Function, ShapeError
-from autograd.tensor import Tensor, _rng, tensor, where
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _t(x):
-    return x if isinstance(x, Tensor) else tensor(x)
-
-
-# --------------------------------------------------------------------- linear
-
-
-def linear(input, weight, bias=None):
-    """``y = x @ W^T + b`` with weight ``(out_features, in_features)``; x is ``(*, in_features)``."""
-    if input.shape[-1:] != weight.shape[-1:]:
-        raise ShapeError(f"linear: input of shape {tuple(input.shape)} has {input.shape[-1] if input.ndim else 0} "
-                         f"features but the weight of shape {tuple(weight.shape)} expects "
-                         f"{weight.shape[-1]} (in_features); reshape the input or fix in_features")
-    return M.Linear.apply(input, weight, bias)  # x @ W^T + b, fused: (*, out)
-
-
-# --------------------------------------------------------------------- activations
-
-
-def relu(input, inplace=False):
-    """max(x, 0)."""
-    return input.relu()
-
-
-def relu6(input, inplace=False):
-    """min(max(x, 0), 6)."""
-    return hardtanh(input, 0.0, 6.0)
-
-
-def sigmoid(input):
-    """1 / (1 + e^-x)."""
-    return input.sigmoid()
-
-
-def tanh(input):
-    return input.tanh()
-
-
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """x if x > 0 else negative_slope * x."""
-    return where(input._data > 0, input, input * negative_slope)
-
-
-def elu(input, alpha=1.0, inplace=False):
-    """x if x > 0 else alpha * (e^x - 1)."""
-    return where(input._data > 0, input, (input.clamp(max=0).exp() - 1) * alpha)  # clamp: no inf in the unused branch
-
-
-def selu(input, inplace=False):
-    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return elu(input, alpha) * scale
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    """log(1 + e^(beta x)) / beta, linear where beta * x > threshold (PyTorch's form)."""
-    bx = input * beta
-    soft = bx.clamp(max=threshold).exp().log1p() / beta
-    return where(bx._data > threshold, input, soft)
-
-
-def silu(input, inplace=False):
-    """x * sigmoid(x) (also called swish)."""
-    return input * input.sigmoid()
-
-
-def mish(input, inplace=False):
-    return input * softplus(input).tanh()
-
-
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """clamp(x, min_val, max_val); the gradient is 1 strictly inside (0 at the bounds, as PyTorch)."""
-    x = input._data
-    inside = where((x > min_val) & (x < max_val), input, 0.0)
-    return inside + np.where(x <= min_val, min_val, 0.0).astype(x.dtype) + np.where(x >= max_val, max_val, 0.0).astype(x.dtype)
-
-
-def logsigmoid(input):
-    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
-    return -softplus(-input)
-
-
-def _erf(x):
-    """erf to float64 precision (~1e-14) for any x: Abramowitz & Stegun 7.1.26 is too coarse, so
-    this uses the complementary-error-function continued fraction of Numerical Recipes (erfc Cheb.)."""
-    z = np.abs(x)
-    t = 2.0 / (2.0 + z)
-    ty = 4.0 * t - 2.0
-    coefs = (-1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3,
-             -9.46595344482036e-4, 3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5,
-             -1.624290004647e-6, 1.303655835580e-6, 1.5626441722e-8, -8.5238095915e-8,
-             6.529054439e-9, 5.059343495e-9, -9.91364156e-10, -2.27365122e-10, 9.6467911e-11,
-             2.394038e-12, -6.886027e-12, 8.94487e-13, 3.13092e-13, -1.12708e-13, 3.81e-16,
-             7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17)
-    d = dd = 0.0
-    for c in reversed(coefs[1:]):
-        d, dd = ty * d - dd + c, d
-    erfc = t * np.exp(-z * z + 0.5 * (coefs[0] + ty * d) - dd)
-    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0)
-
-
-class Gelu(Function):
-    """GELU(x) = x * Phi(x), Phi the standard normal CDF; 'tanh' uses PyTorch's approximation."""
-
-    def forward(ctx, x, approximate="none"):
-        ctx.approximate = approximate
-        ctx.save_for_backward(x)
-        if approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
-            return 0.5 * x * (1 + np.tanh(inner))
-        return (x * 0.5 * (1 + _erf(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)
-
-    def backward(ctx, grad):  # d/dx x Phi(x) = Phi(x) + x phi(x)
-        (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            th = np.tanh(k * (x + 0.044715 * x ** 3))
-            return grad * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x))
-        x64 = x.astype(np.float64)
-        cdf = 0.5 * (1 + _erf(x64 / math.sqrt(2)))
-        pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
-        return grad * (cdf + x64 * pdf).astype(x.dtype)
-
-
-def gelu(input, approximate="none"):
-    """x * Phi(x) (Phi = standard normal CDF); ``approximate='tanh'`` for the tanh formula."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate=approximate)
-
-
-class Step(Function):
-    """Heaviside step: 1 where x > 0, else 0. Its derivative is 0 everywhere except at 0, where it
-    does not exist; backward returns 0, so nothing below a step layer learns by gradient descent
-    (that is why the perceptron rule, not backprop, trains it)."""
-
-    def forward(ctx, x):
-        return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float32)
-
-    def backward(ctx, grad):  # zero almost everywhere
-        return grad * 0
-
-
-def step(input):
-    """The textbook step (Heaviside) activation: 1 if x > 0 else 0, with zero gradient."""
-    return Step.apply(_t(input))
-
-
-heaviside_step = step
+import autograd as ag
+from autograd.ops.activation import (  # noqa: F401
+    elu, gelu, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6, selu, sigmoid, silu, softplus,
+    step, tanh,
+)
+from autograd.ops.conv import (  # noqa: F401
+    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
+    conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
+)
+from autograd.ops.embedding import embedding  # noqa: F401
+from autograd.ops.loss import (  # noqa: F401
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
+    nll_loss, smooth_l1_loss,
+)
+from autograd.ops.math import linear  # noqa: F401
+from autograd.ops.norm import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
 
 
 def softmax(input, dim=None, dtype=None):
@@ -201,15 +58,15 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 
 def one_hot(tensor, num_classes=-1):
     """Integer class indices -> int64 one-hot vectors in a new last dim."""
-    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+    idx = ag.as_tensor(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class values must be integers (int64), got dtype {idx.dtype}")
-    if idx.size and idx.min() < 0:
-        raise ValueError(f"one_hot: class values must be non-negative, got {idx.min()}")
-    n = int(idx.max()) + 1 if num_classes == -1 else num_classes
-    if idx.size and idx.max() >= n:
-        raise ValueError(f"one_hot: class value {idx.max()} is not below num_classes={n}")
-    return Tensor._make((idx[..., None] == np.arange(n)).astype(np.int64))
+    if idx.numel() and idx.min().item() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {idx.min().item()}")
+    n = int(idx.max().item()) + 1 if num_classes == -1 else num_classes
+    if idx.numel() and idx.max().item() >= n:
+        raise ValueError(f"one_hot: class value {idx.max().item()} is not below num_classes={n}")
+    return (idx.unsqueeze(-1) == ag.arange(n)).long()
 
 
 # --------------------------------------------------------------------- dropout, flatten
@@ -223,310 +80,13 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * np.zeros(input.shape, dtype=input.dtype)
-    keep = _rng().random(input.shape) >= p  # (same shape as input)
-    return input * (keep / (1.0 - p)).astype(input.dtype)
+        return input * ag.zeros(input.shape, dtype=input.dtype)
+    keep = ag.get_rng().random(input.shape) >= p  # (same shape as input)
+    return input * ag.from_numpy((keep / (1.0 - p)).astype(input.dtype))
 
 
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
-
-
-# --------------------------------------------------------------------- losses
-
-
-def _reduce(loss, reduction, name):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _check_reduction(reduction, name):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _same_size(input, target, name):
-    if tuple(input.shape) != tuple(target.shape):
-        warnings.warn(f"{name}: Using a target size ({tuple(target.shape)}) that is different to the input size "
-                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
-                      "Please ensure they have the same size.", stacklevel=3)
-
-
-def mse_loss(input, target, reduction="mean"):
-    """mean((x - y)^2)."""
-    _check_reduction(reduction, "mse_loss")
-    _same_size(input, target, "mse_loss")
-    diff = input - target
-    return _reduce(diff * diff, reduction, "mse_loss")
-
-
-def l1_loss(input, target, reduction="mean"):
-    """mean(|x - y|)."""
-    _check_reduction(reduction, "l1_loss")
-    _same_size(input, target, "l1_loss")
-    return _reduce((input - target).abs(), reduction, "l1_loss")
-
-
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - y)."""
-    _check_reduction(reduction, "smooth_l1_loss")
-    _same_size(input, target, "smooth_l1_loss")
-    d = input - target
-    if beta == 0:
-        return _reduce(d.abs(), reduction, "smooth_l1_loss")
-    loss = where(np.abs(d._data) < beta, d * d * (0.5 / beta), d.abs() - 0.5 * beta)
-    return _reduce(loss, reduction, "smooth_l1_loss")
-
-
-def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
-    _check_reduction(reduction, "huber_loss")
-    _same_size(input, target, "huber_loss")
-    d = input - target
-    loss = where(np.abs(d._data) < delta, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)
-    return _reduce(loss, reduction, "huber_loss")
-
-
-def _class_last(input, name):
-    """(N, C, d1, ...) -> (N*d1*..., C); (C,) -> (1, C). Returns the flat view and the
-    shape that a per-element loss has before flattening."""
-    if input.ndim == 0:
-        raise ShapeError(f"{name}: input must have a class dimension, got a 0-d tensor")
-    if input.ndim == 1:
-        return input.reshape(1, -1), ()
-    if input.ndim == 2:
-        return input, (input.shape[0],)
-    perm = (0,) + tuple(range(2, input.ndim)) + (1,)
-    return input.permute(*perm).reshape(-1, input.shape[1]), (input.shape[0],) + tuple(input.shape[2:])
-
-
-def _class_targets(input, target, weight, ignore_index, name):
-    """Check class-index targets against ``input`` (N, C, d1, ...) and flatten both.
-
-    Returns the (M, C) view of the input, the shape of a per-element loss, the targets with
-    ignored entries replaced by 0, the valid mask (M,), the class weights (C,) and w_i = w[y_i]
-    (0 where ignored)."""
-    flat, elem_shape = _class_last(input, name)  # (M, C)
-    n_classes = flat.shape[1]
-    t = np.asarray(target._data if isinstance(target, Tensor) else target)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold integer class indices (int64), got dtype {t.dtype}; "
-                        "for class probabilities use cross_entropy")
-    if t.shape != elem_shape:
-        raise ShapeError(f"{name}: input of shape {tuple(input.shape)} needs a target of shape {elem_shape}, "
-                         f"got {tuple(t.shape)}")
-    t = t.reshape(-1)
-    valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"{name}: target {int(t[bad][0])} is out of bounds for {n_classes} classes "
-                         f"(targets must be in [0, {n_classes - 1}] or equal ignore_index={ignore_index})")
-    safe = np.where(valid, t, 0)
-    w = np.ones(n_classes, dtype=flat.dtype) if weight is None else np.asarray(
-        weight._data if isinstance(weight, Tensor) else weight, dtype=flat.dtype)
-    if w.shape != (n_classes,):
-        raise ShapeError(f"{name}: weight must have shape ({n_classes},), one per class, got {w.shape}")
-    w_i = (w[safe] * valid).astype(flat.dtype)  # (M,)
-    return flat, elem_shape, safe, valid, w, w_i
-
-
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """-w[y] * input[y] per sample, input being log-probabilities ``(N, C)`` or ``(N, C, d1, ...)``;
-    'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
-    _check_reduction(reduction, "nll_loss")
-    logp, elem_shape, safe, _, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
-    picked = logp[np.arange(logp.shape[0]), safe]  # (M,)
-    loss = -picked * w_i
-    if reduction == "none":
-        return loss.reshape(elem_shape)
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / w_i.sum()
-
-
-class CrossEntropy(Function):
-    """Softmax cross-entropy on class indices, fused (the MLP benchmark says so: one node, and the
-    gradient is softmax - onehot, as a hand-written network computes it).
-
-    Per row i, with p = softmax(x_i), w_i = w[y_i] (0 if ignored), eps = label_smoothing:
-        loss_i = (1 - eps) * (-w_i log p[y_i]) + eps / C * (-sum_c w_c log p_c)
-        dloss_i/dx_i = (1 - eps) * w_i * (p - onehot(y_i)) + eps / C * valid_i * (p * sum(w) - w)
-    'mean' divides the summed loss by sum_i w_i (PyTorch's weighted mean).
-    """
-
-    def forward(ctx, x, w_i, valid, onehot_idx, w, eps=0.0, reduction="mean"):
-        shifted = x - x.max(axis=1, keepdims=True)  # (M, C)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        rows = np.arange(x.shape[0])
-        loss = -logp[rows, onehot_idx] * w_i  # (M,)
-        if eps:
-            smooth = -(logp * w).sum(axis=1) * valid
-            loss = (1 - eps) * loss + (eps / x.shape[1]) * smooth
-        ctx.save_for_backward(x, np.exp(logp))
-        ctx.consts = (w_i, valid, onehot_idx, w, eps, reduction)
-        if reduction == "none":
-            return loss
-        total = loss.sum()
-        return total / w_i.sum() if reduction == "mean" else total
-
-    def backward(ctx, grad):
-        x, p = ctx.saved_tensors
-        w_i, valid, idx, w, eps, reduction = ctx.consts
-        rows, n_classes = np.arange(len(idx)), len(w)
-        coef = grad[:, None] if reduction == "none" else grad / w_i.sum() if reduction == "mean" else grad
-        if isinstance(grad, np.ndarray) or np.isscalar(grad):  # the usual, numpy path
-            g = p * ((1 - eps) * w_i)[:, None]
-            g[rows, idx] -= (1 - eps) * w_i
-            if eps:
-                g += (eps / n_classes) * valid[:, None] * (p * w.sum() - w)
-            return g * coef, None, None, None, None
-        # create_graph=True: the same formula from Tensor ops, so it can be differentiated again
-        p = x.softmax(1)
-        onehot = np.zeros(p.shape, dtype=p.dtype)
-        onehot[rows, idx] = 1
-        g = (p - onehot) * ((1 - eps) * w_i)[:, None]
-        if eps:
-            g = g + (p * float(w.sum()) - w) * ((eps / n_classes) * valid)[:, None].astype(p.dtype)
-        return g * coef, None, None, None, None
-
-
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """Softmax cross-entropy from raw logits ``(N, C)`` / ``(N, C, d1, ...)`` / ``(C,)``.
-
-    ``target`` holds class indices (int) or class probabilities (float, same shape as input).
-    Both paths shift by the row maximum before exponentiating (log-sum-exp), so logits of +-1000
-    give finite losses and gradients.
-    """
-    _check_reduction(reduction, "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    target_t = target if isinstance(target, Tensor) else tensor(target)
-    class_dim = 0 if input.ndim == 1 else 1
-    n_classes = input.shape[class_dim] if input.ndim else 0
-
-    if target_t.dtype.kind == "f":  # class probabilities
-        if tuple(target_t.shape) != tuple(input.shape):
-            raise ShapeError(f"cross_entropy: class-probability target must have the input's shape "
-                             f"{tuple(input.shape)}, got {tuple(target_t.shape)}")
-        logp = input.log_softmax(class_dim)
-        if label_smoothing > 0:
-            target_t = target_t * (1 - label_smoothing) + label_smoothing / n_classes
-        prod = logp * target_t
-        if weight is not None:
-            w_shape = [1] * input.ndim
-            w_shape[class_dim] = n_classes
-            prod = prod * _t(weight).reshape(w_shape)
-        loss = -prod.sum(class_dim)
-        if reduction == "mean":
-            return loss.sum() / (input.numel() // n_classes)  # mean over samples, not weights
-        return _reduce(loss, reduction, "cross_entropy")
-
-    if target_t.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: target must be class indices (int64) or class probabilities (float), "
-                        f"got dtype {target_t.dtype}")
-    flat, elem_shape, safe, valid, w, w_i = _class_targets(input, target_t, weight, ignore_index, "cross_entropy")
-    loss = CrossEntropy.apply(flat, w_i, valid.astype(flat.dtype), safe, w, eps=float(label_smoothing),
-                              reduction=reduction)
-    return loss.reshape(elem_shape) if reduction == "none" else loss
-
-
-class BinaryCrossEntropy(Function):
-    """-(t log x + (1-t) log(1-x)), each log clamped at -100 as PyTorch does."""
-
-    def forward(ctx, x, t):
-        ctx.save_for_backward(x, t)
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_1mx = np.maximum(np.log1p(-x), -100)
-        ctx.logs = (log_x, log_1mx)
-        return -(t * log_x + (1 - t) * log_1mx)
-
-    def backward(ctx, grad):  # d/dx = (x - t) / max(x (1 - x), 1e-12); d/dt = log(1-x) - log x
-        x, t = ctx.saved_tensors
-        log_x, log_1mx = ctx.logs
-        gx = grad * (x - t) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
-        gt = grad * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
-        return gx, gt
-
-
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-w (y log x + (1-y) log(1-x)) for probabilities x in [0, 1] (logs clamped at -100)."""
-    _check_reduction(reduction, "binary_cross_entropy")
-    target = _t(target)
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"binary_cross_entropy: Using a target size ({tuple(target.shape)}) that is different to "
-                         f"the input size ({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
-    x = input._data
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1 or np.isnan(x).any()):
-        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
-                           f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]); apply sigmoid first, or use "
-                           "binary_cross_entropy_with_logits on raw scores")
-    loss = BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
-
-
-class BCEWithLogits(Function):
-    """(1-t) x + lw * softplus(-x) with lw = 1 + (pos_weight - 1) t, softplus(-x) written as
-    log1p(e^-|x|) + max(-x, 0) so that no exponential overflows."""
-
-    def forward(ctx, x, t, pos_weight=None):
-        softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # = log(1 + e^-x)
-        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
-        ctx.save_for_backward(x, t, pos_weight)
-        ctx.parts = (softplus_neg, lw)
-        return (1 - t) * x + lw * softplus_neg
-
-    def backward(ctx, grad):  # d/dx = (1-t) - lw sigmoid(-x); d/dt = -x + (pw-1) softplus(-x)
-        x, t, pw = ctx.saved_tensors
-        softplus_neg, lw = ctx.parts
-        need = ctx.needs_input_grad
-        need_x, need_t, need_pw = need[0], need[1], len(need) > 2 and need[2]
-        sig_neg = 0.5 - 0.5 * np.tanh(0.5 * x)  # sigmoid(-x), stable
-        gx = grad * ((1 - t) - lw * sig_neg) if need_x else None
-        gt = grad * (-x + ((pw - 1) if pw is not None else 0) * softplus_neg) if need_t else None
-        if len(need) == 2:
-            return gx, gt
-        return gx, gt, (grad * t * softplus_neg if need_pw else None)
-
-
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    """BCE on raw scores: -w [pw y log sigmoid(x) + (1-y) log(1 - sigmoid(x))], computed stably."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    target = _t(target)
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"binary_cross_entropy_with_logits: Target size ({tuple(target.shape)}) must be the same "
-                         f"as input size ({tuple(input.shape)})")
-    if pos_weight is not None:
-        loss = BCEWithLogits.apply(input, target, _t(pos_weight))
-    else:
-        loss = BCEWithLogits.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
-
-
-def kl_div(input, target, reduction="mean", log_target=False):
-    """sum target * (log target - input), input being log-probabilities."""
-    if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
-    target = _t(target)
-    if log_target:
-        loss = target.exp() * (target - input)
-    else:
-        t = target._data
-        log_t = np.log(np.where(t > 0, t, 1))
-        loss = target * (Tensor._make(log_t.astype(t.dtype)) - input) if not target.requires_grad else \
-            target * (where(t > 0, target, 1).log() - input)
-    if reduction == "batchmean":
-        return loss.sum() / (input.shape[0] if input.ndim else 1)
-    return _reduce(loss, reduction, "kl_div")
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -536,7 +96,5 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return dot / (n1 * n2)
 
 
-from .functional_conv import *  # noqa: E402,F401,F403  conv, pooling, norms, embedding, interpolate
-
-__all__ = [n for n in dir() if not n.startswith("_") and n not in (
-    "math", "warnings", "np", "M", "Function", "ShapeError", "Tensor", "tensor", "where", "functional_conv")]
+__all__ = [name for name, value in list(globals().items())
+           if not name.startswith("_") and callable(value) and not isinstance(value, type(warnings))]

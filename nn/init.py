@@ -6,14 +6,14 @@
     kaiming (He):     std = gain / sqrt(fan)              # fan = fan_in or fan_out (mode)
     a uniform U(-b, b) with b = sqrt(3) * std has that std.
 
-Random numbers come from ``autograd.tensor._rng()``, so ``ag.manual_seed`` makes them repeatable.
+Random numbers come from ``ag.getag.get_rng()``, so ``ag.manual_seed`` makes them repeatable.
 """
 import math
 
 import numpy as np
 
-from autograd.graph import no_grad
-from autograd.tensor import Tensor, _rng
+import autograd as ag
+from autograd import Tensor, no_grad
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -65,17 +65,17 @@ def _fill(tensor, values):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """U(a, b)."""
-    return _fill(tensor, (generator or _rng()).uniform(a, b, size=tensor.shape))
+    return _fill(tensor, (generator or ag.get_rng()).uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """N(mean, std^2)."""
-    return _fill(tensor, (generator or _rng()).normal(mean, std, size=tensor.shape))
+    return _fill(tensor, (generator or ag.get_rng()).normal(mean, std, size=tensor.shape))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """N(mean, std^2) redrawn until inside [a, b]."""
-    rng = generator or _rng()
+    rng = generator or ag.get_rng()
     out = rng.normal(mean, std, size=tensor.shape)
     bad = (out < a) | (out > b)
     while bad.any():
@@ -156,7 +156,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got {tuple(tensor.shape)}")
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = (generator or _rng()).normal(0.0, 1.0, size=(rows, cols))
+    flat = (generator or ag.get_rng()).normal(0.0, 1.0, size=(rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

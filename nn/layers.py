@@ -6,7 +6,8 @@ and its ``forward`` calls one function of ``nn.functional``.
 
 import numpy as np
 
-from autograd.tensor import Tensor
+import autograd as ag
+from autograd import Tensor
 
 from . import functional as F
 from . import init
@@ -37,9 +38,9 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {n!r}")
         dtype = np.dtype(dtype or np.float32)
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self.weight = Parameter(Tensor._make(np.empty((out_features, in_features), dtype=dtype)))
+        self.weight = Parameter(ag.empty(out_features, in_features, dtype=dtype))
         if bias:
-            self.bias = Parameter(Tensor._make(np.empty((out_features,), dtype=dtype)))
+            self.bias = Parameter(ag.empty(out_features, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

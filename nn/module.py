@@ -20,8 +20,8 @@ import itertools
 
 import numpy as np
 
-from autograd.graph import no_grad
-from autograd.tensor import Tensor
+import autograd as ag
+from autograd import Tensor, no_grad
 
 from .parameter import Parameter
 
@@ -302,7 +302,17 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's gradient (to None, or to zeros in place)."""
         for p in self.parameters():
-            p._zero_grad(set_to_none)
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:  # as torch: a gradient with a graph of its own is detached first
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
+                with no_grad():
+                    p.grad.zero_()
 
     # ------------------------------------------------------------ dtype
 
@@ -311,12 +321,13 @@ class Module:
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
                     if t is not None:
-                        new = fn(t._data)
-                        if new is not t._data:
-                            t._data = new
-                            t._vc[0] += 1
+                        old = np.asarray(t)
+                        new = fn(old)
+                        if new is not old:
+                            with no_grad():
+                                t.set_(new)
                             if t.grad is not None:
-                                t.grad = Tensor._make(fn(t.grad._data))
+                                t.grad = ag.from_numpy(fn(np.asarray(t.grad)))
         return self
 
     def to(self, *args, dtype=None, device=None, **kwargs):
@@ -382,7 +393,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            arr = np.asarray(value)
             if arr.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
                               f"checkpoint, the shape in current model is {tuple(target.shape)}.")
@@ -398,10 +409,9 @@ class Module:
         with no_grad():
             for target, arr in to_copy:
                 if assign:  # take the checkpoint's array (and dtype) instead of copying into ours
-                    target._data = np.array(arr)
+                    target.set_(np.array(arr))
                 else:
-                    np.copyto(target._data, arr, casting="unsafe")
-                target._vc[0] += 1
+                    target.copy_(arr)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing

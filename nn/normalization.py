@@ -9,11 +9,10 @@ import numbers
 
 import numpy as np
 
-from autograd.function import ShapeError
-from autograd.graph import no_grad
-from autograd.tensor import Tensor
+import autograd as ag
+from autograd import ShapeError, Tensor, no_grad
 
-from . import functional_conv as F
+from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -31,17 +30,17 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
-            self.weight = Parameter(Tensor._make(np.ones(num_features, dtype=dtype)))
+            self.weight = Parameter(ag.ones(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
         if affine and bias:
-            self.bias = Parameter(Tensor._make(np.zeros(num_features, dtype=dtype)))
+            self.bias = Parameter(ag.zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor._make(np.array(0, dtype=np.int64)))
+            self.register_buffer("running_mean", ag.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", ag.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -112,9 +111,9 @@ class LayerNorm(Module):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dtype = np.dtype(dtype or np.float32)
         if elementwise_affine:
-            self.weight = Parameter(Tensor._make(np.ones(self.normalized_shape, dtype=dtype)))
+            self.weight = Parameter(ag.ones(self.normalized_shape, dtype=dtype))
             if bias:
-                self.bias = Parameter(Tensor._make(np.zeros(self.normalized_shape, dtype=dtype)))
+                self.bias = Parameter(ag.zeros(self.normalized_shape, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -153,8 +152,8 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         dtype = np.dtype(dtype or np.float32)
         if affine:
-            self.weight = Parameter(Tensor._make(np.ones(num_channels, dtype=dtype)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_channels, dtype=dtype)))
+            self.weight = Parameter(ag.ones(num_channels, dtype=dtype))
+            self.bias = Parameter(ag.zeros(num_channels, dtype=dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)

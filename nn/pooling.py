@@ -2,10 +2,9 @@
 
 stride defaults to kernel_size, as in PyTorch. Each forward names the layer in its shape errors.
 """
-from autograd.function import ShapeError
-from autograd.tensor import Tensor
+from autograd import ShapeError, Tensor
 
-from . import functional_conv as F
+from . import functional as F
 from .module import Module
 
 

@@ -24,10 +24,8 @@ import warnings
 import numpy as np
 
 import autograd as ag
-from autograd.function import ShapeError
-from autograd.graph import no_grad
-from autograd.ops_recurrent import GRULayer, LSTMLayer, RNNLayer
-from autograd.tensor import Tensor
+from autograd import ShapeError, Tensor, no_grad
+from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
 
 from .module import Module
 from .parameter import Parameter
@@ -356,7 +354,7 @@ class RNNBase(Module):
         """Per layer and direction (N, H) states: a list of zeros, or the given tensor."""
         lead = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            zeros = [Tensor._make(np.zeros((batch, self.hidden_size), dtype=dtype)) for _ in range(lead)]
+            zeros = [ag.zeros(batch, self.hidden_size, dtype=dtype) for _ in range(lead)]
             return zeros, (zeros if self.mode == "LSTM" else None)
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:

@@ -22,7 +22,8 @@ import zipfile
 
 import numpy as np
 
-from autograd.tensor import Tensor
+import autograd as ag
+from autograd import Tensor
 
 _META = "__seegrad__"
 _FORMAT, _VERSION = "seegrad-npz", 1
@@ -35,7 +36,7 @@ class CheckpointError(ValueError):
 def _encode(obj, arrays, path):
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj._data)
+        arrays[key] = np.ascontiguousarray(obj.detach().numpy())
         return {"$tensor": key}
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
@@ -109,7 +110,7 @@ def _decode(node, arrays, name):
             if value not in arrays:
                 raise CheckpointError(f"nn.load: {name} is corrupted: the entry {value!r} it refers to is missing")
             arr = arrays[value]
-            return Tensor._make(arr) if tag == "$tensor" else arr
+            return ag.from_numpy(arr) if tag == "$tensor" else arr
         if tag == "$tuple":
             return tuple(_decode(v, arrays, name) for v in value)
         if tag == "$dict":

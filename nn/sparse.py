@@ -1,10 +1,10 @@
 """Embedding: a lookup table of learnable rows, weight (num_embeddings, embedding_dim) ~ N(0, 1)."""
 import numpy as np
 
-from autograd.graph import no_grad
-from autograd.tensor import Tensor
+import autograd as ag
+from autograd import Tensor, no_grad
 
-from . import functional_conv as F
+from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -33,22 +33,21 @@ class Embedding(Module):
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            data = np.empty((num_embeddings, embedding_dim), dtype=np.dtype(dtype or np.float32))
-            self.weight = Parameter(Tensor._make(data), requires_grad=not _freeze)
+            data = ag.empty(num_embeddings, embedding_dim, dtype=dtype or ag.float32)
+            self.weight = Parameter(data, requires_grad=not _freeze)
             self.reset_parameters()
         else:
-            arr = _weight._data if isinstance(_weight, Tensor) else np.asarray(_weight)
-            if arr.shape != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {arr.shape}; expected "
+            weight = _weight if isinstance(_weight, Tensor) else ag.from_numpy(np.asarray(_weight))
+            if weight.shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight has shape {weight.shape}; expected "
                                  f"({num_embeddings}, {embedding_dim})")
-            self.weight = Parameter(Tensor._make(arr), requires_grad=not _freeze)
+            self.weight = Parameter(weight, requires_grad=not _freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight._data[self.padding_idx] = 0
-                self.weight._vc[0] += 1
+                self.weight[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,

@@ -3,7 +3,8 @@ import math
 
 import numpy as np
 
-from autograd.tensor import Tensor
+import autograd as ag
+from autograd import Tensor
 
 
 def _params(parameters):
@@ -13,9 +14,10 @@ def _params(parameters):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``:
     g = g * min(1, max_norm / (total_norm + 1e-6)). Returns the total norm before clipping."""
-    grads = [p.grad._data for p in _params(parameters) if p.grad is not None]
+    params = _params(parameters)
+    grads = [np.asarray(p.grad) for p in params if p.grad is not None]
     if not grads:
-        return Tensor._make(np.asarray(0.0, dtype=np.float32))
+        return ag.tensor(0.0)
     norm_type = float(norm_type)
     if math.isinf(norm_type):
         total = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads)
@@ -25,37 +27,37 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite "
                            f"({total}), so it cannot be clipped; set error_if_nonfinite=False to skip this check")
     coef = min(max_norm / (total + 1e-6), 1.0)
-    for p in _params(parameters):
-        if p.grad is not None:
-            p.grad._data *= coef
-            p.grad._vc[0] += 1
-    return Tensor._make(np.asarray(total, dtype=grads[0].dtype))
+    with ag.no_grad():
+        for p in params:
+            if p.grad is not None:
+                p.grad.mul_(coef)
+    return ag.tensor(total, dtype=grads[0].dtype)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element into [-clip_value, clip_value] in place."""
-    for p in _params(parameters):
-        if p.grad is not None:
-            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
-            p.grad._vc[0] += 1
+    with ag.no_grad():
+        for p in _params(parameters):
+            if p.grad is not None:
+                p.grad.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters):
     """All parameters flattened and joined into one 1-D tensor (a copy)."""
     params = _params(parameters)
-    return Tensor._make(np.concatenate([p._data.reshape(-1) for p in params]))
+    return ag.cat([p.detach().reshape(-1) for p in params])
 
 
 def vector_to_parameters(vec, parameters):
     """Copy consecutive slices of ``vec`` into the parameters (the inverse of parameters_to_vector)."""
-    data = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
+    data = ag.as_tensor(vec)
     params = _params(parameters)
-    needed = sum(p._data.size for p in params)
-    if data.ndim != 1 or data.size != needed:
+    needed = sum(p.numel() for p in params)
+    if data.ndim != 1 or data.numel() != needed:
         raise ValueError(f"vector_to_parameters: expected a 1-D vector of {needed} elements, got shape {data.shape}")
     start = 0
-    for p in params:
-        n = p._data.size
-        p._data[...] = data[start:start + n].reshape(p._data.shape)
-        p._vc[0] += 1
-        start += n
+    with ag.no_grad():
+        for p in params:
+            n = p.numel()
+            p.copy_(data[start:start + n].reshape(p.shape))
+            start += n

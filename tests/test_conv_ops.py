@@ -170,7 +170,7 @@ def test_matches_torch(name, kwargs, shapes):
 ])
 def test_batch_slicing_gives_the_same_numbers(monkeypatch, name, kwargs, shapes):
     """im2col walks the batch in cache-sized slices; one sample per slice must change nothing."""
-    from autograd import ops_conv
+    from autograd.ops import conv as ops_conv
 
     monkeypatch.setattr(ops_conv, "CHUNK_BYTES", 1)
     assert len(ops_conv._chunks(5, 100)) == 5

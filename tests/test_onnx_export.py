@@ -159,10 +159,25 @@ def test_values_computed_outside_the_graph_are_refused(tmp_path):
             self.fc = nn.Linear(3, 3)
 
         def forward(self, x):
-            return F.leaky_relu(self.fc(x), 0.1)  # the mask is made by numpy on x._data
+            h = self.fc(x)
+            mask = ag.from_numpy(h.detach().numpy() > 0)  # made by numpy, outside the traced ops
+            return ag.where(mask, h, h * 0.1)
 
     with pytest.raises(ExportError, match=r"Where.*computed from the input outside the traced ops"):
         export_onnx(Masked(), ag.randn(2, 3), tmp_path / "m.onnx")
+
+
+def test_functional_leaky_relu_is_traced(tmp_path):
+    # F.leaky_relu builds its mask with a tensor comparison, so it exports like the layer does
+    class Leaky(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return F.leaky_relu(self.fc(x), 0.1)
+
+    check_roundtrip(Leaky(), (3,), tmp_path)
 
 
 def test_data_dependent_control_flow_is_refused(tmp_path):

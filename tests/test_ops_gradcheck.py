@@ -200,7 +200,7 @@ def test_gradcheck_catches_a_wrong_backward():
 
 @pytest.mark.parametrize("xshape,bias", [((5, 3), True), ((3,), True), ((2, 4, 3), False)])
 def test_fused_linear(xshape, bias):
-    from autograd.ops_math import Linear
+    from autograd.ops.math import Linear
 
     def linear(x, w, b=None):
         return Linear.apply(x, w, b)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd.ops_recurrent import GRULayer, LSTMLayer, RNNLayer
+from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 
 torch = pytest.importorskip("torch")

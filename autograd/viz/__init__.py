@@ -12,8 +12,8 @@ Both read the graph and never change an op; the backward frames come from the ve
 ``autograd.render`` (system dot if present, else pip-installed Graphviz builds).
 """
 from .draw import Digraph, GraphModel, draw_graph, summarize
-from .rules import RULES, Rule, derivative_rule
+from .rules import Rule, derivative_rule
 from .stepper import Step, Stepper
 
-__all__ = ["Digraph", "GraphModel", "RULES", "Rule", "Step", "Stepper", "derivative_rule", "draw_graph",
+__all__ = ["Digraph", "GraphModel", "Rule", "Step", "Stepper", "derivative_rule", "draw_graph",
            "summarize"]

@@ -18,7 +18,7 @@ bidirectional layer); the outputs stay aligned with the inputs. Double backward
 """
 import numpy as np
 
-from .function import Function
+from ..function import Function
 
 
 def _sigmoid(a):

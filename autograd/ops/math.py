@@ -3,28 +3,48 @@
 Inputs are arrays (floats for Value); ``ctx.xp`` is their array module. Gradients may
 come back broadcast: the core sums them back to each input's shape.
 """
-from .function import Function, ShapeError
+import numpy as np
+
+from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
+from ..tensor import Tensor
+from .args import as_tensor, raw
 
 # ----------------------------------------------------------------- binary
 
 
 class Add(Function):
+    rule = Rule("out = a + b", ("d(a+b)/da = 1", "d(a+b)/db = 1"),
+                "Addition copies the upstream gradient to both inputs unchanged.")
+    onnx = "Add"
+
     def forward(ctx, a, b):
         return a + b
 
     def backward(ctx, grad):  # d(a+b)/da = 1, d(a+b)/db = 1
         return grad, grad
 
+operator("__add__", Add, reflected="__radd__", scalar=True)
+
 
 class Sub(Function):
+    rule = Rule("out = a - b", ("d(a-b)/da = 1", "d(a-b)/db = -1"),
+                "Subtraction passes the gradient to a and its negative to b.")
+    onnx = "Sub"
+
     def forward(ctx, a, b):
         return a - b
 
     def backward(ctx, grad):  # d(a-b)/da = 1, d(a-b)/db = -1
         return grad, -grad
 
+operator("__sub__", Sub, reflected="__rsub__", scalar=True)
+
 
 class Mul(Function):
+    rule = Rule("out = a * b", ("d(a*b)/da = b", "d(a*b)/db = a"),
+                "Each factor's gradient is the upstream gradient times the other factor.")
+    onnx = "Mul"
+
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad  # save only what is needed (x.mul_(3) stays legal)
         ctx.save_for_backward(b if need_a else None, a if need_b else None)
@@ -34,8 +54,15 @@ class Mul(Function):
         b, a = ctx.saved_tensors
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
+operator("__mul__", Mul, reflected="__rmul__", scalar=True)
+register(("mul", "multiply"), Mul)
+
 
 class Div(Function):
+    rule = Rule("out = a / b", ("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2"),
+                "Dividing scales the gradient by 1/b; b gets -a/b^2 times the gradient.")
+    onnx = "Div"
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
@@ -45,8 +72,15 @@ class Div(Function):
         need_a, need_b = ctx.needs_input_grad
         return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
+operator("__truediv__", Div, reflected="__rtruediv__", scalar=True)
+register(("div", "divide", "true_divide"), Div)
+
 
 class Pow(Function):
+    rule = Rule("out = a ** b", ("d(a^b)/da = b * a^(b-1)", "d(a^b)/db = a^b * log(a)"),
+                "The power rule for the base; the exponential rule for the exponent.")
+    onnx = "Pow"
+
     def forward(ctx, a, b):
         out = a ** b
         ctx.save_for_backward(a, b, out)
@@ -63,8 +97,15 @@ class Pow(Function):
             grad_b = grad * out * safe_log
         return grad_a, grad_b
 
+operator("__pow__", Pow, reflected="__rpow__", scalar=True)
+register("pow", Pow)
+
 
 class Maximum(Function):
+    rule = Rule("out = maximum(a, b)", ("d/da = 1 where a > b (1/2 on ties)", "d/db = 1 where b > a (1/2 on ties)"),
+                "The gradient goes to whichever input was larger.")
+    onnx = "Max"
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return ctx.xp.maximum(a, b)
@@ -74,8 +115,14 @@ class Maximum(Function):
         share = (a > b) + 0.5 * (a == b)
         return grad * share, grad * (1 - share)
 
+register("maximum", Maximum)
+
 
 class Minimum(Function):
+    rule = Rule("out = minimum(a, b)", ("d/da = 1 where a < b (1/2 on ties)", "d/db = 1 where b < a (1/2 on ties)"),
+                "The gradient goes to whichever input was smaller.")
+    onnx = "Min"
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return ctx.xp.minimum(a, b)
@@ -85,8 +132,13 @@ class Minimum(Function):
         share = (a < b) + 0.5 * (a == b)
         return grad * share, grad * (1 - share)
 
+register("minimum", Minimum)
+
 
 class Where(Function):
+    rule = Rule("out = where(cond, a, b)", ("(no gradient for cond)", "d/da = 1 where cond", "d/db = 1 where not cond"),
+                "The gradient goes to the input that was picked, element by element.")
+
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
         return ctx.xp.where(cond, a, b)
@@ -98,6 +150,9 @@ class Where(Function):
 
 
 class MatMul(Function):
+    rule = Rule("out = a @ b", ("d(a@b)/da: G @ b^T", "d(a@b)/db: a^T @ G"),
+                "A matrix product sends G @ b^T to a and a^T @ G to b (shapes match a and b).")
+
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(f"matmul: both arguments need at least 1 dimension, got {a.shape} @ {b.shape}")
@@ -133,6 +188,11 @@ class MatMul(Function):
 class Linear(Function):
     """x @ W^T + b in one op (fused because the MLP benchmark says so: no transposed copies)."""
 
+    rule = Rule("out = x @ W^T + b", ("d/dx: G @ W", "d/dW: G^T @ x", "d/db: G summed over the batch"),
+                "A linear layer in one op: x gets G @ W, the weight G^T @ x, the bias the sum of G.",
+                ("x", "W", "b"))
+
+
     def forward(ctx, x, weight, bias=None):
         if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
             raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
@@ -157,14 +217,22 @@ class Linear(Function):
 
 
 class Neg(Function):
+    rule = Rule("out = -a", ("d(-a)/da = -1",), "Negation flips the gradient's sign.")
+    onnx = "Neg"
+
     def forward(ctx, a):
         return -a
 
     def backward(ctx, grad):  # d(-a)/da = -1
         return -grad
 
+register(("neg", "negative", "__neg__"), Neg, scalar=True)
+
 
 class Exp(Function):
+    rule = Rule("out = exp(a)", ("d(e^a)/da = e^a = out",), "exp is its own derivative.")
+    onnx = "Exp"
+
     def forward(ctx, a):
         out = ctx.xp.exp(a)
         ctx.save_for_backward(out)
@@ -174,8 +242,13 @@ class Exp(Function):
         (out,) = ctx.saved_tensors
         return grad * out
 
+register("exp", Exp, scalar=True)
+
 
 class Log(Function):
+    rule = Rule("out = log(a)", ("d(log a)/da = 1/a",), "The gradient is divided by a.")
+    onnx = "Log"
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return ctx.xp.log(a)
@@ -184,8 +257,12 @@ class Log(Function):
         (a,) = ctx.saved_tensors
         return grad / a
 
+register("log", Log, scalar=True)
+
 
 class Log1p(Function):
+    rule = Rule("out = log(1 + a)", ("d(log(1+a))/da = 1/(1+a)",), "The gradient is divided by 1+a.")
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return ctx.xp.log1p(a)
@@ -194,8 +271,13 @@ class Log1p(Function):
         (a,) = ctx.saved_tensors
         return grad / (1 + a)
 
+register("log1p", Log1p)
+
 
 class Sqrt(Function):
+    rule = Rule("out = sqrt(a)", ("d(sqrt a)/da = 1/(2 sqrt a)",), "The gradient is divided by 2*out.")
+    onnx = "Sqrt"
+
     def forward(ctx, a):
         out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
@@ -205,8 +287,13 @@ class Sqrt(Function):
         (out,) = ctx.saved_tensors
         return grad / (2 * out)
 
+register("sqrt", Sqrt)
+
 
 class Abs(Function):
+    rule = Rule("out = |a|", ("d|a|/da = sign(a)",), "The gradient keeps or flips its sign with a.")
+    onnx = "Abs"
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return ctx.xp.abs(a)
@@ -215,29 +302,44 @@ class Abs(Function):
         (a,) = ctx.saved_tensors
         return grad * ctx.xp.sign(a)
 
+register(("abs", "absolute", "__abs__"), Abs)
+
 
 class Sign(Function):
+    rule = Rule("out = sign(a)", ("d sign(a)/da = 0",), "sign is flat: no gradient flows.")
+    onnx = "Sign"
+
     def forward(ctx, a):
         return ctx.xp.sign(a)
 
     def backward(ctx, grad):  # sign is flat almost everywhere: d sign(a)/da = 0
         return grad * 0
 
+register("sign", Sign)
+
 
 class Floor(Function):
+    onnx = "Floor"
+
     def forward(ctx, a):
         return ctx.xp.floor(a)
 
     def backward(ctx, grad):  # a staircase is flat almost everywhere: d floor(a)/da = 0
         return grad * 0
 
+register("floor", Floor)
+
 
 class Ceil(Function):
+    onnx = "Ceil"
+
     def forward(ctx, a):
         return ctx.xp.ceil(a)
 
     def backward(ctx, grad):  # flat almost everywhere: d ceil(a)/da = 0
         return grad * 0
+
+register("ceil", Ceil)
 
 
 class Round(Function):
@@ -247,8 +349,13 @@ class Round(Function):
     def backward(ctx, grad):  # flat almost everywhere: d round(a)/da = 0
         return grad * 0
 
+register("round", Round)
+
 
 class Sin(Function):
+    rule = Rule("out = sin(a)", ("d(sin a)/da = cos a",), "The gradient is scaled by cos a.")
+    onnx = "Sin"
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return ctx.xp.sin(a)
@@ -257,8 +364,13 @@ class Sin(Function):
         (a,) = ctx.saved_tensors
         return grad * ctx.xp.cos(a)
 
+register("sin", Sin)
+
 
 class Cos(Function):
+    rule = Rule("out = cos(a)", ("d(cos a)/da = -sin a",), "The gradient is scaled by -sin a.")
+    onnx = "Cos"
+
     def forward(ctx, a):
         ctx.save_for_backward(a)
         return ctx.xp.cos(a)
@@ -267,8 +379,14 @@ class Cos(Function):
         (a,) = ctx.saved_tensors
         return -grad * ctx.xp.sin(a)
 
+register("cos", Cos)
+
 
 class Tanh(Function):
+    rule = Rule("out = tanh(a)", ("d(tanh a)/da = 1 - tanh(a)^2 = 1 - out^2",),
+                "tanh squashes: the gradient shrinks where the output is near -1 or 1.")
+    onnx = "Tanh"
+
     def forward(ctx, a):
         out = ctx.xp.tanh(a)
         ctx.save_for_backward(out)
@@ -278,8 +396,14 @@ class Tanh(Function):
         (out,) = ctx.saved_tensors
         return grad * (1 - out * out)
 
+register("tanh", Tanh, scalar=True)
+
 
 class Sigmoid(Function):
+    rule = Rule("out = sigmoid(a)", ("d(sigma a)/da = out * (1 - out)",),
+                "The sigmoid's slope is out*(1-out): at most 1/4, tiny where it saturates.")
+    onnx = "Sigmoid"
+
     def forward(ctx, a):
         out = 0.5 + 0.5 * ctx.xp.tanh(0.5 * a)  # = 1/(1+e^-a), without overflow
         ctx.save_for_backward(out)
@@ -289,8 +413,14 @@ class Sigmoid(Function):
         (out,) = ctx.saved_tensors
         return grad * out * (1 - out)
 
+register("sigmoid", Sigmoid, scalar=True)
+
 
 class Relu(Function):
+    rule = Rule("out = relu(a) = max(a, 0)", ("d relu(a)/da = 1 if a > 0 else 0",),
+                "ReLU lets the gradient through where the input was positive and blocks it elsewhere.")
+    onnx = "Relu"
+
     def forward(ctx, a):
         out = ctx.xp.maximum(a, 0)
         ctx.save_for_backward(out)
@@ -300,8 +430,13 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         return grad * (out > 0)
 
+register("relu", Relu, scalar=True)
+
 
 class Clamp(Function):
+    rule = Rule("out = clamp(a, min, max)", ("d/da = 1 inside [min, max], 0 where clipped",),
+                "The gradient passes where the value was not clipped.")
+
     def forward(ctx, a, min=None, max=None):
         xp = ctx.xp
         ctx.save_for_backward(a)
@@ -322,3 +457,111 @@ class Clamp(Function):
         if high is not None:
             inside = inside * (a <= high)
         return grad * inside
+
+
+def clamp(input, min=None, max=None):
+    """Limit every element to [min, max] (either may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(input, min=raw(min), max=raw(max))
+
+
+register(("clamp", "clip"), clamp)
+
+
+# ----------------------------------------------------------------- composites (their gradients come free)
+
+
+@register("add")
+def add(input, other, *, alpha=1):
+    """input + alpha * other."""
+    return Add.apply(input, other if alpha == 1 else other * alpha)
+
+
+@register(("sub", "subtract"))
+def sub(input, other, *, alpha=1):
+    """input - alpha * other."""
+    return Sub.apply(input, other if alpha == 1 else other * alpha)
+
+
+@register("rsqrt")
+def rsqrt(input):
+    """1 / sqrt(x)."""
+    return 1 / Sqrt.apply(input)
+
+
+@register("square")
+def square(input):
+    return Mul.apply(input, input)
+
+
+@register("floor_divide")
+def floor_divide(input, other):
+    """a // b, rounding down like Python (integers stay integers)."""
+    a, b = as_tensor(input), as_tensor(other)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        return FloorDivide.apply(a, b)
+    return (a / b).floor()
+
+
+@register("remainder")
+def remainder(input, other):
+    """a % b with the sign of b, like Python and torch.remainder: a - b * floor(a / b)."""
+    a, b = as_tensor(input), as_tensor(other)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        return Remainder.apply(a, b)
+    return a - b * (a / b).floor()
+
+
+class FloorDivide(NonDifferentiable):
+    """Integer a // b (no gradient: integers)."""
+
+    def forward(ctx, a, b):
+        return np.floor_divide(a, b)
+
+
+class Remainder(NonDifferentiable):
+    """Integer a % b with the sign of b (no gradient: integers)."""
+
+    def forward(ctx, a, b):
+        return np.remainder(a, b)
+
+
+operator("__floordiv__", floor_divide, reflected="__rfloordiv__")
+operator("__mod__", remainder, reflected="__rmod__")
+
+
+def where(condition, input, other):
+    """Pick ``input`` where ``condition`` holds, else ``other`` (gradients follow the picks)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = as_tensor(input)
+    return Where.apply(np.asarray(raw(condition), dtype=bool), input, other)
+
+
+register("where", where, method=lambda self, condition, other: where(condition, self, other))
+
+
+def matmul(input, other):
+    """Matrix product of 1-D, 2-D or batched (broadcast) tensors, as torch.matmul."""
+    return MatMul.apply(as_tensor(input), as_tensor(other))
+
+
+register(("matmul", "mm", "bmm", "dot"), matmul)
+operator("__matmul__", matmul, reflected="__rmatmul__")
+
+
+@register("outer")
+def outer(input, vec2):
+    return as_tensor(input).reshape(-1, 1) * as_tensor(vec2).reshape(1, -1)
+
+
+def linear(input, weight, bias=None):
+    """``y = x @ W^T + b`` with weight ``(out_features, in_features)``; x is ``(*, in_features)``."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise ShapeError(f"linear: input of shape {tuple(input.shape)} has {input.shape[-1] if input.ndim else 0} "
+                         f"features but the weight of shape {tuple(weight.shape)} expects "
+                         f"{weight.shape[-1]} (in_features); reshape the input or fix in_features")
+    return Linear.apply(input, weight, bias)  # x @ W^T + b, fused: (*, out)
+
+
+register("__pos__", lambda self: self, function=False)

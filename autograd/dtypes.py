@@ -1,0 +1,20 @@
+"""The dtypes, named as in PyTorch. They are numpy dtypes: ``ag.float32 == np.dtype("float32")``."""
+import numpy as np
+
+float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+int32, int64, bool_ = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
+uint8, int8, int16 = np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.int16)
+float, double, half, long, int = float32, float64, float16, int64, int32  # torch's aliases
+bool = bool_  # ag.bool, like torch.bool
+
+__all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "bool",
+           "float", "double", "half", "long", "int"]
+
+
+def as_dtype(dtype):
+    """None, a dtype, a numpy type or a name -> None or a numpy dtype."""
+    return None if dtype is None else np.dtype(dtype)
+
+
+def is_floating(dtype):
+    return dtype.kind == "f"

@@ -1,0 +1,38 @@
+"""The primitives: one Function per op, forward and backward side by side, each published
+by ``register`` on the line under it (function.py). Importing this package fills the op
+table ``OPS`` and turns it into Tensor methods, Python operators and Value's methods;
+``autograd/functions.py`` turns it into the ``ag.*`` functions.
+
+    math.py       elementwise, matmul, linear          compare.py   comparisons and logic
+    reduce.py     sum, mean, max, softmax...           shape.py     reshape, indexing, cat, casts
+    activation.py gelu, step...                        loss.py      cross-entropy, BCE...
+    conv.py       convolution, pooling, padding        norm.py      batch/layer/instance/group norm
+    embedding.py  embedding lookup                     recurrent.py fused RNN/LSTM/GRU layers
+"""
+import types
+
+from ..function import OPS
+from ..scalar import Value
+from ..tensor import Tensor
+from . import activation, compare, conv, embedding, loss, math, norm, recurrent, reduce, shape  # noqa: F401
+
+
+def _install():
+    """Tensor.<name> (and Value.<name>) for every registered op; a name the class defines
+    itself is an error (one place per op)."""
+    for op in OPS.values():
+        targets = [Tensor] if op.method else []
+        if op.scalar:
+            targets.append(Value)
+        for cls in targets:
+            if op.name in cls.__dict__:
+                raise RuntimeError(f"op {op.name!r} is registered but {cls.__name__} defines it too")
+            setattr(cls, op.name, op.fn if op.method is True or cls is Value else op.method)
+
+
+_install()
+
+# numpy's function names over Tensors: what backward computes with when create_graph=True
+Tensor._graph_xp = types.SimpleNamespace(
+    **{name: OPS[name].fn for name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tanh",
+                                       "maximum", "minimum", "where", "broadcast_to", "isfinite")})

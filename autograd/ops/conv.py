@@ -1,0 +1,875 @@
+"""Convolution, pooling, padding and resizing.
+
+Layouts are PyTorch's: input (N, C, H, W), conv weight (O, C/groups, KH, KW), transposed-conv
+weight (C_in, C_out/groups, KH, KW). A 1-d op is the 2-d op with H = 1: the Functions accept
+(N, C, L) inputs too and reshape at the door, so the graph shows one node per layer.
+
+Convolution is im2col + one matmul:
+
+    x (N, C, H, W) --pad--> as_strided view (KH, KW, C, N, OH, OW) --copy--> cols (G, KH*KW*C/G, N*OH*OW)
+    y = w (G, O/G, KH*KW*C/G) @ cols                                  # (G, O/G, N*OH*OW) -> (N, O, OH, OW)
+
+and its backward is two more matmuls plus col2im, a loop over the KH*KW kernel offsets (never
+over pixels) that adds each offset's slab of gradient back where its window came from. Both
+passes walk the batch in slices whose columns fit in cache (``CHUNK_BYTES``), so a big batch
+never materialises its full (9x larger than the input) column matrix.
+
+Every linear op here has a partner: the input-gradient of a convolution is a transposed
+convolution, whose own gradients are a convolution and a weight-gradient. Each backward calls
+the partner as a Function when ``create_graph=True``, so gradients of gradients work
+(a WGAN-GP penalty through a conv critic, say).
+
+The front functions at the end (conv2d, max_pool2d, pad, interpolate..., what nn.functional
+publishes) check PyTorch's arguments (ints or tuples, 'same'/'valid' padding, ceil_mode,
+unbatched inputs) and turn them into the geometry the Functions take: ``stride`` (sh, sw),
+``padding`` ((top, bottom), (left, right)), ``dilation`` (dh, dw), ``groups`` g. A 1-d function
+is the 2-d one with a kernel of height 1.
+"""
+import math
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..function import Function, Rule, ShapeError
+from ..graph import Variable
+from ..tensor import Tensor
+from .math import matmul
+
+# --------------------------------------------------------------------- im2col helpers
+
+
+def out_size(size, k, stride, pad, dilation):
+    """Output length of a sliding window: floor((L + pad_lo + pad_hi - d(k-1) - 1) / s) + 1."""
+    return (size + pad[0] + pad[1] - dilation * (k - 1) - 1) // stride + 1
+
+
+def _as_4d(a):
+    """(N, C, L) -> (N, C, 1, L): a 1-d op is the 2-d op on one row."""
+    return a[:, :, None, :] if a.ndim == 3 else a
+
+
+def _back_to(a, ndim):
+    return a[:, :, 0, :] if ndim == 3 else a
+
+
+def _pad(x, padding, value=0.0):
+    (pt, pb), (pl, pr) = padding
+    if pt == pb == pl == pr == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
+
+
+def _windows(xp, kh, kw, oh, ow, stride, dilation):
+    """A read-only view (N, C, KH, KW, OH, OW) of every window: no copy."""
+    n, c = xp.shape[:2]
+    s_n, s_c, s_h, s_w = xp.strides
+    return as_strided(xp, (n, c, kh, kw, oh, ow),
+                      (s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
+                      writeable=False)
+
+
+def _offset_slices(i, j, oh, ow, stride, dilation):
+    """Where kernel offset (i, j) reads from, in the padded input: a strided 2-d slice."""
+    h0, w0 = i * dilation[0], j * dilation[1]
+    return (slice(h0, h0 + stride[0] * (oh - 1) + 1, stride[0]),
+            slice(w0, w0 + stride[1] * (ow - 1) + 1, stride[1]))
+
+
+def im2col(x, kh, kw, stride, padding, dilation, groups):
+    """cols (G, KH*KW*C/G, N*OH*OW), contiguous, and the output size (OH, OW).
+
+    Rows run over (kernel offset, channel) so that each offset's slab is contiguous for col2im."""
+    n, c, h, w = x.shape
+    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = out_size(w, kw, stride[1], padding[1], dilation[1])
+    view = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)  # (N, C, KH, KW, OH, OW)
+    view = view.reshape(n, groups, c // groups, kh, kw, oh, ow).transpose(1, 3, 4, 2, 0, 5, 6)
+    cols = np.ascontiguousarray(view)  # (G, KH, KW, C/G, N, OH, OW): the one big copy
+    return cols.reshape(groups, kh * kw * (c // groups), n * oh * ow), (oh, ow)
+
+
+def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
+    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)."""
+    n, c, h, w = x_shape
+    groups, kh, kw = cols.shape[:3]
+    (pt, pb), (pl, pr) = padding
+    out = np.zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):  # one strided slab per kernel offset
+            rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
+            out[..., rows, columns] += cols[:, i, j]
+    out = out.reshape(c, n, h + pt + pb, w + pl + pr)
+    return np.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+
+
+def _weight_matrix(w, groups):
+    """Weight (O, C/G, KH, KW) as (G, O/G, KH*KW*C/G), rows ordered like im2col's."""
+    o, cg, kh, kw = w.shape
+    return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(groups, o // groups, kh * kw * cg)
+
+
+def _weight_from_matrix(m, w_shape):
+    """The inverse of _weight_matrix."""
+    o, cg, kh, kw = w_shape
+    return np.ascontiguousarray(m.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
+
+
+def _grad_matrix(g, groups):
+    """Output gradient (N, O, OH, OW) as (G, O/G, N*OH*OW), the layout of the matmuls."""
+    n, o = g.shape[:2]
+    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+
+
+# --------------------------------------------------------------------- numpy kernels (4-d)
+
+CHUNK_BYTES = 1 << 20  # im2col walks the batch in slices whose columns fit in ~1 MB (an L2 cache)
+MAX_CHUNKS = 16  # ...but in at most this many slices: each matmul call costs a BLAS thread sync-up
+
+
+def _chunks(n, bytes_per_sample):
+    """Batch slices [start, stop) whose columns take about CHUNK_BYTES each (at most MAX_CHUNKS)."""
+    step = max(1, CHUNK_BYTES // max(1, bytes_per_sample), -(-n // MAX_CHUNKS))
+    return [(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def conv_forward(x, w, stride, padding, dilation, groups):
+    """y = conv(x, w), a slice of the batch at a time: im2col into cache, then one matmul."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    dtype = np.result_type(x, w)
+    wm = _weight_matrix(w, groups)  # (G, O/G, K)
+    y = np.empty((n, o, oh, ow), dtype=dtype)
+    for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
+        cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
+        y[s:e] = np.matmul(wm, cols).reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
+    return y
+
+
+def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True):
+    """dL/dx = col2im(w^T @ g) and dL/dw = g @ cols^T, a slice of the batch at a time.
+
+    ``x`` is needed only for dL/dw (its columns are rebuilt slice by slice rather than kept from
+    the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx."""
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w_shape
+    dtype = np.result_type(g, x if need_w else g, w if need_x else g)
+    wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
+    gx = np.empty(x_shape, dtype=dtype) if need_x else None
+    gw = np.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
+    for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
+        gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
+        if need_w:
+            cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
+            gw += np.matmul(gm, cols.transpose(0, 2, 1))
+        if need_x:
+            cols = np.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
+            gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
+    return gx, (_weight_from_matrix(gw, w_shape) if need_w else None)
+
+
+def _conv(x, w, stride, padding, dilation, groups):
+    return conv_forward(x, w, stride, padding, dilation, groups)
+
+
+def _conv_transpose(x, w, out_hw, stride, padding, dilation, groups):
+    """The transposed convolution: x (N, C_in, H, W), w (C_in, C_out/G, KH, KW) -> (N, C_out, *out_hw)."""
+    cg = w.shape[1]
+    out_shape = (x.shape[0], cg * groups) + tuple(out_hw)
+    return conv_backward(x, None, w, out_shape, w.shape, stride, padding, dilation, groups, need_w=False)[0]
+
+
+def _conv_weight(x, g, w_shape, stride, padding, dilation, groups):
+    """dL/dw of y = conv(x, w) for output gradient g."""
+    return conv_backward(g, x, None, x.shape, w_shape, stride, padding, dilation, groups, need_x=False)[1]
+
+
+# --------------------------------------------------------------------- conv Functions
+
+
+class Convolution(Function):
+    """y[n, o, h, w] = sum_{c, i, j} w[o, c, i, j] * x[n, g(o)*C/G + c, s*h + d*i - p, s*w + d*j - p]"""
+
+    rule = Rule("out = conv(x, w)  (each output: a window of x times w, summed)",
+                ("d/dx = conv_transpose(G, w)", "d/dw = sum over positions of G * window of x"),
+                "Every weight met every window: its gradient sums G times those windows.", ("x", "weight"))
+
+    def forward(ctx, x, w, stride, padding, dilation, groups):
+        ctx.geo = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        ctx.ndim = x.ndim
+        ctx.save_for_backward(x, w)
+        return _back_to(conv_forward(_as_4d(x), _as_4d(w), **ctx.geo), x.ndim)
+
+    def backward(ctx, grad):  # dx = conv_transpose(g, w), dw = sum over positions of g x^T
+        x, w = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad[:2]
+        if isinstance(grad, Variable):  # create_graph: build the backward from Functions
+            return (ConvTranspose.apply(grad, w, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
+                    ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None)
+        x4, w4 = _as_4d(x), _as_4d(w)
+        gx, gw = conv_backward(_as_4d(grad), x4, w4, x4.shape, w4.shape, **ctx.geo, need_x=need_x, need_w=need_w)
+        return (_back_to(gx, ctx.ndim) if need_x else None), (gw.reshape(w.shape) if need_w else None)
+
+    @classmethod
+    def name(cls):
+        return "ConvolutionBackward0"
+
+
+class ConvTranspose(Function):
+    """The transposed convolution (the adjoint of Convolution in x): y = conv^T(x, w)."""
+
+    def forward(ctx, x, w, out_hw, stride, padding, dilation, groups):
+        ctx.geo = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        ctx.save_for_backward(x, w)
+        out_hw = tuple(out_hw) if x.ndim == 4 else (1,) + tuple(out_hw)
+        return _back_to(_conv_transpose(_as_4d(x), _as_4d(w), out_hw, **ctx.geo), x.ndim)
+
+    def backward(ctx, grad):  # dx = conv(g, w); dw = the weight gradient of conv(g, .) at output x
+        x, w = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad[:2]
+        if isinstance(grad, Variable):
+            return (Convolution.apply(grad, w, **ctx.geo) if need_x else None,
+                    ConvWeightGrad.apply(grad, x, w_shape=w.shape, **ctx.geo) if need_w else None)
+        g4, x4, w4 = _as_4d(grad), _as_4d(x), _as_4d(w)
+        gx = _back_to(_conv(g4, w4, **ctx.geo), x.ndim) if need_x else None
+        gw = _conv_weight(g4, x4, w4.shape, **ctx.geo).reshape(w.shape) if need_w else None
+        return gx, gw
+
+    @classmethod
+    def name(cls):
+        return "ConvolutionBackward0"
+
+
+class ConvWeightGrad(Function):
+    """dL/dw of a convolution as an op of its own (so that it can be differentiated too)."""
+
+    def forward(ctx, x, g, w_shape, stride, padding, dilation, groups):
+        ctx.geo = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        ctx.save_for_backward(x, g)
+        w4 = tuple(w_shape) if len(w_shape) == 4 else tuple(w_shape[:2]) + (1,) + tuple(w_shape[2:])
+        return _conv_weight(_as_4d(x), _as_4d(g), w4, **ctx.geo).reshape(w_shape)
+
+    def backward(ctx, grad):  # linear in x and in g: d/dx = conv^T(g, k), d/dg = conv(x, k)
+        x, g = ctx.saved_tensors
+        need_x, need_g = ctx.needs_input_grad[:2]
+        if isinstance(grad, Variable):
+            return (ConvTranspose.apply(g, grad, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
+                    Convolution.apply(x, grad, **ctx.geo) if need_g else None)
+        x4, g4, k4 = _as_4d(x), _as_4d(g), _as_4d(grad)
+        gx = _back_to(_conv_transpose(g4, k4, x4.shape[2:], **ctx.geo), x.ndim) if need_x else None
+        gg = _back_to(_conv(x4, k4, **ctx.geo), x.ndim) if need_g else None
+        return gx, gg
+
+
+# --------------------------------------------------------------------- pooling
+
+
+def _pool_gather(x, idx, kernel, stride, padding, dilation):
+    """out[n, c, h, w] = padded x at kernel offset idx[n, c, h, w] of window (h, w)."""
+    xp = _pad(x, padding)
+    oh, ow = idx.shape[2:]
+    out = np.zeros(idx.shape, dtype=x.dtype)
+    for k in range(kernel[0] * kernel[1]):
+        rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
+        np.copyto(out, xp[:, :, rows, cols], where=idx == k)
+    return out
+
+
+def _pool_scatter(g, idx, x_shape, kernel, stride, padding, dilation):
+    """The adjoint of _pool_gather: each output's gradient goes to the element it picked."""
+    n, c, h, w = x_shape
+    (pt, pb), (pl, pr) = padding
+    oh, ow = idx.shape[2:]
+    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
+    for k in range(kernel[0] * kernel[1]):
+        rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
+        out[:, :, rows, cols] += np.where(idx == k, g, 0)
+    return out[:, :, pt:pt + h, pl:pl + w]
+
+
+def max_pool_forward(x, kernel, stride, padding, dilation, out_hw):
+    """A running max over the KH*KW kernel offsets: the output and the offset each window picked."""
+    xp = _pad(x, padding, -np.inf)
+    oh, ow = out_hw
+    out = idx = None
+    for k in range(kernel[0] * kernel[1]):
+        rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
+        v = xp[:, :, rows, cols]
+        if out is None:
+            out, idx = v.copy(), np.zeros(v.shape, dtype=np.int32)
+            continue
+        better = (v > out) | np.isnan(v)  # the first maximum wins ties; NaN propagates (as PyTorch)
+        np.copyto(out, v, where=better)
+        idx[better] = k
+    return out, idx
+
+
+def max_pool_indices(idx, x_shape, kernel, stride, padding, dilation):
+    """PyTorch's return_indices: the flat index h * W + w of each picked element in its input plane."""
+    (pt, _), (pl, _) = padding
+    oh, ow = idx.shape[2:]
+    rows = np.arange(oh)[:, None] * stride[0] + (idx // kernel[1]) * dilation[0] - pt
+    cols = np.arange(ow)[None, :] * stride[1] + (idx % kernel[1]) * dilation[1] - pl
+    return (rows * x_shape[3] + cols).astype(np.int64)
+
+
+class MaxPool(Function):
+    """y = max over each window (padding counts as -inf)."""
+
+    rule = Rule("out = max over each window of x", ("d/dx = G sent to the max of each window",),
+                "Only the largest element of each window gets that window's gradient.", ("x",))
+
+    def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
+        ctx.geo = dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+        ctx.ndim, ctx.x_shape = x.ndim, _as_4d(x).shape
+        out, ctx.idx = max_pool_forward(_as_4d(x), out_hw=out_hw, **ctx.geo)
+        return _back_to(out, x.ndim)
+
+    def backward(ctx, grad):  # the gradient goes to the element each window picked
+        if isinstance(grad, Variable):
+            return PoolScatter.apply(grad, idx=ctx.idx, x_shape=ctx.x_shape, **ctx.geo)
+        return _back_to(_pool_scatter(_as_4d(grad), ctx.idx, ctx.x_shape, **ctx.geo), ctx.ndim)
+
+    @classmethod
+    def name(cls):
+        return "MaxPool2DWithIndicesBackward0"
+
+
+class PoolScatter(Function):
+    """MaxPool's backward as an op (for create_graph=True); its own backward is the gather."""
+
+    def forward(ctx, g, idx, x_shape, kernel, stride, padding, dilation):
+        ctx.args = dict(idx=idx, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+        ctx.ndim = g.ndim
+        return _back_to(_pool_scatter(_as_4d(g), x_shape=x_shape, **ctx.args), g.ndim)
+
+    def backward(ctx, grad):
+        if isinstance(grad, Variable):
+            return PoolGather.apply(grad, **ctx.args)
+        return _back_to(_pool_gather(_as_4d(grad), **ctx.args), ctx.ndim)
+
+
+class PoolGather(Function):
+    """Pick one element per window at fixed offsets idx (MaxPool with its choice frozen)."""
+
+    def forward(ctx, x, idx, kernel, stride, padding, dilation):
+        ctx.args = dict(idx=idx, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+        ctx.x_shape, ctx.ndim = _as_4d(x).shape, x.ndim
+        return _back_to(_pool_gather(_as_4d(x), **ctx.args), x.ndim)
+
+    def backward(ctx, grad):
+        if isinstance(grad, Variable):
+            return PoolScatter.apply(grad, x_shape=ctx.x_shape, **ctx.args)
+        return _back_to(_pool_scatter(_as_4d(grad), x_shape=ctx.x_shape, **ctx.args), ctx.ndim)
+
+
+def _avg_sum(x, kernel, stride, padding, out_hw, divisor):
+    xp = _pad(x, padding)
+    oh, ow = out_hw
+    out = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+    for k in range(kernel[0] * kernel[1]):
+        rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, (1, 1))
+        out += xp[:, :, rows, cols]
+    return out / divisor
+
+
+def _avg_spread(g, x_shape, kernel, stride, padding, divisor):
+    n, c, h, w = x_shape
+    (pt, pb), (pl, pr) = padding
+    oh, ow = g.shape[2:]
+    g = (g / divisor).astype(g.dtype, copy=False)
+    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
+    for k in range(kernel[0] * kernel[1]):
+        rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, (1, 1))
+        out[:, :, rows, cols] += g
+    return out[:, :, pt:pt + h, pl:pl + w]
+
+
+class AvgPool(Function):
+    """y = (sum over each window) / divisor; divisor (OH, OW) counts what PyTorch counts."""
+
+    rule = Rule("out = mean over each window of x", ("d/dx = G / window size, spread over the window",),
+                "Each element of a window gets an equal share of that window's gradient.", ("x",))
+
+    def forward(ctx, x, kernel, stride, padding, out_hw, divisor):
+        ctx.args = dict(kernel=kernel, stride=stride, padding=padding, divisor=divisor)
+        ctx.x_shape, ctx.ndim = _as_4d(x).shape, x.ndim
+        return _back_to(_avg_sum(_as_4d(x), out_hw=out_hw, **ctx.args).astype(x.dtype, copy=False), x.ndim)
+
+    def backward(ctx, grad):  # each input element gets g/divisor from every window it sits in
+        if isinstance(grad, Variable):
+            return AvgPoolSpread.apply(grad, x_shape=ctx.x_shape, **ctx.args)
+        return _back_to(_avg_spread(_as_4d(grad), ctx.x_shape, **ctx.args), ctx.ndim)
+
+
+class AvgPoolSpread(Function):
+    """AvgPool's backward as an op (for create_graph=True); its own backward is AvgPool."""
+
+    def forward(ctx, g, x_shape, kernel, stride, padding, divisor):
+        ctx.args = dict(kernel=kernel, stride=stride, padding=padding, divisor=divisor)
+        ctx.out_hw, ctx.ndim = _as_4d(g).shape[2:], g.ndim
+        return _back_to(_avg_spread(_as_4d(g), x_shape, **ctx.args), g.ndim)
+
+    def backward(ctx, grad):
+        if isinstance(grad, Variable):
+            return AvgPool.apply(grad, out_hw=ctx.out_hw, **ctx.args)
+        return _back_to(_avg_sum(_as_4d(grad), out_hw=ctx.out_hw, **ctx.args), ctx.ndim)
+
+
+class ConstantPad(Function):
+    """y = x surrounded by ``value``; widths ((lo, hi), ...) per dim, all >= 0."""
+
+    def forward(ctx, x, widths, value=0.0):
+        ctx.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    def backward(ctx, grad):  # the padding is constant: only the original elements get gradient
+        return grad[ctx.crop]
+
+
+# --------------------------------------------------------------------- front functions: argument checks
+
+
+def ntuple(value, n, name, what):
+    """An int or an n-tuple of ints -> n-tuple of ints (PyTorch's _pair/_single); ``name`` and
+    ``what`` name the op and the argument in the error."""
+    if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
+        return (int(value),) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(
+            isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool) for v in value):
+        return tuple(int(v) for v in value)
+    raise TypeError(f"{name}: {what} must be an int or a tuple of {n} ints, got {value!r}")
+
+
+def _batched(input, name, spatial, channels_hint="C"):
+    """Accept (N, C, *spatial) or unbatched (C, *spatial) like PyTorch; return the 4-d-or-3-d
+    batched tensor and whether a batch dim was added."""
+    dims = "(N, C, L)" if spatial == 1 else "(N, C, H, W)"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor input {dims}, got {type(input).__name__}")
+    if input.ndim == spatial + 2:
+        return input, False
+    if input.ndim == spatial + 1:
+        return input.unsqueeze(0), True
+    raise ShapeError(f"{name}: expected a {spatial + 2}-d input {dims} (or {spatial + 1}-d unbatched), "
+                     f"got shape {tuple(input.shape)}")
+
+
+def _float_check(name, input, weight):
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got {input.dtype}; use .float() first")
+    if weight.dtype != input.dtype:
+        raise TypeError(f"{name}: input ({input.dtype}) and weight ({weight.dtype}) should have the same "
+                        f"dtype; convert one with .to(dtype) (model.to(dtype) for a layer)")
+
+
+# --------------------------------------------------------------------- convolution
+
+
+def _conv_padding(padding, kernel, stride, dilation, n, name):
+    """int / tuple / 'valid' / 'same' -> ((lo, hi), ...) per spatial dim."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
+                                 f"(stride={stride}); use an explicit padding")
+            total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            return tuple((t // 2, t - t // 2) for t in total)
+        raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+    pads = ntuple(padding, n, name, "padding")
+    if any(p < 0 for p in pads):
+        raise ValueError(f"{name}: negative padding {pads} is not supported")
+    return tuple((p, p) for p in pads)
+
+
+def _conv_nd(name, n, input, weight, bias, stride, padding, dilation, groups):
+    x, added = _batched(input, name, n)
+    _float_check(name, x, weight)
+    if weight.ndim != n + 2:
+        raise ShapeError(f"{name}: weight must be {n + 2}-d (out_channels, in_channels/groups, kernel...), "
+                         f"got shape {tuple(weight.shape)}")
+    stride = ntuple(stride, n, name, "stride")
+    dilation = ntuple(dilation, n, name, "dilation")
+    kernel = tuple(weight.shape[2:])
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{name}: stride {stride} and dilation {dilation} must be positive")
+    if groups < 1 or x.shape[1] % groups or weight.shape[0] % groups:
+        raise ValueError(f"{name}: groups={groups} must divide both in_channels ({x.shape[1]}) and "
+                         f"out_channels ({weight.shape[0]})")
+    if weight.shape[1] * groups != x.shape[1]:
+        raise ShapeError(f"{name}: input of shape {tuple(input.shape)} has {x.shape[1]} channels but the weight "
+                         f"of shape {tuple(weight.shape)} with groups={groups} expects "
+                         f"{weight.shape[1] * groups} channels")
+    pads = _conv_padding(padding, kernel, stride, dilation, n, name)
+    _check_window(name, x.shape[2:], kernel, pads, dilation)
+    if n == 1:  # the 2-d primitive on one row: kernel height 1
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+    y = Convolution.apply(x, weight, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    if bias is not None:
+        y = y + bias.reshape((-1,) + (1,) * n)
+    return y.squeeze(0) if added else y
+
+
+def _check_window(name, size, kernel, pads, dilation):
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, pads))
+    if any(sp > p for sp, p in zip(span, padded)):
+        raise ShapeError(f"{name}: the kernel {tuple(kernel)} (dilation {tuple(dilation)}, spanning "
+                         f"{'x'.join(map(str, span))}) is larger than the padded input "
+                         f"{'x'.join(map(str, padded))} (input {'x'.join(map(str, size))} plus padding); "
+                         "use a smaller kernel, more padding or a larger input")
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution (cross-correlation): input (N, C_in, L), weight (C_out, C_in/groups, K)."""
+    return _conv_nd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution (cross-correlation): input (N, C_in, H, W), weight (C_out, C_in/groups, KH, KW).
+
+    out[n, o, h, w] = bias[o] + sum_{c, i, j} weight[o, c, i, j] * x[n, c, s*h + d*i - p, s*w + d*j - p]
+    """
+    return _conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padding, groups, dilation,
+                       output_size=None):
+    x, added = _batched(input, name, n)
+    _float_check(name, x, weight)
+    if weight.ndim != n + 2:
+        raise ShapeError(f"{name}: weight must be {n + 2}-d (in_channels, out_channels/groups, kernel...), "
+                         f"got shape {tuple(weight.shape)}")
+    if weight.shape[0] != x.shape[1]:
+        raise ShapeError(f"{name}: input of shape {tuple(input.shape)} has {x.shape[1]} channels but the weight "
+                         f"of shape {tuple(weight.shape)} expects {weight.shape[0]}")
+    if groups < 1 or x.shape[1] % groups:
+        raise ValueError(f"{name}: groups={groups} must divide in_channels ({x.shape[1]})")
+    stride = ntuple(stride, n, name, "stride")
+    dilation = ntuple(dilation, n, name, "dilation")
+    pads = ntuple(padding, n, name, "padding")
+    out_pad = ntuple(output_padding, n, name, "output_padding")
+    kernel = tuple(weight.shape[2:])
+    if any(op >= max(s, d) for op, s, d in zip(out_pad, stride, dilation)):
+        raise ValueError(f"{name}: output_padding {out_pad} must be smaller than either stride {stride} "
+                         f"or dilation {dilation}")
+    out = tuple((h - 1) * s - 2 * p + d * (k - 1) + op + 1
+                for h, s, p, d, k, op in zip(x.shape[2:], stride, pads, dilation, kernel, out_pad))
+    if output_size is not None:  # PyTorch's output_size= picks output_padding for you
+        want = tuple(output_size)[-n:]
+        lo = tuple(o - op for o, op in zip(out, out_pad))
+        if any(not lo_ <= w < lo_ + s for lo_, w, s in zip(lo, want, stride)):
+            raise ValueError(f"{name}: requested output_size {want} is not reachable; valid sizes start at {lo}")
+        out = want
+    if min(out) < 1:
+        raise ShapeError(f"{name}: input of shape {tuple(input.shape)} gives an empty output {out}; "
+                         "reduce padding or use a larger input")
+    pads = tuple((p, p) for p in pads)
+    if n == 1:
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+    y = ConvTranspose.apply(x, weight, out_hw=out, stride=stride, padding=pads, dilation=dilation,
+                              groups=groups)
+    if bias is not None:
+        y = y + bias.reshape((-1,) + (1,) * n)
+    return y.squeeze(0) if added else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-d convolution: weight (C_in, C_out/groups, K); L_out = (L-1)s - 2p + d(K-1) + op + 1."""
+    return conv_transpose_nd("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding,
+                              groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-d convolution (the gradient of conv2d wrt its input), weight (C_in, C_out/groups, KH, KW).
+
+    H_out = (H - 1) * stride - 2 * padding + dilation * (KH - 1) + output_padding + 1
+    """
+    return conv_transpose_nd("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding,
+                              groups, dilation)
+
+
+# --------------------------------------------------------------------- pooling
+
+
+def _pool_geometry(name, size, kernel, stride, padding, dilation, ceil_mode, max_pad):
+    """Output size and (lo, hi) padding per dim; ceil_mode adds padding at the high end."""
+    out_hw, pads = [], []
+    for L, k, s, p, d in zip(size, kernel, stride, padding, dilation):
+        span = d * (k - 1) + 1
+        if p < 0 or p > max_pad(k, d):
+            raise ValueError(f"{name}: padding should be at most half of the effective kernel size, "
+                             f"but got padding={p}, kernel_size={k} and dilation={d}")
+        num = L + 2 * p - span
+        o = (-(-num // s) if ceil_mode else num // s) + 1
+        if ceil_mode and (o - 1) * s >= L + p:  # the last window must start inside the input or left pad
+            o -= 1
+        out_hw.append(o)
+        pads.append((p, p + max(0, (o - 1) * s + span - (L + 2 * p))))
+    if min(out_hw) < 1:
+        raise ShapeError(f"{name}: the input size {'x'.join(map(str, size))} is too small for kernel "
+                         f"{tuple(kernel)} (padding {tuple(padding)}, dilation {tuple(dilation)}): the output "
+                         f"would be {'x'.join(map(str, out_hw))}; use a smaller kernel or a larger input")
+    return tuple(out_hw), tuple(pads)
+
+
+def _pool_args(name, n, kernel_size, stride, padding, dilation=1):
+    kernel = ntuple(kernel_size, n, name, "kernel_size")
+    stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else ntuple(stride, n, name, "stride")
+    padding = ntuple(padding, n, name, "padding")
+    dilation = ntuple(dilation, n, name, "dilation")
+    if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{name}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
+    return kernel, stride, padding, dilation
+
+
+def _max_pool_nd(name, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    x, added = _batched(input, name, n)
+    kernel, stride, padding, dilation = _pool_args(name, n, kernel_size, stride, padding, dilation)
+    out_hw, pads = _pool_geometry(name, x.shape[2:], kernel, stride, padding, dilation, ceil_mode,
+                                  lambda k, d: (d * (k - 1) + 1) // 2)
+    if n == 1:
+        kernel, stride, dilation, pads, out_hw = (1,) + kernel, (1,) + stride, (1,) + dilation, \
+            ((0, 0),) + pads, (1,) + out_hw
+    geo = dict(kernel=kernel, stride=stride, padding=pads, dilation=dilation)
+    y = MaxPool.apply(x, out_hw=out_hw, **geo)
+    if not return_indices:
+        return y.squeeze(0) if added else y
+    if isinstance(y.grad_fn, MaxPool):
+        idx = y.grad_fn.idx
+    else:
+        idx = max_pool_forward(_as_4d(x._data), out_hw=out_hw, **geo)[1]
+    x4_shape = _as_4d(x._data).shape
+    flat = _back_to(max_pool_indices(idx, x4_shape, **geo), x.ndim)
+    indices = Tensor._make(flat)
+    return (y.squeeze(0), indices.squeeze(0)) if added else (y, indices)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows of (N, C, L); padding counts as -inf; stride defaults to kernel_size."""
+    return _max_pool_nd("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows of (N, C, H, W); padding counts as -inf; stride defaults to kernel_size."""
+    return _max_pool_nd("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _avg_divisor(size, kernel, stride, pads, out_hw, count_include_pad, dtype):
+    """PyTorch's divisor per output position: the window clipped to the padded (or the real) input."""
+    counts = []
+    for L, k, s, (p, _), o in zip(size, kernel, stride, pads, out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, L + p)
+        if count_include_pad:
+            counts.append(end - start)
+        else:
+            counts.append(np.minimum(end, L) - np.maximum(start, 0))
+    return np.multiply.outer(*counts).astype(dtype) if len(counts) == 2 else counts[0].astype(dtype)[None, :]
+
+
+def _avg_pool_nd(name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    x, added = _batched(input, name, n)
+    kernel, stride, padding, _ = _pool_args(name, n, kernel_size, stride, padding)
+    out_hw, pads = _pool_geometry(name, x.shape[2:], kernel, stride, padding, (1,) * n, ceil_mode,
+                                  lambda k, d: k // 2)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError(f"{name}: divisor_override must be non-zero")
+        divisor = np.asarray(divisor_override, dtype=x.dtype)
+    else:
+        divisor = _avg_divisor(x.shape[2:], kernel, stride, pads, out_hw, count_include_pad, x.dtype)
+    if n == 1:
+        kernel, stride, pads, out_hw = (1,) + kernel, (1,) + stride, ((0, 0),) + pads, (1,) + out_hw
+    y = AvgPool.apply(x, kernel=kernel, stride=stride, padding=pads, out_hw=out_hw, divisor=divisor)
+    return y.squeeze(0) if added else y
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows of (N, C, L); stride defaults to kernel_size."""
+    return _avg_pool_nd("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over windows of (N, C, H, W); stride defaults to kernel_size."""
+    return _avg_pool_nd("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override)
+
+
+def _adaptive_matrix(size, out, dtype):
+    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
+    m = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -(-((i + 1) * size) // out)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average into a fixed output_size (int, or (OH, OW) with None meaning 'keep'): A_h @ x @ A_w^T.
+
+    Built from matmuls with constant averaging matrices, so its gradient comes for free."""
+    x, added = _batched(input, "adaptive_avg_pool2d", 2)
+    oh, ow = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    h, w = x.shape[2:]
+    oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if (oh, ow) == (1, 1):
+        y = x.mean((2, 3), keepdim=True)
+    else:
+        y = x
+        if ow != w:
+            y = matmul(y, Tensor._make(_adaptive_matrix(w, ow, x.dtype).T))  # (N, C, H, OW)
+        if oh != h:
+            y = matmul(Tensor._make(_adaptive_matrix(h, oh, x.dtype)), y)  # (N, C, OH, OW)
+    return y.squeeze(0) if added else y
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average (N, C, L) into output_size bins."""
+    x, added = _batched(input, "adaptive_avg_pool1d", 1)
+    out = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    y = adaptive_avg_pool2d(x.unsqueeze(2), (1, out)).squeeze(2)
+    return y.squeeze(0) if added else y
+
+
+# --------------------------------------------------------------------- padding
+
+
+def _source_index(size, lo, hi, mode, name):
+    """For each padded position along one dim, the input position it copies (reflect/replicate/circular)."""
+    pos = np.arange(-lo, size + hi)
+    if mode == "replicate":
+        return np.clip(pos, 0, size - 1)
+    if mode == "circular":
+        if lo > size or hi > size:
+            raise ValueError(f"{name}: circular padding ({lo}, {hi}) can be at most the input size {size}")
+        return pos % size
+    if lo >= size or hi >= size:  # reflect
+        raise ValueError(f"{name}: reflect padding ({lo}, {hi}) must be smaller than the input size {size}")
+    period = 2 * (size - 1)
+    pos = np.abs(pos) % period if period else np.zeros_like(pos)
+    return np.where(pos >= size, period - pos, pos)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad)//2 dims: pad = (left, right) for the last dim, then (top, bottom), ...
+
+    mode: 'constant' (with ``value``, default 0; negative pads crop), 'reflect', 'replicate',
+    'circular'. Gradients flow back to the input (reflected/repeated elements add up)."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: padding {pad} must have an even length of at most 2 * input.ndim ({input.ndim})")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last dim first
+    dims = [input.ndim - 1 - i for i in range(len(pairs))]
+    if mode == "constant":
+        crop, widths = [slice(None)] * input.ndim, [(0, 0)] * input.ndim
+        for d, (lo, hi) in zip(dims, pairs):  # negative pads crop, positive pads add
+            crop[d] = slice(max(-lo, 0), input.shape[d] - max(-hi, 0))
+            widths[d] = (max(lo, 0), max(hi, 0))
+        y = input[tuple(crop)] if any(lo < 0 or hi < 0 for lo, hi in pairs) else input
+        if all(w == (0, 0) for w in widths):
+            return y
+        return ConstantPad.apply(y, widths=tuple(widths), value=0.0 if value is None else float(value))
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if any(lo < 0 or hi < 0 for lo, hi in pairs):
+        raise ValueError(f"pad: negative padding {pad} is only supported in mode='constant'")
+    y = input
+    for d, (lo, hi) in zip(dims, pairs):
+        if lo or hi:
+            y = y[(slice(None),) * d + (_source_index(input.shape[d], lo, hi, mode, "pad"),)]
+    return y
+
+
+# --------------------------------------------------------------------- resizing
+
+
+def _linear_matrix(size, out, scale, align_corners, dtype):
+    """(out, size) matrix of PyTorch's linear interpolation weights along one dim."""
+    dst = np.arange(out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((size - 1) / (out - 1) if out > 1 else 0.0)
+    else:
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), size - 1)
+    i1 = np.minimum(i0 + 1, size - 1)
+    frac = src - i0
+    m = np.zeros((out, size), dtype=np.float64)
+    np.add.at(m, (np.arange(out), i0), 1.0 - frac)
+    np.add.at(m, (np.arange(out), i1), frac)
+    return m.astype(dtype)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize (N, C, L) or (N, C, H, W) by ``size`` or ``scale_factor``.
+
+    mode='nearest': out[i] = in[floor(i * scale)], scale = in/out (or 1/scale_factor), as PyTorch.
+    mode='linear' (3-d) / 'bilinear' (4-d): PyTorch's weights (align_corners False or True), applied
+    as matmuls with constant interpolation matrices, so gradients come for free."""
+    if mode not in ("nearest", "linear", "bilinear"):
+        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear' "
+                                  "or 'bilinear'")
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"interpolate: expected an input (N, C, L) or (N, C, H, W), got {tuple(input.shape)}")
+    n = input.ndim - 2
+    if mode != "nearest" and {"linear": 1, "bilinear": 2}[mode] != n:
+        raise ValueError(f"interpolate: mode={mode!r} needs a {3 if mode == 'linear' else 4}-d input, "
+                         f"got shape {tuple(input.shape)}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners can only be set with the linear modes")
+    in_size = tuple(input.shape[2:])
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        out = ntuple(size, n, "interpolate", "size")
+        scales = tuple(i / o for i, o in zip(in_size, out))
+    else:
+        factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * n
+        if len(factors) != n or min(factors) <= 0:
+            raise ValueError(f"interpolate: scale_factor must be positive (one per spatial dim), got {scale_factor!r}")
+        out = tuple(int(math.floor(i * f)) for i, f in zip(in_size, factors))
+        scales = tuple((i / o) if recompute_scale_factor else 1.0 / f for i, o, f in zip(in_size, out, factors))
+    if min(out) < 1:
+        raise ValueError(f"interpolate: output size {out} must be positive")
+    y = input
+    if mode != "nearest":
+        for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
+            m = Tensor._make(_linear_matrix(i, o, s, bool(align_corners), input.dtype))
+            if axis == n - 1:  # the last dim: y @ M^T
+                y = matmul(y, m.T)
+            else:  # H of (N, C, H, W): M @ y
+                y = matmul(m, y)
+        return y
+    if all(o % i == 0 and abs(s * (o // i) - 1) < 1e-12 for i, o, s in zip(in_size, out, scales)):
+        # integer upscaling: repeat each element r times (expand + reshape: cheap, exact gradient)
+        for axis, (i, o) in enumerate(zip(in_size, out)):
+            r = o // i
+            if r == 1:
+                continue
+            d = 2 + axis
+            shape = list(y.shape)
+            y = y.unsqueeze(d + 1)
+            y = y.expand(*shape[:d + 1], r, *shape[d + 1:]).reshape(*shape[:d], o, *shape[d + 1:])
+        return y
+    for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
+        src = np.minimum(np.floor(np.arange(o, dtype=np.float32) * np.float32(s)).astype(np.int64), i - 1)
+        index = (slice(None),) * (2 + axis) + (src,)
+        y = y[index]
+    return y
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, "nearest")

@@ -1,0 +1,60 @@
+"""Embedding: rows of a weight matrix picked by integer indices; repeated indices add up
+their gradients."""
+import numpy as np
+
+from ..function import Function, Rule
+from ..graph import Variable, no_grad
+from ..tensor import Tensor
+from .shape import IndexAdd
+
+
+class Embedding(Function):
+    """y = weight[indices]; dL/dweight[k] = sum of the gradients of every row that picked k."""
+
+    rule = Rule("out = weight[indices]", ("d/dweight[k] = sum of G over the rows that picked k",),
+                "Each picked row gets the gradient of the outputs it became.", ("weight",))
+
+    def forward(ctx, weight, indices, padding_idx=None):
+        ctx.indices, ctx.shape, ctx.padding_idx = indices, weight.shape, padding_idx
+        return weight[indices]
+
+    def backward(ctx, grad):
+        idx = ctx.indices
+        if ctx.padding_idx is not None:  # the padding row never learns
+            grad = grad * (idx != ctx.padding_idx)[..., None]
+        if isinstance(grad, Variable):
+            return IndexAdd.apply(grad, ctx.shape, (idx,)), None
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(out, idx.reshape(-1), grad.reshape(-1, ctx.shape[1]))
+        return out, None
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``input`` of any shape -> (*, dim).
+
+    Gradients of repeated indices add up; the ``padding_idx`` row gets no gradient. With ``max_norm``
+    the picked rows whose norm exceeds it are rescaled in place first (as PyTorch)."""
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not implemented")
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers (int64), got {idx.dtype}; use .long()")
+    num = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"embedding: index {int(bad)} is out of range for {num} embeddings "
+                         f"(valid indices are 0..{num - 1})")
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings ({num})")
+        padding_idx = padding_idx % num
+    if max_norm is not None:
+        with no_grad():
+            rows = np.unique(idx)
+            w = weight._data
+            norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+            w[rows] *= scale[:, None]
+            weight._vc[0] += 1
+    return Embedding.apply(weight, idx, padding_idx=padding_idx)
