@@ -1,0 +1,127 @@
+"""The layering the README describes, checked: autograd < nn, optim < seegrad (the apps).
+
+- every module imports alone, in a fresh interpreter;
+- no import cycles between the project's modules;
+- autograd imports no other package of the project; nn and optim import only autograd;
+- no private engine name (_make, _data, _rng, _vc) is used outside autograd.
+"""
+import ast
+import concurrent.futures
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PACKAGES = [p for p in ("autograd", "nn", "optim", "seegrad") if (ROOT / p).is_dir()]
+ALLOWED = {"autograd": set(), "nn": {"autograd"}, "optim": {"autograd"},
+           "seegrad": {"autograd", "nn", "optim"}}
+PRIVATE = re.compile(r"\._make\b|\._data\b|\b_rng\b|\._vc\b")
+
+
+def _modules():
+    """(module name, path) of every Python module of the project's packages."""
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            yield ".".join(parts), path
+
+
+MODULES = dict(_modules())
+
+
+def _imports(name, path):
+    """The project modules ``name`` imports at module level (not inside functions)."""
+    tree = ast.parse(path.read_text())
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)  # from . import x
+    return {m for m in found if m in MODULES}
+
+
+def test_every_module_imports_alone_in_a_fresh_interpreter():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def load(name):
+        out = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+        return name, out.returncode, out.stderr.strip().splitlines()[-1:] or [""]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        failures = [(n, err[0]) for n, rc, err in pool.map(load, MODULES) if rc]
+    assert not failures, failures
+
+
+def test_no_import_cycles():
+    graph = {name: _imports(name, path) - {name} for name, path in MODULES.items()}
+    state = {}
+
+    def visit(node, trail):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if nxt.startswith(node + "."):  # a package importing its own submodules
+                continue
+            if state.get(nxt) == "open":
+                cycle = trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for name in graph:
+        if name not in state:
+            visit(name, [name])
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_packages_import_only_the_layers_below(package):
+    wrong = []
+    for name, path in MODULES.items():
+        if name.split(".")[0] != package:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):  # function-level imports count too
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+            for imported in names:
+                top = imported.split(".")[0]
+                if top in ALLOWED and top != package and top not in ALLOWED[package]:
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {imported}")
+    assert not wrong, wrong
+
+
+def test_importing_a_layer_loads_nothing_above_it():
+    code = ("import sys, {0}; above = sorted(m for m in sys.modules if m.split('.')[0] in {1!r}); "
+            "print(above); sys.exit(1 if above else 0)")
+    for package in ("autograd", "nn", "optim"):
+        above = [p for p in ALLOWED if p != package and p not in ALLOWED[package]]
+        out = subprocess.run([sys.executable, "-c", code.format(package, above)], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        assert out.returncode == 0, f"import {package} loaded {out.stdout.strip()} {out.stderr[-300:]}"
+
+
+def test_no_private_engine_names_outside_autograd():
+    wrong = []
+    for name, path in MODULES.items():
+        if name.split(".")[0] == "autograd":
+            continue
+        for lineno, line in enumerate(path.read_text().splitlines(), 1):
+            if PRIVATE.search(line.split("#")[0]):
+                wrong.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()}")
+    assert not wrong, "\n".join(wrong)
