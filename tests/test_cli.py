@@ -1,4 +1,4 @@
-"""seegrad train (nn.cli): end-to-end runs, resume, and one-line errors for bad input."""
+"""seegrad train (seegrad.cli): end-to-end runs, resume, and one-line errors for bad input."""
 import json
 import os
 import subprocess
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nn
-from nn import cli
+from seegrad import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("sklearn")
@@ -20,7 +20,7 @@ pytest.importorskip("matplotlib")
 def seegrad(*args, cwd):
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("SEEGRAD_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "nn.cli", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "seegrad", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -42,8 +42,8 @@ def test_train_end_to_end_writes_weights_plot_and_graph(tmp_path):
     acc = float(next(ln for ln in lines if ln.startswith("test accuracy:")).split()[2].rstrip("%"))
     assert acc > 85
     # the saved weights are the trained model: reloading them gives the printed accuracy
-    from nn.data import DataLoader, load_digits
-    from nn.training import evaluate
+    from seegrad.data import DataLoader, load_digits
+    from seegrad.training import evaluate
     _, test = load_digits().tensor_datasets()
     model = load_model(out, hidden=(32,))
     assert 100 * evaluate(model, DataLoader(test, batch_size=100))["accuracy"] == pytest.approx(acc, abs=0.01)

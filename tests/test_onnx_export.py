@@ -1,4 +1,4 @@
-"""nn.export_onnx: each exported model runs in onnxruntime and gives the framework's numbers."""
+"""seegrad.export.export_onnx: each exported model runs in onnxruntime and gives the framework's numbers."""
 import os
 
 import numpy as np
@@ -7,7 +7,8 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
-from nn.onnx_export import ExportError, export_onnx
+import seegrad
+from seegrad.export import ExportError, export_onnx
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -286,10 +287,10 @@ def test_embedding_with_integer_input(tmp_path):
 
 
 def test_mnist1d_cnn_from_nn_models(tmp_path):
-    if not hasattr(nn, "models"):
-        pytest.skip("no nn.models")
+    if not hasattr(seegrad, "models"):
+        pytest.skip("no seegrad.models")
     ag.manual_seed(10)
-    check_roundtrip(nn.models.cnn1d(), (40,), tmp_path)
+    check_roundtrip(seegrad.models.cnn1d(), (40,), tmp_path)
 
 
 def test_linear_on_3d_input(tmp_path):

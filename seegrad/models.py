@@ -1,16 +1,11 @@
 """Ready-made model builders for the examples and benchmarks (plain nn.Sequential, nothing hidden).
 
-    model = nn.models.cnn1d()          # the MNIST-1D paper's CNN: (N, 40) -> (N, 10) logits
-    model = nn.models.mlp(40, [100, 100], 10)
+    model = seegrad.models.cnn1d()          # the MNIST-1D paper's CNN: (N, 40) -> (N, 10) logits
+    model = seegrad.models.mlp(40, [100, 100], 10)
 """
-from .activations import ReLU
-from .container import Sequential
-from .conv import Conv1d
-from .layers import Flatten, Linear, Unflatten
-from .module import Module
-from .recurrent import GRU
+from nn import GRU, Conv1d, Flatten, LeakyReLU, Linear, Module, ReLU, Sequential, Unflatten
 
-__all__ = ["mlp", "cnn1d", "gru"]
+__all__ = ["mlp", "cnn1d", "gru", "generator", "discriminator"]
 
 
 def mlp(in_features=40, hidden=(100, 100), out_features=10, activation=ReLU):
@@ -58,3 +53,14 @@ def gru(in_length=40, num_classes=10, hidden_size=6, bidirectional=True):
     """The MNIST-1D paper's GRU (Greydanus 2020): a bidirectional GRU(1, 6) over the 40 samples,
     every step's output flattened into one Linear. Input (N, in_length)."""
     return GRUClassifier(in_length, num_classes, hidden_size, bidirectional)
+
+
+def generator(latent_dim=2, hidden=128, out=2):
+    """Noise (N, latent_dim) -> points (N, out): an MLP with two ReLU hidden layers."""
+    return Sequential(Linear(latent_dim, hidden), ReLU(), Linear(hidden, hidden), ReLU(), Linear(hidden, out))
+
+
+def discriminator(inp=2, hidden=128):
+    """Points (N, inp) -> one logit each (N, 1): an MLP with two LeakyReLU(0.2) hidden layers."""
+    return Sequential(Linear(inp, hidden), LeakyReLU(0.2), Linear(hidden, hidden), LeakyReLU(0.2),
+                      Linear(hidden, 1))

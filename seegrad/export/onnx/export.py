@@ -1,6 +1,6 @@
 """Export a model to ONNX by tracing the ops its forward pass runs.
 
-    nn.export_onnx(model, ag.randn(1, 784), "model.onnx")     # then: onnxruntime, or nn.serving
+    export_onnx(model, ag.randn(1, 784), "model.onnx")     # then: onnxruntime, or seegrad-serve
 
 How: every primitive goes through ``Function.apply``. While tracing, that one entry point
 (and the comparisons ``<``, ``>``..., which make masks outside the graph) is wrapped so that each
@@ -859,14 +859,14 @@ def _write_atomic(data, path):
 
 
 def main(argv=None):
-    """``python -m nn.onnx_export RUN_OR_WEIGHTS [-o model.onnx]``: export saved weights to ONNX and
+    """``seegrad-export RUN_OR_WEIGHTS [-o model.onnx]``: export saved weights to ONNX and
     check the file in onnxruntime against the framework on a random batch."""
     import argparse
     import sys
 
-    from nn import serving
+    from seegrad import serving
 
-    p = argparse.ArgumentParser(prog="python -m nn.onnx_export", description=main.__doc__)
+    p = argparse.ArgumentParser(prog="seegrad-export", description=main.__doc__)
     p.add_argument("weights", help="nn.save weights (model.npz) or a seegrad train output folder")
     p.add_argument("-o", "--out", help="the ONNX file to write (default: model.onnx beside the weights)")
     p.add_argument("--model-def", help="package.module:function returning the nn.Module (default: the "

@@ -1,7 +1,7 @@
 """Serve a trained model over HTTP, speaking SageMaker's bring-your-own-container contract.
 
-    python -m nn.serving --model model.onnx --port 8080              # an ONNX file (onnxruntime)
-    python -m nn.serving --model out/model.npz --model-def mymodels:build   # nn.save weights + code
+    seegrad-serve --model model.onnx --port 8080                     # an ONNX file (onnxruntime)
+    seegrad-serve --model out/model.npz --model-def mymodels:build   # nn.save weights + code
 
     GET  /ping          200 once the model is loaded
     POST /invocations   application/json {"instances": [[...], ...]} (or {"inputs": ...}, or a bare
@@ -170,7 +170,7 @@ def model_from_run_config(weights_path, state):
     try:
         with open(config_path) as f:
             config = json.load(f)
-        from nn import cli
+        from seegrad import cli
 
         kind = config.get("model", "mlp")
         builders = cli._available_models()

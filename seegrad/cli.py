@@ -3,7 +3,7 @@
     seegrad train                                   # digits, MLP, Adam: ~97% test accuracy in seconds
     seegrad train --dataset mnist1d --epochs 30 --hidden 256,256
     seegrad train --dataset mnist --data-dir ~/data/mnist --epochs 5
-    python -m nn.cli train --out run1 --resume      # continue run1 where it stopped
+    python -m seegrad train --out run1 --resume     # continue run1 where it stopped
 
 Output folder (``--out``, default ``seegrad-run``):
     model.npz       the trained weights: ``model.load_state_dict(nn.load("model.npz"))``
@@ -33,27 +33,27 @@ class CLIError(Exception):
 
 
 def _digits(args):
-    from nn.data import load_digits
+    from seegrad.data import load_digits
     return load_digits()
 
 
 def _mnist1d(args):
-    from nn.data import load_mnist1d
+    from seegrad.data import load_mnist1d
     return load_mnist1d()
 
 
 def _moons(args):
-    from nn.data import make_moons
+    from seegrad.data import make_moons
     return make_moons(n_samples=1000, noise=0.2)
 
 
 def _spirals(args):
-    from nn.data import make_spirals
+    from seegrad.data import make_spirals
     return make_spirals(n_samples=1500, noise=0.2)
 
 
 def _mnist(args):
-    from nn.data import load_mnist
+    from seegrad.data import load_mnist
     if args.data_dir is None:
         raise CLIError("--dataset mnist needs --data-dir DIR with the MNIST IDX or CSV files (nothing is downloaded)")
     return load_mnist(args.data_dir)
@@ -82,7 +82,7 @@ def build_mlp(in_features, num_classes, hidden, views):
 
 def build_cnn(in_features, num_classes, hidden, views):
     """Images: (Conv2d 3x3 + ReLU + MaxPool2d 2) per width in --hidden, then Linear.
-    MNIST-1D: the paper's 1-D CNN (three strided Conv1d, ``nn.models.cnn1d``) with --hidden channels."""
+    MNIST-1D: the paper's 1-D CNN (three strided Conv1d, ``seegrad.models.cnn1d``) with --hidden channels."""
     import nn
     if "image" in views:
         (c, h, w), layers = views["image"], [nn.Unflatten(1, views["image"])]
@@ -95,7 +95,7 @@ def build_cnn(in_features, num_classes, hidden, views):
         return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * h * w, num_classes))
     if len(hidden) != 1:
         raise CLIError(f"--model cnn on a 1-D signal takes one channel count (e.g. --hidden 25), got {hidden}")
-    from nn.models import cnn1d
+    from seegrad.models import cnn1d
     return cnn1d(views["signal"][1], num_classes, channels=hidden[0])
 
 
@@ -269,7 +269,7 @@ def write_graph_svg(model, loss_fn, x, y, path):
 
 
 def _epoch_printer(epochs):
-    from nn.training import Callback
+    from seegrad.training import Callback
 
     class EpochPrinter(Callback):
         def on_epoch_end(self, epoch, logs, model):
@@ -299,8 +299,8 @@ def train(args):
     import autograd as ag
     import nn
     import optim
-    from nn.data import DataLoader
-    from nn.training import evaluate, fit
+    from seegrad.data import DataLoader
+    from seegrad.training import evaluate, fit
 
     cls_name = OPTIMIZERS[args.optimizer][0]
     if not hasattr(optim, cls_name):
