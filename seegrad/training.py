@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 import autograd as ag
-from autograd.tensor import Tensor, _rng
 
 __all__ = ["fit", "evaluate", "History", "Callback", "EarlyStopping", "METRICS", "accuracy",
            "save_checkpoint", "load_checkpoint"]
@@ -88,7 +87,7 @@ class _Meter:
         self.n += n
         if loss is not None:
             self.sums["loss"] += float(loss) * n
-        out, tgt = np.asarray(output._data if isinstance(output, Tensor) else output), np.asarray(target)
+        out, tgt = np.asarray(output), np.asarray(target)  # a Tensor's array is its storage: no copy
         for name, fn in self.fns.items():
             self.sums[name] += float(fn(out, tgt)) * n
 
@@ -268,7 +267,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = float(value), int(epoch), 0
             if self.restore_best_weights:
-                self.best_state = {k: np.array(v._data if isinstance(v, Tensor) else v, copy=True)
+                self.best_state = {k: np.asarray(v).copy()
                                    for k, v in model.state_dict().items()}
             return False
         self.wait += 1
@@ -327,14 +326,14 @@ def load_checkpoint(path):
 
 
 def _rng_states(loaders):
-    states = {"autograd": _rng().bit_generator.state, "numpy_global": list(np.random.get_state())}
+    states = {"autograd": ag.get_rng().bit_generator.state, "numpy_global": list(np.random.get_state())}
     states["loaders"] = [ld.generator.bit_generator.state if getattr(ld, "generator", None) is not None else None
                          for ld in loaders]
     return states
 
 
 def _set_rng_states(states, loaders):
-    _rng().bit_generator.state = states["autograd"]
+    ag.get_rng().bit_generator.state = states["autograd"]
     np.random.set_state(tuple(states["numpy_global"]))
     for ld, st in zip(loaders, states["loaders"]):
         if st is not None and getattr(ld, "generator", None) is not None:
