@@ -18,7 +18,6 @@ followed by ``evaluate(model, val_loader, loss_fn)`` under ``model.eval()`` and 
 saves typing.
 """
 import math
-import os
 import shutil
 import sys
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 import autograd as ag
+import nn
+from autograd.files import atomic_write
 
 __all__ = ["fit", "evaluate", "History", "Callback", "EarlyStopping", "METRICS", "accuracy",
            "save_checkpoint", "load_checkpoint"]
@@ -203,7 +204,9 @@ class History:
             ax.legend()
         fig.tight_layout()
         if path is not None:
-            _write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=100))
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(path) as f:
+                fig.savefig(f, format="png", dpi=100)
             plt.close(fig)
         return fig
 
@@ -291,24 +294,9 @@ class EarlyStopping(Callback):
 
 # ----------------------------------------------------------------- checkpoints
 
-def _write_atomic(path, write):
-    """Call ``write(file)`` on a temporary file next to ``path``, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
 
 def save_checkpoint(path, **state):
     """Save a training state (nested dicts of tensors, arrays and numbers) with ``nn.save`` (atomic)."""
-    import nn
-
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     nn.save({"seegrad_training_checkpoint": 1, **state}, path)
     return Path(path)
@@ -316,8 +304,6 @@ def save_checkpoint(path, **state):
 
 def load_checkpoint(path):
     """The dict that ``save_checkpoint`` stored."""
-    import nn
-
     state = nn.load(path)
     if not isinstance(state, dict) or "seegrad_training_checkpoint" not in state:
         raise ValueError(f"{str(path)!r} is not a training checkpoint written by fit(checkpoint=...); "
