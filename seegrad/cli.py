@@ -10,10 +10,10 @@ Output folder (``--out``, default ``seegrad-run``):
     history.png     loss and accuracy per epoch (train and test)
     graph.svg       the computation graph of the model and its loss on one sample
     checkpoint.npz  model + optimizer + RNG state after the last epoch (for ``--resume``)
-    config.json     the options of the run (``--resume`` reuses them)
+    config.json     the options of the run and the model's sizes (``--resume``, ``seegrad-export`` and
+                    ``seegrad-serve`` read it: ``seegrad.models.load_run_config``)
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .models import DEFAULT_HIDDEN, MODEL_VIEWS, RUN_MODELS, RunConfigError, load_run_config, save_run_config
 
 PROG = "seegrad"
 
@@ -68,72 +70,6 @@ DATASETS = {
     "spirals": (_spirals, 100, {}),
     "mnist": (_mnist, 5, {"image": (1, 28, 28), "sequence": (28, 28)}),
 }
-
-
-def build_mlp(in_features, num_classes, hidden, views):
-    """Flatten, then Linear + ReLU per hidden width, then a Linear to the class logits."""
-    import nn
-    layers, width = [nn.Flatten()], in_features
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.ReLU()]
-        width = h
-    return nn.Sequential(*layers, nn.Linear(width, num_classes))
-
-
-def build_cnn(in_features, num_classes, hidden, views):
-    """Images: (Conv2d 3x3 + ReLU + MaxPool2d 2) per width in --hidden, then Linear.
-    MNIST-1D: the paper's 1-D CNN (three strided Conv1d, ``seegrad.models.cnn1d``) with --hidden channels."""
-    import nn
-    if "image" in views:
-        (c, h, w), layers = views["image"], [nn.Unflatten(1, views["image"])]
-        for width in hidden:
-            layers += [nn.Conv2d(c, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
-            c, h, w = width, h // 2, w // 2
-        if h == 0 or w == 0:
-            raise CLIError(f"--model cnn: {len(hidden)} conv layers halve the {views['image'][1:]} image to nothing; "
-                           "pass fewer --hidden widths")
-        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * h * w, num_classes))
-    if len(hidden) != 1:
-        raise CLIError(f"--model cnn on a 1-D signal takes one channel count (e.g. --hidden 25), got {hidden}")
-    from seegrad.models import cnn1d
-    return cnn1d(views["signal"][1], num_classes, channels=hidden[0])
-
-
-def build_rnn(in_features, num_classes, hidden, views):
-    """Read the sample as a sequence (an 8x8 digit as 8 rows of 8 pixels) with a GRU; classify its last state."""
-    import nn
-    if len(set(hidden)) != 1:
-        raise CLIError(f"--model rnn uses one width for all GRU layers; got --hidden {','.join(map(str, hidden))}")
-    steps, features = views["sequence"]
-
-    class GRUClassifier(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.gru = nn.GRU(features, hidden[0], num_layers=len(hidden), batch_first=True)
-            self.head = nn.Linear(hidden[0], num_classes)
-
-        def forward(self, x):
-            out, _ = self.gru(x.reshape(x.shape[0], steps, features))  # (B, T, H)
-            return self.head(out[:, -1])                                 # (B, classes)
-
-    return GRUClassifier()
-
-
-def _available_models():
-    """Model builders whose layers exist in this installation: adding one is one line here."""
-    import nn
-    models = {"mlp": build_mlp}
-    if hasattr(nn, "Conv2d") and hasattr(nn, "MaxPool2d"):
-        models["cnn"] = build_cnn
-    if hasattr(nn, "GRU"):
-        models["rnn"] = build_rnn
-    return models
-
-
-# what each model needs to know about a sample's layout (see DATASETS)
-MODEL_VIEWS = {"cnn": ("image", "signal"), "rnn": ("sequence",)}
-# default --hidden per model (cnn: channels per conv layer; on MNIST-1D, the paper's 25)
-DEFAULT_HIDDEN = {"mlp": [128], "cnn": [16, 32], "rnn": [64]}
 
 
 # name -> (optimizer class name in optim, default lr)
@@ -207,14 +143,13 @@ CONFIG_KEYS = ("dataset", "data_dir", "model", "optimizer", "lr", "batch_size", 
 
 def _settle_options(args, out):
     """Fill unset options from the saved config (with --resume) or the defaults, and check them."""
-    config_path = out / "config.json"
     if args.resume:
         if not (out / "checkpoint.npz").exists():
             raise CLIError(f"--resume: no checkpoint.npz in {str(out)!r} to resume from; run without --resume first")
         try:
-            saved = json.loads(config_path.read_text())
-        except (OSError, ValueError) as err:
-            raise CLIError(f"--resume: cannot read {str(config_path)!r}: {err}") from None
+            saved = load_run_config(out)
+        except RunConfigError as err:
+            raise CLIError(f"--resume: {err}") from None
         for key in CONFIG_KEYS:
             given = getattr(args, key)
             if given is not None and given != saved.get(key):
@@ -233,9 +168,8 @@ def _settle_options(args, out):
         args.epochs = DATASETS[args.dataset][1]
     if args.lr is None:
         args.lr = OPTIMIZERS[args.optimizer][1]
-    models = _available_models()
-    if args.model not in models:
-        raise CLIError(f"--model {args.model!r} is not available; choose from: {', '.join(models)}")
+    if args.model not in RUN_MODELS:
+        raise CLIError(f"--model {args.model!r} is not available; choose from: {', '.join(RUN_MODELS)}")
     needs = MODEL_VIEWS.get(args.model)
     if needs and not set(needs) & set(DATASETS[args.dataset][2]):
         fits = [name for name, (_, _, views) in DATASETS.items() if set(needs) & set(views)]
@@ -243,7 +177,7 @@ def _settle_options(args, out):
                        f"use it with {', '.join(fits)}, or use --model mlp")
     if args.data_dir is not None and args.dataset != "mnist":
         raise CLIError(f"--data-dir is only used with --dataset mnist (got --dataset {args.dataset})")
-    return models[args.model]
+    return RUN_MODELS[args.model]
 
 
 # ----------------------------------------------------------------- the graph picture
@@ -325,10 +259,8 @@ def train(args):
 
     out.mkdir(parents=True, exist_ok=True)
     config = {key: getattr(args, key) for key in CONFIG_KEYS}
-    config["epochs"] = args.epochs
-    tmp = out / ".config.json.tmp"
-    tmp.write_text(json.dumps(config, indent=2) + "\n")
-    os.replace(tmp, out / "config.json")
+    config.update(epochs=args.epochs, in_features=in_features, num_classes=num_classes, views=views)
+    save_run_config(out, config)
 
     show_bar = not args.no_progress and sys.stdout.isatty()
     history = fit(model, loss_fn, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,

@@ -28,6 +28,10 @@ import urllib.request
 
 import numpy as np
 
+import autograd as ag
+import nn
+from .models import RUN_CONFIG, RunConfigError, build_from_run_config, load_run_config
+
 DEFAULT_PORT = 8080  # SageMaker sends traffic to port 8080
 DEFAULT_MAX_BODY = 6 * 1024 * 1024  # SageMaker's own payload limit for real-time endpoints: 6 MB
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
@@ -112,8 +116,6 @@ def load_onnx(path, task="auto", threads=1):
 
 def load_module(path, model_def=None, input_shape=None, task="auto"):
     """A Predictor running an ``nn.Module`` in eval mode under no_grad (see ``load_model``)."""
-    import autograd as ag
-
     model, input_shape = load_model(path, model_def, input_shape)
     lock = threading.Lock()  # grad mode is process-wide, so one forward pass at a time
 
@@ -123,7 +125,7 @@ def load_module(path, model_def=None, input_shape=None, task="auto"):
 
     first = next((m for m in model.modules() if not list(m.children())), None)
     params = list(model.parameters())
-    dtype = np.int64 if type(first).__name__ == "Embedding" else (params[0].dtype if params else np.float32)
+    dtype = np.int64 if isinstance(first, nn.Embedding) else (params[0].dtype if params else np.float32)
     return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad", dtype=dtype)
 
 
@@ -132,8 +134,6 @@ def load_model(path, model_def=None, input_shape=None):
 
     The model comes from ``model_def`` ("package.module:function" returning the Module), or, when
     that is None, from the ``config.json`` that ``seegrad train`` writes next to ``model.npz``."""
-    import nn
-
     path = str(path)
     try:
         state = nn.load(path)
@@ -146,7 +146,8 @@ def load_model(path, model_def=None, input_shape=None):
     if model_def is not None:
         model, source = build_model(model_def), repr(model_def)
     else:
-        model, source = model_from_run_config(path, state), "config.json"
+        (model, config_shape), source = model_from_run_config(path, state), RUN_CONFIG
+        input_shape = input_shape or config_shape
     try:
         model.load_state_dict(state)
     except Exception as err:
@@ -161,39 +162,27 @@ def load_model(path, model_def=None, input_shape=None):
 
 
 def model_from_run_config(weights_path, state):
-    """Rebuild the model of a ``seegrad train`` run from the config.json next to its weights."""
-    config_path = os.path.join(os.path.dirname(os.path.abspath(weights_path)), "config.json")
+    """(model, input_shape) of a ``seegrad train`` run, rebuilt from the config.json next to its
+    weights (``seegrad.models.load_run_config``); input_shape is None when the config doesn't say."""
+    folder = os.path.dirname(os.path.abspath(weights_path))
+    config_path = os.path.join(folder, RUN_CONFIG)
     if not os.path.isfile(config_path):
         raise ModelLoadError(f"{weights_path!r} holds weights only; pass --model-def package.module:function "
                              "(which returns the nn.Module), or keep the config.json of its seegrad train run "
                              "next to it")
     try:
-        with open(config_path) as f:
-            config = json.load(f)
-        from seegrad import cli
-
-        kind = config.get("model", "mlp")
-        builders = cli._available_models()
-        if kind not in builders:
-            raise ModelLoadError(f"{config_path!r}: model {kind!r} is not one of {sorted(builders)}")
-        hidden = [int(h) for h in config.get("hidden") or []]
-        matrices = [v for v in state.values() if getattr(v, "ndim", 0) == 2]
-        in_features = config.get("in_features") or matrices[0].shape[1]
-        num_classes = config.get("num_classes") or matrices[-1].shape[0]
-        seq_shape = config.get("seq_shape")
-        if kind != "mlp" and seq_shape is None:
-            raise ModelLoadError(f"{config_path!r} has no seq_shape for its {kind!r} model; pass --model-def")
-        return builders[kind](int(in_features), int(num_classes), hidden, seq_shape)
-    except ModelLoadError:
-        raise
+        config = load_run_config(folder)
+        model = build_from_run_config(config, state)
+    except RunConfigError as err:
+        raise ModelLoadError(str(err)) from None
     except Exception as err:
         raise ModelLoadError(f"cannot rebuild the model from {config_path!r}: {_one_line(err)}") from None
+    in_features = config.get("in_features")
+    return model, ((in_features,) if in_features else None)
 
 
 def build_model(model_def):
     """Import "package.module:function" and call it (a Module class works too) to get the model."""
-    import nn
-
     module_name, _, attr = str(model_def).partition(":")
     if not module_name or not attr:
         raise ModelLoadError(f"--model-def must look like 'package.module:function', got {model_def!r}")
@@ -238,9 +227,9 @@ def _infer_input_shape(model):
     for m in model.modules():
         if hasattr(m, "in_features") and hasattr(m, "out_features"):
             return (int(m.in_features),)
-        if type(m).__name__ == "Unflatten" and getattr(m, "dim", None) == 1:
+        if isinstance(m, nn.Unflatten) and getattr(m, "dim", None) == 1:
             return (int(np.prod(m.unflattened_size)),)
-        if type(m).__name__ not in ("Sequential", "Flatten", "Identity", "Dropout") and list(m.children()) == []:
+        if not isinstance(m, (nn.Sequential, nn.Flatten, nn.Identity, nn.Dropout)) and list(m.children()) == []:
             return None  # the first leaf layer isn't Linear: its input shape can't be read off
     return None
 

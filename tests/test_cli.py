@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nn
-from seegrad import cli
+from seegrad import cli, models
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("sklearn")
@@ -25,7 +25,7 @@ def seegrad(*args, cwd):
 
 
 def load_model(out, in_features=64, hidden=(128,), classes=10):
-    model = cli.build_mlp(in_features, classes, list(hidden), None)
+    model = models.build_mlp(in_features, classes, list(hidden), None)
     model.load_state_dict(nn.load(out / "model.npz"))
     return model
 
@@ -75,7 +75,7 @@ def test_resume_rejects_changed_architecture(tmp_path, capsys):
     assert err.startswith("seegrad: error: --resume: --hidden [16] differs from the saved run's [8]")
 
 
-@pytest.mark.parametrize("model", sorted(cli._available_models()))
+@pytest.mark.parametrize("model", sorted(models.RUN_MODELS))
 def test_each_model_trains_on_digits(tmp_path, model, capsys):
     assert cli.main(["train", "--model", model, "--hidden", "8", "--epochs", "2", "--optimizer", "momentum",
                      "--batch-size", "64", "--out", str(tmp_path)]) == 0

@@ -249,11 +249,10 @@ def test_real_server_end_to_end(saved):
 
 def test_seegrad_train_run_folder_is_served_and_exported(tmp_path, capsys):
     """A folder as `seegrad train` writes it (model.npz + config.json): serve it, export it, serve the export."""
-    from seegrad import cli
     from seegrad.export import onnx as onnx_export
 
     ag.manual_seed(3)
-    model = cli._available_models()["mlp"](64, 10, [16], None)
+    model = seegrad.models.build_mlp(64, 10, [16], None)
     nn.save(model.state_dict(), tmp_path / "model.npz")
     (tmp_path / "config.json").write_text(json.dumps({"dataset": "digits", "model": "mlp", "hidden": [16]}))
     x = ag.randn(3, 64)
