@@ -14,7 +14,7 @@ import numpy as np
 import nn
 # The engine's op classes the tables are keyed by: all imported here, in one place
 # (where they live is the engine's business; re-point these lines when they move).
-from autograd import ops_conv, ops_math, ops_reduce, ops_shape
+from autograd import ops_conv, ops_math, ops_recurrent, ops_reduce, ops_shape
 
 from .graph import ExportError, array_of
 
@@ -236,6 +236,30 @@ def _embedding(g, call, dyn):
     return g.node("Gather", [g.value(call.inputs[0]), g.value(call.inputs[1])], {"axis": 0})
 
 
+def _gru(g, call, dyn):
+    """GRULayer (one layer, one direction of nn.GRU) as one ONNX GRU over the sequence (L, N, I).
+    ONNX stacks the gates z, r, h where PyTorch stacks r, z, n; linear_before_reset=1 is PyTorch's
+    n = tanh(x W_in + b_in + r * (h W_hn + b_hn)). A zero initial state (nn.GRU's default) is left
+    out, as ONNX starts from zeros."""
+    x, h0, *weights = call.inputs  # w_ih (3H, I), w_hh (3H, H), b_ih, b_hh (3H,) or None
+    if any(g.is_live(w) for w in weights):
+        raise ExportError("GRULayer: weights computed from the input are not exportable")
+    w_ih, w_hh, b_ih, b_hh = (array_of(w) for w in weights)
+    H = w_hh.shape[1]
+
+    def zrh(a):  # (3H, ...) in PyTorch's r, z, n order -> (1, 3H, ...) in ONNX's z, r, h order
+        a = np.zeros(3 * H, w_ih.dtype) if a is None else a
+        return np.concatenate([a[H:2 * H], a[:H], a[2 * H:]])[None]
+
+    ins = [g.value(x), g.const(zrh(w_ih), "gru.W"), g.const(zrh(w_hh), "gru.R"),
+           g.const(np.concatenate([zrh(b_ih), zrh(b_hh)], axis=1), "gru.B")]  # (1, 6H)
+    if g.is_live(h0) or np.any(array_of(h0)):
+        ins += ["", g.node("Unsqueeze", [g.value(h0), g.ints([0], "axes")])]  # no sequence_lens; (1, N, H)
+    y = g.node("GRU", ins, {"hidden_size": int(H), "linear_before_reset": 1,
+                            "direction": "reverse" if call.params.get("reverse") else "forward"})
+    return g.node("Squeeze", [y, g.ints([1], "axes")])  # (L, 1, N, H) -> (L, N, H)
+
+
 def _linear(g, call, dyn):
     """x @ W^T + b: one Gemm for 2-d inputs, else MatMul by W^T (folded) and Add."""
     x, weight = call.inputs[0], call.inputs[1]
@@ -254,6 +278,7 @@ OPS = {
     ops_math.Linear: _linear,
     ops_conv.Normalize: _normalize, ops_conv.BatchNorm: _normalize, ops_conv.LayerNorm: _normalize,
     ops_conv.Convolution: _conv_op, ops_conv.MaxPool: _maxpool_op, ops_conv.Embedding: _embedding,
+    ops_recurrent.GRULayer: _gru,
     ops_math.Add: _elementwise("Add"), ops_math.Sub: _elementwise("Sub"), ops_math.Mul: _elementwise("Mul"),
     ops_math.Div: _elementwise("Div"), ops_math.Pow: _elementwise("Pow"), ops_math.Maximum: _elementwise("Max"),
     ops_math.Minimum: _elementwise("Min"), ops_math.MatMul: _matmul, ops_math.Where: _where,
@@ -272,6 +297,9 @@ OPS = {
 
 # params an emitter reads off the two traces (dyn.shape), so they may differ between them
 SHAPE_PARAMS = {ops_shape.Reshape: ("shape",), ops_shape.Expand: ("shape",)}
+# inputs an emitter leaves out when they are all zeros (ONNX's default), so such a constant may
+# follow the batch size: nn.GRU's initial state is zeros (batch, hidden)
+ZERO_DEFAULTS = {ops_recurrent.GRULayer: (1,)}
 
 
 # --------------------------------------------------------------------------- whole layers
