@@ -92,7 +92,7 @@ def load_onnx(path, task="auto", threads=1):
         options.intra_op_num_threads = int(threads)
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as err:  # onnxruntime raises its own Fail / InvalidProtobuf / NoSuchFile
-        raise ModelLoadError(f"cannot load ONNX model {path!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot load ONNX model {path!r}: {one_line(err)}") from None
     inputs = session.get_inputs()
     if len(inputs) != 1:
         raise ModelLoadError(f"{path!r} has {len(inputs)} inputs; the server handles models with one input")
@@ -138,7 +138,7 @@ def load_model(path, model_def=None, input_shape=None):
     try:
         state = nn.load(path)
     except Exception as err:
-        raise ModelLoadError(f"cannot load weights {path!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot load weights {path!r}: {one_line(err)}") from None
     if not isinstance(state, dict):
         raise ModelLoadError(f"{path!r} holds a {type(state).__name__}, not a state dict")
     if isinstance(state.get("model"), dict):  # a training checkpoint: take its model
@@ -151,7 +151,7 @@ def load_model(path, model_def=None, input_shape=None):
     try:
         model.load_state_dict(state)
     except Exception as err:
-        raise ModelLoadError(f"weights {path!r} do not fit the model from {source}: {_one_line(err)}") from None
+        raise ModelLoadError(f"weights {path!r} do not fit the model from {source}: {one_line(err)}") from None
     model.eval()
     if input_shape is None:
         input_shape = _infer_input_shape(model)
@@ -176,7 +176,7 @@ def model_from_run_config(weights_path, state):
     except RunConfigError as err:
         raise ModelLoadError(str(err)) from None
     except Exception as err:
-        raise ModelLoadError(f"cannot rebuild the model from {config_path!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot rebuild the model from {config_path!r}: {one_line(err)}") from None
     in_features = config.get("in_features")
     return model, ((in_features,) if in_features else None)
 
@@ -189,7 +189,7 @@ def build_model(model_def):
     try:
         factory = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as err:
-        raise ModelLoadError(f"cannot import the model definition {model_def!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot import the model definition {model_def!r}: {one_line(err)}") from None
     model = factory() if callable(factory) and not isinstance(factory, nn.Module) else factory
     if not isinstance(model, nn.Module):
         raise ModelLoadError(f"{model_def!r} returned {type(model).__name__}, not an nn.Module")
@@ -240,7 +240,8 @@ def _task(task):
     return task
 
 
-def _one_line(err):
+def one_line(err):
+    """An error as one line of at most ~400 characters (for start-up errors and JSON answers)."""
     text = " ".join(str(err).split())
     return (text[:400] + "...") if len(text) > 400 else (text or type(err).__name__)
 
@@ -448,7 +449,7 @@ def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY):
         except BadRequest as err:
             return error(str(err), err.status)
         except Exception as err:  # the model itself failed: say so, keep serving
-            return JSONResponse({"error": f"the model failed on this input: {_one_line(err)}"}, status_code=500)
+            return JSONResponse({"error": f"the model failed on this input: {one_line(err)}"}, status_code=500)
         return JSONResponse(result)
 
     async def http_error(request, exc):  # 404, 405...: JSON like every other answer
@@ -494,7 +495,8 @@ def predict(url, x, timeout=30.0, full=False):
 # --------------------------------------------------------------------------- the command
 
 
-def _parse_shape(text):
+def parse_shape(text):
+    """The --input-shape of seegrad-serve and seegrad-export: "1,28,28" (or "1x28x28") -> (1, 28, 28)."""
     try:
         shape = tuple(int(n) for n in text.replace("x", ",").split(",") if n.strip())
     except ValueError:
@@ -522,7 +524,7 @@ def build_parser():
                         "$SEEGRAD_MODEL or /opt/ml/model")
     p.add_argument("--model-def", default=os.environ.get("SEEGRAD_MODEL_DEF"),
                    help="package.module:function returning the nn.Module the weights belong to")
-    p.add_argument("--input-shape", type=_parse_shape, default=None,
+    p.add_argument("--input-shape", type=parse_shape, default=None,
                    help="shape of one instance, e.g. 784 or 1,28,28 (read from the model when possible)")
     p.add_argument("--task", default="auto", choices=["auto", "classifier", "regressor"],
                    help="classifier: answers add class probabilities; auto: 2-D outputs with >= 2 "

@@ -160,7 +160,7 @@ def main(argv=None):
     p.add_argument("-o", "--out", help="the ONNX file to write (default: model.onnx beside the weights)")
     p.add_argument("--model-def", help="package.module:function returning the nn.Module (default: the "
                                        "config.json of the seegrad train run)")
-    p.add_argument("--input-shape", type=serving._parse_shape, help="shape of one instance, e.g. 1,28,28")
+    p.add_argument("--input-shape", type=serving.parse_shape, help="shape of one instance, e.g. 1,28,28")
     p.add_argument("--opset", type=int, default=17)
     args = p.parse_args(argv)
     weights = args.weights
@@ -172,7 +172,7 @@ def main(argv=None):
         ag.manual_seed(0)
         export_onnx(model, ag.randn(2, *input_shape), out, opset=args.opset)
     except (serving.ModelLoadError, ExportError, ImportError, ValueError, OSError) as err:
-        print(f"export_onnx: error: {serving._one_line(err)}", file=sys.stderr)
+        print(f"export_onnx: error: {serving.one_line(err)}", file=sys.stderr)
         return 2
     print(f"wrote {out} (input: (batch, {', '.join(map(str, input_shape))}))")
     try:
