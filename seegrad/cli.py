@@ -22,7 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+import autograd as ag
+import nn
+import optim
+from . import data
 from .models import DEFAULT_HIDDEN, MODEL_VIEWS, RUN_MODELS, RunConfigError, load_run_config, save_run_config
+from .training import Callback, evaluate, fit
 
 PROG = "seegrad"
 
@@ -35,30 +40,25 @@ class CLIError(Exception):
 
 
 def _digits(args):
-    from seegrad.data import load_digits
-    return load_digits()
+    return data.load_digits()
 
 
 def _mnist1d(args):
-    from seegrad.data import load_mnist1d
-    return load_mnist1d()
+    return data.load_mnist1d()
 
 
 def _moons(args):
-    from seegrad.data import make_moons
-    return make_moons(n_samples=1000, noise=0.2)
+    return data.make_moons(n_samples=1000, noise=0.2)
 
 
 def _spirals(args):
-    from seegrad.data import make_spirals
-    return make_spirals(n_samples=1500, noise=0.2)
+    return data.make_spirals(n_samples=1500, noise=0.2)
 
 
 def _mnist(args):
-    from seegrad.data import load_mnist
     if args.data_dir is None:
         raise CLIError("--dataset mnist needs --data-dir DIR with the MNIST IDX or CSV files (nothing is downloaded)")
-    return load_mnist(args.data_dir)
+    return data.load_mnist(args.data_dir)
 
 
 # name -> (loader(args) -> Split of flat features, default epochs, how models may view a sample:
@@ -158,6 +158,10 @@ def _settle_options(args, out):
             setattr(args, key, saved.get(key))
         if args.epochs is None:
             args.epochs = saved.get("epochs")
+        for key, known in (("dataset", DATASETS), ("optimizer", OPTIMIZERS)):
+            if getattr(args, key) not in (None, *known):
+                raise CLIError(f"--resume: the saved run's {key} {getattr(args, key)!r} is not one of "
+                               f"{', '.join(known)}")
     for key, value in DEFAULTS.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -185,7 +189,6 @@ def _settle_options(args, out):
 
 def write_graph_svg(model, loss_fn, x, y, path):
     """Run ``model`` on one sample, backpropagate its loss, and draw that graph (values and grads) as SVG."""
-    import autograd as ag
     from autograd.render import render_to_file
     from autograd.viz import draw_graph
 
@@ -202,15 +205,15 @@ def write_graph_svg(model, loss_fn, x, y, path):
 # ----------------------------------------------------------------- train
 
 
-def _epoch_printer(epochs):
-    from seegrad.training import Callback
+class EpochPrinter(Callback):
+    """One line per epoch, for logs (the progress bar is for terminals)."""
 
-    class EpochPrinter(Callback):
-        def on_epoch_end(self, epoch, logs, model):
-            figures = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "seconds"))
-            print(f"epoch {epoch + 1}/{epochs}  {figures}  ({logs['seconds']:.2f}s)", flush=True)
+    def __init__(self, epochs):
+        self.epochs = epochs
 
-    return EpochPrinter()
+    def on_epoch_end(self, epoch, logs, model):
+        figures = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "seconds"))
+        print(f"epoch {epoch + 1}/{self.epochs}  {figures}  ({logs['seconds']:.2f}s)", flush=True)
 
 
 def _limit_blas_threads(n):
@@ -230,12 +233,6 @@ def train(args):
         raise CLIError(f"--out {str(out)!r} exists and is not a folder")
     build = _settle_options(args, out)
 
-    import autograd as ag
-    import nn
-    import optim
-    from seegrad.data import DataLoader
-    from seegrad.training import evaluate, fit
-
     cls_name = OPTIMIZERS[args.optimizer][0]
     if not hasattr(optim, cls_name):
         raise CLIError(f"--optimizer {args.optimizer}: optim.{cls_name} is not available in this installation")
@@ -252,8 +249,8 @@ def train(args):
     n_params = sum(p.numel() for p in model.parameters())
     optimizer = getattr(optim, cls_name)(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
-    train_loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
-    test_loader = DataLoader(test_ds, batch_size=500)
+    train_loader = data.DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    test_loader = data.DataLoader(test_ds, batch_size=500)
     print(f"model: {args.model}, hidden {','.join(map(str, args.hidden))} ({n_params:,} parameters); "
           f"{cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
 
@@ -265,7 +262,7 @@ def train(args):
     show_bar = not args.no_progress and sys.stdout.isatty()
     history = fit(model, loss_fn, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,
                   checkpoint=out / "checkpoint.npz", resume=args.resume, progress=show_bar,
-                  callbacks=[] if show_bar else [_epoch_printer(args.epochs)])
+                  callbacks=[] if show_bar else [EpochPrinter(args.epochs)])
     result = evaluate(model, test_loader, loss_fn)
     print(f"test accuracy: {100 * result['accuracy']:.2f}%  (test loss {result['loss']:.4f})")
 
