@@ -25,6 +25,7 @@ import numpy as np
 import autograd as ag
 import nn
 import optim
+
 from . import data
 from .models import DEFAULT_HIDDEN, MODEL_VIEWS, RUN_MODELS, RunConfigError, load_run_config, save_run_config
 from .training import Callback, evaluate, fit

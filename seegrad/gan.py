@@ -20,7 +20,11 @@ import numpy as np
 import autograd as ag
 import nn.functional as F
 import optim
-from .models import discriminator, generator  # noqa: F401  (the two nets: built in seegrad.models)
+
+from .models import discriminator, generator  # the two nets are built in seegrad.models
+
+__all__ = ["ring_centers", "ring_of_gaussians", "generator", "discriminator", "sample", "train_gan",
+           "mode_coverage"]
 
 
 def ring_centers(modes=8, radius=2.0):

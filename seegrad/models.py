@@ -21,8 +21,8 @@ from autograd.files import atomic_write_text
 from nn import GRU, Conv1d, Conv2d, Flatten, LeakyReLU, Linear, MaxPool2d, Module, ReLU, Sequential, Unflatten
 
 __all__ = ["mlp", "cnn1d", "gru", "generator", "discriminator", "build_mlp", "build_cnn", "build_rnn",
-           "RUN_MODELS", "MODEL_VIEWS", "DEFAULT_HIDDEN", "RUN_CONFIG", "RunConfigError", "save_run_config",
-           "load_run_config", "build_from_run_config"]
+           "RUN_MODELS", "MODEL_VIEWS", "DEFAULT_HIDDEN", "RUN_CONFIG", "RUN_CONFIG_KEYS", "RunConfigError",
+           "save_run_config", "load_run_config", "build_from_run_config"]
 
 
 # ----------------------------------------------------------------- the MNIST-1D paper's models

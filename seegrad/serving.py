@@ -30,6 +30,7 @@ import numpy as np
 
 import autograd as ag
 import nn
+
 from .models import RUN_CONFIG, RunConfigError, build_from_run_config, load_run_config
 
 DEFAULT_PORT = 8080  # SageMaker sends traffic to port 8080

@@ -9,8 +9,8 @@ import autograd as ag
 from autograd import Tensor
 from autograd.files import atomic_write_bytes
 
-from .graph import ExportError, Graph, array_of, onnx_modules
 from . import ops
+from .graph import ExportError, Graph, array_of, onnx_modules
 from .ops import LAYERS, OPS
 from .trace import Dynamic, check_traces, describe, trace, trace_inputs
 
