@@ -15,6 +15,7 @@ COPY pyproject.toml README.md ./
 COPY autograd ./autograd
 COPY nn ./nn
 COPY optim ./optim
+COPY seegrad ./seegrad
 RUN pip install ".[onnx,serve]" \
     && useradd --system --no-create-home seegrad
 
@@ -23,5 +24,5 @@ ENV SEEGRAD_MODEL=/opt/ml/model
 EXPOSE 8080
 # the server listens on every interface of the container (what SageMaker needs); the port is
 # 8080 unless SAGEMAKER_BIND_TO_PORT says otherwise
-ENTRYPOINT ["python", "-m", "nn.serving", "--host", "0.0.0.0", "--no-access-log"]
+ENTRYPOINT ["python", "-m", "seegrad.serving", "--host", "0.0.0.0", "--no-access-log"]
 CMD ["serve"]

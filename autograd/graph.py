@@ -115,7 +115,11 @@ class record_ops:
 class watch_ops:
     """``with watch_ops() as calls:`` collects every op this thread runs inside, recorded in the
     graph or not (no_grad, constants only), as ``(node, output, inputs, params)``: what an
-    exporter traces. Outputs and inputs are kept alive."""
+    exporter traces. Outputs and inputs are kept alive. With ``fn``, each op is passed to
+    ``fn(node, output, inputs, params)`` instead of collected."""
+
+    def __init__(self, fn=None):
+        self.fn = fn
 
     def __enter__(self):
         self.calls = []
@@ -125,7 +129,10 @@ class watch_ops:
         return self.calls
 
     def _watch(self, node, output, inputs, params, recorded):
-        self.calls.append((node, output, inputs, params))
+        if self.fn is not None:
+            self.fn(node, output, inputs, params)
+        else:
+            self.calls.append((node, output, inputs, params))
 
     def __exit__(self, *exc):
         _modes.watchers = self._prev

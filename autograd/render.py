@@ -16,8 +16,9 @@ import os
 import shutil
 import subprocess
 import sysconfig
-import tempfile
 from pathlib import Path
+
+from .files import atomic_write_bytes
 
 __all__ = ["RenderError", "available_renderers", "render", "render_to_file"]
 
@@ -130,15 +131,5 @@ def render_to_file(dot_source: str, path: str | os.PathLike, format: str | None 
     if not (format or path.suffix):
         raise RenderError(f"cannot tell the format of {str(path)!r}; pass format= ({', '.join(FORMATS)})")
     data = render(dot_source, format or path.suffix)  # render first, so a failure writes nothing
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
     return path

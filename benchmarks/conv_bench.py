@@ -9,7 +9,7 @@ report the median of --reps steps, so machine noise hits both alike.
     python benchmarks/conv_bench.py              # 1 thread and the default thread count
     python benchmarks/conv_bench.py --reps 30 --threads 1
 
-``--mnist1d`` instead trains the MNIST-1D paper's CNN (nn.models.cnn1d) with the mnist1d repo's
+``--mnist1d`` instead trains the MNIST-1D paper's CNN (seegrad.models.cnn1d) with the mnist1d repo's
 recipe (Adam lr 1e-2, batch 100, 6000 steps, 4000 train / 1000 test) and prints its test accuracy:
 
     python benchmarks/conv_bench.py --mnist1d --seeds 0 1 2
@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402
+import seegrad  # noqa: E402
 
 
 def build_ours(weights):
@@ -84,12 +85,12 @@ def train_mnist1d(seed, steps=6000, batch=100, lr=1e-2):
     """The mnist1d repo's recipe for its ConvBase model; returns (test accuracy, seconds)."""
     import nn.functional as F
     import optim
-    from nn.data import load_mnist1d
+    from seegrad.data import load_mnist1d
 
     data = load_mnist1d()  # make_dataset(get_dataset_args()): 4000 train / 1000 test, length 40
     ag.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = nn.models.cnn1d()
+    model = seegrad.models.cnn1d()
     opt = optim.Adam(model.parameters(), lr=lr)
     x_train, y_train = data.X_train, data.y_train
     start = time.perf_counter()

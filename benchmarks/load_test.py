@@ -1,11 +1,11 @@
-"""Load test for nn.serving: a real server on 127.0.0.1, concurrent clients, bad requests mixed in.
+"""Load test for seegrad.serving: a real server on 127.0.0.1, concurrent clients, bad requests mixed in.
 
     python benchmarks/load_test.py                       # ONNX backend, 2000 requests, 16 at a time
     python benchmarks/load_test.py --backend seegrad --requests 1000 --concurrency 8
     python benchmarks/load_test.py --backend both --duration 30
 
 What it does: builds an MLP (40 -> 256 -> 256 -> 10, the size of an MNIST-1D model), saves its
-weights with nn.save and exports it with nn.export_onnx, starts ``python -m nn.serving`` on a free
+weights with nn.save and exports it with seegrad.export.export_onnx, starts ``python -m seegrad.serving`` on a free
 port of 127.0.0.1 (loopback only), then sends ``--requests`` POST /invocations from
 ``--concurrency`` asyncio workers (httpx), stopping early at ``--duration`` seconds. One request in
 ``--bad-every`` is bad (malformed JSON, wrong feature count, a NaN, an empty batch, a string, an
@@ -31,7 +31,9 @@ sys.path.insert(0, ROOT)
 
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402
-from nn import serving  # noqa: E402
+import seegrad  # noqa: E402
+from seegrad import serving  # noqa: E402
+from seegrad.export import export_onnx  # noqa: E402
 
 IN_FEATURES, HIDDEN, CLASSES = 40, (256, 256), 10
 MAX_BODY = 256 * 1024
@@ -39,7 +41,7 @@ MAX_BODY = 256 * 1024
 
 def build_model():
     """The model definition the seegrad backend imports (--model-def load_test:build_model)."""
-    return nn.models.mlp(IN_FEATURES, HIDDEN, CLASSES)
+    return seegrad.models.mlp(IN_FEATURES, HIDDEN, CLASSES)
 
 
 def bad_requests():
@@ -67,7 +69,7 @@ def free_port():
 def start_server(args_model, port):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([ROOT, os.path.dirname(os.path.abspath(__file__)), env.get("PYTHONPATH", "")])
-    cmd = [sys.executable, "-m", "nn.serving", *args_model, "--host", "127.0.0.1", "--port", str(port),
+    cmd = [sys.executable, "-m", "seegrad.serving", *args_model, "--host", "127.0.0.1", "--port", str(port),
            "--max-body-bytes", str(MAX_BODY), "--no-access-log", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -234,7 +236,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         model = build_model()
         nn.save(model.state_dict(), os.path.join(folder, "model.npz"))
-        nn.export_onnx(model, ag.randn(2, IN_FEATURES), os.path.join(folder, "model.onnx"))
+        export_onnx(model, ag.randn(2, IN_FEATURES), os.path.join(folder, "model.onnx"))
         for backend in (["onnx", "seegrad"] if args.backend == "both" else [args.backend]):
             ok = one_backend(backend, folder, args, rng) and ok
     print("\nOK: no request lost or answered wrongly" if ok else "\nFAILED")

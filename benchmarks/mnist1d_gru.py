@@ -3,7 +3,7 @@
     python benchmarks/mnist1d_gru.py                     # full recipe: 6000 steps (~minutes on one core)
     python benchmarks/mnist1d_gru.py --steps 600 --seed 1
 
-Model (nn.models.gru): each of the 40 samples is one time step with 1 feature; a bidirectional
+Model (seegrad.models.gru): each of the 40 samples is one time step with 1 feature; a bidirectional
 GRU(1, 6, batch_first=True) reads them; all 40 x 12 outputs are flattened into one
 Linear(480, 10). Training: Adam lr 1e-2, batch 100, 6000 steps, cross-entropy, no weight decay;
 4000 train / 1000 test samples from the mnist1d package's offline generator (get_dataset_args()).
@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import autograd as ag  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from nn.data.datasets import load_mnist1d  # noqa: E402
-from nn.models import gru  # noqa: E402
+from seegrad.data import load_mnist1d  # noqa: E402
+from seegrad.models import gru  # noqa: E402
 
 
 def accuracy(model, X, y, batch=500):

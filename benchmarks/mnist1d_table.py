@@ -6,7 +6,7 @@
 
 The paper's test accuracies: logistic regression 32%, MLP 68%, CNN 94%, GRU 91%. Data: the
 mnist1d package's offline generator with its default arguments (4000 train / 1000 test, the
-paper's sizes; nothing is downloaded). Every row trains with ``nn.training.fit``; the figure is the
+paper's sizes; nothing is downloaded). Every row trains with ``seegrad.fit``; the figure is the
 test accuracy after the last epoch (no picking the best epoch on the test set), mean over seeds.
 
 Beside each row: the same model and recipe in PyTorch (CPU) when torch is installed, its test
@@ -29,8 +29,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402
 import optim  # noqa: E402
-from nn.data import DataLoader, TensorDataset, load_mnist1d  # noqa: E402
-from nn.training import fit  # noqa: E402
+from seegrad import fit  # noqa: E402
+from seegrad.data import DataLoader, TensorDataset, load_mnist1d  # noqa: E402
 
 STEPS_PER_EPOCH_AT_100 = 40  # 4000 training samples / batch 100
 
@@ -147,7 +147,7 @@ ROWS = {
 
 
 def train_seegrad(row, recipe, data, seed):
-    """Test accuracy and seconds per epoch of ``row`` trained by nn.training.fit."""
+    """Test accuracy and seconds per epoch of ``row`` trained by seegrad.fit."""
     ag.manual_seed(seed)
     model = row.build(nn)
     opt_cls = optim.AdamW if recipe.optimizer == "adamw" else optim.Adam

@@ -7,7 +7,6 @@
 from . import functional
 from . import init
 from . import utils
-from . import models  # noqa: E402  (model builders: mlp, cnn1d)
 from .activations import (
     ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax,
     Softmin, Softplus, Step, Tanh,
@@ -25,12 +24,3 @@ from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
 from .sparse import Embedding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
-from . import data
-from .training import EarlyStopping, History, evaluate, fit
-
-
-def __getattr__(name):  # nn.export_onnx, nn.ExportError: nn.onnx_export loads on first use
-    if name in ("export_onnx", "ExportError"):
-        from . import onnx_export
-        return getattr(onnx_export, name)
-    raise AttributeError(f"module 'nn' has no attribute {name!r}")

@@ -11,19 +11,20 @@ dicts with string keys) are stored as they are; everything else is a tagged obje
 (for dicts whose keys are not all strings, like an optimizer's state keyed by int),
 ``{"$float": "nan"}``. Loading only parses JSON and reads arrays: it never runs code.
 
-The write is atomic: the data goes to a temporary file in the same directory, which is then
-``os.replace``d over the target, so a crash mid-save leaves the old file intact.
+The write is atomic (``autograd.files.atomic_write``): the data goes to a temporary file in the
+same directory, which is then ``os.replace``d over the target, so a crash mid-save leaves the old
+file intact.
 """
 import json
 import math
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.files import atomic_write
 
 _META = "__seegrad__"
 _FORMAT, _VERSION = "seegrad-npz", 1
@@ -73,30 +74,8 @@ def save(obj, f):
     if hasattr(f, "write"):  # a file object: no atomicity to offer
         np.savez(f, **arrays)
         return
-    f = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(f))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(f) + "-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, **arrays)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, _mode_for(f))
-        os.replace(tmp, f)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def _mode_for(path):
-    """Keep an existing file's permissions; a new file gets 0o666 minus the umask (like open())."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    with atomic_write(f) as out:
+        np.savez(out, **arrays)
 
 
 def _decode(node, arrays, name):

@@ -1,4 +1,4 @@
-"""seegrad train (nn.cli): end-to-end runs, resume, and one-line errors for bad input."""
+"""seegrad train (seegrad.cli): end-to-end runs, resume, and one-line errors for bad input."""
 import json
 import os
 import subprocess
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nn
-from nn import cli
+from seegrad import cli, models
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("sklearn")
@@ -20,12 +20,12 @@ pytest.importorskip("matplotlib")
 def seegrad(*args, cwd):
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("SEEGRAD_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "nn.cli", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "seegrad", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
 def load_model(out, in_features=64, hidden=(128,), classes=10):
-    model = cli.build_mlp(in_features, classes, list(hidden), None)
+    model = models.build_mlp(in_features, classes, list(hidden), None)
     model.load_state_dict(nn.load(out / "model.npz"))
     return model
 
@@ -42,8 +42,8 @@ def test_train_end_to_end_writes_weights_plot_and_graph(tmp_path):
     acc = float(next(ln for ln in lines if ln.startswith("test accuracy:")).split()[2].rstrip("%"))
     assert acc > 85
     # the saved weights are the trained model: reloading them gives the printed accuracy
-    from nn.data import DataLoader, load_digits
-    from nn.training import evaluate
+    from seegrad.data import DataLoader, load_digits
+    from seegrad.training import evaluate
     _, test = load_digits().tensor_datasets()
     model = load_model(out, hidden=(32,))
     assert 100 * evaluate(model, DataLoader(test, batch_size=100))["accuracy"] == pytest.approx(acc, abs=0.01)
@@ -75,7 +75,7 @@ def test_resume_rejects_changed_architecture(tmp_path, capsys):
     assert err.startswith("seegrad: error: --resume: --hidden [16] differs from the saved run's [8]")
 
 
-@pytest.mark.parametrize("model", sorted(cli._available_models()))
+@pytest.mark.parametrize("model", sorted(models.RUN_MODELS))
 def test_each_model_trains_on_digits(tmp_path, model, capsys):
     assert cli.main(["train", "--model", model, "--hidden", "8", "--epochs", "2", "--optimizer", "momentum",
                      "--batch-size", "64", "--out", str(tmp_path)]) == 0

@@ -9,6 +9,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 import optim
+import seegrad
 
 try:
     import torch
@@ -273,7 +274,7 @@ def test_mnist1d_paper_cnn_learns_a_toy_task():
     ag.manual_seed(0)
     rng = np.random.default_rng(0)
     x, y = _toy_sequences(256, rng)
-    model = nn.models.cnn1d(num_classes=2)
+    model = seegrad.models.cnn1d(num_classes=2)
     assert tuple(model(ag.tensor(x[:3])).shape) == (3, 2)
     assert sum(p.numel() for p in model.parameters()) == 25 * 5 + 25 + 2 * (25 * 25 * 3 + 25) + 125 * 2 + 2
     opt = optim.Adam(model.parameters(), lr=1e-2)
@@ -304,7 +305,7 @@ def test_cnn1d_trains_on_an_mnist1d_subset():
     x, y = data["x"].astype(np.float32), data["y"].astype(np.int64)
     ag.manual_seed(0)
     rng = np.random.default_rng(0)
-    model = nn.models.cnn1d()
+    model = seegrad.models.cnn1d()
     opt = optim.Adam(model.parameters(), lr=1e-2)
     with ag.no_grad():
         start = F.cross_entropy(model(ag.tensor(x)), ag.tensor(y)).item()

@@ -1,4 +1,4 @@
-"""nn.data: Dataset / TensorDataset / DataLoader / collate, and the offline datasets."""
+"""seegrad.data: Dataset / TensorDataset / DataLoader / collate, and the offline datasets."""
 import gzip
 import random
 from collections import namedtuple
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from nn import data as D
-from nn.data import DataLoader, Dataset, TensorDataset, default_collate
+from seegrad import data as D
+from seegrad.data import DataLoader, Dataset, TensorDataset, default_collate
 
 
 def xy(n=10):

@@ -1,9 +1,9 @@
-"""A GAN learns a ring of 8 Gaussians (nn/gan.py), and the coverage measure can tell when it doesn't."""
+"""A GAN learns a ring of 8 Gaussians (seegrad/gan.py), and the coverage measure can tell when it doesn't."""
 import numpy as np
 import pytest
 
 import autograd as ag
-from nn.gan import discriminator, generator, mode_coverage, ring_centers, ring_of_gaussians, sample, train_gan
+from seegrad.gan import discriminator, generator, mode_coverage, ring_centers, ring_of_gaussians, sample, train_gan
 
 
 def test_ring_of_gaussians_and_the_coverage_measure():

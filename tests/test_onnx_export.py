@@ -1,4 +1,4 @@
-"""nn.export_onnx: each exported model runs in onnxruntime and gives the framework's numbers."""
+"""seegrad.export.export_onnx: each exported model runs in onnxruntime and gives the framework's numbers."""
 import os
 
 import numpy as np
@@ -7,7 +7,8 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
-from nn.onnx_export import ExportError, export_onnx
+import seegrad
+from seegrad.export import ExportError, export_onnx
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -301,10 +302,10 @@ def test_embedding_with_integer_input(tmp_path):
 
 
 def test_mnist1d_cnn_from_nn_models(tmp_path):
-    if not hasattr(nn, "models"):
-        pytest.skip("no nn.models")
+    if not hasattr(seegrad, "models"):
+        pytest.skip("no seegrad.models")
     ag.manual_seed(10)
-    check_roundtrip(nn.models.cnn1d(), (40,), tmp_path)
+    check_roundtrip(seegrad.models.cnn1d(), (40,), tmp_path)
 
 
 def test_linear_on_3d_input(tmp_path):
@@ -333,17 +334,46 @@ def test_batch_sized_constant_needs_a_fixed_batch(tmp_path):
         np.testing.assert_allclose(run_ort(tmp_path / "m.onnx", x.numpy()), model(x).numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_recurrent_layers_are_reported_unsupported(tmp_path):
+def test_recurrent_layers_without_a_translation_are_reported_unsupported(tmp_path):
     class Seq(nn.Module):
         def __init__(self):
             super().__init__()
-            self.gru = nn.GRU(4, 8, batch_first=True)
+            self.lstm = nn.LSTM(4, 8, batch_first=True)
 
         def forward(self, x):
-            return self.gru(x)[0]
+            return self.lstm(x)[0]
 
-    with pytest.raises(ExportError, match=r"op GRULayer \(GRULayerBackward0\).*no ONNX translation"):
+    with pytest.raises(ExportError, match=r"op LSTMLayer \(LSTMLayerBackward0\).*no ONNX translation"):
         export_onnx(Seq(), ag.randn(2, 3, 4), tmp_path / "m.onnx")
+
+
+class GRUSeq(nn.Module):
+    """nn.GRU's outputs (B, L, D*H); with ``learned_h0`` its initial state comes from the input."""
+
+    def __init__(self, learned_h0=False, **kwargs):
+        super().__init__()
+        self.gru = nn.GRU(4, 5, batch_first=True, **kwargs)
+        self.h0 = nn.Linear(4, 5) if learned_h0 else None
+
+    def forward(self, x):
+        if self.h0 is None:
+            return self.gru(x)[0]
+        return self.gru(x, self.h0(x[:, 0]).tanh().unsqueeze(0))[0]  # h0 (1, B, H) from the first step
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"bias": False}, {"num_layers": 2, "bidirectional": True},
+                                    {"learned_h0": True}], ids=["plain", "no-bias", "2-layer-bidir", "h0"])
+def test_gru_exports_as_onnx_gru_nodes(tmp_path, kwargs):
+    ag.manual_seed(0)
+    model = GRUSeq(**kwargs)
+    proto = check_roundtrip(model, (3, 4), tmp_path)
+    directions = 2 if kwargs.get("bidirectional") else 1
+    assert [n.op_type for n in proto.graph.node].count("GRU") == kwargs.get("num_layers", 1) * directions
+
+
+def test_mnist1d_gru_model_exports(tmp_path):
+    ag.manual_seed(1)
+    check_roundtrip(seegrad.models.gru(hidden_size=4), (40,), tmp_path, batches=(1, 5))
 
 
 def test_indexing_expand_and_two_outputs(tmp_path):

@@ -261,10 +261,10 @@ def test_double_backward_through_fused_layer_says_what_to_do():
 
 
 def test_models_gru_is_the_mnist1d_papers_gru():
-    import nn
+    import seegrad
 
     ag.manual_seed(0)
-    model = nn.models.gru()  # bidirectional GRU(1, 6) over 40 steps, Linear(480, 10)
+    model = seegrad.models.gru()  # bidirectional GRU(1, 6) over 40 steps, Linear(480, 10)
     assert sum(p.numel() for p in model.parameters()) == 2 * (18 * 1 + 18 * 6 + 18 + 18) + 480 * 10 + 10
     x = ag.randn(4, 40)
     logits = model(x)

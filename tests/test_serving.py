@@ -1,4 +1,4 @@
-"""nn.serving: the SageMaker-style HTTP contract, bad input, start-up errors, and one real server."""
+"""seegrad.serving: the SageMaker-style HTTP contract, bad input, start-up errors, and one real server."""
 import json
 import os
 import socket
@@ -13,7 +13,9 @@ import pytest
 
 import autograd as ag
 import nn
-from nn import serving
+import seegrad
+from seegrad import serving
+from seegrad.export import export_onnx
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
@@ -40,7 +42,7 @@ def saved(tmp_path_factory):
     ag.manual_seed(0)
     model = build_model()
     nn.save(model.state_dict(), folder / "model.npz")
-    nn.export_onnx(model, ag.randn(2, 4), folder / "model.onnx")
+    export_onnx(model, ag.randn(2, 4), folder / "model.onnx")
     model.eval()
     x = ag.randn(5, 4)
     with ag.no_grad():
@@ -191,7 +193,7 @@ def _env():
 def test_corrupt_model_exits_nonzero_with_one_line(tmp_path):
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"garbage" * 50)
-    proc = subprocess.run([sys.executable, "-m", "nn.serving", "--model", str(bad), "--port", "1"],
+    proc = subprocess.run([sys.executable, "-m", "seegrad.serving", "--model", str(bad), "--port", "1"],
                           capture_output=True, text=True, timeout=60, env=_env(), cwd=ROOT)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
@@ -223,7 +225,7 @@ def test_real_server_end_to_end(saved):
     """Start the command, wait for /ping, predict with the client helper, shut it down."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "nn.serving", "--model", str(saved["npz"]),
+    proc = subprocess.Popen([sys.executable, "-m", "seegrad.serving", "--model", str(saved["npz"]),
                              "--model-def", "test_serving:build_model", "--host", "127.0.0.1",
                              "--port", str(port), "--no-access-log", "--log-level", "warning"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
@@ -247,11 +249,10 @@ def test_real_server_end_to_end(saved):
 
 def test_seegrad_train_run_folder_is_served_and_exported(tmp_path, capsys):
     """A folder as `seegrad train` writes it (model.npz + config.json): serve it, export it, serve the export."""
-    from nn import cli
-    from nn import onnx_export
+    from seegrad.export import onnx as onnx_export
 
     ag.manual_seed(3)
-    model = cli._available_models()["mlp"](64, 10, [16], None)
+    model = seegrad.models.build_mlp(64, 10, [16], None)
     nn.save(model.state_dict(), tmp_path / "model.npz")
     (tmp_path / "config.json").write_text(json.dumps({"dataset": "digits", "model": "mlp", "hidden": [16]}))
     x = ag.randn(3, 64)
@@ -270,11 +271,11 @@ def test_seegrad_train_run_folder_is_served_and_exported(tmp_path, capsys):
 
 
 def test_input_shape_read_from_unflatten(tmp_path):
-    if not hasattr(nn, "models"):
-        pytest.skip("no nn.models")
+    if not hasattr(seegrad, "models"):
+        pytest.skip("no seegrad.models")
     ag.manual_seed(4)
-    nn.save(nn.models.cnn1d().state_dict(), tmp_path / "cnn.npz")
-    predictor = serving.load_predictor(tmp_path / "cnn.npz", model_def="nn.models:cnn1d")
+    nn.save(seegrad.models.cnn1d().state_dict(), tmp_path / "cnn.npz")
+    predictor = serving.load_predictor(tmp_path / "cnn.npz", model_def="seegrad.models:cnn1d")
     assert predictor.input_shape == (40,)
     assert predictor.predict(np.zeros((2, 40), np.float32)).shape == (2, 10)
 
@@ -284,7 +285,7 @@ def test_integer_inputs_for_an_embedding_model(tmp_path):
         pytest.skip("no nn.Embedding")
     ag.manual_seed(5)
     model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 3))
-    nn.export_onnx(model, ag.randint(0, 10, (2, 3)), tmp_path / "emb.onnx")
+    export_onnx(model, ag.randint(0, 10, (2, 3)), tmp_path / "emb.onnx")
     predictor = serving.load_predictor(tmp_path / "emb.onnx")
     assert predictor.dtype == np.int64 and predictor.input_shape == (3,)
     with TestClient(serving.create_app(predictor)) as c:

@@ -1,4 +1,4 @@
-"""nn.training: fit / evaluate / History / EarlyStopping / checkpoints and exact resume."""
+"""seegrad.training: fit / evaluate / History / EarlyStopping / checkpoints and exact resume."""
 import math
 import sys
 
@@ -8,8 +8,8 @@ import pytest
 import autograd as ag
 import nn
 import optim
-from nn.data import DataLoader, TensorDataset, make_moons
-from nn.training import EarlyStopping, History, accuracy, evaluate, fit, load_checkpoint
+from seegrad.data import DataLoader, TensorDataset, make_moons
+from seegrad.training import EarlyStopping, History, accuracy, evaluate, fit, load_checkpoint
 
 
 def moons_loaders(seed=0, n=200):
@@ -95,7 +95,7 @@ def test_accuracy_metric_forms():
 
 
 def test_custom_metrics_and_regression():
-    from nn.data import make_sine
+    from seegrad.data import make_sine
     s = make_sine(n_samples=100, seed=0)
     train = DataLoader(TensorDataset(s.X_train, s.y_train), batch_size=20)
     ag.manual_seed(0)

@@ -18,7 +18,6 @@ Rendering goes through ``autograd.render``, so no system Graphviz is needed.
 """
 import os
 import shutil
-import tempfile
 from collections import deque, namedtuple
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 import graphviz
 
 from .. import render as _render
+from ..files import atomic_write_bytes
 from ..graph import AccumulateGrad, Node, Variable, topological_order
 from .rules import arg_name, derivative_rule
 
@@ -137,15 +137,7 @@ def _has_system_dot():
 def _write_atomic(path, data):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data)
 
 
 # --------------------------------------------------------------------------- numbers as text

@@ -21,11 +21,12 @@ import hashlib
 import json
 import os
 import random
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from autograd.files import atomic_write
 
 __all__ = ["Split", "DATASETS", "load_dataset", "make_moons", "make_spirals", "make_sine", "load_digits",
            "load_mnist1d", "load_mnist", "read_idx", "cache_dir"]
@@ -156,14 +157,8 @@ def cache_dir():
 
 def _save_npz_atomic(path, **arrays):
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
 
 
 def load_mnist1d(cache=True, **overrides):

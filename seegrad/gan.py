@@ -18,11 +18,13 @@ Mode collapse (G covering a few modes only) is the classic failure on this distr
 import numpy as np
 
 import autograd as ag
+import nn.functional as F
+import optim
 
-from . import functional as F
-from .activations import LeakyReLU, ReLU
-from .container import Sequential
-from .layers import Linear
+from .models import discriminator, generator  # the two nets are built in seegrad.models
+
+__all__ = ["ring_centers", "ring_of_gaussians", "generator", "discriminator", "sample", "train_gan",
+           "mode_coverage"]
 
 
 def ring_centers(modes=8, radius=2.0):
@@ -37,17 +39,6 @@ def ring_of_gaussians(n, modes=8, radius=2.0, std=0.05, rng=None):
     centers = ring_centers(modes, radius)
     picks = rng.integers(0, modes, n)
     return (centers[picks] + std * rng.standard_normal((n, 2))).astype(np.float32)
-
-
-def generator(latent_dim=2, hidden=128, out=2):
-    """Noise (N, latent_dim) -> points (N, out): an MLP with two ReLU hidden layers."""
-    return Sequential(Linear(latent_dim, hidden), ReLU(), Linear(hidden, hidden), ReLU(), Linear(hidden, out))
-
-
-def discriminator(inp=2, hidden=128):
-    """Points (N, inp) -> one logit each (N, 1): an MLP with two LeakyReLU(0.2) hidden layers."""
-    return Sequential(Linear(inp, hidden), LeakyReLU(0.2), Linear(hidden, hidden), LeakyReLU(0.2),
-                      Linear(hidden, 1))
 
 
 def sample(G, n, rng=None):
@@ -72,8 +63,6 @@ def train_gan(G, D, steps=2000, batch_size=256, lr=1e-3, betas=(0.5, 0.999), rea
     fully repeatable run). ``callback(step, d_loss, g_loss)`` is called after every step.
     Returns ``{"d_loss": [...], "g_loss": [...]}``.
     """
-    import optim
-
     if seed is not None:
         ag.manual_seed(seed)
     rng = np.random.default_rng(seed)

@@ -9,7 +9,6 @@ import numbers
 import numpy as np
 
 import autograd as ag
-from autograd.tensor import Tensor, _rng
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
 
@@ -29,7 +28,7 @@ class Dataset:
 
 def _as_tensor(x, i):
     """Tensors pass through; numpy arrays and lists become tensors without copying when possible."""
-    if isinstance(x, Tensor):
+    if isinstance(x, ag.Tensor):
         return x
     if isinstance(x, (np.ndarray, list, tuple)):
         return ag.as_tensor(np.asarray(x))
@@ -54,7 +53,7 @@ class TensorDataset(Dataset):
             raise ValueError(f"TensorDataset: all tensors need the same first dimension (samples); got shapes {shapes}")
 
     def __getitem__(self, index):
-        return tuple(Tensor._make(t._data[index]) for t in self.tensors)
+        return tuple(ag.from_numpy(np.asarray(t.detach().numpy()[index])) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
@@ -126,7 +125,7 @@ def random_split(dataset, lengths, generator=None):
 def _generator(generator):
     """A numpy Generator from None (the global one behind ag.manual_seed), an int seed, or a Generator."""
     if generator is None:
-        return _rng()
+        return ag.get_rng()
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, numbers.Integral):

@@ -3,17 +3,17 @@
     seegrad train                                   # digits, MLP, Adam: ~97% test accuracy in seconds
     seegrad train --dataset mnist1d --epochs 30 --hidden 256,256
     seegrad train --dataset mnist --data-dir ~/data/mnist --epochs 5
-    python -m nn.cli train --out run1 --resume      # continue run1 where it stopped
+    python -m seegrad train --out run1 --resume     # continue run1 where it stopped
 
 Output folder (``--out``, default ``seegrad-run``):
     model.npz       the trained weights: ``model.load_state_dict(nn.load("model.npz"))``
     history.png     loss and accuracy per epoch (train and test)
     graph.svg       the computation graph of the model and its loss on one sample
     checkpoint.npz  model + optimizer + RNG state after the last epoch (for ``--resume``)
-    config.json     the options of the run (``--resume`` reuses them)
+    config.json     the options of the run and the model's sizes (``--resume``, ``seegrad-export`` and
+                    ``seegrad-serve`` read it: ``seegrad.models.load_run_config``)
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -21,6 +21,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+import autograd as ag
+import nn
+import optim
+
+from . import data
+from .models import DEFAULT_HIDDEN, MODEL_VIEWS, RUN_MODELS, RunConfigError, load_run_config, save_run_config
+from .training import Callback, evaluate, fit
 
 PROG = "seegrad"
 
@@ -33,30 +41,25 @@ class CLIError(Exception):
 
 
 def _digits(args):
-    from nn.data import load_digits
-    return load_digits()
+    return data.load_digits()
 
 
 def _mnist1d(args):
-    from nn.data import load_mnist1d
-    return load_mnist1d()
+    return data.load_mnist1d()
 
 
 def _moons(args):
-    from nn.data import make_moons
-    return make_moons(n_samples=1000, noise=0.2)
+    return data.make_moons(n_samples=1000, noise=0.2)
 
 
 def _spirals(args):
-    from nn.data import make_spirals
-    return make_spirals(n_samples=1500, noise=0.2)
+    return data.make_spirals(n_samples=1500, noise=0.2)
 
 
 def _mnist(args):
-    from nn.data import load_mnist
     if args.data_dir is None:
         raise CLIError("--dataset mnist needs --data-dir DIR with the MNIST IDX or CSV files (nothing is downloaded)")
-    return load_mnist(args.data_dir)
+    return data.load_mnist(args.data_dir)
 
 
 # name -> (loader(args) -> Split of flat features, default epochs, how models may view a sample:
@@ -68,72 +71,6 @@ DATASETS = {
     "spirals": (_spirals, 100, {}),
     "mnist": (_mnist, 5, {"image": (1, 28, 28), "sequence": (28, 28)}),
 }
-
-
-def build_mlp(in_features, num_classes, hidden, views):
-    """Flatten, then Linear + ReLU per hidden width, then a Linear to the class logits."""
-    import nn
-    layers, width = [nn.Flatten()], in_features
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.ReLU()]
-        width = h
-    return nn.Sequential(*layers, nn.Linear(width, num_classes))
-
-
-def build_cnn(in_features, num_classes, hidden, views):
-    """Images: (Conv2d 3x3 + ReLU + MaxPool2d 2) per width in --hidden, then Linear.
-    MNIST-1D: the paper's 1-D CNN (three strided Conv1d, ``nn.models.cnn1d``) with --hidden channels."""
-    import nn
-    if "image" in views:
-        (c, h, w), layers = views["image"], [nn.Unflatten(1, views["image"])]
-        for width in hidden:
-            layers += [nn.Conv2d(c, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
-            c, h, w = width, h // 2, w // 2
-        if h == 0 or w == 0:
-            raise CLIError(f"--model cnn: {len(hidden)} conv layers halve the {views['image'][1:]} image to nothing; "
-                           "pass fewer --hidden widths")
-        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * h * w, num_classes))
-    if len(hidden) != 1:
-        raise CLIError(f"--model cnn on a 1-D signal takes one channel count (e.g. --hidden 25), got {hidden}")
-    from nn.models import cnn1d
-    return cnn1d(views["signal"][1], num_classes, channels=hidden[0])
-
-
-def build_rnn(in_features, num_classes, hidden, views):
-    """Read the sample as a sequence (an 8x8 digit as 8 rows of 8 pixels) with a GRU; classify its last state."""
-    import nn
-    if len(set(hidden)) != 1:
-        raise CLIError(f"--model rnn uses one width for all GRU layers; got --hidden {','.join(map(str, hidden))}")
-    steps, features = views["sequence"]
-
-    class GRUClassifier(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.gru = nn.GRU(features, hidden[0], num_layers=len(hidden), batch_first=True)
-            self.head = nn.Linear(hidden[0], num_classes)
-
-        def forward(self, x):
-            out, _ = self.gru(x.reshape(x.shape[0], steps, features))  # (B, T, H)
-            return self.head(out[:, -1])                                 # (B, classes)
-
-    return GRUClassifier()
-
-
-def _available_models():
-    """Model builders whose layers exist in this installation: adding one is one line here."""
-    import nn
-    models = {"mlp": build_mlp}
-    if hasattr(nn, "Conv2d") and hasattr(nn, "MaxPool2d"):
-        models["cnn"] = build_cnn
-    if hasattr(nn, "GRU"):
-        models["rnn"] = build_rnn
-    return models
-
-
-# what each model needs to know about a sample's layout (see DATASETS)
-MODEL_VIEWS = {"cnn": ("image", "signal"), "rnn": ("sequence",)}
-# default --hidden per model (cnn: channels per conv layer; on MNIST-1D, the paper's 25)
-DEFAULT_HIDDEN = {"mlp": [128], "cnn": [16, 32], "rnn": [64]}
 
 
 # name -> (optimizer class name in optim, default lr)
@@ -207,14 +144,13 @@ CONFIG_KEYS = ("dataset", "data_dir", "model", "optimizer", "lr", "batch_size", 
 
 def _settle_options(args, out):
     """Fill unset options from the saved config (with --resume) or the defaults, and check them."""
-    config_path = out / "config.json"
     if args.resume:
         if not (out / "checkpoint.npz").exists():
             raise CLIError(f"--resume: no checkpoint.npz in {str(out)!r} to resume from; run without --resume first")
         try:
-            saved = json.loads(config_path.read_text())
-        except (OSError, ValueError) as err:
-            raise CLIError(f"--resume: cannot read {str(config_path)!r}: {err}") from None
+            saved = load_run_config(out)
+        except RunConfigError as err:
+            raise CLIError(f"--resume: {err}") from None
         for key in CONFIG_KEYS:
             given = getattr(args, key)
             if given is not None and given != saved.get(key):
@@ -223,6 +159,10 @@ def _settle_options(args, out):
             setattr(args, key, saved.get(key))
         if args.epochs is None:
             args.epochs = saved.get("epochs")
+        for key, known in (("dataset", DATASETS), ("optimizer", OPTIMIZERS)):
+            if getattr(args, key) not in (None, *known):
+                raise CLIError(f"--resume: the saved run's {key} {getattr(args, key)!r} is not one of "
+                               f"{', '.join(known)}")
     for key, value in DEFAULTS.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -233,9 +173,8 @@ def _settle_options(args, out):
         args.epochs = DATASETS[args.dataset][1]
     if args.lr is None:
         args.lr = OPTIMIZERS[args.optimizer][1]
-    models = _available_models()
-    if args.model not in models:
-        raise CLIError(f"--model {args.model!r} is not available; choose from: {', '.join(models)}")
+    if args.model not in RUN_MODELS:
+        raise CLIError(f"--model {args.model!r} is not available; choose from: {', '.join(RUN_MODELS)}")
     needs = MODEL_VIEWS.get(args.model)
     if needs and not set(needs) & set(DATASETS[args.dataset][2]):
         fits = [name for name, (_, _, views) in DATASETS.items() if set(needs) & set(views)]
@@ -243,7 +182,7 @@ def _settle_options(args, out):
                        f"use it with {', '.join(fits)}, or use --model mlp")
     if args.data_dir is not None and args.dataset != "mnist":
         raise CLIError(f"--data-dir is only used with --dataset mnist (got --dataset {args.dataset})")
-    return models[args.model]
+    return RUN_MODELS[args.model]
 
 
 # ----------------------------------------------------------------- the graph picture
@@ -251,7 +190,6 @@ def _settle_options(args, out):
 
 def write_graph_svg(model, loss_fn, x, y, path):
     """Run ``model`` on one sample, backpropagate its loss, and draw that graph (values and grads) as SVG."""
-    import autograd as ag
     from autograd.render import render_to_file
     from autograd.viz import draw_graph
 
@@ -268,15 +206,15 @@ def write_graph_svg(model, loss_fn, x, y, path):
 # ----------------------------------------------------------------- train
 
 
-def _epoch_printer(epochs):
-    from nn.training import Callback
+class EpochPrinter(Callback):
+    """One line per epoch, for logs (the progress bar is for terminals)."""
 
-    class EpochPrinter(Callback):
-        def on_epoch_end(self, epoch, logs, model):
-            figures = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "seconds"))
-            print(f"epoch {epoch + 1}/{epochs}  {figures}  ({logs['seconds']:.2f}s)", flush=True)
+    def __init__(self, epochs):
+        self.epochs = epochs
 
-    return EpochPrinter()
+    def on_epoch_end(self, epoch, logs, model):
+        figures = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "seconds"))
+        print(f"epoch {epoch + 1}/{self.epochs}  {figures}  ({logs['seconds']:.2f}s)", flush=True)
 
 
 def _limit_blas_threads(n):
@@ -296,12 +234,6 @@ def train(args):
         raise CLIError(f"--out {str(out)!r} exists and is not a folder")
     build = _settle_options(args, out)
 
-    import autograd as ag
-    import nn
-    import optim
-    from nn.data import DataLoader
-    from nn.training import evaluate, fit
-
     cls_name = OPTIMIZERS[args.optimizer][0]
     if not hasattr(optim, cls_name):
         raise CLIError(f"--optimizer {args.optimizer}: optim.{cls_name} is not available in this installation")
@@ -318,22 +250,20 @@ def train(args):
     n_params = sum(p.numel() for p in model.parameters())
     optimizer = getattr(optim, cls_name)(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
-    train_loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
-    test_loader = DataLoader(test_ds, batch_size=500)
+    train_loader = data.DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    test_loader = data.DataLoader(test_ds, batch_size=500)
     print(f"model: {args.model}, hidden {','.join(map(str, args.hidden))} ({n_params:,} parameters); "
           f"{cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
 
     out.mkdir(parents=True, exist_ok=True)
     config = {key: getattr(args, key) for key in CONFIG_KEYS}
-    config["epochs"] = args.epochs
-    tmp = out / ".config.json.tmp"
-    tmp.write_text(json.dumps(config, indent=2) + "\n")
-    os.replace(tmp, out / "config.json")
+    config.update(epochs=args.epochs, in_features=in_features, num_classes=num_classes, views=views)
+    save_run_config(out, config)
 
     show_bar = not args.no_progress and sys.stdout.isatty()
     history = fit(model, loss_fn, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,
                   checkpoint=out / "checkpoint.npz", resume=args.resume, progress=show_bar,
-                  callbacks=[] if show_bar else [_epoch_printer(args.epochs)])
+                  callbacks=[] if show_bar else [EpochPrinter(args.epochs)])
     result = evaluate(model, test_loader, loss_fn)
     print(f"test accuracy: {100 * result['accuracy']:.2f}%  (test loss {result['loss']:.4f})")
 

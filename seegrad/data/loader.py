@@ -15,7 +15,8 @@ import numbers
 
 import numpy as np
 
-from autograd.tensor import Tensor
+import autograd as ag
+
 from .dataset import TensorDataset, _generator
 
 __all__ = ["DataLoader", "default_collate"]
@@ -27,20 +28,20 @@ def default_collate(batch):
     Python floats become float64 and ints int64, as in PyTorch; strings stay a list.
     """
     elem = batch[0]
-    if isinstance(elem, Tensor):
-        return Tensor._make(np.stack([b._data for b in batch]))
+    if isinstance(elem, ag.Tensor):
+        return ag.from_numpy(np.stack([b.detach().numpy() for b in batch]))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "USO":
             raise TypeError(f"default_collate: cannot batch numpy arrays of dtype {elem.dtype}")
-        return Tensor._make(np.stack(batch))
+        return ag.from_numpy(np.stack(batch))
     if isinstance(elem, (np.number, np.bool_)):
-        return Tensor._make(np.array(batch))
+        return ag.from_numpy(np.array(batch))
     if isinstance(elem, bool):
-        return Tensor._make(np.array(batch, dtype=np.bool_))
+        return ag.from_numpy(np.array(batch, dtype=np.bool_))
     if isinstance(elem, numbers.Integral):
-        return Tensor._make(np.array(batch, dtype=np.int64))
+        return ag.from_numpy(np.array(batch, dtype=np.int64))
     if isinstance(elem, numbers.Real):
-        return Tensor._make(np.array(batch, dtype=np.float64))
+        return ag.from_numpy(np.array(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, collections.abc.Mapping):
@@ -116,7 +117,7 @@ class DataLoader:
             if self.batch_size is None:
                 yield self.dataset[idx] if self.collate_fn is None else self.collate_fn(self.dataset[idx])
             elif fast:  # one fancy-index per tensor, no per-sample Python loop
-                yield [Tensor._make(t._data[idx]) for t in self.dataset.tensors]
+                yield [ag.from_numpy(t.detach().numpy()[idx]) for t in self.dataset.tensors]
             else:
                 samples = [self.dataset[int(i)] for i in idx]
                 yield (self.collate_fn or default_collate)(samples)

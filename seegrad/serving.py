@@ -1,7 +1,7 @@
 """Serve a trained model over HTTP, speaking SageMaker's bring-your-own-container contract.
 
-    python -m nn.serving --model model.onnx --port 8080              # an ONNX file (onnxruntime)
-    python -m nn.serving --model out/model.npz --model-def mymodels:build   # nn.save weights + code
+    seegrad-serve --model model.onnx --port 8080                     # an ONNX file (onnxruntime)
+    seegrad-serve --model out/model.npz --model-def mymodels:build   # nn.save weights + code
 
     GET  /ping          200 once the model is loaded
     POST /invocations   application/json {"instances": [[...], ...]} (or {"inputs": ...}, or a bare
@@ -27,6 +27,11 @@ import urllib.error
 import urllib.request
 
 import numpy as np
+
+import autograd as ag
+import nn
+
+from .models import RUN_CONFIG, RunConfigError, build_from_run_config, load_run_config
 
 DEFAULT_PORT = 8080  # SageMaker sends traffic to port 8080
 DEFAULT_MAX_BODY = 6 * 1024 * 1024  # SageMaker's own payload limit for real-time endpoints: 6 MB
@@ -88,7 +93,7 @@ def load_onnx(path, task="auto", threads=1):
         options.intra_op_num_threads = int(threads)
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as err:  # onnxruntime raises its own Fail / InvalidProtobuf / NoSuchFile
-        raise ModelLoadError(f"cannot load ONNX model {path!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot load ONNX model {path!r}: {one_line(err)}") from None
     inputs = session.get_inputs()
     if len(inputs) != 1:
         raise ModelLoadError(f"{path!r} has {len(inputs)} inputs; the server handles models with one input")
@@ -112,8 +117,6 @@ def load_onnx(path, task="auto", threads=1):
 
 def load_module(path, model_def=None, input_shape=None, task="auto"):
     """A Predictor running an ``nn.Module`` in eval mode under no_grad (see ``load_model``)."""
-    import autograd as ag
-
     model, input_shape = load_model(path, model_def, input_shape)
     lock = threading.Lock()  # grad mode is process-wide, so one forward pass at a time
 
@@ -123,7 +126,7 @@ def load_module(path, model_def=None, input_shape=None, task="auto"):
 
     first = next((m for m in model.modules() if not list(m.children())), None)
     params = list(model.parameters())
-    dtype = np.int64 if type(first).__name__ == "Embedding" else (params[0].dtype if params else np.float32)
+    dtype = np.int64 if isinstance(first, nn.Embedding) else (params[0].dtype if params else np.float32)
     return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad", dtype=dtype)
 
 
@@ -132,13 +135,11 @@ def load_model(path, model_def=None, input_shape=None):
 
     The model comes from ``model_def`` ("package.module:function" returning the Module), or, when
     that is None, from the ``config.json`` that ``seegrad train`` writes next to ``model.npz``."""
-    import nn
-
     path = str(path)
     try:
         state = nn.load(path)
     except Exception as err:
-        raise ModelLoadError(f"cannot load weights {path!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot load weights {path!r}: {one_line(err)}") from None
     if not isinstance(state, dict):
         raise ModelLoadError(f"{path!r} holds a {type(state).__name__}, not a state dict")
     if isinstance(state.get("model"), dict):  # a training checkpoint: take its model
@@ -146,11 +147,12 @@ def load_model(path, model_def=None, input_shape=None):
     if model_def is not None:
         model, source = build_model(model_def), repr(model_def)
     else:
-        model, source = model_from_run_config(path, state), "config.json"
+        (model, config_shape), source = model_from_run_config(path, state), RUN_CONFIG
+        input_shape = input_shape or config_shape
     try:
         model.load_state_dict(state)
     except Exception as err:
-        raise ModelLoadError(f"weights {path!r} do not fit the model from {source}: {_one_line(err)}") from None
+        raise ModelLoadError(f"weights {path!r} do not fit the model from {source}: {one_line(err)}") from None
     model.eval()
     if input_shape is None:
         input_shape = _infer_input_shape(model)
@@ -161,46 +163,34 @@ def load_model(path, model_def=None, input_shape=None):
 
 
 def model_from_run_config(weights_path, state):
-    """Rebuild the model of a ``seegrad train`` run from the config.json next to its weights."""
-    config_path = os.path.join(os.path.dirname(os.path.abspath(weights_path)), "config.json")
+    """(model, input_shape) of a ``seegrad train`` run, rebuilt from the config.json next to its
+    weights (``seegrad.models.load_run_config``); input_shape is None when the config doesn't say."""
+    folder = os.path.dirname(os.path.abspath(weights_path))
+    config_path = os.path.join(folder, RUN_CONFIG)
     if not os.path.isfile(config_path):
         raise ModelLoadError(f"{weights_path!r} holds weights only; pass --model-def package.module:function "
                              "(which returns the nn.Module), or keep the config.json of its seegrad train run "
                              "next to it")
     try:
-        with open(config_path) as f:
-            config = json.load(f)
-        from nn import cli
-
-        kind = config.get("model", "mlp")
-        builders = cli._available_models()
-        if kind not in builders:
-            raise ModelLoadError(f"{config_path!r}: model {kind!r} is not one of {sorted(builders)}")
-        hidden = [int(h) for h in config.get("hidden") or []]
-        matrices = [v for v in state.values() if getattr(v, "ndim", 0) == 2]
-        in_features = config.get("in_features") or matrices[0].shape[1]
-        num_classes = config.get("num_classes") or matrices[-1].shape[0]
-        seq_shape = config.get("seq_shape")
-        if kind != "mlp" and seq_shape is None:
-            raise ModelLoadError(f"{config_path!r} has no seq_shape for its {kind!r} model; pass --model-def")
-        return builders[kind](int(in_features), int(num_classes), hidden, seq_shape)
-    except ModelLoadError:
-        raise
+        config = load_run_config(folder)
+        model = build_from_run_config(config, state)
+    except RunConfigError as err:
+        raise ModelLoadError(str(err)) from None
     except Exception as err:
-        raise ModelLoadError(f"cannot rebuild the model from {config_path!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot rebuild the model from {config_path!r}: {one_line(err)}") from None
+    in_features = config.get("in_features")
+    return model, ((in_features,) if in_features else None)
 
 
 def build_model(model_def):
     """Import "package.module:function" and call it (a Module class works too) to get the model."""
-    import nn
-
     module_name, _, attr = str(model_def).partition(":")
     if not module_name or not attr:
         raise ModelLoadError(f"--model-def must look like 'package.module:function', got {model_def!r}")
     try:
         factory = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as err:
-        raise ModelLoadError(f"cannot import the model definition {model_def!r}: {_one_line(err)}") from None
+        raise ModelLoadError(f"cannot import the model definition {model_def!r}: {one_line(err)}") from None
     model = factory() if callable(factory) and not isinstance(factory, nn.Module) else factory
     if not isinstance(model, nn.Module):
         raise ModelLoadError(f"{model_def!r} returned {type(model).__name__}, not an nn.Module")
@@ -238,9 +228,9 @@ def _infer_input_shape(model):
     for m in model.modules():
         if hasattr(m, "in_features") and hasattr(m, "out_features"):
             return (int(m.in_features),)
-        if type(m).__name__ == "Unflatten" and getattr(m, "dim", None) == 1:
+        if isinstance(m, nn.Unflatten) and getattr(m, "dim", None) == 1:
             return (int(np.prod(m.unflattened_size)),)
-        if type(m).__name__ not in ("Sequential", "Flatten", "Identity", "Dropout") and list(m.children()) == []:
+        if not isinstance(m, (nn.Sequential, nn.Flatten, nn.Identity, nn.Dropout)) and list(m.children()) == []:
             return None  # the first leaf layer isn't Linear: its input shape can't be read off
     return None
 
@@ -251,7 +241,8 @@ def _task(task):
     return task
 
 
-def _one_line(err):
+def one_line(err):
+    """An error as one line of at most ~400 characters (for start-up errors and JSON answers)."""
     text = " ".join(str(err).split())
     return (text[:400] + "...") if len(text) > 400 else (text or type(err).__name__)
 
@@ -459,7 +450,7 @@ def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY):
         except BadRequest as err:
             return error(str(err), err.status)
         except Exception as err:  # the model itself failed: say so, keep serving
-            return JSONResponse({"error": f"the model failed on this input: {_one_line(err)}"}, status_code=500)
+            return JSONResponse({"error": f"the model failed on this input: {one_line(err)}"}, status_code=500)
         return JSONResponse(result)
 
     async def http_error(request, exc):  # 404, 405...: JSON like every other answer
@@ -505,7 +496,8 @@ def predict(url, x, timeout=30.0, full=False):
 # --------------------------------------------------------------------------- the command
 
 
-def _parse_shape(text):
+def parse_shape(text):
+    """The --input-shape of seegrad-serve and seegrad-export: "1,28,28" (or "1x28x28") -> (1, 28, 28)."""
     try:
         shape = tuple(int(n) for n in text.replace("x", ",").split(",") if n.strip())
     except ValueError:
@@ -533,7 +525,7 @@ def build_parser():
                         "$SEEGRAD_MODEL or /opt/ml/model")
     p.add_argument("--model-def", default=os.environ.get("SEEGRAD_MODEL_DEF"),
                    help="package.module:function returning the nn.Module the weights belong to")
-    p.add_argument("--input-shape", type=_parse_shape, default=None,
+    p.add_argument("--input-shape", type=parse_shape, default=None,
                    help="shape of one instance, e.g. 784 or 1,28,28 (read from the model when possible)")
     p.add_argument("--task", default="auto", choices=["auto", "classifier", "regressor"],
                    help="classifier: answers add class probabilities; auto: 2-D outputs with >= 2 "

@@ -18,7 +18,6 @@ followed by ``evaluate(model, val_loader, loss_fn)`` under ``model.eval()`` and 
 saves typing.
 """
 import math
-import os
 import shutil
 import sys
 import time
@@ -27,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 import autograd as ag
-from autograd.tensor import Tensor, _rng
+import nn
+from autograd.files import atomic_write
 
 __all__ = ["fit", "evaluate", "History", "Callback", "EarlyStopping", "METRICS", "accuracy",
            "save_checkpoint", "load_checkpoint"]
@@ -88,7 +88,7 @@ class _Meter:
         self.n += n
         if loss is not None:
             self.sums["loss"] += float(loss) * n
-        out, tgt = np.asarray(output._data if isinstance(output, Tensor) else output), np.asarray(target)
+        out, tgt = np.asarray(output), np.asarray(target)  # a Tensor's array is its storage: no copy
         for name, fn in self.fns.items():
             self.sums[name] += float(fn(out, tgt)) * n
 
@@ -204,7 +204,9 @@ class History:
             ax.legend()
         fig.tight_layout()
         if path is not None:
-            _write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=100))
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            with atomic_write(path) as f:
+                fig.savefig(f, format="png", dpi=100)
             plt.close(fig)
         return fig
 
@@ -268,7 +270,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = float(value), int(epoch), 0
             if self.restore_best_weights:
-                self.best_state = {k: np.array(v._data if isinstance(v, Tensor) else v, copy=True)
+                self.best_state = {k: np.asarray(v).copy()
                                    for k, v in model.state_dict().items()}
             return False
         self.wait += 1
@@ -292,24 +294,9 @@ class EarlyStopping(Callback):
 
 # ----------------------------------------------------------------- checkpoints
 
-def _write_atomic(path, write):
-    """Call ``write(file)`` on a temporary file next to ``path``, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
 
 def save_checkpoint(path, **state):
     """Save a training state (nested dicts of tensors, arrays and numbers) with ``nn.save`` (atomic)."""
-    import nn
-
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     nn.save({"seegrad_training_checkpoint": 1, **state}, path)
     return Path(path)
@@ -317,8 +304,6 @@ def save_checkpoint(path, **state):
 
 def load_checkpoint(path):
     """The dict that ``save_checkpoint`` stored."""
-    import nn
-
     state = nn.load(path)
     if not isinstance(state, dict) or "seegrad_training_checkpoint" not in state:
         raise ValueError(f"{str(path)!r} is not a training checkpoint written by fit(checkpoint=...); "
@@ -327,14 +312,14 @@ def load_checkpoint(path):
 
 
 def _rng_states(loaders):
-    states = {"autograd": _rng().bit_generator.state, "numpy_global": list(np.random.get_state())}
+    states = {"autograd": ag.get_rng().bit_generator.state, "numpy_global": list(np.random.get_state())}
     states["loaders"] = [ld.generator.bit_generator.state if getattr(ld, "generator", None) is not None else None
                          for ld in loaders]
     return states
 
 
 def _set_rng_states(states, loaders):
-    _rng().bit_generator.state = states["autograd"]
+    ag.get_rng().bit_generator.state = states["autograd"]
     np.random.set_state(tuple(states["numpy_global"]))
     for ld, st in zip(loaders, states["loaders"]):
         if st is not None and getattr(ld, "generator", None) is not None:

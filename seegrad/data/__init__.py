@@ -1,6 +1,6 @@
 """Data utilities: Dataset, TensorDataset, DataLoader (PyTorch style) and small offline datasets.
 
-    from nn.data import DataLoader, TensorDataset, load_digits
+    from seegrad.data import DataLoader, TensorDataset, load_digits
     X_train, y_train, X_test, y_test = load_digits()
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=64, shuffle=True)
 """

@@ -1,0 +1,107 @@
+"""The ONNX graph being built: nodes, initializers, and the ONNX name of each traced array.
+
+Values are known by the identity of their numpy array (``tensor.detach().numpy()`` is the
+tensor's storage itself), so an op's input is found again whichever Tensor object wraps it.
+"""
+import numpy as np
+
+from autograd import Tensor
+
+
+class ExportError(RuntimeError):
+    """The model cannot be exported as it stands (the message says which op and why)."""
+
+
+def onnx_modules():
+    """(onnx, onnx.helper, onnx.numpy_helper), or an ImportError saying what to install."""
+    try:
+        import onnx
+        from onnx import helper, numpy_helper
+    except ImportError:
+        raise ImportError("export_onnx needs the onnx package: pip install 'seegrad[onnx]' "
+                          "(or pip install onnx onnxruntime)") from None
+    return onnx, helper, numpy_helper
+
+
+def array_of(x):
+    """The ndarray behind a Tensor (its storage itself, not a copy), or ``x`` for other constants."""
+    if isinstance(x, Tensor):
+        return x.detach().numpy()
+    return x
+
+
+class Graph:
+    """ONNX nodes and initializers being built, and the name of each traced array."""
+
+    def __init__(self, opset, param_names):
+        self.opset = opset
+        self.nodes, self.initializers = [], []
+        self.names = {}          # id(ndarray) -> ONNX value name (graph values and emitted constants)
+        self.folded = {}         # id(ndarray) -> (hint) for constants computed from constants
+        self.param_names = param_names
+        self._count = 0
+        self._used_names = set()
+
+    def fresh(self, hint):
+        hint = "".join(c if c.isalnum() or c in "._" else "_" for c in hint) or "t"
+        name, k = hint, 1
+        while name in self._used_names:
+            k += 1
+            name = f"{hint}_{k}"
+        self._used_names.add(name)
+        return name
+
+    def reserve(self, name):
+        """Keep ``name`` (a graph input or output) from being given to any other value."""
+        self._used_names.add(name)
+        return name
+
+    def node(self, op, inputs, attrs=None, hint=None):
+        from onnx import helper
+
+        self._count += 1
+        out = self.fresh(hint or f"{op.lower()}_{self._count}")
+        self.nodes.append(helper.make_node(op, list(inputs), [out], name=f"{op}_{self._count}", **(attrs or {})))
+        return out
+
+    def const(self, value, hint="const", dtype=None):
+        from onnx import numpy_helper
+
+        arr = np.asarray(value)
+        if dtype is not None:
+            arr = arr.astype(dtype)
+        name = self.fresh(hint)
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        return name
+
+    def ints(self, values, hint="shape"):
+        return self.const(np.asarray(list(values), dtype=np.int64), hint)
+
+    def is_live(self, x):
+        a = array_of(x)
+        return isinstance(a, np.ndarray) and id(a) in self.names
+
+    def value(self, x, dtype=None, hint=None):
+        """The ONNX name for an op input: a traced value, or a constant made an initializer."""
+        a = array_of(x)
+        if isinstance(a, np.ndarray) and id(a) in self.names:
+            return self.names[id(a)]
+        arr = np.asarray(a)
+        key = id(a) if isinstance(a, np.ndarray) else None
+        if hint is None:
+            hint = self.param_names.get(key) or self.folded.get(key) or "const"
+        if dtype is not None and arr.dtype != np.bool_ and arr.dtype != dtype:
+            return self.const(arr.astype(dtype), hint)  # a converted copy (python numbers mostly)
+        name = self.const(arr, hint)
+        if key is not None:
+            self.names[key] = name
+        return name
+
+    def reduce(self, op, x, axes, keepdims):
+        """Reduce* with axes as an attribute (before opset 18) or as an input (from 18; ReduceSum from 13)."""
+        attrs = {"keepdims": int(bool(keepdims))}
+        if axes is None:
+            return self.node(op, [x], attrs)
+        if op == "ReduceSum" or self.opset >= 18:
+            return self.node(op, [x, self.ints(axes, "axes")], attrs)
+        return self.node(op, [x], {**attrs, "axes": list(axes)})
