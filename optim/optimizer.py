@@ -1,11 +1,13 @@
 """Optimizer: parameter groups, lazy per-parameter state, zero_grad, state_dict.
 
-A subclass writes one method, ``_update(p, g, state, group)``: it gets the parameter's
-numpy array ``p``, its gradient array ``g``, the parameter's state dict (empty on the
-first step: create the named moments there) and its group's hyperparameters, and
-changes ``p`` in place. The base class loops over groups and parameters, skips those
-without a gradient, and bumps each parameter's version counter so that a graph that
-saved the old value refuses to backpropagate through it.
+A subclass writes one method, ``_update(p, g, state, group)``, the algorithm's textbook
+formula and nothing else: it gets the parameter's numpy array ``p``, the gradient array
+``g``, the parameter's state dict (empty on the first step: create the named moments there)
+and its group's hyperparameters, and changes ``p`` in place. The base class does what every
+algorithm shares, once (``step`` lists the steps): it skips parameters without a gradient,
+applies ``maximize`` and weight decay (coupled L2 or decoupled, as the class declares in its
+``weight_decay`` attribute) before ``_update``, and bumps each parameter's version counter
+afterwards, so that a graph that saved the old value refuses to backpropagate through it.
 
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt = optim.SGD([{"params": body.parameters()},
@@ -29,9 +31,18 @@ required = _Required()
 
 
 class Optimizer:
-    """Base class: ``Optimizer(params_or_param_groups, defaults)``."""
+    """Base class: ``Optimizer(params_or_param_groups, defaults)``.
+
+    ``weight_decay`` says how ``step`` applies a group's ``weight_decay`` (wd) before ``_update``:
+    ``"coupled"`` (L2, as torch.optim.SGD, Adagrad, RMSprop, Adam): g = g + wd * p;
+    ``"decoupled"`` (as torch.optim.AdamW): p = p * (1 - lr * wd)."""
+
+    weight_decay = "coupled"
 
     def __init__(self, params, defaults):
+        if self.weight_decay not in ("coupled", "decoupled"):
+            raise ValueError(f"{type(self).__name__}.weight_decay must be 'coupled' or 'decoupled', "
+                             f"got {self.weight_decay!r}")
         self.defaults = dict(defaults)
         self.state = collections.defaultdict(dict)  # Parameter -> named moments, filled on its first step
         self.param_groups = []
@@ -81,21 +92,39 @@ class Optimizer:
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates
-        the model and returns the loss, as in PyTorch."""
+        the model and returns the loss, as in PyTorch. For each such parameter, in order:
+
+        a) p, g = the parameter's array and its gradient's (shared, not copied);
+        b) g = -g if the group has ``maximize``;
+        c) weight decay wd, as the class declares: coupled g = g + wd * p, decoupled p = p * (1 - lr * wd);
+        d) ``_update(p, g, state, group)``: the algorithm, changing p in place;
+        e) bump the parameter's version, so a graph that saved the old p refuses to backpropagate.
+
+        b) and c) build new arrays: p.grad stays as backward left it."""
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        coupled = self.weight_decay == "coupled"
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
+            maximize, wd = group.get("maximize", False), group.get("weight_decay", 0)
+            for param in group["params"]:
+                grad = param.grad
+                if grad is None:
                     continue
-                g = p.grad._data
-                if g.shape != p._data.shape:
+                p, g = param._data, grad._data
+                if g.shape != p.shape:
                     raise RuntimeError(f"{type(self).__name__}.step: a gradient of shape {g.shape} does not "
-                                       f"match its parameter of shape {p._data.shape}")
-                self._update(p._data, g, self.state[p], group)
-                p._vc[0] += 1
+                                       f"match its parameter of shape {p.shape}")
+                if maximize:
+                    g = -g
+                if wd != 0:
+                    if coupled:
+                        g = g + wd * p
+                    else:
+                        p *= 1 - group["lr"] * wd
+                self._update(p, g, self.state[param], group)
+                param._vc[0] += 1
         return loss
 
     def _update(self, p, g, state, group):

@@ -3,12 +3,10 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, as torch.optim.SGD:
+    """Stochastic gradient descent, as torch.optim.SGD. Optimizer.step first applies
+    g = -g (maximize) and g = g + wd * p (coupled weight decay), then ``_update``."""
 
-        g = -g if maximize;  g = g + wd * p
-        b = g (first step), else b = mu * b + (1 - dampening) * g;  g = g + mu * b if nesterov else b
-        p = p - lr * g
-    """
+    weight_decay = "coupled"
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
         if lr < 0:
@@ -23,11 +21,8 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
 
     def _update(self, p, g, state, group):
-        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * p  # a new array: p.grad stays as backward left it
+        """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""
+        mu = group["momentum"]
         if mu != 0:
             first = "momentum_buffer" not in state
             b = self._moment(state, "momentum_buffer", p)
@@ -37,7 +32,7 @@ class SGD(Optimizer):
                 b *= mu
                 b += g if group["dampening"] == 0 else (1 - group["dampening"]) * g
             g = g + mu * b if group["nesterov"] else b
-        p -= lr * g
+        p -= group["lr"] * g
 
 
 class Momentum(Optimizer):
@@ -54,6 +49,7 @@ class Momentum(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum))
 
     def _update(self, p, g, state, group):
+        """Momentum: v = beta*v - lr*g;  p = p + v"""
         v = self._moment(state, "velocity", p)
         v *= group["momentum"]
         v -= group["lr"] * g
