@@ -39,14 +39,19 @@ class Momentum(Optimizer):
     """Classical (textbook) momentum: v = beta * v - lr * g;  p = p + v.
 
     The same trajectory as SGD(momentum=beta) while lr is constant (v = -lr * b), written the
-    way most lecture notes write it."""
+    way most lecture notes write it; ``maximize`` and ``weight_decay`` (coupled, g = g + wd * p)
+    are applied by Optimizer.step before the update, as for SGD."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.9):
+    weight_decay = "coupled"
+
+    def __init__(self, params, lr=1e-3, momentum=0.9, weight_decay=0, maximize=False):
         if lr < 0:
             raise ValueError(f"Momentum: invalid learning rate {lr} (must be >= 0)")
         if not 0 <= momentum < 1:
             raise ValueError(f"Momentum: momentum (beta) must be in [0, 1), got {momentum}")
-        super().__init__(params, dict(lr=lr, momentum=momentum))
+        if weight_decay < 0:
+            raise ValueError(f"Momentum: invalid weight_decay value {weight_decay} (must be >= 0)")
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, p, g, state, group):
         """Momentum: v = beta*v - lr*g;  p = p + v"""
