@@ -5,11 +5,10 @@ from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
-    """Adagrad, as torch.optim.Adagrad (t = step, from 1):
+    """Adagrad, as torch.optim.Adagrad. Optimizer.step first applies g = -g (maximize) and
+    g = g + wd * p (coupled weight decay), then ``_update``."""
 
-        clr = lr / (1 + (t - 1) * lr_decay);  g = g + wd * p
-        sum = sum + g * g;  p = p - clr * g / (sqrt(sum) + eps)
-    """
+    weight_decay = "coupled"
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  maximize=False):
@@ -22,12 +21,10 @@ class Adagrad(Optimizer):
                                       maximize=maximize))
 
     def _update(self, p, g, state, group):
+        """Adagrad (t = step, from 1): clr = lr / (1 + (t-1)*lr_decay);  sum = sum + g^2;
+        p = p - clr*g / (sqrt(sum) + eps)"""
         acc = self._moment(state, "sum", p, group["initial_accumulator_value"])
         state["step"] = t = state.get("step", 0) + 1
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
         clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         acc += g * g
         p -= clr * (g / (np.sqrt(acc) + group["eps"]))

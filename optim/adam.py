@@ -7,13 +7,10 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """Adam, as torch.optim.Adam (t = step, from 1):
+    """Adam, as torch.optim.Adam. Optimizer.step first applies g = -g (maximize) and
+    g = g + wd * p (coupled weight decay), then ``_update``."""
 
-        g = g + wd * p;  m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g^2  (amsgrad: v = max(vmax, v))
-        p = p - lr * (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps)
-    """
-
-    _decoupled = False
+    weight_decay = "coupled"
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  maximize=False):
@@ -31,17 +28,12 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, p, g, state, group):
-        lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+        """Adam (t = step, from 1): m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2 (amsgrad: v = max(vmax, v));
+        p = p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1-b1^t), v_hat = v / (1-b2^t)"""
+        lr, (b1, b2) = group["lr"], group["betas"]
         m = self._moment(state, "exp_avg", p)
         v = self._moment(state, "exp_avg_sq", p)
         state["step"] = t = state.get("step", 0) + 1
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            if self._decoupled:
-                p *= 1 - lr * wd  # AdamW: decay the weights directly
-            else:
-                g = g + wd * p
         m += (1 - b1) * (g - m)  # m = b1 m + (1 - b1) g, as a lerp like PyTorch
         v *= b2
         v += (1 - b2) * (g * g)
@@ -49,17 +41,17 @@ class Adam(Optimizer):
             vmax = self._moment(state, "max_exp_avg_sq", p)
             np.maximum(vmax, v, out=vmax)
             v = vmax
-        step_size = lr / (1 - b1 ** t)
+        step_size = lr / (1 - b1 ** t)  # PyTorch's order: lr * m_hat / (sqrt(v_hat) + eps), bit for bit
         denom = np.sqrt(v) / math.sqrt(1 - b2 ** t)
         denom += group["eps"]
         p -= step_size * (m / denom)
 
 
 class AdamW(Adam):
-    """AdamW, as torch.optim.AdamW: first p = p - lr * wd * p (decoupled weight decay),
-    then the Adam step without adding wd * p to the gradient."""
+    """AdamW, as torch.optim.AdamW: the Adam update with decoupled weight decay, which
+    Optimizer.step applies before it as p = p * (1 - lr * wd) instead of adding wd * p to the gradient."""
 
-    _decoupled = True
+    weight_decay = "decoupled"
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
                  maximize=False):

@@ -1,11 +1,13 @@
 """Optimizer: parameter groups, lazy per-parameter state, zero_grad, state_dict.
 
-A subclass writes one method, ``_update(p, g, state, group)``: it gets the parameter's
-numpy array ``p``, its gradient array ``g``, the parameter's state dict (empty on the
-first step: create the named moments there) and its group's hyperparameters, and
-changes ``p`` in place. The base class loops over groups and parameters, skips those
-without a gradient, and bumps each parameter's version counter so that a graph that
-saved the old value refuses to backpropagate through it.
+A subclass writes one method, ``_update(p, g, state, group)``, the algorithm's textbook
+formula and nothing else: it gets the parameter's numpy array ``p``, the gradient array
+``g``, the parameter's state dict (empty on the first step: create the named moments there)
+and its group's hyperparameters, and changes ``p`` in place. The base class does what every
+algorithm shares, once (``step`` lists the steps): it skips parameters without a gradient,
+applies ``maximize`` and weight decay (coupled L2 or decoupled, as the class declares in its
+``weight_decay`` attribute) before ``_update``, and bumps each parameter's version counter
+afterwards, so that a graph that saved the old value refuses to backpropagate through it.
 
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt = optim.SGD([{"params": body.parameters()},
@@ -16,8 +18,7 @@ import copy
 
 import numpy as np
 
-from autograd.graph import enable_grad
-from autograd.tensor import Tensor
+import autograd as ag
 
 
 class _Required:
@@ -29,13 +30,22 @@ required = _Required()
 
 
 class Optimizer:
-    """Base class: ``Optimizer(params_or_param_groups, defaults)``."""
+    """Base class: ``Optimizer(params_or_param_groups, defaults)``.
+
+    ``weight_decay`` says how ``step`` applies a group's ``weight_decay`` (wd) before ``_update``:
+    ``"coupled"`` (L2, as torch.optim.SGD, Adagrad, RMSprop, Adam): g = g + wd * p;
+    ``"decoupled"`` (as torch.optim.AdamW): p = p * (1 - lr * wd)."""
+
+    weight_decay = "coupled"
 
     def __init__(self, params, defaults):
+        if self.weight_decay not in ("coupled", "decoupled"):
+            raise ValueError(f"{type(self).__name__}.weight_decay must be 'coupled' or 'decoupled', "
+                             f"got {self.weight_decay!r}")
         self.defaults = dict(defaults)
         self.state = collections.defaultdict(dict)  # Parameter -> named moments, filled on its first step
         self.param_groups = []
-        if isinstance(params, Tensor):
+        if isinstance(params, ag.Tensor):
             raise TypeError(f"{type(self).__name__}: params argument given to the optimizer should be an iterable "
                             "of Tensors or dicts, but got a single Tensor; wrap it in a list: [p]")
         params = list(params)
@@ -53,9 +63,9 @@ class Optimizer:
             raise TypeError(f"add_param_group: param_group must be a dict, got {type(param_group).__name__}")
         group = dict(param_group)
         params = group["params"]
-        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        group["params"] = [params] if isinstance(params, ag.Tensor) else list(params)
         for p in group["params"]:
-            if not isinstance(p, Tensor):
+            if not isinstance(p, ag.Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, but one of the params is "
                                 f"{type(p).__name__}")
             if not p.is_leaf:
@@ -74,28 +84,53 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=True):
-        """Clear gradients: to None (default, frees memory) or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                p._zero_grad(set_to_none)
+        """Clear gradients: to None (default, frees memory) or to zeros in place (no graph is
+        recorded, even for a gradient that requires grad; its version is bumped)."""
+        with ag.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if set_to_none:
+                        p.grad = None
+                    elif p.grad is not None:
+                        p.grad.zero_()
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. ``closure`` (optional) re-evaluates
-        the model and returns the loss, as in PyTorch."""
+        the model and returns the loss, as in PyTorch. For each such parameter, in order:
+
+        a) p, g = the parameter's storage and its gradient, as numpy arrays (shared, not copied);
+        b) g = -g if the group has ``maximize``;
+        c) weight decay wd, as the class declares: coupled g = g + wd * p, decoupled p = p * (1 - lr * wd);
+        d) ``_update(p, g, state, group)``: the algorithm, changing p in place;
+        e) bump the parameter's version, so a graph that saved the old p refuses to backpropagate.
+
+        b) and c) build new arrays: p.grad stays as backward left it."""
         loss = None
         if closure is not None:
-            with enable_grad():
+            with ag.enable_grad():
                 loss = closure()
+        bump = ag.autograd.graph.increment_version
+        coupled = self.weight_decay == "coupled"
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
+            maximize, wd = group.get("maximize", False), group.get("weight_decay", 0)
+            for param in group["params"]:
+                grad = param.grad
+                if grad is None:
                     continue
-                g = p.grad._data
-                if g.shape != p._data.shape:
+                p = param.detach().numpy()
+                g = grad.detach().numpy() if grad.requires_grad else grad.numpy()
+                if g.shape != p.shape:
                     raise RuntimeError(f"{type(self).__name__}.step: a gradient of shape {g.shape} does not "
-                                       f"match its parameter of shape {p._data.shape}")
-                self._update(p._data, g, self.state[p], group)
-                p._vc[0] += 1
+                                       f"match its parameter of shape {p.shape}")
+                if maximize:
+                    g = -g
+                if wd != 0:
+                    if coupled:
+                        g = g + wd * p
+                    else:
+                        p *= 1 - group["lr"] * wd
+                self._update(p, g, self.state[param], group)
+                bump(param)
         return loss
 
     def _update(self, p, g, state, group):
@@ -106,8 +141,8 @@ class Optimizer:
         """The named moment ``state[name]`` (a Tensor of p's shape), created on first use."""
         t = state.get(name)
         if t is None:
-            t = state[name] = Tensor._make(np.full_like(p, fill))
-        return t._data
+            t = state[name] = ag.from_numpy(np.full_like(p, fill))
+        return t.numpy()
 
     # ------------------------------------------------------------ saving and resuming
 
@@ -128,7 +163,7 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index[id(p)]] = {
-                        k: Tensor._make(v._data.copy()) if isinstance(v, Tensor) else copy.deepcopy(v)
+                        k: ag.from_numpy(v.detach().numpy().copy()) if isinstance(v, ag.Tensor) else copy.deepcopy(v)
                         for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
@@ -160,14 +195,14 @@ class Optimizer:
                                  "matching parameter in the optimizer")
             restored = {}
             for name, v in moments.items():
-                if isinstance(v, (Tensor, np.ndarray)):
-                    arr = v._data if isinstance(v, Tensor) else v
-                    if name != "step" and arr.shape != p._data.shape and arr.ndim != 0:
+                if isinstance(v, (ag.Tensor, np.ndarray)):
+                    arr = v.detach().numpy() if isinstance(v, ag.Tensor) else v
+                    if name != "step" and arr.shape != p.shape and arr.ndim != 0:
                         raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of parameter "
                                          f"{idx} has shape {arr.shape}, but the parameter has shape "
                                          f"{tuple(p.shape)}")
-                    dtype = p._data.dtype if arr.dtype.kind == "f" and name != "step" else arr.dtype
-                    restored[name] = Tensor._make(np.array(arr, dtype=dtype))
+                    dtype = p.dtype if arr.dtype.kind == "f" and name != "step" else arr.dtype
+                    restored[name] = ag.from_numpy(np.array(arr, dtype=dtype))
                 else:
                     restored[name] = copy.deepcopy(v)
             new_state[p] = restored

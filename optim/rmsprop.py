@@ -5,11 +5,10 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
-    """RMSprop, as torch.optim.RMSprop:
+    """RMSprop, as torch.optim.RMSprop. Optimizer.step first applies g = -g (maximize) and
+    g = g + wd * p (coupled weight decay), then ``_update``."""
 
-        g = g + wd * p;  v = alpha * v + (1 - alpha) * g^2;  centered: ga = alpha*ga + (1-alpha)*g, v~ = v - ga^2
-        momentum: b = mu * b + g / (sqrt(v~) + eps), p = p - lr * b;  else p = p - lr * g / (sqrt(v~) + eps)
-    """
+    weight_decay = "coupled"
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  maximize=False):
@@ -21,13 +20,11 @@ class RMSprop(Optimizer):
                                       centered=centered, maximize=maximize))
 
     def _update(self, p, g, state, group):
+        """RMSprop: v = alpha*v + (1-alpha)*g^2;  centered: ga = alpha*ga + (1-alpha)*g, v~ = v - ga^2;
+        p = p - lr*g / (sqrt(v~) + eps), or with momentum mu: b = mu*b + g / (sqrt(v~) + eps), p = p - lr*b"""
         alpha, mu = group["alpha"], group["momentum"]
         v = self._moment(state, "square_avg", p)
         state["step"] = state.get("step", 0) + 1
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p
         v *= alpha
         v += (1 - alpha) * (g * g)
         if group["centered"]:

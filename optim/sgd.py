@@ -3,12 +3,10 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, as torch.optim.SGD:
+    """Stochastic gradient descent, as torch.optim.SGD. Optimizer.step first applies
+    g = -g (maximize) and g = g + wd * p (coupled weight decay), then ``_update``."""
 
-        g = -g if maximize;  g = g + wd * p
-        b = g (first step), else b = mu * b + (1 - dampening) * g;  g = g + mu * b if nesterov else b
-        p = p - lr * g
-    """
+    weight_decay = "coupled"
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
         if lr < 0:
@@ -23,11 +21,8 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize))
 
     def _update(self, p, g, state, group):
-        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * p  # a new array: p.grad stays as backward left it
+        """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""
+        mu = group["momentum"]
         if mu != 0:
             first = "momentum_buffer" not in state
             b = self._moment(state, "momentum_buffer", p)
@@ -37,23 +32,29 @@ class SGD(Optimizer):
                 b *= mu
                 b += g if group["dampening"] == 0 else (1 - group["dampening"]) * g
             g = g + mu * b if group["nesterov"] else b
-        p -= lr * g
+        p -= group["lr"] * g
 
 
 class Momentum(Optimizer):
     """Classical (textbook) momentum: v = beta * v - lr * g;  p = p + v.
 
     The same trajectory as SGD(momentum=beta) while lr is constant (v = -lr * b), written the
-    way most lecture notes write it."""
+    way most lecture notes write it; ``maximize`` and ``weight_decay`` (coupled, g = g + wd * p)
+    are applied by Optimizer.step before the update, as for SGD."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.9):
+    weight_decay = "coupled"
+
+    def __init__(self, params, lr=1e-3, momentum=0.9, weight_decay=0, maximize=False):
         if lr < 0:
             raise ValueError(f"Momentum: invalid learning rate {lr} (must be >= 0)")
         if not 0 <= momentum < 1:
             raise ValueError(f"Momentum: momentum (beta) must be in [0, 1), got {momentum}")
-        super().__init__(params, dict(lr=lr, momentum=momentum))
+        if weight_decay < 0:
+            raise ValueError(f"Momentum: invalid weight_decay value {weight_decay} (must be >= 0)")
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, p, g, state, group):
+        """Momentum: v = beta*v - lr*g;  p = p + v"""
         v = self._moment(state, "velocity", p)
         v *= group["momentum"]
         v -= group["lr"] * g

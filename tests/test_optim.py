@@ -42,7 +42,9 @@ def ref_sgd(p, g, s, t, lr, momentum=0, dampening=0, weight_decay=0, nesterov=Fa
     return p - lr * g
 
 
-def ref_momentum(p, g, s, t, lr, momentum=0.9):
+def ref_momentum(p, g, s, t, lr, momentum=0.9, weight_decay=0, maximize=False):
+    g = -g if maximize else g
+    g = g + weight_decay * p
     s["v"] = momentum * s.get("v", 0) - lr * g
     return p + s["v"]
 
@@ -99,6 +101,8 @@ CASES = [
     ("SGD", ref_sgd, dict(lr=0.05, weight_decay=0.2, maximize=True)),
     ("SGD", ref_sgd, dict(lr=0.05, momentum=0.5, maximize=True, weight_decay=0.01)),
     ("Momentum", ref_momentum, dict(lr=0.05, momentum=0.9)),
+    ("Momentum", ref_momentum, dict(lr=0.05, momentum=0.8, weight_decay=0.1)),
+    ("Momentum", ref_momentum, dict(lr=0.05, momentum=0.9, weight_decay=0.05, maximize=True)),
     ("Adagrad", ref_adagrad, dict(lr=0.1)),
     ("Adagrad", ref_adagrad, dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.3,
                                   eps=1e-6)),
