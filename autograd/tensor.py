@@ -192,27 +192,20 @@ class Tensor(Variable):
     def tolist(self):
         return self._data.tolist()
 
-    def numpy(self):
-        if self.requires_grad:
+    def numpy(self, *, force=False):
+        """The storage as a numpy array (shared, not copied). A tensor that requires grad refuses
+        unless ``force=True`` (as torch: changes through the array are not seen by the graph)."""
+        if self.requires_grad and not force:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
-                               "use tensor.detach().numpy() instead")
+                               "use tensor.detach().numpy() (or numpy(force=True)) instead")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        data = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return data.copy() if copy and data is self._data else data
 
     def detach(self):
         return Tensor._make(self._data, self._vc)
-
-    def _zero_grad(self, set_to_none=True):
-        """Clear ``.grad``: to None, or to zeros in place (Module's and Optimizer's zero_grad)."""
-        if self.grad is None:
-            return
-        if set_to_none:
-            self.grad = None
-        else:
-            self.grad._data[...] = 0
-            self.grad._vc[0] += 1
 
     def detach_(self):
         self.grad_fn, self.requires_grad = None, False
@@ -371,6 +364,3 @@ def _index(index):
     if isinstance(index, list):
         return np.asarray(index)
     return index
-
-
-_rng = random.get_rng  # TEMPORARY: the app layer's old import, removed when it moves to seegrad/

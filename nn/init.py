@@ -6,7 +6,7 @@
     kaiming (He):     std = gain / sqrt(fan)              # fan = fan_in or fan_out (mode)
     a uniform U(-b, b) with b = sqrt(3) * std has that std.
 
-Random numbers come from ``ag.getag.get_rng()``, so ``ag.manual_seed`` makes them repeatable.
+Random numbers come from ``ag.get_rng()``, so ``ag.manual_seed`` makes them repeatable.
 """
 import math
 

@@ -117,8 +117,8 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
-                p = param.detach().numpy()
-                g = grad.detach().numpy() if grad.requires_grad else grad.numpy()
+                p = param.numpy(force=True)
+                g = grad.numpy(force=True)
                 if g.shape != p.shape:
                     raise RuntimeError(f"{type(self).__name__}.step: a gradient of shape {g.shape} does not "
                                        f"match its parameter of shape {p.shape}")
