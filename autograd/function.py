@@ -304,18 +304,13 @@ def register(name, op=None, *, method=True, function=True, scalar=False):
 def operator(dunder, op, *, reflected=None, scalar=False):
     """Python's binary ``dunder`` (``"__mul__"``) calls ``op``, a Function or a function of two
     operands; ``reflected`` (``"__rmul__"``) calls it with the operands swapped."""
-    if isinstance(op, type):
-        def forward(self, other):
-            return op.apply(self, other)
+    fn = op.apply if isinstance(op, type) else op
 
-        def swapped(self, other):
-            return op.apply(other, self)
-    else:
-        def forward(self, other):
-            return op(self, other)
+    def forward(self, other):
+        return fn(self, other)
 
-        def swapped(self, other):
-            return op(other, self)
+    def swapped(self, other):
+        return fn(other, self)
 
     forward.__name__, swapped.__name__ = dunder, reflected or dunder
     register(dunder, forward, function=False, scalar=scalar)
@@ -327,17 +322,18 @@ def operator(dunder, op, *, reflected=None, scalar=False):
 def _caller(cls):
     """The front function of a Function that takes its inputs as they are (one or two
     plain inputs get a front of that arity: the common unary and binary ops stay cheap)."""
+    apply = cls.apply
     params = list(inspect.signature(cls.forward).parameters.values())[1:]
     plain = all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
     if plain and len(params) == 1:
         def call(input):
-            return cls.apply(input)
+            return apply(input)
     elif plain and len(params) == 2:
         def call(input, other):
-            return cls.apply(input, other)
+            return apply(input, other)
     else:
         def call(*inputs, **params):
-            return cls.apply(*inputs, **params)
+            return apply(*inputs, **params)
 
     call.__name__ = call.__qualname__ = cls.__name__.lower()
     call.__doc__ = cls.__doc__ or (cls.rule.formula if cls.rule else None)
