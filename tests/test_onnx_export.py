@@ -131,6 +131,16 @@ def test_custom_names_and_no_temp_files_left(tmp_path):
     assert [o.name for o in session.get_outputs()] == ["scores"]
 
 
+def test_exported_file_gets_the_mode_a_plain_open_gives(tmp_path):
+    """Not 0600 (the temp file's mode): a server running as another user (the Docker image's) reads it."""
+    old = os.umask(0o022)
+    try:
+        export_onnx(nn.Sequential(nn.Linear(3, 2)), ag.randn(2, 3), tmp_path / "m.onnx")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "m.onnx").st_mode & 0o777 == 0o644
+
+
 class Cube(ag.Function):
     def forward(ctx, a):
         return a ** 3
