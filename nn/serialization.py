@@ -66,6 +66,9 @@ def _encode(obj, arrays, path):
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
             raise TypeError(f"nn.save: object arrays cannot be saved safely (at {path})")
+        if obj.dtype.kind not in _KINDS or obj.dtype.fields is not None:
+            raise TypeError(f"nn.save: an array of dtype {obj.dtype} cannot be saved (at {path}); only arrays of "
+                            f"numbers ({', '.join(_KINDS.values())}), which is what nn.load reads back")
         key = f"t{len(arrays)}"
         arrays[key] = np.ascontiguousarray(obj)
         return {"$ndarray": key}
