@@ -176,8 +176,8 @@ def _load_from(fh, size, name, max_bytes):
             return _decode(meta["tree"], _Arrays(zf, entries, name), name, 0)
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
-            NotImplementedError, RuntimeError, OverflowError, TypeError) as err:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError, OverflowError) as err:
         # what the checks above do not name: a damaged zip structure or damaged compressed data
         what = "truncated or corrupted" if isinstance(err, (zipfile.BadZipFile, EOFError, zlib.error)) \
             else "unreadable"

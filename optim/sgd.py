@@ -19,7 +19,7 @@ class SGD(Optimizer):
     def _check_options(self, group, owner=None):
         super()._check_options(group, owner)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(f"{owner or 'SGD'}: Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError(f"{owner or type(self).__name__}: Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, p, g, state, group):
         """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""
