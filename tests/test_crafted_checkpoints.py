@@ -311,59 +311,28 @@ def bytes_string_array(path):
 
 
 @kind
-def shape_declaring_7_tib(path):
-    good(path, t0=npy_raw("{'descr': '<f4', 'fortran_order': False, 'shape': (1924145348608,), }", b"\0" * 16))
-
-
-@kind
 def shape_whose_size_overflows_int64(path):
     good(path, t0=npy_raw("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }",
                           b"\0" * 16))
 
 
-@kind
-def shape_as_an_expression(path):
-    good(path, t0=npy_raw("{'descr': '<f4', 'fortran_order': False, 'shape': (1 << 41,), }", b"\0" * 16))
+def with_header(header):
+    return lambda path: good(path, t0=npy_raw(header, b"\0" * 16))  # 16 bytes of data
 
 
-@kind
-def negative_shape(path):
-    good(path, t0=npy_raw("{'descr': '<f4', 'fortran_order': False, 'shape': (-4,), }", b"\0" * 16))
-
-
-@kind
-def nan_in_shape(path):
-    good(path, t0=npy_raw("{'descr': '<f4', 'fortran_order': False, 'shape': (nan,), }", b"\0" * 16))
-
-
-@kind
-def float_in_shape(path):
-    good(path, t0=npy_raw("{'descr': '<f4', 'fortran_order': False, 'shape': (4.0,), }", b"\0" * 16))
-
-
-@kind
-def shape_that_is_not_a_tuple(path):
-    good(path, t0=npy_raw("{'descr': '<f4', 'fortran_order': False, 'shape': 4, }", b"\0" * 16))
-
-
-@kind
-def fortran_order_not_a_bool(path):
-    good(path, t0=npy_raw("{'descr': '<f4', 'fortran_order': 'yes', 'shape': (4,), }", b"\0" * 16))
-
-
-@kind
-def header_that_is_code(path):
-    good(path, t0=npy_raw("__import__('os').system('echo pwned')", b"\0" * 16))
-
-
-@kind
-def header_missing_keys(path):
-    good(path, t0=npy_raw("{'descr': '<f4'}", b"\0" * 16))
-
-
-@kind
-def header_with_unknown_dtype(path):
-    good(path, t0=npy_raw("{'descr': 'x9', 'fortran_order': False, 'shape': (4,), }", b"\0" * 16))
+for _name, _header in {
+    "shape_declaring_7_tib": "{'descr': '<f4', 'fortran_order': False, 'shape': (1924145348608,), }",
+    "shape_as_an_expression": "{'descr': '<f4', 'fortran_order': False, 'shape': (1 << 41,), }",
+    "negative_shape": "{'descr': '<f4', 'fortran_order': False, 'shape': (-4,), }",
+    "nan_in_shape": "{'descr': '<f4', 'fortran_order': False, 'shape': (nan,), }",
+    "float_in_shape": "{'descr': '<f4', 'fortran_order': False, 'shape': (4.0,), }",
+    "shape_that_is_not_a_tuple": "{'descr': '<f4', 'fortran_order': False, 'shape': 4, }",
+    "fortran_order_not_a_bool": "{'descr': '<f4', 'fortran_order': 'yes', 'shape': (4,), }",
+    "header_that_is_code": "__import__('os').system('echo pwned')",
+    "header_missing_keys": "{'descr': '<f4'}",
+    "header_with_unknown_dtype": "{'descr': 'x9', 'fortran_order': False, 'shape': (4,), }",
+}.items():
+    KINDS[_name] = with_header(_header)
 
 
 @kind
@@ -448,6 +417,10 @@ def metadata_entry_missing(path):
     write_zip(path, [("t0.npy", npy(np.ones(3)))])
 
 
+def with_tree(tree):
+    return lambda path: good(path, tree=tree)
+
+
 for _name, _tree in {
     "tag_refers_to_a_missing_entry": {"w": {"$tensor": "t9"}},
     "tag_refers_to_the_metadata": {"w": {"$tensor": "__seegrad__"}},
@@ -464,7 +437,7 @@ for _name, _tree in {
     "unknown_tag": {"w": {"$pickle": "gASV"}},
     "tag_with_other_keys": {"w": {"$tensor": "t0", "shape": [2, 3]}},
 }.items():
-    KINDS[_name] = (lambda tree: lambda path: good(path, tree=tree))(_tree)
+    KINDS[_name] = with_tree(_tree)
 
 
 # ----------------------------------------------------------------- the tests
