@@ -47,7 +47,7 @@ _new = object.__new__
 class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
-    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
+    __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
                  "_retains_grad", "_vc", "__weakref__")
     _xp = np
     _graph_xp = None  # numpy's names over Tensors, for backward with create_graph (set by ops/)
@@ -69,7 +69,7 @@ class Tensor(Variable):
 
     def _init(self, data, vc, requires_grad=False):
         self._data = data
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self.requires_grad = requires_grad
         self._accum = None
@@ -135,6 +135,31 @@ class Tensor(Variable):
 
     def _wrap_grad(self, g):
         return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
+
+    @property
+    def grad(self):
+        """What backward accumulated here: a Tensor of this tensor's shape and dtype, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """As torch's setter: None, or a Tensor of this tensor's shape and dtype; anything else is
+        refused here, where it is assigned, rather than in a later ``backward`` or ``step``."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of shape {value.shape} to a tensor of shape "
+                                   f"{self.shape}; a gradient has its tensor's shape")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"attempting to assign a gradient of dtype {value.dtype} to a tensor of dtype "
+                                   f"{self.dtype}; convert it first: .to({self.dtype})")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     # ------------------------------------------------------------- attributes
 

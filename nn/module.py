@@ -46,6 +46,26 @@ class RemovableHandle:
         self.remove()
 
 
+def _checked_entry(key, value, target, assign):
+    """(array ready to copy into ``target``, None), or (None, what is wrong with the entry ``key``)."""
+    where = f'While copying the parameter named "{key}", '
+    if not isinstance(value, (Tensor, np.ndarray, np.generic)) and not hasattr(value, "__array__"):
+        return None, where + f"expected a Tensor or an array from checkpoint but received {type(value)}"
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biufc":
+        return None, where + f"the checkpoint holds {arr.dtype} values, which are not numbers"
+    if arr.dtype.kind == "c" and target.dtype.kind != "c" and not assign:
+        return None, (where + f"the checkpoint holds {arr.dtype} values, which do not fit a {target.dtype} "
+                      "tensor without losing their imaginary part (take .real first if that is meant)")
+    if assign and target.requires_grad and arr.dtype.kind != "f":
+        return None, where + f"assign=True would give a parameter that requires grad {arr.dtype} values " \
+                             "(floats expected)"
+    if arr.shape != target.shape:
+        return None, (f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
+                      f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+    return (np.array(arr) if assign else arr.astype(target.dtype)), None
+
+
 def _addindent(text, spaces):
     lines = text.split("\n")
     return lines[0] if len(lines) == 1 else "\n".join([lines[0]] + [" " * spaces + ln for ln in lines[1:]])
@@ -377,28 +397,27 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values from ``state_dict`` into this module's parameters and buffers.
+        """Copy values from ``state_dict`` into this module's parameters and buffers: all or nothing.
 
-        Raises RuntimeError naming every missing and unexpected key (when ``strict``) and every
-        shape mismatch (always). Returns ``(missing_keys, unexpected_keys)``.
+        Every entry is checked before anything is copied: a Tensor or array (not a list, a number or
+        a string), of numbers that cast to the target's dtype (complex into real is refused: it would
+        drop the imaginary part), of the target's shape. Any problem raises one RuntimeError naming
+        every missing and unexpected key (when ``strict``) and every entry at fault, and leaves the
+        module as it was. Returns ``(missing_keys, unexpected_keys)``.
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        to_copy = []
+        errors, to_copy = [], []
         for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            arr = np.asarray(value)
-            if arr.shape != target.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
-                              f"checkpoint, the shape in current model is {tuple(target.shape)}.")
-                continue
-            to_copy.append((target, arr))
+            if key in state_dict:
+                arr, problem = _checked_entry(key, state_dict[key], target, assign)
+                if problem:
+                    errors.append(problem)
+                else:
+                    to_copy.append((target, arr))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
@@ -406,10 +425,10 @@ class Module:
                 errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
-        with no_grad():
+        with no_grad():  # nothing below can fail: every array already has the target's shape and dtype
             for target, arr in to_copy:
                 if assign:  # take the checkpoint's array (and dtype) instead of copying into ours
-                    target.set_(np.array(arr))
+                    target.set_(arr)
                 else:
                     target.copy_(arr)
         return _IncompatibleKeys(missing, unexpected)

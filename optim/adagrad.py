@@ -1,4 +1,6 @@
 """Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
+import math
+
 import numpy as np
 
 from .optimizer import Optimizer
@@ -9,13 +11,10 @@ class Adagrad(Optimizer):
     g = g + wd * p (coupled weight decay), then ``_update``."""
 
     weight_decay = "coupled"
+    limits = dict.fromkeys(["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"], (0.0, math.inf))
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  maximize=False):
-        for name, v in (("learning rate", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
-                        ("initial_accumulator_value", initial_accumulator_value), ("epsilon", eps)):
-            if v < 0:
-                raise ValueError(f"Adagrad: invalid {name} value {v} (must be >= 0)")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps,
                                       maximize=maximize))

@@ -11,21 +11,13 @@ class Adam(Optimizer):
     g = g + wd * p (coupled weight decay), then ``_update``."""
 
     weight_decay = "coupled"
+    limits = {"lr": (0.0, math.inf), "betas": [(0.0, 1.0), (0.0, 1.0)], "eps": (0.0, math.inf),
+              "weight_decay": (0.0, math.inf)}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  maximize=False):
-        name = type(self).__name__
-        if lr < 0:
-            raise ValueError(f"{name}: invalid learning rate {lr} (must be >= 0)")
-        if eps < 0:
-            raise ValueError(f"{name}: invalid epsilon value {eps} (must be >= 0)")
-        for i, b in enumerate(betas):
-            if not 0.0 <= b < 1.0:
-                raise ValueError(f"{name}: invalid beta parameter at index {i}: {b} (must be in [0, 1))")
-        if weight_decay < 0:
-            raise ValueError(f"{name}: invalid weight_decay value {weight_decay} (must be >= 0)")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+        super().__init__(params, dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas, eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, p, g, state, group):
         """Adam (t = step, from 1): m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2 (amsgrad: v = max(vmax, v));

@@ -9,12 +9,20 @@ applies ``maximize`` and weight decay (coupled L2 or decoupled, as the class dec
 ``weight_decay`` attribute) before ``_update``, and bumps each parameter's version counter
 afterwards, so that a graph that saved the old value refuses to backpropagate through it.
 
+Bad settings are refused before anything changes: each class lists its numeric options in
+``limits`` (``{"lr": (0, inf)}``: a finite number with 0 <= lr < inf), which the base checks
+for every group it adds, before each ``step`` and in ``load_state_dict``; ``step`` checks every
+gradient before it updates the first parameter, and ``load_state_dict`` checks the whole state
+before it replaces any, so a failing call leaves parameters, moments and settings as they were.
+
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     opt = optim.SGD([{"params": body.parameters()},
                      {"params": head.parameters(), "lr": 1e-3}], lr=0.1)   # two groups
 """
 import collections
 import copy
+import math
+import numbers
 
 import numpy as np
 
@@ -28,6 +36,37 @@ class _Required:
 
 required = _Required()
 
+_WORDS = {"lr": "learning rate", "eps": "epsilon value", "betas": "beta parameter"}  # torch's words
+
+
+def _check_number(owner, what, value, low, high):
+    """``value`` must be a real number (not a bool) with ``low <= value < high``: never NaN, never inf."""
+    span = ("a finite number" if low == -math.inf else f"a finite number >= {low:g}") if high == math.inf \
+        else f"a number in [{low:g}, {high:g})"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: invalid {what}: {value!r} (must be {span})")
+    if not low <= value < high:
+        raise ValueError(f"{owner}: invalid {what}: {value} (must be {span})")
+
+
+def _checked_moment(where, key, value, p):
+    """A saved moment, ready to use with parameter ``p``: an array of numbers of p's shape, cast to p's
+    dtype as torch casts it (``step``: a count >= 0, kept as saved); any other value is copied."""
+    if isinstance(value, (ag.Tensor, np.ndarray, np.generic)):
+        arr = value.detach().numpy() if isinstance(value, ag.Tensor) else np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{where} holds {arr.dtype} values; moments are real numbers")
+        if key == "step":
+            if arr.size != 1 or not arr.reshape(()) >= 0:
+                raise ValueError(f"{where} must be a count >= 0, got {arr.tolist()}")
+            return ag.from_numpy(np.array(arr))
+        if arr.shape != tuple(p.shape):
+            raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}")
+        return ag.from_numpy(np.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
+    if key == "step" and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0):
+        raise ValueError(f"{where} must be a count >= 0, got {value!r}")
+    return copy.deepcopy(value)
+
 
 class Optimizer:
     """Base class: ``Optimizer(params_or_param_groups, defaults)``.
@@ -37,6 +76,7 @@ class Optimizer:
     ``"decoupled"`` (as torch.optim.AdamW): p = p * (1 - lr * wd)."""
 
     weight_decay = "coupled"
+    limits = {"lr": (0.0, math.inf), "weight_decay": (0.0, math.inf)}  # option -> [low, high); a list: a tuple
 
     def __init__(self, params, defaults):
         if self.weight_decay not in ("coupled", "decoupled"):
@@ -76,12 +116,32 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: parameter group didn't specify a value of required "
                                  f"optimization parameter {name}")
             group.setdefault(name, default)
+        self._check_options(group)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in group["params"]}) != len(group["params"]):
             raise ValueError(f"{type(self).__name__}: a parameter appears more than once in a param group")
         if any(id(p) in seen for p in group["params"]):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
         self.param_groups.append(group)
+
+    def _check_options(self, group, owner=None):
+        """Every option of ``limits`` that ``group`` has is a finite number in its range; a tuple option
+        (Adam's betas) holds one number per range."""
+        owner = owner or type(self).__name__
+        for option, limit in self.limits.items():
+            value = group.get(option, required)
+            if value is required:
+                continue
+            what = _WORDS.get(option, f"{option} value")
+            if not isinstance(limit, list):
+                _check_number(owner, what, value, *limit)
+                continue
+            if not isinstance(value, (tuple, list)):
+                raise TypeError(f"{owner}: {option} must be a tuple of {len(limit)} numbers, got {value!r}")
+            if len(value) != len(limit):
+                raise ValueError(f"{owner}: {option} must be a tuple of {len(limit)} numbers, got {value!r}")
+            for i, (v, bounds) in enumerate(zip(value, limit)):
+                _check_number(owner, f"{what} at index {i}", v, *bounds)
 
     def zero_grad(self, set_to_none=True):
         """Clear gradients: to None (default, frees memory) or to zeros in place (no graph is
@@ -104,11 +164,14 @@ class Optimizer:
         d) ``_update(p, g, state, group)``: the algorithm, changing p in place;
         e) bump the parameter's version, so a graph that saved the old p refuses to backpropagate.
 
-        b) and c) build new arrays: p.grad stays as backward left it."""
+        b) and c) build new arrays: p.grad stays as backward left it. Before a), every group's
+        options and every gradient are checked (``_check_step``): a bad one raises before any
+        parameter or moment changes."""
         loss = None
         if closure is not None:
             with ag.enable_grad():
                 loss = closure()
+        self._check_step()
         bump = ag.autograd.graph.increment_version
         coupled = self.weight_decay == "coupled"
         for group in self.param_groups:
@@ -119,9 +182,6 @@ class Optimizer:
                     continue
                 p = param.numpy(force=True)
                 g = grad.numpy(force=True)
-                if g.shape != p.shape:
-                    raise RuntimeError(f"{type(self).__name__}.step: a gradient of shape {g.shape} does not "
-                                       f"match its parameter of shape {p.shape}")
                 if maximize:
                     g = -g
                 if wd != 0:
@@ -132,6 +192,26 @@ class Optimizer:
                 self._update(p, g, self.state[param], group)
                 bump(param)
         return loss
+
+    def _check_step(self):
+        """What ``step`` needs of every group and gradient, checked before it changes anything: the
+        options in range, each gradient a floating-point Tensor of its floating-point parameter's shape."""
+        name = f"{type(self).__name__}.step"
+        for group in self.param_groups:
+            self._check_options(group, name)
+            for i, param in enumerate(group["params"]):
+                grad = param.grad
+                if grad is None:
+                    continue
+                if not isinstance(grad, ag.Tensor):
+                    raise TypeError(f"{name}: parameter {i}'s gradient is a {type(grad).__name__}, not a Tensor")
+                if grad.shape != param.shape:
+                    raise RuntimeError(f"{name}: a gradient of shape {grad.shape} does not match its parameter "
+                                       f"of shape {param.shape} (parameter {i}); nothing was updated")
+                if param.dtype.kind != "f" or grad.dtype.kind != "f":
+                    raise RuntimeError(f"{name}: parameter {i} ({param.dtype}) has a gradient of dtype {grad.dtype}; "
+                                       "optimizers update floating-point parameters from floating-point gradients; "
+                                       "nothing was updated")
 
     def _update(self, p, g, state, group):
         raise NotImplementedError(f"{type(self).__name__} must define _update(p, g, state, group)")
@@ -169,48 +249,55 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Restore hyperparameters and moments saved by ``state_dict`` (into an optimizer built over
-        the same parameters in the same order)."""
+        the same parameters in the same order). All or nothing: the groups, their options and every
+        moment (numbers of its parameter's shape) are checked before the optimizer changes."""
+        groups, state = self._checked_state(state_dict)
+        self.state = state
+        for group, saved in zip(self.param_groups, groups):
+            group.update(saved)
+
+    def _checked_state(self, state_dict):
+        """(the options of each group, the new state), from ``state_dict``; ValueError naming the entry."""
+        name = f"{type(self).__name__}.load_state_dict"
         try:
             saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
-        except (KeyError, TypeError):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a dict with 'state' and "
-                             "'param_groups' (what optimizer.state_dict() returns)") from None
+        except (KeyError, TypeError, IndexError):
+            raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups' (what "
+                             "optimizer.state_dict() returns)") from None
+        if not isinstance(saved_groups, (list, tuple)) or not all(
+                isinstance(g, dict) and isinstance(g.get("params"), (list, tuple)) for g in saved_groups):
+            raise ValueError(f"{name}: 'param_groups' must be a list of dicts, each with a list 'params'")
+        if not hasattr(saved_state, "items"):
+            raise ValueError(f"{name}: 'state' must be a dict of parameter index -> moments, "
+                             f"got {type(saved_state).__name__}")
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: loaded state dict has {len(saved_groups)} "
-                             f"parameter groups, but the optimizer has {len(self.param_groups)}")
+            raise ValueError(f"{name}: loaded state dict has {len(saved_groups)} parameter groups, but the "
+                             f"optimizer has {len(self.param_groups)}")
+        params, groups = {}, []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: loaded state dict contains a parameter "
-                                 f"group that doesn't match the size of optimizer's group (group {i}: "
-                                 f"{len(saved['params'])} saved parameters vs {len(group['params'])})")
-        params = {}
-        for saved, group in zip(saved_groups, self.param_groups):
+                raise ValueError(f"{name}: loaded state dict contains a parameter group that doesn't match the "
+                                 f"size of optimizer's group (group {i}: {len(saved['params'])} saved parameters "
+                                 f"vs {len(group['params'])})")
             for idx, p in zip(saved["params"], group["params"]):
-                params[idx] = p
-        new_state = collections.defaultdict(dict)
+                if isinstance(idx, bool) or not isinstance(idx, numbers.Integral) or idx in params:
+                    raise ValueError(f"{name}: param_groups[{i}]['params'] holds {idx!r}; parameter indices are "
+                                     "distinct whole numbers")
+                params[int(idx)] = p
+            options = {k: tuple(v) if isinstance(group.get(k), tuple) and isinstance(v, list) else copy.deepcopy(v)
+                       for k, v in saved.items() if k != "params"}
+            self._check_options({**group, **options}, f"{name}: param_groups[{i}]")
+            groups.append(options)
+        state = collections.defaultdict(dict)
         for idx, moments in saved_state.items():
-            p = params.get(int(idx))
+            p = params.get(idx) if isinstance(idx, numbers.Integral) and not isinstance(idx, bool) else None
             if p is None:
-                raise ValueError(f"{type(self).__name__}.load_state_dict: state for parameter {idx} has no "
-                                 "matching parameter in the optimizer")
-            restored = {}
-            for name, v in moments.items():
-                if isinstance(v, (ag.Tensor, np.ndarray)):
-                    arr = v.detach().numpy() if isinstance(v, ag.Tensor) else v
-                    if name != "step" and arr.shape != p.shape and arr.ndim != 0:
-                        raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of parameter "
-                                         f"{idx} has shape {arr.shape}, but the parameter has shape "
-                                         f"{tuple(p.shape)}")
-                    dtype = p.dtype if arr.dtype.kind == "f" and name != "step" else arr.dtype
-                    restored[name] = ag.from_numpy(np.array(arr, dtype=dtype))
-                else:
-                    restored[name] = copy.deepcopy(v)
-            new_state[p] = restored
-        self.state = new_state
-        for saved, group in zip(saved_groups, self.param_groups):
-            for k, v in saved.items():
-                if k != "params":
-                    group[k] = tuple(v) if isinstance(group.get(k), tuple) and isinstance(v, list) else copy.deepcopy(v)
+                raise ValueError(f"{name}: state for parameter {idx!r} has no matching parameter in the optimizer")
+            if not hasattr(moments, "items"):
+                raise ValueError(f"{name}: state[{idx}] must be a dict of moments, got {type(moments).__name__}")
+            state[p] = {key: _checked_moment(f"{name}: state[{idx}][{key!r}]", key, v, p)
+                        for key, v in moments.items()}
+        return groups, state
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]

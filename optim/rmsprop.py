@@ -1,4 +1,6 @@
 """RMSprop: divide each step by a running root-mean-square of recent gradients."""
+import math
+
 import numpy as np
 
 from .optimizer import Optimizer
@@ -9,13 +11,10 @@ class RMSprop(Optimizer):
     g = g + wd * p (coupled weight decay), then ``_update``."""
 
     weight_decay = "coupled"
+    limits = dict.fromkeys(["lr", "alpha", "eps", "momentum", "weight_decay"], (0.0, math.inf))
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  maximize=False):
-        for name, v in (("learning rate", lr), ("epsilon", eps), ("momentum", momentum),
-                        ("weight_decay", weight_decay), ("alpha", alpha)):
-            if v < 0:
-                raise ValueError(f"RMSprop: invalid {name} value {v} (must be >= 0)")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 

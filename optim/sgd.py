@@ -1,4 +1,6 @@
 """SGD (PyTorch's, with momentum, dampening, Nesterov, weight decay) and textbook Momentum."""
+import math
+
 from .optimizer import Optimizer
 
 
@@ -7,18 +9,17 @@ class SGD(Optimizer):
     g = -g (maximize) and g = g + wd * p (coupled weight decay), then ``_update``."""
 
     weight_decay = "coupled"
+    limits = {"lr": (0.0, math.inf), "momentum": (0.0, math.inf), "dampening": (-math.inf, math.inf),
+              "weight_decay": (0.0, math.inf)}
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False):
-        if lr < 0:
-            raise ValueError(f"SGD: invalid learning rate {lr} (must be >= 0)")
-        if momentum < 0:
-            raise ValueError(f"SGD: invalid momentum value {momentum} (must be >= 0)")
-        if weight_decay < 0:
-            raise ValueError(f"SGD: invalid weight_decay value {weight_decay} (must be >= 0)")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
+
+    def _check_options(self, group, owner=None):
+        super()._check_options(group, owner)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"{owner or type(self).__name__}: Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, p, g, state, group):
         """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""
@@ -43,14 +44,9 @@ class Momentum(Optimizer):
     are applied by Optimizer.step before the update, as for SGD."""
 
     weight_decay = "coupled"
+    limits = {"lr": (0.0, math.inf), "momentum": (0.0, 1.0), "weight_decay": (0.0, math.inf)}
 
     def __init__(self, params, lr=1e-3, momentum=0.9, weight_decay=0, maximize=False):
-        if lr < 0:
-            raise ValueError(f"Momentum: invalid learning rate {lr} (must be >= 0)")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"Momentum: momentum (beta) must be in [0, 1), got {momentum}")
-        if weight_decay < 0:
-            raise ValueError(f"Momentum: invalid weight_decay value {weight_decay} (must be >= 0)")
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, maximize=maximize))
 
     def _update(self, p, g, state, group):

@@ -17,6 +17,7 @@ followed by ``evaluate(model, val_loader, loss_fn)`` under ``model.eval()`` and 
 ``scheduler.step()``, the callbacks, and a checkpoint. Plain loops keep working; fit only
 saves typing.
 """
+import copy
 import math
 import shutil
 import sys
@@ -303,12 +304,72 @@ def save_checkpoint(path, **state):
 
 
 def load_checkpoint(path):
-    """The dict that ``save_checkpoint`` stored."""
+    """The dict that ``save_checkpoint`` stored (``nn.CheckpointError`` when the file is not one)."""
     state = nn.load(path)
     if not isinstance(state, dict) or "seegrad_training_checkpoint" not in state:
-        raise ValueError(f"{str(path)!r} is not a training checkpoint written by fit(checkpoint=...); "
-                         "a plain state dict loads with model.load_state_dict(nn.load(path))")
+        raise nn.CheckpointError(f"{str(path)!r} is not a training checkpoint written by fit(checkpoint=...); "
+                                 "a plain state dict loads with model.load_state_dict(nn.load(path))")
     return state
+
+
+_RESUME_ENTRIES = ("model", "optimizer", "rng", "epoch", "history", "callbacks", "stopped")
+
+
+def _resume(path, model, optimizer, scheduler, callbacks, loaders):
+    """(history, first epoch, stopped) of the run saved in ``path``, with everything restored. All or nothing:
+
+    a) the entries nothing else checks: present, epoch a count >= 0 matching the history's length,
+       stopped a bool, the history and the RNG states well formed (tried on scratch generators);
+    b) model, optimizer, scheduler and callbacks load their own entries, each refusing a bad one
+       without changing; when one refuses, those loaded before it get their earlier state back;
+    c) only then the RNG states of autograd, numpy and the loaders.
+
+    Any problem is one ``nn.CheckpointError`` naming the file and the entry."""
+    def fail(entry, problem):
+        return nn.CheckpointError(f"fit: cannot resume from {str(path)!r}: its entry {entry!r} {problem}; "
+                                  "nothing was changed (the model, optimizer and RNG are as they were)")
+
+    state = load_checkpoint(path)
+    missing = [k for k in _RESUME_ENTRIES if k not in state]
+    if missing:
+        raise fail(missing[0], "is missing" + (f" (and {', '.join(map(repr, missing[1:]))})" if missing[1:] else ""))
+    epoch, stopped, records = state["epoch"], state["stopped"], state["history"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise fail("epoch", f"is {epoch!r}, not a count of finished epochs (a whole number >= 0)")
+    if not isinstance(stopped, bool):
+        raise fail("stopped", f"is {stopped!r}, not True or False")
+    try:
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise TypeError("a list of one dict per epoch is expected")
+        history = History(records)
+    except (TypeError, ValueError, KeyError) as err:
+        raise fail("history", f"is malformed ({err})") from None
+    if len(history) != epoch:
+        raise fail("history", f"holds {len(history)} epochs, but the checkpoint says {epoch} are done")
+    if not isinstance(state["callbacks"], list) or not all(isinstance(c, dict) for c in state["callbacks"]):
+        raise fail("callbacks", "is not a list of dicts (one state per callback)")
+    try:
+        _check_rng_states(state["rng"], loaders)
+    except (TypeError, ValueError, KeyError, IndexError) as err:
+        raise fail("rng", f"is malformed ({type(err).__name__}: {err})") from None
+
+    parts = [("model", model, state["model"]), ("optimizer", optimizer, state["optimizer"]),
+             ("scheduler", scheduler, state.get("scheduler"))]
+    parts += [(f"callbacks[{i}]", cb, s) for i, (cb, s) in enumerate(zip(callbacks, state["callbacks"]))]
+    loaded = []
+    for entry, owner, saved in parts:
+        if owner is None or saved is None:
+            continue
+        before = copy.deepcopy(owner.state_dict())
+        try:
+            owner.load_state_dict(saved)
+        except Exception as err:  # a callback's own load_state_dict may raise anything
+            for done, earlier in reversed(loaded):
+                done.load_state_dict(earlier)
+            raise fail(entry, f"does not fit ({type(err).__name__}: {err})") from None
+        loaded.append((owner, before))
+    _set_rng_states(state["rng"], loaders)
+    return history, epoch, stopped
 
 
 def _rng_states(loaders):
@@ -316,6 +377,17 @@ def _rng_states(loaders):
     states["loaders"] = [ld.generator.bit_generator.state if getattr(ld, "generator", None) is not None else None
                          for ld in loaders]
     return states
+
+
+def _check_rng_states(states, loaders):
+    """Raise (TypeError, ValueError, KeyError) if ``_set_rng_states`` would fail: tried on scratch generators."""
+    type(ag.get_rng().bit_generator)().state = states["autograd"]
+    np.random.RandomState().set_state(tuple(states["numpy_global"]))
+    if not isinstance(states["loaders"], list):
+        raise TypeError(f"'loaders' is a {type(states['loaders']).__name__}, not a list")
+    for ld, st in zip(loaders, states["loaders"]):
+        if st is not None and getattr(ld, "generator", None) is not None:
+            type(ld.generator.bit_generator)().state = st
 
 
 def _set_rng_states(states, loaders):
@@ -368,7 +440,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
                     atomically after every epoch.
     resume:         continue from ``checkpoint`` when it exists (``epochs`` counts all epochs, done or not):
                     the resumed run gives the same weights as an uninterrupted one. Starts afresh if
-                    the file does not exist yet.
+                    the file does not exist yet. All or nothing: a checkpoint that does not fit raises
+                    one ``nn.CheckpointError`` naming the file and the entry, and changes nothing.
     scheduler:      an lr scheduler stepped once per epoch (ReduceLROnPlateau gets val_loss, else loss).
     progress:       a tqdm bar with loss and metrics while stdout is a terminal; quiet otherwise.
     """
@@ -387,16 +460,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
 
     history, start, stopped = History(), 0, False
     if resume and Path(checkpoint).exists():
-        state = load_checkpoint(checkpoint)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and state.get("scheduler") is not None:
-            scheduler.load_state_dict(state["scheduler"])
-        for cb, cb_state in zip(callbacks, state["callbacks"]):
-            cb.load_state_dict(cb_state)
-        history = History(state["history"])
-        _set_rng_states(state["rng"], loaders)
-        start, stopped = state["epoch"], state["stopped"]
+        history, start, stopped = _resume(checkpoint, model, optimizer, scheduler, callbacks, loaders)
 
     for cb in callbacks:
         cb.on_train_begin(model, optimizer)

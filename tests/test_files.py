@@ -1,5 +1,8 @@
 """autograd.files: the one atomic-write helper every writer uses."""
 import os
+import re
+import subprocess
+import sys
 
 import pytest
 
@@ -75,3 +78,63 @@ def test_bad_mode_and_missing_folder(tmp_path):
             pass
     with pytest.raises(FileNotFoundError):
         atomic_write_bytes(tmp_path / "no" / "such" / "folder.bin", b"")
+
+
+def _dead_pid():
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+def test_next_write_sweeps_temp_files_that_killed_writers_left(tmp_path):
+    """A writer killed mid-write (kill -9) leaves its temp file; the next write of the same target removes
+    it, and only it: temp files of live writers, of other targets and anything else stay."""
+    dead = _dead_pid()
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:
+        try:
+            names = {
+                f".model.npz.{dead}.0123456789ab.tmp": "swept",         # its writer is gone
+                f".model.npz.{alive.pid}.0123456789ab.tmp": "kept",     # another process writing now
+                f".model.npz.{os.getpid()}.0123456789ab.tmp": "kept",   # this process (another thread)
+                f".other.npz.{dead}.0123456789ab.tmp": "kept",          # another target's
+                f".model.npz.{dead}.0123456789AB.tmp": "kept",          # not a name the helper gives
+                f".model.npz.{dead}.tmp": "kept",
+                ".model.npz.abcd1234.tmp": "kept",
+                "model.npz.tmp": "kept",
+                "notes.txt": "kept",
+            }
+            for name in names:
+                (tmp_path / name).write_bytes(b"half a file")
+            (tmp_path / f".model.npz.{dead}.ba9876543210.tmp").mkdir()  # a folder is never removed
+            atomic_write_bytes(tmp_path / "model.npz", b"new")
+            left = set(os.listdir(tmp_path))
+            assert left == {n for n, what in names.items() if what == "kept"} | {
+                "model.npz", f".model.npz.{dead}.ba9876543210.tmp"}
+            assert (tmp_path / "model.npz").read_bytes() == b"new"
+        finally:
+            alive.kill()
+
+
+def test_temp_file_names_carry_the_writer_pid(tmp_path):
+    with atomic_write(tmp_path / "a.bin") as f:
+        temps = [n for n in os.listdir(tmp_path) if n != "a.bin"]
+        f.write(b"x")
+    assert len(temps) == 1 and re.fullmatch(rf"\.a\.bin\.{os.getpid()}\.[0-9a-f]{{12}}\.tmp", temps[0])
+    assert os.listdir(tmp_path) == ["a.bin"]
+
+
+def test_a_sweep_that_cannot_remove_a_file_does_not_fail_the_write(tmp_path, monkeypatch):
+    """Sweeping is housekeeping: a temp file it may not delete (read-only folder for it) is skipped."""
+    dead = _dead_pid()
+    stale = tmp_path / f".x.json.{dead}.0123456789ab.tmp"
+    stale.write_bytes(b"")
+    real_unlink = os.unlink
+
+    def refuse(path, *a, **k):
+        if os.fspath(path) == str(stale):
+            raise PermissionError("not allowed")
+        return real_unlink(path, *a, **k)
+
+    monkeypatch.setattr(os, "unlink", refuse)
+    atomic_write_text(tmp_path / "x.json", "{}")
+    assert (tmp_path / "x.json").read_text() == "{}" and stale.exists()

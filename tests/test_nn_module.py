@@ -339,3 +339,81 @@ def test_load_state_dict_assign_takes_checkpoint_dtype():
     assert m.weight.dtype == np.float32  # copied into the existing float32 storage
     m.load_state_dict(sd, assign=True)
     assert m.weight.dtype == np.float64 and isinstance(m.weight, nn.Parameter)
+
+
+def _two_layers():
+    return nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))  # keys 0.weight 0.bias 1.weight 1.bias
+
+
+def _snapshot(module):
+    return {k: v.numpy().copy() for k, v in module.state_dict().items()}
+
+
+BAD_LAST_ENTRIES = {  # the last entry is bad; every earlier one is fine
+    "strings": (np.array(["a", "b"]), r"holds <U1 values, which are not numbers"),
+    "objects": (np.array([object(), object()]), r"holds object values, which are not numbers"),
+    "datetimes": (np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[D]"), r"which are not numbers"),
+    "complex": (np.ones(2, dtype=np.complex64), r"complex64 values, which do not fit a float32 tensor"),
+    "wrong shape": (ag.ones(3), r"size mismatch for 1.bias: copying a param with shape \(3,\)"),
+    "a string": ("abc", r"expected a Tensor or an array from checkpoint but received <class 'str'>"),
+    "a list": ([1.0, 2.0], r"received <class 'list'>"),
+    "a number": (1.0, r"received <class 'float'>"),
+    "None": (None, r"received <class 'NoneType'>"),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_LAST_ENTRIES))
+@pytest.mark.parametrize("assign", [False, True])
+def test_a_bad_last_entry_changes_nothing(bad, assign):
+    """All or nothing: a load that fails on its last entry leaves every earlier parameter as it was."""
+    value, message = BAD_LAST_ENTRIES[bad]
+    if bad == "complex" and assign:
+        value, message = np.ones(2, dtype=np.complex64), r"assign=True would give a parameter that requires grad"
+    model = _two_layers()
+    before = _snapshot(model)
+    sd = {k: ag.full(v.shape, 7.0) for k, v in model.state_dict().items()}
+    sd["1.bias"] = value
+    with pytest.raises(RuntimeError, match=message):
+        model.load_state_dict(sd, assign=assign)
+    for k, v in _snapshot(model).items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
+        assert v.dtype == before[k].dtype
+    sd["1.bias"] = ag.full((2,), 7.0)
+    model.load_state_dict(sd, assign=assign)  # the same dict, mended, loads
+    assert all((v == 7).all() for v in _snapshot(model).values())
+
+
+def test_every_bad_entry_is_named_at_once():
+    model = _two_layers()
+    sd = dict(model.state_dict())
+    sd["0.weight"], sd["1.bias"] = np.array([["x"] * 3] * 4), ag.ones(5)
+    with pytest.raises(RuntimeError) as err:
+        model.load_state_dict(sd)
+    assert 'parameter named "0.weight"' in str(err.value) and "size mismatch for 1.bias" in str(err.value)
+
+
+@pytest.mark.parametrize("bad", ["a string", "a list", "a number", "None", "wrong shape"])
+def test_what_torch_refuses_we_refuse(bad):
+    torch = pytest.importorskip("torch")  # the oracle for what load_state_dict refuses
+    value, _ = BAD_LAST_ENTRIES[bad]
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    tsd = dict(theirs.state_dict())
+    tsd["1.bias"] = torch.ones(3) if bad == "wrong shape" else value
+    with pytest.raises(RuntimeError, match="Error\\(s\\) in loading state_dict for Sequential"):
+        theirs.load_state_dict(tsd)
+    model = _two_layers()
+    sd = dict(model.state_dict())
+    sd["1.bias"] = value
+    with pytest.raises(RuntimeError, match="Error\\(s\\) in loading state_dict for Sequential"):
+        model.load_state_dict(sd)
+
+
+def test_integer_and_bool_entries_cast_as_torch_casts():
+    torch = pytest.importorskip("torch")  # the oracle for the casts load_state_dict makes
+    ints = {"weight": np.arange(6).reshape(2, 3), "bias": np.array([True, False])}
+    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    ours.load_state_dict(ints)
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ints.items()})
+    for k, v in ours.state_dict().items():
+        assert v.dtype == np.float32
+        np.testing.assert_array_equal(v.numpy(), theirs.state_dict()[k].numpy())

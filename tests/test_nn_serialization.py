@@ -1,6 +1,7 @@
 """nn.save / nn.load: round trips, safety (no pickle), atomic writes, clear errors on bad files."""
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -74,6 +75,10 @@ def test_unsupported_objects_are_refused():
         nn.save({"model": nn.Linear(1, 1)}, os.devnull)
     with pytest.raises(TypeError, match=r"cannot save a function at obj\['f'\]"):
         nn.save({"f": lambda: 0}, os.devnull)
+    for arr in (np.array(["a", "b"]), np.array(["2024-01-01"], dtype="datetime64[D]"), np.zeros(2, dtype="V4")):
+        dtype = re.escape(str(arr.dtype))
+        with pytest.raises(TypeError, match=rf"an array of dtype {dtype} cannot be saved \(at obj\['x'\]\)"):
+            nn.save({"x": arr}, os.devnull)  # nn.load reads numbers only
 
 
 def test_truncated_file_gives_clear_error(tmp_path):
