@@ -120,18 +120,18 @@ class Tensor(Variable):
             g = g if create_graph else g._data
         if create_graph:  # keep the graph of the gradient: out-of-place, as a Tensor
             g = g if isinstance(g, Tensor) else Tensor._make(g)
-            self.grad = g if self.grad is None else self.grad + g
+            self._grad = g if self._grad is None else self._grad + g
             return
         g = np.asarray(g)
-        if self.grad is None:
+        if self._grad is None:
             if copy or not g.flags.writeable or g.base is not None or g.dtype != self._data.dtype:
                 g = g.astype(self._data.dtype, copy=True)
-            self.grad = Tensor._make(g)
-        elif self.grad.requires_grad or not self.grad._data.flags.writeable:
-            self.grad = Tensor._make((self.grad._data + g).astype(self._data.dtype, copy=False))
+            self._grad = Tensor._make(g)
+        elif self._grad.requires_grad or not self._grad._data.flags.writeable:
+            self._grad = Tensor._make((self._grad._data + g).astype(self._data.dtype, copy=False))
         else:
-            self.grad._data += g
-            self.grad._vc[0] += 1
+            self._grad._data += g
+            self._grad._vc[0] += 1
 
     def _wrap_grad(self, g):
         return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
