@@ -353,6 +353,8 @@ def test_compact_frames_open_only_the_module_of_the_step():
         assert all(f'\tm{model.module_id[m]} [label="{m}  [+]' in src for m in f.collapsed()), f.title
         assert all(f"\t{i} [" in src for i in f.dot_ids), f.title  # the step's node is always drawn
         assert f.collapsed(compact=False) == set() and f.collapsed(expand=model.modules) == set()
+    with pytest.raises(ValueError, match=r"no module named 'fc9'; the graph's modules are: fc1, fc2, fc3"):
+        st.frames[0].svg(expand=["fc9"])
     relu = next(f for f in st.frames if f.phase == "forward" and "Relu" in f.title)
     assert relu.collapsed() == {"fc1", "fc2", "fc3"}  # an op outside every module
     assert relu.svg() is relu.svg() and relu.svg(compact=False) != relu.svg()

@@ -246,9 +246,9 @@ def page(stepper, title="autograd step-through", interval_ms=900, compact=None, 
             views += f'<div class="view compact">{_inline_svg(f.svg(compact=True))}</div>'
         parts.append(_FRAME.format(index=f.index, phase=f.phase, ids=" ".join(f.dot_ids), views=views,
                                    hidden="" if f.index == 0 else " hidden", text=_explanation(f)))
-    modules = {f"m{model.module_id[m]}": [i for n in model.nodes if model.owner.get(n) == m
-                                          for i in (f"op{model.index[n]}", f"v{model.index[n]}")]
-               for m in model.modules} if compact else None
+    modules = {f"m{model.module_id[m]}": [f"{kind}{model.index[n]}" for n in model.nodes if model.owner.get(n) == m
+                                          for kind in (("v",) if n not in model.op_number else ("op", "v"))]
+               for m in model.modules} if compact else None  # collapsed box -> the ids of what it holds
     keys = " &middot; <kbd>c</kbd> compact / full graph (click a <b>[+]</b> module to open it)" if compact else ""
     return _PAGE.format(title=html.escape(title), last=len(frames) - 1, count=len(frames), frames="\n".join(parts),
                         interval=int(interval_ms), min_scale=MIN_SCALE, modules=json.dumps(modules),

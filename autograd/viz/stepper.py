@@ -79,6 +79,10 @@ class Step:
         if not (st.compact if compact is None else compact):
             return set()
         expand = {expand} if isinstance(expand, str) else set(expand)
+        unknown = sorted(expand - set(st.model.modules))
+        if unknown:
+            raise ValueError(f"Stepper: expand={sorted(expand)}: no module named {', '.join(map(repr, unknown))}; "
+                             f"the graph's modules are: {', '.join(st.model.modules) or 'none'}")
         return set(st.model.modules) - {st.model.owner.get(self.node)} - expand
 
     @property
