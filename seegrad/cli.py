@@ -8,7 +8,8 @@
 Output folder (``--out``, default ``seegrad-run``):
     model.npz       the trained weights: ``model.load_state_dict(nn.load("model.npz"))``
     history.png     loss and accuracy per epoch (train and test)
-    graph.svg       the computation graph of the model and its loss on one sample
+    graph.svg       the computation graph of the model and its loss on the 8 test samples with the
+                    highest loss (a trained model's loss on most samples is ~0, and so is every gradient)
     checkpoint.npz  model + optimizer + RNG state after the last epoch (for ``--resume``)
     config.json     the options of the run and the model's sizes (``--resume``, ``seegrad-export`` and
                     ``seegrad-serve`` read it: ``seegrad.models.load_run_config``)
@@ -188,8 +189,25 @@ def _settle_options(args, out):
 # ----------------------------------------------------------------- the graph picture
 
 
+GRAPH_BATCH = 8  # samples the graph picture is drawn on
+
+
+def hardest_samples(model, dataset, count=GRAPH_BATCH, chunk=500):
+    """The ``count`` samples of ``dataset`` with the highest cross-entropy, in dataset order: a
+    batch whose loss, and so whose gradients, are far from zero even after training."""
+    model.eval()
+    per_sample = nn.CrossEntropyLoss(reduction="none")
+    losses = []
+    with ag.no_grad():
+        for start in range(0, len(dataset), chunk):
+            x, y = dataset[start:start + chunk]
+            losses.append(per_sample(model(x), y).numpy())
+    hardest = np.argsort(-np.concatenate(losses), kind="stable")[:count]
+    return dataset[np.sort(hardest)]
+
+
 def write_graph_svg(model, loss_fn, x, y, path):
-    """Run ``model`` on one sample, backpropagate its loss, and draw that graph (values and grads) as SVG."""
+    """Run ``model`` on the batch ``x``, backpropagate its loss, and draw that graph (values and grads) as SVG."""
     from autograd.render import render_to_file
     from autograd.viz import draw_graph
 
@@ -201,6 +219,7 @@ def write_graph_svg(model, loss_fn, x, y, path):
     dot = draw_graph(loss, params=model, cluster_modules=True, ops=ops).source
     model.zero_grad()
     render_to_file(dot, path, "svg")
+    return loss.item()
 
 
 # ----------------------------------------------------------------- train
@@ -269,8 +288,7 @@ def train(args):
 
     nn.save(model.state_dict(), out / "model.npz")
     history.plot(out / "history.png")
-    x0, y0 = test_ds[0:1]
-    write_graph_svg(model, loss_fn, x0, y0, out / "graph.svg")
+    write_graph_svg(model, loss_fn, *hardest_samples(model, test_ds), out / "graph.svg")
     print(f"wrote {out / 'model.npz'}, {out / 'history.png'}, {out / 'graph.svg'} "
           f"in {time.perf_counter() - t_start:.1f}s")
     return 0

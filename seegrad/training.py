@@ -184,15 +184,20 @@ class History:
         return [{"epoch": e, **{k: v[i] for k, v in self.history.items()}} for i, e in enumerate(self.epoch)]
 
     def plot(self, path=None):
-        """Loss (left) and metrics (right) per epoch; saved as PNG to ``path`` when given. Returns the Figure."""
-        import matplotlib
-        if path is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        """Loss (left) and metrics (right) per epoch; saved as PNG to ``path`` when given. Returns the Figure.
 
+        With a ``path`` the figure is made without pyplot, so no matplotlib backend is switched
+        (a Jupyter kernel keeps showing its own plots inline afterwards)."""
         metrics = [k for k in self.history if k not in ("lr", "seconds") and not k.endswith("loss")
                    and not k.startswith("val_")]
-        fig, axes = plt.subplots(1, 2 if metrics else 1, figsize=(10 if metrics else 5.5, 4), squeeze=False)
+        size = (10 if metrics else 5.5, 4)
+        if path is None:
+            import matplotlib.pyplot as plt
+            fig = plt.figure(figsize=size)
+        else:
+            from matplotlib.figure import Figure
+            fig = Figure(figsize=size)
+        axes = fig.subplots(1, 2 if metrics else 1, squeeze=False)
         epochs = np.array(self.epoch) + 1
         for ax, names in zip(axes[0], (["loss"], metrics)):
             for name in names:
@@ -208,7 +213,6 @@ class History:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             with atomic_write(path) as f:
                 fig.savefig(f, format="png", dpi=100)
-            plt.close(fig)
         return fig
 
     def __repr__(self):

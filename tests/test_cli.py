@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import autograd as ag
 import nn
 from seegrad import cli, models
 
@@ -50,7 +51,7 @@ def test_train_end_to_end_writes_weights_plot_and_graph(tmp_path):
     assert (out / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = ET.parse(out / "graph.svg").getroot()
     texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
-    assert "1.weight" in texts and "3.bias" in texts and "(Linear)" in texts  # parameter names, module boxes
+    assert "1.weight" in texts and "3.bias" in texts and "(1): Linear" in texts  # parameter names, module boxes
     config = json.loads((out / "config.json").read_text())
     assert config["hidden"] == [32] and config["epochs"] == 3 and config["optimizer"] == "adam"
 
@@ -141,3 +142,32 @@ def test_mnist_from_a_data_dir(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("mnist: 40 train / 10 test samples, 784 features, 10 classes")
     assert (tmp_path / "run" / "graph.svg").exists()
+
+
+def test_graph_is_drawn_on_the_hardest_test_samples(tmp_path, capsys):
+    # after training most samples' loss is ~0, and so is every gradient on the picture: the graph
+    # is drawn on the 8 test samples the model gets most wrong instead
+    assert cli.main(["train", "--hidden", "16", "--epochs", "3", "--lr", "0.01", "--out", str(tmp_path),
+                     "--no-progress"]) == 0
+    capsys.readouterr()
+    texts = [t.text or "" for t in ET.parse(tmp_path / "graph.svg").getroot().iter("{http://www.w3.org/2000/svg}text")]
+    out = texts.index("output")
+    assert texts[out + 1] == "() float32" and texts[out + 2].startswith("data ")
+    drawn_loss = float(texts[out + 2].split()[1])
+
+    from seegrad.data import load_digits
+    _, test = load_digits().tensor_datasets()
+    model = load_model(tmp_path, hidden=(16,))
+    model.eval()
+    with ag.no_grad():
+        x, y = test[:]
+        losses = nn.CrossEntropyLoss(reduction="none")(model(x), y).numpy()
+    top8 = np.sort(losses)[-8:]
+    assert drawn_loss == pytest.approx(top8.mean(), rel=1e-3)
+    assert drawn_loss > 3 * losses.mean()
+    xb, yb = cli.hardest_samples(model, test)
+    hardest = np.sort(np.argsort(-losses, kind="stable")[:8])
+    np.testing.assert_array_equal(xb.numpy(), x.numpy()[hardest])
+    np.testing.assert_array_equal(yb.numpy(), y.numpy()[hardest])
+    grad_norms = [float(t.rsplit("norm ", 1)[1]) for t in texts if t.startswith("grad mean")]
+    assert grad_norms and max(grad_norms) > 0.05  # gradients worth looking at, not ~1e-8

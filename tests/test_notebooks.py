@@ -18,7 +18,9 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds
 TEACHING = ["01_scalar_engine", "02_tensors_and_broadcasting", "03_backprop_step_by_step",
-            "04_numpy_to_framework", "05_mlp_classifier", "06_optimisers_compared"]
+            "04_numpy_to_framework", "05_mlp_classifier", "06_optimisers_compared", "07_activation_functions",
+            "08_loss_functions", "09_convolutional_networks", "10_recurrent_networks", "11_gan_ring",
+            "12_deploy_to_an_endpoint"]
 
 
 def _missing(name):
@@ -74,6 +76,30 @@ def test_teaching_notebooks_exist():
     """A deleted or renamed notebook must fail, not silently drop out of test_notebook_runs."""
     missing = [name for name in TEACHING if not (NOTEBOOK_DIR / f"{name}.ipynb").is_file()]
     assert not missing, f"notebooks missing from {NOTEBOOK_DIR}: {missing}"
+
+
+def test_notebooks_are_numbered_without_gaps():
+    numbers = [int(p.stem.split("_", 1)[0]) for p in NOTEBOOKS]
+    assert numbers == list(range(1, len(NOTEBOOKS) + 1)), [p.stem for p in NOTEBOOKS]
+    assert set(TEACHING) <= {p.stem for p in NOTEBOOKS}
+
+
+def _listed(text):
+    """The notebooks a document lists, in order: one ``NN_name`` per line that names one."""
+    names = [re.search(r"\b(\d\d_\w+?)(?:\.ipynb)?\b", line) for line in text.splitlines()]
+    return [m.group(1) for m in names if m and (NOTEBOOK_DIR / f"{m.group(1)}.ipynb").is_file()]
+
+
+def test_readme_and_docs_list_every_notebook_once_in_order():
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Notebooks", 1)[1].split("\n## ", 1)[0]
+    docs = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    table = [line for line in docs.splitlines() if line.startswith("| `")]
+    everything = [p.stem for p in NOTEBOOKS]
+    assert _listed(section) == everything, "README's notebook list"
+    assert _listed("\n".join(table)) == everything, "docs/notebooks.md's table"
+    count = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+             10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen"}[len(NOTEBOOKS)]
+    assert f"{count.capitalize()} teaching notebooks" in docs, f"docs/notebooks.md should say {count}"
 
 
 @pytest.mark.parametrize("name", TEACHING)

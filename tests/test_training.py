@@ -203,6 +203,22 @@ def test_history_plot_writes_png(tmp_path):
         hist.f1
 
 
+def test_history_plot_to_a_file_leaves_the_backend_alone(tmp_path):
+    # in Jupyter the backend is the inline one: writing history.png must not switch it to Agg,
+    # or every plot the notebook makes afterwards shows nothing
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    plt.switch_backend("svg")  # stands in for the inline backend: any backend but Agg
+    try:
+        History([{"epoch": 0, "loss": 1.0}]).plot(tmp_path / "h.png")
+        assert matplotlib.get_backend() == "svg"
+        assert (tmp_path / "h.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        plt.switch_backend(before)
+
+
 def test_history_pads_late_keys_with_nan():
     hist = History()
     hist.append(0, loss=1.0)

@@ -238,8 +238,73 @@ def test_nn_modules_are_named_and_clustered():
     assert first and all(m.owner.get(n) == "0" for n in first)
     assert all(m.owner.get(n) is None for n in m.ops if n.name() == "ReluBackward0")
     src = ag.viz.draw_graph(loss, params=model, cluster_modules=True).source
-    assert 'label="0 (Linear)"' in src and 'label="2 (Linear)"' in src
+    assert 'label="(0): Linear"' in src and 'label="(2): Linear"' in src  # as print(model) numbers them
+    assert "(0): Linear(" in repr(model) and "(2): Linear(" in repr(model)
+    assert 'tooltip="(0): Linear(in_features=3, out_features=8, bias=True)"' in src
     assert 'label="0.weight\n(8, 3) float32' in src
+
+
+def test_module_boxes_name_attributes_by_their_path():
+    nn = pytest.importorskip("nn")
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+            self.head = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.head(self.encoder(x))
+
+    ag.manual_seed(0)
+    net = Net()
+    src = ag.viz.draw_graph(net(ag.randn(5, 3)).sum(), params=net, cluster_modules=True).source
+    assert 'label="(encoder.0): Linear"' in src and 'label="(head): Linear"' in src
+    assert "(head): Linear(" in repr(net)
+
+
+def test_constant_inputs_are_named_by_their_role():
+    nn = pytest.importorskip("nn")
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3))
+    loss = nn.CrossEntropyLoss()(model(ag.randn(6, 4)), ag.tensor([0, 1, 2, 0, 1, 2]))
+    src = ag.viz.draw_graph(loss, params=model).source
+    ce = re.search(r"\t(op\d+) \[label=\"#2 CrossEntropy\"", src).group(1)
+    into_ce = re.findall(rf"\t(\w+) -> {ce}\b([^\n]*)", src)
+    assert len(into_ce) == 2  # the logits, and one box for the four constants
+    (logits_edge,) = [attrs for source, attrs in into_ce if source.startswith("v")]
+    assert 'label=" logits"' in logits_edge
+    (const_id,) = [source for source, _ in into_ce if source.startswith("c")]
+    const = node_line(src, "row weights")
+    assert const.strip().startswith(const_id)
+    for role in ("target", "class weights", "valid rows", "(constants, no grad)"):
+        assert role in const, role
+    assert 'label=const' not in src and 'label="const"' not in src
+    linear_input = node_line(src, "x\n")  # the data going into the Linear: its role, not "const"
+    assert "(constant, no grad)" in linear_input
+
+
+def test_collapsed_modules_are_one_box_each():
+    nn = pytest.importorskip("nn")
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+    with ag.record_ops() as ops:
+        loss = nn.MSELoss()(model(ag.randn(4, 3)), ag.randn(4, 1))
+    loss.backward()
+    full = ag.viz.draw_graph(loss, params=model, cluster_modules=True, ops=ops).source
+    compact = ag.viz.draw_graph(loss, params=model, cluster_modules=True, ops=ops, collapse=True).source
+    assert full.count("subgraph cluster_") == 3 and "subgraph cluster_" not in compact
+    assert "0.weight" not in compact and "#1 Linear" not in compact
+    box = node_line(compact, "(2): Linear  [+]")
+    assert "2 parameters, 1 op" in box and "(4, 8) float32" in box and "data mean" in box
+    # the rest of the graph is wired to the boxes: relu reads from box m0, box m1 reads from relu
+    relus = re.findall(r'\t(op\d+) \[label="#\d Relu"', compact)
+    assert len(relus) == 2
+    assert f"m0 -> {relus[0]}" in compact and re.search(r"\tv\d+ -> m1\n", compact)
+    one = ag.viz.draw_graph(loss, params=model, cluster_modules=True, ops=ops, collapse=["2"]).source
+    assert one.count("subgraph cluster_") == 2 and "(2): Linear  [+]" in one and "0.weight" in one
+    with pytest.raises(ValueError, match=r"no module named '7'.*modules are: 0, 2, 4"):
+        ag.viz.draw_graph(loss, params=model, collapse=["7"])
 
 
 @pytest.mark.skipif(not R.available_renderers(), reason="no Graphviz renderer installed")

@@ -1,6 +1,5 @@
 """ag.viz.Stepper: forward op by op, backward exactly as backward() walks; widget and HTML export."""
 import re
-import shutil
 import subprocess
 import tempfile
 
@@ -10,6 +9,7 @@ import pytest
 import autograd as ag
 from autograd import render as R
 from autograd.viz import draw as D
+from browser import find_browser
 from viz_helpers import mlp, svg_texts
 
 needs_renderer = pytest.mark.skipif(not R.available_renderers(), reason="no Graphviz renderer installed")
@@ -255,19 +255,17 @@ def test_to_html_writes_a_self_contained_page(tmp_path):
     st = ag.viz.Stepper(loss_fn, params=params)
     out = st.to_html(tmp_path / "steps.html", title="MLP <steps>")
     page = out.read_text()
-    assert page.count('<section class="frame"') == len(st) == page.count("<svg")
+    # each frame: its full picture, and a compact one (the modules fc1, fc2, fc3 as one box each)
+    assert page.count('<section class="frame"') == len(st) == page.count('<div class="view full"><svg')
+    assert page.count('<div class="view compact"><svg') == len(st) == page.count("<svg") // 2
     assert page.count(" hidden>") == len(st) - 1
+    for f in st.frames:  # which nodes the page keeps in view on each frame
+        assert f'data-index="{f.index}" data-phase="{f.phase}" data-ids="{" ".join(f.dot_ids)}"' in page
+    plain = st.to_html(tmp_path / "plain.html", compact=False).read_text()
+    assert plain.count("<svg") == len(st) and 'class="view compact"' not in plain
     assert "<title>MLP &lt;steps&gt;</title>" in page and "<?xml" not in page
     assert self_contained(page)
-    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]
-
-
-def find_browser():
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.html", "steps.html"]
 
 
 CLICKER = """<script>
@@ -341,3 +339,52 @@ def test_stepper_on_a_graph_bigger_than_max_nodes():
     np.testing.assert_allclose(x.grad.numpy(), [1.5 ** 50] * 2, rtol=1e-5)
     assert "beyond max_nodes" in str(frames[-1])
     assert "more nodes not drawn" in frames[-1].graph().source
+
+
+def test_compact_frames_open_only_the_module_of_the_step():
+    params, loss_fn = mlp()
+    st = ag.viz.Stepper(loss_fn, params=params, cluster_modules=True, compact=True)
+    model = st.model
+    assert model.modules == ["fc1", "fc2", "fc3"]
+    for f in st.frames:
+        own = model.owner.get(f.node)
+        assert f.collapsed() == set(model.modules) - {own}, f.title
+        src = f.graph().source
+        assert all(f'\tm{model.module_id[m]} [label="{m}  [+]' in src for m in f.collapsed()), f.title
+        assert all(f"\t{i} [" in src for i in f.dot_ids), f.title  # the step's node is always drawn
+        assert f.collapsed(compact=False) == set() and f.collapsed(expand=model.modules) == set()
+    with pytest.raises(ValueError, match=r"no module named 'fc9'; the graph's modules are: fc1, fc2, fc3"):
+        st.frames[0].svg(expand=["fc9"])
+    relu = next(f for f in st.frames if f.phase == "forward" and "Relu" in f.title)
+    assert relu.collapsed() == {"fc1", "fc2", "fc3"}  # an op outside every module
+    assert relu.svg() is relu.svg() and relu.svg(compact=False) != relu.svg()
+
+
+@needs_renderer
+def test_widget_keeps_the_step_in_its_window():
+    pytest.importorskip("ipywidgets")
+    from autograd.viz import svgview
+
+    params, loss_fn = mlp(sizes=(3, 8, 8, 8, 8, 1))  # taller than the widget's window
+    w = ag.viz.Stepper(loss_fn, params=params, cluster_modules=True).widget()
+    for i in range(len(w.frames)):
+        w.show(i)
+        frame = w.frames[i]
+        svg = w.picture(frame)
+        x, y, width, height = svgview.viewbox(svg)
+        box = svgview.node_box(svg, frame.dot_ids)
+        assert box is not None, frame.title
+        assert x <= box[0] and box[2] <= x + width and y <= box[1] and box[3] <= y + height, frame.title
+        assert svg in w.graph_html.value and frame.title in w.text_html.value
+    whole = svgview.viewbox(frame.svg())
+    w.whole.value = True  # the whole graph, shrunk to fit
+    assert svgview.viewbox(w.picture(frame)) == whole
+    w.whole.value = False
+    assert not w.compact.value
+    w.compact.value = True
+    assert "[+]" in w.graph_html.value
+    assert w.expand.options == (("fc1", "fc1"), ("fc2", "fc2"), ("fc3", "fc3"), ("fc4", "fc4"), ("fc5", "fc5"))
+    w.expand.value = ("fc2", "fc3", "fc4")
+    assert w.graph_html.value.count("[+]") == 1  # fc5; fc1 stays open as the step's module (fc1.weight's frame)
+    w.expand.value = ("fc2", "fc3", "fc4", "fc5")
+    assert "[+]" not in w.graph_html.value

@@ -9,7 +9,9 @@ top. Boxes are values, ellipses are ops:
     blue box    parameter (a name from ``params``)   green box   other leaf
     grey box    intermediate result                  orange box  the output
     yellow oval op (``#3 MatMul``, numbered in forward order)
-    dashed      a constant input (needs no gradient)
+    dashed      the op's constant inputs (no gradient), named by their role
+    blue dashed a module (``cluster_modules=True``), ``(1): Linear`` as ``print(model)`` names it;
+                ``collapse=`` draws a module as one box
 
 The graph is read once into a ``GraphModel`` (which nodes, names, clusters, edges);
 ``GraphModel.digraph(state)`` then writes one picture of it for a given state (values,
@@ -38,6 +40,8 @@ STYLE = {  # graphviz attributes per kind of node
     "output": dict(shape="box", style="rounded,filled", fillcolor="#ffd8a8", penwidth="2"),
     "op": dict(shape="ellipse", style="filled", fillcolor="#fff3bf"),
     "const": dict(shape="box", style="dashed", fontcolor="#868e96", color="#adb5bd", fontsize="8"),
+    "module": dict(shape="box", style="rounded,filled,dashed", fillcolor="#edf2ff", color="#748ffc",
+                   fontcolor="#364fc7", penwidth="1.5"),
     "more": dict(shape="note", style="filled", fillcolor="#fff5f5", color="#e03131"),
 }
 CURRENT = dict(color="#d6336c", penwidth="3")     # the node of the current step
@@ -209,6 +213,30 @@ def _module_of(name):
     return name.rpartition(".")[0] or None  # "fc1.weight" -> "fc1", "w" -> None
 
 
+def module_info(params):
+    """{path: (type name, the line print(model) shows for it)} for a module's submodules, or {}."""
+    if not hasattr(params, "named_modules"):
+        return {}
+    info = {}
+    for path, m in params.named_modules():
+        extra = m.extra_repr() if hasattr(m, "extra_repr") else ""
+        info[path] = (type(m).__name__, f"({path}): {type(m).__name__}({extra})")
+    return info
+
+
+def wrap_words(items, width=26):
+    """Join ``items`` with ", " into lines of about ``width`` characters."""
+    lines, line = [], ""
+    for item in items:
+        candidate = f"{line}, {item}" if line else item
+        if line and len(candidate) > width:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = candidate
+    return lines + [line] if line else lines
+
+
 # --------------------------------------------------------------------------- the model
 
 
@@ -274,8 +302,7 @@ class GraphModel:
         self.roots = [_as_root_node(r) for r in roots]
         self.rankdir, self.cluster_modules = rankdir, cluster_modules
         self.names = param_names(params)
-        self.module_types = {name: type(m).__name__ for name, m in params.named_modules()} \
-            if hasattr(params, "named_modules") else {}
+        self.module_info = module_info(params)
         topo, self.frontier = _collect(self.roots, max_nodes)
         self.max_nodes = max_nodes
         self.nodes = topo[::-1]  # forward order: leaves first, the output last
@@ -293,7 +320,9 @@ class GraphModel:
             if isinstance(r, Variable) and type(node) is not AccumulateGrad:
                 self.outputs[node] = r
         self.shapes = self._shapes()
-        self.owner = self._owners() if cluster_modules else {}
+        self.owner = self._owners()  # always known (collapse needs it); boxes drawn with cluster_modules
+        self.modules = list(dict.fromkeys(self.owner[n] for n in self.nodes if n in self.owner))
+        self.module_id = {m: k for k, m in enumerate(self.modules)}  # cluster_k, or m<k> when collapsed
 
     # ------------------------------------------------------------ reading the graph
 
@@ -344,6 +373,21 @@ class GraphModel:
         number = f"#{self.op_number[node]} " if node in self.op_number else ""
         return f"{number}{node.name().replace('Backward0', '')} ({node.name()})"
 
+    def module_label(self, mod):
+        """A module's box title as ``print(model)`` shows it: ``(1): Linear`` (the index in a
+        Sequential, or the attribute path such as ``(encoder.fc1): Linear``); a plain name for a dict."""
+        kind = self.module_info.get(mod, (None,))[0]
+        return f"({mod}): {kind}" if kind else mod
+
+    def module_tooltip(self, mod):
+        return self.module_info.get(mod, (None, mod))[1]
+
+    def module_outputs(self, mod):
+        """The nodes of module ``mod`` whose value leaves it (used outside it, or an output)."""
+        inside = {n for n in self.nodes if self.owner.get(n) == mod}
+        used_outside = {c for n in self.nodes if n not in inside for c in n._edges if c in inside}
+        return [n for n in self.nodes if n in inside and (n in used_outside or n in self.roots)]
+
     def broadcast_axes(self, node, i):
         """Axes the gradient to input i of ``node`` is summed over (undoing broadcasting), or ()."""
         in_shapes = getattr(node, "_shapes", None)
@@ -381,7 +425,7 @@ class GraphModel:
     # ------------------------------------------------------------ writing DOT
 
     def digraph(self, values=None, grads=None, partial=(), current=None, phase=None, future=(), title=None,
-                show_values=True, show_grads=True, legend=False, placeholders=False, widths=None):
+                show_values=True, show_grads=True, legend=False, placeholders=False, widths=None, collapse=()):
         """One picture of the graph.
 
         values / grads: {node: array or float} to show (missing -> not shown);
@@ -389,9 +433,13 @@ class GraphModel:
         highlight, with its edges coloured for ``phase`` ("forward" or "backward"); future: op nodes
         not computed yet (drawn faint); placeholders: keep a "data -" / "grad -" line where nothing
         is known yet and widths: {node: minimum box width in inches} (so that the boxes, and the
-        layout, stay the same from one stepper frame to the next)."""
+        layout, stay the same from one stepper frame to the next); collapse: module names (or True
+        for all) to draw as one box each, showing the value that leaves the module."""
         frame = make_frame(values, grads, partial, current, phase, future, show_values, show_grads,
                            placeholders, widths)
+        collapsed = self._collapsed(collapse)
+        box = {n: f"m{self.module_id[self.owner[n]]}" if self.owner.get(n) in collapsed else f"v{i}"
+               for i, n in enumerate(self.nodes)}  # the DOT node each graph node's value is drawn in
         g = Digraph("autograd", graph_attr=dict(rankdir=self.rankdir, nodesep="0.25", ranksep="0.3"),
                     node_attr=dict(fontname="Helvetica", fontsize="10", margin="0.06,0.03", height="0.3"),
                     edge_attr=dict(fontname="Helvetica", fontsize="9", arrowsize="0.7"))
@@ -399,43 +447,62 @@ class GraphModel:
             g.attr(label=_esc(title), labelloc="t", fontname="Helvetica", fontsize="12")
         clusters = {}
         for n in self.nodes:
-            target = g
             mod = self.owner.get(n)
-            if mod:
+            if mod in collapsed:
+                continue
+            target = g
+            if mod and self.cluster_modules:
                 if mod not in clusters:
-                    kind = self.module_types.get(mod)
-                    clusters[mod] = Digraph(f"cluster_{len(clusters)}", graph_attr=dict(
-                        label=_esc(f"{mod} ({kind})" if kind else mod), style="rounded,dashed", color="#748ffc",
-                        fontcolor="#4263eb", fontname="Helvetica", fontsize="11"))
+                    clusters[mod] = Digraph(f"cluster_{self.module_id[mod]}", graph_attr=dict(
+                        label=_esc(self.module_label(mod)), tooltip=_esc(self.module_tooltip(mod)),
+                        style="rounded,dashed", color="#748ffc", fontcolor="#4263eb", fontname="Helvetica",
+                        fontsize="11"))
                 target = clusters[mod]
             self._draw_node(target, n, frame)
         for sub in clusters.values():
             g.subgraph(sub)
+        for mod in self.modules:
+            if mod in collapsed:
+                self._draw_module_box(g, mod, frame)
+        drawn_edges = set()
         for n in self.ops:
-            self._draw_inputs(g, n, current, phase, future)
+            self._draw_inputs(g, n, box, frame, drawn_edges)
         if self.frontier:
             g.node("more", _esc(f"... {len(self.frontier)}+ more nodes not drawn\n"
                                f"(max_nodes={self.max_nodes}; pass a larger max_nodes to see them)"),
                    **STYLE["more"])
             for n in self.nodes:
-                if any(c in self.frontier for c in n._edges):
-                    g.edge("more", f"op{self.index[n]}", style="dashed", color="#e03131")
+                target = f"op{self.index[n]}" if box[n].startswith("v") else box[n]
+                if any(c in self.frontier for c in n._edges) and ("more", target) not in drawn_edges:
+                    drawn_edges.add(("more", target))
+                    g.edge("more", target, style="dashed", color="#e03131")
         if legend:
             self._legend(g)
         return g
+
+    def _collapsed(self, collapse):
+        if collapse is True:
+            return set(self.modules)
+        names = {collapse} if isinstance(collapse, str) else set(collapse or ())
+        unknown = sorted(names - set(self.modules))
+        if unknown:
+            known = ", ".join(self.modules) or "none (pass params=model to name them)"
+            raise ValueError(f"draw_graph: collapse={sorted(names)}: no module named {', '.join(map(repr, unknown))} "
+                             f"in this graph; its modules are: {known}")
+        return names
 
     @staticmethod
     def _current_edge(phase):
         return BACKWARD_EDGE if phase == "backward" else FORWARD_EDGE
 
-    def value_lines(self, n, frame):
+    def value_lines(self, n, frame, named=True):
         """The lines of a value box: name, shape and dtype, data, grad."""
         kind, var = self.kind(n), self.variable(n)
         lines = []
         name = self.name(n)
-        if name:
+        if named and name:
             lines.append(name)
-        elif kind in ("output", "leaf"):
+        elif named and kind in ("output", "leaf"):
             lines.append(kind)
         shape = self.shapes.get(n)
         dtype = getattr(var, "dtype", None) if var is not None else None
@@ -475,31 +542,66 @@ class GraphModel:
         g.node(f"op{i}", _esc(f"#{self.op_number[n]} {op_name}"), tooltip=_esc(n.name()), **op_attrs)
         g.edge(f"op{i}", value_id, **(self._current_edge(frame.phase) if is_current else {}))
 
-    def _draw_inputs(self, g, n, current, phase, future):
-        i = self.index[n]
-        edges = n._edges
+    def _draw_module_box(self, g, mod, frame):
+        """A collapsed module: its title, what it holds, and the value that leaves it."""
+        inside = [n for n in self.nodes if self.owner.get(n) == mod]
+        n_params = sum(1 for n in inside if type(n) is AccumulateGrad)
+        n_ops = len(inside) - n_params
+        lines = [f"{self.module_label(mod)}  [+]",
+                 f"{n_params} parameter{'s' * (n_params != 1)}, {n_ops} op{'s' * (n_ops != 1)}"]
+        outputs = self.module_outputs(mod)
+        if len(outputs) == 1:
+            lines += self.value_lines(outputs[0], frame, named=False)
+        attrs = dict(STYLE["module"])
+        if outputs and all(n in frame.future for n in outputs):
+            attrs.update(FUTURE, style="rounded,dashed")
+        g.node(f"m{self.module_id[mod]}", _esc("\n".join(lines)),
+               tooltip=_esc(f"{self.module_tooltip(mod)}: collapsed, click to expand"), **attrs)
+
+    def _draw_inputs(self, g, n, box, frame, drawn):
+        """The edges into op ``n`` (or into its collapsed module's box), and one dashed box naming
+        the op's constant inputs by their role (``target, class weights``)."""
+        i, edges, current = self.index[n], n._edges, frame.current
+        hidden = not box[n].startswith("v")
+        target = box[n] if hidden else f"op{i}"
         rule = derivative_rule(n)
+        consts = []
         for k, child in enumerate(edges):
+            if child is None:
+                consts.append(arg_name(rule, k))
+                continue
+            if child not in self.index or (hidden and box[child] == target):
+                continue  # beyond max_nodes, or an edge inside a collapsed module
+            source = box[child]
+            if hidden or not source.startswith("v"):  # into or out of a collapsed module: one plain edge
+                if (source, target) not in drawn:
+                    drawn.add((source, target))
+                    g.edge(source, target, **({"style": "dashed", "color": "#ced4da"} if n in frame.future else {}))
+                continue
             labels = [arg_name(rule, k)] if len(edges) > 1 else []
-            axes = self.broadcast_axes(n, k) if child is not None else ()
+            axes = self.broadcast_axes(n, k)
             if axes:
                 labels.append(f"grad summed over axis {', '.join(map(str, axes))}")
             attrs = {"label": _esc(" " + "\n".join(labels))} if labels else {}
             if n is current:
-                attrs.update(self._current_edge(phase))
-            if child is None:
-                g.node(f"c{i}_{k}", "const", **STYLE["const"])
-                g.edge(f"c{i}_{k}", f"op{i}", **{"style": "dashed", "color": "#adb5bd", **attrs})
-            elif child in self.index:
-                style = {"style": "dashed", "color": "#ced4da"} if n in future and n is not current else {}
-                g.edge(f"v{self.index[child]}", f"op{i}", **{**style, **attrs})
+                attrs.update(self._current_edge(frame.phase))
+            elif n in frame.future:
+                attrs.update(style="dashed", color="#ced4da")
+            g.edge(source, target, **attrs)
+        if consts and (f"c{i}", target) not in drawn:
+            drawn.add((f"c{i}", target))
+            word = "constant" if len(consts) == 1 else "constants"
+            g.node(f"c{i}", _esc("\n".join(wrap_words(consts) + [f"({word}, no grad)"])), **STYLE["const"])
+            g.edge(f"c{i}", target, **{"style": "dashed", "color": "#adb5bd",
+                                       **(self._current_edge(frame.phase) if n is current else {})})
 
     @staticmethod
     def _legend(g):
         with g.subgraph(name="cluster_legend") as leg:
             leg.attr(label="legend", style="rounded", color="#ced4da", fontname="Helvetica", fontsize="11")
             items = [("param", "parameter"), ("leaf", "leaf (input)"), ("value", "intermediate"),
-                     ("output", "output"), ("op", "op (#n = forward order)"), ("const", "constant")]
+                     ("output", "output"), ("op", "op (#n = forward order)"),
+                     ("const", "an op's constant inputs"), ("module", "collapsed module")]
             for key, text in items:
                 leg.node(f"legend_{key}", text, **STYLE[key])
             for (a, _), (b, _) in zip(items, items[1:]):
@@ -530,7 +632,7 @@ def current_grads(model):
 
 
 def draw_graph(root, params=None, show_values=True, show_grads=True, legend=False, cluster_modules=False,
-               max_nodes=200, rankdir="BT", ops=None):
+               max_nodes=200, rankdir="BT", ops=None, collapse=()):
     """Draw the graph behind ``root`` (a Tensor or Value, or a list of them) as a Digraph.
 
     params: a module (``named_parameters()``) or ``{name: tensor}`` to label parameters and,
@@ -541,9 +643,11 @@ def draw_graph(root, params=None, show_values=True, show_grads=True, legend=Fals
     ops: the list from ``with ag.record_ops() as ops:``, to show intermediate values that
         are no longer alive (a Tensor graph keeps only what backward needs);
     max_nodes: graph nodes (ops + leaves) drawn at most; the rest is collapsed into a note;
-    rankdir: "BT" (leaves at the bottom, default), "TB", "LR" or "RL".
+    rankdir: "BT" (leaves at the bottom, default), "TB", "LR" or "RL";
+    collapse: module names (``"1"``, ``"encoder.fc1"``) or True for every module: each is drawn
+        as one box showing the value that leaves it (a big model on one screen).
     """
     outputs = {node: out for node, out in ops} if ops else None
     model = GraphModel(root, params, cluster_modules, max_nodes, rankdir, outputs)
     return model.digraph(values=current_values(model), grads=current_grads(model),
-                         show_values=show_values, show_grads=show_grads, legend=legend)
+                         show_values=show_values, show_grads=show_grads, legend=legend, collapse=collapse)

@@ -48,7 +48,7 @@ class Step:
 
     def __init__(self, stepper, index, phase, number, total, node, lines, state):
         self._stepper, self.index, self.phase, self.number, self.total = stepper, index, phase, number, total
-        self.node, self.lines, self._state, self._svg = node, lines, state, None
+        self.node, self.lines, self._state, self._svgs = node, lines, state, {}
         self.grad_output, self.inputs = None, []
 
     @property
@@ -64,19 +64,43 @@ class Step:
     def __repr__(self):
         return f"<Step {self.index}: {self.title}>"
 
-    def graph(self):
-        """The graph with this step's node highlighted (a Digraph)."""
+    def graph(self, compact=None, expand=()):
+        """The graph with this step's node highlighted (a Digraph). compact (default: the
+        stepper's): draw every module as one box except the one holding this step's node and
+        those named in ``expand``."""
         st = self._stepper
         return st.model.digraph(title=self.title, phase=self.phase, show_values=st.show_values,
                                 show_grads=st.show_grads, legend=st.legend, placeholders=True,
-                                widths=st._box_widths(), **self._state)
+                                widths=st._box_widths(), collapse=self.collapsed(compact, expand), **self._state)
 
-    def svg(self):
-        """This frame's picture as an SVG string (rendered once, then cached)."""
+    def collapsed(self, compact=None, expand=()):
+        """The modules drawn as one box in this frame's compact picture (none unless compact)."""
+        st = self._stepper
+        if not (st.compact if compact is None else compact):
+            return set()
+        expand = {expand} if isinstance(expand, str) else set(expand)
+        unknown = sorted(expand - set(st.model.modules))
+        if unknown:
+            raise ValueError(f"Stepper: expand={sorted(expand)}: no module named {', '.join(map(repr, unknown))}; "
+                             f"the graph's modules are: {', '.join(st.model.modules) or 'none'}")
+        return set(st.model.modules) - {st.model.owner.get(self.node)} - expand
+
+    @property
+    def dot_ids(self):
+        """The picture's node ids of this step's node: its op and its value (``op5``, ``v5``), or
+        the leaf's box (``v2``): what a front end keeps in view."""
+        i = self._stepper.model.index.get(self.node)
+        if i is None:
+            return []
+        return [f"v{i}"] if type(self.node) is AccumulateGrad else [f"op{i}", f"v{i}"]
+
+    def svg(self, compact=None, expand=()):
+        """This frame's picture as an SVG string (rendered once per variant, then cached)."""
         final = self._stepper._finished  # box widths are fixed once every frame is known
-        if self._svg is None or self._svg[0] != final:
-            self._svg = (final, self.graph().pipe(format="svg", encoding="utf-8"))
-        return self._svg[1]
+        key = (final, frozenset(self.collapsed(compact, expand)))
+        if key not in self._svgs:
+            self._svgs[key] = self.graph(compact, expand).pipe(format="svg", encoding="utf-8")
+        return self._svgs[key]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"image/svg+xml": self.svg(), "text/plain": self.text()}
@@ -89,13 +113,15 @@ class Stepper:
         it runs), or the output itself (pass ``ops`` from ``with ag.record_ops() as ops:`` to
         show the forward values; without them only values still alive are shown);
     params: module or {name: tensor}, for names (and clusters, with cluster_modules=True);
-    gradient: the seed for a non-scalar output; retain_graph: as for backward().
+    gradient: the seed for a non-scalar output; retain_graph: as for backward();
+    compact: draw each module (found from ``params``) as one box, except the module holding the
+        current step's node, so that a big model fits on one screen.
     Iterating runs the backward pass one node at a time; ``frames`` runs it all.
     """
 
     def __init__(self, fn_or_root, params=None, *, ops=None, gradient=None, retain_graph=False,
                  show_values=True, show_grads=True, legend=False, cluster_modules=False, max_nodes=200,
-                 rankdir="BT"):
+                 rankdir="BT", compact=False):
         if callable(fn_or_root) and not isinstance(fn_or_root, Variable):
             with record_ops() as ops:
                 root = fn_or_root()
@@ -108,7 +134,7 @@ class Stepper:
             raise RuntimeError("Stepper: the output does not require grad and has no grad_fn; compute it "
                                "from inputs created with requires_grad=True")
         self.root = root
-        self.show_values, self.show_grads, self.legend = show_values, show_grads, legend
+        self.show_values, self.show_grads, self.legend, self.compact = show_values, show_grads, legend, compact
         recorded = {node: out for node, out in ops} if ops else {}
         self.model = model = GraphModel(root, params, cluster_modules, max_nodes, rankdir, recorded)
         self._seed = root._root_grad(gradient, "Stepper")
@@ -277,12 +303,14 @@ class Stepper:
 
         return StepperWidget(self, interval_ms)
 
-    def to_html(self, path, title="autograd step-through", interval_ms=900):
+    def to_html(self, path, title="autograd step-through", interval_ms=900, compact=None):
         """Write a self-contained HTML page (inline SVG and JS, no network) that steps through
-        the same frames with buttons; returns the path."""
+        the same frames with buttons and keys, the graph beside the explanation and the step's
+        node kept in view; compact (default: when the model has modules) adds a view with each
+        module as one box. Returns the path."""
         from .html import write_html
 
-        return write_html(self, path, title, interval_ms)
+        return write_html(self, path, title, interval_ms, compact)
 
     def _ipython_display_(self):
         from IPython.display import display
