@@ -13,8 +13,6 @@ import subprocess
 import sys
 import time
 import tracemalloc
-import urllib.error
-import urllib.request
 
 import numpy as np
 import pytest
@@ -22,11 +20,11 @@ import pytest
 import autograd as ag
 import nn
 from seegrad import serving
+from server_helpers import ROOT, free_port, server_env, stop_server, wait_for_ping
 
 pytest.importorskip("starlette")  # the server's extra (serve); without it there is nothing to abuse
 pytest.importorskip("uvicorn")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADER_TIMEOUT, BODY_TIMEOUT, CAP = 1.0, 3.0, 4
 SLACK = 2.5  # seconds a busy 2-core machine may add before a deadline's close is seen
 MiB = 1024 * 1024
@@ -37,35 +35,19 @@ def linear_4_2():
     return nn.Linear(4, 2, bias=False)
 
 
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([ROOT, os.path.join(ROOT, "tests"), env.get("PYTHONPATH", "")])
-    return env
-
-
 def start_server(model, *flags):
     """(process, port) of a server on a free port of 127.0.0.1, once /ping answers."""
-    from test_serving import free_port, wait_for_ping
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "seegrad.serving", "--model", str(model),
                              "--model-def", "test_server_abuse:linear_4_2", "--host", "127.0.0.1",
                              "--port", str(port), "--no-access-log", "--log-level", "error", *flags],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=server_env(), cwd=ROOT)
     try:
         wait_for_ping(f"http://127.0.0.1:{port}", proc)
     except Exception:
-        stop(proc)
+        stop_server(proc)
         raise
     return proc, port
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +65,7 @@ def server(weights):
     proc, port = start_server(weights, "--header-timeout", str(HEADER_TIMEOUT), "--body-timeout",
                               str(BODY_TIMEOUT), "--max-concurrent-requests", str(CAP))
     yield port
-    stop(proc)
+    stop_server(proc)
 
 
 # --------------------------------------------------------------------------- raw HTTP clients
@@ -303,7 +285,7 @@ def test_a_model_with_nan_weights_is_refused_at_start(tmp_path):
     nn.save(model.state_dict(), tmp_path / "nan.npz")
     proc = subprocess.run([sys.executable, "-m", "seegrad.serving", "--model", str(tmp_path / "nan.npz"),
                            "--model-def", "test_server_abuse:linear_4_2", "--port", "1"],
-                          capture_output=True, text=True, timeout=60, env=_env(), cwd=ROOT)
+                          capture_output=True, text=True, timeout=60, env=server_env(), cwd=ROOT)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "nan.npz" in lines[0] and "'weight' holds 8 of 8 values that are not finite" \
@@ -354,9 +336,8 @@ def test_eight_big_requests_at_once_cost_under_twice_their_size(tmp_path):
     model = nn.Linear(40, 1)
     nn.save(model.state_dict(), tmp_path / "lin.npz")
     (tmp_path / "lin40.py").write_text("import nn\n\ndef build():\n    return nn.Linear(40, 1)\n")
-    from test_serving import free_port, wait_for_ping
     port = free_port()
-    env = _env()
+    env = server_env()
     env["PYTHONPATH"] += os.pathsep + str(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "seegrad.serving", "--model", str(tmp_path / "lin.npz"),
                              "--model-def", "lin40:build", "--port", str(port), "--no-access-log",
@@ -375,5 +356,5 @@ def test_eight_big_requests_at_once_cost_under_twice_their_size(tmp_path):
         assert [status for status, _, _ in asyncio.run(eight())] == [200] * 8
         per_request = (_rss_peak_mib(proc.pid) - before) / 8
     finally:
-        stop(proc)
+        stop_server(proc)
     assert per_request < 2 * len(body) / MiB, f"{per_request:.1f} MiB per request of {len(body) / MiB:.1f} MiB"

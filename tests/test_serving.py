@@ -2,11 +2,8 @@
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import warnings
 
 import numpy as np
@@ -29,6 +26,7 @@ with warnings.catch_warnings():
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # --model-def test_serving:... in-process,
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # whatever pytest's import mode
+from server_helpers import free_port, server_env, stop_server, wait_for_ping  # noqa: E402
 
 
 def build_model():
@@ -185,40 +183,14 @@ def _wrong_model():
     return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))
 
 
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([ROOT, os.path.join(ROOT, "tests"), env.get("PYTHONPATH", "")])
-    return env
-
-
 def test_corrupt_model_exits_nonzero_with_one_line(tmp_path):
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"garbage" * 50)
     proc = subprocess.run([sys.executable, "-m", "seegrad.serving", "--model", str(bad), "--port", "1"],
-                          capture_output=True, text=True, timeout=60, env=_env(), cwd=ROOT)
+                          capture_output=True, text=True, timeout=60, env=server_env(), cwd=ROOT)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot load ONNX model" in lines[0], proc.stderr
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_ping(url, proc, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read()}")
-        try:
-            with urllib.request.urlopen(url + "/ping", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url}/ping did not answer within {timeout}s")
 
 
 @pytest.mark.slow
@@ -229,7 +201,7 @@ def test_real_server_end_to_end(saved):
     proc = subprocess.Popen([sys.executable, "-m", "seegrad.serving", "--model", str(saved["npz"]),
                              "--model-def", "test_serving:build_model", "--host", "127.0.0.1",
                              "--port", str(port), "--no-access-log", "--log-level", "warning"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=server_env(), cwd=ROOT)
     try:
         wait_for_ping(url, proc)
         got = serving.predict(url, saved["x"], timeout=10)
@@ -239,12 +211,7 @@ def test_real_server_end_to_end(saved):
         full = serving.predict(url + "/invocations", saved["x"][:1], timeout=10, full=True)
         assert full["predictions"] == [int(saved["expected"][0].argmax())]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
     assert proc.returncode in (0, -15)
 
 
