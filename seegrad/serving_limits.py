@@ -99,8 +99,9 @@ def add_arguments(parser):
                              f"$SEEGRAD_HEADER_TIMEOUT or {d.header_timeout:g})")
     parser.add_argument("--body-timeout", type=_positive(float, "--body-timeout", "SEEGRAD_BODY_TIMEOUT"),
                         default=os.environ.get("SEEGRAD_BODY_TIMEOUT", str(d.body_timeout)),
-                        help=f"seconds a client has to send a request's body after its headers, and to "
-                             f"start reading its answer (default $SEEGRAD_BODY_TIMEOUT or {d.body_timeout:g})")
+                        help=f"seconds a client has to send a request's body after its headers; also how "
+                             f"long an answer waits for a client that does not read it (default "
+                             f"$SEEGRAD_BODY_TIMEOUT or {d.body_timeout:g})")
 
 
 def from_args(args):
