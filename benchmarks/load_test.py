@@ -9,9 +9,11 @@ weights with nn.save and exports it with seegrad.export.export_onnx, starts ``py
 port of 127.0.0.1 (loopback only), then sends ``--requests`` POST /invocations from
 ``--concurrency`` asyncio workers (httpx), stopping early at ``--duration`` seconds. One request in
 ``--bad-every`` is bad (malformed JSON, wrong feature count, a NaN, an empty batch, a string, an
-oversized body); each must get its 4xx. Every good answer is compared with the framework's own
-output for that batch. Reports throughput and p50/p99 latency, and the same batches run in-process
-by the same backend (no HTTP) as the reference. Exits 1 if any request was lost or answered wrongly.
+oversized body, CSV cells like ``1_0`` or Arabic-Indic digits, inputs of 3e38 that overflow the
+model); each must get its 4xx (500 for the overflow), as JSON with ``error`` and ``expected``.
+Every good answer is compared with the framework's own output for that batch. Reports throughput
+and p50/p99 latency, and the same batches run in-process by the same backend (no HTTP) as the
+reference. Exits 1 if any request was lost or answered wrongly.
 """
 import argparse
 import asyncio
@@ -57,6 +59,9 @@ def bad_requests():
         ("csv header", ("h" + row[3:] + "\n" + row + "\n").encode(), "text/csv", 400),
         ("oversized", json.dumps({"instances": [[0.123456789] * IN_FEATURES] * 800}).encode(),
          "application/json", 413),
+        ("csv 1_0", ("1_0" + row[3:] + "\n").encode(), "text/csv", 400),
+        ("csv arabic-indic", ("\u0661" + row[3:] + "\n").encode(), "text/csv", 400),
+        ("overflow", json.dumps({"instances": [[3e38] * IN_FEATURES]}).encode(), "application/json", 500),
     ]
 
 
@@ -145,7 +150,8 @@ def check(jobs, expected, results, atol):
             lost.append((i, kind, content[:200]))
             continue
         if kind != "good":
-            ok = status == want and "error" in json.loads(content)
+            answer = json.loads(content)
+            ok = status == want and "error" in answer and "expected" in answer
             (bad_lat if ok else wrong).append(latency if ok else (i, kind, status, content[:200]))
             continue
         if status != 200:

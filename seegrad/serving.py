@@ -8,17 +8,17 @@
                         list), or text/csv rows  ->  {"outputs": ..., "predictions": ...,
                         "probabilities": ... (classifiers)}
 
-The server is a Starlette app under uvicorn. Requests are parsed and checked here; anything wrong
-with one (malformed JSON, wrong feature count, non-numbers, NaN, an empty batch, a body over the
-limit) gets a 4xx answer with a JSON ``error`` saying what was wrong and the shape expected, and the
-next request is answered as usual. ``predict(url, x)`` is the client, like SageMaker's
-``predictor.predict``. Needs the ``serve`` extra (starlette, uvicorn; httpx for tests), and the
-``onnx`` extra to serve ONNX files.
+The server is a Starlette app under uvicorn. Requests are parsed and checked in
+``seegrad.serving_requests``; anything wrong with one (malformed JSON, wrong feature count,
+non-numbers, NaN, an empty batch, a body over the limit) gets a 4xx answer with a JSON ``error``
+saying what was wrong and the shape ``expected``, and the next request is answered as usual. Every
+request is bounded in size, time and number at once (``seegrad.serving_limits``). A model whose
+weights are not finite is refused at load; an answer that would not be finite is a 500 instead.
+``predict(url, x)`` is the client, like SageMaker's ``predictor.predict``. Needs the ``serve`` extra
+(starlette, uvicorn; httpx for tests), and the ``onnx`` extra to serve ONNX files.
 """
 import argparse
-import csv
 import importlib
-import io
 import json
 import os
 import sys
@@ -31,23 +31,18 @@ import numpy as np
 import autograd as ag
 import nn
 
+from . import serving_limits
 from .models import RUN_CONFIG, RunConfigError, build_from_run_config, load_run_config
+from .serving_limits import Limits
+from .serving_requests import BadRequest, expected_format, parse_request  # noqa: F401 (public here too)
 
 DEFAULT_PORT = 8080  # SageMaker sends traffic to port 8080
-DEFAULT_MAX_BODY = 6 * 1024 * 1024  # SageMaker's own payload limit for real-time endpoints: 6 MB
+DEFAULT_MAX_BODY = Limits.max_body_bytes  # SageMaker's own payload limit for real-time endpoints: 6 MB
 SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 
 
 class ModelLoadError(RuntimeError):
     """The model file could not be loaded (the message is one line, fit for a start-up error)."""
-
-
-class BadRequest(ValueError):
-    """A request the server refuses: ``status`` is the HTTP code, ``str(err)`` says why."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
 
 
 # --------------------------------------------------------------------------- models
@@ -108,6 +103,8 @@ def load_onnx(path, task="auto", threads=1):
         raise ModelLoadError(f"{path!r}: input {input_name!r} is a {inputs[0].type}; the server sends "
                              f"one of {sorted(types)}")
 
+    refuse_non_finite(_onnx_weights(path), path)
+
     def run(x):
         return session.run(None, {input_name: x})[0]
 
@@ -154,12 +151,41 @@ def load_model(path, model_def=None, input_shape=None):
     except Exception as err:
         raise ModelLoadError(f"weights {path!r} do not fit the model from {source}: {one_line(err)}") from None
     model.eval()
+    refuse_non_finite(((name, t.numpy()) for name, t in model.state_dict().items()), path)
     if input_shape is None:
         input_shape = _infer_input_shape(model)
         if input_shape is None:
             raise ModelLoadError(f"cannot tell the input shape of the model from {source} (its first layer "
                                  "is not nn.Linear); pass --input-shape, e.g. --input-shape 1,28,28")
     return model, tuple(input_shape)
+
+
+def refuse_non_finite(weights, path):
+    """ModelLoadError naming the first of ``weights`` ((name, array) pairs) holding NaN or infinity:
+    such a model answers NaN whatever it is sent, so the server does not start with it."""
+    for name, value in weights:
+        value = np.asarray(value)
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            bad = int(value.size - np.isfinite(value).sum())
+            raise ModelLoadError(f"{path!r}: weight {name!r} holds {bad} of {value.size} values that are not "
+                                 "finite (NaN or infinity), so every answer would be NaN; retrain the model or "
+                                 "serve another file")
+
+
+def _onnx_weights(path):
+    """(name, array) of an ONNX file's initializers and Constant nodes (nothing without the onnx package)."""
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        return
+    graph = onnx.load(str(path)).graph
+    for init in graph.initializer:
+        yield init.name, numpy_helper.to_array(init)
+    for node in graph.node:
+        for attr in node.attribute if node.op_type == "Constant" else ():
+            if attr.type == onnx.AttributeProto.TENSOR:
+                yield f"{node.name or node.output[0]} (Constant)", numpy_helper.to_array(attr.t)
 
 
 def model_from_run_config(weights_path, state):
@@ -250,132 +276,6 @@ def one_line(err):
 # --------------------------------------------------------------------------- requests
 
 
-def expected_format(input_shape):
-    shape = ", ".join(str(n) for n in input_shape)
-    n = int(np.prod(input_shape)) if input_shape else 1
-    return (f"JSON {{\"instances\": [[{n} numbers], ...]}} (each instance of shape ({shape}) or flat "
-            f"with {n} numbers), or text/csv with one row of {n} numbers per instance")
-
-
-def parse_request(body, content_type, input_shape, dtype=np.float32):
-    """The request body as a batch of shape (B, *input_shape) and ``dtype``, or BadRequest saying why not."""
-    mime = (content_type or "").split(";")[0].strip().lower()
-    if mime in ("application/json", "application/x-json", "text/json"):
-        batch = _parse_json(body)
-    elif mime in ("text/csv", "application/csv"):
-        batch = _parse_csv(body)
-    else:
-        raise BadRequest(f"unsupported Content-Type {content_type or '(none)'!r}; send application/json "
-                         "or text/csv", status=415)
-    return _check_batch(batch, tuple(input_shape), np.dtype(dtype))
-
-
-def _parse_json(body):
-    try:
-        payload = json.loads(body)
-    except UnicodeDecodeError as err:
-        raise BadRequest(f"the body is not UTF-8 text: {err}") from None
-    except json.JSONDecodeError as err:
-        raise BadRequest(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
-    except RecursionError:
-        raise BadRequest("malformed JSON: nested too deeply") from None
-    if isinstance(payload, dict):
-        keys = [k for k in ("instances", "inputs") if k in payload]
-        if not keys:
-            raise BadRequest(f"the JSON object has keys {sorted(payload)[:10]} but needs \"instances\" "
-                             "(or \"inputs\")")
-        payload = payload[keys[0]]
-    if not isinstance(payload, list):
-        raise BadRequest(f"\"instances\" must be a list of instances, got a JSON {type(payload).__name__}")
-    try:
-        batch = np.asarray(payload)  # numbers only give an int or float array (fast path)
-    except (ValueError, OverflowError):
-        batch = None
-    if batch is None or batch.dtype.kind not in "iuf" or any(w in body for w in (b"true", b"false")):
-        bad = _first_non_number(payload)
-        if bad is not None:
-            where, value = bad
-            raise BadRequest(f"instances{where} is {json.dumps(value)[:40]}, not a number")
-    try:
-        return np.asarray(payload, dtype=np.float64)
-    except OverflowError:
-        raise BadRequest("a number is too large for float32 (the model's dtype)") from None
-    except ValueError:
-        lengths = sorted({len(row) if isinstance(row, list) else 1 for row in payload})
-        raise BadRequest(f"instances have different shapes (lengths {lengths[:5]}); every instance "
-                         "needs the same shape") from None
-
-
-def _first_non_number(value, where=""):
-    """(path, value) of the first element that is not a JSON number (bools are not numbers)."""
-    stack = [(value, where)]
-    while stack:
-        v, w = stack.pop()
-        if isinstance(v, list):
-            stack.extend((item, f"{w}[{i}]") for i, item in reversed(list(enumerate(v))))
-        elif isinstance(v, bool) or not isinstance(v, (int, float)):
-            return w, v
-    return None
-
-
-def _parse_csv(body):
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise BadRequest(f"the CSV body is not UTF-8 text: {err}") from None
-    rows = []
-    for r, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        values = []
-        for c, cell in enumerate(row, start=1):
-            try:
-                values.append(float(cell))
-            except ValueError:
-                hint = " (remove the header row)" if r == 1 else ""
-                raise BadRequest(f"CSV row {r}, column {c}: {cell.strip()[:40]!r} is not a number{hint}") from None
-        if rows and len(values) != len(rows[0]):
-            raise BadRequest(f"CSV row {r} has {len(values)} values but row 1 has {len(rows[0])}")
-        rows.append(values)
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1) if rows else np.zeros((0, 0))
-
-
-def _check_batch(batch, input_shape, dtype=np.dtype(np.float32)):
-    n = int(np.prod(input_shape)) if input_shape else 1
-    shape_text = "(batch, " + ", ".join(str(d) for d in input_shape) + ")"
-    if batch.size == 0 or batch.ndim == 0:
-        raise BadRequest(f"empty batch: send at least one instance; expected {shape_text}")
-    if batch.shape[1:] == input_shape:
-        pass
-    elif batch.shape == input_shape and batch.ndim >= 1:
-        batch = batch[None]  # one instance sent on its own
-    elif batch.ndim == 2 and batch.shape[1] == n:
-        batch = batch.reshape((batch.shape[0],) + input_shape)  # flat rows (CSV, or flattened images)
-    elif batch.ndim == 1 and len(input_shape) == 1:
-        raise BadRequest(f"each instance needs {n} numbers, got {batch.shape[0]} (a flat list); "
-                         f"expected {shape_text}")
-    else:
-        got = batch.shape[1] if batch.ndim == 2 else None
-        detail = f"instances have {got} numbers, expected {n}" if got is not None else \
-            f"got shape {batch.shape}"
-        raise BadRequest(f"wrong input shape: {detail}; expected {shape_text}")
-    finite = np.isfinite(batch)
-    if not finite.all():
-        idx = tuple(int(i) for i in np.argwhere(~finite)[0])
-        raise BadRequest(f"instance {idx[0]} has {batch[idx]} at position {list(idx[1:])}; "
-                         "only finite numbers are accepted (no NaN or infinity)")
-    if dtype.kind in "iu":
-        fraction = batch != np.round(batch)
-        if fraction.any():
-            idx = tuple(int(i) for i in np.argwhere(fraction)[0])
-            raise BadRequest(f"the model takes integers (ids), but instance {idx[0]} has {batch[idx]} at "
-                             f"position {list(idx[1:])}")
-    limit = np.iinfo(dtype).max if dtype.kind in "iu" else np.finfo(dtype).max
-    if np.abs(batch).max() > limit:
-        raise BadRequest(f"a value is too large for {dtype} (the model's input type)")
-    return batch.astype(dtype)
-
-
 def format_response(outputs, task="auto"):
     """The JSON answer: raw ``outputs`` always; for a classifier also ``probabilities`` and the
     predicted class in ``predictions``; for a regressor ``predictions`` are the outputs."""
@@ -404,63 +304,85 @@ def class_probabilities(outputs):
 # --------------------------------------------------------------------------- the app
 
 
-def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY):
+class ModelOutputError(RuntimeError):
+    """The model's output for a request is not finite (the answer would be wrong, so none is given)."""
+
+
+def check_outputs(outputs, x):
+    """ModelOutputError unless every output is finite, naming the first that is not."""
+    outputs = np.asarray(outputs)
+    if outputs.dtype.kind not in "fc":
+        return
+    finite = np.isfinite(outputs)
+    if finite.all():
+        return
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmin(finite)), outputs.shape))
+    largest = float(np.abs(x).max()) if np.size(x) else 0.0
+    raise ModelOutputError(f"the model's output is not finite for this input: instance {idx[0]} output "
+                           f"{list(idx[1:])} is {outputs[idx]} (largest |input| {largest:.3g}); inputs this "
+                           "large overflow in the model, or its weights are not finite; no answer rather than "
+                           "a wrong one")
+
+
+def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY, limits=None):
     """The Starlette app around ``predictor`` (a Predictor, or any object with predict(),
-    input_shape, task and describe())."""
+    input_shape, task and describe()). ``limits`` (a serving_limits.Limits; default: 6 MiB bodies or
+    ``max_body_bytes``) bounds each request; the header timeout is the ASGI server's part
+    (``seegrad-serve`` runs uvicorn with ``serving_limits.protocol``)."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
+    from starlette.requests import ClientDisconnect
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    limits = limits or Limits(max_body_bytes=max_body_bytes)
     input_shape = tuple(predictor.input_shape)
     expected = expected_format(input_shape)
 
-    def error(message, status):
-        return JSONResponse({"error": message, "expected": expected}, status_code=status)
+    def error(message, status, headers=None):
+        return JSONResponse({"error": message, "expected": expected}, status_code=status, headers=headers)
 
     async def ping(request):
         return JSONResponse({"status": "ok", **predictor.describe()})
 
-    async def read_body(request):
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
-            raise BadRequest(f"request body of {int(declared)} bytes is over the limit of {max_body_bytes} "
-                             "bytes; send fewer instances per request", status=413)
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_body_bytes:
-                raise BadRequest(f"request body is over the limit of {max_body_bytes} bytes; send fewer "
-                                 "instances per request", status=413)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
     def answer(body, content_type):
         x = parse_request(body, content_type, input_shape, getattr(predictor, "dtype", np.float32))
-        return format_response(predictor.predict(x), predictor.task)
+        outputs = predictor.predict(x)
+        check_outputs(outputs, x)
+        return format_response(outputs, predictor.task)
 
     async def invocations(request):
         accept = request.headers.get("accept", "application/json")
         if not any(a in accept for a in ("application/json", "*/*", "application/*")):
             return error(f"can only answer application/json, but Accept is {accept!r}", 406)
         try:
-            body = await read_body(request)
+            body = await serving_limits.read_body(request, limits)
             result = await run_in_threadpool(answer, body, request.headers.get("content-type"))
-        except BadRequest as err:
-            return error(str(err), err.status)
+        except BadRequest as err:  # 408: the rest of the body may never come, so close the connection
+            return error(str(err), err.status, {"connection": "close"} if err.status == 408 else None)
+        except ClientDisconnect:
+            return error("the client closed the connection before sending the whole body", 400)
+        except ModelOutputError as err:
+            return error(str(err), 500)
         except Exception as err:  # the model itself failed: say so, keep serving
-            return JSONResponse({"error": f"the model failed on this input: {one_line(err)}"}, status_code=500)
+            return error(f"the model failed on this input: {one_line(err)}", 500)
         return JSONResponse(result)
 
     async def http_error(request, exc):  # 404, 405...: JSON like every other answer
-        return JSONResponse({"error": f"{request.method} {request.url.path}: {exc.detail}; this server answers "
-                                      "GET /ping and POST /invocations"}, status_code=exc.status_code)
+        return error(f"{request.method} {request.url.path}: {exc.detail}; this server answers GET /ping and "
+                     "POST /invocations", exc.status_code)
+
+    async def server_error(request, exc):  # a bug of the server's own: still JSON
+        return error(f"internal server error: {one_line(exc)}", 500)
 
     routes = [Route("/ping", ping, methods=["GET"]),
               Route("/invocations", invocations, methods=["POST"])]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error},
+                    middleware=[Middleware(serving_limits.Guard, limits=limits, expected=expected)])
     app.state.predictor = predictor
+    app.state.limits = limits
     return app
 
 
@@ -538,8 +460,7 @@ def build_parser():
                         "needs threadpoolctl, else set OPENBLAS_NUM_THREADS)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
     p.add_argument("--port", type=int, default=int(os.environ.get("SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)))
-    p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY,
-                   help="larger request bodies get 413 (default 6 MiB, SageMaker's own limit)")
+    serving_limits.add_arguments(p)
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--no-access-log", action="store_true", help="don't log every request")
     return p
@@ -574,9 +495,11 @@ def main(argv=None):
               file=sys.stderr)
         return 2
     limit_blas_threads(args.blas_threads)
-    app = create_app(predictor, max_body_bytes=args.max_body_bytes)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                access_log=not args.no_access_log)
+    serving_limits.return_freed_memory()
+    limits = serving_limits.from_args(args)
+    app = create_app(predictor, limits=limits)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=not args.no_access_log,
+                http=serving_limits.protocol(limits, expected_format(predictor.input_shape)))
     return 0
 
 

@@ -1,11 +1,9 @@
 """seegrad.serving: the SageMaker-style HTTP contract, bad input, start-up errors, and one real server."""
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
-import time
-import urllib.request
 import warnings
 
 import numpy as np
@@ -14,7 +12,7 @@ import pytest
 import autograd as ag
 import nn
 import seegrad
-from seegrad import serving
+from seegrad import serving, serving_limits
 from seegrad.export import export_onnx
 
 pytest.importorskip("starlette")
@@ -28,6 +26,7 @@ with warnings.catch_warnings():
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:  # --model-def test_serving:... in-process,
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # whatever pytest's import mode
+from server_helpers import free_port, server_env, stop_server, wait_for_ping  # noqa: E402
 
 
 def build_model():
@@ -184,40 +183,14 @@ def _wrong_model():
     return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))
 
 
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([ROOT, os.path.join(ROOT, "tests"), env.get("PYTHONPATH", "")])
-    return env
-
-
 def test_corrupt_model_exits_nonzero_with_one_line(tmp_path):
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"garbage" * 50)
     proc = subprocess.run([sys.executable, "-m", "seegrad.serving", "--model", str(bad), "--port", "1"],
-                          capture_output=True, text=True, timeout=60, env=_env(), cwd=ROOT)
+                          capture_output=True, text=True, timeout=60, env=server_env(), cwd=ROOT)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot load ONNX model" in lines[0], proc.stderr
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_ping(url, proc, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read()}")
-        try:
-            with urllib.request.urlopen(url + "/ping", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url}/ping did not answer within {timeout}s")
 
 
 @pytest.mark.slow
@@ -228,7 +201,7 @@ def test_real_server_end_to_end(saved):
     proc = subprocess.Popen([sys.executable, "-m", "seegrad.serving", "--model", str(saved["npz"]),
                              "--model-def", "test_serving:build_model", "--host", "127.0.0.1",
                              "--port", str(port), "--no-access-log", "--log-level", "warning"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=server_env(), cwd=ROOT)
     try:
         wait_for_ping(url, proc)
         got = serving.predict(url, saved["x"], timeout=10)
@@ -238,12 +211,7 @@ def test_real_server_end_to_end(saved):
         full = serving.predict(url + "/invocations", saved["x"][:1], timeout=10, full=True)
         assert full["predictions"] == [int(saved["expected"][0].argmax())]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
     assert proc.returncode in (0, -15)
 
 
@@ -298,3 +266,192 @@ def test_integer_inputs_for_an_embedding_model(tmp_path):
         np.testing.assert_allclose(r.json()["outputs"], expected, rtol=1e-5, atol=1e-6)
         r = c.post("/invocations", json={"instances": [[1, 2.5, 3]]})
         assert r.status_code == 400 and "integers" in r.json()["error"]
+
+
+# --------------------------------------------------------------------------- every error JSON, non-finite models
+
+
+def _ones_linear(tmp_path):
+    """nn.Linear(4, 2) with every weight 1 and bias 0, saved as .npz and exported as .onnx."""
+    model = nn.Linear(4, 2)
+    with ag.no_grad():
+        model.weight.fill_(1.0)
+        model.bias.fill_(0.0)
+    nn.save(model.state_dict(), tmp_path / "ones.npz")
+    export_onnx(model, ag.randn(2, 4), tmp_path / "ones.onnx")
+    return model
+
+
+def ones_linear():
+    return nn.Linear(4, 2)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.parametrize("backend", ["npz", "onnx"])
+def test_outputs_that_overflow_answer_500_json_naming_it(tmp_path, backend):
+    """3e38 is a finite float32 input, but four of them summed overflow: no answer, not an inf."""
+    _ones_linear(tmp_path)
+    predictor = serving.load_predictor(tmp_path / f"ones.{backend}",
+                                       model_def="test_serving:ones_linear" if backend == "npz" else None)
+    with TestClient(serving.create_app(predictor)) as c:
+        r = c.post("/invocations", json={"instances": [[1, 2, 3, 4], [3e38, 3e38, 3e38, 3e38]]})
+        assert r.status_code == 500 and r.headers["content-type"] == "application/json"
+        answer = r.json()
+        assert "the model's output is not finite" in answer["error"] and "instance 1 output [0] is inf" \
+            in answer["error"] and "3e+38" in answer["error"] and "4 numbers" in answer["expected"]
+        r = c.post("/invocations", json={"instances": [[1, 2, 3, 4]]})
+        assert r.status_code == 200 and r.json()["outputs"] == [[10.0, 10.0]]
+
+
+def test_a_model_answering_nan_gets_500_json():
+    class NaNModel:
+        input_shape, task = (2,), "auto"
+
+        def predict(self, x):
+            return np.array([[0.5, np.nan]] * len(x), np.float32)
+
+        def describe(self):
+            return {}
+
+    with TestClient(serving.create_app(NaNModel())) as c:
+        r = c.post("/invocations", content=b"1,2\n3,4\n", headers={"Content-Type": "text/csv"})
+        assert r.status_code == 500 and "instance 0 output [1] is nan" in r.json()["error"]
+        assert "2 numbers" in r.json()["expected"]
+
+
+@pytest.mark.parametrize("backend", ["npz", "onnx"])
+def test_non_finite_weights_are_refused_at_load(tmp_path, backend):
+    model = _ones_linear(tmp_path)
+    with ag.no_grad():
+        model.bias.fill_(float("inf"))
+    path = tmp_path / f"inf.{backend}"
+    if backend == "npz":
+        nn.save(model.state_dict(), path)
+    else:
+        export_onnx(model, ag.randn(2, 4), path)
+    message = r"inf\.%s'.*holds 2 of 2 values that are not finite" % backend
+    with pytest.raises(serving.ModelLoadError, match=message):
+        serving.load_predictor(path, model_def="test_serving:ones_linear" if backend == "npz" else None)
+
+
+def test_every_error_answer_is_json_with_error_and_expected(client):
+    answers = [client.get("/nope"), client.post("/nope"), client.get("/invocations"), client.put("/ping"),
+               client.post("/invocations", json=[[1, 2, 3, 4]], headers={"Accept": "text/html"}),
+               client.post("/invocations", content=b"{}", headers={"Content-Type": "application/xml"}),
+               client.post("/invocations", content=b"[" * 5000, headers={"Content-Type": "application/json"})]
+    assert [r.status_code for r in answers] == [404, 404, 405, 405, 406, 415, 413]
+    for r in answers:
+        assert r.headers["content-type"] == "application/json" and r.json()["error"]
+        assert "4 numbers" in r.json()["expected"]
+
+
+# --------------------------------------------------------------------------- what counts as a number
+
+CSV_REFUSED = [
+    (b"1_0,2,3,4\n", "'1_0' is not a number"),  # float("1_0") == 10.0
+    ("\u0661\u0662,2,3,4\n".encode(), "is not a number"),  # Arabic-Indic digits: float() reads 12.0
+    ("\uff11\uff12,2,3,4\n".encode(), "is not a number"),  # fullwidth digits
+    ("1,2,3,\u0664\n".encode(), "column 4"),
+    (b"1,2,3,0x10\n", "'0x10' is not a number"),
+    (b"1,2,3, 4 5\n", "'4 5' is not a number"),
+    (b"1,2,3,nan\n", "'nan' is not finite"),
+    (b"1,2,3,-Infinity\n", "is not finite"),
+    (b"1,2,3,4,\n", "row 1, column 5: '' is not a number"),
+    (b'1,2,3,"4\n', "'\"4' is not a number"),
+    (b"1,2,3,4\n5,6,7\n", "CSV row 2 has 3 values, expected 4"),
+    (b"1,2,3," + b"5" * 131073 + b"\n", "column 4 is 131073 bytes long, over the limit of 131072 bytes"),
+    (b"1,2,3,4e39\n", "too large for float32"),
+    (b"\n \n\r\n", "empty batch"),
+]
+
+
+@pytest.mark.parametrize("body, message", CSV_REFUSED, ids=[repr(b[0][:12]) for b in CSV_REFUSED])
+def test_csv_cells_are_plain_ascii_decimals(body, message):
+    with pytest.raises(serving.BadRequest, match=re.escape(message)) as info:
+        serving.parse_request(body, "text/csv", (4,))
+    assert info.value.status == 400
+
+
+def test_csv_forms_that_are_read():
+    body = b'\xef\xbb\xbf1,+2,.5,"4"\r\n\r\n  \n-1e2, 2. ,3E-1,\t4\n0,0,0,0'
+    batch = serving.parse_request(body, "text/csv", (2, 2))
+    np.testing.assert_array_equal(batch, np.array([[1, 2, 0.5, 4], [-100, 2, 0.3, 4], [0, 0, 0, 0]],
+                                                  np.float32).reshape(3, 2, 2))
+
+
+JSON_REFUSED = [
+    (b'{"instances": [["1_0", 2, 3, 4]]}', 'instances[0][0] is "1_0", not a number'),
+    ('{"instances": [[1, 2, 3, "\u0664"]]}'.encode(), 'instances[0][3] is "\\u0664", not a number'),
+    (b'{"instances": [[1, 2, 3, "4"]]}', 'instances[0][3] is "4", not a number'),
+    (b'{"instances": [[1, 2, 3, +4]]}', "malformed JSON"),
+    (b'{"instances": [[1, 2, 3, .5]]}', "malformed JSON"),
+    (b'{"instances": [[1, 2, 3, 4],]}', "malformed JSON"),
+    (b'{"instances": [[1, 2, 3, 4]]]}', "malformed JSON"),
+    (b'{"instances": [[1, 2, 3, 4], [1, 2, [3], 4]]}', "different shapes"),
+    (b'{"instances": [[1, 2, 3, 4], [5, 6, 7, 8, 9]]}', "different shapes"),
+    (b'{"instances": [[1, 2, 3, ' + b"1" * 400 + b"]]}", "too large"),
+    (b'{"instances": [[1, 2, 3, 1e39]]}', "instance 0 has 1e+39 at position [3], too large for float32"),
+    (b'{"instances": [[1, 2, 3, -1e999]]}', "instance 0 has -inf at position [3]; only finite numbers"),
+    (b'{"instances": [[1, 2, 3, NaN]]}', "instance 0 has nan at position [3]; only finite numbers"),
+]
+
+
+@pytest.mark.parametrize("body, message", JSON_REFUSED, ids=[repr(b[0][15:40]) for b in JSON_REFUSED])
+def test_json_numbers_are_json_numbers(body, message):
+    with pytest.raises(serving.BadRequest, match=re.escape(message)):
+        serving.parse_request(body, "application/json", (4,))
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (1, 2, 2)])
+def test_json_batches_read_as_json_loads_reads_them(shape):
+    """Every layout the server reads (wrapped or bare, nested or flat rows, one instance, pretty
+    printed, 2000 instances spanning several 64 KiB pieces) gives json.loads' numbers in float32."""
+    rng = np.random.default_rng(len(shape))
+    x = (rng.standard_normal((2000,) + shape) * 10.0 ** rng.integers(-8, 8, (2000,) + shape)).astype(np.float32)
+    bodies = [json.dumps({"instances": x.tolist()}), json.dumps({"inputs": x.reshape(2000, -1).tolist()}),
+              json.dumps(x[:3].tolist(), indent=2), json.dumps(x[:3].reshape(3, -1).tolist()),
+              " \n" + json.dumps({"instances": x[0].tolist()}) + "\n", json.dumps(x[0].tolist())]
+    for text in bodies:
+        expected = np.asarray(json.loads(text)["instances" if "instances" in text else "inputs"]
+                              if text.lstrip().startswith("{") else json.loads(text), np.float32)
+        got = serving.parse_request(text.encode(), "application/json", shape)
+        assert got.shape[1:] == shape and got.dtype == np.float32
+        np.testing.assert_array_equal(got.reshape(expected.shape), expected)
+
+
+def test_json_with_other_keys_or_ids_still_reads():
+    body = b'{"instances": [[1, 2, 3]], "config": {"k": 5}}'
+    got = serving.parse_request(body, "application/json", (3,), np.int64)
+    assert got.dtype == np.int64 and got.tolist() == [[1, 2, 3]]
+    got = serving.parse_request(b'{"inputs": [[7, 8, 9]], "instances": [[1, 2, 3]]}', "application/json", (3,))
+    assert got.tolist() == [[1, 2, 3]]  # "instances" comes first, as before
+
+
+# --------------------------------------------------------------------------- the limits' flags
+
+
+def test_limit_flags_default_to_environment_variables(monkeypatch):
+    limits = serving_limits.from_args(serving.build_parser().parse_args([]))
+    assert limits == serving_limits.Limits(6 * 1024 * 1024, 32, 10.0, 30.0)
+    monkeypatch.setenv("SAGEMAKER_MAX_PAYLOAD_IN_MB", "20")
+    monkeypatch.setenv("SEEGRAD_MAX_CONCURRENT_REQUESTS", "8")
+    monkeypatch.setenv("SEEGRAD_HEADER_TIMEOUT", "2.5")
+    limits = serving_limits.from_args(serving.build_parser().parse_args(["--body-timeout", "7"]))
+    assert limits == serving_limits.Limits(20 * 1024 * 1024, 8, 2.5, 7.0)
+    monkeypatch.setenv("SEEGRAD_MAX_BODY_BYTES", "1000")
+    assert serving.build_parser().parse_args([]).max_body_bytes == 1000  # seegrad's own variable first
+
+
+@pytest.mark.parametrize("argv, env, message", [
+    (["--body-timeout", "0"], {}, "--body-timeout (or $SEEGRAD_BODY_TIMEOUT) must be a positive number, got '0'"),
+    (["--header-timeout", "nan"], {}, "must be a positive number, got 'nan'"),
+    ([], {"SEEGRAD_MAX_CONCURRENT_REQUESTS": "many"},
+     "$SEEGRAD_MAX_CONCURRENT_REQUESTS) must be a positive whole"),
+    (["--max-body-bytes", "-5"], {}, "--max-body-bytes (or $SEEGRAD_MAX_BODY_BYTES) must be a positive whole"),
+])
+def test_bad_limit_flags_are_refused(monkeypatch, capsys, argv, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as info:
+        serving.build_parser().parse_args(argv)
+    assert info.value.code == 2 and message in capsys.readouterr().err
