@@ -7,6 +7,7 @@ padding goes at the end (zeros for a convolution; pooling repeats the edge, as K
 """
 import math
 
+import nn
 import nn.functional as F
 
 from .. import activations, initializers
@@ -124,6 +125,8 @@ class Conv2D(Layer):
 
 
 class _Pooling2D(Layer):
+    """Holds the nn pooling layer that does the work (``self.pool``): ONNX export reads it whole."""
+
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         layer = type(self).__name__
@@ -131,18 +134,24 @@ class _Pooling2D(Layer):
         self.pool_size = _pair(pool_size, "pool_size", layer)
         self.strides = self.pool_size if strides is None else _pair(strides, "strides", layer)
         self.padding = _padding(padding, layer)
+        self.pool = None
 
     def build(self, input_shape):
         if len(input_shape) != 4:
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected ndim=4 "
                              f"(batch, height, width, channels), found ndim={len(input_shape)}")
+        pads = [(0, 0), (0, 0)]
+        if self.padding == "same":
+            pads = [same_padding(n, k, s) for n, k, s in zip(input_shape[1:3], self.pool_size, self.strides)]
+        symmetric = all(a == b for a, b in pads)
+        self._extra_pad = None if symmetric else [p for pair in reversed(pads) for p in pair]  # (l, r, t, b)
+        self.pool = self._pool(tuple(a for a, _ in pads) if symmetric else (0, 0))
 
     def call(self, x, training=False):
         x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
-        padding = (0, 0)
-        if self.padding == "same":
-            x, padding = _pad_same(x, self.pool_size, self.strides, (1, 1), "replicate")
-        return self._pool(x, padding).permute(0, 2, 3, 1)
+        if self._extra_pad is not None:  # uneven 'same' padding: the edge repeated, as Keras' torch backend
+            x = F.pad(x, self._extra_pad, mode="replicate")
+        return self.pool(x).permute(0, 2, 3, 1)
 
     def compute_output_shape(self, input_shape):
         h, w = (_out_size(s, k, st, self.padding) for s, k, st in zip(input_shape[1:3], self.pool_size, self.strides))
@@ -156,12 +165,12 @@ class _Pooling2D(Layer):
 class MaxPooling2D(_Pooling2D):
     """The maximum of each pool_size window (default 2x2, stride = pool_size)."""
 
-    def _pool(self, x, padding):
-        return F.max_pool2d(x, self.pool_size, self.strides, padding)
+    def _pool(self, padding):
+        return nn.MaxPool2d(self.pool_size, self.strides, padding)
 
 
 class AveragePooling2D(_Pooling2D):
     """The mean of each pool_size window; with padding='same' the padding is not counted."""
 
-    def _pool(self, x, padding):
-        return F.avg_pool2d(x, self.pool_size, self.strides, padding, count_include_pad=False)
+    def _pool(self, padding):
+        return nn.AvgPool2d(self.pool_size, self.strides, padding, count_include_pad=False)
