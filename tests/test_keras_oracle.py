@@ -382,3 +382,41 @@ def test_save_and_load_model_continue_training_like_an_uninterrupted_run(tmp_pat
         np.testing.assert_array_equal(a, b)  # the weights saved before the extra epochs
     with pytest.raises(ValueError, match="not a seegrad-keras-model file"):
         S.models.load_model(tmp_path / "m.weights.h5")
+
+
+def test_return_state_matches_keras():
+    keras = oracle()
+    x = np.random.default_rng(15).normal(size=(3, 5, 4)).astype(np.float32)
+    for name in ("LSTM", "GRU", "SimpleRNN"):
+        def make(lib):
+            return lib.Sequential([lib.layers.InputLayer(shape=(5, 4)), getattr(lib.layers, name)(3, return_sequences=True)])
+        k, s = twins(make)
+        k_layer, s_layer = getattr(keras.layers, name)(3, return_state=True), getattr(S.layers, name)(3, return_state=True)
+        k_out = k_layer(x)
+        s_layer(x)  # builds it
+        s_layer.set_weights(k_layer.get_weights())
+        s_out = s_layer(x)
+        assert len(s_out) == len(k_out) == (3 if name == "LSTM" else 2)
+        for a, b in zip(k_out, s_out):
+            np.testing.assert_allclose(b.detach().numpy(), keras.ops.convert_to_numpy(a), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+                                  "lecun_normal", "orthogonal", "uniform", "normal", "truncated_normal", "zeros",
+                                  "ones"])
+def test_initializers_draw_from_keras_distributions(name):
+    """Other random numbers than Keras', from the same distribution: the moments and the range agree."""
+    keras = oracle()
+    shape = (3, 3, 40, 60)
+    keras.utils.set_random_seed(0)
+    theirs = keras.ops.convert_to_numpy(keras.initializers.get(name)(shape))
+    S.utils.set_random_seed(0)
+    ours = S.initializers.get(name)(shape)
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    q = [0.001, 0.5, 0.999]  # robust range: Keras' truncated normal keeps a rare draw beyond 2 sd
+    np.testing.assert_allclose([ours.mean(), ours.std(), *np.quantile(ours, q)],
+                               [theirs.mean(), theirs.std(), *np.quantile(theirs, q)], rtol=0.05,
+                               atol=0.05 * theirs.std() + 1e-7)
+    if "uniform" in name:  # bounded: the same limits
+        np.testing.assert_allclose([ours.min(), ours.max()], [theirs.min(), theirs.max()], rtol=0.01)

@@ -158,6 +158,9 @@ class Sequential(Model):
             raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer!r} "
                              f"(of type {type(layer)})" + (" (an nn.Module: use nn.Sequential, or wrap the layers"
                                                            " you need as Keras layers)" if hasattr(layer, "forward") else ""))
+        if getattr(layer, "return_state", False):
+            not_supported(f"{type(layer).__name__}(return_state=True) in a Sequential",
+                          "call the layer on a tensor to get [output, *states]")
         if any(layer is known for known in self._layers_list):
             raise ValueError(f"Sequential: layer {layer.name!r} is already in the model")
         if not self._layers_list and self._input_shape is None and layer._declared_shape is not None:

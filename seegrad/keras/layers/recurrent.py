@@ -94,10 +94,13 @@ class _RNN(Layer):
         out = hs.transpose(0, 1) if self.return_sequences else hs[length - 1]  # (N, L, H) or (N, H)
         return [out, *states] if self.return_state else out
 
-    def compute_output_shape(self, input_shape):
+    def _call_symbolic(self, inputs, **kwargs):
         if self.return_state:
-            not_supported(f"{type(self).__name__}(return_state=True) in Sequential or the functional API",
+            not_supported(f"{type(self).__name__}(return_state=True) in the functional API",
                           "call the layer on a tensor to get [output, *states]")
+        return super()._call_symbolic(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):  # of the output (return_state adds the states)
         if self.return_sequences:
             return (input_shape[0], input_shape[1], self.units)
         return (input_shape[0], self.units)
