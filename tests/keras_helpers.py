@@ -24,6 +24,7 @@ def oracle():
 def twins(make, *args, **kwargs):
     """``make(lib, *args, **kwargs)`` built with Keras and with seegrad.keras, ours holding Keras' initial weights."""
     keras = oracle()
+    keras.utils.set_random_seed(0)  # Keras' initial weights (and so every figure) the same from run to run
     k, s = make(keras, *args, **kwargs), make(S, *args, **kwargs)
     kw, sw = k.get_weights(), s.get_weights()
     assert [w.shape for w in kw] == [w.shape for w in sw], "the two models hold different weights"

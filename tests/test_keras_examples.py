@@ -20,12 +20,19 @@ pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # Keras
               pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")]  # the textbook does
 
 
+def keras_seeded():
+    """Keras, its generator seeded: its initial weights, and every figure after, repeat from run to run."""
+    keras = oracle()
+    keras.utils.set_random_seed(0)
+    return keras
+
+
 def load(name, lib):
     """examples/keras/<name>.py as a module; lib="keras": with its import line changed to Keras."""
     path = EXAMPLES / f"{name}.py"
     source = path.read_text(encoding="utf-8")
     if lib == "keras":
-        oracle()
+        keras_seeded()
         source = source.replace("import seegrad as tf", "import types, keras; tf = types.SimpleNamespace(keras=keras)")
         source = source.replace("from seegrad.keras.", "from keras.")
         left = [ln for ln in source.splitlines() if ln.startswith(("import seegrad", "from seegrad"))]

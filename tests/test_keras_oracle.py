@@ -194,13 +194,16 @@ def test_activations_by_name_match_keras():
     names = ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "softplus", "silu", "swish", "gelu",
              "relu6", "leaky_relu", "log_softmax", "mish", "exponential", None]
 
-    def make(lib, name):
-        return lib.Sequential([lib.Input((4,)), lib.layers.Dense(5, activation=name), lib.layers.Activation(name)])
+    def make(lib, name, as_layer):
+        if as_layer:
+            return lib.Sequential([lib.Input((4,)), lib.layers.Dense(5), lib.layers.Activation(name)])
+        return lib.Sequential([lib.Input((4,)), lib.layers.Dense(5, activation=name)])
     x = np.random.default_rng(5).normal(size=(7, 4)) * 2
     for name in names:
-        k, s = twins(make, name)
-        np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), rtol=1e-5, atol=1e-6,
-                                   err_msg=str(name))
+        for as_layer in (False, True):
+            k, s = twins(make, name, as_layer)
+            np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), rtol=1e-5, atol=1e-6,
+                                       err_msg=str(name))
 
 
 def test_functional_model_and_input_layer_match_keras():
