@@ -120,3 +120,40 @@ def test_onnx_files_say_what_their_output_is(tmp_path):
         export_onnx(model, ag.randn(2, 2), tmp_path / "m.onnx")
         meta = ort.InferenceSession(str(tmp_path / "m.onnx")).get_modelmeta().custom_metadata_map
         assert meta["output_activation"] == want
+
+
+@pytest.mark.parametrize("head", ["sigmoid", "logit"])
+def test_seegrad_train_with_a_binary_head_end_to_end(head, tmp_path, capsys):
+    """seegrad train --head: the printed accuracy is the reloaded model's; export and serving read the head."""
+    pytest.importorskip("sklearn")  # moons come from scikit-learn
+    pytest.importorskip("matplotlib")  # history.png
+    from seegrad import cli, models
+
+    out = tmp_path / head
+    assert cli.main(["train", "--dataset", "moons", "--head", head, "--epochs", "8", "--hidden", "16",
+                     "--no-progress", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    acc = float(next(ln for ln in printed.splitlines() if ln.startswith("test accuracy:")).split()[2].rstrip("%"))
+    assert acc > 75 and f"with a {head} head" in printed
+    config = models.load_run_config(out)
+    assert config["head"] == head
+    model = models.build_from_run_config(config)
+    model.load_state_dict(nn.load(out / "model.npz"))
+    split = seegrad.data.make_moons(n_samples=1000, noise=0.2)
+    with ag.no_grad():
+        scores = model.eval()(ag.tensor(split.X_test)).numpy()[:, 0]
+    want = ((scores > (0.5 if head == "sigmoid" else 0.0)) == split.y_test).mean()
+    assert acc == pytest.approx(100 * want, abs=0.01)
+    predictor = serving.load_predictor(out / "model.npz")
+    assert predictor.output_activation == ("sigmoid" if head == "sigmoid" else None)
+    answer = serving.format_response(predictor.predict(split.X_test[:20]), "classifier", predictor.output_activation)
+    np.testing.assert_array_equal(answer["predictions"], (scores[:20] > (0.5 if head == "sigmoid" else 0)).astype(int))
+
+
+def test_seegrad_train_refuses_a_binary_head_for_ten_classes(tmp_path, capsys):
+    pytest.importorskip("sklearn")  # the digits come from scikit-learn
+    from seegrad import cli
+
+    assert cli.main(["train", "--head", "sigmoid", "--epochs", "1", "--out", str(tmp_path / "x")]) == 2
+    assert "--head sigmoid has one output, for two classes; --dataset digits has 10" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
