@@ -224,3 +224,17 @@ def test_history_is_seegrads_history_too(tmp_path):
     assert history.best("val_loss")[0] in (0, 1, 2)
     history.plot(tmp_path / "h.png")
     assert (tmp_path / "h.png").stat().st_size > 0
+
+
+def test_data_keras_takes_and_data_it_does_not():
+    model = sigmoid_mlp(2)
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    lists = model.fit([[0.0, 1.0], [1.0, 0.0]] * 4, [1, 0] * 4, verbose=0)  # nested lists are arrays
+    tensors = model.fit(ag.ones(8, 2), ag.ones(8), verbose=0)
+    assert len(lists.epoch) == len(tensors.epoch) == 1
+    with pytest.raises(NotSupported, match="several inputs or outputs"):
+        model.fit([np.ones((8, 2)), np.ones((8, 2))], np.ones(8), verbose=0)
+    with pytest.raises(NotSupported, match="x as a generator"):
+        model.fit((row for row in np.ones((8, 2))), np.ones(8), verbose=0)
+    with pytest.raises(TypeError, match="x must be numbers"):
+        model.predict(np.array(["a", "b"]), verbose=0)

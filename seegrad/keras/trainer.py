@@ -33,12 +33,12 @@ def _array(data, what):
     """A numpy array from an array, Tensor or nested list (float64 -> float32), or a clear error."""
     if data is None:
         return None
-    if isinstance(data, (dict,)) or (isinstance(data, (list, tuple)) and data and
-                                      isinstance(data[0], (np.ndarray, ag.Tensor)) and np.ndim(data[0]) > 1):
+    if isinstance(data, dict) or (isinstance(data, (list, tuple)) and any(
+            isinstance(d, (np.ndarray, ag.Tensor)) for d in data)):  # Keras: one array per input or output
         not_supported(f"several inputs or outputs ({what} as a {type(data).__name__} of arrays)",
                       "this front end trains single-input, single-output models")
-    if hasattr(data, "__next__") or (hasattr(data, "__iter__") and not isinstance(data, (list, tuple, np.ndarray,
-                                                                                        ag.Tensor))):
+    if not isinstance(data, (list, tuple, np.ndarray, ag.Tensor)) and not hasattr(data, "__array__") and \
+            hasattr(data, "__iter__"):
         not_supported(f"{what} as a {type(data).__name__} (datasets, generators)",
                       "pass numpy arrays, or use seegrad.fit with a DataLoader")
     a = data.detach().numpy() if isinstance(data, ag.Tensor) else np.asarray(data)
@@ -274,21 +274,20 @@ class Trainer:
         self._require_compiled("train_on_batch")
         if sample_weight is not None or class_weight is not None:
             not_supported("train_on_batch(sample_weight=..., class_weight=...)")
-        x, y = _array(x, "x"), _array(y, "y")
-        self._reset_metrics()
-        loss, y_pred = self._train_step(x, y)
-        self._update_metrics(y, y_pred, loss)
-        logs = self._logs()
-        return logs if return_dict else self._in_order(logs)
+        return self._on_batch(self._train_step, x, y, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on this batch, in inference mode."""
         self._require_compiled("test_on_batch")
         if sample_weight is not None:
             not_supported("test_on_batch(sample_weight=...)")
+        return self._on_batch(self._test_step, x, y, return_dict)
+
+    def _on_batch(self, step, x, y, return_dict):
+        """Figures of one ``step`` (_train_step or _test_step) on one batch, metrics reset first (as Keras)."""
         x, y = _array(x, "x"), _array(y, "y")
         self._reset_metrics()
-        loss, y_pred = self._test_step(x, y)
+        loss, y_pred = step(x, y)
         self._update_metrics(y, y_pred, loss)
         logs = self._logs()
         return logs if return_dict else self._in_order(logs)
