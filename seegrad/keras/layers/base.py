@@ -238,8 +238,8 @@ class Layer(nn.Module):
 
     def forward(self, inputs, training=None):
         x = as_tensor(inputs)
-        if x.dtype.kind != "f" and not self._takes_ids:
-            x = x.float()
+        if (x.dtype.kind != "f" and not self._takes_ids) or (x.dtype.kind == "f" and x.dtype != np.float32):
+            x = x.float()  # Keras computes in float32 (its floatx)
         if not self.built:
             self._build(x.shape)
         else:
