@@ -238,3 +238,18 @@ def test_data_keras_takes_and_data_it_does_not():
         model.fit((row for row in np.ones((8, 2))), np.ones(8), verbose=0)
     with pytest.raises(TypeError, match="x must be numbers"):
         model.predict(np.array(["a", "b"]), verbose=0)
+
+
+def test_clone_model_and_functional_summary():
+    inputs = keras.Input((6,))
+    outputs = layers.Dense(2, activation="softmax")(layers.Dense(4, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs)
+    twin = keras.clone_model(model)
+    assert [w.shape for w in twin.get_weights()] == [w.shape for w in model.get_weights()]
+    assert not np.array_equal(twin.get_weights()[0], model.get_weights()[0])  # fresh weights
+    x = np.random.default_rng(5).normal(size=(3, 6))
+    twin.set_weights(model.get_weights())
+    np.testing.assert_array_equal(twin.predict(x, verbose=0), model.predict(x, verbose=0))
+    text = []
+    model.summary(print_fn=text.append)
+    assert "(None, 4)" in text[0] and "Total params: 38 " in text[0]
