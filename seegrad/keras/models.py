@@ -11,6 +11,8 @@ everything that takes an ``nn.Module`` takes it: ``seegrad.fit``, ``export_onnx`
 """
 import numpy as np
 
+import autograd as ag
+
 from .layers.base import KerasTensor, Layer, shape_text
 from .saving import load_model, save_model, save_weights, load_weights
 from .trainer import Trainer
@@ -66,18 +68,13 @@ class Model(Layer, Trainer):
     def _takes_ids(self):
         return bool(self.layers) and self.layers[0]._takes_ids
 
-    def build(self, input_shape):
-        if self._steps is None and type(self).call is Layer.call:
-            raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(x, training=False)")
-
     def compute_output_shape(self, input_shape):
         if self._steps is not None:
             return self._output_tensor.shape
         return Layer.compute_output_shape(self, input_shape)
 
     def _build(self, input_shape):
-        if self._steps is None and type(self).call is not Layer.call and not self.built:  # subclassed: run it once
-            import autograd as ag
+        if self._steps is None and not self.built:  # subclassed: run call once on zeros to build its layers
             self.built, self.input_shape = True, (None, *tuple(input_shape)[1:])
             with ag.no_grad():
                 out = self.call(ag.zeros(1, *input_shape[1:], dtype=np.int64 if self._takes_ids else np.float32))
