@@ -37,8 +37,9 @@ class Tanh(Module):
 
 
 class Step(Module):
-    """The textbook step (Heaviside) activation: 1 if x > 0 else 0. Its gradient is zero almost
-    everywhere, so layers below it receive no learning signal from backprop."""
+    """The textbook step activation: 1 if x >= 0 else 0 (step(0) = 1). Its gradient is zero almost
+    everywhere, so layers below it receive no learning signal from backprop. PyTorch's
+    ``torch.heaviside(x, values)`` is ``ag.heaviside``; ``Value.step()`` is the scalar form."""
 
     def forward(self, input):
         return F.step(input)

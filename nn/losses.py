@@ -2,6 +2,10 @@
 
 Every loss takes ``reduction='mean' | 'sum' | 'none'``.
 """
+import warnings
+
+import numpy as np
+
 from . import functional as F
 from .module import Module
 
@@ -66,7 +70,26 @@ class CrossEntropyLoss(_Loss):
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input, target):
+        if not CrossEntropyLoss._warned_probabilities:
+            _warn_if_probabilities(input)
         return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+    _warned_probabilities = False  # the double-softmax warning is given once per process
+
+
+def _warn_if_probabilities(input):
+    """Warn (once) when the inputs are already probabilities: every row in [0, 1], summing to 1
+    along the class dim, as when a Softmax layer sits before CrossEntropyLoss (softmax twice)."""
+    x = np.asarray(input)
+    dim = 1 if x.ndim >= 2 else 0
+    if x.ndim == 0 or x.shape[dim] < 2 or x.size == 0 or x.min() < 0 or x.max() > 1:
+        return
+    if np.allclose(x.sum(axis=dim), 1.0, atol=1e-4):
+        CrossEntropyLoss._warned_probabilities = True
+        warnings.warn(f"CrossEntropyLoss: the inputs (shape {x.shape}) already sum to 1 along the class dim "
+                      f"(dim {dim}), as if a Softmax came before the loss. CrossEntropyLoss applies log_softmax "
+                      "itself, so the softmax is applied twice: the gradients shrink and training plateaus. "
+                      "Pass raw scores (remove the Softmax layer), or use LogSoftmax + NLLLoss.", stacklevel=4)
 
 
 class BCELoss(_Loss):

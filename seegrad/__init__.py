@@ -15,8 +15,9 @@ What is here:
     export      ONNX export (``seegrad-export``)
     serving     an HTTP server speaking SageMaker's container contract (``seegrad-serve``)
     gan         a GAN on a ring of Gaussians
+    keras       Keras 3's Sequential API on nn (``import seegrad as tf`` runs ``tf.keras.Sequential(...)``)
 
-``import seegrad`` loads data, training and models; cli, export, serving and gan load on first use.
+``import seegrad`` loads data, training and models; cli, export, serving, gan and keras load on first use.
 """
 import importlib
 
@@ -24,9 +25,9 @@ from . import data, models
 from .training import Callback, EarlyStopping, History, evaluate, fit
 
 __all__ = ["data", "models", "fit", "evaluate", "Callback", "EarlyStopping", "History",
-           "cli", "export", "serving", "gan"]
+           "cli", "export", "serving", "gan", "keras"]
 
-_LAZY = ("cli", "export", "serving", "gan")
+_LAZY = ("cli", "export", "serving", "gan", "keras")
 
 
 def __getattr__(name):  # seegrad.export, seegrad.serving...: imported on first use

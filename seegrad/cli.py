@@ -28,7 +28,8 @@ import nn
 import optim
 
 from . import data
-from .models import DEFAULT_HIDDEN, MODEL_VIEWS, RUN_MODELS, RunConfigError, load_run_config, save_run_config
+from .models import (DEFAULT_HIDDEN, HEADS, MODEL_VIEWS, RUN_MODELS, RunConfigError, build_run_model, load_run_config,
+                     save_run_config)
 from .training import Callback, evaluate, fit
 
 PROG = "seegrad"
@@ -122,6 +123,9 @@ def make_parser():
     train.add_argument("--model", default=None,
                        help="mlp (default), cnn (Conv2d on images, the paper's Conv1d on mnist1d), "
                             "rnn (a GRU reading rows)")
+    train.add_argument("--head", choices=list(HEADS), default=None,
+                       help="the output: softmax (one logit per class, CrossEntropyLoss; default), or for two classes "
+                            "sigmoid (one probability, BCELoss) or logit (one score, BCEWithLogitsLoss)")
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), default=None, help="default: adam")
     train.add_argument("--epochs", type=_positive(int), default=None, help="default depends on the dataset")
     train.add_argument("--lr", type=_positive(float), default=None, help="default depends on the optimizer")
@@ -139,8 +143,8 @@ def make_parser():
     return parser
 
 
-DEFAULTS = {"dataset": "digits", "model": "mlp", "optimizer": "adam", "batch_size": 32, "seed": 0}
-CONFIG_KEYS = ("dataset", "data_dir", "model", "optimizer", "lr", "batch_size", "hidden", "seed")
+DEFAULTS = {"dataset": "digits", "model": "mlp", "optimizer": "adam", "batch_size": 32, "seed": 0, "head": "softmax"}
+CONFIG_KEYS = ("dataset", "data_dir", "model", "optimizer", "lr", "batch_size", "hidden", "seed", "head")
 
 
 def _settle_options(args, out):
@@ -251,7 +255,7 @@ def train(args):
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {str(out)!r} exists and is not a folder")
-    build = _settle_options(args, out)
+    _settle_options(args, out)
 
     cls_name = OPTIMIZERS[args.optimizer][0]
     if not hasattr(optim, cls_name):
@@ -260,18 +264,26 @@ def train(args):
     split = loader(args)
     num_classes = split.num_classes
     in_features = int(np.prod(split.X_train.shape[1:]))
-    train_ds, test_ds = split.tensor_datasets()
+    if args.head != "softmax" and num_classes != 2:
+        raise CLIError(f"--head {args.head} has one output, for two classes; --dataset {args.dataset} has "
+                       f"{num_classes} (use --dataset moons, or --head softmax)")
+    if args.head == "softmax":
+        train_ds, test_ds = split.tensor_datasets()
+    else:  # one output: the targets become float columns (N, 1) of 0 and 1
+        train_ds, test_ds = (data.TensorDataset(x, y.astype(np.float32)[:, None])
+                             for x, y in ((split.X_train, split.y_train), (split.X_test, split.y_test)))
     print(f"{args.dataset}: {len(train_ds)} train / {len(test_ds)} test samples, {in_features} features, "
           f"{num_classes} classes")
 
     ag.manual_seed(args.seed)
-    model = build(in_features, num_classes, args.hidden, views)
+    model = build_run_model(args.model, in_features, num_classes, args.hidden, views, args.head)
     n_params = sum(p.numel() for p in model.parameters())
     optimizer = getattr(optim, cls_name)(model.parameters(), lr=args.lr)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = {"softmax": nn.CrossEntropyLoss, "sigmoid": nn.BCELoss, "logit": nn.BCEWithLogitsLoss}[args.head]()
     train_loader = data.DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     test_loader = data.DataLoader(test_ds, batch_size=500)
-    print(f"model: {args.model}, hidden {','.join(map(str, args.hidden))} ({n_params:,} parameters); "
+    print(f"model: {args.model}{'' if args.head == 'softmax' else ' with a ' + args.head + ' head'}, hidden "
+          f"{','.join(map(str, args.hidden))} ({n_params:,} parameters); "
           f"{cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
 
     out.mkdir(parents=True, exist_ok=True)

@@ -18,10 +18,12 @@ import numbers
 import os
 
 from autograd.files import atomic_write_text
-from nn import GRU, Conv1d, Conv2d, Flatten, LeakyReLU, Linear, MaxPool2d, Module, ReLU, Sequential, Unflatten
+from nn import (GRU, Conv1d, Conv2d, Flatten, LeakyReLU, Linear, MaxPool2d, Module, ReLU, Sequential, Sigmoid,
+                Unflatten)
 
 __all__ = ["mlp", "cnn1d", "gru", "generator", "discriminator", "build_mlp", "build_cnn", "build_rnn",
-           "RUN_MODELS", "MODEL_VIEWS", "DEFAULT_HIDDEN", "RUN_CONFIG", "RUN_CONFIG_KEYS", "RunConfigError",
+           "RUN_MODELS", "MODEL_VIEWS", "DEFAULT_HIDDEN", "HEADS", "build_run_model", "RUN_CONFIG",
+           "RUN_CONFIG_KEYS", "RunConfigError",
            "save_run_config", "load_run_config", "build_from_run_config"]
 
 
@@ -146,6 +148,19 @@ RUN_MODELS = {"mlp": build_mlp, "cnn": build_cnn, "rnn": build_rnn}  # adding a 
 MODEL_VIEWS = {"cnn": ("image", "signal"), "rnn": ("sequence",)}
 # default hidden widths (cnn: channels per conv layer; on a 1-D signal the MNIST-1D paper's 25)
 DEFAULT_HIDDEN = {"mlp": [128], "cnn": [16, 32], "rnn": [64]}
+# the output of a run's model: num_classes logits (softmax, for CrossEntropyLoss), or for two classes
+# one probability (sigmoid, for BCELoss, the textbook's head) or one logit (logit, for BCEWithLogitsLoss)
+HEADS = ("softmax", "sigmoid", "logit")
+
+
+def build_run_model(kind, in_features, num_classes, hidden, views, head="softmax"):
+    """RUN_MODELS[kind] with its ``head``: a one-output body (+ Sigmoid) for the binary heads."""
+    if head not in HEADS:
+        raise ValueError(f"head must be one of {', '.join(HEADS)}, got {head!r}")
+    if head != "softmax" and num_classes != 2:
+        raise ValueError(f"a {head} head has one output, for two classes; this data has {num_classes}")
+    body = RUN_MODELS[kind](in_features, num_classes if head == "softmax" else 1, hidden, views)
+    return Sequential(body, Sigmoid()) if head == "sigmoid" else body
 
 
 # ----------------------------------------------------------------- the run config
@@ -183,6 +198,7 @@ RUN_CONFIG_KEYS = {
     "batch_size": (_positive_int, "a positive integer"),
     "seed": (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool), "an integer"),
     "epochs": (_positive_int, "a positive integer"),
+    "head": (lambda v: v in HEADS, f"one of {', '.join(HEADS)}"),
 }
 _REQUIRED = ("model", "hidden")
 
@@ -246,4 +262,5 @@ def build_from_run_config(config, state=None):
             raise RunConfigError(f"{where} has no in_features / num_classes; pass the run's weights as state")
         in_features = in_features or matrices[0].shape[1]
         num_classes = num_classes or matrices[-1].shape[0]
-    return RUN_MODELS[kind](int(in_features), int(num_classes), list(config["hidden"]), views)
+    return build_run_model(kind, int(in_features), int(num_classes), list(config["hidden"]), views,
+                           config.get("head") or "softmax")

@@ -35,6 +35,7 @@ from . import serving_limits
 from .models import RUN_CONFIG, RunConfigError, build_from_run_config, load_run_config
 from .serving_limits import Limits
 from .serving_requests import BadRequest, expected_format, parse_request  # noqa: F401 (public here too)
+from .training import output_activation
 
 DEFAULT_PORT = 8080  # SageMaker sends traffic to port 8080
 DEFAULT_MAX_BODY = Limits.max_body_bytes  # SageMaker's own payload limit for real-time endpoints: 6 MB
@@ -52,9 +53,11 @@ class Predictor:
     """A model as the server sees it: ``predict(x)`` maps a batch (B, *input_shape) of ``dtype``
     (float32 mostly; int64 for token ids) to a numpy array (B, ...). ``task`` is "classifier" (one
     score per class: the answer adds class probabilities and the predicted class), "regressor"
-    (the outputs as they are) or "auto" (decided from the output's shape)."""
+    (the outputs as they are) or "auto" (decided from the output's shape). ``output_activation``
+    is the model's last layer when it makes probabilities ("sigmoid", "softmax", "log_softmax"),
+    None for raw scores: it tells a one-output classifier's probability from its logit."""
 
-    def __init__(self, fn, input_shape, name, task="auto", kind="model", dtype=np.float32):
+    def __init__(self, fn, input_shape, name, task="auto", kind="model", dtype=np.float32, output_activation=None):
         self._fn = fn
         self.dtype = np.dtype(dtype)
         self.input_shape = tuple(int(n) for n in input_shape)
@@ -62,6 +65,7 @@ class Predictor:
         self.name = name
         self.kind = kind
         self.task = task
+        self.output_activation = output_activation
 
     def predict(self, x):
         x = np.ascontiguousarray(x, dtype=self.dtype)
@@ -109,7 +113,23 @@ def load_onnx(path, task="auto", threads=1):
         return session.run(None, {input_name: x})[0]
 
     return Predictor(run, feature_dims, os.path.basename(str(path)), _task(task), kind="onnx",
-                     dtype=types[inputs[0].type])
+                     dtype=types[inputs[0].type], output_activation=_onnx_output_activation(session, path))
+
+
+def _onnx_output_activation(session, path):
+    """What seegrad-export wrote in the file's metadata; for other files, the op that makes the
+    output when onnx is installed to read the graph; else None."""
+    declared = session.get_modelmeta().custom_metadata_map.get("output_activation")
+    if declared is not None:
+        return declared or None
+    try:
+        import onnx
+        graph = onnx.load(str(path), load_external_data=False).graph
+    except Exception:  # no onnx, or a file it cannot read: nothing known
+        return None
+    from .export.onnx.graph import output_activation as graph_output_activation
+
+    return graph_output_activation(graph.node, graph.output[0].name)
 
 
 def load_module(path, model_def=None, input_shape=None, task="auto"):
@@ -124,7 +144,8 @@ def load_module(path, model_def=None, input_shape=None, task="auto"):
     first = next((m for m in model.modules() if not list(m.children())), None)
     params = list(model.parameters())
     dtype = np.int64 if isinstance(first, nn.Embedding) else (params[0].dtype if params else np.float32)
-    return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad", dtype=dtype)
+    return Predictor(run, input_shape, os.path.basename(str(path)), _task(task), kind="seegrad", dtype=dtype,
+                     output_activation=output_activation(model))
 
 
 def load_model(path, model_def=None, input_shape=None):
@@ -276,23 +297,56 @@ def one_line(err):
 # --------------------------------------------------------------------------- requests
 
 
-def format_response(outputs, task="auto"):
-    """The JSON answer: raw ``outputs`` always; for a classifier also ``probabilities`` and the
-    predicted class in ``predictions``; for a regressor ``predictions`` are the outputs."""
+BINARY_THRESHOLD = 0.5  # a one-output classifier answers class 1 where P(class 1) > 0.5 (Keras' rule too)
+
+
+def format_response(outputs, task="auto", output_activation=None):
+    """The JSON answer: raw ``outputs`` always; for a classifier also ``probabilities`` (one row of
+    class probabilities per instance) and the predicted class in ``predictions``; for a regressor
+    ``predictions`` are the outputs.
+
+    A one-output classifier (outputs (B,) or (B, 1)) is binary: its output is P(class 1) when
+    ``output_activation`` is "sigmoid", else a logit, which a sigmoid turns into P(class 1). Its
+    ``probabilities`` are [P(0), P(1)], its ``predictions`` 1 where P(1) > ``threshold`` (0.5), and
+    the answer states the ``threshold``. With task "auto", a one-output model whose last layer is a
+    sigmoid is a classifier; other one-output models are regressors."""
     outputs = np.asarray(outputs)
-    is_classifier = task == "classifier" or (task == "auto" and outputs.ndim == 2 and outputs.shape[1] >= 2)
+    binary = outputs.ndim == 1 or (outputs.ndim == 2 and outputs.shape[1] == 1)
+    is_classifier = task == "classifier" or (task == "auto" and (
+        (outputs.ndim == 2 and outputs.shape[1] >= 2) or (binary and output_activation == "sigmoid")))
     answer = {"outputs": outputs.tolist()}
     if not is_classifier:
         answer["predictions"] = answer["outputs"]
         return answer
-    answer["probabilities"] = class_probabilities(outputs).tolist()
+    if binary:
+        p1 = binary_probability(outputs.reshape(len(outputs)), output_activation)
+        answer["probabilities"] = np.stack([1 - p1, p1], axis=1).tolist()
+        answer["predictions"] = (p1 > BINARY_THRESHOLD).astype(np.int64).tolist()
+        answer["threshold"] = BINARY_THRESHOLD
+        return answer
+    answer["probabilities"] = class_probabilities(outputs, output_activation).tolist()
     answer["predictions"] = outputs.argmax(axis=-1).tolist()
     return answer
 
 
-def class_probabilities(outputs):
-    """Rows that already are probabilities stay; log-probabilities are exponentiated; logits get a softmax."""
+def binary_probability(outputs, output_activation=None):
+    """P(class 1) of a one-output classifier: the output itself after a sigmoid layer, else
+    sigmoid(output) of a logit."""
     out = np.asarray(outputs, dtype=np.float64)
+    if output_activation == "sigmoid":
+        return out.astype(np.float32)
+    return (0.5 + 0.5 * np.tanh(0.5 * out)).astype(np.float32)  # sigmoid, without overflow
+
+
+def class_probabilities(outputs, output_activation=None):
+    """Class probabilities per row: a softmax layer's rows stay, log_softmax's are exponentiated;
+    unknown rows that already are probabilities stay, log-probabilities are exponentiated, and
+    logits get a softmax."""
+    out = np.asarray(outputs, dtype=np.float64)
+    if output_activation == "softmax":
+        return out.astype(np.float32)
+    if output_activation == "log_softmax":
+        return np.exp(out).astype(np.float32)
     if (out >= 0).all() and np.allclose(out.sum(-1), 1, atol=1e-4):
         return out.astype(np.float32)
     if (out <= 0).all() and np.allclose(np.exp(out).sum(-1), 1, atol=1e-4):
@@ -351,7 +405,7 @@ def create_app(predictor, max_body_bytes=DEFAULT_MAX_BODY, limits=None):
         x = parse_request(body, content_type, input_shape, getattr(predictor, "dtype", np.float32))
         outputs = predictor.predict(x)
         check_outputs(outputs, x)
-        return format_response(outputs, predictor.task)
+        return format_response(outputs, predictor.task, getattr(predictor, "output_activation", None))
 
     async def invocations(request):
         accept = request.headers.get("accept", "application/json")

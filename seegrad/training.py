@@ -30,22 +30,25 @@ import autograd as ag
 import nn
 from autograd.files import atomic_write
 
-__all__ = ["fit", "evaluate", "History", "Callback", "EarlyStopping", "METRICS", "accuracy",
+__all__ = ["fit", "evaluate", "History", "Callback", "EarlyStopping", "METRICS", "accuracy", "binary_threshold",
+           "output_activation",
            "save_checkpoint", "load_checkpoint"]
 
 
 # ----------------------------------------------------------------- metrics
 
 
-def accuracy(output, target):
-    """Fraction of correct predictions: argmax over classes (N, C), or logit > 0 for one output (N,) / (N, 1)."""
+def accuracy(output, target, threshold=0.0):
+    """Fraction of correct predictions: argmax over classes (N, C); for one output (N,) / (N, 1), class 1
+    where output > threshold (0 for a logit, 0.5 for a probability: fit and evaluate pick it with
+    ``binary_threshold``)."""
     output, target = np.asarray(output), np.asarray(target)
     if output.ndim >= 2 and output.shape[1] > 1:
         pred = output.argmax(axis=1)
         if target.shape == output.shape and target.dtype.kind == "f":  # class probabilities as targets
             target = target.argmax(axis=1)
     else:
-        pred = (output.reshape(len(output), -1)[:, 0] > 0).astype(np.int64)
+        pred = (output.reshape(len(output), -1)[:, 0] > threshold).astype(np.int64)
         target = target.reshape(len(target), -1)[:, 0]
     if pred.shape != target.shape:
         raise ValueError(f"accuracy: predictions of shape {pred.shape} (from outputs {output.shape}) do not match "
@@ -56,20 +59,47 @@ def accuracy(output, target):
 METRICS = {"accuracy": accuracy, "acc": accuracy}
 
 
-def _metric_fns(metrics):
-    """Normalise ("accuracy", fn, ...) or {"name": fn} to a {name: fn} dict."""
+def output_activation(model):
+    """"sigmoid", "softmax" or "log_softmax" when the model's last layer is that activation
+    module (its outputs are probabilities or log-probabilities), else None (raw scores)."""
+    leaves = [m for m in model.modules() if not any(True for _ in m.children())] if hasattr(model, "modules") else []
+    kinds = {nn.Sigmoid: "sigmoid", nn.Softmax: "softmax", nn.LogSoftmax: "log_softmax"}
+    return kinds.get(type(leaves[-1])) if leaves else None
+
+
+def binary_threshold(model, loss_fn=None):
+    """Where a one-output classifier splits its classes: 0.5 when the output is a probability
+    (``BCELoss``, or a model whose last layer is ``nn.Sigmoid``), 0 when it is a logit
+    (``BCEWithLogitsLoss``, or anything else)."""
+    if isinstance(loss_fn, nn.BCELoss):
+        return 0.5
+    if isinstance(loss_fn, nn.BCEWithLogitsLoss):
+        return 0.0
+    return 0.5 if output_activation(model) == "sigmoid" else 0.0
+
+
+def _metric_fns(metrics, threshold=0.0):
+    """Normalise ("accuracy", fn, ...) or {"name": fn} to a {name: fn} dict; accuracy gets the
+    model's binary ``threshold``."""
     if metrics is None:
         return {}
     if isinstance(metrics, dict):
         return dict(metrics)
     if isinstance(metrics, str):
         metrics = (metrics,)
+
+    def binary_accuracy(output, target):
+        return accuracy(output, target, threshold)
+
     out = {}
     for m in metrics:
-        if isinstance(m, str):
-            if m not in METRICS:
+        if isinstance(m, str) or m is accuracy:
+            if m is not accuracy and m not in METRICS:
                 raise ValueError(f"unknown metric {m!r}; known: {', '.join(METRICS)} (or pass a function)")
-            out["accuracy" if m == "acc" else m] = METRICS[m]
+            if m is accuracy or METRICS[m] is accuracy:
+                out["accuracy"] = binary_accuracy
+            else:
+                out[m] = METRICS[m]
         elif callable(m):
             out[getattr(m, "__name__", f"metric{len(out)}")] = m
         else:
@@ -113,7 +143,7 @@ def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
     Returns a dict like ``{"loss": 0.31, "accuracy": 0.91}`` (no "loss" when ``loss_fn`` is None).
     The model's train/eval mode is restored afterwards.
     """
-    meter, was_training = _Meter(_metric_fns(metrics)), model.training
+    meter, was_training = _Meter(_metric_fns(metrics, binary_threshold(model, loss_fn))), model.training
     model.eval()
     try:
         with ag.no_grad():
@@ -453,7 +483,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
         raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
     if resume and checkpoint is None:
         raise ValueError("fit: resume=True needs checkpoint=<path> to resume from")
-    metric_fns = _metric_fns(metrics)
+    metric_fns = _metric_fns(metrics, binary_threshold(model, loss_fn))
     callbacks = list(callbacks)
     if early_stopping is not None and early_stopping is not False:
         if not isinstance(early_stopping, EarlyStopping):

@@ -91,10 +91,10 @@ def test_relu_and_leaky_relu_hand_values_and_kink_gradient():
     np.testing.assert_allclose(x.grad.numpy(), [0.1, 0.1, 1])  # PyTorch: slope at 0
 
 
-def test_step_is_heaviside_with_zero_gradient():
+def test_step_is_the_textbook_step_with_zero_gradient():
     x = ag.tensor([-1.0, 0.0, 0.5, 2.0], requires_grad=True)
     y = F.step(x)
-    np.testing.assert_array_equal(y.detach().numpy(), [0, 0, 1, 1])
+    np.testing.assert_array_equal(y.detach().numpy(), [0, 1, 1, 1])  # the textbook's step: 1 for x >= 0
     (y * ag.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), 0)
     assert F.step(ag.tensor([1, -1])).dtype == np.float32

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ..function import Function, Rule, register
+from ..tensor import Tensor
 from .math import where
 
 def relu(input, inplace=False):
@@ -125,23 +126,56 @@ def gelu(input, approximate="none"):
 
 
 class Step(Function):
-    """Heaviside step: 1 where x > 0, else 0. Its derivative is 0 everywhere except at 0, where it
-    does not exist; backward returns 0, so nothing below a step layer learns by gradient descent
-    (that is why the perceptron rule, not backprop, trains it)."""
+    """The textbook step: 1 where x >= 0, else 0. Its derivative is 0 everywhere except at 0, where
+    it does not exist; backward returns 0, so nothing below a step layer learns by gradient descent
+    (that is why the perceptron rule, not backprop, trains it). Works on Tensors and on Values."""
 
-    rule = Rule("out = 1 if a > 0 else 0", ("d step(a)/da = 0",),
+    rule = Rule("out = 1 if a >= 0 else 0", ("d step(a)/da = 0",),
                 "A step is flat on both sides: no gradient flows through it.")
 
     def forward(ctx, x):
-        return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float32)
+        if not hasattr(x, "dtype"):  # a Value's float
+            return 1.0 if x >= 0 else 0.0
+        return (x >= 0).astype(x.dtype if x.dtype.kind == "f" else np.float32)
 
     def backward(ctx, grad):  # zero almost everywhere
         return grad * 0
 
+register("step", Step, method=False, function=False, scalar=True)  # Value.step(); tensors: F.step
+
 
 def step(input):
-    """The textbook step (Heaviside) activation: 1 if x > 0 else 0, with zero gradient."""
+    """The textbook step activation: 1 if x >= 0 else 0 (so step(0) = 1), with zero gradient.
+    ``ag.heaviside(x, values)`` is PyTorch's version, which lets you choose the value at 0."""
     return Step.apply(input)
 
 
 heaviside_step = step
+
+
+class Heaviside(Function):
+    """torch.heaviside: 0 where x < 0, ``values`` where x == 0, 1 where x > 0 (NaN gives 0)."""
+
+    rule = Rule("out = 0 if a < 0, values if a == 0, 1 if a > 0", ("d heaviside/da: not defined",),
+                "PyTorch defines no derivative for heaviside; use the step (zero gradient) to train through it.")
+
+    def forward(ctx, x, values):
+        if x.dtype != values.dtype:
+            raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes "
+                            f"(input {x.dtype}, values {values.dtype}); cast one to the other's dtype")
+        return np.where(x == 0, values, (x > 0).astype(x.dtype))
+
+    def backward(ctx, grad):
+        raise RuntimeError("heaviside: the derivative for heaviside is not implemented (as in PyTorch); "
+                           "use F.step / nn.Step, whose gradient is 0, to backpropagate through a step")
+
+
+def heaviside(input, values):
+    """PyTorch's ``torch.heaviside(input, values)``: 0 for x < 0, ``values`` at x == 0, 1 for x > 0.
+    ``values`` must be a tensor of the same dtype that broadcasts with ``input``. The textbook step
+    (1 at 0) is ``F.step(x)``, the same as ``ag.heaviside(x, ag.tensor(1.0))``."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    return Heaviside.apply(input, values)
+
+register("heaviside", heaviside)

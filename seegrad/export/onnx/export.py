@@ -9,7 +9,7 @@ import autograd as ag
 from autograd import Tensor
 from autograd.files import atomic_write_bytes
 
-from .graph import ExportError, Graph, array_of, onnx_modules
+from .graph import ExportError, Graph, array_of, onnx_modules, output_activation
 from .ops import LAYERS, OPS, emitter
 from .trace import Dynamic, check_traces, describe, trace, trace_inputs
 
@@ -123,6 +123,8 @@ def export_onnx(model, example_input, path, input_names=("input",), output_names
     opset_ids = [helper.make_opsetid("", opset)]
     proto = helper.make_model(onnx_graph, opset_imports=opset_ids, producer_name="seegrad",
                               ir_version=helper.find_min_ir_version_for(opset_ids))
+    # a server tells a one-output classifier's probability (sigmoid) from its logit by this
+    helper.set_model_props(proto, {"output_activation": output_activation(graph.nodes, output_names[0]) or ""})
     try:
         onnx.checker.check_model(proto, full_check=True)
     except Exception as err:

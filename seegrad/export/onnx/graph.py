@@ -105,3 +105,13 @@ class Graph:
         if op == "ReduceSum" or self.opset >= 18:
             return self.node(op, [x, self.ints(axes, "axes")], attrs)
         return self.node(op, [x], {**attrs, "axes": list(axes)})
+
+
+def output_activation(nodes, output):
+    """"sigmoid", "softmax" or "log_softmax" when that op makes the graph's ``output`` (through
+    Identity nodes), else None: the server tells a one-output classifier's probability from its logit."""
+    makers = {out: node for node in nodes for out in node.output}
+    node = makers.get(output)
+    while node is not None and node.op_type == "Identity":
+        node = makers.get(node.input[0])
+    return {"Sigmoid": "sigmoid", "Softmax": "softmax", "LogSoftmax": "log_softmax"}.get(getattr(node, "op_type", None))

@@ -433,7 +433,7 @@ ACTIVATIONS = {
     nn.LogSigmoid: lambda g, m, x, c: g.node("Neg", [_softplus(g, g.node("Neg", [x]), 1.0, 20.0, c)]),
     nn.Hardtanh: lambda g, m, x, c: g.node("Clip", [x, c(m.min_val, "min"), c(m.max_val, "max")]),
     nn.ReLU6: lambda g, m, x, c: g.node("Clip", [x, c(0.0, "min"), c(6.0, "max")]),
-    nn.Step: lambda g, m, x, c: g.node("Where", [g.node("Greater", [x, c(0.0)]), c(1.0, "one"), c(0.0, "zero")]),
+    nn.Step: lambda g, m, x, c: g.node("Where", [g.node("GreaterOrEqual", [x, c(0.0)]), c(1.0, "one"), c(0.0, "zero")]),
 }
 
 # layers exported whole, as one ONNX node (or a few), from their attributes; keyed by the exact class

@@ -1,0 +1,204 @@
+"""Keras' initializers, drawing from this project's generator (``ag.manual_seed``).
+
+Formulas are Keras 3's; the random numbers are numpy's, so a seed gives other weights than
+Keras does (copy Keras' weights with ``set_weights`` to start from the same point).
+
+    glorot_uniform   U(-l, l), l = sqrt(6 / (fan_in + fan_out))      (Dense, Conv, RNN kernels)
+    orthogonal       Q of the QR decomposition of a normal matrix      (recurrent kernels)
+    zeros, ones      (biases; BatchNormalization's beta and gamma)
+    he_*, lecun_*, glorot_normal: variance scaling; the *_normal ones draw a normal truncated at 2 sd
+    random_uniform (U(-0.05, 0.05); Embedding's "uniform"), random_normal (N(0, 0.05)), constant
+
+Fans follow Keras: a kernel (in, out) has fan_in = in; a conv kernel (kh, kw, in, out) has
+fan_in = kh*kw*in and fan_out = kh*kw*out.
+"""
+import math
+
+import numpy as np
+
+import autograd as ag
+
+__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
+           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
+           "LecunNormal", "Orthogonal", "get"]
+
+
+def _fans(shape):
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _truncated_normal(shape, stddev, mean=0.0):
+    """N(mean, stddev) redrawn where it falls more than 2 standard deviations away."""
+    rng = ag.get_rng()
+    out = rng.standard_normal(shape)
+    bad = np.abs(out) > 2
+    while bad.any():
+        out[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(out) > 2
+    return mean + stddev * out
+
+
+class Initializer:
+    """``init(shape) -> float32 array``; ``get_config()`` gives the arguments it was built with."""
+
+    def __call__(self, shape, dtype=None):
+        return np.asarray(self.sample(tuple(int(n) for n in shape)), dtype=np.float32)
+
+    def sample(self, shape):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Zeros(Initializer):
+    def sample(self, shape):
+        return np.zeros(shape)
+
+
+class Ones(Initializer):
+    def sample(self, shape):
+        return np.ones(shape)
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = float(value)
+
+    def sample(self, shape):
+        return np.full(shape, self.value)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def sample(self, shape):
+        return ag.get_rng().uniform(self.minval, self.maxval, shape)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval}
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def sample(self, shape):
+        return ag.get_rng().normal(self.mean, self.stddev, shape)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev}
+
+
+class TruncatedNormal(RandomNormal):
+    def sample(self, shape):
+        return _truncated_normal(shape, self.stddev, self.mean)
+
+
+class VarianceScaling(Initializer):
+    """scale / n, n = fan_in, fan_out or their mean (``mode``): uniform U(-l, l) with l = sqrt(3 scale / n),
+    or a normal truncated at 2 sd with sd = sqrt(scale / n) / 0.8796 (the truncation's correction)."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg, got {mode!r}")
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+            raise ValueError(f"VarianceScaling: unknown distribution {distribution!r}")
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def sample(self, shape):
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            return ag.get_rng().uniform(-limit, limit, shape)
+        if self.distribution == "untruncated_normal":
+            return ag.get_rng().normal(0.0, math.sqrt(variance), shape)
+        return _truncated_normal(shape, math.sqrt(variance) / 0.87962566103423978)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+
+
+def _scaling(name, scale, mode, distribution, doc):
+    def __init__(self, seed=None):
+        VarianceScaling.__init__(self, scale, mode, distribution)
+
+    def get_config(self):
+        return {}
+
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
+
+
+GlorotUniform = _scaling("GlorotUniform", 1.0, "fan_avg", "uniform", "U(-l, l), l = sqrt(6 / (fan_in + fan_out)).")
+GlorotNormal = _scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal", "sd = sqrt(2 / (fan_in + fan_out)).")
+HeUniform = _scaling("HeUniform", 2.0, "fan_in", "uniform", "U(-l, l), l = sqrt(6 / fan_in).")
+HeNormal = _scaling("HeNormal", 2.0, "fan_in", "truncated_normal", "sd = sqrt(2 / fan_in).")
+LecunUniform = _scaling("LecunUniform", 1.0, "fan_in", "uniform", "U(-l, l), l = sqrt(3 / fan_in).")
+LecunNormal = _scaling("LecunNormal", 1.0, "fan_in", "truncated_normal", "sd = sqrt(1 / fan_in).")
+
+
+class Orthogonal(Initializer):
+    """An orthogonal matrix (times ``gain``): Q of the QR decomposition of a standard normal
+    (rows = prod(shape[:-1]), cols = shape[-1]), signs fixed by diag(R), as Keras."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = float(gain)
+
+    def sample(self, shape):
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        a = ag.get_rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+NAMES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform,
+         "uniform": RandomUniform, "random_normal": RandomNormal, "normal": RandomNormal,
+         "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
+         "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
+         "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
+         "orthogonal": Orthogonal}
+
+
+def get(identifier):
+    """An Initializer from a Keras name ("glorot_uniform"), a class, an instance, a saved
+    {"class_name": ..., "config": ...}, or a function ``fn(shape, dtype=None) -> array``."""
+    if isinstance(identifier, str):
+        if identifier not in NAMES:
+            raise ValueError(f"unknown initializer {identifier!r}; known: {', '.join(sorted(NAMES))}")
+        return NAMES[identifier]()
+    if isinstance(identifier, dict):
+        classes = {cls.__name__: cls for cls in NAMES.values()}
+        return classes[identifier["class_name"]](**identifier.get("config", {}))
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"an initializer is a name like 'glorot_uniform', an Initializer or a function, got {identifier!r}")
+
+
+def serialize(init):
+    """{"class_name": ..., "config": ...} of an Initializer, for saving a model."""
+    if not isinstance(init, Initializer):
+        raise ValueError(f"cannot save the initializer {init!r}: pass a Keras name or an Initializer")
+    return {"class_name": type(init).__name__, "config": init.get_config()}

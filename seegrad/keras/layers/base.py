@@ -1,0 +1,265 @@
+"""Layer: a Keras layer as an ``nn.Module``, built lazily from the shape of its first input.
+
+Keras' conventions, where they differ from PyTorch's:
+
+- weights are created by ``build(input_shape)`` on the first call (or as soon as the input shape
+  is known), so a layer needs only its output size: ``Dense(64)``, not ``Linear(100, 64)``;
+- shapes are channels-last, with ``None`` for the batch: ``(None, 28, 28, 1)``;
+- weights carry Keras' names and layouts (``kernel`` (in, out), ``bias``, ``gamma``...) and come
+  in Keras' order from ``get_weights()``; a ``Parameter`` each (``moving_mean`` and friends are buffers);
+- ``training`` is an argument of the call; a layer called outside ``fit`` runs in inference mode
+  (Dropout off, BatchNormalization on its moving statistics);
+- ``layer.trainable = False`` freezes its weights (``requires_grad`` off).
+
+Calling a layer on a symbolic ``Input`` (a ``KerasTensor``) builds it and returns the symbolic
+output: that is the functional API (``Model(inputs, outputs)``).
+"""
+import numpy as np
+
+import autograd as ag
+import nn
+
+from .. import initializers
+from ..utils import not_supported, unique_name
+
+__all__ = ["Layer", "KerasTensor", "Input", "InputLayer", "as_tensor", "shape_text"]
+
+
+def shape_text(shape):
+    """(None, 28, 28, 1) as Keras prints it."""
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def as_tensor(x):
+    """A Tensor from a Tensor, numpy array or nested list; float64 becomes float32 (Keras' floatx)."""
+    if isinstance(x, ag.Tensor):
+        return x
+    a = np.asarray(x)
+    if a.dtype == object:
+        raise TypeError(f"a layer's input must be numbers (an array or a Tensor), got {type(x).__name__} "
+                        "holding objects")
+    if a.dtype.kind == "f" and a.dtype != np.float32:
+        a = a.astype(np.float32)
+    return ag.from_numpy(np.ascontiguousarray(a))
+
+
+class KerasTensor:
+    """A symbolic tensor of the functional API: its ``shape`` (None for the batch), ``dtype``, and
+    the layer call that makes it (``layer``, ``inputs``); ``Input`` makes the first one."""
+
+    def __init__(self, shape, dtype="float32", layer=None, inputs=(), name=None):
+        self.shape, self.dtype = tuple(shape), str(dtype)
+        self.layer, self.inputs, self.name = layer, tuple(inputs), name
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={shape_text(self.shape)}, dtype={self.dtype}, name={self.name}>"
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, sparse=None, tensor=None,
+          optional=False):
+    """A symbolic input of ``shape`` (without the batch): the first element of a Sequential, or the
+    start of a functional model. ``dtype`` "int32"/"int64" for token ids (Embedding)."""
+    if sparse or tensor is not None or optional:
+        not_supported("Input(sparse=..., tensor=..., optional=...)")
+    if batch_shape is not None:
+        shape = tuple(batch_shape)
+    elif shape is None:
+        raise ValueError("Input: pass shape=(...), the shape of one sample without the batch")
+    else:
+        shape = (batch_size, *(shape if isinstance(shape, (tuple, list)) else (shape,)))
+    return KerasTensor(shape, dtype or "float32", name=name or unique_name("InputLayer"))
+
+
+def InputLayer(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+    """``layers.InputLayer(shape=...)`` in a Sequential: the same as ``Input``."""
+    if "input_shape" in kwargs:
+        shape = kwargs.pop("input_shape")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments passed to InputLayer: {kwargs}")
+    return Input(shape, batch_size, dtype, name, batch_shape)
+
+
+class Layer(nn.Module):
+    """Base class: subclasses write ``build(input_shape)`` (create weights with ``add_weight``),
+    ``call(x, training)`` and ``compute_output_shape(input_shape)``, and list their constructor
+    arguments in ``get_config()``."""
+
+    _takes_ids = False  # True for Embedding: integer inputs stay integers
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, batch_size=None, **kwargs):
+        super().__init__()
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if dtype not in (None, "float32", np.float32) and np.dtype(dtype) != np.float32:
+            not_supported(f"{type(self).__name__}(dtype={dtype!r})", "layers compute in float32")
+        self.training = False  # Keras: a layer called outside fit() runs in inference mode
+        self.name = name or unique_name(type(self).__name__)
+        self.built = False
+        self._trainable = bool(trainable)
+        self._weight_names = []  # Keras' order, for get_weights / set_weights
+        self.input_shape = self.output_shape = None
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._declared_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            shape = input_shape if isinstance(input_shape, (tuple, list)) else (input_shape,)
+            self._declared_shape = (batch_size, *shape)
+        else:
+            self._declared_shape = None
+
+    # ------------------------------------------------------------ weights
+
+    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True):
+        """Create a weight ``name`` of ``shape`` from ``initializer``: a Parameter when trainable
+        (frozen while ``layer.trainable`` is False), else a buffer that fit does not train."""
+        init = initializers.get(initializer)
+        value = np.asarray(init(tuple(shape)), dtype=np.float32)
+        if value.shape != tuple(shape):
+            raise ValueError(f"{self.name}: the initializer of {name!r} returned shape {value.shape}, not {tuple(shape)}")
+        if trainable:
+            self.register_parameter(name, nn.Parameter(ag.from_numpy(value), requires_grad=self._trainable))
+        else:
+            self.register_buffer(name, ag.from_numpy(value))
+        self._weight_names.append(name)
+        return getattr(self, name)
+
+    def _own_weights(self):
+        return [getattr(self, n) for n in self._weight_names]
+
+    def _sublayers(self):
+        return [m for m in self.children() if isinstance(m, Layer)]
+
+    @property
+    def weights(self):
+        """Every weight (trainable first within each layer, in Keras' order)."""
+        return self._own_weights() + [w for layer in self._sublayers() for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        own = [w for w in self._own_weights() if isinstance(w, nn.Parameter)]
+        return own + [w for layer in self._sublayers() for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for w in self._own_weights():
+            if isinstance(w, nn.Parameter):
+                w.requires_grad_(self._trainable)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    def get_weights(self):
+        """The weights as numpy arrays (copies), in Keras' order."""
+        return [np.array(w.detach().numpy()) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Copy ``weights`` (arrays in ``get_weights()``'s order and shapes) into the layer."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"You called `set_weights(weights)` on layer {self.name!r} with a weight list of "
+                             f"length {len(weights)}, but the layer was expecting {len(own)} weights.")
+        arrays = [np.asarray(w) for w in weights]
+        for target, arr in zip(own, arrays):
+            if arr.shape != tuple(target.shape):
+                raise ValueError(f"Layer {self.name!r} weight shape {tuple(target.shape)} is not compatible "
+                                 f"with provided weight shape {arr.shape}.")
+        with ag.no_grad():  # all shapes checked first: nothing is half-copied
+            for target, arr in zip(own, arrays):
+                target.copy_(ag.from_numpy(np.ascontiguousarray(arr, dtype=target.dtype)))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer {self.name!r}, but the layer isn't "
+                             "built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # ------------------------------------------------------------ building
+
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (batch dim None). Layers without weights
+        need not override it."""
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def _build(self, input_shape):
+        """Build once for ``input_shape`` and return the output shape."""
+        input_shape = (None, *tuple(input_shape)[1:])
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+            self.input_shape = input_shape
+            self.output_shape = tuple(self.compute_output_shape(input_shape))
+            return self.output_shape
+        return tuple(self.compute_output_shape(input_shape))
+
+    def _check_input(self, shape):
+        """A built layer takes inputs shaped like the one it was built for (batch aside)."""
+        want = self.input_shape
+        if want is not None and (len(shape) != len(want) or any(
+                w is not None and w != s for w, s in zip(want[1:], shape[1:]))):
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected shape="
+                             f"{shape_text(want)}, found shape={shape_text((None, *shape[1:]))}")
+
+    # ------------------------------------------------------------ calling
+
+    def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, KerasTensor):
+            return self._call_symbolic(inputs, **kwargs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _call_symbolic(self, inputs, **kwargs):
+        if kwargs:
+            not_supported(f"keyword arguments {sorted(kwargs)} in a functional-API call")
+        if not self.built:
+            out_shape = self._build(inputs.shape)
+        else:
+            self._check_input(inputs.shape)
+            out_shape = self.compute_output_shape(inputs.shape)
+        return KerasTensor(out_shape, layer=self, inputs=(inputs,), name=self.name)
+
+    def forward(self, inputs, training=None):
+        x = as_tensor(inputs)
+        if (x.dtype.kind != "f" and not self._takes_ids) or (x.dtype.kind == "f" and x.dtype != np.float32):
+            x = x.float()  # Keras computes in float32 (its floatx)
+        if not self.built:
+            self._build(x.shape)
+        else:
+            self._check_input(x.shape)
+        return self.call(x, training=self.training if training is None else bool(training))
+
+    def call(self, x, training=False):
+        return x
+
+    # ------------------------------------------------------------ config and printing
+
+    def get_config(self):
+        """The constructor arguments (JSON values) that rebuild this layer: ``cls(**config)``."""
+        config = {"name": self.name, "trainable": self.trainable}
+        if self._declared_shape is not None:
+            config["batch_input_shape"] = list(self._declared_shape)
+        return config
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def extra_repr(self):
+        return f"name={self.name!r}" + ("" if self.built else ", not built")

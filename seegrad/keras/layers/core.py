@@ -1,0 +1,191 @@
+"""Dense, Activation, Dropout, Flatten, Reshape, Embedding: Keras' core layers on nn ops."""
+import warnings
+
+import numpy as np
+
+import nn.functional as F
+
+from .. import activations, initializers
+from ..utils import not_supported
+from .base import Layer, shape_text
+
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding", "refuse"]
+
+
+def refuse(layer, **options):
+    """Stop with a clear error for Keras options this front end does not implement (regularizers,
+    constraints...): each must be left at its default None/False."""
+    for key, value in options.items():
+        if value not in (None, False):
+            not_supported(f"{layer}({key}=...)", "leave it at its default")
+
+
+def positive_int(layer, what, n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+        raise ValueError(f"Received an invalid value for `{what}` of {layer}, expected a positive integer. "
+                         f"Received: {what}={n!r}")
+    return int(n)
+
+
+class Dense(Layer):
+    """``activation(x @ kernel + bias)`` over the last axis: kernel (in, units) glorot_uniform,
+    bias (units,) zeros (Keras' layout: PyTorch's Linear holds the transpose, (out, in))."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
+        super().__init__(**kwargs)
+        refuse("Dense", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+               activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+               bias_constraint=bias_constraint, lora_rank=lora_rank)
+        self.units = positive_int("Dense", "units", units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(f"{self.name}: the last axis of the input must be known, got {shape_text(input_shape)}")
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer)
+
+    @property
+    def in_features(self):  # what seegrad-serve reads to know the input size of a flat model
+        if self.input_shape is None or len(self.input_shape) != 2:
+            raise AttributeError("in_features: the layer is not built on flat (batch, features) inputs")
+        return self.input_shape[-1]
+
+    @property
+    def out_features(self):
+        return self.units
+
+    def call(self, x, training=False):
+        y = x @ self.kernel  # (..., units)
+        if self.use_bias:
+            y = y + self.bias
+        return y if self.activation is None else self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias, "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer)}
+
+
+class Activation(Layer):
+    """``Activation("relu")``: the activation alone, as a layer."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, x, training=False):
+        return x if self.activation is None else self.activation(x)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """While training, zero each input with probability ``rate`` and scale the rest by 1/(1-rate);
+    the identity otherwise (evaluate, predict)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 "
+                             f"and 1. Received: rate={rate!r}")
+        refuse("Dropout", noise_shape=noise_shape)
+        self.rate = float(rate)
+
+    def call(self, x, training=False):
+        return F.dropout(x, self.rate, training=True) if training and self.rate > 0 else x
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+class Flatten(Layer):
+    """(batch, d1, d2, ...) -> (batch, d1*d2*...), in channels-last order (h, w, c)."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            not_supported(f"Flatten(data_format={data_format!r})", "layouts are channels-last")
+
+    def call(self, x, training=False):
+        return x.reshape(x.shape[0], -1)
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        return (input_shape[0], None if None in rest else int(np.prod(rest)))
+
+
+class Reshape(Layer):
+    """(batch, ...) -> (batch, *target_shape); one entry of target_shape may be -1."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in self.target_shape) > 1 or any(d < -1 or d == 0 for d in self.target_shape):
+            raise ValueError(f"Reshape: target_shape may hold one -1 and positive sizes, got {target_shape!r}")
+
+    def compute_output_shape(self, input_shape):
+        size = int(np.prod(input_shape[1:]))
+        known = int(np.prod([d for d in self.target_shape if d != -1]))
+        if -1 in self.target_shape:
+            if size % known:
+                raise ValueError(f"{self.name}: cannot reshape {shape_text(input_shape)} to "
+                                 f"{shape_text((None, *self.target_shape))}")
+            return (input_shape[0], *(size // known if d == -1 else d for d in self.target_shape))
+        if known != size:
+            raise ValueError(f"{self.name}: total size of the new array must be unchanged, input_shape = "
+                             f"{list(input_shape[1:])}, output_shape = {list(self.target_shape)}")
+        return (input_shape[0], *self.target_shape)
+
+    def call(self, x, training=False):
+        return x.reshape(x.shape[0], *self.compute_output_shape(x.shape)[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Embedding(Layer):
+    """Integer ids (batch, ...) -> rows of ``embeddings`` (input_dim, output_dim): (batch, ..., output_dim).
+    Initialised U(-0.05, 0.05) ("uniform"), as Keras."""
+
+    _takes_ids = True
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, **kwargs):
+        if "input_length" in kwargs:
+            kwargs.pop("input_length")
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
+        super().__init__(**kwargs)
+        refuse("Embedding", embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint,
+               mask_zero=mask_zero, lora_rank=lora_rank)
+        self.input_dim = positive_int("Embedding", "input_dim", input_dim)
+        self.output_dim = positive_int("Embedding", "output_dim", output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self._initial_weights = weights
+
+    def build(self, input_shape):
+        self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer)
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+
+    def call(self, x, training=False):
+        if x.dtype.kind == "f":
+            x = x.long()
+        return F.embedding(x, self.embeddings)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer)}

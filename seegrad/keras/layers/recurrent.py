@@ -1,0 +1,191 @@
+"""SimpleRNN, LSTM, GRU over (batch, timesteps, features), on this project's fused recurrent ops.
+
+Keras' weights, converted to the ops' PyTorch layout on every call (a transpose, and for the GRU
+a reordering of the gates), so gradients land on Keras' weights:
+
+    SimpleRNN  kernel (in, units), recurrent_kernel (units, units), bias (units,)
+               h_t = tanh(x_t kernel + h_{t-1} recurrent_kernel + bias)
+    LSTM       kernel (in, 4 units), recurrent_kernel (units, 4 units), bias (4 units,): gates i, f, c, o
+               (PyTorch's i, f, g, o: the same order); one bias, where PyTorch has two; the forget
+               gate's bias starts at 1 (unit_forget_bias)
+    GRU        kernel (in, 3 units), recurrent_kernel (units, 3 units), bias (2, 3 units) = input and
+               recurrent biases (reset_after=True, Keras 3's default, which is PyTorch's formula);
+               gates z, r, h where PyTorch orders r, z, n
+
+kernel glorot_uniform, recurrent_kernel orthogonal, bias zeros. ``return_sequences`` gives every
+step's output (batch, timesteps, units), else the last one (batch, units); ``return_state`` adds
+the final states; ``go_backwards`` reads the sequence from its end.
+"""
+import numpy as np
+
+import autograd as ag
+from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+
+from .. import activations, initializers
+from ..utils import not_supported
+from .base import Layer
+from .core import positive_int, refuse
+
+__all__ = ["SimpleRNN", "LSTM", "GRU"]
+
+
+class _RNN(Layer):
+    _gates = 1
+    _activations = {"activation": ("tanh",)}  # what the fused op computes
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, use_cudnn="auto", **kwargs):
+        super().__init__(**kwargs)
+        layer = type(self).__name__
+        refuse(layer, kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+               bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+               kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+               bias_constraint=bias_constraint, stateful=stateful)
+        if dropout or recurrent_dropout:
+            not_supported(f"{layer}(dropout=..., recurrent_dropout=...)", "put a Dropout layer between the layers")
+        self.units = positive_int(layer, "units", units)
+        self.activation_name = self._check_activation("activation", activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.go_backwards = bool(go_backwards)
+
+    def _check_activation(self, what, value):
+        """The Keras name of ``value`` if the fused op computes it, else a NotSupported error."""
+        try:
+            name = value if isinstance(value, str) else activations.serialize(activations.get(value))
+        except ValueError:  # a function of the user's
+            name = None
+        if name not in self._activations[what]:
+            not_supported(f"{type(self).__name__}({what}={value!r})",
+                          f"the fused recurrent op computes {what}={self._activations[what][0]!r}")
+        return name
+
+    def build(self, input_shape):
+        if len(input_shape) != 3 or input_shape[-1] is None:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected ndim=3 "
+                             f"(batch, timesteps, features), found ndim={len(input_shape)}. Full shape received: "
+                             f"{input_shape}")
+        G, H = self._gates, self.units
+        self.add_weight("kernel", (input_shape[-1], G * H), self.kernel_initializer)
+        self.add_weight("recurrent_kernel", (H, G * H), self.recurrent_initializer)
+        if self.use_bias:
+            self.add_weight("bias", self._bias_shape(), self._bias_initializer())
+
+    def _bias_shape(self):
+        return (self._gates * self.units,)
+
+    def _bias_initializer(self):
+        return self.bias_initializer
+
+    def call(self, x, training=False):
+        x = x.transpose(0, 1)  # (L, N, I): the ops run time-major
+        length, batch = x.shape[0], x.shape[1]
+        h0 = ag.zeros(batch, self.units, dtype=x.dtype)
+        hs, states = self._run(x, h0)  # hs (L, N, H), aligned with the inputs
+        if self.go_backwards:  # Keras gives the outputs in the order it read them: last input first
+            hs = hs[np.arange(length - 1, -1, -1)]
+        out = hs.transpose(0, 1) if self.return_sequences else hs[length - 1]  # (N, L, H) or (N, H)
+        return [out, *states] if self.return_state else out
+
+    def _call_symbolic(self, inputs, **kwargs):
+        if self.return_state:
+            not_supported(f"{type(self).__name__}(return_state=True) in the functional API",
+                          "call the layer on a tensor to get [output, *states]")
+        return super()._call_symbolic(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):  # of the output (return_state adds the states)
+        if self.return_sequences:
+            return (input_shape[0], input_shape[1], self.units)
+        return (input_shape[0], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation_name,
+                "use_bias": self.use_bias, "return_sequences": self.return_sequences,
+                "return_state": self.return_state, "go_backwards": self.go_backwards,
+                **{k: initializers.serialize(getattr(self, k)) for k in (
+                    "kernel_initializer", "recurrent_initializer", "bias_initializer")}}
+
+
+class SimpleRNN(_RNN):
+    """h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias); activation tanh or relu."""
+
+    _activations = {"activation": ("tanh", "relu")}
+
+    def _run(self, x, h0):
+        bias = self.bias if self.use_bias else None
+        hs = RNNLayer.apply(x, h0, self.kernel.T, self.recurrent_kernel.T, bias, None, reverse=self.go_backwards,
+                            nonlinearity=self.activation_name)
+        last = 0 if self.go_backwards else x.shape[0] - 1
+        return hs, [hs[last]]
+
+
+class LSTM(_RNN):
+    """i, f, o = sigmoid(...), c~ = tanh(...) of x_t @ kernel + h_{t-1} @ recurrent_kernel + bias;
+    c_t = f c_{t-1} + i c~;  h_t = o tanh(c_t)."""
+
+    _gates = 4
+    _activations = {"activation": ("tanh",), "recurrent_activation": ("sigmoid",)}
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
+        super().__init__(units, activation, **kwargs)
+        self._check_activation("recurrent_activation", recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _bias_initializer(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        init, H = self.bias_initializer, self.units
+
+        def forget_bias_one(shape, dtype=None):  # Keras: [init(H), ones(H), init(2H)]
+            return np.concatenate([init((H,)), np.ones(H, np.float32), init((2 * H,))])
+        return forget_bias_one
+
+    def _run(self, x, h0):
+        bias = self.bias if self.use_bias else None
+        hc = LSTMLayer.apply(x, h0, h0, self.kernel.T, self.recurrent_kernel.T, bias, None,
+                             reverse=self.go_backwards)  # (2, L, N, H): every h_t, then every c_t
+        last = 0 if self.go_backwards else x.shape[0] - 1
+        return hc[0], [hc[0, last], hc[1, last]]
+
+    def get_config(self):
+        return {**super().get_config(), "recurrent_activation": "sigmoid", "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRU(_RNN):
+    """z, r = sigmoid(...); h~ = tanh(x_t W_h + b_h + r * (h_{t-1} U_h + b'_h)); h_t = z h_{t-1} + (1 - z) h~."""
+
+    _gates = 3
+    _activations = {"activation": ("tanh",), "recurrent_activation": ("sigmoid",)}
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs):
+        super().__init__(units, activation, **kwargs)
+        self._check_activation("recurrent_activation", recurrent_activation)
+        if not reset_after:
+            not_supported("GRU(reset_after=False)", "Keras 3's default reset_after=True is PyTorch's formula")
+
+    def _bias_shape(self):
+        return (2, 3 * self.units)
+
+    def _torch_order(self, w):
+        """Keras' gate columns z, r, h -> PyTorch's rows r, z, n (transposed)."""
+        H = self.units
+        return ag.cat([w[..., H:2 * H], w[..., :H], w[..., 2 * H:]], dim=-1).transpose(-1, -2)
+
+    def _run(self, x, h0):
+        b_ih = b_hh = None
+        if self.use_bias:
+            b_ih, b_hh = self._torch_order(self.bias[0:1])[:, 0], self._torch_order(self.bias[1:2])[:, 0]
+        hs = GRULayer.apply(x, h0, self._torch_order(self.kernel), self._torch_order(self.recurrent_kernel),
+                            b_ih, b_hh, reverse=self.go_backwards)
+        last = 0 if self.go_backwards else x.shape[0] - 1
+        return hs, [hs[last]]
+
+    def get_config(self):
+        return {**super().get_config(), "recurrent_activation": "sigmoid", "reset_after": True}

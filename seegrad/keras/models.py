@@ -1,0 +1,241 @@
+"""Sequential and Model: Keras models as ``nn.Module``s, with Keras' training API (trainer.py).
+
+    model = Sequential([Dense(64, activation="relu", input_shape=(100,)), Dense(1, activation="sigmoid")])
+    model = Sequential(); model.add(Dense(10, activation="relu", input_dim=784)); ...
+    inputs = Input((28, 28, 1)); outputs = Dense(10)(Flatten()(inputs)); model = Model(inputs, outputs)
+    class MyModel(Model): __init__ makes layers, call(x, training) uses them   (subclassing)
+
+A model is a Layer: it nests in another Sequential (a GAN's generator + discriminator), its
+layers are its child modules ("0", "1", ... so a state dict reads ``0.kernel``, ``1.bias``), and
+everything that takes an ``nn.Module`` takes it: ``seegrad.fit``, ``export_onnx``, ``draw_graph``.
+"""
+import numpy as np
+
+import autograd as ag
+
+from .layers.base import KerasTensor, Layer, shape_text
+from .saving import load_model, save_model, save_weights, load_weights
+from .trainer import Trainer
+from .utils import not_supported
+
+__all__ = ["Model", "Sequential", "load_model", "clone_model"]
+
+
+class Model(Layer, Trainer):
+    """``Model(inputs, outputs)`` (the functional API, one input and one output), or a subclass
+    that makes its layers in ``__init__`` and writes ``call(x, training=False)``."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._steps = None  # the functional graph: [(layer, input KerasTensor, output KerasTensor)]
+        if inputs is None and outputs is None:
+            if type(self) is Model:
+                raise ValueError("Model(inputs, outputs): pass the Input and the output of the layers called on it, "
+                                 "or subclass Model and write call()")
+            return
+        self._trace(inputs, outputs)
+
+    def _trace(self, inputs, outputs):
+        if isinstance(inputs, (list, tuple, dict)) or isinstance(outputs, (list, tuple, dict)):
+            if not (isinstance(inputs, (list, tuple)) and len(inputs) == 1 and isinstance(outputs, (list, tuple))
+                    and len(outputs) == 1):
+                not_supported("functional models with several inputs or outputs")
+            inputs, outputs = inputs[0], outputs[0]
+        if not isinstance(inputs, KerasTensor) or not isinstance(outputs, KerasTensor):
+            raise TypeError("Model(inputs, outputs) takes the KerasTensors of the functional API: inputs = Input(shape), "
+                            "outputs = layer(...)(inputs)")
+        steps, t = [], outputs
+        while t is not inputs:
+            if t.layer is None:
+                raise ValueError(f"Model: the outputs do not come from the given inputs (reached {t!r})")
+            steps.append((t.layer, t.inputs[0], t))
+            t = t.inputs[0]
+        self._steps = steps[::-1]
+        unique = []
+        for layer, _, _ in self._steps:
+            if all(layer is not u for u in unique):
+                unique.append(layer)
+        for i, layer in enumerate(unique):
+            self.add_module(str(i), layer)
+        self._input_tensor, self._output_tensor = inputs, outputs
+        self._build(inputs.shape)
+
+    @property
+    def layers(self):
+        return [m for m in self.children() if isinstance(m, Layer)]
+
+    @property
+    def _takes_ids(self):
+        return bool(self.layers) and self.layers[0]._takes_ids
+
+    def compute_output_shape(self, input_shape):
+        if self._steps is not None:
+            return self._output_tensor.shape
+        return Layer.compute_output_shape(self, input_shape)
+
+    def _build(self, input_shape):
+        if self._steps is None and not self.built:  # subclassed: run call once on zeros to build its layers
+            self.built, self.input_shape = True, (None, *tuple(input_shape)[1:])
+            with ag.no_grad():
+                out = self.call(ag.zeros(1, *input_shape[1:], dtype=np.int64 if self._takes_ids else np.float32))
+            self.output_shape = (None, *out.shape[1:])
+            return self.output_shape
+        return super()._build(input_shape)
+
+    def call(self, x, training=False):
+        if self._steps is None:
+            raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(x, training=False)")
+        values = {id(self._input_tensor): x}
+        for layer, src, out in self._steps:
+            values[id(out)] = layer(values[id(src)], training=training)
+        return values[id(self._output_tensor)]
+
+    # ------------------------------------------------------------ saving
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """The architecture, weights, compile settings and optimizer state in one file, in this
+        project's safe format (``nn.save``; no pickle), whatever the extension; ``load_model`` reads it."""
+        save_model(self, filepath, overwrite, include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Only the weights (``get_weights()``), for ``load_weights`` into the same architecture."""
+        save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath):
+        load_weights(self, filepath)
+
+    def get_config(self):
+        if self._steps is None:
+            not_supported(f"saving the subclassed model {type(self).__name__} with save()",
+                          "use save_weights / load_weights and build the model in code")
+        order = [next(i for i, u in enumerate(self.layers) if u is layer) for layer, _, _ in self._steps]
+        return {**super().get_config(), "input_shape": list(self._input_tensor.shape),
+                "layers": [_layer_config(layer) for layer in self.layers], "order": order}
+
+    # ------------------------------------------------------------ summary
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """The layers, their output shapes and parameter counts, and the totals, as Keras prints them."""
+        from .summary import summary
+        (print_fn or print)(summary(self))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _layer_config(layer):
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+class Sequential(Model):
+    """A stack of layers, each taking the previous one's output. The input shape comes from the
+    first layer's ``input_shape``/``input_dim``, an ``Input(shape)`` first, or the first batch."""
+
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._layers_list, self._input_shape = [], self._declared_shape
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self):
+        return list(self._layers_list)
+
+    def add(self, layer, rebuild=True):
+        """Append ``layer``; an ``Input(shape)`` (or InputLayer) first sets the input shape."""
+        if isinstance(layer, KerasTensor):
+            if self._layers_list or self._input_shape is not None:
+                raise ValueError("Sequential: an Input can only be the first element of the model")
+            if layer.layer is not None:
+                not_supported("adding a functional-API tensor to a Sequential", "add layers, or Input(shape) first")
+            self._input_shape = layer.shape
+            return
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer!r} "
+                             f"(of type {type(layer)})" + (" (an nn.Module: use nn.Sequential, or wrap the layers"
+                                                           " you need as Keras layers)" if hasattr(layer, "forward") else ""))
+        if getattr(layer, "return_state", False):
+            not_supported(f"{type(layer).__name__}(return_state=True) in a Sequential",
+                          "call the layer on a tensor to get [output, *states]")
+        if any(layer is known for known in self._layers_list):
+            raise ValueError(f"Sequential: layer {layer.name!r} is already in the model")
+        if not self._layers_list and self._input_shape is None and layer._declared_shape is not None:
+            self._input_shape = layer._declared_shape
+        elif not self._layers_list and self._input_shape is None and layer.built and isinstance(layer, Model):
+            self._input_shape = layer.input_shape  # a built model added first: its input shape is known
+        self.add_module(str(len(self._layers_list)), layer)
+        self._layers_list.append(layer)
+        if self._input_shape is not None:
+            shape = self._input_shape
+            for known in self._layers_list:
+                shape = known._build(shape) if not known.built else self._check_known(known, shape)
+            self.built, self.input_shape, self.output_shape = True, (None, *self._input_shape[1:]), shape
+
+    @staticmethod
+    def _check_known(layer, shape):
+        layer._check_input(shape)
+        return tuple(layer.compute_output_shape(shape))
+
+    def pop(self):
+        """Remove the last layer."""
+        if not self._layers_list:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers_list.pop()
+        del self._modules[str(len(self._layers_list))]
+        if self.built and self._layers_list:
+            self.output_shape = self._layers_list[-1].output_shape
+        return layer
+
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (with the batch dim, e.g. (None, 784))."""
+        if input_shape is None:
+            input_shape = self._input_shape
+        if input_shape is None:
+            raise ValueError("Sequential.build: the input shape is not known; pass build((None, features))")
+        if not self._layers_list:
+            raise ValueError(f"Sequential model {self.name!r} has no layers; add some before building it")
+        self._input_shape = (None, *tuple(input_shape)[1:])
+        shape = self._input_shape
+        for layer in self._layers_list:
+            shape = layer._build(shape) if not layer.built else self._check_known(layer, shape)
+        self.built, self.input_shape, self.output_shape = True, self._input_shape, shape
+
+    def _build(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+        return self.output_shape if tuple(input_shape)[1:] == tuple(self.input_shape)[1:] else \
+            self.compute_output_shape(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers_list:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def _check_input(self, shape):
+        if self._layers_list:
+            self._layers_list[0]._check_input(shape)
+
+    def call(self, x, training=False):
+        if not self._layers_list:
+            raise ValueError(f"Sequential model {self.name!r} has no layers")
+        for layer in self._layers_list:
+            x = layer(x, training=training)
+        return x
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        if self._input_shape is not None:
+            config["batch_input_shape"] = list(self._input_shape)
+        return {**config, "layers": [_layer_config(layer) for layer in self._layers_list]}
+
+    def __repr__(self):
+        shape = f", input_shape={shape_text(self.input_shape)}" if self.input_shape else ""
+        return f"<Sequential name={self.name}, {len(self._layers_list)} layers{shape}>"
+
+
+def clone_model(model):
+    """A new model with the same architecture and fresh weights (``load_model`` of its config)."""
+    from .saving import model_from_config
+    return model_from_config({"class_name": type(model).__name__, "config": model.get_config()})

@@ -1,0 +1,216 @@
+"""Keras' optimizers, with Keras 3's update rules and defaults, on this project's Optimizer base.
+
+Where Keras' rules differ from PyTorch's (optim.*), these follow Keras:
+
+    SGD      lr 0.01;  m = momentum*m - lr*g;  p += m  (nesterov: p += momentum*m - lr*g)
+    Adam     lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 (PyTorch 1e-8);  t = iterations + 1
+             m += (g - m)(1 - beta_1);  v += (g^2 - v)(1 - beta_2);
+             p -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+             (epsilon is added to sqrt(v) before the bias correction: PyTorch adds it after)
+    RMSprop  lr 0.001, rho 0.9 (PyTorch alpha 0.99), epsilon 1e-7 inside the root:
+             v = rho*v + (1-rho)*g^2;  p -= lr * g / sqrt(v + epsilon)
+    Adagrad  lr 0.001, initial_accumulator_value 0.1, epsilon 1e-7 inside the root:
+             a += g^2;  p -= lr * g / sqrt(a + epsilon)
+
+``Adam(learning_rate=...)`` holds only its settings; ``compile`` binds it to the model's weights.
+``optimizer.learning_rate`` can be read and changed at any time; ``iterations`` counts the steps.
+"""
+import numpy as np
+
+import optim
+
+from .utils import not_supported
+
+__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
+
+
+class Optimizer(optim.Optimizer):
+    """A Keras optimizer: Keras' constructor (no parameters), bound to the weights by ``build``;
+    ``step()`` is optim's (skips weights without a gradient, bumps versions) plus Keras' counter."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs:
+            if "lr" in kwargs:
+                raise ValueError("Argument `lr` is no longer supported (Keras 3). Use `learning_rate` instead.")
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        for key, value in (("weight_decay", weight_decay), ("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                           ("global_clipnorm", global_clipnorm), ("use_ema", use_ema),
+                           ("loss_scale_factor", loss_scale_factor),
+                           ("gradient_accumulation_steps", gradient_accumulation_steps)):
+            if value not in (None, False):
+                not_supported(f"{type(self).__name__}({key}=...)")
+        if not isinstance(learning_rate, (int, float)) or learning_rate < 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be a number >= 0, got {learning_rate!r}; "
+                             "schedules are not implemented")
+        self.name = name or type(self).__name__.lower()
+        self._learning_rate = float(learning_rate)
+        self.iterations = 0
+        self.built = False
+
+    def build(self, variables):
+        """Bind to ``variables`` (the model's trainable weights), once."""
+        if not self.built:
+            optim.Optimizer.__init__(self, list(variables), {"lr": self._learning_rate})
+            self.built = True
+
+    @property
+    def learning_rate(self):
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._learning_rate = float(value)
+        for group in getattr(self, "param_groups", []):
+            group["lr"] = self._learning_rate
+
+    @property
+    def lr(self):
+        raise AttributeError(f"{type(self).__name__} has no `lr` in Keras 3: read or set `learning_rate` "
+                             "(in Keras 3, setting `optimizer.lr` changes nothing)")
+
+    @lr.setter
+    def lr(self, value):
+        raise AttributeError(f"{type(self).__name__} has no `lr` in Keras 3: set `optimizer.learning_rate = {value}` "
+                             "(in Keras 3, setting `optimizer.lr` changes nothing)")
+
+    def step(self, closure=None):
+        if not self.built:
+            raise RuntimeError(f"{type(self).__name__}: compile the model (or call build(weights)) before stepping")
+        loss = super().step(closure)
+        self.iterations += 1
+        return loss
+
+    def state_dict(self):
+        return {**super().state_dict(), "iterations": self.iterations}
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        self.iterations = int(state.pop("iterations", 0))
+        super().load_state_dict(state)
+        self._learning_rate = float(self.param_groups[0]["lr"])
+
+    def get_config(self):
+        return {"name": self.name, "learning_rate": self._learning_rate}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """m = momentum*m - lr*g;  p += m  (nesterov: p += momentum*m - lr*g); plain p -= lr*g without momentum."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+            raise ValueError("`momentum` must be a float between [0, 1].")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def _update(self, p, g, state, group):
+        lr = np.float32(group["lr"])
+        if self.momentum == 0:
+            p -= g * lr
+            return
+        m = self._moment(state, "momentum", p)
+        m *= np.float32(self.momentum)
+        m -= g * lr
+        if self.nesterov:
+            p -= g * lr
+            p += m * np.float32(self.momentum)
+        else:
+            p += m
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """p -= alpha * m / (sqrt(v) + epsilon), alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
+
+    def _update(self, p, g, state, group):
+        f32 = np.float32
+        t = f32(self.iterations + 1)
+        b1, b2 = f32(self.beta_1), f32(self.beta_2)
+        alpha = f32(group["lr"]) * np.sqrt(f32(1) - b2 ** t) / (f32(1) - b1 ** t)  # float32, as Keras
+        m = self._moment(state, "momentum", p)
+        v = self._moment(state, "velocity", p)
+        m *= b1
+        m += g * f32(1 - self.beta_1)
+        v *= b2
+        v += (g * g) * f32(1 - self.beta_2)
+        if self.amsgrad:
+            v_hat = self._moment(state, "velocity_hat", p)
+            np.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        p -= (m * alpha) / (np.sqrt(v) + f32(self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
+
+
+class RMSprop(Optimizer):
+    """v = rho*v + (1-rho)*g^2;  p -= lr * g / sqrt(v + epsilon)  (momentum: m = momentum*m + that; p -= m)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        if centered:
+            not_supported("RMSprop(centered=True)")
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+
+    def _update(self, p, g, state, group):
+        f32 = np.float32
+        v = self._moment(state, "velocity", p)
+        v *= f32(self.rho)
+        v += (g * g) * f32(1 - self.rho)
+        increment = (g * f32(group["lr"])) / np.sqrt(v + f32(self.epsilon))
+        if self.momentum > 0:
+            m = self._moment(state, "momentum", p)
+            m *= f32(self.momentum)
+            m += increment
+            increment = m
+        p -= increment
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+class Adagrad(Optimizer):
+    """a += g^2 (a starts at initial_accumulator_value);  p -= lr * g / sqrt(a + epsilon)."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def _update(self, p, g, state, group):
+        a = self._moment(state, "accumulator", p, fill=self.initial_accumulator_value)
+        a += g * g
+        p -= (g * np.float32(group["lr"])) / np.sqrt(a + np.float32(self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+NAMES = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def get(identifier):
+    """An optimizer from a Keras name ("adam", "sgd", "rmsprop", "adagrad", with Keras' defaults)
+    or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, optim.Optimizer):
+        raise TypeError(f"compile(optimizer=...) takes a Keras optimizer (seegrad.keras.optimizers.{type(identifier).__name__} "
+                        "or a name like 'adam'), not an optim one: it is built with the model's weights at compile")
+    if isinstance(identifier, str):
+        if identifier.lower() not in NAMES:
+            not_supported(f"the optimizer {identifier!r}", f"known: {', '.join(NAMES)}")
+        return NAMES[identifier.lower()]()
+    raise TypeError(f"an optimizer is a name like 'adam' or a Keras optimizer, got {identifier!r}")

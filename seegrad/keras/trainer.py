@@ -1,0 +1,298 @@
+"""compile / fit / evaluate / predict and the *_on_batch methods, with Keras 3's semantics.
+
+One training step is the loop every framework runs (Keras' torch backend runs exactly this):
+
+    y_pred = model(x, training=True)
+    loss = loss_fn(y, y_pred)            # Keras' loss, reduced over the batch
+    model.zero_grad(); loss.backward()
+    optimizer.step()                     # the trainable weights only
+
+fit's figures are means over the samples seen so far in the epoch (the loss weighted by batch
+size), as Keras reports them; validation runs after each epoch without dropout, with the
+moving BatchNormalization statistics and without recording a graph. Data are numpy arrays (or
+Tensors, or nested lists): float64 becomes float32, integer labels stay integers.
+"""
+import math
+import warnings
+
+import numpy as np
+
+import autograd as ag
+
+from . import losses as losses_module
+from . import metrics as metrics_module
+from . import optimizers
+from .callbacks import CallbackList
+from .layers.base import as_tensor
+from .utils import not_supported
+
+__all__ = ["Trainer"]
+
+
+def _array(data, what):
+    """A numpy array from an array, Tensor or nested list (float64 -> float32), or a clear error."""
+    if data is None:
+        return None
+    if isinstance(data, dict) or (isinstance(data, (list, tuple)) and any(
+            isinstance(d, (np.ndarray, ag.Tensor)) for d in data)):  # Keras: one array per input or output
+        not_supported(f"several inputs or outputs ({what} as a {type(data).__name__} of arrays)",
+                      "this front end trains single-input, single-output models")
+    if not isinstance(data, (list, tuple, np.ndarray, ag.Tensor)) and not hasattr(data, "__array__") and \
+            hasattr(data, "__iter__"):
+        not_supported(f"{what} as a {type(data).__name__} (datasets, generators)",
+                      "pass numpy arrays, or use seegrad.fit with a DataLoader")
+    a = data.detach().numpy() if isinstance(data, ag.Tensor) else np.asarray(data)
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be numbers, got an array of dtype {a.dtype}")
+    if a.ndim == 0:
+        raise ValueError(f"{what} must have a batch dimension, got a scalar")
+    return a.astype(np.float32) if a.dtype.kind == "f" and a.dtype != np.float32 else a
+
+
+def _batches(n, batch_size, order=None):
+    order = np.arange(n) if order is None else order
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _verbose(verbose):
+    return 1 if verbose == "auto" else int(verbose)
+
+
+def _check_batch_size(batch_size):
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return int(batch_size)
+
+
+class _LossTracker:
+    """The mean loss over samples: each batch's loss weighted by its size (Keras' loss tracker)."""
+
+    def __init__(self):
+        self.total, self.count = 0.0, 0
+
+    def update(self, loss, n):
+        self.total += loss * n
+        self.count += n
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class Trainer:
+    """The Keras training API, mixed into Model."""
+
+    compiled = False
+    stop_training = False
+
+    # ------------------------------------------------------------ compile
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Choose the optimizer, the loss and the metrics, by Keras name or as objects.
+        Keras' default optimizer is "rmsprop"."""
+        if loss_weights is not None or weighted_metrics is not None:
+            not_supported("compile(loss_weights=..., weighted_metrics=...)")
+        if steps_per_execution != 1:
+            not_supported("compile(steps_per_execution > 1)")
+        if isinstance(loss, (dict, list, tuple)) or isinstance(metrics, dict):
+            not_supported("one loss or metrics list per output", "this front end trains single-output models")
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise ValueError(f"Expected `metrics` argument to be a list, tuple, or dict. Received instead: "
+                             f"metrics={metrics!r} of type {type(metrics)}")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._loss_fn = losses_module.get(loss) if loss is not None else None
+        self._metric_ids = list(metrics or [])
+        self._metrics = None  # made from the first batch's shapes ("accuracy" depends on them)
+        self._loss_tracker = _LossTracker()
+        self.compiled = True
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise ValueError(f"You must call `compile()` before using the model ({what}).")
+        if self._loss_fn is None:
+            raise ValueError(f"{what}: the model was compiled without a loss; pass compile(loss=...)")
+
+    @property
+    def metrics_names(self):
+        return ["loss"] + [m.name if isinstance(m, metrics_module.Metric) else
+                           (m if isinstance(m, str) else getattr(m, "__name__", "metric")) for m in
+                           getattr(self, "_metric_ids", [])]
+
+    # ------------------------------------------------------------ one step
+
+    def _reset_metrics(self):
+        self._loss_tracker = _LossTracker()
+        for m in self._metrics or []:
+            m.reset_state()
+
+    def _update_metrics(self, y, y_pred, loss):
+        if self._metrics is None:
+            self._metrics = [metrics_module.get(m, y, y_pred) for m in self._metric_ids]
+        self._loss_tracker.update(loss, len(y_pred))
+        for m in self._metrics:
+            m.update_state(y, y_pred)
+
+    def _logs(self):
+        logs = {"loss": self._loss_tracker.result(), **{m.name: m.result() for m in self._metrics or []}}
+        return dict(sorted(logs.items()))  # Keras sorts the logs by name
+
+    def _in_order(self, logs):
+        """evaluate's and *_on_batch's list: the loss, then the metrics in compile order (one number alone)."""
+        values = [logs["loss"]] + [m.result() for m in self._metrics or []]
+        return values[0] if len(values) == 1 else values
+
+    def _train_step(self, x, y):
+        """One optimizer step on a batch; returns the batch's (loss, y_pred as numpy)."""
+        y_pred = self(as_tensor(x), training=True)
+        loss = self._loss_fn(y, y_pred)
+        weights = self.trainable_weights
+        if not weights:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=3)
+            return float(loss.item()), y_pred.detach().numpy()
+        self.zero_grad()
+        loss.backward()
+        self.optimizer.build(weights)
+        self.optimizer.step()
+        return float(loss.item()), y_pred.detach().numpy()
+
+    def _test_step(self, x, y):
+        with ag.no_grad():
+            y_pred = self(as_tensor(x), training=False)
+            return float(self._loss_fn(y, y_pred).item()), y_pred.numpy()
+
+    # ------------------------------------------------------------ fit
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` passes over (x, y) in batches of ``batch_size`` (32), shuffled each
+        epoch unless ``shuffle=False``; returns the History (``history.history["loss"]``...).
+
+        validation_split: the last fraction of (x, y) (taken before shuffling) is held out and
+        evaluated after each epoch; validation_data=(x_val, y_val) gives it instead."""
+        self._require_compiled("fit")
+        for key, value in (("class_weight", class_weight), ("sample_weight", sample_weight),
+                           ("steps_per_epoch", steps_per_epoch), ("validation_steps", validation_steps)):
+            if value is not None:
+                not_supported(f"fit({key}=...)")
+        if shuffle not in (True, False):
+            not_supported(f"fit(shuffle={shuffle!r})", "shuffle is True or False")
+        x, y = _array(x, "x"), _array(y, "y")
+        if x is None or y is None:
+            raise ValueError("fit needs both x and y (arrays with the same number of samples)")
+        if len(x) != len(y):
+            raise ValueError(f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {len(y)}. Make sure all "
+                             "arrays contain the same number of samples.")
+        if validation_split and validation_data is None:
+            split = int(math.floor(len(x) * (1.0 - validation_split)))
+            if split == 0 or split == len(x):
+                raise ValueError(f"Training data contains {len(x)} samples, which is not sufficient to split it into "
+                                 f"a validation and training set as specified by `validation_split={validation_split}`.")
+            x, y, validation_data = x[:split], y[:split], (x[split:], y[split:])
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                not_supported("validation_data other than a tuple (x_val, y_val)")
+            val_x, val_y = _array(validation_data[0], "validation x"), _array(validation_data[1], "validation y")
+        batch_size = _check_batch_size(batch_size)
+        steps = math.ceil(len(x) / batch_size)
+        verbose = _verbose(verbose)
+        callbacks = CallbackList(callbacks, self, {"verbose": verbose, "epochs": epochs, "steps": steps},
+                                 add_history=True, add_progbar=verbose != 0)
+        self.stop_training = False
+        callbacks.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            self._reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            order = ag.get_rng().permutation(len(x)) if shuffle else None
+            for step, idx in enumerate(_batches(len(x), batch_size, order)):
+                callbacks.on_train_batch_begin(step)
+                loss, y_pred = self._train_step(x[idx], y[idx])
+                self._update_metrics(y[idx], y_pred, loss)
+                callbacks.on_train_batch_end(step, self._logs())
+                if self.stop_training:
+                    break
+            logs = self._logs()
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                val = self.evaluate(val_x, val_y, batch_size=validation_batch_size or batch_size, verbose=0,
+                                    return_dict=True)
+                logs.update({"val_" + k: v for k, v in val.items()})
+            callbacks.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end()
+        return callbacks.history
+
+    # ------------------------------------------------------------ evaluate, predict
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """The mean loss and metrics over (x, y) in inference mode: ``loss`` alone, or ``[loss, metric...]``
+        (``return_dict=True``: ``{"loss": ..., "accuracy": ...}``)."""
+        self._require_compiled("evaluate")
+        if sample_weight is not None or steps is not None:
+            not_supported("evaluate(sample_weight=..., steps=...)")
+        x, y = _array(x, "x"), _array(y, "y")
+        batches = _batches(len(x), _check_batch_size(batch_size))
+        callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": len(batches)},
+                                 add_progbar=_verbose(verbose) != 0)
+        self._reset_metrics()
+        callbacks.on_test_begin()
+        for step, idx in enumerate(batches):
+            callbacks.on_test_batch_begin(step)
+            loss, y_pred = self._test_step(x[idx], y[idx])
+            self._update_metrics(y[idx], y_pred, loss)
+            callbacks.on_test_batch_end(step, self._logs())
+        logs = self._logs()
+        callbacks.on_test_end(logs)
+        return logs if return_dict else self._in_order(logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for x (a float32 numpy array), in inference mode, batch by batch."""
+        if steps is not None:
+            not_supported("predict(steps=...)")
+        x = _array(x, "x")
+        batches = _batches(len(x), _check_batch_size(batch_size))
+        callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": len(batches)},
+                                 add_progbar=_verbose(verbose) != 0)
+        callbacks.on_predict_begin()
+        outputs = []
+        with ag.no_grad():
+            for step, idx in enumerate(batches):
+                callbacks.on_predict_batch_begin(step)
+                outputs.append(self(as_tensor(x[idx]), training=False).numpy())
+                callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callbacks.on_predict_end()
+        return np.concatenate(outputs)
+
+    # ------------------------------------------------------------ one batch
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on this batch; returns its loss (and metrics) before the step."""
+        self._require_compiled("train_on_batch")
+        if sample_weight is not None or class_weight is not None:
+            not_supported("train_on_batch(sample_weight=..., class_weight=...)")
+        return self._on_batch(self._train_step, x, y, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss (and metrics) on this batch, in inference mode."""
+        self._require_compiled("test_on_batch")
+        if sample_weight is not None:
+            not_supported("test_on_batch(sample_weight=...)")
+        return self._on_batch(self._test_step, x, y, return_dict)
+
+    def _on_batch(self, step, x, y, return_dict):
+        """Figures of one ``step`` (_train_step or _test_step) on one batch, metrics reset first (as Keras)."""
+        x, y = _array(x, "x"), _array(y, "y")
+        self._reset_metrics()
+        loss, y_pred = step(x, y)
+        self._update_metrics(y, y_pred, loss)
+        logs = self._logs()
+        return logs if return_dict else self._in_order(logs)
+
+    def predict_on_batch(self, x):
+        """The outputs for one batch (numpy), in inference mode."""
+        with ag.no_grad():
+            return self(as_tensor(_array(x, "x")), training=False).numpy()

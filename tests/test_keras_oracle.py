@@ -1,0 +1,425 @@
+"""seegrad.keras against Keras 3 itself (torch backend): the same program, the same initial
+weights (copied from Keras), the same data in the same order; every epoch's loss, metrics and
+weights, then evaluate and predict, must agree to float32 rounding. Every layer, optimizer, loss
+and metric name that seegrad.keras supports is run here at least once."""
+import numpy as np
+import pytest
+
+from keras_helpers import compile_both, fit_both, oracle, per_lib, same_outputs, twins
+from seegrad import keras as S
+from seegrad.keras.layers.base import shape_text
+
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # Keras 3 on numpy 2
+              pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")]  # Keras' advice; the textbook does
+
+
+def data(shape, n=48, classes=None, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, *shape))
+    if classes is None:
+        return x, None
+    return x, rng.integers(0, classes, n)
+
+
+def onehot(labels, classes):
+    return np.eye(classes)[labels]
+
+
+# ----------------------------------------------------------------- dense models, every optimizer and loss
+
+
+def mlp(lib, out=3, activation="softmax", hidden="relu"):
+    return lib.Sequential([lib.layers.Dense(8, activation=hidden, input_shape=(5,)),
+                           lib.layers.Dense(out, activation=activation)])
+
+
+OPTIMIZERS = [
+    "adam", "sgd", "rmsprop", "adagrad",
+    per_lib(lambda lib: lib.optimizers.SGD(learning_rate=0.05, momentum=0.9)),
+    per_lib(lambda lib: lib.optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True)),
+    per_lib(lambda lib: lib.optimizers.Adam(learning_rate=0.01, beta_1=0.8, amsgrad=True)),
+    per_lib(lambda lib: lib.optimizers.RMSprop(learning_rate=0.01, rho=0.8, momentum=0.5)),
+    per_lib(lambda lib: lib.optimizers.Adagrad(learning_rate=0.05, initial_accumulator_value=0.2)),
+]
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda o: o if isinstance(o, str) else None)
+def test_optimizers_match_keras(optimizer):
+    x, labels = data((5,), classes=3)
+    k, s = twins(mlp)
+    compile_both(k, s, optimizer, "categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, onehot(labels, 3), epochs=3, batch_size=16)
+    same_outputs(k, s, x, onehot(labels, 3))
+
+
+LOSSES = [  # (loss, metrics, model args, targets)
+    ("categorical_crossentropy", ["accuracy", "categorical_accuracy"], {}, "onehot"),
+    ("sparse_categorical_crossentropy", ["accuracy", "sparse_categorical_accuracy"], {}, "labels"),
+    ("binary_crossentropy", ["accuracy", "binary_accuracy"], {"out": 1, "activation": "sigmoid"}, "binary"),
+    ("mse", ["mae", "mse"], {"out": 1, "activation": None}, "real"),
+    ("mean_squared_error", ["mean_absolute_error"], {"out": 1, "activation": None}, "real"),
+    ("mae", ["mean_squared_error"], {"out": 2, "activation": None}, "real2"),
+    ("mean_absolute_error", None, {"out": 1, "activation": "tanh"}, "real"),
+    (per_lib(lambda lib: lib.losses.BinaryCrossentropy(from_logits=True)), ["accuracy"],
+     {"out": 1, "activation": None}, "binary"),
+    (per_lib(lambda lib: lib.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)), ["acc"],
+     {"activation": None}, "onehot"),
+    (per_lib(lambda lib: lib.losses.SparseCategoricalCrossentropy(from_logits=True)), ["accuracy"],
+     {"activation": None}, "labels"),
+    (per_lib(lambda lib: lib.losses.BinaryCrossentropy(label_smoothing=0.2)), ["accuracy"],
+     {"out": 1, "activation": "sigmoid"}, "binary"),
+    (per_lib(lambda lib: lib.losses.MeanSquaredError()), [per_lib(lambda lib: lib.metrics.MeanAbsoluteError())],
+     {"out": 1, "activation": None}, "real"),
+]
+
+
+def targets(kind, labels, x):
+    return {"onehot": onehot(labels, 3), "labels": labels, "binary": (labels > 0).astype(np.int64),
+            "real": x[:, :1] * 2 - x[:, 1:2], "real2": x[:, :2] * 0.5}[kind]
+
+
+@pytest.mark.parametrize("loss,metrics,model_args,kind", LOSSES, ids=[
+    (c[0] if isinstance(c[0], str) else f"object-{i}") for i, c in enumerate(LOSSES)])
+def test_losses_and_metrics_match_keras(loss, metrics, model_args, kind):
+    x, labels = data((5,), classes=3, seed=1)
+    y = targets(kind, labels, x)
+    k, s = twins(mlp, **model_args)
+    compile_both(k, s, "adam", loss, metrics)
+    fit_both(k, s, x, y, epochs=2, batch_size=16)
+    same_outputs(k, s, x, y)
+
+
+def test_labels_of_shape_n_against_one_output_do_not_broadcast():
+    """(N,) labels against a (N, 1) output: Keras expands them; broadcasting to (N, N) would be wrong."""
+    x, labels = data((5,), classes=2)
+    for loss in ("binary_crossentropy", "mse"):
+        k, s = twins(mlp, 1, "sigmoid")
+        compile_both(k, s, "sgd", loss, ["accuracy"])
+        fit_both(k, s, x, labels, epochs=2, batch_size=16)
+
+
+# ----------------------------------------------------------------- layers
+
+
+def cnn(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((9, 9, 2)), L.Conv2D(4, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
+                           L.Conv2D(3, 3, strides=2, padding="same", use_bias=False),
+                           L.AveragePooling2D(2, strides=1, padding="same"),
+                           L.Conv2D(2, (2, 3), padding="same", dilation_rate=1, activation="tanh"),
+                           L.MaxPooling2D(3, strides=2, padding="same"), L.Flatten(), L.Dense(3, activation="softmax")])
+
+
+def rnn(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((6, 4)), L.LSTM(5, return_sequences=True), L.GRU(4, return_sequences=True),
+                           L.SimpleRNN(3, return_sequences=True, activation="relu"), L.LSTM(3, go_backwards=True),
+                           L.Dense(1, activation="sigmoid")])
+
+
+def rnn_variants(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((5, 3)), L.GRU(4, return_sequences=True, go_backwards=True),
+                           L.SimpleRNN(4, use_bias=False, return_sequences=True),
+                           L.LSTM(2, unit_forget_bias=False, use_bias=False), L.Dense(1)])
+
+
+def normalized(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((4, 4, 2)), L.Conv2D(3, 2, use_bias=False), L.BatchNormalization(),
+                           L.Activation("relu"), L.Flatten(), L.Dense(6, use_bias=False),
+                           L.BatchNormalization(momentum=0.9, epsilon=1e-2), L.Activation("tanh"),
+                           L.Dense(3, activation="softmax")])
+
+
+def embedded(lib):
+    L = lib.layers
+    return lib.Sequential([lib.Input((6,), dtype="int32"), L.Embedding(10, 4), L.Reshape((3, 8)),
+                           L.Flatten(), L.Dropout(0.0), L.Dense(1, activation="sigmoid")])
+
+
+@pytest.mark.parametrize("make,shape,loss,y_kind", [
+    (cnn, (9, 9, 2), "categorical_crossentropy", "onehot"),
+    (rnn, (6, 4), "binary_crossentropy", "binary"),
+    (rnn_variants, (5, 3), "mse", "real"),
+    (normalized, (4, 4, 2), "sparse_categorical_crossentropy", "labels"),
+], ids=["conv-pool", "lstm-gru-simplernn", "rnn-options", "batchnorm"])
+def test_layers_match_keras(make, shape, loss, y_kind):
+    x, labels = data(shape, n=32, classes=3, seed=2)
+    flat = x.reshape(len(x), -1)
+    y = targets(y_kind, labels, flat)
+    k, s = twins(make)
+    compile_both(k, s, "adam", loss, ["accuracy"] if y_kind != "real" else None)
+    fit_both(k, s, x, y, epochs=3, batch_size=8)
+    same_outputs(k, s, x, y)
+
+
+def test_embedding_with_integer_ids_matches_keras():
+    rng = np.random.default_rng(3)
+    x, y = rng.integers(0, 10, (40, 6)), rng.integers(0, 2, 40)
+    k, s = twins(embedded)
+    compile_both(k, s, "rmsprop", "binary_crossentropy", ["accuracy"])
+    fit_both(k, s, x, y, epochs=3, batch_size=8)
+    same_outputs(k, s, x, y)
+
+
+def test_batchnorm_moving_statistics_and_sgd_match_keras():
+    def make(lib):
+        return lib.Sequential([lib.layers.Dense(6, input_dim=5), lib.layers.BatchNormalization(),
+                               lib.layers.Dense(1)])
+    x, _ = data((5,), n=40, seed=4)
+    y = x[:, :1] - x[:, 1:2]
+    k, s = twins(make)
+    compile_both(k, s, per_lib(lambda lib: lib.optimizers.SGD(0.1)), "mse")
+    fit_both(k, s, x, y, epochs=3, batch_size=10)  # the weights compared include moving_mean / moving_variance
+    same_outputs(k, s, x, y)
+
+
+def test_dropout_is_inference_identity_and_scales_in_training():
+    keras = oracle()
+
+    def make(lib):
+        return lib.Sequential([lib.Input((200,)), lib.layers.Dropout(0.25)])
+    k, s = twins(make)
+    x = np.ones((50, 200), np.float32)
+    np.testing.assert_array_equal(s.predict(x, verbose=0), k.predict(x, verbose=0))  # identity outside fit
+    out = s(x, training=True).numpy()
+    assert set(np.unique(out)) <= {0.0, np.float32(1 / 0.75)}  # kept values scaled by 1/(1-rate)
+    assert abs((out == 0).mean() - 0.25) < 0.02
+    kout = keras.ops.convert_to_numpy(k(x, training=True))
+    assert set(np.unique(kout)) == set(np.unique(out))
+
+
+def test_activations_by_name_match_keras():
+    names = ["relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "softplus", "silu", "swish", "gelu",
+             "relu6", "leaky_relu", "log_softmax", "mish", "exponential", None]
+
+    def make(lib, name, as_layer):
+        if as_layer:
+            return lib.Sequential([lib.Input((4,)), lib.layers.Dense(5), lib.layers.Activation(name)])
+        return lib.Sequential([lib.Input((4,)), lib.layers.Dense(5, activation=name)])
+    x = np.random.default_rng(5).normal(size=(7, 4)) * 2
+    for name in names:
+        for as_layer in (False, True):
+            k, s = twins(make, name, as_layer)
+            np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), rtol=1e-5, atol=1e-6,
+                                       err_msg=str(name))
+
+
+def test_functional_model_and_input_layer_match_keras():
+    def make(lib):
+        inputs = lib.Input(shape=(6,))
+        x = lib.layers.Dense(8, activation="relu")(inputs)
+        x = lib.layers.Reshape((2, 4))(x)
+        x = lib.layers.Flatten()(x)
+        return lib.Model(inputs, lib.layers.Dense(2, activation="softmax")(x))
+    x, labels = data((6,), classes=2, seed=6)
+    k, s = twins(make)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, labels, epochs=2, batch_size=16)
+    same_outputs(k, s, x, labels)
+
+
+def test_initial_weights_follow_keras_initialisers():
+    """Not the same random numbers (numpy's generator), but Keras' shapes, limits and statistics."""
+    S.utils.set_random_seed(0)
+    dense = S.layers.Dense(300, input_shape=(200,))
+    S.Sequential([dense])
+    limit = np.sqrt(6 / (200 + 300))  # glorot_uniform
+    kernel, bias = dense.get_weights()
+    assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.99 * limit and not bias.any()
+    lstm = S.layers.LSTM(16)
+    S.Sequential([S.Input((3, 8)), lstm])
+    _, recurrent, lstm_bias = lstm.get_weights()
+    assert recurrent.shape == (16, 64)
+    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(16), atol=1e-5)  # orthogonal rows
+    np.testing.assert_array_equal(lstm_bias, np.r_[np.zeros(16), np.ones(16), np.zeros(32)])  # unit_forget_bias
+    emb = S.layers.Embedding(50, 8)
+    S.Sequential([S.Input((2,)), emb])
+    assert np.abs(emb.get_weights()[0]).max() <= 0.05
+
+
+# ----------------------------------------------------------------- the training loop
+
+
+def test_validation_split_and_validation_data_match_keras():
+    x, labels = data((5,), n=50, classes=3, seed=7)
+    k, s = twins(mlp)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", ["accuracy"])
+    hk, _ = fit_both(k, s, x, labels, epochs=2, batch_size=8, validation_split=0.3)
+    assert {"val_loss", "val_accuracy"} <= set(hk.history)
+    k, s = twins(mlp)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x[:30], labels[:30], epochs=2, batch_size=32, validation_data=(x[30:], labels[30:]))
+
+
+def test_default_batch_size_and_uneven_last_batch_match_keras():
+    x, labels = data((5,), n=70, classes=3, seed=8)  # 32 + 32 + 6
+    k, s = twins(mlp)
+    compile_both(k, s, "sgd", "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, labels, epochs=2)
+
+
+def test_train_test_predict_on_batch_match_keras():
+    x, labels = data((5,), n=20, classes=2, seed=9)
+    k, s = twins(mlp, 1, "sigmoid")
+    compile_both(k, s, "adam", "binary_crossentropy", ["accuracy"])
+    for i in range(4):
+        batch = slice(5 * i, 5 * i + 5)
+        np.testing.assert_allclose(s.train_on_batch(x[batch], labels[batch]),
+                                   k.train_on_batch(x[batch], labels[batch]), **dict(rtol=1e-5, atol=1e-6))
+    np.testing.assert_allclose(s.test_on_batch(x, labels), k.test_on_batch(x, labels), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s.predict_on_batch(x), k.predict_on_batch(x), rtol=1e-5, atol=1e-6)
+    assert s.train_on_batch(x[:3], labels[:3], return_dict=True).keys() == \
+        k.train_on_batch(x[:3], labels[:3], return_dict=True).keys()
+
+
+def test_frozen_layers_and_nested_models_match_keras():
+    """The GAN pattern: a frozen model inside another, trained through it; then unfrozen."""
+    def make(lib):
+        g = lib.Sequential([lib.layers.Dense(4, activation="relu", input_shape=(3,)), lib.layers.Dense(2)])
+        d = lib.Sequential([lib.layers.Dense(4, activation="tanh", input_shape=(2,)),
+                            lib.layers.Dense(1, activation="sigmoid")])
+        d.compile(optimizer="adam", loss="binary_crossentropy")
+        d.trainable = False
+        gan = lib.Sequential([g, d])
+        gan.compile(optimizer="adam", loss="binary_crossentropy")
+        return gan
+    k, s = twins(make)
+    kg, kd = k.layers
+    sg, sd = s.layers
+    rng = np.random.default_rng(10)
+    for step in range(3):
+        z, real = rng.normal(size=(6, 3)), rng.normal(size=(6, 2)) + 2
+        for d, g, model in ((kd, kg, k), (sd, sg, s)):
+            d.trainable = True
+            d.train_on_batch(np.concatenate([real, g.predict(z, verbose=0)]), np.r_[np.ones(6), np.zeros(6)])
+            d.trainable = False
+            model.train_on_batch(z, np.ones(6))
+        for a, b in zip(k.get_weights(), s.get_weights()):
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+    assert len(s.trainable_weights) == len(k.trainable_weights) == 4  # the generator's
+
+
+def test_early_stopping_and_history_match_keras():
+    x, labels = data((5,), n=40, classes=3, seed=11)
+    k, s = twins(mlp)
+    compile_both(k, s, per_lib(lambda lib: lib.optimizers.SGD(3.0)), "sparse_categorical_crossentropy", ["accuracy"])
+    stop = per_lib(lambda lib: [lib.callbacks.EarlyStopping(monitor="val_loss", patience=1,
+                                                            restore_best_weights=True)])
+    hk, hs = fit_both(k, s, x, labels, epochs=15, batch_size=8, validation_split=0.25, callbacks=stop)
+    assert len(hk.epoch) < 15  # it did stop early (a large step size overshoots)
+    for a, b in zip(k.get_weights(), s.get_weights()):  # the best epoch's weights restored in both
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+    assert s.history is hs
+
+
+def test_model_checkpoint_keeps_the_best_model(tmp_path):
+    x, labels = data((5,), n=40, classes=3, seed=12)
+    k, s = twins(mlp)
+    compile_both(k, s, per_lib(lambda lib: lib.optimizers.SGD(3.0)), "sparse_categorical_crossentropy", ["accuracy"])
+    best = str(tmp_path / "best.keras")
+    hk, hs = fit_both(k, s, x, labels, epochs=6, batch_size=8, validation_split=0.25, callbacks=per_lib(
+        lambda lib: [lib.callbacks.ModelCheckpoint(best if lib is S else str(tmp_path / "k.keras"),
+                                                   save_best_only=True, monitor="val_loss")]))
+    restored = S.models.load_model(best)
+    best_epoch = int(np.argmin(hs.history["val_loss"]))
+    keras_best = oracle().models.load_model(str(tmp_path / "k.keras"))
+    np.testing.assert_allclose(restored.predict(x, verbose=0), keras_best.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
+    assert best_epoch == int(np.argmin(hk.history["val_loss"]))
+
+
+def test_summary_counts_match_keras():
+    keras = oracle()
+    for make in (cnn, rnn, normalized, embedded):
+        k, s = twins(make)
+        assert s.count_params() == k.count_params()
+        assert sum(w.numel() for w in s.trainable_weights) == sum(int(np.prod(w.shape)) for w in k.trainable_weights)
+        text, lines = [], []
+        s.summary(print_fn=text.append)
+        k.summary(print_fn=lambda line, **kw: lines.append(line))
+        totals = [ln.strip() for ln in "\n".join(text).splitlines() if "params:" in ln]
+        keras_totals = [ln.strip() for ln in "\n".join(lines).splitlines() if "params:" in ln]
+        assert totals == keras_totals  # " Total params: 1,234 (4.82 KB)" and the two others, as Keras prints them
+        for layer in s.layers:  # the output shapes Keras prints
+            assert shape_text(layer.output_shape) in "\n".join(lines)
+    assert keras.__version__.startswith("3.")
+
+
+def test_verbose_lines_carry_keras_figures(capsys):
+    x, labels = data((5,), n=40, classes=3, seed=13)
+    k, s = twins(mlp)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", ["accuracy"])
+    printed = []
+    for model in (k, s):
+        model.fit(x, labels, epochs=2, batch_size=16, shuffle=False, verbose=2, validation_split=0.2)
+        model.evaluate(x, labels, verbose=2)
+        out = capsys.readouterr().out
+        printed.append([" - ".join(p for p in line.split(" - ") if ":" in p or "Epoch" in p)
+                        for line in out.splitlines() if line.strip()])
+    assert printed[1] == printed[0]
+    assert printed[1][0] == "Epoch 1/2"
+    summaries = [[], []]
+    k.summary(print_fn=lambda line, **kw: summaries[0].append(line))
+    s.summary(print_fn=summaries[1].append)
+    assert [ln for ln in "\n".join(summaries[1]).splitlines() if "params:" in ln] == \
+        [ln for ln in "\n".join(summaries[0]).splitlines() if "params:" in ln]  # Optimizer params too, after fit
+
+
+def test_save_and_load_model_continue_training_like_an_uninterrupted_run(tmp_path):
+    x, labels = data((5,), n=32, classes=3, seed=14)
+    S.utils.set_random_seed(0)
+    model = mlp(S)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, labels, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    again = S.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    h1 = model.fit(x, labels, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    h2 = again.fit(x, labels, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert h1.history == h2.history  # optimizer moments and step count came back too
+    fresh = mlp(S)
+    fresh.load_weights(tmp_path / "m.weights.h5")
+    for a, b in zip(fresh.get_weights(), S.models.load_model(tmp_path / "m.keras").get_weights()):
+        np.testing.assert_array_equal(a, b)  # the weights saved before the extra epochs
+    with pytest.raises(ValueError, match="not a seegrad-keras-model file"):
+        S.models.load_model(tmp_path / "m.weights.h5")
+
+
+def test_return_state_matches_keras():
+    keras = oracle()
+    x = np.random.default_rng(15).normal(size=(3, 5, 4)).astype(np.float32)
+    for name in ("LSTM", "GRU", "SimpleRNN"):
+        def make(lib):
+            return lib.Sequential([lib.layers.InputLayer(shape=(5, 4)), getattr(lib.layers, name)(3, return_sequences=True)])
+        k, s = twins(make)
+        k_layer, s_layer = getattr(keras.layers, name)(3, return_state=True), getattr(S.layers, name)(3, return_state=True)
+        k_out = k_layer(x)
+        s_layer(x)  # builds it
+        s_layer.set_weights(k_layer.get_weights())
+        s_out = s_layer(x)
+        assert len(s_out) == len(k_out) == (3 if name == "LSTM" else 2)
+        for a, b in zip(k_out, s_out):
+            np.testing.assert_allclose(b.detach().numpy(), keras.ops.convert_to_numpy(a), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+                                  "lecun_normal", "orthogonal", "uniform", "normal", "truncated_normal", "zeros",
+                                  "ones"])
+def test_initializers_draw_from_keras_distributions(name):
+    """Other random numbers than Keras', from the same distribution: the moments and the range agree."""
+    keras = oracle()
+    shape = (3, 3, 40, 60)
+    keras.utils.set_random_seed(0)
+    theirs = keras.ops.convert_to_numpy(keras.initializers.get(name)(shape))
+    S.utils.set_random_seed(0)
+    ours = S.initializers.get(name)(shape)
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    q = [0.001, 0.5, 0.999]  # robust range: Keras' truncated normal keeps a rare draw beyond 2 sd
+    np.testing.assert_allclose([ours.mean(), ours.std(), *np.quantile(ours, q)],
+                               [theirs.mean(), theirs.std(), *np.quantile(theirs, q)], rtol=0.05,
+                               atol=0.05 * theirs.std() + 1e-7)
+    if "uniform" in name:  # bounded: the same limits
+        np.testing.assert_allclose([ours.min(), ours.max()], [theirs.min(), theirs.max()], rtol=0.01)
