@@ -20,7 +20,7 @@ CELL_TIMEOUT = 120  # seconds
 TEACHING = ["01_scalar_engine", "02_tensors_and_broadcasting", "03_backprop_step_by_step",
             "04_numpy_to_framework", "05_mlp_classifier", "06_optimisers_compared", "07_activation_functions",
             "08_loss_functions", "09_convolutional_networks", "10_recurrent_networks", "11_gan_ring",
-            "12_deploy_to_an_endpoint"]
+            "12_deploy_to_an_endpoint", "13_keras_style_training"]
 
 
 def _missing(name):
