@@ -15,6 +15,7 @@ from ..function import OPS
 from ..scalar import Value
 from ..tensor import Tensor
 from . import activation, compare, conv, embedding, loss, math, norm, recurrent, reduce, shape  # noqa: F401
+from .. import inplace  # noqa: E402  (the in-place twins are made from the table filled above)
 
 
 def _install():
@@ -31,6 +32,7 @@ def _install():
 
 
 _install()
+inplace.install(Tensor, OPS)  # add_ ... relu_ (every op registered with inplace=True), copy_, t[i] = v, +=
 
 # numpy's function names over Tensors: what backward computes with when create_graph=True
 Tensor._graph_xp = types.SimpleNamespace(
