@@ -10,7 +10,8 @@ import numpy as np
 
 from .graph import Variable
 
-__all__ = ["device", "CPU", "check", "parse_to", "cuda", "accelerator", "backends"]
+__all__ = ["device", "CPU", "check", "parse_to", "get_default_device", "set_default_device", "cuda", "accelerator",
+           "backends"]
 
 # the device types torch.device accepts (torch 2.13), so that a name PyTorch knows is not a typo here
 _TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
@@ -83,6 +84,16 @@ def check(where, op):
     if dev.index not in (None, 0):
         raise RuntimeError(f"{op}: device {str(dev)!r} does not exist: there is one CPU device, 'cpu' (or 'cpu:0')")
     return dev
+
+
+def get_default_device():
+    """Where new tensors go: the CPU."""
+    return CPU
+
+
+def set_default_device(where):
+    """torch.set_default_device: accepted for the CPU (None or "cpu"); any other device is an error."""
+    check(where, "set_default_device")
 
 
 def _is_device(x):

@@ -141,6 +141,13 @@ class Function(Node):
 
     @property
     def saved_tensors(self):
+        saved = self._checked_saved()
+        if not self._create_graph or not saved or self._saved_from is None:
+            return saved
+        return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, self._saved_from))
+
+    def _checked_saved(self):
+        """What save_for_backward kept, after checking that it is still there and unchanged."""
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(
@@ -160,9 +167,7 @@ class Function(Node):
                     f"modified by an in-place operation: {what} of shape {tuple(saved[i].shape)} is "
                     f"at version {link[1][0]}; expected version {link[2]}. Use an out-of-place "
                     "op (x = x * 2 instead of x.mul_(2)) or clone() the tensor before changing it.")
-        if not self._create_graph:
-            return saved
-        return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, links))
+        return saved
 
     def _saved_as_variable(self, array, link):
         if link is not None and link[0] is not None:

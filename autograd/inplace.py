@@ -23,7 +23,7 @@ import numpy as np
 
 from . import random
 from .function import _FREED, Function, Rule
-from .graph import Variable, _modes
+from .graph import Variable, _creation_counter, _modes
 from .ops.shape import IndexAdd, index_add, is_basic_index
 from .tensor import Tensor, _index, to_array
 
@@ -156,24 +156,32 @@ def _take_node(tensor, node):
     node._out_ref = weakref.ref(tensor)
 
 
-def _keep_saved_values(node, storage):
-    """Before ``storage`` is overwritten: ``node`` (the op just recorded) may have saved arrays that
-    share it (x.mul_(w) saves x for w's gradient). Keep a copy of those, as PyTorch keeps the
-    original; when the backward pass builds a graph, the copy stands for the input as it was."""
-    saved = getattr(node, "_saved", None)
-    if saved is None or saved is _FREED:
-        return
-    links = getattr(node, "_saved_from", None)
-    kept = list(saved)
-    for i, s in enumerate(saved):
-        if isinstance(s, np.ndarray) and np.may_share_memory(s, storage):
-            kept[i] = s.copy()
-            if links is not None and links[i] is not None and links[i][0] is not None:
-                x = links[i][0]
-                snapshot = Tensor._make(kept[i])
-                snapshot.grad_fn, snapshot.requires_grad = x.grad_fn, x.requires_grad
-                links[i] = (snapshot, snapshot._vc, 0)
-    node._saved = tuple(kept)
+def _keep_saved_values(node, storage, since):
+    """Before ``storage`` is overwritten: the ops just recorded to compute the new value (nodes
+    numbered after ``since``) may have saved arrays that share it (x.mul_(w) saves x for w's
+    gradient). Keep a copy of those, as PyTorch keeps the original; when the backward pass
+    builds a graph, the copy stands for the input as it was."""
+    stack, seen = [node], set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen or node._seq <= since:
+            continue
+        seen.add(node)
+        stack.extend(node._edges)
+        saved = getattr(node, "_saved", None)
+        if saved is None or saved is _FREED:
+            continue
+        links = getattr(node, "_saved_from", None)
+        kept = list(saved)
+        for i, s in enumerate(saved):
+            if isinstance(s, np.ndarray) and np.may_share_memory(s, storage):
+                kept[i] = s.copy()
+                if links is not None and links[i] is not None and links[i][0] is not None:
+                    x = links[i][0]
+                    snapshot = Tensor._make(kept[i])
+                    snapshot.grad_fn, snapshot.requires_grad = x.grad_fn, x.requires_grad
+                    links[i] = (snapshot, snapshot._vc, 0)
+        node._saved = tuple(kept)
 
 
 def _saved_output_is(node, result, tensor):
@@ -235,6 +243,7 @@ def _record(tensor, compute, name, same_kind=True):
     d) the tensor takes the node (no view), or its base takes a CopySlices node (a view);
        the base's live views follow (_refresh_views)."""
     _check_recordable(tensor, name)
+    since = next(_creation_counter)
     result = compute(tensor)
     if result is tensor:
         return tensor
@@ -250,7 +259,7 @@ def _record(tensor, compute, name, same_kind=True):
             return _write(tensor, values, name, same_kind)
         result = Copy.apply(tensor, result)  # a flat op: the old values get a zero gradient
     node = result.grad_fn
-    _keep_saved_values(node, tensor._data)
+    _keep_saved_values(node, tensor._data, since)
     _write(tensor, values, name, same_kind=False)
     _saved_output_is(node, result, tensor)
     view = tensor._view

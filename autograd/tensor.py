@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from .devices import CPU
-from .dtypes import bool_, float32, float64, int64, is_floating
+from .dtypes import _default, bool_, float64, int64, is_floating
 from .function import ShapeError
 from .graph import Variable, _modes
 
@@ -22,14 +22,14 @@ _py_int, _py_float = builtins.int, builtins.float
 
 def to_array(data, dtype=None):
     """A new array from a list, number, numpy array or tensor. Without a dtype, Python floats
-    become float32 and Python ints int64 (PyTorch's defaults); numpy arrays keep theirs."""
+    become the default dtype (float32) and Python ints int64, as in PyTorch; numpy arrays keep theirs."""
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=dtype)
     else:
         arr = np.array(data, dtype=dtype)
         if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-            if arr.dtype == float64:
-                arr = arr.astype(float32)
+            if arr.dtype == float64 and _default[0] != float64:
+                arr = arr.astype(_default[0])
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(int64)
     if arr.dtype == object:
@@ -45,6 +45,18 @@ def _raw(x):
 _new = object.__new__
 
 
+class Size(tuple):
+    """A shape (torch.Size): a tuple of ints with ``numel()``; printed like a tuple."""
+
+    __slots__ = ()
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
 class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
@@ -58,12 +70,12 @@ class Tensor(Variable):
 
     def __init__(self, data=None, dtype=None, requires_grad=False):
         """``Tensor(t)`` is an alias of the tensor ``t`` (the same storage and version counter, as in
-        PyTorch); ``Tensor(data)`` copies a list, number or array (float32 unless ``dtype``)."""
+        PyTorch); ``Tensor(data)`` copies a list, number or array (the default float dtype unless ``dtype``)."""
         if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
             self._init(data._data, data._vc)
         else:
             arr = to_array([] if data is None else data,
-                           dtype=np.dtype(dtype) if dtype else (None if isinstance(data, np.ndarray) else float32))
+                           dtype=np.dtype(dtype) if dtype else (None if isinstance(data, np.ndarray) else _default[0]))
             self._init(arr, None)
         if requires_grad:
             self.requires_grad_(True)
@@ -93,7 +105,7 @@ class Tensor(Variable):
             raw = np.asarray(raw)
         if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
                 isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64 for a in map(_raw, inputs)):
-            raw = raw.astype(float32)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
+            raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
         return Tensor._make(raw)
 
     def _as_view_of(self, input, op, params):
@@ -168,7 +180,7 @@ class Tensor(Variable):
 
     @property
     def shape(self):
-        return self._data.shape
+        return Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -194,7 +206,7 @@ class Tensor(Variable):
         return self.transpose(-2, -1)
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self):
         return self.ndim
@@ -264,7 +276,7 @@ class Tensor(Variable):
         else:
             body = np.array2string(data, separator=", ", prefix="tensor(")
         extras = []
-        if data.dtype not in (float32, int64, bool_) or data.size == 0:
+        if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
             extras.append(f"dtype={data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")

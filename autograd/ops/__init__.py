@@ -8,13 +8,14 @@ table ``OPS`` and turns it into Tensor methods, Python operators and Value's met
     activation.py gelu, step...                        loss.py      cross-entropy, BCE...
     conv.py       convolution, pooling, padding        norm.py      batch/layer/instance/group norm
     embedding.py  embedding lookup                     recurrent.py fused RNN/LSTM/GRU layers
+    linalg.py     inverse, det, solve
 """
 import types
 
 from ..function import OPS
 from ..scalar import Value
 from ..tensor import Tensor
-from . import activation, compare, conv, embedding, loss, math, norm, recurrent, reduce, shape  # noqa: F401
+from . import activation, compare, conv, embedding, linalg, loss, math, norm, recurrent, reduce, shape  # noqa: F401
 from .. import inplace  # noqa: E402  (the in-place twins are made from the table filled above)
 
 
