@@ -7,8 +7,10 @@
 
 What is where: graph.py (the DAG and the backward walk), function.py (Function and the op
 table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
-creation.py, random.py, dtypes.py, functions.py (the ag.* functions made from the op
-table), scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through).
+inplace.py (in-place changes and views), custom.py (PyTorch-style custom Functions),
+creation.py, random.py, dtypes.py, devices.py, functions.py (the ag.* functions made from the
+op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), linalg.py,
+scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through).
 """
 from . import backend
 from .dtypes import (

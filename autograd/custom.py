@@ -232,6 +232,8 @@ def torch_style_apply(cls, *args, **kwargs):
     several = isinstance(output, tuple)
     outputs = list(output) if several else [output]
     dirty = {id(t) for t in ctx._dirty}
+    for t in ctx._dirty:  # changed in place by forward: one more version, as PyTorch counts it
+        t._vc[0] += 1
     inputs = {id(x) for x in args if isinstance(x, Tensor)}
     for i, o in enumerate(outputs):
         if isinstance(o, Tensor) and id(o) in inputs and id(o) not in dirty:  # returned as is: an alias
