@@ -96,14 +96,23 @@ def _write(tensor, values, name, same_kind=True):
     return tensor
 
 
-def _without_graph(fn, tensor, args, kwargs):
-    """``fn(tensor, *args, **kwargs)`` with grad mode off (cheaper than entering no_grad)."""
-    prev = _modes.grad_enabled
-    _modes.grad_enabled = False
+def _result_of(fn, tensor, args=(), kwargs=None, graph=False):
+    """``fn(tensor, *args, **kwargs)``: the tensor's new value, computed out of place (recorded only
+    with ``graph``). Whoever watches ops (an exporter, detect_anomaly) is told of the ops it ran
+    with ``tensor`` standing for their result, since the write makes the tensor that result."""
+    prev, watchers = _modes.grad_enabled, _modes.watchers
+    calls = []
+    _modes.grad_enabled = graph and prev
+    if watchers:
+        _modes.watchers = (lambda *call: calls.append(call),)
     try:
-        return fn(tensor, *args, **kwargs)
+        result = fn(tensor, *args, **(kwargs or {}))
     finally:
-        _modes.grad_enabled = prev
+        _modes.grad_enabled, _modes.watchers = prev, watchers
+    for node, out, inputs, params, recorded in calls:
+        for watcher in watchers:
+            watcher(node, tensor if out is result else out, inputs, params, recorded)
+    return result
 
 
 def _needs_graph(tensor, args, kwargs=None, name="in-place operation"):
@@ -244,7 +253,7 @@ def _record(tensor, compute, name, same_kind=True):
        the base's live views follow (_refresh_views)."""
     _check_recordable(tensor, name)
     since = next(_creation_counter)
-    result = compute(tensor)
+    result = _result_of(compute, tensor, graph=True)
     if result is tensor:
         return tensor
     if not isinstance(result, Tensor):
@@ -273,7 +282,7 @@ def _record(tensor, compute, name, same_kind=True):
 
 def _rewrite_base(base, source, where):
     """Record that the elements of ``base`` at the flat positions ``where`` now hold ``source``."""
-    out = CopySlices.apply(base, source, positions=where)
+    out = _result_of(lambda b: CopySlices.apply(b, source, positions=where), base, graph=True)
     _take_node(base, out.grad_fn)
     _refresh_views(base)
 
@@ -284,7 +293,7 @@ def change(tensor, compute, name, value=None):
     if _modes.grad_enabled and _needs_graph(tensor, (), None, name):
         return _record(tensor, compute, name)
     if value is None:
-        value = _without_graph(compute, tensor, (), {})
+        value = _result_of(compute, tensor)
     return _write(tensor, value._data if isinstance(value, Tensor) else np.asarray(value), name)
 
 
@@ -360,8 +369,8 @@ def _arithmetic(ufunc, fn, name, alpha):
     def method(self, other, *args, **kwargs):
         if _modes.grad_enabled and _needs_graph(self, (other,), None, name):
             return _record(self, lambda t: fn(t, other, *args, **kwargs), name)
-        if args or (kwargs and not (alpha and kwargs.keys() == {"alpha"})):
-            return _write(self, _without_graph(fn, self, (other,) + args, kwargs)._data, name)
+        if args or (kwargs and not (alpha and kwargs.keys() == {"alpha"})) or _modes.watchers:
+            return _write(self, _result_of(fn, self, (other,) + args, kwargs)._data, name)
         a = self._data
         b = other._data if isinstance(other, Tensor) else other
         if isinstance(b, (list, tuple)):
@@ -393,7 +402,7 @@ def _twin(fn, name):
     def method(self, *args, **kwargs):
         if _modes.grad_enabled and _needs_graph(self, args, kwargs, name):
             return _record(self, lambda t: fn(t, *args, **kwargs), name)
-        result = _without_graph(fn, self, args, kwargs)
+        result = _result_of(fn, self, args, kwargs)
         return _write(self, result._data if isinstance(result, Tensor) else np.asarray(result), name)
 
     method.__name__ = method.__qualname__ = name
@@ -412,6 +421,8 @@ def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor's storage."""
     if _modes.grad_enabled and _needs_graph(self, (src,), None, "copy_"):
         return _record(self, lambda t: Copy.apply(t, _as_source(src, t)), "copy_", same_kind=False)
+    if _modes.watchers:  # an exporter sees the copy as an op
+        src = _result_of(lambda t: Copy.apply(t, _as_source(src, t)), self)
     return _write(self, src._data if isinstance(src, Tensor) else np.asarray(src), "copy_", same_kind=False)
 
 
@@ -422,6 +433,8 @@ def fill_(self, value):
                            f"{value.ndim} dimensions")
     if _modes.grad_enabled and _needs_graph(self, (value,), None, "fill_"):
         return _record(self, lambda t: Copy.apply(t, _as_source(value, t)), "fill_", same_kind=False)
+    if _modes.watchers:
+        return copy_(self, value)
     try:
         self._data[...] = value._data if isinstance(value, Tensor) else value
     except ValueError:
@@ -458,6 +471,8 @@ def setitem(self, index, value):
         _rewrite_base(self if view is None else view[0], source, where)
         return
     _assign(self, index, value._data if isinstance(value, Tensor) else value)
+    if _modes.watchers:  # an exporter sees the assignment as an op
+        _result_of(lambda t: CopySlices.apply(t, _as_source(value, t), positions=positions(t)[index]), self)
 
 
 def _assign(tensor, index, values):

@@ -522,3 +522,47 @@ def test_in_place_update_values_equal_the_out_of_place_formula():
         p.mul_(2)
         p.div_(4)
     np.testing.assert_allclose(p.detach().numpy(), (np.array([1.0, 2.0, 3.0]) - 0.2 * g.numpy()) / 2, rtol=1e-6)
+
+
+# ----------------------------------------------------------------- watchers (the ONNX exporter)
+
+
+def test_exported_models_see_in_place_changes(tmp_path):
+    """The exporter watches ops: an in-place change is shown to it as the op that computed the new
+    value, with the changed tensor as its output (else ReLU(inplace=True) vanished from the file)."""
+    ort = pytest.importorskip("onnxruntime")  # the exported file runs in onnxruntime (an optional extra)
+    import nn
+    from seegrad.export import ExportError, export_onnx
+
+    class InPlace(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(3, 4), nn.Linear(4, 2)
+
+        def forward(self, x):
+            h = self.fc1(x)
+            h.relu_()
+            h += 1
+            h *= 2
+            return self.fc2(h)
+
+    class Assigns(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+
+        def forward(self, x):
+            h = self.fc(x)
+            h[:, 0] = 0
+            return h
+
+    x = ag.randn(5, 3)
+    for model in (nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Linear(4, 2)), InPlace(),
+                  nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.2, inplace=True))):
+        export_onnx(model, ag.randn(4, 3), tmp_path / "m.onnx")
+        session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+        with ag.no_grad():
+            want = model(x).numpy()
+        np.testing.assert_allclose(session.run(None, {"input": x.numpy()})[0], want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ExportError, match="CopySlices"):  # not exportable: said, not silently dropped
+        export_onnx(Assigns(), ag.randn(4, 3), tmp_path / "m.onnx")
