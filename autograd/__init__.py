@@ -20,7 +20,7 @@ from .dtypes import (
 from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .function import Function, NonDifferentiable, Rule, ShapeError, register
 from .graph import (
-    AccumulateGrad, BackwardStep, Node, backward_steps, detect_anomaly, enable_grad, grad,
+    AccumulateGrad, BackwardStep, Node, backward_steps, detect_anomaly, enable_grad, grad, inference_mode,
     is_anomaly_enabled, is_grad_enabled, no_grad, record_ops, set_grad_enabled, topological_order, watch_ops,
 )
 from .tensor import Tensor, increment_version

@@ -32,6 +32,7 @@ import numpy as np
 
 from .function import _FREED, Function, Rule, _watch, sum_to_shape
 from .graph import Node, _creation_counter, _modes
+from .inplace import _check_recordable
 from .tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "torch_style_apply"]
@@ -252,8 +253,6 @@ def torch_style_apply(cls, *args, **kwargs):
 
 def _attach(ctx, args, outputs, dirty):
     """Make ``ctx`` the node of the differentiable outputs and link what forward saved."""
-    from .inplace import _check_recordable  # noqa: PLC0415  (inplace.py imports the ops, which import this)
-
     ctx._seq = next(_creation_counter)
     ctx._edges = tuple(ctx._edges)
     ctx._shapes = tuple(x.shape if isinstance(x, Tensor) else None for x in args)

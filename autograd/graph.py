@@ -70,6 +70,13 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
+class inference_mode(set_grad_enabled):
+    """``with ag.inference_mode():`` as PyTorch's: here the same as no_grad (``mode=False``: records)."""
+
+    def __init__(self, mode=True):
+        super().__init__(not mode)
+
+
 class enable_grad(set_grad_enabled):
     """``with ag.enable_grad():`` records ops even inside ``no_grad``."""
 

@@ -280,9 +280,10 @@ def _record(tensor, compute, name, same_kind=True):
     return tensor
 
 
-def _rewrite_base(base, source, where):
-    """Record that the elements of ``base`` at the flat positions ``where`` now hold ``source``."""
-    out = _result_of(lambda b: CopySlices.apply(b, source, positions=where), base, graph=True)
+def _rewrite_base(base, source, where, flat=True):
+    """Record that the elements of ``base`` at ``where`` (flat positions, or an index of the base
+    with ``flat=False``) now hold ``source``."""
+    out = _result_of(lambda b: CopySlices.apply(b, source, where=where, flat=flat), base, graph=True)
     _take_node(base, out.grad_fn)
     _refresh_views(base)
 
@@ -302,25 +303,26 @@ def change(tensor, compute, name, value=None):
 
 class CopySlices(Function):
     """The base of a view after an in-place change through the view (or ``base[index] = src``):
-    the same storage, its elements at ``positions`` (flat indices) replaced by ``src``."""
+    the same storage, its elements at ``where`` replaced by ``src``. ``where`` indexes the base
+    (``flat=False``) or its flattened elements (``flat=True``: a view's positions)."""
 
     rule = Rule("out = base with base[view] = src",
                 ("d/dbase: G, with zeros where src was written", "d/dsrc: G at the written positions"),
                 "The overwritten elements send no gradient to the old base; src gets theirs.", ("base", "src"))
 
-    def forward(ctx, base, src, positions):
-        ctx.positions = positions
+    def forward(ctx, base, src, where, flat):
+        ctx.where, ctx.flat = where, flat
         return base  # the caller already wrote src through the view: the storage is the output
 
     def backward(ctx, grad):  # the old base: G where not overwritten; src: G where it was written
-        where = ctx.positions
+        where = ctx.where
         if isinstance(grad, Variable):  # building a graph of the backward pass
             keep = np.ones(grad.shape, dtype=bool)
-            keep.reshape(-1)[where] = False
-            return grad * keep, grad.reshape(-1)[where]
+            (keep.reshape(-1) if ctx.flat else keep)[where] = False
+            return grad * keep, (grad.reshape(-1) if ctx.flat else grad)[where]
         kept = grad.copy()
-        kept.reshape(-1)[where] = 0
-        return kept, grad.reshape(-1)[where]
+        (kept.reshape(-1) if ctx.flat else kept)[where] = 0
+        return kept, (grad.reshape(-1) if ctx.flat else grad)[where]
 
 
 class AsStrided(Function):
@@ -465,14 +467,14 @@ def setitem(self, index, value):
     if _modes.grad_enabled and _needs_graph(self, (value,), None, "setitem"):
         _check_recordable(self, "setitem", is_basic_index(index))
         source = _as_source(value, self)
-        where = positions(self)[index]
-        _assign(self, index, source._data)
         view = self._view
-        _rewrite_base(self if view is None else view[0], source, where)
+        where = index if view is None else positions(self)[index]
+        _assign(self, index, source._data)
+        _rewrite_base(self if view is None else view[0], source, where, flat=view is not None)
         return
     _assign(self, index, value._data if isinstance(value, Tensor) else value)
     if _modes.watchers:  # an exporter sees the assignment as an op
-        _result_of(lambda t: CopySlices.apply(t, _as_source(value, t), positions=positions(t)[index]), self)
+        _result_of(lambda t: CopySlices.apply(t, _as_source(value, t), where=index, flat=False), self)
 
 
 def _assign(tensor, index, values):

@@ -152,6 +152,26 @@ def test_default_dtype_like_pytorch():
         ag.set_default_dtype(ag.int64)
 
 
+def grad_modes(T):
+    x = T.ones(2, requires_grad=True)
+    with T.inference_mode():
+        a = x * 2
+    with T.inference_mode(False):
+        b = x * 2
+    with T.set_grad_enabled(False):
+        c = x * 2
+
+    @T.no_grad()
+    def f():
+        return x * 2
+
+    return a.requires_grad, b.requires_grad, c.requires_grad, f().requires_grad, T.is_grad_enabled()
+
+
+def test_grad_modes_match_pytorch():
+    same(grad_modes)
+
+
 def test_autograd_namespace_functions():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     y = ag.tensor([3.0], requires_grad=True)
