@@ -219,6 +219,9 @@ class Function(Node):
         raise NotImplementedError(f"{type(self).__name__} must define backward")
 
 
+_apply = Function.apply.__func__  # what View.apply runs first
+
+
 class View(Function):
     """An op whose output may share its input's storage (reshape, permute, expand, basic
     indexing), as PyTorch's views: when numpy returned a view, the output shares the input's
@@ -228,9 +231,9 @@ class View(Function):
 
     @classmethod
     def apply(cls, input, **params):
-        out = Function.apply.__func__(cls, input, **params)
-        data, source = out._data, input._data
-        if (data.base if data.base is not None else data) is (source.base if source.base is not None else source):
+        out = _apply(cls, input, **params)
+        owner, source = out._data.base, input._data
+        if owner is not None and owner is (source.base if source.base is not None else source):
             out._as_view_of(input, cls, params)
         return out
 

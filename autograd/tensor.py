@@ -113,10 +113,9 @@ class Tensor(Variable):
         the base and the view ops taken from it (what inplace.py needs to record a change through
         the view on the base). A view taken in grad mode is registered with the counter, so that
         its grad_fn can follow when the base changes in place inside a graph."""
-        view = input._view
-        base, steps = (input, ()) if view is None else view[:2]
-        grad_mode = _modes.grad_enabled
-        self._view = (base, steps + ((op, params),), grad_mode)
+        view, grad_mode = input._view, _modes.grad_enabled
+        self._view = (input, ((op, params),), grad_mode) if view is None else \
+            (view[0], view[1] + ((op, params),), grad_mode)
         vc = self._vc = input._vc
         if grad_mode:
             vc.append(weakref.ref(self))
