@@ -7,16 +7,20 @@
 
 What is where: graph.py (the DAG and the backward walk), function.py (Function and the op
 table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
-creation.py, random.py, dtypes.py, functions.py (the ag.* functions made from the op
-table), scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through).
+inplace.py (in-place changes and views), custom.py (PyTorch-style custom Functions),
+creation.py, random.py, dtypes.py, devices.py, functions.py (the ag.* functions made from the
+op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), linalg.py,
+scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through).
 """
 from . import backend
 from .dtypes import (
-    bool, bool_, double, float, float16, float32, float64, half, int, int8, int16, int32, int64, long, uint8,
+    bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
+    long, set_default_dtype, uint8,
 )
+from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .function import Function, NonDifferentiable, Rule, ShapeError, register
 from .graph import (
-    AccumulateGrad, BackwardStep, Node, backward_steps, detect_anomaly, enable_grad, grad,
+    AccumulateGrad, BackwardStep, Node, backward_steps, detect_anomaly, enable_grad, grad, inference_mode,
     is_anomaly_enabled, is_grad_enabled, no_grad, record_ops, set_grad_enabled, topological_order, watch_ops,
 )
 from .tensor import Tensor, increment_version
@@ -30,39 +34,28 @@ from .creation import (
 from .random import get_rng, get_rng_state, manual_seed, set_rng_state
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
+from . import linalg
+from .namespaces import Size, autograd, upper, utils
 
 
-class _GraphNamespace:
-    """``ag.autograd.graph``: torch.autograd.graph's public helpers."""
-
-    increment_version = staticmethod(increment_version)
-
-
-class _AutogradNamespace:
-    """``ag.autograd.grad`` / ``ag.autograd.backward``, for snippets written against torch.autograd."""
-
-    graph = _GraphNamespace()
-    grad = staticmethod(grad)
-    detect_anomaly = detect_anomaly
-    Function = Function
-
-    @staticmethod
-    def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-        tensors = tensors if isinstance(tensors, (list, tuple)) else [tensors]
-        grads = grad_tensors if isinstance(grad_tensors, (list, tuple)) else [grad_tensors] * len(tensors)
-        for t, g in zip(tensors, grads):
-            t.backward(g, retain_graph=True if retain_graph is None else retain_graph,
-                       create_graph=create_graph)
+def is_tensor(obj):
+    """True for a Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
 
 
-autograd = _AutogradNamespace()
+def numel(input):
+    """The number of elements of a tensor (torch.numel)."""
+    return input.numel()
 
 
-def __getattr__(name):  # ag.viz is imported on first use (it loads graphviz)
+def __getattr__(name):  # ag.viz (loads graphviz), ag.nn and ag.optim: imported on first use
     if name == "viz":
         import importlib
 
         return importlib.import_module(".viz", __name__)
+    if name in ("nn", "optim"):
+        module = globals()[name] = upper(name)
+        return module
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 

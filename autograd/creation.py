@@ -1,24 +1,34 @@
-"""Creation functions: tensors from data, filled tensors, ranges, and random tensors."""
+"""Creation functions: tensors from data, filled tensors, ranges, and random tensors.
+
+Each takes PyTorch's ``dtype=``, ``device=`` (checked by devices.py: the CPU is the one device)
+and ``requires_grad=``; floating results get the default dtype (float32, see set_default_dtype)."""
 import numbers
 
 import numpy as np
 
-from .dtypes import as_dtype, bool_, float32, int64
+from .devices import check
+from .dtypes import as_dtype, bool_, get_default_dtype, int64
 from .ops.args import raw, shape_arg
 from .random import get_rng
 from .tensor import Tensor, to_array
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def _leaf(array, requires_grad, device, op):
+    check(device, op)
+    t = Tensor._make(array)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor from a list, number, numpy array or tensor (Python floats -> float32)."""
-    t = Tensor._make(to_array(data, as_dtype(dtype)))
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return _leaf(to_array(data, as_dtype(dtype)), requires_grad, device, "tensor")
 
 
-def as_tensor(data, dtype=None):
-    return data if isinstance(data, Tensor) and dtype is None else tensor(data, dtype)
+def as_tensor(data, dtype=None, device=None):
+    check(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    return tensor(data, dtype)
 
 
 def from_numpy(array):
@@ -26,82 +36,81 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def _filled(shape, value, dtype, requires_grad):
-    t = Tensor._make(np.full(shape_arg(shape), value, dtype=as_dtype(dtype) or float32))
-    return t.requires_grad_(True) if requires_grad else t
+def _filled(shape, value, dtype, requires_grad, device, op):
+    return _leaf(np.full(shape_arg(shape), value, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad,
+                 device, op)
 
 
-def zeros(*shape, dtype=None, requires_grad=False):
-    return _filled(shape, 0, dtype, requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(size, 0, dtype, requires_grad, device, "zeros")
 
 
-def ones(*shape, dtype=None, requires_grad=False):
-    return _filled(shape, 1, dtype, requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(size, 1, dtype, requires_grad, device, "ones")
 
 
-def empty(*shape, dtype=None, requires_grad=False):
-    return _filled(shape, 0, dtype, requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled(size, 0, dtype, requires_grad, device, "empty")
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool_
     elif dtype is None and isinstance(fill_value, numbers.Integral):
         dtype = int64
-    return _filled((size,), fill_value, dtype, requires_grad)
+    return _filled((size,), fill_value, dtype, requires_grad, device, "full")
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return _filled((np.shape(raw(t)),), 0, dtype or raw(t).dtype, requires_grad)
+def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((np.shape(raw(t)),), 0, dtype or raw(t).dtype, requires_grad, device, "zeros_like")
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return _filled((np.shape(raw(t)),), 1, dtype or raw(t).dtype, requires_grad)
+def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((np.shape(raw(t)),), 1, dtype or raw(t).dtype, requires_grad, device, "ones_like")
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return _filled((np.shape(raw(t)),), fill_value, dtype or raw(t).dtype, requires_grad)
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((np.shape(raw(t)),), fill_value, dtype or raw(t).dtype, requires_grad, device, "full_like")
 
 
-def empty_like(t, dtype=None, requires_grad=False):
-    return zeros_like(t, dtype, requires_grad)
+def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((np.shape(raw(t)),), 0, dtype or raw(t).dtype, requires_grad, device, "empty_like")
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-        dtype = int64 if ints else float32
-    t = Tensor._make(np.arange(start, end, step).astype(dtype))
-    return t.requires_grad_(True) if requires_grad else t
+        dtype = int64 if ints else get_default_dtype()
+    return _leaf(np.arange(start, end, step).astype(dtype), requires_grad, device, "arange")
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    t = Tensor._make(np.linspace(start, end, steps).astype(as_dtype(dtype) or float32))
-    return t.requires_grad_(True) if requires_grad else t
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    return _leaf(np.linspace(start, end, steps).astype(as_dtype(dtype) or get_default_dtype()), requires_grad,
+                 device, "linspace")
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
-    t = Tensor._make(np.eye(n, m, dtype=as_dtype(dtype) or float32))
-    return t.requires_grad_(True) if requires_grad else t
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    return _leaf(np.eye(n, m, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad, device, "eye")
 
 
-def rand(*shape, dtype=None, requires_grad=False):
-    t = Tensor._make(get_rng().random(shape_arg(shape)).astype(as_dtype(dtype) or float32))
-    return t.requires_grad_(True) if requires_grad else t
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    return _leaf(get_rng().random(shape_arg(size)).astype(as_dtype(dtype) or get_default_dtype()), requires_grad,
+                 device, "rand")
 
 
-def randn(*shape, dtype=None, requires_grad=False):
-    t = Tensor._make(get_rng().standard_normal(shape_arg(shape)).astype(as_dtype(dtype) or float32))
-    return t.requires_grad_(True) if requires_grad else t
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    return _leaf(get_rng().standard_normal(shape_arg(size)).astype(as_dtype(dtype) or get_default_dtype()),
+                 requires_grad, device, "randn")
 
 
-def randint(low, high=None, size=(), dtype=None):
-    if high is None:
-        low, high = 0, low
-    return Tensor._make(get_rng().integers(low, high, size=shape_arg((size,))).astype(as_dtype(dtype) or int64))
+def randint(low, high=None, size=(), *, dtype=None, device=None, requires_grad=False):
+    if high is None or isinstance(high, (tuple, list)) and size == ():  # randint(high, size)
+        low, high, size = 0, low, (() if high is None else high)
+    return _leaf(get_rng().integers(low, high, size=shape_arg((size,))).astype(as_dtype(dtype) or int64),
+                 requires_grad, device, "randint")
 
 
-def randperm(n, dtype=None):
-    return Tensor._make(get_rng().permutation(n).astype(as_dtype(dtype) or int64))
+def randperm(n, *, dtype=None, device=None, requires_grad=False):
+    return _leaf(get_rng().permutation(n).astype(as_dtype(dtype) or int64), requires_grad, device, "randperm")

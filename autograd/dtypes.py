@@ -8,7 +8,22 @@ float, double, half, long, int = float32, float64, float16, int64, int32  # torc
 bool = bool_  # ag.bool, like torch.bool
 
 __all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "bool",
-           "float", "double", "half", "long", "int"]
+           "float", "double", "half", "long", "int", "get_default_dtype", "set_default_dtype"]
+
+_default = [float32]  # the dtype of Python floats and of floating creation functions
+
+
+def get_default_dtype():
+    """The floating dtype that Python floats and ``zeros``/``rand``/... get (float32 unless set)."""
+    return _default[0]
+
+
+def set_default_dtype(d):
+    """Make ``d`` (float32, float64 or float16) the default floating dtype, as torch.set_default_dtype."""
+    d = np.dtype(d)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
 
 
 def as_dtype(dtype):

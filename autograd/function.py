@@ -22,7 +22,7 @@ import weakref
 
 from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
 
-__all__ = ["Function", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
+__all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
 _FREED = object()  # marks saved buffers released after backward
 
@@ -39,6 +39,17 @@ class Function(Node):
     __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
     _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
     onnx = None  # the ONNX op type when this op is one elementwise ONNX node
+    exact_dtype = False  # True: the output keeps the dtype forward gave it (casts); else float64 made
+    #                      from no float64 input becomes float32, as PyTorch's int / 2
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass written PyTorch's way (``@staticmethod forward(ctx, *tensors)``) is a custom
+        Function on Tensors (autograd/custom.py), not an engine op on raw arrays."""
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            from .custom import torch_style_apply  # noqa: PLC0415  (custom.py imports this module)
+
+            cls.apply = classmethod(torch_style_apply)
 
     @classmethod
     def name(cls):
@@ -78,7 +89,7 @@ class Function(Node):
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
             raise _forward_error(cls, err, arrays) from None
-        out = wrapper._from_op(raw, inputs)
+        out = wrapper._from_op(raw, inputs, cls)
         if _modes.watching:
             _watch(ctx, out, inputs, params, record)
         if record:
@@ -90,7 +101,7 @@ class Function(Node):
             ctx._out_ref = weakref.ref(out)
             if ctx._saved is not None:
                 if wrapper._versioned:
-                    ctx._link_saved(inputs, arrays, raw)
+                    ctx._link_saved(inputs, arrays, raw, out)
                 else:
                     ctx._saved_from = None
             out.grad_fn = ctx
@@ -111,22 +122,32 @@ class Function(Node):
         """Keep what backward needs (and nothing more)."""
         self._saved = arrays
 
-    def _link_saved(self, inputs, arrays, raw_out):
-        """Remember which saved array is which input (to check versions, and to hand
-        back the input itself when the backward pass builds a graph)."""
+    def _link_saved(self, inputs, arrays, raw_out, out):
+        """Remember which saved array is which input or the output, with its version counter and
+        version now: backward refuses if either was changed in place since, and hands back the
+        input itself when the backward pass builds a graph. A link is (input or None, counter, version)."""
         links = []
         for s in self._saved:
-            link = "out" if s is raw_out else None
-            if link is None and s is not None:
+            link = None
+            if s is raw_out:
+                link = (None, out._vc, out._vc[0])
+            elif s is not None:
                 for x, a in zip(inputs, arrays):
                     if s is a and isinstance(x, Variable):
-                        link = (x, x._version_value())
+                        link = (x, x._vc, x._vc[0])
                         break
             links.append(link)
         self._saved_from = links
 
     @property
     def saved_tensors(self):
+        saved = self._checked_saved()
+        if not self._create_graph or not saved or self._saved_from is None:
+            return saved
+        return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, self._saved_from))
+
+    def _checked_saved(self):
+        """What save_for_backward kept, after checking that it is still there and unchanged."""
         saved = self._saved
         if saved is _FREED:
             raise RuntimeError(
@@ -139,22 +160,20 @@ class Function(Node):
         if links is None:  # immutable inputs (Value): nothing to check or link
             return saved
         for i, link in enumerate(links):
-            if type(link) is tuple and link[0]._version_value() != link[1]:
-                x = link[0]
+            if link is not None and link[1][0] != link[2]:
+                what = f"saved input {i}" if link[0] is not None else "its output"
                 raise RuntimeError(
                     f"{self.name()}: one of the variables needed for gradient computation has been "
-                    f"modified by an in-place operation: saved input {i} of shape {tuple(x.shape)} is "
-                    f"at version {x._version_value()}; expected version {link[1]}. Use an out-of-place "
+                    f"modified by an in-place operation: {what} of shape {tuple(saved[i].shape)} is "
+                    f"at version {link[1][0]}; expected version {link[2]}. Use an out-of-place "
                     "op (x = x * 2 instead of x.mul_(2)) or clone() the tensor before changing it.")
-        if not self._create_graph:
-            return saved
-        return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, links))
+        return saved
 
     def _saved_as_variable(self, array, link):
-        if type(link) is tuple:
+        if link is not None and link[0] is not None:
             return link[0]
         wrapper = self._wrapper
-        if link == "out":  # the output itself, at its own place in the graph
+        if link is not None:  # the output itself, at its own place in the graph
             out = wrapper._make(array)
             out.grad_fn, out.requires_grad = self, True
             return out
@@ -198,6 +217,25 @@ class Function(Node):
 
     def backward(self, grad):
         raise NotImplementedError(f"{type(self).__name__} must define backward")
+
+
+_apply = Function.apply.__func__  # what View.apply runs first
+
+
+class View(Function):
+    """An op whose output may share its input's storage (reshape, permute, expand, basic
+    indexing), as PyTorch's views: when numpy returned a view, the output shares the input's
+    version counter and remembers its base and how it was taken from it, so that an in-place
+    change through either is seen by both and caught by anything saved for backward (and,
+    in a graph, recorded on the base: see inplace.py). Other ops always return new storage."""
+
+    @classmethod
+    def apply(cls, input, **params):
+        out = _apply(cls, input, **params)
+        owner, source = out._data.base, input._data
+        if owner is not None and owner is (source.base if source.base is not None else source):
+            out._as_view_of(input, cls, params)
+        return out
 
 
 class NonDifferentiable(Function):
@@ -266,10 +304,11 @@ class Op:
     True, or the method's own front when its arguments differ, as for ``x.where(cond, y)``)
     and, with ``scalar``, Value.<name>."""
 
-    __slots__ = ("name", "fn", "method", "function", "scalar")
+    __slots__ = ("name", "fn", "method", "function", "scalar", "inplace")
 
-    def __init__(self, name, fn, method, function, scalar):
+    def __init__(self, name, fn, method, function, scalar, inplace=False):
         self.name, self.fn, self.method, self.function, self.scalar = name, fn, method, function, scalar
+        self.inplace = inplace
 
     def __repr__(self):
         return f"Op({self.name!r})"
@@ -278,8 +317,10 @@ class Op:
 OPS = {}  # name -> Op: the one table that Tensor methods, Python operators and ag.* functions are made from
 
 
-def register(name, op=None, *, method=True, function=True, scalar=False):
-    """Publish ``op`` as ``Tensor.<name>`` and ``ag.<name>`` (and ``Value.<name>`` with ``scalar``).
+def register(name, op=None, *, method=True, function=True, scalar=False, inplace=False):
+    """Publish ``op`` as ``Tensor.<name>`` and ``ag.<name>`` (and ``Value.<name>`` with ``scalar``;
+    with ``inplace``, also its in-place twin ``Tensor.<name>_``, made by inplace.py: it writes the
+    result into the tensor's storage, bumps its version, and is recorded in a graph).
 
     ``op`` is a Function (called as ``op.apply(x, ...)``) or a front function whose first
     argument is the tensor; ``name`` may be a tuple of names (the first is the op's own, the
@@ -292,12 +333,12 @@ def register(name, op=None, *, method=True, function=True, scalar=False):
         def sum(input, dim=None, keepdim=False): ...
     """
     if op is None:
-        return lambda fn: register(name, fn, method=method, function=function, scalar=scalar)
+        return lambda fn: register(name, fn, method=method, function=function, scalar=scalar, inplace=inplace)
     fn = _caller(op) if isinstance(op, type) else op
     for n in (name,) if isinstance(name, str) else name:
         if n in OPS:
             raise ValueError(f"register: an op named {n!r} is already registered ({OPS[n].fn!r})")
-        OPS[n] = Op(n, fn, method, function, scalar)
+        OPS[n] = Op(n, fn, method, function, scalar, inplace and not n.startswith("__"))
     return op
 
 

@@ -70,6 +70,13 @@ class no_grad(set_grad_enabled):
         super().__init__(False)
 
 
+class inference_mode(set_grad_enabled):
+    """``with ag.inference_mode():`` as PyTorch's: here the same as no_grad (``mode=False``: records)."""
+
+    def __init__(self, mode=True):
+        super().__init__(not mode)
+
+
 class enable_grad(set_grad_enabled):
     """``with ag.enable_grad():`` records ops even inside ``no_grad``."""
 
@@ -367,9 +374,10 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                     if node in capture:
                         capture[node] = grad
                     continue
-                if id(grad) in handed:  # the same array reached two leaves: give each its own
-                    grad = grad.copy()
-                handed.add(id(grad))
+                if id(grad) in handed:  # the same gradient reached two leaves: give each its own
+                    grad = grad.copy() if type(grad) is np.ndarray else grad.clone()
+                if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
+                    handed.add(id(grad))
                 node._backward(grad, retain_graph, create_graph)
                 yield index, node, grad, (), ([] if trace else None)
                 continue

@@ -31,7 +31,7 @@ class Value(Variable):
         self._prev = ()
 
     @classmethod
-    def _from_op(cls, raw, inputs):
+    def _from_op(cls, raw, inputs, op=None):
         v = cls.__new__(cls)
         v._data, v.grad, v.grad_fn, v.requires_grad = raw, 0.0, None, False
         v._accum = v._leaf_hooks = None

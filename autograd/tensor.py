@@ -1,34 +1,35 @@
 """Tensor: numpy storage plus a place in the graph.
 
 This file holds the class and what every tensor has: its storage, dtype and shape, its
-gradient and its link into the graph, printing, Python's protocols, and in-place changes.
-The ops (``t.exp()``, ``t + u``, ``t.sum(dim)``...) are Functions in ``ops/``, each published
-as a Tensor method and an ``ag.`` function by ``register`` on the line under it; creation
-functions are in creation.py, random numbers in random.py.
+gradient and its link into the graph, its version counter and (for a view) its base,
+printing and Python's protocols. The ops (``t.exp()``, ``t + u``, ``t.sum(dim)``...) are
+Functions in ``ops/``, each published as a Tensor method and an ``ag.`` function by
+``register`` on the line under it; in-place changes (``add_``, ``+=``, ``t[i] = v``, ``copy_``)
+are in inplace.py, creation functions in creation.py, random numbers in random.py.
 """
 import builtins
 import weakref
 
 import numpy as np
 
-from . import random
-from .dtypes import bool_, float32, float64, int64, is_floating
+from .devices import CPU
+from .dtypes import _default, bool_, float64, int64, is_floating
 from .function import ShapeError
-from .graph import Variable, _modes, no_grad
+from .graph import Variable, _modes
 
 _py_int, _py_float = builtins.int, builtins.float
 
 
 def to_array(data, dtype=None):
     """A new array from a list, number, numpy array or tensor. Without a dtype, Python floats
-    become float32 and Python ints int64 (PyTorch's defaults); numpy arrays keep theirs."""
+    become the default dtype (float32) and Python ints int64, as in PyTorch; numpy arrays keep theirs."""
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=dtype)
     else:
         arr = np.array(data, dtype=dtype)
         if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-            if arr.dtype == float64:
-                arr = arr.astype(float32)
+            if arr.dtype == float64 and _default[0] != float64:
+                arr = arr.astype(_default[0])
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(int64)
     if arr.dtype == object:
@@ -44,11 +45,23 @@ def _raw(x):
 _new = object.__new__
 
 
+class Size(tuple):
+    """A shape (torch.Size): a tuple of ints with ``numel()``; printed like a tuple."""
+
+    __slots__ = ()
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
 class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
     __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
-                 "_retains_grad", "_vc", "__weakref__")
+                 "_retains_grad", "_vc", "_view", "__weakref__")
     _xp = np
     _graph_xp = None  # numpy's names over Tensors, for backward with create_graph (set by ops/)
     _shaped = True  # gradients are arrays that the core sums back to each input's shape
@@ -57,12 +70,12 @@ class Tensor(Variable):
 
     def __init__(self, data=None, dtype=None, requires_grad=False):
         """``Tensor(t)`` is an alias of the tensor ``t`` (the same storage and version counter, as in
-        PyTorch); ``Tensor(data)`` copies a list, number or array (float32 unless ``dtype``)."""
+        PyTorch); ``Tensor(data)`` copies a list, number or array (the default float dtype unless ``dtype``)."""
         if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
             self._init(data._data, data._vc)
         else:
             arr = to_array([] if data is None else data,
-                           dtype=np.dtype(dtype) if dtype else (None if isinstance(data, np.ndarray) else float32))
+                           dtype=np.dtype(dtype) if dtype else (None if isinstance(data, np.ndarray) else _default[0]))
             self._init(arr, None)
         if requires_grad:
             self.requires_grad_(True)
@@ -75,7 +88,8 @@ class Tensor(Variable):
         self._accum = None
         self._leaf_hooks = None
         self._retains_grad = False
-        self._vc = vc if vc is not None else [0]
+        self._vc = vc if vc is not None else [0]  # [version, weak references to views taken in grad mode...]
+        self._view = None  # a view: (base, ((View op, params), ...) from the base, taken in grad mode)
 
     @classmethod
     def _make(cls, data, vc=None):
@@ -86,13 +100,28 @@ class Tensor(Variable):
         return t
 
     @classmethod
-    def _from_op(cls, raw, inputs):
+    def _from_op(cls, raw, inputs, op=None):
         if type(raw) is not np.ndarray:
             raw = np.asarray(raw)
-        if raw.dtype == float64 and not any(isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64
-                                            for a in map(_raw, inputs)):
-            raw = raw.astype(float32)  # int tensor / 2 is float32, as in PyTorch
+        if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
+                isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64 for a in map(_raw, inputs)):
+            raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
         return Tensor._make(raw)
+
+    def _as_view_of(self, input, op, params):
+        """This op output shares ``input``'s storage: share its version counter too, and remember
+        the base and the view ops taken from it (what inplace.py needs to record a change through
+        the view on the base). A view taken in grad mode is registered with the counter, so that
+        its grad_fn can follow when the base changes in place inside a graph."""
+        view, grad_mode = input._view, _modes.grad_enabled
+        self._view = (input, ((op, params),), grad_mode) if view is None else \
+            (view[0], view[1] + ((op, params),), grad_mode)
+        vc = self._vc = input._vc
+        if grad_mode:
+            vc.append(weakref.ref(self))
+            n = len(vc)
+            if n >= 32 and not n & (n - 1):  # at 32, 64, 128... entries: forget views that died
+                vc[1:] = [r for r in vc[1:] if r() is not None]
 
     # ------------------------------------------------------------- graph core hooks
 
@@ -165,8 +194,9 @@ class Tensor(Variable):
 
     @property
     def data(self):
-        """The same storage, detached from the graph."""
-        return Tensor._make(self._data, self._vc)
+        """The same storage, detached from the graph, with a version counter of its own (as in
+        PyTorch): a change through ``.data`` is not seen by anything saved for backward."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value):
@@ -174,7 +204,7 @@ class Tensor(Variable):
 
     @property
     def shape(self):
-        return self._data.shape
+        return Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -186,7 +216,10 @@ class Tensor(Variable):
 
     @property
     def device(self):
-        return "cpu"
+        return CPU
+
+    is_cuda = False
+    is_cpu = True
 
     @property
     def T(self):
@@ -197,7 +230,7 @@ class Tensor(Variable):
         return self.transpose(-2, -1)
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self):
         return self.ndim
@@ -249,8 +282,11 @@ class Tensor(Variable):
         self.requires_grad = requires_grad
         return self
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        return self.to("cuda" if device is None else device)
 
     # ------------------------------------------------------------- printing
 
@@ -264,7 +300,7 @@ class Tensor(Variable):
         else:
             body = np.array2string(data, separator=", ", prefix="tensor(")
         extras = []
-        if data.dtype not in (float32, int64, bool_) or data.size == 0:
+        if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
             extras.append(f"dtype={data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
@@ -305,7 +341,7 @@ class Tensor(Variable):
             raise TypeError("only integer tensors of a single element can be used as an index")
         return _py_int(self.item())
 
-    # ------------------------------------------------------------- in place
+    # ------------------------------------------------------------- in place (more in inplace.py)
 
     def set_(self, source):
         """Share ``source``'s storage (torch.Tensor.set_): a change through either is seen by both.
@@ -316,62 +352,6 @@ class Tensor(Variable):
         self._data = source._data if isinstance(source, Tensor) else np.asarray(source)
         self._vc[0] += 1
         return self
-
-    def __setitem__(self, index, value):
-        if self.requires_grad and _modes.grad_enabled:
-            raise RuntimeError("setitem: can't assign into a tensor that requires grad (it would change "
-                               "the graph silently); use ag.where(...) or assign inside `with ag.no_grad():`")
-        self._data[_index(index)] = _raw(value)
-        self._vc[0] += 1
-
-    def _inplace(self, op, name, value=None):
-        """Change this tensor in place to ``op(self)`` (or to the array ``value`` when no graph is
-        recorded). Leaves that require grad may only change under no_grad."""
-        if self.requires_grad and _modes.grad_enabled:
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{name}: a leaf tensor that requires grad can't be changed in place, because its "
-                    "gradient would be wrong; wrap the update in `with ag.no_grad():` or change p.data")
-            result = op(self)  # recorded out of place, then this tensor takes its place in the graph
-            self._data, self.grad_fn = result._data, result.grad_fn
-            self.grad_fn._out_ref = weakref.ref(self)
-        else:
-            if value is None:
-                with no_grad():
-                    value = op(self)._data
-            np.copyto(self._data, value, casting="unsafe")
-        self._vc[0] += 1
-        return self
-
-    def add_(self, other, alpha=1):
-        return self._inplace(lambda t: t + other * alpha if alpha != 1 else t + other, "add_")
-
-    def sub_(self, other, alpha=1):
-        return self._inplace(lambda t: t - other * alpha if alpha != 1 else t - other, "sub_")
-
-    def mul_(self, other):
-        return self._inplace(lambda t: t * other, "mul_")
-
-    def div_(self, other):
-        return self._inplace(lambda t: t / other, "div_")
-
-    def clamp_(self, min=None, max=None):
-        return self._inplace(lambda t: t.clamp(min, max), "clamp_")
-
-    def copy_(self, src):
-        return self._inplace(lambda t: (src if isinstance(src, Tensor) else Tensor._make(to_array(src))).to(t.dtype).expand(t.shape).clone(), "copy_", _raw(src))
-
-    def fill_(self, value):
-        return self._inplace(lambda t: t * 0 + value, "fill_", _raw(value))
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def uniform_(self, a=0.0, b=1.0):
-        return self.copy_(random.get_rng().uniform(a, b, size=self.shape))
-
-    def normal_(self, mean=0.0, std=1.0):
-        return self.copy_(random.get_rng().normal(mean, std, size=self.shape))
 
 
 def increment_version(tensor):

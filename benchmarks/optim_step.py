@@ -52,6 +52,13 @@ def numpy_updates():
             "Adam": (lambda ps: {"m": zeros(ps), "v": zeros(ps), "t": 0}, adam, dict(lr=1e-3))}
 
 
+def sgd_by_hand(ag, params, lr):
+    """``with no_grad(): p -= lr * p.grad`` for each parameter, as "Learning PyTorch with Examples" writes it."""
+    with ag.no_grad():
+        for p in params:
+            p -= lr * p.grad
+
+
 def main():
     import numpy as np
 
@@ -72,6 +79,8 @@ def main():
         cls = optim.Adam if name == "Adam" else optim.SGD
         opt = cls(params, **kw)
         candidates = {"seegrad": opt.step, "numpy": lambda: update(np_params, grads, np_state)}
+        if name == "SGD":  # the tutorials' update by hand: in place under no_grad
+            candidates["by hand"] = lambda: sgd_by_hand(ag, params, kw["lr"])
         if torch is not None:
             tparams = [torch.tensor(p.copy(), requires_grad=True) for p in np_params]
             for p, g in zip(tparams, grads):
@@ -81,6 +90,8 @@ def main():
         t = interleaved(candidates, rounds=7)
         line = f"{name:13s}: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in t.items())
         line += f"   seegrad / numpy = {t['seegrad'] / t['numpy']:.2f}x"
+        if "by hand" in t:
+            line += f"   by hand / numpy = {t['by hand'] / t['numpy']:.2f}x"
         if "pytorch" in t:
             line += f"   pytorch / numpy = {t['pytorch'] / t['numpy']:.2f}x"
         print(line)

@@ -60,7 +60,7 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or ag.get_default_dtype())
         self.weight = Parameter(ag.empty(shape, dtype=dtype))
         if bias:
             self.bias = Parameter(ag.empty(out_channels, dtype=dtype))

@@ -36,7 +36,7 @@ class Linear(Module):
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {n!r}")
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or ag.get_default_dtype())
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(ag.empty(out_features, in_features, dtype=dtype))
         if bias:

@@ -22,6 +22,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor, no_grad
+from autograd.devices import parse_to
 
 from .parameter import Parameter
 
@@ -350,20 +351,12 @@ class Module:
                                 t.grad = ag.from_numpy(fn(np.asarray(t.grad)))
         return self
 
-    def to(self, *args, dtype=None, device=None, **kwargs):
-        """``to(dtype)`` casts floating parameters and buffers in place; devices other than "cpu"
-        are not supported (this framework runs on numpy)."""
-        for a in args:
-            if isinstance(a, str) and a.split(":")[0] == "cpu" or getattr(a, "type", None) == "cpu":
-                continue
-            if isinstance(a, str) and a.split(":")[0] in ("cuda", "mps", "meta", "xla"):
-                raise RuntimeError(f"to: device {a!r} is not available; this framework runs on the CPU (numpy)")
-            dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"to: device {device!r} is not available; this framework runs on the CPU (numpy)")
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: casts floating
+        parameters and buffers in place; the device must be one tensors can live on (the CPU)."""
+        dtype, _ = parse_to("Module.to", args, kwargs)
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
         return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a)
@@ -379,6 +372,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
 
     # ------------------------------------------------------------ state dict
 

@@ -26,7 +26,7 @@ class _BatchNorm(Module):
         super().__init__()
         if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or ag.get_default_dtype())
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -109,7 +109,7 @@ class LayerNorm(Module):
             normalized_shape = (int(normalized_shape),)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or ag.get_default_dtype())
         if elementwise_affine:
             self.weight = Parameter(ag.ones(self.normalized_shape, dtype=dtype))
             if bias:
@@ -150,7 +150,7 @@ class GroupNorm(Module):
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                              f"({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(dtype or ag.get_default_dtype())
         if affine:
             self.weight = Parameter(ag.ones(num_channels, dtype=dtype))
             self.bias = Parameter(ag.zeros(num_channels, dtype=dtype))

@@ -88,7 +88,7 @@ def _check_args(name, input_size, hidden_size):
 
 
 def _new_weight(shape, dtype):
-    return Parameter(ag.empty(*shape, dtype=dtype or ag.float32))
+    return Parameter(ag.empty(*shape, dtype=dtype or ag.get_default_dtype()))
 
 
 def _check_device(name, device):

@@ -33,7 +33,7 @@ class Embedding(Module):
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            data = ag.empty(num_embeddings, embedding_dim, dtype=dtype or ag.float32)
+            data = ag.empty(num_embeddings, embedding_dim, dtype=dtype or ag.get_default_dtype())
             self.weight = Parameter(data, requires_grad=not _freeze)
             self.reset_parameters()
         else:

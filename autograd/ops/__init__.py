@@ -8,13 +8,15 @@ table ``OPS`` and turns it into Tensor methods, Python operators and Value's met
     activation.py gelu, step...                        loss.py      cross-entropy, BCE...
     conv.py       convolution, pooling, padding        norm.py      batch/layer/instance/group norm
     embedding.py  embedding lookup                     recurrent.py fused RNN/LSTM/GRU layers
+    linalg.py     inverse, det, solve
 """
 import types
 
 from ..function import OPS
 from ..scalar import Value
 from ..tensor import Tensor
-from . import activation, compare, conv, embedding, loss, math, norm, recurrent, reduce, shape  # noqa: F401
+from . import activation, compare, conv, embedding, linalg, loss, math, norm, recurrent, reduce, shape  # noqa: F401
+from .. import inplace  # noqa: E402  (the in-place twins are made from the table filled above)
 
 
 def _install():
@@ -31,6 +33,7 @@ def _install():
 
 
 _install()
+inplace.install(Tensor, OPS)  # add_ ... relu_ (every op registered with inplace=True), copy_, t[i] = v, +=
 
 # numpy's function names over Tensors: what backward computes with when create_graph=True
 Tensor._graph_xp = types.SimpleNamespace(

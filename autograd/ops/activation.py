@@ -12,14 +12,19 @@ from ..function import Function, Rule, register
 from ..tensor import Tensor
 from .math import where
 
+def _result(input, out, inplace):
+    """``out``, or written into ``input`` with inplace=True (as PyTorch's F.<act>(x, inplace=True))."""
+    return input.copy_(out) if inplace else out
+
+
 def relu(input, inplace=False):
     """max(x, 0)."""
-    return input.relu()
+    return input.relu_() if inplace else input.relu()
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6)."""
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def sigmoid(input):
@@ -33,17 +38,18 @@ def tanh(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
-    return where(input > 0, input, input * negative_slope)
+    return _result(input, where(input > 0, input, input * negative_slope), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (e^x - 1)."""
-    return where(input > 0, input, (input.clamp(max=0).exp() - 1) * alpha)  # clamp: no inf in the unused branch
+    out = where(input > 0, input, (input.clamp(max=0).exp() - 1) * alpha)  # clamp: no inf in the unused branch
+    return _result(input, out, inplace)
 
 
 def selu(input, inplace=False):
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return elu(input, alpha) * scale
+    return _result(input, elu(input, alpha) * scale, inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -55,17 +61,18 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
-    return input * input.sigmoid()
+    return _result(input, input * input.sigmoid(), inplace)
 
 
 def mish(input, inplace=False):
-    return input * softplus(input).tanh()
+    return _result(input, input * softplus(input).tanh(), inplace)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside (0 at the bounds, as PyTorch)."""
     inside = where((input > min_val) & (input < max_val), input, 0.0)
-    return inside + where(input <= min_val, min_val, 0.0).to(input.dtype) + where(input >= max_val, max_val, 0.0).to(input.dtype)
+    out = inside + where(input <= min_val, min_val, 0.0).to(input.dtype) + where(input >= max_val, max_val, 0.0).to(input.dtype)
+    return _result(input, out, inplace)
 
 
 def logsigmoid(input):

@@ -5,7 +5,7 @@ import builtins
 
 import numpy as np
 
-from ..dtypes import float32
+from ..dtypes import get_default_dtype
 from ..graph import Variable
 from ..tensor import Tensor, to_array
 
@@ -58,4 +58,4 @@ def count(shape, dims):
 
 
 def default_float(dtype):
-    return float32 if dtype is None else np.dtype(dtype)
+    return get_default_dtype() if dtype is None else np.dtype(dtype)

@@ -55,7 +55,7 @@ class Mul(Function):
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
 operator("__mul__", Mul, reflected="__rmul__", scalar=True)
-register(("mul", "multiply"), Mul)
+register(("mul", "multiply"), Mul, inplace=True)
 
 
 class Div(Function):
@@ -73,7 +73,7 @@ class Div(Function):
         return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
 operator("__truediv__", Div, reflected="__rtruediv__", scalar=True)
-register(("div", "divide", "true_divide"), Div)
+register(("div", "divide", "true_divide"), Div, inplace=True)
 
 
 class Pow(Function):
@@ -98,7 +98,7 @@ class Pow(Function):
         return grad_a, grad_b
 
 operator("__pow__", Pow, reflected="__rpow__", scalar=True)
-register("pow", Pow)
+register("pow", Pow, inplace=True)
 
 
 class Maximum(Function):
@@ -226,7 +226,7 @@ class Neg(Function):
     def backward(ctx, grad):  # d(-a)/da = -1
         return -grad
 
-register(("neg", "negative", "__neg__"), Neg, scalar=True)
+register(("neg", "negative", "__neg__"), Neg, scalar=True, inplace=True)
 
 
 class Exp(Function):
@@ -242,7 +242,7 @@ class Exp(Function):
         (out,) = ctx.saved_tensors
         return grad * out
 
-register("exp", Exp, scalar=True)
+register("exp", Exp, scalar=True, inplace=True)
 
 
 class Log(Function):
@@ -257,7 +257,7 @@ class Log(Function):
         (a,) = ctx.saved_tensors
         return grad / a
 
-register("log", Log, scalar=True)
+register("log", Log, scalar=True, inplace=True)
 
 
 class Log1p(Function):
@@ -271,7 +271,7 @@ class Log1p(Function):
         (a,) = ctx.saved_tensors
         return grad / (1 + a)
 
-register("log1p", Log1p)
+register("log1p", Log1p, inplace=True)
 
 
 class Sqrt(Function):
@@ -287,7 +287,7 @@ class Sqrt(Function):
         (out,) = ctx.saved_tensors
         return grad / (2 * out)
 
-register("sqrt", Sqrt)
+register("sqrt", Sqrt, inplace=True)
 
 
 class Abs(Function):
@@ -302,7 +302,7 @@ class Abs(Function):
         (a,) = ctx.saved_tensors
         return grad * ctx.xp.sign(a)
 
-register(("abs", "absolute", "__abs__"), Abs)
+register(("abs", "absolute", "__abs__"), Abs, inplace=True)
 
 
 class Sign(Function):
@@ -315,7 +315,7 @@ class Sign(Function):
     def backward(ctx, grad):  # sign is flat almost everywhere: d sign(a)/da = 0
         return grad * 0
 
-register("sign", Sign)
+register("sign", Sign, inplace=True)
 
 
 class Floor(Function):
@@ -327,7 +327,7 @@ class Floor(Function):
     def backward(ctx, grad):  # a staircase is flat almost everywhere: d floor(a)/da = 0
         return grad * 0
 
-register("floor", Floor)
+register("floor", Floor, inplace=True)
 
 
 class Ceil(Function):
@@ -339,7 +339,7 @@ class Ceil(Function):
     def backward(ctx, grad):  # flat almost everywhere: d ceil(a)/da = 0
         return grad * 0
 
-register("ceil", Ceil)
+register("ceil", Ceil, inplace=True)
 
 
 class Round(Function):
@@ -349,7 +349,7 @@ class Round(Function):
     def backward(ctx, grad):  # flat almost everywhere: d round(a)/da = 0
         return grad * 0
 
-register("round", Round)
+register("round", Round, inplace=True)
 
 
 class Sin(Function):
@@ -364,7 +364,7 @@ class Sin(Function):
         (a,) = ctx.saved_tensors
         return grad * ctx.xp.cos(a)
 
-register("sin", Sin)
+register("sin", Sin, inplace=True)
 
 
 class Cos(Function):
@@ -379,7 +379,7 @@ class Cos(Function):
         (a,) = ctx.saved_tensors
         return -grad * ctx.xp.sin(a)
 
-register("cos", Cos)
+register("cos", Cos, inplace=True)
 
 
 class Tanh(Function):
@@ -396,7 +396,7 @@ class Tanh(Function):
         (out,) = ctx.saved_tensors
         return grad * (1 - out * out)
 
-register("tanh", Tanh, scalar=True)
+register("tanh", Tanh, scalar=True, inplace=True)
 
 
 class Sigmoid(Function):
@@ -413,7 +413,7 @@ class Sigmoid(Function):
         (out,) = ctx.saved_tensors
         return grad * out * (1 - out)
 
-register("sigmoid", Sigmoid, scalar=True)
+register("sigmoid", Sigmoid, scalar=True, inplace=True)
 
 
 class Relu(Function):
@@ -430,7 +430,7 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         return grad * (out > 0)
 
-register("relu", Relu, scalar=True)
+register("relu", Relu, scalar=True, inplace=True)
 
 
 class Clamp(Function):
@@ -466,36 +466,36 @@ def clamp(input, min=None, max=None):
     return Clamp.apply(input, min=raw(min), max=raw(max))
 
 
-register(("clamp", "clip"), clamp)
+register(("clamp", "clip"), clamp, inplace=True)
 
 
 # ----------------------------------------------------------------- composites (their gradients come free)
 
 
-@register("add")
+@register("add", inplace=True)
 def add(input, other, *, alpha=1):
     """input + alpha * other."""
     return Add.apply(input, other if alpha == 1 else other * alpha)
 
 
-@register(("sub", "subtract"))
+@register(("sub", "subtract"), inplace=True)
 def sub(input, other, *, alpha=1):
     """input - alpha * other."""
     return Sub.apply(input, other if alpha == 1 else other * alpha)
 
 
-@register("rsqrt")
+@register("rsqrt", inplace=True)
 def rsqrt(input):
     """1 / sqrt(x)."""
     return 1 / Sqrt.apply(input)
 
 
-@register("square")
+@register("square", inplace=True)
 def square(input):
     return Mul.apply(input, input)
 
 
-@register("floor_divide")
+@register("floor_divide", inplace=True)
 def floor_divide(input, other):
     """a // b, rounding down like Python (integers stay integers)."""
     a, b = as_tensor(input), as_tensor(other)
@@ -504,7 +504,7 @@ def floor_divide(input, other):
     return (a / b).floor()
 
 
-@register("remainder")
+@register("remainder", inplace=True)
 def remainder(input, other):
     """a % b with the sign of b, like Python and torch.remainder: a - b * floor(a / b)."""
     a, b = as_tensor(input), as_tensor(other)

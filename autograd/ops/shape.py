@@ -1,17 +1,21 @@
-"""Shape primitives: reshape, permute, expand, indexing, concatenation, casting."""
+"""Shape primitives: reshape, permute, expand, indexing, concatenation, casting.
+
+Reshape, Permute, Expand and GetItem are views (``View``): when numpy returns a view, the
+output shares the input's storage and version counter, as PyTorch's views do."""
 import builtins
 import numbers
 
 import numpy as np
 
+from ..devices import parse_to
 from ..dtypes import bool_, float16, float32, float64, int32, int64
-from ..function import Function, Rule, ShapeError, register
+from ..function import Function, Rule, ShapeError, View, register
 from ..graph import Variable
 from ..tensor import Tensor, _index
 from .args import as_tensor, axes, shape_arg
 
 
-class Reshape(Function):
+class Reshape(View):
     rule = Rule("out = a.reshape(shape)", ("d/da: G reshaped back to a's shape",),
                 "Reshaping moves no numbers: the gradient is reshaped back.")
 
@@ -23,7 +27,7 @@ class Reshape(Function):
         return grad.reshape(ctx.shape)
 
 
-class Permute(Function):
+class Permute(View):
     rule = Rule("out = a.permute(dims)", ("d/da: G permuted back",),
                 "Transposing moves numbers: the gradient is moved back by the inverse permutation.")
 
@@ -35,7 +39,7 @@ class Permute(Function):
         return grad.transpose(tuple(np.argsort(ctx.axes)))
 
 
-class Expand(Function):
+class Expand(View):
     rule = Rule("out = a.expand(shape)", ("d/da: G summed over the expanded axes",),
                 "Every copy made by broadcasting sends its gradient home, where they add up.")
 
@@ -64,13 +68,16 @@ def index_add(grad, shape, index, xp=np):
     return out
 
 
-class GetItem(Function):
+class GetItem(View):
     rule = Rule("out = a[index]", ("d/da: G scattered into zeros at the index (added where picked twice)",),
                 "Picked elements get their gradient; the others get zero.")
 
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
-        return a[index]
+        out = a[index]
+        if type(out) is not np.ndarray and is_basic_index(index):  # one element: a 0-d view, not a copy
+            out = a[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+        return out
 
     def backward(ctx, grad):  # each picked element sends its gradient home (summed if picked twice)
         if isinstance(grad, Variable):  # building a graph of the backward pass
@@ -112,6 +119,7 @@ class Cat(Function):
 
 class Cast(Function):
     rule = Rule("out = a.to(dtype)", ("d/da = 1 (cast back to a's dtype)",), "The gradient is cast back.")
+    exact_dtype = True  # x.double() is float64
 
     def forward(ctx, a, dtype):
         ctx.dtype = a.dtype
@@ -251,6 +259,19 @@ def unbind(input, dim=0):
 register("__getitem__", lambda input, index: GetItem.apply(input, index=_index(index)), function=False)
 
 
+@register("narrow")
+def narrow(input, dim, start, length):
+    """The view ``input[..., start:start + length, ...]`` along ``dim``."""
+    d = axes(dim, input.ndim)[0] if input.ndim else 0
+    start = int(start)
+    size = input.shape[d]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) of dim {dim}")
+    return input[(slice(None),) * d + (slice(start, start + length),)]
+
+
 def cat(tensors, dim=0, *, axis=None):
     """Join tensors along an existing dim."""
     tensors = [as_tensor(t) for t in tensors]
@@ -282,14 +303,13 @@ register("stack", stack, method=False)
 
 
 @register(("to", "type"), function=False)
-def to(input, dtype=None, *args, **kwargs):
-    """A copy in another dtype (the same tensor when the dtype already matches)."""
-    dtype = kwargs.get("dtype", dtype)
-    if dtype is None or isinstance(dtype, str) and dtype in ("cpu",):
-        return input
-    dtype = np.dtype(dtype)
-    if dtype == input.dtype:
-        return input
+def to(input, *args, **kwargs):
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``: a copy in another
+    dtype, or the same tensor when nothing changes (a new one with ``copy=True``). The device
+    must be one tensors can live on (devices.py)."""
+    dtype, copy = parse_to("to", args, kwargs)
+    if dtype is None or dtype == input.dtype:
+        return Clone.apply(input) if copy else input
     return Cast.apply(input, dtype=dtype)
 
 

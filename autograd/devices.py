@@ -1,0 +1,190 @@
+"""Devices, as PyTorch names them: ``ag.device("cpu")``, ``device=`` arguments, ``t.to(device)``.
+
+Every tensor lives on the CPU (numpy storage), so "cpu" is the one device that works; any
+other device PyTorch knows ("cuda", "cuda:1", "mps", ...) can be named, as in PyTorch, but
+using it raises an error naming it. This module is the one place that decides: creation
+functions, ``Tensor.to`` and ``nn.Module.to`` ask ``check`` and ``parse_to``. A GPU backend
+(CuPy, through backend.py) would plug in here.
+"""
+import numpy as np
+
+from .graph import Variable
+
+__all__ = ["device", "CPU", "check", "parse_to", "get_default_device", "set_default_device", "cuda", "accelerator",
+           "backends"]
+
+# the device types torch.device accepts (torch 2.13), so that a name PyTorch knows is not a typo here
+_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+          "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+
+
+class device:
+    """``device("cpu")``, ``device("cuda:0")``, ``device("cuda", 0)``: a device's type and index.
+    Naming a device is always allowed; putting a tensor there needs it to exist (only "cpu")."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        elif isinstance(type, int) and not isinstance(type, bool):  # torch: a bare index means CUDA
+            type, index = "cuda", type
+        elif not isinstance(type, str):
+            raise TypeError(f"device: expected a string, a device or an int, got {type.__class__.__name__}")
+        elif ":" in type:
+            type, _, number = type.partition(":")
+            if index is not None:
+                raise RuntimeError(f"device: type {type!r} with an index in the string can't take index={index}")
+            if not number.isdigit():
+                raise RuntimeError(f"device: invalid device string {type + ':' + number!r}: the index must be a "
+                                   "non-negative integer, as in 'cuda:0'")
+            index = int(number)
+        if type not in _TYPES:
+            raise RuntimeError(f"device: expected one of {', '.join(_TYPES)} device type at start of device "
+                               f"string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"device: device index must be -1 or non-negative, got {index}")
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "index", index)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("device: a device is immutable")
+
+    def __eq__(self, other):
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type={self.type!r})" if self.index is None else \
+            f"device(type={self.type!r}, index={self.index})"
+
+    def __reduce__(self):
+        return device, (self.type, self.index)
+
+
+CPU = device("cpu")
+
+
+def check(where, op):
+    """``where`` (None, a device or a name) as a device, when tensors can live there; else an
+    error naming ``op`` and the device. None means the default device, the CPU."""
+    if where is None:
+        return CPU
+    dev = where if isinstance(where, device) else device(where)
+    if dev.type != "cpu":
+        raise RuntimeError(
+            f"{op}: device {str(dev)!r} is not available: this build stores tensors in numpy, on the CPU "
+            "only. Use device='cpu' (or leave device= out); a script written for both can pick it with "
+            "'cuda' if ag.cuda.is_available() else 'cpu'")
+    if dev.index not in (None, 0):
+        raise RuntimeError(f"{op}: device {str(dev)!r} does not exist: there is one CPU device, 'cpu' (or 'cpu:0')")
+    return dev
+
+
+def get_default_device():
+    """Where new tensors go: the CPU."""
+    return CPU
+
+
+def set_default_device(where):
+    """torch.set_default_device: accepted for the CPU (None or "cpu"); any other device is an error."""
+    check(where, "set_default_device")
+
+
+def _is_device(x):
+    if isinstance(x, device) or (isinstance(x, int) and not isinstance(x, bool)):
+        return True
+    return isinstance(x, str) and x.partition(":")[0] in _TYPES
+
+
+def parse_to(op, args, kwargs):
+    """The arguments of ``Tensor.to`` / ``Module.to`` as PyTorch reads them, as (dtype or None,
+    copy): ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype and
+    device), with ``dtype=``, ``device=``, ``non_blocking=``, ``copy=``, ``memory_format=``.
+    The device is checked (``check``)."""
+    dtype, where = kwargs.pop("dtype", None), kwargs.pop("device", None)
+    copy = bool(kwargs.pop("copy", False))
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"{op}: unexpected keyword argument {next(iter(kwargs))!r}")
+    positional = list(args)
+    if len(positional) > 3:
+        raise TypeError(f"{op}: expected at most (device, dtype, non_blocking), got {len(positional)} arguments")
+    for a in positional:
+        if isinstance(a, Variable):  # to(other): other's dtype and device
+            dtype, where = a.dtype, a.device
+        elif isinstance(a, bool):  # to(dtype, non_blocking)
+            continue
+        elif _is_device(a):
+            where = a
+        elif a is not None:
+            dtype = a
+    check(where, op)
+    return (None if dtype is None else np.dtype(dtype)), copy
+
+
+class _Cuda:
+    """``ag.cuda``: what scripts ask before choosing a device (no CUDA in this build)."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def manual_seed(seed):
+        """Like PyTorch without CUDA: nothing to seed (ag.manual_seed seeds the CPU generator)."""
+
+    manual_seed_all = manual_seed
+
+    @staticmethod
+    def is_bf16_supported():
+        return False
+
+
+class _Accelerator:
+    """``ag.accelerator`` (torch.accelerator): none in this build."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def current_accelerator(check_available=False):
+        return None
+
+    @staticmethod
+    def device_count():
+        return 0
+
+
+class _Flags:
+    """A settable flag set (torch.backends.cudnn.benchmark = True changes nothing on the CPU)."""
+
+    def __init__(self, **flags):
+        self.__dict__.update(flags)
+
+    def is_available(self):
+        return False
+
+
+class _Backends:
+    """``ag.backends``: cudnn's flags (no effect here) and mps.is_available(), as scripts set and ask them."""
+
+    def __init__(self):
+        self.cudnn = _Flags(enabled=True, benchmark=False, deterministic=False, allow_tf32=True)
+        self.mps = _Flags()
+
+
+cuda = _Cuda()
+accelerator = _Accelerator()
+backends = _Backends()

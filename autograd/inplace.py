@@ -1,0 +1,522 @@
+"""In-place changes, as PyTorch makes them: ``x.add_(y)``, ``x += y``, ``x[i] = v``, ``x.copy_(y)``.
+
+Every in-place op writes into the tensor's storage (so every view and alias of it sees the
+change) and bumps its version counter (so a backward that saved the old values refuses).
+Which of three things happens depends on the graph:
+
+- no graph (grad mode off, or nothing involved requires grad): a plain write into the array,
+  with numpy's ``out=`` for + - * / (no temporary: the optimizer-style ``p -= lr * g``);
+- a leaf that requires grad (or a view of one), in grad mode: PyTorch's error, because its
+  gradient would be wrong; change it under ``with ag.no_grad():``;
+- a tensor inside a graph: the op is recorded out of place and the result written into the
+  storage; the tensor takes the op's node as its grad_fn. Through a view, the base takes a
+  ``CopySlices`` node (the base with the view's region replaced), and every live view of the
+  base gets a node that picks its region from the new base (``AsStrided``), as in PyTorch.
+
+The twins ``exp_``, ``relu_``, ``clamp_``... are made here from the op table: an op registered
+with ``inplace=True`` gets ``<name>_``. Integer and bool tensors keep their dtype, and an op
+whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's error.
+"""
+import weakref
+
+import numpy as np
+
+from . import random
+from .function import _FREED, Function, Rule
+from .graph import Variable, _creation_counter, _modes
+from .ops.shape import IndexAdd, index_add, is_basic_index
+from .tensor import Tensor, _index, to_array
+
+__all__ = ["change", "install", "positions", "CopySlices", "AsStrided", "Copy"]
+
+_KIND = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex, as PyTorch ranks them
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+                "complex128": "ComplexDouble"}
+_SCALAR_DTYPE = {0: "bool", 1: "int64", 2: "float32", 3: "complex64"}  # a Python number's dtype in a result
+
+
+def _kind(x):
+    """0 bool, 1 integer, 2 floating, 3 complex: what kind of number ``x`` holds."""
+    if isinstance(x, Tensor):
+        return _KIND[x._data.dtype.kind]
+    if isinstance(x, (bool, np.bool_)):
+        return 0
+    if isinstance(x, (int, np.integer)):
+        return 1
+    if isinstance(x, (float, np.floating)):
+        return 2
+    if isinstance(x, (complex, np.complexfloating)):
+        return 3
+    return _KIND[np.asarray(x).dtype.kind]
+
+
+def _cast_error(name, result, tensor):
+    """PyTorch's error for a result of a wider kind than the tensor it must be written into."""
+    return RuntimeError(
+        f"{name}: result type {_TORCH_NAMES.get(str(result), str(result))} can't be cast to the desired output "
+        f"type {_TORCH_NAMES.get(str(tensor.dtype), str(tensor.dtype))} (an in-place op keeps the tensor's "
+        "dtype; compute out of place, e.g. x = x + 0.5, or convert first with .float())")
+
+
+def _write_error(tensor, values, name):
+    """Why numpy refused to write ``values`` into ``tensor``, in PyTorch's words."""
+    a = tensor._data
+    if not a.flags.writeable:
+        if 0 in a.strides and a.size > 1:
+            return RuntimeError(
+                f"{name}: unsupported operation: more than one element of the written-to tensor refers to a "
+                "single memory location (it was made by expand or broadcast_to). Please clone() the tensor "
+                "before performing the operation.")
+        return RuntimeError(f"{name}: the tensor's storage is a read-only numpy array; clone() it first")
+    try:
+        shape = np.broadcast_shapes(a.shape, np.shape(values))
+    except ValueError:
+        shape = np.shape(values)
+    return RuntimeError(f"{name}: output with shape {list(a.shape)} doesn't match the broadcast shape {list(shape)}")
+
+
+def _bump(tensor):
+    tensor._vc[0] += 1
+
+
+# --------------------------------------------------------------------------- writing without a graph
+
+
+def _write(tensor, values, name, same_kind=True):
+    """Copy ``values`` (an array) into ``tensor``'s storage and bump its version."""
+    a = tensor._data
+    if same_kind and _KIND[values.dtype.kind] > _KIND[a.dtype.kind]:
+        raise _cast_error(name, values.dtype, tensor)
+    try:
+        np.copyto(a, values, casting="unsafe")
+    except ValueError:
+        raise _write_error(tensor, values, name) from None
+    _bump(tensor)
+    return tensor
+
+
+def _result_of(fn, tensor, args=(), kwargs=None, graph=False):
+    """``fn(tensor, *args, **kwargs)``: the tensor's new value, computed out of place (recorded only
+    with ``graph``). Whoever watches ops (an exporter, detect_anomaly) is told of the ops it ran
+    with ``tensor`` standing for their result, since the write makes the tensor that result."""
+    prev, watchers = _modes.grad_enabled, _modes.watchers
+    calls = []
+    _modes.grad_enabled = graph and prev
+    if watchers:
+        _modes.watchers = (lambda *call: calls.append(call),)
+    try:
+        result = fn(tensor, *args, **(kwargs or {}))
+    finally:
+        _modes.grad_enabled, _modes.watchers = prev, watchers
+    for node, out, inputs, params, recorded in calls:
+        for watcher in watchers:
+            watcher(node, tensor if out is result else out, inputs, params, recorded)
+    return result
+
+
+def _needs_graph(tensor, args, kwargs=None, name="in-place operation"):
+    """In grad mode: must this in-place change of ``tensor`` with ``args`` be recorded?"""
+    if tensor.requires_grad or any(isinstance(a, Variable) and a.requires_grad for a in args) or \
+            kwargs and any(isinstance(a, Variable) and a.requires_grad for a in kwargs.values()):
+        return True
+    view = tensor._view
+    if view is not None and not view[2] and view[0].requires_grad:
+        _check_recordable(tensor, name)  # a view taken under no_grad: PyTorch's error
+    return False
+
+
+# --------------------------------------------------------------------------- recording in a graph
+
+
+def _check_recordable(tensor, name, basic=True):
+    """PyTorch's errors for in-place changes that a graph can't record."""
+    view = tensor._view
+    if view is None:
+        if tensor.requires_grad and tensor.grad_fn is None:
+            what = "a view of a leaf Variable" if name == "setitem" and basic else "a leaf Variable"
+            raise RuntimeError(
+                f"{name}: {what} that requires grad is being used in an in-place operation. A leaf tensor "
+                "that requires grad can only be changed in place under `with ag.no_grad():` (as an optimizer "
+                "step does), or through its .data")
+        return
+    base = view[0]
+    if base.requires_grad and base.grad_fn is None:
+        raise RuntimeError(
+            f"{name}: a view of a leaf Variable that requires grad is being used in an in-place operation. "
+            "Change the leaf under `with ag.no_grad():`, or clone() the view before changing it")
+    if not view[2]:
+        raise RuntimeError(
+            f"{name}: a view was created in no_grad mode and is being modified in place with grad mode "
+            "enabled; this is ambiguous, so it is forbidden (as in PyTorch). Take the view and change it "
+            "both inside the no_grad block (not recorded) or both outside it (recorded)")
+
+
+def _dead():
+    return None
+
+
+def _take_node(tensor, node):
+    """``tensor`` is now the output of ``node`` (an in-place op replaced its value)."""
+    old = tensor.grad_fn
+    if old is not None and old is not node:
+        old._out_ref = _dead  # retain_grad and the drawing follow the tensor's newest node only
+    tensor.grad_fn, tensor.requires_grad = node, True
+    node._out_ref = weakref.ref(tensor)
+
+
+def _keep_saved_values(node, storage, since):
+    """Before ``storage`` is overwritten: the ops just recorded to compute the new value (nodes
+    numbered after ``since``) may have saved arrays that share it (x.mul_(w) saves x for w's
+    gradient). Keep a copy of those, as PyTorch keeps the original; when the backward pass
+    builds a graph, the copy stands for the input as it was."""
+    stack, seen = [node], set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen or node._seq <= since:
+            continue
+        seen.add(node)
+        stack.extend(node._edges)
+        saved = getattr(node, "_saved", None)
+        if saved is None or saved is _FREED:
+            continue
+        links = getattr(node, "_saved_from", None)
+        kept = list(saved)
+        for i, s in enumerate(saved):
+            if isinstance(s, np.ndarray) and np.may_share_memory(s, storage):
+                kept[i] = s.copy()
+                if links is not None and links[i] is not None and links[i][0] is not None:
+                    x = links[i][0]
+                    snapshot = Tensor._make(kept[i])
+                    snapshot.grad_fn, snapshot.requires_grad = x.grad_fn, x.requires_grad
+                    links[i] = (snapshot, snapshot._vc, 0)
+        node._saved = tuple(kept)
+
+
+def _saved_output_is(node, result, tensor):
+    """The node saved its output (exp, relu, sigmoid): that output now lives in ``tensor``'s storage,
+    at its new version, so a later in-place change of ``tensor`` is caught (as in PyTorch)."""
+    saved = getattr(node, "_saved", None)
+    links = getattr(node, "_saved_from", None)
+    if saved is None or saved is _FREED or not links:
+        return
+    saved = list(saved)
+    for i, link in enumerate(links):
+        if link is not None and link[0] is None and saved[i] is result._data:
+            saved[i] = tensor._data
+            links[i] = (None, tensor._vc, tensor._vc[0])
+    node._saved = tuple(saved)
+
+
+def positions(tensor):
+    """Where ``tensor``'s elements sit in its base: flat indices into the base, an int array of the
+    tensor's shape (the view ops replayed on ``arange``; for a tensor that is no view, ``arange``)."""
+    view = tensor._view
+    if view is None:
+        return np.arange(tensor._data.size).reshape(tensor.shape)
+    base, steps = view[0], view[1]
+    index = np.arange(base._data.size).reshape(base.shape)
+    for op, params in steps:
+        ctx = op.__new__(op)
+        ctx.xp = np
+        index = ctx.forward(index, **params)
+    return np.asarray(index)
+
+
+def _refresh_views(base):
+    """``base`` has a new grad_fn: each live view of it taken in grad mode gets a node that picks
+    its region from the new base (PyTorch regenerates a view's grad_fn the same way)."""
+    vc = base._vc
+    if len(vc) == 1 or base.grad_fn is None:
+        return
+    for ref in vc[1:]:
+        view = ref()
+        if view is not None and view._view is not None and view._view[0] is base:
+            out = AsStrided.apply(base, positions=positions(view))
+            _take_node(view, out.grad_fn)
+
+
+def _fits(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _record(tensor, compute, name, same_kind=True):
+    """Record ``tensor``'s new value ``compute(tensor)`` (a Tensor, computed out of place in the
+    graph) and write it into the storage:
+    a) refuse what a graph can't record (a leaf that requires grad, a view of one);
+    b) compute the new value, recorded; check its kind and shape before anything changes;
+    c) copy arrays the new node saved that the write would overwrite, then write and bump;
+    d) the tensor takes the node (no view), or its base takes a CopySlices node (a view);
+       the base's live views follow (_refresh_views)."""
+    _check_recordable(tensor, name)
+    since = next(_creation_counter)
+    result = _result_of(compute, tensor, graph=True)
+    if result is tensor:
+        return tensor
+    if not isinstance(result, Tensor):
+        result = Tensor._make(np.asarray(result))
+    values = result._data
+    if same_kind and _KIND[values.dtype.kind] > _KIND[tensor._data.dtype.kind]:
+        raise _cast_error(name, values.dtype, tensor)
+    if np.shape(values) != tensor.shape and not _fits(np.shape(values), tensor.shape):
+        raise _write_error(tensor, values, name)
+    if not result.requires_grad:
+        if not tensor.requires_grad:  # nothing to record after all (e.g. a comparison)
+            return _write(tensor, values, name, same_kind)
+        result = Copy.apply(tensor, result)  # a flat op: the old values get a zero gradient
+    node = result.grad_fn
+    _keep_saved_values(node, tensor._data, since)
+    _write(tensor, values, name, same_kind=False)
+    _saved_output_is(node, result, tensor)
+    view = tensor._view
+    if view is None:
+        _take_node(tensor, node)
+        _refresh_views(tensor)
+    else:
+        _rewrite_base(view[0], result, positions(tensor))
+    return tensor
+
+
+def _rewrite_base(base, source, where, flat=True):
+    """Record that the elements of ``base`` at ``where`` (flat positions, or an index of the base
+    with ``flat=False``) now hold ``source``."""
+    out = _result_of(lambda b: CopySlices.apply(b, source, where=where, flat=flat), base, graph=True)
+    _take_node(base, out.grad_fn)
+    _refresh_views(base)
+
+
+def change(tensor, compute, name, value=None):
+    """Change ``tensor`` in place to ``compute(tensor)``, recorded when a graph needs it, else
+    written (``value``, an array, is written instead when given). What every ``op_`` does."""
+    if _modes.grad_enabled and _needs_graph(tensor, (), None, name):
+        return _record(tensor, compute, name)
+    if value is None:
+        value = _result_of(compute, tensor)
+    return _write(tensor, value._data if isinstance(value, Tensor) else np.asarray(value), name)
+
+
+# --------------------------------------------------------------------------- the nodes
+
+
+class CopySlices(Function):
+    """The base of a view after an in-place change through the view (or ``base[index] = src``):
+    the same storage, its elements at ``where`` replaced by ``src``. ``where`` indexes the base
+    (``flat=False``) or its flattened elements (``flat=True``: a view's positions)."""
+
+    rule = Rule("out = base with base[view] = src",
+                ("d/dbase: G, with zeros where src was written", "d/dsrc: G at the written positions"),
+                "The overwritten elements send no gradient to the old base; src gets theirs.", ("base", "src"))
+
+    def forward(ctx, base, src, where, flat):
+        ctx.where, ctx.flat = where, flat
+        return base  # the caller already wrote src through the view: the storage is the output
+
+    def backward(ctx, grad):  # the old base: G where not overwritten; src: G where it was written
+        where = ctx.where
+        if isinstance(grad, Variable):  # building a graph of the backward pass
+            keep = np.ones(grad.shape, dtype=bool)
+            (keep.reshape(-1) if ctx.flat else keep)[where] = False
+            return grad * keep, (grad.reshape(-1) if ctx.flat else grad)[where]
+        kept = grad.copy()
+        (kept.reshape(-1) if ctx.flat else kept)[where] = 0
+        return kept, (grad.reshape(-1) if ctx.flat else grad)[where]
+
+
+class AsStrided(Function):
+    """A view's values picked from its base (flat ``positions``): the node a view gets when its
+    base changed in place inside a graph, so that its gradient reaches the base's new node."""
+
+    rule = Rule("out = base.flatten()[positions]", ("d/dbase: G added into zeros at the view's positions",),
+                "A view's gradient goes back to the places of the base it shows.", ("base",))
+
+    def forward(ctx, base, positions):
+        ctx.shape, ctx.positions = base.shape, positions
+        return base.reshape(-1)[positions]
+
+    def backward(ctx, grad):  # scatter G back to the base's positions (added where a place shows twice)
+        size = (int(np.prod(ctx.shape)),)
+        if isinstance(grad, Variable):
+            return IndexAdd.apply(grad, size, ctx.positions).reshape(ctx.shape)
+        return index_add(grad, size, ctx.positions).reshape(ctx.shape)
+
+
+class Copy(Function):
+    """``a.copy_(src)``, ``a.fill_(v)``: the new value is src (broadcast, cast to a's dtype);
+    a's old values are overwritten, so they get a zero gradient."""
+
+    rule = Rule("out = src (copied into a)", ("d/da = 0: a's old values are overwritten", "d/dsrc = G"),
+                "A copy hands the gradient to its source; what it overwrote gets nothing.", ("a", "src"))
+
+    def forward(ctx, a, src):
+        ctx.shape, ctx.dtype = a.shape, a.dtype
+        out = np.empty(a.shape, a.dtype)
+        np.copyto(out, src, casting="unsafe")
+        return out
+
+    def backward(ctx, grad):  # d/da = 0, d/dsrc = G (summed back to src's shape by the core)
+        zeros = np.zeros(ctx.shape, ctx.dtype)
+        return (Tensor._make(zeros) if isinstance(grad, Variable) else zeros), grad
+
+
+# --------------------------------------------------------------------------- the methods
+
+
+def _arithmetic(ufunc, fn, name, alpha):
+    """``add_ sub_ mul_ div_``: numpy writes the result into the storage (``out=``), no temporary."""
+    divides = ufunc is np.true_divide
+
+    def method(self, other, *args, **kwargs):
+        if _modes.grad_enabled and _needs_graph(self, (other,), None, name):
+            return _record(self, lambda t: fn(t, other, *args, **kwargs), name)
+        if args or (kwargs and not (alpha and kwargs.keys() == {"alpha"})) or _modes.watchers:
+            return _write(self, _result_of(fn, self, (other,) + args, kwargs)._data, name)
+        a = self._data
+        b = other._data if isinstance(other, Tensor) else other
+        if isinstance(b, (list, tuple)):
+            b = to_array(b)
+        kind = _kind(b)
+        if divides and kind < 2:
+            kind = 2
+        if kind > _KIND[a.dtype.kind]:
+            result = b.dtype if hasattr(b, "dtype") and _KIND[b.dtype.kind] == kind else _SCALAR_DTYPE[kind]
+            raise _cast_error(name, result, self)
+        scale = kwargs.get("alpha", 1) if kwargs else 1
+        if scale != 1:
+            b = np.multiply(b, scale)
+        try:
+            ufunc(a, b, out=a, casting="unsafe")
+        except ValueError:
+            raise _write_error(self, b, name) from None
+        self._vc[0] += 1
+        return self
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place {name[:-1]}: writes the result into this tensor's storage (same dtype)."
+    return method
+
+
+def _twin(fn, name):
+    """The in-place twin of an out-of-place op front ``fn``: compute, then write into the storage."""
+
+    def method(self, *args, **kwargs):
+        if _modes.grad_enabled and _needs_graph(self, args, kwargs, name):
+            return _record(self, lambda t: fn(t, *args, **kwargs), name)
+        result = _result_of(fn, self, args, kwargs)
+        return _write(self, result._data if isinstance(result, Tensor) else np.asarray(result), name)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place {name[:-1]}: writes the result into this tensor's storage (same dtype)."
+    return method
+
+
+def _as_source(value, like):
+    """``value`` (a tensor, number, list or array) as a Tensor, numbers in ``like``'s dtype."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._make(to_array(value, dtype=None if hasattr(value, "dtype") else like.dtype))
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor's storage."""
+    if _modes.grad_enabled and _needs_graph(self, (src,), None, "copy_"):
+        return _record(self, lambda t: Copy.apply(t, _as_source(src, t)), "copy_", same_kind=False)
+    if _modes.watchers:  # an exporter sees the copy as an op
+        src = _result_of(lambda t: Copy.apply(t, _as_source(src, t)), self)
+    return _write(self, src._data if isinstance(src, Tensor) else np.asarray(src), "copy_", same_kind=False)
+
+
+def fill_(self, value):
+    """Every element becomes ``value`` (a number or a 0-d tensor), cast to this dtype."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"fill_: fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions")
+    if _modes.grad_enabled and _needs_graph(self, (value,), None, "fill_"):
+        return _record(self, lambda t: Copy.apply(t, _as_source(value, t)), "fill_", same_kind=False)
+    if _modes.watchers:
+        return copy_(self, value)
+    try:
+        self._data[...] = value._data if isinstance(value, Tensor) else value
+    except ValueError:
+        raise _write_error(self, value, "fill_") from None
+    self._vc[0] += 1
+    return self
+
+
+def zero_(self):
+    """Every element becomes 0."""
+    return fill_(self, 0)
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """Fill with numbers drawn uniformly from [a, b) (ag.manual_seed's generator)."""
+    return copy_(self, random.get_rng().uniform(a, b, size=self.shape))
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill with numbers drawn from N(mean, std^2) (ag.manual_seed's generator)."""
+    return copy_(self, random.get_rng().normal(mean, std, size=self.shape))
+
+
+def setitem(self, index, value):
+    """``t[index] = value``: written into the storage; in a graph, recorded as PyTorch's CopySlices
+    (the tensor, or the base it is a view of, takes the node)."""
+    index = _index(index)
+    if _modes.grad_enabled and _needs_graph(self, (value,), None, "setitem"):
+        _check_recordable(self, "setitem", is_basic_index(index))
+        source = _as_source(value, self)
+        view = self._view
+        where = index if view is None else positions(self)[index]
+        _assign(self, index, source._data)
+        _rewrite_base(self if view is None else view[0], source, where, flat=view is not None)
+        return
+    _assign(self, index, value._data if isinstance(value, Tensor) else value)
+    if _modes.watchers:  # an exporter sees the assignment as an op
+        _result_of(lambda t: CopySlices.apply(t, _as_source(value, t), where=index, flat=False), self)
+
+
+def _assign(tensor, index, values):
+    try:
+        tensor._data[index] = values
+    except ValueError:
+        if not tensor._data.flags.writeable:
+            raise _write_error(tensor, values, "setitem") from None
+        raise RuntimeError(f"setitem: shape mismatch: value of shape {list(np.shape(values))} cannot be broadcast "
+                           f"to indexing result of shape {list(np.shape(tensor._data[index]))}") from None
+    tensor._vc[0] += 1
+
+
+# Python's augmented assignments, as torch.Tensor defines them (x @= y rebinds, as in PyTorch)
+AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_", "__ipow__": "pow_",
+             "__ifloordiv__": "floor_divide_", "__imod__": "remainder_"}
+BITWISE = {"__iand__": "__and__", "__ior__": "__or__", "__ixor__": "__xor__", "__ilshift__": "__lshift__",
+           "__irshift__": "__rshift__"}
+_UFUNCS = {"add": (np.add, True), "sub": (np.subtract, True), "mul": (np.multiply, False),
+           "div": (np.true_divide, False)}
+
+
+def install(tensor_class, ops):
+    """Give ``tensor_class`` the in-place methods: ``<name>_`` for every op registered with
+    ``inplace=True``, copy_ fill_ zero_ uniform_ normal_, ``t[i] = v`` and the augmented operators."""
+    fast = {ops[name].fn: spec for name, spec in _UFUNCS.items() if name in ops}
+    methods = {"copy_": copy_, "fill_": fill_, "zero_": zero_, "uniform_": uniform_, "normal_": normal_,
+               "__setitem__": setitem, "_inplace": change}
+    for op in ops.values():
+        if op.inplace and op.method:
+            fn = op.fn if op.method is True else op.method
+            name = op.name + "_"
+            methods[name] = _arithmetic(fast[fn][0], fn, name, fast[fn][1]) if fn in fast else _twin(fn, name)
+    for name in methods:
+        if name in tensor_class.__dict__:
+            raise RuntimeError(f"in-place method {name!r} is made from the op table but {tensor_class.__name__} "
+                               "defines it too")
+    for dunder, target in BITWISE.items():
+        if target in ops:
+            methods[dunder] = _twin(ops[target].fn, dunder)
+    for dunder, target in AUGMENTED.items():
+        if target in methods:
+            methods[dunder] = methods[target]
+    for name, method in methods.items():
+        setattr(tensor_class, name, method)

@@ -1,0 +1,82 @@
+"""The names PyTorch scripts reach through ``torch.``: after ``import autograd as torch``,
+``torch.autograd.Function``, ``torch.nn``, ``torch.optim``, ``torch.utils.data``, ``torch.Size``...
+
+``nn``, ``optim`` and ``utils.data`` live in the layers above the engine (``nn``, ``optim``,
+``seegrad.data``). The engine never imports them when it is imported; ``upper`` imports one
+the first time a script asks for it (``torch.nn``), from autograd's module ``__getattr__``.
+That function is the one place where the engine names a layer above it (the architecture
+test allows exactly these imports, there).
+"""
+import types
+
+from . import custom
+from .gradcheck import gradcheck
+from .graph import detect_anomaly, enable_grad, grad, no_grad, run_backward, set_grad_enabled
+from .tensor import Size, increment_version  # noqa: F401  (ag.Size)
+
+__all__ = ["Size", "autograd", "upper", "UPPER", "utils"]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """torch.autograd.backward: ``t.backward(g)`` for each tensor and gradient, in one walk."""
+    tensors = tensors if isinstance(tensors, (list, tuple)) else [tensors]
+    grads = grad_tensors if isinstance(grad_tensors, (list, tuple)) else [grad_tensors] * len(tensors)
+    if inputs is not None:
+        raise NotImplementedError("autograd.backward: inputs= is not supported; use ag.grad(outputs, inputs)")
+    run_backward([t._node() for t in tensors], [t._root_grad(g, "backward") for t, g in zip(tensors, grads)],
+                 create_graph if retain_graph is None else retain_graph, create_graph)
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """torch.autograd.Variable, from before Variables and Tensors merged: the tensor itself."""
+    return data.requires_grad_(requires_grad) if requires_grad else data
+
+
+def _namespace(name, doc, **names):
+    module = types.ModuleType(name, doc)
+    module.__dict__.update(names)
+    return module
+
+
+autograd = _namespace(
+    "autograd.autograd", "torch.autograd's names: grad, backward, Function, gradcheck, graph, detect_anomaly...",
+    grad=grad, backward=backward, Function=custom.TorchFunction, gradcheck=gradcheck, Variable=Variable,
+    detect_anomaly=detect_anomaly, set_detect_anomaly=detect_anomaly, no_grad=no_grad, enable_grad=enable_grad,
+    set_grad_enabled=set_grad_enabled,
+    graph=_namespace("autograd.autograd.graph", "torch.autograd.graph", increment_version=increment_version),
+    function=_namespace("autograd.autograd.function", "torch.autograd.function", Function=custom.TorchFunction,
+                        FunctionCtx=custom.FunctionCtx, once_differentiable=custom.once_differentiable),
+)
+
+# ag.<name> -> the module of a layer above the engine, imported on first use
+UPPER = {"nn": "nn", "optim": "optim"}
+
+
+def upper(name):
+    """The module behind ``ag.nn`` / ``ag.optim`` / ``ag.utils.data``, imported now (first use)."""
+    if name == "nn":
+        import nn  # noqa: PLC0415  (the allowed exception: see the module docstring)
+
+        return nn
+    if name == "optim":
+        import optim  # noqa: PLC0415
+
+        return optim
+    if name == "utils.data":
+        import seegrad.data  # noqa: PLC0415
+
+        return seegrad.data
+    raise AttributeError(name)
+
+
+class _Utils(types.ModuleType):
+    """``ag.utils``: ``data`` is seegrad.data (Dataset, DataLoader, TensorDataset, random_split...)."""
+
+    def __getattr__(self, name):
+        if name == "data":
+            self.data = upper("utils.data")
+            return self.data
+        raise AttributeError(f"module 'autograd.utils' has no attribute {name!r}")
+
+
+utils = _Utils("autograd.utils", _Utils.__doc__)
