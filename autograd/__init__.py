@@ -8,7 +8,8 @@
 What is where: graph.py (the DAG and the backward walk), function.py (Function and the op
 table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
 creation.py, random.py, dtypes.py, functions.py (the ag.* functions made from the op
-table), scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through).
+table), scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through), distributed/
+(torch.distributed's collectives, on MPI).
 """
 from . import backend
 from .dtypes import (
@@ -30,6 +31,7 @@ from .creation import (
 from .random import get_rng, get_rng_state, manual_seed, set_rng_state
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
+from . import distributed  # torch.distributed's names (MPI is imported only by init_process_group)
 
 
 class _GraphNamespace:
