@@ -253,7 +253,7 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     g = _default_group(group, "broadcast")
     src = src if src is not None else group_src
     if not isinstance(src, numbers.Integral) or not 0 <= src < g.size:
-        raise ValueError(f"broadcast: invalid root rank {src!r}; src must be in 0..{g.size - 1}")
+        raise RuntimeError(f"broadcast: invalid root rank {src!r}; src must be in 0..{g.size - 1}")
     buf, back = _in_place(tensor, "broadcast")
     return _start(Work(g, g.bcast(buf, int(src)), "broadcast", back), async_op)
 
@@ -304,7 +304,7 @@ def all_gather_object(object_list, obj, group=None):
     """``object_list[r]`` becomes rank r's ``obj`` (any picklable object), on every rank."""
     g = _default_group(group, "all_gather_object")
     if not isinstance(object_list, list) or len(object_list) != g.size:
-        raise ValueError(f"all_gather_object: object_list must be a list of world size {g.size}, got "
+        raise RuntimeError(f"all_gather_object: object_list must be a list of world size {g.size}, got "
                          f"{len(object_list) if isinstance(object_list, list) else type(object_list).__name__}")
     object_list[:] = g.allgather_object(obj)
 
@@ -314,16 +314,16 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
     g = _default_group(group, "broadcast_object_list")
     src = src if src is not None else (group_src if group_src is not None else 0)
     if not isinstance(src, numbers.Integral) or not 0 <= src < g.size:
-        raise ValueError(f"broadcast_object_list: invalid root rank {src!r}; src must be in 0..{g.size - 1}")
+        raise RuntimeError(f"broadcast_object_list: invalid root rank {src!r}; src must be in 0..{g.size - 1}")
     object_list[:] = g.bcast_object(list(object_list), int(src))
 
 
 def _check_list(tensors, size, like, what, arg, other):
     if not isinstance(tensors, (list, tuple)) or len(tensors) != size:
         got = len(tensors) if isinstance(tensors, (list, tuple)) else type(tensors).__name__
-        raise ValueError(f"{what}: {arg} must hold one tensor per rank (world size {size}), got {got}")
+        raise RuntimeError(f"{what}: {arg} must hold one tensor per rank (world size {size}), got {got}")
     for i, t in enumerate(tensors):
         a = _check_tensor(t, what, f"{arg}[{i}]")
         if a.shape != like.shape or a.dtype != like.dtype:
-            raise ValueError(f"{what}: {arg}[{i}] has shape {tuple(a.shape)} and dtype {a.dtype}, but {other} has "
+            raise RuntimeError(f"{what}: {arg}[{i}] has shape {tuple(a.shape)} and dtype {a.dtype}, but {other} has "
                              f"shape {tuple(like.shape)} and dtype {like.dtype}; they must match")

@@ -32,6 +32,8 @@ MAX_PAUSE = 0.002  # ... then sleeps between polls, doubling up to this, so a lo
 class DistBackendError(RuntimeError):
     """A collective failed or timed out (torch.distributed.DistBackendError)."""
 
+    __module__ = "autograd.distributed"
+
 
 def launched_by_mpi():
     """True when an MPI launcher (mpiexec, mpirun, srun) started this process."""

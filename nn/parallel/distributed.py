@@ -9,8 +9,9 @@
 
 What it does (PyTorch's Reducer, in Python):
 a) at wrap time, rank 0's parameters and buffers are broadcast, so every replica starts equal;
-b) the parameters are grouped into buckets of ``bucket_cap_mb`` (25 MB; the first one 1 MB) in
-   reverse registration order, the order in which backward finishes their gradients;
+b) the parameters are grouped into buckets of ``bucket_cap_mb`` (25 MB, and 1 MB for the first one):
+   at first in reverse registration order, the order backward usually finishes their gradients;
+   after the first backward, once more in the order the gradients really came (as torch does);
 c) each parameter has a post-accumulate-grad hook: when its gradient is complete, it is divided by
    the world size into its slot of the bucket; a full bucket is sent at once with a non-blocking
    all-reduce (SUM), buckets in the same order on every rank, as MPI requires;
@@ -101,23 +102,42 @@ class DistributedDataParallel(Module):
         if init_sync:
             self._check_same_model()
             self._broadcast(self._params + (list(self.module.buffers()) if init_sync_buffers else []), bump=True)
-        self._buckets = _assign_buckets(self._params, first_cap, self.bucket_bytes_cap, self.find_unused_parameters)
-        self._bucket_of = {i: b for b in self._buckets for i, _ in b.members}
+        self._caps = (first_cap, self.bucket_bytes_cap)
+        # First guess, as torch: filled in registration order (the small first bucket holds the first
+        # layers, whose gradients come last), then reversed. Rebuilt once from the real order (forward).
+        self._set_buckets(_assign_buckets(self._params, range(len(self._params)), *self._caps)[::-1])
+        self._rebuild_order = None  # the order the gradients became ready in, seen in the first backward
+        self._rebuilt = False
         self._expect_hooks = False  # True from a synced forward until its backward has been reduced
         self._ready = set()  # parameters whose gradient is in its bucket this iteration
+        self._ready_order = []  # the same, in the order they came
         self._used = set()  # parameters that got a gradient since the last reduction (no_sync included)
         self._next = 0  # the next bucket to launch: they go out in order
         self._unused = []  # with find_unused_parameters: what this forward's output does not depend on
-        self.timing = {"wait": 0.0, "bytes": sum(b.array.nbytes for b in self._buckets)}
         me = weakref.ref(self)
         self._hooks = [p.register_post_accumulate_grad_hook(functools.partial(_grad_ready, me, i))
                        for i, p in enumerate(self._params)]
+
+    def _set_buckets(self, assignment):
+        self._buckets = [_Bucket(members, dtype, self.find_unused_parameters) for dtype, members in assignment]
+        self._bucket_of = {i: b for b in self._buckets for i, _ in b.members}
+        self.timing = {"wait": 0.0, "bytes": sum(b.array.nbytes for b in self._buckets), "buckets": len(self._buckets)}
+
+    def _rebuild_buckets(self):
+        """Once, after the first backward: refill the buckets in the order the gradients became ready
+        (rank 0's order, so that every rank launches the same buckets in the same order)."""
+        self._rebuilt = True
+        order = [self._rebuild_order]
+        dist.broadcast_object_list(order, src=0)
+        self._set_buckets(_assign_buckets(self._params, order[0], *self._caps))
 
     # ------------------------------------------------------------ forward
 
     def forward(self, *inputs, **kwargs):
         if self._expect_hooks and self._ready:
             self._unfinished_reduction()
+        if ag.is_grad_enabled() and self._rebuild_order is not None and not self._rebuilt:
+            self._rebuild_buckets()
         if self.require_forward_param_sync and self.forward_sync_buffers:
             self._sync_buffers()
         output = self.module(*inputs, **kwargs)
@@ -143,7 +163,7 @@ class DistributedDataParallel(Module):
     def _prepare_for_backward(self, output):
         """Expect one gradient per parameter; with find_unused_parameters, those the output does not
         depend on count as ready now (torch marks them the same way)."""
-        self._expect_hooks, self._ready, self._next = True, set(), 0
+        self._expect_hooks, self._ready, self._ready_order, self._next = True, set(), [], 0
         for b in self._buckets:
             b.pending, b.work = len(b.members), None
         self._unused = []
@@ -166,6 +186,7 @@ class DistributedDataParallel(Module):
                 "forward's graph, or the parameter is used in a reentrant backward); call the DDP model once "
                 "per backward")
         self._ready.add(i)
+        self._ready_order.append(i)
         b = self._bucket_of[i]
         start, stop, k = b.slots[i]
         slot = b.array[start:stop]
@@ -218,6 +239,8 @@ class DistributedDataParallel(Module):
                     else:
                         np.copyto(p.grad.numpy(), mean)
                         ag.autograd.graph.increment_version(p.grad)
+        if self._rebuild_order is None and not self.find_unused_parameters:  # as torch: no rebuild then
+            self._rebuild_order = self._ready_order
         self._expect_hooks, self._ready, self._used = False, set(), set()
 
     def _unfinished_reduction(self):
@@ -297,11 +320,12 @@ def _buffer_sync(broadcast_buffers, forward_sync_buffers):
     return effective, effective
 
 
-def _assign_buckets(params, first_cap, cap, flags):
-    """Buckets of parameters in reverse order, one dtype per bucket: as torch's Reducer, a bucket
-    closes once it holds at least its cap (the first of each dtype: ``first_cap``)."""
+def _assign_buckets(params, order, first_cap, cap):
+    """Fill buckets with the parameters taken in ``order``, one dtype per bucket. As torch's Reducer:
+    a bucket closes once it holds at least its cap (the first bucket of each dtype: ``first_cap``),
+    and the buckets are listed in the order of their first parameter. Returns [(dtype, [(i, numel)])]."""
     filling, done = {}, []  # dtype -> [members, bytes, buckets closed so far]
-    for i in reversed(range(len(params))):
+    for i in order:
         p = params[i]
         state = filling.setdefault(p.dtype, [[], 0, 0])
         state[0].append((i, p.numel()))
@@ -310,8 +334,9 @@ def _assign_buckets(params, first_cap, cap, flags):
             done.append((p.dtype, state[0]))
             filling[p.dtype] = [[], 0, state[2] + 1]
     done.extend((dtype, state[0]) for dtype, state in filling.items() if state[0])
-    done.sort(key=lambda bucket: -bucket[1][0][0])  # the bucket whose gradients come first goes first
-    return [_Bucket(members, dtype, flags) for dtype, members in done]
+    position = {i: k for k, i in enumerate(order)}
+    done.sort(key=lambda bucket: position[bucket[1][0][0]])
+    return done
 
 
 def _reachable_leaves(output):
