@@ -61,6 +61,7 @@ class ProcessGroup:
     ``Test()``; ``wait`` waits for it under the group's timeout."""
 
     backend = None
+    thread_multiple = False  # may a second thread poll requests while the main thread calls MPI?
 
     def __init__(self, rank, size, timeout):
         self.rank, self.size, self.timeout = rank, size, timeout
@@ -153,6 +154,8 @@ class MPIGroup(ProcessGroup):
         self.MPI = MPI
         self.comm = MPI.COMM_WORLD.Dup()
         super().__init__(self.comm.Get_rank(), self.comm.Get_size(), timeout)
+        # several threads may call MPI at once (mpi4py asks for it): a helper thread may poll requests
+        self.thread_multiple = MPI.Query_thread() >= MPI.THREAD_MULTIPLE
         self.ops = {"sum": MPI.SUM, "product": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX,
                     "band": MPI.BAND, "bor": MPI.BOR, "bxor": MPI.BXOR}
         self._previous_hook = sys.excepthook

@@ -15,7 +15,9 @@ b) the parameters are grouped into buckets of ``bucket_cap_mb`` (25 MB, and 1 MB
 c) each parameter has a post-accumulate-grad hook: when its gradient is complete, it is divided by
    the world size into its slot of the bucket; a full bucket is sent at once with a non-blocking
    all-reduce (SUM), buckets in the same order on every rank, as MPI requires;
-d) the hook of the last parameter, at the end of backward, waits for the buckets still in flight
+d) MPI moves a non-blocking message only inside MPI calls, so while buckets are in flight a helper
+   thread calls Test() on them every 0.2 ms (numpy's kernels release the GIL);
+e) the hook of the last parameter, at the end of backward, waits for the buckets still in flight
    and copies the averages into ``.grad``. Communication overlaps the rest of backward: only what
    is still travelling when backward ends is exposed (``ddp.timing``).
 With ``forward_sync_buffers`` (``broadcast_buffers``) rank 0's buffers (BatchNorm's running
@@ -24,6 +26,7 @@ the model uses ``nn.SyncBatchNorm``.
 """
 import contextlib
 import functools
+import threading
 import time
 import warnings
 import weakref
@@ -54,6 +57,29 @@ class _Bucket:
         self.array = np.zeros(size + (len(members) if flags else 0), dtype=dtype)
         self.tensor = ag.from_numpy(self.array)
         self.pending, self.work = len(members), None
+
+
+class _Poller:
+    """A thread that calls Test() on the buckets in flight every ``interval`` seconds while backward
+    computes: MPI moves a non-blocking message along only inside MPI calls, and backward's numpy
+    kernels make none. It sleeps while nothing is in flight. The main thread holds ``lock`` to
+    launch or wait, so two threads never test the same request."""
+
+    def __init__(self, lock, interval=2e-4):
+        self.lock, self.interval, self.works = lock, interval, []
+        self.wake = threading.Condition(lock)
+        threading.Thread(target=self._run, name="ddp-mpi-progress", daemon=True).start()
+
+    def add(self, work):
+        """Called with ``lock`` held."""
+        self.works.append(work)
+        self.wake.notify()
+
+    def _run(self):
+        with self.lock:
+            while True:
+                self.works = [w for w in self.works if not w.is_completed()]
+                self.wake.wait(self.interval if self.works else None)  # releases the lock meanwhile
 
 
 class DistributedDataParallel(Module):
@@ -114,6 +140,8 @@ class DistributedDataParallel(Module):
         self._used = set()  # parameters that got a gradient since the last reduction (no_sync included)
         self._next = 0  # the next bucket to launch: they go out in order
         self._unused = []  # with find_unused_parameters: what this forward's output does not depend on
+        self._lock = threading.Lock()
+        self._poller = _Poller(self._lock) if self._world > 1 and dist.group.WORLD.thread_multiple else None
         me = weakref.ref(self)
         self._hooks = [p.register_post_accumulate_grad_hook(functools.partial(_grad_ready, me, i))
                        for i, p in enumerate(self._params)]
@@ -207,25 +235,31 @@ class DistributedDataParallel(Module):
 
     def _launch_ready_buckets(self):
         buckets = self._buckets
-        while self._next < len(buckets) and buckets[self._next].pending == 0:
-            b = buckets[self._next]
-            b.work = dist.all_reduce(b.tensor, async_op=True)
-            self._next += 1
+        with self._lock:
+            while self._next < len(buckets) and buckets[self._next].pending == 0:
+                b = buckets[self._next]
+                b.work = dist.all_reduce(b.tensor, async_op=True)
+                if self._poller is not None:
+                    self._poller.add(b.work)
+                self._next += 1
         if self._next == len(buckets):
             self._finalize()
         else:
             self._progress()
 
     def _progress(self):
-        """Poll the buckets in flight: MPI moves a message along only inside its calls."""
-        for b in self._buckets[:self._next]:
-            b.work.is_completed()
+        """Poll the buckets in flight (when no poller thread does): MPI moves a message along only
+        inside its calls."""
+        if self._poller is None:
+            for b in self._buckets[:self._next]:
+                b.work.is_completed()
 
     def _finalize(self):
         """The end of backward: wait for the buckets still in flight, copy the averages into .grad."""
         start = time.perf_counter()
-        for b in self._buckets:
-            b.work.wait()
+        with self._lock:
+            for b in self._buckets:
+                b.work.wait()
         self.timing["wait"] = time.perf_counter() - start
         with no_grad():
             for b in self._buckets:

@@ -77,7 +77,7 @@ def close(a, b, what):
     return float(np.abs(a - b).max())
 
 
-def train(kind, build, opt_name, ghost=False, reference_build=None):
+def train(kind, build, opt_name, ghost=False, reference_build=None, **ddp_options):
     rank, world = dist.get_rank(), dist.get_world_size()
     ag.manual_seed(0)
     reference = (reference_build or build)()
@@ -87,7 +87,7 @@ def train(kind, build, opt_name, ghost=False, reference_build=None):
         with ag.no_grad():
             for p in replica.parameters():
                 p.add_(1.0 + rank)
-    model = DDP(replica)
+    model = DDP(replica, **ddp_options)
     make = {"sgd": lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), "adam": lambda ps: optim.Adam(ps, lr=1e-2)}
     opt_ref, opt = make[opt_name](reference.parameters()), make[opt_name](model.parameters())
     loss_fn = nn.CrossEntropyLoss()
@@ -185,11 +185,12 @@ def main():
     dist.init_process_group("mpi", timeout=60)
     report = {}
     for opt_name in ("sgd", "adam"):
-        report[f"mlp {opt_name}"] = train("mlp", mlp, opt_name)
+        # 256-byte buckets: several in flight at once, launched in order, polled by the helper thread
+        report[f"mlp {opt_name}"] = train("mlp", mlp, opt_name, bucket_cap_mb=2 ** -12)
         report[f"cnn+BatchNorm {opt_name}"] = train("cnn", cnn, opt_name, ghost=True)
         report[f"cnn+SyncBatchNorm {opt_name}"] = train("cnn", lambda: cnn(nn.SyncBatchNorm), opt_name,
                                                         reference_build=cnn)
-        report[f"gru {opt_name}"] = train("gru", GRUNet, opt_name)
+        report[f"gru {opt_name}"] = train("gru", GRUNet, opt_name, bucket_cap_mb=2 ** -12)
     no_sync_equals_a_larger_batch()
     sampler_covers_every_sample_once()
     if dist.get_rank() == 0:
