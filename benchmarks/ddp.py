@@ -92,6 +92,34 @@ def child(name, steps, global_batch, bucket_cap_mb):
     dist.destroy_process_group()
 
 
+def child_allreduce_sizes():
+    """all_reduce time against message size on these ranks, and the fitted latency and bandwidth."""
+    import numpy as np
+
+    import autograd as ag
+    import autograd.distributed as dist
+
+    dist.init_process_group()
+    rows = []
+    for nbytes in (8, 1024, 65536, 1 << 20, 4 << 20, 16 << 20):
+        t = ag.zeros(nbytes // 4)
+        reps = []
+        for _ in range(20 if nbytes < (4 << 20) else 8):
+            dist.barrier()
+            t0 = time.perf_counter()
+            dist.all_reduce(t)
+            reps.append(time.perf_counter() - t0)
+        rows.append((nbytes, statistics.median(reps)))
+    n = dist.get_world_size()
+    sizes, seconds = np.array(rows, dtype=float).T
+    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares
+    A = np.stack([np.full_like(sizes, 2 * (n - 1)), 2 * (n - 1) / n * sizes], axis=1)
+    (alpha, inv_beta), *_ = np.linalg.lstsq(A, seconds, rcond=None)
+    if dist.get_rank() == 0:
+        print(json.dumps({"rows": rows, "alpha": alpha, "beta": 1 / inv_beta}), flush=True)
+    dist.destroy_process_group()
+
+
 def run(name, world, args):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT)
@@ -108,13 +136,15 @@ def run(name, world, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", choices=list(MODELS))
+    parser.add_argument("--child", choices=list(MODELS) + ["sizes"])
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch", type=int, default=512, help="the global batch")
     parser.add_argument("--bucket-cap-mb", type=float, default=None, help="default: DDP's (25, first bucket 1)")
     args = parser.parse_args()
+    if args.child == "sizes":
+        return child_allreduce_sizes()
     if args.child:
         return child(args.child, args.steps, args.batch, args.bucket_cap_mb)
     print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
@@ -139,6 +169,11 @@ def main():
         print(f"  communication per step: {1e3 * two['allreduce_alone']:.2f} ms of all-reduce on its own; "
               f"exposed after backward {1e3 * two['exposed']:.2f} ms = {100 * two['exposed'] / two['step']:.1f}% "
               f"of the step (goal < 10%); overlapped {100 * max(overlapped, 0):.0f}%")
+    fit = run("sizes", 2, args)
+    print("\nall_reduce on 2 ranks (float32, blocking): " + ", ".join(
+        f"{b / 1024:g} kB {1e3 * t:.3f} ms" if b < (1 << 20) else f"{b >> 20} MB {1e3 * t:.2f} ms"
+        for b, t in fit["rows"]))
+    print(f"  ring model fit: latency alpha {1e6 * fit['alpha']:.1f} us, bandwidth beta {fit['beta'] / 1e9:.2f} GB/s")
     print(f"\nload average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

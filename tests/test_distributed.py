@@ -280,6 +280,11 @@ def test_no_sync_accumulates_and_the_next_backward_averages(world_of_one):
     plain(x2).pow(2).sum().backward()
     for p, q in zip(model.parameters(), plain.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+    out = model(x1)  # a synced forward, then an evaluation before its backward: the backward still syncs
+    with ag.no_grad():
+        model(x2)
+    out.sum().backward()
+    assert not model._expect_hooks and all(b.work is not None and b.work.is_completed() for b in model._buckets)
 
 
 def test_ddp_errors_and_torchs_deprecations(world_of_one):
@@ -429,7 +434,8 @@ def test_a_rank_that_raises_ends_the_job_with_its_message():
     assert proc.returncode != 0
     assert "[rank 1] ValueError: rank 1 fails on purpose at step 3" in proc.stderr
     assert "finished step 3" not in proc.stdout
-    assert seconds < 60
+    assert "DistBackendError" not in proc.stderr  # MPI_Abort ended the others, not their 2-s timeouts
+    assert seconds < 30
 
 
 @needs_mpi

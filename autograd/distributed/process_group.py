@@ -29,6 +29,9 @@ SPIN_SECONDS = 0.02  # a wait polls flat out this long (the usual case: the othe
 MAX_PAUSE = 0.002  # ... then sleeps between polls, doubling up to this, so a long wait leaves the CPU free
 
 
+_yield = getattr(os, "sched_yield", lambda: time.sleep(0))  # let the other ranks' processes run
+
+
 class DistBackendError(RuntimeError):
     """A collective failed or timed out (torch.distributed.DistBackendError)."""
 
@@ -81,7 +84,7 @@ class ProcessGroup:
                     f"timeout is {limit:g} s, set by init_process_group(timeout=...)); a rank has stopped, hangs, "
                     "or called a different collective. The process group can't be used after this.")
             if waited < SPIN_SECONDS:
-                os.sched_yield()
+                _yield()
             else:
                 pause = min(MAX_PAUSE, pause * 2 or 1e-4)
                 time.sleep(pause)

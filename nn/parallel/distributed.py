@@ -66,9 +66,14 @@ class _Poller:
     launch or wait, so two threads never test the same request."""
 
     def __init__(self, lock, interval=2e-4):
-        self.lock, self.interval, self.works = lock, interval, []
+        self.lock, self.interval, self.works, self.stopped = lock, interval, [], False
         self.wake = threading.Condition(lock)
         threading.Thread(target=self._run, name="ddp-mpi-progress", daemon=True).start()
+
+    def stop(self):
+        with self.lock:
+            self.stopped = True
+            self.wake.notify()
 
     def add(self, work):
         """Called with ``lock`` held."""
@@ -77,7 +82,7 @@ class _Poller:
 
     def _run(self):
         with self.lock:
-            while True:
+            while not self.stopped:
                 self.works = [w for w in self.works if not w.is_completed()]
                 self.wake.wait(self.interval if self.works else None)  # releases the lock meanwhile
 
@@ -142,6 +147,8 @@ class DistributedDataParallel(Module):
         self._unused = []  # with find_unused_parameters: what this forward's output does not depend on
         self._lock = threading.Lock()
         self._poller = _Poller(self._lock) if self._world > 1 and dist.group.WORLD.thread_multiple else None
+        if self._poller is not None:
+            weakref.finalize(self, self._poller.stop)
         me = weakref.ref(self)
         self._hooks = [p.register_post_accumulate_grad_hook(functools.partial(_grad_ready, me, i))
                        for i, p in enumerate(self._params)]
@@ -174,7 +181,6 @@ class DistributedDataParallel(Module):
             self._prepare_for_backward(output)
         else:
             self.require_forward_param_sync = False
-            self._expect_hooks = False
         return output
 
     @contextlib.contextmanager
