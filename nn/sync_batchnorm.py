@@ -17,7 +17,7 @@ import autograd as ag
 import autograd.distributed as dist
 from autograd import Function, Rule, ShapeError
 
-from .normalization import _BatchNorm
+from .normalization import _BatchNorm, _InstanceNorm
 
 
 class _SyncBatchNormFn(Function):
@@ -103,7 +103,7 @@ class SyncBatchNorm(_BatchNorm):
         """``module`` with every BatchNorm1d/2d/3d replaced by a SyncBatchNorm holding the same parameters
         and running statistics (the model's other layers are kept)."""
         out = module
-        if isinstance(module, _BatchNorm) and type(module).__name__.startswith("BatchNorm"):
+        if isinstance(module, _BatchNorm) and not isinstance(module, _InstanceNorm):  # torch's _BatchNorm
             out = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
                       process_group)
             if module.affine:
