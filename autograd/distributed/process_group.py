@@ -25,8 +25,8 @@ DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)  # torch.distributed.default_pg
 # Set in each process that an MPI launcher starts: MPICH/Hydra and Intel MPI, Open MPI, PMIx (Slurm), MVAPICH.
 LAUNCHER_RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK")
 
-SPIN_SECONDS = 0.02  # a wait polls flat out this long (the usual case: the others are a moment behind) ...
-MAX_PAUSE = 0.002  # ... then sleeps between polls, doubling up to this, so a long wait leaves the CPU free
+SPIN_SECONDS = 0.002  # a wait polls flat out this long (a message, or ranks a moment apart) ...
+MAX_PAUSE = 0.0005  # ... then sleeps between polls, doubling up to this: a late rank leaves the CPU free
 
 
 _yield = getattr(os, "sched_yield", lambda: time.sleep(0))  # let the other ranks' processes run
@@ -86,7 +86,7 @@ class ProcessGroup:
             if waited < SPIN_SECONDS:
                 _yield()
             else:
-                pause = min(MAX_PAUSE, pause * 2 or 1e-4)
+                pause = min(MAX_PAUSE, pause * 2 or 5e-5)
                 time.sleep(pause)
 
     def abort(self, exitcode=1):
