@@ -274,6 +274,21 @@ class Variable:
         self._leaf_hooks.append(fn)
         return RemovableHandle(self._leaf_hooks, fn)
 
+    def register_post_accumulate_grad_hook(self, fn):
+        """Call ``fn(self)`` once this leaf's ``.grad`` holds the gradient of the current backward
+        (torch.Tensor.register_post_accumulate_grad_hook). Such a leaf takes its gradient as soon
+        as it is complete, right after the last op that uses it, instead of at the end of the walk:
+        DistributedDataParallel starts sending it while the rest of backward runs."""
+        if not self.requires_grad or self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: only a leaf tensor that requires grad "
+                               "accumulates a .grad; register the hook on the parameter itself")
+        if id(self) not in _post_accumulate_hooks:
+            _post_accumulate_hooks[id(self)] = []
+            weakref.finalize(self, _post_accumulate_hooks.pop, id(self), None)
+        hooks = _post_accumulate_hooks[id(self)]
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf after backward (leaves always keep it)."""
         if not self.requires_grad:
@@ -283,6 +298,9 @@ class Variable:
     @property
     def retains_grad(self):
         return self.grad_fn is not None and self._retains_grad
+
+
+_post_accumulate_hooks = {}  # id(leaf) -> [fn(leaf)], see register_post_accumulate_grad_hook
 
 
 # --------------------------------------------------------------------------- the walk
@@ -308,7 +326,33 @@ def topological_order(roots):
                 seen.add(child)
                 stack.append(child)
     order.sort(key=_by_creation, reverse=True)  # stable: the sinks keep the order they were found in
-    return order
+    return _hooked_sinks_early(order) if _post_accumulate_hooks else order
+
+
+def _hooked_sinks_early(order):
+    """Move each sink whose leaf has a post-accumulate-grad hook to just after the last op that
+    sends it a gradient: its gradient is complete there (every op that uses the leaf was created
+    after it, so each comes earlier in the walk). The other sinks stay at the end."""
+    ops = len(order)
+    while ops and order[ops - 1]._seq == -1:
+        ops -= 1
+    hooked = {n for n in order[ops:] if type(n) is AccumulateGrad and id(n.variable) in _post_accumulate_hooks}
+    if not hooked:
+        return order
+    after = {}  # position of the last op that feeds a hooked sink -> those sinks
+    last = dict.fromkeys(hooked, -1)  # -1: no op feeds it (the root itself), so it goes first
+    for i in range(ops):
+        for child in order[i]._edges:
+            if child in last:
+                last[child] = i
+    for sink in order[ops:]:  # in the order they were found
+        if sink in last:
+            after.setdefault(last[sink], []).append(sink)
+    early = list(after.get(-1, ()))
+    for i in range(ops):
+        early.append(order[i])
+        early.extend(after.get(i, ()))
+    return early + [n for n in order[ops:] if n not in hooked]
 
 
 _by_creation = operator.attrgetter("_seq")
@@ -379,6 +423,9 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
                 node._backward(grad, retain_graph, create_graph)
+                if _post_accumulate_hooks and id(node.variable) in _post_accumulate_hooks:
+                    for hook in list(_post_accumulate_hooks[id(node.variable)]):
+                        hook(node.variable)
                 yield index, node, grad, (), ([] if trace else None)
                 continue
             if node._hooks:

@@ -7,6 +7,7 @@
 from . import functional
 from . import init
 from . import utils
+from . import parallel
 from .activations import (
     ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax,
     Softmin, Softplus, Step, Tanh,
@@ -24,3 +25,4 @@ from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
 from .sparse import Embedding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
+from .sync_batchnorm import SyncBatchNorm

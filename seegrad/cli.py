@@ -4,6 +4,7 @@
     seegrad train --dataset mnist1d --epochs 30 --hidden 256,256
     seegrad train --dataset mnist --data-dir ~/data/mnist --epochs 5
     python -m seegrad train --out run1 --resume     # continue run1 where it stopped
+    seegrad train --nproc 2                         # data parallel on 2 processes (starts mpiexec itself)
 
 Output folder (``--out``, default ``seegrad-run``):
     model.npz       the trained weights: ``model.load_state_dict(nn.load("model.npz"))``
@@ -24,10 +25,11 @@ from pathlib import Path
 import numpy as np
 
 import autograd as ag
+import autograd.distributed as dist
 import nn
 import optim
 
-from . import data
+from . import data, launch
 from .models import (DEFAULT_HIDDEN, HEADS, MODEL_VIEWS, RUN_MODELS, RunConfigError, build_run_model, load_run_config,
                      save_run_config)
 from .training import Callback, evaluate, fit
@@ -140,6 +142,9 @@ def make_parser():
                        help="BLAS threads for numpy (default 1: small models train fastest on one thread, "
                             "and idle BLAS threads spinning on a busy machine can slow training tenfold)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--nproc", type=_positive(int), default=None,
+                       help="train on N processes, data parallel: starts `mpiexec -n N` itself (needs "
+                            "seegrad[distributed]); --batch-size stays the global batch")
     return parser
 
 
@@ -252,6 +257,10 @@ def _limit_blas_threads(n):
 def train(args):
     t_start = time.perf_counter()
     _limit_blas_threads(args.threads)
+    try:
+        rank, world = launch.join(args.nproc)  # under mpiexec: this process's rank; only rank 0 prints and writes
+    except RuntimeError as err:
+        raise CLIError(str(err)) from None
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {str(out)!r} exists and is not a folder")
@@ -280,21 +289,32 @@ def train(args):
     n_params = sum(p.numel() for p in model.parameters())
     optimizer = getattr(optim, cls_name)(model.parameters(), lr=args.lr)
     loss_fn = {"softmax": nn.CrossEntropyLoss, "sigmoid": nn.BCELoss, "logit": nn.BCEWithLogitsLoss}[args.head]()
-    train_loader = data.DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    if world == 1:
+        train_loader = data.DataLoader(train_ds, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    else:
+        if args.batch_size % world:
+            raise CLIError(f"--batch-size {args.batch_size} is the global batch: it must divide among the "
+                           f"{world} processes; use a multiple of {world}")
+        train_loader = data.DataLoader(train_ds, batch_size=args.batch_size // world,
+                                       sampler=data.DistributedSampler(train_ds, seed=args.seed))
     test_loader = data.DataLoader(test_ds, batch_size=500)
     print(f"model: {args.model}{'' if args.head == 'softmax' else ' with a ' + args.head + ' head'}, hidden "
           f"{','.join(map(str, args.hidden))} ({n_params:,} parameters); "
           f"{cls_name} lr={args.lr:g}, batch {args.batch_size}, {args.epochs} epochs")
 
-    out.mkdir(parents=True, exist_ok=True)
-    config = {key: getattr(args, key) for key in CONFIG_KEYS}
-    config.update(epochs=args.epochs, in_features=in_features, num_classes=num_classes, views=views)
-    save_run_config(out, config)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        config = {key: getattr(args, key) for key in CONFIG_KEYS}
+        config.update(epochs=args.epochs, in_features=in_features, num_classes=num_classes, views=views)
+        save_run_config(out, config)
 
     show_bar = not args.no_progress and sys.stdout.isatty()
-    history = fit(model, loss_fn, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,
+    replicas = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    history = fit(replicas, loss_fn, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,
                   checkpoint=out / "checkpoint.npz", resume=args.resume, progress=show_bar,
                   callbacks=[] if show_bar else [EpochPrinter(args.epochs)])
+    if rank:
+        return 0
     result = evaluate(model, test_loader, loss_fn)
     print(f"test accuracy: {100 * result['accuracy']:.2f}%  (test loss {result['loss']:.4f})")
 
@@ -309,8 +329,17 @@ def train(args):
 def main(argv=None):
     """Entry point of the ``seegrad`` console script; returns the exit status."""
     parser = make_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser.parse_args(argv)
+        if (getattr(args, "nproc", None) or 1) > 1 and not dist.launched_by_mpi():
+            if args.batch_size is not None and args.batch_size % args.nproc:
+                raise CLIError(f"--batch-size {args.batch_size} is the global batch: it must divide among the "
+                               f"{args.nproc} processes; use a multiple of {args.nproc}")
+            if launch.find_mpiexec() is None:
+                raise CLIError(f"--nproc {args.nproc} needs mpiexec: pip install 'seegrad[distributed]' "
+                               "(mpi4py and MPICH), or start the job with your own launcher: mpiexec -n N seegrad ...")
+            return launch.relaunch(args.nproc, argv)
         return {"train": train}[args.command](args)
     except SystemExit as exc:  # --help
         return exc.code
@@ -322,7 +351,10 @@ def main(argv=None):
             raise
         known = (CLIError, FileNotFoundError, ValueError, ImportError, OSError)
         what = str(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
-        print(f"{PROG}: error: {what}", file=sys.stderr)
+        where = f"[rank {dist.get_rank()}] " if dist.is_initialized() and dist.get_world_size() > 1 else ""
+        print(f"{PROG}: error: {where}{what}", file=sys.stderr)
+        if where:  # the other ranks would wait for this one in their next collective: end the job now
+            dist.abort(2)
         return 2
 
 

@@ -16,6 +16,10 @@ What one epoch of ``fit`` does is exactly the loop you would write by hand:
 followed by ``evaluate(model, val_loader, loss_fn)`` under ``model.eval()`` and ``no_grad``,
 ``scheduler.step()``, the callbacks, and a checkpoint. Plain loops keep working; fit only
 saves typing.
+
+Data parallel (under mpiexec, with ``nn.parallel.DistributedDataParallel`` and a loader on a
+``DistributedSampler``): fit calls ``sampler.set_epoch(epoch)``, sums the figures over the ranks
+(every rank logs and stops alike), and only rank 0 shows a progress bar and writes the checkpoint.
 """
 import copy
 import math
@@ -27,8 +31,11 @@ from pathlib import Path
 import numpy as np
 
 import autograd as ag
+import autograd.distributed as dist
 import nn
 from autograd.files import atomic_write
+
+from .launch import is_main_process
 
 __all__ = ["fit", "evaluate", "History", "Callback", "EarlyStopping", "METRICS", "accuracy", "binary_threshold",
            "output_activation",
@@ -122,6 +129,15 @@ class _Meter:
         out, tgt = np.asarray(output), np.asarray(target)  # a Tensor's array is its storage: no copy
         for name, fn in self.fns.items():
             self.sums[name] += float(fn(out, tgt)) * n
+
+    def sum_over_ranks(self):
+        """In a distributed run: add up every rank's sums and counts, so each rank has the global figures."""
+        if _world() > 1:
+            keys = list(self.sums)
+            totals = ag.from_numpy(np.array([self.sums[k] for k in keys] + [self.n], dtype=np.float64))
+            dist.all_reduce(totals)
+            self.sums, self.n = dict(zip(keys, totals.tolist())), int(totals[-1].item())
+        return self
 
     def means(self, prefix="", with_loss=True):
         keys = [k for k in self.sums if with_loss or k != "loss"]
@@ -383,7 +399,8 @@ def _resume(path, model, optimizer, scheduler, callbacks, loaders):
     if not isinstance(state["callbacks"], list) or not all(isinstance(c, dict) for c in state["callbacks"]):
         raise fail("callbacks", "is not a list of dicts (one state per callback)")
     try:
-        _check_rng_states(state["rng"], loaders)
+        rng = _own_rng_states(state["rng"], path)
+        _check_rng_states(rng, loaders)
     except (TypeError, ValueError, KeyError, IndexError) as err:
         raise fail("rng", f"is malformed ({type(err).__name__}: {err})") from None
 
@@ -402,7 +419,7 @@ def _resume(path, model, optimizer, scheduler, callbacks, loaders):
                 done.load_state_dict(earlier)
             raise fail(entry, f"does not fit ({type(err).__name__}: {err})") from None
         loaded.append((owner, before))
-    _set_rng_states(state["rng"], loaders)
+    _set_rng_states(rng, loaders)
     return history, epoch, stopped
 
 
@@ -422,6 +439,34 @@ def _check_rng_states(states, loaders):
     for ld, st in zip(loaders, states["loaders"]):
         if st is not None and getattr(ld, "generator", None) is not None:
             type(ld.generator.bit_generator)().state = st
+
+
+def _world():
+    return dist.get_world_size() if dist.is_initialized() else 1
+
+
+def _rng_states_of_every_rank(loaders):
+    """One process: its RNG states. Distributed: the list of every rank's (each resumes its own)."""
+    if _world() == 1:
+        return _rng_states(loaders)
+    everyone = [None] * _world()
+    dist.all_gather_object(everyone, _rng_states(loaders))
+    return everyone
+
+
+def _own_rng_states(states, path):
+    if isinstance(states, dict) and _world() == 1:
+        return states
+    ranks = len(states) if isinstance(states, list) else 1
+    if ranks != _world():
+        raise ValueError(f"{str(path)!r} was written by a run on {ranks} process(es); resume it on as many "
+                         f"(this run has {_world()})")
+    return states[dist.get_rank()]
+
+
+def _unwrap(model):
+    """The model inside a DistributedDataParallel: what checkpoints hold, whatever the number of ranks."""
+    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
 
 
 def _set_rng_states(states, loaders):
@@ -471,7 +516,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
     early_stopping: None, a patience (int: stop when val_loss -- or loss without val_loader -- has not
                     improved for that many epochs), or an ``EarlyStopping``.
     checkpoint:     a path; model, optimizer, scheduler, callbacks, history and RNG states are saved there
-                    atomically after every epoch.
+                    atomically after every epoch (by rank 0; the RNG states of every rank).
     resume:         continue from ``checkpoint`` when it exists (``epochs`` counts all epochs, done or not):
                     the resumed run gives the same weights as an uninterrupted one. Starts afresh if
                     the file does not exist yet. All or nothing: a checkpoint that does not fit raises
@@ -494,7 +539,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
 
     history, start, stopped = History(), 0, False
     if resume and Path(checkpoint).exists():
-        history, start, stopped = _resume(checkpoint, model, optimizer, scheduler, callbacks, loaders)
+        history, start, stopped = _resume(checkpoint, _unwrap(model), optimizer, scheduler, callbacks, loaders)
 
     for cb in callbacks:
         cb.on_train_begin(model, optimizer)
@@ -503,7 +548,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
         model.train()
         meter = _Meter(metric_fns)
         total = len(train_loader) if hasattr(train_loader, "__len__") else None  # generators have no length
-        bar = _progress_bar(total, f"epoch {epoch + 1}/{epochs}", progress)
+        bar = _progress_bar(total, f"epoch {epoch + 1}/{epochs}", progress and is_main_process())
+        if hasattr(getattr(train_loader, "sampler", None), "set_epoch"):
+            train_loader.sampler.set_epoch(epoch)  # a DistributedSampler shuffles anew each epoch
         for batch in train_loader:
             inputs, target = _split_batch(batch)
             optimizer.zero_grad()
@@ -515,7 +562,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
             if bar is not None:
                 bar.set_postfix(_fmt(meter.means()), refresh=False)
                 bar.update(1)
-        figures = meter.means()
+        figures = meter.sum_over_ranks().means()
         if val_loader is not None:
             figures.update({"val_" + k: v for k, v in evaluate(model, val_loader, loss_fn, metric_fns).items()})
         figures["lr"] = float(optimizer.param_groups[0]["lr"])
@@ -532,11 +579,13 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, metr
         for cb in callbacks:
             stopped = bool(cb.on_epoch_end(epoch, dict(figures), model)) or stopped
         if checkpoint is not None:
-            save_checkpoint(checkpoint, epoch=epoch + 1, stopped=stopped, model=model.state_dict(),
-                            optimizer=optimizer.state_dict(),
-                            scheduler=scheduler.state_dict() if scheduler is not None else None,
-                            callbacks=[cb.state_dict() for cb in callbacks], history=history.records(),
-                            rng=_rng_states(loaders))
+            rng = _rng_states_of_every_rank(loaders)
+            if is_main_process():
+                save_checkpoint(checkpoint, epoch=epoch + 1, stopped=stopped, model=_unwrap(model).state_dict(),
+                                optimizer=optimizer.state_dict(),
+                                scheduler=scheduler.state_dict() if scheduler is not None else None,
+                                callbacks=[cb.state_dict() for cb in callbacks], history=history.records(),
+                                rng=rng)
         if stopped:
             break
     for cb in callbacks:

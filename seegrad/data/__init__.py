@@ -10,7 +10,8 @@ from .datasets import (
     make_spirals, read_idx,
 )
 from .loader import DataLoader, default_collate
+from .sampler import DistributedSampler
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
-           "default_collate", "Split", "DATASETS", "load_dataset", "make_moons", "make_spirals", "make_sine",
+           "default_collate", "DistributedSampler", "Split", "DATASETS", "load_dataset", "make_moons", "make_spirals", "make_sine",
            "load_digits", "load_mnist1d", "load_mnist", "read_idx", "cache_dir"]

@@ -1,0 +1,24 @@
+"""ag.distributed: data-parallel training on several processes, with torch.distributed's names.
+
+    import autograd as ag
+    import autograd.distributed as dist
+    dist.init_process_group("mpi")          # under: mpiexec -n 4 python train.py
+    t = ag.ones(3) * dist.get_rank()
+    dist.all_reduce(t)                      # in place: 0 + 1 + 2 + 3 on every rank
+    work = dist.all_reduce(t, op=dist.ReduceOp.AVG, async_op=True)
+    ...                                     # compute while the message travels
+    work.wait()
+
+One process per rank. The "mpi" backend runs on mpi4py (imported only by init_process_group, so
+``import autograd`` never loads MPI; ``pip install 'seegrad[distributed]'`` brings mpi4py and the
+MPICH wheel with its ``mpiexec``); "self" is a world of one, so the same script runs without MPI.
+Every wait has a timeout (init_process_group's ``timeout=``), and under MPI an uncaught exception
+on one rank prints it and aborts the whole job. ``nn.parallel.DistributedDataParallel`` builds
+on these; docs/distributed.md says how to launch on one machine, several, or a cloud.
+"""
+from .collectives import (
+    ReduceOp, Work, abort, all_gather, all_gather_object, all_reduce, barrier, broadcast, broadcast_object_list,
+    destroy_process_group, get_backend, get_rank, get_world_size, group, init_process_group, is_available,
+    is_initialized, is_mpi_available, reduce_scatter,
+)
+from .process_group import DEFAULT_TIMEOUT as default_pg_timeout, DistBackendError, launched_by_mpi

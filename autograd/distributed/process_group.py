@@ -1,0 +1,222 @@
+"""The process group: which rank this process is, how many there are, and how they talk.
+
+Two backends, chosen by ``init_process_group``:
+    "mpi"   one process per rank, started by ``mpiexec -n N``; messages go through mpi4py (imported
+            here, on first use only: ``import autograd`` never loads MPI).
+    "self"  a world of one: every collective returns its input, so a script written for N ranks
+            runs unchanged without MPI.
+
+MPI has no timeout of its own: a collective waits for ever for a rank that died or hangs. Here
+every wait polls ``Test()`` against a deadline (``timeout=`` of init_process_group, 30 minutes by
+default like PyTorch's) and raises ``DistBackendError`` when it passes. Under the "mpi" backend an
+uncaught exception on any rank prints that rank's traceback and calls ``MPI_Abort``, which ends
+every rank: a failing job stops, it never hangs.
+"""
+import datetime
+import os
+import sys
+import time
+import traceback
+
+__all__ = ["ProcessGroup", "DistBackendError", "DEFAULT_TIMEOUT", "launched_by_mpi", "mpi_is_installed"]
+
+DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)  # torch.distributed.default_pg_timeout
+
+# Set in each process that an MPI launcher starts: MPICH/Hydra and Intel MPI, Open MPI, PMIx (Slurm), MVAPICH.
+LAUNCHER_RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK")
+
+SPIN_SECONDS = 0.002  # a wait polls flat out this long (a message, or ranks a moment apart) ...
+MAX_PAUSE = 0.0005  # ... then sleeps between polls, doubling up to this: a late rank leaves the CPU free
+
+
+_yield = getattr(os, "sched_yield", lambda: time.sleep(0))  # let the other ranks' processes run
+
+
+class DistBackendError(RuntimeError):
+    """A collective failed or timed out (torch.distributed.DistBackendError)."""
+
+    __module__ = "autograd.distributed"
+
+
+def launched_by_mpi():
+    """True when an MPI launcher (mpiexec, mpirun, srun) started this process."""
+    return any(var in os.environ for var in LAUNCHER_RANK_VARIABLES)
+
+
+def mpi_is_installed():
+    """True when mpi4py can be imported (checked without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("mpi4py") is not None
+
+
+def as_seconds(timeout):
+    if timeout is None:
+        return DEFAULT_TIMEOUT.total_seconds()
+    seconds = timeout.total_seconds() if isinstance(timeout, datetime.timedelta) else float(timeout)
+    if not seconds > 0:
+        raise ValueError(f"init_process_group: timeout must be positive, got {timeout!r}")
+    return seconds
+
+
+class ProcessGroup:
+    """The ranks of one job. Collectives on numpy arrays return a request-like object with
+    ``Test()``; ``wait`` waits for it under the group's timeout."""
+
+    backend = None
+    thread_multiple = False  # may a second thread poll requests while the main thread calls MPI?
+
+    def __init__(self, rank, size, timeout):
+        self.rank, self.size, self.timeout = rank, size, timeout
+
+    def wait(self, request, what, timeout=None):
+        """Poll ``request`` until it completes; DistBackendError after ``timeout`` seconds."""
+        if request.Test():
+            return
+        limit = self.timeout if timeout is None else timeout
+        start = time.monotonic()
+        pause = 0.0
+        while not request.Test():
+            waited = time.monotonic() - start
+            if waited > limit:
+                raise DistBackendError(
+                    f"{what}: rank {self.rank} of {self.size} waited {waited:.1f} s for the other ranks (the "
+                    f"timeout is {limit:g} s, set by init_process_group(timeout=...)); a rank has stopped, hangs, "
+                    "or called a different collective. The process group can't be used after this.")
+            if waited < SPIN_SECONDS:
+                _yield()
+            else:
+                pause = min(MAX_PAUSE, pause * 2 or 5e-5)
+                time.sleep(pause)
+
+    def abort(self, exitcode=1):
+        sys.exit(exitcode)
+
+    def destroy(self):
+        pass
+
+    def __repr__(self):
+        return f"<ProcessGroup {self.backend}: rank {self.rank} of {self.size}>"
+
+
+class _Done:
+    """The request of a collective that completed at once (a world of one)."""
+
+    @staticmethod
+    def Test():
+        return True
+
+
+DONE = _Done()
+
+
+class SelfGroup(ProcessGroup):
+    """A world of one process: each collective already holds its result."""
+
+    backend = "self"
+
+    def __init__(self, timeout):
+        super().__init__(0, 1, timeout)
+
+    def allreduce(self, array, op):
+        return DONE
+
+    def bcast(self, array, root):
+        return DONE
+
+    def allgather(self, send, recv):
+        recv[0] = send
+        return DONE
+
+    def reduce_scatter(self, send, recv, op):
+        recv[...] = send[0]
+        return DONE
+
+    def barrier(self):
+        return DONE
+
+    def allgather_object(self, obj):
+        return [obj]
+
+    def bcast_object(self, obj, root):
+        return obj
+
+
+class MPIGroup(ProcessGroup):
+    """The ranks that ``mpiexec`` started, on a private copy of MPI_COMM_WORLD."""
+
+    backend = "mpi"
+
+    def __init__(self, timeout):
+        try:
+            from mpi4py import MPI
+        except ImportError as err:
+            raise RuntimeError("init_process_group(backend='mpi') needs mpi4py and an MPI library: "
+                               "pip install 'seegrad[distributed]' (mpi4py + the MPICH wheel), then start the "
+                               f"script with mpiexec -n N python script.py ({err})") from None
+        self.MPI = MPI
+        self.comm = MPI.COMM_WORLD.Dup()
+        super().__init__(self.comm.Get_rank(), self.comm.Get_size(), timeout)
+        # several threads may call MPI at once (mpi4py asks for it): a helper thread may poll requests
+        self.thread_multiple = MPI.Query_thread() >= MPI.THREAD_MULTIPLE
+        self.ops = {"sum": MPI.SUM, "product": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX,
+                    "band": MPI.BAND, "bor": MPI.BOR, "bxor": MPI.BXOR}
+        self._previous_hook = sys.excepthook
+        sys.excepthook = self._excepthook
+
+    # Each takes contiguous numpy arrays and returns an MPI request (results land in place).
+
+    def allreduce(self, array, op):
+        return self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.ops[op])
+
+    def bcast(self, array, root):
+        return self.comm.Ibcast(array, root=root)
+
+    def allgather(self, send, recv):
+        return self.comm.Iallgather(send, recv)
+
+    def reduce_scatter(self, send, recv, op):
+        return self.comm.Ireduce_scatter_block(send, recv, op=self.ops[op])
+
+    def barrier(self):
+        return self.comm.Ibarrier()
+
+    # Python objects (pickled; between the ranks of one job only), under the same timeout.
+
+    def allgather_object(self, obj):
+        import pickle
+
+        import numpy as np
+
+        data = np.frombuffer(pickle.dumps(obj), dtype=np.uint8)
+        sizes = np.zeros(self.size, dtype=np.int64)
+        self.wait(self.comm.Iallgather(np.array([data.size], dtype=np.int64), sizes), "all_gather_object")
+        out = np.empty(int(sizes.sum()), dtype=np.uint8)
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        self.wait(self.comm.Iallgatherv(data, [out, sizes, offsets, self.MPI.BYTE]), "all_gather_object")
+        return [pickle.loads(out[o:o + n].tobytes()) for o, n in zip(offsets, sizes)]
+
+    def bcast_object(self, obj, root):
+        return self.allgather_object(obj if self.rank == root else None)[root]
+
+    # Faults
+
+    def _excepthook(self, kind, value, tb):
+        """An exception nobody caught: print it with this rank's number, then end every rank."""
+        lines = "".join(traceback.format_exception(kind, value, tb)).rstrip("\n").split("\n")
+        lines.append(f"aborting the job: MPI_Abort on all {self.size} ranks")
+        sys.stderr.write("".join(f"[rank {self.rank}] {line}\n" for line in lines))
+        sys.stderr.flush()
+        sys.stdout.flush()
+        self.abort(1)
+
+    def abort(self, exitcode=1):
+        """End every rank of the job now (MPI_Abort); mpiexec exits with a non-zero status."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.MPI.COMM_WORLD.Abort(exitcode)
+
+    def destroy(self):
+        if sys.excepthook == self._excepthook:
+            sys.excepthook = self._previous_hook
+        self.comm.Free()

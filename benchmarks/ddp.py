@@ -1,0 +1,229 @@
+"""Data parallel on MPI: throughput of 2 ranks against 1 process, and where the communication goes.
+
+    python benchmarks/ddp.py                 # MLP 784-1024-1024-10 and the CLI's CNN on 28x28, global batch 512
+    python benchmarks/ddp.py --rounds 5      # more interleaved rounds on a busy machine
+    python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
+
+Each round runs, one after the other, the same training steps (SGD with momentum, synthetic data)
+as one plain process with the global batch, and as 2 ranks under `mpiexec -n 2` with
+DistributedDataParallel and half the batch each; one BLAS thread per process. Figures are medians
+over the rounds. Per step on the ranks: forward, backward and optimizer time, the communication
+still running when backward ends (exposed: the wait at its end, ``ddp.timing["wait"]``; its median
+includes waiting for a late rank, its least value over the steps is the communication alone), and
+what the same all-reduces take when nothing overlaps them (the buckets all-reduced on their own,
+blocking). Overlapped = 1 - least exposed / that. On a shared machine the ranks may not get a core
+each; the speed-up from CPU time per step (process time of the busier rank, all its threads,
+against the single process's) is what two idle cores would give. The machine's load average is printed: 2 ranks need
+2 idle cores. Last, a table extrapolates the measured compute and gradient sizes to 8, 64 and 512
+ranks with the ring all-reduce model (docs/distributed.md).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = {"mlp": "MLP 784-1024-1024-10", "cnn": "CNN 28x28: conv 16, conv 32, Linear (seegrad train --model cnn)"}
+
+
+def build(name):
+    import nn
+    from seegrad.models import build_cnn
+
+    if name == "mlp":
+        return nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
+    return build_cnn(784, 10, [16, 32], {"image": (1, 28, 28)})
+
+
+def child(name, steps, global_batch, bucket_cap_mb):
+    """One configuration: this process alone, or one rank of mpiexec. Rank 0 prints a JSON line."""
+    import numpy as np
+
+    import autograd as ag
+    import autograd.distributed as dist
+    import nn
+    import optim
+
+    dist.init_process_group()  # "mpi" under mpiexec, else a world of one
+    rank, world = dist.get_rank(), dist.get_world_size()
+    ag.manual_seed(0)
+    net = build(name)
+    model = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket_cap_mb) if world > 1 else net
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    per = global_batch // world
+    x, y = ag.randn(per, 784), ag.randint(0, 10, (per,))
+    times = []
+
+    def step():
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        t3 = time.perf_counter()
+        times.append((t1 - t0, t2 - t1, t3 - t2, model.timing["wait"] if world > 1 else 0.0))
+
+    for _ in range(3):  # warm up; DDP rebuilds its buckets after the first backward
+        step()
+    times.clear()
+    dist.barrier()
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        step()
+    cpu = time.process_time() - cpu  # this process's CPU time (all its threads): what it would take on its own core
+    dist.barrier()
+    elapsed = time.perf_counter() - start
+    most_cpu = ag.tensor([cpu], dtype=ag.float64)
+    dist.all_reduce(most_cpu, op=dist.ReduceOp.MAX)
+    comm = 0.0
+    if world > 1:  # the same all-reduces, blocking, nothing to overlap with
+        for b in model._buckets:
+            reps = []
+            for _ in range(10):
+                dist.barrier()
+                t0 = time.perf_counter()
+                dist.all_reduce(b.tensor)
+                reps.append(time.perf_counter() - t0)
+            comm += statistics.median(reps)
+    fwd, bwd, opt_t, wait = (statistics.median(col) for col in zip(*times))
+    least_wait = min(t[3] for t in times)  # the steps where the other rank was not late: communication alone
+    if rank == 0:
+        print(json.dumps({"world": world, "samples_per_s": steps * global_batch / elapsed,
+                          "cpu_step": most_cpu.item() / steps,
+                          "step": elapsed / steps, "forward": fwd, "backward": bwd, "optimizer": opt_t,
+                          "exposed": wait, "least_exposed": least_wait, "allreduce_alone": comm,
+                          "grad_bytes": int(sum(p.numel() * p.dtype.itemsize for p in net.parameters())),
+                          "buckets": len(model._buckets) if world > 1 else 0,
+                          "last_bucket_bytes": model._buckets[-1].array.nbytes if world > 1 else 0}), flush=True)
+    dist.destroy_process_group()
+
+
+def child_allreduce_sizes():
+    """all_reduce time against message size on these ranks, and the fitted latency and bandwidth."""
+    import numpy as np
+
+    import autograd as ag
+    import autograd.distributed as dist
+
+    dist.init_process_group()
+    rows = []
+    for nbytes in (8, 1024, 65536, 1 << 20, 4 << 20, 16 << 20):
+        t = ag.zeros(nbytes // 4)
+        reps = []
+        for _ in range(20 if nbytes < (4 << 20) else 8):
+            dist.barrier()
+            t0 = time.perf_counter()
+            dist.all_reduce(t)
+            reps.append(time.perf_counter() - t0)
+        rows.append((nbytes, statistics.median(reps)))
+    n = dist.get_world_size()
+    sizes, seconds = np.array(rows, dtype=float).T
+    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares
+    A = np.stack([np.full_like(sizes, 2 * (n - 1)), 2 * (n - 1) / n * sizes], axis=1)
+    (alpha, inv_beta), *_ = np.linalg.lstsq(A, seconds, rcond=None)
+    if dist.get_rank() == 0:
+        print(json.dumps({"rows": rows, "alpha": alpha, "beta": 1 / inv_beta}), flush=True)
+    dist.destroy_process_group()
+
+
+NETWORKS = {"10 Gb/s Ethernet": (30e-6, 1.25e9), "100 Gb/s InfiniBand": (2e-6, 12.5e9)}  # (alpha s, beta B/s)
+
+
+def ring_allreduce(n_ranks, nbytes, alpha, beta):
+    """Seconds for a ring all-reduce: 2(N-1) alpha + 2 (N-1)/N bytes / beta."""
+    return 2 * (n_ranks - 1) * alpha + 2 * (n_ranks - 1) / n_ranks * nbytes / beta
+
+
+def extrapolate(measured):
+    """A markdown table: per-rank compute c (measured, batch 256 per rank) plus the all-reduce time that
+    does not overlap backward, at 8, 64 and 512 ranks, on two networks."""
+    lines = ["| model | ranks | network | all-reduce T(N) | efficiency, no overlap | efficiency, overlapped |",
+             "|---|---|---|---|---|---|"]
+    for name, two in measured.items():
+        c = two["forward"] + two["backward"] - two["exposed"] + two["optimizer"]  # the wait is inside backward
+        lines.append(f"| {name} (c = {1e3 * c:.0f} ms, {two['grad_bytes'] / 1e6:.2f} MB) | 2 (measured) | "
+                     f"shared memory | {1e3 * two['allreduce_alone']:.1f} ms | {c / (c + two['allreduce_alone']):.0%} | "
+                     f"{c / (c + two['least_exposed']):.0%} |")
+        for n_ranks in (8, 64, 512):
+            for net, (alpha, beta) in NETWORKS.items():
+                t = ring_allreduce(n_ranks, two["grad_bytes"], alpha, beta)
+                last = ring_allreduce(n_ranks, two["last_bucket_bytes"], alpha, beta)
+                lines.append(f"| {name} | {n_ranks} | {net} | {1e3 * t:.1f} ms | {c / (c + t):.0%} | "
+                             f"{c / (c + last):.0%} |")
+    return "\n".join(lines)
+
+
+def run(name, world, args):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONPATH=ROOT)
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
+        env.pop(var, None)
+    if args.cma:  # MPICH's single-copy shared memory (process_vm_readv): needs ptrace rights between the ranks
+        env["MPIR_CVAR_CH4_CMA_ENABLE"] = "1"
+    command = [sys.executable, os.path.abspath(__file__), "--child", name, "--steps", str(args.steps),
+               "--batch", str(args.batch)] + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else [])
+    if world > 1:
+        from seegrad.launch import find_mpiexec
+        command = [find_mpiexec(), "-n", str(world)] + command
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", choices=list(MODELS) + ["sizes"])
+    parser.add_argument("--models", default="mlp,cnn")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=512, help="the global batch")
+    parser.add_argument("--cma", action="store_true", help="MPIR_CVAR_CH4_CMA_ENABLE=1: single-copy shared memory")
+    parser.add_argument("--bucket-cap-mb", type=float, default=None, help="default: DDP's (25, first bucket 1)")
+    args = parser.parse_args()
+    if args.child == "sizes":
+        return child_allreduce_sizes()
+    if args.child:
+        return child(args.child, args.steps, args.batch, args.bucket_cap_mb)
+    print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
+          f"global batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds, 1 BLAS thread each"
+          + (", MPICH's CMA single copy on" if args.cma else ""))
+    measured = {}
+    for name in args.models.split(","):
+        rounds = {1: [], 2: []}
+        for _ in range(args.rounds):
+            for world in (1, 2):
+                rounds[world].append(run(name, world, args))
+        one, two = ({k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]} for w in (1, 2))
+        print(f"\n{MODELS[name]}: {one['grad_bytes'] / 1e6:.2f} MB of gradients, {two['buckets']:.0f} buckets")
+        print(f"  1 process : {one['samples_per_s']:8.0f} samples/s   step {1e3 * one['step']:6.1f} ms "
+              f"(forward {1e3 * one['forward']:.1f}, backward {1e3 * one['backward']:.1f}, "
+              f"optimizer {1e3 * one['optimizer']:.1f})")
+        print(f"  2 ranks   : {two['samples_per_s']:8.0f} samples/s   step {1e3 * two['step']:6.1f} ms "
+              f"(forward {1e3 * two['forward']:.1f}, backward {1e3 * two['backward']:.1f}, "
+              f"optimizer {1e3 * two['optimizer']:.1f})")
+        ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds[1], rounds[2])]
+        print(f"  speed-up  : {statistics.median(ratios):.2f}x (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
+              f"goal >= 1.7x); from CPU time per step (each rank on a core of its own): "
+              f"{one['cpu_step'] / two['cpu_step']:.2f}x ({1e3 * one['cpu_step']:.1f} ms vs "
+              f"{1e3 * two['cpu_step']:.1f} ms, the busier rank)")
+        overlapped = 1 - two["least_exposed"] / two["allreduce_alone"] if two["allreduce_alone"] else 0.0
+        print(f"  communication per step: {1e3 * two['allreduce_alone']:.2f} ms of all-reduce on its own; "
+              f"exposed after backward {1e3 * two['exposed']:.2f} ms = {100 * two['exposed'] / two['step']:.1f}% "
+              f"of the step (goal < 10%; median, with the other rank's lateness), "
+              f"{1e3 * two['least_exposed']:.2f} ms at least: {100 * max(overlapped, 0):.0f}% overlapped")
+        measured[name.upper()] = two
+    fit = run("sizes", 2, args)
+    print("\nall_reduce on 2 ranks (float32, blocking): " + ", ".join(
+        f"{b / 1024:g} kB {1e3 * t:.3f} ms" if b < (1 << 20) else f"{b >> 20} MB {1e3 * t:.2f} ms"
+        for b, t in fit["rows"]))
+    print(f"  ring model fit: latency alpha {1e6 * fit['alpha']:.1f} us, bandwidth beta {fit['beta'] / 1e9:.2f} GB/s")
+    print(f"\nload average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print("\nExtrapolated (weak scaling, batch 256 per rank; see docs/distributed.md):\n" + extrapolate(measured))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,466 @@
+"""ag.distributed, nn.parallel.DistributedDataParallel, nn.SyncBatchNorm, DistributedSampler, `seegrad train --nproc`.
+
+In-process tests run on the "self" backend (a world of one) and compare with PyTorch (gloo, world of
+one, a file store: no network). The multi-process tests start `mpiexec -n 2` and `-n 3` on the
+programs in tests/mpi_programs/, each bounded by a timeout; they are skipped, with the reason, where
+mpi4py or mpiexec is missing (pip install -e ".[dev]" brings both).
+"""
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import autograd.distributed as dist
+import nn
+import optim
+from nn.parallel import DistributedDataParallel as DDP
+from seegrad import training
+from seegrad.data import DataLoader, DistributedSampler, TensorDataset
+from seegrad.launch import find_mpiexec
+
+ROOT = Path(__file__).resolve().parents[1]
+PROGRAMS = ROOT / "tests" / "mpi_programs"
+MPIEXEC = find_mpiexec()
+needs_mpi = pytest.mark.skipif(MPIEXEC is None or importlib.util.find_spec("mpi4py") is None,
+                               reason="needs mpiexec and mpi4py: pip install -e '.[distributed]'")
+
+
+@pytest.fixture
+def world_of_one():
+    dist.init_process_group("self")
+    yield
+    dist.destroy_process_group()
+
+
+@pytest.fixture
+def torch_world_of_one(tmp_path):
+    torch = pytest.importorskip("torch")  # the oracle for torch.distributed's behaviour
+    torch.distributed.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    yield torch
+    torch.distributed.destroy_process_group()
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 3))
+
+
+# ----------------------------------------------------------------- ag.distributed in one process
+
+
+def test_importing_the_packages_loads_no_mpi():
+    code = ("import sys, autograd as ag, nn, seegrad, seegrad.cli\n"
+            "assert ag.distributed.is_available() and not ag.distributed.is_initialized()\n"
+            "ag.distributed.init_process_group('self'); ag.distributed.all_reduce(ag.ones(2))\n"
+            "assert 'mpi4py' not in sys.modules, 'mpi4py was imported'")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in os.environ.items() if "PMI" not in k and "OMPI" not in k})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_uninitialised_group_errors_are_torchs():
+    torch = pytest.importorskip("torch")  # the oracle for the errors before init_process_group
+    assert not torch.distributed.is_initialized() and not dist.is_initialized()
+    for ours, theirs in ((dist.get_rank, torch.distributed.get_rank),
+                         (dist.get_world_size, torch.distributed.get_world_size),
+                         (lambda: dist.all_reduce(ag.ones(2)), lambda: torch.distributed.all_reduce(torch.ones(2))),
+                         (dist.barrier, torch.distributed.barrier),
+                         (dist.destroy_process_group, torch.distributed.destroy_process_group)):
+        with pytest.raises(Exception) as want:
+            theirs()
+        with pytest.raises(type(want.value)) as got:
+            ours()
+        assert str(want.value) in str(got.value)
+
+
+def test_world_of_one_gives_torchs_results(world_of_one, torch_world_of_one):
+    torch, tdist = torch_world_of_one, torch_world_of_one.distributed
+    with pytest.raises(ValueError, match="twice"):
+        dist.init_process_group("self")
+    assert (dist.get_rank(), dist.get_world_size(), dist.get_backend()) == (0, 1, "self")
+    x = np.array([[1.5, -2.0], [3.0, 4.25]], dtype=np.float32)
+    for op in ("SUM", "AVG", "PRODUCT", "MIN", "MAX"):
+        ours, theirs = ag.tensor(x), torch.tensor(x)
+        work = dist.all_reduce(ours, op=getattr(dist.ReduceOp, op), async_op=True)
+        tdist.all_reduce(theirs, op=getattr(tdist.ReduceOp, op), async_op=True).wait()
+        assert work.wait() is True and work.is_completed()
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours_list, theirs_list = [ag.zeros(2)], [torch.zeros(2)]
+    dist.all_gather(ours_list, ag.tensor([1.0, 2.0]))
+    tdist.all_gather(theirs_list, torch.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(ours_list[0].numpy(), theirs_list[0].numpy())
+    out = ag.zeros(2)
+    dist.reduce_scatter(out, [ag.tensor([3.0, 4.0])], op=dist.ReduceOp.MAX)
+    assert out.tolist() == [3.0, 4.0]
+    b = ag.tensor([5, 6])
+    assert dist.broadcast(b, src=0) is None and b.tolist() == [5, 6]
+    for ours_call, theirs_call in ((lambda: dist.broadcast(ag.ones(2), src=1),
+                                    lambda: tdist.broadcast(torch.ones(2), src=1)),
+                                   (lambda: dist.all_gather([ag.zeros(2)] * 2, ag.ones(2)),
+                                    lambda: tdist.all_gather([torch.zeros(2)] * 2, torch.ones(2))),
+                                   (lambda: dist.all_reduce(ag.ones(2, dtype=ag.int64), op=dist.ReduceOp.AVG),
+                                    lambda: tdist.all_reduce(torch.ones(2, dtype=torch.int64),
+                                                             op=tdist.ReduceOp.AVG))):
+        with pytest.raises(Exception) as want:
+            theirs_call()
+        with pytest.raises(type(want.value)):
+            ours_call()
+    objects = [None]
+    dist.all_gather_object(objects, {"a": 1})
+    assert objects == [{"a": 1}]
+    assert dist.barrier() is None and dist.barrier(async_op=True).wait()
+
+
+def test_a_collective_changes_its_tensor_in_place_and_the_graph_knows(world_of_one):
+    w = ag.ones(3, requires_grad=True)
+    h = w * 2
+    y = (h * h).sum()  # saves h
+    dist.all_reduce(h)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_bad_arguments_say_what_to_do(world_of_one):
+    with pytest.raises(TypeError, match="all_reduce: tensor must be a Tensor"):
+        dist.all_reduce(np.ones(2))
+    with pytest.raises(TypeError, match="float16"):
+        dist.all_reduce(ag.ones(2, dtype=ag.float16))
+    with pytest.raises(RuntimeError, match=r"all_gather: tensor_list\[0\] has shape \(3,\)"):
+        dist.all_gather([ag.zeros(3)], ag.ones(2))
+    with pytest.raises(TypeError, match="dist.ReduceOp"):
+        dist.all_reduce(ag.ones(2), op="sum")
+    with pytest.raises(ValueError, match="read-only"):
+        dist.all_reduce(ag.ones(1).expand(3))
+
+
+def test_backend_choice_and_unknown_backends(monkeypatch):
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
+        monkeypatch.delenv(var, raising=False)
+    assert not dist.launched_by_mpi()
+    dist.init_process_group()  # no launcher: a world of one
+    try:
+        assert dist.get_backend() == "self"
+    finally:
+        dist.destroy_process_group()
+    with pytest.raises(ValueError, match="backend 'nccl' is not available.*mpiexec"):
+        dist.init_process_group("nccl")
+    with pytest.raises(ValueError, match="init_method"):
+        dist.init_process_group("self", init_method="tcp://10.0.0.1:23456")
+    with pytest.raises(ValueError, match="world_size=4 but the self backend has world_size 1"):
+        dist.init_process_group("self", world_size=4)
+    assert not dist.is_initialized()
+    monkeypatch.setenv("PMI_RANK", "0")
+    assert dist.launched_by_mpi()
+
+
+# ----------------------------------------------------------------- the engine hook DDP uses
+
+
+def test_post_accumulate_grad_hooks_fire_as_torchs_do():
+    torch = pytest.importorskip("torch")  # the oracle for hook order and timing
+    runs = {}
+    for lib, Linear, Tanh, randn in (("ours", nn.Linear, nn.Tanh, ag.randn),
+                                     ("torch", torch.nn.Linear, torch.nn.Tanh, torch.randn)):
+        layers = [Linear(3, 4), Tanh(), Linear(4, 2)]
+        events = []
+        for name, p in (("0.weight", layers[0].weight), ("0.bias", layers[0].bias),
+                        ("2.weight", layers[2].weight), ("2.bias", layers[2].bias)):
+            p.register_post_accumulate_grad_hook(lambda p, name=name: events.append((name, p.grad is not None)))
+        h = layers[0](randn(5, 3))
+        h.register_hook(lambda g: events.append(("h", layers[2].weight.grad is not None)))
+        layers[2](layers[1](h)).sum().backward()
+        runs[lib] = events
+    assert runs["ours"] == runs["torch"]  # the last layer's .grad is set before the first layer's backward
+
+
+def test_post_accumulate_grad_hook_handles_and_errors():
+    torch = pytest.importorskip("torch")  # the oracle for the errors
+    w = ag.ones(2, requires_grad=True)
+    calls = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.tolist()))
+    (w * 3).sum().backward()
+    (w * 3).sum().backward()
+    assert calls == [[3.0, 3.0], [6.0, 6.0]]  # after accumulation, once per backward
+    handle.remove()
+    (w * 3).sum().backward()
+    assert len(calls) == 2
+    ag.grad((w * w).sum(), w)  # no .grad is accumulated: no hook
+    for ours, theirs in (((w * 2), torch.ones(2, requires_grad=True) * 2), (ag.ones(2), torch.ones(2))):
+        with pytest.raises(RuntimeError) as want:
+            theirs.register_post_accumulate_grad_hook(lambda t: None)
+        with pytest.raises(type(want.value)):
+            ours.register_post_accumulate_grad_hook(lambda t: None)
+
+
+# ----------------------------------------------------------------- DistributedDataParallel in one process
+
+
+def test_ddp_wraps_like_torch(world_of_one, torch_world_of_one):
+    torch = torch_world_of_one
+    ours = DDP(mlp())
+    theirs = torch.nn.parallel.DistributedDataParallel(torch.nn.Sequential(
+        torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)))
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # module.0.weight, ...
+    assert isinstance(ours.module, nn.Sequential) and "(module): Sequential(" in repr(ours)
+    ours.load_state_dict({k: ag.from_numpy(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    a, b = ours(ag.from_numpy(x)), theirs(torch.from_numpy(x))
+    a.sum().backward()
+    b.sum().backward()
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_unused_parameters_as_torch(world_of_one, torch_world_of_one):
+    torch = torch_world_of_one
+
+    def two_heads(lib):
+        class TwoHeads(lib.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = lib.Linear(3, 2), lib.Linear(3, 2)
+
+            def forward(self, x):
+                return self.a(x)
+        return TwoHeads()
+
+    for Wrap, lib, randn in ((DDP, nn, ag.randn), (torch.nn.parallel.DistributedDataParallel, torch.nn, torch.randn)):
+        model = Wrap(two_heads(lib))
+        model(randn(4, 3)).sum().backward()
+        with pytest.raises(RuntimeError, match="Expected to have finished reduction.*find_unused_parameters=True"):
+            model(randn(4, 3))
+        model = Wrap(two_heads(lib), find_unused_parameters=True)
+        for _ in range(2):
+            model(randn(4, 3)).sum().backward()
+        assert [p.grad is None for p in model.parameters()] == [False, False, True, True]
+    with pytest.raises(RuntimeError, match="did not receive grad for rank 0: b.weight, b.bias"):
+        model = DDP(two_heads(nn))
+        model(ag.randn(4, 3)).sum().backward()
+        model(ag.randn(4, 3))
+
+
+def test_ddp_sends_buckets_while_backward_runs(world_of_one):
+    """The last layer's bucket is on its way before the first layer's backward has started."""
+    model = DDP(nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 4)),
+                bucket_cap_mb=0.001)
+    # 1 kB buckets filled in registration order (0.weight 8 kB, 0.bias 256 B, 2.weight 16 kB, 2.bias 256 B,
+    # 4.weight 1 kB, 4.bias 16 B), then reversed: [1, 2] waits for 0.bias, which comes with the last layer
+    assert [[i for i, _ in b.members] for b in model._buckets] == [[5], [3, 4], [1, 2], [0]]
+    seen = []  # at the gradient of the first layer's output: which buckets are on their way
+
+    def watch(module, inputs, out):
+        out.register_hook(lambda g: seen.append([b.work is not None for b in model._buckets]))
+    model.module[0].register_forward_hook(watch)
+    for step in range(2):  # the second backward runs on buckets rebuilt in the order gradients came
+        model(ag.randn(8, 32)).sum().backward()
+        assert all(b.work is not None and b.work.is_completed() for b in model._buckets)
+    assert model._rebuild_order == [5, 4, 3, 2, 1, 0]  # each bias before its weight, the last layer first
+    assert [[i for i, _ in b.members] for b in model._buckets] == [[5, 4, 3], [2], [1, 0]]
+    assert seen == [[True, True, False, False], [True, True, False]]
+
+
+def test_no_sync_accumulates_and_the_next_backward_averages(world_of_one):
+    ag.manual_seed(0)
+    plain, wrapped = mlp(), mlp()
+    wrapped.load_state_dict(plain.state_dict())
+    model = DDP(wrapped)
+    x1, x2 = ag.randn(4, 6), ag.randn(4, 6)
+    with model.no_sync():
+        model(x1).pow(2).sum().backward()
+        assert not model._expect_hooks and all(b.work is None for b in model._buckets)
+    model(x2).pow(2).sum().backward()
+    plain(x1).pow(2).sum().backward()
+    plain(x2).pow(2).sum().backward()
+    for p, q in zip(model.parameters(), plain.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+    out = model(x1)  # a synced forward, then an evaluation before its backward: the backward still syncs
+    with ag.no_grad():
+        model(x2)
+    out.sum().backward()
+    assert not model._expect_hooks and all(b.work is not None and b.work.is_completed() for b in model._buckets)
+
+
+def test_ddp_errors_and_torchs_deprecations(world_of_one):
+    with pytest.raises(RuntimeError, match="doesn't have any parameter that requires a gradient"):
+        DDP(nn.ReLU())
+    with pytest.raises(ValueError, match="device_ids"):
+        DDP(mlp(), device_ids=[0])
+    with pytest.raises(ValueError, match="bucket_cap_mb must be positive"):
+        DDP(mlp(), bucket_cap_mb=0)
+    with pytest.warns(FutureWarning, match="`broadcast_buffers` is deprecated"):
+        model = DDP(nn.BatchNorm1d(3), broadcast_buffers=False)
+    assert model.forward_sync_buffers is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert DDP(mlp()).forward_sync_buffers is True
+    dist.destroy_process_group()
+    try:
+        with pytest.raises(ValueError, match="init_process_group"):
+            DDP(mlp())
+    finally:
+        dist.init_process_group("self")
+
+
+def test_sync_batchnorm_in_a_world_of_one_is_batchnorm(world_of_one):
+    torch = pytest.importorskip("torch")  # the oracle for convert_sync_batchnorm's result
+    ag.manual_seed(0)
+    plain = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.InstanceNorm2d(3))
+    synced = nn.SyncBatchNorm.convert_sync_batchnorm(plain)
+    reference = torch.nn.SyncBatchNorm.convert_sync_batchnorm(torch.nn.Sequential(
+        torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.ReLU(), torch.nn.InstanceNorm2d(3)))
+    assert [type(m).__name__ for m in synced] == [type(m).__name__ for m in reference]
+    assert synced[1].weight is plain[1].weight and synced[1].running_mean is plain[1].running_mean
+    fresh = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.InstanceNorm2d(3))
+    fresh.load_state_dict(plain.state_dict())
+    x = ag.randn(4, 1, 6, 6)
+    np.testing.assert_allclose(synced(x).numpy(force=True), fresh(x).numpy(force=True), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(synced[1].running_var.numpy(), fresh[1].running_var.numpy(), rtol=1e-6)
+
+
+# ----------------------------------------------------------------- DistributedSampler
+
+
+def test_distributed_sampler_is_torchs_without_shuffle():
+    torch = pytest.importorskip("torch")  # the oracle for sharding, padding and drop_last
+    from torch.utils.data.distributed import DistributedSampler as TorchSampler
+    for n in (0, 1, 7, 10, 12):
+        for replicas in (1, 2, 3, 4, 13):
+            for drop_last in (False, True):
+                for rank in range(replicas):
+                    kw = dict(num_replicas=replicas, rank=rank, drop_last=drop_last)
+                    assert list(DistributedSampler(range(n), shuffle=False, **kw)) == \
+                        list(TorchSampler(range(n), shuffle=False, **kw))
+                    assert len(DistributedSampler(range(n), **kw)) == len(TorchSampler(range(n), **kw))
+    for bad in (3, -1):
+        with pytest.raises(ValueError) as want:
+            TorchSampler(range(5), num_replicas=3, rank=bad)
+        with pytest.raises(ValueError, match=str(want.value).replace("[", r"\[").replace("]", r"\]")):
+            DistributedSampler(range(5), num_replicas=3, rank=bad)
+
+
+def test_distributed_sampler_shuffles_the_same_on_every_rank_and_covers_the_data():
+    n, replicas = 23, 4
+    for epoch in range(3):
+        shards = []
+        for rank in range(replicas):
+            sampler = DistributedSampler(range(n), num_replicas=replicas, rank=rank, seed=5)
+            sampler.set_epoch(epoch)
+            shards.append(list(sampler))
+        seen = [i for s in shards for i in s]
+        assert len({len(s) for s in shards}) == 1 and len(seen) == 24 and sorted(set(seen)) == list(range(n))
+        if epoch:
+            assert shards != previous
+        previous = shards
+    with pytest.raises(RuntimeError, match="num_replicas= and rank=.*init_process_group"):
+        DistributedSampler(range(4))
+
+
+def test_fit_sets_the_epoch_and_sums_figures_in_a_world_of_one(world_of_one, tmp_path):
+    X = np.random.default_rng(0).standard_normal((12, 6)).astype(np.float32)
+    ds = TensorDataset(ag.from_numpy(X), ag.from_numpy(np.arange(12) % 3))
+    sampler = DistributedSampler(ds, seed=1)
+    epochs = []
+    sampler.set_epoch = lambda e, s=sampler: (epochs.append(e), DistributedSampler.set_epoch(s, e))
+    ag.manual_seed(0)
+    model = DDP(mlp())
+    training.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+                 DataLoader(ds, batch_size=4, sampler=sampler), epochs=3, progress=False,
+                 checkpoint=tmp_path / "ckpt.npz")
+    assert epochs == [0, 1, 2]
+    state = training.load_checkpoint(tmp_path / "ckpt.npz")
+    assert list(state["model"]) == list(model.module.state_dict())  # no "module." prefix in checkpoints
+
+
+def test_seegrad_train_nproc_checks_its_options_before_starting_mpiexec(capsys, monkeypatch):
+    from seegrad import cli
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
+        monkeypatch.delenv(var, raising=False)
+    assert cli.main(["train", "--nproc", "3", "--batch-size", "32"]) == 2
+    assert "--batch-size 32 is the global batch: it must divide among the 3 processes" in capsys.readouterr().err
+    monkeypatch.setattr(cli.launch, "find_mpiexec", lambda: None)
+    assert cli.main(["train", "--nproc", "2"]) == 2
+    assert "--nproc 2 needs mpiexec: pip install 'seegrad[distributed]'" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- under mpiexec
+
+
+def mpirun(n, *command, timeout=180):
+    """Run ``command`` as n ranks; kill the whole job if it outlives ``timeout``. Returns (process, seconds)."""
+    start = time.monotonic()
+    proc = subprocess.Popen([MPIEXEC, "-n", str(n), *command], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1"))
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"mpiexec -n {n} {' '.join(command)} ran over {timeout} s:\n{out[-2000:]}\n{err[-2000:]}")
+    proc.stdout, proc.stderr = out, err
+    return proc, time.monotonic() - start
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_ranks_train_what_one_process_trains(ranks):
+    """MLP, CNN with BatchNorm (per-rank statistics, and SyncBatchNorm) and GRU, 20 SGD and 20 Adam steps:
+    the ranks stay identical and equal one process with the global batch (see the program's docstring)."""
+    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "ddp_equals_one_process.py"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"OK on {ranks} ranks" in proc.stdout
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_collectives_on_three_ranks():
+    proc, _ = mpirun(3, sys.executable, str(PROGRAMS / "collectives.py"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "collectives OK on 3 ranks" in proc.stdout
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_a_rank_that_raises_ends_the_job_with_its_message():
+    proc, seconds = mpirun(3, sys.executable, str(PROGRAMS / "rank_fails.py"), "raise", timeout=60)
+    assert proc.returncode != 0
+    assert "[rank 1] ValueError: rank 1 fails on purpose at step 3" in proc.stderr
+    assert "finished step 3" not in proc.stdout
+    assert "DistBackendError" not in proc.stderr  # MPI_Abort ended the others, not their 2-s timeouts
+    assert seconds < 30
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_a_rank_that_hangs_times_the_others_out():
+    proc, seconds = mpirun(2, sys.executable, str(PROGRAMS / "rank_fails.py"), "hang", timeout=60)
+    assert proc.returncode != 0
+    assert "[rank 0] autograd.distributed.DistBackendError: all_reduce: rank 0 of 2 waited" in proc.stderr
+    assert seconds < 30  # the collective timeout is 2 s; rank 1 alone would sleep 120 s
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_seegrad_train_nproc_logs_once_and_resumes_exactly(tmp_path):
+    def train(out, *extra):
+        proc = subprocess.run([sys.executable, "-m", "seegrad", "train", "--nproc", "2", "--out", str(out),
+                               "--no-progress", "--hidden", "32", *extra], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return proc.stdout
+
+    log = train(tmp_path / "straight", "--epochs", "3")
+    assert log.count("epoch 3/3") == 1 and log.count("test accuracy") == 1  # rank 0 alone speaks
+    train(tmp_path / "resumed", "--epochs", "1")
+    train(tmp_path / "resumed", "--epochs", "3", "--resume")
+    straight, resumed = nn.load(tmp_path / "straight" / "model.npz"), nn.load(tmp_path / "resumed" / "model.npz")
+    for key in straight:
+        np.testing.assert_array_equal(np.asarray(straight[key]), np.asarray(resumed[key]))
