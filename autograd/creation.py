@@ -27,7 +27,7 @@ def from_numpy(array):
 
 
 def _filled(shape, value, dtype, requires_grad):
-    t = Tensor._make(np.full(shape_arg(shape), value, dtype=as_dtype(dtype) or float32))
+    t = Tensor._make(np.full(shape_arg(shape, "full"), value, dtype=as_dtype(dtype) or float32))
     return t.requires_grad_(True) if requires_grad else t
 
 

@@ -115,7 +115,7 @@ REDUCTIONS = [
     ("var", lambda x, d, k: x.var(d, keepdim=k, correction=0), leaf),
     ("std", lambda x, d, k: x.std(d, keepdim=k, correction=0) if x.numel() > 1 else x.sum(d, keepdim=k), distinct),
     ("prod", lambda x, d, k: x.prod(d, keepdim=k), away_from_zero),
-    ("logsumexp", lambda x, d, k: x.logsumexp(d, keepdim=k), leaf),
+    ("logsumexp", lambda x, d, k: x.logsumexp(tuple(range(x.ndim)) if d is None else d, keepdim=k), leaf),
     ("max", lambda x, d, k: x.max() if d is None else x.max(d, keepdim=k).values, distinct),
     ("min", lambda x, d, k: x.min() if d is None else x.min(d, keepdim=k).values, distinct),
     ("amax", lambda x, d, k: x.amax(d, keepdim=k), distinct),

@@ -8,6 +8,7 @@ import numpy as np
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
 from ..tensor import Tensor
 from .args import as_tensor, raw
+from .promote import DTypeError, binary_front, promote
 
 # ----------------------------------------------------------------- binary
 
@@ -23,7 +24,7 @@ class Add(Function):
     def backward(ctx, grad):  # d(a+b)/da = 1, d(a+b)/db = 1
         return grad, grad
 
-operator("__add__", Add, reflected="__radd__", scalar=True)
+operator("__add__", Add, reflected="__radd__", scalar=True, front=binary_front(Add.apply, "add", dunder=True))
 
 
 class Sub(Function):
@@ -32,12 +33,16 @@ class Sub(Function):
     onnx = "Sub"
 
     def forward(ctx, a, b):
-        return a - b
+        try:
+            return a - b
+        except TypeError:  # numpy refuses bool - bool
+            raise ShapeError("sub: subtraction of two bool tensors is not supported; to invert a mask use "
+                             "~mask or ag.logical_not(mask), for 'differs' use a ^ b") from None
 
     def backward(ctx, grad):  # d(a-b)/da = 1, d(a-b)/db = -1
         return grad, -grad
 
-operator("__sub__", Sub, reflected="__rsub__", scalar=True)
+operator("__sub__", Sub, reflected="__rsub__", scalar=True, front=binary_front(Sub.apply, "sub", dunder=True))
 
 
 class Mul(Function):
@@ -54,8 +59,9 @@ class Mul(Function):
         b, a = ctx.saved_tensors
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
-operator("__mul__", Mul, reflected="__rmul__", scalar=True)
-register(("mul", "multiply"), Mul)
+mul = binary_front(Mul.apply, "mul")
+operator("__mul__", Mul, reflected="__rmul__", scalar=True, front=binary_front(Mul.apply, "mul", dunder=True))
+register(("mul", "multiply"), mul)
 
 
 class Div(Function):
@@ -72,8 +78,9 @@ class Div(Function):
         need_a, need_b = ctx.needs_input_grad
         return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
-operator("__truediv__", Div, reflected="__rtruediv__", scalar=True)
-register(("div", "divide", "true_divide"), Div)
+true_divide = binary_front(Div.apply, "div")
+operator("__truediv__", Div, reflected="__rtruediv__", scalar=True, front=binary_front(Div.apply, "div", dunder=True))
+register("true_divide", true_divide)
 
 
 class Pow(Function):
@@ -97,8 +104,8 @@ class Pow(Function):
             grad_b = grad * out * safe_log
         return grad_a, grad_b
 
-operator("__pow__", Pow, reflected="__rpow__", scalar=True)
-register("pow", Pow)
+operator("__pow__", Pow, reflected="__rpow__", scalar=True, front=binary_front(Pow.apply, "pow", dunder=True))
+register("pow", binary_front(Pow.apply, "pow"))
 
 
 class Maximum(Function):
@@ -115,7 +122,8 @@ class Maximum(Function):
         share = (a > b) + 0.5 * (a == b)
         return grad * share, grad * (1 - share)
 
-register("maximum", Maximum)
+maximum = binary_front(Maximum.apply, "maximum")
+register("maximum", maximum)
 
 
 class Minimum(Function):
@@ -132,7 +140,8 @@ class Minimum(Function):
         share = (a < b) + 0.5 * (a == b)
         return grad * share, grad * (1 - share)
 
-register("minimum", Minimum)
+minimum = binary_front(Minimum.apply, "minimum")
+register("minimum", minimum)
 
 
 class Where(Function):
@@ -221,7 +230,11 @@ class Neg(Function):
     onnx = "Neg"
 
     def forward(ctx, a):
-        return -a
+        try:
+            return -a
+        except TypeError:  # numpy refuses -bool
+            raise ShapeError("neg: negation of a bool tensor is not supported; to invert a mask use ~mask "
+                             "or ag.logical_not(mask)") from None
 
     def backward(ctx, grad):  # d(-a)/da = -1
         return -grad
@@ -472,16 +485,19 @@ register(("clamp", "clip"), clamp)
 # ----------------------------------------------------------------- composites (their gradients come free)
 
 
+_add, _sub = binary_front(Add.apply, "add"), binary_front(Sub.apply, "sub")
+
+
 @register("add")
 def add(input, other, *, alpha=1):
     """input + alpha * other."""
-    return Add.apply(input, other if alpha == 1 else other * alpha)
+    return _add(input, other if alpha == 1 else other * alpha)
 
 
 @register(("sub", "subtract"))
 def sub(input, other, *, alpha=1):
     """input - alpha * other."""
-    return Sub.apply(input, other if alpha == 1 else other * alpha)
+    return _sub(input, other if alpha == 1 else other * alpha)
 
 
 @register("rsqrt")
@@ -495,11 +511,16 @@ def square(input):
     return Mul.apply(input, input)
 
 
+def _integer(a, b):
+    """Do promoted operands divide as integers?"""
+    return all(x.dtype.kind in "iub" if isinstance(x, Tensor) else not isinstance(x, float) for x in (a, b))
+
+
 @register("floor_divide")
 def floor_divide(input, other):
     """a // b, rounding down like Python (integers stay integers)."""
-    a, b = as_tensor(input), as_tensor(other)
-    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+    a, b = promote("floor_divide", as_tensor(input), other)
+    if _integer(a, b):
         return FloorDivide.apply(a, b)
     return (a / b).floor()
 
@@ -507,10 +528,37 @@ def floor_divide(input, other):
 @register("remainder")
 def remainder(input, other):
     """a % b with the sign of b, like Python and torch.remainder: a - b * floor(a / b)."""
-    a, b = as_tensor(input), as_tensor(other)
-    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+    a, b = promote("remainder", as_tensor(input), other)
+    if _integer(a, b):
         return Remainder.apply(a, b)
     return a - b * (a / b).floor()
+
+
+@register(("div", "divide"))
+def div(input, other, *, rounding_mode=None):
+    """input / other; rounding_mode 'trunc' rounds towards zero, 'floor' down (integers stay integers)."""
+    if rounding_mode is None:
+        return true_divide(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode != "trunc":
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    a, b = promote("div", as_tensor(input), other)
+    if _integer(a, b):
+        return TruncDivide.apply(a, b)
+    return (a / b).trunc()
+
+
+class TruncDivide(NonDifferentiable):
+    """Integer a / b rounded towards zero, as C does (no gradient: integers)."""
+
+    def forward(ctx, a, b):
+        if np.any(np.asarray(b) == 0):
+            raise RuntimeError("div: integer division by zero (rounding_mode='trunc'); divide floats, "
+                               "or mask the zeros first")
+        q = np.floor_divide(a, b)
+        inexact = (np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))
+        return np.where(inexact, q + 1, q).astype(np.result_type(q), copy=False)
 
 
 class FloorDivide(NonDifferentiable):
@@ -533,9 +581,14 @@ operator("__mod__", remainder, reflected="__rmod__")
 
 def where(condition, input, other):
     """Pick ``input`` where ``condition`` holds, else ``other`` (gradients follow the picks)."""
+    cond = raw(condition)
+    if not isinstance(cond, np.ndarray) or cond.dtype.kind not in "bu":
+        what = f"dtype {cond.dtype}" if isinstance(cond, np.ndarray) else type(cond).__name__
+        raise DTypeError(f"where: condition must be a bool tensor, got {what}; compare first (x > 0)")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = as_tensor(input)
-    return Where.apply(np.asarray(raw(condition), dtype=bool), input, other)
+    input, other = promote("where", input, other)
+    return Where.apply(cond.astype(bool, copy=False), input, other)
 
 
 register("where", where, method=lambda self, condition, other: where(condition, self, other))
