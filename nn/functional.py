@@ -10,13 +10,15 @@ import warnings
 
 import autograd as ag
 from autograd.ops.activation import (  # noqa: F401
-    elu, gelu, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6, selu, sigmoid, silu, softplus,
-    step, tanh,
+    celu, elu, gelu, hardsigmoid, hardswish, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6,
+    selu, sigmoid, silu, softplus, softsign, step, tanh,
 )
+from autograd.ops.attention import scaled_dot_product_attention  # noqa: F401
 from autograd.ops.conv import (  # noqa: F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
     conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
 )
+from autograd.ops.volume import avg_pool3d, conv3d, max_pool3d  # noqa: F401
 from autograd.ops.embedding import embedding  # noqa: F401
 from autograd.ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,

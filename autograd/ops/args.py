@@ -13,6 +13,10 @@ from ..tensor import Tensor, to_array
 _py_int = builtins.int
 
 
+class ArgumentError(RuntimeError, ValueError):
+    """A bad argument value (catchable as RuntimeError like PyTorch, or as ValueError)."""
+
+
 def as_tensor(x):
     """``x`` if it is a Tensor or Value, else a new tensor made from it (keeping a numpy dtype)."""
     if isinstance(x, Variable):

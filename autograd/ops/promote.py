@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from ..dtypes import bool_, float32, int64
+from ..function import register
 from ..tensor import Tensor
 
 __all__ = ["DTypeError", "promote_types", "result_type", "promote", "binary_front"]
@@ -69,6 +70,10 @@ def _scalar_dtype(x):
 def result_type(tensor1, tensor2):
     """The dtype of ``tensor1 <op> tensor2`` (each a tensor, array or Python number), as torch.result_type."""
     return _result_type((tensor1, tensor2))
+
+
+register("promote_types", promote_types, method=False)
+register("result_type", result_type, method=False)
 
 
 def _result_type(operands):
