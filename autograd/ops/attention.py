@@ -4,8 +4,8 @@ matmul, masking and softmax (so its gradient comes for free):
     out = softmax(Q K^T * scale + bias) V          scale = 1 / sqrt(E) by default
 
 ``attn_mask`` is a bool mask (True: may attend) or a float bias added to the scores;
-``is_causal`` lets position i attend to positions <= i (both together: both apply). A query
-that may attend to nothing gets zeros (not NaN), as PyTorch 2.13 gives.
+``is_causal`` lets position i attend to positions <= i (not both, as PyTorch documents). A
+query that may attend to nothing gets zeros (not NaN), as PyTorch 2.13 gives.
 """
 import math
 import numbers
@@ -21,8 +21,11 @@ from .promote import DTypeError
 from .reduce import softmax
 
 
-def _checked(query, key, value, attn_mask, dropout_p):
+def _checked(query, key, value, attn_mask, dropout_p, is_causal):
     op = "scaled_dot_product_attention"
+    if attn_mask is not None and is_causal:
+        raise ArgumentError(f"{op}: give attn_mask or is_causal=True, not both (fold the causal mask into "
+                            "attn_mask with .tril())")
     for what, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: {what} must be a tensor, got {type(t).__name__}")
@@ -51,7 +54,7 @@ def _checked(query, key, value, attn_mask, dropout_p):
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """softmax(Q K^T * scale + mask) V over (..., L, E) queries, (..., S, E) keys, (..., S, Ev) values."""
-    _checked(query, key, value, attn_mask, dropout_p)
+    _checked(query, key, value, attn_mask, dropout_p, is_causal)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:  # grouped-query: share key heads
         groups = query.shape[-3] // key.shape[-3]
         key, value = key.repeat_interleave(groups, -3), value.repeat_interleave(groups, -3)
@@ -61,7 +64,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     allowed = np.tri(L, S, dtype=bool) if is_causal else None
     if attn_mask is not None:
         if attn_mask.dtype.kind == "b":
-            allowed = attn_mask._data if allowed is None else allowed & attn_mask._data
+            allowed = attn_mask._data
         else:
             scores = scores + attn_mask
     if allowed is not None:

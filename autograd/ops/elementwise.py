@@ -256,7 +256,7 @@ class Atan2(Function):
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.arctan2(a, b)
+        return ctx.xp.arctan2(_floating(np.asarray(a)), _floating(np.asarray(b)))
 
     def backward(ctx, grad):  # d atan2(a, b) = (b da - a db) / (a^2 + b^2)
         a, b = ctx.saved_tensors

@@ -7,8 +7,8 @@ import numpy as np
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
 from ..tensor import Tensor
-from .args import as_tensor, raw
-from .promote import DTypeError, binary_front, promote
+from .args import ArgumentError, as_tensor, raw
+from .promote import DTypeError, binary_front, is_bool, promote
 
 # ----------------------------------------------------------------- binary
 
@@ -42,7 +42,8 @@ class Sub(Function):
     def backward(ctx, grad):  # d(a-b)/da = 1, d(a-b)/db = -1
         return grad, -grad
 
-operator("__sub__", Sub, reflected="__rsub__", scalar=True, front=binary_front(Sub.apply, "sub", dunder=True))
+operator("__sub__", Sub, reflected="__rsub__", scalar=True,
+         front=binary_front(Sub.apply, "sub", dunder=True, refuse_bool=True))
 
 
 class Mul(Function):
@@ -104,8 +105,26 @@ class Pow(Function):
             grad_b = grad * out * safe_log
         return grad_a, grad_b
 
-operator("__pow__", Pow, reflected="__rpow__", scalar=True, front=binary_front(Pow.apply, "pow", dunder=True))
-register("pow", binary_front(Pow.apply, "pow"))
+def _pow_front(dunder):
+    front = binary_front(Pow.apply, "pow", dunder=dunder)
+
+    def pow(input, other):
+        kind = type(other)
+        if kind is int:
+            if other < 0 and isinstance(input, Tensor) and input._data.dtype.kind in "iu":
+                raise ArgumentError(f"pow: integers to negative integer powers are not allowed ({input.dtype} ** "
+                                    f"{other}); use a float base: x.float() ** {other}")
+        elif kind is not float and is_bool(input) and is_bool(other):
+            if kind is bool and isinstance(input, Tensor):  # bool ** bool stays bool: x ** True = x, x ** False = 1
+                return input.clone() if other else input | True
+            raise DTypeError("pow: not implemented for two bools; convert with .int() first")
+        return front(input, other)
+
+    return pow
+
+
+operator("__pow__", Pow, reflected="__rpow__", scalar=True, front=_pow_front(True))
+register("pow", _pow_front(False))
 
 
 class Maximum(Function):
@@ -485,7 +504,7 @@ register(("clamp", "clip"), clamp)
 # ----------------------------------------------------------------- composites (their gradients come free)
 
 
-_add, _sub = binary_front(Add.apply, "add"), binary_front(Sub.apply, "sub")
+_add, _sub = binary_front(Add.apply, "add"), binary_front(Sub.apply, "sub", refuse_bool=True)
 
 
 @register("add")
@@ -511,16 +530,25 @@ def square(input):
     return Mul.apply(input, input)
 
 
-def _integer(a, b):
-    """Do promoted operands divide as integers?"""
-    return all(x.dtype.kind in "iub" if isinstance(x, Tensor) else not isinstance(x, float) for x in (a, b))
+def _operands(input, other):
+    """(input, other) with input made a tensor when neither is one (ag.floor_divide(7, 2))."""
+    return (input, other) if isinstance(other, Tensor) else (as_tensor(input), other)
+
+
+def _integer(a, b, name):
+    """Do promoted operands divide as integers? (Two bools don't divide at all, as in PyTorch.)"""
+    kinds = [x.dtype.kind if isinstance(x, Tensor) else "b" if isinstance(x, bool) else
+             "f" if isinstance(x, float) else "i" for x in (a, b)]
+    if kinds == ["b", "b"]:
+        raise DTypeError(f"{name}: not implemented for bool tensors; convert with .int() first")
+    return "f" not in kinds
 
 
 @register("floor_divide")
 def floor_divide(input, other):
     """a // b, rounding down like Python (integers stay integers)."""
-    a, b = promote("floor_divide", as_tensor(input), other)
-    if _integer(a, b):
+    a, b = promote("floor_divide", *_operands(input, other))
+    if _integer(a, b, "floor_divide"):
         return FloorDivide.apply(a, b)
     return (a / b).floor()
 
@@ -528,9 +556,10 @@ def floor_divide(input, other):
 @register("remainder")
 def remainder(input, other):
     """a % b with the sign of b, like Python and torch.remainder: a - b * floor(a / b)."""
-    a, b = promote("remainder", as_tensor(input), other)
-    if _integer(a, b):
+    a, b = promote("remainder", *_operands(input, other))
+    if _integer(a, b, "remainder"):
         return Remainder.apply(a, b)
+    a = float(a) if isinstance(a, bool) else a
     return a - b * (a / b).floor()
 
 
@@ -543,8 +572,8 @@ def div(input, other, *, rounding_mode=None):
         return floor_divide(input, other)
     if rounding_mode != "trunc":
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-    a, b = promote("div", as_tensor(input), other)
-    if _integer(a, b):
+    a, b = promote("div", *_operands(input, other))
+    if _integer(a, b, "div"):
         return TruncDivide.apply(a, b)
     return (a / b).trunc()
 

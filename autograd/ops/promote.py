@@ -104,6 +104,11 @@ def _operand(x):
     return None
 
 
+def is_bool(x):
+    """A bool, or a bool tensor or array."""
+    return isinstance(x, (bool, np.bool_)) or isinstance(x, (Tensor, np.ndarray)) and x.dtype.kind == "b"
+
+
 def promote(name, *operands):
     """The operands cast to their result dtype (Python numbers stay as they are); a TypeError naming
     ``name`` for an operand that is not a tensor or a number."""
@@ -115,18 +120,32 @@ def promote(name, *operands):
                             "make it a tensor first with ag.tensor(...)")
         checked.append(y)
     dtype = _result_type(checked)
-    return tuple(x.to(dtype) if isinstance(x, Tensor) and x.dtype != dtype else x for x in checked)
+    return tuple(x.to(dtype) if isinstance(x, Tensor) and x.dtype != dtype else _wrapped(x, dtype) for x in checked)
 
 
-def binary_front(fn, name, check=None, dunder=False):
+def _wrapped(x, dtype):
+    """A Python int outside an integer ``dtype``'s range wraps around into it (as PyTorch's kernels do);
+    other numbers stay as they are."""
+    if isinstance(x, int) and not isinstance(x, bool) and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= x <= info.max:
+            return np.array(x & (2 ** (8 * dtype.itemsize) - 1)).astype(np.uint64).astype(dtype)
+    return x
+
+
+def binary_front(fn, name, dunder=False, refuse_bool=False):
     """``fn(input, other)`` behind torch's type promotion. Same-dtype tensors and a tensor with a
-    Python number go straight through; otherwise tensors are cast to the result dtype. ``check``
-    (optional) sees the promoted operands first. As a Python operator (``dunder``), an operand that
-    is not a tensor or a number gives NotImplemented, so Python raises its own TypeError."""
+    Python number go straight through; otherwise tensors are cast to the result dtype. As a Python
+    operator (``dunder``), an operand that is not a tensor or a number gives NotImplemented, so
+    Python raises its own TypeError. With ``refuse_bool`` a bool operand is refused (subtraction, as
+    PyTorch does)."""
 
     def front(input, other):
         a, b = type(input), type(other)
-        if check is None:
+        if refuse_bool and (is_bool(input) or is_bool(other)):
+            raise DTypeError(f"{name}: not implemented for a bool operand; convert with .int() or .float() first"
+                             " (to invert a mask use ~mask, for 'differs' use a ^ b)")
+        try:
             if a is Tensor or isinstance(input, Tensor):
                 if b is Tensor or isinstance(other, Tensor):
                     if input._data.dtype is other._data.dtype:
@@ -135,12 +154,11 @@ def binary_front(fn, name, check=None, dunder=False):
                     return fn(input, other)
             elif (b is Tensor or isinstance(other, Tensor)) and (a is float or a is int):
                 return fn(input, other)
+        except OverflowError:  # a Python int beyond an integer tensor's range: it wraps, as in torch
+            pass
         if dunder and (_operand(input) is None or _operand(other) is None):
             return NotImplemented
-        operands = promote(name, input, other)
-        if check is not None:
-            check(*operands)
-        return fn(*operands)
+        return fn(*promote(name, input, other))
 
     front.__name__ = front.__qualname__ = name
     front.__doc__ = getattr(fn, "__doc__", None)

@@ -46,7 +46,8 @@ class Sum(Function):
 
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis
-        return ctx.xp.add.reduce(a, axis=axis, keepdims=keepdims)  # a.sum(), minus numpy's Python layer
+        return ctx.xp.add.reduce(a, axis=axis, keepdims=keepdims, dtype=a.dtype)  # a.sum() minus numpy's Python
+        # layer; in a's own dtype (numpy would sum int32 as int64)
 
     def backward(ctx, grad):  # d(sum a)/da_i = 1: copy the gradient to every summed element
         return _spread(ctx, grad, ctx.shape, ctx.axis)
@@ -97,7 +98,7 @@ class Prod(Function):
                 "Each element's gradient is the product of all the others.")
 
     def forward(ctx, a, axis=None, keepdims=False):
-        out = reduced(a.prod(axis=axis, keepdims=True), a.shape, axis, keepdims)
+        out = reduced(a.prod(axis=axis, keepdims=True, dtype=a.dtype), a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
         ctx.save_for_backward(a, out)  # the output itself, so create_graph differentiates through it
         return out

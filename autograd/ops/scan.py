@@ -40,7 +40,7 @@ class Cumsum(Function):
 
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return np.cumsum(a, axis=axis)
+        return np.cumsum(a, axis=axis, dtype=a.dtype)  # in a's own dtype (numpy: int32 as int64)
 
     def backward(ctx, grad):  # a reversed cumulative sum of the gradient
         return _reverse_cumsum(grad, ctx.axis)
@@ -51,7 +51,7 @@ class Cumprod(Function):
                 "Each element scales every later output; where it is 0 the others' product is used.")
 
     def forward(ctx, a, axis):
-        out = np.cumprod(a, axis=axis)
+        out = np.cumprod(a, axis=axis, dtype=a.dtype)
         ctx.axis = axis
         ctx.save_for_backward(a, out)
         return out

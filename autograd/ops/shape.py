@@ -374,6 +374,7 @@ def cat(tensors, dim=0, *, axis=None):
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise ShapeError(f"cat: tensor {i} is 0-d and cannot be concatenated; unsqueeze it or use stack")
+    tensors = promote_all(tensors)  # every tensor counts for the dtype, even a skipped empty one
     kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
     first = kept[0]
     d = dim_arg(dim, first.ndim, "cat")
@@ -382,7 +383,7 @@ def cat(tensors, dim=0, *, axis=None):
             i = next(i for i, u in enumerate(tensors) if u is t)
             raise ShapeError(f"cat: tensor {i} has shape {tuple(t.shape)} but tensor 0 has shape "
                              f"{tuple(first.shape)}; they must match in every dim except {dim}")
-    return Cat.apply(*promote_all(kept), axis=d)
+    return Cat.apply(*kept, axis=d)
 
 
 register(("cat", "concat", "concatenate"), cat, method=False)
@@ -421,7 +422,10 @@ def to(input, dtype=None, *args, **kwargs):
     dtype = np.dtype(dtype)
     if dtype == input.dtype:
         return input
-    return Cast.apply(input, dtype=dtype)
+    out = Cast.apply(input, dtype=dtype)
+    if out.dtype != dtype:  # the core narrows float64 results of other dtypes to float32 (int / 2 is
+        out._data = input._data.astype(dtype)  # float32, as torch); a cast to float64 means float64
+    return out
 
 
 register("float", lambda input: to(input, float32), function=False)
