@@ -351,7 +351,8 @@ def test_scaled_dot_product_attention():
     bias = leaf((3, 5), 4)
     assert ag.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v), (q, k, v))
     assert ag.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.3), (q, k, v))
-    assert ag.gradcheck(lambda q, b: F.scaled_dot_product_attention(q, k, v, attn_mask=b, is_causal=True), (q, bias))
+    assert ag.gradcheck(lambda q, b: F.scaled_dot_product_attention(q, k, v, attn_mask=b), (q, bias))
+    assert ag.gradcheck(lambda q, k: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.5), (q, k))
 
 
 def test_volumes():

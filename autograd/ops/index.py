@@ -17,7 +17,7 @@ from ..dtypes import int64
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor
-from .args import ArgumentError, as_tensor, dim_arg, int_arg
+from .args import ArgumentError, dim_arg, int_arg
 from .math import Where
 from .promote import DTypeError
 from .shape import IndexAdd
