@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from .dtypes import as_dtype, bool_, float32, int64
-from .ops.args import raw, shape_arg
+from .ops.args import raw, required, shape_arg
 from .random import get_rng
 from .tensor import Tensor, to_array
 
@@ -26,21 +26,21 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def _filled(shape, value, dtype, requires_grad):
-    t = Tensor._make(np.full(shape_arg(shape, "full"), value, dtype=as_dtype(dtype) or float32))
+def _filled(shape, value, dtype, requires_grad, op="full"):
+    t = Tensor._make(np.full(shape_arg(shape, op), value, dtype=as_dtype(dtype) or float32))
     return t.requires_grad_(True) if requires_grad else t
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
-    return _filled(shape, 0, dtype, requires_grad)
+    return _filled(required(shape, "zeros", "size"), 0, dtype, requires_grad, "zeros")
 
 
 def ones(*shape, dtype=None, requires_grad=False):
-    return _filled(shape, 1, dtype, requires_grad)
+    return _filled(required(shape, "ones", "size"), 1, dtype, requires_grad, "ones")
 
 
 def empty(*shape, dtype=None, requires_grad=False):
-    return _filled(shape, 0, dtype, requires_grad)
+    return _filled(required(shape, "empty", "size"), 0, dtype, requires_grad, "empty")
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from ..dtypes import float32
+from ..function import ShapeError
 from ..graph import Variable
 from ..tensor import Tensor, to_array
 
@@ -15,6 +16,18 @@ _py_int = builtins.int
 
 class ArgumentError(RuntimeError, ValueError):
     """A bad argument value (catchable as RuntimeError like PyTorch, or as ValueError)."""
+
+
+class OutOfRangeError(IndexError, RuntimeError):
+    """An index outside a tensor, or a reduction with no identity (max, argmax) over an empty dim:
+    catchable as IndexError, or as RuntimeError like PyTorch's "index 3 is out of bounds"."""
+
+
+def required(values, op, what):
+    """A positional size or dims argument that may not be left out (x.permute(), x.view())."""
+    if not values:
+        raise TypeError(f"{op}: missing the required argument {what!r}")
+    return values
 
 
 def as_tensor(x):
@@ -69,6 +82,15 @@ def axes(dim, ndim, op="dim", empty="all"):
         if d in out[:i]:
             raise RuntimeError(f"{op}: dim {d} appears more than once in the list of dims {tuple(dims)}")
     return None if ndim == 0 else tuple(sorted(out))
+
+
+def broadcast_shape(op, *shapes):
+    """The shape ``shapes`` broadcast to, or a ShapeError naming ``op``."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast "
+                         "(each dim must be equal, or 1 in one of them)") from None
 
 
 def pick(dim, axis, keepdim, keepdims, op="dim"):

@@ -785,6 +785,12 @@ def pad(input, pad, mode="constant", value=None):
         return ConstantPad.apply(y, widths=tuple(widths), value=0.0 if value is None else float(value))
     if mode not in ("reflect", "replicate", "circular"):
         raise ArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if len(pad) not in (2, 4, 6) or input.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
+        raise NotImplementedError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a batched or unbatched "
+                                  f"input (2 pads for a 2-d or 3-d input, 4 for 3-d or 4-d, 6 for 4-d or 5-d); got "
+                                  f"{len(pad)} pads for shape {tuple(input.shape)}")
+    if 0 in input.shape[1:]:
+        raise ShapeError(f"pad: mode={mode!r} needs non-empty dims (but the first), got shape {tuple(input.shape)}")
     if any(lo < 0 or hi < 0 for lo, hi in pairs):
         raise ArgumentError(f"pad: negative padding {pad} is only supported in mode='constant'")
     y = input

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..function import Function, Rule, register
 from ..tensor import Tensor
-from .args import as_tensor
+from .args import as_tensor, broadcast_shape
 from .promote import DTypeError, binary_front
 
 
@@ -281,4 +281,5 @@ def lerp(input, end, weight):
             raise DTypeError(f"lerp: expected dtype {input.dtype} for {what} but got {t.dtype}")
     if not isinstance(weight, (Tensor, int, float)) or isinstance(weight, bool):
         raise TypeError(f"lerp: weight must be a number or a tensor, got {type(weight).__name__}")
+    broadcast_shape("lerp", input.shape, end.shape, getattr(weight, "shape", ()))
     return input + weight * (end - input)

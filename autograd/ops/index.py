@@ -17,7 +17,7 @@ from ..dtypes import int64
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor
-from .args import ArgumentError, dim_arg, int_arg
+from .args import ArgumentError, OutOfRangeError, broadcast_shape, dim_arg, int_arg
 from .math import Where
 from .promote import DTypeError
 from .shape import IndexAdd
@@ -113,7 +113,7 @@ def _index(index, op, dtypes=(int64,)):
 def _in_range(idx, size, op, dim):
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = int(idx.min() if idx.min() < 0 else idx.max())
-        raise IndexError(f"{op}: index {bad} is out of bounds for dim {dim} with size {size} "
+        raise OutOfRangeError(f"{op}: index {bad} is out of bounds for dim {dim} with size {size} "
                          f"(indices must be in [0, {size - 1}])")
 
 
@@ -122,6 +122,8 @@ def _scatter_checks(op, input, dim, index, src=None):
     input outside ``dim``; every index inside ``dim``. Returns (dim, index array)."""
     idx = _index(index, op)
     d = dim_arg(dim, input.ndim, op)
+    if idx.size == 0:  # nothing to pick or write: PyTorch checks no further
+        return d, idx
     ndim = max(input.ndim, 1)
     for what, t in (("index", index), ("src", src)):
         if t is not None and max(t.ndim, 1) != ndim:
@@ -150,6 +152,8 @@ def _as_1d(input, idx):
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[index[i][j]][j] (dim 0): pick along ``dim``; the output has index's shape."""
     d, idx = _scatter_checks("gather", input, dim, index)
+    if idx.size == 0:
+        return Tensor._make(np.zeros(idx.shape, dtype=input.dtype))
     x, idx1 = _as_1d(input, idx)
     return Gather.apply(x, dim=d, index=idx1).reshape(idx.shape)
 
@@ -169,6 +173,8 @@ def _src_like(op, input, src, index_shape):
 def scatter_add(input, dim, index, src):
     """input with src added at index along ``dim`` (repeated indices add up)."""
     d, idx = _scatter_checks("scatter_add", input, dim, index, src)
+    if idx.size == 0:
+        return input.clone()
     x, idx1 = _as_1d(input, idx)
     added = ScatterAdd.apply(_src_like("scatter_add", input, src, idx1.shape), shape=x.shape, dim=d, index=idx1)
     return (x + added).reshape(input.shape)
@@ -189,6 +195,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             src = Tensor._make(np.full(index.shape, value, dtype=input.dtype))
         return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
     d, idx = _scatter_checks("scatter", input, dim, index, src)
+    if idx.size == 0:
+        return input.clone()
     x, idx1 = _as_1d(input, idx)
     if src is None:
         if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, np.generic)):
@@ -277,9 +285,11 @@ def _prod_grads(grad, a, src, dim, index, mesh, hit, include_self):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """input with src reduced into it at index along ``dim``: reduce is 'sum', 'prod', 'mean', 'amax' or
     'amin'; with include_self=False the input's own values at the written places are left out."""
+    d, idx = _scatter_checks("scatter_reduce", input, dim, index, src)
     if reduce not in _REDUCE:
         raise ArgumentError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
-    d, idx = _scatter_checks("scatter_reduce", input, dim, index, src)
+    if idx.size == 0:
+        return input.clone()
     x, idx1 = _as_1d(input, idx)
     src = _src_like("scatter_reduce", input, src, idx1.shape)
     out = ScatterReduce.apply(x, src, dim=d, index=idx1, reduce=reduce, include_self=bool(include_self))
@@ -299,6 +309,8 @@ def index_select(input, dim, index):
     """The slices of ``input`` along ``dim`` at the positions ``index`` (a 1-d integer tensor)."""
     d = dim_arg(dim, input.ndim, "index_select")
     idx = _vector_index(index, input.shape[d] if input.ndim else 1, "index_select")
+    if input.ndim == 0 and idx.size != 1:
+        raise ShapeError(f"index_select: the index into a 0-d tensor must have one value, got {idx.size}")
     if input.ndim == 0:
         return input.reshape(1)[idx].reshape(() if index.ndim == 0 else (len(idx),))
     return input[(slice(None),) * d + (idx,)]
@@ -313,6 +325,9 @@ def index_add(input, dim, index, source, *, alpha=1):
     if source.dtype != input.dtype:
         raise DTypeError(f"index_add: source ({source.dtype}) must have the input's dtype ({input.dtype})")
     idx = _vector_index(index, input.shape[d] if input.ndim else 1, "index_add")
+    if input.ndim == 0 and (source.ndim or idx.size != 1):
+        raise ShapeError(f"index_add: a 0-d input takes a 0-d source and one index, got source of shape "
+                         f"{tuple(source.shape)} and {idx.size} indices")
     x = input.reshape(1) if input.ndim == 0 else input
     s = source.reshape(1) if source.ndim == 0 else source
     want = x.shape[:d] + (len(idx),) + x.shape[d + 1:]
@@ -338,6 +353,7 @@ def masked_fill(input, mask, value):
         fill = np.asarray(value).astype(input.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    broadcast_shape("masked_fill", input.shape, mask.shape)
     return Where.apply(mask._data, fill, input)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from ..dtypes import int64
 from ..function import ShapeError, register
 from ..tensor import Tensor
-from .args import ArgumentError, axes, dim_arg, int_arg, int_tuple, is_int
+from .args import ArgumentError, axes, dim_arg, int_arg, int_tuple, is_int, required
 from .math import Where
 from .promote import DTypeError
 
@@ -51,9 +51,11 @@ def roll(input, shifts, dims=None):
     if len(shifts) != len(dims):
         raise ShapeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
     out = input
+    if input.ndim == 0:
+        raise IndexError(f"roll: dims {dims} given but a 0-d tensor has no dimensions")
     for shift, dim in zip(shifts, dims):
         d = dim_arg(dim, input.ndim, "roll")
-        n = input.shape[d] if input.ndim else 1
+        n = input.shape[d]
         if n == 0 or shift % n == 0:
             continue
         source = (np.arange(n) - shift) % n  # out[i] = in[i - shift]
@@ -81,7 +83,7 @@ def movedim(input, source, destination):
 @register("repeat", function=False)
 def repeat(input, *sizes):
     """Tile the tensor: ``sizes`` copies along each dim (extra leading sizes add new dims)."""
-    sizes = int_tuple(sizes, "repeat", "repeats")
+    sizes = int_tuple(required(sizes, "repeat", "repeats"), "repeat", "repeats")
     if len(sizes) < input.ndim:
         raise ShapeError(f"repeat: {len(sizes)} repeat sizes {sizes} for a tensor with {input.ndim} dims; "
                          "give at least one per dim")

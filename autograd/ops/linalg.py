@@ -133,6 +133,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         return VectorNorm.apply(A, ord=2.0, axis=tuple(sorted((d0, d1))), keepdims=keepdim)
     if ord in ("nuc", 2, -2):
         moved = A.movedim((d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A
+        if 0 in moved.shape[-2:] and ord != -2:  # an empty matrix: no singular values, norm 0
+            out = moved.sum((-2, -1)) * 0
+            return out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1)) if keepdim else out
         s = SingularValues.apply(moved)  # (*, min(m, n))
         out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
         if keepdim:

@@ -10,7 +10,7 @@ import numpy as np
 from ..dtypes import int64, is_floating
 from ..function import Function, NonDifferentiable, Rule, register
 from ..graph import Variable
-from .args import axes, count, dim_arg, is_int, pick
+from .args import ArgumentError, OutOfRangeError, axes, count, dim_arg, is_int, pick
 from .promote import DTypeError
 
 return_types = collections.namedtuple("max", ["values", "indices"])
@@ -130,7 +130,7 @@ class LogSumExp(Function):
 
     def forward(ctx, a, axis=None, keepdims=False):
         xp = ctx.xp
-        m = a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True, initial=-np.inf) if a.size == 0 else a.max(axis=axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
         out = reduced(xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m, a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
@@ -149,9 +149,13 @@ class Softmax(Function):
 
     def forward(ctx, a, axis):
         xp = ctx.xp
+        ctx.axis = axis
+        if a.size == 0:  # nothing to normalise (numpy's max has no identity)
+            out = a.copy()
+            ctx.save_for_backward(out)
+            return out
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
         out = e / e.sum(axis=axis, keepdims=True)
-        ctx.axis = axis
         ctx.save_for_backward(out)
         return out
 
@@ -166,9 +170,13 @@ class LogSoftmax(Function):
 
     def forward(ctx, a, axis):
         xp = ctx.xp
+        ctx.axis = axis
+        if a.size == 0:  # nothing to normalise (numpy's max has no identity)
+            out = a.copy()
+            ctx.save_for_backward(out)
+            return out
         shifted = a - a.max(axis=axis, keepdims=True)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.axis = axis
         ctx.save_for_backward(out)
         return out
 
@@ -206,36 +214,39 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     return sum(input, dim, keepdim, dtype=dtype) / count(input.shape, dims)
 
 
-@register("var")
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default."""
-    dim, keepdim = pick(dim, axis, keepdim, keepdims, "var")
-    _float_only(input, "var")
+def _variance(op, input, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
+    """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default. ``op`` names errors."""
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, op)
+    _float_only(input, op)
     if correction is None:
         correction = 1 if unbiased is None else int(bool(unbiased))
-    n = count(input.shape, axes(dim, input.ndim, "var"))
+    n = count(input.shape, axes(dim, input.ndim, op))
     centred = input - mean(input, dim, keepdim=True)
     return sum(centred * centred, dim, keepdim) / builtins.max(n - correction, 0)
 
 
+@register("var")
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default."""
+    return _variance("var", input, dim, unbiased, keepdim, correction, axis, keepdims)
+
+
 @register("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    _float_only(input, "std")
-    return var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+    """sqrt(var)."""
+    return _variance("std", input, dim, unbiased, keepdim, correction, axis, keepdims).sqrt()
 
 
 @register("var_mean")
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) over ``dim`` in one call, as torch.var_mean."""
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return _variance("var_mean", input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim)
 
 
 @register("std_mean")
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over ``dim`` in one call, as torch.std_mean."""
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return _variance("std_mean", input, dim, unbiased, keepdim, correction).sqrt(), mean(input, dim, keepdim)
 
 
 def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
@@ -248,13 +259,13 @@ def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
     dim, keepdim = pick(dim, axis, keepdim, keepdims, name)
     if dim is None:
         if input.numel() == 0:
-            raise RuntimeError(f"{name}: the tensor is empty; there is no extreme value (give a dim)")
+            raise OutOfRangeError(f"{name}: the tensor is empty; there is no extreme value (give a dim)")
         return Amax.apply(input, axis=None, keepdims=False, largest=largest)
     axis = dim_arg(dim, input.ndim, name)
     if input.ndim == 0:
         return return_types(input.clone(), ArgExtreme.apply(input, axis=None, keepdims=False, largest=largest))
     if input.shape[axis] == 0:
-        raise IndexError(f"{name}: dim {dim} of the tensor of shape {tuple(input.shape)} is empty; "
+        raise OutOfRangeError(f"{name}: dim {dim} of the tensor of shape {tuple(input.shape)} is empty; "
                          "there is no extreme value along it")
     values = MaxDim.apply(input, axis=axis, keepdims=keepdim, largest=largest)
     return return_types(values, ArgExtreme.apply(input, axis=axis, keepdims=keepdim, largest=largest))
@@ -272,12 +283,14 @@ def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def _amax(input, dim, keepdim, largest):
     name = "amax" if largest else "amin"
+    listed = () if dim is None else dim if isinstance(dim, (tuple, list)) else (dim,)
+    reduced_dims = [dim_arg(d, input.ndim, name) for d in listed] if listed and input.ndim else range(input.ndim)
+    empty = [a for a in reduced_dims if input.shape[a] == 0]
+    if empty:
+        raise OutOfRangeError(f"{name}: tensor of shape {tuple(input.shape)} is empty along the reduced dims; "
+                              "there is no extreme value")
     dims = axes(dim, input.ndim, name)
     _, keepdim = pick(None, None, keepdim, None, name)
-    empty = [a for a in (range(input.ndim) if dims is None else dims) if input.shape[a] == 0]
-    if empty:
-        raise IndexError(f"{name}: tensor of shape {tuple(input.shape)} is empty along the reduced dims; "
-                         "there is no extreme value")
     return Amax.apply(input, axis=dims, keepdims=keepdim, largest=largest)
 
 
@@ -305,15 +318,17 @@ def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
 @register("logsumexp")
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dim, keepdim = pick(dim, axis, keepdim, keepdims, "logsumexp")
-    if dim is None or isinstance(dim, (tuple, list)) and len(dim) == 0 and input.ndim:
+    if dim is None:
         raise TypeError("logsumexp: dim is required (an int or a tuple of ints), as in PyTorch")
+    if isinstance(dim, (tuple, list)) and len(dim) == 0 and input.ndim:
+        raise ArgumentError("logsumexp: dim=() is not supported; give the dims to reduce")
     return LogSumExp.apply(input, axis=axes(dim, input.ndim, "logsumexp"), keepdims=keepdim)
 
 
 def _softmax_dim(input, dim, axis, op):
     _float_only(input, op)
-    dim = dim if axis is None else axis
-    return None if input.ndim == 0 else dim_arg(dim, input.ndim, op)
+    dim = dim_arg(dim if axis is None else axis, input.ndim, op)
+    return None if input.ndim == 0 else dim
 
 
 @register("softmax")
@@ -343,7 +358,7 @@ def _arg_extreme(input, dim, keepdim, axis, keepdims, largest):
     if dim is not None:
         dim = dim_arg(dim, input.ndim, name)
     if (input.numel() == 0 and dim is None) or (dim is not None and input.ndim and input.shape[dim] == 0):
-        raise IndexError(f"{name}: the tensor of shape {tuple(input.shape)} is empty along the reduced dim")
+        raise OutOfRangeError(f"{name}: the tensor of shape {tuple(input.shape)} is empty along the reduced dim")
     if dim is None and keepdim:
         index = ArgExtreme.apply(input, axis=None, largest=largest)
         return index.reshape((1,) * input.ndim)

@@ -7,7 +7,7 @@ from ..dtypes import bool_, float16, float32, float64, int32, int64
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor, _index
-from .args import as_tensor, axes, dim_arg, int_arg, int_tuple, is_int
+from .args import as_tensor, axes, dim_arg, int_arg, int_tuple, is_int, required
 from .promote import promote_types
 
 
@@ -156,12 +156,17 @@ def _target_shape(input, shape, op):
     raise ShapeError(f"{op}: shape {tuple(input.shape)} ({numel} elements) cannot be reshaped to {shape}")
 
 
-@register(("reshape", "view"))
+@register("reshape")
 def reshape(input, *shape):
-    shape = _target_shape(input, shape, "reshape")
+    shape = _target_shape(input, required(shape, "reshape", "shape"), "reshape")
     if shape == input.shape:
         return input
     return Reshape.apply(input, shape=shape)
+
+
+@register("view", function=False)
+def view(input, *shape):
+    return reshape(input, *required(shape, "view", "shape"))
 
 
 register("view_as", lambda input, other: reshape(input, other.shape), function=False)
@@ -182,14 +187,14 @@ def flatten(input, start_dim=0, end_dim=-1):
 @register("unflatten")
 def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one of them may be -1), the inverse of flatten."""
-    if input.ndim == 0:
-        raise ShapeError("unflatten: a 0-d tensor has no dimension to unflatten")
-    d = dim_arg(dim, input.ndim, "unflatten")
-    sizes = int_tuple((sizes,), "unflatten", "sizes") if isinstance(sizes, (tuple, list)) else None
-    if sizes is None:
+    if not isinstance(sizes, (tuple, list)):
         raise TypeError(f"unflatten: sizes must be a tuple or list of ints, got {type(sizes).__name__}")
+    sizes = int_tuple((sizes,), "unflatten", "sizes")
     if not sizes:
         raise ShapeError("unflatten: sizes must be non-empty")
+    d = dim_arg(dim, input.ndim, "unflatten")
+    if input.ndim == 0:
+        raise ShapeError("unflatten: a 0-d tensor has no dimension to unflatten")
     n = input.shape[d]
     try:
         sizes = _target_shape(_Sized(n), sizes, "unflatten")
@@ -209,10 +214,15 @@ class _Sized:
         return self.n
 
 
+_ALL = object()  # squeeze's default: every dim of size 1 (an explicit None is refused, as in PyTorch)
+
+
 @register("squeeze")
-def squeeze(input, dim=None):
-    if dim is None:
+def squeeze(input, dim=_ALL):
+    if dim is _ALL:
         return reshape(input, tuple(n for n in input.shape if n != 1))
+    if dim is None:
+        raise TypeError("squeeze: dim must be an int or a tuple of ints; leave it out to squeeze every dim of size 1")
     dims = axes(dim, input.ndim, "squeeze", empty="none") or ()
     return reshape(input, tuple(n for i, n in enumerate(input.shape) if not (i in dims and n == 1)))
 
@@ -225,7 +235,7 @@ def unsqueeze(input, dim):
 
 @register("permute")
 def permute(input, *dims):
-    dims = int_tuple(dims, "permute", "dims")
+    dims = int_tuple(required(dims, "permute", "dims"), "permute", "dims")
     if len(dims) != input.ndim:
         raise ShapeError(f"permute: dims {dims} has {len(dims)} entries but the tensor of shape "
                          f"{tuple(input.shape)} has {input.ndim} dimensions; give one per dimension")
@@ -280,7 +290,7 @@ def _expanded_shape(input, sizes, op):
 
 @register("expand", function=False)
 def expand(input, *sizes):
-    shape = _expanded_shape(input, sizes, "expand")
+    shape = _expanded_shape(input, required(sizes, "expand", "size"), "expand")
     return input if shape == input.shape else Expand.apply(input, shape=shape)
 
 
@@ -308,12 +318,12 @@ def split(input, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or pieces of the given sizes."""
     if input.ndim == 0:
         raise ShapeError("split: expects at least a 1-dimensional tensor, got a 0-d tensor")
+    if is_int(split_size_or_sections) and split_size_or_sections < 0:
+        raise ShapeError(f"split: split_size must be non-negative, got {split_size_or_sections}")
     d = dim_arg(dim, input.ndim, "split")
     n = input.shape[d]
     if is_int(split_size_or_sections):
         size = int(split_size_or_sections)
-        if size < 0:
-            raise ShapeError(f"split: split_size must be non-negative, got {size}")
         if size == 0 and n:
             raise ShapeError(f"split: split_size can only be 0 if dim {dim} has size 0, but it has size {n}")
         if n == 0:
@@ -394,11 +404,11 @@ def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ShapeError("stack: expected a non-empty list of tensors")
+    d = dim_arg(dim, tensors[0].ndim + 1, "stack")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ShapeError(f"stack: tensor {i} has shape {tuple(t.shape)} but tensor 0 has shape "
                              f"{tuple(tensors[0].shape)}; stacked tensors must have the same shape")
-    d = dim_arg(dim, tensors[0].ndim + 1, "stack")
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 

@@ -15,6 +15,7 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..function import ShapeError
 from ..tensor import Tensor
 from .args import ArgumentError
 from .conv import (
@@ -65,6 +66,8 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """Mean over windows of (N, C, D, H, W); stride defaults to kernel_size."""
     x, added, kernel, stride, _, out, pads = _pool3d_setup("avg_pool3d", input, kernel_size, stride, padding, 1,
                                                            ceil_mode, lambda k, d: k // 2)
+    if any(n < k for n, k in zip(x.shape[2:], kernel)):  # PyTorch's avg_pool3d checks before padding
+        raise ShapeError(f"avg_pool3d: the input {tuple(x.shape[2:])} is smaller than the kernel {kernel}")
     if divisor_override is not None:
         if divisor_override == 0:
             raise ArgumentError("avg_pool3d: divisor_override must be non-zero")
