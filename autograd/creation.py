@@ -4,14 +4,23 @@ import numbers
 import numpy as np
 
 from .dtypes import as_dtype, bool_, float32, int64
-from .ops.args import raw, required, shape_arg
+from .ops.args import ArgumentError, raw, required, shape_arg
+from .ops.promote import DTypeError
 from .random import get_rng
 from .tensor import Tensor, to_array
 
 
 def tensor(data, dtype=None, requires_grad=False):
     """A new leaf tensor from a list, number, numpy array or tensor (Python floats -> float32)."""
-    t = Tensor._make(to_array(data, as_dtype(dtype)))
+    try:
+        arr = to_array(data, as_dtype(dtype))
+    except ValueError as err:  # a ragged list: numpy's message, named
+        raise ValueError(f"tensor: the data is not a rectangular nested list of numbers ({err})") from None
+    except TypeError as err:  # None, objects: PyTorch says RuntimeError, Python code expects TypeError
+        raise DTypeError(str(err)) from None
+    if arr.dtype.kind not in "biuf":
+        raise DTypeError(f"tensor: expected numbers, got {type(data).__name__} {data!r:.60}")
+    t = Tensor._make(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -44,6 +53,10 @@ def empty(*shape, dtype=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (numbers.Number, np.generic)) or isinstance(fill_value, complex):
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool_
     elif dtype is None and isinstance(fill_value, numbers.Integral):
@@ -70,6 +83,11 @@ def empty_like(t, dtype=None, requires_grad=False):
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ArgumentError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ArgumentError(f"arange: the bounds start={start}, end={end} are inconsistent with the sign of "
+                            f"step={step}")
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = int64 if ints else float32

@@ -125,7 +125,7 @@ class Gelu(Function):
 def gelu(input, approximate="none"):
     """x * Phi(x) (Phi = standard normal CDF); ``approximate='tanh'`` for the tanh formula."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return Gelu.apply(input, approximate=approximate)
 
 

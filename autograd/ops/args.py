@@ -19,8 +19,9 @@ class ArgumentError(RuntimeError, ValueError):
 
 
 class OutOfRangeError(IndexError, RuntimeError):
-    """An index outside a tensor, or a reduction with no identity (max, argmax) over an empty dim:
-    catchable as IndexError, or as RuntimeError like PyTorch's "index 3 is out of bounds"."""
+    """A dim or an index outside a tensor, a repeated dim, or a reduction with no identity (max,
+    argmax) over an empty dim: catchable as IndexError, or as RuntimeError (PyTorch raises either,
+    depending on the op and on which check comes first)."""
 
 
 def required(values, op, what):
@@ -35,6 +36,19 @@ def as_tensor(x):
     if isinstance(x, Variable):
         return x
     return Tensor._make(to_array(x, dtype=getattr(x, "dtype", None)))
+
+
+def floating(a):
+    """Bool and integer arrays as float32 for a float kernel: numpy would give float16 for the small
+    ones, PyTorch gives its default dtype (floats, and Value's Python floats, pass through)."""
+    return a.astype(float32) if type(a) is np.ndarray and a.dtype.kind in "biu" else a
+
+
+def no_bool(a, op):
+    """Refuse a bool array where PyTorch has no bool kernel (abs, floor, relu...)."""
+    if type(a) is np.ndarray and a.dtype.kind == "b":
+        from .promote import DTypeError
+        raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() or .float() first")
 
 
 def raw(x):
@@ -63,7 +77,7 @@ def dim_arg(dim, ndim, op):
     d = int_arg(dim, op)
     n = builtins.max(ndim, 1)
     if not -n <= d < n:
-        raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions "
+        raise OutOfRangeError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions "
                          f"(expected a dim in [{-n}, {n - 1}])")
     return d % n
 
@@ -77,10 +91,12 @@ def axes(dim, ndim, op="dim", empty="all"):
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     if not dims:
         return None if empty == "all" or ndim == 0 else ()
-    out = [dim_arg(d, ndim, op) for d in dims]
-    for i, d in enumerate(out):
-        if d in out[:i]:
-            raise RuntimeError(f"{op}: dim {d} appears more than once in the list of dims {tuple(dims)}")
+    out = []
+    for d in dims:  # wrapped and checked one by one, in PyTorch's order
+        d = dim_arg(d, ndim, op)
+        if d in out:
+            raise OutOfRangeError(f"{op}: dim {d} appears more than once in the list of dims {tuple(dims)}")
+        out.append(d)
     return None if ndim == 0 else tuple(sorted(out))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..function import ShapeError
 from ..random import get_rng
 from ..tensor import Tensor
-from .args import ArgumentError
+from .args import ArgumentError, broadcast_shape
 from .math import Where, matmul
 from .promote import DTypeError
 from .reduce import softmax
@@ -58,6 +58,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:  # grouped-query: share key heads
         groups = query.shape[-3] // key.shape[-3]
         key, value = key.repeat_interleave(groups, -3), value.repeat_interleave(groups, -3)
+    broadcast_shape("scaled_dot_product_attention", query.shape[:-2], key.shape[:-2], value.shape[:-2])
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = matmul(query, key.transpose(-2, -1)) * scale  # (..., L, S)

@@ -558,6 +558,9 @@ def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padd
     dilation = ntuple(dilation, n, name, "dilation")
     pads = ntuple(padding, n, name, "padding")
     out_pad = ntuple(output_padding, n, name, "output_padding")
+    if min(stride) < 1 or min(dilation) < 1 or min(pads) < 0 or min(out_pad) < 0:
+        raise ArgumentError(f"{name}: stride {stride} and dilation {dilation} must be positive, padding {pads} and "
+                            f"output_padding {out_pad} non-negative")
     kernel = tuple(weight.shape[2:])
     if any(op >= max(s, d) for op, s, d in zip(out_pad, stride, dilation)):
         raise ArgumentError(f"{name}: output_padding {out_pad} must be smaller than either stride {stride} "
@@ -724,8 +727,8 @@ def adaptive_avg_pool2d(input, output_size):
     oh, ow = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     h, w = x.shape[2:]
     oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
-    if oh < 1 or ow < 1:
-        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if oh < 0 or ow < 0:
+        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be non-negative, got {output_size!r}")
     if (oh, ow) == (1, 1):
         y = x.mean((2, 3), keepdim=True)
     else:
@@ -777,6 +780,8 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         crop, widths = [slice(None)] * input.ndim, [(0, 0)] * input.ndim
         for d, (lo, hi) in zip(dims, pairs):  # negative pads crop, positive pads add
+            if input.shape[d] + min(lo, 0) + min(hi, 0) < 0:
+                raise ShapeError(f"pad: padding ({lo}, {hi}) crops more than the size {input.shape[d]} of dim {d}")
             crop[d] = slice(max(-lo, 0), input.shape[d] - max(-hi, 0))
             widths[d] = (max(lo, 0), max(hi, 0))
         y = input[tuple(crop)] if any(lo < 0 or hi < 0 for lo, hi in pairs) else input
@@ -789,10 +794,11 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a batched or unbatched "
                                   f"input (2 pads for a 2-d or 3-d input, 4 for 3-d or 4-d, 6 for 4-d or 5-d); got "
                                   f"{len(pad)} pads for shape {tuple(input.shape)}")
-    if 0 in input.shape[1:]:
+    if mode in ("reflect", "replicate") and 0 in input.shape[1:]:
         raise ShapeError(f"pad: mode={mode!r} needs non-empty dims (but the first), got shape {tuple(input.shape)}")
-    if any(lo < 0 or hi < 0 for lo, hi in pairs):
-        raise ArgumentError(f"pad: negative padding {pad} is only supported in mode='constant'")
+    for d, (lo, hi) in zip(dims, pairs):  # negative pads crop first
+        if (lo < 0 or hi < 0) and input.shape[d] + lo + hi < 1:
+            raise ShapeError(f"pad: padding ({lo}, {hi}) leaves nothing of dim {d} (size {input.shape[d]})")
     y = input
     for d, (lo, hi) in zip(dims, pairs):
         if lo or hi:

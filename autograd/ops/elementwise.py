@@ -11,13 +11,8 @@ import numpy as np
 
 from ..function import Function, Rule, register
 from ..tensor import Tensor
-from .args import as_tensor, broadcast_shape
+from .args import as_tensor, broadcast_shape, floating
 from .promote import DTypeError, binary_front
-
-
-def _floating(a):
-    """``a`` as floats for a kernel numpy computes in float64 for integers (the core casts back)."""
-    return a if a.dtype.kind == "f" else a.astype(np.float32)
 
 
 class Tan(Function):
@@ -25,7 +20,7 @@ class Tan(Function):
     onnx = "Tan"
 
     def forward(ctx, a):
-        out = ctx.xp.tan(_floating(a))
+        out = ctx.xp.tan(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -42,7 +37,7 @@ class Asin(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.arcsin(_floating(a))
+        return ctx.xp.arcsin(floating(a))
 
     def backward(ctx, grad):  # d(asin a)/da = 1 / sqrt(1 - a^2)
         (a,) = ctx.saved_tensors
@@ -57,7 +52,7 @@ class Acos(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.arccos(_floating(a))
+        return ctx.xp.arccos(floating(a))
 
     def backward(ctx, grad):  # d(acos a)/da = -1 / sqrt(1 - a^2)
         (a,) = ctx.saved_tensors
@@ -72,7 +67,7 @@ class Atan(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.arctan(_floating(a))
+        return ctx.xp.arctan(floating(a))
 
     def backward(ctx, grad):  # d(atan a)/da = 1 / (1 + a^2)
         (a,) = ctx.saved_tensors
@@ -87,7 +82,7 @@ class Sinh(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.sinh(_floating(a))
+        return ctx.xp.sinh(floating(a))
 
     def backward(ctx, grad):  # d(sinh a)/da = cosh a
         (a,) = ctx.saved_tensors
@@ -102,7 +97,7 @@ class Cosh(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.cosh(_floating(a))
+        return ctx.xp.cosh(floating(a))
 
     def backward(ctx, grad):  # d(cosh a)/da = sinh a
         (a,) = ctx.saved_tensors
@@ -117,7 +112,7 @@ class Asinh(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.arcsinh(_floating(a))
+        return ctx.xp.arcsinh(floating(a))
 
     def backward(ctx, grad):  # d(asinh a)/da = 1 / sqrt(a^2 + 1)
         (a,) = ctx.saved_tensors
@@ -132,7 +127,7 @@ class Acosh(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.arccosh(_floating(a))
+        return ctx.xp.arccosh(floating(a))
 
     def backward(ctx, grad):  # d(acosh a)/da = 1 / sqrt(a^2 - 1)
         (a,) = ctx.saved_tensors
@@ -147,7 +142,7 @@ class Atanh(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.arctanh(_floating(a))
+        return ctx.xp.arctanh(floating(a))
 
     def backward(ctx, grad):  # d(atanh a)/da = 1 / (1 - a^2)
         (a,) = ctx.saved_tensors
@@ -196,7 +191,7 @@ class Exp2(Function):
     rule = Rule("out = 2^a", ("d(2^a)/da = 2^a * ln 2 = out * ln 2",), "Like exp, scaled by ln 2.")
 
     def forward(ctx, a):
-        out = ctx.xp.exp2(_floating(a))
+        out = ctx.xp.exp2(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -212,7 +207,7 @@ class Log2(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log2(_floating(a))
+        return ctx.xp.log2(floating(a))
 
     def backward(ctx, grad):  # d(log2 a)/da = 1/(a ln 2)
         (a,) = ctx.saved_tensors
@@ -226,7 +221,7 @@ class Log10(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log10(_floating(a))
+        return ctx.xp.log10(floating(a))
 
     def backward(ctx, grad):  # d(log10 a)/da = 1/(a ln 10)
         (a,) = ctx.saved_tensors
@@ -256,7 +251,7 @@ class Atan2(Function):
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.arctan2(_floating(np.asarray(a)), _floating(np.asarray(b)))
+        return ctx.xp.arctan2(floating(np.asarray(a)), floating(np.asarray(b)))
 
     def backward(ctx, grad):  # d atan2(a, b) = (b da - a db) / (a^2 + b^2)
         a, b = ctx.saved_tensors

@@ -296,11 +296,12 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return out.reshape(input.shape)
 
 
-def _vector_index(index, size, op):
+def _vector_index(index, size, op, check_range=True):
     idx = _index(index, op, (int64, np.dtype(np.int32)))
-    if idx.ndim > 1:
-        raise ShapeError(f"{op}: index must be a vector (1-d), got shape {tuple(index.shape)}")
-    _in_range(idx, size, op, "")
+    if idx.ndim > 1:  # (PyTorch: an IndexError here, a RuntimeError elsewhere)
+        raise OutOfRangeError(f"{op}: index must be a vector (1-d), got shape {tuple(index.shape)}")
+    if check_range:
+        _in_range(idx, size, op, "")
     return idx.reshape(-1)
 
 
@@ -324,16 +325,21 @@ def index_add(input, dim, index, source, *, alpha=1):
         raise TypeError(f"index_add: source must be a tensor, got {type(source).__name__}")
     if source.dtype != input.dtype:
         raise DTypeError(f"index_add: source ({source.dtype}) must have the input's dtype ({input.dtype})")
-    idx = _vector_index(index, input.shape[d] if input.ndim else 1, "index_add")
+    idx = _vector_index(index, input.shape[d] if input.ndim else 1, "index_add", check_range=source.numel() > 0)
     if input.ndim == 0 and (source.ndim or idx.size != 1):
-        raise ShapeError(f"index_add: a 0-d input takes a 0-d source and one index, got source of shape "
-                         f"{tuple(source.shape)} and {idx.size} indices")
+        raise OutOfRangeError(f"index_add: a 0-d input takes a 0-d source and one index, got source of shape "
+                              f"{tuple(source.shape)} and {idx.size} indices")
+    if input.ndim and source.ndim != input.ndim:
+        raise OutOfRangeError(f"index_add: source of shape {tuple(source.shape)} must have the input's "
+                              f"{input.ndim} dims (shape {tuple(input.shape)} apart from dim {d})")
     x = input.reshape(1) if input.ndim == 0 else input
     s = source.reshape(1) if source.ndim == 0 else source
     want = x.shape[:d] + (len(idx),) + x.shape[d + 1:]
     if s.shape != want:
         raise ShapeError(f"index_add: source of shape {tuple(source.shape)} must be {want}: the input's shape "
                          f"with dim {d} as long as the index ({len(idx)})")
+    if source.numel() == 0:  # nothing to add (PyTorch checks the indices no further)
+        return input.clone()
     added = IndexAdd.apply(s if alpha == 1 else s * alpha, x.shape, (slice(None),) * d + (idx,))
     return (x + added).reshape(input.shape)
 

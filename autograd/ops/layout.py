@@ -10,7 +10,7 @@ import numpy as np
 from ..dtypes import int64
 from ..function import ShapeError, register
 from ..tensor import Tensor
-from .args import ArgumentError, axes, dim_arg, int_arg, int_tuple, is_int, required
+from .args import ArgumentError, OutOfRangeError, axes, dim_arg, int_arg, int_tuple, is_int, required
 from .math import Where
 from .promote import DTypeError
 
@@ -87,9 +87,9 @@ def repeat(input, *sizes):
     if len(sizes) < input.ndim:
         raise ShapeError(f"repeat: {len(sizes)} repeat sizes {sizes} for a tensor with {input.ndim} dims; "
                          "give at least one per dim")
-    if any(r < 0 for r in sizes):
-        raise ArgumentError(f"repeat: repeat sizes {sizes} must be non-negative")
     shape = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
+    if any(r * n < 0 or r < 0 and n for r, n in zip(sizes, shape)):
+        raise ArgumentError(f"repeat: repeat sizes {sizes} must be non-negative")
     spread = [v for n in shape for v in (1, n)]  # (1, n0, 1, n1, ...): a new axis before each dim
     tiled = [v for r, n in zip(sizes, shape) for v in (r, n)]
     return input.reshape(spread).expand(*tiled).reshape(tuple(r * n for r, n in zip(sizes, shape)))
@@ -103,10 +103,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # torch.repeat_interleave(counts)
         counts = _counts(input, None, "repeat_interleave")
         return Tensor._make(np.repeat(np.arange(len(counts), dtype=int64), counts))
+    if dim is not None and input.ndim == 0:
+        raise OutOfRangeError("repeat_interleave: a 0-d tensor has no dim to repeat along; leave dim out")
     x = input.flatten() if dim is None else input
     d = 0 if dim is None else dim_arg(dim, input.ndim, "repeat_interleave")
-    if x.ndim == 0:
-        x = x.reshape(1)
     n = x.shape[d]
     counts = _counts(repeats, n, "repeat_interleave")
     source = np.repeat(np.arange(n), counts)
@@ -126,6 +126,8 @@ def _counts(repeats, n, op):
         counts = repeats._data.reshape(-1)
     elif is_int(repeats):
         counts = np.array([int(repeats)])
+        if counts[0] < 0:
+            raise ArgumentError(f"{op}: repeats must be non-negative, got {counts[0]}")
     else:
         raise TypeError(f"{op}: repeats must be an int or an integer tensor, got {type(repeats).__name__}")
     if n is not None and len(counts) != n:

@@ -121,11 +121,13 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """A matrix norm over the two dims ``dim``: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2."""
     op = "linalg.matrix_norm"
     A = _float_input(op, A, dtype)
-    if A.ndim < 2:
-        raise ShapeError(f"{op}: the input must have at least 2 dimensions, got shape {tuple(A.shape)}")
+    if ord not in ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf) or isinstance(ord, bool):
+        raise ArgumentError(f"{op}: ord {ord!r} is not supported; use 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2")
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise ShapeError(f"{op}: dim must be a 2-tuple of dims, got {dim!r}")
     d0, d1 = (dim_arg(d, A.ndim, op) for d in dim)
+    if A.ndim < 2:
+        raise ShapeError(f"{op}: the input must have at least 2 dimensions, got shape {tuple(A.shape)}")
     if d0 == d1:
         raise ShapeError(f"{op}: the two dims must be different, got {tuple(dim)}")
     _, keepdim = pick(None, None, keepdim, None, op)
@@ -141,8 +143,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         if keepdim:
             out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
         return out
-    if isinstance(ord, bool) or ord not in (1, -1, math.inf, -math.inf):
-        raise ArgumentError(f"{op}: ord {ord!r} is not supported; use 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2")
     # 1: the largest column sum of |A| (over rows d0); inf: the largest row sum (over columns d1)
     summed, kept = (d0, d1) if abs(ord) == 1 else (d1, d0)
     sums = A.abs().sum(summed, keepdim=True)

@@ -219,6 +219,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target_t.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must be class indices (int64) or class probabilities (float), "
                         f"got dtype {target_t.dtype}")
+    if tuple(target_t.shape) == tuple(input.shape):  # the input's shape means probabilities, as in PyTorch
+        raise ArgumentError(f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
+                            f"probabilities and must be floating point, got {target_t.dtype}")
     flat, elem_shape, safe, valid, w, w_i = _class_targets(input, target_t, weight, ignore_index, "cross_entropy")
     if flat.shape[0] == 0:  # no samples: PyTorch's empty mean is nan, the sum 0
         empty = input.sum() * (float("nan") if reduction == "mean" else 0.0)
@@ -317,8 +320,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 def kl_div(input, target, reduction="mean", log_target=False):
     """sum target * (log target - input), input being log-probabilities."""
     if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+        raise ArgumentError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
     target = as_tensor(target)
+    broadcast_shape("kl_div", input.shape, target.shape)
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
 from ..tensor import Tensor
-from .args import ArgumentError, as_tensor, raw
+from .args import ArgumentError, as_tensor, floating, no_bool, raw
 from .promote import DTypeError, binary_front, is_bool, promote
 
 # ----------------------------------------------------------------- binary
@@ -266,7 +266,7 @@ class Exp(Function):
     onnx = "Exp"
 
     def forward(ctx, a):
-        out = ctx.xp.exp(a)
+        out = ctx.xp.exp(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -283,7 +283,7 @@ class Log(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(a)
+        return ctx.xp.log(floating(a))
 
     def backward(ctx, grad):  # d(log a)/da = 1/a
         (a,) = ctx.saved_tensors
@@ -297,7 +297,7 @@ class Log1p(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log1p(a)
+        return ctx.xp.log1p(floating(a))
 
     def backward(ctx, grad):  # d(log(1+a))/da = 1/(1+a)
         (a,) = ctx.saved_tensors
@@ -311,7 +311,7 @@ class Sqrt(Function):
     onnx = "Sqrt"
 
     def forward(ctx, a):
-        out = ctx.xp.sqrt(a)
+        out = ctx.xp.sqrt(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -327,6 +327,7 @@ class Abs(Function):
     onnx = "Abs"
 
     def forward(ctx, a):
+        no_bool(a, "abs")
         ctx.save_for_backward(a)
         return ctx.xp.abs(a)
 
@@ -342,7 +343,7 @@ class Sign(Function):
     onnx = "Sign"
 
     def forward(ctx, a):
-        return ctx.xp.sign(a)
+        return a.copy() if type(a) is np.ndarray and a.dtype.kind == "b" else ctx.xp.sign(a)
 
     def backward(ctx, grad):  # sign is flat almost everywhere: d sign(a)/da = 0
         return grad * 0
@@ -354,6 +355,7 @@ class Floor(Function):
     onnx = "Floor"
 
     def forward(ctx, a):
+        no_bool(a, "floor")
         return ctx.xp.floor(a)
 
     def backward(ctx, grad):  # a staircase is flat almost everywhere: d floor(a)/da = 0
@@ -366,6 +368,7 @@ class Ceil(Function):
     onnx = "Ceil"
 
     def forward(ctx, a):
+        no_bool(a, "ceil")
         return ctx.xp.ceil(a)
 
     def backward(ctx, grad):  # flat almost everywhere: d ceil(a)/da = 0
@@ -376,6 +379,7 @@ register("ceil", Ceil)
 
 class Round(Function):
     def forward(ctx, a):
+        no_bool(a, "round")
         return ctx.xp.round(a)
 
     def backward(ctx, grad):  # flat almost everywhere: d round(a)/da = 0
@@ -390,7 +394,7 @@ class Sin(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.sin(a)
+        return ctx.xp.sin(floating(a))
 
     def backward(ctx, grad):  # d(sin a)/da = cos a
         (a,) = ctx.saved_tensors
@@ -405,7 +409,7 @@ class Cos(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.cos(a)
+        return ctx.xp.cos(floating(a))
 
     def backward(ctx, grad):  # d(cos a)/da = -sin a
         (a,) = ctx.saved_tensors
@@ -420,7 +424,7 @@ class Tanh(Function):
     onnx = "Tanh"
 
     def forward(ctx, a):
-        out = ctx.xp.tanh(a)
+        out = ctx.xp.tanh(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -437,7 +441,7 @@ class Sigmoid(Function):
     onnx = "Sigmoid"
 
     def forward(ctx, a):
-        out = 0.5 + 0.5 * ctx.xp.tanh(0.5 * a)  # = 1/(1+e^-a), without overflow
+        out = 0.5 + 0.5 * ctx.xp.tanh(0.5 * floating(a))  # = 1/(1+e^-a), without overflow
         ctx.save_for_backward(out)
         return out
 
@@ -454,6 +458,7 @@ class Relu(Function):
     onnx = "Relu"
 
     def forward(ctx, a):
+        no_bool(a, "relu")
         out = ctx.xp.maximum(a, 0)
         ctx.save_for_backward(out)
         return out
@@ -492,10 +497,18 @@ class Clamp(Function):
 
 
 def clamp(input, min=None, max=None):
-    """Limit every element to [min, max] (either may be None)."""
+    """Limit every element to [min, max] (either may be None); the dtype is promoted as for a + min."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("clamp: at least one of min and max must be given")
+    if type(input) is not Tensor or input._data.dtype.kind != "f" or not (
+            type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS):  # else: floats clamped by numbers
+        bounds = [b for b in (min, max) if b is not None]
+        input, *bounds = promote("clamp", input, *bounds)
+        min, max = (bounds.pop(0) if b is not None else None for b in (min, max))
     return Clamp.apply(input, min=raw(min), max=raw(max))
+
+
+_PLAIN_BOUNDS = (type(None), float, int)
 
 
 register(("clamp", "clip"), clamp)
@@ -527,6 +540,8 @@ def rsqrt(input):
 
 @register("square")
 def square(input):
+    if input.dtype.kind == "b":  # bool squares as int64, as in PyTorch
+        input = input.to(np.int64)
     return Mul.apply(input, input)
 
 
@@ -634,7 +649,12 @@ operator("__matmul__", matmul, reflected="__rmatmul__")
 
 @register("outer")
 def outer(input, vec2):
-    return as_tensor(input).reshape(-1, 1) * as_tensor(vec2).reshape(1, -1)
+    """The outer product of two vectors: out[i, j] = input[i] * vec2[j]."""
+    input, vec2 = as_tensor(input), as_tensor(vec2)
+    for what, v in (("input", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise ShapeError(f"outer: expected a 1-d {what}, got shape {tuple(v.shape)}")
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 
 def linear(input, weight, bias=None):

@@ -175,6 +175,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     axes = tuple(range(2, input.ndim))
     param_shape = (c,) + (1,) * (input.ndim - 2)
     if use_input_stats:
+        if int(np.prod(input.shape[2:])) == 1:
+            raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input of "
+                             f"shape {tuple(input.shape)}")
         x = input._data
         mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
         y = InstanceNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=param_shape,

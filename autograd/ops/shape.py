@@ -181,7 +181,8 @@ def flatten(input, start_dim=0, end_dim=-1):
                          f"{input.ndim} dimensions; swap them")
     if input.ndim == 0:
         return reshape(input, 1)
-    return reshape(input, input.shape[:start] + (-1,) + input.shape[end + 1:])
+    merged = int(np.prod(input.shape[start:end + 1]))
+    return reshape(input, input.shape[:start] + (merged,) + input.shape[end + 1:])
 
 
 @register("unflatten")
@@ -385,7 +386,9 @@ def cat(tensors, dim=0, *, axis=None):
         if t.ndim == 0:
             raise ShapeError(f"cat: tensor {i} is 0-d and cannot be concatenated; unsqueeze it or use stack")
     tensors = promote_all(tensors)  # every tensor counts for the dtype, even a skipped empty one
-    kept = [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    kept = [t for t in tensors if t.shape != (0,)]
+    if not kept:  # only 1-d empty tensors: nothing to join (and, as in PyTorch, no dim to check)
+        return Cat.apply(*tensors, axis=0)
     first = kept[0]
     d = dim_arg(dim, first.ndim, "cat")
     for t in kept:

@@ -96,7 +96,7 @@ def _divisor(size, kernel, stride, pads, out, count_include_pad):
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over windows of (N, C, D, H, W); padding counts as -inf; stride defaults to kernel_size."""
     x, added, kernel, stride, dilation, out, pads = _pool3d_setup(
-        "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, lambda k, d: (d * (k - 1) + 1) // 2)
+        "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, lambda k, d: k // 2)
     padded = np.pad(x._data, ((0, 0), (0, 0)) + pads, constant_values=-np.inf)  # (N, C, Dp, Hp, Wp)
     n, c = x.shape[:2]
     strides = padded.strides
