@@ -450,3 +450,14 @@ def test_one_cycle_lr_refuses_what_torch_refuses():
         s.step()
     with pytest.raises(ValueError, match="momentum"):
         optim.lr_scheduler.OneCycleLR(optim.Adagrad([ag.zeros(2, requires_grad=True)]), max_lr=0.1, total_steps=5)
+
+
+def test_casts_to_float64_keep_float64():
+    """x.double() and x.to(float64) gave float32 (issue 11): the core narrowed every float64 result."""
+    for T in (torch, ag):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        ys = [x.double(), x.to(T.float64), T.tensor([2**53 + 1]).double(), T.arange(3).to(T.float64)]
+        assert [str(y.dtype).replace("torch.", "") for y in ys] == ["float64"] * 4
+        assert ys[2].item() == float(2**53)  # cast from the int64 itself, not through float32
+        (ys[0] * 3).sum().backward()
+        assert str(x.grad.dtype).replace("torch.", "") == "float32" and x.grad.tolist() == [3.0, 3.0]
