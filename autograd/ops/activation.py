@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 
-from ..function import Function, Rule
+from ..function import Function, Rule, register
+from .math import where
 from .args import ArgumentError
 from .elementwise import erf_array
-from .math import where
 
 def relu(input, inplace=False):
     """max(x, 0)."""
