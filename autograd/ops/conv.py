@@ -794,8 +794,9 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a batched or unbatched "
                                   f"input (2 pads for a 2-d or 3-d input, 4 for 3-d or 4-d, 6 for 4-d or 5-d); got "
                                   f"{len(pad)} pads for shape {tuple(input.shape)}")
-    if mode in ("reflect", "replicate") and 0 in input.shape[1:]:
-        raise ShapeError(f"pad: mode={mode!r} needs non-empty dims (but the first), got shape {tuple(input.shape)}")
+    batched = input.ndim == len(pad) // 2 + 2
+    if mode in ("reflect", "replicate") and 0 in input.shape[1 if batched else 0:]:
+        raise ShapeError(f"pad: mode={mode!r} needs non-empty dims (but a batch dim), got shape {tuple(input.shape)}")
     for d, (lo, hi) in zip(dims, pairs):  # negative pads crop first
         if (lo < 0 or hi < 0) and input.shape[d] + lo + hi < 1:
             raise ShapeError(f"pad: padding ({lo}, {hi}) leaves nothing of dim {d} (size {input.shape[d]})")

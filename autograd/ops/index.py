@@ -126,9 +126,9 @@ def _scatter_checks(op, input, dim, index, src=None):
         return d, idx
     ndim = max(input.ndim, 1)
     for what, t in (("index", index), ("src", src)):
-        if t is not None and max(t.ndim, 1) != ndim:
-            raise ShapeError(f"{op}: {what} of shape {tuple(t.shape)} must have as many dims as the input "
-                             f"{tuple(input.shape)}")
+        if t is not None and max(t.ndim, 1) != ndim:  # (PyTorch: IndexError or RuntimeError, by case)
+            raise OutOfRangeError(f"{op}: {what} of shape {tuple(t.shape)} must have as many dims as the input "
+                                  f"{tuple(input.shape)}")
     in_shape = input.shape or (1,)
     idx_shape = idx.shape or (1,)
     for k, n in enumerate(idx_shape):

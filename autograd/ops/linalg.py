@@ -143,6 +143,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         if keepdim:
             out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
         return out
+    if A.numel() == 0 and ord > 0:  # the largest sum over nothing: 0, as PyTorch gives
+        out = A.sum((d0, d1), keepdim=True) * 0
+        return out if keepdim else out.squeeze((d0, d1))
     # 1: the largest column sum of |A| (over rows d0); inf: the largest row sum (over columns d1)
     summed, kept = (d0, d1) if abs(ord) == 1 else (d1, d0)
     sums = A.abs().sum(summed, keepdim=True)
