@@ -8,7 +8,8 @@ import numpy as np
 
 from .devices import check
 from .dtypes import as_dtype, bool_, get_default_dtype, int64
-from .ops.args import raw, shape_arg
+from .ops.args import ArgumentError, raw, required, shape_arg
+from .ops.promote import DTypeError
 from .random import get_rng
 from .tensor import Tensor, to_array
 
@@ -21,7 +22,15 @@ def _leaf(array, requires_grad, device, op):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor from a list, number, numpy array or tensor (Python floats -> float32)."""
-    return _leaf(to_array(data, as_dtype(dtype)), requires_grad, device, "tensor")
+    try:
+        arr = to_array(data, as_dtype(dtype))
+    except ValueError as err:  # a ragged list: numpy's message, named
+        raise ValueError(f"tensor: the data is not a rectangular nested list of numbers ({err})") from None
+    except TypeError as err:  # None, objects: PyTorch says RuntimeError, Python code expects TypeError
+        raise DTypeError(str(err)) from None
+    if arr.dtype.kind not in "biuf":
+        raise DTypeError(f"tensor: expected numbers, got {type(data).__name__} {data!r:.60}")
+    return _leaf(arr, requires_grad, device, "tensor")
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -37,23 +46,27 @@ def from_numpy(array):
 
 
 def _filled(shape, value, dtype, requires_grad, device, op):
-    return _leaf(np.full(shape_arg(shape), value, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad,
+    return _leaf(np.full(shape_arg(shape, op), value, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad,
                  device, op)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(size, 0, dtype, requires_grad, device, "zeros")
+    return _filled(required(size, "zeros", "size"), 0, dtype, requires_grad, device, "zeros")
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(size, 1, dtype, requires_grad, device, "ones")
+    return _filled(required(size, "ones", "size"), 1, dtype, requires_grad, device, "ones")
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(size, 0, dtype, requires_grad, device, "empty")
+    return _filled(required(size, "empty", "size"), 0, dtype, requires_grad, device, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (numbers.Number, np.generic)) or isinstance(fill_value, complex):
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     if dtype is None and isinstance(fill_value, (bool, np.bool_)):
         dtype = bool_
     elif dtype is None and isinstance(fill_value, numbers.Integral):
@@ -80,6 +93,11 @@ def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=No
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ArgumentError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ArgumentError(f"arange: the bounds start={start}, end={end} are inconsistent with the sign of "
+                            f"step={step}")
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = int64 if ints else get_default_dtype()

@@ -342,21 +342,28 @@ def register(name, op=None, *, method=True, function=True, scalar=False, inplace
     return op
 
 
-def operator(dunder, op, *, reflected=None, scalar=False):
+def operator(dunder, op, *, reflected=None, scalar=False, front=None):
     """Python's binary ``dunder`` (``"__mul__"``) calls ``op``, a Function or a function of two
-    operands; ``reflected`` (``"__rmul__"``) calls it with the operands swapped."""
+    operands; ``reflected`` (``"__rmul__"``) calls it with the operands swapped. With ``front``
+    (a function of two operands: type promotion, checks), Tensor's operators call it instead and
+    Value's keep calling ``op``."""
     fn = op.apply if isinstance(op, type) else op
 
-    def forward(self, other):
-        return fn(self, other)
+    def methods(fn):
+        def forward(self, other):
+            return fn(self, other)
 
-    def swapped(self, other):
-        return fn(other, self)
+        def swapped(self, other):
+            return fn(other, self)
 
-    forward.__name__, swapped.__name__ = dunder, reflected or dunder
-    register(dunder, forward, function=False, scalar=scalar)
+        forward.__name__, swapped.__name__ = dunder, reflected or dunder
+        return forward, swapped
+
+    forward, swapped = methods(fn)
+    tensor_forward, tensor_swapped = methods(front) if front is not None else (True, True)
+    register(dunder, forward, method=tensor_forward, function=False, scalar=scalar)
     if reflected:
-        register(reflected, swapped, function=False, scalar=scalar)
+        register(reflected, swapped, method=tensor_swapped, function=False, scalar=scalar)
     return op
 
 

@@ -9,10 +9,10 @@ from . import init
 from . import utils
 from . import parallel
 from .activations import (
-    ELU, GELU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, SiLU, Sigmoid, Softmax,
-    Softmin, Softplus, Step, Tanh,
+    CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6,
+    SiLU, Sigmoid, Softmax, Softmin, Softplus, Softsign, Step, Tanh,
 )
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Upsample
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Upsample
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .layers import Dropout, Flatten, Identity, Linear, Unflatten
 from .losses import (
@@ -21,7 +21,9 @@ from .losses import (
 from .module import Module
 from .parameter import Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
-from .pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .pooling import (
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d,
+)
 from .sparse import Embedding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save

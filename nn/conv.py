@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, and Upsample.
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, and Upsample.
 
 Weights use PyTorch's layouts and default init: Conv weight (out, in/groups, *kernel),
 ConvTranspose weight (in, out/groups, *kernel), W ~ kaiming_uniform_(a=sqrt(5)) and
@@ -74,7 +74,7 @@ class _ConvNd(Module):
     def _check_input(self, input):
         """(N, C_in, *spatial) or unbatched (C_in, *spatial), else an error naming this layer."""
         n = self._n
-        spatial = ("L",) if n == 1 else ("H", "W")
+        spatial = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[n]
         if not isinstance(input, Tensor):
             raise TypeError(f"{self._label()}: expected a Tensor, got {type(input).__name__}")
         if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.in_channels:
@@ -131,7 +131,7 @@ class _ConvPlainNd(_ConvNd):
     def forward(self, input):
         self._check_input(input)
         input, padding = self._padded(input)
-        conv = F.conv1d if self._n == 1 else F.conv2d
+        conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[self._n]
         return self._named_errors(conv, input, self.weight, self.bias, self.stride, padding,
                                   self.dilation, self.groups)
 
@@ -146,6 +146,12 @@ class Conv2d(_ConvPlainNd):
     """2-d convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out), one im2col matmul per call."""
 
     _n = 2
+
+
+class Conv3d(_ConvPlainNd):
+    """3-d convolution over (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out), for volumes and video."""
+
+    _n = 3
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -176,14 +182,15 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 
 class Upsample(Module):
-    """Resize by ``size`` or ``scale_factor``; mode 'nearest' (each pixel repeated), 'linear' or 'bilinear'."""
+    """Resize by ``size`` or ``scale_factor``; mode 'nearest' (each pixel repeated), 'linear', 'bilinear' or
+    'trilinear'."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
         super().__init__()
-        if mode not in ("nearest", "linear", "bilinear"):
-            raise NotImplementedError(f"Upsample: mode={mode!r} is not implemented; use 'nearest', 'linear' "
-                                      "or 'bilinear'")
+        if mode not in ("nearest", "linear", "bilinear", "trilinear"):
+            raise NotImplementedError(f"Upsample: mode={mode!r} is not implemented; use 'nearest', 'linear', "
+                                      "'bilinear' or 'trilinear'")
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
         self.size, self.scale_factor, self.mode = size, scale_factor, mode

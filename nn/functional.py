@@ -9,14 +9,17 @@ of tensor ops (softmax with PyTorch's implicit-dim rule, dropout, normalize, one
 import warnings
 
 import autograd as ag
+from autograd.ops.args import ArgumentError
 from autograd.ops.activation import (  # noqa: F401
-    elu, gelu, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6, selu, sigmoid, silu, softplus,
-    step, tanh,
+    celu, elu, gelu, hardsigmoid, hardswish, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6,
+    selu, sigmoid, silu, softplus, softsign, step, tanh,
 )
+from autograd.ops.attention import scaled_dot_product_attention  # noqa: F401
 from autograd.ops.conv import (  # noqa: F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
     conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
 )
+from autograd.ops.volume import avg_pool3d, conv3d, max_pool3d  # noqa: F401
 from autograd.ops.embedding import embedding  # noqa: F401
 from autograd.ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
@@ -61,11 +64,13 @@ def one_hot(tensor, num_classes=-1):
     idx = ag.as_tensor(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class values must be integers (int64), got dtype {idx.dtype}")
+    if idx.numel() == 0 and num_classes <= 0:
+        raise ArgumentError("one_hot: can not infer the number of classes from an empty tensor; give num_classes")
     if idx.numel() and idx.min().item() < 0:
-        raise ValueError(f"one_hot: class values must be non-negative, got {idx.min().item()}")
+        raise ArgumentError(f"one_hot: class values must be non-negative, got {idx.min().item()}")
     n = int(idx.max().item()) + 1 if num_classes == -1 else num_classes
     if idx.numel() and idx.max().item() >= n:
-        raise ValueError(f"one_hot: class value {idx.max().item()} is not below num_classes={n}")
+        raise ArgumentError(f"one_hot: class value {idx.max().item()} is not below num_classes={n}")
     return (idx.unsqueeze(-1) == ag.arange(n)).long()
 
 

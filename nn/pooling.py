@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d (no parameters).
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d (no parameters).
 
 stride defaults to kernel_size, as in PyTorch. Each forward names the layer in its shape errors.
 """
@@ -12,7 +12,7 @@ def _check(layer, input, n):
     if not isinstance(input, Tensor):
         raise TypeError(f"{layer}: expected a Tensor, got {type(input).__name__}")
     if input.ndim not in (n + 1, n + 2):
-        dims = "(N, C, L)" if n == 1 else "(N, C, H, W)"
+        dims = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[n]
         raise ShapeError(f"{layer}: expected input {dims} (or unbatched without N), got {tuple(input.shape)}")
 
 
@@ -36,7 +36,7 @@ class _MaxPoolNd(Module):
     def forward(self, input):
         label = f"{type(self).__name__}(kernel_size={self.kernel_size})"
         _check(label, input, self._n)
-        fn = F.max_pool1d if self._n == 1 else F.max_pool2d
+        fn = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[self._n]
         return _named_errors(label, fn, input, self.kernel_size, self.stride, self.padding, self.dilation,
                              self.ceil_mode, self.return_indices)
 
@@ -55,6 +55,12 @@ class MaxPool2d(_MaxPoolNd):
     """Max over windows of (N, C, H, W); the gradient goes to each window's (first) maximum."""
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Max over windows of (N, C, D, H, W); the gradient goes to each window's (first) maximum."""
+
+    _n = 3
+
+
 class _AvgPoolNd(Module):
     _n = 2
 
@@ -71,7 +77,8 @@ class _AvgPoolNd(Module):
         if self._n == 1:
             return _named_errors(label, F.avg_pool1d, input, self.kernel_size, self.stride, self.padding,
                                  self.ceil_mode, self.count_include_pad)
-        return _named_errors(label, F.avg_pool2d, input, self.kernel_size, self.stride, self.padding,
+        fn = F.avg_pool2d if self._n == 2 else F.avg_pool3d
+        return _named_errors(label, fn, input, self.kernel_size, self.stride, self.padding,
                              self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
@@ -89,6 +96,12 @@ class AvgPool1d(_AvgPoolNd):
 
 class AvgPool2d(_AvgPoolNd):
     """Mean over windows of (N, C, H, W)."""
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over windows of (N, C, D, H, W)."""
+
+    _n = 3
 
 
 class AdaptiveAvgPool2d(Module):

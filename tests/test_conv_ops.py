@@ -253,7 +253,8 @@ def test_unbatched_inputs_work_like_torch():
      r"output_padding"),
     (lambda: F.interpolate(ag.zeros(1, 1, 3, 3), scale_factor=2, mode="bicubic"), r"not implemented"),
     (lambda: F.interpolate(ag.zeros(1, 1, 3), scale_factor=2, mode="bilinear"), r"needs a 4-d input"),
-    (lambda: F.pad(ag.zeros(1, 1, 3, 3), (3, 0), mode="reflect"), r"reflect padding \(3, 0\) must be smaller"),
+    (lambda: F.pad(ag.zeros(1, 3, 3), (3, 0), mode="reflect"), r"reflect padding \(3, 0\) must be smaller"),
+    (lambda: F.pad(ag.zeros(1, 1, 3, 3), (1, 0), mode="reflect"), r"2 pads for a 2-d or 3-d input"),
     (lambda: F.pad(ag.zeros(1, 1, 3, 3), (1, 2, 3)), r"even length"),
     (lambda: F.pad(ag.zeros(1, 1, 3, 3), (1, 1), mode="edge"), r"mode must be"),
 ])

@@ -13,7 +13,7 @@ except ImportError:
 import autograd as ag
 import nn
 import nn.functional as F
-from autograd.ops.activation import _erf
+from autograd.ops.elementwise import erf_array as _erf
 from nn import init
 
 RNG = np.random.default_rng(0)

@@ -49,6 +49,30 @@ def distinct(shape, seed):
     return ag.tensor(values.reshape(shape), dtype=ag.float64, requires_grad=True)
 
 
+def distinct_abs(shape, seed):
+    """Magnitudes far apart and away from 0, random signs (the kinks of |x| and of max |x| stay away)."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape)) if shape else 1
+    values = (rng.permutation(n) + 1.0) * 0.3 * rng.choice([-1, 1], size=n)
+    return ag.tensor(values.reshape(shape), dtype=ag.float64, requires_grad=True)
+
+
+def inside(shape, seed):
+    """Values in (-0.9, 0.9): inside the domain of asin, acos, atanh."""
+    return leaf(shape, seed, -0.9, 0.9)
+
+
+def above_one(shape, seed):
+    return leaf(shape, seed, 1.2, 3.0)
+
+
+def off_integers(shape, seed):
+    """Values at least 0.1 away from every integer (trunc's steps stay out of eps's reach)."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-3, 3, size=shape) + rng.uniform(0.1, 0.9, size=shape)
+    return ag.tensor(values, dtype=ag.float64, requires_grad=True)
+
+
 UNARY = [  # (name, function, input maker)
     ("neg", lambda x: -x, leaf),
     ("exp", lambda x: x.exp(), leaf),
@@ -68,7 +92,39 @@ UNARY = [  # (name, function, input maker)
     ("rpow", lambda x: 2.0 ** x, leaf),
     ("square", lambda x: x.square(), leaf),
     ("clone", lambda x: x.clone(), leaf),
+    ("tan", lambda x: x.tan(), inside),
+    ("asin", lambda x: x.asin(), inside),
+    ("acos", lambda x: ag.acos(x), inside),
+    ("atan", lambda x: x.atan(), leaf),
+    ("sinh", lambda x: x.sinh(), leaf),
+    ("cosh", lambda x: ag.cosh(x), leaf),
+    ("asinh", lambda x: x.asinh(), leaf),
+    ("acosh", lambda x: x.acosh(), above_one),
+    ("atanh", lambda x: x.atanh(), inside),
+    ("erf", lambda x: ag.erf(x), leaf),
+    ("exp2", lambda x: x.exp2(), leaf),
+    ("log2", lambda x: x.log2(), positive),
+    ("log10", lambda x: ag.log10(x), positive),
+    ("trunc", lambda x: x.trunc() * x, off_integers),
+    ("div floor", lambda x: ag.div(x, 0.7, rounding_mode="floor") + x, off_integers),
+    ("div trunc", lambda x: x.div(0.3, rounding_mode="trunc") * x, off_integers),
+    ("hardswish", lambda x: nn_functional().hardswish(x), leaf),
+    ("hardsigmoid", lambda x: nn_functional().hardsigmoid(x), leaf),
+    ("softsign", lambda x: nn_functional().softsign(x), leaf),
+    ("celu", lambda x: nn_functional().celu(x, alpha=0.7), away_from_zero),
+    ("masked_fill", lambda x: x.masked_fill(x > 0, 0.5) * x, away_from_zero),
+    ("vector_norm", lambda x: ag.linalg.vector_norm(x) if hasattr(ag, "linalg") else ag.norm(x), away_from_zero),
+    ("norm p=3", lambda x: x.norm(p=3), away_from_zero),
+    ("norm p=1", lambda x: ag.norm(x, p=1), away_from_zero),
+    ("norm inf", lambda x: x.norm(p=float("inf")), distinct_abs),
+    ("norm -inf", lambda x: x.norm(p=float("-inf")), distinct_abs),
+    ("norm p=0.5", lambda x: x.norm(p=0.5), away_from_zero),
 ]
+
+
+def nn_functional():
+    import nn.functional as F
+    return F
 
 
 @pytest.mark.parametrize("name,fn,make", UNARY, ids=[u[0] for u in UNARY])
@@ -85,6 +141,9 @@ BINARY = [
     ("div", lambda a, b: a / b, leaf, away_from_zero),
     ("pow", lambda a, b: a ** b, positive, leaf),
     ("maximum", lambda a, b: ag.maximum(a, b), leaf, leaf),
+    ("atan2", lambda a, b: ag.atan2(a, b), away_from_zero, away_from_zero),
+    ("lerp", lambda a, b: ag.lerp(a, b, 0.3), leaf, leaf),
+    ("lerp weight", lambda a, b: a.lerp(a * 2 + 1, b), leaf, leaf),
     ("minimum", lambda a, b: ag.minimum(a, b), leaf, leaf),
     ("where", lambda a, b: ag.where(a > 0, a, b), away_from_zero, leaf),
 ]
@@ -115,7 +174,7 @@ REDUCTIONS = [
     ("var", lambda x, d, k: x.var(d, keepdim=k, correction=0), leaf),
     ("std", lambda x, d, k: x.std(d, keepdim=k, correction=0) if x.numel() > 1 else x.sum(d, keepdim=k), distinct),
     ("prod", lambda x, d, k: x.prod(d, keepdim=k), away_from_zero),
-    ("logsumexp", lambda x, d, k: x.logsumexp(d, keepdim=k), leaf),
+    ("logsumexp", lambda x, d, k: x.logsumexp(tuple(range(x.ndim)) if d is None else d, keepdim=k), leaf),
     ("max", lambda x, d, k: x.max() if d is None else x.max(d, keepdim=k).values, distinct),
     ("min", lambda x, d, k: x.min() if d is None else x.min(d, keepdim=k).values, distinct),
     ("amax", lambda x, d, k: x.amax(d, keepdim=k), distinct),
@@ -128,6 +187,39 @@ REDUCTIONS = [
 def test_reductions(name, fn, make, case, seed):
     shape, dim, keepdim = case
     assert ag.gradcheck(lambda x: fn(x, dim, keepdim), (make(shape, seed),))
+
+
+ALONG_DIM = [  # ops along one dim, (name, fn(x, dim), input maker)
+    ("cumsum", lambda x, d: x.cumsum(d), leaf),
+    ("cumprod", lambda x, d: x.cumprod(d), away_from_zero),
+    ("logcumsumexp", lambda x, d: x.logcumsumexp(d), leaf),
+    ("cummax", lambda x, d: x.cummax(d).values, distinct),
+    ("cummin", lambda x, d: ag.cummin(x, d).values, distinct),
+    ("sort", lambda x, d: x.sort(d).values * ag.arange(x.shape[d]).reshape((-1,) + (1,) * (x.ndim - d % x.ndim - 1)),
+     distinct),
+    ("sort descending", lambda x, d: ag.sort(x, dim=d, descending=True).values.cumsum(d), distinct),
+    ("topk", lambda x, d: x.topk(max(1, x.shape[d] - 1), d).values.cumsum(d), distinct),
+    ("flip", lambda x, d: x.flip(d).cumsum(d), leaf),
+    ("roll", lambda x, d: x.roll(1, d).cumsum(d), leaf),
+    ("vector_norm dim", lambda x, d: x.norm(dim=d), away_from_zero),
+    ("std_mean", lambda x, d: sum(ag.std_mean(x, d, correction=0)) if x.shape[d] > 1 else x.mean(d), distinct),
+    ("var_mean", lambda x, d: ag.var_mean(x, d, correction=0)[0] * ag.var_mean(x, d, correction=0)[1], leaf),
+    ("repeat_interleave", lambda x, d: x.repeat_interleave(2, d).cumsum(d), leaf),
+]
+
+
+@pytest.mark.parametrize("name,fn,make", ALONG_DIM, ids=[a[0] for a in ALONG_DIM])
+@SETTINGS
+@given(shape=shapes(1, 3), seed=st.integers(0, 10**6), data=st.data())
+def test_along_dim(name, fn, make, shape, seed, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert ag.gradcheck(lambda x: fn(x, dim), (make(shape, seed),))
+
+
+def test_cumprod_through_zeros():
+    x = ag.tensor([[2.0, 0.0, 3.0, 0.0, 1.5], [0.0, 1.0, -2.0, 4.0, 0.5]], dtype=ag.float64, requires_grad=True)
+    assert ag.gradcheck(lambda x: x.cumprod(1), (x,))
+    assert ag.gradcheck(lambda x: ag.grad((x.cumprod(1) ** 2).sum(), x, create_graph=True)[0], (x,))
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
@@ -170,7 +262,48 @@ SHAPE_OPS = [
     ("stack", (2, 3), lambda x: ag.stack([x, x.exp()], dim=1)),
     ("outer", (3,), lambda x: ag.outer(x, x[:2])),
     ("0-d", (), lambda x: (x * 3).exp() + x.reshape(1)),
+    ("gather", (3, 4), lambda x: x.gather(1, ag.tensor([[0, 0, 3], [2, 1, 1], [3, 3, 3]]))),
+    ("gather dim 0", (3, 4), lambda x: ag.gather(x, 0, ag.tensor([[2, 0], [2, 2]]))),
+    ("scatter", (3, 4), lambda x: x.scatter(1, ag.tensor([[0], [3], [1]]), x[:, 1:2] * 3)),
+    ("scatter value", (3, 4), lambda x: x.scatter(0, ag.tensor([[1, 2, 0, 1]]), 0.5)),
+    ("scatter_add", (3, 4), lambda x: x.scatter_add(1, ag.tensor([[0, 0], [3, 1], [2, 2]]), x[:, :2].exp())),
+    ("scatter_reduce sum", (3, 4), lambda x: x.scatter_reduce(1, ag.tensor([[0, 0], [3, 1], [2, 2]]), x[:, :2] * 2,
+                                                               "sum", include_self=False)),
+    ("scatter_reduce mean", (3, 4), lambda x: x.scatter_reduce(1, ag.tensor([[0, 0], [3, 1], [2, 2]]), x[:, 2:] ** 2,
+                                                                "mean")),
+    ("scatter_reduce amax", (3, 4), lambda x: (x * 1.0).scatter_reduce(1, ag.tensor([[0, 0], [3, 1], [2, 2]]),
+                                                                     x[:, 2:] * 1.5, "amax")),
+    ("scatter_reduce prod", (3, 4), lambda x: x.scatter_reduce(0, ag.tensor([[0, 0, 1, 2], [0, 2, 1, 2]]),
+                                                                x[1:] * 2, "prod", include_self=False)),
+    ("index_select", (3, 4), lambda x: x.index_select(1, ag.tensor([3, 0, 3, 1]))),
+    ("index_add", (3, 4), lambda x: x.index_add(0, ag.tensor([2, 0, 2]), x.exp(), alpha=0.5)),
+    ("masked_fill tensor value", (3, 4), lambda x: x.masked_fill(ag.tensor([True, False, True, False]), x[0, 0] * 2)),
+    ("tril", (3, 4), lambda x: x.tril()),
+    ("triu", (2, 3, 4), lambda x: ag.triu(x, 1)),
+    ("repeat", (2, 3), lambda x: x.repeat(2, 1, 3)),
+    ("repeat_interleave tensor", (3, 2), lambda x: x.repeat_interleave(ag.tensor([2, 0, 3]), dim=0)),
+    ("meshgrid", (3,), lambda x: ag.stack(ag.meshgrid(x, x[:2] * 2, indexing="xy")).sum(0)),
+    ("unflatten", (2, 6), lambda x: x.unflatten(1, (3, -1))),
+    ("movedim", (2, 3, 4), lambda x: x.movedim(0, -1)),
+    ("einsum matmul", (3, 4), lambda x: ag.einsum("ij,kj->ik", x, x[:2] * 2)),
+    ("einsum diagonal", (3, 3), lambda x: ag.einsum("ii->i", x)),
+    ("einsum trace", (3, 3), lambda x: ag.einsum("ii", x)),
+    ("einsum summed away", (3, 4), lambda x: ag.einsum("ij,j->i", x, x[0])),
+    ("einsum ellipsis", (2, 3, 4), lambda x: ag.einsum("...ij,jk->...ik", x, x[0].T)),
+    ("einsum broadcast 1", (2, 3), lambda x: ag.einsum("ij,ij->ij", x[:, :1], x)),
+    ("einsum three", (3, 3), lambda x: ag.einsum("ij,jk,kl->il", x, x.exp(), x)),
+    ("matrix_norm fro", (3, 4), lambda x: ag.norm(x, p="fro", dim=(0, 1), keepdim=True)),
+    ("matrix_norm nuc", (3, 4), lambda x: ag.norm(x, p="nuc")),
+    ("matrix_norm 1", (3, 4), lambda x: linalg().matrix_norm(x, 1) + linalg().matrix_norm(x, -1)),
+    ("matrix_norm inf", (2, 3, 4), lambda x: linalg().matrix_norm(x, float("inf"), keepdim=True)),
+    ("matrix_norm 2", (3, 4), lambda x: linalg().matrix_norm(x, 2) + linalg().matrix_norm(x, -2)),
+    ("linalg.norm", (3, 4), lambda x: linalg().norm(x) + linalg().norm(x, 1, dim=1).sum()),
 ]
+
+
+def linalg():
+    from autograd.ops import linalg as L
+    return L
 
 
 @pytest.mark.parametrize("name,shape,fn", SHAPE_OPS, ids=[s[0] for s in SHAPE_OPS])
@@ -208,3 +341,47 @@ def test_fused_linear(xshape, bias):
     inputs = (leaf(xshape, 1), leaf((4, 3), 2)) + ((leaf((4,), 3),) if bias else ())
     assert ag.gradcheck(linear, inputs)
     assert ag.gradcheck(lambda *a: ag.grad((linear(*a) ** 2).sum(), a[1], create_graph=True)[0], inputs)
+
+
+def test_scaled_dot_product_attention():
+    import nn.functional as F
+
+    q, k, v = leaf((2, 3, 4), 1), leaf((2, 5, 4), 2), leaf((2, 5, 3), 3)
+    mask = ag.tensor(np.random.default_rng(0).random((3, 5)) > 0.3)
+    bias = leaf((3, 5), 4)
+    assert ag.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v), (q, k, v))
+    assert ag.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=0.3), (q, k, v))
+    assert ag.gradcheck(lambda q, b: F.scaled_dot_product_attention(q, k, v, attn_mask=b), (q, bias))
+    assert ag.gradcheck(lambda q, k: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.5), (q, k))
+
+
+def test_volumes():
+    import nn.functional as F
+
+    x, w = leaf((2, 4, 4, 3, 5), 1), leaf((6, 2, 2, 3, 2), 2)
+    assert ag.gradcheck(lambda x, w: F.conv3d(x, w, stride=(2, 1, 2), padding=1, dilation=(1, 2, 1), groups=2), (x, w))
+    d = distinct((1, 2, 4, 5, 3), 3)
+    assert ag.gradcheck(lambda x: F.max_pool3d(x, 2, stride=(1, 2, 1), padding=1, ceil_mode=True), (d,))
+    assert ag.gradcheck(lambda x: F.avg_pool3d(x, (2, 3, 2), padding=(1, 1, 0), count_include_pad=False), (d,))
+    assert ag.gradcheck(lambda x: F.interpolate(x, scale_factor=(2, 1.5, 2), mode="trilinear"), (d,))
+    assert ag.gradcheck(lambda x: F.interpolate(x, size=(3, 7, 4), mode="nearest"), (d,))
+
+
+SECOND_ORDER = [  # create_graph=True: gradients of gradients, checked by central differences too
+    ("gather", (3, 4), lambda x: x.gather(1, ag.tensor([[0, 0], [3, 1], [2, 2]])) ** 2),
+    ("scatter_add", (3, 4), lambda x: x.scatter_add(1, ag.tensor([[0, 0], [3, 1], [2, 2]]), x[:, :2] ** 2)),
+    ("cumsum", (3, 4), lambda x: x.cumsum(1) ** 2),
+    ("logcumsumexp", (3, 4), lambda x: x.logcumsumexp(0) ** 2),
+    ("sort", (3, 4), lambda x: x.sort(1).values ** 3),
+    ("einsum", (3, 3), lambda x: ag.einsum("ij,jk->ik", x, x) + ag.einsum("ii->i", x ** 2)),
+    ("vector_norm", (3, 4), lambda x: x.norm(dim=1) ** 3 + x.norm(p=3)),
+    ("tan erf sinh", (3, 4), lambda x: x.tan().erf() * x.sinh() + x.cosh() * x.atan()),
+    ("conv3d", (1, 2, 3, 3, 3), lambda x: nn_functional().conv3d(x, x[:, :, :2, :2, :2] * 1.0, padding=1)),
+]
+
+
+@pytest.mark.parametrize("name,shape,fn", SECOND_ORDER, ids=[s[0] for s in SECOND_ORDER])
+def test_second_order(name, shape, fn):
+    x = away_from_zero(shape, 5) * 0.5
+    x = x.detach().requires_grad_()
+    assert ag.gradcheck(lambda x: ag.grad(fn(x).sum(), x, create_graph=True)[0], (x,))

@@ -3,10 +3,14 @@ by ``register`` on the line under it (function.py). Importing this package fills
 table ``OPS`` and turns it into Tensor methods, Python operators and Value's methods;
 ``autograd/functions.py`` turns it into the ``ag.*`` functions.
 
-    math.py       elementwise, matmul, linear          compare.py   comparisons and logic
+    math.py       elementwise, matmul, linear          compare.py   comparisons, logic and bits
+    elementwise.py trig, hyperbolic, erf, log2...      promote.py   torch's type promotion
     reduce.py     sum, mean, max, softmax...           shape.py     reshape, indexing, cat, casts
+    scan.py       cumsum, cumprod, cummax...           layout.py    flip, roll, repeat, tril...
+    index.py      gather, scatter, sort, topk...       linalg.py    norms, einsum
     activation.py gelu, step...                        loss.py      cross-entropy, BCE...
-    conv.py       convolution, pooling, padding        norm.py      batch/layer/instance/group norm
+    conv.py       convolution, pooling, padding        volume.py    conv3d, 3-d pooling
+    norm.py       batch/layer/instance/group norm      attention.py scaled dot-product attention
     embedding.py  embedding lookup                     recurrent.py fused RNN/LSTM/GRU layers
     linalg.py     inverse, det, solve
 """
@@ -15,7 +19,10 @@ import types
 from ..function import OPS
 from ..scalar import Value
 from ..tensor import Tensor
-from . import activation, compare, conv, embedding, linalg, loss, math, norm, recurrent, reduce, shape  # noqa: F401
+from . import (  # noqa: F401
+    activation, attention, compare, conv, elementwise, embedding, index, layout, linalg, loss, math, norm, promote,
+    recurrent, reduce, scan, shape, volume,
+)
 from .. import inplace  # noqa: E402  (the in-place twins are made from the table filled above)
 
 
@@ -38,4 +45,5 @@ inplace.install(Tensor, OPS)  # add_ ... relu_ (every op registered with inplace
 # numpy's function names over Tensors: what backward computes with when create_graph=True
 Tensor._graph_xp = types.SimpleNamespace(
     **{name: OPS[name].fn for name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tanh",
-                                       "maximum", "minimum", "where", "broadcast_to", "isfinite")})
+                                       "sinh", "cosh", "maximum", "minimum", "where", "broadcast_to",
+                                       "isfinite")})

@@ -11,6 +11,8 @@ import numpy as np
 from ..function import Function, Rule, register
 from ..tensor import Tensor
 from .math import where
+from .args import ArgumentError
+from .elementwise import erf_array
 
 def _result(input, out, inplace):
     """``out``, or written into ``input`` with inplace=True (as PyTorch's F.<act>(x, inplace=True))."""
@@ -75,28 +77,31 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     return _result(input, out, inplace)
 
 
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (gradient 1/6 strictly inside)."""
+    return where(input <= -3, 0.0, where(input >= 3, 1.0, input / 6 + 0.5))
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6 (MobileNetV3): 0 below -3, x above 3, x (x + 3) / 6 between."""
+    return input * (input + 3).clamp(0.0, 6.0) / 6
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha (e^(x/alpha) - 1)): ELU with its slope kept at 1 through 0."""
+    if alpha == 0:
+        raise ArgumentError("celu: alpha cannot be 0 (it divides x); use a nonzero alpha (1.0 by default)")
+    return where(input > 0, input, ((input / alpha).clamp(max=0).exp() - 1) * alpha)
+
+
 def logsigmoid(input):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     return -softplus(-input)
-
-
-def _erf(x):
-    """erf to float64 precision (~1e-14) for any x: Abramowitz & Stegun 7.1.26 is too coarse, so
-    this uses the complementary-error-function continued fraction of Numerical Recipes (erfc Cheb.)."""
-    z = np.abs(x)
-    t = 2.0 / (2.0 + z)
-    ty = 4.0 * t - 2.0
-    coefs = (-1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3,
-             -9.46595344482036e-4, 3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5,
-             -1.624290004647e-6, 1.303655835580e-6, 1.5626441722e-8, -8.5238095915e-8,
-             6.529054439e-9, 5.059343495e-9, -9.91364156e-10, -2.27365122e-10, 9.6467911e-11,
-             2.394038e-12, -6.886027e-12, 8.94487e-13, 3.13092e-13, -1.12708e-13, 3.81e-16,
-             7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16, -2.8e-17)
-    d = dd = 0.0
-    for c in reversed(coefs[1:]):
-        d, dd = ty * d - dd + c, d
-    erfc = t * np.exp(-z * z + 0.5 * (coefs[0] + ty * d) - dd)
-    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0)
 
 
 class Gelu(Function):
@@ -111,7 +116,7 @@ class Gelu(Function):
         if approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
             return 0.5 * x * (1 + np.tanh(inner))
-        return (x * 0.5 * (1 + _erf(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)
+        return (x * 0.5 * (1 + erf_array(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)
 
     def backward(ctx, grad):  # d/dx x Phi(x) = Phi(x) + x phi(x)
         (x,) = ctx.saved_tensors
@@ -120,7 +125,7 @@ class Gelu(Function):
             th = np.tanh(k * (x + 0.044715 * x ** 3))
             return grad * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x))
         x64 = x.astype(np.float64)
-        cdf = 0.5 * (1 + _erf(x64 / math.sqrt(2)))
+        cdf = 0.5 * (1 + erf_array(x64 / math.sqrt(2)))
         pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
         return grad * (cdf + x64 * pdf).astype(x.dtype)
 
@@ -128,7 +133,7 @@ class Gelu(Function):
 def gelu(input, approximate="none"):
     """x * Phi(x) (Phi = standard normal CDF); ``approximate='tanh'`` for the tanh formula."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return Gelu.apply(input, approximate=approximate)
 
 

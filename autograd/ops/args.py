@@ -2,14 +2,33 @@
 numbers and lists into tensors, with PyTorch's spellings (dim/keepdim) and numpy's
 (axis/keepdims) alike."""
 import builtins
+import numbers
 
 import numpy as np
 
-from ..dtypes import get_default_dtype
+from ..dtypes import float32, get_default_dtype
+from ..function import ShapeError
 from ..graph import Variable
 from ..tensor import Tensor, to_array
 
 _py_int = builtins.int
+
+
+class ArgumentError(RuntimeError, ValueError):
+    """A bad argument value (catchable as RuntimeError like PyTorch, or as ValueError)."""
+
+
+class OutOfRangeError(IndexError, RuntimeError):
+    """A dim or an index outside a tensor, a repeated dim, or a reduction with no identity (max,
+    argmax) over an empty dim: catchable as IndexError, or as RuntimeError (PyTorch raises either,
+    depending on the op and on which check comes first)."""
+
+
+def required(values, op, what):
+    """A positional size or dims argument that may not be left out (x.permute(), x.view())."""
+    if not values:
+        raise TypeError(f"{op}: missing the required argument {what!r}")
+    return values
 
 
 def as_tensor(x):
@@ -19,35 +38,103 @@ def as_tensor(x):
     return Tensor._make(to_array(x, dtype=getattr(x, "dtype", None)))
 
 
+def floating(a):
+    """Bool and integer arrays as float32 for a float kernel: numpy would give float16 for the small
+    ones, PyTorch gives its default dtype (floats, and Value's Python floats, pass through)."""
+    return a.astype(float32) if type(a) is np.ndarray and a.dtype.kind in "biu" else a
+
+
+def no_bool(a, op):
+    """Refuse a bool array where PyTorch has no bool kernel (abs, floor, relu...)."""
+    if type(a) is np.ndarray and a.dtype.kind == "b":
+        from .promote import DTypeError
+        raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() or .float() first")
+
+
 def raw(x):
     """A Tensor's array, or the value itself (scalars, arrays, lists stay constants)."""
     return x._data if isinstance(x, Tensor) else x
 
 
-def axes(dim, ndim, op="dim"):
-    """Normalise a dim argument to None or a sorted tuple of non-negative axes."""
-    if dim is None or ndim == 0:
+def is_int(x):
+    """A Python or numpy int, or a one-element integer tensor (not a bool): what torch takes as an int."""
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, Tensor):
+        return x.ndim == 0 and x.dtype.kind in "iu"
+    return isinstance(x, (numbers.Integral, np.integer))
+
+
+def int_arg(value, op, what="dim"):
+    """``value`` as a Python int, or a TypeError naming the op and the argument."""
+    if not is_int(value):
+        raise TypeError(f"{op}: {what} must be an int, got {type(value).__name__} {value!r}")
+    return _py_int(value)
+
+
+def dim_arg(dim, ndim, op):
+    """One dim, checked and made non-negative. As in PyTorch, a 0-d tensor takes dims 0 and -1."""
+    d = int_arg(dim, op)
+    n = builtins.max(ndim, 1)
+    if not -n <= d < n:
+        raise OutOfRangeError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions "
+                         f"(expected a dim in [{-n}, {n - 1}])")
+    return d % n
+
+
+def axes(dim, ndim, op="dim", empty="all"):
+    """A dim argument (an int, a tuple or list of ints, or None for all) -> None (every axis) or a
+    sorted tuple of distinct non-negative axes. An empty tuple means every axis (``empty="all"``,
+    as torch.sum) or none (``empty="none"``, as torch.any)."""
+    if dim is None:
         return None
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if not dims:
+        return None if empty == "all" or ndim == 0 else ()
     out = []
-    for d in dims:
-        if not -ndim <= d < ndim:
-            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dimensions "
-                             f"(expected a dim in [{-ndim}, {ndim - 1}])")
-        out.append(d % ndim)
-    return tuple(sorted(out))
+    for d in dims:  # wrapped and checked one by one, in PyTorch's order
+        d = dim_arg(d, ndim, op)
+        if d in out:
+            raise OutOfRangeError(f"{op}: dim {d} appears more than once in the list of dims {tuple(dims)}")
+        out.append(d)
+    return None if ndim == 0 else tuple(sorted(out))
 
 
-def pick(dim, axis, keepdim, keepdims):
+def broadcast_shape(op, *shapes):
+    """The shape ``shapes`` broadcast to, or a ShapeError naming ``op``."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast "
+                         "(each dim must be equal, or 1 in one of them)") from None
+
+
+def pick(dim, axis, keepdim, keepdims, op="dim"):
     """Accept PyTorch's dim/keepdim and numpy's axis/keepdims alike."""
-    return (axis if dim is None else dim), bool(keepdims if keepdims is not None else keepdim)
+    keep = keepdims if keepdims is not None else keepdim
+    if not isinstance(keep, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdim must be a bool, got {type(keep).__name__} {keep!r}")
+    return (axis if dim is None else dim), bool(keep)
 
 
-def shape_arg(shape):
-    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` -> (2, 3)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
-        shape = tuple(shape[0])
-    return tuple(_py_int(n) for n in shape)
+def int_tuple(values, op, what="size"):
+    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` -> (2, 3), each checked to be an int."""
+    if len(values) == 1 and isinstance(values[0], (tuple, list, np.ndarray, Tensor)):
+        values = tuple(values[0].tolist() if isinstance(values[0], (np.ndarray, Tensor)) else values[0])
+    for v in values:
+        if not is_int(v):
+            raise TypeError(f"{op}: {what} must be a tuple of ints, got {type(v).__name__} {v!r} "
+                            f"in {tuple(values)}")
+    return tuple(_py_int(v) for v in values)
+
+
+def shape_arg(shape, op="shape"):
+    """A size for a new tensor: ints (TypeError otherwise), none negative (RuntimeError otherwise)."""
+    shape = int_tuple(shape, op)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"{op}: trying to create a tensor with negative dimension in {shape}; "
+                           "sizes must be non-negative")
+    return shape
 
 
 def count(shape, dims):

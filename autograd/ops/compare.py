@@ -1,10 +1,21 @@
-"""Comparisons and logic: ops without a gradient. Their outputs are bool tensors that never
-require grad; masks made from them pick gradients elsewhere (``where``)."""
+"""Comparisons, logic and bits: ops without a gradient. Their outputs are bool (or integer)
+tensors that never require grad; masks made from them pick gradients elsewhere (``where``).
+
+Comparisons and the bitwise ops promote their operands as arithmetic does (promote.py), so
+``int64 == float32`` compares in float32, as PyTorch does.
+"""
+import builtins
+
 import numpy as np
 
-from ..dtypes import bool_
 from ..function import NonDifferentiable, operator, register
-from .args import raw
+from .args import as_tensor, raw
+from .promote import DTypeError, binary_front
+
+
+def _compare(cls, name):
+    """Register a comparison as ag.<name>, Tensor.<name> and its Python operator."""
+    register(name, binary_front(cls.apply, name[0] if isinstance(name, tuple) else name), inplace=True)
 
 
 class Less(NonDifferentiable):
@@ -14,8 +25,8 @@ class Less(NonDifferentiable):
         return np.less(a, b)
 
 
-register(("lt", "less"), Less)
-operator("__lt__", Less)
+_compare(Less, ("lt", "less"))
+operator("__lt__", Less, front=binary_front(Less.apply, "lt", dunder=True))
 
 
 class LessEqual(NonDifferentiable):
@@ -25,8 +36,8 @@ class LessEqual(NonDifferentiable):
         return np.less_equal(a, b)
 
 
-register(("le", "less_equal"), LessEqual)
-operator("__le__", LessEqual)
+_compare(LessEqual, ("le", "less_equal"))
+operator("__le__", LessEqual, front=binary_front(LessEqual.apply, "le", dunder=True))
 
 
 class Greater(NonDifferentiable):
@@ -36,8 +47,8 @@ class Greater(NonDifferentiable):
         return np.greater(a, b)
 
 
-register(("gt", "greater"), Greater)
-operator("__gt__", Greater)
+_compare(Greater, ("gt", "greater"))
+operator("__gt__", Greater, front=binary_front(Greater.apply, "gt", dunder=True))
 
 
 class GreaterEqual(NonDifferentiable):
@@ -47,8 +58,8 @@ class GreaterEqual(NonDifferentiable):
         return np.greater_equal(a, b)
 
 
-register(("ge", "greater_equal"), GreaterEqual)
-operator("__ge__", GreaterEqual)
+_compare(GreaterEqual, ("ge", "greater_equal"))
+operator("__ge__", GreaterEqual, front=binary_front(GreaterEqual.apply, "ge", dunder=True))
 
 
 class Equal(NonDifferentiable):
@@ -58,8 +69,8 @@ class Equal(NonDifferentiable):
         return np.equal(a, b)
 
 
-register("eq", Equal)
-operator("__eq__", Equal)
+_compare(Equal, "eq")
+operator("__eq__", Equal, front=binary_front(Equal.apply, "eq", dunder=True))
 
 
 class NotEqual(NonDifferentiable):
@@ -67,38 +78,119 @@ class NotEqual(NonDifferentiable):
         return np.not_equal(a, b)
 
 
-register(("ne", "not_equal"), NotEqual)
-operator("__ne__", NotEqual)
+_compare(NotEqual, ("ne", "not_equal"))
+operator("__ne__", NotEqual, front=binary_front(NotEqual.apply, "ne", dunder=True))
+
+
+def _integral(name, *arrays):
+    for a in arrays:
+        if np.asarray(a).dtype.kind not in "biu":
+            raise DTypeError(f"{name}: not implemented for {np.asarray(a).dtype} tensors; use integer or bool tensors")
 
 
 class And(NonDifferentiable):
     """Logical and for bool tensors, bitwise and for integers (Python's ``&``)."""
 
     def forward(ctx, a, b):
-        return np.logical_and(a, b) if a.dtype == bool_ else np.bitwise_and(a, b)
-
-
-operator("__and__", And)
+        _integral("bitwise_and", a, b)
+        return np.bitwise_and(a, b)
 
 
 class Or(NonDifferentiable):
     """Logical or for bool tensors, bitwise or for integers (Python's ``|``)."""
 
     def forward(ctx, a, b):
-        return np.logical_or(a, b) if a.dtype == bool_ else np.bitwise_or(a, b)
+        _integral("bitwise_or", a, b)
+        return np.bitwise_or(a, b)
 
 
-operator("__or__", Or)
+class Xor(NonDifferentiable):
+    """Logical xor for bool tensors, bitwise xor for integers (Python's ``^``)."""
+
+    def forward(ctx, a, b):
+        _integral("bitwise_xor", a, b)
+        return np.bitwise_xor(a, b)
 
 
 class Invert(NonDifferentiable):
     """Logical not for bool tensors, bitwise not for integers (Python's ``~``)."""
 
     def forward(ctx, a):
-        return np.logical_not(a) if a.dtype == bool_ else np.invert(a)
+        _integral("bitwise_not", a)
+        return np.invert(a)
 
 
+def _shift(a, b):
+    """The shift amount capped below the width of ``a``'s type (numpy's shifts wrap beyond it)."""
+    bits = np.asarray(a).dtype.itemsize * 8
+    if isinstance(b, int):
+        return bits, builtins.min(b, bits - 1)
+    return bits, np.minimum(b, bits - 1).astype(b.dtype)
+
+
+class LeftShift(NonDifferentiable):
+    """a << b, as PyTorch: shifting by the width of the type or more gives 0."""
+
+    def forward(ctx, a, b):
+        _integral("bitwise_left_shift", a, b)
+        bits, capped = _shift(a, b)
+        return np.where(np.asarray(b) >= bits, 0, np.left_shift(a, capped))
+
+
+class RightShift(NonDifferentiable):
+    """a >> b (arithmetic: the sign bit fills in), as PyTorch: shifting by the width or more keeps the sign."""
+
+    def forward(ctx, a, b):
+        _integral("bitwise_right_shift", a, b)
+        return np.right_shift(a, _shift(a, b)[1])
+
+
+for _cls, _name, _dunder, _reflected in ((And, "bitwise_and", "__and__", "__rand__"),
+                                         (Or, "bitwise_or", "__or__", "__ror__"),
+                                         (Xor, "bitwise_xor", "__xor__", "__rxor__"),
+                                         (LeftShift, "bitwise_left_shift", "__lshift__", "__rlshift__"),
+                                         (RightShift, "bitwise_right_shift", "__rshift__", "__rrshift__")):
+    register(_name, binary_front(_cls.apply, _name), inplace=True)
+    operator(_dunder, _cls, reflected=_reflected, front=binary_front(_cls.apply, _name, dunder=True))
+register("bitwise_not", Invert, inplace=True)
 register("__invert__", Invert, function=False)
+
+
+class LogicalAnd(NonDifferentiable):
+    def forward(ctx, a, b):
+        return np.logical_and(a, b)
+
+
+class LogicalOr(NonDifferentiable):
+    def forward(ctx, a, b):
+        return np.logical_or(a, b)
+
+
+class LogicalXor(NonDifferentiable):
+    def forward(ctx, a, b):
+        return np.logical_xor(a, b)
+
+
+class LogicalNot(NonDifferentiable):
+    def forward(ctx, a):
+        return np.logical_not(a)
+
+
+def _logical(cls, name):
+    """A logical op of any two dtypes (nonzero is true): a bool tensor."""
+    def logical(input, other):
+        if not hasattr(other, "shape") and not isinstance(other, (bool, int, float, np.generic)):
+            raise TypeError(f"{name}: expected a tensor, got {type(other).__name__}")
+        return cls.apply(input, as_tensor(other))
+
+    logical.__name__ = logical.__qualname__ = name
+    return logical
+
+
+register("logical_and", _logical(LogicalAnd, "logical_and"), inplace=True)
+register("logical_or", _logical(LogicalOr, "logical_or"), inplace=True)
+register("logical_xor", _logical(LogicalXor, "logical_xor"), inplace=True)
+register("logical_not", LogicalNot, inplace=True)
 
 
 class IsNan(NonDifferentiable):
@@ -117,6 +209,32 @@ class IsFinite(NonDifferentiable):
 
 
 register("isfinite", IsFinite)
+
+
+class IsInf(NonDifferentiable):
+    onnx = "IsInf"
+
+    def forward(ctx, a):
+        return np.isinf(a)
+
+
+register("isinf", IsInf)
+
+
+class IsPosInf(NonDifferentiable):
+    def forward(ctx, a):
+        return np.isposinf(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
+
+
+register("isposinf", IsPosInf)
+
+
+class IsNegInf(NonDifferentiable):
+    def forward(ctx, a):
+        return np.isneginf(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
+
+
+register("isneginf", IsNegInf)
 
 
 @register("equal")

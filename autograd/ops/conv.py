@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..function import Function, Rule, ShapeError
 from ..graph import Variable
 from ..tensor import Tensor
+from .args import ArgumentError
 from .math import matmul
 
 # --------------------------------------------------------------------- im2col helpers
@@ -446,7 +447,7 @@ def ntuple(value, n, name, what):
 def _batched(input, name, spatial, channels_hint="C"):
     """Accept (N, C, *spatial) or unbatched (C, *spatial) like PyTorch; return the 4-d-or-3-d
     batched tensor and whether a batch dim was added."""
-    dims = "(N, C, L)" if spatial == 1 else "(N, C, H, W)"
+    dims = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[spatial]
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: expected a Tensor input {dims}, got {type(input).__name__}")
     if input.ndim == spatial + 2:
@@ -475,18 +476,19 @@ def _conv_padding(padding, kernel, stride, dilation, n, name):
             return ((0, 0),) * n
         if padding == "same":
             if any(s != 1 for s in stride):
-                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
+                raise ArgumentError(f"{name}: padding='same' is not supported for strided convolutions "
                                  f"(stride={stride}); use an explicit padding")
             total = [d * (k - 1) for k, d in zip(kernel, dilation)]
             return tuple((t // 2, t - t // 2) for t in total)
-        raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+        raise ArgumentError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
     pads = ntuple(padding, n, name, "padding")
     if any(p < 0 for p in pads):
-        raise ValueError(f"{name}: negative padding {pads} is not supported")
+        raise ArgumentError(f"{name}: negative padding {pads} is not supported")
     return tuple((p, p) for p in pads)
 
 
-def _conv_nd(name, n, input, weight, bias, stride, padding, dilation, groups):
+def _conv_nd(name, n, input, weight, bias, stride, padding, dilation, groups, core=None):
+    """Check PyTorch's arguments, then convolve with the 2-d primitive (or ``core``, for 3-d)."""
     x, added = _batched(input, name, n)
     _float_check(name, x, weight)
     if weight.ndim != n + 2:
@@ -496,9 +498,9 @@ def _conv_nd(name, n, input, weight, bias, stride, padding, dilation, groups):
     dilation = ntuple(dilation, n, name, "dilation")
     kernel = tuple(weight.shape[2:])
     if min(stride) < 1 or min(dilation) < 1:
-        raise ValueError(f"{name}: stride {stride} and dilation {dilation} must be positive")
+        raise ArgumentError(f"{name}: stride {stride} and dilation {dilation} must be positive")
     if groups < 1 or x.shape[1] % groups or weight.shape[0] % groups:
-        raise ValueError(f"{name}: groups={groups} must divide both in_channels ({x.shape[1]}) and "
+        raise ArgumentError(f"{name}: groups={groups} must divide both in_channels ({x.shape[1]}) and "
                          f"out_channels ({weight.shape[0]})")
     if weight.shape[1] * groups != x.shape[1]:
         raise ShapeError(f"{name}: input of shape {tuple(input.shape)} has {x.shape[1]} channels but the weight "
@@ -506,9 +508,12 @@ def _conv_nd(name, n, input, weight, bias, stride, padding, dilation, groups):
                          f"{weight.shape[1] * groups} channels")
     pads = _conv_padding(padding, kernel, stride, dilation, n, name)
     _check_window(name, x.shape[2:], kernel, pads, dilation)
-    if n == 1:  # the 2-d primitive on one row: kernel height 1
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
-    y = Convolution.apply(x, weight, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    if core is not None:
+        y = core(x, weight, stride, pads, dilation, groups)
+    else:
+        if n == 1:  # the 2-d primitive on one row: kernel height 1
+            stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        y = Convolution.apply(x, weight, stride=stride, padding=pads, dilation=dilation, groups=groups)
     if bias is not None:
         y = y + bias.reshape((-1,) + (1,) * n)
     return y.squeeze(0) if added else y
@@ -548,14 +553,17 @@ def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padd
         raise ShapeError(f"{name}: input of shape {tuple(input.shape)} has {x.shape[1]} channels but the weight "
                          f"of shape {tuple(weight.shape)} expects {weight.shape[0]}")
     if groups < 1 or x.shape[1] % groups:
-        raise ValueError(f"{name}: groups={groups} must divide in_channels ({x.shape[1]})")
+        raise ArgumentError(f"{name}: groups={groups} must divide in_channels ({x.shape[1]})")
     stride = ntuple(stride, n, name, "stride")
     dilation = ntuple(dilation, n, name, "dilation")
     pads = ntuple(padding, n, name, "padding")
     out_pad = ntuple(output_padding, n, name, "output_padding")
+    if min(stride) < 1 or min(dilation) < 1 or min(pads) < 0 or min(out_pad) < 0:
+        raise ArgumentError(f"{name}: stride {stride} and dilation {dilation} must be positive, padding {pads} and "
+                            f"output_padding {out_pad} non-negative")
     kernel = tuple(weight.shape[2:])
     if any(op >= max(s, d) for op, s, d in zip(out_pad, stride, dilation)):
-        raise ValueError(f"{name}: output_padding {out_pad} must be smaller than either stride {stride} "
+        raise ArgumentError(f"{name}: output_padding {out_pad} must be smaller than either stride {stride} "
                          f"or dilation {dilation}")
     out = tuple((h - 1) * s - 2 * p + d * (k - 1) + op + 1
                 for h, s, p, d, k, op in zip(x.shape[2:], stride, pads, dilation, kernel, out_pad))
@@ -563,7 +571,7 @@ def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padd
         want = tuple(output_size)[-n:]
         lo = tuple(o - op for o, op in zip(out, out_pad))
         if any(not lo_ <= w < lo_ + s for lo_, w, s in zip(lo, want, stride)):
-            raise ValueError(f"{name}: requested output_size {want} is not reachable; valid sizes start at {lo}")
+            raise ArgumentError(f"{name}: requested output_size {want} is not reachable; valid sizes start at {lo}")
         out = want
     if min(out) < 1:
         raise ShapeError(f"{name}: input of shape {tuple(input.shape)} gives an empty output {out}; "
@@ -602,7 +610,7 @@ def _pool_geometry(name, size, kernel, stride, padding, dilation, ceil_mode, max
     for L, k, s, p, d in zip(size, kernel, stride, padding, dilation):
         span = d * (k - 1) + 1
         if p < 0 or p > max_pad(k, d):
-            raise ValueError(f"{name}: padding should be at most half of the effective kernel size, "
+            raise ArgumentError(f"{name}: padding should be at most half of the effective kernel size, "
                              f"but got padding={p}, kernel_size={k} and dilation={d}")
         num = L + 2 * p - span
         o = (-(-num // s) if ceil_mode else num // s) + 1
@@ -624,7 +632,7 @@ def _pool_args(name, n, kernel_size, stride, padding, dilation=1):
     padding = ntuple(padding, n, name, "padding")
     dilation = ntuple(dilation, n, name, "dilation")
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
-        raise ValueError(f"{name}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
+        raise ArgumentError(f"{name}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
     return kernel, stride, padding, dilation
 
 
@@ -680,7 +688,7 @@ def _avg_pool_nd(name, n, input, kernel_size, stride, padding, ceil_mode, count_
                                   lambda k, d: k // 2)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError(f"{name}: divisor_override must be non-zero")
+            raise ArgumentError(f"{name}: divisor_override must be non-zero")
         divisor = np.asarray(divisor_override, dtype=x.dtype)
     else:
         divisor = _avg_divisor(x.shape[2:], kernel, stride, pads, out_hw, count_include_pad, x.dtype)
@@ -719,8 +727,8 @@ def adaptive_avg_pool2d(input, output_size):
     oh, ow = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     h, w = x.shape[2:]
     oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
-    if oh < 1 or ow < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if oh < 0 or ow < 0:
+        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be non-negative, got {output_size!r}")
     if (oh, ow) == (1, 1):
         y = x.mean((2, 3), keepdim=True)
     else:
@@ -750,10 +758,10 @@ def _source_index(size, lo, hi, mode, name):
         return np.clip(pos, 0, size - 1)
     if mode == "circular":
         if lo > size or hi > size:
-            raise ValueError(f"{name}: circular padding ({lo}, {hi}) can be at most the input size {size}")
+            raise ArgumentError(f"{name}: circular padding ({lo}, {hi}) can be at most the input size {size}")
         return pos % size
     if lo >= size or hi >= size:  # reflect
-        raise ValueError(f"{name}: reflect padding ({lo}, {hi}) must be smaller than the input size {size}")
+        raise ArgumentError(f"{name}: reflect padding ({lo}, {hi}) must be smaller than the input size {size}")
     period = 2 * (size - 1)
     pos = np.abs(pos) % period if period else np.zeros_like(pos)
     return np.where(pos >= size, period - pos, pos)
@@ -766,12 +774,14 @@ def pad(input, pad, mode="constant", value=None):
     'circular'. Gradients flow back to the input (reflected/repeated elements add up)."""
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: padding {pad} must have an even length of at most 2 * input.ndim ({input.ndim})")
+        raise ArgumentError(f"pad: padding {pad} must have an even length of at most 2 * input.ndim ({input.ndim})")
     pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last dim first
     dims = [input.ndim - 1 - i for i in range(len(pairs))]
     if mode == "constant":
         crop, widths = [slice(None)] * input.ndim, [(0, 0)] * input.ndim
         for d, (lo, hi) in zip(dims, pairs):  # negative pads crop, positive pads add
+            if input.shape[d] + min(lo, 0) + min(hi, 0) < 0:
+                raise ShapeError(f"pad: padding ({lo}, {hi}) crops more than the size {input.shape[d]} of dim {d}")
             crop[d] = slice(max(-lo, 0), input.shape[d] - max(-hi, 0))
             widths[d] = (max(lo, 0), max(hi, 0))
         y = input[tuple(crop)] if any(lo < 0 or hi < 0 for lo, hi in pairs) else input
@@ -779,9 +789,17 @@ def pad(input, pad, mode="constant", value=None):
             return y
         return ConstantPad.apply(y, widths=tuple(widths), value=0.0 if value is None else float(value))
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
-    if any(lo < 0 or hi < 0 for lo, hi in pairs):
-        raise ValueError(f"pad: negative padding {pad} is only supported in mode='constant'")
+        raise ArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if len(pad) not in (2, 4, 6) or input.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
+        raise NotImplementedError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a batched or unbatched "
+                                  f"input (2 pads for a 2-d or 3-d input, 4 for 3-d or 4-d, 6 for 4-d or 5-d); got "
+                                  f"{len(pad)} pads for shape {tuple(input.shape)}")
+    batched = input.ndim == len(pad) // 2 + 2
+    if mode in ("reflect", "replicate") and 0 in input.shape[1 if batched else 0:]:
+        raise ShapeError(f"pad: mode={mode!r} needs non-empty dims (but a batch dim), got shape {tuple(input.shape)}")
+    for d, (lo, hi) in zip(dims, pairs):  # negative pads crop first
+        if (lo < 0 or hi < 0) and input.shape[d] + lo + hi < 1:
+            raise ShapeError(f"pad: padding ({lo}, {hi}) leaves nothing of dim {d} (size {input.shape[d]})")
     y = input
     for d, (lo, hi) in zip(dims, pairs):
         if lo or hi:
@@ -810,44 +828,48 @@ def _linear_matrix(size, out, scale, align_corners, dtype):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize (N, C, L) or (N, C, H, W) by ``size`` or ``scale_factor``.
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) by ``size`` or ``scale_factor``.
 
     mode='nearest': out[i] = in[floor(i * scale)], scale = in/out (or 1/scale_factor), as PyTorch.
-    mode='linear' (3-d) / 'bilinear' (4-d): PyTorch's weights (align_corners False or True), applied
-    as matmuls with constant interpolation matrices, so gradients come for free."""
-    if mode not in ("nearest", "linear", "bilinear"):
-        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear' "
-                                  "or 'bilinear'")
-    if input.ndim not in (3, 4):
-        raise ShapeError(f"interpolate: expected an input (N, C, L) or (N, C, H, W), got {tuple(input.shape)}")
+    mode='linear' (3-d) / 'bilinear' (4-d) / 'trilinear' (5-d): PyTorch's weights (align_corners False
+    or True), applied as matmuls with constant interpolation matrices, so gradients come for free."""
+    linear_dims = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if mode != "nearest" and mode not in linear_dims:
+        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear', "
+                                  "'bilinear' or 'trilinear'")
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4, 5):
+        raise ShapeError(f"interpolate: expected an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
+                         f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
     n = input.ndim - 2
-    if mode != "nearest" and {"linear": 1, "bilinear": 2}[mode] != n:
-        raise ValueError(f"interpolate: mode={mode!r} needs a {3 if mode == 'linear' else 4}-d input, "
-                         f"got shape {tuple(input.shape)}")
+    if mode != "nearest" and linear_dims[mode] != n:
+        raise NotImplementedError(f"interpolate: mode={mode!r} needs a {linear_dims[mode] + 2}-d input, got "
+                                  f"shape {tuple(input.shape)}")
     if mode == "nearest" and align_corners is not None:
-        raise ValueError("interpolate: align_corners can only be set with the linear modes")
+        raise ArgumentError("interpolate: align_corners can only be set with the linear modes")
     in_size = tuple(input.shape[2:])
     if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
+        raise ArgumentError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
         out = ntuple(size, n, "interpolate", "size")
         scales = tuple(i / o for i, o in zip(in_size, out))
     else:
         factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * n
         if len(factors) != n or min(factors) <= 0:
-            raise ValueError(f"interpolate: scale_factor must be positive (one per spatial dim), got {scale_factor!r}")
+            raise ArgumentError(f"interpolate: scale_factor must be positive (one per spatial dim), got {scale_factor!r}")
         out = tuple(int(math.floor(i * f)) for i, f in zip(in_size, factors))
         scales = tuple((i / o) if recompute_scale_factor else 1.0 / f for i, o, f in zip(in_size, out, factors))
     if min(out) < 1:
-        raise ValueError(f"interpolate: output size {out} must be positive")
+        raise ArgumentError(f"interpolate: output size {out} must be positive")
     y = input
     if mode != "nearest":
         for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
             m = Tensor._make(_linear_matrix(i, o, s, bool(align_corners), input.dtype))
             if axis == n - 1:  # the last dim: y @ M^T
                 y = matmul(y, m.T)
-            else:  # H of (N, C, H, W): M @ y
+            elif axis == n - 2:  # the dim before it: M @ y
                 y = matmul(m, y)
+            else:  # D of (N, C, D, H, W): moved last, y @ M^T, moved back
+                y = matmul(y.transpose(2 + axis, -1), m.T).transpose(2 + axis, -1)
         return y
     if all(o % i == 0 and abs(s * (o // i) - 1) < 1e-12 for i, o, s in zip(in_size, out, scales)):
         # integer upscaling: repeat each element r times (expand + reshape: cheap, exact gradient)

@@ -1,8 +1,321 @@
-"""Linear algebra primitives: inverse, determinant, solve (batched over leading dims, as
-torch.linalg). The norms are composites in autograd/linalg.py."""
+"""Linear algebra: torch.norm (and Tensor.norm), torch.linalg's norm, vector_norm and
+matrix_norm, torch.einsum, and the inverse, determinant and solve (batched over leading dims).
+
+    vector_norm(x, p) = (sum |x_i|^p)^(1/p);  p = inf: max |x_i|;  p = 0: how many x_i != 0
+    matrix_norm(A, 'fro') = sqrt(sum A_ij^2);  'nuc': the sum of A's singular values;  2: the largest
+    einsum('ij,jk->ik', a, b) = sum_j a_ij b_jk, for any subscripts
+
+The vector norm is one Function with PyTorch's gradient (0 where the norm is 0, no NaN);
+matrix norms are built from it, from reductions, and from the singular values.
+"""
+import math
+import numbers
+
 import numpy as np
 
 from ..function import Function, Rule, ShapeError, register
+from ..graph import Variable
+from ..tensor import Tensor
+from .args import ArgumentError, axes, dim_arg, pick
+from .promote import DTypeError
+from .reduce import keepdims_shape, reduced
+from .shape import IndexAdd
+
+
+class VectorNorm(Function):
+    rule = Rule("out = (sum |a_i|^p)^(1/p)", ("d/da_i = sign(a_i) |a_i|^(p-1) / out^(p-1)   (p = 2: a_i / out)",),
+                "Each element's gradient points along itself, weighted by its share of the norm.")
+
+    def forward(ctx, a, ord, axis, keepdims):
+        x = np.abs(a)
+        if ord == math.inf:
+            out = x.max(axis=axis, keepdims=True)
+        elif ord == -math.inf:
+            out = x.min(axis=axis, keepdims=True)
+        elif ord == 0:
+            out = (x != 0).sum(axis=axis, keepdims=True).astype(a.dtype)
+        elif ord == 1:
+            out = x.sum(axis=axis, keepdims=True)
+        elif ord == 2:
+            out = np.sqrt((x * x).sum(axis=axis, keepdims=True))
+        else:
+            with np.errstate(divide="ignore"):
+                out = ((x ** ord).sum(axis=axis, keepdims=True) ** (1.0 / ord)).astype(a.dtype, copy=False)
+        out = reduced(out, a.shape, axis, keepdims)
+        ctx.ord, ctx.axis = ord, axis
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):  # PyTorch's linalg_vector_norm_backward
+        a, norm = ctx.saved_tensors
+        xp, p = ctx.xp, ctx.ord
+        keep = keepdims_shape(a.shape, ctx.axis)
+        grad, norm = grad.reshape(keep), norm.reshape(keep)
+        if p == 0:
+            return a * 0 * grad
+        if p == 1:
+            return xp.sign(a) * grad
+        if p == 2:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return grad * xp.where(norm == 0, 0.0, a / norm)
+        if math.isinf(p):  # the elements at the extreme |a| share the gradient (NaN counts too)
+            mask = (xp.abs(a) == norm) | (a != a)
+            return xp.sign(a) * (grad / mask.sum(axis=ctx.axis, keepdims=True)) * mask
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p < 1:
+                scaled = xp.where(a == 0, 0.0, xp.sign(a) * xp.abs(a) ** (p - 1))
+                return scaled * grad * norm ** (1 - p)
+            scaled = a * xp.abs(a) ** (p - 2) if p >= 2 else xp.sign(a) * xp.abs(a) ** (p - 1)
+            return scaled * xp.where(norm == 0, 0.0, grad / norm ** (p - 1))
+
+
+class SingularValues(Function):
+    """The singular values of each matrix in the last two dims, largest first."""
+
+    rule = Rule("out = svdvals(A)", ("d s_i / dA = u_i v_i^T",),
+                "Each singular value grows along the outer product of its singular vectors.")
+
+    def forward(ctx, a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return s
+
+    def backward(ctx, grad):  # dA = U diag(G) V^T (singular values assumed distinct)
+        if isinstance(grad, Variable):
+            raise RuntimeError("svdvals: gradients of gradients (create_graph=True) are not implemented")
+        u, vh = ctx.saved_tensors
+        return (u * grad[..., None, :]) @ vh
+
+
+def _float_input(op, input, dtype):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a tensor, got {type(input).__name__}")
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise DTypeError(f"{op}: dtype should be floating point, got {dtype}")
+        if input.dtype.kind == "f" and dtype.itemsize < input.dtype.itemsize:
+            raise DTypeError(f"{op}: the input's dtype ({input.dtype}) can't be narrowed to dtype={dtype}")
+        input = input.to(dtype)
+    if input.dtype.kind != "f":
+        raise DTypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}; use .float() first")
+    return input
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """(sum |x_i|^ord)^(1/ord) over ``dim`` (all elements by default); ord may be inf, -inf or 0."""
+    x = _float_input("linalg.vector_norm", x, dtype)
+    if isinstance(ord, bool) or not isinstance(ord, numbers.Real):
+        raise TypeError(f"linalg.vector_norm: ord must be a number, got {type(ord).__name__} {ord!r}")
+    _, keepdim = pick(None, None, keepdim, None, "linalg.vector_norm")
+    axis = axes(dim, x.ndim, "linalg.vector_norm")
+    if ord < 0 or math.isinf(ord):
+        sizes = x.shape if axis is None else [x.shape[a] for a in axis]
+        if 0 in sizes:
+            raise ArgumentError(f"linalg.vector_norm: the {ord} norm of an empty tensor (shape {tuple(x.shape)}) "
+                                "over its empty dims is undefined")
+    return VectorNorm.apply(x, ord=float(ord), axis=axis, keepdims=keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """A matrix norm over the two dims ``dim``: 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2."""
+    op = "linalg.matrix_norm"
+    A = _float_input(op, A, dtype)
+    if ord not in ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf) or isinstance(ord, bool):
+        raise ArgumentError(f"{op}: ord {ord!r} is not supported; use 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2")
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        raise ShapeError(f"{op}: dim must be a 2-tuple of dims, got {dim!r}")
+    d0, d1 = (dim_arg(d, A.ndim, op) for d in dim)
+    if A.ndim < 2:
+        raise ShapeError(f"{op}: the input must have at least 2 dimensions, got shape {tuple(A.shape)}")
+    if d0 == d1:
+        raise ShapeError(f"{op}: the two dims must be different, got {tuple(dim)}")
+    _, keepdim = pick(None, None, keepdim, None, op)
+    if ord == "fro":
+        return VectorNorm.apply(A, ord=2.0, axis=tuple(sorted((d0, d1))), keepdims=keepdim)
+    if ord in ("nuc", 2, -2):
+        moved = A.movedim((d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A
+        if 0 in moved.shape[-2:] and ord != -2:  # an empty matrix: no singular values, norm 0
+            out = moved.sum((-2, -1)) * 0
+            return out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1)) if keepdim else out
+        s = SingularValues.apply(moved)  # (*, min(m, n))
+        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        if keepdim:
+            out = out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+        return out
+    if A.numel() == 0 and ord > 0:  # the largest sum over nothing: 0, as PyTorch gives
+        out = A.sum((d0, d1), keepdim=True) * 0
+        return out if keepdim else out.squeeze((d0, d1))
+    # 1: the largest column sum of |A| (over rows d0); inf: the largest row sum (over columns d1)
+    summed, kept = (d0, d1) if abs(ord) == 1 else (d1, d0)
+    sums = A.abs().sum(summed, keepdim=True)
+    out = sums.amax(kept, keepdim=True) if ord > 0 else sums.amin(kept, keepdim=True)
+    return out if keepdim else out.squeeze((d0, d1))
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """torch.linalg.norm: a vector norm over one dim (or of the flattened tensor when both ord and
+    dim are None), a matrix norm over two dims (or of a 2-d input when ord is given)."""
+    if dim is not None:
+        dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+        if len(dims) == 1:
+            if isinstance(ord, str):
+                raise ShapeError(f"linalg.norm: ord={ord!r} is a matrix norm; it needs dim to be a 2-tuple, got {dim!r}")
+            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+        return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    if A.ndim not in (1, 2):
+        raise ShapeError(f"linalg.norm: if dim is not given but ord is, the input must be 1-d or 2-d, got "
+                         f"shape {tuple(A.shape)}; give dim")
+    if A.ndim == 1:
+        if isinstance(ord, str):
+            raise ShapeError(f"linalg.norm: ord={ord!r} is a matrix norm but the input is 1-d")
+        return vector_norm(A, ord, None, keepdim, dtype=dtype)
+    return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+
+
+@register("norm")
+def tensor_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm / Tensor.norm: the 2-norm of all elements by default; p a number for a vector norm
+    over ``dim``, 'fro' (2-norm) or 'nuc' (nuclear, over two dims)."""
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or not isinstance(dim, (tuple, list)) or len(dim) <= 2):
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype)
+        return matrix_norm(input, p, tuple(range(input.ndim)) if dim is None else dim, keepdim, dtype=dtype)
+    return vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype)
+
+
+# --------------------------------------------------------------------- einsum
+
+
+class Einsum(Function):
+    """out = einsum(subscripts, *operands), the subscripts already made explicit (no '...')."""
+
+    rule = Rule("out = einsum('ij,jk->ik', a, b)", ("d/da = einsum('ik,jk->ij', G, b), and so on",),
+                "Each operand's gradient is the same contraction with G in the output's place.")
+
+    def forward(ctx, *arrays, inputs, output):
+        ctx.inputs, ctx.output, ctx.shapes = inputs, output, [a.shape for a in arrays]
+        ctx.save_for_backward(*arrays)
+        spec = ",".join(inputs) + "->" + output
+        return np.einsum(spec, *arrays, optimize=len(arrays) > 1)
+
+    def backward(ctx, grad):
+        arrays = ctx.saved_tensors
+        grads = []
+        for k, need in enumerate(ctx.needs_input_grad):
+            grads.append(_operand_grad(ctx, grad, arrays, k) if need else None)
+        return tuple(grads)
+
+
+def _contract(inputs, output, operands):
+    if any(isinstance(x, Variable) for x in operands):
+        return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+    return np.einsum(",".join(inputs) + "->" + output, *operands, optimize=len(operands) > 1)
+
+
+def _operand_grad(ctx, grad, arrays, k):
+    """The gradient of operand k: contract G with the other operands onto k's subscripts, then
+    spread over the letters only k had (summed in the forward pass) and onto its diagonals."""
+    target, shape = ctx.inputs[k], ctx.shapes[k]
+    others = [s for j, s in enumerate(ctx.inputs) if j != k]
+    letters = "".join(dict.fromkeys(target))  # each letter once, in order
+    present = "".join(c for c in letters if c in ctx.output or any(c in s for s in others))
+    part = _contract([ctx.output] + others, present, [grad] + [a for j, a in enumerate(arrays) if j != k])
+    size = {c: n for c, n in zip(target, shape)}
+    if present != letters:  # letters summed away in the forward pass: their gradient is broadcast
+        view = tuple(part.shape[present.index(c)] if c in present else 1 for c in letters)
+        full = tuple(part.shape[present.index(c)] if c in present else size[c] for c in letters)
+        part = part.reshape(view)
+        part = part.expand(*full) if isinstance(part, Variable) else np.broadcast_to(part, full)
+    if letters == target:
+        return part
+    # repeated letters (a diagonal, 'ii->i'): put the values on the diagonal of a zero tensor
+    grids = np.ix_(*[np.arange(size[c]) for c in letters])
+    index = tuple(grids[letters.index(c)] for c in target)
+    if isinstance(part, Variable):
+        return IndexAdd.apply(part, shape, index)
+    out = np.zeros(shape, dtype=part.dtype)
+    out[index] = part
+    return out
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _parse(equation, operands):
+    """'...ij,jk' -> (['Zij', 'jk'], 'Zik'): every '...' replaced by letters, the output made explicit."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        more = "more" if len(operands) > len(terms) else "fewer"
+        raise ArgumentError(f"einsum: {more} operands ({len(operands)}) were given than the equation "
+                            f"{equation!r} has terms ({len(terms)})")
+    for pos, c in enumerate(eq):
+        if c not in _LETTERS and c not in ".,->":
+            raise ArgumentError(f"einsum: invalid subscript {c!r} at index {pos} of {equation!r}; "
+                                "subscripts must be in [a-zA-Z]")
+    spare = [c for c in _LETTERS if c not in eq]
+    counts = []
+    for term, t in zip(terms, operands):
+        named = term.replace("...", "")
+        if "." in named or term.count("...") > 1:
+            raise ArgumentError(f"einsum: malformed ellipsis in {term!r}")
+        if ("..." in term and len(named) > t.ndim) or ("..." not in term and len(named) != t.ndim):
+            raise ShapeError(f"einsum: the term {term!r} has {len(named)} subscripts but operand of shape "
+                             f"{tuple(t.shape)} has {t.ndim} dimensions" + ("" if "..." in term else
+                                                                           " and no ellipsis was given"))
+        counts.append(t.ndim - len(named) if "..." in term else 0)
+    width = max(counts) if counts else 0
+    ell = "".join(spare[:width])
+    inputs = [term.replace("...", ell[width - n:]) for term, n in zip(terms, counts)]
+    if arrow:
+        if rhs.count("...") > 1 or "." in rhs.replace("...", ""):
+            raise ArgumentError(f"einsum: malformed ellipsis in the output {rhs!r}")
+        output = rhs.replace("...", ell)
+        for c in output:
+            if output.count(c) > 1:
+                raise ArgumentError(f"einsum: output subscript {c} appears more than once in the output")
+            if not any(c in s for s in inputs):
+                raise ArgumentError(f"einsum: output subscript {c} does not appear in any input term")
+    else:
+        joined = "".join(t.replace("...", "") for t in terms)
+        output = ell + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
+    sizes = {}
+    for k, (term, t) in enumerate(zip(inputs, operands)):
+        for c, n in zip(term, t.shape):
+            if c in sizes and n != sizes[c] and 1 not in (n, sizes[c]):
+                raise ShapeError(f"einsum: subscript {c} has size {n} for operand {k} which does not broadcast "
+                                 f"with the size {sizes[c]} seen before")
+            if term.count(c) > 1 and n != t.shape[term.index(c)]:
+                raise ShapeError(f"einsum: subscript {c} is repeated for operand {k} but the sizes differ")
+            sizes[c] = n if c not in sizes or sizes[c] == 1 else sizes[c]
+    return inputs, output
+
+
+def einsum(equation, *operands):
+    """Sum of products over the subscripts that leave the output: einsum('ij,jk->ik', a, b) is a @ b;
+    '...' stands for the broadcast leading dims; without '->' the output is the letters seen once,
+    in alphabetical order."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str) or not operands:
+        raise ArgumentError("einsum: give the equation string and at least one operand")
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"einsum: operand {i} must be a tensor, got {type(t).__name__}")
+        if t.dtype != operands[0].dtype:
+            raise DTypeError(f"einsum: all operands must have one dtype, got {operands[0].dtype} and {t.dtype}")
+    inputs, output = _parse(equation, operands)
+    return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+
+
+register("einsum", einsum, method=False)
+
+
+# --------------------------------------------------------------------- inverse, det, solve
 
 
 def _square(op, a):
@@ -80,4 +393,3 @@ class Solve(Function):
             grad_b = _mT(a).inverse() @ grad
         grad_a = -(grad_b @ _mT(x))
         return grad_a, (grad_b[..., 0] if ctx.vector else grad_b)
-

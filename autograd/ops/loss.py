@@ -12,7 +12,7 @@ import numpy as np
 
 from ..function import Function, Rule, ShapeError
 from ..tensor import Tensor
-from .args import as_tensor
+from .args import ArgumentError, OutOfRangeError, as_tensor, broadcast_shape
 from .math import where
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -25,15 +25,16 @@ def _reduce(loss, reduction, name):
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    raise ArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _check_reduction(reduction, name):
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _same_size(input, target, name):
+    broadcast_shape(name, input.shape, target.shape)
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(f"{name}: Using a target size ({tuple(target.shape)}) that is different to the input size "
                       f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
@@ -79,7 +80,7 @@ def _class_last(input, name):
     """(N, C, d1, ...) -> (N*d1*..., C); (C,) -> (1, C). Returns the flat view and the
     shape that a per-element loss has before flattening."""
     if input.ndim == 0:
-        raise ShapeError(f"{name}: input must have a class dimension, got a 0-d tensor")
+        raise OutOfRangeError(f"{name}: input must have a class dimension, got a 0-d tensor")
     if input.ndim == 1:
         return input.reshape(1, -1), ()
     if input.ndim == 2:
@@ -100,7 +101,7 @@ def _class_targets(input, target, weight, ignore_index, name):
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices (int64), got dtype {t.dtype}; "
                         "for class probabilities use cross_entropy")
-    if t.shape != elem_shape:
+    if t.shape != elem_shape and not (elem_shape == () and t.shape == (1,)):  # (C,) takes a target () or (1,)
         raise ShapeError(f"{name}: input of shape {tuple(input.shape)} needs a target of shape {elem_shape}, "
                          f"got {tuple(t.shape)}")
     t = t.reshape(-1)
@@ -218,7 +219,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target_t.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must be class indices (int64) or class probabilities (float), "
                         f"got dtype {target_t.dtype}")
+    if tuple(target_t.shape) == tuple(input.shape):  # the input's shape means probabilities, as in PyTorch
+        raise ArgumentError(f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
+                            f"probabilities and must be floating point, got {target_t.dtype}")
     flat, elem_shape, safe, valid, w, w_i = _class_targets(input, target_t, weight, ignore_index, "cross_entropy")
+    if flat.shape[0] == 0:  # no samples: PyTorch's empty mean is nan, the sum 0
+        empty = input.sum() * (float("nan") if reduction == "mean" else 0.0)
+        return empty.expand(*elem_shape) if reduction == "none" else empty
     loss = CrossEntropy.apply(flat, w_i, valid.astype(flat.dtype), safe, w, eps=float(label_smoothing),
                               reduction=reduction)
     return loss.reshape(elem_shape) if reduction == "none" else loss
@@ -313,8 +320,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 def kl_div(input, target, reduction="mean", log_target=False):
     """sum target * (log target - input), input being log-probabilities."""
     if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+        raise ArgumentError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
     target = as_tensor(target)
+    broadcast_shape("kl_div", input.shape, target.shape)
     if log_target:
         loss = target.exp() * (target - input)
     else:

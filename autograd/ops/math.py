@@ -7,7 +7,8 @@ import numpy as np
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
 from ..tensor import Tensor
-from .args import as_tensor, raw
+from .args import ArgumentError, as_tensor, floating, no_bool, raw
+from .promote import DTypeError, binary_front, is_bool, promote
 
 # ----------------------------------------------------------------- binary
 
@@ -23,7 +24,7 @@ class Add(Function):
     def backward(ctx, grad):  # d(a+b)/da = 1, d(a+b)/db = 1
         return grad, grad
 
-operator("__add__", Add, reflected="__radd__", scalar=True)
+operator("__add__", Add, reflected="__radd__", scalar=True, front=binary_front(Add.apply, "add", dunder=True))
 
 
 class Sub(Function):
@@ -32,12 +33,17 @@ class Sub(Function):
     onnx = "Sub"
 
     def forward(ctx, a, b):
-        return a - b
+        try:
+            return a - b
+        except TypeError:  # numpy refuses bool - bool
+            raise ShapeError("sub: subtraction of two bool tensors is not supported; to invert a mask use "
+                             "~mask or ag.logical_not(mask), for 'differs' use a ^ b") from None
 
     def backward(ctx, grad):  # d(a-b)/da = 1, d(a-b)/db = -1
         return grad, -grad
 
-operator("__sub__", Sub, reflected="__rsub__", scalar=True)
+operator("__sub__", Sub, reflected="__rsub__", scalar=True,
+         front=binary_front(Sub.apply, "sub", dunder=True, refuse_bool=True))
 
 
 class Mul(Function):
@@ -54,8 +60,9 @@ class Mul(Function):
         b, a = ctx.saved_tensors
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
-operator("__mul__", Mul, reflected="__rmul__", scalar=True)
-register(("mul", "multiply"), Mul, inplace=True)
+mul = binary_front(Mul.apply, "mul")
+operator("__mul__", Mul, reflected="__rmul__", scalar=True, front=binary_front(Mul.apply, "mul", dunder=True))
+register(("mul", "multiply"), mul, inplace=True)
 
 
 class Div(Function):
@@ -72,8 +79,9 @@ class Div(Function):
         need_a, need_b = ctx.needs_input_grad
         return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
-operator("__truediv__", Div, reflected="__rtruediv__", scalar=True)
-register(("div", "divide", "true_divide"), Div, inplace=True)
+true_divide = binary_front(Div.apply, "div")
+operator("__truediv__", Div, reflected="__rtruediv__", scalar=True, front=binary_front(Div.apply, "div", dunder=True))
+register("true_divide", true_divide, inplace=True)
 
 
 class Pow(Function):
@@ -97,8 +105,26 @@ class Pow(Function):
             grad_b = grad * out * safe_log
         return grad_a, grad_b
 
-operator("__pow__", Pow, reflected="__rpow__", scalar=True)
-register("pow", Pow, inplace=True)
+def _pow_front(dunder):
+    front = binary_front(Pow.apply, "pow", dunder=dunder)
+
+    def pow(input, other):
+        kind = type(other)
+        if kind is int:
+            if other < 0 and isinstance(input, Tensor) and input._data.dtype.kind in "iu":
+                raise ArgumentError(f"pow: integers to negative integer powers are not allowed ({input.dtype} ** "
+                                    f"{other}); use a float base: x.float() ** {other}")
+        elif kind is not float and is_bool(input) and is_bool(other):
+            if kind is bool and isinstance(input, Tensor):  # bool ** bool stays bool: x ** True = x, x ** False = 1
+                return input.clone() if other else input | True
+            raise DTypeError("pow: not implemented for two bools; convert with .int() first")
+        return front(input, other)
+
+    return pow
+
+
+operator("__pow__", Pow, reflected="__rpow__", scalar=True, front=_pow_front(True))
+register("pow", _pow_front(False), inplace=True)
 
 
 class Maximum(Function):
@@ -115,7 +141,8 @@ class Maximum(Function):
         share = (a > b) + 0.5 * (a == b)
         return grad * share, grad * (1 - share)
 
-register("maximum", Maximum)
+maximum = binary_front(Maximum.apply, "maximum")
+register("maximum", maximum)
 
 
 class Minimum(Function):
@@ -132,7 +159,8 @@ class Minimum(Function):
         share = (a < b) + 0.5 * (a == b)
         return grad * share, grad * (1 - share)
 
-register("minimum", Minimum)
+minimum = binary_front(Minimum.apply, "minimum")
+register("minimum", minimum)
 
 
 class Where(Function):
@@ -221,7 +249,11 @@ class Neg(Function):
     onnx = "Neg"
 
     def forward(ctx, a):
-        return -a
+        try:
+            return -a
+        except TypeError:  # numpy refuses -bool
+            raise ShapeError("neg: negation of a bool tensor is not supported; to invert a mask use ~mask "
+                             "or ag.logical_not(mask)") from None
 
     def backward(ctx, grad):  # d(-a)/da = -1
         return -grad
@@ -234,7 +266,7 @@ class Exp(Function):
     onnx = "Exp"
 
     def forward(ctx, a):
-        out = ctx.xp.exp(a)
+        out = ctx.xp.exp(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -251,7 +283,7 @@ class Log(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(a)
+        return ctx.xp.log(floating(a))
 
     def backward(ctx, grad):  # d(log a)/da = 1/a
         (a,) = ctx.saved_tensors
@@ -265,7 +297,7 @@ class Log1p(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log1p(a)
+        return ctx.xp.log1p(floating(a))
 
     def backward(ctx, grad):  # d(log(1+a))/da = 1/(1+a)
         (a,) = ctx.saved_tensors
@@ -279,7 +311,7 @@ class Sqrt(Function):
     onnx = "Sqrt"
 
     def forward(ctx, a):
-        out = ctx.xp.sqrt(a)
+        out = ctx.xp.sqrt(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -295,6 +327,7 @@ class Abs(Function):
     onnx = "Abs"
 
     def forward(ctx, a):
+        no_bool(a, "abs")
         ctx.save_for_backward(a)
         return ctx.xp.abs(a)
 
@@ -310,7 +343,7 @@ class Sign(Function):
     onnx = "Sign"
 
     def forward(ctx, a):
-        return ctx.xp.sign(a)
+        return a.copy() if type(a) is np.ndarray and a.dtype.kind == "b" else ctx.xp.sign(a)
 
     def backward(ctx, grad):  # sign is flat almost everywhere: d sign(a)/da = 0
         return grad * 0
@@ -322,6 +355,7 @@ class Floor(Function):
     onnx = "Floor"
 
     def forward(ctx, a):
+        no_bool(a, "floor")
         return ctx.xp.floor(a)
 
     def backward(ctx, grad):  # a staircase is flat almost everywhere: d floor(a)/da = 0
@@ -334,6 +368,7 @@ class Ceil(Function):
     onnx = "Ceil"
 
     def forward(ctx, a):
+        no_bool(a, "ceil")
         return ctx.xp.ceil(a)
 
     def backward(ctx, grad):  # flat almost everywhere: d ceil(a)/da = 0
@@ -344,6 +379,7 @@ register("ceil", Ceil, inplace=True)
 
 class Round(Function):
     def forward(ctx, a):
+        no_bool(a, "round")
         return ctx.xp.round(a)
 
     def backward(ctx, grad):  # flat almost everywhere: d round(a)/da = 0
@@ -358,7 +394,7 @@ class Sin(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.sin(a)
+        return ctx.xp.sin(floating(a))
 
     def backward(ctx, grad):  # d(sin a)/da = cos a
         (a,) = ctx.saved_tensors
@@ -373,7 +409,7 @@ class Cos(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.cos(a)
+        return ctx.xp.cos(floating(a))
 
     def backward(ctx, grad):  # d(cos a)/da = -sin a
         (a,) = ctx.saved_tensors
@@ -388,7 +424,7 @@ class Tanh(Function):
     onnx = "Tanh"
 
     def forward(ctx, a):
-        out = ctx.xp.tanh(a)
+        out = ctx.xp.tanh(floating(a))
         ctx.save_for_backward(out)
         return out
 
@@ -405,7 +441,7 @@ class Sigmoid(Function):
     onnx = "Sigmoid"
 
     def forward(ctx, a):
-        out = 0.5 + 0.5 * ctx.xp.tanh(0.5 * a)  # = 1/(1+e^-a), without overflow
+        out = 0.5 + 0.5 * ctx.xp.tanh(0.5 * floating(a))  # = 1/(1+e^-a), without overflow
         ctx.save_for_backward(out)
         return out
 
@@ -422,6 +458,7 @@ class Relu(Function):
     onnx = "Relu"
 
     def forward(ctx, a):
+        no_bool(a, "relu")
         out = ctx.xp.maximum(a, 0)
         ctx.save_for_backward(out)
         return out
@@ -460,10 +497,18 @@ class Clamp(Function):
 
 
 def clamp(input, min=None, max=None):
-    """Limit every element to [min, max] (either may be None)."""
+    """Limit every element to [min, max] (either may be None); the dtype is promoted as for a + min."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("clamp: at least one of min and max must be given")
+    if type(input) is not Tensor or input._data.dtype.kind != "f" or not (
+            type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS):  # else: floats clamped by numbers
+        bounds = [b for b in (min, max) if b is not None]
+        input, *bounds = promote("clamp", input, *bounds)
+        min, max = (bounds.pop(0) if b is not None else None for b in (min, max))
     return Clamp.apply(input, min=raw(min), max=raw(max))
+
+
+_PLAIN_BOUNDS = (type(None), float, int)
 
 
 register(("clamp", "clip"), clamp, inplace=True)
@@ -472,16 +517,19 @@ register(("clamp", "clip"), clamp, inplace=True)
 # ----------------------------------------------------------------- composites (their gradients come free)
 
 
+_add, _sub = binary_front(Add.apply, "add"), binary_front(Sub.apply, "sub", refuse_bool=True)
+
+
 @register("add", inplace=True)
 def add(input, other, *, alpha=1):
     """input + alpha * other."""
-    return Add.apply(input, other if alpha == 1 else other * alpha)
+    return _add(input, other if alpha == 1 else other * alpha)
 
 
 @register(("sub", "subtract"), inplace=True)
 def sub(input, other, *, alpha=1):
     """input - alpha * other."""
-    return Sub.apply(input, other if alpha == 1 else other * alpha)
+    return _sub(input, other if alpha == 1 else other * alpha)
 
 
 @register("rsqrt", inplace=True)
@@ -492,14 +540,30 @@ def rsqrt(input):
 
 @register("square", inplace=True)
 def square(input):
+    if input.dtype.kind == "b":  # bool squares as int64, as in PyTorch
+        input = input.to(np.int64)
     return Mul.apply(input, input)
+
+
+def _operands(input, other):
+    """(input, other) with input made a tensor when neither is one (ag.floor_divide(7, 2))."""
+    return (input, other) if isinstance(other, Tensor) else (as_tensor(input), other)
+
+
+def _integer(a, b, name):
+    """Do promoted operands divide as integers? (Two bools don't divide at all, as in PyTorch.)"""
+    kinds = [x.dtype.kind if isinstance(x, Tensor) else "b" if isinstance(x, bool) else
+             "f" if isinstance(x, float) else "i" for x in (a, b)]
+    if kinds == ["b", "b"]:
+        raise DTypeError(f"{name}: not implemented for bool tensors; convert with .int() first")
+    return "f" not in kinds
 
 
 @register("floor_divide", inplace=True)
 def floor_divide(input, other):
     """a // b, rounding down like Python (integers stay integers)."""
-    a, b = as_tensor(input), as_tensor(other)
-    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+    a, b = promote("floor_divide", *_operands(input, other))
+    if _integer(a, b, "floor_divide"):
         return FloorDivide.apply(a, b)
     return (a / b).floor()
 
@@ -507,10 +571,38 @@ def floor_divide(input, other):
 @register("remainder", inplace=True)
 def remainder(input, other):
     """a % b with the sign of b, like Python and torch.remainder: a - b * floor(a / b)."""
-    a, b = as_tensor(input), as_tensor(other)
-    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+    a, b = promote("remainder", *_operands(input, other))
+    if _integer(a, b, "remainder"):
         return Remainder.apply(a, b)
+    a = float(a) if isinstance(a, bool) else a
     return a - b * (a / b).floor()
+
+
+@register(("div", "divide"), inplace=True)
+def div(input, other, *, rounding_mode=None):
+    """input / other; rounding_mode 'trunc' rounds towards zero, 'floor' down (integers stay integers)."""
+    if rounding_mode is None:
+        return true_divide(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode != "trunc":
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    a, b = promote("div", *_operands(input, other))
+    if _integer(a, b, "div"):
+        return TruncDivide.apply(a, b)
+    return (a / b).trunc()
+
+
+class TruncDivide(NonDifferentiable):
+    """Integer a / b rounded towards zero, as C does (no gradient: integers)."""
+
+    def forward(ctx, a, b):
+        if np.any(np.asarray(b) == 0):
+            raise RuntimeError("div: integer division by zero (rounding_mode='trunc'); divide floats, "
+                               "or mask the zeros first")
+        q = np.floor_divide(a, b)
+        inexact = (np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))
+        return np.where(inexact, q + 1, q).astype(np.result_type(q), copy=False)
 
 
 class FloorDivide(NonDifferentiable):
@@ -533,9 +625,14 @@ operator("__mod__", remainder, reflected="__rmod__")
 
 def where(condition, input, other):
     """Pick ``input`` where ``condition`` holds, else ``other`` (gradients follow the picks)."""
+    cond = raw(condition)
+    if not isinstance(cond, np.ndarray) or cond.dtype.kind not in "bu":
+        what = f"dtype {cond.dtype}" if isinstance(cond, np.ndarray) else type(cond).__name__
+        raise DTypeError(f"where: condition must be a bool tensor, got {what}; compare first (x > 0)")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = as_tensor(input)
-    return Where.apply(np.asarray(raw(condition), dtype=bool), input, other)
+    input, other = promote("where", input, other)
+    return Where.apply(cond.astype(bool, copy=False), input, other)
 
 
 register("where", where, method=lambda self, condition, other: where(condition, self, other))
@@ -552,7 +649,12 @@ operator("__matmul__", matmul, reflected="__rmatmul__")
 
 @register("outer")
 def outer(input, vec2):
-    return as_tensor(input).reshape(-1, 1) * as_tensor(vec2).reshape(1, -1)
+    """The outer product of two vectors: out[i, j] = input[i] * vec2[j]."""
+    input, vec2 = as_tensor(input), as_tensor(vec2)
+    for what, v in (("input", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise ShapeError(f"outer: expected a 1-d {what}, got shape {tuple(v.shape)}")
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 
 def linear(input, weight, bias=None):

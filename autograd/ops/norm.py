@@ -9,6 +9,7 @@ import numpy as np
 
 from ..function import Function, Rule, ShapeError
 from ..graph import Variable, no_grad
+from .args import OutOfRangeError
 
 
 class Normalize(Function):
@@ -112,7 +113,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     mean and the *unbiased* batch variance, in place. Eval: the running statistics are used.
     """
     if input.ndim < 2:
-        raise ShapeError(f"batch_norm: expected an input (N, C) or (N, C, *), got shape {tuple(input.shape)}")
+        error = OutOfRangeError if input.ndim == 0 else ShapeError  # (torch: IndexError or RuntimeError)
+        raise error(f"batch_norm: expected an input (N, C) or (N, C, *), got shape {tuple(input.shape)}")
     c = input.shape[1]
     for what, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
@@ -173,6 +175,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     axes = tuple(range(2, input.ndim))
     param_shape = (c,) + (1,) * (input.ndim - 2)
     if use_input_stats:
+        if int(np.prod(input.shape[2:])) == 1:
+            raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input of "
+                             f"shape {tuple(input.shape)}")
         x = input._data
         mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
         y = InstanceNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=param_shape,
@@ -203,6 +208,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise ShapeError(f"group_norm: expected an input (N, C, *) with C divisible by num_groups={num_groups}, "
                          f"got shape {tuple(input.shape)}")
     n, c = input.shape[:2]
+    if n * c // num_groups * int(np.prod(input.shape[2:])) == 1:
+        raise ValueError(f"group_norm: expected more than 1 value per group and sample, got input of shape "
+                         f"{tuple(input.shape)} with num_groups={num_groups}")
     x = input.reshape(n, num_groups, -1)  # (N, G, C/G * spatial)
     y = LayerNorm.apply(x, None, None, axes=(2,), eps=eps, param_shape=(1,), batch_stats=True)
     y = y.reshape(input.shape)

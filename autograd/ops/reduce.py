@@ -7,10 +7,11 @@ import collections
 
 import numpy as np
 
-from ..dtypes import bool_, int64, is_floating
+from ..dtypes import int64, is_floating
 from ..function import Function, NonDifferentiable, Rule, register
 from ..graph import Variable
-from .args import axes, count, pick
+from .args import ArgumentError, OutOfRangeError, axes, count, dim_arg, is_int, pick
+from .promote import DTypeError
 
 return_types = collections.namedtuple("max", ["values", "indices"])
 
@@ -45,7 +46,8 @@ class Sum(Function):
 
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis
-        return ctx.xp.add.reduce(a, axis=axis, keepdims=keepdims)  # a.sum(), minus numpy's Python layer
+        return ctx.xp.add.reduce(a, axis=axis, keepdims=keepdims, dtype=a.dtype)  # a.sum() minus numpy's Python
+        # layer; in a's own dtype (numpy would sum int32 as int64)
 
     def backward(ctx, grad):  # d(sum a)/da_i = 1: copy the gradient to every summed element
         return _spread(ctx, grad, ctx.shape, ctx.axis)
@@ -96,7 +98,7 @@ class Prod(Function):
                 "Each element's gradient is the product of all the others.")
 
     def forward(ctx, a, axis=None, keepdims=False):
-        out = reduced(a.prod(axis=axis, keepdims=True), a.shape, axis, keepdims)
+        out = reduced(a.prod(axis=axis, keepdims=True, dtype=a.dtype), a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
         ctx.save_for_backward(a, out)  # the output itself, so create_graph differentiates through it
         return out
@@ -128,7 +130,7 @@ class LogSumExp(Function):
 
     def forward(ctx, a, axis=None, keepdims=False):
         xp = ctx.xp
-        m = a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True, initial=-np.inf) if a.size == 0 else a.max(axis=axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
         out = reduced(xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m, a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
@@ -147,9 +149,13 @@ class Softmax(Function):
 
     def forward(ctx, a, axis):
         xp = ctx.xp
+        ctx.axis = axis
+        if a.size == 0:  # nothing to normalise (numpy's max has no identity)
+            out = a.copy()
+            ctx.save_for_backward(out)
+            return out
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
         out = e / e.sum(axis=axis, keepdims=True)
-        ctx.axis = axis
         ctx.save_for_backward(out)
         return out
 
@@ -164,9 +170,13 @@ class LogSoftmax(Function):
 
     def forward(ctx, a, axis):
         xp = ctx.xp
+        ctx.axis = axis
+        if a.size == 0:  # nothing to normalise (numpy's max has no identity)
+            out = a.copy()
+            ctx.save_for_backward(out)
+            return out
         shifted = a - a.max(axis=axis, keepdims=True)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.axis = axis
         ctx.save_for_backward(out)
         return out
 
@@ -178,54 +188,85 @@ class LogSoftmax(Function):
 # ----------------------------------------------------------------- front functions
 
 
+def _float_only(input, op):
+    if not is_floating(input.dtype):
+        raise DTypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}; use .float() first")
+
+
 @register("sum")
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-    """Sum over ``dim`` (all by default); integer and bool inputs sum to int64, as in PyTorch."""
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
+    """Sum over ``dim`` (all by default); integer and bool inputs sum to int64, as in PyTorch.
+    With ``dtype`` the input is cast first (float32 summed as int32 truncates each element)."""
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, "sum")
+    dims = axes(dim, input.ndim, "sum")
     x = input if dtype is None else input.to(dtype)
-    if x.dtype == bool_ or x.dtype.kind in "iu" and dtype is None:
+    if dtype is None and x.dtype.kind in "biu":
         x = x.to(int64)
-    return Sum.apply(x, axis=axes(dim, input.ndim), keepdims=keepdim)
+    return Sum.apply(x, axis=dims, keepdims=keepdim)
 
 
 @register("mean")
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    if not is_floating(input.dtype) and dtype is None:
-        raise RuntimeError(f"mean: input dtype should be floating point, got {input.dtype}; use .float() first")
-    return sum(input, dim, keepdim, dtype=dtype) / count(input.shape, axes(dim, input.ndim))
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, "mean")
+    dims = axes(dim, input.ndim, "mean")
+    if not is_floating(input.dtype if dtype is None else np.dtype(dtype)):
+        raise DTypeError(f"mean: input dtype should be floating point, got {input.dtype}; use .float() first")
+    return sum(input, dim, keepdim, dtype=dtype) / count(input.shape, dims)
+
+
+def _variance(op, input, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
+    """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default. ``op`` names errors."""
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, op)
+    _float_only(input, op)
+    if correction is None:
+        correction = 1 if unbiased is None else int(bool(unbiased))
+    n = count(input.shape, axes(dim, input.ndim, op))
+    centred = input - mean(input, dim, keepdim=True)
+    return sum(centred * centred, dim, keepdim) / builtins.max(n - correction, 0)
 
 
 @register("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default."""
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    if correction is None:
-        correction = 1 if unbiased is None else int(bool(unbiased))
-    n = count(input.shape, axes(dim, input.ndim))
-    centred = input - mean(input, dim, keepdim=True)
-    return sum(centred * centred, dim, keepdim) / builtins.max(n - correction, 0)
+    return _variance("var", input, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
 @register("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    return var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+    """sqrt(var)."""
+    return _variance("std", input, dim, unbiased, keepdim, correction, axis, keepdims).sqrt()
+
+
+@register("var_mean")
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over ``dim`` in one call, as torch.var_mean."""
+    return _variance("var_mean", input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim)
+
+
+@register("std_mean")
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over ``dim`` in one call, as torch.std_mean."""
+    return _variance("std_mean", input, dim, unbiased, keepdim, correction).sqrt(), mean(input, dim, keepdim)
 
 
 def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
     """max/min: of everything, along one dim (values and indices), or of two tensors elementwise."""
-    from .math import Maximum, Minimum
+    from .math import maximum, minimum
 
-    if isinstance(dim, Variable):  # torch.max(a, b) is the elementwise maximum
-        return Maximum.apply(input, dim) if largest else Minimum.apply(input, dim)
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    if input.numel() == 0:
-        raise RuntimeError(f"{'max' if largest else 'min'}: the tensor is empty; there is no extreme value")
+    name = "max" if largest else "min"
+    if isinstance(dim, Variable) and not is_int(dim):  # torch.max(a, b) is the elementwise maximum
+        return maximum(input, dim) if largest else minimum(input, dim)
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, name)
     if dim is None:
+        if input.numel() == 0:
+            raise OutOfRangeError(f"{name}: the tensor is empty; there is no extreme value (give a dim)")
         return Amax.apply(input, axis=None, keepdims=False, largest=largest)
-    (axis,) = axes(dim, input.ndim) or (0,)
+    axis = dim_arg(dim, input.ndim, name)
     if input.ndim == 0:
         return return_types(input.clone(), ArgExtreme.apply(input, axis=None, keepdims=False, largest=largest))
+    if input.shape[axis] == 0:
+        raise OutOfRangeError(f"{name}: dim {dim} of the tensor of shape {tuple(input.shape)} is empty; "
+                         "there is no extreme value along it")
     values = MaxDim.apply(input, axis=axis, keepdims=keepdim, largest=largest)
     return return_types(values, ArgExtreme.apply(input, axis=axis, keepdims=keepdim, largest=largest))
 
@@ -240,38 +281,66 @@ def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _extreme(input, dim, keepdim, False, axis, keepdims)
 
 
+def _amax(input, dim, keepdim, largest):
+    name = "amax" if largest else "amin"
+    listed = () if dim is None else dim if isinstance(dim, (tuple, list)) else (dim,)
+    reduced_dims = [dim_arg(d, input.ndim, name) for d in listed] if listed and input.ndim else range(input.ndim)
+    empty = [a for a in reduced_dims if input.shape[a] == 0]
+    if empty:
+        raise OutOfRangeError(f"{name}: tensor of shape {tuple(input.shape)} is empty along the reduced dims; "
+                              "there is no extreme value")
+    dims = axes(dim, input.ndim, name)
+    _, keepdim = pick(None, None, keepdim, None, name)
+    return Amax.apply(input, axis=dims, keepdims=keepdim, largest=largest)
+
+
 @register("amax")
-def amax(input, dim=None, keepdim=False):
-    return Amax.apply(input, axis=axes(dim, input.ndim), keepdims=keepdim, largest=True)
+def amax(input, dim=(), keepdim=False):
+    return _amax(input, dim, keepdim, True)
 
 
 @register("amin")
-def amin(input, dim=None, keepdim=False):
-    return Amax.apply(input, axis=axes(dim, input.ndim), keepdims=keepdim, largest=False)
+def amin(input, dim=(), keepdim=False):
+    return _amax(input, dim, keepdim, False)
 
 
 @register("prod")
-def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    return Prod.apply(input, axis=axes(dim, input.ndim), keepdims=keepdim)
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    """Product over one ``dim`` (all by default); integer and bool inputs multiply as int64."""
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, "prod")
+    axis = None if dim is None else dim_arg(dim, input.ndim, "prod")
+    x = input if dtype is None else input.to(dtype)
+    if dtype is None and x.dtype.kind in "biu":
+        x = x.to(int64)
+    return Prod.apply(x, axis=None if axis is None or input.ndim == 0 else (axis,), keepdims=keepdim)
 
 
 @register("logsumexp")
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    return LogSumExp.apply(input, axis=axes(dim, input.ndim), keepdims=keepdim)
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, "logsumexp")
+    if dim is None:
+        raise TypeError("logsumexp: dim is required (an int or a tuple of ints), as in PyTorch")
+    if isinstance(dim, (tuple, list)) and len(dim) == 0 and input.ndim:
+        raise ArgumentError("logsumexp: dim=() is not supported; give the dims to reduce")
+    return LogSumExp.apply(input, axis=axes(dim, input.ndim, "logsumexp"), keepdims=keepdim)
+
+
+def _softmax_dim(input, dim, axis, op):
+    _float_only(input, op)
+    dim = dim_arg(dim if axis is None else axis, input.ndim, op)
+    return None if input.ndim == 0 else dim
 
 
 @register("softmax")
-def softmax(input, dim=-1, *, axis=None):
-    dim = dim if axis is None else axis
-    return Softmax.apply(input, axis=(axes(dim, input.ndim) or (None,))[0])
+def softmax(input, dim=-1, *, axis=None, dtype=None):
+    x = input if dtype is None else input.to(dtype)
+    return Softmax.apply(x, axis=_softmax_dim(x, dim, axis, "softmax"))
 
 
 @register("log_softmax")
-def log_softmax(input, dim=-1, *, axis=None):
-    dim = dim if axis is None else axis
-    return LogSoftmax.apply(input, axis=(axes(dim, input.ndim) or (None,))[0])
+def log_softmax(input, dim=-1, *, axis=None, dtype=None):
+    x = input if dtype is None else input.to(dtype)
+    return LogSoftmax.apply(x, axis=_softmax_dim(x, dim, axis, "log_softmax"))
 
 
 class ArgExtreme(NonDifferentiable):
@@ -283,27 +352,56 @@ class ArgExtreme(NonDifferentiable):
         return np.asarray(index, dtype=int64)
 
 
+def _arg_extreme(input, dim, keepdim, axis, keepdims, largest):
+    name = "argmax" if largest else "argmin"
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, name)
+    if dim is not None:
+        dim = dim_arg(dim, input.ndim, name)
+    if (input.numel() == 0 and dim is None) or (dim is not None and input.ndim and input.shape[dim] == 0):
+        raise OutOfRangeError(f"{name}: the tensor of shape {tuple(input.shape)} is empty along the reduced dim")
+    if dim is None and keepdim:
+        index = ArgExtreme.apply(input, axis=None, largest=largest)
+        return index.reshape((1,) * input.ndim)
+    return ArgExtreme.apply(input, axis=None if input.ndim == 0 else dim, keepdims=keepdim, largest=largest)
+
+
 @register("argmax")
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    return ArgExtreme.apply(input, axis=dim, keepdims=keepdim, largest=True)
+    return _arg_extreme(input, dim, keepdim, axis, keepdims, True)
 
 
 @register("argmin")
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    return ArgExtreme.apply(input, axis=dim, keepdims=keepdim, largest=False)
+    return _arg_extreme(input, dim, keepdim, axis, keepdims, False)
 
 
 class Any(NonDifferentiable):
-    def forward(ctx, a):
-        return np.asarray(a.any())
+    def forward(ctx, a, axis=None, keepdims=False):
+        return np.any(a, axis=axis, keepdims=keepdims)
 
 
 class All(NonDifferentiable):
-    def forward(ctx, a):
-        return np.asarray(a.all())
+    def forward(ctx, a, axis=None, keepdims=False):
+        return np.all(a, axis=axis, keepdims=keepdims)
 
 
-register("any", Any)
-register("all", All)
+def _logical_reduce(fn, name, input, dim, keepdim):
+    """any/all over ``dim`` (all dims by default): bool, or uint8 for a uint8 input (as PyTorch)."""
+    _, keepdim = pick(None, None, keepdim, None, name)
+    dims = axes(dim, input.ndim, name, empty="none")
+    if dim is None and keepdim:
+        dims = tuple(range(input.ndim))
+    out = fn.apply(input, axis=dims, keepdims=keepdim)
+    return out.to(np.uint8) if input.dtype == np.uint8 else out
+
+
+@register("any")
+def any(input, dim=None, keepdim=False):
+    """True where any element along ``dim`` is nonzero."""
+    return _logical_reduce(Any, "any", input, dim, keepdim)
+
+
+@register("all")
+def all(input, dim=None, keepdim=False):
+    """True where every element along ``dim`` is nonzero."""
+    return _logical_reduce(All, "all", input, dim, keepdim)

@@ -3,7 +3,6 @@
 Reshape, Permute, Expand and GetItem are views (``View``): when numpy returns a view, the
 output shares the input's storage and version counter, as PyTorch's views do."""
 import builtins
-import numbers
 
 import numpy as np
 
@@ -12,7 +11,8 @@ from ..dtypes import bool_, float16, float32, float64, int32, int64
 from ..function import Function, Rule, ShapeError, View, register
 from ..graph import Variable
 from ..tensor import Tensor, _index
-from .args import as_tensor, axes, shape_arg
+from .args import as_tensor, axes, dim_arg, int_arg, int_tuple, is_int, required
+from .promote import promote_types
 
 
 class Reshape(View):
@@ -142,16 +142,39 @@ class Clone(Function):
 # ----------------------------------------------------------------- front functions
 
 
-@register(("reshape", "view"))
+def _target_shape(input, shape, op):
+    """A reshape target: ints, at most one -1 (inferred), the same number of elements."""
+    shape = int_tuple(shape, op, "shape")
+    infer = [i for i, n in enumerate(shape) if n == -1]
+    if len(infer) > 1:
+        raise ShapeError(f"{op}: only one dimension can be inferred (-1), got shape {shape}")
+    if any(n < -1 for n in shape):
+        raise ShapeError(f"{op}: invalid size {min(shape)} in shape {shape}; sizes are >= 0, or -1 for one "
+                         "inferred dimension")
+    known = int(np.prod([n for n in shape if n != -1]))
+    numel = input.numel()
+    if infer:
+        if known == 0:
+            raise ShapeError(f"{op}: cannot infer the -1 in {shape} for a tensor of {numel} elements "
+                             "(another size is 0, so any value would do)")
+        if numel % known == 0:
+            return shape[:infer[0]] + (numel // known,) + shape[infer[0] + 1:]
+    elif known == numel:
+        return shape
+    raise ShapeError(f"{op}: shape {tuple(input.shape)} ({numel} elements) cannot be reshaped to {shape}")
+
+
+@register("reshape")
 def reshape(input, *shape):
-    shape = shape_arg(shape)
+    shape = _target_shape(input, required(shape, "reshape", "shape"), "reshape")
     if shape == input.shape:
         return input
-    try:
-        return Reshape.apply(input, shape=shape)
-    except ShapeError:
-        raise ShapeError(f"reshape: shape {input.shape} ({input.numel()} elements) cannot be "
-                         f"reshaped to {shape}") from None
+    return Reshape.apply(input, shape=shape)
+
+
+@register("view", function=False)
+def view(input, *shape):
+    return reshape(input, *required(shape, "view", "shape"))
 
 
 register("view_as", lambda input, other: reshape(input, other.shape), function=False)
@@ -159,85 +182,139 @@ register("view_as", lambda input, other: reshape(input, other.shape), function=F
 
 @register("flatten")
 def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one (a 0-d tensor becomes 1-d)."""
+    start, end = dim_arg(start_dim, input.ndim, "flatten"), dim_arg(end_dim, input.ndim, "flatten")
+    if start > end:
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor with "
+                         f"{input.ndim} dimensions; swap them")
     if input.ndim == 0:
         return reshape(input, 1)
-    start, end = start_dim % input.ndim, end_dim % input.ndim
-    shape = input.shape[:start] + (-1,) + input.shape[end + 1:]
-    return reshape(input, shape) if start <= end else input
+    merged = int(np.prod(input.shape[start:end + 1]))
+    return reshape(input, input.shape[:start] + (merged,) + input.shape[end + 1:])
+
+
+@register("unflatten")
+def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1), the inverse of flatten."""
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten: sizes must be a tuple or list of ints, got {type(sizes).__name__}")
+    sizes = int_tuple((sizes,), "unflatten", "sizes")
+    if not sizes:
+        raise ShapeError("unflatten: sizes must be non-empty")
+    d = dim_arg(dim, input.ndim, "unflatten")
+    if input.ndim == 0:
+        raise ShapeError("unflatten: a 0-d tensor has no dimension to unflatten")
+    n = input.shape[d]
+    try:
+        sizes = _target_shape(_Sized(n), sizes, "unflatten")
+    except ShapeError as err:
+        raise ShapeError(f"unflatten: sizes {sizes} don't multiply up to the size of dim {dim} ({n}) of the "
+                         f"tensor of shape {tuple(input.shape)}: {err}") from None
+    return reshape(input, input.shape[:d] + sizes + input.shape[d + 1:])
+
+
+class _Sized:
+    """A stand-in with ``numel()`` (to check a reshape of one dim)."""
+
+    def __init__(self, n):
+        self.n, self.shape = n, (n,)
+
+    def numel(self):
+        return self.n
+
+
+_ALL = object()  # squeeze's default: every dim of size 1 (an explicit None is refused, as in PyTorch)
 
 
 @register("squeeze")
-def squeeze(input, dim=None):
-    if dim is None:
+def squeeze(input, dim=_ALL):
+    if dim is _ALL:
         return reshape(input, tuple(n for n in input.shape if n != 1))
-    dims = axes(dim, input.ndim) or ()
+    if dim is None:
+        raise TypeError("squeeze: dim must be an int or a tuple of ints; leave it out to squeeze every dim of size 1")
+    dims = axes(dim, input.ndim, "squeeze", empty="none") or ()
     return reshape(input, tuple(n for i, n in enumerate(input.shape) if not (i in dims and n == 1)))
 
 
 @register("unsqueeze")
 def unsqueeze(input, dim):
-    dim = dim % (input.ndim + 1) if dim < 0 else dim
-    if dim > input.ndim:
-        raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with {input.ndim} dimensions")
-    return reshape(input, input.shape[:dim] + (1,) + input.shape[dim:])
+    d = dim_arg(dim, input.ndim + 1, "unsqueeze")
+    return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
 
 
 @register("permute")
 def permute(input, *dims):
-    dims = shape_arg(dims)
-    if sorted(d % builtins.max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
-        raise ShapeError(f"permute: dims {dims} are not a permutation of the {input.ndim} dims of {input.shape}")
-    dims = tuple(d % input.ndim for d in dims)
+    dims = int_tuple(required(dims, "permute", "dims"), "permute", "dims")
+    if len(dims) != input.ndim:
+        raise ShapeError(f"permute: dims {dims} has {len(dims)} entries but the tensor of shape "
+                         f"{tuple(input.shape)} has {input.ndim} dimensions; give one per dimension")
+    dims = tuple(dim_arg(d, input.ndim, "permute") for d in dims)
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"permute: dims {dims} repeat a dimension; give each dimension once")
     return input if dims == tuple(range(input.ndim)) else Permute.apply(input, axes=dims)
 
 
-@register(("transpose", "swapaxes"))
+@register(("transpose", "swapaxes", "swapdims"))
 def transpose(input, dim0=-2, dim1=-1):
     if isinstance(dim0, (tuple, list)):  # numpy's spelling: transpose(axes) permutes
         return permute(input, *dim0)
-    if input.ndim < 2:
+    d0, d1 = dim_arg(dim0, input.ndim, "transpose"), dim_arg(dim1, input.ndim, "transpose")
+    if input.ndim < 2 or d0 == d1:
         return input
     order = list(range(input.ndim))
-    order[dim0], order[dim1] = order[dim1], order[dim0]
-    return permute(input, *order)
+    order[d0], order[d1] = order[d1], order[d0]
+    return Permute.apply(input, axes=tuple(order))
 
 
 @register("t")
 def t(input):
-    return transpose(input, 0, 1)
+    """The transpose of a matrix (a vector or a number stays as it is)."""
+    if input.ndim > 2:
+        raise ShapeError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(input.shape)}; "
+                         "use transpose(dim0, dim1) or .mT")
+    return transpose(input, 0, -1)
+
+
+def _expanded_shape(input, sizes, op):
+    sizes = int_tuple(sizes, op)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise ShapeError(f"{op}: the target {sizes} has fewer dimensions than the tensor {tuple(input.shape)}")
+    shape = []
+    for i, n in enumerate(sizes):
+        if i < lead:
+            if n < 0:
+                raise ShapeError(f"{op}: size {n} is not allowed in the new leading dimension {i} of {sizes}")
+            shape.append(n)
+            continue
+        have = input.shape[i - lead]
+        if n == -1:
+            n = have
+        if n < 0 or (have != 1 and n != have):
+            raise ShapeError(f"{op}: the expanded size {n} must match the existing size {have} at "
+                             f"non-singleton dimension {i} (target {sizes}, tensor {tuple(input.shape)})")
+        shape.append(n)
+    return tuple(shape)
 
 
 @register("expand", function=False)
 def expand(input, *sizes):
-    sizes = shape_arg(sizes)
-    lead = len(sizes) - input.ndim
-    if lead < 0:
-        raise ShapeError(f"expand: the target {sizes} has fewer dimensions than the tensor {input.shape}")
-    shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    shape = _expanded_shape(input, required(sizes, "expand", "size"), "expand")
     return input if shape == input.shape else Expand.apply(input, shape=shape)
 
 
 @register("broadcast_to")
 def broadcast_to(input, shape):
-    return expand(input, *shape_arg((shape,)))
+    shape = _expanded_shape(input, (shape,), "broadcast_to")
+    return input if shape == input.shape else Expand.apply(input, shape=shape)
 
 
 register("expand_as", lambda input, other: expand(input, other.shape), function=False)
 
 
-@register("split")
-def split(input, split_size_or_sections, dim=0):
-    dim = dim % input.ndim
-    n = input.shape[dim]
-    if isinstance(split_size_or_sections, numbers.Integral):
-        sizes = [split_size_or_sections] * (n // split_size_or_sections)
-        if n % split_size_or_sections:
-            sizes.append(n % split_size_or_sections)
-    else:
-        sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != n:
-            raise ShapeError(f"split: sections {sizes} sum to {builtins.sum(sizes)} but dim {dim} has size {n}")
-    lead = (slice(None),) * dim
+def _cut(input, d, sizes):
+    """Slices of ``input`` along dim ``d`` of the given ``sizes``."""
+    lead = (slice(None),) * d
     out, start = [], 0
     for size in sizes:
         out.append(input[lead + (slice(start, start + size),)])
@@ -245,15 +322,54 @@ def split(input, split_size_or_sections, dim=0):
     return tuple(out)
 
 
+@register("split")
+def split(input, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or pieces of the given sizes."""
+    if input.ndim == 0:
+        raise ShapeError("split: expects at least a 1-dimensional tensor, got a 0-d tensor")
+    if is_int(split_size_or_sections) and split_size_or_sections < 0:
+        raise ShapeError(f"split: split_size must be non-negative, got {split_size_or_sections}")
+    d = dim_arg(dim, input.ndim, "split")
+    n = input.shape[d]
+    if is_int(split_size_or_sections):
+        size = int(split_size_or_sections)
+        if size == 0 and n:
+            raise ShapeError(f"split: split_size can only be 0 if dim {dim} has size 0, but it has size {n}")
+        if n == 0:
+            return (input,)
+        return _cut(input, d, [size] * (n // size) + ([n % size] if n % size else []))
+    if not isinstance(split_size_or_sections, (tuple, list)):
+        raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, "
+                        f"got {type(split_size_or_sections).__name__}")
+    sizes = int_tuple((split_size_or_sections,), "split", "split sizes")
+    if any(k < 0 for k in sizes):
+        raise ShapeError(f"split: split sizes {list(sizes)} must be non-negative")
+    if builtins.sum(sizes) != n:
+        raise ShapeError(f"split: sections {list(sizes)} sum to {builtins.sum(sizes)} but dim {dim} has size {n}")
+    return _cut(input, d, sizes)
+
+
 @register("chunk")
 def chunk(input, chunks, dim=0):
-    n = input.shape[dim % input.ndim]
-    return split(input, -(-n // chunks) if n else 1, dim)
+    """At most ``chunks`` pieces of equal size ceil(n / chunks) along ``dim`` (the last may be smaller)."""
+    chunks = int_arg(chunks, "chunk", "chunks")
+    if chunks <= 0:
+        raise ShapeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    if input.ndim == 0:
+        raise ShapeError("chunk: expects at least a 1-dimensional tensor, got a 0-d tensor")
+    d = dim_arg(dim, input.ndim, "chunk")
+    n = input.shape[d]
+    if n == 0:
+        return _cut(input, d, [0] * chunks)
+    return split(input, -(-n // chunks), d)
 
 
 @register("unbind")
 def unbind(input, dim=0):
-    return tuple(squeeze(part, dim) for part in split(input, 1, dim))
+    if input.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
+    d = dim_arg(dim, input.ndim, "unbind")
+    return tuple(squeeze(part, d) for part in split(input, 1, d)) if input.shape[d] else ()
 
 
 register("__getitem__", lambda input, index: GetItem.apply(input, index=_index(index)), function=False)
@@ -272,34 +388,63 @@ def narrow(input, dim, start, length):
     return input[(slice(None),) * d + (slice(start, start + length),)]
 
 
+def _tensor_list(tensors, op):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, (Tensor, np.ndarray)):
+            raise TypeError(f"{op}: expected a tensor as element {i}, got {type(t).__name__}")
+    return [as_tensor(t) for t in tensors]
+
+
 def cat(tensors, dim=0, *, axis=None):
-    """Join tensors along an existing dim."""
-    tensors = [as_tensor(t) for t in tensors]
+    """Join tensors along an existing dim (1-d empty tensors are skipped, as in PyTorch)."""
+    tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     dim = dim if axis is None else axis
-    ndim = tensors[0].ndim
-    d = dim % ndim
     for i, t in enumerate(tensors):
-        if t.ndim != ndim or t.shape[:d] + t.shape[d + 1:] != tensors[0].shape[:d] + tensors[0].shape[d + 1:]:
-            raise ShapeError(f"cat: tensor {i} has shape {t.shape} but tensor 0 has shape {tensors[0].shape}; "
-                             f"they must match in every dim except {dim}")
-    return Cat.apply(*tensors, axis=d)
+        if t.ndim == 0:
+            raise ShapeError(f"cat: tensor {i} is 0-d and cannot be concatenated; unsqueeze it or use stack")
+    tensors = promote_all(tensors)  # every tensor counts for the dtype, even a skipped empty one
+    kept = [t for t in tensors if t.shape != (0,)]
+    if not kept:  # only 1-d empty tensors: nothing to join (and, as in PyTorch, no dim to check)
+        return Cat.apply(*tensors, axis=0)
+    first = kept[0]
+    d = dim_arg(dim, first.ndim, "cat")
+    for t in kept:
+        if t.ndim != first.ndim or t.shape[:d] + t.shape[d + 1:] != first.shape[:d] + first.shape[d + 1:]:
+            i = next(i for i, u in enumerate(tensors) if u is t)
+            raise ShapeError(f"cat: tensor {i} has shape {tuple(t.shape)} but tensor 0 has shape "
+                             f"{tuple(first.shape)}; they must match in every dim except {dim}")
+    return Cat.apply(*kept, axis=d)
 
 
 register(("cat", "concat", "concatenate"), cat, method=False)
 
 
 def stack(tensors, dim=0):
-    """Join tensors along a new dim."""
-    tensors = [as_tensor(t) for t in tensors]
+    """Join tensors of one shape along a new dim."""
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise ShapeError("stack: expected a non-empty list of tensors")
+    d = dim_arg(dim, tensors[0].ndim + 1, "stack")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
-            raise ShapeError(f"stack: tensor {i} has shape {t.shape} but tensor 0 has shape {tensors[0].shape}")
-    return cat([unsqueeze(t, dim) for t in tensors], dim)
+            raise ShapeError(f"stack: tensor {i} has shape {tuple(t.shape)} but tensor 0 has shape "
+                             f"{tuple(tensors[0].shape)}; stacked tensors must have the same shape")
+    return cat([unsqueeze(t, d) for t in tensors], d)
 
 
 register("stack", stack, method=False)
+
+
+def promote_all(tensors):
+    """Tensors cast to their common dtype (torch.cat and torch.stack promote)."""
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = promote_types(dtype, t.dtype)
+    return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
 @register(("to", "type"), function=False)

@@ -1,0 +1,414 @@
+"""Indexing along a dim: gather and its adjoint (scatter-add), scatter, scatter_add,
+scatter_reduce, index_select, index_add, masked_fill, and the ordering ops sort, argsort and
+topk, whose values are a gather (so their gradient is gather's).
+
+    gather:   out[i][j] = input[index[i][j]][j]                 (dim 0)
+    scatter:  out = input; out[index[i][j]][j] = src[i][j]
+    scatter_add / the adjoint of gather: out[index[i][j]][j] += src[i][j]
+
+Indices are int64 tensors, as in PyTorch, and never wrap: a negative or too large index is an
+error that names the op.
+"""
+import collections
+
+import numpy as np
+
+from ..dtypes import int64
+from ..function import Function, Rule, ShapeError, register
+from ..graph import Variable
+from ..tensor import Tensor
+from .args import ArgumentError, OutOfRangeError, broadcast_shape, dim_arg, int_arg
+from .math import Where
+from .promote import DTypeError
+from .shape import IndexAdd
+
+sort_type = collections.namedtuple("sort", ["values", "indices"])
+topk_type = collections.namedtuple("topk", ["values", "indices"])
+
+
+def _mesh(index, dim):
+    """The index tuple that picks index[i][j][k] along ``dim`` and i, j, k elsewhere."""
+    n = index.ndim
+    grids = [np.arange(size).reshape((-1,) + (1,) * (n - 1 - d)) for d, size in enumerate(index.shape)]
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _gather_array(a, dim, index):
+    view = a[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))]
+    return np.take_along_axis(view, index, axis=dim)
+
+
+def _scatter_add_array(src, shape, dim, index):
+    out = np.zeros(shape, dtype=src.dtype)
+    np.add.at(out, _mesh(index, dim), src)
+    return out
+
+
+class Gather(Function):
+    rule = Rule("out = gather(a, dim, index)", ("d/da: G added back at index (scatter_add)",),
+                "Each picked element sends its gradient home; picked twice, it gets both.")
+
+    def forward(ctx, a, dim, index):
+        ctx.shape, ctx.dim, ctx.index = a.shape, dim, index
+        return _gather_array(a, dim, index)
+
+    def backward(ctx, grad):  # the adjoint of picking: add the gradient back where it was picked
+        if isinstance(grad, Variable):
+            return ScatterAdd.apply(grad, shape=ctx.shape, dim=ctx.dim, index=ctx.index)
+        return _scatter_add_array(grad, ctx.shape, ctx.dim, ctx.index)
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with ``src`` added at ``index`` along ``dim``: gather's adjoint."""
+
+    rule = Rule("out = zeros.scatter_add(dim, index, src)", ("d/dsrc: G gathered at index",),
+                "Linear in src: each element's gradient is picked from where it was added.")
+
+    def forward(ctx, src, shape, dim, index):
+        ctx.dim, ctx.index = dim, index
+        return _scatter_add_array(src, shape, dim, index)
+
+    def backward(ctx, grad):  # linear: pick the gradient where each element went
+        if isinstance(grad, Variable):
+            return Gather.apply(grad, dim=ctx.dim, index=ctx.index)
+        return _gather_array(grad, ctx.dim, ctx.index)
+
+
+class Scatter(Function):
+    rule = Rule("out = a.scatter(dim, index, src)", ("d/da: G where nothing was written, 0 elsewhere",
+                                                      "d/dsrc: G gathered at index"),
+                "Overwritten elements of a lose their gradient to the src elements written there.")
+
+    def forward(ctx, a, src, dim, index):
+        mesh = _mesh(index, dim)
+        ctx.dim, ctx.index = dim, index
+        ctx.written = np.zeros(a.shape, dtype=bool)
+        ctx.written[mesh] = True
+        out = a.copy()
+        out[mesh] = src[tuple(slice(0, n) for n in index.shape)]
+        return out
+
+    def backward(ctx, grad):  # written places send their gradient to src, the rest to a
+        need_a, need_src = ctx.needs_input_grad
+        grad_a = ctx.xp.where(ctx.written, 0.0, grad) if need_a else None
+        grad_src = None
+        if need_src:
+            grad_src = (Gather.apply(grad, dim=ctx.dim, index=ctx.index) if isinstance(grad, Variable)
+                        else _gather_array(grad, ctx.dim, ctx.index))
+        return grad_a, grad_src
+
+
+# --------------------------------------------------------------------- checks
+
+
+def _index(index, op, dtypes=(int64,)):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}: index must be an int64 tensor, got {type(index).__name__}")
+    if index.dtype not in dtypes:
+        raise DTypeError(f"{op}: expected an int64 index, got {index.dtype}; use index.long()")
+    return index._data
+
+
+def _in_range(idx, size, op, dim):
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.min() if idx.min() < 0 else idx.max())
+        raise OutOfRangeError(f"{op}: index {bad} is out of bounds for dim {dim} with size {size} "
+                         f"(indices must be in [0, {size - 1}])")
+
+
+def _scatter_checks(op, input, dim, index, src=None):
+    """torch's rules: one number of dims for all; index no larger than src anywhere, nor than
+    input outside ``dim``; every index inside ``dim``. Returns (dim, index array)."""
+    idx = _index(index, op)
+    d = dim_arg(dim, input.ndim, op)
+    if idx.size == 0:  # nothing to pick or write: PyTorch checks no further
+        return d, idx
+    ndim = max(input.ndim, 1)
+    for what, t in (("index", index), ("src", src)):
+        if t is not None and max(t.ndim, 1) != ndim:  # (PyTorch: IndexError or RuntimeError, by case)
+            raise OutOfRangeError(f"{op}: {what} of shape {tuple(t.shape)} must have as many dims as the input "
+                                  f"{tuple(input.shape)}")
+    in_shape = input.shape or (1,)
+    idx_shape = idx.shape or (1,)
+    for k, n in enumerate(idx_shape):
+        if k != d and n > in_shape[k] or src is not None and n > (src.shape or (1,))[k]:
+            raise ShapeError(f"{op}: index of shape {tuple(index.shape)} must be no larger than the src "
+                             f"{tuple(src.shape) if src is not None else ''} in every dim and than the input "
+                             f"{tuple(input.shape)} apart from dim {d}")
+    _in_range(idx, in_shape[d], op, d)
+    return d, idx
+
+
+def _as_1d(input, idx):
+    """PyTorch treats a 0-d tensor as 1-d in gather/scatter: (input, index) made at least 1-d."""
+    return (input.reshape(1) if input.ndim == 0 else input), idx.reshape(-1) if idx.ndim == 0 else idx
+
+
+# --------------------------------------------------------------------- front functions
+
+
+@register("gather")
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j] = input[index[i][j]][j] (dim 0): pick along ``dim``; the output has index's shape."""
+    d, idx = _scatter_checks("gather", input, dim, index)
+    if idx.size == 0:
+        return Tensor._make(np.zeros(idx.shape, dtype=input.dtype))
+    x, idx1 = _as_1d(input, idx)
+    return Gather.apply(x, dim=d, index=idx1).reshape(idx.shape)
+
+
+def _src_like(op, input, src, index_shape):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{op}: src must be a tensor, got {type(src).__name__}")
+    if src.dtype != input.dtype:
+        raise DTypeError(f"{op}: expected src of dtype {input.dtype} (the input's), got {src.dtype}")
+    src = src.reshape(1) if src.ndim == 0 else src
+    if src.shape != tuple(index_shape):  # only the first index.shape elements of src are used
+        src = src[tuple(slice(0, n) for n in index_shape)]
+    return src
+
+
+@register("scatter_add", inplace=True)
+def scatter_add(input, dim, index, src):
+    """input with src added at index along ``dim`` (repeated indices add up)."""
+    d, idx = _scatter_checks("scatter_add", input, dim, index, src)
+    if idx.size == 0:
+        return input.clone()
+    x, idx1 = _as_1d(input, idx)
+    added = ScatterAdd.apply(_src_like("scatter_add", input, src, idx1.shape), shape=x.shape, dim=d, index=idx1)
+    return (x + added).reshape(input.shape)
+
+
+@register("scatter", inplace=True)
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """input with src (or the number ``value``) written at index along ``dim``. For repeated indices
+    one of the written values wins (PyTorch leaves which one unspecified)."""
+    if value is None and not isinstance(src, Tensor):
+        src, value = None, src
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give either a src tensor or a value")
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise ArgumentError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+        if src is None:
+            src = Tensor._make(np.full(index.shape, value, dtype=input.dtype))
+        return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
+    d, idx = _scatter_checks("scatter", input, dim, index, src)
+    if idx.size == 0:
+        return input.clone()
+    x, idx1 = _as_1d(input, idx)
+    if src is None:
+        if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, np.generic)):
+            raise TypeError(f"scatter: value must be a number, got {type(value).__name__}")
+        src = Tensor._make(np.full(idx1.shape, value).astype(input.dtype))
+    return Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1).reshape(input.shape)
+
+
+_REDUCE = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+class ScatterReduce(Function):
+    """out = input with src reduced into it at index along ``dim`` (sum, prod, mean, amax, amin)."""
+
+    rule = Rule("out = a.scatter_reduce(dim, index, src, reduce)",
+                ("d/da, d/dsrc: each contributor's share of G (sum: 1, mean: 1/count, amax/amin: the winners "
+                 "split it, prod: the product of the others)",),
+                "Every element reduced into an output gets its part of that output's gradient.")
+
+    def forward(ctx, a, src, dim, index, reduce, include_self):
+        mesh = _mesh(index, dim)
+        hit = np.zeros(a.shape, dtype=bool)
+        hit[mesh] = True
+        out = a.copy()
+        if not include_self:
+            out[hit] = _identity(reduce, a.dtype)
+        _REDUCE[reduce].at(out, mesh, src)
+        count = None
+        if reduce == "mean":
+            count = np.zeros(a.shape, dtype=np.int64) + (1 if include_self else 0)
+            np.add.at(count, mesh, 1)
+            count = np.maximum(count, 1)
+            out = out // count if out.dtype.kind in "iu" else (out / count).astype(out.dtype)
+        ctx.args = (dim, index, mesh, hit, reduce, include_self, count)
+        ctx.save_for_backward(a, src, out)
+        return out
+
+    def backward(ctx, grad):
+        dim, index, mesh, hit, reduce, include_self, count = ctx.args
+        a, src, out = ctx.saved_tensors
+        if isinstance(grad, Variable):
+            raise RuntimeError("scatter_reduce: gradients of gradients (create_graph=True) are not implemented")
+        self_part = np.ones(a.shape, dtype=grad.dtype) if include_self else (~hit).astype(grad.dtype)
+        if reduce == "sum":
+            return grad * self_part, _gather_array(grad, dim, index)
+        if reduce == "mean":
+            g = grad / count
+            return g * self_part, _gather_array(g, dim, index)
+        if reduce in ("amax", "amin"):  # the elements equal to the result split its gradient
+            self_wins = (a == out) * self_part
+            src_wins = src == _gather_array(out, dim, index)
+            winners = self_wins + _scatter_add_array(src_wins.astype(grad.dtype), a.shape, dim, index)
+            g = grad / np.maximum(winners, 1)
+            return g * self_wins, _gather_array(g, dim, index) * src_wins
+        return _prod_grads(grad, a, src, dim, index, mesh, hit, include_self)
+
+
+def _identity(reduce, dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+    return -big if reduce == "amax" else big
+
+
+def _prod_grads(grad, a, src, dim, index, mesh, hit, include_self):
+    """d out / d x = the product of the other contributors (exact where some are zero)."""
+    self_in = np.ones(a.shape, dtype=bool) if include_self else ~hit
+    nonzero = np.where(self_in & (a != 0), a, 1).astype(grad.dtype)  # product of the nonzero contributors
+    zeros = (self_in & (a == 0)).astype(np.int64)  # how many contributors are zero
+    np.multiply.at(nonzero, mesh, np.where(src != 0, src, 1))
+    np.add.at(zeros, mesh, (src == 0).astype(np.int64))
+
+    def others(v, nz, zc):
+        safe = np.where(v != 0, v, 1)
+        return np.where(v != 0, np.where(zc == 0, nz / safe, 0), np.where(zc == 1, nz, 0))
+
+    grad_a = grad * others(a, nonzero, zeros) * self_in
+    grad_src = _gather_array(grad, dim, index) * others(src, _gather_array(nonzero, dim, index),
+                                                         _gather_array(zeros, dim, index))
+    return grad_a, grad_src
+
+
+@register("scatter_reduce", inplace=True)
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """input with src reduced into it at index along ``dim``: reduce is 'sum', 'prod', 'mean', 'amax' or
+    'amin'; with include_self=False the input's own values at the written places are left out."""
+    d, idx = _scatter_checks("scatter_reduce", input, dim, index, src)
+    if reduce not in _REDUCE:
+        raise ArgumentError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+    if idx.size == 0:
+        return input.clone()
+    x, idx1 = _as_1d(input, idx)
+    src = _src_like("scatter_reduce", input, src, idx1.shape)
+    out = ScatterReduce.apply(x, src, dim=d, index=idx1, reduce=reduce, include_self=bool(include_self))
+    return out.reshape(input.shape)
+
+
+def _vector_index(index, size, op, check_range=True):
+    idx = _index(index, op, (int64, np.dtype(np.int32)))
+    if idx.ndim > 1:  # (PyTorch: an IndexError here, a RuntimeError elsewhere)
+        raise OutOfRangeError(f"{op}: index must be a vector (1-d), got shape {tuple(index.shape)}")
+    if check_range:
+        _in_range(idx, size, op, "")
+    return idx.reshape(-1)
+
+
+@register("index_select")
+def index_select(input, dim, index):
+    """The slices of ``input`` along ``dim`` at the positions ``index`` (a 1-d integer tensor)."""
+    d = dim_arg(dim, input.ndim, "index_select")
+    idx = _vector_index(index, input.shape[d] if input.ndim else 1, "index_select")
+    if input.ndim == 0 and idx.size != 1:
+        raise ShapeError(f"index_select: the index into a 0-d tensor must have one value, got {idx.size}")
+    if input.ndim == 0:
+        return input.reshape(1)[idx].reshape(() if index.ndim == 0 else (len(idx),))
+    return input[(slice(None),) * d + (idx,)]
+
+
+@register("index_add", inplace=True)
+def index_add(input, dim, index, source, *, alpha=1):
+    """input with alpha * source added along ``dim`` at the positions ``index`` (repeats add up)."""
+    d = dim_arg(dim, input.ndim, "index_add")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_add: source must be a tensor, got {type(source).__name__}")
+    if source.dtype != input.dtype:
+        raise DTypeError(f"index_add: source ({source.dtype}) must have the input's dtype ({input.dtype})")
+    idx = _vector_index(index, input.shape[d] if input.ndim else 1, "index_add", check_range=source.numel() > 0)
+    if input.ndim == 0 and (source.ndim or idx.size != 1):
+        raise OutOfRangeError(f"index_add: a 0-d input takes a 0-d source and one index, got source of shape "
+                              f"{tuple(source.shape)} and {idx.size} indices")
+    if input.ndim and source.ndim != input.ndim:
+        raise OutOfRangeError(f"index_add: source of shape {tuple(source.shape)} must have the input's "
+                              f"{input.ndim} dims (shape {tuple(input.shape)} apart from dim {d})")
+    x = input.reshape(1) if input.ndim == 0 else input
+    s = source.reshape(1) if source.ndim == 0 else source
+    want = x.shape[:d] + (len(idx),) + x.shape[d + 1:]
+    if s.shape != want:
+        raise ShapeError(f"index_add: source of shape {tuple(source.shape)} must be {want}: the input's shape "
+                         f"with dim {d} as long as the index ({len(idx)})")
+    if source.numel() == 0:  # nothing to add (PyTorch checks the indices no further)
+        return input.clone()
+    added = IndexAdd.apply(s if alpha == 1 else s * alpha, x.shape, (slice(None),) * d + (idx,))
+    return (x + added).reshape(input.shape)
+
+
+@register("masked_fill", inplace=True)
+def masked_fill(input, mask, value):
+    """input with ``value`` (a number or a 0-d tensor, cast to input's dtype) where ``mask`` is True;
+    ``mask`` (bool) broadcasts against input."""
+    if not isinstance(mask, Tensor) or mask.dtype.kind != "b":
+        what = f"dtype {mask.dtype}" if isinstance(mask, Tensor) else type(mask).__name__
+        raise DTypeError(f"masked_fill: mask must be a bool tensor, got {what}; compare first (x > 0)")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
+        fill = value if value.dtype == input.dtype else value.to(input.dtype)
+    elif isinstance(value, (bool, int, float, np.generic)):
+        fill = np.asarray(value).astype(input.dtype)
+    else:
+        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    broadcast_shape("masked_fill", input.shape, mask.shape)
+    return Where.apply(mask._data, fill, input)
+
+
+# --------------------------------------------------------------------- ordering
+
+
+def _argsort(a, axis, descending):
+    """Stable argsort; descending keeps equal elements in their original order and puts NaN first
+    (NaN counts as the largest value, as in PyTorch)."""
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    n = a.shape[axis]
+    return np.flip(n - 1 - np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)
+
+
+def _order(op, input, dim, descending):
+    d = dim_arg(dim, input.ndim, op)
+    if input.ndim == 0:
+        return d, Tensor._make(np.zeros((), dtype=int64))
+    return d, Tensor._make(_argsort(input._data, d, descending).astype(int64))
+
+
+@register("sort")
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) along ``dim``, ascending unless ``descending``; equal elements keep their order."""
+    d, indices = _order("sort", input, dim, descending)
+    if input.ndim == 0:
+        return sort_type(input.clone(), indices)
+    return sort_type(Gather.apply(input, dim=d, index=indices._data), indices)
+
+
+@register("argsort")
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort ``input`` along ``dim`` (equal elements keep their order)."""
+    return _order("argsort", input, dim, descending)[1]
+
+
+@register("topk")
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) elements along ``dim`` and their indices, largest first."""
+    k = int_arg(k, "topk", "k")
+    d = dim_arg(dim, input.ndim, "topk")
+    n = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise ArgumentError(f"topk: k={k} is out of range for dim {d} of size {n} (0 <= k <= {n})")
+    if input.dtype.kind == "b":
+        raise DTypeError("topk: not implemented for bool tensors; convert with .int() first")
+    if input.ndim == 0:
+        return topk_type(input.clone(), Tensor._make(np.zeros((), dtype=int64)))
+    order = _argsort(input._data, d, largest)
+    idx = np.ascontiguousarray(np.take(order, np.arange(k), axis=d)).astype(int64)
+    return topk_type(Gather.apply(input, dim=d, index=idx), Tensor._make(idx))

@@ -1,0 +1,167 @@
+"""Scans along a dim: cumsum, cumprod, logcumsumexp, cummax and cummin.
+
+    cumsum:       out_j = sum_{i<=j} a_i          d/da_i = sum_{j>=i} G_j  (a reversed cumsum)
+    cumprod:      out_j = prod_{i<=j} a_i         d/da_i = sum_{j>=i} G_j prod_{k<=j, k!=i} a_k
+    logcumsumexp: out_j = log sum_{i<=j} e^a_i    d/da_i = sum_{j>=i} G_j e^(a_i - out_j)
+    cummax:       the running maximum and where it was attained; its values are a gather.
+
+Integer and bool inputs of cumsum and cumprod accumulate in int64, as in PyTorch.
+"""
+import collections
+
+import numpy as np
+
+from ..dtypes import int64
+from ..function import Function, Rule, register
+from ..graph import Variable
+from ..tensor import Tensor
+from .args import dim_arg
+from .index import Gather
+from .promote import DTypeError
+
+cummax_type = collections.namedtuple("cummax", ["values", "indices"])
+cummin_type = collections.namedtuple("cummin", ["values", "indices"])
+
+
+def _reverse(x, axis):
+    return x[(slice(None),) * axis + (slice(None, None, -1),)]
+
+
+def _reverse_cumsum(g, axis):
+    """sum_{j >= i} g_j along ``axis`` (arrays, or Tensors when the backward builds a graph)."""
+    if isinstance(g, Variable):
+        return _reverse(Cumsum.apply(_reverse(g, axis), axis=axis), axis)
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+class Cumsum(Function):
+    rule = Rule("out_j = sum of a_i for i <= j", ("d/da_i = sum of G_j for j >= i",),
+                "Each element was added into every later output: it collects their gradients.")
+
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        return np.cumsum(a, axis=axis, dtype=a.dtype)  # in a's own dtype (numpy: int32 as int64)
+
+    def backward(ctx, grad):  # a reversed cumulative sum of the gradient
+        return _reverse_cumsum(grad, ctx.axis)
+
+
+class Cumprod(Function):
+    rule = Rule("out_j = product of a_i for i <= j", ("d/da_i = sum over j >= i of G_j * out_j / a_i",),
+                "Each element scales every later output; where it is 0 the others' product is used.")
+
+    def forward(ctx, a, axis):
+        out = np.cumprod(a, axis=axis, dtype=a.dtype)
+        ctx.axis = axis
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        axis = ctx.axis
+        if not (np.asarray(a._data if isinstance(a, Variable) else a) == 0).any():
+            return _reverse_cumsum(grad * out, axis) / a  # sum_{j>=i} G_j out_j / a_i
+        return _cumprod_grad_with_zeros(a, grad, axis)
+
+
+def _cumprod_grad_with_zeros(a, grad, axis):
+    """Exact where a has zeros: for each i, the cumprod with a_i replaced by 1, times G, summed over j >= i."""
+    n = a.shape[axis]
+    parts = []
+    for i in range(n):
+        one_hot = np.zeros(n, dtype=bool)
+        one_hot[i] = True
+        keep = one_hot.reshape((n,) + (1,) * (a.ndim - axis - 1))
+        replaced = a * ~keep + keep  # a with a_i set to 1 (written with ops: also a graph when needed)
+        prods = Cumprod.apply(replaced, axis=axis) if isinstance(replaced, Variable) else np.cumprod(replaced, axis)
+        later = (np.arange(n) >= i).reshape(keep.shape)
+        parts.append((grad * prods * later).sum(axis, keepdims=True) if not isinstance(grad, Variable)
+                     else (grad * prods * Tensor._make(later)).sum(axis, keepdim=True))
+    if isinstance(parts[0], Variable):
+        from .shape import cat
+        return cat(parts, axis)
+    return np.concatenate(parts, axis=axis)
+
+
+class LogCumSumExp(Function):
+    rule = Rule("out_j = log(sum of e^a_i for i <= j)", ("d/da_i = sum over j >= i of G_j * e^(a_i - out_j)",),
+                "A running softmax: each element gets its share of every later output's gradient.")
+
+    def forward(ctx, a, axis):
+        out = np.logaddexp.accumulate(a, axis=axis)  # stable: never exponentiates a large number
+        ctx.axis = axis
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        axis = ctx.axis
+        if isinstance(grad, Variable):  # the plain formula, as a graph
+            return ctx.xp.exp(a) * _reverse_cumsum(grad * ctx.xp.exp(-out), axis)
+        # stable: the positive and negative parts of G, each summed in log space
+        with np.errstate(divide="ignore"):
+            log_pos = np.where(grad > 0, np.log(np.abs(grad)), -np.inf) - out
+            log_neg = np.where(grad < 0, np.log(np.abs(grad)), -np.inf) - out
+
+        def reverse_lse(x):
+            return np.flip(np.logaddexp.accumulate(np.flip(x, axis), axis=axis), axis)
+
+        return np.exp(reverse_lse(log_pos) + a) - np.exp(reverse_lse(log_neg) + a)
+
+
+def _scan_input(input, dim, dtype, op):
+    axis = dim_arg(dim, input.ndim, op)
+    x = input if dtype is None else input.to(dtype)
+    if dtype is None and x.dtype.kind in "biu":
+        x = x.to(int64)
+    return (x.reshape(1) if x.ndim == 0 else x), axis
+
+
+@register("cumsum", inplace=True)
+def cumsum(input, dim, *, dtype=None):
+    """Running sum along ``dim``; integers and bools accumulate in int64 unless ``dtype`` is given."""
+    x, axis = _scan_input(input, dim, dtype, "cumsum")
+    return Cumsum.apply(x, axis=axis).reshape(input.shape)
+
+
+@register("cumprod", inplace=True)
+def cumprod(input, dim, *, dtype=None):
+    """Running product along ``dim``; integers and bools accumulate in int64 unless ``dtype`` is given."""
+    x, axis = _scan_input(input, dim, dtype, "cumprod")
+    return Cumprod.apply(x, axis=axis).reshape(input.shape)
+
+
+@register("logcumsumexp")
+def logcumsumexp(input, dim):
+    """log(cumsum(exp(x))) along ``dim``, computed without overflow."""
+    if input.dtype.kind != "f":
+        raise DTypeError(f"logcumsumexp: not implemented for {input.dtype} tensors; use .float() first")
+    axis = dim_arg(dim, input.ndim, "logcumsumexp")
+    x = input.reshape(1) if input.ndim == 0 else input
+    return LogCumSumExp.apply(x, axis=axis).reshape(input.shape)
+
+
+def _running(input, dim, largest, op):
+    """(values, indices) of the running max (min): the index is the latest position that attains it."""
+    axis = dim_arg(dim, input.ndim, op)
+    x = input.reshape(1) if input.ndim == 0 else input
+    a = x._data
+    values = (np.maximum if largest else np.minimum).accumulate(a, axis=axis)  # NaN propagates
+    attains = (a == values) | (np.isnan(a) if a.dtype.kind == "f" else False)
+    shape = [1] * a.ndim
+    shape[axis] = -1
+    positions = np.where(attains, np.arange(a.shape[axis]).reshape(shape), 0)
+    index = np.maximum.accumulate(positions, axis=axis).astype(int64)
+    return Gather.apply(x, dim=axis, index=index).reshape(input.shape), Tensor._make(index.reshape(input.shape))
+
+
+@register("cummax")
+def cummax(input, dim):
+    """(values, indices) of the running maximum along ``dim`` (the latest of equal maxima)."""
+    return cummax_type(*_running(input, dim, True, "cummax"))
+
+
+@register("cummin")
+def cummin(input, dim):
+    """(values, indices) of the running minimum along ``dim`` (the latest of equal minima)."""
+    return cummin_type(*_running(input, dim, False, "cummin"))
