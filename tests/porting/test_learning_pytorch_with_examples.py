@@ -436,7 +436,8 @@ def test_optim_rmsprop():
     # step, about lr * sign(g) for a tiny g, makes the weights near the optimum hop by ~lr around
     # it, so rounding decides where they stand at the end. So: the logs before step 1300 agree to
     # 1e-4; the final weights are within 2 * lr = 2e-3 of PyTorch's; and both final losses sit
-    # within 1% of the least-squares optimum (which neither library computes).
+    # within 3% of the least-squares optimum (which neither library computes; the hopping keeps
+    # RMSprop about 1.3% above it) and within 1% of each other.
     torch_run, our_run = run_both(OPTIM)
     assert_close(torch_run, our_run, "model.0.weight", "model.0.bias", rtol=0, atol=2e-3)
     ours, theirs = np.array(our_run.printed_numbers()), np.array(torch_run.printed_numbers())
@@ -449,7 +450,8 @@ def test_optim_rmsprop():
     features = np.stack([x, x ** 2, x ** 3, np.ones_like(x)], axis=1)
     residual = np.linalg.lstsq(features, np.sin(x), rcond=None)[1][0]  # the best possible sum of squares
     for run in (torch_run, our_run):
-        assert abs(run["loss"] - residual) < 0.01 * residual, (run["loss"], residual)
+        assert abs(run["loss"] - residual) < 0.03 * residual, (run["loss"], residual)
+    assert abs(our_run["loss"] - torch_run["loss"]) < 0.01 * torch_run["loss"]
 
 
 @pytest.mark.slow
