@@ -31,6 +31,12 @@ class _Modes(threading.local):
 
 _modes = _Modes()
 
+# Adding into a ``.grad`` (``grad is None`` check, then ``grad += g``) is a read-modify-write that
+# concurrent backward() calls into the same tensor would interleave, losing updates (numpy drops
+# the GIL inside ``+=``). One lock around every accumulation makes them add up, as PyTorch
+# guarantees; it is held only for the addition, so walks in other threads still run side by side.
+_grad_lock = threading.RLock()  # re-entrant: a create_graph accumulation runs an op, which may call user code
+
 
 def is_grad_enabled():
     """True when ops record the graph (the default)."""
@@ -218,7 +224,8 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     def _backward(self, grad, retain_graph, create_graph):
-        self.variable._accumulate_grad(grad, create_graph)
+        with _grad_lock:  # concurrent backward() calls into one leaf add up (see _grad_lock)
+            self.variable._accumulate_grad(grad, create_graph)
         return ()
 
 
@@ -377,7 +384,8 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 grad = _run_hooks(node._hooks, grad, create_graph, node._wrapper)
             out = node._out_ref()
             if out is not None and out._retains_grad and capture is None:
-                out._accumulate_grad(grad, create_graph, copy=True)
+                with _grad_lock:
+                    out._accumulate_grad(grad, create_graph, copy=True)
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None
