@@ -6,7 +6,7 @@ import numpy as np
 from .dtypes import as_dtype, bool_, float32, int64
 from .ops.args import raw, shape_arg
 from .random import get_rng
-from .tensor import Tensor, to_array
+from .tensor import Tensor, _numeric, to_array
 
 
 def tensor(data, dtype=None, requires_grad=False):
@@ -22,13 +22,25 @@ def as_tensor(data, dtype=None):
 
 
 def from_numpy(array):
-    """A tensor sharing memory with ``array`` (keeps its dtype)."""
-    return Tensor._make(array)
+    """A tensor sharing memory with ``array`` (keeps its dtype; numbers only, as in PyTorch)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}; use ag.tensor(data)")
+    return Tensor._make(_numeric(array, array, "from_numpy"))
 
 
 def _filled(shape, value, dtype, requires_grad):
+    value = _fill_value(value)
     t = Tensor._make(np.full(shape_arg(shape), value, dtype=as_dtype(dtype) or float32))
     return t.requires_grad_(True) if requires_grad else t
+
+
+def _fill_value(value):
+    """A number to fill with (a one-element tensor counts); None and strings are refused, as in PyTorch."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return value.item()
+    if not isinstance(value, (numbers.Number, np.bool_)):
+        raise TypeError(f"full: fill_value must be a number, not {type(value).__name__}")
+    return value
 
 
 def zeros(*shape, dtype=None, requires_grad=False):

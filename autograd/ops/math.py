@@ -3,6 +3,9 @@
 Inputs are arrays (floats for Value); ``ctx.xp`` is their array module. Gradients may
 come back broadcast: the core sums them back to each input's shape.
 """
+import math
+import numbers
+
 import numpy as np
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
@@ -70,7 +73,7 @@ class Div(Function):
     def backward(ctx, grad):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+        return (grad / b if need_a else None), (-grad * (a / b) / b if need_b else None)  # (b * b would overflow)
 
 operator("__truediv__", Div, reflected="__rtruediv__", scalar=True)
 register(("div", "divide", "true_divide"), Div)
@@ -82,19 +85,31 @@ class Pow(Function):
     onnx = "Pow"
 
     def forward(ctx, a, b):
+        for x in (a, b):
+            if isinstance(x, (list, tuple)):  # numpy would take it; backward could not (as torch: refuse)
+                raise TypeError(f"pow: unsupported operand type for ** or pow(): {type(x).__name__}; "
+                                f"make it a tensor first: ag.tensor({x!r})")
         out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
-    def backward(ctx, grad):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
+    def backward(ctx, grad):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a, with PyTorch's zeros at a = 0
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         xp = ctx.xp
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = None
-        if need_b:  # log a is -inf at a = 0, where the gradient is taken as 0 (as PyTorch)
-            safe_log = xp.log(xp.where(a > 0, a, 1))
-            grad_b = grad * out * safe_log
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) and log 0 are infinite; masked below
+            if need_a:  # a^0 = 1 is constant: its gradient is 0, also at a = 0 where b a^(b-1) = 0 * inf
+                if isinstance(b, numbers.Number):
+                    grad_a = grad * 0 if b == 0 else grad * (b * a ** (b - 1))
+                else:  # (b a^(b-1) first: grad * b alone may overflow where a^(b-1) is 0)
+                    grad_a = xp.where(b == 0, 0, grad * (b * a ** (b - 1)))
+            if need_b:  # log a is -inf at a = 0 (nan below): the gradient there is 0 for b >= 0 (as PyTorch)
+                if isinstance(a, numbers.Number):  # a constant base (2 ** x), or a Value's float
+                    log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
+                    grad_b = xp.where(b >= 0, 0 * grad, grad * out * log_a) if a == 0 else grad * out * log_a
+                else:
+                    grad_b = grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
         return grad_a, grad_b
 
 operator("__pow__", Pow, reflected="__rpow__", scalar=True)
@@ -112,8 +127,8 @@ class Maximum(Function):
 
     def backward(ctx, grad):  # the larger input gets the gradient; a tie splits it in half
         a, b = ctx.saved_tensors
-        share = (a > b) + 0.5 * (a == b)
-        return grad * share, grad * (1 - share)
+        tie = 0.5 * (a == b)  # where a or b is nan, neither is smaller: both get it all (as PyTorch)
+        return grad * (1 - (a < b) - tie), grad * (1 - (a > b) - tie)
 
 register("maximum", Maximum)
 
@@ -129,8 +144,8 @@ class Minimum(Function):
 
     def backward(ctx, grad):  # the smaller input gets the gradient; a tie splits it in half
         a, b = ctx.saved_tensors
-        share = (a < b) + 0.5 * (a == b)
-        return grad * share, grad * (1 - share)
+        tie = 0.5 * (a == b)  # where a or b is nan, neither is larger: both get it all (as PyTorch)
+        return grad * (1 - (a > b) - tie), grad * (1 - (a < b) - tie)
 
 register("minimum", Minimum)
 
@@ -298,9 +313,9 @@ class Abs(Function):
         ctx.save_for_backward(a)
         return ctx.xp.abs(a)
 
-    def backward(ctx, grad):  # d|a|/da = sign(a)  (0 at a = 0)
+    def backward(ctx, grad):  # d|a|/da = sign(a)  (0 at a = 0, and at nan as in PyTorch)
         (a,) = ctx.saved_tensors
-        return grad * ctx.xp.sign(a)
+        return grad * _sign(ctx.xp, a)
 
 register(("abs", "absolute", "__abs__"), Abs)
 
@@ -310,12 +325,19 @@ class Sign(Function):
     onnx = "Sign"
 
     def forward(ctx, a):
-        return ctx.xp.sign(a)
+        return _sign(ctx.xp, a)
 
     def backward(ctx, grad):  # sign is flat almost everywhere: d sign(a)/da = 0
         return grad * 0
 
 register("sign", Sign)
+
+
+def _sign(xp, a):
+    """-1, 0 or 1; 0 at nan as in PyTorch (numpy's sign gives nan there)."""
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+        return (a > 0).astype(a.dtype) - (a < 0)  # (0 < a) - (a < 0): PyTorch's formula
+    return xp.sign(a)
 
 
 class Floor(Function):
@@ -405,7 +427,11 @@ class Sigmoid(Function):
     onnx = "Sigmoid"
 
     def forward(ctx, a):
-        out = 0.5 + 0.5 * ctx.xp.tanh(0.5 * a)  # = 1/(1+e^-a), without overflow
+        if isinstance(a, float):  # Value: math.exp raises where numpy gives inf
+            out = 0.5 + 0.5 * math.tanh(0.5 * a)
+        else:
+            with np.errstate(over="ignore"):  # e^-a is inf far below 0, where the output is 0, as PyTorch's
+                out = 1 / (1 + ctx.xp.exp(-a))  # PyTorch's formula: exact into the tail (sigmoid(-20) = 2e-9)
         ctx.save_for_backward(out)
         return out
 
@@ -426,9 +452,9 @@ class Relu(Function):
         ctx.save_for_backward(out)
         return out
 
-    def backward(ctx, grad):  # d relu(a)/da = 1 if a > 0 else 0
+    def backward(ctx, grad):  # d relu(a)/da = 1 if a > 0 else 0 (and 1 at nan, as in PyTorch)
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return ctx.xp.where(out <= 0, 0, grad)
 
 register("relu", Relu, scalar=True)
 
@@ -513,10 +539,18 @@ def remainder(input, other):
     return a - b * (a / b).floor()
 
 
+def _check_divisor(name, a, b):
+    """Integer division by zero has no answer: refuse it, as PyTorch does (numpy would give 0)."""
+    if np.size(a) and np.size(b) and np.any(b == 0):
+        raise RuntimeError(f"{name}: ZeroDivisionError: integer division by zero (the divisor holds 0); "
+                           "divide floating-point tensors (a.float()) to get inf or nan instead")
+
+
 class FloorDivide(NonDifferentiable):
     """Integer a // b (no gradient: integers)."""
 
     def forward(ctx, a, b):
+        _check_divisor("floor_divide", a, b)
         return np.floor_divide(a, b)
 
 
@@ -524,6 +558,7 @@ class Remainder(NonDifferentiable):
     """Integer a % b with the sign of b (no gradient: integers)."""
 
     def forward(ctx, a, b):
+        _check_divisor("remainder", a, b)
         return np.remainder(a, b)
 
 

@@ -4,6 +4,7 @@
 """
 import builtins
 import collections
+import math
 
 import numpy as np
 
@@ -58,10 +59,13 @@ class Amax(Function):
                 "Only the largest element gets the gradient.")
 
 
-    def forward(ctx, a, axis=None, keepdims=False, largest=True):
+    def forward(ctx, a, axis=None, keepdims=False, largest=True, nan_chosen=False):
         out = (a.max if largest else a.min)(axis=axis, keepdims=True)
         ctx.shape, ctx.axis = a.shape, axis
-        ctx.save_for_backward((a == out) / (a == out).sum(axis=axis, keepdims=True))
+        chosen = a == out
+        if nan_chosen and np.isnan(out).any():  # max(): a nan is the extreme and gets the gradient (amax: nan)
+            chosen |= np.isnan(a) & np.isnan(out)
+        ctx.save_for_backward(chosen / chosen.sum(axis=axis, keepdims=True))
         return reduced(out, a.shape, axis, keepdims)
 
     def backward(ctx, grad):  # d max(a)/da_i = 1 for the max element (split among ties)
@@ -105,6 +109,8 @@ class Prod(Function):
         a, out = ctx.saved_tensors
         grad = _spread(ctx, grad, ctx.shape, ctx.axis)
         if not isinstance(a, Variable) and (a == 0).any():
+            if ctx.axis is None and (a == 0).sum() > 1:  # two zeros: every product of others is 0 (PyTorch
+                return grad * 0                             # says so even beside an inf, where 0 * inf is nan)
             return grad * _product_of_others(a, ctx.axis, ctx.xp)
         return grad * out.reshape(keepdims_shape(ctx.shape, ctx.axis)) / a
 
@@ -128,7 +134,7 @@ class LogSumExp(Function):
 
     def forward(ctx, a, axis=None, keepdims=False):
         xp = ctx.xp
-        m = a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True, initial=-np.inf)  # (-inf when empty: the sum of nothing is 0)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
         out = reduced(xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m, a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
@@ -147,7 +153,7 @@ class Softmax(Function):
 
     def forward(ctx, a, axis):
         xp = ctx.xp
-        e = xp.exp(a - a.max(axis=axis, keepdims=True))
+        e = xp.exp(a - a.max(axis=axis, keepdims=True, initial=-np.inf))  # (an empty input stays empty)
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.axis = axis
         ctx.save_for_backward(out)
@@ -164,7 +170,7 @@ class LogSoftmax(Function):
 
     def forward(ctx, a, axis):
         xp = ctx.xp
-        shifted = a - a.max(axis=axis, keepdims=True)
+        shifted = a - a.max(axis=axis, keepdims=True, initial=-np.inf)  # (an empty input stays empty)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.axis = axis
         ctx.save_for_backward(out)
@@ -196,20 +202,84 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     return sum(input, dim, keepdim, dtype=dtype) / count(input.shape, axes(dim, input.ndim))
 
 
+class Var(Function):
+    """The variance as one node, for its numbers (as in PyTorch): the mean is taken in the input's
+    dtype, then float32 inputs are centred and squared in float64, so values near float32's limits
+    (1e38, denormals) neither overflow nor vanish on the way to a representable result."""
+
+    rule = Rule("out = sum((a - mean)^2) / (n - c)", ("d/da_i = 2 (a_i - mean) / (n - c)",),
+                "Each element's gradient is its distance from the mean, scaled by 2 / (n - c).")
+
+    def forward(ctx, a, axis=None, keepdims=False, correction=1):
+        out = _variance(ctx, a, axis, keepdims, correction).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a)
+        return out
+
+    def backward(ctx, grad):  # d var/da_i = 2 (a_i - mean) / (n - c)
+        (a,) = ctx.saved_tensors
+        return _variance_grad(ctx, grad, a)
+
+
+class Std(Function):
+    rule = Rule("out = sqrt(var(a))", ("d/da_i = (a_i - mean) / ((n - c) out), 0 where out = 0",),
+                "The variance's gradient divided by 2 out; a constant input (out = 0) gets 0, as in PyTorch.")
+
+    def forward(ctx, a, axis=None, keepdims=False, correction=1):
+        out = ctx.xp.sqrt(_variance(ctx, a, axis, keepdims, correction)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):  # d sqrt(v)/dv = 1 / (2 out), taken as 0 where out = 0 (PyTorch's choice)
+        a, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_var = ctx.xp.where(out == 0, 0, grad / (2 * out))
+        return _variance_grad(ctx, grad_var, a)
+
+
+def _variance(ctx, a, axis, keepdims, correction):
+    """sum((a - mean)^2) / max(n - c, 0), summed in float64; remembers what backward needs."""
+    xp, n = ctx.xp, count(a.shape, axis)
+    ctx.shape, ctx.axis, ctx.n, ctx.correction = a.shape, axis, n, correction
+    ctx.scale = 2.0 / (n - correction) if n != correction else math.inf  # PyTorch's 2 / (n - c), unclamped
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # n - c <= 0: inf or nan, as PyTorch
+        mean = xp.add.reduce(a, axis=axis, keepdims=True) / n  # in a's dtype, as PyTorch's mean
+        centred = a.astype(np.float64)  # a copy: centred and squared in place
+        centred -= mean
+        centred *= centred
+        return xp.add.reduce(centred, axis=axis, keepdims=keepdims) / builtins.max(n - correction, 0)
+
+
+def _variance_grad(ctx, grad, a):
+    """2 / (n - c) * grad * (a - mean), in a's dtype: PyTorch's var_backward (which, over all
+    elements with n - c <= 0, gives inf, or nan where an element equals the mean)."""
+    grad = grad.reshape(keepdims_shape(ctx.shape, ctx.axis))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan as PyTorch gives them
+        mean = a.sum(axis=ctx.axis, keepdims=True) / ctx.n
+        if ctx.axis is None and ctx.n <= ctx.correction:
+            return ctx.xp.where(a == mean, grad * math.nan, grad * math.inf)
+        return ctx.scale * grad * (a - mean)
+
+
 @register("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default."""
-    dim, keepdim = pick(dim, axis, keepdim, keepdims)
-    if correction is None:
-        correction = 1 if unbiased is None else int(bool(unbiased))
-    n = count(input.shape, axes(dim, input.ndim))
-    centred = input - mean(input, dim, keepdim=True)
-    return sum(centred * centred, dim, keepdim) / builtins.max(n - correction, 0)
+    return _dispersion(Var, "var", input, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
 @register("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    return var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+    """sqrt(var), with var's arguments."""
+    return _dispersion(Std, "std", input, dim, unbiased, keepdim, correction, axis, keepdims)
+
+
+def _dispersion(op, name, input, dim, unbiased, keepdim, correction, axis, keepdims):
+    if not is_floating(input.dtype):
+        raise RuntimeError(f"{name}: std and var only support floating-point tensors, got dtype {input.dtype}; "
+                           "use .float() first")
+    dim, keepdim = pick(dim, axis, keepdim, keepdims)
+    if correction is None:
+        correction = 1 if unbiased is None else int(bool(unbiased))
+    return op.apply(input, axis=axes(dim, input.ndim), keepdims=keepdim, correction=correction)
 
 
 def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
@@ -222,7 +292,7 @@ def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
     if input.numel() == 0:
         raise RuntimeError(f"{'max' if largest else 'min'}: the tensor is empty; there is no extreme value")
     if dim is None:
-        return Amax.apply(input, axis=None, keepdims=False, largest=largest)
+        return Amax.apply(input, axis=None, keepdims=False, largest=largest, nan_chosen=True)  # (as PyTorch)
     (axis,) = axes(dim, input.ndim) or (0,)
     if input.ndim == 0:
         return return_types(input.clone(), ArgExtreme.apply(input, axis=None, keepdims=False, largest=largest))
