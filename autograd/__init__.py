@@ -8,7 +8,8 @@
 What is where: graph.py (the DAG and the backward walk), function.py (Function and the op
 table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
 creation.py, random.py, dtypes.py, functions.py (the ag.* functions made from the op
-table), scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through).
+table), scalar.py (Value), gradcheck.py, files.py, threads.py (BLAS threads: 1 unless the user
+chose), viz/ (drawing and step-through).
 """
 from . import backend
 from .dtypes import (
@@ -30,6 +31,9 @@ from .creation import (
 from .random import get_rng, get_rng_state, manual_seed, set_rng_state
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
+from .threads import apply_policy as _apply_blas_policy, get_num_threads, set_num_threads
+
+_apply_blas_policy()  # 1 BLAS thread unless the user chose (SEEGRAD_BLAS_THREADS; see threads.py)
 
 
 class _GraphNamespace:

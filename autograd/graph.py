@@ -247,8 +247,11 @@ class Variable:
             return self.grad_fn
         node = self._accum() if self._accum is not None else None
         if node is None:
-            node = AccumulateGrad(self)
-            self._accum = weakref.ref(node)
+            with _grad_lock:  # one node per leaf, also when threads ask at once (ag.grad captures it)
+                node = self._accum() if self._accum is not None else None
+                if node is None:
+                    node = AccumulateGrad(self)
+                    self._accum = weakref.ref(node)
         return node
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):

@@ -303,6 +303,19 @@ def test_prod_of_two_zeros_and_an_inf_has_pytorchs_gradient():
     same_as_torch(lambda x: x.prod(), lambda x: x.prod(), [0.0, 2.0, 3.0])
 
 
+@pytest.mark.parametrize("x", [-2.0, -0.5, 0.0, 0.5, 3.0, -20.0])
+@pytest.mark.parametrize("fn", [lambda v: v.relu(), lambda v: v.sigmoid(), lambda v: v.tanh(), lambda v: v ** 2,
+                                lambda v: v ** 0, lambda v: (v * v) ** 0.5 + v.relu() * v.sigmoid()])
+def test_value_ops_match_pytorch_float64(fn, x):
+    """The same Functions run on Value's floats: values and gradients as torch in float64."""
+    v, t = ag.Value(x), torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    out, expected = fn(v), fn(t)
+    out.backward()
+    expected.backward()
+    assert out.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-300)
+    assert v.grad == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-300) or (np.isnan(v.grad) and np.isnan(t.grad.item()))
+
+
 # --------------------------------------------------------------------------- the sweep
 
 EDGES = [0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 20.0, -20.0, 88.7, -88.7, 100.0, -100.0, 1e4,

@@ -101,7 +101,7 @@ class Pow(Function):
         with np.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) and log 0 are infinite; masked below
             if need_a:  # a^0 = 1 is constant: its gradient is 0, also at a = 0 where b a^(b-1) = 0 * inf
                 if isinstance(b, numbers.Number):
-                    grad_a = grad * 0 if b == 0 else grad * (b * a ** (b - 1))
+                    grad_a = grad * 0 if b == 0 else grad * (b * _power(a, b - 1))
                 else:  # (b a^(b-1) first: grad * b alone may overflow where a^(b-1) is 0)
                     grad_a = xp.where(b == 0, 0, grad * (b * a ** (b - 1)))
             if need_b:  # log a is -inf at a = 0 (nan below): the gradient there is 0 for b >= 0 (as PyTorch)
@@ -111,6 +111,11 @@ class Pow(Function):
                 else:
                     grad_b = grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
         return grad_a, grad_b
+
+def _power(a, b):
+    """a ** b; for a Value's float, inf at 0 ** negative as numpy gives it (Python raises)."""
+    return math.inf if type(a) is float and a == 0 and b < 0 else a ** b
+
 
 operator("__pow__", Pow, reflected="__rpow__", scalar=True)
 register("pow", Pow)
@@ -427,8 +432,8 @@ class Sigmoid(Function):
     onnx = "Sigmoid"
 
     def forward(ctx, a):
-        if isinstance(a, float):  # Value: math.exp raises where numpy gives inf
-            out = 0.5 + 0.5 * math.tanh(0.5 * a)
+        if type(a) in (int, float):  # Value: math.exp raises where numpy gives inf, so never e^(-a) for a < 0
+            out = 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
         else:
             with np.errstate(over="ignore"):  # e^-a is inf far below 0, where the output is 0, as PyTorch's
                 out = 1 / (1 + ctx.xp.exp(-a))  # PyTorch's formula: exact into the tail (sigmoid(-20) = 2e-9)
@@ -454,7 +459,9 @@ class Relu(Function):
 
     def backward(ctx, grad):  # d relu(a)/da = 1 if a > 0 else 0 (and 1 at nan, as in PyTorch)
         (out,) = ctx.saved_tensors
-        return ctx.xp.where(out <= 0, 0, grad)
+        if type(out) in (int, float):  # Value (max(a, 0) may be the int 0; numpy scalars are arrays here)
+            return 0.0 if out <= 0 else grad
+        return grad * ~(out <= 0)  # (not out > 0: nan passes)
 
 register("relu", Relu, scalar=True)
 
