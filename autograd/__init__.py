@@ -10,8 +10,8 @@ table), ops/ (one Function per primitive, registered under its class), tensor.py
 inplace.py (in-place changes and views), custom.py (PyTorch-style custom Functions),
 creation.py, random.py, dtypes.py, devices.py, functions.py (the ag.* functions made from the
 op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), linalg.py,
-scalar.py (Value), gradcheck.py, files.py, viz/ (drawing and step-through), distributed/
-(torch.distributed's collectives, on MPI).
+scalar.py (Value), gradcheck.py, files.py, threads.py (BLAS threads: 1 unless the user chose),
+viz/ (drawing and step-through), distributed/ (torch.distributed's collectives, on MPI).
 """
 from . import backend
 from .dtypes import (
@@ -38,6 +38,9 @@ from .ops.reduce import return_types
 from . import linalg
 from .namespaces import Size, autograd, upper, utils
 from . import distributed  # torch.distributed's names (MPI is imported only by init_process_group)
+from .threads import apply_policy as _apply_blas_policy, get_num_threads, set_num_threads
+
+_apply_blas_policy()  # 1 BLAS thread unless the user chose (SEEGRAD_BLAS_THREADS; see threads.py)
 
 
 def is_tensor(obj):

@@ -11,7 +11,7 @@ from .dtypes import as_dtype, bool_, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
 from .ops.promote import DTypeError
 from .random import get_rng
-from .tensor import Tensor, to_array
+from .tensor import Tensor, _numeric, to_array
 
 
 def _leaf(array, requires_grad, device, op):
@@ -41,13 +41,25 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def from_numpy(array):
-    """A tensor sharing memory with ``array`` (keeps its dtype)."""
-    return Tensor._make(array)
+    """A tensor sharing memory with ``array`` (keeps its dtype; numbers only, as in PyTorch)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}; use ag.tensor(data)")
+    return Tensor._make(_numeric(array, array, "from_numpy"))
 
 
 def _filled(shape, value, dtype, requires_grad, device, op):
+    value = _fill_value(value)
     return _leaf(np.full(shape_arg(shape, op), value, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad,
                  device, op)
+
+
+def _fill_value(value):
+    """A number to fill with (a one-element tensor counts); None and strings are refused, as in PyTorch."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return value.item()
+    if not isinstance(value, (numbers.Number, np.bool_)):
+        raise TypeError(f"full: fill_value must be a number, not {type(value).__name__}")
+    return value
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):

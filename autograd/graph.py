@@ -31,6 +31,13 @@ class _Modes(threading.local):
 
 _modes = _Modes()
 
+# Adding into a ``.grad`` (``grad is None`` check, then ``grad += g``) is a read-modify-write that
+# concurrent backward() calls into the same tensor would interleave, losing updates (numpy drops
+# the GIL inside ``+=``). One lock around every accumulation makes them add up, as PyTorch
+# guarantees; it is held only for the addition, so walks in other threads still run side by side.
+_grad_lock = threading.RLock()  # re-entrant: a create_graph accumulation runs an op, which may call user code
+_lock, _unlock = _grad_lock.acquire, _grad_lock.release  # (bound once: cheaper than `with` on every leaf)
+
 
 def is_grad_enabled():
     """True when ops record the graph (the default)."""
@@ -225,7 +232,11 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     def _backward(self, grad, retain_graph, create_graph):
-        self.variable._accumulate_grad(grad, create_graph)
+        _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
+        try:
+            self.variable._accumulate_grad(grad, create_graph)
+        finally:
+            _unlock()
         return ()
 
 
@@ -247,8 +258,14 @@ class Variable:
             return self.grad_fn
         node = self._accum() if self._accum is not None else None
         if node is None:
-            node = AccumulateGrad(self)
-            self._accum = weakref.ref(node)
+            _lock()  # one node per leaf, also when threads ask at once (ag.grad captures it)
+            try:
+                node = self._accum() if self._accum is not None else None
+                if node is None:
+                    node = AccumulateGrad(self)
+                    self._accum = weakref.ref(node)
+            finally:
+                _unlock()
         return node
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
@@ -432,7 +449,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 grad = _run_hooks(node._hooks, grad, create_graph, node._wrapper)
             out = node._out_ref()
             if out is not None and out._retains_grad and capture is None:
-                out._accumulate_grad(grad, create_graph, copy=True)
+                _lock()
+                try:
+                    out._accumulate_grad(grad, create_graph, copy=True)
+                finally:
+                    _unlock()
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None

@@ -25,7 +25,7 @@ from . import random
 from .function import _FREED, Function, Rule
 from .graph import Variable, _creation_counter, _modes
 from .ops.shape import IndexAdd, index_add, is_basic_index
-from .tensor import Tensor, _index, to_array
+from .tensor import Tensor, _assignable, _index, to_array
 
 __all__ = ["change", "install", "positions", "CopySlices", "AsStrided", "Copy"]
 
@@ -438,7 +438,7 @@ def fill_(self, value):
     if _modes.watchers:
         return copy_(self, value)
     try:
-        self._data[...] = value._data if isinstance(value, Tensor) else value
+        self._data[...] = _assignable(value, self.dtype)
     except ValueError:
         raise _write_error(self, value, "fill_") from None
     self._vc[0] += 1
@@ -472,7 +472,7 @@ def setitem(self, index, value):
         _assign(self, index, source._data)
         _rewrite_base(self if view is None else view[0], source, where, flat=view is not None)
         return
-    _assign(self, index, value._data if isinstance(value, Tensor) else value)
+    _assign(self, index, _assignable(value, self.dtype))
     if _modes.watchers:  # an exporter sees the assignment as an op
         _result_of(lambda t: CopySlices.apply(t, _as_source(value, t), where=index, flat=False), self)
 

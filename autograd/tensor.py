@@ -8,6 +8,7 @@ Functions in ``ops/``, each published as a Tensor method and an ``ag.`` function
 are in inplace.py, creation functions in creation.py, random numbers in random.py.
 """
 import builtins
+import numbers
 import weakref
 
 import numpy as np
@@ -26,20 +27,64 @@ def to_array(data, dtype=None):
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=dtype)
     else:
+        if dtype is not None and not isinstance(data, numbers.Number):
+            _numeric(np.asarray(data), data)  # before numpy reads the string '1.5' as a number
         arr = np.array(data, dtype=dtype)
         if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
             if arr.dtype == float64 and _default[0] != float64:
                 arr = arr.astype(_default[0])
             elif arr.dtype.kind in "iu":
                 arr = arr.astype(int64)
-    if arr.dtype == object:
-        raise TypeError(f"tensor: could not turn {type(data).__name__} into a numeric array")
-    return arr
+    return _numeric(arr, data)
+
+
+def _numeric(arr, data, op="tensor"):
+    """``arr`` if it holds numbers (bool, int, float, complex); else PyTorch's error for ``data``."""
+    if arr.dtype.kind in "biufc":
+        return arr
+    if isinstance(data, (np.ndarray, np.generic)):
+        raise TypeError(f"{op}: can't convert a numpy array of dtype {arr.dtype}; tensors hold numbers only "
+                        "(bool, int, float, complex): convert it with arr.astype(...) first")
+    if arr.dtype.kind in "US":
+        raise TypeError(f"{op}: invalid data type {type(data).__name__ if arr.ndim == 0 else 'str'!r}: tensors "
+                        "hold numbers only; parse strings first, e.g. float(s)")
+    inside = f" (an element is {_first_odd(data)})" if isinstance(data, (list, tuple)) else ""
+    raise RuntimeError(f"{op}: could not infer a dtype for {type(data).__name__}{inside}; pass numbers, "
+                       "nested lists of numbers or a numeric array")
+
+
+def _first_odd(data):
+    """The type of the first non-number inside ``data``, for the message above."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif not isinstance(x, (numbers.Number, np.generic, Tensor)):
+            return type(x).__name__
+    return type(data).__name__
 
 
 def _raw(x):
     """A Tensor's array, or the value itself (scalars, arrays, lists stay constants)."""
     return x._data if isinstance(x, Tensor) else x
+
+
+def _assignable(value, dtype):
+    """What ``t[i] = value`` stores: a tensor's array, a number, or an array of numbers. None, strings
+    and other objects are refused, as in PyTorch (numpy would store None as nan)."""
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, (builtins.bool, _py_int, _py_float, np.number, np.bool_)):
+        return value
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor of dtype {dtype}; "
+                        "assign a number, a tensor or an array of numbers")
+    if arr.dtype.kind == "c" and dtype.kind != "c":
+        raise RuntimeError(f"setitem: a complex value can't be stored in a tensor of dtype {dtype} "
+                           "(its imaginary part would be lost); take .real first")
+    return arr
 
 
 _new = object.__new__

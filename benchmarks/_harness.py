@@ -46,12 +46,15 @@ def peak_bytes(fn):
 
 
 def run_thread_settings(script, args=()):
-    """Run ``script`` twice: with 1 BLAS thread and with the library's default."""
+    """Run ``script`` twice: with 1 BLAS thread (what ``import autograd`` sets) and with BLAS's own
+    default (one per core: SEEGRAD_BLAS_THREADS=0 keeps it; see autograd/threads.py)."""
     for threads in ("1", "default"):
         env = dict(os.environ)
         if threads == "1":
             for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
                 env[var] = "1"
+        else:
+            env["SEEGRAD_BLAS_THREADS"] = "0"
         env["BENCH_THREADS"] = threads
         print(f"--- BLAS threads: {threads}", flush=True)
         subprocess.run([sys.executable, script, "--child", *args], env=env, check=True)

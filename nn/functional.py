@@ -8,6 +8,8 @@ of tensor ops (softmax with PyTorch's implicit-dim rule, dropout, normalize, one
 """
 import warnings
 
+import numpy as np
+
 import autograd as ag
 from autograd.ops.args import ArgumentError
 from autograd.ops.activation import (  # noqa: F401
@@ -55,8 +57,18 @@ def _default_dim(x, dim, name):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     """x / max(||x||_p, eps) along ``dim``."""
-    norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
-    return input / norm.clamp(min=eps)
+    return input / _norm(input, p, dim).clamp(min=eps)
+
+
+def _norm(x, p, dim):
+    """||x||_p along ``dim`` (kept), with torch.norm's gradient 0 at a zero vector: the root of a zero
+    sum alone would send 0 * inf = nan back. The root is taken of 1 there, and its result dropped."""
+    if p == float("inf"):
+        return x.abs().amax(dim, keepdim=True)
+    total = (x * x if p == 2 else x.abs() ** p).sum(dim, keepdim=True)
+    nonzero = total != 0  # (nan too: it stays nan)
+    safe = ag.where(nonzero, total, 1.0)
+    return ag.where(nonzero, safe.sqrt() if p == 2 else safe ** (1.0 / p), 0.0)
 
 
 def one_hot(tensor, num_classes=-1):
@@ -95,10 +107,15 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    dot = (x1 * x2).sum(dim)
-    n1 = (x1 * x1).sum(dim).sqrt().clamp(min=eps)
-    n2 = (x2 * x2).sum(dim).sqrt().clamp(min=eps)
-    return dot / (n1 * n2)
+    """sum((x1 / ||x1||) * (x2 / ||x2||)) along ``dim``, each norm raised to at least ``eps``. As PyTorch:
+    each input is divided by its norm first (the result stays in [-1, 1]), and the raise to eps changes
+    the value only: the gradient flows through the norm as computed (0 at a zero vector)."""
+    shape = tuple(np.broadcast_shapes(x1.shape, x2.shape))
+    x1, x2 = x1.expand(*shape), x2.expand(*shape)  # norms of the broadcast inputs, as PyTorch takes them
+    n1, n2 = _norm(x1, 2, dim), _norm(x2, 2, dim)
+    n1 = n1 + (eps - n1).clamp(min=0).detach()  # the value raised to eps, the gradient of the norm itself
+    n2 = n2 + (eps - n2).clamp(min=0).detach()
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
 __all__ = [name for name, value in list(globals().items())

@@ -112,6 +112,18 @@ def test_reductions_and_shapes_across_opsets(opset, tmp_path):
     check_roundtrip(Ops(), (8,), tmp_path, opset=opset)
 
 
+@pytest.mark.parametrize("opset", [13, 18])
+def test_standardising_with_std_and_var(opset, tmp_path):
+    """x.std() and x.var() are one engine node each: exported as ReduceMean, Mul and Sqrt."""
+    class Standardise(nn.Module):
+        def forward(self, x):
+            z = (x - x.mean(dim=1, keepdim=True)) / x.std(dim=1, keepdim=True)  # (B, 6)
+            spread = x.reshape(x.shape[0], 2, 3).std(dim=(1, 2), correction=0).unsqueeze(1)  # (B, 1)
+            return ag.cat([z, x.var(dim=1, keepdim=True), spread], dim=1)  # (B, 8)
+
+    check_roundtrip(Standardise(), (6,), tmp_path, opset=opset)
+
+
 def test_fixed_batch_export(tmp_path):
     model = nn.Sequential(nn.Linear(3, 2))
     proto = export_onnx(model, ag.randn(5, 3), tmp_path / "m.onnx", dynamic_batch=False)

@@ -45,7 +45,9 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (e^x - 1)."""
-    out = where(input > 0, input, (input.clamp(max=0).exp() - 1) * alpha)  # clamp: no inf in the unused branch
+    negative = input <= 0  # (nan is not: it passes through, gradient and all, as in PyTorch)
+    tail = where(negative, input, 0.0)  # no inf or nan in the branch that is not used
+    out = where(negative, (tail.exp() - 1) * alpha, input)
     return _result(input, out, inplace)
 
 
@@ -72,8 +74,7 @@ def mish(input, inplace=False):
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside (0 at the bounds, as PyTorch)."""
-    inside = where((input > min_val) & (input < max_val), input, 0.0)
-    out = inside + where(input <= min_val, min_val, 0.0).to(input.dtype) + where(input >= max_val, max_val, 0.0).to(input.dtype)
+    out = where(input <= min_val, min_val, where(input >= max_val, max_val, input))  # (nan stays nan)
     return _result(input, out, inplace)
 
 

@@ -60,10 +60,14 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - y)."""
     _check_reduction(reduction, "smooth_l1_loss")
     _same_size(input, target, "smooth_l1_loss")
+    if not beta >= 0:  # (nan too)
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got beta={beta}); "
+                           "beta is the width of the quadratic zone: pass beta >= 0")
     d = input - target
     if beta == 0:
         return _reduce(d.abs(), reduction, "smooth_l1_loss")
-    loss = where(d.abs() < beta, d * d * (0.5 / beta), d.abs() - 0.5 * beta)
+    inner = d.clamp(-beta, beta)  # the quadratic branch sees |d| <= beta: no inf * 0 = nan from the unused one
+    loss = where(d.abs() < beta, inner * inner * (0.5 / beta), d.abs() - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
@@ -71,8 +75,12 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     _check_reduction(reduction, "huber_loss")
     _same_size(input, target, "huber_loss")
+    if not delta > 0:  # (nan too) a negative delta would make the loss negative
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta (got delta={delta}); "
+                           "delta is where the loss turns from quadratic to linear: pass delta > 0")
     d = input - target
-    loss = where(d.abs() < delta, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)
+    inner = d.clamp(-delta, delta)  # the quadratic branch sees |d| <= delta: no inf * 0 = nan from the unused one
+    loss = where(d.abs() < delta, inner * inner * 0.5, (d.abs() - 0.5 * delta) * delta)
     return _reduce(loss, reduction, "huber_loss")
 
 
@@ -266,6 +274,11 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
                            f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]); apply sigmoid first, or use "
                            "binary_cross_entropy_with_logits on raw scores")
+    t = target._data
+    if t.size and not ((t >= 0) & (t <= 1)).all():  # (nan too) a target above 1 would give a negative loss
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 and 1 (got values in "
+                           f"[{np.nanmin(t):.4g}, {np.nanmax(t):.4g}]{', and nan' if np.isnan(t).any() else ''}); "
+                           "targets are probabilities: 0 or 1 for class labels")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
@@ -295,7 +308,9 @@ class BCEWithLogits(Function):
         need_x, need_t, need_pw = need[0], need[1], len(need) > 2 and need[2]
         sig_neg = 0.5 - 0.5 * np.tanh(0.5 * x)  # sigmoid(-x), stable
         gx = grad * ((1 - t) - lw * sig_neg) if need_x else None
-        gt = grad * (-x + ((pw - 1) if pw is not None else 0) * softplus_neg) if need_t else None
+        gt = None
+        if need_t:  # (no 0 * softplus term without pos_weight: it is inf at x = -inf)
+            gt = grad * (-x if pw is None else -x + (pw - 1) * softplus_neg)
         if len(need) == 2:
             return gx, gt
         return gx, gt, (grad * t * softplus_neg if need_pw else None)

@@ -3,6 +3,9 @@
 Inputs are arrays (floats for Value); ``ctx.xp`` is their array module. Gradients may
 come back broadcast: the core sums them back to each input's shape.
 """
+import math
+import numbers
+
 import numpy as np
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
@@ -77,7 +80,7 @@ class Div(Function):
     def backward(ctx, grad):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+        return (grad / b if need_a else None), (-grad * (a / b) / b if need_b else None)  # (b * b would overflow)
 
 true_divide = binary_front(Div.apply, "div")
 operator("__truediv__", Div, reflected="__rtruediv__", scalar=True, front=binary_front(Div.apply, "div", dunder=True))
@@ -90,20 +93,37 @@ class Pow(Function):
     onnx = "Pow"
 
     def forward(ctx, a, b):
+        for x in (a, b):
+            if isinstance(x, (list, tuple)):  # numpy would take it; backward could not (as torch: refuse)
+                raise TypeError(f"pow: unsupported operand type for ** or pow(): {type(x).__name__}; "
+                                f"make it a tensor first: ag.tensor({x!r})")
         out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
-    def backward(ctx, grad):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
+    def backward(ctx, grad):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a, with PyTorch's zeros at a = 0
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         xp = ctx.xp
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = None
-        if need_b:  # log a is -inf at a = 0, where the gradient is taken as 0 (as PyTorch)
-            safe_log = xp.log(xp.where(a > 0, a, 1))
-            grad_b = grad * out * safe_log
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) and log 0 are infinite; masked below
+            if need_a:  # a^0 = 1 is constant: its gradient is 0, also at a = 0 where b a^(b-1) = 0 * inf
+                if isinstance(b, numbers.Number):
+                    grad_a = grad * 0 if b == 0 else grad * (b * _power(a, b - 1))
+                else:  # (b a^(b-1) first: grad * b alone may overflow where a^(b-1) is 0)
+                    grad_a = xp.where(b == 0, 0, grad * (b * a ** (b - 1)))
+            if need_b:  # log a is -inf at a = 0 (nan below): the gradient there is 0 for b >= 0 (as PyTorch)
+                if isinstance(a, numbers.Number):  # a constant base (2 ** x), or a Value's float
+                    log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
+                    grad_b = xp.where(b >= 0, 0 * grad, grad * out * log_a) if a == 0 else grad * out * log_a
+                else:
+                    grad_b = grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
         return grad_a, grad_b
+
+def _power(a, b):
+    """a ** b; for a Value's float, inf at 0 ** negative as numpy gives it (Python raises)."""
+    return math.inf if type(a) is float and a == 0 and b < 0 else a ** b
+
 
 def _pow_front(dunder):
     front = binary_front(Pow.apply, "pow", dunder=dunder)
@@ -138,8 +158,8 @@ class Maximum(Function):
 
     def backward(ctx, grad):  # the larger input gets the gradient; a tie splits it in half
         a, b = ctx.saved_tensors
-        share = (a > b) + 0.5 * (a == b)
-        return grad * share, grad * (1 - share)
+        tie = 0.5 * (a == b)  # where a or b is nan, neither is smaller: both get it all (as PyTorch)
+        return grad * (1 - (a < b) - tie), grad * (1 - (a > b) - tie)
 
 maximum = binary_front(Maximum.apply, "maximum")
 register("maximum", maximum)
@@ -156,8 +176,8 @@ class Minimum(Function):
 
     def backward(ctx, grad):  # the smaller input gets the gradient; a tie splits it in half
         a, b = ctx.saved_tensors
-        share = (a < b) + 0.5 * (a == b)
-        return grad * share, grad * (1 - share)
+        tie = 0.5 * (a == b)  # where a or b is nan, neither is larger: both get it all (as PyTorch)
+        return grad * (1 - (a > b) - tie), grad * (1 - (a < b) - tie)
 
 minimum = binary_front(Minimum.apply, "minimum")
 register("minimum", minimum)
@@ -331,9 +351,9 @@ class Abs(Function):
         ctx.save_for_backward(a)
         return ctx.xp.abs(a)
 
-    def backward(ctx, grad):  # d|a|/da = sign(a)  (0 at a = 0)
+    def backward(ctx, grad):  # d|a|/da = sign(a)  (0 at a = 0, and at nan as in PyTorch)
         (a,) = ctx.saved_tensors
-        return grad * ctx.xp.sign(a)
+        return grad * _sign(ctx.xp, a)
 
 register(("abs", "absolute", "__abs__"), Abs, inplace=True)
 
@@ -343,12 +363,19 @@ class Sign(Function):
     onnx = "Sign"
 
     def forward(ctx, a):
-        return a.copy() if type(a) is np.ndarray and a.dtype.kind == "b" else ctx.xp.sign(a)
+        return a.copy() if type(a) is np.ndarray and a.dtype.kind == "b" else _sign(ctx.xp, a)
 
     def backward(ctx, grad):  # sign is flat almost everywhere: d sign(a)/da = 0
         return grad * 0
 
 register("sign", Sign, inplace=True)
+
+
+def _sign(xp, a):
+    """-1, 0 or 1; 0 at nan as in PyTorch (numpy's sign gives nan there)."""
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+        return (a > 0).astype(a.dtype) - (a < 0)  # (0 < a) - (a < 0): PyTorch's formula
+    return xp.sign(a)
 
 
 class Floor(Function):
@@ -441,7 +468,11 @@ class Sigmoid(Function):
     onnx = "Sigmoid"
 
     def forward(ctx, a):
-        out = 0.5 + 0.5 * ctx.xp.tanh(0.5 * floating(a))  # = 1/(1+e^-a), without overflow
+        if type(a) in (int, float):  # Value: math.exp raises where numpy gives inf, so never e^(-a) for a < 0
+            out = 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
+        else:
+            with np.errstate(over="ignore"):  # e^-a is inf far below 0, where the output is 0, as PyTorch's
+                out = 1 / (1 + ctx.xp.exp(-floating(a)))  # PyTorch's formula: exact into the tail (sigmoid(-20) = 2e-9)
         ctx.save_for_backward(out)
         return out
 
@@ -463,9 +494,11 @@ class Relu(Function):
         ctx.save_for_backward(out)
         return out
 
-    def backward(ctx, grad):  # d relu(a)/da = 1 if a > 0 else 0
+    def backward(ctx, grad):  # d relu(a)/da = 1 if a > 0 else 0 (and 1 at nan, as in PyTorch)
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        if type(out) in (int, float):  # Value (max(a, 0) may be the int 0; numpy scalars are arrays here)
+            return 0.0 if out <= 0 else grad
+        return grad * ~(out <= 0)  # (not out > 0: nan passes)
 
 register("relu", Relu, scalar=True, inplace=True)
 
@@ -605,10 +638,18 @@ class TruncDivide(NonDifferentiable):
         return np.where(inexact, q + 1, q).astype(np.result_type(q), copy=False)
 
 
+def _check_divisor(name, a, b):
+    """Integer division by zero has no answer: refuse it, as PyTorch does (numpy would give 0)."""
+    if np.size(a) and np.size(b) and np.any(b == 0):
+        raise RuntimeError(f"{name}: ZeroDivisionError: integer division by zero (the divisor holds 0); "
+                           "divide floating-point tensors (a.float()) to get inf or nan instead")
+
+
 class FloorDivide(NonDifferentiable):
     """Integer a // b (no gradient: integers)."""
 
     def forward(ctx, a, b):
+        _check_divisor("floor_divide", a, b)
         return np.floor_divide(a, b)
 
 
@@ -616,6 +657,7 @@ class Remainder(NonDifferentiable):
     """Integer a % b with the sign of b (no gradient: integers)."""
 
     def forward(ctx, a, b):
+        _check_divisor("remainder", a, b)
         return np.remainder(a, b)
 
 

@@ -29,8 +29,7 @@ class Normalize(Function):
 
     def forward(ctx, x, weight, bias, axes, eps, param_shape=None, mean=None, var=None, batch_stats=True):
         if mean is None:
-            mean = x.mean(axis=axes, keepdims=True)
-            var = x.var(axis=axes, keepdims=True)
+            mean, var = moments(x, axes)
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
         xhat = (x - mean) * invstd
         ctx.axes, ctx.eps, ctx.param_shape, ctx.batch_stats = axes, eps, param_shape, batch_stats
@@ -86,6 +85,15 @@ class Normalize(Function):
         return gx, gw, gb
 
 
+def moments(x, axes):
+    """Mean and biased variance over ``axes``, accumulated in float64 as PyTorch's CPU kernels do:
+    a constant row gets exactly its value and variance 0, so it normalises to 0, not to rounding noise."""
+    mean = x.mean(axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype, copy=False)
+    centred = x - mean
+    centred *= centred
+    return mean, centred.mean(axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype, copy=False)
+
+
 def _lead(param_shape, ndim):
     """param_shape padded with leading 1s to ndim (how it broadcasts against x)."""
     return (1,) * (ndim - len(param_shape)) + tuple(param_shape)
@@ -128,9 +136,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
                              f"of shape {tuple(input.shape)}")
-        x = input._data
-        mean = x.mean(axis=axes, keepdims=True)
-        var = x.var(axis=axes, keepdims=True)
+        mean, var = moments(input._data, axes)
         y = BatchNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=param_shape,
                               mean=mean, var=var, batch_stats=True)
         if running_mean is not None:
@@ -178,8 +184,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if int(np.prod(input.shape[2:])) == 1:
             raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input of "
                              f"shape {tuple(input.shape)}")
-        x = input._data
-        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        mean, var = moments(input._data, axes)
         y = InstanceNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=param_shape,
                                  mean=mean, var=var, batch_stats=True)
         if running_mean is not None:

@@ -4,6 +4,7 @@
 """
 import builtins
 import collections
+import math
 
 import numpy as np
 
@@ -60,10 +61,13 @@ class Amax(Function):
                 "Only the largest element gets the gradient.")
 
 
-    def forward(ctx, a, axis=None, keepdims=False, largest=True):
+    def forward(ctx, a, axis=None, keepdims=False, largest=True, nan_chosen=False):
         out = (a.max if largest else a.min)(axis=axis, keepdims=True)
         ctx.shape, ctx.axis = a.shape, axis
-        ctx.save_for_backward((a == out) / (a == out).sum(axis=axis, keepdims=True))
+        chosen = a == out
+        if nan_chosen and np.isnan(out).any():  # max(): a nan is the extreme and gets the gradient (amax: nan)
+            chosen |= np.isnan(a) & np.isnan(out)
+        ctx.save_for_backward(chosen / chosen.sum(axis=axis, keepdims=True))
         return reduced(out, a.shape, axis, keepdims)
 
     def backward(ctx, grad):  # d max(a)/da_i = 1 for the max element (split among ties)
@@ -107,6 +111,8 @@ class Prod(Function):
         a, out = ctx.saved_tensors
         grad = _spread(ctx, grad, ctx.shape, ctx.axis)
         if not isinstance(a, Variable) and (a == 0).any():
+            if ctx.axis is None and (a == 0).sum() > 1:  # two zeros: every product of others is 0 (PyTorch
+                return grad * 0                             # says so even beside an inf, where 0 * inf is nan)
             return grad * _product_of_others(a, ctx.axis, ctx.xp)
         return grad * out.reshape(keepdims_shape(ctx.shape, ctx.axis)) / a
 
@@ -130,7 +136,7 @@ class LogSumExp(Function):
 
     def forward(ctx, a, axis=None, keepdims=False):
         xp = ctx.xp
-        m = a.max(axis=axis, keepdims=True, initial=-np.inf) if a.size == 0 else a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True, initial=-np.inf)  # (-inf when empty: the sum of nothing is 0)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
         out = reduced(xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m, a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
@@ -150,11 +156,7 @@ class Softmax(Function):
     def forward(ctx, a, axis):
         xp = ctx.xp
         ctx.axis = axis
-        if a.size == 0:  # nothing to normalise (numpy's max has no identity)
-            out = a.copy()
-            ctx.save_for_backward(out)
-            return out
-        e = xp.exp(a - a.max(axis=axis, keepdims=True))
+        e = xp.exp(a - a.max(axis=axis, keepdims=True, initial=-np.inf))  # (an empty input stays empty)
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out
@@ -171,11 +173,7 @@ class LogSoftmax(Function):
     def forward(ctx, a, axis):
         xp = ctx.xp
         ctx.axis = axis
-        if a.size == 0:  # nothing to normalise (numpy's max has no identity)
-            out = a.copy()
-            ctx.save_for_backward(out)
-            return out
-        shifted = a - a.max(axis=axis, keepdims=True)
+        shifted = a - a.max(axis=axis, keepdims=True, initial=-np.inf)  # (an empty input stays empty)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         return out
@@ -214,39 +212,95 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     return sum(input, dim, keepdim, dtype=dtype) / count(input.shape, dims)
 
 
-def _variance(op, input, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
-    """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default. ``op`` names errors."""
-    dim, keepdim = pick(dim, axis, keepdim, keepdims, op)
-    _float_only(input, op)
-    if correction is None:
-        correction = 1 if unbiased is None else int(bool(unbiased))
-    n = count(input.shape, axes(dim, input.ndim, op))
-    centred = input - mean(input, dim, keepdim=True)
-    return sum(centred * centred, dim, keepdim) / builtins.max(n - correction, 0)
+class Var(Function):
+    """The variance as one node, for its numbers (as in PyTorch): the mean is taken in the input's
+    dtype, then float32 inputs are centred and squared in float64, so values near float32's limits
+    (1e38, denormals) neither overflow nor vanish on the way to a representable result."""
+
+    rule = Rule("out = sum((a - mean)^2) / (n - c)", ("d/da_i = 2 (a_i - mean) / (n - c)",),
+                "Each element's gradient is its distance from the mean, scaled by 2 / (n - c).")
+
+    def forward(ctx, a, axis=None, keepdims=False, correction=1):
+        out = _variance(ctx, a, axis, keepdims, correction).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a)
+        return out
+
+    def backward(ctx, grad):  # d var/da_i = 2 (a_i - mean) / (n - c)
+        (a,) = ctx.saved_tensors
+        return _variance_grad(ctx, grad, a)
+
+
+class Std(Function):
+    rule = Rule("out = sqrt(var(a))", ("d/da_i = (a_i - mean) / ((n - c) out), 0 where out = 0",),
+                "The variance's gradient divided by 2 out; a constant input (out = 0) gets 0, as in PyTorch.")
+
+    def forward(ctx, a, axis=None, keepdims=False, correction=1):
+        out = ctx.xp.sqrt(_variance(ctx, a, axis, keepdims, correction)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):  # d sqrt(v)/dv = 1 / (2 out), taken as 0 where out = 0 (PyTorch's choice)
+        a, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_var = ctx.xp.where(out == 0, 0, grad / (2 * out))
+        return _variance_grad(ctx, grad_var, a)
+
+
+def _variance(ctx, a, axis, keepdims, correction):
+    """sum((a - mean)^2) / max(n - c, 0), summed in float64; remembers what backward needs."""
+    xp, n = ctx.xp, count(a.shape, axis)
+    ctx.shape, ctx.axis, ctx.n, ctx.correction = a.shape, axis, n, correction
+    ctx.scale = 2.0 / (n - correction) if n != correction else math.inf  # PyTorch's 2 / (n - c), unclamped
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # n - c <= 0: inf or nan, as PyTorch
+        mean = xp.add.reduce(a, axis=axis, keepdims=True) / n  # in a's dtype, as PyTorch's mean
+        centred = a.astype(np.float64)  # a copy: centred and squared in place
+        centred -= mean
+        centred *= centred
+        return xp.add.reduce(centred, axis=axis, keepdims=keepdims) / builtins.max(n - correction, 0)
+
+
+def _variance_grad(ctx, grad, a):
+    """2 / (n - c) * grad * (a - mean), in a's dtype: PyTorch's var_backward (which, over all
+    elements with n - c <= 0, gives inf, or nan where an element equals the mean)."""
+    grad = grad.reshape(keepdims_shape(ctx.shape, ctx.axis))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan as PyTorch gives them
+        mean = a.sum(axis=ctx.axis, keepdims=True) / ctx.n
+        if ctx.axis is None and ctx.n <= ctx.correction:
+            return ctx.xp.where(a == mean, grad * math.nan, grad * math.inf)
+        return ctx.scale * grad * (a - mean)
 
 
 @register("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
     """sum((x - mean)^2) / (n - correction); correction 1 (Bessel's) by default."""
-    return _variance("var", input, dim, unbiased, keepdim, correction, axis, keepdims)
+    return _dispersion(Var, "var", input, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
 @register("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    """sqrt(var)."""
-    return _variance("std", input, dim, unbiased, keepdim, correction, axis, keepdims).sqrt()
+    """sqrt(var), with var's arguments."""
+    return _dispersion(Std, "std", input, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
 @register("var_mean")
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) over ``dim`` in one call, as torch.var_mean."""
-    return _variance("var_mean", input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim)
+    return _dispersion(Var, "var_mean", input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim)
 
 
 @register("std_mean")
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over ``dim`` in one call, as torch.std_mean."""
-    return _variance("std_mean", input, dim, unbiased, keepdim, correction).sqrt(), mean(input, dim, keepdim)
+    return _dispersion(Std, "std_mean", input, dim, unbiased, keepdim, correction), mean(input, dim, keepdim)
+
+
+def _dispersion(op, name, input, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
+    """var or std (``op``) over ``dim``: sum((x - mean)^2) / (n - correction), correction 1 by default."""
+    dim, keepdim = pick(dim, axis, keepdim, keepdims, name)
+    _float_only(input, name)
+    if correction is None:
+        correction = 1 if unbiased is None else int(bool(unbiased))
+    return op.apply(input, axis=axes(dim, input.ndim, name), keepdims=keepdim, correction=correction)
 
 
 def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
@@ -260,7 +314,7 @@ def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
     if dim is None:
         if input.numel() == 0:
             raise OutOfRangeError(f"{name}: the tensor is empty; there is no extreme value (give a dim)")
-        return Amax.apply(input, axis=None, keepdims=False, largest=largest)
+        return Amax.apply(input, axis=None, keepdims=False, largest=largest, nan_chosen=True)  # (as PyTorch)
     axis = dim_arg(dim, input.ndim, name)
     if input.ndim == 0:
         return return_types(input.clone(), ArgExtreme.apply(input, axis=None, keepdims=False, largest=largest))

@@ -71,6 +71,21 @@ def _reduce(onnx_op):
     return emit
 
 
+def _variance(g, call, dyn):
+    """Var and Std (one node each in the engine): mean((x - mean)^2) * n / (n - correction), then Sqrt."""
+    x_arr, p = array_of(call.inputs[0]), call.params
+    axes, keepdims = p.get("axis"), p.get("keepdims", False)
+    n = x_arr.size if axes is None else int(np.prod([x_arr.shape[a] for a in axes]))
+    x = g.value(call.inputs[0])
+    centred = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
+    out = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes, keepdims)
+    correction = p.get("correction", 1)
+    if correction:
+        bessel = n / (n - correction) if n != correction else np.inf
+        out = g.node("Mul", [out, g.const(np.asarray(bessel, x_arr.dtype), "bessel")])
+    return g.node("Sqrt", [out]) if call.op is ops_reduce.Std else out
+
+
 def _amax(g, call, dyn):
     op = "ReduceMax" if call.params.get("largest", True) else "ReduceMin"
     return g.reduce(op, g.value(call.inputs[0]), call.params.get("axis"), call.params.get("keepdims", False))
@@ -287,7 +302,7 @@ OPS = {
     recurrent.GRULayer: _gru,
     ops_math.MatMul: _matmul, ops_math.Where: _where, ops_math.Log1p: _log1p, ops_math.Clamp: _clamp,
     ops_reduce.Sum: _reduce("ReduceSum"), ops_reduce.Amax: _amax, ops_reduce.MaxDim: _maxdim,
-    ops_reduce.ArgExtreme: _argextreme,
+    ops_reduce.ArgExtreme: _argextreme, ops_reduce.Var: _variance, ops_reduce.Std: _variance,
     ops_reduce.Prod: _reduce("ReduceProd"), ops_reduce.LogSumExp: _reduce("ReduceLogSumExp"),
     ops_reduce.Softmax: _softmax("Softmax"), ops_reduce.LogSoftmax: _softmax("LogSoftmax"),
     ops_shape.Reshape: _reshape, ops_shape.Permute: _permute, ops_shape.Expand: _expand,
