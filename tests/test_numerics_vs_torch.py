@@ -236,7 +236,8 @@ def test_numbers_still_go_in():
     x[2:] = [4.0]
     assert x.tolist() == [2.5, 1.0, 4.0]
     assert ag.full((2,), ag.tensor(3.0)).tolist() == [3.0, 3.0]
-    assert ag.tensor(1 + 2j).dtype == np.complex128
+    with pytest.raises(TypeError, match="expected numbers"):  # no complex dtypes here (README: differences)
+        ag.tensor(1 + 2j)
 
 
 @pytest.mark.parametrize("expr", [lambda x: x ** [1.0, 2.0], lambda x: x ** (1.0, 2.0),
