@@ -39,36 +39,21 @@ class BackwardHook:
 
     def setup_inputs(self, args):
         self.n_args = len(args)
-        self.positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        if not self.positions:
-            return args
-        self.input_hooked = True
-        wrapped = BackwardHookFunction.apply(self._on_inputs, *(args[i] for i in self.positions))
-        args = list(args)
-        for i, t in zip(self.positions, wrapped):
-            args[i] = t
-        return tuple(args)
+        self.positions, args = _wrapped(args, self._on_inputs)
+        self.input_hooked = bool(self.positions)
+        return args
 
     def setup_outputs(self, out):
         single = isinstance(out, Tensor)
+        if not single and not isinstance(out, tuple):
+            return out
         outs = (out,) if single else out
-        if not isinstance(outs, tuple):
-            return out
-        self.out_positions = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
         self.n_outs = len(outs)
-        if not self.out_positions:
-            return out
-        wrapped = BackwardHookFunction.apply(self._on_outputs, *(outs[i] for i in self.out_positions))
-        outs = list(outs)
-        for i, t in zip(self.out_positions, wrapped):
-            outs[i] = t
-        return outs[0] if single else tuple(outs)
+        self.out_positions, outs = _wrapped(outs, self._on_outputs)
+        return outs[0] if single else outs
 
     def _on_outputs(self, grads):
-        grad_output = [None] * self.n_outs
-        for i, g in zip(self.out_positions, grads):
-            grad_output[i] = g
-        grad_output = tuple(grad_output)
+        grad_output = _spread(grads, self.out_positions, self.n_outs)
         for hook in list(self.module._backward_pre_hooks.values()):
             result = hook(self.module, grad_output)
             if result is not None:
@@ -83,15 +68,31 @@ class BackwardHook:
         return tuple(grad_output[i] for i in self.out_positions)
 
     def _on_inputs(self, grads):
-        grad_input = [None] * self.n_args
-        for i, g in zip(self.positions, grads):
-            grad_input[i] = g
-        grad_input = tuple(grad_input)
+        grad_input = _spread(grads, self.positions, self.n_args)
         for hook in list(self.module._backward_hooks.values()):
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
                 grad_input = _checked(result, self.n_args, "full backward hook", self.module)
         return tuple(grad_input[i] for i in self.positions)
+
+
+def _wrapped(values, on_backward):
+    """(positions of the tensors that require grad, values with those passed through one node)."""
+    positions = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
+    if not positions:
+        return positions, values
+    values = list(values)
+    for i, t in zip(positions, BackwardHookFunction.apply(on_backward, *(values[i] for i in positions))):
+        values[i] = t
+    return positions, tuple(values)
+
+
+def _spread(grads, positions, n):
+    """One gradient per place, None where no tensor needed one."""
+    spread = [None] * n
+    for i, g in zip(positions, grads):
+        spread[i] = g
+    return tuple(spread)
 
 
 def _checked(result, n, what, module):

@@ -299,7 +299,7 @@ model, opt = get_model()
 fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 '''
 
-CNN = DATA + '''
+FIT_HELPERS = '''
 import torch.nn.functional as F
 from torch import nn
 from torch import optim
@@ -331,6 +331,9 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
 
 def get_data(train_ds, valid_ds, bs):
     return (DataLoader(train_ds, batch_size=bs, shuffle=True), DataLoader(valid_ds, batch_size=bs * 2))
+'''  # (the tutorial's loss_batch, fit and get_data, as the steps below reuse them)
+
+CNN = DATA + FIT_HELPERS + '''
 
 
 class Mnist_CNN(nn.Module):
@@ -356,38 +359,7 @@ opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 '''
 
-SEQUENTIAL_AND_WRAPPED_LOADER = DATA + '''
-import torch.nn.functional as F
-from torch import nn
-from torch import optim
-from torch.utils.data import TensorDataset
-from torch.utils.data import DataLoader
-
-loss_func = F.cross_entropy
-train_ds = TensorDataset(x_train, y_train)
-valid_ds = TensorDataset(x_valid, y_valid)
-
-def loss_batch(model, loss_func, xb, yb, opt=None):
-    loss = loss_func(model(xb), yb)
-    if opt is not None:
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-    return loss.item(), len(xb)
-
-def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
-    for epoch in range(epochs):
-        model.train()
-        for xb, yb in train_dl:
-            loss_batch(model, loss_func, xb, yb, opt)
-        model.eval()
-        with torch.no_grad():
-            losses, nums = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
-        val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
-        print(epoch, val_loss)
-
-def get_data(train_ds, valid_ds, bs):
-    return (DataLoader(train_ds, batch_size=bs, shuffle=True), DataLoader(valid_ds, batch_size=bs * 2))
+SEQUENTIAL_AND_WRAPPED_LOADER = DATA + FIT_HELPERS + '''
 
 
 class Lambda(nn.Module):
