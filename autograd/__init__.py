@@ -30,9 +30,9 @@ from . import ops  # noqa: E402  (fills the op table: Tensor methods, operators,
 from .functions import *  # noqa: E402,F401,F403  (ag.exp, ag.sum, ag.cat, ...: one per registered op)
 from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
-    randint, randn, randperm, tensor, zeros, zeros_like,
+    rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
-from .random import get_rng, get_rng_state, manual_seed, set_rng_state
+from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
 from . import linalg
@@ -53,7 +53,7 @@ def numel(input):
     return input.numel()
 
 
-def __getattr__(name):  # ag.viz (loads graphviz), ag.nn and ag.optim: imported on first use
+def __getattr__(name):  # ag.viz (loads graphviz), ag.nn, ag.optim, ag.save/load: imported on first use
     if name == "viz":
         import importlib
 
@@ -61,6 +61,8 @@ def __getattr__(name):  # ag.viz (loads graphviz), ag.nn and ag.optim: imported 
     if name in ("nn", "optim"):
         module = globals()[name] = upper(name)
         return module
+    if name in ("save", "load"):  # torch.save / torch.load: nn.save's safe .npz files (not pickle)
+        return getattr(upper("nn"), name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 

@@ -10,7 +10,7 @@ from .devices import check
 from .dtypes import as_dtype, bool_, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
 from .ops.promote import DTypeError
-from .random import get_rng
+from .random import rng
 from .tensor import Tensor, _numeric, to_array
 
 
@@ -125,22 +125,64 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _leaf(np.eye(n, m, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad, device, "eye")
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
-    return _leaf(get_rng().random(shape_arg(size)).astype(as_dtype(dtype) or get_default_dtype()), requires_grad,
-                 device, "rand")
+def _floating(dtype, op):
+    """The dtype of a draw of real numbers: floating, as PyTorch has kernels for no other."""
+    dtype = as_dtype(dtype) or get_default_dtype()
+    if dtype.kind != "f":
+        raise DTypeError(f"{op}: random numbers of dtype {dtype} are not implemented; use a floating dtype "
+                         "(randint draws integers)")
+    return dtype
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    return _leaf(get_rng().standard_normal(shape_arg(size)).astype(as_dtype(dtype) or get_default_dtype()),
-                 requires_grad, device, "randn")
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    dtype = _floating(dtype, "rand")
+    return _leaf(rng(generator).random(shape_arg(size)).astype(dtype), requires_grad, device, "rand")
 
 
-def randint(low, high=None, size=(), *, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    dtype = _floating(dtype, "randn")
+    return _leaf(rng(generator).standard_normal(shape_arg(size)).astype(dtype), requires_grad, device, "randn")
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return rand(raw(input).shape, dtype=dtype or raw(input).dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return randn(raw(input).shape, dtype=dtype or raw(input).dtype, device=device, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=(), *, generator=None, dtype=None, device=None, requires_grad=False):
     if high is None or isinstance(high, (tuple, list)) and size == ():  # randint(high, size)
         low, high, size = 0, low, (() if high is None else high)
-    return _leaf(get_rng().integers(low, high, size=shape_arg((size,))).astype(as_dtype(dtype) or int64),
+    return _leaf(rng(generator).integers(low, high, size=shape_arg((size,))).astype(as_dtype(dtype) or int64),
                  requires_grad, device, "randint")
 
 
-def randperm(n, *, dtype=None, device=None, requires_grad=False):
-    return _leaf(get_rng().permutation(n).astype(as_dtype(dtype) or int64), requires_grad, device, "randperm")
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    return _leaf(rng(generator).permutation(n).astype(as_dtype(dtype) or int64), requires_grad, device, "randperm")
+
+
+# Tensor.new_*: a new tensor with this tensor's dtype unless told (torch's x.new_zeros(2, 3))
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype or self.dtype, device, requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype or self.dtype, device, requires_grad)
+
+
+for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):
+    setattr(Tensor, _method.__name__, _method)

@@ -17,6 +17,7 @@ anomaly detection. ``backward`` is written once and runs on raw arrays (fast), o
 Tensors when ``create_graph=True`` so that the backward pass is itself differentiable.
 """
 import inspect
+import sys
 import traceback
 import weakref
 
@@ -302,13 +303,13 @@ def _watch(ctx, out, inputs, params, recorded):
 class Op:
     """One published op: ``fn`` becomes ag.<name> (``function``), Tensor.<name> (``method``:
     True, or the method's own front when its arguments differ, as for ``x.where(cond, y)``)
-    and, with ``scalar``, Value.<name>."""
+    and, with ``scalar``, Value.<name>; ``module`` is where it was registered (ops/math.py...)."""
 
-    __slots__ = ("name", "fn", "method", "function", "scalar", "inplace")
+    __slots__ = ("name", "fn", "method", "function", "scalar", "inplace", "module")
 
-    def __init__(self, name, fn, method, function, scalar, inplace=False):
+    def __init__(self, name, fn, method, function, scalar, inplace=False, module=None):
         self.name, self.fn, self.method, self.function, self.scalar = name, fn, method, function, scalar
-        self.inplace = inplace
+        self.inplace, self.module = inplace, module
 
     def __repr__(self):
         return f"Op({self.name!r})"
@@ -335,10 +336,13 @@ def register(name, op=None, *, method=True, function=True, scalar=False, inplace
     if op is None:
         return lambda fn: register(name, fn, method=method, function=function, scalar=scalar, inplace=inplace)
     fn = _caller(op) if isinstance(op, type) else op
+    frame = sys._getframe(1)
+    while frame.f_globals["__name__"] == __name__:  # (register called by operator() or as a decorator)
+        frame = frame.f_back
     for n in (name,) if isinstance(name, str) else name:
         if n in OPS:
             raise ValueError(f"register: an op named {n!r} is already registered ({OPS[n].fn!r})")
-        OPS[n] = Op(n, fn, method, function, scalar, inplace and not n.startswith("__"))
+        OPS[n] = Op(n, fn, method, function, scalar, inplace and not n.startswith("__"), frame.f_globals["__name__"])
     return op
 
 

@@ -25,8 +25,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     outputs = _as_tuple(fn(*args))
     rng = np.random.default_rng(seed)
     directions = [rng.standard_normal(o.shape) for o in outputs]
-    analytical = grad(outputs, [args[i] for i in wrt], [Tensor._make(v) for v in directions],
-                      allow_unused=True)
+    live = [k for k, o in enumerate(outputs) if o.requires_grad]  # (an output made without the inputs: 0)
+    analytical = grad([outputs[k] for k in live], [args[i] for i in wrt], [Tensor._make(directions[k]) for k in live],
+                      allow_unused=True) if live else (None,) * len(wrt)
 
     def projected():  # (not under no_grad: fn may itself differentiate, as in grad-of-grad checks)
         return sum(float((np.asarray(o._data, dtype=np.float64) * v).sum())
@@ -54,6 +55,26 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 f"backward gives {got[worst]:.8g} but central differences give {numerical[worst]:.8g} "
                 f"(atol={atol}, rtol={rtol})")
     return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+    """Check second derivatives (torch.autograd.gradgradcheck): gradcheck of the first derivatives
+    x -> d(v . fn(x))/dx, taken with create_graph=True; v is ``grad_outputs``, or a fixed random
+    direction."""
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    rng = np.random.default_rng(seed + 1)
+    directions = [] if grad_outputs is None else [Tensor._make(np.asarray(g.detach()._data, dtype=np.float64))
+                                                  for g in _as_tuple(grad_outputs)]
+
+    def first_derivatives(*args):
+        outputs = _as_tuple(fn(*args))
+        if not directions:  # drawn once: every call differentiates along the same v
+            directions.extend(Tensor._make(rng.standard_normal(o.shape)) for o in outputs)
+        grads = grad(outputs, [args[i] for i in wrt], directions, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs, eps, atol, rtol, raise_exception, seed)
 
 
 def _as_tuple(x):

@@ -506,8 +506,10 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False):
     collections.deque(_walk(roots, grads, retain_graph, create_graph, None, False), maxlen=0)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
-    """d(outputs)/d(inputs) as a tuple, without touching any ``.grad`` (like torch.autograd.grad)."""
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=False):
+    """d(outputs)/d(inputs) as a tuple, without touching any ``.grad`` (like torch.autograd.grad;
+    ``only_inputs`` is accepted and ignored, as PyTorch has done since 0.4)."""
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)

@@ -451,13 +451,13 @@ def zero_(self):
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Fill with numbers drawn uniformly from [a, b) (ag.manual_seed's generator)."""
-    return copy_(self, random.get_rng().uniform(a, b, size=self.shape))
+    """Fill with numbers drawn uniformly from [a, b) (ag.manual_seed's generator, or ``generator``)."""
+    return copy_(self, random.rng(generator).uniform(a, b, size=self.shape))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fill with numbers drawn from N(mean, std^2) (ag.manual_seed's generator)."""
-    return copy_(self, random.get_rng().normal(mean, std, size=self.shape))
+    """Fill with numbers drawn from N(mean, std^2) (ag.manual_seed's generator, or ``generator``)."""
+    return copy_(self, random.rng(generator).normal(mean, std, size=self.shape))
 
 
 def setitem(self, index, value):

@@ -10,7 +10,7 @@ test allows exactly these imports, there).
 import types
 
 from . import custom
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 from .graph import detect_anomaly, enable_grad, grad, no_grad, run_backward, set_grad_enabled
 from .tensor import Size, increment_version  # noqa: F401  (ag.Size)
 
@@ -40,7 +40,8 @@ def _namespace(name, doc, **names):
 
 autograd = _namespace(
     "autograd.autograd", "torch.autograd's names: grad, backward, Function, gradcheck, graph, detect_anomaly...",
-    grad=grad, backward=backward, Function=custom.TorchFunction, gradcheck=gradcheck, Variable=Variable,
+    grad=grad, backward=backward, Function=custom.TorchFunction, gradcheck=gradcheck, gradgradcheck=gradgradcheck,
+    Variable=Variable,
     detect_anomaly=detect_anomaly, set_detect_anomaly=detect_anomaly, no_grad=no_grad, enable_grad=enable_grad,
     set_grad_enabled=set_grad_enabled,
     graph=_namespace("autograd.autograd.graph", "torch.autograd.graph", increment_version=increment_version),

@@ -1,9 +1,12 @@
-"""The one random generator behind rand, randn, randint, randperm, dropout, init and uniform_/normal_.
+"""The one random generator behind rand, randn, randint, randperm, dropout, init and uniform_/normal_,
+and ``Generator`` (torch.Generator) for the draws given ``generator=``.
 
 Random numbers come from numpy's PCG64: ``ag.manual_seed(0)`` makes runs reproducible, but the
 draws are not PyTorch's.
 """
 import numpy as np
+
+from .devices import device as _device
 
 _generator = [np.random.default_rng()]
 
@@ -29,3 +32,65 @@ def set_rng_state(state):
     rng = np.random.default_rng()
     rng.bit_generator.state = state
     _generator[0] = rng
+
+
+def rng(generator=None):
+    """Where a draw given ``generator=`` comes from: the global generator for None, else the
+    Generator (or numpy Generator) itself."""
+    return _generator[0] if generator is None else generator
+
+
+class Generator:
+    """torch.Generator: a generator of its own, for draws that name it (``randn(3, generator=g)``,
+    ``DataLoader(..., generator=g)``, ``random_split``, ``nn.init.*_(..., generator=g)``).
+
+        g = ag.Generator().manual_seed(42)
+
+    It draws like a numpy Generator (``random``, ``standard_normal``, ``normal``, ``uniform``,
+    ``integers``, ``permutation``), so code that takes either works with both."""
+
+    def __init__(self, device="cpu"):
+        self.device = _device(device)
+        self.seed()
+
+    def manual_seed(self, seed):
+        """Seed it; returns the generator (``torch.Generator().manual_seed(0)``)."""
+        self._seed = int(seed)
+        self._numpy = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self):
+        """Seed it from the operating system's entropy; returns the seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % (1 << 63)))
+        return self._seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        return self._numpy.bit_generator.state
+
+    def set_state(self, state):
+        self._numpy.bit_generator.state = state
+        return self
+
+    def random(self, size=None):
+        return self._numpy.random(size)
+
+    def standard_normal(self, size=None):
+        return self._numpy.standard_normal(size)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self._numpy.normal(loc, scale, size)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._numpy.uniform(low, high, size)
+
+    def integers(self, low, high=None, size=None):
+        return self._numpy.integers(low, high, size)
+
+    def permutation(self, x):
+        return self._numpy.permutation(x)
+
+    def __repr__(self):
+        return f"<autograd.Generator seeded {self._seed}>"

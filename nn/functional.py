@@ -99,7 +99,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1.0:
         return input * ag.zeros(input.shape, dtype=input.dtype)
     keep = ag.get_rng().random(input.shape) >= p  # (same shape as input)
-    return input * ag.from_numpy((keep / (1.0 - p)).astype(input.dtype))
+    mask = ag.from_numpy((keep / (1.0 - p)).astype(input.dtype))
+    return input.mul_(mask) if inplace else input * mask
 
 
 def flatten(input, start_dim=0, end_dim=-1):

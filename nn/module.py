@@ -24,6 +24,7 @@ import autograd as ag
 from autograd import Tensor, no_grad
 from autograd.devices import parse_to
 
+from .backward_hooks import BackwardHook
 from .parameter import Parameter
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -88,23 +89,29 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = {}
         d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
+        d["_backward_pre_hooks"] = {}
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward_hook = None
+        if (self._backward_hooks or self._backward_pre_hooks) and ag.is_grad_enabled():
+            backward_hook = BackwardHook(self)
+            args = backward_hook.setup_inputs(args)
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return out if backward_hook is None else backward_hook.setup_outputs(out)
 
     def register_forward_hook(self, hook):
         """``hook(module, inputs, output)`` runs after forward; a non-None return replaces the output."""
@@ -116,6 +123,20 @@ class Module:
         """``hook(module, inputs)`` runs before forward; a non-None return replaces the inputs."""
         handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to the
+        module's inputs are computed; a tuple returned replaces grad_input (backward_hooks.py)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_pre_hook(self, hook):
+        """``hook(module, grad_output)`` runs when the gradients of the module's outputs are known;
+        a tuple returned replaces grad_output."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------ attributes
@@ -451,4 +472,4 @@ class Module:
         return main + ")"
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        self.__dict__.update({"_backward_hooks": {}, "_backward_pre_hooks": {}, **state})

@@ -61,7 +61,7 @@ class CheckpointError(ValueError):
 def _encode(obj, arrays, path):
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj.detach().numpy())
+        arrays[key] = np.asarray(obj.detach().numpy(), order="C")  # (ascontiguousarray makes 0-d 1-d)
         return {"$tensor": key}
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
@@ -70,7 +70,7 @@ def _encode(obj, arrays, path):
             raise TypeError(f"nn.save: an array of dtype {obj.dtype} cannot be saved (at {path}); only arrays of "
                             f"numbers ({', '.join(_KINDS.values())}), which is what nn.load reads back")
         key = f"t{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj)
+        arrays[key] = np.asarray(obj, order="C")
         return {"$ndarray": key}
     if isinstance(obj, np.generic):
         obj = obj.item()

@@ -426,7 +426,7 @@ def double_backward_through_in_place(T):
     return g, x.grad
 
 
-def inplace_activations_in_sequential(T):
+def inplace_activations_in_sequential(T, inplace=True, between=False):
     T.manual_seed(0)
     nn = T.nn
     lin1, lin2 = nn.Linear(3, 4), nn.Linear(4, 2)
@@ -435,11 +435,26 @@ def inplace_activations_in_sequential(T):
         lin1.bias.copy_(T.tensor([0.1, -0.1, 0.2, -0.2]))
         lin2.weight.copy_(T.tensor([[0.3, -0.1, 0.2, 0.5], [-0.4, 0.6, 0.1, -0.2]]))
         lin2.bias.zero_()
-    model = nn.Sequential(lin1, nn.ReLU(inplace=True), lin2, nn.ELU(inplace=True), nn.LeakyReLU(0.1, inplace=True),
-                          nn.SiLU(inplace=True), nn.Hardtanh(-0.2, 0.2, inplace=True))
+    acts = [nn.ELU(inplace=inplace), nn.LeakyReLU(0.1, inplace=inplace), nn.SiLU(inplace=inplace),
+            nn.Hardtanh(-0.2, 0.2, inplace=inplace)]
+    if between:  # something between the in-place activations, so that none overwrites another's output
+        acts = [layer for act in acts for layer in (act, _times(T, 1.5))]
+    model = nn.Sequential(lin1, nn.ReLU(inplace=inplace), lin2, *acts)
     out = model(T.tensor([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]]))
     out.sum().backward()
     return out, lin1.weight.grad, lin2.bias.grad
+
+
+def _times(T, k):
+    class Times(T.nn.Module):
+        def forward(self, x):
+            return x * k
+
+    return Times()
+
+
+def inplace_activations_one_after_another_op(T):
+    return inplace_activations_in_sequential(T, between=True)
 
 
 GRAPH = [relu_in_place, chain_of_in_place, in_place_saving_itself, plain_tensor_joins_graph, setitem_in_graph,
@@ -447,7 +462,7 @@ GRAPH = [relu_in_place, chain_of_in_place, in_place_saving_itself, plain_tensor_
          narrow_and_split_writes, base_gains_grad_its_view_follows, copy_and_fill_in_graph,
          retain_grad_sees_latest_value, saved_output_then_changed, saved_input_changed_through_view,
          saved_output_kept_when_base_changes_elsewhere, double_backward_through_in_place,
-         inplace_activations_in_sequential]
+         inplace_activations_one_after_another_op]
 
 
 @pytest.mark.parametrize("snippet", GRAPH, ids=lambda f: f.__name__)
@@ -464,6 +479,18 @@ def test_a_tensor_times_itself_in_place_gets_the_right_gradient():
     z.sum().backward()
     assert z.tolist() == [1.0, 4.0, 9.0] and x.grad.tolist() == [2.0, 4.0, 6.0]
     assert z.grad_fn.name() == "MulBackward0"
+
+
+def test_in_place_activations_in_a_row_get_the_right_gradient():
+    """PyTorch refuses nn.LeakyReLU(inplace=True) followed by nn.SiLU(inplace=True) (the second
+    overwrites the output the first saved); here an in-place activation's graph reads a copy of its
+    input, so the chain works and gives PyTorch's numbers without inplace."""
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        inplace_activations_in_sequential(torch)
+    ours = inplace_activations_in_sequential(ag)
+    theirs = inplace_activations_in_sequential(torch, inplace=False)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_copy_slices_gradients_pass_gradcheck():

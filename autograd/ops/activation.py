@@ -14,9 +14,12 @@ from .math import where
 from .args import ArgumentError
 from .elementwise import erf_array
 
-def _result(input, out, inplace):
-    """``out``, or written into ``input`` with inplace=True (as PyTorch's F.<act>(x, inplace=True))."""
-    return input.copy_(out) if inplace else out
+def _result(input, compute, inplace):
+    """``compute(input)``, or with inplace=True written into ``input`` (as PyTorch's F.<act>(x,
+    inplace=True)); then the graph reads a copy of the input, whose values the write replaces."""
+    if not inplace:
+        return compute(input)
+    return input.copy_(compute(input.clone() if input.requires_grad else input))
 
 
 def relu(input, inplace=False):
@@ -40,20 +43,22 @@ def tanh(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
-    return _result(input, where(input > 0, input, input * negative_slope), inplace)
+    return _result(input, lambda x: where(x > 0, x, x * negative_slope), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (e^x - 1)."""
-    negative = input <= 0  # (nan is not: it passes through, gradient and all, as in PyTorch)
-    tail = where(negative, input, 0.0)  # no inf or nan in the branch that is not used
-    out = where(negative, (tail.exp() - 1) * alpha, input)
-    return _result(input, out, inplace)
+    def compute(x):
+        negative = x <= 0  # (nan is not: it passes through, gradient and all, as in PyTorch)
+        tail = where(negative, x, 0.0)  # no inf or nan in the branch that is not used
+        return where(negative, (tail.exp() - 1) * alpha, x)
+
+    return _result(input, compute, inplace)
 
 
 def selu(input, inplace=False):
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-    return _result(input, elu(input, alpha) * scale, inplace)
+    return _result(input, lambda x: elu(x, alpha) * scale, inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -65,27 +70,27 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
-    return _result(input, input * input.sigmoid(), inplace)
+    return _result(input, lambda x: x * x.sigmoid(), inplace)
 
 
 def mish(input, inplace=False):
-    return _result(input, input * softplus(input).tanh(), inplace)
+    return _result(input, lambda x: x * softplus(x).tanh(), inplace)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside (0 at the bounds, as PyTorch)."""
-    out = where(input <= min_val, min_val, where(input >= max_val, max_val, input))  # (nan stays nan)
-    return _result(input, out, inplace)
+    # (nan stays nan)
+    return _result(input, lambda x: where(x <= min_val, min_val, where(x >= max_val, max_val, x)), inplace)
 
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (gradient 1/6 strictly inside)."""
-    return where(input <= -3, 0.0, where(input >= 3, 1.0, input / 6 + 0.5))
+    return _result(input, lambda x: where(x <= -3, 0.0, where(x >= 3, 1.0, x / 6 + 0.5)), inplace)
 
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (MobileNetV3): 0 below -3, x above 3, x (x + 3) / 6 between."""
-    return input * (input + 3).clamp(0.0, 6.0) / 6
+    return _result(input, lambda x: x * (x + 3).clamp(0.0, 6.0) / 6, inplace)
 
 
 def softsign(input):
@@ -97,7 +102,7 @@ def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha (e^(x/alpha) - 1)): ELU with its slope kept at 1 through 0."""
     if alpha == 0:
         raise ArgumentError("celu: alpha cannot be 0 (it divides x); use a nonzero alpha (1.0 by default)")
-    return where(input > 0, input, ((input / alpha).clamp(max=0).exp() - 1) * alpha)
+    return _result(input, lambda x: where(x > 0, x, ((x / alpha).clamp(max=0).exp() - 1) * alpha), inplace)
 
 
 def logsigmoid(input):

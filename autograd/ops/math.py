@@ -405,9 +405,9 @@ register("ceil", Ceil, inplace=True)
 
 
 class Round(Function):
-    def forward(ctx, a):
+    def forward(ctx, a, *, decimals=0):  # half to even, as PyTorch (decimals: a * 10^d, rounded, / 10^d)
         no_bool(a, "round")
-        return ctx.xp.round(a)
+        return ctx.xp.round(a, decimals)
 
     def backward(ctx, grad):  # flat almost everywhere: d round(a)/da = 0
         return grad * 0
@@ -538,6 +538,10 @@ def clamp(input, min=None, max=None):
         bounds = [b for b in (min, max) if b is not None]
         input, *bounds = promote("clamp", input, *bounds)
         min, max = (bounds.pop(0) if b is not None else None for b in (min, max))
+    if any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
+        # bounds that need a gradient get it where they won (PyTorch's rule), made of where
+        out = input if min is None else where(input < min, min, input)
+        return out if max is None else where(out > max, max, out)
     return Clamp.apply(input, min=raw(min), max=raw(max))
 
 

@@ -455,7 +455,8 @@ def to(input, *args, **kwargs):
     dtype, copy = parse_to("to", args, kwargs)
     if dtype is None or dtype == input.dtype:
         return Clone.apply(input) if copy else input
-    return Cast.apply(input, dtype=dtype)
+    out = Cast.apply(input, dtype=dtype)
+    return out if dtype.kind == "f" else out.detach_()  # integers and bools carry no gradient (PyTorch's rule)
 
 
 register("float", lambda input: to(input, float32), function=False)
@@ -464,4 +465,5 @@ register("half", lambda input: to(input, float16), function=False)
 register("long", lambda input: to(input, int64), function=False)
 register("int", lambda input: to(input, int32), function=False)
 register("bool", lambda input: to(input, bool_), function=False)
+register("type_as", lambda input, other: to(input, other.dtype), function=False)
 register("clone", Clone)

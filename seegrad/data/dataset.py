@@ -123,11 +123,13 @@ def random_split(dataset, lengths, generator=None):
 
 
 def _generator(generator):
-    """A numpy Generator from None (the global one behind ag.manual_seed), an int seed, or a Generator."""
+    """A generator from None (the global one behind ag.manual_seed), an int seed, an ag.Generator
+    (torch.Generator) or a numpy Generator."""
     if generator is None:
         return ag.get_rng()
-    if isinstance(generator, np.random.Generator):
+    if isinstance(generator, (np.random.Generator, ag.Generator)):
         return generator
     if isinstance(generator, numbers.Integral):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator must be None, an int seed or a numpy.random.Generator, got {type(generator).__name__}")
+    raise TypeError(f"generator must be None, an int seed, an ag.Generator or a numpy.random.Generator, got "
+                    f"{type(generator).__name__}")

@@ -9,12 +9,21 @@ The source is a PyTorch program as people write it (``import torch``, ``import t
 ``seegrad.data``) through ``sys.modules``, restored afterwards.
 
 Both runs draw the same random numbers: during the PyTorch run every draw (``torch.randn``,
-``torch.rand``, ``randint``, ``randperm``, ``Tensor.uniform_``/``normal_``, which nn.init and
-the layers' default inits use) is recorded in order; during ours, ``ag.get_rng()`` is replaced
-by a generator that hands back those numbers in the same order, checking that each request asks
-for the same kind of draw and shape (a mismatch is an error naming both). Python's ``random``
+``torch.rand``, ``randint``, ``randperm`` (also random_split's), ``Tensor.uniform_``/``normal_``,
+which nn.init and the layers' default inits use, a shuffling DataLoader's order for each epoch,
+and dropout's masks; not gradcheck's own random directions) is recorded in order;
+during ours, ``ag.get_rng()`` is replaced by a generator that hands back those numbers in the
+same order, checking that each request asks for the same kind of draw and shape (a mismatch is
+an error naming both). Draws from an explicit generator (``torch.Generator().manual_seed(0)``
+given to a DataLoader or ``torch.randn``) come from the same record, in the same order. A
+dropout mask is drawn inside PyTorch's C++ code, out of reach: the record holds the mask
+itself (PyTorch's dropout run again on ones from the same generator state), as the uniform
+numbers that give that mask under this project's rule ``keep = u >= p``. Python's ``random``
 is seeded alike before each run. Each run returns its namespace (tensors as numpy arrays,
-modules as their state dicts, under "name.key") and what it printed.
+modules as their state dicts, under "name.key", lists of numbers as arrays, lists of tensors
+under "name.i") and what it printed.
+
+    assert_same(torch_run, our_run)   # every value both runs left: names, shapes, dtypes, numbers
 """
 import contextlib
 import io
@@ -58,6 +67,11 @@ class Run:
                 self._keep(f"{name}.{key}", tensor)
         elif isinstance(value, (int, float, bool, str)):
             self.values[name] = value
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, float)) for v in value):
+            self.values[name] = np.array(value)  # a log of losses, accuracies, learning rates...
+        elif isinstance(value, (list, tuple)) and value and all(hasattr(v, "detach") for v in value):
+            for i, tensor in enumerate(value):  # a list of tensors (gradients, outputs...)
+                self._keep(f"{name}.{i}", tensor)
 
     def __getitem__(self, name):
         return self.values[name]
@@ -74,9 +88,11 @@ class _Tape:
 
     def __init__(self):
         self.draws = []
+        self.paused = 0
 
     def record(self, kind, tensor):
-        self.draws.append((kind, tuple(tensor.shape), tensor.detach().cpu().numpy().copy()))
+        if not self.paused:
+            self.draws.append((kind, tuple(tensor.shape), tensor.detach().cpu().numpy().copy()))
 
 
 class _Replay:
@@ -120,8 +136,9 @@ class _Replay:
 
 @contextlib.contextmanager
 def _recording(tape):
-    """Record every random draw PyTorch makes through its Python API."""
+    """Record every random draw PyTorch makes through its Python API, and dropout's masks."""
     import torch
+    import torch.utils.data.dataset
 
     originals = {}
 
@@ -141,6 +158,43 @@ def _recording(tape):
         wrap(torch, name, kind)
     wrap(torch.Tensor, "uniform_", "uniform")
     wrap(torch.Tensor, "normal_", "normal")
+    wrap(torch.utils.data.dataset, "randperm", "permutation")  # random_split's (imported by name)
+    dropout = torch.nn.functional.dropout
+    originals[(torch.nn.functional, "dropout")] = dropout
+
+    def recorded_dropout(input, p=0.5, training=True, inplace=False):
+        if training and 0 < p < 1:  # the mask, from PyTorch's own dropout at the same generator state
+            state = torch.get_rng_state()
+            kept = dropout(torch.ones(input.shape), p, True) != 0
+            torch.set_rng_state(state)
+            tape.draws.append(("uniform", tuple(input.shape), np.where(kept.numpy(), np.nextafter(1.0, 0.0), 0.0)))
+        return dropout(input, p, training, inplace)
+
+    torch.nn.functional.dropout = recorded_dropout
+    for name in ("gradcheck", "gradgradcheck"):  # their own random directions are not the program's draws
+        originals[(torch.autograd, name)] = check = getattr(torch.autograd, name)
+
+        def unrecorded(*args, _check=check, **kwargs):
+            tape.paused += 1
+            try:
+                return _check(*args, **kwargs)
+            finally:
+                tape.paused -= 1
+
+        setattr(torch.autograd, name, unrecorded)
+    sampler = torch.utils.data.RandomSampler
+    originals[(sampler, "__iter__")] = sampler_iter = sampler.__iter__
+
+    def recorded_sampler_iter(self):  # one epoch's order is one draw (PyTorch draws an unused one too)
+        tape.paused += 1
+        try:
+            order = list(sampler_iter(self))
+        finally:
+            tape.paused -= 1
+        tape.draws.append(("permutation", (len(order),), np.array(order)))
+        yield from order
+
+    sampler.__iter__ = recorded_sampler_iter
     try:
         yield
     finally:
@@ -169,6 +223,42 @@ def _as_torch():
                 sys.modules[name] = module
 
 
+@contextlib.contextmanager
+def _replaying(replay):
+    """Every draw of our run comes from ``replay``: the global generator's, an ``ag.Generator``'s
+    (``torch.Generator()`` makes one that draws from the replay), and ``torch.manual_seed`` in the
+    program leaves the replay in place (the PyTorch run's draws after it are on the record)."""
+    import autograd
+
+    class ReplayGenerator(autograd.Generator):
+        def manual_seed(self, seed):
+            self._seed, self._numpy = int(seed), replay
+            return self
+
+    state = autograd.get_rng_state()
+    saved = autograd.Generator, autograd.manual_seed
+    autograd.random._generator[0] = replay
+    autograd.Generator, autograd.manual_seed = ReplayGenerator, lambda seed: None
+    try:
+        yield
+    finally:
+        autograd.Generator, autograd.manual_seed = saved
+        autograd.set_rng_state(state)
+
+
+@contextlib.contextmanager
+def _torch_defaults_kept(torch):
+    """A program's torch.set_default_dtype / set_default_device last only while it runs (PyTorch's
+    default device is a global mode that would otherwise outlive the program)."""
+    dtype, context = torch.get_default_dtype(), getattr(torch._GLOBAL_DEVICE_CONTEXT, "device_context", None)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(dtype)
+        if getattr(torch._GLOBAL_DEVICE_CONTEXT, "device_context", None) is not context:
+            torch.set_default_device(None if context is None else context.device)
+
+
 def _execute(source, name):
     namespace = {"__name__": "__main__"}
     out = io.StringIO()
@@ -186,17 +276,16 @@ def run_both(source, seed=0):
     tape = _Tape()
     torch.manual_seed(seed)
     random.seed(seed)
-    with _recording(tape):
+    with _recording(tape), _torch_defaults_kept(torch):
         torch_run = _execute(source, "PyTorch")
     replay = _Replay(tape.draws)
-    state = autograd.get_rng_state()
-    autograd.random._generator[0] = replay
     random.seed(seed)
+    dtype = autograd.get_default_dtype()
     try:
-        with _as_torch():
+        with _replaying(replay), _as_torch():
             our_run = _execute(source, "seegrad")
     finally:
-        autograd.set_rng_state(state)
+        autograd.set_default_dtype(dtype)
     if replay.used != len(replay.draws):
         raise AssertionError(f"porting harness: the PyTorch run made {len(replay.draws)} random draws, ours only "
                              f"{replay.used}")
@@ -209,3 +298,29 @@ def assert_close(torch_run, our_run, *names, rtol=1e-4, atol=1e-5):
         want, got = torch_run[name], our_run[name]
         np.testing.assert_allclose(np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64),
                                    rtol=rtol, atol=atol, err_msg=f"{name}: ours differs from PyTorch's")
+
+
+def assert_same(torch_run, our_run, rtol=1e-4, atol=1e-5, ignore=()):
+    """Every value the two runs left agrees: the same names, and for each the same shape, dtype and
+    numbers (within rtol/atol; strings and bools exactly); also every number the two printed."""
+    names = set(torch_run.values) - set(ignore)
+    missing, extra = names - set(our_run.values), set(our_run.values) - set(torch_run.values) - set(ignore)
+    assert not missing and not extra, f"only PyTorch's run left {sorted(missing)}, only ours {sorted(extra)}"
+    for name in sorted(names):
+        want, got = torch_run[name], our_run[name]
+        if isinstance(want, np.ndarray):
+            assert isinstance(got, np.ndarray), f"{name}: PyTorch's is an array, ours {got!r}"
+            assert got.shape == want.shape, f"{name}: shape {got.shape}, PyTorch's {want.shape}"
+            assert got.dtype == want.dtype, f"{name}: dtype {got.dtype}, PyTorch's {want.dtype}"
+            if want.dtype == bool or want.dtype.kind in "iu":
+                np.testing.assert_array_equal(got, want, err_msg=f"{name}: ours differs from PyTorch's")
+                continue
+        elif isinstance(want, (str, bool)) or isinstance(got, (str, bool)):
+            assert got == want, f"{name}: {got!r}, PyTorch's {want!r}"
+            continue
+        else:
+            assert type(got) is type(want), f"{name}: {type(got).__name__} {got!r}, PyTorch's {want!r}"
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=f"{name}: ours differs from PyTorch's")
+    ours, theirs = our_run.printed_numbers(), torch_run.printed_numbers()
+    assert len(ours) == len(theirs), f"printed {len(ours)} numbers, PyTorch's run {len(theirs)}:\n{our_run.stdout}"
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg="the printed numbers differ")
