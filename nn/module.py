@@ -18,7 +18,7 @@ in ``state_dict``. Everything else (``named_parameters``, ``state_dict``, ``to``
 import collections
 import itertools
 
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor, no_grad
@@ -51,9 +51,9 @@ class RemovableHandle:
 def _checked_entry(key, value, target, assign):
     """(array ready to copy into ``target``, None), or (None, what is wrong with the entry ``key``)."""
     where = f'While copying the parameter named "{key}", '
-    if not isinstance(value, (Tensor, np.ndarray, np.generic)) and not hasattr(value, "__array__"):
+    if not isinstance(value, (Tensor, host.ndarray, host.generic)) and not hasattr(value, "__array__"):
         return None, where + f"expected a Tensor or an array from checkpoint but received {type(value)}"
-    arr = np.asarray(value)
+    arr = by_input.asarray(value)
     if arr.dtype.kind not in "biufc":
         return None, where + f"the checkpoint holds {arr.dtype} values, which are not numbers"
     if arr.dtype.kind == "c" and target.dtype.kind != "c" and not assign:
@@ -65,7 +65,7 @@ def _checked_entry(key, value, target, assign):
     if arr.shape != target.shape:
         return None, (f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
                       f"checkpoint, the shape in current model is {tuple(target.shape)}.")
-    return (np.array(arr) if assign else arr.astype(target.dtype)), None
+    return (by_input.array(arr) if assign else arr.astype(target.dtype)), None
 
 
 def _addindent(text, spaces):
@@ -363,13 +363,13 @@ class Module:
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
                     if t is not None:
-                        old = np.asarray(t)
+                        old = by_input.asarray(t)
                         new = fn(old)
                         if new is not old:
                             with no_grad():
                                 t.set_(new)
                             if t.grad is not None:
-                                t.grad = ag.from_numpy(fn(np.asarray(t.grad)))
+                                t.grad = ag.from_numpy(fn(by_input.asarray(t.grad)))
         return self
 
     def to(self, *args, **kwargs):
@@ -383,13 +383,13 @@ class Module:
         return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a)
 
     def float(self):
-        return self.to(np.float32)
+        return self.to(host.float32)
 
     def double(self):
-        return self.to(np.float64)
+        return self.to(host.float64)
 
     def half(self):
-        return self.to(np.float16)
+        return self.to(host.float16)
 
     def cpu(self):
         return self

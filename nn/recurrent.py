@@ -21,7 +21,7 @@ hand-written backpropagation through time), which is what makes them fast.
 import math
 import warnings
 
-import numpy as np
+from autograd.backend import host
 
 import autograd as ag
 from autograd import ShapeError, Tensor, no_grad
@@ -83,7 +83,7 @@ def _check_dtype(layer, input, weight):
 
 def _check_args(name, input_size, hidden_size):
     for what, n in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+        if isinstance(n, bool) or not isinstance(n, (int, host.integer)) or n <= 0:
             raise ValueError(f"{name}: {what} must be a positive integer, got {n!r}")
 
 
@@ -221,7 +221,7 @@ class RNNBase(Module):
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode, mode)
         _check_args(name, input_size, hidden_size)
         _check_device(name, device)
-        if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
+        if isinstance(num_layers, bool) or not isinstance(num_layers, (int, host.integer)) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in [0, 1] giving the probability of an "

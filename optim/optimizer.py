@@ -24,7 +24,7 @@ import copy
 import math
 import numbers
 
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 
@@ -52,17 +52,17 @@ def _check_number(owner, what, value, low, high):
 def _checked_moment(where, key, value, p):
     """A saved moment, ready to use with parameter ``p``: an array of numbers of p's shape, cast to p's
     dtype as torch casts it (``step``: a count >= 0, kept as saved); any other value is copied."""
-    if isinstance(value, (ag.Tensor, np.ndarray, np.generic)):
-        arr = value.detach().numpy() if isinstance(value, ag.Tensor) else np.asarray(value)
+    if isinstance(value, (ag.Tensor, host.ndarray, host.generic)):
+        arr = value.detach().numpy() if isinstance(value, ag.Tensor) else by_input.asarray(value)
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{where} holds {arr.dtype} values; moments are real numbers")
         if key == "step":
             if arr.size != 1 or not arr.reshape(()) >= 0:
                 raise ValueError(f"{where} must be a count >= 0, got {arr.tolist()}")
-            return ag.from_numpy(np.array(arr))
+            return ag.from_numpy(by_input.array(arr))
         if arr.shape != tuple(p.shape):
             raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}")
-        return ag.from_numpy(np.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
+        return ag.from_numpy(by_input.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
     if key == "step" and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0):
         raise ValueError(f"{where} must be a count >= 0, got {value!r}")
     return copy.deepcopy(value)
@@ -221,7 +221,7 @@ class Optimizer:
         """The named moment ``state[name]`` (a Tensor of p's shape), created on first use."""
         t = state.get(name)
         if t is None:
-            t = state[name] = ag.from_numpy(np.full_like(p, fill))
+            t = state[name] = ag.from_numpy(by_input.full_like(p, fill))
         return t.numpy()
 
     # ------------------------------------------------------------ saving and resuming
