@@ -19,7 +19,7 @@ whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's erro
 """
 import weakref
 
-from .backend import by_input, host
+from .backend import by_input, get_array_module, host
 
 from . import random
 from .function import _FREED, Function, Rule
@@ -317,7 +317,7 @@ class CopySlices(Function):
     def backward(ctx, grad):  # the old base: G where not overwritten; src: G where it was written
         where = ctx.where
         if isinstance(grad, Variable):  # building a graph of the backward pass
-            keep = by_input.ones(grad.shape, dtype=bool)
+            keep = get_array_module(grad).ones(grad.shape, dtype=bool)
             (keep.reshape(-1) if ctx.flat else keep)[where] = False
             return grad * keep, (grad.reshape(-1) if ctx.flat else grad)[where]
         kept = grad.copy()

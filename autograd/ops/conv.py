@@ -28,7 +28,7 @@ is the 2-d one with a kernel of height 1.
 import math
 import numbers
 
-from ..backend import by_input, host
+from ..backend import by_input, get_array_module, host
 from ..backend import as_strided
 
 from ..function import Function, Rule, ShapeError
@@ -95,7 +95,7 @@ def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
     n, c, h, w = x_shape
     groups, kh, kw = cols.shape[:3]
     (pt, pb), (pl, pr) = padding
-    out = by_input.zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+    out = get_array_module(cols).zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):  # one strided slab per kernel offset
             rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
@@ -142,7 +142,7 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
     dtype = host.result_type(x, w)
     wm = _weight_matrix(w, groups)  # (G, O/G, K)
-    y = by_input.empty((n, o, oh, ow), dtype=dtype)
+    y = get_array_module(x).empty((n, o, oh, ow), dtype=dtype)
     for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
         cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
         y[s:e] = by_input.matmul(wm, cols).reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
@@ -158,8 +158,8 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
     _, cg, kh, kw = w_shape
     dtype = host.result_type(g, x if need_w else g, w if need_x else g)
     wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
-    gx = by_input.empty(x_shape, dtype=dtype) if need_x else None
-    gw = by_input.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
+    gx = get_array_module(g).empty(x_shape, dtype=dtype) if need_x else None
+    gw = get_array_module(g).zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
     for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
         gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
         if need_w:
@@ -271,7 +271,7 @@ def _pool_gather(x, idx, kernel, stride, padding, dilation):
     """out[n, c, h, w] = padded x at kernel offset idx[n, c, h, w] of window (h, w)."""
     xp = _pad(x, padding)
     oh, ow = idx.shape[2:]
-    out = by_input.zeros(idx.shape, dtype=x.dtype)
+    out = get_array_module(x).zeros(idx.shape, dtype=x.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
         by_input.copyto(out, xp[:, :, rows, cols], where=idx == k)
@@ -283,7 +283,7 @@ def _pool_scatter(g, idx, x_shape, kernel, stride, padding, dilation):
     n, c, h, w = x_shape
     (pt, pb), (pl, pr) = padding
     oh, ow = idx.shape[2:]
-    out = by_input.zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
+    out = get_array_module(g).zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
         out[:, :, rows, cols] += by_input.where(idx == k, g, 0)
@@ -299,7 +299,7 @@ def max_pool_forward(x, kernel, stride, padding, dilation, out_hw):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
         v = xp[:, :, rows, cols]
         if out is None:
-            out, idx = v.copy(), by_input.zeros(v.shape, dtype=host.int32)
+            out, idx = v.copy(), get_array_module(v).zeros(v.shape, dtype=host.int32)
             continue
         better = (v > out) | by_input.isnan(v)  # the first maximum wins ties; NaN propagates (as PyTorch)
         by_input.copyto(out, v, where=better)
@@ -311,8 +311,8 @@ def max_pool_indices(idx, x_shape, kernel, stride, padding, dilation):
     """PyTorch's return_indices: the flat index h * W + w of each picked element in its input plane."""
     (pt, _), (pl, _) = padding
     oh, ow = idx.shape[2:]
-    rows = by_input.arange(oh)[:, None] * stride[0] + (idx // kernel[1]) * dilation[0] - pt
-    cols = by_input.arange(ow)[None, :] * stride[1] + (idx % kernel[1]) * dilation[1] - pl
+    rows = get_array_module(idx).arange(oh)[:, None] * stride[0] + (idx // kernel[1]) * dilation[0] - pt
+    cols = get_array_module(idx).arange(ow)[None, :] * stride[1] + (idx % kernel[1]) * dilation[1] - pl
     return (rows * x_shape[3] + cols).astype(host.int64)
 
 
@@ -369,7 +369,7 @@ class PoolGather(Function):
 def _avg_sum(x, kernel, stride, padding, out_hw, divisor):
     xp = _pad(x, padding)
     oh, ow = out_hw
-    out = by_input.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+    out = get_array_module(x).zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, (1, 1))
         out += xp[:, :, rows, cols]
@@ -381,7 +381,7 @@ def _avg_spread(g, x_shape, kernel, stride, padding, divisor):
     (pt, pb), (pl, pr) = padding
     oh, ow = g.shape[2:]
     g = (g / divisor).astype(g.dtype, copy=False)
-    out = by_input.zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
+    out = get_array_module(g).zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, (1, 1))
         out[:, :, rows, cols] += g

@@ -1,6 +1,6 @@
 """Embedding: rows of a weight matrix picked by integer indices; repeated indices add up
 their gradients."""
-from ..backend import by_input, host
+from ..backend import by_input, get_array_module, host
 
 from ..function import Function, Rule
 from ..graph import Variable, no_grad
@@ -24,7 +24,7 @@ class Embedding(Function):
             grad = grad * (idx != ctx.padding_idx)[..., None]
         if isinstance(grad, Variable):
             return IndexAdd.apply(grad, ctx.shape, (idx,)), None
-        out = by_input.zeros(ctx.shape, dtype=grad.dtype)
+        out = get_array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         by_input.add.at(out, idx.reshape(-1), grad.reshape(-1, ctx.shape[1]))
         return out, None
 

@@ -11,7 +11,7 @@ error that names the op.
 """
 import collections
 
-from ..backend import by_input, host
+from ..backend import by_input, get_array_module, host
 
 from ..dtypes import int64
 from ..function import Function, Rule, ShapeError, register
@@ -29,7 +29,7 @@ topk_type = collections.namedtuple("topk", ["values", "indices"])
 def _mesh(index, dim):
     """The index tuple that picks index[i][j][k] along ``dim`` and i, j, k elsewhere."""
     n = index.ndim
-    grids = [by_input.arange(size).reshape((-1,) + (1,) * (n - 1 - d)) for d, size in enumerate(index.shape)]
+    grids = [get_array_module(index).arange(size).reshape((-1,) + (1,) * (n - 1 - d)) for d, size in enumerate(index.shape)]
     grids[dim] = index
     return tuple(grids)
 
@@ -40,7 +40,7 @@ def _gather_array(a, dim, index):
 
 
 def _scatter_add_array(src, shape, dim, index):
-    out = by_input.zeros(shape, dtype=src.dtype)
+    out = get_array_module(src).zeros(shape, dtype=src.dtype)
     by_input.add.at(out, _mesh(index, dim), src)
     return out
 
@@ -153,7 +153,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[index[i][j]][j] (dim 0): pick along ``dim``; the output has index's shape."""
     d, idx = _scatter_checks("gather", input, dim, index)
     if idx.size == 0:
-        return Tensor._make(by_input.zeros(idx.shape, dtype=input.dtype))
+        return Tensor._make(get_array_module(input._data).zeros(idx.shape, dtype=input.dtype))
     x, idx1 = _as_1d(input, idx)
     return Gather.apply(x, dim=d, index=idx1).reshape(idx.shape)
 
@@ -192,7 +192,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if reduce not in ("add", "multiply"):
             raise ArgumentError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
         if src is None:
-            src = Tensor._make(by_input.full(index.shape, value, dtype=input.dtype))
+            src = Tensor._make(get_array_module(input._data).full(index.shape, value, dtype=input.dtype))
         return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
     d, idx = _scatter_checks("scatter", input, dim, index, src)
     if idx.size == 0:
@@ -201,7 +201,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if src is None:
         if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, host.generic)):
             raise TypeError(f"scatter: value must be a number, got {type(value).__name__}")
-        src = Tensor._make(by_input.full(idx1.shape, value).astype(input.dtype))
+        src = Tensor._make(get_array_module(input._data).full(idx1.shape, value).astype(input.dtype))
     return Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1).reshape(input.shape)
 
 
@@ -240,7 +240,7 @@ class ScatterReduce(Function):
         a, src, out = ctx.saved_tensors
         if isinstance(grad, Variable):
             raise RuntimeError("scatter_reduce: gradients of gradients (create_graph=True) are not implemented")
-        self_part = by_input.ones(a.shape, dtype=grad.dtype) if include_self else (~hit).astype(grad.dtype)
+        self_part = get_array_module(a).ones(a.shape, dtype=grad.dtype) if include_self else (~hit).astype(grad.dtype)
         if reduce == "sum":
             return grad * self_part, _gather_array(grad, dim, index)
         if reduce == "mean":
@@ -266,7 +266,7 @@ def _identity(reduce, dtype):
 
 def _prod_grads(grad, a, src, dim, index, mesh, hit, include_self):
     """d out / d x = the product of the other contributors (exact where some are zero)."""
-    self_in = by_input.ones(a.shape, dtype=bool) if include_self else ~hit
+    self_in = get_array_module(a).ones(a.shape, dtype=bool) if include_self else ~hit
     nonzero = by_input.where(self_in & (a != 0), a, 1).astype(grad.dtype)  # product of the nonzero contributors
     zeros = (self_in & (a == 0)).astype(host.int64)  # how many contributors are zero
     by_input.multiply.at(nonzero, mesh, by_input.where(src != 0, src, 1))
@@ -357,7 +357,7 @@ def masked_fill(input, mask, value):
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
         fill = value if value.dtype == input.dtype else value.to(input.dtype)
     elif isinstance(value, (bool, int, float, host.generic)):
-        fill = by_input.asarray(value).astype(input.dtype)
+        fill = get_array_module(input._data).asarray(value).astype(input.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
     broadcast_shape("masked_fill", input.shape, mask.shape)
@@ -379,7 +379,7 @@ def _argsort(a, axis, descending):
 def _order(op, input, dim, descending):
     d = dim_arg(dim, input.ndim, op)
     if input.ndim == 0:
-        return d, Tensor._make(by_input.zeros((), dtype=int64))
+        return d, Tensor._make(get_array_module(input._data).zeros((), dtype=int64))
     return d, Tensor._make(_argsort(input._data, d, descending).astype(int64))
 
 
@@ -409,7 +409,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if input.dtype.kind == "b":
         raise DTypeError("topk: not implemented for bool tensors; convert with .int() first")
     if input.ndim == 0:
-        return topk_type(input.clone(), Tensor._make(by_input.zeros((), dtype=int64)))
+        return topk_type(input.clone(), Tensor._make(get_array_module(input._data).zeros((), dtype=int64)))
     order = _argsort(input._data, d, largest)
-    idx = by_input.ascontiguousarray(by_input.take(order, by_input.arange(k), axis=d)).astype(int64)
+    idx = by_input.ascontiguousarray(by_input.take(order, get_array_module(order).arange(k), axis=d)).astype(int64)
     return topk_type(Gather.apply(input, dim=d, index=idx), Tensor._make(idx))

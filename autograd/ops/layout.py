@@ -5,7 +5,7 @@ comes for free: copies of an element send their gradients home, where they add u
 """
 import warnings
 
-from ..backend import by_input, host
+from ..backend import by_input, get_array_module, host
 
 from ..dtypes import int64
 from ..function import ShapeError, register
@@ -145,8 +145,8 @@ def _triangle(input, diagonal, op, lower):
         raise ShapeError(f"{op}: input must have at least 2 dimensions, got shape {tuple(input.shape)}")
     k = int_arg(diagonal, op, "diagonal")
     rows, cols = input.shape[-2:]
-    keep = by_input.tri(rows, cols, k, dtype=bool) if lower else ~by_input.tri(rows, cols, k - 1, dtype=bool)
-    return Where.apply(keep, input, by_input.zeros((), dtype=input.dtype))  # zeros, not x * 0 (inf * 0 is nan)
+    keep = get_array_module(input._data).tri(rows, cols, k, dtype=bool) if lower else ~get_array_module(input._data).tri(rows, cols, k - 1, dtype=bool)
+    return Where.apply(keep, input, get_array_module(input._data).zeros((), dtype=input.dtype))  # zeros, not x * 0 (inf * 0 is nan)
 
 
 @register("tril", inplace=True)

@@ -16,7 +16,7 @@ or None, gates stacked in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n).
 bidirectional layer); the outputs stay aligned with the inputs. Double backward
 (create_graph=True) is not supported here: unroll with the cells for that.
 """
-from ..backend import by_input, host, is_array
+from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function
 
@@ -96,7 +96,7 @@ class RNNLayer(Function):
     def backward(ctx, grad):
         _no_double_backward("RNN", grad)
         x, h0, w_ih, w_hh, hs = ctx.saved_tensors
-        d_a = by_input.empty(hs.shape, dtype=hs.dtype)  # gradient of the pre-activation a_t
+        d_a = get_array_module(hs).empty(hs.shape, dtype=hs.dtype)  # gradient of the pre-activation a_t
         dh = by_input.zeros_like(h0)
         for t in _steps(len(hs), not ctx.reverse):  # back in time
             dh = dh + grad[t]

@@ -9,7 +9,7 @@ Integer and bool inputs of cumsum and cumprod accumulate in int64, as in PyTorch
 """
 import collections
 
-from ..backend import by_input, host
+from ..backend import by_input, get_array_module, host
 
 from ..dtypes import int64
 from ..function import Function, Rule, register
@@ -69,12 +69,12 @@ def _cumprod_grad_with_zeros(a, grad, axis):
     n = a.shape[axis]
     parts = []
     for i in range(n):
-        one_hot = by_input.zeros(n, dtype=bool)
+        one_hot = get_array_module(a).zeros(n, dtype=bool)
         one_hot[i] = True
         keep = one_hot.reshape((n,) + (1,) * (a.ndim - axis - 1))
         replaced = a * ~keep + keep  # a with a_i set to 1 (written with ops: also a graph when needed)
         prods = Cumprod.apply(replaced, axis=axis) if isinstance(replaced, Variable) else by_input.cumprod(replaced, axis)
-        later = (by_input.arange(n) >= i).reshape(keep.shape)
+        later = (get_array_module(a).arange(n) >= i).reshape(keep.shape)
         parts.append((grad * prods * later).sum(axis, keepdims=True) if not isinstance(grad, Variable)
                      else (grad * prods * Tensor._make(later)).sum(axis, keepdim=True))
     if isinstance(parts[0], Variable):
@@ -150,7 +150,7 @@ def _running(input, dim, largest, op):
     attains = (a == values) | (by_input.isnan(a) if a.dtype.kind == "f" else False)
     shape = [1] * a.ndim
     shape[axis] = -1
-    positions = by_input.where(attains, by_input.arange(a.shape[axis]).reshape(shape), 0)
+    positions = by_input.where(attains, get_array_module(a).arange(a.shape[axis]).reshape(shape), 0)
     index = by_input.maximum.accumulate(positions, axis=axis).astype(int64)
     return Gather.apply(x, dim=axis, index=index).reshape(input.shape), Tensor._make(index.reshape(input.shape))
 
