@@ -7,6 +7,7 @@ import numbers
 
 from .backend import host
 
+from .backend import as_array
 from .devices import check, of_array, place
 from .dtypes import as_dtype, bool_, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
@@ -48,6 +49,22 @@ def from_numpy(array):
     if not isinstance(array, host.ndarray):
         raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}; use ag.tensor(data)")
     return Tensor._make(_numeric(array, array, "from_numpy"))
+
+
+def from_array(array):
+    """A tensor sharing memory with ``array``, an array of any device's library (numpy, CuPy):
+    ``from_numpy`` for every device. Code outside the engine (optimizers) uses it with ``storage``."""
+    if as_array(array) is not array:
+        raise TypeError(f"from_array: expected an array, got {type(array).__name__}; use ag.tensor(data)")
+    return Tensor._make(array)
+
+
+def storage(t):
+    """A tensor's array, shared, not copied: numpy on the CPU, CuPy on "cuda" (what optimizers
+    update in place under no_grad). Changes through it are not seen by the graph."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"storage: expected a Tensor, got {type(t).__name__}")
+    return t._data
 
 
 def _filled(shape, value, dtype, requires_grad, device, op):

@@ -19,7 +19,8 @@ whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's erro
 """
 import weakref
 
-from .backend import by_input, get_array_module, host
+from .backend import as_array, by_input, get_array_module, host
+from .devices import place
 
 from . import random
 from .function import _FREED, Function, Rule
@@ -425,7 +426,8 @@ def copy_(self, src, non_blocking=False):
         return _record(self, lambda t: Copy.apply(t, _as_source(src, t)), "copy_", same_kind=False)
     if _modes.watchers:  # an exporter sees the copy as an op
         src = _result_of(lambda t: Copy.apply(t, _as_source(src, t)), self)
-    return _write(self, src._data if isinstance(src, Tensor) else by_input.asarray(src), "copy_", same_kind=False)
+    data = src._data if isinstance(src, Tensor) else src  # from any device (torch's copy_ crosses devices too)
+    return _write(self, place(as_array(data), self.device), "copy_", same_kind=False)
 
 
 def fill_(self, value):

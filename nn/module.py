@@ -53,7 +53,7 @@ def _checked_entry(key, value, target, assign):
     where = f'While copying the parameter named "{key}", '
     if not isinstance(value, (Tensor, host.ndarray, host.generic)) and not hasattr(value, "__array__"):
         return None, where + f"expected a Tensor or an array from checkpoint but received {type(value)}"
-    arr = by_input.asarray(value)
+    arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else host.asarray(value)  # (host)
     if arr.dtype.kind not in "biufc":
         return None, where + f"the checkpoint holds {arr.dtype} values, which are not numbers"
     if arr.dtype.kind == "c" and target.dtype.kind != "c" and not assign:
@@ -359,28 +359,32 @@ class Module:
     # ------------------------------------------------------------ dtype
 
     def _convert(self, fn):
+        """Replace each parameter's and buffer's storage by ``fn(tensor)`` (a tensor, or the same
+        one when nothing changes), in place: the objects stay, so optimizers keep them."""
         for module in self.modules():
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
                     if t is not None:
-                        old = by_input.asarray(t)
+                        old = t.detach()
                         new = fn(old)
                         if new is not old:
                             with no_grad():
                                 t.set_(new)
                             if t.grad is not None:
-                                t.grad = ag.from_numpy(fn(by_input.asarray(t.grad)))
+                                t.grad = fn(t.grad.detach())
         return self
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: casts floating
         parameters and buffers in place; the device must be one tensors can live on (the CPU)."""
-        dtype, _ = parse_to("Module.to", args, kwargs)
+        dtype, _, where = parse_to("Module.to", args, kwargs)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
+        if where is not None:  # parameters, buffers and their gradients move; an optimizer's state follows
+            self._convert(lambda t: t if t.device == where or (t.device.type == where.type == "cpu") else t.to(where))
         if dtype is None:
             return self
-        if dtype.kind != "f":
-            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
-        return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a)
+        return self._convert(lambda t: t.to(dtype) if t.dtype.kind == "f" and t.dtype != dtype else t)
 
     def float(self):
         return self.to(host.float32)
@@ -392,7 +396,7 @@ class Module:
         return self.to(host.float16)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
 
     def cuda(self, device=None):
         return self.to("cuda" if device is None else device)
@@ -445,7 +449,7 @@ class Module:
         with no_grad():  # nothing below can fail: every array already has the target's shape and dtype
             for target, arr in to_copy:
                 if assign:  # take the checkpoint's array (and dtype) instead of copying into ours
-                    target.set_(arr)
+                    target.set_(ag.from_numpy(arr).to(target.device))
                 else:
                     target.copy_(arr)
         return _IncompatibleKeys(missing, unexpected)

@@ -61,7 +61,7 @@ class CheckpointError(ValueError):
 def _encode(obj, arrays, path):
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
-        arrays[key] = by_input.asarray(obj.detach().numpy(), order="C")  # (ascontiguousarray makes 0-d 1-d)
+        arrays[key] = host.asarray(obj.detach().cpu().numpy(), order="C")  # to the host  # (ascontiguousarray makes 0-d 1-d)
         return {"$tensor": key}
     if isinstance(obj, host.ndarray):
         if obj.dtype == object:
@@ -112,14 +112,28 @@ def load(f, map_location=None, weights_only=True, max_bytes=None, **kwargs):
     the file's size, at least 64 MiB; files ``save`` writes are not compressed, so they always fit).
     Raises ``CheckpointError`` (a ValueError) naming the file and the problem when it is not a
     regular file, truncated, corrupted, over the limit or not ours; FileNotFoundError when it is missing.
-    ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility (everything is on the
-    CPU, and only data is ever loaded)."""
+    Tensors load onto the CPU; ``map_location`` (a device or its name, as in PyTorch) puts them on
+    that device instead (or ``model.load_state_dict`` copies them to the model's device).
+    ``weights_only`` is accepted for PyTorch compatibility (only data is ever loaded)."""
     name = repr(getattr(f, "name", "<file object>")) if hasattr(f, "read") else repr(os.fspath(f))
     if hasattr(f, "read"):
-        return _load_from(f, _remaining_size(f, name), name, max_bytes)
+        return _placed(_load_from(f, _remaining_size(f, name), name, max_bytes), map_location)
     fh, size = _open_regular(f, name)
     with fh:
-        return _load_from(fh, size, name, max_bytes)
+        return _placed(_load_from(fh, size, name, max_bytes), map_location)
+
+
+def _placed(obj, map_location):
+    """The loaded tree with its tensors on ``map_location`` (None, or a device or its name)."""
+    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+        return obj
+    if isinstance(obj, Tensor):
+        return obj.to(map_location)
+    if isinstance(obj, dict):
+        return type(obj)((k, _placed(v, map_location)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(_placed(v, map_location) for v in obj)
+    return obj
 
 
 def _fail(name, problem):

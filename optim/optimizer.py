@@ -180,8 +180,8 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
-                p = param.numpy(force=True)
-                g = grad.numpy(force=True)
+                p = ag.storage(param)  # (on the parameter's device)
+                g = ag.storage(grad)
                 if maximize:
                     g = -g
                 if wd != 0:
@@ -221,8 +221,10 @@ class Optimizer:
         """The named moment ``state[name]`` (a Tensor of p's shape), created on first use."""
         t = state.get(name)
         if t is None:
-            t = state[name] = ag.from_numpy(by_input.full_like(p, fill))
-        return t.numpy()
+            t = state[name] = ag.from_array(by_input.full_like(p, fill))
+        elif type(ag.storage(t)) is not type(p):  # the model moved (model.to(device)): the state follows
+            t = state[name] = t.to(ag.from_array(p).device)
+        return ag.storage(t)
 
     # ------------------------------------------------------------ saving and resuming
 

@@ -29,7 +29,7 @@ def default_collate(batch):
     """
     elem = batch[0]
     if isinstance(elem, ag.Tensor):
-        return ag.from_numpy(np.stack([b.detach().numpy() for b in batch]))
+        return ag.stack([b.detach() for b in batch])  # on the samples' device
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "USO":
             raise TypeError(f"default_collate: cannot batch numpy arrays of dtype {elem.dtype}")
