@@ -358,7 +358,7 @@ class Copy(Function):
         return out
 
     def backward(ctx, grad):  # d/da = 0, d/dsrc = G (summed back to src's shape by the core)
-        zeros = by_input.zeros(ctx.shape, ctx.dtype)
+        zeros = (grad._xp if isinstance(grad, Variable) else get_array_module(grad)).zeros(ctx.shape, ctx.dtype)
         return (Tensor._make(zeros) if isinstance(grad, Variable) else zeros), grad
 
 
@@ -417,7 +417,7 @@ def _as_source(value, like):
     """``value`` (a tensor, number, list or array) as a Tensor, numbers in ``like``'s dtype."""
     if isinstance(value, Tensor):
         return value
-    return Tensor._make(to_array(value, dtype=None if hasattr(value, "dtype") else like.dtype))
+    return Tensor._make(like._xp.asarray(to_array(value, dtype=None if hasattr(value, "dtype") else like.dtype)))
 
 
 def copy_(self, src, non_blocking=False):

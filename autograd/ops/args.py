@@ -31,11 +31,13 @@ def required(values, op, what):
     return values
 
 
-def as_tensor(x):
-    """``x`` if it is a Tensor or Value, else a new tensor made from it (keeping a numpy dtype)."""
+def as_tensor(x, like=None):
+    """``x`` if it is a Tensor or Value, else a new tensor made from it (keeping a numpy dtype), on
+    the device of the tensor ``like`` when given."""
     if isinstance(x, Variable):
         return x
-    return Tensor._make(to_array(x, dtype=getattr(x, "dtype", None)))
+    array = to_array(x, dtype=getattr(x, "dtype", None))
+    return Tensor._make(array if like is None or not isinstance(like, Tensor) else like._xp.asarray(array))
 
 
 def floating(a):

@@ -395,6 +395,7 @@ class AvgPool(Function):
                 "Each element of a window gets an equal share of that window's gradient.", ("x",))
 
     def forward(ctx, x, kernel, stride, padding, out_hw, divisor):
+        divisor = ctx.xp.asarray(divisor)  # (made on the host, used on x's device)
         ctx.args = dict(kernel=kernel, stride=stride, padding=padding, divisor=divisor)
         ctx.x_shape, ctx.ndim = _as_4d(x).shape, x.ndim
         return _back_to(_avg_sum(_as_4d(x), out_hw=out_hw, **ctx.args).astype(x.dtype, copy=False), x.ndim)
@@ -409,6 +410,7 @@ class AvgPoolSpread(Function):
     """AvgPool's backward as an op (for create_graph=True); its own backward is AvgPool."""
 
     def forward(ctx, g, x_shape, kernel, stride, padding, divisor):
+        divisor = ctx.xp.asarray(divisor)
         ctx.args = dict(kernel=kernel, stride=stride, padding=padding, divisor=divisor)
         ctx.out_hw, ctx.ndim = _as_4d(g).shape[2:], g.ndim
         return _back_to(_avg_spread(_as_4d(g), x_shape, **ctx.args), g.ndim)
@@ -734,9 +736,9 @@ def adaptive_avg_pool2d(input, output_size):
     else:
         y = x
         if ow != w:
-            y = matmul(y, Tensor._make(_adaptive_matrix(w, ow, x.dtype).T))  # (N, C, H, OW)
+            y = matmul(y, Tensor._make(x._xp.asarray(_adaptive_matrix(w, ow, x.dtype).T)))  # (N, C, H, OW)
         if oh != h:
-            y = matmul(Tensor._make(_adaptive_matrix(h, oh, x.dtype)), y)  # (N, C, OH, OW)
+            y = matmul(Tensor._make(x._xp.asarray(_adaptive_matrix(h, oh, x.dtype))), y)  # (N, C, OH, OW)
     return y.squeeze(0) if added else y
 
 
@@ -863,7 +865,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     y = input
     if mode != "nearest":
         for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
-            m = Tensor._make(_linear_matrix(i, o, s, bool(align_corners), input.dtype))
+            m = Tensor._make(input._xp.asarray(_linear_matrix(i, o, s, bool(align_corners), input.dtype)))
             if axis == n - 1:  # the last dim: y @ M^T
                 y = matmul(y, m.T)
             elif axis == n - 2:  # the dim before it: M @ y

@@ -102,7 +102,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     gives the indices 0, 1, ... each repeated by its count."""
     if repeats is None:  # torch.repeat_interleave(counts)
         counts = _counts(input, None, "repeat_interleave")
-        return Tensor._make(by_input.repeat(by_input.arange(len(counts), dtype=int64), counts))
+        return Tensor._make(by_input.repeat(get_array_module(counts).arange(len(counts), dtype=int64), counts))
     if dim is not None and input.ndim == 0:
         raise OutOfRangeError("repeat_interleave: a 0-d tensor has no dim to repeat along; leave dim out")
     x = input.flatten() if dim is None else input

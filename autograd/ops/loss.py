@@ -119,7 +119,7 @@ def _class_targets(input, target, weight, ignore_index, name):
         raise IndexError(f"{name}: target {int(t[bad][0])} is out of bounds for {n_classes} classes "
                          f"(targets must be in [0, {n_classes - 1}] or equal ignore_index={ignore_index})")
     safe = by_input.where(valid, t, 0)
-    w = get_array_module(flat).ones(n_classes, dtype=flat.dtype) if weight is None else get_array_module(flat).asarray(
+    w = get_array_module(t).ones(n_classes, dtype=flat.dtype) if weight is None else get_array_module(t).asarray(
         weight._data if isinstance(weight, Tensor) else weight, dtype=flat.dtype)
     if w.shape != (n_classes,):
         raise ShapeError(f"{name}: weight must have shape ({n_classes},), one per class, got {w.shape}")
@@ -132,7 +132,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
     _check_reduction(reduction, "nll_loss")
     logp, elem_shape, safe, _, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
-    picked = logp[get_array_module(logp).arange(logp.shape[0]), safe]  # (M,)
+    picked = logp[get_array_module(safe).arange(logp.shape[0]), safe]  # (M,)
     loss = -picked * w_i
     if reduction == "none":
         return loss.reshape(elem_shape)
@@ -185,7 +185,7 @@ class CrossEntropy(Function):
             return g * coef, None, None, None, None
         # create_graph=True: the same formula from Tensor ops, so it can be differentiated again
         p = x.softmax(1)
-        onehot = get_array_module(p).zeros(p.shape, dtype=p.dtype)
+        onehot = get_array_module(idx).zeros(p.shape, dtype=p.dtype)
         onehot[rows, idx] = 1
         g = (p - onehot) * ((1 - eps) * w_i)[:, None]
         if eps:

@@ -73,7 +73,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
             raise ArgumentError("avg_pool3d: divisor_override must be non-zero")
         divisor = by_input.asarray(divisor_override, dtype=x.dtype)
     else:
-        divisor = _divisor(x.shape[2:], kernel, stride, pads, out, count_include_pad).astype(x.dtype)
+        divisor = x._xp.asarray(_divisor(x.shape[2:], kernel, stride, pads, out, count_include_pad).astype(x.dtype))
     padded = ConstantPad.apply(x, widths=((0, 0), (0, 0)) + pads) if any(p != (0, 0) for p in pads) else x
     total = None
     for offset in host.ndindex(*kernel):
