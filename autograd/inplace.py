@@ -367,7 +367,7 @@ class Copy(Function):
 
 def _arithmetic(ufunc, fn, name, alpha):
     """``add_ sub_ mul_ div_``: numpy writes the result into the storage (``out=``), no temporary."""
-    divides = ufunc is by_input.true_divide
+    divides = ufunc is host.true_divide
 
     def method(self, other, *args, **kwargs):
         if _modes.grad_enabled and _needs_graph(self, (other,), None, name):
@@ -388,7 +388,8 @@ def _arithmetic(ufunc, fn, name, alpha):
         if scale != 1:
             b = by_input.multiply(b, scale)
         try:
-            ufunc(a, b, out=a, casting="unsafe")
+            (ufunc if type(a) is host.ndarray else getattr(get_array_module(a), ufunc.__name__))(
+                a, b, out=a, casting="unsafe")
         except ValueError:
             raise _write_error(self, b, name) from None
         self._vc[0] += 1

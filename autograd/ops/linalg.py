@@ -11,7 +11,7 @@ matrix norms are built from it, from reductions, and from the singular values.
 import math
 import numbers
 
-from ..backend import by_input, host, is_array
+from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
@@ -232,11 +232,12 @@ def _operand_grad(ctx, grad, arrays, k):
     if letters == target:
         return part
     # repeated letters (a diagonal, 'ii->i'): put the values on the diagonal of a zero tensor
-    grids = by_input.ix_(*[by_input.arange(size[c]) for c in letters])
+    xp = part._xp if isinstance(part, Variable) else get_array_module(part)
+    grids = xp.ix_(*[xp.arange(size[c]) for c in letters])
     index = tuple(grids[letters.index(c)] for c in target)
     if isinstance(part, Variable):
         return IndexAdd.apply(part, shape, index)
-    out = by_input.zeros(shape, dtype=part.dtype)
+    out = xp.zeros(shape, dtype=part.dtype)
     out[index] = part
     return out
 

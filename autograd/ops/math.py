@@ -676,7 +676,7 @@ def where(condition, input, other):
         what = f"dtype {cond.dtype}" if is_array(cond) else type(cond).__name__
         raise DTypeError(f"where: condition must be a bool tensor, got {what}; compare first (x > 0)")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input = as_tensor(input)
+        input = as_tensor(input, condition)  # (on the condition's device)
     input, other = promote("where", input, other)
     return Where.apply(cond.astype(bool, copy=False), input, other)
 

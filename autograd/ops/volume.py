@@ -12,7 +12,7 @@ compositions of differentiable ops, so gradients (and gradients of gradients) co
 """
 import functools
 
-from ..backend import by_input, host
+from ..backend import by_input, get_array_module, host
 from ..backend import as_strided
 
 from ..function import ShapeError
@@ -105,7 +105,8 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                          + tuple(st * d for st, d in zip(strides[2:], dilation)), writeable=False)
     pick = windows.reshape((n, c) + out + (-1,)).argmax(axis=-1)  # the first maximum (NaN wins, as PyTorch)
     offset = by_input.unravel_index(pick, kernel)
-    grid = by_input.meshgrid(*[by_input.arange(o) for o in out], indexing="ij")
+    xp = get_array_module(pick)
+    grid = xp.meshgrid(*[xp.arange(o) for o in out], indexing="ij")
     coords = [g * s + k * d for g, s, k, d in zip(grid, stride, offset, dilation)]  # in the padded volume
     coords = by_input.broadcast_arrays(*coords)
     flat = by_input.ravel_multi_index(coords, padded.shape[2:]).reshape(n, c, -1)
