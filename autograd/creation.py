@@ -207,23 +207,23 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 # Tensor.new_*: a new tensor with this tensor's dtype unless told (torch's x.new_zeros(2, 3))
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    return tensor(data, dtype or self.dtype, device, requires_grad)
+    return tensor(data, dtype or self.dtype, device or self.device, requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(size, fill_value, dtype or self.dtype, device, requires_grad)
+    return full(size, fill_value, dtype or self.dtype, device or self.device, requires_grad)
 
 
 for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):

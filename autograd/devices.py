@@ -103,6 +103,11 @@ def check(where, op):
     return dev
 
 
+def same(a, b):
+    """Are devices ``a`` and ``b`` the same place ("cuda" is "cuda:0", "cpu" is "cpu:0")?"""
+    return a.type == b.type and (a.index or 0) == (b.index or 0)
+
+
 def backend_of_device(dev):
     """The Backend (backend.py) holding tensors of device ``dev`` (checked already)."""
     return _backend.CPU_BACKEND if dev.type == "cpu" else _backend.backend_for(dev.type)

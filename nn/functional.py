@@ -83,7 +83,7 @@ def one_hot(tensor, num_classes=-1):
     n = int(idx.max().item()) + 1 if num_classes == -1 else num_classes
     if idx.numel() and idx.max().item() >= n:
         raise ArgumentError(f"one_hot: class value {idx.max().item()} is not below num_classes={n}")
-    return (idx.unsqueeze(-1) == ag.arange(n)).long()
+    return (idx.unsqueeze(-1) == ag.arange(n, device=idx.device)).long()
 
 
 # --------------------------------------------------------------------- dropout, flatten
@@ -97,9 +97,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * ag.zeros(input.shape, dtype=input.dtype)
-    keep = ag.get_rng().random(input.shape) >= p  # (same shape as input)
-    mask = ag.from_numpy((keep / (1.0 - p)).astype(input.dtype))
+        return input * ag.zeros(input.shape, dtype=input.dtype, device=input.device)
+    keep = ag.get_rng(input.device).random(input.shape) >= p  # (same shape as input, on its device)
+    mask = ag.from_array((keep / (1.0 - p)).astype(input.dtype))
     return input.mul_(mask) if inplace else input * mask
 
 

@@ -4,6 +4,7 @@ Every loss takes ``reduction='mean' | 'sum' | 'none'``.
 """
 import warnings
 
+import autograd as ag
 from autograd.backend import by_input, host
 
 from . import functional as F
@@ -80,7 +81,7 @@ class CrossEntropyLoss(_Loss):
 def _warn_if_probabilities(input):
     """Warn (once) when the inputs are already probabilities: every row in [0, 1], summing to 1
     along the class dim, as when a Softmax layer sits before CrossEntropyLoss (softmax twice)."""
-    x = by_input.asarray(input)
+    x = ag.storage(input) if isinstance(input, ag.Tensor) else host.asarray(input)  # (on its device)
     dim = 1 if x.ndim >= 2 else 0
     if x.ndim == 0 or x.shape[dim] < 2 or x.size == 0 or x.min() < 0 or x.max() > 1:
         return

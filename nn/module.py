@@ -381,7 +381,7 @@ class Module:
         if dtype is not None and dtype.kind != "f":
             raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
         if where is not None:  # parameters, buffers and their gradients move; an optimizer's state follows
-            self._convert(lambda t: t if t.device == where or (t.device.type == where.type == "cpu") else t.to(where))
+            self._convert(lambda t: t.to(where))  # (the same tensor when it is there already)
         if dtype is None:
             return self
         return self._convert(lambda t: t.to(dtype) if t.dtype.kind == "f" and t.dtype != dtype else t)

@@ -149,7 +149,7 @@ class RNNCellBase(Module):
     def _check_state(self, h, name, batch, batched, dtype):
         """A given state must be (N, H) (or (H,) for unbatched input); None means zeros."""
         if h is None:
-            return ag.zeros(batch, self.hidden_size, dtype=dtype)
+            return ag.zeros(batch, self.hidden_size, dtype=dtype, device=next(self.parameters()).device)
         want = (batch, self.hidden_size) if batched else (self.hidden_size,)
         if not isinstance(h, Tensor) or tuple(h.shape) != want:
             got = _shape(h.shape) if isinstance(h, Tensor) else type(h).__name__
@@ -354,7 +354,8 @@ class RNNBase(Module):
         """Per layer and direction (N, H) states: a list of zeros, or the given tensor."""
         lead = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            zeros = [ag.zeros(batch, self.hidden_size, dtype=dtype) for _ in range(lead)]
+            device = next(self.parameters()).device
+            zeros = [ag.zeros(batch, self.hidden_size, dtype=dtype, device=device) for _ in range(lead)]
             return zeros, (zeros if self.mode == "LSTM" else None)
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:

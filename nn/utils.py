@@ -15,7 +15,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``:
     g = g * min(1, max_norm / (total_norm + 1e-6)). Returns the total norm before clipping."""
     params = _params(parameters)
-    grads = [by_input.asarray(p.grad) for p in params if p.grad is not None]
+    grads = [ag.storage(p.grad) for p in params if p.grad is not None]  # (on the parameters' device)
     if not grads:
         return ag.tensor(0.0)
     norm_type = float(norm_type)
@@ -31,7 +31,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for p in params:
             if p.grad is not None:
                 p.grad.mul_(coef)
-    return ag.tensor(total, dtype=grads[0].dtype)
+    return ag.tensor(total, dtype=grads[0].dtype, device=next(p.grad.device for p in params if p.grad is not None))
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):

@@ -102,3 +102,284 @@ def test_op_table_on_the_device(row, on_device):
         if g is not None:
             on_the_device(g)
             same(g, w, f"{row.expr}: gradient", row.rtol * 10, row.atol * 10)
+
+
+# ------------------------------------------------------------------------------------------------ layers and losses
+
+LAYERS = [  # (name, make the layer, input shape, integer inputs below this bound or None)
+    ("Linear", lambda: nn.Linear(5, 3), (4, 5), None),
+    ("Conv1d", lambda: nn.Conv1d(2, 3, 3, padding=1), (2, 2, 9), None),
+    ("Conv2d", lambda: nn.Conv2d(2, 4, 3, stride=2, padding=1), (2, 2, 7, 7), None),
+    ("Conv2d groups", lambda: nn.Conv2d(4, 4, 3, groups=2, bias=False), (1, 4, 6, 6), None),
+    ("ConvTranspose2d", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2), (1, 2, 4, 4), None),
+    ("MaxPool2d", lambda: nn.MaxPool2d(2), (2, 3, 6, 6), None),
+    ("AvgPool2d", lambda: nn.AvgPool2d(3, stride=2, padding=1), (2, 3, 7, 7), None),
+    ("AdaptiveAvgPool2d", lambda: nn.AdaptiveAvgPool2d((2, 3)), (2, 3, 7, 8), None),
+    ("BatchNorm1d", lambda: nn.BatchNorm1d(4), (6, 4), None),
+    ("BatchNorm2d", lambda: nn.BatchNorm2d(3), (2, 3, 4, 4), None),
+    ("LayerNorm", lambda: nn.LayerNorm(6), (3, 6), None),
+    ("Embedding", lambda: nn.Embedding(10, 4), (3, 5), 10),
+    ("RNN", lambda: nn.RNN(3, 5, num_layers=2, batch_first=True), (2, 4, 3), None),
+    ("LSTM", lambda: nn.LSTM(3, 4, bidirectional=True), (5, 2, 3), None),
+    ("GRU", lambda: nn.GRU(3, 4, batch_first=True), (2, 5, 3), None),
+    ("Dropout (eval)", lambda: nn.Dropout(0.5).eval(), (4, 5), None),
+    ("Sequential MLP", lambda: nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2), nn.LogSoftmax(1)), (5, 6),
+     None),
+]
+LOSSES = [
+    ("CrossEntropyLoss", lambda: nn.CrossEntropyLoss(label_smoothing=0.1), (5, 4), 4),
+    ("NLLLoss", lambda: nn.NLLLoss(), (5, 4), 4),
+    ("MSELoss", lambda: nn.MSELoss(), (5, 4), None),
+    ("L1Loss", lambda: nn.L1Loss(), (5, 4), None),
+    ("BCEWithLogitsLoss", lambda: nn.BCEWithLogitsLoss(), (5, 4), None),
+    ("SmoothL1Loss", lambda: nn.SmoothL1Loss(), (5, 4), None),
+]
+
+
+def _run_layer(make, shape, bound, device, seed=0):
+    ag.manual_seed(seed)
+    layer = make().to(device)
+    rng = np.random.default_rng(seed)
+    if bound is None:
+        x = ag.tensor(rng.standard_normal(shape).astype(np.float32), device=device, requires_grad=True)
+    else:
+        x = ag.tensor(rng.integers(0, bound, shape), device=device)
+    out = layer(x)
+    outs = list(out) if isinstance(out, tuple) else [out]
+    flat = [o for item in outs for o in (item if isinstance(item, tuple) else (item,))]
+    loss = sum((o * ag.tensor(rng.standard_normal(tuple(o.shape)).astype(np.float32), device=device)).sum()
+               for o in flat)
+    loss.backward()
+    grads = [p.grad for p in layer.parameters()] + ([x.grad] if x.requires_grad else [])
+    return flat, grads, list(layer.buffers())
+
+
+@pytest.mark.parametrize("name,make,shape,bound", LAYERS, ids=[row[0] for row in LAYERS])
+def test_layer_on_the_device(name, make, shape, bound):
+    want, want_grads, want_buffers = _run_layer(make, shape, bound, "cpu")
+    got, got_grads, got_buffers = _run_layer(make, shape, bound, DEV)
+    for g, w in zip(got + got_grads + got_buffers, want + want_grads + want_buffers):
+        on_the_device(g)
+        same(g, w, name, rtol=1e-4, atol=1e-5)
+
+
+def _run_loss(make, shape, bound, device):
+    rng = np.random.default_rng(1)
+    x = ag.tensor(rng.standard_normal(shape).astype(np.float32), device=device, requires_grad=True)
+    target = ag.tensor(rng.integers(0, bound, shape[0]), device=device) if bound else \
+        ag.tensor(rng.uniform(0, 1, shape).astype(np.float32), device=device)
+    loss = make()(x.log_softmax(1) if isinstance(make(), nn.NLLLoss) else x, target)
+    loss.backward()
+    return loss, x.grad
+
+
+@pytest.mark.parametrize("name,make,shape,bound", LOSSES, ids=[row[0] for row in LOSSES])
+def test_loss_on_the_device(name, make, shape, bound):
+    (want, want_grad), (got, got_grad) = _run_loss(make, shape, bound, "cpu"), _run_loss(make, shape, bound, DEV)
+    for g, w in ((got, want), (got_grad, want_grad)):
+        on_the_device(g)
+        same(g, w, name, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------ training
+
+
+def _mlp():
+    return nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 3))
+
+
+def _cnn():
+    return nn.Sequential(nn.Conv1d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool1d(2), nn.Flatten(),
+                         nn.Linear(24, 3))
+
+
+def _train(make, optimizer, device, shape):
+    """A few epochs over a DataLoader of host tensors moved batch by batch (as PyTorch scripts do);
+    returns the losses and the final parameters."""
+    from seegrad.data import DataLoader, TensorDataset
+    import optim
+    ag.manual_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40,) + shape).astype(np.float32)
+    y = (X.reshape(40, -1).sum(1) > 0).astype(np.int64) + (X.reshape(40, -1)[:, 0] > 1)
+    model = make().to(device)
+    opt = optimizer(model.parameters())
+    loader = DataLoader(TensorDataset(ag.tensor(X), ag.tensor(y)), batch_size=8, shuffle=True,
+                        generator=ag.Generator().manual_seed(3))
+    losses = []
+    for _ in range(3):
+        for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return losses, [p.detach() for p in model.parameters()], opt
+
+
+OPTIMIZERS = {
+    "SGD momentum": lambda ps: __import__("optim").SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-3),
+    "Adam": lambda ps: __import__("optim").Adam(ps, lr=0.01),
+    "AdamW amsgrad": lambda ps: __import__("optim").AdamW(ps, lr=0.01, amsgrad=True),
+    "RMSprop": lambda ps: __import__("optim").RMSprop(ps, lr=0.01, momentum=0.5),
+    "Adagrad": lambda ps: __import__("optim").Adagrad(ps, lr=0.05),
+}
+MODELS = {"MLP": (_mlp, (12,)), "CNN": (_cnn, (1, 12))}
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_training_on_the_device_matches_the_cpu(model, optimizer):
+    make, shape = MODELS[model]
+    want_losses, want_params, _ = _train(make, OPTIMIZERS[optimizer], "cpu", shape)
+    got_losses, got_params, opt = _train(make, OPTIMIZERS[optimizer], DEV, shape)
+    np.testing.assert_allclose(got_losses, want_losses, rtol=1e-4, atol=1e-5)
+    assert want_losses[-1] < want_losses[0]  # it learns
+    for g, w in zip(got_params, want_params):
+        on_the_device(g)
+        same(g, w, "parameter after training", rtol=1e-4, atol=1e-5)
+    for state in opt.state.values():  # the optimizer's moments live with the parameters
+        on_the_device([v for v in state.values() if isinstance(v, ag.Tensor) and v.ndim])
+
+
+def test_optimizer_state_follows_the_model_to_the_device_and_back():
+    import optim
+    model = nn.Linear(3, 2)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    x = ag.randn(4, 3)
+    for device in ("cpu", DEV, "cpu"):
+        model.to(device)
+        loss = model(x.to(device)).pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        for state in opt.state.values():
+            for v in state.values():
+                if isinstance(v, ag.Tensor) and v.ndim:
+                    assert v.device == model.weight.device
+    assert model.weight.device.type == "cpu"
+
+
+# ------------------------------------------------------------------------------------------------ data, files, export
+
+
+def test_collate_keeps_the_device():
+    from seegrad.data import DataLoader, TensorDataset
+    X = ag.arange(12.0, device=DEV).reshape(6, 2)
+    batches = list(DataLoader(TensorDataset(X, ag.arange(6, device=DEV)), batch_size=4))
+    on_the_device([t for batch in batches for t in batch])
+    same(batches[0][0], X[:4], "collated batch")
+
+
+def test_save_goes_through_the_host_and_load_comes_back_where_asked(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).to(DEV)
+    model(ag.randn(5, 3, device=DEV))
+    path = tmp_path / "model.pt"
+    nn.save(model.state_dict(), path)
+    on_host = nn.load(path)
+    assert all(t.device.type == "cpu" for t in on_host.values())
+    on_device = nn.load(path, map_location=DEV)
+    on_the_device(list(on_device.values()))
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).to(DEV)
+    fresh.load_state_dict(on_host)  # host values copied into device parameters
+    for (name, got), want in zip(fresh.state_dict().items(), model.state_dict().values()):
+        on_the_device(got)
+        same(got, want, name)
+
+
+def test_onnx_export_of_a_device_model_runs_on_the_host(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from seegrad.export.onnx import export_onnx
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3)).to(DEV).eval()
+    x = ag.randn(2, 1, 4, 4, device=DEV)
+    export_onnx(model, x, tmp_path / "m.onnx")
+    assert model[0].weight.device.type == DEV  # moved back after the export
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    got = session.run(None, {"input": x.cpu().numpy()})[0]
+    np.testing.assert_allclose(got, model(x).detach().cpu().numpy(), rtol=1e-5, atol=1e-6)
+    assert onnx.load(str(tmp_path / "m.onnx")).graph.node
+
+
+# ------------------------------------------------------------------------------------------------ device semantics
+
+
+def test_mixing_devices_is_an_error_naming_both():
+    a, b = ag.ones(3, device=DEV), ag.ones(3)
+    with pytest.raises(RuntimeError, match=f"cpu and {DEV}:0|{DEV}:0 and cpu"):
+        b + a
+    with pytest.raises(RuntimeError, match="same device"):
+        a @ b
+
+
+def test_numpy_of_a_device_tensor_raises_like_pytorch():
+    t = ag.ones(2, device=DEV)
+    with pytest.raises(TypeError, match=r"Tensor.cpu\(\)"):
+        t.numpy()
+    with pytest.raises(TypeError, match=r"Tensor.cpu\(\)"):
+        np.asarray(t)
+    assert t.cpu().numpy().tolist() == [1.0, 1.0]
+
+
+def test_to_is_differentiable_and_keeps_identity_when_already_there():
+    x = ag.randn(3, requires_grad=True)
+    y = x.to(DEV)
+    assert y.to(DEV) is y and y.device == ag.device(DEV, 0) and not y.is_cpu
+    (y * y).sum().backward()
+    on_the_device(y)
+    assert x.grad.device.type == "cpu"
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+
+
+def test_creation_functions_and_like_functions_put_tensors_on_the_device():
+    made = [ag.zeros(2, device=DEV), ag.full((2,), 3.0, device=DEV), ag.arange(3, device=DEV),
+            ag.eye(2, device=DEV), ag.rand(3, device=DEV), ag.randint(0, 5, (3,), device=DEV),
+            ag.randperm(4, device=DEV)]
+    x = ag.ones(2, device=DEV)
+    made += [ag.zeros_like(x), ag.ones_like(x), ag.rand_like(x), ag.randn_like(x), x.new_zeros(3), ag.tensor(x)]
+    on_the_device(made)
+    assert ag.zeros_like(x, device="cpu").device.type == "cpu"
+
+
+def test_manual_seed_seeds_every_device_and_an_explicit_generator_wins():
+    ag.manual_seed(5)
+    a = ag.randn(4, device=DEV)
+    ag.manual_seed(5)
+    b = ag.randn(4, device=DEV)
+    same(a, b, "same seed, same draws")
+    g1, g2 = ag.Generator().manual_seed(9), ag.Generator().manual_seed(9)
+    c = ag.randn(4, device=DEV, generator=g1)
+    on_the_device(c)
+    same(c.cpu(), ag.randn(4, generator=g2), "generator= draws the same numbers on any device")
+
+
+def test_cuda_without_cupy_or_gpu_is_a_clear_error():
+    if ag.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert ag.cuda.device_count() == 0
+    with pytest.raises(RuntimeError, match=r"CuPy.*seegrad\[gpu\]"):
+        ag.zeros(2, device="cuda")
+    with pytest.raises(RuntimeError, match="not available"):
+        ag.ones(2).cuda()
+    with pytest.raises(RuntimeError, match="not available"):
+        nn.Linear(2, 2).to("cuda")
+
+
+def test_a_device_that_does_not_exist_is_refused():
+    with pytest.raises(RuntimeError, match="does not exist"):
+        ag.zeros(2, device=f"{DEV}:1")
+    with pytest.raises(RuntimeError, match="mps"):
+        ag.zeros(2, device="mps")
+
+
+def test_dropout_draws_from_the_device_generator_seeded_by_manual_seed():
+    x = ag.ones(4, 6)
+    ag.manual_seed(11)
+    want = nn.functional.dropout(x, 0.4)
+    ag.manual_seed(11)  # the fake device's generator starts from the same seed and numbers as the CPU's
+    got = nn.functional.dropout(x.to(DEV), 0.4)
+    on_the_device(got)
+    same(got, want, "dropout mask")
+    q = ag.randn(1, 2, 3, 4, device=DEV)
+    on_the_device(nn.functional.scaled_dot_product_attention(q, q, q, dropout_p=0.3))

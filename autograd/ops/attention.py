@@ -77,7 +77,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if blocked.any():
         weights = Where.apply(blocked, get_array_module(scores._data).zeros((), dtype=scores.dtype), weights)
     if dropout_p > 0:
-        keep = get_rng().random(weights.shape) >= dropout_p
+        keep = get_rng(weights.device).random(weights.shape) >= dropout_p
         weights = weights * Tensor._make((keep / (1.0 - dropout_p) if dropout_p < 1 else keep * 0.0)
                                          .astype(weights.dtype))
     return matmul(weights, value)  # (..., L, Ev)

@@ -6,7 +6,7 @@ import builtins
 
 from ..backend import by_input, host
 
-from ..devices import of_array, parse_to, place
+from ..devices import of_array, parse_to, place, same
 from ..dtypes import bool_, float16, float32, float64, int32, int64
 from ..function import Function, Rule, ShapeError, View, register
 from ..graph import Variable
@@ -466,7 +466,7 @@ def to(input, *args, **kwargs):
     dtype, or the same tensor when nothing changes (a new one with ``copy=True``). The device
     must be one tensors can live on (devices.py)."""
     dtype, copy, where = parse_to("to", args, kwargs)
-    if where is not None and where != input.device and not (where.type == "cpu" and input.device.type == "cpu"):
+    if where is not None and not same(where, input.device):
         input = ToDevice.apply(input, device=where)
         copy = False
     if dtype is None or dtype == input.dtype:

@@ -117,7 +117,7 @@ class DataLoader:
             if self.batch_size is None:
                 yield self.dataset[idx] if self.collate_fn is None else self.collate_fn(self.dataset[idx])
             elif fast:  # one fancy-index per tensor, no per-sample Python loop
-                yield [ag.from_numpy(t.detach().numpy()[idx]) for t in self.dataset.tensors]
+                yield [t.detach()[idx] for t in self.dataset.tensors]  # (on the tensors' device)
             else:
                 samples = [self.dataset[int(i)] for i in idx]
                 yield (self.collate_fn or default_collate)(samples)
