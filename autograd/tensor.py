@@ -164,7 +164,7 @@ class Tensor(Variable):
         if type(raw) is not host.ndarray:
             raw = _as_output(raw, inputs)
         if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
-                getattr(a, "dtype", None) == float64 for a in map(_raw, inputs)):
+                hasattr(a, "dtype") and a.dtype == float64 for a in map(_raw, inputs)):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
         return Tensor._make(raw)
 
