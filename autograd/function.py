@@ -21,11 +21,14 @@ import sys
 import traceback
 import weakref
 
+from .backend import host
 from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
 
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
 _FREED = object()  # marks saved buffers released after backward
+
+_ndarray = host.ndarray
 
 
 class ShapeError(RuntimeError, ValueError):
@@ -83,7 +86,7 @@ class Function(Node):
                 arrays.append(x)
             edges.append(None)
         ctx._edges = edges  # forward may ask needs_input_grad
-        ctx.xp = first._xp
+        ctx.xp = host if type(first._data) is _ndarray else first._xp  # (numpy: no property call)
         ctx._wrapper = wrapper
         ctx._saved = None
         try:

@@ -87,9 +87,9 @@ def _assignable(value, dtype):
 
 
 def _as_output(raw, inputs):
-    """An op's result that is not a numpy array (a number, a numpy scalar, a device array) as an
-    array of the inputs' device."""
-    if type(raw) is not host.ndarray and type(raw) is not host.float64 and as_array(raw) is raw:
+    """An op's result that is neither a numpy array nor a numpy scalar (a number, a device array) as
+    an array of the inputs' device."""
+    if as_array(raw) is raw:
         return raw  # a device array
     for x in inputs:
         if isinstance(x, Tensor):
@@ -161,8 +161,8 @@ class Tensor(Variable):
 
     @classmethod
     def _from_op(cls, raw, inputs, op=None):
-        if type(raw) is not host.ndarray:
-            raw = _as_output(raw, inputs)
+        if type(raw) is not host.ndarray:  # a numpy scalar (a full reduction), a number, a device array
+            raw = host.asarray(raw) if isinstance(raw, host.generic) else _as_output(raw, inputs)
         if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
                 hasattr(a, "dtype") and a.dtype == float64 for a in map(_raw, inputs)):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
@@ -198,7 +198,8 @@ class Tensor(Variable):
                 raise RuntimeError(
                     f"{op}: grad can be implicitly created only for scalar outputs, but this tensor "
                     f"has shape {self.shape}; call .sum() first or pass gradient= of shape {self.shape}")
-            return self._xp.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # ones, minus its Python layer
+            xp = host if type(self._data) is host.ndarray else self._xp
+            return xp.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # ones, minus its Python layer
         g = gradient._data if isinstance(gradient, Tensor) else self._xp.asarray(gradient)
         if g.shape != self._data.shape:
             raise ShapeError(f"{op}: gradient has shape {g.shape} but the tensor has shape {self.shape}")
@@ -211,7 +212,8 @@ class Tensor(Variable):
             g = g if isinstance(g, Tensor) else Tensor._make(g)
             self._grad = g if self._grad is None else self._grad + g
             return
-        g = as_array(g)
+        if type(g) is not host.ndarray:
+            g = as_array(g)
         if self._grad is None:
             if copy or not g.flags.writeable or g.base is not None or g.dtype != self._data.dtype:
                 g = g.astype(self._data.dtype, copy=True)
