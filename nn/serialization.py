@@ -61,7 +61,7 @@ class CheckpointError(ValueError):
 def _encode(obj, arrays, path):
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
-        arrays[key] = host.asarray(obj.detach().cpu().numpy(), order="C")  # to the host  # (ascontiguousarray makes 0-d 1-d)
+        arrays[key] = host.asarray(obj.detach().cpu().numpy(), order="C")  # (on the host; ascontiguousarray makes 0-d 1-d)
         return {"$tensor": key}
     if isinstance(obj, host.ndarray):
         if obj.dtype == object:

@@ -22,7 +22,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if math.isinf(norm_type):
         total = max(float(by_input.abs(g).max()) if g.size else 0.0 for g in grads)
     else:
-        total = float(by_input.sum([by_input.sum(by_input.abs(g.astype(host.float64)) ** norm_type) for g in grads]) ** (1.0 / norm_type))
+        powers = [by_input.sum(by_input.abs(g.astype(host.float64)) ** norm_type) for g in grads]  # (on the device)
+        total = float(by_input.sum(by_input.stack(powers)) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite "
                            f"({total}), so it cannot be clipped; set error_if_nonfinite=False to skip this check")

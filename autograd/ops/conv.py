@@ -885,7 +885,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             y = y.expand(*shape[:d + 1], r, *shape[d + 1:]).reshape(*shape[:d], o, *shape[d + 1:])
         return y
     for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
-        src = by_input.minimum(by_input.floor(by_input.arange(o, dtype=host.float32) * host.float32(s)).astype(host.int64), i - 1)
+        src = host.minimum(host.floor(host.arange(o, dtype=host.float32) * host.float32(s)).astype(host.int64), i - 1)
         index = (slice(None),) * (2 + axis) + (src,)
         y = y[index]
     return y

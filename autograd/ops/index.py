@@ -29,7 +29,8 @@ topk_type = collections.namedtuple("topk", ["values", "indices"])
 def _mesh(index, dim):
     """The index tuple that picks index[i][j][k] along ``dim`` and i, j, k elsewhere."""
     n = index.ndim
-    grids = [get_array_module(index).arange(size).reshape((-1,) + (1,) * (n - 1 - d)) for d, size in enumerate(index.shape)]
+    xp = get_array_module(index)
+    grids = [xp.arange(size).reshape((-1,) + (1,) * (n - 1 - d)) for d, size in enumerate(index.shape)]
     grids[dim] = index
     return tuple(grids)
 

@@ -145,8 +145,9 @@ def _triangle(input, diagonal, op, lower):
         raise ShapeError(f"{op}: input must have at least 2 dimensions, got shape {tuple(input.shape)}")
     k = int_arg(diagonal, op, "diagonal")
     rows, cols = input.shape[-2:]
-    keep = get_array_module(input._data).tri(rows, cols, k, dtype=bool) if lower else ~get_array_module(input._data).tri(rows, cols, k - 1, dtype=bool)
-    return Where.apply(keep, input, get_array_module(input._data).zeros((), dtype=input.dtype))  # zeros, not x * 0 (inf * 0 is nan)
+    xp = get_array_module(input._data)
+    keep = xp.tri(rows, cols, k, dtype=bool) if lower else ~xp.tri(rows, cols, k - 1, dtype=bool)
+    return Where.apply(keep, input, xp.zeros((), dtype=input.dtype))  # zeros, not x * 0 (inf * 0 is nan)
 
 
 @register("tril", inplace=True)

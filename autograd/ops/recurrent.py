@@ -23,8 +23,9 @@ from ..function import Function
 
 def _sigmoid(a):
     """1 / (1 + e^-a), written with tanh: stable for any a and faster than exp in numpy."""
-    out = by_input.multiply(a, 0.5)
-    by_input.tanh(out, out=out)
+    xp = get_array_module(a)
+    out = xp.multiply(a, 0.5)
+    xp.tanh(out, out=out)
     out += 1.0
     out *= 0.5
     return out
