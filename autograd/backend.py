@@ -295,3 +295,9 @@ by_input = _Dispatch()
 def is_array(x):
     """Is ``x`` an array of any backend (not a Tensor, a number or a list)?"""
     return type(x) in _by_type or isinstance(x, numpy.ndarray)
+
+
+def read_only(array):
+    """Is ``array`` a read-only numpy array (a broadcast view)? Device arrays have no such flag
+    (CuPy's flags are c_contiguous, f_contiguous and owndata only): never read-only."""
+    return type(array) is numpy.ndarray and not array.flags.writeable

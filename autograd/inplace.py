@@ -19,7 +19,7 @@ whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's erro
 """
 import weakref
 
-from .backend import as_array, by_input, get_array_module, host
+from .backend import as_array, by_input, get_array_module, host, read_only
 from .devices import place
 
 from . import random
@@ -63,7 +63,7 @@ def _cast_error(name, result, tensor):
 def _write_error(tensor, values, name):
     """Why numpy refused to write ``values`` into ``tensor``, in PyTorch's words."""
     a = tensor._data
-    if not a.flags.writeable:
+    if read_only(a):
         if 0 in a.strides and a.size > 1:
             return RuntimeError(
                 f"{name}: unsupported operation: more than one element of the written-to tensor refers to a "
@@ -484,7 +484,7 @@ def _assign(tensor, index, values):
     try:
         tensor._data[index] = values
     except ValueError:
-        if not tensor._data.flags.writeable:
+        if read_only(tensor._data):
             raise _write_error(tensor, values, "setitem") from None
         raise RuntimeError(f"setitem: shape mismatch: value of shape {list(by_input.shape(values))} cannot be broadcast "
                            f"to indexing result of shape {list(by_input.shape(tensor._data[index]))}") from None

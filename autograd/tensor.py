@@ -11,7 +11,7 @@ import builtins
 import numbers
 import weakref
 
-from .backend import as_array, get_array_module, host, to_host
+from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating
 from .function import ShapeError
@@ -215,10 +215,11 @@ class Tensor(Variable):
         if type(g) is not host.ndarray:
             g = as_array(g)
         if self._grad is None:
-            if copy or not g.flags.writeable or g.base is not None or g.dtype != self._data.dtype:
+            if copy or (type(g) is host.ndarray and not g.flags.writeable) or g.base is not None or \
+                    g.dtype != self._data.dtype:
                 g = g.astype(self._data.dtype, copy=True)
             self._grad = Tensor._make(g)
-        elif self._grad.requires_grad or not self._grad._data.flags.writeable:
+        elif self._grad.requires_grad or read_only(self._grad._data):
             self._grad = Tensor._make((self._grad._data + g).astype(self._data.dtype, copy=False))
         else:
             self._grad._data += g

@@ -24,6 +24,11 @@ from autograd import backend
 
 NAME = "fakegpu"
 _state = threading.local()
+REQUESTED = {}  # name the engine asked of the device ("xp.exp", "xp.add.at", "ndarray.astype") -> keywords it passed
+
+
+def _note(name, kwargs=()):
+    REQUESTED.setdefault(name, set()).update(kwargs)
 
 
 @contextlib.contextmanager
@@ -82,6 +87,13 @@ _METADATA = {"result_type", "shape", "ndim", "size", "can_cast", "iscomplexobj",
              "shares_memory", "min_scalar_type"}
 
 
+class _Flags:
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, c_contiguous, f_contiguous, owndata):
+        self.c_contiguous, self.f_contiguous, self.owndata = c_contiguous, f_contiguous, owndata
+
+
 class FakeArray(np.ndarray):
     """A numpy array that numpy itself refuses to compute with (see the module docstring)."""
 
@@ -117,6 +129,12 @@ class FakeArray(np.ndarray):
         with _allowed():
             return _wrap(np.ndarray.__getitem__(self, _unwrap(index)))
 
+    @property
+    def flags(self):
+        """CuPy's flags: c_contiguous, f_contiguous and owndata only (no writeable)."""
+        flags = np.ndarray.flags.__get__(self)
+        return _Flags(flags.c_contiguous, flags.f_contiguous, flags.owndata)
+
     def __reduce__(self):
         raise SeamError(f"pickle: a {NAME} array can't be pickled; save tensors through nn.save (moves them to "
                         "the host)")
@@ -132,6 +150,7 @@ def _allowing(name):
     method = getattr(np.ndarray, name)
 
     def run(self, *args, **kwargs):
+        _note(f"ndarray.{name}", kwargs)
         with _allowed():
             return method(self, *args, **kwargs)
 
@@ -161,6 +180,7 @@ class _Ufunc:
 
     def _run(self, method, args, kwargs):
         where = f"xp.{self.ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        _note(where, kwargs)
         _refuse_host(args[:1] + args[2:] if method == "at" else args, where)  # at's index may be host ints
         _refuse_host(kwargs, where)
         with _allowed():
@@ -188,6 +208,7 @@ class FakeXP:
         self.__name__ = f"{NAME}.{prefix}"
 
     def __getattr__(self, name):
+        _note(f"{self._prefix}.{name}")
         attr = getattr(self._module, name)
         if isinstance(attr, np.ufunc):
             wrapped = _Ufunc(attr)
@@ -207,6 +228,7 @@ class FakeXP:
         convert = name in _CONVERT
 
         def run(*args, **kwargs):
+            _note(where.replace(f"{NAME}.", ""), kwargs)
             if not convert:
                 _refuse_host(args, where)
                 _refuse_host(kwargs, where)

@@ -4,6 +4,7 @@ CPU's results. The op table (every row of tests/porting/test_expressions.py, whi
 of autograd.function.OPS), the layers, the losses, the optimizers, the data loader, save/load and
 the ONNX export run on ``device="fakegpu"``; values and gradients are compared with the CPU's."""
 import math
+import re
 import warnings
 import zlib
 
@@ -383,3 +384,61 @@ def test_dropout_draws_from_the_device_generator_seeded_by_manual_seed():
     same(got, want, "dropout mask")
     q = ag.randn(1, 2, 3, 4, device=DEV)
     on_the_device(nn.functional.scaled_dot_product_attention(q, q, q, dropout_p=0.3))
+
+
+# ------------------------------------------------------------------------------------------------ CuPy has the names
+
+
+def _cupy_lacks(cupy, name, keywords):
+    """What CuPy lacks of ``name`` called with ``keywords``: None, "the name", or the keywords its
+    signature refuses (ufuncs are not introspectable: their names only)."""
+    import inspect
+    kind, _, rest = name.partition(".")
+    target = cupy.ndarray if kind == "ndarray" else cupy
+    for part in rest.split("."):
+        if not hasattr(target, part):
+            return f"{name} (no such name)"
+        target = getattr(target, part)
+    if not keywords:
+        return None
+    try:
+        params = list(inspect.signature(target).parameters.values())
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            return None
+        accepted = {p.name for p in params}
+    except (TypeError, ValueError):  # a Cython method or a ufunc: its docstring's first line is the signature
+        first = (getattr(target, "__doc__", None) or "").strip().split("\n")[0]
+        match = re.match(r"[\w.]+\((.*)\)", first)
+        if match is None:
+            return f"{name} (signature unknown: {first[:60]!r})"
+        if "**" in match.group(1):
+            return None
+        accepted = {re.split(r"[=:]", part)[0].strip(" *\\") for part in match.group(1).split(",")}
+    refused = sorted(k for k in keywords if k not in accepted)
+    return f"{name}({', '.join(k + '=' for k in refused)})" if refused else None
+
+
+def test_every_name_the_engine_asks_of_a_device_exists_in_cupy():
+    """The fake device records each numpy name the engine asked of it (functions, ufunc methods,
+    array methods) and the keywords it passed, while the op table, the layers and a training run
+    go; CuPy must have every name and accept every keyword (checked against its signatures).
+    Skipped where CuPy is not installed (it imports without a GPU)."""
+    try:
+        import cupy
+    except Exception as err:  # noqa: BLE001 - not installed, or installed without its CUDA libraries
+        pytest.skip(f"CuPy is not importable here: {type(err).__name__}")
+    ag.set_default_device(DEV)
+    try:
+        for row in ROWS:
+            _run_row(row, expressions._names(row.expr), DEV)
+    finally:
+        ag.set_default_device(None)
+    for name, make, shape, bound in LAYERS:
+        _run_layer(make, shape, bound, DEV)
+    for name, make, shape, bound in LOSSES:
+        _run_loss(make, shape, bound, DEV)
+    for optimizer in OPTIMIZERS.values():
+        _train(_cnn, optimizer, DEV, (1, 12))
+    lacking = [why for name, keywords in sorted(fake_device.REQUESTED.items())
+               if (why := _cupy_lacks(cupy, name, keywords))]
+    assert not lacking, f"what the engine uses on a device and CuPy {cupy.__version__} lacks: {lacking}"

@@ -130,13 +130,21 @@ def _product_of_others(a, axis, xp):
     return xp.transpose(others, xp.argsort(kept + list(axis)))
 
 
+def _max_keepdims(xp, a, axis):
+    """``a.max(axis, keepdims=True)``, -inf where the reduced axes are empty (numpy's ``initial=``,
+    which CuPy's max does not take)."""
+    if a.size:
+        return a.max(axis=axis, keepdims=True)
+    return xp.full(keepdims_shape(a.shape, axis), -host.inf, dtype=a.dtype)
+
+
 class LogSumExp(Function):
     rule = Rule("out = log(sum(exp(a)))", ("d/da = softmax(a)",),
                 "The gradient is spread by the softmax of the input.")
 
     def forward(ctx, a, axis=None, keepdims=False):
         xp = ctx.xp
-        m = a.max(axis=axis, keepdims=True, initial=-host.inf)  # (-inf when empty: the sum of nothing is 0)
+        m = _max_keepdims(xp, a, axis)  # (-inf when empty: the sum of nothing is 0)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
         out = reduced(xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m, a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
@@ -156,7 +164,7 @@ class Softmax(Function):
     def forward(ctx, a, axis):
         xp = ctx.xp
         ctx.axis = axis
-        e = xp.exp(a - a.max(axis=axis, keepdims=True, initial=-host.inf))  # (an empty input stays empty)
+        e = xp.exp(a - _max_keepdims(xp, a, axis))  # (an empty input stays empty)
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out
@@ -173,7 +181,7 @@ class LogSoftmax(Function):
     def forward(ctx, a, axis):
         xp = ctx.xp
         ctx.axis = axis
-        shifted = a - a.max(axis=axis, keepdims=True, initial=-host.inf)  # (an empty input stays empty)
+        shifted = a - _max_keepdims(xp, a, axis)  # (an empty input stays empty)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         return out
