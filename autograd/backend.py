@@ -301,3 +301,13 @@ def read_only(array):
     """Is ``array`` a read-only numpy array (a broadcast view)? Device arrays have no such flag
     (CuPy's flags are c_contiguous, f_contiguous and owndata only): never read-only."""
     return type(array) is numpy.ndarray and not array.flags.writeable
+
+
+def index_for(xp, index):
+    """``index`` for arrays of module ``xp``: host integer or bool arrays in it moved to the device
+    (numpy: the index as it is)."""
+    if xp is numpy:
+        return index
+    if type(index) is tuple:
+        return tuple(xp.asarray(i) if type(i) is numpy.ndarray else i for i in index)
+    return xp.asarray(index) if type(index) is numpy.ndarray else index

@@ -19,7 +19,7 @@ whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's erro
 """
 import weakref
 
-from .backend import as_array, by_input, get_array_module, host, read_only
+from .backend import as_array, by_input, get_array_module, host, index_for, read_only
 from .devices import place
 
 from . import random
@@ -481,6 +481,9 @@ def setitem(self, index, value):
 
 
 def _assign(tensor, index, values):
+    if type(tensor._data) is not host.ndarray:  # host indices and values cross to the tensor's device
+        xp = tensor._xp
+        index, values = index_for(xp, index), (xp.asarray(values) if type(values) is host.ndarray else values)
     try:
         tensor._data[index] = values
     except ValueError:

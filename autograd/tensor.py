@@ -76,7 +76,7 @@ def _assignable(value, dtype):
         return value._data
     if isinstance(value, (builtins.bool, _py_int, _py_float, host.number, host.bool_)):
         return value
-    arr = host.asarray(value)
+    arr = as_array(value)  # (a device array stays on its device)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor of dtype {dtype}; "
                         "assign a number, a tensor or an array of numbers")

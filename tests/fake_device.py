@@ -6,8 +6,9 @@ Its arrays (``FakeArray``) are numpy arrays underneath, but they act like CuPy's
   unless the call comes through the device's own namespace (``FakeXP``, what ``ctx.xp`` is for
   its tensors) or through the array's own operators and methods (``a + b``, ``a.sum()``);
 - mixing one with a host (numpy) array raises, as CuPy raises for ``cupy_array + numpy_array``:
-  in an operator, a ufunc, a namespace function or ``a[i] = host_array`` (an index may be host
-  integers, as CuPy accepts);
+  in an operator, a ufunc, a namespace function, ``a[i] = host_array``, and as an index array
+  (stricter than CuPy, which copies a host index over: the engine moves indices itself,
+  backend.index_for);
 - the namespace returns device arrays, numpy scalars included (CuPy returns 0-d arrays).
 
 ``use()`` registers it as the device type ``"fakegpu"``; the test files run the op table, the
@@ -102,7 +103,7 @@ class FakeArray(np.ndarray):
         if not _is_allowed():
             raise SeamError(f"{where} was called on a {NAME} array: compute through the tensor's array module "
                             f"(ctx.xp / backend.get_array_module), not numpy")
-        _refuse_host(inputs[:1] + inputs[2:] if method == "at" else inputs, where)  # at's index may be host ints
+        _refuse_host(inputs, where)
         _refuse_host(kwargs.get("out", ()), where)
         result = getattr(ufunc, method)(*_unwrap(inputs), **_unwrap(kwargs))
         if "out" in kwargs:
@@ -122,10 +123,12 @@ class FakeArray(np.ndarray):
 
     def __setitem__(self, index, value):
         _refuse_host(value, "setitem")
+        _refuse_host(index, "setitem's index")
         with _allowed():
             np.ndarray.__setitem__(self, _unwrap(index), _unwrap(value))
 
     def __getitem__(self, index):
+        _refuse_host(index, "getitem's index")
         with _allowed():
             return _wrap(np.ndarray.__getitem__(self, _unwrap(index)))
 
@@ -181,7 +184,7 @@ class _Ufunc:
     def _run(self, method, args, kwargs):
         where = f"xp.{self.ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         _note(where, kwargs)
-        _refuse_host(args[:1] + args[2:] if method == "at" else args, where)  # at's index may be host ints
+        _refuse_host(args, where)
         _refuse_host(kwargs, where)
         with _allowed():
             result = getattr(self.ufunc, method)(*_unwrap(args), **_unwrap(kwargs))

@@ -4,7 +4,7 @@ Reshape, Permute, Expand and GetItem are views (``View``): when numpy returns a 
 output shares the input's storage and version counter, as PyTorch's views do."""
 import builtins
 
-from ..backend import by_input, host
+from ..backend import by_input, host, index_for
 
 from ..devices import of_array, parse_to, place, same
 from ..dtypes import bool_, float16, float32, float64, int32, int64
@@ -61,6 +61,7 @@ def is_basic_index(index):
 def index_add(grad, shape, index, xp=host):
     """zeros(shape) with ``grad`` added at ``index``: repeated indices accumulate."""
     out = xp.zeros(shape, dtype=grad.dtype)
+    index = index_for(xp, index)
     if is_basic_index(index):
         out[index] = grad
     else:
@@ -74,7 +75,7 @@ class GetItem(View):
 
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
-        out = a[index]
+        out = a[index_for(ctx.xp, index)]
         if isinstance(out, host.generic) and is_basic_index(index):  # one element: a 0-d view, not a copy
             out = a[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
         return out
