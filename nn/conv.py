@@ -67,6 +67,8 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         init.default_layer_init_(self.weight, self.bias)
@@ -127,6 +129,8 @@ class _ConvPlainNd(_ConvNd):
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, dtype=dtype)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def forward(self, input):
         self._check_input(input)
@@ -161,6 +165,8 @@ class _ConvTransposeNd(_ConvNd):
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, output_padding, dtype=dtype)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def forward(self, input, output_size=None):
         self._check_input(input)

@@ -44,6 +44,8 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         init.default_layer_init_(self.weight, self.bias)

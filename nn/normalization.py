@@ -45,6 +45,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_running_stats(self):
         if self.track_running_stats:
@@ -119,6 +121,8 @@ class LayerNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         if self.weight is not None:
@@ -157,6 +161,8 @@ class GroupNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         if self.affine:

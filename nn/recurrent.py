@@ -91,11 +91,6 @@ def _new_weight(shape, dtype):
     return Parameter(ag.empty(*shape, dtype=dtype or ag.get_default_dtype()))
 
 
-def _check_device(name, device):
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"{name}: device {device!r} is not available; this framework runs on the CPU (numpy)")
-
-
 # ----------------------------------------------------------------- cells
 
 
@@ -105,7 +100,6 @@ class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
         _check_args(type(self).__name__, input_size, hidden_size)
-        _check_device(type(self).__name__, device)
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bias
         G = self._gates
         self.weight_ih = _new_weight((G * hidden_size, input_size), dtype)
@@ -117,6 +111,8 @@ class RNNCellBase(Module):
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         """Every weight and bias U(-k, k), k = 1/sqrt(hidden_size) (PyTorch's default)."""
@@ -220,7 +216,6 @@ class RNNBase(Module):
         super().__init__()
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode, mode)
         _check_args(name, input_size, hidden_size)
-        _check_device(name, device)
         if isinstance(num_layers, bool) or not isinstance(num_layers, (int, host.integer)) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
@@ -248,6 +243,8 @@ class RNNBase(Module):
                     setattr(self, kind + suffix, _new_weight(shape, dtype))
                     self._flat_weights_names.append(kind + suffix)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         """Every weight and bias U(-k, k), k = 1/sqrt(hidden_size) (PyTorch's default)."""

@@ -42,6 +42,8 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: _weight has shape {weight.shape}; expected "
                                  f"({num_embeddings}, {embedding_dim})")
             self.weight = Parameter(weight, requires_grad=not _freeze)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         init.normal_(self.weight)

@@ -442,3 +442,10 @@ def test_every_name_the_engine_asks_of_a_device_exists_in_cupy():
     lacking = [why for name, keywords in sorted(fake_device.REQUESTED.items())
                if (why := _cupy_lacks(cupy, name, keywords))]
     assert not lacking, f"what the engine uses on a device and CuPy {cupy.__version__} lacks: {lacking}"
+
+
+def test_layers_take_the_device_keyword_as_pytorch():
+    made = [nn.Linear(2, 3, device=DEV), nn.Conv2d(1, 2, 3, device=DEV), nn.ConvTranspose1d(1, 2, 3, device=DEV),
+            nn.BatchNorm1d(3, device=DEV), nn.LayerNorm(3, device=DEV), nn.GroupNorm(1, 2, device=DEV),
+            nn.Embedding(4, 2, device=DEV), nn.LSTM(2, 3, device=DEV), nn.GRUCell(2, 3, device=DEV)]
+    on_the_device([t for m in made for t in list(m.parameters()) + list(m.buffers())])
