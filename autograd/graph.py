@@ -477,7 +477,7 @@ def _check_gradients(node, grads):
 
 def check_finite(node, value, what):
     """Under detect_anomaly: raise, naming the op and where it was created, if ``value`` holds nan/inf."""
-    arr = by_input.asarray(value)
+    arr = value._data if isinstance(value, Variable) else by_input.asarray(value)  # (on its device)
     if arr.dtype.kind in "fc" and not by_input.isfinite(arr).all():
         bad = "nan" if by_input.isnan(arr).any() else "inf"
         raise RuntimeError(f"detect_anomaly: {node.name()} produced {bad} in its {what}. "

@@ -135,7 +135,9 @@ def _max_keepdims(xp, a, axis):
     which CuPy's max does not take)."""
     if a.size:
         return a.max(axis=axis, keepdims=True)
-    return xp.full(keepdims_shape(a.shape, axis), -host.inf, dtype=a.dtype)
+    axes = (axis,) if isinstance(axis, int) else axis
+    return xp.full(keepdims_shape(a.shape, None if axes is None else [i % a.ndim for i in axes]), -host.inf,
+                   dtype=a.dtype)
 
 
 class LogSumExp(Function):
