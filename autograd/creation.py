@@ -1,12 +1,14 @@
 """Creation functions: tensors from data, filled tensors, ranges, and random tensors.
 
-Each takes PyTorch's ``dtype=``, ``device=`` (checked by devices.py: the CPU is the one device)
+Each takes PyTorch's ``dtype=``, ``device=`` (checked by devices.py; the array is made on the host and
+moved there, random draws come from that device's generator)
 and ``requires_grad=``; floating results get the default dtype (float32, see set_default_dtype)."""
 import numbers
 
-import numpy as np
+from .backend import host
 
-from .devices import check
+from .backend import as_array
+from .devices import check, of_array, place
 from .dtypes import as_dtype, bool_, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
 from .ops.promote import DTypeError
@@ -15,13 +17,14 @@ from .tensor import Tensor, _numeric, to_array
 
 
 def _leaf(array, requires_grad, device, op):
-    check(device, op)
-    t = Tensor._make(array)
+    t = Tensor._make(place(array, check(device, op)))
     return t.requires_grad_(True) if requires_grad else t
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor from a list, number, numpy array or tensor (Python floats -> float32)."""
+    if device is None and isinstance(data, Tensor):
+        device = data.device  # a copy of a tensor stays where it is
     try:
         arr = to_array(data, as_dtype(dtype))
     except ValueError as err:  # a ragged list: numpy's message, named
@@ -34,22 +37,39 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 
 
 def as_tensor(data, dtype=None, device=None):
-    check(device, "as_tensor")
+    where = check(device, "as_tensor")
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
-    return tensor(data, dtype)
+        data = data if dtype is None else data.to(dtype)
+        return data if device is None else data.to(where)
+    return tensor(data, dtype, where)
 
 
 def from_numpy(array):
     """A tensor sharing memory with ``array`` (keeps its dtype; numbers only, as in PyTorch)."""
-    if not isinstance(array, np.ndarray):
+    if not isinstance(array, host.ndarray):
         raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}; use ag.tensor(data)")
     return Tensor._make(_numeric(array, array, "from_numpy"))
 
 
+def from_array(array):
+    """A tensor sharing memory with ``array``, an array of any device's library (numpy, CuPy):
+    ``from_numpy`` for every device. Code outside the engine (optimizers) uses it with ``storage``."""
+    if as_array(array) is not array:
+        raise TypeError(f"from_array: expected an array, got {type(array).__name__}; use ag.tensor(data)")
+    return Tensor._make(array)
+
+
+def storage(t):
+    """A tensor's array, shared, not copied: numpy on the CPU, CuPy on "cuda" (what optimizers
+    update in place under no_grad). Changes through it are not seen by the graph."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"storage: expected a Tensor, got {type(t).__name__}")
+    return t._data
+
+
 def _filled(shape, value, dtype, requires_grad, device, op):
     value = _fill_value(value)
-    return _leaf(np.full(shape_arg(shape, op), value, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad,
+    return _leaf(host.full(shape_arg(shape, op), value, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad,
                  device, op)
 
 
@@ -57,7 +77,7 @@ def _fill_value(value):
     """A number to fill with (a one-element tensor counts); None and strings are refused, as in PyTorch."""
     if isinstance(value, Tensor) and value.numel() == 1:
         return value.item()
-    if not isinstance(value, (numbers.Number, np.bool_)):
+    if not isinstance(value, (numbers.Number, host.bool_)):
         raise TypeError(f"full: fill_value must be a number, not {type(value).__name__}")
     return value
 
@@ -77,29 +97,39 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
         fill_value = fill_value.item()
-    if not isinstance(fill_value, (numbers.Number, np.generic)) or isinstance(fill_value, complex):
+    if not isinstance(fill_value, (numbers.Number, host.generic)) or isinstance(fill_value, complex):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
-    if dtype is None and isinstance(fill_value, (bool, np.bool_)):
+    if dtype is None and isinstance(fill_value, (bool, host.bool_)):
         dtype = bool_
     elif dtype is None and isinstance(fill_value, numbers.Integral):
         dtype = int64
     return _filled((size,), fill_value, dtype, requires_grad, device, "full")
 
 
+def _like(t, device):
+    """``device`` or, when None, where ``t`` lives (torch's *_like keep the device)."""
+    return device if device is not None or isinstance(t, (numbers.Number, list, tuple)) else of_array(raw(t))
+
+
 def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((np.shape(raw(t)),), 0, dtype or raw(t).dtype, requires_grad, device, "zeros_like")
+    return _filled((_shape(t),), 0, dtype or raw(t).dtype, requires_grad, _like(t, device), "zeros_like")
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((np.shape(raw(t)),), 1, dtype or raw(t).dtype, requires_grad, device, "ones_like")
+    return _filled((_shape(t),), 1, dtype or raw(t).dtype, requires_grad, _like(t, device), "ones_like")
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((np.shape(raw(t)),), fill_value, dtype or raw(t).dtype, requires_grad, device, "full_like")
+    return _filled((_shape(t),), fill_value, dtype or raw(t).dtype, requires_grad, _like(t, device), "full_like")
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((np.shape(raw(t)),), 0, dtype or raw(t).dtype, requires_grad, device, "empty_like")
+    return _filled((_shape(t),), 0, dtype or raw(t).dtype, requires_grad, _like(t, device), "empty_like")
+
+
+def _shape(t):
+    data = raw(t)
+    return data.shape if hasattr(data, "shape") else host.shape(data)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -113,16 +143,16 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = int64 if ints else get_default_dtype()
-    return _leaf(np.arange(start, end, step).astype(dtype), requires_grad, device, "arange")
+    return _leaf(host.arange(start, end, step).astype(dtype), requires_grad, device, "arange")
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    return _leaf(np.linspace(start, end, steps).astype(as_dtype(dtype) or get_default_dtype()), requires_grad,
+    return _leaf(host.linspace(start, end, steps).astype(as_dtype(dtype) or get_default_dtype()), requires_grad,
                  device, "linspace")
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
-    return _leaf(np.eye(n, m, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad, device, "eye")
+    return _leaf(host.eye(n, m, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad, device, "eye")
 
 
 def _floating(dtype, op):
@@ -134,54 +164,66 @@ def _floating(dtype, op):
     return dtype
 
 
+def _draw(generator, device, op):
+    """The generator a draw comes from: ``generator`` when given (it wins, drawing on the host),
+    else the generator of the device the result goes to."""
+    return rng(generator, None if generator is not None else check(device, op))
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = _floating(dtype, "rand")
-    return _leaf(rng(generator).random(shape_arg(size)).astype(dtype), requires_grad, device, "rand")
+    return _leaf(_draw(generator, device, "rand").random(shape_arg(size)).astype(dtype), requires_grad, device,
+                 "rand")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = _floating(dtype, "randn")
-    return _leaf(rng(generator).standard_normal(shape_arg(size)).astype(dtype), requires_grad, device, "randn")
+    return _leaf(_draw(generator, device, "randn").standard_normal(shape_arg(size)).astype(dtype), requires_grad,
+                 device, "randn")
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return rand(raw(input).shape, dtype=dtype or raw(input).dtype, device=device, requires_grad=requires_grad)
+    return rand(raw(input).shape, dtype=dtype or raw(input).dtype, device=_like(input, device),
+                requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return randn(raw(input).shape, dtype=dtype or raw(input).dtype, device=device, requires_grad=requires_grad)
+    return randn(raw(input).shape, dtype=dtype or raw(input).dtype, device=_like(input, device),
+                 requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=(), *, generator=None, dtype=None, device=None, requires_grad=False):
     if high is None or isinstance(high, (tuple, list)) and size == ():  # randint(high, size)
         low, high, size = 0, low, (() if high is None else high)
-    return _leaf(rng(generator).integers(low, high, size=shape_arg((size,))).astype(as_dtype(dtype) or int64),
+    draw = _draw(generator, device, "randint")
+    return _leaf(draw.integers(low, high, size=shape_arg((size,))).astype(as_dtype(dtype) or int64),
                  requires_grad, device, "randint")
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    return _leaf(rng(generator).permutation(n).astype(as_dtype(dtype) or int64), requires_grad, device, "randperm")
+    return _leaf(_draw(generator, device, "randperm").permutation(n).astype(as_dtype(dtype) or int64), requires_grad,
+                 device, "randperm")
 
 
 # Tensor.new_*: a new tensor with this tensor's dtype unless told (torch's x.new_zeros(2, 3))
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    return tensor(data, dtype or self.dtype, device, requires_grad)
+    return tensor(data, dtype or self.dtype, device or self.device, requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(size, fill_value, dtype or self.dtype, device, requires_grad)
+    return full(size, fill_value, dtype or self.dtype, device or self.device, requires_grad)
 
 
 for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):

@@ -28,7 +28,7 @@ of ``ag.Function`` whose ``forward`` is a staticmethod is taken as written PyTor
 import inspect
 import weakref
 
-import numpy as np
+from .backend import by_input, host
 
 from .function import _FREED, Function, Rule, _watch, sum_to_shape
 from .graph import Node, _creation_counter, _modes
@@ -108,9 +108,9 @@ class FunctionCtx(Function):
         wrapped = []
         for g, meta in zip(grads, self._outputs_meta):
             if g is None and meta is not None and self._materialize:
-                g = np.zeros(*meta)
+                g = by_input.zeros(*meta)
             if g is not None and not isinstance(g, Tensor):
-                g = Tensor._make(np.asarray(g))
+                g = Tensor._make(by_input.asarray(g))
             wrapped.append(g)
         results = fn.backward(self, *wrapped)
         if not isinstance(results, tuple):
@@ -126,13 +126,13 @@ class FunctionCtx(Function):
                 out.append(None)
                 continue
             if not isinstance(r, Tensor):
-                if not isinstance(r, (np.ndarray, int, float)):
+                if not isinstance(r, (host.ndarray, int, float)):
                     raise TypeError(f"{self.name()}: backward returned a {type(r).__name__} for input {i}; "
                                     "expected a Tensor or None")
-                r = Tensor._make(np.asarray(r))
+                r = Tensor._make(by_input.asarray(r))
             if r.shape != shape:
                 try:
-                    fits = np.broadcast_shapes(shape, r.shape) == r.shape
+                    fits = host.broadcast_shapes(shape, r.shape) == r.shape
                 except ValueError:
                     fits = False
                 if not fits:
@@ -164,7 +164,7 @@ class OutputGrads:
                                  for a, b in zip(self.grads, other.grads)))
 
     def __repr__(self):
-        shapes = ", ".join("-" if g is None else f"G{i} {tuple(np.shape(g))}" for i, g in enumerate(self.grads))
+        shapes = ", ".join("-" if g is None else f"G{i} {tuple(by_input.shape(g))}" for i, g in enumerate(self.grads))
         return f"outputs' grads ({shapes})"
 
 
@@ -179,7 +179,7 @@ class OutputNode(Node):
         self._edges, self._hooks = (function,), None
         self._seq = next(_creation_counter)
         self._out_ref = weakref.ref(out)
-        self.index, self.count, self.xp, self._wrapper = index, count, np, Tensor
+        self.index, self.count, self.xp, self._wrapper = index, count, host, Tensor
 
     def name(self):
         return f"{self._edges[0].name()}.output[{self.index}]"
@@ -218,7 +218,7 @@ def torch_style_apply(cls, *args, **kwargs):
     ctx = _node_class(cls).__new__(_node_class(cls))
     grad_on = _modes.grad_enabled
     edges = [x.grad_fn or x._node() if grad_on and isinstance(x, Tensor) and x.requires_grad else None for x in args]
-    ctx._edges, ctx.xp, ctx._wrapper, ctx._hooks, ctx._out_ref = edges, np, Tensor, None, _dead
+    ctx._edges, ctx.xp, ctx._wrapper, ctx._hooks, ctx._out_ref = edges, host, Tensor, None, _dead
     ctx._saved = ctx._saved_from = ctx._to_save = None
     ctx._non_differentiable, ctx._materialize, ctx._dirty, ctx._outputs_saved = set(), True, (), {}
     _modes.grad_enabled = False

@@ -1,13 +1,12 @@
 """Devices, as PyTorch names them: ``ag.device("cpu")``, ``device=`` arguments, ``t.to(device)``.
 
-Every tensor lives on the CPU (numpy storage), so "cpu" is the one device that works; any
-other device PyTorch knows ("cuda", "cuda:1", "mps", ...) can be named, as in PyTorch, but
-using it raises an error naming it. This module is the one place that decides: creation
-functions, ``Tensor.to`` and ``nn.Module.to`` ask ``check`` and ``parse_to``. A GPU backend
-(CuPy, through backend.py) would plug in here.
+A device type works when backend.py has an array library for it: "cpu" (numpy) always, "cuda"
+(CuPy) when CuPy is installed and sees a GPU, and any type a test registers (tests/fake_device.py).
+Any other device PyTorch knows ("mps", "xla", ...) can be named, as in PyTorch, but using it
+raises an error naming it. This module is the one place that decides: creation functions,
+``Tensor.to`` and ``nn.Module.to`` ask ``check`` and ``parse_to``.
 """
-import numpy as np
-
+from . import backend as _backend
 from .graph import Variable
 
 __all__ = ["device", "CPU", "check", "parse_to", "get_default_device", "set_default_device", "cuda", "accelerator",
@@ -39,7 +38,7 @@ class device:
                 raise RuntimeError(f"device: invalid device string {type + ':' + number!r}: the index must be a "
                                    "non-negative integer, as in 'cuda:0'")
             index = int(number)
-        if type not in _TYPES:
+        if type not in _TYPES and _backend.backend_for(type) is None:
             raise RuntimeError(f"device: expected one of {', '.join(_TYPES)} device type at start of device "
                                f"string: {type}")
         if index is not None and index < 0:
@@ -70,41 +69,87 @@ class device:
 CPU = device("cpu")
 
 
+_default = [CPU]
+
+
 def check(where, op):
     """``where`` (None, a device or a name) as a device, when tensors can live there; else an
-    error naming ``op`` and the device. None means the default device, the CPU."""
+    error naming ``op`` and the device. None means the default device (the CPU unless
+    set_default_device said otherwise)."""
     if where is None:
-        return CPU
+        return _default[0]
     dev = where if isinstance(where, device) else device(where)
-    if dev.type != "cpu":
+    if dev.type == "cpu":
+        if dev.index not in (None, 0):
+            raise RuntimeError(f"{op}: device {str(dev)!r} does not exist: there is one CPU device, 'cpu' "
+                               "(or 'cpu:0')")
+        return dev
+    found = _backend.backend_for(dev.type)
+    if found is None:
+        if dev.type == "cuda":
+            raise RuntimeError(
+                f"{op}: device {str(dev)!r} is not available: CUDA tensors need CuPy and an NVIDIA GPU "
+                f"({_backend.cuda_unavailable_reason()}). Install the extra that matches your CUDA runtime "
+                "(pip install 'seegrad[gpu]' for CUDA 12, 'seegrad[gpu-cuda13]' for CUDA 13), or use "
+                "device='cpu'; a script written for both can pick it with "
+                "'cuda' if ag.cuda.is_available() else 'cpu'")
         raise RuntimeError(
-            f"{op}: device {str(dev)!r} is not available: this build stores tensors in numpy, on the CPU "
-            "only. Use device='cpu' (or leave device= out); a script written for both can pick it with "
-            "'cuda' if ag.cuda.is_available() else 'cpu'")
-    if dev.index not in (None, 0):
-        raise RuntimeError(f"{op}: device {str(dev)!r} does not exist: there is one CPU device, 'cpu' (or 'cpu:0')")
+            f"{op}: device {str(dev)!r} is not available: this build stores tensors in numpy on the CPU, or "
+            "in CuPy on 'cuda'. Use device='cpu' (or leave device= out)")
+    count = found.device_count()
+    if dev.index is not None and dev.index >= count:
+        raise RuntimeError(f"{op}: device {str(dev)!r} does not exist: there {'is' if count == 1 else 'are'} "
+                           f"{count} {dev.type} device{'' if count == 1 else 's'} (indices 0 to {count - 1})")
     return dev
 
 
+def same(a, b):
+    """Are devices ``a`` and ``b`` the same place ("cuda" is "cuda:0", "cpu" is "cpu:0")?"""
+    return a.type == b.type and (a.index or 0) == (b.index or 0)
+
+
+def backend_of_device(dev):
+    """The Backend (backend.py) holding tensors of device ``dev`` (checked already)."""
+    return _backend.CPU_BACKEND if dev.type == "cpu" else _backend.backend_for(dev.type)
+
+
+def of_array(array):
+    """The device an array lives on (numpy: the CPU; CuPy: cuda:N)."""
+    found = _backend.backend_of(array)
+    if found is _backend.CPU_BACKEND:
+        return CPU
+    return device(found.name, found.index_of(array))
+
+
+def place(array, dev):
+    """``array`` moved to device ``dev`` (checked), or itself when it is there already."""
+    if dev.type == "cpu" and type(array) is _backend.host.ndarray:
+        return array
+    return _backend.to_backend(array, backend_of_device(dev), dev.index)
+
+
 def get_default_device():
-    """Where new tensors go: the CPU."""
-    return CPU
+    """Where new tensors go: the CPU, unless set_default_device chose another device."""
+    return _default[0]
 
 
 def set_default_device(where):
-    """torch.set_default_device: accepted for the CPU (None or "cpu"); any other device is an error."""
-    check(where, "set_default_device")
+    """torch.set_default_device: new tensors go to ``where`` (None: back to the CPU)."""
+    _default[0] = CPU if where is None else check(where, "set_default_device")
 
 
 def _is_device(x):
     if isinstance(x, device) or (isinstance(x, int) and not isinstance(x, bool)):
         return True
-    return isinstance(x, str) and x.partition(":")[0] in _TYPES
+    if not isinstance(x, str):
+        return False
+    kind = x.partition(":")[0]
+    return kind in _TYPES or (kind != "cuda" and _backend.backend_for(kind) is not None)
 
 
 def parse_to(op, args, kwargs):
     """The arguments of ``Tensor.to`` / ``Module.to`` as PyTorch reads them, as (dtype or None,
-    copy): ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype and
+    copy, device or None): ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype and
     device), with ``dtype=``, ``device=``, ``non_blocking=``, ``copy=``, ``memory_format=``.
     The device is checked (``check``)."""
     dtype, where = kwargs.pop("dtype", None), kwargs.pop("device", None)
@@ -125,26 +170,44 @@ def parse_to(op, args, kwargs):
             where = a
         elif a is not None:
             dtype = a
-    check(where, op)
-    return (None if dtype is None else np.dtype(dtype)), copy
+    where = None if where is None else check(where, op)
+    return (None if dtype is None else _backend.host.dtype(dtype)), copy, where
 
 
 class _Cuda:
-    """``ag.cuda``: what scripts ask before choosing a device (no CUDA in this build)."""
+    """``ag.cuda``: what scripts ask before choosing a device. CUDA is there when CuPy imports
+    and sees a GPU (the ``gpu`` extra)."""
 
     @staticmethod
     def is_available():
-        return False
+        return _backend.backend_for("cuda") is not None
 
     @staticmethod
     def device_count():
-        return 0
+        found = _backend.backend_for("cuda")
+        return 0 if found is None else found.device_count()
 
     @staticmethod
     def manual_seed(seed):
-        """Like PyTorch without CUDA: nothing to seed (ag.manual_seed seeds the CPU generator)."""
+        """Seed the CUDA generator (ag.manual_seed seeds it and the CPU's); nothing without CUDA."""
+        from .random import seed_device
+        seed_device("cuda", seed)
 
     manual_seed_all = manual_seed
+
+    @staticmethod
+    def synchronize(device=None):
+        """Wait for the GPU's queued work (for timing); nothing to wait for without CUDA."""
+        found = _backend.backend_for("cuda")
+        if found is not None:
+            found.xp.cuda.runtime.deviceSynchronize()
+
+    @staticmethod
+    def current_device():
+        found = _backend.backend_for("cuda")
+        if found is None:
+            raise RuntimeError("cuda.current_device: CUDA is not available (ag.cuda.is_available() is False)")
+        return found.xp.cuda.runtime.getDevice()
 
     @staticmethod
     def is_bf16_supported():
@@ -152,19 +215,19 @@ class _Cuda:
 
 
 class _Accelerator:
-    """``ag.accelerator`` (torch.accelerator): none in this build."""
+    """``ag.accelerator`` (torch.accelerator): CUDA when it is available."""
 
     @staticmethod
     def is_available():
-        return False
+        return cuda.is_available()
 
     @staticmethod
     def current_accelerator(check_available=False):
-        return None
+        return device("cuda") if cuda.is_available() else None
 
     @staticmethod
     def device_count():
-        return 0
+        return cuda.device_count()
 
 
 class _Flags:
@@ -174,7 +237,7 @@ class _Flags:
         self.__dict__.update(flags)
 
     def is_available(self):
-        return False
+        return self is backends.cudnn and cuda.is_available()
 
 
 class _Backends:

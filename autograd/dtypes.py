@@ -1,9 +1,9 @@
-"""The dtypes, named as in PyTorch. They are numpy dtypes: ``ag.float32 == np.dtype("float32")``."""
-import numpy as np
+"""The dtypes, named as in PyTorch. They are numpy dtypes: ``ag.float32 == host.dtype("float32")``."""
+from .backend import host
 
-float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
-int32, int64, bool_ = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
-uint8, int8, int16 = np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.int16)
+float16, float32, float64 = host.dtype(host.float16), host.dtype(host.float32), host.dtype(host.float64)
+int32, int64, bool_ = host.dtype(host.int32), host.dtype(host.int64), host.dtype(host.bool_)
+uint8, int8, int16 = host.dtype(host.uint8), host.dtype(host.int8), host.dtype(host.int16)
 float, double, half, long, int = float32, float64, float16, int64, int32  # torch's aliases
 bool = bool_  # ag.bool, like torch.bool
 
@@ -20,7 +20,7 @@ def get_default_dtype():
 
 def set_default_dtype(d):
     """Make ``d`` (float32, float64 or float16) the default floating dtype, as torch.set_default_dtype."""
-    d = np.dtype(d)
+    d = host.dtype(d)
     if d.kind != "f":
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d}")
     _default[0] = d
@@ -28,7 +28,7 @@ def set_default_dtype(d):
 
 def as_dtype(dtype):
     """None, a dtype, a numpy type or a name -> None or a numpy dtype."""
-    return None if dtype is None else np.dtype(dtype)
+    return None if dtype is None else host.dtype(dtype)
 
 
 def is_floating(dtype):

@@ -21,11 +21,14 @@ import sys
 import traceback
 import weakref
 
+from .backend import host
 from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
 
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
 _FREED = object()  # marks saved buffers released after backward
+
+_ndarray = host.ndarray
 
 
 class ShapeError(RuntimeError, ValueError):
@@ -73,7 +76,7 @@ class Function(Node):
         for x in inputs:
             if isinstance(x, Variable):
                 if wrapper is None:
-                    wrapper = type(x)
+                    wrapper, first = type(x), x
                 arrays.append(x._data)
                 if grad_on and x.requires_grad:
                     record = True
@@ -83,13 +86,16 @@ class Function(Node):
                 arrays.append(x)
             edges.append(None)
         ctx._edges = edges  # forward may ask needs_input_grad
-        ctx.xp = wrapper._xp
+        ctx.xp = host if type(first._data) is _ndarray else first._xp  # (numpy: no property call)
         ctx._wrapper = wrapper
         ctx._saved = None
         try:
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
             raise _forward_error(cls, err, arrays) from None
+        except TypeError:
+            _refuse_mixed_devices(cls, inputs)
+            raise
         out = wrapper._from_op(raw, inputs, cls)
         if _modes.watching:
             _watch(ctx, out, inputs, params, record)
@@ -246,20 +252,37 @@ class NonDifferentiable(Function):
     @classmethod
     def apply(cls, *inputs, **params):
         ctx = cls.__new__(cls)
-        wrapper = next(type(x) for x in inputs if isinstance(x, Variable))
+        first = next(x for x in inputs if isinstance(x, Variable))
+        wrapper = type(first)
         arrays = [x._data if isinstance(x, Variable) else x for x in inputs]
-        ctx.xp, ctx._wrapper, ctx._saved, ctx._edges = wrapper._xp, wrapper, None, (None,) * len(inputs)
+        ctx.xp, ctx._wrapper, ctx._saved, ctx._edges = first._xp, wrapper, None, (None,) * len(inputs)
         try:
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
             raise _forward_error(cls, err, arrays) from None
-        out = wrapper._make(wrapper._xp.asarray(raw))
+        except TypeError:
+            _refuse_mixed_devices(cls, inputs)
+            raise
+        out = wrapper._make(ctx.xp.asarray(raw))
         if _modes.watching:
             _watch(ctx, out, inputs, params, False)
         return out
 
     def backward(ctx, grad):
         raise RuntimeError(f"{type(ctx).__name__} has no gradient")
+
+
+def _refuse_mixed_devices(cls, inputs):
+    """After an array library refused to mix arrays: when the inputs live on different devices,
+    say so (the check costs nothing on the hot path: it runs only once the op has failed)."""
+    devices = []
+    for x in inputs:
+        if isinstance(x, Variable) and hasattr(x, "device") and x.device not in devices:
+            devices.append(x.device)
+    if len(devices) > 1:
+        raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors to be on the same device, but found at "
+                           f"least two devices, {devices[0]} and {devices[1]}! Move them first, e.g. "
+                           f"b.to(a.device)") from None
 
 
 def _forward_error(cls, err, arrays):

@@ -13,7 +13,10 @@ __all__ = []
 
 def _free(fn, name):
     def function(input, *args, **kwargs):
-        return fn(input if isinstance(input, Variable) else as_tensor(input), *args, **kwargs)
+        if isinstance(input, Variable):
+            return fn(input, *args, **kwargs)
+        like = next((a for a in args if isinstance(a, Variable)), None)  # ag.pow(2, x): 2 goes to x's device
+        return fn(as_tensor(input, like), *args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = fn.__doc__ or f"Same as Tensor.{name}."

@@ -1,5 +1,5 @@
 """Central-difference gradient checking in float64."""
-import numpy as np
+from .backend import host
 
 from .graph import grad
 from .tensor import Tensor
@@ -23,20 +23,20 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     if not wrt:
         raise ValueError("gradcheck: no input requires grad; set requires_grad=True on at least one")
     outputs = _as_tuple(fn(*args))
-    rng = np.random.default_rng(seed)
+    rng = host.random.default_rng(seed)
     directions = [rng.standard_normal(o.shape) for o in outputs]
     live = [k for k, o in enumerate(outputs) if o.requires_grad]  # (an output made without the inputs: 0)
     analytical = grad([outputs[k] for k in live], [args[i] for i in wrt], [Tensor._make(directions[k]) for k in live],
                       allow_unused=True) if live else (None,) * len(wrt)
 
     def projected():  # (not under no_grad: fn may itself differentiate, as in grad-of-grad checks)
-        return sum(float((np.asarray(o._data, dtype=np.float64) * v).sum())
+        return sum(float((host.asarray(o._data, dtype=host.float64) * v).sum())
                    for o, v in zip(_as_tuple(fn(*args)), directions))
 
     for k, i in enumerate(wrt):
         x = args[i]._data
-        numerical = np.zeros(x.shape)
-        for index in np.ndindex(x.shape):
+        numerical = host.zeros(x.shape)
+        for index in host.ndindex(x.shape):
             orig = x[index]
             x[index] = orig + eps
             plus = projected()
@@ -44,10 +44,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             minus = projected()
             x[index] = orig
             numerical[index] = (plus - minus) / (2 * eps)
-        got = np.zeros(x.shape) if analytical[k] is None else analytical[k]._data
-        err = np.abs(got - numerical) - (atol + rtol * np.abs(numerical))
+        got = host.zeros(x.shape) if analytical[k] is None else analytical[k]._data
+        err = host.abs(got - numerical) - (atol + rtol * host.abs(numerical))
         if err.size and err.max() > 0:
-            worst = np.unravel_index(np.argmax(err), err.shape)
+            worst = host.unravel_index(host.argmax(err), err.shape)
             if not raise_exception:
                 return False
             raise GradcheckError(
@@ -63,8 +63,8 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     direction."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    rng = np.random.default_rng(seed + 1)
-    directions = [] if grad_outputs is None else [Tensor._make(np.asarray(g.detach()._data, dtype=np.float64))
+    rng = host.random.default_rng(seed + 1)
+    directions = [] if grad_outputs is None else [Tensor._make(host.asarray(g.detach()._data, dtype=host.float64))
                                                   for g in _as_tuple(grad_outputs)]
 
     def first_derivatives(*args):

@@ -13,7 +13,7 @@ import threading
 import traceback
 import weakref
 
-import numpy as np
+from .backend import by_input, host
 
 # --------------------------------------------------------------------------- modes
 
@@ -436,7 +436,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                         capture[node] = grad
                     continue
                 if id(grad) in handed:  # the same gradient reached two leaves: give each its own
-                    grad = grad.copy() if type(grad) is np.ndarray else grad.clone()
+                    grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
                 node._backward(grad, retain_graph, create_graph)
@@ -477,9 +477,9 @@ def _check_gradients(node, grads):
 
 def check_finite(node, value, what):
     """Under detect_anomaly: raise, naming the op and where it was created, if ``value`` holds nan/inf."""
-    arr = np.asarray(value)
-    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        bad = "nan" if np.isnan(arr).any() else "inf"
+    arr = value._data if isinstance(value, Variable) else by_input.asarray(value)  # (on its device)
+    if arr.dtype.kind in "fc" and not by_input.isfinite(arr).all():
+        bad = "nan" if by_input.isnan(arr).any() else "inf"
         raise RuntimeError(f"detect_anomaly: {node.name()} produced {bad} in its {what}. "
                            f"The op was created at:\n{creation_site(node)}")
 

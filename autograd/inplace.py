@@ -19,7 +19,8 @@ whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's erro
 """
 import weakref
 
-import numpy as np
+from .backend import as_array, by_input, get_array_module, host, index_for, read_only
+from .devices import place
 
 from . import random
 from .function import _FREED, Function, Rule
@@ -40,15 +41,15 @@ def _kind(x):
     """0 bool, 1 integer, 2 floating, 3 complex: what kind of number ``x`` holds."""
     if isinstance(x, Tensor):
         return _KIND[x._data.dtype.kind]
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, (bool, host.bool_)):
         return 0
-    if isinstance(x, (int, np.integer)):
+    if isinstance(x, (int, host.integer)):
         return 1
-    if isinstance(x, (float, np.floating)):
+    if isinstance(x, (float, host.floating)):
         return 2
-    if isinstance(x, (complex, np.complexfloating)):
+    if isinstance(x, (complex, host.complexfloating)):
         return 3
-    return _KIND[np.asarray(x).dtype.kind]
+    return _KIND[by_input.asarray(x).dtype.kind]
 
 
 def _cast_error(name, result, tensor):
@@ -62,7 +63,7 @@ def _cast_error(name, result, tensor):
 def _write_error(tensor, values, name):
     """Why numpy refused to write ``values`` into ``tensor``, in PyTorch's words."""
     a = tensor._data
-    if not a.flags.writeable:
+    if read_only(a):
         if 0 in a.strides and a.size > 1:
             return RuntimeError(
                 f"{name}: unsupported operation: more than one element of the written-to tensor refers to a "
@@ -70,9 +71,9 @@ def _write_error(tensor, values, name):
                 "before performing the operation.")
         return RuntimeError(f"{name}: the tensor's storage is a read-only numpy array; clone() it first")
     try:
-        shape = np.broadcast_shapes(a.shape, np.shape(values))
+        shape = host.broadcast_shapes(a.shape, by_input.shape(values))
     except ValueError:
-        shape = np.shape(values)
+        shape = by_input.shape(values)
     return RuntimeError(f"{name}: output with shape {list(a.shape)} doesn't match the broadcast shape {list(shape)}")
 
 
@@ -89,7 +90,7 @@ def _write(tensor, values, name, same_kind=True):
     if same_kind and _KIND[values.dtype.kind] > _KIND[a.dtype.kind]:
         raise _cast_error(name, values.dtype, tensor)
     try:
-        np.copyto(a, values, casting="unsafe")
+        by_input.copyto(a, values, casting="unsafe")
     except ValueError:
         raise _write_error(tensor, values, name) from None
     _bump(tensor)
@@ -183,7 +184,7 @@ def _keep_saved_values(node, storage, since):
         links = getattr(node, "_saved_from", None)
         kept = list(saved)
         for i, s in enumerate(saved):
-            if isinstance(s, np.ndarray) and np.may_share_memory(s, storage):
+            if isinstance(s, host.ndarray) and by_input.may_share_memory(s, storage):
                 kept[i] = s.copy()
                 if links is not None and links[i] is not None and links[i][0] is not None:
                     x = links[i][0]
@@ -213,14 +214,14 @@ def positions(tensor):
     tensor's shape (the view ops replayed on ``arange``; for a tensor that is no view, ``arange``)."""
     view = tensor._view
     if view is None:
-        return np.arange(tensor._data.size).reshape(tensor.shape)
+        return by_input.arange(tensor._data.size).reshape(tensor.shape)
     base, steps = view[0], view[1]
-    index = np.arange(base._data.size).reshape(base.shape)
+    index = by_input.arange(base._data.size).reshape(base.shape)
     for op, params in steps:
         ctx = op.__new__(op)
-        ctx.xp = np
+        ctx.xp = host
         index = ctx.forward(index, **params)
-    return np.asarray(index)
+    return by_input.asarray(index)
 
 
 def _refresh_views(base):
@@ -238,7 +239,7 @@ def _refresh_views(base):
 
 def _fits(shape, target):
     try:
-        return np.broadcast_shapes(shape, target) == target
+        return host.broadcast_shapes(shape, target) == target
     except ValueError:
         return False
 
@@ -257,11 +258,11 @@ def _record(tensor, compute, name, same_kind=True):
     if result is tensor:
         return tensor
     if not isinstance(result, Tensor):
-        result = Tensor._make(np.asarray(result))
+        result = Tensor._make(by_input.asarray(result))
     values = result._data
     if same_kind and _KIND[values.dtype.kind] > _KIND[tensor._data.dtype.kind]:
         raise _cast_error(name, values.dtype, tensor)
-    if np.shape(values) != tensor.shape and not _fits(np.shape(values), tensor.shape):
+    if by_input.shape(values) != tensor.shape and not _fits(by_input.shape(values), tensor.shape):
         raise _write_error(tensor, values, name)
     if not result.requires_grad:
         if not tensor.requires_grad:  # nothing to record after all (e.g. a comparison)
@@ -295,7 +296,7 @@ def change(tensor, compute, name, value=None):
         return _record(tensor, compute, name)
     if value is None:
         value = _result_of(compute, tensor)
-    return _write(tensor, value._data if isinstance(value, Tensor) else np.asarray(value), name)
+    return _write(tensor, value._data if isinstance(value, Tensor) else by_input.asarray(value), name)
 
 
 # --------------------------------------------------------------------------- the nodes
@@ -317,7 +318,7 @@ class CopySlices(Function):
     def backward(ctx, grad):  # the old base: G where not overwritten; src: G where it was written
         where = ctx.where
         if isinstance(grad, Variable):  # building a graph of the backward pass
-            keep = np.ones(grad.shape, dtype=bool)
+            keep = get_array_module(grad).ones(grad.shape, dtype=bool)
             (keep.reshape(-1) if ctx.flat else keep)[where] = False
             return grad * keep, (grad.reshape(-1) if ctx.flat else grad)[where]
         kept = grad.copy()
@@ -337,7 +338,7 @@ class AsStrided(Function):
         return base.reshape(-1)[positions]
 
     def backward(ctx, grad):  # scatter G back to the base's positions (added where a place shows twice)
-        size = (int(np.prod(ctx.shape)),)
+        size = (int(by_input.prod(ctx.shape)),)
         if isinstance(grad, Variable):
             return IndexAdd.apply(grad, size, ctx.positions).reshape(ctx.shape)
         return index_add(grad, size, ctx.positions).reshape(ctx.shape)
@@ -352,12 +353,12 @@ class Copy(Function):
 
     def forward(ctx, a, src):
         ctx.shape, ctx.dtype = a.shape, a.dtype
-        out = np.empty(a.shape, a.dtype)
-        np.copyto(out, src, casting="unsafe")
+        out = ctx.xp.empty(a.shape, a.dtype)
+        ctx.xp.copyto(out, src, casting="unsafe")
         return out
 
     def backward(ctx, grad):  # d/da = 0, d/dsrc = G (summed back to src's shape by the core)
-        zeros = np.zeros(ctx.shape, ctx.dtype)
+        zeros = (grad._xp if isinstance(grad, Variable) else get_array_module(grad)).zeros(ctx.shape, ctx.dtype)
         return (Tensor._make(zeros) if isinstance(grad, Variable) else zeros), grad
 
 
@@ -366,7 +367,7 @@ class Copy(Function):
 
 def _arithmetic(ufunc, fn, name, alpha):
     """``add_ sub_ mul_ div_``: numpy writes the result into the storage (``out=``), no temporary."""
-    divides = ufunc is np.true_divide
+    divides = ufunc is host.true_divide
 
     def method(self, other, *args, **kwargs):
         if _modes.grad_enabled and _needs_graph(self, (other,), None, name):
@@ -385,9 +386,10 @@ def _arithmetic(ufunc, fn, name, alpha):
             raise _cast_error(name, result, self)
         scale = kwargs.get("alpha", 1) if kwargs else 1
         if scale != 1:
-            b = np.multiply(b, scale)
+            b = by_input.multiply(b, scale)
         try:
-            ufunc(a, b, out=a, casting="unsafe")
+            (ufunc if type(a) is host.ndarray else getattr(get_array_module(a), ufunc.__name__))(
+                a, b, out=a, casting="unsafe")
         except ValueError:
             raise _write_error(self, b, name) from None
         self._vc[0] += 1
@@ -405,7 +407,7 @@ def _twin(fn, name):
         if _modes.grad_enabled and _needs_graph(self, args, kwargs, name):
             return _record(self, lambda t: fn(t, *args, **kwargs), name)
         result = _result_of(fn, self, args, kwargs)
-        return _write(self, result._data if isinstance(result, Tensor) else np.asarray(result), name)
+        return _write(self, result._data if isinstance(result, Tensor) else by_input.asarray(result), name)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place {name[:-1]}: writes the result into this tensor's storage (same dtype)."
@@ -416,7 +418,7 @@ def _as_source(value, like):
     """``value`` (a tensor, number, list or array) as a Tensor, numbers in ``like``'s dtype."""
     if isinstance(value, Tensor):
         return value
-    return Tensor._make(to_array(value, dtype=None if hasattr(value, "dtype") else like.dtype))
+    return Tensor._make(like._xp.asarray(to_array(value, dtype=None if hasattr(value, "dtype") else like.dtype)))
 
 
 def copy_(self, src, non_blocking=False):
@@ -425,7 +427,8 @@ def copy_(self, src, non_blocking=False):
         return _record(self, lambda t: Copy.apply(t, _as_source(src, t)), "copy_", same_kind=False)
     if _modes.watchers:  # an exporter sees the copy as an op
         src = _result_of(lambda t: Copy.apply(t, _as_source(src, t)), self)
-    return _write(self, src._data if isinstance(src, Tensor) else np.asarray(src), "copy_", same_kind=False)
+    data = src._data if isinstance(src, Tensor) else src  # from any device (torch's copy_ crosses devices too)
+    return _write(self, place(as_array(data), self.device), "copy_", same_kind=False)
 
 
 def fill_(self, value):
@@ -478,13 +481,16 @@ def setitem(self, index, value):
 
 
 def _assign(tensor, index, values):
+    if type(tensor._data) is not host.ndarray:  # host indices and values cross to the tensor's device
+        xp = tensor._xp
+        index, values = index_for(xp, index), (xp.asarray(values) if type(values) is host.ndarray else values)
     try:
         tensor._data[index] = values
     except ValueError:
-        if not tensor._data.flags.writeable:
+        if read_only(tensor._data):
             raise _write_error(tensor, values, "setitem") from None
-        raise RuntimeError(f"setitem: shape mismatch: value of shape {list(np.shape(values))} cannot be broadcast "
-                           f"to indexing result of shape {list(np.shape(tensor._data[index]))}") from None
+        raise RuntimeError(f"setitem: shape mismatch: value of shape {list(by_input.shape(values))} cannot be broadcast "
+                           f"to indexing result of shape {list(by_input.shape(tensor._data[index]))}") from None
     tensor._vc[0] += 1
 
 
@@ -493,8 +499,8 @@ AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itru
              "__ifloordiv__": "floor_divide_", "__imod__": "remainder_"}
 BITWISE = {"__iand__": "__and__", "__ior__": "__or__", "__ixor__": "__xor__", "__ilshift__": "__lshift__",
            "__irshift__": "__rshift__"}
-_UFUNCS = {"add": (np.add, True), "sub": (np.subtract, True), "mul": (np.multiply, False),
-           "div": (np.true_divide, False)}
+_UFUNCS = {"add": (host.add, True), "sub": (host.subtract, True), "mul": (host.multiply, False),
+           "div": (host.true_divide, False)}
 
 
 def install(tensor_class, ops):

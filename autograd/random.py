@@ -1,25 +1,48 @@
-"""The one random generator behind rand, randn, randint, randperm, dropout, init and uniform_/normal_,
-and ``Generator`` (torch.Generator) for the draws given ``generator=``.
+"""The random generators behind rand, randn, randint, randperm, dropout, init and uniform_/normal_:
+one for the CPU, one per other device type (drawing arrays on that device, as torch's CUDA
+generator), and ``Generator`` (torch.Generator) for the draws given ``generator=``, which win
+over the device's generator (drawn on the host, then moved to the device).
 
-Random numbers come from numpy's PCG64: ``ag.manual_seed(0)`` makes runs reproducible, but the
-draws are not PyTorch's.
+Random numbers come from numpy's PCG64 (CuPy's generator on "cuda"): ``ag.manual_seed(0)`` makes
+runs reproducible, but the draws are not PyTorch's.
 """
-import numpy as np
-
+from . import backend
+from .backend import host
 from .devices import device as _device
 
-_generator = [np.random.default_rng()]
+_generator = [host.random.default_rng()]
+_device_generators = {}  # device type -> its generator (created on first use, seeded by manual_seed)
+_seed = [None]
 
 
-def get_rng():
-    """The numpy Generator behind every random op (replaced by manual_seed): draw from it to make
-    your own random arrays, e.g. ``ag.from_numpy(ag.get_rng().standard_normal((3, 4)))``."""
-    return _generator[0]
+def get_rng(device=None):
+    """The generator behind every random op on ``device`` (the CPU's, a numpy Generator, when None;
+    replaced by manual_seed): draw from it to make your own random arrays, e.g.
+    ``ag.from_numpy(ag.get_rng().standard_normal((3, 4)))``. Another device's generator draws
+    arrays on that device (``random``, ``standard_normal``, ``normal``, ``uniform``, ``integers``,
+    ``permutation``)."""
+    kind = getattr(device, "type", device)
+    if kind is None or kind == "cpu":
+        return _generator[0]
+    found = _device_generators.get(kind)
+    if found is None:
+        found = _device_generators[kind] = backend.backend_for(kind).make_rng(_seed[0])
+    return found
+
+
+def seed_device(kind, seed):
+    """Seed one device type's generator (ag.cuda.manual_seed); nothing when that type is absent."""
+    found = backend.backend_for(kind)
+    if found is not None:
+        _device_generators[kind] = found.make_rng(seed)
 
 
 def manual_seed(seed):
-    """Seed the generator behind rand, randn, randint, dropout and nn.init."""
-    _generator[0] = np.random.default_rng(seed)
+    """Seed the generators behind rand, randn, randint, dropout and nn.init: the CPU's and every
+    device's (each device type's generator starts from the same seed)."""
+    _generator[0] = host.random.default_rng(seed)
+    _seed[0] = seed
+    _device_generators.clear()
 
 
 def get_rng_state():
@@ -29,15 +52,17 @@ def get_rng_state():
 
 def set_rng_state(state):
     """Restore a state from get_rng_state: later draws repeat the ones that followed it."""
-    rng = np.random.default_rng()
+    rng = host.random.default_rng()
     rng.bit_generator.state = state
     _generator[0] = rng
 
 
-def rng(generator=None):
-    """Where a draw given ``generator=`` comes from: the global generator for None, else the
-    Generator (or numpy Generator) itself."""
-    return _generator[0] if generator is None else generator
+def rng(generator=None, device=None):
+    """Where a draw given ``generator=`` comes from: ``device``'s generator for None (the CPU's when
+    no device), else the Generator (or numpy Generator) itself."""
+    if generator is not None:
+        return generator
+    return _generator[0] if device is None else get_rng(device)
 
 
 class Generator:
@@ -56,12 +81,12 @@ class Generator:
     def manual_seed(self, seed):
         """Seed it; returns the generator (``torch.Generator().manual_seed(0)``)."""
         self._seed = int(seed)
-        self._numpy = np.random.default_rng(self._seed)
+        self._numpy = host.random.default_rng(self._seed)
         return self
 
     def seed(self):
         """Seed it from the operating system's entropy; returns the seed."""
-        self.manual_seed(int(np.random.SeedSequence().entropy % (1 << 63)))
+        self.manual_seed(int(host.random.SeedSequence().entropy % (1 << 63)))
         return self._seed
 
     def initial_seed(self):

@@ -11,9 +11,8 @@ import builtins
 import numbers
 import weakref
 
-import numpy as np
-
-from .devices import CPU
+from .backend import as_array, get_array_module, host, read_only, to_host
+from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating
 from .function import ShapeError
 from .graph import Variable, _modes
@@ -25,12 +24,12 @@ def to_array(data, dtype=None):
     """A new array from a list, number, numpy array or tensor. Without a dtype, Python floats
     become the default dtype (float32) and Python ints int64, as in PyTorch; numpy arrays keep theirs."""
     if isinstance(data, Tensor):
-        arr = np.array(data._data, dtype=dtype)
+        arr = data._xp.array(data._data, dtype=dtype)
     else:
         if dtype is not None and not isinstance(data, numbers.Number):
-            _numeric(np.asarray(data), data)  # before numpy reads the string '1.5' as a number
-        arr = np.array(data, dtype=dtype)
-        if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+            _numeric(host.asarray(data), data)  # before numpy reads the string '1.5' as a number
+        arr = host.array(data, dtype=dtype)
+        if dtype is None and not isinstance(data, (host.ndarray, host.generic)):
             if arr.dtype == float64 and _default[0] != float64:
                 arr = arr.astype(_default[0])
             elif arr.dtype.kind in "iu":
@@ -42,7 +41,7 @@ def _numeric(arr, data, op="tensor"):
     """``arr`` if it holds numbers (bool, int, float, complex); else PyTorch's error for ``data``."""
     if arr.dtype.kind in "biufc":
         return arr
-    if isinstance(data, (np.ndarray, np.generic)):
+    if isinstance(data, (host.ndarray, host.generic)):
         raise TypeError(f"{op}: can't convert a numpy array of dtype {arr.dtype}; tensors hold numbers only "
                         "(bool, int, float, complex): convert it with arr.astype(...) first")
     if arr.dtype.kind in "US":
@@ -60,7 +59,7 @@ def _first_odd(data):
         x = stack.pop()
         if isinstance(x, (list, tuple)):
             stack.extend(reversed(x))
-        elif not isinstance(x, (numbers.Number, np.generic, Tensor)):
+        elif not isinstance(x, (numbers.Number, host.generic, Tensor)):
             return type(x).__name__
     return type(data).__name__
 
@@ -75,9 +74,9 @@ def _assignable(value, dtype):
     and other objects are refused, as in PyTorch (numpy would store None as nan)."""
     if isinstance(value, Tensor):
         return value._data
-    if isinstance(value, (builtins.bool, _py_int, _py_float, np.number, np.bool_)):
+    if isinstance(value, (builtins.bool, _py_int, _py_float, host.number, host.bool_)):
         return value
-    arr = np.asarray(value)
+    arr = as_array(value)  # (a device array stays on its device)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor of dtype {dtype}; "
                         "assign a number, a tensor or an array of numbers")
@@ -85,6 +84,17 @@ def _assignable(value, dtype):
         raise RuntimeError(f"setitem: a complex value can't be stored in a tensor of dtype {dtype} "
                            "(its imaginary part would be lost); take .real first")
     return arr
+
+
+def _as_output(raw, inputs):
+    """An op's result that is neither a numpy array nor a numpy scalar (a number, a device array) as
+    an array of the inputs' device."""
+    if as_array(raw) is raw:
+        return raw  # a device array
+    for x in inputs:
+        if isinstance(x, Tensor):
+            return x._xp.asarray(raw)
+    return host.asarray(raw)
 
 
 _new = object.__new__
@@ -107,7 +117,6 @@ class Tensor(Variable):
 
     __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
                  "_retains_grad", "_vc", "_view", "__weakref__")
-    _xp = np
     _graph_xp = None  # numpy's names over Tensors, for backward with create_graph (set by ops/)
     _shaped = True  # gradients are arrays that the core sums back to each input's shape
     _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
@@ -116,11 +125,11 @@ class Tensor(Variable):
     def __init__(self, data=None, dtype=None, requires_grad=False):
         """``Tensor(t)`` is an alias of the tensor ``t`` (the same storage and version counter, as in
         PyTorch); ``Tensor(data)`` copies a list, number or array (the default float dtype unless ``dtype``)."""
-        if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        if isinstance(data, Tensor) and (dtype is None or host.dtype(dtype) == data.dtype):
             self._init(data._data, data._vc)
         else:
             arr = to_array([] if data is None else data,
-                           dtype=np.dtype(dtype) if dtype else (None if isinstance(data, np.ndarray) else _default[0]))
+                           dtype=host.dtype(dtype) if dtype else (None if isinstance(data, host.ndarray) else _default[0]))
             self._init(arr, None)
         if requires_grad:
             self.requires_grad_(True)
@@ -136,6 +145,12 @@ class Tensor(Variable):
         self._vc = vc if vc is not None else [0]  # [version, weak references to views taken in grad mode...]
         self._view = None  # a view: (base, ((View op, params), ...) from the base, taken in grad mode)
 
+    @property
+    def _xp(self):
+        """The array module of the storage (numpy on the CPU, CuPy on "cuda"): what ops compute with."""
+        data = self._data
+        return host if type(data) is host.ndarray else get_array_module(data)
+
     @classmethod
     def _make(cls, data, vc=None):
         """Wrap an array without copying it (the hot path of every op). Always a plain Tensor:
@@ -146,10 +161,10 @@ class Tensor(Variable):
 
     @classmethod
     def _from_op(cls, raw, inputs, op=None):
-        if type(raw) is not np.ndarray:
-            raw = np.asarray(raw)
+        if type(raw) is not host.ndarray:  # a numpy scalar (a full reduction), a number, a device array
+            raw = host.asarray(raw) if isinstance(raw, host.generic) else _as_output(raw, inputs)
         if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
-                isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64 for a in map(_raw, inputs)):
+                hasattr(a, "dtype") and a.dtype == float64 for a in map(_raw, inputs)):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
         return Tensor._make(raw)
 
@@ -183,8 +198,9 @@ class Tensor(Variable):
                 raise RuntimeError(
                     f"{op}: grad can be implicitly created only for scalar outputs, but this tensor "
                     f"has shape {self.shape}; call .sum() first or pass gradient= of shape {self.shape}")
-            return np.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # np.ones, minus its Python layer
-        g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            xp = host if type(self._data) is host.ndarray else self._xp
+            return xp.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # ones, minus its Python layer
+        g = gradient._data if isinstance(gradient, Tensor) else self._xp.asarray(gradient)
         if g.shape != self._data.shape:
             raise ShapeError(f"{op}: gradient has shape {g.shape} but the tensor has shape {self.shape}")
         return g.astype(self._data.dtype, copy=True)
@@ -196,19 +212,21 @@ class Tensor(Variable):
             g = g if isinstance(g, Tensor) else Tensor._make(g)
             self._grad = g if self._grad is None else self._grad + g
             return
-        g = np.asarray(g)
+        if type(g) is not host.ndarray:
+            g = as_array(g)
         if self._grad is None:
-            if copy or not g.flags.writeable or g.base is not None or g.dtype != self._data.dtype:
+            if copy or (type(g) is host.ndarray and not g.flags.writeable) or g.base is not None or \
+                    g.dtype != self._data.dtype:
                 g = g.astype(self._data.dtype, copy=True)
             self._grad = Tensor._make(g)
-        elif self._grad.requires_grad or not self._grad._data.flags.writeable:
+        elif self._grad.requires_grad or read_only(self._grad._data):
             self._grad = Tensor._make((self._grad._data + g).astype(self._data.dtype, copy=False))
         else:
             self._grad._data += g
             self._grad._vc[0] += 1
 
     def _wrap_grad(self, g):
-        return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
+        return g if isinstance(g, Tensor) else Tensor._make(as_array(g))
 
     @property
     def grad(self):
@@ -245,7 +263,7 @@ class Tensor(Variable):
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else as_array(value)
 
     @property
     def shape(self):
@@ -261,10 +279,16 @@ class Tensor(Variable):
 
     @property
     def device(self):
-        return CPU
+        data = self._data
+        return CPU if type(data) is host.ndarray else of_array(data)
 
-    is_cuda = False
-    is_cpu = True
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
 
     @property
     def T(self):
@@ -301,9 +325,16 @@ class Tensor(Variable):
         if self.requires_grad and not force:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy() (or numpy(force=True)) instead")
+        self._on_host("numpy")
         return self._data
 
+    def _on_host(self, op):
+        if type(self._data) is not host.ndarray and self.device.type != "cpu":
+            raise TypeError(f"{op}: can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                            "to copy the tensor to host memory first.")
+
     def __array__(self, dtype=None, copy=None):
+        self._on_host("__array__")
         data = self._data if dtype is None else self._data.astype(dtype, copy=False)
         return data.copy() if copy and data is self._data else data
 
@@ -328,7 +359,7 @@ class Tensor(Variable):
         return self
 
     def cpu(self, memory_format=None):
-        return self
+        return self if type(self._data) is host.ndarray else self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         return self.to("cuda" if device is None else device)
@@ -336,14 +367,14 @@ class Tensor(Variable):
     # ------------------------------------------------------------- printing
 
     def __repr__(self):
-        data = self._data
-        if data.dtype.kind == "f" and data.size and np.isfinite(data).all() and (data == np.round(data)).all():
-            body = np.array2string(data, separator=", ", prefix="tensor(", floatmode="maxprec")
+        data = to_host(self._data)
+        if data.dtype.kind == "f" and data.size and host.isfinite(data).all() and (data == host.round(data)).all():
+            body = host.array2string(data, separator=", ", prefix="tensor(", floatmode="maxprec")
         elif data.dtype.kind == "f":
-            body = np.array2string(data, separator=", ", prefix="tensor(", precision=4, floatmode="fixed",
+            body = host.array2string(data, separator=", ", prefix="tensor(", precision=4, floatmode="fixed",
                                    suppress_small=True)
         else:
-            body = np.array2string(data, separator=", ", prefix="tensor(")
+            body = host.array2string(data, separator=", ", prefix="tensor(")
         extras = []
         if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
             extras.append(f"dtype={data.dtype}")
@@ -351,6 +382,8 @@ class Tensor(Variable):
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
+        if type(self._data) is not host.ndarray and self.device.type != "cpu":
+            extras.insert(0, f"device='{self.device}'")
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     __str__ = __repr__
@@ -394,7 +427,7 @@ class Tensor(Variable):
         if self.requires_grad and _modes.grad_enabled:
             raise RuntimeError("set_: a leaf tensor that requires grad can't change its storage outside "
                                "`with ag.no_grad():`")
-        self._data = source._data if isinstance(source, Tensor) else np.asarray(source)
+        self._data = source._data if isinstance(source, Tensor) else as_array(source)
         self._vc[0] += 1
         return self
 
@@ -412,5 +445,5 @@ def _index(index):
     if isinstance(index, Tensor):
         return index._data
     if isinstance(index, list):
-        return np.asarray(index)
+        return host.asarray(index)
     return index

@@ -6,7 +6,7 @@ b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.shape[1] * prod(kern
 Each ``forward`` checks the input's shape (naming the layer) and calls nn.functional.
 """
 
-import numpy as np
+from autograd.backend import host
 
 import autograd as ag
 from autograd import ShapeError, Tensor
@@ -32,7 +32,7 @@ class _ConvNd(Module):
         super().__init__()
         name, n = type(self).__name__, self._n
         for what, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+            if not isinstance(v, (int, host.integer)) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"{name}: {what} must be a positive int, got {v!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must both "
@@ -60,13 +60,15 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        dtype = np.dtype(dtype or ag.get_default_dtype())
+        dtype = host.dtype(dtype or ag.get_default_dtype())
         self.weight = Parameter(ag.empty(shape, dtype=dtype))
         if bias:
             self.bias = Parameter(ag.empty(out_channels, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         init.default_layer_init_(self.weight, self.bias)
@@ -127,6 +129,8 @@ class _ConvPlainNd(_ConvNd):
                  bias=True, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, dtype=dtype)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def forward(self, input):
         self._check_input(input)
@@ -161,6 +165,8 @@ class _ConvTransposeNd(_ConvNd):
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, output_padding, dtype=dtype)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def forward(self, input, output_size=None):
         self._check_input(input)

@@ -8,7 +8,7 @@ of tensor ops (softmax with PyTorch's implicit-dim rule, dropout, normalize, one
 """
 import warnings
 
-import numpy as np
+from autograd.backend import host
 
 import autograd as ag
 from autograd.ops.args import ArgumentError
@@ -83,7 +83,7 @@ def one_hot(tensor, num_classes=-1):
     n = int(idx.max().item()) + 1 if num_classes == -1 else num_classes
     if idx.numel() and idx.max().item() >= n:
         raise ArgumentError(f"one_hot: class value {idx.max().item()} is not below num_classes={n}")
-    return (idx.unsqueeze(-1) == ag.arange(n)).long()
+    return (idx.unsqueeze(-1) == ag.arange(n, device=idx.device)).long()
 
 
 # --------------------------------------------------------------------- dropout, flatten
@@ -97,9 +97,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * ag.zeros(input.shape, dtype=input.dtype)
-    keep = ag.get_rng().random(input.shape) >= p  # (same shape as input)
-    mask = ag.from_numpy((keep / (1.0 - p)).astype(input.dtype))
+        return input * ag.zeros(input.shape, dtype=input.dtype, device=input.device)
+    keep = ag.get_rng(input.device).random(input.shape) >= p  # (same shape as input, on its device)
+    mask = ag.from_array((keep / (1.0 - p)).astype(input.dtype))
     return input.mul_(mask) if inplace else input * mask
 
 
@@ -111,7 +111,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum((x1 / ||x1||) * (x2 / ||x2||)) along ``dim``, each norm raised to at least ``eps``. As PyTorch:
     each input is divided by its norm first (the result stays in [-1, 1]), and the raise to eps changes
     the value only: the gradient flows through the norm as computed (0 at a zero vector)."""
-    shape = tuple(np.broadcast_shapes(x1.shape, x2.shape))
+    shape = tuple(host.broadcast_shapes(x1.shape, x2.shape))
     x1, x2 = x1.expand(*shape), x2.expand(*shape)  # norms of the broadcast inputs, as PyTorch takes them
     n1, n2 = _norm(x1, 2, dim), _norm(x2, 2, dim)
     n1 = n1 + (eps - n1).clamp(min=0).detach()  # the value raised to eps, the gradient of the norm itself

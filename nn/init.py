@@ -10,7 +10,7 @@ Random numbers come from ``ag.get_rng()``, so ``ag.manual_seed`` makes them repe
 """
 import math
 
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor, no_grad
@@ -43,7 +43,7 @@ def _calculate_fan_in_and_fan_out(tensor):
     if tensor.ndim < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
                          f"(got shape {tuple(tensor.shape)})")
-    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    receptive = int(by_input.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
@@ -85,7 +85,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
-    return _fill(tensor, np.full(tensor.shape, val))
+    return _fill(tensor, by_input.full(tensor.shape, val))
 
 
 def zeros_(tensor):
@@ -99,7 +99,7 @@ def ones_(tensor):
 def eye_(tensor):
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _fill(tensor, by_input.eye(*tensor.shape))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
@@ -159,8 +159,8 @@ def orthogonal_(tensor, gain=1, generator=None):
     flat = (generator or ag.get_rng()).normal(0.0, 1.0, size=(rows, cols))
     if rows < cols:
         flat = flat.T
-    q, r = np.linalg.qr(flat)
-    q = q * np.sign(np.diag(r))
+    q, r = by_input.linalg.qr(flat)
+    q = q * by_input.sign(by_input.diag(r))
     if rows < cols:
         q = q.T
     return _fill(tensor, (gain * q).reshape(tensor.shape))

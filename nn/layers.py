@@ -4,7 +4,7 @@ Each layer creates and initialises its parameters in ``__init__`` (``reset_param
 and its ``forward`` calls one function of ``nn.functional``.
 """
 
-import numpy as np
+from autograd.backend import host
 
 import autograd as ag
 from autograd import Tensor
@@ -34,9 +34,9 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         for name, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            if not isinstance(n, (int, host.integer)) or isinstance(n, bool) or n < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {n!r}")
-        dtype = np.dtype(dtype or ag.get_default_dtype())
+        dtype = host.dtype(dtype or ag.get_default_dtype())
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(ag.empty(out_features, in_features, dtype=dtype))
         if bias:
@@ -44,6 +44,8 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         init.default_layer_init_(self.weight, self.bias)

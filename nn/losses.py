@@ -4,7 +4,8 @@ Every loss takes ``reduction='mean' | 'sum' | 'none'``.
 """
 import warnings
 
-import numpy as np
+import autograd as ag
+from autograd.backend import by_input, host
 
 from . import functional as F
 from .module import Module
@@ -80,11 +81,11 @@ class CrossEntropyLoss(_Loss):
 def _warn_if_probabilities(input):
     """Warn (once) when the inputs are already probabilities: every row in [0, 1], summing to 1
     along the class dim, as when a Softmax layer sits before CrossEntropyLoss (softmax twice)."""
-    x = np.asarray(input)
+    x = ag.storage(input) if isinstance(input, ag.Tensor) else host.asarray(input)  # (on its device)
     dim = 1 if x.ndim >= 2 else 0
     if x.ndim == 0 or x.shape[dim] < 2 or x.size == 0 or x.min() < 0 or x.max() > 1:
         return
-    if np.allclose(x.sum(axis=dim), 1.0, atol=1e-4):
+    if by_input.allclose(x.sum(axis=dim), 1.0, atol=1e-4):
         CrossEntropyLoss._warned_probabilities = True
         warnings.warn(f"CrossEntropyLoss: the inputs (shape {x.shape}) already sum to 1 along the class dim "
                       f"(dim {dim}), as if a Softmax came before the loss. CrossEntropyLoss applies log_softmax "

@@ -18,7 +18,7 @@ in ``state_dict``. Everything else (``named_parameters``, ``state_dict``, ``to``
 import collections
 import itertools
 
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor, no_grad
@@ -51,9 +51,9 @@ class RemovableHandle:
 def _checked_entry(key, value, target, assign):
     """(array ready to copy into ``target``, None), or (None, what is wrong with the entry ``key``)."""
     where = f'While copying the parameter named "{key}", '
-    if not isinstance(value, (Tensor, np.ndarray, np.generic)) and not hasattr(value, "__array__"):
+    if not isinstance(value, (Tensor, host.ndarray, host.generic)) and not hasattr(value, "__array__"):
         return None, where + f"expected a Tensor or an array from checkpoint but received {type(value)}"
-    arr = np.asarray(value)
+    arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else host.asarray(value)  # (host)
     if arr.dtype.kind not in "biufc":
         return None, where + f"the checkpoint holds {arr.dtype} values, which are not numbers"
     if arr.dtype.kind == "c" and target.dtype.kind != "c" and not assign:
@@ -65,7 +65,7 @@ def _checked_entry(key, value, target, assign):
     if arr.shape != target.shape:
         return None, (f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
                       f"checkpoint, the shape in current model is {tuple(target.shape)}.")
-    return (np.array(arr) if assign else arr.astype(target.dtype)), None
+    return (by_input.array(arr) if assign else arr.astype(target.dtype)), None
 
 
 def _addindent(text, spaces):
@@ -359,40 +359,44 @@ class Module:
     # ------------------------------------------------------------ dtype
 
     def _convert(self, fn):
+        """Replace each parameter's and buffer's storage by ``fn(tensor)`` (a tensor, or the same
+        one when nothing changes), in place: the objects stay, so optimizers keep them."""
         for module in self.modules():
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
                     if t is not None:
-                        old = np.asarray(t)
+                        old = t.detach()
                         new = fn(old)
                         if new is not old:
                             with no_grad():
                                 t.set_(new)
                             if t.grad is not None:
-                                t.grad = ag.from_numpy(fn(np.asarray(t.grad)))
+                                t.grad = fn(t.grad.detach())
         return self
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: casts floating
         parameters and buffers in place; the device must be one tensors can live on (the CPU)."""
-        dtype, _ = parse_to("Module.to", args, kwargs)
+        dtype, _, where = parse_to("Module.to", args, kwargs)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
+        if where is not None:  # parameters, buffers and their gradients move; an optimizer's state follows
+            self._convert(lambda t: t.to(where))  # (the same tensor when it is there already)
         if dtype is None:
             return self
-        if dtype.kind != "f":
-            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
-        return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a)
+        return self._convert(lambda t: t.to(dtype) if t.dtype.kind == "f" and t.dtype != dtype else t)
 
     def float(self):
-        return self.to(np.float32)
+        return self.to(host.float32)
 
     def double(self):
-        return self.to(np.float64)
+        return self.to(host.float64)
 
     def half(self):
-        return self.to(np.float16)
+        return self.to(host.float16)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
 
     def cuda(self, device=None):
         return self.to("cuda" if device is None else device)
@@ -445,7 +449,7 @@ class Module:
         with no_grad():  # nothing below can fail: every array already has the target's shape and dtype
             for target, arr in to_copy:
                 if assign:  # take the checkpoint's array (and dtype) instead of copying into ours
-                    target.set_(arr)
+                    target.set_(ag.from_numpy(arr).to(target.device))
                 else:
                     target.copy_(arr)
         return _IncompatibleKeys(missing, unexpected)

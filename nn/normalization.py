@@ -7,7 +7,7 @@ running_mean, running_var and num_batches_tracked are buffers, so they travel in
 """
 import numbers
 
-import numpy as np
+from autograd.backend import host
 
 import autograd as ag
 from autograd import ShapeError, Tensor, no_grad
@@ -24,9 +24,9 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True):
         super().__init__()
-        if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) or num_features <= 0:
+        if not isinstance(num_features, (int, host.integer)) or isinstance(num_features, bool) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
-        dtype = np.dtype(dtype or ag.get_default_dtype())
+        dtype = host.dtype(dtype or ag.get_default_dtype())
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -45,6 +45,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_running_stats(self):
         if self.track_running_stats:
@@ -105,11 +107,11 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
-        if isinstance(normalized_shape, (numbers.Integral, np.integer)):
+        if isinstance(normalized_shape, (numbers.Integral, host.integer)):
             normalized_shape = (int(normalized_shape),)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = np.dtype(dtype or ag.get_default_dtype())
+        dtype = host.dtype(dtype or ag.get_default_dtype())
         if elementwise_affine:
             self.weight = Parameter(ag.ones(self.normalized_shape, dtype=dtype))
             if bias:
@@ -119,6 +121,8 @@ class LayerNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         if self.weight is not None:
@@ -150,13 +154,15 @@ class GroupNorm(Module):
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
                              f"({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        dtype = np.dtype(dtype or ag.get_default_dtype())
+        dtype = host.dtype(dtype or ag.get_default_dtype())
         if affine:
             self.weight = Parameter(ag.ones(num_channels, dtype=dtype))
             self.bias = Parameter(ag.zeros(num_channels, dtype=dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         if self.affine:

@@ -1,5 +1,5 @@
 """Parameter: a Tensor that a Module registers as learnable when assigned as an attribute."""
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor
@@ -13,7 +13,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = np.empty((0,), dtype=ag.get_default_dtype())
+            data = by_input.empty((0,), dtype=ag.get_default_dtype())
         data = data if isinstance(data, Tensor) else ag.tensor(data)
         if requires_grad and data.dtype.kind != "f":
             raise RuntimeError(f"Parameter: only floating-point tensors can require gradients, got dtype "

@@ -21,7 +21,7 @@ hand-written backpropagation through time), which is what makes them fast.
 import math
 import warnings
 
-import numpy as np
+from autograd.backend import host
 
 import autograd as ag
 from autograd import ShapeError, Tensor, no_grad
@@ -83,17 +83,12 @@ def _check_dtype(layer, input, weight):
 
 def _check_args(name, input_size, hidden_size):
     for what, n in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+        if isinstance(n, bool) or not isinstance(n, (int, host.integer)) or n <= 0:
             raise ValueError(f"{name}: {what} must be a positive integer, got {n!r}")
 
 
 def _new_weight(shape, dtype):
     return Parameter(ag.empty(*shape, dtype=dtype or ag.get_default_dtype()))
-
-
-def _check_device(name, device):
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"{name}: device {device!r} is not available; this framework runs on the CPU (numpy)")
 
 
 # ----------------------------------------------------------------- cells
@@ -105,7 +100,6 @@ class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
         _check_args(type(self).__name__, input_size, hidden_size)
-        _check_device(type(self).__name__, device)
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bias
         G = self._gates
         self.weight_ih = _new_weight((G * hidden_size, input_size), dtype)
@@ -117,6 +111,8 @@ class RNNCellBase(Module):
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         """Every weight and bias U(-k, k), k = 1/sqrt(hidden_size) (PyTorch's default)."""
@@ -149,7 +145,7 @@ class RNNCellBase(Module):
     def _check_state(self, h, name, batch, batched, dtype):
         """A given state must be (N, H) (or (H,) for unbatched input); None means zeros."""
         if h is None:
-            return ag.zeros(batch, self.hidden_size, dtype=dtype)
+            return ag.zeros(batch, self.hidden_size, dtype=dtype, device=next(self.parameters()).device)
         want = (batch, self.hidden_size) if batched else (self.hidden_size,)
         if not isinstance(h, Tensor) or tuple(h.shape) != want:
             got = _shape(h.shape) if isinstance(h, Tensor) else type(h).__name__
@@ -220,8 +216,7 @@ class RNNBase(Module):
         super().__init__()
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode, mode)
         _check_args(name, input_size, hidden_size)
-        _check_device(name, device)
-        if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
+        if isinstance(num_layers, bool) or not isinstance(num_layers, (int, host.integer)) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in [0, 1] giving the probability of an "
@@ -248,6 +243,8 @@ class RNNBase(Module):
                     setattr(self, kind + suffix, _new_weight(shape, dtype))
                     self._flat_weights_names.append(kind + suffix)
         self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         """Every weight and bias U(-k, k), k = 1/sqrt(hidden_size) (PyTorch's default)."""
@@ -354,7 +351,8 @@ class RNNBase(Module):
         """Per layer and direction (N, H) states: a list of zeros, or the given tensor."""
         lead = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            zeros = [ag.zeros(batch, self.hidden_size, dtype=dtype) for _ in range(lead)]
+            device = next(self.parameters()).device
+            zeros = [ag.zeros(batch, self.hidden_size, dtype=dtype, device=device) for _ in range(lead)]
             return zeros, (zeros if self.mode == "LSTM" else None)
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:

@@ -1,6 +1,6 @@
 """nn.save / nn.load: state dicts in a safe ``.npz`` file (no pickle, ever).
 
-Layout of the file (a zip of ``.npy`` arrays, readable with ``np.load(allow_pickle=False)``):
+Layout of the file (a zip of ``.npy`` arrays, readable with ``host.load(allow_pickle=False)``):
 
     __seegrad__.npy   a uint8 array holding JSON: {"format": "seegrad-npz", "version": 1, "tree": ...}
     t0.npy, t1.npy..  one entry per tensor / array
@@ -38,7 +38,7 @@ import stat
 import zipfile
 import zlib
 
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor
@@ -61,18 +61,18 @@ class CheckpointError(ValueError):
 def _encode(obj, arrays, path):
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
-        arrays[key] = np.asarray(obj.detach().numpy(), order="C")  # (ascontiguousarray makes 0-d 1-d)
+        arrays[key] = host.asarray(obj.detach().cpu().numpy(), order="C")  # (on the host; ascontiguousarray makes 0-d 1-d)
         return {"$tensor": key}
-    if isinstance(obj, np.ndarray):
+    if isinstance(obj, host.ndarray):
         if obj.dtype == object:
             raise TypeError(f"nn.save: object arrays cannot be saved safely (at {path})")
         if obj.dtype.kind not in _KINDS or obj.dtype.fields is not None:
             raise TypeError(f"nn.save: an array of dtype {obj.dtype} cannot be saved (at {path}); only arrays of "
                             f"numbers ({', '.join(_KINDS.values())}), which is what nn.load reads back")
         key = f"t{len(arrays)}"
-        arrays[key] = np.asarray(obj, order="C")
+        arrays[key] = by_input.asarray(obj, order="C")
         return {"$ndarray": key}
-    if isinstance(obj, np.generic):
+    if isinstance(obj, host.generic):
         obj = obj.item()
     if isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
         return obj
@@ -97,12 +97,12 @@ def save(obj, f):
     arrays = {}
     tree = _encode(obj, arrays, "obj")
     meta = json.dumps({"format": _FORMAT, "version": _VERSION, "tree": tree}, allow_nan=False)
-    arrays[_META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
+    arrays[_META] = by_input.frombuffer(meta.encode("utf-8"), dtype=host.uint8)
     if hasattr(f, "write"):  # a file object: no atomicity to offer
-        np.savez(f, **arrays)
+        by_input.savez(f, **arrays)
         return
     with atomic_write(f) as out:
-        np.savez(out, **arrays)
+        by_input.savez(out, **arrays)
 
 
 def load(f, map_location=None, weights_only=True, max_bytes=None, **kwargs):
@@ -112,14 +112,28 @@ def load(f, map_location=None, weights_only=True, max_bytes=None, **kwargs):
     the file's size, at least 64 MiB; files ``save`` writes are not compressed, so they always fit).
     Raises ``CheckpointError`` (a ValueError) naming the file and the problem when it is not a
     regular file, truncated, corrupted, over the limit or not ours; FileNotFoundError when it is missing.
-    ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility (everything is on the
-    CPU, and only data is ever loaded)."""
+    Tensors load onto the CPU; ``map_location`` (a device or its name, as in PyTorch) puts them on
+    that device instead (or ``model.load_state_dict`` copies them to the model's device).
+    ``weights_only`` is accepted for PyTorch compatibility (only data is ever loaded)."""
     name = repr(getattr(f, "name", "<file object>")) if hasattr(f, "read") else repr(os.fspath(f))
     if hasattr(f, "read"):
-        return _load_from(f, _remaining_size(f, name), name, max_bytes)
+        return _placed(_load_from(f, _remaining_size(f, name), name, max_bytes), map_location)
     fh, size = _open_regular(f, name)
     with fh:
-        return _load_from(fh, size, name, max_bytes)
+        return _placed(_load_from(fh, size, name, max_bytes), map_location)
+
+
+def _placed(obj, map_location):
+    """The loaded tree with its tensors on ``map_location`` (None, or a device or its name)."""
+    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+        return obj
+    if isinstance(obj, Tensor):
+        return obj.to(map_location)
+    if isinstance(obj, dict):
+        return type(obj)((k, _placed(v, map_location)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(_placed(v, map_location) for v in obj)
+    return obj
 
 
 def _fail(name, problem):
@@ -229,7 +243,7 @@ def _read_meta(zf, entries, name):
     if _META not in entries:
         raise _fail(name, f"is not a seegrad checkpoint (no {_META} entry; it was not written by nn.save)")
     raw = _read_array(zf, entries[_META], name)
-    if raw.dtype != np.uint8 or raw.ndim != 1:
+    if raw.dtype != host.uint8 or raw.ndim != 1:
         raise _fail(name, f"has malformed metadata: the {_META} entry is a {raw.dtype} array of shape "
                           f"{raw.shape}, not bytes (uint8, 1-D)")
     try:
@@ -259,11 +273,11 @@ def _read_array(zf, info, name):
     entry = repr(info.filename)
     with zf.open(info) as fp:
         try:
-            version = np.lib.format.read_magic(fp)
+            version = host.lib.format.read_magic(fp)
             if version not in ((1, 0), (2, 0)):
                 raise ValueError(f".npy format version {version}, which nn.load does not read")
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-                np.lib.format.read_array_header_2_0
+            read_header = host.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                host.lib.format.read_array_header_2_0
             shape, fortran, dtype = read_header(fp)
         except (ValueError, TypeError, SyntaxError) as err:
             raise _fail(name, f"is corrupted: the entry {entry} has no valid .npy header ({err})") from None
@@ -276,8 +290,8 @@ def _read_array(zf, info, name):
         if fp.tell() + nbytes != info.file_size:
             raise _fail(name, f"is corrupted: the entry {entry} declares a {dtype} array of shape {shape} "
                               f"({nbytes:,} bytes) but holds {info.file_size - fp.tell():,} bytes")
-        arr = np.empty(math.prod(shape), dtype)
-        buf, done = memoryview(arr.view(np.uint8)), 0
+        arr = by_input.empty(math.prod(shape), dtype)
+        buf, done = memoryview(arr.view(host.uint8)), 0
         while done < nbytes:
             n = fp.readinto(buf[done:done + _CHUNK])
             if not n:
@@ -285,7 +299,7 @@ def _read_array(zf, info, name):
             done += n
         if fp.read(1):  # also where zipfile checks the entry's CRC
             raise _fail(name, f"is corrupted: the entry {entry} holds more than its declared size")
-    if dtype.kind == "b" and arr.view(np.uint8).max(initial=0) > 1:
+    if dtype.kind == "b" and arr.view(host.uint8).max(initial=0) > 1:
         raise _fail(name, f"is corrupted: the bool entry {entry} holds bytes other than 0 and 1")
     arr = arr.reshape(shape, order="F" if fortran else "C")
     return arr if dtype.isnative else arr.astype(dtype.newbyteorder("="))

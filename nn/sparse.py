@@ -1,5 +1,5 @@
 """Embedding: a lookup table of learnable rows, weight (num_embeddings, embedding_dim) ~ N(0, 1)."""
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor, no_grad
@@ -20,7 +20,7 @@ class Embedding(Module):
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
         for what, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+            if not isinstance(v, (int, host.integer)) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"Embedding: {what} must be a positive int, got {v!r}")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
@@ -37,11 +37,13 @@ class Embedding(Module):
             self.weight = Parameter(data, requires_grad=not _freeze)
             self.reset_parameters()
         else:
-            weight = _weight if isinstance(_weight, Tensor) else ag.from_numpy(np.asarray(_weight))
+            weight = _weight if isinstance(_weight, Tensor) else ag.from_numpy(by_input.asarray(_weight))
             if weight.shape != (num_embeddings, embedding_dim):
                 raise ValueError(f"Embedding: _weight has shape {weight.shape}; expected "
                                  f"({num_embeddings}, {embedding_dim})")
             self.weight = Parameter(weight, requires_grad=not _freeze)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
 
     def reset_parameters(self):
         init.normal_(self.weight)

@@ -11,7 +11,7 @@ two sums its backward needs, so they do:
 
 Outside training, or without an initialised process group of more than one rank, it is BatchNorm.
 """
-import numpy as np
+from autograd.backend import by_input, host, is_array
 
 import autograd as ag
 import autograd.distributed as dist
@@ -29,7 +29,7 @@ class _SyncBatchNormFn(Function):
                 "Each rank normalises with the statistics of the whole batch.", ("x", "weight", "bias"))
 
     def forward(ctx, x, weight, bias, axes, eps, param_shape, mean, var, n):
-        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype).reshape(param_shape)
+        invstd = (1.0 / ctx.xp.sqrt(var + eps)).astype(x.dtype).reshape(param_shape)
         xhat = (x - mean.astype(x.dtype).reshape(param_shape)) * invstd
         ctx.axes, ctx.param_shape, ctx.n, ctx.xhat, ctx.invstd = axes, param_shape, n, xhat, invstd
         ctx.save_for_backward(weight)
@@ -37,7 +37,7 @@ class _SyncBatchNormFn(Function):
         return (y if bias is None else y + bias.reshape(param_shape)).astype(x.dtype, copy=False)
 
     def backward(ctx, grad):
-        if not isinstance(grad, np.ndarray):
+        if not is_array(grad):
             raise RuntimeError("SyncBatchNorm: double backward (create_graph=True) is not supported")
         (weight,) = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
@@ -48,7 +48,7 @@ class _SyncBatchNormFn(Function):
         if need_x:
             gy = grad if weight is None else grad * weight.reshape(shape)
             c = xhat.shape[1]
-            sums = np.concatenate([gy.sum(axis=axes, dtype=np.float64), (gy * xhat).sum(axis=axes, dtype=np.float64)])
+            sums = by_input.concatenate([gy.sum(axis=axes, dtype=host.float64), (gy * xhat).sum(axis=axes, dtype=host.float64)])
             dist.all_reduce(ag.from_numpy(sums))
             mean_gy = (sums[:c] / ctx.n).astype(grad.dtype).reshape(shape)
             mean_gy_xhat = (sums[c:] / ctx.n).astype(grad.dtype).reshape(shape)
@@ -120,7 +120,7 @@ def _global_statistics(x, axes):
     """Per-channel mean and (biased) variance of x over the batches of all ranks, and their count:
     one all-reduce of (sum, sum of squares, count), accumulated in float64."""
     c = x.shape[1]
-    sums = np.concatenate([x.sum(axis=axes, dtype=np.float64), np.square(x, dtype=np.float64).sum(axis=axes),
+    sums = by_input.concatenate([x.sum(axis=axes, dtype=host.float64), by_input.square(x, dtype=host.float64).sum(axis=axes),
                            [x.size // c]])  # (2C + 1,)
     dist.all_reduce(ag.from_numpy(sums))
     n = sums[-1]
@@ -128,7 +128,7 @@ def _global_statistics(x, axes):
         raise ValueError(f"SyncBatchNorm: expected more than 1 value per channel when training, got {int(n)} "
                          "over all ranks")
     mean = sums[:c] / n
-    return mean, np.maximum(sums[c:2 * c] / n - mean * mean, 0.0), n
+    return mean, by_input.maximum(sums[c:2 * c] / n - mean * mean, 0.0), n
 
 
 __all__ = ["SyncBatchNorm"]

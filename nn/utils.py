@@ -1,7 +1,7 @@
 """nn.utils: gradient clipping and flattening parameters, as torch.nn.utils."""
 import math
 
-import numpy as np
+from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor
@@ -15,14 +15,15 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``:
     g = g * min(1, max_norm / (total_norm + 1e-6)). Returns the total norm before clipping."""
     params = _params(parameters)
-    grads = [np.asarray(p.grad) for p in params if p.grad is not None]
+    grads = [ag.storage(p.grad) for p in params if p.grad is not None]  # (on the parameters' device)
     if not grads:
         return ag.tensor(0.0)
     norm_type = float(norm_type)
     if math.isinf(norm_type):
-        total = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads)
+        total = max(float(by_input.abs(g).max()) if g.size else 0.0 for g in grads)
     else:
-        total = float(np.sum([np.sum(np.abs(g.astype(np.float64)) ** norm_type) for g in grads]) ** (1.0 / norm_type))
+        powers = [by_input.sum(by_input.abs(g.astype(host.float64)) ** norm_type) for g in grads]  # (on the device)
+        total = float(by_input.sum(by_input.stack(powers)) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite "
                            f"({total}), so it cannot be clipped; set error_if_nonfinite=False to skip this check")
@@ -31,7 +32,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for p in params:
             if p.grad is not None:
                 p.grad.mul_(coef)
-    return ag.tensor(total, dtype=grads[0].dtype)
+    return ag.tensor(total, dtype=grads[0].dtype, device=next(p.grad.device for p in params if p.grad is not None))
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):

@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
 import math
 
-import numpy as np
+import autograd as ag
 
 from .optimizer import Optimizer
 
@@ -26,7 +26,7 @@ class Adagrad(Optimizer):
         state["step"] = t = state.get("step", 0) + 1
         clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         acc += g * g
-        p -= clr * (g / (np.sqrt(acc) + group["eps"]))
+        p -= clr * (g / (ag.backend.get_array_module(p).sqrt(acc) + group["eps"]))
 
 
 AdaGrad = Adagrad

@@ -1,7 +1,7 @@
 """Adam and AdamW: momentum on the gradient and on its square, with bias correction."""
 import math
 
-import numpy as np
+import autograd as ag
 
 from .optimizer import Optimizer
 
@@ -31,10 +31,10 @@ class Adam(Optimizer):
         v += (1 - b2) * (g * g)
         if group["amsgrad"]:
             vmax = self._moment(state, "max_exp_avg_sq", p)
-            np.maximum(vmax, v, out=vmax)
+            ag.backend.get_array_module(v).maximum(vmax, v, out=vmax)
             v = vmax
         step_size = lr / (1 - b1 ** t)  # PyTorch's order: lr * m_hat / (sqrt(v_hat) + eps), bit for bit
-        denom = np.sqrt(v) / math.sqrt(1 - b2 ** t)
+        denom = ag.backend.get_array_module(v).sqrt(v) / math.sqrt(1 - b2 ** t)
         denom += group["eps"]
         p -= step_size * (m / denom)
 

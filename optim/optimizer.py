@@ -24,8 +24,6 @@ import copy
 import math
 import numbers
 
-import numpy as np
-
 import autograd as ag
 
 
@@ -52,17 +50,18 @@ def _check_number(owner, what, value, low, high):
 def _checked_moment(where, key, value, p):
     """A saved moment, ready to use with parameter ``p``: an array of numbers of p's shape, cast to p's
     dtype as torch casts it (``step``: a count >= 0, kept as saved); any other value is copied."""
-    if isinstance(value, (ag.Tensor, np.ndarray, np.generic)):
-        arr = value.detach().numpy() if isinstance(value, ag.Tensor) else np.asarray(value)
+    host = ag.backend.host  # a saved state is host data; step moves each moment to its parameter's device
+    if isinstance(value, (ag.Tensor, host.ndarray, host.generic)):
+        arr = value.detach().cpu().numpy() if isinstance(value, ag.Tensor) else host.asarray(value)
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{where} holds {arr.dtype} values; moments are real numbers")
         if key == "step":
             if arr.size != 1 or not arr.reshape(()) >= 0:
                 raise ValueError(f"{where} must be a count >= 0, got {arr.tolist()}")
-            return ag.from_numpy(np.array(arr))
+            return ag.from_numpy(host.array(arr))
         if arr.shape != tuple(p.shape):
             raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}")
-        return ag.from_numpy(np.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
+        return ag.from_numpy(host.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
     if key == "step" and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0):
         raise ValueError(f"{where} must be a count >= 0, got {value!r}")
     return copy.deepcopy(value)
@@ -180,8 +179,8 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
-                p = param.numpy(force=True)
-                g = grad.numpy(force=True)
+                p = ag.storage(param)  # (on the parameter's device)
+                g = ag.storage(grad)
                 if maximize:
                     g = -g
                 if wd != 0:
@@ -221,8 +220,10 @@ class Optimizer:
         """The named moment ``state[name]`` (a Tensor of p's shape), created on first use."""
         t = state.get(name)
         if t is None:
-            t = state[name] = ag.from_numpy(np.full_like(p, fill))
-        return t.numpy()
+            t = state[name] = ag.from_array(ag.backend.get_array_module(p).full_like(p, fill))
+        elif type(ag.storage(t)) is not type(p):  # the model moved (model.to(device)): the state follows
+            t = state[name] = t.to(ag.from_array(p).device)
+        return ag.storage(t)
 
     # ------------------------------------------------------------ saving and resuming
 
@@ -243,7 +244,7 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index[id(p)]] = {
-                        k: ag.from_numpy(v.detach().numpy().copy()) if isinstance(v, ag.Tensor) else copy.deepcopy(v)
+                        k: v.detach().clone() if isinstance(v, ag.Tensor) else copy.deepcopy(v)
                         for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 

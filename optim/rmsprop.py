@@ -1,7 +1,7 @@
 """RMSprop: divide each step by a running root-mean-square of recent gradients."""
 import math
 
-import numpy as np
+import autograd as ag
 
 from .optimizer import Optimizer
 
@@ -29,9 +29,9 @@ class RMSprop(Optimizer):
         if group["centered"]:
             ga = self._moment(state, "grad_avg", p)
             ga += (1 - alpha) * (g - ga)  # lerp, as PyTorch
-            avg = np.sqrt(v - ga * ga)
+            avg = ag.backend.get_array_module(v).sqrt(v - ga * ga)
         else:
-            avg = np.sqrt(v)
+            avg = ag.backend.get_array_module(v).sqrt(v)
         avg += group["eps"]
         if mu > 0:
             b = self._moment(state, "momentum_buffer", p)

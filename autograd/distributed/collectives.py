@@ -8,7 +8,7 @@ result in place. Without it the call waits, under the group's timeout.
 import enum
 import numbers
 
-import numpy as np
+from ..backend import host
 
 from ..tensor import Tensor, increment_version
 from . import process_group as pg
@@ -187,7 +187,7 @@ def _check_tensor(tensor, what, arg="tensor"):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{what}: {arg} must be a Tensor, got {type(tensor).__name__}")
     arr = tensor._data
-    if arr.dtype.kind not in "fiub" or arr.dtype == np.float16:
+    if arr.dtype.kind not in "fiub" or arr.dtype == host.float16:
         raise TypeError(f"{what}: {arg} has dtype {arr.dtype}, which MPI does not reduce; use float32, float64, "
                         "an integer type or bool")
     return arr
@@ -199,10 +199,10 @@ def _in_place(tensor, what):
     if not arr.flags.writeable:
         raise ValueError(f"{what}: the tensor's storage is read-only (a broadcast view or a read-only numpy "
                          "array); pass tensor.clone()")
-    buf = arr.view(np.uint8) if arr.dtype == np.bool_ else arr
+    buf = arr.view(host.uint8) if arr.dtype == host.bool_ else arr
     if buf.flags.c_contiguous:
         return buf, lambda: increment_version(tensor)
-    tmp = np.ascontiguousarray(buf)
+    tmp = host.ascontiguousarray(buf)
 
     def back():
         buf[...] = tmp
@@ -215,7 +215,7 @@ def _reduction(op, dtype, what):
     if not isinstance(op, ReduceOp):
         raise TypeError(f"{what}: op must be a dist.ReduceOp (SUM, AVG, PRODUCT, MIN, MAX, ...), got {op!r}")
     name = op.value
-    if dtype == np.bool_:
+    if dtype == host.bool_:
         if name not in _BOOL_OPS:
             raise RuntimeError(f"{what}: ReduceOp.{op.name} is not defined on bool tensors")
         return _BOOL_OPS[name], None
@@ -232,7 +232,7 @@ def _reduction(op, dtype, what):
 def _after_reduce(buf, average, size, back):
     def finish():
         if average:
-            np.divide(buf, size, out=buf)
+            host.divide(buf, size, out=buf)
         back()
     return finish
 
@@ -266,13 +266,13 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     if not all(t._data.flags.writeable for t in tensor_list):
         raise ValueError("all_gather: a tensor of tensor_list has read-only storage; pass tensors made with "
                          "ag.empty / ag.zeros_like")
-    send = np.ascontiguousarray(arr)
-    recv = np.empty((g.size,) + arr.shape, dtype=arr.dtype)  # (world, *shape)
-    send8, recv8 = (send.view(np.uint8), recv.view(np.uint8)) if arr.dtype == np.bool_ else (send, recv)
+    send = host.ascontiguousarray(arr)
+    recv = host.empty((g.size,) + arr.shape, dtype=arr.dtype)  # (world, *shape)
+    send8, recv8 = (send.view(host.uint8), recv.view(host.uint8)) if arr.dtype == host.bool_ else (send, recv)
 
     def finish():
         for out, part in zip(tensor_list, recv):
-            np.copyto(out._data, part)
+            host.copyto(out._data, part)
             increment_version(out)
     return _start(Work(g, g.allgather(send8, recv8), "all_gather", finish), async_op)
 
@@ -283,9 +283,9 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     arr = _check_tensor(output, "reduce_scatter", "output")
     _check_list(input_list, g.size, arr, "reduce_scatter", "input_list", "output")
     name, average = _reduction(op, arr.dtype, "reduce_scatter")
-    send = np.stack([t._data for t in input_list])  # (world, *shape)
+    send = host.stack([t._data for t in input_list])  # (world, *shape)
     buf, back = _in_place(output, "reduce_scatter")
-    send = send.view(np.uint8) if arr.dtype == np.bool_ else send
+    send = send.view(host.uint8) if arr.dtype == host.bool_ else send
     return _start(Work(g, g.reduce_scatter(send, buf, name), "reduce_scatter",
                        _after_reduce(buf, average, g.size, back)), async_op)
 

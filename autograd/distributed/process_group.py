@@ -186,13 +186,13 @@ class MPIGroup(ProcessGroup):
     def allgather_object(self, obj):
         import pickle
 
-        import numpy as np
+        from ..backend import host
 
-        data = np.frombuffer(pickle.dumps(obj), dtype=np.uint8)
-        sizes = np.zeros(self.size, dtype=np.int64)
-        self.wait(self.comm.Iallgather(np.array([data.size], dtype=np.int64), sizes), "all_gather_object")
-        out = np.empty(int(sizes.sum()), dtype=np.uint8)
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        data = host.frombuffer(pickle.dumps(obj), dtype=host.uint8)
+        sizes = host.zeros(self.size, dtype=host.int64)
+        self.wait(self.comm.Iallgather(host.array([data.size], dtype=host.int64), sizes), "all_gather_object")
+        out = host.empty(int(sizes.sum()), dtype=host.uint8)
+        offsets = host.concatenate([[0], host.cumsum(sizes)[:-1]])
         self.wait(self.comm.Iallgatherv(data, [out, sizes, offsets, self.MPI.BYTE]), "all_gather_object")
         return [pickle.loads(out[o:o + n].tobytes()) for o, n in zip(offsets, sizes)]
 

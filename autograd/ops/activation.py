@@ -6,7 +6,7 @@ Step is a Function because its gradient is zero by definition; GELU because nump
 """
 import math
 
-import numpy as np
+from ..backend import by_input, host
 
 from ..function import Function, Rule, register
 from ..tensor import Tensor
@@ -121,18 +121,18 @@ class Gelu(Function):
         ctx.save_for_backward(x)
         if approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
-            return 0.5 * x * (1 + np.tanh(inner))
-        return (x * 0.5 * (1 + erf_array(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)
+            return 0.5 * x * (1 + ctx.xp.tanh(inner))
+        return (x * 0.5 * (1 + erf_array(x.astype(host.float64) / math.sqrt(2)))).astype(x.dtype)
 
     def backward(ctx, grad):  # d/dx x Phi(x) = Phi(x) + x phi(x)
         (x,) = ctx.saved_tensors
         if ctx.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
-            th = np.tanh(k * (x + 0.044715 * x ** 3))
+            th = by_input.tanh(k * (x + 0.044715 * x ** 3))
             return grad * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x))
-        x64 = x.astype(np.float64)
+        x64 = x.astype(host.float64)
         cdf = 0.5 * (1 + erf_array(x64 / math.sqrt(2)))
-        pdf = np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
+        pdf = by_input.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
         return grad * (cdf + x64 * pdf).astype(x.dtype)
 
 
@@ -154,7 +154,7 @@ class Step(Function):
     def forward(ctx, x):
         if not hasattr(x, "dtype"):  # a Value's float
             return 1.0 if x >= 0 else 0.0
-        return (x >= 0).astype(x.dtype if x.dtype.kind == "f" else np.float32)
+        return (x >= 0).astype(x.dtype if x.dtype.kind == "f" else host.float32)
 
     def backward(ctx, grad):  # zero almost everywhere
         return grad * 0
@@ -181,7 +181,7 @@ class Heaviside(Function):
         if x.dtype != values.dtype:
             raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes "
                             f"(input {x.dtype}, values {values.dtype}); cast one to the other's dtype")
-        return np.where(x == 0, values, (x > 0).astype(x.dtype))
+        return ctx.xp.where(x == 0, values, (x > 0).astype(x.dtype))
 
     def backward(ctx, grad):
         raise RuntimeError("heaviside: the derivative for heaviside is not implemented (as in PyTorch); "

@@ -4,7 +4,7 @@ numbers and lists into tensors, with PyTorch's spellings (dim/keepdim) and numpy
 import builtins
 import numbers
 
-import numpy as np
+from ..backend import by_input, host, is_array
 
 from ..dtypes import float32, get_default_dtype
 from ..function import ShapeError
@@ -31,22 +31,24 @@ def required(values, op, what):
     return values
 
 
-def as_tensor(x):
-    """``x`` if it is a Tensor or Value, else a new tensor made from it (keeping a numpy dtype)."""
+def as_tensor(x, like=None):
+    """``x`` if it is a Tensor or Value, else a new tensor made from it (keeping a numpy dtype), on
+    the device of the tensor ``like`` when given."""
     if isinstance(x, Variable):
         return x
-    return Tensor._make(to_array(x, dtype=getattr(x, "dtype", None)))
+    array = to_array(x, dtype=getattr(x, "dtype", None))
+    return Tensor._make(array if like is None or not isinstance(like, Tensor) else like._xp.asarray(array))
 
 
 def floating(a):
     """Bool and integer arrays as float32 for a float kernel: numpy would give float16 for the small
     ones, PyTorch gives its default dtype (floats, and Value's Python floats, pass through)."""
-    return a.astype(float32) if type(a) is np.ndarray and a.dtype.kind in "biu" else a
+    return a.astype(float32) if is_array(a) and a.dtype.kind in "biu" else a
 
 
 def no_bool(a, op):
     """Refuse a bool array where PyTorch has no bool kernel (abs, floor, relu...)."""
-    if type(a) is np.ndarray and a.dtype.kind == "b":
+    if is_array(a) and a.dtype.kind == "b":
         from .promote import DTypeError
         raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() or .float() first")
 
@@ -58,11 +60,11 @@ def raw(x):
 
 def is_int(x):
     """A Python or numpy int, or a one-element integer tensor (not a bool): what torch takes as an int."""
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, (bool, host.bool_)):
         return False
     if isinstance(x, Tensor):
         return x.ndim == 0 and x.dtype.kind in "iu"
-    return isinstance(x, (numbers.Integral, np.integer))
+    return isinstance(x, (numbers.Integral, host.integer))
 
 
 def int_arg(value, op, what="dim"):
@@ -103,7 +105,7 @@ def axes(dim, ndim, op="dim", empty="all"):
 def broadcast_shape(op, *shapes):
     """The shape ``shapes`` broadcast to, or a ShapeError naming ``op``."""
     try:
-        return np.broadcast_shapes(*shapes)
+        return host.broadcast_shapes(*shapes)
     except ValueError:
         raise ShapeError(f"{op}: shapes {' and '.join(str(tuple(s)) for s in shapes)} do not broadcast "
                          "(each dim must be equal, or 1 in one of them)") from None
@@ -112,15 +114,15 @@ def broadcast_shape(op, *shapes):
 def pick(dim, axis, keepdim, keepdims, op="dim"):
     """Accept PyTorch's dim/keepdim and numpy's axis/keepdims alike."""
     keep = keepdims if keepdims is not None else keepdim
-    if not isinstance(keep, (bool, np.bool_)):
+    if not isinstance(keep, (bool, host.bool_)):
         raise TypeError(f"{op}: keepdim must be a bool, got {type(keep).__name__} {keep!r}")
     return (axis if dim is None else dim), bool(keep)
 
 
 def int_tuple(values, op, what="size"):
     """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` -> (2, 3), each checked to be an int."""
-    if len(values) == 1 and isinstance(values[0], (tuple, list, np.ndarray, Tensor)):
-        values = tuple(values[0].tolist() if isinstance(values[0], (np.ndarray, Tensor)) else values[0])
+    if len(values) == 1 and isinstance(values[0], (tuple, list, host.ndarray, Tensor)):
+        values = tuple(values[0].tolist() if isinstance(values[0], (host.ndarray, Tensor)) else values[0])
     for v in values:
         if not is_int(v):
             raise TypeError(f"{op}: {what} must be a tuple of ints, got {type(v).__name__} {v!r} "
@@ -140,9 +142,9 @@ def shape_arg(shape, op="shape"):
 def count(shape, dims):
     """How many elements a reduction over ``dims`` (None: all) combines."""
     if dims is None:
-        return _py_int(np.prod(shape))
-    return _py_int(np.prod([shape[a] for a in dims]))
+        return _py_int(by_input.prod(shape))
+    return _py_int(by_input.prod([shape[a] for a in dims]))
 
 
 def default_float(dtype):
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
+    return get_default_dtype() if dtype is None else host.dtype(dtype)

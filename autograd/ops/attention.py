@@ -10,7 +10,7 @@ query that may attend to nothing gets zeros (not NaN), as PyTorch 2.13 gives.
 import math
 import numbers
 
-import numpy as np
+from ..backend import by_input, get_array_module, host
 
 from ..function import ShapeError
 from ..random import get_rng
@@ -62,22 +62,22 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = matmul(query, key.transpose(-2, -1)) * scale  # (..., L, S)
-    allowed = np.tri(L, S, dtype=bool) if is_causal else None
+    allowed = get_array_module(scores._data).tri(L, S, dtype=bool) if is_causal else None
     if attn_mask is not None:
         if attn_mask.dtype.kind == "b":
             allowed = attn_mask._data
         else:
             scores = scores + attn_mask
     if allowed is not None:
-        scores = Where.apply(allowed, scores, np.array(-np.inf, dtype=scores.dtype))
-    blocked = np.isneginf(scores._data.max(axis=-1, keepdims=True))  # rows that may attend to nothing
+        scores = Where.apply(allowed, scores, get_array_module(scores._data).array(-host.inf, dtype=scores.dtype))
+    blocked = by_input.isneginf(scores._data.max(axis=-1, keepdims=True))  # rows that may attend to nothing
     if blocked.any():
-        scores = Where.apply(blocked, np.zeros((), dtype=scores.dtype), scores)
+        scores = Where.apply(blocked, get_array_module(scores._data).zeros((), dtype=scores.dtype), scores)
     weights = softmax(scores, -1)
     if blocked.any():
-        weights = Where.apply(blocked, np.zeros((), dtype=scores.dtype), weights)
+        weights = Where.apply(blocked, get_array_module(scores._data).zeros((), dtype=scores.dtype), weights)
     if dropout_p > 0:
-        keep = get_rng().random(weights.shape) >= dropout_p
+        keep = get_rng(weights.device).random(weights.shape) >= dropout_p
         weights = weights * Tensor._make((keep / (1.0 - dropout_p) if dropout_p < 1 else keep * 0.0)
                                          .astype(weights.dtype))
     return matmul(weights, value)  # (..., L, Ev)

@@ -6,7 +6,7 @@ Comparisons and the bitwise ops promote their operands as arithmetic does (promo
 """
 import builtins
 
-import numpy as np
+from ..backend import by_input, host
 
 from ..function import NonDifferentiable, operator, register
 from .args import as_tensor, raw
@@ -22,7 +22,7 @@ class Less(NonDifferentiable):
     onnx = "Less"
 
     def forward(ctx, a, b):
-        return np.less(a, b)
+        return ctx.xp.less(a, b)
 
 
 _compare(Less, ("lt", "less"))
@@ -33,7 +33,7 @@ class LessEqual(NonDifferentiable):
     onnx = "LessOrEqual"
 
     def forward(ctx, a, b):
-        return np.less_equal(a, b)
+        return ctx.xp.less_equal(a, b)
 
 
 _compare(LessEqual, ("le", "less_equal"))
@@ -44,7 +44,7 @@ class Greater(NonDifferentiable):
     onnx = "Greater"
 
     def forward(ctx, a, b):
-        return np.greater(a, b)
+        return ctx.xp.greater(a, b)
 
 
 _compare(Greater, ("gt", "greater"))
@@ -55,7 +55,7 @@ class GreaterEqual(NonDifferentiable):
     onnx = "GreaterOrEqual"
 
     def forward(ctx, a, b):
-        return np.greater_equal(a, b)
+        return ctx.xp.greater_equal(a, b)
 
 
 _compare(GreaterEqual, ("ge", "greater_equal"))
@@ -66,7 +66,7 @@ class Equal(NonDifferentiable):
     onnx = "Equal"
 
     def forward(ctx, a, b):
-        return np.equal(a, b)
+        return ctx.xp.equal(a, b)
 
 
 _compare(Equal, "eq")
@@ -75,7 +75,7 @@ operator("__eq__", Equal, front=binary_front(Equal.apply, "eq", dunder=True))
 
 class NotEqual(NonDifferentiable):
     def forward(ctx, a, b):
-        return np.not_equal(a, b)
+        return ctx.xp.not_equal(a, b)
 
 
 _compare(NotEqual, ("ne", "not_equal"))
@@ -84,8 +84,8 @@ operator("__ne__", NotEqual, front=binary_front(NotEqual.apply, "ne", dunder=Tru
 
 def _integral(name, *arrays):
     for a in arrays:
-        if np.asarray(a).dtype.kind not in "biu":
-            raise DTypeError(f"{name}: not implemented for {np.asarray(a).dtype} tensors; use integer or bool tensors")
+        if by_input.asarray(a).dtype.kind not in "biu":
+            raise DTypeError(f"{name}: not implemented for {by_input.asarray(a).dtype} tensors; use integer or bool tensors")
 
 
 class And(NonDifferentiable):
@@ -93,7 +93,7 @@ class And(NonDifferentiable):
 
     def forward(ctx, a, b):
         _integral("bitwise_and", a, b)
-        return np.bitwise_and(a, b)
+        return ctx.xp.bitwise_and(a, b)
 
 
 class Or(NonDifferentiable):
@@ -101,7 +101,7 @@ class Or(NonDifferentiable):
 
     def forward(ctx, a, b):
         _integral("bitwise_or", a, b)
-        return np.bitwise_or(a, b)
+        return ctx.xp.bitwise_or(a, b)
 
 
 class Xor(NonDifferentiable):
@@ -109,7 +109,7 @@ class Xor(NonDifferentiable):
 
     def forward(ctx, a, b):
         _integral("bitwise_xor", a, b)
-        return np.bitwise_xor(a, b)
+        return ctx.xp.bitwise_xor(a, b)
 
 
 class Invert(NonDifferentiable):
@@ -117,15 +117,15 @@ class Invert(NonDifferentiable):
 
     def forward(ctx, a):
         _integral("bitwise_not", a)
-        return np.invert(a)
+        return ctx.xp.invert(a)
 
 
 def _shift(a, b):
     """The shift amount capped below the width of ``a``'s type (numpy's shifts wrap beyond it)."""
-    bits = np.asarray(a).dtype.itemsize * 8
+    bits = by_input.asarray(a).dtype.itemsize * 8
     if isinstance(b, int):
         return bits, builtins.min(b, bits - 1)
-    return bits, np.minimum(b, bits - 1).astype(b.dtype)
+    return bits, by_input.minimum(b, bits - 1).astype(b.dtype)
 
 
 class LeftShift(NonDifferentiable):
@@ -134,7 +134,7 @@ class LeftShift(NonDifferentiable):
     def forward(ctx, a, b):
         _integral("bitwise_left_shift", a, b)
         bits, capped = _shift(a, b)
-        return np.where(np.asarray(b) >= bits, 0, np.left_shift(a, capped))
+        return ctx.xp.where(ctx.xp.asarray(b) >= bits, 0, ctx.xp.left_shift(a, capped))
 
 
 class RightShift(NonDifferentiable):
@@ -142,7 +142,7 @@ class RightShift(NonDifferentiable):
 
     def forward(ctx, a, b):
         _integral("bitwise_right_shift", a, b)
-        return np.right_shift(a, _shift(a, b)[1])
+        return ctx.xp.right_shift(a, _shift(a, b)[1])
 
 
 for _cls, _name, _dunder, _reflected in ((And, "bitwise_and", "__and__", "__rand__"),
@@ -158,28 +158,28 @@ register("__invert__", Invert, function=False)
 
 class LogicalAnd(NonDifferentiable):
     def forward(ctx, a, b):
-        return np.logical_and(a, b)
+        return ctx.xp.logical_and(a, b)
 
 
 class LogicalOr(NonDifferentiable):
     def forward(ctx, a, b):
-        return np.logical_or(a, b)
+        return ctx.xp.logical_or(a, b)
 
 
 class LogicalXor(NonDifferentiable):
     def forward(ctx, a, b):
-        return np.logical_xor(a, b)
+        return ctx.xp.logical_xor(a, b)
 
 
 class LogicalNot(NonDifferentiable):
     def forward(ctx, a):
-        return np.logical_not(a)
+        return ctx.xp.logical_not(a)
 
 
 def _logical(cls, name):
     """A logical op of any two dtypes (nonzero is true): a bool tensor."""
     def logical(input, other):
-        if not hasattr(other, "shape") and not isinstance(other, (bool, int, float, np.generic)):
+        if not hasattr(other, "shape") and not isinstance(other, (bool, int, float, host.generic)):
             raise TypeError(f"{name}: expected a tensor, got {type(other).__name__}")
         return cls.apply(input, as_tensor(other))
 
@@ -197,7 +197,7 @@ class IsNan(NonDifferentiable):
     onnx = "IsNaN"
 
     def forward(ctx, a):
-        return np.isnan(a)
+        return ctx.xp.isnan(a)
 
 
 register("isnan", IsNan)
@@ -205,7 +205,7 @@ register("isnan", IsNan)
 
 class IsFinite(NonDifferentiable):
     def forward(ctx, a):
-        return np.isfinite(a)
+        return ctx.xp.isfinite(a)
 
 
 register("isfinite", IsFinite)
@@ -215,7 +215,7 @@ class IsInf(NonDifferentiable):
     onnx = "IsInf"
 
     def forward(ctx, a):
-        return np.isinf(a)
+        return ctx.xp.isinf(a)
 
 
 register("isinf", IsInf)
@@ -223,7 +223,7 @@ register("isinf", IsInf)
 
 class IsPosInf(NonDifferentiable):
     def forward(ctx, a):
-        return np.isposinf(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
+        return ctx.xp.isposinf(a) if a.dtype.kind == "f" else ctx.xp.zeros(a.shape, dtype=bool)
 
 
 register("isposinf", IsPosInf)
@@ -231,7 +231,7 @@ register("isposinf", IsPosInf)
 
 class IsNegInf(NonDifferentiable):
     def forward(ctx, a):
-        return np.isneginf(a) if a.dtype.kind == "f" else np.zeros(a.shape, dtype=bool)
+        return ctx.xp.isneginf(a) if a.dtype.kind == "f" else ctx.xp.zeros(a.shape, dtype=bool)
 
 
 register("isneginf", IsNegInf)
@@ -240,9 +240,9 @@ register("isneginf", IsNegInf)
 @register("equal")
 def equal(input, other):
     """True if both have the same shape and elements (a Python bool)."""
-    return bool(input.shape == other.shape and np.array_equal(raw(input), raw(other)))
+    return bool(input.shape == other.shape and by_input.array_equal(raw(input), raw(other)))
 
 
 @register("allclose")
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.allclose(raw(input), raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(by_input.allclose(raw(input), raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -28,8 +28,8 @@ is the 2-d one with a kernel of height 1.
 import math
 import numbers
 
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from ..backend import by_input, get_array_module, host
+from ..backend import as_strided
 
 from ..function import Function, Rule, ShapeError
 from ..graph import Variable
@@ -58,7 +58,7 @@ def _pad(x, padding, value=0.0):
     (pt, pb), (pl, pr) = padding
     if pt == pb == pl == pr == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
+    return by_input.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
 
 
 def _windows(xp, kh, kw, oh, ow, stride, dilation):
@@ -86,7 +86,7 @@ def im2col(x, kh, kw, stride, padding, dilation, groups):
     ow = out_size(w, kw, stride[1], padding[1], dilation[1])
     view = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)  # (N, C, KH, KW, OH, OW)
     view = view.reshape(n, groups, c // groups, kh, kw, oh, ow).transpose(1, 3, 4, 2, 0, 5, 6)
-    cols = np.ascontiguousarray(view)  # (G, KH, KW, C/G, N, OH, OW): the one big copy
+    cols = by_input.ascontiguousarray(view)  # (G, KH, KW, C/G, N, OH, OW): the one big copy
     return cols.reshape(groups, kh * kw * (c // groups), n * oh * ow), (oh, ow)
 
 
@@ -95,31 +95,31 @@ def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
     n, c, h, w = x_shape
     groups, kh, kw = cols.shape[:3]
     (pt, pb), (pl, pr) = padding
-    out = np.zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+    out = get_array_module(cols).zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):  # one strided slab per kernel offset
             rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
             out[..., rows, columns] += cols[:, i, j]
     out = out.reshape(c, n, h + pt + pb, w + pl + pr)
-    return np.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+    return by_input.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
 
 
 def _weight_matrix(w, groups):
     """Weight (O, C/G, KH, KW) as (G, O/G, KH*KW*C/G), rows ordered like im2col's."""
     o, cg, kh, kw = w.shape
-    return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(groups, o // groups, kh * kw * cg)
+    return by_input.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(groups, o // groups, kh * kw * cg)
 
 
 def _weight_from_matrix(m, w_shape):
     """The inverse of _weight_matrix."""
     o, cg, kh, kw = w_shape
-    return np.ascontiguousarray(m.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
+    return by_input.ascontiguousarray(m.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
 
 def _grad_matrix(g, groups):
     """Output gradient (N, O, OH, OW) as (G, O/G, N*OH*OW), the layout of the matmuls."""
     n, o = g.shape[:2]
-    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+    return by_input.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
 
 
 # --------------------------------------------------------------------- numpy kernels (4-d)
@@ -140,12 +140,12 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     o, cg, kh, kw = w.shape
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
-    dtype = np.result_type(x, w)
+    dtype = host.result_type(x, w)
     wm = _weight_matrix(w, groups)  # (G, O/G, K)
-    y = np.empty((n, o, oh, ow), dtype=dtype)
+    y = get_array_module(x).empty((n, o, oh, ow), dtype=dtype)
     for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
         cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
-        y[s:e] = np.matmul(wm, cols).reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
+        y[s:e] = by_input.matmul(wm, cols).reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
     return y
 
 
@@ -156,17 +156,17 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
     the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx."""
     n, o, oh, ow = g.shape
     _, cg, kh, kw = w_shape
-    dtype = np.result_type(g, x if need_w else g, w if need_x else g)
+    dtype = host.result_type(g, x if need_w else g, w if need_x else g)
     wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
-    gx = np.empty(x_shape, dtype=dtype) if need_x else None
-    gw = np.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
+    gx = get_array_module(g).empty(x_shape, dtype=dtype) if need_x else None
+    gw = get_array_module(g).zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
     for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
         gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
         if need_w:
             cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
-            gw += np.matmul(gm, cols.transpose(0, 2, 1))
+            gw += by_input.matmul(gm, cols.transpose(0, 2, 1))
         if need_x:
-            cols = np.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
+            cols = by_input.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
             gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
     return gx, (_weight_from_matrix(gw, w_shape) if need_w else None)
 
@@ -271,10 +271,10 @@ def _pool_gather(x, idx, kernel, stride, padding, dilation):
     """out[n, c, h, w] = padded x at kernel offset idx[n, c, h, w] of window (h, w)."""
     xp = _pad(x, padding)
     oh, ow = idx.shape[2:]
-    out = np.zeros(idx.shape, dtype=x.dtype)
+    out = get_array_module(x).zeros(idx.shape, dtype=x.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
-        np.copyto(out, xp[:, :, rows, cols], where=idx == k)
+        by_input.copyto(out, xp[:, :, rows, cols], where=idx == k)
     return out
 
 
@@ -283,26 +283,26 @@ def _pool_scatter(g, idx, x_shape, kernel, stride, padding, dilation):
     n, c, h, w = x_shape
     (pt, pb), (pl, pr) = padding
     oh, ow = idx.shape[2:]
-    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
+    out = get_array_module(g).zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
-        out[:, :, rows, cols] += np.where(idx == k, g, 0)
+        out[:, :, rows, cols] += by_input.where(idx == k, g, 0)
     return out[:, :, pt:pt + h, pl:pl + w]
 
 
 def max_pool_forward(x, kernel, stride, padding, dilation, out_hw):
     """A running max over the KH*KW kernel offsets: the output and the offset each window picked."""
-    xp = _pad(x, padding, -np.inf)
+    xp = _pad(x, padding, -host.inf)
     oh, ow = out_hw
     out = idx = None
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)
         v = xp[:, :, rows, cols]
         if out is None:
-            out, idx = v.copy(), np.zeros(v.shape, dtype=np.int32)
+            out, idx = v.copy(), get_array_module(v).zeros(v.shape, dtype=host.int32)
             continue
-        better = (v > out) | np.isnan(v)  # the first maximum wins ties; NaN propagates (as PyTorch)
-        np.copyto(out, v, where=better)
+        better = (v > out) | by_input.isnan(v)  # the first maximum wins ties; NaN propagates (as PyTorch)
+        by_input.copyto(out, v, where=better)
         idx[better] = k
     return out, idx
 
@@ -311,9 +311,9 @@ def max_pool_indices(idx, x_shape, kernel, stride, padding, dilation):
     """PyTorch's return_indices: the flat index h * W + w of each picked element in its input plane."""
     (pt, _), (pl, _) = padding
     oh, ow = idx.shape[2:]
-    rows = np.arange(oh)[:, None] * stride[0] + (idx // kernel[1]) * dilation[0] - pt
-    cols = np.arange(ow)[None, :] * stride[1] + (idx % kernel[1]) * dilation[1] - pl
-    return (rows * x_shape[3] + cols).astype(np.int64)
+    rows = get_array_module(idx).arange(oh)[:, None] * stride[0] + (idx // kernel[1]) * dilation[0] - pt
+    cols = get_array_module(idx).arange(ow)[None, :] * stride[1] + (idx % kernel[1]) * dilation[1] - pl
+    return (rows * x_shape[3] + cols).astype(host.int64)
 
 
 class MaxPool(Function):
@@ -369,7 +369,7 @@ class PoolGather(Function):
 def _avg_sum(x, kernel, stride, padding, out_hw, divisor):
     xp = _pad(x, padding)
     oh, ow = out_hw
-    out = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+    out = get_array_module(x).zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, (1, 1))
         out += xp[:, :, rows, cols]
@@ -381,7 +381,7 @@ def _avg_spread(g, x_shape, kernel, stride, padding, divisor):
     (pt, pb), (pl, pr) = padding
     oh, ow = g.shape[2:]
     g = (g / divisor).astype(g.dtype, copy=False)
-    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
+    out = get_array_module(g).zeros((n, c, h + pt + pb, w + pl + pr), dtype=g.dtype)
     for k in range(kernel[0] * kernel[1]):
         rows, cols = _offset_slices(k // kernel[1], k % kernel[1], oh, ow, stride, (1, 1))
         out[:, :, rows, cols] += g
@@ -395,6 +395,7 @@ class AvgPool(Function):
                 "Each element of a window gets an equal share of that window's gradient.", ("x",))
 
     def forward(ctx, x, kernel, stride, padding, out_hw, divisor):
+        divisor = ctx.xp.asarray(divisor)  # (made on the host, used on x's device)
         ctx.args = dict(kernel=kernel, stride=stride, padding=padding, divisor=divisor)
         ctx.x_shape, ctx.ndim = _as_4d(x).shape, x.ndim
         return _back_to(_avg_sum(_as_4d(x), out_hw=out_hw, **ctx.args).astype(x.dtype, copy=False), x.ndim)
@@ -409,6 +410,7 @@ class AvgPoolSpread(Function):
     """AvgPool's backward as an op (for create_graph=True); its own backward is AvgPool."""
 
     def forward(ctx, g, x_shape, kernel, stride, padding, divisor):
+        divisor = ctx.xp.asarray(divisor)
         ctx.args = dict(kernel=kernel, stride=stride, padding=padding, divisor=divisor)
         ctx.out_hw, ctx.ndim = _as_4d(g).shape[2:], g.ndim
         return _back_to(_avg_spread(_as_4d(g), x_shape, **ctx.args), g.ndim)
@@ -424,7 +426,7 @@ class ConstantPad(Function):
 
     def forward(ctx, x, widths, value=0.0):
         ctx.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
-        return np.pad(x, widths, constant_values=value)
+        return ctx.xp.pad(x, widths, constant_values=value)
 
     def backward(ctx, grad):  # the padding is constant: only the original elements get gradient
         return grad[ctx.crop]
@@ -436,10 +438,10 @@ class ConstantPad(Function):
 def ntuple(value, n, name, what):
     """An int or an n-tuple of ints -> n-tuple of ints (PyTorch's _pair/_single); ``name`` and
     ``what`` name the op and the argument in the error."""
-    if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
+    if isinstance(value, (numbers.Integral, host.integer)) and not isinstance(value, bool):
         return (int(value),) * n
     if isinstance(value, (tuple, list)) and len(value) == n and all(
-            isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool) for v in value):
+            isinstance(v, (numbers.Integral, host.integer)) and not isinstance(v, bool) for v in value):
         return tuple(int(v) for v in value)
     raise TypeError(f"{name}: {what} must be an int or a tuple of {n} ints, got {value!r}")
 
@@ -672,13 +674,13 @@ def _avg_divisor(size, kernel, stride, pads, out_hw, count_include_pad, dtype):
     """PyTorch's divisor per output position: the window clipped to the padded (or the real) input."""
     counts = []
     for L, k, s, (p, _), o in zip(size, kernel, stride, pads, out_hw):
-        start = np.arange(o) * s - p
-        end = np.minimum(start + k, L + p)
+        start = by_input.arange(o) * s - p
+        end = by_input.minimum(start + k, L + p)
         if count_include_pad:
             counts.append(end - start)
         else:
-            counts.append(np.minimum(end, L) - np.maximum(start, 0))
-    return np.multiply.outer(*counts).astype(dtype) if len(counts) == 2 else counts[0].astype(dtype)[None, :]
+            counts.append(by_input.minimum(end, L) - by_input.maximum(start, 0))
+    return by_input.multiply.outer(*counts).astype(dtype) if len(counts) == 2 else counts[0].astype(dtype)[None, :]
 
 
 def _avg_pool_nd(name, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
@@ -689,7 +691,7 @@ def _avg_pool_nd(name, n, input, kernel_size, stride, padding, ceil_mode, count_
     if divisor_override is not None:
         if divisor_override == 0:
             raise ArgumentError(f"{name}: divisor_override must be non-zero")
-        divisor = np.asarray(divisor_override, dtype=x.dtype)
+        divisor = by_input.asarray(divisor_override, dtype=x.dtype)
     else:
         divisor = _avg_divisor(x.shape[2:], kernel, stride, pads, out_hw, count_include_pad, x.dtype)
     if n == 1:
@@ -712,7 +714,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 def _adaptive_matrix(size, out, dtype):
     """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
-    m = np.zeros((out, size), dtype=dtype)
+    m = by_input.zeros((out, size), dtype=dtype)
     for i in range(out):
         start, end = (i * size) // out, -(-((i + 1) * size) // out)
         m[i, start:end] = 1.0 / (end - start)
@@ -734,9 +736,9 @@ def adaptive_avg_pool2d(input, output_size):
     else:
         y = x
         if ow != w:
-            y = matmul(y, Tensor._make(_adaptive_matrix(w, ow, x.dtype).T))  # (N, C, H, OW)
+            y = matmul(y, Tensor._make(x._xp.asarray(_adaptive_matrix(w, ow, x.dtype).T)))  # (N, C, H, OW)
         if oh != h:
-            y = matmul(Tensor._make(_adaptive_matrix(h, oh, x.dtype)), y)  # (N, C, OH, OW)
+            y = matmul(Tensor._make(x._xp.asarray(_adaptive_matrix(h, oh, x.dtype))), y)  # (N, C, OH, OW)
     return y.squeeze(0) if added else y
 
 
@@ -753,9 +755,9 @@ def adaptive_avg_pool1d(input, output_size):
 
 def _source_index(size, lo, hi, mode, name):
     """For each padded position along one dim, the input position it copies (reflect/replicate/circular)."""
-    pos = np.arange(-lo, size + hi)
+    pos = by_input.arange(-lo, size + hi)
     if mode == "replicate":
-        return np.clip(pos, 0, size - 1)
+        return by_input.clip(pos, 0, size - 1)
     if mode == "circular":
         if lo > size or hi > size:
             raise ArgumentError(f"{name}: circular padding ({lo}, {hi}) can be at most the input size {size}")
@@ -763,8 +765,8 @@ def _source_index(size, lo, hi, mode, name):
     if lo >= size or hi >= size:  # reflect
         raise ArgumentError(f"{name}: reflect padding ({lo}, {hi}) must be smaller than the input size {size}")
     period = 2 * (size - 1)
-    pos = np.abs(pos) % period if period else np.zeros_like(pos)
-    return np.where(pos >= size, period - pos, pos)
+    pos = by_input.abs(pos) % period if period else by_input.zeros_like(pos)
+    return by_input.where(pos >= size, period - pos, pos)
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -812,17 +814,17 @@ def pad(input, pad, mode="constant", value=None):
 
 def _linear_matrix(size, out, scale, align_corners, dtype):
     """(out, size) matrix of PyTorch's linear interpolation weights along one dim."""
-    dst = np.arange(out, dtype=np.float64)
+    dst = by_input.arange(out, dtype=host.float64)
     if align_corners:
         src = dst * ((size - 1) / (out - 1) if out > 1 else 0.0)
     else:
-        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
-    i0 = np.minimum(np.floor(src).astype(np.int64), size - 1)
-    i1 = np.minimum(i0 + 1, size - 1)
+        src = by_input.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = by_input.minimum(by_input.floor(src).astype(host.int64), size - 1)
+    i1 = by_input.minimum(i0 + 1, size - 1)
     frac = src - i0
-    m = np.zeros((out, size), dtype=np.float64)
-    np.add.at(m, (np.arange(out), i0), 1.0 - frac)
-    np.add.at(m, (np.arange(out), i1), frac)
+    m = by_input.zeros((out, size), dtype=host.float64)
+    by_input.add.at(m, (by_input.arange(out), i0), 1.0 - frac)
+    by_input.add.at(m, (by_input.arange(out), i1), frac)
     return m.astype(dtype)
 
 
@@ -863,7 +865,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     y = input
     if mode != "nearest":
         for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
-            m = Tensor._make(_linear_matrix(i, o, s, bool(align_corners), input.dtype))
+            m = Tensor._make(input._xp.asarray(_linear_matrix(i, o, s, bool(align_corners), input.dtype)))
             if axis == n - 1:  # the last dim: y @ M^T
                 y = matmul(y, m.T)
             elif axis == n - 2:  # the dim before it: M @ y
@@ -883,7 +885,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             y = y.expand(*shape[:d + 1], r, *shape[d + 1:]).reshape(*shape[:d], o, *shape[d + 1:])
         return y
     for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
-        src = np.minimum(np.floor(np.arange(o, dtype=np.float32) * np.float32(s)).astype(np.int64), i - 1)
+        src = host.minimum(host.floor(host.arange(o, dtype=host.float32) * host.float32(s)).astype(host.int64), i - 1)
         index = (slice(None),) * (2 + axis) + (src,)
         y = y[index]
     return y

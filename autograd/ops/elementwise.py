@@ -7,7 +7,7 @@ integers as they are.
 """
 import math
 
-import numpy as np
+from ..backend import by_input, host
 
 from ..function import Function, Rule, register
 from ..tensor import Tensor
@@ -154,7 +154,7 @@ register(("atanh", "arctanh"), Atanh, inplace=True)
 def erf_array(x):
     """erf to float64 precision (~1e-14) for any x: Abramowitz & Stegun 7.1.26 is too coarse, so
     this uses the complementary-error-function Chebyshev expansion of Numerical Recipes (erfc Cheb.)."""
-    z = np.abs(x)
+    z = by_input.abs(x)
     t = 2.0 / (2.0 + z)
     ty = 4.0 * t - 2.0
     coefs = (-1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3,
@@ -166,8 +166,8 @@ def erf_array(x):
     d = dd = 0.0
     for c in reversed(coefs[1:]):
         d, dd = ty * d - dd + c, d
-    erfc = t * np.exp(-z * z + 0.5 * (coefs[0] + ty * d) - dd)
-    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0)
+    erfc = t * by_input.exp(-z * z + 0.5 * (coefs[0] + ty * d) - dd)
+    return by_input.where(x >= 0, 1.0 - erfc, erfc - 1.0)
 
 
 class Erf(Function):
@@ -177,8 +177,8 @@ class Erf(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        out = erf_array(a.astype(np.float64))  # numpy has no erf: computed in float64, cast back
-        return out.astype(a.dtype if a.dtype.kind == "f" else np.float32)
+        out = erf_array(a.astype(host.float64))  # numpy has no erf: computed in float64, cast back
+        return out.astype(a.dtype if a.dtype.kind == "f" else host.float32)
 
     def backward(ctx, grad):  # d(erf a)/da = 2/sqrt(pi) e^(-a^2)
         (a,) = ctx.saved_tensors
@@ -251,7 +251,7 @@ class Atan2(Function):
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.arctan2(floating(np.asarray(a)), floating(np.asarray(b)))
+        return ctx.xp.arctan2(floating(ctx.xp.asarray(a)), floating(ctx.xp.asarray(b)))
 
     def backward(ctx, grad):  # d atan2(a, b) = (b da - a db) / (a^2 + b^2)
         a, b = ctx.saved_tensors

@@ -1,6 +1,6 @@
 """Embedding: rows of a weight matrix picked by integer indices; repeated indices add up
 their gradients."""
-import numpy as np
+from ..backend import by_input, get_array_module, host
 
 from ..function import Function, Rule
 from ..graph import Variable, no_grad
@@ -24,8 +24,8 @@ class Embedding(Function):
             grad = grad * (idx != ctx.padding_idx)[..., None]
         if isinstance(grad, Variable):
             return IndexAdd.apply(grad, ctx.shape, (idx,)), None
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.add.at(out, idx.reshape(-1), grad.reshape(-1, ctx.shape[1]))
+        out = get_array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
+        by_input.add.at(out, idx.reshape(-1), grad.reshape(-1, ctx.shape[1]))
         return out, None
 
 
@@ -37,7 +37,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     the picked rows whose norm exceeds it are rescaled in place first (as PyTorch)."""
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not implemented")
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else by_input.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers (int64), got {idx.dtype}; use .long()")
     num = weight.shape[0]
@@ -51,10 +51,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         padding_idx = padding_idx % num
     if max_norm is not None:
         with no_grad():
-            rows = np.unique(idx)
+            rows = by_input.unique(idx)
             w = weight._data
-            norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
-            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+            norms = by_input.linalg.norm(w[rows], ord=norm_type, axis=1)
+            scale = by_input.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
             w[rows] *= scale[:, None]
             weight._vc[0] += 1
     return Embedding.apply(weight, idx, padding_idx=padding_idx)

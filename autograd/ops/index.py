@@ -11,7 +11,7 @@ error that names the op.
 """
 import collections
 
-import numpy as np
+from ..backend import by_input, get_array_module, host
 
 from ..dtypes import int64
 from ..function import Function, Rule, ShapeError, register
@@ -29,19 +29,20 @@ topk_type = collections.namedtuple("topk", ["values", "indices"])
 def _mesh(index, dim):
     """The index tuple that picks index[i][j][k] along ``dim`` and i, j, k elsewhere."""
     n = index.ndim
-    grids = [np.arange(size).reshape((-1,) + (1,) * (n - 1 - d)) for d, size in enumerate(index.shape)]
+    xp = get_array_module(index)
+    grids = [xp.arange(size).reshape((-1,) + (1,) * (n - 1 - d)) for d, size in enumerate(index.shape)]
     grids[dim] = index
     return tuple(grids)
 
 
 def _gather_array(a, dim, index):
     view = a[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))]
-    return np.take_along_axis(view, index, axis=dim)
+    return by_input.take_along_axis(view, index, axis=dim)
 
 
 def _scatter_add_array(src, shape, dim, index):
-    out = np.zeros(shape, dtype=src.dtype)
-    np.add.at(out, _mesh(index, dim), src)
+    out = get_array_module(src).zeros(shape, dtype=src.dtype)
+    by_input.add.at(out, _mesh(index, dim), src)
     return out
 
 
@@ -83,7 +84,7 @@ class Scatter(Function):
     def forward(ctx, a, src, dim, index):
         mesh = _mesh(index, dim)
         ctx.dim, ctx.index = dim, index
-        ctx.written = np.zeros(a.shape, dtype=bool)
+        ctx.written = ctx.xp.zeros(a.shape, dtype=bool)
         ctx.written[mesh] = True
         out = a.copy()
         out[mesh] = src[tuple(slice(0, n) for n in index.shape)]
@@ -153,7 +154,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[index[i][j]][j] (dim 0): pick along ``dim``; the output has index's shape."""
     d, idx = _scatter_checks("gather", input, dim, index)
     if idx.size == 0:
-        return Tensor._make(np.zeros(idx.shape, dtype=input.dtype))
+        return Tensor._make(get_array_module(input._data).zeros(idx.shape, dtype=input.dtype))
     x, idx1 = _as_1d(input, idx)
     return Gather.apply(x, dim=d, index=idx1).reshape(idx.shape)
 
@@ -192,20 +193,21 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if reduce not in ("add", "multiply"):
             raise ArgumentError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
         if src is None:
-            src = Tensor._make(np.full(index.shape, value, dtype=input.dtype))
+            src = Tensor._make(get_array_module(input._data).full(index.shape, value, dtype=input.dtype))
         return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
     d, idx = _scatter_checks("scatter", input, dim, index, src)
     if idx.size == 0:
         return input.clone()
     x, idx1 = _as_1d(input, idx)
     if src is None:
-        if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, np.generic)):
+        if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, host.generic)):
             raise TypeError(f"scatter: value must be a number, got {type(value).__name__}")
-        src = Tensor._make(np.full(idx1.shape, value).astype(input.dtype))
+        src = Tensor._make(get_array_module(input._data).full(idx1.shape, value).astype(input.dtype))
     return Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1).reshape(input.shape)
 
 
-_REDUCE = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+_REDUCE = {"sum": by_input.add, "mean": by_input.add, "prod": by_input.multiply, "amax": by_input.maximum,
+           "amin": by_input.minimum}
 
 
 class ScatterReduce(Function):
@@ -218,7 +220,7 @@ class ScatterReduce(Function):
 
     def forward(ctx, a, src, dim, index, reduce, include_self):
         mesh = _mesh(index, dim)
-        hit = np.zeros(a.shape, dtype=bool)
+        hit = ctx.xp.zeros(a.shape, dtype=bool)
         hit[mesh] = True
         out = a.copy()
         if not include_self:
@@ -226,9 +228,9 @@ class ScatterReduce(Function):
         _REDUCE[reduce].at(out, mesh, src)
         count = None
         if reduce == "mean":
-            count = np.zeros(a.shape, dtype=np.int64) + (1 if include_self else 0)
-            np.add.at(count, mesh, 1)
-            count = np.maximum(count, 1)
+            count = ctx.xp.zeros(a.shape, dtype=host.int64) + (1 if include_self else 0)
+            ctx.xp.add.at(count, mesh, 1)
+            count = ctx.xp.maximum(count, 1)
             out = out // count if out.dtype.kind in "iu" else (out / count).astype(out.dtype)
         ctx.args = (dim, index, mesh, hit, reduce, include_self, count)
         ctx.save_for_backward(a, src, out)
@@ -239,7 +241,7 @@ class ScatterReduce(Function):
         a, src, out = ctx.saved_tensors
         if isinstance(grad, Variable):
             raise RuntimeError("scatter_reduce: gradients of gradients (create_graph=True) are not implemented")
-        self_part = np.ones(a.shape, dtype=grad.dtype) if include_self else (~hit).astype(grad.dtype)
+        self_part = get_array_module(a).ones(a.shape, dtype=grad.dtype) if include_self else (~hit).astype(grad.dtype)
         if reduce == "sum":
             return grad * self_part, _gather_array(grad, dim, index)
         if reduce == "mean":
@@ -249,7 +251,7 @@ class ScatterReduce(Function):
             self_wins = (a == out) * self_part
             src_wins = src == _gather_array(out, dim, index)
             winners = self_wins + _scatter_add_array(src_wins.astype(grad.dtype), a.shape, dim, index)
-            g = grad / np.maximum(winners, 1)
+            g = grad / by_input.maximum(winners, 1)
             return g * self_wins, _gather_array(g, dim, index) * src_wins
         return _prod_grads(grad, a, src, dim, index, mesh, hit, include_self)
 
@@ -259,21 +261,21 @@ def _identity(reduce, dtype):
         return 0
     if reduce == "prod":
         return 1
-    big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+    big = host.inf if dtype.kind == "f" else host.iinfo(dtype).max
     return -big if reduce == "amax" else big
 
 
 def _prod_grads(grad, a, src, dim, index, mesh, hit, include_self):
     """d out / d x = the product of the other contributors (exact where some are zero)."""
-    self_in = np.ones(a.shape, dtype=bool) if include_self else ~hit
-    nonzero = np.where(self_in & (a != 0), a, 1).astype(grad.dtype)  # product of the nonzero contributors
-    zeros = (self_in & (a == 0)).astype(np.int64)  # how many contributors are zero
-    np.multiply.at(nonzero, mesh, np.where(src != 0, src, 1))
-    np.add.at(zeros, mesh, (src == 0).astype(np.int64))
+    self_in = get_array_module(a).ones(a.shape, dtype=bool) if include_self else ~hit
+    nonzero = by_input.where(self_in & (a != 0), a, 1).astype(grad.dtype)  # product of the nonzero contributors
+    zeros = (self_in & (a == 0)).astype(host.int64)  # how many contributors are zero
+    by_input.multiply.at(nonzero, mesh, by_input.where(src != 0, src, 1))
+    by_input.add.at(zeros, mesh, (src == 0).astype(host.int64))
 
     def others(v, nz, zc):
-        safe = np.where(v != 0, v, 1)
-        return np.where(v != 0, np.where(zc == 0, nz / safe, 0), np.where(zc == 1, nz, 0))
+        safe = by_input.where(v != 0, v, 1)
+        return by_input.where(v != 0, by_input.where(zc == 0, nz / safe, 0), by_input.where(zc == 1, nz, 0))
 
     grad_a = grad * others(a, nonzero, zeros) * self_in
     grad_src = _gather_array(grad, dim, index) * others(src, _gather_array(nonzero, dim, index),
@@ -297,7 +299,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 def _vector_index(index, size, op, check_range=True):
-    idx = _index(index, op, (int64, np.dtype(np.int32)))
+    idx = _index(index, op, (int64, host.dtype(host.int32)))
     if idx.ndim > 1:  # (PyTorch: an IndexError here, a RuntimeError elsewhere)
         raise OutOfRangeError(f"{op}: index must be a vector (1-d), got shape {tuple(index.shape)}")
     if check_range:
@@ -355,8 +357,8 @@ def masked_fill(input, mask, value):
         if value.ndim:
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
         fill = value if value.dtype == input.dtype else value.to(input.dtype)
-    elif isinstance(value, (bool, int, float, np.generic)):
-        fill = np.asarray(value).astype(input.dtype)
+    elif isinstance(value, (bool, int, float, host.generic)):
+        fill = get_array_module(input._data).asarray(value).astype(input.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
     broadcast_shape("masked_fill", input.shape, mask.shape)
@@ -370,15 +372,15 @@ def _argsort(a, axis, descending):
     """Stable argsort; descending keeps equal elements in their original order and puts NaN first
     (NaN counts as the largest value, as in PyTorch)."""
     if not descending:
-        return np.argsort(a, axis=axis, kind="stable")
+        return by_input.argsort(a, axis=axis, kind="stable")
     n = a.shape[axis]
-    return np.flip(n - 1 - np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)
+    return by_input.flip(n - 1 - by_input.argsort(by_input.flip(a, axis), axis=axis, kind="stable"), axis)
 
 
 def _order(op, input, dim, descending):
     d = dim_arg(dim, input.ndim, op)
     if input.ndim == 0:
-        return d, Tensor._make(np.zeros((), dtype=int64))
+        return d, Tensor._make(get_array_module(input._data).zeros((), dtype=int64))
     return d, Tensor._make(_argsort(input._data, d, descending).astype(int64))
 
 
@@ -408,7 +410,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if input.dtype.kind == "b":
         raise DTypeError("topk: not implemented for bool tensors; convert with .int() first")
     if input.ndim == 0:
-        return topk_type(input.clone(), Tensor._make(np.zeros((), dtype=int64)))
+        return topk_type(input.clone(), Tensor._make(get_array_module(input._data).zeros((), dtype=int64)))
     order = _argsort(input._data, d, largest)
-    idx = np.ascontiguousarray(np.take(order, np.arange(k), axis=d)).astype(int64)
+    idx = by_input.ascontiguousarray(by_input.take(order, get_array_module(order).arange(k), axis=d)).astype(int64)
     return topk_type(Gather.apply(input, dim=d, index=idx), Tensor._make(idx))

@@ -5,7 +5,7 @@ comes for free: copies of an element send their gradients home, where they add u
 """
 import warnings
 
-import numpy as np
+from ..backend import by_input, get_array_module, host
 
 from ..dtypes import int64
 from ..function import ShapeError, register
@@ -58,7 +58,7 @@ def roll(input, shifts, dims=None):
         n = input.shape[d]
         if n == 0 or shift % n == 0:
             continue
-        source = (np.arange(n) - shift) % n  # out[i] = in[i - shift]
+        source = (by_input.arange(n) - shift) % n  # out[i] = in[i - shift]
         out = out[(slice(None),) * d + (source,)]
     return out
 
@@ -102,14 +102,14 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     gives the indices 0, 1, ... each repeated by its count."""
     if repeats is None:  # torch.repeat_interleave(counts)
         counts = _counts(input, None, "repeat_interleave")
-        return Tensor._make(np.repeat(np.arange(len(counts), dtype=int64), counts))
+        return Tensor._make(by_input.repeat(get_array_module(counts).arange(len(counts), dtype=int64), counts))
     if dim is not None and input.ndim == 0:
         raise OutOfRangeError("repeat_interleave: a 0-d tensor has no dim to repeat along; leave dim out")
     x = input.flatten() if dim is None else input
     d = 0 if dim is None else dim_arg(dim, input.ndim, "repeat_interleave")
     n = x.shape[d]
     counts = _counts(repeats, n, "repeat_interleave")
-    source = np.repeat(np.arange(n), counts)
+    source = by_input.repeat(by_input.arange(n), counts)
     if output_size is not None and int_arg(output_size, "repeat_interleave", "output_size") != len(source):
         raise ArgumentError(f"repeat_interleave: output_size={output_size} but the repeats give {len(source)}")
     return x[(slice(None),) * d + (source,)]
@@ -125,7 +125,7 @@ def _counts(repeats, n, op):
             raise ShapeError(f"{op}: repeats must be a 0-d or 1-d tensor, got shape {tuple(repeats.shape)}")
         counts = repeats._data.reshape(-1)
     elif is_int(repeats):
-        counts = np.array([int(repeats)])
+        counts = by_input.array([int(repeats)])
         if counts[0] < 0:
             raise ArgumentError(f"{op}: repeats must be non-negative, got {counts[0]}")
     else:
@@ -134,7 +134,7 @@ def _counts(repeats, n, op):
         if len(counts) != 1:
             raise ShapeError(f"{op}: repeats has {len(counts)} entries but the dim has size {n}; "
                              "give one per element")
-        counts = np.full(n, counts[0])
+        counts = by_input.full(n, counts[0])
     if (counts < 0).any():
         raise ArgumentError(f"{op}: repeats must be non-negative, got {counts.min()}")
     return counts
@@ -145,8 +145,9 @@ def _triangle(input, diagonal, op, lower):
         raise ShapeError(f"{op}: input must have at least 2 dimensions, got shape {tuple(input.shape)}")
     k = int_arg(diagonal, op, "diagonal")
     rows, cols = input.shape[-2:]
-    keep = np.tri(rows, cols, k, dtype=bool) if lower else ~np.tri(rows, cols, k - 1, dtype=bool)
-    return Where.apply(keep, input, np.zeros((), dtype=input.dtype))  # zeros, not x * 0 (inf * 0 is nan)
+    xp = get_array_module(input._data)
+    keep = xp.tri(rows, cols, k, dtype=bool) if lower else ~xp.tri(rows, cols, k - 1, dtype=bool)
+    return Where.apply(keep, input, xp.zeros((), dtype=input.dtype))  # zeros, not x * 0 (inf * 0 is nan)
 
 
 @register("tril", inplace=True)

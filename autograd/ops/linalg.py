@@ -11,7 +11,7 @@ matrix norms are built from it, from reductions, and from the singular values.
 import math
 import numbers
 
-import numpy as np
+from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
@@ -27,7 +27,7 @@ class VectorNorm(Function):
                 "Each element's gradient points along itself, weighted by its share of the norm.")
 
     def forward(ctx, a, ord, axis, keepdims):
-        x = np.abs(a)
+        x = ctx.xp.abs(a)
         if ord == math.inf:
             out = x.max(axis=axis, keepdims=True)
         elif ord == -math.inf:
@@ -37,9 +37,9 @@ class VectorNorm(Function):
         elif ord == 1:
             out = x.sum(axis=axis, keepdims=True)
         elif ord == 2:
-            out = np.sqrt((x * x).sum(axis=axis, keepdims=True))
+            out = ctx.xp.sqrt((x * x).sum(axis=axis, keepdims=True))
         else:
-            with np.errstate(divide="ignore"):
+            with host.errstate(divide="ignore"):
                 out = ((x ** ord).sum(axis=axis, keepdims=True) ** (1.0 / ord)).astype(a.dtype, copy=False)
         out = reduced(out, a.shape, axis, keepdims)
         ctx.ord, ctx.axis = ord, axis
@@ -56,12 +56,12 @@ class VectorNorm(Function):
         if p == 1:
             return xp.sign(a) * grad
         if p == 2:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with host.errstate(divide="ignore", invalid="ignore"):
                 return grad * xp.where(norm == 0, 0.0, a / norm)
         if math.isinf(p):  # the elements at the extreme |a| share the gradient (NaN counts too)
             mask = (xp.abs(a) == norm) | (a != a)
             return xp.sign(a) * (grad / mask.sum(axis=ctx.axis, keepdims=True)) * mask
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with host.errstate(divide="ignore", invalid="ignore"):
             if p < 1:
                 scaled = xp.where(a == 0, 0.0, xp.sign(a) * xp.abs(a) ** (p - 1))
                 return scaled * grad * norm ** (1 - p)
@@ -76,7 +76,7 @@ class SingularValues(Function):
                 "Each singular value grows along the outer product of its singular vectors.")
 
     def forward(ctx, a):
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = ctx.xp.linalg.svd(a, full_matrices=False)
         ctx.save_for_backward(u, vh)
         return s
 
@@ -91,7 +91,7 @@ def _float_input(op, input, dtype):
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a tensor, got {type(input).__name__}")
     if dtype is not None:
-        dtype = np.dtype(dtype)
+        dtype = host.dtype(dtype)
         if dtype.kind != "f":
             raise DTypeError(f"{op}: dtype should be floating point, got {dtype}")
         if input.dtype.kind == "f" and dtype.itemsize < input.dtype.itemsize:
@@ -199,7 +199,7 @@ class Einsum(Function):
         ctx.inputs, ctx.output, ctx.shapes = inputs, output, [a.shape for a in arrays]
         ctx.save_for_backward(*arrays)
         spec = ",".join(inputs) + "->" + output
-        return np.einsum(spec, *arrays, optimize=len(arrays) > 1)
+        return ctx.xp.einsum(spec, *arrays, optimize=len(arrays) > 1)
 
     def backward(ctx, grad):
         arrays = ctx.saved_tensors
@@ -212,7 +212,7 @@ class Einsum(Function):
 def _contract(inputs, output, operands):
     if any(isinstance(x, Variable) for x in operands):
         return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
-    return np.einsum(",".join(inputs) + "->" + output, *operands, optimize=len(operands) > 1)
+    return by_input.einsum(",".join(inputs) + "->" + output, *operands, optimize=len(operands) > 1)
 
 
 def _operand_grad(ctx, grad, arrays, k):
@@ -228,15 +228,16 @@ def _operand_grad(ctx, grad, arrays, k):
         view = tuple(part.shape[present.index(c)] if c in present else 1 for c in letters)
         full = tuple(part.shape[present.index(c)] if c in present else size[c] for c in letters)
         part = part.reshape(view)
-        part = part.expand(*full) if isinstance(part, Variable) else np.broadcast_to(part, full)
+        part = part.expand(*full) if isinstance(part, Variable) else by_input.broadcast_to(part, full)
     if letters == target:
         return part
     # repeated letters (a diagonal, 'ii->i'): put the values on the diagonal of a zero tensor
-    grids = np.ix_(*[np.arange(size[c]) for c in letters])
+    xp = part._xp if isinstance(part, Variable) else get_array_module(part)
+    grids = xp.ix_(*[xp.arange(size[c]) for c in letters])
     index = tuple(grids[letters.index(c)] for c in target)
     if isinstance(part, Variable):
         return IndexAdd.apply(part, shape, index)
-    out = np.zeros(shape, dtype=part.dtype)
+    out = xp.zeros(shape, dtype=part.dtype)
     out[index] = part
     return out
 
@@ -334,8 +335,8 @@ class Inverse(Function):
     def forward(ctx, a):
         _square("inv", a)
         try:
-            out = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
+            out = ctx.xp.linalg.inv(a)
+        except ctx.xp.linalg.LinAlgError:
             raise ValueError("inv: the matrix is singular (not invertible)") from None
         ctx.save_for_backward(out)
         return out
@@ -353,15 +354,15 @@ class Det(Function):
 
     def forward(ctx, a):
         _square("det", a)
-        out = np.linalg.det(a)
+        out = ctx.xp.linalg.det(a)
         ctx.save_for_backward(a, out)
         return out
 
     def backward(ctx, grad):  # Jacobi: d det(A) / dA = det(A) A^-T
         a, out = ctx.saved_tensors
         scale = (grad * out)[..., None, None]
-        if isinstance(a, np.ndarray):
-            return scale * _mT(np.linalg.inv(a))
+        if is_array(a):
+            return scale * _mT(by_input.linalg.inv(a))
         return scale * _mT(a.inverse())
 
 
@@ -375,8 +376,8 @@ class Solve(Function):
         _square("solve", a)
         vector = b.ndim == a.ndim - 1
         try:
-            out = np.linalg.solve(a, b[..., None] if vector else b)
-        except np.linalg.LinAlgError:
+            out = ctx.xp.linalg.solve(a, b[..., None] if vector else b)
+        except ctx.xp.linalg.LinAlgError:
             raise ValueError("solve: the matrix A is singular (not invertible)") from None
         out = out[..., 0] if vector else out
         ctx.vector = vector
@@ -387,8 +388,8 @@ class Solve(Function):
         a, x = ctx.saved_tensors
         if ctx.vector:
             grad, x = grad[..., None], x[..., None]
-        if isinstance(a, np.ndarray):
-            grad_b = np.linalg.solve(_mT(a), grad)
+        if is_array(a):
+            grad_b = by_input.linalg.solve(_mT(a), grad)
         else:
             grad_b = _mT(a).inverse() @ grad
         grad_a = -(grad_b @ _mT(x))

@@ -8,7 +8,7 @@ logits of +-1000.
 """
 import warnings
 
-import numpy as np
+from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function, Rule, ShapeError
 from ..tensor import Tensor
@@ -105,7 +105,7 @@ def _class_targets(input, target, weight, ignore_index, name):
     (0 where ignored)."""
     flat, elem_shape = _class_last(input, name)  # (M, C)
     n_classes = flat.shape[1]
-    t = np.asarray(target._data if isinstance(target, Tensor) else target)
+    t = by_input.asarray(target._data if isinstance(target, Tensor) else target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices (int64), got dtype {t.dtype}; "
                         "for class probabilities use cross_entropy")
@@ -118,8 +118,8 @@ def _class_targets(input, target, weight, ignore_index, name):
     if bad.any():
         raise IndexError(f"{name}: target {int(t[bad][0])} is out of bounds for {n_classes} classes "
                          f"(targets must be in [0, {n_classes - 1}] or equal ignore_index={ignore_index})")
-    safe = np.where(valid, t, 0)
-    w = np.ones(n_classes, dtype=flat.dtype) if weight is None else np.asarray(
+    safe = by_input.where(valid, t, 0)
+    w = get_array_module(t).ones(n_classes, dtype=flat.dtype) if weight is None else get_array_module(t).asarray(
         weight._data if isinstance(weight, Tensor) else weight, dtype=flat.dtype)
     if w.shape != (n_classes,):
         raise ShapeError(f"{name}: weight must have shape ({n_classes},), one per class, got {w.shape}")
@@ -132,7 +132,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
     _check_reduction(reduction, "nll_loss")
     logp, elem_shape, safe, _, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
-    picked = logp[np.arange(logp.shape[0]), safe]  # (M,)
+    picked = logp[get_array_module(safe).arange(logp.shape[0]), safe]  # (M,)
     loss = -picked * w_i
     if reduction == "none":
         return loss.reshape(elem_shape)
@@ -159,13 +159,13 @@ class CrossEntropy(Function):
 
     def forward(ctx, x, w_i, valid, onehot_idx, w, eps=0.0, reduction="mean"):
         shifted = x - x.max(axis=1, keepdims=True)  # (M, C)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        rows = np.arange(x.shape[0])
+        logp = shifted - ctx.xp.log(ctx.xp.exp(shifted).sum(axis=1, keepdims=True))
+        rows = ctx.xp.arange(x.shape[0])
         loss = -logp[rows, onehot_idx] * w_i  # (M,)
         if eps:
             smooth = -(logp * w).sum(axis=1) * valid
             loss = (1 - eps) * loss + (eps / x.shape[1]) * smooth
-        ctx.save_for_backward(x, np.exp(logp))
+        ctx.save_for_backward(x, ctx.xp.exp(logp))
         ctx.consts = (w_i, valid, onehot_idx, w, eps, reduction)
         if reduction == "none":
             return loss
@@ -175,9 +175,9 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         x, p = ctx.saved_tensors
         w_i, valid, idx, w, eps, reduction = ctx.consts
-        rows, n_classes = np.arange(len(idx)), len(w)
+        rows, n_classes = get_array_module(idx).arange(len(idx)), len(w)
         coef = grad[:, None] if reduction == "none" else grad / w_i.sum() if reduction == "mean" else grad
-        if isinstance(grad, np.ndarray) or np.isscalar(grad):  # the usual, numpy path
+        if is_array(grad) or by_input.isscalar(grad):  # the usual, numpy path
             g = p * ((1 - eps) * w_i)[:, None]
             g[rows, idx] -= (1 - eps) * w_i
             if eps:
@@ -185,7 +185,7 @@ class CrossEntropy(Function):
             return g * coef, None, None, None, None
         # create_graph=True: the same formula from Tensor ops, so it can be differentiated again
         p = x.softmax(1)
-        onehot = np.zeros(p.shape, dtype=p.dtype)
+        onehot = get_array_module(idx).zeros(p.shape, dtype=p.dtype)
         onehot[rows, idx] = 1
         g = (p - onehot) * ((1 - eps) * w_i)[:, None]
         if eps:
@@ -248,16 +248,16 @@ class BinaryCrossEntropy(Function):
 
     def forward(ctx, x, t):
         ctx.save_for_backward(x, t)
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_1mx = np.maximum(np.log1p(-x), -100)
+        with host.errstate(divide="ignore"):
+            log_x = ctx.xp.maximum(ctx.xp.log(x), -100)
+            log_1mx = ctx.xp.maximum(ctx.xp.log1p(-x), -100)
         ctx.logs = (log_x, log_1mx)
         return -(t * log_x + (1 - t) * log_1mx)
 
     def backward(ctx, grad):  # d/dx = (x - t) / max(x (1 - x), 1e-12); d/dt = log(1-x) - log x
         x, t = ctx.saved_tensors
         log_x, log_1mx = ctx.logs
-        gx = grad * (x - t) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
+        gx = grad * (x - t) / by_input.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
         gt = grad * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
         return gx, gt
 
@@ -270,14 +270,14 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         raise ValueError(f"binary_cross_entropy: Using a target size ({tuple(target.shape)}) that is different to "
                          f"the input size ({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
     x = input._data
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1 or np.isnan(x).any()):
+    if x.size and (by_input.nanmin(x) < 0 or by_input.nanmax(x) > 1 or by_input.isnan(x).any()):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 (got values in "
-                           f"[{np.nanmin(x):.4g}, {np.nanmax(x):.4g}]); apply sigmoid first, or use "
+                           f"[{by_input.nanmin(x):.4g}, {by_input.nanmax(x):.4g}]); apply sigmoid first, or use "
                            "binary_cross_entropy_with_logits on raw scores")
     t = target._data
     if t.size and not ((t >= 0) & (t <= 1)).all():  # (nan too) a target above 1 would give a negative loss
         raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 and 1 (got values in "
-                           f"[{np.nanmin(t):.4g}, {np.nanmax(t):.4g}]{', and nan' if np.isnan(t).any() else ''}); "
+                           f"[{by_input.nanmin(t):.4g}, {by_input.nanmax(t):.4g}]{', and nan' if by_input.isnan(t).any() else ''}); "
                            "targets are probabilities: 0 or 1 for class labels")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
@@ -295,7 +295,7 @@ class BCEWithLogits(Function):
                 ("logits", "target", "pos_weight"))
 
     def forward(ctx, x, t, pos_weight=None):
-        softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # = log(1 + e^-x)
+        softplus_neg = ctx.xp.log1p(ctx.xp.exp(-ctx.xp.abs(x))) + ctx.xp.maximum(-x, 0)  # = log(1 + e^-x)
         lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
         ctx.save_for_backward(x, t, pos_weight)
         ctx.parts = (softplus_neg, lw)
@@ -306,7 +306,7 @@ class BCEWithLogits(Function):
         softplus_neg, lw = ctx.parts
         need = ctx.needs_input_grad
         need_x, need_t, need_pw = need[0], need[1], len(need) > 2 and need[2]
-        sig_neg = 0.5 - 0.5 * np.tanh(0.5 * x)  # sigmoid(-x), stable
+        sig_neg = 0.5 - 0.5 * by_input.tanh(0.5 * x)  # sigmoid(-x), stable
         gx = grad * ((1 - t) - lw * sig_neg) if need_x else None
         gt = None
         if need_t:  # (no 0 * softplus term without pos_weight: it is inf at x = -inf)

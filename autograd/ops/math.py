@@ -6,7 +6,7 @@ come back broadcast: the core sums them back to each input's shape.
 import math
 import numbers
 
-import numpy as np
+from ..backend import by_input, host, is_array
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
 from ..tensor import Tensor
@@ -106,7 +106,7 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         xp = ctx.xp
         grad_a = grad_b = None
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) and log 0 are infinite; masked below
+        with host.errstate(divide="ignore", invalid="ignore"):  # 0^(b-1) and log 0 are infinite; masked below
             if need_a:  # a^0 = 1 is constant: its gradient is 0, also at a = 0 where b a^(b-1) = 0 * inf
                 if isinstance(b, numbers.Number):
                     grad_a = grad * 0 if b == 0 else grad * (b * _power(a, b - 1))
@@ -363,7 +363,7 @@ class Sign(Function):
     onnx = "Sign"
 
     def forward(ctx, a):
-        return a.copy() if type(a) is np.ndarray and a.dtype.kind == "b" else _sign(ctx.xp, a)
+        return a.copy() if is_array(a) and a.dtype.kind == "b" else _sign(ctx.xp, a)
 
     def backward(ctx, grad):  # sign is flat almost everywhere: d sign(a)/da = 0
         return grad * 0
@@ -373,7 +373,7 @@ register("sign", Sign, inplace=True)
 
 def _sign(xp, a):
     """-1, 0 or 1; 0 at nan as in PyTorch (numpy's sign gives nan there)."""
-    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+    if is_array(a) and a.dtype.kind == "f":
         return (a > 0).astype(a.dtype) - (a < 0)  # (0 < a) - (a < 0): PyTorch's formula
     return xp.sign(a)
 
@@ -471,7 +471,7 @@ class Sigmoid(Function):
         if type(a) in (int, float):  # Value: math.exp raises where numpy gives inf, so never e^(-a) for a < 0
             out = 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
         else:
-            with np.errstate(over="ignore"):  # e^-a is inf far below 0, where the output is 0, as PyTorch's
+            with host.errstate(over="ignore"):  # e^-a is inf far below 0, where the output is 0, as PyTorch's
                 out = 1 / (1 + ctx.xp.exp(-floating(a)))  # PyTorch's formula: exact into the tail (sigmoid(-20) = 2e-9)
         ctx.save_for_backward(out)
         return out
@@ -578,7 +578,7 @@ def rsqrt(input):
 @register("square", inplace=True)
 def square(input):
     if input.dtype.kind == "b":  # bool squares as int64, as in PyTorch
-        input = input.to(np.int64)
+        input = input.to(host.int64)
     return Mul.apply(input, input)
 
 
@@ -634,17 +634,17 @@ class TruncDivide(NonDifferentiable):
     """Integer a / b rounded towards zero, as C does (no gradient: integers)."""
 
     def forward(ctx, a, b):
-        if np.any(np.asarray(b) == 0):
+        if ctx.xp.any(ctx.xp.asarray(b) == 0):
             raise RuntimeError("div: integer division by zero (rounding_mode='trunc'); divide floats, "
                                "or mask the zeros first")
-        q = np.floor_divide(a, b)
-        inexact = (np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))
-        return np.where(inexact, q + 1, q).astype(np.result_type(q), copy=False)
+        q = ctx.xp.floor_divide(a, b)
+        inexact = (ctx.xp.remainder(a, b) != 0) & ((ctx.xp.asarray(a) < 0) != (ctx.xp.asarray(b) < 0))
+        return ctx.xp.where(inexact, q + 1, q).astype(host.result_type(q), copy=False)
 
 
 def _check_divisor(name, a, b):
     """Integer division by zero has no answer: refuse it, as PyTorch does (numpy would give 0)."""
-    if np.size(a) and np.size(b) and np.any(b == 0):
+    if by_input.size(a) and by_input.size(b) and by_input.any(b == 0):
         raise RuntimeError(f"{name}: ZeroDivisionError: integer division by zero (the divisor holds 0); "
                            "divide floating-point tensors (a.float()) to get inf or nan instead")
 
@@ -654,7 +654,7 @@ class FloorDivide(NonDifferentiable):
 
     def forward(ctx, a, b):
         _check_divisor("floor_divide", a, b)
-        return np.floor_divide(a, b)
+        return ctx.xp.floor_divide(a, b)
 
 
 class Remainder(NonDifferentiable):
@@ -662,7 +662,7 @@ class Remainder(NonDifferentiable):
 
     def forward(ctx, a, b):
         _check_divisor("remainder", a, b)
-        return np.remainder(a, b)
+        return ctx.xp.remainder(a, b)
 
 
 operator("__floordiv__", floor_divide, reflected="__rfloordiv__")
@@ -672,11 +672,11 @@ operator("__mod__", remainder, reflected="__rmod__")
 def where(condition, input, other):
     """Pick ``input`` where ``condition`` holds, else ``other`` (gradients follow the picks)."""
     cond = raw(condition)
-    if not isinstance(cond, np.ndarray) or cond.dtype.kind not in "bu":
-        what = f"dtype {cond.dtype}" if isinstance(cond, np.ndarray) else type(cond).__name__
+    if not is_array(cond) or cond.dtype.kind not in "bu":
+        what = f"dtype {cond.dtype}" if is_array(cond) else type(cond).__name__
         raise DTypeError(f"where: condition must be a bool tensor, got {what}; compare first (x > 0)")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input = as_tensor(input)
+        input = as_tensor(input, condition)  # (on the condition's device)
     input, other = promote("where", input, other)
     return Where.apply(cond.astype(bool, copy=False), input, other)
 

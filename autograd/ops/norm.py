@@ -5,7 +5,7 @@ training, update the running statistics in place.
 """
 import numbers
 
-import numpy as np
+from ..backend import by_input, host
 
 from ..function import Function, Rule, ShapeError
 from ..graph import Variable, no_grad
@@ -30,7 +30,7 @@ class Normalize(Function):
     def forward(ctx, x, weight, bias, axes, eps, param_shape=None, mean=None, var=None, batch_stats=True):
         if mean is None:
             mean, var = moments(x, axes)
-        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        invstd = (1.0 / ctx.xp.sqrt(var + eps)).astype(x.dtype, copy=False)
         xhat = (x - mean) * invstd
         ctx.axes, ctx.eps, ctx.param_shape, ctx.batch_stats = axes, eps, param_shape, batch_stats
         ctx.mean, ctx.var, ctx.xhat, ctx.invstd = mean, var, xhat, invstd
@@ -88,10 +88,10 @@ class Normalize(Function):
 def moments(x, axes):
     """Mean and biased variance over ``axes``, accumulated in float64 as PyTorch's CPU kernels do:
     a constant row gets exactly its value and variance 0, so it normalises to 0, not to rounding noise."""
-    mean = x.mean(axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype, copy=False)
+    mean = x.mean(axis=axes, keepdims=True, dtype=host.float64).astype(x.dtype, copy=False)
     centred = x - mean
     centred *= centred
-    return mean, centred.mean(axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype, copy=False)
+    return mean, centred.mean(axis=axes, keepdims=True, dtype=host.float64).astype(x.dtype, copy=False)
 
 
 def _lead(param_shape, ndim):
@@ -155,7 +155,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise each sample over its trailing ``normalized_shape`` dims (biased variance)."""
-    shape = (normalized_shape,) if isinstance(normalized_shape, (numbers.Integral, np.integer)) \
+    shape = (normalized_shape,) if isinstance(normalized_shape, (numbers.Integral, host.integer)) \
         else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
@@ -181,14 +181,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     axes = tuple(range(2, input.ndim))
     param_shape = (c,) + (1,) * (input.ndim - 2)
     if use_input_stats:
-        if int(np.prod(input.shape[2:])) == 1:
+        if int(by_input.prod(input.shape[2:])) == 1:
             raise ValueError(f"instance_norm: expected more than 1 spatial element when training, got input of "
                              f"shape {tuple(input.shape)}")
         mean, var = moments(input._data, axes)
         y = InstanceNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=param_shape,
                                  mean=mean, var=var, batch_stats=True)
         if running_mean is not None:
-            count = int(np.prod(input.shape[2:]))
+            count = int(by_input.prod(input.shape[2:]))
             if count <= 1:
                 raise ValueError(f"instance_norm: expected more than 1 spatial element per channel when "
                                  f"training, got input of shape {tuple(input.shape)}")
@@ -213,7 +213,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise ShapeError(f"group_norm: expected an input (N, C, *) with C divisible by num_groups={num_groups}, "
                          f"got shape {tuple(input.shape)}")
     n, c = input.shape[:2]
-    if n * c // num_groups * int(np.prod(input.shape[2:])) == 1:
+    if n * c // num_groups * int(by_input.prod(input.shape[2:])) == 1:
         raise ValueError(f"group_norm: expected more than 1 value per group and sample, got input of shape "
                          f"{tuple(input.shape)} with num_groups={num_groups}")
     x = input.reshape(n, num_groups, -1)  # (N, G, C/G * spatial)

@@ -13,7 +13,7 @@ when two tensor dtypes differ.
 """
 import numbers
 
-import numpy as np
+from ..backend import by_input, host, is_array
 
 from ..dtypes import bool_, float32, int64
 from ..function import register
@@ -39,13 +39,13 @@ def _category(dtype):
 
 def promote_types(type1, type2):
     """The smallest dtype both promote to: the higher category wins; within one category, the larger."""
-    a, b = np.dtype(type1), np.dtype(type2)
+    a, b = host.dtype(type1), host.dtype(type2)
     if a == b:
         return a
     ca, cb = _category(a), _category(b)
     if ca != cb:
         return a if ca > cb else b
-    return np.promote_types(a, b)
+    return host.promote_types(a, b)
 
 
 def _combine(higher, lower):
@@ -60,7 +60,7 @@ def _combine(higher, lower):
 
 
 def _scalar_dtype(x):
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, (bool, host.bool_)):
         return bool_
     if isinstance(x, numbers.Integral):
         return int64
@@ -79,7 +79,7 @@ register("result_type", result_type, method=False)
 def _result_type(operands):
     dims = zero = wrapped = None
     for x in operands:
-        if isinstance(x, (Tensor, np.ndarray)):
+        if isinstance(x, (Tensor, host.ndarray)):
             if x.ndim:
                 dims = x.dtype if dims is None else promote_types(dims, x.dtype)
             else:
@@ -97,16 +97,16 @@ def _operand(x):
         return x
     if isinstance(x, (bool, int, float)):
         return x
-    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
+    if isinstance(x, host.generic) and x.dtype.kind in "biuf":
         return x.item()
-    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+    if is_array(x) and x.dtype.kind in "biuf":
         return Tensor._make(x)
     return None
 
 
 def is_bool(x):
     """A bool, or a bool tensor or array."""
-    return isinstance(x, (bool, np.bool_)) or isinstance(x, (Tensor, np.ndarray)) and x.dtype.kind == "b"
+    return isinstance(x, (bool, host.bool_)) or isinstance(x, (Tensor, host.ndarray)) and x.dtype.kind == "b"
 
 
 def promote(name, *operands):
@@ -127,9 +127,9 @@ def _wrapped(x, dtype):
     """A Python int outside an integer ``dtype``'s range wraps around into it (as PyTorch's kernels do);
     other numbers stay as they are."""
     if isinstance(x, int) and not isinstance(x, bool) and dtype.kind in "iu":
-        info = np.iinfo(dtype)
+        info = host.iinfo(dtype)
         if not info.min <= x <= info.max:
-            return np.array(x & (2 ** (8 * dtype.itemsize) - 1)).astype(np.uint64).astype(dtype)
+            return by_input.array(x & (2 ** (8 * dtype.itemsize) - 1)).astype(host.uint64).astype(dtype)
     return x
 
 

@@ -16,15 +16,16 @@ or None, gates stacked in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n).
 bidirectional layer); the outputs stay aligned with the inputs. Double backward
 (create_graph=True) is not supported here: unroll with the cells for that.
 """
-import numpy as np
+from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function
 
 
 def _sigmoid(a):
     """1 / (1 + e^-a), written with tanh: stable for any a and faster than exp in numpy."""
-    out = np.multiply(a, 0.5)
-    np.tanh(out, out=out)
+    xp = get_array_module(a)
+    out = xp.multiply(a, 0.5)
+    xp.tanh(out, out=out)
     out += 1.0
     out *= 0.5
     return out
@@ -37,8 +38,8 @@ def _steps(length, reverse):
 def _previous(hs, h0, reverse):
     """The state each step started from: h0 then hs shifted by one step in time."""
     if reverse:
-        return np.concatenate([hs[1:], h0[None]], axis=0)
-    return np.concatenate([h0[None], hs[:-1]], axis=0)
+        return by_input.concatenate([hs[1:], h0[None]], axis=0)
+    return by_input.concatenate([h0[None], hs[:-1]], axis=0)
 
 
 def _project(x, w_ih, *biases):
@@ -70,7 +71,7 @@ def _weight_grads(ctx, d_xw, d_hw, x, h_prev, w_ih):
 
 
 def _no_double_backward(name, grad):
-    if not isinstance(grad, np.ndarray):
+    if not is_array(grad):
         raise RuntimeError(
             f"{name}: double backward (create_graph=True) through a fused recurrent layer is not "
             f"supported; unroll the sequence with the cell modules (nn.RNNCell, nn.LSTMCell, "
@@ -83,11 +84,11 @@ class RNNLayer(Function):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, nonlinearity="tanh"):
         xw = _project(x, w_ih, b_ih, b_hh)  # (L, N, H)
         w_hh_t = w_hh.T
-        hs = np.empty(xw.shape, dtype=xw.dtype)
+        hs = ctx.xp.empty(xw.shape, dtype=xw.dtype)
         h = h0
         for t in _steps(len(xw), reverse):
             a = xw[t] + h @ w_hh_t
-            h = np.tanh(a, out=a) if nonlinearity == "tanh" else np.maximum(a, 0, out=a)
+            h = ctx.xp.tanh(a, out=a) if nonlinearity == "tanh" else ctx.xp.maximum(a, 0, out=a)
             hs[t] = h
         ctx.reverse, ctx.tanh = reverse, nonlinearity == "tanh"
         ctx.save_for_backward(x, h0, w_ih, w_hh, hs)
@@ -96,8 +97,8 @@ class RNNLayer(Function):
     def backward(ctx, grad):
         _no_double_backward("RNN", grad)
         x, h0, w_ih, w_hh, hs = ctx.saved_tensors
-        d_a = np.empty(hs.shape, dtype=hs.dtype)  # gradient of the pre-activation a_t
-        dh = np.zeros_like(h0)
+        d_a = get_array_module(hs).empty(hs.shape, dtype=hs.dtype)  # gradient of the pre-activation a_t
+        dh = by_input.zeros_like(h0)
         for t in _steps(len(hs), not ctx.reverse):  # back in time
             dh = dh + grad[t]
             d_a[t] = dh * (1 - hs[t] * hs[t]) if ctx.tanh else dh * (hs[t] > 0)
@@ -123,27 +124,27 @@ class LSTMLayer(Function):
         xw = _project(x, w_ih, b_ih, b_hh)  # (L, N, 4H)
         length, batch, four_h = xw.shape
         H = four_h // 4
-        half = np.ones(four_h, dtype=xw.dtype)
+        half = ctx.xp.ones(four_h, dtype=xw.dtype)
         half[:2 * H] = half[3 * H:] = 0.5  # 1/2 on i, f, o; 1 on g
         xw *= half
         w_hh_t = w_hh.T * half  # (H, 4H)
         rest = 1 - half
-        acts = np.empty_like(xw)  # i, f, g, o after their nonlinearities
-        out = np.empty((2, length, batch, H), dtype=xw.dtype)  # h_t for all t, then c_t
-        tanh_c = np.empty((length, batch, H), dtype=xw.dtype)
+        acts = ctx.xp.empty_like(xw)  # i, f, g, o after their nonlinearities
+        out = ctx.xp.empty((2, length, batch, H), dtype=xw.dtype)  # h_t for all t, then c_t
+        tanh_c = ctx.xp.empty((length, batch, H), dtype=xw.dtype)
         h, c = h0, c0
         for t in _steps(length, reverse):
             gates = acts[t]
-            np.matmul(h, w_hh_t, out=gates)
+            ctx.xp.matmul(h, w_hh_t, out=gates)
             gates += xw[t]
-            np.tanh(gates, out=gates)
+            ctx.xp.tanh(gates, out=gates)
             gates *= half
             gates += rest  # now sigmoid(z) on i, f, o and tanh(z) on g
             i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
-            c = np.multiply(f, c, out=out[1, t])
+            c = ctx.xp.multiply(f, c, out=out[1, t])
             c += i * g  # c_t = f c_{t-1} + i g
-            np.tanh(c, out=tanh_c[t])
-            h = np.multiply(o, tanh_c[t], out=out[0, t])  # h_t = o tanh(c_t)
+            ctx.xp.tanh(c, out=tanh_c[t])
+            h = ctx.xp.multiply(o, tanh_c[t], out=out[0, t])  # h_t = o tanh(c_t)
         ctx.reverse = reverse
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, acts, tanh_c, out)
         return out
@@ -156,7 +157,7 @@ class LSTMLayer(Function):
         i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
         # dz_t = [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o)] for i, f, g, o:
         # every factor but dc and dh is known now, so it is computed for all steps at once.
-        d_z = np.subtract(1, acts)
+        d_z = by_input.subtract(1, acts)
         d_z *= acts  # sigmoid' = s(1 - s) on i, f, o
         d_z[..., 2 * H:3 * H] = 1 - g * g  # tanh' = 1 - tanh^2 on g
         d_z[..., :H] *= g
@@ -164,9 +165,9 @@ class LSTMLayer(Function):
         d_z[..., 2 * H:3 * H] *= i
         d_z[..., 3 * H:] *= tanh_c
         dh_to_dc = tanh_c * tanh_c
-        np.subtract(1, dh_to_dc, out=dh_to_dc)
+        by_input.subtract(1, dh_to_dc, out=dh_to_dc)
         dh_to_dc *= o  # dh/dc = o (1 - tanh(c)^2), as h = o tanh(c)
-        dh, dc = np.zeros_like(h0), np.zeros_like(c0)
+        dh, dc = by_input.zeros_like(h0), by_input.zeros_like(c0)
         for t in _steps(length, not ctx.reverse):  # back in time
             dh += grad[0, t]
             dc += grad[1, t]
@@ -196,9 +197,9 @@ class GRULayer(Function):
         length, batch, three_h = xw.shape
         H = three_h // 3
         w_hh_t = w_hh.T  # (H, 3H)
-        acts = np.empty_like(xw)  # r, z, n after their nonlinearities
-        hn = np.empty((length, batch, H), dtype=xw.dtype)  # h W_hn^T + b_hn, needed by backward
-        hs = np.empty((length, batch, H), dtype=xw.dtype)
+        acts = ctx.xp.empty_like(xw)  # r, z, n after their nonlinearities
+        hn = ctx.xp.empty((length, batch, H), dtype=xw.dtype)  # h W_hn^T + b_hn, needed by backward
+        hs = ctx.xp.empty((length, batch, H), dtype=xw.dtype)
         h = h0
         for t in _steps(length, reverse):
             hw = h @ w_hh_t  # (N, 3H)
@@ -208,7 +209,7 @@ class GRULayer(Function):
             gates[:, :2 * H] = _sigmoid(xw[t, :, :2 * H] + hw[:, :2 * H])  # r, z
             r, z = gates[:, :H], gates[:, H:2 * H]
             hn[t] = hw[:, 2 * H:]
-            np.tanh(xw[t, :, 2 * H:] + r * hn[t], out=gates[:, 2 * H:])  # n
+            ctx.xp.tanh(xw[t, :, 2 * H:] + r * hn[t], out=gates[:, 2 * H:])  # n
             h = gates[:, 2 * H:] + z * (h - gates[:, 2 * H:])  # (1 - z) n + z h
             hs[t] = h
         ctx.reverse = reverse
@@ -220,9 +221,9 @@ class GRULayer(Function):
         x, h0, w_ih, w_hh, acts, hn, hs = ctx.saved_tensors
         H = h0.shape[-1]
         h_prev_all = _previous(hs, h0, ctx.reverse)
-        d_xw = np.empty_like(acts)  # gradient of x W_ih^T + b_ih
-        d_hw = np.empty_like(acts)  # gradient of h W_hh^T + b_hh
-        dh = np.zeros_like(h0)
+        d_xw = by_input.empty_like(acts)  # gradient of x W_ih^T + b_ih
+        d_hw = by_input.empty_like(acts)  # gradient of h W_hh^T + b_hh
+        dh = by_input.zeros_like(h0)
         for t in _steps(len(acts), not ctx.reverse):  # back in time
             gates = acts[t]
             r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]

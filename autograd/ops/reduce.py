@@ -6,7 +6,7 @@ import builtins
 import collections
 import math
 
-import numpy as np
+from ..backend import host
 
 from ..dtypes import int64, is_floating
 from ..function import Function, NonDifferentiable, Rule, register
@@ -65,8 +65,8 @@ class Amax(Function):
         out = (a.max if largest else a.min)(axis=axis, keepdims=True)
         ctx.shape, ctx.axis = a.shape, axis
         chosen = a == out
-        if nan_chosen and np.isnan(out).any():  # max(): a nan is the extreme and gets the gradient (amax: nan)
-            chosen |= np.isnan(a) & np.isnan(out)
+        if nan_chosen and ctx.xp.isnan(out).any():  # max(): a nan is the extreme and gets the gradient (amax: nan)
+            chosen |= ctx.xp.isnan(a) & ctx.xp.isnan(out)
         ctx.save_for_backward(chosen / chosen.sum(axis=axis, keepdims=True))
         return reduced(out, a.shape, axis, keepdims)
 
@@ -130,13 +130,23 @@ def _product_of_others(a, axis, xp):
     return xp.transpose(others, xp.argsort(kept + list(axis)))
 
 
+def _max_keepdims(xp, a, axis):
+    """``a.max(axis, keepdims=True)``, -inf where the reduced axes are empty (numpy's ``initial=``,
+    which CuPy's max does not take)."""
+    if a.size:
+        return a.max(axis=axis, keepdims=True)
+    axes = (axis,) if isinstance(axis, int) else axis
+    return xp.full(keepdims_shape(a.shape, None if axes is None else [i % a.ndim for i in axes]), -host.inf,
+                   dtype=a.dtype)
+
+
 class LogSumExp(Function):
     rule = Rule("out = log(sum(exp(a)))", ("d/da = softmax(a)",),
                 "The gradient is spread by the softmax of the input.")
 
     def forward(ctx, a, axis=None, keepdims=False):
         xp = ctx.xp
-        m = a.max(axis=axis, keepdims=True, initial=-np.inf)  # (-inf when empty: the sum of nothing is 0)
+        m = _max_keepdims(xp, a, axis)  # (-inf when empty: the sum of nothing is 0)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows stay -inf instead of nan
         out = reduced(xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m, a.shape, axis, keepdims)
         ctx.shape, ctx.axis = a.shape, axis
@@ -156,7 +166,7 @@ class Softmax(Function):
     def forward(ctx, a, axis):
         xp = ctx.xp
         ctx.axis = axis
-        e = xp.exp(a - a.max(axis=axis, keepdims=True, initial=-np.inf))  # (an empty input stays empty)
+        e = xp.exp(a - _max_keepdims(xp, a, axis))  # (an empty input stays empty)
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out
@@ -173,7 +183,7 @@ class LogSoftmax(Function):
     def forward(ctx, a, axis):
         xp = ctx.xp
         ctx.axis = axis
-        shifted = a - a.max(axis=axis, keepdims=True, initial=-np.inf)  # (an empty input stays empty)
+        shifted = a - _max_keepdims(xp, a, axis)  # (an empty input stays empty)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         return out
@@ -207,7 +217,7 @@ def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None)
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     dim, keepdim = pick(dim, axis, keepdim, keepdims, "mean")
     dims = axes(dim, input.ndim, "mean")
-    if not is_floating(input.dtype if dtype is None else np.dtype(dtype)):
+    if not is_floating(input.dtype if dtype is None else host.dtype(dtype)):
         raise DTypeError(f"mean: input dtype should be floating point, got {input.dtype}; use .float() first")
     return sum(input, dim, keepdim, dtype=dtype) / count(input.shape, dims)
 
@@ -241,7 +251,7 @@ class Std(Function):
 
     def backward(ctx, grad):  # d sqrt(v)/dv = 1 / (2 out), taken as 0 where out = 0 (PyTorch's choice)
         a, out = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with host.errstate(divide="ignore", invalid="ignore"):
             grad_var = ctx.xp.where(out == 0, 0, grad / (2 * out))
         return _variance_grad(ctx, grad_var, a)
 
@@ -251,9 +261,9 @@ def _variance(ctx, a, axis, keepdims, correction):
     xp, n = ctx.xp, count(a.shape, axis)
     ctx.shape, ctx.axis, ctx.n, ctx.correction = a.shape, axis, n, correction
     ctx.scale = 2.0 / (n - correction) if n != correction else math.inf  # PyTorch's 2 / (n - c), unclamped
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # n - c <= 0: inf or nan, as PyTorch
+    with host.errstate(divide="ignore", invalid="ignore", over="ignore"):  # n - c <= 0: inf or nan, as PyTorch
         mean = xp.add.reduce(a, axis=axis, keepdims=True) / n  # in a's dtype, as PyTorch's mean
-        centred = a.astype(np.float64)  # a copy: centred and squared in place
+        centred = a.astype(host.float64)  # a copy: centred and squared in place
         centred -= mean
         centred *= centred
         return xp.add.reduce(centred, axis=axis, keepdims=keepdims) / builtins.max(n - correction, 0)
@@ -263,7 +273,7 @@ def _variance_grad(ctx, grad, a):
     """2 / (n - c) * grad * (a - mean), in a's dtype: PyTorch's var_backward (which, over all
     elements with n - c <= 0, gives inf, or nan where an element equals the mean)."""
     grad = grad.reshape(keepdims_shape(ctx.shape, ctx.axis))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan as PyTorch gives them
+    with host.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan as PyTorch gives them
         mean = a.sum(axis=ctx.axis, keepdims=True) / ctx.n
         if ctx.axis is None and ctx.n <= ctx.correction:
             return ctx.xp.where(a == mean, grad * math.nan, grad * math.inf)
@@ -401,9 +411,9 @@ class ArgExtreme(NonDifferentiable):
     """The index of the largest (or smallest) element: int64, no gradient."""
 
     def forward(ctx, a, axis=None, keepdims=False, largest=True):
-        fn = np.argmax if largest else np.argmin
+        fn = ctx.xp.argmax if largest else ctx.xp.argmin
         index = fn(a) if axis is None else fn(a, axis=axis, keepdims=keepdims)
-        return np.asarray(index, dtype=int64)
+        return ctx.xp.asarray(index, dtype=int64)
 
 
 def _arg_extreme(input, dim, keepdim, axis, keepdims, largest):
@@ -431,12 +441,12 @@ def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 class Any(NonDifferentiable):
     def forward(ctx, a, axis=None, keepdims=False):
-        return np.any(a, axis=axis, keepdims=keepdims)
+        return ctx.xp.any(a, axis=axis, keepdims=keepdims)
 
 
 class All(NonDifferentiable):
     def forward(ctx, a, axis=None, keepdims=False):
-        return np.all(a, axis=axis, keepdims=keepdims)
+        return ctx.xp.all(a, axis=axis, keepdims=keepdims)
 
 
 def _logical_reduce(fn, name, input, dim, keepdim):
@@ -446,7 +456,7 @@ def _logical_reduce(fn, name, input, dim, keepdim):
     if dim is None and keepdim:
         dims = tuple(range(input.ndim))
     out = fn.apply(input, axis=dims, keepdims=keepdim)
-    return out.to(np.uint8) if input.dtype == np.uint8 else out
+    return out.to(host.uint8) if input.dtype == host.uint8 else out
 
 
 @register("any")

@@ -9,7 +9,7 @@ Integer and bool inputs of cumsum and cumprod accumulate in int64, as in PyTorch
 """
 import collections
 
-import numpy as np
+from ..backend import by_input, get_array_module, host
 
 from ..dtypes import int64
 from ..function import Function, Rule, register
@@ -31,7 +31,7 @@ def _reverse_cumsum(g, axis):
     """sum_{j >= i} g_j along ``axis`` (arrays, or Tensors when the backward builds a graph)."""
     if isinstance(g, Variable):
         return _reverse(Cumsum.apply(_reverse(g, axis), axis=axis), axis)
-    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+    return by_input.flip(by_input.cumsum(by_input.flip(g, axis), axis=axis), axis)
 
 
 class Cumsum(Function):
@@ -40,7 +40,7 @@ class Cumsum(Function):
 
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return np.cumsum(a, axis=axis, dtype=a.dtype)  # in a's own dtype (numpy: int32 as int64)
+        return ctx.xp.cumsum(a, axis=axis, dtype=a.dtype)  # in a's own dtype (numpy: int32 as int64)
 
     def backward(ctx, grad):  # a reversed cumulative sum of the gradient
         return _reverse_cumsum(grad, ctx.axis)
@@ -51,7 +51,7 @@ class Cumprod(Function):
                 "Each element scales every later output; where it is 0 the others' product is used.")
 
     def forward(ctx, a, axis):
-        out = np.cumprod(a, axis=axis, dtype=a.dtype)
+        out = ctx.xp.cumprod(a, axis=axis, dtype=a.dtype)
         ctx.axis = axis
         ctx.save_for_backward(a, out)
         return out
@@ -59,7 +59,7 @@ class Cumprod(Function):
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
         axis = ctx.axis
-        if not (np.asarray(a._data if isinstance(a, Variable) else a) == 0).any():
+        if not (by_input.asarray(a._data if isinstance(a, Variable) else a) == 0).any():
             return _reverse_cumsum(grad * out, axis) / a  # sum_{j>=i} G_j out_j / a_i
         return _cumprod_grad_with_zeros(a, grad, axis)
 
@@ -69,18 +69,18 @@ def _cumprod_grad_with_zeros(a, grad, axis):
     n = a.shape[axis]
     parts = []
     for i in range(n):
-        one_hot = np.zeros(n, dtype=bool)
+        one_hot = get_array_module(a).zeros(n, dtype=bool)
         one_hot[i] = True
         keep = one_hot.reshape((n,) + (1,) * (a.ndim - axis - 1))
         replaced = a * ~keep + keep  # a with a_i set to 1 (written with ops: also a graph when needed)
-        prods = Cumprod.apply(replaced, axis=axis) if isinstance(replaced, Variable) else np.cumprod(replaced, axis)
-        later = (np.arange(n) >= i).reshape(keep.shape)
+        prods = Cumprod.apply(replaced, axis=axis) if isinstance(replaced, Variable) else by_input.cumprod(replaced, axis)
+        later = (get_array_module(a).arange(n) >= i).reshape(keep.shape)
         parts.append((grad * prods * later).sum(axis, keepdims=True) if not isinstance(grad, Variable)
                      else (grad * prods * Tensor._make(later)).sum(axis, keepdim=True))
     if isinstance(parts[0], Variable):
         from .shape import cat
         return cat(parts, axis)
-    return np.concatenate(parts, axis=axis)
+    return by_input.concatenate(parts, axis=axis)
 
 
 class LogCumSumExp(Function):
@@ -88,7 +88,7 @@ class LogCumSumExp(Function):
                 "A running softmax: each element gets its share of every later output's gradient.")
 
     def forward(ctx, a, axis):
-        out = np.logaddexp.accumulate(a, axis=axis)  # stable: never exponentiates a large number
+        out = ctx.xp.logaddexp.accumulate(a, axis=axis)  # stable: never exponentiates a large number
         ctx.axis = axis
         ctx.save_for_backward(a, out)
         return out
@@ -99,14 +99,14 @@ class LogCumSumExp(Function):
         if isinstance(grad, Variable):  # the plain formula, as a graph
             return ctx.xp.exp(a) * _reverse_cumsum(grad * ctx.xp.exp(-out), axis)
         # stable: the positive and negative parts of G, each summed in log space
-        with np.errstate(divide="ignore"):
-            log_pos = np.where(grad > 0, np.log(np.abs(grad)), -np.inf) - out
-            log_neg = np.where(grad < 0, np.log(np.abs(grad)), -np.inf) - out
+        with host.errstate(divide="ignore"):
+            log_pos = by_input.where(grad > 0, by_input.log(by_input.abs(grad)), -host.inf) - out
+            log_neg = by_input.where(grad < 0, by_input.log(by_input.abs(grad)), -host.inf) - out
 
         def reverse_lse(x):
-            return np.flip(np.logaddexp.accumulate(np.flip(x, axis), axis=axis), axis)
+            return by_input.flip(by_input.logaddexp.accumulate(by_input.flip(x, axis), axis=axis), axis)
 
-        return np.exp(reverse_lse(log_pos) + a) - np.exp(reverse_lse(log_neg) + a)
+        return by_input.exp(reverse_lse(log_pos) + a) - by_input.exp(reverse_lse(log_neg) + a)
 
 
 def _scan_input(input, dim, dtype, op):
@@ -146,12 +146,12 @@ def _running(input, dim, largest, op):
     axis = dim_arg(dim, input.ndim, op)
     x = input.reshape(1) if input.ndim == 0 else input
     a = x._data
-    values = (np.maximum if largest else np.minimum).accumulate(a, axis=axis)  # NaN propagates
-    attains = (a == values) | (np.isnan(a) if a.dtype.kind == "f" else False)
+    values = (by_input.maximum if largest else by_input.minimum).accumulate(a, axis=axis)  # NaN propagates
+    attains = (a == values) | (by_input.isnan(a) if a.dtype.kind == "f" else False)
     shape = [1] * a.ndim
     shape[axis] = -1
-    positions = np.where(attains, np.arange(a.shape[axis]).reshape(shape), 0)
-    index = np.maximum.accumulate(positions, axis=axis).astype(int64)
+    positions = by_input.where(attains, get_array_module(a).arange(a.shape[axis]).reshape(shape), 0)
+    index = by_input.maximum.accumulate(positions, axis=axis).astype(int64)
     return Gather.apply(x, dim=axis, index=index).reshape(input.shape), Tensor._make(index.reshape(input.shape))
 
 

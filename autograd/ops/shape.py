@@ -4,9 +4,9 @@ Reshape, Permute, Expand and GetItem are views (``View``): when numpy returns a 
 output shares the input's storage and version counter, as PyTorch's views do."""
 import builtins
 
-import numpy as np
+from ..backend import by_input, host, index_for
 
-from ..devices import parse_to
+from ..devices import of_array, parse_to, place, same
 from ..dtypes import bool_, float16, float32, float64, int32, int64
 from ..function import Function, Rule, ShapeError, View, register
 from ..graph import Variable
@@ -36,7 +36,7 @@ class Permute(View):
         return a.transpose(axes)
 
     def backward(ctx, grad):  # undo the permutation
-        return grad.transpose(tuple(np.argsort(ctx.axes)))
+        return grad.transpose(tuple(by_input.argsort(ctx.axes)))
 
 
 class Expand(View):
@@ -54,13 +54,14 @@ def is_basic_index(index):
     """True for ints, slices, None and Ellipsis only (no element is picked twice)."""
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, slice)
-               or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))
+               or (isinstance(i, (int, host.integer)) and not isinstance(i, (bool, host.bool_)))
                for i in items)
 
 
-def index_add(grad, shape, index, xp=np):
+def index_add(grad, shape, index, xp=host):
     """zeros(shape) with ``grad`` added at ``index``: repeated indices accumulate."""
     out = xp.zeros(shape, dtype=grad.dtype)
+    index = index_for(xp, index)
     if is_basic_index(index):
         out[index] = grad
     else:
@@ -74,8 +75,8 @@ class GetItem(View):
 
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
-        out = a[index]
-        if type(out) is not np.ndarray and is_basic_index(index):  # one element: a 0-d view, not a copy
+        out = a[index_for(ctx.xp, index)]
+        if isinstance(out, host.generic) and is_basic_index(index):  # one element: a 0-d view, not a copy
             out = a[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
         return out
 
@@ -139,6 +140,19 @@ class Clone(Function):
         return grad
 
 
+class ToDevice(Function):
+    rule = Rule("out = a.to(device)", ("d/da = 1 (moved back to a's device)",),
+                "A copy to another device passes the gradient back to the input's device.")
+    exact_dtype = True
+
+    def forward(ctx, a, device):
+        ctx.source = of_array(a)
+        return place(a, device)
+
+    def backward(ctx, grad):  # the identity, back on the input's device
+        return grad.to(ctx.source) if isinstance(grad, Variable) else place(grad, ctx.source)
+
+
 # ----------------------------------------------------------------- front functions
 
 
@@ -151,7 +165,7 @@ def _target_shape(input, shape, op):
     if any(n < -1 for n in shape):
         raise ShapeError(f"{op}: invalid size {min(shape)} in shape {shape}; sizes are >= 0, or -1 for one "
                          "inferred dimension")
-    known = int(np.prod([n for n in shape if n != -1]))
+    known = int(by_input.prod([n for n in shape if n != -1]))
     numel = input.numel()
     if infer:
         if known == 0:
@@ -189,7 +203,7 @@ def flatten(input, start_dim=0, end_dim=-1):
                          f"{input.ndim} dimensions; swap them")
     if input.ndim == 0:
         return reshape(input, 1)
-    merged = int(np.prod(input.shape[start:end + 1]))
+    merged = int(by_input.prod(input.shape[start:end + 1]))
     return reshape(input, input.shape[:start] + (merged,) + input.shape[end + 1:])
 
 
@@ -392,7 +406,7 @@ def _tensor_list(tensors, op):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
         raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
     for i, t in enumerate(tensors):
-        if not isinstance(t, (Tensor, np.ndarray)):
+        if not isinstance(t, (Tensor, host.ndarray)):
             raise TypeError(f"{op}: expected a tensor as element {i}, got {type(t).__name__}")
     return [as_tensor(t) for t in tensors]
 
@@ -452,7 +466,10 @@ def to(input, *args, **kwargs):
     """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``: a copy in another
     dtype, or the same tensor when nothing changes (a new one with ``copy=True``). The device
     must be one tensors can live on (devices.py)."""
-    dtype, copy = parse_to("to", args, kwargs)
+    dtype, copy, where = parse_to("to", args, kwargs)
+    if where is not None and not same(where, input.device):
+        input = ToDevice.apply(input, device=where)
+        copy = False
     if dtype is None or dtype == input.dtype:
         return Clone.apply(input) if copy else input
     out = Cast.apply(input, dtype=dtype)

@@ -12,8 +12,8 @@ compositions of differentiable ops, so gradients (and gradients of gradients) co
 """
 import functools
 
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from ..backend import by_input, get_array_module, host
+from ..backend import as_strided
 
 from ..function import ShapeError
 from ..tensor import Tensor
@@ -71,12 +71,12 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if divisor_override is not None:
         if divisor_override == 0:
             raise ArgumentError("avg_pool3d: divisor_override must be non-zero")
-        divisor = np.asarray(divisor_override, dtype=x.dtype)
+        divisor = by_input.asarray(divisor_override, dtype=x.dtype)
     else:
-        divisor = _divisor(x.shape[2:], kernel, stride, pads, out, count_include_pad).astype(x.dtype)
+        divisor = x._xp.asarray(_divisor(x.shape[2:], kernel, stride, pads, out, count_include_pad).astype(x.dtype))
     padded = ConstantPad.apply(x, widths=((0, 0), (0, 0)) + pads) if any(p != (0, 0) for p in pads) else x
     total = None
-    for offset in np.ndindex(*kernel):
+    for offset in host.ndindex(*kernel):
         view = _shifted(padded, offset, stride, out)
         total = view if total is None else total + view
     y = total / Tensor._make(divisor)
@@ -87,32 +87,33 @@ def _divisor(size, kernel, stride, pads, out, count_include_pad):
     """PyTorch's divisor per output position: the window clipped to the padded (or the real) input."""
     counts = []
     for L, k, s, (p, _), o in zip(size, kernel, stride, pads, out):
-        start = np.arange(o) * s - p
-        end = np.minimum(start + k, L + p)
-        counts.append(end - start if count_include_pad else np.minimum(end, L) - np.maximum(start, 0))
-    return functools.reduce(np.multiply.outer, counts)
+        start = by_input.arange(o) * s - p
+        end = by_input.minimum(start + k, L + p)
+        counts.append(end - start if count_include_pad else by_input.minimum(end, L) - by_input.maximum(start, 0))
+    return functools.reduce(by_input.multiply.outer, counts)
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over windows of (N, C, D, H, W); padding counts as -inf; stride defaults to kernel_size."""
     x, added, kernel, stride, dilation, out, pads = _pool3d_setup(
         "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, lambda k, d: k // 2)
-    padded = np.pad(x._data, ((0, 0), (0, 0)) + pads, constant_values=-np.inf)  # (N, C, Dp, Hp, Wp)
+    padded = by_input.pad(x._data, ((0, 0), (0, 0)) + pads, constant_values=-host.inf)  # (N, C, Dp, Hp, Wp)
     n, c = x.shape[:2]
     strides = padded.strides
     windows = as_strided(padded, (n, c) + out + kernel,
                          strides[:2] + tuple(st * s for st, s in zip(strides[2:], stride))
                          + tuple(st * d for st, d in zip(strides[2:], dilation)), writeable=False)
     pick = windows.reshape((n, c) + out + (-1,)).argmax(axis=-1)  # the first maximum (NaN wins, as PyTorch)
-    offset = np.unravel_index(pick, kernel)
-    grid = np.meshgrid(*[np.arange(o) for o in out], indexing="ij")
+    offset = by_input.unravel_index(pick, kernel)
+    xp = get_array_module(pick)
+    grid = xp.meshgrid(*[xp.arange(o) for o in out], indexing="ij")
     coords = [g * s + k * d for g, s, k, d in zip(grid, stride, offset, dilation)]  # in the padded volume
-    coords = np.broadcast_arrays(*coords)
-    flat = np.ravel_multi_index(coords, padded.shape[2:]).reshape(n, c, -1)
-    source = ConstantPad.apply(x, widths=((0, 0), (0, 0)) + pads, value=-np.inf).reshape(n, c, -1)
-    y = Gather.apply(source, dim=2, index=flat.astype(np.int64)).reshape((n, c) + out)
+    coords = by_input.broadcast_arrays(*coords)
+    flat = by_input.ravel_multi_index(coords, padded.shape[2:]).reshape(n, c, -1)
+    source = ConstantPad.apply(x, widths=((0, 0), (0, 0)) + pads, value=-host.inf).reshape(n, c, -1)
+    y = Gather.apply(source, dim=2, index=flat.astype(host.int64)).reshape((n, c) + out)
     if not return_indices:
         return y.squeeze(0) if added else y
     real = [p - lo for p, (lo, _) in zip(coords, pads)]  # in the input, as PyTorch's indices
-    indices = Tensor._make(np.ravel_multi_index(real, x.shape[2:]).astype(np.int64))
+    indices = Tensor._make(by_input.ravel_multi_index(real, x.shape[2:]).astype(host.int64))
     return (y.squeeze(0), indices.squeeze(0)) if added else (y, indices)

@@ -23,7 +23,7 @@ import shutil
 from collections import deque, namedtuple
 from pathlib import Path
 
-import numpy as np
+from ..backend import host
 import graphviz
 
 from .. import render as _render
@@ -156,23 +156,23 @@ def summarize(x, max_elements=8):
         x = x._data
     elif hasattr(x, "_data"):  # a .grad Tensor
         x = x._data
-    a = np.asarray(x)
+    a = host.asarray(x)
     if a.size == 0:
         return "[]"
     if a.size == 1:
         return _num(a.reshape(()).item())
     if a.size <= max_elements:
-        text = np.array2string(a, separator=", ", max_line_width=10**6,
+        text = host.array2string(a, separator=", ", max_line_width=10**6,
                                formatter={"float_kind": lambda v: f"{v:.3g}"})
         text = text.replace("\n", "")
         if len(text) <= 64:
             return text
-    f = a.astype(np.float64)
-    return f"mean {_num(f.mean())}, min {_num(f.min())}, max {_num(f.max())}, norm {_num(np.linalg.norm(f))}"
+    f = a.astype(host.float64)
+    return f"mean {_num(f.mean())}, min {_num(f.min())}, max {_num(f.max())}, norm {_num(host.linalg.norm(f))}"
 
 
 def _num(v):
-    return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
+    return f"{v:.4g}" if isinstance(v, (float, host.floating)) else str(v)
 
 
 def _shape_text(shape, dtype):
@@ -396,7 +396,7 @@ class GraphModel:
             return ()
         in_shape = tuple(in_shapes[i])
         try:
-            if np.broadcast_shapes(in_shape, out_shape) != out_shape:
+            if host.broadcast_shapes(in_shape, out_shape) != out_shape:
                 return ()
         except ValueError:
             return ()

@@ -13,7 +13,7 @@ work, the stepper only watches and keeps copies of what it saw. So once the last
 is reached the leaves' ``.grad`` hold exactly what ``backward()`` would have put there.
 Pictures are rendered only when a frame is shown, and cached.
 """
-import numpy as np
+from ..backend import host
 
 from ..graph import AccumulateGrad, Variable, backward_steps, record_ops
 from .draw import GraphModel, make_frame, summarize, text_width_in
@@ -26,7 +26,7 @@ def _copy(x):
         return x
     if isinstance(x, Variable):
         x = x._data
-    return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
+    return host.array(x, copy=True) if isinstance(x, host.ndarray) else x
 
 
 def _so_far(x):

@@ -31,7 +31,7 @@ import time
 import warnings
 import weakref
 
-import numpy as np
+from autograd.backend import host
 
 import autograd as ag
 import autograd.distributed as dist
@@ -54,7 +54,7 @@ class _Bucket:
             size += numel
         self.grads = size
         # with find_unused_parameters, one more slot per parameter: > 0 where some rank used it
-        self.array = np.zeros(size + (len(members) if flags else 0), dtype=dtype)
+        self.array = host.zeros(size + (len(members) if flags else 0), dtype=dtype)
         self.tensor = ag.from_numpy(self.array)
         self.pending, self.work = len(members), None
 
@@ -230,7 +230,7 @@ class DistributedDataParallel(Module):
             if p.grad.requires_grad:
                 raise RuntimeError("DistributedDataParallel: backward(create_graph=True) is not supported; "
                                    "gradients with a graph of their own can't be averaged in place")
-            np.divide(p.grad.numpy().reshape(-1), self._world, out=slot)
+            host.divide(p.grad.numpy().reshape(-1), self._world, out=slot)
         if self.find_unused_parameters:
             b.array[b.grads + k] = 1.0 if used or i in self._used else 0.0
         b.pending -= 1
@@ -277,7 +277,7 @@ class DistributedDataParallel(Module):
                     if p.grad is None:
                         p.grad = ag.from_numpy(mean.copy())
                     else:
-                        np.copyto(p.grad.numpy(), mean)
+                        host.copyto(p.grad.numpy(), mean)
                         ag.autograd.graph.increment_version(p.grad)
         if self._rebuild_order is None and not self.find_unused_parameters:  # as torch: no rebuild then
             self._rebuild_order = self._ready_order
@@ -318,11 +318,11 @@ class DistributedDataParallel(Module):
             return
         for dtype in sorted({t.dtype for t in tensors}, key=str):
             group = [t for t in tensors if t.dtype == dtype]
-            flat = np.concatenate([t.numpy(force=True).reshape(-1) for t in group])
+            flat = host.concatenate([t.numpy(force=True).reshape(-1) for t in group])
             dist.broadcast(ag.from_numpy(flat), src=0)
             start = 0
             for t in group:
-                np.copyto(t.numpy(force=True), flat[start:start + t.numel()].reshape(t.shape))
+                host.copyto(t.numpy(force=True), flat[start:start + t.numel()].reshape(t.shape))
                 start += t.numel()
                 if bump:
                     ag.autograd.graph.increment_version(t)

@@ -29,7 +29,7 @@ def default_collate(batch):
     """
     elem = batch[0]
     if isinstance(elem, ag.Tensor):
-        return ag.from_numpy(np.stack([b.detach().numpy() for b in batch]))
+        return ag.stack([b.detach() for b in batch])  # on the samples' device
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "USO":
             raise TypeError(f"default_collate: cannot batch numpy arrays of dtype {elem.dtype}")
@@ -117,7 +117,7 @@ class DataLoader:
             if self.batch_size is None:
                 yield self.dataset[idx] if self.collate_fn is None else self.collate_fn(self.dataset[idx])
             elif fast:  # one fancy-index per tensor, no per-sample Python loop
-                yield [ag.from_numpy(t.detach().numpy()[idx]) for t in self.dataset.tensors]
+                yield [t.detach()[idx] for t in self.dataset.tensors]  # (on the tensors' device)
             else:
                 samples = [self.dataset[int(i)] for i in idx]
                 yield (self.collate_fn or default_collate)(samples)

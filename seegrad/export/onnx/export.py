@@ -20,6 +20,24 @@ _MIN_OPSET = 13  # Softmax/LogSoftmax over one axis and ReduceSum's axes input s
 
 def export_onnx(model, example_input, path, input_names=("input",), output_names=("output",),
                 dynamic_batch=True, opset=17):
+    """Export (see _export_on_host). A model or inputs on another device (``"cuda"``) are exported
+    from the host: the model moves to the CPU for the export and back to its device after it."""
+    inputs = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
+    where = next((t.device for t in list(model.parameters()) + list(model.buffers()) if t.device.type != "cpu"), None)
+    if where is None and not any(isinstance(x, Tensor) and x.device.type != "cpu" for x in inputs):
+        return _export_on_host(model, example_input, path, input_names, output_names, dynamic_batch, opset)
+    host_inputs = tuple(x.cpu() if isinstance(x, Tensor) else x for x in inputs)
+    model.to("cpu")
+    try:
+        return _export_on_host(model, host_inputs if isinstance(example_input, (tuple, list)) else host_inputs[0],
+                               path, input_names, output_names, dynamic_batch, opset)
+    finally:
+        if where is not None:
+            model.to(where)
+
+
+def _export_on_host(model, example_input, path, input_names=("input",), output_names=("output",),
+                    dynamic_batch=True, opset=17):
     """Write ``model`` (in eval mode) as an ONNX file at ``path`` and return the onnx ModelProto.
 
     ``example_input``: a Tensor (or a tuple of Tensors) with the shape and dtype of a real input.
