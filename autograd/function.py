@@ -194,9 +194,13 @@ class Function(Node):
         if len(grads) != len(self._edges):
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")
-        if self._shapes is not None:  # undo broadcasting, where an input was broadcast
-            grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
-                           for g, shape in zip(grads, self._shapes)])
+        shapes = self._shapes
+        if shapes is not None:  # undo broadcasting, where an input was broadcast
+            for g, shape in zip(grads, shapes):
+                if g is not None and shape is not None and g.shape != shape:
+                    grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
+                                   for g, shape in zip(grads, shapes)])
+                    break
         if not retain_graph and self._saved is not None:
             self._saved = _FREED
             self._saved_from = None

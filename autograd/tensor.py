@@ -146,16 +146,12 @@ class Tensor(Variable):
 
     @classmethod
     def _from_op(cls, raw, inputs, op=None):
-        """An op's result as a new Tensor (what _make does, written out: this runs once per op)."""
         if type(raw) is not np.ndarray:
             raw = np.asarray(raw)
         if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
                 isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64 for a in map(_raw, inputs)):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
-        t = _new(Tensor)
-        t._data, t._grad, t.grad_fn, t.requires_grad, t._accum = raw, None, None, False, None
-        t._leaf_hooks, t._retains_grad, t._vc, t._view = None, False, [0], None
-        return t
+        return Tensor._make(raw)
 
     def _as_view_of(self, input, op, params):
         """This op output shares ``input``'s storage: share its version counter too, and remember
