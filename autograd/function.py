@@ -279,10 +279,13 @@ def _broadcast_shapes(arrays, edges, out_shape):
     """The input shapes a node must sum its gradients back to: None when every input that needs
     a gradient has the output's shape (the common case: nothing to undo, nothing to keep), else
     one shape per input (None for an input without a gradient)."""
+    shapes, broadcast = [], False
     for a, edge in zip(arrays, edges):
-        if edge is not None and a.shape != out_shape:
-            return tuple([a.shape if e is not None else None for a, e in zip(arrays, edges)])
-    return None
+        shape = a.shape if edge is not None else None
+        if shape is not None and shape != out_shape:
+            broadcast = True
+        shapes.append(shape)
+    return tuple(shapes) if broadcast else None
 
 
 def sum_to_shape(grad, shape):
