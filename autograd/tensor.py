@@ -65,9 +65,14 @@ def _first_odd(data):
     return type(data).__name__
 
 
-def _raw(x):
-    """A Tensor's array, or the value itself (scalars, arrays, lists stay constants)."""
-    return x._data if isinstance(x, Tensor) else x
+def _any_float64(inputs):
+    """Does an op's input hold float64 (a tensor's storage, a numpy array or scalar)? (A plain loop:
+    it runs for every op on float64 data.)"""
+    for x in inputs:
+        a = x._data if isinstance(x, Tensor) else x
+        if isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64:
+            return True
+    return False
 
 
 def _assignable(value, dtype):
@@ -148,8 +153,7 @@ class Tensor(Variable):
     def _from_op(cls, raw, inputs, op=None):
         if type(raw) is not np.ndarray:
             raw = np.asarray(raw)
-        if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
-                isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64 for a in map(_raw, inputs)):
+        if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not _any_float64(inputs):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
         return Tensor._make(raw)
 
