@@ -69,7 +69,7 @@ class Function(Node):
         e) if grad mode is on and an input requires grad, attach the node to the output:
            its creation number, edges, input shapes where broadcasting must be undone, the
            versions of the inputs it saved, and a weak reference to the output.
-        The node is the context: nothing else is allocated per op but what it must remember.
+        The node is the context (one object per op): what backward needs is kept on it, nothing more.
         """
         ctx = cls.__new__(cls)
         grad_on = _modes.grad_enabled
