@@ -134,7 +134,7 @@ class Function(Node):
             if s is raw_out:
                 vc = out._vc
                 link = (None, vc, vc[0])
-            elif s is not None:
+            elif s is not None and type(s) not in (float, int):  # (a Python number is no tensor's storage)
                 for x, a in zip(inputs, arrays):
                     if s is a and a is not x:  # (a is x: a constant, not a Variable)
                         vc = x._vc
