@@ -17,9 +17,11 @@ anomaly detection. ``backward`` is written once and runs on raw arrays (fast), o
 Tensors when ``create_graph=True`` so that the backward pass is itself differentiable.
 """
 import inspect
+import itertools
 import sys
 import traceback
 import weakref
+from operator import is_not
 
 from .backend import host
 from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
@@ -27,6 +29,7 @@ from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
 _FREED = object()  # marks saved buffers released after backward
+_NONES = itertools.repeat(None)
 
 _ndarray = host.ndarray
 
@@ -65,10 +68,11 @@ class Function(Node):
         a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes,
         b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
         c) wrap the result in the inputs' variable type (Tensor or Value),
-        d) under detect_anomaly or record_ops, tell the watchers,
+        d) under detect_anomaly or watch_ops, tell the watchers (one flag test when off),
         e) if grad mode is on and an input requires grad, attach the node to the output:
-           its creation number, edges, input shapes (to undo broadcasting), the versions of
-           the inputs it saved, and a weak reference to the output.
+           its creation number, edges, input shapes where broadcasting must be undone, the
+           versions of the inputs it saved, and a weak reference to the output.
+        The node is the context (one object per op): what backward needs is kept on it, nothing more.
         """
         ctx = cls.__new__(cls)
         grad_on = _modes.grad_enabled
@@ -102,15 +106,11 @@ class Function(Node):
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
             ctx._edges = tuple(edges)
-            ctx._shapes = tuple([a.shape if e is not None else None for a, e in zip(arrays, edges)]
-                                ) if wrapper._shaped else None
+            ctx._shapes = _broadcast_shapes(arrays, edges, out._data.shape) if wrapper._shaped else None
             ctx._hooks = None
             ctx._out_ref = weakref.ref(out)
             if ctx._saved is not None:
-                if wrapper._versioned:
-                    ctx._link_saved(inputs, arrays, raw, out)
-                else:
-                    ctx._saved_from = None
+                ctx._saved_from = ctx._link_saved(inputs, arrays, raw, out) if wrapper._versioned else None
             out.grad_fn = ctx
             out.requires_grad = True
             if _modes.recorders:
@@ -121,7 +121,7 @@ class Function(Node):
     @property
     def needs_input_grad(self):
         """One bool per input: does that input need a gradient?"""
-        return [edge is not None for edge in self._edges]
+        return list(map(is_not, self._edges, _NONES))  # [edge is not None for edge in edges], in C
 
     # ---------------------------------------------------------------- saving
 
@@ -130,28 +130,32 @@ class Function(Node):
         self._saved = arrays
 
     def _link_saved(self, inputs, arrays, raw_out, out):
-        """Remember which saved array is which input or the output, with its version counter and
-        version now: backward refuses if either was changed in place since, and hands back the
-        input itself when the backward pass builds a graph. A link is (input or None, counter, version)."""
+        """Which saved array is which input or the output, with its version counter and version
+        now: backward refuses if either was changed in place since, and hands back the input
+        itself when the backward pass builds a graph. A link is (input or None, counter, version);
+        a saved array that is neither (a constant, a temporary) has the link None."""
         links = []
         for s in self._saved:
             link = None
             if s is raw_out:
-                link = (None, out._vc, out._vc[0])
-            elif s is not None:
+                vc = out._vc
+                link = (None, vc, vc[0])
+            elif s is not None and type(s) not in (float, int):  # (a Python number is no tensor's storage)
                 for x, a in zip(inputs, arrays):
-                    if s is a and isinstance(x, Variable):
-                        link = (x, x._vc, x._vc[0])
+                    if s is a and a is not x:  # (a is x: a constant, not a Variable)
+                        vc = x._vc
+                        link = (x, vc, vc[0])
                         break
             links.append(link)
-        self._saved_from = links
+        return links if links.count(None) != len(links) else None  # (None: nothing to check)
 
     @property
     def saved_tensors(self):
         saved = self._checked_saved()
-        if not self._create_graph or not saved or self._saved_from is None:
+        if not self._create_graph or not saved:
             return saved
-        return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, self._saved_from))
+        links = self._saved_from or (None,) * len(saved)
+        return tuple(self._saved_as_variable(s, link) for s, link in zip(saved, links))
 
     def _checked_saved(self):
         """What save_for_backward kept, after checking that it is still there and unchanged."""
@@ -164,7 +168,7 @@ class Function(Node):
         if saved is None:
             return ()
         links = self._saved_from
-        if links is None:  # immutable inputs (Value): nothing to check or link
+        if links is None:  # nothing saved from a Variable, or immutable inputs (Value): nothing to check
             return saved
         for i, link in enumerate(links):
             if link is not None and link[1][0] != link[2]:
@@ -189,7 +193,7 @@ class Function(Node):
     # ---------------------------------------------------------------- backward
 
     def _backward(self, grad, retain_graph, create_graph):
-        """Run this node's backward and shape each gradient like its input."""
+        """Run this node's backward, shape each gradient like its input, free what was saved."""
         grads = self._backward_on_tensors(grad) if create_graph else self.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
@@ -292,6 +296,19 @@ def _forward_error(cls, err, arrays):
     shapes = " and ".join(str(getattr(a, "shape", type(a).__name__)) for a in arrays)
     error = IndexError if isinstance(err, IndexError) else ShapeError
     return error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}")
+
+
+def _broadcast_shapes(arrays, edges, out_shape):
+    """The input shapes a node must sum its gradients back to: None when every input that needs
+    a gradient has the output's shape (the common case: nothing to undo, nothing to keep), else
+    one shape per input (None for an input without a gradient)."""
+    shapes, broadcast = [], False
+    for a, edge in zip(arrays, edges):
+        shape = a.shape if edge is not None else None
+        if shape is not None and shape != out_shape:
+            broadcast = True
+        shapes.append(shape)
+    return tuple(shapes) if broadcast else None
 
 
 def sum_to_shape(grad, shape):

@@ -395,11 +395,11 @@ def backward_steps(roots, grads, retain_graph=False, create_graph=False, capture
 
     ``capture``: a dict {node: None}; the gradient reaching each of those nodes is stored
     in it and leaves' ``.grad`` are left alone (this is ``ag.grad``). This is the walk that
-    ``backward()`` runs: it drains the same ``_walk`` without building step objects.
+    ``backward()`` runs: ``backward()`` drains the same ``_walk`` with its steps not yielded.
     Between steps the caller's code runs in the caller's grad mode: a paused walk changes nothing.
     """
     user_mode = _modes.grad_enabled
-    walk = _walk(roots, grads, retain_graph, create_graph, capture, trace)
+    walk = _walk(roots, grads, retain_graph, create_graph, capture, trace, steps=True)
     try:
         for step in walk:
             _modes.grad_enabled = user_mode
@@ -410,13 +410,17 @@ def backward_steps(roots, grads, retain_graph=False, create_graph=False, capture
         _modes.grad_enabled = user_mode
 
 
-def _walk(roots, grads, retain_graph, create_graph, capture, trace):
-    """The backward pass, one node per yield: (index, node, grad_output, grad_inputs, grads_before).
+def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
+    """The backward pass: each node, newest first, takes the sum of the gradients sent to it,
+    runs its hooks, keeps it where asked (retain_grad, capture) and sends the gradients of its
+    inputs along its edges; a leaf's sink adds its gradient into ``.grad``. With ``steps``, each
+    node is yielded as (index, node, grad_output, grad_inputs, grads_before) for the stepper.
 
     Backward is recorded only with create_graph, so the walk runs in that grad mode and
     restores the caller's when it ends; backward_steps restores it around each yield too.
+    The per-walk modes (anomaly, capture, trace) are read once; each node pays one test for each.
     """
-    buffers = {}
+    buffers = {}  # node -> the sum of the gradients sent to it so far
     for root, grad in zip(roots, grads):
         _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
@@ -429,8 +433,9 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
             if type(node) is AccumulateGrad:
-                if node.variable._leaf_hooks:
-                    grad = _run_hooks(node.variable._leaf_hooks, grad, create_graph, type(node.variable))
+                variable = node.variable
+                if variable._leaf_hooks:
+                    grad = _run_hooks(variable._leaf_hooks, grad, create_graph, type(variable))
                 if capture is not None:
                     if node in capture:
                         capture[node] = grad
@@ -440,10 +445,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
                 node._backward(grad, retain_graph, create_graph)
-                if _post_accumulate_hooks and id(node.variable) in _post_accumulate_hooks:
-                    for hook in list(_post_accumulate_hooks[id(node.variable)]):
-                        hook(node.variable)
-                yield index, node, grad, (), ([] if trace else None)
+                if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
+                    for hook in list(_post_accumulate_hooks[id(variable)]):
+                        hook(variable)
+                if steps:
+                    yield index, node, grad, (), ([] if trace else None)
                 continue
             if node._hooks:
                 grad = _run_hooks(node._hooks, grad, create_graph, node._wrapper)
@@ -462,8 +468,10 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace):
                 _check_gradients(node, grad_inputs)
             for nxt, g in zip(node._edges, grad_inputs):
                 if nxt is not None and g is not None:
-                    _add_into(buffers, nxt, g)
-            yield index, node, grad, grad_inputs, before
+                    prev = get(nxt)
+                    buffers[nxt] = g if prev is None else prev + g  # never in place: arrays may be shared
+            if steps:
+                yield index, node, grad, grad_inputs, before
     finally:
         _modes.grad_enabled = user_mode
 
@@ -503,7 +511,8 @@ def _run_hooks(hooks, grad, create_graph, variable_type):
 
 def run_backward(roots, grads, retain_graph=False, create_graph=False):
     """Run the whole walk (what ``Tensor.backward`` does)."""
-    collections.deque(_walk(roots, grads, retain_graph, create_graph, None, False), maxlen=0)
+    for _ in _walk(roots, grads, retain_graph, create_graph, None, False, steps=False):
+        pass  # (nothing is yielded: one generator runs the walk for backward and for the stepper)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -528,7 +537,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     capture = {x._node(): None for x in inputs}
     if retain_graph is None:
         retain_graph = create_graph
-    collections.deque(_walk(roots, seeds, retain_graph, create_graph, capture, False), maxlen=0)
+    for _ in _walk(roots, seeds, retain_graph, create_graph, capture, False, steps=False):
+        pass
     results = []
     for i, x in enumerate(inputs):
         g = capture[x._node()]

@@ -64,9 +64,14 @@ def _first_odd(data):
     return type(data).__name__
 
 
-def _raw(x):
-    """A Tensor's array, or the value itself (scalars, arrays, lists stay constants)."""
-    return x._data if isinstance(x, Tensor) else x
+def _any_float64(inputs):
+    """Does an op's input hold float64 (a tensor's storage, an array or scalar on any device)? (A
+    plain loop: it runs for every op on float64 data.)"""
+    for x in inputs:
+        a = x._data if isinstance(x, Tensor) else x
+        if hasattr(a, "dtype") and a.dtype == float64:  # (not getattr: numpy reads None as float64)
+            return True
+    return False
 
 
 def _assignable(value, dtype):
@@ -163,8 +168,7 @@ class Tensor(Variable):
     def _from_op(cls, raw, inputs, op=None):
         if type(raw) is not host.ndarray:  # a numpy scalar (a full reduction), a number, a device array
             raw = host.asarray(raw) if isinstance(raw, host.generic) else _as_output(raw, inputs)
-        if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not any(
-                hasattr(a, "dtype") and a.dtype == float64 for a in map(_raw, inputs)):
+        if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not _any_float64(inputs):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
         return Tensor._make(raw)
 

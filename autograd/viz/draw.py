@@ -337,8 +337,11 @@ class GraphModel:
             var = self.variable(n)
             if var is not None:
                 shapes[n] = tuple(var.shape)
-        for n in self.nodes:
-            for child, shape in zip(n._edges, getattr(n, "_shapes", ()) or ()):
+        for n in reversed(self.nodes):  # from the output down: a node's shape is known before its inputs'
+            in_shapes = getattr(n, "_shapes", ())
+            if in_shapes is None and n in shapes:  # nothing was broadcast: each input has the output's shape
+                in_shapes = [shapes[n]] * len(n._edges)
+            for child, shape in zip(n._edges, in_shapes or ()):
                 if child is not None and shape is not None:
                     shapes.setdefault(child, tuple(shape))
         return shapes
