@@ -5,6 +5,13 @@
 
 Runs with 1 thread and with the default thread count (numpy's BLAS through threadpoolctl,
 torch through torch.set_num_threads), the same for both, and prints median times and ratios.
+
+It also times the floor: the BLAS calls the fused layer makes, alone (same shapes, same
+layouts, preallocated outputs): the input projection of all steps in one matmul, one
+h @ W_hh^T per step forward, one dz @ W_hh per step back, then dx, dW_ih (+ the biases) and
+dW_hh in one matmul each. Everything nn.LSTM spends above it is gate arithmetic, Python per
+time step, allocations and the autograd walk. The three (floor, nn.LSTM, torch.nn.LSTM) run
+interleaved in one process, so the ratios survive a busy machine.
 """
 import argparse
 import os
@@ -49,6 +56,36 @@ def ours_cells(cell, x):
             outs.append(state[0])
         (ag.stack(outs).sum() + state[1].sum()).backward()
     return step
+
+
+def blas_floor(steps, batch, input_size, hidden, dtype=np.float32):
+    """The matmuls of one nn.LSTM forward + backward (autograd/ops/recurrent.py, LSTMLayer), alone.
+
+    Shapes and layouts are the layer's: gate-major weights (4, K, H) and gates (4, L, N, H);
+    x with a column of ones appended (the biases ride in the projection, and their gradient
+    in dW_ih's matmul); per-step h (N, H) @ (4, H, H) forward and dz (4, N, H) @ (4, H, H) back."""
+    rng = np.random.default_rng(0)
+    L, N, I, H = steps, batch, input_size, hidden
+
+    def rand(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    x1, w_x, w_h = rand(L * N, I + 1), rand(4, I + 1, H), rand(4, H, H)  # forward weights, transposed
+    w_hh, w_ih = rand(4, H, H), rand(4, H, I)
+    z, hs = rand(4, L, N, H), rand(L + 1, N, H)
+    hw, dh4, dx, dw_x, dw_h = rand(4, N, H), rand(4, N, H), rand(4, L * N, I), rand(4, H, I + 1), rand(4, H, H)
+
+    def run():
+        np.matmul(x1, w_x, out=z.reshape(4, L * N, H))  # every step's input projection
+        for t in range(L):
+            np.matmul(hs[t], w_h, out=hw)  # h_{t-1} W_hh^T, one matrix per gate
+        for t in range(L):
+            np.matmul(z[:, t], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
+        dz = z.reshape(4, L * N, H)
+        np.matmul(dz, w_ih, out=dx)
+        np.matmul(dz.transpose(0, 2, 1), x1, out=dw_x)
+        np.matmul(dz.transpose(0, 2, 1), hs[:L].reshape(L * N, H), out=dw_h)
+    return run
 
 
 def theirs(torch, lstm, x):
@@ -102,15 +139,18 @@ def main():
             print("  (threadpoolctl missing: numpy keeps its default thread count)")
         if torch is not None:
             torch.set_num_threads(threads)
-        fns = [ours_fused(lstm, x)] + ([theirs(torch, t_lstm, t_x)] if torch is not None else [])
-        ours_t, *torch_t = median_times(fns, args.repeat)
-        line = f"threads={threads}: nn.LSTM {ours_t * 1e3:8.2f} ms"
+        floor = blas_floor(args.steps, args.batch, args.input, args.hidden)
+        fns = [floor, ours_fused(lstm, x)] + ([theirs(torch, t_lstm, t_x)] if torch is not None else [])
+        floor_t, ours_t, *torch_t = median_times(fns, args.repeat)
+        line = (f"threads={threads}: BLAS floor {floor_t * 1e3:7.2f} ms | nn.LSTM {ours_t * 1e3:7.2f} ms "
+                f"= {ours_t / floor_t:.2f}x floor")
         if not args.no_cells:
             (cells_t,) = median_times([ours_cells(cell, x)], max(3, args.repeat // 5))
             line += f" | LSTMCell loop {cells_t * 1e3:8.2f} ms"
         if torch_t:
             torch_t = torch_t[0]
-            line += f" | torch.nn.LSTM {torch_t * 1e3:8.2f} ms | nn.LSTM / torch = {ours_t / torch_t:.2f}x"
+            line += (f" | torch.nn.LSTM {torch_t * 1e3:7.2f} ms | nn.LSTM / torch = {ours_t / torch_t:.2f}x, "
+                     f"floor / torch = {floor_t / torch_t:.2f}x")
             if not args.no_cells:
                 line += f", cells / torch = {cells_t / torch_t:.1f}x"
         print(line)
