@@ -58,8 +58,9 @@ def ours_cells(cell, x):
     return step
 
 
-def blas_floor(steps, batch, input_size, hidden, dtype=np.float32):
-    """The matmuls of one nn.LSTM forward + backward (autograd/ops/recurrent.py, LSTMLayer), alone.
+def blas_floor(steps, batch, input_size, hidden, dtype=np.float32, needs_dx=False):
+    """The matmuls of one nn.LSTM forward + backward (autograd/ops/recurrent.py, LSTMLayer), alone
+    (dx only with ``needs_dx``: the benchmark's input needs no gradient, so the layer skips it).
 
     Shapes and layouts are the layer's: gate-major weights (4, K, H) and gates (4, L, N, H);
     x with a column of ones appended (the biases ride in the projection, and their gradient
@@ -82,10 +83,31 @@ def blas_floor(steps, batch, input_size, hidden, dtype=np.float32):
         for t in range(L):
             np.matmul(z[:, t], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
         dz = z.reshape(4, L * N, H)
-        np.matmul(dz, w_ih, out=dx)
+        if needs_dx:
+            np.matmul(dz, w_ih, out=dx)
         np.matmul(dz.transpose(0, 2, 1), x1, out=dw_x)
         np.matmul(dz.transpose(0, 2, 1), hs[:L].reshape(L * N, H), out=dw_h)
     return run
+
+
+def breakdown(step, steps, whole):
+    """Wall time per step in LSTMLayer's forward and backward and in the matmuls they make; the
+    rest of forward/backward is the gate arithmetic and Python per time step, the rest of the
+    step the module around the layer, the sums and the autograd walk."""
+    from _breakdown import Breakdown
+
+    from autograd.ops import recurrent
+
+    with Breakdown() as b:
+        b.watch_method(recurrent.LSTMLayer, "forward", "backward")
+        b.watch_matmul(recurrent)
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        watched = (time.perf_counter() - start) / steps
+    print(f"where nn.LSTM's step goes ({steps} steps, {watched * 1e3:.2f} ms each with the timers, "
+          f"{whole * 1e3:.2f} ms without; LSTMLayer.* contain the matmuls):")
+    b.report(steps)
 
 
 def theirs(torch, lstm, x):
@@ -104,6 +126,7 @@ def main():
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--no-cells", action="store_true", help="skip the (slow) unrolled-cells row")
+    parser.add_argument("--breakdown", action="store_true", help="then time the parts of nn.LSTM's step")
     args = parser.parse_args()
 
     ag.manual_seed(0)
@@ -154,6 +177,8 @@ def main():
             if not args.no_cells:
                 line += f", cells / torch = {cells_t / torch_t:.1f}x"
         print(line)
+        if args.breakdown:
+            breakdown(ours_fused(lstm, x), args.repeat, ours_t)
         if threadpool_limits is not None:
             limit.unregister()
 

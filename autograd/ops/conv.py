@@ -91,7 +91,8 @@ def im2col(x, kh, kw, stride, padding, dilation, groups):
 
 
 def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
-    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)."""
+    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)
+    (a view: the caller's assignment is the one copy)."""
     n, c, h, w = x_shape
     groups, kh, kw = cols.shape[:3]
     (pt, pb), (pl, pr) = padding
@@ -101,7 +102,7 @@ def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
             rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
             out[..., rows, columns] += cols[:, i, j]
     out = out.reshape(c, n, h + pt + pb, w + pl + pr)
-    return np.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+    return out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3)
 
 
 def _weight_matrix(w, groups):
@@ -148,10 +149,12 @@ def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     y = np.empty((n, o, oh, ow), dtype=dtype)
     for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
         cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
-        out = np.matmul(wm, cols)  # (G, O/G, B*OH*OW)
+        one = e - s == 1  # one sample's (G, O/G, OH*OW) is already y's layout: write there
+        out = np.matmul(wm, cols, out=y[s].reshape(groups, o // groups, -1) if one else None)
         if bias is not None:
             out += bias.reshape(groups, o // groups, 1)
-        y[s:e] = out.reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
+        if not one:
+            y[s:e] = out.reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
     return y
 
 
@@ -166,11 +169,12 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
     wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
     gx = np.empty(x_shape, dtype=dtype) if need_x else None
     gw = np.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
+    part = np.empty_like(gw) if need_w else None
     for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
         gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
         if need_w:
             cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
-            gw += np.matmul(gm, cols.transpose(0, 2, 1))
+            gw += np.matmul(gm, cols.transpose(0, 2, 1), out=part)
         if need_x:
             cols = np.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
             gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
