@@ -157,12 +157,13 @@ class LSTMLayer(Function):
             c += np.multiply(i, g, out=ig)  # c_t = f c_{t-1} + i g
             np.multiply(o, np.tanh(c, out=tanh_c[t]), out=states[0, new])  # h_t = o tanh(c_t)
         ctx.reverse = reverse
-        ctx.save_for_backward(x1, w_ih, w_hh, acts, tanh_c, states)
-        return states[:, :length] if reverse else states[:, 1:]
+        out = states[:, :length] if reverse else states[:, 1:]  # (2, L, N, H), a view of states
+        ctx.save_for_backward(x1, w_ih, w_hh, acts, tanh_c, states, out)  # out: so that changing it in place is caught
+        return out
 
     def backward(ctx, grad):
         _no_double_backward("LSTM", grad)
-        x1, w_ih, w_hh, acts, tanh_c, states = ctx.saved_tensors
+        x1, w_ih, w_hh, acts, tanh_c, states, _ = ctx.saved_tensors
         length, batch, H = tanh_c.shape
         w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
         d_z = np.empty_like(acts)  # dL/dz, (4, L, N, H)
