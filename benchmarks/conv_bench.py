@@ -66,6 +66,18 @@ def step_torch(model, x):
     return out
 
 
+def step_torch_im2col(model, x):
+    """PyTorch with oneDNN off: its own im2col + BLAS-gemm convolution (slow_conv2d), our algorithm."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on TF32 for Intel GPUs
+        with torch.backends.mkldnn.flags(enabled=False):
+            return step_torch(model, x)
+
+
 def check_same(ours, theirs, x, xt):
     """Both libraries compute the same numbers before we time them."""
     a, b = step_ours(ours, x), step_torch(theirs, xt)
@@ -212,15 +224,17 @@ def main():
     print(f"Conv2d(1,32,3) -> ReLU -> Conv2d(32,64,3), batch {args.batch}x1x28x28 float32, forward+backward, "
           f"median of {args.reps}")
     print(f"numpy {np.__version__}, torch {torch.__version__}, {os.cpu_count()} CPUs")
-    print(f"{'threads':>8} {'floor ms':>9} {'seegrad ms':>11} {'torch ms':>9} {'vs floor':>9} {'vs torch':>9} "
-          f"{'floor/torch':>12}")
+    print("torch: its default CPU convolution (oneDNN); torch im2col: the same with oneDNN off (im2col + MKL gemm)")
+    print(f"{'threads':>8} {'floor ms':>9} {'seegrad ms':>11} {'torch ms':>9} {'torch im2col':>13} {'vs floor':>9} "
+          f"{'vs torch':>9} {'floor/torch':>12}")
     for n in thread_counts:
         torch.set_num_threads(n)
         with threadpool_limits(limits=n):
-            low, mine, ref = time_interleaved([floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt)],
-                                              args.reps)
-        print(f"{n:>8} {low * 1e3:>9.1f} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {mine / low:>8.2f}x {mine / ref:>8.2f}x "
-              f"{low / ref:>11.2f}x")
+            low, mine, ref, ref_im2col = time_interleaved(
+                [floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt),
+                 lambda: step_torch_im2col(theirs, xt)], args.reps)
+        print(f"{n:>8} {low * 1e3:>9.1f} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {ref_im2col * 1e3:>13.1f} "
+              f"{mine / low:>8.2f}x {mine / ref:>8.2f}x {low / ref:>11.2f}x")
         if args.breakdown:
             with threadpool_limits(limits=n):
                 breakdown(ours, x, args.reps, mine)
