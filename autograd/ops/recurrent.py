@@ -132,7 +132,7 @@ class LSTMLayer(Function):
     """
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        length, batch, size = x.shape
+        length, batch = x.shape[:2]
         H = h0.shape[-1]
         half = np.array([0.5, 0.5, 0.5, 1.0], dtype=x.dtype)[:, None, None]  # tanh(z/2) on o, i, f
         w_x = _transposed(_gate_major(_with_bias(w_ih, b_ih, b_hh))) * half  # (4, I+1, H)
