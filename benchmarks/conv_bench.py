@@ -17,6 +17,7 @@ gradient and the autograd walk.
     python benchmarks/conv_bench.py              # 1 thread and the default thread count
     python benchmarks/conv_bench.py --reps 30 --threads 1
     python benchmarks/conv_bench.py --threads 1 --breakdown   # then where seegrad's step spends its time
+    python benchmarks/conv_bench.py --threads 1 --torch-im2col  # and vs PyTorch's own im2col path
 
 ``--mnist1d`` instead trains the MNIST-1D paper's CNN (seegrad.models.cnn1d) with the mnist1d repo's
 recipe (Adam lr 1e-2, batch 100, 6000 steps, 4000 train / 1000 test) and prints its test accuracy:
@@ -191,6 +192,8 @@ def main():
     parser.add_argument("--mnist1d", action="store_true", help="train the MNIST-1D CNN instead (see above)")
     parser.add_argument("--breakdown", action="store_true", help="then time the parts of seegrad's step")
     parser.add_argument("--best", action="store_true", help="report the fastest round of each, not the median")
+    parser.add_argument("--torch-im2col", action="store_true",
+                        help="also compare with PyTorch's own im2col + gemm convolution (oneDNN off)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[0])
     args = parser.parse_args()
     if args.mnist1d:
@@ -226,17 +229,21 @@ def main():
     print(f"Conv2d(1,32,3) -> ReLU -> Conv2d(32,64,3), batch {args.batch}x1x28x28 float32, forward+backward, "
           f"{'fastest' if args.best else 'median'} of {args.reps}")
     print(f"numpy {np.__version__}, torch {torch.__version__}, {os.cpu_count()} CPUs")
-    print("torch: its default CPU convolution (oneDNN); torch im2col: the same with oneDNN off (im2col + MKL gemm)")
-    print(f"{'threads':>8} {'floor ms':>9} {'seegrad ms':>11} {'torch ms':>9} {'torch im2col':>13} {'vs floor':>9} "
-          f"{'vs torch':>9} {'floor/torch':>12}")
+    print(f"{'threads':>8} {'floor ms':>9} {'seegrad ms':>11} {'torch ms':>9} {'vs floor':>9} {'vs torch':>9} "
+          f"{'floor/torch':>12}")
     for n in thread_counts:
         torch.set_num_threads(n)
         with threadpool_limits(limits=n):
-            low, mine, ref, ref_im2col = time_interleaved(
-                [floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt),
-                 lambda: step_torch_im2col(theirs, xt)], args.reps, args.best)
-        print(f"{n:>8} {low * 1e3:>9.1f} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {ref_im2col * 1e3:>13.1f} "
-              f"{mine / low:>8.2f}x {mine / ref:>8.2f}x {low / ref:>11.2f}x")
+            low, mine, ref = time_interleaved([floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt)],
+                                              args.reps, args.best)
+        print(f"{n:>8} {low * 1e3:>9.1f} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {mine / low:>8.2f}x {mine / ref:>8.2f}x "
+              f"{low / ref:>11.2f}x")
+        if args.torch_im2col:  # rounds of their own: switching oneDNN off and on slows torch's default path
+            with threadpool_limits(limits=n):
+                mine, ref = time_interleaved([lambda: step_ours(ours, x), lambda: step_torch_im2col(theirs, xt)],
+                                             args.reps, args.best)
+            print(f"{'':>8} seegrad {mine * 1e3:.1f} ms, torch with oneDNN off (im2col + MKL gemm) "
+                  f"{ref * 1e3:.1f} ms: {mine / ref:.2f}x")
         if args.breakdown:
             with threadpool_limits(limits=n):
                 breakdown(ours, x, args.reps, mine)
