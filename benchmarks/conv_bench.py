@@ -6,8 +6,18 @@ on a batch of 64 images 1 x 28 x 28 (float32), loss = output.sum(). One step is 
 threadpoolctl, torch through torch.set_num_threads. Timings interleave the two libraries and
 report the median of --reps steps, so machine noise hits both alike.
 
+The floor, timed in the same interleaved rounds, is the BLAS calls seegrad's step makes, alone:
+the matmuls of im2col convolution (autograd/ops/conv.py) on arrays of the same shapes and
+layouts, batch slice by batch slice as conv_forward / conv_backward cut it (``_chunks``), with
+preallocated outputs: per layer and slice, y = W @ cols and dW += g @ cols^T, and for the
+second layer (the first one's input needs no gradient) dcols = W^T @ g. Everything above it is
+im2col copies, col2im, the layout transposes around the matmuls, ReLU, the sum, the bias
+gradient and the autograd walk.
+
     python benchmarks/conv_bench.py              # 1 thread and the default thread count
     python benchmarks/conv_bench.py --reps 30 --threads 1
+    python benchmarks/conv_bench.py --threads 1 --breakdown   # then where seegrad's step spends its time
+    python benchmarks/conv_bench.py --threads 1 --torch-im2col  # and vs PyTorch's own im2col path
 
 ``--mnist1d`` instead trains the MNIST-1D paper's CNN (seegrad.models.cnn1d) with the mnist1d repo's
 recipe (Adam lr 1e-2, batch 100, 6000 steps, 4000 train / 1000 test) and prints its test accuracy:
@@ -57,6 +67,18 @@ def step_torch(model, x):
     return out
 
 
+def step_torch_im2col(model, x):
+    """PyTorch with oneDNN off: its own im2col + BLAS-gemm convolution (slow_conv2d), our algorithm."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on TF32 for Intel GPUs
+        with torch.backends.mkldnn.flags(enabled=False):
+            return step_torch(model, x)
+
+
 def check_same(ours, theirs, x, xt):
     """Both libraries compute the same numbers before we time them."""
     a, b = step_ours(ours, x), step_torch(theirs, xt)
@@ -66,19 +88,74 @@ def check_same(ours, theirs, x, xt):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-3, atol=1e-4 * scale, err_msg=name)
 
 
-def time_pair(ours, theirs, x, xt, reps):
-    t_ours, t_torch = [], []
-    for _ in range(2):  # warm up both
-        step_ours(ours, x)
-        step_torch(theirs, xt)
+def blas_floor(layers, batch, dtype=np.float32):
+    """The matmuls of one forward + backward through ``layers`` [(C_in, C_out, k, H, W, needs_dx)],
+    as conv_forward and conv_backward issue them (stride 1, no padding, groups 1), alone.
+
+    Slices of the same size share their arrays, so each matmul reads cache-warm operands, as in
+    the step, where it reads columns im2col has just written."""
+    from autograd.ops.conv import _chunks
+
+    rng = np.random.default_rng(0)
+    calls = []  # (a, b, out) of every np.matmul, in order
+    for c, o, k, h, w, needs_dx in layers:
+        oh, ow, K = h - k + 1, w - k + 1, c * k * k
+        wm = rng.standard_normal((1, o, K)).astype(dtype)  # _weight_matrix: (G, O/G, K)
+        gw = np.empty((1, o, K), dtype=dtype)
+        arrays = {}
+        for s, e in _chunks(batch, K * oh * ow * np.dtype(dtype).itemsize):
+            p = (e - s) * oh * ow
+            if p not in arrays:
+                arrays[p] = (rng.standard_normal((1, K, p)).astype(dtype),  # im2col's (G, K, B*OH*OW)
+                             rng.standard_normal((1, o, p)).astype(dtype),  # _grad_matrix's (G, O/G, B*OH*OW)
+                             np.empty((1, o, p), dtype=dtype), np.empty((1, K, p), dtype=dtype))
+            cols, gm, y, dcols = arrays[p]
+            calls.append((wm, cols, y))  # forward
+            calls.append((gm, cols.transpose(0, 2, 1), gw))  # weight gradient
+            if needs_dx:
+                calls.append((wm.transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
+
+    def run():
+        for a, b, out in calls:
+            np.matmul(a, b, out=out)
+    return run
+
+
+def time_interleaved(fns, reps, best=False):
+    """Median (or with ``best``, the fastest) seconds of each fn over ``reps`` rounds, one call of
+    each per round. On a loaded machine the fastest rounds are the ones least disturbed."""
+    for fn in fns:  # warm up
+        fn()
+        fn()
+    times = [[] for _ in fns]
     for _ in range(reps):
-        t = time.perf_counter()
-        step_ours(ours, x)
-        t_ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        step_torch(theirs, xt)
-        t_torch.append(time.perf_counter() - t)
-    return statistics.median(t_ours), statistics.median(t_torch)
+        for fn, ts in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+    return [min(ts) if best else statistics.median(ts) for ts in times]
+
+
+def breakdown(model, x, steps, whole):
+    """Wall time per step inside the conv primitives, split into matmul, im2col, col2im, and the
+    output-gradient layout copy; the rest of Convolution.forward/backward is the transposes
+    around the matmuls, the bias and allocations; the rest of the step is ReLU, the sum and
+    the autograd walk."""
+    from _breakdown import Breakdown
+
+    from autograd.ops import conv
+
+    with Breakdown() as b:
+        b.watch(conv, "im2col", "col2im", "_grad_matrix")
+        b.watch_method(conv.Convolution, "forward", "backward")
+        b.watch_matmul(conv)
+        start = time.perf_counter()
+        for _ in range(steps):
+            step_ours(model, x)
+        watched = (time.perf_counter() - start) / steps
+    print(f"where seegrad's step goes ({steps} steps, {watched * 1e3:.1f} ms each with the timers, "
+          f"{whole * 1e3:.1f} ms without; Convolution.* contain the lines under them):")
+    b.report(steps)
 
 
 def train_mnist1d(seed, steps=6000, batch=100, lr=1e-2):
@@ -113,6 +190,10 @@ def main():
     parser.add_argument("--threads", type=int, nargs="*", default=None,
                         help="thread counts to compare (default: 1 and torch's default)")
     parser.add_argument("--mnist1d", action="store_true", help="train the MNIST-1D CNN instead (see above)")
+    parser.add_argument("--breakdown", action="store_true", help="then time the parts of seegrad's step")
+    parser.add_argument("--best", action="store_true", help="report the fastest round of each, not the median")
+    parser.add_argument("--torch-im2col", action="store_true",
+                        help="also compare with PyTorch's own im2col + gemm convolution (oneDNN off)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[0])
     args = parser.parse_args()
     if args.mnist1d:
@@ -143,15 +224,29 @@ def main():
     x, xt = ag.tensor(images), torch.tensor(images)
     check_same(ours, theirs, x, xt)
 
+    floor = blas_floor([(1, 32, 3, 28, 28, False), (32, 64, 3, 26, 26, True)], args.batch)
+
     print(f"Conv2d(1,32,3) -> ReLU -> Conv2d(32,64,3), batch {args.batch}x1x28x28 float32, forward+backward, "
-          f"median of {args.reps}")
+          f"{'fastest' if args.best else 'median'} of {args.reps}")
     print(f"numpy {np.__version__}, torch {torch.__version__}, {os.cpu_count()} CPUs")
-    print(f"{'threads':>8} {'seegrad ms':>11} {'torch ms':>9} {'ratio':>6}")
+    print(f"{'threads':>8} {'floor ms':>9} {'seegrad ms':>11} {'torch ms':>9} {'vs floor':>9} {'vs torch':>9} "
+          f"{'floor/torch':>12}")
     for n in thread_counts:
         torch.set_num_threads(n)
         with threadpool_limits(limits=n):
-            mine, ref = time_pair(ours, theirs, x, xt, args.reps)
-        print(f"{n:>8} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {mine / ref:>5.2f}x")
+            low, mine, ref = time_interleaved([floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt)],
+                                              args.reps, args.best)
+        print(f"{n:>8} {low * 1e3:>9.1f} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {mine / low:>8.2f}x {mine / ref:>8.2f}x "
+              f"{low / ref:>11.2f}x")
+        if args.torch_im2col:  # rounds of their own: switching oneDNN off and on slows torch's default path
+            with threadpool_limits(limits=n):
+                mine, ref = time_interleaved([lambda: step_ours(ours, x), lambda: step_torch_im2col(theirs, xt)],
+                                             args.reps, args.best)
+            print(f"{'':>8} seegrad {mine * 1e3:.1f} ms, torch with oneDNN off (im2col + MKL gemm) "
+                  f"{ref * 1e3:.1f} ms: {mine / ref:.2f}x")
+        if args.breakdown:
+            with threadpool_limits(limits=n):
+                breakdown(ours, x, args.reps, mine)
     torch.set_num_threads(default_threads)
 
 

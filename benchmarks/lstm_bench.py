@@ -5,6 +5,13 @@
 
 Runs with 1 thread and with the default thread count (numpy's BLAS through threadpoolctl,
 torch through torch.set_num_threads), the same for both, and prints median times and ratios.
+
+It also times the floor: the BLAS calls the fused layer makes, alone (same shapes, same
+layouts, preallocated outputs): the input projection of all steps in one matmul, one
+h @ W_hh^T per step forward, one dz @ W_hh per step back, then dx, dW_ih (+ the biases) and
+dW_hh in one matmul each. Everything nn.LSTM spends above it is gate arithmetic, Python per
+time step, allocations and the autograd walk. The three (floor, nn.LSTM, torch.nn.LSTM) run
+interleaved in one process, so the ratios survive a busy machine.
 """
 import argparse
 import os
@@ -19,8 +26,9 @@ import autograd as ag  # noqa: E402
 import nn  # noqa: E402
 
 
-def median_times(fns, repeat):
-    """Median seconds of each fn, run in turn (interleaved, so a busy machine slows all alike)."""
+def median_times(fns, repeat, best=False):
+    """Median (or with ``best``, the fastest) seconds of each fn, run in turn (interleaved, so a
+    busy machine slows all alike; its fastest rounds are the ones least disturbed)."""
     for fn in fns:
         fn()  # warm up
     times = [[] for _ in fns]
@@ -29,7 +37,7 @@ def median_times(fns, repeat):
             start = time.perf_counter()
             fn()
             ts.append(time.perf_counter() - start)
-    return [float(np.median(ts)) for ts in times]
+    return [float(min(ts) if best else np.median(ts)) for ts in times]
 
 
 def ours_fused(lstm, x):
@@ -51,6 +59,58 @@ def ours_cells(cell, x):
     return step
 
 
+def blas_floor(steps, batch, input_size, hidden, dtype=np.float32, needs_dx=False):
+    """The matmuls of one nn.LSTM forward + backward (autograd/ops/recurrent.py, LSTMLayer), alone
+    (dx only with ``needs_dx``: the benchmark's input needs no gradient, so the layer skips it).
+
+    Shapes and layouts are the layer's: gate-major weights (4, K, H) and gates (4, L, N, H);
+    x with a column of ones appended (the biases ride in the projection, and their gradient
+    in dW_ih's matmul); per-step h (N, H) @ (4, H, H) forward and dz (4, N, H) @ (4, H, H) back."""
+    rng = np.random.default_rng(0)
+    L, N, I, H = steps, batch, input_size, hidden
+
+    def rand(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    x1, w_x, w_h = rand(L * N, I + 1), rand(4, I + 1, H), rand(4, H, H)  # forward weights, transposed
+    w_hh, w_ih = rand(4, H, H), rand(4, H, I)
+    z, hs = rand(4, L, N, H), rand(L + 1, N, H)
+    hw, dh4, dx, dw_x, dw_h = rand(4, N, H), rand(4, N, H), rand(4, L * N, I), rand(4, H, I + 1), rand(4, H, H)
+
+    def run():
+        np.matmul(x1, w_x, out=z.reshape(4, L * N, H))  # every step's input projection
+        for t in range(L):
+            np.matmul(hs[t], w_h, out=hw)  # h_{t-1} W_hh^T, one matrix per gate
+        for t in range(L):
+            np.matmul(z[:, t], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
+        dz = z.reshape(4, L * N, H)
+        if needs_dx:
+            np.matmul(dz, w_ih, out=dx)
+        np.matmul(dz.transpose(0, 2, 1), x1, out=dw_x)
+        np.matmul(dz.transpose(0, 2, 1), hs[:L].reshape(L * N, H), out=dw_h)
+    return run
+
+
+def breakdown(step, steps, whole):
+    """Wall time per step in LSTMLayer's forward and backward and in the matmuls they make; the
+    rest of forward/backward is the gate arithmetic and Python per time step, the rest of the
+    step the module around the layer, the sums and the autograd walk."""
+    from _breakdown import Breakdown
+
+    from autograd.ops import recurrent
+
+    with Breakdown() as b:
+        b.watch_method(recurrent.LSTMLayer, "forward", "backward")
+        b.watch_matmul(recurrent)
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        watched = (time.perf_counter() - start) / steps
+    print(f"where nn.LSTM's step goes ({steps} steps, {watched * 1e3:.2f} ms each with the timers, "
+          f"{whole * 1e3:.2f} ms without; LSTMLayer.* contain the matmuls):")
+    b.report(steps)
+
+
 def theirs(torch, lstm, x):
     def step():
         lstm.zero_grad()
@@ -67,6 +127,8 @@ def main():
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--no-cells", action="store_true", help="skip the (slow) unrolled-cells row")
+    parser.add_argument("--breakdown", action="store_true", help="then time the parts of nn.LSTM's step")
+    parser.add_argument("--best", action="store_true", help="report the fastest round of each, not the median")
     args = parser.parse_args()
 
     ag.manual_seed(0)
@@ -85,7 +147,7 @@ def main():
         threadpool_limits = None
 
     print(f"LSTM({args.input}, {args.hidden}) over {args.steps} steps, batch {args.batch}, float32, "
-          f"forward + backward, median of {args.repeat}")
+          f"forward + backward, {'fastest' if args.best else 'median'} of {args.repeat}")
     if torch is not None:
         t_lstm = torch.nn.LSTM(args.input, args.hidden)
         with torch.no_grad():
@@ -102,18 +164,23 @@ def main():
             print("  (threadpoolctl missing: numpy keeps its default thread count)")
         if torch is not None:
             torch.set_num_threads(threads)
-        fns = [ours_fused(lstm, x)] + ([theirs(torch, t_lstm, t_x)] if torch is not None else [])
-        ours_t, *torch_t = median_times(fns, args.repeat)
-        line = f"threads={threads}: nn.LSTM {ours_t * 1e3:8.2f} ms"
+        floor = blas_floor(args.steps, args.batch, args.input, args.hidden)
+        fns = [floor, ours_fused(lstm, x)] + ([theirs(torch, t_lstm, t_x)] if torch is not None else [])
+        floor_t, ours_t, *torch_t = median_times(fns, args.repeat, args.best)
+        line = (f"threads={threads}: BLAS floor {floor_t * 1e3:7.2f} ms | nn.LSTM {ours_t * 1e3:7.2f} ms "
+                f"= {ours_t / floor_t:.2f}x floor")
         if not args.no_cells:
             (cells_t,) = median_times([ours_cells(cell, x)], max(3, args.repeat // 5))
             line += f" | LSTMCell loop {cells_t * 1e3:8.2f} ms"
         if torch_t:
             torch_t = torch_t[0]
-            line += f" | torch.nn.LSTM {torch_t * 1e3:8.2f} ms | nn.LSTM / torch = {ours_t / torch_t:.2f}x"
+            line += (f" | torch.nn.LSTM {torch_t * 1e3:7.2f} ms | nn.LSTM / torch = {ours_t / torch_t:.2f}x, "
+                     f"floor / torch = {floor_t / torch_t:.2f}x")
             if not args.no_cells:
                 line += f", cells / torch = {cells_t / torch_t:.1f}x"
         print(line)
+        if args.breakdown:
+            breakdown(ours_fused(lstm, x), args.repeat, ours_t)
         if threadpool_limits is not None:
             limit.unregister()
 

@@ -188,7 +188,8 @@ class _Ufunc:
         _refuse_host(kwargs, where)
         with _allowed():
             result = getattr(self.ufunc, method)(*_unwrap(args), **_unwrap(kwargs))
-        return kwargs["out"] if "out" in kwargs and not isinstance(kwargs["out"], tuple) else _wrap(result)
+        out = kwargs.get("out")  # out=None, as numpy allows, means a new array
+        return out if out is not None and not isinstance(out, tuple) else _wrap(result)
 
     def __call__(self, *args, **kwargs):
         return self._run("__call__", args, kwargs)

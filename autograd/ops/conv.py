@@ -91,7 +91,8 @@ def im2col(x, kh, kw, stride, padding, dilation, groups):
 
 
 def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
-    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)."""
+    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)
+    (a view: the caller's assignment is the one copy)."""
     n, c, h, w = x_shape
     groups, kh, kw = cols.shape[:3]
     (pt, pb), (pl, pr) = padding
@@ -101,7 +102,7 @@ def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
             rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
             out[..., rows, columns] += cols[:, i, j]
     out = out.reshape(c, n, h + pt + pb, w + pl + pr)
-    return by_input.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+    return out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3)
 
 
 def _weight_matrix(w, groups):
@@ -125,7 +126,9 @@ def _grad_matrix(g, groups):
 # --------------------------------------------------------------------- numpy kernels (4-d)
 
 CHUNK_BYTES = 1 << 20  # im2col walks the batch in slices whose columns fit in ~1 MB (an L2 cache)
-MAX_CHUNKS = 16  # ...but in at most this many slices: each matmul call costs a BLAS thread sync-up
+MAX_CHUNKS = 256  # ...but in at most this many slices: each matmul call costs a BLAS thread sync-up
+# (with one BLAS thread, slices of one 26x26x32 sample beat slices of four by ~10% a step:
+# benchmarks/conv_bench.py; a cap of 16 forced four)
 
 
 def _chunks(n, bytes_per_sample):
@@ -134,8 +137,9 @@ def _chunks(n, bytes_per_sample):
     return [(s, min(s + step, n)) for s in range(0, n, step)]
 
 
-def conv_forward(x, w, stride, padding, dilation, groups):
-    """y = conv(x, w), a slice of the batch at a time: im2col into cache, then one matmul."""
+def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
+    """y = conv(x, w) (+ bias), a slice of the batch at a time: im2col into cache, then one matmul
+    (the bias is added to its cache-hot output, not in a pass of its own over y)."""
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
@@ -145,7 +149,12 @@ def conv_forward(x, w, stride, padding, dilation, groups):
     y = get_array_module(x).empty((n, o, oh, ow), dtype=dtype)
     for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
         cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
-        y[s:e] = by_input.matmul(wm, cols).reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
+        one = e - s == 1  # one sample's (G, O/G, OH*OW) is already y's layout: write there
+        out = by_input.matmul(wm, cols, out=y[s].reshape(groups, o // groups, -1) if one else None)
+        if bias is not None:
+            out += bias.reshape(groups, o // groups, 1)
+        if not one:
+            y[s:e] = out.reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
     return y
 
 
@@ -158,13 +167,15 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
     _, cg, kh, kw = w_shape
     dtype = host.result_type(g, x if need_w else g, w if need_x else g)
     wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
-    gx = get_array_module(g).empty(x_shape, dtype=dtype) if need_x else None
-    gw = get_array_module(g).zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
+    xp = get_array_module(g)
+    gx = xp.empty(x_shape, dtype=dtype) if need_x else None
+    gw = xp.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
+    part = xp.empty_like(gw) if need_w else None
     for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
         gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
         if need_w:
             cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
-            gw += by_input.matmul(gm, cols.transpose(0, 2, 1))
+            gw += by_input.matmul(gm, cols.transpose(0, 2, 1), out=part)
         if need_x:
             cols = by_input.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
             gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
@@ -191,27 +202,33 @@ def _conv_weight(x, g, w_shape, stride, padding, dilation, groups):
 
 
 class Convolution(Function):
-    """y[n, o, h, w] = sum_{c, i, j} w[o, c, i, j] * x[n, g(o)*C/G + c, s*h + d*i - p, s*w + d*j - p]"""
+    """y[n, o, h, w] = b[o] + sum_{c, i, j} w[o, c, i, j] * x[n, g(o)*C/G + c, s*h + d*i - p, s*w + d*j - p]
 
-    rule = Rule("out = conv(x, w)  (each output: a window of x times w, summed)",
-                ("d/dx = conv_transpose(G, w)", "d/dw = sum over positions of G * window of x"),
-                "Every weight met every window: its gradient sums G times those windows.", ("x", "weight"))
+    The bias is optional (inputs x, w or x, w, b). It is fused, as in PyTorch's convolution op:
+    added to each slice's matmul output while it is in cache, instead of a broadcast add over y."""
 
-    def forward(ctx, x, w, stride, padding, dilation, groups):
+    rule = Rule("out = conv(x, w) + b  (each output: a window of x times w, summed, plus the bias)",
+                ("d/dx = conv_transpose(G, w)", "d/dw = sum over positions of G * window of x",
+                 "d/db = G summed over the batch and the positions"),
+                "Every weight met every window: its gradient sums G times those windows.", ("x", "weight", "bias"))
+
+    def forward(ctx, x, w, b=None, *, stride, padding, dilation, groups):
         ctx.geo = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
         ctx.ndim = x.ndim
         ctx.save_for_backward(x, w)
-        return _back_to(conv_forward(_as_4d(x), _as_4d(w), **ctx.geo), x.ndim)
+        return _back_to(conv_forward(_as_4d(x), _as_4d(w), **ctx.geo, bias=b), x.ndim)
 
-    def backward(ctx, grad):  # dx = conv_transpose(g, w), dw = sum over positions of g x^T
+    def backward(ctx, grad):  # dx = conv_transpose(g, w), dw = sum over positions of g x^T, db = sum of g
         x, w = ctx.saved_tensors
-        need_x, need_w = ctx.needs_input_grad[:2]
+        need = ctx.needs_input_grad
+        need_x, need_w = need[:2]
+        gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim))) if len(need) > 2 and need[2] else None
         if isinstance(grad, Variable):  # create_graph: build the backward from Functions
             return (ConvTranspose.apply(grad, w, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
-                    ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None)
+                    ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None, gb)[:len(need)]
         x4, w4 = _as_4d(x), _as_4d(w)
         gx, gw = conv_backward(_as_4d(grad), x4, w4, x4.shape, w4.shape, **ctx.geo, need_x=need_x, need_w=need_w)
-        return (_back_to(gx, ctx.ndim) if need_x else None), (gw.reshape(w.shape) if need_w else None)
+        return ((_back_to(gx, ctx.ndim) if need_x else None), (gw.reshape(w.shape) if need_w else None), gb)[:len(need)]
 
     @classmethod
     def name(cls):
@@ -515,7 +532,11 @@ def _conv_nd(name, n, input, weight, bias, stride, padding, dilation, groups, co
     else:
         if n == 1:  # the 2-d primitive on one row: kernel height 1
             stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
-        y = Convolution.apply(x, weight, stride=stride, padding=pads, dilation=dilation, groups=groups)
+        fused = bias is not None and bias.dtype == x.dtype and tuple(bias.shape) == (weight.shape[0],)
+        y = Convolution.apply(x, weight, *([bias] if fused else []), stride=stride, padding=pads, dilation=dilation,
+                              groups=groups)
+        if fused:
+            bias = None
     if bias is not None:
         y = y + bias.reshape((-1,) + (1,) * n)
     return y.squeeze(0) if added else y

@@ -114,73 +114,133 @@ class LSTMLayer(Function):
         c_t = f * c_{t-1} + i * g
         h_t = o * tanh(c_t)
 
-    Speed: the loop does only what depends on the previous step; the rest runs on all steps
-    at once. One tanh gives all four gates: sigmoid(z) = (1 + tanh(z/2)) / 2, so with
-    ``half`` = 1/2 on the i, f, o columns and 1 on g's, gates = tanh(z * half) * half + (1 - half),
-    and the z * half is folded into the weights and the projected inputs before the loop.
+    Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). The loop does only what
+    depends on the previous step, in few numpy calls, each on whole contiguous (N, H) blocks:
+
+    - Gate-major: the gates live in a (4, L, N, H) array, one contiguous block per gate, and each
+      weight as (4, K, H), one matrix per gate; a step's h @ W_hh^T is one batched matmul
+      (N, H) @ (4, H, H) (faster in OpenBLAS than (N, H) @ (H, 4H)), and no gate is a strided
+      column slice (numpy runs those row by row, 2-3x slower at these sizes).
+    - The gates are reordered o, i, f, g (``ORDER``): the three sigmoids are one block, the
+      three gates that dc feeds another.
+    - The biases ride in the input projection: x gets a column of ones, W_ih a column b_ih + b_hh,
+      so one matmul gives x_t W_ih^T + b for all steps, and the same column gives the bias
+      gradient inside dW_ih's matmul.
+    - One tanh gives all four gates: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the
+      weights, so a step is tanh on (4, N, H), then * 0.5 + 0.5 on the sigmoid block.
+    - Backward computes each step's dz on the block it has just read (cache-hot, no pass over
+      the whole sequence), then dx, dW_ih + biases and dW_hh are one matmul each over all steps.
     """
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        xw = _project(x, w_ih, b_ih, b_hh)  # (L, N, 4H)
-        length, batch, four_h = xw.shape
-        H = four_h // 4
-        half = ctx.xp.ones(four_h, dtype=xw.dtype)
-        half[:2 * H] = half[3 * H:] = 0.5  # 1/2 on i, f, o; 1 on g
-        xw *= half
-        w_hh_t = w_hh.T * half  # (H, 4H)
-        rest = 1 - half
-        acts = ctx.xp.empty_like(xw)  # i, f, g, o after their nonlinearities
-        out = ctx.xp.empty((2, length, batch, H), dtype=xw.dtype)  # h_t for all t, then c_t
-        tanh_c = ctx.xp.empty((length, batch, H), dtype=xw.dtype)
-        h, c = h0, c0
+        xp = ctx.xp
+        length, batch = x.shape[:2]
+        H = h0.shape[-1]
+        half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=x.dtype)[:, None, None]  # tanh(z/2) on o, i, f
+        w_x = _transposed(_gate_major(_with_bias(w_ih, b_ih, b_hh))) * half  # (4, I+1, H)
+        w_h = _transposed(_gate_major(w_hh)) * half  # (4, H, H)
+        x1 = _with_ones(x)  # (L*N, I+1)
+        acts = xp.matmul(x1, w_x).reshape(4, length, batch, H)  # z's input part; then the gates, in place
+        states = xp.empty((2, length + 1, batch, H), dtype=x.dtype)  # h, c before and after every step
+        tanh_c = xp.empty((length, batch, H), dtype=x.dtype)
+        hw, ig = xp.empty((4, batch, H), dtype=x.dtype), xp.empty((batch, H), dtype=x.dtype)
+        first = length if reverse else 0
+        states[0, first], states[1, first] = h0, c0
         for t in _steps(length, reverse):
-            gates = acts[t]
-            ctx.xp.matmul(h, w_hh_t, out=gates)
-            gates += xw[t]
-            ctx.xp.tanh(gates, out=gates)
-            gates *= half
-            gates += rest  # now sigmoid(z) on i, f, o and tanh(z) on g
-            i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
-            c = ctx.xp.multiply(f, c, out=out[1, t])
-            c += i * g  # c_t = f c_{t-1} + i g
-            ctx.xp.tanh(c, out=tanh_c[t])
-            h = ctx.xp.multiply(o, tanh_c[t], out=out[0, t])  # h_t = o tanh(c_t)
+            prev, new = (t + 1, t) if reverse else (t, t + 1)
+            gates = acts[:, t]  # (4, N, H)
+            gates += xp.matmul(states[0, prev], w_h, out=hw)
+            xp.tanh(gates, out=gates)
+            sig = acts[:3, t]
+            sig *= 0.5
+            sig += 0.5  # now sigmoid(z) on o, i, f and tanh(z) on g
+            o, i, f, g = gates
+            c = xp.multiply(f, states[1, prev], out=states[1, new])
+            c += xp.multiply(i, g, out=ig)  # c_t = f c_{t-1} + i g
+            xp.multiply(o, xp.tanh(c, out=tanh_c[t]), out=states[0, new])  # h_t = o tanh(c_t)
         ctx.reverse = reverse
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, acts, tanh_c, out)
+        out = states[:, :length] if reverse else states[:, 1:]  # (2, L, N, H), a view of states
+        ctx.save_for_backward(x1, w_ih, w_hh, acts, tanh_c, states, out)  # out: so that changing it in place is caught
         return out
 
     def backward(ctx, grad):
         _no_double_backward("LSTM", grad)
-        x, h0, c0, w_ih, w_hh, acts, tanh_c, out = ctx.saved_tensors
-        H = h0.shape[-1]
-        length, batch = acts.shape[:2]
-        i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
-        # dz_t = [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), dh tanh(c_t) o(1-o)] for i, f, g, o:
-        # every factor but dc and dh is known now, so it is computed for all steps at once.
-        d_z = by_input.subtract(1, acts)
-        d_z *= acts  # sigmoid' = s(1 - s) on i, f, o
-        d_z[..., 2 * H:3 * H] = 1 - g * g  # tanh' = 1 - tanh^2 on g
-        d_z[..., :H] *= g
-        d_z[..., H:2 * H] *= _previous(out[1], c0, ctx.reverse)  # c_{t-1}
-        d_z[..., 2 * H:3 * H] *= i
-        d_z[..., 3 * H:] *= tanh_c
-        dh_to_dc = tanh_c * tanh_c
-        by_input.subtract(1, dh_to_dc, out=dh_to_dc)
-        dh_to_dc *= o  # dh/dc = o (1 - tanh(c)^2), as h = o tanh(c)
-        dh, dc = by_input.zeros_like(h0), by_input.zeros_like(c0)
+        x1, w_ih, w_hh, acts, tanh_c, states, _ = ctx.saved_tensors
+        length, batch, H = tanh_c.shape
+        xp = get_array_module(acts)
+        w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
+        d_z = xp.empty_like(acts)  # dL/dz, (4, L, N, H)
+        dh, dc = xp.zeros((batch, H), dtype=acts.dtype), xp.zeros((batch, H), dtype=acts.dtype)
+        tmp, dh4 = xp.empty((batch, H), dtype=acts.dtype), xp.empty((4, batch, H), dtype=acts.dtype)
         for t in _steps(length, not ctx.reverse):  # back in time
+            prev = t + 1 if ctx.reverse else t
+            a, d, tc = acts[:, t], d_z[:, t], tanh_c[t]
+            o, i, f, g = a
+            d_o, d_i, d_f, d_g = d
             dh += grad[0, t]
             dc += grad[1, t]
-            dc += dh * dh_to_dc[t]
-            dz = d_z[t]  # (N, 4H)
-            dz_ifg = dz[:, :3 * H].reshape(batch, 3, H)  # a view: i, f, g side by side
-            dz_ifg *= dc[:, None, :]
-            dz[:, 3 * H:] *= dh
-            dc *= f[t]  # what c_{t-1} sent into c_t
-            dh = dz @ w_hh  # what h_{t-1} sent into z_t
-        h_prev = _previous(out[0], h0, ctx.reverse)
-        dx, dw_ih, dw_hh, db_ih, db_hh = _weight_grads(ctx, d_z, d_z, x, h_prev, w_ih)
-        return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
+            xp.multiply(tc, tc, out=tmp)
+            xp.subtract(1, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            dc += tmp  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
+            xp.subtract(1, a[:3], out=d[:3])
+            d[:3] *= a[:3]  # sigmoid' = s (1 - s) on o, i, f
+            xp.multiply(g, g, out=d_g)
+            xp.subtract(1, d_g, out=d_g)  # tanh' = 1 - g^2
+            d_o *= tc
+            d_o *= dh  # dz_o = dh tanh(c_t) o'
+            d[1::2] *= a[3:0:-2]  # dz_i *= g, dz_g *= i
+            d_f *= states[1, prev]  # dz_f *= c_{t-1}
+            d[1:] *= dc  # dz_i, dz_f, dz_g: times dc
+            dc *= f  # what c_{t-1} sent into c_t
+            xp.sum(xp.matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
+        need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
+        flat = d_z.reshape(4, length * batch, H)
+        flat_t = flat.transpose(0, 2, 1)  # (4, H, L*N)
+        dx = xp.matmul(flat, _gate_major(w_ih)).sum(axis=0).reshape(length, batch, -1) if need_x else None
+        dw_x = _from_gate_major(xp.matmul(flat_t, x1))  # (4H, I+1): dW_ih, then the bias gradient
+        h_prev = (states[0, 1:] if ctx.reverse else states[0, :length]).reshape(-1, H)  # (L*N, H)
+        dw_hh = _from_gate_major(xp.matmul(flat_t, h_prev)) if need_w_hh else None
+        db = dw_x[:, -1]
+        return (dx, dh if need_h0 else None, dc if need_c0 else None, dw_x[:, :-1] if need_w_ih else None,
+                dw_hh, db if need_b_ih else None, db.copy() if need_b_hh else None)
+
+
+ORDER = [3, 0, 1, 2]  # PyTorch's gates i, f, g, o -> o, i, f, g inside LSTMLayer
+
+
+def _gate_major(w):
+    """(4H, K) in PyTorch's gate order -> (4, H, K) in ORDER, contiguous."""
+    return w.reshape(4, -1, w.shape[-1])[ORDER]
+
+
+def _transposed(w):
+    """(G, H, K) -> (G, K, H), row-major (OpenBLAS is slower on a transposed right operand)."""
+    return by_input.ascontiguousarray(w.transpose(0, 2, 1))
+
+
+def _from_gate_major(m):
+    """(4, H, K) in ORDER -> (4H, K) in PyTorch's order."""
+    out = by_input.empty_like(m)
+    out[ORDER] = m
+    return out.reshape(-1, m.shape[-1])
+
+
+def _with_ones(x):
+    """(L, N, I) -> (L*N, I+1): the rows of x with a 1 appended (for the bias)."""
+    x1 = get_array_module(x).empty((x.shape[0] * x.shape[1], x.shape[2] + 1), dtype=x.dtype)
+    x1[:, :-1] = x.reshape(-1, x.shape[2])
+    x1[:, -1] = 1
+    return x1
+
+
+def _with_bias(w, *biases):
+    """[w | b_ih + b_hh] (G*H, I+1): the weight with the summed biases as its last column."""
+    b = sum(b for b in biases if b is not None)
+    xp = get_array_module(w)
+    column = xp.broadcast_to(xp.asarray(b, dtype=w.dtype), w.shape[:1])[:, None]  # (G*H, 1)
+    return xp.concatenate([w, column], axis=1)
 
 
 class GRULayer(Function):

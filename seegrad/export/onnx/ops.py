@@ -229,11 +229,11 @@ def _normalize(g, call, dyn):
 
 
 def _conv_op(g, call, dyn):
-    """F.conv1d / F.conv2d (the Convolution primitive) as an ONNX Conv."""
+    """F.conv1d / F.conv2d (the Convolution primitive, with or without its fused bias) as an ONNX Conv."""
     x_arr, p = array_of(call.inputs[0]), call.params
     n = x_arr.ndim - 2
     geo = {k: list(p[k])[-n:] for k in ("stride", "padding", "dilation")}
-    return g.node("Conv", [g.value(call.inputs[0]), g.value(call.inputs[1])],
+    return g.node("Conv", [g.value(x) for x in call.inputs[:3]],
                   {"strides": [int(s) for s in geo["stride"]], "dilations": [int(d) for d in geo["dilation"]],
                    "pads": [int(lo) for lo, _ in geo["padding"]] + [int(hi) for _, hi in geo["padding"]],
                    "group": int(p["groups"]), "kernel_shape": list(array_of(call.inputs[1]).shape[2:])})
