@@ -148,7 +148,7 @@ def breakdown(model, x, steps, whole):
     with Breakdown() as b:
         b.watch(conv, "im2col", "col2im", "_grad_matrix")
         b.watch_method(conv.Convolution, "forward", "backward")
-        b.watch_matmul(conv)
+        b.watch_matmul()
         start = time.perf_counter()
         for _ in range(steps):
             step_ours(model, x)

@@ -101,7 +101,7 @@ def breakdown(step, steps, whole):
 
     with Breakdown() as b:
         b.watch_method(recurrent.LSTMLayer, "forward", "backward")
-        b.watch_matmul(recurrent)
+        b.watch_matmul()
         start = time.perf_counter()
         for _ in range(steps):
             step()
