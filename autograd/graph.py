@@ -247,6 +247,7 @@ class Variable:
     """What Tensor and Value share: the gradient, the link into the graph, backward()."""
 
     __slots__ = ()
+    _own_node = False  # True for Value: a Value made by an op is its own graph node (scalar.py)
 
     @property
     def is_leaf(self):
