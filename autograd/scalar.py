@@ -17,7 +17,7 @@ from .function import _FREED, Function, _forward_error, _watch
 from .graph import Node, Variable, _creation_counter, _modes
 
 _new = object.__new__
-_NO_EDGES = (None, None)  # what forward sees (needs_input_grad) when nothing records
+_NO_EDGES, _NO_EDGE = (None, None), (None,)  # what forward sees (needs_input_grad) when nothing records
 
 
 class Value(Variable):
@@ -116,10 +116,21 @@ class Value(Variable):
         return self  # (a Tensor's node holds a weak reference to its output; this node is the output)
 
     next_functions = Node.next_functions
-    needs_input_grad = Function.needs_input_grad
+
+    @property
+    def needs_input_grad(self):
+        """One bool per input: does it need a gradient? (Function's, without a list for two inputs.)"""
+        edges = self._edges
+        if len(edges) == 2:
+            return edges[0] is not None, edges[1] is not None
+        return Function.needs_input_grad.fget(self)
     save_for_backward = Function.save_for_backward
-    saved_tensors = Function.saved_tensors
     _checked_saved = Function._checked_saved
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved  # floats: no version to check, no graph to build
+        return saved if saved is not None and saved is not _FREED else self._checked_saved()  # (or the error)
 
     def _backward(self, grad, retain_graph, create_graph):
         """The op's own backward rule, on floats, with this Value as its ctx (Function._backward's
@@ -138,12 +149,12 @@ class Value(Variable):
 
     @staticmethod
     def _apply(op, inputs, params=None):
-        """Run ``op`` (a Function) on the inputs (Values or numbers); the result is its own node:
+        """Run ``op`` (a Function) on ``inputs`` (Values or numbers); the output is the op's node:
         a) the output Value, with an edge to the node of each input that needs a gradient,
         b) ``op.forward(output, *floats)``: the output is the ctx, so what it saves stays on it,
-        c) recorded (an op number, requires_grad) or, when nothing needs a gradient, a plain Value.
-        The common unary and binary ops (``a * b``, ``a.relu()``) take the same steps in
-        _unary and _binary, without the loops."""
+        c) recorded (an op number, requires_grad) or, when no input needs a gradient, a plain
+           Value that forgets the op. Then the watchers and recorders are told, as Function.apply does.
+        The common binary and unary ops take the same steps without the loops (binary, unary)."""
         grad_on = _modes.grad_enabled
         raws, edges = [], []
         for x in inputs:
@@ -153,86 +164,100 @@ class Value(Variable):
             else:
                 raws.append(x)
                 edges.append(None)
-        out = _new(Value)
-        out._edges, out._saved = tuple(edges), None
+        out = _output(op, tuple(edges))
         try:
             out._data = op.forward(out, *raws, **params) if params else op.forward(out, *raws)
         except (ValueError, IndexError) as err:
             raise _forward_error(op, err, raws) from None
-        return _finish(out, op, edges.count(None) != len(edges), inputs, params)
+        return _finish(out, inputs, params)
 
 
-def _binary(op, a, b):
-    """``op`` on two operands, at least one of them a Value (see Value._apply)."""
-    grad_on = _modes.grad_enabled
-    if isinstance(a, Value):
-        x, edge_a = a._data, (a._node() if grad_on and a.requires_grad else None)
-    else:
-        x, edge_a = a, None  # a number: a constant, no edge
-    if isinstance(b, Value):
-        y, edge_b = b._data, (b._node() if grad_on and b.requires_grad else None)
-    else:
-        y, edge_b = b, None
+def _output(op, edges):
+    """A new Value as the node of ``op`` (recorded when an edge needs a gradient), before forward."""
     out = _new(Value)
-    record = edge_a is not None or edge_b is not None
-    out._edges, out._saved = (edge_a, edge_b) if record else _NO_EDGES, None
-    try:
-        out._data = op.forward(out, x, y)
-    except (ValueError, IndexError) as err:
-        raise _forward_error(op, err, (x, y)) from None
-    return _finish(out, op, record, (a, b))
-
-
-def _unary(op, a):
-    """``op`` on one Value (see Value._apply)."""
-    edge = a._node() if a.requires_grad and _modes.grad_enabled else None
-    out = _new(Value)
-    out._edges, out._saved = (edge,), None
-    try:
-        out._data = op.forward(out, a._data)
-    except (ValueError, IndexError) as err:
-        raise _forward_error(op, err, (a._data,)) from None
-    return _finish(out, op, edge is not None, (a,))
-
-
-def _finish(out, op, record, inputs, params=None):
-    """The rest of an op's output: recorded as a node, or a plain Value that forgets the op."""
-    out.grad, out.label, out._leaf_hooks, out._accum = 0.0, "", None, None
-    if record:
-        out._op, out._seq, out._hooks, out.requires_grad = op, next(_creation_counter), None, True
+    out.grad, out.label, out._edges, out._saved = 0.0, "", edges, None
+    if edges.count(None) == len(edges):  # nothing needs a gradient: a leaf, made by no recorded op
+        out._op, out.requires_grad, out._accum, out._leaf_hooks = None, False, None, None
     else:
-        out._op, out._edges, out._saved, out._hooks, out.requires_grad = None, (), None, None, False
+        out._op, out.requires_grad, out._hooks, out._seq = op, True, None, next(_creation_counter)
+    return out
+
+
+def _finish(out, inputs, params=None):
+    """After forward: tell the watchers and recorders (as Function.apply does); a plain Value drops
+    what forward saved and its edges."""
     if _modes.watching:
-        _watch(out, out, inputs, params or {}, record)
-    if record and _modes.recorders:
+        _watch(out, out, inputs, params or {}, out._op is not None)
+    if out._op is None:
+        out._edges, out._saved = (), None
+    elif _modes.recorders:
         for recorder in _modes.recorders:
             recorder(out, out)
     return out
+
+
+def binary(op):
+    """Value's method for a binary Function ``op`` (``a * b``): Value._apply's steps for two operands."""
+    def method(a, b):
+        grad_on = _modes.grad_enabled
+        if isinstance(a, Value):
+            x, edge_a = a._data, (a._node() if grad_on and a.requires_grad else None)
+        else:
+            x, edge_a = a, None  # a number: a constant, no edge
+        if isinstance(b, Value):
+            y, edge_b = b._data, (b._node() if grad_on and b.requires_grad else None)
+        else:
+            y, edge_b = b, None
+        if edge_a is None and edge_b is None:
+            out = _output(op, _NO_EDGES)
+        else:  # (recorded: _output's steps, inline)
+            out = _new(Value)
+            out.grad, out.label, out._edges, out._saved = 0.0, "", (edge_a, edge_b), None
+            out._op, out.requires_grad, out._hooks, out._seq = op, True, None, next(_creation_counter)
+        try:
+            out._data = op.forward(out, x, y)
+        except (ValueError, IndexError) as err:
+            raise _forward_error(op, err, (x, y)) from None
+        if out._op is None or _modes.watching or _modes.recorders:
+            _finish(out, (a, b))
+        return out
+
+    return method
+
+
+def unary(op):
+    """Value's method for a unary Function ``op`` (``a.relu()``): Value._apply's steps for one Value."""
+    def method(a):
+        out = _output(op, (a._node(),) if a.requires_grad and _modes.grad_enabled else _NO_EDGE)
+        try:
+            out._data = op.forward(out, a._data)
+        except (ValueError, IndexError) as err:
+            raise _forward_error(op, err, (a._data,)) from None
+        if out._op is None or _modes.watching or _modes.recorders:
+            _finish(out, (a,))
+        return out
+
+    return method
 
 
 Value._wrapper = Value  # (as a node: the variable type its hooks see)
 
 
 def method(fn):
-    """Value's method for a registered op ``fn``: a Function's own front (``call.op``, from
-    register, or ``forward.op`` from operator) runs through _unary / _binary; any other front
-    is used as it is (its Function.apply hands the Values to Value._apply)."""
+    """Value's method for a registered op ``fn``: a Function's own front (``fn.op``, from register
+    or operator) runs as binary / unary above; any other front is used as it is (its
+    Function.apply hands the Values to Value._apply)."""
     op = getattr(fn, "op", None)
     if op is None:
         return fn
-    if getattr(fn, "reflected", False):
-        def reflected(self, other):
-            return _binary(op, other, self)
-        reflected.__name__ = fn.__name__
-        return reflected
     if getattr(fn, "arity", None) == 1:
-        def unary(self):
-            return _unary(op, self)
-        unary.__name__ = fn.__name__
-        return unary
+        run = unary(op)
+    elif getattr(fn, "reflected", False):  # 2 - a: the Function gets (2, a)
+        forward = binary(op)
 
-    def binary(self, other):
-        return _binary(op, self, other)
-    binary.__name__ = fn.__name__
-    return binary
-
+        def run(self, other):
+            return forward(other, self)
+    else:
+        run = binary(op)
+    run.__name__ = run.__qualname__ = fn.__name__
+    return run
