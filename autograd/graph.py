@@ -458,7 +458,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if out is not None and out._retains_grad and capture is None:
                 _lock()
                 try:
-                    out._accumulate_grad(grad, create_graph, copy=True)
+                    out._accumulate_grad(grad, create_graph, True)  # (copy=True)
                 finally:
                     _unlock()
             if capture is not None and node in capture:
