@@ -82,6 +82,11 @@ class Value(Variable):
             return Node.register_hook(self, fn)  # a hook on the gradient flowing into this node
         return Variable.register_hook(self, fn)
 
+    def retain_grad(self):
+        """Every Value keeps its gradient already (as in micrograd)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a Value that doesn't require grad")
+
     def _version_value(self):
         return 0  # a Value never changes in place
 
@@ -124,6 +129,7 @@ class Value(Variable):
         if len(edges) == 2:
             return edges[0] is not None, edges[1] is not None
         return Function.needs_input_grad.fget(self)
+
     save_for_backward = Function.save_for_backward
     _checked_saved = Function._checked_saved
 
@@ -162,7 +168,7 @@ class Value(Variable):
                 raws.append(x._data)
                 edges.append(x._node() if grad_on and x.requires_grad else None)
             else:
-                raws.append(x)
+                raws.append(_constant(op, x))
                 edges.append(None)
         out = _output(op, tuple(edges))
         try:
@@ -170,6 +176,14 @@ class Value(Variable):
         except (ValueError, IndexError) as err:
             raise _forward_error(op, err, raws) from None
         return _finish(out, inputs, params)
+
+
+def _constant(op, x):
+    """A number an op takes as it is; a Tensor is refused (a Value op computes on floats)."""
+    if isinstance(x, Variable):
+        raise TypeError(f"{op.__name__.lower()}: cannot mix a Value and a {type(x).__name__}; use Values "
+                        f"with Values (Value(t.item()) for a one-element tensor) or Tensors with Tensors")
+    return x
 
 
 def _output(op, edges):
@@ -203,11 +217,11 @@ def binary(op):
         if isinstance(a, Value):
             x, edge_a = a._data, (a._node() if grad_on and a.requires_grad else None)
         else:
-            x, edge_a = a, None  # a number: a constant, no edge
+            x, edge_a = _constant(op, a), None  # a number: a constant, no edge
         if isinstance(b, Value):
             y, edge_b = b._data, (b._node() if grad_on and b.requires_grad else None)
         else:
-            y, edge_b = b, None
+            y, edge_b = _constant(op, b), None
         if edge_a is None and edge_b is None:
             out = _output(op, _NO_EDGES)
         else:  # (recorded: _output's steps, inline)
