@@ -65,7 +65,8 @@ class Function(Node):
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on ``inputs`` and record it in the graph when a gradient is needed:
-        a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes,
+        a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes
+           (Values go to ``Value._apply`` instead: a Value made by an op is its own node),
         b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
         c) wrap the result in the inputs' variable type (Tensor or Value),
         d) under detect_anomaly or watch_ops, tell the watchers (one flag test when off),
@@ -436,5 +437,5 @@ def _caller(cls):
 
     call.__name__ = call.__qualname__ = cls.__name__.lower()
     call.__doc__ = cls.__doc__ or (cls.rule.formula if cls.rule else None)
-    call.op, call.arity = cls, len(params) if plain else None
+    call.op, call.arity = cls, len(params) if plain else None  # (what Value's methods are made from)
     return call
