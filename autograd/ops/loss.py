@@ -190,12 +190,14 @@ class CrossEntropy(Function):
         n_classes = len(w)
         coef = grad[:, None] if reduction == "none" else grad / weight_sum if reduction == "mean" else grad
         if is_array(grad) or by_input.isscalar(grad):  # the usual, numpy path
-            row_scale = (1 - eps) * w_i  # (M,)
-            g = p * row_scale[:, None]
-            g[rows, idx] -= row_scale
+            # per row s = (1 - eps) w_i * coef; g = p s, minus s at the target (PyTorch's order)
+            row_coef = grad if reduction == "none" else coef  # (M,) or a scalar
+            s = (w_i if not eps else (1 - eps) * w_i) * row_coef  # (M,)
+            g = p * s[:, None]
+            g[rows, idx] -= s
             if eps:
-                g += (eps / n_classes) * valid[:, None] * (p * w.sum() - w)
-            return g * coef, None, None, None, None
+                g += ((eps / n_classes) * valid * row_coef)[:, None] * (p * w.sum() - w)
+            return g, None, None, None, None
         # create_graph=True: the same formula from Tensor ops, so it can be differentiated again
         p = x.softmax(1)
         onehot = get_array_module(idx).zeros(p.shape, dtype=p.dtype)
