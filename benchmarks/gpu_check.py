@@ -171,14 +171,14 @@ def _sync(device):
     return lambda: None
 
 
-def _w3_ours(device):
-    import nn
-    import optim
-    ag.manual_seed(0)
+def _w3(lib, device):
+    """W3, written once for ``lib`` = autograd or torch (the same names): one SGD step's closure."""
+    lib.manual_seed(0)
+    nn = lib.nn
     model = nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(),
                           nn.Linear(1024, 10)).to(device)
-    opt = optim.SGD(model.parameters(), lr=0.01)
-    x, y = ag.randn(512, 784).to(device), ag.randint(0, 10, (512,)).to(device)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+    x, y = lib.randn(512, 784, device=device), lib.randint(0, 10, (512,), device=device)
     loss_fn = nn.CrossEntropyLoss()
 
     def step():
@@ -188,11 +188,12 @@ def _w3_ours(device):
     return step
 
 
-def _conv_ours(device):
-    import nn
-    ag.manual_seed(0)
+def _conv(lib, device):
+    """The Conv2d benchmark's step (forward + backward), written once for autograd or torch."""
+    lib.manual_seed(0)
+    nn = lib.nn
     model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3)).to(device)
-    x = ag.randn(64, 1, 28, 28).to(device)
+    x = lib.randn(64, 1, 28, 28, device=device)
 
     def step():
         for p in model.parameters():
@@ -209,44 +210,16 @@ def _torch_cuda():
     return torch if torch.cuda.is_available() else None
 
 
-def _w3_torch(torch):
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 1024), torch.nn.ReLU(), torch.nn.Linear(1024, 1024),
-                                torch.nn.ReLU(), torch.nn.Linear(1024, 10)).cuda()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x, y = torch.randn(512, 784, device="cuda"), torch.randint(0, 10, (512,), device="cuda")
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return step
-
-
-def _conv_torch(torch):
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.Conv2d(32, 64, 3)).cuda()
-    x = torch.randn(64, 1, 28, 28, device="cuda")
-
-    def step():
-        for p in model.parameters():
-            p.grad = None
-        model(x).sum().backward()
-    return step
-
-
 def part_time(device, quick):
     reps = 3 if quick else 30
     torch = _torch_cuda()
     words = []
-    for name, ours, theirs in (("W3 MLP 784-1024-1024-10 b512", _w3_ours, _w3_torch),
-                               ("Conv2d 1-32-64 on 64x28x28", _conv_ours, _conv_torch)):
-        ms = _median_ms(ours(device), _sync(device), reps)
+    for name, workload in (("W3 MLP 784-1024-1024-10 b512", _w3), ("Conv2d 1-32-64 on 64x28x28", _conv)):
+        ms = _median_ms(workload(ag, device), _sync(device), reps)
         if torch is None:
             words.append(f"{name}: {ms:.2f} ms on {device} (PyTorch CUDA not available)")
         else:
-            their_ms = _median_ms(theirs(torch), torch.cuda.synchronize, reps)
+            their_ms = _median_ms(workload(torch, "cuda"), torch.cuda.synchronize, reps)
             words.append(f"{name}: {ms:.2f} ms vs PyTorch CUDA {their_ms:.2f} ms ({ms / their_ms:.2f}x)")
     return "time: " + "; ".join(words), True
 

@@ -208,6 +208,9 @@ class MPIGroup(ProcessGroup):
         sys.stderr.write("".join(f"[rank {self.rank}] {line}\n" for line in lines))
         sys.stderr.flush()
         sys.stdout.flush()
+        # mpiexec forwards each rank's output through a proxy that MPI_Abort tears down: without a
+        # moment for it to pass these lines on, about 1 run in 10 ended with the reason lost
+        time.sleep(0.5)
         self.abort(1)
 
     def abort(self, exitcode=1):
