@@ -201,6 +201,9 @@ def test_class_target_checks_on_both_paths(loss):
             continue
         with pytest.raises(IndexError, match=f"target {bad} is out of bounds for 3 classes"):
             loss(x, ag.tensor(t), **kw)
+    for ignore_index in (None, 2.0):  # (PyTorch refuses both too)
+        with pytest.raises(TypeError, match="ignore_index must be an int"):
+            loss(x, ag.tensor([0, 1, 2, 1]), ignore_index=ignore_index)
     torch = pytest.importorskip("torch")
     for t, kw in [([0, -100, 2, 1], {}), ([0, 1, 2, 1], dict(ignore_index=1)), ([2, 2, 2, 2], dict(ignore_index=-1))]:
         want = torch.nn.functional.cross_entropy(torch.tensor(x.numpy()), torch.tensor(t), **kw)

@@ -113,6 +113,9 @@ def _class_targets(input, target, weight, ignore_index, name):
     if t.shape != elem_shape and not (elem_shape == () and t.shape == (1,)):  # (C,) takes a target () or (1,)
         raise ShapeError(f"{name}: input of shape {tuple(input.shape)} needs a target of shape {elem_shape}, "
                          f"got {tuple(t.shape)}")
+    if not isinstance(ignore_index, (int, host.integer)):
+        raise TypeError(f"{name}: ignore_index must be an int (a class index that marks targets to skip, "
+                        f"default -100), got {ignore_index!r}")
     t = t.reshape(-1)
     xp = get_array_module(t)
     # The usual batch, every target a class and none equal to ignore_index, is told by its
