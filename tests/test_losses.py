@@ -188,6 +188,41 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, ag.tensor([0, 1, 2]), weight=ag.ones(3))
 
 
+@pytest.mark.parametrize("loss", [F.cross_entropy, lambda x, t, **kw: F.nll_loss(x.log_softmax(1), t, **kw)])
+def test_class_target_checks_on_both_paths(loss):
+    """A batch whose targets all lie in [0, C) apart from ignore_index is checked by min and max;
+    every other batch by the element-wise check. Both raise the same error for a bad target."""
+    x = ag.randn(4, 3)
+    for t, kw, bad in [([0, -1, 2, 1], {}, -1), ([0, 3, 2, 1], {}, 3), ([0, 3, 2, 1], dict(ignore_index=1), 3),
+                       ([-7, 0, 2, -100], {}, -7), ([0, 1, 5, 2], dict(ignore_index=5, weight=ag.ones(2)), None)]:
+        if bad is None:  # (the weight's shape is checked after the targets: ignore_index=5 is no error)
+            with pytest.raises(ValueError, match=r"weight must have shape \(3,\)"):
+                loss(x, ag.tensor(t), **kw)
+            continue
+        with pytest.raises(IndexError, match=f"target {bad} is out of bounds for 3 classes"):
+            loss(x, ag.tensor(t), **kw)
+    for ignore_index in (None, 2.0):  # (PyTorch refuses both too)
+        with pytest.raises(TypeError, match="ignore_index must be an int"):
+            loss(x, ag.tensor([0, 1, 2, 1]), ignore_index=ignore_index)
+    torch = pytest.importorskip("torch")
+    for t, kw in [([0, -100, 2, 1], {}), ([0, 1, 2, 1], dict(ignore_index=1)), ([2, 2, 2, 2], dict(ignore_index=-1))]:
+        want = torch.nn.functional.cross_entropy(torch.tensor(x.numpy()), torch.tensor(t), **kw)
+        np.testing.assert_allclose(F.cross_entropy(x, ag.tensor(t), **kw).item(), want.item(), rtol=1e-6)
+
+
+def test_cross_entropy_backward_keeps_the_targets_of_its_forward():
+    """The targets are copied at the forward: an in-place change before backward cannot change the gradient."""
+    x = ag.randn(3, 4, requires_grad=True)
+    t = ag.tensor([0, 1, 2])
+    F.cross_entropy(x, t).backward()
+    want = x.grad.numpy().copy()
+    x.grad = None
+    loss = F.cross_entropy(x, t)
+    t[0] = 3
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_matches_torch(reduction):
     x = RNG.uniform(0.05, 0.95, (4, 3))

@@ -498,7 +498,7 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         if type(out) in (int, float):  # Value (max(a, 0) may be the int 0; numpy scalars are arrays here)
             return 0.0 if out <= 0 else grad
-        return grad * ~(out <= 0)  # (not out > 0: nan passes)
+        return grad * (out != 0)  # out = max(a, 0) is > 0, 0 or nan: one comparison, and nan passes
 
 register("relu", Relu, scalar=True, inplace=True)
 
