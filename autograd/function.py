@@ -65,7 +65,8 @@ class Function(Node):
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on ``inputs`` and record it in the graph when a gradient is needed:
-        a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes,
+        a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes
+           (Values go to ``Value._apply`` instead: a Value made by an op is its own node),
         b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
         c) wrap the result in the inputs' variable type (Tensor or Value),
         d) under detect_anomaly or watch_ops, tell the watchers (one flag test when off),
@@ -89,8 +90,13 @@ class Function(Node):
             else:
                 arrays.append(x)
             edges.append(None)
+        if type(first._data) is _ndarray:  # (numpy: no property call)
+            ctx.xp = host
+        elif wrapper._own_node:  # a Value is its own node: it runs the op itself (scalar.py)
+            return wrapper._apply(cls, inputs, params)
+        else:
+            ctx.xp = first._xp
         ctx._edges = edges  # forward may ask needs_input_grad
-        ctx.xp = host if type(first._data) is _ndarray else first._xp  # (numpy: no property call)
         ctx._wrapper = wrapper
         ctx._saved = None
         try:
@@ -401,9 +407,11 @@ def operator(dunder, op, *, reflected=None, scalar=False, front=None):
             return fn(other, self)
 
         forward.__name__, swapped.__name__ = dunder, reflected or dunder
+        swapped.reflected = True
         return forward, swapped
 
     forward, swapped = methods(fn)
+    forward.op = swapped.op = op if isinstance(op, type) else None  # (Value's methods run the Function itself)
     tensor_forward, tensor_swapped = methods(front) if front is not None else (True, True)
     register(dunder, forward, method=tensor_forward, function=False, scalar=scalar)
     if reflected:
@@ -429,5 +437,5 @@ def _caller(cls):
 
     call.__name__ = call.__qualname__ = cls.__name__.lower()
     call.__doc__ = cls.__doc__ or (cls.rule.formula if cls.rule else None)
-    call.op = cls
+    call.op, call.arity = cls, len(params) if plain else None  # (what Value's methods are made from)
     return call

@@ -247,6 +247,7 @@ class Variable:
     """What Tensor and Value share: the gradient, the link into the graph, backward()."""
 
     __slots__ = ()
+    _own_node = False  # True for Value: a Value made by an op is its own graph node (scalar.py)
 
     @property
     def is_leaf(self):
@@ -457,7 +458,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if out is not None and out._retains_grad and capture is None:
                 _lock()
                 try:
-                    out._accumulate_grad(grad, create_graph, copy=True)
+                    out._accumulate_grad(grad, create_graph, True)  # (copy=True)
                 finally:
                     _unlock()
             if capture is not None and node in capture:

@@ -1,47 +1,54 @@
 """Value: a micrograd-style scalar on the same graph core as Tensor.
 
 Its operators and methods (``+ - * / **``, exp, log, tanh, sigmoid, relu) are the ops
-registered with ``scalar=True`` (ops/). The same Function classes run on Python floats (``ctx.xp`` is ``scalar_math``),
-the same walk runs backward, and the same drawing code shows the graph. Like
-micrograd, every Value keeps its ``.grad`` (a float) after backward.
+registered with ``scalar=True`` (ops/): the same Function classes, their forward and backward
+run on Python floats (``ctx.xp`` is ``scalar_math``), the same walk runs backward, and the same
+drawing code shows the graph. Like micrograd, every Value keeps its ``.grad`` (a float).
+
+The node is the context, and for a scalar the context is the output: a Value made by an op is
+its own graph node. It carries the op's Function class (``_op``), the edges to its inputs'
+nodes (``_edges``, which also keep those Values alive, like micrograd's ``_prev``) and what the
+op saved, so one op leaves one Value and one tuple for Python's garbage collector instead of a
+Value, a node, its edges, the inputs and a weak reference. A leaf Value's node is an
+AccumulateGrad, as a leaf Tensor's.
 """
 from .backend import scalar_math
-from .graph import Variable
+from .function import _FREED, Function, _forward_error, _watch
+from .graph import Node, Variable, _creation_counter, _modes
+
+_new = object.__new__
+_NO_EDGES, _NO_EDGE = (None, None), (None,)  # what forward sees (needs_input_grad) when nothing records
 
 
 class Value(Variable):
     """A scalar that remembers how it was computed: ``(Value(2.0) * 3).backward()``."""
 
-    __slots__ = ("_data", "grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "label", "_prev",
-                 "__weakref__")
-    _xp = scalar_math
+    __slots__ = ("_data", "grad", "requires_grad", "label", "_op", "_edges", "_saved", "_seq", "_hooks",
+                 "_leaf_hooks", "_accum", "_stack", "__weakref__")
+    _xp = xp = scalar_math  # ``xp``: what the op's forward and backward compute with (ctx.xp)
     _graph_xp = scalar_math  # (a Value's backward never builds a graph)
     _shaped = False  # floats: nothing to unbroadcast
+    _shapes = None  # (as a node: no input was broadcast)
     _versioned = False  # a Value never changes in place
+    _saved_from = None  # (so nothing saved needs a version check)
     _retains_grad = True  # every Value keeps its gradient, as in micrograd
+    _create_graph = False
+    _own_node = True  # Function.apply hands a Value's op to Value._apply
 
     def __init__(self, data, label="", requires_grad=True):
         self._data = float(data)
         self.grad = 0.0
-        self.grad_fn = None
         self.requires_grad = requires_grad
-        self._accum = None
-        self._leaf_hooks = None
         self.label = label
-        self._prev = ()
+        self._op = None  # a leaf: made by no op
+        self._edges = ()
+        self._saved = self._hooks = self._leaf_hooks = self._accum = None
 
     @classmethod
-    def _from_op(cls, raw, inputs, op=None):
-        v = cls.__new__(cls)
-        v._data, v.grad, v.grad_fn, v.requires_grad = raw, 0.0, None, False
-        v._accum = v._leaf_hooks = None
-        v.label = ""
-        # Like micrograd's _prev: a Value keeps its inputs alive, so every node of a scalar
-        # graph still has its number when the graph is drawn (Tensors don't: too much memory).
-        v._prev = inputs
-        return v
+    def _make(cls, raw):
+        return cls(raw, requires_grad=False)
 
-    _make = classmethod(lambda cls, raw: cls._from_op(raw, ()))
+    # ---------------------------------------------------------------- as a variable
 
     @property
     def data(self):
@@ -52,12 +59,33 @@ class Value(Variable):
         self._data = float(value)
 
     @property
+    def grad_fn(self):
+        """The node that made this Value: the Value itself (None for a leaf)."""
+        return self if self._op is not None else None
+
+    @property
     def shape(self):
         return ()
 
     @property
     def dtype(self):
         return "float"
+
+    def _node(self):
+        if self._op is not None:
+            return self
+        node = self._accum() if self._accum is not None else None
+        return node if node is not None else Variable._node(self)  # (makes the leaf's AccumulateGrad)
+
+    def register_hook(self, fn):
+        if self._op is not None:
+            return Node.register_hook(self, fn)  # a hook on the gradient flowing into this node
+        return Variable.register_hook(self, fn)
+
+    def retain_grad(self):
+        """Every Value keeps its gradient already (as in micrograd)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a Value that doesn't require grad")
 
     def _version_value(self):
         return 0  # a Value never changes in place
@@ -79,3 +107,171 @@ class Value(Variable):
         return f"Value(data={self._data:.4g}, grad={self.grad:.4g}{label})"
 
     __hash__ = object.__hash__
+
+    # ---------------------------------------------------------------- as a node, and the op's ctx
+
+    def name(self):
+        return self._op.name()
+
+    @property
+    def rule(self):
+        return self._op.rule
+
+    def _out_ref(self):
+        return self  # (a Tensor's node holds a weak reference to its output; this node is the output)
+
+    next_functions = Node.next_functions
+
+    @property
+    def needs_input_grad(self):
+        """One bool per input: does it need a gradient? (Function's, without a list for two inputs.)"""
+        edges = self._edges
+        if len(edges) == 2:
+            return edges[0] is not None, edges[1] is not None
+        return Function.needs_input_grad.fget(self)
+
+    save_for_backward = Function.save_for_backward
+    _checked_saved = Function._checked_saved
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved  # floats: no version to check, no graph to build
+        return saved if saved is not None and saved is not _FREED else self._checked_saved()  # (or the error)
+
+    def _backward(self, grad, retain_graph, create_graph):
+        """The op's own backward rule, on floats, with this Value as its ctx (Function._backward's
+        steps, less the broadcasting a float never needs)."""
+        grads = self._op.backward(self, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(self._edges):
+            raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
+                               f"for {len(self._edges)} inputs")
+        if not retain_graph and self._saved is not None:
+            self._saved = _FREED
+        return grads
+
+    # ---------------------------------------------------------------- running an op
+
+    @staticmethod
+    def _apply(op, inputs, params=None):
+        """Run ``op`` (a Function) on ``inputs`` (Values or numbers); the output is the op's node:
+        a) the output Value, with an edge to the node of each input that needs a gradient,
+        b) ``op.forward(output, *floats)``: the output is the ctx, so what it saves stays on it,
+        c) recorded (an op number, requires_grad) or, when no input needs a gradient, a plain
+           Value that forgets the op. Then the watchers and recorders are told, as Function.apply does.
+        The common binary and unary ops take the same steps without the loops (binary, unary)."""
+        grad_on = _modes.grad_enabled
+        raws, edges = [], []
+        for x in inputs:
+            if isinstance(x, Value):
+                raws.append(x._data)
+                edges.append(x._node() if grad_on and x.requires_grad else None)
+            else:
+                raws.append(_constant(op, x))
+                edges.append(None)
+        out = _output(op, tuple(edges))
+        try:
+            out._data = op.forward(out, *raws, **params) if params else op.forward(out, *raws)
+        except (ValueError, IndexError) as err:
+            raise _forward_error(op, err, raws) from None
+        return _finish(out, inputs, params)
+
+
+def _constant(op, x):
+    """A number an op takes as it is; a Tensor is refused (a Value op computes on floats)."""
+    if isinstance(x, Variable):
+        raise TypeError(f"{op.__name__.lower()}: cannot mix a Value and a {type(x).__name__}; use Values "
+                        f"with Values (Value(t.item()) for a one-element tensor) or Tensors with Tensors")
+    return x
+
+
+def _output(op, edges):
+    """A new Value as the node of ``op`` (recorded when an edge needs a gradient), before forward."""
+    out = _new(Value)
+    out.grad, out.label, out._edges, out._saved = 0.0, "", edges, None
+    if edges.count(None) == len(edges):  # nothing needs a gradient: a leaf, made by no recorded op
+        out._op, out.requires_grad, out._accum, out._leaf_hooks = None, False, None, None
+    else:
+        out._op, out.requires_grad, out._hooks, out._seq = op, True, None, next(_creation_counter)
+    return out
+
+
+def _finish(out, inputs, params=None):
+    """After forward: tell the watchers and recorders (as Function.apply does); a plain Value drops
+    what forward saved and its edges."""
+    if _modes.watching:
+        _watch(out, out, inputs, params or {}, out._op is not None)
+    if out._op is None:
+        out._edges, out._saved = (), None
+    elif _modes.recorders:
+        for recorder in _modes.recorders:
+            recorder(out, out)
+    return out
+
+
+def binary(op):
+    """Value's method for a binary Function ``op`` (``a * b``): Value._apply's steps for two operands."""
+    def method(a, b):
+        grad_on = _modes.grad_enabled
+        if isinstance(a, Value):
+            x, edge_a = a._data, (a._node() if grad_on and a.requires_grad else None)
+        else:
+            x, edge_a = _constant(op, a), None  # a number: a constant, no edge
+        if isinstance(b, Value):
+            y, edge_b = b._data, (b._node() if grad_on and b.requires_grad else None)
+        else:
+            y, edge_b = _constant(op, b), None
+        if edge_a is None and edge_b is None:
+            out = _output(op, _NO_EDGES)
+        else:  # (recorded: _output's steps, inline)
+            out = _new(Value)
+            out.grad, out.label, out._edges, out._saved = 0.0, "", (edge_a, edge_b), None
+            out._op, out.requires_grad, out._hooks, out._seq = op, True, None, next(_creation_counter)
+        try:
+            out._data = op.forward(out, x, y)
+        except (ValueError, IndexError) as err:
+            raise _forward_error(op, err, (x, y)) from None
+        if out._op is None or _modes.watching or _modes.recorders:
+            _finish(out, (a, b))
+        return out
+
+    return method
+
+
+def unary(op):
+    """Value's method for a unary Function ``op`` (``a.relu()``): Value._apply's steps for one Value."""
+    def method(a):
+        out = _output(op, (a._node(),) if a.requires_grad and _modes.grad_enabled else _NO_EDGE)
+        try:
+            out._data = op.forward(out, a._data)
+        except (ValueError, IndexError) as err:
+            raise _forward_error(op, err, (a._data,)) from None
+        if out._op is None or _modes.watching or _modes.recorders:
+            _finish(out, (a,))
+        return out
+
+    return method
+
+
+Value._wrapper = Value  # (as a node: the variable type its hooks see)
+
+
+def method(fn):
+    """Value's method for a registered op ``fn``: a Function's own front (``fn.op``, from register
+    or operator) runs as binary / unary above; any other front is used as it is (its
+    Function.apply hands the Values to Value._apply)."""
+    op = getattr(fn, "op", None)
+    if op is None:
+        return fn
+    if getattr(fn, "arity", None) == 1:
+        run = unary(op)
+    elif getattr(fn, "reflected", False):  # 2 - a: the Function gets (2, a)
+        forward = binary(op)
+
+        def run(self, other):
+            return forward(other, self)
+    else:
+        run = binary(op)
+    run.__name__ = run.__qualname__ = fn.__name__
+    return run

@@ -175,7 +175,7 @@ def test_intermediate_values_shown_when_recorded():
 
 
 def test_value_graph_shows_every_value():
-    # regression for Value._prev: intermediate Values stay alive while the output is held
+    # regression: intermediate Values stay alive while the output is held (through their edges)
     a, b, c = ag.Value(2.0, label="a"), ag.Value(-3.0, label="b"), ag.Value(10.0, label="c")
     out = ((a * b + c) * a).tanh()
     gc.collect()

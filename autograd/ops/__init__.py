@@ -17,7 +17,7 @@ table ``OPS`` and turns it into Tensor methods, Python operators and Value's met
 import types
 
 from ..function import OPS
-from ..scalar import Value
+from ..scalar import Value, method
 from ..tensor import Tensor
 from . import (  # noqa: F401
     activation, attention, compare, conv, elementwise, embedding, index, layout, linalg, loss, math, norm, promote,
@@ -36,7 +36,10 @@ def _install():
         for cls in targets:
             if op.name in cls.__dict__:
                 raise RuntimeError(f"op {op.name!r} is registered but {cls.__name__} defines it too")
-            setattr(cls, op.name, op.fn if op.method is True or cls is Value else op.method)
+            if cls is Value:
+                setattr(cls, op.name, method(op.fn))  # Value's own node, without Function.apply
+            else:
+                setattr(cls, op.name, op.fn if op.method is True else op.method)
 
 
 _install()

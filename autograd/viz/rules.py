@@ -8,7 +8,7 @@ the upstream gradient d(loss)/d(out).
 """
 import inspect
 
-from ..graph import Rule
+from ..graph import Rule, Variable
 
 
 def arg_name(rule, i):
@@ -20,7 +20,7 @@ def arg_name(rule, i):
 
 def derivative_rule(node):
     """The Rule for a graph node: its class's own, else from its backward's comment or docstring."""
-    cls = type(node)
+    cls = node._op if isinstance(node, Variable) else type(node)  # a Value is its own node: its op's class
     if cls.rule is not None:
         return cls.rule
     name = node.name()
