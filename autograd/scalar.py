@@ -8,9 +8,11 @@ drawing code shows the graph. Like micrograd, every Value keeps its ``.grad`` (a
 The node is the context, and for a scalar the context is the output: a Value made by an op is
 its own graph node. It carries the op's Function class (``_op``), the edges to its inputs'
 nodes (``_edges``, which also keep those Values alive, like micrograd's ``_prev``) and what the
-op saved, so one op leaves one Value and one tuple for Python's garbage collector instead of a
-Value, a node, its edges, the inputs and a weak reference. A leaf Value's node is an
-AccumulateGrad, as a leaf Tensor's.
+op saved. A one- or two-input op keeps its edges in two slots (``_edge_a``, ``_edge_b``) and
+``_edges`` makes the tuple when asked, so one op leaves one object for Python's garbage
+collector to keep visiting (the Value; the tuple of saved floats is untracked at the
+collector's first pass) instead of a Value, a node, its edges, the inputs and a weak
+reference. A leaf Value's node is an AccumulateGrad, as a leaf Tensor's.
 """
 from .backend import scalar_math
 from .function import _FREED, Function, _forward_error, _watch
@@ -157,7 +159,8 @@ class Value(Variable):
         if type(grads) is not tuple:
             grads = (grads,)
         b = self._edge_b
-        if len(grads) != (1 if b is _UNARY else 2 if b is not _SEVERAL else len(self._edge_a)):
+        inputs = 1 if b is _UNARY else len(self._edge_a) if b is _SEVERAL else 2  # (len(self._edges), no tuple)
+        if len(grads) != inputs:
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")
         if not retain_graph and self._saved is not None:
