@@ -25,8 +25,8 @@ _UNARY, _SEVERAL = object(), object()  # in _edge_b: a one-input op; the tuple o
 class Value(Variable):
     """A scalar that remembers how it was computed: ``(Value(2.0) * 3).backward()``."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "label", "_op", "_edge_a", "_edge_b", "_saved", "_seq", "_hooks",
-                 "_leaf_hooks", "_accum", "_stack", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "label", "_op", "_edge_a", "_edge_b", "_saved", "_seq",
+                 "_hooks", "_leaf_hooks", "_accum", "_stack", "__weakref__")
     _xp = xp = scalar_math  # ``xp``: what the op's forward and backward compute with (ctx.xp)
     _graph_xp = scalar_math  # (a Value's backward never builds a graph)
     _shaped = False  # floats: nothing to unbroadcast
