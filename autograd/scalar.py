@@ -8,23 +8,25 @@ drawing code shows the graph. Like micrograd, every Value keeps its ``.grad`` (a
 The node is the context, and for a scalar the context is the output: a Value made by an op is
 its own graph node. It carries the op's Function class (``_op``), the edges to its inputs'
 nodes (``_edges``, which also keep those Values alive, like micrograd's ``_prev``) and what the
-op saved, so one op leaves one Value and one tuple for Python's garbage collector instead of a
-Value, a node, its edges, the inputs and a weak reference. A leaf Value's node is an
-AccumulateGrad, as a leaf Tensor's.
+op saved. A one- or two-input op keeps its edges in two slots (``_edge_a``, ``_edge_b``) and
+``_edges`` makes the tuple when asked, so one op leaves one object for Python's garbage
+collector to keep visiting (the Value; the tuple of saved floats is untracked at the
+collector's first pass) instead of a Value, a node, its edges, the inputs and a weak
+reference. A leaf Value's node is an AccumulateGrad, as a leaf Tensor's.
 """
 from .backend import scalar_math
 from .function import _FREED, Function, _forward_error, _watch
 from .graph import Node, Variable, _creation_counter, _modes
 
 _new = object.__new__
-_NO_EDGES, _NO_EDGE = (None, None), (None,)  # what forward sees (needs_input_grad) when nothing records
+_UNARY, _SEVERAL = object(), object()  # in _edge_b: a one-input op; the tuple of edges is in _edge_a
 
 
 class Value(Variable):
     """A scalar that remembers how it was computed: ``(Value(2.0) * 3).backward()``."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "label", "_op", "_edges", "_saved", "_seq", "_hooks",
-                 "_leaf_hooks", "_accum", "_stack", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "label", "_op", "_edge_a", "_edge_b", "_saved", "_seq",
+                 "_hooks", "_leaf_hooks", "_accum", "_stack", "__weakref__")
     _xp = xp = scalar_math  # ``xp``: what the op's forward and backward compute with (ctx.xp)
     _graph_xp = scalar_math  # (a Value's backward never builds a graph)
     _shaped = False  # floats: nothing to unbroadcast
@@ -41,7 +43,7 @@ class Value(Variable):
         self.requires_grad = requires_grad
         self.label = label
         self._op = None  # a leaf: made by no op
-        self._edges = ()
+        self._edge_a, self._edge_b = (), _SEVERAL  # (no edges)
         self._saved = self._hooks = self._leaf_hooks = self._accum = None
 
     @classmethod
@@ -123,11 +125,23 @@ class Value(Variable):
     next_functions = Node.next_functions
 
     @property
+    def _edges(self):
+        """The edges to the inputs' nodes, as every node has them. A one- or two-input op keeps its
+        edges in two slots and the tuple is made when the walk asks: one object fewer per op for
+        Python's garbage collector to visit (a step of micrograd's demo makes ~65,000 ops)."""
+        a, b = self._edge_a, self._edge_b
+        if b is _SEVERAL:
+            return a  # (any other count: the tuple itself)
+        return (a,) if b is _UNARY else (a, b)
+
+    @property
     def needs_input_grad(self):
         """One bool per input: does it need a gradient? (Function's, without a list for two inputs.)"""
-        edges = self._edges
-        if len(edges) == 2:
-            return edges[0] is not None, edges[1] is not None
+        a, b = self._edge_a, self._edge_b
+        if b is _UNARY:
+            return (a is not None,)
+        if b is not _SEVERAL:
+            return a is not None, b is not None
         return Function.needs_input_grad.fget(self)
 
     save_for_backward = Function.save_for_backward
@@ -144,7 +158,9 @@ class Value(Variable):
         grads = self._op.backward(self, grad)
         if type(grads) is not tuple:
             grads = (grads,)
-        if len(grads) != len(self._edges):
+        b = self._edge_b
+        inputs = 1 if b is _UNARY else len(self._edge_a) if b is _SEVERAL else 2  # (len(self._edges), no tuple)
+        if len(grads) != inputs:
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")
         if not retain_graph and self._saved is not None:
@@ -170,7 +186,7 @@ class Value(Variable):
             else:
                 raws.append(_constant(op, x))
                 edges.append(None)
-        out = _output(op, tuple(edges))
+        out = _output(op, edges[0], edges[1]) if len(edges) == 2 else _output(op, tuple(edges), _SEVERAL)
         try:
             out._data = op.forward(out, *raws, **params) if params else op.forward(out, *raws)
         except (ValueError, IndexError) as err:
@@ -186,10 +202,12 @@ def _constant(op, x):
     return x
 
 
-def _output(op, edges):
-    """A new Value as the node of ``op`` (recorded when an edge needs a gradient), before forward."""
+def _output(op, edge_a, edge_b):
+    """A new Value as the node of ``op`` (recorded when an edge needs a gradient), before forward;
+    its edges are (edge_a, edge_b), (edge_a,) when edge_b is _UNARY, or the tuple edge_a."""
     out = _new(Value)
-    out.grad, out.label, out._edges, out._saved = 0.0, "", edges, None
+    out.grad, out.label, out._edge_a, out._edge_b, out._saved = 0.0, "", edge_a, edge_b, None
+    edges = out._edges
     if edges.count(None) == len(edges):  # nothing needs a gradient: a leaf, made by no recorded op
         out._op, out.requires_grad, out._accum, out._leaf_hooks = None, False, None, None
     else:
@@ -203,7 +221,7 @@ def _finish(out, inputs, params=None):
     if _modes.watching:
         _watch(out, out, inputs, params or {}, out._op is not None)
     if out._op is None:
-        out._edges, out._saved = (), None
+        out._edge_a, out._edge_b, out._saved = (), _SEVERAL, None
     elif _modes.recorders:
         for recorder in _modes.recorders:
             recorder(out, out)
@@ -223,10 +241,10 @@ def binary(op):
         else:
             y, edge_b = _constant(op, b), None
         if edge_a is None and edge_b is None:
-            out = _output(op, _NO_EDGES)
+            out = _output(op, None, None)
         else:  # (recorded: _output's steps, inline)
             out = _new(Value)
-            out.grad, out.label, out._edges, out._saved = 0.0, "", (edge_a, edge_b), None
+            out.grad, out.label, out._edge_a, out._edge_b, out._saved = 0.0, "", edge_a, edge_b, None
             out._op, out.requires_grad, out._hooks, out._seq = op, True, None, next(_creation_counter)
         try:
             out._data = op.forward(out, x, y)
@@ -242,7 +260,7 @@ def binary(op):
 def unary(op):
     """Value's method for a unary Function ``op`` (``a.relu()``): Value._apply's steps for one Value."""
     def method(a):
-        out = _output(op, (a._node(),) if a.requires_grad and _modes.grad_enabled else _NO_EDGE)
+        out = _output(op, a._node() if a.requires_grad and _modes.grad_enabled else None, _UNARY)
         try:
             out._data = op.forward(out, a._data)
         except (ValueError, IndexError) as err:
