@@ -37,33 +37,9 @@ class Backend:
         return f"<backend {self.name!r}: {getattr(self.xp, '__name__', self.xp)}>"
 
 
-class _HostRng:
-    """numpy's Generator under the names every backend's generator answers to."""
-
-    def __init__(self, seed=None):
-        self.numpy = numpy.random.default_rng(seed)
-
-    def random(self, size=None):
-        return self.numpy.random(size)
-
-    def standard_normal(self, size=None):
-        return self.numpy.standard_normal(size)
-
-    def normal(self, loc=0.0, scale=1.0, size=None):
-        return self.numpy.normal(loc, scale, size)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return self.numpy.uniform(low, high, size)
-
-    def integers(self, low, high=None, size=None):
-        return self.numpy.integers(low, high, size)
-
-    def permutation(self, x):
-        return self.numpy.permutation(x)
-
-
 CPU_BACKEND = Backend("cpu", numpy, numpy.ndarray, to_host=lambda a: a, from_host=lambda a, index: a,
-                      index_of=lambda a: None, make_rng=_HostRng, device_count=lambda: 1)
+                      index_of=lambda a: None, make_rng=numpy.random.default_rng,
+                      device_count=lambda: 1)  # (numpy's Generator answers to every name make_rng needs)
 
 _backends = {"cpu": CPU_BACKEND}  # device type -> Backend
 _by_type = {numpy.ndarray: CPU_BACKEND}  # array type -> Backend (numpy scalars count as host)

@@ -146,11 +146,12 @@ def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
     dtype = host.result_type(x, w)
     wm = _weight_matrix(w, groups)  # (G, O/G, K)
-    y = get_array_module(x).empty((n, o, oh, ow), dtype=dtype)
+    xp = get_array_module(x)
+    y = xp.empty((n, o, oh, ow), dtype=dtype)
     for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
         cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
         one = e - s == 1  # one sample's (G, O/G, OH*OW) is already y's layout: write there
-        out = by_input.matmul(wm, cols, out=y[s].reshape(groups, o // groups, -1) if one else None)
+        out = xp.matmul(wm, cols, out=y[s].reshape(groups, o // groups, -1) if one else None)
         if bias is not None:
             out += bias.reshape(groups, o // groups, 1)
         if not one:
@@ -175,9 +176,9 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
         gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
         if need_w:
             cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
-            gw += by_input.matmul(gm, cols.transpose(0, 2, 1), out=part)
+            gw += xp.matmul(gm, cols.transpose(0, 2, 1), out=part)
         if need_x:
-            cols = by_input.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
+            cols = xp.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
             gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
     return gx, (_weight_from_matrix(gw, w_shape) if need_w else None)
 
