@@ -150,13 +150,17 @@ fit()
 print(loss_func(model(xb), yb))
 '''
 
-LINEAR_AND_OPTIM = DATA + '''
+IMPORTS = '''
 import torch.nn.functional as F
 from torch import nn
 from torch import optim
+from torch.utils.data import TensorDataset
+from torch.utils.data import DataLoader
 
 loss_func = F.cross_entropy
+'''  # (what the steps from nn.Linear on import)
 
+LOGISTIC = '''
 
 class Mnist_Logistic(nn.Module):
     def __init__(self):
@@ -165,7 +169,9 @@ class Mnist_Logistic(nn.Module):
 
     def forward(self, xb):
         return self.lin(xb)
+'''  # (the tutorial's model from the nn.Linear step on)
 
+LINEAR_AND_OPTIM = DATA + IMPORTS + LOGISTIC + '''
 
 def get_model():
     model = Mnist_Logistic()
@@ -191,24 +197,7 @@ for epoch in range(epochs):
 print(loss_func(model(xb), yb))
 '''
 
-DATASET_AND_VALIDATION = DATA + '''
-import torch.nn.functional as F
-from torch import nn
-from torch import optim
-from torch.utils.data import TensorDataset
-from torch.utils.data import DataLoader
-
-loss_func = F.cross_entropy
-
-
-class Mnist_Logistic(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lin = nn.Linear(64, 10)
-
-    def forward(self, xb):
-        return self.lin(xb)
-
+DATASET_AND_VALIDATION = DATA + IMPORTS + LOGISTIC + '''
 
 train_ds = TensorDataset(x_train, y_train)
 train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
@@ -238,75 +227,7 @@ for epoch in range(epochs):
     valid_losses.append((valid_loss / len(valid_dl)).item())
 '''
 
-FIT_AND_GET_DATA = DATA + '''
-import torch.nn.functional as F
-from torch import nn
-from torch import optim
-from torch.utils.data import TensorDataset
-from torch.utils.data import DataLoader
-
-loss_func = F.cross_entropy
-train_ds = TensorDataset(x_train, y_train)
-valid_ds = TensorDataset(x_valid, y_valid)
-
-
-class Mnist_Logistic(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lin = nn.Linear(64, 10)
-
-    def forward(self, xb):
-        return self.lin(xb)
-
-
-def get_model():
-    model = Mnist_Logistic()
-    return model, optim.SGD(model.parameters(), lr=lr)
-
-def loss_batch(model, loss_func, xb, yb, opt=None):
-    loss = loss_func(model(xb), yb)
-
-    if opt is not None:
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-
-    return loss.item(), len(xb)
-
-def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
-    for epoch in range(epochs):
-        model.train()
-        for xb, yb in train_dl:
-            loss_batch(model, loss_func, xb, yb, opt)
-
-        model.eval()
-        with torch.no_grad():
-            losses, nums = zip(
-                *[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl]
-            )
-        val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
-
-        print(epoch, val_loss)
-
-def get_data(train_ds, valid_ds, bs):
-    return (
-        DataLoader(train_ds, batch_size=bs, shuffle=True),
-        DataLoader(valid_ds, batch_size=bs * 2),
-    )
-
-train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-model, opt = get_model()
-fit(epochs, model, loss_func, opt, train_dl, valid_dl)
-'''
-
-FIT_HELPERS = '''
-import torch.nn.functional as F
-from torch import nn
-from torch import optim
-from torch.utils.data import TensorDataset
-from torch.utils.data import DataLoader
-
-loss_func = F.cross_entropy
+FIT_HELPERS = IMPORTS + '''
 train_ds = TensorDataset(x_train, y_train)
 valid_ds = TensorDataset(x_valid, y_valid)
 
@@ -332,6 +253,17 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
 def get_data(train_ds, valid_ds, bs):
     return (DataLoader(train_ds, batch_size=bs, shuffle=True), DataLoader(valid_ds, batch_size=bs * 2))
 '''  # (the tutorial's loss_batch, fit and get_data, as the steps below reuse them)
+
+FIT_AND_GET_DATA = DATA + FIT_HELPERS + LOGISTIC + '''
+
+def get_model():
+    model = Mnist_Logistic()
+    return model, optim.SGD(model.parameters(), lr=lr)
+
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+model, opt = get_model()
+fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+'''
 
 CNN = DATA + FIT_HELPERS + '''
 
