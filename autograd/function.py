@@ -32,6 +32,7 @@ _FREED = object()  # marks saved buffers released after backward
 _NONES = itertools.repeat(None)
 
 _ndarray = host.ndarray
+_new = object.__new__
 
 
 class ShapeError(RuntimeError, ValueError):
@@ -68,20 +69,26 @@ class Function(Node):
         a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes
            (Values go to ``Value._apply`` instead: a Value made by an op is its own node),
         b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
-        c) wrap the result in the inputs' variable type (Tensor or Value),
+        c) wrap the result in the inputs' variable type (Tensor or Value), with this node as its
+           ``grad_fn`` when recorded,
         d) under detect_anomaly or watch_ops, tell the watchers (one flag test when off),
-        e) if grad mode is on and an input requires grad, attach the node to the output:
-           its creation number, edges, input shapes where broadcasting must be undone, the
-           versions of the inputs it saved, and a weak reference to the output.
+        e) if recorded: the node's creation number, its edges, the input shapes where
+           broadcasting must be undone, and the versions of the inputs it saved.
         The node is the context (one object per op): what backward needs is kept on it, nothing more.
         """
-        ctx = cls.__new__(cls)
+        first = inputs[0]
+        if not isinstance(first, Variable):
+            first = next(x for x in inputs if isinstance(x, Variable))
+        wrapper = type(first)
+        if wrapper._own_node:  # a Value is its own node: it runs the op itself (scalar.py)
+            return wrapper._apply(cls, inputs, params)
+        ctx = _new(cls)
+        data = first._data
+        ctx.xp = host if type(data) is _ndarray else first._xp  # (numpy: no property call)
         grad_on = _modes.grad_enabled
-        wrapper, arrays, edges, record = None, [], [], False
+        arrays, edges, record = [], [], False
         for x in inputs:
             if isinstance(x, Variable):
-                if wrapper is None:
-                    wrapper, first = type(x), x
                 arrays.append(x._data)
                 if grad_on and x.requires_grad:
                     record = True
@@ -90,12 +97,6 @@ class Function(Node):
             else:
                 arrays.append(x)
             edges.append(None)
-        if type(first._data) is _ndarray:  # (numpy: no property call)
-            ctx.xp = host
-        elif wrapper._own_node:  # a Value is its own node: it runs the op itself (scalar.py)
-            return wrapper._apply(cls, inputs, params)
-        else:
-            ctx.xp = first._xp
         ctx._edges = edges  # forward may ask needs_input_grad
         ctx._wrapper = wrapper
         ctx._saved = None
@@ -106,19 +107,21 @@ class Function(Node):
         except TypeError:
             _refuse_mixed_devices(cls, inputs)
             raise
-        out = wrapper._from_op(raw, inputs, cls)
+        out = wrapper._from_op(raw, inputs, cls, ctx if record else None)
         if _modes.watching:
             _watch(ctx, out, inputs, params, record)
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
-            ctx._edges = tuple(edges)
-            ctx._shapes = _broadcast_shapes(arrays, edges, out._data.shape) if wrapper._shaped else None
             ctx._hooks = None
-            ctx._out_ref = weakref.ref(out)
+            ctx._shapes = None
+            if wrapper._shaped:  # keep the input shapes only where a gradient must be summed back
+                shape = out._data.shape
+                for a, edge in zip(arrays, edges):
+                    if edge is not None and a.shape != shape:
+                        ctx._shapes = _broadcast_shapes(arrays, edges)
+                        break
             if ctx._saved is not None:
                 ctx._saved_from = ctx._link_saved(inputs, arrays, raw, out) if wrapper._versioned else None
-            out.grad_fn = ctx
-            out.requires_grad = True
             if _modes.recorders:
                 for recorder in _modes.recorders:
                     recorder(ctx, out)
@@ -127,7 +130,10 @@ class Function(Node):
     @property
     def needs_input_grad(self):
         """One bool per input: does that input need a gradient?"""
-        return list(map(is_not, self._edges, _NONES))  # [edge is not None for edge in edges], in C
+        edges = self._edges
+        if len(edges) == 2:
+            return edges[0] is not None, edges[1] is not None
+        return tuple(map(is_not, edges, _NONES))  # (edge is not None for edge in edges), in C
 
     # ---------------------------------------------------------------- saving
 
@@ -157,6 +163,11 @@ class Function(Node):
 
     @property
     def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            return ()
+        if self._saved_from is None and saved is not _FREED and not self._create_graph:
+            return saved  # nothing saved from a Variable: nothing to check
         saved = self._checked_saved()
         if not self._create_graph or not saved:
             return saved
@@ -304,17 +315,10 @@ def _forward_error(cls, err, arrays):
     return error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}")
 
 
-def _broadcast_shapes(arrays, edges, out_shape):
-    """The input shapes a node must sum its gradients back to: None when every input that needs
-    a gradient has the output's shape (the common case: nothing to undo, nothing to keep), else
-    one shape per input (None for an input without a gradient)."""
-    shapes, broadcast = [], False
-    for a, edge in zip(arrays, edges):
-        shape = a.shape if edge is not None else None
-        if shape is not None and shape != out_shape:
-            broadcast = True
-        shapes.append(shape)
-    return tuple(shapes) if broadcast else None
+def _broadcast_shapes(arrays, edges):
+    """The input shapes a node must sum its gradients back to, one per input (None for an input
+    without a gradient); kept only when an input was broadcast (apply checks first)."""
+    return tuple([a.shape if edge is not None else None for a, edge in zip(arrays, edges)])
 
 
 def sum_to_shape(grad, shape):

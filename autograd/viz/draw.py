@@ -304,16 +304,17 @@ class GraphModel:
         self.names = param_names(params)
         self.module_info = module_info(params)
         topo, self.frontier = _collect(self.roots, max_nodes)
+        self._leaves = [n.variable for n in topo if type(n) is AccumulateGrad]  # alive while drawn (sinks hold them weakly)
         self.max_nodes = max_nodes
         self.nodes = topo[::-1]  # forward order: leaves first, the output last
         self.index = {n: i for i, n in enumerate(self.nodes)}
         self.ops = [n for n in self.nodes if type(n) is not AccumulateGrad]
         self.op_number = {n: k + 1 for k, n in enumerate(self.ops)}
-        self.outputs = {}  # node -> its output Variable, where known (recorded or still alive)
+        self.outputs = {}  # node -> its output Variable, where known (recorded, retained or a root)
         for n in self.ops:
             out = outputs.get(n) if outputs else None
-            if out is None and n._out_ref is not None:
-                out = n._out_ref()
+            if out is None and n._retained is not None:
+                out = n._retained()
             if out is not None:
                 self.outputs[n] = out
         for r, node in zip(roots, self.roots):
