@@ -166,7 +166,7 @@ class OutputGrads:
 class OutputNode(Node):
     """Output ``index`` of a Function with several outputs: hands its gradient to the Function's node."""
 
-    __slots__ = ("index", "count", "xp", "_wrapper")
+    __slots__ = ("index", "count", "xp", "_wrapper", "_hooks")
     rule = Rule("out_i = output i of the Function", ("passes G on to the Function, as its output i's gradient",),
                 "Each output of a Function with several collects its own gradient first.", ("function",))
 
@@ -212,7 +212,7 @@ def torch_style_apply(cls, *args, **kwargs):
     ctx = _node_class(cls).__new__(_node_class(cls))
     grad_on = _modes.grad_enabled
     edges = [x.grad_fn or x._node() if grad_on and isinstance(x, Tensor) and x.requires_grad else None for x in args]
-    ctx._edges, ctx.xp, ctx._wrapper, ctx._hooks = edges, host, Tensor, None
+    ctx._edges, ctx.xp, ctx._wrapper = edges, host, Tensor
     ctx._saved = ctx._saved_from = ctx._to_save = None
     ctx._non_differentiable, ctx._materialize, ctx._dirty, ctx._outputs_saved = set(), True, (), {}
     _modes.grad_enabled = False

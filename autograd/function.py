@@ -20,6 +20,7 @@ import inspect
 import itertools
 import sys
 import traceback
+import types
 import weakref
 from operator import is_not
 
@@ -44,7 +45,8 @@ class Function(Node):
     set ``rule = Rule(...)`` for the step-through and ``onnx = "Exp"`` when the op is one
     elementwise ONNX node."""
 
-    __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
+    __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_stack", "__dict__")
+    _shapes = None  # the inputs' shapes, kept only where a gradient must be summed back (broadcasting)
     _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
     onnx = None  # the ONNX op type when this op is one elementwise ONNX node
     exact_dtype = False  # True: the output keeps the dtype forward gave it (casts); else float64 made
@@ -85,21 +87,26 @@ class Function(Node):
         ctx = _new(cls)
         data = first._data
         ctx.xp = host if type(data) is _ndarray else first._xp  # (numpy: no property call)
-        grad_on = _modes.grad_enabled
-        arrays, edges, record = [], [], False
-        for x in inputs:
-            if isinstance(x, Variable):
-                arrays.append(x._data)
-                if grad_on and x.requires_grad:
-                    record = True
-                    edges.append(x.grad_fn or x._node())
-                    continue
-            else:
-                arrays.append(x)
-            edges.append(None)
-        ctx._edges = edges  # forward may ask needs_input_grad
         ctx._wrapper = wrapper
         ctx._saved = None
+        grad_on = _modes.grad_enabled
+        if len(inputs) == 1:  # (the one-input ops without the loop)
+            arrays = (data,)
+            record = grad_on and first.requires_grad
+            ctx._edges = edges = [first.grad_fn or first._node() if record else None]
+        else:
+            arrays, edges, record = [], [], False
+            for x in inputs:
+                if isinstance(x, Variable):
+                    arrays.append(x._data)
+                    if grad_on and x.requires_grad:
+                        record = True
+                        edges.append(x.grad_fn or x._node())
+                        continue
+                else:
+                    arrays.append(x)
+                edges.append(None)
+            ctx._edges = edges  # forward may ask needs_input_grad
         try:
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
@@ -112,8 +119,6 @@ class Function(Node):
             _watch(ctx, out, inputs, params, record)
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
-            ctx._hooks = None
-            ctx._shapes = None
             if wrapper._shaped:  # keep the input shapes only where a gradient must be summed back
                 shape = out._data.shape
                 for a, edge in zip(arrays, edges):
@@ -121,7 +126,7 @@ class Function(Node):
                         ctx._shapes = _broadcast_shapes(arrays, edges)
                         break
             if ctx._saved is not None:
-                ctx._saved_from = ctx._link_saved(inputs, arrays, raw, out) if wrapper._versioned else None
+                ctx._saved_from = _link_saved(ctx._saved, inputs, arrays, raw, out) if wrapper._versioned else None
             if _modes.recorders:
                 for recorder in _modes.recorders:
                     recorder(ctx, out)
@@ -140,26 +145,6 @@ class Function(Node):
     def save_for_backward(self, *arrays):
         """Keep what backward needs (and nothing more)."""
         self._saved = arrays
-
-    def _link_saved(self, inputs, arrays, raw_out, out):
-        """Which saved array is which input or the output, with its version counter and version
-        now: backward refuses if either was changed in place since, and hands back the input
-        itself when the backward pass builds a graph. A link is (input or None, counter, version);
-        a saved array that is neither (a constant, a temporary) has the link None."""
-        links = []
-        for s in self._saved:
-            link = None
-            if s is raw_out:
-                vc = out._vc
-                link = (None, vc, vc[0])
-            elif s is not None and type(s) not in (float, int):  # (a Python number is no tensor's storage)
-                for x, a in zip(inputs, arrays):
-                    if s is a and a is not x:  # (a is x: a constant, not a Variable)
-                        vc = x._vc
-                        link = (x, vc, vc[0])
-                        break
-            links.append(link)
-        return links if links.count(None) != len(links) else None  # (None: nothing to check)
 
     @property
     def saved_tensors(self):
@@ -293,6 +278,33 @@ class NonDifferentiable(Function):
         raise RuntimeError(f"{type(ctx).__name__} has no gradient")
 
 
+def _link_saved(saved, inputs, arrays, raw_out, out):
+    """Which saved array is which input or the output, with its version counter and version now:
+    backward refuses if either was changed in place since, and hands back the input itself when
+    the backward pass builds a graph. A link is (input or None, counter, version); a saved array
+    that is neither (a constant, a temporary) has the link None. None: nothing to check."""
+    links, found = [], False
+    for s in saved:
+        link = None
+        if s is raw_out:
+            vc = out._vc
+            link = (None, vc, vc[0])
+            found = True
+        elif s is not None:
+            i = 0
+            for a in arrays:
+                if s is a:
+                    x = inputs[i]
+                    if x is not a:  # (a is x: a constant, not a Variable)
+                        vc = x._vc
+                        link = (x, vc, vc[0])
+                        found = True
+                    break
+                i += 1
+        links.append(link)
+    return links if found else None
+
+
 def _refuse_mixed_devices(cls, inputs):
     """After an array library refused to mix arrays: when the inputs live on different devices,
     say so (the check costs nothing on the hot path: it runs only once the op has failed)."""
@@ -416,11 +428,19 @@ def operator(dunder, op, *, reflected=None, scalar=False, front=None):
 
     forward, swapped = methods(fn)
     forward.op = swapped.op = op if isinstance(op, type) else None  # (Value's methods run the Function itself)
-    tensor_forward, tensor_swapped = methods(front) if front is not None else (True, True)
+    tensor_forward, tensor_swapped = (_renamed(front, dunder), methods(front)[1]) if front is not None else (True, True)
     register(dunder, forward, method=tensor_forward, function=False, scalar=scalar)
     if reflected:
         register(reflected, swapped, method=tensor_swapped, function=False, scalar=scalar)
     return op
+
+
+def _renamed(fn, name):
+    """A copy of the function ``fn`` named ``name``: a front used as a method as it is (one call less
+    per operator than a method that calls it)."""
+    copy = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy.__qualname__, copy.__doc__, copy.__kwdefaults__ = name, fn.__doc__, fn.__kwdefaults__
+    return copy
 
 
 def _caller(cls):

@@ -184,8 +184,9 @@ class Node:
     gradient for input ``i`` (None when that input needs no gradient). ``_seq`` numbers
     the ops in creation order: a node is always newer than the nodes of its inputs."""
 
-    __slots__ = ("_edges", "_hooks", "_seq", "__weakref__")
+    __slots__ = ("_edges", "_seq", "__weakref__")
     rule = None  # the Rule the step-through shows for this kind of node
+    _hooks = None  # register_hook(): the hooks called with the gradient flowing into this node
     _retained = None  # retain_grad(): a weak reference to the output whose .grad keeps this node's gradient
 
     def name(self):
@@ -226,7 +227,7 @@ class AccumulateGrad(Node):
     and a gradient sent to it is dropped (nothing could read it). A leaf with hooks is held
     strongly (``_kept``), so its hooks run as long as a graph uses it, as in PyTorch."""
 
-    __slots__ = ("_variable", "_kept")
+    __slots__ = ("_variable", "_kept", "_hooks")
     rule = Rule("leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
                 "A leaf adds the gradient it receives into .grad; uses of the same leaf add up.")
 
@@ -452,7 +453,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
             if type(node) is AccumulateGrad:
-                variable = node.variable
+                variable = node._variable() if node._kept is None else node._kept  # (node.variable, inlined)
                 if variable is None:  # the leaf was freed: nothing can read its gradient
                     if steps:
                         yield index, node, grad, (), ([] if trace else None)
@@ -467,7 +468,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
-                node._backward(grad, retain_graph, create_graph)
+                _lock()  # (node._backward, inlined) concurrent backward() calls into one leaf add up
+                try:
+                    variable._accumulate_grad(grad, create_graph)
+                finally:
+                    _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
                     for hook in list(_post_accumulate_hooks[id(variable)]):
                         hook(variable)

@@ -164,8 +164,8 @@ class Tensor(Variable):
         t._init(data, vc)
         return t
 
-    @classmethod
-    def _from_op(cls, raw, inputs, op, node):
+    @staticmethod
+    def _from_op(raw, inputs, op, node):
         """The output of ``op`` (a Function) on ``inputs``: ``raw`` as a Tensor, with ``node`` as its
         grad_fn (None when the op was not recorded). The hot path of every op, so ``_init`` is
         written out here."""
