@@ -45,8 +45,7 @@ class Function(Node):
     set ``rule = Rule(...)`` for the step-through and ``onnx = "Exp"`` when the op is one
     elementwise ONNX node."""
 
-    __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_stack", "__dict__")
-    _shapes = None  # the inputs' shapes, kept only where a gradient must be summed back (broadcasting)
+    __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
     _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
     onnx = None  # the ONNX op type when this op is one elementwise ONNX node
     exact_dtype = False  # True: the output keeps the dtype forward gave it (casts); else float64 made
@@ -119,12 +118,17 @@ class Function(Node):
             _watch(ctx, out, inputs, params, record)
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
-            if wrapper._shaped:  # keep the input shapes only where a gradient must be summed back
+            ctx._shapes = None  # the input shapes, kept only where a gradient may need summing back
+            if wrapper._shaped:
                 shape = out._data.shape
-                for a, edge in zip(arrays, edges):
-                    if edge is not None and a.shape != shape:
-                        ctx._shapes = _broadcast_shapes(arrays, edges)
-                        break
+                if len(arrays) == 1:
+                    if data.shape != shape:
+                        ctx._shapes = (data.shape,)
+                else:
+                    for a, edge in zip(arrays, edges):
+                        if edge is not None and a.shape != shape:
+                            ctx._shapes = _broadcast_shapes(arrays, edges)
+                            break
             if ctx._saved is not None:
                 ctx._saved_from = _link_saved(ctx._saved, inputs, arrays, raw, out) if wrapper._versioned else None
             if _modes.recorders:
@@ -138,6 +142,8 @@ class Function(Node):
         edges = self._edges
         if len(edges) == 2:
             return edges[0] is not None, edges[1] is not None
+        if len(edges) == 1:
+            return (edges[0] is not None,)
         return tuple(map(is_not, edges, _NONES))  # (edge is not None for edge in edges), in C
 
     # ---------------------------------------------------------------- saving
