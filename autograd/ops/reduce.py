@@ -205,6 +205,9 @@ def _float_only(input, op):
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     """Sum over ``dim`` (all by default); integer and bool inputs sum to int64, as in PyTorch.
     With ``dtype`` the input is cast first (float32 summed as int32 truncates each element)."""
+    if dim is None and axis is None and keepdim is False and keepdims is None and dtype is None and \
+            input.dtype.kind in "fc":
+        return Sum.apply(input)  # the whole of a float tensor (loss.sum()): nothing to check
     dim, keepdim = pick(dim, axis, keepdim, keepdims, "sum")
     dims = axes(dim, input.ndim, "sum")
     x = input if dtype is None else input.to(dtype)
