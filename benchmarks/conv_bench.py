@@ -146,7 +146,8 @@ def breakdown(model, x, steps, whole):
     from autograd.ops import conv
 
     with Breakdown() as b:
-        b.watch(conv, "im2col", "col2im", "_grad_matrix")
+        b.watch(conv, "im2col", "col2im")
+        b.watch_method(conv.Columns, "outputs")
         b.watch_method(conv.Convolution, "forward", "backward")
         b.watch_matmul()
         start = time.perf_counter()

@@ -26,6 +26,7 @@ unbatched inputs) and turn them into the geometry the Functions take: ``stride``
 is the 2-d one with a kernel of height 1.
 """
 import math
+import threading
 import numbers
 
 from ..backend import by_input, get_array_module, host
@@ -61,15 +62,6 @@ def _pad(x, padding, value=0.0):
     return by_input.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
 
 
-def _windows(xp, kh, kw, oh, ow, stride, dilation):
-    """A read-only view (N, C, KH, KW, OH, OW) of every window: no copy."""
-    n, c = xp.shape[:2]
-    s_n, s_c, s_h, s_w = xp.strides
-    return as_strided(xp, (n, c, kh, kw, oh, ow),
-                      (s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
-                      writeable=False)
-
-
 def _offset_slices(i, j, oh, ow, stride, dilation):
     """Where kernel offset (i, j) reads from, in the padded input: a strided 2-d slice."""
     h0, w0 = i * dilation[0], j * dilation[1]
@@ -77,32 +69,82 @@ def _offset_slices(i, j, oh, ow, stride, dilation):
             slice(w0, w0 + stride[1] * (ow - 1) + 1, stride[1]))
 
 
-def im2col(x, kh, kw, stride, padding, dilation, groups):
-    """cols (G, KH*KW*C/G, N*OH*OW), contiguous, and the output size (OH, OW).
+class Columns:
+    """How im2col lays out one sample's columns: one column per output position, one row per
+    (kernel offset, channel), read from the padded input (C, Hp, Wp), contiguous.
 
-    Rows run over (kernel offset, channel) so that each offset's slab is contiguous for col2im."""
-    n, c, h, w = x.shape
-    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
-    ow = out_size(w, kw, stride[1], padding[1], dilation[1])
-    view = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)  # (N, C, KH, KW, OH, OW)
-    view = view.reshape(n, groups, c // groups, kh, kw, oh, ow).transpose(1, 3, 4, 2, 0, 5, 6)
-    cols = by_input.ascontiguousarray(view)  # (G, KH, KW, C/G, N, OH, OW): the one big copy
-    return cols.reshape(groups, kh * kw * (c // groups), n * oh * ow), (oh, ow)
+    With stride 1 the columns are *flat*: the padded plane is read as one line of Hp*Wp numbers, in
+    which the window of output (oh, ow) starts at oh*Wp + ow. Kernel offset (i, j) then reads one
+    contiguous run, x[c, i*dh*Wp + j*dw :][:L], with L = (OH-1)*Wp + OW, so im2col copies (and col2im
+    adds) runs of L numbers instead of rows of OW. The Wp - OW columns between two output rows
+    are padding: the matmul computes them, ``outputs`` skips them, and the output gradient is zero
+    there (so they add nothing to dW and put exact zeros into dcols for col2im). Any other stride
+    reads (OH, OW) columns, exactly the output positions."""
+
+    def __init__(self, padded_hw, kernel, out_hw, stride, dilation, flat=True):
+        (self.hp, self.wp), self.kernel, (self.oh, self.ow) = padded_hw, kernel, out_hw
+        self.padded_hw = tuple(padded_hw)
+        self.stride, self.dilation = stride, dilation
+        self.flat = flat and tuple(stride) == (1, 1)
+        if self.flat:
+            self.q_shape, self.q_steps, self.row = ((self.oh - 1) * self.wp + self.ow,), (1,), self.wp
+        else:
+            self.q_shape, self.q_steps, self.row = (self.oh, self.ow), (stride[0] * self.wp, stride[1]), self.ow
+        self.length = math.prod(self.q_shape)  # L: columns per sample
+
+    def windows(self, x, groups):
+        """Every window of the padded input x (N, C, Hp, Wp), contiguous, as a read-only view
+        (N, G, KH, KW, C/G, *Q): no copy."""
+        n, c = x.shape[:2]
+        plane = self.hp * self.wp
+        steps = (c * plane, c // groups * plane, self.dilation[0] * self.wp, self.dilation[1], plane) + self.q_steps
+        return as_strided(x, (n, groups) + tuple(self.kernel) + (c // groups,) + self.q_shape,
+                          tuple(s * x.itemsize for s in steps), writeable=False)
+
+    def outputs(self, r, b, o):
+        """The matmul result r (G, O/G, B*L), contiguous, as (B, O, OH, OW): the output positions
+        of each sample (a view, writable: the output gradient is copied in through it)."""
+        steps = (self.length, b * self.length, self.row, 1)
+        return as_strided(r, (b, o, self.oh, self.ow), tuple(s * r.itemsize for s in steps))
+
+    def offset_view(self, gx, i, j, groups):
+        """The part of gx (B, C, Hp, Wp) that kernel offset (i, j) touches, as (B, G, C/G, *Q)."""
+        b, c = gx.shape[:2]
+        if self.flat:
+            start = i * self.dilation[0] * self.wp + j * self.dilation[1]
+            return gx.reshape(b, groups, c // groups, -1)[..., start:start + self.length]
+        rows, columns = _offset_slices(i, j, self.oh, self.ow, self.stride, self.dilation)
+        return gx.reshape(b, groups, c // groups, self.hp, self.wp)[..., rows, columns]
 
 
-def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
-    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)
-    (a view: the caller's assignment is the one copy)."""
-    n, c, h, w = x_shape
-    groups, kh, kw = cols.shape[:3]
-    (pt, pb), (pl, pr) = padding
-    out = get_array_module(cols).zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):  # one strided slab per kernel offset
-            rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
-            out[..., rows, columns] += cols[:, i, j]
-    out = out.reshape(c, n, h + pt + pb, w + pl + pr)
-    return out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3)
+def im2col(windows, cols):
+    """Copy the windows (B, G, KH, KW, C/G, *Q) into cols (G, KH*KW*C/G, B*L): the one copy."""
+    g, kh, kw, cg = windows.shape[1:5]
+    by_input.copyto(cols.reshape((g, kh, kw, cg) + windows.shape[:1] + windows.shape[5:]),
+                    windows.transpose((1, 2, 3, 4, 0) + tuple(range(5, windows.ndim))))
+    return cols
+
+
+def col2im(slabs, targets):
+    """The adjoint of im2col: each kernel offset's slab of dcols, as (B, G, C/G, *Q), added to the
+    part of the input gradient (B, C, Hp, Wp) its windows came from (``targets``, zeroed first):
+    one strided add per kernel offset, never a loop over pixels."""
+    for slab, target in zip(slabs, targets):
+        target += slab
+
+
+def _offset_views(a, columns, groups):
+    """Per kernel offset, the part of a (B, C, Hp, Wp) it touches, as (B, G, C/G, *Q)."""
+    kh, kw = columns.kernel
+    return [columns.offset_view(a, i, j, groups) for i in range(kh) for j in range(kw)]
+
+
+def _slabs(dcols, columns, b, groups):
+    """dcols (G, KH*KW*C/G, B*L) as one slab (B, G, C/G, *Q) per kernel offset."""
+    kh, kw = columns.kernel
+    q = columns.q_shape
+    d = dcols.reshape((groups, kh * kw, -1, b) + q)
+    return [d[:, k].transpose((2, 0, 1) + tuple(range(3, 3 + len(q)))) for k in range(kh * kw)]
 
 
 def _weight_matrix(w, groups):
@@ -117,10 +159,8 @@ def _weight_from_matrix(m, w_shape):
     return by_input.ascontiguousarray(m.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
 
-def _grad_matrix(g, groups):
-    """Output gradient (N, O, OH, OW) as (G, O/G, N*OH*OW), the layout of the matmuls."""
-    n, o = g.shape[:2]
-    return by_input.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+def _padded_hw(hw, padding):
+    return tuple(s + lo + hi for s, (lo, hi) in zip(hw, padding))
 
 
 # --------------------------------------------------------------------- numpy kernels (4-d)
@@ -137,50 +177,115 @@ def _chunks(n, bytes_per_sample):
     return [(s, min(s + step, n)) for s in range(0, n, step)]
 
 
+_pool = threading.local()  # per thread: (name, dtype) -> a 1-d work array, grown as needed
+POOL_BYTES = 4 * CHUNK_BYTES  # work arrays up to this size are kept between calls
+
+
+def _scratch(xp, dtype, **shapes):
+    """Work arrays of the given shapes. On the host, small ones are kept between calls: fresh
+    pages cost a page fault each (~1 us per 4 KB, more than the copy into them). Each name is one
+    array per thread and dtype, so two calls with the same name return the same memory. (CuPy
+    keeps a memory pool of its own.)"""
+    arrays = []
+    for name, shape in shapes.items():
+        size = math.prod(shape)
+        if xp is not host or size * host.dtype(dtype).itemsize > POOL_BYTES:
+            arrays.append(xp.empty(shape, dtype=dtype))
+            continue
+        kept = _pool.__dict__.setdefault("arrays", {})
+        key = (name, host.dtype(dtype).str)
+        if key not in kept or kept[key].size < size:
+            kept[key] = host.empty(size, dtype=dtype)
+        arrays.append(kept[key][:size].reshape(shape))
+    return arrays
+
+
 def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
-    """y = conv(x, w) (+ bias), a slice of the batch at a time: im2col into cache, then one matmul
-    (the bias is added to its cache-hot output, not in a pass of its own over y)."""
-    n, c, h, wd = x.shape
+    """y = conv(x, w) (+ bias), a slice of the batch at a time: im2col into cache, one matmul, and
+    one copy of the output positions into y (the bias is added in that copy, not in a pass of its own)."""
+    n, c = x.shape[:2]
     o, cg, kh, kw = w.shape
-    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
-    ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
-    dtype = host.result_type(x, w)
-    wm = _weight_matrix(w, groups)  # (G, O/G, K)
+    out_hw = tuple(out_size(*a) for a in zip(x.shape[2:], (kh, kw), stride, padding, dilation))
     xp = get_array_module(x)
-    y = xp.empty((n, o, oh, ow), dtype=dtype)
-    for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
-        cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
-        one = e - s == 1  # one sample's (G, O/G, OH*OW) is already y's layout: write there
-        out = xp.matmul(wm, cols, out=y[s].reshape(groups, o // groups, -1) if one else None)
-        if bias is not None:
-            out += bias.reshape(groups, o // groups, 1)
-        if not one:
-            y[s:e] = out.reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
+    dtype = host.result_type(x, w)
+    x = xp.ascontiguousarray(_pad(x, padding))
+    columns = Columns(x.shape[2:], (kh, kw), out_hw, stride, dilation)
+    windows = columns.windows(x, groups)  # (N, G, KH, KW, C/G, *Q)
+    wm = _weight_matrix(w, groups)  # (G, O/G, K)
+    k, length = kh * kw * cg, columns.length
+    y = xp.empty((n, o) + out_hw, dtype=dtype)
+    bias = None if bias is None else bias.reshape(1, o, 1, 1)
+    work = {}  # slice length -> its work arrays
+    for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
+        if e - s not in work:
+            cols, r = _scratch(xp, dtype, cols=(groups, k, (e - s) * length), r=(groups, o // groups, (e - s) * length))
+            work[e - s] = cols, r, columns.outputs(r, e - s, o)
+        cols, r, out = work[e - s]  # out: r's output positions, (B, O, OH, OW)
+        xp.matmul(wm, im2col(windows[s:e], cols), out=r)
+        if bias is None:
+            y[s:e] = out
+        else:
+            xp.add(out, bias, out=y[s:e])
     return y
 
 
-def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True):
+def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True,
+                  flat=True):
     """dL/dx = col2im(w^T @ g) and dL/dw = g @ cols^T, a slice of the batch at a time.
 
     ``x`` is needed only for dL/dw (its columns are rebuilt slice by slice rather than kept from
-    the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx."""
+    the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx.
+    ``flat=False`` keeps to the exact columns even with stride 1 (see Columns): the flat ones are
+    exact only while the numbers are finite (0 * inf is nan), so a non-finite weight takes the
+    exact path, and so does a dL/dw that comes out non-finite."""
     n, o, oh, ow = g.shape
+    (pt, _), (pl, _) = padding
+    c, (h, wd) = x_shape[1], x_shape[2:]
     _, cg, kh, kw = w_shape
-    dtype = host.result_type(g, x if need_w else g, w if need_x else g)
-    wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
     xp = get_array_module(g)
-    gx = xp.empty(x_shape, dtype=dtype) if need_x else None
-    gw = xp.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
-    part = xp.empty_like(gw) if need_w else None
-    for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
-        gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
+    dtype = host.result_type(g, x if need_w else g, w if need_x else g)
+    flat = flat and not (need_x and tuple(stride) == (1, 1) and not bool(xp.isfinite(w).all()))
+    columns = Columns(_padded_hw((h, wd), padding), (kh, kw), (oh, ow), stride, dilation, flat)
+    k, length = kh * kw * cg, columns.length
+    padded = padding != ((0, 0), (0, 0))
+    if need_w:
+        windows = columns.windows(xp.ascontiguousarray(_pad(x, padding)), groups)  # (N, G, KH, KW, C/G, *Q)
+        gw = xp.zeros((groups, o // groups, k), dtype=dtype)
+    if need_x:
+        wm_t = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, K, O/G)
+        gx = xp.empty(x_shape, dtype=dtype)
+        targets = None if padded else _offset_views(gx, columns, groups)  # into gx itself
+
+    def make_work(b):
+        gm, cols, part, dcols, gxp = _scratch(
+            xp, dtype, gm=(groups, o // groups, b * length), cols=(groups, k, b * length), part=(groups, o // groups, k),
+            dcols=(groups, k, b * length), gxp=(b, c) + columns.padded_hw if padded else (0,))
+        gm[...] = 0  # the flat columns' padding: zero, and no slice writes there
+        return dict(gm=gm, g_in=columns.outputs(gm, b, o), cols=cols, part=part, dcols=dcols,
+                    slabs=_slabs(dcols, columns, b, groups), gxp=gxp,
+                    targets=_offset_views(gxp, columns, groups) if padded else None)
+
+    work = {}  # slice length -> its work arrays
+    for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
+        if e - s not in work:
+            work[e - s] = make_work(e - s)
+        a = work[e - s]
+        a["g_in"][...] = g[s:e]  # the output gradient in the matmul's layout, gm (G, O/G, B*L)
         if need_w:
-            cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
-            gw += xp.matmul(gm, cols.transpose(0, 2, 1), out=part)
+            gw += xp.matmul(a["gm"], im2col(windows[s:e], a["cols"]).transpose(0, 2, 1), out=a["part"])
         if need_x:
-            cols = xp.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
-            gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
-    return gx, (_weight_from_matrix(gw, w_shape) if need_w else None)
+            xp.matmul(wm_t, a["gm"], out=a["dcols"])  # (G, K, B*L)
+            if padded:  # summed in a work array, then cropped into gx
+                a["gxp"][...] = 0
+                col2im(a["slabs"], a["targets"])
+                gx[s:e] = a["gxp"][:, :, pt:pt + h, pl:pl + wd]
+            else:
+                gx[s:e] = 0
+                col2im(a["slabs"], [t[s:e] for t in targets])
+    if need_w and columns.flat and not bool(xp.isfinite(gw).all()):  # redo it on the exact columns
+        gw = conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=False, flat=False)[1]
+        return (gx if need_x else None), gw
+    return (gx if need_x else None), (_weight_from_matrix(gw, w_shape) if need_w else None)
 
 
 def _conv(x, w, stride, padding, dilation, groups):
