@@ -88,30 +88,35 @@ def check_same(ours, theirs, x, xt):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-3, atol=1e-4 * scale, err_msg=name)
 
 
-def blas_floor(layers, batch, dtype=np.float32):
+def blas_floor(layers, batch, dtype=np.float32, exact=False):
     """The matmuls of one forward + backward through ``layers`` [(C_in, C_out, k, H, W, needs_dx)],
     as conv_forward and conv_backward issue them (stride 1, no padding, groups 1), alone.
 
+    Per batch slice (``_chunks``, as the step cuts it) of B samples with L columns each
+    (``Columns``: L = (OH-1)*W + OW, the flat columns): y = W @ cols, dW^T += cols @ g^T and, where
+    the layer's input needs a gradient, dcols = W^T @ g. ``exact=True`` gives the floor of the
+    algorithm before the flat columns: L = OH*OW and dW += g @ cols^T (for comparison only).
     Slices of the same size share their arrays, so each matmul reads cache-warm operands, as in
     the step, where it reads columns im2col has just written."""
-    from autograd.ops.conv import _chunks
+    from autograd.ops.conv import Columns, _chunks
 
     rng = np.random.default_rng(0)
     calls = []  # (a, b, out) of every np.matmul, in order
     for c, o, k, h, w, needs_dx in layers:
         oh, ow, K = h - k + 1, w - k + 1, c * k * k
+        length = oh * ow if exact else Columns((h, w), (k, k), (oh, ow), (1, 1), (1, 1)).length
         wm = rng.standard_normal((1, o, K)).astype(dtype)  # _weight_matrix: (G, O/G, K)
-        gw = np.empty((1, o, K), dtype=dtype)
+        gw = np.empty((1, o, K) if exact else (1, K, o), dtype=dtype)
         arrays = {}
-        for s, e in _chunks(batch, K * oh * ow * np.dtype(dtype).itemsize):
-            p = (e - s) * oh * ow
+        for s, e in _chunks(batch, (K + o) * length * np.dtype(dtype).itemsize):
+            p = (e - s) * length
             if p not in arrays:
-                arrays[p] = (rng.standard_normal((1, K, p)).astype(dtype),  # im2col's (G, K, B*OH*OW)
-                             rng.standard_normal((1, o, p)).astype(dtype),  # _grad_matrix's (G, O/G, B*OH*OW)
+                arrays[p] = (rng.standard_normal((1, K, p)).astype(dtype),  # im2col's (G, K, B*L)
+                             rng.standard_normal((1, o, p)).astype(dtype),  # the output gradient (G, O/G, B*L)
                              np.empty((1, o, p), dtype=dtype), np.empty((1, K, p), dtype=dtype))
             cols, gm, y, dcols = arrays[p]
             calls.append((wm, cols, y))  # forward
-            calls.append((gm, cols.transpose(0, 2, 1), gw))  # weight gradient
+            calls.append((gm, cols.transpose(0, 2, 1), gw) if exact else (cols, gm.transpose(0, 2, 1), gw))  # dW
             if needs_dx:
                 calls.append((wm.transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
 
@@ -195,6 +200,8 @@ def main():
     parser.add_argument("--best", action="store_true", help="report the fastest round of each, not the median")
     parser.add_argument("--torch-im2col", action="store_true",
                         help="also compare with PyTorch's own im2col + gemm convolution (oneDNN off)")
+    parser.add_argument("--exact-floor", action="store_true",
+                        help="also time the floor of the algorithm before the flat columns (see blas_floor)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[0])
     args = parser.parse_args()
     if args.mnist1d:
@@ -225,7 +232,9 @@ def main():
     x, xt = ag.tensor(images), torch.tensor(images)
     check_same(ours, theirs, x, xt)
 
-    floor = blas_floor([(1, 32, 3, 28, 28, False), (32, 64, 3, 26, 26, True)], args.batch)
+    layers = [(1, 32, 3, 28, 28, False), (32, 64, 3, 26, 26, True)]
+    floor = blas_floor(layers, args.batch)
+    exact_floor = blas_floor(layers, args.batch, exact=True) if args.exact_floor else None
 
     print(f"Conv2d(1,32,3) -> ReLU -> Conv2d(32,64,3), batch {args.batch}x1x28x28 float32, forward+backward, "
           f"{'fastest' if args.best else 'median'} of {args.reps}")
@@ -235,10 +244,13 @@ def main():
     for n in thread_counts:
         torch.set_num_threads(n)
         with threadpool_limits(limits=n):
-            low, mine, ref = time_interleaved([floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt)],
-                                              args.reps, args.best)
+            fns = [floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt)] + [exact_floor] * args.exact_floor
+            low, mine, ref, *old = time_interleaved(fns, args.reps, args.best)
         print(f"{n:>8} {low * 1e3:>9.1f} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {mine / low:>8.2f}x {mine / ref:>8.2f}x "
               f"{low / ref:>11.2f}x")
+        if old:
+            print(f"{'':>8} the floor of the exact-column algorithm (before): {old[0] * 1e3:.1f} ms; seegrad is "
+                  f"{mine / old[0]:.2f}x that, and this floor is {low / old[0]:.2f}x it")
         if args.torch_im2col:  # rounds of their own: switching oneDNN off and on slows torch's default path
             with threadpool_limits(limits=n):
                 mine, ref = time_interleaved([lambda: step_ours(ours, x), lambda: step_torch_im2col(theirs, xt)],
