@@ -73,23 +73,24 @@ class Columns:
     """How im2col lays out one sample's columns: one column per output position, one row per
     (kernel offset, channel), read from the padded input (C, Hp, Wp), contiguous.
 
-    With stride 1 the columns are *flat*: the padded plane is read as one line of Hp*Wp numbers, in
-    which the window of output (oh, ow) starts at oh*Wp + ow. Kernel offset (i, j) then reads one
-    contiguous run, x[c, i*dh*Wp + j*dw :][:L], with L = (OH-1)*Wp + OW, so im2col copies (and col2im
-    adds) runs of L numbers instead of rows of OW. The Wp - OW columns between two output rows
-    are padding: the matmul computes them, ``outputs`` skips them, and the output gradient is zero
-    there (so they add nothing to dW and put exact zeros into dcols for col2im). Any other stride
-    reads (OH, OW) columns, exactly the output positions."""
+    The forward pass reads *exact* columns, (OH, OW): the output positions, so the matmul writes
+    each sample's output straight into y (N, O, OH, OW). The backward pass of a stride-1
+    convolution that needs dL/dx reads *flat* columns: the padded plane is read as one line of
+    Hp*Wp numbers, in which the window of output (oh, ow) starts at oh*Wp + ow, so kernel offset
+    (i, j) reads one contiguous run x[c, i*dh*Wp + j*dw :][:L], L = (OH-1)*Wp + OW, and col2im
+    adds (and im2col copies) runs of L numbers instead of rows of OW. The Wp - OW columns between
+    two output rows are padding: the output gradient is copied in around them (``outputs``) and
+    is zero there, so they add nothing to dW and put exact zeros into dcols."""
 
-    def __init__(self, padded_hw, kernel, out_hw, stride, dilation, flat=True):
+    def __init__(self, padded_hw, kernel, out_hw, stride, dilation, flat=False):
         (self.hp, self.wp), self.kernel, (self.oh, self.ow) = padded_hw, kernel, out_hw
         self.padded_hw = tuple(padded_hw)
         self.stride, self.dilation = stride, dilation
         self.flat = flat and tuple(stride) == (1, 1)
         if self.flat:
-            self.q_shape, self.q_steps, self.row = ((self.oh - 1) * self.wp + self.ow,), (1,), self.wp
+            self.q_shape, self.q_steps = ((self.oh - 1) * self.wp + self.ow,), (1,)
         else:
-            self.q_shape, self.q_steps, self.row = (self.oh, self.ow), (stride[0] * self.wp, stride[1]), self.ow
+            self.q_shape, self.q_steps = (self.oh, self.ow), (stride[0] * self.wp, stride[1])
         self.length = math.prod(self.q_shape)  # L: columns per sample
 
     def windows(self, x, groups):
@@ -101,11 +102,12 @@ class Columns:
         return as_strided(x, (n, groups) + tuple(self.kernel) + (c // groups,) + self.q_shape,
                           tuple(s * x.itemsize for s in steps), writeable=False)
 
-    def outputs(self, r, b, o):
-        """The matmul result r (G, O/G, B*L), contiguous, as (B, O, OH, OW): the output positions
-        of each sample (a view, writable: the output gradient is copied in through it)."""
-        steps = (self.length, b * self.length, self.row, 1)
-        return as_strided(r, (b, o, self.oh, self.ow), tuple(s * r.itemsize for s in steps))
+    def outputs(self, m):
+        """The output positions of a matrix m (B, G, O/G, L) in these columns, contiguous, as a
+        (B, O, OH, OW) view (writable: the output gradient is copied in through it)."""
+        b, o = m.shape[0], m.shape[1] * m.shape[2]
+        row = self.wp if self.flat else self.ow
+        return as_strided(m, (b, o, self.oh, self.ow), tuple(s * m.itemsize for s in (o * self.length, self.length, row, 1)))
 
     def offset_view(self, gx, i, j, groups):
         """The part of gx (B, C, Hp, Wp) that kernel offset (i, j) touches, as (B, G, C/G, *Q)."""
@@ -118,10 +120,8 @@ class Columns:
 
 
 def im2col(windows, cols):
-    """Copy the windows (B, G, KH, KW, C/G, *Q) into cols (G, KH*KW*C/G, B*L): the one copy."""
-    g, kh, kw, cg = windows.shape[1:5]
-    by_input.copyto(cols.reshape((g, kh, kw, cg) + windows.shape[:1] + windows.shape[5:]),
-                    windows.transpose((1, 2, 3, 4, 0) + tuple(range(5, windows.ndim))))
+    """Copy the windows (B, G, KH, KW, C/G, *Q) into cols (B, G, KH*KW*C/G, L): the one copy."""
+    by_input.copyto(cols.reshape(windows.shape), windows)
     return cols
 
 
@@ -139,12 +139,11 @@ def _offset_views(a, columns, groups):
     return [columns.offset_view(a, i, j, groups) for i in range(kh) for j in range(kw)]
 
 
-def _slabs(dcols, columns, b, groups):
-    """dcols (G, KH*KW*C/G, B*L) as one slab (B, G, C/G, *Q) per kernel offset."""
+def _slabs(dcols, columns):
+    """dcols (B, G, KH*KW*C/G, L) as one slab (B, G, C/G, *Q) per kernel offset."""
     kh, kw = columns.kernel
-    q = columns.q_shape
-    d = dcols.reshape((groups, kh * kw, -1, b) + q)
-    return [d[:, k].transpose((2, 0, 1) + tuple(range(3, 3 + len(q)))) for k in range(kh * kw)]
+    d = dcols.reshape(dcols.shape[:2] + (kh * kw, -1) + columns.q_shape)
+    return [d[:, :, k] for k in range(kh * kw)]
 
 
 def _weight_matrix(w, groups):
@@ -201,8 +200,9 @@ def _scratch(xp, dtype, **shapes):
 
 
 def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
-    """y = conv(x, w) (+ bias), a slice of the batch at a time: im2col into cache, one matmul, and
-    one copy of the output positions into y (the bias is added in that copy, not in a pass of its own)."""
+    """y = conv(x, w) (+ bias), a slice of the batch at a time: im2col into cache, then one matmul
+    that writes the slice's output in place, (G, O/G, K) @ (B, G, K, OH*OW) -> y[s:e] viewed as
+    (B, G, O/G, OH*OW); the bias is added to that cache-hot slice, not in a pass of its own over y."""
     n, c = x.shape[:2]
     o, cg, kh, kw = w.shape
     out_hw = tuple(out_size(*a) for a in zip(x.shape[2:], (kh, kw), stride, padding, dilation))
@@ -210,41 +210,36 @@ def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     dtype = host.result_type(x, w)
     x = xp.ascontiguousarray(_pad(x, padding))
     columns = Columns(x.shape[2:], (kh, kw), out_hw, stride, dilation)
-    windows = columns.windows(x, groups)  # (N, G, KH, KW, C/G, *Q)
+    windows = columns.windows(x, groups)  # (N, G, KH, KW, C/G, OH, OW)
     wm = _weight_matrix(w, groups)  # (G, O/G, K)
     k, length = kh * kw * cg, columns.length
     y = xp.empty((n, o) + out_hw, dtype=dtype)
-    bias = None if bias is None else bias.reshape(1, o, 1, 1)
-    work = {}  # slice length -> its work arrays
+    bias = None if bias is None else bias.reshape(1, o, 1)
     for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
-        if e - s not in work:
-            cols, r = _scratch(xp, dtype, cols=(groups, k, (e - s) * length), r=(groups, o // groups, (e - s) * length))
-            work[e - s] = cols, r, columns.outputs(r, e - s, o)
-        cols, r, out = work[e - s]  # out: r's output positions, (B, O, OH, OW)
-        xp.matmul(wm, im2col(windows[s:e], cols), out=r)
-        if bias is None:
-            y[s:e] = out
-        else:
-            xp.add(out, bias, out=y[s:e])
+        (cols,) = _scratch(xp, dtype, cols=(e - s, groups, k, length))
+        out = y[s:e].reshape(e - s, groups, o // groups, length)
+        xp.matmul(wm, im2col(windows[s:e], cols), out=out)
+        if bias is not None:
+            out.reshape(e - s, o, length)[...] += bias
     return y
 
 
 def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True,
                   flat=True):
-    """dL/dx = col2im(w^T @ g) and dL/dw = g @ cols^T, a slice of the batch at a time.
+    """dL/dx = col2im(w^T @ g) and dL/dw = sum over samples of cols @ g^T, a slice of the batch at a time.
 
     ``x`` is needed only for dL/dw (its columns are rebuilt slice by slice rather than kept from
     the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx.
-    ``flat=False`` keeps to the exact columns even with stride 1 (see Columns): the flat ones are
-    exact only while the numbers are finite (0 * inf is nan), so a non-finite weight takes the
-    exact path, and so does a dL/dw that comes out non-finite."""
+    dL/dx of a stride-1 convolution uses flat columns (see Columns), exact only while the numbers
+    are finite (0 * inf is nan): a non-finite weight takes the exact columns (``flat=False``), and
+    so does a dL/dw that comes out non-finite."""
     n, o, oh, ow = g.shape
     (pt, _), (pl, _) = padding
     c, (h, wd) = x_shape[1], x_shape[2:]
     _, cg, kh, kw = w_shape
     xp = get_array_module(g)
     dtype = host.result_type(g, x if need_w else g, w if need_x else g)
-    flat = flat and not (need_x and tuple(stride) == (1, 1) and not bool(xp.isfinite(w).all()))
+    flat = flat and need_x and tuple(stride) == (1, 1) and bool(xp.isfinite(w).all())
     columns = Columns(_padded_hw((h, wd), padding), (kh, kw), (oh, ow), stride, dilation, flat)
     k, length = kh * kw * cg, columns.length
     padded = padding != ((0, 0), (0, 0))
@@ -256,25 +251,30 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
         gx = xp.empty(x_shape, dtype=dtype)
         targets = None if padded else _offset_views(gx, columns, groups)  # into gx itself
 
-    def make_work(b):
+    def make_work(b):  # a slice's work arrays, and views of them
         gm, cols, part, dcols, gxp = _scratch(
-            xp, dtype, gm=(groups, o // groups, b * length), cols=(groups, k, b * length), part=(groups, k, o // groups),
-            dcols=(groups, k, b * length), gxp=(b, c) + columns.padded_hw if padded else (0,))
+            xp, dtype, gm=(b, groups, o // groups, length) if flat else (0,), cols=(b, groups, k, length),
+            part=(b, groups, k, o // groups), dcols=(b, groups, k, length),
+            gxp=(b, c) + columns.padded_hw if padded else (0,))
         gm[...] = 0  # the flat columns' padding: zero, and no slice writes there
-        return dict(gm=gm, g_in=columns.outputs(gm, b, o), cols=cols, part=part, dcols=dcols,
-                    slabs=_slabs(dcols, columns, b, groups), gxp=gxp,
-                    targets=_offset_views(gxp, columns, groups) if padded else None)
+        return dict(gm=gm, g_in=columns.outputs(gm) if flat else None, cols=cols, part=part, dcols=dcols,
+                    slabs=_slabs(dcols, columns), gxp=gxp, targets=_offset_views(gxp, columns, groups) if padded else None)
 
-    work = {}  # slice length -> its work arrays
+    work = {}  # slice length -> its work arrays (the last slice may be shorter)
     for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
         if e - s not in work:
             work[e - s] = make_work(e - s)
         a = work[e - s]
-        a["g_in"][...] = g[s:e]  # the output gradient in the matmul's layout, gm (G, O/G, B*L)
+        if flat:  # the output gradient in the flat columns' layout
+            a["g_in"][...] = g[s:e]
+            gm = a["gm"]
+        else:
+            gm = g[s:e].reshape(e - s, groups, o // groups, length)  # (B, G, O/G, L)
         if need_w:
-            gw_t += xp.matmul(im2col(windows[s:e], a["cols"]), a["gm"].transpose(0, 2, 1), out=a["part"])
+            part = xp.matmul(im2col(windows[s:e], a["cols"]), gm.swapaxes(2, 3), out=a["part"])  # (B, G, K, O/G)
+            gw_t += part[0] if e - s == 1 else part.sum(axis=0)
         if need_x:
-            xp.matmul(wm_t, a["gm"], out=a["dcols"])  # (G, K, B*L)
+            xp.matmul(wm_t, gm, out=a["dcols"])  # (B, G, K, L)
             if padded:  # summed in a work array, then cropped into gx
                 a["gxp"][...] = 0
                 col2im(a["slabs"], a["targets"])
