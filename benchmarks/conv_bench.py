@@ -92,31 +92,47 @@ def blas_floor(layers, batch, dtype=np.float32, exact=False):
     """The matmuls of one forward + backward through ``layers`` [(C_in, C_out, k, H, W, needs_dx)],
     as conv_forward and conv_backward issue them (stride 1, no padding, groups 1), alone.
 
-    Per batch slice (``_chunks``, as the step cuts it) of B samples with L columns each
-    (``Columns``: L = (OH-1)*W + OW, the flat columns): y = W @ cols, dW^T += cols @ g^T and, where
-    the layer's input needs a gradient, dcols = W^T @ g. ``exact=True`` gives the floor of the
-    algorithm before the flat columns: L = OH*OW and dW += g @ cols^T (for comparison only).
+    Per batch slice of B samples (``_chunks``, as the step cuts the batch): forward
+    y[s:e] = W @ cols, cols (B, 1, K, OH*OW); backward, on columns of L = OH*OW or, where the
+    layer's input needs a gradient, the flat L = (OH-1)*W + OW (``Columns``): dW^T = cols @ g^T
+    (B, 1, K, O) and dcols = W^T @ g (B, 1, K, L). ``exact=True`` gives instead the floor of the
+    algorithm before the flat columns (for comparison only): L = OH*OW, slices sized by the columns
+    alone, the batch slice concatenated along L, and dW = g @ cols^T.
     Slices of the same size share their arrays, so each matmul reads cache-warm operands, as in
     the step, where it reads columns im2col has just written."""
     from autograd.ops.conv import Columns, _chunks
 
     rng = np.random.default_rng(0)
+    isz = np.dtype(dtype).itemsize
     calls = []  # (a, b, out) of every np.matmul, in order
+
+    def arrays(*shapes):
+        return [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+
     for c, o, k, h, w, needs_dx in layers:
         oh, ow, K = h - k + 1, w - k + 1, c * k * k
-        length = oh * ow if exact else Columns((h, w), (k, k), (oh, ow), (1, 1), (1, 1)).length
-        wm = rng.standard_normal((1, o, K)).astype(dtype)  # _weight_matrix: (G, O/G, K)
-        gw = np.empty((1, o, K) if exact else (1, K, o), dtype=dtype)
-        arrays = {}
-        for s, e in _chunks(batch, (K + o) * length * np.dtype(dtype).itemsize):
-            p = (e - s) * length
-            if p not in arrays:
-                arrays[p] = (rng.standard_normal((1, K, p)).astype(dtype),  # im2col's (G, K, B*L)
-                             rng.standard_normal((1, o, p)).astype(dtype),  # the output gradient (G, O/G, B*L)
-                             np.empty((1, o, p), dtype=dtype), np.empty((1, K, p), dtype=dtype))
-            cols, gm, y, dcols = arrays[p]
-            calls.append((wm, cols, y))  # forward
-            calls.append((gm, cols.transpose(0, 2, 1), gw) if exact else (cols, gm.transpose(0, 2, 1), gw))  # dW
+        wm, = arrays((1, o, K))  # _weight_matrix: (G, O/G, K)
+        made = {}
+        if exact:
+            for s, e in _chunks(batch, K * oh * ow * isz):
+                p = (e - s) * oh * ow
+                made[p] = made.get(p) or arrays((1, K, p), (1, o, p), (1, o, p), (1, o, K), (1, K, p))
+                cols, gm, y, gw, dcols = made[p]
+                calls += [(wm, cols, y), (gm, cols.transpose(0, 2, 1), gw)]
+                calls += [(wm.transpose(0, 2, 1), gm, dcols)] if needs_dx else []
+            continue
+        for s, e in _chunks(batch, (K + o) * oh * ow * isz):  # forward: exact columns, into y
+            b = e - s
+            made[b] = made.get(b) or arrays((b, 1, K, oh * ow), (b, 1, o, oh * ow))
+            cols, y = made[b]
+            calls.append((wm, cols, y))
+        length = Columns((h, w), (k, k), (oh, ow), (1, 1), (1, 1), flat=needs_dx).length
+        made = {}
+        for s, e in _chunks(batch, (K + o) * length * isz):  # backward
+            b = e - s
+            made[b] = made.get(b) or arrays((b, 1, K, length), (b, 1, o, length), (b, 1, K, o), (b, 1, K, length))
+            cols, gm, part, dcols = made[b]
+            calls.append((cols, gm.swapaxes(2, 3), part))  # dW^T
             if needs_dx:
                 calls.append((wm.transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
 
