@@ -125,10 +125,17 @@ def im2col(windows, cols):
     return cols
 
 
-def col2im(slabs, targets):
-    """The adjoint of im2col: each kernel offset's slab of dcols, as (B, G, C/G, *Q), added to the
-    part of the input gradient (B, C, Hp, Wp) its windows came from (``targets``, zeroed first):
-    one strided add per kernel offset, never a loop over pixels."""
+def col2im(slabs, targets, columns, gx):
+    """The adjoint of im2col: each kernel offset's slab of dcols, as (B, G, C/G, *Q), summed into
+    the part of the input gradient gx (B, C, Hp, Wp) its windows came from (``targets``): one
+    strided add per kernel offset, never a loop over pixels. In flat columns the first offset's
+    part is the start of each channel's plane, so it is assigned, and only the rest zeroed."""
+    if columns.flat:
+        gx.reshape(gx.shape[0], gx.shape[1], -1)[..., columns.length:] = 0
+        targets[0][...] = slabs[0]
+        slabs, targets = slabs[1:], targets[1:]
+    else:
+        gx[...] = 0
     for slab, target in zip(slabs, targets):
         target += slab
 
@@ -199,10 +206,20 @@ def _scratch(xp, dtype, **shapes):
     return arrays
 
 
+def _with_ones_row(cols, k):
+    """cols (B, G, K + 1, L) with its last row ones; returns the K rows im2col fills (a view).
+
+    A bias rides on that row inside the matmuls: [W | b] @ [cols; 1] = W @ cols + b in the forward
+    pass, and the last row of [cols; 1] @ g^T is the bias gradient, so neither takes a pass over y
+    or g of its own."""
+    cols[:, :, k] = 1
+    return cols[:, :, :k]
+
+
 def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     """y = conv(x, w) (+ bias), a slice of the batch at a time: im2col into cache, then one matmul
     that writes the slice's output in place, (G, O/G, K) @ (B, G, K, OH*OW) -> y[s:e] viewed as
-    (B, G, O/G, OH*OW); the bias is added to that cache-hot slice, not in a pass of its own over y."""
+    (B, G, O/G, OH*OW). A bias is one more column of W against a row of ones (``_with_ones_row``)."""
     n, c = x.shape[:2]
     o, cg, kh, kw = w.shape
     out_hw = tuple(out_size(*a) for a in zip(x.shape[2:], (kh, kw), stride, padding, dilation))
@@ -212,21 +229,26 @@ def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     columns = Columns(x.shape[2:], (kh, kw), out_hw, stride, dilation)
     windows = columns.windows(x, groups)  # (N, G, KH, KW, C/G, OH, OW)
     wm = _weight_matrix(w, groups)  # (G, O/G, K)
-    k, length = kh * kw * cg, columns.length
+    k, length, rows = kh * kw * cg, columns.length, kh * kw * cg + (bias is not None)
+    if bias is not None:
+        wm = xp.concatenate([wm, bias.reshape(groups, o // groups, 1).astype(dtype)], axis=2)  # (G, O/G, K + 1)
     y = xp.empty((n, o) + out_hw, dtype=dtype)
-    bias = None if bias is None else bias.reshape(1, o, 1)
+    filled = {}  # slice length -> the rows of its cols that im2col fills
     for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
-        (cols,) = _scratch(xp, dtype, cols=(e - s, groups, k, length))
-        out = y[s:e].reshape(e - s, groups, o // groups, length)
-        xp.matmul(wm, im2col(windows[s:e], cols), out=out)
-        if bias is not None:
-            out.reshape(e - s, o, length)[...] += bias
+        if e - s not in filled:
+            (cols,) = _scratch(xp, dtype, cols=(e - s, groups, rows, length))
+            filled[e - s] = cols, (_with_ones_row(cols, k) if bias is not None else cols)
+        cols, fill = filled[e - s]
+        im2col(windows[s:e], fill)
+        xp.matmul(wm, cols, out=y[s:e].reshape(e - s, groups, o // groups, length))
     return y
 
 
 def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True,
-                  flat=True):
-    """dL/dx = col2im(w^T @ g) and dL/dw = sum over samples of cols @ g^T, a slice of the batch at a time.
+                  need_b=False, flat=True):
+    """dL/dx = col2im(w^T @ g) and dL/dw = sum over samples of cols @ g^T, a slice of the batch at
+    a time; with ``need_w`` and ``need_b`` the bias gradient too, from the same matmul (the row of
+    ones, ``_with_ones_row``). Returns (dL/dx, dL/dw, dL/db), None for what was not asked.
 
     ``x`` is needed only for dL/dw (its columns are rebuilt slice by slice rather than kept from
     the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx.
@@ -242,10 +264,12 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
     flat = flat and need_x and tuple(stride) == (1, 1) and bool(xp.isfinite(w).all())
     columns = Columns(_padded_hw((h, wd), padding), (kh, kw), (oh, ow), stride, dilation, flat)
     k, length = kh * kw * cg, columns.length
+    need_b = need_b and need_w
+    rows = k + need_b
     padded = padding != ((0, 0), (0, 0))
     if need_w:
         windows = columns.windows(xp.ascontiguousarray(_pad(x, padding)), groups)  # (N, G, KH, KW, C/G, *Q)
-        gw_t = xp.zeros((groups, k, o // groups), dtype=dtype)  # dW^T: cols @ g^T beats g @ cols^T by ~20%
+        gw_t = xp.zeros((groups, rows, o // groups), dtype=dtype)  # [dW | db]^T: cols @ g^T beats g @ cols^T by ~20%
     if need_x:
         wm_t = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, K, O/G)
         gx = xp.empty(x_shape, dtype=dtype)
@@ -253,12 +277,13 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
 
     def make_work(b):  # a slice's work arrays, and views of them
         gm, cols, part, dcols, gxp = _scratch(
-            xp, dtype, gm=(b, groups, o // groups, length) if flat else (0,), cols=(b, groups, k, length),
-            part=(b, groups, k, o // groups), dcols=(b, groups, k, length),
-            gxp=(b, c) + columns.padded_hw if padded else (0,))
+            xp, dtype, gm=(b, groups, o // groups, length) if flat else (0,),
+            cols=(b, groups, rows, length) if need_w else (0,), part=(b, groups, rows, o // groups) if need_w else (0,),
+            dcols=(b, groups, k, length) if need_x else (0,), gxp=(b, c) + columns.padded_hw if padded else (0,))
         gm[...] = 0  # the flat columns' padding: zero, and no slice writes there
         return dict(gm=gm, g_in=columns.outputs(gm) if flat else None, cols=cols, part=part, dcols=dcols,
-                    slabs=_slabs(dcols, columns), gxp=gxp, targets=_offset_views(gxp, columns, groups) if padded else None)
+                    fill=_with_ones_row(cols, k) if need_b else cols, slabs=_slabs(dcols, columns) if need_x else None,
+                    gxp=gxp, targets=_offset_views(gxp, columns, groups) if padded else None)
 
     work = {}  # slice length -> its work arrays (the last slice may be shorter)
     for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
@@ -271,21 +296,21 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
         else:
             gm = g[s:e].reshape(e - s, groups, o // groups, length)  # (B, G, O/G, L)
         if need_w:
-            part = xp.matmul(im2col(windows[s:e], a["cols"]), gm.swapaxes(2, 3), out=a["part"])  # (B, G, K, O/G)
+            im2col(windows[s:e], a["fill"])
+            part = xp.matmul(a["cols"], gm.swapaxes(2, 3), out=a["part"])  # (B, G, K (+ 1), O/G)
             gw_t += part[0] if e - s == 1 else part.sum(axis=0)
         if need_x:
             xp.matmul(wm_t, gm, out=a["dcols"])  # (B, G, K, L)
             if padded:  # summed in a work array, then cropped into gx
-                a["gxp"][...] = 0
-                col2im(a["slabs"], a["targets"])
+                col2im(a["slabs"], a["targets"], columns, a["gxp"])
                 gx[s:e] = a["gxp"][:, :, pt:pt + h, pl:pl + wd]
             else:
-                gx[s:e] = 0
-                col2im(a["slabs"], [t[s:e] for t in targets])
+                col2im(a["slabs"], [t[s:e] for t in targets], columns, gx[s:e])
     if need_w and columns.flat and not bool(xp.isfinite(gw_t).all()):  # redo it on the exact columns
-        gw = conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=False, flat=False)[1]
-        return (gx if need_x else None), gw
-    return (gx if need_x else None), (_weight_from_matrix(gw_t.transpose(0, 2, 1), w_shape) if need_w else None)
+        return (gx if need_x else None,) + conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups,
+                                                         need_x=False, need_b=need_b, flat=False)[1:]
+    return ((gx if need_x else None), (_weight_from_matrix(gw_t[:, :k].transpose(0, 2, 1), w_shape) if need_w else None),
+            (gw_t[:, k].reshape(o) if need_b else None))
 
 
 def _conv(x, w, stride, padding, dilation, groups):
@@ -307,11 +332,17 @@ def _conv_weight(x, g, w_shape, stride, padding, dilation, groups):
 # --------------------------------------------------------------------- conv Functions
 
 
+def _bias_grad(grad):
+    """dL/db: the output gradient summed over the batch and the positions."""
+    return grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+
+
 class Convolution(Function):
     """y[n, o, h, w] = b[o] + sum_{c, i, j} w[o, c, i, j] * x[n, g(o)*C/G + c, s*h + d*i - p, s*w + d*j - p]
 
-    The bias is optional (inputs x, w or x, w, b). It is fused, as in PyTorch's convolution op:
-    added to each slice's matmul output while it is in cache, instead of a broadcast add over y."""
+    The bias is optional (inputs x, w or x, w, b). It is fused, as in PyTorch's convolution op: a
+    column of the weight matrix against a row of ones in the columns, so the matmuls add it in the
+    forward pass and sum its gradient in the backward pass (``_with_ones_row``)."""
 
     rule = Rule("out = conv(x, w) + b  (each output: a window of x times w, summed, plus the bias)",
                 ("d/dx = conv_transpose(G, w)", "d/dw = sum over positions of G * window of x",
@@ -328,12 +359,16 @@ class Convolution(Function):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         need_x, need_w = need[:2]
-        gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim))) if len(need) > 2 and need[2] else None
+        need_b = len(need) > 2 and need[2]
         if isinstance(grad, Variable):  # create_graph: build the backward from Functions
             return (ConvTranspose.apply(grad, w, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
-                    ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None, gb)[:len(need)]
+                    ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None,
+                    _bias_grad(grad) if need_b else None)[:len(need)]
         x4, w4 = _as_4d(x), _as_4d(w)
-        gx, gw = conv_backward(_as_4d(grad), x4, w4, x4.shape, w4.shape, **ctx.geo, need_x=need_x, need_w=need_w)
+        gx, gw, gb = conv_backward(_as_4d(grad), x4, w4, x4.shape, w4.shape, **ctx.geo, need_x=need_x, need_w=need_w,
+                                   need_b=need_b)
+        if need_b and gb is None:  # no dW matmul to ride on
+            gb = _bias_grad(grad)
         return ((_back_to(gx, ctx.ndim) if need_x else None), (gw.reshape(w.shape) if need_w else None), gb)[:len(need)]
 
     @classmethod
