@@ -93,9 +93,9 @@ def blas_floor(layers, batch, dtype=np.float32, exact=False):
     as conv_forward and conv_backward issue them (stride 1, no padding, groups 1), alone.
 
     Per batch slice of B samples (``_chunks``, as the step cuts the batch): forward
-    y[s:e] = W @ cols, cols (B, 1, K, OH*OW); backward, on columns of L = OH*OW or, where the
-    layer's input needs a gradient, the flat L = (OH-1)*W + OW (``Columns``): dW^T = cols @ g^T
-    (B, 1, K, O) and dcols = W^T @ g (B, 1, K, L). ``exact=True`` gives instead the floor of the
+    y[s:e] = [W | b] @ [cols; 1], cols (B, 1, K, OH*OW); backward, on columns of L = OH*OW or,
+    where the layer's input needs a gradient, the flat L = (OH-1)*W + OW (``Columns``):
+    [dW | db]^T = [cols; 1] @ g^T (B, 1, K + 1, O) and dcols = W^T @ g (B, 1, K, L). ``exact=True`` gives instead the floor of the
     algorithm before the flat columns (for comparison only): L = OH*OW, slices sized by the columns
     alone, the batch slice concatenated along L, and dW = g @ cols^T.
     Slices of the same size share their arrays, so each matmul reads cache-warm operands, as in
@@ -111,9 +111,9 @@ def blas_floor(layers, batch, dtype=np.float32, exact=False):
 
     for c, o, k, h, w, needs_dx in layers:
         oh, ow, K = h - k + 1, w - k + 1, c * k * k
-        wm, = arrays((1, o, K))  # _weight_matrix: (G, O/G, K)
-        made = {}
+        made = {}  # slice length -> its arrays
         if exact:
+            wm, = arrays((1, o, K))
             for s, e in _chunks(batch, K * oh * ow * isz):
                 p = (e - s) * oh * ow
                 made[p] = made.get(p) or arrays((1, K, p), (1, o, p), (1, o, p), (1, o, K), (1, K, p))
@@ -121,20 +121,22 @@ def blas_floor(layers, batch, dtype=np.float32, exact=False):
                 calls += [(wm, cols, y), (gm, cols.transpose(0, 2, 1), gw)]
                 calls += [(wm.transpose(0, 2, 1), gm, dcols)] if needs_dx else []
             continue
+        wm, = arrays((1, o, K + 1))  # [W | b] (_weight_matrix and the bias: G, O/G, K + 1)
         for s, e in _chunks(batch, (K + o) * oh * ow * isz):  # forward: exact columns, into y
             b = e - s
-            made[b] = made.get(b) or arrays((b, 1, K, oh * ow), (b, 1, o, oh * ow))
+            made[b] = made.get(b) or arrays((b, 1, K + 1, oh * ow), (b, 1, o, oh * ow))
             cols, y = made[b]
             calls.append((wm, cols, y))
         length = Columns((h, w), (k, k), (oh, ow), (1, 1), (1, 1), flat=needs_dx).length
         made = {}
         for s, e in _chunks(batch, (K + o) * length * isz):  # backward
             b = e - s
-            made[b] = made.get(b) or arrays((b, 1, K, length), (b, 1, o, length), (b, 1, K, o), (b, 1, K, length))
+            made[b] = made.get(b) or arrays((b, 1, K + 1, length), (b, 1, o, length), (b, 1, K + 1, o),
+                                            (b, 1, K, length))
             cols, gm, part, dcols = made[b]
-            calls.append((cols, gm.swapaxes(2, 3), part))  # dW^T
+            calls.append((cols, gm.swapaxes(2, 3), part))  # [dW | db]^T
             if needs_dx:
-                calls.append((wm.transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
+                calls.append((wm[:, :, :K].transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
 
     def run():
         for a, b, out in calls:
