@@ -25,6 +25,7 @@ unbatched inputs) and turn them into the geometry the Functions take: ``stride``
 ``padding`` ((top, bottom), (left, right)), ``dilation`` (dh, dw), ``groups`` g. A 1-d function
 is the 2-d one with a kernel of height 1.
 """
+import contextlib
 import math
 import threading
 import numbers
@@ -286,26 +287,27 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
                     gxp=gxp, targets=_offset_views(gxp, columns, groups) if padded else None)
 
     work = {}  # slice length -> its work arrays (the last slice may be shorter)
-    for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
-        if e - s not in work:
-            work[e - s] = make_work(e - s)
-        a = work[e - s]
-        if flat:  # the output gradient in the flat columns' layout
-            a["g_in"][...] = g[s:e]
-            gm = a["gm"]
-        else:
-            gm = g[s:e].reshape(e - s, groups, o // groups, length)  # (B, G, O/G, L)
-        if need_w:
-            im2col(windows[s:e], a["fill"])
-            part = xp.matmul(a["cols"], gm.swapaxes(2, 3), out=a["part"])  # (B, G, K (+ 1), O/G)
-            gw_t += part[0] if e - s == 1 else part.sum(axis=0)
-        if need_x:
-            xp.matmul(wm_t, gm, out=a["dcols"])  # (B, G, K, L)
-            if padded:  # summed in a work array, then cropped into gx
-                col2im(a["slabs"], a["targets"], columns, a["gxp"])
-                gx[s:e] = a["gxp"][:, :, pt:pt + h, pl:pl + wd]
+    with host.errstate(invalid="ignore") if columns.flat else contextlib.nullcontext():  # 0 * inf: see below
+        for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
+            if e - s not in work:
+                work[e - s] = make_work(e - s)
+            a = work[e - s]
+            if flat:  # the output gradient in the flat columns' layout
+                a["g_in"][...] = g[s:e]
+                gm = a["gm"]
             else:
-                col2im(a["slabs"], [t[s:e] for t in targets], columns, gx[s:e])
+                gm = g[s:e].reshape(e - s, groups, o // groups, length)  # (B, G, O/G, L)
+            if need_w:
+                im2col(windows[s:e], a["fill"])
+                part = xp.matmul(a["cols"], gm.swapaxes(2, 3), out=a["part"])  # (B, G, K (+ 1), O/G)
+                gw_t += part[0] if e - s == 1 else part.sum(axis=0)
+            if need_x:
+                xp.matmul(wm_t, gm, out=a["dcols"])  # (B, G, K, L)
+                if padded:  # summed in a work array, then cropped into gx
+                    col2im(a["slabs"], a["targets"], columns, a["gxp"])
+                    gx[s:e] = a["gxp"][:, :, pt:pt + h, pl:pl + wd]
+                else:
+                    col2im(a["slabs"], [t[s:e] for t in targets], columns, gx[s:e])
     if need_w and columns.flat and not bool(xp.isfinite(gw_t).all()):  # redo it on the exact columns
         return (gx if need_x else None,) + conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups,
                                                          need_x=False, need_b=need_b, flat=False)[1:]
@@ -376,6 +378,15 @@ class Convolution(Function):
         return "ConvolutionBackward0"
 
 
+def _crop_to(y, shape):
+    """y cut to the spatial size of ``shape``: with stride 1, an output_padding (allowed below the
+    dilation) adds rows and columns that the convolution of the output gradient still reaches, but
+    that no input element does."""
+    if tuple(y.shape[2:]) == tuple(shape[2:]):
+        return y
+    return y[(slice(None), slice(None)) + tuple(slice(0, n) for n in shape[2:])]
+
+
 class ConvTranspose(Function):
     """The transposed convolution (the adjoint of Convolution in x): y = conv^T(x, w)."""
 
@@ -389,10 +400,10 @@ class ConvTranspose(Function):
         x, w = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
         if isinstance(grad, Variable):
-            return (Convolution.apply(grad, w, **ctx.geo) if need_x else None,
+            return (_crop_to(Convolution.apply(grad, w, **ctx.geo), x.shape) if need_x else None,
                     ConvWeightGrad.apply(grad, x, w_shape=w.shape, **ctx.geo) if need_w else None)
         g4, x4, w4 = _as_4d(grad), _as_4d(x), _as_4d(w)
-        gx = _back_to(_conv(g4, w4, **ctx.geo), x.ndim) if need_x else None
+        gx = _back_to(_crop_to(_conv(g4, w4, **ctx.geo), x4.shape), x.ndim) if need_x else None
         gw = _conv_weight(g4, x4, w4.shape, **ctx.geo).reshape(w.shape) if need_w else None
         return gx, gw
 
