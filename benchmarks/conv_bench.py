@@ -9,15 +9,17 @@ report the median of --reps steps, so machine noise hits both alike.
 The floor, timed in the same interleaved rounds, is the BLAS calls seegrad's step makes, alone:
 the matmuls of im2col convolution (autograd/ops/conv.py) on arrays of the same shapes and
 layouts, batch slice by batch slice as conv_forward / conv_backward cut it (``_chunks``), with
-preallocated outputs: per layer and slice, y = W @ cols and dW += g @ cols^T, and for the
-second layer (the first one's input needs no gradient) dcols = W^T @ g. Everything above it is
-im2col copies, col2im, the layout transposes around the matmuls, ReLU, the sum, the bias
-gradient and the autograd walk.
+preallocated outputs (``blas_floor`` lists them: per layer and slice y = [W | b] @ [cols; 1] and
+[dW | db]^T = [cols; 1] @ g^T, and for the second layer, whose input needs a gradient,
+dcols = W^T @ g on flat columns). Everything above it is im2col copies, col2im, the output
+gradient's copy into the flat columns, ReLU, the sum and the autograd walk. ``--exact-floor``
+also times the floor of the algorithm before the flat columns (exact columns, dW = g @ cols^T).
 
     python benchmarks/conv_bench.py              # 1 thread and the default thread count
     python benchmarks/conv_bench.py --reps 30 --threads 1
     python benchmarks/conv_bench.py --threads 1 --breakdown   # then where seegrad's step spends its time
     python benchmarks/conv_bench.py --threads 1 --torch-im2col  # and vs PyTorch's own im2col path
+    python benchmarks/conv_bench.py --threads 1 --exact-floor   # and the old algorithm's floor
 
 ``--mnist1d`` instead trains the MNIST-1D paper's CNN (seegrad.models.cnn1d) with the mnist1d repo's
 recipe (Adam lr 1e-2, batch 100, 6000 steps, 4000 train / 1000 test) and prints its test accuracy:
@@ -160,17 +162,15 @@ def time_interleaved(fns, reps, best=False):
 
 
 def breakdown(model, x, steps, whole):
-    """Wall time per step inside the conv primitives, split into matmul, im2col, col2im, and the
-    output-gradient layout copy; the rest of Convolution.forward/backward is the transposes
-    around the matmuls, the bias and allocations; the rest of the step is ReLU, the sum and
-    the autograd walk."""
+    """Wall time per step inside the conv primitives, split into matmul, im2col and col2im; the rest
+    of Convolution.forward/backward is the output gradient's copy into flat columns, dW's sum over
+    slices, allocations and Python; the rest of the step is ReLU, the sum and the autograd walk."""
     from _breakdown import Breakdown
 
     from autograd.ops import conv
 
     with Breakdown() as b:
         b.watch(conv, "im2col", "col2im")
-        b.watch_method(conv.Columns, "outputs")
         b.watch_method(conv.Convolution, "forward", "backward")
         b.watch_matmul()
         start = time.perf_counter()
