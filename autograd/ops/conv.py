@@ -4,15 +4,17 @@ Layouts are PyTorch's: input (N, C, H, W), conv weight (O, C/groups, KH, KW), tr
 weight (C_in, C_out/groups, KH, KW). A 1-d op is the 2-d op with H = 1: the Functions accept
 (N, C, L) inputs too and reshape at the door, so the graph shows one node per layer.
 
-Convolution is im2col + one matmul:
+Convolution is im2col + one matmul, a slice of the batch at a time (slices whose columns fit in
+cache, ``CHUNK_BYTES``, so a big batch never materialises its 9x larger column matrix):
 
-    x (N, C, H, W) --pad--> as_strided view (KH, KW, C, N, OH, OW) --copy--> cols (G, KH*KW*C/G, N*OH*OW)
-    y = w (G, O/G, KH*KW*C/G) @ cols                                  # (G, O/G, N*OH*OW) -> (N, O, OH, OW)
+    x (N, C, H, W) --pad--> as_strided view (N, G, KH, KW, C/G, OH, OW) --copy--> cols (B, G, K, OH*OW)
+    y[s:e] = [w | b] (G, O/G, K + 1) @ [cols; 1]         # written in place: (B, G, O/G, OH*OW) is y's layout
 
-and its backward is two more matmuls plus col2im, a loop over the KH*KW kernel offsets (never
-over pixels) that adds each offset's slab of gradient back where its window came from. Both
-passes walk the batch in slices whose columns fit in cache (``CHUNK_BYTES``), so a big batch
-never materialises its full (9x larger than the input) column matrix.
+with K = KH*KW*C/G. The bias is a column of the weight matrix against a row of ones. Backward is
+two more matmuls, [dW | db]^T = [cols; 1] @ g^T and dcols = w^T @ g, plus col2im, a loop over
+the KH*KW kernel offsets (never over pixels) that adds each offset's slab of dcols back where its
+windows came from. With stride 1, dL/dx runs on *flat* columns (``Columns``), where each offset's
+slab is one contiguous run per channel.
 
 Every linear op here has a partner: the input-gradient of a convolution is a transposed
 convolution, whose own gradients are a convolution and a weight-gradient. Each backward calls
@@ -172,14 +174,14 @@ def _padded_hw(hw, padding):
 
 # --------------------------------------------------------------------- numpy kernels (4-d)
 
-CHUNK_BYTES = 1 << 20  # im2col walks the batch in slices whose columns fit in ~1 MB (an L2 cache)
+CHUNK_BYTES = 1 << 20  # a batch slice's columns and outputs take about 1 MB (an L2 cache holds them)
 MAX_CHUNKS = 256  # ...but in at most this many slices: each matmul call costs a BLAS thread sync-up
 # (with one BLAS thread, slices of one 26x26x32 sample beat slices of four by ~10% a step:
 # benchmarks/conv_bench.py; a cap of 16 forced four)
 
 
 def _chunks(n, bytes_per_sample):
-    """Batch slices [start, stop) whose columns take about CHUNK_BYTES each (at most MAX_CHUNKS)."""
+    """Batch slices [start, stop) of about CHUNK_BYTES each (at most MAX_CHUNKS)."""
     step = max(1, CHUNK_BYTES // max(1, bytes_per_sample), -(-n // MAX_CHUNKS))
     return [(s, min(s + step, n)) for s in range(0, n, step)]
 
