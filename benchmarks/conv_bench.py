@@ -97,9 +97,10 @@ def blas_floor(layers, batch, dtype=np.float32, exact=False):
     Per batch slice of B samples (``_chunks``, as the step cuts the batch): forward
     y[s:e] = [W | b] @ [cols; 1], cols (B, 1, K, OH*OW); backward, on columns of L = OH*OW or,
     where the layer's input needs a gradient, the flat L = (OH-1)*W + OW (``Columns``):
-    [dW | db]^T = [cols; 1] @ g^T (B, 1, K + 1, O) and dcols = W^T @ g (B, 1, K, L). ``exact=True`` gives instead the floor of the
-    algorithm before the flat columns (for comparison only): L = OH*OW, slices sized by the columns
-    alone, the batch slice concatenated along L, and dW = g @ cols^T.
+    [dW | db]^T = [cols; 1] @ g^T (B, 1, K + 1, O) and dcols = W^T @ g (B, 1, K, L).
+    ``exact=True`` gives instead the floor of the algorithm before the flat columns (for
+    comparison only): L = OH*OW, slices sized by the columns alone, the batch slice concatenated
+    along L, no bias row, and dW = g @ cols^T.
     Slices of the same size share their arrays, so each matmul reads cache-warm operands, as in
     the step, where it reads columns im2col has just written."""
     from autograd.ops.conv import Columns, _chunks

@@ -110,7 +110,8 @@ class Columns:
         (B, O, OH, OW) view (writable: the output gradient is copied in through it)."""
         b, o = m.shape[0], m.shape[1] * m.shape[2]
         row = self.wp if self.flat else self.ow
-        return as_strided(m, (b, o, self.oh, self.ow), tuple(s * m.itemsize for s in (o * self.length, self.length, row, 1)))
+        steps = (o * self.length, self.length, row, 1)
+        return as_strided(m, (b, o, self.oh, self.ow), tuple(s * m.itemsize for s in steps))
 
     def offset_view(self, gx, i, j, groups):
         """The part of gx (B, C, Hp, Wp) that kernel offset (i, j) touches, as (B, G, C/G, *Q)."""
@@ -313,8 +314,8 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
     if need_w and columns.flat and not bool(xp.isfinite(gw_t).all()):  # redo it on the exact columns
         return (gx if need_x else None,) + conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups,
                                                          need_x=False, need_b=need_b, flat=False)[1:]
-    return ((gx if need_x else None), (_weight_from_matrix(gw_t[:, :k].transpose(0, 2, 1), w_shape) if need_w else None),
-            (gw_t[:, k].reshape(o) if need_b else None))
+    gw = _weight_from_matrix(gw_t[:, :k].transpose(0, 2, 1), w_shape) if need_w else None
+    return (gx if need_x else None), gw, (gw_t[:, k].reshape(o) if need_b else None)
 
 
 def _conv(x, w, stride, padding, dilation, groups):
