@@ -115,3 +115,20 @@ def test_the_drawing_finds_the_outputs_still_alive():
     assert shown["SumBackward0"] is out
     del model, shown, h
     assert "MatMulBackward0" not in {n.name() for n in GraphModel(out).outputs}
+
+
+def test_a_big_sum_sends_back_a_view_and_the_leaf_gets_its_own_gradient():
+    """From SPREAD_AS_VIEW elements on, a sum's backward hands back a broadcast view (no pass over
+    memory); what reaches a leaf's .grad is still a writable array of its own, as in PyTorch."""
+    from autograd.ops.reduce import SPREAD_AS_VIEW
+
+    def snippet(T):
+        x = T.ones(2, SPREAD_AS_VIEW, requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: seen.append(float(g.sum())))
+        x.sum().backward()
+        (x * 3).sum(dim=1).sum().backward()
+        x.grad.mul_(2)  # the accumulated gradient is the leaf's own memory
+        return x.grad, seen
+
+    same(snippet)

@@ -31,12 +31,15 @@ def reduced(out, shape, axis, keepdims):
     return out.reshape(tuple(n for i, n in enumerate(shape) if axis is not None and i not in axis))
 
 
+SPREAD_AS_VIEW = 1 << 16  # elements: from here a sum's gradient is a broadcast view, not a copy
+
+
 def _spread(ctx, grad, shape, axis):
     """Send a reduced gradient back over the reduced axes (the backward of a sum)."""
     grad = grad.reshape(keepdims_shape(shape, axis))
-    if isinstance(grad, Variable):  # building a graph of the backward pass
-        return ctx.xp.broadcast_to(grad, shape)
-    out = ctx.xp.empty(shape, dtype=grad.dtype)  # one C-level copy beats numpy's Python-level broadcast_to
+    if isinstance(grad, Variable) or math.prod(shape) >= SPREAD_AS_VIEW:
+        return ctx.xp.broadcast_to(grad, shape)  # a read-only view: no pass over a big gradient's memory
+    out = ctx.xp.empty(shape, dtype=grad.dtype)  # small: one C-level copy beats numpy's Python-level broadcast_to
     out[...] = grad
     return out
 
