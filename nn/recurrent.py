@@ -363,16 +363,19 @@ class RNNBase(Module):
 
     def _run(self, x, h0, c0, weights, reverse):
         """One layer, one direction: (L, N, H) outputs and the final (N, H) states."""
-        last = 0 if reverse else -1  # the reverse direction ends at the first step
         if self.mode == "LSTM":
-            hc = LSTMLayer.apply(x, h0, c0, *weights, reverse=reverse)  # (2, L, N, H): all h_t, all c_t
-            return hc[0], hc[0, last], hc[1, last]
+            hc = LSTMLayer.apply(x, h0, c0, *weights, reverse=reverse)  # (L+1, N, H): every h_t, and the last c
+            if reverse:  # rows: c_n, then h_0 (= h_n) ... h_{L-1}
+                out, ends = hc[1:], hc[:2]
+                return out, ends[1], ends[0]
+            out, ends = hc[:-1], hc[-2:]  # rows: h_1 ... h_L (= h_n), then c_n
+            return out, ends[0], ends[1]  # (h_n and c_n from one slice: one full-size gradient fewer)
         if self.mode == "GRU":
             hs = GRULayer.apply(x, h0, *weights, reverse=reverse)
         else:
             hs = RNNLayer.apply(x, h0, *weights, reverse=reverse,
                                 nonlinearity="tanh" if self.mode == "RNN_TANH" else "relu")
-        return hs, hs[last], None
+        return hs, hs[0 if reverse else -1], None  # the reverse direction ends at the first step
 
 
 class RNN(RNNBase):

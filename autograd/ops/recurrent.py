@@ -108,100 +108,117 @@ class RNNLayer(Function):
 
 
 class LSTMLayer(Function):
-    """LSTM over a sequence. Output (2, L, N, H): the h_t of every step, then the c_t.
+    """LSTM over a sequence. Output (L+1, N, H): the h_t of every step in time order, and the last
+    c one row past the end of travel (row L going forward, row 0 with ``reverse``, the h_t then
+    in rows 1..L).
 
         i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of  z = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
         c_t = f * c_{t-1} + i * g
         h_t = o * tanh(c_t)
 
-    Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). The loop does only what
-    depends on the previous step, in few numpy calls, each on whole contiguous (N, H) blocks:
+    Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). The loops do only what
+    depends on the previous (next) step, in few numpy calls, each on whole contiguous (N, H) blocks:
 
-    - Gate-major: the gates live in a (4, L, N, H) array, one contiguous block per gate, and each
+    - Gate-major: the gates live in (G, L, N, H) arrays, one contiguous block per gate, and each
       weight as (4, K, H), one matrix per gate; a step's h @ W_hh^T is one batched matmul
       (N, H) @ (4, H, H) (faster in OpenBLAS than (N, H) @ (H, 4H)), and no gate is a strided
       column slice (numpy runs those row by row, 2-3x slower at these sizes).
-    - The gates are reordered o, i, f, g (``ORDER``): the three sigmoids are one block, the
-      three gates that dc feeds another.
+    - The gates are reordered o, i, f, g (``ORDER``): the three sigmoids are one block.
     - The biases ride in the input projection: x gets a column of ones, W_ih a column b_ih + b_hh,
       so one matmul gives x_t W_ih^T + b for all steps, and the same column gives the bias
       gradient inside dW_ih's matmul.
     - One tanh gives all four gates: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the
-      weights, so a step is tanh on (4, N, H), then * 0.5 + 0.5 on the sigmoid block.
-    - Backward computes each step's dz on the block it has just read (cache-hot, no pass over
-      the whole sequence), then dx, dW_ih + biases and dW_hh are one matmul each over all steps.
+      weights, so a step is tanh on (4, N, H), then * 0.5 + 0.5 on the sigmoid block (into ``sig``).
+    - Forward also leaves backward its per-step coefficients, computed while the step's blocks are
+      in cache: every gate's derivative is 1 - tanh^2 (times 1/4 for a sigmoid, folded into the
+      weights backward uses), times what multiplies it (tanh(c_t) for o, g for i, c_{t-1} for f,
+      i for g), and o (1 - tanh(c_t)^2), what carries dh into dc. Backward is then five numpy
+      calls a step besides its matmul, and dx, dW_ih + biases and dW_hh one matmul each.
     """
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         xp = ctx.xp
         length, batch = x.shape[:2]
-        H = h0.shape[-1]
-        half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=x.dtype)[:, None, None]  # tanh(z/2) on o, i, f
+        H, dtype = h0.shape[-1], x.dtype
+        half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=dtype)[:, None, None]  # tanh(z/2) on o, i, f
         w_x = _transposed(_gate_major(_with_bias(w_ih, b_ih, b_hh))) * half  # (4, I+1, H)
         w_h = _transposed(_gate_major(w_hh)) * half  # (4, H, H)
+        # k: per step, what backward needs (dh -> dc, then o, i, f, g: see below); rows 1..4 start as
+        # z's input part, computed for all steps in one matmul, then the gates in place
+        k = xp.empty((5, length, batch, H), dtype=dtype)
         x1 = _with_ones(x)  # (L*N, I+1)
-        acts = xp.matmul(x1, w_x).reshape(4, length, batch, H)  # z's input part; then the gates, in place
-        states = xp.empty((2, length + 1, batch, H), dtype=x.dtype)  # h, c before and after every step
-        tanh_c = xp.empty((length, batch, H), dtype=x.dtype)
-        hw, ig = xp.empty((4, batch, H), dtype=x.dtype), xp.empty((batch, H), dtype=x.dtype)
-        first = length if reverse else 0
-        states[0, first], states[1, first] = h0, c0
+        xp.matmul(x1, w_x, out=k[1:].reshape(4, length * batch, H))
+        sig = xp.empty((length, 3, batch, H), dtype=dtype)  # sigmoid(z) on o, i, f
+        # hs: h_0 and every h_t (the h before each step is at t or t + 2), and a row for the last c
+        hs = xp.empty((length + 2, batch, H), dtype=dtype)
+        hs[length + 1 if reverse else 0] = h0
+        c_prev, c = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
+        c_prev[...] = c0
+        hw, dd = xp.empty((4, batch, H), dtype=dtype), xp.empty((4, batch, H), dtype=dtype)
+        tc, tmp = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
+        mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
+        before = 2 if reverse else 0
         for t in _steps(length, reverse):
-            prev, new = (t + 1, t) if reverse else (t, t + 1)
-            gates = acts[:, t]  # (4, N, H)
-            gates += xp.matmul(states[0, prev], w_h, out=hw)
-            xp.tanh(gates, out=gates)
-            sig = acts[:3, t]
-            sig *= 0.5
-            sig += 0.5  # now sigmoid(z) on o, i, f and tanh(z) on g
-            o, i, f, g = gates
-            c = xp.multiply(f, states[1, prev], out=states[1, new])
-            c += xp.multiply(i, g, out=ig)  # c_t = f c_{t-1} + i g
-            xp.multiply(o, xp.tanh(c, out=tanh_c[t]), out=states[0, new])  # h_t = o tanh(c_t)
+            kt, s = k[:, t], sig[t]
+            z = kt[1:]  # o, i, f, g: (4, N, H)
+            z += matmul(hs[t + before], w_h, out=hw)  # + h_{t-1} W_hh^T
+            tanh(z, out=z)
+            mul(z[:3], 0.5, out=s)
+            s += 0.5  # sigmoid(z) on o, i, f; tanh(z) on g
+            o, i, f = s
+            g = z[3]
+            mul(f, c_prev, out=c)
+            c += mul(i, g, out=tmp)  # c_t = f c_{t-1} + i g
+            h = mul(o, tanh(c, out=tc), out=hs[t + 1])  # h_t = o tanh(c_t)
+            mul(z, z, out=dd)
+            xp.subtract(1, dd, out=dd)  # 1 - tanh^2 of each gate (4 times sigmoid' on o, i, f)
+            mul(dd[1], g, out=kt[2])  # dz_i = dc g i'     (each written over the gate it replaces,
+            mul(dd[2], c_prev, out=kt[3])  # dz_f = dc c_{t-1} f'     once that gate is no longer read)
+            mul(dd[3], i, out=kt[4])  # dz_g = dc i g'
+            mul(dd[0], tc, out=kt[1])  # dz_o = dh tanh(c_t) o'
+            xp.subtract(o, mul(h, tc, out=tmp), out=kt[0])  # dc += dh o (1 - tanh(c_t)^2)
+            c_prev, c = c, c_prev
+        hs[0 if reverse else length + 1] = c_prev
         ctx.reverse = reverse
-        out = states[:, :length] if reverse else states[:, 1:]  # (2, L, N, H), a view of states
-        ctx.save_for_backward(x1, w_ih, w_hh, acts, tanh_c, states, out)  # out: so that changing it in place is caught
+        out = hs[:length + 1] if reverse else hs[1:]  # (L+1, N, H), a view of hs
+        ctx.save_for_backward(x1, w_ih, w_hh, k, sig, hs, out)  # out: so that changing it in place is caught
         return out
 
     def backward(ctx, grad):
         _no_double_backward("LSTM", grad)
-        x1, w_ih, w_hh, acts, tanh_c, states, _ = ctx.saved_tensors
-        length, batch, H = tanh_c.shape
-        xp = get_array_module(acts)
-        w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
-        d_z = xp.empty_like(acts)  # dL/dz, (4, L, N, H)
-        dh, dc = xp.zeros((batch, H), dtype=acts.dtype), xp.zeros((batch, H), dtype=acts.dtype)
-        tmp, dh4 = xp.empty((batch, H), dtype=acts.dtype), xp.empty((4, batch, H), dtype=acts.dtype)
+        x1, w_ih, w_hh, k, sig, hs, _ = ctx.saved_tensors
+        length, batch, H = k.shape[1:]
+        xp = get_array_module(k)
+        quarter = xp.array([0.25, 0.25, 0.25, 1.0], dtype=k.dtype)[:, None, None]  # sigmoid' = (1 - tanh^2) / 4
+        w_h = _gate_major(w_hh) * quarter  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
+        d_z = xp.empty_like(k)  # row 0: scratch (dh o (1 - tanh(c)^2)), rows 1..4: dL/dz of o, i, f, g, 4x on o, i, f
+        grad_h = grad[1:] if ctx.reverse else grad[:length]
+        dc = grad[0 if ctx.reverse else length].copy()
+        dh, dh4 = xp.zeros((batch, H), dtype=k.dtype), xp.empty((4, batch, H), dtype=k.dtype)
+        mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
         for t in _steps(length, not ctx.reverse):  # back in time
-            prev = t + 1 if ctx.reverse else t
-            a, d, tc = acts[:, t], d_z[:, t], tanh_c[t]
-            o, i, f, g = a
-            d_o, d_i, d_f, d_g = d
-            dh += grad[0, t]
-            dc += grad[1, t]
-            xp.multiply(tc, tc, out=tmp)
-            xp.subtract(1, tmp, out=tmp)
-            tmp *= o
-            tmp *= dh
-            dc += tmp  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
-            xp.subtract(1, a[:3], out=d[:3])
-            d[:3] *= a[:3]  # sigmoid' = s (1 - s) on o, i, f
-            xp.multiply(g, g, out=d_g)
-            xp.subtract(1, d_g, out=d_g)  # tanh' = 1 - g^2
-            d_o *= tc
-            d_o *= dh  # dz_o = dh tanh(c_t) o'
-            d[1::2] *= a[3:0:-2]  # dz_i *= g, dz_g *= i
-            d_f *= states[1, prev]  # dz_f *= c_{t-1}
-            d[1:] *= dc  # dz_i, dz_f, dz_g: times dc
-            dc *= f  # what c_{t-1} sent into c_t
-            xp.sum(xp.matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
+            kt, d = k[:, t], d_z[:, t]
+            dh += grad_h[t]
+            mul(dh, kt[:2], out=d[:2])  # dh o (1 - tanh(c_t)^2), dz_o
+            dc += d[0]
+            mul(dc, kt[2:], out=d[2:])  # dz_i, dz_f, dz_g
+            dc *= sig[t, 2]  # what c_{t-1} sent into c_t
+            reduce(matmul(d[1:], w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
         need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
-        flat = d_z.reshape(4, length * batch, H)
+        flat = d_z[1:].reshape(4, length * batch, H)
         flat_t = flat.transpose(0, 2, 1)  # (4, H, L*N)
-        dx = xp.matmul(flat, _gate_major(w_ih)).sum(axis=0).reshape(length, batch, -1) if need_x else None
-        dw_x = _from_gate_major(xp.matmul(flat_t, x1))  # (4H, I+1): dW_ih, then the bias gradient
-        h_prev = (states[0, 1:] if ctx.reverse else states[0, :length]).reshape(-1, H)  # (L*N, H)
-        dw_hh = _from_gate_major(xp.matmul(flat_t, h_prev)) if need_w_hh else None
+        dx = None
+        if need_x:
+            dx = reduce(xp.matmul(flat, _gate_major(w_ih) * quarter), axis=0).reshape(length, batch, -1)
+        dw_x = xp.matmul(flat_t, x1)  # (4, H, I+1): dW_ih, then the bias gradient
+        dw_x *= quarter
+        dw_x = _from_gate_major(dw_x)
+        dw_hh = None
+        if need_w_hh:
+            h_prev = (hs[2:] if ctx.reverse else hs[:length]).reshape(-1, H)  # (L*N, H)
+            dw_hh = xp.matmul(flat_t, h_prev)
+            dw_hh *= quarter
+            dw_hh = _from_gate_major(dw_hh)
         db = dw_x[:, -1]
         return (dx, dh if need_h0 else None, dc if need_c0 else None, dw_x[:, :-1] if need_w_ih else None,
                 dw_hh, db if need_b_ih else None, db.copy() if need_b_hh else None)
