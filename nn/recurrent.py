@@ -25,7 +25,7 @@ from autograd.backend import host
 
 import autograd as ag
 from autograd import ShapeError, Tensor, no_grad
-from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
 
 from .module import Module
 from .parameter import Parameter
@@ -364,12 +364,7 @@ class RNNBase(Module):
     def _run(self, x, h0, c0, weights, reverse):
         """One layer, one direction: (L, N, H) outputs and the final (N, H) states."""
         if self.mode == "LSTM":
-            hc = LSTMLayer.apply(x, h0, c0, *weights, reverse=reverse)  # (L+1, N, H): every h_t, and the last c
-            if reverse:  # rows: c_n, then h_0 (= h_n) ... h_{L-1}
-                out, ends = hc[1:], hc[:2]
-                return out, ends[1], ends[0]
-            out, ends = hc[:-1], hc[-2:]  # rows: h_1 ... h_L (= h_n), then c_n
-            return out, ends[0], ends[1]  # (h_n and c_n from one slice: one full-size gradient fewer)
+            return lstm_layer(x, h0, c0, *weights, reverse=reverse)
         if self.mode == "GRU":
             hs = GRULayer.apply(x, h0, *weights, reverse=reverse)
         else:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 
 torch = pytest.importorskip("torch")
@@ -151,8 +151,9 @@ def test_fused_layer_gradcheck(mode, reverse):
     x, h0, c0, *params = [ag.tensor(rng.standard_normal(s) * 0.7, requires_grad=True) for s in shapes]
 
     def fn(x, h0, c0, *params):
-        if mode == "LSTM":
-            return LSTMLayer.apply(x, h0, c0, *params, reverse=reverse)
+        if mode == "LSTM":  # every h_t, then h_n and c_n
+            hs, h_n, c_n = lstm_layer(x, h0, c0, *params, reverse=reverse)
+            return ag.cat([hs, ag.stack([h_n, c_n])])
         if mode == "GRU":
             return GRULayer.apply(x, h0, *params, reverse=reverse) + c0
         return RNNLayer.apply(x, h0, *params, reverse=reverse, nonlinearity=mode[4:].lower()) + c0
@@ -307,7 +308,8 @@ def test_fused_primitive_equals_cells_on_drawn_shapes(mode):
         loop = [ag.tensor(a, requires_grad=True) for a in arrays]
         x, h0, c0, *params = fused
         if mode == "LSTM":
-            out = LSTMLayer.apply(x, h0, c0, *params, reverse=reverse)
+            hs, h_n, c_n = lstm_layer(x, h0, c0, *params, reverse=reverse)
+            out = ag.cat([hs, ag.stack([h_n, c_n])])
         elif mode == "GRU":
             out = GRULayer.apply(x, h0, *params, reverse=reverse)
         else:
@@ -321,8 +323,8 @@ def test_fused_primitive_equals_cells_on_drawn_shapes(mode):
             else:
                 h = cell(x[t], h, *params)
             hs[t] = h
-        if mode == "LSTM":  # every h_t, and the last c one row past the end of travel
-            expected = ag.stack([cs[0]] + hs) if reverse else ag.stack(hs + [cs[-1]])
+        if mode == "LSTM":  # every h_t, then the final h and c
+            expected = ag.stack(hs + [h, c])
         else:
             expected = ag.stack(hs)
         np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)

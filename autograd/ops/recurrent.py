@@ -107,17 +107,58 @@ class RNNLayer(Function):
         return dx, dh, dw_ih, dw_hh, db_ih, db_hh
 
 
+def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    """One LSTM layer, one direction, on Tensors: ``(output (L, N, H), h_n, c_n)``.
+
+    Two ops share one run: LSTMLayer computes the sequence and gives the final states (2, N, H),
+    LSTMOutputs gives every h_t. Sliced out of one (L+2, N, H) result instead, each slice's
+    gradient would be a zero-filled array of the whole result, and the two summed: three passes
+    over ~1 MB arrays per step at the benchmark's size, slower than the gate arithmetic of 64
+    time steps. Here the gradient of the outputs reaches LSTMLayer through the run
+    (``_Run.grad_hs``), and LSTMOutputs sends back an (2, N, H) zero, so that LSTMLayer's
+    backward runs whichever of the outputs the loss used."""
+    run = _Run()
+    ends = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse, run=run)
+    return LSTMOutputs.apply(ends, run=run), ends[0], ends[1]
+
+
+class _Run:
+    """What LSTMLayer and LSTMOutputs of one call share: the h_t of every step, and their gradient."""
+
+    __slots__ = ("hs", "grad_hs")
+
+    def __init__(self):
+        self.hs = self.grad_hs = None
+
+
+class LSTMOutputs(Function):
+    """The h_t of every step (L, N, H) of the LSTMLayer run whose final states are ``ends``."""
+
+    def forward(ctx, ends, run):
+        ctx.run = run
+        ctx.save_for_backward(run.hs)  # (the output itself: changing it in place is caught)
+        return run.hs
+
+    def backward(ctx, grad):
+        _no_double_backward("LSTM", grad)
+        ctx.saved_tensors  # noqa: B018  (the check that the outputs were not changed in place)
+        run = ctx.run
+        run.grad_hs = grad if run.grad_hs is None else run.grad_hs + grad
+        return get_array_module(grad).zeros((2,) + grad.shape[1:], dtype=grad.dtype)  # LSTMLayer runs either way
+
+
 class LSTMLayer(Function):
-    """LSTM over a sequence. Output (L+1, N, H): the h_t of every step in time order, and the last
-    c one row past the end of travel (row L going forward, row 0 with ``reverse``, the h_t then
-    in rows 1..L).
+    """LSTM over a sequence. Output (2, N, H): the last h and c; every h_t goes to ``run.hs``
+    (see lstm_layer, which gives them as a Tensor through LSTMOutputs).
 
         i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of  z = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
         c_t = f * c_{t-1} + i * g
         h_t = o * tanh(c_t)
 
     Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). The loops do only what
-    depends on the previous (next) step, in few numpy calls, each on whole contiguous (N, H) blocks:
+    depends on the previous (next) step, in few numpy calls, each on whole contiguous (N, H) blocks;
+    above the matmuls the time goes mostly to memory traffic (arrays of a whole sequence are
+    larger than the cache), so the layer keeps per step only what backward reads:
 
     - Gate-major: the gates live in (G, L, N, H) arrays, one contiguous block per gate, and each
       weight as (4, K, H), one matrix per gate; a step's h @ W_hh^T is one batched matmul
@@ -128,84 +169,88 @@ class LSTMLayer(Function):
       so one matmul gives x_t W_ih^T + b for all steps, and the same column gives the bias
       gradient inside dW_ih's matmul.
     - One tanh gives all four gates: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the
-      weights, so a step is tanh on (4, N, H), then * 0.5 + 0.5 on the sigmoid block (into ``sig``).
-    - Forward also leaves backward its per-step coefficients, computed while the step's blocks are
-      in cache: every gate's derivative is 1 - tanh^2 (times 1/4 for a sigmoid, folded into the
+      weights, so a step is tanh on (4, N, H), then * 0.5 + 0.5 on the sigmoid block.
+    - Forward leaves backward its per-step coefficients (``k``), computed while the step's blocks
+      are in cache: each gate's derivative is 1 - tanh^2 (times 1/4 for a sigmoid, folded into the
       weights backward uses), times what multiplies it (tanh(c_t) for o, g for i, c_{t-1} for f,
-      i for g), and o (1 - tanh(c_t)^2), what carries dh into dc. Backward is then five numpy
+      i for g); o (1 - tanh(c_t)^2), what carries dh into dc; and f. Backward is then five numpy
       calls a step besides its matmul, and dx, dW_ih + biases and dW_hh one matmul each.
     """
 
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False, run=None):
         xp = ctx.xp
         length, batch = x.shape[:2]
         H, dtype = h0.shape[-1], x.dtype
         half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=dtype)[:, None, None]  # tanh(z/2) on o, i, f
         w_x = _transposed(_gate_major(_with_bias(w_ih, b_ih, b_hh))) * half  # (4, I+1, H)
         w_h = _transposed(_gate_major(w_hh)) * half  # (4, H, H)
-        # k: per step, what backward needs (dh -> dc, then o, i, f, g: see below); rows 1..4 start as
-        # z's input part, computed for all steps in one matmul, then the gates in place
-        k = xp.empty((5, length, batch, H), dtype=dtype)
+        # k, per step: rows 1..4 start as z's input part of o, i, f, g, computed for all steps in one
+        # matmul, then hold the gates, then what backward reads (see the end of the loop)
+        k = xp.empty((6, length, batch, H), dtype=dtype)
         x1 = _with_ones(x)  # (L*N, I+1)
-        xp.matmul(x1, w_x, out=k[1:].reshape(4, length * batch, H))
-        sig = xp.empty((length, 3, batch, H), dtype=dtype)  # sigmoid(z) on o, i, f
-        # hs: h_0 and every h_t (the h before each step is at t or t + 2), and a row for the last c
-        hs = xp.empty((length + 2, batch, H), dtype=dtype)
-        hs[length + 1 if reverse else 0] = h0
+        xp.matmul(x1, w_x, out=k[1:5].reshape(4, length * batch, H))
+        hs = xp.empty((length + 1, batch, H), dtype=dtype)  # h_0 and every h_t, in time order
+        before, after = (1, 0) if reverse else (0, 1)  # h_{t-1} is hs[t + before], h_t is hs[t + after]
+        hs[length if reverse else 0] = h0
         c_prev, c = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
         c_prev[...] = c0
         hw, dd = xp.empty((4, batch, H), dtype=dtype), xp.empty((4, batch, H), dtype=dtype)
-        tc, tmp = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
+        half_t, tc, tmp = (xp.empty((3, batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype),
+                           xp.empty((batch, H), dtype=dtype))
         mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
-        before = 2 if reverse else 0
         for t in _steps(length, reverse):
-            kt, s = k[:, t], sig[t]
-            z = kt[1:]  # o, i, f, g: (4, N, H)
+            kt = k[:, t]
+            z = kt[1:5]  # o, i, f, g: (4, N, H)
             z += matmul(hs[t + before], w_h, out=hw)  # + h_{t-1} W_hh^T
             tanh(z, out=z)
-            mul(z[:3], 0.5, out=s)
-            s += 0.5  # sigmoid(z) on o, i, f; tanh(z) on g
-            o, i, f = s
-            g = z[3]
-            mul(f, c_prev, out=c)
-            c += mul(i, g, out=tmp)  # c_t = f c_{t-1} + i g
-            h = mul(o, tanh(c, out=tc), out=hs[t + 1])  # h_t = o tanh(c_t)
             mul(z, z, out=dd)
             xp.subtract(1, dd, out=dd)  # 1 - tanh^2 of each gate (4 times sigmoid' on o, i, f)
-            mul(dd[1], g, out=kt[2])  # dz_i = dc g i'     (each written over the gate it replaces,
-            mul(dd[2], c_prev, out=kt[3])  # dz_f = dc c_{t-1} f'     once that gate is no longer read)
+            xp.add(mul(z[:3], 0.5, out=half_t), 0.5, out=kt[1::2])  # sigmoid(z) of o, i, f into rows 1, 3, 5
+            o, i, g, f = kt[1], kt[3], kt[4], kt[5]
+            mul(f, c_prev, out=c)
+            c += mul(i, g, out=tmp)  # c_t = f c_{t-1} + i g
+            h = mul(o, tanh(c, out=tc), out=hs[t + after])  # h_t = o tanh(c_t)
+            # backward's coefficients, each written over a row once nothing reads that row any more
+            xp.subtract(o, mul(h, tc, out=tmp), out=kt[0])  # o (1 - tanh(c_t)^2): dc += dh kt[0]
+            mul(dd[1], g, out=kt[2])  # dz_i = dc g i'
             mul(dd[3], i, out=kt[4])  # dz_g = dc i g'
-            mul(dd[0], tc, out=kt[1])  # dz_o = dh tanh(c_t) o'
-            xp.subtract(o, mul(h, tc, out=tmp), out=kt[0])  # dc += dh o (1 - tanh(c_t)^2)
+            mul(dd[2], c_prev, out=kt[3])  # dz_f = dc c_{t-1} f'
+            mul(dd[0], tc, out=kt[1])  # dz_o = dh tanh(c_t) o';  row 5 keeps f: dc_{t-1} = dc f
             c_prev, c = c, c_prev
-        hs[0 if reverse else length + 1] = c_prev
-        ctx.reverse = reverse
-        out = hs[:length + 1] if reverse else hs[1:]  # (L+1, N, H), a view of hs
-        ctx.save_for_backward(x1, w_ih, w_hh, k, sig, hs, out)  # out: so that changing it in place is caught
-        return out
+        ctx.reverse, ctx.run = reverse, run
+        ctx.save_for_backward(x1, w_ih, w_hh, k, hs)
+        if run is not None:
+            run.hs = hs[:length] if reverse else hs[1:]  # (L, N, H), a view of hs
+        ends = xp.empty((2, batch, H), dtype=dtype)
+        ends[0], ends[1] = hs[0 if reverse else length], c_prev
+        return ends
 
     def backward(ctx, grad):
         _no_double_backward("LSTM", grad)
-        x1, w_ih, w_hh, k, sig, hs, _ = ctx.saved_tensors
+        x1, w_ih, w_hh, k, hs = ctx.saved_tensors
         length, batch, H = k.shape[1:]
         xp = get_array_module(k)
         quarter = xp.array([0.25, 0.25, 0.25, 1.0], dtype=k.dtype)[:, None, None]  # sigmoid' = (1 - tanh^2) / 4
         w_h = _gate_major(w_hh) * quarter  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
-        d_z = xp.empty_like(k)  # row 0: scratch (dh o (1 - tanh(c)^2)), rows 1..4: dL/dz of o, i, f, g, 4x on o, i, f
-        grad_h = grad[1:] if ctx.reverse else grad[:length]
-        dc = grad[0 if ctx.reverse else length].copy()
-        dh, dh4 = xp.zeros((batch, H), dtype=k.dtype), xp.empty((4, batch, H), dtype=k.dtype)
+        d_z = xp.empty((4, length, batch, H), dtype=k.dtype)  # dL/dz of o, i, f, g (4x on o, i, f)
+        run = ctx.run
+        grad_hs = run.grad_hs if run is not None else None
+        if run is not None:
+            run.grad_hs = None  # (taken: a second backward with retain_graph starts afresh)
+        dh, dc = grad[0].copy(), grad[1].copy()
+        dh4, tmp = xp.empty((4, batch, H), dtype=k.dtype), xp.empty((batch, H), dtype=k.dtype)
         mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
         for t in _steps(length, not ctx.reverse):  # back in time
             kt, d = k[:, t], d_z[:, t]
-            dh += grad_h[t]
-            mul(dh, kt[:2], out=d[:2])  # dh o (1 - tanh(c_t)^2), dz_o
-            dc += d[0]
-            mul(dc, kt[2:], out=d[2:])  # dz_i, dz_f, dz_g
-            dc *= sig[t, 2]  # what c_{t-1} sent into c_t
-            reduce(matmul(d[1:], w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
+            if grad_hs is not None:
+                dh += grad_hs[t]
+            dc += mul(dh, kt[0], out=tmp)  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
+            mul(dh, kt[1], out=d[0])  # dz_o
+            mul(dc, kt[2:5], out=d[1:])  # dz_i, dz_f, dz_g
+            dc *= kt[5]  # what c_{t-1} sent into c_t: dc f
+            reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
         need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
-        flat = d_z[1:].reshape(4, length * batch, H)
+        flat = d_z.reshape(4, length * batch, H)
         flat_t = flat.transpose(0, 2, 1)  # (4, H, L*N)
         dx = None
         if need_x:
@@ -215,7 +260,7 @@ class LSTMLayer(Function):
         dw_x = _from_gate_major(dw_x)
         dw_hh = None
         if need_w_hh:
-            h_prev = (hs[2:] if ctx.reverse else hs[:length]).reshape(-1, H)  # (L*N, H)
+            h_prev = (hs[1:] if ctx.reverse else hs[:length]).reshape(-1, H)  # (L*N, H)
             dw_hh = xp.matmul(flat_t, h_prev)
             dw_hh *= quarter
             dw_hh = _from_gate_major(dw_hh)
