@@ -194,29 +194,27 @@ class LSTMLayer(Function):
         hs[length if reverse else 0] = h0
         c_prev, c = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
         c_prev[...] = c0
-        hw, dd = xp.empty((4, batch, H), dtype=dtype), xp.empty((4, batch, H), dtype=dtype)
-        half_t, tc, tmp = (xp.empty((3, batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype),
-                           xp.empty((batch, H), dtype=dtype))
-        mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
+        hw, half_t = xp.empty((4, batch, H), dtype=dtype), xp.empty((3, batch, H), dtype=dtype)
+        prods, tc, tmp = xp.empty((3, batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype), \
+            xp.empty((batch, H), dtype=dtype)
+        h, ig, fc = prods  # o tanh(c_t), i g, f c_{t-1}: each times (1 - its sigmoid) is a coefficient
+        mul, sub, tanh, matmul = xp.multiply, xp.subtract, xp.tanh, xp.matmul
         for t in _steps(length, reverse):
             kt = k[:, t]
             z = kt[1:5]  # o, i, f, g: (4, N, H)
             z += matmul(hs[t + before], w_h, out=hw)  # + h_{t-1} W_hh^T
             tanh(z, out=z)
-            mul(z, z, out=dd)
-            xp.subtract(1, dd, out=dd)  # 1 - tanh^2 of each gate (4 times sigmoid' on o, i, f)
-            xp.add(mul(z[:3], 0.5, out=half_t), 0.5, out=kt[1::2])  # sigmoid(z) of o, i, f into rows 1, 3, 5
+            sig = kt[1::2]  # rows 1, 3, 5
+            xp.add(mul(z[:3], 0.5, out=half_t), 0.5, out=sig)  # sigmoid(z) of o, i, f
             o, i, g, f = kt[1], kt[3], kt[4], kt[5]
-            mul(f, c_prev, out=c)
-            c += mul(i, g, out=tmp)  # c_t = f c_{t-1} + i g
-            h = mul(o, tanh(c, out=tc), out=hs[t + after])  # h_t = o tanh(c_t)
-            # backward's coefficients, each written over a row once nothing reads that row any more
-            xp.subtract(o, mul(h, tc, out=tmp), out=kt[0])  # o (1 - tanh(c_t)^2): dc += dh kt[0]
-            mul(dd[1], g, out=kt[2])  # dz_i = dc g i'
-            mul(dd[3], i, out=kt[4])  # dz_g = dc i g'
-            mul(dd[2], c_prev, out=kt[3])  # dz_f = dc c_{t-1} f'
-            mul(dd[0], tc, out=kt[1])  # dz_o = dh tanh(c_t) o';  row 5 keeps f: dc_{t-1} = dc f
-            c_prev, c = c, c_prev
+            c = xp.add(mul(f, c_prev, out=fc), mul(i, g, out=ig), out=c)  # c_t = f c_{t-1} + i g
+            mul(o, tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
+            hs[t + after] = h
+            # backward's coefficients, each written over a row once nothing reads that row any more:
+            sub(o, mul(h, tc, out=tmp), out=kt[0])  # o (1 - tanh(c_t)^2) = o - h tanh(c_t): dc += dh kt[0]
+            sub(i, mul(ig, g, out=tmp), out=kt[4])  # i (1 - g^2): dz_g = dc kt[4]
+            sub(prods, mul(prods, sig, out=half_t), out=kt[1:4])  # h (1 - o), i g (1 - i), f c_{t-1} (1 - f):
+            c_prev, c = c, c_prev  # dz_o = dh kt[1], dz_i = dc kt[2], dz_f = dc kt[3]; row 5 keeps f
         ctx.reverse, ctx.run = reverse, run
         ctx.save_for_backward(x1, w_ih, w_hh, k, hs)
         if run is not None:
@@ -230,9 +228,8 @@ class LSTMLayer(Function):
         x1, w_ih, w_hh, k, hs = ctx.saved_tensors
         length, batch, H = k.shape[1:]
         xp = get_array_module(k)
-        quarter = xp.array([0.25, 0.25, 0.25, 1.0], dtype=k.dtype)[:, None, None]  # sigmoid' = (1 - tanh^2) / 4
-        w_h = _gate_major(w_hh) * quarter  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
-        d_z = xp.empty((4, length, batch, H), dtype=k.dtype)  # dL/dz of o, i, f, g (4x on o, i, f)
+        w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
+        d_z = xp.empty((4, length, batch, H), dtype=k.dtype)  # dL/dz of o, i, f, g
         run = ctx.run
         grad_hs = run.grad_hs if run is not None else None
         if run is not None:
@@ -254,16 +251,12 @@ class LSTMLayer(Function):
         flat_t = flat.transpose(0, 2, 1)  # (4, H, L*N)
         dx = None
         if need_x:
-            dx = reduce(xp.matmul(flat, _gate_major(w_ih) * quarter), axis=0).reshape(length, batch, -1)
-        dw_x = xp.matmul(flat_t, x1)  # (4, H, I+1): dW_ih, then the bias gradient
-        dw_x *= quarter
-        dw_x = _from_gate_major(dw_x)
+            dx = reduce(xp.matmul(flat, _gate_major(w_ih)), axis=0).reshape(length, batch, -1)
+        dw_x = _from_gate_major(xp.matmul(flat_t, x1))  # (4H, I+1): dW_ih, then the bias gradient
         dw_hh = None
         if need_w_hh:
             h_prev = (hs[1:] if ctx.reverse else hs[:length]).reshape(-1, H)  # (L*N, H)
-            dw_hh = xp.matmul(flat_t, h_prev)
-            dw_hh *= quarter
-            dw_hh = _from_gate_major(dw_hh)
+            dw_hh = _from_gate_major(xp.matmul(flat_t, h_prev))
         db = dw_x[:, -1]
         return (dx, dh if need_h0 else None, dc if need_c0 else None, dw_x[:, :-1] if need_w_ih else None,
                 dw_hh, db if need_b_ih else None, db.copy() if need_b_hh else None)
