@@ -261,6 +261,64 @@ def test_double_backward_through_fused_layer_says_what_to_do():
         ag.grad(out.sum(), x, create_graph=True)
 
 
+@pytest.mark.parametrize("used", ["output", "h_n", "c_n", "h_n and c_n", "output and c_n"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_gradients_whichever_outputs_the_loss_uses(used, bidirectional):
+    """nn.LSTM's output and (h_n, c_n) come from two ops sharing one run (lstm_layer): each alone,
+    or with another, gives PyTorch's gradients (the layer's backward runs whichever the loss used)."""
+    ag.manual_seed(0)
+    ours = LSTM(3, 4, dtype=ag.float64, bidirectional=bidirectional)
+    theirs = torch.nn.LSTM(3, 4, bidirectional=bidirectional).double()
+    _copy_into_torch(ours, theirs)
+    x = np.random.default_rng(2).standard_normal((5, 2, 3))
+    x_ours, x_theirs = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    losses = []
+    for lib, net, xx in ((ag, ours, x_ours), (torch, theirs, x_theirs)):
+        out, (h, c) = net(xx)
+        parts = {"output": out, "h_n": h, "c_n": c}
+        picked = [parts[name] for name in used.split(" and ")]
+        weights = [_loss_weights(tuple(p.shape), i) for i, p in enumerate(picked)]
+        losses.append(_weighted_sum(picked, weights, lib))
+    for loss in losses:
+        loss.backward()
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
+    theirs_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
+def test_lstm_backward_twice_with_retain_graph_and_in_place_change_caught():
+    """The run's output gradient is taken by each backward: two backward passes add up to twice
+    one; changing the output in place before backward is refused, as for any saved tensor."""
+    ag.manual_seed(0)
+    lstm = LSTM(3, 4, dtype=ag.float64)
+    x = ag.tensor(np.random.default_rng(3).standard_normal((4, 2, 3)))
+    out, (h, c) = lstm(x)
+    (out.sum() + c.sum()).backward(retain_graph=True)
+    once = lstm.weight_hh_l0.grad.numpy().copy()
+    c.sum().backward(retain_graph=True)  # only c_n: the output's gradient of the first pass is not reused
+    lstm.zero_grad()
+    c.sum().backward(retain_graph=True)
+    only_c = lstm.weight_hh_l0.grad.numpy().copy()
+    lstm.zero_grad()
+    (out.sum() + c.sum()).backward(retain_graph=True)
+    (out.sum() + c.sum()).backward()
+    np.testing.assert_allclose(lstm.weight_hh_l0.grad.numpy(), 2 * once, rtol=1e-12)
+    assert not np.allclose(only_c, once)
+
+    out, (h, c) = lstm(x)
+    loss = out.sum()
+    with ag.no_grad():
+        out.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+    with ag.no_grad():  # without a graph the layer gives the same numbers
+        out2, (h2, c2) = lstm(x)
+    np.testing.assert_allclose(out2.numpy(), out.detach().numpy() / 2, rtol=1e-12)
+    np.testing.assert_allclose(h2.numpy()[0], out2.numpy()[-1], rtol=1e-12)
+
+
 def test_models_gru_is_the_mnist1d_papers_gru():
     import seegrad
 
