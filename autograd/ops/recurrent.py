@@ -155,78 +155,78 @@ class LSTMLayer(Function):
         c_t = f * c_{t-1} + i * g
         h_t = o * tanh(c_t)
 
-    Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). The loops do only what
-    depends on the previous (next) step, in few numpy calls, each on whole contiguous (N, H) blocks;
-    above the matmuls the time goes mostly to memory traffic (arrays of a whole sequence are
-    larger than the cache), so the layer keeps per step only what backward reads:
+    Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). Above the matmuls, the
+    time goes to numpy calls on (N, H) blocks and to memory traffic: arrays of a whole sequence do
+    not fit in the cache, so every block stored in forward and read back costs about as much as
+    a numpy call. So the loops do only what depends on the previous (next) step, in few calls on
+    whole contiguous blocks, and keep per step only what backward reads:
 
-    - Gate-major: the gates live in (G, L, N, H) arrays, one contiguous block per gate, and each
-      weight as (4, K, H), one matrix per gate; a step's h @ W_hh^T is one batched matmul
-      (N, H) @ (4, H, H) (faster in OpenBLAS than (N, H) @ (H, 4H)), and no gate is a strided
-      column slice (numpy runs those row by row, 2-3x slower at these sizes).
-    - The gates are reordered o, i, f, g (``ORDER``): the three sigmoids are one block.
-    - The biases ride in the input projection: x gets a column of ones, W_ih a column b_ih + b_hh,
-      so one matmul gives x_t W_ih^T + b for all steps, and the same column gives the bias
-      gradient inside dW_ih's matmul.
-    - One tanh gives all four gates: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the
-      weights, so a step is tanh on (4, N, H), then * 0.5 + 0.5 on the sigmoid block.
-    - Forward leaves backward its per-step coefficients (``k``), computed while the step's blocks
-      are in cache: each gate's derivative is 1 - tanh^2 (times 1/4 for a sigmoid, folded into the
-      weights backward uses), times what multiplies it (tanh(c_t) for o, g for i, c_{t-1} for f,
-      i for g); o (1 - tanh(c_t)^2), what carries dh into dc; and f. Backward is then five numpy
-      calls a step besides its matmul, and dx, dW_ih + biases and dW_hh one matmul each.
+    - One matmul a step, input included: the row [h_{t-1} | x_t | 1] (N, H+I+1) @ the weights
+      [W_hh | W_ih | b_ih + b_hh]^T, gate-major (4, H+I+1, H): one matrix per gate (a batched
+      matmul, faster in OpenBLAS than (N, K) @ (K, 4H), and no gate is a strided column slice,
+      which numpy runs row by row). The rows of all steps live in one (L+1, N, H+I+1) array, so
+      no projection of the whole input is stored and read back, and backward's dW_hh, dW_ih and
+      the biases' gradient are one matmul over all steps.
+    - Gates reordered o, i, f, g (``ORDER``): the three sigmoids are one block. One tanh gives all
+      four: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the weights.
+    - Per step, k (6, N, H) holds the gates, then, computed in forward while they are in cache
+      from products forward makes anyway, backward's coefficients: o (1 - tanh(c_t)^2) = o - h
+      tanh(c_t) (dh -> dc), h (1 - o) (dh -> dz_o), i g (1 - i), f c_{t-1} (1 - f), i - i g g
+      (dc -> dz_i, dz_f, dz_g) and f (dc -> dc_{t-1}). Backward is then five numpy calls a step
+      besides its matmul.
     """
 
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False, run=None):
         xp = ctx.xp
-        length, batch = x.shape[:2]
+        length, batch, I = x.shape
         H, dtype = h0.shape[-1], x.dtype
+        K = H + I + 1
         half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=dtype)[:, None, None]  # tanh(z/2) on o, i, f
-        w_x = _transposed(_gate_major(_with_bias(w_ih, b_ih, b_hh))) * half  # (4, I+1, H)
-        w_h = _transposed(_gate_major(w_hh)) * half  # (4, H, H)
-        # k, per step: rows 1..4 start as z's input part of o, i, f, g, computed for all steps in one
-        # matmul, then hold the gates, then what backward reads (see the end of the loop)
-        k = xp.empty((6, length, batch, H), dtype=dtype)
-        x1 = _with_ones(x)  # (L*N, I+1)
-        xp.matmul(x1, w_x, out=k[1:5].reshape(4, length * batch, H))
-        hs = xp.empty((length + 1, batch, H), dtype=dtype)  # h_0 and every h_t, in time order
-        before, after = (1, 0) if reverse else (0, 1)  # h_{t-1} is hs[t + before], h_t is hs[t + after]
-        hs[length if reverse else 0] = h0
+        w = _transposed(_gate_major(_with_bias(xp.concatenate([w_hh, w_ih], axis=1), b_ih, b_hh))) * half  # (4, K, H)
+        # xh: the rows [h_{t-1} | x_t | 1] (N, K) that step t multiplies by w, at t + before; h_t goes
+        # into row t + after (the row of the next step; the last one is never multiplied)
+        before, after = (1, 0) if reverse else (0, 1)
+        xh = xp.empty((length + 1, batch, K), dtype=dtype)
+        rows = xh[before:before + length]
+        rows[:, :, H:-1] = x
+        rows[:, :, -1] = 1
+        xh[length if reverse else 0, :, :H] = h0
+        hs = xp.empty((length, batch, H), dtype=dtype)  # every h_t: the output
+        k = xp.empty((length, 6, batch, H), dtype=dtype)  # per step: the gates, then what backward reads
         c_prev, c = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
         c_prev[...] = c0
-        hw, half_t = xp.empty((4, batch, H), dtype=dtype), xp.empty((3, batch, H), dtype=dtype)
-        prods, tc, tmp = xp.empty((3, batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype), \
-            xp.empty((batch, H), dtype=dtype)
+        half_t, prods = xp.empty((3, batch, H), dtype=dtype), xp.empty((3, batch, H), dtype=dtype)
+        tc, tmp = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
         h, ig, fc = prods  # o tanh(c_t), i g, f c_{t-1}: each times (1 - its sigmoid) is a coefficient
         mul, sub, tanh, matmul = xp.multiply, xp.subtract, xp.tanh, xp.matmul
         for t in _steps(length, reverse):
-            kt = k[:, t]
-            z = kt[1:5]  # o, i, f, g: (4, N, H)
-            z += matmul(hs[t + before], w_h, out=hw)  # + h_{t-1} W_hh^T
+            kt = k[t]
+            z = matmul(xh[t + before], w, out=kt[1:5])  # z of o, i, f, g: (N, K) @ (4, K, H)
             tanh(z, out=z)
             sig = kt[1::2]  # rows 1, 3, 5
             xp.add(mul(z[:3], 0.5, out=half_t), 0.5, out=sig)  # sigmoid(z) of o, i, f
             o, i, g, f = kt[1], kt[3], kt[4], kt[5]
             c = xp.add(mul(f, c_prev, out=fc), mul(i, g, out=ig), out=c)  # c_t = f c_{t-1} + i g
             mul(o, tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
-            hs[t + after] = h
+            hs[t] = h
+            xh[t + after, :, :H] = h
             # backward's coefficients, each written over a row once nothing reads that row any more:
             sub(o, mul(h, tc, out=tmp), out=kt[0])  # o (1 - tanh(c_t)^2) = o - h tanh(c_t): dc += dh kt[0]
             sub(i, mul(ig, g, out=tmp), out=kt[4])  # i (1 - g^2): dz_g = dc kt[4]
             sub(prods, mul(prods, sig, out=half_t), out=kt[1:4])  # h (1 - o), i g (1 - i), f c_{t-1} (1 - f):
             c_prev, c = c, c_prev  # dz_o = dh kt[1], dz_i = dc kt[2], dz_f = dc kt[3]; row 5 keeps f
         ctx.reverse, ctx.run = reverse, run
-        ctx.save_for_backward(x1, w_ih, w_hh, k, hs)
+        ctx.save_for_backward(xh, w_ih, w_hh, k)
         if run is not None:
-            run.hs = hs[:length] if reverse else hs[1:]  # (L, N, H), a view of hs
+            run.hs = hs
         ends = xp.empty((2, batch, H), dtype=dtype)
-        ends[0], ends[1] = hs[0 if reverse else length], c_prev
+        ends[0], ends[1] = hs[0 if reverse else length - 1], c_prev
         return ends
 
     def backward(ctx, grad):
         _no_double_backward("LSTM", grad)
-        x1, w_ih, w_hh, k, hs = ctx.saved_tensors
-        length, batch, H = k.shape[1:]
+        xh, w_ih, w_hh, k = ctx.saved_tensors
+        length, _, batch, H = k.shape
         xp = get_array_module(k)
         w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
         d_z = xp.empty((4, length, batch, H), dtype=k.dtype)  # dL/dz of o, i, f, g
@@ -238,7 +238,7 @@ class LSTMLayer(Function):
         dh4, tmp = xp.empty((4, batch, H), dtype=k.dtype), xp.empty((batch, H), dtype=k.dtype)
         mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
         for t in _steps(length, not ctx.reverse):  # back in time
-            kt, d = k[:, t], d_z[:, t]
+            kt, d = k[t], d_z[:, t]
             if grad_hs is not None:
                 dh += grad_hs[t]
             dc += mul(dh, kt[0], out=tmp)  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
@@ -248,18 +248,14 @@ class LSTMLayer(Function):
             reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
         need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
         flat = d_z.reshape(4, length * batch, H)
-        flat_t = flat.transpose(0, 2, 1)  # (4, H, L*N)
         dx = None
         if need_x:
             dx = reduce(xp.matmul(flat, _gate_major(w_ih)), axis=0).reshape(length, batch, -1)
-        dw_x = _from_gate_major(xp.matmul(flat_t, x1))  # (4H, I+1): dW_ih, then the bias gradient
-        dw_hh = None
-        if need_w_hh:
-            h_prev = (hs[1:] if ctx.reverse else hs[:length]).reshape(-1, H)  # (L*N, H)
-            dw_hh = _from_gate_major(xp.matmul(flat_t, h_prev))
-        db = dw_x[:, -1]
-        return (dx, dh if need_h0 else None, dc if need_c0 else None, dw_x[:, :-1] if need_w_ih else None,
-                dw_hh, db if need_b_ih else None, db.copy() if need_b_hh else None)
+        rows = xh[1:] if ctx.reverse else xh[:length]  # the [h_{t-1} | x_t | 1] of every step
+        dw = _from_gate_major(xp.matmul(flat.transpose(0, 2, 1), rows.reshape(length * batch, -1)))  # (4H, K)
+        db = dw[:, -1]
+        return (dx, dh if need_h0 else None, dc if need_c0 else None, dw[:, H:-1] if need_w_ih else None,
+                dw[:, :H] if need_w_hh else None, db if need_b_ih else None, db.copy() if need_b_hh else None)
 
 
 ORDER = [3, 0, 1, 2]  # PyTorch's gates i, f, g, o -> o, i, f, g inside LSTMLayer
@@ -280,14 +276,6 @@ def _from_gate_major(m):
     out = by_input.empty_like(m)
     out[ORDER] = m
     return out.reshape(-1, m.shape[-1])
-
-
-def _with_ones(x):
-    """(L, N, I) -> (L*N, I+1): the rows of x with a 1 appended (for the bias)."""
-    x1 = get_array_module(x).empty((x.shape[0] * x.shape[1], x.shape[2] + 1), dtype=x.dtype)
-    x1[:, :-1] = x.reshape(-1, x.shape[2])
-    x1[:, -1] = 1
-    return x1
 
 
 def _with_bias(w, *biases):
