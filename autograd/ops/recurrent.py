@@ -7,6 +7,7 @@ backpropagation through time by hand:
 
     forward:  project every time step's input in one matmul  (L*N, I) @ (I, G*H),
               then loop over time doing only the recurrent matmul  h @ W_hh^T  per step
+              (LSTM: one matmul a step,  [h | x_t | 1] @ [W_hh | W_ih | b]^T,  see LSTMLayer)
     backward: loop back over time for the gate gradients (one matmul per step),
               then each weight gradient in one matmul over all the steps.
 
