@@ -8,8 +8,8 @@ torch through torch.set_num_threads), the same for both, and prints median times
 
 It also times the floor: the BLAS calls the fused layer makes, alone (same shapes, same
 layouts, preallocated outputs): one [h_{t-1} | x_t | 1] @ [W_hh | W_ih | b]^T per step forward
-(the input projection rides in the step's matmul), one dz @ W_hh per step back, then dW_hh,
-dW_ih and the biases in one matmul over all steps. Everything nn.LSTM spends above it is gate
+(the input projection rides in the step's matmul), one dz @ W_hh per step back, and after
+every 16 steps back one matmul for those steps' part of dW_hh, dW_ih and the biases. Everything nn.LSTM spends above it is gate
 arithmetic, Python per time step, memory traffic and the autograd walk. The three (floor,
 nn.LSTM, torch.nn.LSTM) run interleaved in one process, so the ratios survive a busy machine.
 """
@@ -65,28 +65,32 @@ def blas_floor(steps, batch, input_size, hidden, dtype=np.float32, needs_dx=Fals
 
     Shapes and layouts are the layer's: each step multiplies its row [h_{t-1} | x_t | 1] (N, H+I+1)
     by the gate-major weights (4, H+I+1, H) (W_hh, W_ih and the biases stacked, one matrix per
-    gate) into that step's (4, N, H) gates; back, dz_t (4, N, H) @ W_hh (4, H, H) per step, then
-    one matmul over all steps gives dW_hh, dW_ih and the biases' gradient together."""
+    gate) into that step's (4, N, H) gates; back, dz_t (4, N, H) @ W_hh (4, H, H) per step, and
+    after every CHUNK steps one matmul gives those steps' part of dW_hh, dW_ih and the biases."""
+    from autograd.ops.recurrent import CHUNK
+
     rng = np.random.default_rng(0)
     L, N, I, H = steps, batch, input_size, hidden
-    K = H + I + 1
+    K, T = H + I + 1, min(CHUNK, steps)
 
     def rand(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
     xh, w, w_hh, w_ih = rand(L + 1, N, K), rand(4, K, H), rand(4, H, H), rand(4, H, I)
-    gates, dz = rand(L, 4, N, H), rand(4, L, N, H)  # the layer's layouts: time-major gates, gate-major dz
-    dh4, dx, dw = rand(4, N, H), rand(4, L * N, I), rand(4, H, K)
+    gates, dz = rand(L, 4, N, H), rand(4, T, N, H)  # the layer's layouts: time-major gates, a chunk's dz
+    dh4, dx, dw = rand(4, N, H), rand(4, T * N, I), rand(4, H, K)
 
     def run():
         for t in range(L):
             np.matmul(xh[t], w, out=gates[t])  # [h_{t-1} | x_t | 1] W^T, one matrix per gate
-        for t in range(L):
-            np.matmul(dz[:, t], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
-        flat = dz.reshape(4, L * N, H)
-        if needs_dx:
-            np.matmul(flat, w_ih, out=dx)
-        np.matmul(flat.transpose(0, 2, 1), xh[:L].reshape(L * N, K), out=dw)  # dW_hh, dW_ih, biases
+        for t in range(L - 1, -1, -1):
+            np.matmul(dz[:, t % T], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
+            if t % T == 0:  # a chunk of steps done: its part of the weight gradients
+                n = min(T, L - t)
+                flat = dz[:, :n].reshape(4, n * N, H)
+                if needs_dx:
+                    np.matmul(flat, w_ih, out=dx[:, :n * N])
+                np.matmul(flat.transpose(0, 2, 1), xh[t:t + n].reshape(n * N, K), out=dw)
     return run
 
 

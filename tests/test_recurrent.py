@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
+from autograd.ops.recurrent import CHUNK, GRULayer, RNNLayer, lstm_layer
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 
 torch = pytest.importorskip("torch")
@@ -286,6 +286,26 @@ def test_lstm_gradients_whichever_outputs_the_loss_uses(used, bidirectional):
     for name, p in ours.named_parameters():
         np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(), rtol=1e-9, atol=1e-12,
                                    err_msg=name)
+
+
+@pytest.mark.parametrize("length", [CHUNK, CHUNK + 1, 2 * CHUNK + 5])
+def test_lstm_sequences_longer_than_a_chunk_match_torch(length):
+    """LSTMLayer's backward takes the weight gradients CHUNK steps at a time: sequences of one
+    chunk, a chunk and a step, and several chunks, both directions, every gradient vs PyTorch."""
+    ag.manual_seed(0)
+    ours = LSTM(3, 4, dtype=ag.float64, bidirectional=True)
+    theirs = torch.nn.LSTM(3, 4, bidirectional=True).double()
+    _copy_into_torch(ours, theirs)
+    rng = np.random.default_rng(length)
+    x, h0, c0 = rng.standard_normal((length, 2, 3)), rng.standard_normal((2, 2, 4)), rng.standard_normal((2, 2, 4))
+    grads = []
+    for lib, net in ((ag, ours), (torch, theirs)):
+        leaves = [lib.tensor(a, requires_grad=True) for a in (x, h0, c0)]
+        out, (h, c) = net(leaves[0], (leaves[1], leaves[2]))
+        _weighted_sum([out, h, c], [_loss_weights(tuple(p.shape), i) for i, p in enumerate((out, h, c))], lib).backward()
+        grads.append([a.grad.numpy() for a in leaves] + [p.grad.numpy() for _, p in net.named_parameters()])
+    for i, (a, b) in enumerate(zip(*grads)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=str(i))
 
 
 def test_lstm_backward_twice_with_retain_graph_and_in_place_change_caught():

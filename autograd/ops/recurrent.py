@@ -230,7 +230,15 @@ class LSTMLayer(Function):
         length, _, batch, H = k.shape
         xp = get_array_module(k)
         w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
-        d_z = xp.empty((4, length, batch, H), dtype=k.dtype)  # dL/dz of o, i, f, g
+        need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
+        w_x = _gate_major(w_ih) if need_x else None  # (4, H, I): dx = sum over gates of dz_gate @ W_ih,gate
+        # dL/dz of o, i, f, g for a chunk of steps: its weight gradients are taken once the chunk is
+        # done, while it is in cache (a whole sequence's dz would go to memory and come back)
+        n_chunk = min(CHUNK, length)
+        d_z = xp.empty((4, n_chunk, batch, H), dtype=k.dtype)
+        rows = xh[1:] if ctx.reverse else xh[:length]  # the [h_{t-1} | x_t | 1] of every step
+        dw, dw_chunk = None, None
+        dx = xp.empty((length, batch, w_ih.shape[1]), dtype=k.dtype) if need_x else None
         run = ctx.run
         grad_hs = run.grad_hs if run is not None else None
         if run is not None:
@@ -239,7 +247,7 @@ class LSTMLayer(Function):
         dh4, tmp = xp.empty((4, batch, H), dtype=k.dtype), xp.empty((batch, H), dtype=k.dtype)
         mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
         for t in _steps(length, not ctx.reverse):  # back in time
-            kt, d = k[t], d_z[:, t]
+            kt, d = k[t], d_z[:, t % CHUNK]
             if grad_hs is not None:
                 dh += grad_hs[t]
             dc += mul(dh, kt[0], out=tmp)  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
@@ -247,16 +255,24 @@ class LSTMLayer(Function):
             mul(dc, kt[2:5], out=d[1:])  # dz_i, dz_f, dz_g
             dc *= kt[5]  # what c_{t-1} sent into c_t: dc f
             reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
-        need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
-        flat = d_z.reshape(4, length * batch, H)
-        dx = None
-        if need_x:
-            dx = reduce(xp.matmul(flat, _gate_major(w_ih)), axis=0).reshape(length, batch, -1)
-        rows = xh[1:] if ctx.reverse else xh[:length]  # the [h_{t-1} | x_t | 1] of every step
-        dw = _from_gate_major(xp.matmul(flat.transpose(0, 2, 1), rows.reshape(length * batch, -1)))  # (4H, K)
+            if t % CHUNK == (CHUNK - 1 if ctx.reverse else 0) or t == (length - 1 if ctx.reverse else 0):
+                start = t - t % CHUNK  # the chunk (steps start..start+n-1) is done
+                n = min(CHUNK, length - start)
+                flat = d_z[:, :n].reshape(4, n * batch, H)
+                dw_chunk = matmul(flat.transpose(0, 2, 1), rows[start:start + n].reshape(n * batch, -1), out=dw_chunk)
+                if dw is None:
+                    dw, dw_chunk = dw_chunk, None
+                else:
+                    dw += dw_chunk
+                if need_x:
+                    reduce(matmul(flat, w_x), axis=0, out=dx[start:start + n].reshape(n * batch, -1))
+        dw = _from_gate_major(dw)  # (4H, K): dW_hh, dW_ih, then the bias gradient
         db = dw[:, -1]
         return (dx, dh if need_h0 else None, dc if need_c0 else None, dw[:, H:-1] if need_w_ih else None,
                 dw[:, :H] if need_w_hh else None, db if need_b_ih else None, db.copy() if need_b_hh else None)
+
+
+CHUNK = 16  # LSTMLayer's backward takes the weight gradients of this many steps at a time
 
 
 ORDER = [3, 0, 1, 2]  # PyTorch's gates i, f, g, o -> o, i, f, g inside LSTMLayer
