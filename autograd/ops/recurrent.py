@@ -166,8 +166,9 @@ class LSTMLayer(Function):
       [W_hh | W_ih | b_ih + b_hh]^T, gate-major (4, H+I+1, H): one matrix per gate (a batched
       matmul, faster in OpenBLAS than (N, K) @ (K, 4H), and no gate is a strided column slice,
       which numpy runs row by row). The rows of all steps live in one (L+1, N, H+I+1) array, so
-      no projection of the whole input is stored and read back, and backward's dW_hh, dW_ih and
-      the biases' gradient are one matmul over all steps.
+      no projection of the whole input is stored and read back, and backward gets dW_hh, dW_ih
+      and the biases' gradient together, one matmul per CHUNK steps, each taken while that
+      chunk's dz is still in cache (a whole sequence's dz would go to memory and come back).
     - Gates reordered o, i, f, g (``ORDER``): the three sigmoids are one block. One tanh gives all
       four: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the weights.
     - Per step, k (6, N, H) holds the gates, then, computed in forward while they are in cache
