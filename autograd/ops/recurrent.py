@@ -112,11 +112,11 @@ def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     """One LSTM layer, one direction, on Tensors: ``(output (L, N, H), h_n, c_n)``.
 
     Two ops share one run: LSTMLayer computes the sequence and gives the final states (2, N, H),
-    LSTMOutputs gives every h_t. Sliced out of one (L+2, N, H) result instead, each slice's
-    gradient would be a zero-filled array of the whole result, and the two summed: three passes
-    over ~1 MB arrays per step at the benchmark's size, slower than the gate arithmetic of 64
-    time steps. Here the gradient of the outputs reaches LSTMLayer through the run
-    (``_Run.grad_hs``), and LSTMOutputs sends back an (2, N, H) zero, so that LSTMLayer's
+    LSTMOutputs gives every h_t (an op has one output). Sliced out of one result instead, each
+    slice's gradient is a zero-filled array of the whole result, and the slices' gradients are
+    summed: ~1 ms a step at lstm_bench's size, as much as a quarter of the layer's own work above
+    its matmuls. Here the gradient of the outputs reaches LSTMLayer through the run
+    (``_Run.grad_hs``), and LSTMOutputs sends back a (2, N, H) zero, so that LSTMLayer's
     backward runs whichever of the outputs the loss used."""
     run = _Run()
     ends = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse, run=run)
