@@ -184,8 +184,10 @@ class Node:
     gradient for input ``i`` (None when that input needs no gradient). ``_seq`` numbers
     the ops in creation order: a node is always newer than the nodes of its inputs."""
 
-    __slots__ = ("_edges", "_hooks", "_out_ref", "_seq", "__weakref__")
+    __slots__ = ("_edges", "_seq", "__weakref__")
     rule = None  # the Rule the step-through shows for this kind of node
+    _hooks = None  # register_hook(): the hooks called with the gradient flowing into this node
+    _retained = None  # retain_grad(): a weak reference to the output whose .grad keeps this node's gradient
 
     def name(self):
         return type(self).__name__
@@ -218,25 +220,37 @@ class RemovableHandle:
 
 
 class AccumulateGrad(Node):
-    """The sink for a leaf: adds the incoming gradient into ``variable.grad``."""
+    """The sink for a leaf: adds the incoming gradient into ``variable.grad``.
 
-    __slots__ = ("variable",)
+    The leaf owns its sink (made once, reused by every graph) and the sink refers back to the
+    leaf weakly, so no reference cycle forms: a leaf that nothing else holds is freed at once,
+    and a gradient sent to it is dropped (nothing could read it). A leaf with hooks is held
+    strongly (``_kept``), so its hooks run as long as a graph uses it, as in PyTorch."""
+
+    __slots__ = ("_variable", "_kept", "_hooks")
     rule = Rule("leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
                 "A leaf adds the gradient it receives into .grad; uses of the same leaf add up.")
 
     def __init__(self, variable):
         self._edges = ()
         self._hooks = None
-        self._out_ref = None
         self._seq = -1  # older than every op: the sinks come last in the walk
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+        self._kept = None
+
+    @property
+    def variable(self):
+        """The leaf (None once it was freed)."""
+        return self._variable() if self._kept is None else self._kept
 
     def _backward(self, grad, retain_graph, create_graph):
-        _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
-        try:
-            self.variable._accumulate_grad(grad, create_graph)
-        finally:
-            _unlock()
+        variable = self.variable
+        if variable is not None:
+            _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
+            try:
+                variable._accumulate_grad(grad, create_graph)
+            finally:
+                _unlock()
         return ()
 
 
@@ -254,17 +268,17 @@ class Variable:
         return self.grad_fn is None
 
     def _node(self):
-        """The node that receives this variable's gradient (made once per leaf)."""
+        """The node that receives this variable's gradient: its op's, or the leaf's own sink (made
+        once per leaf, held by the leaf: see AccumulateGrad)."""
         if self.grad_fn is not None:
             return self.grad_fn
-        node = self._accum() if self._accum is not None else None
+        node = self._accum
         if node is None:
             _lock()  # one node per leaf, also when threads ask at once (ag.grad captures it)
             try:
-                node = self._accum() if self._accum is not None else None
+                node = self._accum
                 if node is None:
-                    node = AccumulateGrad(self)
-                    self._accum = weakref.ref(node)
+                    node = self._accum = AccumulateGrad(self)
             finally:
                 _unlock()
         return node
@@ -290,6 +304,7 @@ class Variable:
         if self._leaf_hooks is None:
             self._leaf_hooks = []
         self._leaf_hooks.append(fn)
+        self._node()._kept = self  # a graph keeps a hooked leaf alive, so its hooks run
         return RemovableHandle(self._leaf_hooks, fn)
 
     def register_post_accumulate_grad_hook(self, fn):
@@ -305,17 +320,21 @@ class Variable:
             weakref.finalize(self, _post_accumulate_hooks.pop, id(self), None)
         hooks = _post_accumulate_hooks[id(self)]
         hooks.append(fn)
+        self._node()._kept = self
         return RemovableHandle(hooks, fn)
 
     def retain_grad(self):
-        """Keep ``.grad`` for this non-leaf after backward (leaves always keep it)."""
+        """Keep ``.grad`` for this non-leaf after backward (leaves always keep it): its node
+        remembers it (weakly), and the walk stores the gradient that reaches the node."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't require grad")
-        self._retains_grad = True
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
 
     @property
     def retains_grad(self):
-        return self.grad_fn is not None and self._retains_grad
+        node = self.grad_fn
+        return node is not None and node._retained is not None and node._retained() is self
 
 
 _post_accumulate_hooks = {}  # id(leaf) -> [fn(leaf)], see register_post_accumulate_grad_hook
@@ -434,7 +453,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
             if type(node) is AccumulateGrad:
-                variable = node.variable
+                variable = node._variable() if node._kept is None else node._kept  # (node.variable, inlined)
+                if variable is None:  # the leaf was freed: nothing can read its gradient
+                    if steps:
+                        yield index, node, grad, (), ([] if trace else None)
+                    continue
                 if variable._leaf_hooks:
                     grad = _run_hooks(variable._leaf_hooks, grad, create_graph, type(variable))
                 if capture is not None:
@@ -445,7 +468,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
-                node._backward(grad, retain_graph, create_graph)
+                _lock()  # (node._backward, inlined) concurrent backward() calls into one leaf add up
+                try:
+                    variable._accumulate_grad(grad, create_graph)
+                finally:
+                    _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
                     for hook in list(_post_accumulate_hooks[id(variable)]):
                         hook(variable)
@@ -454,13 +481,14 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 continue
             if node._hooks:
                 grad = _run_hooks(node._hooks, grad, create_graph, node._wrapper)
-            out = node._out_ref()
-            if out is not None and out._retains_grad and capture is None:
-                _lock()
-                try:
-                    out._accumulate_grad(grad, create_graph, True)  # (copy=True)
-                finally:
-                    _unlock()
+            if node._retained is not None and capture is None:
+                out = node._retained()
+                if out is not None:
+                    _lock()
+                    try:
+                        out._accumulate_grad(grad, create_graph, True)  # (copy=True)
+                    finally:
+                        _unlock()
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None

@@ -33,7 +33,6 @@ class Value(Variable):
     _shapes = None  # (as a node: no input was broadcast)
     _versioned = False  # a Value never changes in place
     _saved_from = None  # (so nothing saved needs a version check)
-    _retains_grad = True  # every Value keeps its gradient, as in micrograd
     _create_graph = False
     _own_node = True  # Function.apply hands a Value's op to Value._apply
 
@@ -76,8 +75,7 @@ class Value(Variable):
     def _node(self):
         if self._op is not None:
             return self
-        node = self._accum() if self._accum is not None else None
-        return node if node is not None else Variable._node(self)  # (makes the leaf's AccumulateGrad)
+        return self._accum if self._accum is not None else Variable._node(self)  # (makes the leaf's sink once)
 
     def register_hook(self, fn):
         if self._op is not None:
@@ -119,8 +117,8 @@ class Value(Variable):
     def rule(self):
         return self._op.rule
 
-    def _out_ref(self):
-        return self  # (a Tensor's node holds a weak reference to its output; this node is the output)
+    def _retained(self):
+        return self  # every Value keeps its gradient (a Tensor's node holds a weak reference to its output)
 
     next_functions = Node.next_functions
 

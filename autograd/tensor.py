@@ -103,6 +103,7 @@ def _as_output(raw, inputs):
 
 
 _new = object.__new__
+_ndarray = host.ndarray
 
 
 class Size(tuple):
@@ -120,8 +121,8 @@ class Size(tuple):
 class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
-    __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
-                 "_retains_grad", "_vc", "_view", "__weakref__")
+    __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "_vc", "_view",
+                 "__weakref__")
     _graph_xp = None  # numpy's names over Tensors, for backward with create_graph (set by ops/)
     _shaped = True  # gradients are arrays that the core sums back to each input's shape
     _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
@@ -146,7 +147,6 @@ class Tensor(Variable):
         self.requires_grad = requires_grad
         self._accum = None
         self._leaf_hooks = None
-        self._retains_grad = False
         self._vc = vc if vc is not None else [0]  # [version, weak references to views taken in grad mode...]
         self._view = None  # a view: (base, ((View op, params), ...) from the base, taken in grad mode)
 
@@ -164,13 +164,23 @@ class Tensor(Variable):
         t._init(data, vc)
         return t
 
-    @classmethod
-    def _from_op(cls, raw, inputs, op=None):
-        if type(raw) is not host.ndarray:  # a numpy scalar (a full reduction), a number, a device array
+    @staticmethod
+    def _from_op(raw, inputs, op, node):
+        """The output of ``op`` (a Function) on ``inputs``: ``raw`` as a Tensor, with ``node`` as its
+        grad_fn (None when the op was not recorded). The hot path of every op, so ``_init`` is
+        written out here."""
+        if type(raw) is not _ndarray:  # a numpy scalar (a full reduction), a number, a device array
             raw = host.asarray(raw) if isinstance(raw, host.generic) else _as_output(raw, inputs)
-        if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not _any_float64(inputs):
+        if raw.dtype is float64 and not op.exact_dtype and not _any_float64(inputs):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
-        return Tensor._make(raw)
+        t = _new(Tensor)
+        t._data = raw
+        t._grad = None
+        t.grad_fn = node
+        t.requires_grad = node is not None
+        t._accum = t._leaf_hooks = t._view = None
+        t._vc = [0]
+        return t
 
     def _as_view_of(self, input, op, params):
         """This op output shares ``input``'s storage: share its version counter too, and remember
