@@ -25,11 +25,11 @@ import weakref
 from operator import is_not
 
 from .backend import host
-from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
+from .graph import Marker, Node, Rule, Variable, _creation_counter, _modes, check_finite
 
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
-_FREED = object()  # marks saved buffers released after backward
+_FREED = Marker(__name__, "_FREED")  # marks saved buffers released after backward
 _NONES = itertools.repeat(None)
 
 _ndarray = host.ndarray

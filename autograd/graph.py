@@ -7,6 +7,7 @@ simply drains it, and the visualiser shows the very same steps. Nothing in this
 file knows any op by name.
 """
 import collections
+import copy
 import itertools
 import operator
 import threading
@@ -222,12 +223,11 @@ class RemovableHandle:
 class AccumulateGrad(Node):
     """The sink for a leaf: adds the incoming gradient into ``variable.grad``.
 
-    The leaf owns its sink (made once, reused by every graph) and the sink refers back to the
-    leaf weakly, so no reference cycle forms: a leaf that nothing else holds is freed at once,
-    and a gradient sent to it is dropped (nothing could read it). A leaf with hooks is held
-    strongly (``_kept``), so its hooks run as long as a graph uses it, as in PyTorch."""
+    As in PyTorch, the sink holds its leaf (a graph keeps the leaves it sends gradients to alive)
+    and the leaf holds its sink weakly (no reference cycle): a new graph makes the sink again once
+    the last graph that used it is gone."""
 
-    __slots__ = ("_variable", "_kept", "_hooks")
+    __slots__ = ("variable", "_hooks")
     rule = Rule("leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
                 "A leaf adds the gradient it receives into .grad; uses of the same leaf add up.")
 
@@ -235,13 +235,19 @@ class AccumulateGrad(Node):
         self._edges = ()
         self._hooks = None
         self._seq = -1  # older than every op: the sinks come last in the walk
-        self._variable = weakref.ref(variable)
-        self._kept = None
+        self.variable = variable
 
-    @property
-    def variable(self):
-        """The leaf (None once it was freed)."""
-        return self._variable() if self._kept is None else self._kept
+    def _backward(self, grad, retain_graph, create_graph):
+        _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
+        try:
+            self.variable._accumulate_grad(grad, create_graph)
+        finally:
+            _unlock()
+        return ()
+
+    def __deepcopy__(self, memo):
+        """The sink of the leaf's copy (a deep copy of a graph of Values), never the original's."""
+        return AccumulateGrad(copy.deepcopy(self.variable, memo))
 
     def _backward(self, grad, retain_graph, create_graph):
         variable = self.variable
@@ -252,6 +258,26 @@ class AccumulateGrad(Node):
             finally:
                 _unlock()
         return ()
+
+
+class Marker:
+    """A named sentinel (``_FREED``, a Value's edge markers) that stays itself when copied or
+    pickled, so that ``is`` tests on it still hold in a copied graph."""
+
+    def __init__(self, module, name):
+        self.__module__, self.name = module, name  # (where pickle finds it by name)
+
+    def __repr__(self):
+        return f"<{self.name}>"
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return self.name  # pickled by reference: the module's global of that name
 
 
 # --------------------------------------------------------------------------- variables
@@ -268,17 +294,18 @@ class Variable:
         return self.grad_fn is None
 
     def _node(self):
-        """The node that receives this variable's gradient: its op's, or the leaf's own sink (made
-        once per leaf, held by the leaf: see AccumulateGrad)."""
+        """The node that receives this variable's gradient: its op's, or the leaf's sink (one at a
+        time per leaf: see AccumulateGrad)."""
         if self.grad_fn is not None:
             return self.grad_fn
-        node = self._accum
+        node = self._accum() if self._accum is not None else None
         if node is None:
             _lock()  # one node per leaf, also when threads ask at once (ag.grad captures it)
             try:
-                node = self._accum
+                node = self._accum() if self._accum is not None else None
                 if node is None:
-                    node = self._accum = AccumulateGrad(self)
+                    node = AccumulateGrad(self)
+                    self._accum = weakref.ref(node)
             finally:
                 _unlock()
         return node
@@ -304,7 +331,6 @@ class Variable:
         if self._leaf_hooks is None:
             self._leaf_hooks = []
         self._leaf_hooks.append(fn)
-        self._node()._kept = self  # a graph keeps a hooked leaf alive, so its hooks run
         return RemovableHandle(self._leaf_hooks, fn)
 
     def register_post_accumulate_grad_hook(self, fn):
@@ -320,7 +346,6 @@ class Variable:
             weakref.finalize(self, _post_accumulate_hooks.pop, id(self), None)
         hooks = _post_accumulate_hooks[id(self)]
         hooks.append(fn)
-        self._node()._kept = self
         return RemovableHandle(hooks, fn)
 
     def retain_grad(self):
@@ -453,11 +478,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
             if type(node) is AccumulateGrad:
-                variable = node._variable() if node._kept is None else node._kept  # (node.variable, inlined)
-                if variable is None:  # the leaf was freed: nothing can read its gradient
-                    if steps:
-                        yield index, node, grad, (), ([] if trace else None)
-                    continue
+                variable = node.variable
                 if variable._leaf_hooks:
                     grad = _run_hooks(variable._leaf_hooks, grad, create_graph, type(variable))
                 if capture is not None:

@@ -8,6 +8,7 @@ Functions in ``ops/``, each published as a Tensor method and an ``ag.`` function
 are in inplace.py, creation functions in creation.py, random numbers in random.py.
 """
 import builtins
+import copy
 import numbers
 import weakref
 
@@ -104,6 +105,13 @@ def _as_output(raw, inputs):
 
 _new = object.__new__
 _ndarray = host.ndarray
+
+
+def _rebuild(data, requires_grad):
+    """A tensor from its pickled state (Tensor.__reduce_ex__)."""
+    t = Tensor._make(data)
+    t.requires_grad = requires_grad
+    return t
 
 
 class Size(tuple):
@@ -379,6 +387,26 @@ class Tensor(Variable):
         return self.to("cuda" if device is None else device)
 
     # ------------------------------------------------------------- printing
+
+    def __deepcopy__(self, memo):
+        """A new leaf: a copy of the storage, the same requires_grad, a copy of ``.grad`` (as PyTorch).
+        A tensor made by an op is refused, as in PyTorch: a copy could not share its graph."""
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only tensors created explicitly by the user (graph leaves) can be "
+                               "deep-copied; copy t.detach() (the values) or deep-copy the leaves it came from")
+        t = Tensor._make(self._data.copy())
+        t.requires_grad = self.requires_grad
+        memo[id(self)] = t
+        if self._grad is not None:
+            t._grad = copy.deepcopy(self._grad, memo)
+        return t
+
+    def __reduce_ex__(self, protocol):
+        """Pickled (and ``copy.copy``-ed) as its storage and requires_grad: a leaf, without ``.grad``
+        or a graph, as PyTorch pickles a tensor."""
+        return _rebuild, (self._data, self.requires_grad)
 
     def __repr__(self):
         data = to_host(self._data)

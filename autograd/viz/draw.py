@@ -319,7 +319,6 @@ class GraphModel:
         self.names = param_names(params)
         self.module_info = module_info(params)
         topo, self.frontier = _collect(self.roots, max_nodes)
-        self._leaves = [n.variable for n in topo if type(n) is AccumulateGrad]  # alive while drawn (sinks hold them weakly)
         self.max_nodes = max_nodes
         self.nodes = topo[::-1]  # forward order: leaves first, the output last
         self.index = {n: i for i, n in enumerate(self.nodes)}

@@ -178,7 +178,7 @@ class Stepper:
 
     def _start_backward(self):
         model = self.model
-        self._leaf_before = {n: _copy(_leaf_grad(n)) for n in model.nodes if type(n) is AccumulateGrad}
+        self._leaf_before = {n: _copy(n.variable.grad) for n in model.nodes if type(n) is AccumulateGrad}
         self._grads, self._partial = {}, {}
         self._walk = backward_steps([self.root._node()], [self._seed], retain_graph=self._retain_graph,
                                     trace=True)
@@ -205,7 +205,7 @@ class Stepper:
         inputs = []
         if type(node) is AccumulateGrad:
             before = self._leaf_before.get(node)
-            after = _copy(_leaf_grad(node))
+            after = _copy(node.variable.grad)
             name = model.describe(node)
             if node in self._leaf_before:
                 lines.append(f"{name}.grad: before {_so_far(before)}  ->  after {summarize(after)}")
@@ -317,8 +317,3 @@ class Stepper:
 
         display(self.widget())
 
-
-def _leaf_grad(sink):
-    """The .grad of a sink's leaf (None when the leaf was freed: a sink holds its leaf weakly)."""
-    leaf = sink.variable
-    return None if leaf is None else leaf.grad
