@@ -21,7 +21,6 @@ import itertools
 import sys
 import traceback
 import types
-import weakref
 from operator import is_not
 
 from .backend import host

@@ -249,16 +249,6 @@ class AccumulateGrad(Node):
         """The sink of the leaf's copy (a deep copy of a graph of Values), never the original's."""
         return AccumulateGrad(copy.deepcopy(self.variable, memo))
 
-    def _backward(self, grad, retain_graph, create_graph):
-        variable = self.variable
-        if variable is not None:
-            _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
-            try:
-                variable._accumulate_grad(grad, create_graph)
-            finally:
-                _unlock()
-        return ()
-
 
 class Marker:
     """A named sentinel (``_FREED``, a Value's edge markers) that stays itself when copied or

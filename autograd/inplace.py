@@ -17,7 +17,6 @@ The twins ``exp_``, ``relu_``, ``clamp_``... are made here from the op table: an
 with ``inplace=True`` gets ``<name>_``. Integer and bool tensors keep their dtype, and an op
 whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's error.
 """
-
 from .backend import as_array, by_input, get_array_module, host, index_for, read_only
 from .devices import place
 

@@ -316,4 +316,3 @@ class Stepper:
         from IPython.display import display
 
         display(self.widget())
-
