@@ -218,6 +218,48 @@ def test_ddp_wraps_like_torch(world_of_one, torch_world_of_one):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
+def test_gradient_as_bucket_view_as_torch(world_of_one, torch_world_of_one):
+    """gradient_as_bucket_view=True: after backward each .grad is a view of its bucket (the same memory
+    step after step, whether zero_grad sets grads to None or to zeros), with torch's values; the default
+    keeps .grad out of the buckets."""
+    torch = torch_world_of_one
+    ours = DDP(mlp(), gradient_as_bucket_view=True)
+    theirs = torch.nn.parallel.DistributedDataParallel(torch.nn.Sequential(
+        torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)), gradient_as_bucket_view=True)
+    ours.load_state_dict({k: ag.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
+    opts = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9), torch.optim.SGD(theirs.parameters(), lr=0.1,
+                                                                               momentum=0.9)
+    rng = np.random.default_rng(0)
+    before = None
+    for step, set_to_none in enumerate([True, True, False, False, True]):
+        x = rng.standard_normal((4, 6)).astype(np.float32)
+        for opt in opts:
+            opt.zero_grad(set_to_none=set_to_none)
+        if not set_to_none:  # zeroed in place: the views stay, as torch's do
+            assert [p.grad.numpy().any() for p in ours.parameters()] == [False] * 4
+            assert all(np.shares_memory(p.grad.numpy(), q) for p, q in zip(ours.parameters(), before))
+        else:
+            assert [p.grad for p in ours.parameters()] == [None] * 4
+        ours(ag.from_numpy(x)).pow(2).sum().backward()
+        theirs(torch.from_numpy(x)).pow(2).sum().backward()
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-6)
+        buckets = [b.array for b in ours._buckets]
+        assert all(any(np.shares_memory(p.grad.numpy(), b) for b in buckets) for p in ours.parameters())
+        if step >= 2:  # after the first step's rebuild of the buckets: the same memory every step, in torch too
+            assert all(np.shares_memory(p.grad.numpy(), q) for p, q in zip(ours.parameters(), before))
+            assert all(q.grad.data_ptr() == ptr for q, ptr in zip(theirs.parameters(), torch_before))
+        before = [p.grad.numpy() for p in ours.parameters()]
+        torch_before = [q.grad.data_ptr() for q in theirs.parameters()]
+        for opt in opts:
+            opt.step()
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    plain = DDP(mlp())
+    plain(ag.randn(4, 6)).sum().backward()
+    assert not any(np.shares_memory(p.grad.numpy(), b.array) for p in plain.parameters() for b in plain._buckets)
+
+
 def test_unused_parameters_as_torch(world_of_one, torch_world_of_one):
     torch = torch_world_of_one
 
@@ -417,6 +459,17 @@ def test_ranks_train_what_one_process_trains(ranks):
     proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "ddp_equals_one_process.py"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"OK on {ranks} ranks" in proc.stdout
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_all_reduce_through_shared_memory(ranks):
+    """dist.empty_shared tensors: every op and dtype, uneven chunks, reductions in flight at once (see the
+    program's docstring), equal to numpy's results and to MPI's messages."""
+    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "shared_memory.py"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"shared-memory all_reduce OK on {ranks} ranks" in proc.stdout
 
 
 @needs_mpi
