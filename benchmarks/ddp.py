@@ -3,10 +3,13 @@
     python benchmarks/ddp.py                 # MLP 784-1024-1024-10 and the CLI's CNN on 28x28, global batch 512
     python benchmarks/ddp.py --rounds 5      # more interleaved rounds on a busy machine
     python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
+    python benchmarks/ddp.py --mpi-messages  # all-reduce through MPI's messages, not the shared windows
+    python benchmarks/ddp.py --no-bucket-view   # DDP's default: .grad copied out of the buckets
 
 Each round runs, one after the other, the same training steps (SGD with momentum, synthetic data)
 as one plain process with the global batch, and as 2 ranks under `mpiexec -n 2` with
-DistributedDataParallel and half the batch each; one BLAS thread per process. Figures are medians
+DistributedDataParallel (gradient_as_bucket_view=True unless --no-bucket-view) and half the batch
+each; one BLAS thread per process. Figures are medians
 over the rounds. Per step on the ranks: forward, backward and optimizer time, the communication
 still running when backward ends (exposed: the wait at its end, ``ddp.timing["wait"]``; its median
 includes waiting for a late rank, its least value over the steps is the communication alone), and
@@ -38,7 +41,7 @@ def build(name):
     return build_cnn(784, 10, [16, 32], {"image": (1, 28, 28)})
 
 
-def child(name, steps, global_batch, bucket_cap_mb):
+def child(name, steps, global_batch, bucket_cap_mb, bucket_view):
     """One configuration: this process alone, or one rank of mpiexec. Rank 0 prints a JSON line."""
     import numpy as np
 
@@ -51,7 +54,8 @@ def child(name, steps, global_batch, bucket_cap_mb):
     rank, world = dist.get_rank(), dist.get_world_size()
     ag.manual_seed(0)
     net = build(name)
-    model = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket_cap_mb) if world > 1 else net
+    model = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket_cap_mb, gradient_as_bucket_view=bucket_view) \
+        if world > 1 else net
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     per = global_batch // world
     x, y = ag.randn(per, 784), ag.randint(0, 10, (per,))
@@ -104,7 +108,8 @@ def child(name, steps, global_batch, bucket_cap_mb):
 
 
 def child_allreduce_sizes():
-    """all_reduce time against message size on these ranks, and the fitted latency and bandwidth."""
+    """all_reduce time against message size on these ranks, through MPI's messages (a plain tensor) and
+    through the shared windows (a tensor of dist.empty_shared), and the fitted latency and bandwidth."""
     import numpy as np
 
     import autograd as ag
@@ -112,18 +117,22 @@ def child_allreduce_sizes():
 
     dist.init_process_group()
     rows = []
-    for nbytes in (8, 1024, 65536, 1 << 20, 4 << 20, 16 << 20):
-        t = ag.zeros(nbytes // 4)
-        reps = []
-        for _ in range(20 if nbytes < (4 << 20) else 8):
-            dist.barrier()
-            t0 = time.perf_counter()
-            dist.all_reduce(t)
-            reps.append(time.perf_counter() - t0)
-        rows.append((nbytes, statistics.median(reps)))
+    for nbytes in (8, 1024, 65536, 1 << 20, 4 << 20, 7_454_760, 16 << 20):  # 7.45 MB: the MLP's gradients
+        row = [nbytes]
+        for t in (ag.zeros(nbytes // 4), dist.empty_shared(nbytes // 4)):
+            t.numpy()[...] = 1.0
+            reps, cpu = [], []
+            for _ in range(20 if nbytes < (4 << 20) else 10):
+                dist.barrier()
+                t0, c0 = time.perf_counter(), time.process_time()
+                dist.all_reduce(t)
+                reps.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+            row += [statistics.median(reps), statistics.median(cpu)]
+        rows.append(row)
     n = dist.get_world_size()
-    sizes, seconds = np.array(rows, dtype=float).T
-    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares
+    sizes, seconds = np.array(rows, dtype=float)[:, :2].T
+    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares (MPI's messages)
     A = np.stack([np.full_like(sizes, 2 * (n - 1)), 2 * (n - 1) / n * sizes], axis=1)
     (alpha, inv_beta), *_ = np.linalg.lstsq(A, seconds, rcond=None)
     if dist.get_rank() == 0:
@@ -165,8 +174,11 @@ def run(name, world, args):
         env.pop(var, None)
     if args.cma:  # MPICH's single-copy shared memory (process_vm_readv): needs ptrace rights between the ranks
         env["MPIR_CVAR_CH4_CMA_ENABLE"] = "1"
+    if args.mpi_messages:  # the mpi backend without its shared windows (autograd/distributed/shared_memory.py)
+        env["SEEGRAD_SHARED_MEMORY"] = "0"
     command = [sys.executable, os.path.abspath(__file__), "--child", name, "--steps", str(args.steps),
-               "--batch", str(args.batch)] + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else [])
+               "--batch", str(args.batch)] + (["--no-bucket-view"] if not args.bucket_view else []) \
+        + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else [])
     if world > 1:
         from seegrad.launch import find_mpiexec
         command = [find_mpiexec(), "-n", str(world)] + command
@@ -183,14 +195,20 @@ def main():
     parser.add_argument("--batch", type=int, default=512, help="the global batch")
     parser.add_argument("--cma", action="store_true", help="MPIR_CVAR_CH4_CMA_ENABLE=1: single-copy shared memory")
     parser.add_argument("--bucket-cap-mb", type=float, default=None, help="default: DDP's (25, first bucket 1)")
+    parser.add_argument("--mpi-messages", action="store_true", help="all-reduce through MPI's messages "
+                        "(SEEGRAD_SHARED_MEMORY=0), not the shared windows")
+    parser.add_argument("--no-bucket-view", dest="bucket_view", action="store_false",
+                        help="DDP's default gradient_as_bucket_view=False: .grad copied out of the buckets")
     args = parser.parse_args()
     if args.child == "sizes":
         return child_allreduce_sizes()
     if args.child:
-        return child(args.child, args.steps, args.batch, args.bucket_cap_mb)
+        return child(args.child, args.steps, args.batch, args.bucket_cap_mb, args.bucket_view)
     print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
           f"global batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds, 1 BLAS thread each"
-          + (", MPICH's CMA single copy on" if args.cma else ""))
+          + (", MPICH's CMA single copy on" if args.cma else "")
+          + f"; DDP gradient_as_bucket_view={args.bucket_view}, all-reduce through "
+          + ("MPI's messages" if args.mpi_messages else "shared memory (dist.empty_shared buckets)"))
     measured = {}
     for name in args.models.split(","):
         rounds = {1: [], 2: []}
@@ -217,10 +235,12 @@ def main():
               f"{1e3 * two['least_exposed']:.2f} ms at least: {100 * max(overlapped, 0):.0f}% overlapped")
         measured[name.upper()] = two
     fit = run("sizes", 2, args)
-    print("\nall_reduce on 2 ranks (float32, blocking): " + ", ".join(
-        f"{b / 1024:g} kB {1e3 * t:.3f} ms" if b < (1 << 20) else f"{b >> 20} MB {1e3 * t:.2f} ms"
-        for b, t in fit["rows"]))
-    print(f"  ring model fit: latency alpha {1e6 * fit['alpha']:.1f} us, bandwidth beta {fit['beta'] / 1e9:.2f} GB/s")
+    print("\nall_reduce on 2 ranks (float32, blocking; wall / CPU ms): MPI's messages | shared memory")
+    for b, t_mpi, c_mpi, t_shm, c_shm in fit["rows"]:
+        size = f"{b / 1024:g} kB" if b < (1 << 20) else f"{b / 1e6:.2f} MB"
+        print(f"  {size:>9}: {1e3 * t_mpi:7.3f} / {1e3 * c_mpi:7.3f} | {1e3 * t_shm:7.3f} / {1e3 * c_shm:7.3f}")
+    print(f"  ring model fit (MPI): latency alpha {1e6 * fit['alpha']:.1f} us, "
+          f"bandwidth beta {fit['beta'] / 1e9:.2f} GB/s")
     print(f"\nload average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("\nExtrapolated (weak scaling, batch 256 per rank; see docs/distributed.md):\n" + extrapolate(measured))
 

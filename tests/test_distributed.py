@@ -434,12 +434,12 @@ def test_seegrad_train_nproc_checks_its_options_before_starting_mpiexec(capsys, 
 # ----------------------------------------------------------------- under mpiexec
 
 
-def mpirun(n, *command, timeout=180):
+def mpirun(n, *command, timeout=180, env=None):
     """Run ``command`` as n ranks; kill the whole job if it outlives ``timeout``. Returns (process, seconds)."""
     start = time.monotonic()
     proc = subprocess.Popen([MPIEXEC, "-n", str(n), *command], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1"))
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", **(env or {})))
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -463,13 +463,15 @@ def test_ranks_train_what_one_process_trains(ranks):
 
 @needs_mpi
 @pytest.mark.slow
-@pytest.mark.parametrize("ranks", [2, 3])
-def test_all_reduce_through_shared_memory(ranks):
+@pytest.mark.parametrize("ranks,windows", [(2, "1"), (3, "1"), (2, "0")])
+def test_all_reduce_through_shared_memory(ranks, windows):
     """dist.empty_shared tensors: every op and dtype, uneven chunks, reductions in flight at once (see the
-    program's docstring), equal to numpy's results and to MPI's messages."""
-    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "shared_memory.py"))
+    program's docstring), equal to numpy's results and to MPI's messages. SEEGRAD_SHARED_MEMORY=0: no
+    windows (as across machines): empty_shared is plain memory, the same results through MPI."""
+    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "shared_memory.py"), env={"SEEGRAD_SHARED_MEMORY": windows})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert f"shared-memory all_reduce OK on {ranks} ranks" in proc.stdout
+    through = "through windows" if windows == "1" else "without windows"
+    assert f"shared-memory all_reduce OK on {ranks} ranks, {through}" in proc.stdout
 
 
 @needs_mpi
