@@ -452,11 +452,13 @@ def mpirun(n, *command, timeout=180, env=None):
 
 @needs_mpi
 @pytest.mark.slow
-@pytest.mark.parametrize("ranks", [2, 3])
-def test_ranks_train_what_one_process_trains(ranks):
-    """MLP, CNN with BatchNorm (per-rank statistics, and SyncBatchNorm) and GRU, 20 SGD and 20 Adam steps:
-    the ranks stay identical and equal one process with the global batch (see the program's docstring)."""
-    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "ddp_equals_one_process.py"))
+@pytest.mark.parametrize("ranks,windows", [(2, "1"), (3, "1"), (2, "0")])
+def test_ranks_train_what_one_process_trains(ranks, windows):
+    """MLP, CNN with BatchNorm (per-rank statistics, and SyncBatchNorm) and GRU, 20 SGD and 20 Adam steps,
+    gradients copied out of the buckets or views of them: the ranks stay identical and equal one process
+    with the global batch (see the program's docstring); the buckets in shared windows, or not."""
+    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "ddp_equals_one_process.py"),
+                     env={"SEEGRAD_SHARED_MEMORY": windows})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"OK on {ranks} ranks" in proc.stdout
 
