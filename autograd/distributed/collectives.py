@@ -140,8 +140,8 @@ def empty_shared(*size, dtype=None):
     ``all_reduce`` on the whole of it reads the other ranks' memory instead of sending messages (no copy
     in or out). A collective: every rank calls it, in the same order, with the same size. Not in
     torch.distributed (seegrad's own: DistributedDataParallel keeps its buckets there). Across
-    machines, or in a world of one, it is plain memory and all_reduce sends messages as usual; the
-    memory lasts until ``destroy_process_group``."""
+    machines, or in a world of one, it is plain memory and all_reduce sends messages as usual. The
+    memory lasts as long as the process (after ``destroy_process_group`` too)."""
     g = _default_group(None, "empty_shared")
     shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
     if not all(isinstance(n, numbers.Integral) and n >= 0 for n in shape):

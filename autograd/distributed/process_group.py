@@ -256,5 +256,5 @@ class MPIGroup(ProcessGroup):
         if sys.excepthook == self._excepthook:
             sys.excepthook = self._previous_hook
         if self.shared is not None:
-            self.shared.free()
+            self.shared.close()
         self.comm.Free()

@@ -19,8 +19,9 @@ b) to d) run inside ``Test()``, as MPI's progress does, so the op is non-blockin
 thread (or any wait) moves it along while backward computes. Requests complete in the order
 they were started (MPI's rule for collectives too); every rank starts the same ones in the same
 order. The counters are sequence numbers in a second small window, one cache line per rank;
-``Win.Sync`` is the memory barrier between writing data and raising a counter (MPI's model for
-shared windows). Windows are freed with the process group.
+``Win.Sync`` is the memory barrier between writing data and raising a counter, and between
+seeing a counter and reading data (MPI's model for shared windows). The windows last as long as
+the process (see ``close``).
 """
 import threading
 
@@ -65,6 +66,10 @@ class SharedMemory:
     def empty(self, nbytes):
         """This rank's new buffer of ``nbytes`` bytes (uint8), in a window every rank can read."""
         arrays, _ = self._allocate(nbytes, host.uint8)
+        sizes = [a.nbytes for a in arrays]
+        if len(set(sizes)) > 1:
+            raise ValueError(f"empty_shared: the ranks asked for different sizes ({sizes} bytes on ranks "
+                             f"0..{self.size - 1}); every rank must call it with the same size, in the same order")
         mine = arrays[self.rank]
         if nbytes:
             self.buffers[mine.ctypes.data] = arrays
@@ -98,20 +103,21 @@ class SharedMemory:
         return request is None or request.done
 
     def everyone(self, stage, seq):
-        self.control_window.Sync()
-        return all(c[stage] >= seq for c in self.control)
+        if not all(c[stage] >= seq for c in self.control):
+            return False
+        self.control_window.Sync()  # what they wrote before raising their counters is seen after it
+        return True
 
     def say(self, stage, seq):
         self.control_window.Sync()
         self.control[self.rank][stage] = seq
 
-    def free(self):
+    def close(self):
+        """The process group ends: no more reductions. The windows stay mapped until the process exits
+        (MPI_Finalize frees them): a tensor of ``empty_shared`` (a DDP bucket, a .grad viewing it) may
+        outlive the group, and freeing its memory under it would crash the process on its next read."""
         self.progress()
-        for window in self.windows:
-            window.Unlock_all()
-            window.Free()
-        self.windows, self.buffers = [], {}
-        self.node.Free()
+        self.buffers = {}
 
 
 class Reduction:
