@@ -3,6 +3,7 @@
     python benchmarks/ddp.py                 # MLP 784-1024-1024-10 and the CLI's CNN on 28x28, global batch 512
     python benchmarks/ddp.py --rounds 5      # more interleaved rounds on a busy machine
     python benchmarks/ddp.py --wait-idle 120 # each round waits (up to 120 s) for the CPUs to be 90% idle
+    python benchmarks/ddp.py --ceiling       # also 2 ranks without DDP: no communication, the most 2 can give
     python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
     python benchmarks/ddp.py --mpi-messages  # all-reduce through MPI's messages, not the shared windows
     python benchmarks/ddp.py --no-bucket-view   # DDP's default: .grad copied out of the buckets
@@ -42,7 +43,7 @@ def build(name):
     return build_cnn(784, 10, [16, 32], {"image": (1, 28, 28)})
 
 
-def child(name, steps, global_batch, bucket_cap_mb, bucket_view):
+def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True):
     """One configuration: this process alone, or one rank of mpiexec. Rank 0 prints a JSON line."""
     import numpy as np
 
@@ -53,10 +54,11 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view):
 
     dist.init_process_group()  # "mpi" under mpiexec, else a world of one
     rank, world = dist.get_rank(), dist.get_world_size()
+    wrap = world > 1 and ddp  # without DDP: the ranks compute side by side and never communicate
     ag.manual_seed(0)
     net = build(name)
     model = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket_cap_mb, gradient_as_bucket_view=bucket_view) \
-        if world > 1 else net
+        if wrap else net
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     per = global_batch // world
     x, y = ag.randn(per, 784), ag.randint(0, 10, (per,))
@@ -71,7 +73,7 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view):
         t2 = time.perf_counter()
         opt.step()
         t3 = time.perf_counter()
-        times.append((t1 - t0, t2 - t1, t3 - t2, model.timing["wait"] if world > 1 else 0.0))
+        times.append((t1 - t0, t2 - t1, t3 - t2, model.timing["wait"] if wrap else 0.0))
 
     for _ in range(3):  # warm up; DDP rebuilds its buckets after the first backward
         step()
@@ -86,7 +88,7 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view):
     most_cpu = ag.tensor([cpu], dtype=ag.float64)
     dist.all_reduce(most_cpu, op=dist.ReduceOp.MAX)
     comm = 0.0
-    if world > 1:  # the same all-reduces, blocking, nothing to overlap with
+    if wrap:  # the same all-reduces, blocking, nothing to overlap with
         for b in model._buckets:
             reps = []
             for _ in range(10):
@@ -103,8 +105,8 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view):
                           "step": elapsed / steps, "forward": fwd, "backward": bwd, "optimizer": opt_t,
                           "exposed": wait, "least_exposed": least_wait, "allreduce_alone": comm,
                           "grad_bytes": int(sum(p.numel() * p.dtype.itemsize for p in net.parameters())),
-                          "buckets": len(model._buckets) if world > 1 else 0,
-                          "last_bucket_bytes": model._buckets[-1].array.nbytes if world > 1 else 0}), flush=True)
+                          "buckets": len(model._buckets) if wrap else 0,
+                          "last_bucket_bytes": model._buckets[-1].array.nbytes if wrap else 0}), flush=True)
     dist.destroy_process_group()
 
 
@@ -188,7 +190,7 @@ def wait_idle(limit):
             return idle
 
 
-def run(name, world, args):
+def run(name, world, args, ddp=True):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT)
     for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
@@ -199,7 +201,7 @@ def run(name, world, args):
         env["SEEGRAD_SHARED_MEMORY"] = "0"
     command = [sys.executable, os.path.abspath(__file__), "--child", name, "--steps", str(args.steps),
                "--batch", str(args.batch)] + (["--no-bucket-view"] if not args.bucket_view else []) \
-        + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else [])
+        + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else []) + ([] if ddp else ["--no-ddp"])
     if world > 1:
         from seegrad.launch import find_mpiexec
         command = [find_mpiexec(), "-n", str(world)] + command
@@ -218,6 +220,9 @@ def main():
     parser.add_argument("--bucket-cap-mb", type=float, default=None, help="default: DDP's (25, first bucket 1)")
     parser.add_argument("--wait-idle", type=float, default=0, metavar="S", help="before each round, wait up to S "
                         "seconds for the CPUs to be 90%% idle (a machine shared with other jobs)")
+    parser.add_argument("--ceiling", action="store_true", help="each round also runs 2 ranks without DDP: "
+                        "the same compute side by side, no communication (the most 2 ranks can give)")
+    parser.add_argument("--no-ddp", dest="ddp", action="store_false", help=argparse.SUPPRESS)
     parser.add_argument("--mpi-messages", action="store_true", help="all-reduce through MPI's messages "
                         "(SEEGRAD_SHARED_MEMORY=0), not the shared windows")
     parser.add_argument("--no-bucket-view", dest="bucket_view", action="store_false",
@@ -226,7 +231,7 @@ def main():
     if args.child == "sizes":
         return child_allreduce_sizes()
     if args.child:
-        return child(args.child, args.steps, args.batch, args.bucket_cap_mb, args.bucket_view)
+        return child(args.child, args.steps, args.batch, args.bucket_cap_mb, args.bucket_view, args.ddp)
     print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
           f"global batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds, 1 BLAS thread each"
           + (", MPICH's CMA single copy on" if args.cma else "")
@@ -241,7 +246,10 @@ def main():
                 idle.append(wait_idle(args.wait_idle))
             for world in (1, 2):
                 rounds[world].append(run(name, world, args))
-        one, two = ({k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]} for w in (1, 2))
+            if args.ceiling:
+                rounds.setdefault("alone", []).append(run(name, 2, args, ddp=False))
+        one, two, alone = ({k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]}
+                           if w in rounds else None for w in (1, 2, "alone"))
         print(f"\n{MODELS[name]}: {one['grad_bytes'] / 1e6:.2f} MB of gradients, {two['buckets']:.0f} buckets")
         print(f"  1 process : {one['samples_per_s']:8.0f} samples/s   step {1e3 * one['step']:6.1f} ms "
               f"(forward {1e3 * one['forward']:.1f}, backward {1e3 * one['backward']:.1f}, "
@@ -249,6 +257,11 @@ def main():
         print(f"  2 ranks   : {two['samples_per_s']:8.0f} samples/s   step {1e3 * two['step']:6.1f} ms "
               f"(forward {1e3 * two['forward']:.1f}, backward {1e3 * two['backward']:.1f}, "
               f"optimizer {1e3 * two['optimizer']:.1f})")
+        if alone:
+            ceiling = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds[1], rounds["alone"])]
+            print(f"  2 ranks without DDP (no communication; the ceiling): step {1e3 * alone['step']:6.1f} ms "
+                  f"(forward {1e3 * alone['forward']:.1f}, backward {1e3 * alone['backward']:.1f}, optimizer "
+                  f"{1e3 * alone['optimizer']:.1f}): {statistics.median(ceiling):.2f}x")
         ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds[1], rounds[2])]
         idle_text = "; CPUs idle before each round: " + ", ".join(f"{i:.0%}" for i in idle) if idle else ""
         print(f"  speed-up  : {statistics.median(ratios):.2f}x (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
