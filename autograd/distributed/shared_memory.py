@@ -60,7 +60,7 @@ class SharedMemory:
         arrays = []
         for r in range(self.size):
             memory, _ = window.Shared_query(r)
-            arrays.append(host.frombuffer(memory, dtype=dtype, count=nbytes // dtype.itemsize))
+            arrays.append(host.frombuffer(memory, dtype=dtype, count=len(memory) // dtype.itemsize))  # rank r's size
         return arrays, window
 
     def empty(self, nbytes):

@@ -81,6 +81,14 @@ def main():
     want = np.stack([value(r, 10, np.float64) for r in range(world)])
     check(t.numpy()[2:5], want.sum(axis=0)[2:5], "a slice of a shared tensor")
     check(t.numpy()[5:], value(rank, 10, np.float64)[5:], "the rest of the shared tensor is untouched")
+    if dist.group.WORLD.shared is not None:  # with windows, ranks asking for different sizes are told so
+        try:
+            dist.empty_shared(3 + rank)
+        except ValueError as err:
+            if "the ranks asked for different sizes" not in str(err):
+                raise
+        else:
+            raise AssertionError("empty_shared of a different size on each rank did not raise")
     windows = dist.group.WORLD.shared is not None  # the mpi backend's windows (shared_memory.py), or none
     dist.barrier()
     dist.destroy_process_group()
