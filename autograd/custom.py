@@ -26,7 +26,6 @@ The engine's own ops (ops/) are Functions too, written on raw arrays for speed; 
 of ``ag.Function`` whose ``forward`` is a staticmethod is taken as written PyTorch's way.
 """
 import inspect
-import weakref
 
 from .backend import by_input, host
 
@@ -36,10 +35,6 @@ from .inplace import _check_recordable
 from .tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "torch_style_apply"]
-
-
-def _dead():
-    return None
 
 
 class FunctionCtx(Function):
@@ -171,14 +166,13 @@ class OutputGrads:
 class OutputNode(Node):
     """Output ``index`` of a Function with several outputs: hands its gradient to the Function's node."""
 
-    __slots__ = ("index", "count", "xp", "_wrapper")
+    __slots__ = ("index", "count", "xp", "_wrapper", "_hooks")
     rule = Rule("out_i = output i of the Function", ("passes G on to the Function, as its output i's gradient",),
                 "Each output of a Function with several collects its own gradient first.", ("function",))
 
     def __init__(self, function, index, count, out):
         self._edges, self._hooks = (function,), None
         self._seq = next(_creation_counter)
-        self._out_ref = weakref.ref(out)
         self.index, self.count, self.xp, self._wrapper = index, count, host, Tensor
 
     def name(self):
@@ -218,7 +212,7 @@ def torch_style_apply(cls, *args, **kwargs):
     ctx = _node_class(cls).__new__(_node_class(cls))
     grad_on = _modes.grad_enabled
     edges = [x.grad_fn or x._node() if grad_on and isinstance(x, Tensor) and x.requires_grad else None for x in args]
-    ctx._edges, ctx.xp, ctx._wrapper, ctx._hooks, ctx._out_ref = edges, host, Tensor, None, _dead
+    ctx._edges, ctx.xp, ctx._wrapper = edges, host, Tensor
     ctx._saved = ctx._saved_from = ctx._to_save = None
     ctx._non_differentiable, ctx._materialize, ctx._dirty, ctx._outputs_saved = set(), True, (), {}
     _modes.grad_enabled = False
@@ -266,7 +260,6 @@ def _attach(ctx, args, outputs, dirty):
             _check_recordable(o, ctx.name())
         if len(outputs) == 1:
             node = ctx
-            ctx._out_ref = weakref.ref(o)
         else:
             node = OutputNode(ctx, i, len(outputs), o)
         o.grad_fn, o.requires_grad = node, True

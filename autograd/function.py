@@ -20,18 +20,20 @@ import inspect
 import itertools
 import sys
 import traceback
+import types
 import weakref
 from operator import is_not
 
 from .backend import host
-from .graph import Node, Rule, Variable, _creation_counter, _modes, check_finite
+from .graph import Marker, Node, Rule, Variable, _creation_counter, _modes, check_finite
 
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
-_FREED = object()  # marks saved buffers released after backward
+_FREED = Marker(__name__, "_FREED")  # marks saved buffers released after backward
 _NONES = itertools.repeat(None)
 
 _ndarray = host.ndarray
+_new = object.__new__
 
 
 class ShapeError(RuntimeError, ValueError):
@@ -68,37 +70,42 @@ class Function(Node):
         a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes
            (Values go to ``Value._apply`` instead: a Value made by an op is its own node),
         b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
-        c) wrap the result in the inputs' variable type (Tensor or Value),
+        c) wrap the result in the inputs' variable type (Tensor or Value), with this node as its
+           ``grad_fn`` when recorded,
         d) under detect_anomaly or watch_ops, tell the watchers (one flag test when off),
-        e) if grad mode is on and an input requires grad, attach the node to the output:
-           its creation number, edges, input shapes where broadcasting must be undone, the
-           versions of the inputs it saved, and a weak reference to the output.
+        e) if recorded: the node's creation number, its edges, the input shapes where
+           broadcasting must be undone, and the versions of the inputs it saved.
         The node is the context (one object per op): what backward needs is kept on it, nothing more.
         """
-        ctx = cls.__new__(cls)
-        grad_on = _modes.grad_enabled
-        wrapper, arrays, edges, record = None, [], [], False
-        for x in inputs:
-            if isinstance(x, Variable):
-                if wrapper is None:
-                    wrapper, first = type(x), x
-                arrays.append(x._data)
-                if grad_on and x.requires_grad:
-                    record = True
-                    edges.append(x.grad_fn or x._node())
-                    continue
-            else:
-                arrays.append(x)
-            edges.append(None)
-        if type(first._data) is _ndarray:  # (numpy: no property call)
-            ctx.xp = host
-        elif wrapper._own_node:  # a Value is its own node: it runs the op itself (scalar.py)
+        first = inputs[0]
+        if not isinstance(first, Variable):
+            first = next(x for x in inputs if isinstance(x, Variable))
+        wrapper = type(first)
+        if wrapper._own_node:  # a Value is its own node: it runs the op itself (scalar.py)
             return wrapper._apply(cls, inputs, params)
-        else:
-            ctx.xp = first._xp
-        ctx._edges = edges  # forward may ask needs_input_grad
+        ctx = _new(cls)
+        data = first._data
+        ctx.xp = host if type(data) is _ndarray else first._xp  # (numpy: no property call)
         ctx._wrapper = wrapper
         ctx._saved = None
+        grad_on = _modes.grad_enabled
+        if len(inputs) == 1:  # (the one-input ops without the loop)
+            arrays = (data,)
+            record = grad_on and first.requires_grad
+            ctx._edges = edges = [first.grad_fn or first._node() if record else None]
+        else:
+            arrays, edges, record = [], [], False
+            for x in inputs:
+                if isinstance(x, Variable):
+                    arrays.append(x._data)
+                    if grad_on and x.requires_grad:
+                        record = True
+                        edges.append(x.grad_fn or x._node())
+                        continue
+                else:
+                    arrays.append(x)
+                edges.append(None)
+            ctx._edges = edges  # forward may ask needs_input_grad
         try:
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
@@ -106,19 +113,24 @@ class Function(Node):
         except TypeError:
             _refuse_mixed_devices(cls, inputs)
             raise
-        out = wrapper._from_op(raw, inputs, cls)
+        out = wrapper._from_op(raw, inputs, cls, ctx if record else None)
         if _modes.watching:
             _watch(ctx, out, inputs, params, record)
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
-            ctx._edges = tuple(edges)
-            ctx._shapes = _broadcast_shapes(arrays, edges, out._data.shape) if wrapper._shaped else None
-            ctx._hooks = None
-            ctx._out_ref = weakref.ref(out)
+            ctx._shapes = None  # the input shapes, kept only where a gradient may need summing back
+            if wrapper._shaped:
+                shape = out._data.shape
+                if len(arrays) == 1:
+                    if data.shape != shape:
+                        ctx._shapes = (data.shape,)
+                else:
+                    for a, edge in zip(arrays, edges):
+                        if edge is not None and a.shape != shape:
+                            ctx._shapes = _broadcast_shapes(arrays, edges)
+                            break
             if ctx._saved is not None:
-                ctx._saved_from = ctx._link_saved(inputs, arrays, raw, out) if wrapper._versioned else None
-            out.grad_fn = ctx
-            out.requires_grad = True
+                ctx._saved_from = _link_saved(ctx._saved, inputs, arrays, raw, out) if wrapper._versioned else None
             if _modes.recorders:
                 for recorder in _modes.recorders:
                     recorder(ctx, out)
@@ -127,7 +139,12 @@ class Function(Node):
     @property
     def needs_input_grad(self):
         """One bool per input: does that input need a gradient?"""
-        return list(map(is_not, self._edges, _NONES))  # [edge is not None for edge in edges], in C
+        edges = self._edges
+        if len(edges) == 2:
+            return edges[0] is not None, edges[1] is not None
+        if len(edges) == 1:
+            return (edges[0] is not None,)
+        return tuple(map(is_not, edges, _NONES))  # (edge is not None for edge in edges), in C
 
     # ---------------------------------------------------------------- saving
 
@@ -135,28 +152,13 @@ class Function(Node):
         """Keep what backward needs (and nothing more)."""
         self._saved = arrays
 
-    def _link_saved(self, inputs, arrays, raw_out, out):
-        """Which saved array is which input or the output, with its version counter and version
-        now: backward refuses if either was changed in place since, and hands back the input
-        itself when the backward pass builds a graph. A link is (input or None, counter, version);
-        a saved array that is neither (a constant, a temporary) has the link None."""
-        links = []
-        for s in self._saved:
-            link = None
-            if s is raw_out:
-                vc = out._vc
-                link = (None, vc, vc[0])
-            elif s is not None and type(s) not in (float, int):  # (a Python number is no tensor's storage)
-                for x, a in zip(inputs, arrays):
-                    if s is a and a is not x:  # (a is x: a constant, not a Variable)
-                        vc = x._vc
-                        link = (x, vc, vc[0])
-                        break
-            links.append(link)
-        return links if links.count(None) != len(links) else None  # (None: nothing to check)
-
     @property
     def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            return ()
+        if self._saved_from is None and saved is not _FREED and not self._create_graph:
+            return saved  # nothing saved from a Variable: nothing to check
         saved = self._checked_saved()
         if not self._create_graph or not saved:
             return saved
@@ -282,6 +284,33 @@ class NonDifferentiable(Function):
         raise RuntimeError(f"{type(ctx).__name__} has no gradient")
 
 
+def _link_saved(saved, inputs, arrays, raw_out, out):
+    """Which saved array is which input or the output, with its version counter and version now:
+    backward refuses if either was changed in place since, and hands back the input itself when
+    the backward pass builds a graph. A link is (input or None, counter, version); a saved array
+    that is neither (a constant, a temporary) has the link None. None: nothing to check."""
+    links, found = [], False
+    for s in saved:
+        link = None
+        if s is raw_out:
+            vc = out._vc
+            link = (None, vc, vc[0])
+            found = True
+        elif s is not None:
+            i = 0
+            for a in arrays:
+                if s is a:
+                    x = inputs[i]
+                    if x is not a:  # (a is x: a constant, not a Variable)
+                        vc = x._vc
+                        link = (x, vc, vc[0])
+                        found = True
+                    break
+                i += 1
+        links.append(link)
+    return links if found else None
+
+
 def _refuse_mixed_devices(cls, inputs):
     """After an array library refused to mix arrays: when the inputs live on different devices,
     say so (the check costs nothing on the hot path: it runs only once the op has failed)."""
@@ -304,17 +333,10 @@ def _forward_error(cls, err, arrays):
     return error(f"{cls.__name__.lower()}: inputs of shapes {shapes}: {err}")
 
 
-def _broadcast_shapes(arrays, edges, out_shape):
-    """The input shapes a node must sum its gradients back to: None when every input that needs
-    a gradient has the output's shape (the common case: nothing to undo, nothing to keep), else
-    one shape per input (None for an input without a gradient)."""
-    shapes, broadcast = [], False
-    for a, edge in zip(arrays, edges):
-        shape = a.shape if edge is not None else None
-        if shape is not None and shape != out_shape:
-            broadcast = True
-        shapes.append(shape)
-    return tuple(shapes) if broadcast else None
+def _broadcast_shapes(arrays, edges):
+    """The input shapes a node must sum its gradients back to, one per input (None for an input
+    without a gradient); kept only when an input was broadcast (apply checks first)."""
+    return tuple([a.shape if edge is not None else None for a, edge in zip(arrays, edges)])
 
 
 def sum_to_shape(grad, shape):
@@ -412,11 +434,19 @@ def operator(dunder, op, *, reflected=None, scalar=False, front=None):
 
     forward, swapped = methods(fn)
     forward.op = swapped.op = op if isinstance(op, type) else None  # (Value's methods run the Function itself)
-    tensor_forward, tensor_swapped = methods(front) if front is not None else (True, True)
+    tensor_forward, tensor_swapped = (_renamed(front, dunder), methods(front)[1]) if front is not None else (True, True)
     register(dunder, forward, method=tensor_forward, function=False, scalar=scalar)
     if reflected:
         register(reflected, swapped, method=tensor_swapped, function=False, scalar=scalar)
     return op
+
+
+def _renamed(fn, name):
+    """A copy of the function ``fn`` named ``name``: a front used as a method as it is (one call less
+    per operator than a method that calls it)."""
+    copy = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy.__qualname__, copy.__doc__, copy.__kwdefaults__ = name, fn.__doc__, fn.__kwdefaults__
+    return copy
 
 
 def _caller(cls):

@@ -7,6 +7,7 @@ simply drains it, and the visualiser shows the very same steps. Nothing in this
 file knows any op by name.
 """
 import collections
+import copy
 import itertools
 import operator
 import threading
@@ -184,8 +185,10 @@ class Node:
     gradient for input ``i`` (None when that input needs no gradient). ``_seq`` numbers
     the ops in creation order: a node is always newer than the nodes of its inputs."""
 
-    __slots__ = ("_edges", "_hooks", "_out_ref", "_seq", "__weakref__")
+    __slots__ = ("_edges", "_seq", "__weakref__")
     rule = None  # the Rule the step-through shows for this kind of node
+    _hooks = None  # register_hook(): the hooks called with the gradient flowing into this node
+    _retained = None  # retain_grad(): a weak reference to the output whose .grad keeps this node's gradient
 
     def name(self):
         return type(self).__name__
@@ -218,16 +221,19 @@ class RemovableHandle:
 
 
 class AccumulateGrad(Node):
-    """The sink for a leaf: adds the incoming gradient into ``variable.grad``."""
+    """The sink for a leaf: adds the incoming gradient into ``variable.grad``.
 
-    __slots__ = ("variable",)
+    As in PyTorch, the sink holds its leaf (a graph keeps the leaves it sends gradients to alive)
+    and the leaf holds its sink weakly (no reference cycle): a new graph makes the sink again once
+    the last graph that used it is gone."""
+
+    __slots__ = ("variable", "_hooks")
     rule = Rule("leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
                 "A leaf adds the gradient it receives into .grad; uses of the same leaf add up.")
 
     def __init__(self, variable):
         self._edges = ()
         self._hooks = None
-        self._out_ref = None
         self._seq = -1  # older than every op: the sinks come last in the walk
         self.variable = variable
 
@@ -238,6 +244,40 @@ class AccumulateGrad(Node):
         finally:
             _unlock()
         return ()
+
+    def __deepcopy__(self, memo):
+        """The sink of the leaf's copy (a deep copy of a graph of Values), never the original's."""
+        return AccumulateGrad(copy.deepcopy(self.variable, memo))
+
+    def _backward(self, grad, retain_graph, create_graph):
+        variable = self.variable
+        if variable is not None:
+            _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
+            try:
+                variable._accumulate_grad(grad, create_graph)
+            finally:
+                _unlock()
+        return ()
+
+
+class Marker:
+    """A named sentinel (``_FREED``, a Value's edge markers) that stays itself when copied or
+    pickled, so that ``is`` tests on it still hold in a copied graph."""
+
+    def __init__(self, module, name):
+        self.__module__, self.name = module, name  # (where pickle finds it by name)
+
+    def __repr__(self):
+        return f"<{self.name}>"
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return self.name  # pickled by reference: the module's global of that name
 
 
 # --------------------------------------------------------------------------- variables
@@ -254,7 +294,8 @@ class Variable:
         return self.grad_fn is None
 
     def _node(self):
-        """The node that receives this variable's gradient (made once per leaf)."""
+        """The node that receives this variable's gradient: its op's, or the leaf's sink (one at a
+        time per leaf: see AccumulateGrad)."""
         if self.grad_fn is not None:
             return self.grad_fn
         node = self._accum() if self._accum is not None else None
@@ -308,14 +349,17 @@ class Variable:
         return RemovableHandle(hooks, fn)
 
     def retain_grad(self):
-        """Keep ``.grad`` for this non-leaf after backward (leaves always keep it)."""
+        """Keep ``.grad`` for this non-leaf after backward (leaves always keep it): its node
+        remembers it (weakly), and the walk stores the gradient that reaches the node."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't require grad")
-        self._retains_grad = True
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
 
     @property
     def retains_grad(self):
-        return self.grad_fn is not None and self._retains_grad
+        node = self.grad_fn
+        return node is not None and node._retained is not None and node._retained() is self
 
 
 _post_accumulate_hooks = {}  # id(leaf) -> [fn(leaf)], see register_post_accumulate_grad_hook
@@ -445,7 +489,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
-                node._backward(grad, retain_graph, create_graph)
+                _lock()  # (node._backward, inlined) concurrent backward() calls into one leaf add up
+                try:
+                    variable._accumulate_grad(grad, create_graph)
+                finally:
+                    _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
                     for hook in list(_post_accumulate_hooks[id(variable)]):
                         hook(variable)
@@ -454,13 +502,14 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 continue
             if node._hooks:
                 grad = _run_hooks(node._hooks, grad, create_graph, node._wrapper)
-            out = node._out_ref()
-            if out is not None and out._retains_grad and capture is None:
-                _lock()
-                try:
-                    out._accumulate_grad(grad, create_graph, True)  # (copy=True)
-                finally:
-                    _unlock()
+            if node._retained is not None and capture is None:
+                out = node._retained()
+                if out is not None:
+                    _lock()
+                    try:
+                        out._accumulate_grad(grad, create_graph, True)  # (copy=True)
+                    finally:
+                        _unlock()
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None

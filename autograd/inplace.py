@@ -17,7 +17,6 @@ The twins ``exp_``, ``relu_``, ``clamp_``... are made here from the op table: an
 with ``inplace=True`` gets ``<name>_``. Integer and bool tensors keep their dtype, and an op
 whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's error.
 """
-import weakref
 
 from .backend import as_array, by_input, get_array_module, host, index_for, read_only
 from .devices import place
@@ -153,17 +152,13 @@ def _check_recordable(tensor, name, basic=True):
             "both inside the no_grad block (not recorded) or both outside it (recorded)")
 
 
-def _dead():
-    return None
-
-
 def _take_node(tensor, node):
-    """``tensor`` is now the output of ``node`` (an in-place op replaced its value)."""
+    """``tensor`` is now the output of ``node`` (an in-place op replaced its value); retain_grad
+    follows the tensor to its newest node."""
     old = tensor.grad_fn
-    if old is not None and old is not node:
-        old._out_ref = _dead  # retain_grad and the drawing follow the tensor's newest node only
+    if old is not None and old is not node and old._retained is not None:
+        node._retained, old._retained = old._retained, None
     tensor.grad_fn, tensor.requires_grad = node, True
-    node._out_ref = weakref.ref(tensor)
 
 
 def _keep_saved_values(node, storage, since):

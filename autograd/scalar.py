@@ -16,10 +16,10 @@ reference. A leaf Value's node is an AccumulateGrad, as a leaf Tensor's.
 """
 from .backend import scalar_math
 from .function import _FREED, Function, _forward_error, _watch
-from .graph import Node, Variable, _creation_counter, _modes
+from .graph import Marker, Node, Variable, _creation_counter, _modes
 
 _new = object.__new__
-_UNARY, _SEVERAL = object(), object()  # in _edge_b: a one-input op; the tuple of edges is in _edge_a
+_UNARY, _SEVERAL = Marker(__name__, "_UNARY"), Marker(__name__, "_SEVERAL")  # in _edge_b: a one-input op; the tuple of edges is in _edge_a
 
 
 class Value(Variable):
@@ -33,7 +33,6 @@ class Value(Variable):
     _shapes = None  # (as a node: no input was broadcast)
     _versioned = False  # a Value never changes in place
     _saved_from = None  # (so nothing saved needs a version check)
-    _retains_grad = True  # every Value keeps its gradient, as in micrograd
     _create_graph = False
     _own_node = True  # Function.apply hands a Value's op to Value._apply
 
@@ -45,6 +44,13 @@ class Value(Variable):
         self._op = None  # a leaf: made by no op
         self._edge_a, self._edge_b = (), _SEVERAL  # (no edges)
         self._saved = self._hooks = self._leaf_hooks = self._accum = None
+
+    def __getstate__(self):
+        """What a copy or a pickle keeps: every slot but the weak reference to the leaf's sink (the
+        copy makes its own; a copied graph's sinks are copied with their leaves)."""
+        state = {name: getattr(self, name) for name in Value.__slots__ if name != "__weakref__" and hasattr(self, name)}
+        state["_accum"] = None
+        return None, state
 
     @classmethod
     def _make(cls, raw):
@@ -119,8 +125,8 @@ class Value(Variable):
     def rule(self):
         return self._op.rule
 
-    def _out_ref(self):
-        return self  # (a Tensor's node holds a weak reference to its output; this node is the output)
+    def _retained(self):
+        return self  # every Value keeps its gradient (a Tensor's node holds a weak reference to its output)
 
     next_functions = Node.next_functions
 

@@ -8,6 +8,7 @@ Functions in ``ops/``, each published as a Tensor method and an ``ag.`` function
 are in inplace.py, creation functions in creation.py, random numbers in random.py.
 """
 import builtins
+import copy
 import numbers
 import weakref
 
@@ -103,6 +104,14 @@ def _as_output(raw, inputs):
 
 
 _new = object.__new__
+_ndarray = host.ndarray
+
+
+def _rebuild(data, requires_grad):
+    """A tensor from its pickled state (Tensor.__reduce_ex__)."""
+    t = Tensor._make(data)
+    t.requires_grad = requires_grad
+    return t
 
 
 class Size(tuple):
@@ -120,8 +129,8 @@ class Size(tuple):
 class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
-    __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks",
-                 "_retains_grad", "_vc", "_view", "__weakref__")
+    __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "_vc", "_view",
+                 "__weakref__")
     _graph_xp = None  # numpy's names over Tensors, for backward with create_graph (set by ops/)
     _shaped = True  # gradients are arrays that the core sums back to each input's shape
     _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
@@ -146,7 +155,6 @@ class Tensor(Variable):
         self.requires_grad = requires_grad
         self._accum = None
         self._leaf_hooks = None
-        self._retains_grad = False
         self._vc = vc if vc is not None else [0]  # [version, weak references to views taken in grad mode...]
         self._view = None  # a view: (base, ((View op, params), ...) from the base, taken in grad mode)
 
@@ -164,13 +172,23 @@ class Tensor(Variable):
         t._init(data, vc)
         return t
 
-    @classmethod
-    def _from_op(cls, raw, inputs, op=None):
-        if type(raw) is not host.ndarray:  # a numpy scalar (a full reduction), a number, a device array
+    @staticmethod
+    def _from_op(raw, inputs, op, node):
+        """The output of ``op`` (a Function) on ``inputs``: ``raw`` as a Tensor, with ``node`` as its
+        grad_fn (None when the op was not recorded). The hot path of every op, so ``_init`` is
+        written out here."""
+        if type(raw) is not _ndarray:  # a numpy scalar (a full reduction), a number, a device array
             raw = host.asarray(raw) if isinstance(raw, host.generic) else _as_output(raw, inputs)
-        if raw.dtype == float64 and not (op is not None and op.exact_dtype) and not _any_float64(inputs):
+        if raw.dtype is float64 and not op.exact_dtype and not _any_float64(inputs):
             raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
-        return Tensor._make(raw)
+        t = _new(Tensor)
+        t._data = raw
+        t._grad = None
+        t.grad_fn = node
+        t.requires_grad = node is not None
+        t._accum = t._leaf_hooks = t._view = None
+        t._vc = [0]
+        return t
 
     def _as_view_of(self, input, op, params):
         """This op output shares ``input``'s storage: share its version counter too, and remember
@@ -369,6 +387,26 @@ class Tensor(Variable):
         return self.to("cuda" if device is None else device)
 
     # ------------------------------------------------------------- printing
+
+    def __deepcopy__(self, memo):
+        """A new leaf: a copy of the storage, the same requires_grad, a copy of ``.grad`` (as PyTorch).
+        A tensor made by an op is refused, as in PyTorch: a copy could not share its graph."""
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only tensors created explicitly by the user (graph leaves) can be "
+                               "deep-copied; copy t.detach() (the values) or deep-copy the leaves it came from")
+        t = Tensor._make(self._data.copy())
+        t.requires_grad = self.requires_grad
+        memo[id(self)] = t
+        if self._grad is not None:
+            t._grad = copy.deepcopy(self._grad, memo)
+        return t
+
+    def __reduce_ex__(self, protocol):
+        """Pickled (and ``copy.copy``-ed) as its storage and requires_grad: a leaf, without ``.grad``
+        or a graph, as PyTorch pickles a tensor."""
+        return _rebuild, (self._data, self.requires_grad)
 
     def __repr__(self):
         data = to_host(self._data)

@@ -9,15 +9,17 @@ report the median of --reps steps, so machine noise hits both alike.
 The floor, timed in the same interleaved rounds, is the BLAS calls seegrad's step makes, alone:
 the matmuls of im2col convolution (autograd/ops/conv.py) on arrays of the same shapes and
 layouts, batch slice by batch slice as conv_forward / conv_backward cut it (``_chunks``), with
-preallocated outputs: per layer and slice, y = W @ cols and dW += g @ cols^T, and for the
-second layer (the first one's input needs no gradient) dcols = W^T @ g. Everything above it is
-im2col copies, col2im, the layout transposes around the matmuls, ReLU, the sum, the bias
-gradient and the autograd walk.
+preallocated outputs (``blas_floor`` lists them: per layer and slice y = [W | b] @ [cols; 1] and
+[dW | db]^T = [cols; 1] @ g^T, and for the second layer, whose input needs a gradient,
+dcols = W^T @ g on flat columns). Everything above it is im2col copies, col2im, the output
+gradient's copy into the flat columns, ReLU, the sum and the autograd walk. ``--exact-floor``
+also times the floor of the algorithm before the flat columns (exact columns, dW = g @ cols^T).
 
     python benchmarks/conv_bench.py              # 1 thread and the default thread count
     python benchmarks/conv_bench.py --reps 30 --threads 1
     python benchmarks/conv_bench.py --threads 1 --breakdown   # then where seegrad's step spends its time
     python benchmarks/conv_bench.py --threads 1 --torch-im2col  # and vs PyTorch's own im2col path
+    python benchmarks/conv_bench.py --threads 1 --exact-floor   # and the old algorithm's floor
 
 ``--mnist1d`` instead trains the MNIST-1D paper's CNN (seegrad.models.cnn1d) with the mnist1d repo's
 recipe (Adam lr 1e-2, batch 100, 6000 steps, 4000 train / 1000 test) and prints its test accuracy:
@@ -88,32 +90,56 @@ def check_same(ours, theirs, x, xt):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-3, atol=1e-4 * scale, err_msg=name)
 
 
-def blas_floor(layers, batch, dtype=np.float32):
+def blas_floor(layers, batch, dtype=np.float32, exact=False):
     """The matmuls of one forward + backward through ``layers`` [(C_in, C_out, k, H, W, needs_dx)],
     as conv_forward and conv_backward issue them (stride 1, no padding, groups 1), alone.
 
+    Per batch slice of B samples (``_chunks``, as the step cuts the batch): forward
+    y[s:e] = [W | b] @ [cols; 1], cols (B, 1, K, OH*OW); backward, on columns of L = OH*OW or,
+    where the layer's input needs a gradient, the flat L = (OH-1)*W + OW (``Columns``):
+    [dW | db]^T = [cols; 1] @ g^T (B, 1, K + 1, O) and dcols = W^T @ g (B, 1, K, L).
+    ``exact=True`` gives instead the floor of the algorithm before the flat columns (for
+    comparison only): L = OH*OW, slices sized by the columns alone, the batch slice concatenated
+    along L, no bias row, and dW = g @ cols^T.
     Slices of the same size share their arrays, so each matmul reads cache-warm operands, as in
     the step, where it reads columns im2col has just written."""
-    from autograd.ops.conv import _chunks
+    from autograd.ops.conv import Columns, _chunks
 
     rng = np.random.default_rng(0)
+    isz = np.dtype(dtype).itemsize
     calls = []  # (a, b, out) of every np.matmul, in order
+
+    def arrays(*shapes):
+        return [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+
     for c, o, k, h, w, needs_dx in layers:
         oh, ow, K = h - k + 1, w - k + 1, c * k * k
-        wm = rng.standard_normal((1, o, K)).astype(dtype)  # _weight_matrix: (G, O/G, K)
-        gw = np.empty((1, o, K), dtype=dtype)
-        arrays = {}
-        for s, e in _chunks(batch, K * oh * ow * np.dtype(dtype).itemsize):
-            p = (e - s) * oh * ow
-            if p not in arrays:
-                arrays[p] = (rng.standard_normal((1, K, p)).astype(dtype),  # im2col's (G, K, B*OH*OW)
-                             rng.standard_normal((1, o, p)).astype(dtype),  # _grad_matrix's (G, O/G, B*OH*OW)
-                             np.empty((1, o, p), dtype=dtype), np.empty((1, K, p), dtype=dtype))
-            cols, gm, y, dcols = arrays[p]
-            calls.append((wm, cols, y))  # forward
-            calls.append((gm, cols.transpose(0, 2, 1), gw))  # weight gradient
+        made = {}  # slice length -> its arrays
+        if exact:
+            wm, = arrays((1, o, K))
+            for s, e in _chunks(batch, K * oh * ow * isz):
+                p = (e - s) * oh * ow
+                made[p] = made.get(p) or arrays((1, K, p), (1, o, p), (1, o, p), (1, o, K), (1, K, p))
+                cols, gm, y, gw, dcols = made[p]
+                calls += [(wm, cols, y), (gm, cols.transpose(0, 2, 1), gw)]
+                calls += [(wm.transpose(0, 2, 1), gm, dcols)] if needs_dx else []
+            continue
+        wm, = arrays((1, o, K + 1))  # [W | b] (_weight_matrix and the bias: G, O/G, K + 1)
+        for s, e in _chunks(batch, (K + o) * oh * ow * isz):  # forward: exact columns, into y
+            b = e - s
+            made[b] = made.get(b) or arrays((b, 1, K + 1, oh * ow), (b, 1, o, oh * ow))
+            cols, y = made[b]
+            calls.append((wm, cols, y))
+        length = Columns((h, w), (k, k), (oh, ow), (1, 1), (1, 1), flat=needs_dx).length
+        made = {}
+        for s, e in _chunks(batch, (K + o) * length * isz):  # backward
+            b = e - s
+            made[b] = made.get(b) or arrays((b, 1, K + 1, length), (b, 1, o, length), (b, 1, K + 1, o),
+                                            (b, 1, K, length))
+            cols, gm, part, dcols = made[b]
+            calls.append((cols, gm.swapaxes(2, 3), part))  # [dW | db]^T
             if needs_dx:
-                calls.append((wm.transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
+                calls.append((wm[:, :, :K].transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
 
     def run():
         for a, b, out in calls:
@@ -137,16 +163,15 @@ def time_interleaved(fns, reps, best=False):
 
 
 def breakdown(model, x, steps, whole):
-    """Wall time per step inside the conv primitives, split into matmul, im2col, col2im, and the
-    output-gradient layout copy; the rest of Convolution.forward/backward is the transposes
-    around the matmuls, the bias and allocations; the rest of the step is ReLU, the sum and
-    the autograd walk."""
+    """Wall time per step inside the conv primitives, split into matmul, im2col and col2im; the rest
+    of Convolution.forward/backward is the output gradient's copy into flat columns, dW's sum over
+    slices, allocations and Python; the rest of the step is ReLU, the sum and the autograd walk."""
     from _breakdown import Breakdown
 
     from autograd.ops import conv
 
     with Breakdown() as b:
-        b.watch(conv, "im2col", "col2im", "_grad_matrix")
+        b.watch(conv, "im2col", "col2im")
         b.watch_method(conv.Convolution, "forward", "backward")
         b.watch_matmul()
         start = time.perf_counter()
@@ -194,6 +219,8 @@ def main():
     parser.add_argument("--best", action="store_true", help="report the fastest round of each, not the median")
     parser.add_argument("--torch-im2col", action="store_true",
                         help="also compare with PyTorch's own im2col + gemm convolution (oneDNN off)")
+    parser.add_argument("--exact-floor", action="store_true",
+                        help="also time the floor of the algorithm before the flat columns (see blas_floor)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[0])
     args = parser.parse_args()
     if args.mnist1d:
@@ -224,7 +251,9 @@ def main():
     x, xt = ag.tensor(images), torch.tensor(images)
     check_same(ours, theirs, x, xt)
 
-    floor = blas_floor([(1, 32, 3, 28, 28, False), (32, 64, 3, 26, 26, True)], args.batch)
+    layers = [(1, 32, 3, 28, 28, False), (32, 64, 3, 26, 26, True)]
+    floor = blas_floor(layers, args.batch)
+    exact_floor = blas_floor(layers, args.batch, exact=True) if args.exact_floor else None
 
     print(f"Conv2d(1,32,3) -> ReLU -> Conv2d(32,64,3), batch {args.batch}x1x28x28 float32, forward+backward, "
           f"{'fastest' if args.best else 'median'} of {args.reps}")
@@ -234,10 +263,13 @@ def main():
     for n in thread_counts:
         torch.set_num_threads(n)
         with threadpool_limits(limits=n):
-            low, mine, ref = time_interleaved([floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt)],
-                                              args.reps, args.best)
+            fns = [floor, lambda: step_ours(ours, x), lambda: step_torch(theirs, xt)] + [exact_floor] * args.exact_floor
+            low, mine, ref, *old = time_interleaved(fns, args.reps, args.best)
         print(f"{n:>8} {low * 1e3:>9.1f} {mine * 1e3:>11.1f} {ref * 1e3:>9.1f} {mine / low:>8.2f}x {mine / ref:>8.2f}x "
               f"{low / ref:>11.2f}x")
+        if old:
+            print(f"{'':>8} the floor of the exact-column algorithm (before): {old[0] * 1e3:.1f} ms; seegrad is "
+                  f"{mine / old[0]:.2f}x that, and this floor is {low / old[0]:.2f}x it")
         if args.torch_im2col:  # rounds of their own: switching oneDNN off and on slows torch's default path
             with threadpool_limits(limits=n):
                 mine, ref = time_interleaved([lambda: step_ours(ours, x), lambda: step_torch_im2col(theirs, xt)],

@@ -7,11 +7,11 @@ Runs with 1 thread and with the default thread count (numpy's BLAS through threa
 torch through torch.set_num_threads), the same for both, and prints median times and ratios.
 
 It also times the floor: the BLAS calls the fused layer makes, alone (same shapes, same
-layouts, preallocated outputs): the input projection of all steps in one matmul, one
-h @ W_hh^T per step forward, one dz @ W_hh per step back, then dx, dW_ih (+ the biases) and
-dW_hh in one matmul each. Everything nn.LSTM spends above it is gate arithmetic, Python per
-time step, allocations and the autograd walk. The three (floor, nn.LSTM, torch.nn.LSTM) run
-interleaved in one process, so the ratios survive a busy machine.
+layouts, preallocated outputs): one [h_{t-1} | x_t | 1] @ [W_hh | W_ih | b]^T per step forward
+(the input projection rides in the step's matmul), one dz @ W_hh per step back, and after
+every 16 steps back one matmul for those steps' part of dW_hh, dW_ih and the biases. Everything nn.LSTM spends above it is gate
+arithmetic, Python per time step, memory traffic and the autograd walk. The three (floor,
+nn.LSTM, torch.nn.LSTM) run interleaved in one process, so the ratios survive a busy machine.
 """
 import argparse
 import os
@@ -63,31 +63,34 @@ def blas_floor(steps, batch, input_size, hidden, dtype=np.float32, needs_dx=Fals
     """The matmuls of one nn.LSTM forward + backward (autograd/ops/recurrent.py, LSTMLayer), alone
     (dx only with ``needs_dx``: the benchmark's input needs no gradient, so the layer skips it).
 
-    Shapes and layouts are the layer's: gate-major weights (4, K, H) and gates (4, L, N, H);
-    x with a column of ones appended (the biases ride in the projection, and their gradient
-    in dW_ih's matmul); per-step h (N, H) @ (4, H, H) forward and dz (4, N, H) @ (4, H, H) back."""
+    Shapes and layouts are the layer's: each step multiplies its row [h_{t-1} | x_t | 1] (N, H+I+1)
+    by the gate-major weights (4, H+I+1, H) (W_hh, W_ih and the biases stacked, one matrix per
+    gate) into that step's (4, N, H) gates; back, dz_t (4, N, H) @ W_hh (4, H, H) per step, and
+    after every CHUNK steps one matmul gives those steps' part of dW_hh, dW_ih and the biases."""
+    from autograd.ops.recurrent import CHUNK
+
     rng = np.random.default_rng(0)
     L, N, I, H = steps, batch, input_size, hidden
+    K, T = H + I + 1, min(CHUNK, steps)
 
     def rand(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
-    x1, w_x, w_h = rand(L * N, I + 1), rand(4, I + 1, H), rand(4, H, H)  # forward weights, transposed
-    w_hh, w_ih = rand(4, H, H), rand(4, H, I)
-    z, hs = rand(4, L, N, H), rand(L + 1, N, H)
-    hw, dh4, dx, dw_x, dw_h = rand(4, N, H), rand(4, N, H), rand(4, L * N, I), rand(4, H, I + 1), rand(4, H, H)
+    xh, w, w_hh, w_ih = rand(L + 1, N, K), rand(4, K, H), rand(4, H, H), rand(4, H, I)
+    gates, dz = rand(L, 4, N, H), rand(4, T, N, H)  # the layer's layouts: time-major gates, a chunk's dz
+    dh4, dx, dw = rand(4, N, H), rand(4, T * N, I), rand(4, H, K)
 
     def run():
-        np.matmul(x1, w_x, out=z.reshape(4, L * N, H))  # every step's input projection
         for t in range(L):
-            np.matmul(hs[t], w_h, out=hw)  # h_{t-1} W_hh^T, one matrix per gate
-        for t in range(L):
-            np.matmul(z[:, t], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
-        dz = z.reshape(4, L * N, H)
-        if needs_dx:
-            np.matmul(dz, w_ih, out=dx)
-        np.matmul(dz.transpose(0, 2, 1), x1, out=dw_x)
-        np.matmul(dz.transpose(0, 2, 1), hs[:L].reshape(L * N, H), out=dw_h)
+            np.matmul(xh[t], w, out=gates[t])  # [h_{t-1} | x_t | 1] W^T, one matrix per gate
+        for t in range(L - 1, -1, -1):
+            np.matmul(dz[:, t % T], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
+            if t % T == 0:  # a chunk of steps done: its part of the weight gradients
+                n = min(T, L - t)
+                flat = dz[:, :n].reshape(4, n * N, H)
+                if needs_dx:
+                    np.matmul(flat, w_ih, out=dx[:, :n * N])
+                np.matmul(flat.transpose(0, 2, 1), xh[t:t + n].reshape(n * N, K), out=dw)
     return run
 
 

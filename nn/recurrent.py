@@ -25,7 +25,7 @@ from autograd.backend import host
 
 import autograd as ag
 from autograd import ShapeError, Tensor, no_grad
-from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
 
 from .module import Module
 from .parameter import Parameter
@@ -363,16 +363,14 @@ class RNNBase(Module):
 
     def _run(self, x, h0, c0, weights, reverse):
         """One layer, one direction: (L, N, H) outputs and the final (N, H) states."""
-        last = 0 if reverse else -1  # the reverse direction ends at the first step
         if self.mode == "LSTM":
-            hc = LSTMLayer.apply(x, h0, c0, *weights, reverse=reverse)  # (2, L, N, H): all h_t, all c_t
-            return hc[0], hc[0, last], hc[1, last]
+            return lstm_layer(x, h0, c0, *weights, reverse=reverse)
         if self.mode == "GRU":
             hs = GRULayer.apply(x, h0, *weights, reverse=reverse)
         else:
             hs = RNNLayer.apply(x, h0, *weights, reverse=reverse,
                                 nonlinearity="tanh" if self.mode == "RNN_TANH" else "relu")
-        return hs, hs[last], None
+        return hs, hs[0 if reverse else -1], None  # the reverse direction ends at the first step
 
 
 class RNN(RNNBase):

@@ -80,12 +80,15 @@ def test_max_pool_with_ties_sends_gradient_to_the_first_maximum_like_torch():
 # ----------------------------------------------------------------- double backward
 
 
-@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d", "conv1d", "max_pool2d", "avg_pool2d"])
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d", "conv_transpose2d output_padding", "conv1d",
+                                "max_pool2d", "avg_pool2d"])
 def test_gradient_of_gradient(op):
     """create_graph=True builds the backward from Functions, so a gradient penalty differentiates."""
     fns = {
         "conv2d": (lambda x, w: F.conv2d(x, w, stride=2, padding=1), [(1, 2, 5, 5), (2, 2, 3, 3)]),
         "conv_transpose2d": (lambda x, w: F.conv_transpose2d(x, w, stride=2), [(1, 2, 3, 3), (2, 2, 2, 2)]),
+        "conv_transpose2d output_padding": (  # stride 1: the output padding's rows need cropping from dx
+            lambda x, w: F.conv_transpose2d(x, w, dilation=2, output_padding=1), [(1, 2, 3, 3), (2, 2, 2, 2)]),
         "conv1d": (lambda x, w: F.conv1d(x, w, padding=1), [(1, 2, 5), (3, 2, 3)]),
         "max_pool2d": (lambda x, w: F.max_pool2d(x * w, 2, 1), [(1, 2, 4, 4), (1, 2, 1, 1)]),
         "avg_pool2d": (lambda x, w: F.avg_pool2d(x * w, 3, 2, 1), [(1, 2, 5, 5), (1, 2, 1, 1)]),
@@ -111,6 +114,10 @@ TORCH_CASES = [
     ("conv_transpose2d", dict(stride=2, padding=1, output_padding=1, groups=2), [(2, 4, 5, 4), (4, 3, 3, 2), (6,)]),
     ("conv_transpose2d", dict(stride=(1, 2), dilation=(2, 1)), [(1, 2, 4, 4), (2, 3, 2, 3)]),
     ("conv_transpose1d", dict(stride=3, padding=1, dilation=2), [(2, 4, 5), (4, 3, 3)]),
+    # stride 1: dL/dx (and a transposed convolution's output) on the flat columns
+    ("conv2d", dict(padding=(2, 1), dilation=(1, 2), groups=2), [(2, 4, 7, 6), (6, 2, 3, 2), (6,)]),
+    ("conv1d", dict(padding=2), [(2, 3, 9), (5, 3, 4), (5,)]),
+    ("conv_transpose2d", dict(padding=1, dilation=2, output_padding=1, groups=2), [(2, 4, 5, 4), (4, 3, 3, 2), (6,)]),
     ("max_pool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), [(2, 3, 7, 8)]),
     ("max_pool2d", dict(kernel_size=(3, 2), dilation=2), [(2, 3, 9, 8)]),
     ("max_pool1d", dict(kernel_size=2), [(2, 3, 9)]),
@@ -167,6 +174,7 @@ def test_matches_torch(name, kwargs, shapes):
     ("conv2d", dict(stride=2, padding=1, groups=2), [(5, 4, 7, 6), (6, 2, 3, 3), (6,)]),
     ("conv_transpose2d", dict(stride=2, padding=1, output_padding=1), [(5, 3, 4, 4), (3, 2, 3, 3)]),
     ("conv1d", dict(dilation=2), [(3, 2, 9), (4, 2, 3)]),
+    ("conv2d", dict(padding=1, dilation=(1, 2), groups=2), [(5, 4, 7, 6), (6, 2, 3, 3), (6,)]),  # flat columns
 ])
 def test_batch_slicing_gives_the_same_numbers(monkeypatch, name, kwargs, shapes):
     """im2col walks the batch in cache-sized slices; one sample per slice must change nothing."""
@@ -209,6 +217,79 @@ def test_conv2d_geometry_matches_torch(n, cin, cout, groups, h, w, kh, kw, strid
             F.conv2d(ag.zeros(*shapes[0]), ag.zeros(*shapes[1]), **kwargs)
         return
     _compare("conv2d", kwargs, shapes)
+
+
+def _conv_grads(lib, arrays, requires, kwargs):
+    """conv2d's output and the gradients of its inputs under PyTorch or seegrad (None where not asked)."""
+    if lib is torch:
+        ts = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, requires)]
+        y = TF.conv2d(*ts, **kwargs)
+        y.backward(torch.ones_like(y))
+        return [y.detach().numpy()] + [None if t.grad is None else t.grad.numpy() for t in ts]
+    ts = [ag.tensor(a, requires_grad=r) for a, r in zip(arrays, requires)]
+    y = F.conv2d(*ts, **kwargs)
+    y.backward(ag.ones(*y.shape, dtype=y.dtype))
+    return [y.detach().numpy()] + [None if t.grad is None else t.grad.numpy() for t in ts]
+
+
+@needs_torch
+@pytest.mark.parametrize("where,value", [("x", np.nan), ("x", np.inf), ("w", np.nan), ("w", -np.inf)])
+@pytest.mark.parametrize("padding", [0, 1])
+def test_non_finite_values_reach_the_same_outputs_and_gradients_as_torch(where, value, padding):
+    """The flat columns' padding columns meet the numbers as 0 * x; 0 * inf is nan, so a non-finite
+    weight or weight gradient takes the exact columns: nan and inf land where PyTorch puts them."""
+    x, w, b = RNG.standard_normal((2, 3, 6, 7)), RNG.standard_normal((4, 3, 3, 3)), RNG.standard_normal(4)
+    if where == "x":
+        x[0, 1, 2, 0] = value  # in column 0: only kernel column 0 ever reads it
+    else:
+        w[1, 2, 1, 1] = value
+    ours = _conv_grads(ag, [x, w, b], [True] * 3, dict(padding=padding))
+    theirs = _conv_grads(torch, [x, w, b], [True] * 3, dict(padding=padding))
+    for name, a, t in zip(["y", "dx", "dw", "db"], ours, theirs):
+        np.testing.assert_allclose(a, t, rtol=1e-7, atol=1e-10, err_msg=name)  # nan and inf at the same places
+
+
+@needs_torch
+@pytest.mark.parametrize("requires", [(False, False, True), (False, True, False), (True, False, True),
+                                      (True, True, False), (False, True, True)])
+def test_each_subset_of_gradients_matches_torch(requires):
+    """The bias gradient rides on dW's matmul; without dW it is a sum of its own."""
+    arrays = [RNG.standard_normal((3, 4, 6, 5)), RNG.standard_normal((6, 2, 3, 3)), RNG.standard_normal(6)]
+    kwargs = dict(padding=1, groups=2)
+    for a, t in zip(_conv_grads(ag, arrays, requires, kwargs), _conv_grads(torch, arrays, requires, kwargs)):
+        assert (a is None) == (t is None)
+        if a is not None:
+            np.testing.assert_allclose(a, t, rtol=1e-7, atol=1e-10)
+
+
+def test_threads_keep_their_own_work_arrays():
+    """The work arrays kept between calls are per thread: convolutions of other shapes running at
+    the same time in other threads give the numbers they give alone."""
+    import threading
+
+    cases = [(RNG.standard_normal((4, 3, 9, 8)), RNG.standard_normal((5, 3, 3, 3)), dict(padding=1)),
+             (RNG.standard_normal((3, 2, 7, 7)), RNG.standard_normal((4, 2, 2, 3)), dict(dilation=2))]
+
+    def run(x, w, kwargs):
+        return _conv_grads(ag, [x, w], [True, True], kwargs)
+
+    alone = [run(*case) for case in cases]
+    together = [[] for _ in cases]
+
+    def worker(i):
+        for _ in range(20):
+            together[i].append(run(*cases[i]))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(cases))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, runs in enumerate(together):
+        assert len(runs) == 20
+        for got in runs:
+            for a, b in zip(got, alone[i]):
+                np.testing.assert_array_equal(a, b)
 
 
 @needs_torch

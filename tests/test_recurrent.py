@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+from autograd.ops.recurrent import CHUNK, GRULayer, RNNLayer, lstm_layer
 from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 
 torch = pytest.importorskip("torch")
@@ -151,8 +151,9 @@ def test_fused_layer_gradcheck(mode, reverse):
     x, h0, c0, *params = [ag.tensor(rng.standard_normal(s) * 0.7, requires_grad=True) for s in shapes]
 
     def fn(x, h0, c0, *params):
-        if mode == "LSTM":
-            return LSTMLayer.apply(x, h0, c0, *params, reverse=reverse)
+        if mode == "LSTM":  # every h_t, then h_n and c_n
+            hs, h_n, c_n = lstm_layer(x, h0, c0, *params, reverse=reverse)
+            return ag.cat([hs, ag.stack([h_n, c_n])])
         if mode == "GRU":
             return GRULayer.apply(x, h0, *params, reverse=reverse) + c0
         return RNNLayer.apply(x, h0, *params, reverse=reverse, nonlinearity=mode[4:].lower()) + c0
@@ -260,6 +261,84 @@ def test_double_backward_through_fused_layer_says_what_to_do():
         ag.grad(out.sum(), x, create_graph=True)
 
 
+@pytest.mark.parametrize("used", ["output", "h_n", "c_n", "h_n and c_n", "output and c_n"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_gradients_whichever_outputs_the_loss_uses(used, bidirectional):
+    """nn.LSTM's output and (h_n, c_n) come from two ops sharing one run (lstm_layer): each alone,
+    or with another, gives PyTorch's gradients (the layer's backward runs whichever the loss used)."""
+    ag.manual_seed(0)
+    ours = LSTM(3, 4, dtype=ag.float64, bidirectional=bidirectional)
+    theirs = torch.nn.LSTM(3, 4, bidirectional=bidirectional).double()
+    _copy_into_torch(ours, theirs)
+    x = np.random.default_rng(2).standard_normal((5, 2, 3))
+    x_ours, x_theirs = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    losses = []
+    for lib, net, xx in ((ag, ours, x_ours), (torch, theirs, x_theirs)):
+        out, (h, c) = net(xx)
+        parts = {"output": out, "h_n": h, "c_n": c}
+        picked = [parts[name] for name in used.split(" and ")]
+        weights = [_loss_weights(tuple(p.shape), i) for i, p in enumerate(picked)]
+        losses.append(_weighted_sum(picked, weights, lib))
+    for loss in losses:
+        loss.backward()
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
+    theirs_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("length", [CHUNK, CHUNK + 1, 2 * CHUNK + 5])
+def test_lstm_sequences_longer_than_a_chunk_match_torch(length):
+    """LSTMLayer's backward takes the weight gradients CHUNK steps at a time: sequences of one
+    chunk, a chunk and a step, and several chunks, both directions, every gradient vs PyTorch."""
+    ag.manual_seed(0)
+    ours = LSTM(3, 4, dtype=ag.float64, bidirectional=True)
+    theirs = torch.nn.LSTM(3, 4, bidirectional=True).double()
+    _copy_into_torch(ours, theirs)
+    rng = np.random.default_rng(length)
+    x, h0, c0 = rng.standard_normal((length, 2, 3)), rng.standard_normal((2, 2, 4)), rng.standard_normal((2, 2, 4))
+    grads = []
+    for lib, net in ((ag, ours), (torch, theirs)):
+        leaves = [lib.tensor(a, requires_grad=True) for a in (x, h0, c0)]
+        out, (h, c) = net(leaves[0], (leaves[1], leaves[2]))
+        _weighted_sum([out, h, c], [_loss_weights(tuple(p.shape), i) for i, p in enumerate((out, h, c))], lib).backward()
+        grads.append([a.grad.numpy() for a in leaves] + [p.grad.numpy() for _, p in net.named_parameters()])
+    for i, (a, b) in enumerate(zip(*grads)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=str(i))
+
+
+def test_lstm_backward_twice_with_retain_graph_and_in_place_change_caught():
+    """The run's output gradient is taken by each backward: two backward passes add up to twice
+    one; changing the output in place before backward is refused, as for any saved tensor."""
+    ag.manual_seed(0)
+    lstm = LSTM(3, 4, dtype=ag.float64)
+    x = ag.tensor(np.random.default_rng(3).standard_normal((4, 2, 3)))
+    out, (h, c) = lstm(x)
+    (out.sum() + c.sum()).backward(retain_graph=True)
+    once = lstm.weight_hh_l0.grad.numpy().copy()
+    c.sum().backward(retain_graph=True)  # only c_n: the output's gradient of the first pass is not reused
+    lstm.zero_grad()
+    c.sum().backward(retain_graph=True)
+    only_c = lstm.weight_hh_l0.grad.numpy().copy()
+    lstm.zero_grad()
+    (out.sum() + c.sum()).backward(retain_graph=True)
+    (out.sum() + c.sum()).backward()
+    np.testing.assert_allclose(lstm.weight_hh_l0.grad.numpy(), 2 * once, rtol=1e-12)
+    assert not np.allclose(only_c, once)
+
+    out, (h, c) = lstm(x)
+    loss = out.sum()
+    with ag.no_grad():
+        out.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+    with ag.no_grad():  # without a graph the layer gives the same numbers
+        out2, (h2, c2) = lstm(x)
+    np.testing.assert_allclose(out2.numpy(), out.detach().numpy() / 2, rtol=1e-12)
+    np.testing.assert_allclose(h2.numpy()[0], out2.numpy()[-1], rtol=1e-12)
+
+
 def test_models_gru_is_the_mnist1d_papers_gru():
     import seegrad
 
@@ -307,7 +386,8 @@ def test_fused_primitive_equals_cells_on_drawn_shapes(mode):
         loop = [ag.tensor(a, requires_grad=True) for a in arrays]
         x, h0, c0, *params = fused
         if mode == "LSTM":
-            out = LSTMLayer.apply(x, h0, c0, *params, reverse=reverse)
+            hs, h_n, c_n = lstm_layer(x, h0, c0, *params, reverse=reverse)
+            out = ag.cat([hs, ag.stack([h_n, c_n])])
         elif mode == "GRU":
             out = GRULayer.apply(x, h0, *params, reverse=reverse)
         else:
@@ -321,7 +401,10 @@ def test_fused_primitive_equals_cells_on_drawn_shapes(mode):
             else:
                 h = cell(x[t], h, *params)
             hs[t] = h
-        expected = ag.stack([ag.stack(hs), ag.stack(cs)]) if mode == "LSTM" else ag.stack(hs)
+        if mode == "LSTM":  # every h_t, then the final h and c
+            expected = ag.stack(hs + [h, c])
+        else:
+            expected = ag.stack(hs)
         np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
         weights = ag.tensor(rng.standard_normal(tuple(out.shape)))
         (out * weights).sum().backward()

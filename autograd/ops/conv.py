@@ -4,15 +4,17 @@ Layouts are PyTorch's: input (N, C, H, W), conv weight (O, C/groups, KH, KW), tr
 weight (C_in, C_out/groups, KH, KW). A 1-d op is the 2-d op with H = 1: the Functions accept
 (N, C, L) inputs too and reshape at the door, so the graph shows one node per layer.
 
-Convolution is im2col + one matmul:
+Convolution is im2col + one matmul, a slice of the batch at a time (slices whose columns fit in
+cache, ``CHUNK_BYTES``, so a big batch never materialises its 9x larger column matrix):
 
-    x (N, C, H, W) --pad--> as_strided view (KH, KW, C, N, OH, OW) --copy--> cols (G, KH*KW*C/G, N*OH*OW)
-    y = w (G, O/G, KH*KW*C/G) @ cols                                  # (G, O/G, N*OH*OW) -> (N, O, OH, OW)
+    x (N, C, H, W) --pad--> as_strided view (N, G, KH, KW, C/G, OH, OW) --copy--> cols (B, G, K, OH*OW)
+    y[s:e] = [w | b] (G, O/G, K + 1) @ [cols; 1]         # written in place: (B, G, O/G, OH*OW) is y's layout
 
-and its backward is two more matmuls plus col2im, a loop over the KH*KW kernel offsets (never
-over pixels) that adds each offset's slab of gradient back where its window came from. Both
-passes walk the batch in slices whose columns fit in cache (``CHUNK_BYTES``), so a big batch
-never materialises its full (9x larger than the input) column matrix.
+with K = KH*KW*C/G. The bias is a column of the weight matrix against a row of ones. Backward is
+two more matmuls, [dW | db]^T = [cols; 1] @ g^T and dcols = w^T @ g, plus col2im, a loop over
+the KH*KW kernel offsets (never over pixels) that adds each offset's slab of dcols back where its
+windows came from. With stride 1, dL/dx runs on *flat* columns (``Columns``), where each offset's
+slab is one contiguous run per channel.
 
 Every linear op here has a partner: the input-gradient of a convolution is a transposed
 convolution, whose own gradients are a convolution and a weight-gradient. Each backward calls
@@ -25,7 +27,9 @@ unbatched inputs) and turn them into the geometry the Functions take: ``stride``
 ``padding`` ((top, bottom), (left, right)), ``dilation`` (dh, dw), ``groups`` g. A 1-d function
 is the 2-d one with a kernel of height 1.
 """
+import contextlib
 import math
+import threading
 import numbers
 
 from ..backend import by_input, get_array_module, host
@@ -61,15 +65,6 @@ def _pad(x, padding, value=0.0):
     return by_input.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=value)
 
 
-def _windows(xp, kh, kw, oh, ow, stride, dilation):
-    """A read-only view (N, C, KH, KW, OH, OW) of every window: no copy."""
-    n, c = xp.shape[:2]
-    s_n, s_c, s_h, s_w = xp.strides
-    return as_strided(xp, (n, c, kh, kw, oh, ow),
-                      (s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
-                      writeable=False)
-
-
 def _offset_slices(i, j, oh, ow, stride, dilation):
     """Where kernel offset (i, j) reads from, in the padded input: a strided 2-d slice."""
     h0, w0 = i * dilation[0], j * dilation[1]
@@ -77,32 +72,89 @@ def _offset_slices(i, j, oh, ow, stride, dilation):
             slice(w0, w0 + stride[1] * (ow - 1) + 1, stride[1]))
 
 
-def im2col(x, kh, kw, stride, padding, dilation, groups):
-    """cols (G, KH*KW*C/G, N*OH*OW), contiguous, and the output size (OH, OW).
+class Columns:
+    """How im2col lays out one sample's columns: one column per output position, one row per
+    (kernel offset, channel), read from the padded input (C, Hp, Wp), contiguous.
 
-    Rows run over (kernel offset, channel) so that each offset's slab is contiguous for col2im."""
-    n, c, h, w = x.shape
-    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
-    ow = out_size(w, kw, stride[1], padding[1], dilation[1])
-    view = _windows(_pad(x, padding), kh, kw, oh, ow, stride, dilation)  # (N, C, KH, KW, OH, OW)
-    view = view.reshape(n, groups, c // groups, kh, kw, oh, ow).transpose(1, 3, 4, 2, 0, 5, 6)
-    cols = by_input.ascontiguousarray(view)  # (G, KH, KW, C/G, N, OH, OW): the one big copy
-    return cols.reshape(groups, kh * kw * (c // groups), n * oh * ow), (oh, ow)
+    The forward pass reads *exact* columns, (OH, OW): the output positions, so the matmul writes
+    each sample's output straight into y (N, O, OH, OW). The backward pass of a stride-1
+    convolution that needs dL/dx reads *flat* columns: the padded plane is read as one line of
+    Hp*Wp numbers, in which the window of output (oh, ow) starts at oh*Wp + ow, so kernel offset
+    (i, j) reads one contiguous run x[c, i*dh*Wp + j*dw :][:L], L = (OH-1)*Wp + OW, and col2im
+    adds (and im2col copies) runs of L numbers instead of rows of OW. The Wp - OW columns between
+    two output rows are padding: the output gradient is copied in around them (``outputs``) and
+    is zero there, so they add nothing to dW and put exact zeros into dcols."""
+
+    def __init__(self, padded_hw, kernel, out_hw, stride, dilation, flat=False):
+        (self.hp, self.wp), self.kernel, (self.oh, self.ow) = padded_hw, kernel, out_hw
+        self.padded_hw = tuple(padded_hw)
+        self.stride, self.dilation = stride, dilation
+        self.flat = flat and tuple(stride) == (1, 1)
+        if self.flat:
+            self.q_shape, self.q_steps = ((self.oh - 1) * self.wp + self.ow,), (1,)
+        else:
+            self.q_shape, self.q_steps = (self.oh, self.ow), (stride[0] * self.wp, stride[1])
+        self.length = math.prod(self.q_shape)  # L: columns per sample
+
+    def windows(self, x, groups):
+        """Every window of the padded input x (N, C, Hp, Wp), contiguous, as a read-only view
+        (N, G, KH, KW, C/G, *Q): no copy."""
+        n, c = x.shape[:2]
+        plane = self.hp * self.wp
+        steps = (c * plane, c // groups * plane, self.dilation[0] * self.wp, self.dilation[1], plane) + self.q_steps
+        return as_strided(x, (n, groups) + tuple(self.kernel) + (c // groups,) + self.q_shape,
+                          tuple(s * x.itemsize for s in steps), writeable=False)
+
+    def outputs(self, m):
+        """The output positions of a matrix m (B, G, O/G, L) in these columns, contiguous, as a
+        (B, O, OH, OW) view (writable: the output gradient is copied in through it)."""
+        b, o = m.shape[0], m.shape[1] * m.shape[2]
+        row = self.wp if self.flat else self.ow
+        steps = (o * self.length, self.length, row, 1)
+        return as_strided(m, (b, o, self.oh, self.ow), tuple(s * m.itemsize for s in steps))
+
+    def offset_view(self, gx, i, j, groups):
+        """The part of gx (B, C, Hp, Wp) that kernel offset (i, j) touches, as (B, G, C/G, *Q)."""
+        b, c = gx.shape[:2]
+        if self.flat:
+            start = i * self.dilation[0] * self.wp + j * self.dilation[1]
+            return gx.reshape(b, groups, c // groups, -1)[..., start:start + self.length]
+        rows, columns = _offset_slices(i, j, self.oh, self.ow, self.stride, self.dilation)
+        return gx.reshape(b, groups, c // groups, self.hp, self.wp)[..., rows, columns]
 
 
-def col2im(cols, x_shape, oh, ow, stride, padding, dilation):
-    """The adjoint of im2col: cols (G, KH, KW, C/G, N, OH, OW) summed back into (N, C, H, W)
-    (a view: the caller's assignment is the one copy)."""
-    n, c, h, w = x_shape
-    groups, kh, kw = cols.shape[:3]
-    (pt, pb), (pl, pr) = padding
-    out = get_array_module(cols).zeros((groups, c // groups, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):  # one strided slab per kernel offset
-            rows, columns = _offset_slices(i, j, oh, ow, stride, dilation)
-            out[..., rows, columns] += cols[:, i, j]
-    out = out.reshape(c, n, h + pt + pb, w + pl + pr)
-    return out[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3)
+def im2col(windows, cols):
+    """Copy the windows (B, G, KH, KW, C/G, *Q) into cols (B, G, KH*KW*C/G, L): the one copy."""
+    by_input.copyto(cols.reshape(windows.shape), windows)
+    return cols
+
+
+def col2im(slabs, targets, columns, gx):
+    """The adjoint of im2col: each kernel offset's slab of dcols, as (B, G, C/G, *Q), summed into
+    the part of the input gradient gx (B, C, Hp, Wp) its windows came from (``targets``): one
+    strided add per kernel offset, never a loop over pixels. In flat columns the first offset's
+    part is the start of each channel's plane, so it is assigned, and only the rest zeroed."""
+    if columns.flat:
+        gx.reshape(gx.shape[0], gx.shape[1], -1)[..., columns.length:] = 0
+        targets[0][...] = slabs[0]
+        slabs, targets = slabs[1:], targets[1:]
+    else:
+        gx[...] = 0
+    for slab, target in zip(slabs, targets):
+        target += slab
+
+
+def _offset_views(a, columns, groups):
+    """Per kernel offset, the part of a (B, C, Hp, Wp) it touches, as (B, G, C/G, *Q)."""
+    kh, kw = columns.kernel
+    return [columns.offset_view(a, i, j, groups) for i in range(kh) for j in range(kw)]
+
+
+def _slabs(dcols, columns):
+    """dcols (B, G, KH*KW*C/G, L) as one slab (B, G, C/G, *Q) per kernel offset."""
+    kh, kw = columns.kernel
+    d = dcols.reshape(dcols.shape[:2] + (kh * kw, -1) + columns.q_shape)
+    return [d[:, :, k] for k in range(kh * kw)]
 
 
 def _weight_matrix(w, groups):
@@ -117,70 +169,153 @@ def _weight_from_matrix(m, w_shape):
     return by_input.ascontiguousarray(m.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
 
-def _grad_matrix(g, groups):
-    """Output gradient (N, O, OH, OW) as (G, O/G, N*OH*OW), the layout of the matmuls."""
-    n, o = g.shape[:2]
-    return by_input.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+def _padded_hw(hw, padding):
+    return tuple(s + lo + hi for s, (lo, hi) in zip(hw, padding))
 
 
 # --------------------------------------------------------------------- numpy kernels (4-d)
 
-CHUNK_BYTES = 1 << 20  # im2col walks the batch in slices whose columns fit in ~1 MB (an L2 cache)
+CHUNK_BYTES = 1 << 20  # a batch slice's columns and outputs take about 1 MB (an L2 cache holds them)
 MAX_CHUNKS = 256  # ...but in at most this many slices: each matmul call costs a BLAS thread sync-up
 # (with one BLAS thread, slices of one 26x26x32 sample beat slices of four by ~10% a step:
 # benchmarks/conv_bench.py; a cap of 16 forced four)
 
 
 def _chunks(n, bytes_per_sample):
-    """Batch slices [start, stop) whose columns take about CHUNK_BYTES each (at most MAX_CHUNKS)."""
+    """Batch slices [start, stop) of about CHUNK_BYTES each (at most MAX_CHUNKS)."""
     step = max(1, CHUNK_BYTES // max(1, bytes_per_sample), -(-n // MAX_CHUNKS))
     return [(s, min(s + step, n)) for s in range(0, n, step)]
 
 
+_pool = threading.local()  # per thread: (name, dtype) -> a 1-d work array, grown as needed
+POOL_BYTES = 4 * CHUNK_BYTES  # work arrays up to this size are kept between calls
+
+
+def _scratch(xp, dtype, **shapes):
+    """Work arrays of the given shapes. On the host, small ones are kept between calls: fresh
+    pages cost a page fault each (~1 us per 4 KB, more than the copy into them). Each name is one
+    array per thread and dtype, so two calls with the same name return the same memory. (CuPy
+    keeps a memory pool of its own.)"""
+    arrays = []
+    for name, shape in shapes.items():
+        size = math.prod(shape)
+        if xp is not host or size * host.dtype(dtype).itemsize > POOL_BYTES:
+            arrays.append(xp.empty(shape, dtype=dtype))
+            continue
+        kept = _pool.__dict__.setdefault("arrays", {})
+        key = (name, host.dtype(dtype).str)
+        if key not in kept or kept[key].size < size:
+            kept[key] = host.empty(size, dtype=dtype)
+        arrays.append(kept[key][:size].reshape(shape))
+    return arrays
+
+
+def _with_ones_row(cols, k):
+    """cols (B, G, K + 1, L) with its last row ones; returns the K rows im2col fills (a view).
+
+    A bias rides on that row inside the matmuls: [W | b] @ [cols; 1] = W @ cols + b in the forward
+    pass, and the last row of [cols; 1] @ g^T is the bias gradient, so neither takes a pass over y
+    or g of its own."""
+    cols[:, :, k] = 1
+    return cols[:, :, :k]
+
+
 def conv_forward(x, w, stride, padding, dilation, groups, bias=None):
     """y = conv(x, w) (+ bias), a slice of the batch at a time: im2col into cache, then one matmul
-    (the bias is added to its cache-hot output, not in a pass of its own over y)."""
-    n, c, h, wd = x.shape
+    that writes the slice's output in place, (G, O/G, K) @ (B, G, K, OH*OW) -> y[s:e] viewed as
+    (B, G, O/G, OH*OW). A bias is one more column of W against a row of ones (``_with_ones_row``)."""
+    n, c = x.shape[:2]
     o, cg, kh, kw = w.shape
-    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
-    ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
-    dtype = host.result_type(x, w)
-    wm = _weight_matrix(w, groups)  # (G, O/G, K)
+    out_hw = tuple(out_size(*a) for a in zip(x.shape[2:], (kh, kw), stride, padding, dilation))
     xp = get_array_module(x)
-    y = xp.empty((n, o, oh, ow), dtype=dtype)
-    for s, e in _chunks(n, c * kh * kw * oh * ow * dtype.itemsize):
-        cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)  # (G, K, B*OH*OW)
-        one = e - s == 1  # one sample's (G, O/G, OH*OW) is already y's layout: write there
-        out = xp.matmul(wm, cols, out=y[s].reshape(groups, o // groups, -1) if one else None)
-        if bias is not None:
-            out += bias.reshape(groups, o // groups, 1)
-        if not one:
-            y[s:e] = out.reshape(o, e - s, oh, ow).transpose(1, 0, 2, 3)
+    dtype = host.result_type(x, w)
+    x = xp.ascontiguousarray(_pad(x, padding))
+    columns = Columns(x.shape[2:], (kh, kw), out_hw, stride, dilation)
+    windows = columns.windows(x, groups)  # (N, G, KH, KW, C/G, OH, OW)
+    wm = _weight_matrix(w, groups)  # (G, O/G, K)
+    k, length, rows = kh * kw * cg, columns.length, kh * kw * cg + (bias is not None)
+    if bias is not None:
+        wm = xp.concatenate([wm, bias.reshape(groups, o // groups, 1).astype(dtype)], axis=2)  # (G, O/G, K + 1)
+    y = xp.empty((n, o) + out_hw, dtype=dtype)
+    filled = {}  # slice length -> the rows of its cols that im2col fills
+    for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
+        if e - s not in filled:
+            (cols,) = _scratch(xp, dtype, cols=(e - s, groups, rows, length))
+            filled[e - s] = cols, (_with_ones_row(cols, k) if bias is not None else cols)
+        cols, fill = filled[e - s]
+        im2col(windows[s:e], fill)
+        xp.matmul(wm, cols, out=y[s:e].reshape(e - s, groups, o // groups, length))
     return y
 
 
-def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True):
-    """dL/dx = col2im(w^T @ g) and dL/dw = g @ cols^T, a slice of the batch at a time.
+def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, need_x=True, need_w=True,
+                  need_b=False, flat=True):
+    """dL/dx = col2im(w^T @ g) and dL/dw = sum over samples of cols @ g^T, a slice of the batch at
+    a time; with ``need_w`` and ``need_b`` the bias gradient too, from the same matmul (the row of
+    ones, ``_with_ones_row``). Returns (dL/dx, dL/dw, dL/db), None for what was not asked.
 
     ``x`` is needed only for dL/dw (its columns are rebuilt slice by slice rather than kept from
-    the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx."""
+    the forward pass: cheaper in memory, and the copy is cache-hot); ``w`` only for dL/dx.
+    dL/dx of a stride-1 convolution uses flat columns (see Columns), exact only while the numbers
+    are finite (0 * inf is nan): a non-finite weight takes the exact columns (``flat=False``), and
+    so does a dL/dw that comes out non-finite."""
     n, o, oh, ow = g.shape
+    (pt, _), (pl, _) = padding
+    c, (h, wd) = x_shape[1], x_shape[2:]
     _, cg, kh, kw = w_shape
-    dtype = host.result_type(g, x if need_w else g, w if need_x else g)
-    wm_t = _weight_matrix(w, groups).transpose(0, 2, 1) if need_x else None  # (G, K, O/G)
     xp = get_array_module(g)
-    gx = xp.empty(x_shape, dtype=dtype) if need_x else None
-    gw = xp.zeros((groups, o // groups, kh * kw * cg), dtype=dtype) if need_w else None
-    part = xp.empty_like(gw) if need_w else None
-    for s, e in _chunks(n, cg * groups * kh * kw * oh * ow * dtype.itemsize):
-        gm = _grad_matrix(g[s:e], groups)  # (G, O/G, B*OH*OW)
-        if need_w:
-            cols, _ = im2col(x[s:e], kh, kw, stride, padding, dilation, groups)
-            gw += xp.matmul(gm, cols.transpose(0, 2, 1), out=part)
-        if need_x:
-            cols = xp.matmul(wm_t, gm).reshape(groups, kh, kw, cg, e - s, oh, ow)
-            gx[s:e] = col2im(cols, (e - s,) + tuple(x_shape[1:]), oh, ow, stride, padding, dilation)
-    return gx, (_weight_from_matrix(gw, w_shape) if need_w else None)
+    dtype = host.result_type(g, x if need_w else g, w if need_x else g)
+    flat = flat and need_x and tuple(stride) == (1, 1) and bool(xp.isfinite(w).all())
+    columns = Columns(_padded_hw((h, wd), padding), (kh, kw), (oh, ow), stride, dilation, flat)
+    k, length = kh * kw * cg, columns.length
+    need_b = need_b and need_w
+    rows = k + need_b
+    padded = padding != ((0, 0), (0, 0))
+    if need_w:
+        windows = columns.windows(xp.ascontiguousarray(_pad(x, padding)), groups)  # (N, G, KH, KW, C/G, *Q)
+        gw_t = xp.zeros((groups, rows, o // groups), dtype=dtype)  # [dW | db]^T: cols @ g^T beats g @ cols^T by ~20%
+    if need_x:
+        wm_t = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, K, O/G)
+        gx = xp.empty(x_shape, dtype=dtype)
+        targets = None if padded else _offset_views(gx, columns, groups)  # into gx itself
+
+    def make_work(b):  # a slice's work arrays, and views of them
+        gm, cols, part, dcols, gxp = _scratch(
+            xp, dtype, gm=(b, groups, o // groups, length) if flat else (0,),
+            cols=(b, groups, rows, length) if need_w else (0,), part=(b, groups, rows, o // groups) if need_w else (0,),
+            dcols=(b, groups, k, length) if need_x else (0,), gxp=(b, c) + columns.padded_hw if padded else (0,))
+        gm[...] = 0  # the flat columns' padding: zero, and no slice writes there
+        return dict(gm=gm, g_in=columns.outputs(gm) if flat else None, cols=cols, part=part, dcols=dcols,
+                    fill=_with_ones_row(cols, k) if need_b else cols, slabs=_slabs(dcols, columns) if need_x else None,
+                    gxp=gxp, targets=_offset_views(gxp, columns, groups) if padded else None)
+
+    work = {}  # slice length -> its work arrays (the last slice may be shorter)
+    with host.errstate(invalid="ignore") if columns.flat else contextlib.nullcontext():  # 0 * inf: see below
+        for s, e in _chunks(n, (c * kh * kw + o) * length * dtype.itemsize):
+            if e - s not in work:
+                work[e - s] = make_work(e - s)
+            a = work[e - s]
+            if flat:  # the output gradient in the flat columns' layout
+                a["g_in"][...] = g[s:e]
+                gm = a["gm"]
+            else:
+                gm = g[s:e].reshape(e - s, groups, o // groups, length)  # (B, G, O/G, L)
+            if need_w:
+                im2col(windows[s:e], a["fill"])
+                part = xp.matmul(a["cols"], gm.swapaxes(2, 3), out=a["part"])  # (B, G, K (+ 1), O/G)
+                gw_t += part[0] if e - s == 1 else part.sum(axis=0)
+            if need_x:
+                xp.matmul(wm_t, gm, out=a["dcols"])  # (B, G, K, L)
+                if padded:  # summed in a work array, then cropped into gx
+                    col2im(a["slabs"], a["targets"], columns, a["gxp"])
+                    gx[s:e] = a["gxp"][:, :, pt:pt + h, pl:pl + wd]
+                else:
+                    col2im(a["slabs"], [t[s:e] for t in targets], columns, gx[s:e])
+    if need_w and columns.flat and not bool(xp.isfinite(gw_t).all()):  # redo it on the exact columns
+        return (gx if need_x else None,) + conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups,
+                                                         need_x=False, need_b=need_b, flat=False)[1:]
+    gw = _weight_from_matrix(gw_t[:, :k].transpose(0, 2, 1), w_shape) if need_w else None
+    return (gx if need_x else None), gw, (gw_t[:, k].reshape(o) if need_b else None)
 
 
 def _conv(x, w, stride, padding, dilation, groups):
@@ -202,11 +337,17 @@ def _conv_weight(x, g, w_shape, stride, padding, dilation, groups):
 # --------------------------------------------------------------------- conv Functions
 
 
+def _bias_grad(grad):
+    """dL/db: the output gradient summed over the batch and the positions."""
+    return grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+
+
 class Convolution(Function):
     """y[n, o, h, w] = b[o] + sum_{c, i, j} w[o, c, i, j] * x[n, g(o)*C/G + c, s*h + d*i - p, s*w + d*j - p]
 
-    The bias is optional (inputs x, w or x, w, b). It is fused, as in PyTorch's convolution op:
-    added to each slice's matmul output while it is in cache, instead of a broadcast add over y."""
+    The bias is optional (inputs x, w or x, w, b). It is fused, as in PyTorch's convolution op: a
+    column of the weight matrix against a row of ones in the columns, so the matmuls add it in the
+    forward pass and sum its gradient in the backward pass (``_with_ones_row``)."""
 
     rule = Rule("out = conv(x, w) + b  (each output: a window of x times w, summed, plus the bias)",
                 ("d/dx = conv_transpose(G, w)", "d/dw = sum over positions of G * window of x",
@@ -223,17 +364,30 @@ class Convolution(Function):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         need_x, need_w = need[:2]
-        gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim))) if len(need) > 2 and need[2] else None
+        need_b = len(need) > 2 and need[2]
         if isinstance(grad, Variable):  # create_graph: build the backward from Functions
             return (ConvTranspose.apply(grad, w, out_hw=x.shape[2:], **ctx.geo) if need_x else None,
-                    ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None, gb)[:len(need)]
+                    ConvWeightGrad.apply(x, grad, w_shape=w.shape, **ctx.geo) if need_w else None,
+                    _bias_grad(grad) if need_b else None)[:len(need)]
         x4, w4 = _as_4d(x), _as_4d(w)
-        gx, gw = conv_backward(_as_4d(grad), x4, w4, x4.shape, w4.shape, **ctx.geo, need_x=need_x, need_w=need_w)
+        gx, gw, gb = conv_backward(_as_4d(grad), x4, w4, x4.shape, w4.shape, **ctx.geo, need_x=need_x, need_w=need_w,
+                                   need_b=need_b)
+        if need_b and gb is None:  # no dW matmul to ride on
+            gb = _bias_grad(grad)
         return ((_back_to(gx, ctx.ndim) if need_x else None), (gw.reshape(w.shape) if need_w else None), gb)[:len(need)]
 
     @classmethod
     def name(cls):
         return "ConvolutionBackward0"
+
+
+def _crop_to(y, shape):
+    """y cut to the spatial size of ``shape``: with stride 1, an output_padding (allowed below the
+    dilation) adds rows and columns that the convolution of the output gradient still reaches, but
+    that no input element does."""
+    if tuple(y.shape[2:]) == tuple(shape[2:]):
+        return y
+    return y[(slice(None), slice(None)) + tuple(slice(0, n) for n in shape[2:])]
 
 
 class ConvTranspose(Function):
@@ -249,10 +403,10 @@ class ConvTranspose(Function):
         x, w = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
         if isinstance(grad, Variable):
-            return (Convolution.apply(grad, w, **ctx.geo) if need_x else None,
+            return (_crop_to(Convolution.apply(grad, w, **ctx.geo), x.shape) if need_x else None,
                     ConvWeightGrad.apply(grad, x, w_shape=w.shape, **ctx.geo) if need_w else None)
         g4, x4, w4 = _as_4d(grad), _as_4d(x), _as_4d(w)
-        gx = _back_to(_conv(g4, w4, **ctx.geo), x.ndim) if need_x else None
+        gx = _back_to(_crop_to(_conv(g4, w4, **ctx.geo), x4.shape), x.ndim) if need_x else None
         gw = _conv_weight(g4, x4, w4.shape, **ctx.geo).reshape(w.shape) if need_w else None
         return gx, gw
 

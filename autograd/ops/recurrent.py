@@ -7,6 +7,7 @@ backpropagation through time by hand:
 
     forward:  project every time step's input in one matmul  (L*N, I) @ (I, G*H),
               then loop over time doing only the recurrent matmul  h @ W_hh^T  per step
+              (LSTM: one matmul a step,  [h | x_t | 1] @ [W_hh | W_ih | b]^T,  see LSTMLayer)
     backward: loop back over time for the gate gradients (one matmul per step),
               then each weight gradient in one matmul over all the steps.
 
@@ -107,104 +108,172 @@ class RNNLayer(Function):
         return dx, dh, dw_ih, dw_hh, db_ih, db_hh
 
 
+def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    """One LSTM layer, one direction, on Tensors: ``(output (L, N, H), h_n, c_n)``.
+
+    Two ops share one run: LSTMLayer computes the sequence and gives the final states (2, N, H),
+    LSTMOutputs gives every h_t (an op has one output). Sliced out of one result instead, each
+    slice's gradient is a zero-filled array of the whole result, and the slices' gradients are
+    summed: ~1 ms a step at lstm_bench's size, as much as a quarter of the layer's own work above
+    its matmuls. Here the gradient of the outputs reaches LSTMLayer through the run
+    (``_Run.grad_hs``), and LSTMOutputs sends back a (2, N, H) zero, so that LSTMLayer's
+    backward runs whichever of the outputs the loss used."""
+    run = _Run()
+    ends = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse, run=run)
+    return LSTMOutputs.apply(ends, run=run), ends[0], ends[1]
+
+
+class _Run:
+    """What LSTMLayer and LSTMOutputs of one call share: the h_t of every step, and their gradient."""
+
+    __slots__ = ("hs", "grad_hs")
+
+    def __init__(self):
+        self.hs = self.grad_hs = None
+
+
+class LSTMOutputs(Function):
+    """The h_t of every step (L, N, H) of the LSTMLayer run whose final states are ``ends``."""
+
+    def forward(ctx, ends, run):
+        ctx.run = run
+        ctx.save_for_backward(run.hs)  # (the output itself: changing it in place is caught)
+        return run.hs
+
+    def backward(ctx, grad):
+        _no_double_backward("LSTM", grad)
+        ctx.saved_tensors  # noqa: B018  (the check that the outputs were not changed in place)
+        run = ctx.run
+        run.grad_hs = grad if run.grad_hs is None else run.grad_hs + grad
+        return get_array_module(grad).zeros((2,) + grad.shape[1:], dtype=grad.dtype)  # LSTMLayer runs either way
+
+
 class LSTMLayer(Function):
-    """LSTM over a sequence. Output (2, L, N, H): the h_t of every step, then the c_t.
+    """LSTM over a sequence. Output (2, N, H): the last h and c; every h_t goes to ``run.hs``
+    (see lstm_layer, which gives them as a Tensor through LSTMOutputs).
 
         i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of  z = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
         c_t = f * c_{t-1} + i * g
         h_t = o * tanh(c_t)
 
-    Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). The loop does only what
-    depends on the previous step, in few numpy calls, each on whole contiguous (N, H) blocks:
+    Speed (benchmarks/lstm_bench.py times these matmuls alone: the floor). Above the matmuls, the
+    time goes to numpy calls on (N, H) blocks and to memory traffic: arrays of a whole sequence do
+    not fit in the cache, so every block stored in forward and read back costs about as much as
+    a numpy call. So the loops do only what depends on the previous (next) step, in few calls on
+    whole contiguous blocks, and keep per step only what backward reads:
 
-    - Gate-major: the gates live in a (4, L, N, H) array, one contiguous block per gate, and each
-      weight as (4, K, H), one matrix per gate; a step's h @ W_hh^T is one batched matmul
-      (N, H) @ (4, H, H) (faster in OpenBLAS than (N, H) @ (H, 4H)), and no gate is a strided
-      column slice (numpy runs those row by row, 2-3x slower at these sizes).
-    - The gates are reordered o, i, f, g (``ORDER``): the three sigmoids are one block, the
-      three gates that dc feeds another.
-    - The biases ride in the input projection: x gets a column of ones, W_ih a column b_ih + b_hh,
-      so one matmul gives x_t W_ih^T + b for all steps, and the same column gives the bias
-      gradient inside dW_ih's matmul.
-    - One tanh gives all four gates: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the
-      weights, so a step is tanh on (4, N, H), then * 0.5 + 0.5 on the sigmoid block.
-    - Backward computes each step's dz on the block it has just read (cache-hot, no pass over
-      the whole sequence), then dx, dW_ih + biases and dW_hh are one matmul each over all steps.
+    - One matmul a step, input included: the row [h_{t-1} | x_t | 1] (N, H+I+1) @ the weights
+      [W_hh | W_ih | b_ih + b_hh]^T, gate-major (4, H+I+1, H): one matrix per gate (a batched
+      matmul, faster in OpenBLAS than (N, K) @ (K, 4H), and no gate is a strided column slice,
+      which numpy runs row by row). The rows of all steps live in one (L+1, N, H+I+1) array, so
+      no projection of the whole input is stored and read back, and backward gets dW_hh, dW_ih
+      and the biases' gradient together, one matmul per CHUNK steps, each taken while that
+      chunk's dz is still in cache (a whole sequence's dz would go to memory and come back).
+    - Gates reordered o, i, f, g (``ORDER``): the three sigmoids are one block. One tanh gives all
+      four: sigmoid(z) = (1 + tanh(z/2)) / 2, the z/2 folded into the weights.
+    - Per step, k (6, N, H) holds the gates, then, computed in forward while they are in cache
+      from products forward makes anyway, backward's coefficients: o (1 - tanh(c_t)^2) = o - h
+      tanh(c_t) (dh -> dc), h (1 - o) (dh -> dz_o), i g (1 - i), f c_{t-1} (1 - f), i - i g g
+      (dc -> dz_i, dz_f, dz_g) and f (dc -> dc_{t-1}). Backward is then five numpy calls a step
+      besides its matmul.
     """
 
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False, run=None):
         xp = ctx.xp
-        length, batch = x.shape[:2]
-        H = h0.shape[-1]
-        half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=x.dtype)[:, None, None]  # tanh(z/2) on o, i, f
-        w_x = _transposed(_gate_major(_with_bias(w_ih, b_ih, b_hh))) * half  # (4, I+1, H)
-        w_h = _transposed(_gate_major(w_hh)) * half  # (4, H, H)
-        x1 = _with_ones(x)  # (L*N, I+1)
-        acts = xp.matmul(x1, w_x).reshape(4, length, batch, H)  # z's input part; then the gates, in place
-        states = xp.empty((2, length + 1, batch, H), dtype=x.dtype)  # h, c before and after every step
-        tanh_c = xp.empty((length, batch, H), dtype=x.dtype)
-        hw, ig = xp.empty((4, batch, H), dtype=x.dtype), xp.empty((batch, H), dtype=x.dtype)
-        first = length if reverse else 0
-        states[0, first], states[1, first] = h0, c0
+        length, batch, I = x.shape
+        H, dtype = h0.shape[-1], x.dtype
+        K = H + I + 1
+        half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=dtype)[:, None, None]  # tanh(z/2) on o, i, f
+        w = _transposed(_gate_major(_with_bias(xp.concatenate([w_hh, w_ih], axis=1), b_ih, b_hh))) * half  # (4, K, H)
+        # xh: the rows [h_{t-1} | x_t | 1] (N, K) that step t multiplies by w, at t + before; h_t goes
+        # into row t + after (the row of the next step; the last one is never multiplied)
+        before, after = (1, 0) if reverse else (0, 1)
+        xh = xp.empty((length + 1, batch, K), dtype=dtype)
+        rows = xh[before:before + length]
+        rows[:, :, H:-1] = x
+        rows[:, :, -1] = 1
+        xh[length if reverse else 0, :, :H] = h0
+        hs = xp.empty((length, batch, H), dtype=dtype)  # every h_t: the output
+        k = xp.empty((length, 6, batch, H), dtype=dtype)  # per step: the gates, then what backward reads
+        c_prev, c = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
+        c_prev[...] = c0
+        half_t, prods = xp.empty((3, batch, H), dtype=dtype), xp.empty((3, batch, H), dtype=dtype)
+        tc, tmp = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
+        h, ig, fc = prods  # o tanh(c_t), i g, f c_{t-1}: each times (1 - its sigmoid) is a coefficient
+        mul, sub, tanh, matmul = xp.multiply, xp.subtract, xp.tanh, xp.matmul
         for t in _steps(length, reverse):
-            prev, new = (t + 1, t) if reverse else (t, t + 1)
-            gates = acts[:, t]  # (4, N, H)
-            gates += xp.matmul(states[0, prev], w_h, out=hw)
-            xp.tanh(gates, out=gates)
-            sig = acts[:3, t]
-            sig *= 0.5
-            sig += 0.5  # now sigmoid(z) on o, i, f and tanh(z) on g
-            o, i, f, g = gates
-            c = xp.multiply(f, states[1, prev], out=states[1, new])
-            c += xp.multiply(i, g, out=ig)  # c_t = f c_{t-1} + i g
-            xp.multiply(o, xp.tanh(c, out=tanh_c[t]), out=states[0, new])  # h_t = o tanh(c_t)
-        ctx.reverse = reverse
-        out = states[:, :length] if reverse else states[:, 1:]  # (2, L, N, H), a view of states
-        ctx.save_for_backward(x1, w_ih, w_hh, acts, tanh_c, states, out)  # out: so that changing it in place is caught
-        return out
+            kt = k[t]
+            z = matmul(xh[t + before], w, out=kt[1:5])  # z of o, i, f, g: (N, K) @ (4, K, H)
+            tanh(z, out=z)
+            sig = kt[1::2]  # rows 1, 3, 5
+            xp.add(mul(z[:3], 0.5, out=half_t), 0.5, out=sig)  # sigmoid(z) of o, i, f
+            o, i, g, f = kt[1], kt[3], kt[4], kt[5]
+            c = xp.add(mul(f, c_prev, out=fc), mul(i, g, out=ig), out=c)  # c_t = f c_{t-1} + i g
+            mul(o, tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
+            hs[t] = h
+            xh[t + after, :, :H] = h
+            # backward's coefficients, each written over a row once nothing reads that row any more:
+            sub(o, mul(h, tc, out=tmp), out=kt[0])  # o (1 - tanh(c_t)^2) = o - h tanh(c_t): dc += dh kt[0]
+            sub(i, mul(ig, g, out=tmp), out=kt[4])  # i (1 - g^2): dz_g = dc kt[4]
+            sub(prods, mul(prods, sig, out=half_t), out=kt[1:4])  # h (1 - o), i g (1 - i), f c_{t-1} (1 - f):
+            c_prev, c = c, c_prev  # dz_o = dh kt[1], dz_i = dc kt[2], dz_f = dc kt[3]; row 5 keeps f
+        ctx.reverse, ctx.run = reverse, run
+        ctx.save_for_backward(xh, w_ih, w_hh, k)
+        if run is not None:
+            run.hs = hs
+        ends = xp.empty((2, batch, H), dtype=dtype)
+        ends[0], ends[1] = hs[0 if reverse else length - 1], c_prev
+        return ends
 
     def backward(ctx, grad):
         _no_double_backward("LSTM", grad)
-        x1, w_ih, w_hh, acts, tanh_c, states, _ = ctx.saved_tensors
-        length, batch, H = tanh_c.shape
-        xp = get_array_module(acts)
+        xh, w_ih, w_hh, k = ctx.saved_tensors
+        length, _, batch, H = k.shape
+        xp = get_array_module(k)
         w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
-        d_z = xp.empty_like(acts)  # dL/dz, (4, L, N, H)
-        dh, dc = xp.zeros((batch, H), dtype=acts.dtype), xp.zeros((batch, H), dtype=acts.dtype)
-        tmp, dh4 = xp.empty((batch, H), dtype=acts.dtype), xp.empty((4, batch, H), dtype=acts.dtype)
-        for t in _steps(length, not ctx.reverse):  # back in time
-            prev = t + 1 if ctx.reverse else t
-            a, d, tc = acts[:, t], d_z[:, t], tanh_c[t]
-            o, i, f, g = a
-            d_o, d_i, d_f, d_g = d
-            dh += grad[0, t]
-            dc += grad[1, t]
-            xp.multiply(tc, tc, out=tmp)
-            xp.subtract(1, tmp, out=tmp)
-            tmp *= o
-            tmp *= dh
-            dc += tmp  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
-            xp.subtract(1, a[:3], out=d[:3])
-            d[:3] *= a[:3]  # sigmoid' = s (1 - s) on o, i, f
-            xp.multiply(g, g, out=d_g)
-            xp.subtract(1, d_g, out=d_g)  # tanh' = 1 - g^2
-            d_o *= tc
-            d_o *= dh  # dz_o = dh tanh(c_t) o'
-            d[1::2] *= a[3:0:-2]  # dz_i *= g, dz_g *= i
-            d_f *= states[1, prev]  # dz_f *= c_{t-1}
-            d[1:] *= dc  # dz_i, dz_f, dz_g: times dc
-            dc *= f  # what c_{t-1} sent into c_t
-            xp.sum(xp.matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
         need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
-        flat = d_z.reshape(4, length * batch, H)
-        flat_t = flat.transpose(0, 2, 1)  # (4, H, L*N)
-        dx = xp.matmul(flat, _gate_major(w_ih)).sum(axis=0).reshape(length, batch, -1) if need_x else None
-        dw_x = _from_gate_major(xp.matmul(flat_t, x1))  # (4H, I+1): dW_ih, then the bias gradient
-        h_prev = (states[0, 1:] if ctx.reverse else states[0, :length]).reshape(-1, H)  # (L*N, H)
-        dw_hh = _from_gate_major(xp.matmul(flat_t, h_prev)) if need_w_hh else None
-        db = dw_x[:, -1]
-        return (dx, dh if need_h0 else None, dc if need_c0 else None, dw_x[:, :-1] if need_w_ih else None,
-                dw_hh, db if need_b_ih else None, db.copy() if need_b_hh else None)
+        w_x = _gate_major(w_ih) if need_x else None  # (4, H, I): dx = sum over gates of dz_gate @ W_ih,gate
+        # dL/dz of o, i, f, g for a chunk of steps: its weight gradients are taken once the chunk is
+        # done, while it is in cache (a whole sequence's dz would go to memory and come back)
+        n_chunk = min(CHUNK, length)
+        d_z = xp.empty((4, n_chunk, batch, H), dtype=k.dtype)
+        rows = xh[1:] if ctx.reverse else xh[:length]  # the [h_{t-1} | x_t | 1] of every step
+        dw, dw_chunk = None, None
+        dx = xp.empty((length, batch, w_ih.shape[1]), dtype=k.dtype) if need_x else None
+        run = ctx.run
+        grad_hs = run.grad_hs if run is not None else None
+        if run is not None:
+            run.grad_hs = None  # (taken: a second backward with retain_graph starts afresh)
+        dh, dc = grad[0].copy(), grad[1].copy()
+        dh4, tmp = xp.empty((4, batch, H), dtype=k.dtype), xp.empty((batch, H), dtype=k.dtype)
+        mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
+        for t in _steps(length, not ctx.reverse):  # back in time
+            kt, d = k[t], d_z[:, t % CHUNK]
+            if grad_hs is not None:
+                dh += grad_hs[t]
+            dc += mul(dh, kt[0], out=tmp)  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
+            mul(dh, kt[1], out=d[0])  # dz_o
+            mul(dc, kt[2:5], out=d[1:])  # dz_i, dz_f, dz_g
+            dc *= kt[5]  # what c_{t-1} sent into c_t: dc f
+            reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
+            if t % CHUNK == (CHUNK - 1 if ctx.reverse else 0) or t == (length - 1 if ctx.reverse else 0):
+                start = t - t % CHUNK  # the chunk (steps start..start+n-1) is done
+                n = min(CHUNK, length - start)
+                flat = d_z[:, :n].reshape(4, n * batch, H)
+                dw_chunk = matmul(flat.transpose(0, 2, 1), rows[start:start + n].reshape(n * batch, -1), out=dw_chunk)
+                if dw is None:
+                    dw, dw_chunk = dw_chunk, None
+                else:
+                    dw += dw_chunk
+                if need_x:
+                    reduce(matmul(flat, w_x), axis=0, out=dx[start:start + n].reshape(n * batch, -1))
+        dw = _from_gate_major(dw)  # (4H, K): dW_hh, dW_ih, then the bias gradient
+        db = dw[:, -1]
+        return (dx, dh if need_h0 else None, dc if need_c0 else None, dw[:, H:-1] if need_w_ih else None,
+                dw[:, :H] if need_w_hh else None, db if need_b_ih else None, db.copy() if need_b_hh else None)
+
+
+CHUNK = 16  # LSTMLayer's backward takes the weight gradients of this many steps at a time
 
 
 ORDER = [3, 0, 1, 2]  # PyTorch's gates i, f, g, o -> o, i, f, g inside LSTMLayer
@@ -225,14 +294,6 @@ def _from_gate_major(m):
     out = by_input.empty_like(m)
     out[ORDER] = m
     return out.reshape(-1, m.shape[-1])
-
-
-def _with_ones(x):
-    """(L, N, I) -> (L*N, I+1): the rows of x with a 1 appended (for the bias)."""
-    x1 = get_array_module(x).empty((x.shape[0] * x.shape[1], x.shape[2] + 1), dtype=x.dtype)
-    x1[:, :-1] = x.reshape(-1, x.shape[2])
-    x1[:, -1] = 1
-    return x1
 
 
 def _with_bias(w, *biases):

@@ -31,12 +31,15 @@ def reduced(out, shape, axis, keepdims):
     return out.reshape(tuple(n for i, n in enumerate(shape) if axis is not None and i not in axis))
 
 
+SPREAD_AS_VIEW = 1 << 16  # elements: from here a sum's gradient is a broadcast view, not a copy
+
+
 def _spread(ctx, grad, shape, axis):
     """Send a reduced gradient back over the reduced axes (the backward of a sum)."""
     grad = grad.reshape(keepdims_shape(shape, axis))
-    if isinstance(grad, Variable):  # building a graph of the backward pass
-        return ctx.xp.broadcast_to(grad, shape)
-    out = ctx.xp.empty(shape, dtype=grad.dtype)  # one C-level copy beats numpy's Python-level broadcast_to
+    if isinstance(grad, Variable) or math.prod(shape) >= SPREAD_AS_VIEW:
+        return ctx.xp.broadcast_to(grad, shape)  # a read-only view: no pass over a big gradient's memory
+    out = ctx.xp.empty(shape, dtype=grad.dtype)  # small: one C-level copy beats numpy's Python-level broadcast_to
     out[...] = grad
     return out
 
@@ -205,6 +208,9 @@ def _float_only(input, op):
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     """Sum over ``dim`` (all by default); integer and bool inputs sum to int64, as in PyTorch.
     With ``dtype`` the input is cast first (float32 summed as int32 truncates each element)."""
+    if dim is None and axis is None and keepdim is False and keepdims is None and dtype is None and \
+            input.dtype.kind in "fc":
+        return Sum.apply(input)  # the whole of a float tensor (loss.sum()): nothing to check
     dim, keepdim = pick(dim, axis, keepdim, keepdims, "sum")
     dims = axes(dim, input.ndim, "sum")
     x = input if dtype is None else input.to(dtype)

@@ -18,6 +18,7 @@ The graph is read once into a ``GraphModel`` (which nodes, names, clusters, edge
 gradients, the node to highlight), which is how the stepper draws its frames.
 Rendering goes through ``autograd.render``, so no system Graphviz is needed.
 """
+import gc
 import os
 import shutil
 from collections import deque, namedtuple
@@ -290,6 +291,20 @@ def _collect(roots, max_nodes):
     return kept, frontier
 
 
+def _alive_outputs(ops):
+    """{node: the Variable it made} for the ops whose output is still alive. A node does not keep
+    its output (that would cost a weak reference per op, for the drawing's sake alone), so the
+    outputs are found here, in one pass over the objects Python's collector tracks: the Variables
+    whose grad_fn is one of ``ops`` (a Value made by an op is its own node)."""
+    found = {n: n for n in ops if isinstance(n, Variable)}
+    wanted = {n for n in ops if n not in found}
+    if wanted:
+        for obj in gc.get_referrers(*wanted):
+            if isinstance(obj, Variable) and obj.grad_fn in wanted:
+                found.setdefault(obj.grad_fn, obj)
+    return found
+
+
 class GraphModel:
     """What draw_graph reads from the DAG once: nodes, kinds, names, shapes, clusters, edges."""
 
@@ -309,13 +324,9 @@ class GraphModel:
         self.index = {n: i for i, n in enumerate(self.nodes)}
         self.ops = [n for n in self.nodes if type(n) is not AccumulateGrad]
         self.op_number = {n: k + 1 for k, n in enumerate(self.ops)}
-        self.outputs = {}  # node -> its output Variable, where known (recorded or still alive)
-        for n in self.ops:
-            out = outputs.get(n) if outputs else None
-            if out is None and n._out_ref is not None:
-                out = n._out_ref()
-            if out is not None:
-                self.outputs[n] = out
+        self.outputs = _alive_outputs(self.ops)  # node -> its output Variable, where known: still alive,
+        if outputs:  # recorded (record_ops), or a root
+            self.outputs.update((n, outputs[n]) for n in self.ops if outputs.get(n) is not None)
         for r, node in zip(roots, self.roots):
             if isinstance(r, Variable) and type(node) is not AccumulateGrad:
                 self.outputs[node] = r

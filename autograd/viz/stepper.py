@@ -316,3 +316,4 @@ class Stepper:
         from IPython.display import display
 
         display(self.widget())
+

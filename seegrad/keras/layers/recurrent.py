@@ -19,7 +19,7 @@ the final states; ``go_backwards`` reads the sequence from its end.
 import numpy as np
 
 import autograd as ag
-from autograd.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
+from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
 
 from .. import activations, initializers
 from ..utils import not_supported
@@ -149,10 +149,9 @@ class LSTM(_RNN):
 
     def _run(self, x, h0):
         bias = self.bias if self.use_bias else None
-        hc = LSTMLayer.apply(x, h0, h0, self.kernel.T, self.recurrent_kernel.T, bias, None,
-                             reverse=self.go_backwards)  # (2, L, N, H): every h_t, then every c_t
-        last = 0 if self.go_backwards else x.shape[0] - 1
-        return hc[0], [hc[0, last], hc[1, last]]
+        hs, h_n, c_n = lstm_layer(x, h0, h0, self.kernel.T, self.recurrent_kernel.T, bias, None,
+                                  reverse=self.go_backwards)  # every h_t (L, N, H), the final h and c
+        return hs, [h_n, c_n]
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": "sigmoid", "unit_forget_bias": self.unit_forget_bias}

@@ -1,0 +1,204 @@
+"""Who holds what in the graph (issue 14's lean hot path): a leaf owns its sink, a node does not
+keep its output, retain_grad registers on the node. Each behaviour a user can see is checked
+against PyTorch where PyTorch has it (tests/oracle.py), and the object counts against a reference
+cycle or a leak."""
+import copy
+import gc
+import pickle
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd.graph import AccumulateGrad
+from autograd.viz.draw import GraphModel
+from oracle import same
+
+torch = pytest.importorskip("torch")  # the oracle (CI installs it)
+
+
+def test_a_leaf_has_one_sink_while_a_graph_uses_it():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y, z = x * 2, x * 3
+    sink = y.grad_fn.next_functions[0][0]
+    assert type(sink) is AccumulateGrad and sink is z.grad_fn.next_functions[0][0] and sink.variable is x
+    (y.sum() + z.sum()).backward()
+    assert x.grad.tolist() == [5.0, 5.0]
+
+
+def test_a_leaf_and_its_sink_form_no_reference_cycle():
+    gc.disable()  # freed by reference counting alone, or not at all
+    try:
+        x = ag.tensor(np.ones(1000, np.float32), requires_grad=True)
+        y = (x * 2).sum()
+        sink, leaf = weakref.ref(y.grad_fn.next_functions[0][0].next_functions[0][0]), weakref.ref(x)
+        y.backward()
+        del x
+        assert leaf() is not None  # the graph (y) keeps its leaf, as in PyTorch
+        del y
+        assert leaf() is None and sink() is None
+    finally:
+        gc.enable()
+
+
+def test_a_graph_keeps_its_leaves_alive_as_in_pytorch():
+    def snippet(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        leaf = weakref.ref(x)
+        y = (x + 1).sum()  # (an op that saves nothing)
+        del x
+        alive = leaf() is not None
+        y.backward()
+        return alive, leaf().grad
+
+    same(snippet)
+
+
+def test_a_leaf_with_a_hook_lives_as_long_as_its_graph():
+    def snippet(T):
+        seen = []
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: seen.append(g * 1))
+        y = (x * 3).sum()
+        del x  # the graph keeps the hooked leaf, so the hook still runs
+        y.backward()
+        return seen
+
+    assert len(same(snippet)) == 1
+
+
+def test_post_accumulate_grad_hook_runs_after_the_leaf_is_dropped():
+    def snippet(T):
+        seen = []
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad * 1))
+        y = (x * x).sum()
+        del x
+        y.backward()
+        return seen
+
+    assert len(same(snippet)) == 1
+
+
+def test_retain_grad_follows_the_tensor_through_an_in_place_change():
+    def snippet(T):
+        a = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = a * 2
+        y.retain_grad()
+        before = y.retains_grad
+        y.mul_(3)
+        (y * y).sum().backward()
+        return y.grad, a.grad, before, y.retains_grad
+
+    same(snippet)
+
+
+@pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")  # (PyTorch's, on z.grad)
+def test_retain_grad_on_one_output_does_not_retain_another():
+    def snippet(T):
+        a = T.tensor([1.0, -2.0], requires_grad=True)
+        y, z = a * 2, a * 3
+        y.retain_grad()
+        (y * z).sum().backward()
+        return y.grad, z.grad is None, y.retains_grad, z.retains_grad
+
+    same(snippet)
+
+
+def test_the_drawing_finds_the_outputs_still_alive():
+    x = ag.randn(2, 3, requires_grad=True)
+    w = ag.randn(3, 4, requires_grad=True)
+    h = x @ w
+    out = h.relu().sum()
+    model = GraphModel(out)
+    shown = {n.name(): v for n, v in model.outputs.items()}
+    assert shown["MmBackward0" if "MmBackward0" in shown else "MatMulBackward0"] is h
+    assert "ReluBackward0" not in shown  # its output was dropped: nothing to show
+    assert shown["SumBackward0"] is out
+    del model, shown, h
+    assert "MatMulBackward0" not in {n.name() for n in GraphModel(out).outputs}
+
+
+def test_a_big_sum_sends_back_a_view_and_the_leaf_gets_its_own_gradient():
+    """From SPREAD_AS_VIEW elements on, a sum's backward hands back a broadcast view (no pass over
+    memory); what reaches a leaf's .grad is still a writable array of its own, as in PyTorch."""
+    from autograd.ops.reduce import SPREAD_AS_VIEW
+
+    def snippet(T):
+        x = T.ones(2, SPREAD_AS_VIEW, requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: seen.append(float(g.sum())))
+        x.sum().backward()
+        (x * 3).sum(dim=1).sum().backward()
+        x.grad.mul_(2)  # the accumulated gradient is the leaf's own memory
+        return x.grad, seen
+
+    same(snippet)
+
+
+def test_a_deep_copied_leaf_has_its_own_sink():
+    """The copy's gradient goes to the copy, never to the leaf it was copied from (the sink, which a
+    leaf keeps, is not copied along), with requires_grad and .grad copied as PyTorch does."""
+    def snippet(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        loss = (x * 2).sum()
+        loss.backward()  # (loss keeps its graph, and so x's sink, alive during the copy)
+        y = copy.deepcopy(x)
+        copied = y.grad * 1, y.requires_grad, y.is_leaf
+        x.grad, y.grad = None, None
+        (y * 3).sum().backward()
+        return x.grad is None, y.grad, copied
+
+    same(snippet)
+
+
+def test_deepcopy_of_a_tensor_made_by_an_op_is_refused_as_in_pytorch():
+    def snippet(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        return copy.deepcopy(x * 2)
+
+    with pytest.raises(RuntimeError, match="deepcopy: only tensors created explicitly"):
+        ag.Tensor.__deepcopy__(ag.tensor([1.0], requires_grad=True) * 2, {})
+    same(snippet)
+
+
+def test_a_deep_copied_model_trains_on_its_own():
+    def snippet(T):
+        T.manual_seed(0)
+        model = T.nn.Linear(3, 1)
+        model(T.ones(2, 3)).sum().backward()
+        twin = copy.deepcopy(model)
+        model.zero_grad()
+        twin.zero_grad()
+        twin(T.ones(2, 3)).sum().backward()
+        return model.weight.grad is None, twin.weight.grad
+
+    torch.manual_seed(0)
+    same(snippet)
+
+
+def test_pickled_tensors_are_leaves_without_grad_as_in_pytorch():
+    def snippet(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        loss = (x * 2).sum()
+        loss.backward()  # (its graph, and x's sink, alive while pickling)
+        y, z = pickle.loads(pickle.dumps(x)), pickle.loads(pickle.dumps(x * 2))
+        (y * 5).sum().backward()
+        return y.grad, y.is_leaf, z, z.requires_grad, z.is_leaf, x.grad
+
+    same(snippet)
+
+
+def test_a_copied_or_pickled_graph_of_values_backpropagates_into_its_own_leaves():
+    a, b = ag.Value(2.0), ag.Value(3.0)
+    c = a * b + a
+    for twin in (copy.deepcopy(c), pickle.loads(pickle.dumps(c))):
+        twin.backward()
+        product, sink_a = twin._edges
+        copied_a, copied_b = sink_a.variable, product._edges[1].variable
+        assert product._edges[0] is sink_a  # one sink per copied leaf
+        assert copied_a is not a and (copied_a.grad, copied_b.grad) == (4.0, 2.0)
+        assert (a.grad, b.grad) == (0.0, 0.0)  # the originals are untouched
+    c.backward()
+    assert (a.grad, b.grad) == (4.0, 2.0)
