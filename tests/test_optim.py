@@ -165,15 +165,15 @@ def test_matches_torch_optim_over_50_steps(name, ref, kw, dtype):
 @pytest.mark.parametrize("kw", [dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
                                 dict(momentum=0.5, dampening=0.3, weight_decay=0.1)], ids=str)
 def test_sgd_in_cache_blocks_gives_the_whole_array_bits_and_torchs_values(kw):
-    """A parameter larger than optim.optimizer.BLOCK is updated block by block: the same bits as the
+    """A parameter larger than optim.optimizer.BLOCK_FROM is updated block by block: the same bits as the
     formula on whole arrays, a transposed (non-contiguous) gradient included, and torch's values."""
     torch = pytest.importorskip("torch")
-    from optim.optimizer import BLOCK
+    from optim.optimizer import BLOCK, BLOCK_FROM
     rng = np.random.default_rng(0)
-    init = rng.standard_normal((301, 300)).astype(np.float32)  # (301, 300): > BLOCK elements, not a multiple
-    assert init.size > BLOCK
-    grads = [rng.standard_normal((301, 300)).astype(np.float32) for _ in range(3)]
-    grads.insert(2, rng.standard_normal((300, 301)).astype(np.float32).T)  # non-contiguous: whole arrays
+    init = rng.standard_normal((601, 500)).astype(np.float32)  # more than BLOCK_FROM elements, not a multiple
+    assert init.size > BLOCK_FROM and init.size % BLOCK
+    grads = [rng.standard_normal((601, 500)).astype(np.float32) for _ in range(3)]
+    grads.insert(2, rng.standard_normal((500, 601)).astype(np.float32).T)  # non-contiguous: whole arrays
     p = nn.Parameter(ag.tensor(init))
     opt = optim.SGD([p], lr=0.1, **kw)
     ref, buf = init.copy(), None
