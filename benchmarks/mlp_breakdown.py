@@ -16,12 +16,10 @@ import timeit
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from mlp_step import numpy_step  # noqa: E402
+from mlp_step import mlp_setup, numpy_step  # noqa: E402
 
 import autograd as ag  # noqa: E402
-import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
 
 SIZES, BATCH, LR = (784, 256, 128, 10), 128, 0.01
 
@@ -69,15 +67,8 @@ def numpy_pieces(params, x, y):
 
 
 def main():
-    ag.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    opt = optim.SGD(model.parameters(), lr=LR)
-    rng = np.random.default_rng(0)
-    x_np = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
-    y_np = rng.integers(0, SIZES[-1], BATCH)
-    x, y = ag.tensor(x_np), ag.tensor(y_np)
-    params = [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
-              for m in model if isinstance(m, nn.Linear)]
+    model, opt, x, y, x_np, y_np, params = mlp_setup(SIZES, BATCH, LR)
+    rng = np.random.default_rng(1)
     np_forward, np_loss, np_backward, np_update = numpy_pieces(params, x_np, y_np)
     logits = ag.tensor(rng.standard_normal((BATCH, SIZES[-1])).astype(np.float32), requires_grad=True)
 

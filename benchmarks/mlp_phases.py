@@ -19,11 +19,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import autograd as ag  # noqa: E402
-import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
-from mlp_step import numpy_step  # noqa: E402
+from mlp_step import mlp_setup, numpy_step  # noqa: E402
 
 SIZES, BATCH, LR = (784, 256, 128, 10), 128, 0.01
 PHASES = ("zero_grad", "forward", "loss", "backward", "update")
@@ -60,18 +57,7 @@ def numpy_phases(params, x, y):
 
 
 def main():
-    ag.manual_seed(0)
-    layers = []
-    for i in range(len(SIZES) - 1):
-        layers += [nn.Linear(SIZES[i], SIZES[i + 1]), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
-    opt = optim.SGD(model.parameters(), lr=LR)
-    rng = np.random.default_rng(0)
-    x_np = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
-    y_np = rng.integers(0, SIZES[-1], BATCH)
-    x, y = ag.tensor(x_np), ag.tensor(y_np)
-    params = [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
-              for m in model if isinstance(m, nn.Linear)]
+    model, opt, x, y, x_np, y_np, params = mlp_setup(SIZES, BATCH, LR)
     original = [(w.copy(), b.copy()) for w, b in params]
     first, _ = numpy_phases([(w.copy(), b.copy()) for w, b in params], x_np, y_np)
     assert abs(first - F.cross_entropy(model(x), y).item()) < 1e-4, "the two steps compute different losses"

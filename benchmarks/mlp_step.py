@@ -39,29 +39,36 @@ def numpy_step(params, x, y, lr):
         b -= lr * gb
 
 
-def main():
+def mlp_setup(sizes, batch, lr):
+    """The benchmark's Linear-ReLU-...-Linear model (seed 0) with SGD, a batch of random data, and
+    numpy copies of the weights for the hand-written step: (model, opt, x, y, x_np, y_np, params)."""
     import numpy as np
 
     import autograd as ag
     import nn
-    import nn.functional as F
     import optim
+
+    ag.manual_seed(0)
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers += [nn.Linear(sizes[i], sizes[i + 1]), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    opt = optim.SGD(model.parameters(), lr=lr)
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y_np = rng.integers(0, sizes[-1], batch)
+    params = [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
+              for m in model if isinstance(m, nn.Linear)]
+    return model, opt, ag.tensor(x_np), ag.tensor(y_np), x_np, y_np, params
+
+
+def main():
+    import nn.functional as F
 
     threads = os.environ.get("BENCH_THREADS")
     torch = torch_or_none(threads)
     for sizes, batch, goal in CONFIGS:
-        ag.manual_seed(0)
-        layers = []
-        for i in range(len(sizes) - 1):
-            layers += [nn.Linear(sizes[i], sizes[i + 1]), nn.ReLU()]
-        model = nn.Sequential(*layers[:-1])
-        opt = optim.SGD(model.parameters(), lr=0.01)
-        rng = np.random.default_rng(0)
-        x_np = rng.standard_normal((batch, sizes[0])).astype(np.float32)
-        y_np = rng.integers(0, sizes[-1], batch)
-        x, y = ag.tensor(x_np), ag.tensor(y_np)
-        params = [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
-                  for m in model if isinstance(m, nn.Linear)]
+        model, opt, x, y, x_np, y_np, params = mlp_setup(sizes, batch, 0.01)
 
         def ours():
             opt.zero_grad()
