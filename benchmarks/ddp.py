@@ -2,11 +2,16 @@
 
     python benchmarks/ddp.py                 # MLP 784-1024-1024-10 and the CLI's CNN on 28x28, global batch 512
     python benchmarks/ddp.py --rounds 5      # more interleaved rounds on a busy machine
+    python benchmarks/ddp.py --wait-idle 120 # each round waits (up to 120 s) for the CPUs to be 90% idle
+    python benchmarks/ddp.py --ceiling       # also 2 ranks without DDP: no communication, the most 2 can give
     python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
+    python benchmarks/ddp.py --mpi-messages  # all-reduce through MPI's messages, not the shared windows
+    python benchmarks/ddp.py --no-bucket-view   # DDP's default: .grad copied out of the buckets
 
 Each round runs, one after the other, the same training steps (SGD with momentum, synthetic data)
 as one plain process with the global batch, and as 2 ranks under `mpiexec -n 2` with
-DistributedDataParallel and half the batch each; one BLAS thread per process. Figures are medians
+DistributedDataParallel (gradient_as_bucket_view=True unless --no-bucket-view) and half the batch
+each; one BLAS thread per process. Figures are medians
 over the rounds. Per step on the ranks: forward, backward and optimizer time, the communication
 still running when backward ends (exposed: the wait at its end, ``ddp.timing["wait"]``; its median
 includes waiting for a late rank, its least value over the steps is the communication alone), and
@@ -38,7 +43,7 @@ def build(name):
     return build_cnn(784, 10, [16, 32], {"image": (1, 28, 28)})
 
 
-def child(name, steps, global_batch, bucket_cap_mb):
+def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True):
     """One configuration: this process alone, or one rank of mpiexec. Rank 0 prints a JSON line."""
     import numpy as np
 
@@ -49,9 +54,11 @@ def child(name, steps, global_batch, bucket_cap_mb):
 
     dist.init_process_group()  # "mpi" under mpiexec, else a world of one
     rank, world = dist.get_rank(), dist.get_world_size()
+    wrap = world > 1 and ddp  # without DDP: the ranks compute side by side and never communicate
     ag.manual_seed(0)
     net = build(name)
-    model = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket_cap_mb) if world > 1 else net
+    model = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket_cap_mb, gradient_as_bucket_view=bucket_view) \
+        if wrap else net
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     per = global_batch // world
     x, y = ag.randn(per, 784), ag.randint(0, 10, (per,))
@@ -66,7 +73,7 @@ def child(name, steps, global_batch, bucket_cap_mb):
         t2 = time.perf_counter()
         opt.step()
         t3 = time.perf_counter()
-        times.append((t1 - t0, t2 - t1, t3 - t2, model.timing["wait"] if world > 1 else 0.0))
+        times.append((t1 - t0, t2 - t1, t3 - t2, model.timing["wait"] if wrap else 0.0))
 
     for _ in range(3):  # warm up; DDP rebuilds its buckets after the first backward
         step()
@@ -81,7 +88,7 @@ def child(name, steps, global_batch, bucket_cap_mb):
     most_cpu = ag.tensor([cpu], dtype=ag.float64)
     dist.all_reduce(most_cpu, op=dist.ReduceOp.MAX)
     comm = 0.0
-    if world > 1:  # the same all-reduces, blocking, nothing to overlap with
+    if wrap:  # the same all-reduces, blocking, nothing to overlap with
         for b in model._buckets:
             reps = []
             for _ in range(10):
@@ -98,13 +105,14 @@ def child(name, steps, global_batch, bucket_cap_mb):
                           "step": elapsed / steps, "forward": fwd, "backward": bwd, "optimizer": opt_t,
                           "exposed": wait, "least_exposed": least_wait, "allreduce_alone": comm,
                           "grad_bytes": int(sum(p.numel() * p.dtype.itemsize for p in net.parameters())),
-                          "buckets": len(model._buckets) if world > 1 else 0,
-                          "last_bucket_bytes": model._buckets[-1].array.nbytes if world > 1 else 0}), flush=True)
+                          "buckets": len(model._buckets) if wrap else 0,
+                          "last_bucket_bytes": model._buckets[-1].array.nbytes if wrap else 0}), flush=True)
     dist.destroy_process_group()
 
 
 def child_allreduce_sizes():
-    """all_reduce time against message size on these ranks, and the fitted latency and bandwidth."""
+    """all_reduce time against message size on these ranks, through MPI's messages (a plain tensor) and
+    through the shared windows (a tensor of dist.empty_shared), and the fitted latency and bandwidth."""
     import numpy as np
 
     import autograd as ag
@@ -112,18 +120,22 @@ def child_allreduce_sizes():
 
     dist.init_process_group()
     rows = []
-    for nbytes in (8, 1024, 65536, 1 << 20, 4 << 20, 16 << 20):
-        t = ag.zeros(nbytes // 4)
-        reps = []
-        for _ in range(20 if nbytes < (4 << 20) else 8):
-            dist.barrier()
-            t0 = time.perf_counter()
-            dist.all_reduce(t)
-            reps.append(time.perf_counter() - t0)
-        rows.append((nbytes, statistics.median(reps)))
+    for nbytes in (8, 1024, 65536, 1 << 20, 4 << 20, 7_454_760, 16 << 20):  # 7.45 MB: the MLP's gradients
+        row = [nbytes]
+        for t in (ag.zeros(nbytes // 4), dist.empty_shared(nbytes // 4)):
+            t.numpy()[...] = 1.0
+            reps, cpu = [], []
+            for _ in range(20 if nbytes < (4 << 20) else 10):
+                dist.barrier()
+                t0, c0 = time.perf_counter(), time.process_time()
+                dist.all_reduce(t)
+                reps.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+            row += [statistics.median(reps), statistics.median(cpu)]
+        rows.append(row)
     n = dist.get_world_size()
-    sizes, seconds = np.array(rows, dtype=float).T
-    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares
+    sizes, seconds = np.array(rows, dtype=float)[:, :2].T
+    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares (MPI's messages)
     A = np.stack([np.full_like(sizes, 2 * (n - 1)), 2 * (n - 1) / n * sizes], axis=1)
     (alpha, inv_beta), *_ = np.linalg.lstsq(A, seconds, rcond=None)
     if dist.get_rank() == 0:
@@ -158,15 +170,38 @@ def extrapolate(measured):
     return "\n".join(lines)
 
 
-def run(name, world, args):
+def cpu_idle(seconds=2.0):
+    """The fraction of CPU time spent idle, machine-wide, over the next ``seconds`` (Linux /proc/stat)."""
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:9]]
+        return fields[3] + fields[4], sum(fields)
+    (idle0, total0), _ = sample(), time.sleep(seconds)
+    idle1, total1 = sample()
+    return (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_idle(limit):
+    """Wait (up to ``limit`` seconds) until the machine's CPUs are at least 90% idle; returns the idle fraction."""
+    start = time.monotonic()
+    while True:
+        idle = cpu_idle() if os.path.exists("/proc/stat") else 1.0
+        if idle >= 0.9 or time.monotonic() - start > limit:
+            return idle
+
+
+def run(name, world, args, ddp=True):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT)
     for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
         env.pop(var, None)
     if args.cma:  # MPICH's single-copy shared memory (process_vm_readv): needs ptrace rights between the ranks
         env["MPIR_CVAR_CH4_CMA_ENABLE"] = "1"
+    if args.mpi_messages:  # the mpi backend without its shared windows (autograd/distributed/shared_memory.py)
+        env["SEEGRAD_SHARED_MEMORY"] = "0"
     command = [sys.executable, os.path.abspath(__file__), "--child", name, "--steps", str(args.steps),
-               "--batch", str(args.batch)] + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else [])
+               "--batch", str(args.batch)] + (["--no-bucket-view"] if not args.bucket_view else []) \
+        + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else []) + ([] if ddp else ["--no-ddp"])
     if world > 1:
         from seegrad.launch import find_mpiexec
         command = [find_mpiexec(), "-n", str(world)] + command
@@ -183,21 +218,38 @@ def main():
     parser.add_argument("--batch", type=int, default=512, help="the global batch")
     parser.add_argument("--cma", action="store_true", help="MPIR_CVAR_CH4_CMA_ENABLE=1: single-copy shared memory")
     parser.add_argument("--bucket-cap-mb", type=float, default=None, help="default: DDP's (25, first bucket 1)")
+    parser.add_argument("--wait-idle", type=float, default=0, metavar="S", help="before each round, wait up to S "
+                        "seconds for the CPUs to be 90%% idle (a machine shared with other jobs)")
+    parser.add_argument("--ceiling", action="store_true", help="each round also runs 2 ranks without DDP: "
+                        "the same compute side by side, no communication (the most 2 ranks can give)")
+    parser.add_argument("--no-ddp", dest="ddp", action="store_false", help=argparse.SUPPRESS)
+    parser.add_argument("--mpi-messages", action="store_true", help="all-reduce through MPI's messages "
+                        "(SEEGRAD_SHARED_MEMORY=0), not the shared windows")
+    parser.add_argument("--no-bucket-view", dest="bucket_view", action="store_false",
+                        help="DDP's default gradient_as_bucket_view=False: .grad copied out of the buckets")
     args = parser.parse_args()
     if args.child == "sizes":
         return child_allreduce_sizes()
     if args.child:
-        return child(args.child, args.steps, args.batch, args.bucket_cap_mb)
+        return child(args.child, args.steps, args.batch, args.bucket_cap_mb, args.bucket_view, args.ddp)
     print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
           f"global batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds, 1 BLAS thread each"
-          + (", MPICH's CMA single copy on" if args.cma else ""))
+          + (", MPICH's CMA single copy on" if args.cma else "")
+          + f"; DDP gradient_as_bucket_view={args.bucket_view}, all-reduce through "
+          + ("MPI's messages" if args.mpi_messages else "shared memory (dist.empty_shared buckets)"))
     measured = {}
     for name in args.models.split(","):
         rounds = {1: [], 2: []}
+        idle = []
         for _ in range(args.rounds):
+            if args.wait_idle:
+                idle.append(wait_idle(args.wait_idle))
             for world in (1, 2):
                 rounds[world].append(run(name, world, args))
-        one, two = ({k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]} for w in (1, 2))
+            if args.ceiling:
+                rounds.setdefault("alone", []).append(run(name, 2, args, ddp=False))
+        one, two, alone = ({k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]}
+                           if w in rounds else None for w in (1, 2, "alone"))
         print(f"\n{MODELS[name]}: {one['grad_bytes'] / 1e6:.2f} MB of gradients, {two['buckets']:.0f} buckets")
         print(f"  1 process : {one['samples_per_s']:8.0f} samples/s   step {1e3 * one['step']:6.1f} ms "
               f"(forward {1e3 * one['forward']:.1f}, backward {1e3 * one['backward']:.1f}, "
@@ -205,9 +257,16 @@ def main():
         print(f"  2 ranks   : {two['samples_per_s']:8.0f} samples/s   step {1e3 * two['step']:6.1f} ms "
               f"(forward {1e3 * two['forward']:.1f}, backward {1e3 * two['backward']:.1f}, "
               f"optimizer {1e3 * two['optimizer']:.1f})")
+        if alone:
+            ceiling = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds[1], rounds["alone"])]
+            print(f"  2 ranks without DDP (no communication; the ceiling): step {1e3 * alone['step']:6.1f} ms "
+                  f"(forward {1e3 * alone['forward']:.1f}, backward {1e3 * alone['backward']:.1f}, optimizer "
+                  f"{1e3 * alone['optimizer']:.1f}): {statistics.median(ceiling):.2f}x")
         ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds[1], rounds[2])]
+        idle_text = "; CPUs idle before each round: " + ", ".join(f"{i:.0%}" for i in idle) if idle else ""
         print(f"  speed-up  : {statistics.median(ratios):.2f}x (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
-              f"goal >= 1.7x); from CPU time per step (each rank on a core of its own): "
+              f"goal >= 1.7x{idle_text}); "
+              f"from CPU time per step (each rank on a core of its own): "
               f"{one['cpu_step'] / two['cpu_step']:.2f}x ({1e3 * one['cpu_step']:.1f} ms vs "
               f"{1e3 * two['cpu_step']:.1f} ms, the busier rank)")
         overlapped = 1 - two["least_exposed"] / two["allreduce_alone"] if two["allreduce_alone"] else 0.0
@@ -217,10 +276,12 @@ def main():
               f"{1e3 * two['least_exposed']:.2f} ms at least: {100 * max(overlapped, 0):.0f}% overlapped")
         measured[name.upper()] = two
     fit = run("sizes", 2, args)
-    print("\nall_reduce on 2 ranks (float32, blocking): " + ", ".join(
-        f"{b / 1024:g} kB {1e3 * t:.3f} ms" if b < (1 << 20) else f"{b >> 20} MB {1e3 * t:.2f} ms"
-        for b, t in fit["rows"]))
-    print(f"  ring model fit: latency alpha {1e6 * fit['alpha']:.1f} us, bandwidth beta {fit['beta'] / 1e9:.2f} GB/s")
+    print("\nall_reduce on 2 ranks (float32, blocking; wall / CPU ms): MPI's messages | shared memory")
+    for b, t_mpi, c_mpi, t_shm, c_shm in fit["rows"]:
+        size = f"{b / 1024:g} kB" if b < (1 << 20) else f"{b / 1e6:.2f} MB"
+        print(f"  {size:>9}: {1e3 * t_mpi:7.3f} / {1e3 * c_mpi:7.3f} | {1e3 * t_shm:7.3f} / {1e3 * c_shm:7.3f}")
+    print(f"  ring model fit (MPI): latency alpha {1e6 * fit['alpha']:.1f} us, "
+          f"bandwidth beta {fit['beta'] / 1e9:.2f} GB/s")
     print(f"\nload average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("\nExtrapolated (weak scaling, batch 256 per rank; see docs/distributed.md):\n" + extrapolate(measured))
 

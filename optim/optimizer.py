@@ -27,6 +27,26 @@ import numbers
 import autograd as ag
 
 
+BLOCK = 65536  # elements (256 kB of float32): a few arrays' blocks fit in a core's L2 cache together
+BLOCK_FROM = 4 * BLOCK  # smaller arrays (1 MB of float32) stay in cache between passes anyway
+
+
+def blocks(*arrays):
+    """Matching blocks of ``arrays`` (flat views of BLOCK elements each), for an update of several
+    passes: each block stays in the core's cache from one pass to the next, so memory is read and
+    written about once per array instead of once per pass (SGD with momentum on 1.9M parameters:
+    1.1 ms instead of 1.9). The same elementwise operations, so the same bits. Arrays of one
+    shape; those of at most BLOCK_FROM elements, and any not C-contiguous on the host (a GPU's),
+    come whole."""
+    host = ag.backend.host
+    if arrays[0].size <= BLOCK_FROM or not all(type(a) is host.ndarray and a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    for start in range(0, flat[0].size, BLOCK):
+        yield tuple(a[start:start + BLOCK] for a in flat)
+
+
 class _Required:
     def __repr__(self):
         return "<required parameter>"

@@ -1,7 +1,7 @@
 """SGD (PyTorch's, with momentum, dampening, Nesterov, weight decay) and textbook Momentum."""
 import math
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, blocks
 
 
 class SGD(Optimizer):
@@ -23,17 +23,19 @@ class SGD(Optimizer):
 
     def _update(self, p, g, state, group):
         """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""
-        mu = group["momentum"]
-        if mu != 0:
-            first = "momentum_buffer" not in state
-            b = self._moment(state, "momentum_buffer", p)
+        mu, lr, dampening = group["momentum"], group["lr"], group["dampening"]
+        if mu == 0:
+            p -= lr * g
+            return
+        first = "momentum_buffer" not in state
+        b = self._moment(state, "momentum_buffer", p)
+        for p, g, b in blocks(p, g, b):  # block by block, in cache (the same bits as whole arrays)
             if first:
                 b[...] = g
             else:
                 b *= mu
-                b += g if group["dampening"] == 0 else (1 - group["dampening"]) * g
-            g = g + mu * b if group["nesterov"] else b
-        p -= group["lr"] * g
+                b += g if dampening == 0 else (1 - dampening) * g
+            p -= lr * (g + mu * b if group["nesterov"] else b)
 
 
 class Momentum(Optimizer):

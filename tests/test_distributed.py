@@ -218,6 +218,48 @@ def test_ddp_wraps_like_torch(world_of_one, torch_world_of_one):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
+def test_gradient_as_bucket_view_as_torch(world_of_one, torch_world_of_one):
+    """gradient_as_bucket_view=True: after backward each .grad is a view of its bucket (the same memory
+    step after step, whether zero_grad sets grads to None or to zeros), with torch's values; the default
+    keeps .grad out of the buckets."""
+    torch = torch_world_of_one
+    ours = DDP(mlp(), gradient_as_bucket_view=True)
+    theirs = torch.nn.parallel.DistributedDataParallel(torch.nn.Sequential(
+        torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)), gradient_as_bucket_view=True)
+    ours.load_state_dict({k: ag.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
+    opts = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9), torch.optim.SGD(theirs.parameters(), lr=0.1,
+                                                                               momentum=0.9)
+    rng = np.random.default_rng(0)
+    before = None
+    for step, set_to_none in enumerate([True, True, False, False, True]):
+        x = rng.standard_normal((4, 6)).astype(np.float32)
+        for opt in opts:
+            opt.zero_grad(set_to_none=set_to_none)
+        if not set_to_none:  # zeroed in place: the views stay, as torch's do
+            assert [p.grad.numpy().any() for p in ours.parameters()] == [False] * 4
+            assert all(np.shares_memory(p.grad.numpy(), q) for p, q in zip(ours.parameters(), before))
+        else:
+            assert [p.grad for p in ours.parameters()] == [None] * 4
+        ours(ag.from_numpy(x)).pow(2).sum().backward()
+        theirs(torch.from_numpy(x)).pow(2).sum().backward()
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-6)
+        buckets = [b.array for b in ours._buckets]
+        assert all(any(np.shares_memory(p.grad.numpy(), b) for b in buckets) for p in ours.parameters())
+        if step >= 2:  # after the first step's rebuild of the buckets: the same memory every step, in torch too
+            assert all(np.shares_memory(p.grad.numpy(), q) for p, q in zip(ours.parameters(), before))
+            assert all(q.grad.data_ptr() == ptr for q, ptr in zip(theirs.parameters(), torch_before))
+        before = [p.grad.numpy() for p in ours.parameters()]
+        torch_before = [q.grad.data_ptr() for q in theirs.parameters()]
+        for opt in opts:
+            opt.step()
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    plain = DDP(mlp())
+    plain(ag.randn(4, 6)).sum().backward()
+    assert not any(np.shares_memory(p.grad.numpy(), b.array) for p in plain.parameters() for b in plain._buckets)
+
+
 def test_unused_parameters_as_torch(world_of_one, torch_world_of_one):
     torch = torch_world_of_one
 
@@ -392,12 +434,12 @@ def test_seegrad_train_nproc_checks_its_options_before_starting_mpiexec(capsys, 
 # ----------------------------------------------------------------- under mpiexec
 
 
-def mpirun(n, *command, timeout=180):
+def mpirun(n, *command, timeout=180, env=None):
     """Run ``command`` as n ranks; kill the whole job if it outlives ``timeout``. Returns (process, seconds)."""
     start = time.monotonic()
     proc = subprocess.Popen([MPIEXEC, "-n", str(n), *command], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1"))
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", **(env or {})))
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -410,13 +452,28 @@ def mpirun(n, *command, timeout=180):
 
 @needs_mpi
 @pytest.mark.slow
-@pytest.mark.parametrize("ranks", [2, 3])
-def test_ranks_train_what_one_process_trains(ranks):
-    """MLP, CNN with BatchNorm (per-rank statistics, and SyncBatchNorm) and GRU, 20 SGD and 20 Adam steps:
-    the ranks stay identical and equal one process with the global batch (see the program's docstring)."""
-    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "ddp_equals_one_process.py"))
+@pytest.mark.parametrize("ranks,windows", [(2, "1"), (3, "1"), (2, "0")])
+def test_ranks_train_what_one_process_trains(ranks, windows):
+    """MLP, CNN with BatchNorm (per-rank statistics, and SyncBatchNorm) and GRU, 20 SGD and 20 Adam steps,
+    gradients copied out of the buckets or views of them: the ranks stay identical and equal one process
+    with the global batch (see the program's docstring); the buckets in shared windows, or not."""
+    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "ddp_equals_one_process.py"),
+                     env={"SEEGRAD_SHARED_MEMORY": windows})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"OK on {ranks} ranks" in proc.stdout
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("ranks,windows", [(2, "1"), (3, "1"), (2, "0")])
+def test_all_reduce_through_shared_memory(ranks, windows):
+    """dist.empty_shared tensors: every op and dtype, uneven chunks, reductions in flight at once (see the
+    program's docstring), equal to numpy's results and to MPI's messages. SEEGRAD_SHARED_MEMORY=0: no
+    windows (as across machines): empty_shared is plain memory, the same results through MPI."""
+    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "shared_memory.py"), env={"SEEGRAD_SHARED_MEMORY": windows})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    through = "through windows" if windows == "1" else "without windows"
+    assert f"shared-memory all_reduce OK on {ranks} ranks, {through}" in proc.stdout
 
 
 @needs_mpi

@@ -162,6 +162,39 @@ def test_matches_torch_optim_over_50_steps(name, ref, kw, dtype):
         np.testing.assert_allclose(a, p.detach().numpy(), **tol)
 
 
+@pytest.mark.parametrize("kw", [dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
+                                dict(momentum=0.5, dampening=0.3, weight_decay=0.1)], ids=str)
+def test_sgd_in_cache_blocks_gives_the_whole_array_bits_and_torchs_values(kw):
+    """A parameter larger than optim.optimizer.BLOCK_FROM is updated block by block: the same bits as the
+    formula on whole arrays, a transposed (non-contiguous) gradient included, and torch's values."""
+    torch = pytest.importorskip("torch")
+    from optim.optimizer import BLOCK, BLOCK_FROM
+    rng = np.random.default_rng(0)
+    init = rng.standard_normal((601, 500)).astype(np.float32)  # more than BLOCK_FROM elements, not a multiple
+    assert init.size > BLOCK_FROM and init.size % BLOCK
+    grads = [rng.standard_normal((601, 500)).astype(np.float32) for _ in range(3)]
+    grads.insert(2, rng.standard_normal((500, 601)).astype(np.float32).T)  # non-contiguous: whole arrays
+    p = nn.Parameter(ag.tensor(init))
+    opt = optim.SGD([p], lr=0.1, **kw)
+    ref, buf = init.copy(), None
+    tp = torch.tensor(init, requires_grad=True)
+    topt = torch.optim.SGD([tp], lr=0.1, **kw)
+    for g in grads:
+        p.grad = ag.tensor(g)
+        opt.step()
+        d = g + np.float32(kw.get("weight_decay", 0)) * ref if kw.get("weight_decay") else g
+        if buf is None:
+            buf = d.copy()
+        else:
+            buf *= kw["momentum"]
+            buf += d if not kw.get("dampening") else (1 - kw["dampening"]) * d
+        ref -= 0.1 * (d + kw["momentum"] * buf if kw.get("nesterov") else buf)
+        tp.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_array_equal(p.detach().numpy(), ref)
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=2e-5, atol=2e-6)
+
+
 def test_momentum_equals_sgd_momentum_at_constant_lr():
     grads, init = _grads(3), _init(2)
     a = _run_ours("Momentum", dict(lr=0.05, momentum=0.9), ag.float64, grads, init)

@@ -10,13 +10,14 @@ import numbers
 
 from ..backend import host
 
+from ..creation import from_numpy
 from ..tensor import Tensor, increment_version
 from . import process_group as pg
 
 __all__ = ["ReduceOp", "Work", "group", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "get_rank", "get_world_size", "get_backend", "barrier",
            "all_reduce", "broadcast", "all_gather", "reduce_scatter", "all_gather_object",
-           "broadcast_object_list", "abort"]
+           "broadcast_object_list", "abort", "empty_shared"]
 
 
 class ReduceOp(enum.Enum):
@@ -132,6 +133,25 @@ def abort(exitcode=1):
     if _World.group is None:
         raise SystemExit(exitcode)
     _World.group.abort(exitcode)
+
+
+def empty_shared(*size, dtype=None):
+    """A tensor (uninitialised, as ``ag.empty``) whose storage the ranks of this machine share, so that
+    ``all_reduce`` on the whole of it reads the other ranks' memory instead of sending messages (no copy
+    in or out). A collective: every rank calls it, in the same order, with the same size. Not in
+    torch.distributed (seegrad's own: DistributedDataParallel keeps its buckets there). Across
+    machines, or in a world of one, it is plain memory and all_reduce sends messages as usual. The
+    memory lasts as long as the process (after ``destroy_process_group`` too)."""
+    g = _default_group(None, "empty_shared")
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if not all(isinstance(n, numbers.Integral) and n >= 0 for n in shape):
+        raise ValueError(f"empty_shared: size must be whole numbers >= 0, got {shape}")
+    dtype = host.dtype(host.float32 if dtype is None else dtype)
+    numel = 1
+    for n in shape:
+        numel *= int(n)
+    raw = g.empty_shared(numel * dtype.itemsize)
+    return from_numpy(raw.view(dtype).reshape(shape))
 
 
 # ----------------------------------------------------------------- work handles

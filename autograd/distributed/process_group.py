@@ -77,6 +77,7 @@ class ProcessGroup:
         start = time.monotonic()
         pause = 0.0
         while not request.Test():
+            self.progress()
             waited = time.monotonic() - start
             if waited > limit:
                 raise DistBackendError(
@@ -88,6 +89,15 @@ class ProcessGroup:
             else:
                 pause = min(MAX_PAUSE, pause * 2 or 5e-5)
                 time.sleep(pause)
+
+    def progress(self):
+        """Move along the ops in flight that need this process's own work (shared memory's)."""
+
+    def empty_shared(self, nbytes):
+        """A buffer of ``nbytes`` (uint8) for tensors the collectives may treat specially; here plain memory."""
+        from ..backend import host
+
+        return host.empty(nbytes, dtype=host.uint8)
 
     def abort(self, exitcode=1):
         sys.exit(exitcode)
@@ -159,6 +169,16 @@ class MPIGroup(ProcessGroup):
         super().__init__(self.comm.Get_rank(), self.comm.Get_size(), timeout)
         # several threads may call MPI at once (mpi4py asks for it): a helper thread may poll requests
         self.thread_multiple = MPI.Query_thread() >= MPI.THREAD_MULTIPLE
+        # the ranks of this machine share memory; when they are the whole job, all_reduce on a buffer of
+        # empty_shared reads the others' memory instead of sending messages (shared_memory.py)
+        node = self.comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
+        self.shared = None
+        if node.Get_size() == self.size > 1 and os.environ.get("SEEGRAD_SHARED_MEMORY", "1") != "0":
+            from .shared_memory import SharedMemory
+
+            self.shared = SharedMemory(MPI, node)
+        else:
+            node.Free()
         self.ops = {"sum": MPI.SUM, "product": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX,
                     "band": MPI.BAND, "bor": MPI.BOR, "bxor": MPI.BXOR}
         self._previous_hook = sys.excepthook
@@ -167,7 +187,20 @@ class MPIGroup(ProcessGroup):
     # Each takes contiguous numpy arrays and returns an MPI request (results land in place).
 
     def allreduce(self, array, op):
+        if self.shared is not None and self.shared.holds(array):
+            return self.shared.allreduce(array, op)
         return self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.ops[op])
+
+    def progress(self):
+        if self.shared is not None:
+            self.shared.progress()
+
+    def empty_shared(self, nbytes):
+        """On one machine: a buffer in a window every rank maps (a collective: every rank calls it, in
+        the same order, with the same size); across machines, plain memory."""
+        if self.shared is None:
+            return super().empty_shared(nbytes)
+        return self.shared.empty(nbytes)
 
     def bcast(self, array, root):
         return self.comm.Ibcast(array, root=root)
@@ -222,4 +255,6 @@ class MPIGroup(ProcessGroup):
     def destroy(self):
         if sys.excepthook == self._excepthook:
             sys.excepthook = self._previous_hook
+        if self.shared is not None:
+            self.shared.close()
         self.comm.Free()

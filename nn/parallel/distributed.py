@@ -44,9 +44,11 @@ FIRST_BUCKET_BYTES = 1024 * 1024  # torch.distributed._DEFAULT_FIRST_BUCKET_BYTE
 
 
 class _Bucket:
-    """Parameters whose averaged gradients travel together, in one flat array."""
+    """Parameters whose averaged gradients travel together, in one flat array: in memory the ranks
+    of one machine share (``dist.empty_shared``), so that its all-reduce reads the other ranks'
+    buckets instead of sending them (a collective: every rank builds the same buckets in order)."""
 
-    def __init__(self, members, dtype, flags):
+    def __init__(self, members, dtype, flags, params):
         self.members = members  # indices into ddp._params, in the order they fill the bucket
         self.slots, size = {}, 0  # parameter index -> (start, stop, k) of its gradient in the array
         for k, (i, numel) in enumerate(members):
@@ -54,8 +56,12 @@ class _Bucket:
             size += numel
         self.grads = size
         # with find_unused_parameters, one more slot per parameter: > 0 where some rank used it
-        self.array = host.zeros(size + (len(members) if flags else 0), dtype=dtype)
-        self.tensor = ag.from_numpy(self.array)
+        self.tensor = dist.empty_shared(size + (len(members) if flags else 0), dtype=dtype)
+        self.array = self.tensor.numpy()
+        self.array[...] = 0
+        # each parameter's gradient as a view of its slot (what .grad is with gradient_as_bucket_view)
+        self.views = {i: ag.from_numpy(self.array[start:stop].reshape(params[i].shape))
+                      for i, (start, stop, _) in self.slots.items()}
         self.pending, self.work = len(members), None
 
 
@@ -103,9 +109,6 @@ class DistributedDataParallel(Module):
         if device_ids or output_device is not None:
             raise ValueError(f"DistributedDataParallel: device_ids {device_ids} and output_device {output_device} "
                              "are for GPU modules; this framework runs on the CPU: leave them out")
-        if gradient_as_bucket_view:
-            raise ValueError("DistributedDataParallel: gradient_as_bucket_view=True is not supported; gradients are "
-                             "copied out of the buckets (the default)")
         if check_reduction:
             warnings.warn("The `check_reduction` argument in `DistributedDataParallel` module is deprecated. "
                           "Please avoid using it.", FutureWarning, stacklevel=2)
@@ -117,6 +120,7 @@ class DistributedDataParallel(Module):
                                "that requires a gradient.")
         self.module = module
         self.dim, self.static_graph = dim, static_graph
+        self.gradient_as_bucket_view = bool(gradient_as_bucket_view)
         self.find_unused_parameters = bool(find_unused_parameters)
         self.forward_sync_buffers, init_sync_buffers = _buffer_sync(broadcast_buffers, forward_sync_buffers)
         self.broadcast_buffers = self.forward_sync_buffers
@@ -154,8 +158,16 @@ class DistributedDataParallel(Module):
                        for i, p in enumerate(self._params)]
 
     def _set_buckets(self, assignment):
-        self._buckets = [_Bucket(members, dtype, self.find_unused_parameters) for dtype, members in assignment]
+        self._buckets = [_Bucket(members, dtype, self.find_unused_parameters, self._params)
+                         for dtype, members in assignment]
         self._bucket_of = {i: b for b in self._buckets for i, _ in b.members}
+        if self.gradient_as_bucket_view:  # gradients already there move into the (new) buckets, as torch's
+            with no_grad():
+                for i, p in enumerate(self._params):
+                    if p.grad is not None and not p.grad.requires_grad:
+                        view = self._bucket_of[i].views[i]
+                        host.copyto(view.numpy(), p.grad.numpy())
+                        p.grad = view
         self.timing = {"wait": 0.0, "bytes": sum(b.array.nbytes for b in self._buckets), "buckets": len(self._buckets)}
 
     def _rebuild_buckets(self):
@@ -230,7 +242,13 @@ class DistributedDataParallel(Module):
             if p.grad.requires_grad:
                 raise RuntimeError("DistributedDataParallel: backward(create_graph=True) is not supported; "
                                    "gradients with a graph of their own can't be averaged in place")
+            if not used and p.grad is b.views[i]:  # its slot joins the reduction; if no rank used it, its
+                p.grad = p.grad.clone()  # .grad stays as it was (as without gradient_as_bucket_view)
+            # divided by the world size into the slot: in place when .grad is already the slot's view
+            # (gradient_as_bucket_view, the gradient accumulated into it), else copied there
             host.divide(p.grad.numpy().reshape(-1), self._world, out=slot)
+            if self.gradient_as_bucket_view and used and p.grad is not b.views[i]:
+                p.grad = b.views[i]
         if self.find_unused_parameters:
             b.array[b.grads + k] = 1.0 if used or i in self._used else 0.0
         b.pending -= 1
@@ -273,6 +291,10 @@ class DistributedDataParallel(Module):
                     if self.find_unused_parameters and b.array[b.grads + k] == 0:
                         continue  # no rank used it: its .grad stays as it was (None), as in PyTorch
                     p = self._params[i]
+                    if self.gradient_as_bucket_view:  # .grad is the view: the average is already there
+                        if p.grad is not b.views[i]:  # (None here: another rank used it)
+                            p.grad = b.views[i]
+                        continue
                     mean = b.array[start:stop].reshape(p.shape)
                     if p.grad is None:
                         p.grad = ag.from_numpy(mean.copy())

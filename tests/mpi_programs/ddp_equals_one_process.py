@@ -77,7 +77,7 @@ def close(a, b, what):
     return float(np.abs(a - b).max())
 
 
-def train(kind, build, opt_name, ghost=False, reference_build=None, **ddp_options):
+def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=True, **ddp_options):
     rank, world = dist.get_rank(), dist.get_world_size()
     ag.manual_seed(0)
     reference = (reference_build or build)()
@@ -101,12 +101,16 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, **ddp_option
             loss_fn(reference(x), y).backward()
         opt_ref.step()
 
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=set_to_none)
         mine = slice(rank * per, (rank + 1) * per)
         loss_fn(model(x[mine]), y[mine]).backward()
+        what = f"{kind} {opt_name} step {step + 1}"
+        if ddp_options.get("gradient_as_bucket_view"):  # each .grad is a view of its bucket
+            for name, p in model.module.named_parameters():
+                if not any(np.shares_memory(p.grad.numpy(), b.array) for b in model._buckets):
+                    raise AssertionError(f"{what}: gradient_as_bucket_view, but {name}.grad is not in a bucket")
         opt.step()
 
-        what = f"{kind} {opt_name} step {step + 1}"
         same_on_every_rank(model.module, what)
         worst = max(worst, close(flat(model.module), flat(reference), what))
         if rank == 0:  # rank 0's running statistics are the ones broadcast: they follow the reference
@@ -191,6 +195,12 @@ def main():
         report[f"cnn+SyncBatchNorm {opt_name}"] = train("cnn", lambda: cnn(nn.SyncBatchNorm), opt_name,
                                                         reference_build=cnn)
         report[f"gru {opt_name}"] = train("gru", GRUNet, opt_name, bucket_cap_mb=2 ** -12)
+        # gradients as views of the buckets: zeroed in place (accumulated into the buckets) or set to None
+        for set_to_none in (False, True):
+            report[f"mlp {opt_name} bucket views{' set_to_none' if set_to_none else ''}"] = train(
+                "mlp", mlp, opt_name, set_to_none=set_to_none, bucket_cap_mb=2 ** -12, gradient_as_bucket_view=True)
+        report[f"cnn+BatchNorm {opt_name} bucket views"] = train("cnn", cnn, opt_name, ghost=True,
+                                                                 gradient_as_bucket_view=True)
     no_sync_equals_a_larger_batch()
     sampler_covers_every_sample_once()
     if dist.get_rank() == 0:

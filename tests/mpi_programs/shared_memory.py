@@ -1,0 +1,100 @@
+"""Run under mpiexec -n N (one machine): all_reduce on tensors of dist.empty_shared (read through shared
+memory, no messages) gives, on every rank, what numpy computes from all the ranks' inputs, and what
+all_reduce on plain tensors (MPI's messages) gives: every op, float32/float64/int64/bool, sizes that
+N does not divide, several reductions in flight at once, waited in any order, with a blocking
+collective on other tensors between their start and their wait."""
+import numpy as np
+
+import autograd as ag
+import autograd.distributed as dist
+
+OPS = {dist.ReduceOp.SUM: np.sum, dist.ReduceOp.AVG: np.mean, dist.ReduceOp.PRODUCT: np.prod,
+       dist.ReduceOp.MIN: np.min, dist.ReduceOp.MAX: np.max}
+SIZES = (1, 7, 1000, 100_003)  # 100_003: chunks of unequal length on 2 and 3 ranks
+
+
+def value(r, n, dtype, salt=0):
+    x = (np.arange(n) * (r + 1 + salt) % 11 - 5)
+    return (x / 4).astype(dtype) if np.dtype(dtype).kind == "f" else x.astype(dtype)
+
+
+def shared(values):
+    t = dist.empty_shared(values.shape, dtype=values.dtype)
+    t.numpy()[...] = values
+    return t
+
+
+def check(got, want, what):
+    got = np.asarray(got)
+    if got.dtype != want.dtype or not np.array_equal(got, want):
+        bad = np.flatnonzero(got.reshape(-1) != want.reshape(-1))[:5]
+        raise AssertionError(f"rank {dist.get_rank()}: {what}: differs at {bad}: got {got.reshape(-1)[bad]}, "
+                             f"want {want.reshape(-1)[bad]}")
+
+
+def main():
+    dist.init_process_group("mpi", timeout=60)
+    rank, world = dist.get_rank(), dist.get_world_size()
+    for n in SIZES:
+        for dtype in (np.float32, np.float64, np.int64):
+            for op, fn in OPS.items():
+                if op is dist.ReduceOp.AVG and dtype == np.int64:
+                    continue
+                everyone = np.stack([value(r, n, dtype) for r in range(world)])
+                t = shared(value(rank, n, dtype))
+                dist.all_reduce(t, op=op)
+                plain = ag.from_numpy(value(rank, n, dtype))
+                dist.all_reduce(plain, op=op)
+                want = fn(everyone, axis=0).astype(dtype)
+                check(t, plain.numpy(), f"{op.name} {np.dtype(dtype)} n={n}: shared memory vs MPI")
+                check(t, want, f"{op.name} {np.dtype(dtype)} n={n}")  # (quarters: exact in any order)
+        for op in (dist.ReduceOp.BAND, dist.ReduceOp.BOR, dist.ReduceOp.BXOR):
+            everyone = np.stack([value(r, n, np.int64) for r in range(world)])
+            t = shared(value(rank, n, np.int64))
+            dist.all_reduce(t, op=op)
+            want = {"BAND": np.bitwise_and, "BOR": np.bitwise_or, "BXOR": np.bitwise_xor}[op.name].reduce(everyone)
+            check(t, want, f"{op.name} int64 n={n}")
+        flags = shared(value(rank, n, np.int64) > rank)
+        dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+        check(flags, np.stack([value(r, n, np.int64) > r for r in range(world)]).any(axis=0), f"bool MAX n={n}")
+
+    # several in flight at once, a shape of 2 dims, a blocking MPI collective between start and wait,
+    # waited last to first; then the buffers are reused for the next round
+    ts = [shared(value(rank, 5003 * (k + 1), np.float32, salt=k).reshape(-1, 1)) for k in range(3)]
+    for round_ in range(3):
+        for k, t in enumerate(ts):
+            t.numpy()[...] = value(rank, t.numel(), np.float32, salt=k + round_).reshape(-1, 1)
+        works = [dist.all_reduce(t, op=dist.ReduceOp.MAX, async_op=True) for t in ts]
+        other = ag.ones(3) * rank
+        dist.all_reduce(other)  # MPI's messages, while the shared ones are in flight
+        check(other, np.full(3, sum(range(world)), np.float32), "a blocking all_reduce between start and wait")
+        for work in reversed(works):
+            work.wait()
+            if not work.is_completed():
+                raise AssertionError("a waited work must report is_completed()")
+        for k, t in enumerate(ts):
+            want = np.stack([value(r, t.numel(), np.float32, salt=k + round_) for r in range(world)]).max(axis=0)
+            check(t.numpy().reshape(-1), want, f"overlapped all_reduce {k}, round {round_}")
+    # a view or a part of a shared tensor is not the whole buffer: it goes through MPI, same result
+    t = shared(value(rank, 10, np.float64))
+    dist.all_reduce(t[2:5])
+    want = np.stack([value(r, 10, np.float64) for r in range(world)])
+    check(t.numpy()[2:5], want.sum(axis=0)[2:5], "a slice of a shared tensor")
+    check(t.numpy()[5:], value(rank, 10, np.float64)[5:], "the rest of the shared tensor is untouched")
+    if dist.group.WORLD.shared is not None:  # with windows, ranks asking for different sizes are told so
+        try:
+            dist.empty_shared(3 + rank)
+        except ValueError as err:
+            if "the ranks asked for different sizes" not in str(err):
+                raise
+        else:
+            raise AssertionError("empty_shared of a different size on each rank did not raise")
+    windows = dist.group.WORLD.shared is not None  # the mpi backend's windows (shared_memory.py), or none
+    dist.barrier()
+    dist.destroy_process_group()
+    if rank == 0:
+        print(f"shared-memory all_reduce OK on {world} ranks, {'through windows' if windows else 'without windows'}")
+
+
+if __name__ == "__main__":
+    main()
