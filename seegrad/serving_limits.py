@@ -168,6 +168,9 @@ async def read_body(request, limits):
 # --------------------------------------------------------------------------- the connection's side
 
 
+LINGER_SECONDS = 2.0  # how long a connection answered with an error still reads (and drops) what comes
+
+
 def protocol(limits, expected):
     """uvicorn's h11 protocol class with the header, body and send deadlines of ``limits``."""
     import h11
@@ -181,9 +184,18 @@ def protocol(limits, expected):
             self._deadline = self._phase = self._write_deadline = None
             self._arm("headers")
 
+        _lingering = False  # an answer that ends the connection was sent: the rest is read and dropped
+
         def data_received(self, data):
+            if self._lingering:
+                return  # the rest of a request already answered (see _linger)
             super().data_received(data)
             self._follow()
+
+        def eof_received(self):
+            if self._lingering:
+                self.transport.close()  # the client has stopped sending: nothing is lost now
+            return super().eof_received()
 
         def on_response_complete(self):
             super().on_response_complete()
@@ -238,7 +250,19 @@ def protocol(limits, expected):
             head = (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
                     f"content-length: {len(body)}\r\nconnection: close\r\n\r\n")
             self.transport.write(head.encode() + body)
-            self.transport.close()
+            self._linger()
+
+        def _linger(self):
+            """Close without losing the answer. Closing a socket with unread input resets the
+            connection, and a client still sending (a 1 MB header) may then lose the answer before it
+            reads it. So the answer is followed by the end of our side (FIN), what still arrives is
+            dropped, and the socket closes when the client ends its side, or after LINGER_SECONDS (a
+            lingering close, as Apache and nginx do)."""
+            self._arm(None)
+            self._lingering = True
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
         def send_400_response(self, msg):  # malformed HTTP: JSON like every other answer
             self._answer_and_close(400, "Bad Request", f"invalid HTTP request ({msg.rstrip('.')}), or "
