@@ -135,9 +135,10 @@ def child_allreduce_sizes():
         rows.append(row)
     n = dist.get_world_size()
     sizes, seconds = np.array(rows, dtype=float)[:, :2].T
-    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares (MPI's messages)
+    # ring model: T = 2(n-1) alpha + 2(n-1)/n * bytes / beta, fitted by least squares on relative errors
+    # (MPI's messages; absolute errors let the largest sizes decide alone, and gave a negative latency)
     A = np.stack([np.full_like(sizes, 2 * (n - 1)), 2 * (n - 1) / n * sizes], axis=1)
-    (alpha, inv_beta), *_ = np.linalg.lstsq(A, seconds, rcond=None)
+    (alpha, inv_beta), *_ = np.linalg.lstsq(A / seconds[:, None], np.ones_like(seconds), rcond=None)
     if dist.get_rank() == 0:
         print(json.dumps({"rows": rows, "alpha": alpha, "beta": 1 / inv_beta}), flush=True)
     dist.destroy_process_group()
