@@ -492,8 +492,9 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 continue
             if node._hooks:
                 grad = _run_hooks(node._hooks, grad, create_graph, node._wrapper)
-            if node._retained is not None and capture is None:
-                out = node._retained()
+            retained = node._retained
+            if retained is not None and capture is None:
+                out = retained()
                 if out is not None:
                     _lock()
                     try:
