@@ -170,7 +170,7 @@ class OutputNode(Node):
     rule = Rule("out_i = output i of the Function", ("passes G on to the Function, as its output i's gradient",),
                 "Each output of a Function with several collects its own gradient first.", ("function",))
 
-    def __init__(self, function, index, count, out):
+    def __init__(self, function, index, count):
         self._edges, self._hooks = (function,), None
         self._seq = next(_creation_counter)
         self.index, self.count, self.xp, self._wrapper = index, count, host, Tensor
@@ -261,7 +261,7 @@ def _attach(ctx, args, outputs, dirty):
         if len(outputs) == 1:
             node = ctx
         else:
-            node = OutputNode(ctx, i, len(outputs), o)
+            node = OutputNode(ctx, i, len(outputs))
         o.grad_fn, o.requires_grad = node, True
     saved = ctx._to_save or ()
     by_id = {id(x): x for x in args if isinstance(x, Tensor)}

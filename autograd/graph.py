@@ -479,11 +479,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
-                _lock()  # (node._backward, inlined) concurrent backward() calls into one leaf add up
-                try:
-                    variable._accumulate_grad(grad, create_graph)
-                finally:
-                    _unlock()
+                node._backward(grad, retain_graph, create_graph)
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
                     for hook in list(_post_accumulate_hooks[id(variable)]):
                         hook(variable)
