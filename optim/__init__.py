@@ -9,3 +9,4 @@ from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSProp, RMSprop
 from .sgd import SGD, Momentum
+from .zero_redundancy import ZeroRedundancyOptimizer

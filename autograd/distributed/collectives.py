@@ -17,7 +17,7 @@ from . import process_group as pg
 __all__ = ["ReduceOp", "Work", "group", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "get_rank", "get_world_size", "get_backend", "barrier",
            "all_reduce", "broadcast", "all_gather", "reduce_scatter", "all_gather_object",
-           "broadcast_object_list", "abort", "empty_shared"]
+           "broadcast_object_list", "abort", "empty_shared", "ranks_share_memory"]
 
 
 class ReduceOp(enum.Enum):
@@ -135,13 +135,17 @@ def abort(exitcode=1):
     _World.group.abort(exitcode)
 
 
-def empty_shared(*size, dtype=None):
+def empty_shared(*size, dtype=None, one_copy=False):
     """A tensor (uninitialised, as ``ag.empty``) whose storage the ranks of this machine share, so that
     ``all_reduce`` on the whole of it reads the other ranks' memory instead of sending messages (no copy
     in or out). A collective: every rank calls it, in the same order, with the same size. Not in
     torch.distributed (seegrad's own: DistributedDataParallel keeps its buckets there). Across
     machines, or in a world of one, it is plain memory and all_reduce sends messages as usual. The
-    memory lasts as long as the process (after ``destroy_process_group`` too)."""
+    memory lasts as long as the process (after ``destroy_process_group`` too).
+
+    ``one_copy=True``: the tensor exists once, and every rank's tensor is that same memory: what one
+    rank writes, the others read (ZeroRedundancyOptimizer keeps parameters there). The ranks must
+    order their writes and reads themselves (``barrier``). Only where ``ranks_share_memory()``."""
     g = _default_group(None, "empty_shared")
     shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
     if not all(isinstance(n, numbers.Integral) and n >= 0 for n in shape):
@@ -150,8 +154,14 @@ def empty_shared(*size, dtype=None):
     numel = 1
     for n in shape:
         numel *= int(n)
-    raw = g.empty_shared(numel * dtype.itemsize)
+    raw = g.empty_shared(numel * dtype.itemsize, one_copy=bool(one_copy))
     return from_numpy(raw.view(dtype).reshape(shape))
+
+
+def ranks_share_memory(group=None):
+    """True when every rank of the job can map the same memory: one machine, with the shared windows on
+    (not ``SEEGRAD_SHARED_MEMORY=0``), or a world of one. Not in torch.distributed (seegrad's own)."""
+    return _default_group(group, "ranks_share_memory").shares_memory()
 
 
 # ----------------------------------------------------------------- work handles

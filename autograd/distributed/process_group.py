@@ -93,11 +93,19 @@ class ProcessGroup:
     def progress(self):
         """Move along the ops in flight that need this process's own work (shared memory's)."""
 
-    def empty_shared(self, nbytes):
-        """A buffer of ``nbytes`` (uint8) for tensors the collectives may treat specially; here plain memory."""
+    def empty_shared(self, nbytes, one_copy=False):
+        """A buffer of ``nbytes`` (uint8) for tensors the collectives may treat specially; here plain memory
+        (in a world of one, one copy is what every rank sees)."""
         from ..backend import host
 
+        if one_copy and not self.shares_memory():
+            raise RuntimeError(f"empty_shared(one_copy=True): the {self.size} ranks do not share memory (several "
+                               "machines, or SEEGRAD_SHARED_MEMORY=0); check dist.ranks_share_memory() first")
         return host.empty(nbytes, dtype=host.uint8)
+
+    def shares_memory(self):
+        """Can every rank of the job map the same memory? (a world of one: trivially)"""
+        return self.size == 1
 
     def abort(self, exitcode=1):
         sys.exit(exitcode)
@@ -195,12 +203,16 @@ class MPIGroup(ProcessGroup):
         if self.shared is not None:
             self.shared.progress()
 
-    def empty_shared(self, nbytes):
+    def empty_shared(self, nbytes, one_copy=False):
         """On one machine: a buffer in a window every rank maps (a collective: every rank calls it, in
-        the same order, with the same size); across machines, plain memory."""
+        the same order, with the same size), each rank's own or, with ``one_copy``, the same memory on
+        every rank; across machines, plain memory (and no one copy)."""
         if self.shared is None:
-            return super().empty_shared(nbytes)
-        return self.shared.empty(nbytes)
+            return super().empty_shared(nbytes, one_copy)
+        return self.shared.one_copy(nbytes) if one_copy else self.shared.empty(nbytes)
+
+    def shares_memory(self):
+        return self.shared is not None or self.size == 1
 
     def bcast(self, array, root):
         return self.comm.Ibcast(array, root=root)

@@ -75,6 +75,16 @@ class SharedMemory:
             self.buffers[mine.ctypes.data] = arrays
         return mine
 
+    def one_copy(self, nbytes):
+        """``nbytes`` bytes (uint8) in a window that holds them once: every rank gets the same memory
+        (rank 0's), so what one rank writes the others read (a collective, like ``empty``)."""
+        arrays, _ = self._allocate(nbytes if self.rank == 0 else 0, host.uint8)
+        sizes = self.node.allgather(nbytes)
+        if len(set(sizes)) > 1:
+            raise ValueError(f"empty_shared(one_copy=True): the ranks asked for different sizes ({sizes} bytes on "
+                             f"ranks 0..{self.size - 1}); every rank must call it with the same size, in the same order")
+        return arrays[0]
+
     def holds(self, array):
         """Is ``array`` (contiguous) exactly one of this rank's shared buffers?"""
         arrays = self.buffers.get(array.ctypes.data)
