@@ -43,7 +43,7 @@ def build(name):
     return build_cnn(784, 10, [16, 32], {"image": (1, 28, 28)})
 
 
-def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True):
+def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=False):
     """One configuration: this process alone, or one rank of mpiexec. Rank 0 prints a JSON line."""
     import numpy as np
 
@@ -59,7 +59,11 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True):
     net = build(name)
     model = nn.parallel.DistributedDataParallel(net, bucket_cap_mb=bucket_cap_mb, gradient_as_bucket_view=bucket_view) \
         if wrap else net
-    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    if zero and wrap:  # each rank updates its share of the parameters, held once in shared memory
+        opt = optim.ZeroRedundancyOptimizer(model.parameters(), optim.SGD, parameters_as_bucket_view=True,
+                                            lr=0.01, momentum=0.9)
+    else:
+        opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     per = global_batch // world
     x, y = ag.randn(per, 784), ag.randint(0, 10, (per,))
     times = []
@@ -191,7 +195,7 @@ def wait_idle(limit):
             return idle
 
 
-def run(name, world, args, ddp=True):
+def run(name, world, args, ddp=True, zero=False):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT)
     for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
@@ -202,7 +206,8 @@ def run(name, world, args, ddp=True):
         env["SEEGRAD_SHARED_MEMORY"] = "0"
     command = [sys.executable, os.path.abspath(__file__), "--child", name, "--steps", str(args.steps),
                "--batch", str(args.batch)] + (["--no-bucket-view"] if not args.bucket_view else []) \
-        + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else []) + ([] if ddp else ["--no-ddp"])
+        + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else []) + ([] if ddp else ["--no-ddp"]) \
+        + (["--zero"] if zero else [])
     if world > 1:
         from seegrad.launch import find_mpiexec
         command = [find_mpiexec(), "-n", str(world)] + command
@@ -224,6 +229,9 @@ def main():
     parser.add_argument("--ceiling", action="store_true", help="each round also runs 2 ranks without DDP: "
                         "the same compute side by side, no communication (the most 2 ranks can give)")
     parser.add_argument("--no-ddp", dest="ddp", action="store_false", help=argparse.SUPPRESS)
+    parser.add_argument("--zero", action="store_true", help="each round also runs 2 ranks with DDP and "
+                        "ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True): the optimizer sharded, "
+                        "the parameters held once in shared memory")
     parser.add_argument("--mpi-messages", action="store_true", help="all-reduce through MPI's messages "
                         "(SEEGRAD_SHARED_MEMORY=0), not the shared windows")
     parser.add_argument("--no-bucket-view", dest="bucket_view", action="store_false",
@@ -232,49 +240,51 @@ def main():
     if args.child == "sizes":
         return child_allreduce_sizes()
     if args.child:
-        return child(args.child, args.steps, args.batch, args.bucket_cap_mb, args.bucket_view, args.ddp)
+        return child(args.child, args.steps, args.batch, args.bucket_cap_mb, args.bucket_view, args.ddp, args.zero)
     print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
           f"global batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds, 1 BLAS thread each"
           + (", MPICH's CMA single copy on" if args.cma else "")
           + f"; DDP gradient_as_bucket_view={args.bucket_view}, all-reduce through "
           + ("MPI's messages" if args.mpi_messages else "shared memory (dist.empty_shared buckets)"))
     measured = {}
+    configs = [("ddp", "2 ranks, DDP + SGD"), ("zero", "2 ranks, DDP + ZeroRedundancyOptimizer(SGD)")]
+    configs = [c for c in configs if c[0] != "zero" or args.zero]
+    if args.ceiling:
+        configs.append(("alone", "2 ranks without DDP (no communication; the ceiling of DDP + SGD)"))
     for name in args.models.split(","):
-        rounds = {1: [], 2: []}
+        rounds = {"one": []}
         idle = []
         for _ in range(args.rounds):
             if args.wait_idle:
                 idle.append(wait_idle(args.wait_idle))
-            for world in (1, 2):
-                rounds[world].append(run(name, world, args))
-            if args.ceiling:
-                rounds.setdefault("alone", []).append(run(name, 2, args, ddp=False))
-        one, two, alone = ({k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]}
-                           if w in rounds else None for w in (1, 2, "alone"))
+            rounds["one"].append(run(name, 1, args))
+            for key, _ in configs:
+                rounds.setdefault(key, []).append(run(name, 2, args, ddp=key != "alone", zero=key == "zero"))
+        med = {w: {k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]} for w in rounds}
+        one, two = med["one"], med["ddp"]
         print(f"\n{MODELS[name]}: {one['grad_bytes'] / 1e6:.2f} MB of gradients, {two['buckets']:.0f} buckets")
-        print(f"  1 process : {one['samples_per_s']:8.0f} samples/s   step {1e3 * one['step']:6.1f} ms "
+        print(f"  1 process, SGD: {one['samples_per_s']:6.0f} samples/s, step {1e3 * one['step']:6.1f} ms "
               f"(forward {1e3 * one['forward']:.1f}, backward {1e3 * one['backward']:.1f}, "
-              f"optimizer {1e3 * one['optimizer']:.1f})")
-        print(f"  2 ranks   : {two['samples_per_s']:8.0f} samples/s   step {1e3 * two['step']:6.1f} ms "
-              f"(forward {1e3 * two['forward']:.1f}, backward {1e3 * two['backward']:.1f}, "
-              f"optimizer {1e3 * two['optimizer']:.1f})")
-        if alone:
-            ceiling = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds[1], rounds["alone"])]
-            print(f"  2 ranks without DDP (no communication; the ceiling): step {1e3 * alone['step']:6.1f} ms "
-                  f"(forward {1e3 * alone['forward']:.1f}, backward {1e3 * alone['backward']:.1f}, optimizer "
-                  f"{1e3 * alone['optimizer']:.1f}): {statistics.median(ceiling):.2f}x")
-        ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds[1], rounds[2])]
+              f"optimizer {1e3 * one['optimizer']:.1f}), CPU {1e3 * one['cpu_step']:.1f} ms")
         idle_text = "; CPUs idle before each round: " + ", ".join(f"{i:.0%}" for i in idle) if idle else ""
-        print(f"  speed-up  : {statistics.median(ratios):.2f}x (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
-              f"goal >= 1.7x{idle_text}); "
-              f"from CPU time per step (each rank on a core of its own): "
-              f"{one['cpu_step'] / two['cpu_step']:.2f}x ({1e3 * one['cpu_step']:.1f} ms vs "
-              f"{1e3 * two['cpu_step']:.1f} ms, the busier rank)")
-        overlapped = 1 - two["least_exposed"] / two["allreduce_alone"] if two["allreduce_alone"] else 0.0
-        print(f"  communication per step: {1e3 * two['allreduce_alone']:.2f} ms of all-reduce on its own; "
-              f"exposed after backward {1e3 * two['exposed']:.2f} ms = {100 * two['exposed'] / two['step']:.1f}% "
-              f"of the step (goal < 10%; median, with the other rank's lateness), "
-              f"{1e3 * two['least_exposed']:.2f} ms at least: {100 * max(overlapped, 0):.0f}% overlapped")
+        for key, label in configs:
+            m = med[key]
+            ratios = [b["samples_per_s"] / a["samples_per_s"] for a, b in zip(rounds["one"], rounds[key])]
+            print(f"  {label}: {m['samples_per_s']:6.0f} samples/s, step {1e3 * m['step']:6.1f} ms "
+                  f"(forward {1e3 * m['forward']:.1f}, backward {1e3 * m['backward']:.1f}, "
+                  f"optimizer {1e3 * m['optimizer']:.1f})")
+            print(f"    speed-up {statistics.median(ratios):.2f}x (rounds: {', '.join(f'{r:.2f}' for r in ratios)}"
+                  f"{'; goal >= 1.7x' if key != 'alone' else ''}); from CPU time per step (each rank on a core of "
+                  f"its own): {one['cpu_step'] / m['cpu_step']:.2f}x ({1e3 * one['cpu_step']:.1f} ms vs "
+                  f"{1e3 * m['cpu_step']:.1f} ms, the busier rank)")
+            if key != "alone" and m["allreduce_alone"]:
+                overlapped = 1 - m["least_exposed"] / m["allreduce_alone"]
+                print(f"    communication per step: {1e3 * m['allreduce_alone']:.2f} ms of all-reduce on its own; "
+                      f"exposed after backward {1e3 * m['exposed']:.2f} ms = {100 * m['exposed'] / m['step']:.1f}% "
+                      f"of the step (goal < 10%; median, with the other rank's lateness), "
+                      f"{1e3 * m['least_exposed']:.2f} ms at least: {100 * max(overlapped, 0):.0f}% overlapped")
+        if idle_text:
+            print("  " + idle_text[2:])
         measured[name.upper()] = two
     fit = run("sizes", 2, args)
     print("\nall_reduce on 2 ranks (float32, blocking; wall / CPU ms): MPI's messages | shared memory")

@@ -75,6 +75,15 @@ class ZeroRedundancyOptimizer(Optimizer):
         if self.parameters_as_bucket_view:
             self._build_buffer(everything[0].dtype)
 
+    def rank_of(self, param):
+        """The rank that updates ``param`` (seegrad's own name; DistributedDataParallel.shard_gradients asks)."""
+        try:
+            return self._rank_of[id(param)]
+        except KeyError:
+            raise ValueError(f"ZeroRedundancyOptimizer.rank_of: a tensor of shape {tuple(param.shape)} is not one of "
+                             "this optimizer's parameters; build the optimizer over every parameter of the "
+                             "model") from None
+
     def add_param_group(self, param_group):
         if getattr(self, "initialized", False):
             raise RuntimeError("ZeroRedundancyOptimizer.add_param_group: adding a group after construction is not "

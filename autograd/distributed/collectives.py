@@ -17,7 +17,7 @@ from . import process_group as pg
 __all__ = ["ReduceOp", "Work", "group", "init_process_group", "destroy_process_group", "is_initialized",
            "is_available", "is_mpi_available", "get_rank", "get_world_size", "get_backend", "barrier",
            "all_reduce", "broadcast", "all_gather", "reduce_scatter", "all_gather_object",
-           "broadcast_object_list", "abort", "empty_shared", "ranks_share_memory"]
+           "broadcast_object_list", "abort", "empty_shared", "ranks_share_memory", "reduce_scatter_in_place"]
 
 
 class ReduceOp(enum.Enum):
@@ -276,6 +276,24 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     buf, back = _in_place(tensor, "all_reduce")
     name, average = _reduction(op, tensor.dtype, "all_reduce")
     return _start(Work(g, g.allreduce(buf, name), "all_reduce", _after_reduce(buf, average, g.size, back)), async_op)
+
+
+def reduce_scatter_in_place(tensor, bounds, op=ReduceOp.SUM, group=None, async_op=False):
+    """Rank r's elements ``bounds[r]:bounds[r + 1]`` of the 1-D ``tensor`` become their combination over
+    all ranks with ``op``; the rest of rank r's tensor is unspecified afterwards (its own values on a
+    tensor of ``empty_shared``, where only the chunks are combined, without a copy; the combined values
+    through MPI's messages, which all-reduce the whole). Not in torch.distributed (seegrad's own:
+    DistributedDataParallel.shard_gradients sends its buckets with it)."""
+    g = _default_group(group, "reduce_scatter_in_place")
+    buf, back = _in_place(tensor, "reduce_scatter_in_place")
+    name, average = _reduction(op, tensor.dtype, "reduce_scatter_in_place")
+    bounds = [int(b) for b in bounds] if isinstance(bounds, (list, tuple)) else bounds
+    if tensor.ndim != 1 or not isinstance(bounds, list) or len(bounds) != g.size + 1 or bounds[0] != 0 \
+            or bounds[-1] != tensor.numel() or any(a > b for a, b in zip(bounds, bounds[1:])):
+        raise ValueError(f"reduce_scatter_in_place: bounds must be world size + 1 = {g.size + 1} increasing offsets "
+                         f"from 0 to the length of a 1-D tensor ({tuple(tensor.shape)}), got {bounds!r}")
+    work = Work(g, g.allreduce(buf, name, bounds), "reduce_scatter_in_place", _after_reduce(buf, average, g.size, back))
+    return _start(work, async_op)
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):

@@ -136,7 +136,7 @@ class SelfGroup(ProcessGroup):
     def __init__(self, timeout):
         super().__init__(0, 1, timeout)
 
-    def allreduce(self, array, op):
+    def allreduce(self, array, op, bounds=None):
         return DONE
 
     def bcast(self, array, root):
@@ -194,9 +194,12 @@ class MPIGroup(ProcessGroup):
 
     # Each takes contiguous numpy arrays and returns an MPI request (results land in place).
 
-    def allreduce(self, array, op):
+    def allreduce(self, array, op, bounds=None):
+        """With ``bounds``, only rank r's elements bounds[r]:bounds[r+1] must come back reduced (a
+        reduce-scatter in place): through the shared windows that is all that is done; through MPI's
+        messages the whole array is all-reduced."""
         if self.shared is not None and self.shared.holds(array):
-            return self.shared.allreduce(array, op)
+            return self.shared.allreduce(array, op, bounds)
         return self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.ops[op])
 
     def progress(self):

@@ -14,6 +14,8 @@ c) once every rank has reduced, each rank copies the other chunks from their own
    all-gather by reading), then says copied = s;
 d) once every rank has copied, nobody reads this rank's buffer any more: the result is in place
    and the buffer is the caller's again.
+A reduce-scatter (``bounds``: rank r's chunk, of any length) stops after b): once every rank has
+reduced, nobody reads this rank's buffer, and its own chunk holds the result.
 
 b) to d) run inside ``Test()``, as MPI's progress does, so the op is non-blocking: DDP's poller
 thread (or any wait) moves it along while backward computes. Requests complete in the order
@@ -90,12 +92,14 @@ class SharedMemory:
         arrays = self.buffers.get(array.ctypes.data)
         return arrays is not None and arrays[self.rank].nbytes == array.nbytes
 
-    def allreduce(self, array, op):
-        """Start combining ``array`` (a buffer of ``empty``) over the ranks with ``op``; returns a request."""
+    def allreduce(self, array, op, bounds=None):
+        """Start combining ``array`` (a buffer of ``empty``) over the ranks with ``op``; returns a request.
+        With ``bounds`` (N + 1 element offsets), a reduce-scatter: rank r combines only elements
+        bounds[r]:bounds[r+1], and nothing is gathered (step c is skipped)."""
         arrays = [a.view(array.dtype) for a in self.buffers[array.ctypes.data]]
         with self.lock:
             self.started += 1
-            request = Reduction(self, arrays, UFUNCS[op], self.started)
+            request = Reduction(self, arrays, UFUNCS[op], self.started, bounds)
             self.queue.append(request)
             self.control_window.Sync()  # the data is written before the counter says so
             self.control[self.rank][ARRIVED] = self.started
@@ -133,10 +137,12 @@ class SharedMemory:
 class Reduction:
     """One all-reduce on shared buffers: MPI's request interface (``Test``)."""
 
-    def __init__(self, shm, arrays, ufunc, seq):
+    def __init__(self, shm, arrays, ufunc, seq, bounds=None):
         self.shm, self.arrays, self.ufunc, self.seq = shm, arrays, ufunc, seq
         n, size = arrays[0].size, shm.size
-        self.chunks = [slice(n * r // size, n * (r + 1) // size) for r in range(size)]
+        self.gather = bounds is None  # else a reduce-scatter: each rank keeps its own chunk only
+        bounds = [n * r // size for r in range(size + 1)] if bounds is None else bounds
+        self.chunks = [slice(bounds[r], bounds[r + 1]) for r in range(size)]
         self.stage, self.done = ARRIVED, False
 
     def Test(self):
@@ -156,6 +162,11 @@ class Reduction:
                     self.ufunc(own, theirs[chunk], out=own)  # b) my chunk, from every rank's buffer
             shm.say(REDUCED, seq)
             self.stage = REDUCED
+        if self.stage == REDUCED and not self.gather:  # reduce-scatter: done once nobody reads my buffer
+            if not shm.everyone(REDUCED, seq):
+                return False
+            self.done = True
+            return True
         if self.stage == REDUCED:
             if not shm.everyone(REDUCED, seq):
                 return False

@@ -128,7 +128,7 @@ class DistributedDataParallel(Module):
         self.require_forward_param_sync = True
         self._names = [n for n, _ in named]
         self._params = [p for _, p in named]
-        self._world = dist.get_world_size()
+        self._world, self._rank = dist.get_world_size(), dist.get_rank()
         cap = DEFAULT_BUCKET_CAP_MB if bucket_cap_mb is None else bucket_cap_mb
         if not cap > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb!r}")
@@ -138,6 +138,7 @@ class DistributedDataParallel(Module):
             self._check_same_model()
             self._broadcast(self._params + (list(self.module.buffers()) if init_sync_buffers else []), bump=True)
         self._caps = (first_cap, self.bucket_bytes_cap)
+        self._owner = None  # with shard_gradients: the rank that keeps each parameter's averaged gradient
         # First guess, as torch: filled in registration order (the small first bucket holds the first
         # layers, whose gradients come last), then reversed. Rebuilt once from the real order (forward).
         self._set_buckets(_assign_buckets(self._params, range(len(self._params)), *self._caps)[::-1])
@@ -158,8 +159,14 @@ class DistributedDataParallel(Module):
                        for i, p in enumerate(self._params)]
 
     def _set_buckets(self, assignment):
+        self._assignment = assignment
+        if self._owner is not None:  # each rank's parameters side by side: its chunk of the reduce-scatter
+            assignment = [(dtype, sorted(members, key=lambda m: self._owner[m[0]])) for dtype, members in assignment]
         self._buckets = [_Bucket(members, dtype, self.find_unused_parameters, self._params)
                          for dtype, members in assignment]
+        for b in self._buckets:
+            if self._owner is not None:
+                b.bounds = [sum(n for i, n in b.members if self._owner[i] < r) for r in range(self._world + 1)]
         self._bucket_of = {i: b for b in self._buckets for i, _ in b.members}
         if self.gradient_as_bucket_view:  # gradients already there move into the (new) buckets, as torch's
             with no_grad():
@@ -169,6 +176,27 @@ class DistributedDataParallel(Module):
                         host.copyto(view.numpy(), p.grad.numpy())
                         p.grad = view
         self.timing = {"wait": 0.0, "bytes": sum(b.array.nbytes for b in self._buckets), "buckets": len(self._buckets)}
+
+    def shard_gradients(self, optimizer):
+        """Average each gradient only on the rank that updates its parameter (ZeRO stage 2; seegrad's own
+        name, torch reaches this with FullyShardedDataParallel). ``optimizer``: a ZeroRedundancyOptimizer
+        over this model's parameters (anything with ``rank_of(param)``). From the next backward on,
+        each bucket is reduce-scattered (``dist.reduce_scatter_in_place``, each rank's parameters side
+        by side in it) instead of all-reduced: a rank combines only its own parameters' gradients and
+        copies none of the others'. After backward, a parameter this rank owns has its averaged
+        ``.grad``; every other parameter's ``.grad`` is None here (it lives on its owner): code that
+        reads all gradients (clipping by the global norm) must combine the owners' figures itself.
+        Needs ``gradient_as_bucket_view=True``, without ``find_unused_parameters``. A collective: call it
+        on every rank, between iterations."""
+        if not self.gradient_as_bucket_view or self.find_unused_parameters:
+            raise ValueError("DistributedDataParallel.shard_gradients needs gradient_as_bucket_view=True and "
+                             "find_unused_parameters=False (got gradient_as_bucket_view="
+                             f"{self.gradient_as_bucket_view}, find_unused_parameters={self.find_unused_parameters})")
+        if self._expect_hooks and self._ready:
+            raise RuntimeError("DistributedDataParallel.shard_gradients: called in the middle of a backward; call "
+                               "it between iterations")
+        self._owner = [optimizer.rank_of(p) for p in self._params]
+        self._set_buckets(self._assignment)
 
     def _rebuild_buckets(self):
         """Once, after the first backward: refill the buckets in the order the gradients became ready
@@ -262,7 +290,10 @@ class DistributedDataParallel(Module):
         with self._lock:
             while self._next < len(buckets) and buckets[self._next].pending == 0:
                 b = buckets[self._next]
-                b.work = dist.all_reduce(b.tensor, async_op=True)
+                if self._owner is None:
+                    b.work = dist.all_reduce(b.tensor, async_op=True)
+                else:
+                    b.work = dist.reduce_scatter_in_place(b.tensor, b.bounds, async_op=True)
                 if self._poller is not None:
                     self._poller.add(b.work)
                 self._next += 1
@@ -291,6 +322,9 @@ class DistributedDataParallel(Module):
                     if self.find_unused_parameters and b.array[b.grads + k] == 0:
                         continue  # no rank used it: its .grad stays as it was (None), as in PyTorch
                     p = self._params[i]
+                    if self._owner is not None and self._owner[i] != self._rank:
+                        p.grad = None  # shard_gradients: averaged on its owner only
+                        continue
                     if self.gradient_as_bucket_view:  # .grad is the view: the average is already there
                         if p.grad is not b.views[i]:  # (None here: another rank used it)
                             p.grad = b.views[i]
