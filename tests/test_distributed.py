@@ -351,6 +351,81 @@ def test_ddp_errors_and_torchs_deprecations(world_of_one):
         dist.init_process_group("self")
 
 
+@pytest.mark.parametrize("bucket_view", [False, True])
+@pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.01, momentum=0.9)), ("Adam", dict(lr=1e-2))])
+def test_zero_redundancy_optimizer_is_torchs(world_of_one, torch_world_of_one, bucket_view, name, options):
+    """20 steps against torch.distributed.optim.ZeroRedundancyOptimizer (world of one): the same parameters
+    (a few ulps: the forward sums in float32 in another order), the same consolidated state_dict layout."""
+    torch = torch_world_of_one
+    from torch.distributed.optim import ZeroRedundancyOptimizer
+
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    ours = mlp()
+    ours.load_state_dict({k: ag.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
+    zt = ZeroRedundancyOptimizer(theirs.parameters(), getattr(torch.optim, name),
+                                 parameters_as_bucket_view=bucket_view, **options)
+    zo = optim.ZeroRedundancyOptimizer(ours.parameters(), getattr(optim, name), parameters_as_bucket_view=bucket_view,
+                                       **options)
+    assert isinstance(zo.optim, getattr(optim, name)) and zo.rank_of(next(ours.parameters())) == 0
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x = rng.standard_normal((5, 6)).astype(np.float32)
+        zt.zero_grad()
+        theirs(torch.from_numpy(x)).pow(2).sum().backward()
+        zt.step()
+        zo.zero_grad()
+        (ours(ag.from_numpy(x)) ** 2).sum().backward()
+        zo.step()
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+    zt.consolidate_state_dict()
+    zo.consolidate_state_dict()
+    a, b = zo.state_dict(), zt.state_dict()
+    assert [{k: g[k] for k in g if k in a["param_groups"][0]} for g in b["param_groups"]] == a["param_groups"]
+    assert list(a["state"]) == list(b["state"]) and all(set(a["state"][i]) == set(b["state"][i]) for i in b["state"])
+    for i in b["state"]:
+        for k, v in b["state"][i].items():
+            np.testing.assert_allclose(np.asarray(a["state"][i][k].numpy() if k != "step" else a["state"][i][k]),
+                                       v.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_zero_redundancy_optimizer_errors(world_of_one):
+    with pytest.raises(TypeError, match="optimizer_class must be an optimizer class"):
+        optim.ZeroRedundancyOptimizer(mlp().parameters(), "SGD", lr=0.1)
+    with pytest.raises(ValueError, match="overlap_with_ddp=True"):
+        optim.ZeroRedundancyOptimizer(mlp().parameters(), optim.SGD, overlap_with_ddp=True, lr=0.1)
+    with pytest.raises(ValueError, match="same dense type"):
+        optim.ZeroRedundancyOptimizer([ag.zeros(2, requires_grad=True), ag.zeros(2, dtype=ag.float64,
+                                                                             requires_grad=True)], optim.SGD, lr=0.1)
+    with pytest.raises(ValueError, match="invalid learning rate"):  # the local optimizer checks its options
+        optim.ZeroRedundancyOptimizer(mlp().parameters(), optim.SGD, lr=-1.0)
+    model = DDP(mlp())
+    opt = optim.ZeroRedundancyOptimizer(model.parameters(), optim.SGD, lr=0.1)
+    with pytest.raises(RuntimeError, match=r"call `consolidate_state_dict\(to=0\)`"):
+        opt.state_dict()
+    with pytest.raises(ValueError, match="not one of this optimizer's parameters"):
+        opt.rank_of(ag.zeros(3))
+    with pytest.raises(RuntimeError, match="after construction is not supported"):
+        opt.add_param_group({"params": [ag.zeros(2, requires_grad=True)]})
+    with pytest.raises(ValueError, match="needs gradient_as_bucket_view=True"):
+        model.shard_gradients(opt)
+    with pytest.raises(ValueError, match=r"bounds must be world size \+ 1"):
+        dist.reduce_scatter_in_place(ag.zeros(4), [0, 5])
+    t = ag.arange(4.0)
+    dist.reduce_scatter_in_place(t, [0, 4])  # a world of one: its chunk is the whole, as it was
+    np.testing.assert_array_equal(t.numpy(), [0, 1, 2, 3])
+    assert dist.ranks_share_memory()
+    one = dist.empty_shared(3, one_copy=True)
+    assert one.shape == (3,) and one.dtype == ag.float32
+    dist.destroy_process_group()
+    try:
+        with pytest.raises(ValueError, match="init_process_group"):
+            optim.ZeroRedundancyOptimizer(mlp().parameters(), optim.SGD, lr=0.1)
+    finally:
+        dist.init_process_group("self")
+
+
 def test_sync_batchnorm_in_a_world_of_one_is_batchnorm(world_of_one):
     torch = pytest.importorskip("torch")  # the oracle for convert_sync_batchnorm's result
     ag.manual_seed(0)
@@ -475,6 +550,20 @@ def test_all_reduce_through_shared_memory(ranks, windows):
     assert proc.returncode == 0, proc.stderr[-3000:]
     through = "through windows" if windows == "1" else "without windows"
     assert f"shared-memory all_reduce OK on {ranks} ranks, {through}" in proc.stdout
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("ranks,windows", [(2, "1"), (3, "1"), (2, "0"), (3, "0")])
+def test_zero_redundancy_optimizer_trains_what_one_process_trains(ranks, windows):
+    """DDP + ZeroRedundancyOptimizer (SGD, Adam; parameters per parameter, in one flat buffer: one copy in
+    shared memory, or broadcast without windows; gradients sharded or not) equal one process, the ranks
+    stay identical, the consolidated state is the one-process optimizer's and resumes (the program's
+    docstring)."""
+    proc, _ = mpirun(ranks, sys.executable, str(PROGRAMS / "zero.py"), env={"SEEGRAD_SHARED_MEMORY": windows})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    how = "one copy of the parameters" if windows == "1" else "parameters broadcast"
+    assert f"ZeRO OK on {ranks} ranks, {how}" in proc.stdout
 
 
 @needs_mpi

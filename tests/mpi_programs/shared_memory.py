@@ -89,6 +89,32 @@ def main():
                 raise
         else:
             raise AssertionError("empty_shared of a different size on each rank did not raise")
+    # reduce_scatter_in_place: rank r's chunk (uneven, one of them empty) comes back summed, in flight
+    # together with an all_reduce; through the windows the other chunks keep this rank's own values
+    n = 1000
+    bounds = [0] + [min(n, 300 * (r + 1)) for r in range(world - 1)] + [n]
+    bounds[1] = 0  # rank 0's chunk is empty
+    everyone = np.stack([value(r, n, np.float32) for r in range(world)])
+    t, other = shared(value(rank, n, np.float32)), shared(value(rank, n, np.float32, salt=1))
+    works = [dist.reduce_scatter_in_place(t, bounds, async_op=True), dist.all_reduce(other, async_op=True)]
+    for work in works:
+        work.wait()
+    mine = slice(bounds[rank], bounds[rank + 1])
+    check(t.numpy()[mine], everyone.sum(axis=0)[mine], f"reduce_scatter_in_place, rank {rank}'s chunk {mine}")
+    check(other, np.stack([value(r, n, np.float32, salt=1) for r in range(world)]).sum(axis=0),
+          "an all_reduce in flight with a reduce_scatter_in_place")
+    if dist.group.WORLD.shared is not None:
+        rest = np.ones(n, bool)
+        rest[mine] = False
+        check(t.numpy()[rest], value(rank, n, np.float32)[rest], "reduce_scatter_in_place: the others' chunks")
+    for bad in ([0, n], list(range(world)) + [n + 1], [0] * world + [n - 1]):
+        try:
+            dist.reduce_scatter_in_place(t, bad)
+        except ValueError as err:
+            if "bounds must be world size + 1" not in str(err):
+                raise
+        else:
+            raise AssertionError(f"reduce_scatter_in_place accepted bounds {bad}")
     windows = dist.group.WORLD.shared is not None  # the mpi backend's windows (shared_memory.py), or none
     dist.barrier()
     dist.destroy_process_group()
