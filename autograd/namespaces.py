@@ -54,7 +54,8 @@ UPPER = {"nn": "nn", "optim": "optim"}
 
 
 def upper(name):
-    """The module behind ``ag.nn`` / ``ag.optim`` / ``ag.utils.data``, imported now (first use)."""
+    """The module behind ``ag.nn`` / ``ag.optim`` / ``ag.utils.data`` / ``ag.distributed.optim``, imported
+    now (first use)."""
     if name == "nn":
         import nn  # noqa: PLC0415  (the allowed exception: see the module docstring)
 
@@ -63,6 +64,11 @@ def upper(name):
         import optim  # noqa: PLC0415
 
         return optim
+    if name == "distributed.optim":  # torch.distributed.optim: ZeroRedundancyOptimizer lives in optim
+        import optim  # noqa: PLC0415
+
+        return _namespace("autograd.distributed.optim", "torch.distributed.optim's names",
+                          ZeroRedundancyOptimizer=optim.ZeroRedundancyOptimizer)
     if name == "utils.data":
         import seegrad.data  # noqa: PLC0415
 

@@ -43,7 +43,7 @@ def build(name):
     return build_cnn(784, 10, [16, 32], {"image": (1, 28, 28)})
 
 
-def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=False):
+def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=None):
     """One configuration: this process alone, or one rank of mpiexec. Rank 0 prints a JSON line."""
     import numpy as np
 
@@ -62,6 +62,8 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
     if zero and wrap:  # each rank updates its share of the parameters, held once in shared memory
         opt = optim.ZeroRedundancyOptimizer(model.parameters(), optim.SGD, parameters_as_bucket_view=True,
                                             lr=0.01, momentum=0.9)
+        if zero == "shard":  # and each rank reduces only its share of the gradients
+            model.shard_gradients(opt)
     else:
         opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     per = global_batch // world
@@ -98,7 +100,10 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
             for _ in range(10):
                 dist.barrier()
                 t0 = time.perf_counter()
-                dist.all_reduce(b.tensor)
+                if zero == "shard":
+                    dist.reduce_scatter_in_place(b.tensor, b.bounds)
+                else:
+                    dist.all_reduce(b.tensor)
                 reps.append(time.perf_counter() - t0)
             comm += statistics.median(reps)
     fwd, bwd, opt_t, wait = (statistics.median(col) for col in zip(*times))
@@ -195,7 +200,7 @@ def wait_idle(limit):
             return idle
 
 
-def run(name, world, args, ddp=True, zero=False):
+def run(name, world, args, ddp=True, zero=None):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT)
     for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
@@ -207,7 +212,7 @@ def run(name, world, args, ddp=True, zero=False):
     command = [sys.executable, os.path.abspath(__file__), "--child", name, "--steps", str(args.steps),
                "--batch", str(args.batch)] + (["--no-bucket-view"] if not args.bucket_view else []) \
         + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else []) + ([] if ddp else ["--no-ddp"]) \
-        + (["--zero"] if zero else [])
+        + (["--zero", zero] if zero else [])
     if world > 1:
         from seegrad.launch import find_mpiexec
         command = [find_mpiexec(), "-n", str(world)] + command
@@ -229,9 +234,10 @@ def main():
     parser.add_argument("--ceiling", action="store_true", help="each round also runs 2 ranks without DDP: "
                         "the same compute side by side, no communication (the most 2 ranks can give)")
     parser.add_argument("--no-ddp", dest="ddp", action="store_false", help=argparse.SUPPRESS)
-    parser.add_argument("--zero", action="store_true", help="each round also runs 2 ranks with DDP and "
-                        "ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True): the optimizer sharded, "
-                        "the parameters held once in shared memory")
+    parser.add_argument("--zero", nargs="?", const="both", choices=["both", "zero", "shard"], help="each round also "
+                        "runs 2 ranks with DDP and ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True) (the "
+                        "optimizer sharded, the parameters held once in shared memory), without and with "
+                        "ddp.shard_gradients (the gradients reduce-scattered)")
     parser.add_argument("--mpi-messages", action="store_true", help="all-reduce through MPI's messages "
                         "(SEEGRAD_SHARED_MEMORY=0), not the shared windows")
     parser.add_argument("--no-bucket-view", dest="bucket_view", action="store_false",
@@ -247,8 +253,12 @@ def main():
           + f"; DDP gradient_as_bucket_view={args.bucket_view}, all-reduce through "
           + ("MPI's messages" if args.mpi_messages else "shared memory (dist.empty_shared buckets)"))
     measured = {}
-    configs = [("ddp", "2 ranks, DDP + SGD"), ("zero", "2 ranks, DDP + ZeroRedundancyOptimizer(SGD)")]
-    configs = [c for c in configs if c[0] != "zero" or args.zero]
+    configs = [("ddp", "2 ranks, DDP + SGD")]
+    if args.zero in ("both", "zero"):
+        configs.append(("zero", "2 ranks, DDP + ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True)"))
+    if args.zero in ("both", "shard"):
+        configs.append(("shard", "2 ranks, DDP + ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True) "
+                                 "+ ddp.shard_gradients(opt)"))
     if args.ceiling:
         configs.append(("alone", "2 ranks without DDP (no communication; the ceiling of DDP + SGD)"))
     for name in args.models.split(","):
@@ -259,7 +269,8 @@ def main():
                 idle.append(wait_idle(args.wait_idle))
             rounds["one"].append(run(name, 1, args))
             for key, _ in configs:
-                rounds.setdefault(key, []).append(run(name, 2, args, ddp=key != "alone", zero=key == "zero"))
+                rounds.setdefault(key, []).append(run(name, 2, args, ddp=key != "alone",
+                                                      zero=key if key in ("zero", "shard") else None))
         med = {w: {k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]} for w in rounds}
         one, two = med["one"], med["ddp"]
         print(f"\n{MODELS[name]}: {one['grad_bytes'] / 1e6:.2f} MB of gradients, {two['buckets']:.0f} buckets")

@@ -391,6 +391,7 @@ def test_zero_redundancy_optimizer_is_torchs(world_of_one, torch_world_of_one, b
 
 
 def test_zero_redundancy_optimizer_errors(world_of_one):
+    assert ag.distributed.optim.ZeroRedundancyOptimizer is optim.ZeroRedundancyOptimizer  # torch.distributed.optim
     with pytest.raises(TypeError, match="optimizer_class must be an optimizer class"):
         optim.ZeroRedundancyOptimizer(mlp().parameters(), "SGD", lr=0.1)
     with pytest.raises(ValueError, match="overlap_with_ddp=True"):

@@ -23,3 +23,13 @@ from .collectives import (
     reduce_scatter_in_place,
 )
 from .process_group import DEFAULT_TIMEOUT as default_pg_timeout, DistBackendError, launched_by_mpi
+
+
+def __getattr__(name):
+    """``dist.optim`` (torch.distributed.optim): ZeroRedundancyOptimizer, from the optim package, on first use."""
+    if name == "optim":
+        from ..namespaces import upper
+
+        module = globals()["optim"] = upper("distributed.optim")
+        return module
+    raise AttributeError(f"module 'autograd.distributed' has no attribute {name!r}")
