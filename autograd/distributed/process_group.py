@@ -65,6 +65,7 @@ class ProcessGroup:
 
     backend = None
     thread_multiple = False  # may a second thread poll requests while the main thread calls MPI?
+    local_size = 1  # how many ranks of the job run on this machine
 
     def __init__(self, rank, size, timeout):
         self.rank, self.size, self.timeout = rank, size, timeout
@@ -181,6 +182,7 @@ class MPIGroup(ProcessGroup):
         # empty_shared reads the others' memory instead of sending messages (shared_memory.py)
         node = self.comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
         self.shared = None
+        self.local_size = node.Get_size()
         if node.Get_size() == self.size > 1 and os.environ.get("SEEGRAD_SHARED_MEMORY", "1") != "0":
             from .shared_memory import SharedMemory
 
