@@ -7,11 +7,17 @@
     python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
     python benchmarks/ddp.py --mpi-messages  # all-reduce through MPI's messages, not the shared windows
     python benchmarks/ddp.py --no-bucket-view   # DDP's default: .grad copied out of the buckets
+    python benchmarks/ddp.py --zero          # also DDP + ZeroRedundancyOptimizer, without and with shard_gradients
 
 Each round runs, one after the other, the same training steps (SGD with momentum, synthetic data)
 as one plain process with the global batch, and as 2 ranks under `mpiexec -n 2` with
 DistributedDataParallel (gradient_as_bucket_view=True unless --no-bucket-view) and half the batch
-each; one BLAS thread per process. Figures are medians
+each; one BLAS thread per process. With --zero, each round also runs the same ranks with
+ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True) (each rank updates its share of the
+parameters, which exist once, in shared memory), and the same again with ddp.shard_gradients(opt)
+(each bucket reduce-scattered: a rank averages only its own parameters' gradients); each
+configuration is printed on its own, labelled, with its speed-up over the same round's single
+process. Figures are medians
 over the rounds. Per step on the ranks: forward, backward and optimizer time, the communication
 still running when backward ends (exposed: the wait at its end, ``ddp.timing["wait"]``; its median
 includes waiting for a late rank, its least value over the steps is the communication alone), and
