@@ -26,9 +26,10 @@ then the full optimizer's (global parameter indices, as torch); ``load_state_dic
 dict on every rank and keeps its own share.
 """
 import autograd as ag
-import autograd.distributed as dist
 
 from .optimizer import Optimizer
+
+dist = ag.distributed
 
 ALIGN = 16  # elements: each parameter of the flat buffer starts on a 64-byte cache line (float32)
 
