@@ -74,6 +74,10 @@ class ZeroRedundancyOptimizer(Optimizer):
         self._one_copy = False
         self._buffer = None
         if self.parameters_as_bucket_view:
+            devices = sorted({str(p.device) for p in everything})
+            if devices != ["cpu"]:
+                raise ValueError(f"ZeroRedundancyOptimizer: parameters_as_bucket_view=True packs the parameters into "
+                                 f"host memory, but they are on {', '.join(devices)}; leave it False")
             self._build_buffer(everything[0].dtype)
 
     def rank_of(self, param):
@@ -124,7 +128,7 @@ class ZeroRedundancyOptimizer(Optimizer):
     def _check_buffer(self):
         """Each parameter still a view of its slot: one whose storage was replaced (``p.data = ...``,
         ``model.to(...)``) would silently stop following the other ranks' updates."""
-        for k, ((p, start), address) in enumerate(zip(self._slots, self._addresses)):
+        for (p, _), address in zip(self._slots, self._addresses):
             if _address(p) != address:
                 index = self._param_index(p)
                 raise RuntimeError(f"ZeroRedundancyOptimizer.step: parameter {index} (shape {tuple(p.shape)}) no "
