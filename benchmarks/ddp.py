@@ -3,6 +3,7 @@
     python benchmarks/ddp.py                 # MLP 784-1024-1024-10 and the CLI's CNN on 28x28, global batch 512
     python benchmarks/ddp.py --rounds 5      # more interleaved rounds on a busy machine
     python benchmarks/ddp.py --wait-idle 120 # each round waits (up to 120 s) for the CPUs to be 90% idle
+    python benchmarks/ddp.py --max-foreign 0.05   # rerun rounds in which other jobs took > 5% of the CPUs
     python benchmarks/ddp.py --ceiling       # also 2 ranks without DDP: no communication, the most 2 can give
     python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
     python benchmarks/ddp.py --mpi-messages  # all-reduce through MPI's messages, not the shared windows
@@ -22,7 +23,10 @@ over the rounds. Per step on the ranks: forward, backward and optimizer time, th
 still running when backward ends (exposed: the wait at its end, ``ddp.timing["wait"]``; its median
 includes waiting for a late rank, its least value over the steps is the communication alone), and
 what the same all-reduces take when nothing overlaps them (the buckets all-reduced on their own,
-blocking). Overlapped = 1 - least exposed / that. On a shared machine the ranks may not get a core
+blocking). Overlapped = 1 - least exposed / that. Each run also measures how much CPU time other
+processes took while its steps ran (/proc/stat against the ranks' own); a round in which that
+exceeded --max-foreign (10%) in any run is discarded and run again, and the count is printed.
+On a shared machine the ranks may not get a core
 each; the speed-up from CPU time per step (process time of the busier rank, all its threads,
 against the single process's) is what two idle cores would give. The machine's load average is printed: 2 ranks need
 2 idle cores. Last, a table extrapolates the measured compute and gradient sizes to 8, 64 and 512
@@ -91,14 +95,18 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
         step()
     times.clear()
     dist.barrier()
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, busy = time.perf_counter(), time.process_time(), machine_busy()
     for _ in range(steps):
         step()
     cpu = time.process_time() - cpu  # this process's CPU time (all its threads): what it would take on its own core
     dist.barrier()
-    elapsed = time.perf_counter() - start
+    elapsed, busy = time.perf_counter() - start, machine_busy() - busy
     most_cpu = ag.tensor([cpu], dtype=ag.float64)
     dist.all_reduce(most_cpu, op=dist.ReduceOp.MAX)
+    all_cpu = ag.tensor([cpu], dtype=ag.float64)
+    dist.all_reduce(all_cpu)
+    # the share of the machine's CPUs that other processes took while these steps ran
+    foreign = max(0.0, busy - all_cpu.item()) / (elapsed * (os.cpu_count() or 1))
     comm = 0.0
     if wrap:  # the same all-reduces, blocking, nothing to overlap with
         for b in model._buckets:
@@ -115,7 +123,7 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
     fwd, bwd, opt_t, wait = (statistics.median(col) for col in zip(*times))
     least_wait = min(t[3] for t in times)  # the steps where the other rank was not late: communication alone
     if rank == 0:
-        print(json.dumps({"world": world, "samples_per_s": steps * global_batch / elapsed,
+        print(json.dumps({"world": world, "samples_per_s": steps * global_batch / elapsed, "foreign": foreign,
                           "cpu_step": most_cpu.item() / steps,
                           "step": elapsed / steps, "forward": fwd, "backward": bwd, "optimizer": opt_t,
                           "exposed": wait, "least_exposed": least_wait, "allreduce_alone": comm,
@@ -186,6 +194,15 @@ def extrapolate(measured):
     return "\n".join(lines)
 
 
+def machine_busy():
+    """Seconds of CPU time the whole machine has spent busy since boot (Linux /proc/stat; 0 elsewhere)."""
+    if not os.path.exists("/proc/stat"):
+        return 0.0
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_idle(seconds=2.0):
     """The fraction of CPU time spent idle, machine-wide, over the next ``seconds`` (Linux /proc/stat)."""
     def sample():
@@ -237,6 +254,9 @@ def main():
     parser.add_argument("--bucket-cap-mb", type=float, default=None, help="default: DDP's (25, first bucket 1)")
     parser.add_argument("--wait-idle", type=float, default=0, metavar="S", help="before each round, wait up to S "
                         "seconds for the CPUs to be 90%% idle (a machine shared with other jobs)")
+    parser.add_argument("--max-foreign", type=float, default=0.1, metavar="F", help="a round during which other "
+                        "processes took more than this share of the CPUs (in any of its runs) is discarded and run "
+                        "again, up to 3 x --rounds rounds in all (default 0.1)")
     parser.add_argument("--ceiling", action="store_true", help="each round also runs 2 ranks without DDP: "
                         "the same compute side by side, no communication (the most 2 ranks can give)")
     parser.add_argument("--no-ddp", dest="ddp", action="store_false", help=argparse.SUPPRESS)
@@ -269,14 +289,26 @@ def main():
         configs.append(("alone", "2 ranks without DDP (no communication; the ceiling of DDP + SGD)"))
     for name in args.models.split(","):
         rounds = {"one": []}
-        idle = []
-        for _ in range(args.rounds):
+        idle, discarded = [], []
+        for _ in range(3 * args.rounds):
+            if len(rounds["one"]) == args.rounds:
+                break
             if args.wait_idle:
                 idle.append(wait_idle(args.wait_idle))
-            rounds["one"].append(run(name, 1, args))
+            this = {"one": run(name, 1, args)}
             for key, _ in configs:
-                rounds.setdefault(key, []).append(run(name, 2, args, ddp=key != "alone",
-                                                      zero=key if key in ("zero", "shard") else None))
+                this[key] = run(name, 2, args, ddp=key != "alone", zero=key if key in ("zero", "shard") else None)
+            worst = max(r["foreign"] for r in this.values())
+            if worst > args.max_foreign:  # another job took CPU time during this round: measure it again
+                discarded.append(worst)
+                continue
+            for key, result in this.items():
+                rounds.setdefault(key, []).append(result)
+        if not rounds["one"]:
+            print(f"\n{MODELS[name]}: no round without other jobs (other processes took "
+                  f"{', '.join(f'{d:.0%}' for d in discarded)} of the CPUs); try again on a quieter machine, "
+                  "or raise --max-foreign")
+            continue
         med = {w: {k: statistics.median(r[k] for r in rounds[w]) for k in rounds[w][0]} for w in rounds}
         one, two = med["one"], med["ddp"]
         print(f"\n{MODELS[name]}: {one['grad_bytes'] / 1e6:.2f} MB of gradients, {two['buckets']:.0f} buckets")
@@ -302,6 +334,10 @@ def main():
                       f"{1e3 * m['least_exposed']:.2f} ms at least: {100 * max(overlapped, 0):.0f}% overlapped")
         if idle_text:
             print("  " + idle_text[2:])
+        print(f"  rounds kept: {len(rounds['one'])}; other processes' share of the CPUs during their runs: at most "
+              f"{max(r['foreign'] for rs in rounds.values() for r in rs):.0%}"
+              + (f"; rounds discarded and run again because other jobs took more than {args.max_foreign:.0%}: "
+                 f"{len(discarded)} ({', '.join(f'{d:.0%}' for d in discarded)})" if discarded else ""))
         measured[name.upper()] = two
     fit = run("sizes", 2, args)
     print("\nall_reduce on 2 ranks (float32, blocking; wall / CPU ms): MPI's messages | shared memory")

@@ -84,7 +84,8 @@ class SharedMemory:
         sizes = self.node.allgather(nbytes)
         if len(set(sizes)) > 1:
             raise ValueError(f"empty_shared(one_copy=True): the ranks asked for different sizes ({sizes} bytes on "
-                             f"ranks 0..{self.size - 1}); every rank must call it with the same size, in the same order")
+                             f"ranks 0..{self.size - 1}); every rank must call it with the same size, in the same "
+                             "order")
         return arrays[0]
 
     def holds(self, array):
