@@ -21,6 +21,8 @@ d) MPI moves a non-blocking message only inside MPI calls, so while buckets are 
 e) the hook of the last parameter, at the end of backward, waits for the buckets still in flight
    and copies the averages into ``.grad``. Communication overlaps the rest of backward: only what
    is still travelling when backward ends is exposed (``ddp.timing``).
+After ``shard_gradients(optimizer)`` (ZeRO stage 2, with a ZeroRedundancyOptimizer) the buckets are
+reduce-scattered instead: each rank gets the averages of the parameters it updates, the others' .grad is None.
 With ``forward_sync_buffers`` (``broadcast_buffers``) rank 0's buffers (BatchNorm's running
 statistics) are broadcast before each forward; BatchNorm's batch statistics stay per rank unless
 the model uses ``nn.SyncBatchNorm``.
@@ -65,6 +67,7 @@ class _Bucket:
         self.views = {i: ag.from_numpy(self.array[start:stop].reshape(params[i].shape))
                       for i, (start, stop, _) in self.slots.items()}
         self.pending, self.work = len(members), None
+        self.bounds = None  # with shard_gradients: each rank's chunk of the reduce-scatter
 
 
 class _Poller:
@@ -167,8 +170,8 @@ class DistributedDataParallel(Module):
             assignment = [(dtype, sorted(members, key=lambda m: self._owner[m[0]])) for dtype, members in assignment]
         self._buckets = [_Bucket(members, dtype, self.find_unused_parameters, self._params)
                          for dtype, members in assignment]
-        for b in self._buckets:
-            if self._owner is not None:
+        if self._owner is not None:  # where each rank's chunk starts and ends (elements)
+            for b in self._buckets:
                 b.bounds = [sum(n for i, n in b.members if self._owner[i] < r) for r in range(self._world + 1)]
         self._bucket_of = {i: b for b in self._buckets for i, _ in b.members}
         if self.gradient_as_bucket_view:  # gradients already there move into the (new) buckets, as torch's
