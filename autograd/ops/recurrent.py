@@ -183,7 +183,7 @@ class LSTMLayer(Function):
         length, batch, I = x.shape
         H, dtype = h0.shape[-1], x.dtype
         K = H + I + 1
-        half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=dtype)[:, None, None]  # tanh(z/2) on o, i, f
+        half = xp.array([1.0, 0.5, 0.5, 0.5], dtype=dtype)[:, None, None]  # tanh(z/2) on i, f, o
         w = _transposed(_gate_major(_with_bias(xp.concatenate([w_hh, w_ih], axis=1), b_ih, b_hh))) * half  # (4, K, H)
         # xh: the rows [h_{t-1} | x_t | 1] (N, K) that step t multiplies by w, at t + before; h_t goes
         # into row t + after (the row of the next step; the last one is never multiplied)
@@ -194,35 +194,44 @@ class LSTMLayer(Function):
         rows[:, :, -1] = 1
         xh[length if reverse else 0, :, :H] = h0
         hs = xp.empty((length, batch, H), dtype=dtype)  # every h_t: the output
-        k = xp.empty((length, 6, batch, H), dtype=dtype)  # per step: the gates, then what backward reads
-        c_prev, c = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
-        c_prev[...] = c0
-        half_t, prods = xp.empty((3, batch, H), dtype=dtype), xp.empty((3, batch, H), dtype=dtype)
-        tc, tmp = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
-        h, ig, fc = prods  # o tanh(c_t), i g, f c_{t-1}: each times (1 - its sigmoid) is a coefficient
-        mul, sub, tanh, matmul = xp.multiply, xp.subtract, xp.tanh, xp.matmul
-        for t in _steps(length, reverse):
-            kt = k[t]
-            z = matmul(xh[t + before], w, out=kt[1:5])  # z of o, i, f, g: (N, K) @ (4, K, H)
-            tanh(z, out=z)
-            sig = kt[1::2]  # rows 1, 3, 5
-            xp.add(mul(z[:3], 0.5, out=half_t), 0.5, out=sig)  # sigmoid(z) of o, i, f
-            o, i, g, f = kt[1], kt[3], kt[4], kt[5]
-            c = xp.add(mul(f, c_prev, out=fc), mul(i, g, out=ig), out=c)  # c_t = f c_{t-1} + i g
-            mul(o, tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
+        k = xp.empty((length, 6, batch, H), dtype=dtype)  # per step: what backward reads (see KEPT)
+        # one step's blocks, reused (they stay in cache): z then tanh of g, i, f, o; tanh(c_t); c in two
+        # buffers (c_{t-1}, c_t, swapped each step), each at a fixed distance from g, so that (g, tanh c)
+        # and (g, c_{t-1}) are views with one stride: one numpy call covers both blocks of a pair
+        z = xp.empty((7, batch, H), dtype=dtype)
+        gates, g, tc = z[:4], z[0], z[4]
+        z[5] = c0
+        c_bufs = (z[5], z[6])
+        g_c = (z[0:6:5], z[0:7:6])  # (g, c_{t-1}) while c_{t-1} is in z[5], in z[6]
+        g_tc = z[0:5:4]
+        prods = xp.empty((3, batch, H), dtype=dtype)  # i g, f c_{t-1}, h_t (in the order of i, f, o)
+        ig, fc, h = prods
+        ig_fc, ig_h = prods[:2], prods[0::2]
+        tmp = xp.empty((3, batch, H), dtype=dtype)
+        tmp2, tanh_ifo = tmp[:2], z[1:4]
+        h_rows = xh[:, :, :H]  # (L+1, N, H): where h_t goes
+        mul, add, sub, tanh, matmul = xp.multiply, xp.add, xp.subtract, xp.tanh, xp.matmul
+        for n, t in enumerate(_steps(length, reverse)):
+            kt, odd = k[t], n % 2
+            sig = kt[2::-1]  # sigmoid of i, f, o, written into rows 2, 1, 0 of this step's kept blocks
+            tanh(matmul(xh[t + before], w, out=gates), out=gates)  # (N, K) @ (4, K, H): tanh of z (i, f, o: of z/2)
+            add(mul(tanh_ifo, 0.5, out=sig), 0.5, out=sig)  # sigmoid(z) = (1 + tanh(z/2)) / 2 of i, f, o
+            mul(sig[:2], g_c[odd], out=ig_fc)  # i g, f c_{t-1}
+            c = add(ig, fc, out=c_bufs[1 - odd])  # c_t
+            mul(kt[0], tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
             hs[t] = h
-            xh[t + after, :, :H] = h
-            # backward's coefficients, each written over a row once nothing reads that row any more:
-            sub(o, mul(h, tc, out=tmp), out=kt[0])  # o (1 - tanh(c_t)^2) = o - h tanh(c_t): dc += dh kt[0]
-            sub(i, mul(ig, g, out=tmp), out=kt[4])  # i (1 - g^2): dz_g = dc kt[4]
-            sub(prods, mul(prods, sig, out=half_t), out=kt[1:4])  # h (1 - o), i g (1 - i), f c_{t-1} (1 - f):
-            c_prev, c = c, c_prev  # dz_o = dh kt[1], dz_i = dc kt[2], dz_f = dc kt[3]; row 5 keeps f
+            h_rows[t + after] = h
+            # backward's coefficients: i g (1 - i), f c_{t-1} (1 - f), h (1 - o) into rows 3, 4, 5, then
+            # i - i g g = i (1 - g^2) and o - h tanh(c_t) = o (1 - tanh(c_t)^2) over i and o (rows 2, 0)
+            sub(prods, mul(prods, sig, out=tmp), out=kt[3:])
+            i_o = sig[0::2]
+            sub(i_o, mul(ig_h, g_tc, out=tmp2), out=i_o)
         ctx.reverse, ctx.run = reverse, run
         ctx.save_for_backward(xh, w_ih, w_hh, k)
         if run is not None:
             run.hs = hs
         ends = xp.empty((2, batch, H), dtype=dtype)
-        ends[0], ends[1] = hs[0 if reverse else length - 1], c_prev
+        ends[0], ends[1] = hs[0 if reverse else length - 1], c_bufs[length % 2]
         return ends
 
     def backward(ctx, grad):
@@ -233,7 +242,7 @@ class LSTMLayer(Function):
         w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
         need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
         w_x = _gate_major(w_ih) if need_x else None  # (4, H, I): dx = sum over gates of dz_gate @ W_ih,gate
-        # dL/dz of o, i, f, g for a chunk of steps: its weight gradients are taken once the chunk is
+        # dL/dz of g, i, f, o for a chunk of steps: its weight gradients are taken once the chunk is
         # done, while it is in cache (a whole sequence's dz would go to memory and come back)
         n_chunk = min(CHUNK, length)
         d_z = xp.empty((4, n_chunk, batch, H), dtype=k.dtype)
@@ -245,18 +254,20 @@ class LSTMLayer(Function):
         if run is not None:
             run.grad_hs = None  # (taken: a second backward with retain_graph starts afresh)
         dh, dc = grad[0].copy(), grad[1].copy()
-        dh4, tmp = xp.empty((4, batch, H), dtype=k.dtype), xp.empty((batch, H), dtype=k.dtype)
+        dh4 = xp.empty((4, batch, H), dtype=k.dtype)
         mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
+        last = CHUNK - 1 if ctx.reverse else 0  # t % CHUNK of a chunk's last step back
+        end = length - 1 if ctx.reverse else 0  # the last step back
         for t in _steps(length, not ctx.reverse):  # back in time
             kt, d = k[t], d_z[:, t % CHUNK]
             if grad_hs is not None:
                 dh += grad_hs[t]
-            dc += mul(dh, kt[0], out=tmp)  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
-            mul(dh, kt[1], out=d[0])  # dz_o
-            mul(dc, kt[2:5], out=d[1:])  # dz_i, dz_f, dz_g
-            dc *= kt[5]  # what c_{t-1} sent into c_t: dc f
+            mul(dh, kt[0::5], out=d[2:])  # dh o (1 - tanh(c_t)^2) (into f's place, for now) and dz_o
+            dc += d[2]  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
+            mul(dc, kt[2:5], out=d[:3])  # dz_g, dz_i, dz_f
+            dc *= kt[1]  # what c_{t-1} sent into c_t: dc f
             reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
-            if t % CHUNK == (CHUNK - 1 if ctx.reverse else 0) or t == (length - 1 if ctx.reverse else 0):
+            if t % CHUNK == last or t == end:
                 start = t - t % CHUNK  # the chunk (steps start..start+n-1) is done
                 n = min(CHUNK, length - start)
                 flat = d_z[:, :n].reshape(4, n * batch, H)
@@ -276,7 +287,7 @@ class LSTMLayer(Function):
 CHUNK = 16  # LSTMLayer's backward takes the weight gradients of this many steps at a time
 
 
-ORDER = [3, 0, 1, 2]  # PyTorch's gates i, f, g, o -> o, i, f, g inside LSTMLayer
+ORDER = [2, 0, 1, 3]  # PyTorch's gates i, f, g, o -> g, i, f, o inside LSTMLayer
 
 
 def _gate_major(w):
