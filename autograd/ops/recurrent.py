@@ -209,22 +209,26 @@ class LSTMLayer(Function):
         ig_fc, ig_h = prods[:2], prods[0::2]
         tmp = xp.empty((3, batch, H), dtype=dtype)
         tmp2, tanh_ifo = tmp[:2], z[1:4]
-        h_rows = xh[:, :, :H]  # (L+1, N, H): where h_t goes
+        h_rows = xh[after:after + length, :, :H]  # h_t goes into h_rows[t]
+        # the kept blocks of every step, by what a step writes there: sigmoid of i, f, o into rows 2, 1, 0
+        k_sig, k_if, k_o, k_io, k_prods = k[:, 2::-1], k[:, 2:0:-1], k[:, 0], k[:, 2::-2], k[:, 3:]
+        # a step's pairs (g, c_{t-1}) and its c_t, for c_{t-1} in z[5] and in z[6], in turn
+        turns = ((g_c[0], c_bufs[1]), (g_c[1], c_bufs[0]))
         mul, add, sub, tanh, matmul = xp.multiply, xp.add, xp.subtract, xp.tanh, xp.matmul
         for n, t in enumerate(_steps(length, reverse)):
-            kt, odd = k[t], n % 2
-            sig = kt[2::-1]  # sigmoid of i, f, o, written into rows 2, 1, 0 of this step's kept blocks
-            tanh(matmul(xh[t + before], w, out=gates), out=gates)  # (N, K) @ (4, K, H): tanh of z (i, f, o: of z/2)
+            g_c_prev, c = turns[n % 2]
+            sig = k_sig[t]
+            tanh(matmul(rows[t], w, out=gates), out=gates)  # (N, K) @ (4, K, H): tanh of z (i, f, o: of z/2)
             add(mul(tanh_ifo, 0.5, out=sig), 0.5, out=sig)  # sigmoid(z) = (1 + tanh(z/2)) / 2 of i, f, o
-            mul(sig[:2], g_c[odd], out=ig_fc)  # i g, f c_{t-1}
-            c = add(ig, fc, out=c_bufs[1 - odd])  # c_t
-            mul(kt[0], tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
+            mul(k_if[t], g_c_prev, out=ig_fc)  # i g, f c_{t-1}
+            add(ig, fc, out=c)  # c_t
+            mul(k_o[t], tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
             hs[t] = h
-            h_rows[t + after] = h
+            h_rows[t] = h
             # backward's coefficients: i g (1 - i), f c_{t-1} (1 - f), h (1 - o) into rows 3, 4, 5, then
             # i - i g g = i (1 - g^2) and o - h tanh(c_t) = o (1 - tanh(c_t)^2) over i and o (rows 2, 0)
-            sub(prods, mul(prods, sig, out=tmp), out=kt[3:])
-            i_o = sig[0::2]
+            sub(prods, mul(prods, sig, out=tmp), out=k_prods[t])
+            i_o = k_io[t]
             sub(i_o, mul(ig_h, g_tc, out=tmp2), out=i_o)
         ctx.reverse, ctx.run = reverse, run
         ctx.save_for_backward(xh, w_ih, w_hh, k)
@@ -258,14 +262,17 @@ class LSTMLayer(Function):
         mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
         last = CHUNK - 1 if ctx.reverse else 0  # t % CHUNK of a chunk's last step back
         end = length - 1 if ctx.reverse else 0  # the last step back
+        # per place in a chunk: its dz (4, N, H), and the views of it a step writes
+        places = [(d, d[2:], d[2], d[:3]) for d in (d_z[:, p] for p in range(n_chunk))]
+        k_dh, k_dc, k_f = k[:, 0::5], k[:, 2:5], k[:, 1]  # the kept blocks by what they multiply
         for t in _steps(length, not ctx.reverse):  # back in time
-            kt, d = k[t], d_z[:, t % CHUNK]
+            d, d_fo, d_f, d_gif = places[t % CHUNK]
             if grad_hs is not None:
                 dh += grad_hs[t]
-            mul(dh, kt[0::5], out=d[2:])  # dh o (1 - tanh(c_t)^2) (into f's place, for now) and dz_o
-            dc += d[2]  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
-            mul(dc, kt[2:5], out=d[:3])  # dz_g, dz_i, dz_f
-            dc *= kt[1]  # what c_{t-1} sent into c_t: dc f
+            mul(dh, k_dh[t], out=d_fo)  # dh o (1 - tanh(c_t)^2) (into f's place, for now) and dz_o
+            dc += d_f  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
+            mul(dc, k_dc[t], out=d_gif)  # dz_g, dz_i, dz_f
+            dc *= k_f[t]  # what c_{t-1} sent into c_t: dc f
             reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
             if t % CHUNK == last or t == end:
                 start = t - t % CHUNK  # the chunk (steps start..start+n-1) is done
