@@ -247,9 +247,11 @@ class LSTMLayer(Function):
         need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
         w_x = _gate_major(w_ih) if need_x else None  # (4, H, I): dx = sum over gates of dz_gate @ W_ih,gate
         # dL/dz of g, i, f, o for a chunk of steps: its weight gradients are taken once the chunk is
-        # done, while it is in cache (a whole sequence's dz would go to memory and come back)
+        # done, while it is in cache (a whole sequence's dz would go to memory and come back). Before
+        # them, each step's place has the dL/dc_{t-1} it gives: dc f comes out of the call that gives
+        # dz_g, dz_i and dz_f (dc times f, i (1 - g^2), i g (1 - i), f c_{t-1} (1 - f): rows 1-4 kept)
         n_chunk = min(CHUNK, length)
-        d_z = xp.empty((4, n_chunk, batch, H), dtype=k.dtype)
+        d_z = xp.empty((5, n_chunk, batch, H), dtype=k.dtype)
         rows = xh[1:] if ctx.reverse else xh[:length]  # the [h_{t-1} | x_t | 1] of every step
         dw, dw_chunk = None, None
         dx = xp.empty((length, batch, w_ih.shape[1]), dtype=k.dtype) if need_x else None
@@ -263,21 +265,21 @@ class LSTMLayer(Function):
         last = CHUNK - 1 if ctx.reverse else 0  # t % CHUNK of a chunk's last step back
         end = length - 1 if ctx.reverse else 0  # the last step back
         # per place in a chunk: its dz (4, N, H), and the views of it a step writes
-        places = [(d, d[2:], d[2], d[:3]) for d in (d_z[:, p] for p in range(n_chunk))]
-        k_dh, k_dc, k_f = k[:, 0::5], k[:, 2:5], k[:, 1]  # the kept blocks by what they multiply
+        places = [(d[1:], d[3:], d[3], d[:4], d[0]) for d in (d_z[:, p] for p in range(n_chunk))]
+        k_dh, k_dc = k[:, 0::5], k[:, 1:5]  # the kept blocks by what they multiply: dh, dc
         for t in _steps(length, not ctx.reverse):  # back in time
-            d, d_fo, d_f, d_gif = places[t % CHUNK]
+            dz, d_fo, d_f, d_cgif, dc_prev = places[t % CHUNK]
             if grad_hs is not None:
                 dh += grad_hs[t]
             mul(dh, k_dh[t], out=d_fo)  # dh o (1 - tanh(c_t)^2) (into f's place, for now) and dz_o
             dc += d_f  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
-            mul(dc, k_dc[t], out=d_gif)  # dz_g, dz_i, dz_f
-            dc *= k_f[t]  # what c_{t-1} sent into c_t: dc f
-            reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
+            mul(dc, k_dc[t], out=d_cgif)  # what c_{t-1} sent into c_t (dc f), dz_g, dz_i, dz_f
+            dc = dc_prev
+            reduce(matmul(dz, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
             if t % CHUNK == last or t == end:
                 start = t - t % CHUNK  # the chunk (steps start..start+n-1) is done
                 n = min(CHUNK, length - start)
-                flat = d_z[:, :n].reshape(4, n * batch, H)
+                flat = d_z[1:, :n].reshape(4, n * batch, H)
                 dw_chunk = matmul(flat.transpose(0, 2, 1), rows[start:start + n].reshape(n * batch, -1), out=dw_chunk)
                 if dw is None:
                     dw, dw_chunk = dw_chunk, None
@@ -287,7 +289,7 @@ class LSTMLayer(Function):
                     reduce(matmul(flat, w_x), axis=0, out=dx[start:start + n].reshape(n * batch, -1))
         dw = _from_gate_major(dw)  # (4H, K): dW_hh, dW_ih, then the bias gradient
         db = dw[:, -1]
-        return (dx, dh if need_h0 else None, dc if need_c0 else None, dw[:, H:-1] if need_w_ih else None,
+        return (dx, dh if need_h0 else None, dc.copy() if need_c0 else None, dw[:, H:-1] if need_w_ih else None,
                 dw[:, :H] if need_w_hh else None, db if need_b_ih else None, db.copy() if need_b_hh else None)
 
 
