@@ -183,7 +183,7 @@ class LSTMLayer(Function):
         length, batch, I = x.shape
         H, dtype = h0.shape[-1], x.dtype
         K = H + I + 1
-        half = xp.array([1.0, 0.5, 0.5, 0.5], dtype=dtype)[:, None, None]  # tanh(z/2) on i, f, o
+        half = xp.array([0.5, 0.5, 0.5, 1.0], dtype=dtype)[:, None, None]  # tanh(z/2) on o, i, f
         w = _gate_major(_with_bias(xp.concatenate([w_hh, w_ih], axis=1), b_ih, b_hh))  # (4, H, K)
         # (4, K, H), row-major (OpenBLAS is slower on a transposed right operand), on a 64-byte boundary
         w = xp.multiply(w.transpose(0, 2, 1), half, out=empty_aligned(xp, w.shape[::2] + w.shape[1:2], dtype))
@@ -196,48 +196,35 @@ class LSTMLayer(Function):
         rows[:, :, -1] = 1
         xh[length if reverse else 0, :, :H] = h0
         hs = xp.empty((length, batch, H), dtype=dtype)  # every h_t: the output
-        k = xp.empty((length, 6, batch, H), dtype=dtype)  # per step: what backward reads (see KEPT)
-        # one step's blocks, reused (they stay in cache): z then tanh of g, i, f, o; tanh(c_t); c in two
-        # buffers (c_{t-1}, c_t, swapped each step), each at a fixed distance from g, so that (g, tanh c)
-        # and (g, c_{t-1}) are views with one stride: one numpy call covers both blocks of a pair
-        z = xp.empty((7, batch, H), dtype=dtype)
-        gates, g, tc = z[:4], z[0], z[4]
-        z[5] = c0
-        c_bufs = (z[5], z[6])
-        g_c = (z[0:6:5], z[0:7:6])  # (g, c_{t-1}) while c_{t-1} is in z[5], in z[6]
-        g_tc = z[0:5:4]
-        prods = xp.empty((3, batch, H), dtype=dtype)  # i g, f c_{t-1}, h_t (in the order of i, f, o)
-        ig, fc, h = prods
-        ig_fc, ig_h = prods[:2], prods[0::2]
-        tmp = xp.empty((3, batch, H), dtype=dtype)
-        tmp2, tanh_ifo = tmp[:2], z[1:4]
-        h_rows = xh[after:after + length, :, :H]  # h_t goes into h_rows[t]
-        # the kept blocks of every step, by what a step writes there: sigmoid of i, f, o into rows 2, 1, 0
-        k_sig, k_if, k_o, k_io, k_prods = k[:, 2::-1], k[:, 2:0:-1], k[:, 0], k[:, 2::-2], k[:, 3:]
-        # a step's pairs (g, c_{t-1}) and its c_t, for c_{t-1} in z[5] and in z[6], in turn
-        turns = ((g_c[0], c_bufs[1]), (g_c[1], c_bufs[0]))
-        mul, add, sub, tanh, matmul = xp.multiply, xp.add, xp.subtract, xp.tanh, xp.matmul
-        for n, t in enumerate(_steps(length, reverse)):
-            g_c_prev, c = turns[n % 2]
-            sig = k_sig[t]
-            tanh(matmul(rows[t], w, out=gates), out=gates)  # (N, K) @ (4, K, H): tanh of z (i, f, o: of z/2)
-            add(mul(tanh_ifo, 0.5, out=sig), 0.5, out=sig)  # sigmoid(z) = (1 + tanh(z/2)) / 2 of i, f, o
-            mul(k_if[t], g_c_prev, out=ig_fc)  # i g, f c_{t-1}
-            add(ig, fc, out=c)  # c_t
-            mul(k_o[t], tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
+        k = xp.empty((length, 6, batch, H), dtype=dtype)  # per step: the gates, then what backward reads
+        c_prev, c = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
+        c_prev[...] = c0
+        half_t, prods = xp.empty((3, batch, H), dtype=dtype), xp.empty((3, batch, H), dtype=dtype)
+        tc, tmp = xp.empty((batch, H), dtype=dtype), xp.empty((batch, H), dtype=dtype)
+        h, ig, fc = prods  # o tanh(c_t), i g, f c_{t-1}: each times (1 - its sigmoid) is a coefficient
+        mul, sub, tanh, matmul = xp.multiply, xp.subtract, xp.tanh, xp.matmul
+        for t in _steps(length, reverse):
+            kt = k[t]
+            z = matmul(xh[t + before], w, out=kt[1:5])  # z of o, i, f, g: (N, K) @ (4, K, H)
+            tanh(z, out=z)
+            sig = kt[1::2]  # rows 1, 3, 5
+            xp.add(mul(z[:3], 0.5, out=half_t), 0.5, out=sig)  # sigmoid(z) of o, i, f
+            o, i, g, f = kt[1], kt[3], kt[4], kt[5]
+            c = xp.add(mul(f, c_prev, out=fc), mul(i, g, out=ig), out=c)  # c_t = f c_{t-1} + i g
+            mul(o, tanh(c, out=tc), out=h)  # h_t = o tanh(c_t)
             hs[t] = h
-            h_rows[t] = h
-            # backward's coefficients: i g (1 - i), f c_{t-1} (1 - f), h (1 - o) into rows 3, 4, 5, then
-            # i - i g g = i (1 - g^2) and o - h tanh(c_t) = o (1 - tanh(c_t)^2) over i and o (rows 2, 0)
-            sub(prods, mul(prods, sig, out=tmp), out=k_prods[t])
-            i_o = k_io[t]
-            sub(i_o, mul(ig_h, g_tc, out=tmp2), out=i_o)
+            xh[t + after, :, :H] = h
+            # backward's coefficients, each written over a row once nothing reads that row any more:
+            sub(o, mul(h, tc, out=tmp), out=kt[0])  # o (1 - tanh(c_t)^2) = o - h tanh(c_t): dc += dh kt[0]
+            sub(i, mul(ig, g, out=tmp), out=kt[4])  # i (1 - g^2): dz_g = dc kt[4]
+            sub(prods, mul(prods, sig, out=half_t), out=kt[1:4])  # h (1 - o), i g (1 - i), f c_{t-1} (1 - f):
+            c_prev, c = c, c_prev  # dz_o = dh kt[1], dz_i = dc kt[2], dz_f = dc kt[3]; row 5 keeps f
         ctx.reverse, ctx.run = reverse, run
         ctx.save_for_backward(xh, w_ih, w_hh, k)
         if run is not None:
             run.hs = hs
         ends = xp.empty((2, batch, H), dtype=dtype)
-        ends[0], ends[1] = hs[0 if reverse else length - 1], c_bufs[length % 2]
+        ends[0], ends[1] = hs[0 if reverse else length - 1], c_prev
         return ends
 
     def backward(ctx, grad):
@@ -248,12 +235,10 @@ class LSTMLayer(Function):
         w_h = _gate_major(w_hh)  # (4, H, H): dh = sum over gates of dz_gate @ W_hh,gate
         need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad
         w_x = _gate_major(w_ih) if need_x else None  # (4, H, I): dx = sum over gates of dz_gate @ W_ih,gate
-        # dL/dz of g, i, f, o for a chunk of steps: its weight gradients are taken once the chunk is
-        # done, while it is in cache (a whole sequence's dz would go to memory and come back). Before
-        # them, each step's place has the dL/dc_{t-1} it gives: dc f comes out of the call that gives
-        # dz_g, dz_i and dz_f (dc times f, i (1 - g^2), i g (1 - i), f c_{t-1} (1 - f): rows 1-4 kept)
+        # dL/dz of o, i, f, g for a chunk of steps: its weight gradients are taken once the chunk is
+        # done, while it is in cache (a whole sequence's dz would go to memory and come back)
         n_chunk = min(CHUNK, length)
-        d_z = xp.empty((5, n_chunk, batch, H), dtype=k.dtype)
+        d_z = xp.empty((4, n_chunk, batch, H), dtype=k.dtype)
         rows = xh[1:] if ctx.reverse else xh[:length]  # the [h_{t-1} | x_t | 1] of every step
         dw, dw_chunk = None, None
         dx = xp.empty((length, batch, w_ih.shape[1]), dtype=k.dtype) if need_x else None
@@ -262,26 +247,21 @@ class LSTMLayer(Function):
         if run is not None:
             run.grad_hs = None  # (taken: a second backward with retain_graph starts afresh)
         dh, dc = grad[0].copy(), grad[1].copy()
-        dh4 = xp.empty((4, batch, H), dtype=k.dtype)
+        dh4, tmp = xp.empty((4, batch, H), dtype=k.dtype), xp.empty((batch, H), dtype=k.dtype)
         mul, matmul, reduce = xp.multiply, xp.matmul, xp.add.reduce
-        last = CHUNK - 1 if ctx.reverse else 0  # t % CHUNK of a chunk's last step back
-        end = length - 1 if ctx.reverse else 0  # the last step back
-        # per place in a chunk: its dz (4, N, H), and the views of it a step writes
-        places = [(d[1:], d[3:], d[3], d[:4], d[0]) for d in (d_z[:, p] for p in range(n_chunk))]
-        k_dh, k_dc = k[:, 0::5], k[:, 1:5]  # the kept blocks by what they multiply: dh, dc
         for t in _steps(length, not ctx.reverse):  # back in time
-            dz, d_fo, d_f, d_cgif, dc_prev = places[t % CHUNK]
+            kt, d = k[t], d_z[:, t % CHUNK]
             if grad_hs is not None:
                 dh += grad_hs[t]
-            mul(dh, k_dh[t], out=d_fo)  # dh o (1 - tanh(c_t)^2) (into f's place, for now) and dz_o
-            dc += d_f  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
-            mul(dc, k_dc[t], out=d_cgif)  # what c_{t-1} sent into c_t (dc f), dz_g, dz_i, dz_f
-            dc = dc_prev
-            reduce(matmul(dz, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
-            if t % CHUNK == last or t == end:
+            dc += mul(dh, kt[0], out=tmp)  # h_t = o tanh(c_t): dc += dh o (1 - tanh(c_t)^2)
+            mul(dh, kt[1], out=d[0])  # dz_o
+            mul(dc, kt[2:5], out=d[1:])  # dz_i, dz_f, dz_g
+            dc *= kt[5]  # what c_{t-1} sent into c_t: dc f
+            reduce(matmul(d, w_h, out=dh4), axis=0, out=dh)  # what h_{t-1} sent into z_t
+            if t % CHUNK == (CHUNK - 1 if ctx.reverse else 0) or t == (length - 1 if ctx.reverse else 0):
                 start = t - t % CHUNK  # the chunk (steps start..start+n-1) is done
                 n = min(CHUNK, length - start)
-                flat = d_z[1:, :n].reshape(4, n * batch, H)
+                flat = d_z[:, :n].reshape(4, n * batch, H)
                 dw_chunk = matmul(flat.transpose(0, 2, 1), rows[start:start + n].reshape(n * batch, -1), out=dw_chunk)
                 if dw is None:
                     dw, dw_chunk = dw_chunk, None
@@ -291,14 +271,14 @@ class LSTMLayer(Function):
                     reduce(matmul(flat, w_x), axis=0, out=dx[start:start + n].reshape(n * batch, -1))
         dw = _from_gate_major(dw)  # (4H, K): dW_hh, dW_ih, then the bias gradient
         db = dw[:, -1]
-        return (dx, dh if need_h0 else None, dc.copy() if need_c0 else None, dw[:, H:-1] if need_w_ih else None,
+        return (dx, dh if need_h0 else None, dc if need_c0 else None, dw[:, H:-1] if need_w_ih else None,
                 dw[:, :H] if need_w_hh else None, db if need_b_ih else None, db.copy() if need_b_hh else None)
 
 
 CHUNK = 16  # LSTMLayer's backward takes the weight gradients of this many steps at a time
 
 
-ORDER = [2, 0, 1, 3]  # PyTorch's gates i, f, g, o -> g, i, f, o inside LSTMLayer
+ORDER = [3, 0, 1, 2]  # PyTorch's gates i, f, g, o -> o, i, f, g inside LSTMLayer
 
 
 def _gate_major(w):
