@@ -65,10 +65,8 @@ def blas_floor(steps, batch, input_size, hidden, dtype=np.float32, needs_dx=Fals
 
     Shapes and layouts are the layer's: each step multiplies its row [h_{t-1} | x_t | 1] (N, H+I+1)
     by the gate-major weights (4, H+I+1, H) (W_hh, W_ih and the biases stacked, one matrix per
-    gate) into one (4, N, H) block that every step reuses (the layer's gates go there and stay in
-    cache; what backward needs is written elsewhere by the gate arithmetic); back, dz_t (4, N, H)
-    @ W_hh (4, H, H) per step, and after every CHUNK steps one matmul gives those steps' part of
-    dW_hh, dW_ih and the biases.
+    gate) into that step's (4, N, H) gates; back, dz_t (4, N, H) @ W_hh (4, H, H) per step, and
+    after every CHUNK steps one matmul gives those steps' part of dW_hh, dW_ih and the biases.
     The weights (the right operands) start on a 64-byte boundary, as the layer's do (see
     autograd.backend.empty_aligned: OpenBLAS reads them faster so)."""
     from autograd.backend import empty_aligned
@@ -87,12 +85,12 @@ def blas_floor(steps, batch, input_size, hidden, dtype=np.float32, needs_dx=Fals
         return a
 
     xh, w, w_hh, w_ih = rand(L + 1, N, K), aligned(4, K, H), aligned(4, H, H), aligned(4, H, I)
-    gates, dz = rand(4, N, H), rand(4, T, N, H)  # the layer's layouts: one step's gates, a chunk's dz
+    gates, dz = rand(L, 4, N, H), rand(4, T, N, H)  # the layer's layouts: time-major gates, a chunk's dz
     dh4, dx, dw = rand(4, N, H), rand(4, T * N, I), rand(4, H, K)
 
     def run():
         for t in range(L):
-            np.matmul(xh[t], w, out=gates)  # [h_{t-1} | x_t | 1] W^T, one matrix per gate
+            np.matmul(xh[t], w, out=gates[t])  # [h_{t-1} | x_t | 1] W^T, one matrix per gate
         for t in range(L - 1, -1, -1):
             np.matmul(dz[:, t % T], w_hh, out=dh4)  # dz_t W_hh: what h_{t-1} sent, per gate
             if t % T == 0:  # a chunk of steps done: its part of the weight gradients
