@@ -125,19 +125,16 @@ class Columns:
         rows, columns = _offset_slices(i, j, self.oh, self.ow, self.stride, self.dilation)
         return gx.reshape(b, groups, c // groups, self.hp, self.wp)[..., rows, columns]
 
-    def window_sums(self, rows, groups, padding):
-        """col2im of flat columns as one view to sum: ``rows`` (B, G, K, margin + L + margin)
-        holds dcols between its margins of zeros; the view (B, G, KH, KW, C/G, H, W) has at
-        [.., i, j, c, h, w] the element of offset (i, j)'s row c that lands on input pixel (h, w)
-        (padded position p = (h + pt)*Wp + w + pl, row element p - shift(i, j), a zero of the
-        margins where no window of that offset covers p). Summed over the kernel axes (2, 3) it is
-        dL/dx, padding already cropped off: read-only, no copy."""
+    def window_sums(self, rows, groups):
+        """col2im of flat columns as a view to sum: ``rows`` (B, G, K, margin + L + margin)
+        holds dcols between margins of zeros; the view (B, G, KH, KW, C/G, Hp*Wp) has at
+        [.., i, j, c, p] the element of offset (i, j)'s row c that lands on the padded plane's
+        position p, element p - shift(i, j) of that row: a zero of the margins where no window of
+        the offset covers p. Summed over the kernel axes (2, 3) it is dL/dx. No copy."""
         b, g, k, r = rows.shape
-        (pt, pb), (pl, pr) = padding
         (kh, kw), (dh, dw), cg = self.kernel, self.dilation, k // (self.kernel[0] * self.kernel[1])
-        steps = (g * k * r, k * r, kw * cg * r - dh * self.wp, cg * r - dw, r, self.wp, 1)
-        start = self.margin + pt * self.wp + pl
-        return as_strided(rows.reshape(-1)[start:], (b, g, kh, kw, cg, self.hp - pt - pb, self.wp - pl - pr),
+        steps = (g * k * r, k * r, kw * cg * r - dh * self.wp, cg * r - dw, r, 1)
+        return as_strided(rows.reshape(-1)[self.margin:], (b, g, kh, kw, cg, self.hp * self.wp),
                           tuple(s * rows.itemsize for s in steps), writeable=False)
 
 
@@ -158,8 +155,8 @@ def col2im(slabs, targets, gx):
 
 def col2im_flat(sums, gx):
     """The adjoint of im2col on flat columns: the view ``Columns.window_sums`` makes of dcols,
-    summed over the kernel offsets into gx (B, G, C/G, H, W), in one call (2.5x faster than an
-    add per offset on the benchmark's second layer: gx is written once, dcols read once)."""
+    summed over the kernel offsets into gx (B, G, C/G, Hp*Wp) in one call: gx is written once,
+    dcols read once (on the benchmark's second layer 2.5x faster than an add per offset)."""
     sums.sum(axis=(2, 3), out=gx)
 
 
@@ -304,17 +301,16 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
             xp, dtype, gm=(b, groups, o // groups, length) if flat else (0,),
             cols=(b, groups, rows, length) if need_w else (0,), part=(b, groups, rows, o // groups) if need_w else (0,),
             dcols=(b, groups, k, margin + length + margin) if need_x else (0,),
-            gxp=(b, c) + columns.padded_hw if padded and not flat else (0,))
+            gxp=(b, c) + columns.padded_hw if padded else (0,))  # the padded plane, before the crop
         gm[...] = 0  # the flat columns' padding: zero, and no slice writes there
         work = dict(gm=gm, g_in=columns.outputs(gm) if flat else None, cols=cols, part=part, dcols=dcols,
-                    fill=_with_ones_row(cols, k) if need_b else cols)
+                    fill=_with_ones_row(cols, k) if need_b else cols, gxp=gxp)
         if flat:  # dcols between margins of zeros, and col2im as a sum over a view of them
             dcols[..., :margin] = 0
             dcols[..., margin + length:] = 0
-            work.update(dcols=dcols[..., margin:margin + length], sums=columns.window_sums(dcols, groups, padding))
+            work.update(dcols=dcols[..., margin:margin + length], sums=columns.window_sums(dcols, groups))
         elif need_x:
-            work.update(slabs=_slabs(dcols, columns), gxp=gxp,
-                        targets=_offset_views(gxp, columns, groups) if padded else None)
+            work.update(slabs=_slabs(dcols, columns), targets=_offset_views(gxp, columns, groups) if padded else None)
         return work
 
     work = {}  # slice length -> its work arrays (the last slice may be shorter)
@@ -334,13 +330,13 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
                 gw_t += part[0] if e - s == 1 else part.sum(axis=0)
             if need_x:
                 xp.matmul(wm_t, gm, out=a["dcols"])  # (B, G, K, L)
+                plane = a["gxp"] if padded else gx[s:e]  # padded: summed in a work array, then cropped into gx
                 if flat:
-                    col2im_flat(a["sums"], gx[s:e].reshape(e - s, groups, c // groups, h, wd))
-                elif padded:  # summed in a work array, then cropped into gx
-                    col2im(a["slabs"], a["targets"], a["gxp"])
-                    gx[s:e] = a["gxp"][:, :, pt:pt + h, pl:pl + wd]
+                    col2im_flat(a["sums"], plane.reshape(e - s, groups, c // groups, -1))
                 else:
-                    col2im(a["slabs"], [t[s:e] for t in targets], gx[s:e])
+                    col2im(a["slabs"], a["targets"] if padded else [t[s:e] for t in targets], plane)
+                if padded:
+                    gx[s:e] = plane[:, :, pt:pt + h, pl:pl + wd]
     if need_w and columns.flat and not bool(xp.isfinite(gw_t).all()):  # redo it on the exact columns
         return (gx if need_x else None,) + conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups,
                                                          need_x=False, need_b=need_b, flat=False)[1:]
