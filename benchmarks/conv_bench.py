@@ -97,7 +97,8 @@ def blas_floor(layers, batch, dtype=np.float32, exact=False):
     Per batch slice of B samples (``_chunks``, as the step cuts the batch): forward
     y[s:e] = [W | b] @ [cols; 1], cols (B, 1, K, OH*OW); backward, on columns of L = OH*OW or,
     where the layer's input needs a gradient, the flat L = (OH-1)*W + OW (``Columns``):
-    [dW | db]^T = [cols; 1] @ g^T (B, 1, K + 1, O) and dcols = W^T @ g (B, 1, K, L).
+    [dW | db]^T = [cols; 1] @ g^T (B, 1, K + 1, O) and dcols = W^T @ g (B, 1, K, L), written
+    between margins of its rows as conv_backward writes it (``Columns.window_sums``).
     ``exact=True`` gives instead the floor of the algorithm before the flat columns (for
     comparison only): L = OH*OW, slices sized by the columns alone, the batch slice concatenated
     along L, no bias row, and dW = g @ cols^T.
@@ -130,16 +131,17 @@ def blas_floor(layers, batch, dtype=np.float32, exact=False):
             made[b] = made.get(b) or arrays((b, 1, K + 1, oh * ow), (b, 1, o, oh * ow))
             cols, y = made[b]
             calls.append((wm, cols, y))
-        length = Columns((h, w), (k, k), (oh, ow), (1, 1), (1, 1), flat=needs_dx).length
+        columns = Columns((h, w), (k, k), (oh, ow), (1, 1), (1, 1), flat=needs_dx)
+        length, margin = columns.length, columns.margin
         made = {}
         for s, e in _chunks(batch, (K + o) * length * isz):  # backward
             b = e - s
             made[b] = made.get(b) or arrays((b, 1, K + 1, length), (b, 1, o, length), (b, 1, K + 1, o),
-                                            (b, 1, K, length))
+                                            (b, 1, K, margin + length + margin))
             cols, gm, part, dcols = made[b]
             calls.append((cols, gm.swapaxes(2, 3), part))  # [dW | db]^T
-            if needs_dx:
-                calls.append((wm[:, :, :K].transpose(0, 2, 1), gm, dcols))  # dcols, for col2im
+            if needs_dx:  # dcols, for col2im: written between the margins of its rows
+                calls.append((wm[:, :, :K].transpose(0, 2, 1), gm, dcols[..., margin:margin + length]))
 
     def run():
         for a, b, out in calls:
@@ -163,7 +165,8 @@ def time_interleaved(fns, reps, best=False):
 
 
 def breakdown(model, x, steps, whole):
-    """Wall time per step inside the conv primitives, split into matmul, im2col and col2im; the rest
+    """Wall time per step inside the conv primitives, split into matmul, im2col and col2im (flat:
+    the one strided sum of stride-1 dL/dx; exact: an add per kernel offset); the rest
     of Convolution.forward/backward is the output gradient's copy into flat columns, dW's sum over
     slices, allocations and Python; the rest of the step is ReLU, the sum and the autograd walk."""
     from _breakdown import Breakdown
@@ -171,7 +174,7 @@ def breakdown(model, x, steps, whole):
     from autograd.ops import conv
 
     with Breakdown() as b:
-        b.watch(conv, "im2col", "col2im")
+        b.watch(conv, "im2col", "col2im", "col2im_flat")
         b.watch_method(conv.Convolution, "forward", "backward")
         b.watch_matmul()
         start = time.perf_counter()
