@@ -341,17 +341,17 @@ def main():
                   f"{mine / old[0]:.2f}x that, and this floor is {low / old[0]:.2f}x it")
         if args.torch_im2col:  # rounds of their own: switching oneDNN off and on slows torch's default path
             with threadpool_limits(limits=n):
-                mine, ref = time_interleaved([lambda: step_ours(ours, x), lambda: step_torch_im2col(theirs, xt)],
-                                             args.reps, args.best)
-            print(f"{'':>8} seegrad {mine * 1e3:.1f} ms, torch with oneDNN off (im2col + MKL gemm) "
-                  f"{ref * 1e3:.1f} ms: {mine / ref:.2f}x")
+                fns = [lambda: step_ours(ours, x), lambda: step_torch_im2col(theirs, xt)]
+                again, im2col_ref = time_interleaved(fns, args.reps, args.best)
+            print(f"{'':>8} seegrad {again * 1e3:.1f} ms, torch with oneDNN off (im2col + MKL gemm) "
+                  f"{im2col_ref * 1e3:.1f} ms: {again / im2col_ref:.2f}x")
         if args.breakdown:
             with threadpool_limits(limits=n):
                 breakdown(ours, x, args.reps, mine)
         if args.phases:
             with threadpool_limits(limits=n):
                 total = phases(images, weights, args.reps)
-            print(f"  the whole step ({mine * 1e3:.2f} ms above) less its phases: {(mine - total) * 1e3:.2f} ms: the "
+            print(f"  the whole step ({mine * 1e3:.2f} ms, above) less its phases: {(mine - total) * 1e3:.2f} ms: the "
                   f"autograd walk and the modules, the step's colder caches, and its fresh pages "
                   f"({page_faults(lambda: step_ours(ours, x)):.0f} page faults a step)")
     torch.set_num_threads(default_threads)
