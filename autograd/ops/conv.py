@@ -14,7 +14,8 @@ with K = KH*KW*C/G. The bias is a column of the weight matrix against a row of o
 two more matmuls, [dW | db]^T = [cols; 1] @ g^T and dcols = w^T @ g, plus col2im, a loop over
 the KH*KW kernel offsets (never over pixels) that adds each offset's slab of dcols back where its
 windows came from. With stride 1, dL/dx runs on *flat* columns (``Columns``), where each offset's
-slab is one contiguous run per channel.
+slab is one contiguous run per channel, shifted by an amount linear in the offset, so col2im
+there is one strided sum instead of a loop (``Columns.window_sums``).
 
 Every linear op here has a partner: the input-gradient of a convolution is a transposed
 convolution, whose own gradients are a convolution and a weight-gradient. Each backward calls
