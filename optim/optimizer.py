@@ -59,6 +59,8 @@ _WORDS = {"lr": "learning rate", "eps": "epsilon value", "betas": "beta paramete
 
 def _check_number(owner, what, value, low, high):
     """``value`` must be a real number (not a bool) with ``low <= value < high``: never NaN, never inf."""
+    if (type(value) is float or type(value) is int) and low <= value < high:
+        return  # the usual option, checked without building the message (every step checks every option)
     span = ("a finite number" if low == -math.inf else f"a finite number >= {low:g}") if high == math.inf \
         else f"a number in [{low:g}, {high:g})"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -165,12 +167,15 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Clear gradients: to None (default, frees memory) or to zeros in place (no graph is
         recorded, even for a gradient that requires grad; its version is bumped)."""
+        if set_to_none:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = None
+            return
         with ag.no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    if set_to_none:
-                        p.grad = None
-                    elif p.grad is not None:
+                    if p.grad is not None:
                         p.grad.zero_()
 
     def step(self, closure=None):
@@ -190,17 +195,12 @@ class Optimizer:
         if closure is not None:
             with ag.enable_grad():
                 loss = closure()
-        self._check_step()
+        work = self._check_step()
         bump = ag.autograd.graph.increment_version
         coupled = self.weight_decay == "coupled"
-        for group in self.param_groups:
+        for group, params in zip(self.param_groups, work):
             maximize, wd = group.get("maximize", False), group.get("weight_decay", 0)
-            for param in group["params"]:
-                grad = param.grad
-                if grad is None:
-                    continue
-                p = ag.storage(param)  # (on the parameter's device)
-                g = ag.storage(grad)
+            for param, p, g in params:
                 if maximize:
                     g = -g
                 if wd != 0:
@@ -214,23 +214,31 @@ class Optimizer:
 
     def _check_step(self):
         """What ``step`` needs of every group and gradient, checked before it changes anything: the
-        options in range, each gradient a floating-point Tensor of its floating-point parameter's shape."""
+        options in range, each gradient a floating-point Tensor of its floating-point parameter's shape.
+        Returns, per group, (parameter, its storage, its gradient's storage) for each parameter with a
+        gradient (a) of ``step``)."""
         name = f"{type(self).__name__}.step"
+        work = []
         for group in self.param_groups:
             self._check_options(group, name)
+            params = []
+            work.append(params)
             for i, param in enumerate(group["params"]):
                 grad = param.grad
                 if grad is None:
                     continue
                 if not isinstance(grad, ag.Tensor):
                     raise TypeError(f"{name}: parameter {i}'s gradient is a {type(grad).__name__}, not a Tensor")
-                if grad.shape != param.shape:
+                p, g = ag.storage(param), ag.storage(grad)  # (on the parameter's device)
+                params.append((param, p, g))
+                if g.shape != p.shape:
                     raise RuntimeError(f"{name}: a gradient of shape {grad.shape} does not match its parameter "
                                        f"of shape {param.shape} (parameter {i}); nothing was updated")
-                if param.dtype.kind != "f" or grad.dtype.kind != "f":
+                if p.dtype.kind != "f" or g.dtype.kind != "f":
                     raise RuntimeError(f"{name}: parameter {i} ({param.dtype}) has a gradient of dtype {grad.dtype}; "
                                        "optimizers update floating-point parameters from floating-point gradients; "
                                        "nothing was updated")
+        return work
 
     def _update(self, p, g, state, group):
         raise NotImplementedError(f"{type(self).__name__} must define _update(p, g, state, group)")

@@ -103,7 +103,8 @@ def _class_targets(input, target, weight, ignore_index, name):
     Returns the (M, C) view of the input, the shape of a per-element loss, the targets with
     ignored entries replaced by 0 (a copy: a later in-place change to ``target`` cannot reach
     the backward), valid (M,) as 1.0 / 0.0 in the input's dtype, the class weights (C,) and
-    w_i = w[y_i] (0 where ignored)."""
+    w_i = w[y_i] (0 where ignored). The usual case travels light: valid is None when every row
+    counts, w None without class weights, and w_i None when both (every row weighs 1)."""
     flat, elem_shape = _class_last(input, name)  # (M, C)
     n_classes = flat.shape[1]
     t = by_input.asarray(target._data if isinstance(target, Tensor) else target)
@@ -123,7 +124,7 @@ def _class_targets(input, target, weight, ignore_index, name):
     # element-wise check, which finds the first bad target for the error.
     low, high = (int(t.min()), int(t.max())) if t.size else (0, -1)
     if 0 <= low and high < n_classes and not low <= ignore_index <= high:
-        safe, valid = t.copy(), xp.ones(t.shape, dtype=flat.dtype)
+        safe, valid = t.copy(), None
     else:
         keep = t != ignore_index
         bad = keep & ((t < 0) | (t >= n_classes))
@@ -132,12 +133,12 @@ def _class_targets(input, target, weight, ignore_index, name):
                              f"(targets must be in [0, {n_classes - 1}] or equal ignore_index={ignore_index})")
         safe, valid = by_input.where(keep, t, 0), keep.astype(flat.dtype)
     if weight is None:
-        w, w_i = xp.ones(n_classes, dtype=flat.dtype), valid  # w[y_i] = 1 wherever the row counts
+        w, w_i = None, valid  # w[y_i] = 1 wherever the row counts
     else:
         w = xp.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=flat.dtype)
         if w.shape != (n_classes,):
             raise ShapeError(f"{name}: weight must have shape ({n_classes},), one per class, got {w.shape}")
-        w_i = w[safe] * valid  # (M,)
+        w_i = w[safe] if valid is None else w[safe] * valid  # (M,)
     return flat, elem_shape, safe, valid, w, w_i
 
 
@@ -147,12 +148,12 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     _check_reduction(reduction, "nll_loss")
     logp, elem_shape, safe, _, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
     picked = logp[get_array_module(safe).arange(logp.shape[0]), safe]  # (M,)
-    loss = -picked * w_i
+    loss = -picked if w_i is None else -picked * w_i
     if reduction == "none":
         return loss.reshape(elem_shape)
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / w_i.sum()
+    return loss.sum() / (w_i.sum() if w_i is not None else logp.shape[0])  # (every row weighs 1)
 
 
 class CrossEntropy(Function):
@@ -172,15 +173,19 @@ class CrossEntropy(Function):
                 "minus the one-hot target.", ("logits", "row weights", "valid rows", "target", "class weights"))
 
     def forward(ctx, x, w_i, valid, onehot_idx, w, eps=0.0, reduction="mean"):
+        """``w_i`` None: every row counts with weight 1 (then ``valid`` and ``w`` are None, ``eps`` 0)."""
+        xp = ctx.xp
         shifted = x - x.max(axis=1, keepdims=True)  # (M, C)
-        logp = shifted - ctx.xp.log(ctx.xp.exp(shifted).sum(axis=1, keepdims=True))
-        rows = ctx.xp.arange(x.shape[0])
-        loss = -logp[rows, onehot_idx] * w_i  # (M,)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        rows = xp.arange(x.shape[0])
+        loss = -logp[rows, onehot_idx]  # (M,)
+        if w_i is not None:
+            loss *= w_i
         if eps:
             smooth = -(logp * w).sum(axis=1) * valid
             loss = (1 - eps) * loss + (eps / x.shape[1]) * smooth
-        ctx.save_for_backward(x, ctx.xp.exp(logp))
-        weight_sum = w_i.sum() if reduction == "mean" else None
+        ctx.save_for_backward(x, xp.exp(logp))
+        weight_sum = (x.shape[0] if w_i is None else w_i.sum()) if reduction == "mean" else None
         ctx.consts = (w_i, valid, onehot_idx, w, eps, reduction, rows, weight_sum)
         if reduction == "none":
             return loss
@@ -190,11 +195,15 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         x, p = ctx.saved_tensors
         w_i, valid, idx, w, eps, reduction, rows, weight_sum = ctx.consts
-        n_classes = len(w)
+        n_classes = p.shape[1]
         coef = grad[:, None] if reduction == "none" else grad / weight_sum if reduction == "mean" else grad
         if is_array(grad) or by_input.isscalar(grad):  # the usual, numpy path
             # per row s = (1 - eps) w_i * coef; g = p s, minus s at the target (PyTorch's order)
             row_coef = grad if reduction == "none" else coef  # (M,) or a scalar
+            if w_i is None:  # every row weighs 1: s is the coefficient itself
+                g = p * (row_coef[:, None] if reduction == "none" else row_coef)
+                g[rows, idx] -= row_coef
+                return g, None, None, None, None
             s = (w_i if not eps else (1 - eps) * w_i) * row_coef  # (M,)
             g = p * s[:, None]
             g[rows, idx] -= s
@@ -205,6 +214,8 @@ class CrossEntropy(Function):
         p = x.softmax(1)
         onehot = get_array_module(idx).zeros(p.shape, dtype=p.dtype)
         onehot[rows, idx] = 1
+        if w_i is None:
+            return (p - onehot) * coef, None, None, None, None
         g = (p - onehot) * ((1 - eps) * w_i)[:, None]
         if eps:
             g = g + (p * float(w.sum()) - w) * ((eps / n_classes) * valid)[:, None].astype(p.dtype)
@@ -249,6 +260,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise ArgumentError(f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
                             f"probabilities and must be floating point, got {target_t.dtype}")
     flat, elem_shape, safe, valid, w, w_i = _class_targets(input, target_t, weight, ignore_index, "cross_entropy")
+    if label_smoothing:  # smoothing reads every class weight and row: the usual case's Nones spelled out
+        xp = get_array_module(safe)
+        valid = xp.ones(flat.shape[0], dtype=flat.dtype) if valid is None else valid
+        w = xp.ones(flat.shape[1], dtype=flat.dtype) if w is None else w
+        w_i = valid if w_i is None else w_i
     if flat.shape[0] == 0:  # no samples: PyTorch's empty mean is nan, the sum 0
         empty = input.sum() * (float("nan") if reduction == "mean" else 0.0)
         return empty.expand(*elem_shape) if reduction == "none" else empty
