@@ -7,7 +7,9 @@ Each round runs the workload once in a fresh interpreter per checkout (A then B,
 the next round, so drift and warm caches favour neither), and prints the median time per
 iteration of each and the ratio B / A. Workloads: ``overhead`` (W1, ((a*b + c).tanh()).sum()
 forward + backward on (4, 4)), ``mlp`` (784-256-128-10 batch 128 SGD step), ``scalar``
-(micrograd's 2-16-16-1 MLP on 100 points, one step of Values).
+(micrograd's 2-16-16-1 MLP on 100 points, one step of Values), ``conv`` (benchmarks/conv_bench.py's
+step: Conv2d(1, 32, 3) -> ReLU -> Conv2d(32, 64, 3) on 64x1x28x28 float32, forward + backward),
+``lstm`` (lstm_bench.py's step: nn.LSTM(32, 128), 64 steps, batch 32, forward + backward).
 """
 import argparse
 import os
@@ -55,6 +57,26 @@ def step():
     for p in params:
         p.data -= 0.01 * p.grad
 """, 3),
+    "conv": ("""
+import numpy as np
+import autograd as ag, nn
+ag.manual_seed(0)
+model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3))
+x = ag.tensor(np.random.default_rng(0).standard_normal((64, 1, 28, 28)).astype(np.float32))
+def step():
+    for p in model.parameters():
+        p.grad = None
+    model(x).sum().backward()
+""", 20),
+    "lstm": ("""
+import numpy as np
+import autograd as ag, nn
+ag.manual_seed(0)
+lstm = nn.LSTM(32, 128)
+x = ag.tensor(np.random.default_rng(0).standard_normal((64, 32, 32)).astype(np.float32))
+def step():
+    lstm.zero_grad(); out, (h, c) = lstm(x); (out.sum() + c.sum()).backward()
+""", 100),
 }
 
 RUNNER = """

@@ -262,6 +262,87 @@ def test_each_subset_of_gradients_matches_torch(requires):
             np.testing.assert_allclose(a, t, rtol=1e-7, atol=1e-10)
 
 
+FLAT_COL2IM_CASES = [
+    # stride 1 with dL/dx: col2im is one strided sum over dcols between margins of zeros
+    ("1x1 kernel, padding (no margin)", dict(padding=1), [(2, 3, 5, 4), (4, 3, 1, 1), (4,)]),
+    ("odd sizes, asymmetric kernel", dict(), [(3, 5, 7, 9), (6, 5, 2, 3), (6,)]),
+    ("kernel as wide as the input", dict(), [(2, 2, 6, 4), (3, 2, 3, 4)]),
+    ("kernel as tall as the input, padding", dict(padding=(0, 2)), [(2, 2, 3, 5), (3, 2, 3, 2)]),
+    ("dilation, groups, asymmetric padding", dict(padding=(1, 3), dilation=(2, 3), groups=3),
+     [(2, 6, 8, 9), (9, 2, 3, 3), (9,)]),
+    ("'same' with an even kernel and dilation", dict(padding="same", dilation=(1, 2)), [(2, 3, 6, 7), (5, 3, 4, 2)]),
+    ("one output row", dict(), [(2, 3, 3, 8), (2, 3, 3, 3)]),
+    ("one output column", dict(padding=(1, 0)), [(2, 3, 6, 3), (2, 3, 3, 3)]),
+    ("conv1d, dilation", dict(padding=3, dilation=3), [(3, 4, 11), (5, 4, 3), (5,)]),
+    ("conv_transpose2d stride 1, output_padding", dict(padding=(2, 1), dilation=3, output_padding=(2, 1)),
+     [(2, 4, 5, 6), (4, 3, 3, 2)]),
+    ("conv_transpose1d stride 1, groups", dict(padding=1, groups=2), [(2, 4, 7), (4, 3, 3), (6,)]),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name,kwargs,shapes", FLAT_COL2IM_CASES, ids=[c[0] for c in FLAT_COL2IM_CASES])
+def test_flat_col2im_matches_torch(name, kwargs, shapes):
+    op = name.split(" ")[0].rstrip(",") if name.startswith(("conv1d", "conv_transpose")) else "conv2d"
+    _compare(op, kwargs, shapes)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
+def test_flat_col2im_on_the_benchmark_network_matches_torch(dtype, tol):
+    """Conv2d(1, 8, 3) -> ReLU -> Conv2d(8, 16, 3) on 28x28, as benchmarks/conv_bench.py (fewer channels):
+    the second layer's dL/dx goes through the flat columns, the first layer's dL/dw through the exact ones."""
+    x = RNG.standard_normal((5, 1, 28, 28)).astype(dtype)
+    w1, b1 = RNG.standard_normal((8, 1, 3, 3)).astype(dtype), RNG.standard_normal(8).astype(dtype)
+    w2, b2 = RNG.standard_normal((16, 8, 3, 3)).astype(dtype), RNG.standard_normal(16).astype(dtype)
+    ours = [ag.tensor(a, requires_grad=True) for a in (x, w1, b1, w2, b2)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w1, b1, w2, b2)]
+    y = F.conv2d(F.conv2d(ours[0], ours[1], ours[2]).relu(), ours[3], ours[4])
+    yt = TF.conv2d(TF.conv2d(theirs[0], theirs[1], theirs[2]).relu(), theirs[3], theirs[4])
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
+    for a, b in zip(ours, theirs):
+        scale = float(np.abs(b.grad.numpy()).max())
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=tol, atol=tol * scale)
+
+
+@needs_torch
+def test_flat_col2im_takes_non_contiguous_inputs_and_gradients():
+    base = RNG.standard_normal((3, 6, 9, 8))
+    x, xt = ag.tensor(base, requires_grad=True), torch.tensor(base, requires_grad=True)
+    w = RNG.standard_normal((5, 3, 3, 2))
+    y = F.conv2d(x[:, ::2].transpose(2, 3), ag.tensor(w), padding=(1, 0))  # input (3, 3, 8, 9), strided
+    yt = TF.conv2d(xt[:, ::2].transpose(2, 3), torch.tensor(w), padding=(1, 0))
+    g = RNG.standard_normal((3, 5, 8, 16))[..., ::2]  # (3, 5, 8, 8), strided
+    y.backward(ag.tensor(g))
+    yt.backward(torch.tensor(g.copy()))
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+
+
+def test_flat_col2im_agrees_with_the_exact_columns():
+    """The same dL/dx from the flat columns (one strided sum) and the exact ones (an add per offset)."""
+    from autograd.ops.conv import conv_backward
+
+    x, w = RNG.standard_normal((3, 4, 7, 6)), RNG.standard_normal((6, 2, 3, 2))
+    geo = dict(stride=(1, 1), padding=((2, 1), (0, 3)), dilation=(2, 1), groups=2)
+    g = RNG.standard_normal((3, 6, 6, 8))  # (N, O, OH, OW)
+    flat = conv_backward(g, x, w, x.shape, w.shape, **geo, need_b=True)
+    exact = conv_backward(g, x, w, x.shape, w.shape, **geo, need_b=True, flat=False)
+    for a, b in zip(flat, exact):  # dL/dx, dL/dw, dL/db
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+def test_work_arrays_left_dirty_by_another_convolution_change_nothing():
+    """dcols' margins must be zeros: a larger convolution run before fills the same work arrays with
+    numbers, and a smaller one after it still matches PyTorch."""
+    _compare("conv2d", dict(padding=2), [(4, 16, 12, 12), (16, 16, 5, 5), (16,)])
+    _compare("conv2d", dict(padding=1), [(2, 3, 5, 6), (4, 3, 3, 3), (4,)])
+    _compare("conv_transpose2d", dict(padding=1), [(2, 4, 5, 6), (4, 3, 3, 3)])
+
+
 def test_threads_keep_their_own_work_arrays():
     """The work arrays kept between calls are per thread: convolutions of other shapes running at
     the same time in other threads give the numbers they give alone."""

@@ -415,3 +415,63 @@ def test_fused_primitive_equals_cells_on_drawn_shapes(mode):
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=str(i))
 
     check()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True, "batch_first": True},
+                                    {"bias": False}], ids=["plain", "2-layer-bidirectional-batch-first", "no-bias"])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_lstm_float32_matches_torch_to_float32_rounding(kwargs, with_state):
+    """The path lstm_bench.py times: float32, gates through one tanh (sigmoid(z) = (1 + tanh(z/2)) / 2,
+    the 1/2 on a copy of the weights), over more steps than a chunk. Every output and gradient is
+    as close to PyTorch's float64 answer on the same float32 numbers as PyTorch's own float32 one
+    is (both within a few float32 roundings), and the parameters are left as they were."""
+    L, N, I, H = CHUNK + 21, 8, 5, 16
+    ag.manual_seed(0)
+    ours = LSTM(I, H, **kwargs)
+    theirs32, theirs64 = torch.nn.LSTM(I, H, **kwargs), torch.nn.LSTM(I, H, **kwargs).double()
+    _copy_into_torch(ours, theirs32)
+    _copy_into_torch(ours, theirs64)
+    before = {name: p.detach().numpy().copy() for name, p in ours.named_parameters()}
+    rng = np.random.default_rng(4)
+    first, lead = kwargs.get("batch_first", False), kwargs.get("num_layers", 1) * (2 if kwargs.get("bidirectional") else 1)
+    x = rng.standard_normal((N, L, I) if first else (L, N, I)).astype(np.float32)
+    h0, c0 = (rng.standard_normal((lead, N, H)).astype(np.float32) for _ in range(2))
+    results = []
+    for lib, net, dtype in ((ag, ours, np.float32), (torch, theirs32, np.float32), (torch, theirs64, np.float64)):
+        leaves = [lib.tensor(a.astype(dtype), requires_grad=True) for a in (x, h0, c0)]
+        out, (h, c) = net(leaves[0], (leaves[1], leaves[2]) if with_state else None)
+        if lib is ag:
+            assert out.dtype == h.dtype == c.dtype == ag.float32
+        _weighted_sum([out, h, c], [_loss_weights(tuple(p.shape), i) for i, p in enumerate((out, h, c))], lib).backward()
+        grads = [a.grad for a in leaves] if with_state else [leaves[0].grad]
+        results.append([np.asarray(a.detach().numpy(), dtype=np.float64) for a in [out, h, c] + grads]
+                       + [p.grad.numpy().astype(np.float64) for _, p in net.named_parameters()])
+    for i, (a, b32, b64) in enumerate(zip(*results)):
+        scale = np.abs(b64).max()
+        theirs_error = np.abs(b32 - b64).max() / scale
+        assert theirs_error < 2e-6, (i, theirs_error)  # what float32 rounding gives here
+        np.testing.assert_allclose(a, b64, rtol=0, atol=2e-6 * scale, err_msg=str(i))
+    for name, p in ours.named_parameters():
+        np.testing.assert_array_equal(p.detach().numpy(), before[name], err_msg=name)
+
+
+@pytest.mark.parametrize("shape,dtype", [((4, 161, 128), np.float32), ((3, 5), np.float64), ((0, 7), np.float32),
+                                         ((), np.float64), ((2, 3, 4), np.int64)])
+def test_empty_aligned_gives_the_shape_and_dtype_on_a_64_byte_boundary(shape, dtype):
+    """LSTMLayer keeps its matmuls' right operands (the gate-major weights) on a 64-byte boundary:
+    numpy promises 16 bytes, and OpenBLAS reads an aligned right operand faster (backend.empty_aligned)."""
+    from autograd.backend import empty_aligned
+    from autograd.ops.recurrent import ORDER, _gate_major
+
+    for _ in range(8):  # several allocations: numpy's own alignment varies from one to the next
+        a = empty_aligned(np, shape, dtype)
+        assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+        assert a.ctypes.data % 64 == 0 or a.size == 0  # (no memory to align)
+        a[...] = 1  # all of it is writable memory of its own
+        assert int(a.sum()) == int(np.prod(shape))
+    w = np.arange(8 * 3, dtype=np.float32).reshape(8, 3)  # (4H, K), H = 2, PyTorch's order i, f, g, o
+    gm = _gate_major(w)
+    assert gm.ctypes.data % 64 == 0
+    assert sorted(ORDER) == [0, 1, 2, 3]
+    for slot, gate in enumerate(ORDER):
+        np.testing.assert_array_equal(gm[slot], w[2 * gate:2 * gate + 2])

@@ -14,7 +14,8 @@ with K = KH*KW*C/G. The bias is a column of the weight matrix against a row of o
 two more matmuls, [dW | db]^T = [cols; 1] @ g^T and dcols = w^T @ g, plus col2im, a loop over
 the KH*KW kernel offsets (never over pixels) that adds each offset's slab of dcols back where its
 windows came from. With stride 1, dL/dx runs on *flat* columns (``Columns``), where each offset's
-slab is one contiguous run per channel.
+slab is one contiguous run per channel, shifted by an amount linear in the offset, so col2im
+there is one strided sum instead of a loop (``Columns.window_sums``).
 
 Every linear op here has a partner: the input-gradient of a convolution is a transposed
 convolution, whose own gradients are a convolution and a weight-gradient. Each backward calls
@@ -83,7 +84,11 @@ class Columns:
     (i, j) reads one contiguous run x[c, i*dh*Wp + j*dw :][:L], L = (OH-1)*Wp + OW, and col2im
     adds (and im2col copies) runs of L numbers instead of rows of OW. The Wp - OW columns between
     two output rows are padding: the output gradient is copied in around them (``outputs``) and
-    is zero there, so they add nothing to dW and put exact zeros into dcols."""
+    is zero there, so they add nothing to dW and put exact zeros into dcols.
+
+    In flat columns kernel offset (i, j) is a shift of the plane by i*dh*Wp + j*dw, linear in i
+    and j, so col2im is one strided sum (``window_sums``): dcols is written into rows with
+    ``margin`` zeros on each side (margin = Hp*Wp - L, at least the largest shift)."""
 
     def __init__(self, padded_hw, kernel, out_hw, stride, dilation, flat=False):
         (self.hp, self.wp), self.kernel, (self.oh, self.ow) = padded_hw, kernel, out_hw
@@ -95,6 +100,7 @@ class Columns:
         else:
             self.q_shape, self.q_steps = (self.oh, self.ow), (stride[0] * self.wp, stride[1])
         self.length = math.prod(self.q_shape)  # L: columns per sample
+        self.margin = self.hp * self.wp - self.length if self.flat else 0  # >= the largest kernel offset's shift
 
     def windows(self, x, groups):
         """Every window of the padded input x (N, C, Hp, Wp), contiguous, as a read-only view
@@ -114,13 +120,23 @@ class Columns:
         return as_strided(m, (b, o, self.oh, self.ow), tuple(s * m.itemsize for s in steps))
 
     def offset_view(self, gx, i, j, groups):
-        """The part of gx (B, C, Hp, Wp) that kernel offset (i, j) touches, as (B, G, C/G, *Q)."""
+        """The part of gx (B, C, Hp, Wp) that kernel offset (i, j) touches, as (B, G, C/G, OH, OW)
+        (exact columns)."""
         b, c = gx.shape[:2]
-        if self.flat:
-            start = i * self.dilation[0] * self.wp + j * self.dilation[1]
-            return gx.reshape(b, groups, c // groups, -1)[..., start:start + self.length]
         rows, columns = _offset_slices(i, j, self.oh, self.ow, self.stride, self.dilation)
         return gx.reshape(b, groups, c // groups, self.hp, self.wp)[..., rows, columns]
+
+    def window_sums(self, rows, groups):
+        """col2im of flat columns as a view to sum: ``rows`` (B, G, K, margin + L + margin)
+        holds dcols between margins of zeros; the view (B, G, KH, KW, C/G, Hp*Wp) has at
+        [.., i, j, c, p] the element of offset (i, j)'s row c that lands on the padded plane's
+        position p, element p - shift(i, j) of that row: a zero of the margins where no window of
+        the offset covers p. Summed over the kernel axes (2, 3) it is dL/dx. No copy."""
+        b, g, k, r = rows.shape
+        (kh, kw), (dh, dw), cg = self.kernel, self.dilation, k // (self.kernel[0] * self.kernel[1])
+        steps = (g * k * r, k * r, kw * cg * r - dh * self.wp, cg * r - dw, r, 1)
+        return as_strided(rows.reshape(-1)[self.margin:], (b, g, kh, kw, cg, self.hp * self.wp),
+                          tuple(s * rows.itemsize for s in steps), writeable=False)
 
 
 def im2col(windows, cols):
@@ -129,19 +145,20 @@ def im2col(windows, cols):
     return cols
 
 
-def col2im(slabs, targets, columns, gx):
-    """The adjoint of im2col: each kernel offset's slab of dcols, as (B, G, C/G, *Q), summed into
-    the part of the input gradient gx (B, C, Hp, Wp) its windows came from (``targets``): one
-    strided add per kernel offset, never a loop over pixels. In flat columns the first offset's
-    part is the start of each channel's plane, so it is assigned, and only the rest zeroed."""
-    if columns.flat:
-        gx.reshape(gx.shape[0], gx.shape[1], -1)[..., columns.length:] = 0
-        targets[0][...] = slabs[0]
-        slabs, targets = slabs[1:], targets[1:]
-    else:
-        gx[...] = 0
+def col2im(slabs, targets, gx):
+    """The adjoint of im2col on exact columns: each kernel offset's slab of dcols, as
+    (B, G, C/G, OH, OW), summed into the part of the input gradient gx (B, C, Hp, Wp) its windows
+    came from (``targets``): one strided add per kernel offset, never a loop over pixels."""
+    gx[...] = 0
     for slab, target in zip(slabs, targets):
         target += slab
+
+
+def col2im_flat(sums, gx):
+    """The adjoint of im2col on flat columns: the view ``Columns.window_sums`` makes of dcols,
+    summed over the kernel offsets into gx (B, G, C/G, Hp*Wp) in one call: gx is written once,
+    dcols read once (on the benchmark's second layer ~2.3x faster than an add per offset)."""
+    sums.sum(axis=(2, 3), out=gx)
 
 
 def _offset_views(a, columns, groups):
@@ -277,17 +294,25 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
     if need_x:
         wm_t = _weight_matrix(w, groups).transpose(0, 2, 1)  # (G, K, O/G)
         gx = xp.empty(x_shape, dtype=dtype)
-        targets = None if padded else _offset_views(gx, columns, groups)  # into gx itself
+        targets = None if padded or flat else _offset_views(gx, columns, groups)  # into gx itself
+    margin = columns.margin
 
     def make_work(b):  # a slice's work arrays, and views of them
         gm, cols, part, dcols, gxp = _scratch(
             xp, dtype, gm=(b, groups, o // groups, length) if flat else (0,),
             cols=(b, groups, rows, length) if need_w else (0,), part=(b, groups, rows, o // groups) if need_w else (0,),
-            dcols=(b, groups, k, length) if need_x else (0,), gxp=(b, c) + columns.padded_hw if padded else (0,))
+            dcols=(b, groups, k, margin + length + margin) if need_x else (0,),
+            gxp=(b, c) + columns.padded_hw if padded else (0,))  # the padded plane, before the crop
         gm[...] = 0  # the flat columns' padding: zero, and no slice writes there
-        return dict(gm=gm, g_in=columns.outputs(gm) if flat else None, cols=cols, part=part, dcols=dcols,
-                    fill=_with_ones_row(cols, k) if need_b else cols, slabs=_slabs(dcols, columns) if need_x else None,
-                    gxp=gxp, targets=_offset_views(gxp, columns, groups) if padded else None)
+        work = dict(gm=gm, g_in=columns.outputs(gm) if flat else None, cols=cols, part=part, dcols=dcols,
+                    fill=_with_ones_row(cols, k) if need_b else cols, gxp=gxp)
+        if flat:  # dcols between margins of zeros, and col2im as a sum over a view of them
+            dcols[..., :margin] = 0
+            dcols[..., margin + length:] = 0
+            work.update(dcols=dcols[..., margin:margin + length], sums=columns.window_sums(dcols, groups))
+        elif need_x:
+            work.update(slabs=_slabs(dcols, columns), targets=_offset_views(gxp, columns, groups) if padded else None)
+        return work
 
     work = {}  # slice length -> its work arrays (the last slice may be shorter)
     with host.errstate(invalid="ignore") if columns.flat else contextlib.nullcontext():  # 0 * inf: see below
@@ -306,11 +331,13 @@ def conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups, 
                 gw_t += part[0] if e - s == 1 else part.sum(axis=0)
             if need_x:
                 xp.matmul(wm_t, gm, out=a["dcols"])  # (B, G, K, L)
-                if padded:  # summed in a work array, then cropped into gx
-                    col2im(a["slabs"], a["targets"], columns, a["gxp"])
-                    gx[s:e] = a["gxp"][:, :, pt:pt + h, pl:pl + wd]
+                plane = a["gxp"] if padded else gx[s:e]  # padded: summed in a work array, then cropped into gx
+                if flat:
+                    col2im_flat(a["sums"], plane.reshape(e - s, groups, c // groups, -1))
                 else:
-                    col2im(a["slabs"], [t[s:e] for t in targets], columns, gx[s:e])
+                    col2im(a["slabs"], a["targets"] if padded else [t[s:e] for t in targets], plane)
+                if padded:
+                    gx[s:e] = plane[:, :, pt:pt + h, pl:pl + wd]
     if need_w and columns.flat and not bool(xp.isfinite(gw_t).all()):  # redo it on the exact columns
         return (gx if need_x else None,) + conv_backward(g, x, w, x_shape, w_shape, stride, padding, dilation, groups,
                                                          need_x=False, need_b=need_b, flat=False)[1:]

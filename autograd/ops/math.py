@@ -244,7 +244,8 @@ class Linear(Function):
     def forward(ctx, x, weight, bias=None):
         if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
             raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
-                             f"but the weight of shape {weight.shape} expects {weight.shape[-1]} (in_features)")
+                             f"but the weight of shape {weight.shape} expects {weight.shape[-1]} (in_features); "
+                             "reshape the input or fix in_features")
         ctx.save_for_backward(x, weight)
         out = x @ weight.T  # (*, out)
         if bias is not None:
@@ -704,11 +705,8 @@ def outer(input, vec2):
 
 
 def linear(input, weight, bias=None):
-    """``y = x @ W^T + b`` with weight ``(out_features, in_features)``; x is ``(*, in_features)``."""
-    if input.shape[-1:] != weight.shape[-1:]:
-        raise ShapeError(f"linear: input of shape {tuple(input.shape)} has {input.shape[-1] if input.ndim else 0} "
-                         f"features but the weight of shape {tuple(weight.shape)} expects "
-                         f"{weight.shape[-1]} (in_features); reshape the input or fix in_features")
+    """``y = x @ W^T + b`` with weight ``(out_features, in_features)``; x is ``(*, in_features)``
+    (Linear.forward checks the shapes)."""
     return Linear.apply(input, weight, bias)  # x @ W^T + b, fused: (*, out)
 
 
