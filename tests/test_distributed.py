@@ -351,6 +351,7 @@ def test_ddp_errors_and_torchs_deprecations(world_of_one):
         dist.init_process_group("self")
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.:DeprecationWarning")  # (torch's own ZeRO module uses torch.jit)
 @pytest.mark.parametrize("bucket_view", [False, True])
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.01, momentum=0.9)), ("Adam", dict(lr=1e-2))])
 def test_zero_redundancy_optimizer_is_torchs(world_of_one, torch_world_of_one, bucket_view, name, options):
