@@ -43,12 +43,7 @@ class ZeroRedundancyOptimizer(Optimizer):
 
     def __init__(self, params, optimizer_class, process_group=None, parameters_as_bucket_view=False,
                  overlap_with_ddp=False, **defaults):
-        if not dist.is_initialized():
-            raise ValueError("ZeroRedundancyOptimizer: Default process group has not been initialized, please make "
-                             "sure to call init_process_group.")
-        if process_group is not None and process_group is not dist.group.WORLD:
-            raise ValueError("ZeroRedundancyOptimizer: only the default process group is supported "
-                             "(process_group=None)")
+        dist.require_default_group(process_group, "ZeroRedundancyOptimizer")
         if overlap_with_ddp:
             raise ValueError("ZeroRedundancyOptimizer: overlap_with_ddp=True (torch's DDP communication hook) is not "
                              "supported; leave it False and call step() after backward")

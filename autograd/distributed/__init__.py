@@ -20,7 +20,7 @@ from .collectives import (
     ReduceOp, Work, abort, all_gather, all_gather_object, all_reduce, barrier, broadcast, broadcast_object_list,
     destroy_process_group, empty_shared, get_backend, get_rank, get_world_size, group, init_process_group, is_available,
     is_initialized, is_mpi_available, ranks_share_memory, reduce_scatter,
-    reduce_scatter_in_place,
+    reduce_scatter_in_place, require_default_group,
 )
 from .process_group import DEFAULT_TIMEOUT as default_pg_timeout, DistBackendError, launched_by_mpi
 

@@ -59,6 +59,15 @@ def _default_group(group_arg, what):
     return g
 
 
+def require_default_group(process_group, owner):
+    """What DistributedDataParallel and ZeroRedundancyOptimizer ask of their ``process_group``
+    argument (seegrad's own name): the default group exists and is the one meant (None)."""
+    if _World.group is None:
+        raise ValueError(f"{owner}: {NOT_INITIALIZED}")
+    if process_group is not None and process_group is not group.WORLD:
+        raise ValueError(f"{owner}: only the default process group is supported (process_group=None)")
+
+
 # ----------------------------------------------------------------- the group
 
 

@@ -105,12 +105,7 @@ class DistributedDataParallel(Module):
                  process_group=None, bucket_cap_mb=None, find_unused_parameters=False, check_reduction=False,
                  gradient_as_bucket_view=False, static_graph=False, forward_sync_buffers=None):
         super().__init__()
-        if not dist.is_initialized():
-            raise ValueError("DistributedDataParallel: Default process group has not been initialized, please make "
-                             "sure to call init_process_group.")
-        if process_group is not None and process_group is not dist.group.WORLD:
-            raise ValueError("DistributedDataParallel: only the default process group is supported "
-                             "(process_group=None)")
+        dist.require_default_group(process_group, "DistributedDataParallel")
         if device_ids or output_device is not None:
             raise ValueError(f"DistributedDataParallel: device_ids {device_ids} and output_device {output_device} "
                              "are for GPU modules; this framework runs on the CPU: leave them out")

@@ -19,6 +19,7 @@ import autograd.distributed as dist
 import nn
 import optim
 from nn.parallel import DistributedDataParallel as DDP
+from checks import flat, same_on_every_rank  # (this folder)
 from seegrad.data import DistributedSampler
 
 STEPS, B = 20, 12
@@ -53,20 +54,6 @@ def batches(kind, seed=1):
     while True:
         x = rng.standard_normal((B,) + INPUTS[kind]).astype(np.float32)
         yield ag.from_numpy(x), ag.from_numpy(rng.integers(0, 3, B))
-
-
-def flat(module):
-    return np.concatenate([p.detach().numpy().ravel() for p in module.parameters()])
-
-
-def same_on_every_rank(module, what):
-    mine = flat(module)
-    everyone = [ag.zeros_like(ag.from_numpy(mine)) for _ in range(dist.get_world_size())]
-    dist.all_gather(everyone, ag.from_numpy(mine))
-    for r, theirs in enumerate(everyone):
-        if not np.array_equal(theirs.numpy(), mine):
-            raise AssertionError(f"{what}: rank {r}'s parameters differ from rank {dist.get_rank()}'s by "
-                                 f"{np.abs(theirs.numpy() - mine).max():.3g}")
 
 
 def close(a, b, what):
@@ -111,7 +98,7 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=
                     raise AssertionError(f"{what}: gradient_as_bucket_view, but {name}.grad is not in a bucket")
         opt.step()
 
-        same_on_every_rank(model.module, what)
+        same_on_every_rank(flat(model.module), what)
         worst = max(worst, close(flat(model.module), flat(reference), what))
         if rank == 0:  # rank 0's running statistics are the ones broadcast: they follow the reference
             for (name, b), (_, r) in zip(model.module.named_buffers(), reference.named_buffers()):
@@ -163,7 +150,7 @@ def no_sync_equals_a_larger_batch():
             raise AssertionError("no_sync: the gradients were synchronised inside no_sync()")
         (loss_fn(model(x2[mine]), y2[mine]) / 2).backward()
         opt.step()
-        same_on_every_rank(model.module, f"no_sync step {step + 1}")
+        same_on_every_rank(flat(model.module), f"no_sync step {step + 1}")
         close(flat(model.module), flat(reference), f"no_sync step {step + 1}")
 
 

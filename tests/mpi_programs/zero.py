@@ -20,6 +20,7 @@ import autograd.distributed as dist
 import nn
 import optim
 from nn.parallel import DistributedDataParallel as DDP
+from checks import flat, same_on_every_rank  # (this folder)
 
 STEPS, B = 20, 12
 RTOL, ATOL = 1e-5, 2e-6  # float32: the ranks sum their gradients in another order than one process does
@@ -35,20 +36,6 @@ def batches(seed=1):
     while True:
         yield (ag.from_numpy(rng.standard_normal((B, 10)).astype(np.float32)),
                ag.from_numpy(rng.integers(0, 3, B)))
-
-
-def flat(module):
-    return np.concatenate([p.detach().numpy().ravel() for p in module.parameters()])
-
-
-def same_on_every_rank(values, what):
-    mine = np.ascontiguousarray(values)
-    everyone = [ag.zeros_like(ag.from_numpy(mine)) for _ in range(dist.get_world_size())]
-    dist.all_gather(everyone, ag.from_numpy(mine))
-    for r, theirs in enumerate(everyone):
-        if not np.array_equal(theirs.numpy(), mine):
-            raise AssertionError(f"{what}: rank {r}'s parameters differ from rank {dist.get_rank()}'s by "
-                                 f"{np.abs(theirs.numpy() - mine).max():.3g}")
 
 
 def close(a, b, what):
