@@ -263,6 +263,36 @@ def test_nan_passes_through_activations_like_pytorch(fn, tfn):
     same_as_torch(fn, tfn, [np.nan, -1.0, 0.5, 7.0, -np.inf])
 
 
+_BLOCKING = [("relu", lambda m, x: x.relu()), ("clamp", lambda m, x: x.clamp(-0.5, 0.5)),
+             ("clamp_min", lambda m, x: x.clamp(min=0.0)), ("floor", lambda m, x: x.floor()),
+             ("ceil", lambda m, x: x.ceil()), ("round", lambda m, x: x.round()), ("trunc", lambda m, x: x.trunc()),
+             ("sign", lambda m, x: x.sign()), ("maximum", lambda m, x: m.maximum(x, m.tensor([0.0, 0.25, 0.0]))),
+             ("minimum", lambda m, x: m.minimum(x, m.tensor(0.0)))]
+
+
+@pytest.mark.parametrize("name, fn", _BLOCKING, ids=[name for name, _ in _BLOCKING])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_inf_or_nan_gradient_stops_where_an_op_blocks_it_like_pytorch(name, fn, dtype):
+    """Where an op passes no gradient (ReLU's negative side, clamp's clipped values, flat ops, the
+    smaller of maximum's inputs), PyTorch selects 0 even when the gradient arriving there is inf or
+    nan; a product with the mask gives nan instead. Random (97, 3) inputs (seegrad's bitwise select
+    on the host), some exactly 0, 0.25 and 0.5 (ties, bounds); the upstream gradient has inf, -inf
+    and nan spread over it."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((97, 3)).astype(dtype)
+    x[::7, 0], x[::11, 1], x[::13, 2] = 0.0, 0.25, 0.5
+    g = rng.standard_normal((97, 3)).astype(dtype)
+    g[::3, 0], g[1::3, 1], g[2::3, 2], g[::5, 1] = np.inf, -np.inf, np.nan, np.nan
+    grads = []
+    for lib in (ag, torch):
+        t = lib.tensor(x, requires_grad=True)
+        fn(lib, t).backward(lib.tensor(g))
+        grads.append(t.grad.numpy())
+    ours, theirs = grads
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)  # (nan where PyTorch has nan, 0 where it has 0)
+
+
 def test_division_gradient_does_not_overflow_through_b_squared():
     same_as_torch(lambda a, b: a / b, lambda a, b: a / b, [1e30, np.inf], [1e20, -1e38])
 

@@ -64,7 +64,7 @@ def selu(input, inplace=False):
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, linear where beta * x > threshold (PyTorch's form)."""
     bx = input * beta
-    soft = bx.clamp(max=threshold).exp().log1p() / beta
+    soft = where(bx > threshold, threshold, bx).exp().log1p() / beta  # (not clamp: a nan passes with its gradient)
     return where(bx > threshold, input, soft)
 
 

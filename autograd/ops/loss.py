@@ -66,7 +66,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     d = input - target
     if beta == 0:
         return _reduce(d.abs(), reduction, "smooth_l1_loss")
-    inner = d.clamp(-beta, beta)  # the quadratic branch sees |d| <= beta: no inf * 0 = nan from the unused one
+    inner = _limited(d, beta)  # the quadratic branch sees |d| <= beta: no inf * 0 = nan from the unused one
     loss = where(d.abs() < beta, inner * inner * (0.5 / beta), d.abs() - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
 
@@ -79,9 +79,15 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         raise RuntimeError(f"huber_loss does not support non-positive values for delta (got delta={delta}); "
                            "delta is where the loss turns from quadratic to linear: pass delta > 0")
     d = input - target
-    inner = d.clamp(-delta, delta)  # the quadratic branch sees |d| <= delta: no inf * 0 = nan from the unused one
+    inner = _limited(d, delta)  # the quadratic branch sees |d| <= delta: no inf * 0 = nan from the unused one
     loss = where(d.abs() < delta, inner * inner * 0.5, (d.abs() - 0.5 * delta) * delta)
     return _reduce(loss, reduction, "huber_loss")
+
+
+def _limited(d, bound):
+    """d limited to [-bound, bound], a nan passing through with its gradient (as in PyTorch's fused
+    huber and smooth-L1 kernels: clamp's own gradient is 0 at a nan)."""
+    return where(d < -bound, -bound, where(d > bound, bound, d))
 
 
 def _class_last(input, name):
