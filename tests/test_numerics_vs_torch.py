@@ -293,6 +293,43 @@ def test_an_inf_or_nan_gradient_stops_where_an_op_blocks_it_like_pytorch(name, f
     np.testing.assert_array_equal(ours, theirs)  # (nan where PyTorch has nan, 0 where it has 0)
 
 
+_X = [-2.0, -1.0, 0.0, 0.5, 2.0, np.nan, np.inf, -np.inf, 1e-30, 5.0, -7.5, 1.0]
+_Y = [1.0, -1.0, 0.0, 0.5, 2.0, 1.0, 2.0, np.nan, 0.0, 0.1, 2.5, np.inf]
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("atan2", lambda a, b: a.atan2(b)),  # at the origin (and 1e-30^2, below float32): gradient 0, not nan
+    ("floor_divide", lambda a, b: a // b),  # 5.0 // 0.1 is 49 (fmod first), inf // 2 nan, -1 // inf -1
+    ("remainder", lambda a, b: a % b),  # d/da = 1 also where b is 0 or nan; d/db = -(a // b)
+    ("clamp", lambda a, b: a.clamp(min=b)),  # a bound that needs a gradient: none at a nan input
+], ids=["atan2", "floor_divide", "remainder", "clamp"])
+def test_binary_ops_at_zero_nan_and_inf_like_pytorch(name, fn):
+    """Values and gradients of both inputs at 0/0, nan, +-inf and a float32 underflow, against PyTorch.
+    (floor_divide's gradient: zeros, as torch.div(rounding_mode="floor"); torch's // refuses it.)"""
+    x, y = np.array(_X, np.float32), np.array(_Y, np.float32)
+    results = []
+    for lib in (ag, torch):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(y, requires_grad=True)
+        out = fn(a, b) if name != "floor_divide" or lib is ag else lib.div(a, b, rounding_mode="floor")
+        out.backward(lib.tensor(np.linspace(-2, 2, len(x)).astype(np.float32)))
+        results.append([out.detach().numpy(), a.grad.numpy(), b.grad.numpy()])
+    for what, ours, theirs in zip(("value", "d/da", "d/db"), *results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=0, err_msg=f"{name} {what}")  # (nan, inf placed alike)
+
+
+def test_clamp_between_tensors_at_nan_and_crossed_bounds_like_pytorch():
+    """A nan input or bound gives nan and no gradient; min > max gives max (its gradient too)."""
+    values = ([np.nan, 1.0, -1.0, 3.0, 0.5, 0.7], [0.0, np.nan, 0.0, 0.0, 1.0, 0.2], [1.0, 2.0, np.nan, 2.0, 0.0, 0.9])
+    results = []
+    for lib in (ag, torch):
+        ts = [lib.tensor(np.array(v, np.float32), requires_grad=True) for v in values]
+        out = lib.clamp(*ts)
+        out.backward(lib.tensor(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], np.float32)))
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_division_gradient_does_not_overflow_through_b_squared():
     same_as_torch(lambda a, b: a / b, lambda a, b: a / b, [1e30, np.inf], [1e20, -1e38])
 

@@ -256,9 +256,11 @@ class Atan2(Function):
 
     def backward(ctx, grad):  # d atan2(a, b) = (b da - a db) / (a^2 + b^2)
         a, b = ctx.saved_tensors
-        scale = grad / (a * a + b * b)
+        with host.errstate(divide="ignore"):
+            recip = 1 / (a * a + b * b)
+        recip = ctx.xp.where(recip == math.inf, 0.0, recip)  # at the origin (or below float's range): 0, as PyTorch
         need_a, need_b = ctx.needs_input_grad
-        return (scale * b if need_a else None), (-scale * a if need_b else None)
+        return (grad * b * recip if need_a else None), (grad * -a * recip if need_b else None)
 
 
 register(("atan2", "arctan2"), binary_front(Atan2.apply, "atan2"), inplace=True)

@@ -9,6 +9,7 @@ import numbers
 from ..backend import by_input, host, is_array
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
+from ..graph import Variable
 from ..tensor import Tensor
 from .args import ArgumentError, as_tensor, floating, no_bool, raw
 from .promote import DTypeError, binary_front, is_bool, promote
@@ -565,9 +566,18 @@ def clamp(input, min=None, max=None):
         input, *bounds = promote("clamp", input, *bounds)
         min, max = (bounds.pop(0) if b is not None else None for b in (min, max))
     if any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
-        # bounds that need a gradient get it where they won (PyTorch's rule), made of where
-        out = input if min is None else where(input < min, min, input)
-        return out if max is None else where(out > max, max, out)
+        # bounds that need a gradient get it where they won (PyTorch's rule), made of where; the input
+        # gets it only where min <= input <= max (none at a nan, as PyTorch)
+        inside = (input >= min) if min is not None else None
+        if max is not None:
+            inside = (input <= max) if inside is None else inside & (input <= max)
+        out = where(inside, input, input.detach())
+        for bound, passed in ((min, lambda: input < min), (max, lambda: out > max)):
+            if bound is not None:
+                out = where(passed(), bound, out)
+                if isinstance(bound, Tensor):  # a nan bound gives nan, and gets no gradient (as PyTorch)
+                    out = where(bound != bound, bound.detach(), out)
+        return out
     return Clamp.apply(input, min=raw(min), max=raw(max))
 
 
@@ -628,7 +638,7 @@ def floor_divide(input, other):
     a, b = promote("floor_divide", *_operands(input, other))
     if _integer(a, b, "floor_divide"):
         return FloorDivide.apply(a, b)
-    return (a / b).floor()
+    return FloatFloorDivide.apply(a, b)
 
 
 @register("remainder", inplace=True)
@@ -638,7 +648,7 @@ def remainder(input, other):
     if _integer(a, b, "remainder"):
         return Remainder.apply(a, b)
     a = float(a) if isinstance(a, bool) else a
-    return a - b * (a / b).floor()
+    return FloatRemainder.apply(a, b)
 
 
 @register(("div", "divide"), inplace=True)
@@ -689,6 +699,41 @@ class Remainder(NonDifferentiable):
     def forward(ctx, a, b):
         _check_divisor("remainder", a, b)
         return ctx.xp.remainder(a, b)
+
+
+class FloatFloorDivide(Function):
+    """a // b for floats: (a - fmod(a, b)) / b, then rounded (PyTorch's and numpy's kernel; floor(a / b)
+    would round a / b first: 5.0 // 0.1 is 49, not 50). Flat: no gradient, as torch.div(rounding_mode="floor")."""
+
+    rule = Rule("out = floor(a / b)", ("d/da = 0", "d/db = 0"), "Rounding down is flat: no gradient flows.")
+
+    def forward(ctx, a, b):
+        return ctx.xp.floor_divide(a, b)
+
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (no_gradient(ctx, grad) if need_a else None), (no_gradient(ctx, grad) if need_b else None)
+
+
+class FloatRemainder(Function):
+    """a % b for floats, with the sign of b: fmod, then + b where the signs differ (PyTorch's and
+    numpy's kernel: exact, where a - b * floor(a / b) rounds)."""
+
+    rule = Rule("out = a - b * floor(a / b)  (the remainder, with the sign of b)", ("d/da = 1", "d/db = -floor(a / b)"),
+                "The remainder moves one for one with a; b's gradient counts the b's taken away.")
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.remainder(a, b)
+
+    def backward(ctx, grad):  # d/da = 1 (also where b = 0, as PyTorch), d/db = -(a // b)
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_b = None
+        if need_b:
+            steps = a // b if isinstance(a, Variable) or isinstance(b, Variable) else ctx.xp.floor_divide(a, b)
+            grad_b = -grad * steps
+        return (grad if need_a else None), grad_b
 
 
 operator("__floordiv__", floor_divide, reflected="__rfloordiv__")
