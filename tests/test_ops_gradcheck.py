@@ -106,6 +106,8 @@ UNARY = [  # (name, function, input maker)
     ("log2", lambda x: x.log2(), positive),
     ("log10", lambda x: ag.log10(x), positive),
     ("trunc", lambda x: x.trunc() * x, off_integers),
+    ("frac", lambda x: x.frac() * x, off_integers),
+    ("fmod", lambda x: ag.fmod(x, 0.7) * x, off_integers),
     ("div floor", lambda x: ag.div(x, 0.7, rounding_mode="floor") + x, off_integers),
     ("div trunc", lambda x: x.div(0.3, rounding_mode="trunc") * x, off_integers),
     ("hardswish", lambda x: nn_functional().hardswish(x), leaf),

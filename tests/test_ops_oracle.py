@@ -239,6 +239,10 @@ ELEMENTWISE = [
     ("log2", lambda m, x: m.T.log2(x), P(3, 4)),
     ("log10", lambda m, x: x.log10(), P(3, 4)),
     ("trunc", lambda m, x: m.T.trunc(x * 3) * x, N(3, 4)),
+    ("frac", lambda m, x: (x * 3).frac() * x, N(3, 4)),
+    ("fmod", lambda m, a, b: m.T.fmod(a * 3, b) + a.fmod(0.7), N(3, 4), N(4)),
+    ("fmod int", lambda m: [m.T.fmod(m.T.tensor([7, -7, 7, -7]), m.T.tensor([2, 2, -2, -2])),
+                            m.T.fmod(m.T.tensor([7, -7], dtype=m.T.int32), 3.5)]),
     ("int unary dtypes", lambda m: [f(m.T.tensor([1, 2, 3], dtype=m.T.int32)) for f in (
         m.T.tan, m.T.asin, m.T.erf, m.T.exp2, m.T.log2, m.T.trunc, m.T.atan)]),
     ("lerp", lambda m, a, b: m.T.lerp(a, b, 0.3), N(3, 4), N(4)),

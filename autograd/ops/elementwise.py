@@ -245,6 +245,14 @@ class Trunc(Function):
 register(("trunc", "fix"), Trunc, inplace=True)
 
 
+@register("frac", inplace=True)
+def frac(input):
+    """x - trunc(x): the fractional part, with x's sign; its gradient is 1 (as torch.frac)."""
+    if input.dtype.kind != "f":
+        raise DTypeError(f"frac: not implemented for {input.dtype} tensors; it is the fractional part of floats")
+    return input - input.trunc()
+
+
 class Atan2(Function):
     rule = Rule("out = atan2(a, b)  (the angle of the point (b, a))",
                 ("d/da = b / (a^2 + b^2)", "d/db = -a / (a^2 + b^2)"),

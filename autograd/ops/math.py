@@ -651,6 +651,15 @@ def remainder(input, other):
     return FloatRemainder.apply(a, b)
 
 
+@register("fmod", inplace=True)
+def fmod(input, other):
+    """C's remainder, a - b * trunc(a / b): the sign of a (``remainder`` takes b's), as torch.fmod."""
+    a, b = promote("fmod", *_operands(input, other))
+    if _integer(a, b, "fmod"):
+        _check_divisor("fmod", raw(a), raw(b))
+    return Fmod.apply(a, b)
+
+
 @register(("div", "divide"), inplace=True)
 def div(input, other, *, rounding_mode=None):
     """input / other; rounding_mode 'trunc' rounds towards zero, 'floor' down (integers stay integers)."""
@@ -733,6 +742,26 @@ class FloatRemainder(Function):
         if need_b:
             steps = a // b if isinstance(a, Variable) or isinstance(b, Variable) else ctx.xp.floor_divide(a, b)
             grad_b = -grad * steps
+        return (grad if need_a else None), grad_b
+
+
+class Fmod(Function):
+    """fmod(a, b): exact, with the sign of a (numpy's and PyTorch's kernel)."""
+
+    rule = Rule("out = fmod(a, b) = a - b * trunc(a / b)", ("d/da = 1", "d/db = -trunc(a / b)"),
+                "C's remainder moves one for one with a; b's gradient counts the b's taken away, towards zero.")
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.fmod(a, b)
+
+    def backward(ctx, grad):  # d/da = 1, d/db = -trunc(a / b) (PyTorch's)
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_b = None
+        if need_b:
+            quotient = a / b
+            grad_b = -grad * (quotient.trunc() if isinstance(quotient, Variable) else ctx.xp.trunc(quotient))
         return (grad if need_a else None), grad_b
 
 
