@@ -105,7 +105,10 @@ def test_programs_run_as_scripts_and_learn():
                          env=env, timeout=300, check=True).stdout
     assert out.startswith("Epoch 1/10\n") and "Epoch 10/10" in out, out
     accuracy = float(out.split("test accuracy ")[1].split(",")[0])
-    assert accuracy > 0.75, out  # 10 classes: chance is 0.1; unseeded runs land between 0.8 and 0.93
+    # 10 classes: chance is 0.1. Unseeded, the textbook's 784-10-10-10 ReLU network lands at 0.57-0.94 under Keras
+    # itself (16 runs, 2 Dec: 0.5710 once; its 10-unit ReLU layers can lose units at initialisation) and here
+    # alike (0.57-0.94 in 20 runs); a bar of 0.75 failed ~1 run in 10 on both.
+    assert accuracy > 0.45, out
     out = subprocess.run([sys.executable, str(EXAMPLES / "linear_regression.py")], capture_output=True, text=True,
                          env=env, timeout=300, check=True).stdout
     assert out.startswith("learned y = ") and "(true: y = 2x + 1)" in out, out

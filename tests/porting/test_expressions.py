@@ -92,7 +92,7 @@ NO_LOGICAL_INPLACE = ("logical_not_ and the other in-place logical ops on a floa
                       "the tensor's history as it was (the gradient passes unchanged); here 0, a step's derivative")
 
 UNARY = [f"{v}.{op}()" for v, ops in {
-    "x": "exp abs neg negative sign floor ceil round trunc fix sin cos sinh cosh tanh asinh arcsinh atan arctan erf "
+    "x": "exp abs neg negative sign floor ceil round trunc fix frac sin cos sinh cosh tanh asinh arcsinh atan arctan erf "
          "exp2 sigmoid relu square absolute clone float double half",
     "p": "log log1p sqrt rsqrt log2 log10",
     "u": "tan asin arcsin acos arccos atanh arctanh",
@@ -116,6 +116,7 @@ BINARY = [
     "torch.subtract(x, y)", "x.mul(y)", "torch.mul(x, 2)", "torch.multiply(x, y)", "x.div(p)", "torch.div(x, p)",
     "torch.divide(x, p)", "torch.true_divide(x, p)", "x.div(p, rounding_mode='floor')",
     "torch.div(x, 2, rounding_mode='trunc')", "x % p", "x % 0.7", "torch.remainder(x, 1.5)", "x.remainder(-p)",
+    "torch.fmod(x, p)", "x.fmod(-1.5)", "x.clone().fmod_(p)",
     *(Row(e, nograd=NO_FLOOR_DIVIDE) for e in ("x.floor_divide(p)", "torch.floor_divide(x, 0.7)", "x // p", "x // 0.7",
                                                "-7.5 // p")),
     Row("5 % p", nograd="remainder: PyTorch has no derivative for the divisor (its backward raises); here -floor(a/b)"),
