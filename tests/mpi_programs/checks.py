@@ -19,3 +19,23 @@ def same_on_every_rank(values, what):
         if not np.array_equal(theirs.numpy(), mine):
             raise AssertionError(f"{what}: rank {r}'s parameters differ from rank {dist.get_rank()}'s by "
                                  f"{np.abs(theirs.numpy() - mine).max():.3g}")
+
+
+def refused(call, error, text, what):
+    """Raise unless ``call()`` raises ``error`` with ``text`` in its message (``what``: the refusal expected)."""
+    try:
+        call()
+    except error as err:
+        if text not in str(err):
+            raise
+    else:
+        raise AssertionError(what)
+
+
+def finish(message):
+    """The end of a program: every rank done, the group closed, ``message`` printed once (rank 0)."""
+    rank = dist.get_rank()
+    dist.barrier()
+    dist.destroy_process_group()
+    if rank == 0:
+        print(message)

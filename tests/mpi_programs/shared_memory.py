@@ -7,6 +7,7 @@ import numpy as np
 
 import autograd as ag
 import autograd.distributed as dist
+from checks import finish, refused  # (this folder)
 
 OPS = {dist.ReduceOp.SUM: np.sum, dist.ReduceOp.AVG: np.mean, dist.ReduceOp.PRODUCT: np.prod,
        dist.ReduceOp.MIN: np.min, dist.ReduceOp.MAX: np.max}
@@ -82,13 +83,8 @@ def main():
     check(t.numpy()[2:5], want.sum(axis=0)[2:5], "a slice of a shared tensor")
     check(t.numpy()[5:], value(rank, 10, np.float64)[5:], "the rest of the shared tensor is untouched")
     if dist.group.WORLD.shared is not None:  # with windows, ranks asking for different sizes are told so
-        try:
-            dist.empty_shared(3 + rank)
-        except ValueError as err:
-            if "the ranks asked for different sizes" not in str(err):
-                raise
-        else:
-            raise AssertionError("empty_shared of a different size on each rank did not raise")
+        refused(lambda: dist.empty_shared(3 + rank), ValueError, "the ranks asked for different sizes",
+                "empty_shared of a different size on each rank did not raise")
     # reduce_scatter_in_place: rank r's chunk (uneven, one of them empty) comes back summed, in flight
     # together with an all_reduce; through the windows the other chunks keep this rank's own values
     n = 1000
@@ -108,18 +104,10 @@ def main():
         rest[mine] = False
         check(t.numpy()[rest], value(rank, n, np.float32)[rest], "reduce_scatter_in_place: the others' chunks")
     for bad in ([0, n], list(range(world)) + [n + 1], [0] * world + [n - 1]):
-        try:
-            dist.reduce_scatter_in_place(t, bad)
-        except ValueError as err:
-            if "bounds must be world size + 1" not in str(err):
-                raise
-        else:
-            raise AssertionError(f"reduce_scatter_in_place accepted bounds {bad}")
+        refused(lambda: dist.reduce_scatter_in_place(t, bad), ValueError, "bounds must be world size + 1",
+                f"reduce_scatter_in_place accepted bounds {bad}")
     windows = dist.group.WORLD.shared is not None  # the mpi backend's windows (shared_memory.py), or none
-    dist.barrier()
-    dist.destroy_process_group()
-    if rank == 0:
-        print(f"shared-memory all_reduce OK on {world} ranks, {'through windows' if windows else 'without windows'}")
+    finish(f"shared-memory all_reduce OK on {world} ranks, {'through windows' if windows else 'without windows'}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import autograd.distributed as dist
 import nn
 import optim
 from nn.parallel import DistributedDataParallel as DDP
-from checks import flat, same_on_every_rank  # (this folder)
+from checks import flat, refused, same_on_every_rank  # (this folder)
 
 STEPS, B = 20, 12
 RTOL, ATOL = 1e-5, 2e-6  # float32: the ranks sum their gradients in another order than one process does
@@ -114,13 +114,8 @@ def train(opt_name, bucket_view, shard):
             close(got[key], want[key], f"{what}: state {key}")
     else:
         saved = None
-        try:
-            opt.state_dict()
-        except RuntimeError as err:
-            if "consolidate_state_dict(to=" not in str(err):
-                raise
-        else:
-            raise AssertionError(f"{what}: state_dict() on rank {dist.get_rank()}, which did not receive it")
+        refused(opt.state_dict, RuntimeError, "consolidate_state_dict(to=",
+                f"{what}: state_dict() on rank {dist.get_rank()}, which did not receive it")
 
     # resuming: a new model and optimizer on every rank, loaded with rank 0's state, go on as one process
     box = [saved]
@@ -135,13 +130,8 @@ def replaced_storage_is_refused():
     _, model, _, opt = setup("sgd", True, False)
     p = next(model.parameters())
     p.data = p.detach().clone()
-    try:
-        opt.step()
-    except RuntimeError as err:
-        if "no longer lives in the optimizer's flat buffer" not in str(err):
-            raise
-    else:
-        raise AssertionError("ZeroRedundancyOptimizer.step accepted a parameter whose storage was replaced")
+    refused(opt.step, RuntimeError, "no longer lives in the optimizer's flat buffer",
+            "ZeroRedundancyOptimizer.step accepted a parameter whose storage was replaced")
 
 
 def main():
