@@ -198,6 +198,23 @@ class Node:
         """PyTorch's view of the edges: ``((node, 0), ...)``."""
         return tuple((node, 0) for node in self._edges)
 
+    def grad_destination(self, i, shape, dtype):
+        """For an op's backward: an array its gradient for input ``i`` may be written into (``out=``),
+        or None. Only where input i is a leaf given a destination of that shape and dtype
+        (``set_grad_destination``), its ``.grad`` is None and backward builds no graph; the first
+        op that asks takes it (a leaf used twice gets its gradients summed as usual)."""
+        edge = self._edges[i]
+        if not _grad_destinations or type(edge) is not AccumulateGrad:
+            return None
+        into = _grad_destinations.pop(id(edge.variable), None)
+        if into is None or _modes.grad_enabled or edge.variable.grad is not None:
+            return None
+        _, tensor, array = into
+        if array.shape != tuple(shape) or array.dtype != dtype:
+            return None
+        _grad_written[id(edge.variable)] = tensor
+        return array
+
     def register_hook(self, fn):
         """Hook called with the gradient flowing into this node; may return a replacement."""
         if self._hooks is None:
@@ -240,7 +257,12 @@ class AccumulateGrad(Node):
     def _backward(self, grad, retain_graph, create_graph):
         _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
         try:
-            self.variable._accumulate_grad(grad, create_graph)
+            written = _grad_written.pop(id(self.variable), None) if _grad_written else None
+            if written is not None and grad is written._data and self.variable.grad is None:
+                written._vc[0] += 1  # the gradient was computed into it (set_grad_destination): no copy
+                self.variable.grad = written
+            else:
+                self.variable._accumulate_grad(grad, create_graph)
         finally:
             _unlock()
         return ()
@@ -248,6 +270,29 @@ class AccumulateGrad(Node):
     def __deepcopy__(self, memo):
         """The sink of the leaf's copy (a deep copy of a graph of Values), never the original's."""
         return AccumulateGrad(copy.deepcopy(self.variable, memo))
+
+
+# --------------------------------------------------------------------------- gradient destinations
+
+_grad_destinations = {}  # id(leaf) -> (leaf, tensor, the tensor's array): see set_grad_destination
+_grad_written = {}  # id(leaf) -> the tensor an op's backward computed the leaf's gradient into
+
+
+def set_grad_destination(leaf, tensor):
+    """Let the op whose backward next sends ``leaf`` a gradient compute it straight into ``tensor``
+    (same shape and dtype; DistributedDataParallel's bucket slot), which then becomes ``leaf.grad``
+    without a copy. Ops that can write their result with ``out=`` ask for it
+    (``Node.grad_destination``, e.g. Linear's weight, ``G^T @ x``); others leave it, and the leaf
+    accumulates as always. Once: the first op that asks takes it. ``tensor=None`` withdraws it."""
+    if tensor is None:
+        _grad_destinations.pop(id(leaf), None)
+        _grad_written.pop(id(leaf), None)
+        return
+    if leaf.grad_fn is not None or tensor.shape != leaf.shape or tensor.dtype != leaf.dtype:
+        raise ValueError(f"set_grad_destination: needs a leaf and a tensor of its shape and dtype; got a "
+                         f"{'leaf' if leaf.grad_fn is None else 'non-leaf'} of shape {tuple(leaf.shape)} ({leaf.dtype}) "
+                         f"and a tensor of shape {tuple(tensor.shape)} ({tensor.dtype})")
+    _grad_destinations[id(leaf)] = (leaf, tensor, tensor.numpy())  # (the leaf held: its id stays its own)
 
 
 class Marker:
@@ -472,6 +517,8 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 if variable._leaf_hooks:
                     grad = _run_hooks(variable._leaf_hooks, grad, create_graph, type(variable))
                 if capture is not None:
+                    if _grad_written and _grad_written.pop(id(variable), None) is not None:
+                        grad = grad.copy()  # computed into a leaf's destination: ag.grad returns its own
                     if node in capture:
                         capture[node] = grad
                     continue

@@ -284,6 +284,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     g = _default_group(group, "all_reduce")
     buf, back = _in_place(tensor, "all_reduce")
     name, average = _reduction(op, tensor.dtype, "all_reduce")
+    if average and g.averages(buf):  # (the shared windows divide in the pass that sums)
+        name, average = "avg", False
     return _start(Work(g, g.allreduce(buf, name), "all_reduce", _after_reduce(buf, average, g.size, back)), async_op)
 
 
@@ -296,6 +298,8 @@ def reduce_scatter_in_place(tensor, bounds, op=ReduceOp.SUM, group=None, async_o
     g = _default_group(group, "reduce_scatter_in_place")
     buf, back = _in_place(tensor, "reduce_scatter_in_place")
     name, average = _reduction(op, tensor.dtype, "reduce_scatter_in_place")
+    if average and g.averages(buf):
+        name, average = "avg", False
     bounds = [int(b) for b in bounds] if isinstance(bounds, (list, tuple)) else bounds
     if tensor.ndim != 1 or not isinstance(bounds, list) or len(bounds) != g.size + 1 or bounds[0] != 0 \
             or bounds[-1] != tensor.numel() or any(a > b for a, b in zip(bounds, bounds[1:])):

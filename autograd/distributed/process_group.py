@@ -94,6 +94,11 @@ class ProcessGroup:
     def progress(self):
         """Move along the ops in flight that need this process's own work (shared memory's)."""
 
+    def averages(self, array):
+        """Can ``allreduce(array, "avg")`` divide by the world size itself, in the pass that sums? (else
+        the caller sums and divides after)"""
+        return self.size == 1
+
     def empty_shared(self, nbytes, one_copy=False):
         """A buffer of ``nbytes`` (uint8) for tensors the collectives may treat specially; here plain memory
         (in a world of one, one copy is what every rank sees)."""
@@ -207,6 +212,9 @@ class MPIGroup(ProcessGroup):
     def progress(self):
         if self.shared is not None:
             self.shared.progress()
+
+    def averages(self, array):
+        return self.shared is not None and self.shared.holds(array)
 
     def empty_shared(self, nbytes, one_copy=False):
         """On one machine: a buffer in a window every rank maps (a collective: every rank calls it, in

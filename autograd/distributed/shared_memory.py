@@ -34,8 +34,8 @@ __all__ = ["SharedMemory"]
 ARRIVED, REDUCED, COPIED = range(3)
 LINE = 8  # int64 counters per rank: one 64-byte cache line, so ranks don't write the same line
 
-UFUNCS = {"sum": host.add, "product": host.multiply, "min": host.minimum, "max": host.maximum,
-          "band": host.bitwise_and, "bor": host.bitwise_or, "bxor": host.bitwise_xor}
+UFUNCS = {"sum": host.add, "avg": host.add, "product": host.multiply, "min": host.minimum, "max": host.maximum,
+          "band": host.bitwise_and, "bor": host.bitwise_or, "bxor": host.bitwise_xor}  # avg: summed, then divided
 
 
 class SharedMemory:
@@ -100,7 +100,7 @@ class SharedMemory:
         arrays = [a.view(array.dtype) for a in self.buffers[array.ctypes.data]]
         with self.lock:
             self.started += 1
-            request = Reduction(self, arrays, UFUNCS[op], self.started, bounds)
+            request = Reduction(self, arrays, UFUNCS[op], self.started, bounds, average=op == "avg")
             self.queue.append(request)
             self.control_window.Sync()  # the data is written before the counter says so
             self.control[self.rank][ARRIVED] = self.started
@@ -138,8 +138,8 @@ class SharedMemory:
 class Reduction:
     """One all-reduce on shared buffers: MPI's request interface (``Test``)."""
 
-    def __init__(self, shm, arrays, ufunc, seq, bounds=None):
-        self.shm, self.arrays, self.ufunc, self.seq = shm, arrays, ufunc, seq
+    def __init__(self, shm, arrays, ufunc, seq, bounds=None, average=False):
+        self.shm, self.arrays, self.ufunc, self.seq, self.average = shm, arrays, ufunc, seq, average
         n, size = arrays[0].size, shm.size
         self.gather = bounds is None  # else a reduce-scatter: each rank keeps its own chunk only
         bounds = [n * r // size for r in range(size + 1)] if bounds is None else bounds
@@ -161,6 +161,12 @@ class Reduction:
             for r, theirs in enumerate(self.arrays):
                 if r != me:
                     self.ufunc(own, theirs[chunk], out=own)  # b) my chunk, from every rank's buffer
+            if self.average:  # (times 1/N where that is exact: N a power of 2; else divided)
+                n = shm.size
+                if n & (n - 1) == 0:
+                    host.multiply(own, own.dtype.type(1 / n), out=own)
+                else:
+                    host.divide(own, n, out=own)
             shm.say(REDUCED, seq)
             self.stage = REDUCED
         if self.stage == REDUCED and not self.gather:  # reduce-scatter: done once nobody reads my buffer

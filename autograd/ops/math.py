@@ -285,7 +285,11 @@ class Linear(Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         g2 = grad.reshape((-1, grad.shape[-1]))  # (B, out)
         grad_x = grad @ weight if need_x else None
-        grad_w = g2.T @ x.reshape((-1, x.shape[-1])) if need_w else None
+        grad_w = None
+        if need_w:  # straight into the weight's gradient destination, where it has one (DDP's bucket)
+            x2 = x.reshape((-1, x.shape[-1]))
+            into = ctx.grad_destination(1, weight.shape, g2.dtype) if g2.dtype == x2.dtype else None
+            grad_w = g2.T @ x2 if into is None else ctx.xp.matmul(g2.T, x2, out=into)
         grad_b = g2.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b
 

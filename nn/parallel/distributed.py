@@ -40,6 +40,7 @@ from autograd.backend import host
 import autograd as ag
 import autograd.distributed as dist
 from autograd import AccumulateGrad, Tensor, no_grad
+from autograd.graph import set_grad_destination
 
 from ..module import Module
 
@@ -222,6 +223,7 @@ class DistributedDataParallel(Module):
             self._prepare_for_backward(output)
         else:
             self.require_forward_param_sync = False
+            self._withdraw_destinations()
         return output
 
     @contextlib.contextmanager
@@ -237,10 +239,14 @@ class DistributedDataParallel(Module):
 
     def _prepare_for_backward(self, output):
         """Expect one gradient per parameter; with find_unused_parameters, those the output does not
-        depend on count as ready now (torch marks them the same way)."""
+        depend on count as ready now (torch marks them the same way). Each parameter's slot is its
+        gradient's destination: an op that can (Linear's weight) computes the gradient straight into
+        it, when .grad is None, instead of into new memory that the hook would copy into the slot."""
         self._expect_hooks, self._ready, self._ready_order, self._next = True, set(), [], 0
         for b in self._buckets:
             b.pending, b.work = len(b.members), None
+            for i, _ in b.members:
+                set_grad_destination(self._params[i], b.views[i])
         self._unused = []
         if self.find_unused_parameters:
             reached = _reachable_leaves(output)
@@ -249,7 +255,8 @@ class DistributedDataParallel(Module):
     # ------------------------------------------------------------ backward (the hooks)
 
     def _mark_ready(self, i, p, used=True):
-        """Put parameter i's gradient (divided by the world size) into its bucket; launch what is full."""
+        """Put parameter i's gradient into its bucket (if it is not there yet); launch what is full.
+        The all-reduce averages (ReduceOp.AVG: through the shared windows, divided in the pass that sums)."""
         if self._unused:  # the first gradient of this backward: the unused ones are ready too (as torch)
             unused, self._unused = self._unused, []
             for j in unused:
@@ -273,11 +280,12 @@ class DistributedDataParallel(Module):
                                    "gradients with a graph of their own can't be averaged in place")
             if not used and p.grad is b.views[i]:  # its slot joins the reduction; if no rank used it, its
                 p.grad = p.grad.clone()  # .grad stays as it was (as without gradient_as_bucket_view)
-            # divided by the world size into the slot: in place when .grad is already the slot's view
-            # (gradient_as_bucket_view, the gradient accumulated into it), else copied there
-            host.divide(p.grad.numpy().reshape(-1), self._world, out=slot)
-            if self.gradient_as_bucket_view and used and p.grad is not b.views[i]:
-                p.grad = b.views[i]
+            if p.grad is not b.views[i]:  # else already there: computed into the slot (its destination),
+                host.copyto(slot, p.grad.numpy().reshape(-1))  # or accumulated into it (the bucket view)
+                if self.gradient_as_bucket_view and used:
+                    p.grad = b.views[i]
+            elif not self.gradient_as_bucket_view:  # computed into the slot: .grad gets its own copy of the
+                p.grad = None  # average at the end (_finalize), as when it is copied out
         if self.find_unused_parameters:
             b.array[b.grads + k] = 1.0 if used or i in self._used else 0.0
         b.pending -= 1
@@ -292,9 +300,9 @@ class DistributedDataParallel(Module):
             while self._next < len(buckets) and buckets[self._next].pending == 0:
                 b = buckets[self._next]
                 if self._owner is None:
-                    b.work = dist.all_reduce(b.tensor, async_op=True)
+                    b.work = dist.all_reduce(b.tensor, op=dist.ReduceOp.AVG, async_op=True)
                 else:
-                    b.work = dist.reduce_scatter_in_place(b.tensor, b.bounds, async_op=True)
+                    b.work = dist.reduce_scatter_in_place(b.tensor, b.bounds, op=dist.ReduceOp.AVG, async_op=True)
                 if self._poller is not None:
                     self._poller.add(b.work)
                 self._next += 1
@@ -317,6 +325,7 @@ class DistributedDataParallel(Module):
             for b in self._buckets:
                 b.work.wait()
         self.timing["wait"] = time.perf_counter() - start
+        self._withdraw_destinations()  # (the unused parameters' are still set)
         with no_grad():
             for b in self._buckets:
                 for i, (start, stop, k) in b.slots.items():
@@ -339,6 +348,10 @@ class DistributedDataParallel(Module):
         if self._rebuild_order is None and not self.find_unused_parameters:  # as torch: no rebuild then
             self._rebuild_order = self._ready_order
         self._expect_hooks, self._ready, self._used = False, set(), set()
+
+    def _withdraw_destinations(self):
+        for p in self._params:
+            set_grad_destination(p, None)
 
     def _unfinished_reduction(self):
         missing = [self._names[i] for i in range(len(self._params)) if i not in self._ready]
