@@ -7,13 +7,14 @@
     python benchmarks/ddp.py --ceiling       # also 2 ranks without DDP: no communication, the most 2 can give
     python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
     python benchmarks/ddp.py --mpi-messages  # all-reduce through MPI's messages, not the shared windows
-    python benchmarks/ddp.py --no-bucket-view   # DDP's default: .grad copied out of the buckets
+    python benchmarks/ddp.py --no-bucket-view   # only DDP's default: .grad copied out of the buckets
     python benchmarks/ddp.py --zero          # also DDP + ZeroRedundancyOptimizer, without and with shard_gradients
 
 Each round runs, one after the other, the same training steps (SGD with momentum, synthetic data)
 as one plain process with the global batch, and as 2 ranks under `mpiexec -n 2` with
 DistributedDataParallel (gradient_as_bucket_view=True unless --no-bucket-view) and half the batch
-each; one BLAS thread per process. With --zero, each round also runs the same ranks with
+each, and the same with DDP's defaults (gradient_as_bucket_view=False, what docs/distributed.md's
+training script gets: .grad copied out of the buckets); one BLAS thread per process. With --zero, each round also runs the same ranks with
 ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True) (each rank updates its share of the
 parameters, which exist once, in shared memory), and the same again with ddp.shard_gradients(opt)
 (each bucket reduce-scattered: a rank averages only its own parameters' gradients); each
@@ -115,9 +116,9 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
                 dist.barrier()
                 t0 = time.perf_counter()
                 if zero == "shard":
-                    dist.reduce_scatter_in_place(b.tensor, b.bounds)
+                    dist.reduce_scatter_in_place(b.tensor, b.bounds, op=dist.ReduceOp.AVG)
                 else:
-                    dist.all_reduce(b.tensor)
+                    dist.all_reduce(b.tensor, op=dist.ReduceOp.AVG)
                 reps.append(time.perf_counter() - t0)
             comm += statistics.median(reps)
     fwd, bwd, opt_t, wait = (statistics.median(col) for col in zip(*times))
@@ -223,7 +224,7 @@ def wait_idle(limit):
             return idle
 
 
-def run(name, world, args, ddp=True, zero=None):
+def run(name, world, args, ddp=True, zero=None, bucket_view=None):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT)
     for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
@@ -233,7 +234,8 @@ def run(name, world, args, ddp=True, zero=None):
     if args.mpi_messages:  # the mpi backend without its shared windows (autograd/distributed/shared_memory.py)
         env["SEEGRAD_SHARED_MEMORY"] = "0"
     command = [sys.executable, os.path.abspath(__file__), "--child", name, "--steps", str(args.steps),
-               "--batch", str(args.batch)] + (["--no-bucket-view"] if not args.bucket_view else []) \
+               "--batch", str(args.batch)] \
+        + (["--no-bucket-view"] if not (args.bucket_view if bucket_view is None else bucket_view) else []) \
         + (["--bucket-cap-mb", str(args.bucket_cap_mb)] if args.bucket_cap_mb else []) + ([] if ddp else ["--no-ddp"]) \
         + (["--zero", zero] if zero else [])
     if world > 1:
@@ -279,7 +281,11 @@ def main():
           + f"; DDP gradient_as_bucket_view={args.bucket_view}, all-reduce through "
           + ("MPI's messages" if args.mpi_messages else "shared memory (dist.empty_shared buckets)"))
     measured = {}
-    configs = [("ddp", "2 ranks, DDP + SGD")]
+    configs = [("ddp", "2 ranks, DDP + SGD" + (" (gradient_as_bucket_view=True)" if args.bucket_view else
+                                                  " (DDP's defaults: gradient_as_bucket_view=False)"))]
+    if args.bucket_view:
+        configs.append(("default", "2 ranks, DDP with its defaults (gradient_as_bucket_view=False: .grad copied out "
+                                   "of the buckets) + SGD"))
     if args.zero in ("both", "zero"):
         configs.append(("zero", "2 ranks, DDP + ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True)"))
     if args.zero in ("both", "shard"):
@@ -297,7 +303,8 @@ def main():
                 idle.append(wait_idle(args.wait_idle))
             this = {"one": run(name, 1, args)}
             for key, _ in configs:
-                this[key] = run(name, 2, args, ddp=key != "alone", zero=key if key in ("zero", "shard") else None)
+                this[key] = run(name, 2, args, ddp=key != "alone", zero=key if key in ("zero", "shard") else None,
+                                bucket_view=False if key == "default" else None)
             worst = max(r["foreign"] for r in this.values())
             if worst > args.max_foreign:  # another job took CPU time during this round: measure it again
                 discarded.append(worst)

@@ -9,7 +9,8 @@ s, on N ranks:
 
 a) launch: this rank's buffer holds its values; it says so (arrived = s) and returns a request;
 b) once every rank has arrived, rank r combines chunk r (1/N of the elements) of every rank's
-   buffer into its own buffer, in place (a reduce-scatter by reading), then says reduced = s;
+   buffer into its own buffer, in place (a reduce-scatter by reading; for an average, the chunk is
+   then divided by N: the other ranks copy it averaged), then says reduced = s;
 c) once every rank has reduced, each rank copies the other chunks from their owners (an
    all-gather by reading), then says copied = s;
 d) once every rank has copied, nobody reads this rank's buffer any more: the result is in place

@@ -12,9 +12,13 @@ a) at wrap time, rank 0's parameters and buffers are broadcast, so every replica
 b) the parameters are grouped into buckets of ``bucket_cap_mb`` (25 MB, and 1 MB for the first one):
    at first in reverse registration order, the order backward usually finishes their gradients;
    after the first backward, once more in the order the gradients really came (as torch does);
-c) each parameter has a post-accumulate-grad hook: when its gradient is complete, it is divided by
-   the world size into its slot of the bucket; a full bucket is sent at once with a non-blocking
-   all-reduce (SUM), buckets in the same order on every rank, as MPI requires;
+c) each parameter's slot in its bucket is the destination of its next gradient
+   (``autograd.graph.set_grad_destination``): an op that can write its result with ``out=``
+   (Linear's weight, ``G^T @ x``) computes it there, with no copy; each parameter has a
+   post-accumulate-grad hook: when its gradient is complete, it is copied into its slot if it is not
+   there yet; a full bucket is sent at once with a non-blocking all-reduce (AVG: the shared windows
+   divide by the world size in the pass that sums), buckets in the same order on every rank, as MPI
+   requires;
 d) MPI moves a non-blocking message only inside MPI calls, so while buckets are in flight a helper
    thread calls Test() on them every 0.2 ms (numpy's kernels release the GIL), where the machine has
    a core to spare for it (else the hooks and the final wait do);
