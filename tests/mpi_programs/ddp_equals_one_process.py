@@ -79,7 +79,7 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=
     opt_ref, opt = make[opt_name](reference.parameters()), make[opt_name](model.parameters())
     loss_fn = nn.CrossEntropyLoss()
     per = B // world
-    worst = 0.0
+    worst, kept = 0.0, {}
     for step, (x, y) in zip(range(STEPS), batches(kind)):
         opt_ref.zero_grad()
         if ghost:
@@ -96,6 +96,14 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=
             for name, p in model.module.named_parameters():
                 if not any(np.shares_memory(p.grad.numpy(), b.array) for b in model._buckets):
                     raise AssertionError(f"{what}: gradient_as_bucket_view, but {name}.grad is not in a bucket")
+        else:  # each .grad is its own memory (a Linear's weight gradient was computed into its bucket slot)
+            for name, p in model.module.named_parameters():
+                if any(np.shares_memory(p.grad.numpy(), b.array) for b in model._buckets):
+                    raise AssertionError(f"{what}: {name}.grad is in a bucket without gradient_as_bucket_view")
+            for name, (grad, values) in kept.items():  # last step's .grad, set to None since: unchanged
+                if set_to_none and not np.array_equal(grad.numpy(), values):
+                    raise AssertionError(f"{what}: the previous step's {name}.grad changed under the user")
+            kept = {name: (p.grad, p.grad.numpy().copy()) for name, p in model.module.named_parameters()}
         opt.step()
 
         same_on_every_rank(flat(model.module), what)

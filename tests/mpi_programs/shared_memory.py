@@ -99,6 +99,10 @@ def main():
     check(t.numpy()[mine], everyone.sum(axis=0)[mine], f"reduce_scatter_in_place, rank {rank}'s chunk {mine}")
     check(other, np.stack([value(r, n, np.float32, salt=1) for r in range(world)]).sum(axis=0),
           "an all_reduce in flight with a reduce_scatter_in_place")
+    averaged = shared(value(rank, n, np.float32))  # AVG: divided by the world size in the pass that sums
+    dist.reduce_scatter_in_place(averaged, bounds, op=dist.ReduceOp.AVG)
+    check(averaged.numpy()[mine], everyone.mean(axis=0, dtype=np.float32)[mine],
+          f"reduce_scatter_in_place AVG, rank {rank}'s chunk {mine}")
     if dist.group.WORLD.shared is not None:
         rest = np.ones(n, bool)
         rest[mine] = False
