@@ -186,6 +186,7 @@ class Node:
     the ops in creation order: a node is always newer than the nodes of its inputs."""
 
     __slots__ = ("_edges", "_seq", "__weakref__")
+    _inline = False  # True: the walk runs Function._backward's steps itself (one call less per node)
     rule = None  # the Rule the step-through shows for this kind of node
     _hooks = None  # register_hook(): the hooks called with the gradient flowing into this node
     _retained = None  # retain_grad(): a weak reference to the output whose .grad keeps this node's gradient
@@ -313,6 +314,9 @@ class Marker:
 
     def __reduce__(self):
         return self.name  # pickled by reference: the module's global of that name
+
+
+_FREED = Marker("autograd.function", "_FREED")  # marks saved buffers released after backward
 
 
 # --------------------------------------------------------------------------- variables
@@ -526,7 +530,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
-                node._backward(grad, retain_graph, create_graph)
+                _lock()  # (the sink's _backward, written out: one call less per leaf)
+                try:
+                    variable._accumulate_grad(grad, create_graph)
+                finally:
+                    _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
                     for hook in list(_post_accumulate_hooks[id(variable)]):
                         hook(variable)
@@ -547,7 +555,16 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None
-            grad_inputs = node._backward(grad, retain_graph, create_graph)
+            if node._inline and not create_graph:  # Function._backward's steps, written out
+                grad_inputs = node.backward(grad)
+                if type(grad_inputs) is not tuple:
+                    grad_inputs = (grad_inputs,)
+                if node._shapes is not None or len(grad_inputs) != len(node._edges):
+                    grad_inputs = node._shaped(grad_inputs)
+                if not retain_graph and node._saved is not None:
+                    node._saved, node._saved_from = _FREED, None
+            else:
+                grad_inputs = node._backward(grad, retain_graph, create_graph)
             if anomaly:
                 _check_gradients(node, grad_inputs)
             for nxt, g in zip(node._edges, grad_inputs):
