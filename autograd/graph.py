@@ -258,11 +258,7 @@ class AccumulateGrad(Node):
     def _backward(self, grad, retain_graph, create_graph):
         _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
         try:
-            written = _grad_written.pop(id(self.variable), None) if _grad_written else None
-            if written is not None and grad is written._data and self.variable.grad is None:
-                written._vc[0] += 1  # the gradient was computed into it (set_grad_destination): no copy
-                self.variable.grad = written
-            else:
+            if not (_grad_written and _computed_into_destination(self.variable, grad)):
                 self.variable._accumulate_grad(grad, create_graph)
         finally:
             _unlock()
@@ -294,6 +290,17 @@ def set_grad_destination(leaf, tensor):
                          f"{'leaf' if leaf.grad_fn is None else 'non-leaf'} of shape {tuple(leaf.shape)} ({leaf.dtype}) "
                          f"and a tensor of shape {tuple(tensor.shape)} ({tensor.dtype})")
     _grad_destinations[id(leaf)] = (leaf, tensor, tensor.numpy())  # (the leaf held: its id stays its own)
+
+
+def _computed_into_destination(leaf, grad):
+    """The sink's step when an op took the leaf's destination: if ``grad`` is that array and ``.grad``
+    is None, the destination becomes ``.grad`` (no copy) and True is returned; else False (accumulate)."""
+    written = _grad_written.pop(id(leaf), None)
+    if written is None or grad is not written._data or leaf.grad is not None:
+        return False
+    written._vc[0] += 1  # changed in place: anything that saved it refuses
+    leaf.grad = written
+    return True
 
 
 class Marker:
@@ -532,7 +539,8 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     handed.add(id(grad))
                 _lock()  # (the sink's _backward, written out: one call less per leaf)
                 try:
-                    variable._accumulate_grad(grad, create_graph)
+                    if not (_grad_written and _computed_into_destination(variable, grad)):
+                        variable._accumulate_grad(grad, create_graph)
                 finally:
                     _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
