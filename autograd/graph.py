@@ -285,11 +285,13 @@ def set_grad_destination(leaf, tensor):
         _grad_destinations.pop(id(leaf), None)
         _grad_written.pop(id(leaf), None)
         return
-    if leaf.grad_fn is not None or tensor.shape != leaf.shape or tensor.dtype != leaf.dtype:
-        raise ValueError(f"set_grad_destination: needs a leaf and a tensor of its shape and dtype; got a "
+    array = tensor._data
+    if leaf.grad_fn is not None or array.shape != leaf._data.shape or array.dtype != leaf._data.dtype \
+            or type(array) is not type(leaf._data):
+        raise ValueError(f"set_grad_destination: needs a leaf and a tensor of its shape, dtype and device; got a "
                          f"{'leaf' if leaf.grad_fn is None else 'non-leaf'} of shape {tuple(leaf.shape)} ({leaf.dtype}) "
                          f"and a tensor of shape {tuple(tensor.shape)} ({tensor.dtype})")
-    _grad_destinations[id(leaf)] = (leaf, tensor, tensor.numpy())  # (the leaf held: its id stays its own)
+    _grad_destinations[id(leaf)] = (leaf, tensor, array)  # (the leaf held: its id stays its own)
 
 
 def _computed_into_destination(leaf, grad):
