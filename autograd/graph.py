@@ -314,7 +314,8 @@ class Variable:
         grad = self._root_grad(gradient, "backward")
         if retain_graph is None:
             retain_graph = create_graph
-        run_backward([self._node()], [grad], retain_graph, create_graph)
+        for _ in _walk([self.grad_fn or self._node()], [grad], retain_graph, create_graph, None, False, steps=False):
+            pass  # (run_backward, written out: one call less)
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this variable's gradient is computed; it may return a replacement."""
@@ -459,9 +460,12 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
     restores the caller's when it ends; backward_steps restores it around each yield too.
     The per-walk modes (anomaly, capture, trace) are read once; each node pays one test for each.
     """
-    buffers = {}  # node -> the sum of the gradients sent to it so far
-    for root, grad in zip(roots, grads):
-        _add_into(buffers, root, grad)
+    if len(roots) == 1:
+        buffers = {roots[0]: grads[0]}  # node -> the sum of the gradients sent to it so far
+    else:
+        buffers = {}
+        for root, grad in zip(roots, grads):
+            _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
     pop, get = buffers.pop, buffers.get
     user_mode, anomaly = _modes.grad_enabled, _modes.anomaly
