@@ -177,6 +177,7 @@ class Rule(collections.namedtuple("Rule", ["formula", "derivatives", "words", "a
     __slots__ = ()
 
 
+_new = object.__new__
 _creation_counter = itertools.count()  # numbers the recorded ops in the order they were created
 
 
@@ -298,7 +299,8 @@ class Variable:
             try:
                 node = self._accum() if self._accum is not None else None
                 if node is None:
-                    node = AccumulateGrad(self)
+                    node = _new(AccumulateGrad)  # (AccumulateGrad(self) without the __init__ frame)
+                    node._edges, node._hooks, node._seq, node.variable = (), None, -1, self
                     self._accum = weakref.ref(node)
             finally:
                 _unlock()
