@@ -466,6 +466,69 @@ def test_expression_same_as_pytorch(row):
                                    atol=row.atol * 10, err_msg=f"{row.expr}: the gradient with respect to {name}")
 
 
+# ------------------------------------------------------------------------------------------------ second order
+
+NO_SECOND_ORDER = {  # an op whose gradient is not differentiable here (a clear error says so); PyTorch's is
+    "scatter_reduce": "scatter_reduce: gradients of gradients (create_graph=True) are not implemented",
+}
+
+
+def _second_order(lib, functional, expr, names, seed):
+    """The gradient of every floating input (as _gradients, with create_graph=True), then the gradient of
+    a weighted sum of those gradients: a Hessian-vector product. None: the row has no floating result."""
+    rng = np.random.default_rng(zlib.crc32(seed.encode()))
+    tensors, value = _evaluate(lib, functional, expr, names)
+    loss = None
+    for leaf in _leaves(value):
+        if isinstance(leaf, (torch.Tensor, ag.Tensor)) and leaf.requires_grad:
+            term = (leaf * lib.tensor(rng.standard_normal(tuple(leaf.shape)), dtype=leaf.dtype)).sum()
+            loss = term if loss is None else loss + term
+    if loss is None:
+        return None
+    floats = [name for name, t in tensors.items() if t.requires_grad]
+    grads = lib.autograd.grad(loss, [tensors[n] for n in floats], allow_unused=True, create_graph=True)
+    loss = None
+    for name, g in zip(floats, grads):
+        weights = rng.standard_normal(INPUTS[name].shape)  # (drawn for every input: both libraries in step)
+        if g is not None and g.requires_grad:
+            term = (g * lib.tensor(weights, dtype=g.dtype)).sum()
+            loss = term if loss is None else loss + term
+    if loss is None:
+        return {}
+    second = lib.autograd.grad(loss, [tensors[n] for n in floats], allow_unused=True)
+    return {name: None if g is None else g.detach().numpy() for name, g in zip(floats, second)}
+
+
+SECOND_ORDER_ROWS = [r for r in ROWS if not (r.raises or r.grad_raises or r.nograd)]
+
+
+@pytest.mark.parametrize("row", SECOND_ORDER_ROWS, ids=[r.expr for r in SECOND_ORDER_ROWS])
+def test_second_derivatives_same_as_pytorch(row):
+    """Gradients of gradients (create_graph=True: gradient penalties, Hessian-vector products, MAML) of
+    every row, against PyTorch's. Rows PyTorch cannot differentiate twice are skipped."""
+    names = _names(row.expr + " " + (row.torch or ""))
+    refused = next((why for op, why in NO_SECOND_ORDER.items() if op in row.expr), None)
+    try:
+        with np.errstate(all="ignore"):
+            theirs = _second_order(torch, torch_F, row.torch or row.expr, names, row.expr)
+    except RuntimeError as err:
+        pytest.skip(f"PyTorch has no second derivative here: {str(err)[:80]}")
+    if refused:
+        with pytest.raises(RuntimeError, match="not implemented"):
+            _second_order(ag, our_F, row.expr, names, row.expr)
+        return
+    with np.errstate(all="ignore"):
+        ours = _second_order(ag, our_F, row.expr, names, row.expr)
+    if theirs is None:
+        return
+    for name in set(theirs) | set(ours):
+        want, got = theirs.get(name), ours.get(name)  # no gradient at all (None) counts as a zero gradient
+        zeros = np.zeros(INPUTS[name].shape)
+        np.testing.assert_allclose(zeros if got is None else got, zeros if want is None else want,
+                                   rtol=max(row.rtol * 100, 1e-3), atol=max(row.atol * 100, 1e-4), equal_nan=True,
+                                   err_msg=f"{row.expr}: the second derivative with respect to {name}")
+
+
 # ------------------------------------------------------------------------------------------------ coverage
 
 OPERATORS = {  # an operator's dunder -> a pattern of its Python syntax
