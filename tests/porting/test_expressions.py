@@ -481,6 +481,80 @@ def test_expression_same_as_pytorch(row, layout):
                                    atol=row.atol * 10, err_msg=f"{row.expr}: the gradient with respect to {name}")
 
 
+# ------------------------------------------------------------------------------------------------ in place, after
+
+STRICTER = {  # ops that keep an input PyTorch does not (a fused node): changing it in place refuses backward here
+    "einsum": "einsum keeps its operands for every gradient",
+    "interpolate": "linear interpolation keeps its input",
+    "cross_entropy": "cross_entropy is one node (softmax and NLL): it keeps the logits for create_graph",
+    "expand": "a write into an expanded tensor is refused: numpy's broadcast views are read-only",
+    "1 / p": "c / p is one node here, which keeps p (PyTorch's reciprocal(p) * c keeps its result instead; so here "
+             "the result may change in place, as in PyTorch, but not p)",
+}
+
+
+def _after_change(lib, functional, expr, names, where):
+    """Evaluate ``expr`` on non-leaf copies of the inputs, change the result (``where="output"``: times
+    2) or the floating inputs (``"inputs"``: +1) in place (or nothing: ``"nowhere"``), then backward: the leaves' gradients, "refused" when
+    backward raised, None when the row has no single floating result that requires grad."""
+    leaves = _tensors(lib, names)
+    copies = {n: t.clone() if t.requires_grad else t for n, t in leaves.items()}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = eval(expr, {"torch": lib, "F": functional, "math": math}, dict(copies))  # noqa: S307
+        if not isinstance(out, (torch.Tensor, ag.Tensor)) or not out.requires_grad:
+            return None
+        try:
+            if where == "output":
+                out.mul_(2)
+            elif where == "inputs":
+                for t in copies.values():
+                    if t.requires_grad:
+                        t.add_(1)
+        except RuntimeError:  # the change itself (into a broadcast view): both must refuse it
+            return "change refused"
+        try:
+            (out * 1.0).sum().backward()
+        except RuntimeError:
+            return "refused"
+    return {n: None if t.grad is None else t.grad.numpy().copy() for n, t in leaves.items() if t.requires_grad}
+
+
+IN_PLACE_ROWS = [r for r in ROWS if not (r.raises or r.grad_raises or r.nograd or r.torch)]
+
+
+@pytest.mark.parametrize("where", ["output", "inputs"])
+@pytest.mark.parametrize("row", IN_PLACE_ROWS, ids=[r.expr for r in IN_PLACE_ROWS])
+def test_in_place_change_after_the_op_like_pytorch(row, where):
+    """Changing an op's result or inputs in place before backward: the version counters must refuse
+    wherever the change would make the gradient wrong. Where PyTorch refuses, ours refuses too or gives
+    the gradient of the values forward saw (it kept what it needs); where PyTorch computes, ours gives
+    the same gradient (or refuses, for the ops in STRICTER only)."""
+    names = _names(row.expr)
+    theirs = _after_change(torch, torch_F, row.expr, names, where)
+    ours = _after_change(ag, our_F, row.expr, names, where)
+    if theirs is None or ours is None:
+        assert theirs is None and ours is None, f"{row.expr}: ours {ours}, PyTorch {theirs}"
+        return
+    if "change refused" in (ours, theirs):
+        assert ours == theirs or (ours == "change refused" and "expand" in row.expr), \
+            f"{row.expr}: the change to the {where}: ours {ours}, PyTorch's {theirs}"
+        return
+    if ours == "refused":
+        assert theirs == "refused" or any(op in row.expr for op in STRICTER), \
+            f"{row.expr}: backward refuses after a change to the {where} that PyTorch accepts"
+        return
+    if theirs == "refused":  # PyTorch cannot say: the gradient must be the one without the change
+        theirs = _after_change(torch, torch_F, row.expr, names, "nowhere")
+        if where == "output":
+            theirs = {n: None if g is None else 2 * g for n, g in theirs.items()}
+    for name, want in theirs.items():  # no gradient at all (None) counts as a zero gradient
+        zeros, got = np.zeros(INPUTS[name].shape), ours[name]
+        np.testing.assert_allclose(zeros if got is None else got, zeros if want is None else want,
+                                   rtol=max(row.rtol * 10, 1e-4), atol=max(row.atol * 10, 1e-5),
+                                   err_msg=f"{row.expr}: the gradient for {name} after a change to the {where}")
+
+
 # ------------------------------------------------------------------------------------------------ second order
 
 NO_SECOND_ORDER = {  # an op whose gradient is not differentiable here (a clear error says so); PyTorch's is
