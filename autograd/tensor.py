@@ -14,7 +14,7 @@ import weakref
 
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
-from .dtypes import _default, bool_, float64, int64, is_floating
+from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
 from .function import ShapeError
 from .graph import Variable, _modes
 
@@ -81,7 +81,7 @@ def _assignable(value, dtype):
     if isinstance(value, Tensor):
         return value._data
     if isinstance(value, (builtins.bool, _py_int, _py_float, host.number, host.bool_)):
-        return value
+        return wrapped(value, dtype)  # (uint8 -3 is 253, as in PyTorch)
     arr = as_array(value)  # (a device array stays on its device)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor of dtype {dtype}; "

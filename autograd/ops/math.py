@@ -9,6 +9,7 @@ import numbers
 from ..backend import by_input, host, is_array
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
+from ..dtypes import int64
 from ..graph import Variable
 from ..tensor import Tensor
 from .args import ArgumentError, as_tensor, floating, no_bool, raw
@@ -160,6 +161,8 @@ def _pow_front(dunder):
     def pow(input, other):
         kind = type(other)
         if kind is int:
+            if isinstance(input, Tensor) and input._data.dtype.kind == "b":
+                input = input.to(int64)  # bool ** int is int64, as PyTorch's (numpy's power gives int8)
             if other < 0 and isinstance(input, Tensor) and input._data.dtype.kind in "iu":
                 raise ArgumentError(f"pow: integers to negative integer powers are not allowed ({input.dtype} ** "
                                     f"{other}); use a float base: x.float() ** {other}")
