@@ -313,7 +313,7 @@ class Variable:
                 "backward: this tensor does not require grad and has no grad_fn; "
                 "create the inputs with requires_grad=True (or call .requires_grad_()) "
                 "before computing it")
-        grad = self._root_grad(gradient, "backward")
+        grad = self._root_grad(gradient, "backward", create_graph)
         if retain_graph is None:
             retain_graph = create_graph
         for _ in _walk([self.grad_fn or self._node()], [grad], retain_graph, create_graph, None, False, steps=False):
@@ -596,7 +596,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("grad: an output does not require grad and has no grad_fn; "
                                "make sure it was computed from inputs with requires_grad=True")
         roots.append(out._node())
-        seeds.append(out._root_grad(g, "grad"))
+        seeds.append(out._root_grad(g, "grad", create_graph))
     for i, x in enumerate(inputs):
         if not x.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad; set requires_grad=True on it")
