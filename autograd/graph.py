@@ -178,6 +178,7 @@ class Rule(collections.namedtuple("Rule", ["formula", "derivatives", "words", "a
 
 
 _new = object.__new__
+_ndarray = host.ndarray
 _creation_counter = itertools.count()  # numbers the recorded ops in the order they were created
 
 
@@ -486,13 +487,13 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                         capture[node] = grad
                     continue
                 if id(grad) in handed:  # the same gradient reached two leaves: give each its own
-                    grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
+                    grad = grad.copy() if type(grad) is _ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
                 _lock()  # (the sink's _backward, written out: one call less per leaf)
                 try:
-                    held = variable._grad if type(grad) is host.ndarray and not create_graph else None
-                    if held is not None and type(held._data) is host.ndarray and held._data.flags.writeable \
+                    held = variable._grad if type(grad) is _ndarray and not create_graph else None
+                    if held is not None and type(held._data) is _ndarray and held._data.flags.writeable \
                             and not held.requires_grad:
                         held._data += grad  # the common case: add into the Tensor's .grad already there
                         held._vc[0] += 1
