@@ -177,6 +177,8 @@ class Rule(collections.namedtuple("Rule", ["formula", "derivatives", "words", "a
     __slots__ = ()
 
 
+_new = object.__new__
+_ndarray = host.ndarray
 _creation_counter = itertools.count()  # numbers the recorded ops in the order they were created
 
 
@@ -352,7 +354,8 @@ class Variable:
             try:
                 node = self._accum() if self._accum is not None else None
                 if node is None:
-                    node = AccumulateGrad(self)
+                    node = _new(AccumulateGrad)  # (AccumulateGrad(self) without the __init__ frame)
+                    node._edges, node._hooks, node._seq, node.variable = (), None, -1, self
                     self._accum = weakref.ref(node)
             finally:
                 _unlock()
@@ -365,10 +368,11 @@ class Variable:
                 "backward: this tensor does not require grad and has no grad_fn; "
                 "create the inputs with requires_grad=True (or call .requires_grad_()) "
                 "before computing it")
-        grad = self._root_grad(gradient, "backward")
+        grad = self._root_grad(gradient, "backward", create_graph)
         if retain_graph is None:
             retain_graph = create_graph
-        run_backward([self._node()], [grad], retain_graph, create_graph)
+        for _ in _walk([self.grad_fn or self._node()], [grad], retain_graph, create_graph, None, False, steps=False):
+            pass  # (run_backward, written out: one call less)
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this variable's gradient is computed; it may return a replacement."""
@@ -513,9 +517,12 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
     restores the caller's when it ends; backward_steps restores it around each yield too.
     The per-walk modes (anomaly, capture, trace) are read once; each node pays one test for each.
     """
-    buffers = {}  # node -> the sum of the gradients sent to it so far
-    for root, grad in zip(roots, grads):
-        _add_into(buffers, root, grad)
+    if len(roots) == 1:
+        buffers = {roots[0]: grads[0]}  # node -> the sum of the gradients sent to it so far
+    else:
+        buffers = {}
+        for root, grad in zip(roots, grads):
+            _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
     pop, get = buffers.pop, buffers.get
     user_mode, anomaly = _modes.grad_enabled, _modes.anomaly
@@ -536,12 +543,17 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                         capture[node] = grad
                     continue
                 if id(grad) in handed:  # the same gradient reached two leaves: give each its own
-                    grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
+                    grad = grad.copy() if type(grad) is _ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
                 _lock()  # (the sink's _backward, written out: one call less per leaf)
                 try:
-                    if not (_grad_written and _computed_into_destination(variable, grad)):
+                    held = variable._grad if type(grad) is _ndarray and not create_graph else None
+                    if held is not None and type(held._data) is _ndarray and held._data.flags.writeable \
+                            and not held.requires_grad:
+                        held._data += grad  # the common case: add into the Tensor's .grad already there
+                        held._vc[0] += 1
+                    elif not (_grad_written and _computed_into_destination(variable, grad)):
                         variable._accumulate_grad(grad, create_graph)
                 finally:
                     _unlock()
@@ -641,7 +653,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("grad: an output does not require grad and has no grad_fn; "
                                "make sure it was computed from inputs with requires_grad=True")
         roots.append(out._node())
-        seeds.append(out._root_grad(g, "grad"))
+        seeds.append(out._root_grad(g, "grad", create_graph))
     for i, x in enumerate(inputs):
         if not x.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad; set requires_grad=True on it")

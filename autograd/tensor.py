@@ -14,7 +14,7 @@ import weakref
 
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
-from .dtypes import _default, bool_, float64, int64, is_floating
+from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
 from .function import ShapeError
 from .graph import Variable, _modes
 
@@ -81,7 +81,7 @@ def _assignable(value, dtype):
     if isinstance(value, Tensor):
         return value._data
     if isinstance(value, (builtins.bool, _py_int, _py_float, host.number, host.bool_)):
-        return value
+        return wrapped(value, dtype)  # (uint8 -3 is 253, as in PyTorch)
     arr = as_array(value)  # (a device array stays on its device)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor of dtype {dtype}; "
@@ -214,7 +214,10 @@ class Tensor(Variable):
     def _version(self):
         return self._vc[0]
 
-    def _root_grad(self, gradient, op):
+    def _root_grad(self, gradient, op, create_graph=False):
+        """The gradient a backward pass starts from: ones for a one-element tensor, else ``gradient``
+        checked against this tensor's shape, in its dtype. With ``create_graph`` a gradient that requires
+        grad stays a Tensor on its graph: what backward computes from it is differentiable in it too."""
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError(
@@ -225,18 +228,13 @@ class Tensor(Variable):
         g = gradient._data if isinstance(gradient, Tensor) else self._xp.asarray(gradient)
         if g.shape != self._data.shape:
             raise ShapeError(f"{op}: gradient has shape {g.shape} but the tensor has shape {self.shape}")
+        if create_graph and isinstance(gradient, Tensor) and gradient.requires_grad:
+            return gradient if g.dtype == self._data.dtype else gradient.to(self._data.dtype)
         return g.astype(self._data.dtype, copy=True)
 
     def _accumulate_grad(self, g, create_graph=False, copy=False):
         """Add ``g`` (an array, or a Tensor with ``create_graph``) into ``.grad`` (the walk's step
         for a leaf); ``copy``: never store ``g`` itself (a retained gradient that flows on)."""
-        grad = self._grad
-        if grad is not None and not create_graph and type(g) is _ndarray:  # the common case, first
-            data = grad._data
-            if type(data) is _ndarray and data.flags.writeable and not grad.requires_grad:
-                data += g
-                grad._vc[0] += 1
-                return
         if isinstance(g, Tensor):
             g = g if create_graph else g._data
         if create_graph:  # keep the graph of the gradient: out-of-place, as a Tensor
