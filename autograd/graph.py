@@ -546,15 +546,15 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None
-            if node._inline and not create_graph:  # Function._backward's steps, written out
-                grad_inputs = node.backward(grad)
-                if type(grad_inputs) is not tuple:
+            if node._inline:  # a Function: its backward (on Tensors with create_graph), then the shared steps:
+                grad_inputs = node.backward(grad) if not create_graph else node._backward_on_tensors(grad)
+                if type(grad_inputs) is not tuple:  # one gradient per input, summed back where broadcast,
                     grad_inputs = (grad_inputs,)
                 if node._shapes is not None or len(grad_inputs) != len(node._edges):
                     grad_inputs = node._shaped(grad_inputs)
-                if not retain_graph and node._saved is not None:
+                if not retain_graph and node._saved is not None:  # and what was saved freed
                     node._saved, node._saved_from = _FREED, None
-            else:
+            else:  # a node type with its own step (a sink, a Value, a custom Function)
                 grad_inputs = node._backward(grad, retain_graph, create_graph)
             if node._post_hooks:
                 grad_inputs = _run_post_hooks(node, grad_inputs, grad, create_graph)
