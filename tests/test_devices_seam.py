@@ -64,7 +64,8 @@ def on_the_device(value):
 # ------------------------------------------------------------------------------------------------ the op table
 
 expressions = pytest.importorskip("porting.test_expressions", reason="the op table's rows need torch to import")
-ROWS = [r for r in expressions.ROWS if not r.raises]
+ROWS = [r for r in expressions.ROWS if not r.raises and "torch.IntTensor" not in r.expr]  # (a CPU type's name
+#                                                          moves the tensor to the CPU, as in PyTorch)
 
 
 def _run_row(row, names, device):
