@@ -325,11 +325,14 @@ class Module:
     # ------------------------------------------------------------ modes and gradients
 
     def train(self, mode=True):
-        """Training mode (Dropout active, BatchNorm uses batch statistics); returns self."""
+        """Training mode (Dropout active, BatchNorm uses batch statistics); returns self. As PyTorch,
+        each child's own ``train`` is called, so a layer that overrides it (a BatchNorm kept frozen
+        while fine-tuning) has its say."""
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
-        for module in self.modules():
-            module.__dict__["training"] = mode
+        self.__dict__["training"] = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -407,7 +410,8 @@ class Module:
         """An ordered dict ``name -> tensor`` of parameters and persistent buffers; the tensors
         share storage with the module (detached unless ``keep_vars``)."""
         out = collections.OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # (remove_duplicate=False: a module registered under two names is saved under both, as PyTorch)
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             dot = module_prefix + ("." if module_prefix else "")
             for name, p in module._parameters.items():
                 if p is not None:

@@ -44,9 +44,10 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 
 def parameters_to_vector(parameters):
-    """All parameters flattened and joined into one 1-D tensor (a copy)."""
+    """All parameters flattened and joined into one 1-D tensor (a copy that stays in the graph, as
+    PyTorch's: a penalty on it, ``loss + lam * vec.pow(2).sum()``, sends gradients to the parameters)."""
     params = _params(parameters)
-    return ag.cat([p.detach().reshape(-1) for p in params])
+    return ag.cat([p.reshape(-1) for p in params])
 
 
 def vector_to_parameters(vec, parameters):

@@ -1,0 +1,118 @@
+"""Idioms of the layers above the engine (Module's API, nn.utils, layer options) that once gave a
+silent wrong answer here, each written as a PyTorch user writes it: a layer that overrides train()
+(a BatchNorm kept frozen while fine-tuning), a module registered under two names in state_dict,
+Dropout(inplace=True), a penalty on parameters_to_vector. Each runs with PyTorch and with this
+project under torch's names (harness.py): every value left and every number printed agree."""
+import pytest
+
+from harness import assert_same, run_both
+
+torch = pytest.importorskip("torch")  # the oracle: each program also runs with PyTorch (CI installs it)
+
+FROZEN_BATCHNORM = '''
+import torch
+from torch import nn
+
+
+class FrozenBatchNorm1d(nn.BatchNorm1d):
+    """Fine-tuning with small batches: the pretrained statistics stay, whatever model.train() says."""
+
+    def train(self, mode=True):
+        return super().train(False)
+
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 4), FrozenBatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 2))
+model.train()
+bn_training = model[1].training          # False: its own train() decided
+dropout_training = model[3].training     # True
+x = torch.randn(8, 3)
+out = model(x)                           # the running statistics are used, and left alone
+running_mean = model[1].running_mean
+model.eval()
+model.train()
+still_frozen = model[1].training
+print(bn_training, dropout_training, still_frozen)
+'''
+
+SHARED_MODULE_STATE_DICT = '''
+import torch
+from torch import nn
+
+
+class Siamese(nn.Module):
+    """One encoder reached under two names (a common way to share a tower)."""
+
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Linear(4, 3)
+        self.right = self.left
+        self.head = nn.Linear(3, 1)
+
+    def forward(self, a, b):
+        return self.head(self.left(a) - self.right(b))
+
+
+torch.manual_seed(0)
+net = Siamese()
+keys = " ".join(net.state_dict().keys())     # left.* and right.* both, as PyTorch saves them
+print(keys)
+every_module = " ".join(name for name, _ in net.named_modules(remove_duplicate=False))
+once = " ".join(name for name, _ in net.named_modules())
+parameters = len(list(net.parameters()))     # the shared ones once
+print(every_module, "|", once, parameters)
+restored = Siamese()
+result = restored.load_state_dict(net.state_dict())
+a, b = torch.randn(2, 4), torch.randn(2, 4)
+same = bool(torch.equal(restored(a, b), net(a, b)))
+partial = restored.load_state_dict({"head.weight": torch.zeros(1, 3)}, strict=False)
+missing = " ".join(partial.missing_keys)
+print(missing)
+'''
+
+INPLACE_DROPOUT = '''
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+drop = nn.Dropout(p=0.25, inplace=True)
+x = torch.randn(4, 5)
+y = drop(x)
+same_tensor = y is x       # the input itself was changed
+x_after = x
+zeros = int((x == 0).sum())
+print(same_tensor, zeros)
+'''
+
+PARAMETER_VECTOR_PENALTY = '''
+import torch
+from torch import nn
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+x, y = torch.randn(8, 3), torch.randn(8, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+losses = []
+for _ in range(3):
+    optimizer.zero_grad()
+    vec = parameters_to_vector(model.parameters())
+    loss = nn.functional.mse_loss(model(x), y) + 0.05 * vec.pow(2).sum()   # an L2 penalty on every weight
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.item())
+grads = [p.grad for p in model.parameters()]
+needs_grad = vec.requires_grad
+with torch.no_grad():
+    vector_to_parameters(parameters_to_vector(model.parameters()) * 0.5, model.parameters())
+halved = model[0].weight
+'''
+
+
+@pytest.mark.parametrize("source", [FROZEN_BATCHNORM, SHARED_MODULE_STATE_DICT, INPLACE_DROPOUT,
+                                    PARAMETER_VECTOR_PENALTY],
+                         ids=["frozen_batchnorm", "shared_module_state_dict", "inplace_dropout",
+                              "parameter_vector_penalty"])
+def test_same_as_pytorch(source):
+    torch_run, our_run = run_both(source)
+    assert_same(torch_run, our_run)
