@@ -1039,6 +1039,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     mode='linear' (3-d) / 'bilinear' (4-d) / 'trilinear' (5-d): PyTorch's weights (align_corners False
     or True), applied as matmuls with constant interpolation matrices, so gradients come for free."""
     linear_dims = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if antialias:  # (it changes a downsampled image: refused rather than ignored)
+        raise NotImplementedError("interpolate: antialias=True is not implemented; resize without it "
+                                  "(antialias=False), or blur the input before a downsampling")
     if mode != "nearest" and mode not in linear_dims:
         raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear', "
                                   "'bilinear' or 'trilinear'")

@@ -1,7 +1,7 @@
 """Idioms of the layers above the engine (Module's API, nn.utils, layer options) that once gave a
 silent wrong answer here, each written as a PyTorch user writes it: a layer that overrides train()
 (a BatchNorm kept frozen while fine-tuning), a module registered under two names in state_dict,
-Dropout(inplace=True), a penalty on parameters_to_vector. Each runs with PyTorch and with this
+Dropout, Hardsigmoid and Hardswish with inplace=True, a penalty on parameters_to_vector. Each runs with PyTorch and with this
 project under torch's names (harness.py): every value left and every number printed agree."""
 import pytest
 
@@ -70,7 +70,7 @@ missing = " ".join(partial.missing_keys)
 print(missing)
 '''
 
-INPLACE_DROPOUT = '''
+INPLACE_LAYERS = '''
 import torch
 from torch import nn
 
@@ -82,6 +82,15 @@ same_tensor = y is x       # the input itself was changed
 x_after = x
 zeros = int((x == 0).sum())
 print(same_tensor, zeros)
+h = torch.randn(3, 4) * 4
+h_sigmoid = nn.Hardsigmoid(inplace=True)(h)
+sigmoid_same = h_sigmoid is h
+h_after = h
+s = torch.randn(3, 4) * 4
+s_swish = nn.Hardswish(inplace=True)(s)
+swish_same = s_swish is s
+s_after = s
+print(sigmoid_same, swish_same)
 '''
 
 PARAMETER_VECTOR_PENALTY = '''
@@ -109,9 +118,9 @@ halved = model[0].weight
 '''
 
 
-@pytest.mark.parametrize("source", [FROZEN_BATCHNORM, SHARED_MODULE_STATE_DICT, INPLACE_DROPOUT,
+@pytest.mark.parametrize("source", [FROZEN_BATCHNORM, SHARED_MODULE_STATE_DICT, INPLACE_LAYERS,
                                     PARAMETER_VECTOR_PENALTY],
-                         ids=["frozen_batchnorm", "shared_module_state_dict", "inplace_dropout",
+                         ids=["frozen_batchnorm", "shared_module_state_dict", "inplace_layers",
                               "parameter_vector_penalty"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
