@@ -11,19 +11,33 @@ def _params(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
+def _vector_norm(a, norm_type):
+    """torch.linalg.vector_norm of the host or device array ``a`` (float64): max |a| for inf, min |a|
+    for -inf, the count of nonzeros for 0, else (sum |a|^p)^(1/p)."""
+    a = by_input.abs(a)
+    if norm_type == math.inf:
+        return float(a.max()) if a.size else 0.0
+    if norm_type == -math.inf:
+        return float(a.min()) if a.size else math.inf
+    if norm_type == 0:
+        return float(by_input.count_nonzero(a))
+    return float(by_input.sum(a ** norm_type) ** (1.0 / norm_type))
+
+
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``:
-    g = g * min(1, max_norm / (total_norm + 1e-6)). Returns the total norm before clipping."""
+    g = g * min(1, max_norm / (total_norm + 1e-6)). Returns the total norm before clipping.
+
+    As PyTorch, the total is the norm of the gradients' norms (each gradient's norm first, then the
+    norm of those): for a p-norm the same as the norm of all elements together; for norm_type=0 the
+    number of gradients that are not all zero; -inf the smallest |element|."""
     params = _params(parameters)
     grads = [ag.storage(p.grad) for p in params if p.grad is not None]  # (on the parameters' device)
     if not grads:
         return ag.tensor(0.0)
     norm_type = float(norm_type)
-    if math.isinf(norm_type):
-        total = max(float(by_input.abs(g).max()) if g.size else 0.0 for g in grads)
-    else:
-        powers = [by_input.sum(by_input.abs(g.astype(host.float64)) ** norm_type) for g in grads]  # (on the device)
-        total = float(by_input.sum(by_input.stack(powers)) ** (1.0 / norm_type))
+    norms = [_vector_norm(g.astype(host.float64), norm_type) for g in grads]
+    total = _vector_norm(host.array(norms), norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite "
                            f"({total}), so it cannot be clipped; set error_if_nonfinite=False to skip this check")

@@ -23,10 +23,14 @@ def _pair(torch, scale):
     return ours, theirs
 
 
-@pytest.mark.parametrize("max_norm,norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0), (0.3, float("inf"))])
+@pytest.mark.parametrize("max_norm,norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0), (0.3, float("inf")),
+                                               (0.3, -float("inf")), (2.0, 0), (0.5, 0.5), (1.5, 3)])
 def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch, 2.0)
+    for p, t in zip(ours[1:], theirs[1:]):  # a gradient all zeros, one with a zero: norm_type 0 and -inf count them
+        p.grad._data[0] = t.grad[0] = 0.0
+    ours[2].grad._data[...] = theirs[2].grad[...] = 0.0
     total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
     ttotal = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     assert total.item() == pytest.approx(ttotal.item(), rel=1e-12)
