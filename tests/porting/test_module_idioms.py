@@ -1,7 +1,7 @@
 """Idioms of the layers above the engine (Module's API, nn.utils, layer options) that once gave a
 silent wrong answer here, each written as a PyTorch user writes it: a layer that overrides train()
 (a BatchNorm kept frozen while fine-tuning), a module registered under two names in state_dict,
-Dropout, Hardsigmoid and Hardswish with inplace=True, a penalty on parameters_to_vector. Each runs with PyTorch and with this
+Dropout, Hardsigmoid, Hardswish and CELU with inplace=True, a penalty on parameters_to_vector. Each runs with PyTorch and with this
 project under torch's names (harness.py): every value left and every number printed agree."""
 import pytest
 
@@ -90,7 +90,11 @@ s = torch.randn(3, 4) * 4
 s_swish = nn.Hardswish(inplace=True)(s)
 swish_same = s_swish is s
 s_after = s
-print(sigmoid_same, swish_same)
+c = torch.randn(3, 4) * 4
+c_celu = nn.CELU(alpha=0.5, inplace=True)(c)
+celu_same = c_celu is c
+c_after = c
+print(sigmoid_same, swish_same, celu_same)
 '''
 
 PARAMETER_VECTOR_PENALTY = '''
