@@ -408,18 +408,37 @@ class Module:
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An ordered dict ``name -> tensor`` of parameters and persistent buffers; the tensors
-        share storage with the module (detached unless ``keep_vars``)."""
+        share storage with the module (detached unless ``keep_vars``). A module that overrides
+        ``get_extra_state`` adds what it returns under ``<its prefix>_extra_state``, as PyTorch."""
         out = collections.OrderedDict() if destination is None else destination
         # (remove_duplicate=False: a module registered under two names is saved under both, as PyTorch)
         for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             dot = module_prefix + ("." if module_prefix else "")
-            for name, p in module._parameters.items():
-                if p is not None:
-                    out[dot + name] = p if keep_vars else p.detach()
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent_buffers:
-                    out[dot + name] = b if keep_vars else b.detach()
+            for name, t in module._state_tensors():
+                out[dot + name] = t if keep_vars else t.detach()
+            if type(module).get_extra_state is not Module.get_extra_state:
+                out[dot + "_extra_state"] = module.get_extra_state()
         return out
+
+    def _state_tensors(self):
+        """(name, tensor) of this module's own parameters and persistent buffers, in state_dict order."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                yield name, b
+
+    def get_extra_state(self):
+        """Override, with ``set_extra_state``, to save state that is not a parameter or buffer (a
+        counter, a config dict) in the state dict, under ``_extra_state``."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called: a module "
+                           "that saves extra state overrides both get_extra_state and set_extra_state")
+
+    def set_extra_state(self, state):
+        """Override, with ``get_extra_state``: receives what get_extra_state returned when loading."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called: a module "
+                           "that saves extra state overrides both get_extra_state and set_extra_state")
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values from ``state_dict`` into this module's parameters and buffers: all or nothing.
@@ -428,13 +447,22 @@ class Module:
         a string), of numbers that cast to the target's dtype (complex into real is refused: it would
         drop the imaginary part), of the target's shape. Any problem raises one RuntimeError naming
         every missing and unexpected key (when ``strict``) and every entry at fault, and leaves the
-        module as it was. Returns ``(missing_keys, unexpected_keys)``.
+        module as it was. Then each module that overrides ``set_extra_state`` gets its
+        ``_extra_state`` entry. Returns ``(missing_keys, unexpected_keys)``.
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got {type(state_dict).__name__}")
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        own, extras, expected = {}, {}, []  # key -> tensor; key -> module with extra state; every key, in order
+        for module_prefix, module in self.named_modules(remove_duplicate=False):
+            dot = module_prefix + ("." if module_prefix else "")
+            for name, t in module._state_tensors():
+                own[dot + name] = t
+                expected.append(dot + name)
+            if type(module).set_extra_state is not Module.set_extra_state:
+                extras[dot + "_extra_state"] = module
+                expected.append(dot + "_extra_state")
+        missing = [k for k in expected if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own and k not in extras]
         errors, to_copy = [], []
         for key, target in own.items():
             if key in state_dict:
@@ -456,6 +484,9 @@ class Module:
                     target.set_(ag.from_numpy(arr).to(target.device))
                 else:
                     target.copy_(arr)
+        for key, module in extras.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing

@@ -1,8 +1,9 @@
 """Idioms of the layers above the engine (Module's API, nn.utils, layer options) that once gave a
 silent wrong answer here, each written as a PyTorch user writes it: a layer that overrides train()
 (a BatchNorm kept frozen while fine-tuning), a module registered under two names in state_dict,
-Dropout, Hardsigmoid, Hardswish and CELU with inplace=True, a penalty on parameters_to_vector. Each runs with PyTorch and with this
-project under torch's names (harness.py): every value left and every number printed agree."""
+Dropout, Hardsigmoid, Hardswish and CELU with inplace=True, a penalty on parameters_to_vector, a
+module that saves extra state (get_extra_state). Each runs with PyTorch and with this project
+under torch's names (harness.py): every value left and every number printed agree."""
 import pytest
 
 from harness import assert_same, run_both
@@ -121,11 +122,54 @@ with torch.no_grad():
 halved = model[0].weight
 '''
 
+EXTRA_STATE = '''
+import io
+import torch
+from torch import nn
+
+
+class Normalizer(nn.Module):
+    """Keeps a count and a config that are not tensors: saved through get_extra_state."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.seen = 0
+        self.config = {"clip": 1.5, "name": "norm"}
+
+    def forward(self, x):
+        self.seen += x.shape[0]
+        return self.fc(x).clamp(-self.config["clip"], self.config["clip"])
+
+    def get_extra_state(self):
+        return {"seen": self.seen, "config": self.config}
+
+    def set_extra_state(self, state):
+        self.seen, self.config = state["seen"], state["config"]
+
+
+torch.manual_seed(0)
+model = nn.Sequential(Normalizer(), nn.ReLU())
+model(torch.randn(5, 2))
+model[0].config = {"clip": 0.5, "name": "tight"}
+keys = " ".join(model.state_dict().keys())
+print(keys)
+buffer = io.BytesIO()
+torch.save(model.state_dict(), buffer)
+buffer.seek(0)
+restored = nn.Sequential(Normalizer(), nn.ReLU())
+result = restored.load_state_dict(torch.load(buffer))
+seen, clip, name = restored[0].seen, restored[0].config["clip"], restored[0].config["name"]
+partial = nn.Sequential(Normalizer(), nn.ReLU()).load_state_dict({"0.fc.weight": torch.zeros(2, 2)}, strict=False)
+missing = " ".join(partial.missing_keys)
+print(seen, clip, name, missing)
+'''
+
 
 @pytest.mark.parametrize("source", [FROZEN_BATCHNORM, SHARED_MODULE_STATE_DICT, INPLACE_LAYERS,
-                                    PARAMETER_VECTOR_PENALTY],
+                                    PARAMETER_VECTOR_PENALTY, EXTRA_STATE],
                          ids=["frozen_batchnorm", "shared_module_state_dict", "inplace_layers",
-                              "parameter_vector_penalty"])
+                              "parameter_vector_penalty", "extra_state"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)
