@@ -124,6 +124,11 @@ class Optimizer:
             raise TypeError(f"add_param_group: param_group must be a dict, got {type(param_group).__name__}")
         group = dict(param_group)
         params = group["params"]
+        if isinstance(params, (set, frozenset)):  # (as PyTorch: a set's order changes between runs, and a saved
+            # state is matched to the parameters by their order)
+            raise TypeError(f"{type(self).__name__}: optimizer parameters need to be organized in ordered "
+                            "collections, but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
         group["params"] = [params] if isinstance(params, ag.Tensor) else list(params)
         for p in group["params"]:
             if not isinstance(p, ag.Tensor):
