@@ -228,6 +228,15 @@ class Tensor(Variable):
         return g.astype(self._data.dtype, copy=True)
 
     def _accumulate_grad(self, g, create_graph=False, copy=False):
+        """Add ``g`` (an array, or a Tensor with ``create_graph``) into ``.grad`` (the walk's step
+        for a leaf); ``copy``: never store ``g`` itself (a retained gradient that flows on)."""
+        grad = self._grad
+        if grad is not None and not create_graph and type(g) is _ndarray:  # the common case, first
+            data = grad._data
+            if type(data) is _ndarray and data.flags.writeable and not grad.requires_grad:
+                data += g
+                grad._vc[0] += 1
+                return
         if isinstance(g, Tensor):
             g = g if create_graph else g._data
         if create_graph:  # keep the graph of the gradient: out-of-place, as a Tensor

@@ -725,15 +725,18 @@ class FloatFloorDivide(Function):
 
 
 class FloatRemainder(Function):
-    """a % b for floats, with the sign of b: fmod, then + b where the signs differ (PyTorch's and
-    numpy's kernel: exact, where a - b * floor(a / b) rounds)."""
+    """a % b for floats, with the sign of b: fmod, then + b where a non-zero remainder's sign differs
+    from b's (PyTorch's kernel: exact, where a - b * floor(a / b) rounds; a zero keeps fmod's sign,
+    -7.5 % 2.5 is -0.0 as in PyTorch, where numpy's remainder gives 0.0)."""
 
     rule = Rule("out = a - b * floor(a / b)  (the remainder, with the sign of b)", ("d/da = 1", "d/db = -floor(a / b)"),
                 "The remainder moves one for one with a; b's gradient counts the b's taken away.")
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.remainder(a, b)
+        xp = ctx.xp
+        mod = xp.fmod(a, b)
+        return xp.where((mod != 0) & ((mod < 0) != (b < 0)), mod + b, mod)
 
     def backward(ctx, grad):  # d/da = 1 (also where b = 0, as PyTorch), d/db = -(a // b)
         a, b = ctx.saved_tensors

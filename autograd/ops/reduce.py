@@ -36,7 +36,7 @@ SPREAD_AS_VIEW = 1 << 16  # elements: from here a sum's gradient is a broadcast 
 
 def _spread(ctx, grad, shape, axis):
     """Send a reduced gradient back over the reduced axes (the backward of a sum)."""
-    grad = grad.reshape(keepdims_shape(shape, axis))
+    grad = grad.reshape(keepdims_shape(shape, axis) if axis is not None else (1,) * len(shape))
     if isinstance(grad, Variable) or math.prod(shape) >= SPREAD_AS_VIEW:
         return ctx.xp.broadcast_to(grad, shape)  # a read-only view: no pass over a big gradient's memory
     out = ctx.xp.empty(shape, dtype=grad.dtype)  # small: one C-level copy beats numpy's Python-level broadcast_to
@@ -209,7 +209,7 @@ def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None)
     """Sum over ``dim`` (all by default); integer and bool inputs sum to int64, as in PyTorch.
     With ``dtype`` the input is cast first (float32 summed as int32 truncates each element)."""
     if dim is None and axis is None and keepdim is False and keepdims is None and dtype is None and \
-            input.dtype.kind in "fc":
+            input._data.dtype.kind in "fc":
         return Sum.apply(input)  # the whole of a float tensor (loss.sum()): nothing to check
     dim, keepdim = pick(dim, axis, keepdim, keepdims, "sum")
     dims = axes(dim, input.ndim, "sum")
