@@ -170,8 +170,9 @@ class Optimizer:
                 _check_number(owner, f"{what} at index {i}", v, *bounds)
 
     def zero_grad(self, set_to_none=True):
-        """Clear gradients: to None (default, frees memory) or to zeros in place (no graph is
-        recorded, even for a gradient that requires grad; its version is bumped)."""
+        """Clear gradients: to None (default, frees memory) or to zeros in place; as PyTorch, a gradient
+        with a graph of its own (backward(create_graph=True)) is detached from it first, and one that
+        requires grad stops requiring it (no graph is recorded; its version is bumped)."""
         if set_to_none:
             for group in self.param_groups:
                 for p in group["params"]:
@@ -181,6 +182,10 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
+                        if p.grad.grad_fn is not None:
+                            p.grad.detach_()
+                        else:
+                            p.grad.requires_grad_(False)
                         p.grad.zero_()
 
     def step(self, closure=None):
