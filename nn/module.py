@@ -151,7 +151,7 @@ class Module:
         params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
         if isinstance(value, Parameter):
             self._check_init(name)
-            self._forget(name)
+            self._forget(name, keep=params)
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -160,7 +160,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._check_init(name)
-            self._forget(name)
+            self._forget(name, keep=modules)
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
@@ -175,11 +175,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
-        """Drop ``name`` from wherever it was, before registering it somewhere else."""
+    def _forget(self, name, keep):
+        """Drop ``name`` from wherever it was, before registering it in ``keep`` (one of the three
+        registries). In ``keep`` itself it stays where it is, as in PyTorch: a replaced layer keeps its
+        place in forward order (``seq[0] = nn.Linear(...)``), in state_dict and in parameters()."""
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name):  # only called when normal lookup fails
@@ -208,9 +211,9 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as parameter {name!r} "
                             "(nn.Parameter or None expected); wrap it: nn.Parameter(tensor)")
-        if hasattr(type(self), name) or (name in self.__dict__):
+        if hasattr(type(self), name) or name in self.__dict__ or name in self._buffers or name in self._modules:
             raise KeyError(f"register_parameter: attribute {name!r} already exists")
-        self._forget(name)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -224,7 +227,7 @@ class Module:
                             "(Tensor or None expected)")
         if name in self._parameters or name in self._modules or hasattr(type(self), name):
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
-        self._forget(name)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers.add(name)
@@ -236,9 +239,10 @@ class Module:
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
-        if hasattr(type(self), name) and name not in self._modules:
+        taken = hasattr(type(self), name) or name in self.__dict__ or name in self._parameters or name in self._buffers
+        if taken and name not in self._modules:
             raise KeyError(f"add_module: attribute {name!r} already exists")
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module

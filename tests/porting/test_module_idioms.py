@@ -2,8 +2,10 @@
 silent wrong answer here, each written as a PyTorch user writes it: a layer that overrides train()
 (a BatchNorm kept frozen while fine-tuning), a module registered under two names in state_dict,
 Dropout, Hardsigmoid, Hardswish and CELU with inplace=True, a penalty on parameters_to_vector, a
-module that saves extra state (get_extra_state). Each runs with PyTorch and with this project
-under torch's names (harness.py): every value left and every number printed agree."""
+module that saves extra state (get_extra_state), a layer replaced in place (``seq[0] = ...``, the
+first conv swapped for a grayscale one) that keeps its place in forward order and state_dict. Each
+runs with PyTorch and with this project under torch's names (harness.py): every value left and
+every number printed agree."""
 import pytest
 
 from harness import assert_same, run_both
@@ -165,11 +167,54 @@ missing = " ".join(partial.missing_keys)
 print(seen, clip, name, missing)
 '''
 
+REPLACED_LAYERS_KEEP_THEIR_PLACE = '''
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4, 2)
+        self.scale = nn.Parameter(torch.ones(2))
+        self.shift = nn.Parameter(torch.zeros(2))
+        self.register_buffer("low", torch.ones(1))
+        self.register_buffer("high", torch.ones(1))
+
+
+torch.manual_seed(0)
+net = Net()
+net.conv1 = nn.Conv2d(1, 4, 3)                 # grayscale input: the first layer replaced
+net.scale = nn.Parameter(torch.full((2,), 3.0))
+net.low = torch.zeros(1)
+net.register_buffer("high", torch.full((1,), 5.0), persistent=False)
+keys = " ".join(net.state_dict().keys())       # conv1 still first
+names = " ".join(name for name, _ in net.named_parameters())
+first = list(net.parameters())[0]
+children = " ".join(name for name, _ in net.named_children())
+print(keys, "|", names, "|", children)
+
+# a Sequential whose first layer is swapped: forward still runs it first
+layers = nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 3), nn.ReLU())
+layers[0] = nn.Linear(3, 3, bias=False)
+blocks = nn.ModuleList([nn.Linear(3, 3) for _ in range(3)])
+blocks[0] = nn.Linear(3, 3)
+x = torch.randn(4, 3)
+out = layers(x)
+h = x
+for block in blocks:
+    h = torch.tanh(block(h))
+order = " ".join(layers.state_dict().keys()) + " | " + " ".join(blocks.state_dict().keys())
+print(order)
+'''
+
 
 @pytest.mark.parametrize("source", [FROZEN_BATCHNORM, SHARED_MODULE_STATE_DICT, INPLACE_LAYERS,
-                                    PARAMETER_VECTOR_PENALTY, EXTRA_STATE],
+                                    PARAMETER_VECTOR_PENALTY, EXTRA_STATE, REPLACED_LAYERS_KEEP_THEIR_PLACE],
                          ids=["frozen_batchnorm", "shared_module_state_dict", "inplace_layers",
-                              "parameter_vector_penalty", "extra_state"])
+                              "parameter_vector_penalty", "extra_state", "replaced_layers_keep_their_place"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)
