@@ -208,6 +208,22 @@ for block in blocks:
     h = torch.tanh(block(h))
 order = " ".join(layers.state_dict().keys()) + " | " + " ".join(blocks.state_dict().keys())
 print(order)
+
+# the other edits of a container: each leaves the names positions, in order
+edited = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Tanh())
+tail = edited.pop(-1)
+middle = edited.pop(1)
+edited.insert(1, nn.Sigmoid())
+edited += nn.Sequential(nn.Linear(3, 4))
+joined = edited + nn.Sequential(nn.ReLU(), nn.Linear(4, 1))
+del joined[0]
+joined_keys = " ".join(joined.state_dict().keys())
+listed = nn.ModuleList([nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 2)])
+popped = listed.pop(1)
+listed.insert(0, nn.Linear(2, 1))
+listed_keys = " ".join(listed.state_dict().keys())
+print(joined_keys, "|", listed_keys, type(tail).__name__, type(middle).__name__, type(popped).__name__)
+edited_out = joined(torch.randn(2, 3))
 '''
 
 
