@@ -1,9 +1,9 @@
 """Training idioms from PyTorch's recipes and forum-standard code: learning-rate schedulers,
 data loading (TensorDataset, a custom Dataset, DataLoader with shuffle and a generator,
-random_split, collate of tuples and dicts), saving and loading state dicts and a general
-checkpoint, in-place parameter updates, nn.init, gradient accumulation, a Keras-like fit loop,
-torch.manual_seed determinism. Each runs with PyTorch and with this project under torch's names
-(harness.py): every value left and every number printed agree."""
+random_split, collate of tuples and dicts, samplers and a batch sampler), saving and loading
+state dicts and a general checkpoint, in-place parameter updates, nn.init, gradient accumulation,
+a Keras-like fit loop, torch.manual_seed determinism. Each runs with PyTorch and with this project
+under torch's names (harness.py): every value left and every number printed agree."""
 import pytest
 
 from harness import assert_same, run_both
@@ -467,9 +467,38 @@ normal_like = torch.randn_like(uniform)
 '''
 
 
-@pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
+SAMPLERS = '''
+import torch
+# a train/validation split of one dataset with SubsetRandomSampler, as in many tutorials; a batch sampler
+from torch.utils.data import (DataLoader, TensorDataset, SequentialSampler, RandomSampler, SubsetRandomSampler,
+                              BatchSampler)
+torch.manual_seed(0)
+X = torch.arange(20.).reshape(10, 2)
+y = torch.arange(10)
+ds = TensorDataset(X, y)
+indices = list(range(10))
+train_idx, val_idx = indices[:7], indices[7:]
+train_loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler(train_idx))
+val_loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler(val_idx))
+train_epochs = [[yb for _, yb in train_loader] for _ in range(2)]
+val_labels = [yb for _, yb in val_loader]
+n_train = len(train_loader)
+seq = list(SequentialSampler(ds))
+rs = list(RandomSampler(ds))
+rs_g = list(RandomSampler(ds, generator=torch.Generator().manual_seed(3)))
+batches = list(BatchSampler(SequentialSampler(range(10)), batch_size=4, drop_last=False))
+batches_drop = list(BatchSampler(SequentialSampler(range(10)), batch_size=4, drop_last=True))
+nb = len(BatchSampler(SequentialSampler(range(10)), batch_size=4, drop_last=False))
+bs_loader = DataLoader(ds, batch_sampler=BatchSampler(RandomSampler(ds), batch_size=4, drop_last=True))
+bs_batches = [yb for _, yb in bs_loader]
+n_bs = len(bs_loader)
+print(seq, batches, batches_drop, nb, n_bs)
+'''
+
+
+@pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, SAMPLERS, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
                                     GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM],
-                         ids=["schedulers", "data_loading", "state_dicts", "inplace_updates", "weight_init",
+                         ids=["schedulers", "data_loading", "samplers", "state_dicts", "inplace_updates", "weight_init",
                               "gradient_accumulation", "keras_like_loop", "determinism"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
