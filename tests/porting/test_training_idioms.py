@@ -1,9 +1,10 @@
 """Training idioms from PyTorch's recipes and forum-standard code: learning-rate schedulers,
 data loading (TensorDataset, a custom Dataset, DataLoader with shuffle and a generator,
 random_split, collate of tuples and dicts, samplers and a batch sampler), saving and loading
-state dicts and a general checkpoint, in-place parameter updates, nn.init, gradient accumulation,
-a Keras-like fit loop, torch.manual_seed determinism. Each runs with PyTorch and with this project
-under torch's names (harness.py): every value left and every number printed agree."""
+state dicts and a general checkpoint, in-place parameter updates, nn.init (trunc_normal_ too),
+gradient accumulation, a Keras-like fit loop, torch.manual_seed determinism. Each runs with
+PyTorch and with this project under torch's names (harness.py): every value left and every
+number printed agree."""
 import pytest
 
 from harness import assert_same, run_both
@@ -467,6 +468,25 @@ normal_like = torch.randn_like(uniform)
 '''
 
 
+TRUNC_NORMAL = '''
+import torch
+from torch import nn
+
+# timm's and nanoGPT-style initialisations: a position embedding and weights at std 0.02, and
+# intervals that hold little of the mass (PyTorch samples those by uniform proposals)
+torch.manual_seed(0)
+pos_embed = nn.Parameter(torch.zeros(1, 16, 8))
+nn.init.trunc_normal_(pos_embed, std=.02)
+head = nn.Linear(8, 4)
+nn.init.trunc_normal_(head.weight, mean=0.0, std=0.02, a=-0.04, b=0.04)
+outs = []
+for mean, std, a, b in [(0.0, 1.0, -2.0, 2.0), (0.5, 0.2, 0.0, 0.6), (0.0, 1.0, 1.0, 1.5), (0.0, 1.0, 4.0, 5.0),
+                        (0.0, 1.0, -0.1, 0.1)]:
+    outs.append(nn.init.trunc_normal_(torch.empty(40, 30), mean=mean, std=std, a=a, b=b))
+inside = all(bool((w >= a).all() and (w <= b).all()) for w, (_, _, a, b) in zip(outs, [(0, 1, -2, 2), (0, 0, 0, 0.6),
+             (0, 0, 1, 1.5), (0, 0, 4, 5), (0, 0, -0.1, 0.1)]))
+'''
+
 SAMPLERS = '''
 import torch
 # a train/validation split of one dataset with SubsetRandomSampler, as in many tutorials; a batch sampler
@@ -497,9 +517,9 @@ print(seq, batches, batches_drop, nb, n_bs)
 
 
 @pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, SAMPLERS, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
-                                    GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM],
+                                    TRUNC_NORMAL, GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM],
                          ids=["schedulers", "data_loading", "samplers", "state_dicts", "inplace_updates", "weight_init",
-                              "gradient_accumulation", "keras_like_loop", "determinism"])
+                              "trunc_normal", "gradient_accumulation", "keras_like_loop", "determinism"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)
