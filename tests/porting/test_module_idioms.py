@@ -71,6 +71,7 @@ same = bool(torch.equal(restored(a, b), net(a, b)))
 partial = restored.load_state_dict({"head.weight": torch.zeros(1, 3)}, strict=False)
 missing = " ".join(partial.missing_keys)
 print(missing)
+matched, reported = str(result), str(partial)   # "<All keys matched successfully>", "_IncompatibleKeys(...)"
 '''
 
 INPLACE_LAYERS = '''
