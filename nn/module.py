@@ -27,6 +27,7 @@ from autograd.devices import parse_to
 from .backward_hooks import BackwardHook
 from .parameter import Parameter
 
+
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What load_state_dict returns; prints as PyTorch's (``<All keys matched successfully>`` when both are empty)."""
 
