@@ -13,8 +13,15 @@ import bisect
 import collections
 import math
 import types
+import warnings
 
 from .optimizer import Optimizer
+
+
+EPOCH_DEPRECATION_WARNING = (  # PyTorch's words
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. "
+    "Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different from "
+    "None, the closed form is used instead of the new chainable form, where available.")
 
 
 class LRScheduler:
@@ -54,6 +61,8 @@ class LRScheduler:
 
     def step(self, epoch=None):
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):

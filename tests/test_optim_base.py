@@ -197,6 +197,7 @@ def test_step_reads_a_gradient_that_requires_grad(name):
     np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # (torch's, about the cycle)
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_zero_grad_in_place_bumps_the_grads_version_and_records_nothing(create_graph):
     p = nn.Parameter(ag.tensor([1.0, 2.0]))

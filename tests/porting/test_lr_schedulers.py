@@ -134,6 +134,7 @@ print(linear[0])
 '''
 
 
+@pytest.mark.filterwarnings("ignore:The epoch parameter in `scheduler.step\\(\\)`")  # both warn: step(epoch)
 @pytest.mark.parametrize("source", [WARMUP_THEN_DECAY, WARM_RESTARTS, CHAINED_AND_CYCLIC, FACTOR_SCHEDULERS],
                          ids=["warmup_then_decay", "warm_restarts", "chained_and_cyclic", "factor_schedulers"])
 def test_same_as_pytorch(source):

@@ -516,6 +516,7 @@ print(seq, batches, batches_drop, nb, n_bs)
 '''
 
 
+@pytest.mark.filterwarnings("ignore:mean is more than 2 std")  # both warn in the trunc_normal_ program
 @pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, SAMPLERS, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
                                     TRUNC_NORMAL, GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM],
                          ids=["schedulers", "data_loading", "samplers", "state_dicts", "inplace_updates", "weight_init",
