@@ -516,11 +516,86 @@ print(seq, batches, batches_drop, nb, n_bs)
 '''
 
 
+FULL_RECIPE = '''
+# Many recipes at once: a small residual CNN, AdamW with no decay on biases and norms, OneCycleLR per
+# batch, label smoothing, gradient accumulation and clipping, eval under no_grad, a checkpoint.
+# (The stem conv has no bias, as in ResNet: before a BatchNorm its gradient is only rounding noise,
+# which Adam would scale up to full steps of either sign, different in each library.)
+import io
+import torch
+from torch import nn, optim
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + x)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU())
+        self.blocks = nn.Sequential(Block(4), Block(4))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(4, 3)
+    def forward(self, x):
+        x = self.pool(self.blocks(self.stem(x))).flatten(1)
+        return self.fc(self.drop(x))
+
+torch.manual_seed(0)
+X = torch.randn(24, 1, 6, 6)
+y = torch.randint(0, 3, (24,))
+loader = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=True)
+model = Net()
+decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+opt = optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-2)
+sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=9)
+loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+log = []
+accum = 2
+for epoch in range(3):
+    model.train()
+    for i, (xb, yb) in enumerate(loader):
+        loss = loss_fn(model(xb), yb) / accum
+        loss.backward()
+        if (i + 1) % accum == 0 or i + 1 == len(loader):
+            norm = nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad()
+            log.append(norm.item())
+        sched.step()
+    model.eval()
+    with torch.no_grad():
+        logits = model(X)
+        acc = (logits.argmax(1) == y).float().mean().item()
+        log.append(acc)
+buf = io.BytesIO()
+torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, buf)
+buf.seek(0)
+ck = torch.load(buf)
+model2 = Net()
+model2.load_state_dict(ck["model"])
+model2.eval()
+with torch.no_grad():
+    same = bool(torch.allclose(model2(X), logits))
+'''
+
+
 @pytest.mark.filterwarnings("ignore:mean is more than 2 std")  # both warn in the trunc_normal_ program
 @pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, SAMPLERS, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
-                                    TRUNC_NORMAL, GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM],
+                                    TRUNC_NORMAL, GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM, FULL_RECIPE],
                          ids=["schedulers", "data_loading", "samplers", "state_dicts", "inplace_updates", "weight_init",
-                              "trunc_normal", "gradient_accumulation", "keras_like_loop", "determinism"])
+                              "trunc_normal", "gradient_accumulation", "keras_like_loop", "determinism", "full_recipe"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)
