@@ -518,7 +518,7 @@ print(seq, batches, batches_drop, nb, n_bs)
 
 FULL_RECIPE = '''
 # Many recipes at once: a small residual CNN, AdamW with no decay on biases and norms, OneCycleLR per
-# batch, label smoothing, gradient accumulation and clipping, eval under no_grad, a checkpoint.
+# optimizer step, label smoothing, gradient accumulation and clipping, eval under no_grad, a checkpoint.
 # (The stem conv has no bias, as in ResNet: before a BatchNorm its gradient is only rounding noise,
 # which Adam would scale up to full steps of either sign, different in each library.)
 import io
@@ -559,7 +559,7 @@ model = Net()
 decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
 no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
 opt = optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-2)
-sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=9)
+sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=6)
 loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
 log = []
 accum = 2
@@ -572,8 +572,8 @@ for epoch in range(3):
             norm = nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             opt.zero_grad()
+            sched.step()                   # once per optimizer step
             log.append(norm.item())
-        sched.step()
     model.eval()
     with torch.no_grad():
         logits = model(X)
