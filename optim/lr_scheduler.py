@@ -74,6 +74,16 @@ class LRScheduler:
         else:
             self.last_epoch = epoch
             values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
+        self._write_lrs(values)
+
+    def _write_lrs(self, values):
+        """Write one lr per param group (as PyTorch, refused when the counts differ: a group added
+        after the scheduler was made would otherwise keep its lr while the others are scheduled)."""
+        values = list(values)
+        if len(values) != len(self.optimizer.param_groups):
+            raise ValueError(f"{type(self).__name__}: the optimizer has {len(self.optimizer.param_groups)} param "
+                             f"groups, but the scheduler has learning rates for {len(values)} (was a group added "
+                             "with add_param_group after the scheduler was made? make the scheduler again)")
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -327,9 +337,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         else:
             self.T_i, self.T_cur = self.T_0, epoch
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = self._current()
+        self._write_lrs(self.get_lr())
 
 
 class OneCycleLR(LRScheduler):
@@ -512,9 +520,11 @@ class CyclicLR(LRScheduler):
             self._scale_fn_custom.__dict__.update(fn)
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by ``factor`` once the metric passed to ``step(metric)`` has not improved
-    for ``patience`` epochs (then wait ``cooldown`` epochs); never below ``min_lr``."""
+    for ``patience`` epochs (then wait ``cooldown`` epochs); never below ``min_lr`` (one number, or
+    one per group). A group added to the optimizer later is reduced too, with a single ``min_lr``;
+    with a list, reducing then raises (as PyTorch: extend ``min_lrs``)."""
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0, eps=1e-8):
@@ -531,9 +541,9 @@ class ReduceLROnPlateau:
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n:
                 raise ValueError(f"ReduceLROnPlateau: expected {n} min_lrs, got {len(min_lr)}")
-            self.min_lrs = list(min_lr)
+            self.default_min_lr, self.min_lrs = None, list(min_lr)
         else:
-            self.min_lrs = [min_lr] * n
+            self.default_min_lr, self.min_lrs = min_lr, [min_lr] * n
         self.patience, self.cooldown, self.eps = patience, cooldown, eps
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
         self.last_epoch = 0
@@ -549,6 +559,8 @@ class ReduceLROnPlateau:
 
     def step(self, metrics, epoch=None):
         current = float(metrics)
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
@@ -558,7 +570,14 @@ class ReduceLROnPlateau:
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+            groups = self.optimizer.param_groups
+            if len(groups) != len(self.min_lrs):  # a group added since: a single min_lr covers it
+                if self.default_min_lr is None:
+                    raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {len(groups)} param groups, but "
+                                       f"min_lr was given for {len(self.min_lrs)} (a group added with "
+                                       "add_param_group?); set the scheduler's min_lrs to one per group")
+                self.min_lrs = [self.default_min_lr] * len(groups)
+            for group, min_lr in zip(groups, self.min_lrs):
                 old = float(group["lr"])
                 new = max(old * self.factor, min_lr)
                 if old - new > self.eps:
@@ -567,15 +586,7 @@ class ReduceLROnPlateau:
             self.num_bad_epochs = 0
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
-    def get_last_lr(self):
-        return self._last_lr
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
-
+    # (get_last_lr, state_dict and load_state_dict: LRScheduler's)
 
 
 def _check_schedulers(owner, optimizer, schedulers):

@@ -2,8 +2,10 @@
 linear warm-up then cosine decay (SequentialLR), warm restarts (CosineAnnealingWarmRestarts, also
 stepped with fractional epochs inside an epoch as its docs show), ChainedScheduler, CyclicLR (with
 momentum, and Adam's beta1), MultiplicativeLR, ConstantLR, LinearLR, PolynomialLR, the deprecated
-step(epoch) closed forms, and resuming a SequentialLR from its state_dict. Each runs with PyTorch
-and with this project under torch's names (harness.py): every lr, momentum and number printed agree."""
+step(epoch) closed forms, resuming a SequentialLR from its state_dict, and a param group added
+while a scheduler runs (ReduceLROnPlateau reduces it too; where PyTorch cannot schedule it, both
+refuse). Each runs with PyTorch and with this project under torch's names (harness.py): every lr,
+momentum and number printed agree."""
 import pytest
 
 from harness import assert_same, run_both
@@ -134,9 +136,54 @@ print(linear[0])
 '''
 
 
+UNFREEZING_WITH_A_SCHEDULER = '''
+import torch
+from torch import nn, optim
+from torch.optim import lr_scheduler
+
+# fine-tuning: the head trains first, the backbone joins later through add_param_group
+torch.manual_seed(0)
+backbone, head = nn.Linear(3, 4), nn.Linear(4, 1)
+x, y = torch.randn(8, 3), torch.randn(8, 1)
+
+
+def train(scheduler_fn, metric=False, epochs=6):
+    optimizer = optim.SGD(head.parameters(), lr=0.1, momentum=0.9)
+    scheduler = scheduler_fn(optimizer)
+    lrs = []
+    try:
+        for epoch in range(epochs):
+            if epoch == 2:
+                optimizer.add_param_group({"params": backbone.parameters(), "lr": 0.01})
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(head(torch.relu(backbone(x))), y)
+            loss.backward()
+            optimizer.step()
+            scheduler.step(1.0) if metric else scheduler.step()   # a validation loss that stops improving
+            lrs.append([group["lr"] for group in optimizer.param_groups])
+    except (ValueError, RuntimeError) as error:   # PyTorch refuses where it cannot schedule the new group
+        return type(error).__name__, len(lrs)
+    return "ok", [lr for epoch_lrs in lrs for lr in epoch_lrs]
+
+
+plateau = train(lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=0, factor=0.5), metric=True)  # both groups
+plateau_per_group = train(lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=0, min_lr=[0.001]), metric=True)
+step = train(lambda o: lr_scheduler.StepLR(o, 1, 0.5))          # recursive: the new group decays too
+lam = train(lambda o: lr_scheduler.LambdaLR(o, lambda e: 0.9 ** e))
+restarts = train(lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=2))
+cyclic = train(lambda o: lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=2))
+plateau_result, plateau_lrs = plateau
+step_result, step_lrs = step
+refused = [plateau_per_group, lam, restarts, cyclic]
+print(plateau_result, step_result, refused)
+'''
+
+
 @pytest.mark.filterwarnings("ignore:The epoch parameter in `scheduler.step\\(\\)`")  # both warn: step(epoch)
-@pytest.mark.parametrize("source", [WARMUP_THEN_DECAY, WARM_RESTARTS, CHAINED_AND_CYCLIC, FACTOR_SCHEDULERS],
-                         ids=["warmup_then_decay", "warm_restarts", "chained_and_cyclic", "factor_schedulers"])
+@pytest.mark.parametrize("source", [WARMUP_THEN_DECAY, WARM_RESTARTS, CHAINED_AND_CYCLIC, FACTOR_SCHEDULERS,
+                                    UNFREEZING_WITH_A_SCHEDULER],
+                         ids=["warmup_then_decay", "warm_restarts", "chained_and_cyclic", "factor_schedulers",
+                              "unfreezing_with_a_scheduler"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)
