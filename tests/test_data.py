@@ -314,6 +314,7 @@ def test_weighted_random_sampler_without_replacement_includes_like_pytorch():
     (lambda: D.BatchSampler(range(3), batch_size=0, drop_last=False), ValueError),
     (lambda: DataLoader(xy(), batch_size=2, batch_sampler=[[0, 1]]), ValueError),
     (lambda: DataLoader(xy(), shuffle=True, batch_sampler=[[0, 1]]), ValueError),
+    (lambda: DataLoader(xy(), batch_size=None, drop_last=True), ValueError),  # (drop_last was ignored)
 ])
 def test_bad_sampler_settings_are_refused_as_pytorch_refuses_them(make, error):
     with pytest.raises(error):

@@ -84,6 +84,9 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size should be a positive integer or None, got {batch_size!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_size is None and drop_last and batch_sampler is None:  # (it would be ignored)
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually exclusive "
+                             "with drop_last")
         if generator is not None and seed is not None:
             raise ValueError("DataLoader: pass either generator= or seed=, not both")
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
