@@ -491,7 +491,13 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     handed.add(id(grad))
                 _lock()  # (the sink's _backward, written out: one call less per leaf)
                 try:
-                    variable._accumulate_grad(grad, create_graph)
+                    held = variable._grad if type(grad) is host.ndarray and not create_graph else None
+                    if held is not None and type(held._data) is host.ndarray and held._data.flags.writeable \
+                            and not held.requires_grad:
+                        held._data += grad  # the common case: add into the Tensor's .grad already there
+                        held._vc[0] += 1
+                    else:
+                        variable._accumulate_grad(grad, create_graph)
                 finally:
                     _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:

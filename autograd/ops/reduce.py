@@ -113,7 +113,10 @@ class Prod(Function):
     def backward(ctx, grad):  # d(prod a)/da_i = product of all the other elements
         a, out = ctx.saved_tensors
         grad = _spread(ctx, grad, ctx.shape, ctx.axis)
-        if not isinstance(a, Variable) and (a == 0).any():
+        if isinstance(a, Variable):  # create_graph: differentiable, and out / a would be nan at a zero
+            return grad * _product_of_others(a, ctx.axis, ctx.xp) if (a == 0).any() else \
+                grad * out.reshape(keepdims_shape(ctx.shape, ctx.axis)) / a
+        if (a == 0).any():
             if ctx.axis is None and (a == 0).sum() > 1:  # two zeros: every product of others is 0 (PyTorch
                 return grad * 0                             # says so even beside an inf, where 0 * inf is nan)
             return grad * _product_of_others(a, ctx.axis, ctx.xp)
@@ -124,13 +127,14 @@ def _product_of_others(a, axis, xp):
     """prod_{j != i} a_j along the reduced axes, exact even where a has zeros."""
     axis = tuple(range(a.ndim)) if axis is None else axis
     kept = [i for i in range(a.ndim) if i not in axis]
-    moved = xp.transpose(a, kept + list(axis))
-    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
-    ones = xp.ones(flat.shape[:-1] + (1,), dtype=a.dtype)
+    order = kept + list(axis)
+    moved = xp.transpose(a, order)
+    flat = moved.reshape(tuple(moved.shape[:len(kept)]) + (-1,))
+    ones = xp.ones_like(flat[..., :1])
     left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    right = xp.cumprod(xp.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    others = (left * right).reshape(moved.shape)
-    return xp.transpose(others, xp.argsort(kept + list(axis)))
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    others = (left * right).reshape(tuple(moved.shape))
+    return xp.transpose(others, [order.index(i) for i in range(len(order))])
 
 
 def _max_keepdims(xp, a, axis):
