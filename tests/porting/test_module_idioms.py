@@ -3,9 +3,10 @@ silent wrong answer here, each written as a PyTorch user writes it: a layer that
 (a BatchNorm kept frozen while fine-tuning), a module registered under two names in state_dict,
 Dropout, Hardsigmoid, Hardswish and CELU with inplace=True, a penalty on parameters_to_vector, a
 module that saves extra state (get_extra_state), a layer replaced in place (``seq[0] = ...``, the
-first conv swapped for a grayscale one) that keeps its place in forward order and state_dict. Each
-runs with PyTorch and with this project under torch's names (harness.py): every value left and
-every number printed agree."""
+first conv swapped for a grayscale one) that keeps its place in forward order and state_dict, loss
+class weights that are buffers (in state_dict, converted by .double()). Each runs with PyTorch and
+with this project under torch's names (harness.py): every value left and every number printed
+agree."""
 import pytest
 
 from harness import assert_same, run_both
@@ -228,10 +229,50 @@ edited_out = joined(torch.randn(2, 3))
 '''
 
 
+LOSS_WEIGHTS_ARE_BUFFERS = '''
+import torch
+from torch import nn
+
+
+class Classifier(nn.Module):
+    """Keeps its loss, with class weights for an imbalanced dataset, as a sub-module."""
+
+    def __init__(self, class_weights, pos_weight):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.criterion = nn.CrossEntropyLoss(weight=class_weights, label_smoothing=0.1)
+        self.aux = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+        self.nll = nn.NLLLoss(weight=class_weights)
+        self.plain = nn.BCELoss()
+
+    def forward(self, x, y):
+        logits = self.fc(x)
+        return self.criterion(logits, y) + self.aux(logits[:, 0], (y == 0).float()) + \\
+            self.nll(logits.log_softmax(1), y)
+
+
+torch.manual_seed(0)
+model = Classifier(torch.tensor([1.0, 2.0, 0.5, 4.0]), torch.tensor(3.0))
+keys = " ".join(model.state_dict().keys())   # criterion.weight, aux.pos_weight, nll.weight: buffers
+buffers = " ".join(name for name, _ in model.named_buffers())
+print(keys, "|", buffers)
+x, y = torch.randn(6, 3), torch.tensor([0, 1, 2, 3, 0, 1])
+loss = model(x, y)
+model.double()                               # the weights follow the model's dtype
+weight_dtype = str(model.criterion.weight.dtype).replace("torch.", "")
+loss64 = model(x.double(), y)
+restored = Classifier(torch.ones(4), torch.tensor(1.0)).double()
+restored.load_state_dict(model.state_dict())
+restored_weight = restored.criterion.weight
+'''
+
+
 @pytest.mark.parametrize("source", [FROZEN_BATCHNORM, SHARED_MODULE_STATE_DICT, INPLACE_LAYERS,
-                                    PARAMETER_VECTOR_PENALTY, EXTRA_STATE, REPLACED_LAYERS_KEEP_THEIR_PLACE],
+                                    PARAMETER_VECTOR_PENALTY, EXTRA_STATE, REPLACED_LAYERS_KEEP_THEIR_PLACE,
+                                    LOSS_WEIGHTS_ARE_BUFFERS],
                          ids=["frozen_batchnorm", "shared_module_state_dict", "inplace_layers",
-                              "parameter_vector_penalty", "extra_state", "replaced_layers_keep_their_place"])
+                              "parameter_vector_penalty", "extra_state", "replaced_layers_keep_their_place",
+                              "loss_weights_are_buffers"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)
