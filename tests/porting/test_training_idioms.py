@@ -591,11 +591,81 @@ with torch.no_grad():
 '''
 
 
+TRANSFER_LEARNING = '''
+# the "Transfer learning" tutorial's fixed-feature-extractor loop, on a tiny stand-in for ResNet:
+# frozen layers, a replaced head, set_grad_enabled per phase, the best weights kept by deepcopy
+import copy
+import torch
+from torch import nn, optim
+from torch.optim import lr_scheduler
+from torch.utils.data import DataLoader, TensorDataset
+
+class TinyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+        self.fc = nn.Linear(4, 10)
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv(x), 1))
+
+torch.manual_seed(0)
+model_conv = TinyNet()
+for param in model_conv.parameters():
+    param.requires_grad = False
+num_ftrs = model_conv.fc.in_features
+model_conv.fc = nn.Linear(num_ftrs, 2)
+criterion = nn.CrossEntropyLoss()
+optimizer_conv = optim.SGD(model_conv.fc.parameters(), lr=0.01, momentum=0.9)
+exp_lr_scheduler = lr_scheduler.StepLR(optimizer_conv, step_size=2, gamma=0.1)
+X = torch.randn(12, 3, 5, 5)
+y = torch.randint(0, 2, (12,))
+dataloaders = {"train": DataLoader(TensorDataset(X[:8], y[:8]), batch_size=4, shuffle=True),
+               "val": DataLoader(TensorDataset(X[8:], y[8:]), batch_size=4)}
+dataset_sizes = {"train": 8, "val": 4}
+best_model_wts = copy.deepcopy(model_conv.state_dict())
+best_acc = 0.0
+history = []
+for epoch in range(3):
+    for phase in ["train", "val"]:
+        if phase == "train":
+            model_conv.train()
+        else:
+            model_conv.eval()
+        running_loss = 0.0
+        running_corrects = 0
+        for inputs, labels in dataloaders[phase]:
+            optimizer_conv.zero_grad()
+            with torch.set_grad_enabled(phase == "train"):
+                outputs = model_conv(inputs)
+                _, preds = torch.max(outputs, 1)
+                loss = criterion(outputs, labels)
+                if phase == "train":
+                    loss.backward()
+                    optimizer_conv.step()
+            running_loss += loss.item() * inputs.size(0)
+            running_corrects += torch.sum(preds == labels.data)
+        if phase == "train":
+            exp_lr_scheduler.step()
+        epoch_loss = running_loss / dataset_sizes[phase]
+        epoch_acc = running_corrects.double() / dataset_sizes[phase]
+        history.append(epoch_loss)
+        history.append(epoch_acc.item())
+        if phase == "val" and epoch_acc > best_acc:
+            best_acc = epoch_acc.item()
+            best_model_wts = copy.deepcopy(model_conv.state_dict())
+model_conv.load_state_dict(best_model_wts)
+frozen_unchanged = model_conv.conv[0].weight
+rm = model_conv.conv[1].running_mean
+'''
+
+
 @pytest.mark.filterwarnings("ignore:mean is more than 2 std")  # both warn in the trunc_normal_ program
 @pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, SAMPLERS, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
-                                    TRUNC_NORMAL, GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM, FULL_RECIPE],
+                                    TRUNC_NORMAL, GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM, FULL_RECIPE,
+                                    TRANSFER_LEARNING],
                          ids=["schedulers", "data_loading", "samplers", "state_dicts", "inplace_updates", "weight_init",
-                              "trunc_normal", "gradient_accumulation", "keras_like_loop", "determinism", "full_recipe"])
+                              "trunc_normal", "gradient_accumulation", "keras_like_loop", "determinism", "full_recipe",
+                              "transfer_learning"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)
