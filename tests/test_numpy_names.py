@@ -14,6 +14,7 @@ APP_LAYER = {  # file -> why it may name numpy (host data crossing the boundary 
     "seegrad/data/datasets.py": "dataset files (MNIST, MNIST-1D, digits) are read as host arrays",
     "seegrad/data/loader.py": "collation of host samples (numbers, numpy arrays) into tensors",
     "seegrad/data/sampler.py": "index permutations on the host",
+    "seegrad/data/samplers.py": "index permutations and weighted draws on the host",
     "seegrad/export/onnx/export.py": "ONNX tensors are host protobufs (export moves the model to the host)",
     "seegrad/export/onnx/graph.py": "ONNX initializers from host arrays",
     "seegrad/export/onnx/ops.py": "ONNX constants from host arrays",
