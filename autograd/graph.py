@@ -326,8 +326,11 @@ class Variable:
                 _unlock()
         return node
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (with ``inputs``, only into theirs:
+        leaves or not, as PyTorch)."""
+        if inputs is not None:
+            return backward_into([self], [gradient], inputs, retain_graph, create_graph)
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no grad_fn; "
@@ -623,6 +626,23 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False):
     """Run the whole walk (what ``Tensor.backward`` does)."""
     for _ in _walk(roots, grads, retain_graph, create_graph, None, False, steps=False):
         pass  # (nothing is yielded: one generator runs the walk for backward and for the stepper)
+
+
+def backward_into(outputs, gradients, inputs, retain_graph=None, create_graph=False):
+    """``backward(inputs=...)``: d(outputs)/d(inputs) added into each input's ``.grad`` (a non-leaf's too),
+    every other ``.grad`` left alone; an input the outputs do not depend on keeps its ``.grad``."""
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("backward: the `inputs` argument to `backward()` cannot be empty; leave it out to "
+                           "accumulate into every leaf")
+    grads = grad(outputs, inputs, gradients, retain_graph, create_graph, allow_unused=True)
+    for x, g in zip(inputs, grads):
+        if g is not None:
+            _lock()
+            try:
+                x._accumulate_grad(g, create_graph, True)  # (copy=True: two inputs may get one array)
+            finally:
+                _unlock()
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
