@@ -253,6 +253,18 @@ def test_validation_split_and_validation_data_match_keras():
     fit_both(k, s, x[:30], labels[:30], epochs=2, batch_size=32, validation_data=(x[30:], labels[30:]))
 
 
+def test_validation_freq_history_holds_only_the_validated_epochs_as_keras(tmp_path):
+    """validation_freq=2: history["val_loss"] has one value per validation (2 of 4 epochs), as Keras' (not NaN-padded)."""
+    x, labels = data((5,), n=40, classes=3, seed=7)
+    k, s = twins(mlp)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", ["accuracy"])
+    hk, hs = fit_both(k, s, x, labels, epochs=4, batch_size=8, validation_split=0.25, validation_freq=2)
+    assert len(hs.history["val_loss"]) == len(hk.history["val_loss"]) == 2 and len(hs.history["loss"]) == 4
+    assert hs.best("val_loss")[0] in (1, 3)  # seegrad's History views know which epochs were validated
+    assert np.isnan(hs.records()[0]["val_loss"]) and hs.records()[1]["val_loss"] == hs.history["val_loss"][0]
+    pytest.importorskip("matplotlib")
+    hs.plot(tmp_path / "h.png")
+
 def test_default_batch_size_and_uneven_last_batch_match_keras():
     x, labels = data((5,), n=70, classes=3, seed=8)  # 32 + 32 + 6
     k, s = twins(mlp)

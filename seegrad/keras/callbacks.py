@@ -68,19 +68,42 @@ class CallbackList:
 
 class History(Callback, training.History):
     """``history.history``: {"loss": [...], "accuracy": [...], "val_loss": [...]}, one value per
-    epoch; ``history.epoch``: the epoch indices. fit returns it (also as ``model.history``); it is
-    seegrad's History too (``history.plot()``, ``history.best("val_loss")``)."""
+    epoch that reports the figure; ``history.epoch``: the epoch indices. fit returns it (also as
+    ``model.history``); it is seegrad's History too (``history.plot()``, ``history.best("val_loss")``)."""
 
     def __init__(self):
         Callback.__init__(self)
         training.History.__init__(self)
+        self._logs = []  # each epoch's figures, for seegrad's History views (plot, best, records)
 
     def on_train_begin(self, logs=None):
-        self.epoch, self.history = [], {}
+        self.epoch, self.history, self._logs = [], {}, []
         self.model.history = self
 
     def on_epoch_end(self, epoch, logs=None):
-        self.append(epoch, **(logs or {}))
+        """As Keras: each figure's list grows only in the epochs that report it, so with
+        ``validation_freq=2`` ``history["val_loss"]`` holds one value per validation, not NaNs between."""
+        logs = {key: float(value) for key, value in (logs or {}).items()}
+        self.epoch.append(int(epoch))
+        self._logs.append(logs)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def _by_epoch(self):
+        """seegrad's History of the same figures, one row per epoch (NaN where an epoch has none)."""
+        return training.History([{"epoch": e, **logs} for e, logs in zip(self.epoch, self._logs)])
+
+    def last(self):
+        return self._by_epoch().last()
+
+    def best(self, key="val_loss", mode=None):
+        return self._by_epoch().best(key, mode)
+
+    def records(self):
+        return self._by_epoch().records()
+
+    def plot(self, path=None):
+        return self._by_epoch().plot(path)
 
 
 class ProgbarLogger(Callback):
