@@ -435,3 +435,33 @@ def test_initializers_draw_from_keras_distributions(name):
                                atol=0.05 * theirs.std() + 1e-7)
     if "uniform" in name:  # bounded: the same limits
         np.testing.assert_allclose([ours.min(), ours.max()], [theirs.min(), theirs.max()], rtol=0.01)
+
+
+def test_seeds_of_initializers_and_dropout_repeat_as_in_keras():
+    """Keras 3: an initializer instance draws the same numbers at every call (seeded or not), two with the
+    same seed agree, a shared instance gives two layers the same kernel; Dropout(seed) repeats its masks."""
+    keras = oracle()
+    x = np.ones((4, 50), np.float32)
+    for lib in (keras, S):
+        def values(a):
+            return np.asarray(keras.ops.convert_to_numpy(a) if lib is keras else a)
+        for make in (lambda: lib.initializers.GlorotUniform(), lambda: lib.initializers.HeNormal(seed=3),
+                     lambda: lib.initializers.Orthogonal(seed=3), lambda: lib.initializers.RandomUniform(seed=3),
+                     lambda: lib.initializers.TruncatedNormal(seed=3)):
+            init = make()
+            assert np.array_equal(values(init((6, 5))), values(init((6, 5)))), (lib.__name__, init)
+        assert np.array_equal(values(lib.initializers.HeNormal(seed=7)((6, 5))),
+                              values(lib.initializers.HeNormal(seed=7)((6, 5))))
+        assert not np.array_equal(values(lib.initializers.HeNormal(seed=7)((6, 5))),
+                                  values(lib.initializers.HeNormal(seed=8)((6, 5))))
+        shared = lib.initializers.HeNormal()
+        w = lib.Sequential([lib.Input((4,)), lib.layers.Dense(4, kernel_initializer=shared),
+                            lib.layers.Dense(4, kernel_initializer=shared)]).get_weights()
+        assert np.array_equal(w[0], w[2])
+        w = lib.Sequential([lib.Input((4,)), lib.layers.Dense(4, kernel_initializer="he_normal"),
+                            lib.layers.Dense(4, kernel_initializer="he_normal")]).get_weights()
+        assert not np.array_equal(w[0], w[2])
+        first, again = lib.layers.Dropout(0.5, seed=1), lib.layers.Dropout(0.5, seed=1)
+        masks = [values(first(x, training=True)) for _ in range(2)]
+        assert np.array_equal(values(again(x, training=True)), masks[0]) and not np.array_equal(*masks)
+        assert set(np.unique(masks[0])) == {0.0, 2.0}

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 
+import autograd as ag
 import nn.functional as F
 
 from .. import activations, initializers
@@ -92,7 +93,8 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """While training, zero each input with probability ``rate`` and scale the rest by 1/(1-rate);
-    the identity otherwise (evaluate, predict)."""
+    the identity otherwise (evaluate, predict). With ``seed`` the masks come from the layer's own
+    generator, the same sequence in every run (Keras' SeedGenerator; other numbers than Keras')."""
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -100,13 +102,22 @@ class Dropout(Layer):
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 "
                              f"and 1. Received: rate={rate!r}")
         refuse("Dropout", noise_shape=noise_shape)
-        self.rate = float(rate)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"Dropout: `seed` must be an integer or None, got {seed!r}")
+        self.rate, self.seed = float(rate), seed
+        self._rng = None if seed is None else np.random.default_rng(int(seed))
 
     def call(self, x, training=False):
-        return F.dropout(x, self.rate, training=True) if training and self.rate > 0 else x
+        if not training or self.rate == 0:
+            return x
+        if self._rng is None:
+            return F.dropout(x, self.rate, training=True)
+        keep = self._rng.random(x.shape) >= self.rate  # (same shape as x)
+        scale = 0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)
+        return x * ag.from_numpy((keep * scale).astype(np.float32))
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
 class Flatten(Layer):
