@@ -158,6 +158,9 @@ def test_mistakes_get_keras_messages_and_change_nothing():
         model.fit(np.ones((4, 4)), np.ones(5), verbose=0)
     with pytest.raises(ValueError, match="expected ndim=4"):
         keras.Sequential([layers.Conv2D(2, 3, input_shape=(5, 5))])
+    for too_big in (layers.MaxPooling2D((3, 2)), layers.Conv2D(1, 3)):  # Keras refuses an output of size 0
+        with pytest.raises(ValueError, match="output size would be zero or negative"):
+            keras.Sequential([keras.Input((2, 3, 2)), too_big])
     with pytest.raises(ValueError, match="class indices in \\[0, 3\\)"):
         m = keras.Sequential([layers.Dense(3, activation="softmax", input_shape=(2,))])
         m.compile(loss="sparse_categorical_crossentropy")

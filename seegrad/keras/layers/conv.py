@@ -12,7 +12,7 @@ import nn.functional as F
 
 from .. import activations, initializers
 from ..utils import not_supported
-from .base import Layer
+from .base import Layer, shape_text
 from .core import positive_int, refuse
 
 __all__ = ["Conv2D", "MaxPooling2D", "AveragePooling2D"]
@@ -50,7 +50,17 @@ def _out_size(size, kernel, stride, padding, dilation=1):
         return None
     if padding == "same":
         return math.ceil(size / stride)
-    return (size - (kernel - 1) * dilation - 1) // stride + 1
+    out = (size - (kernel - 1) * dilation - 1) // stride + 1
+    return out if out > 0 else 0
+
+
+def _check_sizes(layer, input_shape, out_shape):
+    """Keras refuses a 'valid' window larger than the input (an output of size 0), at build time."""
+    if 0 in out_shape[1:3]:
+        raise ValueError(f"{layer.name}: computed output size would be zero or negative. Received: inputs.shape="
+                         f"{shape_text(input_shape)}, output shape {shape_text(out_shape)}; use a smaller window "
+                         "or stride, padding='same', or a larger input")
+    return out_shape
 
 
 def _pad_same(x, kernel, stride, dilation, mode):
@@ -114,7 +124,7 @@ class Conv2D(Layer):
     def compute_output_shape(self, input_shape):
         h, w = (_out_size(s, k, st, self.padding, d) for s, k, st, d in
                 zip(input_shape[1:3], self.kernel_size, self.strides, self.dilation_rate))
-        return (input_shape[0], h, w, self.filters)
+        return _check_sizes(self, input_shape, (input_shape[0], h, w, self.filters))
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
@@ -155,7 +165,7 @@ class _Pooling2D(Layer):
 
     def compute_output_shape(self, input_shape):
         h, w = (_out_size(s, k, st, self.padding) for s, k, st in zip(input_shape[1:3], self.pool_size, self.strides))
-        return (input_shape[0], h, w, input_shape[3])
+        return _check_sizes(self, input_shape, (input_shape[0], h, w, input_shape[3]))
 
     def get_config(self):
         return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
