@@ -256,3 +256,24 @@ def test_clone_model_and_functional_summary():
     text = []
     model.summary(print_fn=text.append)
     assert "(None, 4)" in text[0] and "Total params: 38 " in text[0]
+
+
+def test_learning_rate_schedule_saves_and_refuses_a_set_learning_rate(tmp_path):
+    from seegrad.keras.optimizers.schedules import ExponentialDecay  # Keras' import path works too
+    x = np.random.default_rng(4).normal(size=(24, 4))
+    y = (x[:, 0] > 0).astype(int)
+    model = sigmoid_mlp()
+    model.compile(optimizer=keras.optimizers.SGD(ExponentialDecay(0.2, 2, 0.5)), loss="binary_crossentropy")
+    assert model.optimizer.learning_rate == pytest.approx(0.2)
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)  # 3 updates
+    assert model.optimizer.learning_rate == np.float32(0.2) * np.float32(0.5) ** np.float32(1.5)
+    with pytest.raises(TypeError, match="learning rate is not settable"):
+        model.optimizer.learning_rate = 0.1
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(again.optimizer._schedule, ExponentialDecay)
+    h1 = model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    h2 = again.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert h1.history == h2.history  # the schedule continues from the saved step count
+    with pytest.raises(NotSupported, match="keras.optimizers.schedules.CosineDecayRestarts"):
+        keras.optimizers.schedules.CosineDecayRestarts(0.1, 10)

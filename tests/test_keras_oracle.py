@@ -52,6 +52,39 @@ def test_optimizers_match_keras(optimizer):
     same_outputs(k, s, x, onehot(labels, 3))
 
 
+
+SCHEDULES = [
+    lambda lib: lib.optimizers.SGD(lib.optimizers.schedules.ExponentialDecay(0.5, 3, 0.5)),
+    lambda lib: lib.optimizers.SGD(lib.optimizers.schedules.ExponentialDecay(0.5, 3, 0.5, staircase=True),
+                                   momentum=0.9),
+    lambda lib: lib.optimizers.Adam(lib.optimizers.schedules.PiecewiseConstantDecay([4, 8], [0.05, 0.01, 0.001])),
+    lambda lib: lib.optimizers.RMSprop(lib.optimizers.schedules.InverseTimeDecay(0.01, 2, 0.7, staircase=True)),
+    lambda lib: lib.optimizers.SGD(lib.optimizers.schedules.PolynomialDecay(0.3, 7, 0.01, power=2.0, cycle=True)),
+    lambda lib: lib.optimizers.SGD(lib.optimizers.schedules.PolynomialDecay(0.3, 7, 0.01, power=0.5)),
+    lambda lib: lib.optimizers.Adagrad(lib.optimizers.schedules.CosineDecay(0.1, 9, alpha=0.1)),
+    lambda lib: lib.optimizers.Adam(lib.optimizers.schedules.CosineDecay(0.001, 8, warmup_target=0.05,
+                                                                         warmup_steps=5)),
+]
+
+
+@pytest.mark.parametrize("optimizer", SCHEDULES, ids=["exponential", "exponential-staircase", "piecewise",
+                                                      "inverse-time", "polynomial-cycle", "polynomial", "cosine",
+                                                      "cosine-warmup"])
+def test_learning_rate_schedules_match_keras(optimizer):
+    """The schedule's value at every step (15 updates: past the decays and boundaries), and the
+    learning rate it reads after training; the summary counts no learning-rate variable."""
+    keras = oracle()
+    x, labels = data((5,), n=40, classes=3, seed=4)
+    k, s = twins(mlp)
+    compile_both(k, s, per_lib(optimizer), "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, labels, epochs=3, batch_size=8)
+    assert s.optimizer.learning_rate == float(keras.ops.convert_to_numpy(k.optimizer.learning_rate))
+    printed = [[], []]
+    k.summary(print_fn=lambda line, **kw: printed[0].append(line))
+    s.summary(print_fn=printed[1].append)
+    assert [ln for ln in "\n".join(printed[1]).splitlines() if "params:" in ln] == \
+        [ln for ln in "\n".join(printed[0]).splitlines() if "params:" in ln]
+
 LOSSES = [  # (loss, metrics, model args, targets)
     ("categorical_crossentropy", ["accuracy", "categorical_accuracy"], {}, "onehot"),
     ("sparse_categorical_crossentropy", ["accuracy", "sparse_categorical_accuracy"], {}, "labels"),

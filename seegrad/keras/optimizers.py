@@ -13,13 +13,20 @@ Where Keras' rules differ from PyTorch's (optim.*), these follow Keras:
              a += g^2;  p -= lr * g / sqrt(a + epsilon)
 
 ``Adam(learning_rate=...)`` holds only its settings; ``compile`` binds it to the model's weights.
-``optimizer.learning_rate`` can be read and changed at any time; ``iterations`` counts the steps.
+``optimizer.learning_rate`` can be read and changed at any time;
+``iterations`` counts the steps. ``learning_rate`` may be a schedule
+(``optimizers.schedules.ExponentialDecay(...)``): each update then uses ``schedule(iterations)``.
 """
+import sys
+
 import numpy as np
 
 import optim
 
+from . import schedules
 from .utils import not_supported
+
+sys.modules[__name__ + ".schedules"] = schedules  # `from keras.optimizers.schedules import ExponentialDecay`
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
 
@@ -41,9 +48,15 @@ class Optimizer(optim.Optimizer):
                            ("gradient_accumulation_steps", gradient_accumulation_steps)):
             if value not in (None, False):
                 not_supported(f"{type(self).__name__}({key}=...)")
-        if not isinstance(learning_rate, (int, float)) or learning_rate < 0:
-            raise ValueError(f"{type(self).__name__}: learning_rate must be a number >= 0, got {learning_rate!r}; "
-                             "schedules are not implemented")
+        if isinstance(learning_rate, dict) and "class_name" in learning_rate:  # a saved schedule
+            learning_rate = schedules.deserialize(learning_rate)
+        self._schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
+        if self._schedule is not None:
+            learning_rate = self._schedule(0)
+        elif isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)) \
+                or learning_rate < 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be a number >= 0 or a "
+                             f"keras.optimizers.schedules schedule, got {learning_rate!r}")
         self.name = name or type(self).__name__.lower()
         self._learning_rate = float(learning_rate)
         self.iterations = 0
@@ -57,10 +70,16 @@ class Optimizer(optim.Optimizer):
 
     @property
     def learning_rate(self):
+        """The learning rate of the next update (a schedule's value at ``iterations``)."""
+        if self._schedule is not None:
+            return float(self._schedule(self.iterations))
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if self._schedule is not None:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not settable.")
         self._learning_rate = float(value)
         for group in getattr(self, "param_groups", []):
             group["lr"] = self._learning_rate
@@ -78,6 +97,9 @@ class Optimizer(optim.Optimizer):
     def step(self, closure=None):
         if not self.built:
             raise RuntimeError(f"{type(self).__name__}: compile the model (or call build(weights)) before stepping")
+        if self._schedule is not None:
+            for group in self.param_groups:
+                group["lr"] = float(self._schedule(self.iterations))
         loss = super().step(closure)
         self.iterations += 1
         return loss
@@ -92,7 +114,8 @@ class Optimizer(optim.Optimizer):
         self._learning_rate = float(self.param_groups[0]["lr"])
 
     def get_config(self):
-        return {"name": self.name, "learning_rate": self._learning_rate}
+        lr = self._learning_rate if self._schedule is None else schedules.serialize(self._schedule)
+        return {"name": self.name, "learning_rate": lr}
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
