@@ -359,6 +359,27 @@ def test_early_stopping_and_history_match_keras():
     assert s.history is hs
 
 
+LR_CALLBACKS = [  # (optimizer, callbacks): plateaus reached within 8 epochs at these step sizes
+    ("sgd-2", lambda lib: [lib.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=0.3)]),
+    ("sgd-2", lambda lib: [lib.callbacks.ReduceLROnPlateau(monitor="val_accuracy", factor=0.2, patience=0,
+                                                           cooldown=2, min_delta=0.01)]),
+    ("adam", lambda lib: [lib.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.1, patience=2, mode="max")]),
+    ("adam", lambda lib: [lib.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch > 2 else lr)]),
+    ("rmsprop", lambda lib: [lib.callbacks.LearningRateScheduler(lambda epoch: 0.01 / (epoch + 1))]),
+]
+
+
+@pytest.mark.parametrize("optimizer,callbacks", LR_CALLBACKS, ids=["plateau-min_lr", "plateau-cooldown",
+                                                                   "plateau-max", "scheduler", "scheduler-epoch"])
+def test_learning_rate_callbacks_match_keras(optimizer, callbacks):
+    """ReduceLROnPlateau and LearningRateScheduler: every epoch's loss, weights and history["learning_rate"]."""
+    x, labels = data((5,), n=40, classes=3, seed=5)
+    k, s = twins(mlp)
+    opt = per_lib(lambda lib: lib.optimizers.SGD(2.0)) if optimizer == "sgd-2" else optimizer
+    compile_both(k, s, opt, "sparse_categorical_crossentropy", ["accuracy"])
+    hk, hs = fit_both(k, s, x, labels, epochs=8, batch_size=8, validation_split=0.25, callbacks=per_lib(callbacks))
+    assert len(set(hs.history["learning_rate"])) > 1  # it did change the learning rate
+
 def test_model_checkpoint_keeps_the_best_model(tmp_path):
     x, labels = data((5,), n=40, classes=3, seed=12)
     k, s = twins(mlp)
@@ -410,6 +431,21 @@ def test_verbose_lines_carry_keras_figures(capsys):
     assert [ln for ln in "\n".join(summaries[1]).splitlines() if "params:" in ln] == \
         [ln for ln in "\n".join(summaries[0]).splitlines() if "params:" in ln]  # Optimizer params too, after fit
 
+
+def test_one_epoch_line_and_a_callbacks_figure_print_as_keras(capsys):
+    """epochs=1 prints no "Epoch 1/1"; a figure a callback adds (learning_rate) is printed, last."""
+    keras = oracle()
+    x, labels = data((5,), n=20, classes=3, seed=13)
+    k, s = twins(mlp)
+    printed = []
+    for model, lib in ((k, keras), (s, S)):
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(x, labels, epochs=1, verbose=2, shuffle=False, validation_split=0.2,
+                  callbacks=[lib.callbacks.ReduceLROnPlateau(monitor="loss")])
+        printed.append([line.split(" - ", 3)[-1] for line in capsys.readouterr().out.splitlines() if line.strip()])
+    assert printed[1] == printed[0]
+    assert len(printed[1]) == 1 and "Epoch" not in printed[1][0]
+    assert printed[1][0].endswith("learning_rate: 0.0100")
 
 def test_save_and_load_model_continue_training_like_an_uninterrupted_run(tmp_path):
     x, labels = data((5,), n=32, classes=3, seed=14)

@@ -1,4 +1,5 @@
-"""Keras' callbacks: History, EarlyStopping, ModelCheckpoint, ProgbarLogger, LambdaCallback.
+"""Keras' callbacks: History, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler,
+ProgbarLogger, LambdaCallback.
 
 A callback gets ``self.model`` and ``self.params`` ({"epochs", "steps", "verbose"}) and any of
 the hooks below; ``logs`` are the figures so far ({"loss": ..., "accuracy": ..., "val_loss": ...}).
@@ -8,12 +9,14 @@ import math
 import os
 import warnings
 
+import numpy as np
+
 from seegrad import training
 
 from .progbar import Progbar
 
-__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "ProgbarLogger",
-           "LambdaCallback"]
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau",
+           "LearningRateScheduler", "ProgbarLogger", "LambdaCallback"]
 
 HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
          "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
@@ -39,7 +42,9 @@ for _hook in HOOKS:  # every hook does nothing unless overridden
 
 
 class CallbackList:
-    """The user's callbacks, with a ProgbarLogger first (when verbose) and a History last (in fit)."""
+    """The user's callbacks, then a History (in fit) and a ProgbarLogger (when verbose) unless the user
+    passed one: Keras' order, so the History and the progress line see what a callback adds to the logs
+    (ReduceLROnPlateau's ``learning_rate``)."""
 
     def __init__(self, callbacks, model, params, add_history=False, add_progbar=False):
         self.callbacks = list(callbacks or [])
@@ -47,11 +52,12 @@ class CallbackList:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be keras callbacks (seegrad.keras.callbacks.Callback), got "
                                 f"{type(cb).__name__}")
-        if add_progbar:
-            self.callbacks.insert(0, ProgbarLogger())
-        self.history = History() if add_history else None
-        if self.history is not None:
+        self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        if self.history is None and add_history:
+            self.history = History()
             self.callbacks.append(self.history)
+        if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
         for cb in self.callbacks:
             cb.set_model(model)
             cb.set_params(params)
@@ -117,7 +123,8 @@ class ProgbarLogger(Callback):
         self.bar = Progbar(self.params.get("steps") or 1, verbose=self.params.get("verbose", 1))
 
     def on_epoch_begin(self, epoch, logs=None):
-        print(f"Epoch {epoch + 1}/{self.params['epochs']}", flush=True)
+        if self.params["epochs"] > 1:  # Keras prints no "Epoch 1/1"
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}", flush=True)
         self._start()
 
     def on_train_batch_end(self, batch, logs=None):
@@ -262,6 +269,87 @@ class ModelCheckpoint(Callback):
             self.model.save(path)
         if self.verbose > 0 and not self.save_best_only:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` (not below ``min_lr``) once ``monitor`` has not improved
+    by more than ``min_delta`` for ``patience`` epochs; then wait ``cooldown`` epochs before counting
+    again. Adds ``learning_rate`` to the epoch's logs (so to the History), as Keras."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4, cooldown=0,
+                 min_lr=0.0, **kwargs):
+        super().__init__()
+        if "epsilon" in kwargs:  # Keras' old name, still taken
+            min_delta = kwargs.pop("epsilon")
+        if kwargs:
+            raise ValueError(f"ReduceLROnPlateau: unrecognized arguments {sorted(kwargs)}")
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
+        self.monitor, self.factor, self.patience, self.verbose, self.mode = monitor, factor, patience, verbose, mode
+        self.min_delta, self.cooldown, self.min_lr = abs(min_delta), cooldown, min_lr
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+        self._mode = _direction(self.monitor, self.mode, "ReduceLROnPlateau")
+
+    def _is_improvement(self, value, reference):
+        if reference is None:
+            return True
+        return value - self.min_delta > reference if self._mode == "max" else value + self.min_delta < reference
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not available. "
+                          f"Available metrics are: {','.join(logs)}.", stacklevel=2)
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._is_improvement(current, self.best):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience and self._reduce(epoch):
+                self.cooldown_counter, self.wait = self.cooldown, 0
+
+    def _reduce(self, epoch):
+        old = float(np.float32(self.model.optimizer.learning_rate))  # Keras reads its float32 variable
+        if old <= np.float32(self.min_lr):
+            return False
+        new = max(old * self.factor, self.min_lr)
+        self.model.optimizer.learning_rate = new
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+        return True
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate to ``schedule(epoch, lr)`` (or ``schedule(epoch)``) before each epoch;
+    adds ``learning_rate`` to the epoch's logs, as Keras."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = float(np.float32(self.model.optimizer.learning_rate))
+        try:
+            lr = self.schedule(epoch, lr)
+        except TypeError:  # the old one-argument form
+            lr = self.schedule(epoch)
+        if not isinstance(lr, (float, np.float32, np.float64)):
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: {lr}")
+        self.model.optimizer.learning_rate = lr
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
 
 
 class LambdaCallback(Callback):
