@@ -122,8 +122,12 @@ def test_tf_keras_spelling_and_import_paths():
 def test_features_not_covered_are_named_in_the_error():
     with pytest.raises(NotSupported, match="keras.layers.Conv3D"):
         from seegrad.keras.layers import Conv3D  # noqa: F401
-    with pytest.raises(NotSupported, match=r"Dense\(kernel_regularizer=...\)"):
-        layers.Dense(3, kernel_regularizer="l2")
+    with pytest.raises(NotSupported, match=r"Dense\(kernel_constraint=...\)"):
+        layers.Dense(3, kernel_constraint="non_neg")
+    with pytest.raises(NotSupported, match="keras.regularizers.OrthogonalRegularizer"):
+        keras.regularizers.OrthogonalRegularizer(0.1)
+    with pytest.raises(ValueError, match="Could not interpret regularizer identifier: 'l1_l2'"):
+        layers.Dense(3, kernel_regularizer="l1_l2")  # as Keras 3: the name is "l1l2" (and means no penalty)
     with pytest.raises(NotSupported, match=r"LSTM\(dropout=..., recurrent_dropout=...\)"):
         layers.LSTM(3, dropout=0.2)
     with pytest.raises(NotSupported, match="the loss 'hinge'"):
@@ -277,3 +281,21 @@ def test_learning_rate_schedule_saves_and_refuses_a_set_learning_rate(tmp_path):
     assert h1.history == h2.history  # the schedule continues from the saved step count
     with pytest.raises(NotSupported, match="keras.optimizers.schedules.CosineDecayRestarts"):
         keras.optimizers.schedules.CosineDecayRestarts(0.1, 10)
+
+
+def test_regularizers_show_in_losses_and_survive_save(tmp_path):
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,), kernel_initializer="ones",
+                                           kernel_regularizer=keras.regularizers.L1L2(l1=0.5, l2=0.25),
+                                           activity_regularizer="l2")])
+    assert [float(p.item()) for p in model.losses] == [0.5 * 6 + 0.25 * 6]  # no call yet: no activity penalty
+    model(np.ones((4, 3)))  # outputs 3: the activity penalty 0.01 * 8 * 9 / 4 (the batch)
+    np.testing.assert_allclose(sorted(float(p.item()) for p in model.losses), [0.18, 4.5], rtol=1e-6)
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert again.layers[0].kernel_regularizer.get_config() == {"l1": 0.5, "l2": 0.25}
+    assert again.layers[0].activity_regularizer.get_config() == {"l2": 0.01}
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(again.evaluate(x, y, verbose=0)) == pytest.approx(9 + 4.68)
+    model.layers[0].trainable = False  # a frozen layer's weights add no penalty (as Keras)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(9 + 0.18)

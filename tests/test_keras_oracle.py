@@ -187,6 +187,51 @@ def test_layers_match_keras(make, shape, loss, y_kind):
     same_outputs(k, s, x, y)
 
 
+def regularized_rnn(lib):
+    L, R = lib.layers, lib.regularizers
+    return lib.Sequential([
+        lib.Input((6, 4)),
+        L.LSTM(5, return_sequences=True, kernel_regularizer="l2", recurrent_regularizer=R.L1(0.02),
+               bias_regularizer=R.L1L2(l1=0.01, l2=0.03)),
+        L.GRU(4, kernel_regularizer=R.l1_l2(l1=0.01, l2=0.01), activity_regularizer="l2"),
+        L.Dense(6, activation="relu", kernel_regularizer=R.l2(0.05), bias_regularizer="l1",
+                activity_regularizer=R.L1(0.01)),
+        L.BatchNormalization(gamma_regularizer="l2", beta_regularizer=R.L1(0.1)),
+        L.Dense(3, activation="softmax", kernel_regularizer=R.L2(0.02))])
+
+
+def regularized_cnn(lib):
+    L, R = lib.layers, lib.regularizers
+    return lib.Sequential([lib.Input((6, 6, 2)), L.Conv2D(3, 2, kernel_regularizer=R.l2(0.05), bias_regularizer="l1",
+                                                          activity_regularizer="l2"),
+                           L.Flatten(), L.Dense(3, activation="softmax")])
+
+
+def regularized_embedding(lib):
+    return lib.Sequential([lib.Input((5,), dtype="int32"),
+                           lib.layers.Embedding(10, 3, embeddings_regularizer=lib.regularizers.l2(0.1)),
+                           lib.layers.Flatten(), lib.layers.Dense(3, activation="softmax")])
+
+
+@pytest.mark.parametrize("make,x", [
+    (regularized_rnn, np.random.default_rng(2).normal(size=(40, 6, 4))),
+    (regularized_cnn, np.random.default_rng(2).normal(size=(40, 6, 6, 2))),
+    (regularized_embedding, np.random.default_rng(2).integers(0, 10, (40, 5))),
+], ids=["rnn-dense-batchnorm", "conv", "embedding"])
+def test_regularizers_add_to_the_loss_as_keras(make, x):
+    """Weight and activity penalties join the loss fit trains on and reports, and evaluate's; a frozen
+    layer's weights add nothing."""
+    labels = np.random.default_rng(3).integers(0, 3, len(x))
+    k, s = twins(make)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, labels, epochs=3, batch_size=8, validation_split=0.25)
+    same_outputs(k, s, x, labels)
+    np.testing.assert_allclose(s.train_on_batch(x, labels), k.train_on_batch(x, labels), rtol=1e-5)
+    k.layers[0].trainable = s.layers[0].trainable = False
+    compile_both(k, s, "sgd", "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, labels, epochs=2, batch_size=8)
+    same_outputs(k, s, x, labels)
+
 def test_embedding_with_integer_ids_matches_keras():
     rng = np.random.default_rng(3)
     x, y = rng.integers(0, 10, (40, 6)), rng.integers(0, 2, 40)

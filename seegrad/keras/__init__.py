@@ -21,10 +21,12 @@ the same initial weights, the losses and weights equal Keras 3's to float32 roun
 export_onnx, seegrad-serve and draw_graph take them. What is not covered raises NotSupported
 naming the Keras feature; docs/keras.md lists the differences.
 """
-from . import activations, callbacks, initializers, layers, losses, metrics, models, optimizers, utils
+from . import (activations, callbacks, initializers, layers, losses, metrics, models, optimizers, regularizers,
+               utils)
 from .layers import Input, Layer
 from .models import Model, Sequential, clone_model, load_model
 from .utils import NotSupported
 
-__all__ = ["activations", "callbacks", "initializers", "layers", "losses", "metrics", "models", "optimizers", "utils",
+__all__ = ["activations", "callbacks", "initializers", "layers", "losses", "metrics", "models", "optimizers",
+           "regularizers", "utils",
            "Input", "Layer", "Model", "Sequential", "clone_model", "load_model", "NotSupported"]

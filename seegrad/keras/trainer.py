@@ -3,7 +3,7 @@
 One training step is the loop every framework runs (Keras' torch backend runs exactly this):
 
     y_pred = model(x, training=True)
-    loss = loss_fn(y, y_pred)            # Keras' loss, reduced over the batch
+    loss = loss_fn(y, y_pred) + sum(model.losses)   # Keras' loss, reduced over the batch, + regularizers
     model.zero_grad(); loss.backward()
     optimizer.step()                     # the trainable weights only
 
@@ -144,10 +144,17 @@ class Trainer:
         values = [logs["loss"]] + [m.result() for m in self._metrics or []]
         return values[0] if len(values) == 1 else values
 
+    def _total_loss(self, y, y_pred):
+        """Keras' compute_loss: the compiled loss plus every penalty in ``self.losses`` (regularizers)."""
+        loss = self._loss_fn(y, y_pred)
+        for penalty in self.losses:
+            loss = loss + penalty
+        return loss
+
     def _train_step(self, x, y):
         """One optimizer step on a batch; returns the batch's (loss, y_pred as numpy)."""
         y_pred = self(as_tensor(x), training=True)
-        loss = self._loss_fn(y, y_pred)
+        loss = self._total_loss(y, y_pred)
         weights = self.trainable_weights
         if not weights:
             warnings.warn("The model does not have any trainable weights.", stacklevel=3)
@@ -161,7 +168,7 @@ class Trainer:
     def _test_step(self, x, y):
         with ag.no_grad():
             y_pred = self(as_tensor(x), training=False)
-            return float(self._loss_fn(y, y_pred).item()), y_pred.numpy()
+            return float(self._total_loss(y, y_pred).item()), y_pred.numpy()
 
     # ------------------------------------------------------------ fit
 

@@ -19,7 +19,7 @@ import numpy as np
 import autograd as ag
 import nn
 
-from .. import initializers
+from .. import initializers, regularizers
 from ..utils import not_supported, unique_name
 
 __all__ = ["Layer", "KerasTensor", "Input", "InputLayer", "as_tensor", "shape_text"]
@@ -91,7 +91,7 @@ class Layer(nn.Module):
     _takes_ids = False  # True for Embedding: integer inputs stay integers
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, batch_size=None, **kwargs):
+                 batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
         super().__init__()
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
@@ -102,6 +102,9 @@ class Layer(nn.Module):
         self.built = False
         self._trainable = bool(trainable)
         self._weight_names = []  # Keras' order, for get_weights / set_weights
+        self._regularizers = {}  # weight name -> its regularizer
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._activity_losses = []  # the activity penalties of the latest call
         self.input_shape = self.output_shape = None
         if input_dim is not None:
             input_shape = (input_dim,)
@@ -115,9 +118,10 @@ class Layer(nn.Module):
 
     # ------------------------------------------------------------ weights
 
-    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True):
+    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True, regularizer=None):
         """Create a weight ``name`` of ``shape`` from ``initializer``: a Parameter when trainable
-        (frozen while ``layer.trainable`` is False), else a buffer that fit does not train."""
+        (frozen while ``layer.trainable`` is False), else a buffer that fit does not train.
+        ``regularizer`` (``regularizers.l2(0.01)``...) adds its penalty on the weight to ``losses``."""
         init = initializers.get(initializer)
         value = np.asarray(init(tuple(shape)), dtype=np.float32)
         if value.shape != tuple(shape):
@@ -127,6 +131,8 @@ class Layer(nn.Module):
         else:
             self.register_buffer(name, ag.from_numpy(value))
         self._weight_names.append(name)
+        if regularizer is not None:
+            self._regularizers[name] = regularizers.get(regularizer)
         return getattr(self, name)
 
     def _own_weights(self):
@@ -164,6 +170,16 @@ class Layer(nn.Module):
                 w.requires_grad_(self._trainable)
         for layer in self._sublayers():
             layer.trainable = value
+
+    @property
+    def losses(self):
+        """The penalties (scalar tensors) fit and evaluate add to the loss, as Keras' ``layer.losses``:
+        each regularized weight's while it is trainable, the activity penalties of the latest call,
+        and the same for every sublayer."""
+        out = list(self._activity_losses)
+        if self.trainable:
+            out += [reg(getattr(self, name)) for name, reg in self._regularizers.items()]
+        return out + [loss for layer in self._sublayers() for loss in layer.losses]
 
     def get_weights(self):
         """The weights as numpy arrays (copies), in Keras' order."""
@@ -244,7 +260,11 @@ class Layer(nn.Module):
             self._build(x.shape)
         else:
             self._check_input(x.shape)
-        return self.call(x, training=self.training if training is None else bool(training))
+        out = self.call(x, training=self.training if training is None else bool(training))
+        if self.activity_regularizer is not None:  # Keras: the penalty of each output over the batch size
+            outputs = out if isinstance(out, (list, tuple)) else [out]
+            self._activity_losses = [self.activity_regularizer(o) / o.shape[0] for o in outputs]
+        return out
 
     def call(self, x, training=False):
         return x
@@ -256,6 +276,8 @@ class Layer(nn.Module):
         config = {"name": self.name, "trainable": self.trainable}
         if self._declared_shape is not None:
             config["batch_input_shape"] = list(self._declared_shape)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     def _get_name(self):

@@ -10,7 +10,7 @@ import math
 import nn
 import nn.functional as F
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..utils import not_supported
 from .base import Layer, shape_text
 from .core import positive_int, refuse
@@ -78,12 +78,12 @@ class Conv2D(Layer):
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        refuse("Conv2D", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-               activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-               bias_constraint=bias_constraint)
+        refuse("Conv2D", kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         _channels_last(data_format, "Conv2D")
         self.filters = positive_int("Conv2D", "filters", filters)
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
@@ -106,9 +106,10 @@ class Conv2D(Layer):
         channels = input_shape[-1]
         if channels % self.groups:
             raise ValueError(f"{self.name}: the input's {channels} channels must be divisible by groups={self.groups}")
-        self.add_weight("kernel", (*self.kernel_size, channels // self.groups, self.filters), self.kernel_initializer)
+        self.add_weight("kernel", (*self.kernel_size, channels // self.groups, self.filters), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
 
     def call(self, x, training=False):
         x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
@@ -131,7 +132,9 @@ class Conv2D(Layer):
                 "strides": list(self.strides), "padding": self.padding, "dilation_rate": list(self.dilation_rate),
                 "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
 
 
 class _Pooling2D(Layer):
