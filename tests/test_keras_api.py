@@ -136,8 +136,10 @@ def test_features_not_covered_are_named_in_the_error():
         sigmoid_mlp().compile(optimizer="nadam", loss="mse")
     model = sigmoid_mlp()
     model.compile(loss="binary_crossentropy")
-    with pytest.raises(NotSupported, match=r"fit\(sample_weight=...\)"):
-        model.fit(np.ones((4, 4)), np.ones(4), sample_weight=np.ones(4), verbose=0)
+    with pytest.raises(NotSupported, match=r"fit\(steps_per_epoch=...\)"):
+        model.fit(np.ones((4, 4)), np.ones(4), steps_per_epoch=2, verbose=0)
+    with pytest.raises(NotSupported, match=r"compile\(loss_weights=..., weighted_metrics=...\)"):
+        model.compile(loss="binary_crossentropy", weighted_metrics=["accuracy"])
     with pytest.raises(NotSupported, match="Conv2D\\(data_format='channels_first'\\)"):
         layers.Conv2D(2, 3, data_format="channels_first")
     with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to Dense"):

@@ -5,7 +5,7 @@ and metric name that seegrad.keras supports is run here at least once."""
 import numpy as np
 import pytest
 
-from keras_helpers import compile_both, fit_both, oracle, per_lib, same_outputs, twins
+from keras_helpers import LOSS_TOL, compile_both, fit_both, oracle, per_lib, same_outputs, twins
 from seegrad import keras as S
 from seegrad.keras.layers.base import shape_text
 
@@ -342,6 +342,36 @@ def test_validation_freq_history_holds_only_the_validated_epochs_as_keras(tmp_pa
     assert np.isnan(hs.records()[0]["val_loss"]) and hs.records()[1]["val_loss"] == hs.history["val_loss"][0]
     pytest.importorskip("matplotlib")
     hs.plot(tmp_path / "h.png")
+
+def test_sample_and_class_weights_match_keras():
+    """sample_weight (split by validation_split too), class_weight (by label, one-hot or binary),
+    validation_data's third element, evaluate and *_on_batch: the loss weighted, the metrics not."""
+    keras = oracle()
+    x, labels = data((5,), n=40, classes=3, seed=9)
+    weights = np.random.default_rng(9).random(40) * 2
+    k, s = twins(mlp)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, labels, epochs=3, batch_size=8, validation_split=0.25, sample_weight=weights)
+    for method in ("evaluate", "train_on_batch", "test_on_batch"):
+        kw = {"verbose": 0} if method == "evaluate" else {}
+        np.testing.assert_allclose(getattr(s, method)(x, labels, sample_weight=weights, **kw),
+                                   getattr(k, method)(x, labels, sample_weight=weights, **kw), **LOSS_TOL)
+    k, s = twins(mlp)
+    compile_both(k, s, "adam", "categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, x, onehot(labels, 3), epochs=3, batch_size=8, validation_split=0.25, class_weight={0: 0.5, 1: 3.0})
+    np.testing.assert_allclose(s.train_on_batch(x, onehot(labels, 3), class_weight={2: 4.0}),
+                               k.train_on_batch(x, onehot(labels, 3), class_weight={2: 4.0}), **LOSS_TOL)
+    binary = (labels > 0).astype(np.float32)
+    k, s = twins(mlp, 1, "sigmoid")
+    compile_both(k, s, "sgd", "binary_crossentropy", ["accuracy"])
+    fit_both(k, s, x, binary, epochs=3, batch_size=8, validation_data=(x[:10], binary[:10], weights[:10]),
+             class_weight={0: 1.0, 1: 5.0})
+    k, s = twins(mlp, 2, None)
+    compile_both(k, s, "sgd", per_lib(lambda lib: lib.losses.MeanSquaredError(reduction="sum")), ["mae"])
+    fit_both(k, s, x, x[:, :2], epochs=3, batch_size=8, sample_weight=weights.reshape(-1, 1))
+    with pytest.raises(ValueError, match="cannot `class_weight` and `sample_weight` at the same time"):
+        s.fit(x, x[:, :2], sample_weight=weights, class_weight={0: 1.0}, verbose=0)
+    assert keras.__version__.startswith("3.")
 
 def test_default_batch_size_and_uneven_last_batch_match_keras():
     x, labels = data((5,), n=70, classes=3, seed=8)  # 32 + 32 + 6

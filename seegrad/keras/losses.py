@@ -127,16 +127,29 @@ class Loss:
         self.fn, self.name, self.reduction, self.options = fn, name, reduction, options
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if sample_weight is not None:
-            not_supported("sample_weight in losses")
+        """The per-sample losses, each times its ``sample_weight`` when given, then reduced: with
+        "sum_over_batch_size" the weighted sum is divided by the number of values (not by the weights' sum)."""
         y_true = y_true if isinstance(y_true, ag.Tensor) else ag.from_numpy(np.asarray(y_true))
         if self.fn is not sparse_categorical_crossentropy:
             y_true, y_pred = _same_rank(y_true, y_pred)
         values = self.fn(y_true, y_pred, **self.options)
+        if sample_weight is not None:
+            values = values * self._weights(sample_weight, values)
         if self.reduction in (None, "none") or values.ndim == 0:
             return values
         total = values.sum()
         return total if self.reduction == "sum" else total / max(values.numel(), 1)
+
+    def _weights(self, sample_weight, values):
+        """``sample_weight`` as a float32 tensor shaped like ``values`` (Keras squeezes or expands a last axis of 1)."""
+        w = sample_weight if isinstance(sample_weight, ag.Tensor) else ag.from_numpy(np.asarray(sample_weight,
+                                                                                               np.float32))
+        w = w.to(values.dtype) if w.dtype != values.dtype else w
+        values_like, w = _same_rank(values, w)
+        if tuple(w.shape) != tuple(values_like.shape):
+            raise ValueError(f"{self.name}: sample_weight of shape {tuple(w.shape)} does not match the per-sample "
+                             f"losses of shape {tuple(values.shape)}; pass one weight per sample, shape ({len(values)},)")
+        return w.reshape(values.shape)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction, **self.options}
