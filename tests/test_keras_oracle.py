@@ -421,6 +421,33 @@ def test_frozen_layers_and_nested_models_match_keras():
     assert len(s.trainable_weights) == len(k.trainable_weights) == 4  # the generator's
 
 
+def test_an_optimizer_serves_only_the_weights_it_was_built_with_as_keras():
+    """Keras refuses an optimizer reused by a second model, or a layer unfrozen after the first step
+    (recompiled or not); seegrad.keras trained the first model's weights and skipped the others."""
+    keras = oracle()
+    x = np.random.default_rng(16).normal(size=(16, 3))
+    for lib in (keras, S):
+        optimizer = lib.optimizers.SGD(0.1)
+        first, second = (lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)]) for _ in range(2))
+        first.compile(optimizer, "mse")
+        first.fit(x, x[:, :1], verbose=0)
+        second.compile(optimizer, "mse")
+        before = first.get_weights()
+        with pytest.raises(ValueError, match="Unknown variable"):
+            second.fit(x, x[:, :1], verbose=0)
+        if lib is S:
+            for a, b in zip(before, first.get_weights()):
+                np.testing.assert_array_equal(a, b)
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2), lib.layers.Dense(1)])
+        model.layers[0].trainable = False
+        model.compile(lib.optimizers.SGD(0.1), "mse")
+        model.fit(x, x[:, :1], verbose=0)
+        model.layers[0].trainable = True
+        for _ in range(2):
+            with pytest.raises(ValueError, match="Unknown variable"):
+                model.fit(x, x[:, :1], verbose=0)
+            model.compile(model.optimizer, "mse")
+
 def test_early_stopping_and_history_match_keras():
     x, labels = data((5,), n=40, classes=3, seed=11)
     k, s = twins(mlp)

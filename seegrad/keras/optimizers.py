@@ -63,10 +63,21 @@ class Optimizer(optim.Optimizer):
         self.built = False
 
     def build(self, variables):
-        """Bind to ``variables`` (the model's trainable weights), once."""
+        """Bind to ``variables`` (the model's trainable weights) once; later calls check that no other
+        weight comes (as Keras: another model's, or a layer unfrozen after the first step, would
+        otherwise go untrained while its gradient is silently dropped)."""
+        variables = list(variables)
         if not self.built:
-            optim.Optimizer.__init__(self, list(variables), {"lr": self._learning_rate})
+            optim.Optimizer.__init__(self, variables, {"lr": self._learning_rate})
+            self._known = {id(v) for v in variables}
             self.built = True
+            return
+        for v in variables:
+            if id(v) not in self._known:
+                raise ValueError(f"Unknown variable of shape {tuple(v.shape)}: this {type(self).__name__} can only be "
+                                 "called for the variables it was originally built with (Keras' rule). It was built "
+                                 "for another model, or before this weight became trainable; create a new optimizer "
+                                 "instance and compile again.")
 
     @property
     def learning_rate(self):
