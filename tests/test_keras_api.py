@@ -301,3 +301,16 @@ def test_regularizers_show_in_losses_and_survive_save(tmp_path):
     assert model.evaluate(x, y, verbose=0) == pytest.approx(again.evaluate(x, y, verbose=0)) == pytest.approx(9 + 4.68)
     model.layers[0].trainable = False  # a frozen layer's weights add no penalty (as Keras)
     assert model.evaluate(x, y, verbose=0) == pytest.approx(9 + 0.18)
+
+
+def test_metric_classes_and_keras_class_names_are_taken():
+    """Keras makes an instance of a metric class (metrics=[BinaryAccuracy]) and takes class names
+    ("AUC", "BinaryAccuracy"); the class was wrapped as a function of (y_true, y_pred) before."""
+    x = np.random.default_rng(5).normal(size=(16, 4))
+    y = (x[:, 0] > 0).astype(int)
+    model = sigmoid_mlp()
+    model.compile(optimizer="sgd", loss="binary_crossentropy",
+                  metrics=[keras.metrics.BinaryAccuracy, "AUC", "BinaryAccuracy", "MSE"])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(logs) == ["AUC", "BinaryAccuracy", "MSE", "binary_accuracy", "loss"]
+    assert logs["binary_accuracy"] == logs["BinaryAccuracy"] == np.mean((model.predict(x, verbose=0)[:, 0] > 0.5) == y)

@@ -122,6 +122,39 @@ def test_losses_and_metrics_match_keras(loss, metrics, model_args, kind):
     same_outputs(k, s, x, y)
 
 
+def test_precision_recall_and_auc_match_keras():
+    """Precision, Recall (their thresholds), AUC by name and as objects (num_thresholds, summation methods,
+    uneven thresholds, from_logits on raw scores: Keras clips them into its buckets), on binary and one-hot
+    targets; EarlyStopping on val_auc knows it goes up. Named explicitly: Keras numbers unnamed ones per
+    process (precision, precision_1...), as seegrad.keras does (checked after clear_session)."""
+    keras = oracle()
+    x, labels = data((5,), n=60, classes=3, seed=17)
+    binary = (labels > 0).astype(np.float32)
+    k, s = twins(mlp, 1, "sigmoid")
+    compile_both(k, s, "adam", "binary_crossentropy", [
+        "accuracy", per_lib(lambda lib: lib.metrics.Precision(name="precision")),
+        per_lib(lambda lib: lib.metrics.Recall(thresholds=0.3, name="recall")), "AUC",
+        per_lib(lambda lib: lib.metrics.AUC(num_thresholds=7, summation_method="minoring", name="auc7")),
+        per_lib(lambda lib: lib.metrics.AUC(thresholds=[0.2, 0.5, 0.9], name="auc_uneven"))])
+    fit_both(k, s, x, binary, epochs=3, batch_size=8, validation_split=0.25)
+    same_outputs(k, s, x, binary)
+    k, s = twins(mlp, 1, None)
+    compile_both(k, s, "adam", per_lib(lambda lib: lib.losses.BinaryCrossentropy(from_logits=True)), [
+        per_lib(lambda lib: lib.metrics.AUC(from_logits=True, name="auc")),
+        per_lib(lambda lib: lib.metrics.AUC(summation_method="majoring", name="auc_of_scores"))])
+    stop = per_lib(lambda lib: [lib.callbacks.EarlyStopping(monitor="val_auc", patience=1, restore_best_weights=True)])
+    fit_both(k, s, x, binary, epochs=6, batch_size=8, validation_split=0.25, callbacks=stop)
+    for a, b in zip(k.get_weights(), s.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+    k, s = twins(mlp)
+    compile_both(k, s, "adam", "categorical_crossentropy", [per_lib(lambda lib: lib.metrics.Precision(name="p")),
+                                                             per_lib(lambda lib: lib.metrics.AUC(name="a"))])
+    fit_both(k, s, x, onehot(labels, 3), epochs=2, batch_size=8)
+    for lib in (keras, S):
+        lib.utils.clear_session()
+        assert [lib.metrics.Precision().name for _ in range(2)] + [lib.metrics.AUC().name] == \
+            ["precision", "precision_1", "auc"]
+
 def test_labels_of_shape_n_against_one_output_do_not_broadcast():
     """(N,) labels against a (N, 1) output: Keras expands them; broadcasting to (N, N) would be wrong."""
     x, labels = data((5,), classes=2)

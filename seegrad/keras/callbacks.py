@@ -13,6 +13,7 @@ import numpy as np
 
 from seegrad import training
 
+from . import metrics
 from .progbar import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau",
@@ -152,8 +153,9 @@ class ProgbarLogger(Callback):
         self.bar.finish()
 
 
-def _direction(monitor, mode, who):
-    """"min" or "max" for ``monitor`` (Keras' "auto": losses and errors go down, accuracies up)."""
+def _direction(monitor, mode, who, model=None):
+    """"min" or "max" for ``monitor`` (Keras' "auto": losses and errors go down, accuracies up, and a
+    compiled metric with a direction (Precision, Recall, AUC: up) goes its way)."""
     if mode in ("min", "max"):
         return mode
     if mode != "auto":
@@ -161,6 +163,10 @@ def _direction(monitor, mode, who):
     name = monitor.removeprefix("val_")
     if name == "loss" or "error" in name or name in ("mse", "mae") or "crossentropy" in name:
         return "min"
+    for m in getattr(model, "_metric_ids", None) or []:
+        metric = metrics.NAMES.get(m) if isinstance(m, str) else m
+        if (m if isinstance(m, str) else getattr(m, "name", None)) == name and getattr(metric, "direction", None):
+            return "max" if metric.direction == "up" else "min"
     if "acc" in name:
         return "max"
     raise ValueError(f"{who} callback received monitor={monitor}, but Keras isn't able to automatically determine "
@@ -183,7 +189,7 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best, self.best_weights, self.best_epoch = 0, 0, None, None, 0
-        self._mode = _direction(self.monitor, self.mode, "EarlyStopping")
+        self._mode = _direction(self.monitor, self.mode, "EarlyStopping", self.model)
 
     def _is_improvement(self, value, reference):
         if reference is None:
@@ -238,7 +244,8 @@ class ModelCheckpoint(Callback):
         self.best = initial_value_threshold
 
     def on_train_begin(self, logs=None):
-        self._mode = _direction(self.monitor, self.mode, "ModelCheckpoint") if self.save_best_only else "min"
+        self._mode = _direction(self.monitor, self.mode, "ModelCheckpoint", self.model) if self.save_best_only \
+            else "min"
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -291,7 +298,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_train_begin(self, logs=None):
         self.best, self.wait, self.cooldown_counter = None, 0, 0
-        self._mode = _direction(self.monitor, self.mode, "ReduceLROnPlateau")
+        self._mode = _direction(self.monitor, self.mode, "ReduceLROnPlateau", self.model)
 
     def _is_improvement(self, value, reference):
         if reference is None:

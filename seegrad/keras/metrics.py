@@ -12,10 +12,11 @@ Metrics run on numpy arrays, outside the graph.
 """
 import numpy as np
 
-from .utils import not_supported
+from .utils import not_supported, unique_name
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "BinaryAccuracy", "CategoricalAccuracy",
-           "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "binary_accuracy",
+           "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "Precision", "Recall", "AUC",
+           "binary_accuracy",
            "categorical_accuracy", "sparse_categorical_accuracy", "get"]
 
 
@@ -125,9 +126,130 @@ SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy", sparse_ca
 MeanSquaredError = _metric_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
 MeanAbsoluteError = _metric_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
 
+class _ConfusionMetric(Metric):
+    """Counts of true/false positives/negatives at each threshold, over every value seen since the
+    last reset (Keras' confusion metrics): a label is positive when nonzero, a prediction when
+    above the threshold; a sample_weight weighs each sample's counts."""
+
+    direction = "up"  # what EarlyStopping / ModelCheckpoint in mode "auto" look for
+
+    def __init__(self, thresholds, name):
+        super().__init__(name or unique_name(type(self).__name__))  # Keras: precision, precision_1, ...
+        self.thresholds = np.asarray(thresholds, np.float32)  # (T,)
+        self.reset_state()
+
+    def reset_state(self):
+        self.tp, self.fp, self.tn, self.fn = (np.zeros(len(self.thresholds)) for _ in range(4))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _same_rank(np.asarray(y_true), np.asarray(y_pred, np.float32))
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"{self.name}: y_true of shape {y_true.shape} and y_pred of shape {y_pred.shape} "
+                             "must match (one label per output)")
+        weights = np.ones(y_pred.shape) if sample_weight is None else np.broadcast_to(
+            np.asarray(sample_weight, np.float64).reshape(len(y_pred), *[1] * (y_pred.ndim - 1)), y_pred.shape)
+        label = (y_true != 0).reshape(1, -1)  # (1, values)
+        pred = self._positive(y_pred.reshape(-1))  # (T, values)
+        weights = weights.reshape(1, -1)
+        self.tp += (weights * (label & pred)).sum(1)
+        self.fp += (weights * (~label & pred)).sum(1)
+        self.tn += (weights * (~label & ~pred)).sum(1)
+        self.fn += (weights * (label & ~pred)).sum(1)
+
+    def _positive(self, y_pred):
+        """(T, values): each prediction above each threshold."""
+        return y_pred[None, :] > self.thresholds[:, None]
+
+
+def _ratio(a, b):
+    """a / b, 0 where b is 0 (Keras' divide_no_nan)."""
+    return np.divide(a, b, out=np.zeros_like(a, dtype=np.float64), where=b != 0)
+
+
+def _one_threshold(metric, thresholds, top_k, class_id):
+    if top_k is not None or class_id is not None:
+        not_supported(f"{metric}(top_k=..., class_id=...)")
+    if isinstance(thresholds, (list, tuple)):
+        not_supported(f"{metric}(thresholds=[...])", "one threshold, a float")
+    return [0.5 if thresholds is None else float(thresholds)]
+
+
+class Precision(_ConfusionMetric):
+    """tp / (tp + fp) over every value seen: of the predictions above ``thresholds`` (0.5), the share that are positive."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(_one_threshold("Precision", thresholds, top_k, class_id), name)
+
+    def result(self):
+        return float(_ratio(self.tp, self.tp + self.fp)[0])
+
+
+class Recall(_ConfusionMetric):
+    """tp / (tp + fn) over every value seen: of the positive labels, the share predicted above ``thresholds`` (0.5)."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(_one_threshold("Recall", thresholds, top_k, class_id), name)
+
+    def result(self):
+        return float(_ratio(self.tp, self.tp + self.fn)[0])
+
+
+class AUC(_ConfusionMetric):
+    """The area under the ROC curve (true- against false-positive rate) from the counts at
+    ``num_thresholds`` thresholds evenly spread over [0, 1] (plus one just below 0 and one just above
+    1), summed by trapezoids ("interpolation"), or the lower ("minoring") or upper ("majoring") step;
+    ``from_logits=True`` applies a sigmoid to the outputs first."""
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
+                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+        if str(curve).upper() != "ROC":
+            not_supported(f"AUC(curve={curve!r})", "the ROC curve")
+        if multi_label or label_weights is not None:
+            not_supported("AUC(multi_label=..., label_weights=...)")
+        if summation_method not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". Expected values are '
+                             '["interpolation", "majoring", "minoring"]')
+        if thresholds is None:
+            if num_thresholds <= 1:
+                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. Received: "
+                                 f"num_thresholds={num_thresholds}")
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        else:
+            inner = sorted(thresholds)
+        self.num_thresholds, self.summation_method, self.from_logits = len(inner) + 2, summation_method, from_logits
+        super().__init__([0.0 - 1e-7] + inner + [1.0 + 1e-7], name)
+        n = self.num_thresholds
+        self._evenly = np.allclose([0.0] + inner + [1.0], np.arange(n, dtype=np.float32) / (n - 1), atol=1e-7)
+
+    def _positive(self, y_pred):
+        """Keras' shortcut for evenly spread thresholds, whose numbers it gives: the predictions clipped
+        to [0, 1] and put in buckets, p counting above threshold i when ceil(p (n-1)) - 1 >= i."""
+        if not self._evenly:
+            return super()._positive(y_pred)
+        bucket = np.maximum(np.ceil(np.clip(y_pred, 0, 1) * np.float32(self.num_thresholds - 1)) - 1, 0)
+        return bucket[None, :] >= np.arange(self.num_thresholds)[:, None]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.from_logits:
+            y_pred = 1.0 / (1.0 + np.exp(-np.asarray(y_pred, np.float32)))
+        super().update_state(y_true, y_pred, sample_weight)
+
+    def result(self):
+        tpr = _ratio(self.tp, self.tp + self.fn)
+        fpr = _ratio(self.fp, self.fp + self.tn)
+        if self.summation_method == "interpolation":
+            heights = (tpr[:-1] + tpr[1:]) / 2.0
+        else:
+            heights = (np.minimum if self.summation_method == "minoring" else np.maximum)(tpr[:-1], tpr[1:])
+        return float(((fpr[:-1] - fpr[1:]) * heights).sum())
+
+
 NAMES = {"binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
          "sparse_categorical_accuracy": SparseCategoricalAccuracy, "mean_squared_error": MeanSquaredError,
-         "mse": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError}
+         "mse": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+         "precision": Precision, "recall": Recall, "auc": AUC}
+NAMES.update({cls.__name__: cls for cls in set(NAMES.values())})  # Keras takes the class names too ("AUC")
+NAMES.update(MSE=MeanSquaredError, MAE=MeanAbsoluteError)
 
 
 def accuracy_for(y_true, y_pred, name="accuracy"):
@@ -145,6 +267,8 @@ def get(identifier, y_true=None, y_pred=None):
     returning per-sample values. "accuracy" / "acc" needs the first batch's ``y_true`` and ``y_pred``."""
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):  # a class: Keras makes one
+        return identifier()
     if isinstance(identifier, str):
         if identifier in ("accuracy", "acc"):
             return accuracy_for(y_true, y_pred, identifier)
