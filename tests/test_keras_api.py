@@ -314,3 +314,17 @@ def test_metric_classes_and_keras_class_names_are_taken():
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert sorted(logs) == ["AUC", "BinaryAccuracy", "MSE", "binary_accuracy", "loss"]
     assert logs["binary_accuracy"] == logs["BinaryAccuracy"] == np.mean((model.predict(x, verbose=0)[:, 0] > 0.5) == y)
+
+
+def test_keras_names_not_provided_say_so():
+    for missing, name in ((lambda: keras.metrics.F1Score(), "keras.metrics.F1Score"),
+                          (lambda: keras.losses.Huber(), "keras.losses.Huber"),
+                          (lambda: keras.optimizers.Nadam(), "keras.optimizers.Nadam"),
+                          (lambda: keras.callbacks.CSVLogger("log.csv"), "keras.callbacks.CSVLogger"),
+                          (lambda: keras.constraints.NonNeg(), "keras.constraints"),
+                          (lambda: keras.datasets.mnist.load_data(), "keras.datasets")):
+        with pytest.raises(NotSupported, match=re.escape(name)):
+            missing()
+    from seegrad.keras import progbar, summary  # noqa: F401  (submodules still import by name)
+    assert not hasattr(keras, "no_such_thing")
+    assert keras.losses.get("BCE").fn is keras.losses.get("BinaryCrossentropy").fn is keras.losses.binary_crossentropy

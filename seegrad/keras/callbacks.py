@@ -368,3 +368,10 @@ class LambdaCallback(Callback):
             if name not in HOOKS:
                 raise ValueError(f"LambdaCallback: unknown hook {name!r}; hooks are {', '.join(HOOKS)}")
             setattr(self, name, fn)
+
+
+def __getattr__(name):  # a Keras callback this front end does not have: say so by its name
+    if name[:1].isupper():
+        from .utils import not_supported
+        not_supported(f"keras.callbacks.{name}", f"available: {', '.join(n for n in __all__ if n not in ('Callback', 'CallbackList'))}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -184,6 +184,8 @@ NAMES = {"binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": 
          "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
          "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
          "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError}
+NAMES.update({cls.__name__: cls for cls in set(NAMES.values())})  # Keras takes the class names too
+NAMES.update(bce=BinaryCrossentropy, BCE=BinaryCrossentropy, MSE=MeanSquaredError, MAE=MeanAbsoluteError)
 FUNCTIONS = {binary_crossentropy: "binary_crossentropy", categorical_crossentropy: "categorical_crossentropy",
              sparse_categorical_crossentropy: "sparse_categorical_crossentropy",
              mean_squared_error: "mean_squared_error", mean_absolute_error: "mean_absolute_error"}
@@ -203,3 +205,9 @@ def get(identifier):
     if callable(identifier):
         return Loss(identifier, getattr(identifier, "__name__", "loss"))
     raise TypeError(f"a loss is a name like 'mse', a Loss or a function(y_true, y_pred), got {identifier!r}")
+
+
+def __getattr__(name):  # a Keras losses this front end does not have: say so by its name
+    if name[:1].isupper():
+        not_supported(f"keras.losses.{name}", f"available: {', '.join(n for n in __all__ if n[0].isupper() and n != 'Loss')}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

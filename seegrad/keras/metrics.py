@@ -278,3 +278,9 @@ def get(identifier, y_true=None, y_pred=None):
     if callable(identifier):
         return MeanMetricWrapper(identifier, getattr(identifier, "__name__", "metric"))
     raise TypeError(f"a metric is a name like 'accuracy', a Metric or a function(y_true, y_pred), got {identifier!r}")
+
+
+def __getattr__(name):  # a Keras metrics this front end does not have: say so by its name
+    if name[:1].isupper():
+        not_supported(f"keras.metrics.{name}", f"available: {', '.join(n for n in __all__ if n[0].isupper() and n not in ('Metric', 'Mean', 'MeanMetricWrapper'))}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -248,3 +248,9 @@ def get(identifier):
             not_supported(f"the optimizer {identifier!r}", f"known: {', '.join(NAMES)}")
         return NAMES[identifier.lower()]()
     raise TypeError(f"an optimizer is a name like 'adam' or a Keras optimizer, got {identifier!r}")
+
+
+def __getattr__(name):  # a Keras optimizers this front end does not have: say so by its name
+    if name[:1].isupper():
+        not_supported(f"keras.optimizers.{name}", f"available: {', '.join(n for n in __all__ if n[0].isupper() and n != 'Optimizer')}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
