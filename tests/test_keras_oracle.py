@@ -331,6 +331,26 @@ def test_functional_model_and_input_layer_match_keras():
     same_outputs(k, s, x, labels)
 
 
+def test_functional_layers_start_with_the_input_layer_as_keras():
+    """A functional model's layers[0] is its InputLayer (model.layers[1] is the first Dense, as in Keras;
+    it was the second Dense); get_layer by name and index; the summary table and the model's name."""
+    keras = oracle()
+    tables, names = [], []
+    for lib in (keras, S):
+        lib.utils.clear_session()
+        inputs = lib.Input((5,))
+        model = lib.Model(inputs, lib.layers.Dense(3)(lib.layers.Dense(4, activation="relu")(inputs)))
+        names.append([(layer.name, type(layer).__name__) for layer in model.layers])
+        assert model.get_layer(index=1) is model.layers[1] and model.get_layer("dense") is model.layers[2]
+        assert model.layers[0].get_weights() == [] and model.layers[1].get_weights()[0].shape == (5, 4)
+        lines = []
+        model.summary(print_fn=lambda line, **kw: lines.append(line))
+        tables.append("\n".join(lines).strip())
+        sequential = lib.Sequential([lib.layers.InputLayer(shape=(5,)), lib.layers.Dense(2)])
+        assert [type(layer).__name__ for layer in sequential.layers] == ["Dense"]
+    assert names[1] == names[0] == [("input_layer", "InputLayer"), ("dense_1", "Dense"), ("dense", "Dense")]
+    assert tables[1] == tables[0]
+
 def test_initial_weights_follow_keras_initialisers():
     """Not the same random numbers (numpy's generator), but Keras' shapes, limits and statistics."""
     S.utils.set_random_seed(0)

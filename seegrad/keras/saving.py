@@ -95,7 +95,7 @@ def model_from_config(config):
         return Sequential(children, **cfg)
     if name == "Model":
         unique = [model_from_config(c) for c in cfg.pop("layers")]
-        x = inputs = layers.Input(batch_shape=tuple(cfg.pop("input_shape")))
+        x = inputs = layers.Input(batch_shape=tuple(cfg.pop("input_shape")), dtype=cfg.pop("input_dtype", None))
         for i in cfg.pop("order"):
             x = unique[i](x)
         return Model(inputs, x, **{k: v for k, v in cfg.items() if k in ("name", "trainable")})

@@ -45,11 +45,12 @@ def as_tensor(x):
 
 class KerasTensor:
     """A symbolic tensor of the functional API: its ``shape`` (None for the batch), ``dtype``, and
-    the layer call that makes it (``layer``, ``inputs``); ``Input`` makes the first one."""
+    the layer call that makes it (``layer``, ``inputs``); ``Input`` makes the first one, whose
+    ``origin`` is its InputLayer."""
 
-    def __init__(self, shape, dtype="float32", layer=None, inputs=(), name=None):
+    def __init__(self, shape, dtype="float32", layer=None, inputs=(), name=None, origin=None):
         self.shape, self.dtype = tuple(shape), str(dtype)
-        self.layer, self.inputs, self.name = layer, tuple(inputs), name
+        self.layer, self.inputs, self.name, self.origin = layer, tuple(inputs), name, origin
 
     @property
     def ndim(self):
@@ -65,22 +66,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     start of a functional model. ``dtype`` "int32"/"int64" for token ids (Embedding)."""
     if sparse or tensor is not None or optional:
         not_supported("Input(sparse=..., tensor=..., optional=...)")
-    if batch_shape is not None:
-        shape = tuple(batch_shape)
-    elif shape is None:
-        raise ValueError("Input: pass shape=(...), the shape of one sample without the batch")
-    else:
-        shape = (batch_size, *(shape if isinstance(shape, (tuple, list)) else (shape,)))
-    return KerasTensor(shape, dtype or "float32", name=name or unique_name("InputLayer"))
-
-
-def InputLayer(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
-    """``layers.InputLayer(shape=...)`` in a Sequential: the same as ``Input``."""
-    if "input_shape" in kwargs:
-        shape = kwargs.pop("input_shape")
-    if kwargs:
-        raise ValueError(f"Unrecognized keyword arguments passed to InputLayer: {kwargs}")
-    return Input(shape, batch_size, dtype, name, batch_shape)
+    return InputLayer(shape, batch_size, dtype, name, batch_shape).output
 
 
 class Layer(nn.Module):
@@ -285,3 +271,26 @@ class Layer(nn.Module):
 
     def extra_repr(self):
         return f"name={self.name!r}" + ("" if self.built else ", not built")
+
+
+class InputLayer(Layer):
+    """A model's input: no weights; ``output`` is the symbolic tensor ``Input(shape)`` returns. It is
+    ``model.layers[0]`` of a functional model (as Keras'); first in a Sequential it sets the input shape."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to InputLayer: {kwargs}")
+        if batch_shape is not None:
+            shape = tuple(batch_shape)
+        elif shape is None:
+            raise ValueError("Input: pass shape=(...), the shape of one sample without the batch")
+        else:
+            shape = (batch_size, *(shape if isinstance(shape, (tuple, list)) else (shape,)))
+        super().__init__(name=name or unique_name("InputLayer"))
+        self.built, self.input_shape, self.output_shape = True, shape, shape
+        self.output = KerasTensor(shape, dtype or "float32", name=self.name, origin=self)
+
+    def get_config(self):
+        return {"name": self.name, "batch_shape": list(self.output_shape), "dtype": self.output.dtype}
