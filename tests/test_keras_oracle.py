@@ -155,6 +155,41 @@ def test_precision_recall_and_auc_match_keras():
         assert [lib.metrics.Precision().name for _ in range(2)] + [lib.metrics.AUC().name] == \
             ["precision", "precision_1", "auc"]
 
+STANDALONE = {  # what a textbook computes by hand, on numpy arrays (Keras takes them)
+    "BinaryCrossentropy": lambda lib, t, p, l, w: lib.losses.BinaryCrossentropy()(t, p),
+    "BinaryCrossentropy-weighted": lambda lib, t, p, l, w: lib.losses.BinaryCrossentropy()(t, p, sample_weight=w),
+    "binary_crossentropy": lambda lib, t, p, l, w: lib.losses.binary_crossentropy(t, p),
+    "categorical_crossentropy": lambda lib, t, p, l, w: lib.losses.categorical_crossentropy(t, p),
+    "sparse_categorical_crossentropy": lambda lib, t, p, l, w: lib.losses.sparse_categorical_crossentropy(l, p),
+    "SparseCategoricalCrossentropy-logits": lambda lib, t, p, l, w:
+        lib.losses.SparseCategoricalCrossentropy(from_logits=True)(l, p),
+    "MeanSquaredError-metric-weighted": lambda lib, t, p, l, w: measure(lib.metrics.MeanSquaredError(), t, p, w),
+    "BinaryAccuracy-metric-weighted": lambda lib, t, p, l, w: measure(lib.metrics.BinaryAccuracy(), t, p, w[:, None]),
+    "Precision-weighted": lambda lib, t, p, l, w: measure(lib.metrics.Precision(), t, p, w),
+    "AUC-weighted": lambda lib, t, p, l, w: measure(lib.metrics.AUC(), t, p, w),
+    "relu": lambda lib, t, p, l, w: lib.activations.relu(p - 0.5),
+    "softmax": lambda lib, t, p, l, w: lib.activations.softmax(p),
+}
+
+
+def measure(metric, y_true, y_pred, sample_weight):
+    metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+    return metric.result()
+
+
+@pytest.mark.parametrize("name", list(STANDALONE))
+def test_losses_metrics_and_activations_on_numpy_arrays_match_keras(name):
+    """Called by hand on numpy arrays (they raised: 'ndarray' has no attribute 'clamp'), and metrics
+    with sample_weight (refused): Keras' numbers."""
+    keras = oracle()
+    y_true, y_pred = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([[0.2, 0.7], [0.6, 0.1], [0.9, 0.3]])
+    labels, weights = np.array([1, 0, 0]), np.array([1.0, 2.0, 0.5])
+    theirs = keras.ops.convert_to_numpy(STANDALONE[name](keras, y_true, y_pred, labels, weights))
+    ours = STANDALONE[name](S, y_true, y_pred, labels, weights)
+    ours = ours.detach().numpy() if hasattr(ours, "detach") else np.asarray(ours)
+    assert ours.shape == np.shape(theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
+
 def test_labels_of_shape_n_against_one_output_do_not_broadcast():
     """(N,) labels against a (N, 1) output: Keras expands them; broadcasting to (N, N) would be wrong."""
     x, labels = data((5,), classes=2)

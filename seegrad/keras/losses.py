@@ -38,6 +38,13 @@ def _same_rank(y_true, y_pred):
     return y_true, y_pred
 
 
+def _prediction(y_pred):
+    """y_pred as a float32 Tensor: the model's output as it is, or numbers given by hand (Keras takes numpy)."""
+    if isinstance(y_pred, ag.Tensor):
+        return y_pred
+    return ag.from_numpy(np.ascontiguousarray(y_pred, dtype=np.float32))
+
+
 def _target(y_true, like):
     y = y_true if isinstance(y_true, ag.Tensor) else ag.from_numpy(np.asarray(y_true))
     return y.to(like.dtype) if y.dtype != like.dtype else y
@@ -51,6 +58,7 @@ def _check_same_shape(name, y_true, y_pred):
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """mean over the last axis of -(y log p + (1-y) log(1-p)), p = clip(y_pred) (or sigmoid of a logit)."""
+    y_pred = _prediction(y_pred)
     y_true = _target(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -64,6 +72,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """-sum over classes of y log p, p = clip(y_pred / sum(y_pred)) (or log_softmax of logits)."""
+    y_pred = _prediction(y_pred)
     y_true = _target(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
@@ -81,6 +90,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         not_supported("sparse_categorical_crossentropy(ignore_class=...)")
     if axis not in (-1, y_pred.ndim - 1):
         not_supported(f"sparse_categorical_crossentropy(axis={axis})", "classes are on the last axis")
+    y_pred = _prediction(y_pred)
     y_true = y_true if isinstance(y_true, ag.Tensor) else ag.from_numpy(np.asarray(y_true))
     labels = y_true.long() if y_true.dtype != np.int64 else y_true
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
@@ -103,12 +113,14 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 def mean_squared_error(y_true, y_pred):
     """mean over the last axis of (y_true - y_pred)^2."""
+    y_pred = _prediction(y_pred)
     y_true, y_pred = _same_rank(_target(y_true, y_pred), y_pred)
     return ((y_true - y_pred) ** 2).mean(-1)
 
 
 def mean_absolute_error(y_true, y_pred):
     """mean over the last axis of |y_true - y_pred|."""
+    y_pred = _prediction(y_pred)
     y_true, y_pred = _same_rank(_target(y_true, y_pred), y_pred)
     return (y_true - y_pred).abs().mean(-1)
 
@@ -130,6 +142,7 @@ class Loss:
         """The per-sample losses, each times its ``sample_weight`` when given, then reduced: with
         "sum_over_batch_size" the weighted sum is divided by the number of values (not by the weights' sum)."""
         y_true = y_true if isinstance(y_true, ag.Tensor) else ag.from_numpy(np.asarray(y_true))
+        y_pred = _prediction(y_pred)
         if self.fn is not sparse_categorical_crossentropy:
             y_true, y_pred = _same_rank(y_true, y_pred)
         values = self.fn(y_true, y_pred, **self.options)

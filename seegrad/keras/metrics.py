@@ -88,11 +88,21 @@ class Mean(Metric):
         self.total, self.count = 0.0, 0
 
     def update_state(self, values, sample_weight=None):
-        if sample_weight is not None:
-            not_supported("sample_weight in metrics")
+        """Add ``values``; with ``sample_weight`` (one per sample, or values' shape) a weighted mean:
+        total += sum(values * w), count += sum(w), as Keras."""
         values = np.asarray(values, dtype=np.float64)
-        self.total += float(values.sum())
-        self.count += values.size
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += values.size
+            return
+        w = np.asarray(sample_weight, dtype=np.float64)
+        if w.ndim == values.ndim + 1 and w.shape[-1] == 1:  # (N, 1) weights of (N,) values
+            w = w[..., 0]
+        if w.ndim < values.ndim:  # per sample: spread over the sample's values
+            w = w.reshape(*w.shape, *[1] * (values.ndim - w.ndim))
+        w = np.broadcast_to(w, values.shape)
+        self.total += float((values * w).sum())
+        self.count += float(w.sum())
 
     def result(self):
         return self.total / self.count if self.count else 0.0
