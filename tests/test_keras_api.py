@@ -328,3 +328,13 @@ def test_keras_names_not_provided_say_so():
     from seegrad.keras import progbar, summary  # noqa: F401  (submodules still import by name)
     assert not hasattr(keras, "no_such_thing")
     assert keras.losses.get("BCE").fn is keras.losses.get("BinaryCrossentropy").fn is keras.losses.binary_crossentropy
+
+
+def test_keras_backend_helpers():
+    from seegrad.keras import backend as K
+    layers.Dense(2)
+    K.clear_session()
+    assert layers.Dense(2).name == "dense"
+    assert (K.epsilon(), K.floatx(), K.image_data_format()) == (1e-7, "float32", "channels_last")
+    with pytest.raises(NotSupported, match="keras.backend.set_floatx"):
+        K.set_floatx("float64")
