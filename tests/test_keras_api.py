@@ -338,3 +338,21 @@ def test_keras_backend_helpers():
     assert (K.epsilon(), K.floatx(), K.image_data_format()) == (1e-7, "float32", "channels_last")
     with pytest.raises(NotSupported, match="keras.backend.set_floatx"):
         K.set_floatx("float64")
+
+
+def test_metric_objects_survive_save_and_checkpoints(tmp_path):
+    """Keras saves a model compiled with metric objects (Precision(), AUC(...)); save() refused them."""
+    x = np.random.default_rng(6).normal(size=(32, 4))
+    y = (x[:, 0] > 0).astype(int)
+    model = sigmoid_mlp()
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[keras.metrics.Precision(name="p"), keras.metrics.AUC(num_thresholds=50, name="auc"),
+                           keras.metrics.BinaryAccuracy(threshold=0.3), keras.metrics.Recall, "accuracy"])
+    model.fit(x, y, epochs=2, verbose=0, validation_split=0.25, callbacks=[
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_auc", save_best_only=True)])
+    model.save(tmp_path / "m.keras")
+    for path in ("m.keras", "best.keras"):
+        again = keras.models.load_model(tmp_path / path)
+        assert [type(m).__name__ for m in again._metric_ids[:4]] == ["Precision", "AUC", "BinaryAccuracy", "Recall"]
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert again.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)

@@ -73,6 +73,10 @@ class Metric:
     def reset_state(self):
         raise NotImplementedError
 
+    def get_config(self):
+        """The constructor arguments that make this metric again (``cls(**config)``), for saving a model."""
+        return {"name": self.name}
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
 
@@ -126,7 +130,10 @@ def _metric_class(cls_name, fn, default_name, **defaults):
             raise TypeError(f"{cls_name}: unexpected argument(s) {sorted(unknown)}")
         MeanMetricWrapper.__init__(self, fn, name, **{**defaults, **options})
 
-    return type(cls_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": fn.__doc__})
+    def get_config(self):
+        return {"name": self.name, **self.kwargs}
+
+    return type(cls_name, (MeanMetricWrapper,), {"__init__": __init__, "get_config": get_config, "__doc__": fn.__doc__})
 
 
 BinaryAccuracy = _metric_class("BinaryAccuracy", binary_accuracy, "binary_accuracy", threshold=0.5)
@@ -190,6 +197,9 @@ class Precision(_ConfusionMetric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(_one_threshold("Precision", thresholds, top_k, class_id), name)
 
+    def get_config(self):
+        return {"name": self.name, "thresholds": float(self.thresholds[0])}
+
     def result(self):
         return float(_ratio(self.tp, self.tp + self.fp)[0])
 
@@ -199,6 +209,9 @@ class Recall(_ConfusionMetric):
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(_one_threshold("Recall", thresholds, top_k, class_id), name)
+
+    def get_config(self):
+        return {"name": self.name, "thresholds": float(self.thresholds[0])}
 
     def result(self):
         return float(_ratio(self.tp, self.tp + self.fn)[0])
@@ -228,6 +241,7 @@ class AUC(_ConfusionMetric):
             inner = sorted(thresholds)
         self.num_thresholds, self.summation_method, self.from_logits = len(inner) + 2, summation_method, from_logits
         super().__init__([0.0 - 1e-7] + inner + [1.0 + 1e-7], name)
+        self._given_thresholds = None if thresholds is None else list(inner)
         n = self.num_thresholds
         self._evenly = np.allclose([0.0] + inner + [1.0], np.arange(n, dtype=np.float32) / (n - 1), atol=1e-7)
 
@@ -238,6 +252,10 @@ class AUC(_ConfusionMetric):
             return super()._positive(y_pred)
         bucket = np.maximum(np.ceil(np.clip(y_pred, 0, 1) * np.float32(self.num_thresholds - 1)) - 1, 0)
         return bucket[None, :] >= np.arange(self.num_thresholds)[:, None]
+
+    def get_config(self):
+        return {"name": self.name, "num_thresholds": self.num_thresholds, "summation_method": self.summation_method,
+                "thresholds": self._given_thresholds, "from_logits": self.from_logits}
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.from_logits:
