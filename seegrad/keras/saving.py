@@ -40,10 +40,10 @@ def _compile_config(model):
             raise ValueError(f"save: the loss {loss.name!r} is a function of yours and cannot be saved by name; "
                              "save_weights() and compile again after building the model in code")
         loss = {"class_name": type(loss).__name__, "config": loss.get_config()}
-    names = []
-    for m in model._metric_ids:
+    names, built = [], model._metrics or [None] * len(model._metric_ids)  # built: named as in the logs
+    for m, made in zip(model._metric_ids, built):
         if isinstance(m, type) and m in metrics.NAMES.values():
-            m = {"class_name": m.__name__, "config": {}}
+            m = {"class_name": m.__name__, "config": made.get_config() if made is not None else {}}
         elif isinstance(m, metrics.Metric) and type(m) in metrics.NAMES.values():
             m = {"class_name": type(m).__name__, "config": m.get_config()}
         elif not isinstance(m, str):
