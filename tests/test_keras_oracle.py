@@ -53,6 +53,29 @@ def test_optimizers_match_keras(optimizer):
 
 
 
+
+CLIPPED_OR_DECAYED = [
+    lambda lib: lib.optimizers.SGD(0.5, clipnorm=0.1),
+    lambda lib: lib.optimizers.Adam(0.01, clipvalue=0.01),
+    lambda lib: lib.optimizers.RMSprop(0.01, global_clipnorm=0.05),
+    lambda lib: lib.optimizers.Adam(0.01, weight_decay=0.1),
+    lambda lib: lib.optimizers.SGD(0.1, momentum=0.9, weight_decay=0.05, clipnorm=1.0),
+    lambda lib: lib.optimizers.SGD(lib.optimizers.schedules.ExponentialDecay(0.5, 2, 0.5), weight_decay=0.3),
+]
+
+
+@pytest.mark.parametrize("optimizer", CLIPPED_OR_DECAYED, ids=["clipnorm", "clipvalue", "global_clipnorm",
+                                                               "weight_decay", "decay-and-clip", "decay-scheduled"])
+def test_gradient_clipping_and_weight_decay_match_keras(optimizer):
+    """clipnorm / clipvalue / global_clipnorm on the gradients, then the decoupled weight decay (were refused);
+    inputs scaled by 3 so that the clipping bites."""
+    x, labels = data((5,), n=40, classes=3, seed=6)
+    k, s = twins(mlp)
+    compile_both(k, s, per_lib(optimizer), "sparse_categorical_crossentropy", ["accuracy"])
+    fit_both(k, s, 3 * x, labels, epochs=3, batch_size=8)
+    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and `global_clipnorm`"):
+        S.optimizers.Adam(clipnorm=1.0, clipvalue=0.5)
+
 SCHEDULES = [
     lambda lib: lib.optimizers.SGD(lib.optimizers.schedules.ExponentialDecay(0.5, 3, 0.5)),
     lambda lib: lib.optimizers.SGD(lib.optimizers.schedules.ExponentialDecay(0.5, 3, 0.5, staircase=True),

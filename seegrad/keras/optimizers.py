@@ -21,6 +21,7 @@ import sys
 
 import numpy as np
 
+import autograd as ag
 import optim
 
 from . import schedules
@@ -42,12 +43,15 @@ class Optimizer(optim.Optimizer):
             if "lr" in kwargs:
                 raise ValueError("Argument `lr` is no longer supported (Keras 3). Use `learning_rate` instead.")
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        for key, value in (("weight_decay", weight_decay), ("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                           ("global_clipnorm", global_clipnorm), ("use_ema", use_ema),
-                           ("loss_scale_factor", loss_scale_factor),
+        for key, value in (("use_ema", use_ema), ("loss_scale_factor", loss_scale_factor),
                            ("gradient_accumulation_steps", gradient_accumulation_steps)):
             if value not in (None, False):
                 not_supported(f"{type(self).__name__}({key}=...)")
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self._decay = weight_decay  # Keras' weight_decay (optim's `weight_decay` names its mode)
         if isinstance(learning_rate, dict) and "class_name" in learning_rate:  # a saved schedule
             learning_rate = schedules.deserialize(learning_rate)
         self._schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
@@ -111,9 +115,35 @@ class Optimizer(optim.Optimizer):
         if self._schedule is not None:
             for group in self.param_groups:
                 group["lr"] = float(self._schedule(self.iterations))
+        self._clip_and_decay()
         loss = super().step(closure)
         self.iterations += 1
         return loss
+
+    def _clip_and_decay(self):
+        """Keras' steps before the update, in its order: the gradients clipped (each to norm ``clipnorm``,
+        each value to +-``clipvalue``, or all together to norm ``global_clipnorm``), then the decoupled
+        weight decay p -= p * weight_decay * lr."""
+        f32 = np.float32
+        params = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
+        if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None:
+            grads = [ag.storage(p.grad) for p in params]
+            if self.clipnorm is not None:
+                c = f32(self.clipnorm)
+                grads = [g * c / np.maximum(np.sqrt((g * g).sum()), c) for g in grads]
+            elif self.clipvalue is not None:
+                grads = [np.clip(g, -f32(self.clipvalue), f32(self.clipvalue)) for g in grads]
+            else:
+                norm = np.sqrt(sum((g * g).sum() for g in grads))
+                scale = f32(self.global_clipnorm) * np.minimum(f32(1) / norm, f32(1) / f32(self.global_clipnorm))
+                grads = [g * scale for g in grads]
+            for p, g in zip(params, grads):
+                p.grad = ag.from_numpy(np.asarray(g, dtype=np.float32))
+        if self._decay:
+            lr = f32(self.param_groups[0]["lr"])
+            for p in params:
+                w = ag.storage(p)
+                w -= w * f32(self._decay) * lr
 
     def state_dict(self):
         return {**super().state_dict(), "iterations": self.iterations}
@@ -126,7 +156,9 @@ class Optimizer(optim.Optimizer):
 
     def get_config(self):
         lr = self._learning_rate if self._schedule is None else schedules.serialize(self._schedule)
-        return {"name": self.name, "learning_rate": lr}
+        options = {"weight_decay": self._decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                   "global_clipnorm": self.global_clipnorm}
+        return {"name": self.name, "learning_rate": lr, **{k: v for k, v in options.items() if v is not None}}
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")

@@ -108,14 +108,14 @@ class Dropout(Layer):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             raise ValueError(f"Dropout: `seed` must be an integer or None, got {seed!r}")
         self.rate, self.seed = float(rate), seed
-        self._rng = None if seed is None else np.random.default_rng(int(seed))
+        self._masks = None if seed is None else np.random.default_rng(int(seed))
 
     def call(self, x, training=False):
         if not training or self.rate == 0:
             return x
-        if self._rng is None:
+        if self._masks is None:
             return F.dropout(x, self.rate, training=True)
-        keep = self._rng.random(x.shape) >= self.rate  # (same shape as x)
+        keep = self._masks.random(x.shape) >= self.rate  # (same shape as x)
         scale = 0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)
         return x * ag.from_numpy((keep * scale).astype(np.float32))
 
