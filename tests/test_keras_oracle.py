@@ -593,6 +593,44 @@ def test_learning_rate_callbacks_match_keras(optimizer, callbacks):
     hk, hs = fit_both(k, s, x, labels, epochs=8, batch_size=8, validation_split=0.25, callbacks=per_lib(callbacks))
     assert len(set(hs.history["learning_rate"])) > 1  # it did change the learning rate
 
+def test_callback_hooks_run_as_in_keras():
+    """A callback's on_batch_begin/on_batch_end (Keras 3 runs them from the training-batch hooks) and its
+    on_test_* hooks during fit's validation, with fit's params; LambdaCallback(on_batch_end=...). Here
+    they never ran: a Keras callback written that way silently did nothing."""
+    keras = oracle()
+    x = np.random.default_rng(18).normal(size=(20, 3))
+    seen = []
+    for lib in (keras, S):
+        calls = []
+
+        class Recorder(lib.callbacks.Callback):
+            def on_batch_begin(self, batch, logs=None):
+                calls.append(("batch_begin", batch))
+
+            def on_batch_end(self, batch, logs=None):
+                calls.append(("batch_end", batch, sorted(logs)))
+
+            def on_test_begin(self, logs=None):
+                calls.append(("test_begin", self.params["steps"]))
+
+            def on_test_batch_end(self, batch, logs=None):
+                calls.append(("test_batch_end", batch))
+
+            def on_test_end(self, logs=None):
+                calls.append(("test_end", sorted(logs)))
+
+            def on_epoch_end(self, epoch, logs=None):
+                calls.append(("epoch_end", dict(self.params), sorted(logs)))
+
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+        model.compile("sgd", "mse", metrics=["mae"])
+        model.fit(x, x[:, :1], batch_size=8, epochs=2, validation_split=0.5, verbose=0, callbacks=[Recorder()])
+        model.fit(x, x[:, :1], batch_size=8, epochs=1, verbose=0,
+                  callbacks=[lib.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: calls.append(batch))])
+        seen.append(calls)
+    assert seen[1] == seen[0]
+    assert ("test_begin", 2) in seen[1] and seen[1][-3:] == [0, 1, 2]
+
 def test_model_checkpoint_keeps_the_best_model(tmp_path):
     x, labels = data((5,), n=40, classes=3, seed=12)
     k, s = twins(mlp)

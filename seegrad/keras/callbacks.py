@@ -21,7 +21,8 @@ __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpo
 
 HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
          "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
-         "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end")
+         "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end", "on_batch_begin",
+         "on_batch_end")
 
 
 class Callback:
@@ -37,9 +38,18 @@ class Callback:
     def set_params(self, params):
         self.params = params
 
+    def on_train_batch_begin(self, batch, logs=None):
+        """As Keras 3: runs ``on_batch_begin``, the older name a callback may define instead."""
+        self.on_batch_begin(batch, logs=logs)
 
-for _hook in HOOKS:  # every hook does nothing unless overridden
-    setattr(Callback, _hook, (lambda self, *args, **kwargs: None))
+    def on_train_batch_end(self, batch, logs=None):
+        """As Keras 3: runs ``on_batch_end``, the older name a callback may define instead."""
+        self.on_batch_end(batch, logs=logs)
+
+
+for _hook in HOOKS:  # every other hook does nothing unless overridden
+    if _hook not in vars(Callback):
+        setattr(Callback, _hook, (lambda self, *args, **kwargs: None))
 
 
 class CallbackList:
@@ -118,10 +128,16 @@ class ProgbarLogger(Callback):
 
     def __init__(self):
         super().__init__()
-        self.bar, self.seen = None, 0
+        self.bar, self.seen, self.in_fit = None, 0, False
 
     def _start(self):
         self.bar = Progbar(self.params.get("steps") or 1, verbose=self.params.get("verbose", 1))
+
+    def on_train_begin(self, logs=None):
+        self.in_fit = True  # fit's validation prints nothing of its own: its figures end the epoch's line
+
+    def on_train_end(self, logs=None):
+        self.in_fit = False
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.params["epochs"] > 1:  # Keras prints no "Epoch 1/1"
@@ -135,13 +151,16 @@ class ProgbarLogger(Callback):
         self.bar.finish(logs)
 
     def on_test_begin(self, logs=None):
-        self._start()
+        if not self.in_fit:
+            self._start()
 
     def on_test_batch_end(self, batch, logs=None):
-        self.bar.update(batch + 1, logs)
+        if not self.in_fit:
+            self.bar.update(batch + 1, logs)
 
     def on_test_end(self, logs=None):
-        self.bar.finish(logs)
+        if not self.in_fit:
+            self.bar.finish(logs)
 
     def on_predict_begin(self, logs=None):
         self._start()

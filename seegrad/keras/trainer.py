@@ -256,9 +256,8 @@ class Trainer:
                 if self.stop_training:
                     break
             logs = self._logs()
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = self.evaluate(val_x, val_y, batch_size=validation_batch_size or batch_size, verbose=0,
-                                    sample_weight=val_weights, return_dict=True)
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:  # fit's callbacks see it
+                val = self._evaluate(val_x, val_y, val_weights, validation_batch_size or batch_size, callbacks)
                 logs.update({"val_" + k: v for k, v in val.items()})
             callbacks.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -277,19 +276,26 @@ class Trainer:
             not_supported("evaluate(steps=...)")
         x, y = _array(x, "x"), _array(y, "y")
         weights = _sample_weights(sample_weight, None, y, "evaluate")
-        batches = _batches(len(x), _check_batch_size(batch_size))
-        callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": len(batches)},
+        batch_size = _check_batch_size(batch_size)
+        steps = math.ceil(len(x) / batch_size)
+        callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": steps},
                                  add_progbar=_verbose(verbose) != 0)
+        logs = self._evaluate(x, y, weights, batch_size, callbacks)
+        return logs if return_dict else self._in_order(logs)
+
+    def _evaluate(self, x, y, weights, batch_size, callbacks):
+        """evaluate's loop over (x, y) with the hooks of ``callbacks`` (fit passes its own: a
+        callback's on_test_* hooks run during fit's validation, as in Keras). Returns the logs."""
         self._reset_metrics()
         callbacks.on_test_begin()
-        for step, idx in enumerate(batches):
+        for step, idx in enumerate(_batches(len(x), batch_size)):
             callbacks.on_test_batch_begin(step)
             loss, y_pred = self._test_step(x[idx], y[idx], _take(weights, idx))
             self._update_metrics(y[idx], y_pred, loss)
             callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
         callbacks.on_test_end(logs)
-        return logs if return_dict else self._in_order(logs)
+        return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x (a float32 numpy array), in inference mode, batch by batch."""
