@@ -344,6 +344,21 @@ def test_batchnorm_moving_statistics_and_sgd_match_keras():
     same_outputs(k, s, x, y)
 
 
+def test_pretrained_embedding_through_a_constant_initializer_matches_keras():
+    """Keras' GloVe recipe: Embedding(..., embeddings_initializer=Constant(matrix), trainable=False)
+    (Constant took only a number and raised on the matrix)."""
+    keras = oracle()
+    matrix = np.random.default_rng(19).normal(size=(10, 4)).astype(np.float32)
+    ids = np.random.default_rng(20).integers(0, 10, (8, 5))
+    outputs = []
+    for lib in (keras, S):
+        model = lib.Sequential([lib.Input((5,), dtype="int32"), lib.layers.Embedding(
+            10, 4, embeddings_initializer=lib.initializers.Constant(matrix), trainable=False)])
+        outputs.append(model.predict(ids, verbose=0))
+        assert model.count_params() == 40 and not model.trainable_weights
+    np.testing.assert_array_equal(outputs[1], outputs[0])
+    np.testing.assert_array_equal(outputs[1], matrix[ids])
+
 def test_dropout_is_inference_identity_and_scales_in_training():
     keras = oracle()
 

@@ -76,14 +76,20 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
+    """``value`` everywhere: a number, or an array broadcast to the shape (Keras computes value * ones(shape),
+    so ``Embedding(..., embeddings_initializer=Constant(embedding_matrix))`` loads pretrained vectors)."""
+
     def __init__(self, value=0.0):
-        self.value = float(value)
+        self.value = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float32)
 
     def sample(self, shape):
-        return np.full(shape, self.value)
+        if np.ndim(self.value) and not all(a in (1, b) for a, b in zip(np.shape(self.value)[::-1], shape[::-1])):
+            raise ValueError(f"Constant: a value of shape {np.shape(self.value)} does not broadcast to the weight's "
+                             f"shape {shape}")
+        return np.full(shape, self.value) if np.ndim(self.value) == 0 else np.broadcast_to(self.value, shape).copy()
 
     def get_config(self):
-        return {"value": self.value}
+        return {"value": self.value if np.ndim(self.value) == 0 else self.value.tolist()}
 
 
 class RandomInitializer(Initializer):
