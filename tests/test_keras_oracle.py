@@ -323,6 +323,32 @@ def test_regularizers_add_to_the_loss_as_keras(make, x):
     fit_both(k, s, x, labels, epochs=2, batch_size=8)
     same_outputs(k, s, x, labels)
 
+@pytest.mark.filterwarnings("ignore:`build\\(\\)` was called", "ignore:Gradients do not exist")  # Keras' own notes
+def test_activity_penalty_of_a_layer_the_call_skips_is_not_added():
+    """A layer called in training only: evaluate's loss has no activity penalty of it (here the
+    penalty of the last training batch stayed and was added)."""
+    keras = oracle()
+    x = np.random.default_rng(21).normal(size=(16, 3))
+
+    def make(lib):
+        class Branches(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.train_path = lib.layers.Dense(2, activity_regularizer=lib.regularizers.L2(1.0))
+                self.test_path = lib.layers.Dense(2)
+
+            def call(self, inputs, training=False):
+                return self.train_path(inputs) if training else self.test_path(inputs)
+        model = Branches()
+        model(x[:1])
+        model.train_path(x[:1])
+        return model
+    k, s = twins(make)
+    compile_both(k, s, "sgd", "mse")
+    fit_both(k, s, x, x[:, :2], epochs=2, batch_size=8)
+    np.testing.assert_allclose(s.evaluate(x, x[:, :2], verbose=0), k.evaluate(x, x[:, :2], verbose=0), **LOSS_TOL)
+    assert keras.__version__.startswith("3.")
+
 def test_embedding_with_integer_ids_matches_keras():
     rng = np.random.default_rng(3)
     x, y = rng.integers(0, 10, (40, 6)), rng.integers(0, 2, 40)

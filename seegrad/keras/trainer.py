@@ -180,6 +180,7 @@ class Trainer:
 
     def _train_step(self, x, y, sample_weight=None):
         """One optimizer step on a batch; returns the batch's (loss, y_pred as numpy)."""
+        self._clear_losses()
         y_pred = self(as_tensor(x), training=True)
         loss = self._total_loss(y, y_pred, sample_weight)
         weights = self.trainable_weights
@@ -194,6 +195,7 @@ class Trainer:
 
     def _test_step(self, x, y, sample_weight=None):
         with ag.no_grad():
+            self._clear_losses()
             y_pred = self(as_tensor(x), training=False)
             return float(self._total_loss(y, y_pred, sample_weight).item()), y_pred.numpy()
 

@@ -167,6 +167,13 @@ class Layer(nn.Module):
             out += [reg(getattr(self, name)) for name, reg in self._regularizers.items()]
         return out + [loss for layer in self._sublayers() for loss in layer.losses]
 
+    def _clear_losses(self):
+        """Forget the activity penalties of earlier calls, here and in every sublayer (Keras clears them
+        at each outermost call): a layer the next call skips adds none."""
+        self._activity_losses = []
+        for layer in self._sublayers():
+            layer._clear_losses()
+
     def get_weights(self):
         """The weights as numpy arrays (copies), in Keras' order."""
         return [np.array(w.detach().numpy()) for w in self.weights]
