@@ -356,3 +356,13 @@ def test_metric_objects_survive_save_and_checkpoints(tmp_path):
         assert [type(m).__name__ for m in again._metric_ids[:4]] == ["Precision", "AUC", "BinaryAccuracy", "Recall"]
     again = keras.models.load_model(tmp_path / "m.keras")
     assert again.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_learning_rate_answers_keras_variable_methods():
+    """Keras' optimizer.learning_rate is a variable: numpy() and assign() work on it (they raised here)."""
+    model = sigmoid_mlp()
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    assert model.optimizer.learning_rate == 0.01 and model.optimizer.learning_rate.numpy() == np.float32(0.01)
+    model.optimizer.learning_rate.assign(0.5)
+    model.fit(np.ones((4, 4)), np.ones(4), verbose=0)
+    assert model.optimizer.param_groups[0]["lr"] == 0.5 and float(model.optimizer.learning_rate) == 0.5

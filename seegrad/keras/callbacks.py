@@ -392,5 +392,5 @@ class LambdaCallback(Callback):
 def __getattr__(name):  # a Keras callback this front end does not have: say so by its name
     if name[:1].isupper():
         from .utils import not_supported
-        not_supported(f"keras.callbacks.{name}", f"available: {', '.join(n for n in __all__ if n not in ('Callback', 'CallbackList'))}")
+        not_supported(f"keras.callbacks.{name}", f"available: {', '.join(__all__[2:])}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,8 +24,8 @@ import numpy as np
 
 import autograd as ag
 
-__all__ = ["Initializer", "RandomInitializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
-           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
+__all__ = ["Initializer", "RandomInitializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal",
+           "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
            "LecunNormal", "Orthogonal", "get"]
 
 

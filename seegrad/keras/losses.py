@@ -161,7 +161,8 @@ class Loss:
         values_like, w = _same_rank(values, w)
         if tuple(w.shape) != tuple(values_like.shape):
             raise ValueError(f"{self.name}: sample_weight of shape {tuple(w.shape)} does not match the per-sample "
-                             f"losses of shape {tuple(values.shape)}; pass one weight per sample, shape ({len(values)},)")
+                             f"losses of shape {tuple(values.shape)}; pass one weight per sample, "
+                             f"shape ({len(values)},)")
         return w.reshape(values.shape)
 
     def get_config(self):
@@ -222,5 +223,5 @@ def get(identifier):
 
 def __getattr__(name):  # a Keras losses this front end does not have: say so by its name
     if name[:1].isupper():
-        not_supported(f"keras.losses.{name}", f"available: {', '.join(n for n in __all__ if n[0].isupper() and n != 'Loss')}")
+        not_supported(f"keras.losses.{name}", f"available: {', '.join(__all__[1:6])}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,8 +16,7 @@ from .utils import not_supported, unique_name
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "Precision", "Recall", "AUC",
-           "binary_accuracy",
-           "categorical_accuracy", "sparse_categorical_accuracy", "get"]
+           "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "get"]
 
 
 def _same_rank(y_true, y_pred):
@@ -192,7 +191,8 @@ def _one_threshold(metric, thresholds, top_k, class_id):
 
 
 class Precision(_ConfusionMetric):
-    """tp / (tp + fp) over every value seen: of the predictions above ``thresholds`` (0.5), the share that are positive."""
+    """tp / (tp + fp) over every value seen: of the predictions above ``thresholds`` (0.5), the share that
+    are positive."""
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(_one_threshold("Precision", thresholds, top_k, class_id), name)
@@ -205,7 +205,8 @@ class Precision(_ConfusionMetric):
 
 
 class Recall(_ConfusionMetric):
-    """tp / (tp + fn) over every value seen: of the positive labels, the share predicted above ``thresholds`` (0.5)."""
+    """tp / (tp + fn) over every value seen: of the positive labels, the share predicted above
+    ``thresholds`` (0.5)."""
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(_one_threshold("Recall", thresholds, top_k, class_id), name)
@@ -310,5 +311,5 @@ def get(identifier, y_true=None, y_pred=None):
 
 def __getattr__(name):  # a Keras metrics this front end does not have: say so by its name
     if name[:1].isupper():
-        not_supported(f"keras.metrics.{name}", f"available: {', '.join(n for n in __all__ if n[0].isupper() and n not in ('Metric', 'Mean', 'MeanMetricWrapper'))}")
+        not_supported(f"keras.metrics.{name}", f"available: {', '.join(__all__[3:11])}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,7 +29,23 @@ from .utils import not_supported
 
 sys.modules[__name__ + ".schedules"] = schedules  # `from keras.optimizers.schedules import ExponentialDecay`
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
+__all__ = ["Optimizer", "LearningRate", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
+
+
+class LearningRate(float):
+    """``optimizer.learning_rate``: the number (``float(lr)``, arithmetic, comparisons) that also answers
+    the methods of Keras' variable, ``numpy()`` and ``assign(value)`` (which sets the optimizer's rate)."""
+
+    def __new__(cls, value, optimizer):
+        rate = super().__new__(cls, value)
+        rate.optimizer = optimizer
+        return rate
+
+    def numpy(self):
+        return np.float32(self)
+
+    def assign(self, value):
+        self.optimizer.learning_rate = float(value)
 
 
 class Optimizer(optim.Optimizer):
@@ -87,8 +103,8 @@ class Optimizer(optim.Optimizer):
     def learning_rate(self):
         """The learning rate of the next update (a schedule's value at ``iterations``)."""
         if self._schedule is not None:
-            return float(self._schedule(self.iterations))
-        return self._learning_rate
+            return LearningRate(self._schedule(self.iterations), self)
+        return LearningRate(self._learning_rate, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -284,5 +300,5 @@ def get(identifier):
 
 def __getattr__(name):  # a Keras optimizers this front end does not have: say so by its name
     if name[:1].isupper():
-        not_supported(f"keras.optimizers.{name}", f"available: {', '.join(n for n in __all__ if n[0].isupper() and n != 'Optimizer')}")
+        not_supported(f"keras.optimizers.{name}", "available: SGD, Adam, RMSprop, Adagrad")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

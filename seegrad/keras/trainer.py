@@ -56,7 +56,8 @@ def _sample_weights(sample_weight, class_weight, y, what="fit"):
         if sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
         if not isinstance(class_weight, dict):
-            raise ValueError(f"{what}: class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}")
+            raise ValueError(f"{what}: class_weight must be a dict {{class index: weight}}, "
+                             f"got {type(class_weight).__name__}")
         labels = y if y.ndim == 1 else (y.argmax(-1) if y.shape[-1] != 1 else y[..., 0])
         if labels.ndim != 1:
             raise ValueError(f"{what}: class_weight needs one label per sample; y has shape {y.shape}")
