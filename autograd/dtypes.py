@@ -1,4 +1,6 @@
 """The dtypes, named as in PyTorch. They are numpy dtypes: ``ag.float32 == host.dtype("float32")``."""
+import builtins
+
 from .backend import host
 
 float16, float32, float64 = host.dtype(host.float16), host.dtype(host.float32), host.dtype(host.float64)
@@ -33,3 +35,13 @@ def as_dtype(dtype):
 
 def is_floating(dtype):
     return dtype.kind == "f"
+
+
+def wrapped(x, dtype):
+    """A Python int outside an integer ``dtype``'s range wrapped around into it (as PyTorch's kernels
+    do: uint8 -3 is 253); other numbers stay as they are."""
+    if isinstance(x, builtins.int) and not isinstance(x, builtins.bool) and dtype.kind in "iu":
+        info = host.iinfo(dtype)
+        if not info.min <= x <= info.max:
+            return host.array(x & (2 ** (8 * dtype.itemsize) - 1), dtype=host.uint64).astype(dtype)
+    return x

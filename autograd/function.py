@@ -24,11 +24,10 @@ import types
 from operator import is_not
 
 from .backend import host
-from .graph import Marker, Node, Rule, Variable, _creation_counter, _modes, check_finite
+from .graph import _FREED, Node, Rule, Variable, _creation_counter, _modes, check_finite
 
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
-_FREED = Marker(__name__, "_FREED")  # marks saved buffers released after backward
 _NONES = itertools.repeat(None)
 
 _ndarray = host.ndarray
@@ -46,6 +45,7 @@ class Function(Node):
 
     __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
     _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
+    _inline = True  # the walk runs _backward's steps itself (graph._walk); False for a subclass with its own
     onnx = None  # the ONNX op type when this op is one elementwise ONNX node
     exact_dtype = False  # True: the output keeps the dtype forward gave it (casts); else float64 made
     #                      from no float64 input becomes float32, as PyTorch's int / 2
@@ -54,6 +54,8 @@ class Function(Node):
         """A subclass written PyTorch's way (``@staticmethod forward(ctx, *tensors)``) is a custom
         Function on Tensors (autograd/custom.py), not an engine op on raw arrays."""
         super().__init_subclass__(**kwargs)
+        if "_backward" in cls.__dict__:
+            cls._inline = False
         if isinstance(cls.__dict__.get("forward"), staticmethod):
             from .custom import torch_style_apply  # noqa: PLC0415  (custom.py imports this module)
 
@@ -156,8 +158,15 @@ class Function(Node):
         saved = self._saved
         if saved is None:
             return ()
-        if self._saved_from is None and saved is not _FREED and not self._create_graph:
-            return saved  # nothing saved from a Variable: nothing to check
+        if saved is not _FREED and not self._create_graph:  # the common case, checked here (no call)
+            links = self._saved_from
+            if links is None:
+                return saved  # nothing saved from a Variable: nothing to check
+            for link in links:
+                if link is not None and link[1][0] != link[2]:
+                    break  # changed in place: _checked_saved says which
+            else:
+                return saved
         saved = self._checked_saved()
         if not self._create_graph or not saved:
             return saved
@@ -200,10 +209,20 @@ class Function(Node):
     # ---------------------------------------------------------------- backward
 
     def _backward(self, grad, retain_graph, create_graph):
-        """Run this node's backward, shape each gradient like its input, free what was saved."""
+        """Run this node's backward, shape each gradient like its input, free what was saved. (The
+        walk runs these steps itself, one call less per node: keep graph._walk's copy the same.)"""
         grads = self._backward_on_tensors(grad) if create_graph else self.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
+        if self._shapes is not None or len(grads) != len(self._edges):
+            grads = self._shaped(grads)
+        if not retain_graph and self._saved is not None:
+            self._saved, self._saved_from = _FREED, None
+        return grads
+
+    def _shaped(self, grads):
+        """``grads`` (a tuple), checked to be one per input and summed back to the shape of each
+        input that was broadcast."""
         if len(grads) != len(self._edges):
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")
@@ -211,12 +230,8 @@ class Function(Node):
         if shapes is not None:  # undo broadcasting, where an input was broadcast
             for g, shape in zip(grads, shapes):
                 if g is not None and shape is not None and g.shape != shape:
-                    grads = tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
-                                   for g, shape in zip(grads, shapes)])
-                    break
-        if not retain_graph and self._saved is not None:
-            self._saved = _FREED
-            self._saved_from = None
+                    return tuple([g if g is None or shape is None or g.shape == shape else sum_to_shape(g, shape)
+                                  for g, shape in zip(grads, shapes)])
         return grads
 
     def _backward_on_tensors(self, grad):

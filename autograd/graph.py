@@ -177,6 +177,7 @@ class Rule(collections.namedtuple("Rule", ["formula", "derivatives", "words", "a
     __slots__ = ()
 
 
+_new = object.__new__
 _creation_counter = itertools.count()  # numbers the recorded ops in the order they were created
 
 
@@ -186,6 +187,7 @@ class Node:
     the ops in creation order: a node is always newer than the nodes of its inputs."""
 
     __slots__ = ("_edges", "_seq", "__weakref__")
+    _inline = False  # True: the walk runs Function._backward's steps itself (one call less per node)
     rule = None  # the Rule the step-through shows for this kind of node
     _hooks = None  # register_hook(): the hooks called with the gradient flowing into this node
     _retained = None  # retain_grad(): a weak reference to the output whose .grad keeps this node's gradient
@@ -270,6 +272,9 @@ class Marker:
         return self.name  # pickled by reference: the module's global of that name
 
 
+_FREED = Marker("autograd.function", "_FREED")  # marks saved buffers released after backward
+
+
 # --------------------------------------------------------------------------- variables
 
 
@@ -294,7 +299,8 @@ class Variable:
             try:
                 node = self._accum() if self._accum is not None else None
                 if node is None:
-                    node = AccumulateGrad(self)
+                    node = _new(AccumulateGrad)  # (AccumulateGrad(self) without the __init__ frame)
+                    node._edges, node._hooks, node._seq, node.variable = (), None, -1, self
                     self._accum = weakref.ref(node)
             finally:
                 _unlock()
@@ -310,7 +316,8 @@ class Variable:
         grad = self._root_grad(gradient, "backward")
         if retain_graph is None:
             retain_graph = create_graph
-        run_backward([self._node()], [grad], retain_graph, create_graph)
+        for _ in _walk([self.grad_fn or self._node()], [grad], retain_graph, create_graph, None, False, steps=False):
+            pass  # (run_backward, written out: one call less)
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this variable's gradient is computed; it may return a replacement."""
@@ -455,9 +462,12 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
     restores the caller's when it ends; backward_steps restores it around each yield too.
     The per-walk modes (anomaly, capture, trace) are read once; each node pays one test for each.
     """
-    buffers = {}  # node -> the sum of the gradients sent to it so far
-    for root, grad in zip(roots, grads):
-        _add_into(buffers, root, grad)
+    if len(roots) == 1:
+        buffers = {roots[0]: grads[0]}  # node -> the sum of the gradients sent to it so far
+    else:
+        buffers = {}
+        for root, grad in zip(roots, grads):
+            _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
     pop, get = buffers.pop, buffers.get
     user_mode, anomaly = _modes.grad_enabled, _modes.anomaly
@@ -479,7 +489,17 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
-                node._backward(grad, retain_graph, create_graph)
+                _lock()  # (the sink's _backward, written out: one call less per leaf)
+                try:
+                    held = variable._grad if type(grad) is host.ndarray and not create_graph else None
+                    if held is not None and type(held._data) is host.ndarray and held._data.flags.writeable \
+                            and not held.requires_grad:
+                        held._data += grad  # the common case: add into the Tensor's .grad already there
+                        held._vc[0] += 1
+                    else:
+                        variable._accumulate_grad(grad, create_graph)
+                finally:
+                    _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
                     for hook in list(_post_accumulate_hooks[id(variable)]):
                         hook(variable)
@@ -500,7 +520,16 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None
-            grad_inputs = node._backward(grad, retain_graph, create_graph)
+            if node._inline and not create_graph:  # Function._backward's steps, written out
+                grad_inputs = node.backward(grad)
+                if type(grad_inputs) is not tuple:
+                    grad_inputs = (grad_inputs,)
+                if node._shapes is not None or len(grad_inputs) != len(node._edges):
+                    grad_inputs = node._shaped(grad_inputs)
+                if not retain_graph and node._saved is not None:
+                    node._saved, node._saved_from = _FREED, None
+            else:
+                grad_inputs = node._backward(grad, retain_graph, create_graph)
             if anomaly:
                 _check_gradients(node, grad_inputs)
             for nxt, g in zip(node._edges, grad_inputs):

@@ -19,6 +19,7 @@ whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's erro
 """
 from .backend import as_array, by_input, get_array_module, host, index_for, read_only
 from .devices import place
+from .dtypes import wrapped
 
 from . import random
 from .function import _FREED, Function, Rule
@@ -381,6 +382,7 @@ def _arithmetic(ufunc, fn, name, alpha):
         scale = kwargs.get("alpha", 1) if kwargs else 1
         if scale != 1:
             b = by_input.multiply(b, scale)
+        b = wrapped(b, a.dtype)  # (an int beyond an integer tensor's range wraps, as in PyTorch)
         try:
             (ufunc if type(a) is host.ndarray else getattr(get_array_module(a), ufunc.__name__))(
                 a, b, out=a, casting="unsafe")
@@ -490,9 +492,9 @@ def _assign(tensor, index, values):
 
 # Python's augmented assignments, as torch.Tensor defines them (x @= y rebinds, as in PyTorch)
 AUGMENTED = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_", "__ipow__": "pow_",
-             "__ifloordiv__": "floor_divide_", "__imod__": "remainder_"}
-BITWISE = {"__iand__": "__and__", "__ior__": "__or__", "__ixor__": "__xor__", "__ilshift__": "__lshift__",
-           "__irshift__": "__rshift__"}
+             "__ifloordiv__": "floor_divide_", "__imod__": "remainder_", "__iand__": "bitwise_and_",
+             "__ior__": "bitwise_or_", "__ixor__": "bitwise_xor_", "__ilshift__": "bitwise_left_shift_",
+             "__irshift__": "bitwise_right_shift_"}
 _UFUNCS = {"add": (host.add, True), "sub": (host.subtract, True), "mul": (host.multiply, False),
            "div": (host.true_divide, False)}
 
@@ -512,9 +514,6 @@ def install(tensor_class, ops):
         if name in tensor_class.__dict__:
             raise RuntimeError(f"in-place method {name!r} is made from the op table but {tensor_class.__name__} "
                                "defines it too")
-    for dunder, target in BITWISE.items():
-        if target in ops:
-            methods[dunder] = _twin(ops[target].fn, dunder)
     for dunder, target in AUGMENTED.items():
         if target in methods:
             methods[dunder] = methods[target]

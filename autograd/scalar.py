@@ -35,6 +35,7 @@ class Value(Variable):
     _saved_from = None  # (so nothing saved needs a version check)
     _create_graph = False
     _own_node = True  # Function.apply hands a Value's op to Value._apply
+    _inline = False  # (the walk calls its _backward)
 
     def __init__(self, data, label="", requires_grad=True):
         self._data = float(data)

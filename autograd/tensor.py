@@ -14,7 +14,7 @@ import weakref
 
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
-from .dtypes import _default, bool_, float64, int64, is_floating
+from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
 from .function import ShapeError
 from .graph import Variable, _modes
 
@@ -81,7 +81,7 @@ def _assignable(value, dtype):
     if isinstance(value, Tensor):
         return value._data
     if isinstance(value, (builtins.bool, _py_int, _py_float, host.number, host.bool_)):
-        return value
+        return wrapped(value, dtype)  # (uint8 -3 is 253, as in PyTorch)
     arr = as_array(value)  # (a device array stays on its device)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor of dtype {dtype}; "
@@ -228,6 +228,8 @@ class Tensor(Variable):
         return g.astype(self._data.dtype, copy=True)
 
     def _accumulate_grad(self, g, create_graph=False, copy=False):
+        """Add ``g`` (an array, or a Tensor with ``create_graph``) into ``.grad`` (the walk's step
+        for a leaf); ``copy``: never store ``g`` itself (a retained gradient that flows on)."""
         if isinstance(g, Tensor):
             g = g if create_graph else g._data
         if create_graph:  # keep the graph of the gradient: out-of-place, as a Tensor

@@ -593,3 +593,32 @@ def test_exported_models_see_in_place_changes(tmp_path):
         np.testing.assert_allclose(session.run(None, {"input": x.numpy()})[0], want, rtol=1e-5, atol=1e-6)
     with pytest.raises(ExportError, match="CopySlices"):  # not exportable: said, not silently dropped
         export_onnx(Assigns(), ag.randn(4, 3), tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize("code", [
+    "t.clone().add_(300)", "t.clone().mul_(-3)", "t.clone().sub_(-3)", "t.clone().fill_(-3)",
+    "t.clone().__ior__(-3)", "t.clone().__iand__(-3)", "t.clone().__ixor__(260)", "t.clone().bitwise_or_(-3)",
+])
+def test_an_int_beyond_an_integer_tensors_range_wraps_in_place_like_pytorch(code):
+    """uint8 += -3 wraps around (3 - 3 = 0, 2 - 3 = 255), as the out-of-place ops and PyTorch do (it raised
+    numpy's OverflowError); |= and the other augmented bitwise operators go through the same front."""
+    results = []
+    for lib in (torch, ag):
+        out = eval(code, {"t": lib.tensor([3, 2, 5], dtype=lib.uint8)})  # noqa: S307
+        results.append((out.tolist(), str(out.dtype).replace("torch.", "")))
+    assert results[1] == results[0]
+
+
+def test_assigning_an_int_beyond_the_range_wraps_like_pytorch():
+    for lib in (torch, ag):
+        t = lib.tensor([3, 2, 5], dtype=lib.uint8)
+        t[0] = -3
+        t += -3
+        assert t.tolist() == [250, 255, 2]
+
+
+def test_bool_to_an_int_power_is_int64_like_pytorch():
+    for expr in ("t ** 2", "t.pow(3)", "torch.pow(t, 2)"):
+        ours = eval(expr, {"t": ag.tensor([True, False]), "torch": ag})  # noqa: S307
+        theirs = eval(expr, {"t": torch.tensor([True, False]), "torch": torch})  # noqa: S307
+        assert str(ours.dtype) == "int64" == str(theirs.dtype).replace("torch.", "") and ours.tolist() == theirs.tolist()

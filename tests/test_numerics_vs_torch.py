@@ -317,6 +317,23 @@ def test_binary_ops_at_zero_nan_and_inf_like_pytorch(name, fn):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=0, err_msg=f"{name} {what}")  # (nan, inf placed alike)
 
 
+@pytest.mark.parametrize("op", ["remainder", "fmod"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_remainder_and_fmod_keep_pytorchs_signed_zeros(op, dtype):
+    """A zero remainder keeps the sign of a (fmod's), as in PyTorch: -7.5 % 2.5 is -0.0 (numpy's
+    remainder gives 0.0); every other value equal too. (Divisors that make a / b overflow float32 are
+    left out: torch's vectorised kernel gives nan there, its one-element path the exact remainder.)"""
+    values = [-7.5, 7.5, -0.0, 0.0, 5.0, -5.0, np.inf, -np.inf, np.nan, -3.0, 2.5, -2.5, 0.1, 1e-20]
+    a, b = (m.astype(dtype).ravel() for m in np.meshgrid(values, values))
+    ours = getattr(ag, op)(ag.tensor(a), ag.tensor(b)).numpy()
+    theirs = getattr(torch, op)(torch.tensor(a), torch.tensor(b)).numpy()
+    for x, y, o, t in zip(a, b, ours, theirs):
+        assert (np.isnan(o) and np.isnan(t)) or (o == t and np.signbit(o) == np.signbit(t)), \
+            f"{op}({x}, {y}): ours {o}, torch {t}"
+    if op == "remainder":  # the operator too
+        assert np.signbit((ag.tensor([-7.5]) % 2.5).numpy()[0])
+
+
 def test_clamp_between_tensors_at_nan_and_crossed_bounds_like_pytorch():
     """A nan input or bound gives nan and no gradient; min > max gives max (its gradient too)."""
     values = ([np.nan, 1.0, -1.0, 3.0, 0.5, 0.7], [0.0, np.nan, 0.0, 0.0, 1.0, 0.2], [1.0, 2.0, np.nan, 2.0, 0.0, 0.9])

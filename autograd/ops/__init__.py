@@ -49,4 +49,6 @@ inplace.install(Tensor, OPS)  # add_ ... relu_ (every op registered with inplace
 Tensor._graph_xp = types.SimpleNamespace(
     **{name: OPS[name].fn for name in ("exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tanh",
                                        "sinh", "cosh", "maximum", "minimum", "where", "broadcast_to",
-                                       "isfinite")})
+                                       "isfinite", "flip")},
+    transpose=lambda a, axes: a.permute(*axes), concatenate=lambda arrays, axis: OPS["cat"].fn(arrays, axis),
+    cumprod=lambda a, axis: OPS["cumprod"].fn(a, axis), ones_like=lambda a: Tensor._make(a._xp.ones_like(a._data)))

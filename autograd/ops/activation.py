@@ -49,9 +49,10 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (e^x - 1)."""
     def compute(x):
-        negative = x <= 0  # (nan is not: it passes through, gradient and all, as in PyTorch)
+        negative = x < 0  # (nan is not: it passes through, gradient and all, as in PyTorch)
         tail = where(negative, x, 0.0)  # no inf or nan in the branch that is not used
-        return where(negative, (tail.exp() - 1) * alpha, x)
+        # at 0 itself: slope alpha (PyTorch's x <= 0 branch) and, as PyTorch's double backward, no curvature
+        return where(negative, (tail.exp() - 1) * alpha, where(x == 0, x * alpha, x))
 
     return _result(input, compute, inplace)
 
@@ -102,7 +103,8 @@ def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha (e^(x/alpha) - 1)): ELU with its slope kept at 1 through 0."""
     if alpha == 0:
         raise ArgumentError("celu: alpha cannot be 0 (it divides x); use a nonzero alpha (1.0 by default)")
-    return _result(input, lambda x: where(x > 0, x, ((x / alpha).clamp(max=0).exp() - 1) * alpha), inplace)
+    # (at 0: slope 1 and, as PyTorch's double backward, no curvature: the linear branch)
+    return _result(input, lambda x: where(x >= 0, x, ((x / alpha).clamp(max=0).exp() - 1) * alpha), inplace)
 
 
 def logsigmoid(input):
@@ -128,8 +130,10 @@ class Gelu(Function):
         (x,) = ctx.saved_tensors
         if ctx.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
-            th = by_input.tanh(k * (x + 0.044715 * x ** 3))
+            th = ctx.xp.tanh(k * (x + 0.044715 * x ** 3))
             return grad * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x))
+        if isinstance(x, Tensor):  # create_graph: the same formula, on Tensors (differentiable again)
+            return grad * (0.5 * (1 + (x / math.sqrt(2)).erf()) + x * (-0.5 * x * x).exp() / math.sqrt(2 * math.pi))
         x64 = x.astype(host.float64)
         cdf = 0.5 * (1 + erf_array(x64 / math.sqrt(2)))
         pdf = by_input.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)

@@ -43,6 +43,8 @@ def as_tensor(x, like=None):
 def floating(a):
     """Bool and integer arrays as float32 for a float kernel: numpy would give float16 for the small
     ones, PyTorch gives its default dtype (floats, and Value's Python floats, pass through)."""
+    if type(a) is host.ndarray:  # (the common case, without is_array's call)
+        return a.astype(float32) if a.dtype.kind in "biu" else a
     return a.astype(float32) if is_array(a) and a.dtype.kind in "biu" else a
 
 

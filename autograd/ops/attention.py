@@ -11,6 +11,7 @@ import math
 import numbers
 
 from ..backend import by_input, get_array_module, host
+from ..dtypes import float32
 
 from ..function import ShapeError
 from ..random import get_rng
@@ -44,8 +45,8 @@ def _checked(query, key, value, attn_mask, dropout_p, is_causal):
     if attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
             raise TypeError(f"{op}: attn_mask must be a tensor, got {type(attn_mask).__name__}")
-        if attn_mask.dtype.kind != "b" and attn_mask.dtype != query.dtype:
-            raise DTypeError(f"{op}: attn_mask must be bool or have the query's dtype ({query.dtype}), "
+        if attn_mask.dtype.kind != "b" and attn_mask.dtype not in (query.dtype, float32):  # (PyTorch's rule)
+            raise DTypeError(f"{op}: attn_mask must be bool, float32 or have the query's dtype ({query.dtype}), "
                              f"got {attn_mask.dtype}")
     if not isinstance(dropout_p, numbers.Real) or not 0.0 <= dropout_p <= 1.0:
         raise ArgumentError(f"{op}: dropout probability has to be between 0 and 1, but got {dropout_p}")

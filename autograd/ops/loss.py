@@ -288,18 +288,22 @@ class BinaryCrossEntropy(Function):
 
     def forward(ctx, x, t):
         ctx.save_for_backward(x, t)
-        with host.errstate(divide="ignore"):
-            log_x = ctx.xp.maximum(ctx.xp.log(x), -100)
-            log_1mx = ctx.xp.maximum(ctx.xp.log1p(-x), -100)
-        ctx.logs = (log_x, log_1mx)
+        log_x, log_1mx = ctx.logs = _clamped_logs(ctx.xp, x)
         return -(t * log_x + (1 - t) * log_1mx)
 
     def backward(ctx, grad):  # d/dx = (x - t) / max(x (1 - x), 1e-12); d/dt = log(1-x) - log x
         x, t = ctx.saved_tensors
-        log_x, log_1mx = ctx.logs
-        gx = grad * (x - t) / by_input.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
+        xp = ctx.xp
+        log_x, log_1mx = _clamped_logs(xp, x) if isinstance(x, Tensor) else ctx.logs  # (create_graph: on x)
+        gx = grad * (x - t) / xp.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
         gt = grad * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
         return gx, gt
+
+
+def _clamped_logs(xp, x):
+    """log x and log(1 - x), each clamped at -100 as PyTorch's binary cross-entropy does."""
+    with host.errstate(divide="ignore"):
+        return xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -335,18 +339,18 @@ class BCEWithLogits(Function):
                 ("logits", "target", "pos_weight"))
 
     def forward(ctx, x, t, pos_weight=None):
-        softplus_neg = ctx.xp.log1p(ctx.xp.exp(-ctx.xp.abs(x))) + ctx.xp.maximum(-x, 0)  # = log(1 + e^-x)
-        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+        softplus_neg, lw = ctx.parts = _logit_parts(ctx.xp, x, t, pos_weight)
         ctx.save_for_backward(x, t, pos_weight)
-        ctx.parts = (softplus_neg, lw)
         return (1 - t) * x + lw * softplus_neg
 
     def backward(ctx, grad):  # d/dx = (1-t) - lw sigmoid(-x); d/dt = -x + (pw-1) softplus(-x)
         x, t, pw = ctx.saved_tensors
-        softplus_neg, lw = ctx.parts
+        xp = ctx.xp
+        # (with create_graph, the parts again from the inputs as Tensors, so that they are differentiated too)
+        softplus_neg, lw = _logit_parts(xp, x, t, pw) if isinstance(x, Tensor) else ctx.parts
         need = ctx.needs_input_grad
         need_x, need_t, need_pw = need[0], need[1], len(need) > 2 and need[2]
-        sig_neg = 0.5 - 0.5 * by_input.tanh(0.5 * x)  # sigmoid(-x), stable
+        sig_neg = 0.5 - 0.5 * xp.tanh(0.5 * x)  # sigmoid(-x), stable
         gx = grad * ((1 - t) - lw * sig_neg) if need_x else None
         gt = None
         if need_t:  # (no 0 * softplus term without pos_weight: it is inf at x = -inf)
@@ -354,6 +358,12 @@ class BCEWithLogits(Function):
         if len(need) == 2:
             return gx, gt
         return gx, gt, (grad * t * softplus_neg if need_pw else None)
+
+
+def _logit_parts(xp, x, t, pos_weight):
+    """softplus(-x) = log(1 + e^-x) without overflow, and the per-element weight 1 + (pos_weight - 1) t."""
+    softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+    return softplus_neg, (1 if pos_weight is None else 1 + (pos_weight - 1) * t)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):

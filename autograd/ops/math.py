@@ -9,6 +9,7 @@ import numbers
 from ..backend import by_input, host, is_array
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
+from ..dtypes import int64
 from ..graph import Variable
 from ..tensor import Tensor
 from .args import ArgumentError, as_tensor, floating, no_bool, raw
@@ -102,7 +103,7 @@ class Div(Function):
     onnx = "Div"
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # (a only for b's gradient)
         return a / b
 
     def backward(ctx, grad):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
@@ -126,7 +127,8 @@ class Pow(Function):
                 raise TypeError(f"pow: unsupported operand type for ** or pow(): {type(x).__name__}; "
                                 f"make it a tensor first: ag.tensor({x!r})")
         out = a ** b
-        ctx.save_for_backward(a, b, out)
+        # the output only for b's gradient (as PyTorch): x ** 2 may then be changed in place
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     def backward(ctx, grad):  # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a, with PyTorch's zeros at a = 0
@@ -159,6 +161,8 @@ def _pow_front(dunder):
     def pow(input, other):
         kind = type(other)
         if kind is int:
+            if isinstance(input, Tensor) and input._data.dtype.kind == "b":
+                input = input.to(int64)  # bool ** int is int64, as PyTorch's (numpy's power gives int8)
             if other < 0 and isinstance(input, Tensor) and input._data.dtype.kind in "iu":
                 raise ArgumentError(f"pow: integers to negative integer powers are not allowed ({input.dtype} ** "
                                     f"{other}); use a float base: x.float() ** {other}")
@@ -235,28 +239,31 @@ class MatMul(Function):
         k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
         if k_a != k_b:
             raise ShapeError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {k_a} and {k_b} differ")
-        ctx.save_for_backward(a, b)
-        return a @ b
+        need_a, need_b = ctx.needs_input_grad
+        ctx.ndims = a.ndim, b.ndim
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each only for the other's
+        return a @ b  # gradient, as PyTorch: the other may then change in place
 
     def backward(ctx, grad):  # d(A@B)/dA = G @ B^T, d(A@B)/dB = A^T @ G
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 1 and b.ndim == 1:  # dot product: grad is a scalar
+        a_ndim, b_ndim = ctx.ndims
+        if a_ndim == 1 and b_ndim == 1:  # dot product: grad is a scalar
             return (grad * b if need_a else None), (grad * a if need_b else None)
-        a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a  # (1, k)
-        b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b  # (k, 1)
-        if a.ndim == 1:
+        if a_ndim == 1:
             grad = grad.reshape(grad.shape[:-1] + (1,) + grad.shape[-1:])
-        if b.ndim == 1:
+        if b_ndim == 1:
             grad = grad.reshape(grad.shape + (1,))
         grad_a = grad_b = None
         if need_a:
+            b2 = b.reshape(b.shape + (1,)) if b_ndim == 1 else b  # (k, 1)
             grad_a = grad @ b2.swapaxes(-1, -2)
-            if a.ndim == 1:
+            if a_ndim == 1:
                 grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
         if need_b:
+            a2 = a.reshape((1,) + a.shape) if a_ndim == 1 else a  # (1, k)
             grad_b = a2.swapaxes(-1, -2) @ grad
-            if b.ndim == 1:
+            if b_ndim == 1:
                 grad_b = grad_b.reshape(grad_b.shape[:-1])
         return grad_a, grad_b
 
@@ -725,21 +732,24 @@ class FloatFloorDivide(Function):
 
 
 class FloatRemainder(Function):
-    """a % b for floats, with the sign of b: fmod, then + b where the signs differ (PyTorch's and
-    numpy's kernel: exact, where a - b * floor(a / b) rounds)."""
+    """a % b for floats, with the sign of b: fmod, then + b where a non-zero remainder's sign differs
+    from b's (PyTorch's kernel: exact, where a - b * floor(a / b) rounds; a zero keeps fmod's sign,
+    -7.5 % 2.5 is -0.0 as in PyTorch, where numpy's remainder gives 0.0)."""
 
     rule = Rule("out = a - b * floor(a / b)  (the remainder, with the sign of b)", ("d/da = 1", "d/db = -floor(a / b)"),
                 "The remainder moves one for one with a; b's gradient counts the b's taken away.")
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return ctx.xp.remainder(a, b)
+        ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else ()))  # (d/da = 1 needs neither)
+        xp = ctx.xp
+        mod = xp.fmod(a, b)
+        return xp.where((mod != 0) & ((mod < 0) != (b < 0)), mod + b, mod)
 
     def backward(ctx, grad):  # d/da = 1 (also where b = 0, as PyTorch), d/db = -(a // b)
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_b = None
         if need_b:
+            a, b = ctx.saved_tensors
             steps = a // b if isinstance(a, Variable) or isinstance(b, Variable) else ctx.xp.floor_divide(a, b)
             grad_b = -grad * steps
         return (grad if need_a else None), grad_b
@@ -752,14 +762,14 @@ class Fmod(Function):
                 "C's remainder moves one for one with a; b's gradient counts the b's taken away, towards zero.")
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else ()))  # (d/da = 1 needs neither)
         return ctx.xp.fmod(a, b)
 
     def backward(ctx, grad):  # d/da = 1, d/db = -trunc(a / b) (PyTorch's)
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_b = None
         if need_b:
+            a, b = ctx.saved_tensors
             quotient = a / b
             grad_b = -grad * (quotient.trunc() if isinstance(quotient, Variable) else ctx.xp.trunc(quotient))
         return (grad if need_a else None), grad_b

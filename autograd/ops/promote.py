@@ -15,7 +15,7 @@ import numbers
 
 from ..backend import by_input, host, is_array
 
-from ..dtypes import bool_, float32, int64
+from ..dtypes import bool_, float32, int64, wrapped
 from ..function import register
 from ..tensor import Tensor
 
@@ -120,17 +120,9 @@ def promote(name, *operands):
                             "make it a tensor first with ag.tensor(...)")
         checked.append(y)
     dtype = _result_type(checked)
-    return tuple(x.to(dtype) if isinstance(x, Tensor) and x.dtype != dtype else _wrapped(x, dtype) for x in checked)
+    return tuple(x.to(dtype) if isinstance(x, Tensor) and x.dtype != dtype else wrapped(x, dtype) for x in checked)
 
 
-def _wrapped(x, dtype):
-    """A Python int outside an integer ``dtype``'s range wraps around into it (as PyTorch's kernels do);
-    other numbers stay as they are."""
-    if isinstance(x, int) and not isinstance(x, bool) and dtype.kind in "iu":
-        info = host.iinfo(dtype)
-        if not info.min <= x <= info.max:
-            return by_input.array(x & (2 ** (8 * dtype.itemsize) - 1)).astype(host.uint64).astype(dtype)
-    return x
 
 
 def binary_front(fn, name, dunder=False, refuse_bool=False):

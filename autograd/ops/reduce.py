@@ -36,7 +36,7 @@ SPREAD_AS_VIEW = 1 << 16  # elements: from here a sum's gradient is a broadcast 
 
 def _spread(ctx, grad, shape, axis):
     """Send a reduced gradient back over the reduced axes (the backward of a sum)."""
-    grad = grad.reshape(keepdims_shape(shape, axis))
+    grad = grad.reshape(keepdims_shape(shape, axis) if axis is not None else (1,) * len(shape))
     if isinstance(grad, Variable) or math.prod(shape) >= SPREAD_AS_VIEW:
         return ctx.xp.broadcast_to(grad, shape)  # a read-only view: no pass over a big gradient's memory
     out = ctx.xp.empty(shape, dtype=grad.dtype)  # small: one C-level copy beats numpy's Python-level broadcast_to
@@ -113,7 +113,10 @@ class Prod(Function):
     def backward(ctx, grad):  # d(prod a)/da_i = product of all the other elements
         a, out = ctx.saved_tensors
         grad = _spread(ctx, grad, ctx.shape, ctx.axis)
-        if not isinstance(a, Variable) and (a == 0).any():
+        if isinstance(a, Variable):  # create_graph: differentiable, and out / a would be nan at a zero
+            return grad * _product_of_others(a, ctx.axis, ctx.xp) if (a == 0).any() else \
+                grad * out.reshape(keepdims_shape(ctx.shape, ctx.axis)) / a
+        if (a == 0).any():
             if ctx.axis is None and (a == 0).sum() > 1:  # two zeros: every product of others is 0 (PyTorch
                 return grad * 0                             # says so even beside an inf, where 0 * inf is nan)
             return grad * _product_of_others(a, ctx.axis, ctx.xp)
@@ -124,13 +127,14 @@ def _product_of_others(a, axis, xp):
     """prod_{j != i} a_j along the reduced axes, exact even where a has zeros."""
     axis = tuple(range(a.ndim)) if axis is None else axis
     kept = [i for i in range(a.ndim) if i not in axis]
-    moved = xp.transpose(a, kept + list(axis))
-    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
-    ones = xp.ones(flat.shape[:-1] + (1,), dtype=a.dtype)
+    order = kept + list(axis)
+    moved = xp.transpose(a, order)
+    flat = moved.reshape(tuple(moved.shape[:len(kept)]) + (-1,))
+    ones = xp.ones_like(flat[..., :1])
     left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    right = xp.cumprod(xp.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    others = (left * right).reshape(moved.shape)
-    return xp.transpose(others, xp.argsort(kept + list(axis)))
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    others = (left * right).reshape(tuple(moved.shape))
+    return xp.transpose(others, [order.index(i) for i in range(len(order))])
 
 
 def _max_keepdims(xp, a, axis):
@@ -209,7 +213,7 @@ def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None)
     """Sum over ``dim`` (all by default); integer and bool inputs sum to int64, as in PyTorch.
     With ``dtype`` the input is cast first (float32 summed as int32 truncates each element)."""
     if dim is None and axis is None and keepdim is False and keepdims is None and dtype is None and \
-            input.dtype.kind in "fc":
+            input._data.dtype.kind in "fc":
         return Sum.apply(input)  # the whole of a float tensor (loss.sum()): nothing to check
     dim, keepdim = pick(dim, axis, keepdim, keepdims, "sum")
     dims = axes(dim, input.ndim, "sum")

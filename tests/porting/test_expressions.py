@@ -74,9 +74,17 @@ def _inputs():
 INPUTS = _inputs()
 
 
-def _tensors(lib, names):
+LAYOUTS = {  # how a row's inputs are made: the numbers as given, in float64, or as strided views
+    "as given": lambda lib, a: lib.tensor(a),
+    "float64": lambda lib, a: lib.tensor(a.astype(np.float64) if a.dtype == np.float32 else a),
+    "strided": lambda lib, a: lib.tensor(np.stack([a, np.zeros_like(a)], -1))[..., 0] if a.ndim else lib.tensor(a),
+}  # ("strided": every other element of an array twice as wide, so no input is contiguous)
+
+
+def _tensors(lib, names, layout="as given"):
     """Fresh leaves for one row: floating inputs require grad."""
-    return {name: lib.tensor(INPUTS[name].copy(), requires_grad=INPUTS[name].dtype.kind == "f") for name in names}
+    return {name: LAYOUTS[layout](lib, INPUTS[name].copy()).detach().requires_grad_(INPUTS[name].dtype.kind == "f")
+            for name in names}
 
 
 def _names(expr):
@@ -359,8 +367,8 @@ LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse",
 # ------------------------------------------------------------------------------------------------ evaluation
 
 
-def _evaluate(lib, functional, expr, names):
-    tensors = _tensors(lib, names)
+def _evaluate(lib, functional, expr, names, layout="as given"):
+    tensors = _tensors(lib, names, layout)
     with np.errstate(all="ignore"), warnings.catch_warnings():  # rows that divide by 0 on purpose
         warnings.simplefilter("ignore")
         out = eval(expr, {"torch": lib, "F": functional, "math": math}, dict(tensors))  # noqa: S307
@@ -432,16 +440,23 @@ def _tolerances(row):
     return row
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("row", [_tolerances(r) for r in ROWS], ids=[r.expr for r in ROWS])
-def test_expression_same_as_pytorch(row):
+def test_expression_same_as_pytorch(row, layout):
     names = _names(row.expr + " " + (row.torch or ""))
     if row.raises:
+        if layout != "as given":
+            pytest.skip("a refusal is checked on the inputs as given")
         for lib, functional in ((torch, torch_F), (ag, our_F)):
             with pytest.raises(row.raises):
                 _evaluate(lib, functional, row.expr, names)
         return
-    their_tensors, theirs = _evaluate(torch, torch_F, row.torch or row.expr, names)
-    our_tensors, ours = _evaluate(ag, our_F, row.expr, names)
+    try:
+        their_tensors, theirs = _evaluate(torch, torch_F, row.torch or row.expr, names, layout)
+    except RuntimeError as err:  # (only in float64: a row's float32 constant with float64 inputs)
+        assert layout == "float64", err
+        pytest.skip(f"PyTorch refuses this row with float64 inputs: {str(err)[:80]}")
+    our_tensors, ours = _evaluate(ag, our_F, row.expr, names, layout)
     their_leaves, our_leaves = _leaves(theirs), _leaves(ours)
     assert len(our_leaves) == len(their_leaves), f"{row.expr}: {len(our_leaves)} results, PyTorch {len(their_leaves)}"
     for k, (t, o) in enumerate(zip(their_leaves, our_leaves)):
@@ -464,6 +479,143 @@ def test_expression_same_as_pytorch(row):
         np.testing.assert_allclose(np.zeros(INPUTS[name].shape) if got is None else got,
                                    np.zeros(INPUTS[name].shape) if want is None else want, rtol=row.rtol * 10,
                                    atol=row.atol * 10, err_msg=f"{row.expr}: the gradient with respect to {name}")
+
+
+# ------------------------------------------------------------------------------------------------ in place, after
+
+STRICTER = {  # ops that keep an input PyTorch does not (a fused node): changing it in place refuses backward here
+    "einsum": "einsum keeps its operands for every gradient",
+    "interpolate": "linear interpolation keeps its input",
+    "cross_entropy": "cross_entropy is one node (softmax and NLL): it keeps the logits for create_graph",
+    "expand": "a write into an expanded tensor is refused: numpy's broadcast views are read-only",
+    "1 / p": "c / p is one node here, which keeps p (PyTorch's reciprocal(p) * c keeps its result instead; so here "
+             "the result may change in place, as in PyTorch, but not p)",
+}
+
+
+def _after_change(lib, functional, expr, names, where):
+    """Evaluate ``expr`` on non-leaf copies of the inputs, change the result (``where="output"``: times
+    2) or the floating inputs (``"inputs"``: +1) in place (or nothing: ``"nowhere"``), then backward: the leaves' gradients, "refused" when
+    backward raised, None when the row has no single floating result that requires grad."""
+    leaves = _tensors(lib, names)
+    copies = {n: t.clone() if t.requires_grad else t for n, t in leaves.items()}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = eval(expr, {"torch": lib, "F": functional, "math": math}, dict(copies))  # noqa: S307
+        if not isinstance(out, (torch.Tensor, ag.Tensor)) or not out.requires_grad:
+            return None
+        try:
+            if where == "output":
+                out.mul_(2)
+            elif where == "inputs":
+                for t in copies.values():
+                    if t.requires_grad:
+                        t.add_(1)
+        except RuntimeError:  # the change itself (into a broadcast view): both must refuse it
+            return "change refused"
+        try:
+            (out * 1.0).sum().backward()
+        except RuntimeError:
+            return "refused"
+    return {n: None if t.grad is None else t.grad.numpy().copy() for n, t in leaves.items() if t.requires_grad}
+
+
+IN_PLACE_ROWS = [r for r in ROWS if not (r.raises or r.grad_raises or r.nograd or r.torch)]
+
+
+@pytest.mark.parametrize("where", ["output", "inputs"])
+@pytest.mark.parametrize("row", IN_PLACE_ROWS, ids=[r.expr for r in IN_PLACE_ROWS])
+def test_in_place_change_after_the_op_like_pytorch(row, where):
+    """Changing an op's result or inputs in place before backward: the version counters must refuse
+    wherever the change would make the gradient wrong. Where PyTorch refuses, ours refuses too or gives
+    the gradient of the values forward saw (it kept what it needs); where PyTorch computes, ours gives
+    the same gradient (or refuses, for the ops in STRICTER only)."""
+    names = _names(row.expr)
+    theirs = _after_change(torch, torch_F, row.expr, names, where)
+    ours = _after_change(ag, our_F, row.expr, names, where)
+    if theirs is None or ours is None:
+        assert theirs is None and ours is None, f"{row.expr}: ours {ours}, PyTorch {theirs}"
+        return
+    if "change refused" in (ours, theirs):
+        assert ours == theirs or (ours == "change refused" and "expand" in row.expr), \
+            f"{row.expr}: the change to the {where}: ours {ours}, PyTorch's {theirs}"
+        return
+    if ours == "refused":
+        assert theirs == "refused" or any(op in row.expr for op in STRICTER), \
+            f"{row.expr}: backward refuses after a change to the {where} that PyTorch accepts"
+        return
+    if theirs == "refused":  # PyTorch cannot say: the gradient must be the one without the change
+        theirs = _after_change(torch, torch_F, row.expr, names, "nowhere")
+        if where == "output":
+            theirs = {n: None if g is None else 2 * g for n, g in theirs.items()}
+    for name, want in theirs.items():  # no gradient at all (None) counts as a zero gradient
+        zeros, got = np.zeros(INPUTS[name].shape), ours[name]
+        np.testing.assert_allclose(zeros if got is None else got, zeros if want is None else want,
+                                   rtol=max(row.rtol * 10, 1e-4), atol=max(row.atol * 10, 1e-5),
+                                   err_msg=f"{row.expr}: the gradient for {name} after a change to the {where}")
+
+
+# ------------------------------------------------------------------------------------------------ second order
+
+NO_SECOND_ORDER = {  # an op whose gradient is not differentiable here (a clear error says so); PyTorch's is
+    "scatter_reduce": "scatter_reduce: gradients of gradients (create_graph=True) are not implemented",
+}
+
+
+def _second_order(lib, functional, expr, names, seed):
+    """The gradient of every floating input (as _gradients, with create_graph=True), then the gradient of
+    a weighted sum of those gradients: a Hessian-vector product. None: the row has no floating result."""
+    rng = np.random.default_rng(zlib.crc32(seed.encode()))
+    tensors, value = _evaluate(lib, functional, expr, names)
+    loss = None
+    for leaf in _leaves(value):
+        if isinstance(leaf, (torch.Tensor, ag.Tensor)) and leaf.requires_grad:
+            term = (leaf * lib.tensor(rng.standard_normal(tuple(leaf.shape)), dtype=leaf.dtype)).sum()
+            loss = term if loss is None else loss + term
+    if loss is None:
+        return None
+    floats = [name for name, t in tensors.items() if t.requires_grad]
+    grads = lib.autograd.grad(loss, [tensors[n] for n in floats], allow_unused=True, create_graph=True)
+    loss = None
+    for name, g in zip(floats, grads):
+        weights = rng.standard_normal(INPUTS[name].shape)  # (drawn for every input: both libraries in step)
+        if g is not None and g.requires_grad:
+            term = (g * lib.tensor(weights, dtype=g.dtype)).sum()
+            loss = term if loss is None else loss + term
+    if loss is None:
+        return {}
+    second = lib.autograd.grad(loss, [tensors[n] for n in floats], allow_unused=True)
+    return {name: None if g is None else g.detach().numpy() for name, g in zip(floats, second)}
+
+
+SECOND_ORDER_ROWS = [r for r in ROWS if not (r.raises or r.grad_raises or r.nograd)]
+
+
+@pytest.mark.parametrize("row", SECOND_ORDER_ROWS, ids=[r.expr for r in SECOND_ORDER_ROWS])
+def test_second_derivatives_same_as_pytorch(row):
+    """Gradients of gradients (create_graph=True: gradient penalties, Hessian-vector products, MAML) of
+    every row, against PyTorch's. Rows PyTorch cannot differentiate twice are skipped."""
+    names = _names(row.expr + " " + (row.torch or ""))
+    refused = next((why for op, why in NO_SECOND_ORDER.items() if op in row.expr), None)
+    try:
+        with np.errstate(all="ignore"):
+            theirs = _second_order(torch, torch_F, row.torch or row.expr, names, row.expr)
+    except RuntimeError as err:
+        pytest.skip(f"PyTorch has no second derivative here: {str(err)[:80]}")
+    if refused:
+        with pytest.raises(RuntimeError, match="not implemented"):
+            _second_order(ag, our_F, row.expr, names, row.expr)
+        return
+    with np.errstate(all="ignore"):
+        ours = _second_order(ag, our_F, row.expr, names, row.expr)
+    if theirs is None:
+        return
+    for name in set(theirs) | set(ours):
+        want, got = theirs.get(name), ours.get(name)  # no gradient at all (None) counts as a zero gradient
+        zeros = np.zeros(INPUTS[name].shape)
+        np.testing.assert_allclose(zeros if got is None else got, zeros if want is None else want,
+                                   rtol=max(row.rtol * 100, 1e-3), atol=max(row.atol * 100, 1e-4), equal_nan=True,
+                                   err_msg=f"{row.expr}: the second derivative with respect to {name}")
 
 
 # ------------------------------------------------------------------------------------------------ coverage
