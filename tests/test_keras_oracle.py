@@ -213,6 +213,30 @@ def test_losses_metrics_and_activations_on_numpy_arrays_match_keras(name):
     assert ours.shape == np.shape(theirs)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
 
+MORE_LOSSES = [  # (loss, outputs, last activation, targets): each loss on targets in its domain
+    ("hinge", 1, None, "binary"), ("squared_hinge", 1, "tanh", "plus-minus"), ("categorical_hinge", 3, None, "onehot"),
+    ("huber", 3, None, "real3"), (per_lib(lambda lib: lib.losses.Huber(delta=0.3)), 3, None, "real3"),
+    ("log_cosh", 3, None, "real3"), ("kld", 3, "softmax", "smoothed"), ("KLDivergence", 3, "softmax", "onehot"),
+    ("poisson", 3, "softplus", "positive"), ("mape", 3, None, "positive"), ("msle", 3, "relu", "positive"),
+    ("cosine_similarity", 3, None, "real3"),
+    (per_lib(lambda lib: lib.losses.CosineSimilarity(reduction="sum")), 3, None, "real3"),
+]
+
+
+@pytest.mark.parametrize("loss,out,activation,kind", MORE_LOSSES, ids=[
+    (c[0] if isinstance(c[0], str) else f"object-{i}") for i, c in enumerate(MORE_LOSSES)])
+def test_more_losses_match_keras(loss, out, activation, kind):
+    """Keras' other losses by name and as objects (they were refused): hinge family (0/1 labels read as -1/1),
+    Huber(delta), log-cosh, KL divergence, Poisson, MAPE, MSLE, cosine similarity."""
+    x, labels = data((5,), n=40, classes=3, seed=22)
+    binary = (labels > 0).astype(np.float64)[:, None]
+    y = {"binary": binary, "plus-minus": 2 * binary - 1, "onehot": onehot(labels, 3),
+         "smoothed": 0.8 * onehot(labels, 3) + 0.2 / 3, "real3": 2 * x[:, :3], "positive": np.abs(x[:, :3]) + 0.1}[kind]
+    k, s = twins(mlp, out, activation)
+    compile_both(k, s, "adam", loss, ["mae"])
+    fit_both(k, s, x, y, epochs=3, batch_size=8)
+    same_outputs(k, s, x, y)
+
 def test_labels_of_shape_n_against_one_output_do_not_broadcast():
     """(N,) labels against a (N, 1) output: Keras expands them; broadcasting to (N, N) would be wrong."""
     x, labels = data((5,), classes=2)
