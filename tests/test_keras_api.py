@@ -366,3 +366,26 @@ def test_learning_rate_answers_keras_variable_methods():
     model.optimizer.learning_rate.assign(0.5)
     model.fit(np.ones((4, 4)), np.ones(4), verbose=0)
     assert model.optimizer.param_groups[0]["lr"] == 0.5 and float(model.optimizer.learning_rate) == 0.5
+
+
+def test_a_custom_train_step_is_refused_not_skipped():
+    """Keras' fit runs a model's own train_step; this loop would have skipped it without a word."""
+    class WithStep(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, x, training=False):
+            return self.dense(x)
+
+        def train_step(self, data):
+            raise AssertionError("never reached")
+
+        def predict_step(self, data):
+            raise AssertionError("never reached")
+
+    model = WithStep()
+    model.compile(optimizer="sgd", loss="mse")
+    for run in (lambda: model.fit(np.ones((4, 2)), np.ones(4), verbose=0), lambda: model.predict(np.ones((4, 2)))):
+        with pytest.raises(NotSupported, match=r"a custom (train|predict)_step \(WithStep\."):
+            run()

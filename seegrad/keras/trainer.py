@@ -136,7 +136,16 @@ class Trainer:
         self._loss_tracker = _LossTracker()
         self.compiled = True
 
+    def _refuse_custom_steps(self):
+        """Keras runs a model's own train_step (and friends) in fit; this loop would skip it silently."""
+        for hook in ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics"):
+            if getattr(type(self), hook, None) is not None:  # the base defines none: the model's own
+                not_supported(f"a custom {hook} ({type(self).__name__}.{hook})",
+                              "fit/evaluate/predict run the standard step; write the loop with seegrad's own API "
+                              "(loss.backward(), optimizer.step()) or drop the override")
+
     def _require_compiled(self, what):
+        self._refuse_custom_steps()
         if not self.compiled:
             raise ValueError(f"You must call `compile()` before using the model ({what}).")
         if self._loss_fn is None:
@@ -302,6 +311,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x (a float32 numpy array), in inference mode, batch by batch."""
+        self._refuse_custom_steps()
         if steps is not None:
             not_supported("predict(steps=...)")
         x = _array(x, "x")
