@@ -262,6 +262,8 @@ def test_clone_model_and_functional_summary():
     text = []
     model.summary(print_fn=text.append)
     assert "(None, 4)" in text[0] and "Total params: 38 " in text[0]
+    with pytest.raises(NotSupported, match=r"summary\(show_trainable=...\)"):  # a different table in Keras
+        model.summary(show_trainable=True)
 
 
 def test_learning_rate_schedule_saves_and_refuses_a_set_learning_rate(tmp_path):
