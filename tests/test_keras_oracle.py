@@ -850,3 +850,22 @@ def test_seeds_of_initializers_and_dropout_repeat_as_in_keras():
         masks = [values(first(x, training=True)) for _ in range(2)]
         assert np.array_equal(values(again(x, training=True)), masks[0]) and not np.array_equal(*masks)
         assert set(np.unique(masks[0])) == {0.0, 2.0}
+
+
+def test_a_shared_layer_adds_its_activity_penalty_once_per_call_as_keras():
+    """A layer called twice in a functional model adds two activity penalties (only the last was kept);
+    calling the model again starts afresh."""
+    oracle()
+    x = np.random.default_rng(23).normal(size=(16, 3))
+
+    def make(lib):
+        inputs = lib.Input((3,))
+        shared = lib.layers.Dense(3, activation="tanh", activity_regularizer=lib.regularizers.L2(0.5))
+        return lib.Model(inputs, lib.layers.Dense(1)(shared(shared(inputs))))
+    k, s = twins(make)
+    compile_both(k, s, "sgd", "mse")
+    fit_both(k, s, x, x[:, :1], epochs=2, batch_size=8)
+    same_outputs(k, s, x, x[:, :1])
+    s(x)
+    s(x)
+    assert len(s.losses) == 2

@@ -25,6 +25,8 @@ class Model(Layer, Trainer):
     """``Model(inputs, outputs)`` (the functional API, one input and one output), or a subclass
     that makes its layers in ``__init__`` and writes ``call(x, training=False)``."""
 
+    _clears_losses = True
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if inputs is not None and name is None:
             name = unique_name("Functional")  # Keras names a functional model "functional", "functional_1"...

@@ -75,6 +75,7 @@ class Layer(nn.Module):
     arguments in ``get_config()``."""
 
     _takes_ids = False  # True for Embedding: integer inputs stay integers
+    _clears_losses = False  # True for models: a call starts the activity penalties afresh (Keras' outermost call)
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
@@ -253,10 +254,12 @@ class Layer(nn.Module):
             self._build(x.shape)
         else:
             self._check_input(x.shape)
+        if self._clears_losses:
+            self._clear_losses()
         out = self.call(x, training=self.training if training is None else bool(training))
         if self.activity_regularizer is not None:  # Keras: the penalty of each output over the batch size
             outputs = out if isinstance(out, (list, tuple)) else [out]
-            self._activity_losses = [self.activity_regularizer(o) / o.shape[0] for o in outputs]
+            self._activity_losses += [self.activity_regularizer(o) / o.shape[0] for o in outputs]  # one per call
         return out
 
     def call(self, x, training=False):
