@@ -869,3 +869,33 @@ def test_a_shared_layer_adds_its_activity_penalty_once_per_call_as_keras():
     s(x)
     s(x)
     assert len(s.losses) == 2
+
+
+def test_more_metrics_match_keras():
+    """Top-k accuracies, the cross-entropies, KL divergence, MAPE, MSLE, Poisson, RootMeanSquaredError as
+    metrics, by name and as objects (they were refused); EarlyStopping on val_msle knows it goes down."""
+    x, labels = data((5,), n=40, classes=6, seed=24)
+    k, s = twins(mlp, 6)
+    compile_both(k, s, "adam", "sparse_categorical_crossentropy", [
+        "sparse_top_k_categorical_accuracy", per_lib(lambda lib: lib.metrics.SparseTopKCategoricalAccuracy(k=2, name="top2")),
+        "sparse_categorical_crossentropy", per_lib(lambda lib: lib.metrics.SparseCategoricalCrossentropy(name="scce"))])
+    fit_both(k, s, x, labels, epochs=2, batch_size=8, validation_split=0.25)
+    same_outputs(k, s, x, labels)
+    k, s = twins(mlp, 6)
+    compile_both(k, s, "adam", "categorical_crossentropy", [
+        "top_k_categorical_accuracy", per_lib(lambda lib: lib.metrics.TopKCategoricalAccuracy(k=3, name="top3")),
+        "categorical_crossentropy", "kl_divergence",
+        per_lib(lambda lib: lib.metrics.CategoricalCrossentropy(label_smoothing=0.1, name="smoothed"))])
+    fit_both(k, s, x, onehot(labels, 6), epochs=2, batch_size=8)
+    positive = np.abs(x[:, :2]) + 0.1
+    k, s = twins(mlp, 2, "softplus")
+    compile_both(k, s, "adam", "mse", ["mape", "msle", "poisson", "MAPE",
+                                       per_lib(lambda lib: lib.metrics.RootMeanSquaredError())])
+    stop = per_lib(lambda lib: [lib.callbacks.EarlyStopping(monitor="val_msle", patience=0)])
+    fit_both(k, s, x, positive, epochs=4, batch_size=8, validation_split=0.25, callbacks=stop)
+    same_outputs(k, s, x, positive)
+    binary = (labels > 2).astype(np.float32)[:, None]
+    k, s = twins(mlp, 1, "sigmoid")
+    compile_both(k, s, "adam", "binary_crossentropy", [
+        "binary_crossentropy", per_lib(lambda lib: lib.metrics.BinaryCrossentropy(label_smoothing=0.2, name="smooth"))])
+    fit_both(k, s, x, binary, epochs=2, batch_size=8)

@@ -12,11 +12,17 @@ Metrics run on numpy arrays, outside the graph.
 """
 import numpy as np
 
+import autograd as ag
+
+from . import losses
 from .utils import not_supported, unique_name
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "Precision", "Recall", "AUC",
-           "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "get"]
+           "RootMeanSquaredError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
+           "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson",
+           "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "binary_accuracy", "categorical_accuracy",
+           "sparse_categorical_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "get"]
 
 
 def _same_rank(y_true, y_pred):
@@ -56,6 +62,39 @@ def mean_absolute_error(y_true, y_pred):
     y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred))
     return np.abs(y_true - y_pred).mean(-1)
 
+
+
+def _through_loss(loss_fn):
+    """A loss function of seegrad.keras.losses as a metric function on numpy arrays (Keras wraps the same
+    loss functions: the same formulas, clips and checks)."""
+    def metric(y_true, y_pred, **options):
+        with ag.no_grad():
+            return getattr(losses, loss_fn)(np.asarray(y_true), np.asarray(y_pred, np.float32), **options).numpy()
+    metric.__name__ = loss_fn
+    return metric
+
+
+binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson, \
+    mean_absolute_percentage_error, mean_squared_logarithmic_error = (_through_loss(n) for n in (
+        "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
+        "poisson", "mean_absolute_percentage_error", "mean_squared_logarithmic_error"))
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1 where the class of the one-hot y_true is among the k largest outputs (ties count), per sample."""
+    return sparse_top_k_categorical_accuracy(np.asarray(y_true).argmax(-1), y_pred, k)
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1 where the integer label's output is at least the k-th largest output (Keras' in_top_k), per sample."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred, np.float32)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    if k > y_pred.shape[-1]:
+        raise ValueError(f"top-k accuracy: k={k} is more than the {y_pred.shape[-1]} outputs; pass k=...")
+    kth = np.sort(y_pred, -1)[..., -k]
+    picked = np.take_along_axis(y_pred, y_true.astype(np.int64)[..., None], -1)[..., 0]
+    return (picked >= kth).astype(np.float32)
 
 class Metric:
     """``update_state(y_true, y_pred)``, ``result()``, ``reset_state()``; ``name`` labels it in the logs."""
@@ -141,6 +180,45 @@ SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy", sparse_ca
                                           "sparse_categorical_accuracy")
 MeanSquaredError = _metric_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
 MeanAbsoluteError = _metric_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
+
+BinaryCrossentropy = _metric_class("BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
+                                   from_logits=False, label_smoothing=0.0)
+CategoricalCrossentropy = _metric_class("CategoricalCrossentropy", categorical_crossentropy,
+                                        "categorical_crossentropy", from_logits=False, label_smoothing=0.0)
+SparseCategoricalCrossentropy = _metric_class("SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+                                              "sparse_categorical_crossentropy", from_logits=False)
+KLDivergence = _metric_class("KLDivergence", kl_divergence, "kl_divergence")
+Poisson = _metric_class("Poisson", poisson, "poisson")
+MeanAbsolutePercentageError = _metric_class("MeanAbsolutePercentageError", mean_absolute_percentage_error,
+                                            "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _metric_class("MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+                                            "mean_squared_logarithmic_error")
+TopKCategoricalAccuracy = _metric_class("TopKCategoricalAccuracy", top_k_categorical_accuracy,
+                                        "top_k_categorical_accuracy", k=5)
+SparseTopKCategoricalAccuracy = _metric_class("SparseTopKCategoricalAccuracy", sparse_top_k_categorical_accuracy,
+                                              "sparse_top_k_categorical_accuracy", k=5)
+for _cls in (BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson,
+             MeanAbsolutePercentageError, MeanSquaredLogarithmicError, MeanSquaredError, MeanAbsoluteError):
+    _cls.direction = "down"  # Keras: a metric wrapping a loss goes down (EarlyStopping mode "auto")
+
+
+class RootMeanSquaredError(Mean):
+    """sqrt of the mean squared error over every value seen."""
+
+    direction = "down"
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _same_rank(np.asarray(y_true, np.float32), np.asarray(y_pred, np.float32))
+        super().update_state((y_pred - y_true) ** 2, sample_weight)
+
+    def result(self):
+        return float(np.sqrt(super().result()))
+
+    def get_config(self):
+        return {"name": self.name}
 
 class _ConfusionMetric(Metric):
     """Counts of true/false positives/negatives at each threshold, over every value seen since the
@@ -276,9 +354,16 @@ class AUC(_ConfusionMetric):
 NAMES = {"binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
          "sparse_categorical_accuracy": SparseCategoricalAccuracy, "mean_squared_error": MeanSquaredError,
          "mse": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-         "precision": Precision, "recall": Recall, "auc": AUC}
+         "precision": Precision, "recall": Recall, "auc": AUC, "binary_crossentropy": BinaryCrossentropy,
+         "categorical_crossentropy": CategoricalCrossentropy, "sparse_categorical_crossentropy":
+         SparseCategoricalCrossentropy, "kl_divergence": KLDivergence, "poisson": Poisson,
+         "mean_absolute_percentage_error": MeanAbsolutePercentageError, "mape": MeanAbsolutePercentageError,
+         "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
+         "root_mean_squared_error": RootMeanSquaredError, "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+         "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy}
 NAMES.update({cls.__name__: cls for cls in set(NAMES.values())})  # Keras takes the class names too ("AUC")
-NAMES.update(MSE=MeanSquaredError, MAE=MeanAbsoluteError)
+NAMES.update(MSE=MeanSquaredError, MAE=MeanAbsoluteError, MAPE=MeanAbsolutePercentageError,
+             MSLE=MeanSquaredLogarithmicError, BCE=BinaryCrossentropy, bce=BinaryCrossentropy)
 
 
 def accuracy_for(y_true, y_pred, name="accuracy"):
@@ -311,5 +396,5 @@ def get(identifier, y_true=None, y_pred=None):
 
 def __getattr__(name):  # a Keras metrics this front end does not have: say so by its name
     if name[:1].isupper():
-        not_supported(f"keras.metrics.{name}", f"available: {', '.join(__all__[3:11])}")
+        not_supported(f"keras.metrics.{name}", f"available: {', '.join(__all__[3:21])}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
