@@ -375,7 +375,14 @@ class Tensor(Variable):
         return self
 
     def contiguous(self):
-        return self
+        """This tensor if its storage is row-major (C order), else a row-major copy (recorded like clone()):
+        after a transpose, ``view`` needs it, as in PyTorch."""
+        return self if self.is_contiguous() else self.clone()
+
+    def is_contiguous(self):
+        """Is the storage laid out row-major with no gaps (C order)?"""
+        flags = getattr(self._data, "flags", None)
+        return flags is None or bool(flags.c_contiguous)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not is_floating(self.dtype):

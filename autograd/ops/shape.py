@@ -188,7 +188,15 @@ def reshape(input, *shape):
 
 @register("view", function=False)
 def view(input, *shape):
-    return reshape(input, *required(shape, "view", "shape"))
+    """The same storage in another shape, as PyTorch: where the strides cannot give it (a transposed or
+    sliced tensor) it is refused, since a copy would silently stop writes reaching the original."""
+    out = reshape(input, *required(shape, "view", "shape"))
+    data = out._data
+    if type(data) is host.ndarray and data.size and not host.may_share_memory(data, input._data):
+        raise ShapeError(f"view: view size is not compatible with input tensor's size and stride (at least one "
+                         f"dimension spans across two contiguous subspaces): {tuple(input.shape)} -> "
+                         f"{tuple(out.shape)}. Use .reshape(...) instead (or .contiguous().view(...)).")
+    return out
 
 
 register("view_as", lambda input, other: reshape(input, other.shape), function=False)
