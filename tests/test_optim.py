@@ -361,7 +361,11 @@ def _train(model, opt, x, y, steps, sched=None):
     lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True),
     lambda ps: optim.Adagrad(ps, lr=0.05, lr_decay=0.01),
     lambda ps: optim.Momentum(ps, lr=0.05),
-], ids=["sgd", "adam", "adamw", "rmsprop", "adagrad", "momentum"])
+    lambda ps: optim.Adamax(ps, lr=0.01),
+    lambda ps: optim.NAdam(ps, lr=0.01, decoupled_weight_decay=True, weight_decay=0.1),
+    lambda ps: optim.RAdam(ps, lr=0.01),
+    lambda ps: optim.Adadelta(ps),
+], ids=["sgd", "adam", "adamw", "rmsprop", "adagrad", "momentum", "adamax", "nadam", "radam", "adadelta"])
 def test_resume_from_saved_state_is_bit_for_bit(make_opt, tmp_path):
     x, y = _mlp_problem()
     ag.manual_seed(0)
