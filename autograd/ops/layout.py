@@ -17,12 +17,13 @@ from .promote import DTypeError
 
 @register("flip")
 def flip(input, *dims_, dims=None):
-    """Reverse the order of elements along ``dims``."""
+    """Reverse the order of elements along ``dims``: a copy, as PyTorch's (numpy's reversed slice is a view,
+    through which an in-place change would reach the input)."""
     dims = int_tuple(dims_ if dims is None else (dims,), "flip", "dims")
     axis = axes(dims, input.ndim, "flip", empty="none")
     if not axis:
         return input.clone()
-    return input[tuple(slice(None, None, -1) if d in axis else slice(None) for d in range(input.ndim))]
+    return input[tuple(slice(None, None, -1) if d in axis else slice(None) for d in range(input.ndim))].clone()
 
 
 @register("fliplr")
