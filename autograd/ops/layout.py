@@ -61,7 +61,7 @@ def roll(input, shifts, dims=None):
             continue
         source = (by_input.arange(n) - shift) % n  # out[i] = in[i - shift]
         out = out[(slice(None),) * d + (source,)]
-    return out
+    return out if out is not input else input.clone()  # (a copy even when nothing moves, as PyTorch's)
 
 
 @register(("movedim", "moveaxis"))
