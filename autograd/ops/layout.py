@@ -93,7 +93,10 @@ def repeat(input, *sizes):
         raise ArgumentError(f"repeat: repeat sizes {sizes} must be non-negative")
     spread = [v for n in shape for v in (1, n)]  # (1, n0, 1, n1, ...): a new axis before each dim
     tiled = [v for r, n in zip(sizes, shape) for v in (r, n)]
-    return input.reshape(spread).expand(*tiled).reshape(tuple(r * n for r, n in zip(sizes, shape)))
+    out = input.reshape(spread).expand(*tiled).reshape(tuple(r * n for r, n in zip(sizes, shape)))
+    # memory of its own, as PyTorch's: where reshape could keep a view (repeat(1, 1), or a stride-0 one from
+    # expand), in-place changes would reach the input or fail
+    return out.clone() if get_array_module(out._data).may_share_memory(out._data, input._data) else out
 
 
 @register("repeat_interleave")
