@@ -99,6 +99,14 @@ def repeat(input, *sizes):
     return out.clone() if get_array_module(out._data).may_share_memory(out._data, input._data) else out
 
 
+@register("tile")
+def tile(input, dims):
+    """``repeat`` with numpy's rule for short ``dims``: missing leading counts are 1 (``x.tile((2,))`` on a
+    matrix repeats its columns)."""
+    dims = int_tuple((dims,) if is_int(dims) else tuple(dims), "tile", "dims")
+    return repeat(input, *((1,) * (input.ndim - len(dims)) + dims))
+
+
 @register("repeat_interleave")
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeat each element ``repeats`` times along ``dim`` (flattened when dim is None): [a, b] -> [a, a, b, b].

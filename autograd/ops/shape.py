@@ -202,6 +202,12 @@ def view(input, *shape):
 register("view_as", lambda input, other: reshape(input, other.shape), function=False)
 
 
+@register("ravel")
+def ravel(input):
+    """The elements in one dimension, row by row: a view where the storage allows it, else a copy."""
+    return reshape(input, -1)
+
+
 @register("flatten")
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one (a 0-d tensor becomes 1-d)."""
