@@ -1,8 +1,6 @@
 """NAdam: Adam with Nesterov momentum (Dozat, 2016), with PyTorch's momentum schedule."""
 import math
 
-import numpy as np
-
 import autograd as ag
 
 from .optimizer import Optimizer
@@ -33,7 +31,8 @@ class NAdam(Optimizer):
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * decay))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * decay))
         # (PyTorch keeps this product as a float32 tensor whatever the parameters' dtype: so do we, for its numbers)
-        state["mu_product"] = product = float(np.float32(state.get("mu_product", 1.0)) * np.float32(mu))
+        f32 = ag.float32.type  # (a float32 scalar)
+        state["mu_product"] = product = float(f32(state.get("mu_product", 1.0)) * f32(mu))
         m += (1 - b1) * (g - m)
         v *= b2
         v += (1 - b2) * (g * g)
