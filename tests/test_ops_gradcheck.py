@@ -121,6 +121,11 @@ UNARY = [  # (name, function, input maker)
     ("norm inf", lambda x: x.norm(p=float("inf")), distinct_abs),
     ("norm -inf", lambda x: x.norm(p=float("-inf")), distinct_abs),
     ("norm p=0.5", lambda x: x.norm(p=0.5), away_from_zero),
+    ("reciprocal", lambda x: x.reciprocal(), away_from_zero),
+    ("logit", lambda x: ag.logit(x.sigmoid()), leaf),
+    ("logit eps", lambda x: (x.sigmoid() * 0.8 + 0.1).logit(eps=0.05), leaf),
+    ("nan_to_num", lambda x: (x / (x > 0)).nan_to_num(posinf=2.0), away_from_zero),
+    ("deg2rad", lambda x: x.deg2rad() + x.rad2deg(), leaf),
 ]
 
 
@@ -148,6 +153,13 @@ BINARY = [
     ("lerp weight", lambda a, b: a.lerp(a * 2 + 1, b), leaf, leaf),
     ("minimum", lambda a, b: ag.minimum(a, b), leaf, leaf),
     ("where", lambda a, b: ag.where(a > 0, a, b), away_from_zero, leaf),
+    ("hypot", lambda a, b: ag.hypot(a, b), away_from_zero, leaf),
+    ("xlogy", lambda a, b: ag.xlogy(a, b), leaf, positive),
+    ("logaddexp", lambda a, b: ag.logaddexp(a, b), leaf, leaf),
+    ("copysign", lambda a, b: ag.copysign(a, b), away_from_zero, away_from_zero),
+    ("float_power", lambda a, b: ag.float_power(a, b), positive, leaf),
+    ("addcmul", lambda a, b: ag.addcmul(a, b, a * 2, value=0.5), leaf, leaf),
+    ("addcdiv", lambda a, b: a.addcdiv(a, b, value=-2), leaf, away_from_zero),
 ]
 
 

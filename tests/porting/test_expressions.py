@@ -357,9 +357,26 @@ NN_FUNCTIONAL = [
     "F.kl_div(x.log_softmax(1), y.log_softmax(1), reduction='sum', log_target=True)",
 ]
 
+MORE_ELEMENTWISE = [  # torch's other elementwise names
+    "x.reciprocal()", "torch.reciprocal(p)", "i.reciprocal()", "x.clone().reciprocal_()",
+    "torch.addcmul(x, y, p, value=0.5)", "x.addcmul(y, v)", "x.clone().addcmul_(y, p, value=2)", "torch.addcmul(i, i, n)",
+    "torch.addcdiv(x, y, p, value=-0.5)", "x.addcdiv(y, p)", "x.clone().addcdiv_(y, g)",
+    Row("torch.addcdiv(x, i, n)", raises=RuntimeError), Row("torch.addcmul(mask, mask, mask)", raises=RuntimeError),
+    "torch.nan_to_num(torch.log(x))", "(x / p.round()).nan_to_num(posinf=1e3)",
+    "torch.nan_to_num(x / p.round() - x.log(), nan=1.0, posinf=2.0, neginf=-3.0)", "i.nan_to_num()",
+    "torch.log(x).nan_to_num_()", "torch.hypot(x, y)", "x.hypot(p)", "x.clone().hypot_(y)",
+    Row("torch.hypot(i, n)", raises=RuntimeError), "torch.xlogy(x, p)", "torch.xlogy(x.relu(), y)", "x.xlogy(2.0)",
+    "torch.xlogy(2, p)", "x.clone().xlogy_(p)", "torch.xlogy(i, n)", "prob.logit()", "torch.logit(x, eps=0.1)",
+    "torch.logit(prob, 0.2)", "prob.clone().logit_()", "i.logit()", "torch.logaddexp(x, y)", "x.logaddexp(p.log())",
+    Row("torch.logaddexp(i, i)", raises=RuntimeError), "torch.copysign(x, y)", "x.copysign(-1.0)",
+    "x.clone().copysign_(y)", "i.copysign(n)", "x.signbit()", "torch.signbit(i)", "torch.float_power(x, 2)",
+    "x.float_power(y)", "torch.float_power(p, 0.5)", "torch.float_power(2, x)", "i.float_power(n)", "x.deg2rad()",
+    "torch.rad2deg(x)", "i.deg2rad()", "x.clone().deg2rad_()", "x.clone().rad2deg_()",
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
-        + CREATION + ACTIVATIONS + NN_FUNCTIONAL]
+        + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
