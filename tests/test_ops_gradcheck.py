@@ -312,6 +312,14 @@ SHAPE_OPS = [
     ("matrix_norm inf", (2, 3, 4), lambda x: linalg().matrix_norm(x, float("inf"), keepdim=True)),
     ("matrix_norm 2", (3, 4), lambda x: linalg().matrix_norm(x, 2) + linalg().matrix_norm(x, -2)),
     ("linalg.norm", (3, 4), lambda x: linalg().norm(x) + linalg().norm(x, 1, dim=1).sum()),
+    ("diagonal", (2, 3, 4), lambda x: x.diagonal(1, 2, 0)),
+    ("diagonal twice", (3, 4), lambda x: x.diagonal(-1) * x.diagonal(1)[:2]),
+    ("diag_embed", (2, 3), lambda x: ag.diag_embed(x, -1, 0, 2)),
+    ("diag", (3,), lambda x: ag.diag(x, 1)),
+    ("trace", (3, 4), lambda x: ag.trace(x * x)),
+    ("block_diag", (2, 3), lambda x: ag.block_diag(x, x[0], x[1, 1])),
+    ("rot90", (2, 3, 4), lambda x: x.rot90(1, (2, 0))),
+    ("take_along_dim", (3, 4), lambda x: x.take_along_dim(ag.tensor([[0, 0], [3, 1], [2, 2]]), 1)),
 ]
 
 

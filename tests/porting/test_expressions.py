@@ -374,9 +374,28 @@ MORE_ELEMENTWISE = [  # torch's other elementwise names
     "torch.rad2deg(x)", "i.deg2rad()", "x.clone().deg2rad_()", "x.clone().rad2deg_()",
 ]
 
+MORE_SHAPE = [  # diagonals, numpy's stacking and splitting names
+    "x.diagonal()", "torch.diagonal(x, 1)", "x.diagonal(-2)", "b.diagonal(offset=1, dim1=2, dim2=0)",
+    "torch.diagonal(b, 0, -1, -2)", "x.diagonal(9)", Row("x.diagonal(0, 1, -1)", raises=RuntimeError),
+    "(x * 1).diagonal().mul_(2)", "torch.diag(v)", "torch.diag(v, -1)", "x.diag(2)", "torch.diag(sq)",
+    Row("b.diag()", raises=RuntimeError), "torch.diag_embed(x)", "torch.diag_embed(b, 1, 0, 2)",
+    "x.diag_embed(-1, dim1=2, dim2=0)", "sq.trace()", "torch.trace(x)", "torch.trace(i)",
+    Row("torch.trace(b)", raises=RuntimeError), "torch.block_diag(x, v, s, sq[:2, :1])", "torch.block_diag(i, n)",
+    "torch.hstack([x, y])", "torch.hstack((v, w4, s))", "torch.vstack([x, v])", "torch.row_stack((v, w4))",
+    "torch.dstack([x, y])", "torch.dstack((v, w4))", "torch.column_stack([v, x.T, w4])", "torch.atleast_1d(s)",
+    "torch.atleast_1d(x, s)", "torch.atleast_2d(v)", "torch.atleast_2d([s, b])", "torch.atleast_3d(x)",
+    "torch.atleast_3d(v, s)", Row("torch.hstack([])", raises=RuntimeError), "x.tensor_split(3, dim=1)",
+    "torch.tensor_split(b, [1, 3, 10], 2)", "v.tensor_split(torch.tensor([1, -1]))", "v.tensor_split([3, 1])",
+    Row("v.tensor_split(0)", raises=RuntimeError), "b.select(1, -1)", "torch.select(x, 0, 2)",
+    Row("x.select(0, 3)", raises=IndexError), "torch.take_along_dim(x, x.argsort(1), 1)",
+    "x.take_along_dim(idx[:, :1], dim=1)", "x.take_along_dim(torch.tensor([3, 0, 11]))",
+    "torch.take_along_dim(b, idx[None, :2] % 3, 1)", "torch.broadcast_tensors(b, v, x[:, :1])", "x.rot90()",
+    "torch.rot90(b, 2, [2, 0])", "b.rot90(-1, (1, 2))", "b.rot90(4)", Row("b.rot90(1, [0, 3])", raises=IndexError), Row("b.rot90(1, [0, -3])", raises=RuntimeError),
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
-        + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE]
+        + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
