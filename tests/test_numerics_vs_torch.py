@@ -445,6 +445,11 @@ UNARY = {
     "nan_to_num_values": (lambda x: x.nan_to_num(1.0, 2.0, -3.0),) * 2, "deg2rad": (lambda x: x.deg2rad(),) * 2,
     "rad2deg": (lambda x: x.rad2deg(),) * 2, "signbit": (lambda x: x.signbit(),) * 2,
     "float_power": (lambda x: x.float_power(2),) * 2,
+    "nansum": (lambda x: x.nansum(),) * 2, "nanmean": (lambda x: x.nanmean(),) * 2,
+    "median": (lambda x: x.median(),) * 2, "median_dim": (lambda x: x.median(dim=-1).values,) * 2,
+    "aminmax": (lambda x: x.aminmax().max,) * 2,  # (not kthvalue: among equal elements PyTorch's quickselect
+    #                                                   picks an unspecified one, README; its rows have no ties)
+    "count_nonzero": (lambda x: x.count_nonzero(),) * 2,
     "normalize": (lambda x: F.normalize(x, dim=-1), lambda x: TF.normalize(x, dim=-1)),
     "normalize_p1": (lambda x: F.normalize(x, p=1, dim=-1), lambda x: TF.normalize(x, p=1, dim=-1)),
     "layer_norm": (lambda x: F.layer_norm(x, x.shape[-1:]), lambda x: TF.layer_norm(x, x.shape[-1:])),

@@ -192,6 +192,11 @@ REDUCTIONS = [
     ("max", lambda x, d, k: x.max() if d is None else x.max(d, keepdim=k).values, distinct),
     ("min", lambda x, d, k: x.min() if d is None else x.min(d, keepdim=k).values, distinct),
     ("amax", lambda x, d, k: x.amax(d, keepdim=k), distinct),
+    ("nansum", lambda x, d, k: x.nansum(d, keepdim=k), leaf),
+    ("nansum of nans", lambda x, d, k: ag.where(x > 0, x, float("nan")).nansum(d, keepdim=k), away_from_zero),
+    ("median", lambda x, d, k: x.median() if d is None else x.median(d, keepdim=k).values, distinct),
+    ("kthvalue", lambda x, d, k: x.kthvalue(1, -1 if d is None else d, keepdim=k).values, distinct),
+    ("aminmax", lambda x, d, k: sum(x.aminmax(dim=d, keepdim=k)), distinct),
 ]
 
 

@@ -393,9 +393,38 @@ MORE_SHAPE = [  # diagonals, numpy's stacking and splitting names
     "torch.rot90(b, 2, [2, 0])", "b.rot90(-1, (1, 2))", "b.rot90(4)", Row("b.rot90(1, [0, 3])", raises=IndexError), Row("b.rot90(1, [0, -3])", raises=RuntimeError),
 ]
 
+MORE_REDUCE = [  # nan-aware reductions, order statistics, selecting, counting, searching
+    "torch.nansum(x.log())", "x.log().nansum(1)", "torch.nansum(x.log(), dim=(0, 1), keepdim=True)", "i.nansum()",
+    "torch.nanmean(x.log())", "x.log().nanmean(0, keepdim=True)", Row("i.nanmean()", raises=RuntimeError),
+    "torch.count_nonzero(i)", "i.count_nonzero(1)", "torch.count_nonzero(x.relu(), dim=(0, 1))", "x.aminmax()",
+    "torch.aminmax(x, dim=1)", "x.aminmax(dim=0, keepdim=True)", "i.aminmax()", "(x * 0 + 1).aminmax()",
+    "x.median()", "torch.median(b)", "x.median(1)", "torch.median(b, dim=0, keepdim=True)", "i.median()",
+    "i.median(0)", "(x / 0).median(1)", "(x / 0).median()", "torch.median(x.round())", "s.median(0)",
+    Row("x[:, :0].median(1)", raises=IndexError), "x.kthvalue(2)", "torch.kthvalue(b, 1, dim=0)",
+    "x.kthvalue(3, 0, keepdim=True)", "i.kthvalue(1, 1).values", Row("x.kthvalue(5)", raises=RuntimeError),
+    "i.nonzero()", "torch.nonzero(mask)", "i.nonzero(as_tuple=True)", "torch.nonzero(s, as_tuple=True)",
+    "s.nonzero()", "torch.argwhere(i)", "mask.argwhere()", "x.masked_select(mask)", "torch.masked_select(b, mask)",
+    "torch.masked_select(x, x > v)", Row("x.masked_select(i)", raises=RuntimeError), "i.unique()",
+    "torch.unique(i, return_inverse=True)", "i.unique(sorted=False, return_counts=True)",
+    "torch.unique(idx, return_inverse=True, return_counts=True)", "torch.unique(torch.cat([idx, idx[:1]]), dim=0)",
+    Row("torch.unique(x.round() / 0)", grad_raises=RuntimeError), Row("x.round().unique()", grad_raises=RuntimeError), "ints.bincount()",
+    "torch.bincount(ints, minlength=7)", "torch.bincount(ints, weights=n.flatten()[:5].double())",
+    Row("ints.bincount(v[[0, 1, 2, 3, 0]])", grad_raises=RuntimeError), Row("i.bincount()", raises=RuntimeError),
+    Row("x.bincount()", raises=RuntimeError), "torch.isclose(x, x + 1e-6)", "x.isclose(y, atol=1.0)",
+    "torch.isclose(x / 0, x / 0, equal_nan=True)", "torch.isclose(i, n.long(), rtol=0.5)", "torch.isclose(mask, mask)",
+    Row("torch.isclose(x, d)", raises=RuntimeError), "torch.searchsorted(torch.tensor([1.0, 2.0, 3.0]), x)",
+    "torch.searchsorted(x.sort().values, y, right=True)", "torch.searchsorted(x.sort().values, y, side='right')",
+    "torch.searchsorted(v, x, sorter=v.argsort())", "torch.searchsorted(torch.tensor([1, 3, 5]), 3)",
+    "torch.searchsorted(torch.tensor([1, 3, 5]), i, out_int32=True)",
+    Row("torch.searchsorted(v, x, side='left', right=True)", raises=RuntimeError), "torch.bucketize(x, v.sort().values)",
+    "torch.bucketize(i, torch.tensor([-2, 0, 2]), right=True)", "torch.bucketize(x, torch.tensor([0.0]), out_int32=True)",
+    Row("torch.bucketize(x, x)", raises=RuntimeError),
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
-        + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE]
+        + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE
+        + MORE_REDUCE]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
