@@ -324,6 +324,11 @@ SHAPE_OPS = [
     ("trace", (3, 4), lambda x: ag.trace(x * x)),
     ("block_diag", (2, 3), lambda x: ag.block_diag(x, x[0], x[1, 1])),
     ("rot90", (2, 3, 4), lambda x: x.rot90(1, (2, 0))),
+    ("cdist", (2, 3, 4), lambda x: ag.cdist(x, x[:, :2] * 2) + ag.cdist(x, x.flip(1), p=1)),
+    ("tensordot", (2, 3, 4), lambda x: ag.tensordot(x, x.exp(), dims=([0, 2], [0, 2]))),
+    ("kron cross inner", (2, 3, 4), lambda x: ag.kron(x[0], x[1]).sum() + ag.cross(x, x.exp(), dim=1).sum()
+     + ag.inner(x, x[0]).sum()),
+    ("addmm mv", (3, 4), lambda x: ag.addmm(x[:, :1], x, x.T, beta=0.5, alpha=2).sum() + x.mv(x[0]).sum()),
     ("take_along_dim", (3, 4), lambda x: x.take_along_dim(ag.tensor([[0, 0], [3, 1], [2, 2]]), 1)),
 ]
 

@@ -421,10 +421,22 @@ MORE_REDUCE = [  # nan-aware reductions, order statistics, selecting, counting, 
     Row("torch.bucketize(x, x)", raises=RuntimeError),
 ]
 
+MORE_LINALG = [  # products made of matmul, distances
+    "torch.addmm(y[:, :1], x, m)", "x[0, :1].addmm(x, m, beta=0.5, alpha=2)", "torch.addmm(y[:, :1] / 0, x, m, beta=0)",
+    "torch.zeros(3, 5).addmm_(x, m)", "(x @ m).addmm_(x, m, alpha=-1)", Row("torch.addmm(y, x, v)", raises=RuntimeError),
+    "sq.mv(v)", "torch.mv(x, w4)", Row("torch.mv(x, m)", raises=RuntimeError), "torch.inner(x, y)", "b.inner(v)",
+    "torch.inner(x, s)", Row("torch.inner(x, m)", raises=RuntimeError), "torch.cross(b, b.flip(0))",
+    "torch.cross(x.T, y.T, dim=1)", "b.cross(b.roll(1, 2), dim=-2)", Row("torch.cross(x, y, dim=1)", raises=RuntimeError),
+    "torch.kron(x, v)", "x.kron(sq[:2, :2])", "torch.kron(v, b)", "torch.tensordot(b, bm.transpose(1, 2), dims=([0, 2], [0, 2]))",
+    "torch.tensordot(x, m, 1)", "torch.tensordot(b, x)", "torch.tensordot(v, w4, 0)",
+    Row("torch.tensordot(x, m)", raises=RuntimeError), "torch.cdist(x, y)", "torch.cdist(b, b)", "torch.cdist(b, b, p=1)",
+    "torch.cdist(x, m.T, p=float('inf'))", "torch.cdist(b, x[None], p=1.5)", Row("torch.cdist(v, v)", raises=RuntimeError),
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
         + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE
-        + MORE_REDUCE]
+        + MORE_REDUCE + MORE_LINALG]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
@@ -553,6 +565,8 @@ STRICTER = {  # ops that keep an input PyTorch does not (a fused node): changing
     "interpolate": "linear interpolation keeps its input",
     "cross_entropy": "cross_entropy is one node (softmax and NLL): it keeps the logits for create_graph",
     "expand": "a write into an expanded tensor is refused: numpy's broadcast views are read-only",
+    "kron": "kron's product keeps views of its inputs: changing one in place refuses backward here, where PyTorch's "
+            "kron computes a gradient from the changed values (its saved reshapes escape the version check)",
     "1 / p": "c / p is one node here, which keeps p (PyTorch's reciprocal(p) * c keeps its result instead; so here "
              "the result may change in place, as in PyTorch, but not p)",
 }
