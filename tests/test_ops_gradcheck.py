@@ -324,7 +324,7 @@ SHAPE_OPS = [
     ("trace", (3, 4), lambda x: ag.trace(x * x)),
     ("block_diag", (2, 3), lambda x: ag.block_diag(x, x[0], x[1, 1])),
     ("rot90", (2, 3, 4), lambda x: x.rot90(1, (2, 0))),
-    ("cdist", (2, 3, 4), lambda x: ag.cdist(x, x[:, :2] * 2) + ag.cdist(x, x.flip(1), p=1)),
+    ("cdist", (2, 3, 4), lambda x: ag.cdist(x, x[:, :2] * 2).sum() + ag.cdist(x, x.flip(1) + 1, p=1).sum()),
     ("tensordot", (2, 3, 4), lambda x: ag.tensordot(x, x.exp(), dims=([0, 2], [0, 2]))),
     ("kron cross inner", (2, 3, 4), lambda x: ag.kron(x[0], x[1]).sum() + ag.cross(x, x.exp(), dim=1).sum()
      + ag.inner(x, x[0]).sum()),
