@@ -205,13 +205,14 @@ register("meshgrid", meshgrid, method=False)
 # ----------------------------------------------------------------- diagonals
 
 
-def _diagonal_index(shape, offset, dim1, dim2):
-    """The advanced index that picks the ``offset`` diagonal of dims ``dim1``, ``dim2`` of an array of
-    ``shape``: ``a[index]`` has the other dims in order, then the diagonal (numpy's diagonal layout)."""
+def _diagonal_index(xp, shape, offset, dim1, dim2):
+    """The advanced index (arrays of the module ``xp``) that picks the ``offset`` diagonal of dims ``dim1``,
+    ``dim2`` of an array of ``shape``: ``a[index]`` has the other dims in order, then the diagonal
+    (numpy's diagonal layout)."""
     rows, cols = shape[dim1], shape[dim2]
     length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
     others = [d for d in range(len(shape)) if d not in (dim1, dim2)]
-    step = by_input.arange(length)
+    step = xp.arange(length)
     index = []
     for d in range(len(shape)):
         if d == dim1:
@@ -221,7 +222,7 @@ def _diagonal_index(shape, offset, dim1, dim2):
         else:  # (this dim's place among the others, before the diagonal)
             place = [1] * (len(others) + 1)
             place[others.index(d)] = shape[d]
-            index.append(by_input.arange(shape[d]).reshape(place))
+            index.append(xp.arange(shape[d]).reshape(place))
     return tuple(index)
 
 
@@ -240,10 +241,10 @@ class Diagonal(View):
                 "The diagonal's elements get their gradient; the others get zero.")
 
     def forward(ctx, a, offset, dim1, dim2):
-        ctx.shape, ctx.index = a.shape, _diagonal_index(a.shape, offset, dim1, dim2)
+        ctx.shape, ctx.index = a.shape, _diagonal_index(ctx.xp, a.shape, offset, dim1, dim2)
         out = ctx.xp.diagonal(a, offset, dim1, dim2)
-        if type(out) is host.ndarray and a.flags.writeable:  # numpy's diagonal is a read-only view; a
-            out.setflags(write=True)                        # write through it reaches the input, as torch's
+        if not getattr(out.flags, "writeable", True) and getattr(a.flags, "writeable", False):
+            out.setflags(write=True)  # numpy's diagonal is a read-only view: a write into ours reaches the input, as torch's
         return out
 
     def backward(ctx, grad):  # the gradient goes back onto the diagonal it came from
@@ -271,7 +272,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     shape = list(input.shape[:-1])
     for d in sorted((d1, d2)):
         shape.insert(d, size)
-    return IndexAdd.apply(input, tuple(shape), _diagonal_index(tuple(shape), offset, d1, d2))
+    return IndexAdd.apply(input, tuple(shape), _diagonal_index(input._xp, tuple(shape), offset, d1, d2))
 
 
 @register("diag")
