@@ -178,6 +178,7 @@ class Rule(collections.namedtuple("Rule", ["formula", "derivatives", "words", "a
 
 
 _new = object.__new__
+_ndarray = host.ndarray
 _creation_counter = itertools.count()  # numbers the recorded ops in the order they were created
 
 
@@ -313,7 +314,7 @@ class Variable:
                 "backward: this tensor does not require grad and has no grad_fn; "
                 "create the inputs with requires_grad=True (or call .requires_grad_()) "
                 "before computing it")
-        grad = self._root_grad(gradient, "backward")
+        grad = self._root_grad(gradient, "backward", create_graph)
         if retain_graph is None:
             retain_graph = create_graph
         for _ in _walk([self.grad_fn or self._node()], [grad], retain_graph, create_graph, None, False, steps=False):
@@ -486,13 +487,13 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                         capture[node] = grad
                     continue
                 if id(grad) in handed:  # the same gradient reached two leaves: give each its own
-                    grad = grad.copy() if type(grad) is host.ndarray else grad.clone()
+                    grad = grad.copy() if type(grad) is _ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
                 _lock()  # (the sink's _backward, written out: one call less per leaf)
                 try:
-                    held = variable._grad if type(grad) is host.ndarray and not create_graph else None
-                    if held is not None and type(held._data) is host.ndarray and held._data.flags.writeable \
+                    held = variable._grad if type(grad) is _ndarray and not create_graph else None
+                    if held is not None and type(held._data) is _ndarray and held._data.flags.writeable \
                             and not held.requires_grad:
                         held._data += grad  # the common case: add into the Tensor's .grad already there
                         held._vc[0] += 1
@@ -596,7 +597,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("grad: an output does not require grad and has no grad_fn; "
                                "make sure it was computed from inputs with requires_grad=True")
         roots.append(out._node())
-        seeds.append(out._root_grad(g, "grad"))
+        seeds.append(out._root_grad(g, "grad", create_graph))
     for i, x in enumerate(inputs):
         if not x.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad; set requires_grad=True on it")

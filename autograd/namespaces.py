@@ -9,7 +9,7 @@ test allows exactly these imports, there).
 """
 import types
 
-from . import custom
+from . import custom, functional
 from .gradcheck import gradcheck, gradgradcheck
 from .graph import detect_anomaly, enable_grad, grad, no_grad, run_backward, set_grad_enabled
 from .tensor import Size, increment_version  # noqa: F401  (ag.Size)
@@ -23,7 +23,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grads = grad_tensors if isinstance(grad_tensors, (list, tuple)) else [grad_tensors] * len(tensors)
     if inputs is not None:
         raise NotImplementedError("autograd.backward: inputs= is not supported; use ag.grad(outputs, inputs)")
-    run_backward([t._node() for t in tensors], [t._root_grad(g, "backward") for t, g in zip(tensors, grads)],
+    run_backward([t._node() for t in tensors], [t._root_grad(g, "backward", create_graph) for t, g in zip(tensors, grads)],
                  create_graph if retain_graph is None else retain_graph, create_graph)
 
 
@@ -39,12 +39,13 @@ def _namespace(name, doc, **names):
 
 
 autograd = _namespace(
-    "autograd.autograd", "torch.autograd's names: grad, backward, Function, gradcheck, graph, detect_anomaly...",
+    "autograd.autograd", "torch.autograd's names: grad, backward, Function, gradcheck, graph, functional, detect_anomaly...",
     grad=grad, backward=backward, Function=custom.TorchFunction, gradcheck=gradcheck, gradgradcheck=gradgradcheck,
     Variable=Variable,
     detect_anomaly=detect_anomaly, set_detect_anomaly=detect_anomaly, no_grad=no_grad, enable_grad=enable_grad,
     set_grad_enabled=set_grad_enabled,
     graph=_namespace("autograd.autograd.graph", "torch.autograd.graph", increment_version=increment_version),
+    functional=functional,
     function=_namespace("autograd.autograd.function", "torch.autograd.function", Function=custom.TorchFunction,
                         FunctionCtx=custom.FunctionCtx, once_differentiable=custom.once_differentiable),
 )

@@ -99,7 +99,7 @@ class Value(Variable):
     def _version_value(self):
         return 0  # a Value never changes in place
 
-    def _root_grad(self, gradient, op):
+    def _root_grad(self, gradient, op, create_graph=False):  # (floats: no graph to keep)
         return 1.0 if gradient is None else float(gradient)
 
     def _accumulate_grad(self, g, create_graph=False, copy=False):

@@ -214,7 +214,10 @@ class Tensor(Variable):
     def _version(self):
         return self._vc[0]
 
-    def _root_grad(self, gradient, op):
+    def _root_grad(self, gradient, op, create_graph=False):
+        """The gradient a backward pass starts from: ones for a one-element tensor, else ``gradient``
+        checked against this tensor's shape, in its dtype. With ``create_graph`` a gradient that requires
+        grad stays a Tensor on its graph: what backward computes from it is differentiable in it too."""
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError(
@@ -225,6 +228,8 @@ class Tensor(Variable):
         g = gradient._data if isinstance(gradient, Tensor) else self._xp.asarray(gradient)
         if g.shape != self._data.shape:
             raise ShapeError(f"{op}: gradient has shape {g.shape} but the tensor has shape {self.shape}")
+        if create_graph and isinstance(gradient, Tensor) and gradient.requires_grad:
+            return gradient if g.dtype == self._data.dtype else gradient.to(self._data.dtype)
         return g.astype(self._data.dtype, copy=True)
 
     def _accumulate_grad(self, g, create_graph=False, copy=False):

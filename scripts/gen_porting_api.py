@@ -93,7 +93,8 @@ def _namespaces(ag, data):
     autograd_names = [n for n in _public(ag.autograd) if not isinstance(getattr(ag.autograd, n), types.ModuleType)]
     return ["### Namespaces", "",
             f"- `torch.autograd`: {_code(autograd_names)}; `torch.autograd.function`: "
-            f"{_code(_public(ag.autograd.function))}; `torch.autograd.graph`: {_code(_public(ag.autograd.graph))}",
+            f"{_code(_public(ag.autograd.function))}; `torch.autograd.graph`: {_code(_public(ag.autograd.graph))}; "
+            f"`torch.autograd.functional`: {_code(ag.autograd.functional.__all__)}",
             f"- `torch.linalg`: {_code(n for n in _public(ag.linalg) if n[0].islower() and n != 'as_tensor')}",
             f"- `torch.utils.data` (`seegrad.data`): {_code(sorted(data.__all__))}", ""]
 
