@@ -11,7 +11,7 @@ from ..backend import by_input, host
 from ..dtypes import float32
 from ..function import NonDifferentiable, operator, register
 from ..tensor import Tensor
-from .args import ArgumentError, as_tensor, raw
+from .args import ArgumentError, as_tensor, broadcast_shape, raw
 from .promote import DTypeError, binary_front
 
 
@@ -256,6 +256,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     nan equals nan with ``equal_nan``): a bool tensor. Both must be tensors of one dtype."""
     if not isinstance(other, Tensor):
         raise TypeError(f"isclose: other must be a tensor, got {type(other).__name__}")
+    broadcast_shape("isclose", input.shape, other.shape)
     if input.dtype != other.dtype:
         raise DTypeError(f"isclose: expected both tensors to have the same dtype, got {input.dtype} and "
                          f"{other.dtype}; convert one with .to(...)")

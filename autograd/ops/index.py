@@ -10,6 +10,7 @@ Indices are int64 tensors, as in PyTorch, and never wrap: a negative or too larg
 error that names the op.
 """
 import collections
+import math
 
 from ..backend import by_input, get_array_module, host
 
@@ -527,7 +528,7 @@ def masked_select(input, mask):
         what = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
         raise DTypeError(f"masked_select: expected a bool tensor for mask, got {what}; compare first (x > 0)")
     shape = broadcast_shape("masked_select", input.shape, mask.shape)
-    return input.expand(*shape)[mask.expand(*shape)]
+    return input.broadcast_to(shape)[mask.broadcast_to(shape)]
 
 
 @register("unique")
@@ -541,7 +542,12 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         values, inverse, counts = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inverse = inverse.reshape(a.shape)
     else:
+        if input.ndim == 0:
+            raise OutOfRangeError("unique: a 0-d tensor has no dim to take distinct slices along; leave dim out")
         d = dim_arg(dim, input.ndim, "unique")
+        if any(n == 0 for k, n in enumerate(a.shape) if k != d):
+            raise ArgumentError(f"unique: the shape {a.shape} has a zero-sized dimension other than dim {dim}, so "
+                                "unique cannot be applied along it")
         values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
         inverse = inverse.reshape(-1)
     out = NoDerivative.apply(input, values=values, op="unique")
@@ -592,11 +598,12 @@ def _search(op, sorted_sequence, values, right, sorter=None):
     if values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]:
         raise ShapeError(f"{op}: the sorted sequence must be 1-d, or its leading dims {seq.shape[:-1]} must "
                          f"match the input's, got input shape {values.shape}")
-    rows = seq.reshape(-1, seq.shape[-1])
-    wanted = values.reshape(-1, values.shape[-1])
-    out = xp.stack([xp.searchsorted(r, w, side=side) for r, w in zip(rows, wanted)]) if len(rows) else \
-        xp.zeros(wanted.shape, dtype=int64)
-    return out.reshape(values.shape).astype(int64)
+    n = math.prod(seq.shape[:-1])  # (one search per row)
+    rows, wanted = seq.reshape(n, seq.shape[-1]), values.reshape(n, values.shape[-1])
+    out = xp.zeros(wanted.shape, dtype=int64)
+    for k in range(n):
+        out[k] = xp.searchsorted(rows[k], wanted[k], side=side)
+    return out.reshape(values.shape)
 
 
 @register("searchsorted", method=False)

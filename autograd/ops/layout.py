@@ -265,9 +265,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices with the last dim of ``input`` on their ``offset`` diagonal (in dims ``dim1``, ``dim2``
     of the result, which has one dim more), zeros elsewhere."""
-    if input.ndim == 0:
-        raise ShapeError("diag_embed: input must have at least 1 dimension, got a 0-d tensor")
-    offset, d1, d2 = _diagonal_dims("diag_embed", input.ndim + 1, offset, dim1, dim2)
+    offset, d1, d2 = _diagonal_dims("diag_embed", input.ndim + 1, offset, dim1, dim2)  # (a 0-d input: out of range)
     size = input.shape[-1] + abs(offset)
     shape = list(input.shape[:-1])
     for d in sorted((d1, d2)):
@@ -293,6 +291,8 @@ def trace(input):
     """The sum of a matrix's main diagonal (integers sum to int64)."""
     if input.ndim != 2:
         raise ShapeError(f"trace: expected a matrix (2-d), but got a tensor of shape {tuple(input.shape)}")
+    if input.dtype.kind == "b":
+        raise DTypeError("trace: not implemented for bool tensors; convert with .int() first")
     return Diagonal.apply(input, offset=0, dim1=0, dim2=1).sum()
 
 
@@ -445,14 +445,16 @@ def take_along_dim(input, indices, dim=None):
         raise DTypeError(f"take_along_dim: indices must be an int64 tensor, got {what}")
     if dim is None:
         return input.reshape(-1).gather(0, indices.reshape(-1))
+    if input.ndim == 0:
+        raise OutOfRangeError("take_along_dim: a 0-d input has no dim to take along; leave dim out")
     d = dim_arg(dim, input.ndim, "take_along_dim")
     if input.ndim != indices.ndim:
         raise ShapeError(f"take_along_dim: input and indices should have the same number of dimensions, got "
                          f"shapes {tuple(input.shape)} and {tuple(indices.shape)}")
     shape = list(broadcast_shape("take_along_dim", input.shape[:d] + (1,) + input.shape[d + 1:],
                                  indices.shape[:d] + (1,) + indices.shape[d + 1:]))  # (all dims but d)
-    input = input.expand(*shape[:d], input.shape[d], *shape[d + 1:])
-    indices = indices.expand(*shape[:d], indices.shape[d], *shape[d + 1:])
+    input = input.broadcast_to((*shape[:d], input.shape[d], *shape[d + 1:]))
+    indices = indices.broadcast_to((*shape[:d], indices.shape[d], *shape[d + 1:]))
     return input.gather(d, indices)
 
 
@@ -463,7 +465,7 @@ def broadcast_tensors(*tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"broadcast_tensors: expected tensors, got {type(t).__name__} at position {i}")
     shape = broadcast_shape("broadcast_tensors", *(tuple(t.shape) for t in tensors))
-    return tuple(t.expand(*shape) for t in tensors)
+    return tuple(t.broadcast_to(shape) for t in tensors)
 
 
 @register("rot90")

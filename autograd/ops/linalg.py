@@ -16,7 +16,7 @@ from ..backend import by_input, get_array_module, host, is_array
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor
-from .args import ArgumentError, axes, dim_arg, pick
+from .args import ArgumentError, OutOfRangeError, axes, broadcast_shape, dim_arg, pick
 from .math import Where
 from .promote import DTypeError
 from .reduce import keepdims_shape, reduced
@@ -425,10 +425,12 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
                          f"{mat2.shape[0]}x{mat2.shape[1]})")
     shape = (mat1.shape[0], mat2.shape[1])
     try:
-        host.broadcast_shapes(tuple(input.shape), shape)
+        fits = host.broadcast_shapes(tuple(input.shape), shape) == shape
     except ValueError:
+        fits = False
+    if not fits:
         raise ShapeError(f"addmm: input of shape {tuple(input.shape)} does not broadcast to the product's "
-                         f"shape {shape}") from None
+                         f"shape {shape}")
     product = mat1 @ mat2  # (n, p)
     product = product if alpha == 1 else product * alpha
     if beta == 0:  # input ignored, but in the graph with a zero gradient (PyTorch's grad * beta)
@@ -440,7 +442,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 def mv(input, vec):
     """Matrix times vector: (n, m) @ (m,) -> (n,)."""
     if _tensor("mv", "input", input).ndim != 2 or _tensor("mv", "vec", vec).ndim != 1:
-        raise ShapeError(f"mv: expected a matrix and a vector, got shapes {tuple(input.shape)} and {tuple(vec.shape)}")
+        raise OutOfRangeError(f"mv: expected a matrix and a vector, got shapes {tuple(input.shape)} and {tuple(vec.shape)}")
     _same_dtype("mv", input, vec)
     return input @ vec
 
@@ -456,7 +458,7 @@ def inner(input, other):
         raise ShapeError(f"inner: the last dimension must match on both inputs, got shapes {tuple(input.shape)} "
                          f"and {tuple(other.shape)}")
     out = input.reshape(-1, k) @ other.reshape(-1, k).T  # (prod a, prod b)
-    return out.reshape(*input.shape[:-1], *other.shape[:-1])
+    return out.reshape(tuple(input.shape[:-1]) + tuple(other.shape[:-1]))
 
 
 @register("cross")
@@ -467,14 +469,14 @@ def cross(input, other, dim=None):
     if input.ndim != other.ndim:
         raise ShapeError(f"cross: inputs must have the same number of dimensions, got shapes "
                          f"{tuple(input.shape)} and {tuple(other.shape)}")
-    shape = host.broadcast_shapes(tuple(input.shape), tuple(other.shape)) if input.shape != other.shape else \
-        tuple(input.shape)
+    if input.ndim == 0:
+        raise OutOfRangeError("cross: the inputs are 0-d; cross products need a dim of size 3")
+    d = None if dim is None else dim_arg(dim, input.ndim, "cross")
+    shape = broadcast_shape("cross", input.shape, other.shape)
     if dim is None:
         d = next((i for i, n in enumerate(shape) if n == 3), None)
         if d is None:
             raise ShapeError(f"cross: no dimension of size 3 in the inputs' shape {shape}; give dim")
-    else:
-        d = dim_arg(dim, len(shape), "cross")
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise ShapeError(f"cross: inputs dimension {d} must have length 3, got {input.shape[d]} and {other.shape[d]}")
     a, b = input.expand(*shape), other.expand(*shape)
@@ -518,16 +520,21 @@ def tensordot(a, b, dims=2):
         dims_b = [dim_arg(d, b.ndim, "tensordot") for d in dims_b]
     else:
         raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
-    for da, db in zip(dims_a, dims_b):
+    for da, db in zip(dims_a, dims_b):  # (a size 1 against n: the other is summed over that dim, as PyTorch's)
         if a.shape[da] != b.shape[db]:
-            raise ShapeError(f"tensordot: contracted dimensions need to match, but a has size {a.shape[da]} in "
-                             f"dim {da} and b has size {b.shape[db]} in dim {db}")
+            if b.shape[db] == 1:
+                a = a.sum(da, keepdim=True)
+            elif a.shape[da] == 1:
+                b = b.sum(db, keepdim=True)
+            else:
+                raise ShapeError(f"tensordot: contracted dimensions need to match, but a has size {a.shape[da]} in "
+                                 f"dim {da} and b has size {b.shape[db]} in dim {db}")
     free_a = [d for d in range(a.ndim) if d not in dims_a]
     free_b = [d for d in range(b.ndim) if d not in dims_b]
     k = math.prod(a.shape[d] for d in dims_a)
-    left = a.permute(*free_a, *dims_a).reshape(-1, k)  # (free of a, contracted)
-    right = b.permute(*dims_b, *free_b).reshape(k, -1)  # (contracted, free of b)
-    return (left @ right).reshape(*[a.shape[d] for d in free_a], *[b.shape[d] for d in free_b])
+    left = (a.permute(*free_a, *dims_a) if a.ndim else a).reshape(-1, k)  # (free of a, contracted)
+    right = (b.permute(*dims_b, *free_b) if b.ndim else b).reshape(k, -1)  # (contracted, free of b)
+    return (left @ right).reshape(tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
 
 
 @register("cdist", method=False)
@@ -550,5 +557,6 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise ArgumentError(f"cdist: compute_mode must be one of use_mm_for_euclid_dist_if_necessary, "
                             f"use_mm_for_euclid_dist, donot_use_mm_for_euclid_dist, got {compute_mode!r}")
     _same_dtype("cdist", x1, x2)
+    broadcast_shape("cdist", x1.shape[:-2], x2.shape[:-2])  # (the batch dims)
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (*, P, R, M)
     return vector_norm(diff, float(p), dim=-1)

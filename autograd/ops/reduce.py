@@ -527,8 +527,8 @@ def aminmax(input, *, dim=None, keepdim=False):
     """(min, max) at once, of everything or along one ``dim``; ties share the gradient, as amin and amax."""
     if dim is not None and not is_int(dim):
         raise TypeError(f"aminmax: dim must be an int or None, got {type(dim).__name__} {dim!r}")
-    if input.numel() == 0:
+    if dim is None and input.numel() == 0:
         raise OutOfRangeError(f"aminmax: the tensor of shape {tuple(input.shape)} is empty; there is no "
-                              "min or max")
+                              "min or max (give a dim)")
     dims = () if dim is None else dim
     return aminmax_type(_amax(input, dims, keepdim, False), _amax(input, dims, keepdim, True))
