@@ -354,6 +354,18 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return where(input.isfinite(), input, Tensor._make(replaced))
 
 
+def _tensor_other(front, name):
+    """``front`` refusing a number for ``other`` where PyTorch's op takes a tensor only (hypot, logaddexp)."""
+    def checked(input, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}: argument 'other' must be a tensor, not {type(other).__name__}")
+        return front(input, other)
+
+    checked.__name__ = checked.__qualname__ = name
+    checked.__doc__ = front.__doc__
+    return checked
+
+
 def _float_kernel(a, name):
     """Refuse integer and bool arrays where PyTorch has only float kernels (hypot, logaddexp)."""
     if is_array(a) and a.dtype.kind in "biu":
@@ -384,7 +396,7 @@ class Hypot(Function):
         with host.errstate(invalid="ignore", divide="ignore"):
             return (grad * a / out if need_a else None), (grad * b / out if need_b else None)
 
-register("hypot", binary_front(Hypot.apply, "hypot"), inplace=True)
+register("hypot", _tensor_other(binary_front(Hypot.apply, "hypot"), "hypot"), inplace=True)
 
 
 class Xlogy(Function):
@@ -460,7 +472,7 @@ class LogAddExp(Function):
         with host.errstate(over="ignore", invalid="ignore"):
             return (grad / (1 + xp.exp(b - a)) if need_a else None), (grad / (1 + xp.exp(a - b)) if need_b else None)
 
-register("logaddexp", binary_front(LogAddExp.apply, "logaddexp"))
+register("logaddexp", _tensor_other(binary_front(LogAddExp.apply, "logaddexp"), "logaddexp"))
 
 
 class CopySign(Function):

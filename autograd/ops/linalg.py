@@ -10,6 +10,7 @@ matrix norms are built from it, from reductions, and from the singular values.
 """
 import math
 import numbers
+import warnings
 
 from ..backend import by_input, get_array_module, host, is_array
 
@@ -474,6 +475,8 @@ def cross(input, other, dim=None):
     d = None if dim is None else dim_arg(dim, input.ndim, "cross")
     shape = broadcast_shape("cross", input.shape, other.shape)
     if dim is None:
+        warnings.warn("cross: using it without specifying dim is deprecated (PyTorch's warning); pass dim "
+                      "explicitly, or use linalg.cross (whose default is dim=-1)", UserWarning, stacklevel=2)
         d = next((i for i, n in enumerate(shape) if n == 3), None)
         if d is None:
             raise ShapeError(f"cross: no dimension of size 3 in the inputs' shape {shape}; give dim")
