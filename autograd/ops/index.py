@@ -473,6 +473,8 @@ def _pick_along(op, input, dim, keepdim, position):
 def median(input, dim=None, keepdim=False):
     """The lower of the two middle values (of everything, or along ``dim`` with its indices); nan if
     there is a nan."""
+    if input.dtype.kind == "b":
+        raise DTypeError("median: not implemented for bool tensors; convert with .int() first")
     if dim is None:
         return Median.apply(input)
     d = dim_arg(dim, input.ndim, "median")
@@ -585,6 +587,8 @@ def _search(op, sorted_sequence, values, right, sorter=None):
     """searchsorted's positions: int64, one per value, in the last dim of ``sorted_sequence``."""
     seq = sorted_sequence._data
     xp = get_array_module(seq)
+    if seq.dtype.kind == "b" or getattr(values, "dtype", None) == bool:
+        raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() first")
     if sorter is not None:
         if not isinstance(sorter, Tensor) or sorter.dtype != int64 or sorter.shape != sorted_sequence.shape:
             raise ArgumentError(f"{op}: sorter must be an int64 tensor of the sorted_sequence's shape "

@@ -407,10 +407,13 @@ def _tensor(op, what, x):
     return x
 
 
-def _same_dtype(op, *tensors):
+def _same_dtype(op, *tensors, bools=True):
+    """PyTorch's products take one dtype (and, but for ``bools``, no bool kernel)."""
     if any(t.dtype != tensors[0].dtype for t in tensors):
         raise DTypeError(f"{op}: expected tensors of one dtype, got {', '.join(str(t.dtype) for t in tensors)}; "
                          "convert them with .to(...) first")
+    if not bools and tensors[0].dtype.kind == "b":
+        raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() or .float() first")
 
 
 @register("addmm", inplace=True)
@@ -420,7 +423,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     for what, m in (("mat1", mat1), ("mat2", mat2)):
         if _tensor("addmm", what, m).ndim != 2:
             raise ShapeError(f"addmm: {what} must be a matrix, got shape {tuple(m.shape)}")
-    _same_dtype("addmm", _tensor("addmm", "input", input), mat1, mat2)
+    _same_dtype("addmm", _tensor("addmm", "input", input), mat1, mat2, bools=False)
     if mat1.shape[1] != mat2.shape[0]:
         raise ShapeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
                          f"{mat2.shape[0]}x{mat2.shape[1]})")
@@ -444,7 +447,7 @@ def mv(input, vec):
     """Matrix times vector: (n, m) @ (m,) -> (n,)."""
     if _tensor("mv", "input", input).ndim != 2 or _tensor("mv", "vec", vec).ndim != 1:
         raise OutOfRangeError(f"mv: expected a matrix and a vector, got shapes {tuple(input.shape)} and {tuple(vec.shape)}")
-    _same_dtype("mv", input, vec)
+    _same_dtype("mv", input, vec, bools=False)
     return input @ vec
 
 
@@ -454,6 +457,7 @@ def inner(input, other):
     operand multiplies."""
     if _tensor("inner", "input", input).ndim == 0 or _tensor("inner", "other", other).ndim == 0:
         return input * other
+    _same_dtype("inner", input, other, bools=False)
     k = input.shape[-1]
     if other.shape[-1] != k:
         raise ShapeError(f"inner: the last dimension must match on both inputs, got shapes {tuple(input.shape)} "
@@ -470,6 +474,7 @@ def cross(input, other, dim=None):
     if input.ndim != other.ndim:
         raise ShapeError(f"cross: inputs must have the same number of dimensions, got shapes "
                          f"{tuple(input.shape)} and {tuple(other.shape)}")
+    _same_dtype("cross", input, other)
     if input.ndim == 0:
         raise OutOfRangeError("cross: the inputs are 0-d; cross products need a dim of size 3")
     d = None if dim is None else dim_arg(dim, input.ndim, "cross")
@@ -505,7 +510,7 @@ def kron(input, other):
 def tensordot(a, b, dims=2):
     """Sum of products over ``dims``: an int n (the last n dims of a with the first n of b), or two
     lists of dims ([dims of a], [dims of b]); the free dims of a, then of b."""
-    _tensor("tensordot", "a", a), _tensor("tensordot", "b", b)
+    _same_dtype("tensordot", _tensor("tensordot", "a", a), _tensor("tensordot", "b", b), bools=False)
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, (int, host.integer)) and not isinstance(dims, bool):
@@ -548,8 +553,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     for what, x in (("x1", x1), ("x2", x2)):
         if _tensor("cdist", what, x).ndim < 2:
             raise ShapeError(f"cdist: only supports at least 2-d tensors, {what} has shape {tuple(x.shape)}")
-        if x.dtype.kind != "f":
-            raise DTypeError(f"cdist: only supports floating-point dtypes, {what} is {x.dtype}")
+        if x.dtype not in (host.float32, host.float64):
+            raise DTypeError(f"cdist: only supports float32 and float64, {what} is {x.dtype}")
     if x1.shape[-1] != x2.shape[-1]:
         raise ShapeError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
                          f"{x2.shape[-1]}")
