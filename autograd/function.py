@@ -45,7 +45,8 @@ class Function(Node):
 
     __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
     _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
-    _inline = True  # the walk runs _backward's steps itself (graph._walk); False for a subclass with its own
+    _inline = True  # the walk runs backward and the steps around it (graph._walk); False for a subclass
+    #                 with a _backward of its own
     onnx = None  # the ONNX op type when this op is one elementwise ONNX node
     exact_dtype = False  # True: the output keeps the dtype forward gave it (casts); else float64 made
     #                      from no float64 input becomes float32, as PyTorch's int / 2
@@ -208,21 +209,9 @@ class Function(Node):
 
     # ---------------------------------------------------------------- backward
 
-    def _backward(self, grad, retain_graph, create_graph):
-        """Run this node's backward, shape each gradient like its input, free what was saved. (The
-        walk runs these steps itself, one call less per node: keep graph._walk's copy the same.)"""
-        grads = self._backward_on_tensors(grad) if create_graph else self.backward(grad)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        if self._shapes is not None or len(grads) != len(self._edges):
-            grads = self._shaped(grads)
-        if not retain_graph and self._saved is not None:
-            self._saved, self._saved_from = _FREED, None
-        return grads
-
     def _shaped(self, grads):
-        """``grads`` (a tuple), checked to be one per input and summed back to the shape of each
-        input that was broadcast."""
+        """``grads`` (a tuple, what backward returned), checked to be one per input and summed back to the
+        shape of each input that was broadcast (the walk calls it where either may be needed)."""
         if len(grads) != len(self._edges):
             raise RuntimeError(f"{self.name()}: backward returned {len(grads)} gradients "
                                f"for {len(self._edges)} inputs")

@@ -190,7 +190,8 @@ class Node:
     __slots__ = ("_edges", "_seq", "__weakref__")
     _inline = False  # True: the walk runs Function._backward's steps itself (one call less per node)
     rule = None  # the Rule the step-through shows for this kind of node
-    _hooks = None  # register_hook(): the hooks called with the gradient flowing into this node
+    _hooks = None  # a tensor's register_hook() and register_prehook(): called with the gradient flowing in
+    _post_hooks = None  # register_hook(): called with (grad_inputs, grad_outputs) once this node has run
     _retained = None  # retain_grad(): a weak reference to the output whose .grad keeps this node's gradient
 
     def name(self):
@@ -201,12 +202,30 @@ class Node:
         """PyTorch's view of the edges: ``((node, 0), ...)``."""
         return tuple((node, 0) for node in self._edges)
 
-    def register_hook(self, fn):
-        """Hook called with the gradient flowing into this node; may return a replacement."""
+    def _add_hook(self, fn):
+        """A hook called with the gradient flowing into this node (what a tensor's register_hook adds);
+        it may return a replacement."""
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
         return RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """PyTorch's Node.register_prehook: ``fn(grad_outputs)`` (a tuple) before this node runs; it may
+        return a tuple that replaces them."""
+        def hook(grad):
+            result = fn((grad,))
+            return None if result is None else result[0]
+
+        return self._add_hook(hook)
+
+    def register_hook(self, fn):
+        """PyTorch's Node.register_hook: ``fn(grad_inputs, grad_outputs)`` (tuples, one gradient per input
+        and per output) once this node has run; it may return a tuple that replaces grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return RemovableHandle(self._post_hooks, fn)
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
@@ -230,13 +249,13 @@ class AccumulateGrad(Node):
     and the leaf holds its sink weakly (no reference cycle): a new graph makes the sink again once
     the last graph that used it is gone."""
 
-    __slots__ = ("variable", "_hooks")
+    __slots__ = ("variable", "_hooks", "_post_hooks")
     rule = Rule("leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
                 "A leaf adds the gradient it receives into .grad; uses of the same leaf add up.")
 
     def __init__(self, variable):
         self._edges = ()
-        self._hooks = None
+        self._hooks = self._post_hooks = None
         self._seq = -1  # older than every op: the sinks come last in the walk
         self.variable = variable
 
@@ -301,14 +320,17 @@ class Variable:
                 node = self._accum() if self._accum is not None else None
                 if node is None:
                     node = _new(AccumulateGrad)  # (AccumulateGrad(self) without the __init__ frame)
-                    node._edges, node._hooks, node._seq, node.variable = (), None, -1, self
+                    node._edges, node._hooks, node._post_hooks, node._seq, node.variable = (), None, None, -1, self
                     self._accum = weakref.ref(node)
             finally:
                 _unlock()
         return node
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (with ``inputs``, only into theirs:
+        leaves or not, as PyTorch)."""
+        if inputs is not None:
+            return backward_into([self], [gradient], inputs, retain_graph, create_graph)
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no grad_fn; "
@@ -325,7 +347,7 @@ class Variable:
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require grad")
         if self.grad_fn is not None:
-            return self.grad_fn.register_hook(fn)
+            return self.grad_fn._add_hook(fn)
         if self._leaf_hooks is None:
             self._leaf_hooks = []
         self._leaf_hooks.append(fn)
@@ -482,6 +504,8 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 variable = node.variable
                 if variable._leaf_hooks:
                     grad = _run_hooks(variable._leaf_hooks, grad, create_graph, type(variable))
+                if node._hooks:  # (the sink's own, from register_prehook)
+                    grad = _run_hooks(node._hooks, grad, create_graph, type(variable))
                 if capture is not None:
                     if node in capture:
                         capture[node] = grad
@@ -504,6 +528,10 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:
                     for hook in list(_post_accumulate_hooks[id(variable)]):
                         hook(variable)
+                if node._post_hooks:
+                    wrapped = grad if isinstance(grad, (Variable, float)) else type(variable)._make(grad)
+                    for hook in list(node._post_hooks):
+                        hook((), (wrapped,))
                 if steps:
                     yield index, node, grad, (), ([] if trace else None)
                 continue
@@ -521,16 +549,18 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if capture is not None and node in capture:
                 capture[node] = grad
             before = [get(nxt) for nxt in node._edges] if trace else None
-            if node._inline and not create_graph:  # Function._backward's steps, written out
-                grad_inputs = node.backward(grad)
-                if type(grad_inputs) is not tuple:
+            if node._inline:  # a Function: its backward (on Tensors with create_graph), then the shared steps:
+                grad_inputs = node.backward(grad) if not create_graph else node._backward_on_tensors(grad)
+                if type(grad_inputs) is not tuple:  # one gradient per input, summed back where broadcast,
                     grad_inputs = (grad_inputs,)
                 if node._shapes is not None or len(grad_inputs) != len(node._edges):
                     grad_inputs = node._shaped(grad_inputs)
-                if not retain_graph and node._saved is not None:
+                if not retain_graph and node._saved is not None:  # and what was saved freed
                     node._saved, node._saved_from = _FREED, None
-            else:
+            else:  # a node type with its own step (a sink, a Value, a custom Function)
                 grad_inputs = node._backward(grad, retain_graph, create_graph)
+            if node._post_hooks:
+                grad_inputs = _run_post_hooks(node, grad_inputs, grad, create_graph)
             if anomaly:
                 _check_gradients(node, grad_inputs)
             for nxt, g in zip(node._edges, grad_inputs):
@@ -576,10 +606,43 @@ def _run_hooks(hooks, grad, create_graph, variable_type):
     return wrapped._data
 
 
+def _run_post_hooks(node, grad_inputs, grad_output, create_graph):
+    """A node's register_hook hooks: each sees (grad_inputs, grad_outputs) as Tensors (None where an input
+    needs no gradient) and may return replacement grad_inputs."""
+    wrap, make = node._wrapper, node._wrapper._make
+    as_variable = (lambda g: g if g is None or isinstance(g, Variable) else make(g))
+    inputs, outputs = tuple(map(as_variable, grad_inputs)), (as_variable(grad_output),)
+    for hook in list(node._post_hooks):
+        result = hook(inputs, outputs)
+        if result is not None:
+            if not isinstance(result, tuple) or len(result) != len(inputs):
+                raise RuntimeError(f"{node.name()}: a hook registered with register_hook returned {result!r}; "
+                                   f"expected None or a tuple of {len(inputs)} gradients")
+            inputs = tuple(r if r is None or isinstance(r, wrap) else make(r) for r in result)
+    return inputs if create_graph else tuple(g if g is None else g._data for g in inputs)
+
+
 def run_backward(roots, grads, retain_graph=False, create_graph=False):
     """Run the whole walk (what ``Tensor.backward`` does)."""
     for _ in _walk(roots, grads, retain_graph, create_graph, None, False, steps=False):
         pass  # (nothing is yielded: one generator runs the walk for backward and for the stepper)
+
+
+def backward_into(outputs, gradients, inputs, retain_graph=None, create_graph=False):
+    """``backward(inputs=...)``: d(outputs)/d(inputs) added into each input's ``.grad`` (a non-leaf's too),
+    every other ``.grad`` left alone; an input the outputs do not depend on keeps its ``.grad``."""
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("backward: the `inputs` argument to `backward()` cannot be empty; leave it out to "
+                           "accumulate into every leaf")
+    grads = grad(outputs, inputs, gradients, retain_graph, create_graph, allow_unused=True)
+    for x, g in zip(inputs, grads):
+        if g is not None:
+            _lock()
+            try:
+                x._accumulate_grad(g, create_graph, True)  # (copy=True: two inputs may get one array)
+            finally:
+                _unlock()
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,

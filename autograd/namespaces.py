@@ -11,7 +11,7 @@ import types
 
 from . import custom, functional
 from .gradcheck import gradcheck, gradgradcheck
-from .graph import detect_anomaly, enable_grad, grad, no_grad, run_backward, set_grad_enabled
+from .graph import backward_into, detect_anomaly, enable_grad, grad, no_grad, run_backward, set_grad_enabled
 from .tensor import Size, increment_version  # noqa: F401  (ag.Size)
 
 __all__ = ["Size", "autograd", "upper", "UPPER", "utils"]
@@ -22,7 +22,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = tensors if isinstance(tensors, (list, tuple)) else [tensors]
     grads = grad_tensors if isinstance(grad_tensors, (list, tuple)) else [grad_tensors] * len(tensors)
     if inputs is not None:
-        raise NotImplementedError("autograd.backward: inputs= is not supported; use ag.grad(outputs, inputs)")
+        return backward_into(tensors, grads, inputs, retain_graph, create_graph)
     run_backward([t._node() for t in tensors], [t._root_grad(g, "backward", create_graph) for t, g in zip(tensors, grads)],
                  create_graph if retain_graph is None else retain_graph, create_graph)
 

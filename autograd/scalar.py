@@ -36,6 +36,7 @@ class Value(Variable):
     _create_graph = False
     _own_node = True  # Function.apply hands a Value's op to Value._apply
     _inline = False  # (the walk calls its _backward)
+    _post_hooks = None  # (a Value's node hooks are the tensor-style ones: register_hook)
 
     def __init__(self, data, label="", requires_grad=True):
         self._data = float(data)
@@ -88,7 +89,7 @@ class Value(Variable):
 
     def register_hook(self, fn):
         if self._op is not None:
-            return Node.register_hook(self, fn)  # a hook on the gradient flowing into this node
+            return Node._add_hook(self, fn)  # a hook on the gradient flowing into this node
         return Variable.register_hook(self, fn)
 
     def retain_grad(self):

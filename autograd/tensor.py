@@ -341,8 +341,8 @@ class Tensor(Variable):
 
     def item(self):
         if self._data.size != 1:
-            raise RuntimeError(f"item: a tensor with {self._data.size} elements cannot be converted "
-                               "to a Python number; index it or reduce it first")
+            raise ShapeError(f"item: a tensor with {self._data.size} elements cannot be converted "  # (float(t):
+                             "to a Python number; index it or reduce it first")  # PyTorch's ValueError; item: RuntimeError)
         return self._data.item()
 
     def tolist(self):
@@ -375,7 +375,14 @@ class Tensor(Variable):
         return self
 
     def contiguous(self):
-        return self
+        """This tensor if its storage is row-major (C order), else a row-major copy (recorded like clone()):
+        after a transpose, ``view`` needs it, as in PyTorch."""
+        return self if self.is_contiguous() else self.clone()
+
+    def is_contiguous(self):
+        """Is the storage laid out row-major with no gaps (C order)?"""
+        flags = getattr(self._data, "flags", None)
+        return flags is None or bool(flags.c_contiguous)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not is_floating(self.dtype):
@@ -456,6 +463,28 @@ class Tensor(Variable):
             raise RuntimeError(f"bool: a tensor with {self._data.size} elements is ambiguous; "
                                "use .any() or .all()")
         return bool(self._data)
+
+    def __contains__(self, element):
+        """``x in t``: does any element of t equal x (a number or a tensor), as PyTorch."""
+        if not isinstance(element, (Tensor, builtins.bool, _py_int, _py_float, host.number)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element).__name__}")
+        return bool((self == element).any())
+
+    def element_size(self):
+        """Bytes per element."""
+        return self._data.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self._data.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.size * self._data.dtype.itemsize
+
+    def nelement(self):
+        return self._data.size
 
     def __float__(self):
         return _py_float(self.item())

@@ -74,10 +74,10 @@ def main():
     rows = [
         ("backward: seed gradient", "loss._root_grad(None, 'backward')"),
         ("backward: topological order (7 nodes)", "topological_order([loss._node()])"),
-        (f"backward: {order[0].name()}._backward", "order[0]._backward(one, True, False)"),
-        (f"backward: {order[1].name()}._backward", "order[1]._backward(g, True, False)"),
-        (f"backward: {order[2].name()}._backward", "order[2]._backward(g, True, False)"),
-        (f"backward: {order[3].name()}._backward", "order[3]._backward(g, True, False)"),
+        (f"backward: {order[0].name()}.backward", "order[0].backward(one)"),
+        (f"backward: {order[1].name()}.backward", "order[1].backward(g)"),
+        (f"backward: {order[2].name()}.backward", "order[2].backward(g)"),
+        (f"backward: {order[3].name()}.backward", "order[3].backward(g)"),
         ("backward: a leaf's accumulation", "order[4]._backward(g, True, False)"),
     ]
     for name, stmt in rows:

@@ -55,6 +55,12 @@ class _ModuleSequence(Module):
         self._renumber(modules)
         return self
 
+    def pop(self, idx):
+        """Remove the module at ``idx`` (the rest renumbered) and return it."""
+        module = self[idx]
+        del self[idx]
+        return module
+
 
 class Sequential(_ModuleSequence):
     """``Sequential(m0, m1, ...)`` (or an OrderedDict of name -> module): forward calls each in turn."""
@@ -83,6 +89,18 @@ class Sequential(_ModuleSequence):
     def __setitem__(self, idx, module):
         key = list(self._modules)[_index(idx, len(self), "Sequential")]
         self.add_module(key, module)
+
+    def __add__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential: add operator supports only objects of Sequential class, but "
+                             f"{type(other).__name__} is given")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential: add operator supports only objects of Sequential class, but "
+                             f"{type(other).__name__} is given")
+        return self.extend(list(other))
 
 
 class ModuleList(_ModuleSequence):

@@ -62,10 +62,20 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 
 def _norm(x, p, dim):
     """||x||_p along ``dim`` (kept), with torch.norm's gradient 0 at a zero vector: the root of a zero
-    sum alone would send 0 * inf = nan back. The root is taken of 1 there, and its result dropped."""
+    sum alone would send 0 * inf = nan back. The root is taken of 1 there, and its result dropped.
+    p = inf: max |x|; -inf: min |x|; 0: the count of nonzeros, as torch.linalg.vector_norm."""
     if p == float("inf"):
         return x.abs().amax(dim, keepdim=True)
-    total = (x * x if p == 2 else x.abs() ** p).sum(dim, keepdim=True)
+    if p == -float("inf"):
+        return x.abs().amin(dim, keepdim=True)
+    if p == 0:  # the count of nonzeros (no gradient, as PyTorch's)
+        return (x != 0).sum(dim, keepdim=True).to(x.dtype)
+    if p == 2:
+        total = (x * x).sum(dim, keepdim=True)
+    else:  # |x|^p, its gradient 0 where x is 0 (as torch's; for p < 1 the power's own is 0 * inf = nan there)
+        a = x.abs()
+        zero = a == 0
+        total = ag.where(zero, 0.0, ag.where(zero, 1.0, a) ** p).sum(dim, keepdim=True)
     nonzero = total != 0  # (nan too: it stays nan)
     safe = ag.where(nonzero, total, 1.0)
     return ag.where(nonzero, safe.sqrt() if p == 2 else safe ** (1.0 / p), 0.0)

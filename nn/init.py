@@ -9,6 +9,7 @@
 Random numbers come from ``ag.get_rng()``, so ``ag.manual_seed`` makes them repeatable.
 """
 import math
+import warnings
 
 from autograd.backend import by_input, host
 
@@ -74,14 +75,38 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """N(mean, std^2) redrawn until inside [a, b]."""
-    rng = generator or ag.get_rng()
-    out = rng.normal(mean, std, size=tensor.shape)
-    bad = (out < a) | (out > b)
-    while bad.any():
-        out[bad] = rng.normal(mean, std, size=int(bad.sum()))
-        bad = (out < a) | (out > b)
+    """N(mean, std^2) truncated to [a, b] (values, not numbers of std), by PyTorch 2.13's rejection
+    sampling: when [a, b] holds more than 30% of the mass, whole-tensor normal draws, each element
+    kept once it falls inside; otherwise uniform proposals on [a, b] accepted with probability
+    pdf(x) / pdf(mode), which ends however far in a tail the interval lies."""
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+                      "may be incorrect.", stacklevel=2)
+    rng, shape = generator or ag.get_rng(), tensor.shape
+    if _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) > 0.3:
+        lo, hi = (float(host.asarray(v, dtype=tensor.dtype)) for v in (a, b))  # the bounds in the tensor's dtype
+        out = rng.normal(mean, std, size=shape)
+        bad = (out < lo) | (out > hi)
+        while bad.any():
+            out = by_input.where(bad, rng.normal(mean, std, size=shape), out)
+            bad = (out < lo) | (out > hi)
+        return _fill(tensor, out)
+    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2  # the log density at the mode in [a, b]
+
+    def rejected(x):  # log(u) > log(pdf(x) / pdf(mode)), u ~ U(0, 1)
+        return by_input.log(rng.random(shape)) > -0.5 * ((x - mean) / std) ** 2 - log_peak
+
+    out = rng.uniform(a, b, size=shape)
+    pending = rejected(out)
+    while pending.any():
+        candidates = rng.uniform(a, b, size=shape)
+        out = by_input.where(pending, candidates, out)
+        pending = by_input.where(pending, rejected(candidates), pending)
     return _fill(tensor, out)
+
+
+def _normal_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def constant_(tensor, val):

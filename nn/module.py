@@ -27,7 +27,16 @@ from autograd.devices import parse_to
 from .backward_hooks import BackwardHook
 from .parameter import Parameter
 
-_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns; prints as PyTorch's (``<All keys matched successfully>`` when both are empty)."""
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
 
 
 class RemovableHandle:
@@ -151,7 +160,7 @@ class Module:
         params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
         if isinstance(value, Parameter):
             self._check_init(name)
-            self._forget(name)
+            self._forget(name, keep=params)
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -160,7 +169,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._check_init(name)
-            self._forget(name)
+            self._forget(name, keep=modules)
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
@@ -175,11 +184,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
-        """Drop ``name`` from wherever it was, before registering it somewhere else."""
+    def _forget(self, name, keep):
+        """Drop ``name`` from wherever it was, before registering it in ``keep`` (one of the three
+        registries). In ``keep`` itself it stays where it is, as in PyTorch: a replaced layer keeps its
+        place in forward order (``seq[0] = nn.Linear(...)``), in state_dict and in parameters()."""
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name):  # only called when normal lookup fails
@@ -208,9 +220,9 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as parameter {name!r} "
                             "(nn.Parameter or None expected); wrap it: nn.Parameter(tensor)")
-        if hasattr(type(self), name) or (name in self.__dict__):
+        if hasattr(type(self), name) or name in self.__dict__ or name in self._buffers or name in self._modules:
             raise KeyError(f"register_parameter: attribute {name!r} already exists")
-        self._forget(name)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -224,7 +236,7 @@ class Module:
                             "(Tensor or None expected)")
         if name in self._parameters or name in self._modules or hasattr(type(self), name):
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
-        self._forget(name)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers.add(name)
@@ -236,9 +248,10 @@ class Module:
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
-        if hasattr(type(self), name) and name not in self._modules:
+        taken = hasattr(type(self), name) or name in self.__dict__ or name in self._parameters or name in self._buffers
+        if taken and name not in self._modules:
             raise KeyError(f"add_module: attribute {name!r} already exists")
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -325,11 +338,14 @@ class Module:
     # ------------------------------------------------------------ modes and gradients
 
     def train(self, mode=True):
-        """Training mode (Dropout active, BatchNorm uses batch statistics); returns self."""
+        """Training mode (Dropout active, BatchNorm uses batch statistics); returns self. As PyTorch,
+        each child's own ``train`` is called, so a layer that overrides it (a BatchNorm kept frozen
+        while fine-tuning) has its say."""
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
-        for module in self.modules():
-            module.__dict__["training"] = mode
+        self.__dict__["training"] = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -405,17 +421,37 @@ class Module:
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """An ordered dict ``name -> tensor`` of parameters and persistent buffers; the tensors
-        share storage with the module (detached unless ``keep_vars``)."""
+        share storage with the module (detached unless ``keep_vars``). A module that overrides
+        ``get_extra_state`` adds what it returns under ``<its prefix>_extra_state``, as PyTorch."""
         out = collections.OrderedDict() if destination is None else destination
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # (remove_duplicate=False: a module registered under two names is saved under both, as PyTorch)
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             dot = module_prefix + ("." if module_prefix else "")
-            for name, p in module._parameters.items():
-                if p is not None:
-                    out[dot + name] = p if keep_vars else p.detach()
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent_buffers:
-                    out[dot + name] = b if keep_vars else b.detach()
+            for name, t in module._state_tensors():
+                out[dot + name] = t if keep_vars else t.detach()
+            if type(module).get_extra_state is not Module.get_extra_state:
+                out[dot + "_extra_state"] = module.get_extra_state()
         return out
+
+    def _state_tensors(self):
+        """(name, tensor) of this module's own parameters and persistent buffers, in state_dict order."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                yield name, b
+
+    def get_extra_state(self):
+        """Override, with ``set_extra_state``, to save state that is not a parameter or buffer (a
+        counter, a config dict) in the state dict, under ``_extra_state``."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called: a module "
+                           "that saves extra state overrides both get_extra_state and set_extra_state")
+
+    def set_extra_state(self, state):
+        """Override, with ``get_extra_state``: receives what get_extra_state returned when loading."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called: a module "
+                           "that saves extra state overrides both get_extra_state and set_extra_state")
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values from ``state_dict`` into this module's parameters and buffers: all or nothing.
@@ -424,13 +460,22 @@ class Module:
         a string), of numbers that cast to the target's dtype (complex into real is refused: it would
         drop the imaginary part), of the target's shape. Any problem raises one RuntimeError naming
         every missing and unexpected key (when ``strict``) and every entry at fault, and leaves the
-        module as it was. Returns ``(missing_keys, unexpected_keys)``.
+        module as it was. Then each module that overrides ``set_extra_state`` gets its
+        ``_extra_state`` entry. Returns ``(missing_keys, unexpected_keys)``.
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got {type(state_dict).__name__}")
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        own, extras, expected = {}, {}, []  # key -> tensor; key -> module with extra state; every key, in order
+        for module_prefix, module in self.named_modules(remove_duplicate=False):
+            dot = module_prefix + ("." if module_prefix else "")
+            for name, t in module._state_tensors():
+                own[dot + name] = t
+                expected.append(dot + name)
+            if type(module).set_extra_state is not Module.set_extra_state:
+                extras[dot + "_extra_state"] = module
+                expected.append(dot + "_extra_state")
+        missing = [k for k in expected if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own and k not in extras]
         errors, to_copy = [], []
         for key, target in own.items():
             if key in state_dict:
@@ -452,6 +497,9 @@ class Module:
                     target.set_(ag.from_numpy(arr).to(target.device))
                 else:
                     target.copy_(arr)
+        for key, module in extras.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing

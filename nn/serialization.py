@@ -112,8 +112,9 @@ def load(f, map_location=None, weights_only=True, max_bytes=None, **kwargs):
     the file's size, at least 64 MiB; files ``save`` writes are not compressed, so they always fit).
     Raises ``CheckpointError`` (a ValueError) naming the file and the problem when it is not a
     regular file, truncated, corrupted, over the limit or not ours; FileNotFoundError when it is missing.
-    Tensors load onto the CPU; ``map_location`` (a device or its name, as in PyTorch) puts them on
-    that device instead (or ``model.load_state_dict`` copies them to the model's device).
+    Tensors load onto the CPU; ``map_location`` puts them on a device instead, as in PyTorch: a device
+    or its name, a dict {"cpu": device} (the saved location is always "cpu") or a function
+    ``(tensor, "cpu") -> tensor`` (or ``model.load_state_dict`` copies them to the model's device).
     ``weights_only`` is accepted for PyTorch compatibility (only data is ever loaded)."""
     name = repr(getattr(f, "name", "<file object>")) if hasattr(f, "read") else repr(os.fspath(f))
     if hasattr(f, "read"):
@@ -124,11 +125,15 @@ def load(f, map_location=None, weights_only=True, max_bytes=None, **kwargs):
 
 
 def _placed(obj, map_location):
-    """The loaded tree with its tensors on ``map_location`` (None, or a device or its name)."""
-    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+    """The loaded tree with its tensors where ``map_location`` puts them, as in PyTorch: None (the
+    host), a device or its name, a dict {saved location: device} or a function (tensor, saved
+    location) -> tensor. Every tensor was saved from the host, so its saved location is "cpu"."""
+    if map_location is None:
         return obj
+    if isinstance(map_location, dict):
+        return _placed(obj, map_location.get("cpu"))  # (no entry for "cpu": the tensors stay on the host)
     if isinstance(obj, Tensor):
-        return obj.to(map_location)
+        return map_location(obj, "cpu") if callable(map_location) else obj.to(map_location)
     if isinstance(obj, dict):
         return type(obj)((k, _placed(v, map_location)) for k, v in obj.items())
     if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):

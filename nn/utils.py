@@ -1,4 +1,5 @@
-"""nn.utils: gradient clipping and flattening parameters, as torch.nn.utils."""
+"""nn.utils: gradient clipping (clip_grad_norm_, or its halves get_total_norm and clip_grads_with_norm_;
+clip_grad_value_) and flattening parameters, as torch.nn.utils."""
 import math
 
 from autograd.backend import by_input, host
@@ -11,28 +12,54 @@ def _params(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
-    """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``:
-    g = g * min(1, max_norm / (total_norm + 1e-6)). Returns the total norm before clipping."""
-    params = _params(parameters)
-    grads = [ag.storage(p.grad) for p in params if p.grad is not None]  # (on the parameters' device)
-    if not grads:
+def _vector_norm(a, norm_type):
+    """torch.linalg.vector_norm of the host or device array ``a`` (float64): max |a| for inf, min |a|
+    for -inf, the count of nonzeros for 0, else (sum |a|^p)^(1/p)."""
+    a = by_input.abs(a)
+    if norm_type == math.inf:
+        return float(a.max()) if a.size else 0.0
+    if norm_type == -math.inf:
+        return float(a.min()) if a.size else math.inf
+    if norm_type == 0:
+        return float(by_input.count_nonzero(a))
+    return float(by_input.sum(a ** norm_type) ** (1.0 / norm_type))
+
+
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The ``norm_type``-norm of ``tensors`` taken together, as PyTorch takes it: each tensor's norm
+    first, then the norm of those (for a p-norm the same as the norm of all elements; for
+    norm_type=0 the number of tensors that are not all zero; -inf the smallest |element|).
+    Computed in float64; returned in the first tensor's dtype, on its device."""
+    tensors = _params(tensors)
+    if not tensors:
         return ag.tensor(0.0)
+    arrays = [ag.storage(t) for t in tensors]  # (on the tensors' device)
     norm_type = float(norm_type)
-    if math.isinf(norm_type):
-        total = max(float(by_input.abs(g).max()) if g.size else 0.0 for g in grads)
-    else:
-        powers = [by_input.sum(by_input.abs(g.astype(host.float64)) ** norm_type) for g in grads]  # (on the device)
-        total = float(by_input.sum(by_input.stack(powers)) ** (1.0 / norm_type))
+    total = _vector_norm(host.array([_vector_norm(a.astype(host.float64), norm_type) for a in arrays]), norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite "
                            f"({total}), so it cannot be clipped; set error_if_nonfinite=False to skip this check")
-    coef = min(max_norm / (total + 1e-6), 1.0)
+    return ag.tensor(total, dtype=arrays[0].dtype, device=tensors[0].device)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6)) in place (``total_norm`` from
+    get_total_norm: the two halves of clip_grad_norm_, for a norm taken across several groups)."""
+    coef = min(max_norm / (float(total_norm) + 1e-6), 1.0)
     with ag.no_grad():
-        for p in params:
+        for p in _params(parameters):
             if p.grad is not None:
                 p.grad.mul_(coef)
-    return ag.tensor(total, dtype=grads[0].dtype, device=next(p.grad.device for p in params if p.grad is not None))
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``:
+    g = g * min(1, max_norm / (total_norm + 1e-6)). Returns the total norm before clipping
+    (get_total_norm of the gradients)."""
+    params = _params(parameters)
+    total = get_total_norm([p.grad for p in params if p.grad is not None], norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
+    return total
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
@@ -44,9 +71,10 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 
 def parameters_to_vector(parameters):
-    """All parameters flattened and joined into one 1-D tensor (a copy)."""
+    """All parameters flattened and joined into one 1-D tensor (a copy that stays in the graph, as
+    PyTorch's: a penalty on it, ``loss + lam * vec.pow(2).sum()``, sends gradients to the parameters)."""
     params = _params(parameters)
-    return ag.cat([p.detach().reshape(-1) for p in params])
+    return ag.cat([p.reshape(-1) for p in params])
 
 
 def vector_to_parameters(vec, parameters):

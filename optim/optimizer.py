@@ -124,6 +124,11 @@ class Optimizer:
             raise TypeError(f"add_param_group: param_group must be a dict, got {type(param_group).__name__}")
         group = dict(param_group)
         params = group["params"]
+        if isinstance(params, (set, frozenset)):  # (as PyTorch: a set's order changes between runs, and a saved
+            # state is matched to the parameters by their order)
+            raise TypeError(f"{type(self).__name__}: optimizer parameters need to be organized in ordered "
+                            "collections, but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
         group["params"] = [params] if isinstance(params, ag.Tensor) else list(params)
         for p in group["params"]:
             if not isinstance(p, ag.Tensor):
@@ -165,8 +170,9 @@ class Optimizer:
                 _check_number(owner, f"{what} at index {i}", v, *bounds)
 
     def zero_grad(self, set_to_none=True):
-        """Clear gradients: to None (default, frees memory) or to zeros in place (no graph is
-        recorded, even for a gradient that requires grad; its version is bumped)."""
+        """Clear gradients: to None (default, frees memory) or to zeros in place; as PyTorch, a gradient
+        with a graph of its own (backward(create_graph=True)) is detached from it first, and one that
+        requires grad stops requiring it (no graph is recorded; its version is bumped)."""
         if set_to_none:
             for group in self.param_groups:
                 for p in group["params"]:
@@ -176,6 +182,10 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
+                        if p.grad.grad_fn is not None:
+                            p.grad.detach_()
+                        else:
+                            p.grad.requires_grad_(False)
                         p.grad.zero_()
 
     def step(self, closure=None):

@@ -106,3 +106,28 @@ def test_grad_outputs_that_require_grad_stay_on_the_graph_like_pytorch():
         results.append((x.grad.numpy(), u.grad.numpy()))
     for ours, theirs in zip(results[1], results[0]):
         np.testing.assert_allclose(ours, theirs)
+
+
+def _backward_with_inputs(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    u = lib.tensor([1.0, 1.0], requires_grad=True)
+    y = (x * w).sum()
+    y.backward(inputs=[x, u], retain_graph=True)  # only x's .grad; u unused: left alone
+    seen = [x.grad.tolist(), w.grad, u.grad]
+    m = x * w
+    (m * m).sum().backward(inputs=[m])  # a non-leaf gets a .grad
+    seen += [m.grad.tolist(), x.grad.tolist()]
+    lib.autograd.backward([y], inputs=[w])
+    a, b = lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward(inputs=[a, b])
+    a.grad.add_(10)  # two inputs given one array by the same node: each has its own
+    return seen + [w.grad.tolist(), b.grad.tolist()]
+
+
+def test_backward_with_inputs_like_pytorch():
+    """backward(inputs=...) and autograd.backward(..., inputs=...) accumulate into those tensors only
+    (Tensor.backward took no inputs; autograd.backward raised NotImplementedError)."""
+    assert _backward_with_inputs(ag) == _backward_with_inputs(torch)
+    with pytest.raises(RuntimeError, match="cannot be empty"):
+        (ag.tensor([1.0], requires_grad=True) * 2).sum().backward(inputs=[])

@@ -268,3 +268,64 @@ def test_load_mnist_missing_files_says_where_to_get_them(tmp_path):
     (tmp_path / "train-images-idx3-ubyte").write_bytes(b"")
     with pytest.raises(FileNotFoundError, match="missing train-labels-idx1-ubyte.*t10k-images.*yann.lecun"):
         D.load_mnist(tmp_path)
+
+
+# ----------------------------------------------------------------- samplers (the order itself is checked
+# against torch in tests/porting/test_training_idioms.py; WeightedRandomSampler's draws come from
+# torch.multinomial, which the porting harness cannot replay, so its distribution is checked here)
+
+
+def test_weighted_random_sampler_draws_in_proportion_to_the_weights_as_pytorch():
+    torch = pytest.importorskip("torch")
+    weights = [1.0, 2.0, 3.0, 4.0, 0.0]
+    ours = D.WeightedRandomSampler(weights, num_samples=20000, generator=ag.Generator().manual_seed(0))
+    theirs = torch.utils.data.WeightedRandomSampler(weights, num_samples=20000,
+                                                    generator=torch.Generator().manual_seed(0))
+    for drawn in (list(ours), list(theirs)):
+        assert len(drawn) == 20000 and set(drawn) <= {0, 1, 2, 3}  # never the zero weight
+        np.testing.assert_allclose(np.bincount(drawn, minlength=5) / 20000, [0.1, 0.2, 0.3, 0.4, 0.0], atol=0.015)
+    assert len(ours) == 20000
+
+
+def test_weighted_random_sampler_without_replacement_includes_like_pytorch():
+    torch = pytest.importorskip("torch")
+    weights, rounds = [1.0, 2.0, 3.0, 4.0, 0.0], 3000
+    ours_gen, torch_gen = ag.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    counts = np.zeros((2, 5))
+    firsts = np.zeros((2, 5))
+    for _ in range(rounds):
+        for row, drawn in enumerate((list(D.WeightedRandomSampler(weights, 3, replacement=False, generator=ours_gen)),
+                                     list(torch.utils.data.WeightedRandomSampler(weights, 3, replacement=False,
+                                                                                 generator=torch_gen)))):
+            assert len(set(drawn)) == 3 and 4 not in drawn
+            counts[row, drawn] += 1
+            firsts[row, drawn[0]] += 1
+    np.testing.assert_allclose(counts[0] / rounds, counts[1] / rounds, atol=0.05)  # how often each is included
+    np.testing.assert_allclose(firsts[0] / rounds, [0.1, 0.2, 0.3, 0.4, 0.0], atol=0.03)  # the first: by weight
+    np.testing.assert_allclose(firsts[1] / rounds, [0.1, 0.2, 0.3, 0.4, 0.0], atol=0.03)
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda: D.WeightedRandomSampler([1.0, 2.0], num_samples=0), ValueError),
+    (lambda: D.WeightedRandomSampler([[1.0, 2.0]], num_samples=1), ValueError),
+    (lambda: D.WeightedRandomSampler([1.0, 2.0], num_samples=1, replacement="yes"), ValueError),
+    (lambda: D.WeightedRandomSampler([1.0, 0.0], num_samples=2, replacement=False), RuntimeError),
+    (lambda: D.RandomSampler(range(3), num_samples=0), ValueError),
+    (lambda: D.BatchSampler(range(3), batch_size=0, drop_last=False), ValueError),
+    (lambda: DataLoader(xy(), batch_size=2, batch_sampler=[[0, 1]]), ValueError),
+    (lambda: DataLoader(xy(), shuffle=True, batch_sampler=[[0, 1]]), ValueError),
+    (lambda: DataLoader(xy(), batch_size=None, drop_last=True), ValueError),  # (drop_last was ignored)
+])
+def test_bad_sampler_settings_are_refused_as_pytorch_refuses_them(make, error):
+    with pytest.raises(error):
+        make()
+
+
+def test_random_sampler_with_replacement_and_more_samples_than_the_dataset():
+    ag.manual_seed(0)
+    drawn = list(D.RandomSampler(range(4), replacement=True, num_samples=1000))
+    assert len(drawn) == 1000 and set(drawn) == {0, 1, 2, 3}
+    longer = list(D.RandomSampler(range(4), num_samples=10))  # whole permutations, then part of one
+    assert sorted(longer[:4]) == sorted(longer[4:8]) == [0, 1, 2, 3] and len(set(longer[8:])) == 2
+    loader = DataLoader(xy(6), batch_sampler=D.BatchSampler(D.SequentialSampler(range(6)), 4, drop_last=False))
+    assert [y.tolist() for _, y in loader] == [[0, 1, 2, 3], [4, 5]] and len(loader) == 2

@@ -202,3 +202,28 @@ def test_a_copied_or_pickled_graph_of_values_backpropagates_into_its_own_leaves(
         assert (a.grad, b.grad) == (0.0, 0.0)  # the originals are untouched
     c.backward()
     assert (a.grad, b.grad) == (4.0, 2.0)
+
+
+def _node_hooks(lib):
+    """PyTorch's Node hooks: register_hook(fn(grad_inputs, grad_outputs)) after the node runs, which may
+    replace grad_inputs; register_prehook(fn(grad_outputs)) before it; both on a leaf's sink too."""
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = x * w
+    z = y.exp()
+    seen = []
+    z.grad_fn.register_hook(lambda gi, go: seen.append(("post", len(gi), len(go))) or (gi[0] * 2,))
+    y.grad_fn.register_prehook(lambda go: (go[0] + 1,))
+    sink = y.grad_fn.next_functions[0][0]
+    sink.register_prehook(lambda go: seen.append(("sink pre", np.round(go[0].tolist(), 2).tolist())))
+    sink.register_hook(lambda gi, go: seen.append(("sink post", len(gi), np.round(go[0].tolist(), 2).tolist())))
+    removed = y.grad_fn.register_hook(lambda gi, go: (gi[0] * 0, gi[1] * 0))
+    removed.remove()
+    z.sum().backward()
+    return np.round(x.grad.tolist(), 2).tolist(), np.round(w.grad.tolist(), 2).tolist(), seen
+
+
+def test_node_hooks_like_pytorch():
+    """A grad_fn's register_hook was a pre-hook taking the gradient alone (the tensor hook's form):
+    PyTorch's node hook takes (grad_inputs, grad_outputs), so its code raised TypeError here."""
+    assert _node_hooks(ag) == _node_hooks(torch)

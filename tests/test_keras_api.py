@@ -122,18 +122,24 @@ def test_tf_keras_spelling_and_import_paths():
 def test_features_not_covered_are_named_in_the_error():
     with pytest.raises(NotSupported, match="keras.layers.Conv3D"):
         from seegrad.keras.layers import Conv3D  # noqa: F401
-    with pytest.raises(NotSupported, match=r"Dense\(kernel_regularizer=...\)"):
-        layers.Dense(3, kernel_regularizer="l2")
+    with pytest.raises(NotSupported, match=r"Dense\(kernel_constraint=...\)"):
+        layers.Dense(3, kernel_constraint="non_neg")
+    with pytest.raises(NotSupported, match="keras.regularizers.OrthogonalRegularizer"):
+        keras.regularizers.OrthogonalRegularizer(0.1)
+    with pytest.raises(ValueError, match="Could not interpret regularizer identifier: 'l1_l2'"):
+        layers.Dense(3, kernel_regularizer="l1_l2")  # as Keras 3: the name is "l1l2" (and means no penalty)
     with pytest.raises(NotSupported, match=r"LSTM\(dropout=..., recurrent_dropout=...\)"):
         layers.LSTM(3, dropout=0.2)
-    with pytest.raises(NotSupported, match="the loss 'hinge'"):
-        sigmoid_mlp().compile(loss="hinge")
+    with pytest.raises(NotSupported, match="the loss 'binary_focal_crossentropy'"):
+        sigmoid_mlp().compile(loss="binary_focal_crossentropy")
     with pytest.raises(NotSupported, match="the optimizer 'nadam'"):
         sigmoid_mlp().compile(optimizer="nadam", loss="mse")
     model = sigmoid_mlp()
     model.compile(loss="binary_crossentropy")
-    with pytest.raises(NotSupported, match=r"fit\(sample_weight=...\)"):
-        model.fit(np.ones((4, 4)), np.ones(4), sample_weight=np.ones(4), verbose=0)
+    with pytest.raises(NotSupported, match=r"fit\(steps_per_epoch=...\)"):
+        model.fit(np.ones((4, 4)), np.ones(4), steps_per_epoch=2, verbose=0)
+    with pytest.raises(NotSupported, match=r"compile\(loss_weights=..., weighted_metrics=...\)"):
+        model.compile(loss="binary_crossentropy", weighted_metrics=["accuracy"])
     with pytest.raises(NotSupported, match="Conv2D\\(data_format='channels_first'\\)"):
         layers.Conv2D(2, 3, data_format="channels_first")
     with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to Dense"):
@@ -158,6 +164,9 @@ def test_mistakes_get_keras_messages_and_change_nothing():
         model.fit(np.ones((4, 4)), np.ones(5), verbose=0)
     with pytest.raises(ValueError, match="expected ndim=4"):
         keras.Sequential([layers.Conv2D(2, 3, input_shape=(5, 5))])
+    for too_big in (layers.MaxPooling2D((3, 2)), layers.Conv2D(1, 3)):  # Keras refuses an output of size 0
+        with pytest.raises(ValueError, match="output size would be zero or negative"):
+            keras.Sequential([keras.Input((2, 3, 2)), too_big])
     with pytest.raises(ValueError, match="class indices in \\[0, 3\\)"):
         m = keras.Sequential([layers.Dense(3, activation="softmax", input_shape=(2,))])
         m.compile(loss="sparse_categorical_crossentropy")
@@ -184,9 +193,9 @@ def test_progress_line_redraws_on_a_terminal_and_prints_once_elsewhere(monkeypat
         out = io.StringIO()
         out.isatty = lambda tty=tty: tty
         monkeypatch.setattr(sys, "stdout", out)
-        model.fit(x, y, epochs=1, batch_size=8, verbose=1)
+        model.fit(x, y, epochs=2, batch_size=8, verbose=1)
         text = out.getvalue()
-        assert text.startswith("Epoch 1/1\n")
+        assert text.startswith("Epoch 1/2\n") and "Epoch 2/2\n" in text  # Keras prints no "Epoch 1/1" for one epoch
         last = text.rstrip("\n").replace("\r", "\n").split("\n")[-1]
         assert re.fullmatch(r"8/8 ━{20} \d+s \d+(us|ms|s)/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}(\x1b\[K)?", last), last
         assert ("\r" in text) == tty
@@ -253,3 +262,132 @@ def test_clone_model_and_functional_summary():
     text = []
     model.summary(print_fn=text.append)
     assert "(None, 4)" in text[0] and "Total params: 38 " in text[0]
+    with pytest.raises(NotSupported, match=r"summary\(show_trainable=...\)"):  # a different table in Keras
+        model.summary(show_trainable=True)
+
+
+def test_learning_rate_schedule_saves_and_refuses_a_set_learning_rate(tmp_path):
+    from seegrad.keras.optimizers.schedules import ExponentialDecay  # Keras' import path works too
+    x = np.random.default_rng(4).normal(size=(24, 4))
+    y = (x[:, 0] > 0).astype(int)
+    model = sigmoid_mlp()
+    model.compile(optimizer=keras.optimizers.SGD(ExponentialDecay(0.2, 2, 0.5)), loss="binary_crossentropy")
+    assert model.optimizer.learning_rate == pytest.approx(0.2)
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)  # 3 updates
+    assert model.optimizer.learning_rate == np.float32(0.2) * np.float32(0.5) ** np.float32(1.5)
+    with pytest.raises(TypeError, match="learning rate is not settable"):
+        model.optimizer.learning_rate = 0.1
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(again.optimizer._schedule, ExponentialDecay)
+    h1 = model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    h2 = again.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert h1.history == h2.history  # the schedule continues from the saved step count
+    with pytest.raises(NotSupported, match="keras.optimizers.schedules.CosineDecayRestarts"):
+        keras.optimizers.schedules.CosineDecayRestarts(0.1, 10)
+
+
+def test_regularizers_show_in_losses_and_survive_save(tmp_path):
+    model = keras.Sequential([layers.Dense(2, input_shape=(3,), kernel_initializer="ones",
+                                           kernel_regularizer=keras.regularizers.L1L2(l1=0.5, l2=0.25),
+                                           activity_regularizer="l2")])
+    assert [float(p.item()) for p in model.losses] == [0.5 * 6 + 0.25 * 6]  # no call yet: no activity penalty
+    model(np.ones((4, 3)))  # outputs 3: the activity penalty 0.01 * 8 * 9 / 4 (the batch)
+    np.testing.assert_allclose(sorted(float(p.item()) for p in model.losses), [0.18, 4.5], rtol=1e-6)
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert again.layers[0].kernel_regularizer.get_config() == {"l1": 0.5, "l2": 0.25}
+    assert again.layers[0].activity_regularizer.get_config() == {"l2": 0.01}
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(again.evaluate(x, y, verbose=0)) == pytest.approx(9 + 4.68)
+    model.layers[0].trainable = False  # a frozen layer's weights add no penalty (as Keras)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(9 + 0.18)
+
+
+def test_metric_classes_and_keras_class_names_are_taken():
+    """Keras makes an instance of a metric class (metrics=[BinaryAccuracy]) and takes class names
+    ("AUC", "BinaryAccuracy"); the class was wrapped as a function of (y_true, y_pred) before."""
+    x = np.random.default_rng(5).normal(size=(16, 4))
+    y = (x[:, 0] > 0).astype(int)
+    model = sigmoid_mlp()
+    model.compile(optimizer="sgd", loss="binary_crossentropy",
+                  metrics=[keras.metrics.BinaryAccuracy, "AUC", "BinaryAccuracy", "MSE"])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(logs) == ["AUC", "BinaryAccuracy", "MSE", "binary_accuracy", "loss"]
+    assert logs["binary_accuracy"] == logs["BinaryAccuracy"] == np.mean((model.predict(x, verbose=0)[:, 0] > 0.5) == y)
+
+
+def test_keras_names_not_provided_say_so():
+    for missing, name in ((lambda: keras.metrics.F1Score(), "keras.metrics.F1Score"),
+                          (lambda: keras.losses.Tversky(), "keras.losses.Tversky"),
+                          (lambda: keras.optimizers.Nadam(), "keras.optimizers.Nadam"),
+                          (lambda: keras.callbacks.CSVLogger("log.csv"), "keras.callbacks.CSVLogger"),
+                          (lambda: keras.constraints.NonNeg(), "keras.constraints"),
+                          (lambda: keras.datasets.mnist.load_data(), "keras.datasets")):
+        with pytest.raises(NotSupported, match=re.escape(name)):
+            missing()
+    from seegrad.keras import progbar, summary  # noqa: F401  (submodules still import by name)
+    assert not hasattr(keras, "no_such_thing")
+    assert keras.losses.get("BCE").fn is keras.losses.get("BinaryCrossentropy").fn is keras.losses.binary_crossentropy
+
+
+def test_keras_backend_helpers():
+    from seegrad.keras import backend as K
+    layers.Dense(2)
+    K.clear_session()
+    assert layers.Dense(2).name == "dense"
+    assert (K.epsilon(), K.floatx(), K.image_data_format()) == (1e-7, "float32", "channels_last")
+    with pytest.raises(NotSupported, match="keras.backend.set_floatx"):
+        K.set_floatx("float64")
+
+
+def test_metric_objects_survive_save_and_checkpoints(tmp_path):
+    """Keras saves a model compiled with metric objects (Precision(), AUC(...)); save() refused them."""
+    x = np.random.default_rng(6).normal(size=(32, 4))
+    y = (x[:, 0] > 0).astype(int)
+    model = sigmoid_mlp()
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[keras.metrics.Precision(name="p"), keras.metrics.AUC(num_thresholds=50, name="auc"),
+                           keras.metrics.BinaryAccuracy(threshold=0.3), keras.metrics.Recall, "accuracy"])
+    model.fit(x, y, epochs=2, verbose=0, validation_split=0.25, callbacks=[
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_auc", save_best_only=True)])
+    model.save(tmp_path / "m.keras")
+    for path in ("m.keras", "best.keras"):
+        again = keras.models.load_model(tmp_path / path)
+        assert [type(m).__name__ for m in again._metric_ids[:4]] == ["Precision", "AUC", "BinaryAccuracy", "Recall"]
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert again.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_learning_rate_answers_keras_variable_methods():
+    """Keras' optimizer.learning_rate is a variable: numpy() and assign() work on it (they raised here)."""
+    model = sigmoid_mlp()
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    assert model.optimizer.learning_rate == 0.01 and model.optimizer.learning_rate.numpy() == np.float32(0.01)
+    model.optimizer.learning_rate.assign(0.5)
+    model.fit(np.ones((4, 4)), np.ones(4), verbose=0)
+    assert model.optimizer.param_groups[0]["lr"] == 0.5 and float(model.optimizer.learning_rate) == 0.5
+
+
+def test_a_custom_train_step_is_refused_not_skipped():
+    """Keras' fit runs a model's own train_step; this loop would have skipped it without a word."""
+    class WithStep(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, x, training=False):
+            return self.dense(x)
+
+        def train_step(self, data):
+            raise AssertionError("never reached")
+
+        def predict_step(self, data):
+            raise AssertionError("never reached")
+
+    model = WithStep()
+    model.compile(optimizer="sgd", loss="mse")
+    for run in (lambda: model.fit(np.ones((4, 2)), np.ones(4), verbose=0), lambda: model.predict(np.ones((4, 2)))):
+        with pytest.raises(NotSupported, match=r"a custom (train|predict)_step \(WithStep\."):
+            run()

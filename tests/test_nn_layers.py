@@ -239,6 +239,27 @@ def test_init_distributions(fn, kwargs, dist, expected):
         assert abs(a.std() - expected) < 0.02 * expected and abs(a.mean()) < 0.02 * expected
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.filterwarnings("ignore:mean is more than 2 std")  # (PyTorch's warning, given for two of the rows)
+@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, 8.0, 9.0), (0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 1.0, 1.5),
+                                             (1.0, 0.1, -3.0, -2.9)])
+def test_trunc_normal_stays_in_bounds_with_the_truncated_moments_even_far_in_a_tail(mean, std, a, b):
+    """An interval far in a tail (a redraw-until-inside loop never ended there) is sampled as PyTorch
+    2.13 samples it: uniform proposals accepted by the density. Mean and std are the truncated
+    normal's (computed here by quadrature)."""
+    ag.manual_seed(0)
+    w = init.trunc_normal_(ag.empty(200, 100), mean=mean, std=std, a=a, b=b)
+    x = w.numpy().astype(np.float64)
+    assert x.min() >= a and x.max() <= b
+    grid = np.linspace(a, b, 200001)
+    log_pdf = -0.5 * ((grid - mean) / std) ** 2
+    pdf = np.exp(log_pdf - log_pdf.max())  # (scaled: 39 std out, the density itself underflows)
+    want_mean = (grid * pdf).sum() / pdf.sum()
+    want_std = np.sqrt(((grid - want_mean) ** 2 * pdf).sum() / pdf.sum())
+    assert abs(x.mean() - want_mean) < 4 * want_std / np.sqrt(x.size)
+    assert abs(x.std() - want_std) < 0.03 * want_std
+
+
 def test_simple_inits_return_tensor_in_place():
     w = nn.Parameter(ag.zeros(3, 4))
     assert init.ones_(w) is w and (w._data == 1).all()

@@ -23,10 +23,14 @@ def _pair(torch, scale):
     return ours, theirs
 
 
-@pytest.mark.parametrize("max_norm,norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0), (0.3, float("inf"))])
+@pytest.mark.parametrize("max_norm,norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0), (0.3, float("inf")),
+                                               (0.3, -float("inf")), (2.0, 0), (0.5, 0.5), (1.5, 3)])
 def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch, 2.0)
+    for p, t in zip(ours[1:], theirs[1:]):  # a gradient all zeros, one with a zero: norm_type 0 and -inf count them
+        p.grad._data[0] = t.grad[0] = 0.0
+    ours[2].grad._data[...] = theirs[2].grad[...] = 0.0
     total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
     ttotal = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     assert total.item() == pytest.approx(ttotal.item(), rel=1e-12)
@@ -50,3 +54,20 @@ def test_clip_grad_norm_nonfinite_and_value_and_vectors():
     assert all((p._data == 1).all() for p in model.parameters())
     with pytest.raises(ValueError, match="1-D vector of 11 elements"):
         nn.utils.vector_to_parameters(ag.ones(3), model.parameters())
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type):
+    """The two halves of clip_grad_norm_, as PyTorch 2.13 publishes them: one norm taken across two
+    groups of parameters, then each group clipped by it."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch, 2.0)
+    total = nn.utils.get_total_norm([p.grad for p in ours], norm_type)
+    ttotal = torch.nn.utils.get_total_norm([t.grad for t in theirs], norm_type)
+    assert total.item() == pytest.approx(ttotal.item(), rel=1e-12)
+    assert total.dtype == ag.float64 and total.shape == ()
+    for group, tgroup in ((ours[:1], theirs[:1]), (ours[1:], theirs[1:])):
+        nn.utils.clip_grads_with_norm_(group, 1.5, total)
+        torch.nn.utils.clip_grads_with_norm_(tgroup, 1.5, ttotal)
+    for p, t in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12)

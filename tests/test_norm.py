@@ -195,13 +195,17 @@ def test_functional_batch_norm_matches_torch_with_running_stats():
 
 
 @needs_torch
-@pytest.mark.parametrize("groups,channels,shape,affine", [(2, 6, (3, 6, 4, 5), True), (3, 3, (2, 3, 7), False),
-                                                         (1, 4, (2, 4), True)])
-def test_groupnorm_matches_torch(groups, channels, shape, affine):
-    ours, theirs = nn.GroupNorm(groups, channels, affine=affine), torch.nn.GroupNorm(groups, channels, affine=affine)
+@pytest.mark.parametrize("groups,channels,shape,affine,bias", [(2, 6, (3, 6, 4, 5), True, True),
+                                                              (3, 3, (2, 3, 7), False, True),
+                                                              (1, 4, (2, 4), True, True), (2, 4, (2, 4, 3), True, False)])
+def test_groupnorm_matches_torch(groups, channels, shape, affine, bias):
+    ours = nn.GroupNorm(groups, channels, affine=affine, bias=bias)
+    theirs = torch.nn.GroupNorm(groups, channels, affine=affine, bias=bias)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
     if affine:
         ours.weight.data.copy_(RNG.standard_normal(channels).astype(np.float32))
-        ours.bias.data.copy_(RNG.standard_normal(channels).astype(np.float32))
+        if bias:
+            ours.bias.data.copy_(RNG.standard_normal(channels).astype(np.float32))
         _copy_state(ours, theirs)
     x = (RNG.standard_normal(shape) * 2 + 1).astype(np.float32)
     xa, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)

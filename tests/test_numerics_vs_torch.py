@@ -140,9 +140,11 @@ def test_std_double_backward_matches_pytorch():
         np.testing.assert_allclose(ours, theirs, rtol=1e-5)
 
 
-@pytest.mark.parametrize("p", [1, 2, 3, float("inf")])
+@pytest.mark.parametrize("p", [1, 2, 3, float("inf"), -float("inf"), 0, 0.5, 1.5])
 def test_normalize_of_a_zero_vector_has_pytorchs_gradient(p):
-    rows = [[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]]
+    """Also the norms torch.linalg.vector_norm gives for -inf (min |x|) and 0 (count of nonzeros), and
+    p < 1, whose power has an infinite slope at 0 (PyTorch's gradient there is 0)."""
+    rows = [[0.0, 0.0, 0.0], [1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]
     same_as_torch(lambda x: F.normalize(x, p=p), lambda x: TF.normalize(x, p=p), rows)
     same_as_torch(lambda x: F.normalize(x, p=p, dim=0), lambda x: TF.normalize(x, p=p, dim=0), [1e-13, 0.0])
     same_as_torch(lambda x: F.normalize(x, p=p, dim=0), lambda x: TF.normalize(x, p=p, dim=0), [np.nan, -1e-45])

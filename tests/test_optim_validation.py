@@ -135,6 +135,11 @@ def test_param_groups_are_checked_too():
     with pytest.raises(TypeError, match="invalid epsilon value: 'tiny'"):
         opt.add_param_group({"params": [b], "eps": "tiny"})
     assert len(opt.param_groups) == 1
+    with pytest.raises(TypeError, match="ordering of tensors in sets"):  # (a saved state follows the order)
+        opt.add_param_group({"params": {b}})
+    with pytest.raises(TypeError, match="ordering of tensors in sets"):
+        optim.SGD([{"params": {a, b}}], lr=0.1)
+    assert len(opt.param_groups) == 1
 
 
 # ----------------------------------------------------------------- step: checked, then applied

@@ -995,6 +995,9 @@ def pad(input, pad, mode="constant", value=None):
         return ConstantPad.apply(y, widths=tuple(widths), value=0.0 if value is None else float(value))
     if mode not in ("reflect", "replicate", "circular"):
         raise ArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if value is not None and value != 0:  # (as PyTorch: only the constant mode fills with a value)
+        raise ArgumentError(f"pad: padding mode {mode!r} doesn't take in value argument (got value={value}); "
+                            "the value fills only mode='constant'")
     if len(pad) not in (2, 4, 6) or input.ndim not in (len(pad) // 2 + 1, len(pad) // 2 + 2):
         raise NotImplementedError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a batched or unbatched "
                                   f"input (2 pads for a 2-d or 3-d input, 4 for 3-d or 4-d, 6 for 4-d or 5-d); got "
@@ -1039,6 +1042,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     mode='linear' (3-d) / 'bilinear' (4-d) / 'trilinear' (5-d): PyTorch's weights (align_corners False
     or True), applied as matmuls with constant interpolation matrices, so gradients come for free."""
     linear_dims = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if antialias:  # (it changes a downsampled image: refused rather than ignored)
+        raise NotImplementedError("interpolate: antialias=True is not implemented; resize without it "
+                                  "(antialias=False), or blur the input before a downsampling")
     if mode != "nearest" and mode not in linear_dims:
         raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear', "
                                   "'bilinear' or 'trilinear'")

@@ -188,7 +188,15 @@ def reshape(input, *shape):
 
 @register("view", function=False)
 def view(input, *shape):
-    return reshape(input, *required(shape, "view", "shape"))
+    """The same storage in another shape, as PyTorch: where the strides cannot give it (a transposed or
+    sliced tensor) it is refused, since a copy would silently stop writes reaching the original."""
+    out = reshape(input, *required(shape, "view", "shape"))
+    data = out._data
+    if type(data) is host.ndarray and data.size and not host.may_share_memory(data, input._data):
+        raise ShapeError(f"view: view size is not compatible with input tensor's size and stride (at least one "
+                         f"dimension spans across two contiguous subspaces): {tuple(input.shape)} -> "
+                         f"{tuple(out.shape)}. Use .reshape(...) instead (or .contiguous().view(...)).")
+    return out
 
 
 register("view_as", lambda input, other: reshape(input, other.shape), function=False)
@@ -461,7 +469,7 @@ def promote_all(tensors):
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
-@register(("to", "type"), function=False)
+@register("to", function=False)
 def to(input, *args, **kwargs):
     """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``: a copy in another
     dtype, or the same tensor when nothing changes (a new one with ``copy=True``). The device
@@ -474,6 +482,26 @@ def to(input, *args, **kwargs):
         return Clone.apply(input) if copy else input
     out = Cast.apply(input, dtype=dtype)
     return out if dtype.kind == "f" else out.detach_()  # integers and bools carry no gradient (PyTorch's rule)
+
+
+_TYPE_NAMES = {float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor", int64: "LongTensor",
+               int32: "IntTensor", host.dtype(host.int16): "ShortTensor", host.dtype(host.int8): "CharTensor",
+               host.dtype(host.uint8): "ByteTensor", bool_: "BoolTensor"}
+
+
+@register("type", function=False)
+def type_(input, dtype=None, non_blocking=False):
+    """PyTorch's legacy ``t.type()``: without an argument the type's name ('torch.FloatTensor',
+    'torch.cuda.FloatTensor' on a GPU); with a dtype or such a name, ``t.to`` that dtype (and device)."""
+    if dtype is None:
+        return ("torch.cuda." if input.device.type == "cuda" else "torch.") + _TYPE_NAMES[input.dtype]
+    if isinstance(dtype, str):
+        name = dtype.rsplit(".", 1)[-1]
+        found = [d for d, n in _TYPE_NAMES.items() if n == name]
+        if not found or not dtype.startswith(("torch.", "torch.cuda.")):
+            raise ValueError(f"type: invalid type {dtype!r}; use a dtype or a name like 'torch.FloatTensor'")
+        return to(input, "cuda" if dtype.startswith("torch.cuda.") else "cpu", found[0])
+    return to(input, dtype)
 
 
 register("float", lambda input: to(input, float32), function=False)

@@ -11,7 +11,11 @@ from .datasets import (
 )
 from .loader import DataLoader, default_collate
 from .sampler import DistributedSampler
+from .samplers import (
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler,
+)
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
-           "default_collate", "DistributedSampler", "Split", "DATASETS", "load_dataset", "make_moons", "make_spirals", "make_sine",
+           "default_collate", "DistributedSampler", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "Split", "DATASETS", "load_dataset", "make_moons", "make_spirals", "make_sine",
            "load_digits", "load_mnist1d", "load_mnist", "read_idx", "cache_dir"]

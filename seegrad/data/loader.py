@@ -62,21 +62,31 @@ class DataLoader:
 
     shuffle:    a new random order each epoch (each ``iter(loader)``).
     drop_last:  drop the final batch if it is smaller than ``batch_size``.
-    sampler:    an iterable of indices to use instead of 0..N-1 (excludes shuffle).
+    sampler:    an iterable of indices to use instead of 0..N-1 (excludes shuffle); samplers.py has PyTorch's.
+    batch_sampler: an iterable of lists of indices, one list per batch (excludes batch_size, shuffle,
+                sampler and drop_last).
     collate_fn: turns a list of samples into a batch (default: ``default_collate``).
     generator / seed: where shuffling draws from (see the module docstring).
     batch_size=None yields single samples unbatched.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, num_workers=0, collate_fn=None,
-                 pin_memory=False, drop_last=False, generator=None, seed=None, **unused):
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, generator=None, seed=None, **unused):
         if unused:
             raise TypeError(f"DataLoader got unexpected arguments: {', '.join(sorted(unused))}")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                                 "sampler, and drop_last")
+            batch_size = None  # (the batch sampler makes the batches)
         if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or batch_size <= 0
                                        or isinstance(batch_size, bool)):
             raise ValueError(f"DataLoader: batch_size should be a positive integer or None, got {batch_size!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_size is None and drop_last and batch_sampler is None:  # (it would be ignored)
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually exclusive "
+                             "with drop_last")
         if generator is not None and seed is not None:
             raise ValueError("DataLoader: pass either generator= or seed=, not both")
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
@@ -87,6 +97,7 @@ class DataLoader:
         self.sampler = sampler
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
+        self.batch_sampler = batch_sampler
         self.num_workers, self.pin_memory = num_workers, pin_memory
         # None: the global generator, looked up at each epoch so ag.manual_seed takes effect.
         seed = generator if seed is None else seed
@@ -111,6 +122,10 @@ class DataLoader:
             yield order[start:start + bs]
 
     def __iter__(self):
+        if self.batch_sampler is not None:  # lists of indices, one per batch
+            for idx in self.batch_sampler:
+                yield (self.collate_fn or default_collate)([self.dataset[int(i)] for i in idx])
+            return
         order = self._order()
         fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
         for idx in self._batches(order):
@@ -123,6 +138,8 @@ class DataLoader:
                 yield (self.collate_fn or default_collate)(samples)
 
     def __len__(self):
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         if self.batch_size is None:
             return n

@@ -7,6 +7,9 @@ is plain nn modules: ``seegrad.export`` exports it and the server sees a sigmoid
     "softplus" "silu"/"swish" "gelu" "relu6" "leaky_relu" (slope 0.2) "log_softmax"
     "log_sigmoid" "mish" "exponential"
 """
+import numpy as np
+
+import autograd as ag
 import nn
 
 from .utils import not_supported
@@ -49,6 +52,7 @@ MODULES = {
 
 def _function(name):
     def activation(x):
+        x = x if isinstance(x, ag.Tensor) else ag.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
         return MODULES[name]()(x)
 
     activation.__name__ = activation.__qualname__ = name

@@ -3,6 +3,12 @@
 Formulas are Keras 3's; the random numbers are numpy's, so a seed gives other weights than
 Keras does (copy Keras' weights with ``set_weights`` to start from the same point).
 
+As in Keras 3, a random initializer draws the same numbers on every call: its seed (the ``seed``
+given, else one drawn from seegrad's generator when it is made) starts a fresh generator each
+time. Two ``GlorotUniform(seed=1)`` give the same kernel, and so does one instance shared by two
+layers (``Dense(4, kernel_initializer=init)`` twice); a name ("glorot_uniform") makes a new
+instance, so new numbers, for each layer.
+
     glorot_uniform   U(-l, l), l = sqrt(6 / (fan_in + fan_out))      (Dense, Conv, RNN kernels)
     orthogonal       Q of the QR decomposition of a normal matrix      (recurrent kernels)
     zeros, ones      (biases; BatchNormalization's beta and gamma)
@@ -18,8 +24,8 @@ import numpy as np
 
 import autograd as ag
 
-__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
-           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
+__all__ = ["Initializer", "RandomInitializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal",
+           "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
            "LecunNormal", "Orthogonal", "get"]
 
 
@@ -32,9 +38,8 @@ def _fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def _truncated_normal(shape, stddev, mean=0.0):
+def _truncated_normal(rng, shape, stddev, mean=0.0):
     """N(mean, stddev) redrawn where it falls more than 2 standard deviations away."""
-    rng = ag.get_rng()
     out = rng.standard_normal(shape)
     bad = np.abs(out) > 2
     while bad.any():
@@ -71,48 +76,73 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
+    """``value`` everywhere: a number, or an array broadcast to the shape (Keras computes value * ones(shape),
+    so ``Embedding(..., embeddings_initializer=Constant(embedding_matrix))`` loads pretrained vectors)."""
+
     def __init__(self, value=0.0):
-        self.value = float(value)
+        self.value = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float32)
 
     def sample(self, shape):
-        return np.full(shape, self.value)
+        if np.ndim(self.value) and not all(a in (1, b) for a, b in zip(np.shape(self.value)[::-1], shape[::-1])):
+            raise ValueError(f"Constant: a value of shape {np.shape(self.value)} does not broadcast to the weight's "
+                             f"shape {shape}")
+        return np.full(shape, self.value) if np.ndim(self.value) == 0 else np.broadcast_to(self.value, shape).copy()
 
     def get_config(self):
-        return {"value": self.value}
+        return {"value": self.value if np.ndim(self.value) == 0 else self.value.tolist()}
 
 
-class RandomUniform(Initializer):
+class RandomInitializer(Initializer):
+    """A random initializer: ``rng()`` is a new generator from the same seed at every call."""
+
+    def __init__(self, seed=None):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"{type(self).__name__}: `seed` must be an integer or None, got {seed!r}")
+        self._init_seed = None if seed is None else int(seed)
+        self.seed = self._init_seed if seed is not None else int(ag.get_rng().integers(1, 10**9))
+
+    def rng(self):
+        return np.random.default_rng(self.seed)
+
+    def get_config(self):
+        return {"seed": self._init_seed}
+
+
+class RandomUniform(RandomInitializer):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
         self.minval, self.maxval = float(minval), float(maxval)
 
     def sample(self, shape):
-        return ag.get_rng().uniform(self.minval, self.maxval, shape)
+        return self.rng().uniform(self.minval, self.maxval, shape)
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval}
+        return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
 
 
-class RandomNormal(Initializer):
+class RandomNormal(RandomInitializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
         self.mean, self.stddev = float(mean), float(stddev)
 
     def sample(self, shape):
-        return ag.get_rng().normal(self.mean, self.stddev, shape)
+        return self.rng().normal(self.mean, self.stddev, shape)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev}
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
 class TruncatedNormal(RandomNormal):
     def sample(self, shape):
-        return _truncated_normal(shape, self.stddev, self.mean)
+        return _truncated_normal(self.rng(), shape, self.stddev, self.mean)
 
 
-class VarianceScaling(Initializer):
+class VarianceScaling(RandomInitializer):
     """scale / n, n = fan_in, fan_out or their mean (``mode``): uniform U(-l, l) with l = sqrt(3 scale / n),
     or a normal truncated at 2 sd with sd = sqrt(scale / n) / 0.8796 (the truncation's correction)."""
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg, got {mode!r}")
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
@@ -125,21 +155,21 @@ class VarianceScaling(Initializer):
         variance = self.scale / max(1.0, n)
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            return ag.get_rng().uniform(-limit, limit, shape)
+            return self.rng().uniform(-limit, limit, shape)
         if self.distribution == "untruncated_normal":
-            return ag.get_rng().normal(0.0, math.sqrt(variance), shape)
-        return _truncated_normal(shape, math.sqrt(variance) / 0.87962566103423978)
+            return self.rng().normal(0.0, math.sqrt(variance), shape)
+        return _truncated_normal(self.rng(), shape, math.sqrt(variance) / 0.87962566103423978)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
 
 
 def _scaling(name, scale, mode, distribution, doc):
     def __init__(self, seed=None):
-        VarianceScaling.__init__(self, scale, mode, distribution)
+        VarianceScaling.__init__(self, scale, mode, distribution, seed)
 
     def get_config(self):
-        return {}
+        return RandomInitializer.get_config(self)
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
@@ -152,16 +182,17 @@ LecunUniform = _scaling("LecunUniform", 1.0, "fan_in", "uniform", "U(-l, l), l =
 LecunNormal = _scaling("LecunNormal", 1.0, "fan_in", "truncated_normal", "sd = sqrt(1 / fan_in).")
 
 
-class Orthogonal(Initializer):
+class Orthogonal(RandomInitializer):
     """An orthogonal matrix (times ``gain``): Q of the QR decomposition of a standard normal
     (rows = prod(shape[:-1]), cols = shape[-1]), signs fixed by diag(R), as Keras."""
 
     def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
         self.gain = float(gain)
 
     def sample(self, shape):
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
-        a = ag.get_rng().standard_normal((max(rows, cols), min(rows, cols)))
+        a = self.rng().standard_normal((max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)
         q *= np.sign(np.diag(r))
         if rows < cols:
@@ -169,7 +200,7 @@ class Orthogonal(Initializer):
         return self.gain * q.reshape(shape)
 
     def get_config(self):
-        return {"gain": self.gain}
+        return {"gain": self.gain, **super().get_config()}
 
 
 NAMES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_uniform": RandomUniform,

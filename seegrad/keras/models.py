@@ -13,10 +13,10 @@ import numpy as np
 
 import autograd as ag
 
-from .layers.base import KerasTensor, Layer, shape_text
+from .layers.base import InputLayer, KerasTensor, Layer, shape_text
 from .saving import load_model, save_model, save_weights, load_weights
 from .trainer import Trainer
-from .utils import not_supported
+from .utils import not_supported, unique_name
 
 __all__ = ["Model", "Sequential", "load_model", "clone_model"]
 
@@ -25,7 +25,11 @@ class Model(Layer, Trainer):
     """``Model(inputs, outputs)`` (the functional API, one input and one output), or a subclass
     that makes its layers in ``__init__`` and writes ``call(x, training=False)``."""
 
+    _clears_losses = True
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if inputs is not None and name is None:
+            name = unique_name("Functional")  # Keras names a functional model "functional", "functional_1"...
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._steps = None  # the functional graph: [(layer, input KerasTensor, output KerasTensor)]
         if inputs is None and outputs is None:
@@ -58,15 +62,35 @@ class Model(Layer, Trainer):
         for i, layer in enumerate(unique):
             self.add_module(str(i), layer)
         self._input_tensor, self._output_tensor = inputs, outputs
+        # layers[0], as Keras'; held in a tuple so that it is no child module (state dicts and export see none)
+        self._input_layers = (inputs.origin or InputLayer(batch_shape=inputs.shape, name=inputs.name),)
         self._build(inputs.shape)
 
     @property
     def layers(self):
+        """The layers, in order; a functional model's begin with its InputLayer, as Keras'."""
+        return list(getattr(self, "_input_layers", ())) + self._own_layers()
+
+    def _own_layers(self):
         return [m for m in self.children() if isinstance(m, Layer)]
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` of ``layers``."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
 
     @property
     def _takes_ids(self):
-        return bool(self.layers) and self.layers[0]._takes_ids
+        return bool(self._own_layers()) and self._own_layers()[0]._takes_ids
 
     def compute_output_shape(self, input_shape):
         if self._steps is not None:
@@ -108,16 +132,23 @@ class Model(Layer, Trainer):
         if self._steps is None:
             not_supported(f"saving the subclassed model {type(self).__name__} with save()",
                           "use save_weights / load_weights and build the model in code")
-        order = [next(i for i, u in enumerate(self.layers) if u is layer) for layer, _, _ in self._steps]
+        layers = self._own_layers()
+        order = [next(i for i, u in enumerate(layers) if u is layer) for layer, _, _ in self._steps]
         return {**super().get_config(), "input_shape": list(self._input_tensor.shape),
-                "layers": [_layer_config(layer) for layer in self.layers], "order": order}
+                "input_dtype": self._input_tensor.dtype, "layers": [_layer_config(layer) for layer in layers],
+                "order": order}
 
     # ------------------------------------------------------------ summary
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
-        """The layers, their output shapes and parameter counts, and the totals, as Keras prints them."""
+        """The layers, their output shapes and parameter counts, and the totals, as Keras prints them
+        (Keras' default layout: its other options are refused, not ignored)."""
         from .summary import summary
+        for key, value in (("line_length", line_length), ("positions", positions), ("expand_nested", expand_nested),
+                           ("show_trainable", show_trainable), ("layer_range", layer_range)):
+            if value not in (None, False):
+                not_supported(f"summary({key}=...)", "summary() prints Keras' default table")
         (print_fn or print)(summary(self))
 
     def __repr__(self):
@@ -144,6 +175,8 @@ class Sequential(Model):
 
     def add(self, layer, rebuild=True):
         """Append ``layer``; an ``Input(shape)`` (or InputLayer) first sets the input shape."""
+        if isinstance(layer, InputLayer):
+            layer = layer.output
         if isinstance(layer, KerasTensor):
             if self._layers_list or self._input_shape is not None:
                 raise ValueError("Sequential: an Input can only be the first element of the model")

@@ -13,15 +13,39 @@ Where Keras' rules differ from PyTorch's (optim.*), these follow Keras:
              a += g^2;  p -= lr * g / sqrt(a + epsilon)
 
 ``Adam(learning_rate=...)`` holds only its settings; ``compile`` binds it to the model's weights.
-``optimizer.learning_rate`` can be read and changed at any time; ``iterations`` counts the steps.
+``optimizer.learning_rate`` can be read and changed at any time;
+``iterations`` counts the steps. ``learning_rate`` may be a schedule
+(``optimizers.schedules.ExponentialDecay(...)``): each update then uses ``schedule(iterations)``.
 """
+import sys
+
 import numpy as np
 
+import autograd as ag
 import optim
 
+from . import schedules
 from .utils import not_supported
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
+sys.modules[__name__ + ".schedules"] = schedules  # `from keras.optimizers.schedules import ExponentialDecay`
+
+__all__ = ["Optimizer", "LearningRate", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
+
+
+class LearningRate(float):
+    """``optimizer.learning_rate``: the number (``float(lr)``, arithmetic, comparisons) that also answers
+    the methods of Keras' variable, ``numpy()`` and ``assign(value)`` (which sets the optimizer's rate)."""
+
+    def __new__(cls, value, optimizer):
+        rate = super().__new__(cls, value)
+        rate.optimizer = optimizer
+        return rate
+
+    def numpy(self):
+        return np.float32(self)
+
+    def assign(self, value):
+        self.optimizer.learning_rate = float(value)
 
 
 class Optimizer(optim.Optimizer):
@@ -35,32 +59,58 @@ class Optimizer(optim.Optimizer):
             if "lr" in kwargs:
                 raise ValueError("Argument `lr` is no longer supported (Keras 3). Use `learning_rate` instead.")
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        for key, value in (("weight_decay", weight_decay), ("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                           ("global_clipnorm", global_clipnorm), ("use_ema", use_ema),
-                           ("loss_scale_factor", loss_scale_factor),
+        for key, value in (("use_ema", use_ema), ("loss_scale_factor", loss_scale_factor),
                            ("gradient_accumulation_steps", gradient_accumulation_steps)):
             if value not in (None, False):
                 not_supported(f"{type(self).__name__}({key}=...)")
-        if not isinstance(learning_rate, (int, float)) or learning_rate < 0:
-            raise ValueError(f"{type(self).__name__}: learning_rate must be a number >= 0, got {learning_rate!r}; "
-                             "schedules are not implemented")
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self._decay = weight_decay  # Keras' weight_decay (optim's `weight_decay` names its mode)
+        if isinstance(learning_rate, dict) and "class_name" in learning_rate:  # a saved schedule
+            learning_rate = schedules.deserialize(learning_rate)
+        self._schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
+        if self._schedule is not None:
+            learning_rate = self._schedule(0)
+        elif isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)) \
+                or learning_rate < 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be a number >= 0 or a "
+                             f"keras.optimizers.schedules schedule, got {learning_rate!r}")
         self.name = name or type(self).__name__.lower()
         self._learning_rate = float(learning_rate)
         self.iterations = 0
         self.built = False
 
     def build(self, variables):
-        """Bind to ``variables`` (the model's trainable weights), once."""
+        """Bind to ``variables`` (the model's trainable weights) once; later calls check that no other
+        weight comes (as Keras: another model's, or a layer unfrozen after the first step, would
+        otherwise go untrained while its gradient is silently dropped)."""
+        variables = list(variables)
         if not self.built:
-            optim.Optimizer.__init__(self, list(variables), {"lr": self._learning_rate})
+            optim.Optimizer.__init__(self, variables, {"lr": self._learning_rate})
+            self._known = {id(v) for v in variables}
             self.built = True
+            return
+        for v in variables:
+            if id(v) not in self._known:
+                raise ValueError(f"Unknown variable of shape {tuple(v.shape)}: this {type(self).__name__} can only be "
+                                 "called for the variables it was originally built with (Keras' rule). It was built "
+                                 "for another model, or before this weight became trainable; create a new optimizer "
+                                 "instance and compile again.")
 
     @property
     def learning_rate(self):
-        return self._learning_rate
+        """The learning rate of the next update (a schedule's value at ``iterations``)."""
+        if self._schedule is not None:
+            return LearningRate(self._schedule(self.iterations), self)
+        return LearningRate(self._learning_rate, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if self._schedule is not None:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not settable.")
         self._learning_rate = float(value)
         for group in getattr(self, "param_groups", []):
             group["lr"] = self._learning_rate
@@ -78,9 +128,38 @@ class Optimizer(optim.Optimizer):
     def step(self, closure=None):
         if not self.built:
             raise RuntimeError(f"{type(self).__name__}: compile the model (or call build(weights)) before stepping")
+        if self._schedule is not None:
+            for group in self.param_groups:
+                group["lr"] = float(self._schedule(self.iterations))
+        self._clip_and_decay()
         loss = super().step(closure)
         self.iterations += 1
         return loss
+
+    def _clip_and_decay(self):
+        """Keras' steps before the update, in its order: the gradients clipped (each to norm ``clipnorm``,
+        each value to +-``clipvalue``, or all together to norm ``global_clipnorm``), then the decoupled
+        weight decay p -= p * weight_decay * lr."""
+        f32 = np.float32
+        params = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
+        if self.clipnorm is not None or self.clipvalue is not None or self.global_clipnorm is not None:
+            grads = [ag.storage(p.grad) for p in params]
+            if self.clipnorm is not None:
+                c = f32(self.clipnorm)
+                grads = [g * c / np.maximum(np.sqrt((g * g).sum()), c) for g in grads]
+            elif self.clipvalue is not None:
+                grads = [np.clip(g, -f32(self.clipvalue), f32(self.clipvalue)) for g in grads]
+            else:
+                norm = np.sqrt(sum((g * g).sum() for g in grads))
+                scale = f32(self.global_clipnorm) * np.minimum(f32(1) / norm, f32(1) / f32(self.global_clipnorm))
+                grads = [g * scale for g in grads]
+            for p, g in zip(params, grads):
+                p.grad = ag.from_numpy(np.asarray(g, dtype=np.float32))
+        if self._decay:
+            lr = f32(self.param_groups[0]["lr"])
+            for p in params:
+                w = ag.storage(p)
+                w -= w * f32(self._decay) * lr
 
     def state_dict(self):
         return {**super().state_dict(), "iterations": self.iterations}
@@ -92,7 +171,10 @@ class Optimizer(optim.Optimizer):
         self._learning_rate = float(self.param_groups[0]["lr"])
 
     def get_config(self):
-        return {"name": self.name, "learning_rate": self._learning_rate}
+        lr = self._learning_rate if self._schedule is None else schedules.serialize(self._schedule)
+        options = {"weight_decay": self._decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                   "global_clipnorm": self.global_clipnorm}
+        return {"name": self.name, "learning_rate": lr, **{k: v for k, v in options.items() if v is not None}}
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
@@ -214,3 +296,9 @@ def get(identifier):
             not_supported(f"the optimizer {identifier!r}", f"known: {', '.join(NAMES)}")
         return NAMES[identifier.lower()]()
     raise TypeError(f"an optimizer is a name like 'adam' or a Keras optimizer, got {identifier!r}")
+
+
+def __getattr__(name):  # a Keras optimizers this front end does not have: say so by its name
+    if name[:1].isupper():
+        not_supported(f"keras.optimizers.{name}", "available: SGD, Adam, RMSprop, Adagrad")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

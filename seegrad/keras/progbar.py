@@ -15,8 +15,9 @@ def format_value(v):
 
 
 def format_logs(logs):
-    """' - accuracy: 0.9000 - loss: 0.2500' (sorted by name, as Keras prints them)."""
-    return "".join(f" - {k}: {format_value(v)}" for k, v in sorted(logs.items()))
+    """' - accuracy: 0.9000 - loss: 0.2500' in the logs' order, as Keras prints them (fit sorts the figures
+    by name; a callback's additions, such as ReduceLROnPlateau's learning_rate, come last)."""
+    return "".join(f" - {k}: {format_value(v)}" for k, v in logs.items())
 
 
 def format_time(seconds, unit="step"):

@@ -40,11 +40,15 @@ def _compile_config(model):
             raise ValueError(f"save: the loss {loss.name!r} is a function of yours and cannot be saved by name; "
                              "save_weights() and compile again after building the model in code")
         loss = {"class_name": type(loss).__name__, "config": loss.get_config()}
-    names = []
-    for m in model._metric_ids:
-        if not isinstance(m, str):
-            raise ValueError(f"save: the metric {m!r} is an object or function and cannot be saved by name; "
-                             "pass metrics by name (\"accuracy\") or use save_weights()")
+    names, built = [], model._metrics or [None] * len(model._metric_ids)  # built: named as in the logs
+    for m, made in zip(model._metric_ids, built):
+        if isinstance(m, type) and m in metrics.NAMES.values():
+            m = {"class_name": m.__name__, "config": made.get_config() if made is not None else {}}
+        elif isinstance(m, metrics.Metric) and type(m) in metrics.NAMES.values():
+            m = {"class_name": type(m).__name__, "config": m.get_config()}
+        elif not isinstance(m, str):
+            raise ValueError(f"save: the metric {m!r} is a function or class of yours and cannot be saved; pass "
+                             "Keras' metrics (names or seegrad.keras.metrics objects), or use save_weights()")
         names.append(m)
     opt = model.optimizer
     return {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()}, "loss": loss,
@@ -95,7 +99,7 @@ def model_from_config(config):
         return Sequential(children, **cfg)
     if name == "Model":
         unique = [model_from_config(c) for c in cfg.pop("layers")]
-        x = inputs = layers.Input(batch_shape=tuple(cfg.pop("input_shape")))
+        x = inputs = layers.Input(batch_shape=tuple(cfg.pop("input_shape")), dtype=cfg.pop("input_dtype", None))
         for i in cfg.pop("order"):
             x = unique[i](x)
         return Model(inputs, x, **{k: v for k, v in cfg.items() if k in ("name", "trainable")})
@@ -122,7 +126,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         loss = saved["loss"]
         if isinstance(loss, dict):
             loss = getattr(losses, loss["class_name"])(**loss["config"])
-        model.compile(optimizer=optimizer, loss=loss, metrics=saved["metrics"])
+        model.compile(optimizer=optimizer, loss=loss, metrics=[
+            metrics.NAMES[m["class_name"]](**m["config"]) if isinstance(m, dict) else m for m in saved["metrics"]])
         if state.get("optimizer") is not None:
             optimizer.build(model.trainable_weights)
             optimizer.load_state_dict(state["optimizer"])

@@ -81,6 +81,7 @@ def summary(model):
 
 
 def _optimizer_params(opt):
-    """The optimizer's numbers, as Keras counts them: every moment, plus its step counter and learning rate."""
+    """The optimizer's numbers, as Keras counts them: every moment, plus its step counter and learning rate
+    (a schedule is no variable: the counter alone)."""
     moments = sum(int(np.prod(v.shape)) for state in opt.state.values() for v in state.values() if hasattr(v, "shape"))
-    return moments + 2
+    return moments + (1 if opt._schedule is not None else 2)

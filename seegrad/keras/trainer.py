@@ -3,7 +3,7 @@
 One training step is the loop every framework runs (Keras' torch backend runs exactly this):
 
     y_pred = model(x, training=True)
-    loss = loss_fn(y, y_pred)            # Keras' loss, reduced over the batch
+    loss = loss_fn(y, y_pred) + sum(model.losses)   # Keras' loss, reduced over the batch, + regularizers
     model.zero_grad(); loss.backward()
     optimizer.step()                     # the trainable weights only
 
@@ -47,6 +47,33 @@ def _array(data, what):
     if a.ndim == 0:
         raise ValueError(f"{what} must have a batch dimension, got a scalar")
     return a.astype(np.float32) if a.dtype.kind == "f" and a.dtype != np.float32 else a
+
+
+def _sample_weights(sample_weight, class_weight, y, what="fit"):
+    """One float32 weight per sample from ``sample_weight`` (N,) or ``class_weight`` {class: weight} (Keras:
+    the class of each label, the argmax of a one-hot row; classes not in the dict weigh 1), or None."""
+    if class_weight is not None:
+        if sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        if not isinstance(class_weight, dict):
+            raise ValueError(f"{what}: class_weight must be a dict {{class index: weight}}, "
+                             f"got {type(class_weight).__name__}")
+        labels = y if y.ndim == 1 else (y.argmax(-1) if y.shape[-1] != 1 else y[..., 0])
+        if labels.ndim != 1:
+            raise ValueError(f"{what}: class_weight needs one label per sample; y has shape {y.shape}")
+        labels = np.round(labels).astype(np.int64)
+        return np.array([class_weight.get(int(c), 1.0) for c in labels], np.float32)
+    if sample_weight is None:
+        return None
+    weights = _array(sample_weight, "sample_weight").astype(np.float32)
+    if len(weights) != len(y):
+        raise ValueError(f"Data cardinality is ambiguous: y sizes: {len(y)}, sample_weight sizes: {len(weights)}. Make "
+                         "sure all arrays contain the same number of samples.")
+    return weights
+
+
+def _take(weights, idx):
+    return None if weights is None else weights[idx]
 
 
 def _batches(n, batch_size, order=None):
@@ -109,7 +136,16 @@ class Trainer:
         self._loss_tracker = _LossTracker()
         self.compiled = True
 
+    def _refuse_custom_steps(self):
+        """Keras runs a model's own train_step (and friends) in fit; this loop would skip it silently."""
+        for hook in ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics"):
+            if getattr(type(self), hook, None) is not None:  # the base defines none: the model's own
+                not_supported(f"a custom {hook} ({type(self).__name__}.{hook})",
+                              "fit/evaluate/predict run the standard step; write the loop with seegrad's own API "
+                              "(loss.backward(), optimizer.step()) or drop the override")
+
     def _require_compiled(self, what):
+        self._refuse_custom_steps()
         if not self.compiled:
             raise ValueError(f"You must call `compile()` before using the model ({what}).")
         if self._loss_fn is None:
@@ -144,10 +180,19 @@ class Trainer:
         values = [logs["loss"]] + [m.result() for m in self._metrics or []]
         return values[0] if len(values) == 1 else values
 
-    def _train_step(self, x, y):
+    def _total_loss(self, y, y_pred, sample_weight=None):
+        """Keras' compute_loss: the compiled loss (each sample's times its weight) plus every penalty in
+        ``self.losses`` (regularizers)."""
+        loss = self._loss_fn(y, y_pred) if sample_weight is None else self._loss_fn(y, y_pred, sample_weight)
+        for penalty in self.losses:
+            loss = loss + penalty
+        return loss
+
+    def _train_step(self, x, y, sample_weight=None):
         """One optimizer step on a batch; returns the batch's (loss, y_pred as numpy)."""
+        self._clear_losses()
         y_pred = self(as_tensor(x), training=True)
-        loss = self._loss_fn(y, y_pred)
+        loss = self._total_loss(y, y_pred, sample_weight)
         weights = self.trainable_weights
         if not weights:
             warnings.warn("The model does not have any trainable weights.", stacklevel=3)
@@ -158,10 +203,11 @@ class Trainer:
         self.optimizer.step()
         return float(loss.item()), y_pred.detach().numpy()
 
-    def _test_step(self, x, y):
+    def _test_step(self, x, y, sample_weight=None):
         with ag.no_grad():
+            self._clear_losses()
             y_pred = self(as_tensor(x), training=False)
-            return float(self._loss_fn(y, y_pred).item()), y_pred.numpy()
+            return float(self._total_loss(y, y_pred, sample_weight).item()), y_pred.numpy()
 
     # ------------------------------------------------------------ fit
 
@@ -172,10 +218,11 @@ class Trainer:
         epoch unless ``shuffle=False``; returns the History (``history.history["loss"]``...).
 
         validation_split: the last fraction of (x, y) (taken before shuffling) is held out and
-        evaluated after each epoch; validation_data=(x_val, y_val) gives it instead."""
+        evaluated after each epoch; validation_data=(x_val, y_val) or (x_val, y_val, weights) gives it instead.
+        sample_weight (one per sample) or class_weight ({class: weight}) weighs each sample's loss (the
+        metrics stay unweighted, as Keras' ``metrics``); validation_split splits sample_weight too."""
         self._require_compiled("fit")
-        for key, value in (("class_weight", class_weight), ("sample_weight", sample_weight),
-                           ("steps_per_epoch", steps_per_epoch), ("validation_steps", validation_steps)):
+        for key, value in (("steps_per_epoch", steps_per_epoch), ("validation_steps", validation_steps)):
             if value is not None:
                 not_supported(f"fit({key}=...)")
         if shuffle not in (True, False):
@@ -186,16 +233,22 @@ class Trainer:
         if len(x) != len(y):
             raise ValueError(f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {len(y)}. Make sure all "
                              "arrays contain the same number of samples.")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        weights = _sample_weights(sample_weight, None, y)
         if validation_split and validation_data is None:
             split = int(math.floor(len(x) * (1.0 - validation_split)))
             if split == 0 or split == len(x):
                 raise ValueError(f"Training data contains {len(x)} samples, which is not sufficient to split it into "
                                  f"a validation and training set as specified by `validation_split={validation_split}`.")
-            x, y, validation_data = x[:split], y[:split], (x[split:], y[split:])
+            validation_data = (x[split:], y[split:], _take(weights, slice(split, None)))
+            x, y, weights = x[:split], y[:split], _take(weights, slice(None, split))
+        weights = _sample_weights(weights, class_weight, y)  # class weights: the training part only, as Keras
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                not_supported("validation_data other than a tuple (x_val, y_val)")
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                not_supported("validation_data other than a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight)")
             val_x, val_y = _array(validation_data[0], "validation x"), _array(validation_data[1], "validation y")
+            val_weights = _sample_weights(validation_data[2], None, val_y) if len(validation_data) == 3 else None
         batch_size = _check_batch_size(batch_size)
         steps = math.ceil(len(x) / batch_size)
         verbose = _verbose(verbose)
@@ -209,15 +262,14 @@ class Trainer:
             order = ag.get_rng().permutation(len(x)) if shuffle else None
             for step, idx in enumerate(_batches(len(x), batch_size, order)):
                 callbacks.on_train_batch_begin(step)
-                loss, y_pred = self._train_step(x[idx], y[idx])
+                loss, y_pred = self._train_step(x[idx], y[idx], _take(weights, idx))
                 self._update_metrics(y[idx], y_pred, loss)
                 callbacks.on_train_batch_end(step, self._logs())
                 if self.stop_training:
                     break
             logs = self._logs()
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = self.evaluate(val_x, val_y, batch_size=validation_batch_size or batch_size, verbose=0,
-                                    return_dict=True)
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:  # fit's callbacks see it
+                val = self._evaluate(val_x, val_y, val_weights, validation_batch_size or batch_size, callbacks)
                 logs.update({"val_" + k: v for k, v in val.items()})
             callbacks.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -230,27 +282,36 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """The mean loss and metrics over (x, y) in inference mode: ``loss`` alone, or ``[loss, metric...]``
-        (``return_dict=True``: ``{"loss": ..., "accuracy": ...}``)."""
+        (``return_dict=True``: ``{"loss": ..., "accuracy": ...}``); ``sample_weight`` weighs the loss."""
         self._require_compiled("evaluate")
-        if sample_weight is not None or steps is not None:
-            not_supported("evaluate(sample_weight=..., steps=...)")
+        if steps is not None:
+            not_supported("evaluate(steps=...)")
         x, y = _array(x, "x"), _array(y, "y")
-        batches = _batches(len(x), _check_batch_size(batch_size))
-        callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": len(batches)},
+        weights = _sample_weights(sample_weight, None, y, "evaluate")
+        batch_size = _check_batch_size(batch_size)
+        steps = math.ceil(len(x) / batch_size)
+        callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": steps},
                                  add_progbar=_verbose(verbose) != 0)
+        logs = self._evaluate(x, y, weights, batch_size, callbacks)
+        return logs if return_dict else self._in_order(logs)
+
+    def _evaluate(self, x, y, weights, batch_size, callbacks):
+        """evaluate's loop over (x, y) with the hooks of ``callbacks`` (fit passes its own: a
+        callback's on_test_* hooks run during fit's validation, as in Keras). Returns the logs."""
         self._reset_metrics()
         callbacks.on_test_begin()
-        for step, idx in enumerate(batches):
+        for step, idx in enumerate(_batches(len(x), batch_size)):
             callbacks.on_test_batch_begin(step)
-            loss, y_pred = self._test_step(x[idx], y[idx])
+            loss, y_pred = self._test_step(x[idx], y[idx], _take(weights, idx))
             self._update_metrics(y[idx], y_pred, loss)
             callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
         callbacks.on_test_end(logs)
-        return logs if return_dict else self._in_order(logs)
+        return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x (a float32 numpy array), in inference mode, batch by batch."""
+        self._refuse_custom_steps()
         if steps is not None:
             not_supported("predict(steps=...)")
         x = _array(x, "x")
@@ -272,22 +333,20 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on this batch; returns its loss (and metrics) before the step."""
         self._require_compiled("train_on_batch")
-        if sample_weight is not None or class_weight is not None:
-            not_supported("train_on_batch(sample_weight=..., class_weight=...)")
-        return self._on_batch(self._train_step, x, y, return_dict)
+        return self._on_batch(self._train_step, x, y, return_dict, sample_weight, class_weight)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on this batch, in inference mode."""
         self._require_compiled("test_on_batch")
-        if sample_weight is not None:
-            not_supported("test_on_batch(sample_weight=...)")
-        return self._on_batch(self._test_step, x, y, return_dict)
+        return self._on_batch(self._test_step, x, y, return_dict, sample_weight)
 
-    def _on_batch(self, step, x, y, return_dict):
+    def _on_batch(self, step, x, y, return_dict, sample_weight=None, class_weight=None):
         """Figures of one ``step`` (_train_step or _test_step) on one batch, metrics reset first (as Keras)."""
         x, y = _array(x, "x"), _array(y, "y")
+        weights = _sample_weights(sample_weight, class_weight, y,
+                                  "train_on_batch" if step == self._train_step else "test_on_batch")
         self._reset_metrics()
-        loss, y_pred = step(x, y)
+        loss, y_pred = step(x, y, weights)
         self._update_metrics(y, y_pred, loss)
         logs = self._logs()
         return logs if return_dict else self._in_order(logs)

@@ -210,7 +210,11 @@ SHAPE = [
     "x.repeat_interleave(2, dim=1)", "torch.repeat_interleave(v, torch.tensor([1, 0, 2, 3]))",
     "torch.repeat_interleave(torch.tensor([2, 1]))", "x.tril()", "torch.tril(x, -1)", "x.triu(1)",
     "torch.triu(b)", "torch.meshgrid(v, w4, indexing='ij')", "torch.meshgrid(v, x[0], indexing='xy')",
-    "x.contiguous()", "x.T.contiguous().view(-1)", "b.expand(2, 2, 3, 4)[1]",
+    "x.contiguous()", "x.T.contiguous().view(-1)", "b.expand(2, 2, 3, 4)[1]", "x.is_contiguous()",
+    "x.T.is_contiguous()", "x[:, 1:].is_contiguous()", "x.T.contiguous().is_contiguous()",
+    "x.type()", "i.type()", "mask.type()", "x.type(torch.float64)", "x.type('torch.IntTensor')", "x.element_size()",
+    "x.nbytes", "i.itemsize", "x.nelement()", "x[0] in x", "0.5 in x", "7 in i",
+    Row("x.T.view(-1)", raises=RuntimeError), "x[:, ::2].view(6)", Row("x[:, ::3].view(6)", raises=RuntimeError),
 ]
 
 INDEX = [

@@ -1,9 +1,10 @@
 """Training idioms from PyTorch's recipes and forum-standard code: learning-rate schedulers,
 data loading (TensorDataset, a custom Dataset, DataLoader with shuffle and a generator,
-random_split, collate of tuples and dicts), saving and loading state dicts and a general
-checkpoint, in-place parameter updates, nn.init, gradient accumulation, a Keras-like fit loop,
-torch.manual_seed determinism. Each runs with PyTorch and with this project under torch's names
-(harness.py): every value left and every number printed agree."""
+random_split, collate of tuples and dicts, samplers and a batch sampler), saving and loading
+state dicts and a general checkpoint, in-place parameter updates, nn.init (trunc_normal_ too),
+gradient accumulation, a Keras-like fit loop, torch.manual_seed determinism. Each runs with
+PyTorch and with this project under torch's names (harness.py): every value left and every
+number printed agree."""
 import pytest
 
 from harness import assert_same, run_both
@@ -467,10 +468,204 @@ normal_like = torch.randn_like(uniform)
 '''
 
 
-@pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
-                                    GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM],
-                         ids=["schedulers", "data_loading", "state_dicts", "inplace_updates", "weight_init",
-                              "gradient_accumulation", "keras_like_loop", "determinism"])
+TRUNC_NORMAL = '''
+import torch
+from torch import nn
+
+# timm's and nanoGPT-style initialisations: a position embedding and weights at std 0.02, and
+# intervals that hold little of the mass (PyTorch samples those by uniform proposals)
+torch.manual_seed(0)
+pos_embed = nn.Parameter(torch.zeros(1, 16, 8))
+nn.init.trunc_normal_(pos_embed, std=.02)
+head = nn.Linear(8, 4)
+nn.init.trunc_normal_(head.weight, mean=0.0, std=0.02, a=-0.04, b=0.04)
+outs = []
+for mean, std, a, b in [(0.0, 1.0, -2.0, 2.0), (0.5, 0.2, 0.0, 0.6), (0.0, 1.0, 1.0, 1.5), (0.0, 1.0, 4.0, 5.0),
+                        (0.0, 1.0, -0.1, 0.1)]:
+    outs.append(nn.init.trunc_normal_(torch.empty(40, 30), mean=mean, std=std, a=a, b=b))
+inside = all(bool((w >= a).all() and (w <= b).all()) for w, (_, _, a, b) in zip(outs, [(0, 1, -2, 2), (0, 0, 0, 0.6),
+             (0, 0, 1, 1.5), (0, 0, 4, 5), (0, 0, -0.1, 0.1)]))
+'''
+
+SAMPLERS = '''
+import torch
+# a train/validation split of one dataset with SubsetRandomSampler, as in many tutorials; a batch sampler
+from torch.utils.data import (DataLoader, TensorDataset, SequentialSampler, RandomSampler, SubsetRandomSampler,
+                              BatchSampler)
+torch.manual_seed(0)
+X = torch.arange(20.).reshape(10, 2)
+y = torch.arange(10)
+ds = TensorDataset(X, y)
+indices = list(range(10))
+train_idx, val_idx = indices[:7], indices[7:]
+train_loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler(train_idx))
+val_loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler(val_idx))
+train_epochs = [[yb for _, yb in train_loader] for _ in range(2)]
+val_labels = [yb for _, yb in val_loader]
+n_train = len(train_loader)
+seq = list(SequentialSampler(ds))
+rs = list(RandomSampler(ds))
+rs_g = list(RandomSampler(ds, generator=torch.Generator().manual_seed(3)))
+batches = list(BatchSampler(SequentialSampler(range(10)), batch_size=4, drop_last=False))
+batches_drop = list(BatchSampler(SequentialSampler(range(10)), batch_size=4, drop_last=True))
+nb = len(BatchSampler(SequentialSampler(range(10)), batch_size=4, drop_last=False))
+bs_loader = DataLoader(ds, batch_sampler=BatchSampler(RandomSampler(ds), batch_size=4, drop_last=True))
+bs_batches = [yb for _, yb in bs_loader]
+n_bs = len(bs_loader)
+print(seq, batches, batches_drop, nb, n_bs)
+'''
+
+
+FULL_RECIPE = '''
+# Many recipes at once: a small residual CNN, AdamW with no decay on biases and norms, OneCycleLR per
+# optimizer step, label smoothing, gradient accumulation and clipping, eval under no_grad, a checkpoint.
+# (The stem conv has no bias, as in ResNet: before a BatchNorm its gradient is only rounding noise,
+# which Adam would scale up to full steps of either sign, different in each library.)
+import io
+import torch
+from torch import nn, optim
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + x)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU())
+        self.blocks = nn.Sequential(Block(4), Block(4))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(4, 3)
+    def forward(self, x):
+        x = self.pool(self.blocks(self.stem(x))).flatten(1)
+        return self.fc(self.drop(x))
+
+torch.manual_seed(0)
+X = torch.randn(24, 1, 6, 6)
+y = torch.randint(0, 3, (24,))
+loader = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=True)
+model = Net()
+decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+opt = optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-2)
+sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=6)
+loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+log = []
+accum = 2
+for epoch in range(3):
+    model.train()
+    for i, (xb, yb) in enumerate(loader):
+        loss = loss_fn(model(xb), yb) / accum
+        loss.backward()
+        if (i + 1) % accum == 0 or i + 1 == len(loader):
+            norm = nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad()
+            sched.step()                   # once per optimizer step
+            log.append(norm.item())
+    model.eval()
+    with torch.no_grad():
+        logits = model(X)
+        acc = (logits.argmax(1) == y).float().mean().item()
+        log.append(acc)
+buf = io.BytesIO()
+torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, buf)
+buf.seek(0)
+ck = torch.load(buf)
+model2 = Net()
+model2.load_state_dict(ck["model"])
+model2.eval()
+with torch.no_grad():
+    same = bool(torch.allclose(model2(X), logits))
+'''
+
+
+TRANSFER_LEARNING = '''
+# the "Transfer learning" tutorial's fixed-feature-extractor loop, on a tiny stand-in for ResNet:
+# frozen layers, a replaced head, set_grad_enabled per phase, the best weights kept by deepcopy
+import copy
+import torch
+from torch import nn, optim
+from torch.optim import lr_scheduler
+from torch.utils.data import DataLoader, TensorDataset
+
+class TinyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+        self.fc = nn.Linear(4, 10)
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv(x), 1))
+
+torch.manual_seed(0)
+model_conv = TinyNet()
+for param in model_conv.parameters():
+    param.requires_grad = False
+num_ftrs = model_conv.fc.in_features
+model_conv.fc = nn.Linear(num_ftrs, 2)
+criterion = nn.CrossEntropyLoss()
+optimizer_conv = optim.SGD(model_conv.fc.parameters(), lr=0.01, momentum=0.9)
+exp_lr_scheduler = lr_scheduler.StepLR(optimizer_conv, step_size=2, gamma=0.1)
+X = torch.randn(12, 3, 5, 5)
+y = torch.randint(0, 2, (12,))
+dataloaders = {"train": DataLoader(TensorDataset(X[:8], y[:8]), batch_size=4, shuffle=True),
+               "val": DataLoader(TensorDataset(X[8:], y[8:]), batch_size=4)}
+dataset_sizes = {"train": 8, "val": 4}
+best_model_wts = copy.deepcopy(model_conv.state_dict())
+best_acc = 0.0
+history = []
+for epoch in range(3):
+    for phase in ["train", "val"]:
+        if phase == "train":
+            model_conv.train()
+        else:
+            model_conv.eval()
+        running_loss = 0.0
+        running_corrects = 0
+        for inputs, labels in dataloaders[phase]:
+            optimizer_conv.zero_grad()
+            with torch.set_grad_enabled(phase == "train"):
+                outputs = model_conv(inputs)
+                _, preds = torch.max(outputs, 1)
+                loss = criterion(outputs, labels)
+                if phase == "train":
+                    loss.backward()
+                    optimizer_conv.step()
+            running_loss += loss.item() * inputs.size(0)
+            running_corrects += torch.sum(preds == labels.data)
+        if phase == "train":
+            exp_lr_scheduler.step()
+        epoch_loss = running_loss / dataset_sizes[phase]
+        epoch_acc = running_corrects.double() / dataset_sizes[phase]
+        history.append(epoch_loss)
+        history.append(epoch_acc.item())
+        if phase == "val" and epoch_acc > best_acc:
+            best_acc = epoch_acc.item()
+            best_model_wts = copy.deepcopy(model_conv.state_dict())
+model_conv.load_state_dict(best_model_wts)
+frozen_unchanged = model_conv.conv[0].weight
+rm = model_conv.conv[1].running_mean
+'''
+
+
+@pytest.mark.filterwarnings("ignore:mean is more than 2 std")  # both warn in the trunc_normal_ program
+@pytest.mark.parametrize("source", [SCHEDULERS, DATA_LOADING, SAMPLERS, STATE_DICTS, INPLACE_UPDATES, WEIGHT_INIT,
+                                    TRUNC_NORMAL, GRADIENT_ACCUMULATION, KERAS_LIKE_LOOP, DETERMINISM, FULL_RECIPE,
+                                    TRANSFER_LEARNING],
+                         ids=["schedulers", "data_loading", "samplers", "state_dicts", "inplace_updates", "weight_init",
+                              "trunc_normal", "gradient_accumulation", "keras_like_loop", "determinism", "full_recipe",
+                              "transfer_learning"])
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run)

@@ -19,7 +19,7 @@ import numpy as np
 import autograd as ag
 import nn
 
-from .. import initializers
+from .. import initializers, regularizers
 from ..utils import not_supported, unique_name
 
 __all__ = ["Layer", "KerasTensor", "Input", "InputLayer", "as_tensor", "shape_text"]
@@ -45,11 +45,12 @@ def as_tensor(x):
 
 class KerasTensor:
     """A symbolic tensor of the functional API: its ``shape`` (None for the batch), ``dtype``, and
-    the layer call that makes it (``layer``, ``inputs``); ``Input`` makes the first one."""
+    the layer call that makes it (``layer``, ``inputs``); ``Input`` makes the first one, whose
+    ``origin`` is its InputLayer."""
 
-    def __init__(self, shape, dtype="float32", layer=None, inputs=(), name=None):
+    def __init__(self, shape, dtype="float32", layer=None, inputs=(), name=None, origin=None):
         self.shape, self.dtype = tuple(shape), str(dtype)
-        self.layer, self.inputs, self.name = layer, tuple(inputs), name
+        self.layer, self.inputs, self.name, self.origin = layer, tuple(inputs), name, origin
 
     @property
     def ndim(self):
@@ -65,22 +66,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     start of a functional model. ``dtype`` "int32"/"int64" for token ids (Embedding)."""
     if sparse or tensor is not None or optional:
         not_supported("Input(sparse=..., tensor=..., optional=...)")
-    if batch_shape is not None:
-        shape = tuple(batch_shape)
-    elif shape is None:
-        raise ValueError("Input: pass shape=(...), the shape of one sample without the batch")
-    else:
-        shape = (batch_size, *(shape if isinstance(shape, (tuple, list)) else (shape,)))
-    return KerasTensor(shape, dtype or "float32", name=name or unique_name("InputLayer"))
-
-
-def InputLayer(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
-    """``layers.InputLayer(shape=...)`` in a Sequential: the same as ``Input``."""
-    if "input_shape" in kwargs:
-        shape = kwargs.pop("input_shape")
-    if kwargs:
-        raise ValueError(f"Unrecognized keyword arguments passed to InputLayer: {kwargs}")
-    return Input(shape, batch_size, dtype, name, batch_shape)
+    return InputLayer(shape, batch_size, dtype, name, batch_shape).output
 
 
 class Layer(nn.Module):
@@ -89,9 +75,10 @@ class Layer(nn.Module):
     arguments in ``get_config()``."""
 
     _takes_ids = False  # True for Embedding: integer inputs stay integers
+    _clears_losses = False  # True for models: a call starts the activity penalties afresh (Keras' outermost call)
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, batch_size=None, **kwargs):
+                 batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
         super().__init__()
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
@@ -102,6 +89,9 @@ class Layer(nn.Module):
         self.built = False
         self._trainable = bool(trainable)
         self._weight_names = []  # Keras' order, for get_weights / set_weights
+        self._regularizers = {}  # weight name -> its regularizer
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._activity_losses = []  # the activity penalties of the latest call
         self.input_shape = self.output_shape = None
         if input_dim is not None:
             input_shape = (input_dim,)
@@ -115,9 +105,10 @@ class Layer(nn.Module):
 
     # ------------------------------------------------------------ weights
 
-    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True):
+    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True, regularizer=None):
         """Create a weight ``name`` of ``shape`` from ``initializer``: a Parameter when trainable
-        (frozen while ``layer.trainable`` is False), else a buffer that fit does not train."""
+        (frozen while ``layer.trainable`` is False), else a buffer that fit does not train.
+        ``regularizer`` (``regularizers.l2(0.01)``...) adds its penalty on the weight to ``losses``."""
         init = initializers.get(initializer)
         value = np.asarray(init(tuple(shape)), dtype=np.float32)
         if value.shape != tuple(shape):
@@ -127,6 +118,8 @@ class Layer(nn.Module):
         else:
             self.register_buffer(name, ag.from_numpy(value))
         self._weight_names.append(name)
+        if regularizer is not None:
+            self._regularizers[name] = regularizers.get(regularizer)
         return getattr(self, name)
 
     def _own_weights(self):
@@ -164,6 +157,23 @@ class Layer(nn.Module):
                 w.requires_grad_(self._trainable)
         for layer in self._sublayers():
             layer.trainable = value
+
+    @property
+    def losses(self):
+        """The penalties (scalar tensors) fit and evaluate add to the loss, as Keras' ``layer.losses``:
+        each regularized weight's while it is trainable, the activity penalties of the latest call,
+        and the same for every sublayer."""
+        out = list(self._activity_losses)
+        if self.trainable:
+            out += [reg(getattr(self, name)) for name, reg in self._regularizers.items()]
+        return out + [loss for layer in self._sublayers() for loss in layer.losses]
+
+    def _clear_losses(self):
+        """Forget the activity penalties of earlier calls, here and in every sublayer (Keras clears them
+        at each outermost call): a layer the next call skips adds none."""
+        self._activity_losses = []
+        for layer in self._sublayers():
+            layer._clear_losses()
 
     def get_weights(self):
         """The weights as numpy arrays (copies), in Keras' order."""
@@ -244,7 +254,13 @@ class Layer(nn.Module):
             self._build(x.shape)
         else:
             self._check_input(x.shape)
-        return self.call(x, training=self.training if training is None else bool(training))
+        if self._clears_losses:
+            self._clear_losses()
+        out = self.call(x, training=self.training if training is None else bool(training))
+        if self.activity_regularizer is not None:  # Keras: the penalty of each output over the batch size
+            outputs = out if isinstance(out, (list, tuple)) else [out]
+            self._activity_losses += [self.activity_regularizer(o) / o.shape[0] for o in outputs]  # one per call
+        return out
 
     def call(self, x, training=False):
         return x
@@ -256,6 +272,8 @@ class Layer(nn.Module):
         config = {"name": self.name, "trainable": self.trainable}
         if self._declared_shape is not None:
             config["batch_input_shape"] = list(self._declared_shape)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     def _get_name(self):
@@ -263,3 +281,26 @@ class Layer(nn.Module):
 
     def extra_repr(self):
         return f"name={self.name!r}" + ("" if self.built else ", not built")
+
+
+class InputLayer(Layer):
+    """A model's input: no weights; ``output`` is the symbolic tensor ``Input(shape)`` returns. It is
+    ``model.layers[0]`` of a functional model (as Keras'); first in a Sequential it sets the input shape."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to InputLayer: {kwargs}")
+        if batch_shape is not None:
+            shape = tuple(batch_shape)
+        elif shape is None:
+            raise ValueError("Input: pass shape=(...), the shape of one sample without the batch")
+        else:
+            shape = (batch_size, *(shape if isinstance(shape, (tuple, list)) else (shape,)))
+        super().__init__(name=name or unique_name("InputLayer"))
+        self.built, self.input_shape, self.output_shape = True, shape, shape
+        self.output = KerasTensor(shape, dtype or "float32", name=self.name, origin=self)
+
+    def get_config(self):
+        return {"name": self.name, "batch_shape": list(self.output_shape), "dtype": self.output.dtype}

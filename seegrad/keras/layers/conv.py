@@ -10,9 +10,9 @@ import math
 import nn
 import nn.functional as F
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..utils import not_supported
-from .base import Layer
+from .base import Layer, shape_text
 from .core import positive_int, refuse
 
 __all__ = ["Conv2D", "MaxPooling2D", "AveragePooling2D"]
@@ -50,7 +50,17 @@ def _out_size(size, kernel, stride, padding, dilation=1):
         return None
     if padding == "same":
         return math.ceil(size / stride)
-    return (size - (kernel - 1) * dilation - 1) // stride + 1
+    out = (size - (kernel - 1) * dilation - 1) // stride + 1
+    return out if out > 0 else 0
+
+
+def _check_sizes(layer, input_shape, out_shape):
+    """Keras refuses a 'valid' window larger than the input (an output of size 0), at build time."""
+    if 0 in out_shape[1:3]:
+        raise ValueError(f"{layer.name}: computed output size would be zero or negative. Received: inputs.shape="
+                         f"{shape_text(input_shape)}, output shape {shape_text(out_shape)}; use a smaller window "
+                         "or stride, padding='same', or a larger input")
+    return out_shape
 
 
 def _pad_same(x, kernel, stride, dilation, mode):
@@ -68,12 +78,12 @@ class Conv2D(Layer):
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        refuse("Conv2D", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-               activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-               bias_constraint=bias_constraint)
+        refuse("Conv2D", kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         _channels_last(data_format, "Conv2D")
         self.filters = positive_int("Conv2D", "filters", filters)
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
@@ -96,9 +106,10 @@ class Conv2D(Layer):
         channels = input_shape[-1]
         if channels % self.groups:
             raise ValueError(f"{self.name}: the input's {channels} channels must be divisible by groups={self.groups}")
-        self.add_weight("kernel", (*self.kernel_size, channels // self.groups, self.filters), self.kernel_initializer)
+        self.add_weight("kernel", (*self.kernel_size, channels // self.groups, self.filters), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
 
     def call(self, x, training=False):
         x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
@@ -114,14 +125,16 @@ class Conv2D(Layer):
     def compute_output_shape(self, input_shape):
         h, w = (_out_size(s, k, st, self.padding, d) for s, k, st, d in
                 zip(input_shape[1:3], self.kernel_size, self.strides, self.dilation_rate))
-        return (input_shape[0], h, w, self.filters)
+        return _check_sizes(self, input_shape, (input_shape[0], h, w, self.filters))
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "strides": list(self.strides), "padding": self.padding, "dilation_rate": list(self.dilation_rate),
                 "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
 
 
 class _Pooling2D(Layer):
@@ -155,7 +168,7 @@ class _Pooling2D(Layer):
 
     def compute_output_shape(self, input_shape):
         h, w = (_out_size(s, k, st, self.padding) for s, k, st in zip(input_shape[1:3], self.pool_size, self.strides))
-        return (input_shape[0], h, w, input_shape[3])
+        return _check_sizes(self, input_shape, (input_shape[0], h, w, input_shape[3]))
 
     def get_config(self):
         return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),

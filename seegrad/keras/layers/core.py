@@ -3,9 +3,10 @@ import warnings
 
 import numpy as np
 
+import autograd as ag
 import nn.functional as F
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..utils import not_supported
 from .base import Layer, shape_text
 
@@ -13,8 +14,8 @@ __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding", 
 
 
 def refuse(layer, **options):
-    """Stop with a clear error for Keras options this front end does not implement (regularizers,
-    constraints...): each must be left at its default None/False."""
+    """Stop with a clear error for Keras options this front end does not implement (constraints...):
+    each must be left at its default None/False."""
     for key, value in options.items():
         if value not in (None, False):
             not_supported(f"{layer}({key}=...)", "leave it at its default")
@@ -33,11 +34,11 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
         super().__init__(**kwargs)
-        refuse("Dense", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-               activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-               bias_constraint=bias_constraint, lora_rank=lora_rank)
+        refuse("Dense", kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, lora_rank=lora_rank)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.units = positive_int("Dense", "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -47,9 +48,10 @@ class Dense(Layer):
     def build(self, input_shape):
         if input_shape[-1] is None:
             raise ValueError(f"{self.name}: the last axis of the input must be known, got {shape_text(input_shape)}")
-        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.add_weight("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer)
 
     @property
     def in_features(self):  # what seegrad-serve reads to know the input size of a flat model
@@ -73,7 +75,9 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias, "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
 
 
 class Activation(Layer):
@@ -92,7 +96,8 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """While training, zero each input with probability ``rate`` and scale the rest by 1/(1-rate);
-    the identity otherwise (evaluate, predict)."""
+    the identity otherwise (evaluate, predict). With ``seed`` the masks come from the layer's own
+    generator, the same sequence in every run (Keras' SeedGenerator; other numbers than Keras')."""
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -100,13 +105,22 @@ class Dropout(Layer):
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 "
                              f"and 1. Received: rate={rate!r}")
         refuse("Dropout", noise_shape=noise_shape)
-        self.rate = float(rate)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"Dropout: `seed` must be an integer or None, got {seed!r}")
+        self.rate, self.seed = float(rate), seed
+        self._masks = None if seed is None else np.random.default_rng(int(seed))
 
     def call(self, x, training=False):
-        return F.dropout(x, self.rate, training=True) if training and self.rate > 0 else x
+        if not training or self.rate == 0:
+            return x
+        if self._masks is None:
+            return F.dropout(x, self.rate, training=True)
+        keep = self._masks.random(x.shape) >= self.rate  # (same shape as x)
+        scale = 0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)
+        return x * ag.from_numpy((keep * scale).astype(np.float32))
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
 class Flatten(Layer):
@@ -166,15 +180,16 @@ class Embedding(Layer):
             kwargs.pop("input_length")
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         super().__init__(**kwargs)
-        refuse("Embedding", embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint,
-               mask_zero=mask_zero, lora_rank=lora_rank)
+        refuse("Embedding", embeddings_constraint=embeddings_constraint, mask_zero=mask_zero, lora_rank=lora_rank)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.input_dim = positive_int("Embedding", "input_dim", input_dim)
         self.output_dim = positive_int("Embedding", "output_dim", output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self._initial_weights = weights
 
     def build(self, input_shape):
-        self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer)
+        self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer,
+                        regularizer=self.embeddings_regularizer)
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
 
@@ -188,4 +203,5 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer)}
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer)}

@@ -3,7 +3,7 @@ import numpy as np
 
 import autograd as ag
 
-from .. import initializers
+from .. import initializers, regularizers
 from ..utils import not_supported
 from .base import Layer
 from .core import refuse
@@ -26,9 +26,10 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  synchronized=False, renorm=False, **kwargs):
         super().__init__(**kwargs)
-        refuse("BatchNormalization", beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-               beta_constraint=beta_constraint, gamma_constraint=gamma_constraint, synchronized=synchronized,
-               renorm=renorm)
+        refuse("BatchNormalization", beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
+               synchronized=synchronized, renorm=renorm)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
@@ -41,9 +42,9 @@ class BatchNormalization(Layer):
             not_supported(f"BatchNormalization(axis={self.axis})", "it normalises the last (channels) axis")
         channels = input_shape[-1]
         if self.scale:
-            self.add_weight("gamma", (channels,), self.gamma_initializer)
+            self.add_weight("gamma", (channels,), self.gamma_initializer, regularizer=self.gamma_regularizer)
         if self.center:
-            self.add_weight("beta", (channels,), self.beta_initializer)
+            self.add_weight("beta", (channels,), self.beta_initializer, regularizer=self.beta_regularizer)
         self.add_weight("moving_mean", (channels,), self.moving_mean_initializer, trainable=False)
         self.add_weight("moving_variance", (channels,), self.moving_variance_initializer, trainable=False)
 
@@ -73,4 +74,6 @@ class BatchNormalization(Layer):
                 "center": self.center, "scale": self.scale,
                 **{k: initializers.serialize(getattr(self, k)) for k in (
                     "beta_initializer", "gamma_initializer", "moving_mean_initializer",
-                    "moving_variance_initializer")}}
+                    "moving_variance_initializer")},
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer)}

@@ -21,7 +21,7 @@ import numpy as np
 import autograd as ag
 from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..utils import not_supported
 from .base import Layer
 from .core import positive_int, refuse
@@ -35,16 +35,16 @@ class _RNN(Layer):
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
-                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, use_cudnn="auto", **kwargs):
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", **kwargs):
         super().__init__(**kwargs)
         layer = type(self).__name__
-        refuse(layer, kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-               bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-               kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+        refuse(layer, kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
                bias_constraint=bias_constraint, stateful=stateful)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         if dropout or recurrent_dropout:
             not_supported(f"{layer}(dropout=..., recurrent_dropout=...)", "put a Dropout layer between the layers")
         self.units = positive_int(layer, "units", units)
@@ -73,10 +73,11 @@ class _RNN(Layer):
                              f"(batch, timesteps, features), found ndim={len(input_shape)}. Full shape received: "
                              f"{input_shape}")
         G, H = self._gates, self.units
-        self.add_weight("kernel", (input_shape[-1], G * H), self.kernel_initializer)
-        self.add_weight("recurrent_kernel", (H, G * H), self.recurrent_initializer)
+        self.add_weight("kernel", (input_shape[-1], G * H), self.kernel_initializer, regularizer=self.kernel_regularizer)
+        self.add_weight("recurrent_kernel", (H, G * H), self.recurrent_initializer,
+                        regularizer=self.recurrent_regularizer)
         if self.use_bias:
-            self.add_weight("bias", self._bias_shape(), self._bias_initializer())
+            self.add_weight("bias", self._bias_shape(), self._bias_initializer(), regularizer=self.bias_regularizer)
 
     def _bias_shape(self):
         return (self._gates * self.units,)
@@ -110,7 +111,9 @@ class _RNN(Layer):
                 "use_bias": self.use_bias, "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 **{k: initializers.serialize(getattr(self, k)) for k in (
-                    "kernel_initializer", "recurrent_initializer", "bias_initializer")}}
+                    "kernel_initializer", "recurrent_initializer", "bias_initializer")},
+                **{k: regularizers.serialize(getattr(self, k)) for k in (
+                    "kernel_regularizer", "recurrent_regularizer", "bias_regularizer")}}
 
 
 class SimpleRNN(_RNN):
