@@ -500,6 +500,8 @@ class NoDerivative(Function):
     """The output of an op PyTorch has no derivative for (unique, bincount), computed by its front:
     it requires grad when its input does, and backward refuses, as PyTorch's does."""
 
+    exact_dtype = True  # (bincount's float64 counts from float16 weights stay float64)
+
     def forward(ctx, a, values, op):
         ctx.op = op
         return values
