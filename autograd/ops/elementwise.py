@@ -509,6 +509,15 @@ def float_power(input, exponent):
     return base.pow(power)
 
 
+@register("float_power_", function=False)
+def float_power_(input, exponent):
+    """In place: float64 tensors only (the result is float64, as PyTorch's float_power_)."""
+    if input.dtype != host.float64:
+        raise RuntimeError(f"float_power_: the base has dtype {input.dtype} but the operation's result requires "
+                           "dtype float64; convert it first (x = x.double()) or use float_power out of place")
+    return input.pow_(exponent.double() if isinstance(exponent, Tensor) else float(exponent))
+
+
 def _fused_operands(name, input, tensor1, tensor2, value):
     """The three tensors of addcmul/addcdiv cast to their result dtype, broadcast-checked, and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -375,7 +375,8 @@ MORE_ELEMENTWISE = [  # torch's other elementwise names
     "torch.logit(prob, 0.2)", "prob.clone().logit_()", "i.logit()", "torch.logaddexp(x, y)", "x.logaddexp(p.log())",
     Row("torch.logaddexp(i, i)", raises=RuntimeError), "torch.copysign(x, y)", "x.copysign(-1.0)",
     "x.clone().copysign_(y)", "i.copysign(n)", "x.signbit()", "torch.signbit(i)", "torch.float_power(x, 2)",
-    "x.float_power(y)", "torch.float_power(p, 0.5)", "torch.float_power(2, x)", "i.float_power(n)", "x.deg2rad()",
+    "x.float_power(y)", "torch.float_power(p, 0.5)", "torch.float_power(2, x)", "i.float_power(n)", "d.clone().float_power_(y)", "(x * 1).double().float_power_(2)",
+    Row("x.clone().float_power_(2)", raises=RuntimeError), "x.deg2rad()",
     "torch.rad2deg(x)", "i.deg2rad()", "x.clone().deg2rad_()", "x.clone().rad2deg_()",
 ]
 
