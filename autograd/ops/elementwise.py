@@ -400,7 +400,8 @@ register("hypot", _tensor_other(binary_front(Hypot.apply, "hypot"), "hypot"), in
 
 
 class Xlogy(Function):
-    rule = Rule("out = a * log(b)  (0 where a = 0, unless b is nan)", ("d/da = log(b) (0 where a = 0 and b <= 0)", "d/db = a / b"),
+    rule = Rule("out = a * log(b)  (0 where a = 0, unless b is nan)",
+                ("d/da = log(b) (0 where a = 0 and b <= 0)", "d/db = a / b"),
                 "x log y, with 0 log 0 = 0 (entropies): a's gradient is log b, b's is a / b.")
 
     def forward(ctx, a, b):

@@ -425,7 +425,8 @@ kthvalue_type = collections.namedtuple("kthvalue", ["values", "indices"])
 
 
 class Median(Function):
-    rule = Rule("out = the lower median of all of a", ("d/da = 1/n at each of the n elements equal to out, 0 elsewhere",),
+    rule = Rule("out = the lower median of all of a",
+                ("d/da = 1/n at each of the n elements equal to out, 0 elsewhere",),
                 "The gradient is shared by the elements that are the median.")
 
     def forward(ctx, a):

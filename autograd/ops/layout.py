@@ -243,8 +243,9 @@ class Diagonal(View):
     def forward(ctx, a, offset, dim1, dim2):
         ctx.shape, ctx.index = a.shape, _diagonal_index(ctx.xp, a.shape, offset, dim1, dim2)
         out = ctx.xp.diagonal(a, offset, dim1, dim2)
+        # numpy's diagonal is a read-only view: ours is writable, so a write reaches the input, as torch's
         if not getattr(out.flags, "writeable", True) and getattr(a.flags, "writeable", False):
-            out.setflags(write=True)  # numpy's diagonal is a read-only view: a write into ours reaches the input, as torch's
+            out.setflags(write=True)
         return out
 
     def backward(ctx, grad):  # the gradient goes back onto the diagonal it came from

@@ -446,7 +446,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 def mv(input, vec):
     """Matrix times vector: (n, m) @ (m,) -> (n,)."""
     if _tensor("mv", "input", input).ndim != 2 or _tensor("mv", "vec", vec).ndim != 1:
-        raise OutOfRangeError(f"mv: expected a matrix and a vector, got shapes {tuple(input.shape)} and {tuple(vec.shape)}")
+        raise OutOfRangeError(f"mv: expected a matrix and a vector, got shapes {tuple(input.shape)} and "
+                              f"{tuple(vec.shape)}")
     _same_dtype("mv", input, vec, bools=False)
     return input @ vec
 
