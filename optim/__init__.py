@@ -4,9 +4,13 @@
     opt.zero_grad(); loss.backward(); opt.step()
 """
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import AdaGrad, Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSProp, RMSprop
 from .sgd import SGD, Momentum
 from .zero_redundancy import ZeroRedundancyOptimizer

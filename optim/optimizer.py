@@ -94,7 +94,8 @@ class Optimizer:
 
     ``weight_decay`` says how ``step`` applies a group's ``weight_decay`` (wd) before ``_update``:
     ``"coupled"`` (L2, as torch.optim.SGD, Adagrad, RMSprop, Adam): g = g + wd * p;
-    ``"decoupled"`` (as torch.optim.AdamW): p = p * (1 - lr * wd)."""
+    ``"decoupled"`` (as torch.optim.AdamW): p = p * (1 - lr * wd). A group's ``decoupled_weight_decay=True``
+    (NAdam, RAdam) makes it decoupled for that group."""
 
     weight_decay = "coupled"
     limits = {"lr": (0.0, math.inf), "weight_decay": (0.0, math.inf)}  # option -> [low, high); a list: a tuple
@@ -207,9 +208,9 @@ class Optimizer:
                 loss = closure()
         work = self._check_step()
         bump = ag.autograd.graph.increment_version
-        coupled = self.weight_decay == "coupled"
         for group, params in zip(self.param_groups, work):
             maximize, wd = group.get("maximize", False), group.get("weight_decay", 0)
+            coupled = self.weight_decay == "coupled" and not group.get("decoupled_weight_decay", False)
             for param, p, g in params:
                 if maximize:
                     g = -g

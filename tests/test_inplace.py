@@ -622,3 +622,19 @@ def test_bool_to_an_int_power_is_int64_like_pytorch():
         ours = eval(expr, {"t": ag.tensor([True, False]), "torch": ag})  # noqa: S307
         theirs = eval(expr, {"t": torch.tensor([True, False]), "torch": torch})  # noqa: S307
         assert str(ours.dtype) == "int64" == str(theirs.dtype).replace("torch.", "") and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("code", ["x.flip(0)", "x.flip(1)", "x.fliplr()", "x.flipud()", "x.flip(0, 1)", "x.roll(1, 0)", "x.roll(0, 0)", "x.roll(3)",
+                                  "x.repeat(1, 1)", "x.repeat(1, 1, 1)", "x[:1].repeat(2, 1)", "x[:, :1].repeat(1, 3)",
+                                  "x.reshape(-1)[:1].repeat(4)", "x.repeat(2, 1)",
+                                  "x.T", "x[0]", "x[:, 1:]", "x.reshape(3, 2)", "x.permute(1, 0)", "x.unsqueeze(0)",
+                                  "x.detach()", "x.clone()", "x.abs()"])
+def test_a_change_through_an_ops_result_reaches_the_input_exactly_when_it_does_in_pytorch(code):
+    """A view shares storage with its input, a copy does not: flip returned numpy's reversed view, so
+    flipped.add_(1) changed the original, which PyTorch's flip (a copy) never does."""
+    shared = []
+    for lib in (torch, ag):
+        x = lib.arange(6.0).reshape(2, 3)
+        eval(code, {"x": x}).add_(100)  # noqa: S307
+        shared.append(float(x.sum()) != 15.0)
+    assert shared[1] == shared[0]

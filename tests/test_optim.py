@@ -93,6 +93,53 @@ def ref_adamw(p, g, s, t, weight_decay=1e-2, **kw):
     return ref_adam(p, g, s, t, weight_decay=weight_decay, decoupled=True, **kw)
 
 
+def _decay(p, g, lr, weight_decay, decoupled):
+    return (p * (1 - lr * weight_decay), g) if decoupled else (p, g + weight_decay * p)
+
+
+def ref_adamax(p, g, s, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, maximize=False):
+    b1, b2 = betas
+    p, g = _decay(p, -g if maximize else g, lr, weight_decay, False)
+    s["m"] = b1 * s.get("m", 0) + (1 - b1) * g
+    s["u"] = np.maximum(b2 * s.get("u", 0), np.abs(g) + eps)
+    return p - lr / (1 - b1 ** t) * s["m"] / s["u"]
+
+
+def ref_nadam(p, g, s, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+              decoupled_weight_decay=False, maximize=False):
+    b1, b2 = betas
+    p, g = _decay(p, -g if maximize else g, lr, weight_decay, decoupled_weight_decay)
+    mu, mu_next = (b1 * (1 - 0.5 * 0.96 ** (k * momentum_decay)) for k in (t, t + 1))
+    s["prod"] = float(np.float32(s.get("prod", 1.0)) * np.float32(mu))  # (a float32 in PyTorch)
+    s["m"] = b1 * s.get("m", 0) + (1 - b1) * g
+    s["v"] = b2 * s.get("v", 0) + (1 - b2) * g * g
+    denom = np.sqrt(s["v"] / (1 - b2 ** t)) + eps
+    return p - lr * (1 - mu) / (1 - s["prod"]) * g / denom - lr * mu_next / (1 - s["prod"] * mu_next) * s["m"] / denom
+
+
+def ref_radam(p, g, s, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
+              maximize=False):
+    b1, b2 = betas
+    p, g = _decay(p, -g if maximize else g, lr, weight_decay, decoupled_weight_decay)
+    s["m"] = b1 * s.get("m", 0) + (1 - b1) * g
+    s["v"] = b2 * s.get("v", 0) + (1 - b2) * g * g
+    m_hat = s["m"] / (1 - b1 ** t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+    if rho <= 5:
+        return p - lr * m_hat
+    r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return p - lr * m_hat * r * np.sqrt(1 - b2 ** t) / (np.sqrt(s["v"]) + eps)
+
+
+def ref_adadelta(p, g, s, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False):
+    p, g = _decay(p, -g if maximize else g, lr, weight_decay, False)
+    s["sq"] = rho * s.get("sq", 0) + (1 - rho) * g * g
+    delta = np.sqrt(s.get("acc", 0) + eps) / np.sqrt(s["sq"] + eps) * g
+    s["acc"] = rho * s.get("acc", 0) + (1 - rho) * delta * delta
+    return p - lr * delta
+
+
 CASES = [
     ("SGD", ref_sgd, dict(lr=0.1)),
     ("SGD", ref_sgd, dict(lr=0.05, momentum=0.9)),
@@ -117,6 +164,16 @@ CASES = [
     ("Adam", ref_adam, dict(lr=0.01, maximize=True)),
     ("AdamW", ref_adamw, dict(lr=0.01)),
     ("AdamW", ref_adamw, dict(lr=0.01, weight_decay=0.3, amsgrad=True)),
+    ("Adamax", ref_adamax, dict()),
+    ("Adamax", ref_adamax, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, maximize=True)),
+    ("NAdam", ref_nadam, dict()),
+    ("NAdam", ref_nadam, dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, momentum_decay=0.01)),
+    ("NAdam", ref_nadam, dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", ref_radam, dict()),
+    ("RAdam", ref_radam, dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, eps=1e-6)),
+    ("RAdam", ref_radam, dict(lr=0.01, weight_decay=0.2, decoupled_weight_decay=True, maximize=True)),
+    ("Adadelta", ref_adadelta, dict()),
+    ("Adadelta", ref_adadelta, dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True)),
 ]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for name, _, kw in CASES]
 
@@ -304,7 +361,11 @@ def _train(model, opt, x, y, steps, sched=None):
     lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True),
     lambda ps: optim.Adagrad(ps, lr=0.05, lr_decay=0.01),
     lambda ps: optim.Momentum(ps, lr=0.05),
-], ids=["sgd", "adam", "adamw", "rmsprop", "adagrad", "momentum"])
+    lambda ps: optim.Adamax(ps, lr=0.01),
+    lambda ps: optim.NAdam(ps, lr=0.01, decoupled_weight_decay=True, weight_decay=0.1),
+    lambda ps: optim.RAdam(ps, lr=0.01),
+    lambda ps: optim.Adadelta(ps),
+], ids=["sgd", "adam", "adamw", "rmsprop", "adagrad", "momentum", "adamax", "nadam", "radam", "adadelta"])
 def test_resume_from_saved_state_is_bit_for_bit(make_opt, tmp_path):
     x, y = _mlp_problem()
     ag.manual_seed(0)

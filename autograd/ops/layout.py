@@ -20,12 +20,13 @@ from .shape import IndexAdd, cat, index_add, promote_all
 
 @register("flip")
 def flip(input, *dims_, dims=None):
-    """Reverse the order of elements along ``dims``."""
+    """Reverse the order of elements along ``dims``: a copy, as PyTorch's (numpy's reversed slice is a view,
+    through which an in-place change would reach the input)."""
     dims = int_tuple(dims_ if dims is None else (dims,), "flip", "dims")
     axis = axes(dims, input.ndim, "flip", empty="none")
     if not axis:
         return input.clone()
-    return input[tuple(slice(None, None, -1) if d in axis else slice(None) for d in range(input.ndim))]
+    return input[tuple(slice(None, None, -1) if d in axis else slice(None) for d in range(input.ndim))].clone()
 
 
 @register("fliplr")
@@ -63,7 +64,7 @@ def roll(input, shifts, dims=None):
             continue
         source = (by_input.arange(n) - shift) % n  # out[i] = in[i - shift]
         out = out[(slice(None),) * d + (source,)]
-    return out
+    return out if out is not input else input.clone()  # (a copy even when nothing moves, as PyTorch's)
 
 
 @register(("movedim", "moveaxis"))
@@ -95,7 +96,10 @@ def repeat(input, *sizes):
         raise ArgumentError(f"repeat: repeat sizes {sizes} must be non-negative")
     spread = [v for n in shape for v in (1, n)]  # (1, n0, 1, n1, ...): a new axis before each dim
     tiled = [v for r, n in zip(sizes, shape) for v in (r, n)]
-    return input.reshape(spread).expand(*tiled).reshape(tuple(r * n for r, n in zip(sizes, shape)))
+    out = input.reshape(spread).expand(*tiled).reshape(tuple(r * n for r, n in zip(sizes, shape)))
+    # memory of its own, as PyTorch's: where reshape could keep a view (repeat(1, 1), or a stride-0 one from
+    # expand), in-place changes would reach the input or fail
+    return out.clone() if get_array_module(out._data).may_share_memory(out._data, input._data) else out
 
 
 @register("repeat_interleave")
