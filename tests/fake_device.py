@@ -203,6 +203,9 @@ class _Ufunc:
 _CONVERT = {"asarray", "array", "asanyarray", "ascontiguousarray", "asfortranarray"}
 
 
+_WRITABLE_VIEWS = {"diagonal"}  # views numpy makes read-only and CuPy writable
+
+
 class FakeXP:
     """The device's array module: numpy's names, computing on FakeArrays and returning them.
     Host arrays are refused except by the conversions (asarray, array: the host-to-device copy)."""
@@ -238,6 +241,8 @@ class FakeXP:
                 _refuse_host(kwargs, where)
             with _allowed():
                 result = function(*_unwrap(args), **_unwrap(kwargs))
+                if name in _WRITABLE_VIEWS and result.base is not None and result.base.flags.writeable:
+                    result.setflags(write=True)  # CuPy's diagonal is a writable view (numpy's is read-only)
             if convert and type(result) is np.ndarray and any(a is result for a in args):
                 result = result.copy()  # a host array handed in: the device holds a copy
             return _wrap(result)

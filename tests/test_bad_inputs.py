@@ -373,7 +373,78 @@ MORE_LAYERS = [
     ("normalize", st.tuples(arrays(nonempty_shapes), dims), lambda m, x, d: m.F.normalize(m.t(x), dim=d)),
 ]
 
-TABLE = REDUCE + SCANS + SHAPES + INDEXING + BINARY + ELEMENTWISE + LAYERS + MORE_LAYERS
+# the names added for PyTorch users porting code (diagonals, stacking, order statistics, products...)
+MORE_UNARY = "reciprocal logit nan_to_num deg2rad rad2deg signbit".split()
+MORE_BINARY = "hypot xlogy logaddexp copysign float_power".split()
+ALIASES.update({"more_unary": tuple(MORE_UNARY), "more_binary": tuple(MORE_BINARY) + ("pow",),
+                "addcmul": ("mul",), "addcdiv": ("div",), "nanmean": ("nansum", "sum"), "count_nonzero": ("sum",),
+                "take_along_dim": ("gather",), "rot90": ("flip", "transpose"), "masked_select": ("expand",),
+                "atleast": ("atleast",), "stacks": ("stack", "cat"), "block_diag": ("cat",), "inner": ("matmul",),
+                "mv": ("matmul",), "kron": ("reshape",), "tensordot": ("matmul", "permute"), "cross": ("expand",),
+                "cdist": ("vector_norm",), "aminmax": ("amin", "amax"), "bucketize": ("searchsorted",),
+                "diag": ("diag_embed", "diagonal"), "trace": ("diagonal",), "kthvalue": ("median",)})
+pairs = st.tuples(arrays(), arrays())
+MISSING_OPS = [
+    ("more_unary", st.tuples(arrays(), st.sampled_from(MORE_UNARY), st.sampled_from(DTYPES)),
+     lambda m, x, f, dt: getattr(m.T, f)(m.t((x * 3).astype(dt)))),
+    ("more_binary", st.tuples(arrays(), arrays(), st.sampled_from(MORE_BINARY), st.sampled_from(DTYPES)),
+     lambda m, a, b, f, dt: getattr(m.T, f)(m.t((a * 3).astype(dt)), m.t(b))),
+    ("addcmul", st.tuples(arrays(), arrays(), arrays(), st.sampled_from(DTYPES), st.sampled_from([1, 0.5])),
+     lambda m, a, b, c, dt, v: m.T.addcmul(m.t((a * 3).astype(dt)), m.t(b), m.t(c), value=v)),
+    ("addcdiv", st.tuples(arrays(), arrays(), arrays(), st.sampled_from(DTYPES)),
+     lambda m, a, b, c, dt: m.T.addcdiv(m.t(a), m.t((b * 3).astype(dt)), m.t((c * 3).astype(dt)))),
+    ("diagonal", st.tuples(arrays(), st.integers(-3, 3), dims, dims),
+     lambda m, x, o, d1, d2: m.t(x).diagonal(o, d1, d2)),
+    ("diag", st.tuples(arrays(), st.integers(-3, 3)), lambda m, x, k: m.T.diag(m.t(x), k)),
+    ("diag_embed", st.tuples(arrays(), st.integers(-2, 2), dims, dims),
+     lambda m, x, o, d1, d2: m.T.diag_embed(m.t(x), o, d1, d2)),
+    ("trace", st.tuples(arrays(), st.sampled_from(DTYPES)), lambda m, x, dt: m.T.trace(m.t((x * 3).astype(dt)))),
+    ("block_diag", pairs, lambda m, a, b: m.T.block_diag(m.t(a), m.t(b))),
+    ("stacks", st.tuples(arrays(), arrays(), st.sampled_from(["hstack", "vstack", "dstack", "column_stack"])),
+     lambda m, a, b, f: getattr(m.T, f)([m.t(a), m.t(b)])),
+    ("atleast", st.tuples(arrays(), st.sampled_from(["atleast_1d", "atleast_2d", "atleast_3d"])),
+     lambda m, x, f: getattr(m.T, f)(m.t(x))),
+    ("tensor_split", st.tuples(arrays(), st.one_of(st.integers(-1, 4), st.lists(st.integers(-3, 4), max_size=3)), dims),
+     lambda m, x, c, d: m.t(x).tensor_split(c, d)),
+    ("select", st.tuples(arrays(), dims, st.integers(-4, 4)), lambda m, x, d, i: m.t(x).select(d, i)),
+    ("take_along_dim", st.tuples(arrays(nonempty_shapes), int_arrays(nonempty_shapes, 0, 1), st.one_of(dims, st.none())),
+     lambda m, x, i, d: m.T.take_along_dim(m.t(x), m.t(i), d)),
+    ("broadcast_tensors", pairs, lambda m, a, b: m.T.broadcast_tensors(m.t(a), m.t(b))),
+    ("rot90", st.tuples(arrays(), st.integers(-5, 5), st.lists(dims, max_size=3)),
+     lambda m, x, k, d: m.t(x).rot90(k, d)),
+    ("nansum", st.tuples(arrays(), dim_tuples, st.booleans()), lambda m, x, d, k: m.t(x).nansum(d, keepdim=k)),
+    ("nanmean", st.tuples(arrays(), dim_tuples, st.booleans()), lambda m, x, d, k: m.t(x).nanmean(d, keepdim=k)),
+    ("count_nonzero", st.tuples(arrays(), dim_tuples), lambda m, x, d: m.t(x.round()).count_nonzero(d)),
+    ("median", st.tuples(arrays(), st.one_of(dims, st.none()), st.booleans()),
+     lambda m, x, d, k: m.t(x).median() if d is None else m.t(x).median(d, keepdim=k).values),
+    ("kthvalue", st.tuples(arrays(), st.integers(-1, 4), dims), lambda m, x, k, d: m.t(x).kthvalue(k, d).values),
+    ("aminmax", st.tuples(arrays(), st.one_of(dims, st.none()), st.booleans()),
+     lambda m, x, d, k: m.t(x).aminmax(dim=d, keepdim=k)),
+    ("nonzero", st.tuples(arrays(), st.booleans()), lambda m, x, t: m.t(x.round()).nonzero(as_tuple=t)),
+    ("masked_select", pairs, lambda m, a, b: m.t(a).masked_select(m.t(b > 0))),
+    ("unique", st.tuples(int_arrays(shapes, 0, 3), st.booleans(), st.booleans(), st.one_of(st.none(), dims)),
+     lambda m, x, inv, cnt, d: m.T.unique(m.t(x), return_inverse=inv, return_counts=cnt, dim=d)),
+    ("bincount", st.tuples(int_arrays(shapes, -1, 5), st.integers(-1, 3), st.booleans()),
+     lambda m, x, n, w: m.T.bincount(m.t(x), m.T.ones(x.shape) if w else None, n)),
+    ("isclose", pairs, lambda m, a, b: m.T.isclose(m.t(a), m.t(b), atol=0.5)),
+    ("searchsorted", st.tuples(arrays(), arrays(), st.booleans()),
+     lambda m, s, v, r: m.T.searchsorted(m.t(np.sort(s, axis=-1) if s.ndim else s), m.t(v), right=r)),
+    ("bucketize", pairs, lambda m, v, b: m.T.bucketize(m.t(v), m.t(np.sort(b, axis=-1) if b.ndim else b))),
+    # (torch multiplies empty matrices of any inner size: the products' shapes here are non-empty)
+    ("addmm", st.tuples(arrays(nonempty_shapes), arrays(nonempty_shapes), arrays(nonempty_shapes)),
+     lambda m, a, b, c: m.T.addmm(m.t(a), m.t(b), m.t(c))),
+    ("mv", st.tuples(arrays(nonempty_shapes), arrays(nonempty_shapes)), lambda m, a, b: m.T.mv(m.t(a), m.t(b))),
+    ("inner", st.tuples(arrays(nonempty_shapes), arrays(nonempty_shapes)), lambda m, a, b: m.T.inner(m.t(a), m.t(b))),
+    ("cross", st.tuples(arrays(), arrays(), st.one_of(st.none(), dims)),
+     lambda m, a, b, d: m.T.cross(m.t(a), m.t(b), dim=d)),
+    ("kron", pairs, lambda m, a, b: m.T.kron(m.t(a), m.t(b))),
+    ("tensordot", st.tuples(arrays(nonempty_shapes), arrays(nonempty_shapes), st.integers(-1, 3)),
+     lambda m, a, b, n: m.T.tensordot(m.t(a), m.t(b), n)),
+    ("cdist", st.tuples(arrays(nonempty_shapes), arrays(nonempty_shapes), st.sampled_from([2.0, 1.0, 0.0, -1.0])),
+     lambda m, a, b, p: m.T.cdist(m.t(a), m.t(b), p)),
+]
+
+TABLE = REDUCE + SCANS + SHAPES + INDEXING + BINARY + ELEMENTWISE + LAYERS + MORE_LAYERS + MISSING_OPS
 
 
 @pytest.mark.parametrize("name,args,call", TABLE, ids=[row[0] for row in TABLE])

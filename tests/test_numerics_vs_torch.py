@@ -442,6 +442,16 @@ UNARY = {
     "max_dim": (lambda x: x.max(dim=-1).values,) * 2,
     "logsumexp": (lambda x: x.logsumexp(dim=-1),) * 2, "softmax": (lambda x: x.softmax(dim=-1),) * 2,
     "log_softmax": (lambda x: x.log_softmax(dim=-1),) * 2,
+    "reciprocal": (lambda x: x.reciprocal(),) * 2, "logit": (lambda x: x.logit(),) * 2,
+    "logit_eps": (lambda x: x.logit(eps=0.25),) * 2, "nan_to_num": (lambda x: x.nan_to_num(),) * 2,
+    "nan_to_num_values": (lambda x: x.nan_to_num(1.0, 2.0, -3.0),) * 2, "deg2rad": (lambda x: x.deg2rad(),) * 2,
+    "rad2deg": (lambda x: x.rad2deg(),) * 2, "signbit": (lambda x: x.signbit(),) * 2,
+    "float_power": (lambda x: x.float_power(2),) * 2,
+    "nansum": (lambda x: x.nansum(),) * 2, "nanmean": (lambda x: x.nanmean(),) * 2,
+    "median": (lambda x: x.median(),) * 2, "median_dim": (lambda x: x.median(dim=-1).values,) * 2,
+    "aminmax": (lambda x: x.aminmax().max,) * 2,  # (not kthvalue: among equal elements PyTorch's quickselect
+    #                                                   picks an unspecified one, README; its rows have no ties)
+    "count_nonzero": (lambda x: x.count_nonzero(),) * 2,
     "normalize": (lambda x: F.normalize(x, dim=-1), lambda x: TF.normalize(x, dim=-1)),
     "normalize_p1": (lambda x: F.normalize(x, p=1, dim=-1), lambda x: TF.normalize(x, p=1, dim=-1)),
     "layer_norm": (lambda x: F.layer_norm(x, x.shape[-1:]), lambda x: TF.layer_norm(x, x.shape[-1:])),
@@ -453,6 +463,10 @@ UNARY = {
             lambda x: TF.binary_cross_entropy(x.sigmoid(), x.detach() * 0 + 0.3)),
 }
 BINARY = {
+    "hypot": (lambda a, b: a.hypot(b),) * 2, "xlogy": (lambda a, b: a.xlogy(b),) * 2,
+    "logaddexp": (lambda a, b: a.logaddexp(b),) * 2, "copysign": (lambda a, b: a.copysign(b),) * 2,
+    "float_power": (lambda a, b: a.float_power(b),) * 2,
+    "addcmul": (lambda a, b: a.addcmul(b, a, value=0.5),) * 2, "addcdiv": (lambda a, b: a.addcdiv(a, b, value=2),) * 2,
     "add": (lambda a, b: a + b,) * 2, "sub": (lambda a, b: a - b,) * 2, "mul": (lambda a, b: a * b,) * 2,
     "div": (lambda a, b: a / b,) * 2, "pow": (lambda a, b: a ** b,) * 2,
     "maximum": (ag.maximum, torch.maximum), "minimum": (ag.minimum, torch.minimum),

@@ -121,6 +121,11 @@ UNARY = [  # (name, function, input maker)
     ("norm inf", lambda x: x.norm(p=float("inf")), distinct_abs),
     ("norm -inf", lambda x: x.norm(p=float("-inf")), distinct_abs),
     ("norm p=0.5", lambda x: x.norm(p=0.5), away_from_zero),
+    ("reciprocal", lambda x: x.reciprocal(), away_from_zero),
+    ("logit", lambda x: ag.logit(x.sigmoid()), leaf),
+    ("logit eps", lambda x: (x.sigmoid() * 0.8 + 0.1).logit(eps=0.05), leaf),
+    ("nan_to_num", lambda x: (x / (x > 0)).nan_to_num(posinf=2.0), away_from_zero),
+    ("deg2rad", lambda x: x.deg2rad() + x.rad2deg(), leaf),
 ]
 
 
@@ -148,6 +153,13 @@ BINARY = [
     ("lerp weight", lambda a, b: a.lerp(a * 2 + 1, b), leaf, leaf),
     ("minimum", lambda a, b: ag.minimum(a, b), leaf, leaf),
     ("where", lambda a, b: ag.where(a > 0, a, b), away_from_zero, leaf),
+    ("hypot", lambda a, b: ag.hypot(a, b), away_from_zero, leaf),
+    ("xlogy", lambda a, b: ag.xlogy(a, b), leaf, positive),
+    ("logaddexp", lambda a, b: ag.logaddexp(a, b), leaf, leaf),
+    ("copysign", lambda a, b: ag.copysign(a, b), away_from_zero, away_from_zero),
+    ("float_power", lambda a, b: ag.float_power(a, b), positive, leaf),
+    ("addcmul", lambda a, b: ag.addcmul(a, b, a * 2, value=0.5), leaf, leaf),
+    ("addcdiv", lambda a, b: a.addcdiv(a, b, value=-2), leaf, away_from_zero),
 ]
 
 
@@ -180,6 +192,11 @@ REDUCTIONS = [
     ("max", lambda x, d, k: x.max() if d is None else x.max(d, keepdim=k).values, distinct),
     ("min", lambda x, d, k: x.min() if d is None else x.min(d, keepdim=k).values, distinct),
     ("amax", lambda x, d, k: x.amax(d, keepdim=k), distinct),
+    ("nansum", lambda x, d, k: x.nansum(d, keepdim=k), leaf),
+    ("nansum of nans", lambda x, d, k: ag.where(x > 0, x, float("nan")).nansum(d, keepdim=k), away_from_zero),
+    ("median", lambda x, d, k: x.median() if d is None else x.median(d, keepdim=k).values, distinct),
+    ("kthvalue", lambda x, d, k: x.kthvalue(1, -1 if d is None else d, keepdim=k).values, distinct),
+    ("aminmax", lambda x, d, k: sum(x.aminmax(dim=d, keepdim=k)), distinct),
 ]
 
 
@@ -300,6 +317,19 @@ SHAPE_OPS = [
     ("matrix_norm inf", (2, 3, 4), lambda x: linalg().matrix_norm(x, float("inf"), keepdim=True)),
     ("matrix_norm 2", (3, 4), lambda x: linalg().matrix_norm(x, 2) + linalg().matrix_norm(x, -2)),
     ("linalg.norm", (3, 4), lambda x: linalg().norm(x) + linalg().norm(x, 1, dim=1).sum()),
+    ("diagonal", (2, 3, 4), lambda x: x.diagonal(1, 2, 0)),
+    ("diagonal twice", (3, 4), lambda x: x.diagonal(-1) * x.diagonal(1)[:2]),
+    ("diag_embed", (2, 3), lambda x: ag.diag_embed(x, -1, 0, 2)),
+    ("diag", (3,), lambda x: ag.diag(x, 1)),
+    ("trace", (3, 4), lambda x: ag.trace(x * x)),
+    ("block_diag", (2, 3), lambda x: ag.block_diag(x, x[0], x[1, 1])),
+    ("rot90", (2, 3, 4), lambda x: x.rot90(1, (2, 0))),
+    ("cdist", (2, 3, 4), lambda x: ag.cdist(x, x[:, :2] * 2).sum() + ag.cdist(x, x.flip(1) + 1, p=1).sum()),
+    ("tensordot", (2, 3, 4), lambda x: ag.tensordot(x, x.exp(), dims=([0, 2], [0, 2]))),
+    ("kron cross inner", (2, 3, 4), lambda x: ag.kron(x[0], x[1]).sum() + ag.cross(x, x.exp(), dim=1).sum()
+     + ag.inner(x, x[0]).sum()),
+    ("addmm mv", (3, 4), lambda x: ag.addmm(x[:, :1], x, x.T, beta=0.5, alpha=2).sum() + x.mv(x[0]).sum()),
+    ("take_along_dim", (3, 4), lambda x: x.take_along_dim(ag.tensor([[0, 0], [3, 1], [2, 2]]), 1)),
 ]
 
 

@@ -8,8 +8,10 @@ import builtins
 
 from ..backend import by_input, host
 
+from ..dtypes import float32
 from ..function import NonDifferentiable, operator, register
-from .args import as_tensor, raw
+from ..tensor import Tensor
+from .args import ArgumentError, as_tensor, broadcast_shape, raw
 from .promote import DTypeError, binary_front
 
 
@@ -246,3 +248,30 @@ def equal(input, other):
 @register("allclose")
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(by_input.allclose(raw(input), raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@register("isclose")
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |input - other| <= atol + rtol * |other| (and equal values, infinities included;
+    nan equals nan with ``equal_nan``): a bool tensor. Both must be tensors of one dtype."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"isclose: other must be a tensor, got {type(other).__name__}")
+    broadcast_shape("isclose", input.shape, other.shape)
+    if input.dtype != other.dtype:
+        raise DTypeError(f"isclose: expected both tensors to have the same dtype, got {input.dtype} and "
+                         f"{other.dtype}; convert one with .to(...)")
+    for what, tol in (("rtol", rtol), ("atol", atol)):
+        if tol < 0:
+            raise ArgumentError(f"isclose: {what} must be greater than or equal to zero, got {tol}")
+    a, b = raw(input), raw(other)
+    close = a == b
+    if equal_nan and a.dtype.kind == "f":
+        close |= (a != a) & (b != b)
+    if rtol or atol:  # (PyTorch's steps: bools as floats, the allowed error in the tensors' dtype)
+        if a.dtype.kind == "b":
+            a, b = a.astype(float32), b.astype(float32)
+        with host.errstate(invalid="ignore", over="ignore"):
+            allowed = atol + by_input.abs(rtol * b.astype(float32) if b.dtype.kind in "iu" else rtol * b)
+            error = by_input.abs(a - b)
+            close |= by_input.isfinite(error) & (error <= allowed)
+    return Tensor._make(close)

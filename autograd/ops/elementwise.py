@@ -7,13 +7,13 @@ integers as they are.
 """
 import math
 
-from ..backend import by_input, host
+from ..backend import by_input, host, is_array
 
-from ..function import Function, Rule, register
+from ..function import Function, NonDifferentiable, Rule, register
 from ..tensor import Tensor
 from .args import as_tensor, broadcast_shape, floating
-from .math import no_gradient
-from .promote import DTypeError, binary_front
+from .math import no_gradient, where
+from .promote import DTypeError, binary_front, promote
 
 
 class Tan(Function):
@@ -289,3 +289,288 @@ def lerp(input, end, weight):
         raise TypeError(f"lerp: weight must be a number or a tensor, got {type(weight).__name__}")
     broadcast_shape("lerp", input.shape, end.shape, getattr(weight, "shape", ()))
     return input + weight * (end - input)
+
+
+# ----------------------------------------------------------------- torch's other elementwise names
+
+
+class Reciprocal(Function):
+    rule = Rule("out = 1 / a", ("d(1/a)/da = -1/a^2 = -out^2",), "The gradient is scaled by -out^2.")
+    onnx = "Reciprocal"
+
+    def forward(ctx, a):
+        with host.errstate(divide="ignore"):  # 1/0 is inf, as PyTorch's
+            out = 1 / floating(a)
+        ctx.save_for_backward(out)  # (the output, as PyTorch: the input may then change in place)
+        return out
+
+    def backward(ctx, grad):  # d(1/a)/da = -1/a^2 = -out^2
+        (out,) = ctx.saved_tensors
+        return -grad * (out * out)
+
+register("reciprocal", Reciprocal, inplace=True)
+
+
+def _scale(degrees_per_unit, name):
+    def convert(input):
+        input = as_tensor(input)
+        if input.dtype.kind in "biu":
+            input = input.float()  # integers and bools give float32, as PyTorch's
+        return input * degrees_per_unit
+
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"{name}: the angle times {degrees_per_unit!r} (floats keep their dtype, integers give float32)."
+    return convert
+
+
+register("deg2rad", _scale(math.pi / 180, "deg2rad"), inplace=True)
+register("rad2deg", _scale(180 / math.pi, "rad2deg"), inplace=True)
+
+
+class SignBit(NonDifferentiable):
+    """True where the sign bit is set: negative numbers, -0.0 and -nan (bools never)."""
+
+    def forward(ctx, a):
+        return ctx.xp.signbit(a) if a.dtype.kind != "b" else ctx.xp.zeros(a.shape, dtype=bool)
+
+register("signbit", SignBit)
+
+
+@register("nan_to_num", inplace=True)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """nan, inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the dtype's
+    largest and smallest finite values); the gradient passes where the input was finite (PyTorch's)."""
+    input = as_tensor(input)
+    for what, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise TypeError(f"nan_to_num: {what} must be a number or None, got {type(v).__name__} {v!r}")
+    if input.dtype.kind != "f":
+        return input.clone()  # integers and bools have no nan or inf
+    big = float(host.finfo(input.dtype).max)
+    a = input._data
+    with host.errstate(over="ignore"):  # (a float64 bound beyond float32's range gives inf, as PyTorch's cast)
+        replaced = input._xp.where(a != a, nan, input._xp.where(a > 0, big if posinf is None else posinf,
+                                                              -big if neginf is None else neginf)).astype(a.dtype)
+    return where(input.isfinite(), input, Tensor._make(replaced))
+
+
+def _tensor_other(front, name):
+    """``front`` refusing a number for ``other`` where PyTorch's op takes a tensor only (hypot, logaddexp)."""
+    def checked(input, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}: argument 'other' must be a tensor, not {type(other).__name__}")
+        return front(input, other)
+
+    checked.__name__ = checked.__qualname__ = name
+    checked.__doc__ = front.__doc__
+    return checked
+
+
+def _float_kernel(a, name):
+    """Refuse integer and bool arrays where PyTorch has only float kernels (hypot, logaddexp)."""
+    if is_array(a) and a.dtype.kind in "biu":
+        raise DTypeError(f"{name}: not implemented for {a.dtype} tensors; convert with .float() first")
+
+
+def _float_pair(xp, a, b):
+    """Two operands (promoted already; one may be a Python number) as arrays of one floating dtype:
+    integers and bools give float32, and a number takes the other operand's dtype."""
+    a, b = floating(a), floating(b)
+    dtype = (a if is_array(a) else b).dtype if not (is_array(a) and is_array(b)) else host.result_type(a, b)
+    return xp.asarray(a, dtype=dtype), xp.asarray(b, dtype=dtype)
+
+
+class Hypot(Function):
+    rule = Rule("out = sqrt(a^2 + b^2)", ("d/da = a / out", "d/db = b / out"),
+                "The hypotenuse grows along each side by that side's share of it.")
+
+    def forward(ctx, a, b):
+        _float_kernel(a, "hypot"), _float_kernel(b, "hypot")
+        out = ctx.xp.hypot(a, b)  # (no overflow where a^2 would overflow)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    def backward(ctx, grad):  # d/da = a / out, d/db = b / out (nan at the origin, as PyTorch)
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with host.errstate(invalid="ignore", divide="ignore"):
+            return (grad * a / out if need_a else None), (grad * b / out if need_b else None)
+
+register("hypot", _tensor_other(binary_front(Hypot.apply, "hypot"), "hypot"), inplace=True)
+
+
+class Xlogy(Function):
+    rule = Rule("out = a * log(b)  (0 where a = 0, unless b is nan)",
+                ("d/da = log(b) (0 where a = 0 and b <= 0)", "d/db = a / b"),
+                "x log y, with 0 log 0 = 0 (entropies): a's gradient is log b, b's is a / b.")
+
+    def forward(ctx, a, b):
+        a, b = _float_pair(ctx.xp, a, b)
+        ctx.save_for_backward(a, b)
+        with host.errstate(divide="ignore", invalid="ignore"):
+            return ctx.xp.where((a == 0) & (b == b), 0, a * ctx.xp.log(b))
+
+    def backward(ctx, grad):  # d/da = xlogy(grad, b), 0 where a = 0 and b <= 0; d/db = a / b (PyTorch's formulas)
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        xp = ctx.xp
+        grad_a = grad_b = None
+        with host.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                grad_a = xp.where(((a == 0) & (b <= 0)) | ((grad == 0) & (b == b)), 0, grad * xp.log(b))
+            if need_b:
+                grad_b = grad * a / b
+        return grad_a, grad_b
+
+register("xlogy", binary_front(Xlogy.apply, "xlogy"), inplace=True)
+
+
+class Logit(Function):
+    rule = Rule("out = log(a / (1 - a))", ("d/da = 1 / (a (1 - a))  (0 outside [eps, 1 - eps] with eps)",),
+                "The inverse of the sigmoid: steepest near 0 and 1.")
+
+    def forward(ctx, a, eps=None):
+        a = floating(a)
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        if eps is not None:
+            a = ctx.xp.clip(a, eps, 1 - eps)  # (clip keeps nan, as PyTorch's clamp)
+        with host.errstate(divide="ignore", invalid="ignore"):
+            return ctx.xp.log(a / (1 - a)).astype(a.dtype)
+
+    def backward(ctx, grad):  # 1 / (a (1 - a)); with eps, 0 outside [eps, 1 - eps]; without, nan outside [0, 1]
+        (a,) = ctx.saved_tensors
+        xp, eps = ctx.xp, ctx.eps
+        with host.errstate(divide="ignore", invalid="ignore"):
+            slope = grad / (a * (1 - a))
+            if eps is None:  # (at 0 and 1: grad * inf, also at -0.0, as PyTorch's kernel)
+                slope = xp.where((a == 0) | (a == 1), grad * math.inf, slope)
+                return xp.where((a < 0) | (a > 1), math.nan, slope)
+            return xp.where((a < eps) | (a > 1 - eps), 0, slope)
+
+
+@register("logit", inplace=True)
+def logit(input, eps=None):
+    """log(p / (1 - p)), the inverse of the sigmoid; with ``eps``, p is clamped to [eps, 1 - eps] first."""
+    if eps is not None and (isinstance(eps, bool) or not isinstance(eps, (int, float))):
+        raise TypeError(f"logit: eps must be a float or None, got {type(eps).__name__} {eps!r}")
+    return Logit.apply(as_tensor(input), eps=None if eps is None else float(eps))
+
+
+class LogAddExp(Function):
+    rule = Rule("out = log(e^a + e^b)", ("d/da = 1 / (1 + e^(b - a))", "d/db = 1 / (1 + e^(a - b))"),
+                "A smooth maximum: the gradient goes mostly to the larger input.")
+
+    def forward(ctx, a, b):
+        _float_kernel(a, "logaddexp"), _float_kernel(b, "logaddexp")
+        ctx.save_for_backward(a, b)
+        return ctx.xp.logaddexp(a, b)  # (max + log1p(e^-|a-b|), and a where a = b = +-inf, as PyTorch's)
+
+    def backward(ctx, grad):  # d/da = 1 / (1 + e^(b - a)), d/db = 1 / (1 + e^(a - b)) (PyTorch's formulas)
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        xp = ctx.xp
+        with host.errstate(over="ignore", invalid="ignore"):
+            return (grad / (1 + xp.exp(b - a)) if need_a else None), (grad / (1 + xp.exp(a - b)) if need_b else None)
+
+register("logaddexp", _tensor_other(binary_front(LogAddExp.apply, "logaddexp"), "logaddexp"))
+
+
+class CopySign(Function):
+    rule = Rule("out = |a| with the sign of b", ("d/da = out / a  (0 where a = 0)", "d/db = 0"),
+                "a's gradient keeps or flips its sign as the copy did; b's sign is flat.")
+
+    def forward(ctx, a, b):
+        a, b = _float_pair(ctx.xp, a, b)
+        out = ctx.xp.copysign(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, grad):  # d/da = out / a (+-1; 0 where a = 0, as PyTorch), d/db = 0
+        a, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = None
+        if need_a:
+            with host.errstate(divide="ignore", invalid="ignore"):
+                grad_a = grad * ctx.xp.where(a == 0, 0, out / a)
+        return grad_a, (no_gradient(ctx, grad) if need_b else None)
+
+register("copysign", binary_front(CopySign.apply, "copysign"), inplace=True)
+
+
+@register("float_power")
+def float_power(input, exponent):
+    """input ** exponent in float64 (both are converted first), as torch.float_power."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power: expected a tensor for input or exponent, got two numbers")
+    base = input.double() if isinstance(input, Tensor) else float(input)
+    power = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    if not isinstance(base, Tensor):
+        return base ** power
+    return base.pow(power)
+
+
+@register("float_power_", function=False)
+def float_power_(input, exponent):
+    """In place: float64 tensors only (the result is float64, as PyTorch's float_power_)."""
+    if input.dtype != host.float64:
+        raise RuntimeError(f"float_power_: the base has dtype {input.dtype} but the operation's result requires "
+                           "dtype float64; convert it first (x = x.double()) or use float_power out of place")
+    return input.pow_(exponent.double() if isinstance(exponent, Tensor) else float(exponent))
+
+
+def _fused_operands(name, input, tensor1, tensor2, value):
+    """The three tensors of addcmul/addcdiv cast to their result dtype, broadcast-checked, and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: value must be a number, got {type(value).__name__} {value!r}")
+    for what, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: {what} must be a tensor, got {type(t).__name__}")
+    broadcast_shape(name, input.shape, tensor1.shape, tensor2.shape)
+    input, tensor1, tensor2 = promote(name, input, tensor1, tensor2)
+    if input.dtype.kind == "b":
+        raise DTypeError(f"{name}: not implemented for bool tensors; convert with .int() or .float() first")
+    return input, tensor1, tensor2
+
+
+@register("addcmul", inplace=True)
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2 (for integer tensors the value is truncated to an int, as PyTorch's)."""
+    input, tensor1, tensor2 = _fused_operands("addcmul", input, tensor1, tensor2, value)
+    if input.dtype.kind in "iu":
+        value = int(value)
+    return input + (tensor1 * value if value != 1 else tensor1) * tensor2
+
+
+@register("addcdiv", inplace=True)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (floating tensors only for the division, as PyTorch)."""
+    if all(isinstance(t, Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
+        raise DTypeError("addcdiv: integer division with addcdiv is not supported (tensor1 and tensor2 are "
+                         f"{tensor1.dtype} and {tensor2.dtype}); convert them with .float() first, or use "
+                         "input + value * torch.div(tensor1, tensor2, rounding_mode='trunc')")
+    input, tensor1, tensor2 = _fused_operands("addcdiv", input, tensor1, tensor2, value)
+    return AddCDiv.apply(input, tensor1, tensor2, value=value)
+
+
+class AddCDiv(Function):
+    """One op, as PyTorch's (optimizers' ``p.addcdiv_(m, v.sqrt() + eps)``), so that its gradients are
+    PyTorch's formulas also where t2 * t2 underflows (a composition divides twice instead)."""
+
+    rule = Rule("out = input + value * t1 / t2", ("d/dinput = 1", "d/dt1 = value / t2", "d/dt2 = -value * t1 / t2^2"),
+                "input passes the gradient through; t1 and t2 get a quotient's gradients, scaled by value.",
+                ("input", "t1", "t2"))
+
+    def forward(ctx, input, t1, t2, value=1):
+        ctx.value = value
+        ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None, t2)
+        with host.errstate(divide="ignore", invalid="ignore"):
+            return input + value * t1 / t2
+
+    def backward(ctx, grad):  # PyTorch's: grad, grad * (value / t2), -grad * (value * t1 / (t2 * t2))
+        t1, t2 = ctx.saved_tensors
+        _, need_t1, need_t2 = ctx.needs_input_grad
+        value = ctx.value
+        with host.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return (grad, grad * (value / t2) if need_t1 else None,
+                    -grad * (value * t1 / (t2 * t2)) if need_t2 else None)

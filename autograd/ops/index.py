@@ -10,6 +10,7 @@ Indices are int64 tensors, as in PyTorch, and never wrap: a negative or too larg
 error that names the op.
 """
 import collections
+import math
 
 from ..backend import by_input, get_array_module, host
 
@@ -414,3 +415,234 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     order = _argsort(input._data, d, largest)
     idx = by_input.ascontiguousarray(by_input.take(order, get_array_module(order).arange(k), axis=d)).astype(int64)
     return topk_type(Gather.apply(input, dim=d, index=idx), Tensor._make(idx))
+
+
+# ----------------------------------------------------------------- order statistics
+
+
+median_type = collections.namedtuple("median", ["values", "indices"])
+kthvalue_type = collections.namedtuple("kthvalue", ["values", "indices"])
+
+
+class Median(Function):
+    rule = Rule("out = the lower median of all of a",
+                ("d/da = 1/n at each of the n elements equal to out, 0 elsewhere",),
+                "The gradient is shared by the elements that are the median.")
+
+    def forward(ctx, a):
+        xp = ctx.xp
+        flat = a.reshape(-1)
+        if flat.size == 0:  # nan, and no element to get a gradient
+            out, ctx.mask = host.nan, xp.zeros(a.shape, dtype=bool)
+        elif a.dtype.kind == "f" and xp.isnan(flat).any():  # nan anywhere: the median is nan, as PyTorch's
+            out, ctx.mask = xp.asarray(host.nan, dtype=a.dtype), xp.isnan(a)
+        else:
+            out = xp.sort(flat)[(flat.size - 1) // 2]
+            ctx.mask = a == out
+        ctx.count = max(int(ctx.mask.sum()), 1)
+        return xp.asarray(out, dtype=a.dtype)
+
+    def backward(ctx, grad):  # shared evenly by the elements equal to the median
+        return ctx.xp.where(ctx.mask, grad / ctx.count, 0)
+
+
+def _pick_along(op, input, dim, keepdim, position):
+    """(values, indices) of the element at ``position(n)`` of each sorted row along ``dim`` (nan sorts
+    last); values are a gather, so the gradient goes to the element picked (PyTorch's)."""
+    d = dim_arg(dim, input.ndim, op)
+    if input.dtype.kind == "b":
+        raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() first")
+    if input.ndim == 0:
+        return input.clone(), Tensor._make(get_array_module(input._data).zeros((), dtype=int64))
+    n = input.shape[d]
+    k = position(n)
+    a = input._data
+    xp = get_array_module(a)
+    index = by_input.take(_argsort(a, d, False), xp.asarray([k]), axis=d)  # (keepdim)
+    if op == "median" and a.dtype.kind == "f":  # a row with a nan: its first nan, as PyTorch's
+        nans = xp.isnan(a)
+        index = xp.where(nans.any(axis=d, keepdims=True), xp.argmax(nans, axis=d, keepdims=True), index)
+    index = by_input.ascontiguousarray(index).astype(int64)
+    values = Gather.apply(input, dim=d, index=index)
+    indices = Tensor._make(index)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return values, indices
+
+
+@register("median")
+def median(input, dim=None, keepdim=False):
+    """The lower of the two middle values (of everything, or along ``dim`` with its indices); nan if
+    there is a nan."""
+    if input.dtype.kind == "b":
+        raise DTypeError("median: not implemented for bool tensors; convert with .int() first")
+    if dim is None:
+        return Median.apply(input)
+    d = dim_arg(dim, input.ndim, "median")
+    if input.ndim and input.shape[d] == 0:
+        raise OutOfRangeError(f"median: dim {dim} of the tensor of shape {tuple(input.shape)} is empty")
+    return median_type(*_pick_along("median", input, dim, keepdim, lambda n: (n - 1) // 2))
+
+
+@register("kthvalue")
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The k-th smallest element along ``dim`` (k counts from 1) and its index; nan counts as the largest."""
+    k = int_arg(k, "kthvalue", "k")
+    n = input.shape[dim_arg(dim, input.ndim, "kthvalue")] if input.ndim else 1
+    if not 1 <= k <= n:
+        raise OutOfRangeError(f"kthvalue: k={k} is out of range for dim {dim} of size {n} (1 <= k <= {n})")
+    return kthvalue_type(*_pick_along("kthvalue", input, dim, keepdim, lambda n: k - 1))
+
+
+# ----------------------------------------------------------------- selecting, counting, searching
+
+
+class NoDerivative(Function):
+    """The output of an op PyTorch has no derivative for (unique, bincount), computed by its front:
+    it requires grad when its input does, and backward refuses, as PyTorch's does."""
+
+    exact_dtype = True  # (bincount's float64 counts from float16 weights stay float64)
+
+    def forward(ctx, a, values, op):
+        ctx.op = op
+        return values
+
+    def backward(ctx, grad):
+        raise NotImplementedError(f"{ctx.op}: the derivative is not implemented (as in PyTorch); compute "
+                                  "the result under ag.no_grad() or from a detached tensor")
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the non-zero elements: an int64 (count, ndim) tensor, or a tuple of one 1-d
+    tensor per dim with ``as_tuple`` (a 0-d input counts as 1-d there)."""
+    a = input._data
+    xp = get_array_module(a)
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(int64)) for i in xp.nonzero(a.reshape(-1) if a.ndim == 0 else a))
+    return Tensor._make(xp.argwhere(a).astype(int64))
+
+
+register("nonzero", nonzero)
+register("argwhere", lambda input: nonzero(input))
+
+
+@register("masked_select")
+def masked_select(input, mask):
+    """The elements of ``input`` where the bool ``mask`` is True (the two broadcast), as a 1-d tensor."""
+    if not isinstance(mask, Tensor) or mask.dtype.kind != "b":
+        what = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise DTypeError(f"masked_select: expected a bool tensor for mask, got {what}; compare first (x > 0)")
+    shape = broadcast_shape("masked_select", input.shape, mask.shape)
+    return input.broadcast_to(shape)[mask.broadcast_to(shape)]
+
+
+@register("unique")
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values, sorted (each nan counts as distinct, as PyTorch's); with ``return_inverse``
+    where each element went, with ``return_counts`` how often each value occurs. With ``dim``, the
+    distinct slices along it."""
+    a = input._data
+    xp = get_array_module(a)
+    if dim is None:
+        values, inverse, counts = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        inverse = inverse.reshape(a.shape)
+    else:
+        if input.ndim == 0:
+            raise OutOfRangeError("unique: a 0-d tensor has no dim to take distinct slices along; leave dim out")
+        d = dim_arg(dim, input.ndim, "unique")
+        if any(n == 0 for k, n in enumerate(a.shape) if k != d):
+            raise ArgumentError(f"unique: the shape {a.shape} has a zero-sized dimension other than dim {dim}, so "
+                                "unique cannot be applied along it")
+        values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
+        inverse = inverse.reshape(-1)
+    out = NoDerivative.apply(input, values=values, op="unique")
+    extras = ([Tensor._make(inverse.astype(int64))] if return_inverse else []) + \
+        ([Tensor._make(counts.astype(int64))] if return_counts else [])
+    return (out, *extras) if extras else out
+
+
+@register("bincount")
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0, 1, ... occurs in a 1-d non-negative integer tensor (at least ``minlength``
+    bins); with ``weights``, the sum of the weights of each value's elements."""
+    minlength = int_arg(minlength, "bincount", "minlength")
+    if input.ndim != 1 or input.dtype.kind not in "iu" or input.dtype.kind == "b":
+        raise ArgumentError(f"bincount: only supports 1-d non-negative integer inputs, got {input.dtype} of "
+                            f"shape {tuple(input.shape)}")
+    a = input._data
+    if a.size and a.min() < 0:
+        raise ArgumentError(f"bincount: only supports non-negative inputs, got {int(a.min())}")
+    if minlength < 0:
+        raise ArgumentError(f"bincount: minlength should be >= 0, got {minlength}")
+    xp = get_array_module(a)
+    if weights is None:
+        return Tensor._make(xp.bincount(a, minlength=minlength).astype(int64))
+    if not isinstance(weights, Tensor) or weights.shape != input.shape:
+        what = tuple(weights.shape) if isinstance(weights, Tensor) else type(weights).__name__
+        raise ShapeError(f"bincount: weights should be 1-d and have the same length as input {tuple(input.shape)}, "
+                         f"got {what}")
+    dtype = weights.dtype if weights.dtype == host.float32 else host.float64  # (PyTorch's: float32 stays)
+    counts = xp.bincount(a, weights=weights._data.astype(host.float64), minlength=minlength).astype(dtype)
+    return NoDerivative.apply(weights, values=counts, op="bincount")
+
+
+def _search(op, sorted_sequence, values, right, sorter=None):
+    """searchsorted's positions: int64, one per value, in the last dim of ``sorted_sequence``."""
+    seq = sorted_sequence._data
+    xp = get_array_module(seq)
+    if seq.dtype.kind == "b" or getattr(values, "dtype", None) == bool:
+        raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() first")
+    if sorter is not None:
+        if not isinstance(sorter, Tensor) or sorter.dtype != int64 or sorter.shape != sorted_sequence.shape:
+            raise ArgumentError(f"{op}: sorter must be an int64 tensor of the sorted_sequence's shape "
+                                f"{tuple(sorted_sequence.shape)}")
+        seq = xp.take_along_axis(seq, sorter._data, axis=-1)
+    side = "right" if right else "left"
+    if seq.ndim == 0:
+        raise ShapeError(f"{op}: the sorted sequence must have at least 1 dimension, got a 0-d tensor")
+    if seq.ndim == 1:
+        return xp.asarray(xp.searchsorted(seq, values, side=side), dtype=int64)
+    if values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]:
+        raise ShapeError(f"{op}: the sorted sequence must be 1-d, or its leading dims {seq.shape[:-1]} must "
+                         f"match the input's, got input shape {values.shape}")
+    n = math.prod(seq.shape[:-1])  # (one search per row)
+    rows, wanted = seq.reshape(n, seq.shape[-1]), values.reshape(n, values.shape[-1])
+    out = xp.zeros(wanted.shape, dtype=int64)
+    for k in range(n):
+        out[k] = xp.searchsorted(rows[k], wanted[k], side=side)
+    return out.reshape(values.shape)
+
+
+@register("searchsorted", method=False)
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where each value of ``input`` would go in the last dim of ``sorted_sequence`` to keep it sorted:
+    before equal elements, or after them with ``right=True`` (or side='right')."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ArgumentError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        if right and side == "left":
+            raise ArgumentError("searchsorted: side='left' and right=True contradict each other; give one")
+        right = side == "right"
+    if not isinstance(sorted_sequence, Tensor):
+        raise TypeError(f"searchsorted: sorted_sequence must be a tensor, got {type(sorted_sequence).__name__}")
+    if isinstance(input, Tensor):
+        values = input._data
+    elif isinstance(input, (int, float)) and not isinstance(input, bool):
+        if sorted_sequence.ndim != 1:
+            raise ShapeError("searchsorted: a number as input needs a 1-d sorted_sequence, got shape "
+                             f"{tuple(sorted_sequence.shape)}")
+        values = get_array_module(sorted_sequence._data).asarray(input)
+    else:
+        raise TypeError(f"searchsorted: input must be a tensor or a number, got {type(input).__name__}")
+    out = _search("searchsorted", sorted_sequence, values, right, sorter)
+    return Tensor._make(out.astype(host.int32) if out_int32 else out)
+
+
+@register("bucketize", method=False)
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each element: i such that boundaries[i-1] < x <= boundaries[i] (with ``right=True``,
+    boundaries[i-1] <= x < boundaries[i]); ``boundaries`` is 1-d and sorted."""
+    if not isinstance(boundaries, Tensor) or boundaries.ndim != 1:
+        what = tuple(boundaries.shape) if isinstance(boundaries, Tensor) else type(boundaries).__name__
+        raise ShapeError(f"bucketize: boundaries must be a 1-d tensor, got {what}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)

@@ -10,16 +10,18 @@ matrix norms are built from it, from reductions, and from the singular values.
 """
 import math
 import numbers
+import warnings
 
 from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor
-from .args import ArgumentError, axes, dim_arg, pick
+from .args import ArgumentError, OutOfRangeError, axes, broadcast_shape, dim_arg, pick
+from .math import Where
 from .promote import DTypeError
 from .reduce import keepdims_shape, reduced
-from .shape import IndexAdd
+from .shape import IndexAdd, stack
 
 
 class VectorNorm(Function):
@@ -394,3 +396,176 @@ class Solve(Function):
             grad_b = _mT(a).inverse() @ grad
         grad_a = -(grad_b @ _mT(x))
         return grad_a, (grad_b[..., 0] if ctx.vector else grad_b)
+
+
+# ----------------------------------------------------------------- products made of matmul
+
+
+def _tensor(op, what, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {what} must be a tensor, got {type(x).__name__}")
+    return x
+
+
+def _same_dtype(op, *tensors, bools=True):
+    """PyTorch's products take one dtype (and, but for ``bools``, no bool kernel)."""
+    if any(t.dtype != tensors[0].dtype for t in tensors):
+        raise DTypeError(f"{op}: expected tensors of one dtype, got {', '.join(str(t.dtype) for t in tensors)}; "
+                         "convert them with .to(...) first")
+    if not bools and tensors[0].dtype.kind == "b":
+        raise DTypeError(f"{op}: not implemented for bool tensors; convert with .int() or .float() first")
+
+
+@register("addmm", inplace=True)
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), for matrices (input broadcasts to the product's shape; with
+    beta = 0 input is ignored, nan and inf in it included)."""
+    for what, m in (("mat1", mat1), ("mat2", mat2)):
+        if _tensor("addmm", what, m).ndim != 2:
+            raise ShapeError(f"addmm: {what} must be a matrix, got shape {tuple(m.shape)}")
+    _same_dtype("addmm", _tensor("addmm", "input", input), mat1, mat2, bools=False)
+    if mat1.shape[1] != mat2.shape[0]:
+        raise ShapeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
+                         f"{mat2.shape[0]}x{mat2.shape[1]})")
+    shape = (mat1.shape[0], mat2.shape[1])
+    try:
+        fits = host.broadcast_shapes(tuple(input.shape), shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"addmm: input of shape {tuple(input.shape)} does not broadcast to the product's "
+                         f"shape {shape}")
+    product = mat1 @ mat2  # (n, p)
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:  # input ignored, but in the graph with a zero gradient (PyTorch's grad * beta)
+        return Where.apply(product._xp.zeros(shape, dtype=bool), input, product)
+    return (input if beta == 1 else input * beta) + product
+
+
+@register("mv")
+def mv(input, vec):
+    """Matrix times vector: (n, m) @ (m,) -> (n,)."""
+    if _tensor("mv", "input", input).ndim != 2 or _tensor("mv", "vec", vec).ndim != 1:
+        raise OutOfRangeError(f"mv: expected a matrix and a vector, got shapes {tuple(input.shape)} and "
+                              f"{tuple(vec.shape)}")
+    _same_dtype("mv", input, vec, bools=False)
+    return input @ vec
+
+
+@register("inner")
+def inner(input, other):
+    """The sum of products over the last dims of both: (*a, k) and (*b, k) give (*a, *b); a 0-d
+    operand multiplies."""
+    if _tensor("inner", "input", input).ndim == 0 or _tensor("inner", "other", other).ndim == 0:
+        return input * other
+    _same_dtype("inner", input, other, bools=False)
+    k = input.shape[-1]
+    if other.shape[-1] != k:
+        raise ShapeError(f"inner: the last dimension must match on both inputs, got shapes {tuple(input.shape)} "
+                         f"and {tuple(other.shape)}")
+    out = input.reshape(-1, k) @ other.reshape(-1, k).T  # (prod a, prod b)
+    return out.reshape(tuple(input.shape[:-1]) + tuple(other.shape[:-1]))
+
+
+@register("cross")
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along ``dim`` (inputs broadcast; by default the first dim of size
+    3, as torch.cross, which warns about it; linalg.cross's default is -1)."""
+    _tensor("cross", "input", input), _tensor("cross", "other", other)
+    if input.ndim != other.ndim:
+        raise ShapeError(f"cross: inputs must have the same number of dimensions, got shapes "
+                         f"{tuple(input.shape)} and {tuple(other.shape)}")
+    _same_dtype("cross", input, other)
+    if input.ndim == 0:
+        raise OutOfRangeError("cross: the inputs are 0-d; cross products need a dim of size 3")
+    d = None if dim is None else dim_arg(dim, input.ndim, "cross")
+    shape = broadcast_shape("cross", input.shape, other.shape)
+    if dim is None:
+        warnings.warn("cross: using it without specifying dim is deprecated (PyTorch's warning); pass dim "
+                      "explicitly, or use linalg.cross (whose default is dim=-1)", UserWarning, stacklevel=2)
+        d = next((i for i, n in enumerate(shape) if n == 3), None)
+        if d is None:
+            raise ShapeError(f"cross: no dimension of size 3 in the inputs' shape {shape}; give dim")
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise ShapeError(f"cross: inputs dimension {d} must have length 3, got {input.shape[d]} and {other.shape[d]}")
+    a, b = input.expand(*shape), other.expand(*shape)
+    a0, a1, a2 = a.unbind(d)
+    b0, b1, b2 = b.unbind(d)
+    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+
+
+@register("kron")
+def kron(input, other):
+    """The Kronecker product: every element of ``input`` times the whole of ``other``, in blocks
+    (the shapes padded with leading 1s to one length)."""
+    _tensor("kron", "input", input), _tensor("kron", "other", other)
+    n = max(input.ndim, other.ndim)
+    a_shape = (1,) * (n - input.ndim) + tuple(input.shape)
+    b_shape = (1,) * (n - other.ndim) + tuple(other.shape)
+    a = input.reshape([v for s in a_shape for v in (s, 1)])  # (a0, 1, a1, 1, ...)
+    b = other.reshape([v for s in b_shape for v in (1, s)])  # (1, b0, 1, b1, ...)
+    return (a * b).reshape([x * y for x, y in zip(a_shape, b_shape)])
+
+
+@register("tensordot", method=False)
+def tensordot(a, b, dims=2):
+    """Sum of products over ``dims``: an int n (the last n dims of a with the first n of b), or two
+    lists of dims ([dims of a], [dims of b]); the free dims of a, then of b."""
+    _same_dtype("tensordot", _tensor("tensordot", "a", a), _tensor("tensordot", "b", b), bools=False)
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, (int, host.integer)) and not isinstance(dims, bool):
+        if dims < 0:
+            raise ArgumentError(f"tensordot: expects dims >= 0, but got dims={dims}")
+        if dims > min(a.ndim, b.ndim):
+            raise ArgumentError(f"tensordot: dims={dims} is more than the dims of a {tuple(a.shape)} or b "
+                                f"{tuple(b.shape)}")
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    elif isinstance(dims, (list, tuple)) and len(dims) == 2:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(dims_a) != len(dims_b):
+            raise ShapeError(f"tensordot: both dimension lists should have the same length, got {dims_a} and {dims_b}")
+        dims_a = [dim_arg(d, a.ndim, "tensordot") for d in dims_a]
+        dims_b = [dim_arg(d, b.ndim, "tensordot") for d in dims_b]
+    else:
+        raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got {dims!r}")
+    for da, db in zip(dims_a, dims_b):  # (a size 1 against n: the other is summed over that dim, as PyTorch's)
+        if a.shape[da] != b.shape[db]:
+            if b.shape[db] == 1:
+                a = a.sum(da, keepdim=True)
+            elif a.shape[da] == 1:
+                b = b.sum(db, keepdim=True)
+            else:
+                raise ShapeError(f"tensordot: contracted dimensions need to match, but a has size {a.shape[da]} in "
+                                 f"dim {da} and b has size {b.shape[db]} in dim {db}")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    k = math.prod(a.shape[d] for d in dims_a)
+    left = (a.permute(*free_a, *dims_a) if a.ndim else a).reshape(-1, k)  # (free of a, contracted)
+    right = (b.permute(*dims_b, *free_b) if b.ndim else b).reshape(k, -1)  # (contracted, free of b)
+    return (left @ right).reshape(tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+
+
+@register("cdist", method=False)
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The p-norm distance between each row of x1 (*, P, M) and each row of x2 (*, R, M): (*, P, R).
+    Computed from the differences (PyTorch computes p = 2 with a matrix product when P or R > 25,
+    which rounds differently for near points); the gradient is 0 where two rows coincide."""
+    for what, x in (("x1", x1), ("x2", x2)):
+        if _tensor("cdist", what, x).ndim < 2:
+            raise ShapeError(f"cdist: only supports at least 2-d tensors, {what} has shape {tuple(x.shape)}")
+        if x.dtype not in (host.float32, host.float64):
+            raise DTypeError(f"cdist: only supports float32 and float64, {what} is {x.dtype}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ShapeError(f"cdist: x1 and x2 must have the same number of columns, got {x1.shape[-1]} and "
+                         f"{x2.shape[-1]}")
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or p < 0:
+        raise ArgumentError(f"cdist: only supports non-negative p values, got {p!r}")
+    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ArgumentError(f"cdist: compute_mode must be one of use_mm_for_euclid_dist_if_necessary, "
+                            f"use_mm_for_euclid_dist, donot_use_mm_for_euclid_dist, got {compute_mode!r}")
+    _same_dtype("cdist", x1, x2)
+    broadcast_shape("cdist", x1.shape[:-2], x2.shape[:-2])  # (the batch dims)
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (*, P, R, M)
+    return vector_norm(diff, float(p), dim=-1)

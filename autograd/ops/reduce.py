@@ -479,3 +479,56 @@ def any(input, dim=None, keepdim=False):
 def all(input, dim=None, keepdim=False):
     """True where every element along ``dim`` is nonzero."""
     return _logical_reduce(All, "all", input, dim, keepdim)
+
+
+# ----------------------------------------------------------------- nan-aware and counting reductions
+
+
+aminmax_type = collections.namedtuple("aminmax", ["min", "max"])
+
+
+class NanSum(Function):
+    rule = Rule("out = sum of a's elements that are not nan", ("d/da_i = 1, 0 where a_i is nan",),
+                "Like sum, except that nan elements count as 0 and get no gradient.")
+
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.shape, ctx.axis, ctx.kept = a.shape, axis, a == a
+        return ctx.xp.where(ctx.kept, a, 0).sum(axis=axis, keepdims=keepdims)
+
+    def backward(ctx, grad):  # sum's gradient times "not nan" (a product, as PyTorch's: inf * 0 is nan)
+        return _spread(ctx, grad, ctx.shape, ctx.axis) * ctx.kept
+
+
+@register("nansum")
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum, with nan counted as 0 (its gradient is 0 at a nan, as PyTorch's)."""
+    x = input if dtype is None else input.to(dtype)
+    if x.dtype.kind != "f":
+        return sum(x, dim, keepdim)  # (no nan: integers sum to int64)
+    return NanSum.apply(x, axis=axes(dim, x.ndim, "nansum"), keepdims=pick(None, None, keepdim, None, "nansum")[1])
+
+
+@register("nanmean")
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the elements that are not nan (nan where all are)."""
+    if not is_floating(input.dtype if dtype is None else host.dtype(dtype)):
+        raise DTypeError(f"nanmean: expected a floating-point input, got {input.dtype}; use .float() first")
+    return nansum(input, dim, keepdim, dtype=dtype) / sum(input == input, dim, keepdim)
+
+
+@register("count_nonzero")
+def count_nonzero(input, dim=None):
+    """How many elements are not 0 (along ``dim``, an int or a tuple of ints): int64."""
+    return sum(input != 0, dim)
+
+
+@register("aminmax")
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) at once, of everything or along one ``dim``; ties share the gradient, as amin and amax."""
+    if dim is not None and not is_int(dim):
+        raise TypeError(f"aminmax: dim must be an int or None, got {type(dim).__name__} {dim!r}")
+    if dim is None and input.numel() == 0:
+        raise OutOfRangeError(f"aminmax: the tensor of shape {tuple(input.shape)} is empty; there is no "
+                              "min or max (give a dim)")
+    dims = () if dim is None else dim
+    return aminmax_type(_amax(input, dims, keepdim, False), _amax(input, dims, keepdim, True))

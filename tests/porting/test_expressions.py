@@ -362,9 +362,92 @@ NN_FUNCTIONAL = [
     "F.kl_div(x.log_softmax(1), y.log_softmax(1), reduction='sum', log_target=True)",
 ]
 
+MORE_ELEMENTWISE = [  # torch's other elementwise names
+    "x.reciprocal()", "torch.reciprocal(p)", "i.reciprocal()", "x.clone().reciprocal_()",
+    "torch.addcmul(x, y, p, value=0.5)", "x.addcmul(y, v)", "x.clone().addcmul_(y, p, value=2)", "torch.addcmul(i, i, n)",
+    "torch.addcdiv(x, y, p, value=-0.5)", "x.addcdiv(y, p)", "x.clone().addcdiv_(y, g)",
+    Row("torch.addcdiv(x, i, n)", raises=RuntimeError), Row("torch.addcmul(mask, mask, mask)", raises=RuntimeError),
+    "torch.nan_to_num(torch.log(x))", "(x / p.round()).nan_to_num(posinf=1e3)",
+    "torch.nan_to_num(x / p.round() - x.log(), nan=1.0, posinf=2.0, neginf=-3.0)", "i.nan_to_num()",
+    "torch.log(x).nan_to_num_()", "torch.hypot(x, y)", "x.hypot(p)", "x.clone().hypot_(y)",
+    Row("torch.hypot(i, n)", raises=RuntimeError), Row("torch.hypot(x, 2.0)", raises=TypeError),
+    Row("torch.logaddexp(x, 1.0)", raises=TypeError), "torch.xlogy(x, p)", "torch.xlogy(x.relu(), y)", "x.xlogy(2.0)",
+    "torch.xlogy(2, p)", "x.clone().xlogy_(p)", "torch.xlogy(i, n)", "prob.logit()", "torch.logit(x, eps=0.1)",
+    "torch.logit(prob, 0.2)", "prob.clone().logit_()", "i.logit()", "torch.logaddexp(x, y)", "x.logaddexp(p.log())",
+    Row("torch.logaddexp(i, i)", raises=RuntimeError), "torch.copysign(x, y)", "x.copysign(-1.0)",
+    "x.clone().copysign_(y)", "i.copysign(n)", "x.signbit()", "torch.signbit(i)", "torch.float_power(x, 2)",
+    "x.float_power(y)", "torch.float_power(p, 0.5)", "torch.float_power(2, x)", "i.float_power(n)", "d.clone().float_power_(y)", "(x * 1).double().float_power_(2)",
+    Row("x.clone().float_power_(2)", raises=RuntimeError), "x.deg2rad()",
+    "torch.rad2deg(x)", "i.deg2rad()", "x.clone().deg2rad_()", "x.clone().rad2deg_()",
+]
+
+MORE_SHAPE = [  # diagonals, numpy's stacking and splitting names
+    "x.diagonal()", "torch.diagonal(x, 1)", "x.diagonal(-2)", "b.diagonal(offset=1, dim1=2, dim2=0)",
+    "torch.diagonal(b, 0, -1, -2)", "x.diagonal(9)", Row("x.diagonal(0, 1, -1)", raises=RuntimeError),
+    "(x * 1).diagonal().mul_(2)", "torch.diag(v)", "torch.diag(v, -1)", "x.diag(2)", "torch.diag(sq)",
+    Row("b.diag()", raises=RuntimeError), "torch.diag_embed(x)", "torch.diag_embed(b, 1, 0, 2)",
+    "x.diag_embed(-1, dim1=2, dim2=0)", "sq.trace()", "torch.trace(x)", "torch.trace(i)",
+    Row("torch.trace(b)", raises=RuntimeError), "torch.block_diag(x, v, s, sq[:2, :1])", "torch.block_diag(i, n)",
+    "torch.hstack([x, y])", "torch.hstack((v, w4, s))", "torch.vstack([x, v])", "torch.row_stack((v, w4))",
+    "torch.dstack([x, y])", "torch.dstack((v, w4))", "torch.column_stack([v, x.T, w4])", "torch.atleast_1d(s)",
+    "torch.atleast_1d(x, s)", "torch.atleast_2d(v)", "torch.atleast_2d([s, b])", "torch.atleast_3d(x)",
+    "torch.atleast_3d(v, s)", Row("torch.hstack([])", raises=RuntimeError), "x.tensor_split(3, dim=1)",
+    "torch.tensor_split(b, [1, 3, 10], 2)", "v.tensor_split(torch.tensor([1, -1]))", "v.tensor_split([3, 1])",
+    Row("v.tensor_split(0)", raises=RuntimeError), "b.select(1, -1)", "torch.select(x, 0, 2)",
+    Row("x.select(0, 3)", raises=IndexError), "torch.take_along_dim(x, x.argsort(1), 1)",
+    "x.take_along_dim(idx[:, :1], dim=1)", "x.take_along_dim(torch.tensor([3, 0, 11]))",
+    "torch.take_along_dim(b, idx[None, :2] % 3, 1)", "torch.broadcast_tensors(b, v, x[:, :1])", "x.rot90()",
+    "torch.rot90(b, 2, [2, 0])", "b.rot90(-1, (1, 2))", "b.rot90(4)", Row("b.rot90(1, [0, 3])", raises=IndexError), Row("b.rot90(1, [0, -3])", raises=RuntimeError),
+]
+
+MORE_REDUCE = [  # nan-aware reductions, order statistics, selecting, counting, searching
+    "torch.nansum(x.log())", "x.log().nansum(1)", "torch.nansum(x.log(), dim=(0, 1), keepdim=True)", "i.nansum()",
+    "torch.nanmean(x.log())", "x.log().nanmean(0, keepdim=True)", Row("i.nanmean()", raises=RuntimeError),
+    "torch.count_nonzero(i)", "i.count_nonzero(1)", "torch.count_nonzero(x.relu(), dim=(0, 1))", "x.aminmax()",
+    "torch.aminmax(x, dim=1)", "x.aminmax(dim=0, keepdim=True)", "i.aminmax()", "(x * 0 + 1).aminmax()",
+    "x.median()", "torch.median(b)", "x.median(1)", "torch.median(b, dim=0, keepdim=True)", "i.median()",
+    "i.median(0)", "(x / 0).median(1)", "(x / 0).median()", "torch.median(x.round())", "s.median(0)",
+    Row("x[:, :0].median(1)", raises=IndexError), "x.kthvalue(2)", "torch.kthvalue(b, 1, dim=0)",
+    "x.kthvalue(3, 0, keepdim=True)", "i.kthvalue(1, 1).values", Row("x.kthvalue(5)", raises=RuntimeError),
+    "i.nonzero()", "torch.nonzero(mask)", "i.nonzero(as_tuple=True)", "torch.nonzero(s, as_tuple=True)",
+    "s.nonzero()", "torch.argwhere(i)", "mask.argwhere()", "x.masked_select(mask)", "torch.masked_select(b, mask)",
+    "torch.masked_select(x, x > v)", Row("x.masked_select(i)", raises=RuntimeError), "i.unique()",
+    "torch.unique(i, return_inverse=True)", "i.unique(sorted=False, return_counts=True)",
+    "torch.unique(idx, return_inverse=True, return_counts=True)", "torch.unique(torch.cat([idx, idx[:1]]), dim=0)",
+    "torch.unique(torch.cat([idx, idx[:, :1]], 1), return_inverse=True, return_counts=True, dim=1)",
+    Row("torch.median(mask)", raises=RuntimeError), Row("torch.inner(x, i)", raises=RuntimeError),
+    Row("torch.cdist(x.half(), y.half())", raises=RuntimeError),
+    Row("torch.unique(x.round() / 0)", grad_raises=RuntimeError), Row("x.round().unique()", grad_raises=RuntimeError), "ints.bincount()",
+    "torch.bincount(ints, minlength=7)", "torch.bincount(ints, weights=n.flatten()[:5].double())",
+    Row("ints.bincount(v[[0, 1, 2, 3, 0]])", grad_raises=RuntimeError),
+    Row("ints.bincount(v[[0, 1, 2, 3, 0]].half())", grad_raises=RuntimeError), Row("i.bincount()", raises=RuntimeError),
+    Row("x.bincount()", raises=RuntimeError), "torch.isclose(x, x + 1e-6)", "x.isclose(y, atol=1.0)",
+    "torch.isclose(x / 0, x / 0, equal_nan=True)", "torch.isclose(i, n.long(), rtol=0.5)", "torch.isclose(mask, mask)",
+    Row("torch.isclose(x, d)", raises=RuntimeError), "torch.searchsorted(torch.tensor([1.0, 2.0, 3.0]), x)",
+    "torch.searchsorted(x.sort().values, y, right=True)", "torch.searchsorted(x.sort().values, y, side='right')",
+    "torch.searchsorted(v, x, sorter=v.argsort())", "torch.searchsorted(torch.tensor([1, 3, 5]), 3)",
+    "torch.searchsorted(torch.tensor([1, 3, 5]), i, out_int32=True)",
+    Row("torch.searchsorted(v, x, side='left', right=True)", raises=RuntimeError), "torch.bucketize(x, v.sort().values)",
+    "torch.bucketize(i, torch.tensor([-2, 0, 2]), right=True)", "torch.bucketize(x, torch.tensor([0.0]), out_int32=True)",
+    Row("torch.bucketize(x, x)", raises=RuntimeError),
+]
+
+MORE_LINALG = [  # products made of matmul, distances
+    "torch.addmm(y[:, :1], x, m)", "x[0, :1].addmm(x, m, beta=0.5, alpha=2)", "torch.addmm(y[:, :1] / 0, x, m, beta=0)",
+    "torch.zeros(3, 5).addmm_(x, m)", "(x @ m).addmm_(x, m, alpha=-1)", Row("torch.addmm(y, x, v)", raises=RuntimeError),
+    "sq.mv(v)", "torch.mv(x, w4)", Row("torch.mv(x, m)", raises=RuntimeError), "torch.inner(x, y)", "b.inner(v)",
+    "torch.inner(x, s)", Row("torch.inner(x, m)", raises=RuntimeError), "torch.cross(b, b.flip(0))",
+    "torch.cross(x.T, y.T, dim=1)", "b.cross(b.roll(1, 2), dim=-2)", Row("torch.cross(x, y, dim=1)", raises=RuntimeError),
+    "torch.kron(x, v)", "x.kron(sq[:2, :2])", "torch.kron(v, b)", "torch.tensordot(b, bm.transpose(1, 2), dims=([0, 2], [0, 2]))",
+    "torch.tensordot(x, m, 1)", "torch.tensordot(b, x)", "torch.tensordot(v, w4, 0)",
+    Row("torch.tensordot(x, m)", raises=RuntimeError), "torch.cdist(x, y)", "torch.cdist(b, b)", "torch.cdist(b, b, p=1)",
+    "torch.cdist(x, m.T, p=float('inf'))", "torch.cdist(b, x[None], p=1.5)", Row("torch.cdist(v, v)", raises=RuntimeError),
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
-        + CREATION + ACTIVATIONS + NN_FUNCTIONAL]
+        + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE
+        + MORE_REDUCE + MORE_LINALG]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
@@ -493,6 +576,8 @@ STRICTER = {  # ops that keep an input PyTorch does not (a fused node): changing
     "interpolate": "linear interpolation keeps its input",
     "cross_entropy": "cross_entropy is one node (softmax and NLL): it keeps the logits for create_graph",
     "expand": "a write into an expanded tensor is refused: numpy's broadcast views are read-only",
+    "kron": "kron's product keeps views of its inputs: changing one in place refuses backward here, where PyTorch's "
+            "kron computes a gradient from the changed values (its saved reshapes escape the version check)",
     "1 / p": "c / p is one node here, which keeps p (PyTorch's reciprocal(p) * c keeps its result instead; so here "
              "the result may change in place, as in PyTorch, but not p)",
 }
