@@ -188,7 +188,7 @@ class Node:
     the ops in creation order: a node is always newer than the nodes of its inputs."""
 
     __slots__ = ("_edges", "_seq", "__weakref__")
-    _inline = False  # True: the walk runs Function._backward's steps itself (one call less per node)
+    _inline = False  # True (a Function): the walk runs its backward and the steps around it itself
     rule = None  # the Rule the step-through shows for this kind of node
     _hooks = None  # a tensor's register_hook() and register_prehook(): called with the gradient flowing in
     _post_hooks = None  # register_hook(): called with (grad_inputs, grad_outputs) once this node has run
@@ -665,7 +665,8 @@ def _run_hooks(hooks, grad, create_graph, variable_type):
 def _run_post_hooks(node, grad_inputs, grad_output, create_graph):
     """A node's register_hook hooks: each sees (grad_inputs, grad_outputs) as Tensors (None where an input
     needs no gradient) and may return replacement grad_inputs."""
-    wrap, make = node._wrapper, node._wrapper._make
+    wrap = getattr(node, "_wrapper", None) or _tensor_class()  # (a custom Function's output node: Tensors)
+    make = wrap._make
     as_variable = (lambda g: g if g is None or isinstance(g, Variable) else make(g))
     inputs, outputs = tuple(map(as_variable, grad_inputs)), (as_variable(grad_output),)
     for hook in list(node._post_hooks):
@@ -676,6 +677,11 @@ def _run_post_hooks(node, grad_inputs, grad_output, create_graph):
                                    f"expected None or a tuple of {len(inputs)} gradients")
             inputs = tuple(r if r is None or isinstance(r, wrap) else make(r) for r in result)
     return inputs if create_graph else tuple(g if g is None else g._data for g in inputs)
+
+
+def _tensor_class():
+    from .tensor import Tensor  # noqa: PLC0415  (tensor.py imports this module)
+    return Tensor
 
 
 def run_backward(roots, grads, retain_graph=False, create_graph=False):
