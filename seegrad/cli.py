@@ -309,7 +309,8 @@ def train(args):
         save_run_config(out, config)
 
     show_bar = not args.no_progress and sys.stdout.isatty()
-    replicas = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    # (the gradients live in DDP's buckets: the loop never keeps a .grad of its own, and it saves a copy a step)
+    replicas = nn.parallel.DistributedDataParallel(model, gradient_as_bucket_view=True) if world > 1 else model
     history = fit(replicas, loss_fn, optimizer, train_loader, epochs=args.epochs, val_loader=test_loader,
                   checkpoint=out / "checkpoint.npz", resume=args.resume, progress=show_bar,
                   callbacks=[] if show_bar else [EpochPrinter(args.epochs)])
