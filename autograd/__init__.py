@@ -22,7 +22,7 @@ from .devices import accelerator, backends, cuda, device, get_default_device, se
 from .function import Function, NonDifferentiable, Rule, ShapeError, register
 from .graph import (
     AccumulateGrad, BackwardStep, Node, backward_steps, detect_anomaly, enable_grad, grad, inference_mode,
-    is_anomaly_enabled, is_grad_enabled, no_grad, record_ops, set_grad_enabled, topological_order, watch_ops,
+    is_anomaly_check_nan_enabled, is_anomaly_enabled, is_grad_enabled, no_grad, record_ops, set_grad_enabled, topological_order, watch_ops,
 )
 from .tensor import Tensor, increment_version
 from .scalar import Value

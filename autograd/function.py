@@ -24,7 +24,7 @@ import types
 from operator import is_not
 
 from .backend import host
-from .graph import _FREED, Node, Rule, Variable, _creation_counter, _modes, check_finite
+from .graph import _FREED, Node, Rule, Variable, _creation_counter, _modes
 
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
@@ -74,7 +74,7 @@ class Function(Node):
         b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
         c) wrap the result in the inputs' variable type (Tensor or Value), with this node as its
            ``grad_fn`` when recorded,
-        d) under detect_anomaly or watch_ops, tell the watchers (one flag test when off),
+        d) under detect_anomaly or watch_ops, record where / tell the watchers (one flag test when off),
         e) if recorded: the node's creation number, its edges, the input shapes where
            broadcasting must be undone, and the versions of the inputs it saved.
         The node is the context (one object per op): what backward needs is kept on it, nothing more.
@@ -360,10 +360,9 @@ def broadcast_axes(grad_shape, shape):
 
 
 def _watch(ctx, out, inputs, params, recorded):
-    """What detect_anomaly and record_ops(every_op=True) do for each op (off the hot path)."""
+    """What detect_anomaly (where the op was created) and watch_ops do for each op (off the hot path)."""
     if _modes.anomaly:
         ctx._stack = traceback.extract_stack()[:-3]
-        check_finite(ctx, out._data, "forward output")
     for watcher in _modes.watchers:
         watcher(ctx, out, inputs, params, recorded)
 

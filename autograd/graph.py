@@ -21,7 +21,8 @@ from .backend import by_input, host
 
 class _Modes(threading.local):
     grad_enabled = True
-    anomaly = False
+    anomaly = False  # detect_anomaly: ops record where they were created
+    check_nan = True  # and backward raises at a nan gradient
     recorders = ()  # callables fn(node, output) told of every recorded op (used by ag.viz)
     watchers = ()  # callables fn(node, output, inputs, params, recorded) told of every op (exporters)
     watching = False  # anomaly or watchers: the one flag Function.apply tests for both
@@ -93,20 +94,21 @@ class enable_grad(set_grad_enabled):
 
 
 class detect_anomaly:
-    """Inside it, the first op whose output or gradient holds nan/inf raises,
-    naming the op and the line that created it."""
+    """As PyTorch's: inside it every op records the line that created it, and (``check_nan``) the first
+    backward step that returns a nan gradient raises, naming the op and that line. Forward values
+    are not checked, nor infinite gradients (PyTorch checks neither: log(0) masked out later is fine)."""
 
     def __init__(self, check_nan=True):
-        self.check_nan = check_nan
+        self.check_nan = bool(check_nan)
 
     def __enter__(self):
-        self.prev = _modes.anomaly
-        _modes.anomaly = self.check_nan
+        self.prev = _modes.anomaly, _modes.check_nan
+        _modes.anomaly, _modes.check_nan = True, self.check_nan
         _modes.update_watching()
         return self
 
     def __exit__(self, *exc):
-        _modes.anomaly = self.prev
+        _modes.anomaly, _modes.check_nan = self.prev
         _modes.update_watching()
 
 
@@ -156,6 +158,10 @@ class watch_ops:
 
 def is_anomaly_enabled():
     return _modes.anomaly
+
+
+def is_anomaly_check_nan_enabled():
+    return _modes.anomaly and _modes.check_nan
 
 
 def creation_site(node):
@@ -547,7 +553,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             _add_into(buffers, root, grad)
     handed = set()  # ids of gradient arrays already stored in some leaf's .grad
     pop, get = buffers.pop, buffers.get
-    user_mode, anomaly = _modes.grad_enabled, _modes.anomaly
+    user_mode, anomaly = _modes.grad_enabled, _modes.anomaly and _modes.check_nan
     _modes.grad_enabled = create_graph
     try:
         for index, node in enumerate(topological_order(roots)):
@@ -630,19 +636,15 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
 
 
 def _check_gradients(node, grads):
-    """Under detect_anomaly: raise if a gradient that ``node`` computed holds nan or inf."""
-    for g in grads:
-        if g is not None:
-            check_finite(node, g._data if isinstance(g, Variable) else g, "gradient")
-
-
-def check_finite(node, value, what):
-    """Under detect_anomaly: raise, naming the op and where it was created, if ``value`` holds nan/inf."""
-    arr = value._data if isinstance(value, Variable) else by_input.asarray(value)  # (on its device)
-    if arr.dtype.kind in "fc" and not by_input.isfinite(arr).all():
-        bad = "nan" if by_input.isnan(arr).any() else "inf"
-        raise RuntimeError(f"detect_anomaly: {node.name()} produced {bad} in its {what}. "
-                           f"The op was created at:\n{creation_site(node)}")
+    """Under detect_anomaly(check_nan=True): raise if a gradient that ``node`` computed holds nan,
+    with PyTorch's words and where the op was created."""
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        arr = g._data if isinstance(g, Variable) else by_input.asarray(g)  # (on its device)
+        if arr.dtype.kind in "fc" and by_input.isnan(arr).any():
+            raise RuntimeError(f"detect_anomaly: Function '{node.name()}' returned nan values in its {i}th output. "
+                               f"The op was created at:\n{creation_site(node)}")
 
 
 def _add_into(buffers, node, grad):

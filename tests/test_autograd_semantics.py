@@ -1,6 +1,9 @@
 """PyTorch's autograd semantics: accumulation, retain_graph, hooks, grad mode, errors."""
 import gc
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -198,18 +201,41 @@ def test_data_shares_storage_and_detach():
         w.numpy()
 
 
-def test_detect_anomaly_names_the_forward_op():
-    x = ag.tensor([-1.0, 1.0], requires_grad=True)
-    with ag.detect_anomaly():
-        with pytest.raises(RuntimeError, match="LogBackward0 produced nan in its forward output"):
-            x.log()
+def _anomaly(lib, case):
+    """What detect_anomaly does with a nan or an inf, forward or backward: 'ok' or the op it names."""
+    x = lib.tensor([0.0, 1.0], requires_grad=True)
+    try:
+        with lib.autograd.detect_anomaly(check_nan=case != "not checked"):
+            if case == "inf forward":
+                loss = (x.log() * 0).sum()  # log(0) = -inf, masked by * 0: backward's 0 * inf is nan
+            elif case == "nan forward":
+                loss = ((x - 1).sqrt() * 0).sum()
+            elif case == "inf gradient":
+                loss = x.sqrt().sum()  # d sqrt/dx at 0 is inf: not an anomaly for PyTorch
+            else:
+                loss = (x.sqrt() * 0).sum()  # 0 * inf: a nan gradient
+            loss.backward()
+    except RuntimeError as err:
+        return re.search(r"Function '(\w+)' returned nan values in its 0th output", str(err)).group(1)
+    return "ok"
 
 
-def test_detect_anomaly_names_the_backward_op_and_where_it_was_created():
+@pytest.mark.parametrize("case", ["inf forward", "nan forward", "inf gradient", "nan gradient", "not checked"])
+def test_detect_anomaly_like_pytorch(case):
+    """As PyTorch's: forward values are not checked, a nan gradient raises naming its op, an infinite
+    one does not, and check_nan=False checks nothing. (It raised at any nan or inf, forward too: a masked
+    log(0), fine in PyTorch, stopped the program.)"""
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch warns that anomaly mode slows things down)
+        assert _anomaly(ag, case) == _anomaly(torch, case)
+
+
+def test_detect_anomaly_says_where_the_op_was_created():
     x = ag.tensor([0.0, 1.0], requires_grad=True)
     with ag.detect_anomaly():
-        y = x.sqrt().sum()  # forward is finite; d sqrt/dx at 0 is inf
-        with pytest.raises(RuntimeError, match=r"(?s)SqrtBackward0 produced inf in its gradient.*test_autograd_semantics"):
+        y = (x.sqrt() * 0).sum()
+        with pytest.raises(RuntimeError, match=r"(?s)'SqrtBackward0' returned nan values.*test_autograd_semantics"):
             y.backward()
     assert x.grad is None
 
