@@ -423,6 +423,7 @@ LEFT_OUT = {
 
 UNARY = {
     "exp": (lambda x: x.exp(),) * 2, "log": (lambda x: x.log(),) * 2, "log1p": (lambda x: x.log1p(),) * 2,
+    "expm1": (lambda x: x.expm1(),) * 2,
     "sqrt": (lambda x: x.sqrt(),) * 2, "rsqrt": (lambda x: x.rsqrt(),) * 2, "abs": (lambda x: x.abs(),) * 2,
     "sin": (lambda x: x.sin(),) * 2, "cos": (lambda x: x.cos(),) * 2, "tanh": (lambda x: x.tanh(),) * 2,
     "sigmoid": (lambda x: x.sigmoid(),) * 2, "relu": (lambda x: x.relu(),) * 2, "sign": (lambda x: x.sign(),) * 2,
@@ -465,6 +466,8 @@ UNARY = {
 BINARY = {
     "hypot": (lambda a, b: a.hypot(b),) * 2, "xlogy": (lambda a, b: a.xlogy(b),) * 2,
     "logaddexp": (lambda a, b: a.logaddexp(b),) * 2, "copysign": (lambda a, b: a.copysign(b),) * 2,
+    "logaddexp2": (lambda a, b: a.logaddexp2(b),) * 2, "fmax": (lambda a, b: a.fmax(b),) * 2,
+    "fmin": (lambda a, b: a.fmin(b),) * 2,
     "float_power": (lambda a, b: a.float_power(b),) * 2,
     "addcmul": (lambda a, b: a.addcmul(b, a, value=0.5),) * 2, "addcdiv": (lambda a, b: a.addcdiv(a, b, value=2),) * 2,
     "add": (lambda a, b: a + b,) * 2, "sub": (lambda a, b: a - b,) * 2, "mul": (lambda a, b: a * b,) * 2,

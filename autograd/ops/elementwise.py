@@ -476,6 +476,39 @@ class LogAddExp(Function):
 register("logaddexp", _tensor_other(binary_front(LogAddExp.apply, "logaddexp"), "logaddexp"))
 
 
+class LogAddExp2(Function):
+    rule = Rule("out = log2(2^a + 2^b)", ("d/da = 1 / (1 + 2^(b - a))", "d/db = 1 / (1 + 2^(a - b))"),
+                "logaddexp in base 2: the gradient goes mostly to the larger input.")
+
+    def forward(ctx, a, b):
+        _float_kernel(a, "logaddexp2"), _float_kernel(b, "logaddexp2")
+        ctx.save_for_backward(a, b)
+        return ctx.xp.logaddexp2(a, b)
+
+    def backward(ctx, grad):  # d/da = 1 / (1 + 2^(b - a)), d/db = 1 / (1 + 2^(a - b)) (PyTorch's formulas)
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with host.errstate(over="ignore", invalid="ignore"):
+            return (grad / (1 + 2 ** (b - a)) if need_a else None), (grad / (1 + 2 ** (a - b)) if need_b else None)
+
+register("logaddexp2", _tensor_other(binary_front(LogAddExp2.apply, "logaddexp2"), "logaddexp2"))
+
+
+class Expm1(Function):
+    rule = Rule("out = e^a - 1", ("d(e^a - 1)/da = e^a = out + 1",), "expm1 is exp less one, exact near 0.")
+
+    def forward(ctx, a):
+        out = ctx.xp.expm1(floating(a))
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, grad):  # d(e^a - 1)/da = out + 1 (PyTorch's)
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1)
+
+register("expm1", Expm1, inplace=True)
+
+
 class CopySign(Function):
     rule = Rule("out = |a| with the sign of b", ("d/da = out / a  (0 where a = 0)", "d/db = 0"),
                 "a's gradient keeps or flips its sign as the copy did; b's sign is flat.")

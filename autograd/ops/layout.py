@@ -102,6 +102,28 @@ def repeat(input, *sizes):
     return out.clone() if get_array_module(out._data).may_share_memory(out._data, input._data) else out
 
 
+@register("diff")
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along ``dim`` (out[i] = x[i+1] - x[i], n times), with ``prepend`` and
+    ``append`` joined on first, as torch.diff (bools give x[i+1] != x[i])."""
+    n, d = int_arg(n, "diff", "n"), dim_arg(dim, max(input.ndim, 1), "diff")
+    if input.ndim == 0:
+        raise ShapeError("diff: expects input to be at least one-dimensional")
+    if n < 0:
+        raise ArgumentError(f"diff: order must be non-negative but got {n}")
+    parts = [p for p in (prepend, input, append) if p is not None]
+    for p in parts:
+        if p.ndim != input.ndim:
+            raise ShapeError(f"diff: expects prepend or append to be the same dimension as input ({input.ndim}), "
+                             f"got {p.ndim}")
+    x = input if len(parts) == 1 else cat(parts, d)
+    for _ in range(n):
+        after = x.narrow(d, 1, x.shape[d] - 1) if x.shape[d] else x
+        before = x.narrow(d, 0, x.shape[d] - 1) if x.shape[d] else x
+        x = after != before if x.dtype.kind == "b" else after - before
+    return x
+
+
 @register("tile")
 def tile(input, dims):
     """``repeat`` with numpy's rule for short ``dims``: missing leading counts are 1 (``x.tile((2,))`` on a

@@ -188,6 +188,12 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype)
 
 
+@register("dist")
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast), as torch.dist."""
+    return vector_norm(input - other, p)
+
+
 # --------------------------------------------------------------------- einsum
 
 

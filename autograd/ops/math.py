@@ -179,6 +179,36 @@ operator("__pow__", Pow, reflected="__rpow__", scalar=True, front=_pow_front(Tru
 register("pow", _pow_front(False), inplace=True)
 
 
+class FMax(Function):
+    """fmax / fmin: the larger (smaller) input, the other one where one is nan; its gradient goes to the
+    input picked, to ``a`` on ties (PyTorch's rule; maximum splits ties)."""
+
+    rule = Rule("out = fmax(a, b)  (nan ignored)", ("d/da = 1 where a was picked (ties too)", "d/db = 1 elsewhere"),
+                "The gradient goes to whichever input was picked; a nan is never picked over a number.")
+    smaller = False
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return (ctx.xp.fmin if ctx.smaller else ctx.xp.fmax)(a, b)
+
+    def backward(ctx, grad):  # a picked where a >= b (a <= b for fmin) or b is nan
+        a, b = ctx.saved_tensors
+        xp = ctx.xp
+        picked_a = ((a <= b) if ctx.smaller else (a >= b)) | (b != b)  # (b != b: b is nan)
+        need_a, need_b = ctx.needs_input_grad
+        return (xp.where(picked_a, grad, 0) if need_a else None), (xp.where(picked_a, 0, grad) if need_b else None)
+
+
+class FMin(FMax):
+    rule = Rule("out = fmin(a, b)  (nan ignored)", ("d/da = 1 where a was picked (ties too)", "d/db = 1 elsewhere"),
+                "The gradient goes to whichever input was picked; a nan is never picked over a number.")
+    smaller = True
+
+
+register("fmax", binary_front(FMax.apply, "fmax"))
+register("fmin", binary_front(FMin.apply, "fmin"))
+
+
 class Maximum(Function):
     rule = Rule("out = maximum(a, b)", ("d/da = 1 where a > b (1/2 on ties)", "d/db = 1 where b > a (1/2 on ties)"),
                 "The gradient goes to whichever input was larger.")
@@ -409,6 +439,15 @@ class Sign(Function):
         return no_gradient(ctx, grad)
 
 register("sign", Sign, inplace=True)
+register("sgn", Sign, inplace=True)  # (sign for real numbers; PyTorch's name for complex ones too)
+
+
+@register("positive")
+def positive(input):
+    """The tensor itself (as PyTorch: ``torch.positive(x) is x``); a bool tensor is refused."""
+    if input.dtype.kind == "b":
+        raise DTypeError("positive: the + operator on a bool tensor is not supported; convert with .int() first")
+    return input
 
 
 def _sign(xp, a):
@@ -596,6 +635,8 @@ _PLAIN_BOUNDS = (type(None), float, int)
 
 
 register(("clamp", "clip"), clamp, inplace=True)
+register("clamp_min", lambda input, min: clamp(input, min=min), inplace=True)
+register("clamp_max", lambda input, max: clamp(input, max=max), inplace=True)
 
 
 # ----------------------------------------------------------------- composites (their gradients come free)

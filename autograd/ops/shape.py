@@ -200,6 +200,7 @@ def view(input, *shape):
 
 
 register("view_as", lambda input, other: reshape(input, other.shape), function=False)
+register("reshape_as", lambda input, other: reshape(input, other.shape), function=False)
 
 
 @register("ravel")

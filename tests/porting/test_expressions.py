@@ -215,6 +215,12 @@ SHAPE = [
     "x.type()", "i.type()", "mask.type()", "x.type(torch.float64)", "x.type('torch.IntTensor')", "x.element_size()",
     "x.nbytes", "i.itemsize", "x.nelement()", "x[0] in x", "0.5 in x", "7 in i",
     "x.tile((2,))", "x.tile((2, 1, 2))", "torch.tile(v, (3,))", "b.tile(2)", "x.ravel()", "x.T.ravel()", "torch.ravel(b)",
+    "x.diff()", "torch.diff(b, n=2, dim=1)", "x.diff(dim=0, prepend=y[:1], append=y)", "i.diff()", "mask.diff(dim=0)",
+    "x.diff(n=5)", Row("x.diff(prepend=s)", raises=RuntimeError), "x.dist(y)", "torch.dist(x, y, 3)", "x.dist(v, 1)",
+    "x.sgn()", "x.clone().sgn_()", "x.clamp_min(0.5)", "i.clamp_max(2)", "x.clone().clamp_min_(-1)",
+    "x.clone().clamp_max_(1)", "x.expm1()", "torch.expm1(u)", "x.clone().expm1_()", "torch.logaddexp2(x, y)",
+    "x.logaddexp2(y)", "torch.fmax(x, y)", "x.fmin(y)", "torch.fmax(i, n)", "x.reshape_as(y.T)", "x.positive()",
+    "torch.positive(i)", Row("mask.positive()", raises=RuntimeError),
     Row("x.T.view(-1)", raises=RuntimeError), "x[:, ::2].view(6)", Row("x[:, ::3].view(6)", raises=RuntimeError),
 ]
 
@@ -503,7 +509,12 @@ def _weighted_gradients(lib, tensors, leaves, expr):
     if loss is None:
         return {}
     grads = lib.autograd.grad(loss, [tensors[n] for n in floats], allow_unused=True)
-    return {name: None if g is None else g.detach().numpy() for name, g in zip(floats, grads)}
+    return {name: None if g is None else _numpy(g) for name, g in zip(floats, grads)}
+
+
+def _numpy(t):
+    """A gradient as numpy (PyTorch's zero gradients may be ZeroTensors, which convert only when forced)."""
+    return t.detach().numpy(force=True) if isinstance(t, torch.Tensor) else t.detach().numpy()
 
 
 def _compare(row, theirs, ours, what):
@@ -607,7 +618,7 @@ def _after_change(lib, functional, expr, names, where):
             (out * 1.0).sum().backward()
         except RuntimeError:
             return "refused"
-    return {n: None if t.grad is None else t.grad.numpy().copy() for n, t in leaves.items() if t.requires_grad}
+    return {n: None if t.grad is None else _numpy(t.grad).copy() for n, t in leaves.items() if t.requires_grad}
 
 
 IN_PLACE_ROWS = [r for r in ROWS if not (r.raises or r.grad_raises or r.nograd or r.torch)]
@@ -675,7 +686,7 @@ def _second_order(lib, functional, expr, names, seed):
     if loss is None:
         return {}
     second = lib.autograd.grad(loss, [tensors[n] for n in floats], allow_unused=True)
-    return {name: None if g is None else g.detach().numpy() for name, g in zip(floats, second)}
+    return {name: None if g is None else _numpy(g) for name, g in zip(floats, second)}
 
 
 SECOND_ORDER_ROWS = [r for r in ROWS if not (r.raises or r.grad_raises or r.nograd)]
