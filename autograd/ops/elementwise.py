@@ -460,37 +460,37 @@ def logit(input, eps=None):
 class LogAddExp(Function):
     rule = Rule("out = log(e^a + e^b)", ("d/da = 1 / (1 + e^(b - a))", "d/db = 1 / (1 + e^(a - b))"),
                 "A smooth maximum: the gradient goes mostly to the larger input.")
+    kernel = "logaddexp"  # (numpy's name and this op's)
+
+    @staticmethod
+    def power(xp, d):  # the base to the power d
+        return xp.exp(d)
 
     def forward(ctx, a, b):
-        _float_kernel(a, "logaddexp"), _float_kernel(b, "logaddexp")
+        _float_kernel(a, ctx.kernel), _float_kernel(b, ctx.kernel)
         ctx.save_for_backward(a, b)
-        return ctx.xp.logaddexp(a, b)  # (max + log1p(e^-|a-b|), and a where a = b = +-inf, as PyTorch's)
+        return getattr(ctx.xp, ctx.kernel)(a, b)  # (max + log1p(e^-|a-b|), and a where a = b = +-inf, as PyTorch's)
 
     def backward(ctx, grad):  # d/da = 1 / (1 + e^(b - a)), d/db = 1 / (1 + e^(a - b)) (PyTorch's formulas)
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         xp = ctx.xp
         with host.errstate(over="ignore", invalid="ignore"):
-            return (grad / (1 + xp.exp(b - a)) if need_a else None), (grad / (1 + xp.exp(a - b)) if need_b else None)
+            return (grad / (1 + ctx.power(xp, b - a)) if need_a else None), \
+                (grad / (1 + ctx.power(xp, a - b)) if need_b else None)
 
-register("logaddexp", _tensor_other(binary_front(LogAddExp.apply, "logaddexp"), "logaddexp"))
 
-
-class LogAddExp2(Function):
+class LogAddExp2(LogAddExp):
     rule = Rule("out = log2(2^a + 2^b)", ("d/da = 1 / (1 + 2^(b - a))", "d/db = 1 / (1 + 2^(a - b))"),
                 "logaddexp in base 2: the gradient goes mostly to the larger input.")
+    kernel = "logaddexp2"
 
-    def forward(ctx, a, b):
-        _float_kernel(a, "logaddexp2"), _float_kernel(b, "logaddexp2")
-        ctx.save_for_backward(a, b)
-        return ctx.xp.logaddexp2(a, b)
+    @staticmethod
+    def power(xp, d):
+        return 2 ** d
 
-    def backward(ctx, grad):  # d/da = 1 / (1 + 2^(b - a)), d/db = 1 / (1 + 2^(a - b)) (PyTorch's formulas)
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        with host.errstate(over="ignore", invalid="ignore"):
-            return (grad / (1 + 2 ** (b - a)) if need_a else None), (grad / (1 + 2 ** (a - b)) if need_b else None)
 
+register("logaddexp", _tensor_other(binary_front(LogAddExp.apply, "logaddexp"), "logaddexp"))
 register("logaddexp2", _tensor_other(binary_front(LogAddExp2.apply, "logaddexp2"), "logaddexp2"))
 
 
