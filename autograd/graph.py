@@ -266,7 +266,7 @@ class RemovableHandle:
 
 
 class AccumulateGrad(Node):
-    """The sink for a leaf: adds the incoming gradient into ``variable.grad``.
+    """The sink for a leaf: the walk adds the gradient that reaches it into ``variable.grad``.
 
     As in PyTorch, the sink holds its leaf (a graph keeps the leaves it sends gradients to alive)
     and the leaf holds its sink weakly (no reference cycle): a new graph makes the sink again once
@@ -281,15 +281,6 @@ class AccumulateGrad(Node):
         self._hooks = self._post_hooks = None
         self._seq = -1  # older than every op: the sinks come last in the walk
         self.variable = variable
-
-    def _backward(self, grad, retain_graph, create_graph):
-        _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
-        try:
-            if not (_grad_written and _computed_into_destination(self.variable, grad)):
-                self.variable._accumulate_grad(grad, create_graph)
-        finally:
-            _unlock()
-        return ()
 
     def __deepcopy__(self, memo):
         """The sink of the leaf's copy (a deep copy of a graph of Values), never the original's."""
@@ -576,7 +567,7 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     grad = grad.copy() if type(grad) is _ndarray else grad.clone()
                 if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
                     handed.add(id(grad))
-                _lock()  # (the sink's _backward, written out: one call less per leaf)
+                _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
                 try:
                     held = variable._grad if type(grad) is _ndarray and not create_graph else None
                     if held is not None and type(held._data) is _ndarray and held._data.flags.writeable \

@@ -78,7 +78,7 @@ def main():
         (f"backward: {order[1].name()}.backward", "order[1].backward(g)"),
         (f"backward: {order[2].name()}.backward", "order[2].backward(g)"),
         (f"backward: {order[3].name()}.backward", "order[3].backward(g)"),
-        ("backward: a leaf's accumulation", "order[4]._backward(g, True, False)"),
+        ("backward: a leaf's accumulation", "order[4].variable._accumulate_grad(g)"),
     ]
     for name, stmt in rows:
         print(f"{name:40s} {best(stmt, env):7.0f}")
