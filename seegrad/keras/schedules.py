@@ -48,42 +48,36 @@ def _positive(schedule, what, value):
     return value
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _RateDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments, and the progress
+    step / decay_steps (floored with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        self.initial_learning_rate, self.decay_rate = initial_learning_rate, decay_rate
+        self.decay_steps = _positive(type(self).__name__, "decay_steps", decay_steps)
+        self.staircase, self.name = staircase, type(self).__name__ if name is None else name
+
+    def _progress(self, step):
+        p = f32(step) / f32(self.decay_steps)
+        return np.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
     """lr0 * decay_rate ^ (step / decay_steps); with ``staircase`` the exponent is floored."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        self.initial_learning_rate, self.decay_rate = initial_learning_rate, decay_rate
-        self.decay_steps = _positive("ExponentialDecay", "decay_steps", decay_steps)
-        self.staircase, self.name = staircase, name
-
     def __call__(self, step):
-        p = f32(step) / f32(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return f32(self.initial_learning_rate) * f32(self.decay_rate) ** p
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return f32(self.initial_learning_rate) * f32(self.decay_rate) ** self._progress(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """lr0 / (1 + decay_rate * step / decay_steps); with ``staircase`` step / decay_steps is floored."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self.initial_learning_rate, self.decay_rate = initial_learning_rate, decay_rate
-        self.decay_steps = _positive("InverseTimeDecay", "decay_steps", decay_steps)
-        self.staircase, self.name = staircase, name
-
     def __call__(self, step):
-        p = f32(step) / f32(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return f32(self.initial_learning_rate) / (f32(1) + f32(self.decay_rate) * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return f32(self.initial_learning_rate) / (f32(1) + f32(self.decay_rate) * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
