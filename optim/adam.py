@@ -23,12 +23,7 @@ class Adam(Optimizer):
         """Adam (t = step, from 1): m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2 (amsgrad: v = max(vmax, v));
         p = p - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1-b1^t), v_hat = v / (1-b2^t)"""
         lr, (b1, b2) = group["lr"], group["betas"]
-        m = self._moment(state, "exp_avg", p)
-        v = self._moment(state, "exp_avg_sq", p)
-        state["step"] = t = state.get("step", 0) + 1
-        m += (1 - b1) * (g - m)  # m = b1 m + (1 - b1) g, as a lerp like PyTorch
-        v *= b2
-        v += (1 - b2) * (g * g)
+        m, v, t = adam_moments(self, state, p, g, b1, b2)
         if group["amsgrad"]:
             vmax = self._moment(state, "max_exp_avg_sq", p)
             ag.backend.get_array_module(v).maximum(vmax, v, out=vmax)
@@ -37,6 +32,18 @@ class Adam(Optimizer):
         denom = ag.backend.get_array_module(v).sqrt(v) / math.sqrt(1 - b2 ** t)
         denom += group["eps"]
         p -= step_size * (m / denom)
+
+
+def adam_moments(opt, state, p, g, b1, b2):
+    """Adam's running averages (NAdam's and RAdam's too), updated in place, and the step t (from 1):
+    m = b1*m + (1-b1)*g (as a lerp, like PyTorch), v = b2*v + (1-b2)*g^2."""
+    m = opt._moment(state, "exp_avg", p)
+    v = opt._moment(state, "exp_avg_sq", p)
+    state["step"] = t = state.get("step", 0) + 1
+    m += (1 - b1) * (g - m)
+    v *= b2
+    v += (1 - b2) * (g * g)
+    return m, v, t
 
 
 class AdamW(Adam):

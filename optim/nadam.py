@@ -3,6 +3,7 @@ import math
 
 import autograd as ag
 
+from .adam import adam_moments
 from .optimizer import Optimizer
 
 
@@ -25,17 +26,12 @@ class NAdam(Optimizer):
         m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  d = sqrt(v / (1-b2^t)) + eps;
         p = p - lr (1 - mu_t) / (1 - M_t) * g / d - lr mu_{t+1} / (1 - M_t mu_{t+1}) * m / d"""
         lr, (b1, b2), decay = group["lr"], group["betas"], group["momentum_decay"]
-        m = self._moment(state, "exp_avg", p)
-        v = self._moment(state, "exp_avg_sq", p)
-        state["step"] = t = state.get("step", 0) + 1
+        m, v, t = adam_moments(self, state, p, g, b1, b2)
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * decay))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * decay))
         # (PyTorch keeps this product as a float32 tensor whatever the parameters' dtype: so do we, for its numbers)
         f32 = ag.float32.type  # (a float32 scalar)
         state["mu_product"] = product = float(f32(state.get("mu_product", 1.0)) * f32(mu))
-        m += (1 - b1) * (g - m)
-        v *= b2
-        v += (1 - b2) * (g * g)
         denom = ag.backend.get_array_module(v).sqrt(v / (1 - b2 ** t)) + group["eps"]
         p += (-lr * (1.0 - mu) / (1.0 - product)) * (g / denom)
         p += ((-lr * mu_next) / (1.0 - product * mu_next)) * (m / denom)

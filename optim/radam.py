@@ -4,6 +4,7 @@ import math
 
 import autograd as ag
 
+from .adam import adam_moments
 from .optimizer import Optimizer
 
 
@@ -26,12 +27,7 @@ class RAdam(Optimizer):
         rho_t > 5: p = p - lr * m_hat * r_t * sqrt(1-b2^t) / (sqrt(v) + eps), with the rectification
         r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t));  else p = p - lr * m_hat"""
         lr, (b1, b2) = group["lr"], group["betas"]
-        m = self._moment(state, "exp_avg", p)
-        v = self._moment(state, "exp_avg_sq", p)
-        state["step"] = t = state.get("step", 0) + 1
-        m += (1 - b1) * (g - m)
-        v *= b2
-        v += (1 - b2) * (g * g)
+        m, v, t = adam_moments(self, state, p, g, b1, b2)
         m_hat = m / (1 - b1 ** t)
         correction2 = 1 - b2 ** t
         rho_inf = 2 / (1 - b2) - 1
