@@ -1,6 +1,12 @@
 """Activation modules: thin wrappers whose forward calls the nn.functional function."""
+from autograd.backend import host
+
+import autograd as ag
+
 from . import functional as F
+from . import init as _init  # (PReLU's argument is called init)
 from .module import Module
+from .parameter import Parameter
 
 
 class ReLU(Module):
@@ -206,3 +212,28 @@ class LogSoftmax(Softmax):
 
     def forward(self, input):
         return F.log_softmax(input, self.dim)
+
+
+class PReLU(Module):
+    """x if x > 0 else a * x, the slope ``a`` learned: one for all channels (``num_parameters=1``) or
+    one per channel (dim 1 of the input). weight (num_parameters,), filled with ``init`` (0.25)."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        if not isinstance(num_parameters, (int, host.integer)) or isinstance(num_parameters, bool) \
+                or num_parameters <= 0:
+            raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
+        self.num_parameters, self.init = int(num_parameters), init
+        self.weight = Parameter(ag.empty(self.num_parameters, dtype=host.dtype(dtype or ag.get_default_dtype())))
+        self.reset_parameters()
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
+
+    def reset_parameters(self):
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

@@ -2,7 +2,7 @@
 
 The primitives behind them (forward and backward side by side) live in the engine, in
 ``autograd/ops/``: activations (activation.py), losses (loss.py), convolution, pooling,
-padding and resizing (conv.py), normalisation (norm.py), embedding (embedding.py). This
+padding and resizing (conv.py), im2col and col2im (unfold.py), normalisation (norm.py), embedding (embedding.py). This
 module publishes them under PyTorch's names and adds the few that are plain compositions
 of tensor ops (softmax with PyTorch's implicit-dim rule, dropout, normalize, one_hot...).
 """
@@ -11,6 +11,7 @@ import warnings
 from autograd.backend import host
 
 import autograd as ag
+from autograd import ShapeError
 from autograd.ops.args import ArgumentError
 from autograd.ops.activation import (  # noqa: F401
     celu, elu, gelu, hardsigmoid, hardswish, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6,
@@ -21,6 +22,7 @@ from autograd.ops.conv import (  # noqa: F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
     conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
 )
+from autograd.ops.unfold import fold, unfold  # noqa: F401
 from autograd.ops.volume import avg_pool3d, conv3d, max_pool3d  # noqa: F401
 from autograd.ops.embedding import embedding  # noqa: F401
 from autograd.ops.loss import (  # noqa: F401
@@ -127,6 +129,44 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     n1 = n1 + (eps - n1).clamp(min=0).detach()  # the value raised to eps, the gradient of the norm itself
     n2 = n2 + (eps - n2).clamp(min=0).detach()
     return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+# --------------------------------------------------------------------- prelu, rms_norm
+
+
+def prelu(input, weight):
+    """x if x > 0 else weight * x, with one learned slope (``weight`` of one element) or one per
+    channel (dim 1; a 1-d input counts as one channel, as PyTorch's). The gradient at x = 0 is
+    PyTorch's: the slope's side."""
+    if not isinstance(weight, ag.Tensor) or weight.ndim > 1:
+        got = f"ndim = {weight.ndim}" if isinstance(weight, ag.Tensor) else type(weight).__name__
+        raise ArgumentError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: {got}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise ArgumentError(f"prelu: Mismatch of parameter numbers and input channel size. Found parameter "
+                            f"numbers = {weight.numel()} and channel size = {channels}.")
+    slope = weight.reshape(()) if weight.numel() == 1 else weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    return ag.where(input > 0, input, slope * input)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) * weight over the trailing ``normalized_shape`` dims: LayerNorm
+    without the centring and the bias (Llama's norm). eps=None: the dtype's machine epsilon
+    (``finfo(dtype).eps``), as PyTorch's."""
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, host.integer)) else \
+        tuple(int(n) for n in normalized_shape)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise ShapeError(f"rms_norm: Given normalized_shape={list(shape)}, expected input with shape "
+                         f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise ShapeError(f"rms_norm: weight has shape {tuple(weight.shape)}; expected normalized_shape {shape}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"rms_norm: expected a floating-point input, got {input.dtype}")
+    eps = float(host.finfo(input.dtype).eps) if eps is None else eps
+    dims = tuple(range(input.ndim - k, input.ndim))
+    y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
 
 
 __all__ = [name for name, value in list(globals().items())

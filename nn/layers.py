@@ -1,4 +1,4 @@
-"""Layers that own parameters or state: Linear, Identity, Flatten, Unflatten, Dropout.
+"""Layers that own parameters or state: Linear, Identity, Flatten, Unflatten, Unfold, Fold, Dropout.
 
 Each layer creates and initialises its parameters in ``__init__`` (``reset_parameters``)
 and its ``forward`` calls one function of ``nn.functional``.
@@ -101,3 +101,35 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Unfold(Module):
+    """Sliding blocks as columns (im2col): (N, C, H, W) -> (N, C*KH*KW, L); see ``F.unfold``."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Module):
+    """Columns back into images (col2im, overlaps summed): (N, C*KH*KW, L) -> (N, C, *output_size);
+    see ``F.fold``."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")

@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d.
+"""Normalisation layers: BatchNorm1d/2d/3d, LayerNorm, RMSNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d.
 
 BatchNorm (train): y = (x - mean_B) / sqrt(var_B + eps) * weight + bias, per channel, with batch
 statistics; running_mean/var move by ``momentum`` towards the batch mean and the *unbiased* batch
@@ -102,6 +102,13 @@ class BatchNorm2d(_BatchNorm):
     _dims = "(N, {C}, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W), per channel C."""
+
+    _ndims = (5,)
+    _dims = "(N, {C}, D, H, W)"
+
+
 class LayerNorm(Module):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing ``normalized_shape`` dims."""
 
@@ -142,6 +149,35 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x^2) + eps) * weight over the trailing ``normalized_shape`` dims (no centring,
+    no bias). eps=None: the input dtype's machine epsilon, as PyTorch's."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, (numbers.Integral, host.integer)):
+            normalized_shape = (int(normalized_shape),)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            dtype = host.dtype(dtype or ag.get_default_dtype())
+            self.weight = Parameter(ag.ones(self.normalized_shape, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Module):
