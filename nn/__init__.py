@@ -30,3 +30,4 @@ from .sparse import Embedding
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
 from .sync_batchnorm import SyncBatchNorm
+from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
