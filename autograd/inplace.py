@@ -59,15 +59,26 @@ def _cast_error(name, result, tensor):
         "dtype; compute out of place, e.g. x = x + 0.5, or convert first with .float())")
 
 
+def _overlapping(a):
+    """Do two elements of the strided array ``a`` share memory? (A stride too short to step over the
+    dims inside it: a stride of 0 from expand, or overlapping windows from Tensor.unfold.)"""
+    span = a.itemsize
+    for stride, n in sorted((abs(st), n) for st, n in zip(a.strides, a.shape) if n > 1):
+        if stride < span:
+            return True
+        span = stride * (n - 1) + span
+    return False
+
+
 def _write_error(tensor, values, name):
     """Why numpy refused to write ``values`` into ``tensor``, in PyTorch's words."""
     a = tensor._data
     if read_only(a):
-        if 0 in a.strides and a.size > 1:
+        if a.size > 1 and _overlapping(a):
             return RuntimeError(
                 f"{name}: unsupported operation: more than one element of the written-to tensor refers to a "
-                "single memory location (it was made by expand or broadcast_to). Please clone() the tensor "
-                "before performing the operation.")
+                "single memory location (it was made by expand, broadcast_to or an unfold whose windows "
+                "overlap). Please clone() the tensor before performing the operation.")
         return RuntimeError(f"{name}: the tensor's storage is a read-only numpy array; clone() it first")
     try:
         shape = host.broadcast_shapes(a.shape, by_input.shape(values))

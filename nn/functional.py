@@ -136,8 +136,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def prelu(input, weight):
     """x if x > 0 else weight * x, with one learned slope (``weight`` of one element) or one per
-    channel (dim 1; a 1-d input counts as one channel, as PyTorch's). The gradient at x = 0 is
-    PyTorch's: the slope's side."""
+    channel (dim 1; a 1-d input counts as one channel, as PyTorch's). The gradients at x = 0 are
+    PyTorch's: the slope's side for x, 0 for the slope, 0 for every second derivative."""
     if not isinstance(weight, ag.Tensor) or weight.ndim > 1:
         got = f"ndim = {weight.ndim}" if isinstance(weight, ag.Tensor) else type(weight).__name__
         raise ArgumentError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: {got}")
@@ -146,7 +146,9 @@ def prelu(input, weight):
         raise ArgumentError(f"prelu: Mismatch of parameter numbers and input channel size. Found parameter "
                             f"numbers = {weight.numel()} and channel size = {channels}.")
     slope = weight.reshape(()) if weight.numel() == 1 else weight.reshape((channels,) + (1,) * (input.ndim - 2))
-    return ag.where(input > 0, input, slope * input)
+    # at x = 0 the slope's value is the gradient but (as in PyTorch's second derivatives) not a path to it:
+    # d/dweight there is 0, and so is every second derivative through it
+    return ag.where(input > 0, input, ag.where(input < 0, slope * input, slope.detach() * input))
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):

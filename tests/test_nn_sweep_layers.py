@@ -218,19 +218,26 @@ def test_tensor_unfold_same_as_pytorch(shape, args, dtype):
 
 
 def test_tensor_unfold_is_a_view_like_pytorch():
-    """Writes through the windows reach the tensor (and the other windows that share an element), and the
-    shared version counter refuses a backward that would use stale values."""
+    """Writes through windows that do not overlap reach the tensor, and the shared version counter
+    refuses a backward that would use stale values; windows that overlap refuse writes (PyTorch takes
+    them, then records a gradient that disagrees with the values it wrote)."""
     for lib in (torch, ag):
         x = lib.arange(6.0)
-        u = x.unfold(0, 3, 2)
-        u[0, 2] = 100.0  # element 2, also the first of window 1
-        assert x.tolist() == [0.0, 1.0, 100.0, 3.0, 4.0, 5.0]
-        assert u[1, 0].item() == 100.0 and x._version == u._version == 1
+        u = x.unfold(0, 2, 3)  # windows [0, 1] and [3, 4]
+        u[1, 0] = 100.0
+        assert x.tolist() == [0.0, 1.0, 2.0, 100.0, 4.0, 5.0] and x._version == u._version == 1
+        x[4] = -1.0
+        assert u[1, 1].item() == -1.0
+    overlapping = ag.arange(6.0).unfold(0, 3, 2)
+    with pytest.raises(RuntimeError, match="unfold whose windows overlap.*clone"):
+        overlapping.mul_(2)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        overlapping[0, 2] = 1.0
     results = []
     for lib in (torch, ag):
         a = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
         b = a * 1
-        w = b.unfold(0, 2, 1)
+        w = b.unfold(0, 2, 2)
         y = (w * w).sum()
         w.mul_(2)  # recorded through the view, on b
         try:
@@ -239,6 +246,13 @@ def test_tensor_unfold_is_a_view_like_pytorch():
         except RuntimeError:
             results.append("refused")
     assert results[0] == results[1] == "refused"
+    ours = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)  # a recorded write through a view: gradients
+    theirs = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    for t in (ours, theirs):
+        b = t * 1
+        b.unfold(0, 2, 2)[:, 1].mul_(3)
+        (b * b).sum().backward()
+    assert ours.grad.tolist() == theirs.grad.tolist()
     with pytest.raises(RuntimeError, match="maximum size for tensor at dimension 1 is 4 but size is 5"):
         ag.ones(3, 4).unfold(1, 5, 1)
     with pytest.raises(RuntimeError, match="step is 0 but must be > 0"):

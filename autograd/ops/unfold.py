@@ -11,7 +11,7 @@ gradients come for free). They reuse the convolution's im2col machinery (conv.py
 """
 import math
 
-from ..backend import as_strided, host
+from ..backend import as_strided, by_input, host
 
 from ..function import Function, Rule, ShapeError, View, register
 from ..graph import Variable
@@ -34,7 +34,8 @@ class Geometry:
     def im2col(self, x):
         """x (N, C, H, W) -> (N, C*KH*KW, OH*OW), rows in PyTorch's order (c, i, j)."""
         n, c = x.shape[:2]
-        windows = self.columns.windows(_pad(x, self.padding), 1)[:, 0]  # (N, KH, KW, C, OH, OW), a view
+        padded = by_input.ascontiguousarray(_pad(x, self.padding))  # (Columns' strides assume C order)
+        windows = self.columns.windows(padded, 1)[:, 0]  # (N, KH, KW, C, OH, OW), a view
         return windows.transpose(0, 3, 1, 2, 4, 5).reshape(n, c * math.prod(self.kernel), -1)  # (one copy)
 
     def col2im(self, cols, xp):
@@ -157,10 +158,28 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 # --------------------------------------------------------------------- Tensor.unfold
 
 
+def _strided_view(x, shape, strides, writeable):
+    """A strided view of x. On the host it is made on x's own memory owner (numpy's as_strided hangs it
+    on a wrapper instead, and then a view of the view, u[:, 1], is not known as a view of x); elsewhere,
+    or when that fails, as_strided's, read-only: no write can go where the engine does not see it."""
+    root = x if x.base is None else x.base
+    if type(x) is host.ndarray and type(root) is host.ndarray:
+        offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        try:
+            out = host.ndarray(shape, x.dtype, buffer=root, offset=offset, strides=strides)
+        except (TypeError, ValueError, BufferError):
+            out = None
+        if out is not None:
+            if not writeable:
+                out.flags.writeable = False
+            return out
+    return as_strided(x, shape, strides, writeable=False)
+
+
 class Windows(View):
     """out[..., w, ..., k] = x[..., w*step + k, ...]: dim ``dim`` cut into windows of ``size`` every
-    ``step``, the window's elements in a new last dim. A strided view (no copy; windows may overlap),
-    so a write into it reaches x, as in PyTorch."""
+    ``step``, the window's elements in a new last dim. A strided view (no copy), so a write into it
+    reaches x, as in PyTorch; windows that overlap (step < size) are read-only, as expand's result."""
 
     rule = Rule("out = x.unfold(dim, size, step)  (windows of x along dim)",
                 ("d/dx = G's windows added back where they were taken (overlaps sum)",),
@@ -168,8 +187,8 @@ class Windows(View):
 
     @classmethod
     def apply(cls, input, **params):
-        """View.apply knows numpy's views by their base; a strided array's base is a wrapper around
-        x's memory instead, so the link to x (shared version counter, base) is made here."""
+        """View.apply knows numpy's views by their base; where ``_strided_view`` fell back on as_strided
+        (whose base is a wrapper around x's memory), the link to x (shared version counter) is made here."""
         out = super().apply(input, **params)
         if out._vc is not input._vc:
             out._as_view_of(input, cls, params)
@@ -182,7 +201,9 @@ class Windows(View):
         n = (x.shape[dim] - size) // step + 1
         shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
         strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
-        return as_strided(x, shape, strides, writeable=getattr(x.flags, "writeable", True))
+        overlap = step < size and n > 1  # windows that share elements: a write would change several (refused,
+        # as expand's: PyTorch takes it, but its gradient then disagrees with the values it wrote)
+        return _strided_view(x, shape, strides, writeable=not overlap)
 
     def backward(ctx, grad):
         if isinstance(grad, Variable):
