@@ -27,8 +27,10 @@ import autograd as ag
 from autograd import ShapeError, Tensor, no_grad
 from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
 
+from . import functional as F
 from .module import Module
 from .parameter import Parameter
+from .utils.rnn import PackedSequence, pack_steps, unpack_steps
 
 # ----------------------------------------------------------------- the cells as functions
 
@@ -315,13 +317,29 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         """input (L, N, I) ((N, L, I) if batch_first, or (L, I) unbatched) -> (output, h_n);
-        LSTM: (output, (h_n, c_n)). output (L, N, D*H); h_n, c_n (num_layers*D, N, H)."""
+        LSTM: (output, (h_n, c_n)). output (L, N, D*H); h_n, c_n (num_layers*D, N, H). A PackedSequence
+        input (nn.utils.rnn) gives a PackedSequence output."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         self._check_input(input)
         batched = input.ndim == 3
         x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
         x = x if batched else x.unsqueeze(1)  # (L, N, I)
         batch = x.shape[1]
         h0, c0 = self._initial_state(hx, batch, batched, x.dtype)
+        x, h_n, c_n = self._stack(x, h0, c0)
+        output = x if batched else x.squeeze(1)
+        if batched and self.batch_first:
+            output = output.transpose(0, 1)
+        h_n = ag.stack(h_n) if batched else ag.stack(h_n).squeeze(1)
+        if self.mode != "LSTM":
+            return output, h_n
+        c_n = ag.stack(c_n) if batched else ag.stack(c_n).squeeze(1)
+        return output, (h_n, c_n)
+
+    def _stack(self, x, h0, c0):
+        """Every layer and direction over x (L, N, I) from the initial states h0[k], c0[k] (N, H), k =
+        layer * D + direction: the last layer's outputs (L, N, D*H) and the lists of final states."""
         D = 2 if self.bidirectional else 1
         h_n, c_n = [], []
         for layer in range(self.num_layers):
@@ -335,16 +353,47 @@ class RNNBase(Module):
                 c_n.append(c)
             x = outputs[0] if D == 1 else ag.cat(outputs, dim=2)  # (L, N, D*H)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                from . import functional as F
-
                 x = F.dropout(x, self.dropout, training=True)
-        output = x if batched else x.squeeze(1)
-        if batched and self.batch_first:
-            output = output.transpose(0, 1)
-        h_n = ag.stack(h_n) if batched else ag.stack(h_n).squeeze(1)
+        return x, h_n, c_n
+
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence in, a PackedSequence out (and the final states, in the batch's original
+        order, each sequence's own: taken at its last step, the reverse direction started there).
+
+        The sequences of one length run together as one batch through the fused layers; the batch is
+        sorted by length, so each such group is a slice of it."""
+        data, batch_sizes = packed.data, packed.batch_sizes.tolist()
+        if not isinstance(data, Tensor) or data.ndim != 2 or data.shape[1] != self.input_size:
+            raise ShapeError(f"{self._layer()}: expected a PackedSequence of (sum of lengths, "
+                             f"{self.input_size}) data, got {_shape(data.shape)}")
+        _check_dtype(self._layer(), data, self.weight_ih_l0)
+        batch = batch_sizes[0]
+        if hx is not None and packed.sorted_indices is not None:  # the states follow the sorted batch
+            hx = tuple(h.index_select(1, packed.sorted_indices) for h in hx) if self.mode == "LSTM" and \
+                isinstance(hx, (tuple, list)) else hx.index_select(1, packed.sorted_indices)
+        h0, c0 = self._initial_state(hx, batch, True, data.dtype)
+        padded = unpack_steps(data, batch_sizes)  # (T, B, I), longest first
+        lengths = [sum(b > i for b in batch_sizes) for i in range(batch)]
+        outputs, h_parts, c_parts, start = [], [], [], 0
+        while start < batch:
+            n = lengths[start]
+            end = start + lengths.count(n)
+            out, h_n, c_n = self._stack(padded[:n, start:end], [h[start:end] for h in h0],
+                                        None if c0 is None else [c[start:end] for c in c0])
+            outputs.append(out if n == len(batch_sizes) else F.pad(out, (0, 0, 0, 0, 0, len(batch_sizes) - n)))
+            h_parts.append(ag.stack(h_n))
+            c_parts.append(ag.stack(c_n) if c0 is not None else None)
+            start = end
+        output = PackedSequence(pack_steps(ag.cat(outputs, dim=1), batch_sizes), packed.batch_sizes,
+                                packed.sorted_indices, packed.unsorted_indices)
+        h_n = ag.cat(h_parts, dim=1)
+        if packed.unsorted_indices is not None:
+            h_n = h_n.index_select(1, packed.unsorted_indices)
         if self.mode != "LSTM":
             return output, h_n
-        c_n = ag.stack(c_n) if batched else ag.stack(c_n).squeeze(1)
+        c_n = ag.cat(c_parts, dim=1)
+        if packed.unsorted_indices is not None:
+            c_n = c_n.index_select(1, packed.unsorted_indices)
         return output, (h_n, c_n)
 
     def _initial_state(self, hx, batch, batched, dtype):

@@ -7,7 +7,7 @@ What it lists, each read from the code rather than typed: the op table (``autogr
 by the module that registers each op, with its Tensor method, ``torch.`` function, in-place twin
 and aliases, and the Python operators; the Tensor methods and ``torch.`` names beyond the table;
 the namespaces (torch.autograd, torch.linalg, torch.utils.data); nn's layers by file,
-nn.functional, nn.init, nn.utils; optim's optimizers and schedulers.
+nn.functional, nn.init, nn.utils, nn.utils.rnn; optim's optimizers and schedulers.
 tests/test_porting_api_doc.py fails when the committed list differs from what this prints.
 """
 import inspect
@@ -115,6 +115,8 @@ def _nn(nn):
     lines += ["", f"- `nn.functional`: {_code(_functions_of(nn.functional))}",
               f"- `nn.init`: {_code(_functions_of(nn.init))}",
               f"- `nn.utils`: {_code(_functions_of(nn.utils))}",
+              f"- `nn.utils.rnn`: `PackedSequence`, {_code(sorted(set(nn.utils.rnn.__all__) - {'PackedSequence'}))} (RNN, LSTM and GRU take "
+              "and return a `PackedSequence`)",
               f"- `nn.save`, `nn.load` (also `torch.save`, `torch.load`): state dicts and checkpoints in a safe `.npz`",
               ""]
     return lines

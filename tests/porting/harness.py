@@ -38,6 +38,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.nn.functional": "nn.functional",
     "torch.nn.init": "nn.init",
     "torch.nn.utils": "nn.utils",
+    "torch.nn.utils.rnn": "nn.utils.rnn",
     "torch.optim": "optim",
     "torch.optim.lr_scheduler": "optim.lr_scheduler",
     "torch.utils": None,  # autograd.utils

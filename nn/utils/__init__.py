@@ -1,11 +1,13 @@
 """nn.utils: gradient clipping (clip_grad_norm_, or its halves get_total_norm and clip_grads_with_norm_;
-clip_grad_value_) and flattening parameters, as torch.nn.utils."""
+clip_grad_value_) and flattening parameters, as torch.nn.utils; nn.utils.rnn: padded and packed sequences."""
 import math
 
 from autograd.backend import by_input, host
 
 import autograd as ag
 from autograd import Tensor
+
+from . import rnn  # noqa: F401  (nn.utils.rnn, as torch.nn.utils.rnn)
 
 
 def _params(parameters):
