@@ -26,7 +26,7 @@ from .normalization import (
 from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d,
 )
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
 from .sync_batchnorm import SyncBatchNorm

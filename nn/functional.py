@@ -24,7 +24,7 @@ from autograd.ops.conv import (  # noqa: F401
 )
 from autograd.ops.unfold import fold, unfold  # noqa: F401
 from autograd.ops.volume import avg_pool3d, conv3d, max_pool3d  # noqa: F401
-from autograd.ops.embedding import embedding  # noqa: F401
+from autograd.ops.embedding import embedding  # noqa: F401  (embedding_bag below picks its rows)
 from autograd.ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
     nll_loss, smooth_l1_loss,
@@ -169,6 +169,72 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     dims = tuple(range(input.ndim - k, input.ndim))
     y = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
     return y if weight is None else y * weight
+
+
+# --------------------------------------------------------------------- embedding_bag
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Bags of embedding rows reduced to one row each (sum, mean or max), without the (bags, n, dim)
+    tensor in between. ``input`` (B, n): B bags of n indices; or 1-d with ``offsets``: bag i is
+    input[offsets[i]:offsets[i+1]] (with ``include_last_offset`` the last offset closes the last bag).
+    Entries equal to ``padding_idx`` are left out (not counted by mean); an empty bag gives zeros.
+    ``per_sample_weights`` (mode='sum' only) scales each entry's row."""
+    op = "embedding_bag"
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{op}: mode has to be one of sum, mean or max, got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"{op}: per_sample_weights was not None. per_sample_weights is only supported "
+                                  f"for mode='sum' (got mode='{mode}').")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse gradients are not implemented")
+    if not isinstance(input, ag.Tensor) or input.dtype.kind not in "iu":
+        raise TypeError(f"{op}: input must be an integer tensor of indices (int64), got "
+                        f"{input.dtype if isinstance(input, ag.Tensor) else type(input).__name__}")
+    if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(input.shape):
+        raise ShapeError(f"{op}: per_sample_weights {tuple(per_sample_weights.shape)} must have the shape of input "
+                         f"{tuple(input.shape)}")
+    n = input.numel()
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{op}: if input is 2D, then offsets has to be None, as input is treated is a "
+                             f"mini-batch of fixed length sequences. However, found offsets of type "
+                             f"{type(offsets).__name__}")
+        lengths = [input.shape[1]] * input.shape[0]
+    elif input.ndim == 1:
+        if not isinstance(offsets, ag.Tensor) or offsets.ndim != 1:
+            raise ValueError(f"{op}: offsets has to be a 1D Tensor but got "
+                             f"{type(offsets).__name__ if not isinstance(offsets, ag.Tensor) else offsets.ndim}")
+        bounds = [int(o) for o in offsets.tolist()] + ([] if include_last_offset else [n])
+        if bounds and bounds[0] != 0:
+            raise ArgumentError(f"{op}: offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to "
+                                f"start from position 0. However, got {bounds[0]}")
+        if any(b < a for a, b in zip(bounds, bounds[1:])) or (bounds and bounds[-1] > n):
+            raise ArgumentError(f"{op}: offsets must be non-decreasing and at most input's length {n}, got "
+                                f"{offsets.tolist()}")
+        lengths = [b - a for a, b in zip(bounds, bounds[1:])]
+    else:
+        raise ShapeError(f"{op}: input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    flat = input.reshape(-1)
+    bag = host.repeat(host.arange(len(lengths)), lengths)  # each entry's bag
+    keep = host.ones(n, dtype=bool)
+    if padding_idx is not None:
+        keep = flat.numpy() != padding_idx % weight.shape[0]
+    picked = ag.tensor(host.flatnonzero(keep))
+    rows = embedding(flat[picked], weight, max_norm=max_norm, norm_type=norm_type)  # (kept, dim)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1)[picked].unsqueeze(1)
+    bag, counts = bag[keep], host.bincount(bag[keep], minlength=len(lengths))
+    if mode == "max":  # a bag's entries are one run of the kept rows
+        ends = host.cumsum(counts)
+        zeros = ag.zeros(weight.shape[1], dtype=weight.dtype, device=weight.device)
+        return ag.stack([rows[e - c:e].amax(0) if c else zeros for c, e in zip(counts.tolist(), ends.tolist())])
+    out = ag.zeros((len(lengths), weight.shape[1]), dtype=weight.dtype, device=weight.device)
+    out = out.index_add(0, ag.tensor(bag), rows)  # (bags, dim)
+    if mode == "mean":
+        out = out / ag.tensor(host.maximum(counts, 1).astype(weight.dtype)).unsqueeze(1)
+    return out
 
 
 __all__ = [name for name, value in list(globals().items())

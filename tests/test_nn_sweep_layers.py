@@ -321,3 +321,58 @@ def test_a_pytorch_program_with_these_layers_runs_unchanged_and_matches():
     np.testing.assert_allclose(runs[1]["losses"], runs[0]["losses"], rtol=1e-4)
     np.testing.assert_allclose(runs[1]["final"], runs[0]["final"], rtol=1e-3, atol=1e-4)
     assert runs[0]["losses"][-1] < runs[0]["losses"][0]
+
+
+# ------------------------------------------------------------------------------------------ EmbeddingBag
+
+BAGS = {  # name -> (input, offsets, include_last_offset)
+    "2-d": (np.array([[1, 4, 4], [0, 9, 2], [7, 7, 7]]), None, False),
+    "offsets with an empty bag": (np.array([1, 4, 4, 0, 9, 2, 7]), np.array([0, 3, 3, 5]), False),
+    "include_last_offset": (np.array([1, 4, 4, 0, 9, 2, 7]), np.array([0, 2, 6, 7]), True),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("padding_idx", [None, 4])
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("bags", list(BAGS))
+def test_embedding_bag_same_as_pytorch(bags, mode, padding_idx, dtype):
+    idx, offsets, last = BAGS[bags]
+    theirs = torch.nn.EmbeddingBag(10, 3, mode=mode, include_last_offset=last, padding_idx=padding_idx,
+                                   dtype=TORCH_DTYPE[dtype])
+    ours = nn.EmbeddingBag(10, 3, mode=mode, include_last_offset=last, padding_idx=padding_idx, dtype=dtype)
+    assert repr(ours) == repr(theirs)
+    _port(theirs, ours)
+    rng = np.random.default_rng(11)
+    out_t = theirs(torch.tensor(idx), None if offsets is None else torch.tensor(offsets))
+    out_o = ours(ag.tensor(idx), None if offsets is None else ag.tensor(offsets))
+    _close(out_o, out_t, dtype, "value")
+    w = rng.standard_normal(tuple(out_t.shape)).astype(dtype)
+    (out_t * torch.tensor(w)).sum().backward()
+    (out_o * ag.tensor(w)).sum().backward()
+    _close(ours.weight.grad, theirs.weight.grad, dtype, "gradient of the weight")
+    if mode == "sum":  # per-sample weights: their gradient too
+        psw = rng.uniform(0.5, 2.0, idx.shape).astype(dtype)
+        _same(lambda x, p: TF.embedding_bag(torch.tensor(idx), x, None if offsets is None else torch.tensor(offsets),
+                                            mode="sum", per_sample_weights=p, include_last_offset=last,
+                                            padding_idx=padding_idx),
+              lambda x, p: F.embedding_bag(ag.tensor(idx), x, None if offsets is None else ag.tensor(offsets),
+                                           mode="sum", per_sample_weights=p, include_last_offset=last,
+                                           padding_idx=padding_idx),
+              [rng.standard_normal((10, 3)).astype(dtype), psw], dtype, seed=5)
+
+
+def test_embedding_bag_errors():
+    w = ag.randn(10, 3)
+    with pytest.raises(ValueError, match="offsets has to be a 1D Tensor"):
+        F.embedding_bag(ag.tensor([1, 2, 3]), w)
+    with pytest.raises(ValueError, match="if input is 2D, then offsets has to be None"):
+        F.embedding_bag(ag.tensor([[1, 2]]), w, ag.tensor([0]))
+    with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for mode='sum'"):
+        F.embedding_bag(ag.tensor([1, 2, 3]), w, ag.tensor([0, 1]), per_sample_weights=ag.ones(3))
+    with pytest.raises(RuntimeError, match="offsets\\[0\\] has to be 0"):
+        F.embedding_bag(ag.tensor([1, 2, 3]), w, ag.tensor([1, 1]))
+    with pytest.raises(RuntimeError, match="at most input's length 3"):
+        F.embedding_bag(ag.tensor([1, 2, 3]), w, ag.tensor([0, 4]))
+    with pytest.raises(ValueError, match="mode has to be one of sum, mean or max"):
+        nn.EmbeddingBag(10, 3, mode="median")

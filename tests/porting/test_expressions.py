@@ -351,6 +351,8 @@ NN_FUNCTIONAL = [
     "F.layer_norm(b, [4], bias, bias)", "F.group_norm(img, 3)", "F.group_norm(img, 1, gamma, beta)",
     "F.instance_norm(img)", "F.instance_norm(img, weight=gamma, bias=beta)",
     "F.rms_norm(x, (4,))", "F.rms_norm(b, (3, 4), torch.ones(3, 4) * 2)", "F.rms_norm(b, [4], w4, eps=1e-3)",
+    "F.embedding_bag(tok, emb)", "F.embedding_bag(tok, emb, mode='max')",
+    "F.embedding_bag(tok.flatten(), emb, torch.tensor([0, 2, 2]), mode='sum', padding_idx=4)",
     "F.prelu(x, gamma[:1])", "F.prelu(img, gamma)", "F.prelu(b, beta)",
     "F.unfold(img, 2)", "F.unfold(img, (2, 3), dilation=(2, 1), padding=1, stride=2)", "F.unfold(img[0], 3)",
     "F.fold(F.unfold(img, 3, padding=1), (6, 6), 3, padding=1)", "F.fold(b, (3, 4), (3, 1))",
