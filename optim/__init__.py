@@ -8,6 +8,7 @@ from .adadelta import Adadelta
 from .adagrad import AdaGrad, Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
