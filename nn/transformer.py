@@ -37,6 +37,10 @@ from .normalization import LayerNorm
 from .parameter import Parameter
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """MultiheadAttention's out_proj: a Linear under PyTorch's name for it (so that reprs match)."""
+
+
 def _canonical_mask(mask, name, dtype):
     """A bool mask (True: masked out) -> a float mask of 0 and -inf; a float mask stays as it is."""
     if mask is None:
@@ -87,7 +91,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(ag.empty(3 * embed_dim, dtype=dtype))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         if add_bias_kv:
             self.bias_k = Parameter(ag.empty(1, 1, embed_dim, dtype=dtype))
             self.bias_v = Parameter(ag.empty(1, 1, embed_dim, dtype=dtype))
@@ -240,8 +244,6 @@ class MultiheadAttention(Module):
         out = self.out_proj(out.permute(2, 0, 1, 3).reshape(l * n, e)).reshape(l, n, e)
         return (out.squeeze(1) if unbatched else out), None
 
-    def extra_repr(self):
-        return ""
 
 
 def _activation(activation):

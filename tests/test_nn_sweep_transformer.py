@@ -248,8 +248,10 @@ def test_transformer_encoder_same_as_pytorch(final_norm):
 def test_encoder_layer_errors_and_repr():
     with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
         nn.TransformerEncoderLayer(8, 2, activation="tanh")
-    layer = nn.TransformerEncoderLayer(8, 2, 16)
-    assert [k for k in layer.state_dict()] == [k for k in torch.nn.TransformerEncoderLayer(8, 2, 16).state_dict()]
+    layer, theirs = nn.TransformerEncoderLayer(8, 2, 16), torch.nn.TransformerEncoderLayer(8, 2, 16)
+    assert [k for k in layer.state_dict()] == [k for k in theirs.state_dict()]
+    assert repr(layer) == repr(theirs)
+    assert repr(nn.MultiheadAttention(8, 2, bias=False)) == repr(torch.nn.MultiheadAttention(8, 2, bias=False))
 
 
 TORCH_HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
