@@ -220,8 +220,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     bag = host.repeat(host.arange(len(lengths)), lengths)  # each entry's bag
     keep = host.ones(n, dtype=bool)
     if padding_idx is not None:
-        keep = flat.numpy() != padding_idx % weight.shape[0]
-    picked = ag.tensor(host.flatnonzero(keep))
+        keep = host.asarray(flat.tolist()) != padding_idx % weight.shape[0]  # (on the host, from any device)
+    picked = ag.tensor(host.flatnonzero(keep), device=input.device)
     rows = embedding(flat[picked], weight, max_norm=max_norm, norm_type=norm_type)  # (kept, dim)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1)[picked].unsqueeze(1)
@@ -231,9 +231,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         zeros = ag.zeros(weight.shape[1], dtype=weight.dtype, device=weight.device)
         return ag.stack([rows[e - c:e].amax(0) if c else zeros for c, e in zip(counts.tolist(), ends.tolist())])
     out = ag.zeros((len(lengths), weight.shape[1]), dtype=weight.dtype, device=weight.device)
-    out = out.index_add(0, ag.tensor(bag), rows)  # (bags, dim)
+    out = out.index_add(0, ag.tensor(bag, device=weight.device), rows)  # (bags, dim)
     if mode == "mean":
-        out = out / ag.tensor(host.maximum(counts, 1).astype(weight.dtype)).unsqueeze(1)
+        out = out / ag.tensor(host.maximum(counts, 1).astype(weight.dtype), device=weight.device).unsqueeze(1)
     return out
 
 

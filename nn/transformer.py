@@ -48,7 +48,7 @@ def _canonical_mask(mask, name, dtype):
     if not isinstance(mask, Tensor):
         raise TypeError(f"MultiheadAttention: {name} must be a tensor, got {type(mask).__name__}")
     if mask.dtype.kind == "b":
-        return ag.zeros(mask.shape, dtype=dtype).masked_fill(mask, -math.inf)
+        return ag.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask, -math.inf)
     if mask.dtype.kind != "f":
         raise ArgumentError(f"MultiheadAttention: only bool and floating types of {name} are supported, got "
                             f"{mask.dtype}")
@@ -299,10 +299,10 @@ def _is_causal_mask(mask, size):
     """Is ``mask`` PyTorch's square causal mask (-inf above the diagonal, or True there)?"""
     if mask is None or tuple(mask.shape) != (size, size):
         return False
-    above = ag.ones(size, size, dtype=ag.bool).triu(1)
+    above = ag.ones(size, size, dtype=ag.bool, device=mask.device).triu(1)
     if mask.dtype.kind == "b":
         return bool((mask == above).all())
-    return bool((mask == ag.zeros(size, size, dtype=mask.dtype).masked_fill(above, -math.inf)).all())
+    return bool((mask == ag.zeros(size, size, dtype=mask.dtype, device=mask.device).masked_fill(above, -math.inf)).all())
 
 
 class TransformerEncoder(Module):

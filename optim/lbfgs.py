@@ -17,9 +17,10 @@ One step runs up to ``max_iter`` iterations over all parameters as one flat vect
   4. x = x + t d; the loss and gradient again; stop on max_eval evaluations, a tiny step or a tiny change.
 The arithmetic is PyTorch's, in the same order and in the parameters' dtype, so the iterates agree.
 """
-import numpy as np
+import math
 
 import autograd as ag
+from autograd.backend import get_array_module, host
 
 from .optimizer import Optimizer
 
@@ -31,7 +32,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 ** 2 - g1 * g2
     if d2_square >= 0:
-        d2 = np.sqrt(d2_square)
+        d2 = get_array_module(d2_square).sqrt(d2_square) if hasattr(d2_square, "shape") else math.sqrt(d2_square)
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
@@ -44,7 +45,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     """A step t along d with sufficient decrease (f(t) <= f + c1 t g.d) and a flat enough slope
     (|g(t).d| <= c2 |g.d|): first bracket such a step (growing t by cubic extrapolation), then zoom in
     on the bracket by cubic interpolation. Returns (f(t), g(t), t, evaluations)."""
-    d_norm = np.abs(d).max()
+    d_norm = abs(d).max()
     g = g.copy()
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
@@ -154,19 +155,20 @@ class LBFGS(Optimizer):
             if key not in self._VECTORS + self._LISTS + self._NUMBERS:
                 raise ValueError(f"{name}: unknown state entry {key!r}")
             for v in vectors or []:
-                if v is not None and key != "ro" and np.shape(v) not in ((n,), ()):
-                    raise ValueError(f"{name}: state[0][{key!r}] holds shape {np.shape(v)}; the parameters have {n} "
+                if v is not None and key != "ro" and host.shape(v) not in ((n,), ()):
+                    raise ValueError(f"{name}: state[0][{key!r}] holds shape {host.shape(v)}; the parameters have {n} "
                                      "numbers")
         super().load_state_dict({**state_dict, "state": {}})
-        self.state[self._params[0]] = {k: [None if v is None else np.array(v) for v in value]
-                                       if k in self._LISTS else np.array(value) if k in self._VECTORS else value
+        self.state[self._params[0]] = {k: [None if v is None else host.array(v) for v in value]
+                                       if k in self._LISTS else host.array(value) if k in self._VECTORS else value
                                        for k, value in saved.items()}
 
     # ------------------------------------------------------------ the parameters as one flat vector
 
     def _gather_flat_grad(self):
         """Every gradient flattened and joined (zeros for a parameter without one)."""
-        return np.concatenate([np.zeros(p.numel(), dtype=p.dtype) if p.grad is None
+        xp = get_array_module(ag.storage(self._params[0]))  # (numpy, or the device's array module)
+        return xp.concatenate([xp.zeros(p.numel(), dtype=p.dtype) if p.grad is None
                                else ag.storage(p.grad).reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size, update):
@@ -175,7 +177,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.numel()
             storage = ag.storage(p)
-            storage += step_size * update[offset:offset + n].reshape(storage.shape)
+            storage += update[offset:offset + n].reshape(storage.shape) * step_size
             ag.autograd.graph.increment_version(p)
             offset += n
 
@@ -219,7 +221,7 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
-        if np.abs(flat_grad).max() <= tolerance_grad:  # already at a minimum
+        if abs(flat_grad).max() <= tolerance_grad:  # already at a minimum
             return orig_loss
 
         d, t = state.get("d"), state.get("t")
@@ -250,14 +252,14 @@ class LBFGS(Optimizer):
                 q = -flat_grad  # the two-loop recursion: d = -H g
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
-                    q += -al[i] * old_dirs[i]
+                    q -= old_dirs[i] * al[i]  # (arrays on the left: a device array meets a host scalar)
                 d = r = q * H_diag
                 for i in range(num_old):
                     be_i = old_dirs[i].dot(r) * ro[i]
-                    r += (al[i] - be_i) * old_stps[i]
+                    r += old_stps[i] * (al[i] - be_i)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
-            t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr  # 3. the step
+            t = min(1.0, 1.0 / abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr  # 3. the step
             gtd = flat_grad.dot(d)
             if gtd > -tolerance_change:  # not a descent direction
                 break
@@ -268,20 +270,20 @@ class LBFGS(Optimizer):
                     lambda x, t, d: self._directional_evaluate(evaluate, x, t, d), x_init, t, d, loss, flat_grad,
                     gtd, max_ls=max_eval - current_evals)
                 self._add_grad(t, d)
-                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                opt_cond = abs(flat_grad).max() <= tolerance_grad
             else:
                 self._add_grad(t, d)  # 4. a fixed step
                 opt_cond = False
                 if n_iter != max_iter:
                     loss = float(evaluate())
                     flat_grad = self._gather_flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    opt_cond = abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1
             current_evals += ls_func_evals
             state["func_evals"] += ls_func_evals
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(d * t).max() <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
+            if abs(d * t).max() <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
                 break
         state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=H_diag,
                      prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)

@@ -125,6 +125,13 @@ LAYERS = [  # (name, make the layer, input shape, integer inputs below this boun
     ("LSTM", lambda: nn.LSTM(3, 4, bidirectional=True), (5, 2, 3), None),
     ("GRU", lambda: nn.GRU(3, 4, batch_first=True), (2, 5, 3), None),
     ("Dropout (eval)", lambda: nn.Dropout(0.5).eval(), (4, 5), None),
+    ("PReLU", lambda: nn.PReLU(3), (2, 3, 4), None),
+    ("RMSNorm", lambda: nn.RMSNorm(6), (3, 6), None),
+    ("BatchNorm3d", lambda: nn.BatchNorm3d(2), (2, 2, 3, 2, 2), None),
+    ("Unfold", lambda: nn.Unfold(2, padding=1, stride=2), (2, 3, 5, 4), None),
+    ("Fold", lambda: nn.Fold((4, 4), 2, stride=2), (2, 8, 4), None),
+    ("EmbeddingBag", lambda: nn.EmbeddingBag(10, 4, mode="max"), (3, 5), 10),
+    ("TransformerEncoderLayer", lambda: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), (5, 2, 8), None),
     ("Sequential MLP", lambda: nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2), nn.LogSoftmax(1)), (5, 6),
      None),
 ]
@@ -456,3 +463,72 @@ def test_layers_take_the_device_keyword_as_pytorch():
             nn.BatchNorm1d(3, device=DEV), nn.LayerNorm(3, device=DEV), nn.GroupNorm(1, 2, device=DEV),
             nn.Embedding(4, 2, device=DEV), nn.LSTM(2, 3, device=DEV), nn.GRUCell(2, 3, device=DEV)]
     on_the_device([t for m in made for t in list(m.parameters()) + list(m.buffers())])
+
+
+def test_packed_sequences_through_an_lstm_on_the_device():
+    """nn.utils.rnn and an LSTM on a PackedSequence: the same numbers on the device as on the CPU."""
+    from nn.utils import rnn
+
+    def run(device):
+        ag.manual_seed(0)
+        lstm = nn.LSTM(3, 4, bidirectional=True).to(device)
+        rng = np.random.default_rng(0)
+        seqs = [ag.tensor(rng.standard_normal((n, 3)).astype(np.float32), device=device, requires_grad=True)
+                for n in (2, 5, 3)]
+        packed = rnn.pack_sequence(seqs, enforce_sorted=False)
+        out, (h, c) = lstm(packed)
+        padded, lengths = rnn.pad_packed_sequence(out, batch_first=True)
+        (padded.sum() + h.sum() * 2 + c.sum()).backward()
+        return [padded, h, c] + [s.grad for s in seqs] + [p.grad for p in lstm.parameters()], lengths.tolist()
+
+    (want, want_lengths), (got, got_lengths) = run("cpu"), run(DEV)
+    assert got_lengths == want_lengths == [2, 5, 3]
+    for g, w in zip(got, want):
+        on_the_device(g)
+        same(g, w, "packed LSTM", rtol=1e-5, atol=1e-6)
+
+
+def test_transformer_encoder_with_masks_on_the_device():
+    """TransformerEncoder with a causal mask and a key padding mask: the same numbers on the device."""
+    def run(device):
+        ag.manual_seed(0)
+        encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2).to(device)
+        rng = np.random.default_rng(0)
+        x = ag.tensor(rng.standard_normal((5, 3, 8)).astype(np.float32), device=device, requires_grad=True)
+        mask = ag.tensor(np.triu(np.full((5, 5), -np.inf, dtype=np.float32), 1), device=device)
+        pad = ag.tensor(np.array([[False] * 5, [False] * 3 + [True] * 2, [False] * 4 + [True]]), device=device)
+        y = encoder(x, mask=mask, src_key_padding_mask=pad)
+        (y * y).sum().backward()
+        return [y, x.grad] + [p.grad for p in encoder.parameters()]
+
+    for g, w in zip(run(DEV), run("cpu")):
+        on_the_device(g)
+        same(g, w, "TransformerEncoder", rtol=1e-4, atol=1e-5)
+
+
+def test_lbfgs_on_the_device():
+    """optim.LBFGS with the strong-Wolfe line search: the same iterates on the device as on the CPU."""
+    import optim
+
+    def run(device):
+        ag.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 1)).to(device)
+        rng = np.random.default_rng(0)
+        x = ag.tensor(rng.standard_normal((16, 3)).astype(np.float32), device=device)
+        y = ag.tensor(rng.standard_normal((16, 1)).astype(np.float32), device=device)
+        opt = optim.LBFGS(model.parameters(), max_iter=5, line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            return loss
+
+        losses = [opt.step(closure).item() for _ in range(2)]
+        return losses, list(model.parameters())
+
+    (want_losses, want), (got_losses, got) = run("cpu"), run(DEV)
+    np.testing.assert_allclose(got_losses, want_losses, rtol=1e-5)
+    for g, w in zip(got, want):
+        on_the_device(g)
+        same(g, w, "LBFGS", rtol=1e-4, atol=1e-5)

@@ -57,7 +57,7 @@ def invert_permutation(permutation):
     order = host.asarray(permutation.tolist(), dtype=host.int64)
     inverse = host.empty_like(order)
     inverse[order] = host.arange(order.size)
-    return ag.tensor(inverse)
+    return ag.tensor(inverse, device=permutation.device)
 
 
 def _lengths(lengths, op):
@@ -95,7 +95,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         sorted_indices = None
     else:
         order = host.argsort(-host.asarray(lengths), kind="stable")
-        sorted_indices = ag.tensor(order.astype(host.int64))
+        sorted_indices = ag.tensor(order.astype(host.int64), device=input.device)
         input = input.index_select(batch_dim, sorted_indices)
         lengths = [lengths[i] for i in order]
     x = input.transpose(0, 1) if batch_first else input  # (T, B, *), longest first
@@ -104,17 +104,17 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
                           sorted_indices)
 
 
-def _positions(batch_sizes):
-    """Where each row of packed data sits in the padded (T, B, *) batch: (steps, rows) index arrays."""
+def _positions(batch_sizes, device):
+    """Where each row of packed data sits in the padded (T, B, *) batch: (steps, rows) index tensors."""
     steps = host.repeat(host.arange(len(batch_sizes)), batch_sizes)
     rows = host.concatenate([host.arange(b) for b in batch_sizes])
-    return ag.tensor(steps), ag.tensor(rows)
+    return ag.tensor(steps, device=device), ag.tensor(rows, device=device)
 
 
 def pack_steps(padded, batch_sizes):
     """A padded batch (T, B, *) sorted by decreasing length -> packed data (sum(lengths), *): step t's
     first batch_sizes[t] rows, step after step (one indexing op)."""
-    return padded[_positions(batch_sizes)]
+    return padded[_positions(batch_sizes, padded.device)]
 
 
 def unpack_steps(data, batch_sizes, steps=None, padding_value=0.0):
@@ -122,7 +122,7 @@ def unpack_steps(data, batch_sizes, steps=None, padding_value=0.0):
     steps = len(batch_sizes) if steps is None else steps
     padded = ag.full((steps, batch_sizes[0]) + tuple(data.shape[1:]), padding_value, dtype=data.dtype,
                      device=data.device)
-    padded[_positions(batch_sizes)] = data
+    padded[_positions(batch_sizes, data.device)] = data
     return padded
 
 
