@@ -35,7 +35,8 @@ def test_every_part_runs_on_the_fake_device(capsys):
     assert [line.split(":")[0] for line in lines] == ["ops", "layers", "train", "time", "gpu_check"], lines
     every = re.match(r"ops: (\d+)/\1 rows of the op table match the CPU on fakegpu", lines[0])  # (every 20th row)
     assert every and int(every.group(1)) >= 40, lines[0]
-    assert lines[1].startswith("layers: 23/23 layers and losses match the CPU on fakegpu"), lines[1]
+    every = re.match(r"layers: (\d+)/\1 layers and losses match the CPU on fakegpu", lines[1])  # (all of them)
+    assert every and int(every.group(1)) >= 30, lines[1]
     assert "W3 MLP" in lines[3] and "Conv2d" in lines[3]
     assert lines[-1].startswith("gpu_check: 4/4 parts passed on fakegpu")
 
