@@ -302,7 +302,8 @@ def _is_causal_mask(mask, size):
     above = ag.ones(size, size, dtype=ag.bool, device=mask.device).triu(1)
     if mask.dtype.kind == "b":
         return bool((mask == above).all())
-    return bool((mask == ag.zeros(size, size, dtype=mask.dtype, device=mask.device).masked_fill(above, -math.inf)).all())
+    causal = ag.zeros(size, size, dtype=mask.dtype, device=mask.device).masked_fill(above, -math.inf)
+    return bool((mask == causal).all())
 
 
 class TransformerEncoder(Module):

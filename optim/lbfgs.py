@@ -20,7 +20,6 @@ The arithmetic is PyTorch's, in the same order and in the parameters' dtype, so 
 import math
 
 import autograd as ag
-from autograd.backend import get_array_module, host
 
 from .optimizer import Optimizer
 
@@ -32,7 +31,8 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 ** 2 - g1 * g2
     if d2_square >= 0:
-        d2 = get_array_module(d2_square).sqrt(d2_square) if hasattr(d2_square, "shape") else math.sqrt(d2_square)
+        d2 = math.sqrt(d2_square) if not hasattr(d2_square, "shape") else \
+            ag.backend.get_array_module(d2_square).sqrt(d2_square)
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
@@ -149,7 +149,7 @@ class LBFGS(Optimizer):
         if not hasattr(state, "items") or any(k != 0 for k in state):
             raise ValueError(f"{name}: expected the state of LBFGS.state_dict() (all of it under parameter 0)")
         saved = dict(state.get(0, {}))
-        n = sum(p.numel() for p in self._params)
+        n, host = sum(p.numel() for p in self._params), ag.backend.host
         for key, value in saved.items():
             vectors = [value] if key in self._VECTORS else value if key in self._LISTS else None
             if key not in self._VECTORS + self._LISTS + self._NUMBERS:
@@ -167,7 +167,7 @@ class LBFGS(Optimizer):
 
     def _gather_flat_grad(self):
         """Every gradient flattened and joined (zeros for a parameter without one)."""
-        xp = get_array_module(ag.storage(self._params[0]))  # (numpy, or the device's array module)
+        xp = ag.backend.get_array_module(ag.storage(self._params[0]))  # (numpy, or the device's array module)
         return xp.concatenate([xp.zeros(p.numel(), dtype=p.dtype) if p.grad is None
                                else ag.storage(p.grad).reshape(-1) for p in self._params])
 

@@ -211,7 +211,8 @@ def test_unfold_fold_errors_name_the_values(call, message):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,args", [((7,), (0, 3, 2)), ((3, 8), (1, 3, 3)), ((3, 8), (-1, 2, 1)),
-                                        ((4, 5, 2), (0, 4, 1)), ((4, 5), (1, 5, 7)), ((3, 4), (1, 0, 1)), ((), (0, 1, 1))])
+                                        ((4, 5, 2), (0, 4, 1)), ((4, 5), (1, 5, 7)), ((3, 4), (1, 0, 1)),
+                                        ((), (0, 1, 1))])
 def test_tensor_unfold_same_as_pytorch(shape, args, dtype):
     x = np.random.default_rng(8).standard_normal(shape).astype(dtype)
     _same(lambda t: t.unfold(*args), lambda t: t.unfold(*args), [x], dtype)

@@ -73,8 +73,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     PackedSequence. ``enforce_sorted``: the lengths must come in decreasing order; otherwise the batch is
     sorted here (stably) and the order kept to undo it."""
     if not isinstance(input, Tensor) or input.ndim < 2:
-        raise ShapeError(f"pack_padded_sequence: expected a padded batch (T, B, *) or (B, T, *) with "
-                         f"batch_first, got {tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+        got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise ShapeError(f"pack_padded_sequence: expected a padded batch (T, B, *) or (B, T, *) with batch_first, "
+                         f"got {got}")
     lengths = _lengths(lengths, "pack_padded_sequence")
     batch_dim, time_dim = (0, 1) if batch_first else (1, 0)
     if len(lengths) != input.shape[batch_dim]:
