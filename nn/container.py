@@ -4,6 +4,7 @@ Their children are named by position ("0", "1", ...) or by key, so parameter nam
 ``0.weight``, ``layers.2.bias`` exactly as in PyTorch.
 """
 import collections
+import collections.abc
 import operator
 
 from autograd import Tensor
@@ -244,8 +245,12 @@ class ParameterDict(Module):
         return self._others[key]
 
     def __setitem__(self, key, value):
-        if not isinstance(key, str) or not key or "." in key:
-            raise KeyError(f"ParameterDict: keys must be non-empty strings without '.', got {key!r}")
+        if not isinstance(key, str):
+            raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is not a string (type is "
+                            f"'{type(key).__name__}'); use string keys")
+        if not key or "." in key:
+            raise KeyError(f"ParameterDict: keys must be non-empty strings without '.' (a state_dict name part), "
+                           f"got {key!r}")
         self._parameters.pop(key, None)
         self._others.pop(key, None)
         if isinstance(value, Tensor):
@@ -302,16 +307,20 @@ class ParameterDict(Module):
             del self[key]
 
     def copy(self):
-        """A new ParameterDict holding the same Parameters (not copies of them)."""
+        """A new ParameterDict holding the same Parameters (not copies of them), in the same order."""
         return ParameterDict(self.items())
 
     def fromkeys(self, keys, default=None):
         return ParameterDict((k, default) for k in keys)
 
     def update(self, parameters):
-        """Add (key, value) pairs from a mapping or an iterable of pairs; a plain dict keeps its order."""
-        if hasattr(parameters, "items"):
-            parameters = parameters.items()
+        """Add (key, value) pairs from a mapping or an iterable of pairs, overwriting existing keys. As
+        PyTorch's: an OrderedDict, a ParameterDict or pairs keep their order; a plain dict's keys are
+        added sorted."""
+        if isinstance(parameters, (collections.OrderedDict, ParameterDict)):
+            parameters = list(parameters.items())
+        elif isinstance(parameters, collections.abc.Mapping):
+            parameters = sorted(parameters.items())
         for pair in parameters:
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise ValueError(f"ParameterDict.update: expected (key, value) pairs, got {pair!r}")
@@ -331,8 +340,8 @@ class ParameterDict(Module):
         self.update(other)
         return self
 
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError("ParameterDict has no forward; index it in your module's forward")
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called; index it in your module's forward")
 
     def extra_repr(self):
         lines = []
