@@ -347,7 +347,8 @@ class ParameterDict(Module):
         lines = []
         for key, value in self.items():
             if isinstance(value, Tensor):
-                lines.append(f"({key}): Parameter containing: [{value.dtype} of size {'x'.join(map(str, value.shape))}]")
+                size = "x".join(map(str, value.shape))
+                lines.append(f"({key}): Parameter containing: [{value.dtype} of size {size}]")
             else:
                 lines.append(f"({key}): Object of type: {type(value).__name__}")
         return "\n".join(lines)

@@ -174,8 +174,6 @@ def channel_shuffle(input, groups):
     return x.reshape(n, c, *rest)
 
 
-native_channel_shuffle = channel_shuffle
-
 
 # --------------------------------------------------------------------- local response normalisation
 
