@@ -379,3 +379,21 @@ def test_a_clamped_zero_dim_gradient_reaches_a_norm():
         y = (-1.0 - T.linalg.vector_norm(x, 1.0, dim=0)).clamp(min=0)
         (y * T.tensor(0.5, dtype=T.float64)).backward()
         assert x.grad.abs().sum().item() == 0
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_empty_batches_like_pytorch(reduction):
+    """No samples: 'mean' is nan, 'sum' is 0, 'none' is empty, as PyTorch's; gradients are empty."""
+    e, e5 = np.zeros(0), np.zeros((0, 5))
+    cases = [
+        (lambda T, a, b, t: T.nn.functional.margin_ranking_loss(a, b, t, reduction=reduction), [e, e, e]),
+        (lambda T, a, t: T.nn.functional.hinge_embedding_loss(a, t, reduction=reduction), [e, e]),
+        (lambda T, a, t: T.nn.functional.soft_margin_loss(a, t, reduction=reduction), [e, e]),
+        (lambda T, a, t: T.nn.functional.multilabel_soft_margin_loss(a, t, reduction=reduction), [e5, e5]),
+        (lambda T, a, b, t: T.nn.functional.cosine_embedding_loss(a, b, t, reduction=reduction), [e5, e5, e]),
+        (lambda T, a, b, c: T.nn.functional.triplet_margin_loss(a, b, c, reduction=reduction), [e5, e5, e5]),
+        (lambda T, a, t: T.nn.functional.poisson_nll_loss(a, t, full=True, reduction=reduction), [e5, e5]),
+        (lambda T, a, t, v: T.nn.functional.gaussian_nll_loss(a, t, v, reduction=reduction), [e5, e5, e5]),
+    ]
+    for fn, arrays in cases:
+        run_both(fn, arrays, {0})
