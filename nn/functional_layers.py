@@ -94,6 +94,9 @@ def bilinear(input1, input2, weight, bias=None):
     """y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]: input1 (*, in1), input2 (*, in2),
     weight (out, in1, in2), bias (out,). Computed as one matmul (x1 against W laid out as
     (in1, out * in2)) and a product summed over in2."""
+    if input1.ndim == 0 or input2.ndim == 0:
+        raise IndexError("bilinear(): Dimension specified as -1 but tensor has no dimensions; the inputs need a "
+                         "feature dim: (*, in1_features) and (*, in2_features)")
     if input1.ndim != input2.ndim:
         raise ArgumentError(f"bilinear(): input dimensions do not match: got {input1.ndim} and {input2.ndim}")
     for d in range(input1.ndim - 1):

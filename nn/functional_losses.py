@@ -100,6 +100,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     """Per class c: -(y log sigmoid(x) + (1 - y) log sigmoid(-x)), times weight[c], averaged over the
     classes (the last dim): one loss per sample, then reduced."""
     reduction = _reduction("multilabel_soft_margin_loss", size_average, reduce, reduction)
+    if input.ndim == 0:
+        raise IndexError("multilabel_soft_margin_loss: Dimension specified as -1 but tensor has no dimensions; "
+                         "the input needs a class dim: (C,) or (N, C)")
     loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
     if weight is not None:
         loss = loss * weight

@@ -281,6 +281,18 @@ def test_layer_errors_match_pytorch():
         return T.nn.functional.bilinear(T.zeros(3, 2), T.zeros(3, 4), T.zeros(5, 2, 4), T.zeros(4))
     _raises(bilinear_bias, "bilinear(): bias size does not match weight size: got 4 but expected 5")
 
+    def bilinear_scalars(T):
+        return T.nn.functional.bilinear(T.tensor(1.0), T.tensor(1.0), T.ones(2, 1, 1))
+    _raises(bilinear_scalars, "Dimension specified as -1 but tensor has no dimensions")
+
+    def rrelu_inplace_on_a_leaf(T):
+        return T.nn.functional.rrelu(T.ones(3, requires_grad=True), training=True, inplace=True)
+    same(rrelu_inplace_on_a_leaf)
+
+    def threshold_inplace_on_a_leaf(T):
+        return T.nn.functional.threshold(T.ones(3, requires_grad=True), 0.5, 1.0, True)
+    same(threshold_inplace_on_a_leaf)
+
     def shuffle_2d(T):
         return T.nn.functional.pixel_shuffle(T.zeros(3, 4), 2)
     _raises(shuffle_2d, "pixel_shuffle expects input to have at least 3 dimensions, but got input with 2 dimension(s)")

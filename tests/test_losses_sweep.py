@@ -359,6 +359,10 @@ def test_loss_errors_match_pytorch():
         return T.nn.functional.soft_margin_loss(T.zeros(3, 1), T.ones(3))
     _raises(soft_margin_target_too_big, "doesn't match the broadcast shape [3, 3]")
 
+    def multilabel_scalar(T):
+        return T.nn.functional.multilabel_soft_margin_loss(T.tensor(1.0), T.tensor(1.0))
+    _raises(multilabel_scalar, "Dimension specified as -1 but tensor has no dimensions")
+
     def ranking_shapes(T):
         return T.nn.functional.margin_ranking_loss(T.zeros(3), T.zeros(4), T.ones(3))
     same(ranking_shapes)
