@@ -31,3 +31,17 @@ from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNC
 from .serialization import CheckpointError, load, save
 from .sync_batchnorm import SyncBatchNorm
 from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from .container import ParameterDict
+from .layers_extra import (
+    GLU, Bilinear, ChannelShuffle, CosineSimilarity, LocalResponseNorm, PairwiseDistance, PixelShuffle,
+    PixelUnshuffle, RReLU, Softmax2d, Tanhshrink, Threshold,
+)
+from .losses_extra import (
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,
+    MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+)
+from .padding import (
+    CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d, ReflectionPad1d,
+    ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d,
+    ZeroPad3d,
+)

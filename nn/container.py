@@ -4,7 +4,10 @@ Their children are named by position ("0", "1", ...) or by key, so parameter nam
 ``0.weight``, ``layers.2.bias`` exactly as in PyTorch.
 """
 import collections
+import collections.abc
 import operator
+
+from autograd import Tensor
 
 from .module import Module, _addindent
 from .parameter import Parameter
@@ -222,3 +225,130 @@ class ParameterList(Module):
     def extra_repr(self):
         return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
                          for i, p in enumerate(self))
+
+
+class ParameterDict(Module):
+    """A dict of Parameters, registered under their keys (so ``state_dict`` reads ``name.key``), keys
+    in insertion order. As PyTorch's: a tensor stored in it becomes a Parameter; any other value is
+    kept as it is (not a parameter)."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._order = {}  # every key, in insertion order (parameters and other values)
+        self._others = {}  # the values that are not tensors
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        if key in self._parameters:
+            return self._parameters[key]
+        return self._others[key]
+
+    def __setitem__(self, key, value):
+        if not isinstance(key, str):
+            raise TypeError(f"Index given to ParameterDict cannot be used as a key as it is not a string (type is "
+                            f"'{type(key).__name__}'); use string keys")
+        if not key or "." in key:
+            raise KeyError(f"ParameterDict: keys must be non-empty strings without '.' (a state_dict name part), "
+                           f"got {key!r}")
+        self._parameters.pop(key, None)
+        self._others.pop(key, None)
+        if isinstance(value, Tensor):
+            self._parameters[key] = value if isinstance(value, Parameter) else Parameter(value)
+        else:
+            self._others[key] = value
+        self._order[key] = None
+
+    def __delitem__(self, key):
+        del self._order[key]
+        self._parameters.pop(key, None)
+        self._others.pop(key, None)
+
+    def __len__(self):
+        return len(self._order)
+
+    def __iter__(self):
+        return iter(list(self._order))
+
+    def __reversed__(self):
+        return reversed(list(self._order))
+
+    def __contains__(self, key):
+        return key in self._order
+
+    def keys(self):
+        return list(self._order)
+
+    def values(self):
+        return [self[k] for k in self._order]
+
+    def items(self):
+        return [(k, self[k]) for k in self._order]
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        key = next(reversed(self._order))
+        return key, self.pop(key)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for key in list(self._order):
+            del self[key]
+
+    def copy(self):
+        """A new ParameterDict holding the same Parameters (not copies of them), in the same order."""
+        return ParameterDict(self.items())
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
+
+    def update(self, parameters):
+        """Add (key, value) pairs from a mapping or an iterable of pairs, overwriting existing keys. As
+        PyTorch's: an OrderedDict, a ParameterDict or pairs keep their order; a plain dict's keys are
+        added sorted."""
+        if isinstance(parameters, (collections.OrderedDict, ParameterDict)):
+            parameters = list(parameters.items())
+        elif isinstance(parameters, collections.abc.Mapping):
+            parameters = sorted(parameters.items())
+        for pair in parameters:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"ParameterDict.update: expected (key, value) pairs, got {pair!r}")
+            self[pair[0]] = pair[1]
+
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        merged = ParameterDict(other)
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called; index it in your module's forward")
+
+    def extra_repr(self):
+        lines = []
+        for key, value in self.items():
+            if isinstance(value, Tensor):
+                size = "x".join(map(str, value.shape))
+                lines.append(f"({key}): Parameter containing: [{value.dtype} of size {size}]")
+            else:
+                lines.append(f"({key}): Object of type: {type(value).__name__}")
+        return "\n".join(lines)

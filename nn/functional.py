@@ -31,6 +31,14 @@ from autograd.ops.loss import (  # noqa: F401
 )
 from autograd.ops.math import linear  # noqa: F401
 from autograd.ops.norm import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
+from .functional_layers import (  # noqa: F401
+    bilinear, channel_shuffle, glu, local_response_norm, pairwise_distance, pixel_shuffle, pixel_unshuffle, rrelu,
+    rrelu_, tanhshrink, threshold, threshold_,
+)
+from .functional_losses import (  # noqa: F401
+    cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+    multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+)
 
 
 def softmax(input, dim=None, dtype=None):

@@ -15,3 +15,5 @@ from .radam import RAdam
 from .rmsprop import RMSProp, RMSprop
 from .sgd import SGD, Momentum
 from .zero_redundancy import ZeroRedundancyOptimizer
+from .asgd import ASGD
+from .rprop import Rprop

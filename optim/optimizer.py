@@ -69,6 +69,9 @@ def _check_number(owner, what, value, low, high):
         raise ValueError(f"{owner}: invalid {what}: {value} (must be {span})")
 
 
+SCALAR_STATE = ("eta", "mu")  # per-parameter state that is one number, not a moment of p's shape (ASGD's)
+
+
 def _checked_moment(where, key, value, p):
     """A saved moment, ready to use with parameter ``p``: an array of numbers of p's shape, cast to p's
     dtype as torch casts it (``step``: a count >= 0, kept as saved); any other value is copied."""
@@ -81,6 +84,10 @@ def _checked_moment(where, key, value, p):
             if arr.size != 1 or not arr.reshape(()) >= 0:
                 raise ValueError(f"{where} must be a count >= 0, got {arr.tolist()}")
             return ag.from_numpy(host.array(arr))
+        if key in SCALAR_STATE:  # (a per-parameter rate, not a moment: kept 0-d, in its own dtype)
+            if arr.size != 1 or arr.dtype.kind != "f":
+                raise ValueError(f"{where} must be one floating-point number, got {arr.tolist()}")
+            return ag.from_numpy(host.array(arr.reshape(())))
         if arr.shape != tuple(p.shape):
             raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}")
         return ag.from_numpy(host.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))

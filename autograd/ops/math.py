@@ -28,7 +28,7 @@ def masked(ctx, grad, keep):
         bits = host.asarray(keep).astype(ints)  # (asarray: a 0-d comparison gives a numpy bool, not an array)
         host.negative(bits, out=bits)  # 1 -> -1: every bit set
         return host.bitwise_and(grad.view(ints), bits, out=bits).view(grad.dtype)
-    if isinstance(grad, (int, float)):
+    if type(grad) in (int, float):  # (not a numpy float64 scalar, a float subclass: its 0.0 must stay an array)
         return grad if keep else 0.0
     return ctx.xp.where(keep, grad, 0)
 

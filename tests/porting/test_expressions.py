@@ -457,10 +457,32 @@ MORE_LINALG = [  # products made of matmul, distances
     "torch.cdist(x, m.T, p=float('inf'))", "torch.cdist(b, x[None], p=1.5)", Row("torch.cdist(v, v)", raises=RuntimeError),
 ]
 
+NN_FUNCTIONAL_SWEEP = [  # margin, embedding and likelihood losses; small layer functions (tests/test_*_sweep.py: more)
+    "F.margin_ranking_loss(v, w4, torch.tensor([1.0, -1.0, 1.0, -1.0]))",
+    "F.margin_ranking_loss(x, y, (m[:3, :4] > 0).float() * 2 - 1, margin=0.5, reduction='none')",
+    "F.hinge_embedding_loss(p, (y > 0).float() * 2 - 1)", "F.hinge_embedding_loss(p, (y > 0).float() * 2 - 1, 1.5, reduction='sum')",
+    "F.soft_margin_loss(x, (y > 0).float() * 2 - 1)", "F.soft_margin_loss(x, (y > 0).float() * 2 - 1, reduction='none')",
+    "F.multilabel_soft_margin_loss(x, prob)", "F.multilabel_soft_margin_loss(x, prob, weight=w4.abs().detach(), reduction='none')",
+    "F.multi_margin_loss(x, lbl)", "F.multi_margin_loss(x, lbl, p=2, margin=0.5, weight=w4.abs().detach(), reduction='none')",
+    Row("F.multi_margin_loss(x, lbl + 1)", raises=RuntimeError),
+    "F.cosine_embedding_loss(x, y, torch.tensor([1.0, -1.0, 1.0]))",
+    "F.cosine_embedding_loss(x, y, torch.tensor([1.0, -1.0, -1.0]), margin=0.2, reduction='none')",
+    "F.triplet_margin_loss(x, y, p)", "F.triplet_margin_loss(x, y, p, margin=0.5, p=1, swap=True, reduction='none')",
+    "F.poisson_nll_loss(x, g)", "F.poisson_nll_loss(p, g, log_input=False, full=True, reduction='none')",
+    "F.gaussian_nll_loss(x, y, p)", "F.gaussian_nll_loss(x, y, p[:, 0], full=True, reduction='sum')",
+    "F.pairwise_distance(x, y)", "F.pairwise_distance(x, v, 1, keepdim=True)", "F.pairwise_distance(b, x, 3)",
+    "F.glu(x)", "F.glu(b, 2)", "F.tanhshrink(x)", "F.threshold(x, 0.1, 20.0)", "F.threshold_(x.clone(), 0.1, -2.0)",
+    "F.rrelu(x)", "F.rrelu(x, 0.2, 0.4, training=False)", "F.rrelu_(x.clone())",
+    "F.bilinear(x, y, sq.unsqueeze(0))", "F.bilinear(x, y, torch.stack([sq, sq.T]), bias[:2])",
+    "F.pixel_shuffle(img.reshape(2, 12, 3, 3), 2)", "F.pixel_unshuffle(img, 3)", "F.channel_shuffle(img, 3)",
+    "F.local_response_norm(img, 2)", "F.local_response_norm(sig, 3)",
+    "F.local_response_norm(vol, 2, alpha=0.1, beta=0.5, k=2.0)",
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
         + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE
-        + MORE_REDUCE + MORE_LINALG]
+        + MORE_REDUCE + MORE_LINALG + NN_FUNCTIONAL_SWEEP]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
