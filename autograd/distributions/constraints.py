@@ -8,6 +8,7 @@ rightmost dims (an event is valid only if all its entries are). The names and re
 PyTorch's (``GreaterThan(lower_bound=0.0)``), since they appear in the validation errors.
 """
 from ..backend import host
+from ..tensor import Tensor
 
 __all__ = [
     "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq", "independent",
@@ -15,6 +16,11 @@ __all__ = [
     "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite", "real", "real_vector",
     "simplex", "unit_interval",
 ]
+
+
+def _shown(bound):
+    """A bound as PyTorch's f-strings show it: a 0-d tensor as its number."""
+    return bound.item() if isinstance(bound, Tensor) and bound.dim() == 0 else bound
 
 
 class Constraint:
@@ -126,7 +132,7 @@ class _IntegerInterval(Constraint):
         return (value % 1 == 0) & (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+        return f"{self.__class__.__name__[1:]}(lower_bound={_shown(self.lower_bound)}, upper_bound={_shown(self.upper_bound)})"
 
 
 class _IntegerGreaterThan(Constraint):
@@ -139,7 +145,7 @@ class _IntegerGreaterThan(Constraint):
         return (value % 1 == 0) & (value >= self.lower_bound)
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+        return f"{self.__class__.__name__[1:]}(lower_bound={_shown(self.lower_bound)})"
 
 
 class _Real(Constraint):
@@ -155,7 +161,7 @@ class _GreaterThan(Constraint):
         return value > self.lower_bound
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+        return f"{self.__class__.__name__[1:]}(lower_bound={_shown(self.lower_bound)})"
 
 
 class _GreaterThanEq(_GreaterThan):
@@ -171,7 +177,7 @@ class _LessThan(Constraint):
         return value < self.upper_bound
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
+        return f"{self.__class__.__name__[1:]}(upper_bound={_shown(self.upper_bound)})"
 
 
 class _Interval(Constraint):
@@ -182,7 +188,7 @@ class _Interval(Constraint):
         return (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+        return f"{self.__class__.__name__[1:]}(lower_bound={_shown(self.lower_bound)}, upper_bound={_shown(self.upper_bound)})"
 
 
 class _Simplex(Constraint):

@@ -11,7 +11,7 @@ raising PyTorch's ValueError (the parameter, its shape, the constraint and the v
 from .. import graph
 from ..tensor import Size, Tensor
 from . import constraints
-from .utils import lazy_property
+from .utils import lazy_property, shown
 
 
 class Distribution:
@@ -47,7 +47,7 @@ class Distribution:
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) of "
                         f"distribution {self!r} to satisfy the constraint {constraint!r}, but found invalid "
-                        f"values:\n{value}")
+                        f"values:\n{shown(value)}")
 
     def expand(self, batch_shape, _instance=None):
         """The same distribution over a larger batch (its parameters expanded, not copied)."""
@@ -138,7 +138,7 @@ class Distribution:
         if not bool(valid.all()):
             raise ValueError(f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be "
                              f"within the support ({support!r}) of the distribution {self!r}, but found invalid "
-                             f"values:\n{value}")
+                             f"values:\n{shown(value)}")
 
     def _get_checked_instance(self, cls, _instance=None):
         if _instance is None and type(self).__init__ != cls.__init__:
@@ -156,6 +156,6 @@ class Distribution:
 
     def __repr__(self):
         names = [k for k in self.arg_constraints if k in self.__dict__]
-        shown = [f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else Size(self.__dict__[p].shape)}"
-                 for p in names]
-        return self.__class__.__name__ + "(" + ", ".join(shown) + ")"
+        params = [f"{p}: {shown(self.__dict__[p]) if self.__dict__[p].numel() == 1 else Size(self.__dict__[p].shape)}"
+                  for p in names]
+        return self.__class__.__name__ + "(" + ", ".join(params) + ")"

@@ -31,6 +31,11 @@ def broadcast_all(*values):
     return broadcast_tensors(*tensors)
 
 
+def shown(x):
+    """How PyTorch's f-strings show a parameter: a 0-d tensor as its number, others as tensors."""
+    return x.item() if isinstance(x, Tensor) and x.dim() == 0 else x
+
+
 def finfo(dtype):
     """numpy's finfo of a tensor's floating dtype (eps, tiny, min)."""
     return host.finfo(dtype)
@@ -114,13 +119,13 @@ class Cholesky(Function):
             g = (L.mT @ grad).tril()
             g = 0.5 * (g + g.tril(-1).mT)
             g = solve(L.mT, g)  # L^-T g
-            return solve(L, g.mT).mT  # ... L^-1
+            return solve(L.mT, g.mT).mT  # ... L^-1
         xp = ctx.xp
         Lt = xp.swapaxes(L, -1, -2)
         g = xp.tril(Lt @ grad)
         g = 0.5 * (g + xp.swapaxes(xp.tril(g, -1), -1, -2))
-        g = xp.linalg.solve(Lt, g)
-        return xp.swapaxes(xp.linalg.solve(L, xp.swapaxes(g, -1, -2)), -1, -2)
+        g = xp.linalg.solve(Lt, g)  # L^-T g
+        return xp.swapaxes(xp.linalg.solve(Lt, xp.swapaxes(g, -1, -2)), -1, -2)  # ... L^-1
 
 
 def cholesky(a):
