@@ -6,7 +6,7 @@
 What it lists, each read from the code rather than typed: the op table (``autograd.function.OPS``)
 by the module that registers each op, with its Tensor method, ``torch.`` function, in-place twin
 and aliases, and the Python operators; the Tensor methods and ``torch.`` names beyond the table;
-the namespaces (torch.autograd, torch.linalg, torch.utils.data); nn's layers by file,
+the namespaces (torch.autograd, torch.linalg, torch.utils.data, torch.distributions); nn's layers by file,
 nn.functional, nn.init, nn.utils; optim's optimizers and schedulers.
 tests/test_porting_api_doc.py fails when the committed list differs from what this prints.
 """
@@ -28,7 +28,7 @@ SYMBOLS = {  # an operator's dunders -> its Python spelling
     "and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
     "eq": "==", "ne": "!=", "neg": "-x", "pos": "+x", "abs": "abs(x)", "invert": "~x", "getitem": "x[...]",
 }
-LAZY = ("nn", "optim", "utils", "save", "load", "viz")  # ag.<name> resolved on first use (autograd/__init__.py)
+LAZY = ("nn", "optim", "utils", "save", "load", "viz", "distributions")  # ag.<name> resolved on first use (autograd/__init__.py)
 
 
 def _code(names):
@@ -86,17 +86,22 @@ def _beyond_table(ag, OPS):
             f"- `torch.` classes and context managers: {_code(classes)}",
             f"- dtypes: {_code(dtypes)}",
             f"- namespaces and lazy names: {_code(sorted(set(modules + others) | set(LAZY)))} (`nn`, `optim`, `utils.data`, "
-            "`save` and `load` are imported on first use)", ""]
+            "`distributions`, `save` and `load` are imported on first use)", ""]
 
 
 def _namespaces(ag, data):
+    import autograd.distributions as distributions  # noqa: PLC0415  (imported on first use)
+
     autograd_names = [n for n in _public(ag.autograd) if not isinstance(getattr(ag.autograd, n), types.ModuleType)]
     return ["### Namespaces", "",
             f"- `torch.autograd`: {_code(autograd_names)}; `torch.autograd.function`: "
             f"{_code(_public(ag.autograd.function))}; `torch.autograd.graph`: {_code(_public(ag.autograd.graph))}; "
             f"`torch.autograd.functional`: {_code(ag.autograd.functional.__all__)}",
             f"- `torch.linalg`: {_code(n for n in _public(ag.linalg) if n[0].islower() and n != 'as_tensor')}",
-            f"- `torch.utils.data` (`seegrad.data`): {_code(sorted(data.__all__))}", ""]
+            f"- `torch.utils.data` (`seegrad.data`): {_code(sorted(data.__all__))}",
+            f"- `torch.distributions` (`autograd.distributions`, [distributions.md](distributions.md)): "
+            f"{_code(sorted(distributions.__all__))}; `constraints`: "
+            f"{_code(n for n in distributions.constraints.__all__ if n != 'Constraint')}", ""]
 
 
 def _functions_of(module):

@@ -351,3 +351,32 @@ def test_the_repr_and_the_constraints_read_as_pytorchs():
         assert D.Normal.has_rsample and not D.Categorical.has_rsample
         assert bool(D.constraints.simplex.check(T.tensor([0.25, 0.75]))) and not bool(D.constraints.positive.check(
             T.tensor(0.0)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_cholesky_and_erfinv_inside_match_pytorchs_values_and_gradients(dtype):
+    """The two primitives the package adds (not public ag names): forward and gradient against
+    torch.linalg.cholesky and torch.erfinv, and second derivatives by gradgradcheck."""
+    from autograd.distributions.utils import cholesky, erfinv
+
+    y = np.concatenate([np.linspace(-0.999999, 0.999999, 41), [-1.0, 1.0, 0.0]])
+    weights = np.linspace(0.5, 1.5, 3 * 3).reshape(3, 3)
+    for T, chol, inv_erf in ((torch, torch.linalg.cholesky, torch.erfinv), (ag, cholesky, erfinv)):
+        A = T.tensor(COV_B, dtype=getattr(T, dtype), requires_grad=True)
+        L = chol(A)
+        (L * T.tensor(weights, dtype=L.dtype)).sum().backward()
+        x = T.tensor(y, dtype=getattr(T, dtype), requires_grad=True)
+        e = inv_erf(x)
+        e[:-3].sum().backward()
+        if T is torch:
+            want = L.detach().numpy(), A.grad.numpy(), e.detach().numpy(), x.grad.numpy()
+        else:
+            got = L.detach().numpy(), A.grad.numpy(), e.detach().numpy(), x.grad.numpy()
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    for name, w, g in zip(("L", "dA", "erfinv", "d erfinv"), want, got):
+        np.testing.assert_allclose(g, w, **tol, err_msg=name)
+    A = ag.tensor(COV, dtype=ag.float64, requires_grad=True)
+    assert ag.autograd.gradgradcheck(lambda A: cholesky(0.5 * (A + A.mT)), (A,))
+    assert ag.autograd.gradgradcheck(erfinv, (ag.tensor(y[1:-4], dtype=ag.float64, requires_grad=True),))
+    with pytest.raises(ValueError, match="not positive-definite"):
+        cholesky(ag.tensor([[1.0, 2.0], [2.0, 1.0]]))

@@ -169,8 +169,10 @@ class Erfinv(Function):
 
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (math.sqrt(math.pi) / 2) * (out * out).exp() if isinstance(out, Tensor) else \
-            grad * (math.sqrt(math.pi) / 2) * ctx.xp.exp(out * out)
+        if isinstance(out, Tensor):
+            return grad * (math.sqrt(math.pi) / 2) * (out * out).exp()
+        with host.errstate(invalid="ignore", over="ignore"):  # at +-1: inf slope (nan times a zero grad, as PyTorch)
+            return grad * (math.sqrt(math.pi) / 2) * ctx.xp.exp(out * out)
 
 
 def erfinv(a):
