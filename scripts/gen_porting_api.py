@@ -28,7 +28,8 @@ SYMBOLS = {  # an operator's dunders -> its Python spelling
     "and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
     "eq": "==", "ne": "!=", "neg": "-x", "pos": "+x", "abs": "abs(x)", "invert": "~x", "getitem": "x[...]",
 }
-LAZY = ("nn", "optim", "utils", "save", "load", "viz", "distributions")  # ag.<name> resolved on first use (autograd/__init__.py)
+# ag.<name> resolved on first use (autograd/__init__.py)
+LAZY = ("nn", "optim", "utils", "save", "load", "viz", "distributions")
 
 
 def _code(names):
@@ -85,8 +86,8 @@ def _beyond_table(ag, OPS):
             f"- `torch.` functions: {_code(functions)}",
             f"- `torch.` classes and context managers: {_code(classes)}",
             f"- dtypes: {_code(dtypes)}",
-            f"- namespaces and lazy names: {_code(sorted(set(modules + others) | set(LAZY)))} (`nn`, `optim`, `utils.data`, "
-            "`distributions`, `save` and `load` are imported on first use)", ""]
+            f"- namespaces and lazy names: {_code(sorted(set(modules + others) | set(LAZY)))} (`nn`, `optim`, "
+            "`utils.data`, `distributions`, `save` and `load` are imported on first use)", ""]
 
 
 def _namespaces(ag, data):

@@ -35,6 +35,7 @@ M = rng.normal(size=(3, 3))
 TRIL = np.tril(M, -1) + np.diag(rng.uniform(0.5, 1.5, size=3))
 COV = M @ M.T + np.eye(3)
 COV_B = np.stack([COV, COV + 0.5 * np.eye(3)])  # (2, 3, 3)
+TRIL_B = np.stack([TRIL, 0.5 * TRIL + np.diag([0.2, 0.3, 0.4])])  # (2, 3, 3)
 
 # name -> (parameters, build(D, **params), a value to score (or None), a level for icdf (or None))
 CASES = {
@@ -62,6 +63,11 @@ CASES = {
     "MultivariateNormal covariance": (dict(loc=A23[0], covariance_matrix=COV_B),
                                       lambda D, loc, covariance_matrix: D.MultivariateNormal(
                                           loc, covariance_matrix=covariance_matrix), A23, None),
+    "MultivariateNormal broadcast": (dict(loc=A23[:, None, :], scale_tril=TRIL_B),  # batch (2, 1) with (2,): (2, 2)
+                                     lambda D, loc, scale_tril: D.MultivariateNormal(loc, scale_tril=scale_tril),
+                                     np.stack([A23, A23[::-1], -A23])[:, :, None, :], None),
+    "Normal tensor and number": (dict(loc=A23), lambda D, loc: D.Normal(loc, 0.7), A23[::-1].copy(), Q23),
+    "Exponential number": ({}, lambda D: D.Exponential(1.5), POS23, Q23),
     "MultivariateNormal precision": (dict(loc=A23, precision_matrix=COV),
                                      lambda D, loc, precision_matrix: D.MultivariateNormal(
                                          loc, precision_matrix=precision_matrix), A23[::-1].copy(), None),
@@ -138,7 +144,8 @@ KL_CASES = {
     "Bernoulli edges": (dict(a=np.array([0.0, 1.0, 0.3, 0.3]), c=np.array([0.5, 0.5, 0.0, 1.0])),
                         lambda D, a, c: (D.Bernoulli(probs=a), D.Bernoulli(probs=c))),
     "Categorical": (dict(a=W24, c=LOGITS24), lambda D, a, c: (D.Categorical(probs=a), D.Categorical(logits=c))),
-    "Categorical zeros": (dict(a=np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5]]), c=np.array([[0.3, 0.7, 0.0], [1, 1, 1.]])),
+    "Categorical zeros": (dict(a=np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5]]),
+                               c=np.array([[0.3, 0.7, 0.0], [1.0, 1.0, 1.0]])),
                           lambda D, a, c: (D.Categorical(probs=a), D.Categorical(probs=c))),
     "OneHotCategorical": (dict(a=W24, c=LOGITS24),
                           lambda D, a, c: (D.OneHotCategorical(probs=a), D.OneHotCategorical(logits=c))),
@@ -290,8 +297,9 @@ BAD = {
     "low >= high": lambda T, D: D.Uniform(T.tensor([0.0, 2.0]), T.tensor([1.0, 1.0])),
     "rate <= 0": lambda T, D: D.Exponential(T.tensor([-1.0])),
     "nan loc": lambda T, D: D.Laplace(T.tensor([float("nan")]), T.tensor([1.0])),
-    "scale_tril not lower": lambda T, D: D.MultivariateNormal(T.zeros(2), scale_tril=T.tensor([[1.0, 1.0], [0.0, 1.0]])),
-    "covariance not PD": lambda T, D: D.MultivariateNormal(T.zeros(2), covariance_matrix=T.tensor([[1.0, 2.0], [2.0, 1.0]])),
+    "scale_tril not lower": lambda T, D: D.MultivariateNormal(T.zeros(2), scale_tril=T.tensor([[1.0, 1], [0, 1]])),
+    "covariance not PD": lambda T, D: D.MultivariateNormal(T.zeros(2), covariance_matrix=T.tensor([[1.0, 2], [2, 1]])),
+    "covariance not symmetric": lambda T, D: D.MultivariateNormal(T.zeros(2), T.tensor([[1.0, 0.5], [0.0, 1.0]])),
     "two matrices": lambda T, D: D.MultivariateNormal(T.zeros(2), covariance_matrix=T.eye(2), scale_tril=T.eye(2)),
     "0-d loc": lambda T, D: D.MultivariateNormal(T.tensor(0.0), covariance_matrix=T.eye(2)),
     "too many dims": lambda T, D: D.Independent(D.Normal(T.zeros(3), T.ones(3)), 2),
@@ -311,7 +319,8 @@ def test_bad_parameters_and_values_raise_pytorchs_errors(case):
     (want_type, want), (got_type, got) = _error(torch, BAD[case]), _error(ag, BAD[case])
     assert got_type is want_type, f"{case}: ours {got_type.__name__}: {got}; PyTorch {want_type.__name__}: {want}"
     # the same words, PyTorch's torch.Size([2, 3]) printed as ag.Size's (2, 3)
-    plain = re.sub(r"torch\.Size\(\[([^\]]*)\]\)", lambda m: str(tuple(int(d) for d in m[1].split(",") if d.strip())), want)
+    plain = re.sub(r"torch\.Size\(\[([^\]]*)\]\)", lambda m: str(tuple(int(d) for d in m[1].split(",") if d.strip())),
+                   want)
     assert got == plain, f"{case}:\n ours:    {got}\n PyTorch: {want}"
 
 

@@ -132,7 +132,8 @@ class _IntegerInterval(Constraint):
         return (value % 1 == 0) & (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={_shown(self.lower_bound)}, upper_bound={_shown(self.upper_bound)})"
+        bounds = f"lower_bound={_shown(self.lower_bound)}, upper_bound={_shown(self.upper_bound)}"
+        return f"{self.__class__.__name__[1:]}({bounds})"
 
 
 class _IntegerGreaterThan(Constraint):
@@ -188,7 +189,8 @@ class _Interval(Constraint):
         return (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={_shown(self.lower_bound)}, upper_bound={_shown(self.upper_bound)})"
+        bounds = f"lower_bound={_shown(self.lower_bound)}, upper_bound={_shown(self.upper_bound)}"
+        return f"{self.__class__.__name__[1:]}({bounds})"
 
 
 class _Simplex(Constraint):

@@ -78,9 +78,10 @@ class MultivariateNormal(Distribution):
     def expand(self, batch_shape, _instance=None):
         batch_shape = Size(batch_shape)
         cov_shape = batch_shape + self.event_shape + self.event_shape
-        params = {k: self.__dict__[k].expand(cov_shape) for k in ("covariance_matrix", "scale_tril", "precision_matrix")
-                  if k in self.__dict__}
-        return self._expanded(MultivariateNormal, batch_shape, _instance, loc=self.loc.expand(batch_shape + self.event_shape),
+        params = {k: self.__dict__[k].expand(cov_shape)
+                  for k in ("covariance_matrix", "scale_tril", "precision_matrix") if k in self.__dict__}
+        return self._expanded(MultivariateNormal, batch_shape, _instance,
+                              loc=self.loc.expand(batch_shape + self.event_shape),
                               _unbroadcasted_scale_tril=self._unbroadcasted_scale_tril, **params)
 
     def _matrix_shape(self):
