@@ -68,6 +68,12 @@ CASES = {
                                      np.stack([A23, A23[::-1], -A23])[:, :, None, :], None),
     "Normal tensor and number": (dict(loc=A23), lambda D, loc: D.Normal(loc, 0.7), A23[::-1].copy(), Q23),
     "Exponential number": ({}, lambda D: D.Exponential(1.5), POS23, Q23),
+    "Beta": (dict(a=POS23 * 2, b=POS3[::-1].copy()), lambda D, a, b: D.Beta(a, b), P23, None),
+    "Beta numbers": ({}, lambda D: D.Beta(0.5, 3.0), P23, None),
+    "Beta modes": (dict(a=np.array([0.5, 0.7, 2.0, 1.0, 3.0]), b=np.array([0.4, 2.0, 0.3, 1.0, 2.5])),
+                   lambda D, a, b: D.Beta(a, b), np.array([0.1, 0.5, 0.9, 0.3, 0.6]), None),
+    "Dirichlet": (dict(concentration=W24 * 3), lambda D, concentration: D.Dirichlet(concentration),
+                  W24[::-1] / W24[::-1].sum(-1, keepdims=True), None),
     "MultivariateNormal precision": (dict(loc=A23, precision_matrix=COV),
                                      lambda D, loc, precision_matrix: D.MultivariateNormal(
                                          loc, precision_matrix=precision_matrix), A23[::-1].copy(), None),
@@ -116,6 +122,7 @@ def _quantities(T, case, dtype):
     return results
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # Beta's mode 0/0's gradient
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_values_and_gradients_match_pytorch(case, dtype):
@@ -128,12 +135,15 @@ def test_values_and_gradients_match_pytorch(case, dtype):
         for key in ("shape", "dtype", "batch_shape", "event_shape"):
             assert got[key] == want[key], f"{case}.{name}: {key} {got[key]}, PyTorch's {want[key]}"
         np.testing.assert_allclose(got["value"], want["value"], **TOL[dtype], err_msg=f"{case}.{name}")
+        tol = TOL[dtype]
+        if name == "entropy" and dtype == "float64" and ("Beta" in case or "Dirichlet" in case):
+            tol = dict(rtol=1e-8, atol=1e-12)  # PyTorch's trigamma is within 5e-10 of the truth, ours 3e-14 (below)
         for param, grad in want["grads"].items():
             if grad is None:
                 assert got["grads"][param] is None, f"{case}.{name}: ours has a gradient for {param}, PyTorch none"
                 continue
             assert got["grads"][param] is not None, f"{case}.{name}: no gradient for {param}"
-            np.testing.assert_allclose(got["grads"][param], grad, **TOL[dtype], err_msg=f"{case}.{name} d/d{param}")
+            np.testing.assert_allclose(got["grads"][param], grad, **tol, err_msg=f"{case}.{name} d/d{param}")
 
 
 # (p, q) parameters and builders: KL(p || q), with gradients wrt both
@@ -155,6 +165,8 @@ KL_CASES = {
                         lambda D, a, b, c, d: (D.Uniform(a, b), D.Uniform(c, d, validate_args=False))),
     "Independent": (dict(a=A23, b=POS23, c=A23 * 0.5, d=POS23[::-1].copy()),
                     lambda D, a, b, c, d: (D.Independent(D.Normal(a, b), 1), D.Independent(D.Normal(c, d), 1))),
+    "Beta": (dict(a=POS23, b=POS3, c=POS23[::-1] * 2, d=POS23), lambda D, a, b, c, d: (D.Beta(a, b), D.Beta(c, d))),
+    "Dirichlet": (dict(a=W24, c=W24[::-1] * 3), lambda D, a, c: (D.Dirichlet(a), D.Dirichlet(c))),
     "MultivariateNormal": (dict(a=A23, b=TRIL, c=A23[0] * 0.3, d=COV_B),
                            lambda D, a, b, c, d: (D.MultivariateNormal(a, scale_tril=b),
                                                   D.MultivariateNormal(c, covariance_matrix=d))),
@@ -180,10 +192,13 @@ def test_kl_divergence_and_its_gradients_match_pytorch(case, dtype):
     (want, want_grads), (got, got_grads) = _kl(torch, case, dtype), _kl(ag, case, dtype)
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_allclose(got, want, **TOL[dtype], err_msg=f"KL {case}")
+    tol = TOL[dtype]
+    if dtype == "float64" and case in ("Beta", "Dirichlet"):
+        tol = dict(rtol=1e-8, atol=1e-12)  # digamma's gradient: PyTorch's trigamma is within 5e-10 of the truth
     for k, grad in want_grads.items():
         assert (got_grads[k] is None) == (grad is None), f"KL {case}: gradient of {k}"
         if grad is not None:
-            np.testing.assert_allclose(got_grads[k], grad, **TOL[dtype], err_msg=f"KL {case} d/d{k}")
+            np.testing.assert_allclose(got_grads[k], grad, **tol, err_msg=f"KL {case} d/d{k}")
 
 
 def test_kl_of_an_unregistered_pair_is_refused_as_in_pytorch():
@@ -276,6 +291,15 @@ def test_our_own_draws_have_the_right_distribution():
     assert abs(np.median(lap) - 1.0) < 0.03 and abs(lap.var() - 8.0) < 0.15
     u = D.Uniform(-1.0, 3.0).sample((n,)).numpy()
     assert u.min() >= -1 and u.max() < 3 and abs(u.mean() - 1.0) < 0.01
+    a, b = np.array([0.3, 2.0, 5.0]), np.array([0.6, 2.0, 1.5])
+    beta = D.Beta(ag.tensor(a), ag.tensor(b)).sample((n,)).numpy()
+    np.testing.assert_allclose(beta.mean(0), a / (a + b), atol=0.004)
+    np.testing.assert_allclose(beta.var(0), a * b / ((a + b) ** 2 * (a + b + 1)), rtol=0.03)
+    assert beta.min() > 0 and beta.max() < 1
+    alpha = np.array([0.5, 1.0, 4.0])
+    dirichlet = D.Dirichlet(ag.tensor(alpha)).sample((n,)).numpy()
+    np.testing.assert_allclose(dirichlet.sum(-1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(dirichlet.mean(0), alpha / alpha.sum(), atol=0.003)
     cov = np.array([[2.0, 0.6], [0.6, 1.0]])
     mv = D.MultivariateNormal(ag.tensor([1.0, 0.0]), covariance_matrix=ag.tensor(cov)).sample((n,)).numpy()
     np.testing.assert_allclose(np.cov(mv.T), cov, atol=0.03)
@@ -310,6 +334,9 @@ BAD = {
     "event shape": lambda T, D: D.MultivariateNormal(T.zeros(3), T.eye(3)).log_prob(T.zeros(2)),
     "batch shape": lambda T, D: D.Normal(T.zeros(3), T.ones(3)).log_prob(T.zeros(2)),
     "not a tensor": lambda T, D: D.Normal(0.0, 1.0).log_prob(0.5),
+    "Beta concentration <= 0": lambda T, D: D.Beta(T.tensor([1.0, 2.0]), T.tensor([0.0, 1.0])),
+    "Dirichlet 0-d": lambda T, D: D.Dirichlet(T.tensor(1.0)),
+    "outside Beta": lambda T, D: D.Beta(2.0, 2.0).log_prob(T.tensor([0.5, 1.5])),
     "not a one-hot": lambda T, D: D.OneHotCategorical(probs=T.ones(3)).log_prob(T.tensor([1.0, 1.0, 0.0])),
 }
 
@@ -389,3 +416,24 @@ def test_the_cholesky_and_erfinv_inside_match_pytorchs_values_and_gradients(dtyp
     assert ag.autograd.gradgradcheck(erfinv, (ag.tensor(y[1:-4], dtype=ag.float64, requires_grad=True),))
     with pytest.raises(ValueError, match="not positive-definite"):
         cholesky(ag.tensor([[1.0, 2.0], [2.0, 1.0]]))
+
+
+def test_lgamma_digamma_and_trigamma_inside_match_scipy_and_pytorch():
+    """Dirichlet's and Beta's special functions (not public ag names): values against scipy and
+    PyTorch, gradients by gradcheck and gradgradcheck, and the third derivative refused."""
+    special = pytest.importorskip("scipy.special")
+    from autograd.distributions.special import digamma, digamma_array, lgamma, trigamma_array
+
+    x = np.concatenate([np.geomspace(1e-4, 1e4, 200), -np.linspace(0.15, 5.35, 17), [0.0, -3.0]])
+    with np.errstate(all="ignore"):
+        for ours, exact, theirs in ((digamma_array(x), special.digamma(x), torch.digamma(torch.tensor(x))),
+                                    (trigamma_array(x), special.polygamma(1, x), torch.polygamma(1, torch.tensor(x)))):
+            np.testing.assert_allclose(ours, exact, rtol=5e-14, atol=1e-14)
+            np.testing.assert_allclose(ours[:-2], theirs.numpy()[:-2], rtol=1e-9)  # (PyTorch: trigamma(-3) 1.7e16)
+    t = ag.tensor(np.geomspace(0.05, 40, 12), dtype=ag.float64, requires_grad=True)
+    np.testing.assert_allclose(lgamma(t).detach().numpy(), special.gammaln(t.detach().numpy()), rtol=1e-14)
+    assert ag.autograd.gradcheck(lgamma, (t,)) and ag.autograd.gradgradcheck(lgamma, (t,))
+    assert ag.autograd.gradcheck(digamma, (t,))
+    (g,) = ag.grad(digamma(t).sum(), t, create_graph=True)
+    with pytest.raises(RuntimeError, match="trigamma: its derivative"):
+        g.sum().backward()

@@ -11,13 +11,16 @@ validation and numbers; every parameter gets its gradient through log_prob, entr
     loss = -m.log_prob(action) * reward          # REINFORCE
 
 Normal, Bernoulli, Categorical, OneHotCategorical, Uniform, Exponential, Laplace, Independent,
-MultivariateNormal; kl_divergence for Normal, Bernoulli, Categorical, OneHotCategorical, Uniform,
-Independent and MultivariateNormal pairs (register_kl adds more). Draws come from ag's global
+MultivariateNormal, Beta and Dirichlet (sample, no rsample); kl_divergence for pairs of one
+type: Normal, Bernoulli, Categorical, OneHotCategorical, Uniform, Independent, MultivariateNormal,
+Beta, Dirichlet (register_kl adds more). Draws come from ag's global
 generator (ag.randn / ag.rand / uniform_), so ag.manual_seed makes them reproducible.
 """
 from . import constraints
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .independent import Independent
@@ -29,6 +32,7 @@ from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace", "MultivariateNormal",
+    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Independent", "Laplace",
+    "MultivariateNormal",
     "Normal", "OneHotCategorical", "Uniform", "constraints", "kl_divergence", "register_kl",
 ]
