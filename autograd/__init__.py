@@ -55,11 +55,11 @@ def numel(input):
     return input.numel()
 
 
-def __getattr__(name):  # ag.viz (loads graphviz), ag.nn, ag.optim, ag.save/load: imported on first use
-    if name == "viz":
+def __getattr__(name):  # ag.viz (loads graphviz), ag.distributions, ag.nn, ag.optim, ag.save/load: on first use
+    if name in ("viz", "distributions"):
         import importlib
 
-        return importlib.import_module(".viz", __name__)
+        return importlib.import_module("." + name, __name__)
     if name in ("nn", "optim"):
         module = globals()[name] = upper(name)
         return module

@@ -6,8 +6,8 @@
 What it lists, each read from the code rather than typed: the op table (``autograd.function.OPS``)
 by the module that registers each op, with its Tensor method, ``torch.`` function, in-place twin
 and aliases, and the Python operators; the Tensor methods and ``torch.`` names beyond the table;
-the namespaces (torch.autograd, torch.linalg, torch.utils.data); nn's layers by file,
-nn.functional, nn.init, nn.utils, nn.utils.rnn; optim's optimizers and schedulers.
+the namespaces (torch.autograd, torch.linalg, torch.utils.data, torch.distributions); nn's layers by
+file, nn.functional, nn.init, nn.utils, nn.utils.rnn; optim's optimizers and schedulers.
 tests/test_porting_api_doc.py fails when the committed list differs from what this prints.
 """
 import inspect
@@ -28,7 +28,8 @@ SYMBOLS = {  # an operator's dunders -> its Python spelling
     "and": "&", "or": "|", "xor": "^", "lshift": "<<", "rshift": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
     "eq": "==", "ne": "!=", "neg": "-x", "pos": "+x", "abs": "abs(x)", "invert": "~x", "getitem": "x[...]",
 }
-LAZY = ("nn", "optim", "utils", "save", "load", "viz")  # ag.<name> resolved on first use (autograd/__init__.py)
+# ag.<name> resolved on first use (autograd/__init__.py)
+LAZY = ("nn", "optim", "utils", "save", "load", "viz", "distributions")
 
 
 def _code(names):
@@ -85,18 +86,23 @@ def _beyond_table(ag, OPS):
             f"- `torch.` functions: {_code(functions)}",
             f"- `torch.` classes and context managers: {_code(classes)}",
             f"- dtypes: {_code(dtypes)}",
-            f"- namespaces and lazy names: {_code(sorted(set(modules + others) | set(LAZY)))} (`nn`, `optim`, `utils.data`, "
-            "`save` and `load` are imported on first use)", ""]
+            f"- namespaces and lazy names: {_code(sorted(set(modules + others) | set(LAZY)))} (`nn`, `optim`, "
+            "`utils.data`, `distributions`, `save` and `load` are imported on first use)", ""]
 
 
 def _namespaces(ag, data):
+    import autograd.distributions as distributions  # noqa: PLC0415  (imported on first use)
+
     autograd_names = [n for n in _public(ag.autograd) if not isinstance(getattr(ag.autograd, n), types.ModuleType)]
     return ["### Namespaces", "",
             f"- `torch.autograd`: {_code(autograd_names)}; `torch.autograd.function`: "
             f"{_code(_public(ag.autograd.function))}; `torch.autograd.graph`: {_code(_public(ag.autograd.graph))}; "
             f"`torch.autograd.functional`: {_code(ag.autograd.functional.__all__)}",
             f"- `torch.linalg`: {_code(n for n in _public(ag.linalg) if n[0].islower() and n != 'as_tensor')}",
-            f"- `torch.utils.data` (`seegrad.data`): {_code(sorted(data.__all__))}", ""]
+            f"- `torch.utils.data` (`seegrad.data`): {_code(sorted(data.__all__))}",
+            f"- `torch.distributions` (`autograd.distributions`, [distributions.md](distributions.md)): "
+            f"{_code(sorted(distributions.__all__))}; `constraints`: "
+            f"{_code(n for n in distributions.constraints.__all__ if n != 'Constraint')}", ""]
 
 
 def _functions_of(module):

@@ -18,7 +18,12 @@ an error naming both). Draws from an explicit generator (``torch.Generator().man
 given to a DataLoader or ``torch.randn``) come from the same record, in the same order. A
 dropout mask is drawn inside PyTorch's C++ code, out of reach: the record holds the mask
 itself (PyTorch's dropout run again on ones from the same generator state), as the uniform
-numbers that give that mask under this project's rule ``keep = u >= p``. Python's ``random``
+numbers that give that mask under this project's rule ``keep = u >= p``. The draws
+torch.distributions makes in C++ are recorded as the numbers ag.distributions draws for them:
+``torch.normal(mean, std)`` as the standard normal numbers (out - mean) / std, ``torch.bernoulli``
+as uniform numbers below p exactly where it drew a 1, ``torch.multinomial`` with replacement (one
+class per draw, Categorical.sample) as the uniform number in the middle of the chosen class's slice
+of the cumulative probabilities, and ``Tensor.exponential_`` as u = 1 - exp(-e). Python's ``random``
 is seeded alike before each run. Each run returns its namespace (tensors as numpy arrays,
 modules as their state dicts, under "name.key", lists of numbers as arrays, lists of tensors
 under "name.i") and what it printed.
@@ -46,6 +51,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.utils.checkpoint": "autograd.checkpoint",
     "torch.autograd": None,  # autograd.autograd
     "torch.linalg": None,  # autograd.linalg
+    "torch.distributions": "autograd.distributions",
 }
 
 
@@ -173,6 +179,7 @@ def _recording(tape):
         return dropout(input, p, training, inplace)
 
     torch.nn.functional.dropout = recorded_dropout
+    _record_distribution_draws(torch, tape, originals)
     for name in ("gradcheck", "gradgradcheck"):  # their own random directions are not the program's draws
         originals[(torch.autograd, name)] = check = getattr(torch.autograd, name)
 
@@ -202,6 +209,67 @@ def _recording(tape):
     finally:
         for (owner, name), original in originals.items():
             setattr(owner, name, original)
+
+
+def _record_distribution_draws(torch, tape, originals):
+    """Record torch.normal, torch.bernoulli, torch.multinomial and Tensor.exponential_ (the draws
+    behind torch.distributions' sample) as the numbers ag.distributions draws in their place."""
+
+    def replace(owner, name, make):
+        originals[(owner, name)] = original = getattr(owner, name)
+        setattr(owner, name, make(original))
+
+    def normal(original):
+        def recorded(*args, **kwargs):
+            out = original(*args, **kwargs)
+            mean = kwargs.get("mean", args[0] if args else 0.0)
+            std = kwargs.get("std", args[1] if len(args) > 1 else 1.0)
+            plain = [np.asarray(v.detach().cpu().double().numpy() if hasattr(v, "detach") else v) for v in (mean, std)]
+            if not tape.paused:
+                tape.draws.append(("normal", tuple(out.shape), (out.detach().double().numpy() - plain[0]) / plain[1]))
+            return out
+        return recorded
+
+    def bernoulli(original):
+        def recorded(*args, **kwargs):
+            out = original(*args, **kwargs)
+            if not tape.paused:  # ours: 1 where u < p; u = 0 gives a 1 (p > 0), u just below 1 a 0
+                u = np.where(out.detach().numpy() == 1, 0.0, np.nextafter(1.0, 0.0))
+                tape.draws.append(("uniform", tuple(out.shape), u))
+            return out
+        return recorded
+
+    def multinomial(original):
+        def recorded(input, num_samples, replacement=False, **kwargs):
+            out = original(input, num_samples, replacement, **kwargs)
+            if tape.paused:
+                return out
+            if not replacement and num_samples > 1:
+                tape.draws.append(("multinomial without replacement", tuple(out.shape), out.numpy()))
+                return out
+            probs = input.detach().double().numpy().reshape(-1, input.shape[-1])
+            cdf = np.cumsum(probs, -1) / probs.sum(-1, keepdims=True)
+            lower = np.concatenate([np.zeros((len(cdf), 1)), cdf[:, :-1]], -1)
+            chosen = out.numpy().reshape(len(cdf), -1)  # (rows, draws)
+            rows = np.arange(len(cdf))[:, None]
+            u = (lower[rows, chosen] + cdf[rows, chosen]) / 2  # the middle of the chosen slice
+            tape.draws.append(("uniform", (u.size,), u.T.copy()))  # draw by draw, as Categorical.sample
+            return out
+        return recorded
+
+    def exponential_(original):
+        def recorded(self, *args, **kwargs):
+            out = original(self, *args, **kwargs)
+            if not tape.paused:  # ours: e = -log(1 - u), an Exp(1) draw (exponential_(lambd) draws e / lambd)
+                lambd = kwargs.get("lambd", args[0] if args else 1.0)
+                tape.draws.append(("uniform", tuple(out.shape), -np.expm1(-out.detach().double().numpy() * lambd)))
+            return out
+        return recorded
+
+    replace(torch, "normal", normal)
+    replace(torch, "bernoulli", bernoulli)
+    replace(torch, "multinomial", multinomial)
+    replace(torch.Tensor, "exponential_", exponential_)
 
 
 @contextlib.contextmanager
