@@ -379,6 +379,18 @@ class Tensor(Variable):
         after a transpose, ``view`` needs it, as in PyTorch."""
         return self if self.is_contiguous() else self.clone()
 
+    def stride(self, dim=None):
+        """The step in elements between neighbours along each dim (PyTorch's strides; numpy's are in
+        bytes): (3, 1) for a (2, 3) tensor, (1, 3) for its transpose, 0 along an expanded dim."""
+        itemsize = self._data.dtype.itemsize
+        strides = tuple(s // itemsize for s in self._data.strides)
+        if dim is None:
+            return strides
+        if not -len(strides) <= dim < len(strides) or not self.ndim:
+            raise IndexError(f"stride: dimension out of range (expected to be in range of "
+                             f"[{-max(self.ndim, 1)}, {max(self.ndim, 1) - 1}], but got {dim})")
+        return strides[dim]
+
     def is_contiguous(self):
         """Is the storage laid out row-major with no gaps (C order)?"""
         flags = getattr(self._data, "flags", None)
