@@ -13,6 +13,7 @@ table ``OPS`` and turns it into Tensor methods, Python operators and Value's met
     norm.py       batch/layer/instance/group norm      attention.py scaled dot-product attention
     embedding.py  embedding lookup                     recurrent.py fused RNN/LSTM/GRU layers
     linalg.py     inverse, det, solve                  special.py   lgamma, digamma, erfinv, sinc...
+    stats.py      cov, corrcoef, nanmedian, histc, bernoulli, multinomial...
 """
 import types
 
@@ -21,7 +22,7 @@ from ..scalar import Value, method
 from ..tensor import Tensor
 from . import (  # noqa: F401
     activation, attention, compare, conv, elementwise, embedding, index, layout, linalg, loss, math, norm, promote,
-    recurrent, reduce, scan, shape, special, volume,
+    recurrent, reduce, scan, shape, special, stats, volume,
 )
 from .. import inplace  # noqa: E402  (the in-place twins are made from the table filled above)
 
