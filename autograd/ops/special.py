@@ -20,7 +20,7 @@ import math
 from ..backend import by_input, host, is_array
 
 from ..function import Function, Rule, register
-from .args import as_tensor, int_arg
+from .args import as_tensor, floating, int_arg
 from .elementwise import erf_array, erfc_array
 from .promote import DTypeError
 
@@ -341,7 +341,7 @@ class Sinc(Function):
                 "Zero slope at 0; it oscillates and fades as |a| grows.")
 
     def forward(ctx, a):
-        out = _float64(sinc_array, a) if a.dtype.kind != "f" else sinc_array(a)
+        out = sinc_array(floating(a))  # (in the input's precision, as PyTorch: integers in float32)
         ctx.save_for_backward(a)
         return out
 

@@ -63,7 +63,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if fweights is not None:
         w = _weights("fweights", fweights, n, integral=True).to(X.dtype)
     if aweights is not None:
-        a = _weights("aweights", aweights, n, integral=False).to(X.dtype)
+        a = _weights("aweights", aweights, n, integral=False)  # (float64 weights make a float64 result)
         w = a if w is None else w * a
     if w is None:
         w_sum = float(n)
