@@ -311,12 +311,12 @@ class Erfinv(Function):
     rule = Rule("out = erfinv(a)", ("d/da = sqrt(pi)/2 * exp(out^2)",), "Steep near +-1, where erf is flat.")
 
     def forward(ctx, a):
-        out = _float64(erfinv_array, a)
-        ctx.save_for_backward(out)
-        return out
+        ctx.save_for_backward(a)  # (the input, as PyTorch: changing the output in place stays allowed)
+        return _float64(erfinv_array, a)
 
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
+        out = _derivative(a, "erfinv")
         return grad * (math.sqrt(PI) / 2) * ctx.xp.exp(out * out)
 
 register("erfinv", Erfinv, inplace=True)
