@@ -294,7 +294,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if not replacement and num_samples > input.shape[-1]:
         raise ArgumentError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
                             f"({num_samples} > {input.shape[-1]})")
-    w = input.detach().numpy(force=True)
+    w = input.detach().cpu().numpy()  # (the checks and the draws run on the host)
     if not host.isfinite(w).all() or (w < 0).any():
         raise ArgumentError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
     if (w.reshape(-1, w.shape[-1]).sum(axis=1) <= 0).any():
