@@ -16,6 +16,9 @@ EDGES = [0.0, -0.0, 1.0, 2.0, -1.0, -2.0, -2.5, 0.5, -0.5, 1 + 1e-8, 2 - 1e-9, 1
          -1e-300, np.inf, -np.inf, np.nan]
 GRID = np.concatenate([np.linspace(-30, 30, 6001), np.geomspace(1e-300, 1e300, 601),
                        -np.geomspace(1e-300, 1e300, 601), EDGES])
+ERFINV_GRID = np.concatenate([np.linspace(-1.01, 1.01, 20001), 1 - np.geomspace(1e-16, 1, 500),  # (1 - 1e-16: x = 5.86)
+                              np.geomspace(1e-300, 1, 300), -np.geomspace(1e-300, 1, 300),
+                              [0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0]])
 
 
 def close(ours, theirs, rtol, atol=0.0):
@@ -45,12 +48,11 @@ def on_both(fn, x, dtype=np.float64):
     ("polygamma 2", lambda T, x: T.polygamma(2, x), GRID[np.abs(GRID) < 1e6], 0.0),
     ("polygamma 3", lambda T, x: x.polygamma(3), GRID[np.abs(GRID) < 1e6], 0.0),
     ("polygamma 7", lambda T, x: T.special.polygamma(7, x), GRID[np.abs(GRID) < 1e6], 0.0),
-    ("erfinv", lambda T, x: T.erfinv(x), np.concatenate([np.linspace(-1.01, 1.01, 20001), 1 - np.geomspace(1e-16, 1, 500),
-                                                         np.geomspace(1e-300, 1, 300), -np.geomspace(1e-300, 1, 300),
-                                                         [0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0]]), 0.0),
+    ("erfinv", lambda T, x: T.erfinv(x), ERFINV_GRID, 0.0),
     ("special.erfinv", lambda T, x: T.special.erfinv(x), np.linspace(-1, 1, 1001), 0.0),
     ("erfc", lambda T, x: T.erfc(x), np.concatenate([np.linspace(-7, 27, 20001), EDGES]), 1e-320),  # (subnormals)
-    ("erf", lambda T, x: T.erf(x), np.concatenate([np.linspace(-7, 7, 20001), np.geomspace(1e-300, 1, 300), EDGES]), 0.0),
+    ("erf", lambda T, x: T.erf(x), np.concatenate([np.linspace(-7, 7, 20001), np.geomspace(1e-300, 1, 300), EDGES]),
+     0.0),
     ("sinc", lambda T, x: T.sinc(x), GRID, 0.0),
 ])
 def test_special_values_like_torch_in_float64(name, fn, grid, atol):
@@ -158,7 +160,7 @@ def test_stride_in_elements_like_torch():
                 x.unsqueeze(1).stride(), x.permute(2, 0, 1).unsqueeze(0).stride(), x[1].stride(),
                 x.permute(2, 1, 0).contiguous().stride(), x.stride(-1), x.stride(0), T.tensor(3.0).stride(),
                 x.narrow(2, 1, 2).stride(), x.flatten().stride(), x.transpose(0, 1).unsqueeze(2).stride(),
-                T.zeros(0, 3).stride(), x.mT.stride(), x.to(T.float64).t().stride() if False else x[0].t().stride()]
+                T.zeros(0, 3).stride(), T.zeros(3, 0, 2).stride(), x.mT.stride(), x[0].t().stride()]
 
     assert strides(ag) == strides(torch)
     for T in (ag, torch):
@@ -188,7 +190,8 @@ def both(fn, *arrays, grad=True, rtol=1e-12, atol=1e-12):
             total = sum((o.nan_to_num() * T.tensor(np.linspace(-1, 2, o.numel()).reshape(tuple(o.shape)))
                          .to(o.dtype)).sum() for o in floats)
             wrt = [x for x in leaves if x.requires_grad]
-            got += [g.numpy() for g in T.autograd.grad(total, wrt)]
+            with np.errstate(all="ignore"):  # (cov of one observation: nan, by a division by 0, in both)
+                got += [g.numpy() for g in T.autograd.grad(total, wrt)]
         results.append(got)
     for ours, theirs in zip(*results):
         close(ours, theirs, rtol=rtol, atol=atol)
@@ -332,7 +335,8 @@ def test_multinomial_distribution_shapes_seed_and_errors():
     g = ag.Generator().manual_seed(3)
     assert ag.tensor(weights).multinomial(3, generator=g).shape == (3,)
     for fn in (lambda T: T.multinomial(T.tensor([1.0, 0, 1]), 4), lambda T: T.multinomial(T.tensor([1.0, -1, 1]), 1),
-               lambda T: T.multinomial(T.tensor([0.0, 0]), 1), lambda T: T.multinomial(T.tensor([1.0, float("nan")]), 1),
+               lambda T: T.multinomial(T.tensor([0.0, 0]), 1),
+               lambda T: T.multinomial(T.tensor([1.0, float("nan")]), 1),
                lambda T: T.multinomial(T.ones(2, 2, 2), 1), lambda T: T.multinomial(T.tensor([1, 2]), 1),
                lambda T: T.multinomial(T.tensor([1.0, 2]), 0)):
         with pytest.raises(RuntimeError):

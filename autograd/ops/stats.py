@@ -12,7 +12,7 @@ Random draws come from ag.manual_seed's generator (or ``generator=``): reproduci
 import collections
 import warnings
 
-from ..backend import by_input, get_array_module, host
+from ..backend import get_array_module, host
 from ..devices import check, place
 
 from ..function import Function, NonDifferentiable, register
@@ -20,8 +20,10 @@ from ..random import rng
 from ..tensor import Tensor
 from .args import ArgumentError, as_tensor, dim_arg, int_arg
 from .index import Gather
+from .layout import meshgrid
 from .math import no_gradient
 from .promote import DTypeError
+from .shape import stack
 
 int64 = host.int64
 nanmedian_type = collections.namedtuple("nanmedian", ["values", "indices"])
@@ -40,7 +42,8 @@ def _weights(name, weights, n, integral):
         raise ArgumentError(f"cov(): expected {name} to have the same numel as there are observations in the "
                             f"input but got {weights.numel()} != {n}")
     if integral and weights.dtype.kind not in "iu":
-        raise ArgumentError(f"cov(): expected fweights to have integral dtype but got fweights with {weights.dtype} dtype")
+        raise ArgumentError(f"cov(): expected fweights to have integral dtype but got fweights with "
+                            f"{weights.dtype} dtype")
     if not integral and weights.dtype.kind != "f":
         raise ArgumentError(f"cov(): expected aweights to have floating point dtype but got aweights with "
                             f"{weights.dtype} dtype")
@@ -191,9 +194,6 @@ def cartesian_prod(*tensors):
                             f"{[str(t.dtype) for t in tensors]}")
     if len(tensors) == 1:
         return tensors[0]
-    from .layout import meshgrid  # noqa: PLC0415  (layout imports this module's neighbours; one use)
-    from .shape import stack  # noqa: PLC0415
-
     grids = meshgrid(*tensors, indexing="ij")
     return stack([g.reshape(-1) for g in grids], 1)
 
