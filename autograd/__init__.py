@@ -38,6 +38,8 @@ from .ops.reduce import return_types
 from . import linalg, special
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
 from .namespaces import Size, autograd, upper, utils
+from . import amp  # torch.amp: GradScaler, and autocast's disabled forms
+from .amp import autocast
 from . import distributed  # torch.distributed's names (MPI is imported only by init_process_group)
 from .threads import apply_policy as _apply_blas_policy, get_num_threads, set_num_threads
 

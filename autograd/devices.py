@@ -213,6 +213,13 @@ class _Cuda:
     def is_bf16_supported():
         return False
 
+    @property
+    def amp(self):
+        """torch.cuda.amp's deprecated GradScaler and autocast (autograd/amp.py)."""
+        from .amp import _CudaAmp  # noqa: PLC0415  (amp.py imports this module)
+
+        return _CudaAmp
+
 
 class _Accelerator:
     """``ag.accelerator`` (torch.accelerator): CUDA when it is available."""

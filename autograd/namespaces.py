@@ -78,12 +78,18 @@ def upper(name):
 
 
 class _Utils(types.ModuleType):
-    """``ag.utils``: ``data`` is seegrad.data (Dataset, DataLoader, TensorDataset, random_split...)."""
+    """``ag.utils``: ``data`` is seegrad.data (Dataset, DataLoader, TensorDataset, random_split...);
+    ``checkpoint`` is autograd/checkpoint.py (torch.utils.checkpoint)."""
 
     def __getattr__(self, name):
         if name == "data":
             self.data = upper("utils.data")
             return self.data
+        if name == "checkpoint":
+            from . import checkpoint  # noqa: PLC0415  (imported on first use, as torch's)
+
+            self.checkpoint = checkpoint
+            return checkpoint
         raise AttributeError(f"module 'autograd.utils' has no attribute {name!r}")
 
 

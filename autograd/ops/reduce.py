@@ -57,6 +57,25 @@ class Sum(Function):
         return _spread(ctx, grad, ctx.shape, ctx.axis)
 
 
+class Mean(Function):
+    """The mean as one node (PyTorch's MeanBackward0): the sum in the input's dtype, divided by the
+    count; the same numbers as sum() / n, one node instead of two."""
+
+    rule = Rule("out = sum(a) / n", ("d/da_i = 1 / n",),
+                "A mean copies the gradient, divided by the count, back to every element it averaged.")
+
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.shape, ctx.axis = a.shape, axis
+        ctx.n = n = count(a.shape, axis)
+        total = ctx.xp.add.reduce(a, axis=axis, keepdims=keepdims, dtype=a.dtype)
+        if n == 0:  # the mean of nothing is nan, as PyTorch's (without numpy's warning)
+            return ctx.xp.full_like(total, math.nan)
+        return total / a.dtype.type(n) if a.dtype.kind == "f" else total / n
+
+    def backward(ctx, grad):  # d mean(a)/da_i = 1 / n
+        return _spread(ctx, grad / ctx.n, ctx.shape, ctx.axis)
+
+
 class Amax(Function):
     """max/min over axes; tied elements share the gradient equally (torch.amax)."""
 
@@ -229,7 +248,8 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
     dims = axes(dim, input.ndim, "mean")
     if not is_floating(input.dtype if dtype is None else host.dtype(dtype)):
         raise DTypeError(f"mean: input dtype should be floating point, got {input.dtype}; use .float() first")
-    return sum(input, dim, keepdim, dtype=dtype) / count(input.shape, dims)
+    x = input if dtype is None else input.to(dtype)
+    return Mean.apply(x, axis=dims, keepdims=keepdim)
 
 
 class Var(Function):

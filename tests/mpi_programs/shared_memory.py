@@ -11,7 +11,7 @@ from checks import finish, refused  # (this folder)
 
 OPS = {dist.ReduceOp.SUM: np.sum, dist.ReduceOp.AVG: np.mean, dist.ReduceOp.PRODUCT: np.prod,
        dist.ReduceOp.MIN: np.min, dist.ReduceOp.MAX: np.max}
-SIZES = (1, 7, 1000, 100_003)  # 100_003: chunks of unequal length on 2 and 3 ranks
+SIZES = (1, 7, 1000, 100_003, 300_007)  # unequal chunks on 2 and 3 ranks; 300_007: several blocks (BLOCK) per chunk
 
 
 def value(r, n, dtype, salt=0):

@@ -42,6 +42,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.optim.lr_scheduler": "optim.lr_scheduler",
     "torch.utils": None,  # autograd.utils
     "torch.utils.data": "seegrad.data",
+    "torch.utils.checkpoint": "autograd.checkpoint",
     "torch.autograd": None,  # autograd.autograd
     "torch.linalg": None,  # autograd.linalg
 }
@@ -236,13 +237,16 @@ def _replaying(replay):
             return self
 
     state = autograd.get_rng_state()
-    saved = autograd.Generator, autograd.manual_seed
+    saved = autograd.Generator, autograd.manual_seed, autograd.random.get_rng_state, autograd.random.set_rng_state
     autograd.random._generator[0] = replay
     autograd.Generator, autograd.manual_seed = ReplayGenerator, lambda seed: None
+    # a checkpoint saves the state and restores it to draw the same dropout masks again; PyTorch's run
+    # recorded those second draws too (the same masks), so here the replay just goes on
+    autograd.random.get_rng_state, autograd.random.set_rng_state = lambda: replay.used, lambda state: None
     try:
         yield
     finally:
-        autograd.Generator, autograd.manual_seed = saved
+        autograd.Generator, autograd.manual_seed, autograd.random.get_rng_state, autograd.random.set_rng_state = saved
         autograd.set_rng_state(state)
 
 

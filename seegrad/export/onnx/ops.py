@@ -301,7 +301,7 @@ OPS = {
     conv.Convolution: _conv_op, conv.MaxPool: _maxpool_op, embedding.Embedding: _embedding,
     recurrent.GRULayer: _gru,
     ops_math.MatMul: _matmul, ops_math.Where: _where, ops_math.Log1p: _log1p, ops_math.Clamp: _clamp,
-    ops_reduce.Sum: _reduce("ReduceSum"), ops_reduce.Amax: _amax, ops_reduce.MaxDim: _maxdim,
+    ops_reduce.Sum: _reduce("ReduceSum"), ops_reduce.Mean: _reduce("ReduceMean"), ops_reduce.Amax: _amax, ops_reduce.MaxDim: _maxdim,
     ops_reduce.ArgExtreme: _argextreme, ops_reduce.Var: _variance, ops_reduce.Std: _variance,
     ops_reduce.Prod: _reduce("ReduceProd"), ops_reduce.LogSumExp: _reduce("ReduceLogSumExp"),
     ops_reduce.Softmax: _softmax("Softmax"), ops_reduce.LogSoftmax: _softmax("LogSoftmax"),
