@@ -247,8 +247,12 @@ def test_nanmedian_like_torch():
     both(lambda T, x: x.nanmedian(1), np.array([[3, 1, 2], [5, 4, 6]]), grad=False)
     # a row of nans: nan (PyTorch's index there comes from an unstable selection and is not compared)
     assert np.isnan(ag.nanmedian(ag.tensor([[n, n]]), 1).values.item())
-    with pytest.raises(IndexError):
-        ag.nanmedian(ag.ones(2, 3), 2)
+    both(lambda T, x: T.nanmedian(x), np.array([]))
+    for T in (ag, torch):
+        with pytest.raises(IndexError):
+            T.nanmedian(T.ones(2, 3), 2)
+        with pytest.raises(IndexError):
+            T.nanmedian(T.zeros(2, 0), 1)
 
 
 def test_histc_like_torch():
@@ -303,6 +307,8 @@ def test_bernoulli_distribution_gradient_and_seed():
     g = ag.Generator().manual_seed(1)
     assert ag.bernoulli(ag.full((100,), 0.5), generator=g).shape == (100,)
     assert abs(ag.zeros(20000, dtype=ag.float64).bernoulli_(0.3).mean().item() - 0.3) < 0.02
+    assert abs(ag.zeros(20000).bernoulli_().mean().item() - 0.5) < 0.02  # (p = 0.5 unless given, as PyTorch)
+    np.testing.assert_array_equal(ag.zeros(4).bernoulli_(ag.tensor([0.0, 1, 1, 0])).numpy(), [0, 1, 1, 0])
     assert abs(ag.bernoulli(ag.ones(20000), 0.25).mean().item() - 0.25) < 0.02
     np.testing.assert_array_equal(ag.zeros(5).bernoulli(ag.tensor([0.0, 1, 0, 1, 1])).numpy(), [0, 1, 0, 1, 1])
     for fn, error in ((lambda T: T.bernoulli(T.tensor([1.5])), RuntimeError),

@@ -18,7 +18,7 @@ from ..devices import check, place
 from ..function import Function, NonDifferentiable, register
 from ..random import rng
 from ..tensor import Tensor
-from .args import ArgumentError, as_tensor, dim_arg, int_arg
+from .args import ArgumentError, OutOfRangeError, as_tensor, dim_arg, int_arg
 from .index import Gather
 from .layout import meshgrid
 from .math import no_gradient
@@ -134,8 +134,8 @@ def nanmedian(input, dim=None, keepdim=False):
         return nanmedian_type(input.clone(), Tensor._make(get_array_module(input._data).zeros((), dtype=int64)))
     d = dim_arg(dim, input.ndim, "nanmedian")
     if input.shape[d] == 0:
-        raise ArgumentError(f"nanmedian: dim {dim} of the tensor of shape {tuple(input.shape)} is empty; "
-                            "it has no median")
+        raise OutOfRangeError(f"nanmedian: dim {dim} of the tensor of shape {tuple(input.shape)} is empty; "
+                              "it has no median")
     a = input._data
     xp = get_array_module(a)
     order = xp.argsort(a, axis=d, kind="stable")  # nan sorts last
@@ -260,7 +260,14 @@ def _bernoulli_front(input, p=None, *, generator=None):
     return Bernoulli.apply(input, p=p, generator=generator)
 
 
-register("bernoulli", _bernoulli_front, inplace=True)
+register("bernoulli", _bernoulli_front)
+
+
+@register("bernoulli_", function=False)
+def bernoulli_(self, p=0.5, *, generator=None):
+    """In place: each element becomes 1 with probability ``p`` (a number, 0.5 unless given, or a tensor of
+    probabilities), else 0 (not the tensor's own values as probabilities: that is bernoulli(input))."""
+    return self.copy_(_bernoulli_front(self, p, generator=generator))
 
 
 class Multinomial(NonDifferentiable):

@@ -466,7 +466,7 @@ SPECIAL_AND_STATS = [  # gamma functions, erfinv, sinc, torch.special; statistic
     "torch.nanmedian(b, dim=0, keepdim=True)", "i.nanmedian()", "torch.histc(x, bins=5)", "y.histc(4, -1, 1)",
     Row("torch.histc(i)", raises=NotImplementedError), "torch.cartesian_prod(v, w4)", "torch.cartesian_prod(v)",
     "torch.tril_indices(3, 4)", "torch.tril_indices(4, 3, -1)", "torch.triu_indices(4, 3, 1)",
-    "torch.bernoulli(prob.round())", "prob.round().bernoulli()", Row("torch.bernoulli(x, 1.0)", nograd="bernoulli(input, p): PyTorch has no derivative (its backward raises); here zeros"), "x.clone().bernoulli_(0.0)",
+    "torch.bernoulli(prob.round())", "prob.round().bernoulli()", Row("torch.bernoulli(x, 1.0)", nograd="bernoulli(input, p): PyTorch has no derivative (its backward raises); here zeros"), "x.clone().bernoulli_(0.0)", "y.clone().bernoulli_(prob.round())",
     Row("torch.bernoulli(x)", raises=RuntimeError), "torch.multinomial(torch.eye(4), 1)",
     "torch.eye(3).multinomial(2, True)", Row("torch.multinomial(x, 1)", raises=RuntimeError),
 ]
