@@ -14,6 +14,7 @@ PyTorch); the decompositions, with their gradients, are in ops/decompositions.py
 """
 from .ops.args import as_tensor
 from .ops.decompositions import _matrices, cholesky, eigh, eigvalsh, qr, svd
+from .ops.decompositions import no_driver as _no_driver
 from .ops.linalg import Det, Inverse, SingularValues, Solve, matrix_norm, norm, vector_norm
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cholesky", "qr", "eigh", "eigvalsh", "svd",
@@ -37,6 +38,7 @@ def solve(A, B, *, left=True):
     return Solve.apply(as_tensor(A), as_tensor(B))
 
 
-def svdvals(A):
+def svdvals(A, *, driver=None):
     """The singular values of A, descending (batches of matrices)."""
+    _no_driver("linalg.svdvals", driver)
     return SingularValues.apply(_matrices("linalg.svdvals", A))

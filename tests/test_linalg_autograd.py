@@ -159,6 +159,9 @@ def test_svdvals_and_singular_values_alone():
     same_as_torch(lambda T, a: T.linalg.svd(a, full_matrices=False)[1], a)
     with pytest.raises(RuntimeError, match="at least 2 dimensions"):
         ag.linalg.svd(ag.ones(3))
+    for T in (ag, torch):  # (driver= picks a cuSOLVER routine: refused on the CPU)
+        with pytest.raises(RuntimeError):
+            T.linalg.svd(T.ones(2, 2, dtype=T.float64), driver="gesvd")
 
 
 def test_decompositions_record_their_nodes_and_check_in_place_changes():

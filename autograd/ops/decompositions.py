@@ -234,6 +234,14 @@ class SVD(TorchFunction):
         return U @ inner @ Vh, None
 
 
-def svd(A, full_matrices=True):
+def no_driver(op, driver):
+    """PyTorch's ``driver=`` picks a cuSOLVER routine; on the CPU it refuses one, and so does this."""
+    if driver is not None:
+        raise RuntimeError(f"{op}: keyword argument `driver=` is only supported on CUDA inputs with cuSOLVER "
+                           f"backend (got driver={driver!r}); leave it out")
+
+
+def svd(A, full_matrices=True, *, driver=None):
     """(U, S, Vh) with A = U @ diag(S) @ Vh, S descending; full_matrices=False: U m by k, Vh k by n."""
+    no_driver("linalg.svd", driver)
     return svd_result(*SVD.apply(_matrices("linalg.svd", A), bool(full_matrices)))
