@@ -4,13 +4,21 @@
     matrix_norm(A, ord="fro", dim=(-2, -1))            Frobenius, nuclear, 2, max column/row sums
     norm(A, ord=None, dim=None)                        a vector norm or a matrix norm, by dim/ndim
     inv(A), det(A), solve(A, B)                        batched over the leading dims
+    cholesky(A, upper=False)                           L with L L^T = A
+    qr(A, mode="reduced")                              (Q, R) with A = Q R
+    eigh(A, UPLO="L"), eigvalsh(A)                     (eigenvalues ascending, eigenvectors) of symmetric A
+    svd(A, full_matrices=True), svdvals(A)             (U, S, Vh) with A = U diag(S) Vh, S descending
 
-All are ops in ops/linalg.py (the vector norm's gradient at zero is zero, as in PyTorch).
+The norms, inv, det and solve are ops in ops/linalg.py (the vector norm's gradient at zero is zero, as in
+PyTorch); the decompositions, with their gradients, are in ops/decompositions.py.
 """
 from .ops.args import as_tensor
-from .ops.linalg import Det, Inverse, Solve, matrix_norm, norm, vector_norm
+from .ops.decompositions import _matrices, cholesky, eigh, eigvalsh, qr, svd
+from .ops.decompositions import no_driver as _no_driver
+from .ops.linalg import Det, Inverse, SingularValues, Solve, matrix_norm, norm, vector_norm
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cholesky", "qr", "eigh", "eigvalsh", "svd",
+           "svdvals"]
 
 
 def inv(A):
@@ -28,3 +36,9 @@ def solve(A, B, *, left=True):
     if not left:
         raise ValueError("linalg.solve: left=False (X @ A = B) is not supported; solve A^T X^T = B^T instead")
     return Solve.apply(as_tensor(A), as_tensor(B))
+
+
+def svdvals(A, *, driver=None):
+    """The singular values of A, descending (batches of matrices)."""
+    _no_driver("linalg.svdvals", driver)
+    return SingularValues.apply(_matrices("linalg.svdvals", A))

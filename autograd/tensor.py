@@ -379,6 +379,25 @@ class Tensor(Variable):
         after a transpose, ``view`` needs it, as in PyTorch."""
         return self if self.is_contiguous() else self.clone()
 
+    def stride(self, dim=None):
+        """The step in elements between neighbours along each dim (PyTorch's strides; numpy's are in
+        bytes): (3, 1) for a (2, 3) tensor, (1, 3) for its transpose, 0 along an expanded dim."""
+        data = self._data
+        if data.size:
+            strides = tuple(s // data.dtype.itemsize for s in data.strides)
+        else:  # numpy gives an empty array zero strides; PyTorch row-major ones (a 0 size counting as 1)
+            strides, step = [], 1
+            for n in reversed(data.shape):
+                strides.insert(0, step)
+                step *= max(n, 1)
+            strides = tuple(strides)
+        if dim is None:
+            return strides
+        if not -len(strides) <= dim < len(strides) or not self.ndim:
+            raise IndexError(f"stride: dimension {dim} out of range for a tensor of {self.ndim} dimensions "
+                             f"(expected to be in range of [{-max(self.ndim, 1)}, {max(self.ndim, 1) - 1}])")
+        return strides[dim]
+
     def is_contiguous(self):
         """Is the storage laid out row-major with no gaps (C order)?"""
         flags = getattr(self._data, "flags", None)

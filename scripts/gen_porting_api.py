@@ -6,8 +6,8 @@
 What it lists, each read from the code rather than typed: the op table (``autograd.function.OPS``)
 by the module that registers each op, with its Tensor method, ``torch.`` function, in-place twin
 and aliases, and the Python operators; the Tensor methods and ``torch.`` names beyond the table;
-the namespaces (torch.autograd, torch.linalg, torch.utils.data, torch.distributions); nn's layers by
-file, nn.functional, nn.init, nn.utils, nn.utils.rnn; optim's optimizers and schedulers.
+the namespaces (torch.autograd, torch.linalg, torch.special, torch.utils.data, torch.distributions);
+nn's layers by file, nn.functional, nn.init, nn.utils, nn.utils.rnn; optim's optimizers and schedulers.
 tests/test_porting_api_doc.py fails when the committed list differs from what this prints.
 """
 import inspect
@@ -73,7 +73,7 @@ def _ops_section(OPS):
 def _beyond_table(ag, OPS):
     inplace = {name + "_" for name, op in OPS.items() if op.inplace}
     methods = [n for n in _public(ag.Tensor) if n not in OPS and n not in inplace]
-    files = {p.stem for p in (ROOT / "autograd").iterdir()} - {"linalg", "distributed", "viz"}
+    files = {p.stem for p in (ROOT / "autograd").iterdir()} - {"linalg", "special", "distributed", "viz"}
     dtypes = [n for n in _public(ag) if isinstance(getattr(ag, n), np.dtype)]  # (float, long...: methods too)
     names = [n for n in _public(ag) if n not in OPS and n not in dtypes
              and not (n in files and isinstance(getattr(ag, n), types.ModuleType))]  # (not the engine's files)
@@ -99,6 +99,7 @@ def _namespaces(ag, data):
             f"{_code(_public(ag.autograd.function))}; `torch.autograd.graph`: {_code(_public(ag.autograd.graph))}; "
             f"`torch.autograd.functional`: {_code(ag.autograd.functional.__all__)}",
             f"- `torch.linalg`: {_code(n for n in _public(ag.linalg) if n[0].islower() and n != 'as_tensor')}",
+            f"- `torch.special`: {_code(sorted(ag.special.__all__))}",
             f"- `torch.utils.data` (`seegrad.data`): {_code(sorted(data.__all__))}",
             f"- `torch.distributions` (`autograd.distributions`, [distributions.md](distributions.md)): "
             f"{_code(sorted(distributions.__all__))}; `constraints`: "

@@ -12,7 +12,9 @@ table ``OPS`` and turns it into Tensor methods, Python operators and Value's met
     conv.py       convolution, pooling, padding        volume.py    conv3d, 3-d pooling
     norm.py       batch/layer/instance/group norm      attention.py scaled dot-product attention
     embedding.py  embedding lookup                     recurrent.py fused RNN/LSTM/GRU layers
-    linalg.py     inverse, det, solve                  unfold.py    F.unfold/F.fold (im2col), Tensor.unfold
+    linalg.py     inverse, det, solve                  special.py   lgamma, digamma, erfinv, sinc...
+    stats.py      cov, corrcoef, nanmedian, histc, bernoulli, multinomial...
+    unfold.py     F.unfold/F.fold (im2col), Tensor.unfold
 """
 import types
 
@@ -21,7 +23,7 @@ from ..scalar import Value, method
 from ..tensor import Tensor
 from . import (  # noqa: F401
     activation, attention, compare, conv, elementwise, embedding, index, layout, linalg, loss, math, norm, promote,
-    recurrent, reduce, scan, shape, unfold, volume,
+    recurrent, reduce, scan, shape, special, stats, unfold, volume,
 )
 from .. import inplace  # noqa: E402  (the in-place twins are made from the table filled above)
 

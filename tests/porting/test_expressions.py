@@ -479,10 +479,31 @@ NN_FUNCTIONAL_SWEEP = [  # margin, embedding and likelihood losses; small layer 
     "F.local_response_norm(vol, 2, alpha=0.1, beta=0.5, k=2.0)",
 ]
 
+SPECIAL_AND_STATS = [  # gamma functions, erfinv, sinc, torch.special; statistics; random draws with certain outcomes
+    "torch.lgamma(y)", "p.lgamma()", "p.clone().lgamma_()", "torch.digamma(y)", "p.digamma()", "p.clone().digamma_()",
+    "torch.polygamma(1, p)", "p.polygamma(2)", "torch.polygamma(3, y)", "p.clone().polygamma_(1)", "u.erfinv()",
+    "torch.erfinv(u)", "u.clone().erfinv_()", "x.erfc()", "torch.erfc(y)", "x.clone().erfc_()", "y.sinc()",
+    "torch.sinc(p * 3)", "y.clone().sinc_()", "torch.special.gammaln(p)", "torch.special.digamma(p)",
+    "torch.special.psi(y)", "torch.special.polygamma(2, p)", "torch.special.erfinv(u)", "torch.special.erfc(x)",
+    "torch.special.erf(x)", "torch.special.sinc(y)", "torch.special.expit(x)", "torch.special.logit(prob)",
+    "torch.special.xlogy(x, p)", "torch.special.expm1(x)", "torch.special.exp2(x)", "torch.special.log1p(p)",
+    "torch.special.round(x)", "torch.special.logsumexp(x, 1)", "torch.special.softmax(x, 0)",
+    "torch.special.log_softmax(x, 1)", Row("torch.polygamma(-1, p)", raises=RuntimeError),
+    "torch.cov(x)", "y.cov(correction=0)", "torch.cov(x, fweights=torch.tensor([1, 2, 1, 3]))",
+    "torch.cov(x, aweights=p[0], correction=2)", "v.cov()", "torch.cov(i)", "torch.corrcoef(y)", "x.corrcoef()",
+    Row("torch.cov(b)", raises=RuntimeError), "torch.nanmedian(x.log())", "x.log().nanmedian(1)",
+    "torch.nanmedian(b, dim=0, keepdim=True)", "i.nanmedian()", "torch.histc(x, bins=5)", "y.histc(4, -1, 1)",
+    Row("torch.histc(i)", raises=NotImplementedError), "torch.cartesian_prod(v, w4)", "torch.cartesian_prod(v)",
+    "torch.tril_indices(3, 4)", "torch.tril_indices(4, 3, -1)", "torch.triu_indices(4, 3, 1)",
+    "torch.bernoulli(prob.round())", "prob.round().bernoulli()", Row("torch.bernoulli(x, 1.0)", nograd="bernoulli(input, p): PyTorch has no derivative (its backward raises); here zeros"), "x.clone().bernoulli_(0.0)", "y.clone().bernoulli_(prob.round())",
+    Row("torch.bernoulli(x)", raises=RuntimeError), "torch.multinomial(torch.eye(4), 1)",
+    "torch.eye(3).multinomial(2, True)", Row("torch.multinomial(x, 1)", raises=RuntimeError),
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
         + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE
-        + MORE_REDUCE + MORE_LINALG + NN_FUNCTIONAL_SWEEP]
+        + MORE_REDUCE + MORE_LINALG + NN_FUNCTIONAL_SWEEP + SPECIAL_AND_STATS]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
