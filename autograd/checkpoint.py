@@ -28,7 +28,7 @@ from .graph import _FREED, enable_grad, no_grad, record_ops
 from . import random as _random  # (its get/set_rng_state looked up at each call)
 from .tensor import Tensor
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["checkpoint", "checkpoint_sequential", "tensors_in"]
 
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default", debug=False,
@@ -67,7 +67,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
             node._saved, node._saved_from = _FREED, None
     recompute = _Recompute(function, args, kwargs, state, nodes)
     mine = set(map(id, nodes))
-    for out in _tensors(outputs):
+    for out in tensors_in(outputs):
         if out.grad_fn is not None and id(out.grad_fn) in mine:
             out.grad_fn._add_hook(recompute.hook)
     return outputs
@@ -111,15 +111,16 @@ class _Recompute:
         self.function = self.args = self.kwargs = None  # (what the piece closes over is not kept longer)
 
 
-def _tensors(obj):
+def tensors_in(obj):
+    """The tensors in ``obj``: a tensor, or lists, tuples and dicts of them, nested (a module's output)."""
     if isinstance(obj, Tensor):
         yield obj
     elif isinstance(obj, (list, tuple)):
         for o in obj:
-            yield from _tensors(o)
+            yield from tensors_in(o)
     elif isinstance(obj, dict):
         for o in obj.values():
-            yield from _tensors(o)
+            yield from tensors_in(o)
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

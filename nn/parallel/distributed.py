@@ -43,7 +43,8 @@ from autograd.backend import host
 
 import autograd as ag
 import autograd.distributed as dist
-from autograd import AccumulateGrad, Tensor, no_grad
+from autograd import AccumulateGrad, no_grad
+from autograd.checkpoint import tensors_in
 from autograd.graph import set_grad_destination
 
 from ..module import Module
@@ -468,7 +469,7 @@ def _assign_buckets(params, order, first_cap, cap):
 def _reachable_leaves(output):
     """ids of the leaves that ``output``'s graph reaches (the parameters it depends on)."""
     stack, seen, found = [], set(), set()
-    for t in _tensors(output):
+    for t in tensors_in(output):
         if t.grad_fn is not None:
             stack.append(t.grad_fn)
         elif t.requires_grad:
@@ -484,13 +485,3 @@ def _reachable_leaves(output):
                 stack.append(nxt)
     return found
 
-
-def _tensors(obj):
-    if isinstance(obj, Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for o in obj:
-            yield from _tensors(o)
-    elif isinstance(obj, dict):
-        for o in obj.values():
-            yield from _tensors(o)
