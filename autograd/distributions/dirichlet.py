@@ -12,7 +12,7 @@ from ..random import get_rng
 from ..tensor import Size
 from . import constraints
 from .distribution import Distribution
-from .special import digamma, lgamma
+from .. import digamma, lgamma  # (the registered ops)
 
 
 def standard_gamma(alpha):

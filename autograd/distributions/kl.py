@@ -19,7 +19,7 @@ from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
-from .special import digamma, lgamma
+from .. import digamma, lgamma  # (the registered ops)
 from .utils import softplus, sum_rightmost
 
 _KL_REGISTRY = {}  # (type_p, type_q) -> function

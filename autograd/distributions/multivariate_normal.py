@@ -4,8 +4,8 @@
     log p(x) = -(n log(2 pi) + |L^-1 (x - loc)|^2) / 2 - sum(log diag L)
     rsample  = loc + L eps,  eps ~ N(0, I)
 
-Every computation goes through L. Its Cholesky factor is numpy's, with PyTorch's gradient
-(utils.Cholesky); the triangular solves are ag.linalg.solve on the lower triangle.
+Every computation goes through L. Its Cholesky factor is ag.linalg.cholesky (PyTorch's gradient);
+the triangular solves are ag.linalg.solve on the lower triangle.
 """
 import math
 
@@ -15,7 +15,8 @@ from ..ops.args import broadcast_shape
 from ..tensor import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import cholesky, lazy_property, standard_normal
+from ..linalg import cholesky
+from .utils import lazy_property, standard_normal
 
 
 def _batch_mv(bmat, bvec):

@@ -10,7 +10,8 @@ import numbers
 from ..tensor import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, erfinv, standard_normal
+from .. import erfinv
+from .utils import broadcast_all, standard_normal
 
 
 class Normal(Distribution):

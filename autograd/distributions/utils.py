@@ -1,18 +1,15 @@
 """What the distributions share: broadcasting their parameters, probabilities <-> logits, lazy
-parameters, and the two primitives torch.distributions needs that the op table lacks (the
-Cholesky factor and erfinv, each a Function with its gradient).
+parameters. (The Cholesky factor, erfinv, lgamma and digamma are the op table's: ag.linalg.cholesky,
+ag.erfinv, ag.lgamma, ag.digamma.)
 
 Random draws come from ``ag.randn``/``ag.rand``/``Tensor.uniform_``, i.e. from ag's global generator
 (``ag.manual_seed``), like every other random op of the project.
 """
-import math
 import numbers
 
 from .. import creation
 from ..backend import host
-from ..function import Function, Rule
 from ..graph import enable_grad
-from ..ops.elementwise import erf_array
 from ..ops.layout import broadcast_tensors
 from ..tensor import Tensor
 
@@ -91,90 +88,3 @@ class lazy_property:
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
-
-
-class Cholesky(Function):
-    """torch.linalg.cholesky: L lower triangular with A = L L^T, for batches of symmetric
-    positive-definite matrices. The forward is numpy's; the gradient is PyTorch's."""
-
-    rule = Rule("A = L L^T", ("dA = L^-T Phi(L^T dL) L^-1, Phi: the symmetric part, diagonal halved",),
-                "The factor's gradient, pulled back through A = L L^T and made symmetric.")
-
-    def forward(ctx, a):
-        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-            raise ValueError(f"linalg.cholesky: A must be batches of square matrices, but they are {a.shape[-2:]}")
-        try:
-            out = ctx.xp.linalg.cholesky(a)
-        except ctx.xp.linalg.LinAlgError:
-            raise ValueError("linalg.cholesky: The factorization could not be completed because the input is not "
-                             "positive-definite.") from None
-        ctx.save_for_backward(out)
-        return out
-
-    def backward(ctx, grad):  # PyTorch's cholesky_backward
-        (L,) = ctx.saved_tensors
-        if isinstance(L, Tensor):
-            from ..linalg import solve  # noqa: PLC0415
-
-            g = (L.mT @ grad).tril()
-            g = 0.5 * (g + g.tril(-1).mT)
-            g = solve(L.mT, g)  # L^-T g
-            return solve(L.mT, g.mT).mT  # ... L^-1
-        xp = ctx.xp
-        Lt = xp.swapaxes(L, -1, -2)
-        g = xp.tril(Lt @ grad)
-        g = 0.5 * (g + xp.swapaxes(xp.tril(g, -1), -1, -2))
-        g = xp.linalg.solve(Lt, g)  # L^-T g
-        return xp.swapaxes(xp.linalg.solve(Lt, xp.swapaxes(g, -1, -2)), -1, -2)  # ... L^-1
-
-
-def cholesky(a):
-    """The lower Cholesky factor of ``a`` (differentiable; numpy's factorisation)."""
-    return Cholesky.apply(a)
-
-
-def _erfinv_start(y):
-    """Giles' single-precision approximation of erfinv (about 4e-7 relative), Newton's start."""
-    w = -host.log((1.0 - y) * (1.0 + y))
-    small = w < 5.0
-    ws = w - 2.5
-    p_small = 2.81022636e-08
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164,
-              0.246640727, 1.50140941):
-        p_small = c + p_small * ws
-    wl = host.sqrt(host.maximum(w, 5.0)) - 3.0
-    p_large = -0.000200214257
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
-              1.00167406, 2.83297682):
-        p_large = c + p_large * wl
-    return host.where(small, p_small, p_large) * y
-
-
-class Erfinv(Function):
-    """torch.erfinv: x with erf(x) = y on (-1, 1), +-inf at +-1, nan outside."""
-
-    rule = Rule("out = erfinv(a)", ("d/da = sqrt(pi)/2 * exp(out^2)",), "The inverse's slope: 1 / erf'(out).")
-
-    def forward(ctx, a):
-        y = host.asarray(a, dtype=host.float64)
-        with host.errstate(all="ignore"):
-            x = _erfinv_start(y)
-            for _ in range(3):  # Newton on erf(x) = y: the start's 4e-7 becomes float64's precision
-                x = x - (erf_array(x) - y) / (2 / math.sqrt(math.pi) * host.exp(-x * x))
-            x = host.where(host.abs(y) == 1, host.copysign(host.inf, y), x)
-            x = host.where(host.abs(y) > 1, host.nan, x)
-        out = x.astype(a.dtype)
-        ctx.save_for_backward(out)
-        return out
-
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        if isinstance(out, Tensor):
-            return grad * (math.sqrt(math.pi) / 2) * (out * out).exp()
-        with host.errstate(invalid="ignore", over="ignore"):  # at +-1: inf slope (nan times a zero grad, as PyTorch)
-            return grad * (math.sqrt(math.pi) / 2) * ctx.xp.exp(out * out)
-
-
-def erfinv(a):
-    """The inverse error function of ``a`` (differentiable)."""
-    return Erfinv.apply(a)
