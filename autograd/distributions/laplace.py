@@ -2,39 +2,13 @@
 
     rsample = loc - scale * sign(u) * log(1 - |u|),  u ~ U(eps - 1, 1)   (PyTorch's draw)
 """
-import numbers
-
 from .. import creation
-from ..tensor import Size
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, finfo
+from .normal import LocationScale
+from .utils import finfo
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """A batch of Laplace distributions with locations ``loc`` and scales ``scale``."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        scalars = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(() if scalars else self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        return self._expanded(Laplace, batch_shape, _instance, loc=self.loc.expand(batch_shape),
-                              scale=self.scale.expand(batch_shape))
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

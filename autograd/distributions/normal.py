@@ -14,8 +14,9 @@ from .. import erfinv
 from .utils import broadcast_all, standard_normal
 
 
-class Normal(Distribution):
-    """A batch of Gaussians with means ``loc`` and standard deviations ``scale`` (broadcast together)."""
+class LocationScale(Distribution):
+    """What a symmetric location-scale family (Normal, Laplace) shares: ``loc`` and ``scale``
+    broadcast together, expand, and a mean and mode at ``loc``."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -28,7 +29,7 @@ class Normal(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         batch_shape = Size(batch_shape)
-        return self._expanded(Normal, batch_shape, _instance, loc=self.loc.expand(batch_shape),
+        return self._expanded(type(self), batch_shape, _instance, loc=self.loc.expand(batch_shape),
                               scale=self.scale.expand(batch_shape))
 
     @property
@@ -38,6 +39,10 @@ class Normal(Distribution):
     @property
     def mode(self):
         return self.loc
+
+
+class Normal(LocationScale):
+    """A batch of Gaussians with means ``loc`` and standard deviations ``scale`` (broadcast together)."""
 
     @property
     def stddev(self):
