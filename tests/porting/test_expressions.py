@@ -629,6 +629,9 @@ def test_expression_same_as_pytorch(row, layout):
     assert their_grads.keys() == our_grads.keys()
     for name, want in their_grads.items():  # no gradient at all (None) counts as a zero gradient
         got = our_grads[name]
+        if got is not None and want is not None:  # (ag.grad hands back what the walk computed: no cast hides it)
+            assert got.dtype == want.dtype, f"{row.expr}: the gradient with respect to {name} is {got.dtype}, " \
+                                            f"PyTorch's {want.dtype}"
         np.testing.assert_allclose(np.zeros(INPUTS[name].shape) if got is None else got,
                                    np.zeros(INPUTS[name].shape) if want is None else want, rtol=row.rtol * 10,
                                    atol=row.atol * 10, err_msg=f"{row.expr}: the gradient with respect to {name}")
