@@ -18,7 +18,9 @@ an error naming both). Draws from an explicit generator (``torch.Generator().man
 given to a DataLoader or ``torch.randn``) come from the same record, in the same order. A
 dropout mask is drawn inside PyTorch's C++ code, out of reach: the record holds the mask
 itself (PyTorch's dropout run again on ones from the same generator state), as the uniform
-numbers that give that mask under this project's rule ``keep = u >= p``. The draws
+numbers that give that mask under this project's rule ``keep = u >= p``; so is the mask
+``F.scaled_dot_product_attention(..., dropout_p)`` draws for the attention weights (as
+MultiheadAttention calls it when the weights are not asked for, in the Transformer layers). The draws
 torch.distributions makes in C++ are recorded as the numbers ag.distributions draws for them:
 ``torch.normal(mean, std)`` as the standard normal numbers (out - mean) / std, ``torch.bernoulli``
 as uniform numbers below p exactly where it drew a 1, ``torch.multinomial`` with replacement (one
@@ -171,14 +173,29 @@ def _recording(tape):
     originals[(torch.nn.functional, "dropout")] = dropout
 
     def recorded_dropout(input, p=0.5, training=True, inplace=False):
-        if training and 0 < p < 1:  # the mask, from PyTorch's own dropout at the same generator state
+        if training and 0 < p < 1:  # the mask, from PyTorch's own dropout at the same generator state; on
+            # ones laid out as the input (it draws in memory order: a transposed input's mask is drawn transposed)
             state = torch.get_rng_state()
-            kept = dropout(torch.ones(input.shape), p, True) != 0
+            kept = dropout(torch.ones_like(input), p, True) != 0
             torch.set_rng_state(state)
             tape.draws.append(("uniform", tuple(input.shape), np.where(kept.numpy(), np.nextafter(1.0, 0.0), 0.0)))
         return dropout(input, p, training, inplace)
 
     torch.nn.functional.dropout = recorded_dropout
+    attention = torch.nn.functional.scaled_dot_product_attention
+    originals[(torch.nn.functional, "scaled_dot_product_attention")] = attention
+
+    def recorded_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, **kwargs):
+        if dropout_p > 0:  # the attention weights' mask (N..., L, S): PyTorch's CPU math path drops them as
+            # dropout does a tensor of that shape, from the same generator state (MultiheadAttention calls this)
+            shape = tuple(torch.broadcast_shapes(query.shape[:-2], key.shape[:-2])) + (query.shape[-2], key.shape[-2])
+            state = torch.get_rng_state()
+            kept = dropout(torch.ones(shape), dropout_p, True) != 0
+            torch.set_rng_state(state)
+            tape.draws.append(("uniform", shape, np.where(kept.numpy(), np.nextafter(1.0, 0.0), 0.0)))
+        return attention(query, key, value, attn_mask, dropout_p, is_causal, **kwargs)
+
+    torch.nn.functional.scaled_dot_product_attention = recorded_attention
     _record_distribution_draws(torch, tape, originals)
     for name in ("gradcheck", "gradgradcheck"):  # their own random directions are not the program's draws
         originals[(torch.autograd, name)] = check = getattr(torch.autograd, name)
