@@ -122,6 +122,21 @@ def test_decoder_layer_unbatched_and_in_eval_with_dropout(norm_first):
     _backward_and_compare([out_t], [out_o], inputs, theirs, ours, np.float64)
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_decoder_layer_memory_is_causal_hint(batch_first):
+    """memory_is_causal with a causal memory_mask (T == S): PyTorch's attention then takes the hint."""
+    torch.manual_seed(4)
+    theirs = torch.nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.0, batch_first=batch_first,
+                                              dtype=torch.float64)
+    ours = nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.0, batch_first=batch_first, dtype=np.float64)
+    _port(theirs, ours)
+    tgt, memory = _inputs(np.random.default_rng(6), np.float64, batch_first, t=T, s=T)
+    causal = np.where(np.triu(np.ones((T, T), dtype=bool), 1), -np.inf, 0.0)
+    out_t, out_o, inputs = _forward_both(theirs, ours, tgt, memory, dict(tgt_mask=causal, memory_mask=causal),
+                                         tgt_is_causal=True, memory_is_causal=True)
+    _backward_and_compare([out_t], [out_o], inputs, theirs, ours, np.float64)
+
+
 def test_decoder_layer_memory_padded_everywhere_for_one_sequence():
     """A batch element whose memory is all padding: its queries attend to nothing there. PyTorch's
     attention gives zeros for such rows (not nan); so must ours, values and gradients."""
