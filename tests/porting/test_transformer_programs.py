@@ -15,7 +15,7 @@ left (losses, final weights, decoded tokens) and every number printed must agree
 import numpy as np
 import pytest
 
-from harness import assert_same, run_both
+from harness import assert_same, key_bias_aside, run_both
 
 torch = pytest.importorskip("torch")  # the oracle: each program also runs with PyTorch
 
@@ -243,23 +243,9 @@ PROGRAMS = {"copy task on nn.Transformer": COPY_TASK, "language model tutorial":
             "caption decoder": CAPTION_DECODER}
 
 
-def _key_bias_aside(torch_run, our_run):
-    """The names of the attention's in_proj_bias, whose q and v thirds are compared here and whose
-    k third is left out: adding a constant to every key's score leaves the softmax unchanged, so
-    the k bias's true gradient is zero; each library's is rounding noise (~1e-9), which Adam's step
-    (lr * m / sqrt(v)) turns into moves of about lr, different in each run. Nothing else depends on it."""
-    names = [name for name in torch_run.values if name.endswith("in_proj_bias")]
-    for name in names:
-        want, got = torch_run[name], our_run[name]
-        e = len(want) // 3
-        for part in (slice(0, e), slice(2 * e, 3 * e)):
-            np.testing.assert_allclose(got[part], want[part], rtol=2e-4, atol=2e-5, err_msg=name)
-    return names
-
-
 @pytest.mark.parametrize("name", list(PROGRAMS))
 def test_transformer_program_runs_as_with_pytorch(name):
     torch_run, our_run = run_both(PROGRAMS[name])
-    assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5, ignore=_key_bias_aside(torch_run, our_run))
+    assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5, ignore=key_bias_aside(torch_run, our_run))
     losses = torch_run["losses"]
     assert len(losses) >= 5 and losses[-1] < losses[0]  # they trained
