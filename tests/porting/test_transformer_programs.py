@@ -12,7 +12,6 @@ left (losses, final weights, decoded tokens) and every number printed must agree
     encoder under a causal mask), its init_weights, SGD with clip_grad_norm_ and StepLR;
   - a pre-norm GELU decoder stack, batch_first, with its own final LayerNorm, over a fixed memory
     (an image-captioning shape), trained with AdamW."""
-import numpy as np
 import pytest
 
 from harness import assert_same, key_bias_aside, run_both
