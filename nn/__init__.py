@@ -39,8 +39,8 @@ from .transformer import (MultiheadAttention, Transformer, TransformerDecoder, T
                           TransformerEncoder, TransformerEncoderLayer)
 from .container import ParameterDict
 from .layers_extra import (
-    GLU, Bilinear, ChannelShuffle, CosineSimilarity, LocalResponseNorm, PairwiseDistance, PixelShuffle,
-    PixelUnshuffle, RReLU, Softmax2d, Tanhshrink, Threshold,
+    GLU, Bilinear, ChannelShuffle, CosineSimilarity, LocalResponseNorm, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+    PairwiseDistance, PixelShuffle, PixelUnshuffle, RReLU, Softmax2d, Tanhshrink, Threshold,
 )
 from .losses_extra import (
     CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,

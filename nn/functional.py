@@ -24,6 +24,7 @@ from autograd.ops.conv import (  # noqa: F401
     conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
 )
 from autograd.ops.unfold import fold, unfold  # noqa: F401
+from autograd.ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: F401
 from autograd.ops.volume import avg_pool3d, conv3d, max_pool3d  # noqa: F401
 from autograd.ops.embedding import embedding  # noqa: F401  (embedding_bag below picks its rows)
 from autograd.ops.loss import (  # noqa: F401

@@ -335,7 +335,11 @@ NN_FUNCTIONAL = [
     "F.one_hot(ints)", "F.one_hot(ints, num_classes=6)",
     "F.embedding(tok, emb)", "F.embedding(tok, emb, padding_idx=0)", "F.normalize(x)", "F.normalize(x, p=1, dim=0)",
     "F.cosine_similarity(x, y)", "F.cosine_similarity(x, y, dim=0)", "F.pad(x, (1, 2))",
-    "F.pad(x, (1, 1, 2, 0), value=3.0)", "F.pad(img, (1, 1, 1, 1), mode='reflect')", "F.pad(img, (1, -2, 2, -1), mode='circular')", "F.pad(img, (-3, 2, 0, -6), mode='circular')",
+    "F.pad(x, (1, 1, 2, 0), value=3.0)", "F.pad(img, (1, 1, 1, 1), mode='reflect')", "F.max_unpool2d(*F.max_pool2d(img, 2, return_indices=True), 2)",
+    "F.max_unpool2d(*F.max_pool2d(img, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(2, 3, 6, 6))",
+    "F.max_unpool1d(*F.max_pool1d(sig, 3, return_indices=True), 3)", "F.max_unpool3d(*F.max_pool3d(vol, 2, "
+    "return_indices=True), (2, 2, 2), output_size=(5, 5, 4))", "F.max_unpool2d(*F.max_pool2d(img[0], 2, "
+    "return_indices=True), 2)", "F.pad(img, (1, -2, 2, -1), mode='circular')", "F.pad(img, (-3, 2, 0, -6), mode='circular')",
     "F.pad(img, (0, 0, 0, -6), mode='reflect')", "F.pad(img, (2, -1, -5, 3), mode='reflect')",
     "F.pad(img, (-2, 3, 0, 0), mode='replicate')",
     "F.pad(img, (2, 0, 0, 1), mode='replicate')", "F.pad(sig, (2, 2), mode='circular')",
