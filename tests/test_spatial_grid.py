@@ -122,6 +122,20 @@ def test_affine_grid_matches_torch(size, align_corners, dtype):
     _close(got_grad, want_grad, dtype, "theta's gradient", scale=10.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_affine_grid_of_the_identity_is_torchs_to_the_bit(dtype):
+    """The usual initialisation (theta = identity) puts points exactly on pixel centres, where the grid's
+    gradient is one-sided: one ulp off torch's linspace and a training run takes the other side."""
+    theta = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], dtype=dtype)
+    for align in (False, True):
+        for h, w in ((28, 28), (1, 5), (17, 64), (250, 3)):
+            want = TF.affine_grid(torch.tensor(theta), [1, 1, h, w], align_corners=align).numpy()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = F.affine_grid(ag.tensor(theta), [1, 1, h, w], align_corners=align).numpy()
+            assert np.array_equal(got, want), (align, h, w)
+
+
 def test_spatial_transformer_gradient_reaches_theta_as_in_torch():
     """theta -> affine_grid -> grid_sample -> loss: the gradient to theta and to the image."""
     rng = np.random.default_rng(5)

@@ -18,6 +18,7 @@ by 'border' or 'reflection' has gradient 0 there (borders count as outside); a n
 coordinate reads nan in 2-d bilinear and bicubic, else it counts as outside; 'nearest' rounds half to even and gives the grid gradient 0;
 'bicubic' (4-d only) reads a 4x4 neighbourhood with A = -0.75, the padding applied per tap.
 """
+import fractions
 import itertools
 import warnings
 
@@ -28,17 +29,34 @@ from ..tensor import Tensor
 from .args import ArgumentError
 from .math import where
 from .promote import DTypeError
+from .shape import stack
 
 # --------------------------------------------------------------------- affine_grid
 
 
+def _linspace(n, dtype):
+    """torch.linspace(-1, 1, n) to the bit, as PyTorch's CPU kernel computes it: step = 2 / (n - 1)
+    in the dtype, then -1 + step * i for the first half and 1 - step * (n - 1 - i) for the rest, each
+    one fused multiply-add (a single rounding). The bits matter: an identity theta (the usual
+    initialisation) puts points exactly on pixels, where the grid's gradient is one-sided."""
+    step = dtype.type(2) / dtype.type(n - 1)
+    i = host.arange(n)
+    if dtype.itemsize <= 4:  # the product of two float32s is exact in float64: one rounding at the end
+        lo, hi = -1.0 + float(step) * i, 1.0 - float(step) * (n - 1 - i)
+    else:  # float64: exact rationals, rounded once (n is an image size: a short loop)
+        exact = fractions.Fraction(float(step))
+        lo = host.array([float(-1 + exact * k) for k in range(n)])
+        hi = host.array([float(1 - exact * (n - 1 - k)) for k in range(n)])
+    return host.where(i < n // 2, lo, hi).astype(dtype)
+
+
 def _linspace_from_neg_one(n, align_corners, dtype):
     """PyTorch's base grid along one dim: n points over [-1, 1] (pixel corners, align_corners=True)
-    or their centres, scaled by (n - 1) / n (False); a single point is 0."""
+    or their centres, range * (n - 1) / n (False, two roundings as PyTorch's); a single point is 0."""
     if n <= 1:
         return host.zeros(n, dtype=dtype)
-    steps = host.linspace(-1, 1, n, dtype=dtype)
-    return steps if align_corners else steps * dtype.type((n - 1) / n)
+    steps = _linspace(n, dtype)
+    return steps if align_corners else steps * dtype.type(n - 1) / dtype.type(n)
 
 
 def _base_grid(spatial, align_corners, dtype):
@@ -197,7 +215,6 @@ def _linear(input, pixels):
         weights.append(w)
     positions = [host.stack([c[d] for c in corners], axis=1) for d in range(len(pixels))]  # (N, K, P)
     values = _read(input, positions)  # (N, K, P, C)
-    from .shape import stack  # noqa: PLC0415  (shape imports this package's neighbours)
     return (stack(weights, 1).unsqueeze(-1) * values).sum(1)  # (N, P, C)
 
 
@@ -235,7 +252,6 @@ def _bicubic(input, pixels, size, padding_mode, align_corners):
             cols.append(_padded_index(x0 - 1 + j, w, padding_mode, align_corners))
             weights.append(wy[i] * wx[j])
     values = _read(input, [host.stack(rows, axis=1), host.stack(cols, axis=1)])  # (N, 16, P, C)
-    from .shape import stack  # noqa: PLC0415
     return (stack(weights, 1).unsqueeze(-1) * values).sum(1)
 
 
