@@ -12,7 +12,7 @@ from .activations import (
     CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
     ReLU6, SiLU, Sigmoid, Softmax, Softmin, Softplus, Softsign, Step, Tanh,
 )
-from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Upsample
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Upsample
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .layers import Dropout, Flatten, Fold, Identity, Linear, Unflatten, Unfold
 from .losses import (

@@ -24,7 +24,7 @@ from autograd.ops.conv import (  # noqa: F401
 )
 from autograd.ops.sampling import affine_grid, grid_sample  # noqa: F401
 from autograd.ops.unfold import fold, unfold  # noqa: F401
-from autograd.ops.volume import avg_pool3d, conv3d, max_pool3d  # noqa: F401
+from autograd.ops.volume import avg_pool3d, conv3d, conv_transpose3d, max_pool3d  # noqa: F401
 from autograd.ops.embedding import embedding  # noqa: F401  (embedding_bag below picks its rows)
 from autograd.ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,

@@ -749,8 +749,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+TRANSPOSED_CORES = {}  # spatial dims -> the transposed convolution beyond 2-d (volume.py registers 3)
+
+
 def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padding, groups, dilation,
-                       output_size=None):
+                      output_size=None):
+    """Check PyTorch's arguments, then run the 2-d transposed convolution (or the 3-d core)."""
     x, added = _batched(input, name, n)
     _float_check(name, x, weight)
     if weight.ndim != n + 2:
@@ -784,10 +788,12 @@ def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padd
         raise ShapeError(f"{name}: input of shape {tuple(input.shape)} gives an empty output {out}; "
                          "reduce padding or use a larger input")
     pads = tuple((p, p) for p in pads)
-    if n == 1:
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
-    y = ConvTranspose.apply(x, weight, out_hw=out, stride=stride, padding=pads, dilation=dilation,
-                              groups=groups)
+    if n in TRANSPOSED_CORES:
+        y = TRANSPOSED_CORES[n](x, weight, out, stride, pads, dilation, groups)
+    else:
+        if n == 1:
+            stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        y = ConvTranspose.apply(x, weight, out_hw=out, stride=stride, padding=pads, dilation=dilation, groups=groups)
     if bias is not None:
         y = y + bias.reshape((-1,) + (1,) * n)
     return y.squeeze(0) if added else y
