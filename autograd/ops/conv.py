@@ -1001,7 +1001,7 @@ def _adaptive_max_nd(name, input, output_size, return_indices, n):
                          "being empty")
     in_size = tuple(x.shape[2:])
     out = _adaptive_output_size(name, output_size, in_size)
-    positions = [_bin_positions(s, o) for s, o in zip(in_size, out)]  # (O_d, K_d) per dim
+    positions = [x._xp.asarray(_bin_positions(s, o)) for s, o in zip(in_size, out)]  # (O_d, K_d) per dim
     data = x._data
     if n == 1:
         (cols,) = positions
@@ -1014,16 +1014,17 @@ def _adaptive_max_nd(name, input, output_size, return_indices, n):
         windows = windows.transpose(0, 1, 2, 4, 3, 5).reshape(data.shape[:2] + out + (k,))
         flat = (rows[:, None, :, None] * in_size[1] + cols[None, :, None, :]).reshape(out + (k,))  # (OH, OW, K)
     pick = windows.argmax(axis=-1)  # the first maximum
-    nan = host.isnan(windows)
+    nan = by_input.isnan(windows)
     if nan.any():  # PyTorch's kernel takes every nan it meets: the last one
         last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
-        pick = host.where(nan.any(axis=-1), last_nan, pick)
-    index = host.take_along_axis(host.broadcast_to(flat, pick.shape + flat.shape[-1:]), pick[..., None], -1)[..., 0]
+        pick = by_input.where(nan.any(axis=-1), last_nan, pick)
+    index = by_input.take_along_axis(by_input.broadcast_to(flat, pick.shape + flat.shape[-1:]), pick[..., None],
+                                     -1)[..., 0]
     m, c = data.shape[:2]
     y = Gather.apply(x.reshape(m, c, -1), dim=2, index=index.reshape(m, c, -1)).reshape((m, c) + out)
     if not return_indices:
         return y.squeeze(0) if added else y
-    indices = Tensor._make(x._xp.asarray(index))
+    indices = Tensor._make(index)
     return (y.squeeze(0), indices.squeeze(0)) if added else (y, indices)
 
 

@@ -22,7 +22,7 @@ import fractions
 import itertools
 import warnings
 
-from ..backend import host
+from ..backend import by_input, host
 
 from ..function import ShapeError
 from ..tensor import Tensor
@@ -131,10 +131,10 @@ def _reflect(x, twice_low, twice_high):
         return _zero_with_gradient_path(x)  # a one-pixel image: every point reads pixel 0
     low, span = twice_low / 2, (twice_high - twice_low) / 2
     d = x - low
-    sign = host.where(d._data < 0, -1, 1).astype(d.dtype)
-    a = d * Tensor._make(d._xp.asarray(sign))  # |d|, with gradient +1 at 0 (as PyTorch's)
-    flips = host.floor(a._data / span)
-    extra = a + Tensor._make(host.fmod(a._data, span) - a._data)  # fmod(|d|, span) exactly, gradient 1
+    sign = by_input.where(d._data < 0, -1, 1).astype(d.dtype)
+    a = d * Tensor._make(sign)  # |d|, with gradient +1 at 0 (as PyTorch's)
+    flips = by_input.floor(a._data / span)
+    extra = a + Tensor._make(by_input.fmod(a._data, span) - a._data)  # fmod(|d|, span) exactly, gradient 1
     return where(Tensor._make(flips % 2 == 0), extra + low, (span + low) - extra)
 
 
@@ -146,7 +146,7 @@ def _zero_with_gradient_path(x):
 
 def _finite(x):
     """nan and inf coordinates -> -100, far outside the image (PyTorch's safe_downgrade_to_int_range)."""
-    finite = host.isfinite(x._data)
+    finite = by_input.isfinite(x._data)
     return x if finite.all() else where(Tensor._make(finite), x, -100.0)
 
 
@@ -166,16 +166,16 @@ def _padded_index(i, size, padding_mode, align_corners):
     """Integer pixel positions (arrays) through the padding, as bicubic's taps see them."""
     i = i.astype(host.float64)
     if padding_mode == "border":
-        i = host.clip(i, 0, size - 1)
+        i = by_input.clip(i, 0, size - 1)
     elif padding_mode == "reflection":
         low2, high2 = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
         if low2 == high2:
-            i = host.zeros_like(i)
+            i = by_input.zeros_like(i)
         else:
             low, span = low2 / 2, (high2 - low2) / 2
-            a = host.abs(i - low)
-            extra, flips = host.fmod(a, span), host.floor(a / span)
-            i = host.clip(host.where(flips % 2 == 0, extra + low, span - extra + low), 0, size - 1)
+            a = by_input.abs(i - low)
+            extra, flips = by_input.fmod(a, span), by_input.floor(a / span)
+            i = by_input.clip(by_input.where(flips % 2 == 0, extra + low, span - extra + low), 0, size - 1)
     return i.astype(host.int64)
 
 
@@ -186,41 +186,42 @@ def _read(input, corners):
     """input (N, C, *S) read at integer positions ``corners`` (n arrays (N, K, P), one per spatial dim,
     D, H, W order); positions outside the image read 0. Returns (N, K, P, C): one gather."""
     spatial = input.shape[2:]
-    inside = host.ones(corners[0].shape, dtype=bool)
+    xp = input._xp
+    inside = xp.ones(corners[0].shape, dtype=bool)
     for i, s in zip(corners, spatial):
         inside &= (i >= 0) & (i < s)
-    flat = host.zeros(corners[0].shape, dtype=host.int64)
+    flat = xp.zeros(corners[0].shape, dtype=host.int64)
     for i, s in zip(corners, spatial):
-        flat = flat * s + host.clip(i, 0, s - 1)
+        flat = flat * s + by_input.clip(i, 0, s - 1)
     n, c = input.shape[:2]
     pixels = input.reshape(n, c, -1).transpose(1, 2)  # (N, S, C)
-    batch = host.arange(n).reshape(n, 1, 1)
+    batch = xp.arange(n).reshape(n, 1, 1)
     values = pixels[batch, flat]  # (N, K, P, C)
     if inside.all():
         return values
-    return where(Tensor._make(input._xp.asarray(inside[..., None])), values, 0.0)
+    return where(Tensor._make(inside[..., None]), values, 0.0)
 
 
 def _linear(input, pixels):
     """(Bi/tri)linear: 2^n corners around each point, weight prod over dims of (1 - t) or t."""
-    lower = [host.floor(p._data).astype(host.int64) for p in pixels]  # (N, P) each
+    lower = [by_input.floor(p._data).astype(host.int64) for p in pixels]  # (N, P) each
     corners, weights = [], []
     for bits in itertools.product((0, 1), repeat=len(pixels)):
         w = None
         for b, p, i0 in zip(bits, pixels, lower):
-            base = Tensor._make(p._xp.asarray(i0.astype(p.dtype)))
+            base = Tensor._make(i0.astype(p.dtype))
             f = p - base if b else (base + 1) - p  # (t, or 1 - t, as PyTorch writes them)
             w = f if w is None else w * f
         corners.append([i0 + b for b, i0 in zip(bits, lower)])
         weights.append(w)
-    positions = [host.stack([c[d] for c in corners], axis=1) for d in range(len(pixels))]  # (N, K, P)
+    positions = [by_input.stack([c[d] for c in corners], axis=1) for d in range(len(pixels))]  # (N, K, P)
     values = _read(input, positions)  # (N, K, P, C)
     return (stack(weights, 1).unsqueeze(-1) * values).sum(1)  # (N, P, C)
 
 
 def _nearest(input, pixels):
     """The pixel nearest each point (half to even, as C's nearbyint). The grid's gradient is 0."""
-    positions = [host.rint(p._data).astype(host.int64)[:, None] for p in pixels]  # (N, 1, P)
+    positions = [by_input.rint(p._data).astype(host.int64)[:, None] for p in pixels]  # (N, 1, P)
     values = _read(input, positions)[:, 0]  # (N, P, C)
     return values + _zero_with_gradient_path(pixels[0].unsqueeze(-1))  # (the grid's gradient: zeros)
 
@@ -241,9 +242,9 @@ def _cubic_weights(t):
 def _bicubic(input, pixels, size, padding_mode, align_corners):
     """4x4 taps around each point; each tap's position goes through the padding on its own."""
     (py, h), (px, w) = (pixels[0], size[0]), (pixels[1], size[1])
-    y0, x0 = (host.floor(p._data).astype(host.int64) for p in (py, px))
-    ty = py - Tensor._make(py._xp.asarray(y0.astype(py.dtype)))
-    tx = px - Tensor._make(px._xp.asarray(x0.astype(px.dtype)))
+    y0, x0 = (by_input.floor(p._data).astype(host.int64) for p in (py, px))
+    ty = py - Tensor._make(y0.astype(py.dtype))
+    tx = px - Tensor._make(x0.astype(px.dtype))
     wy, wx = _cubic_weights(ty), _cubic_weights(tx)
     rows, cols, weights = [], [], []
     for i in range(4):
@@ -251,7 +252,7 @@ def _bicubic(input, pixels, size, padding_mode, align_corners):
             rows.append(_padded_index(y0 - 1 + i, h, padding_mode, align_corners))
             cols.append(_padded_index(x0 - 1 + j, w, padding_mode, align_corners))
             weights.append(wy[i] * wx[j])
-    values = _read(input, [host.stack(rows, axis=1), host.stack(cols, axis=1)])  # (N, 16, P, C)
+    values = _read(input, [by_input.stack(rows, axis=1), by_input.stack(cols, axis=1)])  # (N, 16, P, C)
     return (stack(weights, 1).unsqueeze(-1) * values).sum(1)
 
 
