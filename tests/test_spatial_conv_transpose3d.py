@@ -74,6 +74,19 @@ def test_module_loads_torchs_state_dict_and_matches():
         ours(ag.tensor(x), output_size=[6, 5, 6])
 
 
+def test_lazy_conv_transpose3d_becomes_conv_transpose3d():
+    """nn.LazyConvTranspose3d reads in_channels from the first input, as torch's; then it is a ConvTranspose3d."""
+    theirs = torch.nn.LazyConvTranspose3d(4, 3, stride=2, groups=2)
+    ours = nn.LazyConvTranspose3d(4, 3, stride=2, groups=2)
+    x = np.random.default_rng(3).standard_normal((1, 6, 2, 3, 2)).astype(np.float32)
+    theirs(torch.tensor(x))
+    ours(ag.tensor(x))
+    assert type(ours) is nn.ConvTranspose3d and repr(ours) == repr(theirs)
+    ours.load_state_dict({k: ag.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    np.testing.assert_allclose(ours(ag.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_default_init_bounds_are_torchs():
     """kaiming_uniform_(a=sqrt(5)) on the (in, out/groups, k...) weight: fan_in = weight.shape[1] * prod(k)."""
     layer = nn.ConvTranspose3d(6, 8, 3, groups=2, bias=True)

@@ -2,11 +2,8 @@
 theta, F.affine_grid and F.grid_sample warp the input, a small classifier reads the result), trained
 for a few SGD steps on synthetic 28x28 digits (no download). It runs with PyTorch and with this
 project under torch's names (tests/porting/harness.py): the losses printed, the predictions and
-every weight after training agree.
-
-One change to the tutorial: its classifier drops whole channels with nn.Dropout2d, which this
-project does not provide yet; the program uses nn.Dropout there (element-wise dropout, whose masks
-the harness replays from PyTorch's run)."""
+every weight after training agree (dropout's masks, nn.Dropout2d's included, are replayed from
+PyTorch's run by the harness)."""
 import pytest
 
 from porting.harness import assert_same, run_both
@@ -25,7 +22,7 @@ class Net(nn.Module):
         super(Net, self).__init__()
         self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
         self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-        self.conv2_drop = nn.Dropout()  # the tutorial's nn.Dropout2d()
+        self.conv2_drop = nn.Dropout2d()
         self.fc1 = nn.Linear(320, 50)
         self.fc2 = nn.Linear(50, 10)
 
