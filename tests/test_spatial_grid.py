@@ -204,6 +204,8 @@ def test_affine_grid_bad_input():
                        "floating point")
     _raises_like_torch(lambda lib, f: f.affine_grid(lib.tensor(theta23), [2, 3, 0, 4], align_corners=False),
                        "positive output size")
+    _raises_like_torch(lambda lib, f: f.affine_grid(lib.tensor(theta23), [3, 1, 4, 4], align_corners=False),
+                       "affine_grid", "batch of 2", "N = 3")
 
 
 def test_grid_sample_bad_input():
