@@ -14,9 +14,11 @@ input, to the grid and to theta (and gradients of gradients) come from the ops' 
     out = sum over corners of weight(t) * input[corner]      one gather of all the corners
 
 PyTorch's choices, kept here: a corner outside the image reads 0 ('zeros'); a coordinate clamped
-by 'border' or 'reflection' has gradient 0 there (borders count as outside); a nan or inf
-coordinate reads nan in 2-d bilinear and bicubic, else it counts as outside; 'nearest' rounds half to even and gives the grid gradient 0;
-'bicubic' (4-d only) reads a 4x4 neighbourhood with A = -0.75, the padding applied per tap.
+by 'border' or 'reflection' has gradient 0 there (borders count as outside); 'nearest' rounds half
+to even and gives the grid gradient 0; 'bicubic' (4-d only) reads a 4x4 neighbourhood with
+A = -0.75, the padding applied per tap. A nan or inf coordinate reads nan in 2-d bilinear and
+bicubic, else it counts as outside (as PyTorch's kernels, with zeros padding; with border or
+reflection PyTorch's 2-d kernel reads out of bounds there, so there is no reference to follow).
 """
 import fractions
 import itertools
