@@ -2,7 +2,7 @@
 
 The primitives behind them (forward and backward side by side) live in the engine, in
 ``autograd/ops/``: activations (activation.py), losses (loss.py), convolution, pooling,
-padding and resizing (conv.py), im2col and col2im (unfold.py), normalisation (norm.py), embedding (embedding.py). This
+padding and resizing (conv.py), affine_grid and grid_sample (sampling.py), im2col and col2im (unfold.py), normalisation (norm.py), embedding (embedding.py). This
 module publishes them under PyTorch's names and adds the few that are plain compositions
 of tensor ops (softmax with PyTorch's implicit-dim rule, dropout, normalize, one_hot...).
 """
@@ -20,12 +20,13 @@ from autograd.ops.activation import (  # noqa: F401
 )
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: F401
 from autograd.ops.conv import (  # noqa: F401
-    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
     conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
 )
+from autograd.ops.sampling import affine_grid, grid_sample  # noqa: F401
 from autograd.ops.unfold import fold, unfold  # noqa: F401
 from autograd.ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: F401
-from autograd.ops.volume import avg_pool3d, conv3d, max_pool3d  # noqa: F401
+from autograd.ops.volume import avg_pool3d, conv3d, conv_transpose3d, max_pool3d  # noqa: F401
 from autograd.ops.embedding import embedding  # noqa: F401  (embedding_bag below picks its rows)
 from autograd.ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
