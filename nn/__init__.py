@@ -16,7 +16,7 @@ from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Upsa
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .layers import Dropout, Flatten, Fold, Identity, Linear, Unflatten, Unfold
 from .losses import (
-    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
 from .module import Module
 from .parameter import Parameter
