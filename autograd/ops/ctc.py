@@ -122,12 +122,11 @@ class CtcLoss(Function):
 def _alphas(xp, emit, valid, skip):
     """alpha (T, N, L): the log-probability of the alignments of the first s + 1 extended labels to
     the first t + 1 frames; an alignment starts at the first blank or at the first label."""
-    T, N, L = emit.shape
     inf = emit.dtype.type(xp.inf)
-    alpha = xp.full((T, N, L), -inf, dtype=emit.dtype)
+    alpha = xp.full(emit.shape, -inf, dtype=emit.dtype)
     alpha[0, :, :2] = emit[0, :, :2]
     alpha[0] = xp.where(valid, alpha[0], -inf)  # (no label: only the blank)
-    for t in range(1, T):
+    for t in range(1, emit.shape[0]):
         prev = alpha[t - 1]  # (N, L)
         from_skip = xp.where(skip, _shifted(prev, 2, -inf), -inf)
         alpha[t] = xp.where(valid, _logsumexp(prev, _shifted(prev, 1, -inf), from_skip) + emit[t], -inf)
@@ -137,8 +136,7 @@ def _alphas(xp, emit, valid, skip):
 def _loss(xp, alpha, input_lengths, target_lengths):
     """-log p(labels) per element: the alignments that end, at the element's last frame, on the last
     blank or the last label; 0 for no frames and no labels, inf for no frames and some labels."""
-    T, N, L = alpha.shape
-    rows = xp.arange(N)
+    rows = xp.arange(alpha.shape[1])
     il, tl = xp.asarray(input_lengths), xp.asarray(target_lengths)
     last = alpha[xp.maximum(il - 1, 0), rows]  # (N, L) the last frame's alphas
     inf = alpha.dtype.type(xp.inf)
@@ -251,6 +249,38 @@ def _padded_targets(targets, target_lengths, n_classes, blank, batch):
     return host.where(used, rows, blank)
 
 
+def _checked_lengths(input_lengths, target_lengths, batch, frames):
+    """(input lengths, target lengths) as int64 host arrays (N,), checked: integers, one per batch
+    element, none negative, no input longer than the ``frames`` of log_probs."""
+    checked = []
+    for what, value in (("input_lengths", input_lengths), ("target_lengths", target_lengths)):
+        arr = _host_values(value, what, lists=True).reshape(-1)
+        if arr.dtype.kind not in "iu":
+            raise ArgumentError(f"ctc_loss: {what} must be integral, got dtype {arr.dtype}")
+        if arr.size != batch:
+            raise ShapeError(f"ctc_loss: {what} must be of size batch_size ({batch}), got {arr.size} values")
+        if (arr < 0).any():
+            raise ArgumentError(f"ctc_loss: Expected {what} to have value at least 0, but got value {int(arr.min())}")
+        checked.append(arr.astype(host.int64))
+    il, tl = checked
+    if (il > frames).any():
+        raise ArgumentError(f"ctc_loss: Expected input_lengths to have value at most {frames}, but got value "
+                            f"{int(il.max())} (log_probs has {frames} frames)")
+    return il, tl
+
+
+def _extended(rows, target_lengths, blank):
+    """The extended labels (N, L = 2S + 1): blank, y1, blank, y2, ..., blank; ``valid`` (N, L): the
+    element's own 2 * length + 1 positions; ``skip`` (N, L): where an alignment may come from s - 2
+    (a label after a blank after a different label)."""
+    ext = host.full((rows.shape[0], 2 * rows.shape[1] + 1), blank, dtype=host.int64)
+    ext[:, 1::2] = rows
+    s = host.arange(ext.shape[1])[None, :]
+    valid = s <= 2 * target_lengths[:, None]
+    skip = (s >= 2) & (ext != host.roll(ext, 2, axis=1))
+    return ext, valid, skip
+
+
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     """Connectionist temporal classification loss, as torch.nn.functional.ctc_loss.
 
@@ -261,48 +291,33 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     (inf where there is none: too few frames; 0 instead with ``zero_infinity``, gradient 0 there).
     'mean' divides each loss by its target length (at least 1), then averages over the batch; 'sum'
     adds them; 'none' keeps them (N,). The gradient with respect to ``log_probs`` is PyTorch's,
-    exp(lp) - posterior: exact through log_softmax (see CtcLoss)."""
+    exp(lp) - posterior: exact through log_softmax (see CtcLoss).
+
+    a) check log_probs, blank, the lengths and the targets (PyTorch's messages, with the values);
+    b) the extended labels of each element;
+    c) CtcLoss: one loss per element (N,);
+    d) zero_infinity: inf -> 0; then the reduction."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction (ctc_loss takes 'mean', 'sum' or 'none')")
     if not isinstance(log_probs, Tensor):
         raise TypeError(f"ctc_loss: log_probs must be a Tensor, got {type(log_probs).__name__}")
-    batched = log_probs.ndim == 3
     if log_probs.ndim not in (2, 3):
         raise ShapeError(f"ctc_loss: Expected 3-dimensional tensor, but got {log_probs.ndim}-dimensional tensor "
                          "for argument #1 'log_probs' ((T, N, C), or (T, C) unbatched)")
     if log_probs.dtype.kind != "f" or log_probs.dtype.itemsize < 4:
         raise NotImplementedError(f"ctc_loss: not implemented for {log_probs.dtype} log_probs (float32 or float64)")
+    batched = log_probs.ndim == 3
     lp = log_probs if batched else log_probs.unsqueeze(1)
     T, N, C = lp.shape
     if lp.numel() == 0:
         raise ArgumentError(f"ctc_loss: log_probs tensor must not be empty (got shape {tuple(log_probs.shape)})")
     if isinstance(blank, bool) or not isinstance(blank, numbers.Integral) or not 0 <= blank < C:
         raise ArgumentError(f"ctc_loss: blank must be in label range [0, {C - 1}], got {blank!r}")
-    blank = int(blank)
-    lengths = {}
-    for what, value in (("input_lengths", input_lengths), ("target_lengths", target_lengths)):
-        arr = _host_values(value, what, lists=True).reshape(-1)
-        if arr.dtype.kind not in "iu":
-            raise ArgumentError(f"ctc_loss: {what} must be integral, got dtype {arr.dtype}")
-        arr = arr.astype(host.int64)
-        if arr.size != N:
-            raise ShapeError(f"ctc_loss: {what} must be of size batch_size ({N}), got {arr.size} values")
-        if (arr < 0).any():
-            raise ArgumentError(f"ctc_loss: Expected {what} to have value at least 0, but got value {int(arr.min())}")
-        lengths[what] = arr
-    il, tl = lengths["input_lengths"], lengths["target_lengths"]
-    if (il > T).any():
-        raise ArgumentError(f"ctc_loss: Expected input_lengths to have value at most {T}, but got value "
-                            f"{int(il.max())} (log_probs has {T} frames)")
-    rows = _padded_targets(_host_values(targets, "targets"), tl, C, blank, N)
-    ext = host.full((N, 2 * rows.shape[1] + 1), blank, dtype=host.int64)  # (N, L) blank, y1, blank, ...
-    ext[:, 1::2] = rows
-    s = host.arange(ext.shape[1])[None, :]
-    valid = s <= 2 * tl[:, None]
-    skip = (s >= 2) & (ext != host.roll(ext, 2, axis=1))
-    xp = get_array_module(lp._data)
-    loss = CtcLoss.apply(lp, ext=xp.asarray(ext), valid=xp.asarray(valid), skip=xp.asarray(skip),
-                         input_lengths=il, target_lengths=tl, zero_infinity=bool(zero_infinity))  # (N,)
+    il, tl = _checked_lengths(input_lengths, target_lengths, N, T)
+    rows = _padded_targets(_host_values(targets, "targets"), tl, C, int(blank), N)  # (N, S)
+    ext, valid, skip = (lp._xp.asarray(a) for a in _extended(rows, tl, int(blank)))  # (N, L) each
+    loss = CtcLoss.apply(lp, ext=ext, valid=valid, skip=skip, input_lengths=il, target_lengths=tl,
+                         zero_infinity=bool(zero_infinity))  # (N,)
     if zero_infinity:
         loss = where(loss == float("inf"), 0.0, loss)
     if reduction == "mean":
@@ -310,4 +325,3 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if reduction == "sum":
         return loss.sum()
     return loss if batched else loss.squeeze(0)
-
