@@ -54,9 +54,17 @@ def _torch_model(dtype):
     return torch.nn.Sequential(torch.nn.Linear(5, 6), torch.nn.Tanh(), torch.nn.Linear(6, 2)).to(dtype)
 
 
+def _as_numpy(saved):
+    """PyTorch's optimizer state dict with each tensor as a numpy array (``step`` a 0-d float32 array)."""
+    return {"param_groups": saved["param_groups"],
+            "state": {i: {k: v.numpy() if isinstance(v, torch.Tensor) else v for k, v in moments.items()}
+                      for i, moments in saved["state"].items()}}
+
+
 @pytest.mark.parametrize("name, kw", CASES, ids=IDS)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_a_run_begun_in_torch_continues_here_as_in_torch(name, kw, dtype):
+@pytest.mark.parametrize("form", ["tensors", "numpy"])
+def test_a_run_begun_in_torch_continues_here_as_in_torch(name, kw, dtype, form):
     before, after = 4, 16
     batches = _data(before + after)
     tmodel = _torch_model(getattr(torch, dtype))
@@ -66,7 +74,8 @@ def test_a_run_begun_in_torch_continues_here_as_in_torch(name, kw, dtype):
     model = nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 2)).to(getattr(ag, dtype))
     model.load_state_dict(tmodel.state_dict())
     opt = getattr(optim, name)(model.parameters(), **kw)
-    opt.load_state_dict(topt.state_dict())  # PyTorch's own dict: its tensors, its float32 step counts
+    saved = topt.state_dict()  # PyTorch's own dict: its tensors, its float32 step counts
+    opt.load_state_dict(saved if form == "tensors" else _as_numpy(saved))
 
     _train(torch, tmodel, topt, batches[before:], getattr(torch, dtype))
     _train(ag, model, opt, batches[before:], getattr(ag, dtype))
