@@ -463,6 +463,13 @@ class Tensor(Variable):
 
     __str__ = __repr__
 
+    def __format__(self, format_spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number (PyTorch's rule); any other tensor takes only
+        the empty format (its repr), and refuses a format spec as PyTorch does."""
+        if self._data.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     # ------------------------------------------------------------- Python protocol
 
     __hash__ = object.__hash__

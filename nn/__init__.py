@@ -14,7 +14,9 @@ from .activations import (
 )
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Upsample
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
-from .layers import Dropout, Flatten, Fold, Identity, Linear, Unflatten, Unfold
+from .layers import (
+    AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout, Flatten, Fold, Identity, Linear,
+    Unflatten, Unfold)
 from .losses import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )

@@ -6,6 +6,7 @@ padding and resizing (conv.py), im2col and col2im (unfold.py), normalisation (no
 module publishes them under PyTorch's names and adds the few that are plain compositions
 of tensor ops (softmax with PyTorch's implicit-dim rule, dropout, normalize, one_hot...).
 """
+import math
 import warnings
 
 from autograd.backend import host
@@ -113,15 +114,111 @@ def one_hot(tensor, num_classes=-1):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1/(1-p),
     so nothing changes at evaluation time. Identity when ``training`` is False."""
+    _check_probability("dropout", p)
+    return _dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Channel-wise dropout on (N, C, L) or unbatched (C, L): each channel is zeroed whole with
+    probability ``p`` (one draw per channel), the rest scaled by 1/(1-p)."""
+    _check_probability("dropout1d", p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           "channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _channel_dropout(input, p, training, inplace, batched=input.ndim == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel-wise dropout on (N, C, H, W): each (H, W) plane is zeroed whole with probability ``p``.
+    As PyTorch 2.x: a 3-D input is read as (N, C, L) (channel-wise 1-D dropout, with PyTorch's warning),
+    and any other number of dims is dropped per (N, C) entry with a deprecation warning."""
+    _check_probability("dropout2d", p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
+                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, batched=True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Channel-wise dropout on (N, C, D, H, W) or unbatched (C, D, H, W): each volume is zeroed whole
+    with probability ``p``; other numbers of dims are accepted with PyTorch's deprecation warning."""
+    _check_probability("dropout3d", p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "
+                      "inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+    return _channel_dropout(input, p, training, inplace, batched=input.ndim == 5)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: a dropped element is set to SELU's negative saturation and the result
+    is scaled and shifted (a, b below) so that zero mean and unit variance are kept. Note PyTorch's
+    default: ``training=False`` (the identity) for the function; ``nn.AlphaDropout`` passes its mode."""
+    _check_probability("alpha_dropout", p)
+    return _dropout(input, p, training, inplace, tuple(input.shape), alpha=True)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout with one draw per channel (dims 0 and 1; the rest share it)."""
+    _check_probability("feature_alpha_dropout", p)
+    return _dropout(input, p, training, inplace, _feature_noise_shape("feature_alpha_dropout", input), alpha=True)
+
+
+_SELU_SATURATION = 1.7580993408473766  # -SELU's limit at -inf: scale * alpha
+
+
+def _check_probability(op, p):
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _feature_noise_shape(op, input):
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the input, got shape "
+                           f"{tuple(input.shape)}")
+    return tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+
+
+def _channel_dropout(input, p, training, inplace, batched):
+    """Feature dropout as PyTorch's functions do it: an unbatched input gets a batch dim of 1 first."""
+    if batched:
+        return _dropout(input, p, training, inplace, _feature_noise_shape("dropout", input))
+    batch = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    out = _dropout(batch, p, training, inplace, _feature_noise_shape("dropout", batch))
+    return out.squeeze_(0) if inplace else out.squeeze(0)
+
+
+def _dropout(input, p, training, inplace, noise_shape, alpha=False):
+    """PyTorch's dropout (its ``_dropout_impl``): keep each entry of a noise of ``noise_shape`` (the input's
+    shape, or one per channel, broadcast over the rest) with probability 1 - p. Plain: the input times
+    keep / (1 - p). Alpha: the input times keep * a, plus b, which is a * alpha * p where kept and
+    -a * alpha * (1 - p) where dropped. p = 1 gives zeros in both (PyTorch's rule), p = 0 or
+    ``training=False`` the input itself."""
+    if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
-        return input * ag.zeros(input.shape, dtype=input.dtype, device=input.device)
-    keep = ag.get_rng(input.device).random(input.shape) >= p  # (same shape as input, on its device)
-    mask = ag.from_array((keep / (1.0 - p)).astype(input.dtype))
-    return input.mul_(mask) if inplace else input * mask
+        zero = ag.zeros(() if alpha else input.shape, dtype=input.dtype, device=input.device)
+        return input.mul_(zero) if inplace else input * zero
+    keep = ag.get_rng(input.device).random(noise_shape) >= p  # (one draw per noise entry, on the input's device)
+    if not alpha:
+        mask = ag.from_array((keep / (1.0 - p)).astype(input.dtype))
+        return input.mul_(mask) if inplace else input * mask
+    a = 1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
+    scale = ag.from_array((keep * a).astype(input.dtype))
+    shift = ag.from_array(((keep - 1.0) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(input.dtype))
+    return (input.mul_(scale) if inplace else input * scale).add_(shift)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

@@ -86,21 +86,60 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-class Dropout(Module):
-    """Inverted dropout: in training, zero each element with probability p and scale the rest by
-    1/(1-p); in eval mode (``model.eval()``), the identity."""
+class _DropoutNd(Module):
+    """What the dropout modules share: ``p``, ``inplace``, the check of ``p``, and forward calling
+    ``F.<function>`` with the module's mode (``model.eval()`` makes each one the identity)."""
+
+    function = None  # the name of the F function forward calls
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not isinstance(p, (int, float)) or not 0 <= p <= 1:
-            raise ValueError(f"Dropout: dropout probability has to be between 0 and 1, but got {p}")
+            raise ValueError(f"{type(self).__name__}: dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = float(p), inplace
 
     def forward(self, input):
-        return F.dropout(input, self.p, self.training, self.inplace)
+        return getattr(F, self.function)(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Inverted dropout: in training, zero each element with probability p and scale the rest by
+    1/(1-p); in eval mode (``model.eval()``), the identity."""
+
+    function = "dropout"
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) or (C, L) with probability p (``F.dropout1d``)."""
+
+    function = "dropout1d"
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of (N, C, H, W) with probability p (``F.dropout2d``, with its rules for 3-D input)."""
+
+    function = "dropout2d"
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p (``F.dropout3d``)."""
+
+    function = "dropout3d"
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks, keeping zero mean and unit variance (``F.alpha_dropout``)."""
+
+    function = "alpha_dropout"
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels (``F.feature_alpha_dropout``)."""
+
+    function = "feature_alpha_dropout"
 
 
 class Unfold(Module):

@@ -34,6 +34,7 @@ import contextlib
 import io
 import random
 import sys
+import warnings
 
 import numpy as np
 
@@ -167,18 +168,8 @@ def _recording(tape):
     wrap(torch.Tensor, "uniform_", "uniform")
     wrap(torch.Tensor, "normal_", "normal")
     wrap(torch.utils.data.dataset, "randperm", "permutation")  # random_split's (imported by name)
-    dropout = torch.nn.functional.dropout
-    originals[(torch.nn.functional, "dropout")] = dropout
-
-    def recorded_dropout(input, p=0.5, training=True, inplace=False):
-        if training and 0 < p < 1:  # the mask, from PyTorch's own dropout at the same generator state
-            state = torch.get_rng_state()
-            kept = dropout(torch.ones(input.shape), p, True) != 0
-            torch.set_rng_state(state)
-            tape.draws.append(("uniform", tuple(input.shape), np.where(kept.numpy(), np.nextafter(1.0, 0.0), 0.0)))
-        return dropout(input, p, training, inplace)
-
-    torch.nn.functional.dropout = recorded_dropout
+    for name in _DROPOUT_NOISE:
+        _record_dropout(torch, tape, originals, name)
     _record_distribution_draws(torch, tape, originals)
     for name in ("gradcheck", "gradgradcheck"):  # their own random directions are not the program's draws
         originals[(torch.autograd, name)] = check = getattr(torch.autograd, name)
@@ -209,6 +200,52 @@ def _recording(tape):
     finally:
         for (owner, name), original in originals.items():
             setattr(owner, name, original)
+
+
+def _feature_noise(shape):
+    return tuple(shape[:2]) + (1,) * (len(shape) - 2)
+
+
+def _unbatched_feature_noise(batched_ndim):
+    """The noise of dropout1d / dropout3d: one per channel, with a batch dim of 1 added when there is none."""
+    return lambda shape: _feature_noise(shape if len(shape) == batched_ndim else (1,) + tuple(shape))
+
+
+# F.<name> -> the shape of the uniform numbers this project's version draws for an input of a given shape
+_DROPOUT_NOISE = {
+    "dropout": tuple,
+    "alpha_dropout": tuple,
+    "dropout1d": _unbatched_feature_noise(3),
+    "dropout2d": _feature_noise,
+    "dropout3d": _unbatched_feature_noise(5),
+    "feature_alpha_dropout": _feature_noise,
+}
+
+
+def _record_dropout(torch, tape, originals, name):
+    """Record a dropout function's mask: PyTorch draws it in C++, so it is taken from PyTorch's own function
+    run on ones at the same generator state (kept entries come out positive, also for alpha dropout), cut
+    down to one entry per draw (a channel's first element), as the uniform numbers that give that mask
+    under this project's rule ``keep = u >= p``."""
+    functional = torch.nn.functional
+    originals[(functional, name)] = original = getattr(functional, name)
+    noise_shape = _DROPOUT_NOISE[name]
+    training_default = "alpha" not in name  # (PyTorch's alpha dropouts default to training=False)
+
+    def recorded(input, p=0.5, training=training_default, inplace=False):
+        if training and 0 < p < 1 and input.numel():
+            state = torch.get_rng_state()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (the deprecation warnings come from the real call below)
+                kept = (original(torch.ones(input.shape), p, True) > 0).numpy()
+            torch.set_rng_state(state)
+            shape = noise_shape(tuple(input.shape))
+            kept = kept.reshape((1,) * (len(shape) - kept.ndim) + kept.shape)  # (the batch dim added, if any)
+            kept = kept[tuple(slice(None) if n > 1 else slice(0, 1) for n in shape)].reshape(shape)
+            tape.draws.append(("uniform", shape, np.where(kept, np.nextafter(1.0, 0.0), 0.0)))
+        return original(input, p, training, inplace)
+
+    setattr(functional, name, recorded)
 
 
 def _record_distribution_draws(torch, tape, originals):

@@ -324,7 +324,11 @@ ACTIVATIONS = [
 ]
 
 NN_FUNCTIONAL = [
-    "F.linear(x, m.T)", "F.linear(x, m.T, torch.ones(5))", "F.linear(v, m.T)",     "F.dropout(x, 0.5, training=False)", "F.dropout(x, p=0.0)", "F.one_hot(ints)", "F.one_hot(ints, num_classes=6)",
+    "F.linear(x, m.T)", "F.linear(x, m.T, torch.ones(5))", "F.linear(v, m.T)",     "F.dropout(x, 0.5, training=False)", "F.dropout(x, p=0.0)", 
+    "F.dropout1d(b, 0.5, training=False)", "F.dropout1d(x, 1.0)", "F.dropout2d(img, p=0.0)", "F.dropout2d(img, 1.0)",
+    "F.dropout3d(vol, 0.3, False)", "F.dropout3d(vol[0], 1.0)", "F.alpha_dropout(x, 0.5)", "F.alpha_dropout(x, 1.0, True)",
+    "F.feature_alpha_dropout(img, 0.2)", "F.feature_alpha_dropout(img, 0.0, True)",
+    "F.one_hot(ints)", "F.one_hot(ints, num_classes=6)",
     "F.embedding(tok, emb)", "F.embedding(tok, emb, padding_idx=0)", "F.normalize(x)", "F.normalize(x, p=1, dim=0)",
     "F.cosine_similarity(x, y)", "F.cosine_similarity(x, y, dim=0)", "F.pad(x, (1, 2))",
     "F.pad(x, (1, 1, 2, 0), value=3.0)", "F.pad(img, (1, 1, 1, 1), mode='reflect')",

@@ -273,3 +273,27 @@ as_int64 = torch.as_tensor(np.array([1, 2, 3])).dtype == torch.int64
 def test_same_as_pytorch(source):
     torch_run, our_run = run_both(source)
     assert_same(torch_run, our_run, ignore=["arr"])  # (the numpy array itself)
+
+
+FORMATTING = '''
+import torch
+
+w = torch.tensor([1.25, -0.5, 3.0], requires_grad=True)
+loss = (w * w).sum()
+printed = []
+for i, x in enumerate(w):
+    printed.append('{:+.2f} x^{} '.format(x, i + 1))     # pytorch/examples' regression poly_desc
+print(f"loss {loss:.4f}, {loss:8.3e}, {torch.tensor(7):d}, {torch.tensor(7):>4}, {w[0]}")
+empty_format = format(w, "")
+try:
+    format(w, ".2f")
+except TypeError as err:
+    refused = str(err)
+'''
+
+
+def test_format_as_pytorch():
+    """A 0-d tensor formats as its number (f"{loss:.4f}"); a tensor with dims takes only the empty format."""
+    torch_run, our_run = run_both(FORMATTING)
+    assert_same(torch_run, our_run, ignore=["empty_format"])  # (each library's own repr)
+    assert our_run.values["refused"] == torch_run.values["refused"]
