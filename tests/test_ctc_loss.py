@@ -147,6 +147,42 @@ def test_a_hand_computed_loss():
     assert abs(empty.item() + math.log(p[0, 0] * p[1, 0])) < 1e-12
 
 
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_through_log_softmax_the_gradient_is_the_derivative(reduction):
+    """Independently of PyTorch: central differences of the loss of log_softmax(x) agree with backward."""
+    x, targets, il, tl = _problem(16, 7, 3, 4, 3)
+    leaf = ag.tensor(x, requires_grad=True)
+    assert ag.gradcheck(lambda v: F.ctc_loss(v.log_softmax(2), ag.tensor(targets), ag.tensor(il), ag.tensor(tl),
+                                             reduction=reduction), leaf, atol=1e-7, rtol=1e-6)
+
+
+def test_leaf_gradient_is_the_derivative_plus_exp_lp():
+    """On log-probabilities used directly, backward gives the derivative plus exp(lp) (PyTorch's choice),
+    checked against central differences of the loss itself, frame by frame."""
+    x, targets, il, tl = _problem(17, 5, 2, 4, 2)
+    leaf = ag.tensor(x, requires_grad=True)
+    F.ctc_loss(leaf, ag.tensor(targets), ag.tensor(il), ag.tensor(tl), reduction="sum").backward()
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += 1e-6
+        down[i] -= 1e-6
+        losses = [F.ctc_loss(ag.tensor(v), ag.tensor(targets), ag.tensor(il), ag.tensor(tl), reduction="sum").item()
+                  for v in (up, down)]
+        numeric[i] = (losses[0] - losses[1]) / 2e-6
+    frames = (np.arange(5)[:, None] < il[None, :])[:, :, None]  # (past an element's frames: 0, not exp(lp))
+    np.testing.assert_allclose(leaf.grad.numpy(), numeric + np.exp(x) * frames, rtol=1e-6, atol=1e-7)
+
+
+def test_targets_of_other_integer_and_whole_float_dtypes():
+    """int32 targets, and float ones holding whole numbers (PyTorch casts them to int64); fractions refused."""
+    x, targets, il, tl = _problem(18, 8, 2, 5, 3)
+    _same(x, targets.astype(np.int32), il, tl, "float64")
+    _same(x, targets.astype(np.float32), il, tl, "float64")
+    with pytest.raises(RuntimeError, match="ctc_loss: targets must be class indices"):
+        F.ctc_loss(ag.tensor(x), ag.tensor(targets + 0.5), ag.tensor(il), ag.tensor(tl))
+
+
 @pytest.mark.parametrize("lengths", ["tensor", "list", "tuple"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_concatenated_targets_and_lengths_as_lists(lengths, dtype):
