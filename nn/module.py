@@ -25,7 +25,7 @@ from autograd import Tensor, no_grad
 from autograd.devices import parse_to
 
 from .backward_hooks import BackwardHook
-from .parameter import Parameter
+from .parameter import Parameter, is_lazy
 
 
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -60,6 +60,11 @@ class RemovableHandle:
 def _checked_entry(key, value, target, assign):
     """(array ready to copy into ``target``, None), or (None, what is wrong with the entry ``key``)."""
     where = f'While copying the parameter named "{key}", '
+    if is_lazy(value):  # a lazy module's, saved before its first forward: nothing to copy into a lazy one
+        if is_lazy(target):
+            return None, None
+        return None, (where + "the checkpoint's tensor is uninitialized (a lazy module saved before its first "
+                      "forward); run a forward pass through the model before saving it")
     if not isinstance(value, (Tensor, host.ndarray, host.generic)) and not hasattr(value, "__array__"):
         return None, where + f"expected a Tensor or an array from checkpoint but received {type(value)}"
     arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else host.asarray(value)  # (host)
@@ -71,7 +76,7 @@ def _checked_entry(key, value, target, assign):
     if assign and target.requires_grad and arr.dtype.kind != "f":
         return None, where + f"assign=True would give a parameter that requires grad {arr.dtype} values " \
                              "(floats expected)"
-    if arr.shape != target.shape:
+    if not is_lazy(target) and arr.shape != target.shape:  # (a lazy target takes the checkpoint's shape)
         return None, (f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
                       f"checkpoint, the shape in current model is {tuple(target.shape)}.")
     return (by_input.array(arr) if assign else arr.astype(target.dtype)), None
@@ -428,7 +433,7 @@ class Module:
         for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             dot = module_prefix + ("." if module_prefix else "")
             for name, t in module._state_tensors():
-                out[dot + name] = t if keep_vars else t.detach()
+                out[dot + name] = t if keep_vars or is_lazy(t) else t.detach()
             if type(module).get_extra_state is not Module.get_extra_state:
                 out[dot + "_extra_state"] = module.get_extra_state()
         return out
@@ -482,7 +487,7 @@ class Module:
                 arr, problem = _checked_entry(key, state_dict[key], target, assign)
                 if problem:
                     errors.append(problem)
-                else:
+                elif arr is not None:
                     to_copy.append((target, arr))
         if strict:
             if unexpected:
@@ -493,6 +498,8 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         with no_grad():  # nothing below can fail: every array already has the target's shape and dtype
             for target, arr in to_copy:
+                if is_lazy(target):  # a lazy module's parameter takes the checkpoint's shape (PyTorch's rule)
+                    target.materialize(arr.shape)
                 if assign:  # take the checkpoint's array (and dtype) instead of copying into ours
                     target.set_(ag.from_numpy(arr).to(target.device))
                 else:

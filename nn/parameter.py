@@ -40,3 +40,74 @@ class Parameter(Tensor):
             p.grad = self.grad.detach().clone()
         memo[id(self)] = p
         return p
+
+
+class UninitializedTensorMixin:
+    """A parameter or buffer whose shape is not known yet (a lazy module's, until its first forward):
+    it has a dtype and a device but no shape and no values. ``materialize(shape)`` gives it storage in
+    place and turns it into a plain Parameter / Tensor, so an optimizer made before that keeps
+    working on the same object (PyTorch's design)."""
+
+    __slots__ = ()  # (the same layout as the class it becomes)
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Become a ``cls_to_become`` of ``shape`` (uninitialised values: the module's reset_parameters
+        fills them), with this tensor's dtype and device unless given."""
+        dtype = self._data.dtype if dtype is None else dtype
+        device = self.device if device is None else device
+        self._data = ag.empty(tuple(shape), dtype=dtype, device=device)._data
+        self._vc[0] += 1
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error usually happens in "
+            "`load_state_dict` when trying to load an uninitialized parameter into an initialized one. Call "
+            "`forward` to initialize the parameters before accessing their attributes.")
+
+    def size(self, dim=None):
+        return self.shape  # (raises: no shape yet)
+
+    def numel(self):
+        return self.shape  # (raises: no shape yet)
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return type(self), (self.requires_grad, None, self._data.dtype)
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, None, self._data.dtype)
+        return memo[id(self)]
+
+
+def is_lazy(tensor):
+    """Is ``tensor`` an uninitialized parameter or buffer (a lazy module's, before its first forward)?"""
+    return isinstance(tensor, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A Parameter without a shape yet (``nn.LazyLinear``'s weight before its first forward)."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        super().__init__(ag.empty(0, dtype=dtype or ag.get_default_dtype(), device=device), requires_grad)
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer without a shape yet (``nn.LazyBatchNorm2d``'s running statistics before its first forward)."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad=False, device=None, dtype=None):
+        super().__init__(ag.empty(0, dtype=dtype or ag.get_default_dtype(), device=device))
+        self.requires_grad = requires_grad
