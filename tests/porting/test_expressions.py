@@ -491,6 +491,10 @@ NN_FUNCTIONAL_SWEEP = [  # margin, embedding and likelihood losses; small layer 
     "F.triplet_margin_loss(x, y, p)", "F.triplet_margin_loss(x, y, p, margin=0.5, p=1, swap=True, reduction='none')",
     "F.poisson_nll_loss(x, g)", "F.poisson_nll_loss(p, g, log_input=False, full=True, reduction='none')",
     "F.gaussian_nll_loss(x, y, p)", "F.gaussian_nll_loss(x, y, p[:, 0], full=True, reduction='sum')",
+    "F.ctc_loss(b.log_softmax(2), torch.tensor([[1, 2], [3, 3], [2, 1]]), [2, 2, 1], [2, 1, 1])",
+    "F.ctc_loss(b.log_softmax(2), torch.tensor([1, 2, 3, 3, 2]), (2, 2, 2), (2, 2, 1), blank=0, reduction='none', "
+    "zero_infinity=True)",
+    Row("F.ctc_loss(b.log_softmax(2), torch.tensor([[1, 2]]), [2, 2, 2], [2, 1, 1])", raises=RuntimeError),
     "F.pairwise_distance(x, y)", "F.pairwise_distance(x, v, 1, keepdim=True)", "F.pairwise_distance(b, x, 3)",
     "F.glu(x)", "F.glu(b, 2)", "F.tanhshrink(x)", "F.threshold(x, 0.1, 20.0)", "F.threshold_(x.clone(), 0.1, -2.0)",
     "F.rrelu(x)", "F.rrelu(x, 0.2, 0.4, training=False)", "F.rrelu_(x.clone())",
