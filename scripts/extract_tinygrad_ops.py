@@ -16,6 +16,13 @@ FREE_NAMES = {"torch", "np", "math", "True", "False", "None", "range", "slice", 
               "max", "abs", "sum", "tuple", "list", "len"}
 
 
+def _torch_attribute(node):
+    """Is ``node`` a name like torch.exp or torch.nn.functional.relu?"""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "torch"
+
+
 def extract(source):
     tree = ast.parse(source)
     cases = []
@@ -28,20 +35,25 @@ def extract(source):
             for node in ast.walk(fn):
                 if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "helper_test_op"):
                     continue
-                if len(node.args) < 2 or not isinstance(node.args[1], ast.Lambda):
+                if len(node.args) < 2:
+                    continue
+                fxn = node.args[1]
+                if _torch_attribute(fxn):  # torch.exp, torch.nn.functional.gelu: called on the inputs
+                    text, body, params = f"lambda *x: {ast.get_source_segment(source, fxn)}(*x)", fxn, set()
+                elif isinstance(fxn, ast.Lambda):
+                    text, body, params = ast.get_source_segment(source, fxn), fxn.body, {a.arg for a in fxn.args.args}
+                else:
                     continue
                 try:
                     shapes = ast.literal_eval(node.args[0])
                     kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
                 except ValueError:
                     continue
-                lam = node.args[1]
-                params = {a.arg for a in lam.args.args}
-                names = {n.id for n in ast.walk(lam.body) if isinstance(n, ast.Name)}
+                names = {n.id for n in ast.walk(body) if isinstance(n, ast.Name)}
                 if names - params - FREE_NAMES:
                     continue
                 kwargs.pop("tinygrad_fxn", None)
-                cases.append({"test": fn.name, "line": node.lineno, "shapes": shapes, "fxn": ast.get_source_segment(source, lam),
+                cases.append({"test": fn.name, "line": node.lineno, "shapes": shapes, "fxn": text,
                               "kwargs": kwargs})
     return cases
 

@@ -1,7 +1,7 @@
 """tinygrad's operator tests, run against PyTorch and this project from the same text.
 
 tinygrad (MIT licence) checks each of its ops against PyTorch with ``helper_test_op(shapes, torch_fxn)``,
-where ``torch_fxn`` is a PyTorch lambda (``lambda x: x.max(axis=1)[0]``, ``lambda x, w:
+where ``torch_fxn`` is a PyTorch lambda or function (``lambda x: x.max(axis=1)[0]``, ``lambda x, w:
 torch.nn.functional.conv_transpose2d(x, w, groups=2)``...). data/tinygrad_ops.json holds the self-contained
 ones (scripts/extract_tinygrad_ops.py; the source commit is in the file). Each runs here as tinygrad runs it:
 inputs uniform in [low, high) from ``np.random.seed(0)``, int64 inputs made int32, the forward value compared,
