@@ -12,6 +12,7 @@ from .devices import check, of_array, place
 from .dtypes import as_dtype, bool_, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
 from .ops.promote import DTypeError
+from .outputs import refuse_grad, write_out
 from .random import rng
 from .tensor import Tensor, _numeric, to_array
 
@@ -170,13 +171,19 @@ def _draw(generator, device, op):
     return rng(generator, None if generator is not None else check(device, op))
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if out is not None:  # torch.rand(2, 2, out=c): new numbers written into c (in c's dtype)
+        refuse_grad("rand", (), out)
+        return write_out("rand", rand(*size, generator=generator, dtype=dtype or out.dtype, device=device), out)
     dtype = _floating(dtype, "rand")
     return _leaf(_draw(generator, device, "rand").random(shape_arg(size)).astype(dtype), requires_grad, device,
                  "rand")
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if out is not None:  # torch.randn(2, 2, out=c): new numbers written into c (in c's dtype)
+        refuse_grad("randn", (), out)
+        return write_out("randn", randn(*size, generator=generator, dtype=dtype or out.dtype, device=device), out)
     dtype = _floating(dtype, "randn")
     return _leaf(_draw(generator, device, "randn").standard_normal(shape_arg(size)).astype(dtype), requires_grad,
                  device, "randn")
