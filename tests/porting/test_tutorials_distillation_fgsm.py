@@ -467,8 +467,158 @@ print(f"Student accuracy with CE + CosineLoss: {test_accuracy_light_ce_and_cosin
 print(f"Student accuracy with CE + RegressorMSE: {test_accuracy_light_ce_and_mse_loss:.2f}%")
 '''
 
+FGSM = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+import numpy as np
+
+epsilons = [0, .05, .1, .15, .2, .25, .3]
+use_cuda=True
+
+# LeNet Model definition
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+        self.conv2_drop = nn.Dropout2d()
+        self.fc1 = nn.Linear(320, 50)
+        self.fc2 = nn.Linear(50, 10)
+
+    def forward(self, x):
+        x = F.relu(F.max_pool2d(self.conv1(x), 2))
+        x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
+        x = x.view(-1, 320)
+        x = F.relu(self.fc1(x))
+        x = F.dropout(x, training=self.training)
+        x = self.fc2(x)
+        return F.log_softmax(x, dim=1)
+
+# Define what device we are using
+print("CUDA Available: ",torch.cuda.is_available())
+device = torch.device("cuda" if (use_cuda and torch.cuda.is_available()) else "cpu")
+
+# Initialize the network
+model = Net().to(device)
+
+# (changed: no pretrained weights to download: the network is trained here for 16 steps on 32
+# synthetic 28x28 images in [0, 1] (with its dropouts on), as pytorch/examples/mnist trains it)
+train_images, train_labels = torch.rand(32, 1, 28, 28), torch.randint(0, 10, (32,))
+optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
+model.train()
+train_losses = []
+for step in range(16):
+    batch = step % 4
+    data, target = train_images[batch * 8:(batch + 1) * 8], train_labels[batch * 8:(batch + 1) * 8]
+    optimizer.zero_grad()
+    loss = F.nll_loss(model(data), target)
+    loss.backward()
+    optimizer.step()
+    train_losses.append(loss.item())
+
+# Set the model in evaluation mode. In this case this is for the Dropout layers
+model.eval()
+
+# (changed: MNIST's test set replaced by 12 synthetic images, labelled with the model's own clean
+# predictions, so that each one is attacked)
+test_images = torch.rand(12, 1, 28, 28)
+with torch.no_grad():
+    test_labels = model(test_images).argmax(dim=1)
+test_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(test_images, test_labels),
+        batch_size=1, shuffle=True)
+
+# FGSM attack code
+def fgsm_attack(image, epsilon, data_grad):
+    # Collect the element-wise sign of the data gradient
+    sign_data_grad = data_grad.sign()
+    # Create the perturbed image by adjusting each pixel of the input image
+    perturbed_image = image + epsilon*sign_data_grad
+    # Adding clipping to maintain [0,1] range
+    perturbed_image = torch.clamp(perturbed_image, 0, 1)
+    # Return the perturbed image
+    return perturbed_image
+
+def test( model, device, test_loader, epsilon ):
+
+    # Accuracy counter
+    correct = 0
+    adv_examples = []
+
+    # Loop over all examples in test set
+    for data, target in test_loader:
+
+        # Send the data and label to the device
+        data, target = data.to(device), target.to(device)
+
+        # Set requires_grad attribute of tensor. Important for Attack
+        data.requires_grad = True
+
+        # Forward pass the data through the model
+        output = model(data)
+        init_pred = output.max(1, keepdim=True)[1] # get the index of the max log-probability
+
+        # If the initial prediction is wrong, dont bother attacking, just move on
+        if init_pred.item() != target.item():
+            continue
+
+        # Calculate the loss
+        loss = F.nll_loss(output, target)
+
+        # Zero all existing gradients
+        model.zero_grad()
+
+        # Calculate gradients of model in backward pass
+        loss.backward()
+
+        # Collect datagrad
+        data_grad = data.grad.data
+
+        # Call FGSM Attack
+        perturbed_data = fgsm_attack(data, epsilon, data_grad)
+
+        # Re-classify the perturbed image
+        output = model(perturbed_data)
+
+        # Check for success
+        final_pred = output.max(1, keepdim=True)[1] # get the index of the max log-probability
+        if final_pred.item() == target.item():
+            correct += 1
+            # Special case for saving 0 epsilon examples
+            if (epsilon == 0) and (len(adv_examples) < 5):
+                adv_ex = perturbed_data.squeeze().detach().cpu().numpy()
+                adv_examples.append( (init_pred.item(), final_pred.item(), adv_ex) )
+        else:
+            # Save some adv examples for visualization later
+            if len(adv_examples) < 5:
+                adv_ex = perturbed_data.squeeze().detach().cpu().numpy()
+                adv_examples.append( (init_pred.item(), final_pred.item(), adv_ex) )
+
+    # Calculate final accuracy for this epsilon
+    final_acc = correct/float(len(test_loader))
+    print("Epsilon: {}\\tTest Accuracy = {} / {} = {}".format(epsilon, correct, len(test_loader), final_acc))
+
+    # Return the accuracy and an adversarial example
+    return final_acc, adv_examples
+
+accuracies = []
+examples = []
+
+# Run test for each epsilon
+for eps in epsilons:
+    acc, ex = test(model, device, test_loader, eps)
+    accuracies.append(acc)
+    examples.append(ex)
+
+# (changed: the plots left out; what they show is kept to compare)
+example_predictions = [p for ex in examples for (orig, adv, _) in ex for p in (orig, adv)]
+example_images = [torch.from_numpy(image) for ex in examples for (_, _, image) in ex]
+'''
+
 PROGRAMS = {
     "knowledge distillation": KNOWLEDGE_DISTILLATION,
+    "FGSM adversarial examples": FGSM,
 }
 
 
@@ -483,3 +633,9 @@ def test_knowledge_distillation_runs_as_with_pytorch():
     trained = ("nn_deep.", "nn_light.", "new_nn_light.", "modified_")
     aside = adam_rounding_aside(torch_run, our_run, trained, lr=1e-3, steps=4)
     assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5, ignore=aside)
+
+
+def test_fgsm_runs_as_with_pytorch():
+    torch_run, our_run = run_both(FGSM)
+    assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5)
+    assert our_run["accuracies"][0] == 1.0 and min(our_run["accuracies"]) < 1.0  # (the attack does something)
