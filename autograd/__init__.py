@@ -32,6 +32,9 @@ from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
 )
+from .legacy import (  # torch.LongTensor([1, 2]) and the other typed constructors of older code
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
+)
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types

@@ -98,3 +98,21 @@ def test_out_errors_name_the_function_and_say_why():
         ag.matmul(ag.rand(2, 2), ag.rand(2, 2), out=ag.zeros(3, 3))
     with pytest.raises(TypeError, match="out"):
         ag.matmul(ag.rand(2, 2), ag.rand(2, 2), out=np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("name", ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ShortTensor",
+                                  "CharTensor", "ByteTensor", "BoolTensor"])
+def test_legacy_typed_constructors(name):
+    """torch.LongTensor([1, 2]) and the others: data cast to the type (floats truncated), sizes give a
+    shape, no argument an empty tensor, and isinstance checks the dtype."""
+    data = [[1.7, 0.0], [3.2, 1.0]] if name != "ByteTensor" else [[1.7, 0.0], [3.2, 1.0]]
+    made = [getattr(T, name)(data) for T in (torch, ag)]
+    assert str(made[1].dtype) == str(made[0].dtype).replace("torch.", "")
+    np.testing.assert_array_equal(made[1].numpy(), made[0].numpy())
+    assert tuple(getattr(ag, name)(2, 3).shape) == (2, 3) and tuple(getattr(ag, name)().shape) == (0,)
+    assert isinstance(made[1], getattr(ag, name)) and not isinstance(ag.zeros(2, dtype=ag.complex64) if hasattr(
+        ag, "complex64") else "x", getattr(ag, name))
+    other = "LongTensor" if name != "LongTensor" else "FloatTensor"
+    assert not isinstance(made[1], getattr(ag, other)) and not isinstance(made[0], getattr(torch, other))
+    with pytest.raises(TypeError, match=name):
+        getattr(ag, name)([1], [2])
