@@ -240,3 +240,34 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
 
 for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):
     setattr(Tensor, _method.__name__, _method)
+
+
+class _LegacyTensorType(type):
+    """torch.FloatTensor, torch.LongTensor...: PyTorch's typed constructors of old code. ``FloatTensor(2, 3)``
+    is a new (2, 3) float32 tensor (zeros here; PyTorch's is uninitialised), ``LongTensor([1, 2])`` copies data
+    into the type's dtype, and ``isinstance(t, torch.FloatTensor)`` asks whether t is a float32 CPU tensor."""
+
+    def __call__(cls, *args):
+        if len(args) == 1 and not isinstance(args[0], (int, host.integer)):
+            data = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            return Tensor._make(to_array(data, dtype=cls.dtype).copy() if isinstance(data, host.ndarray)
+                                else to_array(data, dtype=cls.dtype))
+        return Tensor(*args, dtype=cls.dtype)
+
+    def __instancecheck__(cls, value):
+        return isinstance(value, Tensor) and value.dtype == cls.dtype and value.device.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy(name, dtype):
+    return _LegacyTensorType(name, (), {"dtype": host.dtype(dtype), "__module__": "torch"})
+
+
+FloatTensor, DoubleTensor, HalfTensor = _legacy("FloatTensor", "float32"), _legacy("DoubleTensor", "float64"), \
+    _legacy("HalfTensor", "float16")
+LongTensor, IntTensor, ShortTensor = _legacy("LongTensor", "int64"), _legacy("IntTensor", "int32"), \
+    _legacy("ShortTensor", "int16")
+CharTensor, ByteTensor, BoolTensor = _legacy("CharTensor", "int8"), _legacy("ByteTensor", "uint8"), \
+    _legacy("BoolTensor", "bool")
