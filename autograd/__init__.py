@@ -13,6 +13,8 @@ op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), 
 scalar.py (Value), gradcheck.py, files.py, threads.py (BLAS threads: 1 unless the user chose),
 viz/ (drawing and step-through), distributed/ (torch.distributed's collectives, on MPI).
 """
+import math as _math
+
 from . import backend
 from .dtypes import (
     bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
@@ -31,9 +33,7 @@ from .functions import *  # noqa: E402,F401,F403  (ag.exp, ag.sum, ag.cat, ...: 
 from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
-)
-from .legacy import (  # torch.LongTensor([1, 2]) and the other typed constructors of older code
-    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, ShortTensor,
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .gradcheck import GradcheckError, gradcheck
@@ -74,3 +74,6 @@ def __getattr__(name):  # ag.viz (loads graphviz), ag.distributions, ag.nn, ag.o
 
 
 __version__ = "0.1.0"
+
+# torch's constants (torch.nan, torch.inf, torch.pi, torch.e, torch.newaxis), as plain Python values like PyTorch's
+nan, inf, pi, e, newaxis = _math.nan, _math.inf, _math.pi, _math.e, None

@@ -12,7 +12,6 @@ from .devices import check, of_array, place
 from .dtypes import as_dtype, bool_, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
 from .ops.promote import DTypeError
-from .outputs import refuse_grad, write_out
 from .random import rng
 from .tensor import Tensor, _numeric, to_array
 
@@ -83,16 +82,26 @@ def _fill_value(value):
     return value
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(required(size, "zeros", "size"), 0, dtype, requires_grad, device, "zeros")
+def _size(shape, size, op, optional=False):
+    """The shape of a new tensor given as PyTorch takes it: ``zeros(2, 3)``, ``zeros((2, 3))`` or
+    ``zeros(size=(2, 3))`` (not two of them)."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        return (size,)
+    return shape if optional else required(shape, op, "size")
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(required(size, "ones", "size"), 1, dtype, requires_grad, device, "ones")
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_size(shape, size, "zeros"), 0, dtype, requires_grad, device, "zeros")
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(required(size, "empty", "size"), 0, dtype, requires_grad, device, "empty")
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_size(shape, size, "ones"), 1, dtype, requires_grad, device, "ones")
+
+
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled(_size(shape, size, "empty"), 0, dtype, requires_grad, device, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -171,20 +180,29 @@ def _draw(generator, device, op):
     return rng(generator, None if generator is not None else check(device, op))
 
 
-def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
-    if out is not None:  # torch.rand(2, 2, out=c): new numbers written into c (in c's dtype)
-        refuse_grad("rand", (), out)
-        return write_out("rand", rand(*size, generator=generator, dtype=dtype or out.dtype, device=device), out)
+def _drawn_into(out, result, name):
+    """``out=`` for the random creation functions: the same rules as every ag.* function's (functions.py)."""
+    from .functions import _into  # (functions.py is made from the op table, which imports this module)
+
+    return _into(out, result, name)
+
+
+def rand(*shape, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if out is not None:  # torch.rand(2, 2, out=c): new numbers written into c, in c's dtype
+        return _drawn_into(out, rand(*shape, size=size, generator=generator, dtype=dtype or out.dtype, device=device),
+                           "rand")
     dtype = _floating(dtype, "rand")
+    size = _size(shape, size, "rand", optional=True)
     return _leaf(_draw(generator, device, "rand").random(shape_arg(size)).astype(dtype), requires_grad, device,
                  "rand")
 
 
-def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
-    if out is not None:  # torch.randn(2, 2, out=c): new numbers written into c (in c's dtype)
-        refuse_grad("randn", (), out)
-        return write_out("randn", randn(*size, generator=generator, dtype=dtype or out.dtype, device=device), out)
+def randn(*shape, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if out is not None:  # torch.randn(2, 2, out=c): new numbers written into c, in c's dtype
+        return _drawn_into(out, randn(*shape, size=size, generator=generator, dtype=dtype or out.dtype, device=device),
+                           "randn")
     dtype = _floating(dtype, "randn")
+    size = _size(shape, size, "randn", optional=True)
     return _leaf(_draw(generator, device, "randn").standard_normal(shape_arg(size)).astype(dtype), requires_grad,
                  device, "randn")
 
@@ -235,3 +253,34 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
 
 for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):
     setattr(Tensor, _method.__name__, _method)
+
+
+class _LegacyTensorType(type):
+    """torch.FloatTensor, torch.LongTensor...: PyTorch's typed constructors of old code. ``FloatTensor(2, 3)``
+    is a new (2, 3) float32 tensor (zeros here; PyTorch's is uninitialised), ``LongTensor([1, 2])`` copies data
+    into the type's dtype, and ``isinstance(t, torch.FloatTensor)`` asks whether t is a float32 CPU tensor."""
+
+    def __call__(cls, *args):
+        if len(args) == 1 and not isinstance(args[0], (int, host.integer)):
+            data = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            return Tensor._make(to_array(data, dtype=cls.dtype).copy() if isinstance(data, host.ndarray)
+                                else to_array(data, dtype=cls.dtype))
+        return Tensor(*args, dtype=cls.dtype)
+
+    def __instancecheck__(cls, value):
+        return isinstance(value, Tensor) and value.dtype == cls.dtype and value.device.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy(name, dtype):
+    return _LegacyTensorType(name, (), {"dtype": host.dtype(dtype), "__module__": "torch"})
+
+
+FloatTensor, DoubleTensor, HalfTensor = _legacy("FloatTensor", "float32"), _legacy("DoubleTensor", "float64"), \
+    _legacy("HalfTensor", "float16")
+LongTensor, IntTensor, ShortTensor = _legacy("LongTensor", "int64"), _legacy("IntTensor", "int32"), \
+    _legacy("ShortTensor", "int16")
+CharTensor, ByteTensor, BoolTensor = _legacy("CharTensor", "int8"), _legacy("ByteTensor", "uint8"), \
+    _legacy("BoolTensor", "bool")

@@ -126,6 +126,11 @@ class Size(tuple):
         return n
 
 
+def _is_size(n):
+    """A non-negative int (not a bool): one entry of a size."""
+    return isinstance(n, (_py_int, host.integer)) and not isinstance(n, builtins.bool) and n >= 0
+
+
 class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
@@ -136,15 +141,20 @@ class Tensor(Variable):
     _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
 
-    def __init__(self, data=None, dtype=None, requires_grad=False):
-        """``Tensor(t)`` is an alias of the tensor ``t`` (the same storage and version counter, as in
-        PyTorch); ``Tensor(data)`` copies a list, number or array (the default float dtype unless ``dtype``)."""
+    def __init__(self, *args, dtype=None, requires_grad=False):
+        """PyTorch's legacy constructor: ``Tensor(t)`` is an alias of the tensor ``t`` (the same storage and
+        version counter); ``Tensor(2, 3)`` is a new (2, 3) tensor (zeros here; PyTorch's is uninitialised);
+        ``Tensor(data)`` copies a list or array into the default float dtype (unless ``dtype``), as torch.Tensor
+        does (``torch.tensor`` is the function that keeps an integer array's dtype)."""
+        data = args[0] if len(args) == 1 else None
         if isinstance(data, Tensor) and (dtype is None or host.dtype(dtype) == data.dtype):
             self._init(data._data, data._vc)
+        elif len(args) > 1 or _is_size(data):
+            if not all(_is_size(n) for n in args):
+                raise TypeError(f"Tensor: expected a sequence of data or non-negative ints (a size), got {args!r}")
+            self._init(host.zeros(args, dtype=host.dtype(dtype) if dtype else _default[0]), None)
         else:
-            arr = to_array([] if data is None else data,
-                           dtype=host.dtype(dtype) if dtype else (None if isinstance(data, host.ndarray) else _default[0]))
-            self._init(arr, None)
+            self._init(to_array([] if data is None else data, dtype=host.dtype(dtype) if dtype else _default[0]), None)
         if requires_grad:
             self.requires_grad_(True)
 
