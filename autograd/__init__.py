@@ -39,6 +39,7 @@ from . import linalg, special
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
 from .namespaces import Size, autograd, upper, utils
 from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
+from .func import vmap  # torch.vmap is torch.func.vmap
 from . import amp  # torch.amp: GradScaler, and autocast's disabled forms
 from .amp import autocast
 from . import distributed  # torch.distributed's names (MPI is imported only by init_process_group)

@@ -20,7 +20,7 @@ Arguments and outputs may be pytrees: tuples, lists and dicts nesting tensors, a
 import functools
 
 from .graph import AccumulateGrad, enable_grad, grad as _autograd_grad, is_grad_enabled
-from .random import get_rng_state, set_rng_state
+from . import random as _random  # (looked up at each call: the global generator's state)
 from .tensor import Tensor
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call",
@@ -423,15 +423,15 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         leaves, spec = _flatten(args)
         dims = _in_dims(in_dims, args, call)
         size = _batch_size(leaves, dims, call)
-        start_state = get_rng_state() if randomness != "different" else None
+        start_state = _random.get_rng_state() if randomness != "different" else None
         outputs = []
         for i in range(size):
             if randomness == "same":
-                set_rng_state(start_state)
+                _random.set_rng_state(start_state)
             sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
             outputs.append(func(*_unflatten(spec, sample), **kwargs))
-            if randomness == "error" and not _same_state(get_rng_state(), start_state):
-                set_rng_state(start_state)
+            if randomness == "error" and not _same_state(_random.get_rng_state(), start_state):
+                _random.set_rng_state(start_state)
                 raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use "
                                    "the 'same' or 'different' randomness flags on vmap or perform the randomness "
                                    "operation out of vmap")

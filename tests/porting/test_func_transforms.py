@@ -385,3 +385,19 @@ def test_stack_module_state(dtype):
             errors.append(str(err))
         return params, buffers, summary, errors
     same(stacks, dtype)
+
+
+def test_grad_under_and_inside_no_grad():
+    def modes(L):
+        x = L.t(data(3))
+        f = lambda x: (x.sin() * x).sum()  # noqa: E731
+        with L.T.no_grad():
+            outer = L.func.grad(f)(x)  # a transform ignores an outer no_grad
+            hess = L.func.hessian(f)(x)
+
+        def g(x):
+            with L.T.no_grad():
+                c = x * 2  # a constant for the transform
+            return (c * x.exp()).sum()
+        return outer, hess, L.func.grad(g)(x), L.func.jacrev(L.func.grad(g))(x)
+    same(modes)
