@@ -21,6 +21,7 @@ import functools
 
 from .graph import AccumulateGrad, enable_grad, grad as _autograd_grad, is_grad_enabled
 from . import random as _random  # (looked up at each call: the global generator's state)
+from .creation import ones_like, zeros_like
 from .tensor import Tensor
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap", "functional_call",
@@ -149,7 +150,7 @@ def _backward(outputs, inputs, cotangents, create_graph):
     used = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
     found = (_autograd_grad([o for o, _ in used], inputs, [c for _, c in used], retain_graph=True,
                             create_graph=create_graph, allow_unused=True) if used and inputs else (None,) * len(inputs))
-    return [x.detach() * 0 if g is None else g for x, g in zip(inputs, found)]
+    return [zeros_like(x.detach()) if g is None else g for x, g in zip(inputs, found)]
 
 
 def _argnums(argnums, args):
@@ -252,7 +253,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         if out.dim() != 0:
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {out.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
-        grads = _grads_of(trace, [out.detach() * 0 + 1])
+        grads = _grads_of(trace, [ones_like(out.detach())])
         gradient = tuple(grads) if isinstance(argnums, tuple) else grads[0]
         value = trace.value()
         return gradient, ((value, trace.aux) if has_aux else value)
@@ -328,7 +329,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     trace = _Traced(func, primals, {}, range(len(primals)), has_aux, "jvp")
     for leaf in trace.out_leaves:
         _check_tensor(leaf, "jvp(f, primals, tangents): Expected f(*primals) to return only tensors; an output")
-    us = [(o.detach() * 0).requires_grad_(True) for o in trace.out_leaves]
+    us = [zeros_like(o.detach()).requires_grad_(True) for o in trace.out_leaves]
     with enable_grad():
         back = _backward(trace.out_leaves, trace.inputs, us, True)  # J^T u, linear in u
         products = _backward(back, us, t_leaves, trace.create_graph)
@@ -366,7 +367,7 @@ def _jacobian(func, argnums, has_aux, fn):
         per_output = []
         for index, out in enumerate(trace.out_leaves):
             _check_tensor(out, f"{fn}(f): Expected f to return only Tensors; output {index}")
-            zeros = [o.detach() * 0 for o in trace.out_leaves]
+            zeros = [zeros_like(o.detach()) for o in trace.out_leaves]
             rows = []  # one row of d out / d inputs per element of out
             for k in range(out.numel()):
                 onehot = zeros[index].reshape(-1).clone()
@@ -424,11 +425,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         dims = _in_dims(in_dims, args, call)
         size = _batch_size(leaves, dims, call)
         start_state = _random.get_rng_state() if randomness != "different" else None
+        slices = [None if d is None else x.unbind(d) for x, d in zip(leaves, dims)]  # (one split op per input)
         outputs = []
         for i in range(size):
             if randomness == "same":
                 _random.set_rng_state(start_state)
-            sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
+            sample = [x if d is None else parts[i] for x, d, parts in zip(leaves, dims, slices)]
             outputs.append(func(*_unflatten(spec, sample), **kwargs))
             if randomness == "error" and not _same_state(_random.get_rng_state(), start_state):
                 _random.set_rng_state(start_state)

@@ -118,7 +118,10 @@ def test_grad_pytrees_aux_and_unused_inputs():
         gv = L.func.grad_and_value(lambda x: ((x * 3).sum(), x.exp()), has_aux=True)(x)
         unused = L.func.grad(lambda x, y: (y * y).sum())(x, x + 1)
         constant = L.func.grad(lambda x: x.sum() * 0 + 1)(x)
-        return g, aux, gv, unused, constant
+        inf = L.t([float("inf"), 1.0, -2.0])  # an unused input's zeros are zeros even where it is inf
+        unused_inf = L.func.grad(lambda x, y: (y * y).sum(), argnums=(0, 1))(inf, x)
+        jac_inf = L.func.jacrev(lambda x: x * 2)(inf)
+        return g, aux, gv, unused, constant, unused_inf, jac_inf
     same(trees)
 
 
