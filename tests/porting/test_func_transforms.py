@@ -404,3 +404,17 @@ def test_grad_under_and_inside_no_grad():
             return (c * x.exp()).sum()
         return outer, hess, L.func.grad(g)(x), L.func.jacrev(L.func.grad(g))(x)
     same(modes)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_grad_of_vmap_and_in_place_inside_vmap(dtype):
+    def composed(L):
+        w, xs = L.t(data(3, seed=50)), L.t(data(4, 3, seed=51))
+        F = L.func
+        outer = F.grad(lambda w: F.vmap(lambda w, x: (w * x).sin().sum(), in_dims=(None, 0))(w, xs).pow(2).sum())(w)
+        b = xs.clone()
+        F.vmap(lambda a: a.mul_(2))(b)  # an in-place change of a sample changes the batched input, as in PyTorch
+        transposed = F.vmap(F.vmap(lambda a: a * 2, in_dims=0), in_dims=1)(xs)
+        moved = F.vmap(lambda a: a.sum(0), in_dims=1, out_dims=-1)(xs.reshape(2, 2, 3))
+        return outer, b, transposed, moved
+    same(composed, dtype)
