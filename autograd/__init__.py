@@ -9,7 +9,7 @@ What is where: graph.py (the DAG and the backward walk), function.py (Function a
 table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
 inplace.py (in-place changes and views), custom.py (PyTorch-style custom Functions),
 creation.py, random.py, dtypes.py, devices.py, functions.py (the ag.* functions made from the
-op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), linalg.py, special.py,
+op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), func.py (torch.func), linalg.py, special.py,
 scalar.py (Value), gradcheck.py, files.py, threads.py (BLAS threads: 1 unless the user chose),
 viz/ (drawing and step-through), distributed/ (torch.distributed's collectives, on MPI).
 """
@@ -41,6 +41,8 @@ from .ops.reduce import return_types
 from . import linalg, special
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
 from .namespaces import Size, autograd, upper, utils
+from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
+from .func import vmap  # torch.vmap is torch.func.vmap
 from . import amp  # torch.amp: GradScaler, and autocast's disabled forms
 from .amp import autocast
 from . import distributed  # torch.distributed's names (MPI is imported only by init_process_group)
