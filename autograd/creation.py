@@ -82,16 +82,29 @@ def _fill_value(value):
     return value
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(required(size, "zeros", "size"), 0, dtype, requires_grad, device, "zeros")
+def _sizes(args, size, op):
+    """The shape given as arguments (``zeros(2, 3)``, ``zeros((2, 3))``) or as ``size=`` (``rand(size=(2, 3))``,
+    as d2l writes it): one or the other, as PyTorch."""
+    if size is None:
+        return args
+    if args:
+        raise TypeError(f"{op}(): give the size as arguments or as size=, not both (got {args} and size={size})")
+    return (size,)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(required(size, "ones", "size"), 1, dtype, requires_grad, device, "ones")
+def zeros(*size_args, size=None, dtype=None, device=None, requires_grad=False):
+    size = required(_sizes(size_args, size, "zeros"), "zeros", "size")
+    return _filled(size, 0, dtype, requires_grad, device, "zeros")
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(required(size, "empty", "size"), 0, dtype, requires_grad, device, "empty")
+def ones(*size_args, size=None, dtype=None, device=None, requires_grad=False):
+    size = required(_sizes(size_args, size, "ones"), "ones", "size")
+    return _filled(size, 1, dtype, requires_grad, device, "ones")
+
+
+def empty(*size_args, size=None, dtype=None, device=None, requires_grad=False, memory_format=None):
+    size = required(_sizes(size_args, size, "empty"), "empty", "size")
+    return _filled(size, 0, dtype, requires_grad, device, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -170,14 +183,14 @@ def _draw(generator, device, op):
     return rng(generator, None if generator is not None else check(device, op))
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    dtype = _floating(dtype, "rand")
+def rand(*size_args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    dtype, size = _floating(dtype, "rand"), _sizes(size_args, size, "rand")
     return _leaf(_draw(generator, device, "rand").random(shape_arg(size)).astype(dtype), requires_grad, device,
                  "rand")
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    dtype = _floating(dtype, "randn")
+def randn(*size_args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    dtype, size = _floating(dtype, "randn"), _sizes(size_args, size, "randn")
     return _leaf(_draw(generator, device, "randn").standard_normal(shape_arg(size)).astype(dtype), requires_grad,
                  device, "randn")
 
