@@ -484,6 +484,11 @@ class Tensor(Variable):
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
+    def __reversed__(self):
+        """``reversed(t)``: t flipped along its first dim (a tensor, differentiable), a 0-d tensor itself, as
+        PyTorch (d2l's bidirectional RNN runs its backward pass on ``reversed(inputs)``)."""
+        return self if self.ndim == 0 else self.flip(0)
+
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(f"bool: a tensor with {self._data.size} elements is ambiguous; "
