@@ -580,3 +580,12 @@ PROGRAMS = {
 def test_d2l_program_runs_as_with_pytorch(name):
     torch_run, our_run = run_both(PROGRAMS[name])
     assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5)
+
+
+# (the others make float32 tensors themselves, as d2l writes them: `d2l.astype(kernel(dists), d2l.float32)`,
+# PositionalEncoding's `dtype=torch.float32`, which a float64 model cannot multiply)
+@pytest.mark.parametrize("name", ["scoring functions (masked_softmax, dot-product, additive)"])
+def test_d2l_program_runs_as_with_pytorch_in_float64(name):
+    """The same program with float64 as the default dtype (torch.set_default_dtype), to float64's precision."""
+    torch_run, our_run = run_both("import torch\ntorch.set_default_dtype(torch.float64)\n" + PROGRAMS[name])
+    assert_same(torch_run, our_run, rtol=1e-10, atol=1e-12)

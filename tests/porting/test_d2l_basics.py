@@ -459,6 +459,15 @@ def test_d2l_program_runs_as_with_pytorch(name):
     assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5)
 
 
+# (not the numerical-stability chapter: a product of 100 random matrices reaches 1e20 with entries that cancel, where float64's
+# rounding in two BLAS summation orders differs by more than 1e-10 relatively)
+@pytest.mark.parametrize("name", [name for name in PROGRAMS if "numerical stability" not in name])
+def test_d2l_program_runs_as_with_pytorch_in_float64(name):
+    """The same program with float64 as the default dtype (torch.set_default_dtype), to float64's precision."""
+    torch_run, our_run = run_both("import torch\ntorch.set_default_dtype(torch.float64)\n" + PROGRAMS[name])
+    assert_same(torch_run, our_run, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_normal_draws_as_pytorch_and_passes_a_zero_gradient(dtype):
     """torch.normal, which d2l uses for its weights (`torch.normal(0, sigma, size, requires_grad=True)`): numbers

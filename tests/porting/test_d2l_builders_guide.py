@@ -305,6 +305,13 @@ def test_d2l_program_runs_as_with_pytorch(name):
     assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5)
 
 
+@pytest.mark.parametrize("name", list(PROGRAMS))
+def test_d2l_program_runs_as_with_pytorch_in_float64(name):
+    """The same program with float64 as the default dtype (torch.set_default_dtype), to float64's precision."""
+    torch_run, our_run = run_both("import torch\ntorch.set_default_dtype(torch.float64)\n" + PROGRAMS[name])
+    assert_same(torch_run, our_run, rtol=1e-10, atol=1e-12)
+
+
 def test_creation_functions_take_the_size_as_a_keyword():
     """d2l writes `torch.rand(size=(2, 4))` and `torch.randn(size=(2, 20))`: zeros, ones, empty, rand and randn take
     the shape as `size=` as PyTorch's do, and refuse it given twice."""
