@@ -16,6 +16,7 @@ input's shape, the version check on saved inputs, freeing saved buffers, and
 anomaly detection. ``backward`` is written once and runs on raw arrays (fast), or on
 Tensors when ``create_graph=True`` so that the backward pass is itself differentiable.
 """
+import functools
 import inspect
 import itertools
 import sys
@@ -405,7 +406,7 @@ def register(name, op=None, *, method=True, function=True, scalar=False, inplace
     """
     if op is None:
         return lambda fn: register(name, fn, method=method, function=function, scalar=scalar, inplace=inplace)
-    fn = _caller(op) if isinstance(op, type) else op
+    fn = _caller(op) if isinstance(op, type) else _numpy_names(op)
     frame = sys._getframe(1)
     while frame.f_globals["__name__"] == __name__:  # (register called by operator() or as a decorator)
         frame = frame.f_back
@@ -441,6 +442,30 @@ def operator(dunder, op, *, reflected=None, scalar=False, front=None):
     if reflected:
         register(reflected, swapped, method=tensor_swapped, function=False, scalar=scalar)
     return op
+
+
+def _numpy_names(fn):
+    """``fn`` taking numpy's names as well, as PyTorch's argument parser does: ``axis=`` for ``dim=`` and
+    ``keepdims=`` for ``keepdim=`` (``x.any(axis=1)``), where fn has the one and not the other already."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    renames = {alias: name for alias, name in (("axis", "dim"), ("keepdims", "keepdim"))
+               if name in params and alias not in params}
+    if not renames:
+        return fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        for alias, name in renames.items():
+            if alias in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{fn.__name__}(): got both {name}= and its alias {alias}=")
+                kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+
+    return call
 
 
 def _renamed(fn, name):

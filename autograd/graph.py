@@ -560,7 +560,9 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 if capture is not None:
                     if _grad_written and _grad_written.pop(id(variable), None) is not None:
                         grad = grad.copy()  # computed into a leaf's destination: ag.grad returns its own
-                    if node in capture:
+                    if node in capture:  # in the leaf's dtype, as PyTorch's engine casts what reaches an input
+                        if type(grad) is _ndarray and grad.dtype != variable._data.dtype:
+                            grad = grad.astype(variable._data.dtype)
                         capture[node] = grad
                     continue
                 if id(grad) in handed:  # the same gradient reached two leaves: give each its own

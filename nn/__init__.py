@@ -35,7 +35,8 @@ from .sparse import Embedding, EmbeddingBag
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .serialization import CheckpointError, load, save
 from .sync_batchnorm import SyncBatchNorm
-from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from .transformer import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 from .container import ParameterDict
 from .layers_extra import (
     GLU, Bilinear, ChannelShuffle, CosineSimilarity, LocalResponseNorm, PairwiseDistance, PixelShuffle,

@@ -54,10 +54,10 @@ class UninitializedTensorMixin:
     def materialize(self, shape, device=None, dtype=None):
         """Become a ``cls_to_become`` of ``shape`` (uninitialised values: the module's reset_parameters
         fills them), with this tensor's dtype and device unless given."""
-        dtype = self._data.dtype if dtype is None else dtype
+        dtype = self.dtype if dtype is None else dtype
         device = self.device if device is None else device
-        self._data = ag.empty(tuple(shape), dtype=dtype, device=device)._data
-        self._vc[0] += 1
+        with ag.no_grad():
+            self.set_(ag.empty(tuple(shape), dtype=dtype, device=device))  # (storage of its own, version bumped)
         self.__class__ = self.cls_to_become
 
     @property
@@ -79,11 +79,11 @@ class UninitializedTensorMixin:
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol):
-        return type(self), (self.requires_grad, None, self._data.dtype)
+        return type(self), (self.requires_grad, None, self.dtype)
 
     def __deepcopy__(self, memo):
         if id(self) not in memo:
-            memo[id(self)] = type(self)(self.requires_grad, None, self._data.dtype)
+            memo[id(self)] = type(self)(self.requires_grad, None, self.dtype)
         return memo[id(self)]
 
 

@@ -1,4 +1,4 @@
-"""Attention layers: MultiheadAttention, TransformerEncoderLayer, TransformerEncoder.
+"""Attention layers: MultiheadAttention, the Transformer's encoder and decoder layers and stacks, Transformer.
 
 Parameters carry PyTorch's names and shapes, so ``load_state_dict(torch_model.state_dict())``
 ports a model (the numbers come out the same with dropout 0 or in eval mode):
@@ -6,7 +6,9 @@ ports a model (the numbers come out the same with dropout 0 or in eval mode):
     MultiheadAttention    in_proj_weight (3E, E) [or q/k/v_proj_weight when kdim/vdim differ],
                           in_proj_bias (3E,), bias_k/bias_v (1, 1, E), out_proj (Linear E -> E)
     TransformerEncoderLayer  self_attn, linear1, linear2, norm1, norm2 (+ dropouts)
-    TransformerEncoder    layers.0 ... layers.{n-1} (copies of one layer), norm
+    TransformerDecoderLayer  self_attn, multihead_attn (over memory), linear1, linear2, norm1..norm3
+    TransformerEncoder / TransformerDecoder    layers.0 ... layers.{n-1} (copies of one layer), norm
+    Transformer           encoder (TransformerEncoder, norm a LayerNorm), decoder (likewise)
 
 Multi-head attention, step by step (PyTorch's F.multi_head_attention_forward):
   1. project: q = query Wq^T + bq, k = key Wk^T + bk, v = value Wv^T + bv    # (L, N, E), (S, N, E)
@@ -245,54 +247,149 @@ class MultiheadAttention(Module):
         return (out.squeeze(1) if unbatched else out), None
 
 
-
-def _activation(activation):
+def _activation(activation, layer):
+    """The feed-forward block's activation: "relu", "gelu" (PyTorch's legacy strings) or a callable."""
     if isinstance(activation, str):
         if activation not in ("relu", "gelu"):
-            raise ArgumentError(f"TransformerEncoderLayer: activation should be relu/gelu, not {activation}")
+            raise ArgumentError(f"{layer}: activation should be relu/gelu, not {activation}")
         return F.relu if activation == "relu" else F.gelu
     return activation
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What TransformerEncoderLayer and TransformerDecoderLayer share. One block per attention named
+    in ``attentions`` (self_attn; the decoder adds multihead_attn over the encoder's output), then the
+    feed-forward block linear2(dropout(activation(linear1(x)))); each block k has its LayerNorm normk
+    and its Dropout dropoutk on its output, and a residual connection:
+        post-norm (default)   x = normk(x + block(x))
+        norm_first            x = x + block(normk(x))
+    Submodules are made in PyTorch's order, so state_dict keys and reprs come out as PyTorch's."""
+
+    def __init__(self, attentions, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                 batch_first, norm_first, bias, device, dtype):
+        super().__init__()
+        layer = type(self).__name__
+        if (not isinstance(d_model, numbers.Integral) or not isinstance(nhead, numbers.Integral) or nhead <= 0
+                or d_model % nhead):
+            raise ArgumentError(f"{layer}: d_model must be divisible by nhead (each head attends over d_model / "
+                                f"nhead features), got d_model={d_model}, nhead={nhead}")
+        for name in attentions:
+            setattr(self, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                   batch_first=batch_first, dtype=dtype))
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = norm_first
+        blocks = range(1, len(attentions) + 2)
+        for k in blocks:
+            setattr(self, f"norm{k}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for k in blocks:
+            setattr(self, f"dropout{k}", Dropout(dropout))
+        self.activation = _activation(activation, layer)
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
+
+    def _residual(self, x, norm, block):
+        """One block with its residual connection and its LayerNorm (after, or first with norm_first)."""
+        return x + block(norm(x)) if self.norm_first else norm(x + block(x))
+
+    def _attention(self, attention, x, memory, attn_mask, key_padding_mask, is_causal):
+        """An attention block's attention: x's queries over memory's keys and values (memory is x for
+        self-attention). The weights are not asked for, as PyTorch's layers do not."""
+        return attention(x, memory, memory, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                         need_weights=False, is_causal=is_causal)[0]
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        return self.dropout1(self._attention(self.self_attn, x, x, attn_mask, key_padding_mask, is_causal))
+
+    def _feed_forward(self, x):
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+    def _check(self, queries, x, keys, memory, mask_name, mask, padding_name, padding):
+        """One attention block's inputs, checked with the names the caller gave them (``queries`` for x,
+        ``keys`` for memory, the masks' own names), so an error says which argument is wrong and how."""
+        layer, d = type(self).__name__, self.linear1.in_features
+        batch_first = self.self_attn.batch_first
+        layout = "(N, L, E)" if batch_first else "(L, N, E)"
+        for name, t in ((queries, x), (keys, memory)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{layer}: {name} must be a tensor, got {type(t).__name__}")
+            if t.ndim not in (2, 3) or t.ndim != x.ndim or t.shape[-1] != d:
+                raise ShapeError(f"{layer}: {queries} and {keys} must both be {layout} (batch_first={batch_first}) "
+                                 f"or both unbatched (L, E), with E = d_model = {d}; got {queries} "
+                                 f"{tuple(x.shape)} and {keys} {tuple(memory.shape)}")
+        seq = 1 if batch_first and x.ndim == 3 else 0
+        n = None if x.ndim == 2 else x.shape[1 - seq]
+        if n is not None and memory.shape[1 - seq] != n:
+            raise ShapeError(f"{layer}: {queries} {tuple(x.shape)} and {keys} {tuple(memory.shape)} must have the "
+                             f"same batch size (inputs are {layout}, batch_first={batch_first})")
+        l, s = x.shape[seq], memory.shape[seq]
+        if mask is not None:
+            if not isinstance(mask, Tensor):
+                raise TypeError(f"{layer}: {mask_name} must be a tensor, got {type(mask).__name__}")
+            flat, heads = (l, s), ((n or 1) * self.self_attn.num_heads, l, s)
+            if tuple(mask.shape) != {2: flat, 3: heads}.get(mask.ndim):
+                raise ShapeError(f"{layer}: the shape of {mask_name} is {tuple(mask.shape)}, but should be {flat} "
+                                 f"(2-d: {queries} length, {keys} length) or {heads} (3-d: N * nhead, {queries} "
+                                 f"length, {keys} length)")
+        if padding is not None:
+            if not isinstance(padding, Tensor):
+                raise TypeError(f"{layer}: {padding_name} must be a tensor, got {type(padding).__name__}")
+            want = (s,) if n is None else (n, s)
+            if tuple(padding.shape) != want:
+                raise ShapeError(f"{layer}: the shape of {padding_name} is {tuple(padding.shape)}, but should be "
+                                 f"{want} ((N, {keys} length); True where a {keys} position is padding)")
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention then a feed-forward block, each with a residual connection and a LayerNorm:
     post-norm (default) x = norm1(x + sa(x)); x = norm2(x + ff(x)); ``norm_first``:
     x = x + sa(norm1(x)); x = x + ff(norm2(x)). ff(x) = linear2(dropout(activation(linear1(x))))."""
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
-        super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = _activation(activation)
-        if device is not None:  # torch's factory keyword: made here, then moved there
-            self.to(device)
+        super().__init__(("self_attn",), d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                         batch_first, norm_first, bias, device, dtype)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        x = src
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
-        return x
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                           is_causal=is_causal)[0]
-        return self.dropout1(x)
+        self._check("src", src, "src", src, "src_mask", src_mask, "src_key_padding_mask", src_key_padding_mask)
+        x = self._residual(src, self.norm1, lambda h: self._sa_block(h, src_mask, src_key_padding_mask, is_causal))
+        return self._residual(x, self.norm2, self._ff_block)
 
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(self._feed_forward(x))
+
+
+class TransformerDecoderLayer(_TransformerLayer):
+    """Self-attention over the target, attention over the encoder's output (``memory``), then a
+    feed-forward block; each with a residual connection and a LayerNorm (PyTorch's forward):
+        post-norm (default)  x = norm1(x + sa(x));  x = norm2(x + mha(x, memory));  x = norm3(x + ff(x))
+        norm_first           x = x + sa(norm1(x));  x = x + mha(norm2(x), memory);  x = x + ff(norm3(x))
+    tgt_mask / tgt_key_padding_mask mask the self-attention (a causal tgt_mask keeps each position
+    from seeing later ones), memory_mask / memory_key_padding_mask the attention over memory."""
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
+                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+        super().__init__(("self_attn", "multihead_attn"), d_model, nhead, dim_feedforward, dropout, activation,
+                         layer_norm_eps, batch_first, norm_first, bias, device, dtype)
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+        self._check("tgt", tgt, "tgt", tgt, "tgt_mask", tgt_mask, "tgt_key_padding_mask", tgt_key_padding_mask)
+        self._check("tgt", tgt, "memory", memory, "memory_mask", memory_mask, "memory_key_padding_mask",
+                    memory_key_padding_mask)
+        x = self._residual(tgt, self.norm1,
+                           lambda h: self._sa_block(h, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+        x = self._residual(x, self.norm2,
+                           lambda h: self._mha_block(h, memory, memory_mask, memory_key_padding_mask,
+                                                     memory_is_causal))
+        return self._residual(x, self.norm3, self._ff_block)
+
+    def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
+        return self.dropout2(self._attention(self.multihead_attn, x, mem, attn_mask, key_padding_mask, is_causal))
+
+    def _ff_block(self, x):
+        return self.dropout3(self._feed_forward(x))
 
 
 def _is_causal_mask(mask, size):
@@ -306,23 +403,116 @@ def _is_causal_mask(mask, size):
     return bool((mask == causal).all())
 
 
+def _detect_is_causal(mask, is_causal, x, layers):
+    """PyTorch's hint: ``is_causal`` as given, or (None) whether ``mask`` is the causal mask of x's length."""
+    if is_causal is not None:
+        return is_causal
+    batch_first = layers[0].self_attn.batch_first if len(layers) else False
+    return _is_causal_mask(mask, x.shape[1] if batch_first and x.ndim == 3 else x.shape[0])
+
+
+def _clones(layer, num_layers, stack):
+    """``num_layers`` deep copies of ``layer``, each with its own weights (PyTorch's _get_clones)."""
+    if not isinstance(num_layers, numbers.Integral) or num_layers < 0:
+        raise ValueError(f"{stack}: num_layers must be a non-negative int, got {num_layers!r}")
+    return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+
+
 class TransformerEncoder(Module):
     """``num_layers`` copies of ``encoder_layer`` (each with its own weights), then ``norm`` if given."""
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
-        if not isinstance(num_layers, numbers.Integral) or num_layers < 0:
-            raise ValueError(f"TransformerEncoder: num_layers must be a non-negative int, got {num_layers!r}")
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.layers = _clones(encoder_layer, num_layers, "TransformerEncoder")
         self.num_layers, self.norm = num_layers, norm
         self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
-        if is_causal is None:  # PyTorch's detection: the hint is given when the mask is the causal one
-            batch_first = self.layers[0].self_attn.batch_first if self.num_layers else False
-            size = src.shape[1] if batch_first and src.ndim == 3 else src.shape[0]
-            is_causal = _is_causal_mask(mask, size)
+        is_causal = _detect_is_causal(mask, is_causal, src, self.layers)
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
         return output if self.norm is None else self.norm(output)
+
+
+class TransformerDecoder(Module):
+    """``num_layers`` copies of ``decoder_layer`` (each with its own weights), each one attending over
+    the same ``memory`` (the encoder's output), then ``norm`` if given."""
+
+    def __init__(self, decoder_layer, num_layers, norm=None):
+        super().__init__()
+        self.layers = _clones(decoder_layer, num_layers, "TransformerDecoder")
+        self.num_layers, self.norm = num_layers, norm
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
+        tgt_is_causal = _detect_is_causal(tgt_mask, tgt_is_causal, tgt, self.layers)
+        output = tgt
+        for layer in self.layers:
+            output = layer(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                           tgt_key_padding_mask=tgt_key_padding_mask,
+                           memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
+                           memory_is_causal=memory_is_causal)
+        return output if self.norm is None else self.norm(output)
+
+
+class Transformer(Module):
+    """The encoder-decoder of "Attention Is All You Need": memory = encoder(src), then
+    decoder(tgt, memory). Made as PyTorch makes it: ``num_encoder_layers`` TransformerEncoderLayers
+    with a final LayerNorm (encoder.norm), ``num_decoder_layers`` TransformerDecoderLayers with a final
+    LayerNorm (decoder.norm), or ``custom_encoder`` / ``custom_decoder``; then every parameter with more
+    than one dimension re-drawn Xavier-uniform (PyTorch's _reset_parameters)."""
+
+    def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
+                 dropout=0.1, activation=F.relu, custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
+                 batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
+        super().__init__()
+        layer_args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
+                      bias)
+        if custom_encoder is not None:
+            self.encoder = custom_encoder
+        else:
+            self.encoder = TransformerEncoder(TransformerEncoderLayer(*layer_args, dtype=dtype), num_encoder_layers,
+                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        if custom_decoder is not None:
+            self.decoder = custom_decoder
+        else:
+            self.decoder = TransformerDecoder(TransformerDecoderLayer(*layer_args, dtype=dtype), num_decoder_layers,
+                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        self._reset_parameters()
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+        if device is not None:  # torch's factory keyword: made here, then moved there
+            self.to(device)
+
+    def _reset_parameters(self):
+        """PyTorch's init: every weight matrix (dim > 1) Xavier-uniform; biases and norms as made."""
+        for p in self.parameters():
+            if p.ndim > 1:
+                init.xavier_uniform_(p)
+
+    def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
+                tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
+                memory_is_causal=False):
+        """memory = encoder(src, src_mask, src_key_padding_mask); out = decoder(tgt, memory, tgt_mask,
+        memory_mask, tgt_key_padding_mask, memory_key_padding_mask): (T, N, E) ((N, T, E) batch_first)."""
+        for name, t in (("src", src), ("tgt", tgt)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"Transformer: {name} must be a tensor, got {type(t).__name__}")
+        batch = 0 if self.batch_first else 1
+        if src.ndim == 3 and (tgt.ndim != 3 or src.shape[batch] != tgt.shape[batch]):
+            raise ShapeError(f"Transformer: the batch number of src and tgt must be equal, got src "
+                             f"{tuple(src.shape)} and tgt {tuple(tgt.shape)} (batch on dim {batch}: "
+                             f"batch_first={self.batch_first})")
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise ShapeError(f"Transformer: the feature number of src and tgt must be equal to d_model="
+                             f"{self.d_model}, got src {tuple(src.shape)} and tgt {tuple(tgt.shape)}")
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask,
+                            memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
+                            memory_is_causal=memory_is_causal)
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz, device=None, dtype=None):
+        """The causal mask: -inf above the diagonal (position i may not see j > i), 0 elsewhere."""
+        return ag.full((sz, sz), -math.inf, dtype=dtype, device=device).triu(1)

@@ -1005,13 +1005,20 @@ def pad(input, pad, mode="constant", value=None):
     batched = input.ndim == len(pad) // 2 + 2
     if mode in ("reflect", "replicate") and 0 in input.shape[1 if batched else 0:]:
         raise ShapeError(f"pad: mode={mode!r} needs non-empty dims (but a batch dim), got shape {tuple(input.shape)}")
-    for d, (lo, hi) in zip(dims, pairs):  # negative pads crop first
-        if (lo < 0 or hi < 0) and input.shape[d] + lo + hi < 1:
-            raise ShapeError(f"pad: padding ({lo}, {hi}) leaves nothing of dim {d} (size {input.shape[d]})")
+    sizes = [input.shape[d] + lo + hi for d, (lo, hi) in zip(dims, pairs)]
+    for d, (lo, hi), n in zip(dims, pairs, sizes):
+        if n < 0:
+            raise ShapeError(f"pad: padding ({lo}, {hi}) crops more than the size {input.shape[d]} of dim {d}")
+    if mode != "circular" and all(n < 1 for n in sizes):  # (PyTorch's rule: some padded dim must keep an element)
+        raise ShapeError(f"pad: input of shape {tuple(input.shape)} is too small for padding {pad}: every padded "
+                         f"dim would be empty (sizes {sizes[::-1]})")
     y = input
     for d, (lo, hi) in zip(dims, pairs):
-        if lo or hi:
-            y = y[(slice(None),) * d + (_source_index(input.shape[d], lo, hi, mode, "pad"),)]
+        if mode == "circular" and (lo < 0 or hi < 0):  # circular crops first, then wraps what is left (PyTorch's)
+            y = y[(slice(None),) * d + (slice(max(-lo, 0), y.shape[d] - max(-hi, 0)),)]
+            lo, hi = max(lo, 0), max(hi, 0)
+        if lo or hi:  # (reflect and replicate index the whole dim: a negative pad starts or ends inside it)
+            y = y[(slice(None),) * d + (_source_index(y.shape[d], lo, hi, mode, "pad"),)]
     return y
 
 

@@ -246,7 +246,7 @@ class ScatterReduce(Function):
         if reduce == "sum":
             return grad * self_part, _gather_array(grad, dim, index)
         if reduce == "mean":
-            g = grad / count
+            g = grad / count.astype(grad.dtype)  # (an int64 count would make it float64)
             return g * self_part, _gather_array(g, dim, index)
         if reduce in ("amax", "amin"):  # the elements equal to the result split its gradient
             self_wins = (a == out) * self_part

@@ -62,7 +62,10 @@ class VectorNorm(Function):
                 return grad * xp.where(norm == 0, 0.0, a / norm)
         if math.isinf(p):  # the elements at the extreme |a| share the gradient (NaN counts too)
             mask = (xp.abs(a) == norm) | (a != a)
-            return xp.sign(a) * (grad / mask.sum(axis=ctx.axis, keepdims=True)) * mask
+            count = mask.sum(axis=ctx.axis, keepdims=True)
+            if not isinstance(count, Variable):  # (numpy: an int64 count would make the gradient float64)
+                count = count.astype(a.dtype)
+            return xp.sign(a) * (grad / count) * mask
         with host.errstate(divide="ignore", invalid="ignore"):
             if p < 1:
                 scaled = xp.where(a == 0, 0.0, xp.sign(a) * xp.abs(a) ** (p - 1))

@@ -116,6 +116,21 @@ operator("__truediv__", Div, reflected="__rtruediv__", scalar=True, front=binary
 register("true_divide", true_divide, inplace=True)
 
 
+def _negative_integer_exponents(a, b):
+    """An integer tensor raised to an integer tensor with negative entries (numpy refuses; PyTorch computes)."""
+    return getattr(a, "dtype", None) is not None and a.dtype.kind in "iu" and getattr(b, "ndim", None) is not None \
+        and b.dtype.kind in "iu" and (b < 0).any()
+
+
+def _integer_power(xp, a, b):
+    """PyTorch's integer power where exponents may be negative: a ** b for b >= 0; for b < 0 the integer part
+    of 1 / a ** |b|: 1 for a = 1, +-1 for a = -1 (by the parity of b), else 0 (0 too for a = 0, as PyTorch)."""
+    negative = b < 0
+    out = a ** xp.where(negative, 0, b)
+    inverse = xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), 0))
+    return xp.where(negative, inverse, out).astype(out.dtype, copy=False)
+
+
 class Pow(Function):
     rule = Rule("out = a ** b", ("d(a^b)/da = b * a^(b-1)", "d(a^b)/db = a^b * log(a)"),
                 "The power rule for the base; the exponential rule for the exponent.")
@@ -126,7 +141,7 @@ class Pow(Function):
             if isinstance(x, (list, tuple)):  # numpy would take it; backward could not (as torch: refuse)
                 raise TypeError(f"pow: unsupported operand type for ** or pow(): {type(x).__name__}; "
                                 f"make it a tensor first: ag.tensor({x!r})")
-        out = a ** b
+        out = _integer_power(ctx.xp, a, b) if _negative_integer_exponents(a, b) else a ** b
         # the output only for b's gradient (as PyTorch): x ** 2 may then be changed in place
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out

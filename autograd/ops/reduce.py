@@ -89,7 +89,7 @@ class Amax(Function):
         chosen = a == out
         if nan_chosen and ctx.xp.isnan(out).any():  # max(): a nan is the extreme and gets the gradient (amax: nan)
             chosen |= ctx.xp.isnan(a) & ctx.xp.isnan(out)
-        ctx.save_for_backward(chosen / chosen.sum(axis=axis, keepdims=True))
+        ctx.save_for_backward((chosen / chosen.sum(axis=axis, keepdims=True)).astype(a.dtype, copy=False))  # (not float64)
         return reduced(out, a.shape, axis, keepdims)
 
     def backward(ctx, grad):  # d max(a)/da_i = 1 for the max element (split among ties)

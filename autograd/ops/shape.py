@@ -189,7 +189,10 @@ def reshape(input, *shape):
 @register("view", function=False)
 def view(input, *shape):
     """The same storage in another shape, as PyTorch: where the strides cannot give it (a transposed or
-    sliced tensor) it is refused, since a copy would silently stop writes reaching the original."""
+    sliced tensor) it is refused, since a copy would silently stop writes reaching the original.
+    ``view(dtype)`` reads the same bytes as another dtype (see _view_as_dtype)."""
+    if len(shape) == 1 and isinstance(shape[0], (host.dtype, type)) and not is_int(shape[0]):
+        return _view_as_dtype(input, host.dtype(shape[0]))
     out = reshape(input, *required(shape, "view", "shape"))
     data = out._data
     if type(data) is host.ndarray and data.size and not host.may_share_memory(data, input._data):
@@ -197,6 +200,23 @@ def view(input, *shape):
                          f"dimension spans across two contiguous subspaces): {tuple(input.shape)} -> "
                          f"{tuple(out.shape)}. Use .reshape(...) instead (or .contiguous().view(...)).")
     return out
+
+
+def _view_as_dtype(input, dtype):
+    """``x.view(torch.int32)``: the same bytes read as ``dtype`` (a bit cast; not differentiable, as in PyTorch).
+    A dtype of another size changes the last dim, which must then be contiguous and divide evenly."""
+    data, size = input._data, dtype.itemsize
+    own = data.dtype.itemsize
+    if size != own and data.ndim:
+        if data.shape[-1] != 1 and data.strides[-1] != own:
+            raise RuntimeError(f"view: self.stride(-1) must be 1 to view {data.dtype} as {dtype} (different element "
+                               f"sizes), but got {data.strides[-1] // own}")
+        if size > own and (data.shape[-1] * own) % size:
+            raise RuntimeError(f"view: self.size(-1) must be divisible by {size // own} to view {data.dtype} as "
+                               f"{dtype} (different element sizes), but got {data.shape[-1]}")
+    elif size != own:
+        raise RuntimeError(f"view: a 0-d tensor of {data.dtype} can't be viewed as {dtype} (different element sizes)")
+    return Tensor._make(data.view(dtype), input._vc)  # (the storage and its version counter shared, as detach())
 
 
 register("view_as", lambda input, other: reshape(input, other.shape), function=False)

@@ -18,7 +18,9 @@ an error naming both). Draws from an explicit generator (``torch.Generator().man
 given to a DataLoader or ``torch.randn``) come from the same record, in the same order. A
 dropout mask is drawn inside PyTorch's C++ code, out of reach: the record holds the mask
 itself (PyTorch's dropout run again on ones from the same generator state), as the uniform
-numbers that give that mask under this project's rule ``keep = u >= p``. The draws
+numbers that give that mask under this project's rule ``keep = u >= p``; so is the mask
+``F.scaled_dot_product_attention(..., dropout_p)`` draws for the attention weights (as
+MultiheadAttention calls it in the Transformer layers). The draws
 torch.distributions makes in C++ are recorded as the numbers ag.distributions draws for them:
 ``torch.normal(mean, std)`` as the standard normal numbers (out - mean) / std, ``torch.bernoulli``
 as uniform numbers below p exactly where it drew a 1, ``torch.multinomial`` with replacement (one
@@ -170,6 +172,7 @@ def _recording(tape):
     wrap(torch.utils.data.dataset, "randperm", "permutation")  # random_split's (imported by name)
     for name in _DROPOUT_NOISE:
         _record_dropout(torch, tape, originals, name)
+    _record_attention_dropout(torch, tape, originals)
     _record_distribution_draws(torch, tape, originals)
     for name in ("gradcheck", "gradgradcheck"):  # their own random directions are not the program's draws
         originals[(torch.autograd, name)] = check = getattr(torch.autograd, name)
@@ -237,7 +240,8 @@ def _record_dropout(torch, tape, originals, name):
             state = torch.get_rng_state()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # (the deprecation warnings come from the real call below)
-                kept = (original(torch.ones(input.shape), p, True) > 0).numpy()
+                # (on ones laid out as the input: PyTorch draws in memory order, a transposed input's mask transposed)
+                kept = (original(torch.ones_like(input), p, True) > 0).numpy()
             torch.set_rng_state(state)
             shape = noise_shape(tuple(input.shape))
             kept = kept.reshape((1,) * (len(shape) - kept.ndim) + kept.shape)  # (the batch dim added, if any)
@@ -246,6 +250,27 @@ def _record_dropout(torch, tape, originals, name):
         return original(input, p, training, inplace)
 
     setattr(functional, name, recorded)
+
+
+def _record_attention_dropout(torch, tape, originals):
+    """Record the mask F.scaled_dot_product_attention(..., dropout_p) draws for the attention weights
+    (N..., L, S), as MultiheadAttention calls it when the weights are not asked for (in the Transformer
+    layers): PyTorch's CPU math path drops them as dropout drops a tensor of that shape, from the same
+    generator state; recorded as the uniform numbers that give that mask here (``keep = u >= p``)."""
+    functional = torch.nn.functional
+    originals[(functional, "scaled_dot_product_attention")] = attention = functional.scaled_dot_product_attention
+    dropout = originals[(functional, "dropout")]
+
+    def recorded(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, **kwargs):
+        if dropout_p > 0:
+            shape = tuple(torch.broadcast_shapes(query.shape[:-2], key.shape[:-2])) + (query.shape[-2], key.shape[-2])
+            state = torch.get_rng_state()
+            kept = dropout(torch.ones(shape), dropout_p, True) != 0
+            torch.set_rng_state(state)
+            tape.draws.append(("uniform", shape, np.where(kept.numpy(), np.nextafter(1.0, 0.0), 0.0)))
+        return attention(query, key, value, attn_mask, dropout_p, is_causal, **kwargs)
+
+    functional.scaled_dot_product_attention = recorded
 
 
 def _record_distribution_draws(torch, tape, originals):
@@ -434,3 +459,17 @@ def assert_same(torch_run, our_run, rtol=1e-4, atol=1e-5, ignore=()):
     ours, theirs = our_run.printed_numbers(), torch_run.printed_numbers()
     assert len(ours) == len(theirs), f"printed {len(ours)} numbers, PyTorch's run {len(theirs)}:\n{our_run.stdout}"
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, err_msg="the printed numbers differ")
+
+
+def key_bias_aside(torch_run, our_run):
+    """For assert_same's ``ignore``: the names of the attention's in_proj_bias, whose q and v thirds are
+    compared here and whose k third is left out: adding a constant to every key's score leaves the softmax unchanged, so
+    the k bias's true gradient is zero; each library's is rounding noise (~1e-9), which Adam's step
+    (lr * m / sqrt(v)) turns into moves of about lr, different in each run. Nothing else depends on it."""
+    names = [name for name in torch_run.values if name.endswith("in_proj_bias")]
+    for name in names:
+        want, got = torch_run[name], our_run[name]
+        e = len(want) // 3
+        for part in (slice(0, e), slice(2 * e, 3 * e)):
+            np.testing.assert_allclose(got[part], want[part], rtol=2e-4, atol=2e-5, err_msg=name)
+    return names
