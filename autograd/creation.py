@@ -244,8 +244,12 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if isinstance(std, Tensor) and (values[1] < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     where = of_array(raw(tensors[0]))
-    out_dtype = host.result_type(*[raw(t) for t in tensors])
-    shape = host.broadcast_shapes(*[raw(t).shape for t in tensors])
+    out_dtype = raw(tensors[0]).dtype  # the mean's when it is a tensor, as PyTorch's (a float64 std does not widen it)
+    try:
+        shape = host.broadcast_shapes(*[raw(t).shape for t in tensors])
+    except ValueError:
+        raise RuntimeError(f"normal: mean of shape {tuple(raw(mean).shape)} and std of shape {tuple(raw(std).shape)} "
+                           "do not broadcast to one shape") from None
     z = _draw(generator, where, "normal").standard_normal(shape)
     out = _leaf((values[0] + values[1] * z).astype(out_dtype), False, where, "normal")
     for t in tensors:  # the draw's derivative with respect to mean and std is zero (PyTorch's too)

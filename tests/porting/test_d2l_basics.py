@@ -498,6 +498,13 @@ def test_normal_refuses_what_pytorch_refuses():
         ag.normal(ag.zeros(2), -ag.ones(2))
     with pytest.raises(TypeError, match="give the size"):
         ag.normal(0, 1)
+    with pytest.raises(RuntimeError, match="do not broadcast"):
+        ag.normal(ag.zeros(2, 3), ag.ones(4))
+    for lib in (torch, ag):  # the mean's dtype when it is a tensor, else the std's
+        assert str(lib.normal(lib.zeros(2), lib.ones(2, dtype=lib.float64)).dtype).endswith("float32")
+        assert str(lib.normal(lib.zeros(2, dtype=lib.float64), lib.ones(2)).dtype).endswith("float64")
+        assert str(lib.normal(1.0, lib.ones(2, dtype=lib.float64)).dtype).endswith("float64")
+        assert tuple(lib.normal(lib.zeros(1, 3), lib.ones(2, 1)).shape) == (2, 3)
     with pytest.raises(NotImplementedError, match="not implemented for int64"):
         ag.normal(ag.zeros(2, dtype=ag.int64), 1.0)
     for fn in (torch.normal, ag.normal):  # both refuse the same calls
