@@ -33,6 +33,7 @@ from .creation import (
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
 )
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
+from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
 from . import linalg, special

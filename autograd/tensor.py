@@ -12,6 +12,7 @@ import copy
 import numbers
 import weakref
 
+from . import printing
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
@@ -124,6 +125,25 @@ class Size(tuple):
         for d in self:
             n *= d
         return n
+
+
+def _scientific(data, threshold, edgeitems):
+    """PyTorch's choice of notation for a float tensor (torch/_tensor_str.py's _Formatter): scientific when its
+    nonzero finite magnitudes span more than 1000x or exceed 1e8, or, not all integers, go below 1e-4. Of a
+    tensor printed summarized, only the elements shown count (PyTorch's get_summarized_data)."""
+    if data.dtype.kind != "f":
+        return False
+    if data.size > threshold:
+        for axis, n in enumerate(data.shape):
+            if n > 2 * edgeitems:
+                data = host.concatenate((data.take(range(edgeitems), axis), data.take(range(n - edgeitems, n), axis)),
+                                        axis)
+    values = host.abs(data[host.isfinite(data) & (data != 0)]).astype(float64)
+    if not values.size:
+        return False
+    low, high = values.min(), values.max()
+    integral = bool((values == host.ceil(values)).all())
+    return bool(high / low > 1000.0 or high > 1.0e8 or (not integral and low < 1.0e-4))
 
 
 class Tensor(Variable):
@@ -443,13 +463,19 @@ class Tensor(Variable):
 
     def __repr__(self):
         data = to_host(self._data)
-        if data.dtype.kind == "f" and data.size and host.isfinite(data).all() and (data == host.round(data)).all():
-            body = host.array2string(data, separator=", ", prefix="tensor(", floatmode="maxprec")
+        opts = printing.options  # (torch.set_printoptions)
+        layout = dict(separator=", ", prefix="tensor(", threshold=opts["threshold"], edgeitems=opts["edgeitems"],
+                      max_line_width=opts["linewidth"])
+        scientific = opts["sci_mode"] if opts["sci_mode"] is not None else _scientific(data, opts["threshold"], opts["edgeitems"])
+        if scientific and data.dtype.kind == "f":
+            body = host.array2string(data, formatter={"float_kind": f"{{:.{opts['precision']}e}}".format}, **layout)
+        elif data.dtype.kind == "f" and data.size and host.isfinite(data).all() and (data == host.round(data)).all():
+            body = host.array2string(data, floatmode="maxprec", **layout)
         elif data.dtype.kind == "f":
-            body = host.array2string(data, separator=", ", prefix="tensor(", precision=4, floatmode="fixed",
-                                   suppress_small=True)
+            body = host.array2string(data, precision=opts["precision"], floatmode="fixed", suppress_small=True,
+                                     **layout)
         else:
-            body = host.array2string(data, separator=", ", prefix="tensor(")
+            body = host.array2string(data, **layout)
         extras = []
         if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
             extras.append(f"dtype={data.dtype}")
