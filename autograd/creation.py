@@ -82,29 +82,26 @@ def _fill_value(value):
     return value
 
 
-def _sizes(args, size, op):
-    """The shape given as arguments (``zeros(2, 3)``, ``zeros((2, 3))``) or as ``size=`` (``rand(size=(2, 3))``,
-    as d2l writes it): one or the other, as PyTorch."""
-    if size is None:
-        return args
-    if args:
-        raise TypeError(f"{op}(): give the size as arguments or as size=, not both (got {args} and size={size})")
-    return (size,)
+def _size(shape, size, op, optional=False):
+    """The shape of a new tensor given as PyTorch takes it: ``zeros(2, 3)``, ``zeros((2, 3))`` or
+    ``zeros(size=(2, 3))`` (not two of them)."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        return (size,)
+    return shape if optional else required(shape, op, "size")
 
 
-def zeros(*size_args, size=None, dtype=None, device=None, requires_grad=False):
-    size = required(_sizes(size_args, size, "zeros"), "zeros", "size")
-    return _filled(size, 0, dtype, requires_grad, device, "zeros")
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_size(shape, size, "zeros"), 0, dtype, requires_grad, device, "zeros")
 
 
-def ones(*size_args, size=None, dtype=None, device=None, requires_grad=False):
-    size = required(_sizes(size_args, size, "ones"), "ones", "size")
-    return _filled(size, 1, dtype, requires_grad, device, "ones")
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_size(shape, size, "ones"), 1, dtype, requires_grad, device, "ones")
 
 
-def empty(*size_args, size=None, dtype=None, device=None, requires_grad=False, memory_format=None):
-    size = required(_sizes(size_args, size, "empty"), "empty", "size")
-    return _filled(size, 0, dtype, requires_grad, device, "empty")
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled(_size(shape, size, "empty"), 0, dtype, requires_grad, device, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -183,14 +180,16 @@ def _draw(generator, device, op):
     return rng(generator, None if generator is not None else check(device, op))
 
 
-def rand(*size_args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    dtype, size = _floating(dtype, "rand"), _sizes(size_args, size, "rand")
+def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    dtype = _floating(dtype, "rand")
+    size = _size(shape, size, "rand", optional=True)
     return _leaf(_draw(generator, device, "rand").random(shape_arg(size)).astype(dtype), requires_grad, device,
                  "rand")
 
 
-def randn(*size_args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
-    dtype, size = _floating(dtype, "randn"), _sizes(size_args, size, "randn")
+def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    dtype = _floating(dtype, "randn")
+    size = _size(shape, size, "randn", optional=True)
     return _leaf(_draw(generator, device, "randn").standard_normal(shape_arg(size)).astype(dtype), requires_grad,
                  device, "randn")
 

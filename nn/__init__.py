@@ -12,24 +12,25 @@ from .activations import (
     CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
     ReLU6, SiLU, Sigmoid, Softmax, Softmin, Softplus, Softsign, Step, Tanh,
 )
-from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, Upsample
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Upsample
 from .container import ModuleDict, ModuleList, ParameterList, Sequential
 from .layers import (
     AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout, Flatten, Fold, Identity, Linear,
     Unflatten, Unfold)
 from .losses import (
-    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
 from .module import Module
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from .lazy import (
     LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
-    LazyConvTranspose2d, LazyLinear)
+    LazyConvTranspose2d, LazyConvTranspose3d, LazyLinear)
 from .normalization import (
     BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm,
 )
 from .pooling import (
-    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d,
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, AvgPool3d,
+    MaxPool1d, MaxPool2d, MaxPool3d,
 )
 from .sparse import Embedding, EmbeddingBag
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
@@ -39,8 +40,8 @@ from .transformer import (MultiheadAttention, Transformer, TransformerDecoder, T
                           TransformerEncoder, TransformerEncoderLayer)
 from .container import ParameterDict
 from .layers_extra import (
-    GLU, Bilinear, ChannelShuffle, CosineSimilarity, LocalResponseNorm, PairwiseDistance, PixelShuffle,
-    PixelUnshuffle, RReLU, Softmax2d, Tanhshrink, Threshold,
+    GLU, Bilinear, ChannelShuffle, CosineSimilarity, LocalResponseNorm, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+    PairwiseDistance, PixelShuffle, PixelUnshuffle, RReLU, Softmax2d, Tanhshrink, Threshold,
 )
 from .losses_extra import (
     CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, and Upsample.
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, and Upsample.
 
 Weights use PyTorch's layouts and default init: Conv weight (out, in/groups, *kernel),
 ConvTranspose weight (in, out/groups, *kernel), W ~ kaiming_uniform_(a=sqrt(5)) and
@@ -185,6 +185,12 @@ class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-d convolution (upsampling in generators): H_out = (H - 1)s - 2p + d(k - 1) + op + 1."""
 
     _n = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution (upsampling volumes): D_out = (D - 1)s - 2p + d(k - 1) + op + 1, and so H, W."""
+
+    _n = 3
 
 
 class Upsample(Module):

@@ -11,6 +11,8 @@ from autograd.backend import host
 
 import autograd as ag
 
+from autograd.ops.unpool import _tuple as _ntuple
+
 from . import functional as F
 from . import init
 from .module import Module
@@ -184,3 +186,36 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class _MaxUnpoolNd(Module):
+    """The partial inverse of MaxPoolNd: ``forward(input, indices, output_size=None)`` puts each value back
+    where its max came from (the indices of ``MaxPoolNd(return_indices=True)``), zeros elsewhere."""
+
+    function, n = None, None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = _ntuple(kernel_size, self.n, name, "kernel_size")
+        self.stride = _ntuple(stride if stride is not None else kernel_size, self.n, name, "stride")
+        self.padding = _ntuple(padding, self.n, name, "padding")
+
+    def forward(self, input, indices, output_size=None):
+        return getattr(F, self.function)(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    function, n = "max_unpool1d", 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    function, n = "max_unpool2d", 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    function, n = "max_unpool3d", 3
+

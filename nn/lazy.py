@@ -13,7 +13,7 @@ keeps the same parameter objects. A state dict saved from an initialised model l
 random numbers come in the order the layers are first called."""
 from autograd import no_grad
 
-from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import Linear
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .parameter import UninitializedBuffer, UninitializedParameter, is_lazy
@@ -161,6 +161,11 @@ class LazyConvTranspose1d(_LazyConvNd, ConvTranspose1d):
 
 class LazyConvTranspose2d(_LazyConvNd, ConvTranspose2d):
     cls_to_become = ConvTranspose2d
+    __init__ = LazyConvTranspose1d.__init__
+
+
+class LazyConvTranspose3d(_LazyConvNd, ConvTranspose3d):
+    cls_to_become = ConvTranspose3d
     __init__ = LazyConvTranspose1d.__init__
 
 

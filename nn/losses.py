@@ -127,3 +127,19 @@ class KLDivLoss(_Loss):
 
     def forward(self, input, target):
         return F.kl_div(input, target, self.reduction, self.log_target)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: -log of the summed probability of every alignment of the
+    target labels to the input frames (F.ctc_loss). Called as ``loss(log_probs, targets, input_lengths,
+    target_lengths)`` with log_probs (T, N, C) from log_softmax; 'mean' divides each element's loss by
+    its target length before averaging over the batch."""
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)

@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d (no parameters).
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d (no parameters).
 
 stride defaults to kernel_size, as in PyTorch. Each forward names the layer in its shape errors.
 """
@@ -132,3 +132,31 @@ class AdaptiveAvgPool1d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class _AdaptiveMaxPoolNd(Module):
+    _n = 2
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        label = f"{type(self).__name__}(output_size={self.output_size})"
+        _check(label, input, self._n)
+        fn = F.adaptive_max_pool1d if self._n == 1 else F.adaptive_max_pool2d
+        return _named_errors(label, fn, input, self.output_size, self.return_indices)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max of (N, C, L) over output_size bins; return_indices=True also gives each max's position."""
+
+    _n = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max of (N, C, H, W) over output_size bins (int or (OH, OW), None keeps that dim); the gradient goes
+    to each bin's (first) maximum."""

@@ -31,8 +31,7 @@ class ASGD(Optimizer):
         ax = self._moment(state, "ax", p)
         if "eta" not in state:
             state["eta"], state["mu"] = _scalar(lr), _scalar(1.0)
-        step = state.get("step", 0)  # (a 0-d tensor in a state dict from PyTorch: its value, as PyTorch reads it)
-        state["step"] = t = (step.item() if isinstance(step, ag.Tensor) else step) + 1
+        state["step"] = t = state.get("step", 0) + 1
         eta, mu = ag.storage(state["eta"]).item(), ag.storage(state["mu"])
         p *= 1 - lambd * eta
         p -= eta * g

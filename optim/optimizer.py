@@ -70,29 +70,36 @@ def _check_number(owner, what, value, low, high):
 
 
 SCALAR_STATE = ("eta", "mu")  # per-parameter state that is one number, not a moment of p's shape (ASGD's)
+NUMBER_STATE = {"step": "a count >= 0", "mu_product": "a number >= 0"}  # kept as Python numbers: what each must be
 
 
 def _checked_moment(where, key, value, p):
     """A saved moment, ready to use with parameter ``p``: an array of numbers of p's shape, cast to p's
-    dtype as torch casts it (``step``: a count >= 0, kept as saved); any other value is copied."""
+    dtype as torch casts it; any other value is copied. A Tensor, an array or anything with ``__array__``
+    (a torch.Tensor, as in ``opt.load_state_dict(torch_opt.state_dict())``) counts as an array.
+
+    ``step`` (a count >= 0) and NAdam's ``mu_product`` become Python numbers, whatever held them: PyTorch
+    keeps them in 0-d float32 tensors but does its arithmetic on them (bias corrections 1 - beta**t...)
+    with ``.item()``, a Python float, so a float32 tensor here would round every step's numbers."""
     host = ag.backend.host  # a saved state is host data; step moves each moment to its parameter's device
-    if isinstance(value, (ag.Tensor, host.ndarray, host.generic)):
+    if isinstance(value, (ag.Tensor, host.ndarray, host.generic)) or hasattr(value, "__array__"):
         arr = value.detach().cpu().numpy() if isinstance(value, ag.Tensor) else host.asarray(value)
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{where} holds {arr.dtype} values; moments are real numbers")
-        if key == "step":
-            if arr.size != 1 or not arr.reshape(()) >= 0:
-                raise ValueError(f"{where} must be a count >= 0, got {arr.tolist()}")
-            return ag.from_numpy(host.array(arr))
-        if key in SCALAR_STATE:  # (a per-parameter rate, not a moment: kept 0-d, in its own dtype)
+        if key in NUMBER_STATE:
+            if arr.size != 1:
+                raise ValueError(f"{where} must be {NUMBER_STATE[key]}, got {arr.tolist()}")
+            value = arr.reshape(()).item()  # (then checked below, as a number saved as one)
+        elif key in SCALAR_STATE:  # (a per-parameter rate, not a moment: kept 0-d, in its own dtype)
             if arr.size != 1 or arr.dtype.kind != "f":
                 raise ValueError(f"{where} must be one floating-point number, got {arr.tolist()}")
             return ag.from_numpy(host.array(arr.reshape(())))
-        if arr.shape != tuple(p.shape):
-            raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}")
-        return ag.from_numpy(host.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
-    if key == "step" and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0):
-        raise ValueError(f"{where} must be a count >= 0, got {value!r}")
+        else:
+            if arr.shape != tuple(p.shape):
+                raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}")
+            return ag.from_numpy(host.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
+    if key in NUMBER_STATE and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0):
+        raise ValueError(f"{where} must be {NUMBER_STATE[key]}, got {value!r}")
     return copy.deepcopy(value)
 
 

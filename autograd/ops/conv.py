@@ -40,7 +40,9 @@ from ..function import Function, Rule, ShapeError
 from ..graph import Variable
 from ..tensor import Tensor
 from .args import ArgumentError
+from .index import Gather
 from .math import matmul
+from .promote import DTypeError
 
 # --------------------------------------------------------------------- im2col helpers
 
@@ -747,8 +749,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+TRANSPOSED_CORES = {}  # spatial dims -> the transposed convolution beyond 2-d (volume.py registers 3)
+
+
 def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padding, groups, dilation,
-                       output_size=None):
+                      output_size=None):
+    """Check PyTorch's arguments, then run the 2-d transposed convolution (or the 3-d core)."""
     x, added = _batched(input, name, n)
     _float_check(name, x, weight)
     if weight.ndim != n + 2:
@@ -782,10 +788,12 @@ def conv_transpose_nd(name, n, input, weight, bias, stride, padding, output_padd
         raise ShapeError(f"{name}: input of shape {tuple(input.shape)} gives an empty output {out}; "
                          "reduce padding or use a larger input")
     pads = tuple((p, p) for p in pads)
-    if n == 1:
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
-    y = ConvTranspose.apply(x, weight, out_hw=out, stride=stride, padding=pads, dilation=dilation,
-                              groups=groups)
+    if n in TRANSPOSED_CORES:
+        y = TRANSPOSED_CORES[n](x, weight, out, stride, pads, dilation, groups)
+    else:
+        if n == 1:
+            stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
+        y = ConvTranspose.apply(x, weight, out_hw=out, stride=stride, padding=pads, dilation=dilation, groups=groups)
     if bias is not None:
         y = y + bias.reshape((-1,) + (1,) * n)
     return y.squeeze(0) if added else y
@@ -915,11 +923,30 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                         divisor_override)
 
 
+def _adaptive_bins(size, out):
+    """PyTorch's adaptive pooling bins along one dim: bin i covers [floor(i*size/out), ceil((i+1)*size/out)),
+    so the bins tile the input, overlapping by one element where out does not divide size."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _adaptive_output_size(name, output_size, in_size):
+    """output_size as an int, or a tuple with one entry per spatial dim where None keeps that dim."""
+    n = len(in_size)
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * n
+    if len(sizes) != n or not all(o is None or (isinstance(o, (numbers.Integral, host.integer))
+                                                and not isinstance(o, bool)) for o in sizes):
+        raise ArgumentError(f"{name}: output_size must be an int or a tuple of {n} ints (None keeps that dim), got "
+                            f"{output_size!r}")
+    sizes = tuple(s if o is None else int(o) for o, s in zip(sizes, in_size))
+    if min(sizes) < 0:
+        raise ArgumentError(f"{name}: output_size must be non-negative, got {output_size!r}")
+    return sizes
+
+
 def _adaptive_matrix(size, out, dtype):
-    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
+    """(out, size) averaging matrix: row i averages bin i (``_adaptive_bins``)."""
     m = by_input.zeros((out, size), dtype=dtype)
-    for i in range(out):
-        start, end = (i * size) // out, -(-((i + 1) * size) // out)
+    for i, (start, end) in enumerate(_adaptive_bins(size, out)):
         m[i, start:end] = 1.0 / (end - start)
     return m
 
@@ -929,11 +956,8 @@ def adaptive_avg_pool2d(input, output_size):
 
     Built from matmuls with constant averaging matrices, so its gradient comes for free."""
     x, added = _batched(input, "adaptive_avg_pool2d", 2)
-    oh, ow = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     h, w = x.shape[2:]
-    oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
-    if oh < 0 or ow < 0:
-        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be non-negative, got {output_size!r}")
+    oh, ow = _adaptive_output_size("adaptive_avg_pool2d", output_size, (h, w))
     if (oh, ow) == (1, 1):
         y = x.mean((2, 3), keepdim=True)
     else:
@@ -948,9 +972,72 @@ def adaptive_avg_pool2d(input, output_size):
 def adaptive_avg_pool1d(input, output_size):
     """Average (N, C, L) into output_size bins."""
     x, added = _batched(input, "adaptive_avg_pool1d", 1)
-    out = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    (out,) = _adaptive_output_size("adaptive_avg_pool1d", output_size, x.shape[2:])
     y = adaptive_avg_pool2d(x.unsqueeze(2), (1, out)).squeeze(2)
     return y.squeeze(0) if added else y
+
+
+def _bin_positions(size, out):
+    """(out, K) positions of each bin's elements, K the longest bin's length; a shorter bin repeats its
+    last element (a repeat changes neither a bin's max nor which of its elements comes first)."""
+    bins = _adaptive_bins(size, out)
+    k = max([e - s for s, e in bins], default=1)
+    return host.array([[min(s + j, e - 1) for j in range(k)] for s, e in bins], dtype=host.int64).reshape(out, k)
+
+
+def _adaptive_max_nd(name, input, output_size, return_indices, n):
+    """Max over each adaptive bin, as PyTorch's kernel picks it: the first maximum of the bin in row-major
+    order, or its last nan. The picks are found on the arrays; the output is a Gather of the input at
+    them, so the gradient goes to each bin's pick (added up where bins overlap), and has a gradient too.
+
+        x (N, C, *S) -> every bin's elements (N, C, *out, K...) -> pick per bin -> flat index in the plane
+    """
+    x, added = _batched(input, name, n)
+    if x.dtype.kind != "f":
+        raise DTypeError(f"{name}: not implemented for {x.dtype} input; use a floating-point input (.float())")
+    if 0 in x.shape[2:]:
+        raise ShapeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                         f"sizes {list(input.shape)} with dimension {input.ndim - n + x.shape[2:].index(0)} "
+                         "being empty")
+    in_size = tuple(x.shape[2:])
+    out = _adaptive_output_size(name, output_size, in_size)
+    positions = [x._xp.asarray(_bin_positions(s, o)) for s, o in zip(in_size, out)]  # (O_d, K_d) per dim
+    data = x._data
+    if n == 1:
+        (cols,) = positions
+        windows = data[:, :, cols]  # (N, C, OW, KW)
+        flat = cols  # (OW, KW)
+    else:
+        rows, cols = positions
+        windows = data[:, :, rows[:, :, None, None], cols[None, None, :, :]]  # (N, C, OH, KH, OW, KW)
+        k = rows.shape[1] * cols.shape[1]
+        windows = windows.transpose(0, 1, 2, 4, 3, 5).reshape(data.shape[:2] + out + (k,))
+        flat = (rows[:, None, :, None] * in_size[1] + cols[None, :, None, :]).reshape(out + (k,))  # (OH, OW, K)
+    pick = windows.argmax(axis=-1)  # the first maximum
+    nan = by_input.isnan(windows)
+    if nan.any():  # PyTorch's kernel takes every nan it meets: the last one
+        last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+        pick = by_input.where(nan.any(axis=-1), last_nan, pick)
+    index = by_input.take_along_axis(by_input.broadcast_to(flat, pick.shape + flat.shape[-1:]), pick[..., None],
+                                     -1)[..., 0]
+    m, c = data.shape[:2]
+    y = Gather.apply(x.reshape(m, c, -1), dim=2, index=index.reshape(m, c, -1)).reshape((m, c) + out)
+    if not return_indices:
+        return y.squeeze(0) if added else y
+    indices = Tensor._make(index)
+    return (y.squeeze(0), indices.squeeze(0)) if added else (y, indices)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max of (N, C, L) over output_size adaptive bins (``_adaptive_bins``); with ``return_indices``,
+    also each max's position in L (int64), as max_unpool1d takes it."""
+    return _adaptive_max_nd("adaptive_max_pool1d", input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max of (N, C, H, W) over output_size (int, or (OH, OW) with None meaning 'keep') adaptive bins;
+    with ``return_indices``, also each max's flat position h * W + w in its plane (int64)."""
+    return _adaptive_max_nd("adaptive_max_pool2d", input, output_size, return_indices, 2)
 
 
 # --------------------------------------------------------------------- padding

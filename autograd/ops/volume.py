@@ -6,6 +6,14 @@ slices a kernel sees are stacked as channels, so one 2-d convolution does the wo
     x (N, C, D, H, W) -> KD strided depth slices -> (N*OD, KD*C, H, W) --conv2d--> (N*OD, O, OH, OW)
     w (O, C/g, KD, KH, KW) -> (O, KD*C/g, KH, KW)
 
+conv_transpose3d is the same fold run backwards: input depths into the batch, kernel depths into
+the output channels, one 2-d transposed convolution, then each kernel depth's output put back at
+the depths it lands on (spread by the stride, shifted by its offset) and the KD of them summed
+
+    x (N, C_in, D, H, W) -> (N*D, C_in, H, W) --conv_transpose2d--> (N*D, KD*C_out, OH, OW)
+    w (C_in, C_out/g, KD, KH, KW) -> (C_in, KD*C_out/g, KH, KW)
+    input depth d, kernel depth k -> output depth d*sd + k*dd - pd
+
 avg_pool3d sums the KD*KH*KW shifted strided views of the padded input and divides by what
 PyTorch counts; max_pool3d picks each window's first maximum and gathers it. All three are
 compositions of differentiable ops, so gradients (and gradients of gradients) come for free.
@@ -19,7 +27,8 @@ from ..function import ShapeError
 from ..tensor import Tensor
 from .args import ArgumentError
 from .conv import (
-    ConstantPad, Convolution, _batched, _conv_nd, _pool_args, _pool_geometry, out_size,
+    ConstantPad, Convolution, ConvTranspose, TRANSPOSED_CORES, _batched, _conv_nd, _pool_args, _pool_geometry,
+    conv_transpose_nd, out_size,
 )
 from .index import Gather
 from .shape import stack
@@ -44,6 +53,40 @@ def _conv3d_core(x, w, stride, pads, dilation, groups):
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-d convolution (cross-correlation): input (N, C_in, D, H, W), weight (C_out, C_in/groups, KD, KH, KW)."""
     return _conv_nd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups, core=_conv3d_core)
+
+
+def _conv_transpose3d_core(x, w, out, stride, pads, dilation, groups):
+    """conv_transpose3d as one conv_transpose2d (see the module's docstring); out = (OD, OH, OW)."""
+    n, c_in, d, h, wd = x.shape
+    cg, kd, kh, kw = w.shape[1:]
+    (sd, dd, (pd, _)), od = (stride[0], dilation[0], pads[0]), out[0]
+    x2 = x.permute(0, 2, 1, 3, 4).reshape(n * d, c_in, h, wd)  # (N*D, C_in, H, W)
+    w2 = w.permute(0, 2, 1, 3, 4).reshape(c_in, kd * cg, kh, kw)  # (C_in, KD*C_out/g, KH, KW): (k, c) per group
+    z = ConvTranspose.apply(x2, w2, out_hw=out[1:], stride=stride[1:], padding=pads[1:], dilation=dilation[1:],
+                            groups=groups)  # (N*D, g*KD*C_out/g, OH, OW)
+    oh, ow = out[1:]
+    z = z.reshape(n, d, groups, kd, cg, oh, ow).permute(3, 0, 2, 4, 1, 5, 6).reshape(kd, n, groups * cg, d, oh, ow)
+    if sd > 1:  # depth d -> d*sd: sd - 1 zero planes after each, the last ones cut off
+        z = ConstantPad.apply(z.unsqueeze(4), widths=((0, 0),) * 4 + ((0, sd - 1), (0, 0), (0, 0)))
+        z = z.reshape(kd, n, groups * cg, d * sd, oh, ow)[:, :, :, :(d - 1) * sd + 1]
+    spread = (d - 1) * sd + 1
+    landed = spread + dd * (kd - 1)  # the depths some input lands on
+    full = landed + max(0, pd + od - landed)  # (and room for an output_padding past them)
+    total = None
+    for k in range(kd):  # kernel depth k lands at depths d*sd + k*dd (before the crop by pd)
+        placed = ConstantPad.apply(z[k], widths=((0, 0), (0, 0), (k * dd, full - spread - k * dd), (0, 0), (0, 0)))
+        total = placed if total is None else total + placed
+    return total[:, :, pd:pd + od]  # (N, C_out, OD, OH, OW)
+
+
+TRANSPOSED_CORES[3] = _conv_transpose3d_core
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-d convolution (the gradient of conv3d wrt its input): input (N, C_in, D, H, W), weight
+    (C_in, C_out/groups, KD, KH, KW); D_out = (D - 1)s - 2p + d(KD - 1) + output_padding + 1, and so H, W."""
+    return conv_transpose_nd("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
 
 
 def _pool3d_setup(name, input, kernel_size, stride, padding, dilation, ceil_mode, max_pad):

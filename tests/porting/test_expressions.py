@@ -304,7 +304,9 @@ DTYPES = [
 ]
 
 CREATION = [
-    "torch.zeros(2, 3)", "torch.zeros((2, 3), dtype=torch.int64)", "torch.ones(4)", "torch.ones(2, 2, dtype=torch.bool)",
+    "torch.zeros(2, 3)", "torch.zeros((2, 3), dtype=torch.int64)", "torch.zeros(size=(2, 3))",
+    "torch.ones(size=[4], dtype=torch.int64)", "torch.empty(size=(0, 2)).shape", "torch.full(size=(2,), fill_value=3.0)",
+    "torch.ones(4)", "torch.ones(2, 2, dtype=torch.bool)",
     "torch.full((2, 3), 1.5)", "torch.full((2,), 7)", "torch.arange(5)", "torch.arange(1, 4, 0.5)",
     "torch.arange(0, 1, 0.25, dtype=torch.float64)", "torch.linspace(0, 1, 5)", "torch.eye(3)", "torch.eye(2, 4)",
     "torch.zeros_like(x)", "torch.ones_like(i)", "torch.full_like(x, 3)", "torch.empty(2, 3).shape",
@@ -335,7 +337,11 @@ NN_FUNCTIONAL = [
     "F.one_hot(ints)", "F.one_hot(ints, num_classes=6)",
     "F.embedding(tok, emb)", "F.embedding(tok, emb, padding_idx=0)", "F.normalize(x)", "F.normalize(x, p=1, dim=0)",
     "F.cosine_similarity(x, y)", "F.cosine_similarity(x, y, dim=0)", "F.pad(x, (1, 2))",
-    "F.pad(x, (1, 1, 2, 0), value=3.0)", "F.pad(img, (1, 1, 1, 1), mode='reflect')", "F.pad(img, (1, -2, 2, -1), mode='circular')", "F.pad(img, (-3, 2, 0, -6), mode='circular')",
+    "F.pad(x, (1, 1, 2, 0), value=3.0)", "F.pad(img, (1, 1, 1, 1), mode='reflect')", "F.max_unpool2d(*F.max_pool2d(img, 2, return_indices=True), 2)",
+    "F.max_unpool2d(*F.max_pool2d(img, 3, 2, 1, return_indices=True), 3, 2, 1, output_size=(2, 3, 6, 6))",
+    "F.max_unpool1d(*F.max_pool1d(sig, 3, return_indices=True), 3)", "F.max_unpool3d(*F.max_pool3d(vol, 2, "
+    "return_indices=True), (2, 2, 2), output_size=(5, 5, 4))", "F.max_unpool2d(*F.max_pool2d(img[0], 2, "
+    "return_indices=True), 2)", "F.pad(img, (1, -2, 2, -1), mode='circular')", "F.pad(img, (-3, 2, 0, -6), mode='circular')",
     "F.pad(img, (0, 0, 0, -6), mode='reflect')", "F.pad(img, (2, -1, -5, 3), mode='reflect')",
     "F.pad(img, (-2, 3, 0, 0), mode='replicate')",
     "F.pad(img, (2, 0, 0, 1), mode='replicate')", "F.pad(sig, (2, 2), mode='circular')",
@@ -350,6 +356,13 @@ NN_FUNCTIONAL = [
     "F.max_pool3d(vol, 2)", "F.avg_pool1d(sig, 3)", "F.avg_pool2d(img, 2)", "F.avg_pool2d(img, 3, 2, 1)",
     "F.avg_pool2d(img, 3, 2, 1, count_include_pad=False)", "F.avg_pool3d(vol, 2)",
     "F.adaptive_avg_pool1d(sig, 4)", "F.adaptive_avg_pool2d(img, 1)", "F.adaptive_avg_pool2d(img, (4, 3))",
+    "F.adaptive_max_pool1d(sig, 4)", "F.adaptive_max_pool2d(dist, (4, None))",
+    "F.adaptive_max_pool2d(dist, 4, return_indices=True)",
+    "F.conv_transpose3d(vol, w3.transpose(0, 1), stride=2, padding=1, output_padding=1)",
+    "F.affine_grid(b[:, :2, :3], [2, 3, 5, 4], align_corners=False)",
+    "F.grid_sample(img, torch.tanh(h[:, :2].permute(0, 2, 3, 1)) * 1.2, align_corners=False)",
+    "F.grid_sample(img, h[:, :2].permute(0, 2, 3, 1), mode='bicubic', padding_mode='reflection', align_corners=True)",
+    "F.grid_sample(vol, b[:1, :3, :3].reshape(1, 1, 3, 3, 1).expand(1, 2, 3, 3, 3), mode='nearest', align_corners=False)",
     "F.interpolate(img, scale_factor=2)", "F.interpolate(img, size=(9, 7), mode='nearest')",
     "F.interpolate(img, scale_factor=2, mode='bilinear', align_corners=False)",
     "F.interpolate(img, size=(8, 8), mode='bilinear', align_corners=True)", "F.interpolate(sig, scale_factor=2)",
@@ -480,6 +493,10 @@ NN_FUNCTIONAL_SWEEP = [  # margin, embedding and likelihood losses; small layer 
     "F.triplet_margin_loss(x, y, p)", "F.triplet_margin_loss(x, y, p, margin=0.5, p=1, swap=True, reduction='none')",
     "F.poisson_nll_loss(x, g)", "F.poisson_nll_loss(p, g, log_input=False, full=True, reduction='none')",
     "F.gaussian_nll_loss(x, y, p)", "F.gaussian_nll_loss(x, y, p[:, 0], full=True, reduction='sum')",
+    "F.ctc_loss(b.log_softmax(2), torch.tensor([[1, 2], [3, 3], [2, 1]]), [2, 2, 1], [2, 1, 1])",
+    "F.ctc_loss(b.log_softmax(2), torch.tensor([1, 2, 3, 3, 2]), (2, 2, 2), (2, 2, 1), blank=0, reduction='none', "
+    "zero_infinity=True)",
+    Row("F.ctc_loss(b.log_softmax(2), torch.tensor([[1, 2]]), [2, 2, 2], [2, 1, 1])", raises=RuntimeError),
     "F.pairwise_distance(x, y)", "F.pairwise_distance(x, v, 1, keepdim=True)", "F.pairwise_distance(b, x, 3)",
     "F.glu(x)", "F.glu(b, 2)", "F.tanhshrink(x)", "F.threshold(x, 0.1, 20.0)", "F.threshold_(x.clone(), 0.1, -2.0)",
     "F.rrelu(x)", "F.rrelu(x, 0.2, 0.4, training=False)", "F.rrelu_(x.clone())",
