@@ -568,11 +568,126 @@ last_step_weights = [w for blk in dec_attention_weights[-1] for w in blk]
 print(preds)
 '''
 
+VISION_TRANSFORMER = D2L + '''
+
+class PatchEmbedding(nn.Module):
+    def __init__(self, img_size=96, patch_size=16, num_hiddens=512):
+        super().__init__()
+        def _make_tuple(x):
+            if not isinstance(x, (list, tuple)):
+                return (x, x)
+            return x
+        img_size, patch_size = _make_tuple(img_size), _make_tuple(patch_size)
+        self.num_patches = (img_size[0] // patch_size[0]) * (
+            img_size[1] // patch_size[1])
+        self.conv = nn.LazyConv2d(num_hiddens, kernel_size=patch_size,
+                                  stride=patch_size)
+
+    def forward(self, X):
+        # Output shape: (batch size, no. of patches, no. of channels)
+        return self.conv(X).flatten(2).transpose(1, 2)
+
+
+img_size, patch_size, num_hiddens, batch_size = 96, 16, 64, 4  # (d2l: 512 channels)
+patch_emb = PatchEmbedding(img_size, patch_size, num_hiddens)
+X = d2l.zeros(batch_size, 3, img_size, img_size)
+check_shape(patch_emb(X),
+            (batch_size, (img_size//patch_size)**2, num_hiddens))
+
+
+class ViTMLP(nn.Module):
+    def __init__(self, mlp_num_hiddens, mlp_num_outputs, dropout=0.5):
+        super().__init__()
+        self.dense1 = nn.LazyLinear(mlp_num_hiddens)
+        self.gelu = nn.GELU()
+        self.dropout1 = nn.Dropout(dropout)
+        self.dense2 = nn.LazyLinear(mlp_num_outputs)
+        self.dropout2 = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.dropout2(self.dense2(self.dropout1(self.gelu(
+            self.dense1(x)))))
+
+
+class ViTBlock(nn.Module):
+    def __init__(self, num_hiddens, norm_shape, mlp_num_hiddens,
+                 num_heads, dropout, use_bias=False):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(norm_shape)
+        self.attention = MultiHeadAttention(num_hiddens, num_heads,
+                                            dropout, use_bias)
+        self.ln2 = nn.LayerNorm(norm_shape)
+        self.mlp = ViTMLP(mlp_num_hiddens, num_hiddens, dropout)
+
+    def forward(self, X, valid_lens=None):
+        X = X + self.attention(*([self.ln1(X)] * 3), valid_lens)
+        return X + self.mlp(self.ln2(X))
+
+
+X = d2l.ones((2, 100, 24))
+encoder_blk = ViTBlock(24, 24, 48, 8, 0.5)
+encoder_blk.eval()
+block_out = encoder_blk(X)
+check_shape(block_out, X.shape)
+
+
+class ViT(nn.Module):
+    \"\"\"Vision Transformer.\"\"\"
+    def __init__(self, img_size, patch_size, num_hiddens, mlp_num_hiddens,
+                 num_heads, num_blks, emb_dropout, blk_dropout, lr=0.1,
+                 use_bias=False, num_classes=10):
+        super().__init__()
+        self.lr = lr
+        self.patch_embedding = PatchEmbedding(
+            img_size, patch_size, num_hiddens)
+        self.cls_token = nn.Parameter(d2l.zeros(1, 1, num_hiddens))
+        num_steps = self.patch_embedding.num_patches + 1  # Add the cls token
+        # Positional embeddings are learnable
+        self.pos_embedding = nn.Parameter(
+            torch.randn(1, num_steps, num_hiddens))
+        self.dropout = nn.Dropout(emb_dropout)
+        self.blks = nn.Sequential()
+        for i in range(num_blks):
+            self.blks.add_module(f"{i}", ViTBlock(
+                num_hiddens, num_hiddens, mlp_num_hiddens,
+                num_heads, blk_dropout, use_bias))
+        self.head = nn.Sequential(nn.LayerNorm(num_hiddens),
+                                  nn.Linear(num_hiddens, num_classes))
+
+    def forward(self, X):
+        X = self.patch_embedding(X)
+        X = d2l.concat((self.cls_token.expand(X.shape[0], -1, -1), X), 1)
+        X = self.dropout(X + self.pos_embedding)
+        for blk in self.blks:
+            X = blk(X)
+        return self.head(X[:, 0])
+
+
+img_size, patch_size = 96, 16
+num_hiddens, mlp_num_hiddens, num_heads, num_blks = 64, 128, 8, 2  # (d2l: 512, 2048, 8, 2)
+emb_dropout, blk_dropout, lr = 0.1, 0.1, 0.1
+model = ViT(img_size, patch_size, num_hiddens, mlp_num_hiddens, num_heads,
+            num_blks, emb_dropout, blk_dropout, lr)
+images, labels = torch.rand(4, 1, img_size, img_size), torch.randint(0, 10, (4,))  # FashionMNIST resized, fewer
+model(images[:1])  # (the lazy layers sized before the optimizer, as d2l's Trainer)
+optimizer = torch.optim.SGD(model.parameters(), lr=model.lr)
+losses = []
+for step in range(3):
+    loss = F.cross_entropy(model(images), labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.item())
+model.eval()
+predictions = model(images).argmax(1)
+'''
+
 PROGRAMS = {
     "attention pooling (Nadaraya-Watson)": ATTENTION_POOLING,
     "scoring functions (masked_softmax, dot-product, additive)": SCORING_FUNCTIONS,
     "multi-head and self-attention, positional encoding": MULTIHEAD_SELF_ATTENTION,
     "Transformer encoder-decoder, trained and decoded": TRANSFORMER,
+    "vision Transformer (patches, cls token), trained": VISION_TRANSFORMER,
 }
 
 
@@ -584,7 +699,8 @@ def test_d2l_program_runs_as_with_pytorch(name):
 
 # (the others make float32 tensors themselves, as d2l writes them: `d2l.astype(kernel(dists), d2l.float32)`,
 # PositionalEncoding's `dtype=torch.float32`, which a float64 model cannot multiply)
-@pytest.mark.parametrize("name", ["scoring functions (masked_softmax, dot-product, additive)"])
+@pytest.mark.parametrize("name", ["scoring functions (masked_softmax, dot-product, additive)",
+                                  "vision Transformer (patches, cls token), trained"])
 def test_d2l_program_runs_as_with_pytorch_in_float64(name):
     """The same program with float64 as the default dtype (torch.set_default_dtype), to float64's precision."""
     torch_run, our_run = run_both("import torch\ntorch.set_default_dtype(torch.float64)\n" + PROGRAMS[name])
