@@ -4,7 +4,8 @@ pooling (Nadaraya-Watson with four kernels, `y_train@attention_w`), the scoring 
 AdditiveAttention), multi-head attention (transpose_qkv / transpose_output), self-attention with the sinusoidal
 positional encoding (`self.P[:, :, 0::2] = torch.sin(X)`), and the Transformer (PositionWiseFFN, AddNorm, the
 encoder and decoder blocks and stacks, layer norm next to batch norm), trained a few Adam steps with dropout as a
-d2l.Seq2Seq with its masked loss, then decoded greedily with d2l's predict_step.
+d2l.Seq2Seq with its masked loss, then decoded greedily with d2l's predict_step; and the vision Transformer
+(PatchEmbedding's `flatten(2).transpose(1, 2)`, the cls token's `expand`, pre-norm ViTBlock) trained with SGD.
 
 d2l's framework (Trainer, MTFraEng's download, the heat maps) is replaced by small synthetic token batches drawn
 with torch and a plain loop; d2l's aliases are d2l/torch.py's. Each program runs with PyTorch and with this
