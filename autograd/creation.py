@@ -252,8 +252,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     z = _draw(generator, where, "normal").standard_normal(shape)
     out = _leaf((values[0] + values[1] * z).astype(out_dtype), False, where, "normal")
     for t in tensors:  # the draw's derivative with respect to mean and std is zero (PyTorch's too)
-        if t.requires_grad:
-            out = out + t * 0
+        if t.requires_grad:  # (an infinite mean stays infinite: inf * 0 would be nan)
+            out = out + t.where(t.isfinite(), 0.0) * 0
     return out
 
 

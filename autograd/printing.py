@@ -2,8 +2,8 @@
 
 The options are PyTorch's: ``precision`` (digits after the point, 4), ``threshold`` (more elements than this
 are summarized with "..."), ``edgeitems`` (elements kept at each end of a summarized dim), ``linewidth``
-(characters per line), ``sci_mode`` (True: always scientific; False or None: fixed point, as this project's
-repr writes non-integral floats) and ``profile`` ("default", "short" or "full", which set the first four).
+(characters per line), ``sci_mode`` (True: always scientific, False: never, None: PyTorch's choice, see
+tensor.py's _scientific) and ``profile`` ("default", "short" or "full", which set the first four).
 Tensor.__repr__ reads them here.
 """
 

@@ -466,7 +466,9 @@ class Tensor(Variable):
         opts = printing.options  # (torch.set_printoptions)
         layout = dict(separator=", ", prefix="tensor(", threshold=opts["threshold"], edgeitems=opts["edgeitems"],
                       max_line_width=opts["linewidth"])
-        scientific = opts["sci_mode"] if opts["sci_mode"] is not None else _scientific(data, opts["threshold"], opts["edgeitems"])
+        scientific = opts["sci_mode"]
+        if scientific is None:
+            scientific = _scientific(data, opts["threshold"], opts["edgeitems"])
         if scientific and data.dtype.kind == "f":
             body = host.array2string(data, formatter={"float_kind": f"{{:.{opts['precision']}e}}".format}, **layout)
         elif data.dtype.kind == "f" and data.size and host.isfinite(data).all() and (data == host.round(data)).all():

@@ -489,6 +489,17 @@ flags = [a.requires_grad, w.is_leaf, c.is_leaf]
     assert_same(torch_run, our_run, rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-7 if dtype == "float32" else 1e-14)
 
 
+def test_normal_of_an_infinite_mean_is_infinite_with_a_zero_gradient():
+    """(Not through the harness: it recovers PyTorch's draw as (out - mean) / std, which inf - inf leaves nan.)"""
+    import autograd as ag
+
+    for lib in (torch, ag):
+        far = lib.tensor([float("inf"), -float("inf"), 0.0], requires_grad=True)
+        drawn = lib.normal(far, 1.0)
+        drawn[2].backward()
+        assert drawn[:2].tolist() == [float("inf"), -float("inf")] and far.grad.tolist() == [0.0, 0.0, 0.0]
+
+
 def test_normal_refuses_what_pytorch_refuses():
     import autograd as ag
 
