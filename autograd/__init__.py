@@ -9,7 +9,7 @@ What is where: graph.py (the DAG and the backward walk), function.py (Function a
 table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
 inplace.py (in-place changes and views), custom.py (PyTorch-style custom Functions),
 creation.py, random.py, dtypes.py, devices.py, functions.py (the ag.* functions made from the
-op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), linalg.py, special.py,
+op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), func.py (torch.func), linalg.py, special.py,
 scalar.py (Value), gradcheck.py, files.py, threads.py (BLAS threads: 1 unless the user chose),
 viz/ (drawing and step-through), distributed/ (torch.distributed's collectives, on MPI).
 """
@@ -31,17 +31,20 @@ from .scalar import Value
 from . import ops  # noqa: E402  (fills the op table: Tensor methods, operators, Value's methods)
 from .functions import *  # noqa: E402,F401,F403  (ag.exp, ag.sum, ag.cat, ...: one per registered op)
 from .creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, normal, rand,
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
+from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
 from . import linalg, special
 from .ops.decompositions import legacy_svd as svd  # (torch.svd: (U, S, V); linalg.svd gives Vh)
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
 from .namespaces import Size, autograd, upper, utils
+from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
+from .func import vmap  # torch.vmap is torch.func.vmap
 from . import amp  # torch.amp: GradScaler, and autocast's disabled forms
 from .amp import autocast
 from . import distributed  # torch.distributed's names (MPI is imported only by init_process_group)

@@ -230,6 +230,46 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
                  device, "randperm")
 
 
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """torch.normal: numbers drawn from N(mean, std**2), one standard normal z per element, mean + std * z.
+
+    Either Python numbers and a size (``normal(0, 0.01, (3, 1), requires_grad=True)``, a new leaf of
+    ``dtype``, the default float dtype unless told), or a mean and/or std tensor: the draw takes their
+    broadcast shape and dtype, and, as PyTorch's (NormalBackward), passes a zero gradient back to them."""
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with a number for mean and std, give the size as well: "
+                            "normal(mean, std, size), e.g. torch.normal(0, 1, size=(2, 3))")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        dtype = _floating(dtype, "normal")
+        z = _draw(generator, device, "normal").standard_normal(shape_arg((size,)))
+        return _leaf((mean + std * z).astype(dtype), requires_grad, device, "normal")
+    if size is not None:
+        raise TypeError("normal: a size goes with numbers for mean and std; with a tensor the draw takes its shape")
+    for t in tensors:
+        if raw(t).dtype.kind != "f":
+            raise NotImplementedError(f'"normal_kernel_cpu" not implemented for {raw(t).dtype}: '
+                                      "give normal a floating mean and std")
+    values = [raw(t) if isinstance(t, Tensor) else t for t in (mean, std)]
+    if isinstance(std, Tensor) and (values[1] < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    where = of_array(raw(tensors[0]))
+    out_dtype = raw(tensors[0]).dtype  # the mean's when it is a tensor, as PyTorch's (a float64 std does not widen it)
+    try:
+        shape = host.broadcast_shapes(*[raw(t).shape for t in tensors])
+    except ValueError:
+        raise RuntimeError(f"normal: mean of shape {tuple(raw(mean).shape)} and std of shape {tuple(raw(std).shape)} "
+                           "do not broadcast to one shape") from None
+    z = _draw(generator, where, "normal").standard_normal(shape)
+    out = _leaf((values[0] + values[1] * z).astype(out_dtype), False, where, "normal")
+    for t in tensors:  # the draw's derivative with respect to mean and std is zero (PyTorch's too)
+        if t.requires_grad:  # (an infinite mean stays infinite: inf * 0 would be nan)
+            out = out + t.where(t.isfinite(), 0.0) * 0
+    return out
+
+
 # Tensor.new_*: a new tensor with this tensor's dtype unless told (torch's x.new_zeros(2, 3))
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return tensor(data, dtype or self.dtype, device or self.device, requires_grad)

@@ -55,6 +55,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.autograd": None,  # autograd.autograd
     "torch.linalg": None,  # autograd.linalg
     "torch.distributions": "autograd.distributions",
+    "torch.func": "autograd.func",
 }
 
 
