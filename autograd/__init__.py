@@ -36,6 +36,7 @@ from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_stat
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
 from . import linalg, special
+from .linalg import matrix_exp  # (torch.matrix_exp, torch.linalg.matrix_exp)
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
 from .namespaces import Size, autograd, upper, utils
 from . import amp  # torch.amp: GradScaler, and autocast's disabled forms

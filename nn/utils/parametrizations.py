@@ -22,25 +22,6 @@ __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 # ------------------------------------------------------------ orthogonal
 
-def _matrix_exp(A):
-    """exp(A) of a (batch of) square matrices, built from matmuls so that autograd differentiates it:
-    scaling and squaring, exp(A) = exp(A / 2^s)^(2^s), with ||A / 2^s||_1 <= 1/2 and the Taylor series
-    to degree 18 (remainder below 1e-22: float64's rounding is the error)."""
-    n = A.shape[-1]
-    norm = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
-    s = 0
-    while norm / 2 ** s > 0.5:
-        s += 1
-    X = A / 2 ** s
-    eye = ag.eye(n, dtype=A.dtype)
-    E = eye
-    for k in range(18, 0, -1):  # Horner: I + X/1 (I + X/2 (I + ... X/18))
-        E = eye + (X @ E) / k
-    for _ in range(s):
-        E = E @ E
-    return E
-
-
 def _householder_product(A, tau):
     """torch.linalg.householder_product: the first k columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^T,
     v_i the i-th column of A below the diagonal with a 1 on it. From differentiable ops. A: (..., n, k)."""
@@ -106,7 +87,7 @@ class _Orthogonal(Module):
                 X = ag.cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
             A = X - X.mT  # (..., n, n) skew-symmetric
             if self.orthogonal_map == _OrthMaps.matrix_exp:
-                Q = _matrix_exp(A)
+                Q = ag.linalg.matrix_exp(A)
             else:
                 eye = ag.eye(n, dtype=A.dtype)
                 Q = ag.linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
