@@ -52,7 +52,7 @@ def matrix_exp(A):
     from .creation import eye
     A = as_tensor(A)
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ValueError(f"linalg.matrix_exp: A must be a square matrix or a batch of them, got shape {tuple(A.shape)}")
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, got shape {tuple(A.shape)}")
     norm = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0  # the 1-norm (of the largest in a batch)
     s = 0
     while norm / 2 ** s > 0.5:

@@ -395,3 +395,52 @@ def test_orthogonal_bad_inputs():
         L = lib(T)
         L.PZ.orthogonal(L.nn.Linear(3, 4), orthogonal_map="qr")
     assert isinstance(same(bad_map), ValueError)
+
+
+# ------------------------------------------------------------ matrix_exp (orthogonal's and the tutorial's map)
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+@pytest.mark.parametrize("shape,scale", [((3, 3), 1.0), ((2, 4, 4), 3.0), ((5, 5), 0.01), ((1, 1), 20.0)])
+def test_matrix_exp_and_its_gradient(dtype, rtol, atol, shape, scale):
+    A, G = scale * RNG.standard_normal(shape), RNG.standard_normal(shape)
+
+    def snippet(T):
+        a = T.tensor(A).to(getattr(T, dtype)).requires_grad_()
+        out = T.matrix_exp(a)
+        (out * T.tensor(G).to(a.dtype)).sum().backward()
+        return out / out.abs().max(), T.linalg.matrix_exp(a.detach()) / out.abs().max(), a.grad / a.grad.abs().max()
+    same(snippet, rtol * 10, atol * 10)
+
+
+def test_matrix_exp_of_a_non_square_matrix_is_refused():
+    def snippet(T):
+        return T.matrix_exp(T.ones(2, 3))
+    assert isinstance(same(snippet), RuntimeError)
+
+
+def test_a_parametrized_module_deep_copies_and_refuses_pickle():
+    import copy
+    import pickle
+
+    def snippet(T):
+        L = lib(T)
+        m = linear(T, W44, B4)
+        L.P.register_parametrization(m, "weight", symmetric(T)())
+        c = copy.deepcopy(m)
+        with T.no_grad():
+            c.parametrizations.weight.original.add_(1.0)
+        try:
+            pickle.dumps(m)
+        except RuntimeError as e:
+            refused = str(e).split("\n")[0]
+        return type(c).__name__, c.weight, m.weight, state(c), refused
+    same(snippet)
+
+
+def test_assigning_a_parameter_to_a_parametrized_name_raises_as_torch():
+    def snippet(T):
+        L = lib(T)
+        m = linear(T, W44, B4)
+        L.P.register_parametrization(m, "weight", symmetric(T)())
+        m.weight = L.nn.Parameter(T.tensor(W44))
+    assert isinstance(same(snippet), KeyError)
