@@ -444,3 +444,25 @@ def test_assigning_a_parameter_to_a_parametrized_name_raises_as_torch():
         L.P.register_parametrization(m, "weight", symmetric(T)())
         m.weight = L.nn.Parameter(T.tensor(W44))
     assert isinstance(same(snippet), KeyError)
+
+
+def test_a_buffer_can_be_parametrized_and_transfer_moves_parametrizations():
+    def snippet(T):
+        L = lib(T)
+
+        class Softplus(L.nn.Module):
+            def forward(self, X):
+                return L.nn.functional.softplus(X)
+
+        bn = L.nn.BatchNorm1d(4).double()
+        with T.no_grad():
+            bn.running_var.copy_(T.tensor(B4))
+        L.P.register_parametrization(bn, "running_var", Softplus())
+        out = [bn.running_var, state(bn), [n for n, _ in bn.named_buffers()], [n for n, _ in bn.named_parameters()]]
+        src, dst = linear(T, W44, B4), linear(T, W44 * 0, B4 * 0)
+        L.P.register_parametrization(src, "weight", symmetric(T)())
+        L.P.transfer_parametrizations_and_params(src, dst)
+        out += [type(dst).__name__, dst.weight, state(dst),
+                dst.parametrizations.weight.original is src.parametrizations.weight.original]
+        return out
+    same(snippet)
