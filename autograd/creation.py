@@ -82,16 +82,26 @@ def _fill_value(value):
     return value
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(required(size, "zeros", "size"), 0, dtype, requires_grad, device, "zeros")
+def _size(shape, size, op, optional=False):
+    """The shape of a new tensor given as PyTorch takes it: ``zeros(2, 3)``, ``zeros((2, 3))`` or
+    ``zeros(size=(2, 3))`` (not two of them)."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        return (size,)
+    return shape if optional else required(shape, op, "size")
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _filled(required(size, "ones", "size"), 1, dtype, requires_grad, device, "ones")
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_size(shape, size, "zeros"), 0, dtype, requires_grad, device, "zeros")
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled(required(size, "empty", "size"), 0, dtype, requires_grad, device, "empty")
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False):
+    return _filled(_size(shape, size, "ones"), 1, dtype, requires_grad, device, "ones")
+
+
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled(_size(shape, size, "empty"), 0, dtype, requires_grad, device, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -170,14 +180,16 @@ def _draw(generator, device, op):
     return rng(generator, None if generator is not None else check(device, op))
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = _floating(dtype, "rand")
+    size = _size(shape, size, "rand", optional=True)
     return _leaf(_draw(generator, device, "rand").random(shape_arg(size)).astype(dtype), requires_grad, device,
                  "rand")
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     dtype = _floating(dtype, "randn")
+    size = _size(shape, size, "randn", optional=True)
     return _leaf(_draw(generator, device, "randn").standard_normal(shape_arg(size)).astype(dtype), requires_grad,
                  device, "randn")
 

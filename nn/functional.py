@@ -136,12 +136,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     As PyTorch 2.x: a 3-D input is read as (N, C, L) (channel-wise 1-D dropout, with PyTorch's warning),
     and any other number of dims is dropped per (N, C) entry with a deprecation warning."""
     _check_probability("dropout2d", p)
-    if input.ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
-                      "result in an error in a future release. To retain the behavior and silence this warning, "
-                      "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
-                      "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
-                      "(i.e. 3D or 4D inputs).", stacklevel=2)
+    _warn_unusual_dims("dropout2d", input, 2)
     if input.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
@@ -155,12 +150,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     """Channel-wise dropout on (N, C, D, H, W) or unbatched (C, D, H, W): each volume is zeroed whole
     with probability ``p``; other numbers of dims are accepted with PyTorch's deprecation warning."""
     _check_probability("dropout3d", p)
-    if input.ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will "
-                      "result in an error in a future release. To retain the behavior and silence this warning, "
-                      "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "
-                      "inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension "
-                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+    _warn_unusual_dims("dropout3d", input, 3)
     return _channel_dropout(input, p, training, inplace, batched=input.ndim == 5)
 
 
@@ -184,6 +174,16 @@ _SELU_SATURATION = 1.7580993408473766  # -SELU's limit at -inf: scale * alpha
 def _check_probability(op, p):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _warn_unusual_dims(op, input, spatial):
+    """PyTorch's deprecation warning for a channel dropout given other than (C, *spatial) or (N, C, *spatial)."""
+    if input.ndim not in (spatial + 1, spatial + 2):
+        warnings.warn(f"{op}: Received a {input.ndim}-D input to {op}, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use "
+                      f"dropout instead. Note that {op} exists to provide channel-wise dropout on inputs with "
+                      f"{spatial} spatial dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                      f"{spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
 
 
 def _feature_noise_shape(op, input):

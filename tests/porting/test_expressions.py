@@ -304,7 +304,9 @@ DTYPES = [
 ]
 
 CREATION = [
-    "torch.zeros(2, 3)", "torch.zeros((2, 3), dtype=torch.int64)", "torch.ones(4)", "torch.ones(2, 2, dtype=torch.bool)",
+    "torch.zeros(2, 3)", "torch.zeros((2, 3), dtype=torch.int64)", "torch.zeros(size=(2, 3))",
+    "torch.ones(size=[4], dtype=torch.int64)", "torch.empty(size=(0, 2)).shape", "torch.full(size=(2,), fill_value=3.0)",
+    "torch.ones(4)", "torch.ones(2, 2, dtype=torch.bool)",
     "torch.full((2, 3), 1.5)", "torch.full((2,), 7)", "torch.arange(5)", "torch.arange(1, 4, 0.5)",
     "torch.arange(0, 1, 0.25, dtype=torch.float64)", "torch.linspace(0, 1, 5)", "torch.eye(3)", "torch.eye(2, 4)",
     "torch.zeros_like(x)", "torch.ones_like(i)", "torch.full_like(x, 3)", "torch.empty(2, 3).shape",
