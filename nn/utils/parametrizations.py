@@ -37,9 +37,10 @@ def _householder_product(A, tau):
 def _geqrf(A):
     """torch.geqrf (LAPACK's, through numpy's qr in 'raw' mode): the Householder vectors below the diagonal
     of the result, R on and above it, and tau. No gradient (torch's has none either)."""
-    a = ag.storage(A.detach()).astype(ag.storage(A).dtype)
-    h, tau = host.linalg.qr(a, mode="raw")
-    return ag.as_tensor(host.swapaxes(h, -1, -2).copy()), ag.as_tensor(tau.astype(a.dtype))
+    a = A.detach().cpu().numpy()  # (host)
+    h, tau = host.linalg.qr(a, mode="raw")  # (LAPACK's layout: h transposed)
+    return (ag.as_tensor(host.swapaxes(h, -1, -2).copy()).to(A.device),
+            ag.as_tensor(tau.astype(a.dtype)).to(A.device))
 
 
 def _is_orthogonal(Q):
@@ -163,7 +164,9 @@ def norm_except_dim(v, pow=2, dim=0):
     if dim == -1:
         return v.norm(pow)
     dims = tuple(d for d in range(v.ndim) if d != dim)
-    return v.norm(pow, dim=dims, keepdim=True) if dims else v.abs() if pow != 0 else (v != 0).to(v.dtype)
+    if not dims:  # a 1-D v along its only dimension: each element is its own slice
+        return v.abs()
+    return v.norm(pow, dim=dims, keepdim=True)
 
 
 def _weight_norm(v, g, dim=0):

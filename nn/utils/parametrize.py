@@ -16,8 +16,9 @@ How it works (PyTorch's design, kept so that its state dicts load):
      property ``<name>``: reading it runs the parametrizations on ``original`` (so gradients reach
      ``original``), assigning to it runs their ``right_inverse`` and copies the result into ``original``.
 A property on the class wins over Module.__getattr__ (which is only asked when normal lookup fails), and
-Module.__setattr__ hands a plain tensor to ``object.__setattr__``, which calls the property's setter:
-nn/module.py needs nothing more.
+Module.__setattr__ hands a plain tensor to ``object.__setattr__``, which calls the property's setter.
+The one thing nn/module.py adds: assigning a Parameter to such a name raises KeyError, as torch (it
+would otherwise be registered and hidden behind the property).
 """
 import collections.abc
 import contextlib
@@ -28,7 +29,6 @@ import autograd as ag
 from autograd import Tensor
 
 from ..container import ModuleDict, ModuleList
-from ..module import Module
 from ..parameter import Parameter
 
 __all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized",

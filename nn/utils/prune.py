@@ -377,9 +377,8 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
         raise TypeError("global_unstructured(): importance_scores must be of type dict")
     scores = parameters_to_vector([importance_scores.get((module, name), getattr(module, name))
                                    for module, name in parameters]).detach()
-    default_mask = parameters_to_vector([getattr(module, name + "_mask", None)
-                                         if hasattr(module, name + "_mask") else ag.ones_like(getattr(module, name))
-                                         for module, name in parameters])
+    default_mask = parameters_to_vector([getattr(module, name + "_mask", ag.ones_like(getattr(module, name)))
+                                         for module, name in parameters])  # (pruned already: prune among the rest)
     container = PruningContainer()
     container._tensor_name = "temp"
     method = pruning_method(**kwargs)
