@@ -11,17 +11,9 @@ printed with their memory addresses); here the hooks' class names are printed in
 """
 import pytest
 
-import harness
 from harness import assert_same, run_both
 
 torch = pytest.importorskip("torch")  # the oracle: each program also runs with PyTorch (CI installs it)
-
-
-@pytest.fixture(autouse=True)
-def utils_modules_as_torch(monkeypatch):
-    """``import torch.nn.utils.prune`` (parametrize, parametrizations) gives ours during our run."""
-    for name in ("prune", "parametrize", "parametrizations"):
-        monkeypatch.setitem(harness.TORCH_MODULES, f"torch.nn.utils.{name}", f"nn.utils.{name}")
 
 
 PRUNING_TUTORIAL = '''
