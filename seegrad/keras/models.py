@@ -22,7 +22,8 @@ __all__ = ["Model", "Sequential", "load_model", "clone_model"]
 
 
 class Model(Layer, Trainer):
-    """``Model(inputs, outputs)`` (the functional API, one input and one output), or a subclass
+    """``Model(inputs, outputs)`` (the functional API: one Input or a list of them, one output; merge
+    layers join the branches), or a subclass
     that makes its layers in ``__init__`` and writes ``call(x, training=False)``."""
 
     _clears_losses = True
@@ -40,31 +41,42 @@ class Model(Layer, Trainer):
         self._trace(inputs, outputs)
 
     def _trace(self, inputs, outputs):
-        if isinstance(inputs, (list, tuple, dict)) or isinstance(outputs, (list, tuple, dict)):
-            if not (isinstance(inputs, (list, tuple)) and len(inputs) == 1 and isinstance(outputs, (list, tuple))
-                    and len(outputs) == 1):
-                not_supported("functional models with several inputs or outputs")
-            inputs, outputs = inputs[0], outputs[0]
-        if not isinstance(inputs, KerasTensor) or not isinstance(outputs, KerasTensor):
+        """Record the functional graph from ``inputs`` (one Input or a list) to ``outputs``: the layer
+        calls in an order where each runs after the calls that make its inputs."""
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            outputs = outputs[0]
+        if isinstance(inputs, dict) or isinstance(outputs, (list, tuple, dict)):
+            not_supported("functional models with several outputs (or dicts of inputs)")
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if not inputs or not all(isinstance(t, KerasTensor) for t in [*inputs, outputs]):
             raise TypeError("Model(inputs, outputs) takes the KerasTensors of the functional API: inputs = Input(shape), "
                             "outputs = layer(...)(inputs)")
-        steps, t = [], outputs
-        while t is not inputs:
+        steps, done = [], {id(t) for t in inputs}
+
+        def visit(t):  # depth first from the output: a call's inputs are recorded before it
+            if id(t) in done:
+                return
             if t.layer is None:
-                raise ValueError(f"Model: the outputs do not come from the given inputs (reached {t!r})")
-            steps.append((t.layer, t.inputs[0], t))
-            t = t.inputs[0]
-        self._steps = steps[::-1]
+                raise ValueError(f"Model: the outputs do not come from the given inputs (reached {t!r}, which is "
+                                 "not in `inputs`)")
+            for src in t.inputs:
+                visit(src)
+            done.add(id(t))
+            steps.append((t.layer, t.inputs, t))
+        visit(outputs)
+        self._steps = steps
         unique = []
         for layer, _, _ in self._steps:
             if all(layer is not u for u in unique):
                 unique.append(layer)
         for i, layer in enumerate(unique):
             self.add_module(str(i), layer)
-        self._input_tensor, self._output_tensor = inputs, outputs
+        self._input_tensors, self._output_tensor = inputs, outputs
+        self._input_tensor = inputs[0]
+        self._takes_list = len(inputs) > 1
         # layers[0], as Keras'; held in a tuple so that it is no child module (state dicts and export see none)
-        self._input_layers = (inputs.origin or InputLayer(batch_shape=inputs.shape, name=inputs.name),)
-        self._build(inputs.shape)
+        self._input_layers = tuple(t.origin or InputLayer(batch_shape=t.shape, name=t.name) for t in inputs)
+        self._build([t.shape for t in inputs] if self._takes_list else inputs[0].shape)
 
     @property
     def layers(self):
@@ -109,9 +121,10 @@ class Model(Layer, Trainer):
     def call(self, x, training=False):
         if self._steps is None:
             raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(x, training=False)")
-        values = {id(self._input_tensor): x}
-        for layer, src, out in self._steps:
-            values[id(out)] = layer(values[id(src)], training=training)
+        values = dict(zip(map(id, self._input_tensors), x if self._takes_list else [x]))
+        for layer, srcs, out in self._steps:
+            args = [values[id(t)] for t in srcs]
+            values[id(out)] = layer(args if layer._takes_list else args[0], training=training)
         return values[id(self._output_tensor)]
 
     # ------------------------------------------------------------ saving
@@ -131,6 +144,11 @@ class Model(Layer, Trainer):
     def get_config(self):
         if self._steps is None:
             not_supported(f"saving the subclassed model {type(self).__name__} with save()",
+                          "use save_weights / load_weights and build the model in code")
+        if self._takes_list or any(len(srcs) != 1 for _, srcs, _ in self._steps) or any(
+                srcs[0] is not prev for (_, srcs, _), prev in zip(self._steps, [self._input_tensor] +
+                                                                 [out for _, _, out in self._steps])):
+            not_supported("saving a functional model whose layers do not form one chain (several inputs, merges)",
                           "use save_weights / load_weights and build the model in code")
         layers = self._own_layers()
         order = [next(i for i, u in enumerate(layers) if u is layer) for layer, _, _ in self._steps]
