@@ -142,7 +142,7 @@ def test_layer_normalization_over_leading_axes_is_the_textbook_formula():
     torch's layer_norm, which takes trailing axes only): checked against the formula instead."""
     x = rng(11).normal(size=(3, 4, 5, 2)).astype(np.float32)
     layer = S.layers.LayerNormalization(axis=1, epsilon=1e-3)
-    layer.build((None, 4, 5, 2))
+    layer(x)  # built on the first call
     gamma, beta = rng(12).normal(size=4), rng(13).normal(size=4)
     layer.set_weights([gamma, beta])
     mean, var = x.mean(1, keepdims=True), x.var(1, keepdims=True)
