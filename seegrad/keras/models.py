@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd as ag
 
+from . import functional
 from .layers.base import InputLayer, KerasTensor, Layer, shape_text
 from .saving import load_model, save_model, save_weights, load_weights
 from .trainer import Trainer
@@ -51,37 +52,26 @@ class Model(Layer, Trainer):
         if not inputs or not all(isinstance(t, KerasTensor) for t in [*inputs, outputs]):
             raise TypeError("Model(inputs, outputs) takes the KerasTensors of the functional API: inputs = Input(shape), "
                             "outputs = layer(...)(inputs)")
-        steps, done = [], {id(t) for t in inputs}
-
-        def visit(t):  # depth first from the output: a call's inputs are recorded before it
-            if id(t) in done:
-                return
-            if t.layer is None:
-                raise ValueError(f"Model: the outputs do not come from the given inputs (reached {t!r}, which is "
-                                 "not in `inputs`)")
-            for src in t.inputs:
-                visit(src)
-            done.add(id(t))
-            steps.append((t.layer, t.inputs, t))
-        visit(outputs)
-        self._steps = steps
-        unique = []
-        for layer, _, _ in self._steps:
-            if all(layer is not u for u in unique):
-                unique.append(layer)
-        for i, layer in enumerate(unique):
-            self.add_module(str(i), layer)
+        self._steps, first_seen = functional.trace(inputs, outputs)
         self._input_tensors, self._output_tensor = inputs, outputs
         self._input_tensor = inputs[0]
         self._takes_list = len(inputs) > 1
-        # layers[0], as Keras'; held in a tuple so that it is no child module (state dicts and export see none)
-        self._input_layers = tuple(t.origin or InputLayer(batch_shape=t.shape, name=t.name) for t in inputs)
+        input_layers = tuple(t.origin or InputLayer(batch_shape=t.shape, name=t.name) for t in inputs)
+        # every layer in Keras' order (model.layers, get_weights); held in a tuple so that the InputLayers
+        # are no child modules (state dicts and export see none)
+        self._layer_order = tuple(functional.keras_order(inputs, input_layers, self._steps, first_seen))
+        self._input_layers = input_layers
+        inputs_ids = {id(layer) for layer in input_layers}
+        for i, layer in enumerate(layer for layer in self._layer_order if id(layer) not in inputs_ids):
+            self.add_module(str(i), layer)
         self._build([t.shape for t in inputs] if self._takes_list else inputs[0].shape)
 
     @property
     def layers(self):
-        """The layers, in order; a functional model's begin with its InputLayer, as Keras'."""
-        return list(getattr(self, "_input_layers", ())) + self._own_layers()
+        """The layers, in order; a functional model's in Keras' order, beginning with its InputLayers."""
+        if self._steps is not None:
+            return list(self._layer_order)
+        return self._own_layers()
 
     def _own_layers(self):
         return [m for m in self.children() if isinstance(m, Layer)]
@@ -145,9 +135,8 @@ class Model(Layer, Trainer):
         if self._steps is None:
             not_supported(f"saving the subclassed model {type(self).__name__} with save()",
                           "use save_weights / load_weights and build the model in code")
-        if self._takes_list or any(len(srcs) != 1 for _, srcs, _ in self._steps) or any(
-                srcs[0] is not prev for (_, srcs, _), prev in zip(self._steps, [self._input_tensor] +
-                                                                 [out for _, _, out in self._steps])):
+        chain = [self._input_tensor] + [out for _, _, out in self._steps]
+        if self._takes_list or any(srcs != (prev,) for (_, srcs, _), prev in zip(self._steps, chain)):
             not_supported("saving a functional model whose layers do not form one chain (several inputs, merges)",
                           "use save_weights / load_weights and build the model in code")
         layers = self._own_layers()

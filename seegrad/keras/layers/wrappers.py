@@ -33,8 +33,9 @@ def _copy(layer, **changes):
 
 
 class Bidirectional(Layer):
-    """``layer`` (SimpleRNN, LSTM, GRU) read forwards, and a copy with ``go_backwards`` flipped; with
-    ``return_sequences`` the backward outputs are put back in the inputs' order before merging."""
+    """``layer`` (SimpleRNN, LSTM, GRU) read forwards, and a copy with ``go_backwards=True`` (Keras refuses
+    a layer that already reads backwards); with ``return_sequences`` the backward outputs are put back
+    in the inputs' order before merging."""
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         super().__init__(**kwargs)
@@ -49,16 +50,15 @@ class Bidirectional(Layer):
             not_supported("Bidirectional(return_state=True)")
         if weights is not None:
             not_supported("Bidirectional(weights=...)", "call set_weights once the layer is built")
-        name = layer.name.removeprefix("forward_")
-        self.forward_layer = _copy(layer, name="forward_" + name)
-        if backward_layer is None:
-            self.backward_layer = _copy(layer, name="backward_" + name, go_backwards=not layer.go_backwards)
-        else:
-            if not isinstance(backward_layer, _RNN) or backward_layer.go_backwards == layer.go_backwards:
-                raise ValueError("Forward layer and backward layer should have different `go_backwards` value. "
-                                 f"Received: forward_layer.go_backwards={layer.go_backwards}, "
-                                 f"backward_layer.go_backwards={getattr(backward_layer, 'go_backwards', None)}")
-            self.backward_layer = backward_layer
+        self.forward_layer = _copy(layer, name="forward_" + layer.name.removeprefix("forward_"))
+        if backward_layer is None:  # Keras: the copy reads backwards (go_backwards=True, whatever the layer's)
+            backward_layer = _copy(layer, name="backward_" + layer.name.removeprefix("backward_"), go_backwards=True)
+        self.backward_layer = _from_config(backward_layer)
+        if not isinstance(self.backward_layer, _RNN) or self.forward_layer.go_backwards == \
+                self.backward_layer.go_backwards:
+            raise ValueError("Forward layer and backward layer should have different `go_backwards` value. Received: "
+                             f"forward_layer.go_backwards {self.forward_layer.go_backwards}, "
+                             f"backward_layer.go_backwards={getattr(self.backward_layer, 'go_backwards', None)}")
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
 
