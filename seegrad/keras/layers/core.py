@@ -56,9 +56,7 @@ class Dense(Layer):
     def _check_input(self, shape):
         """Keras' Dense checks the last axis only: a shared Dense takes sequences of any length."""
         if len(shape) < 2 or shape[-1] != self.input_shape[-1]:
-            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected axis -1 of "
-                             f"input shape to have value {self.input_shape[-1]}, but received input with shape "
-                             f"{shape_text((None, *shape[1:]))}")
+            super()._check_input(shape)  # the error, naming the shape it was built for
 
     @property
     def in_features(self):  # what seegrad-serve reads to know the input size of a flat model
