@@ -226,3 +226,24 @@ def test_seeded_noise_repeats():
     np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="between 0 and 1"):
         S.layers.SpatialDropout1D(1.5)
+
+
+@pytest.mark.parametrize("make", [conv1d_model, conv1d_keepdims, unet_like, transposed_variants, dense_odds])
+def test_models_of_the_new_layers_save_and_load(make, tmp_path):
+    """save / load_model rebuild every layer from its config: the same outputs."""
+    model = make(S)
+    model.save(tmp_path / "m.keras")
+    again = S.models.load_model(tmp_path / "m.keras")
+    x = rng(14).normal(size=(3, *model.input_shape[1:]))
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert [type(layer) for layer in again.layers] == [type(layer) for layer in model.layers]
+
+
+def test_noise_and_lambda_layers_save_or_refuse(tmp_path):
+    model = S.Sequential([S.Input((4,)), S.layers.GaussianNoise(0.1), S.layers.GaussianDropout(0.2),
+                          S.layers.Dense(3), S.layers.Reshape((3, 1)), S.layers.SpatialDropout1D(0.2)])
+    model.save(tmp_path / "noise.keras")
+    assert [type(layer) for layer in S.models.load_model(tmp_path / "noise.keras").layers] == \
+        [type(layer) for layer in model.layers]
+    with pytest.raises(S.NotSupported, match="Lambda"):
+        S.Sequential([S.Input((4,)), S.layers.Lambda(lambda t: t + 1)]).save(tmp_path / "lambda.keras")

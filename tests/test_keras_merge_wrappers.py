@@ -48,7 +48,8 @@ def two_inputs(lib):
     a, b = lib.Input((5,), name="left"), lib.Input((4,), name="right")
     h, g = L.Dense(3, activation="tanh")(a), L.Dense(3)(b)
     merged = [L.Add()([h, g]), L.Subtract()([h, g]), L.multiply([h, g]), L.Average()([h, g, h]),
-              L.maximum([h, g]), L.Minimum()([h, g]), L.subtract([g, h]), L.add([h, g, g])]
+              L.maximum([h, g]), L.Minimum()([h, g]), L.subtract([g, h]), L.add([h, g, g]), L.average([g, h]),
+              L.minimum([g, h]), L.Maximum()([g, h, h])]
     joined = L.Concatenate()(merged)
     dotted = L.Dot(axes=1)([h, g])
     cosine = L.dot([h, g], axes=-1, normalize=True)
@@ -58,6 +59,12 @@ def two_inputs(lib):
 def test_two_input_functional_model_with_every_merge_trains_as_keras():
     x = [rng(1).normal(size=(24, 5)), rng(2).normal(size=(24, 4))]
     k, s = train_both(two_inputs, x, rng(3).normal(size=(24, 2)), epochs=3, batch_size=8)
+    k2, s2 = twins(two_inputs)  # the last quarter of both inputs held out, with Adam and a metric
+    compile_both(k2, s2, "adam", "mse", ["mae"])
+    fit_both(k2, s2, x, rng(3).normal(size=(24, 2)), epochs=2, batch_size=6, validation_split=0.25)
+    np.testing.assert_allclose(s2.predict_on_batch(x), k2.predict_on_batch(x), **WEIGHT_TOL)
+    np.testing.assert_allclose(s2.train_on_batch(x, np.ones((24, 2))), k2.train_on_batch(x, np.ones((24, 2))),
+                               **LOSS_TOL)
     assert [layer.name for layer in s.layers] == [layer.name for layer in k.layers]
     np.testing.assert_allclose(s.evaluate(x, rng(3).normal(size=(24, 2)), verbose=0),
                                k.evaluate(x, rng(3).normal(size=(24, 2)), verbose=0), **LOSS_TOL)

@@ -91,18 +91,19 @@ class Conv2D(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        refuse("Conv2D", kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        layer = type(self).__name__  # Conv1D and Conv2DTranspose start here too
+        refuse(layer, kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        _channels_last(data_format, "Conv2D")
-        self.filters = positive_int("Conv2D", "filters", filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
-        self.strides = _pair(strides, "strides", "Conv2D")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv2D")
-        self.padding = _padding(padding, "Conv2D")
-        self.groups = positive_int("Conv2D", "groups", groups)
+        _channels_last(data_format, layer)
+        self.filters = positive_int(layer, "filters", filters)
+        self.kernel_size = _pair(kernel_size, "kernel_size", layer)
+        self.strides = _pair(strides, "strides", layer)
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate", layer)
+        self.padding = _padding(padding, layer)
+        self.groups = positive_int(layer, "groups", groups)
         if self.filters % self.groups:
-            raise ValueError(f"Conv2D: filters={filters} must be divisible by groups={groups}")
+            raise ValueError(f"{layer}: filters={filters} must be divisible by groups={groups}")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
