@@ -247,3 +247,19 @@ def test_noise_and_lambda_layers_save_or_refuse(tmp_path):
         [type(layer) for layer in model.layers]
     with pytest.raises(S.NotSupported, match="Lambda"):
         S.Sequential([S.Input((4,)), S.layers.Lambda(lambda t: t + 1)]).save(tmp_path / "lambda.keras")
+
+
+def test_a_layer_built_by_hand_keeps_the_weights_set_into_it_as_keras():
+    """``layer.build(shape)`` then ``set_weights``: the first call must use those weights, not build afresh."""
+    keras = oracle()
+    x = rng(15).normal(size=(2, 6, 3)).astype(np.float32)
+    for make in (lambda L: L.Conv1D(4, 3), lambda L: L.LayerNormalization(), lambda L: L.PReLU(),
+                 lambda L: L.Dense(2)):
+        theirs, ours = make(keras.layers), make(S.layers)
+        theirs.build((None, 6, 3))
+        ours.build((None, 6, 3))
+        assert ours.built and ours.output_shape == tuple(theirs.compute_output_shape((None, 6, 3)))
+        weights = [rng(16).normal(size=w.shape).astype(np.float32) for w in theirs.get_weights()]
+        theirs.set_weights(weights)
+        ours.set_weights(weights)
+        np.testing.assert_allclose(ours(x).detach().numpy(), keras.ops.convert_to_numpy(theirs(x)), **WEIGHT_TOL)

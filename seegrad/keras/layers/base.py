@@ -76,10 +76,29 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     return InputLayer(shape, batch_size, dtype, name, batch_shape).output
 
 
+def _marks_built(build):
+    def marked(self, input_shape=None, *args, **kwargs):
+        out = build(self, input_shape, *args, **kwargs)
+        if not self.built and input_shape is not None and not getattr(self, "_building", False):
+            shape = batchless(list(input_shape) if isinstance(input_shape, list) else tuple(input_shape))
+            self.built, self.input_shape = True, shape
+            self.output_shape = tuple(self.compute_output_shape(shape))
+        return out
+    marked.__doc__, marked.__name__, marked.__wrapped__ = build.__doc__, build.__name__, build
+    return marked
+
+
 class Layer(nn.Module):
     """Base class: subclasses write ``build(input_shape)`` (create weights with ``add_weight``),
     ``call(x, training)`` and ``compute_output_shape(input_shape)``, and list their constructor
     arguments in ``get_config()``."""
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's ``build`` marks the layer built when called directly (``layer.build((None, 4))``,
+        then ``set_weights``), as Keras' does: the first call must not build it afresh over those weights."""
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
 
     _takes_ids = False  # True for Embedding: integer inputs stay integers
     _takes_list = False  # True for merge layers (and functional models with several inputs): a list of inputs
@@ -223,7 +242,11 @@ class Layer(nn.Module):
         the output shape."""
         input_shape = batchless(input_shape)
         if not self.built:
-            self.build(input_shape)
+            self._building = True  # _build sets the shapes itself, once build is done
+            try:
+                self.build(input_shape)
+            finally:
+                self._building = False
             self.built = True
             self.input_shape = input_shape
             self.output_shape = tuple(self.compute_output_shape(input_shape))
