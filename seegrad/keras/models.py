@@ -24,8 +24,8 @@ __all__ = ["Model", "Sequential", "load_model", "clone_model"]
 
 class Model(Layer, Trainer):
     """``Model(inputs, outputs)`` (the functional API: one Input or a list of them, one output; merge
-    layers join the branches), or a subclass
-    that makes its layers in ``__init__`` and writes ``call(x, training=False)``."""
+    layers join the branches), or a subclass that makes its layers in ``__init__`` and writes
+    ``call(x, training=False)``."""
 
     _clears_losses = True
 
@@ -33,7 +33,7 @@ class Model(Layer, Trainer):
         if inputs is not None and name is None:
             name = unique_name("Functional")  # Keras names a functional model "functional", "functional_1"...
         super().__init__(name=name, trainable=trainable, **kwargs)
-        self._steps = None  # the functional graph: [(layer, input KerasTensor, output KerasTensor)]
+        self._steps = None  # the functional graph: [(layer, its input KerasTensors, its output KerasTensor)]
         if inputs is None and outputs is None:
             if type(self) is Model:
                 raise ValueError("Model(inputs, outputs): pass the Input and the output of the layers called on it, "

@@ -64,8 +64,8 @@ def summary(model):
     branched = steps is not None and not functional.sequential_like(steps)
     widths = CONNECTED_WIDTHS if branched else WIDTHS
     header = ("Layer (type)", "Output Shape", "Param #") + (("Connected to",) if branched else ())
-    lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths), *_row(header, "┃", "┃", "┃", widths),
-             _rule("┡", "╇", "┩", "━", widths)]
+    lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths),
+             *_row(header, "┃", "┃", "┃", widths), _rule("┡", "╇", "┩", "━", widths)]
     layers = model.layers
     last_shape = {id(layer): out.shape for layer, _, out in steps or ()}
     for i, layer in enumerate(layers):

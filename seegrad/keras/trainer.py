@@ -277,7 +277,8 @@ class Trainer:
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 not_supported("validation_data other than a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight)")
-            val_x, val_y = _array(validation_data[0], "validation x", self._takes_list), _array(validation_data[1], "validation y")
+            val_x = _array(validation_data[0], "validation x", self._takes_list)
+            val_y = _array(validation_data[1], "validation y")
             val_weights = _sample_weights(validation_data[2], None, val_y) if len(validation_data) == 3 else None
         batch_size = _check_batch_size(batch_size)
         steps = math.ceil(len(x) / batch_size)

@@ -26,10 +26,10 @@ class _Noise(Layer):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             raise ValueError(f"{type(self).__name__}: `seed` must be an integer or None, got {seed!r}")
         self.seed = seed
-        self._own_rng = None if seed is None else np.random.default_rng(int(seed))
+        self._own_generator = None if seed is None else np.random.default_rng(int(seed))
 
-    def _rng(self):
-        return self._own_rng if self._own_rng is not None else ag.get_rng()
+    def _generator(self):
+        return self._own_generator if self._own_generator is not None else ag.get_rng()
 
     def _constant(self, values):
         return ag.from_numpy(np.asarray(values, dtype=np.float32))
@@ -59,7 +59,7 @@ class SpatialDropout1D(_Noise):
         if self.rate == 0:
             return x
         shape = (x.shape[0], *[1] * (x.ndim - 2), x.shape[-1])  # one draw per sample and channel
-        keep = self._rng().random(shape) >= self.rate
+        keep = self._generator().random(shape) >= self.rate
         return x * self._constant(keep * (0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)))
 
     def get_config(self):
@@ -86,7 +86,7 @@ class GaussianNoise(_Noise):
         self.stddev = float(stddev)
 
     def _noisy(self, x):
-        return x + self._constant(self._rng().normal(0.0, self.stddev, x.shape))
+        return x + self._constant(self._generator().normal(0.0, self.stddev, x.shape))
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev}
@@ -105,7 +105,7 @@ class GaussianDropout(_Noise):
     def _noisy(self, x):
         if self.rate == 0:
             return x
-        return x * self._constant(self._rng().normal(1.0, np.sqrt(self.rate / (1.0 - self.rate)), x.shape))
+        return x * self._constant(self._generator().normal(1.0, np.sqrt(self.rate / (1.0 - self.rate)), x.shape))
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate}
