@@ -1,9 +1,11 @@
 """Regularising noise, on while training only (fit), the identity otherwise (evaluate, predict):
 SpatialDropout1D/2D (whole channels dropped), GaussianNoise (added), GaussianDropout (multiplied).
 
-The draws come from the project's generator (``ag.manual_seed``), or from the layer's own when it
-has a ``seed`` (the same sequence each run); they are not Keras' numbers, only their distribution."""
-import numpy as np
+The draws come from the project's generator (``ag.manual_seed``), or from the layer's own
+``ag.Generator`` when it has a ``seed`` (the same sequence each run); they are not Keras' numbers,
+only their distribution."""
+import math
+import numbers
 
 import autograd as ag
 
@@ -23,16 +25,16 @@ def _rate(value, what="rate"):
 class _Noise(Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise ValueError(f"{type(self).__name__}: `seed` must be an integer or None, got {seed!r}")
         self.seed = seed
-        self._own_generator = None if seed is None else np.random.default_rng(int(seed))
+        self._generator = None if seed is None else ag.Generator().manual_seed(int(seed))
 
-    def _generator(self):
-        return self._own_generator if self._own_generator is not None else ag.get_rng()
+    def _uniform(self, shape):
+        return ag.rand(*shape, generator=self._generator)  # U(0, 1), float32
 
-    def _constant(self, values):
-        return ag.from_numpy(np.asarray(values, dtype=np.float32))
+    def _normal(self, shape):
+        return ag.randn(*shape, generator=self._generator)  # N(0, 1), float32
 
     def call(self, x, training=False):
         return self._noisy(x) if training else x
@@ -59,8 +61,8 @@ class SpatialDropout1D(_Noise):
         if self.rate == 0:
             return x
         shape = (x.shape[0], *[1] * (x.ndim - 2), x.shape[-1])  # one draw per sample and channel
-        keep = self._generator().random(shape) >= self.rate
-        return x * self._constant(keep * (0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)))
+        keep = (self._uniform(shape) >= self.rate).float()
+        return x * (keep * (0.0 if self.rate == 1 else 1.0 / (1.0 - self.rate)))
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate}
@@ -86,7 +88,7 @@ class GaussianNoise(_Noise):
         self.stddev = float(stddev)
 
     def _noisy(self, x):
-        return x + self._constant(self._generator().normal(0.0, self.stddev, x.shape))
+        return x + self._normal(x.shape) * self.stddev
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev}
@@ -105,7 +107,7 @@ class GaussianDropout(_Noise):
     def _noisy(self, x):
         if self.rate == 0:
             return x
-        return x * self._constant(self._generator().normal(1.0, np.sqrt(self.rate / (1.0 - self.rate)), x.shape))
+        return x * (self._normal(x.shape) * math.sqrt(self.rate / (1.0 - self.rate)) + 1.0)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate}

@@ -1,6 +1,6 @@
 """Layers that move or repeat values without weights: the global poolings, UpSampling2D,
 ZeroPadding2D, Cropping2D, Permute, RepeatVector (channels-last, as Keras)."""
-import numpy as np
+import numbers
 
 import nn.functional as F
 
@@ -197,7 +197,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
             raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
         self.n = int(n)
 
