@@ -9,10 +9,12 @@ What is where: graph.py (the DAG and the backward walk), function.py (Function a
 table), ops/ (one Function per primitive, registered under its class), tensor.py (Tensor),
 inplace.py (in-place changes and views), custom.py (PyTorch-style custom Functions),
 creation.py, random.py, dtypes.py, devices.py, functions.py (the ag.* functions made from the
-op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), linalg.py, special.py,
+op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), func.py (torch.func), linalg.py, special.py,
 scalar.py (Value), gradcheck.py, files.py, threads.py (BLAS threads: 1 unless the user chose),
 viz/ (drawing and step-through), distributed/ (torch.distributed's collectives, on MPI).
 """
+import math as _math
+
 from . import backend
 from .dtypes import (
     bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
@@ -29,15 +31,19 @@ from .scalar import Value
 from . import ops  # noqa: E402  (fills the op table: Tensor methods, operators, Value's methods)
 from .functions import *  # noqa: E402,F401,F403  (ag.exp, ag.sum, ag.cat, ...: one per registered op)
 from .creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, normal, rand,
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
+from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
 from . import linalg, special
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
 from .namespaces import Size, autograd, upper, utils
+from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
+from .func import vmap  # torch.vmap is torch.func.vmap
 from . import amp  # torch.amp: GradScaler, and autocast's disabled forms
 from .amp import autocast
 from . import distributed  # torch.distributed's names (MPI is imported only by init_process_group)
@@ -70,3 +76,6 @@ def __getattr__(name):  # ag.viz (loads graphviz), ag.distributions, ag.nn, ag.o
 
 
 __version__ = "0.1.0"
+
+# torch's constants (torch.nan, torch.inf, torch.pi, torch.e, torch.newaxis), as plain Python values like PyTorch's
+nan, inf, pi, e, newaxis = _math.nan, _math.inf, _math.pi, _math.e, None

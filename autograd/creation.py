@@ -217,6 +217,46 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
                  device, "randperm")
 
 
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """torch.normal: numbers drawn from N(mean, std**2), one standard normal z per element, mean + std * z.
+
+    Either Python numbers and a size (``normal(0, 0.01, (3, 1), requires_grad=True)``, a new leaf of
+    ``dtype``, the default float dtype unless told), or a mean and/or std tensor: the draw takes their
+    broadcast shape and dtype, and, as PyTorch's (NormalBackward), passes a zero gradient back to them."""
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with a number for mean and std, give the size as well: "
+                            "normal(mean, std, size), e.g. torch.normal(0, 1, size=(2, 3))")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        dtype = _floating(dtype, "normal")
+        z = _draw(generator, device, "normal").standard_normal(shape_arg((size,)))
+        return _leaf((mean + std * z).astype(dtype), requires_grad, device, "normal")
+    if size is not None:
+        raise TypeError("normal: a size goes with numbers for mean and std; with a tensor the draw takes its shape")
+    for t in tensors:
+        if raw(t).dtype.kind != "f":
+            raise NotImplementedError(f'"normal_kernel_cpu" not implemented for {raw(t).dtype}: '
+                                      "give normal a floating mean and std")
+    values = [raw(t) if isinstance(t, Tensor) else t for t in (mean, std)]
+    if isinstance(std, Tensor) and (values[1] < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    where = of_array(raw(tensors[0]))
+    out_dtype = raw(tensors[0]).dtype  # the mean's when it is a tensor, as PyTorch's (a float64 std does not widen it)
+    try:
+        shape = host.broadcast_shapes(*[raw(t).shape for t in tensors])
+    except ValueError:
+        raise RuntimeError(f"normal: mean of shape {tuple(raw(mean).shape)} and std of shape {tuple(raw(std).shape)} "
+                           "do not broadcast to one shape") from None
+    z = _draw(generator, where, "normal").standard_normal(shape)
+    out = _leaf((values[0] + values[1] * z).astype(out_dtype), False, where, "normal")
+    for t in tensors:  # the draw's derivative with respect to mean and std is zero (PyTorch's too)
+        if t.requires_grad:  # (an infinite mean stays infinite: inf * 0 would be nan)
+            out = out + t.where(t.isfinite(), 0.0) * 0
+    return out
+
+
 # Tensor.new_*: a new tensor with this tensor's dtype unless told (torch's x.new_zeros(2, 3))
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return tensor(data, dtype or self.dtype, device or self.device, requires_grad)
@@ -240,3 +280,34 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
 
 for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):
     setattr(Tensor, _method.__name__, _method)
+
+
+class _LegacyTensorType(type):
+    """torch.FloatTensor, torch.LongTensor...: PyTorch's typed constructors of old code. ``FloatTensor(2, 3)``
+    is a new (2, 3) float32 tensor (zeros here; PyTorch's is uninitialised), ``LongTensor([1, 2])`` copies data
+    into the type's dtype, and ``isinstance(t, torch.FloatTensor)`` asks whether t is a float32 CPU tensor."""
+
+    def __call__(cls, *args):
+        if len(args) == 1 and not isinstance(args[0], (int, host.integer)):
+            data = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            return Tensor._make(to_array(data, dtype=cls.dtype).copy() if isinstance(data, host.ndarray)
+                                else to_array(data, dtype=cls.dtype))
+        return Tensor(*args, dtype=cls.dtype)
+
+    def __instancecheck__(cls, value):
+        return isinstance(value, Tensor) and value.dtype == cls.dtype and value.device.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy(name, dtype):
+    return _LegacyTensorType(name, (), {"dtype": host.dtype(dtype), "__module__": "torch"})
+
+
+FloatTensor, DoubleTensor, HalfTensor = _legacy("FloatTensor", "float32"), _legacy("DoubleTensor", "float64"), \
+    _legacy("HalfTensor", "float16")
+LongTensor, IntTensor, ShortTensor = _legacy("LongTensor", "int64"), _legacy("IntTensor", "int32"), \
+    _legacy("ShortTensor", "int16")
+CharTensor, ByteTensor, BoolTensor = _legacy("CharTensor", "int8"), _legacy("ByteTensor", "uint8"), \
+    _legacy("BoolTensor", "bool")

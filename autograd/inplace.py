@@ -17,6 +17,8 @@ The twins ``exp_``, ``relu_``, ``clamp_``... are made here from the op table: an
 with ``inplace=True`` gets ``<name>_``. Integer and bool tensors keep their dtype, and an op
 whose result needs a wider kind (``int_tensor.add_(0.5)``) raises PyTorch's error.
 """
+import math
+
 from .backend import as_array, by_input, get_array_module, host, index_for, read_only
 from .devices import place
 from .dtypes import wrapped
@@ -24,6 +26,7 @@ from .dtypes import wrapped
 from . import random
 from .function import _FREED, Function, Rule
 from .graph import Variable, _creation_counter, _modes
+from .ops.args import shape_arg
 from .ops.shape import IndexAdd, index_add, is_basic_index
 from .tensor import Tensor, _assignable, _index, to_array
 
@@ -470,6 +473,53 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     return copy_(self, random.rng(generator).normal(mean, std, size=self.shape))
 
 
+def random_(self, *bounds, generator=None, **names):
+    """Fill with integers drawn uniformly from [from, to) (torch.Tensor.random_): ``random_(to)``,
+    ``random_(from, to)`` or ``random_()``, whose range is every integer the dtype holds exactly (to 2**24 for
+    float32, 2**53 for float64, the dtype's maximum for integers, {0, 1} for bool)."""
+    low, high = 0, None
+    if len(bounds) == 1:
+        high = bounds[0]
+    elif len(bounds) == 2:
+        low, high = bounds
+    elif bounds:
+        raise TypeError(f"random_: takes at most 2 positional bounds (from, to), got {len(bounds)}")
+    low, high = names.pop("from", low), names.pop("to", high)
+    if names:
+        raise TypeError(f"random_: unexpected keyword arguments {sorted(names)}")
+    dtype = self.dtype
+    if high is None:
+        high = 2 if dtype == host.bool_ else 2 ** (host.finfo(dtype).nmant + 1) if dtype.kind == "f" \
+            else int(host.iinfo(dtype).max) + 1
+    if low >= high:
+        raise RuntimeError(f"random_: expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    draws = random.rng(generator).integers(int(low), int(high), size=tuple(self.shape))
+    return copy_(self, draws)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Give this tensor ``sizes`` in place (torch.Tensor.resize_): its elements in row-major order keep their
+    values; new ones (when it grows) are 0 here (PyTorch leaves them uninitialised); a tensor that requires grad
+    refuses, as in PyTorch."""
+    shape = shape_arg(sizes, "resize_")
+    if self.requires_grad:
+        raise RuntimeError("resize_: cannot resize variables that require grad")
+    if self._view is not None and shape != tuple(self.shape):
+        raise RuntimeError(f"resize_: this tensor is a view of another (shape {tuple(self.shape)}); resizing it to "
+                           f"{shape} would leave its base behind. Resize a copy instead: t = t.clone().resize_(...)")
+    flat = self._data.reshape(-1)
+    n = math.prod(shape)
+    if n <= flat.size:
+        data = flat[:n].reshape(shape)
+    else:
+        data = self._xp.zeros(n, dtype=self._data.dtype)
+        data[:flat.size] = flat
+        data = data.reshape(shape)
+    self._data = data
+    self._vc[0] += 1
+    return self
+
+
 def setitem(self, index, value):
     """``t[index] = value``: written into the storage; in a graph, recorded as PyTorch's CopySlices
     (the tensor, or the base it is a view of, takes the node)."""
@@ -515,7 +565,7 @@ def install(tensor_class, ops):
     ``inplace=True``, copy_ fill_ zero_ uniform_ normal_, ``t[i] = v`` and the augmented operators."""
     fast = {ops[name].fn: spec for name, spec in _UFUNCS.items() if name in ops}
     methods = {"copy_": copy_, "fill_": fill_, "zero_": zero_, "uniform_": uniform_, "normal_": normal_,
-               "__setitem__": setitem, "_inplace": change}
+               "resize_": resize_, "random_": random_, "__setitem__": setitem, "_inplace": change}
     for op in ops.values():
         if op.inplace and op.method:
             fn = op.fn if op.method is True else op.method

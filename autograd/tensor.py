@@ -12,6 +12,7 @@ import copy
 import numbers
 import weakref
 
+from . import printing
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
@@ -126,6 +127,30 @@ class Size(tuple):
         return n
 
 
+def _is_size(n):
+    """A non-negative int (not a bool): one entry of a size."""
+    return isinstance(n, (_py_int, host.integer)) and not isinstance(n, builtins.bool) and n >= 0
+
+
+def _scientific(data, threshold, edgeitems):
+    """PyTorch's choice of notation for a float tensor (torch/_tensor_str.py's _Formatter): scientific when its
+    nonzero finite magnitudes span more than 1000x or exceed 1e8, or, not all integers, go below 1e-4. Of a
+    tensor printed summarized, only the elements shown count (PyTorch's get_summarized_data)."""
+    if data.dtype.kind != "f":
+        return False
+    if data.size > threshold:
+        for axis, n in enumerate(data.shape):
+            if n > 2 * edgeitems:
+                data = host.concatenate((data.take(range(edgeitems), axis), data.take(range(n - edgeitems, n), axis)),
+                                        axis)
+    values = host.abs(data[host.isfinite(data) & (data != 0)]).astype(float64)
+    if not values.size:
+        return False
+    low, high = values.min(), values.max()
+    integral = bool((values == host.ceil(values)).all())
+    return bool(high / low > 1000.0 or high > 1.0e8 or (not integral and low < 1.0e-4))
+
+
 class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
@@ -136,15 +161,20 @@ class Tensor(Variable):
     _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
 
-    def __init__(self, data=None, dtype=None, requires_grad=False):
-        """``Tensor(t)`` is an alias of the tensor ``t`` (the same storage and version counter, as in
-        PyTorch); ``Tensor(data)`` copies a list, number or array (the default float dtype unless ``dtype``)."""
+    def __init__(self, *args, dtype=None, requires_grad=False):
+        """PyTorch's legacy constructor: ``Tensor(t)`` is an alias of the tensor ``t`` (the same storage and
+        version counter); ``Tensor(2, 3)`` is a new (2, 3) tensor (zeros here; PyTorch's is uninitialised);
+        ``Tensor(data)`` copies a list or array into the default float dtype (unless ``dtype``), as torch.Tensor
+        does (``torch.tensor`` is the function that keeps an integer array's dtype)."""
+        data = args[0] if len(args) == 1 else None
         if isinstance(data, Tensor) and (dtype is None or host.dtype(dtype) == data.dtype):
             self._init(data._data, data._vc)
+        elif len(args) > 1 or _is_size(data):
+            if not all(_is_size(n) for n in args):
+                raise TypeError(f"Tensor: expected a sequence of data or non-negative ints (a size), got {args!r}")
+            self._init(host.zeros(args, dtype=host.dtype(dtype) if dtype else _default[0]), None)
         else:
-            arr = to_array([] if data is None else data,
-                           dtype=host.dtype(dtype) if dtype else (None if isinstance(data, host.ndarray) else _default[0]))
-            self._init(arr, None)
+            self._init(to_array([] if data is None else data, dtype=host.dtype(dtype) if dtype else _default[0]), None)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -443,13 +473,21 @@ class Tensor(Variable):
 
     def __repr__(self):
         data = to_host(self._data)
-        if data.dtype.kind == "f" and data.size and host.isfinite(data).all() and (data == host.round(data)).all():
-            body = host.array2string(data, separator=", ", prefix="tensor(", floatmode="maxprec")
+        opts = printing.options  # (torch.set_printoptions)
+        layout = dict(separator=", ", prefix="tensor(", threshold=opts["threshold"], edgeitems=opts["edgeitems"],
+                      max_line_width=opts["linewidth"])
+        scientific = opts["sci_mode"]
+        if scientific is None:
+            scientific = _scientific(data, opts["threshold"], opts["edgeitems"])
+        if scientific and data.dtype.kind == "f":
+            body = host.array2string(data, formatter={"float_kind": f"{{:.{opts['precision']}e}}".format}, **layout)
+        elif data.dtype.kind == "f" and data.size and host.isfinite(data).all() and (data == host.round(data)).all():
+            body = host.array2string(data, floatmode="maxprec", **layout)
         elif data.dtype.kind == "f":
-            body = host.array2string(data, separator=", ", prefix="tensor(", precision=4, floatmode="fixed",
-                                   suppress_small=True)
+            body = host.array2string(data, precision=opts["precision"], floatmode="fixed", suppress_small=True,
+                                     **layout)
         else:
-            body = host.array2string(data, separator=", ", prefix="tensor(")
+            body = host.array2string(data, **layout)
         extras = []
         if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
             extras.append(f"dtype={data.dtype}")
@@ -483,6 +521,11 @@ class Tensor(Variable):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
+
+    def __reversed__(self):
+        """``reversed(t)``: t flipped along its first dim (a tensor, differentiable), a 0-d tensor itself, as
+        PyTorch (d2l's bidirectional RNN runs its backward pass on ``reversed(inputs)``)."""
+        return self if self.ndim == 0 else self.flip(0)
 
     def __bool__(self):
         if self._data.size != 1:

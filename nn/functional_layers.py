@@ -60,12 +60,17 @@ def tanhshrink(input):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else ``value`` (the gradient 0 there)."""
-    return _inplace(input, lambda x: ag.where(x > threshold, x, value), inplace)
+    """x where x > threshold, else ``value`` (the gradient 0 there), in the input's dtype (an integer input stays
+    integer, ``value`` cast to it, as in PyTorch)."""
+    return _inplace(input, lambda x: _thresholded(x, threshold, value), inplace)
 
 
 def threshold_(input, threshold, value):
-    return _inplace(input, lambda x: ag.where(x > threshold, x, value), True)
+    return _inplace(input, lambda x: _thresholded(x, threshold, value), True)
+
+
+def _thresholded(x, threshold, value):
+    return ag.where(x > threshold, x, ag.tensor(value, dtype=x.dtype, device=x.device))
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):

@@ -17,7 +17,7 @@ from ..backend import by_input, get_array_module, host, is_array
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor
-from .args import ArgumentError, OutOfRangeError, axes, broadcast_shape, dim_arg, pick
+from .args import ArgumentError, OutOfRangeError, axes, broadcast_shape, dim_arg, is_int, pick
 from .math import Where
 from .promote import DTypeError
 from .reduce import keepdims_shape, reduced
@@ -310,7 +310,10 @@ def _parse(equation, operands):
 def einsum(equation, *operands):
     """Sum of products over the subscripts that leave the output: einsum('ij,jk->ik', a, b) is a @ b;
     '...' stands for the broadcast leading dims; without '->' the output is the letters seen once,
-    in alphabetical order."""
+    in alphabetical order. PyTorch's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (integers for
+    letters, Ellipsis for '...') is the same equation written with lists."""
+    if isinstance(equation, Tensor):
+        equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str) or not operands:
@@ -322,6 +325,30 @@ def einsum(equation, *operands):
             raise DTypeError(f"einsum: all operands must have one dtype, got {operands[0].dtype} and {t.dtype}")
     inputs, output = _parse(equation, operands)
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+
+
+def _sublist_equation(args):
+    """(equation, operands) from the sublist form: operand, sublist, operand, sublist, ..., [output sublist]."""
+    output = args[-1] if len(args) % 2 else None
+    pairs = args[:-1] if len(args) % 2 else args
+    operands, sublists = pairs[0::2], pairs[1::2]
+    if not all(isinstance(t, Tensor) for t in operands) or not all(isinstance(s, (list, tuple)) for s in sublists):
+        raise ArgumentError("einsum: the sublist form is operand, list of subscripts, operand, list, ... and an "
+                            "optional output list at the end")
+
+    def letters(sublist):
+        out = []
+        for s in sublist:
+            if s is Ellipsis:
+                out.append("...")
+            elif is_int(s) and 0 <= s < 52:
+                out.append("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[s])  # (PyTorch's: 0 is A)
+            else:
+                raise ArgumentError(f"einsum: subscript in subscript list is not within the valid range [0, 52), got {s!r}")
+        return "".join(out)
+
+    equation = ",".join(letters(s) for s in sublists) + ("" if output is None else "->" + letters(output))
+    return equation, operands
 
 
 register("einsum", einsum, method=False)

@@ -13,7 +13,7 @@ from ..dtypes import int64
 from ..graph import Variable
 from ..tensor import Tensor
 from .args import ArgumentError, as_tensor, floating, no_bool, raw
-from .promote import DTypeError, binary_front, is_bool, promote
+from .promote import DTypeError, _operand, binary_front, is_bool, promote
 
 _SAME_SIZE_INT = {2: host.int16, 4: host.int32, 8: host.int64}  # a float's bits, as an integer of its size
 
@@ -112,8 +112,27 @@ class Div(Function):
         return (grad / b if need_a else None), (-grad * (a / b) / b if need_b else None)  # (b * b would overflow)
 
 true_divide = binary_front(Div.apply, "div")
-operator("__truediv__", Div, reflected="__rtruediv__", scalar=True, front=binary_front(Div.apply, "div", dunder=True))
+operator("__truediv__", Div, scalar=True, front=binary_front(Div.apply, "div", dunder=True))
 register("true_divide", true_divide, inplace=True)
+
+
+def rtruediv(self, other):
+    """``other / tensor`` as PyTorch computes it (Tensor.__rdiv__): ``tensor.reciprocal() * other``. That
+    rounds twice, so a quotient can differ from a correctly rounded division in the last bit, as PyTorch's
+    does (0.75 / sqrt(2) in float32); code that breaks ties on such values (d2l's anchor boxes: an argmax
+    over IoUs) then picks what PyTorch picks. The graph is PyTorch's too: MulBackward0 over
+    ReciprocalBackward0."""
+    if not isinstance(other, Tensor) and _operand(other) is None:
+        return NotImplemented
+    return self.reciprocal() * other
+
+
+def _value_rtruediv(self, other):  # Value's 2 / a: the Div Function gets (2, a)
+    return Div.apply(other, self)
+
+
+_value_rtruediv.op, _value_rtruediv.reflected = Div, True
+register("__rtruediv__", _value_rtruediv, method=rtruediv, function=False, scalar=True)
 
 
 def _negative_integer_exponents(a, b):

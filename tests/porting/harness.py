@@ -55,6 +55,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.autograd": None,  # autograd.autograd
     "torch.linalg": None,  # autograd.linalg
     "torch.distributions": "autograd.distributions",
+    "torch.func": "autograd.func",
 }
 
 
@@ -169,22 +170,28 @@ def _recording(tape):
         wrap(torch, name, kind)
     wrap(torch.Tensor, "uniform_", "uniform")
     wrap(torch.Tensor, "normal_", "normal")
+    wrap(torch.Tensor, "random_", "integers")
     wrap(torch.utils.data.dataset, "randperm", "permutation")  # random_split's (imported by name)
     for name in _DROPOUT_NOISE:
         _record_dropout(torch, tape, originals, name)
     _record_attention_dropout(torch, tape, originals)
     _record_distribution_draws(torch, tape, originals)
-    for name in ("gradcheck", "gradgradcheck"):  # their own random directions are not the program's draws
-        originals[(torch.autograd, name)] = check = getattr(torch.autograd, name)
+    def unrecorded(owner, name):  # draws made inside owner.name are not the program's
+        originals[(owner, name)] = original = getattr(owner, name)
 
-        def unrecorded(*args, _check=check, **kwargs):
+        def call(*args, **kwargs):
             tape.paused += 1
             try:
-                return _check(*args, **kwargs)
+                return original(*args, **kwargs)
             finally:
                 tape.paused -= 1
 
-        setattr(torch.autograd, name, unrecorded)
+        setattr(owner, name, call)
+
+    unrecorded(torch.autograd, "gradcheck")  # (their own random directions)
+    unrecorded(torch.autograd, "gradgradcheck")
+    # a DataLoader's iterator draws a base seed for its workers (Tensor.random_), which ours has no use for
+    unrecorded(torch.utils.data.dataloader._BaseDataLoaderIter, "__init__")
     sampler = torch.utils.data.RandomSampler
     originals[(sampler, "__iter__")] = sampler_iter = sampler.__iter__
 

@@ -499,6 +499,7 @@ NN_FUNCTIONAL_SWEEP = [  # margin, embedding and likelihood losses; small layer 
     Row("F.ctc_loss(b.log_softmax(2), torch.tensor([[1, 2]]), [2, 2, 2], [2, 1, 1])", raises=RuntimeError),
     "F.pairwise_distance(x, y)", "F.pairwise_distance(x, v, 1, keepdim=True)", "F.pairwise_distance(b, x, 3)",
     "F.glu(x)", "F.glu(b, 2)", "F.tanhshrink(x)", "F.threshold(x, 0.1, 20.0)", "F.threshold_(x.clone(), 0.1, -2.0)",
+    "F.threshold(i, 0, 0.5)", "torch.nn.Threshold(0, 7.9)(i)",
     "F.rrelu(x)", "F.rrelu(x, 0.2, 0.4, training=False)", "F.rrelu_(x.clone())",
     "F.bilinear(x, y, sq.unsqueeze(0))", "F.bilinear(x, y, torch.stack([sq, sq.T]), bias[:2])",
     "F.pixel_shuffle(img.reshape(2, 12, 3, 3), 2)", "F.pixel_unshuffle(img, 3)", "F.channel_shuffle(img, 3)",
