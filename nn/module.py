@@ -165,6 +165,10 @@ class Module:
         params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
         if isinstance(value, Parameter):
             self._check_init(name)
+            if isinstance(getattr(type(self), name, None), property):  # e.g. a tensor nn.utils.parametrize computes
+                raise KeyError(f"attribute {name!r} already exists: a property of {type(self).__name__} (a "
+                               "parametrized tensor takes a plain tensor, through right_inverse; "
+                               "remove_parametrizations first to make it a parameter again)")
             self._forget(name, keep=params)
             params[name] = value
         elif params is not None and name in params:

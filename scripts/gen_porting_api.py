@@ -124,6 +124,9 @@ def _nn(nn):
               f"- `nn.utils`: {_code(_functions_of(nn.utils))}",
               f"- `nn.utils.rnn`: `PackedSequence`, {_code(sorted(set(nn.utils.rnn.__all__) - {'PackedSequence'}))} (RNN, LSTM and GRU take "
               "and return a `PackedSequence`)",
+              f"- `nn.utils.parametrize`: {_code(sorted(nn.utils.parametrize.__all__))}",
+              f"- `nn.utils.parametrizations`: {_code(sorted(nn.utils.parametrizations.__all__))}",
+              f"- `nn.utils.prune`: {_code(sorted(nn.utils.prune.__all__))}",
               f"- `nn.save`, `nn.load` (also `torch.save`, `torch.load`): state dicts and checkpoints in a safe `.npz`",
               ""]
     return lines

@@ -1,5 +1,7 @@
 """nn.utils: gradient clipping (clip_grad_norm_, or its halves get_total_norm and clip_grads_with_norm_;
-clip_grad_value_) and flattening parameters, as torch.nn.utils; nn.utils.rnn: padded and packed sequences."""
+clip_grad_value_) and flattening parameters, as torch.nn.utils; nn.utils.rnn: padded and packed sequences;
+nn.utils.parametrize / parametrizations (weight_norm, spectral_norm, orthogonal), nn.utils.prune, and the old
+hook-based weight_norm / spectral_norm."""
 import math
 
 from autograd.backend import by_input, host
@@ -92,3 +94,9 @@ def vector_to_parameters(vec, parameters):
             n = p.numel()
             p.copy_(data[start:start + n].reshape(p.shape))
             start += n
+
+
+# (below the functions above: prune uses parameters_to_vector)
+from . import parametrize, parametrizations, prune  # noqa: F401  (as torch.nn.utils.*)
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401  (the old API: hooks)
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401

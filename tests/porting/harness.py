@@ -47,6 +47,9 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.nn.init": "nn.init",
     "torch.nn.utils": "nn.utils",
     "torch.nn.utils.rnn": "nn.utils.rnn",
+    "torch.nn.utils.prune": "nn.utils.prune",
+    "torch.nn.utils.parametrize": "nn.utils.parametrize",
+    "torch.nn.utils.parametrizations": "nn.utils.parametrizations",
     "torch.optim": "optim",
     "torch.optim.lr_scheduler": "optim.lr_scheduler",
     "torch.utils": None,  # autograd.utils
