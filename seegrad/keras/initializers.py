@@ -215,6 +215,9 @@ def get(identifier):
     """An Initializer from a Keras name ("glorot_uniform"), a class, an instance, a saved
     {"class_name": ..., "config": ...}, or a function ``fn(shape, dtype=None) -> array``."""
     if isinstance(identifier, str):
+        by_class = {cls.__name__: cls for cls in NAMES.values()}  # Keras takes "Zeros" as "zeros"
+        if identifier in by_class:
+            return by_class[identifier]()
         if identifier not in NAMES:
             raise ValueError(f"unknown initializer {identifier!r}; known: {', '.join(sorted(NAMES))}")
         return NAMES[identifier]()

@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd as ag
 
+from . import functional
 from .layers.base import InputLayer, KerasTensor, Layer, shape_text
 from .saving import load_model, save_model, save_weights, load_weights
 from .trainer import Trainer
@@ -22,8 +23,9 @@ __all__ = ["Model", "Sequential", "load_model", "clone_model"]
 
 
 class Model(Layer, Trainer):
-    """``Model(inputs, outputs)`` (the functional API, one input and one output), or a subclass
-    that makes its layers in ``__init__`` and writes ``call(x, training=False)``."""
+    """``Model(inputs, outputs)`` (the functional API: one Input or a list of them, one output; merge
+    layers join the branches), or a subclass that makes its layers in ``__init__`` and writes
+    ``call(x, training=False)``."""
 
     _clears_losses = True
 
@@ -31,7 +33,7 @@ class Model(Layer, Trainer):
         if inputs is not None and name is None:
             name = unique_name("Functional")  # Keras names a functional model "functional", "functional_1"...
         super().__init__(name=name, trainable=trainable, **kwargs)
-        self._steps = None  # the functional graph: [(layer, input KerasTensor, output KerasTensor)]
+        self._steps = None  # the functional graph: [(layer, its input KerasTensors, its output KerasTensor)]
         if inputs is None and outputs is None:
             if type(self) is Model:
                 raise ValueError("Model(inputs, outputs): pass the Input and the output of the layers called on it, "
@@ -40,36 +42,36 @@ class Model(Layer, Trainer):
         self._trace(inputs, outputs)
 
     def _trace(self, inputs, outputs):
-        if isinstance(inputs, (list, tuple, dict)) or isinstance(outputs, (list, tuple, dict)):
-            if not (isinstance(inputs, (list, tuple)) and len(inputs) == 1 and isinstance(outputs, (list, tuple))
-                    and len(outputs) == 1):
-                not_supported("functional models with several inputs or outputs")
-            inputs, outputs = inputs[0], outputs[0]
-        if not isinstance(inputs, KerasTensor) or not isinstance(outputs, KerasTensor):
+        """Record the functional graph from ``inputs`` (one Input or a list) to ``outputs``: the layer
+        calls in an order where each runs after the calls that make its inputs."""
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            outputs = outputs[0]
+        if isinstance(inputs, dict) or isinstance(outputs, (list, tuple, dict)):
+            not_supported("functional models with several outputs (or dicts of inputs)")
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if not inputs or not all(isinstance(t, KerasTensor) for t in [*inputs, outputs]):
             raise TypeError("Model(inputs, outputs) takes the KerasTensors of the functional API: inputs = Input(shape), "
                             "outputs = layer(...)(inputs)")
-        steps, t = [], outputs
-        while t is not inputs:
-            if t.layer is None:
-                raise ValueError(f"Model: the outputs do not come from the given inputs (reached {t!r})")
-            steps.append((t.layer, t.inputs[0], t))
-            t = t.inputs[0]
-        self._steps = steps[::-1]
-        unique = []
-        for layer, _, _ in self._steps:
-            if all(layer is not u for u in unique):
-                unique.append(layer)
-        for i, layer in enumerate(unique):
+        self._steps, first_seen = functional.trace(inputs, outputs)
+        self._input_tensors, self._output_tensor = inputs, outputs
+        self._input_tensor = inputs[0]
+        self._takes_list = len(inputs) > 1
+        input_layers = tuple(t.origin or InputLayer(batch_shape=t.shape, name=t.name) for t in inputs)
+        # every layer in Keras' order (model.layers, get_weights); held in a tuple so that the InputLayers
+        # are no child modules (state dicts and export see none)
+        self._layer_order = tuple(functional.keras_order(inputs, input_layers, self._steps, first_seen))
+        self._input_layers = input_layers
+        inputs_ids = {id(layer) for layer in input_layers}
+        for i, layer in enumerate(layer for layer in self._layer_order if id(layer) not in inputs_ids):
             self.add_module(str(i), layer)
-        self._input_tensor, self._output_tensor = inputs, outputs
-        # layers[0], as Keras'; held in a tuple so that it is no child module (state dicts and export see none)
-        self._input_layers = (inputs.origin or InputLayer(batch_shape=inputs.shape, name=inputs.name),)
-        self._build(inputs.shape)
+        self._build([t.shape for t in inputs] if self._takes_list else inputs[0].shape)
 
     @property
     def layers(self):
-        """The layers, in order; a functional model's begin with its InputLayer, as Keras'."""
-        return list(getattr(self, "_input_layers", ())) + self._own_layers()
+        """The layers, in order; a functional model's in Keras' order, beginning with its InputLayers."""
+        if self._steps is not None:
+            return list(self._layer_order)
+        return self._own_layers()
 
     def _own_layers(self):
         return [m for m in self.children() if isinstance(m, Layer)]
@@ -109,9 +111,10 @@ class Model(Layer, Trainer):
     def call(self, x, training=False):
         if self._steps is None:
             raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(x, training=False)")
-        values = {id(self._input_tensor): x}
-        for layer, src, out in self._steps:
-            values[id(out)] = layer(values[id(src)], training=training)
+        values = dict(zip(map(id, self._input_tensors), x if self._takes_list else [x]))
+        for layer, srcs, out in self._steps:
+            args = [values[id(t)] for t in srcs]
+            values[id(out)] = layer(args if layer._takes_list else args[0], training=training)
         return values[id(self._output_tensor)]
 
     # ------------------------------------------------------------ saving
@@ -131,6 +134,10 @@ class Model(Layer, Trainer):
     def get_config(self):
         if self._steps is None:
             not_supported(f"saving the subclassed model {type(self).__name__} with save()",
+                          "use save_weights / load_weights and build the model in code")
+        chain = [self._input_tensor] + [out for _, _, out in self._steps]
+        if self._takes_list or any(srcs != (prev,) for (_, srcs, _), prev in zip(self._steps, chain)):
+            not_supported("saving a functional model whose layers do not form one chain (several inputs, merges)",
                           "use save_weights / load_weights and build the model in code")
         layers = self._own_layers()
         order = [next(i for i, u in enumerate(layers) if u is layer) for layer, _, _ in self._steps]

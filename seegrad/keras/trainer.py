@@ -29,14 +29,25 @@ from .utils import not_supported
 __all__ = ["Trainer"]
 
 
-def _array(data, what):
-    """A numpy array from an array, Tensor or nested list (float64 -> float32), or a clear error."""
+def _array(data, what, several=False):
+    """A numpy array from an array, Tensor or nested list (float64 -> float32), or a clear error;
+    with ``several`` (x of a model of several inputs) a list of them, one per input."""
     if data is None:
         return None
+    if several:
+        if not isinstance(data, (list, tuple)) or not all(isinstance(d, (np.ndarray, ag.Tensor)) for d in data):
+            raise ValueError(f"{what}: this model takes several inputs; pass a list of arrays, one per input "
+                             f"(got {type(data).__name__})")
+        arrays = [_array(d, what) for d in data]
+        if len({len(a) for a in arrays}) != 1:
+            raise ValueError(f"Data cardinality is ambiguous: {what} sizes: {', '.join(str(len(a)) for a in arrays)}."
+                             " Make sure all arrays contain the same number of samples.")
+        return Inputs(arrays)
     if isinstance(data, dict) or (isinstance(data, (list, tuple)) and any(
             isinstance(d, (np.ndarray, ag.Tensor)) for d in data)):  # Keras: one array per input or output
         not_supported(f"several inputs or outputs ({what} as a {type(data).__name__} of arrays)",
-                      "this front end trains single-input, single-output models")
+                      "this front end trains models of one output, and several inputs only for functional "
+                      "models built on a list of Inputs")
     if not isinstance(data, (list, tuple, np.ndarray, ag.Tensor)) and not hasattr(data, "__array__") and \
             hasattr(data, "__iter__"):
         not_supported(f"{what} as a {type(data).__name__} (datasets, generators)",
@@ -47,6 +58,25 @@ def _array(data, what):
     if a.ndim == 0:
         raise ValueError(f"{what} must have a batch dimension, got a scalar")
     return a.astype(np.float32) if a.dtype.kind == "f" and a.dtype != np.float32 else a
+
+
+class Inputs(list):
+    """The arrays of a model of several inputs, indexed together: ``x[idx]`` takes the same samples of
+    each, ``len(x)`` is the number of samples."""
+
+    def __getitem__(self, idx):
+        return Inputs(a[idx] for a in self)
+
+    def __len__(self):
+        return len(list.__getitem__(self, 0))
+
+    def arrays(self):
+        return [list.__getitem__(self, i) for i in range(list.__len__(self))]
+
+
+def _tensors(x):
+    """What the model takes: a Tensor, or a list of them for a model of several inputs."""
+    return [as_tensor(a) for a in x.arrays()] if isinstance(x, Inputs) else as_tensor(x)
 
 
 def _sample_weights(sample_weight, class_weight, y, what="fit"):
@@ -191,7 +221,7 @@ class Trainer:
     def _train_step(self, x, y, sample_weight=None):
         """One optimizer step on a batch; returns the batch's (loss, y_pred as numpy)."""
         self._clear_losses()
-        y_pred = self(as_tensor(x), training=True)
+        y_pred = self(_tensors(x), training=True)
         loss = self._total_loss(y, y_pred, sample_weight)
         weights = self.trainable_weights
         if not weights:
@@ -206,7 +236,7 @@ class Trainer:
     def _test_step(self, x, y, sample_weight=None):
         with ag.no_grad():
             self._clear_losses()
-            y_pred = self(as_tensor(x), training=False)
+            y_pred = self(_tensors(x), training=False)
             return float(self._total_loss(y, y_pred, sample_weight).item()), y_pred.numpy()
 
     # ------------------------------------------------------------ fit
@@ -227,7 +257,7 @@ class Trainer:
                 not_supported(f"fit({key}=...)")
         if shuffle not in (True, False):
             not_supported(f"fit(shuffle={shuffle!r})", "shuffle is True or False")
-        x, y = _array(x, "x"), _array(y, "y")
+        x, y = _array(x, "x", self._takes_list), _array(y, "y")
         if x is None or y is None:
             raise ValueError("fit needs both x and y (arrays with the same number of samples)")
         if len(x) != len(y):
@@ -247,7 +277,8 @@ class Trainer:
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 not_supported("validation_data other than a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight)")
-            val_x, val_y = _array(validation_data[0], "validation x"), _array(validation_data[1], "validation y")
+            val_x = _array(validation_data[0], "validation x", self._takes_list)
+            val_y = _array(validation_data[1], "validation y")
             val_weights = _sample_weights(validation_data[2], None, val_y) if len(validation_data) == 3 else None
         batch_size = _check_batch_size(batch_size)
         steps = math.ceil(len(x) / batch_size)
@@ -286,7 +317,7 @@ class Trainer:
         self._require_compiled("evaluate")
         if steps is not None:
             not_supported("evaluate(steps=...)")
-        x, y = _array(x, "x"), _array(y, "y")
+        x, y = _array(x, "x", self._takes_list), _array(y, "y")
         weights = _sample_weights(sample_weight, None, y, "evaluate")
         batch_size = _check_batch_size(batch_size)
         steps = math.ceil(len(x) / batch_size)
@@ -314,7 +345,7 @@ class Trainer:
         self._refuse_custom_steps()
         if steps is not None:
             not_supported("predict(steps=...)")
-        x = _array(x, "x")
+        x = _array(x, "x", self._takes_list)
         batches = _batches(len(x), _check_batch_size(batch_size))
         callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": len(batches)},
                                  add_progbar=_verbose(verbose) != 0)
@@ -323,7 +354,7 @@ class Trainer:
         with ag.no_grad():
             for step, idx in enumerate(batches):
                 callbacks.on_predict_batch_begin(step)
-                outputs.append(self(as_tensor(x[idx]), training=False).numpy())
+                outputs.append(self(_tensors(x[idx]), training=False).numpy())
                 callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callbacks.on_predict_end()
         return np.concatenate(outputs)
@@ -342,7 +373,7 @@ class Trainer:
 
     def _on_batch(self, step, x, y, return_dict, sample_weight=None, class_weight=None):
         """Figures of one ``step`` (_train_step or _test_step) on one batch, metrics reset first (as Keras)."""
-        x, y = _array(x, "x"), _array(y, "y")
+        x, y = _array(x, "x", self._takes_list), _array(y, "y")
         weights = _sample_weights(sample_weight, class_weight, y,
                                   "train_on_batch" if step == self._train_step else "test_on_batch")
         self._reset_metrics()
@@ -354,4 +385,4 @@ class Trainer:
     def predict_on_batch(self, x):
         """The outputs for one batch (numpy), in inference mode."""
         with ag.no_grad():
-            return self(as_tensor(_array(x, "x")), training=False).numpy()
+            return self(_tensors(_array(x, "x", self._takes_list)), training=False).numpy()

@@ -22,7 +22,14 @@ import nn
 from .. import initializers, regularizers
 from ..utils import not_supported, unique_name
 
-__all__ = ["Layer", "KerasTensor", "Input", "InputLayer", "as_tensor", "shape_text"]
+__all__ = ["Layer", "KerasTensor", "Input", "InputLayer", "as_tensor", "batchless", "shape_text"]
+
+
+def batchless(shape):
+    """``shape`` with None for the batch; a list of such for a list of shapes (a merge layer's)."""
+    if isinstance(shape, list):
+        return [batchless(s) for s in shape]
+    return (None, *tuple(shape)[1:])
 
 
 def shape_text(shape):
@@ -69,12 +76,32 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, 
     return InputLayer(shape, batch_size, dtype, name, batch_shape).output
 
 
+def _marks_built(build):
+    def marked(self, input_shape=None, *args, **kwargs):
+        out = build(self, input_shape, *args, **kwargs)
+        if not self.built and input_shape is not None and not getattr(self, "_building", False):
+            shape = batchless(list(input_shape) if isinstance(input_shape, list) else tuple(input_shape))
+            self.built, self.input_shape = True, shape
+            self.output_shape = tuple(self.compute_output_shape(shape))
+        return out
+    marked.__doc__, marked.__name__, marked.__wrapped__ = build.__doc__, build.__name__, build
+    return marked
+
+
 class Layer(nn.Module):
     """Base class: subclasses write ``build(input_shape)`` (create weights with ``add_weight``),
     ``call(x, training)`` and ``compute_output_shape(input_shape)``, and list their constructor
     arguments in ``get_config()``."""
 
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's ``build`` marks the layer built when called directly (``layer.build((None, 4))``,
+        then ``set_weights``), as Keras' does: the first call must not build it afresh over those weights."""
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
+
     _takes_ids = False  # True for Embedding: integer inputs stay integers
+    _takes_list = False  # True for merge layers (and functional models with several inputs): a list of inputs
     _clears_losses = False  # True for models: a call starts the activity penalties afresh (Keras' outermost call)
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
@@ -211,10 +238,15 @@ class Layer(nn.Module):
         return tuple(input_shape)
 
     def _build(self, input_shape):
-        """Build once for ``input_shape`` and return the output shape."""
-        input_shape = (None, *tuple(input_shape)[1:])
+        """Build once for ``input_shape`` (a list of shapes for a layer of several inputs) and return
+        the output shape."""
+        input_shape = batchless(input_shape)
         if not self.built:
-            self.build(input_shape)
+            self._building = True  # _build sets the shapes itself, once build is done
+            try:
+                self.build(input_shape)
+            finally:
+                self._building = False
             self.built = True
             self.input_shape = input_shape
             self.output_shape = tuple(self.compute_output_shape(input_shape))
@@ -224,36 +256,69 @@ class Layer(nn.Module):
     def _check_input(self, shape):
         """A built layer takes inputs shaped like the one it was built for (batch aside)."""
         want = self.input_shape
+        if self._takes_list:
+            return self._check_inputs(shape)
         if want is not None and (len(shape) != len(want) or any(
                 w is not None and w != s for w, s in zip(want[1:], shape[1:]))):
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected shape="
                              f"{shape_text(want)}, found shape={shape_text((None, *shape[1:]))}")
 
+    def _check_inputs(self, shapes):
+        """A layer of several inputs checks their shapes in compute_output_shape (merge layers)."""
+        self.compute_output_shape(shapes)
+
     # ------------------------------------------------------------ calling
 
     def __call__(self, inputs, *args, **kwargs):
-        if isinstance(inputs, KerasTensor):
+        if isinstance(inputs, KerasTensor) or (isinstance(inputs, (list, tuple)) and inputs and
+                                               all(isinstance(t, KerasTensor) for t in inputs)):
             return self._call_symbolic(inputs, **kwargs)
         return super().__call__(inputs, *args, **kwargs)
 
     def _call_symbolic(self, inputs, **kwargs):
         if kwargs:
             not_supported(f"keyword arguments {sorted(kwargs)} in a functional-API call")
+        several = isinstance(inputs, (list, tuple))
+        if several != self._takes_list:
+            self._wrong_arity(inputs)
+        shape = [t.shape for t in inputs] if several else inputs.shape
         if not self.built:
-            out_shape = self._build(inputs.shape)
+            out_shape = self._build(shape)
         else:
-            self._check_input(inputs.shape)
-            out_shape = self.compute_output_shape(inputs.shape)
-        return KerasTensor(out_shape, layer=self, inputs=(inputs,), name=self.name)
+            self._check_input(shape)
+            out_shape = self.compute_output_shape(shape)
+        return KerasTensor(out_shape, layer=self, inputs=tuple(inputs) if several else (inputs,), name=self.name)
+
+    def _wrong_arity(self, inputs):
+        if self._takes_list:
+            raise ValueError(f"A merge layer should be called on a list of inputs. Received: inputs={inputs!r} "
+                             "(not a list of tensors)")
+        raise ValueError(f"Layer {self.name!r} expects 1 input, but it received {len(inputs)} input tensors; "
+                         "merge them first (Concatenate, Add...)")
+
+    def _prepare(self, inputs, keep_ids=False):
+        """A float32 Tensor from ``inputs`` (integer ids stay integers for Embedding, and in the inputs
+        of a model of several inputs: its layers convert what they take)."""
+        x = as_tensor(inputs)
+        if (x.dtype.kind != "f" and not (self._takes_ids or keep_ids)) or (x.dtype.kind == "f" and x.dtype != np.float32):
+            x = x.float()  # Keras computes in float32 (its floatx)
+        return x
 
     def forward(self, inputs, training=None):
-        x = as_tensor(inputs)
-        if (x.dtype.kind != "f" and not self._takes_ids) or (x.dtype.kind == "f" and x.dtype != np.float32):
-            x = x.float()  # Keras computes in float32 (its floatx)
-        if not self.built:
-            self._build(x.shape)
+        if self._takes_list:
+            if not isinstance(inputs, (list, tuple)):
+                self._wrong_arity(inputs)
+            x = [self._prepare(i, keep_ids=hasattr(self, "_steps")) for i in inputs]
+            shape = [i.shape for i in x]
         else:
-            self._check_input(x.shape)
+            if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], ag.Tensor):
+                self._wrong_arity(inputs)
+            x = self._prepare(inputs)
+            shape = x.shape
+        if not self.built:
+            self._build(shape)
+        else:
+            self._check_input(shape)
         if self._clears_losses:
             self._clear_losses()
         out = self.call(x, training=self.training if training is None else bool(training))

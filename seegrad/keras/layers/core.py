@@ -1,4 +1,4 @@
-"""Dense, Activation, Dropout, Flatten, Reshape, Embedding: Keras' core layers on nn ops."""
+"""Dense, Activation, Dropout, Flatten, Reshape, Embedding, Rescaling, Lambda: Keras' core layers on nn ops."""
 import warnings
 
 import numpy as np
@@ -10,7 +10,7 @@ from .. import activations, initializers, regularizers
 from ..utils import not_supported
 from .base import Layer, shape_text
 
-__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding", "refuse"]
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding", "Rescaling", "Lambda", "refuse"]
 
 
 def refuse(layer, **options):
@@ -52,6 +52,11 @@ class Dense(Layer):
                         regularizer=self.kernel_regularizer)
         if self.use_bias:
             self.add_weight("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer)
+
+    def _check_input(self, shape):
+        """Keras' Dense checks the last axis only: a shared Dense takes sequences of any length."""
+        if len(shape) < 2 or shape[-1] != self.input_shape[-1]:
+            super()._check_input(shape)  # the error, naming the shape it was built for
 
     @property
     def in_features(self):  # what seegrad-serve reads to know the input size of a flat model
@@ -205,3 +210,47 @@ class Embedding(Layer):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer)}
+
+
+class Rescaling(Layer):
+    """x * scale + offset: pixel values to [0, 1] with ``Rescaling(1. / 255)``, to [-1, 1] with
+    ``Rescaling(1. / 127.5, offset=-1)``."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = float(scale), float(offset)
+
+    def call(self, x, training=False):
+        return x * self.scale + self.offset
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+class Lambda(Layer):
+    """``function(x)`` as a layer, written with Tensor operations (``Lambda(lambda x: x[:, 0] * 2)``).
+    Its output shape is ``output_shape`` (without the batch) if given, else found by calling the
+    function on zeros of the input's shape. Saved models cannot hold the function: save_weights."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda: `function` must be callable, got {type(function).__name__}")
+        refuse("Lambda", mask=mask)
+        self.function, self.arguments = function, dict(arguments or {})
+        self._output_shape = output_shape
+
+    def call(self, x, training=False):
+        return self.function(x, **self.arguments)
+
+    def compute_output_shape(self, input_shape):
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        if self._output_shape is not None:
+            return (input_shape[0], *tuple(self._output_shape))
+        with ag.no_grad():
+            out = self.function(ag.zeros(*[1 if d is None else d for d in input_shape]), **self.arguments)
+        return (input_shape[0], *tuple(out.shape)[1:])
+
+    def get_config(self):
+        not_supported("saving a Lambda layer", "a Python function cannot be saved safely; use save_weights")

@@ -1,14 +1,15 @@
-"""BatchNormalization over the last (channels) axis, with Keras' momentum, epsilon and statistics."""
+"""BatchNormalization over the last (channels) axis, with Keras' momentum, epsilon and statistics; LayerNormalization."""
 import numpy as np
 
 import autograd as ag
+import nn.functional as F
 
 from .. import initializers, regularizers
 from ..utils import not_supported
 from .base import Layer
 from .core import refuse
 
-__all__ = ["BatchNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization"]
 
 
 class BatchNormalization(Layer):
@@ -75,5 +76,67 @@ class BatchNormalization(Layer):
                 **{k: initializers.serialize(getattr(self, k)) for k in (
                     "beta_initializer", "gamma_initializer", "moving_mean_initializer",
                     "moving_variance_initializer")},
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer)}
+
+
+class LayerNormalization(Layer):
+    """out = (x - mean) / sqrt(var + epsilon) * gamma + beta, mean and var over ``axis`` (the last) of
+    each sample, in training and inference alike. gamma ones, beta zeros (shape of the normalised
+    axes); Keras' epsilon 1e-3 (PyTorch's LayerNorm: 1e-5). Over the trailing axes it is
+    F.layer_norm (as Keras' torch backend); over others Keras' formula, in its order:
+    inv = rsqrt(var + eps) * gamma;  out = x * inv + (beta - mean * inv)."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        refuse("LayerNormalization", rms_scaling=rms_scaling, beta_constraint=beta_constraint,
+               gamma_constraint=gamma_constraint)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+
+    def _axes(self, ndim):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        for axis in axes:
+            if axis >= ndim or axis < -ndim:
+                raise ValueError(f"Axis {axis} is out of bounds for input shape of rank {ndim}. Received: "
+                                 f"axis={self.axis}")
+        return sorted(a % ndim for a in axes)
+
+    def build(self, input_shape):
+        axes = self._axes(len(input_shape))
+        if 0 in axes:
+            not_supported("LayerNormalization over the batch axis")
+        shape = tuple(input_shape[a] for a in axes)
+        if self.scale:
+            self.add_weight("gamma", shape, self.gamma_initializer, regularizer=self.gamma_regularizer)
+        if self.center:
+            self.add_weight("beta", shape, self.beta_initializer, regularizer=self.beta_regularizer)
+
+    def call(self, x, training=False):
+        axes = self._axes(x.ndim)
+        gamma, beta = (self.gamma if self.scale else None), (self.beta if self.center else None)
+        if axes == list(range(x.ndim - len(axes), x.ndim)):  # the trailing axes: as Keras' torch backend
+            return F.layer_norm(x, tuple(x.shape[a] for a in axes), gamma, beta, self.epsilon)
+        mean = x.mean(tuple(axes), keepdim=True)
+        var = ((x - mean) ** 2).mean(tuple(axes), keepdim=True)  # biased, as Keras' moments
+        view = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]  # gamma and beta broadcast
+        inv = (var + self.epsilon).rsqrt()
+        if self.scale:
+            inv = inv * self.gamma.reshape(view)
+        shift = -mean * inv
+        if self.center:
+            shift = shift + self.beta.reshape(view)
+        return x * inv + shift
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                "scale": self.scale, "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer)}
