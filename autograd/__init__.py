@@ -41,6 +41,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
 from . import linalg, special
 from .linalg import matrix_exp  # (torch.matrix_exp, torch.linalg.matrix_exp)
+from .ops.decompositions import legacy_svd as svd  # (torch.svd: (U, S, V); linalg.svd gives Vh)
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
 from .namespaces import Size, autograd, upper, utils
 from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call

@@ -180,14 +180,27 @@ def _draw(generator, device, op):
     return rng(generator, None if generator is not None else check(device, op))
 
 
-def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def _drawn_into(out, result, name):
+    """``out=`` for the random creation functions: the same rules as every ag.* function's (functions.py)."""
+    from .functions import _into  # (functions.py is made from the op table, which imports this module)
+
+    return _into(out, result, name)
+
+
+def rand(*shape, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if out is not None:  # torch.rand(2, 2, out=c): new numbers written into c, in c's dtype
+        return _drawn_into(out, rand(*shape, size=size, generator=generator, dtype=dtype or out.dtype, device=device),
+                           "rand")
     dtype = _floating(dtype, "rand")
     size = _size(shape, size, "rand", optional=True)
     return _leaf(_draw(generator, device, "rand").random(shape_arg(size)).astype(dtype), requires_grad, device,
                  "rand")
 
 
-def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*shape, size=None, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    if out is not None:  # torch.randn(2, 2, out=c): new numbers written into c, in c's dtype
+        return _drawn_into(out, randn(*shape, size=size, generator=generator, dtype=dtype or out.dtype, device=device),
+                           "randn")
     dtype = _floating(dtype, "randn")
     size = _size(shape, size, "randn", optional=True)
     return _leaf(_draw(generator, device, "randn").standard_normal(shape_arg(size)).astype(dtype), requires_grad,

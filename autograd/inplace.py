@@ -560,12 +560,31 @@ _UFUNCS = {"add": (host.add, True), "sub": (host.subtract, True), "mul": (host.m
            "div": (host.true_divide, False)}
 
 
+def _reshaping(name):
+    """``x.unsqueeze_(0)``, ``x.squeeze_()``, ``x.t_()``, ``x.transpose_(0, 1)``: this tensor takes the shape of
+    ``x.<name without _>(...)``, keeping its storage (a numpy view of it) and bumping its version, as in PyTorch.
+    A tensor that requires grad, or a view of one, is refused in grad mode: its graph would have to record
+    the change; write ``x = x.unsqueeze(0)`` instead."""
+    def method(self, *args, **kwargs):
+        if _modes.grad_enabled and (self.requires_grad or self._view is not None and self._view[0].requires_grad):
+            raise RuntimeError(f"{name}: changing the shape in place of a tensor that requires grad (or of a view "
+                               f"of one) is not supported here; write x = x.{name[:-1]}(...) instead")
+        self._data = getattr(self, name[:-1])(*args, **kwargs)._data  # (a view of the same storage)
+        self._view = None  # (its writes still reach the base's storage; no graph to replay them in)
+        self._vc[0] += 1
+        return self
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 def install(tensor_class, ops):
     """Give ``tensor_class`` the in-place methods: ``<name>_`` for every op registered with
     ``inplace=True``, copy_ fill_ zero_ uniform_ normal_, ``t[i] = v`` and the augmented operators."""
     fast = {ops[name].fn: spec for name, spec in _UFUNCS.items() if name in ops}
     methods = {"copy_": copy_, "fill_": fill_, "zero_": zero_, "uniform_": uniform_, "normal_": normal_,
                "resize_": resize_, "random_": random_, "__setitem__": setitem, "_inplace": change}
+    methods.update({name: _reshaping(name) for name in ("squeeze_", "unsqueeze_", "t_", "transpose_")})
     for op in ops.values():
         if op.inplace and op.method:
             fn = op.fn if op.method is True else op.method

@@ -153,6 +153,32 @@ def test_svd_values_and_gradients(shape, full_matrices):
     assert ag.autograd.gradgradcheck(lambda a: _svd_loss(ag, a, full_matrices)[3], (A,))
 
 
+def _legacy_svd_loss(T, a, some=True):
+    U, S, V = T.svd(a, some=some)
+    k = S.shape[-1]
+    rebuilt = (U[..., :, :k] * T.sin(S).unsqueeze(-2)) @ V[..., :, :k].mT  # no sign freedom
+    return S, U[..., :, :k] * U[..., :, :k], V[..., :, :k] * V[..., :, :k], rebuilt
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 4), (3, 5), (2, 6, 4)])
+@pytest.mark.parametrize("some", [True, False])
+def test_torch_svd_gives_V_not_Vh(shape, some):
+    """torch.svd (the older form): (U, S, V) with A = U diag(S) V^T; some=False gives the full factors;
+    compute_uv=False gives S and zeros for U (m, m) and V (n, n), as PyTorch does."""
+    a = RNG.standard_normal(shape)
+    same_as_torch(lambda T, a: _legacy_svd_loss(T, a, some), a)
+    ours, theirs = ag.svd(ag.tensor(a), some=some), torch.svd(torch.tensor(a), some=some)
+    assert type(ours).__name__ == "svd" and ours._fields == ("U", "S", "V")
+    assert [tuple(t.shape) for t in ours] == [tuple(t.shape) for t in theirs]
+    U, S, V = (t.numpy() for t in ours)
+    k = S.shape[-1]
+    np.testing.assert_allclose((U[..., :, :k] * S[..., None, :]) @ V[..., :, :k].swapaxes(-1, -2), a, atol=1e-12)
+    ours, theirs = ag.svd(ag.tensor(a), compute_uv=False), torch.svd(torch.tensor(a), compute_uv=False)
+    for o, t in zip(ours, theirs):
+        assert tuple(o.shape) == tuple(t.shape)
+        np.testing.assert_allclose(o.numpy(), t.numpy(), atol=1e-12)
+
+
 def test_svdvals_and_singular_values_alone():
     a = RNG.standard_normal((2, 5, 3))
     same_as_torch(lambda T, a: T.linalg.svdvals(a), a)

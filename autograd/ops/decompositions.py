@@ -20,13 +20,16 @@ from ..backend import by_input, host
 from ..custom import TorchFunction
 from ..function import ShapeError
 from ..tensor import Tensor
+from ..creation import zeros
 from .args import as_tensor
+from .linalg import SingularValues
 from .promote import DTypeError
 from .shape import cat
 
 qr_result = collections.namedtuple("linalg_qr", ["Q", "R"])
 eigh_result = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 svd_result = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
+legacy_svd_result = collections.namedtuple("svd", ["U", "S", "V"])
 
 
 def _matrices(op, A, square=False):
@@ -245,3 +248,17 @@ def svd(A, full_matrices=True, *, driver=None):
     """(U, S, Vh) with A = U @ diag(S) @ Vh, S descending; full_matrices=False: U m by k, Vh k by n."""
     no_driver("linalg.svd", driver)
     return svd_result(*SVD.apply(_matrices("linalg.svd", A), bool(full_matrices)))
+
+
+def legacy_svd(input, some=True, compute_uv=True):
+    """torch.svd, the older form of linalg.svd: (U, S, V) with input = U @ diag(S) @ V.mT, so V is
+    linalg.svd's Vh transposed; some=True gives the reduced factors (linalg.svd's full_matrices=False).
+    With compute_uv=False only S is computed and U, V are zeros of shape (..., m, m) and (..., n, n),
+    as in PyTorch."""
+    A = _matrices("svd", input)
+    if not compute_uv:
+        *batch, m, n = A.shape
+        return legacy_svd_result(zeros(*batch, m, m, dtype=A.dtype), SingularValues.apply(A),
+                                 zeros(*batch, n, n, dtype=A.dtype))
+    U, S, Vh = svd(A, full_matrices=not some)
+    return legacy_svd_result(U, S, Vh.mT)
