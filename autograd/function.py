@@ -417,11 +417,12 @@ def register(name, op=None, *, method=True, function=True, scalar=False, inplace
     return op
 
 
-def operator(dunder, op, *, reflected=None, scalar=False, front=None):
+def operator(dunder, op, *, reflected=None, scalar=False, front=None, commutative=False):
     """Python's binary ``dunder`` (``"__mul__"``) calls ``op``, a Function or a function of two
     operands; ``reflected`` (``"__rmul__"``) calls it with the operands swapped. With ``front``
     (a function of two operands: type promotion, checks), Tensor's operators call it instead and
-    Value's keep calling ``op``."""
+    Value's keep calling ``op``. ``commutative``: Tensor's reflected operator keeps the tensor first, as
+    PyTorch's ``__radd__``/``__rmul__`` do (``2 * b`` records (b, 2): ``next_functions[0]`` is b's node)."""
     fn = op.apply if isinstance(op, type) else op
 
     def methods(fn):
@@ -438,6 +439,8 @@ def operator(dunder, op, *, reflected=None, scalar=False, front=None):
     forward, swapped = methods(fn)
     forward.op = swapped.op = op if isinstance(op, type) else None  # (Value's methods run the Function itself)
     tensor_forward, tensor_swapped = (_renamed(front, dunder), methods(front)[1]) if front is not None else (True, True)
+    if commutative and front is not None:
+        tensor_swapped = _renamed(front, reflected)
     register(dunder, forward, method=tensor_forward, function=False, scalar=scalar)
     if reflected:
         register(reflected, swapped, method=tensor_swapped, function=False, scalar=scalar)

@@ -56,7 +56,8 @@ class Add(Function):
     def backward(ctx, grad):  # d(a+b)/da = 1, d(a+b)/db = 1
         return grad, grad
 
-operator("__add__", Add, reflected="__radd__", scalar=True, front=binary_front(Add.apply, "add", dunder=True))
+operator("__add__", Add, reflected="__radd__", scalar=True, front=binary_front(Add.apply, "add", dunder=True),
+         commutative=True)
 
 
 class Sub(Function):
@@ -93,7 +94,8 @@ class Mul(Function):
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
 mul = binary_front(Mul.apply, "mul")
-operator("__mul__", Mul, reflected="__rmul__", scalar=True, front=binary_front(Mul.apply, "mul", dunder=True))
+operator("__mul__", Mul, reflected="__rmul__", scalar=True, front=binary_front(Mul.apply, "mul", dunder=True),
+         commutative=True)
 register(("mul", "multiply"), mul, inplace=True)
 
 
