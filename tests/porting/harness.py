@@ -483,3 +483,10 @@ def key_bias_aside(torch_run, our_run):
         for part in (slice(0, e), slice(2 * e, 3 * e)):
             np.testing.assert_allclose(got[part], want[part], rtol=2e-4, atol=2e-5, err_msg=name)
     return names
+
+
+def assert_same_in_float64(source):
+    """Run ``source`` with float64 as both libraries' default dtype (torch.set_default_dtype) and compare to
+    float64's precision: a program written in float32 checked beyond float32's rounding."""
+    torch_run, our_run = run_both("import torch\ntorch.set_default_dtype(torch.float64)\n" + source)
+    assert_same(torch_run, our_run, rtol=1e-10, atol=1e-12)
