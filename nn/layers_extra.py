@@ -11,7 +11,7 @@ from autograd.backend import host
 
 import autograd as ag
 
-from autograd.ops.unpool import _tuple as _ntuple
+from autograd.ops.conv import ntuple
 
 from . import functional as F
 from . import init
@@ -197,9 +197,9 @@ class _MaxUnpoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         name = type(self).__name__
-        self.kernel_size = _ntuple(kernel_size, self.n, name, "kernel_size")
-        self.stride = _ntuple(stride if stride is not None else kernel_size, self.n, name, "stride")
-        self.padding = _ntuple(padding, self.n, name, "padding")
+        self.kernel_size = ntuple(kernel_size, self.n, name, "kernel_size")
+        self.stride = ntuple(stride if stride is not None else kernel_size, self.n, name, "stride")
+        self.padding = ntuple(padding, self.n, name, "padding")
 
     def forward(self, input, indices, output_size=None):
         return getattr(F, self.function)(input, indices, self.kernel_size, self.stride, self.padding, output_size)

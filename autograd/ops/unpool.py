@@ -9,7 +9,7 @@ from ..backend import host
 from ..function import Function, Rule, ShapeError
 from ..graph import Variable
 from ..tensor import Tensor
-from .args import ArgumentError, is_int
+from .conv import _pool_args
 
 
 class MaxUnpool(Function):
@@ -39,13 +39,6 @@ class MaxUnpool(Function):
         return picked.reshape(ctx.in_shape), None
 
 
-def _tuple(value, n, name, what):
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-    if len(values) != n or not all(is_int(v) for v in values):
-        raise ArgumentError(f"{name}: {what} must be an int or a tuple of {n} ints, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
 def max_unpool(name, n, input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """What max_unpool1d/2d/3d share: the output size (PyTorch's default and its checks), then MaxUnpool on
     (N, C, *spatial) (an unbatched input gets a batch dim of 1 for the op)."""
@@ -60,9 +53,7 @@ def max_unpool(name, n, input, indices, kernel_size, stride=None, padding=0, out
                          f"{tuple(indices.shape)}")
     if indices.dtype != host.int64:
         raise TypeError(f"{name}: expected indices of dtype int64 (max_pool's return_indices), got {indices.dtype}")
-    kernel = _tuple(kernel_size, n, name, "kernel_size")
-    stride = kernel if stride is None else _tuple(stride, n, name, "stride")
-    padding = _tuple(padding, n, name, "padding")
+    kernel, stride, padding, _ = _pool_args(name, n, kernel_size, stride, padding)  # (max pooling's checks)
     default = [(input.shape[-n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n)]
     if output_size is None:
         spatial = default
