@@ -214,6 +214,17 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
+def _unstructured_mask(amount, t, default_mask, scores, largest):
+    """The default mask with ``amount`` more entries zeroed: those with the largest (or smallest) of
+    ``scores()``, which is called only when something is pruned (RandomUnstructured's draw, as torch's)."""
+    nparams_toprune = _compute_nparams_toprune(amount, t.numel())
+    _validate_pruning_amount(nparams_toprune, t.numel())
+    mask = default_mask.clone()
+    if nparams_toprune != 0:
+        mask = _zero_flat(mask, ag.topk(scores().reshape(-1), k=nparams_toprune, largest=largest).indices)
+    return mask
+
+
 class RandomUnstructured(BasePruningMethod):
     """Prunes ``amount`` entries (a count, or a fraction rounded) chosen at random: the largest of
     ``torch.rand_like(t)`` (torch's draw)."""
@@ -225,13 +236,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        nparams_toprune = _compute_nparams_toprune(self.amount, t.numel())
-        _validate_pruning_amount(nparams_toprune, t.numel())
-        mask = default_mask.clone()
-        if nparams_toprune != 0:
-            prob = ag.rand_like(t)
-            mask = _zero_flat(mask, ag.topk(prob.reshape(-1), k=nparams_toprune).indices)
-        return mask
+        return _unstructured_mask(self.amount, t, default_mask, lambda: ag.rand_like(t), largest=True)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -248,12 +253,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        nparams_toprune = _compute_nparams_toprune(self.amount, t.numel())
-        _validate_pruning_amount(nparams_toprune, t.numel())
-        mask = default_mask.clone()
-        if nparams_toprune != 0:
-            mask = _zero_flat(mask, ag.topk(t.abs().reshape(-1), k=nparams_toprune, largest=False).indices)
-        return mask
+        return _unstructured_mask(self.amount, t, default_mask, t.abs, largest=False)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
