@@ -3,7 +3,9 @@
 Each takes PyTorch's ``dtype=``, ``device=`` (checked by devices.py; the array is made on the host and
 moved there, random draws come from that device's generator)
 and ``requires_grad=``; floating results get the default dtype (float32, see set_default_dtype)."""
+import math
 import numbers
+import warnings
 
 from .backend import host
 
@@ -121,20 +123,21 @@ def _like(t, device):
     return device if device is not None or isinstance(t, (numbers.Number, list, tuple)) else of_array(raw(t))
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((_shape(t),), 0, dtype or raw(t).dtype, requires_grad, _like(t, device), "zeros_like")
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((_shape(input),), 0, dtype or raw(input).dtype, requires_grad, _like(input, device), "zeros_like")
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((_shape(t),), 1, dtype or raw(t).dtype, requires_grad, _like(t, device), "ones_like")
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((_shape(input),), 1, dtype or raw(input).dtype, requires_grad, _like(input, device), "ones_like")
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((_shape(t),), fill_value, dtype or raw(t).dtype, requires_grad, _like(t, device), "full_like")
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((_shape(input),), fill_value, dtype or raw(input).dtype, requires_grad, _like(input, device),
+                   "full_like")
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _filled((_shape(t),), 0, dtype or raw(t).dtype, requires_grad, _like(t, device), "empty_like")
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _filled((_shape(input),), 0, dtype or raw(input).dtype, requires_grad, _like(input, device), "empty_like")
 
 
 def _shape(t):
@@ -154,6 +157,23 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = int64 if ints else get_default_dtype()
     return _leaf(host.arange(start, end, step).astype(dtype), requires_grad, device, "arange")
+
+
+def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
+    """torch.range, deprecated in PyTorch (which warns) yet still in old tutorials: like arange, but ``end``
+    is included, and the dtype is the default floating dtype even for integer bounds. The values are
+    ``start + i * step`` for i = 0 .. floor((end - start) / step), computed in float64 as PyTorch's kernel."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    if step == 0:
+        raise ArgumentError("range: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ArgumentError(f"range: the bounds start={start}, end={end} are inconsistent with the sign of "
+                            f"step={step}")
+    count = int(math.floor((end - start) / step)) + 1
+    values = start + step * host.arange(count, dtype=host.float64)
+    return _leaf(values.astype(as_dtype(dtype) or get_default_dtype()), requires_grad, device, "range")
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):

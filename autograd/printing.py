@@ -26,3 +26,20 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         if value is not None:
             options[name] = value
     options["sci_mode"] = sci_mode
+
+
+def with_suffixes(body, suffixes):
+    """``tensor(<body>, <suffix>, ...)``: PyTorch's layout (torch/_tensor_str.py's _add_suffixes): a suffix
+    (``dtype=...``, ``grad_fn=<...>``, ``requires_grad=True``) goes on its own line, indented under the
+    numbers, when it would take the last line past ``linewidth`` (PyTorch counts that line's length as
+    its characters + 1 after a newline, + 2 for a one-line tensor: its rule, kept for the same layout)."""
+    text, indent = "tensor(" + body, len("tensor(")
+    last_line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line + len(suffix) + 2 > options["linewidth"]:
+            text += ",\n" + " " * indent + suffix
+            last_line = indent + len(suffix)
+        else:
+            text += ", " + suffix
+            last_line += len(suffix) + 2
+    return text + ")"

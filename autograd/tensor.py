@@ -481,6 +481,9 @@ class Tensor(Variable):
         elif data.dtype.kind == "f":
             body = host.array2string(data, precision=opts["precision"], floatmode="fixed", suppress_small=True,
                                      **layout)
+        elif data.dtype.kind == "b":  # (as wide as the widest word: PyTorch's "True" when no False, numpy's " True")
+            width = 4 if data.all() else 5
+            body = host.array2string(data, formatter={"bool": lambda v: str(v).rjust(width)}, **layout)
         else:
             body = host.array2string(data, **layout)
         extras = []
@@ -492,7 +495,7 @@ class Tensor(Variable):
             extras.append("requires_grad=True")
         if type(self._data) is not host.ndarray and self.device.type != "cpu":
             extras.insert(0, f"device='{self.device}'")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return printing.with_suffixes(body, extras)
 
     __str__ = __repr__
 

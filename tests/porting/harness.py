@@ -368,8 +368,9 @@ def _as_torch():
 @contextlib.contextmanager
 def _replaying(replay):
     """Every draw of our run comes from ``replay``: the global generator's, an ``ag.Generator``'s
-    (``torch.Generator()`` makes one that draws from the replay), and ``torch.manual_seed`` in the
-    program leaves the replay in place (the PyTorch run's draws after it are on the record)."""
+    (``torch.Generator()`` makes one that draws from the replay), and ``torch.manual_seed`` (or
+    ``torch.random.manual_seed``) in the program leaves the replay in place (the PyTorch run's draws after
+    it are on the record)."""
     import autograd
 
     class ReplayGenerator(autograd.Generator):
@@ -378,16 +379,19 @@ def _replaying(replay):
             return self
 
     state = autograd.get_rng_state()
-    saved = autograd.Generator, autograd.manual_seed, autograd.random.get_rng_state, autograd.random.set_rng_state
+    saved = (autograd.Generator, autograd.manual_seed, autograd.random.manual_seed, autograd.random.get_rng_state,
+             autograd.random.set_rng_state)
     autograd.random._generator[0] = replay
-    autograd.Generator, autograd.manual_seed = ReplayGenerator, lambda seed: None
+    autograd.Generator = ReplayGenerator
+    autograd.manual_seed = autograd.random.manual_seed = lambda seed: None  # (torch.random.manual_seed too)
     # a checkpoint saves the state and restores it to draw the same dropout masks again; PyTorch's run
     # recorded those second draws too (the same masks), so here the replay just goes on
     autograd.random.get_rng_state, autograd.random.set_rng_state = lambda: replay.used, lambda state: None
     try:
         yield
     finally:
-        autograd.Generator, autograd.manual_seed, autograd.random.get_rng_state, autograd.random.set_rng_state = saved
+        (autograd.Generator, autograd.manual_seed, autograd.random.manual_seed, autograd.random.get_rng_state,
+         autograd.random.set_rng_state) = saved
         autograd.set_rng_state(state)
 
 
