@@ -474,19 +474,18 @@ class Tensor(Variable):
         scientific = opts["sci_mode"]
         if scientific is None:
             scientific = _scientific(data, opts["threshold"], opts["edgeitems"])
-        if scientific and data.dtype.kind == "f":
+        if data.ndim and data.size and data.dtype.kind in "fiub":  # (PyTorch's layout, see printing.py)
+            body = printing.layout(data, scientific)
+        elif scientific and data.dtype.kind == "f":
             body = host.array2string(data, formatter={"float_kind": f"{{:.{opts['precision']}e}}".format}, **layout)
         elif data.dtype.kind == "f" and data.size and host.isfinite(data).all() and (data == host.round(data)).all():
             body = host.array2string(data, floatmode="maxprec", **layout)
         elif data.dtype.kind == "f":
             body = host.array2string(data, precision=opts["precision"], floatmode="fixed", suppress_small=True,
                                      **layout)
-        elif data.dtype.kind == "b":  # (as wide as the widest word: PyTorch's "True" when no False, numpy's " True")
-            width = 4 if data.all() else 5
-            body = host.array2string(data, formatter={"bool": lambda v: str(v).rjust(width)}, **layout)
         else:
             body = host.array2string(data, **layout)
-        extras = []
+        extras = [f"size={tuple(data.shape)}"] if not opts["edgeitems"] and data.size else []  # (PyTorch's rule)
         if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
             extras.append(f"dtype={data.dtype}")
         if self.grad_fn is not None:

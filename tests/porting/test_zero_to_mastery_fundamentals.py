@@ -554,3 +554,29 @@ def test_a_shape_prints_as_pytorch_s():
 def test_a_dtype_prints_as_pytorch_s():
     assert (repr(autograd.float32), repr(autograd.ones(2, dtype=autograd.float16))) == \
         (repr(torch.float32), repr(torch.ones(2, dtype=torch.float16)))
+
+
+def _summarized_cases(library):
+    """Tensors of more than 1000 elements, printed summarized (03_pytorch_computer_vision prints a 3x64x64 image)."""
+    rng = np.random.default_rng(0)
+    normal = lambda *shape: library.tensor(rng.standard_normal(shape).astype(np.float32))  # noqa: E731
+    nan_and_ones = np.r_[np.full(5, np.nan), np.ones(1000)].astype(np.float32)
+    return [normal(3, 64, 64), normal(2000), library.arange(2000), normal(40, 40) * 100, normal(2000) * 1e-6,
+            library.ones(1001), normal(1200) > 0.5, normal(10, 10, 11), normal(3, 3, 500).double(),
+            library.tensor(nan_and_ones), library.zeros(2000), library.arange(-3000, 3000, 7).reshape(-1, 3),
+            library.ones(1200, 1)]
+
+
+@pytest.mark.parametrize("options", [{}, {"edgeitems": 0}, {"edgeitems": 2, "linewidth": 50}])
+def test_summarized_reprs_as_pytorch_s(options):
+    """Past ``threshold`` elements: the first and last ``edgeitems`` of each long dim with " ..." padded as an
+    element, rows broken after as many elements as fit the line from the indent, widths from the shown nonzero
+    finite values; ``edgeitems=0`` adds PyTorch's ``size=`` suffix."""
+    try:
+        for library in (torch, autograd):
+            library.set_printoptions(**options)
+        for theirs, ours in zip(_summarized_cases(torch), _summarized_cases(autograd)):
+            assert normalised(repr(ours), DTYPE_NAMES) == normalised(repr(theirs), DTYPE_NAMES)
+    finally:
+        for library in (torch, autograd):
+            library.set_printoptions(profile="default")
