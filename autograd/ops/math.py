@@ -305,6 +305,9 @@ class MatMul(Function):
         k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
         if k_a != k_b:
             raise ShapeError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {k_a} and {k_b} differ")
+        if a.dtype != b.dtype:  # (PyTorch's rule: no promotion in a matrix product)
+            raise DTypeError(f"matmul: expected both arguments to have the same dtype, got {a.dtype} @ {b.dtype}; "
+                             f"convert one first (e.g. x.float() or x.to(w.dtype))")
         need_a, need_b = ctx.needs_input_grad
         ctx.ndims = a.ndim, b.ndim
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each only for the other's
@@ -343,6 +346,9 @@ class Linear(Function):
 
 
     def forward(ctx, x, weight, bias=None):
+        if x.dtype != weight.dtype:  # (PyTorch's rule, checked first as there: no promotion)
+            raise DTypeError(f"linear: input of dtype {x.dtype} and weight of dtype {weight.dtype} differ; convert "
+                             f"the input first (e.g. x.float() or x.to(weight.dtype))")
         if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
             raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
                              f"but the weight of shape {weight.shape} expects {weight.shape[-1]} (in_features); "

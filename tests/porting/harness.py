@@ -198,13 +198,19 @@ def _recording(tape):
     sampler = torch.utils.data.RandomSampler
     originals[(sampler, "__iter__")] = sampler_iter = sampler.__iter__
 
-    def recorded_sampler_iter(self):  # one epoch's order is one draw (PyTorch draws an unused one too)
+    def recorded_sampler_iter(self):  # one epoch's order, as ours draws it (PyTorch draws an unused one too)
         tape.paused += 1
         try:
             order = list(sampler_iter(self))
         finally:
             tape.paused -= 1
-        tape.draws.append(("permutation", (len(order),), np.array(order)))
+        n = len(self.data_source)
+        if self.replacement:  # ours: num_samples integers below n
+            tape.draws.append(("integers", (len(order),), np.array(order)))
+        for start in range(0, 0 if self.replacement else len(order), n):  # ours: one permutation of n per n
+            part = order[start:start + n]  # samples, the last cut short (num_samples % n, its first ones)
+            unused = sorted(set(range(n)) - set(part))
+            tape.draws.append(("permutation", (n,), np.array(part + unused)))
         yield from order
 
     sampler.__iter__ = recorded_sampler_iter

@@ -12,10 +12,12 @@ what the two printed as text.
 
 ``program(cells)`` turns the cells into the program Jupyter in effect runs: a cell's last line, when it is
 an expression, is shown as Jupyter shows it (its repr, nothing for None). A cell marked ``raises`` must
-raise: the program goes on after it (as a notebook does) and keeps in ``error_<n>`` the name of the
-built-in exception class it is (seegrad's errors subclass them: a ShapeError is a RuntimeError, caught by
-``except RuntimeError`` as PyTorch's is) and its message in ``error_<n>_message`` (the messages are the libraries' own words, so
-run_notebook leaves them out of assert_same; a test checks ours names the op and values at fault).
+raise: the program goes on after it (as a notebook does) and keeps in ``error_<n>`` the names of the
+built-in exception classes it is an instance of, most derived first, and its message in ``error_<n>_message``.
+run_notebook checks that ours is an instance of the built-in class PyTorch raised (seegrad's errors subclass
+them: a ShapeError is a RuntimeError, a DTypeError a TypeError and a RuntimeError, so ``except RuntimeError``
+catches both as it catches PyTorch's) and leaves the messages, the libraries' own words, to the tests (that
+ours names the op and the values at fault).
 A cell that does not raise is an error.
 
 ``assert_same_text`` compares the printed text line by line, after ``normalise`` has rewritten the lines
@@ -62,16 +64,25 @@ def program(cells):
         if raises:
             indented = "\n".join("    " + line for line in code.split("\n"))
             code = (f"try:\n{indented}\nexcept Exception as error:  # (the cell errors, as the notebook says)\n"
-                    f"    error_{number} = [c for c in type(error).__mro__ if c.__module__ == 'builtins'][0].__name__\n"
+                    f"    error_{number} = ' '.join(c.__name__ for c in type(error).__mro__[:-1] "
+                    f"if c.__module__ == 'builtins')\n"
                     f"    error_{number}_message = str(error)\n"
                     f"else:\n    raise AssertionError('cell {number} was to raise and did not')")
         parts.append(f"# cell {number}\n{code}\n")
     return "\n".join(parts)
 
 
-def error_messages(run):
-    """The names of the messages the ``raises`` cells left (the libraries' own words)."""
-    return [name for name in run.values if re.fullmatch(r"error_\d+_message", name)]
+def errors(run):
+    """The names of what the ``raises`` cells left: error_<n> and error_<n>_message."""
+    return [name for name in run.values if re.fullmatch(r"error_\d+(_message)?", name)]
+
+
+def assert_same_errors(torch_run, our_run):
+    """Each ``raises`` cell raised in both runs, ours an instance of the built-in class PyTorch's was."""
+    for name in errors(torch_run):
+        if not name.endswith("_message"):
+            theirs = torch_run[name].split()[0]
+            assert theirs in our_run[name].split(), f"{name}: PyTorch raised {theirs}, ours is {our_run[name]}"
 
 
 def run_notebook(cells, rtol=1e-4, atol=1e-5, ignore=(), normalise=()):
@@ -79,7 +90,8 @@ def run_notebook(cells, rtol=1e-4, atol=1e-5, ignore=(), normalise=()):
     torch_run, our_run = run_both(program(cells))
     for run in (torch_run, our_run):
         run.stdout = normalised(run.stdout, [SIZE_AS_TUPLE, *DTYPE_NAMES, GRAD_FN_NAMES, *normalise])
-    assert_same(torch_run, our_run, rtol=rtol, atol=atol, ignore=list(ignore) + error_messages(torch_run))
+    assert_same(torch_run, our_run, rtol=rtol, atol=atol, ignore=list(ignore) + errors(torch_run))
+    assert_same_errors(torch_run, our_run)
     assert_same_text(torch_run, our_run)
     return torch_run, our_run
 
@@ -135,3 +147,46 @@ def assert_same_text(torch_run, our_run):
         assert _layout(got) == _layout(want), (f"printed line {i + 1} differs:\n  PyTorch: {want!r}\n  seegrad: "
                                                f"{got!r}\nPyTorch printed:\n{torch_run.stdout}")
     assert len(ours) == len(theirs), f"seegrad printed {len(ours)} lines, PyTorch {len(theirs)}"
+
+
+# torchvision's FashionMNIST, for the notebooks that load it (torchvision is not installed here): a Dataset of
+# its shapes and types, random images; the same text runs under both libraries (it uses the run's torch)
+FASHION_MNIST = '''from types import SimpleNamespace
+import numpy as np
+from torch.utils.data import Dataset
+
+
+class FashionMNIST(Dataset):
+    """FashionMNIST's shapes and types (uint8 28x28 images in .data, int64 labels in .targets, its 10 classes),
+    random images: 600 training and 100 test ones instead of 60000 and 10000."""
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+               "Ankle boot"]
+
+    def __init__(self, root, train=True, download=False, transform=None, target_transform=None):
+        rng = np.random.default_rng(0 if train else 1)
+        n = 600 if train else 100
+        self.data = torch.from_numpy(rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8))
+        self.targets = torch.from_numpy(rng.integers(0, 10, size=n))
+        self.transform, self.target_transform = transform, target_transform
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        img, target = self.data[index], int(self.targets[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+
+class ToTensor:
+    """torchvision's ToTensor for a uint8 greyscale image: (1, H, W) floats in [0, 1]."""
+    def __call__(self, pic):
+        return pic.unsqueeze(0).float().div(255)
+
+
+datasets = SimpleNamespace(FashionMNIST=FashionMNIST)
+transforms = SimpleNamespace(ToTensor=ToTensor)
+'''
