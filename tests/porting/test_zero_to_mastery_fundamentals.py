@@ -485,6 +485,15 @@ def test_fundamentals():
     assert "matmul" in our_run["error_74_message"] and "(3, 2) @ (3, 2)" in our_run["error_74_message"]
 
 
+def test_the_mean_the_notebook_comments_out_errors_in_both():
+    """Cell 89's ``# print(f"Mean: {x.mean()}") # this will error``: the mean of an int64 tensor."""
+    for library in (torch, autograd):
+        with pytest.raises(RuntimeError, match="mean"):
+            library.arange(0, 100, 10).mean()
+    with pytest.raises(RuntimeError, match="int64"):  # (ours names the dtype at fault)
+        autograd.arange(0, 100, 10).mean()
+
+
 # What the notebook found, each checked against PyTorch from the user's side.
 
 @pytest.mark.filterwarnings("ignore:torch.range is deprecated")
