@@ -417,3 +417,33 @@ def test_most_common_errors():
               63: ["linear", "uint8", "float32"], 65: ["linear", "uint8", "float32"], 69: ["linear", "uint8", "float32"]}
     for n, words in wanted.items():
         assert all(word in our_run[f"error_{n}_message"] for word in words), our_run[f"error_{n}_message"]
+
+
+@pytest.mark.parametrize("dtypes", [("uint8", "float32"), ("float64", "float32"), ("int64", "int32"),
+                                    ("float32", "float16")])
+def test_a_matrix_product_of_two_dtypes_errors_in_both(dtypes):
+    """Cell 69's error: PyTorch does not promote in @, matmul or F.linear; neither does seegrad (it did)."""
+    import autograd
+    import nn.functional as F
+
+    first, second = dtypes
+    for library, linear in ((torch, torch.nn.functional.linear), (autograd, F.linear)):
+        a = library.ones(2, 3, dtype=getattr(library, first))
+        b = library.ones(4, 3, dtype=getattr(library, second))
+        for product in (lambda: a @ b.T, lambda: library.matmul(a, b.T), lambda: linear(a, b)):
+            with pytest.raises(RuntimeError):
+                product()
+    with pytest.raises(RuntimeError, match=f"linear: input of dtype {first} and weight of dtype {second}"):
+        F.linear(autograd.ones(2, 3, dtype=getattr(autograd, first)),
+                 autograd.ones(4, 3, dtype=getattr(autograd, second)))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float64", "float32"])
+def test_a_matrix_product_of_one_dtype_is_pytorch_s(dtype):
+    import autograd
+
+    theirs = torch.arange(6, dtype=getattr(torch, dtype)).reshape(2, 3) @ \
+        torch.arange(12, dtype=getattr(torch, dtype)).reshape(3, 4)
+    ours = autograd.arange(6, dtype=getattr(autograd, dtype)).reshape(2, 3) @ \
+        autograd.arange(12, dtype=getattr(autograd, dtype)).reshape(3, 4)
+    assert str(ours.dtype) == dtype and ours.tolist() == theirs.tolist()
