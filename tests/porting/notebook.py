@@ -20,8 +20,10 @@ catches both as it catches PyTorch's) and leaves the messages, the libraries' ow
 ours names the op and the values at fault).
 A cell that does not raise is an error.
 
-``assert_same_text`` compares the printed text line by line, after ``normalise`` has rewritten the lines
-that differ by design (an object's address, a timing, a version string).
+``assert_same_text`` compares the printed text line by line, the digits aside (assert_same compares the
+numbers by value), after ``normalise`` has rewritten what differs by design: always a shape's and a dtype's
+text and a grad_fn's name (SIZE_AS_TUPLE, DTYPE_NAMES, GRAD_FN_NAMES below, each with its reason), and what
+a test names (an object's address, a timing, a version string).
 """
 import ast
 import re
