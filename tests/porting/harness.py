@@ -199,6 +199,9 @@ def _recording(tape):
     originals[(sampler, "__iter__")] = sampler_iter = sampler.__iter__
 
     def recorded_sampler_iter(self):  # one epoch's order is one draw (PyTorch draws an unused one too)
+        if self.replacement:  # lazily, 32 indices a draw as both libraries draw them (num_samples may be 1e10)
+            yield from _recorded_in_chunks(tape, sampler_iter(self), 32)
+            return
         tape.paused += 1
         try:
             order = list(sampler_iter(self))
@@ -213,6 +216,22 @@ def _recording(tape):
     finally:
         for (owner, name), original in originals.items():
             setattr(owner, name, original)
+
+
+def _recorded_in_chunks(tape, indices, size):
+    """Yield from ``indices`` (PyTorch's sampler, its own draws unrecorded), recording each ``size`` of them
+    (and the last, shorter chunk) as one draw of integers when the chunk starts."""
+    while True:
+        tape.paused += 1
+        try:
+            chunk = [i for _, i in zip(range(size), indices)]
+        finally:
+            tape.paused -= 1
+        if chunk:
+            tape.draws.append(("integers", (len(chunk),), np.array(chunk)))
+        yield from chunk
+        if len(chunk) < size:
+            return
 
 
 def _feature_noise(shape):
@@ -490,3 +509,26 @@ def assert_same_in_float64(source):
     float64's precision: a program written in float32 checked beyond float32's rounding."""
     torch_run, our_run = run_both("import torch\ntorch.set_default_dtype(torch.float64)\n" + source)
     assert_same(torch_run, our_run, rtol=1e-10, atol=1e-12)
+
+
+def notebook(source):
+    """A Jupyter notebook's code cells as one program, as `jupyter nbconvert --to script` writes them (each
+    cell under a ``# In[n]:`` line), run as Jupyter runs them: a cell that ends in an expression shows its
+    value, which IPython keeps as ``_n``; here it is assigned to ``_n`` too, so the two runs' shown values are
+    compared with the rest (a trailing ``;`` hides the value, as in Jupyter). Only that name is added."""
+    import ast
+    import re
+
+    parts = re.split(r"^# In\[(\d+)\]:\n", source, flags=re.M)
+    program = [parts[0]]
+    for number, cell in zip(parts[1::2], parts[2::2]):
+        body = ast.parse(cell).body
+        last = body[-1] if body else None
+        lines = cell.split("\n")
+        if isinstance(last, ast.Expr):
+            end = lines[last.end_lineno - 1][last.end_col_offset:]
+            if not end.lstrip().startswith(";"):
+                line = lines[last.lineno - 1]
+                lines[last.lineno - 1] = f"{line[:last.col_offset]}_{number} = {line[last.col_offset:]}"
+        program.append(f"# In[{number}]:\n" + "\n".join(lines))
+    return "".join(program)

