@@ -27,8 +27,8 @@ as uniform numbers below p exactly where it drew a 1, ``torch.multinomial`` with
 class per draw, Categorical.sample) as the uniform number in the middle of the chosen class's slice
 of the cumulative probabilities, and ``Tensor.exponential_`` as u = 1 - exp(-e). Python's ``random``
 is seeded alike before each run. Each run returns its namespace (tensors as numpy arrays,
-modules as their state dicts, under "name.key", lists of numbers as arrays, lists of tensors
-under "name.i") and what it printed.
+modules as their state dicts, under "name.key", lists of numbers (or of equal lists of numbers) as
+arrays, lists of tensors under "name.i") and what it printed.
 
     assert_same(torch_run, our_run)   # every value both runs left: names, shapes, dtypes, numbers
 """
@@ -84,6 +84,10 @@ class Run:
             self.values[name] = value
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, float)) for v in value):
             self.values[name] = np.array(value)  # a log of losses, accuracies, learning rates...
+        elif (isinstance(value, list) and value and all(isinstance(v, list) and v and len(v) == len(value[0])
+                                                         and all(isinstance(x, (int, float)) for x in v)
+                                                         for v in value)):
+            self.values[name] = np.array(value)  # a table of numbers (a log of one row per step)
         elif isinstance(value, (list, tuple)) and value and all(hasattr(v, "detach") for v in value):
             for i, tensor in enumerate(value):  # a list of tensors (gradients, outputs...)
                 self._keep(f"{name}.{i}", tensor)
