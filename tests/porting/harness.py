@@ -54,6 +54,9 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.optim.lr_scheduler": "optim.lr_scheduler",
     "torch.utils": None,  # autograd.utils
     "torch.utils.data": "seegrad.data",
+    "torch.utils.data.dataloader": "seegrad.data.loader",  # (minGPT: from torch.utils.data.dataloader import ...)
+    "torch.utils.data.dataset": "seegrad.data.dataset",
+    "torch.utils.data.sampler": "seegrad.data.samplers",
     "torch.utils.checkpoint": "autograd.checkpoint",
     "torch.autograd": None,  # autograd.autograd
     "torch.linalg": None,  # autograd.linalg
@@ -100,6 +103,17 @@ class Run:
         import re
 
         return [float(m) for m in re.findall(r"-?\d+\.?\d*(?:[eE][-+]?\d+)?", self.stdout)]
+
+    def printed_text(self):
+        """What the program printed, numbers aside (printed_numbers has them): sampled text, labels, verdicts.
+        A shape prints as a tuple here, `torch.Size([3, 2])` in PyTorch (README, "Differences from PyTorch"):
+        both written as tuples. A number keeps its sign with it: `%+f` of a mean that is zero but for
+        rounding (as gradients behind a BatchNorm sum to) prints +0.000000 in one run, -0.000000 in the other."""
+        import re
+
+        text = re.sub(r"torch\.Size\(\[([^]]*)\]\)", lambda m: repr(tuple(int(n) for n in m[1].split(",") if n)),
+                      self.stdout)
+        return re.sub(r"[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?", "#", text)
 
 
 class _Tape:
@@ -435,8 +449,24 @@ def _execute(source, name):
     return Run(namespace, out.getvalue())
 
 
-def run_both(source, seed=0):
-    """Run ``source`` with PyTorch, then with this project in its place; return the two Runs."""
+@contextlib.contextmanager
+def _imported_afresh(packages):
+    """The program's own ``packages`` (which ``import torch`` themselves) are imported anew in this run and
+    forgotten after it, so that each run's modules see that run's torch."""
+    def forget():
+        for name in [name for name in sys.modules if name.split(".")[0] in packages]:
+            del sys.modules[name]
+
+    forget()
+    try:
+        yield
+    finally:
+        forget()
+
+
+def run_both(source, seed=0, packages=()):
+    """Run ``source`` with PyTorch, then with this project in its place; return the two Runs. ``packages``:
+    the names of the program's own packages it imports (on sys.path), imported afresh in each run."""
     import torch
 
     import autograd
@@ -444,13 +474,13 @@ def run_both(source, seed=0):
     tape = _Tape()
     torch.manual_seed(seed)
     random.seed(seed)
-    with _recording(tape), _torch_defaults_kept(torch):
+    with _recording(tape), _torch_defaults_kept(torch), _imported_afresh(packages):
         torch_run = _execute(source, "PyTorch")
     replay = _Replay(tape.draws)
     random.seed(seed)
     dtype = autograd.get_default_dtype()
     try:
-        with _replaying(replay), _as_torch():
+        with _replaying(replay), _as_torch(), _imported_afresh(packages):
             our_run = _execute(source, "seegrad")
     finally:
         autograd.set_default_dtype(dtype)

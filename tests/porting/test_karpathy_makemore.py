@@ -49,15 +49,6 @@ def names_txt(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-def text_printed(run):
-    """What a run printed, numbers aside (assert_same compares those): the sampled names, the labels. A shape
-    prints as a tuple here, `torch.Size([3, 2])` there (README, "Differences from PyTorch"): written alike."""
-    text = re.sub(r"torch\.Size\(\[([^]]*)\]\)", lambda m: repr(tuple(int(n) for n in m[1].split(",") if n)), run.stdout)
-    # (with its sign: `%+f` of a mean that is zero but for rounding, as the gradients behind a BatchNorm
-    # sum to, prints +0.000000 in one run and -0.000000 in the other; assert_same compares the values)
-    return re.sub(r"[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?", "#", text)
-
-
 def check(source, float64=False, unlike=()):
     """Run a notebook with both libraries: every value left, every number printed and the printed text agree
     (in float64 when asked, with torch.set_default_dtype, to float64's precision). ``unlike``: patterns of
@@ -70,7 +61,7 @@ def check(source, float64=False, unlike=()):
         for pattern in unlike:
             run.stdout = re.sub(pattern, "<...>", run.stdout)
     assert_same(torch_run, our_run, **(dict(rtol=1e-10, atol=1e-12) if float64 else {}))
-    assert text_printed(our_run) == text_printed(torch_run)
+    assert our_run.printed_text() == torch_run.printed_text()
     return torch_run, our_run
 
 
