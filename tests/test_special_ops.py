@@ -1,5 +1,5 @@
 """The special functions (lgamma, digamma, polygamma, erfinv, erfc, sinc, erf near 0), Tensor.stride,
-and the statistics and sampling ops (cov, corrcoef, nanmedian, histc, cartesian_prod, tril/triu_indices,
+and the statistics and sampling ops (cov, corrcoef, nanmedian, histc, histogram, cartesian_prod, tril/triu_indices,
 bernoulli, multinomial) against PyTorch 2.13: values on broad grids (poles, infinities, nan, huge and tiny
 arguments), gradients and second derivatives, float32 and float64, errors. The random ops cannot draw
 PyTorch's numbers: their distributions, shapes, determinism under manual_seed and errors are tested."""
@@ -399,6 +399,9 @@ def test_histogram_against_pytorch(dtype):
         assert hist.tolist() == [2.0, 2.0] and edges.tolist() == [0.0, 1.5, 3.0]
         assert T.histogram(T.full((4,), 2.0), bins=4).bin_edges.tolist() == [1.5, 1.75, 2.0, 2.25, 2.5]
         assert t.histogram(2).hist.tolist() == [4.0, 1.0]
+        hist = T.histogram(T.tensor(x, requires_grad=True), 3).hist  # (requires grad; backward refuses)
+        with pytest.raises(RuntimeError):
+            hist.sum().backward()
     for fn, error in ((lambda T: T.histogram(T.tensor([1, 2]), 3), NotImplementedError),
                       (lambda T: T.histogram(T.tensor([1.0, 2]), 0), RuntimeError),
                       (lambda T: T.histogram(T.tensor([1.0, float("nan")]), 2), RuntimeError),

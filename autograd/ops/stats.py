@@ -19,7 +19,7 @@ from ..function import Function, NonDifferentiable, register
 from ..random import rng
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, as_tensor, dim_arg, int_arg
-from .index import Gather
+from .index import Gather, NoDerivative
 from .layout import meshgrid
 from .math import no_gradient
 from .promote import DTypeError
@@ -194,17 +194,17 @@ def _linear_edges(low, high, bins, dtype):
     return host.where(i < (bins + 1) // 2, up, down).astype(dtype)
 
 
-class Histogram(NonDifferentiable):
-    def forward(ctx, a, edges, weight, density):
-        x = a.reshape(-1)
-        w = None if weight is None else weight.reshape(-1)
-        inside = (x >= edges[0]) & (x <= edges[-1])  # the last bin is closed: [e_n-1, e_n]
-        which = ctx.xp.minimum(ctx.xp.searchsorted(edges, x[inside], side="right") - 1, len(edges) - 2)
-        hist = ctx.xp.bincount(which, None if w is None else w[inside], minlength=len(edges) - 1).astype(a.dtype)
-        if density:  # over the total, then over each bin's width (PyTorch's two roundings): integrates to 1
-            with host.errstate(invalid="ignore", divide="ignore"):  # (nothing counted: nan, as PyTorch)
-                hist = hist / hist.sum() / ctx.xp.diff(edges)
-        return hist
+def _histogram(x, edges, weight, density):
+    """The counts (or weight sums) of ``x``'s elements between ``edges`` (host arrays), [e_i, e_i+1) each and
+    the last closed, over the total and the bin widths when ``density``."""
+    inside = (x >= edges[0]) & (x <= edges[-1])
+    which = host.minimum(host.searchsorted(edges, x[inside], side="right") - 1, len(edges) - 2)
+    hist = host.bincount(which, None if weight is None else weight[inside], minlength=len(edges) - 1)
+    hist = hist.astype(x.dtype)
+    if density:  # over the total, then over each bin's width (PyTorch's two roundings): integrates to 1
+        with host.errstate(invalid="ignore", divide="ignore"):  # (nothing counted: nan, as PyTorch)
+            hist = hist / hist.sum() / host.diff(edges)
+    return hist
 
 
 @register("histogram")
@@ -212,7 +212,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     """Counts of ``input``'s elements (or the sums of their ``weight``) in ``bins`` equal bins from
     range=(min, max) (the data's own min and max without one), or between the edges given as a 1-d tensor
     ``bins``; each bin is [left, right), the last [left, right]. density=True divides by the total and the
-    bin widths. Returns (hist, bin_edges). No gradient (PyTorch has none either)."""
+    bin widths. Returns (hist, bin_edges), which have no derivative (backward refuses, as PyTorch's)."""
     if input.dtype.kind != "f":
         raise DTypeError(f"histogram: not implemented for {input.dtype} tensors; convert with .float() first")
     if weight is not None and (not isinstance(weight, Tensor) or weight.shape != input.shape):
@@ -244,10 +244,13 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
         if low == high:  # (all equal, or empty: PyTorch widens the range by 0.5 on each side)
             low, high = low - 0.5, high + 0.5
         edges = _linear_edges(low, high, bins, dtype)
-    xp = get_array_module(input)
-    hist = Histogram.apply(input, edges=xp.asarray(edges), weight=None if weight is None else weight.detach(),
-                           density=bool(density))
-    return histogram_type(hist, as_tensor(edges, like=input))
+    x = input.detach().cpu().numpy().reshape(-1)
+    w = None if weight is None else weight.detach().cpu().numpy().reshape(-1)
+    hist = _histogram(x, edges, w, bool(density))
+    # (both require grad when the input does, and backward refuses, as PyTorch's: no derivative is defined)
+    hist, edges = (NoDerivative.apply(input, values=place(a, input.device), op="histogram", error=RuntimeError)
+                   for a in (hist, edges))
+    return histogram_type(hist, edges)
 
 
 # ------------------------------------------------------------------------- cartesian_prod, tril/triu_indices
