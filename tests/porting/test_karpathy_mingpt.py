@@ -803,11 +803,14 @@ def mingpt(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:'pin_memory' argument is set as true")  # (PyTorch's, without a GPU)
-def test_mingpt_adder_trains_and_samples_as_with_pytorch(mingpt):
-    torch_run, our_run = run_both(ADDER_RUN, packages=("mingpt",))
+@pytest.mark.parametrize("float64", [False, True], ids=["as_written", "float64"])
+def test_mingpt_adder_trains_and_samples_as_with_pytorch(mingpt, float64):
+    """As written (float32), and in float64 (torch.set_default_dtype before it) to float64's precision."""
+    source = "import torch\ntorch.set_default_dtype(torch.float64)\n" + ADDER_RUN if float64 else ADDER_RUN
+    torch_run, our_run = run_both(source, packages=("mingpt",))
     for run in (torch_run, our_run):  # (how long an iteration took is each run's own)
         run.stdout = re.sub(r"iter_dt \d+\.\d+ms", "iter_dt ms", run.stdout)
-    assert_same(torch_run, our_run)
+    assert_same(torch_run, our_run, **(dict(rtol=1e-10, atol=1e-12) if float64 else {}))
     assert our_run.printed_text() == torch_run.printed_text()
     assert len(torch_run["losses"]) == 20 and torch_run["sampled"].shape == (1, 15)
     assert "model.transformer.h.1.attn.bias" in torch_run.values  # (the buffer is in the state dict)
