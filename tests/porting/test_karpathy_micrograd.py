@@ -1,4 +1,5 @@
-# Source: github.com/karpathy/nn-zero-to-hero, lectures/micrograd/micrograd_lecture_second_half_roughly.ipynb
+# Source: github.com/karpathy/nn-zero-to-hero (commit 73c3fcc741f0ec104ca850b1fb0df90e7e8d4cde),
+# lectures/micrograd/micrograd_lecture_second_half_roughly.ipynb
 # MIT, (c) Andrej Karpathy (Copyright (c) 2022 Andrej Karpathy; the MIT license text is in that repository)
 """The micrograd lecture ("Neural Networks: Zero to Hero", part 1), its second notebook's code cells as written
 there, run with PyTorch and with this project under torch's names (harness.py): the notebook's own Value class
