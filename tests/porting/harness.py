@@ -10,7 +10,8 @@ The source is a PyTorch program as people write it (``import torch``, ``import t
 
 Both runs draw the same random numbers: during the PyTorch run every draw (``torch.randn``,
 ``torch.rand``, ``randint``, ``randperm`` (also random_split's), ``Tensor.uniform_``/``normal_``,
-which nn.init and the layers' default inits use, a shuffling DataLoader's order for each epoch,
+which nn.init and the layers' default inits use, a shuffling DataLoader's order for each epoch
+(a RandomSampler with replacement's, 32 indices a draw, as both draw them),
 and dropout's masks; not gradcheck's own random directions) is recorded in order;
 during ours, ``ag.get_rng()`` is replaced by a generator that hands back those numbers in the
 same order, checking that each request asks for the same kind of draw and shape (a mismatch is
