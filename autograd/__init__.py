@@ -32,9 +32,10 @@ from . import ops  # noqa: E402  (fills the op table: Tensor methods, operators,
 from .functions import *  # noqa: E402,F401,F403  (ag.exp, ag.sum, ag.cat, ...: one per registered op)
 from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, normal, rand,
-    rand_like, randint, randn, randn_like, randperm, range, tensor, zeros, zeros_like, from_array, storage,
+    rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
+from .creation import inclusive_range as range  # torch.range (deprecated there: end included) # noqa: A001
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck

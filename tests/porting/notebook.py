@@ -10,6 +10,9 @@ what the two printed as text.
     '''
     torch_run, our_run = run_notebook(cells)
 
+(harness.notebook keeps a notebook's shown values as ``_n`` to compare them as values; this module shows them
+as text, which these notebooks are read for, and runs the cells they show erroring.)
+
 ``program(cells)`` turns the cells into the program Jupyter in effect runs: a cell's last line, when it is
 an expression, is shown as Jupyter shows it (its repr, nothing for None). A cell marked ``raises`` must
 raise: the program goes on after it (as a notebook does) and keeps in ``error_<n>`` the names of the
@@ -48,12 +51,15 @@ def split_cells(cells):
 
 
 def _displayed(source):
-    """The cell with its last statement wrapped in display(...) when that statement is an expression."""
+    """The cell with its last statement wrapped in display(...) when that statement is an expression (not
+    followed by ``;``, which hides it in Jupyter)."""
     body = ast.parse(source).body
     if not body or not isinstance(body[-1], ast.Expr):
         return source
     last = body[-1]
     lines = source.split("\n")
+    if lines[last.end_lineno - 1][last.end_col_offset:].lstrip().startswith(";"):
+        return source
     start, end = last.lineno - 1, last.end_lineno  # (the expression's lines; a trailing comment stays on them)
     return "\n".join(lines[:start] + ["display(("] + lines[start:end] + ["))"] + lines[end:])
 
