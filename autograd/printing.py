@@ -9,8 +9,6 @@ every repr's suffixes with ``with_suffixes``.
 """
 import math
 
-from .backend import host
-
 _PROFILES = {
     "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
     "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},

@@ -414,7 +414,8 @@ def test_most_common_errors():
     # each message names the op and the shapes or dtypes at fault (assert_same_errors: the exception classes)
     wanted = {9: ["matmul", "(3, 4) @ (3, 4)"], 25: ["linear", "(1, 28, 28)", "(10, 10)"],
               29: ["linear", "(1, 784)", "(10, 10)"], 34: ["linear", "(1, 10)", "(10, 5)"],
-              63: ["linear", "uint8", "float32"], 65: ["linear", "uint8", "float32"], 69: ["linear", "uint8", "float32"]}
+              63: ["linear", "uint8", "float32"], 65: ["linear", "uint8", "float32"],
+              69: ["linear", "uint8", "float32"]}
     for n, words in wanted.items():
         assert all(word in our_run[f"error_{n}_message"] for word in words), our_run[f"error_{n}_message"]
 
