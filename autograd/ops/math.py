@@ -348,8 +348,9 @@ class Linear(Function):
 
     def forward(ctx, x, weight, bias=None):
         if x.dtype != weight.dtype:  # (PyTorch's rule, checked first as there: no promotion)
-            raise DTypeError(f"linear: input of dtype {x.dtype} and weight of dtype {weight.dtype} differ; convert "
-                             f"the input first (e.g. x.float() or x.to(weight.dtype))")
+            raise DTypeError(f"linear: mat1 and mat2 must have the same dtype, but got input of dtype {x.dtype} and "
+                             f"weight of dtype {weight.dtype}; convert the input first (e.g. x.float() or "
+                             f"x.to(weight.dtype))")
         if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
             raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features "
                              f"but the weight of shape {weight.shape} expects {weight.shape[-1]} (in_features); "

@@ -434,7 +434,7 @@ def test_a_matrix_product_of_two_dtypes_errors_in_both(dtypes):
         for product in (lambda: a @ b.T, lambda: library.matmul(a, b.T), lambda: linear(a, b)):
             with pytest.raises(RuntimeError):
                 product()
-    with pytest.raises(RuntimeError, match=f"linear: input of dtype {first} and weight of dtype {second}"):
+    with pytest.raises(RuntimeError, match=f"linear: .* input of dtype {first} and weight of dtype {second}"):
         F.linear(autograd.ones(2, 3, dtype=getattr(autograd, first)),
                  autograd.ones(4, 3, dtype=getattr(autograd, second)))
 
