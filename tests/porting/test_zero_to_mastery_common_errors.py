@@ -420,10 +420,10 @@ def test_most_common_errors():
         assert all(word in our_run[f"error_{n}_message"] for word in words), our_run[f"error_{n}_message"]
 
 
-MIXED_FLOATS = pytest.mark.xfail(strict=True, reason="PyTorch refuses a matrix product of two floating (or two "
-                                 "integer) dtypes; seegrad promotes them (its tests and apps feed float64 data to float32 "
-                                 "layers: test_optim, test_threads, test_grad_destination...), refusing only an "
-                                 "integer or bool operand with a floating one (autograd/ops/math.py)")
+MIXED_FLOATS = pytest.mark.xfail(strict=True, reason=(
+    "PyTorch refuses a matrix product of two floating (or two integer) dtypes; seegrad promotes them (its tests "
+    "and apps feed float64 data to float32 layers: test_optim, test_threads, test_grad_destination...), refusing "
+    "only an integer or bool operand with a floating one (autograd/ops/math.py)"))
 
 
 @pytest.mark.parametrize("dtypes", [("uint8", "float32"), ("int64", "float64"), ("bool", "float32"),
