@@ -21,6 +21,7 @@ from .losses import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
 from .module import Module
+from .compiled import OptimizedModule  # (what ag.compile returns for a module)
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from .lazy import (
     LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
