@@ -26,6 +26,7 @@ from .dtypes import wrapped
 from . import random
 from .function import _FREED, Function, Rule
 from .graph import Variable, _creation_counter, _modes
+from .node_names import node_name
 from .ops.args import shape_arg
 from .ops.shape import IndexAdd, index_add, is_basic_index
 from .tensor import Tensor, _assignable, _index, to_array
@@ -319,6 +320,7 @@ class CopySlices(Function):
     rule = Rule("out = base with base[view] = src",
                 ("d/dbase: G, with zeros where src was written", "d/dsrc: G at the written positions"),
                 "The overwritten elements send no gradient to the old base; src gets theirs.", ("base", "src"))
+    name = node_name("CopySlices")  # (PyTorch's name, without Backward)
 
     def forward(ctx, base, src, where, flat):
         ctx.where, ctx.flat = where, flat
@@ -359,6 +361,7 @@ class Copy(Function):
 
     rule = Rule("out = src (copied into a)", ("d/da = 0: a's old values are overwritten", "d/dsrc = G"),
                 "A copy hands the gradient to its source; what it overwrote gets nothing.", ("a", "src"))
+    name = node_name("CopyBackwards")  # (PyTorch's name for copy_'s node)
 
     def forward(ctx, a, src):
         ctx.shape, ctx.dtype = a.shape, a.dtype

@@ -12,6 +12,7 @@ import warnings
 from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function, Rule, ShapeError
+from ..node_names import node_name
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, as_tensor, broadcast_shape
 from .math import where
@@ -373,6 +374,7 @@ class BCEWithLogits(Function):
                 ("d/dx = sigmoid(x) - t", "d/dt = -x", "d/d(pos_weight) = t * log(1 + e^-x)"),
                 "Sigmoid and binary cross-entropy in one stable node: the gradient is sigmoid(x) - t.",
                 ("logits", "target", "pos_weight"))
+    name = node_name("BinaryCrossEntropyWithLogitsBackward0")
 
     def forward(ctx, x, t, pos_weight=None):
         softplus_neg, lw = ctx.parts = _logit_parts(ctx.xp, x, t, pos_weight)

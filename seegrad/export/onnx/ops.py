@@ -233,7 +233,7 @@ def _conv_op(g, call, dyn):
     x_arr, p = array_of(call.inputs[0]), call.params
     n = x_arr.ndim - 2
     geo = {k: list(p[k])[-n:] for k in ("stride", "padding", "dilation")}
-    return g.node("Conv", [g.value(x) for x in call.inputs[:3]],
+    return g.node("Conv", [g.value(x) for x in call.inputs[:3] if x is not None],
                   {"strides": [int(s) for s in geo["stride"]], "dilations": [int(d) for d in geo["dilation"]],
                    "pads": [int(lo) for lo, _ in geo["padding"]] + [int(hi) for _, hi in geo["padding"]],
                    "group": int(p["groups"]), "kernel_shape": list(array_of(call.inputs[1]).shape[2:])})
