@@ -731,7 +731,7 @@ def rsqrt(input):
 def square(input):
     if input.dtype.kind == "b":  # bool squares as int64, as in PyTorch
         input = input.to(host.int64)
-    return Mul.apply(input, input)
+    return Pow.apply(input, 2)  # (PyTorch's node too: PowBackward0)
 
 
 def _operands(input, other):
