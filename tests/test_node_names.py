@@ -163,6 +163,9 @@ CASES = [
     "nn.Linear(4, 3, bias=False)(x)", "nn.Linear(4, 3)(v)", "nn.Linear(4, 3)(b)", "F.linear(x, m.t())",
     "F.cross_entropy(x, lbl)", "nn.CrossEntropyLoss()(x, lbl)", "F.nll_loss(F.log_softmax(x, 1), lbl)",
     "F.binary_cross_entropy(x.sigmoid(), p / 2)", "F.binary_cross_entropy_with_logits(x, p / 2)",
+    "F.binary_cross_entropy_with_logits(x, p / 2, reduction='none')", "nn.BCEWithLogitsLoss(reduction='sum')(x, p / 3)",
+    "F.binary_cross_entropy_with_logits(x, p / 2, pos_weight=torch.ones(4) * 2)", "nn.BCELoss()(x.sigmoid(), p / 2)",
+    "F.binary_cross_entropy(x.sigmoid(), p / 2, weight=v.detach())",
     "F.l1_loss(x, y)", "F.smooth_l1_loss(x, y)", "F.leaky_relu(x, 0.1)", "F.elu(x)", "F.silu(x)", "F.softplus(x)",
     "nn.GELU()(x)", "nn.Dropout(0.5)(x)",
     # in place: the tensor takes the op's node, named as the op
@@ -192,10 +195,8 @@ DIFFERENT = {  # case -> why this project's graph differs from PyTorch's
     "nn.Linear(4, 3)(v)": FUSED_LINEAR, "nn.Linear(4, 3)(b)": FUSED_LINEAR, "F.linear(x, m.t())": FUSED_LINEAR,
     "F.cross_entropy(x, lbl)": FUSED_CROSS_ENTROPY, "nn.CrossEntropyLoss()(x, lbl)": FUSED_CROSS_ENTROPY,
     "F.nll_loss(F.log_softmax(x, 1), lbl)": COMPOSITE,
-    "F.binary_cross_entropy(x.sigmoid(), p / 2)": "the reduction is a MeanBackward0 node of its own here, after the "
-                                                  "BinaryCrossEntropyBackward0 node; PyTorch's node reduces too",
-    "F.binary_cross_entropy_with_logits(x, p / 2)": "as binary_cross_entropy: a MeanBackward0 after the "
-                                                    "BinaryCrossEntropyWithLogitsBackward0 node",
+    "F.binary_cross_entropy(x.sigmoid(), p / 2, weight=v.detach())": "with a weight, the loss is weighted and reduced in "
+                                                            "nodes of their own here (MulBackward0, MeanBackward0)",
     "F.smooth_l1_loss(x, y)": COMPOSITE, "F.leaky_relu(x, 0.1)": COMPOSITE, "F.elu(x)": COMPOSITE,
     "F.silu(x)": COMPOSITE, "F.softplus(x)": COMPOSITE,
 }
@@ -276,10 +277,9 @@ KNOWN = {
         SqueezeBackward1>MaxPool2DWithIndicesBackward0 SqueezeBackward1>MaxUnpoolBackward0
         MaxUnpool2DBackward0>SqueezeBackward1 MaxUnpool2DBackward0>MaxUnpoolBackward0
         MaxUnpool3DBackward0>MaxUnpoolBackward0 ConvolutionBackward0>ConvolutionBackward0""",
-    "the reduction is a node of its own here (MeanBackward0, SumBackward0; a weight: MulBackward0) after the loss's "
-    "node; PyTorch's loss node reduces too": """
-        BinaryCrossEntropyBackward0>MeanBackward0 BinaryCrossEntropyBackward0>SumBackward0
-        BinaryCrossEntropyWithLogitsBackward0>MeanBackward0 BinaryCrossEntropyWithLogitsBackward0>MulBackward0""",
+    "with a weight, the loss is weighted and reduced in nodes of their own here (MulBackward0, MeanBackward0); "
+    "PyTorch's loss node weights and reduces": """
+        BinaryCrossEntropyBackward0>MeanBackward0 BinaryCrossEntropyWithLogitsBackward0>MulBackward0""",
     "PyTorch's op is one node with several outputs (values and indices, the pieces of a split); here each output "
     "tensor has a node of its own (a gather, a slice, a squeeze)": """
         AminmaxBackward0>AmaxBackward0 AminmaxBackward0>AminBackward0 CummaxBackward0>GatherBackward0
