@@ -171,7 +171,9 @@ CASES = [
     # in place: the tensor takes the op's node, named as the op
     "out = x.clone(); out.relu_()", "out = x * 1; out.mul_(2)", "out = x * 1; out.add_(y)",
     "out = x * 1; out.exp_()", "out = x * 1; out.sigmoid_()", "out = x * 1; out += y", "out = x * 1; out.clamp_(0, 1)",
-    "out = x * 1; out.pow_(2)", "out = x * 1; out.copy_(y)",
+    "out = x * 1; out.pow_(2)", "out = x * 1; out.copy_(y)", "out = x * 1; out.fill_(2.0)",
+    "out = x * 1; out.fill_(y.sum())", "out = x * 1; out.zero_()", "out = x * 1; out[0] = 2.0",
+    "out = x * 1; out[:, 1].mul_(y[:, 1])",
     # detach chains and leaves
     "x.detach()", "x.detach() * 2", "x.detach() * y", "(x * 2).detach().requires_grad_().exp()",
     "out = x.exp(); out.retain_grad(); out = out.sum()",
@@ -197,6 +199,9 @@ DIFFERENT = {  # case -> why this project's graph differs from PyTorch's
     "F.nll_loss(F.log_softmax(x, 1), lbl)": COMPOSITE,
     "F.binary_cross_entropy(x.sigmoid(), p / 2, weight=v.detach())": "with a weight, the loss is weighted and reduced in "
                                                             "nodes of their own here (MulBackward0, MeanBackward0)",
+    "out = x * 1; out[:, 1].mul_(y[:, 1])": "PyTorch's CopySlices node runs the in-place op itself (its inputs: the "
+                                            "base and the op's other inputs); here CopySlices takes the base and the "
+                                            "op's result, whose node is below it",
     "F.smooth_l1_loss(x, y)": COMPOSITE, "F.leaky_relu(x, 0.1)": COMPOSITE, "F.elu(x)": COMPOSITE,
     "F.silu(x)": COMPOSITE, "F.softplus(x)": COMPOSITE,
 }
@@ -298,15 +303,15 @@ KNOWN = {
         PowBackward2>PowBackward1 RemainderBackward0>FloatRemainderBackward0 RemainderBackward1>FloatRemainderBackward0
         RoundBackward1>RoundBackward0 RsubBackward1>SubBackward0 ScatterBackward1>ScatterBackward0
         XlogyBackward1>XlogyBackward0 XlogyBackward2>XlogyBackward0""",
-    "in-place comparisons, fills, random fills and the activations' inplace= record a CopyBackwards node here (the "
+    "in-place comparisons, random fills and the activations' inplace= record a CopyBackwards node here (the "
     "new values copied in: a copy of the input is read in the graph); PyTorch names the in-place op's node": """
         BernoulliBackward1>CopyBackwards BernoulliBackward2>CopyBackwards CeluBackward1>CopyBackwards
-        CloneBackward0>CopyBackwards EluBackward1>CopyBackwards EqBackward1>CopyBackwards FillBackward2>CopyBackwards
+        CloneBackward0>CopyBackwards EluBackward1>CopyBackwards EqBackward1>CopyBackwards
         GeBackward1>CopyBackwards GtBackward1>CopyBackwards HardsigmoidBackward0>CopyBackwards
         HardswishBackward0>CopyBackwards HardtanhBackward0>CopyBackwards LeBackward0>CopyBackwards
         LeBackward1>CopyBackwards LeakyReluBackward1>CopyBackwards LtBackward1>CopyBackwards MishBackward0>CopyBackwards
         NeBackward1>CopyBackwards RreluWithNoiseBackward1>CopyBackwards SiluBackward0>CopyBackwards
-        ThresholdBackward1>CopyBackwards ZeroBackward0>CopyBackwards""",
+        ThresholdBackward1>CopyBackwards""",
     "PyTorch has no derivative (its node is NotImplemented) where this project gives one (0 almost everywhere)": """
         NotImplemented>BernoulliBackward0 NotImplemented>FloatFloorDivideBackward0
         NotImplemented>FloatRemainderBackward0 NotImplemented>HeavisideBackward0 NotImplemented>NoDerivativeBackward0
