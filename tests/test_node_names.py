@@ -142,12 +142,13 @@ CASES = [
     "x.logsumexp(1)", "x.norm()", "x.norm(dim=1)", "torch.linalg.vector_norm(x, 3)", "x.std()", "x.var(0)",
     "torch.nansum(x)", "x.cumsum(1)", "x.softmax(1)", "x.log_softmax(-1)",
     # views and indexing
-    "x.view(12)", "x.view(4, 3)", "x.reshape(2, 6)", "x.flatten()", "b.flatten(1)", "x.view_as(y.t())",
+    "x.view(12)", "x.view(4, 3)", "x.reshape(3, 4)", "x.reshape(2, 6)", "x.flatten()", "b.flatten(1)", "x.view_as(y.t())",
     "b[:, 1:].reshape(2, -1)", "x.unflatten(1, (2, 2))", "x.unsqueeze(0)", "x.unsqueeze(-1)", "x[None]",
     "x[:, None]", "x.unsqueeze(0).squeeze()", "x.unsqueeze(1).squeeze(1)", "x.view(1, 3, 1, 4).squeeze((0, 2))",
     "x.t()", "x.T", "b.mT", "x.transpose(0, 1)", "b.transpose(0, 2)", "b.permute(2, 0, 1)", "x.expand(2, 3, 4)",
     "x[0]", "x[:, 1]", "x[1:]", "x[:, :2]", "x[:]", "x[...]", "x[[0, 2]]", "x[x > 0]", "x.narrow(1, 1, 2)",
-    "x[0][1]", "x.t()[1:].sum(1)", "x.t().reshape(12)", "x.clone()", "x.t().contiguous()", "x.detach().requires_grad_() * x",
+    "x[0][1]", "x.t()[1:].sum(1)", "x.t().reshape(12)", "x.clone()", "x.t().contiguous()", "x.detach().requires_grad_() * x", "v.t()", "x.view(3, 4)", "x.view_as(y)",
+    "x.transpose(1, 1)", "x.t().t()",
     "torch.cat([x, y])", "x.gather(1, torch.zeros(3, 1, dtype=torch.long))", "x.flip(0)", "x.diagonal()",
     # dtypes
     "x.double()", "x.to(torch.float64)", "x.type(torch.float64)", "x.double().float()", "x.half()",
@@ -191,6 +192,8 @@ DIFFERENT = {  # case -> why this project's graph differs from PyTorch's
     "b @ b.mT": "PyTorch's matmul of 3-d tensors is a chain of views around a BmmBackward0; here one BmmBackward0",
     "x.t().reshape(12)": "a reshape that had to copy is one UnsafeViewBackward0 here; PyTorch's has a "
                         "CloneBackward0 below it",
+    "x.reshape(3, 4)": "a reshape (squeeze, permute) to the same shape hands back the tensor itself here; PyTorch "
+                       "makes a new view node (ViewBackward0)",
     "x.flip(0)": "flip is a reversed view, then a clone, here (CloneBackward0 after SliceBackward0); PyTorch "
                  "has one FlipBackward0",
     "nn.Linear(4, 3)(x)": FUSED_LINEAR, "nn.Linear(4, 3, bias=False)(x)": FUSED_LINEAR,
@@ -316,9 +319,6 @@ KNOWN = {
         NotImplemented>BernoulliBackward0 NotImplemented>FloatFloorDivideBackward0
         NotImplemented>FloatRemainderBackward0 NotImplemented>HeavisideBackward0 NotImplemented>NoDerivativeBackward0
         Unique2Backward0>NoDerivativeBackward0""",
-    "a view to the same shape (t() of a vector, view_as a tensor of the same shape) hands back the tensor itself "
-    "here; PyTorch makes a new view node": """
-        TBackward0>None ViewBackward0>None""",
     "a reshape that must copy is one UnsafeViewBackward0 node here; PyTorch's ravel copies first "
     "(CloneBackward0) and then views": """
         ViewBackward0>UnsafeViewBackward0""",

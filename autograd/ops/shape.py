@@ -229,8 +229,9 @@ def view(input, *shape):
     ``view(dtype)`` reads the same bytes as another dtype (see _view_as_dtype)."""
     if len(shape) == 1 and isinstance(shape[0], (host.dtype, type)) and not is_int(shape[0]):
         return _view_as_dtype(input, host.dtype(shape[0]))
-    out = reshape(input, *required(shape, "view", "shape"))
-    overloaded(out, "ViewBackward0", Reshape, input)  # (a view of a strided tensor too)
+    shape = _target_shape(input, required(shape, "view", "shape"), "view")
+    out = Reshape.apply(input, shape=shape)  # (a new view even to the same shape, as PyTorch's)
+    overloaded(out, "ViewBackward0", Reshape)  # (a view of a strided tensor too)
     data = out._data
     if type(data) is host.ndarray and data.size and not host.may_share_memory(data, input._data):
         raise ShapeError(f"view: view size is not compatible with input tensor's size and stride (at least one "
@@ -350,10 +351,10 @@ def transpose(input, dim0=-2, dim1=-1):
     if isinstance(dim0, (tuple, list)):  # numpy's spelling: transpose(axes) permutes
         return permute(input, *dim0)
     d0, d1 = dim_arg(dim0, input.ndim, "transpose"), dim_arg(dim1, input.ndim, "transpose")
-    if input.ndim < 2 or d0 == d1:
-        return input
     order = list(range(input.ndim))
-    order[d0], order[d1] = order[d1], order[d0]
+    if input.ndim:
+        order[d0], order[d1] = order[d1], order[d0]
+    # a new view even where nothing moves (v.t() of a vector), as PyTorch's: a node of its own
     return overloaded(Permute.apply(input, axes=tuple(order)), "TransposeBackward0", Permute)
 
 
