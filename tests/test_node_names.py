@@ -84,18 +84,23 @@ LABELS = np.array([0, 3, 1])  # for 3 rows of 4 classes
 TOKENS = np.array([[0, 2], [3, 1]])
 
 
-def run(code, lib):
-    """Run ``code`` (an expression, or statements that set ``out``) with one library's names."""
+def run(code, lib, dtype="float32"):
+    """Run ``code`` (an expression, or statements that set ``out``) with one library's names, on inputs of ``dtype``."""
     T, nn, F = LIBRARIES[lib]
     names = {"torch": T, "nn": nn, "F": F, "np": np, "lbl": T.tensor(LABELS), "tok": T.tensor(TOKENS)}
-    names.update({k: T.tensor(a.copy()).requires_grad_() for k, a in INPUTS.items()})
+    names.update({k: T.tensor(a.astype(dtype)).requires_grad_() for k, a in INPUTS.items()})
+    if dtype == "float64":  # (the layers' parameters too)
+        T.set_default_dtype(T.float64)
     T.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if "out =" in code:
-            exec(code, names)  # noqa: S102
-            return names["out"]
-        return eval(code, names)  # noqa: S307
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if "out =" in code:
+                exec(code, names)  # noqa: S102
+                return names["out"]
+            return eval(code, names)  # noqa: S307
+    finally:
+        T.set_default_dtype(T.float32)
 
 
 def tensors(result):
@@ -105,9 +110,9 @@ def tensors(result):
     return [result] if hasattr(result, "grad_fn") else []
 
 
-def graphs(code):
+def graphs(code, dtype="float32"):
     """PyTorch's graphs and ours for every tensor ``code`` returns."""
-    theirs, ours = tensors(run(code, "torch")), tensors(run(code, "ours"))
+    theirs, ours = tensors(run(code, "torch", dtype)), tensors(run(code, "ours", dtype))
     assert len(theirs) == len(ours), f"{code}: PyTorch returned {len(theirs)} tensors, autograd {len(ours)}"
     return [(graph(t.grad_fn, torch_name), graph(o.grad_fn, our_name)) for t, o in zip(theirs, ours)]
 
@@ -210,10 +215,11 @@ DIFFERENT = {  # case -> why this project's graph differs from PyTorch's
 }
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("code", [c for c in CASES if c not in DIFFERENT])
-def test_graph_is_pytorchs(code):
-    for i, (theirs, ours) in enumerate(graphs(code)):
-        assert ours == theirs, f"{code} (output {i}):\n PyTorch  {theirs}\n autograd {ours}"
+def test_graph_is_pytorchs(code, dtype):
+    for i, (theirs, ours) in enumerate(graphs(code, dtype)):
+        assert ours == theirs, f"{code} in {dtype} (output {i}):\n PyTorch  {theirs}\n autograd {ours}"
 
 
 @pytest.mark.parametrize("code", list(DIFFERENT))
