@@ -12,7 +12,7 @@ import copy
 import numbers
 import weakref
 
-from . import printing
+from . import function, printing
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
@@ -203,22 +203,17 @@ class Tensor(Variable):
         return t
 
     @staticmethod
-    def _from_op(raw, inputs, op, node):
-        """The output of ``op`` (a Function) on ``inputs``: ``raw`` as a Tensor, with ``node`` as its
-        grad_fn (None when the op was not recorded). The hot path of every op, so ``_init`` is
-        written out here."""
-        if type(raw) is not _ndarray:  # a numpy scalar (a full reduction), a number, a device array
+    def _output_array(raw, inputs, op):
+        """What an op's forward returned, as the output's storage, when it is not already a numpy array
+        of a dtype other than float64 (Function.apply makes the output Tensor itself, the hot path of
+        every op): a numpy scalar (a full reduction) or a number as an array, a device array as it is,
+        and float64 made from no float64 input as float32 (int tensor / 2 is float32, as in PyTorch;
+        casts keep their dtype)."""
+        if type(raw) is not _ndarray:
             raw = host.asarray(raw) if isinstance(raw, host.generic) else _as_output(raw, inputs)
         if raw.dtype is float64 and not op.exact_dtype and not _any_float64(inputs):
-            raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
-        t = _new(Tensor)
-        t._data = raw
-        t._grad = None
-        t.grad_fn = node
-        t.requires_grad = node is not None
-        t._accum = t._leaf_hooks = t._view = None
-        t._vc = [0]
-        return t
+            raw = raw.astype(_default[0], copy=False)
+        return raw
 
     def _as_view_of(self, input, op, params):
         """This op output shares ``input``'s storage: share its version counter too, and remember
@@ -577,6 +572,9 @@ class Tensor(Variable):
         self._data = source._data if isinstance(source, Tensor) else as_array(source)
         self._vc[0] += 1
         return self
+
+
+function._Tensor = Tensor  # the type of every op's output (Function.apply makes it)
 
 
 def increment_version(tensor):

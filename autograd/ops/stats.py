@@ -276,7 +276,8 @@ class Multinomial(NonDifferentiable):
     def forward(ctx, weights, host_weights, num_samples, replacement, generator):
         w = host_weights.astype(host.float64).reshape(-1, weights.shape[-1])  # (rows, categories)
         draw = rng(generator, None)
-        if replacement:  # inverse CDF: category i for u in [cdf_(i-1), cdf_i)
+        if replacement or num_samples == 1:  # inverse CDF: category i for u in [cdf_(i-1), cdf_i) (one sample:
+            #                                    the same law with or without replacement, and one draw a row)
             cdf = host.cumsum(w, axis=1)
             u = draw.random((w.shape[0], num_samples)) * cdf[:, -1:]
             out = host.stack([host.searchsorted(c, row, side="right") for c, row in zip(cdf, u)])

@@ -91,6 +91,9 @@ class DataLoader:
             raise ValueError("DataLoader: pass either generator= or seed=, not both")
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(f"DataLoader: the dataset ({type(dataset).__name__}) needs __getitem__ and __len__")
+        if shuffle and len(dataset) == 0:  # (PyTorch's RandomSampler refuses it here, not at the first epoch)
+            raise ValueError("DataLoader: num_samples should be a positive integer value, but got num_samples=0: "
+                             f"shuffle=True on an empty dataset ({type(dataset).__name__} of length 0)")
         self.dataset = dataset
         self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
