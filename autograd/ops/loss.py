@@ -424,8 +424,8 @@ class BCEWithLogits(Function):
                 "Sigmoid and binary cross-entropy in one stable node: the gradient is sigmoid(x) - t.",
                 ("logits", "target", "pos_weight"))
     name = node_name("BinaryCrossEntropyWithLogitsBackward0")
-    next_functions = leaving_out(lambda node: (2,) if node._edges[2:] == [None] else ())  # (a pos_weight without
-    #                                                          a gradient is an argument of PyTorch's node, not an input)
+    # a pos_weight that needs no gradient is an argument of PyTorch's node, not an input
+    next_functions = leaving_out(lambda node: (2,) if len(node._edges) == 3 and node._edges[2] is None else ())
 
     def forward(ctx, x, t, pos_weight=None, reduction="none"):
         softplus_neg, lw = ctx.parts = _logit_parts(ctx.xp, x, t, pos_weight)
