@@ -155,7 +155,8 @@ CASES = [
     "x[0]", "x[:, 1]", "x[1:]", "x[:, :2]", "x[:]", "x[...]", "x[[0, 2]]", "x[x > 0]", "x.narrow(1, 1, 2)",
     "x[0][1]", "x.t()[1:].sum(1)", "x.t().reshape(12)", "x.clone()", "x.t().contiguous()", "v.t()", "x.t().t()",
     "x.transpose(1, 1)", "x.detach().requires_grad_() * x",
-    "torch.cat([x, y])", "x.gather(1, torch.zeros(3, 1, dtype=torch.long))", "x.flip(0)", "x.diagonal()",
+    "torch.cat([x, y])", "torch.stack([x, y])", "torch.stack([x, v.expand(3, 4)], 2)", "x.flip(0)", "x.diagonal()",
+    "x.gather(1, torch.zeros(3, 1, dtype=torch.long))",
     # dtypes
     "x.double()", "x.to(torch.float64)", "x.type(torch.float64)", "x.double().float()", "x.half()",
     # matrix products, by the shapes PyTorch names
@@ -247,18 +248,19 @@ KNOWN = {
         AddmmBackward0>WhereBackward0 AffineGridGeneratorBackward0>ViewBackward0 AmaxBackward0>SqueezeBackward2
         AminBackward0>SqueezeBackward2 AvgPool3DBackward0>DivBackward0 BlockDiagBackward0>CatBackward0
         CdistBackward0>LinalgVectorNormBackward0 CeluBackward0>WhereBackward0 ChannelShuffleBackward0>ViewBackward0
-        ClampBackward0>WhereBackward0 CloneBackward0>AddBackward0 Col2ImBackward0>SqueezeBackward1
+        ClampBackward0>WhereBackward0 CloneBackward0>AddBackward0 CloneBackward0>ExpandBackward0
+        Col2ImBackward0>SqueezeBackward1
         ConvolutionBackward0>PermuteBackward0 ConvolutionBackward0>SliceBackward0 CopySlices>IndexBackward0
         CopySlices>SliceBackward0 Deg2RadBackward0>MulBackward0 DiagEmbedBackward0>IndexAddBackward0
         DiagonalBackward0_copy>CloneBackward0 DistBackward0>LinalgVectorNormBackward0 EluBackward0>MulBackward0
-        EluBackward0>WhereBackward0 EmbeddingBagBackward0>AddBackward0 EmbeddingBagBackward0>CatBackward0
+        EluBackward0>WhereBackward0 EmbeddingBagBackward0>AddBackward0 EmbeddingBagBackward0>StackBackward0
         EmbeddingBagBackward0>DivBackward0 ExpandBackward0>AccumulateGrad ExpandBackward0>ClampBackward1
         FlipBackward0>CloneBackward0 FracBackward0>SubBackward0 GluBackward0>MulBackward0
         GridSampler2DBackward0>ReshapeAliasBackward0 GridSampler3DBackward0>ReshapeAliasBackward0
         HardsigmoidBackward0>WhereBackward0 HardswishBackward0>DivBackward0 HardtanhBackward0>WhereBackward0
         HuberLossBackward0>MeanBackward0 Im2ColBackward0>SqueezeBackward1 IndexAddBackward0>AddBackward0
         IndexSelectBackward0>IndexBackward0 LeakyReluBackward0>WhereBackward0 LerpBackward0>AddBackward0
-        LerpBackward1>AddBackward0 LinalgCrossBackward0>CatBackward0 LogSigmoidBackward0>NegBackward0
+        LerpBackward1>AddBackward0 LinalgCrossBackward0>StackBackward0 LogSigmoidBackward0>NegBackward0
         MaskedFillBackward0>WhereBackward0 MaskedFillBackward1>WhereBackward0 MaskedSelectBackward0>IndexBackward0
         MaxPool3DWithIndicesBackward0>ViewBackward0 MishBackward0>MulBackward0 MultiMarginLossBackward0>DivBackward0
         MultiMarginLossBackward0>MeanBackward0 MultilabelMarginLossBackward0>MeanBackward0
@@ -274,7 +276,7 @@ KNOWN = {
         ScaledDotProductFlashAttentionForCpuBackward0>MatMulBackward0 ScatterAddBackward0>AddBackward0
         SgnBackward0>SignBackward0 SiluBackward0>MulBackward0 SliceBackward0>SubBackward0
         SmoothL1LossBackward0>MeanBackward0 SoftMarginLossBackward0>AddBackward0 SoftMarginLossBackward0>MeanBackward0
-        SoftplusBackward0>WhereBackward0 SqueezeBackward0>DivBackward0 StackBackward0>CatBackward0
+        SoftplusBackward0>WhereBackward0 SqueezeBackward0>DivBackward0
         SubBackward0>MulBackward0 ThresholdBackward0>WhereBackward0 TraceBackward0>SumBackward0
         TrilBackward0>WhereBackward0 TriuBackward0>WhereBackward0 UnsafeViewBackward0>ViewBackward0
         UnsqueezeBackward0>MeanBackward1 UnsqueezeBackward0>ViewBackward0 UpsampleBilinear2DBackward0>MatMulBackward0

@@ -153,6 +153,19 @@ class Cat(Function):
         return tuple(grads)
 
 
+class Stack(Function):
+    rule = Rule("out = stack([a, b, ...], dim)", ("d/da, d/db, ...: each input's slice of G along the new dim",),
+                "Each input gets back its own slice of the gradient.")
+
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return ctx.xp.stack(arrays, axis=axis)
+
+    def backward(ctx, grad):  # each input gets back its own slice (the new dim dropped)
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
+
+
 class Cast(Function):
     rule = Rule("out = a.to(dtype)", ("d/da = 1 (cast back to a's dtype)",), "The gradient is cast back.")
     name = node_name("ToCopyBackward0")
@@ -525,7 +538,7 @@ def stack(tensors, dim=0):
         if t.shape != tensors[0].shape:
             raise ShapeError(f"stack: tensor {i} has shape {tuple(t.shape)} but tensor 0 has shape "
                              f"{tuple(tensors[0].shape)}; stacked tensors must have the same shape")
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return Stack.apply(*promote_all(tensors), axis=d)  # (one node, PyTorch's StackBackward0)
 
 
 register("stack", stack, method=False)
