@@ -87,6 +87,12 @@ class Run:
         elif isinstance(value, (list, tuple)) and value and all(hasattr(v, "detach") for v in value):
             for i, tensor in enumerate(value):  # a list of tensors (gradients, outputs...)
                 self._keep(f"{name}.{i}", tensor)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+            self.values[name] = tuple(value)  # texts (generated samples, labels...): compared exactly
+        elif isinstance(value, dict) and value and all(isinstance(k, str) and hasattr(v, "detach")
+                                                       for k, v in value.items()):
+            for key, tensor in value.items():  # a state dict loaded from a file
+                self._keep(f"{name}.{key}", tensor)
 
     def __getitem__(self, name):
         return self.values[name]
@@ -447,7 +453,7 @@ def assert_close(torch_run, our_run, *names, rtol=1e-4, atol=1e-5):
 
 def assert_same(torch_run, our_run, rtol=1e-4, atol=1e-5, ignore=()):
     """Every value the two runs left agrees: the same names, and for each the same shape, dtype and
-    numbers (within rtol/atol; strings and bools exactly); also every number the two printed."""
+    numbers (within rtol/atol; strings, bools and lists of strings exactly); also every number the two printed."""
     names = set(torch_run.values) - set(ignore)
     missing, extra = names - set(our_run.values), set(our_run.values) - set(torch_run.values) - set(ignore)
     assert not missing and not extra, f"only PyTorch's run left {sorted(missing)}, only ours {sorted(extra)}"
@@ -460,7 +466,7 @@ def assert_same(torch_run, our_run, rtol=1e-4, atol=1e-5, ignore=()):
             if want.dtype == bool or want.dtype.kind in "iu":
                 np.testing.assert_array_equal(got, want, err_msg=f"{name}: ours differs from PyTorch's")
                 continue
-        elif isinstance(want, (str, bool)) or isinstance(got, (str, bool)):
+        elif isinstance(want, (str, bool, tuple)) or isinstance(got, (str, bool, tuple)):
             assert got == want, f"{name}: {got!r}, PyTorch's {want!r}"
             continue
         else:
