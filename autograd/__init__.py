@@ -35,6 +35,7 @@ from .creation import (
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
+from .creation import inclusive_range as range  # torch.range (deprecated there: end included) # noqa: A001
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck

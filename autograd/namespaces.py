@@ -9,10 +9,10 @@ test allows exactly these imports, there).
 """
 import types
 
-from . import custom, functional
+from . import caller, custom, functional
 from .gradcheck import gradcheck, gradgradcheck
 from .graph import backward_into, detect_anomaly, enable_grad, grad, no_grad, run_backward, set_grad_enabled
-from .tensor import Size, increment_version  # noqa: F401  (ag.Size)
+from .tensor import Size, Tensor, increment_version  # noqa: F401  (ag.Size)
 
 __all__ = ["Size", "autograd", "upper", "UPPER", "utils"]
 
@@ -28,8 +28,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def Variable(data, requires_grad=False, volatile=False):
-    """torch.autograd.Variable, from before Variables and Tensors merged: the tensor itself."""
-    return data.requires_grad_(requires_grad) if requires_grad else data
+    """torch.autograd.Variable, from before Variables and Tensors merged: as PyTorch's now, a new leaf that shares
+    ``data``'s storage (a change through either is seen by both), requiring grad only when asked; ``data`` itself
+    is left as it was."""
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    if volatile:
+        caller.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.")
+    return data.detach().requires_grad_(bool(requires_grad))
 
 
 def _namespace(name, doc, **names):

@@ -12,7 +12,7 @@ import copy
 import numbers
 import weakref
 
-from . import function, printing
+from . import caller, function, printing
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
@@ -583,12 +583,29 @@ def increment_version(tensor):
     tensor._vc[0] += 1
 
 
-def _index(index):
-    """Tensors and lists inside an index become arrays numpy understands."""
-    if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        return host.asarray(index)
-    return index
+def _index(index, assigning=False):
+    """Tensors and lists inside an index become arrays numpy understands. A uint8 tensor or array is a mask, as
+    in PyTorch (its pre-bool masks, still taken with a deprecation warning), where numpy would read its 0s and
+    1s as row numbers: x[(x > 0).byte()] picks elements, not rows 0 and 1. In an assignment (``assigning``)
+    PyTorch refuses such a mask (a 0-d one excepted), and so does this."""
+    parts = [_index_part(i) for i in index] if isinstance(index, tuple) else [_index_part(index)]
+    masks = [i for i in parts if _byte_mask(i)]
+    if masks:
+        if any(m.ndim for m in masks):
+            if assigning:
+                raise RuntimeError("setitem: masked_fill_ only supports boolean masks, but got mask with dtype uint8; "
+                                   "index with mask.bool()")
+            caller.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.")
+        parts = [i != 0 if _byte_mask(i) else i for i in parts]
+    return tuple(parts) if isinstance(index, tuple) else parts[0]
+
+
+def _index_part(i):
+    if isinstance(i, Tensor):
+        return i._data
+    return host.asarray(i) if isinstance(i, list) else i
+
+
+def _byte_mask(i):
+    """A uint8 array in an index (a numpy uint8 number is a position, as in PyTorch)."""
+    return getattr(i, "dtype", None) == host.uint8 and not isinstance(i, host.generic)

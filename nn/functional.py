@@ -22,7 +22,7 @@ from autograd.ops.attention import scaled_dot_product_attention  # noqa: F401
 from autograd.ops.ctc import ctc_loss  # noqa: F401
 from autograd.ops.conv import (  # noqa: F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
-    conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
+    conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_bilinear, upsample_nearest,
 )
 from autograd.ops.sampling import affine_grid, grid_sample  # noqa: F401
 from autograd.ops.unfold import fold, unfold  # noqa: F401

@@ -11,6 +11,7 @@ Loading happens in this process: ``num_workers`` and ``pin_memory`` are
 accepted for PyTorch compatibility and ignored.
 """
 import collections.abc
+import itertools
 import numbers
 
 import numpy as np
@@ -107,9 +108,10 @@ class DataLoader:
         self.generator = None if seed is None else _generator(seed)
 
     def _order(self):
-        """The sample indices of one epoch."""
+        """The sample indices of one epoch: a sampler's as it yields them (it may never end: minGPT's
+        trainer samples int(1e10) of them with replacement), else an array."""
         if self.sampler is not None:
-            return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
+            return iter(self.sampler)
         n = len(self.dataset)
         if self.shuffle:
             return _generator(self.generator).permutation(n)
@@ -120,6 +122,13 @@ class DataLoader:
             yield from (int(i) for i in order)
             return
         bs = self.batch_size
+        if not isinstance(order, np.ndarray):  # a sampler's: a batch taken when it is wanted, as PyTorch's
+            while True:                       # BatchSampler takes it (a sampler's draws fall in between alike)
+                idx = np.fromiter((int(i) for i in itertools.islice(order, bs)), dtype=np.int64)
+                if len(idx) == bs or (len(idx) and not self.drop_last):
+                    yield idx
+                if len(idx) < bs:
+                    return
         stop = len(order) - len(order) % bs if self.drop_last else len(order)
         for start in range(0, stop, bs):
             yield order[start:start + bs]
