@@ -17,7 +17,7 @@ import math as _math
 
 from . import backend
 from .dtypes import (
-    bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
+    bfloat16, bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
     long, set_default_dtype, uint8,
 )
 from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
@@ -44,7 +44,7 @@ from . import linalg, special
 from .linalg import matrix_exp  # (torch.matrix_exp, torch.linalg.matrix_exp)
 from .ops.decompositions import legacy_svd as svd  # (torch.svd: (U, S, V); linalg.svd gives Vh)
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
-from .namespaces import Size, autograd, upper, utils
+from .namespaces import Size, autograd, compile, upper, utils  # noqa: A004  (torch.compile)
 from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
 from .func import vmap  # torch.vmap is torch.func.vmap
 from . import amp  # torch.amp: GradScaler, and autocast's disabled forms

@@ -7,6 +7,7 @@ the first time a script asks for it (``torch.nn``), from autograd's module ``__g
 That function is the one place where the engine names a layer above it (the architecture
 test allows exactly these imports, there).
 """
+import functools
 import types
 
 from . import caller, custom, functional
@@ -58,6 +59,31 @@ autograd = _namespace(
 
 # ag.<name> -> the module of a layer above the engine, imported on first use
 UPPER = {"nn": "nn", "optim": "optim"}
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, name=None,
+            disable=False, **more_options):
+    """torch.compile. seegrad has no compiler: a compiled module or function runs as it is, eagerly, with the
+    same numbers and no speed-up (what PyTorch's ``backend="eager"`` does). A module comes back wrapped as
+    PyTorch's is (nn.OptimizedModule: ``_orig_mod``, state dict keys prefixed ``_orig_mod.``), a function as a
+    function; ``disable=True`` returns it untouched; without ``model``, a decorator. The compiler's options
+    are accepted and have nothing to act on."""
+    if model is None:
+        return lambda fn: compile(fn, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                                  options=options, name=name, disable=disable, **more_options)
+    if disable:
+        return model
+    nn = upper("nn")
+    if isinstance(model, nn.Module):
+        return nn.OptimizedModule(model)
+    if not callable(model):
+        raise TypeError(f"compile: expected a module or a function, got {type(model).__name__}")
+
+    @functools.wraps(model)
+    def compiled(*args, **kwargs):
+        return model(*args, **kwargs)
+
+    return compiled
 
 
 def upper(name):

@@ -223,24 +223,33 @@ class RNNBase(Module):
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout should be a number in [0, 1] giving the probability of an "
                              f"element being zeroed, got {dropout!r}")
-        if proj_size:
-            raise NotImplementedError(f"{name}: proj_size (LSTM with projections) is not implemented; use proj_size=0")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, (int, host.integer)) or proj_size < 0:
+            raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable projections, "
+                             f"got {proj_size!r}")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size >= hidden_size:
+            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size (got proj_size={proj_size}, "
+                             f"hidden_size={hidden_size})")
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{name}: dropout={dropout} and num_layers=1: dropout only acts between stacked "
                           f"layers, so it does nothing here", stacklevel=3)
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = int(input_size), int(hidden_size), int(num_layers)
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional, self.proj_size = bidirectional, 0
+        self.bidirectional, self.proj_size = bidirectional, int(proj_size)
         G, D = self._gates[mode], 2 if bidirectional else 1
+        out = proj_size or hidden_size  # the size of h: projected from hidden_size when proj_size > 0
         self._flat_weights_names = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * D
+            layer_input = input_size if layer == 0 else out * D
             for direction in range(D):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = [("weight_ih", (G * hidden_size, layer_input)), ("weight_hh", (G * hidden_size, hidden_size))]
+                shapes = [("weight_ih", (G * hidden_size, layer_input)), ("weight_hh", (G * hidden_size, out))]
                 if bias:
                     shapes += [("bias_ih", (G * hidden_size,)), ("bias_hh", (G * hidden_size,))]
+                if proj_size:
+                    shapes += [("weight_hr", (proj_size, hidden_size))]
                 for kind, shape in shapes:
                     setattr(self, kind + suffix, _new_weight(shape, dtype))
                     self._flat_weights_names.append(kind + suffix)
@@ -260,13 +269,15 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        """[[w_ih, w_hh, b_ih, b_hh] for each layer and direction], as in PyTorch."""
-        per = 4 if self.bias else 2
+        """[[w_ih, w_hh, b_ih, b_hh(, w_hr)] for each layer and direction], as in PyTorch."""
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         names = self._flat_weights_names
         return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.mode == "RNN_RELU":
@@ -288,8 +299,9 @@ class RNNBase(Module):
 
     def _weights(self, layer, direction):
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") + (("weight_hr",) if self.proj_size else ())
         return tuple(getattr(self, kind + suffix) if self.bias or kind.startswith("weight") else None
-                     for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+                     for kind in kinds)
 
     def _check_input(self, input):
         if not isinstance(input, Tensor):
@@ -305,13 +317,16 @@ class RNNBase(Module):
         _check_dtype(self._layer(), input, self.weight_ih_l0)
 
     def _check_state(self, h, name, batch, batched):
-        """h_0 (num_layers * num_directions, N, H), or without N for unbatched input."""
+        """h_0 (num_layers * num_directions, N, H), or without N for unbatched input; with projections h_0's
+        last dim is proj_size (c_0's stays hidden_size)."""
         lead = self.num_layers * (2 if self.bidirectional else 1)
-        want = (lead, batch, self.hidden_size) if batched else (lead, self.hidden_size)
+        size, what = (self.proj_size, "proj_size") if self.proj_size and name == "h_0" else (self.hidden_size,
+                                                                                              "hidden_size")
+        want = (lead, batch, size) if batched else (lead, size)
         if not isinstance(h, Tensor) or tuple(h.shape) != want:
             got = _shape(h.shape) if isinstance(h, Tensor) else type(h).__name__
             raise ShapeError(f"{self._layer()}: expected {name} of shape {_shape(want)} "
-                             f"(num_layers * num_directions, N, hidden_size), got {got}")
+                             f"(num_layers * num_directions, N, {what}), got {got}")
         _check_dtype(self._layer(), h, self.weight_ih_l0)
         return h if batched else h.unsqueeze(1)
 
@@ -402,6 +417,8 @@ class RNNBase(Module):
         if hx is None:
             device = next(self.parameters()).device
             zeros = [ag.zeros(batch, self.hidden_size, dtype=dtype, device=device) for _ in range(lead)]
+            if self.proj_size:  # h is projected: (N, proj_size); c keeps (N, hidden_size)
+                return [ag.zeros(batch, self.proj_size, dtype=dtype, device=device) for _ in range(lead)], zeros
             return zeros, (zeros if self.mode == "LSTM" else None)
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -413,6 +430,8 @@ class RNNBase(Module):
     def _run(self, x, h0, c0, weights, reverse):
         """One layer, one direction: (L, N, H) outputs and the final (N, H) states."""
         if self.mode == "LSTM":
+            if self.proj_size:
+                return _projected_lstm_layer(x, h0, c0, *weights, reverse=reverse)
             return lstm_layer(x, h0, c0, *weights, reverse=reverse)
         if self.mode == "GRU":
             hs = GRULayer.apply(x, h0, *weights, reverse=reverse)
@@ -420,6 +439,19 @@ class RNNBase(Module):
             hs = RNNLayer.apply(x, h0, *weights, reverse=reverse,
                                 nonlinearity="tanh" if self.mode == "RNN_TANH" else "relu")
         return hs, hs[0 if reverse else -1], None  # the reverse direction ends at the first step
+
+
+def _projected_lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=False):
+    """One LSTM layer with projections (proj_size > 0), step by step from ordinary ops: h_t = (o * tanh(c_t))
+    W_hr^T, (N, proj_size), fed back in place of the hidden state (PyTorch's LSTM with projections). Unlike the
+    fused layer it records one small graph per step: slower, rare, and differentiable twice."""
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    h, c, outputs = h0, c0, [None] * x.shape[0]
+    for t in steps:
+        h, c = lstm_cell(x[t], (h, c), w_ih, w_hh, b_ih, b_hh)
+        h = h.matmul(w_hr.t())
+        outputs[t] = h
+    return ag.stack(outputs), h, c
 
 
 class RNN(RNNBase):
@@ -437,7 +469,9 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-    bidirectional=False)``: ``lstm(x, (h_0, c_0)) -> (output, (h_n, c_n))``, gates i, f, g, o."""
+    bidirectional=False, proj_size=0)``: ``lstm(x, (h_0, c_0)) -> (output, (h_n, c_n))``, gates i, f, g, o.
+    With ``proj_size`` > 0 each h_t is projected, h_t = (o * tanh(c_t)) W_hr^T, to proj_size features (the
+    outputs and h_n have proj_size features, c_n hidden_size; weight_hr_l{k} is (proj_size, hidden_size))."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):

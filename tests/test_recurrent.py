@@ -249,8 +249,10 @@ def test_bad_input_messages():
         RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
         LSTM(3, 0)
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="proj_size should be a positive integer or zero"):
+        LSTM(3, 4, proj_size=-1)
 
 
 def test_double_backward_through_fused_layer_says_what_to_do():
