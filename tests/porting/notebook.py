@@ -123,9 +123,9 @@ DTYPE_NAMES = [(r"\btorch\.(float16|float32|float64|bfloat16|u?int8|int16|int32|
                 r"\1"), (r"\bdtype\('(\w+)'\)", r"\1")]
 
 
-# the grad_fn node classes' names (PyTorch's AddmmBackward0 for a Linear layer, seegrad's LinearBackward0) are
-# being renamed to PyTorch's by another change; until then a repr's grad_fn is compared by its presence
-GRAD_FN_NAMES = (r"grad_fn=<\w+>", "grad_fn=<...>")
+# the grad_fn nodes are named as PyTorch's (SliceBackward0, SqueezeBackward0...) except the fused Linear: a
+# Linear layer's output is seegrad's one LinearBackward0 node, PyTorch's AddmmBackward0 (of a 2-d input)
+GRAD_FN_NAMES = (r"grad_fn=<(?:AddmmBackward0|LinearBackward0)>", "grad_fn=<Linear's node>")
 
 
 def normalised(text, rules):
