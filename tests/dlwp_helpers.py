@@ -1,0 +1,251 @@
+"""Run a program of Deep Learning with Python (3rd edition, Keras 3) under Keras and under seegrad.keras
+and compare every figure it produces.
+
+The programs' text comes from the book's companion notebooks,
+https://github.com/fchollet/deep-learning-with-python-notebooks (MIT, (c) François Chollet); each
+test file quotes its cells and says which notebook they come from.
+
+How one program is run twice (``run_both(source)``):
+
+1. under Keras 3 (torch backend), seeded; every ``fit``, ``evaluate`` and ``predict`` the program
+   calls is recorded in order (its History, its results, its outputs), and so are the weights
+   each model holds when its first ``fit`` begins;
+2. the same text with its import lines changed to seegrad.keras (``to_seegrad``); each model, at
+   its first ``fit``, is given the weights the Keras model of the same rank held at that point,
+   so both start from the same numbers;
+3. the two records are compared figure by figure (losses and metrics to LOSS_TOL, outputs and
+   weights to WEIGHT_TOL, both from keras_helpers), and so are every model's final weights.
+
+What the harness changes, in both runs alike:
+- ``fit`` runs with ``shuffle=False`` (the two libraries draw other shuffles) and ``verbose=0``;
+- Dropout's masks: Keras draws them (its seed generator), and seegrad's Dropout layers are handed
+  the same masks in the same order. A mask is a random draw, not the computation under test;
+  without this, any program with Dropout would diverge from its first step.
+The datasets (keras.datasets) cannot be downloaded here: each test draws data of the same shapes
+and dtypes, smaller, in the program's text where the load was (and says so).
+"""
+import re
+import types
+from collections import deque
+
+import numpy as np
+import pytest
+
+from keras_helpers import LOSS_TOL, WEIGHT_TOL, oracle
+
+import autograd as ag
+from seegrad import keras as S
+
+NOTICE = "deep-learning-with-python-notebooks (github.com/fchollet), MIT, (c) François Chollet"
+
+
+def to_seegrad(source):
+    """The program with its Keras imports pointed at seegrad.keras (the one change a user makes)."""
+    source = re.sub(r"^(\s*)import keras$", r"\1from seegrad import keras", source, flags=re.M)
+    return re.sub(r"^(\s*)from keras([. ])", r"\1from seegrad.keras\2", source, flags=re.M)
+
+
+def _first_samples(x):
+    """The first sample of fit's x, in the same container (array, list of arrays, dict of arrays)."""
+    if isinstance(x, dict):
+        return {k: v[:1] for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [v[:1] for v in x]
+    return x[:1]
+
+
+class Record:
+    """What one run produced: ``figures`` [(what, value)] in call order, the fitted models in the
+    order of their first fit, and (Keras) the weights each held when that fit began."""
+
+    def __init__(self):
+        self.figures, self.models, self.initial = [], [], []
+        self.masks = deque()  # Keras' dropout masks, handed to seegrad's Dropout in the same order
+        self.depth = 0  # > 0 inside a recorded call (Keras' fit calls evaluate for validation: not the program's)
+
+    def call(self, what, method, model, args, kwargs):
+        """``method(model, *args, **kwargs)``, recorded when the program called it (not fit's own evaluate)."""
+        kwargs["verbose"] = 0
+        self.depth += 1
+        try:
+            result = method(model, *args, **kwargs)
+        finally:
+            self.depth -= 1
+        if self.depth == 0:
+            self.figures.append((what, dict(result.history) if what == "fit" else result))
+        return result
+
+
+def _run_keras(source, monkeypatch, record):
+    keras = oracle()
+    import torch
+    from keras.src.layers.regularization import dropout as dropout_module
+
+    keras.utils.clear_session()  # layer names from dense, dense_1... in both
+    keras.utils.set_random_seed(0)  # Keras' initial weights repeat from run to run
+    random_module = dropout_module.backend.random
+    keras_dropout = random_module.dropout
+
+    def recorded_dropout(inputs, rate, noise_shape=None, seed=None):
+        mask = keras_dropout(torch.ones_like(inputs), rate, noise_shape=noise_shape, seed=seed)  # 0 or 1/(1-rate)
+        record.masks.append(mask.detach().cpu().numpy())
+        return inputs * mask
+
+    monkeypatch.setattr(random_module, "dropout", recorded_dropout)
+    fit, evaluate, predict = keras.Model.fit, keras.Model.evaluate, keras.Model.predict
+
+    def first_weights(model):
+        class Initial(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                record.models.append(model)
+                record.initial.append(model.get_weights())
+        return Initial()
+
+    def recorded_fit(self, *args, **kwargs):
+        kwargs["shuffle"] = False
+        if not any(self is m for m in record.models):
+            kwargs["callbacks"] = [first_weights(self), *(kwargs.get("callbacks") or [])]
+        return record.call("fit", fit, self, args, kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", recorded_fit)
+    _record_results(monkeypatch, keras.Model, evaluate, predict, record)
+    return _execute(source, "keras")
+
+
+def _run_seegrad(source, monkeypatch, record, keras_record):
+    S.utils.clear_session()
+    masks = keras_record.masks
+
+    def given_dropout(self, x, training=False):
+        if not training or self.rate == 0:
+            return x
+        assert masks, f"{self.name}: seegrad drew more dropout masks than Keras"
+        mask = masks.popleft()
+        assert mask.shape == tuple(x.shape), f"{self.name}: Keras' mask is {mask.shape}, the input {tuple(x.shape)}"
+        return x * ag.from_numpy(mask.astype(np.float32))
+
+    monkeypatch.setattr(S.layers.Dropout, "call", given_dropout)
+    fit, evaluate, predict = S.Model.fit, S.Model.evaluate, S.Model.predict
+
+    def recorded_fit(self, *args, **kwargs):
+        kwargs["shuffle"] = False
+        if not any(self is m for m in record.models):
+            rank = len(record.models)
+            assert rank < len(keras_record.initial), "seegrad fitted more models than Keras"
+            x = args[0] if args else kwargs["x"]
+            predict(self, _first_samples(x), verbose=0)  # built (a Keras model is built when its fit begins)
+            self.set_weights(keras_record.initial[rank])
+            record.models.append(self)
+        return record.call("fit", fit, self, args, kwargs)
+
+    monkeypatch.setattr(S.Model, "fit", recorded_fit)
+    _record_results(monkeypatch, S.Model, evaluate, predict, record)
+    return _execute(to_seegrad(source), "seegrad")
+
+
+def _record_results(monkeypatch, model_class, evaluate, predict, record):
+    def recorded_evaluate(self, *args, **kwargs):
+        return record.call("evaluate", evaluate, self, args, kwargs)
+
+    def recorded_predict(self, *args, **kwargs):
+        return record.call("predict", predict, self, args, kwargs)
+
+    monkeypatch.setattr(model_class, "evaluate", recorded_evaluate)
+    monkeypatch.setattr(model_class, "predict", recorded_predict)
+
+
+def _execute(source, lib):
+    module = types.ModuleType(f"dlwp_program_{lib}")
+    exec(compile(source, f"<program under {lib}>", "exec"), module.__dict__)
+    return module
+
+
+def run_both(source):
+    """Run ``source`` under Keras, then under seegrad.keras; compare every fit's History, every
+    evaluate's and predict's result, and every fitted model's final weights. Returns both
+    programs' namespaces (Keras', seegrad's) for further checks."""
+    k_record, s_record = Record(), Record()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        k_program = _run_keras(source, monkeypatch, k_record)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        s_program = _run_seegrad(source, monkeypatch, s_record, k_record)
+    assert not k_record.masks, f"Keras drew {len(k_record.masks)} dropout masks more than seegrad used"
+    assert [what for what, _ in s_record.figures] == [what for what, _ in k_record.figures]
+    assert len(s_record.models) == len(k_record.models)
+    for i, ((what, k), (_, s)) in enumerate(zip(k_record.figures, s_record.figures)):
+        where = f"call {i} ({what})"
+        if what == "fit":
+            assert sorted(s) == sorted(k), f"{where}: History keys"
+            for key in k:
+                np.testing.assert_allclose(s[key], k[key], **LOSS_TOL, err_msg=f"{where}: {key}")
+        elif what == "evaluate":
+            same_structure(s, k, LOSS_TOL, where)
+        else:
+            same_structure(s, k, WEIGHT_TOL, where)
+    for i, (k, s) in enumerate(zip(k_record.models, s_record.models)):
+        for j, (a, b) in enumerate(zip(k.get_weights(), s.get_weights())):
+            np.testing.assert_allclose(b, a, **WEIGHT_TOL, err_msg=f"model {i}, weight {j} ({k.weights[j].path})")
+    return k_program, s_program
+
+
+def same_structure(s, k, tol, where):
+    """Numbers, lists or dicts of them, equal to ``tol``."""
+    if isinstance(k, dict):
+        assert sorted(s) == sorted(k), f"{where}: keys"
+        for key in k:
+            same_structure(s[key], k[key], tol, f"{where}[{key!r}]")
+    elif isinstance(k, (list, tuple)) and not np.isscalar(k):
+        assert isinstance(s, (list, tuple)) and len(s) == len(k), f"{where}: {s!r} against Keras' {k!r}"
+        for i, (a, b) in enumerate(zip(k, s)):
+            same_structure(b, a, tol, f"{where}[{i}]")
+    else:
+        np.testing.assert_allclose(np.asarray(s), np.asarray(k), **tol, err_msg=where)
+
+
+# ------------------------------------------------------------ stand-ins for keras.datasets (offline)
+
+def mnist_like(n_train, n_test):
+    """Stands in for ``mnist.load_data()``: scikit-learn's 8x8 digits grown to 28x28 (each pixel a
+    3x3 block, 2 pixels of border), uint8 0..255 as MNIST's, labels uint8 0..9; n_train and n_test
+    samples (the book's are 60000 and 10000)."""
+    from seegrad.data import load_digits
+    split = load_digits(seed=0, flatten=False)
+
+    def grow(x, n):
+        x = np.kron(x[:n].reshape(-1, 8, 8), np.ones((3, 3), np.float32))  # (n, 24, 24)
+        return (255 * np.pad(x, ((0, 0), (2, 2), (2, 2)))).round().astype(np.uint8)  # (n, 28, 28)
+
+    return ((grow(split.X_train, n_train), split.y_train[:n_train].astype(np.uint8)),
+            (grow(split.X_test, n_test), split.y_test[:n_test].astype(np.uint8)))
+
+
+def word_sequences(n, num_words, num_classes, seed):
+    """Stands in for ``imdb.load_data(num_words=...)`` / ``reuters.load_data(...)``: n lists of word
+    ids (lengths 20 to 80, ids 1..num_words-1, as the datasets' lists) and int64 labels 0..num_classes-1.
+    Each class favours its own 20 words, so the multi-hot models have something to learn."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, num_classes, n)
+    favourite = rng.integers(1, num_words, size=(num_classes, 20))
+    sequences = []
+    for label in labels:
+        length = rng.integers(20, 81)
+        words = rng.integers(1, num_words, length)
+        marked = rng.random(length) < 0.3
+        words[marked] = rng.choice(favourite[label], marked.sum())
+        sequences.append([int(w) for w in words])
+    data = np.empty(n, dtype=object)
+    data[:] = sequences  # an array of lists, as keras.datasets returns
+    return data, labels
+
+
+def housing_like(n_train, n_test, seed=0):
+    """Stands in for ``california_housing.load_data(version="small")``: 8 float32 features of
+    California-like scales and a price (float32, in dollars) that depends on them, plus noise."""
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    scale = np.array([2.0, 1.5, 12.0, 1.0, 400.0, 1.0, 2.0, 2.0])
+    centre = np.array([-119.5, 35.6, 28.0, 5.4, 1400.0, 3.0, 3.9, 1.1])
+    x = centre + scale * rng.normal(size=(n, 8))
+    price = 200000 + 60000 * (x[:, 6] - 3.9) - 20000 * (x[:, 1] - 35.6) + 10000 * rng.normal(size=n)
+    x, price = x.astype(np.float32), price.astype(np.float32)
+    return (x[:n_train], price[:n_train]), (x[n_train:], price[n_train:])
