@@ -9,15 +9,16 @@ How one program is run twice (``run_both(source)``):
 
 1. under Keras 3 (torch backend), seeded; every ``fit``, ``evaluate`` and ``predict`` the program
    calls is recorded in order (its History, its results, its outputs), and so are the weights
-   each model holds when its first ``fit`` begins;
+   each model holds at its first use (built by a prediction on one sample, which changes nothing);
 2. the same text with its import lines changed to seegrad.keras (``to_seegrad``); each model, at
-   its first ``fit``, is given the weights the Keras model of the same rank held at that point,
+   its first use, is given the weights the Keras model of the same rank held at that point,
    so both start from the same numbers;
 3. the two records are compared figure by figure (losses and metrics to LOSS_TOL, outputs and
    weights to WEIGHT_TOL, both from keras_helpers), and so are every model's final weights.
 
 What the harness changes, in both runs alike:
-- ``fit`` runs with ``shuffle=False`` (the two libraries draw other shuffles) and ``verbose=0``;
+- ``fit`` runs with ``shuffle=False`` (the two libraries draw other shuffles), everything with ``verbose=0``;
+- numpy's global generator is seeded before the program runs (a program's own np.random draws);
 - Dropout's masks: Keras draws them (its seed generator), and seegrad's Dropout layers are handed
   the same masks in the same order. A mask is a random draw, not the computation under test;
   without this, any program with Dropout would diverge from its first step.
@@ -92,23 +93,13 @@ def _run_keras(source, monkeypatch, record):
         return inputs * mask
 
     monkeypatch.setattr(random_module, "dropout", recorded_dropout)
-    fit, evaluate, predict = keras.Model.fit, keras.Model.evaluate, keras.Model.predict
+    predict = keras.Model.predict
 
-    def first_weights(model):
-        class Initial(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                record.models.append(model)
-                record.initial.append(model.get_weights())
-        return Initial()
+    def first_use(model, x):  # built by a prediction on one sample; its weights are the ones seegrad gets
+        predict(model, _first_samples(x), verbose=0)
+        record.initial.append(model.get_weights())
 
-    def recorded_fit(self, *args, **kwargs):
-        kwargs["shuffle"] = False
-        if not any(self is m for m in record.models):
-            kwargs["callbacks"] = [first_weights(self), *(kwargs.get("callbacks") or [])]
-        return record.call("fit", fit, self, args, kwargs)
-
-    monkeypatch.setattr(keras.Model, "fit", recorded_fit)
-    _record_results(monkeypatch, keras.Model, evaluate, predict, record)
+    _record_calls(monkeypatch, keras.Model, record, first_use)
     return _execute(source, "keras")
 
 
@@ -125,33 +116,35 @@ def _run_seegrad(source, monkeypatch, record, keras_record):
         return x * ag.from_numpy(mask.astype(np.float32))
 
     monkeypatch.setattr(S.layers.Dropout, "call", given_dropout)
-    fit, evaluate, predict = S.Model.fit, S.Model.evaluate, S.Model.predict
+    predict = S.Model.predict
 
-    def recorded_fit(self, *args, **kwargs):
-        kwargs["shuffle"] = False
-        if not any(self is m for m in record.models):
-            rank = len(record.models)
-            assert rank < len(keras_record.initial), "seegrad fitted more models than Keras"
-            x = args[0] if args else kwargs["x"]
-            predict(self, _first_samples(x), verbose=0)  # built (a Keras model is built when its fit begins)
-            self.set_weights(keras_record.initial[rank])
-            record.models.append(self)
-        return record.call("fit", fit, self, args, kwargs)
+    def first_use(model, x):  # built by a prediction on one sample, then given the Keras model's weights
+        rank = len(record.models) - 1
+        assert rank < len(keras_record.initial), "seegrad used more models than Keras"
+        predict(model, _first_samples(x), verbose=0)
+        model.set_weights(keras_record.initial[rank])
 
-    monkeypatch.setattr(S.Model, "fit", recorded_fit)
-    _record_results(monkeypatch, S.Model, evaluate, predict, record)
+    _record_calls(monkeypatch, S.Model, record, first_use)
     return _execute(to_seegrad(source), "seegrad")
 
 
-def _record_results(monkeypatch, model_class, evaluate, predict, record):
-    def recorded_evaluate(self, *args, **kwargs):
-        return record.call("evaluate", evaluate, self, args, kwargs)
+def _record_calls(monkeypatch, model_class, record, first_use):
+    """Wrap ``model_class``'s fit, evaluate and predict: record what the program gets, and on a
+    model's first use ``first_use(model, x)`` (Keras: note its weights; seegrad: take them)."""
+    originals = {name: getattr(model_class, name) for name in ("fit", "evaluate", "predict")}
 
-    def recorded_predict(self, *args, **kwargs):
-        return record.call("predict", predict, self, args, kwargs)
+    def wrap(name):
+        def recorded(self, *args, **kwargs):
+            if name == "fit":
+                kwargs["shuffle"] = False
+            if record.depth == 0 and not any(self is m for m in record.models):
+                record.models.append(self)
+                first_use(self, args[0] if args else kwargs["x"])
+            return record.call(name, originals[name], self, args, kwargs)
+        return recorded
 
-    monkeypatch.setattr(model_class, "evaluate", recorded_evaluate)
-    monkeypatch.setattr(model_class, "predict", recorded_predict)
+    for name in originals:
+        monkeypatch.setattr(model_class, name, wrap(name))
 
 
 def _execute(source, lib):
