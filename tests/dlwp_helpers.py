@@ -25,6 +25,8 @@ What the harness changes, in both runs alike:
 The datasets (keras.datasets) cannot be downloaded here: each test draws data of the same shapes
 and dtypes, smaller, in the program's text where the load was (and says so).
 """
+import contextlib
+import io
 import re
 import types
 from collections import deque
@@ -37,11 +39,10 @@ from keras_helpers import LOSS_TOL, WEIGHT_TOL, oracle
 import autograd as ag
 from seegrad import keras as S
 
-NOTICE = "deep-learning-with-python-notebooks (github.com/fchollet), MIT, (c) François Chollet"
-
-
 def to_seegrad(source):
-    """The program with its Keras imports pointed at seegrad.keras (the one change a user makes)."""
+    """The program with its Keras imports pointed at seegrad.keras (the one change a user makes), and
+    the torch-backend cells' ``import torch`` at seegrad's PyTorch-style API (``import autograd as torch``)."""
+    source = re.sub(r"^(\s*)import torch$", r"\1import autograd as torch", source, flags=re.M)
     source = re.sub(r"^(\s*)import keras$", r"\1from seegrad import keras", source, flags=re.M)
     return re.sub(r"^(\s*)from keras([. ])", r"\1from seegrad.keras\2", source, flags=re.M)
 
@@ -148,9 +149,13 @@ def _record_calls(monkeypatch, model_class, record, first_use):
 
 
 def _execute(source, lib):
+    """Run the program as a module; what it prints is kept as ``module.printed``."""
     np.random.seed(0)  # a program's own np.random draws (noise channels, shuffled labels): the same in both runs
     module = types.ModuleType(f"dlwp_program_{lib}")
-    exec(compile(source, f"<program under {lib}>", "exec"), module.__dict__)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(source, f"<program under {lib}>", "exec"), module.__dict__)
+    module.printed = printed.getvalue()
     return module
 
 
