@@ -159,10 +159,15 @@ def _execute(source, lib):
     return module
 
 
-def run_both(source):
+def run_both(source, weight_atol=0.0, loss_rtol=LOSS_TOL["rtol"]):
     """Run ``source`` under Keras, then under seegrad.keras; compare every fit's History, every
     evaluate's and predict's result, and every fitted model's final weights. Returns both
-    programs' namespaces (Keras', seegrad's) for further checks."""
+    programs' namespaces (Keras', seegrad's) for further checks.
+
+    ``weight_atol``: a larger absolute tolerance for the final weights, for programs whose weights
+    follow float32 rounding (Adam steps on gradients near 0), ``loss_rtol`` likewise for the
+    figures; the caller says why, and checks the gradients themselves (``gradients_near_float64``)."""
+    loss_tol = dict(LOSS_TOL, rtol=loss_rtol)
     k_record, s_record = Record(), Record()
     with pytest.MonkeyPatch.context() as monkeypatch:
         k_program = _run_keras(source, monkeypatch, k_record)
@@ -176,9 +181,9 @@ def run_both(source):
         if what == "fit":
             assert sorted(s) == sorted(k), f"{where}: History keys"
             for key in k:
-                np.testing.assert_allclose(s[key], k[key], **LOSS_TOL, err_msg=f"{where}: {key}")
+                np.testing.assert_allclose(s[key], k[key], **loss_tol, err_msg=f"{where}: {key}")
         elif what == "evaluate":
-            same_structure(s, k, LOSS_TOL, where)
+            same_structure(s, k, loss_tol, where)
         else:
             same_structure(s, k, WEIGHT_TOL, where)
     for i, (k, s) in enumerate(zip(k_record.models, s_record.models)):
@@ -187,7 +192,7 @@ def run_both(source):
             # every step moves a weight by about 3, so one that ends near 0 is a difference of numbers
             # near 3, known to a few of their ulps (2.4e-7 each): allow 1e-5 of the largest move
             atol = max(WEIGHT_TOL["atol"], 1e-5 * float(np.abs(a - start).max(initial=0)))
-            np.testing.assert_allclose(b, a, rtol=WEIGHT_TOL["rtol"], atol=atol,
+            np.testing.assert_allclose(b, a, rtol=WEIGHT_TOL["rtol"], atol=max(atol, weight_atol),
                                        err_msg=f"model {i}, weight {j} ({k.weights[j].path})")
     return k_program, s_program
 
@@ -253,3 +258,62 @@ def housing_like(n_train, n_test, seed=0):
     price = 200000 + 60000 * (x[:, 6] - 3.9) - 20000 * (x[:, 1] - 35.6) + 10000 * rng.normal(size=n)
     x, price = x.astype(np.float32), price.astype(np.float32)
     return (x[:n_train], price[:n_train]), (x[n_train:], price[n_train:])
+
+
+def cats_and_dogs_like(n, size, seed):
+    """Stands in for ``image_dataset_from_directory("dogs_vs_cats_small/...", image_size=size)``, as
+    arrays: n RGB images (float32 0..255, as the dataset yields) and int32 labels (0 cat, 1 dog).
+    A "dog" has a bright blob in its left half, a "cat" in its right half, over noise."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n).astype(np.int32)
+    images = rng.uniform(0, 120, size=(n, *size, 3))
+    h, w = size
+    for image, label in zip(images, labels):
+        r = rng.integers(0, h - h // 3)
+        c = rng.integers(0, w // 2 - w // 4) + (0 if label else w // 2)
+        image[r:r + h // 3, c:c + w // 4] += rng.uniform(80, 130, 3)
+    return images.astype(np.float32), labels
+
+
+def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-5):
+    """The gradients of the model ``source`` builds (its variable ``model``; Dropout layers taken out)
+    on the batch (x, y), from the same initial weights: Keras 3 in float64 is the truth, and seegrad's
+    float32 gradients must be within ``relative`` of each weight's largest gradient (float32 sums
+    of 10^4 terms and more: Keras' own float32 gradients are up to 3e-6 off). Returns, per
+    weight, (path, Keras float32's error, seegrad's error), both relative."""
+    keras = oracle()
+    import torch
+    source = re.sub(r"layers\.Dropout\([^)]*\)\(x\)", "x", source)
+    keras.utils.set_random_seed(0)
+    built = {}
+    for floatx in ("float32", "float64"):
+        keras.config.set_floatx(floatx)
+        try:
+            namespace = {}
+            exec(compile(source, "<model under keras>", "exec"), namespace)
+            model = namespace["model"]
+            if built:
+                model.set_weights(built["float32"][1])
+            out = model(torch.tensor(x.astype(floatx)), training=True)
+            value = getattr(keras.losses, loss)()(torch.tensor(y.astype(floatx)).reshape(out.shape), out)
+            value.backward()
+            built[floatx] = ([w.value.grad.double().numpy() for w in model.trainable_weights],
+                             model.get_weights() if not built else None, [w.path for w in model.trainable_weights])
+        finally:
+            keras.config.set_floatx("float32")
+    namespace = {}
+    exec(compile(to_seegrad(source), "<model under seegrad>", "exec"), namespace)
+    model = namespace["model"]
+    model.predict(x[:1], verbose=0)
+    model.set_weights(built["float32"][1])
+    model.train()
+    out = model(x, training=True)
+    getattr(S.losses, loss)()(y.astype(np.float32).reshape(out.shape), out).backward()
+    report = []
+    for path, g64, g32, gs in zip(built["float64"][2], built["float64"][0], built["float32"][0],
+                                  [w.grad.numpy().astype(np.float64) for w in model.trainable_weights]):
+        scale = np.abs(g64).max()
+        report.append((path, np.abs(g32 - g64).max() / scale, np.abs(gs - g64).max() / scale))
+        assert report[-1][2] < relative, f"{path}: seegrad's gradient is {report[-1][2]:.1e} from float64's " \
+                                         f"(Keras float32: {report[-1][1]:.1e}), relative to its largest entry"
+    return report
