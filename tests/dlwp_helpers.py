@@ -317,3 +317,33 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
         assert report[-1][2] < relative, f"{path}: seegrad's gradient is {report[-1][2]:.1e} from float64's " \
                                          f"(Keras float32: {report[-1][1]:.1e}), relative to its largest entry"
     return report
+
+
+def write_jena_like(path, rows, seed=0):
+    """Stands in for the Jena climate CSV the chapter 13 notebook downloads: a header of 15 columns
+    ("Date Time" and 14 measures, "T (degC)" the second measure) and ``rows`` lines of 10-minute
+    readings: a daily and a slower temperature cycle plus noise, the other measures mixed from it."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    temperature = 8 + 6 * np.sin(2 * np.pi * t / 144) + 4 * np.sin(2 * np.pi * t / 1500) + rng.normal(0, 0.5, rows)
+    mix = rng.normal(size=(14,))
+    data = temperature[:, None] * mix + rng.normal(0, 1, (rows, 14))
+    data[:, 1] = temperature
+    header = ["Date Time", "p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)",
+              "VPact (mbar)", "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)",
+              "max. wv (m/s)", "wd (deg)"]
+    lines = [",".join(f'"{h}"' for h in header)]
+    lines += [f"{i:06d}," + ",".join(f"{v:.2f}" for v in row) for i, row in enumerate(data)]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))  # no newline at the end: the notebook splits on "\n"
+
+
+def timeseries_windows(data, targets, sampling_rate, sequence_length, start_index=0, end_index=None):
+    """What ``keras.utils.timeseries_dataset_from_array`` yields, unshuffled and unbatched, as two
+    arrays: window i holds data[start + i + j * sampling_rate] for j < sequence_length, with target
+    targets[start + i] (float32)."""
+    end_index = len(data) if end_index is None else end_index
+    span = (sequence_length - 1) * sampling_rate
+    starts = np.arange(start_index, min(end_index, len(data)) - span)
+    windows = np.stack([data[s:s + span + 1:sampling_rate] for s in starts])
+    return windows.astype(np.float32), np.asarray(targets)[starts].astype(np.float32)
