@@ -347,3 +347,16 @@ def timeseries_windows(data, targets, sampling_rate, sequence_length, start_inde
     starts = np.arange(start_index, min(end_index, len(data)) - span)
     windows = np.stack([data[s:s + span + 1:sampling_rate] for s in starts])
     return windows.astype(np.float32), np.asarray(targets)[starts].astype(np.float32)
+
+
+def multi_hot(sequences, depth, ngrams=1):
+    """Stands in for ``TextVectorization(max_tokens=depth, output_mode="multi_hot", ngrams=...)`` on
+    texts already tokenised into word ids: 1.0 where a word (or, with ngrams=2, a pair of words,
+    hashed into the same vocabulary) occurs, float32 (n, depth)."""
+    out = np.zeros((len(sequences), depth), np.float32)
+    for i, ids in enumerate(sequences):
+        ids = np.asarray(ids)
+        out[i, ids % depth] = 1.0
+        if ngrams == 2:
+            out[i, (ids[:-1] * 7919 + ids[1:]) % (depth - 1) + 1] = 1.0
+    return out
