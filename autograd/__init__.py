@@ -35,6 +35,7 @@ from .creation import (
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like, from_array, storage,
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
+from .creation import inclusive_range as range  # torch.range (deprecated there: end included) # noqa: A001
 from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck
@@ -43,7 +44,7 @@ from . import linalg, special
 from .linalg import matrix_exp  # (torch.matrix_exp, torch.linalg.matrix_exp)
 from .ops.decompositions import legacy_svd as svd  # (torch.svd: (U, S, V); linalg.svd gives Vh)
 from .ops.special import polygamma  # (torch.polygamma(n, x): n first, so not made by functions.py)
-from .namespaces import Size, autograd, upper, utils
+from .namespaces import Size, autograd, compile, upper, utils  # noqa: A004  (torch.compile)
 from . import func  # torch.func: grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call
 from .func import vmap  # torch.vmap is torch.func.vmap
 from . import amp  # torch.amp: GradScaler, and autocast's disabled forms

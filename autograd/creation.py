@@ -3,17 +3,19 @@
 Each takes PyTorch's ``dtype=``, ``device=`` (checked by devices.py; the array is made on the host and
 moved there, random draws come from that device's generator)
 and ``requires_grad=``; floating results get the default dtype (float32, see set_default_dtype)."""
+import math
 import numbers
 
+from . import caller
 from .backend import host
 
 from .backend import as_array
 from .devices import check, of_array, place
-from .dtypes import as_dtype, bool_, get_default_dtype, int64
+from .dtypes import as_dtype, bool_, float64, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
 from .ops.promote import DTypeError
 from .random import rng
-from .tensor import Tensor, _numeric, to_array
+from .tensor import Size, Tensor, _numeric, to_array
 
 
 def _leaf(array, requires_grad, device, op):
@@ -156,6 +158,22 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _leaf(host.arange(start, end, step).astype(dtype), requires_grad, device, "arange")
 
 
+def inclusive_range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """torch.range (deprecated in PyTorch, with its warning; old code uses it): start, start + step, ... up to
+    ``end`` included, in the default float dtype unless told."""
+    caller.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                "[start, end).")
+    if end is None:
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    if step == 0 or (end - start) * step < 0:
+        raise ArgumentError(f"range: upper bound and lower bound inconsistent with step sign (start={start}, "
+                            f"end={end}, step={step})")
+    n = int(math.floor((end - start) / step)) + 1
+    values = start + step * host.arange(n, dtype=float64)
+    return _leaf(values.astype(as_dtype(dtype) or get_default_dtype()), requires_grad, device, "range")
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     return _leaf(host.linspace(start, end, steps).astype(as_dtype(dtype) or get_default_dtype()), requires_grad,
                  device, "linspace")
@@ -291,7 +309,25 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
     return full(size, fill_value, dtype or self.dtype, device or self.device, requires_grad)
 
 
-for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full):
+def new(self, *args):
+    """torch.Tensor.new, the legacy constructor of old code, in this tensor's dtype and on its device:
+    ``x.new(2, 3)`` a new (2, 3) tensor (zeros here; PyTorch's is uninitialised), ``x.new(data)`` the data
+    converted to x's dtype, ``x.new(t)`` the tensor t itself (an alias, of x's dtype only), ``x.new()`` empty."""
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0].dtype != self.dtype:
+            raise TypeError(f"new: expected a tensor of dtype {self.dtype} (this tensor's), got {args[0].dtype}; "
+                            f"convert it first with .to({self.dtype})")
+        return Tensor(args[0])
+    if not args or (len(args) == 1 and isinstance(args[0], Size)) or all(isinstance(n, (int, host.integer))
+                                                                      for n in args):
+        shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
+        return zeros(*shape, dtype=self.dtype, device=self.device)
+    if len(args) > 1:
+        raise TypeError(f"new: expected sizes (ints) or one sequence of data, got {args!r}")
+    return Tensor._make(to_array(args[0], dtype=self.dtype)).to(self.device)
+
+
+for _method in (new, new_tensor, new_zeros, new_ones, new_empty, new_full):
     setattr(Tensor, _method.__name__, _method)
 
 

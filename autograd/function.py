@@ -32,7 +32,9 @@ __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS",
 _NONES = itertools.repeat(None)
 
 _ndarray = host.ndarray
+_float64 = host.dtype('float64')
 _new = object.__new__
+_Tensor = None  # autograd.tensor.Tensor, set when it is defined (it imports this module)
 
 
 class ShapeError(RuntimeError, ValueError):
@@ -116,14 +118,20 @@ class Function(Node):
         except TypeError:
             _refuse_mixed_devices(cls, inputs)
             raise
-        out = wrapper._from_op(raw, inputs, cls, ctx if record else None)
+        array = raw  # (raw stays what forward returned: what it saved is found by identity, _link_saved)
+        if type(raw) is not _ndarray or raw.dtype is _float64:  # (a device array, a number, a float64 result)
+            array = wrapper._output_array(raw, inputs, cls)
+        out = _new(_Tensor)  # the output, its fields written out (one call less per op)
+        out._data, out._grad, out.grad_fn, out.requires_grad = array, None, ctx if record else None, record
+        out._accum = out._leaf_hooks = out._view = None
+        out._vc = [0]
         if _modes.watching:
             _watch(ctx, out, inputs, params, record)
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
             ctx._shapes = None  # the input shapes, kept only where a gradient may need summing back
             if wrapper._shaped:
-                shape = out._data.shape
+                shape = array.shape
                 if len(arrays) == 1:
                     if data.shape != shape:
                         ctx._shapes = (data.shape,)

@@ -23,7 +23,7 @@ from .backend import as_array, by_input, get_array_module, host, index_for, read
 from .devices import place
 from .dtypes import wrapped
 
-from . import random
+from . import caller, random
 from .function import _FREED, Function, Rule
 from .graph import Variable, _creation_counter, _modes
 from .ops.args import shape_arg
@@ -520,10 +520,23 @@ def resize_(self, *sizes, memory_format=None):
     return self
 
 
+def resize(self, *sizes):
+    """torch.Tensor.resize (deprecated in PyTorch, with its warning): the same elements in the shape ``sizes``,
+    as a view where the storage allows (a change through it is seen here); the count of elements must stay."""
+    caller.warn("non-inplace resize is deprecated")
+    shape = shape_arg(sizes, "resize")
+    if math.prod(shape) != self.numel():
+        raise RuntimeError(f"requested resize to {'x'.join(map(str, shape))} ({math.prod(shape)} elements in total), "
+                           f"but the given tensor has a size of {'x'.join(map(str, self.shape))} ({self.numel()} "
+                           "elements). autograd's resize can only change the shape of a given tensor, while "
+                           "preserving the number of elements. Use resize_ to change the count.")
+    return self.reshape(shape)
+
+
 def setitem(self, index, value):
     """``t[index] = value``: written into the storage; in a graph, recorded as PyTorch's CopySlices
     (the tensor, or the base it is a view of, takes the node)."""
-    index = _index(index)
+    index = _index(index, assigning=True)
     if _modes.grad_enabled and _needs_graph(self, (value,), None, "setitem"):
         _check_recordable(self, "setitem", is_basic_index(index))
         source = _as_source(value, self)
@@ -583,7 +596,7 @@ def install(tensor_class, ops):
     ``inplace=True``, copy_ fill_ zero_ uniform_ normal_, ``t[i] = v`` and the augmented operators."""
     fast = {ops[name].fn: spec for name, spec in _UFUNCS.items() if name in ops}
     methods = {"copy_": copy_, "fill_": fill_, "zero_": zero_, "uniform_": uniform_, "normal_": normal_,
-               "resize_": resize_, "random_": random_, "__setitem__": setitem, "_inplace": change}
+               "resize_": resize_, "resize": resize, "random_": random_, "__setitem__": setitem, "_inplace": change}
     methods.update({name: _reshaping(name) for name in ("squeeze_", "unsqueeze_", "t_", "transpose_")})
     for op in ops.values():
         if op.inplace and op.method:

@@ -9,6 +9,7 @@
     eigh(A, UPLO="L"), eigvalsh(A)                     (eigenvalues ascending, eigenvectors) of symmetric A
     svd(A, full_matrices=True), svdvals(A)             (U, S, Vh) with A = U diag(S) Vh, S descending
     matrix_exp(A)                                      exp(A) = sum A^k / k!, from matmuls (also ag.matrix_exp)
+    multi_dot(tensors)                                 A @ B @ ... in the cheapest order (first/last may be 1-D)
 
 The norms, inv, det and solve are ops in ops/linalg.py (the vector norm's gradient at zero is zero, as in
 PyTorch); the decompositions, with their gradients, are in ops/decompositions.py.
@@ -19,7 +20,7 @@ from .ops.decompositions import no_driver as _no_driver
 from .ops.linalg import Det, Inverse, SingularValues, Solve, matrix_norm, norm, vector_norm
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cholesky", "qr", "eigh", "eigvalsh", "svd",
-           "svdvals", "matrix_exp"]
+           "svdvals", "matrix_exp", "multi_dot"]
 
 
 def inv(A):
@@ -65,3 +66,48 @@ def matrix_exp(A):
     for _ in range(s):
         E = E @ E
     return E
+
+
+def multi_dot(tensors):
+    """The product of two or more matrices, multiplied in the order that costs the fewest multiplications
+    (torch.linalg.multi_dot; a 1-D first tensor is a row vector, a 1-D last one a column, and those dims are
+    dropped from the result)."""
+    tensors = [as_tensor(t) for t in tensors]
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        allowed = (1, 2) if i in (0, len(tensors) - 1) else (2,)
+        if t.ndim not in allowed:
+            where = "first" if i == 0 else "last" if i == len(tensors) - 1 else f"{i}th"
+            raise RuntimeError(f"multi_dot(): the {where} tensor must be {' or '.join(f'{n}D' for n in allowed)} "
+                               f"but got {t.ndim}D")
+    row, column = tensors[0].ndim == 1, tensors[-1].ndim == 1
+    mats = [tensors[0].reshape(1, -1) if row else tensors[0]] + tensors[1:-1] + \
+        [tensors[-1].reshape(-1, 1) if column else tensors[-1]]
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(tensors[i].shape)} and "
+                               f"{list(tensors[i + 1].shape)} cannot be multiplied")
+    out = _chain(mats, _cheapest_splits([m.shape[0] for m in mats] + [mats[-1].shape[1]]), 0, len(mats) - 1)
+    return out.reshape(out.shape[1] if row and not column else out.shape[0] if column and not row else ()) \
+        if row or column else out
+
+
+def _cheapest_splits(dims):
+    """split[i][j]: where the product of matrices i..j is best split (the textbook matrix-chain program)."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j], split[i][j] = min((cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1], k)
+                                          for k in range(i, j))
+    return split
+
+
+def _chain(mats, split, i, j):
+    if i == j:
+        return mats[i]
+    k = split[i][j]
+    return _chain(mats, split, i, k) @ _chain(mats, split, k + 1, j)

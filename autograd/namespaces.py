@@ -7,12 +7,13 @@ the first time a script asks for it (``torch.nn``), from autograd's module ``__g
 That function is the one place where the engine names a layer above it (the architecture
 test allows exactly these imports, there).
 """
+import functools
 import types
 
-from . import custom, functional
+from . import caller, custom, functional
 from .gradcheck import gradcheck, gradgradcheck
 from .graph import backward_into, detect_anomaly, enable_grad, grad, no_grad, run_backward, set_grad_enabled
-from .tensor import Size, increment_version  # noqa: F401  (ag.Size)
+from .tensor import Size, Tensor, increment_version  # noqa: F401  (ag.Size)
 
 __all__ = ["Size", "autograd", "upper", "UPPER", "utils"]
 
@@ -28,8 +29,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def Variable(data, requires_grad=False, volatile=False):
-    """torch.autograd.Variable, from before Variables and Tensors merged: the tensor itself."""
-    return data.requires_grad_(requires_grad) if requires_grad else data
+    """torch.autograd.Variable, from before Variables and Tensors merged: as PyTorch's now, a new leaf that shares
+    ``data``'s storage (a change through either is seen by both), requiring grad only when asked; ``data`` itself
+    is left as it was."""
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    if volatile:
+        caller.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.")
+    return data.detach().requires_grad_(bool(requires_grad))
 
 
 def _namespace(name, doc, **names):
@@ -52,6 +59,31 @@ autograd = _namespace(
 
 # ag.<name> -> the module of a layer above the engine, imported on first use
 UPPER = {"nn": "nn", "optim": "optim"}
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend=None, mode=None, options=None, name=None,
+            disable=False, **more_options):
+    """torch.compile. seegrad has no compiler: a compiled module or function runs as it is, eagerly, with the
+    same numbers and no speed-up (what PyTorch's ``backend="eager"`` does). A module comes back wrapped as
+    PyTorch's is (nn.OptimizedModule: ``_orig_mod``, state dict keys prefixed ``_orig_mod.``), a function as a
+    function; ``disable=True`` returns it untouched; without ``model``, a decorator. The compiler's options
+    are accepted and have nothing to act on."""
+    if model is None:
+        return lambda fn: compile(fn, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                                  options=options, name=name, disable=disable, **more_options)
+    if disable:
+        return model
+    nn = upper("nn")
+    if isinstance(model, nn.Module):
+        return nn.OptimizedModule(model)
+    if not callable(model):
+        raise TypeError(f"compile: expected a module or a function, got {type(model).__name__}")
+
+    @functools.wraps(model)
+    def compiled(*args, **kwargs):
+        return model(*args, **kwargs)
+
+    return compiled
 
 
 def upper(name):

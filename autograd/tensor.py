@@ -12,7 +12,7 @@ import copy
 import numbers
 import weakref
 
-from . import printing
+from . import caller, function, printing
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
@@ -203,22 +203,17 @@ class Tensor(Variable):
         return t
 
     @staticmethod
-    def _from_op(raw, inputs, op, node):
-        """The output of ``op`` (a Function) on ``inputs``: ``raw`` as a Tensor, with ``node`` as its
-        grad_fn (None when the op was not recorded). The hot path of every op, so ``_init`` is
-        written out here."""
-        if type(raw) is not _ndarray:  # a numpy scalar (a full reduction), a number, a device array
+    def _output_array(raw, inputs, op):
+        """What an op's forward returned, as the output's storage, when it is not already a numpy array
+        of a dtype other than float64 (Function.apply makes the output Tensor itself, the hot path of
+        every op): a numpy scalar (a full reduction) or a number as an array, a device array as it is,
+        and float64 made from no float64 input as float32 (int tensor / 2 is float32, as in PyTorch;
+        casts keep their dtype)."""
+        if type(raw) is not _ndarray:
             raw = host.asarray(raw) if isinstance(raw, host.generic) else _as_output(raw, inputs)
         if raw.dtype is float64 and not op.exact_dtype and not _any_float64(inputs):
-            raw = raw.astype(_default[0], copy=False)  # int tensor / 2 is float32, as in PyTorch (casts keep their dtype)
-        t = _new(Tensor)
-        t._data = raw
-        t._grad = None
-        t.grad_fn = node
-        t.requires_grad = node is not None
-        t._accum = t._leaf_hooks = t._view = None
-        t._vc = [0]
-        return t
+            raw = raw.astype(_default[0], copy=False)
+        return raw
 
     def _as_view_of(self, input, op, params):
         """This op output shares ``input``'s storage: share its version counter too, and remember
@@ -579,18 +574,38 @@ class Tensor(Variable):
         return self
 
 
+function._Tensor = Tensor  # the type of every op's output (Function.apply makes it)
+
+
 def increment_version(tensor):
     """Tell the graph that ``tensor``'s storage was changed in place outside an op (as
     torch.autograd.graph.increment_version): a backward that saved the old value then refuses."""
     tensor._vc[0] += 1
 
 
-def _index(index):
-    """Tensors and lists inside an index become arrays numpy understands."""
-    if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        return host.asarray(index)
-    return index
+def _index(index, assigning=False):
+    """Tensors and lists inside an index become arrays numpy understands. A uint8 tensor or array is a mask, as
+    in PyTorch (its pre-bool masks, still taken with a deprecation warning), where numpy would read its 0s and
+    1s as row numbers: x[(x > 0).byte()] picks elements, not rows 0 and 1. In an assignment (``assigning``)
+    PyTorch refuses such a mask (a 0-d one excepted), and so does this."""
+    parts = [_index_part(i) for i in index] if isinstance(index, tuple) else [_index_part(index)]
+    masks = [i for i in parts if _byte_mask(i)]
+    if masks:
+        if any(m.ndim for m in masks):
+            if assigning:
+                raise RuntimeError("setitem: masked_fill_ only supports boolean masks, but got mask with dtype uint8; "
+                                   "index with mask.bool()")
+            caller.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.")
+        parts = [i != 0 if _byte_mask(i) else i for i in parts]
+    return tuple(parts) if isinstance(index, tuple) else parts[0]
+
+
+def _index_part(i):
+    if isinstance(i, Tensor):
+        return i._data
+    return host.asarray(i) if isinstance(i, list) else i
+
+
+def _byte_mask(i):
+    """A uint8 array in an index (a numpy uint8 number is a position, as in PyTorch)."""
+    return getattr(i, "dtype", None) == host.uint8 and not isinstance(i, host.generic)

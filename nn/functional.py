@@ -22,7 +22,7 @@ from autograd.ops.attention import scaled_dot_product_attention  # noqa: F401
 from autograd.ops.ctc import ctc_loss  # noqa: F401
 from autograd.ops.conv import (  # noqa: F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
-    conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_nearest,
+    conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_bilinear, upsample_nearest,
 )
 from autograd.ops.sampling import affine_grid, grid_sample  # noqa: F401
 from autograd.ops.unfold import fold, unfold  # noqa: F401
@@ -41,7 +41,7 @@ from .functional_layers import (  # noqa: F401
 )
 from .functional_losses import (  # noqa: F401
     cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
-    multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+    multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
 )
 
 

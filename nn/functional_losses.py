@@ -10,10 +10,11 @@ log1p(exp(-x*y)) gives inf from x*y = -89 in float32; the values agree wherever 
 """
 import math
 import numbers
-import warnings
 
 import autograd as ag
+from autograd.backend import host
 from autograd.ops.args import ArgumentError
+from autograd.ops.loss import reduction_of
 
 from .functional_layers import pairwise_distance
 
@@ -21,25 +22,6 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 # --------------------------------------------------------------------- shared steps
-
-
-def _reduction(name, size_average=None, reduce=None, reduction="mean"):
-    """The reduction to apply: ``reduction``, or the one that the deprecated ``size_average`` and
-    ``reduce`` flags spell (PyTorch's legacy rule: reduce=False keeps every element; else
-    size_average=False sums; else the mean)."""
-    if size_average is not None or reduce is not None:
-        warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
-                      f"{_legacy(size_average, reduce)}' instead.", stacklevel=3)
-        return _legacy(size_average, reduce)
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction; use 'mean', 'sum' or 'none'")
-    return reduction
-
-
-def _legacy(size_average, reduce):
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    return "none" if not reduce else "mean" if size_average else "sum"
 
 
 def _reduce(loss, reduction):
@@ -69,7 +51,7 @@ def _shape(t):
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """max(0, -y * (x1 - x2) + margin): y = 1 asks x1 to rank above x2 by ``margin``, y = -1 below."""
-    reduction = _reduction("margin_ranking_loss", size_average, reduce, reduction)
+    reduction = reduction_of("margin_ranking_loss", size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise ArgumentError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -80,7 +62,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (x is a distance; PyTorch's kernel: where y is
     neither, both terms are kept, as there)."""
-    reduction = _reduction("hinge_embedding_loss", size_average, reduce, reduction)
+    reduction = reduction_of("hinge_embedding_loss", size_average, reduce, reduction)
     below = ag.where(target != 1, (margin - input).clamp(min=0), 0.0)
     own = ag.where(target != -1, input, 0.0)
     return _reduce(below + own, reduction)
@@ -88,7 +70,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + e^(-y x)), the two-class logistic loss on labels y = +-1."""
-    reduction = _reduction("soft_margin_loss", size_average, reduce, reduction)
+    reduction = reduction_of("soft_margin_loss", size_average, reduce, reduction)
     loss = _softplus(-input * target)
     if tuple(loss.shape) != tuple(input.shape):  # (PyTorch writes into an input-shaped output)
         raise ArgumentError(f"soft_margin_loss: output with shape {_shape(input)} doesn't match the broadcast "
@@ -99,7 +81,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Per class c: -(y log sigmoid(x) + (1 - y) log sigmoid(-x)), times weight[c], averaged over the
     classes (the last dim): one loss per sample, then reduced."""
-    reduction = _reduction("multilabel_soft_margin_loss", size_average, reduce, reduction)
+    reduction = reduction_of("multilabel_soft_margin_loss", size_average, reduce, reduction)
     if input.ndim == 0:
         raise IndexError("multilabel_soft_margin_loss: Dimension specified as -1 but tensor has no dimensions; "
                          "the input needs a class dim: (C,) or (N, C)")
@@ -110,12 +92,43 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss.sum(dim=input.ndim - 1) / classes, reduction)  # (N,)
 
 
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """The multi-label hinge: per sample, the target classes are target's entries up to the first -1;
+    for each of them (a repeated one counts again) and each class i that is not a target, max(0, 1 -
+    (x[target] - x[i])), summed and divided by the number of classes. As PyTorch's kernel, a pair exactly
+    at the margin adds nothing and passes no gradient."""
+    reduction = reduction_of("multilabel_margin_loss", size_average, reduce, reduction)
+    if not (input.ndim in (1, 2) and input.shape[-1] != 0):
+        raise ArgumentError("multilabel_margin_loss: Expected non-empty vector or matrix with optional 0-dim batch "
+                            f"size, but got: {_shape(input)}")
+    if _shape(target) != _shape(input):
+        raise ArgumentError(f"multilabel_margin_loss: inconsistent target size: {_shape(target)} for input of size: "
+                            f"{_shape(input)}; the target holds class indices, one row per sample, ended by -1")
+    if target.dtype != ag.int64:
+        raise ArgumentError(f"multilabel_margin_loss: expected scalar type Long but found {target.dtype} for the "
+                            "target; pass class indices as int64 (target.long())")
+    classes = input.shape[-1]
+    x = input.reshape(-1, classes)  # (N, C)
+    t = target.detach().cpu().numpy().reshape(-1, classes)  # (the targets are indices: no gradient)
+    valid = (t == -1).cumsum(axis=1) == 0  # the entries before each row's first -1
+    if ((t < 0) & valid).any() or (t >= classes).any():
+        raise ArgumentError(f"multilabel_margin_loss: target out of range: the classes are 0 to {classes - 1} "
+                            "(and -1 ends a row's targets)")
+    counts = host.zeros(x.shape, dtype=input.dtype)  # how often each class is named a target, per sample
+    rows = host.broadcast_to(host.arange(len(t))[:, None], t.shape)
+    host.add.at(counts, (rows[valid], t[valid]), 1)
+    pairs = counts[:, :, None] * (counts == 0)[:, None, :]  # (N, target class, other class)
+    margins = (1 - x.unsqueeze(2) + x.unsqueeze(1)).relu()  # 1 - (x[j] - x[i]) for every pair (j, i)
+    loss = (margins * ag.tensor(pairs).to(input.device)).sum(dim=(1, 2)) / classes  # (N,)
+    return _reduce(loss.reshape(input.shape[:-1]), reduction)
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     """The multi-class hinge: per sample, sum over classes i != y of max(0, margin - x[y] + x[i])^p,
     times weight[y], divided by the number of classes. As PyTorch's kernel, a class exactly at the
     margin (z = 0) adds nothing and passes no gradient."""
-    reduction = _reduction("multi_margin_loss", size_average, reduce, reduction)
+    reduction = reduction_of("multi_margin_loss", size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
@@ -152,7 +165,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (0 where y is
     neither). As PyTorch: cos = x1.x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12)) along the feature dim."""
-    reduction = _reduction("cosine_embedding_loss", size_average, reduce, reduction)
+    reduction = reduction_of("cosine_embedding_loss", size_average, reduce, reduction)
     dim = target.ndim
     if dim not in (0, 1):
         raise ArgumentError("cosine_embedding_loss: 0D or 1D target tensor expected, multi-target not supported")
@@ -172,7 +185,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         reduce=None, reduction="mean"):
     """max(0, margin + d(a, p) - d(a, n)) with d the pairwise p-norm distance (eps added to the
     difference); ``swap`` uses min(d(a, n), d(p, n)) as the negative's distance."""
-    reduction = _reduction("triplet_margin_loss", size_average, reduce, reduction)
+    reduction = reduction_of("triplet_margin_loss", size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim:
@@ -195,7 +208,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     (``log_input``), else x - y log(x + eps) on rates; ``full`` adds Stirling's approximation of
     log(y!), y log y - y + log(2 pi y) / 2, for y > 1 (0 elsewhere). The same numbers as PyTorch's; where
     a target is 0, its gradient is 0 where PyTorch's is nan (0 * log 0 in the dropped term)."""
-    reduction = _reduction("poisson_nll_loss", size_average, reduce, reduction)
+    reduction = reduction_of("poisson_nll_loss", size_average, reduce, reduction)
     if log_input:
         loss = input.exp() - target * input
     else:

@@ -1,22 +1,26 @@
 """Loss modules: keep the options, call the nn.functional loss.
 
-Every loss takes ``reduction='mean' | 'sum' | 'none'``.
+Every loss takes ``reduction='mean' | 'sum' | 'none'``; those that had them in PyTorch also take the
+deprecated ``size_average`` and ``reduce`` flags, in PyTorch's positions (old code passes them).
 """
 import warnings
 
 import autograd as ag
 from autograd.backend import by_input, host
 
+from autograd.ops.loss import reduction_of
+
 from . import functional as F
 from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction="mean"):
+    def __init__(self, size_average=None, reduce=None, reduction="mean", choices=("mean", "sum", "none")):
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-        self.reduction = reduction
+        try:
+            self.reduction = reduction_of(type(self).__name__, size_average, reduce, reduction, choices)
+        except ValueError as err:
+            raise ValueError(str(err)) from None  # (a ValueError here, as PyTorch's modules raise it)
 
 
 class MSELoss(_Loss):
@@ -34,8 +38,8 @@ class L1Loss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
-    def __init__(self, reduction="mean", beta=1.0):
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):
@@ -44,7 +48,7 @@ class SmoothL1Loss(_Loss):
 
 class HuberLoss(_Loss):
     def __init__(self, reduction="mean", delta=1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):
@@ -54,28 +58,30 @@ class HuberLoss(_Loss):
 class NLLLoss(_Loss):
     """-w[y] * x[y] on log-probabilities (put a LogSoftmax before it)."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)  # (a buffer, as PyTorch's: in state_dict, moved by .to())
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
     """-log softmax(x)[y] on raw logits; targets are class indices or class probabilities;
     ``weight`` per class, ``ignore_index``, ``label_smoothing``."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                 label_smoothing=0.0):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)  # (a buffer, as PyTorch's: in state_dict, moved by .to())
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
         if not CrossEntropyLoss._warned_probabilities:
             _warn_if_probabilities(input)
-        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
 
     _warned_probabilities = False  # the double-softmax warning is given once per process
 
@@ -98,35 +104,34 @@ def _warn_if_probabilities(input):
 class BCELoss(_Loss):
     """-(y log x + (1-y) log(1-x)) on probabilities (put a Sigmoid before it)."""
 
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)  # (a buffer, as PyTorch's: in state_dict, moved by .to())
 
     def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, self.weight, self.reduction)
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid + BCE in one stable formula on raw scores; ``pos_weight`` scales the positive term."""
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)  # (buffers, as PyTorch's: in state_dict, moved by .to())
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
 
 
 class KLDivLoss(_Loss):
-    def __init__(self, reduction="mean", log_target=False):
-        Module.__init__(self)
-        if reduction not in ("mean", "sum", "none", "batchmean"):
-            raise ValueError(f"KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
-        self.reduction, self.log_target = reduction, log_target
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, reduction, choices=("mean", "batchmean", "sum", "none"))
+        self.log_target = log_target
 
     def forward(self, input, target):
-        return F.kl_div(input, target, self.reduction, self.log_target)
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class CTCLoss(_Loss):
@@ -136,7 +141,7 @@ class CTCLoss(_Loss):
     its target length before averaging over the batch."""
 
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.blank = blank
         self.zero_infinity = zero_infinity
 

@@ -4,20 +4,10 @@ Each takes PyTorch's arguments in PyTorch's order, the deprecated ``size_average
 flags included (they set ``reduction`` with PyTorch's warning), and ``weight`` is a buffer.
 """
 from . import functional as F
-from .functional_losses import _reduction
 from .losses import _Loss
 
 
-class _LegacyLoss(_Loss):
-    """A loss whose constructor also takes the deprecated ``size_average`` / ``reduce`` flags."""
-
-    def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        if size_average is not None or reduce is not None:
-            reduction = _reduction(type(self).__name__, size_average, reduce, reduction)
-        super().__init__(reduction)
-
-
-class MarginRankingLoss(_LegacyLoss):
+class MarginRankingLoss(_Loss):
     """max(0, -y * (x1 - x2) + margin)."""
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
@@ -28,7 +18,7 @@ class MarginRankingLoss(_LegacyLoss):
         return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
-class HingeEmbeddingLoss(_LegacyLoss):
+class HingeEmbeddingLoss(_Loss):
     """x where y = 1, max(0, margin - x) where y = -1."""
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -39,14 +29,25 @@ class HingeEmbeddingLoss(_LegacyLoss):
         return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
 
 
-class SoftMarginLoss(_LegacyLoss):
+class SoftMarginLoss(_Loss):
     """log(1 + e^(-y x)) on labels y = +-1."""
 
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
-class MultiLabelSoftMarginLoss(_LegacyLoss):
+class MultiLabelMarginLoss(_Loss):
+    """The multi-label hinge: each sample's target classes (its target row up to the first -1) should
+    score at least 1 above every other class (F.multilabel_margin_loss)."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
     """Per-class logistic loss on 0/1 targets, averaged over the classes; ``weight`` per class."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -57,7 +58,7 @@ class MultiLabelSoftMarginLoss(_LegacyLoss):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
 
 
-class MultiMarginLoss(_LegacyLoss):
+class MultiMarginLoss(_Loss):
     """The multi-class hinge: sum over i != y of max(0, margin - x[y] + x[i])^p / C, ``weight`` per class."""
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -74,7 +75,7 @@ class MultiMarginLoss(_LegacyLoss):
                                    reduction=self.reduction)
 
 
-class CosineEmbeddingLoss(_LegacyLoss):
+class CosineEmbeddingLoss(_Loss):
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
@@ -85,7 +86,7 @@ class CosineEmbeddingLoss(_LegacyLoss):
         return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
-class TripletMarginLoss(_LegacyLoss):
+class TripletMarginLoss(_Loss):
     """max(0, margin + d(a, p) - d(a, n)), d the pairwise p-norm distance; ``swap`` also tries d(p, n)."""
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
@@ -99,7 +100,7 @@ class TripletMarginLoss(_LegacyLoss):
                                      swap=self.swap, reduction=self.reduction)
 
 
-class PoissonNLLLoss(_LegacyLoss):
+class PoissonNLLLoss(_Loss):
     """e^x - y x on log-rates (``log_input``), else x - y log(x + eps); ``full`` adds Stirling's term."""
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
@@ -115,7 +116,7 @@ class GaussianNLLLoss(_Loss):
     """(log(var) + (x - y)^2 / var) / 2 (+ log(2 pi) / 2 when ``full``); var clamped to ``eps``."""
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full, self.eps = full, eps
 
     def forward(self, input, target, var):

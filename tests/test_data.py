@@ -329,3 +329,30 @@ def test_random_sampler_with_replacement_and_more_samples_than_the_dataset():
     assert sorted(longer[:4]) == sorted(longer[4:8]) == [0, 1, 2, 3] and len(set(longer[8:])) == 2
     loader = DataLoader(xy(6), batch_sampler=D.BatchSampler(D.SequentialSampler(range(6)), 4, drop_last=False))
     assert [y.tolist() for _, y in loader] == [[0, 1, 2, 3], [4, 5]] and len(loader) == 2
+
+
+def test_an_endless_sampler_is_read_a_batch_at_a_time_as_in_pytorch():
+    """minGPT's trainer: DataLoader(sampler=RandomSampler(ds, replacement=True, num_samples=int(1e10))), read
+    with next() for as many steps as it trains. The sampler's indices are taken a batch at a time (they were
+    all collected first, forever), and drop_last with a sampler cuts the same batches as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    ag.manual_seed(0)
+    endless = DataLoader(xy(10), batch_size=4, sampler=D.RandomSampler(xy(10), replacement=True,
+                                                                     num_samples=int(1e10)))
+    batches = iter(endless)
+    for _ in range(3):
+        x, y = next(batches)
+        assert x.shape == (4, 2) and set(y.tolist()) <= set(range(10))
+    theirs = torch.utils.data.DataLoader(range(10), batch_size=4, sampler=torch.utils.data.RandomSampler(
+        range(10), replacement=True, num_samples=int(1e10)))
+    assert len(endless) == len(theirs) == 2_500_000_000
+    ag.manual_seed(0)  # a whole number of 32-index draws, then the rest
+    drawn = list(D.RandomSampler(range(10), replacement=True, num_samples=70))
+    assert len(drawn) == 70 and set(drawn) <= set(range(10))
+    for drop_last in (False, True):
+        ours = [y.tolist() for _, y in DataLoader(xy(10), batch_size=4, sampler=D.SequentialSampler(range(10)),
+                                                  drop_last=drop_last)]
+        dataset = torch.utils.data.TensorDataset(torch.zeros(10, 2), torch.arange(10.0))
+        theirs = [y.tolist() for _, y in torch.utils.data.DataLoader(
+            dataset, batch_size=4, sampler=torch.utils.data.SequentialSampler(range(10)), drop_last=drop_last)]
+        assert ours == theirs

@@ -1,5 +1,5 @@
 """The special functions (lgamma, digamma, polygamma, erfinv, erfc, sinc, erf near 0), Tensor.stride,
-and the statistics and sampling ops (cov, corrcoef, nanmedian, histc, cartesian_prod, tril/triu_indices,
+and the statistics and sampling ops (cov, corrcoef, nanmedian, histc, histogram, cartesian_prod, tril/triu_indices,
 bernoulli, multinomial) against PyTorch 2.13: values on broad grids (poles, infinities, nan, huge and tiny
 arguments), gradients and second derivatives, float32 and float64, errors. The random ops cannot draw
 PyTorch's numbers: their distributions, shapes, determinism under manual_seed and errors are tested."""
@@ -348,4 +348,65 @@ def test_multinomial_distribution_shapes_seed_and_errors():
         with pytest.raises(RuntimeError):
             fn(torch)
         with pytest.raises(RuntimeError, match="multinomial"):
+            fn(ag)
+
+
+def test_multinomial_of_one_sample_is_one_draw_with_or_without_replacement():
+    """One sample a row is the same draw either way (makemore samples names so): one uniform number a row,
+    the category whose slice of the cumulative weights holds it; the frequencies are PyTorch's."""
+    weights = np.array([[1.0, 0.0, 3.0, 4.0], [5.0, 1.0, 0.0, 2.0]])
+    ag.manual_seed(0)
+    ours = ag.multinomial(ag.tensor(weights).repeat(20000, 1), 1).numpy().reshape(20000, 2)
+    ag.manual_seed(0)
+    assert (ag.multinomial(ag.tensor(weights).repeat(20000, 1), 1, replacement=True).numpy().reshape(20000, 2)
+            == ours).all()
+    theirs = torch.multinomial(torch.tensor(weights).repeat(20000, 1), 1).numpy().reshape(20000, 2)
+    for row in range(2):
+        assert (weights[row, ours[:, row]] > 0).all()
+        np.testing.assert_allclose(np.bincount(ours[:, row], minlength=4) / 20000,
+                                   np.bincount(theirs[:, row], minlength=4) / 20000, atol=0.015)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_histogram_against_pytorch(dtype):
+    """torch.histogram (makemore part 3 plots its activations with it): counts, weighted sums and densities
+    in equal bins over the data's range or a given one, or between given edges; (hist, bin_edges)."""
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        x = (rng.standard_normal(int(rng.integers(1, 300))) * rng.uniform(0.01, 100)).astype(dtype)
+        w = rng.uniform(0, 2, x.shape).astype(dtype)
+        bins = int(rng.integers(1, 120))
+        options = {}
+        if trial % 3 == 1:
+            options["range"] = (-1.5, 0.5)
+        density = trial % 2 == 0
+        with_weight = trial % 4 == 2
+        theirs = torch.histogram(torch.tensor(x), bins, density=density,
+                                 weight=torch.tensor(w) if with_weight else None, **options)
+        ours = ag.histogram(ag.tensor(x), bins, density=density, weight=ag.tensor(w) if with_weight else None,
+                            **options)
+        assert type(ours).__name__ == "histogram" and ours.hist.dtype == dtype and ours.bin_edges.dtype == dtype
+        # the edges are PyTorch's linspace; its vectorised loop can round the last bit differently (1 ulp),
+        # and a narrow bin's width (the density's divisor) carries that relative to its width
+        np.testing.assert_allclose(ours.bin_edges.numpy(), theirs.bin_edges.numpy(), rtol=2e-7 if dtype == np.float32
+                                   else 1e-15, atol=1e-6 * float(abs(theirs.bin_edges).max()))
+        rtol = 1e-5 if density and dtype == np.float32 else 1e-6 if dtype == np.float32 else 1e-12
+        close(ours.hist.numpy(), theirs.hist.numpy(), rtol=rtol)
+    x = np.array([0.0, 1, 2, 3, 10], dtype=dtype)
+    for T in (torch, ag):  # given edges; a constant input; the method; an input that needs no gradient back
+        t = T.tensor(x)
+        hist, edges = T.histogram(t, bins=T.tensor([0.0, 1.5, 3.0], dtype=t.dtype))
+        assert hist.tolist() == [2.0, 2.0] and edges.tolist() == [0.0, 1.5, 3.0]
+        assert T.histogram(T.full((4,), 2.0), bins=4).bin_edges.tolist() == [1.5, 1.75, 2.0, 2.25, 2.5]
+        assert t.histogram(2).hist.tolist() == [4.0, 1.0]
+        hist = T.histogram(T.tensor(x, requires_grad=True), 3).hist  # (requires grad; backward refuses)
+        with pytest.raises(RuntimeError):
+            hist.sum().backward()
+    for fn, error in ((lambda T: T.histogram(T.tensor([1, 2]), 3), NotImplementedError),
+                      (lambda T: T.histogram(T.tensor([1.0, 2]), 0), RuntimeError),
+                      (lambda T: T.histogram(T.tensor([1.0, float("nan")]), 2), RuntimeError),
+                      (lambda T: T.histogram(T.tensor([1.0, 2]), 2, range=(3.0, 1.0)), RuntimeError)):
+        with pytest.raises(error):
+            fn(torch)
+        with pytest.raises(error, match="histogram"):
             fn(ag)

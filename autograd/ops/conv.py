@@ -33,6 +33,7 @@ import math
 import threading
 import numbers
 
+from .. import caller
 from ..backend import by_input, get_array_module, host
 from ..backend import as_strided
 
@@ -1195,8 +1196,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """F.upsample: interpolate (deprecated in PyTorch for it, with its warning)."""
+    caller.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
+    """F.upsample_nearest: interpolate(mode='nearest') (deprecated in PyTorch for it, with its warning)."""
+    caller.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """F.upsample_bilinear: interpolate(mode='bilinear', align_corners=True) (deprecated in PyTorch for it)."""
+    caller.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.")
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)

@@ -12,7 +12,7 @@ from ..backend import by_input, host, is_array
 from ..function import Function, NonDifferentiable, Rule, register
 from ..tensor import Tensor
 from .args import as_tensor, broadcast_shape, floating
-from .math import no_gradient, where
+from .math import no_gradient, number_first, where
 from .promote import DTypeError, binary_front, promote
 
 
@@ -581,8 +581,12 @@ def _fused_operands(name, input, tensor1, tensor2, value):
 
 
 @register("addcmul", inplace=True)
-def addcmul(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 * tensor2 (for integer tensors the value is truncated to an int, as PyTorch's)."""
+def addcmul(input, tensor1, tensor2, *deprecated, value=1):
+    """input + value * tensor1 * tensor2 (for integer tensors the value is truncated to an int, as PyTorch's); also
+    PyTorch's deprecated addcmul(input, value, tensor1, tensor2) of older optimizers, with its warning."""
+    if deprecated:
+        value, tensor1, tensor2 = number_first("addcmul", (tensor1, tensor2) + deprecated, "Tensor tensor1, Tensor tensor2",
+                                               "Tensor tensor1, Tensor tensor2, *, Number value = 1")
     input, tensor1, tensor2 = _fused_operands("addcmul", input, tensor1, tensor2, value)
     if input.dtype.kind in "iu":
         value = int(value)
@@ -590,8 +594,12 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 
 @register("addcdiv", inplace=True)
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 / tensor2 (floating tensors only for the division, as PyTorch)."""
+def addcdiv(input, tensor1, tensor2, *deprecated, value=1):
+    """input + value * tensor1 / tensor2 (floating tensors only for the division, as PyTorch); also PyTorch's
+    deprecated addcdiv(input, value, tensor1, tensor2) of older optimizers, with its warning."""
+    if deprecated:
+        value, tensor1, tensor2 = number_first("addcdiv", (tensor1, tensor2) + deprecated, "Tensor tensor1, Tensor tensor2",
+                                               "Tensor tensor1, Tensor tensor2, *, Number value = 1")
     if all(isinstance(t, Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
         raise DTypeError("addcdiv: integer division with addcdiv is not supported (tensor1 and tensor2 are "
                          f"{tensor1.dtype} and {tensor2.dtype}); convert them with .float() first, or use "

@@ -498,18 +498,18 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 
 class NoDerivative(Function):
-    """The output of an op PyTorch has no derivative for (unique, bincount), computed by its front:
-    it requires grad when its input does, and backward refuses, as PyTorch's does."""
+    """The output of an op PyTorch has no derivative for (unique, bincount, histogram), computed by its
+    front: it requires grad when its input does, and backward refuses with PyTorch's exception class."""
 
     exact_dtype = True  # (bincount's float64 counts from float16 weights stay float64)
 
-    def forward(ctx, a, values, op):
-        ctx.op = op
+    def forward(ctx, a, values, op, error=NotImplementedError):
+        ctx.op, ctx.error = op, error
         return values
 
     def backward(ctx, grad):
-        raise NotImplementedError(f"{ctx.op}: the derivative is not implemented (as in PyTorch); compute "
-                                  "the result under ag.no_grad() or from a detached tensor")
+        raise ctx.error(f"{ctx.op}: the derivative is not implemented (as in PyTorch); compute "
+                        "the result under ag.no_grad() or from a detached tensor")
 
 
 def nonzero(input, *, as_tuple=False):

@@ -34,6 +34,36 @@ def _check_reduction(reduction, name):
         raise ArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def reduction_of(name, size_average=None, reduce=None, reduction="mean", choices=_REDUCTIONS):
+    """The reduction a loss applies: ``reduction``, or the one PyTorch's deprecated ``size_average`` and
+    ``reduce`` flags spell, with PyTorch's warning (its legacy rule: reduce=False keeps every element;
+    else size_average=False sums; else the mean). Old code passes them, often positionally."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "none" if not reduce else "mean" if size_average else "sum"
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+                      "instead.", stacklevel=3)
+        return reduction
+    if reduction not in choices:
+        raise ArgumentError(f"{name}: {reduction!r} is not a valid value for reduction: reduction must be "
+                            f"{', '.join(map(repr, choices[:-1]))} or {choices[-1]!r}")
+    return reduction
+
+
+def _weighted(loss, weight, reduction, name, mean_by_weight):
+    """A loss per element times ``weight`` (of the input's shape, as PyTorch's mse/l1/huber ``weight=``),
+    reduced; ``mean_by_weight``: 'mean' divides by the weights' sum (mse, l1) rather than the count (huber)."""
+    weight = as_tensor(weight)
+    if tuple(weight.shape) != tuple(loss.shape):
+        raise ValueError(f"{name}: Weights and input must have the same size (weight {tuple(weight.shape)}, "
+                         f"input {tuple(loss.shape)})")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction, name)
+
+
 def _same_size(input, target, name):
     broadcast_shape(name, input.shape, target.shape)
     if tuple(input.shape) != tuple(target.shape):
@@ -73,11 +103,15 @@ class MseLoss(Function):
         return g, -g
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mean((x - y)^2): one node (MseLoss) when both are float tensors of one dtype, else the
-    composite, which promotes them as subtraction does."""
-    _check_reduction(reduction, "mse_loss")
+    composite, which promotes them as subtraction does. ``weight``: one per element, and 'mean'
+    divides by their sum (PyTorch's)."""
+    reduction = reduction_of("mse_loss", size_average, reduce, reduction)
     _same_size(input, target, "mse_loss")
+    if weight is not None:
+        diff = input - target
+        return _weighted(diff * diff, weight, reduction, "mse_loss", mean_by_weight=True)
     if isinstance(input, Tensor) and isinstance(target, Tensor) and input.dtype == target.dtype \
             and input.dtype.kind == "f":
         return MseLoss.apply(input, target, reduction=reduction)
@@ -85,16 +119,18 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
-def l1_loss(input, target, reduction="mean"):
-    """mean(|x - y|)."""
-    _check_reduction(reduction, "l1_loss")
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean(|x - y|); ``weight``: one per element, and 'mean' divides by their sum (PyTorch's)."""
+    reduction = reduction_of("l1_loss", size_average, reduce, reduction)
     _same_size(input, target, "l1_loss")
+    if weight is not None:
+        return _weighted((input - target).abs(), weight, reduction, "l1_loss", mean_by_weight=True)
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = x - y)."""
-    _check_reduction(reduction, "smooth_l1_loss")
+    reduction = reduction_of("smooth_l1_loss", size_average, reduce, reduction)
     _same_size(input, target, "smooth_l1_loss")
     if not beta >= 0:  # (nan too)
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got beta={beta}); "
@@ -107,8 +143,9 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); ``weight``: one per element ('mean' is
+    then the mean of the weighted losses, PyTorch's rule for huber)."""
     _check_reduction(reduction, "huber_loss")
     _same_size(input, target, "huber_loss")
     if not delta > 0:  # (nan too) a negative delta would make the loss negative
@@ -117,6 +154,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     d = input - target
     inner = _limited(d, delta)  # the quadratic branch sees |d| <= delta: no inf * 0 = nan from the unused one
     loss = where(d.abs() < delta, inner * inner * 0.5, (d.abs() - 0.5 * delta) * delta)
+    if weight is not None:
+        return _weighted(loss, weight, reduction, "huber_loss", mean_by_weight=False)
     return _reduce(loss, reduction, "huber_loss")
 
 
@@ -184,10 +223,10 @@ def _class_targets(input, target, weight, ignore_index, name):
     return flat, elem_shape, safe, valid, w, w_i
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """-w[y] * input[y] per sample, input being log-probabilities ``(N, C)`` or ``(N, C, d1, ...)``;
     'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
-    _check_reduction(reduction, "nll_loss")
+    reduction = reduction_of("nll_loss", size_average, reduce, reduction)
     logp, elem_shape, safe, _, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
     picked = logp[get_array_module(safe).arange(logp.shape[0]), safe]  # (M,)
     loss = -picked if w_i is None else -picked * w_i
@@ -264,14 +303,15 @@ class CrossEntropy(Function):
         return g * coef, None, None, None, None
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
     """Softmax cross-entropy from raw logits ``(N, C)`` / ``(N, C, d1, ...)`` / ``(C,)``.
 
     ``target`` holds class indices (int) or class probabilities (float, same shape as input).
     Both paths shift by the row maximum before exponentiating (log-sum-exp), so logits of +-1000
     give finite losses and gradients.
     """
-    _check_reduction(reduction, "cross_entropy")
+    reduction = reduction_of("cross_entropy", size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     target_t = as_tensor(target)
@@ -342,9 +382,9 @@ def _clamped_logs(xp, x):
         return xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-w (y log x + (1-y) log(1-x)) for probabilities x in [0, 1] (logs clamped at -100)."""
-    _check_reduction(reduction, "binary_cross_entropy")
+    reduction = reduction_of("binary_cross_entropy", size_average, reduce, reduction)
     target = as_tensor(target)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"binary_cross_entropy: Using a target size ({tuple(target.shape)}) that is different to "
@@ -402,9 +442,10 @@ def _logit_parts(xp, x, t, pos_weight):
     return softplus_neg, (1 if pos_weight is None else 1 + (pos_weight - 1) * t)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
     """BCE on raw scores: -w [pw y log sigmoid(x) + (1-y) log(1 - sigmoid(x))], computed stably."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    reduction = reduction_of("binary_cross_entropy_with_logits", size_average, reduce, reduction)
     target = as_tensor(target)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({tuple(target.shape)}) must be the same "
@@ -418,10 +459,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """sum target * (log target - input), input being log-probabilities."""
-    if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ArgumentError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    reduction = reduction_of("kl_div", size_average, reduce, reduction, choices=("mean", "batchmean", "sum", "none"))
     target = as_tensor(target)
     broadcast_shape("kl_div", input.shape, target.shape)
     if log_target:

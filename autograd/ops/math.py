@@ -6,6 +6,7 @@ come back broadcast: the core sums them back to each input's shape.
 import math
 import numbers
 
+from .. import caller
 from ..backend import by_input, host, is_array
 
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
@@ -682,15 +683,33 @@ _add, _sub = binary_front(Add.apply, "add"), binary_front(Sub.apply, "sub", refu
 
 
 @register("add", inplace=True)
-def add(input, other, *, alpha=1):
-    """input + alpha * other."""
+def add(input, other, *deprecated, alpha=1):
+    """input + alpha * other (also PyTorch's deprecated add(input, alpha, other) of older code, with its warning)."""
+    if deprecated:
+        alpha, other = number_first("add", (other,) + deprecated, "Tensor other", "Tensor other, *, Number alpha = 1")
     return _add(input, other if alpha == 1 else other * alpha)
 
 
 @register(("sub", "subtract"), inplace=True)
-def sub(input, other, *, alpha=1):
-    """input - alpha * other."""
+def sub(input, other, *deprecated, alpha=1):
+    """input - alpha * other (also PyTorch's deprecated sub(input, alpha, other), with its warning)."""
+    if deprecated:
+        alpha, other = number_first("sub", (other,) + deprecated, "Tensor other", "Tensor other, *, Number alpha = 1")
     return _sub(input, other if alpha == 1 else other * alpha)
+
+
+def number_first(name, args, tensors, instead):
+    """PyTorch's deprecated overloads that put a number before the tensors (``p.data.add_(-lr, grad)``,
+    ``v.addcmul_(1 - beta2, g, g)`` in optimizers written before PyTorch 1.5): (the number, *the tensors),
+    with PyTorch's warning; anything else is refused as PyTorch refuses it."""
+    number, rest = args[0], args[1:]
+    if not isinstance(number, (int, float)) or isinstance(number, bool) or \
+            not all(isinstance(t, Tensor) for t in rest) or len(rest) != tensors.count("Tensor"):
+        raise TypeError(f"{name}() received an invalid combination of arguments: got {len(args)} positional "
+                        f"arguments after input; use {name}(input, {instead})")
+    caller.warn(f"This overload of {name} is deprecated:\n\t{name}(Number {'value' if 'value' in instead else 'alpha'}, "
+                f"{tensors})\nConsider using one of the following signatures instead:\n\t{name}({instead})")
+    return (number,) + rest
 
 
 @register("rsqrt", inplace=True)
@@ -881,10 +900,26 @@ def matmul(input, other):
 
 
 register(("matmul", "mm", "bmm", "dot"), matmul)
+
+
+@register("chain_matmul", method=False)
+def chain_matmul(*matrices):
+    """The product of the 2-D ``matrices`` (torch.chain_matmul, deprecated there for linalg.multi_dot, with
+    its warning; one matrix is returned as a copy)."""
+    caller.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+                "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+                "parameters.")
+    from ..linalg import multi_dot  # noqa: PLC0415  (linalg imports the ops)
+
+    for i, m in enumerate(matrices):
+        if as_tensor(m).ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Expected all tensors to be 2D but tensor {i} is "
+                               f"{as_tensor(m).ndim}D")
+    return as_tensor(matrices[0]).clone() if len(matrices) == 1 else multi_dot(matrices)
 operator("__matmul__", matmul, reflected="__rmatmul__")
 
 
-@register("outer")
+@register(("outer", "ger"))
 def outer(input, vec2):
     """The outer product of two vectors: out[i, j] = input[i] * vec2[j]."""
     input, vec2 = as_tensor(input), as_tensor(vec2)

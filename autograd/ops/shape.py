@@ -75,6 +75,9 @@ class GetItem(View):
 
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
+        if not a.ndim and isinstance(index, (int, host.integer)):  # (old code's loss.data[0])
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim "
+                             "tensor to a number")
         out = a[index_for(ctx.xp, index)]
         if isinstance(out, host.generic) and is_basic_index(index):  # one element: a 0-d view, not a copy
             out = a[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
@@ -537,5 +540,8 @@ register("half", lambda input: to(input, float16), function=False)
 register("long", lambda input: to(input, int64), function=False)
 register("int", lambda input: to(input, int32), function=False)
 register("bool", lambda input: to(input, bool_), function=False)
+register("short", lambda input: to(input, host.int16), function=False)
+register("char", lambda input: to(input, host.int8), function=False)
+register("byte", lambda input: to(input, host.uint8), function=False)  # (old code's masks: see tensor._index)
 register("type_as", lambda input, other: to(input, other.dtype), function=False)
 register("clone", Clone)

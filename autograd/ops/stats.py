@@ -1,11 +1,11 @@
-"""Statistics and sampling: cov, corrcoef, nanmedian, histc, cartesian_prod, tril_indices and
+"""Statistics and sampling: cov, corrcoef, nanmedian, histc, histogram, cartesian_prod, tril_indices and
 triu_indices, bernoulli and multinomial.
 
     cov(X)      = (X - mean) W (X - mean)^T / (sum(w) - correction)   rows are variables, columns observations
     corrcoef(X) = cov(X) / (std_i std_j), clipped to [-1, 1]
 
 cov, corrcoef and cartesian_prod are made of differentiable ops (their gradients come from those);
-nanmedian picks an element by a gather, so its gradient goes to that element, as PyTorch's; histc,
+nanmedian picks an element by a gather, so its gradient goes to that element, as PyTorch's; histc, histogram,
 the index functions and multinomial have no gradient; bernoulli's gradient is zero (PyTorch's).
 Random draws come from ag.manual_seed's generator (or ``generator=``): reproducible, not PyTorch's.
 """
@@ -19,7 +19,7 @@ from ..function import Function, NonDifferentiable, register
 from ..random import rng
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, as_tensor, dim_arg, int_arg
-from .index import Gather
+from .index import Gather, NoDerivative
 from .layout import meshgrid
 from .math import no_gradient
 from .promote import DTypeError
@@ -179,6 +179,80 @@ def histc(input, bins=100, min=0, max=0):
     return Histc.apply(input, bins=bins, low=low, high=high)
 
 
+histogram_type = collections.namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def _linear_edges(low, high, bins, dtype):
+    """``bins + 1`` equal-width edges from low to high, computed in ``dtype`` as PyTorch's linspace computes
+    them (the first half up from low, the second half down from high; its vectorised loop can differ by
+    one rounding, so an element exactly on an edge could fall on the other side there)."""
+    low, high = dtype.type(low), dtype.type(high)
+    step = (high - low) / dtype.type(bins)
+    i = host.arange(bins + 1)
+    up = low + step * i.astype(dtype)
+    down = high - step * (bins - i).astype(dtype)
+    return host.where(i < (bins + 1) // 2, up, down).astype(dtype)
+
+
+def _histogram(x, edges, weight, density):
+    """The counts (or weight sums) of ``x``'s elements between ``edges`` (host arrays), [e_i, e_i+1) each and
+    the last closed, over the total and the bin widths when ``density``."""
+    inside = (x >= edges[0]) & (x <= edges[-1])
+    which = host.minimum(host.searchsorted(edges, x[inside], side="right") - 1, len(edges) - 2)
+    hist = host.bincount(which, None if weight is None else weight[inside], minlength=len(edges) - 1)
+    hist = hist.astype(x.dtype)
+    if density:  # over the total, then over each bin's width (PyTorch's two roundings): integrates to 1
+        with host.errstate(invalid="ignore", divide="ignore"):  # (nothing counted: nan, as PyTorch)
+            hist = hist / hist.sum() / host.diff(edges)
+    return hist
+
+
+@register("histogram")
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """Counts of ``input``'s elements (or the sums of their ``weight``) in ``bins`` equal bins from
+    range=(min, max) (the data's own min and max without one), or between the edges given as a 1-d tensor
+    ``bins``; each bin is [left, right), the last [left, right]. density=True divides by the total and the
+    bin widths. Returns (hist, bin_edges), which have no derivative (backward refuses, as PyTorch's)."""
+    if input.dtype.kind != "f":
+        raise DTypeError(f"histogram: not implemented for {input.dtype} tensors; convert with .float() first")
+    if weight is not None and (not isinstance(weight, Tensor) or weight.shape != input.shape):
+        raise ArgumentError(f"histogram: weight should have the same shape as input {tuple(input.shape)}, got "
+                            f"{tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__}")
+    dtype = input.dtype
+    if isinstance(bins, Tensor):
+        edges = bins.detach().cpu().numpy().astype(dtype)
+        if edges.ndim != 1 or len(edges) < 2:
+            raise ArgumentError(f"histogram: bins should be a 1-d tensor of at least 2 edges, got shape "
+                                f"{tuple(bins.shape)}")
+        if (host.diff(edges) < 0).any():
+            raise ArgumentError("histogram: the bin edges should be increasing")
+    else:
+        bins = int_arg(bins, "histogram", "bins")
+        if bins <= 0:
+            raise ArgumentError(f"histogram: bins must be > 0, but got {bins}")
+        if range is not None:
+            low, high = (float(v) for v in range)
+        elif input.numel():
+            low, high = float(input.min()), float(input.max())
+        else:
+            low = high = 0.0
+        if not (host.isfinite(low) and host.isfinite(high)):
+            raise ArgumentError(f"histogram: the range [{low}, {high}] is not finite (the data has nan or inf: "
+                                f"give range=(min, max))")
+        if low > high:
+            raise ArgumentError(f"histogram: min should not exceed max, but got min {low} max {high}")
+        if low == high:  # (all equal, or empty: PyTorch widens the range by 0.5 on each side)
+            low, high = low - 0.5, high + 0.5
+        edges = _linear_edges(low, high, bins, dtype)
+    x = input.detach().cpu().numpy().reshape(-1)
+    w = None if weight is None else weight.detach().cpu().numpy().reshape(-1)
+    hist = _histogram(x, edges, w, bool(density))
+    # (both require grad when the input does, and backward refuses, as PyTorch's: no derivative is defined)
+    hist, edges = (NoDerivative.apply(input, values=place(a, input.device), op="histogram", error=RuntimeError)
+                   for a in (hist, edges))
+    return histogram_type(hist, edges)
+
+
 # ------------------------------------------------------------------------- cartesian_prod, tril/triu_indices
 
 
@@ -274,7 +348,8 @@ class Multinomial(NonDifferentiable):
     def forward(ctx, weights, host_weights, num_samples, replacement, generator):
         w = host_weights.astype(host.float64).reshape(-1, weights.shape[-1])  # (rows, categories)
         draw = rng(generator, None)
-        if replacement:  # inverse CDF: category i for u in [cdf_(i-1), cdf_i)
+        if replacement or num_samples == 1:  # inverse CDF: category i for u in [cdf_(i-1), cdf_i) (one sample:
+            #                                    the same law with or without replacement, and one draw a row)
             cdf = host.cumsum(w, axis=1)
             u = draw.random((w.shape[0], num_samples)) * cdf[:, -1:]
             out = host.stack([host.searchsorted(c, row, side="right") for c, row in zip(cdf, u)])

@@ -4,6 +4,7 @@ nn.utils.parametrize / parametrizations (weight_norm, spectral_norm, orthogonal)
 hook-based weight_norm / spectral_norm."""
 import math
 
+from autograd import caller
 from autograd.backend import by_input, host
 
 import autograd as ag
@@ -64,6 +65,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     total = get_total_norm([p.grad for p in params if p.grad is not None], norm_type, error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total)
     return total
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """clip_grad_norm_ under its old name (deprecated in PyTorch, with its FutureWarning)."""
+    caller.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                FutureWarning)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):

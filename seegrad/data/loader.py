@@ -11,6 +11,7 @@ Loading happens in this process: ``num_workers`` and ``pin_memory`` are
 accepted for PyTorch compatibility and ignored.
 """
 import collections.abc
+import itertools
 import numbers
 
 import numpy as np
@@ -91,6 +92,9 @@ class DataLoader:
             raise ValueError("DataLoader: pass either generator= or seed=, not both")
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(f"DataLoader: the dataset ({type(dataset).__name__}) needs __getitem__ and __len__")
+        if shuffle and len(dataset) == 0:  # (PyTorch's RandomSampler refuses it here, not at the first epoch)
+            raise ValueError("DataLoader: num_samples should be a positive integer value, but got num_samples=0: "
+                             f"shuffle=True on an empty dataset ({type(dataset).__name__} of length 0)")
         self.dataset = dataset
         self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
@@ -104,9 +108,10 @@ class DataLoader:
         self.generator = None if seed is None else _generator(seed)
 
     def _order(self):
-        """The sample indices of one epoch."""
+        """The sample indices of one epoch: a sampler's as it yields them (it may never end: minGPT's
+        trainer samples int(1e10) of them with replacement), else an array."""
         if self.sampler is not None:
-            return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
+            return iter(self.sampler)
         n = len(self.dataset)
         if self.shuffle:
             return _generator(self.generator).permutation(n)
@@ -117,6 +122,13 @@ class DataLoader:
             yield from (int(i) for i in order)
             return
         bs = self.batch_size
+        if not isinstance(order, np.ndarray):  # a sampler's: a batch taken when it is wanted, as PyTorch's
+            while True:                       # BatchSampler takes it (a sampler's draws fall in between alike)
+                idx = np.fromiter((int(i) for i in itertools.islice(order, bs)), dtype=np.int64)
+                if len(idx) == bs or (len(idx) and not self.drop_last):
+                    yield idx
+                if len(idx) < bs:
+                    return
         stop = len(order) - len(order) % bs if self.drop_last else len(order)
         for start in range(0, stop, bs):
             yield order[start:start + bs]

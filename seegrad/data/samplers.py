@@ -67,8 +67,9 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n, wanted, rng = len(self.data_source), self.num_samples, _generator(self.generator)
-        if self.replacement:
-            yield from (int(i) for i in rng.integers(0, n, size=wanted))
+        if self.replacement:  # 32 at a time, as PyTorch: num_samples may be huge (minGPT's trainer asks for 1e10)
+            for start in range(0, wanted, 32):
+                yield from (int(i) for i in rng.integers(0, n, size=min(32, wanted - start)))
             return
         for _ in range(wanted // n):
             yield from (int(i) for i in rng.permutation(n))

@@ -10,7 +10,8 @@ The source is a PyTorch program as people write it (``import torch``, ``import t
 
 Both runs draw the same random numbers: during the PyTorch run every draw (``torch.randn``,
 ``torch.rand``, ``randint``, ``randperm`` (also random_split's), ``Tensor.uniform_``/``normal_``,
-which nn.init and the layers' default inits use, a shuffling DataLoader's order for each epoch,
+which nn.init and the layers' default inits use, a shuffling DataLoader's order for each epoch
+(a RandomSampler with replacement's, 32 indices a draw, as both draw them),
 and dropout's masks; not gradcheck's own random directions) is recorded in order;
 during ours, ``ag.get_rng()`` is replaced by a generator that hands back those numbers in the
 same order, checking that each request asks for the same kind of draw and shape (a mismatch is
@@ -27,8 +28,8 @@ as uniform numbers below p exactly where it drew a 1, ``torch.multinomial`` with
 class per draw, Categorical.sample) as the uniform number in the middle of the chosen class's slice
 of the cumulative probabilities, and ``Tensor.exponential_`` as u = 1 - exp(-e). Python's ``random``
 is seeded alike before each run. Each run returns its namespace (tensors as numpy arrays,
-modules as their state dicts, under "name.key", lists of numbers as arrays, lists of tensors
-under "name.i") and what it printed.
+modules as their state dicts, under "name.key", lists of numbers (or of equal lists of numbers) as
+arrays, lists of tensors under "name.i") and what it printed.
 
     assert_same(torch_run, our_run)   # every value both runs left: names, shapes, dtypes, numbers
 """
@@ -54,6 +55,9 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.optim.lr_scheduler": "optim.lr_scheduler",
     "torch.utils": None,  # autograd.utils
     "torch.utils.data": "seegrad.data",
+    "torch.utils.data.dataloader": "seegrad.data.loader",  # (minGPT: from torch.utils.data.dataloader import ...)
+    "torch.utils.data.dataset": "seegrad.data.dataset",
+    "torch.utils.data.sampler": "seegrad.data.samplers",
     "torch.utils.checkpoint": "autograd.checkpoint",
     "torch.autograd": None,  # autograd.autograd
     "torch.linalg": None,  # autograd.linalg
@@ -84,9 +88,19 @@ class Run:
             self.values[name] = value
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, float)) for v in value):
             self.values[name] = np.array(value)  # a log of losses, accuracies, learning rates...
+        elif (isinstance(value, list) and value and all(isinstance(v, list) and v and len(v) == len(value[0])
+                                                         and all(isinstance(x, (int, float)) for x in v)
+                                                         for v in value)):
+            self.values[name] = np.array(value)  # a table of numbers (a log of one row per step)
         elif isinstance(value, (list, tuple)) and value and all(hasattr(v, "detach") for v in value):
             for i, tensor in enumerate(value):  # a list of tensors (gradients, outputs...)
                 self._keep(f"{name}.{i}", tensor)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+            self.values[name] = tuple(value)  # texts (generated samples, labels...): compared exactly
+        elif isinstance(value, dict) and value and all(isinstance(k, str) and hasattr(v, "detach")
+                                                       for k, v in value.items()):
+            for key, tensor in value.items():  # a state dict loaded from a file
+                self._keep(f"{name}.{key}", tensor)
 
     def __getitem__(self, name):
         return self.values[name]
@@ -96,6 +110,17 @@ class Run:
         import re
 
         return [float(m) for m in re.findall(r"-?\d+\.?\d*(?:[eE][-+]?\d+)?", self.stdout)]
+
+    def printed_text(self):
+        """What the program printed, numbers aside (printed_numbers has them): sampled text, labels, verdicts.
+        A shape prints as a tuple here, `torch.Size([3, 2])` in PyTorch (README, "Differences from PyTorch"):
+        both written as tuples. A number keeps its sign with it: `%+f` of a mean that is zero but for
+        rounding (as gradients behind a BatchNorm sum to) prints +0.000000 in one run, -0.000000 in the other."""
+        import re
+
+        text = re.sub(r"torch\.Size\(\[([^]]*)\]\)", lambda m: repr(tuple(int(n) for n in m[1].split(",") if n)),
+                      self.stdout)
+        return re.sub(r"[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?", "#", text)
 
 
 class _Tape:
@@ -199,6 +224,9 @@ def _recording(tape):
     originals[(sampler, "__iter__")] = sampler_iter = sampler.__iter__
 
     def recorded_sampler_iter(self):  # one epoch's order is one draw (PyTorch draws an unused one too)
+        if self.replacement:  # lazily, 32 indices a draw as both libraries draw them (num_samples may be 1e10)
+            yield from _recorded_in_chunks(tape, sampler_iter(self), 32)
+            return
         tape.paused += 1
         try:
             order = list(sampler_iter(self))
@@ -213,6 +241,22 @@ def _recording(tape):
     finally:
         for (owner, name), original in originals.items():
             setattr(owner, name, original)
+
+
+def _recorded_in_chunks(tape, indices, size):
+    """Yield from ``indices`` (PyTorch's sampler, its own draws unrecorded), recording each ``size`` of them
+    (and the last, shorter chunk) as one draw of integers when the chunk starts."""
+    while True:
+        tape.paused += 1
+        try:
+            chunk = [i for _, i in zip(range(size), indices)]
+        finally:
+            tape.paused -= 1
+        if chunk:
+            tape.draws.append(("integers", (len(chunk),), np.array(chunk)))
+        yield from chunk
+        if len(chunk) < size:
+            return
 
 
 def _feature_noise(shape):
@@ -412,8 +456,24 @@ def _execute(source, name):
     return Run(namespace, out.getvalue())
 
 
-def run_both(source, seed=0):
-    """Run ``source`` with PyTorch, then with this project in its place; return the two Runs."""
+@contextlib.contextmanager
+def _imported_afresh(packages):
+    """The program's own ``packages`` (which ``import torch`` themselves) are imported anew in this run and
+    forgotten after it, so that each run's modules see that run's torch."""
+    def forget():
+        for name in [name for name in sys.modules if name.split(".")[0] in packages]:
+            del sys.modules[name]
+
+    forget()
+    try:
+        yield
+    finally:
+        forget()
+
+
+def run_both(source, seed=0, packages=()):
+    """Run ``source`` with PyTorch, then with this project in its place; return the two Runs. ``packages``:
+    the names of the program's own packages it imports (on sys.path), imported afresh in each run."""
     import torch
 
     import autograd
@@ -421,13 +481,13 @@ def run_both(source, seed=0):
     tape = _Tape()
     torch.manual_seed(seed)
     random.seed(seed)
-    with _recording(tape), _torch_defaults_kept(torch):
+    with _recording(tape), _torch_defaults_kept(torch), _imported_afresh(packages):
         torch_run = _execute(source, "PyTorch")
     replay = _Replay(tape.draws)
     random.seed(seed)
     dtype = autograd.get_default_dtype()
     try:
-        with _replaying(replay), _as_torch():
+        with _replaying(replay), _as_torch(), _imported_afresh(packages):
             our_run = _execute(source, "seegrad")
     finally:
         autograd.set_default_dtype(dtype)
@@ -447,7 +507,7 @@ def assert_close(torch_run, our_run, *names, rtol=1e-4, atol=1e-5):
 
 def assert_same(torch_run, our_run, rtol=1e-4, atol=1e-5, ignore=()):
     """Every value the two runs left agrees: the same names, and for each the same shape, dtype and
-    numbers (within rtol/atol; strings and bools exactly); also every number the two printed."""
+    numbers (within rtol/atol; strings, bools and lists of strings exactly); also every number the two printed."""
     names = set(torch_run.values) - set(ignore)
     missing, extra = names - set(our_run.values), set(our_run.values) - set(torch_run.values) - set(ignore)
     assert not missing and not extra, f"only PyTorch's run left {sorted(missing)}, only ours {sorted(extra)}"
@@ -460,7 +520,7 @@ def assert_same(torch_run, our_run, rtol=1e-4, atol=1e-5, ignore=()):
             if want.dtype == bool or want.dtype.kind in "iu":
                 np.testing.assert_array_equal(got, want, err_msg=f"{name}: ours differs from PyTorch's")
                 continue
-        elif isinstance(want, (str, bool)) or isinstance(got, (str, bool)):
+        elif isinstance(want, (str, bool, tuple)) or isinstance(got, (str, bool, tuple)):
             assert got == want, f"{name}: {got!r}, PyTorch's {want!r}"
             continue
         else:
@@ -490,3 +550,26 @@ def assert_same_in_float64(source):
     float64's precision: a program written in float32 checked beyond float32's rounding."""
     torch_run, our_run = run_both("import torch\ntorch.set_default_dtype(torch.float64)\n" + source)
     assert_same(torch_run, our_run, rtol=1e-10, atol=1e-12)
+
+
+def notebook(source):
+    """A Jupyter notebook's code cells as one program, as `jupyter nbconvert --to script` writes them (each
+    cell under a ``# In[n]:`` line), run as Jupyter runs them: a cell that ends in an expression shows its
+    value, which IPython keeps as ``_n``; here it is assigned to ``_n`` too, so the two runs' shown values are
+    compared with the rest (a trailing ``;`` hides the value, as in Jupyter). Only that name is added."""
+    import ast
+    import re
+
+    parts = re.split(r"^# In\[(\d+)\]:\n", source, flags=re.M)
+    program = [parts[0]]
+    for number, cell in zip(parts[1::2], parts[2::2]):
+        body = ast.parse(cell).body
+        last = body[-1] if body else None
+        lines = cell.split("\n")
+        if isinstance(last, ast.Expr):
+            end = lines[last.end_lineno - 1][last.end_col_offset:]
+            if not end.lstrip().startswith(";"):
+                line = lines[last.lineno - 1]
+                lines[last.lineno - 1] = f"{line[:last.col_offset]}_{number} = {line[last.col_offset:]}"
+        program.append(f"# In[{number}]:\n" + "\n".join(lines))
+    return "".join(program)
