@@ -15,19 +15,25 @@ import autograd as ag
 from autograd import ShapeError
 from autograd.ops.args import ArgumentError
 from autograd.ops.activation import (  # noqa: F401
-    celu, elu, gelu, hardsigmoid, hardswish, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6,
-    selu, sigmoid, silu, softplus, softsign, step, tanh,
+    celu, elu, gelu, hardshrink, hardsigmoid, hardswish, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish,
+    relu, relu6,
+    selu, sigmoid, silu, softplus, softshrink, softsign, step, tanh,
 )
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: F401
 from autograd.ops.ctc import ctc_loss  # noqa: F401
 from autograd.ops.conv import (  # noqa: F401
-    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
-    conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_bilinear, upsample_nearest,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
+    adaptive_max_pool3d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+    interpolate, max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices, pad, upsample,
+    upsample_bilinear, upsample_nearest,
 )
 from autograd.ops.sampling import affine_grid, grid_sample  # noqa: F401
 from autograd.ops.unfold import fold, unfold  # noqa: F401
 from autograd.ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: F401
-from autograd.ops.volume import avg_pool3d, conv3d, conv_transpose3d, max_pool3d  # noqa: F401
+from autograd.ops.volume import (  # noqa: F401
+    avg_pool3d, conv3d, conv_transpose3d, max_pool3d, max_pool3d_with_indices,
+)
 from autograd.ops.embedding import embedding  # noqa: F401  (embedding_bag below picks its rows)
 from autograd.ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
@@ -36,7 +42,8 @@ from autograd.ops.loss import (  # noqa: F401
 from autograd.ops.math import linear  # noqa: F401
 from autograd.ops.norm import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
 from .functional_layers import (  # noqa: F401
-    bilinear, channel_shuffle, glu, local_response_norm, pairwise_distance, pixel_shuffle, pixel_unshuffle, rrelu,
+    bilinear, channel_shuffle, glu, local_response_norm, lp_pool1d, lp_pool2d, lp_pool3d, pairwise_distance,
+    pixel_shuffle, pixel_unshuffle, rrelu,
     rrelu_, tanhshrink, threshold, threshold_,
 )
 from .functional_losses import (  # noqa: F401

@@ -1,6 +1,6 @@
 """Small layer functions of nn.functional (published there under PyTorch's names): distances
 (pairwise_distance), gates and shrinks (glu, tanhshrink, threshold, rrelu), the bilinear form,
-pixel and channel shuffles, and local response normalisation.
+pixel and channel shuffles, local response normalisation and power-average (Lp) pooling.
 
 All are compositions of tensor ops (reshape, permute, where, matmul, pad, avg_pool), so the
 gradients come from the engine; each follows PyTorch's own kernel step for step where the order
@@ -8,8 +8,8 @@ of operations decides the numbers (eps added to the difference, the pooling behi
 """
 import autograd as ag
 from autograd.ops.args import ArgumentError
-from autograd.ops.conv import avg_pool2d, pad
-from autograd.ops.volume import avg_pool3d
+from autograd.ops.conv import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, ntuple, pad
+from autograd.ops.volume import avg_pool3d, max_pool3d
 
 
 def _shape(t):
@@ -205,3 +205,40 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
         div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).reshape(input.shape)
     return input / (div * alpha + k) ** beta
+
+
+# --------------------------------------------------------------------- power-average pooling
+
+
+def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    """(sum over each window of x^p)^(1/p), PyTorch's formula step for step: f = avg_pool(x^p), then
+    (sign(f) * relu(|f|) * kernel_numel)^(1/p). A window whose sum is 0 gets the gradient 0 (relu's, where
+    the root's would be inf); a negative sum (odd p, negative inputs) gives nan, as in PyTorch. p = inf is
+    max |x|; p = -inf is min |x| (PyTorch's max_pool of -|x|). No padding: windows lie inside the input,
+    but ceil_mode=True keeps a last, partial window (divided by what it covers, then times kernel_numel)."""
+    max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
+    f = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    numel = 1
+    for k in ntuple(kernel_size, n, f"lp_pool{n}d", "kernel_size"):
+        numel *= k
+    return (f.sign() * f.abs().relu()).mul(numel).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, L): (sum x^p)^(1/p) (``_lp_pool``)."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, H, W): (sum x^p)^(1/p) (``_lp_pool``)."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, D, H, W): (sum x^p)^(1/p) (``_lp_pool``)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
