@@ -536,10 +536,29 @@ SPECIAL_AND_STATS = [  # gamma functions, erfinv, sinc, torch.special; statistic
     "torch.eye(3).multinomial(2, True)", Row("torch.multinomial(x, 1)", raises=RuntimeError),
 ]
 
+NN_NAMES = [  # shrinks, Lp pooling, 3-d adaptive pooling, the pooling functions that return (output, indices)
+    "F.hardshrink(x)", "F.hardshrink(x, 1.5)", "x.hardshrink(0.9)", "torch.hardshrink(d, 0.3)", "F.hardshrink(x, -1.0)",
+    Row("F.hardshrink(i)", raises=RuntimeError), "torch.nn.Hardshrink(1.1)(x)",
+    "F.softshrink(x)", "F.softshrink(d, 1.2)", "F.softshrink(x, 0.0)", Row("F.softshrink(x, -1.0)", raises=RuntimeError),
+    Row("F.softshrink(i)", raises=RuntimeError), "torch.nn.Softshrink(0.7)(x)",
+    "F.lp_pool1d(sig, 2, 3)", "F.lp_pool1d(sig.relu(), 3, 2, stride=1, ceil_mode=True)", "F.lp_pool1d(sig, 3, 2)",
+    "F.lp_pool2d(img, 2, 2)", "F.lp_pool2d(img.relu(), 1.5, (2, 3), stride=(1, 2), ceil_mode=True)",
+    "F.lp_pool2d(img, float('inf'), 3)", "F.lp_pool2d(img, -float('inf'), 2, 1)", "F.lp_pool2d(img[0], 4, 5, 2, True)",
+    "F.lp_pool3d(vol, 2, 2)", "F.lp_pool3d(vol.relu(), 1, (2, 1, 3), ceil_mode=True)", "torch.nn.LPPool2d(2, 3, 2)(img)",
+    "torch.nn.LPPool1d(1.5, 2)(sig.abs())", "torch.nn.LPPool3d(3, (1, 2, 2))(vol)",
+    "F.adaptive_avg_pool3d(vol, (2, 3, None))", "F.adaptive_avg_pool3d(vol[0], 3)", "F.adaptive_avg_pool3d(vol, 1)",
+    "F.adaptive_max_pool3d(vol, (3, 2, 3))", "F.adaptive_max_pool3d(vol[0], 2, return_indices=True)",
+    "torch.nn.AdaptiveMaxPool3d((None, 3, 1))(vol)", "torch.nn.AdaptiveAvgPool3d((3, 1, 4))(vol)",
+    Row("F.adaptive_max_pool3d(sig, 2)", raises=RuntimeError), "F.adaptive_avg_pool3d(img, 2)",
+    "F.max_pool1d_with_indices(sig, 2)", "F.max_pool2d_with_indices(img, 3, stride=2, padding=1)",
+    "F.max_pool3d_with_indices(vol, 2, ceil_mode=True, stride=3)", "F.adaptive_max_pool1d_with_indices(sig, 4)",
+    "F.adaptive_max_pool2d_with_indices(img, (4, 3))", "F.adaptive_max_pool3d_with_indices(vol, (3, 3, 2))",
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
         + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE
-        + MORE_REDUCE + MORE_LINALG + NN_FUNCTIONAL_SWEEP + SPECIAL_AND_STATS]
+        + MORE_REDUCE + MORE_LINALG + NN_FUNCTIONAL_SWEEP + SPECIAL_AND_STATS + NN_NAMES]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 
