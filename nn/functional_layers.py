@@ -37,6 +37,28 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return ag.linalg.vector_norm(diff, p, dim=dim, keepdim=keepdim)
 
 
+def pdist(input, p=2):
+    """The p-norm distance between every pair of rows of (N, M): the N (N - 1) / 2 distances ||x_i - x_j||_p,
+    i < j, in row-major order (the upper triangle of cdist(x, x)); a pair of equal rows has the gradient 0. As
+    PyTorch's, no eps: use pairwise_distance for that."""
+    if input.ndim != 2:
+        raise ArgumentError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.dtype.kind != "f":
+        raise ArgumentError(f"pdist only supports floating-point dtypes (got {input.dtype}); convert with .float()")
+    if not p >= 0:
+        raise ArgumentError(f"pdist only supports non-negative p values (got p={p})")
+    i, j = ag.triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    diff = input[i] - input[j]  # (N (N - 1) / 2, M)
+    if p != float("inf"):
+        return ag.linalg.vector_norm(diff, p, dim=1)
+    # max |diff|, with PyTorch's gradient: the whole of it to every element that ties for the max (amax
+    # would share it out); the tied elements' sum minus itself carries that gradient and adds exactly 0
+    size = diff.abs()
+    largest = size.amax(1)
+    tied = (size * (size == largest.unsqueeze(1))).sum(1)
+    return largest.detach() + (tied - tied.detach())
+
+
 # --------------------------------------------------------------------- activations
 
 

@@ -2,6 +2,8 @@
 instance norms, ...), checked against PyTorch 2.13 as a user meets them: module reprs and state dicts,
 values and gradients in float32 and float64, and the errors. The functions also have rows in
 tests/porting/test_expressions.py (values, gradients, second derivatives, in-place changes)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -139,3 +141,68 @@ def test_lazy_instance_norms_size_themselves_as_pytorch(n):
     with __import__("warnings").catch_warnings():
         __import__("warnings").simplefilter("ignore")  # (PyTorch warns that num_features stays 0)
         _check(plain(x), theirs_plain(t), x, t, 1e-5, 1e-6)
+
+
+def test_upsampling_modules_as_pytorch():
+    """UpsamplingBilinear2d aligns the corners (Upsample's bilinear default does not)."""
+    a = np.random.default_rng(8).standard_normal((2, 3, 4, 5))
+    for name, kwargs in (("UpsamplingNearest2d", {"scale_factor": 2}), ("UpsamplingNearest2d", {"size": (3, 7)}),
+                         ("UpsamplingBilinear2d", {"size": 9}), ("UpsamplingBilinear2d", {"scale_factor": 1.5})):
+        ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+        assert repr(ours) == repr(theirs)
+        x, t = _both(a)
+        _check(ours(x), theirs(t), x, t, 1e-12, 1e-12)
+    assert not np.allclose(nn.UpsamplingBilinear2d(size=9)(ag.tensor(a)).numpy(),
+                           nn.Upsample(size=9, mode="bilinear")(ag.tensor(a)).numpy())
+
+
+def test_nll_loss2d_is_nll_loss_with_pytorch_deprecation():
+    a = np.random.default_rng(9).standard_normal((2, 4, 3, 3))
+    target = np.random.default_rng(9).integers(0, 4, (2, 3, 3))
+    weight = np.array([0.5, 1.0, 2.0, 1.5])
+    with pytest.warns(FutureWarning, match="`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead"):
+        ours = nn.NLLLoss2d(weight=ag.tensor(weight), ignore_index=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.nn.NLLLoss2d(weight=torch.tensor(weight), ignore_index=2)
+    assert isinstance(ours, nn.NLLLoss) and repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    x, t = _both(a)
+    _check(ours(x.log_softmax(1), ag.tensor(target)), theirs(t.log_softmax(1), torch.tensor(target)), x, t,
+           1e-12, 1e-12)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_triplet_margin_with_distance_loss_module_as_pytorch(dtype, rtol, atol):
+    rng = np.random.default_rng(10)
+    a, p, n = (rng.standard_normal((6, 5)).astype(dtype) for _ in range(3))
+    cases = [({}, {}), ({"margin": 0.3, "swap": True, "reduction": "none"}, {}),
+             ({"reduction": "sum"}, {"distance_function": "cosine"})]
+    for kwargs, special in cases:
+        if special:
+            ours = nn.TripletMarginWithDistanceLoss(
+                distance_function=lambda u, v: 1.0 - F.cosine_similarity(u, v), **kwargs)
+            theirs = torch.nn.TripletMarginWithDistanceLoss(
+                distance_function=lambda u, v: 1.0 - torch.nn.functional.cosine_similarity(u, v), **kwargs)
+        else:
+            ours, theirs = nn.TripletMarginWithDistanceLoss(**kwargs), torch.nn.TripletMarginWithDistanceLoss(**kwargs)
+            assert repr(ours) == repr(theirs)
+        assert ours.state_dict() == {} and len(theirs.state_dict()) == 0
+        x, t = _both(a)
+        _check(ours(x, ag.tensor(p), ag.tensor(n)), theirs(t, torch.tensor(p), torch.tensor(n)), x, t, rtol, atol)
+    with pytest.raises(ValueError, match="TripletMarginWithDistanceLoss: expected margin to be greater than 0, got 0"):
+        nn.TripletMarginWithDistanceLoss(margin=0)
+
+
+@pytest.mark.parametrize("name,args", [("relu_", ()), ("elu_", (0.7,)), ("leaky_relu_", (0.3,)),
+                                       ("hardtanh_", (-0.4, 0.6)), ("selu_", ()), ("celu_", (1.5,))])
+def test_in_place_functional_activations_write_into_the_input(name, args):
+    """F.relu_(h) and the others change h itself (its version moves on), and the gradient through the change is
+    PyTorch's."""
+    a = np.random.default_rng(11).standard_normal((3, 5))
+    x, t = _both(a)
+    h, th = x * 1.0, t * 1.0
+    before = h._version
+    out, tout = getattr(F, name)(h, *args), getattr(torch.nn.functional, name)(th, *args)
+    assert out is h and h._version > before
+    _check(h, th, x, t, 1e-12, 1e-12)

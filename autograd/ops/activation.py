@@ -113,6 +113,32 @@ def logsigmoid(input):
     return -softplus(-input)
 
 
+# PyTorch's in-place functional variants (F.relu_(x) is F.relu(x, inplace=True)): the result is written into x
+
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
 def _shrink_check(name, input, lambd):
     """PyTorch's checks of hardshrink and softshrink: a floating input (its kernels have no integer version)."""
     if not isinstance(input, Tensor):
