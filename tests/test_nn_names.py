@@ -206,3 +206,119 @@ def test_in_place_functional_activations_write_into_the_input(name, args):
     out, tout = getattr(F, name)(h, *args), getattr(torch.nn.functional, name)(th, *args)
     assert out is h and h._version > before
     _check(h, th, x, t, 1e-12, 1e-12)
+
+
+def _ours_like(theirs, ours):
+    """``ours`` with ``theirs``'s state (weights and running statistics), both in eval mode."""
+    ours.load_state_dict({k: ag.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    return ours.eval(), theirs.eval()
+
+
+def _bn_pair(lib, n, features, dtype, affine=True):
+    cls = {1: "BatchNorm1d", 2: "BatchNorm2d", 3: "BatchNorm3d"}[n]
+    return getattr(lib, cls)(features, eps=1e-3, affine=affine, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_fuse_conv_bn_as_pytorch(dtype, rtol, atol):
+    rng = np.random.default_rng(12)
+    td, od = (torch.float32, ag.float32) if dtype == np.float32 else (torch.float64, ag.float64)
+    for conv_name, args, n, transpose, bias, affine in (("Conv2d", (3, 4, 3), 2, False, True, True),
+                                                        ("Conv1d", (3, 5, 2), 1, False, False, False),
+                                                        ("ConvTranspose2d", (3, 4, 3), 2, True, True, True),
+                                                        ("Conv3d", (2, 3, 2), 3, False, True, True)):
+        torch.manual_seed(0)
+        tconv = getattr(torch.nn, conv_name)(*args, bias=bias, dtype=td)
+        tbn = _bn_pair(torch.nn, n, args[1], td, affine)
+        with torch.no_grad():
+            tbn.running_mean.copy_(torch.tensor(rng.standard_normal(args[1])))
+            tbn.running_var.copy_(torch.tensor(rng.uniform(0.5, 2.0, args[1])))
+            if affine:
+                tbn.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, args[1])))
+                tbn.bias.copy_(torch.tensor(rng.standard_normal(args[1])))
+        oconv, tconv = _ours_like(tconv, getattr(nn, conv_name)(*args, bias=bias, dtype=od))
+        obn, tbn = _ours_like(tbn, _bn_pair(nn, n, args[1], od, affine))
+        ofused = nn.utils.fuse_conv_bn_eval(oconv, obn, transpose=transpose)
+        tfused = torch.nn.utils.fuse_conv_bn_eval(tconv, tbn, transpose=transpose)
+        assert ofused is not oconv and isinstance(ofused.weight, nn.Parameter) and ofused.weight.requires_grad
+        for key, value in tfused.state_dict().items():
+            np.testing.assert_allclose(ofused.state_dict()[key].numpy(), value.numpy(), rtol=rtol, atol=atol)
+        x = ag.tensor(rng.standard_normal((2, args[0]) + (5,) * n).astype(dtype))
+        np.testing.assert_allclose(ofused(x).detach().numpy(), obn(oconv(x)).detach().numpy(), rtol=rtol * 10,
+                                   atol=atol * 10)
+    with pytest.raises(AssertionError, match="Fusion only for eval!"):
+        nn.utils.fuse_conv_bn_eval(nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2).eval())
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", DTYPES)
+def test_fuse_linear_bn_as_pytorch(dtype, rtol, atol):
+    rng = np.random.default_rng(13)
+    td, od = (torch.float32, ag.float32) if dtype == np.float32 else (torch.float64, ag.float64)
+    for bias, features in ((True, 4), (False, 4), (True, 1)):
+        tlin, tbn = torch.nn.Linear(3, 4, bias=bias, dtype=td), torch.nn.BatchNorm1d(features, dtype=td)
+        with torch.no_grad():
+            tbn.running_mean.copy_(torch.tensor(rng.standard_normal(features)))
+            tbn.running_var.copy_(torch.tensor(rng.uniform(0.5, 2.0, features)))
+            tbn.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, features)))
+        olin, tlin = _ours_like(tlin, nn.Linear(3, 4, bias=bias, dtype=od))
+        obn, tbn = _ours_like(tbn, nn.BatchNorm1d(features, dtype=od))
+        ofused, tfused = nn.utils.fuse_linear_bn_eval(olin, obn), torch.nn.utils.fuse_linear_bn_eval(tlin, tbn)
+        for key, value in tfused.state_dict().items():
+            np.testing.assert_allclose(ofused.state_dict()[key].numpy(), value.numpy(), rtol=rtol, atol=atol)
+    with pytest.raises(AssertionError, match="linear.out_features == bn.num_features or bn.num_features == 1"):
+        nn.utils.fuse_linear_bn_eval(nn.Linear(3, 4).eval(), nn.BatchNorm1d(3).eval())
+    with pytest.raises(AssertionError, match="Fusion only for eval!"):
+        nn.utils.fuse_linear_bn_eval(nn.Linear(3, 4), nn.BatchNorm1d(4).eval())
+
+
+@pytest.mark.parametrize("shape,groups", [((6, 4, 3, 3), 2), ((3, 2, 5), 1), ((4, 4, 3, 2, 3), 4), ((2, 5, 1, 4), 1)])
+def test_dirac_as_pytorch(shape, groups):
+    ours, theirs = nn.init.dirac_(ag.empty(*shape), groups), torch.nn.init.dirac_(torch.empty(*shape), groups)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_init_errors_as_pytorch():
+    for ours, theirs, message in ((lambda: nn.init.dirac_(ag.empty(2, 2)), lambda: torch.nn.init.dirac_(torch.empty(2, 2)),
+                                   "Only tensors with 3, 4, or 5 dimensions are supported"),
+                                  (lambda: nn.init.dirac_(ag.empty(3, 2, 3), 2),
+                                   lambda: torch.nn.init.dirac_(torch.empty(3, 2, 3), 2), "dim 0 must be divisible"),
+                                  (lambda: nn.init.sparse_(ag.empty(3), 0.1),
+                                   lambda: torch.nn.init.sparse_(torch.empty(3), 0.1), "Only tensors with 2 dimensions")):
+        with pytest.raises(ValueError, match=message):
+            theirs()
+        with pytest.raises(ValueError, match=message):
+            ours()
+
+
+def test_sparse_zeroes_the_share_of_each_column():
+    ag.manual_seed(0)
+    w = nn.init.sparse_(ag.empty(10, 7), sparsity=0.25, std=0.5).numpy()
+    assert ((w == 0).sum(0) == 3).all()  # ceil(0.25 * 10) per column
+    assert 0.3 < w[w != 0].std() < 0.7
+
+
+def test_deprecated_init_names_warn_as_pytorch():
+    names = sorted(n for n in dir(torch.nn.init) if not n.startswith("_") and not n.endswith("_")
+                   and hasattr(torch.nn.init, n + "_"))
+    assert {"eye", "dirac", "orthogonal", "sparse", "normal", "uniform"} <= set(names)
+    args = {"constant": (0.5,), "sparse": (0.2,)}
+    for name in names:
+        shape = (4, 2, 3) if name == "dirac" else (4, 3)
+        with pytest.warns(FutureWarning, match=rf"`nn.init.{name}` is now deprecated in favor of `nn.init.{name}_`."):
+            out = getattr(nn.init, name)(ag.empty(*shape), *args.get(name, ()))
+        assert tuple(out.shape) == shape
+
+
+def test_skip_init_draws_nothing():
+    ag.manual_seed(0)
+    want = ag.randn(4).numpy()
+    ag.manual_seed(0)
+    m = nn.utils.skip_init(nn.Linear, 5, out_features=3, bias=False)
+    np.testing.assert_array_equal(ag.randn(4).numpy(), want)
+    assert tuple(m.weight.shape) == (3, 5) and m.bias is None and isinstance(m.weight, nn.Parameter)
+    with pytest.raises(RuntimeError, match="Expected a Module"):
+        nn.utils.skip_init(nn.Linear(2, 2))
+    with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
+        nn.utils.skip_init(nn.ReLU)
+    with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
+        torch.nn.utils.skip_init(torch.nn.ReLU)

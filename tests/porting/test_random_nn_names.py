@@ -1,6 +1,7 @@
-"""F.gumbel_softmax against PyTorch under the porting harness (harness.py): PyTorch draws its Gumbel noise
-as -log(e) with e from Tensor.exponential_, ours the same way, so the harness replays PyTorch's own draws
-and everything else (the softmax, the temperature, the straight-through one-hot, the gradients) must agree."""
+"""The random nn names against PyTorch under the porting harness (harness.py), which replays PyTorch's own
+draws. F.gumbel_softmax: PyTorch draws its Gumbel noise as -log(e) with e from Tensor.exponential_, ours the
+same way, so everything else (the softmax, the temperature, the straight-through one-hot, the gradients) must
+agree. nn.init.sparse_: the normal numbers, then one permutation per column, in PyTorch's order."""
 import warnings
 
 import pytest
@@ -33,6 +34,22 @@ column_ones = column.sum(0)
 noise = torch.empty(3, 4).exponential_(3.0)               # Exp(3) draws, replayed: the same numbers
 print(round(soft.sum().item(), 4), hard.sum().item())
 '''
+
+SPARSE = '''
+import torch
+import torch.nn as nn
+
+w = nn.init.sparse_(torch.empty(6, 5), sparsity=0.4, std=0.2)
+zeros_per_column = (w == 0).sum(0)
+layer = nn.Linear(5, 6)
+nn.init.sparse_(layer.weight, 0.1)
+out = layer(torch.ones(2, 5))
+'''
+
+
+def test_sparse_init_runs_as_with_pytorch():
+    torch_run, our_run = run_both(SPARSE)
+    assert_same(torch_run, our_run, rtol=1e-6, atol=1e-7)
 
 
 def test_gumbel_softmax_runs_as_with_pytorch():
