@@ -322,3 +322,45 @@ def test_skip_init_draws_nothing():
         nn.utils.skip_init(nn.ReLU)
     with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
         torch.nn.utils.skip_init(torch.nn.ReLU)
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", [(np.float32, 2e-5, 2e-6), (np.float64, 1e-11, 1e-12)])
+def test_adafactor_steps_as_pytorch(dtype, rtol, atol):
+    """Matrices (factored second moment, over the last two dims, also of a 3-d parameter), vectors and a 0-d
+    parameter (a full second moment), with weight decay applied after the step size read the norm."""
+    import optim
+
+    rng = np.random.default_rng(14)
+    shapes = [(4, 3), (5,), (2, 3, 4), ()]
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    for kwargs in ({}, {"lr": 0.05, "weight_decay": 0.1, "d": 1.5}, {"lr": 0.5, "eps": (1e-6, 0.0), "maximize": True}):
+        theirs = [torch.tensor(a, requires_grad=True) for a in start]
+        ours = [ag.tensor(a, requires_grad=True) for a in start]
+        topt, oopt = torch.optim.Adafactor(theirs, **kwargs), optim.Adafactor(ours, **kwargs)
+        for _ in range(6):
+            for t, o in zip(theirs, ours):
+                g = rng.standard_normal(tuple(t.shape)).astype(dtype)
+                t.grad, o.grad = torch.tensor(g), ag.tensor(g)
+            topt.step(), oopt.step()
+        for t, o in zip(theirs, ours):
+            np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
+        for t, o in zip(theirs, ours):
+            assert set(oopt.state[o]) == set(topt.state[t])
+            for key, value in topt.state[t].items():
+                np.testing.assert_allclose(np.asarray(oopt.state[o][key], dtype=float), value.double().numpy(),
+                                           rtol=rtol, atol=atol)
+
+
+def test_adafactor_refuses_what_pytorch_refuses():
+    import optim
+
+    p = [ag.zeros(2, requires_grad=True)]
+    for kwargs, message in (({"beta2_decay": 0.5}, "beta2_decay should be <= 0 but is: 0.5"),
+                            ({"eps": (-1.0, 1e-3)}, "epsilon1 should be >= 0 but is: -1.0"),
+                            ({"eps": (None, -1.0)}, "epsilon2 should be >= 0 but is: -1.0"),
+                            ({"d": 0.5}, "(?i)d"), ({"lr": -1.0}, "(?i)learning rate"),
+                            ({"weight_decay": -0.1}, "weight_decay")):
+        with pytest.raises(ValueError, match=message):
+            torch.optim.Adafactor([torch.zeros(2, requires_grad=True)], **kwargs)
+        with pytest.raises(ValueError, match=message):
+            optim.Adafactor(p, **kwargs)
