@@ -139,7 +139,7 @@ def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
 
 
-def _shrink_check(name, input, lambd):
+def _shrink_check(name, input):
     """PyTorch's checks of hardshrink and softshrink: a floating input (its kernels have no integer version)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
@@ -147,17 +147,17 @@ def _shrink_check(name, input, lambd):
         raise DTypeError(f"{name}: not implemented for {input.dtype} input; use a floating-point input (.float())")
 
 
-@register("hardshrink", inplace=False)
+@register("hardshrink")
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0 (the gradient 1 outside [-lambd, lambd], 0 inside; nan passes)."""
-    _shrink_check("hardshrink", input, lambd)
+    _shrink_check("hardshrink", input)
     return where((input >= -lambd) & (input <= lambd), 0.0, input)
 
 
 def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, 0 between (nan passes). lambd must be >= 0, as PyTorch:
     a negative one would make the three pieces overlap."""
-    _shrink_check("softshrink", input, lambd)
+    _shrink_check("softshrink", input)
     if not lambd >= 0 or lambd > host.finfo(input.dtype).max:
         raise ArgumentError(f"softshrink: lambda must be in range [0, {float(host.finfo(input.dtype).max):g}] for "
                             f"input dtype {input.dtype}, but found {lambd}")

@@ -2,6 +2,7 @@
 clip_grad_value_) and flattening parameters, as torch.nn.utils; nn.utils.rnn: padded and packed sequences;
 nn.utils.parametrize / parametrizations (weight_norm, spectral_norm, orthogonal), nn.utils.prune, the old
 hook-based weight_norm / spectral_norm, skip_init, and folding a batch norm into the layer before it (fusion)."""
+import inspect
 import math
 
 from autograd import caller
@@ -10,6 +11,7 @@ from autograd.backend import by_input, host
 import autograd as ag
 from autograd import Tensor
 
+from ..module import Module
 from . import rnn  # noqa: F401  (nn.utils.rnn, as torch.nn.utils.rnn)
 
 
@@ -111,10 +113,6 @@ def skip_init(module_cls, *args, **kwargs):
     so the module is built as usual and the random generator's state is put back afterwards: the draws that
     follow are the ones that would have followed without the module (the values it has are not meant to be
     used). ``module_cls`` must take a ``device`` argument, as PyTorch requires."""
-    import inspect
-
-    from ..module import Module
-
     if not isinstance(module_cls, type) or not issubclass(module_cls, Module):
         raise RuntimeError(f"Expected a Module; got {module_cls}")
     if "device" not in inspect.signature(module_cls).parameters:
