@@ -17,7 +17,7 @@ import math as _math
 
 from . import backend
 from .dtypes import (
-    bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
+    bfloat16, bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
     long, set_default_dtype, uint8,
 )
 from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device

@@ -247,11 +247,25 @@ class _Flags:
         return self is backends.cudnn and cuda.is_available()
 
 
+class _CudaBackend(_Flags):
+    """``ag.backends.cuda``: cuBLAS's precision flags (``torch.backends.cuda.matmul.allow_tf32 = True``, as nanoGPT
+    sets it: no effect here, where matmuls run in the tensors' own dtype) and is_built()."""
+
+    def __init__(self):
+        super().__init__(matmul=_Flags(allow_tf32=False, allow_fp16_reduced_precision_reduction=True,
+                                       allow_bf16_reduced_precision_reduction=True))
+
+    def is_built(self):
+        return cuda.is_available()
+
+
 class _Backends:
-    """``ag.backends``: cudnn's flags (no effect here) and mps.is_available(), as scripts set and ask them."""
+    """``ag.backends``: cudnn's and cuBLAS's flags (no effect here) and mps.is_available(), as scripts set and
+    ask them."""
 
     def __init__(self):
         self.cudnn = _Flags(enabled=True, benchmark=False, deterministic=False, allow_tf32=True)
+        self.cuda = _CudaBackend()
         self.mps = _Flags()
 
 

@@ -9,8 +9,30 @@ uint8, int8, int16 = host.dtype(host.uint8), host.dtype(host.int8), host.dtype(h
 float, double, half, long, int = float32, float64, float16, int64, int32  # torch's aliases
 bool = bool_  # ag.bool, like torch.bool
 
+
+class _Missing:
+    """A PyTorch dtype that numpy has not (bfloat16): the name exists, so code that only names it runs (nanoGPT's
+    table {'float32': torch.float32, 'bfloat16': torch.bfloat16, ...}); making a tensor of it is refused, saying
+    what to use (numpy reads ``.dtype`` of whatever it is given as a dtype, so every conversion says it)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def dtype(self):
+        raise TypeError(f"{self.name}: numpy has no {self.name}, so seegrad cannot compute in it; use float32 "
+                        "(or float16, in which numpy computes)")
+
+    def __repr__(self):
+        return self.name
+
+
+bfloat16 = _Missing("bfloat16")
+
 __all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "bool",
-           "float", "double", "half", "long", "int", "get_default_dtype", "set_default_dtype"]
+           "float", "double", "half", "long", "int", "bfloat16", "get_default_dtype", "set_default_dtype"]
 
 _default = [float32]  # the dtype of Python floats and of floating creation functions
 

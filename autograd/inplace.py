@@ -26,6 +26,7 @@ from .dtypes import wrapped
 from . import caller, random
 from .function import _FREED, Function, Rule
 from .graph import Variable, _creation_counter, _modes
+from .node_names import leaving_out, node_name, overloaded
 from .ops.args import shape_arg
 from .ops.shape import IndexAdd, index_add, is_basic_index
 from .tensor import Tensor, _assignable, _index, to_array
@@ -319,6 +320,7 @@ class CopySlices(Function):
     rule = Rule("out = base with base[view] = src",
                 ("d/dbase: G, with zeros where src was written", "d/dsrc: G at the written positions"),
                 "The overwritten elements send no gradient to the old base; src gets theirs.", ("base", "src"))
+    name = node_name("CopySlices")  # (PyTorch's name, without Backward)
 
     def forward(ctx, base, src, where, flat):
         ctx.where, ctx.flat = where, flat
@@ -353,12 +355,18 @@ class AsStrided(Function):
         return index_add(grad, size, ctx.positions).reshape(ctx.shape)
 
 
+_NUMBER_FILLS = ("FillBackward2", "ZeroBackward0")  # PyTorch's nodes of fill_(number) and zero_() (see _fill)
+
+
 class Copy(Function):
     """``a.copy_(src)``, ``a.fill_(v)``: the new value is src (broadcast, cast to a's dtype);
     a's old values are overwritten, so they get a zero gradient."""
 
     rule = Rule("out = src (copied into a)", ("d/da = 0: a's old values are overwritten", "d/dsrc = G"),
                 "A copy hands the gradient to its source; what it overwrote gets nothing.", ("a", "src"))
+    name = node_name("CopyBackwards")  # (PyTorch's name for copy_'s node; fill_ and zero_: _fill)
+    next_functions = leaving_out(lambda node: (1,) if node.name() in _NUMBER_FILLS else ())  # (fill_(2.0)'s number
+    #                                                                                        is no input of PyTorch's)
 
     def forward(ctx, a, src):
         ctx.shape, ctx.dtype = a.shape, a.dtype
@@ -443,11 +451,18 @@ def copy_(self, src, non_blocking=False):
 
 def fill_(self, value):
     """Every element becomes ``value`` (a number or a 0-d tensor), cast to this dtype."""
+    return _fill(self, value, "fill_")
+
+
+def _fill(self, value, name):
+    """fill_ and zero_ (``name``), recorded as a Copy named as PyTorch names their nodes."""
+    node = "ZeroBackward0" if name == "zero_" else "FillBackward3" if isinstance(value, Tensor) else "FillBackward2"
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"fill_: fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value.ndim} dimensions")
-    if _modes.grad_enabled and _needs_graph(self, (value,), None, "fill_"):
-        return _record(self, lambda t: Copy.apply(t, _as_source(value, t)), "fill_", same_kind=False)
+    if _modes.grad_enabled and _needs_graph(self, (value,), None, name):
+        return _record(self, lambda t: overloaded(Copy.apply(t, _as_source(value, t)), node, Copy), name,
+                       same_kind=False)
     if _modes.watchers:
         return copy_(self, value)
     try:
@@ -460,7 +475,7 @@ def fill_(self, value):
 
 def zero_(self):
     """Every element becomes 0."""
-    return fill_(self, 0)
+    return _fill(self, 0, "zero_")
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):

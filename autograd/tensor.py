@@ -588,24 +588,30 @@ def _index(index, assigning=False):
     in PyTorch (its pre-bool masks, still taken with a deprecation warning), where numpy would read its 0s and
     1s as row numbers: x[(x > 0).byte()] picks elements, not rows 0 and 1. In an assignment (``assigning``)
     PyTorch refuses such a mask (a 0-d one excepted), and so does this."""
-    parts = [_index_part(i) for i in index] if isinstance(index, tuple) else [_index_part(index)]
-    masks = [i for i in parts if _byte_mask(i)]
-    if masks:
-        if any(m.ndim for m in masks):
-            if assigning:
-                raise RuntimeError("setitem: masked_fill_ only supports boolean masks, but got mask with dtype uint8; "
-                                   "index with mask.bool()")
-            caller.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.")
-        parts = [i != 0 if _byte_mask(i) else i for i in parts]
-    return tuple(parts) if isinstance(index, tuple) else parts[0]
+    if type(index) is tuple:
+        parts = [i._data if isinstance(i, Tensor) else host.asarray(i) if type(i) is list else i for i in index]
+        if _uint8 in [getattr(i, "dtype", None) for i in parts]:
+            parts = _byte_masks(parts, assigning)
+        return tuple(parts)
+    if isinstance(index, Tensor):
+        index = index._data
+    elif type(index) is list:
+        return host.asarray(index)
+    if getattr(index, "dtype", None) == _uint8:
+        return _byte_masks([index], assigning)[0]
+    return index
 
 
-def _index_part(i):
-    if isinstance(i, Tensor):
-        return i._data
-    return host.asarray(i) if isinstance(i, list) else i
+def _byte_masks(parts, assigning):
+    """The parts of an index with each uint8 array read as a mask (a numpy uint8 number stays a position, as in
+    PyTorch); the deprecation warning, or the refusal in an assignment, as PyTorch gives them."""
+    masks = [i for i in parts if getattr(i, "dtype", None) == _uint8 and not isinstance(i, host.generic)]
+    if any(m.ndim for m in masks):
+        if assigning:
+            raise RuntimeError("setitem: masked_fill_ only supports boolean masks, but got mask with dtype uint8; "
+                               "index with mask.bool()")
+        caller.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.")
+    return [i != 0 if any(i is m for m in masks) else i for i in parts]
 
 
-def _byte_mask(i):
-    """A uint8 array in an index (a numpy uint8 number is a position, as in PyTorch)."""
-    return getattr(i, "dtype", None) == host.uint8 and not isinstance(i, host.generic)
+_uint8 = host.dtype(host.uint8)

@@ -25,7 +25,7 @@ from autograd import Tensor, no_grad
 from autograd.devices import parse_to
 
 from .backward_hooks import BackwardHook
-from .parameter import Parameter, is_lazy
+from .parameter import Buffer, Parameter, is_lazy
 
 
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -171,6 +171,11 @@ class Module:
                                "remove_parametrizations first to make it a parameter again)")
             self._forget(name, keep=params)
             params[name] = value
+        elif isinstance(value, Buffer):  # (nn.Buffer: register_buffer by assignment)
+            if buffers is not None and name in buffers:
+                self._non_persistent_buffers.discard(name)
+                del buffers[name]
+            self.register_buffer(name, value, persistent=value.persistent)
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} of "

@@ -42,6 +42,23 @@ class Parameter(Tensor):
         return p
 
 
+class Buffer(Tensor):
+    """``nn.Buffer(tensor, persistent=True)``, PyTorch 2's spelling of register_buffer: assigned as a module
+    attribute (``self.running_mean = nn.Buffer(torch.zeros(3))``) it is registered as a buffer, kept out of the
+    state dict when ``persistent=False``. It shares ``tensor``'s storage (a detached alias, as PyTorch's)."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent=True):
+        if data is None:
+            data = ag.empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Buffer: expected a Tensor, got {type(data).__name__}")
+        super().__init__(data.detach())
+        self.requires_grad = data.requires_grad
+        self.persistent = bool(persistent)
+
+
 class UninitializedTensorMixin:
     """A parameter or buffer whose shape is not known yet (a lazy module's, until its first forward):
     it has a dtype and a device but no shape and no values. ``materialize(shape)`` gives it storage in

@@ -515,7 +515,7 @@ def test_in_place_ops_are_drawn_and_stepped():
         return (z * z).sum()
 
     names = [step.node.name() for step in ag.viz.Stepper(loss, params={"x": x}) if step.phase == "backward"]
-    assert "CopySlicesBackward0" in names and "ReluBackward0" in names
+    assert "CopySlices" in names and "ReluBackward0" in names
     assert x.grad.tolist() == [0.0, 0.0, 24.0]
     dot = ag.viz.draw_graph(loss(), params={"x": x}).source
     assert "CopySlices" in dot

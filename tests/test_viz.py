@@ -35,7 +35,7 @@ def test_mlp_graph_renders_to_svg_without_system_graphviz(no_system_dot):
     g = ag.viz.draw_graph(loss, params=params)
     assert isinstance(g, ag.viz.Digraph)
     texts = svg_texts(g.pipe(format="svg"))
-    for name in ("fc1.weight", "fc2.bias", "fc3.weight", "#1 MatMul", "#3 Relu", "output", "(3, 8) float32"):
+    for name in ("fc1.weight", "fc2.bias", "fc3.weight", "#1 Mm", "#3 Relu", "output", "(3, 8) float32"):
         assert name in texts, name
     assert any(t.startswith("grad ") for t in texts)
 
@@ -80,7 +80,7 @@ def test_kinds_are_told_apart_by_colour_and_shape():
     assert D.STYLE["leaf"]["fillcolor"] in node_line(src, "leaf")
     assert D.STYLE["output"]["fillcolor"] in node_line(src, "output")
     assert D.STYLE["value"]["fillcolor"] in node_line(src, "(4, 8)")
-    op = node_line(src, "#1 MatMul")
+    op = node_line(src, "#1 Mm")
     assert "ellipse" in op and D.STYLE["op"]["fillcolor"] in op
     assert "const" in src  # x and the target need no gradient
     colours = {D.STYLE[k]["fillcolor"] for k in ("param", "leaf", "value", "output", "op")}
@@ -151,10 +151,10 @@ def test_cluster_modules_groups_ops_by_parameter_owner():
     loss = loss_fn()
     model = ag.viz.GraphModel(loss, params, cluster_modules=True)
     owners = {model.describe_op(n): model.owner.get(n) for n in model.ops}
-    assert owners["#1 MatMul (MatMulBackward0)"] == "fc1"
+    assert owners["#1 Mm (MmBackward0)"] == "fc1"
     assert owners["#2 Add (AddBackward0)"] == "fc1"
-    assert owners["#4 MatMul (MatMulBackward0)"] == "fc2"
-    assert owners["#7 MatMul (MatMulBackward0)"] == "fc3"
+    assert owners["#4 Mm (MmBackward0)"] == "fc2"
+    assert owners["#7 Mm (MmBackward0)"] == "fc3"
     assert owners["#3 Relu (ReluBackward0)"] is None
     assert owners["#9 Sub (SubBackward0)"] is None
     src = ag.viz.draw_graph(loss, params=params, cluster_modules=True).source

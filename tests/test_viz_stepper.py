@@ -56,8 +56,8 @@ def test_forward_frames_are_the_recorded_ops_in_order():
     st = ag.viz.Stepper(loss, params=params, ops=ops)
     forward = [f for f in st.frames if f.phase == "forward"]
     assert [f.node for f in forward] == [node for node, _ in ops if node in st.model.index]
-    assert [f.node.name() for f in forward[:4]] == ["MatMulBackward0", "AddBackward0", "ReluBackward0",
-                                                     "MatMulBackward0"]
+    assert [f.node.name() for f in forward[:4]] == ["MmBackward0", "AddBackward0", "ReluBackward0",
+                                                     "MmBackward0"]
     relu = forward[2]
     assert "relu" in str(relu) and "data mean" in str(relu) and "input a: #2 Add output" in str(relu)
     assert "input a: a constant" in str(forward[0]) and "input b: fc1.weight" in str(forward[0])

@@ -39,6 +39,7 @@ from ..backend import as_strided
 
 from ..function import Function, Rule, ShapeError
 from ..graph import Variable
+from ..node_names import node_name
 from ..tensor import Tensor
 from .args import ArgumentError
 from .index import Gather
@@ -595,6 +596,7 @@ class AvgPool(Function):
 
     rule = Rule("out = mean over each window of x", ("d/dx = G / window size, spread over the window",),
                 "Each element of a window gets an equal share of that window's gradient.", ("x",))
+    name = node_name("AvgPool2DBackward0")  # (avg_pool1d too: PyTorch records it around a 2-d pool)
 
     def forward(ctx, x, kernel, stride, padding, out_hw, divisor):
         divisor = ctx.xp.asarray(divisor)  # (made on the host, used on x's device)
@@ -625,6 +627,8 @@ class AvgPoolSpread(Function):
 
 class ConstantPad(Function):
     """y = x surrounded by ``value``; widths ((lo, hi), ...) per dim, all >= 0."""
+
+    name = node_name("ConstantPadNdBackward0")
 
     def forward(ctx, x, widths, value=0.0):
         ctx.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
@@ -718,8 +722,8 @@ def _conv_nd(name, n, input, weight, bias, stride, padding, dilation, groups, co
         if n == 1:  # the 2-d primitive on one row: kernel height 1
             stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
         fused = bias is not None and bias.dtype == x.dtype and tuple(bias.shape) == (weight.shape[0],)
-        y = Convolution.apply(x, weight, *([bias] if fused else []), stride=stride, padding=pads, dilation=dilation,
-                              groups=groups)
+        y = Convolution.apply(x, weight, bias if fused else None, stride=stride, padding=pads, dilation=dilation,
+                              groups=groups)  # (no bias: the input None, as PyTorch's node lists it)
         if fused:
             bias = None
     if bias is not None:

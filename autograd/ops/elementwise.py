@@ -10,6 +10,7 @@ import math
 from ..backend import by_input, host, is_array
 
 from ..function import Function, NonDifferentiable, Rule, register
+from ..node_names import node_name
 from ..tensor import Tensor
 from .args import as_tensor, broadcast_shape, floating
 from .math import no_gradient, number_first, where
@@ -476,6 +477,8 @@ class LogAddExp(Function):
                 "A smooth maximum: the gradient goes mostly to the larger input.")
     kernel = "logaddexp"  # (numpy's name and this op's)
 
+    name = node_name("LogaddexpBackward0")
+
     @staticmethod
     def power(xp, d):  # the base to the power d
         return xp.exp(d)
@@ -498,6 +501,8 @@ class LogAddExp2(LogAddExp):
     rule = Rule("out = log2(2^a + 2^b)", ("d/da = 1 / (1 + 2^(b - a))", "d/db = 1 / (1 + 2^(a - b))"),
                 "logaddexp in base 2: the gradient goes mostly to the larger input.")
     kernel = "logaddexp2"
+
+    name = node_name("Logaddexp2Backward0")
 
     @staticmethod
     def power(xp, d):
@@ -526,6 +531,7 @@ register("expm1", Expm1, inplace=True)
 class CopySign(Function):
     rule = Rule("out = |a| with the sign of b", ("d/da = out / a  (0 where a = 0)", "d/db = 0"),
                 "a's gradient keeps or flips its sign as the copy did; b's sign is flat.")
+    name = node_name("CopysignBackward0")
 
     def forward(ctx, a, b):
         a, b = _float_pair(ctx.xp, a, b)
@@ -615,6 +621,7 @@ class AddCDiv(Function):
     rule = Rule("out = input + value * t1 / t2", ("d/dinput = 1", "d/dt1 = value / t2", "d/dt2 = -value * t1 / t2^2"),
                 "input passes the gradient through; t1 and t2 get a quotient's gradients, scaled by value.",
                 ("input", "t1", "t2"))
+    name = node_name("AddcdivBackward0")
 
     def forward(ctx, input, t1, t2, value=1):
         ctx.value = value

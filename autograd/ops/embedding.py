@@ -4,6 +4,7 @@ from ..backend import by_input, get_array_module, host
 
 from ..function import Function, Rule
 from ..graph import Variable, no_grad
+from ..node_names import leaving_out
 from ..tensor import Tensor
 from .shape import IndexAdd
 
@@ -13,6 +14,7 @@ class Embedding(Function):
 
     rule = Rule("out = weight[indices]", ("d/dweight[k] = sum of G over the rows that picked k",),
                 "Each picked row gets the gradient of the outputs it became.", ("weight",))
+    next_functions = leaving_out(1)  # (the indices are an argument of PyTorch's node, not an input)
 
     def forward(ctx, weight, indices, padding_idx=None):
         ctx.indices, ctx.shape, ctx.padding_idx = indices, weight.shape, padding_idx

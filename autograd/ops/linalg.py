@@ -16,6 +16,7 @@ from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
+from ..node_names import node_name
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, axes, broadcast_shape, dim_arg, is_int, pick
 from .math import Where
@@ -27,6 +28,7 @@ from .shape import IndexAdd, stack
 class VectorNorm(Function):
     rule = Rule("out = (sum |a_i|^p)^(1/p)", ("d/da_i = sign(a_i) |a_i|^(p-1) / out^(p-1)   (p = 2: a_i / out)",),
                 "Each element's gradient points along itself, weighted by its share of the norm.")
+    name = node_name("LinalgVectorNormBackward0")
 
     def forward(ctx, a, ord, axis, keepdims):
         x = ctx.xp.abs(a)
@@ -369,6 +371,7 @@ def _mT(x):
 
 class Inverse(Function):
     rule = Rule("out = A^-1", ("d/dA: -A^-T @ G @ A^-T",), "The inverse's gradient is sandwiched by the inverse.", ("A",))
+    name = node_name("LinalgInvExBackward0")
 
     def forward(ctx, a):
         _square("inv", a)
@@ -389,6 +392,7 @@ register("inverse", Inverse)
 
 class Det(Function):
     rule = Rule("out = det(A)", ("d/dA: G * det(A) * A^-T",), "Jacobi's formula.", ("A",))
+    name = node_name("LinalgDetBackward0")
 
     def forward(ctx, a):
         _square("det", a)
@@ -409,6 +413,7 @@ register("det", Det)
 
 class Solve(Function):
     rule = Rule("X = A^-1 B", ("d/dA: -(A^-T G) X^T", "d/dB: A^-T G"), "Solving is multiplying by the inverse.", ("A", "B"))
+    name = node_name("LinalgSolveExBackward0")
 
     def forward(ctx, a, b):
         _square("solve", a)

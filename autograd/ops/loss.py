@@ -5,13 +5,15 @@ cross-entropy on class indices (speed: one node whose gradient is softmax - oneh
 hand-written network computes it), BCE (PyTorch's clamped logs would give 0 * inf = nan as a
 composite), BCE-with-logits (stable at +-1000 and exact at logit 0) and MSE (PyTorch's graph:
 one MseLossBackward0 node where a learner following a PyTorch tutorial looks for it, and one op
-instead of four). All are stable for logits of +-1000.
+instead of four). MSE and the two BCEs reduce in their own node, as PyTorch's (without a weight).
+All are stable for logits of +-1000.
 """
 import warnings
 
 from ..backend import by_input, get_array_module, host, is_array
 
 from ..function import Function, Rule, ShapeError
+from ..node_names import leaving_out, node_name
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, as_tensor, broadcast_shape
 from .math import where
@@ -72,6 +74,25 @@ def _same_size(input, target, name):
                       "Please ensure they have the same size.", stacklevel=3)
 
 
+def _reduced(ctx, loss, reduction):
+    """A fused loss's elementwise ``loss`` reduced in its own node, as PyTorch's loss nodes reduce: the
+    same numbers as loss.mean() / loss.sum() (summed in the loss's dtype, then divided by the count)."""
+    ctx.reduction, ctx.n = reduction, loss.size
+    if reduction == "none":
+        return loss
+    total = ctx.xp.add.reduce(loss, axis=None, dtype=loss.dtype)
+    if reduction == "sum":
+        return total
+    if ctx.n == 0:  # the mean of nothing is nan, as PyTorch's (without numpy's warning)
+        return loss.dtype.type("nan")
+    return total / loss.dtype.type(ctx.n)
+
+
+def _spread(ctx, grad):
+    """The gradient of a fused loss's reduction: G / n for a mean (spread by broadcasting in backward)."""
+    return grad / ctx.n if ctx.reduction == "mean" else grad
+
+
 class MseLoss(Function):
     """(x - y)^2, averaged, summed or kept; the same numbers as the composite (x - y) * (x - y)
     then mean/sum, gradient included (2 * (G / n * d) is G / n * d added to itself, bit for bit).
@@ -82,23 +103,12 @@ class MseLoss(Function):
 
     def forward(ctx, x, y, reduction="mean"):
         d = x - y
-        squared = d * d
-        ctx.reduction, ctx.n = reduction, squared.size
         ctx.save_for_backward(x, y)
-        if reduction == "none":
-            return squared
-        total = ctx.xp.add.reduce(squared, axis=None, dtype=squared.dtype)
-        if reduction == "sum":
-            return total
-        if ctx.n == 0:  # the mean of nothing is nan, as PyTorch's (without numpy's warning)
-            return squared.dtype.type("nan")
-        return total / squared.dtype.type(ctx.n)
+        return _reduced(ctx, d * d, reduction)
 
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        if ctx.reduction == "mean":
-            grad = grad / ctx.n
-        g = grad * (x - y)
+        g = _spread(ctx, grad) * (x - y)
         g = g + g
         return g, -g
 
@@ -362,14 +372,15 @@ class BinaryCrossEntropy(Function):
                 ("d/dx = (x - t) / (x (1 - x))", "d/dt = log(1 - x) - log x"),
                 "Pushes a probability x towards its target t; steep near the wrong end.", ("input", "target"))
 
-    def forward(ctx, x, t):
+    def forward(ctx, x, t, reduction="none"):
         ctx.save_for_backward(x, t)
         log_x, log_1mx = ctx.logs = _clamped_logs(ctx.xp, x)
-        return -(t * log_x + (1 - t) * log_1mx)
+        return _reduced(ctx, -(t * log_x + (1 - t) * log_1mx), reduction)
 
     def backward(ctx, grad):  # d/dx = (x - t) / max(x (1 - x), 1e-12); d/dt = log(1-x) - log x
         x, t = ctx.saved_tensors
         xp = ctx.xp
+        grad = _spread(ctx, grad)
         log_x, log_1mx = _clamped_logs(xp, x) if isinstance(x, Tensor) else ctx.logs  # (create_graph: on x)
         gx = grad * (x - t) / xp.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
         gt = grad * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
@@ -399,10 +410,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 and 1 (got values in "
                            f"[{by_input.nanmin(t):.4g}, {by_input.nanmax(t):.4g}]{', and nan' if by_input.isnan(t).any() else ''}); "
                            "targets are probabilities: 0 or 1 for class labels")
-    loss = BinaryCrossEntropy.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    if weight is None:  # one node, reducing too (PyTorch's BinaryCrossEntropyBackward0)
+        return BinaryCrossEntropy.apply(input, target, reduction=reduction)
+    return _reduce(BinaryCrossEntropy.apply(input, target) * weight, reduction, "binary_cross_entropy")
 
 
 class BCEWithLogits(Function):
@@ -413,11 +423,14 @@ class BCEWithLogits(Function):
                 ("d/dx = sigmoid(x) - t", "d/dt = -x", "d/d(pos_weight) = t * log(1 + e^-x)"),
                 "Sigmoid and binary cross-entropy in one stable node: the gradient is sigmoid(x) - t.",
                 ("logits", "target", "pos_weight"))
+    name = node_name("BinaryCrossEntropyWithLogitsBackward0")
+    # a pos_weight that needs no gradient is an argument of PyTorch's node, not an input
+    next_functions = leaving_out(lambda node: (2,) if len(node._edges) == 3 and node._edges[2] is None else ())
 
-    def forward(ctx, x, t, pos_weight=None):
+    def forward(ctx, x, t, pos_weight=None, reduction="none"):
         softplus_neg, lw = ctx.parts = _logit_parts(ctx.xp, x, t, pos_weight)
         ctx.save_for_backward(x, t, pos_weight)
-        return (1 - t) * x + lw * softplus_neg
+        return _reduced(ctx, (1 - t) * x + lw * softplus_neg, reduction)
 
     def backward(ctx, grad):  # d/dx = (1-t) - lw sigmoid(-x); d/dt = -x + (pw-1) softplus(-x)
         x, t, pw = ctx.saved_tensors
@@ -426,6 +439,7 @@ class BCEWithLogits(Function):
         softplus_neg, lw = _logit_parts(xp, x, t, pw) if isinstance(x, Tensor) else ctx.parts
         need = ctx.needs_input_grad
         need_x, need_t, need_pw = need[0], need[1], len(need) > 2 and need[2]
+        grad = _spread(ctx, grad)
         sig_neg = 0.5 - 0.5 * xp.tanh(0.5 * x)  # sigmoid(-x), stable
         gx = grad * ((1 - t) - lw * sig_neg) if need_x else None
         gt = None
@@ -450,13 +464,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({tuple(target.shape)}) must be the same "
                          f"as input size ({tuple(input.shape)})")
-    if pos_weight is not None:
-        loss = BCEWithLogits.apply(input, target, as_tensor(pos_weight))
-    else:
-        loss = BCEWithLogits.apply(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    weights = () if pos_weight is None else (as_tensor(pos_weight),)
+    if weight is None:  # one node, reducing too (PyTorch's BinaryCrossEntropyWithLogitsBackward0)
+        return BCEWithLogits.apply(input, target, *weights, reduction=reduction)
+    return _reduce(BCEWithLogits.apply(input, target, *weights) * weight, reduction, "binary_cross_entropy_with_logits")
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

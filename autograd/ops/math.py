@@ -12,6 +12,7 @@ from ..backend import by_input, host, is_array
 from ..function import Function, NonDifferentiable, Rule, ShapeError, operator, register
 from ..dtypes import int64
 from ..graph import Variable
+from ..node_names import leaving_out, node_name, overloaded
 from ..tensor import Tensor
 from .args import ArgumentError, as_tensor, floating, no_bool, raw
 from .promote import DTypeError, _operand, binary_front, is_bool, promote
@@ -153,10 +154,18 @@ def _integer_power(xp, a, b):
     return xp.where(negative, inverse, out).astype(out.dtype, copy=False)
 
 
+_POW_NUMBER_AT = {"PowBackward0": (1,), "PowBackward2": (0,)}  # which input was a Python number (_pow_front)
+
+
 class Pow(Function):
+    """PyTorch's names: PowBackward0 for ``x ** 2`` (its one input x: a Python number is no input of
+    PyTorch's node), PowBackward2 for ``2 ** x``, PowBackward1 for two tensors."""
+
     rule = Rule("out = a ** b", ("d(a^b)/da = b * a^(b-1)", "d(a^b)/db = a^b * log(a)"),
                 "The power rule for the base; the exponential rule for the exponent.")
     onnx = "Pow"
+    name = node_name("PowBackward0")
+    next_functions = leaving_out(lambda node: _POW_NUMBER_AT.get(node.name(), ()))
 
     def forward(ctx, a, b):
         for x in (a, b):
@@ -207,7 +216,10 @@ def _pow_front(dunder):
             if kind is bool and isinstance(input, Tensor):  # bool ** bool stays bool: x ** True = x, x ** False = 1
                 return input.clone() if other else input | True
             raise DTypeError("pow: not implemented for two bools; convert with .int() first")
-        return front(input, other)
+        out = front(input, other)
+        if not isinstance(input, Tensor):  # 2 ** x
+            return overloaded(out, "PowBackward2", Pow)
+        return overloaded(out, "PowBackward1", Pow) if isinstance(other, Tensor) else out  # (x ** 2: PowBackward0)
 
     return pow
 
@@ -223,6 +235,7 @@ class FMax(Function):
     rule = Rule("out = fmax(a, b)  (nan ignored)", ("d/da = 1 where a was picked (ties too)", "d/db = 1 elsewhere"),
                 "The gradient goes to whichever input was picked; a nan is never picked over a number.")
     smaller = False
+    name = node_name("FmaxBackward0")
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -240,6 +253,7 @@ class FMin(FMax):
     rule = Rule("out = fmin(a, b)  (nan ignored)", ("d/da = 1 where a was picked (ties too)", "d/db = 1 elsewhere"),
                 "The gradient goes to whichever input was picked; a nan is never picked over a number.")
     smaller = True
+    name = node_name("FminBackward0")
 
 
 register("fmax", binary_front(FMax.apply, "fmax"))
@@ -286,6 +300,8 @@ class Where(Function):
     rule = Rule("out = where(cond, a, b)", ("(no gradient for cond)", "d/da = 1 where cond", "d/db = 1 where not cond"),
                 "The gradient goes to the input that was picked, element by element.")
 
+    next_functions = leaving_out(0)  # (PyTorch's node takes the condition as an argument)
+
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
         return ctx.xp.where(cond, a, b)
@@ -296,9 +312,19 @@ class Where(Function):
         return None, xp.where(cond, grad, 0.0), xp.where(cond, 0.0, grad)
 
 
+# PyTorch's names for a matrix product, by the inputs' ndims
+_MATMUL_NAMES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0", (3, 3): "BmmBackward0"}
+
+
 class MatMul(Function):
+    """PyTorch names a product of matrices MmBackward0, matrix @ vector MvBackward0, vector @ vector
+    DotBackward0 and torch.bmm BmmBackward0. Its matmul of 3-d tensors is a BmmBackward0 between views
+    (one BmmBackward0 node here); other shapes (vector @ matrix, broadcast batches) are chains of views
+    around an mm or a bmm in PyTorch, one MatMulBackward0 node here."""
+
     rule = Rule("out = a @ b", ("d(a@b)/da: G @ b^T", "d(a@b)/db: a^T @ G"),
                 "A matrix product sends G @ b^T to a and a^T @ G to b (shapes match a and b).")
+    name = node_name("MatMulBackward0", lambda node: _MATMUL_NAMES.get(node.ndims))
 
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -421,6 +447,7 @@ register("log", Log, scalar=True, inplace=True)
 
 class Log1p(Function):
     rule = Rule("out = log(1 + a)", ("d(log(1+a))/da = 1/(1+a)",), "The gradient is divided by 1+a.")
+    name = node_name("Log1PBackward0")
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -622,6 +649,7 @@ register("relu", Relu, scalar=True, inplace=True)
 class Clamp(Function):
     rule = Rule("out = clamp(a, min, max)", ("d/da = 1 inside [min, max], 0 where clipped",),
                 "The gradient passes where the value was not clipped.")
+    name = node_name("ClampBackward1")  # (number bounds; clamp_min and clamp_max: ClampMinBackward0...)
 
     def forward(ctx, a, min=None, max=None):
         xp = ctx.xp
@@ -672,8 +700,8 @@ _PLAIN_BOUNDS = (type(None), float, int)
 
 
 register(("clamp", "clip"), clamp, inplace=True)
-register("clamp_min", lambda input, min: clamp(input, min=min), inplace=True)
-register("clamp_max", lambda input, max: clamp(input, max=max), inplace=True)
+register("clamp_min", lambda input, min: overloaded(clamp(input, min=min), "ClampMinBackward0", Clamp), inplace=True)
+register("clamp_max", lambda input, max: overloaded(clamp(input, max=max), "ClampMaxBackward0", Clamp), inplace=True)
 
 
 # ----------------------------------------------------------------- composites (their gradients come free)
@@ -722,7 +750,7 @@ def rsqrt(input):
 def square(input):
     if input.dtype.kind == "b":  # bool squares as int64, as in PyTorch
         input = input.to(host.int64)
-    return Mul.apply(input, input)
+    return Pow.apply(input, 2)  # (PyTorch's node too: PowBackward0)
 
 
 def _operands(input, other):

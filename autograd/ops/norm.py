@@ -9,6 +9,7 @@ from ..backend import by_input, host
 
 from ..function import Function, Rule, ShapeError
 from ..graph import Variable, no_grad
+from ..node_names import node_name
 from .args import OutOfRangeError
 
 
@@ -102,9 +103,13 @@ def _lead(param_shape, ndim):
 class BatchNorm(Normalize):
     """Normalize over (N, H, W) per channel."""
 
+    name = node_name("NativeBatchNormBackward0")
+
 
 class LayerNorm(Normalize):
     """Normalize over the trailing normalized_shape dims of each sample."""
+
+    name = node_name("NativeLayerNormBackward0")
 
 
 class InstanceNorm(Normalize):

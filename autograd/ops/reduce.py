@@ -11,6 +11,7 @@ from ..backend import host
 from ..dtypes import int64, is_floating
 from ..function import Function, NonDifferentiable, Rule, register
 from ..graph import Variable
+from ..node_names import node_name, overloaded
 from .args import ArgumentError, OutOfRangeError, axes, count, dim_arg, is_int, pick
 from .promote import DTypeError
 
@@ -47,6 +48,7 @@ def _spread(ctx, grad, shape, axis):
 class Sum(Function):
     rule = Rule("out = sum(a)", ("d(sum a)/da_i = 1",),
                 "A sum copies the gradient back to every element it added up.")
+    name = node_name("SumBackward0", lambda node: node.axis is not None and "SumBackward1")  # (over dims)
 
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis
@@ -63,6 +65,7 @@ class Mean(Function):
 
     rule = Rule("out = sum(a) / n", ("d/da_i = 1 / n",),
                 "A mean copies the gradient, divided by the count, back to every element it averaged.")
+    name = node_name("MeanBackward0", lambda node: node.axis is not None and "MeanBackward1")
 
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis
@@ -81,11 +84,11 @@ class Amax(Function):
 
     rule = Rule("out = max(a)", ("d max(a)/da_i = 1 for the largest element (shared among ties)",),
                 "Only the largest element gets the gradient.")
-
+    name = node_name("AmaxBackward0", lambda node: not node.largest and "AminBackward0")  # (x.max(): MaxBackward1)
 
     def forward(ctx, a, axis=None, keepdims=False, largest=True, nan_chosen=False):
         out = (a.max if largest else a.min)(axis=axis, keepdims=True)
-        ctx.shape, ctx.axis = a.shape, axis
+        ctx.shape, ctx.axis, ctx.largest = a.shape, axis, largest
         chosen = a == out
         if nan_chosen and ctx.xp.isnan(out).any():  # max(): a nan is the extreme and gets the gradient (amax: nan)
             chosen |= ctx.xp.isnan(a) & ctx.xp.isnan(out)
@@ -102,14 +105,14 @@ class MaxDim(Function):
 
     rule = Rule("out = max(a, dim)", ("d/da_i = 1 for the chosen element",),
                 "Only the element that was picked gets the gradient.")
-
+    name = node_name("MaxBackward0", lambda node: not node.largest and "MinBackward0")
 
     def forward(ctx, a, axis, keepdims=False, largest=True):
         xp = ctx.xp
         index = (xp.argmax if largest else xp.argmin)(a, axis=axis, keepdims=True)
         chosen = xp.zeros(a.shape, dtype=bool)
         xp.put_along_axis(chosen, index, True, axis=axis)
-        ctx.shape, ctx.axis, ctx.index = a.shape, (axis,), index
+        ctx.shape, ctx.axis, ctx.index, ctx.largest = a.shape, (axis,), index, largest
         ctx.save_for_backward(chosen)
         out = xp.take_along_axis(a, index, axis=axis)
         return out if keepdims else out.squeeze(axis)
@@ -122,6 +125,7 @@ class MaxDim(Function):
 class Prod(Function):
     rule = Rule("out = prod(a)", ("d(prod a)/da_i = product of the other elements",),
                 "Each element's gradient is the product of all the others.")
+    name = node_name("ProdBackward0", lambda node: node.axis is not None and "ProdBackward1")
 
     def forward(ctx, a, axis=None, keepdims=False):
         out = reduced(a.prod(axis=axis, keepdims=True, dtype=a.dtype), a.shape, axis, keepdims)
@@ -169,6 +173,7 @@ def _max_keepdims(xp, a, axis):
 class LogSumExp(Function):
     rule = Rule("out = log(sum(exp(a)))", ("d/da = softmax(a)",),
                 "The gradient is spread by the softmax of the input.")
+    name = node_name("LogsumexpBackward0")
 
     def forward(ctx, a, axis=None, keepdims=False):
         xp = ctx.xp
@@ -354,7 +359,8 @@ def _extreme(input, dim, keepdim, largest, axis=None, keepdims=None):
     if dim is None:
         if input.numel() == 0:
             raise OutOfRangeError(f"{name}: the tensor is empty; there is no extreme value (give a dim)")
-        return Amax.apply(input, axis=None, keepdims=False, largest=largest, nan_chosen=True)  # (as PyTorch)
+        out = Amax.apply(input, axis=None, keepdims=False, largest=largest, nan_chosen=True)  # (as PyTorch)
+        return overloaded(out, "MaxBackward1" if largest else "MinBackward1", Amax)  # (x.max(dim): MaxBackward0)
     axis = dim_arg(dim, input.ndim, name)
     if input.ndim == 0:
         return return_types(input.clone(), ArgExtreme.apply(input, axis=None, keepdims=False, largest=largest))
@@ -510,6 +516,7 @@ aminmax_type = collections.namedtuple("aminmax", ["min", "max"])
 class NanSum(Function):
     rule = Rule("out = sum of a's elements that are not nan", ("d/da_i = 1, 0 where a_i is nan",),
                 "Like sum, except that nan elements count as 0 and get no gradient.")
+    name = node_name("NansumBackward0")
 
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.kept = a.shape, axis, a == a

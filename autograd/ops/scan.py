@@ -14,6 +14,7 @@ from ..backend import by_input, get_array_module, host
 from ..dtypes import int64
 from ..function import Function, Rule, register
 from ..graph import Variable
+from ..node_names import node_name
 from ..tensor import Tensor
 from .args import dim_arg
 from .index import Gather
@@ -86,6 +87,7 @@ def _cumprod_grad_with_zeros(a, grad, axis):
 class LogCumSumExp(Function):
     rule = Rule("out_j = log(sum of e^a_i for i <= j)", ("d/da_i = sum over j >= i of G_j * e^(a_i - out_j)",),
                 "A running softmax: each element gets its share of every later output's gradient.")
+    name = node_name("LogcumsumexpBackward0")
 
     def forward(ctx, a, axis):
         out = ctx.xp.logaddexp.accumulate(a, axis=axis)  # stable: never exponentiates a large number

@@ -10,18 +10,27 @@ from ..devices import of_array, parse_to, place, same
 from ..dtypes import bool_, float16, float32, float64, int32, int64
 from ..function import Function, Rule, ShapeError, View, register
 from ..graph import Variable
+from ..node_names import node_name, overloaded
 from ..tensor import Tensor, _index
 from .args import as_tensor, axes, dim_arg, int_arg, int_tuple, is_int, required
 from .promote import promote_types
 
 
 class Reshape(View):
+    """PyTorch names a reshape by what it did: ViewBackward0 for a contiguous input (or ``view``),
+    ReshapeAliasBackward0 for a view of a strided one, UnsafeViewBackward0 where it had to copy
+    (after a CloneBackward0 node that is not there here); squeeze, unsqueeze... by their own names."""
+
     rule = Rule("out = a.reshape(shape)", ("d/da: G reshaped back to a's shape",),
                 "Reshaping moves no numbers: the gradient is reshaped back.")
+    name = node_name("ViewBackward0", lambda node: node.strided)
 
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return a.reshape(shape)
+        out = a.reshape(shape)
+        ctx.strided = None if a.flags.c_contiguous else \
+            "ReshapeAliasBackward0" if out.base is (a if a.base is None else a.base) else "UnsafeViewBackward0"
+        return out
 
     def backward(ctx, grad):  # the same numbers, back in the input's shape
         return grad.reshape(ctx.shape)
@@ -30,6 +39,7 @@ class Reshape(View):
 class Permute(View):
     rule = Rule("out = a.permute(dims)", ("d/da: G permuted back",),
                 "Transposing moves numbers: the gradient is moved back by the inverse permutation.")
+    name = node_name("PermuteBackward0")  # (transpose and t: TransposeBackward0, TBackward0)
 
     def forward(ctx, a, axes):
         ctx.axes = axes
@@ -69,9 +79,34 @@ def index_add(grad, shape, index, xp=host):
     return out
 
 
+def _indexing_name(node):
+    """PyTorch's name for ``a[index]`` where PyTorch records it as one node: SelectBackward0 (one int),
+    SliceBackward0 (one slice), UnsqueezeBackward0 (one None), IndexBackward0 (tensors or lists only);
+    None where PyTorch records a chain (``a[0, 1:]``: a SliceBackward0 after a SelectBackward0)."""
+    index = node.index if isinstance(node.index, tuple) else (node.index,)
+    steps = []
+    for i in index:
+        if i is None:
+            steps.append("UnsqueezeBackward0")
+        elif isinstance(i, slice):
+            if i != slice(None):  # (a full slice is skipped)
+                steps.append("SliceBackward0")
+        elif i is not Ellipsis:
+            steps.append("SelectBackward0" if is_basic_index(i) else "IndexBackward0")
+    if not steps:  # a[:] and a[...]: PyTorch still makes a new node
+        return "SliceBackward0" if slice(None) in index else "AliasBackward0"
+    if "IndexBackward0" in steps:  # every tensor index is one IndexBackward0, after the basic ones
+        return "IndexBackward0" if all(step == "IndexBackward0" for step in steps) else None
+    return steps[0] if len(steps) == 1 else None
+
+
 class GetItem(View):
+    """``a[index]`` as one node, named as PyTorch's where PyTorch makes one node (_indexing_name);
+    GetItemBackward0 where PyTorch makes one per indexed dim."""
+
     rule = Rule("out = a[index]", ("d/da: G scattered into zeros at the index (added where picked twice)",),
                 "Picked elements get their gradient; the others get zero.")
+    name = node_name("GetItemBackward0", _indexing_name)
 
     def forward(ctx, a, index):
         ctx.shape, ctx.index = a.shape, index
@@ -121,8 +156,22 @@ class Cat(Function):
         return tuple(grads)
 
 
+class Stack(Function):
+    rule = Rule("out = stack([a, b, ...], dim)", ("d/da, d/db, ...: each input's slice of G along the new dim",),
+                "Each input gets back its own slice of the gradient.")
+
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        return ctx.xp.stack(arrays, axis=axis)
+
+    def backward(ctx, grad):  # each input gets back its own slice (the new dim dropped)
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
+
+
 class Cast(Function):
     rule = Rule("out = a.to(dtype)", ("d/da = 1 (cast back to a's dtype)",), "The gradient is cast back.")
+    name = node_name("ToCopyBackward0")
     exact_dtype = True  # x.double() is float64
 
     def forward(ctx, a, dtype):
@@ -196,7 +245,9 @@ def view(input, *shape):
     ``view(dtype)`` reads the same bytes as another dtype (see _view_as_dtype)."""
     if len(shape) == 1 and isinstance(shape[0], (host.dtype, type)) and not is_int(shape[0]):
         return _view_as_dtype(input, host.dtype(shape[0]))
-    out = reshape(input, *required(shape, "view", "shape"))
+    shape = _target_shape(input, required(shape, "view", "shape"), "view")
+    out = Reshape.apply(input, shape=shape)  # (a new view even to the same shape, as PyTorch's)
+    overloaded(out, "ViewBackward0", Reshape)  # (a view of a strided tensor too)
     data = out._data
     if type(data) is host.ndarray and data.size and not host.may_share_memory(data, input._data):
         raise ShapeError(f"view: view size is not compatible with input tensor's size and stride (at least one "
@@ -222,7 +273,7 @@ def _view_as_dtype(input, dtype):
     return Tensor._make(data.view(dtype), input._vc)  # (the storage and its version counter shared, as detach())
 
 
-register("view_as", lambda input, other: reshape(input, other.shape), function=False)
+register("view_as", lambda input, other: view(input, other.shape), function=False)
 register("reshape_as", lambda input, other: reshape(input, other.shape), function=False)
 
 
@@ -262,7 +313,8 @@ def unflatten(input, dim, sizes):
     except ShapeError as err:
         raise ShapeError(f"unflatten: sizes {sizes} don't multiply up to the size of dim {dim} ({n}) of the "
                          f"tensor of shape {tuple(input.shape)}: {err}") from None
-    return reshape(input, input.shape[:d] + sizes + input.shape[d + 1:])
+    out = reshape(input, input.shape[:d] + sizes + input.shape[d + 1:])
+    return overloaded(out, "ViewBackward0", Reshape, input)
 
 
 class _Sized:
@@ -281,17 +333,21 @@ _ALL = object()  # squeeze's default: every dim of size 1 (an explicit None is r
 @register("squeeze")
 def squeeze(input, dim=_ALL):
     if dim is _ALL:
-        return reshape(input, tuple(n for n in input.shape if n != 1))
+        out = reshape(input, tuple(n for n in input.shape if n != 1))
+        return overloaded(out, "SqueezeBackward0", Reshape, input)
     if dim is None:
         raise TypeError("squeeze: dim must be an int or a tuple of ints; leave it out to squeeze every dim of size 1")
     dims = axes(dim, input.ndim, "squeeze", empty="none") or ()
-    return reshape(input, tuple(n for i, n in enumerate(input.shape) if not (i in dims and n == 1)))
+    out = reshape(input, tuple(n for i, n in enumerate(input.shape) if not (i in dims and n == 1)))
+    overload = "SqueezeBackward2" if isinstance(dim, (tuple, list)) else "SqueezeBackward1"  # (dims, or one dim)
+    return overloaded(out, overload, Reshape, input)
 
 
 @register("unsqueeze")
 def unsqueeze(input, dim):
     d = dim_arg(dim, input.ndim + 1, "unsqueeze")
-    return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
+    out = reshape(input, input.shape[:d] + (1,) + input.shape[d:])
+    return overloaded(out, "UnsqueezeBackward0", Reshape, input)
 
 
 @register("permute")
@@ -311,11 +367,11 @@ def transpose(input, dim0=-2, dim1=-1):
     if isinstance(dim0, (tuple, list)):  # numpy's spelling: transpose(axes) permutes
         return permute(input, *dim0)
     d0, d1 = dim_arg(dim0, input.ndim, "transpose"), dim_arg(dim1, input.ndim, "transpose")
-    if input.ndim < 2 or d0 == d1:
-        return input
     order = list(range(input.ndim))
-    order[d0], order[d1] = order[d1], order[d0]
-    return Permute.apply(input, axes=tuple(order))
+    if input.ndim:
+        order[d0], order[d1] = order[d1], order[d0]
+    # a new view even where nothing moves (v.t() of a vector), as PyTorch's: a node of its own
+    return overloaded(Permute.apply(input, axes=tuple(order)), "TransposeBackward0", Permute)
 
 
 @register("t")
@@ -324,7 +380,7 @@ def t(input):
     if input.ndim > 2:
         raise ShapeError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(input.shape)}; "
                          "use transpose(dim0, dim1) or .mT")
-    return transpose(input, 0, -1)
+    return overloaded(transpose(input, 0, -1), "TBackward0", Permute, input)
 
 
 def _expanded_shape(input, sizes, op):
@@ -485,7 +541,7 @@ def stack(tensors, dim=0):
         if t.shape != tensors[0].shape:
             raise ShapeError(f"stack: tensor {i} has shape {tuple(t.shape)} but tensor 0 has shape "
                              f"{tuple(tensors[0].shape)}; stacked tensors must have the same shape")
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return Stack.apply(*promote_all(tensors), axis=d)  # (one node, PyTorch's StackBackward0)
 
 
 register("stack", stack, method=False)

@@ -16,6 +16,7 @@ from ..backend import get_array_module, host
 from ..devices import check, place
 
 from ..function import Function, NonDifferentiable, register
+from ..node_names import node_name
 from ..random import rng
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, as_tensor, dim_arg, int_arg
@@ -105,6 +106,7 @@ def corrcoef(input):
 class NanMedian(Function):
     """The lower median of the values that are not nan (nan when all are); the gradient goes to the
     element picked, as PyTorch's (where values repeat, it may pick another of the equal elements)."""
+    name = node_name("NanmedianBackward0")
 
     def forward(ctx, a):
         xp = ctx.xp

@@ -20,6 +20,7 @@ Rendering goes through ``autograd.render``, so no system Graphviz is needed.
 """
 import gc
 import os
+import re
 import shutil
 from collections import deque, namedtuple
 from pathlib import Path
@@ -181,6 +182,12 @@ def _shape_text(shape, dtype):
         return ""
     text = "scalar" if dtype == "float" else str(tuple(shape))  # a Value is a Python float
     return text if dtype in (None, "float") else f"{text} {dtype}"
+
+
+def op_label(node):
+    """A node's op as a box shows it: its PyTorch name without the ``Backward`` suffix (SumBackward1 -> Sum,
+    MyFnBackward -> MyFn); the full name is the box's tooltip and the step's title."""
+    return re.sub(r"Backwards?\d*$", "", node.name())
 
 
 def _esc(text):
@@ -376,16 +383,16 @@ class GraphModel:
         name = self.name(node)
         if type(node) is AccumulateGrad:
             return name or f"leaf {_shape_text(self.shapes.get(node), None)}".strip()
-        label = f"#{self.op_number[node]} {node.name().replace('Backward0', '')}" if node in self.op_number \
+        label = f"#{self.op_number[node]} {op_label(node)}" if node in self.op_number \
             else node.name()
         return f"{name} ({label} output)" if name else f"{label} output"
 
     def describe_op(self, node):
-        """How a step's title names its node: ``#3 MatMul (MatMulBackward0)``."""
+        """How a step's title names its node: ``#3 Mm (MmBackward0)``."""
         if type(node) is AccumulateGrad:
             return f"AccumulateGrad into {self.describe(node)}"
         number = f"#{self.op_number[node]} " if node in self.op_number else ""
-        return f"{number}{node.name().replace('Backward0', '')} ({node.name()})"
+        return f"{number}{op_label(node)} ({node.name()})"
 
     def module_label(self, mod):
         """A module's box title as ``print(model)`` shows it: ``(1): Linear`` (the index in a
@@ -552,8 +559,7 @@ class GraphModel:
             op_attrs.update(FUTURE)
         if is_current:
             op_attrs.update(CURRENT, fillcolor=CURRENT_OP_FILL)
-        op_name = n.name().replace("Backward0", "")
-        g.node(f"op{i}", _esc(f"#{self.op_number[n]} {op_name}"), tooltip=_esc(n.name()), **op_attrs)
+        g.node(f"op{i}", _esc(f"#{self.op_number[n]} {op_label(n)}"), tooltip=_esc(n.name()), **op_attrs)
         g.edge(f"op{i}", value_id, **(self._current_edge(frame.phase) if is_current else {}))
 
     def _draw_module_box(self, g, mod, frame):

@@ -1466,7 +1466,7 @@ def test_part4_manual_backprop_says_exact_where_pytorch_does(names_txt, float64)
     rounds 1 - y*y once (a fused multiply-add; checked on 100000 values), where `(1.0 - h**2) * dh`, the
     notebook's formula and this project's backward, rounds y*y first. Exercises 2 and 3 are approximate in
     both (as the notebook says: "I can only get approximate to be true"). Also in float64 (the same verdicts)."""
-    unlike = [r"exact: \w+ *", r"grad_fn=<\w+>"]  # (the verdicts are compared below; grad_fn: the xfail below)
+    unlike = [r"exact: \w+ *"]  # (the verdicts are compared below)
     torch_run, our_run = check(PART4, float64, unlike=unlike)
     theirs, ours = cmp_lines(torch_run.stdout_as_printed), cmp_lines(our_run.stdout_as_printed)
     assert len(theirs) == len(ours) == 28 and all(approximate == "True" for _, _, approximate in theirs + ours)
@@ -1476,9 +1476,6 @@ def test_part4_manual_backprop_says_exact_where_pytorch_does(names_txt, float64)
         assert exact == "False" or our_exact == "True", name
 
 
-@pytest.mark.xfail(strict=True, reason="x.max() / x.abs().max() (a full reduction) prints grad_fn=<AmaxBackward0> "
-                   "here, <MaxBackward1> in PyTorch (part 4's `print('max diff:', (...).abs().max())`): the node "
-                   "class is named Amax in autograd/ops/reduce.py (its renaming is another helper's work)")
 def test_part4_max_diff_prints_pytorchs_node_name():
     import autograd as ag
 

@@ -133,6 +133,13 @@ def _cat(g, call, dyn):
     return g.node("Concat", [g.value(x, dtype) for x in call.inputs], {"axis": int(call.params.get("axis", 0))})
 
 
+def _stack(g, call, dyn):
+    """torch.stack: each input unsqueezed at the new dim, then concatenated (ONNX has no Stack)."""
+    dtype, axis = call.out.dtype, int(call.params.get("axis", 0))
+    parts = [g.node("Unsqueeze", [g.value(x, dtype), g.ints([axis], "axes")]) for x in call.inputs]
+    return g.node("Concat", parts, {"axis": axis})
+
+
 def _cast(g, call, dyn):
     from onnx import helper
 
@@ -233,7 +240,7 @@ def _conv_op(g, call, dyn):
     x_arr, p = array_of(call.inputs[0]), call.params
     n = x_arr.ndim - 2
     geo = {k: list(p[k])[-n:] for k in ("stride", "padding", "dilation")}
-    return g.node("Conv", [g.value(x) for x in call.inputs[:3]],
+    return g.node("Conv", [g.value(x) for x in call.inputs[:3] if x is not None],
                   {"strides": [int(s) for s in geo["stride"]], "dilations": [int(d) for d in geo["dilation"]],
                    "pads": [int(lo) for lo, _ in geo["padding"]] + [int(hi) for _, hi in geo["padding"]],
                    "group": int(p["groups"]), "kernel_shape": list(array_of(call.inputs[1]).shape[2:])})
@@ -306,7 +313,7 @@ OPS = {
     ops_reduce.Prod: _reduce("ReduceProd"), ops_reduce.LogSumExp: _reduce("ReduceLogSumExp"),
     ops_reduce.Softmax: _softmax("Softmax"), ops_reduce.LogSoftmax: _softmax("LogSoftmax"),
     ops_shape.Reshape: _reshape, ops_shape.Permute: _permute, ops_shape.Expand: _expand,
-    ops_shape.GetItem: _getitem, ops_shape.Cat: _cat, ops_shape.Cast: _cast, ops_shape.Clone: _identity,
+    ops_shape.GetItem: _getitem, ops_shape.Cat: _cat, ops_shape.Stack: _stack, ops_shape.Cast: _cast, ops_shape.Clone: _identity,
     compare.NotEqual: lambda g, call, dyn: g.node("Not", [_elementwise("Equal")(g, call, dyn)]),
 }
 
