@@ -78,6 +78,8 @@ class CallbackList:
             raise AttributeError(hook)
 
         def call(*args):
+            if len(args) == ("epoch" in hook or "batch" in hook):  # no logs: Keras passes {}, so a callback
+                args = (*args, {})  # may write ``def on_train_begin(self, logs)`` without a default
             for cb in self.callbacks:
                 getattr(cb, hook)(*args)
         return call

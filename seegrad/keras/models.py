@@ -150,13 +150,14 @@ class Model(Layer, Trainer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
         """The layers, their output shapes and parameter counts, and the totals, as Keras prints them
-        (Keras' default layout: its other options are refused, not ignored)."""
+        (``line_length`` and ``positions`` as Keras' too; its other options are refused, not ignored)."""
         from .summary import summary
-        for key, value in (("line_length", line_length), ("positions", positions), ("expand_nested", expand_nested),
-                           ("show_trainable", show_trainable), ("layer_range", layer_range)):
+        for key, value in (("expand_nested", expand_nested), ("show_trainable", show_trainable),
+                           ("layer_range", layer_range)):
             if value not in (None, False):
-                not_supported(f"summary({key}=...)", "summary() prints Keras' default table")
-        (print_fn or print)(summary(self))
+                not_supported(f"summary({key}=...)", "summary() prints Keras' table (line_length and positions "
+                              "are taken)")
+        (print_fn or print)(summary(self, line_length, positions))
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -6,8 +6,32 @@ from .layers.base import shape_text
 
 __all__ = ["summary"]
 
-WIDTHS = (33, 24, 15)
-CONNECTED_WIDTHS = (21, 19, 12, 19)  # a functional model with branches: Keras adds "Connected to"
+POSITIONS = (0.45, 0.80, 1.0)  # Keras' column ends, as fractions of the line
+CONNECTED_POSITIONS = (0.3, 0.56, 0.74, 1.0)  # a functional model with branches: Keras adds "Connected to"
+LINE_LENGTH = 76  # Keras' default in an 80-column console (its 88 or 108, capped at the columns - 4)
+
+
+def column_widths(line_length, positions):
+    """Each column's width, padding included, as Keras lays out its rich table: the fractions
+    ``positions`` of ``line_length``, plus 2 of padding, then the excess over the line (borders
+    included) taken off the columns evenly (rich's ratio_reduce, rounding half to even)."""
+    widths, current = [], 0
+    for pos in positions:
+        width = int(pos * line_length) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        widths.append(width + 2)
+        current += width
+    excess, left = sum(widths) - (line_length - len(widths) - 1), len(widths)
+    for i in range(len(widths)):
+        if excess <= 0:
+            break
+        cut = min(widths[i], round(excess / left))
+        widths[i], excess, left = widths[i] - cut, excess - cut, left - 1
+    return tuple(widths)
+
+
+WIDTHS = column_widths(LINE_LENGTH, POSITIONS)  # (33, 24, 15)
 
 
 def readable_size(n_bytes):
@@ -41,10 +65,15 @@ def _wrap(text, width):
     return lines + [line] if line else lines or [""]
 
 
-def _row(cells, left, mid, right, widths=WIDTHS):
+def _row(cells, left, mid, right, widths=WIDTHS, bottom=False):
+    """One row of the table, its cells wrapped to their columns; ``bottom``: cells of fewer lines
+    sit at the bottom (Keras' header), else at the top."""
     columns = [_wrap(c, w - 2) for c, w in zip(cells, widths)]
+    height = max(len(c) for c in columns)
+    if bottom:
+        columns = [[""] * (height - len(c)) + c for c in columns]
     out = []
-    for i in range(max(len(c) for c in columns)):
+    for i in range(height):
         parts = []
         for j, (col, w) in enumerate(zip(columns, widths)):
             text = col[i] if i < len(col) else ""
@@ -57,15 +86,24 @@ def _rule(left, mid, right, fill, widths=WIDTHS):
     return left + mid.join(fill * w for w in widths) + right
 
 
-def summary(model):
+def summary(model, line_length=None, positions=None):
     """The summary as text (``model.summary()`` prints it); a functional model with branches (merges,
-    several inputs, a shared layer) gets Keras' "Connected to" column."""
+    several inputs, a shared layer) gets Keras' "Connected to" column. ``line_length`` and ``positions``
+    (the columns' ends, fractions of the line) lay out the table as Keras'."""
     steps = getattr(model, "_steps", None)
     branched = steps is not None and not functional.sequential_like(steps)
-    widths = CONNECTED_WIDTHS if branched else WIDTHS
+    line_length = line_length or LINE_LENGTH
+    positions = positions or (CONNECTED_POSITIONS if branched else POSITIONS)
+    if any(p > 1 for p in positions):  # Keras 3 reads them as fractions too, and lays out a table thousands wide
+        raise ValueError(f"summary(positions={list(positions)!r}): give the columns' ends as fractions of the "
+                         "line (e.g. [0.45, 0.8, 1.0])")
+    if len(positions) != (4 if branched else 3):
+        raise ValueError(f"summary(positions={positions!r}): give one end per column "
+                         f"({4 if branched else 3} columns)")
+    widths = column_widths(line_length, positions)
     header = ("Layer (type)", "Output Shape", "Param #") + (("Connected to",) if branched else ())
     lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths),
-             *_row(header, "┃", "┃", "┃", widths), _rule("┡", "╇", "┩", "━", widths)]
+             *_row(header, "┃", "┃", "┃", widths, bottom=True), _rule("┡", "╇", "┩", "━", widths)]
     layers = model.layers
     last_shape = {id(layer): out.shape for layer, _, out in steps or ()}
     for i, layer in enumerate(layers):

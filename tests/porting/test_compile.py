@@ -12,6 +12,15 @@ from harness import assert_same, run_both
 
 torch = pytest.importorskip("torch")  # the oracle (CI installs it)
 
+
+@pytest.fixture(autouse=True)
+def _pytorch_argument_checks_kept():
+    """Running torch.compile (its dynamo) turns PyTorch's distribution argument checks off for the whole process
+    (Distribution._validate_args): the tests that compare our errors with PyTorch's would then see none."""
+    checking = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(checking)
+
 NANOGPT_STYLE = '''
 import torch
 import torch.nn as nn

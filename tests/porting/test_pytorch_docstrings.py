@@ -33,6 +33,7 @@ SKIP = {  # name -> why its examples are not compared
     "nn.Unfold": "the example is pseudo-code (kernel_size=...)",
     "nn.MultiheadAttention": "the example uses names it does not define (embed_dim, query...)",
     "nn.SyncBatchNorm": "the example needs an initialised process group",
+    "nn.DataParallel": "the example uses names it does not define (model, input_var) and three GPUs",
     "nn.RReLU": "RReLU's slopes are drawn inside PyTorch's C++ code, which the harness cannot replay",
     "nn.TripletMarginWithDistanceLoss": "the example calls backward twice through one graph (PyTorch's docstring marks "
                                          "it FIXME): PyTorch's own run raises",

@@ -2,7 +2,7 @@
 
     base.py           Layer (lazy build, Keras' weights, trainable), Input, InputLayer, KerasTensor
     core.py           Dense, Activation, Dropout, Flatten, Reshape, Embedding, Rescaling, Lambda
-    conv.py           Conv1D, Conv2D, Conv2DTranspose, Max/AveragePooling1D/2D (channels-last)
+    conv.py           Conv1D, Conv2D, Conv2DTranspose, SeparableConv2D, Max/AveragePooling1D/2D (channels-last)
     reshaping.py      GlobalAverage/MaxPooling1D/2D, UpSampling2D, ZeroPadding2D, Cropping2D, Permute, RepeatVector
     activation.py     ReLU, LeakyReLU, PReLU, ELU, Softmax
     noise.py          SpatialDropout1D/2D, GaussianNoise, GaussianDropout
@@ -13,7 +13,8 @@
 """
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import Input, InputLayer, KerasTensor, Layer
-from .conv import AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, MaxPooling1D, MaxPooling2D
+from .conv import (AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, MaxPooling1D, MaxPooling2D,
+                   SeparableConv2D)
 from .core import Activation, Dense, Dropout, Embedding, Flatten, Lambda, Rescaling, Reshape
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
@@ -27,13 +28,14 @@ from .wrappers import Bidirectional, TimeDistributed
 # Keras' aliases
 MaxPool1D, AvgPool1D, MaxPool2D, AvgPool2D = MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D
 Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
                                                                       GlobalMaxPooling1D, GlobalMaxPooling2D)
 
 __all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
-           "Embedding", "Rescaling", "Lambda", "Conv1D", "Conv2D", "Conv2DTranspose", "MaxPooling1D",
+           "Embedding", "Rescaling", "Lambda", "Conv1D", "Conv2D", "Conv2DTranspose", "SeparableConv2D", "MaxPooling1D",
            "AveragePooling1D", "MaxPooling2D", "AveragePooling2D", "MaxPool1D", "AvgPool1D", "MaxPool2D", "AvgPool2D",
-           "Convolution1D", "Convolution2D", "Convolution2DTranspose",
+           "Convolution1D", "Convolution2D", "Convolution2DTranspose", "SeparableConvolution2D",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
            "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
            "UpSampling2D", "ZeroPadding2D", "Cropping2D", "Permute", "RepeatVector",

@@ -14,6 +14,9 @@ Keras' conventions, where they differ from PyTorch's:
 Calling a layer on a symbolic ``Input`` (a ``KerasTensor``) builds it and returns the symbolic
 output: that is the functional API (``Model(inputs, outputs)``).
 """
+import functools
+import inspect
+
 import numpy as np
 
 import autograd as ag
@@ -287,7 +290,10 @@ class Layer(nn.Module):
         else:
             self._check_input(shape)
             out_shape = self.compute_output_shape(shape)
-        return KerasTensor(out_shape, layer=self, inputs=tuple(inputs) if several else (inputs,), name=self.name)
+        out = KerasTensor(out_shape, layer=self, inputs=tuple(inputs) if several else (inputs,), name=self.name)
+        if "input" not in self.__dict__:  # Keras' layer.input / layer.output: those of its first call
+            self.input, self.output = inputs, out
+        return out
 
     def _wrong_arity(self, inputs):
         if self._takes_list:
@@ -321,7 +327,8 @@ class Layer(nn.Module):
             self._check_input(shape)
         if self._clears_losses:
             self._clear_losses()
-        out = self.call(x, training=self.training if training is None else bool(training))
+        training = self.training if training is None else bool(training)
+        out = self.call(x, training=training) if _takes_training(type(self)) else self.call(x)
         if self.activity_regularizer is not None:  # Keras: the penalty of each output over the batch size
             outputs = out if isinstance(out, (list, tuple)) else [out]
             self._activity_losses += [self.activity_regularizer(o) / o.shape[0] for o in outputs]  # one per call
@@ -346,6 +353,14 @@ class Layer(nn.Module):
 
     def extra_repr(self):
         return f"name={self.name!r}" + ("" if self.built else ", not built")
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_training(cls):
+    """Whether ``cls.call`` accepts ``training`` (Keras passes it only then: a subclass may write
+    ``def call(self, inputs)``)."""
+    params = inspect.signature(cls.call).parameters
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 class InputLayer(Layer):
