@@ -1013,12 +1013,15 @@ def _adaptive_max_nd(name, input, output_size, return_indices, n):
     index = tuple(p.reshape((1,) * (2 * d) + p.shape + (1,) * (2 * (n - d - 1))) for d, p in enumerate(positions))
     order = [2 + 2 * d for d in range(n)] + [3 + 2 * d for d in range(n)]
     windows = data[(slice(None), slice(None)) + index].transpose([0, 1] + order)  # (N, C, *out, K_1, ..., K_n)
-    windows = windows.reshape(data.shape[:2] + out + (-1,))  # (N, C, *out, K)
+    k = 1
+    for p in positions:
+        k *= p.shape[1]
+    windows = windows.reshape(data.shape[:2] + out + (k,))  # (N, C, *out, K) (K named: out may be empty)
     flat = 0  # each element's flat position in the plane, row-major
     for p, size in zip(index, in_size):
         flat = flat * size + p
     flat = by_input.broadcast_to(flat, sum(((o, p.shape[1]) for o, p in zip(out, positions)), ()))
-    flat = flat.transpose([o - 2 for o in order]).reshape(out + (-1,))  # (*out, K)
+    flat = flat.transpose([o - 2 for o in order]).reshape(out + (k,))  # (*out, K)
     pick = windows.argmax(axis=-1)  # the first maximum
     nan = by_input.isnan(windows)
     if nan.any():  # PyTorch's kernel takes every nan it meets: the last one
