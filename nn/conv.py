@@ -216,3 +216,18 @@ class Upsample(Module):
         what = f"size={self.size}" if self.size is not None else f"scale_factor={float(self.scale_factor)!r}" \
             if not isinstance(self.scale_factor, (tuple, list)) else f"scale_factor={self.scale_factor}"
         return f"{what}, mode='{self.mode}'"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Upsample(mode='nearest') for (N, C, H, W) (PyTorch's older name)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Upsample(mode='bilinear', align_corners=True) for (N, C, H, W) (PyTorch's older name: note the corners
+    aligned, unlike Upsample's default)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -15,19 +15,25 @@ import autograd as ag
 from autograd import ShapeError
 from autograd.ops.args import ArgumentError
 from autograd.ops.activation import (  # noqa: F401
-    celu, elu, gelu, hardsigmoid, hardswish, hardtanh, heaviside_step, leaky_relu, logsigmoid, mish, relu, relu6,
-    selu, sigmoid, silu, softplus, softsign, step, tanh,
+    celu, celu_, elu, elu_, gelu, hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_, heaviside_step, leaky_relu,
+    leaky_relu_, logsigmoid, mish, relu, relu_, relu6, selu, selu_, sigmoid, silu, softplus, softshrink, softsign, step,
+    tanh,
 )
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: F401
 from autograd.ops.ctc import ctc_loss  # noqa: F401
 from autograd.ops.conv import (  # noqa: F401
-    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d,
-    conv_transpose2d, interpolate, max_pool1d, max_pool2d, pad, upsample, upsample_bilinear, upsample_nearest,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
+    adaptive_max_pool3d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices, avg_pool1d, avg_pool2d, conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+    interpolate, max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices, pad, upsample,
+    upsample_bilinear, upsample_nearest,
 )
 from autograd.ops.sampling import affine_grid, grid_sample  # noqa: F401
 from autograd.ops.unfold import fold, unfold  # noqa: F401
 from autograd.ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: F401
-from autograd.ops.volume import avg_pool3d, conv3d, conv_transpose3d, max_pool3d  # noqa: F401
+from autograd.ops.volume import (  # noqa: F401
+    avg_pool3d, conv3d, conv_transpose3d, max_pool3d, max_pool3d_with_indices,
+)
 from autograd.ops.embedding import embedding  # noqa: F401  (embedding_bag below picks its rows)
 from autograd.ops.loss import (  # noqa: F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
@@ -36,12 +42,14 @@ from autograd.ops.loss import (  # noqa: F401
 from autograd.ops.math import linear  # noqa: F401
 from autograd.ops.norm import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
 from .functional_layers import (  # noqa: F401
-    bilinear, channel_shuffle, glu, local_response_norm, pairwise_distance, pixel_shuffle, pixel_unshuffle, rrelu,
+    bilinear, channel_shuffle, glu, local_response_norm, lp_pool1d, lp_pool2d, lp_pool3d, pairwise_distance,
+    pdist, pixel_shuffle, pixel_unshuffle, rrelu,
     rrelu_, tanhshrink, threshold, threshold_,
 )
 from .functional_losses import (  # noqa: F401
     cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
     multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 
 
@@ -59,6 +67,22 @@ def log_softmax(input, dim=None, dtype=None):
     """x - logsumexp(x) along ``dim`` (one fused, stable primitive)."""
     x = input if dtype is None else input.to(dtype)
     return x.log_softmax(_default_dim(x, dim, "log_softmax"))
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample of the Gumbel-softmax (concrete) distribution: softmax((logits + g) / tau) with Gumbel(0, 1)
+    noise g = -log(e), e ~ Exp(1) drawn by Tensor.exponential_ (as PyTorch's code, draw for draw). hard=True:
+    the one-hot of each sample's argmax forward, the soft sample's gradient backward (straight through:
+    y_hard - y_soft.detach() + y_soft)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -ag.empty_like(logits).exponential_().log()  # ~Gumbel(0, 1)
+    y_soft = ((logits + gumbels) / tau).softmax(dim)  # ~Gumbel(logits, tau), through softmax
+    if not hard:
+        return y_soft  # (the reparameterisation trick)
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = ag.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 def _default_dim(x, dim, name):

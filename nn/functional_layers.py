@@ -1,6 +1,6 @@
 """Small layer functions of nn.functional (published there under PyTorch's names): distances
 (pairwise_distance), gates and shrinks (glu, tanhshrink, threshold, rrelu), the bilinear form,
-pixel and channel shuffles, and local response normalisation.
+pixel and channel shuffles, local response normalisation and power-average (Lp) pooling.
 
 All are compositions of tensor ops (reshape, permute, where, matmul, pad, avg_pool), so the
 gradients come from the engine; each follows PyTorch's own kernel step for step where the order
@@ -8,8 +8,8 @@ of operations decides the numbers (eps added to the difference, the pooling behi
 """
 import autograd as ag
 from autograd.ops.args import ArgumentError
-from autograd.ops.conv import avg_pool2d, pad
-from autograd.ops.volume import avg_pool3d
+from autograd.ops.conv import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, ntuple, pad
+from autograd.ops.volume import avg_pool3d, max_pool3d
 
 
 def _shape(t):
@@ -35,6 +35,28 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     if diff.ndim == 0:  # (two scalars: |x1 - x2 + eps|, as PyTorch's norm of a 0-d tensor)
         return ag.linalg.vector_norm(diff, p)
     return ag.linalg.vector_norm(diff, p, dim=dim, keepdim=keepdim)
+
+
+def pdist(input, p=2):
+    """The p-norm distance between every pair of rows of (N, M): the N (N - 1) / 2 distances ||x_i - x_j||_p,
+    i < j, in row-major order (the upper triangle of cdist(x, x)); a pair of equal rows has the gradient 0. As
+    PyTorch's, no eps: use pairwise_distance for that."""
+    if input.ndim != 2:
+        raise ArgumentError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.dtype.kind != "f":
+        raise ArgumentError(f"pdist only supports floating-point dtypes (got {input.dtype}); convert with .float()")
+    if not p >= 0:
+        raise ArgumentError(f"pdist only supports non-negative p values (got p={p})")
+    i, j = ag.triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    diff = input[i] - input[j]  # (N (N - 1) / 2, M)
+    if p != float("inf"):
+        return ag.linalg.vector_norm(diff, p, dim=1)
+    # max |diff|, with PyTorch's gradient: the whole of it to every element that ties for the max (amax
+    # would share it out); the tied elements' sum minus itself carries that gradient and adds exactly 0
+    size = diff.abs()
+    largest = size.amax(1)
+    tied = (size * (size == largest.unsqueeze(1))).sum(1)
+    return largest.detach() + (tied - tied.detach())
 
 
 # --------------------------------------------------------------------- activations
@@ -205,3 +227,40 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
         div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).reshape(input.shape)
     return input / (div * alpha + k) ** beta
+
+
+# --------------------------------------------------------------------- power-average pooling
+
+
+def _lp_pool(n, input, norm_type, kernel_size, stride, ceil_mode):
+    """(sum over each window of x^p)^(1/p), PyTorch's formula step for step: f = avg_pool(x^p), then
+    (sign(f) * relu(|f|) * kernel_numel)^(1/p). A window whose sum is 0 gets the gradient 0 (relu's, where
+    the root's would be inf); a negative sum (odd p, negative inputs) gives nan, as in PyTorch. p = inf is
+    max |x|; p = -inf is min |x| (PyTorch's max_pool of -|x|). No padding: windows lie inside the input,
+    but ceil_mode=True keeps a last, partial window (divided by what it covers, then times kernel_numel)."""
+    max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[n]
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    avg_pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
+    f = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    numel = 1
+    for k in ntuple(kernel_size, n, f"lp_pool{n}d", "kernel_size"):
+        numel *= k
+    return (f.sign() * f.abs().relu()).mul(numel).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, L): (sum x^p)^(1/p) (``_lp_pool``)."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, H, W): (sum x^p)^(1/p) (``_lp_pool``)."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, D, H, W): (sum x^p)^(1/p) (``_lp_pool``)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)

@@ -1,6 +1,7 @@
 """The margin, embedding and likelihood losses of nn.functional (published there under PyTorch's
 names): margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
-multi_margin_loss, cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss.
+multi_margin_loss, cosine_embedding_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
+poisson_nll_loss, gaussian_nll_loss.
 
 Each is written as PyTorch's own kernel computes it, from tensor ops, so the gradients come from
 the engine: the same formula, the same clamps (a hinge hit exactly passes the gradient where
@@ -196,6 +197,25 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     to_negative = pairwise_distance(anchor, negative, p, eps)
     if swap:
         to_negative = ag.minimum(to_negative, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + to_positive - to_negative).clamp(min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)) with any distance ``d(x1, x2)`` (pairwise_distance by default:
+    then it is triplet_margin_loss); ``swap`` uses min(d(a, n), d(p, n)) as the negative's distance."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ArgumentError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
+            f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs")
+    d = distance_function if distance_function is not None else pairwise_distance
+    to_positive, to_negative = d(anchor, positive), d(anchor, negative)
+    if swap:
+        to_negative = ag.minimum(to_negative, d(positive, negative))
     return _reduce((margin + to_positive - to_negative).clamp(min=0), reduction)
 
 

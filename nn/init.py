@@ -191,7 +191,56 @@ def orthogonal_(tensor, gain=1, generator=None):
     return _fill(tensor, (gain * q).reshape(tensor.shape))
 
 
-# the deprecated names without the trailing underscore, as in old PyTorch code
-uniform, normal, constant = uniform_, normal_, constant_
-xavier_uniform, xavier_normal = xavier_uniform_, xavier_normal_
-kaiming_uniform, kaiming_normal = kaiming_uniform_, kaiming_normal_
+def dirac_(tensor, groups=1):
+    """The Dirac delta as a convolution kernel (N, C, *k): weight 1 from input channel d to output channel d of
+    each group at the kernel's centre, 0 elsewhere, so the convolution passes as many channels on unchanged
+    as it can (min(out channels per group, C))."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_channels, in_channels, *kernel = tensor.shape
+    if out_channels % groups:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = out_channels // groups
+    values = host.zeros(tuple(tensor.shape))
+    centre = tuple(k // 2 for k in kernel)
+    for g in range(groups):
+        for d in range(min(per_group, in_channels)):
+            values[(g * per_group + d, d) + centre] = 1
+    return _fill(tensor, values)
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A sparse 2-D matrix (Martens 2010): N(0, std^2) everywhere, then in each column ceil(sparsity * rows)
+    elements set to 0, the rows picked by a random permutation per column (PyTorch's draws, in its order:
+    the normal numbers from ``generator``, the permutations from the default generator)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        normal_(tensor, 0.0, std, generator)
+        for col in range(cols):
+            tensor[ag.randperm(rows)[:num_zeros], col] = 0
+    return tensor
+
+
+def _deprecated(init):
+    """``init`` under its old name without the trailing underscore, with PyTorch's FutureWarning."""
+    new_name = init.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.", FutureWarning,
+                      stacklevel=2)
+        return init(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    deprecated_init.__doc__ = f"{old_name}(...): deprecated; use nn.init.{new_name}."
+    return deprecated_init
+
+
+# the deprecated names without the trailing underscore, as in old PyTorch code (and with its warning)
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+eye, dirac, orthogonal, sparse = _deprecated(eye_), _deprecated(dirac_), _deprecated(orthogonal_), _deprecated(sparse_)

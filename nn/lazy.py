@@ -15,7 +15,7 @@ from autograd import no_grad
 
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import Linear
-from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 
@@ -170,18 +170,21 @@ class LazyConvTranspose3d(_LazyConvNd, ConvTranspose3d):
 
 
 class _LazyNormBase(LazyModuleMixin):
-    """A batch norm whose ``num_features`` is dim 1 of its first input."""
+    """A batch or instance norm whose ``num_features`` is dim 1 of its first input. As PyTorch's, the lazy
+    instance norms default to affine=True and track_running_stats=True (the eager ones to False)."""
 
-    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None):
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
         _placeholder_init(self, self.cls_to_become.__init__, 1, eps, momentum, affine, track_running_stats,
-                          device, dtype)
+                          device, dtype, bias=bias)
         _uninitialized(self, ("weight", "bias"), buffers=("running_mean", "running_var"))
         self.num_features = 0
         self._lazy_start()
 
     def initialize_parameters(self, input):
         if not self.has_uninitialized_params():  # loaded from a state dict: the statistics have the size
-            self.num_features = (self.weight if self.weight is not None else self.running_mean).shape[0]
+            sized = [t for t in (self.weight, self.running_mean) if t is not None]
+            self.num_features = sized[0].shape[0] if sized else input.shape[1]  # (nothing to size: the input's C)
             return
         self.num_features = input.shape[1]
         c = (self.num_features,)
@@ -199,3 +202,15 @@ class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
 class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
     cls_to_become = BatchNorm3d
 
+
+
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    cls_to_become = InstanceNorm3d

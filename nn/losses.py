@@ -67,6 +67,16 @@ class NLLLoss(_Loss):
         return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
+class NLLLoss2d(NLLLoss):
+    """NLLLoss under its old name for (N, C, H, W) input (deprecated in PyTorch, with its FutureWarning)."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
 class CrossEntropyLoss(_Loss):
     """-log softmax(x)[y] on raw logits; targets are class indices or class probabilities;
     ``weight`` per class, ``ignore_index``, ``label_smoothing``."""

@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm1d/2d/3d, LayerNorm, RMSNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d.
+"""Normalisation layers: BatchNorm1d/2d/3d, LayerNorm, RMSNorm, GroupNorm, InstanceNorm1d/2d/3d.
 
 BatchNorm (train): y = (x - mean_B) / sqrt(var_B + eps) * weight + bias, per channel, with batch
 statistics; running_mean/var move by ``momentum`` towards the batch mean and the *unbiased* batch
@@ -257,3 +257,10 @@ class InstanceNorm2d(_InstanceNorm):
 
     _spatial = 2
     _dims = "(N, {C}, H, W) or ({C}, H, W)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) (or unbatched (C, D, H, W)) over D, H and W."""
+
+    _spatial = 3
+    _dims = "(N, {C}, D, H, W) or ({C}, D, H, W)"

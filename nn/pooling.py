@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d (no parameters).
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, LPPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d,
+AdaptiveMaxPool1d/2d/3d (no parameters).
 
 stride defaults to kernel_size, as in PyTorch. Each forward names the layer in its shape errors.
 """
@@ -104,6 +105,43 @@ class AvgPool3d(_AvgPoolNd):
     _n = 3
 
 
+class _LPPoolNd(Module):
+    """The p-norm of each window, (sum x^p)^(1/p) (F.lp_pool*d); stride defaults to kernel_size (kept
+    as None, as PyTorch keeps it), no padding."""
+
+    _n = 2
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, input):
+        label = f"{type(self).__name__}(norm_type={self.norm_type}, kernel_size={self.kernel_size})"
+        _check(label, input, self._n)
+        fn = {1: F.lp_pool1d, 2: F.lp_pool2d, 3: F.lp_pool3d}[self._n]
+        return _named_errors(label, fn, input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """The p-norm of each window of (N, C, L)."""
+
+    _n = 1
+
+
+class LPPool2d(_LPPoolNd):
+    """The p-norm of each window of (N, C, H, W)."""
+
+
+class LPPool3d(_LPPoolNd):
+    """The p-norm of each window of (N, C, D, H, W)."""
+
+    _n = 3
+
+
 class AdaptiveAvgPool2d(Module):
     """Average (N, C, H, W) into a fixed output_size (int or (OH, OW), None keeps that dim)."""
 
@@ -114,6 +152,21 @@ class AdaptiveAvgPool2d(Module):
     def forward(self, input):
         _check(f"AdaptiveAvgPool2d(output_size={self.output_size})", input, 2)
         return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Average (N, C, D, H, W) into a fixed output_size (int or (OD, OH, OW), None keeps that dim)."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        _check(f"AdaptiveAvgPool3d(output_size={self.output_size})", input, 3)
+        return F.adaptive_avg_pool3d(input, self.output_size)
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
@@ -144,7 +197,7 @@ class _AdaptiveMaxPoolNd(Module):
     def forward(self, input):
         label = f"{type(self).__name__}(output_size={self.output_size})"
         _check(label, input, self._n)
-        fn = F.adaptive_max_pool1d if self._n == 1 else F.adaptive_max_pool2d
+        fn = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[self._n]
         return _named_errors(label, fn, input, self.output_size, self.return_indices)
 
     def extra_repr(self):
@@ -160,3 +213,10 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max of (N, C, H, W) over output_size bins (int or (OH, OW), None keeps that dim); the gradient goes
     to each bin's (first) maximum."""
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max of (N, C, D, H, W) over output_size bins (int or (OD, OH, OW), None keeps that dim); the gradient
+    goes to each bin's (first) maximum."""
+
+    _n = 3

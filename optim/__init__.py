@@ -5,6 +5,7 @@
 """
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import AdaGrad, Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax

@@ -73,14 +73,15 @@ SCALAR_STATE = ("eta", "mu")  # per-parameter state that is one number, not a mo
 NUMBER_STATE = {"step": "a count >= 0", "mu_product": "a number >= 0"}  # kept as Python numbers: what each must be
 
 
-def _checked_moment(where, key, value, p):
+def _checked_moment(where, key, value, p, shape=None):
     """A saved moment, ready to use with parameter ``p``: an array of numbers of p's shape, cast to p's
     dtype as torch casts it; any other value is copied. A Tensor, an array or anything with ``__array__``
     (a torch.Tensor, as in ``opt.load_state_dict(torch_opt.state_dict())``) counts as an array.
 
     ``step`` (a count >= 0) and NAdam's ``mu_product`` become Python numbers, whatever held them: PyTorch
     keeps them in 0-d float32 tensors but does its arithmetic on them (bias corrections 1 - beta**t...)
-    with ``.item()``, a Python float, so a float32 tensor here would round every step's numbers."""
+    with ``.item()``, a Python float, so a float32 tensor here would round every step's numbers.
+    ``shape``: the moment's shape where it is not p's (Adafactor's row and column factors)."""
     host = ag.backend.host  # a saved state is host data; step moves each moment to its parameter's device
     if isinstance(value, (ag.Tensor, host.ndarray, host.generic)) or hasattr(value, "__array__"):
         arr = value.detach().cpu().numpy() if isinstance(value, ag.Tensor) else host.asarray(value)
@@ -95,8 +96,10 @@ def _checked_moment(where, key, value, p):
                 raise ValueError(f"{where} must be one floating-point number, got {arr.tolist()}")
             return ag.from_numpy(host.array(arr.reshape(())))
         else:
-            if arr.shape != tuple(p.shape):
-                raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}")
+            want = tuple(p.shape) if shape is None else shape
+            if arr.shape != want:
+                raise ValueError(f"{where} has shape {arr.shape}, but the parameter has shape {tuple(p.shape)}"
+                                 + ("" if shape is None else f" (this moment's shape is {want})"))
             return ag.from_numpy(host.array(arr, dtype=p.dtype if p.dtype.kind == "f" else arr.dtype))
     if key in NUMBER_STATE and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0):
         raise ValueError(f"{where} must be {NUMBER_STATE[key]}, got {value!r}")
@@ -109,15 +112,16 @@ class Optimizer:
     ``weight_decay`` says how ``step`` applies a group's ``weight_decay`` (wd) before ``_update``:
     ``"coupled"`` (L2, as torch.optim.SGD, Adagrad, RMSprop, Adam): g = g + wd * p;
     ``"decoupled"`` (as torch.optim.AdamW): p = p * (1 - lr * wd). A group's ``decoupled_weight_decay=True``
-    (NAdam, RAdam) makes it decoupled for that group."""
+    (NAdam, RAdam) makes it decoupled for that group. ``"in_update"``: ``_update`` applies it itself, where
+    the algorithm puts it (Adafactor: after it has read the parameter's norm)."""
 
     weight_decay = "coupled"
     limits = {"lr": (0.0, math.inf), "weight_decay": (0.0, math.inf)}  # option -> [low, high); a list: a tuple
 
     def __init__(self, params, defaults):
-        if self.weight_decay not in ("coupled", "decoupled"):
-            raise ValueError(f"{type(self).__name__}.weight_decay must be 'coupled' or 'decoupled', "
-                             f"got {self.weight_decay!r}")
+        if self.weight_decay not in ("coupled", "decoupled", "in_update"):
+            raise ValueError(f"{type(self).__name__}.weight_decay must be 'coupled' or 'decoupled' (or 'in_update': "
+                             f"_update applies it), got {self.weight_decay!r}")
         self.defaults = dict(defaults)
         self.state = collections.defaultdict(dict)  # Parameter -> named moments, filled on its first step
         self.param_groups = []
@@ -223,7 +227,8 @@ class Optimizer:
         work = self._check_step()
         bump = ag.autograd.graph.increment_version
         for group, params in zip(self.param_groups, work):
-            maximize, wd = group.get("maximize", False), group.get("weight_decay", 0)
+            maximize = group.get("maximize", False)
+            wd = group.get("weight_decay", 0) if self.weight_decay != "in_update" else 0
             coupled = self.weight_decay == "coupled" and not group.get("decoupled_weight_decay", False)
             for param, p, g in params:
                 if maximize:
@@ -267,6 +272,11 @@ class Optimizer:
 
     def _update(self, p, g, state, group):
         raise NotImplementedError(f"{type(self).__name__} must define _update(p, g, state, group)")
+
+    @staticmethod
+    def _moment_shape(name, param):
+        """The shape of the moment ``name`` of ``param``, where it is not the parameter's (None: it is)."""
+        return None
 
     @staticmethod
     def _moment(state, name, p, fill=0.0):
@@ -349,8 +359,8 @@ class Optimizer:
                 raise ValueError(f"{name}: state for parameter {idx!r} has no matching parameter in the optimizer")
             if not hasattr(moments, "items"):
                 raise ValueError(f"{name}: state[{idx}] must be a dict of moments, got {type(moments).__name__}")
-            state[p] = {key: _checked_moment(f"{name}: state[{idx}][{key!r}]", key, v, p)
-                        for key, v in moments.items()}
+            state[p] = {key: _checked_moment(f"{name}: state[{idx}][{key!r}]", key, v, p,
+                                             self._moment_shape(key, p)) for key, v in moments.items()}
         return groups, state
 
     def __repr__(self):

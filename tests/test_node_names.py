@@ -283,7 +283,12 @@ KNOWN = {
         UpsampleLinear1DBackward0>MatMulBackward0 UpsampleNearest1DBackward0>UnsafeViewBackward0
         UpsampleNearest2DBackward0>IndexBackward0 UpsampleNearest2DBackward0>UnsafeViewBackward0
         UpsampleNearest3DBackward0>UnsafeViewBackward0 ViewBackward0>IndexBackward0 ViewBackward0>InstanceNormBackward0
-        ViewBackward0>SqueezeBackward1 ViewBackward0>SumBackward1""",
+        ViewBackward0>SqueezeBackward1 ViewBackward0>SumBackward1
+        AdaptiveAvgPool3DBackward0>SqueezeBackward1 AdaptiveAvgPool3DBackward0>ViewBackward0
+        AdaptiveMaxPool3DBackward0>SqueezeBackward1 AdaptiveMaxPool3DBackward0>ViewBackward0
+        AvgPool2DBackward0>SqueezeBackward1 HardshrinkBackward0>WhereBackward0 MeanBackward1>ViewBackward0
+        NllLoss2DBackward0>DivBackward0 NllLoss2DBackward0>ViewBackward0 PdistBackward0>AddBackward0
+        PdistBackward0>LinalgVectorNormBackward0 SoftshrinkBackward0>WhereBackward0""",
     "one node here where PyTorch records a chain: a fused op (linear, cross_entropy, einsum), indexing on several "
     "dims, a batched or vector matmul, a 1-d pool (PyTorch pools in 2-d between an unsqueeze and a squeeze)": """
         AddBackward0>CrossEntropyBackward0 AddmmBackward0>LinearBackward0 MmBackward0>LinearBackward0

@@ -30,6 +30,8 @@ CASES = [
     ("Adadelta", dict(lr=0.5, weight_decay=0.01)),
     ("Rprop", dict(lr=0.01)),
     ("ASGD", dict(lr=0.05, t0=3)),
+    ("Adafactor", dict(lr=0.05, weight_decay=0.1)),  # (row and column factors: shapes that are not p's)
+    ("Adafactor", dict(lr=0.02, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, maximize=True)),
 ]
 IDS = [f"{name}-{'-'.join(map(str, kw.values()))}" for name, kw in CASES]
 TOL = {"float64": dict(rtol=1e-11, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-6)}

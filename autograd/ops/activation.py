@@ -12,6 +12,7 @@ from ..function import Function, Rule, register
 from ..tensor import Tensor
 from .math import where
 from .args import ArgumentError
+from .promote import DTypeError
 from .elementwise import erf_array
 
 def _result(input, compute, inplace):
@@ -110,6 +111,58 @@ def celu(input, alpha=1.0, inplace=False):
 def logsigmoid(input):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     return -softplus(-input)
+
+
+# PyTorch's in-place functional variants (F.relu_(x) is F.relu(x, inplace=True)): the result is written into x
+
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def _shrink_check(name, input):
+    """PyTorch's checks of hardshrink and softshrink: a floating input (its kernels have no integer version)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise DTypeError(f"{name}: not implemented for {input.dtype} input; use a floating-point input (.float())")
+
+
+@register("hardshrink")
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0 (the gradient 1 outside [-lambd, lambd], 0 inside; nan passes)."""
+    _shrink_check("hardshrink", input)
+    return where((input >= -lambd) & (input <= lambd), 0.0, input)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (nan passes). lambd must be >= 0, as PyTorch:
+    a negative one would make the three pieces overlap."""
+    _shrink_check("softshrink", input)
+    if not lambd >= 0 or lambd > host.finfo(input.dtype).max:
+        raise ArgumentError(f"softshrink: lambda must be in range [0, {float(host.finfo(input.dtype).max):g}] for "
+                            f"input dtype {input.dtype}, but found {lambd}")
+    inside = (input >= -lambd) & (input <= lambd)
+    return where(inside, input * 0, where(input > lambd, input - lambd, input + lambd))  # (-0.0 as PyTorch's)
 
 
 class Gelu(Function):

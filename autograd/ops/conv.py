@@ -1008,16 +1008,20 @@ def _adaptive_max_nd(name, input, output_size, return_indices, n):
     out = _adaptive_output_size(name, output_size, in_size)
     positions = [x._xp.asarray(_bin_positions(s, o)) for s, o in zip(in_size, out)]  # (O_d, K_d) per dim
     data = x._data
-    if n == 1:
-        (cols,) = positions
-        windows = data[:, :, cols]  # (N, C, OW, KW)
-        flat = cols  # (OW, KW)
-    else:
-        rows, cols = positions
-        windows = data[:, :, rows[:, :, None, None], cols[None, None, :, :]]  # (N, C, OH, KH, OW, KW)
-        k = rows.shape[1] * cols.shape[1]
-        windows = windows.transpose(0, 1, 2, 4, 3, 5).reshape(data.shape[:2] + out + (k,))
-        flat = (rows[:, None, :, None] * in_size[1] + cols[None, :, None, :]).reshape(out + (k,))  # (OH, OW, K)
+    # every bin's elements: index dim d with its (O_d, K_d) positions, laid out so they broadcast
+    # to (O_1, K_1, ..., O_n, K_n); then the bin dims first and its elements flattened
+    index = tuple(p.reshape((1,) * (2 * d) + p.shape + (1,) * (2 * (n - d - 1))) for d, p in enumerate(positions))
+    order = [2 + 2 * d for d in range(n)] + [3 + 2 * d for d in range(n)]
+    windows = data[(slice(None), slice(None)) + index].transpose([0, 1] + order)  # (N, C, *out, K_1, ..., K_n)
+    k = 1
+    for p in positions:
+        k *= p.shape[1]
+    windows = windows.reshape(data.shape[:2] + out + (k,))  # (N, C, *out, K) (K named: out may be empty)
+    flat = 0  # each element's flat position in the plane, row-major
+    for p, size in zip(index, in_size):
+        flat = flat * size + p
+    flat = by_input.broadcast_to(flat, sum(((o, p.shape[1]) for o, p in zip(out, positions)), ()))
+    flat = flat.transpose([o - 2 for o in order]).reshape(out + (k,))  # (*out, K)
     pick = windows.argmax(axis=-1)  # the first maximum
     nan = by_input.isnan(windows)
     if nan.any():  # PyTorch's kernel takes every nan it meets: the last one
@@ -1043,6 +1047,55 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max of (N, C, H, W) over output_size (int, or (OH, OW) with None meaning 'keep') adaptive bins;
     with ``return_indices``, also each max's flat position h * W + w in its plane (int64)."""
     return _adaptive_max_nd("adaptive_max_pool2d", input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max of (N, C, D, H, W) over output_size (int, or (OD, OH, OW) with None meaning 'keep') adaptive bins;
+    with ``return_indices``, also each max's flat position (d * H + h) * W + w in its volume (int64)."""
+    return _adaptive_max_nd("adaptive_max_pool3d", input, output_size, return_indices, 3)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average (N, C, D, H, W) into a fixed output_size (int, or (OD, OH, OW) with None meaning 'keep'):
+    the depths folded into the channels for adaptive_avg_pool2d over H and W, then the depth bins averaged
+    by one matmul with their averaging matrix (A_d @ each (D, OH*OW) slab)."""
+    x, added = _batched(input, "adaptive_avg_pool3d", 3)
+    n, c, d, h, w = x.shape
+    od, oh, ow = _adaptive_output_size("adaptive_avg_pool3d", output_size, (d, h, w))
+    y = adaptive_avg_pool2d(x.reshape(n, c * d, h, w), (oh, ow)).reshape(n, c, d, oh * ow)  # (N, C, D, OH*OW)
+    if od != d:
+        y = matmul(Tensor._make(x._xp.asarray(_adaptive_matrix(d, od, x.dtype))), y)  # (N, C, OD, OH*OW)
+    y = y.reshape(n, c, od, oh, ow)
+    return y.squeeze(0) if added else y
+
+
+# PyTorch's functions that always return (output, indices)
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool1d's (output, indices), whatever ``return_indices`` says (as PyTorch's)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool2d's (output, indices), whatever ``return_indices`` says (as PyTorch's)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool1d's (output, indices), whatever ``return_indices`` says (as PyTorch's)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool2d's (output, indices), whatever ``return_indices`` says (as PyTorch's)."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool3d's (output, indices), whatever ``return_indices`` says (as PyTorch's)."""
+    return adaptive_max_pool3d(input, output_size, True)
 
 
 # --------------------------------------------------------------------- padding

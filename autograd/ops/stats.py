@@ -346,6 +346,19 @@ def bernoulli_(self, p=0.5, *, generator=None):
     return self.copy_(_bernoulli_front(self, p, generator=generator))
 
 
+@register("exponential_", function=False)
+def exponential_(self, lambd=1.0, *, generator=None):
+    """In place: each element becomes a draw from Exp(lambd), e / lambd with e = -log(1 - u), u ~ U(0, 1)
+    (the inverse CDF, as distributions.Exponential; gumbel_softmax's noise is -log of these)."""
+    if self.dtype.kind != "f":
+        raise DTypeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                         f"floating point but you specified {self.dtype}")
+    if not lambd > 0:
+        raise ArgumentError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    u = rng(generator, self.device).uniform(0.0, 1.0, size=tuple(self.shape))  # (on the tensor's device)
+    return self.copy_(-get_array_module(u).log1p(-u) / lambd)
+
+
 class Multinomial(NonDifferentiable):
     def forward(ctx, weights, host_weights, num_samples, replacement, generator):
         w = host_weights.astype(host.float64).reshape(-1, weights.shape[-1])  # (rows, categories)

@@ -160,3 +160,9 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     real = [p - lo for p, (lo, _) in zip(coords, pads)]  # in the input, as PyTorch's indices
     indices = Tensor._make(by_input.ravel_multi_index(real, x.shape[2:]).astype(host.int64))
     return (y.squeeze(0), indices.squeeze(0)) if added else (y, indices)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool3d's (output, indices), whatever ``return_indices`` says (as PyTorch's)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)

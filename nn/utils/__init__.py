@@ -1,7 +1,8 @@
 """nn.utils: gradient clipping (clip_grad_norm_, or its halves get_total_norm and clip_grads_with_norm_;
 clip_grad_value_) and flattening parameters, as torch.nn.utils; nn.utils.rnn: padded and packed sequences;
-nn.utils.parametrize / parametrizations (weight_norm, spectral_norm, orthogonal), nn.utils.prune, and the old
-hook-based weight_norm / spectral_norm."""
+nn.utils.parametrize / parametrizations (weight_norm, spectral_norm, orthogonal), nn.utils.prune, the old
+hook-based weight_norm / spectral_norm, skip_init, and folding a batch norm into the layer before it (fusion)."""
+import inspect
 import math
 
 from autograd import caller
@@ -10,6 +11,7 @@ from autograd.backend import by_input, host
 import autograd as ag
 from autograd import Tensor
 
+from ..module import Module
 from . import rnn  # noqa: F401  (nn.utils.rnn, as torch.nn.utils.rnn)
 
 
@@ -105,6 +107,24 @@ def vector_to_parameters(vec, parameters):
 
 
 # (below the functions above: prune uses parameters_to_vector)
+def skip_init(module_cls, *args, **kwargs):
+    """``module_cls(*args, **kwargs)`` whose parameters are left for you to initialise (PyTorch's skip_init).
+    PyTorch builds the module on its "meta" device and allocates empty storage; there is no meta device here,
+    so the module is built as usual and the random generator's state is put back afterwards: the draws that
+    follow are the ones that would have followed without the module (the values it has are not meant to be
+    used). ``module_cls`` must take a ``device`` argument, as PyTorch requires."""
+    if not isinstance(module_cls, type) or not issubclass(module_cls, Module):
+        raise RuntimeError(f"Expected a Module; got {module_cls}")
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    state = ag.get_rng_state()
+    try:
+        return module_cls(*args, **kwargs)
+    finally:
+        ag.set_rng_state(state)
+
+
 from . import parametrize, parametrizations, prune  # noqa: F401  (as torch.nn.utils.*)
+from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: F401
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401  (the old API: hooks)
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401

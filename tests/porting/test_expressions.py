@@ -536,10 +536,53 @@ SPECIAL_AND_STATS = [  # gamma functions, erfinv, sinc, torch.special; statistic
     "torch.eye(3).multinomial(2, True)", Row("torch.multinomial(x, 1)", raises=RuntimeError),
 ]
 
+NN_NAMES = [  # shrinks, Lp pooling, 3-d adaptive pooling, the pooling functions that return (output, indices)
+    "F.hardshrink(x)", "F.hardshrink(x, 1.5)", "x.hardshrink(0.9)", "torch.hardshrink(d, 0.3)", "F.hardshrink(x, -1.0)",
+    Row("F.hardshrink(i)", raises=RuntimeError), "torch.nn.Hardshrink(1.1)(x)",
+    "F.softshrink(x)", "F.softshrink(d, 1.2)", "F.softshrink(x, 0.0)", Row("F.softshrink(x, -1.0)", raises=RuntimeError),
+    Row("F.softshrink(i)", raises=RuntimeError), "torch.nn.Softshrink(0.7)(x)",
+    "F.lp_pool1d(sig, 2, 3)", "F.lp_pool1d(sig.relu(), 3, 2, stride=1, ceil_mode=True)", "F.lp_pool1d(sig, 3, 2)",
+    "F.lp_pool2d(img, 2, 2)", "F.lp_pool2d(img.relu(), 1.5, (2, 3), stride=(1, 2), ceil_mode=True)",
+    "F.lp_pool2d(img, float('inf'), 3)", "F.lp_pool2d(img, -float('inf'), 2, 1)", "F.lp_pool2d(img[0], 4, 5, 2, True)",
+    "F.lp_pool3d(vol, 2, 2)", "F.lp_pool3d(vol.relu(), 1, (2, 1, 3), ceil_mode=True)", "torch.nn.LPPool2d(2, 3, 2)(img)",
+    "torch.nn.LPPool1d(1.5, 2)(sig.abs())", "torch.nn.LPPool3d(3, (1, 2, 2))(vol)",
+    "F.adaptive_avg_pool3d(vol, (2, 3, None))", "F.adaptive_avg_pool3d(vol[0], 3)", "F.adaptive_avg_pool3d(vol, 1)",
+    "F.adaptive_max_pool3d(vol, (3, 2, 3))", "F.adaptive_max_pool3d(vol[0], 2, return_indices=True)",
+    "torch.nn.AdaptiveMaxPool3d((None, 3, 1))(vol)", "torch.nn.AdaptiveAvgPool3d((3, 1, 4))(vol)",
+    Row("F.adaptive_max_pool3d(sig, 2)", raises=RuntimeError), "F.adaptive_avg_pool3d(img, 2)",
+    "F.max_pool1d_with_indices(sig, 2)", "F.max_pool2d_with_indices(img, 3, stride=2, padding=1)",
+    "F.max_pool3d_with_indices(vol, 2, ceil_mode=True, stride=3)", "F.adaptive_max_pool1d_with_indices(sig, 4)",
+    "F.adaptive_max_pool2d_with_indices(img, (4, 3))", "F.adaptive_max_pool3d_with_indices(vol, (3, 3, 2))",
+    # distances and the triplet loss with any distance
+    "F.pdist(x)", "F.pdist(m, 1)", "F.pdist(m.T, 0.5)", "F.pdist(d, 3)", "F.pdist(x, float('inf'))", "F.pdist(x, 0)",
+    "F.pdist(torch.cat([x, x]))", "F.pdist(torch.cat([x, x]), 1)", "F.pdist(x[:1])",
+    Row("F.pdist(b)", raises=RuntimeError), Row("F.pdist(x, -1)", raises=RuntimeError),
+    Row("F.pdist(i)", raises=RuntimeError),
+    "F.triplet_margin_with_distance_loss(x, y, p)",
+    "F.triplet_margin_with_distance_loss(x, y, p, distance_function=lambda a, b: (a - b).abs().sum(1), margin=0.5, "
+    "swap=True, reduction='none')",
+    "F.triplet_margin_with_distance_loss(b, b.flip(0), b * 2, distance_function=torch.nn.PairwiseDistance(p=1), "
+    "reduction='sum')",
+    Row("F.triplet_margin_with_distance_loss(x, y, p, margin=0)", raises=ValueError),
+    Row("F.triplet_margin_with_distance_loss(x, y, p, reduction='all')", raises=ValueError),
+    Row("F.triplet_margin_with_distance_loss(x, y, v)", raises=RuntimeError),
+    "torch.nn.TripletMarginWithDistanceLoss(margin=2.0, swap=True)(x, y, p)",
+    "torch.nn.NLLLoss2d()(img.log_softmax(1), (img[:, 0] * 10).long().abs() % 3)",
+    "torch.nn.NLLLoss2d(reduction='none', ignore_index=1)(img.log_softmax(1), (img[:, 0] * 10).long().abs() % 3)",
+    "torch.nn.UpsamplingNearest2d(scale_factor=2)(img)", "torch.nn.UpsamplingBilinear2d(size=(5, 9))(img)",
+    "torch.nn.UpsamplingBilinear2d(scale_factor=1.5)(img)", "torch.nn.UpsamplingNearest2d((3, 8))(img)",
+    # the in-place functional activations; Gumbel-softmax's outcomes that do not depend on its noise
+    "F.relu_(x.clone())", "F.elu_(x.clone(), 0.5)", "F.leaky_relu_(x.clone(), 0.2)", "F.hardtanh_(x.clone(), -0.5, 0.5)",
+    "F.selu_(x.clone())", "F.celu_(x.clone(), 2.0)", "F.celu_(x.clone())", "F.elu_(x.clone())",
+    "F.gumbel_softmax(x, tau=0.5, hard=True).sum(1)", "F.gumbel_softmax(x, dim=0).sum(0)",
+    "F.gumbel_softmax(x, hard=True, dim=0).detach().max(0).values", "torch.zeros(3, 4).exponential_(2.0).ge(0).all()",
+    Row("torch.zeros(3, 4).exponential_(0.0)", raises=RuntimeError), Row("i.clone().exponential_()", raises=RuntimeError),
+]
+
 ROWS = [r if isinstance(r, Row) else Row(r) for r in
         UNARY + UNARY_INPLACE + BINARY + INTEGERS + BITS + COMPARE + REDUCE + SHAPE + INDEX + INPLACE_EXTRA + LINALG + DTYPES
         + CREATION + ACTIVATIONS + NN_FUNCTIONAL + MORE_ELEMENTWISE + MORE_SHAPE
-        + MORE_REDUCE + MORE_LINALG + NN_FUNCTIONAL_SWEEP + SPECIAL_AND_STATS]
+        + MORE_REDUCE + MORE_LINALG + NN_FUNCTIONAL_SWEEP + SPECIAL_AND_STATS + NN_NAMES]
 LOOSE = ("conv", "pool", "interpolate", "upsample", "norm", "einsum", "inverse", "det", "solve", "attention",
          "bmm", "matmul", "@", "mm(", "cumprod", "prod", "var", "std", "lerp", "kl_div")
 

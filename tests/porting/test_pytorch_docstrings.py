@@ -35,6 +35,8 @@ SKIP = {  # name -> why its examples are not compared
     "nn.SyncBatchNorm": "the example needs an initialised process group",
     "nn.DataParallel": "the example uses names it does not define (model, input_var) and three GPUs",
     "nn.RReLU": "RReLU's slopes are drawn inside PyTorch's C++ code, which the harness cannot replay",
+    "nn.TripletMarginWithDistanceLoss": "the example calls backward twice through one graph (PyTorch's docstring marks "
+                                         "it FIXME): PyTorch's own run raises",
 }
 TOLERANCE = {  # name -> (rtol, atol) where float32 sums of thousands of products round differently
     "F.conv3d": (1e-3, 1e-4),
