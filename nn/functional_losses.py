@@ -187,17 +187,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     """max(0, margin + d(a, p) - d(a, n)) with d the pairwise p-norm distance (eps added to the
     difference); ``swap`` uses min(d(a, n), d(p, n)) as the negative's distance."""
     reduction = reduction_of("triplet_margin_loss", size_average, reduce, reduction)
-    if margin <= 0:
-        raise ValueError(f"margin must be greater than 0, got {margin}")
-    if not anchor.ndim == positive.ndim == negative.ndim:
-        raise ArgumentError(
-            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
-            f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs")
-    to_positive = pairwise_distance(anchor, positive, p, eps)
-    to_negative = pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        to_negative = ag.minimum(to_negative, pairwise_distance(positive, negative, p, eps))
-    return _reduce((margin + to_positive - to_negative).clamp(min=0), reduction)
+    return _triplet(anchor, positive, negative, lambda x1, x2: pairwise_distance(x1, x2, p, eps), margin, swap,
+                    reduction)
 
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
@@ -206,16 +197,20 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     then it is triplet_margin_loss); ``swap`` uses min(d(a, n), d(p, n)) as the negative's distance."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _triplet(anchor, positive, negative, distance_function or pairwise_distance, margin, swap, reduction)
+
+
+def _triplet(anchor, positive, negative, distance, margin, swap, reduction):
+    """The triplet losses' shared steps: PyTorch's checks, then max(0, margin + d(a, p) - d(a, n)), reduced."""
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise ArgumentError(
             "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
             f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs")
-    d = distance_function if distance_function is not None else pairwise_distance
-    to_positive, to_negative = d(anchor, positive), d(anchor, negative)
+    to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
     if swap:
-        to_negative = ag.minimum(to_negative, d(positive, negative))
+        to_negative = ag.minimum(to_negative, distance(positive, negative))
     return _reduce((margin + to_positive - to_negative).clamp(min=0), reduction)
 
 
