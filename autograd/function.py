@@ -32,7 +32,7 @@ __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS",
 _NONES = itertools.repeat(None)
 
 _ndarray = host.ndarray
-_float64 = host.dtype('float64')
+_float64 = host.dtype("float64")
 _new = object.__new__
 _Tensor = None  # autograd.tensor.Tensor, set when it is defined (it imports this module)
 
