@@ -590,14 +590,14 @@ def _index(index, assigning=False):
     in PyTorch (its pre-bool masks, still taken with a deprecation warning), where numpy would read its 0s and
     1s as row numbers: x[(x > 0).byte()] picks elements, not rows 0 and 1. In an assignment (``assigning``)
     PyTorch refuses such a mask (a 0-d one excepted), and so does this."""
-    if type(index) is tuple:
-        parts = [i._data if isinstance(i, Tensor) else host.asarray(i) if type(i) is list else i for i in index]
+    if isinstance(index, tuple):
+        parts = [i._data if isinstance(i, Tensor) else host.asarray(i) if isinstance(i, list) else i for i in index]
         if _uint8 in [getattr(i, "dtype", None) for i in parts]:
             parts = _byte_masks(parts, assigning)
         return tuple(parts)
     if isinstance(index, Tensor):
         index = index._data
-    elif type(index) is list:
+    elif isinstance(index, list):
         return host.asarray(index)
     if getattr(index, "dtype", None) == _uint8:
         return _byte_masks([index], assigning)[0]
