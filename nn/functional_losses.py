@@ -195,8 +195,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
                                       reduction="mean"):
     """max(0, margin + d(a, p) - d(a, n)) with any distance ``d(x1, x2)`` (pairwise_distance by default:
     then it is triplet_margin_loss); ``swap`` uses min(d(a, n), d(p, n)) as the negative's distance."""
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    reduction = reduction_of("triplet_margin_with_distance_loss", reduction=reduction)
     return _triplet(anchor, positive, negative, distance_function or pairwise_distance, margin, swap, reduction)
 
 

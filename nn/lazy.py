@@ -203,7 +203,6 @@ class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
     cls_to_become = BatchNorm3d
 
 
-
 class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
     cls_to_become = InstanceNorm1d
 

@@ -31,11 +31,6 @@ def _reduce(loss, reduction, name):
     raise ArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _check_reduction(reduction, name):
-    if reduction not in _REDUCTIONS:
-        raise ArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
 def reduction_of(name, size_average=None, reduce=None, reduction="mean", choices=_REDUCTIONS):
     """The reduction a loss applies: ``reduction``, or the one PyTorch's deprecated ``size_average`` and
     ``reduce`` flags spell, with PyTorch's warning (its legacy rule: reduce=False keeps every element;
@@ -156,7 +151,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); ``weight``: one per element ('mean' is
     then the mean of the weighted losses, PyTorch's rule for huber)."""
-    _check_reduction(reduction, "huber_loss")
+    reduction = reduction_of("huber_loss", reduction=reduction)
     _same_size(input, target, "huber_loss")
     if not delta > 0:  # (nan too) a negative delta would make the loss negative
         raise RuntimeError(f"huber_loss does not support non-positive values for delta (got delta={delta}); "

@@ -114,7 +114,18 @@ class Conv2D(Layer):
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected ndim=4 "
                              f"(batch, height, width, channels), found ndim={len(input_shape)}. Full shape "
                              f"received: {input_shape}")
-        channels = input_shape[-1]
+        self._add_kernel(input_shape[-1])
+
+    def call(self, x, training=False):
+        x, padding = self._channels_first(x)
+        weight = self.kernel.permute(3, 2, 0, 1)  # (filters, in, kh, kw)
+        y = F.conv2d(x, weight, self.bias if self.use_bias else None, self.strides, padding,
+                     self.dilation_rate, self.groups)
+        y = y.permute(0, 2, 3, 1)  # (N, H', W', filters)
+        return y if self.activation is None else self.activation(y)
+
+    def _add_kernel(self, channels):
+        """The kernel (*kernel_size, channels / groups, filters) and the bias, for ``channels`` input channels."""
         if channels % self.groups:
             raise ValueError(f"{self.name}: the input's {channels} channels must be divisible by groups={self.groups}")
         self.add_weight("kernel", (*self.kernel_size, channels // self.groups, self.filters), self.kernel_initializer,
@@ -122,16 +133,12 @@ class Conv2D(Layer):
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
 
-    def call(self, x, training=False):
-        x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
-        padding = (0, 0)
+    def _channels_first(self, x):
+        """x (N, H, W, C) as (N, C, H, W), padded for "same", and the padding left for the convolution."""
+        x, padding = x.permute(0, 3, 1, 2), (0, 0)
         if self.padding == "same":
             x, padding = _pad_same(x, self.kernel_size, self.strides, self.dilation_rate, "constant")
-        weight = self.kernel.permute(3, 2, 0, 1)  # (filters, in, kh, kw)
-        y = F.conv2d(x, weight, self.bias if self.use_bias else None, self.strides, padding,
-                     self.dilation_rate, self.groups)
-        y = y.permute(0, 2, 3, 1)  # (N, H', W', filters)
-        return y if self.activation is None else self.activation(y)
+        return x, padding
 
     def compute_output_shape(self, input_shape):
         h, w = (_out_size(s, k, st, self.padding, d) for s, k, st, d in
@@ -163,13 +170,7 @@ class Conv1D(Conv2D):
 
     def build(self, input_shape):
         _check_ndim(self, input_shape, 3, "batch, steps, channels")
-        channels = input_shape[-1]
-        if channels % self.groups:
-            raise ValueError(f"{self.name}: the input's {channels} channels must be divisible by groups={self.groups}")
-        self.add_weight("kernel", (*self.kernel_size, channels // self.groups, self.filters), self.kernel_initializer,
-                        regularizer=self.kernel_regularizer)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
+        self._add_kernel(input_shape[-1])
 
     def call(self, x, training=False):
         x = x.transpose(1, 2)  # (N, C, L)
@@ -231,10 +232,7 @@ class SeparableConv2D(Conv2D):
             self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
 
     def call(self, x, training=False):
-        x = x.permute(0, 3, 1, 2)  # (N, C, H, W)
-        padding = (0, 0)
-        if self.padding == "same":
-            x, padding = _pad_same(x, self.kernel_size, self.strides, self.dilation_rate, "constant")
+        x, padding = self._channels_first(x)
         kh, kw, channels, multiplier = self.depthwise_kernel.shape
         depthwise = self.depthwise_kernel.reshape(kh, kw, channels * multiplier).permute(2, 0, 1).unsqueeze(1)
         x = F.conv2d(x, depthwise, None, self.strides, padding, self.dilation_rate, channels)  # (N, C*m, H', W')
