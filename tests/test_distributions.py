@@ -18,16 +18,6 @@ torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent / "porting"))
 from harness import assert_same, run_both  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _torch_checks_its_arguments():
-    """PyTorch (the oracle) checks distributions' arguments, as by default: a torch.compile earlier in the
-    session (tests/porting/test_compile.py) imports torch._dynamo, which turns the checks off process-wide."""
-    default = torch.distributions.Distribution._validate_args
-    torch.distributions.Distribution.set_default_validate_args(True)
-    yield
-    torch.distributions.Distribution.set_default_validate_args(default)
-
 TOL = {"float32": dict(rtol=2e-5, atol=1e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
 QUANTITIES = ("log_prob", "entropy", "cdf", "icdf", "mean", "mode", "variance", "stddev")
 
