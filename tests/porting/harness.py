@@ -560,24 +560,32 @@ def assert_same_in_float64(source):
     assert_same(torch_run, our_run, rtol=1e-10, atol=1e-12)
 
 
+def shown_expression(cell):
+    """The expression statement a Jupyter cell ends with, whose value Jupyter shows, or None (no such
+    statement, or a trailing ``;``, which hides it, as in Jupyter)."""
+    import ast
+
+    body = ast.parse(cell).body
+    last = body[-1] if body else None
+    if not isinstance(last, ast.Expr):
+        return None
+    after = cell.split("\n")[last.end_lineno - 1][last.end_col_offset:]
+    return None if after.lstrip().startswith(";") else last
+
+
 def notebook(source):
     """A Jupyter notebook's code cells as one program, as `jupyter nbconvert --to script` writes them (each
     cell under a ``# In[n]:`` line), run as Jupyter runs them: a cell that ends in an expression shows its
     value, which IPython keeps as ``_n``; here it is assigned to ``_n`` too, so the two runs' shown values are
     compared with the rest (a trailing ``;`` hides the value, as in Jupyter). Only that name is added."""
-    import ast
     import re
 
     parts = re.split(r"^# In\[(\d+)\]:\n", source, flags=re.M)
     program = [parts[0]]
     for number, cell in zip(parts[1::2], parts[2::2]):
-        body = ast.parse(cell).body
-        last = body[-1] if body else None
-        lines = cell.split("\n")
-        if isinstance(last, ast.Expr):
-            end = lines[last.end_lineno - 1][last.end_col_offset:]
-            if not end.lstrip().startswith(";"):
-                line = lines[last.lineno - 1]
-                lines[last.lineno - 1] = f"{line[:last.col_offset]}_{number} = {line[last.col_offset:]}"
+        lines, last = cell.split("\n"), shown_expression(cell)
+        if last is not None:
+            line = lines[last.lineno - 1]
+            lines[last.lineno - 1] = f"{line[:last.col_offset]}_{number} = {line[last.col_offset:]}"
         program.append(f"# In[{number}]:\n" + "\n".join(lines))
     return "".join(program)

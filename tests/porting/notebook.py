@@ -28,10 +28,9 @@ numbers by value), after ``normalise`` has rewritten what differs by design: alw
 text and a grad_fn's name (SIZE_AS_TUPLE, DTYPE_NAMES, GRAD_FN_NAMES below, each with its reason), and what
 a test names (an object's address, a timing, a version string).
 """
-import ast
 import re
 
-from harness import assert_same, run_both
+from harness import assert_same, run_both, shown_expression
 
 PRELUDE = '''
 def display(value):  # what Jupyter does with a cell's last expression: shows its repr (None: nothing)
@@ -53,13 +52,10 @@ def split_cells(cells):
 def _displayed(source):
     """The cell with its last statement wrapped in display(...) when that statement is an expression (not
     followed by ``;``, which hides it in Jupyter)."""
-    body = ast.parse(source).body
-    if not body or not isinstance(body[-1], ast.Expr):
+    last = shown_expression(source)
+    if last is None:
         return source
-    last = body[-1]
     lines = source.split("\n")
-    if lines[last.end_lineno - 1][last.end_col_offset:].lstrip().startswith(";"):
-        return source
     start, end = last.lineno - 1, last.end_lineno  # (the expression's lines; a trailing comment stays on them)
     return "\n".join(lines[:start] + ["display(("] + lines[start:end] + ["))"] + lines[end:])
 
