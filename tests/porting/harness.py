@@ -118,9 +118,16 @@ class Run:
         rounding (as gradients behind a BatchNorm sum to) prints +0.000000 in one run, -0.000000 in the other."""
         import re
 
-        text = re.sub(r"torch\.Size\(\[([^]]*)\]\)", lambda m: repr(tuple(int(n) for n in m[1].split(",") if n)),
-                      self.stdout)
-        return re.sub(r"[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?", "#", text)
+        return re.sub(r"[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?", "#", re.sub(*SIZE_AS_TUPLE, self.stdout))
+
+
+def _size_as_tuple(match):
+    return repr(tuple(int(n) for n in match[1].split(",") if n.strip()))
+
+
+# A shape prints as the tuple it is here, ``(3, 4)``, where PyTorch's prints ``torch.Size([3, 4])`` (README,
+# "Differences from PyTorch"): ``re.sub(*SIZE_AS_TUPLE, text)`` writes PyTorch's as ours, to compare printed text
+SIZE_AS_TUPLE = (r"torch\.Size\(\[([\d, ]*)\]\)", _size_as_tuple)
 
 
 class _Tape:

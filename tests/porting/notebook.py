@@ -25,12 +25,12 @@ A cell that does not raise is an error.
 
 ``assert_same_text`` compares the printed text line by line, the digits aside (assert_same compares the
 numbers by value), after ``normalise`` has rewritten what differs by design: always a shape's and a dtype's
-text and a grad_fn's name (SIZE_AS_TUPLE, DTYPE_NAMES, GRAD_FN_NAMES below, each with its reason), and what
+text and a grad_fn's name (harness.SIZE_AS_TUPLE; DTYPE_NAMES, GRAD_FN_NAMES below, each with its reason), and what
 a test names (an object's address, a timing, a version string).
 """
 import re
 
-from harness import assert_same, run_both, shown_expression
+from harness import SIZE_AS_TUPLE, assert_same, run_both, shown_expression
 
 PRELUDE = '''
 def display(value):  # what Jupyter does with a cell's last expression: shows its repr (None: nothing)
@@ -100,15 +100,9 @@ def run_notebook(cells, rtol=1e-4, atol=1e-5, ignore=(), normalise=()):
     return torch_run, our_run
 
 
-def _size_as_tuple(match):
-    dims = [d.strip() for d in match.group(1).split(",") if d.strip()]
-    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
-
-
 # seegrad's ag.Size prints as the tuple it is, ``(3, 4)``, where PyTorch's prints ``torch.Size([3, 4])``:
-# a known difference (test_zero_to_mastery_fundamentals.py::test_a_shape_prints_as_pytorch_s, an xfail;
-# the fix is Size.__repr__ in autograd/tensor.py, which the lead owns), written PyTorch's way in our text
-SIZE_AS_TUPLE = (r"torch\.Size\(\[([\d, ]*)\]\)", _size_as_tuple)
+# a known difference (test_zero_to_mastery_fundamentals.py::test_a_shape_prints_as_pytorch_s, an xfail),
+# written as ours in both texts by harness.SIZE_AS_TUPLE
 
 
 # seegrad's dtypes are numpy's: ``x.dtype`` prints as ``dtype('float32')`` (str: ``float32``) and a tensor's repr

@@ -22,7 +22,7 @@ import re
 
 import pytest
 
-from harness import assert_same, run_both
+from harness import SIZE_AS_TUPLE, assert_same, run_both
 
 torch = pytest.importorskip("torch")  # the oracle: each program also runs with PyTorch (CI installs it)
 
@@ -1364,16 +1364,11 @@ def test_gpt_train_and_generate(tmp_path, monkeypatch):
     assert our_run.stdout.splitlines()[-1] == torch_run.stdout.splitlines()[-1]  # the same sampled text
 
 
-def _as_tuple(message):
-    """torch.Size([120, 12]) -> (120, 12): a shape prints as a tuple here (autograd.Size)."""
-    return re.sub(r"torch\.Size\(\[([^\]]*)\]\)", r"(\1)", message)
-
-
 @pytest.mark.slow  # (~10 s: a 50,257-token vocabulary, as the script's test mode has)
 def test_gpt_instruction_finetuning_and_loading_gpt2_weights(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _instruction_data(tmp_path / "instruction-data.json")
     torch_run, our_run = run_both(GPT_INSTRUCTION_FINETUNING)
     assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5, ignore=["mismatch"])
-    assert our_run["mismatch"] == _as_tuple(torch_run["mismatch"])
+    assert our_run["mismatch"] == re.sub(*SIZE_AS_TUPLE, torch_run["mismatch"])
     assert our_run["responses"] == torch_run["responses"] and our_run["trained.tok_emb.weight"].shape == (50257, 12)
