@@ -13,8 +13,9 @@
 Each round runs, one after the other, the same training steps (SGD with momentum, synthetic data)
 as one plain process with the global batch, and as 2 ranks under `mpiexec -n 2` with
 DistributedDataParallel (gradient_as_bucket_view=True unless --no-bucket-view) and half the batch
-each, and the same with DDP's defaults (gradient_as_bucket_view=False, what docs/distributed.md's
-training script gets: .grad not in the buckets: a spare bucket's view, or a copy); one BLAS thread per process. With --zero, each round also runs the same ranks with
+each, and the same with DDP's defaults (gradient_as_bucket_view=False, PyTorch's default: .grad is
+not in the buckets, but a view of a spare bucket the user no longer views, or a copy); one BLAS
+thread per process. With --zero, each round also runs the same ranks with
 ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True) (each rank updates its share of the
 parameters, which exist once, in shared memory), and the same again with ddp.shard_gradients(opt)
 (each bucket reduce-scattered: a rank averages only its own parameters' gradients); each
