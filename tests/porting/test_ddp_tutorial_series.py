@@ -11,7 +11,11 @@ unused ``import torch.multiprocessing`` dropped (no such module here). The data 
 datautils.py, different on each rank and in each library) and the Linear layer's first weights are made
 deterministic, so that both runs hold the same numbers. (The tutorial's loss, cross_entropy of one logit
 against a float target, is 0 with a zero gradient, in PyTorch as here: the weights do not move. The
-numbers of DDP training are checked against one process in tests/test_distributed.py.)"""
+numbers of DDP training are checked against one process in tests/test_distributed.py.)
+
+A second program, written here the way users write DDP training (BatchNorm, Adam, DistributedSampler,
+no_sync for gradient accumulation, last step's .grad kept), runs under PyTorch's DDP and ours: each rank's
+loss and gradient norm at every step, the final weights and BatchNorm statistics agree."""
 import os
 import re
 import subprocess
@@ -161,23 +165,31 @@ if __name__ == "__main__":
 '''
 
 
-def launch(folder, ours, *args):
-    """torchrun (PyTorch) or our launcher (this project, under torch's names) on 2 ranks, in ``folder``."""
+def torchrun(folder, ours, files, script, *args, ranks=2):
+    """Write ``files`` into ``folder`` and start ``script`` there as ``ranks`` ranks: under torchrun with
+    PyTorch, or under our launcher with this project under torch's names. Returns what they printed."""
     folder.mkdir(exist_ok=True)
-    (folder / "datautils.py").write_text(DATAUTILS)
-    (folder / "multigpu_torchrun.py").write_text(MULTIGPU_TORCHRUN)
+    for name, text in files.items():
+        (folder / name).write_text(text)
     if ours:
-        command = [sys.executable, "-m", "autograd.distributed.run", "--nproc_per_node", "2", str(AS_TORCH),
-                   "multigpu_torchrun.py", *args]
+        command = [sys.executable, "-m", "autograd.distributed.run", "--nproc_per_node", str(ranks), str(AS_TORCH),
+                   script, *args]
     else:
-        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                   "multigpu_torchrun.py", *args]
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(ranks),
+                   script, *args]
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     proc = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"{'ours' if ours else 'torchrun'}:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def launch(folder, ours, *args):
+    """The tutorial's script on 2 ranks: the lines it printed, sorted."""
+    stdout = torchrun(folder, ours, {"datautils.py": DATAUTILS, "multigpu_torchrun.py": MULTIGPU_TORCHRUN},
+                      "multigpu_torchrun.py", *args)
     # the two ranks print in either order, and their lines may run into each other in the pipe
-    lines = re.findall(PRINTED, proc.stdout)
-    assert not re.sub(PRINTED, "", proc.stdout).strip(), proc.stdout
+    lines = re.findall(PRINTED, stdout)
+    assert not re.sub(PRINTED, "", stdout).strip(), stdout
     return sorted(lines)
 
 
@@ -211,3 +223,84 @@ def test_the_torchrun_script_runs_under_our_launcher_as_under_torchrun(tmp_path)
     assert resumed[True] == resumed[False]
     assert resumed[True].count("Resuming training from snapshot at Epoch 2") == 2
     assert "[GPU0] Epoch 4 | Batchsize: 32 | Steps: 32" in resumed[True]
+
+
+TRAIN_WITH_DDP = '''
+# A DDP training program as a user writes one (not from the tutorial): BatchNorm (its running statistics
+# broadcast from rank 0 before each forward), Adam, a DistributedSampler without shuffling, gradient
+# accumulation with no_sync every fourth batch, last step's .grad kept by the user.
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import TensorDataset, DataLoader
+from torch.utils.data.distributed import DistributedSampler
+
+dist.init_process_group("gloo")
+rank, world = dist.get_rank(), dist.get_world_size()
+rng = np.random.default_rng(0)
+X = torch.tensor(rng.standard_normal((192, 10)), dtype=torch.float32)
+Y = torch.tensor(rng.integers(0, 3, 192))
+# (no bias before BatchNorm: it cancels it, its gradient is 0 up to rounding, which Adam blows up to +-lr)
+net = nn.Sequential(nn.Linear(10, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 3))
+with torch.no_grad():
+    for p in net.parameters():
+        p.copy_(torch.tensor(rng.standard_normal(tuple(p.shape)) * 0.3, dtype=torch.float32))
+model = DDP(net)
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+data = TensorDataset(X, Y)
+sampler = DistributedSampler(data, shuffle=False)
+loader = DataLoader(data, batch_size=16, sampler=sampler)
+kept = []
+for epoch in range(2):
+    sampler.set_epoch(epoch)
+    for i, (x, y) in enumerate(loader):
+        if i % 4 == 2:
+            with model.no_sync():
+                F.cross_entropy(model(x), y).backward()
+            continue
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        grad = model.module[0].weight.grad
+        kept.append((grad, grad.clone()))
+        print(f"rank {rank} epoch {epoch} batch {i} loss {loss.item()!r} grad {grad.norm().item()!r}")
+        opt.step()
+        opt.zero_grad()
+print(f"rank {rank} kept gradients unchanged: {all(torch.equal(g, copy) for g, copy in kept)}")
+if rank == 0:
+    torch.save(model.module.state_dict(), "final.pt")
+dist.destroy_process_group()
+'''
+
+
+TRAINING_LINES = (r"rank \d epoch \d batch \d loss [-+.e0-9]+ grad [-+.e0-9]+|"
+                  r"rank \d kept gradients unchanged: (?:True|False)")
+
+
+@pytest.mark.slow
+def test_a_ddp_program_trains_as_with_pytorchs_ddp(tmp_path):
+    """The same program under PyTorch's DDP (torchrun, gloo) and ours (MPI): each rank's losses and
+    gradient norms step by step, the final weights and BatchNorm statistics, and the user's kept .grad."""
+    pytest.importorskip("mpi4py", reason="the distributed extra (mpi4py + MPICH) runs this project's ranks")
+    import autograd as ag
+
+    printed, finals = {}, {}
+    for ours in (False, True):
+        stdout = torchrun(tmp_path / str(ours), ours, {"train.py": TRAIN_WITH_DDP}, "train.py")
+        printed[ours] = sorted(re.findall(TRAINING_LINES, stdout))  # (ranks' lines may run into each other)
+        assert not re.sub(TRAINING_LINES, "", stdout).strip(), stdout
+        final = (ag.load if ours else torch.load)(tmp_path / str(ours) / "final.pt")
+        finals[ours] = {k: np.asarray(v.numpy(), dtype=np.float64) for k, v in final.items()}
+    assert len(printed[True]) == len(printed[False]) == 2 * 2 * 5 + 2  # 2 ranks, 2 epochs x 5 synced steps
+    for mine, theirs in zip(printed[True], printed[False]):
+        words_m, words_t = mine.split(), theirs.split()
+        assert words_m[:-4:] == words_t[:-4:] or mine == theirs, (mine, theirs)
+        if "loss" in words_t:  # float32 sums in another order: to rounding
+            np.testing.assert_allclose([float(words_m[-3]), float(words_m[-1])],
+                                       [float(words_t[-3]), float(words_t[-1])], rtol=2e-5, err_msg=mine)
+    assert "rank 0 kept gradients unchanged: True" in printed[True]
+    assert finals[True].keys() == finals[False].keys()
+    for key in finals[False]:
+        np.testing.assert_allclose(finals[True][key], finals[False][key], rtol=1e-4, atol=1e-5, err_msg=key)
