@@ -301,7 +301,8 @@ def test_our_own_draws_have_the_right_distribution():
     np.testing.assert_allclose(dirichlet.sum(-1), 1.0, rtol=1e-6)
     np.testing.assert_allclose(dirichlet.mean(0), alpha / alpha.sum(), atol=0.003)
     cov = np.array([[2.0, 0.6], [0.6, 1.0]])
-    mv = D.MultivariateNormal(ag.tensor([1.0, 0.0]), covariance_matrix=ag.tensor(cov)).sample((n,)).numpy()
+    mv = D.MultivariateNormal(ag.tensor([1.0, 0.0], dtype=ag.float64),  # (PyTorch refuses a float32 loc with a
+                              covariance_matrix=ag.tensor(cov)).sample((n,)).numpy()  # float64 covariance)
     np.testing.assert_allclose(np.cov(mv.T), cov, atol=0.03)
 
 

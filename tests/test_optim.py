@@ -336,8 +336,8 @@ def test_param_groups_and_add_param_group():
 
 def _mlp_problem():
     rng = np.random.default_rng(5)
-    x = ag.tensor(rng.standard_normal((32, 3)))
-    y = ag.tensor(rng.standard_normal((32, 1)))
+    x = ag.tensor(rng.standard_normal((32, 3)), dtype=ag.float32)  # (float32 like the layers: PyTorch's
+    y = ag.tensor(rng.standard_normal((32, 1)), dtype=ag.float32)  # Linear refuses float64 input)
     return x, y
 
 

@@ -147,8 +147,8 @@ def test_threads_training_their_own_models_get_the_weights_of_a_run_alone():
             model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))
         opt = optim.SGD(model.parameters(), lr=0.1)
         rng = np.random.default_rng(seed)
-        x = ag.tensor(rng.standard_normal((32, 8)))
-        y = ag.tensor(rng.standard_normal((32, 1)))
+        x = ag.tensor(rng.standard_normal((32, 8)), dtype=ag.float32)  # (the layers' dtype, as PyTorch wants)
+        y = ag.tensor(rng.standard_normal((32, 1)), dtype=ag.float32)
         for _ in range(50):
             opt.zero_grad()
             nn.functional.mse_loss(model(x), y).backward()

@@ -312,10 +312,9 @@ class Where(Function):
         return None, xp.where(cond, grad, 0.0), xp.where(cond, 0.0, grad)
 
 
-# A matrix product of an integer (or bool) tensor and a floating one is refused, as PyTorch refuses it: a
-# uint8 image fed to a float layer is to be converted (and usually scaled) first. PyTorch also refuses two
-# floating dtypes (float64 data into a float32 layer); this project promotes those (float64 here), as its own
-# programs and apps rely on that.
+# A matrix product (and Linear) of two dtypes is refused, as PyTorch refuses it: a uint8 image fed to a
+# float layer is to be converted (and usually scaled) first, and float64 data fed to a float32 layer too
+# (x.float()); promoting would give a float64 result where PyTorch's program stops.
 
 # PyTorch's names for a matrix product, by the inputs' ndims
 _MATMUL_NAMES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0", (3, 3): "BmmBackward0"}
@@ -337,7 +336,7 @@ class MatMul(Function):
         k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
         if k_a != k_b:
             raise ShapeError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {k_a} and {k_b} differ")
-        if (a.dtype.kind == "f") != (b.dtype.kind == "f"):  # (PyTorch refuses: see above)
+        if a.dtype != b.dtype:  # (PyTorch refuses: see above)
             raise DTypeError(f"matmul: expected both arguments to have the same dtype, got {a.dtype} @ {b.dtype}; "
                              f"convert one first (e.g. x.float() or x.to(w.dtype))")
         need_a, need_b = ctx.needs_input_grad
@@ -378,7 +377,7 @@ class Linear(Function):
 
 
     def forward(ctx, x, weight, bias=None):
-        if (x.dtype.kind == "f") != (weight.dtype.kind == "f"):  # (checked first, as PyTorch; see MatMul)
+        if x.dtype != weight.dtype:  # (checked first, as PyTorch; see MatMul)
             raise DTypeError(f"linear: mat1 and mat2 must have the same dtype, but got input of dtype {x.dtype} and "
                              f"weight of dtype {weight.dtype}; convert the input first (e.g. x.float() or "
                              f"x.to(weight.dtype))")

@@ -420,18 +420,11 @@ def test_most_common_errors():
         assert all(word in our_run[f"error_{n}_message"] for word in words), our_run[f"error_{n}_message"]
 
 
-MIXED_FLOATS = pytest.mark.xfail(strict=True, reason=(
-    "PyTorch refuses a matrix product of two floating (or two integer) dtypes; seegrad promotes them (its tests "
-    "and apps feed float64 data to float32 layers: test_optim, test_threads, test_grad_destination...), refusing "
-    "only an integer or bool operand with a floating one (autograd/ops/math.py)"))
-
-
 @pytest.mark.parametrize("dtypes", [("uint8", "float32"), ("int64", "float64"), ("bool", "float32"),
-                                    pytest.param(("float64", "float32"), marks=MIXED_FLOATS),
-                                    pytest.param(("float32", "float16"), marks=MIXED_FLOATS)])
+                                    ("float64", "float32"), ("float32", "float16"), ("int32", "int64")])
 def test_a_matrix_product_of_two_dtypes_errors_in_both(dtypes):
-    """Cell 69's error: PyTorch does not promote in @, matmul or F.linear; seegrad refuses an integer or bool
-    operand with a floating one (it promoted it)."""
+    """Cell 69's error: PyTorch does not promote in @, matmul or F.linear, and neither does seegrad (it
+    promoted before: an integer operand with a floating one, and two floating dtypes)."""
     import autograd
     import nn.functional as F
 
