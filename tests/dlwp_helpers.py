@@ -280,7 +280,10 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
     on the batch (x, y), from the same initial weights: Keras 3 in float64 is the truth, and seegrad's
     float32 gradients must be within ``relative`` of each weight's largest gradient (float32 sums
     of 10^4 terms and more: Keras' own float32 gradients are up to 3e-6 off). Returns, per
-    weight, (path, Keras float32's error, seegrad's error), both relative."""
+    weight, (path, Keras float32's error, seegrad's error), both relative.
+
+    A model of several outputs: ``x`` and ``y`` are lists (one array per input, per output) and ``loss``
+    a list of loss names, one per output; the gradients are those of their sum."""
     keras = oracle()
     import torch
     source = re.sub(r"layers\.Dropout\([^)]*\)\(x\)", "x", source)
@@ -294,9 +297,8 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
             model = namespace["model"]
             if built:
                 model.set_weights(built["float32"][1])
-            out = model(torch.tensor(x.astype(floatx)), training=True)
-            value = getattr(keras.losses, loss)()(torch.tensor(y.astype(floatx)).reshape(out.shape), out)
-            value.backward()
+            out = model(_per_item(x, lambda a: torch.tensor(a.astype(floatx))), training=True)
+            _summed_loss(keras.losses, loss, y, out, lambda a: torch.tensor(a.astype(floatx))).backward()
             built[floatx] = ([w.value.grad.double().numpy() for w in model.trainable_weights],
                              model.get_weights() if not built else None, [w.path for w in model.trainable_weights])
         finally:
@@ -304,11 +306,11 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
     namespace = {}
     exec(compile(to_seegrad(source), "<model under seegrad>", "exec"), namespace)
     model = namespace["model"]
-    model.predict(x[:1], verbose=0)
+    model.predict(_first_samples(x), verbose=0)
     model.set_weights(built["float32"][1])
     model.train()
-    out = model(x, training=True)
-    getattr(S.losses, loss)()(y.astype(np.float32).reshape(out.shape), out).backward()
+    out = model(_per_item(x, lambda a: a.astype(np.float32)), training=True)
+    _summed_loss(S.losses, loss, y, out, lambda a: a.astype(np.float32)).backward()
     report = []
     for path, g64, g32, gs in zip(built["float64"][2], built["float64"][0], built["float32"][0],
                                   [w.grad.numpy().astype(np.float64) for w in model.trainable_weights]):
@@ -317,6 +319,23 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
         assert report[-1][2] < relative, f"{path}: seegrad's gradient is {report[-1][2]:.1e} from float64's " \
                                          f"(Keras float32: {report[-1][1]:.1e}), relative to its largest entry"
     return report
+
+
+def _per_item(data, convert):
+    """``convert`` applied to an array, or to each array of a list."""
+    return [convert(a) for a in data] if isinstance(data, list) else convert(data)
+
+
+def _summed_loss(module, loss, y, out, convert):
+    """The loss named ``loss`` of (y, out), or for several outputs the sum of each output's (lists)."""
+    names, ys, outs = (loss, y, out) if isinstance(loss, list) else ([loss], [y], [out])
+    total = 0
+    for name, target, prediction in zip(names, ys, outs):
+        target = convert(target)
+        if int(np.prod(target.shape)) == int(np.prod(prediction.shape)):
+            target = target.reshape(tuple(prediction.shape))
+        total = total + getattr(module, name)()(target, prediction)
+    return total
 
 
 def write_jena_like(path, rows, seed=0):

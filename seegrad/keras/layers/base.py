@@ -328,7 +328,7 @@ class Layer(nn.Module):
         if self._clears_losses:
             self._clear_losses()
         training = self.training if training is None else bool(training)
-        out = self.call(x, training=training) if _takes_training(type(self)) else self.call(x)
+        out = self.call(x, training=training) if takes_training(type(self)) else self.call(x)
         if self.activity_regularizer is not None:  # Keras: the penalty of each output over the batch size
             outputs = out if isinstance(out, (list, tuple)) else [out]
             self._activity_losses += [self.activity_regularizer(o) / o.shape[0] for o in outputs]  # one per call
@@ -356,7 +356,7 @@ class Layer(nn.Module):
 
 
 @functools.lru_cache(maxsize=None)
-def _takes_training(cls):
+def takes_training(cls):
     """Whether ``cls.call`` accepts ``training`` (Keras passes it only then: a subclass may write
     ``def call(self, inputs)``)."""
     params = inspect.signature(cls.call).parameters
