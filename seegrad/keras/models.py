@@ -28,6 +28,8 @@ class Model(Layer, Trainer):
     ``call(x, training=False)``."""
 
     _clears_losses = True
+    _refuses_mask = True  # a model called on a masked tensor: its Inputs take no mask here (Keras' do)
+    _output_mask = None  # the mask of the latest call's output (Embedding(mask_zero=True) upstream), or None
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if inputs is not None and name is None:
@@ -136,20 +138,28 @@ class Model(Layer, Trainer):
         if self._steps is None:
             raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(x, training=False)")
         values = dict(zip(map(id, self._input_tensors), x if self._takes_list else [x]))
+        masks = {}  # each tensor's mask (Keras' _keras_mask), where a layer made one
         for layer, srcs, out in self._steps:
             args = [values[id(t)] for t in srcs]
-            values[id(out)] = layer(args if layer._takes_list else args[0], training=training)
+            arg, mask = (args, [masks.get(id(t)) for t in srcs]) if layer._takes_list else (args[0], masks.get(id(srcs[0])))
+            values[id(out)] = layer(arg, training=training, mask=mask)
+            masks[id(out)] = layer.compute_mask(arg, mask)
+        outputs = self._output_tensors if self._output_tensor is None else [self._output_tensor]
+        self._output_mask = next((masks[id(t)] for t in outputs if masks.get(id(t)) is not None), None)
         if self._output_tensor is None:  # several outputs: a list, as Keras' functional models return
             return [values[id(t)] for t in self._output_tensors]
         return values[id(self._output_tensor)]
 
-    def forward(self, inputs, training=None):
+    def compute_mask(self, inputs, mask=None):
+        return self._output_mask
+
+    def forward(self, inputs, training=None, mask=None):
         """Layer.forward, and a dict of inputs: a functional model's, keyed by its Inputs' names, are put
         in their order; a subclassed model's ``call`` gets the dict (of Tensors) as it is."""
         if not isinstance(inputs, dict):
-            return super().forward(inputs, training)
+            return super().forward(inputs, training, mask)
         if self._steps is not None:
-            return super().forward(by_name(inputs, self.input_names, "x", self.name), training)
+            return super().forward(by_name(inputs, self.input_names, "x", self.name), training, mask)
         x = {key: as_tensor(value) for key, value in inputs.items()}  # integer ids stay: each layer converts
         self.built = True  # Keras builds a subclassed model by its first call
         self._clear_losses()
@@ -315,8 +325,10 @@ class Sequential(Model):
     def call(self, x, training=False):
         if not self._layers_list:
             raise ValueError(f"Sequential model {self.name!r} has no layers")
+        mask = None  # Keras' _keras_mask, handed from layer to layer
         for layer in self._layers_list:
-            x = layer(x, training=training)
+            x, mask = layer(x, training=training, mask=mask), layer.compute_mask(x, mask)
+        self._output_mask = mask
         return x
 
     def get_config(self):

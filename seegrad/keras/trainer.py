@@ -275,6 +275,10 @@ class Trainer:
         """Keras' compute_loss: the compiled loss (each sample's times its weight) plus every penalty in
         ``self.losses`` (regularizers). A model of several outputs: (that total, each output's loss)."""
         values = None
+        if self._output_mask is not None:
+            not_supported(f"{self.name}: a mask (Embedding(mask_zero=True)) reaching the model's output, and so the "
+                          "loss", "end the masked part with a layer that consumes the mask (a recurrent layer "
+                          "without return_sequences, GlobalAveragePooling1D)")
         if self._outputs is not None:
             if not isinstance(y_pred, (list, tuple)):
                 raise ValueError(f"{self.name}: compiled with one loss per output ({self.loss!r}), but the model "

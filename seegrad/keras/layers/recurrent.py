@@ -15,6 +15,11 @@ a reordering of the gates), so gradients land on Keras' weights:
 kernel glorot_uniform, recurrent_kernel orthogonal, bias zeros. ``return_sequences`` gives every
 step's output (batch, timesteps, units), else the last one (batch, units); ``return_state`` adds
 the final states; ``go_backwards`` reads the sequence from its end.
+
+With a mask (Embedding(mask_zero=True) upstream) the layer runs Keras' masked loop instead of the
+fused op, the cell step by step (``_cell``, Keras' formulas): at a masked step a sample's states
+stay as they were and its output is the previous step's (zeros with ``zero_output_for_mask``, which
+Bidirectional sets for sequences), so the last output is that of the last unmasked step.
 """
 import numpy as np
 
@@ -31,7 +36,10 @@ __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
 class _RNN(Layer):
     _gates = 1
+    _states = 1  # h (the LSTM: h and c)
     _activations = {"activation": ("tanh",)}  # what the fused op computes
+    supports_masking = True
+    zero_output_for_mask = False  # Keras: the output at a masked step repeats the previous one
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
@@ -85,7 +93,11 @@ class _RNN(Layer):
     def _bias_initializer(self):
         return self.bias_initializer
 
-    def call(self, x, training=False):
+    def call(self, x, training=False, mask=None):
+        if mask is not None:
+            hs, last, states = self._run_masked(x, mask)
+            out = hs if self.return_sequences else last
+            return [out, *states] if self.return_state else out
         x = x.transpose(0, 1)  # (L, N, I): the ops run time-major
         length, batch = x.shape[0], x.shape[1]
         h0 = ag.zeros(batch, self.units, dtype=x.dtype)
@@ -95,11 +107,34 @@ class _RNN(Layer):
         out = hs.transpose(0, 1) if self.return_sequences else hs[length - 1]  # (N, L, H) or (N, H)
         return [out, *states] if self.return_state else out
 
+    def _run_masked(self, x, mask):
+        """Keras' loop with a mask (batch, steps): returns every step's output (batch, steps, units) in
+        the order read, the last output and the final states."""
+        batch, length = x.shape[0], x.shape[1]
+        if tuple(mask.shape) != (batch, length):
+            raise ValueError(f"{self.name}: the mask has shape {tuple(mask.shape)}; it must be (batch, timesteps) = "
+                             f"{(batch, length)}, one flag per step")
+        keep = mask.bool()
+        zeros = ag.zeros(batch, self.units, dtype=x.dtype)
+        states = [zeros] * self._states
+        output, outputs = zeros, []
+        for t in (range(length - 1, -1, -1) if self.go_backwards else range(length)):
+            new_output, new_states = self._cell(x[:, t], states)
+            step = keep[:, t:t + 1]  # (batch, 1)
+            states = [ag.where(step, new, old) for new, old in zip(new_states, states)]
+            output = ag.where(step, new_output, zeros if self.zero_output_for_mask else output)
+            outputs.append(output)
+        return ag.stack(outputs, 1), output, states
+
     def _call_symbolic(self, inputs, **kwargs):
         if self.return_state:
             not_supported(f"{type(self).__name__}(return_state=True) in the functional API",
                           "call the layer on a tensor to get [output, *states]")
         return super()._call_symbolic(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask goes on with the sequences (return_sequences), and stops at the last output."""
+        return mask if self.return_sequences else None
 
     def compute_output_shape(self, input_shape):  # of the output (return_state adds the states)
         if self.return_sequences:
@@ -128,12 +163,20 @@ class SimpleRNN(_RNN):
         last = 0 if self.go_backwards else x.shape[0] - 1
         return hs, [hs[last]]
 
+    def _cell(self, x_t, states):
+        """One step: h = activation(x_t kernel + h recurrent_kernel + bias)."""
+        z = x_t @ self.kernel + states[0] @ self.recurrent_kernel
+        z = z + self.bias if self.use_bias else z
+        h = z.tanh() if self.activation_name == "tanh" else z.relu()
+        return h, [h]
+
 
 class LSTM(_RNN):
     """i, f, o = sigmoid(...), c~ = tanh(...) of x_t @ kernel + h_{t-1} @ recurrent_kernel + bias;
     c_t = f c_{t-1} + i c~;  h_t = o tanh(c_t)."""
 
     _gates = 4
+    _states = 2
     _activations = {"activation": ("tanh",), "recurrent_activation": ("sigmoid",)}
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
@@ -155,6 +198,17 @@ class LSTM(_RNN):
         hs, h_n, c_n = lstm_layer(x, h0, h0, self.kernel.T, self.recurrent_kernel.T, bias, None,
                                   reverse=self.go_backwards)  # every h_t (L, N, H), the final h and c
         return hs, [h_n, c_n]
+
+    def _cell(self, x_t, states):
+        """One step: gates i, f, c~, o of x_t kernel + h recurrent_kernel + bias; c = f c + i tanh(c~)."""
+        h, c = states
+        z = x_t @ self.kernel + h @ self.recurrent_kernel
+        z = z + self.bias if self.use_bias else z
+        H = self.units
+        i, f, o = z[:, :H].sigmoid(), z[:, H:2 * H].sigmoid(), z[:, 3 * H:].sigmoid()
+        c = f * c + i * z[:, 2 * H:3 * H].tanh()
+        h = o * c.tanh()
+        return h, [h, c]
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": "sigmoid", "unit_forget_bias": self.unit_forget_bias}
@@ -188,6 +242,19 @@ class GRU(_RNN):
                             b_ih, b_hh, reverse=self.go_backwards)
         last = 0 if self.go_backwards else x.shape[0] - 1
         return hs, [hs[last]]
+
+    def _cell(self, x_t, states):
+        """One step (reset_after): z, r = sigmoid(x W + b + h U + b'); h~ = tanh(x W_h + b_h + r (h U_h + b'_h));
+        h = z h + (1 - z) h~."""
+        h, H = states[0], self.units
+        xm, hm = x_t @ self.kernel, h @ self.recurrent_kernel
+        if self.use_bias:
+            xm, hm = xm + self.bias[0], hm + self.bias[1]
+        z = (xm[:, :H] + hm[:, :H]).sigmoid()
+        r = (xm[:, H:2 * H] + hm[:, H:2 * H]).sigmoid()
+        candidate = (xm[:, 2 * H:] + r * hm[:, 2 * H:]).tanh()
+        h = z * h + (1 - z) * candidate
+        return h, [h]
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": "sigmoid", "reset_after": True}
