@@ -20,8 +20,9 @@ What the harness changes, in both runs alike:
 - ``fit`` runs with ``shuffle=False`` (the two libraries draw other shuffles), everything with ``verbose=0``;
 - numpy's global generator is seeded before the program runs (a program's own np.random draws);
 - Dropout's masks: Keras draws them (its seed generator), and seegrad's Dropout layers are handed
-  the same masks in the same order. A mask is a random draw, not the computation under test;
-  without this, any program with Dropout would diverge from its first step.
+  the same masks in the same order; so are the recurrent layers' dropout and recurrent_dropout masks
+  (drawn once per call, the same at every step). A mask is a random draw, not the computation under
+  test; without this, any program with dropout would diverge from its first step.
 The datasets (keras.datasets) cannot be downloaded here: each test draws data of the same shapes
 and dtypes, smaller, in the program's text where the load was (and says so).
 """
@@ -88,12 +89,26 @@ def _run_keras(source, monkeypatch, record):
     random_module = dropout_module.backend.random
     keras_dropout = random_module.dropout
 
+    rnn_training = []  # the training flag of each recurrent layer call under way
+
     def recorded_dropout(inputs, rate, noise_shape=None, seed=None):
         mask = keras_dropout(torch.ones_like(inputs), rate, noise_shape=noise_shape, seed=seed)  # 0 or 1/(1-rate)
-        record.masks.append(mask.detach().cpu().numpy())
+        if not rnn_training or rnn_training[-1]:  # a recurrent layer draws its masks at inference too, unused
+            record.masks.append(mask.detach().cpu().numpy())
         return inputs * mask
 
     monkeypatch.setattr(random_module, "dropout", recorded_dropout)
+    from keras.src.layers.rnn.rnn import RNN
+    rnn_call = RNN.call
+
+    def noted_rnn_call(self, sequences, initial_state=None, mask=None, training=False):
+        rnn_training.append(bool(training))
+        try:
+            return rnn_call(self, sequences, initial_state=initial_state, mask=mask, training=training)
+        finally:
+            rnn_training.pop()
+
+    monkeypatch.setattr(RNN, "call", noted_rnn_call)
     predict = keras.Model.predict
 
     def first_use(model, x):  # built by a prediction on one sample; its weights are the ones seegrad gets
@@ -117,6 +132,15 @@ def _run_seegrad(source, monkeypatch, record, keras_record):
         return x * ag.from_numpy(mask.astype(np.float32))
 
     monkeypatch.setattr(S.layers.Dropout, "call", given_dropout)
+
+    def given_rnn_mask(self, shape, rate):  # a recurrent layer's dropout / recurrent_dropout mask
+        assert masks, f"{self.name}: seegrad drew more dropout masks than Keras"
+        mask = masks.popleft()
+        assert mask.shape == tuple(shape), f"{self.name}: Keras' mask is {mask.shape}, seegrad's {tuple(shape)}"
+        return ag.from_numpy(mask.astype(np.float32))
+
+    for recurrent in (S.layers.SimpleRNN, S.layers.LSTM, S.layers.GRU):
+        monkeypatch.setattr(recurrent, "_dropout_mask", given_rnn_mask)
     predict = S.Model.predict
 
     def first_use(model, x):  # built by a prediction on one sample, then given the Keras model's weights
