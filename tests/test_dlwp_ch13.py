@@ -14,8 +14,7 @@ seegrad.keras, so its windows come as arrays (dlwp_helpers.timeseries_windows, u
 import numpy as np
 import pytest
 
-from dlwp_helpers import run_both, to_seegrad
-from seegrad.keras import NotSupported
+from dlwp_helpers import run_both
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # Keras 3 on numpy 2
 
