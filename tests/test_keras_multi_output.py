@@ -59,6 +59,8 @@ def test_compile_per_output_fit_evaluate_predict(settings):
     np.testing.assert_allclose(s.evaluate(x, y, verbose=0), k.evaluate(x, y, verbose=0), **LOSS_TOL)
     dk, ds = k.evaluate(x, y, verbose=0, return_dict=True), s.evaluate(x, y, verbose=0, return_dict=True)
     assert list(ds) == list(dk)
+    assert sorted(s.metrics_names) == sorted(ds)  # metrics_names: what evaluate's list holds, in its order
+    np.testing.assert_allclose([ds[name] for name in s.metrics_names], s.evaluate(x, y, verbose=0), rtol=1e-6)
     for (a, b) in zip(k.predict(x, verbose=0), s.predict(x, verbose=0)):
         np.testing.assert_allclose(b, a, **WEIGHT_TOL)
 

@@ -230,6 +230,8 @@ class Trainer:
 
     @property
     def metrics_names(self):
+        if getattr(self, "_outputs", None) is not None:  # several outputs: the names of evaluate's list
+            return self._ordered_names(self._logs())
         return ["loss"] + [m.name if isinstance(m, metrics_module.Metric) else
                            (m if isinstance(m, str) else getattr(m, "__name__", "metric")) for m in
                            getattr(self, "_metric_ids", [])]
@@ -265,11 +267,15 @@ class Trainer:
         """evaluate's and *_on_batch's list: the loss, then the metrics in compile order (one number alone);
         for several outputs Keras' order (OutputLosses.order), then the other logs sorted."""
         if self._outputs is not None:
-            first = ["loss"] + [name for name in self._outputs.order() if name in logs]
-            values = [logs[name] for name in first] + [logs[k] for k in sorted(logs) if k not in first]
+            values = [logs[name] for name in self._ordered_names(logs)]
         else:
             values = [logs["loss"]] + [m.result() for m in self._metrics or []]
         return values[0] if len(values) == 1 else values
+
+    def _ordered_names(self, logs):
+        """Keras' order of the logs of a model of several outputs (its _flatten_metrics_in_order)."""
+        first = ["loss"] + [name for name in self._outputs.order() if name in logs]
+        return first + [key for key in sorted(logs) if key not in first]
 
     def _total_loss(self, y, y_pred, sample_weight=None):
         """Keras' compute_loss: the compiled loss (each sample's times its weight) plus every penalty in
