@@ -20,8 +20,9 @@ What the harness changes, in both runs alike:
 - ``fit`` runs with ``shuffle=False`` (the two libraries draw other shuffles), everything with ``verbose=0``;
 - numpy's global generator is seeded before the program runs (a program's own np.random draws);
 - Dropout's masks: Keras draws them (its seed generator), and seegrad's Dropout layers are handed
-  the same masks in the same order. A mask is a random draw, not the computation under test;
-  without this, any program with Dropout would diverge from its first step.
+  the same masks in the same order; so are the recurrent layers' dropout and recurrent_dropout masks
+  (drawn once per call, the same at every step). A mask is a random draw, not the computation under
+  test; without this, any program with dropout would diverge from its first step.
 The datasets (keras.datasets) cannot be downloaded here: each test draws data of the same shapes
 and dtypes, smaller, in the program's text where the load was (and says so).
 """
@@ -88,12 +89,26 @@ def _run_keras(source, monkeypatch, record):
     random_module = dropout_module.backend.random
     keras_dropout = random_module.dropout
 
+    rnn_training = []  # the training flag of each recurrent layer call under way
+
     def recorded_dropout(inputs, rate, noise_shape=None, seed=None):
         mask = keras_dropout(torch.ones_like(inputs), rate, noise_shape=noise_shape, seed=seed)  # 0 or 1/(1-rate)
-        record.masks.append(mask.detach().cpu().numpy())
+        if not rnn_training or rnn_training[-1]:  # a recurrent layer draws its masks at inference too, unused
+            record.masks.append(mask.detach().cpu().numpy())
         return inputs * mask
 
     monkeypatch.setattr(random_module, "dropout", recorded_dropout)
+    from keras.src.layers.rnn.rnn import RNN
+    rnn_call = RNN.call
+
+    def noted_rnn_call(self, sequences, initial_state=None, mask=None, training=False):
+        rnn_training.append(bool(training))
+        try:
+            return rnn_call(self, sequences, initial_state=initial_state, mask=mask, training=training)
+        finally:
+            rnn_training.pop()
+
+    monkeypatch.setattr(RNN, "call", noted_rnn_call)
     predict = keras.Model.predict
 
     def first_use(model, x):  # built by a prediction on one sample; its weights are the ones seegrad gets
@@ -117,6 +132,15 @@ def _run_seegrad(source, monkeypatch, record, keras_record):
         return x * ag.from_numpy(mask.astype(np.float32))
 
     monkeypatch.setattr(S.layers.Dropout, "call", given_dropout)
+
+    def given_rnn_mask(self, shape, rate):  # a recurrent layer's dropout / recurrent_dropout mask
+        assert masks, f"{self.name}: seegrad drew more dropout masks than Keras"
+        mask = masks.popleft()
+        assert mask.shape == tuple(shape), f"{self.name}: Keras' mask is {mask.shape}, seegrad's {tuple(shape)}"
+        return ag.from_numpy(mask.astype(np.float32))
+
+    for recurrent in (S.layers.SimpleRNN, S.layers.LSTM, S.layers.GRU):
+        monkeypatch.setattr(recurrent, "_dropout_mask", given_rnn_mask)
     predict = S.Model.predict
 
     def first_use(model, x):  # built by a prediction on one sample, then given the Keras model's weights
@@ -280,7 +304,10 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
     on the batch (x, y), from the same initial weights: Keras 3 in float64 is the truth, and seegrad's
     float32 gradients must be within ``relative`` of each weight's largest gradient (float32 sums
     of 10^4 terms and more: Keras' own float32 gradients are up to 3e-6 off). Returns, per
-    weight, (path, Keras float32's error, seegrad's error), both relative."""
+    weight, (path, Keras float32's error, seegrad's error), both relative.
+
+    A model of several outputs: ``x`` and ``y`` are lists (one array per input, per output) and ``loss``
+    a list of loss names, one per output; the gradients are those of their sum."""
     keras = oracle()
     import torch
     source = re.sub(r"layers\.Dropout\([^)]*\)\(x\)", "x", source)
@@ -294,9 +321,8 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
             model = namespace["model"]
             if built:
                 model.set_weights(built["float32"][1])
-            out = model(torch.tensor(x.astype(floatx)), training=True)
-            value = getattr(keras.losses, loss)()(torch.tensor(y.astype(floatx)).reshape(out.shape), out)
-            value.backward()
+            out = model(_per_item(x, lambda a: torch.tensor(a.astype(floatx))), training=True)
+            _summed_loss(keras.losses, loss, y, out, lambda a: torch.tensor(a.astype(floatx))).backward()
             built[floatx] = ([w.value.grad.double().numpy() for w in model.trainable_weights],
                              model.get_weights() if not built else None, [w.path for w in model.trainable_weights])
         finally:
@@ -304,11 +330,11 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
     namespace = {}
     exec(compile(to_seegrad(source), "<model under seegrad>", "exec"), namespace)
     model = namespace["model"]
-    model.predict(x[:1], verbose=0)
+    model.predict(_first_samples(x), verbose=0)
     model.set_weights(built["float32"][1])
     model.train()
-    out = model(x, training=True)
-    getattr(S.losses, loss)()(y.astype(np.float32).reshape(out.shape), out).backward()
+    out = model(_per_item(x, lambda a: a.astype(np.float32)), training=True)
+    _summed_loss(S.losses, loss, y, out, lambda a: a.astype(np.float32)).backward()
     report = []
     for path, g64, g32, gs in zip(built["float64"][2], built["float64"][0], built["float32"][0],
                                   [w.grad.numpy().astype(np.float64) for w in model.trainable_weights]):
@@ -317,6 +343,23 @@ def gradients_near_float64(source, x, y, loss="BinaryCrossentropy", relative=3e-
         assert report[-1][2] < relative, f"{path}: seegrad's gradient is {report[-1][2]:.1e} from float64's " \
                                          f"(Keras float32: {report[-1][1]:.1e}), relative to its largest entry"
     return report
+
+
+def _per_item(data, convert):
+    """``convert`` applied to an array, or to each array of a list."""
+    return [convert(a) for a in data] if isinstance(data, list) else convert(data)
+
+
+def _summed_loss(module, loss, y, out, convert):
+    """The loss named ``loss`` of (y, out), or for several outputs the sum of each output's (lists)."""
+    names, ys, outs = (loss, y, out) if isinstance(loss, list) else ([loss], [y], [out])
+    total = 0
+    for name, target, prediction in zip(names, ys, outs):
+        target = convert(target)
+        if int(np.prod(target.shape)) == int(np.prod(prediction.shape)):
+            target = target.reshape(tuple(prediction.shape))
+        total = total + getattr(module, name)()(target, prediction)
+    return total
 
 
 def write_jena_like(path, rows, seed=0):

@@ -9,13 +9,14 @@ SeparableConv2D, residual connections). Every fit's History, evaluate and the fi
 What the tests change: the images are stand-ins, fewer and smaller (dlwp_helpers.mnist_like,
 cats_and_dogs_like; the dogs-vs-cats input 84x84 and 64x64 instead of 180x180, the least the five
 pooling stages take); the download cells and ``image_dataset_from_directory`` / tf.data pipelines are
-replaced by the arrays they would yield, given to fit(x, y, batch_size=batch_size). The data
-augmentation layers (RandomFlip, RandomRotation, RandomZoom) are not in seegrad.keras: xfail(strict)."""
+replaced by the arrays they would yield, given to fit(x, y, batch_size=batch_size); the data
+augmentation layers (RandomFlip, RandomRotation, RandomZoom) are compared by their configuration here,
+their transforms in tests/test_keras_augmentation.py."""
 import numpy as np
 import pytest
 
 from dlwp_helpers import gradients_near_float64, run_both, to_seegrad
-from seegrad.keras import NotSupported
+from keras_helpers import oracle
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # Keras 3 on numpy 2
 
@@ -154,12 +155,22 @@ data_augmentation_layers = [
 '''
 
 
-@pytest.mark.xfail(strict=True, raises=NotSupported,
-                   reason="seegrad.keras has no data augmentation layers: layers.RandomFlip, RandomRotation and "
-                          "RandomZoom raise NotSupported (their random draws could not match Keras' anyway: a test "
-                          "would check their statistics, as for GaussianNoise)")
 def test_chapter_8_data_augmentation_layers():
-    exec(compile(to_seegrad(AUGMENTATION), "<program under seegrad>", "exec"), {})
+    """The three layers, configured as Keras' (the transforms themselves against Keras' ops, with Keras'
+    draws, are in tests/test_keras_augmentation.py); in a model they are the identity at inference."""
+    oracle()  # Keras 3 on the torch backend
+    keras, ours = {}, {}
+    exec(compile(AUGMENTATION, "<program under keras>", "exec"), keras)
+    exec(compile(to_seegrad(AUGMENTATION), "<program under seegrad>", "exec"), ours)
+    for k, s in zip(keras["data_augmentation_layers"], ours["data_augmentation_layers"], strict=True):
+        assert type(s).__name__ == type(k).__name__
+        k_config, s_config = k.get_config(), s.get_config()
+        for key in ("mode", "factor", "height_factor", "width_factor", "fill_mode", "interpolation", "fill_value",
+                    "seed", "data_format"):
+            assert s_config.get(key) == k_config.get(key), key
+    images = np.random.default_rng(0).uniform(0, 255, (2, 16, 16, 3)).astype(np.float32)
+    for layer in ours["data_augmentation_layers"]:
+        np.testing.assert_array_equal(layer(images, training=False).numpy(), images)
 
 
 RESIDUAL_BLOCKS = '''

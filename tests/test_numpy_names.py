@@ -26,6 +26,7 @@ APP_LAYER = {  # file -> why it may name numpy (host data crossing the boundary 
     "seegrad/keras/activations.py": "activation functions called by hand on numpy arrays, as Keras takes them",
     "seegrad/keras/callbacks.py": "learning-rate callbacks read the rate as Keras' float32 host number",
     "seegrad/keras/initializers.py": "Keras-style initial values computed on the host",
+    "seegrad/keras/layers/augmentation.py": "Keras' image transforms (flip, affine) on the host, on input images",
     "seegrad/keras/layers/base.py": "Keras weights as host arrays (get_weights/set_weights)",
     "seegrad/keras/layers/core.py": "Keras layers' host-side shapes and weights",
     "seegrad/keras/layers/normalization.py": "Keras weights as host arrays",

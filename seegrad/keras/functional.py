@@ -1,7 +1,7 @@
 """The graph of a functional model (``Model(inputs, outputs)``), traced from its KerasTensors.
 
-    trace(inputs, output)   the layer calls in an order that runs each after the calls making its
-                            inputs (depth first from the output, as Keras' _build_map)
+    trace(inputs, outputs)  the layer calls in an order that runs each after the calls making its
+                            inputs (depth first from each output in turn, as Keras' _build_map)
     keras_order(...)        the layers in Keras' order (``model.layers``, ``get_weights``, the summary):
                             deepest first (the inputs), ties broken by the order the search met them
     connections(...)        the summary's "Connected to" cells: "dense[0][0], dense_1[0][0]"
@@ -10,9 +10,10 @@
 __all__ = ["trace", "keras_order", "connections", "sequential_like"]
 
 
-def trace(inputs, output):
-    """(steps, first_seen): steps are (layer, input KerasTensors, output KerasTensor) in an order where
-    each call follows the calls making its inputs; first_seen maps id(op) to the index at which the
+def trace(inputs, outputs):
+    """(steps, first_seen) of the graph from ``inputs`` to ``outputs`` (a list of KerasTensors): steps
+    are (layer, input KerasTensors, output KerasTensor) in an order where each call follows the calls
+    making its inputs; first_seen maps id(op) to the index at which the
     search first met it (an input's op is its InputLayer, ``tensor.origin``)."""
     steps, done, first_seen = [], {id(t) for t in inputs}, {}
     is_input = {id(t) for t in inputs}
@@ -30,7 +31,8 @@ def trace(inputs, output):
             visit(src)
         done.add(id(t))
         steps.append((t.layer, t.inputs, t))
-    visit(output)
+    for output in outputs:
+        visit(output)
     return steps, first_seen
 
 

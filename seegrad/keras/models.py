@@ -14,7 +14,7 @@ import numpy as np
 import autograd as ag
 
 from . import functional
-from .layers.base import InputLayer, KerasTensor, Layer, shape_text
+from .layers.base import InputLayer, KerasTensor, Layer, as_tensor, shape_text, takes_training
 from .saving import load_model, save_model, save_weights, load_weights
 from .trainer import Trainer
 from .utils import not_supported, unique_name
@@ -28,6 +28,8 @@ class Model(Layer, Trainer):
     ``call(x, training=False)``."""
 
     _clears_losses = True
+    _refuses_mask = True  # a model called on a masked tensor: its Inputs take no mask here (Keras' do)
+    _output_mask = None  # the mask of the latest call's output (Embedding(mask_zero=True) upstream), or None
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if inputs is not None and name is None:
@@ -42,18 +44,22 @@ class Model(Layer, Trainer):
         self._trace(inputs, outputs)
 
     def _trace(self, inputs, outputs):
-        """Record the functional graph from ``inputs`` (one Input or a list) to ``outputs``: the layer
-        calls in an order where each runs after the calls that make its inputs."""
+        """Record the functional graph from ``inputs`` (one Input or a list) to ``outputs`` (one
+        KerasTensor, or a list of them for a model of several outputs): the layer calls in an order
+        where each runs after the calls that make its inputs."""
         if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
             outputs = outputs[0]
-        if isinstance(inputs, dict) or isinstance(outputs, (list, tuple, dict)):
-            not_supported("functional models with several outputs (or dicts of inputs)")
+        if isinstance(inputs, dict) or isinstance(outputs, dict):
+            not_supported("functional models built on dicts of inputs or outputs", "pass lists: Model([a, b], [y1, y2])")
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        if not inputs or not all(isinstance(t, KerasTensor) for t in [*inputs, outputs]):
+        several = isinstance(outputs, (list, tuple))
+        output_list = list(outputs) if several else [outputs]
+        if not inputs or not output_list or not all(isinstance(t, KerasTensor) for t in [*inputs, *output_list]):
             raise TypeError("Model(inputs, outputs) takes the KerasTensors of the functional API: inputs = Input(shape), "
                             "outputs = layer(...)(inputs)")
-        self._steps, first_seen = functional.trace(inputs, outputs)
-        self._input_tensors, self._output_tensor = inputs, outputs
+        self._steps, first_seen = functional.trace(inputs, output_list)
+        self._input_tensors, self._output_tensors = inputs, output_list
+        self._output_tensor = None if several else outputs
         self._input_tensor = inputs[0]
         self._takes_list = len(inputs) > 1
         input_layers = tuple(t.origin or InputLayer(batch_shape=t.shape, name=t.name) for t in inputs)
@@ -65,6 +71,25 @@ class Model(Layer, Trainer):
         for i, layer in enumerate(layer for layer in self._layer_order if id(layer) not in inputs_ids):
             self.add_module(str(i), layer)
         self._build([t.shape for t in inputs] if self._takes_list else inputs[0].shape)
+
+    @property
+    def input_names(self):
+        """A functional model's input names (its Inputs' names): the keys of x given as a dict."""
+        return [layer.name for layer in self._input_layers] if self._steps is not None else None
+
+    @property
+    def output_names(self):
+        """A functional model's output names (the names of the layers making them): the keys of y, and of
+        the losses and metrics given as dicts; None for a subclassed model."""
+        return [t.layer.name if t.layer is not None else t.name for t in self._output_tensors] \
+            if self._steps is not None else None
+
+    def _several_outputs(self):
+        """Whether the model has several outputs (functional), or was compiled as if (subclassed: a list
+        or dict of losses)."""
+        if self._steps is not None:
+            return self._output_tensor is None
+        return isinstance(getattr(self, "loss", None), (list, tuple, dict))
 
     @property
     def layers(self):
@@ -96,7 +121,8 @@ class Model(Layer, Trainer):
 
     def compute_output_shape(self, input_shape):
         if self._steps is not None:
-            return self._output_tensor.shape
+            return self._output_tensor.shape if self._output_tensor is not None else \
+                [t.shape for t in self._output_tensors]
         return Layer.compute_output_shape(self, input_shape)
 
     def _build(self, input_shape):
@@ -112,10 +138,33 @@ class Model(Layer, Trainer):
         if self._steps is None:
             raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(x, training=False)")
         values = dict(zip(map(id, self._input_tensors), x if self._takes_list else [x]))
+        masks = {}  # each tensor's mask (Keras' _keras_mask), where a layer made one
         for layer, srcs, out in self._steps:
             args = [values[id(t)] for t in srcs]
-            values[id(out)] = layer(args if layer._takes_list else args[0], training=training)
+            arg, mask = (args, [masks.get(id(t)) for t in srcs]) if layer._takes_list else (args[0], masks.get(id(srcs[0])))
+            values[id(out)] = layer(arg, training=training, mask=mask)
+            masks[id(out)] = layer.compute_mask(arg, mask)
+        outputs = self._output_tensors if self._output_tensor is None else [self._output_tensor]
+        self._output_mask = next((masks[id(t)] for t in outputs if masks.get(id(t)) is not None), None)
+        if self._output_tensor is None:  # several outputs: a list, as Keras' functional models return
+            return [values[id(t)] for t in self._output_tensors]
         return values[id(self._output_tensor)]
+
+    def compute_mask(self, inputs, mask=None):
+        return self._output_mask
+
+    def forward(self, inputs, training=None, mask=None):
+        """Layer.forward, and a dict of inputs: a functional model's, keyed by its Inputs' names, are put
+        in their order; a subclassed model's ``call`` gets the dict (of Tensors) as it is."""
+        if not isinstance(inputs, dict):
+            return super().forward(inputs, training, mask)
+        if self._steps is not None:
+            return super().forward(by_name(inputs, self.input_names, "x", self.name), training, mask)
+        x = {key: as_tensor(value) for key, value in inputs.items()}  # integer ids stay: each layer converts
+        self.built = True  # Keras builds a subclassed model by its first call
+        self._clear_losses()
+        training = self.training if training is None else bool(training)
+        return self.call(x, training=training) if takes_training(type(self)) else self.call(x)
 
     # ------------------------------------------------------------ saving
 
@@ -134,6 +183,9 @@ class Model(Layer, Trainer):
     def get_config(self):
         if self._steps is None:
             not_supported(f"saving the subclassed model {type(self).__name__} with save()",
+                          "use save_weights / load_weights and build the model in code")
+        if self._output_tensor is None:
+            not_supported("saving a functional model of several outputs",
                           "use save_weights / load_weights and build the model in code")
         chain = [self._input_tensor] + [out for _, _, out in self._steps]
         if self._takes_list or any(srcs != (prev,) for (_, srcs, _), prev in zip(self._steps, chain)):
@@ -161,6 +213,18 @@ class Model(Layer, Trainer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def by_name(data, names, what, model_name):
+    """The values of the dict ``data`` as a list in the order of ``names`` (a model's inputs or outputs),
+    or an error naming the keys that are missing or unknown."""
+    if names is None or sorted(data) != sorted(names):
+        missing = [n for n in names or [] if n not in data]
+        unknown = [k for k in data if k not in (names or [])]
+        raise ValueError(f"{model_name}: {what} is a dict with keys {sorted(data)}, but the model's names are {names}"
+                         f"{f'; missing: {missing}' if missing else ''}{f'; unknown: {unknown}' if unknown else ''}. "
+                         "Key the dict by the names of the model's Inputs (x) or output layers (y), or pass a list")
+    return [data[n] for n in names]
 
 
 def _layer_config(layer):
@@ -261,8 +325,10 @@ class Sequential(Model):
     def call(self, x, training=False):
         if not self._layers_list:
             raise ValueError(f"Sequential model {self.name!r} has no layers")
+        mask = None  # Keras' _keras_mask, handed from layer to layer
         for layer in self._layers_list:
-            x = layer(x, training=training)
+            x, mask = layer(x, training=training, mask=mask), layer.compute_mask(x, mask)
+        self._output_mask = mask
         return x
 
     def get_config(self):

@@ -22,6 +22,7 @@ import autograd as ag
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers
+from .outputs import OutputLosses
 from .callbacks import CallbackList
 from .layers.base import as_tensor
 from .utils import not_supported
@@ -29,25 +30,10 @@ from .utils import not_supported
 __all__ = ["Trainer"]
 
 
-def _array(data, what, several=False):
-    """A numpy array from an array, Tensor or nested list (float64 -> float32), or a clear error;
-    with ``several`` (x of a model of several inputs) a list of them, one per input."""
+def _array(data, what):
+    """A numpy array from an array, Tensor or nested list (float64 -> float32), or a clear error."""
     if data is None:
         return None
-    if several:
-        if not isinstance(data, (list, tuple)) or not all(isinstance(d, (np.ndarray, ag.Tensor)) for d in data):
-            raise ValueError(f"{what}: this model takes several inputs; pass a list of arrays, one per input "
-                             f"(got {type(data).__name__})")
-        arrays = [_array(d, what) for d in data]
-        if len({len(a) for a in arrays}) != 1:
-            raise ValueError(f"Data cardinality is ambiguous: {what} sizes: {', '.join(str(len(a)) for a in arrays)}."
-                             " Make sure all arrays contain the same number of samples.")
-        return Inputs(arrays)
-    if isinstance(data, dict) or (isinstance(data, (list, tuple)) and any(
-            isinstance(d, (np.ndarray, ag.Tensor)) for d in data)):  # Keras: one array per input or output
-        not_supported(f"several inputs or outputs ({what} as a {type(data).__name__} of arrays)",
-                      "this front end trains models of one output, and several inputs only for functional "
-                      "models built on a list of Inputs")
     if not isinstance(data, (list, tuple, np.ndarray, ag.Tensor)) and not hasattr(data, "__array__") and \
             hasattr(data, "__iter__"):
         not_supported(f"{what} as a {type(data).__name__} (datasets, generators)",
@@ -60,29 +46,78 @@ def _array(data, what, several=False):
     return a.astype(np.float32) if a.dtype.kind == "f" and a.dtype != np.float32 else a
 
 
-class Inputs(list):
-    """The arrays of a model of several inputs, indexed together: ``x[idx]`` takes the same samples of
-    each, ``len(x)`` is the number of samples."""
+def _arrays(data, what, several=False, names=None, named=False):
+    """x or y as the model takes it: one array; or, for a model of ``several`` inputs (outputs), a list
+    of arrays, one per input (output), given as a list or as a dict keyed by ``names``; or (``named``: a
+    subclassed model's x) a dict of arrays, handed to its call as it is."""
+    if data is None:
+        return None
+    if isinstance(data, dict) and (several or named):
+        if named and not several:
+            arrays = {key: _array(value, f"{what}[{key!r}]") for key, value in data.items()}
+            _same_count(list(arrays.values()), what)
+            return arrays
+        from .models import by_name
+        data = by_name(data, names, what, "the model")
+    if several:
+        if not isinstance(data, (list, tuple)) or not all(isinstance(d, (np.ndarray, ag.Tensor)) for d in data):
+            which = "takes several inputs; pass a list of arrays, one per input" if "x" in what else \
+                "has several outputs; pass a list of arrays, one per output"
+            raise ValueError(f"{what}: this model {which} (got {type(data).__name__})")
+        arrays = [_array(d, what) for d in data]
+        _same_count(arrays, what)
+        return arrays
+    if isinstance(data, dict) or (isinstance(data, (list, tuple)) and any(
+            isinstance(d, (np.ndarray, ag.Tensor)) for d in data)):  # Keras: one array per input or output
+        not_supported(f"several inputs or outputs ({what} as a {type(data).__name__} of arrays)",
+                      "this model has one input and one output (several inputs: a functional model built on "
+                      "a list of Inputs, or a subclassed model taking a dict; several outputs: a functional "
+                      "model built on a list of outputs, or compile(loss=[...]))")
+    return _array(data, what)
 
-    def __getitem__(self, idx):
-        return Inputs(a[idx] for a in self)
 
-    def __len__(self):
-        return len(list.__getitem__(self, 0))
+def _same_count(arrays, what):
+    if len({len(a) for a in arrays}) > 1:
+        raise ValueError(f"Data cardinality is ambiguous: {what} sizes: {', '.join(str(len(a)) for a in arrays)}."
+                         " Make sure all arrays contain the same number of samples.")
 
-    def arrays(self):
-        return [list.__getitem__(self, i) for i in range(list.__len__(self))]
+
+def _count(data):
+    """The number of samples in x or y (an array, a list or a dict of arrays)."""
+    if isinstance(data, dict):
+        return len(next(iter(data.values())))
+    return len(data[0]) if isinstance(data, (list, tuple)) else len(data)
+
+
+def _take(data, idx):
+    """The samples ``idx`` of x, y or the sample weights (an array, a list or a dict of arrays, or None)."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return {key: value[idx] for key, value in data.items()}
+    return [a[idx] for a in data] if isinstance(data, list) else data[idx]
 
 
 def _tensors(x):
-    """What the model takes: a Tensor, or a list of them for a model of several inputs."""
-    return [as_tensor(a) for a in x.arrays()] if isinstance(x, Inputs) else as_tensor(x)
+    """What the model takes: a Tensor, or a list (dict) of them for a model of several inputs."""
+    if isinstance(x, dict):
+        return {key: as_tensor(a) for key, a in x.items()}
+    return [as_tensor(a) for a in x] if isinstance(x, list) else as_tensor(x)
+
+
+def _numpy(y_pred):
+    """The model's output(s) as numpy: an array, or a list of arrays for a model of several outputs."""
+    if isinstance(y_pred, (list, tuple)):  # a list (functional) or what a subclassed call returns
+        return type(y_pred)(out.detach().numpy() for out in y_pred)
+    return y_pred.detach().numpy()
 
 
 def _sample_weights(sample_weight, class_weight, y, what="fit"):
     """One float32 weight per sample from ``sample_weight`` (N,) or ``class_weight`` {class: weight} (Keras:
     the class of each label, the argmax of a one-hot row; classes not in the dict weigh 1), or None."""
     if class_weight is not None:
+        if isinstance(y, list):
+            not_supported("class_weight for a model of several outputs", "pass sample_weight (one per sample)")
         if sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
         if not isinstance(class_weight, dict):
@@ -96,14 +131,10 @@ def _sample_weights(sample_weight, class_weight, y, what="fit"):
     if sample_weight is None:
         return None
     weights = _array(sample_weight, "sample_weight").astype(np.float32)
-    if len(weights) != len(y):
-        raise ValueError(f"Data cardinality is ambiguous: y sizes: {len(y)}, sample_weight sizes: {len(weights)}. Make "
+    if len(weights) != _count(y):
+        raise ValueError(f"Data cardinality is ambiguous: y sizes: {_count(y)}, sample_weight sizes: {len(weights)}. Make "
                          "sure all arrays contain the same number of samples.")
     return weights
-
-
-def _take(weights, idx):
-    return None if weights is None else weights[idx]
 
 
 def _batches(n, batch_size, order=None):
@@ -149,22 +180,38 @@ class Trainer:
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics, by Keras name or as objects.
         Keras' default optimizer is "rmsprop"."""
-        if loss_weights is not None or weighted_metrics is not None:
-            not_supported("compile(loss_weights=..., weighted_metrics=...)")
+        if weighted_metrics is not None:
+            not_supported("compile(weighted_metrics=...)", "pass sample_weight to fit; the metrics stay unweighted")
         if steps_per_execution != 1:
             not_supported("compile(steps_per_execution > 1)")
-        if isinstance(loss, (dict, list, tuple)) or isinstance(metrics, dict):
-            not_supported("one loss or metrics list per output", "this front end trains single-output models")
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            raise ValueError(f"Expected `metrics` argument to be a list, tuple, or dict. Received instead: "
-                             f"metrics={metrics!r} of type {type(metrics)}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._loss_fn = losses_module.get(loss) if loss is not None else None
-        self._metric_ids = list(metrics or [])
+        self._outputs = None  # a model of several outputs: its per-output losses and metrics (outputs.py)
+        if self._several_outputs():
+            self._outputs = OutputLosses(loss, loss_weights, metrics, self.output_names)
+            self._loss_fn, self._loss_weight, self._metric_ids = None, None, []
+        else:
+            if metrics is not None and not isinstance(metrics, (list, tuple)):
+                raise ValueError(f"Expected `metrics` argument to be a list, tuple, or dict. Received instead: "
+                                 f"metrics={metrics!r} of type {type(metrics)}"
+                                 + (" (a dict is for a model of several outputs)" if isinstance(metrics, dict) else ""))
+            if loss_weights is not None and (isinstance(loss_weights, bool) or
+                                             not isinstance(loss_weights, (int, float))):
+                raise ValueError(f"compile(loss_weights={loss_weights!r}): a model of one output takes one number")
+            self._loss_fn = losses_module.get(loss) if loss is not None else None
+            self._loss_weight = loss_weights
+            self._metric_ids = list(metrics or [])
         self._metrics = None  # made from the first batch's shapes ("accuracy" depends on them)
         self._loss_tracker = _LossTracker()
         self.compiled = True
+
+    def _x(self, data, what="x"):
+        """x as this model takes it (an array; a list of arrays, or a dict of them)."""
+        return _arrays(data, what, self._takes_list, self.input_names, named=self._steps is None)
+
+    def _y(self, data, what="y"):
+        """y as this model's outputs take it (an array, or a list of arrays for several outputs)."""
+        return _arrays(data, what, self._several_outputs(), self.output_names)
 
     def _refuse_custom_steps(self):
         """Keras runs a model's own train_step (and friends) in fit; this loop would skip it silently."""
@@ -178,11 +225,13 @@ class Trainer:
         self._refuse_custom_steps()
         if not self.compiled:
             raise ValueError(f"You must call `compile()` before using the model ({what}).")
-        if self._loss_fn is None:
+        if self._loss_fn is None and self._outputs is None:
             raise ValueError(f"{what}: the model was compiled without a loss; pass compile(loss=...)")
 
     @property
     def metrics_names(self):
+        if getattr(self, "_outputs", None) is not None:  # several outputs: the names of evaluate's list
+            return self._ordered_names(self._logs())
         return ["loss"] + [m.name if isinstance(m, metrics_module.Metric) else
                            (m if isinstance(m, str) else getattr(m, "__name__", "metric")) for m in
                            getattr(self, "_metric_ids", [])]
@@ -193,51 +242,91 @@ class Trainer:
         self._loss_tracker = _LossTracker()
         for m in self._metrics or []:
             m.reset_state()
+        if self._outputs is not None:
+            self._outputs.reset()
 
     def _update_metrics(self, y, y_pred, loss):
-        if self._metrics is None:
+        """Add a batch's figures: ``loss`` is the total, or (several outputs) (total, each output's)."""
+        if self._outputs is not None:
+            loss, values = loss
+            self._outputs.update(y, y_pred, values, _count(y_pred))
+            self._metrics = []
+        elif self._metrics is None:
             self._metrics = [metrics_module.get(m, y, y_pred) for m in self._metric_ids]
-        self._loss_tracker.update(loss, len(y_pred))
+        self._loss_tracker.update(loss, _count(y_pred))
         for m in self._metrics:
             m.update_state(y, y_pred)
 
     def _logs(self):
         logs = {"loss": self._loss_tracker.result(), **{m.name: m.result() for m in self._metrics or []}}
+        if self._outputs is not None:
+            logs.update(self._outputs.logs())
         return dict(sorted(logs.items()))  # Keras sorts the logs by name
 
     def _in_order(self, logs):
-        """evaluate's and *_on_batch's list: the loss, then the metrics in compile order (one number alone)."""
-        values = [logs["loss"]] + [m.result() for m in self._metrics or []]
+        """evaluate's and *_on_batch's list: the loss, then the metrics in compile order (one number alone);
+        for several outputs Keras' order (OutputLosses.order), then the other logs sorted."""
+        if self._outputs is not None:
+            values = [logs[name] for name in self._ordered_names(logs)]
+        else:
+            values = [logs["loss"]] + [m.result() for m in self._metrics or []]
         return values[0] if len(values) == 1 else values
+
+    def _ordered_names(self, logs):
+        """Keras' order of the logs of a model of several outputs (its _flatten_metrics_in_order)."""
+        first = ["loss"] + [name for name in self._outputs.order() if name in logs]
+        return first + [key for key in sorted(logs) if key not in first]
 
     def _total_loss(self, y, y_pred, sample_weight=None):
         """Keras' compute_loss: the compiled loss (each sample's times its weight) plus every penalty in
-        ``self.losses`` (regularizers)."""
-        loss = self._loss_fn(y, y_pred) if sample_weight is None else self._loss_fn(y, y_pred, sample_weight)
+        ``self.losses`` (regularizers). A model of several outputs: (that total, each output's loss)."""
+        values = None
+        if self._output_mask is not None:
+            not_supported(f"{self.name}: a mask (Embedding(mask_zero=True)) reaching the model's output, and so the "
+                          "loss", "end the masked part with a layer that consumes the mask (a recurrent layer "
+                          "without return_sequences, GlobalAveragePooling1D)")
+        if self._outputs is not None:
+            if not isinstance(y_pred, (list, tuple)):
+                raise ValueError(f"{self.name}: compiled with one loss per output ({self.loss!r}), but the model "
+                                 "returns one tensor; compile it with one loss")
+            if not self._outputs.built:
+                self._outputs.build(y, _numpy(y_pred))
+            loss, values = self._outputs(y, y_pred, sample_weight)
+        else:
+            if isinstance(y_pred, (list, tuple)):
+                raise ValueError(f"{self.name}: the model returns {len(y_pred)} outputs; compile it with one loss "
+                                 "per output (a list, or a dict by output name)")
+            loss = self._loss_fn(y, y_pred) if sample_weight is None else self._loss_fn(y, y_pred, sample_weight)
+            if self._loss_weight is not None:
+                loss = loss * float(self._loss_weight)
         for penalty in self.losses:
             loss = loss + penalty
-        return loss
+        return loss if values is None else (loss, values)
+
+    def _figures(self, loss):
+        """The loss figure(s) a step reports: a float, or (several outputs) (total, [each output's])."""
+        return float(loss.item()) if not isinstance(loss, tuple) else (float(loss[0].item()), loss[1])
 
     def _train_step(self, x, y, sample_weight=None):
-        """One optimizer step on a batch; returns the batch's (loss, y_pred as numpy)."""
+        """One optimizer step on a batch; returns the batch's (loss figure(s), y_pred as numpy)."""
         self._clear_losses()
         y_pred = self(_tensors(x), training=True)
         loss = self._total_loss(y, y_pred, sample_weight)
         weights = self.trainable_weights
         if not weights:
             warnings.warn("The model does not have any trainable weights.", stacklevel=3)
-            return float(loss.item()), y_pred.detach().numpy()
+            return self._figures(loss), _numpy(y_pred)
         self.zero_grad()
-        loss.backward()
+        (loss[0] if isinstance(loss, tuple) else loss).backward()
         self.optimizer.build(weights)
         self.optimizer.step()
-        return float(loss.item()), y_pred.detach().numpy()
+        return self._figures(loss), _numpy(y_pred)
 
     def _test_step(self, x, y, sample_weight=None):
         with ag.no_grad():
             self._clear_losses()
             y_pred = self(_tensors(x), training=False)
-            return float(self._total_loss(y, y_pred, sample_weight).item()), y_pred.numpy()
+            return self._figures(self._total_loss(y, y_pred, sample_weight)), _numpy(y_pred)
 
     # ------------------------------------------------------------ fit
 
@@ -257,31 +346,31 @@ class Trainer:
                 not_supported(f"fit({key}=...)")
         if shuffle not in (True, False):
             not_supported(f"fit(shuffle={shuffle!r})", "shuffle is True or False")
-        x, y = _array(x, "x", self._takes_list), _array(y, "y")
+        x, y = self._x(x), self._y(y)
         if x is None or y is None:
             raise ValueError("fit needs both x and y (arrays with the same number of samples)")
-        if len(x) != len(y):
-            raise ValueError(f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {len(y)}. Make sure all "
+        if _count(x) != _count(y):
+            raise ValueError(f"Data cardinality is ambiguous: x sizes: {_count(x)}, y sizes: {_count(y)}. Make sure all "
                              "arrays contain the same number of samples.")
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
         weights = _sample_weights(sample_weight, None, y)
         if validation_split and validation_data is None:
-            split = int(math.floor(len(x) * (1.0 - validation_split)))
-            if split == 0 or split == len(x):
-                raise ValueError(f"Training data contains {len(x)} samples, which is not sufficient to split it into "
+            split = int(math.floor(_count(x) * (1.0 - validation_split)))
+            if split == 0 or split == _count(x):
+                raise ValueError(f"Training data contains {_count(x)} samples, which is not sufficient to split it into "
                                  f"a validation and training set as specified by `validation_split={validation_split}`.")
-            validation_data = (x[split:], y[split:], _take(weights, slice(split, None)))
-            x, y, weights = x[:split], y[:split], _take(weights, slice(None, split))
+            validation_data = (_take(x, slice(split, None)), _take(y, slice(split, None)),
+                               _take(weights, slice(split, None)))
+            x, y, weights = _take(x, slice(None, split)), _take(y, slice(None, split)), _take(weights, slice(None, split))
         weights = _sample_weights(weights, class_weight, y)  # class weights: the training part only, as Keras
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 not_supported("validation_data other than a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight)")
-            val_x = _array(validation_data[0], "validation x", self._takes_list)
-            val_y = _array(validation_data[1], "validation y")
+            val_x, val_y = self._x(validation_data[0], "validation x"), self._y(validation_data[1], "validation y")
             val_weights = _sample_weights(validation_data[2], None, val_y) if len(validation_data) == 3 else None
         batch_size = _check_batch_size(batch_size)
-        steps = math.ceil(len(x) / batch_size)
+        steps = math.ceil(_count(x) / batch_size)
         verbose = _verbose(verbose)
         callbacks = CallbackList(callbacks, self, {"verbose": verbose, "epochs": epochs, "steps": steps},
                                  add_history=True, add_progbar=verbose != 0)
@@ -290,11 +379,11 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            order = ag.get_rng().permutation(len(x)) if shuffle else None
-            for step, idx in enumerate(_batches(len(x), batch_size, order)):
+            order = ag.get_rng().permutation(_count(x)) if shuffle else None
+            for step, idx in enumerate(_batches(_count(x), batch_size, order)):
                 callbacks.on_train_batch_begin(step)
-                loss, y_pred = self._train_step(x[idx], y[idx], _take(weights, idx))
-                self._update_metrics(y[idx], y_pred, loss)
+                loss, y_pred = self._train_step(_take(x, idx), _take(y, idx), _take(weights, idx))
+                self._update_metrics(_take(y, idx), y_pred, loss)
                 callbacks.on_train_batch_end(step, self._logs())
                 if self.stop_training:
                     break
@@ -317,10 +406,10 @@ class Trainer:
         self._require_compiled("evaluate")
         if steps is not None:
             not_supported("evaluate(steps=...)")
-        x, y = _array(x, "x", self._takes_list), _array(y, "y")
+        x, y = self._x(x), self._y(y)
         weights = _sample_weights(sample_weight, None, y, "evaluate")
         batch_size = _check_batch_size(batch_size)
-        steps = math.ceil(len(x) / batch_size)
+        steps = math.ceil(_count(x) / batch_size)
         callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": steps},
                                  add_progbar=_verbose(verbose) != 0)
         logs = self._evaluate(x, y, weights, batch_size, callbacks)
@@ -331,10 +420,10 @@ class Trainer:
         callback's on_test_* hooks run during fit's validation, as in Keras). Returns the logs."""
         self._reset_metrics()
         callbacks.on_test_begin()
-        for step, idx in enumerate(_batches(len(x), batch_size)):
+        for step, idx in enumerate(_batches(_count(x), batch_size)):
             callbacks.on_test_batch_begin(step)
-            loss, y_pred = self._test_step(x[idx], y[idx], _take(weights, idx))
-            self._update_metrics(y[idx], y_pred, loss)
+            loss, y_pred = self._test_step(_take(x, idx), _take(y, idx), _take(weights, idx))
+            self._update_metrics(_take(y, idx), y_pred, loss)
             callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
         callbacks.on_test_end(logs)
@@ -345,8 +434,8 @@ class Trainer:
         self._refuse_custom_steps()
         if steps is not None:
             not_supported("predict(steps=...)")
-        x = _array(x, "x", self._takes_list)
-        batches = _batches(len(x), _check_batch_size(batch_size))
+        x = self._x(x)
+        batches = _batches(_count(x), _check_batch_size(batch_size))
         callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": len(batches)},
                                  add_progbar=_verbose(verbose) != 0)
         callbacks.on_predict_begin()
@@ -354,9 +443,11 @@ class Trainer:
         with ag.no_grad():
             for step, idx in enumerate(batches):
                 callbacks.on_predict_batch_begin(step)
-                outputs.append(self(_tensors(x[idx]), training=False).numpy())
+                outputs.append(_numpy(self(_tensors(_take(x, idx)), training=False)))
                 callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callbacks.on_predict_end()
+        if isinstance(outputs[0], (list, tuple)):  # several outputs: one array each, in the model's container
+            return type(outputs[0])(np.concatenate(parts) for parts in zip(*outputs))
         return np.concatenate(outputs)
 
     # ------------------------------------------------------------ one batch
@@ -373,7 +464,7 @@ class Trainer:
 
     def _on_batch(self, step, x, y, return_dict, sample_weight=None, class_weight=None):
         """Figures of one ``step`` (_train_step or _test_step) on one batch, metrics reset first (as Keras)."""
-        x, y = _array(x, "x", self._takes_list), _array(y, "y")
+        x, y = self._x(x), self._y(y)
         weights = _sample_weights(sample_weight, class_weight, y,
                                   "train_on_batch" if step == self._train_step else "test_on_batch")
         self._reset_metrics()
@@ -385,4 +476,4 @@ class Trainer:
     def predict_on_batch(self, x):
         """The outputs for one batch (numpy), in inference mode."""
         with ag.no_grad():
-            return self(_tensors(_array(x, "x", self._takes_list)), training=False).numpy()
+            return _numpy(self(_tensors(self._x(x)), training=False))

@@ -10,8 +10,10 @@
     recurrent.py      SimpleRNN, LSTM, GRU
     merging.py        Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot (and add(), ...)
     wrappers.py       Bidirectional, TimeDistributed
+    augmentation.py   RandomFlip, RandomRotation, RandomZoom
 """
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .augmentation import RandomFlip, RandomRotation, RandomZoom
 from .base import Input, InputLayer, KerasTensor, Layer
 from .conv import (AveragePooling1D, AveragePooling2D, Conv1D, Conv2D, Conv2DTranspose, MaxPooling1D, MaxPooling2D,
                    SeparableConv2D)
@@ -44,7 +46,7 @@ __all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation",
            "BatchNormalization", "LayerNormalization", "SimpleRNN", "LSTM", "GRU",
            "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
-           "Bidirectional", "TimeDistributed"]
+           "Bidirectional", "TimeDistributed", "RandomFlip", "RandomRotation", "RandomZoom"]
 
 
 def __getattr__(name):  # a Keras layer this front end does not have: say so by its name

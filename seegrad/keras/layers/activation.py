@@ -26,6 +26,8 @@ class ReLU(Layer):
     """max(x, 0), or with Keras' options: ``max_value`` clips the top, below ``threshold`` the output
     is ``negative_slope * (x - threshold)`` (Keras' relu, computed in its order)."""
 
+    supports_masking = True  # hands a mask on, as Keras'
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value = _number("ReLU", "max_value", max_value, allow_none=True)
@@ -50,6 +52,8 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """x for x >= 0, ``negative_slope * x`` below (Keras' default slope 0.3)."""
 
+    supports_masking = True  # hands a mask on, as Keras'
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -71,6 +75,8 @@ class LeakyReLU(Layer):
 class PReLU(Layer):
     """x for x >= 0, ``alpha * x`` below, with ``alpha`` trained: one per input value (shape
     input_shape[1:]), shared along ``shared_axes`` (e.g. [1, 2]: one per channel of an image)."""
+
+    supports_masking = True  # hands a mask on, as Keras'
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):
@@ -104,6 +110,8 @@ class PReLU(Layer):
 class ELU(Layer):
     """x for x > 0, ``alpha * (exp(x) - 1)`` below."""
 
+    supports_masking = True  # hands a mask on, as Keras'
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
@@ -117,6 +125,8 @@ class ELU(Layer):
 
 class Softmax(Layer):
     """exp(x) / sum(exp(x)) along ``axis`` (the last by default)."""
+
+    _refuses_mask = True  # Keras' Softmax sets the masked entries to -inf first
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -106,6 +106,11 @@ class Layer(nn.Module):
     _takes_ids = False  # True for Embedding: integer inputs stay integers
     _takes_list = False  # True for merge layers (and functional models with several inputs): a list of inputs
     _clears_losses = False  # True for models: a call starts the activity penalties afresh (Keras' outermost call)
+    # masks (Embedding(mask_zero=True)), as Keras 3: a layer whose call takes ``mask`` uses it; one that
+    # supports masking hands it on (compute_mask); any other drops it. A layer whose Keras counterpart
+    # would use a mask in a way this front end does not (merges, BatchNormalization...) refuses one.
+    supports_masking = False
+    _refuses_mask = False
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, activity_regularizer=None, **kwargs):
@@ -310,7 +315,17 @@ class Layer(nn.Module):
             x = x.float()  # Keras computes in float32 (its floatx)
         return x
 
-    def forward(self, inputs, training=None):
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output (Keras' default: the input's when the layer supports masking, else none)."""
+        return mask if self.supports_masking else None
+
+    def forward(self, inputs, training=None, mask=None):
+        if isinstance(mask, (list, tuple)) and all(m is None for m in mask):
+            mask = None
+        if mask is not None and self._refuses_mask:
+            not_supported(f"a mask (from Embedding(mask_zero=True)) reaching {type(self).__name__} {self.name!r}",
+                          "Keras would use it there; masks go through Dense, Dropout, activations and "
+                          "LayerNormalization to the recurrent layers, Bidirectional and GlobalAveragePooling1D")
         if self._takes_list:
             if not isinstance(inputs, (list, tuple)):
                 self._wrong_arity(inputs)
@@ -328,7 +343,10 @@ class Layer(nn.Module):
         if self._clears_losses:
             self._clear_losses()
         training = self.training if training is None else bool(training)
-        out = self.call(x, training=training) if _takes_training(type(self)) else self.call(x)
+        kwargs = {"training": training} if takes_training(type(self)) else {}
+        if mask is not None and takes_mask(type(self)):
+            kwargs["mask"] = mask if isinstance(mask, (list, tuple)) else as_tensor(mask)
+        out = self.call(x, **kwargs)
         if self.activity_regularizer is not None:  # Keras: the penalty of each output over the batch size
             outputs = out if isinstance(out, (list, tuple)) else [out]
             self._activity_losses += [self.activity_regularizer(o) / o.shape[0] for o in outputs]  # one per call
@@ -356,11 +374,17 @@ class Layer(nn.Module):
 
 
 @functools.lru_cache(maxsize=None)
-def _takes_training(cls):
+def takes_training(cls):
     """Whether ``cls.call`` accepts ``training`` (Keras passes it only then: a subclass may write
     ``def call(self, inputs)``)."""
     params = inspect.signature(cls.call).parameters
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+@functools.lru_cache(maxsize=None)
+def takes_mask(cls):
+    """Whether ``cls.call`` takes ``mask`` (Keras passes a mask only then)."""
+    return "mask" in inspect.signature(cls.call).parameters
 
 
 class InputLayer(Layer):

@@ -8,7 +8,7 @@ import nn.functional as F
 
 from .. import activations, initializers, regularizers
 from ..utils import not_supported
-from .base import Layer, shape_text
+from .base import Layer, as_tensor, shape_text
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding", "Rescaling", "Lambda", "refuse"]
 
@@ -31,6 +31,8 @@ def positive_int(layer, what, n):
 class Dense(Layer):
     """``activation(x @ kernel + bias)`` over the last axis: kernel (in, units) glorot_uniform,
     bias (units,) zeros (Keras' layout: PyTorch's Linear holds the transpose, (out, in))."""
+
+    supports_masking = True  # hands a mask on, as Keras'
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -88,6 +90,8 @@ class Dense(Layer):
 class Activation(Layer):
     """``Activation("relu")``: the activation alone, as a layer."""
 
+    supports_masking = True  # hands a mask on, as Keras'
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -103,6 +107,8 @@ class Dropout(Layer):
     """While training, zero each input with probability ``rate`` and scale the rest by 1/(1-rate);
     the identity otherwise (evaluate, predict). With ``seed`` the masks come from the layer's own
     generator, the same sequence in every run (Keras' SeedGenerator; other numbers than Keras')."""
+
+    supports_masking = True  # hands a mask on, as Keras'
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -175,7 +181,9 @@ class Reshape(Layer):
 
 class Embedding(Layer):
     """Integer ids (batch, ...) -> rows of ``embeddings`` (input_dim, output_dim): (batch, ..., output_dim).
-    Initialised U(-0.05, 0.05) ("uniform"), as Keras."""
+    Initialised U(-0.05, 0.05) ("uniform"), as Keras. ``mask_zero=True``: id 0 is padding, and the
+    output carries the mask ``ids != 0`` to the layers after it in a model (the recurrent layers skip
+    the padded steps, GlobalAveragePooling1D leaves them out of the mean)."""
 
     _takes_ids = True
 
@@ -185,7 +193,8 @@ class Embedding(Layer):
             kwargs.pop("input_length")
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         super().__init__(**kwargs)
-        refuse("Embedding", embeddings_constraint=embeddings_constraint, mask_zero=mask_zero, lora_rank=lora_rank)
+        refuse("Embedding", embeddings_constraint=embeddings_constraint, lora_rank=lora_rank)
+        self.mask_zero = bool(mask_zero)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.input_dim = positive_int("Embedding", "input_dim", input_dim)
         self.output_dim = positive_int("Embedding", "output_dim", output_dim)
@@ -203,11 +212,16 @@ class Embedding(Layer):
             x = x.long()
         return F.embedding(x, self.embeddings)
 
+    def compute_mask(self, inputs, mask=None):
+        """``ids != 0`` with ``mask_zero``, else None."""
+        return as_tensor(inputs) != 0 if self.mask_zero else None
+
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "mask_zero": self.mask_zero,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer)}
 
@@ -215,6 +229,8 @@ class Embedding(Layer):
 class Rescaling(Layer):
     """x * scale + offset: pixel values to [0, 1] with ``Rescaling(1. / 255)``, to [-1, 1] with
     ``Rescaling(1. / 127.5, offset=-1)``."""
+
+    supports_masking = True  # hands a mask on, as Keras'
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -231,6 +247,8 @@ class Lambda(Layer):
     """``function(x)`` as a layer, written with Tensor operations (``Lambda(lambda x: x[:, 0] * 2)``).
     Its output shape is ``output_shape`` (without the batch) if given, else found by calling the
     function on zeros of the input's shape. Saved models cannot hold the function: save_weights."""
+
+    _refuses_mask = True  # Keras' hands a mask to the function
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)

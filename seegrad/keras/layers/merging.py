@@ -21,6 +21,8 @@ def _texts(shapes):
 class _Merge(Layer):
     """Element-wise merges: ``_merge(a, b)`` folded over the inputs, left to right."""
 
+    _refuses_mask = True  # Keras' merges combine their inputs' masks
+
     _takes_list = True
 
     def _check_list(self, shapes):
@@ -140,6 +142,8 @@ class Dot(Layer):
     """The dot product of two inputs, sample by sample, along ``axes`` (one int for both, or a pair):
     (batch, d) . (batch, d) -> (batch, 1); (batch, n, d) . (batch, m, d), axes=2 -> (batch, n, m).
     ``normalize=True``: each input L2-normalised first (the cosine similarity)."""
+
+    _refuses_mask = True  # Keras' combines its inputs' masks
 
     _takes_list = True
 

@@ -83,6 +83,8 @@ class SpatialDropout2D(SpatialDropout1D):
 class GaussianNoise(_Noise):
     """x + N(0, stddev^2) noise, a fresh draw for every value of every batch."""
 
+    supports_masking = True  # hands a mask on, as Keras'
+
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed, **kwargs)
         self.stddev = float(stddev)
@@ -96,6 +98,8 @@ class GaussianNoise(_Noise):
 
 class GaussianDropout(_Noise):
     """x * N(1, rate / (1 - rate)) noise: the mean kept, the variance of Dropout(rate)'s mask."""
+
+    supports_masking = True  # hands a mask on, as Keras'
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed, **kwargs)

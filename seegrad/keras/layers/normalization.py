@@ -22,6 +22,8 @@ class BatchNormalization(Layer):
     variance keeps the biased batch variance. gamma and beta are trained; the moving statistics are
     buffers (Keras' non-trainable weights)."""
 
+    _refuses_mask = True  # Keras' takes its moments over the unmasked steps
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
@@ -86,6 +88,8 @@ class LayerNormalization(Layer):
     axes); Keras' epsilon 1e-3 (PyTorch's LayerNorm: 1e-5). Over the trailing axes it is
     F.layer_norm (as Keras' torch backend); over others Keras' formula, in its order:
     inv = rsqrt(var + eps) * gamma;  out = x * inv + (beta - mean * inv)."""
+
+    supports_masking = True  # hands a mask on, as Keras'
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,

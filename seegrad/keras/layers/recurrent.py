@@ -15,6 +15,18 @@ a reordering of the gates), so gradients land on Keras' weights:
 kernel glorot_uniform, recurrent_kernel orthogonal, bias zeros. ``return_sequences`` gives every
 step's output (batch, timesteps, units), else the last one (batch, units); ``return_state`` adds
 the final states; ``go_backwards`` reads the sequence from its end.
+
+With a mask (Embedding(mask_zero=True) upstream), or ``dropout`` / ``recurrent_dropout`` while
+training, the layer runs Keras' loop instead of the fused op, the cell step by step (``_cell``,
+Keras' formulas):
+- at a masked step a sample's states stay as they were and its output is the previous step's (zeros
+  with ``zero_output_for_mask``, which Bidirectional sets for sequences), so the last output is that
+  of the last unmasked step;
+- dropout masks (0 or 1/(1-rate)) are drawn once per call, (batch, features) for the inputs and
+  (batch, units) for the recurrent state, and the same masks serve every step of the sequence; with
+  ``recurrent_dropout`` each gate has masks of its own (Keras' implementation 1), with ``dropout``
+  alone one mask serves all gates. The draws come from the project's generator (or the layer's own
+  with ``seed``), not Keras' numbers. At inference neither applies: the fused op runs.
 """
 import numpy as np
 
@@ -29,9 +41,19 @@ from .core import positive_int, refuse
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
 
+def _rate(layer, what, value):
+    """A dropout rate in [0, 1), or a clear error (Keras clips other values silently, and ignores 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 <= value < 1:
+        raise ValueError(f"{layer}: `{what}` must be a number in [0, 1), the fraction of units dropped; got {value!r}")
+    return float(value)
+
+
 class _RNN(Layer):
     _gates = 1
+    _states = 1  # h (the LSTM: h and c)
     _activations = {"activation": ("tanh",)}  # what the fused op computes
+    supports_masking = True
+    zero_output_for_mask = False  # Keras: the output at a masked step repeats the previous one
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
@@ -45,8 +67,12 @@ class _RNN(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        if dropout or recurrent_dropout:
-            not_supported(f"{layer}(dropout=..., recurrent_dropout=...)", "put a Dropout layer between the layers")
+        self.dropout, self.recurrent_dropout = _rate(layer, "dropout", dropout), \
+            _rate(layer, "recurrent_dropout", recurrent_dropout)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"{layer}: `seed` must be an integer or None, got {seed!r}")
+        self.seed = seed
+        self._generator = None if seed is None else ag.Generator().manual_seed(int(seed))
         self.units = positive_int(layer, "units", units)
         self.activation_name = self._check_activation("activation", activation)
         self.use_bias = bool(use_bias)
@@ -85,7 +111,12 @@ class _RNN(Layer):
     def _bias_initializer(self):
         return self.bias_initializer
 
-    def call(self, x, training=False):
+    def call(self, x, training=False, mask=None):
+        dropping = training and (self.dropout > 0 or self.recurrent_dropout > 0)
+        if mask is not None or dropping:
+            hs, last, states = self._run_steps(x, mask, self._draw_masks(x) if dropping else (None, None))
+            out = hs if self.return_sequences else last
+            return [out, *states] if self.return_state else out
         x = x.transpose(0, 1)  # (L, N, I): the ops run time-major
         length, batch = x.shape[0], x.shape[1]
         h0 = ag.zeros(batch, self.units, dtype=x.dtype)
@@ -95,11 +126,67 @@ class _RNN(Layer):
         out = hs.transpose(0, 1) if self.return_sequences else hs[length - 1]  # (N, L, H) or (N, H)
         return [out, *states] if self.return_state else out
 
+    def _run_steps(self, x, mask, dropout_masks):
+        """Keras' loop, step by step, with a mask (batch, steps) or None, and ``dropout_masks`` (the
+        inputs', the recurrent state's: lists, or None): returns every step's output (batch, steps, units)
+        in the order read, the last output and the final states."""
+        batch, length = x.shape[0], x.shape[1]
+        if mask is not None and tuple(mask.shape) != (batch, length):
+            raise ValueError(f"{self.name}: the mask has shape {tuple(mask.shape)}; it must be (batch, timesteps) = "
+                             f"{(batch, length)}, one flag per step")
+        keep = None if mask is None else mask.bool()
+        zeros = ag.zeros(batch, self.units, dtype=x.dtype)
+        states = [zeros] * self._states
+        output, outputs = zeros, []
+        for t in (range(length - 1, -1, -1) if self.go_backwards else range(length)):
+            new_output, new_states = self._cell(x[:, t], states, dropout_masks)
+            if keep is None:
+                output, states = new_output, new_states
+            else:
+                step = keep[:, t:t + 1]  # (batch, 1)
+                states = [ag.where(step, new, old) for new, old in zip(new_states, states)]
+                output = ag.where(step, new_output, zeros if self.zero_output_for_mask else output)
+            outputs.append(output)
+        return ag.stack(outputs, 1), output, states
+
+    def _draw_masks(self, x):
+        """This call's dropout masks (Keras draws them at the first step and keeps them): the inputs'
+        then the recurrent state's, one per gate with recurrent_dropout, else one."""
+        count = self._gates if self.recurrent_dropout > 0 else 1
+        batch, features = x.shape[0], x.shape[-1]
+        inputs = [self._dropout_mask((batch, features), self.dropout) for _ in range(count)] \
+            if self.dropout > 0 else None
+        recurrent = [self._dropout_mask((batch, self.units), self.recurrent_dropout) for _ in range(count)] \
+            if self.recurrent_dropout > 0 else None
+        return inputs, recurrent
+
+    def _dropout_mask(self, shape, rate):
+        """0 with probability ``rate``, else 1/(1-rate) (Keras' dropout of a tensor of ones), float32."""
+        keep = (ag.rand(*shape, generator=self._generator) >= rate).float()
+        return keep * (1.0 / (1.0 - rate))
+
+    def _projections(self, x_t, h, dropout_masks):
+        """x_t kernel and h recurrent_kernel (gates side by side), the dropout masks applied first: one
+        mask for all gates, or each gate's own on its columns (Keras' implementation 1)."""
+        H = self.units
+
+        def project(v, weight, masks):
+            if masks is None:
+                return v @ weight
+            if len(masks) == 1:
+                return (v * masks[0]) @ weight
+            return ag.cat([(v * m) @ weight[:, g * H:(g + 1) * H] for g, m in enumerate(masks)], dim=-1)
+        return project(x_t, self.kernel, dropout_masks[0]), project(h, self.recurrent_kernel, dropout_masks[1])
+
     def _call_symbolic(self, inputs, **kwargs):
         if self.return_state:
             not_supported(f"{type(self).__name__}(return_state=True) in the functional API",
                           "call the layer on a tensor to get [output, *states]")
         return super()._call_symbolic(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask goes on with the sequences (return_sequences), and stops at the last output."""
+        return mask if self.return_sequences else None
 
     def compute_output_shape(self, input_shape):  # of the output (return_state adds the states)
         if self.return_sequences:
@@ -108,6 +195,7 @@ class _RNN(Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation_name,
+                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
                 "use_bias": self.use_bias, "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 **{k: initializers.serialize(getattr(self, k)) for k in (
@@ -128,12 +216,20 @@ class SimpleRNN(_RNN):
         last = 0 if self.go_backwards else x.shape[0] - 1
         return hs, [hs[last]]
 
+    def _cell(self, x_t, states, dropout_masks):
+        """One step: h = activation(x_t kernel + h recurrent_kernel + bias)."""
+        xk, hk = self._projections(x_t, states[0], dropout_masks)
+        z = xk + self.bias + hk if self.use_bias else xk + hk
+        h = z.tanh() if self.activation_name == "tanh" else z.relu()
+        return h, [h]
+
 
 class LSTM(_RNN):
     """i, f, o = sigmoid(...), c~ = tanh(...) of x_t @ kernel + h_{t-1} @ recurrent_kernel + bias;
     c_t = f c_{t-1} + i c~;  h_t = o tanh(c_t)."""
 
     _gates = 4
+    _states = 2
     _activations = {"activation": ("tanh",), "recurrent_activation": ("sigmoid",)}
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
@@ -155,6 +251,17 @@ class LSTM(_RNN):
         hs, h_n, c_n = lstm_layer(x, h0, h0, self.kernel.T, self.recurrent_kernel.T, bias, None,
                                   reverse=self.go_backwards)  # every h_t (L, N, H), the final h and c
         return hs, [h_n, c_n]
+
+    def _cell(self, x_t, states, dropout_masks):
+        """One step: gates i, f, c~, o of x_t kernel + h recurrent_kernel + bias; c = f c + i tanh(c~)."""
+        h, c = states
+        xk, hk = self._projections(x_t, h, dropout_masks)
+        z = xk + hk + self.bias if self.use_bias else xk + hk  # Keras' order of the sums
+        H = self.units
+        i, f, o = z[:, :H].sigmoid(), z[:, H:2 * H].sigmoid(), z[:, 3 * H:].sigmoid()
+        c = f * c + i * z[:, 2 * H:3 * H].tanh()
+        h = o * c.tanh()
+        return h, [h, c]
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": "sigmoid", "unit_forget_bias": self.unit_forget_bias}
@@ -188,6 +295,19 @@ class GRU(_RNN):
                             b_ih, b_hh, reverse=self.go_backwards)
         last = 0 if self.go_backwards else x.shape[0] - 1
         return hs, [hs[last]]
+
+    def _cell(self, x_t, states, dropout_masks):
+        """One step (reset_after): z, r = sigmoid(x W + b + h U + b'); h~ = tanh(x W_h + b_h + r (h U_h + b'_h));
+        h = z h + (1 - z) h~ (the state itself undropped)."""
+        h, H = states[0], self.units
+        xm, hm = self._projections(x_t, h, dropout_masks)
+        if self.use_bias:
+            xm, hm = xm + self.bias[0], hm + self.bias[1]
+        z = (xm[:, :H] + hm[:, :H]).sigmoid()
+        r = (xm[:, H:2 * H] + hm[:, H:2 * H]).sigmoid()
+        candidate = (xm[:, 2 * H:] + r * hm[:, 2 * H:]).tanh()
+        h = z * h + (1 - z) * candidate
+        return h, [h]
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": "sigmoid", "reset_after": True}

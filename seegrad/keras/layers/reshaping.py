@@ -2,6 +2,7 @@
 ZeroPadding2D, Cropping2D, Permute, RepeatVector (channels-last, as Keras)."""
 import numbers
 
+import autograd as ag
 import nn.functional as F
 
 from ..utils import not_supported
@@ -42,7 +43,18 @@ class _GlobalPooling(Layer):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """The mean over the steps: (batch, steps, channels) -> (batch, channels)."""
+    """The mean over the steps: (batch, steps, channels) -> (batch, channels); with a mask (from
+    Embedding(mask_zero=True)) the mean over the unmasked steps, as Keras'."""
+
+    def call(self, x, training=False, mask=None):
+        if mask is None or self._dims != 1:
+            return super().call(x, training)
+        keep = mask.bool().unsqueeze(-1)  # (batch, steps, 1)
+        kept = ag.where(keep, x, ag.zeros_like(x)).sum(1, keepdim=self.keepdims)
+        return kept / keep.to(x.dtype).sum(1, keepdim=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def _reduce(self, x, axes):
         return x.mean(axes, keepdim=self.keepdims)

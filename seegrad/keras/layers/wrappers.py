@@ -61,14 +61,18 @@ class Bidirectional(Layer):
                              f"backward_layer.go_backwards={getattr(self.backward_layer, 'go_backwards', None)}")
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
+        for inner in (self.forward_layer, self.backward_layer):  # Keras: masked steps of sequences give zeros
+            inner.zero_output_for_mask = inner.return_sequences
 
     def build(self, input_shape):
         self.forward_layer._build(input_shape)
         self.backward_layer._build(input_shape)
 
-    def call(self, x, training=False):
-        forward = self.forward_layer(x, training=training)
-        backward = self.backward_layer(x, training=training)
+    supports_masking = True
+
+    def call(self, x, training=False, mask=None):
+        forward = self.forward_layer(x, training=training, mask=mask)
+        backward = self.backward_layer(x, training=training, mask=mask)
         if self.return_sequences:
             backward = backward.flip(1)  # back in the order of the inputs
         if self.merge_mode == "concat":
@@ -87,6 +91,9 @@ class Bidirectional(Layer):
                           "call it on a tensor to get [forward, backward]")
         return super()._call_symbolic(inputs, **kwargs)
 
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.return_sequences else None
+
     def compute_output_shape(self, input_shape):
         shape = self.forward_layer.compute_output_shape(input_shape)
         if self.merge_mode == "concat":
@@ -102,6 +109,8 @@ class Bidirectional(Layer):
 
 class TimeDistributed(Layer):
     """``layer`` on every step alone: (batch, steps, *features) -> (batch, steps, *layer's output)."""
+
+    _refuses_mask = True  # Keras' hands the mask to the inner layer per step
 
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
