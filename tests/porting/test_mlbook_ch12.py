@@ -13,82 +13,12 @@ expression is shown by its repr as Jupyter shows it.
 """
 import pytest
 
+from mlbook import TORCHVISION
 from notebook import run_notebook
 
 torch = pytest.importorskip("torch")  # the oracle: each program also runs with PyTorch (CI installs it)
 
 VERSION = [(r"^PyTorch version: .*$", "PyTorch version: <torch.__version__>")]
-
-# torchvision's ToTensor, Resize, Compose and its CelebA and MNIST datasets, for the cells that use them
-# (torchvision is not installed here): the same text runs under both libraries (it uses the run's torch)
-TORCHVISION = '''from types import SimpleNamespace
-import numpy as np
-from PIL import Image as _Image
-
-
-class ToTensor:
-    """torchvision's ToTensor for a uint8 image (PIL, H x W x C): (C, H, W) floats in [0, 1]."""
-    def __call__(self, pic):
-        array = np.array(pic)
-        array = array[:, :, None] if array.ndim == 2 else array
-        return torch.from_numpy(array.transpose(2, 0, 1).copy()).float().div(255)
-
-
-class Resize:
-    """torchvision's Resize of a (C, H, W) tensor to ``size``, bilinear; on an upscaling (as here) its antialias
-    changes nothing, so this is F.interpolate's bilinear."""
-    def __init__(self, size):
-        self.size = size
-
-    def __call__(self, img):
-        return torch.nn.functional.interpolate(img[None], size=self.size, mode="bilinear", align_corners=False)[0]
-
-
-class Compose:
-    def __init__(self, transforms):
-        self.transforms = transforms
-
-    def __call__(self, img):
-        for t in self.transforms:
-            img = t(img)
-        return img
-
-
-class CelebA(torch.utils.data.Dataset):
-    """CelebA's types: an RGB PIL image of 178x218 and the 40 binary attributes as an int64 tensor; 20 random ones."""
-    def __init__(self, root, split="train", target_type="attr", download=False, transform=None):
-        rng = np.random.default_rng(2)
-        self.images = rng.integers(0, 256, size=(20, 218, 178, 3), dtype=np.uint8)
-        self.attr = torch.from_numpy(rng.integers(0, 2, size=(20, 40)))
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, index):
-        image = _Image.fromarray(self.images[index])
-        return (image if self.transform is None else self.transform(image)), self.attr[index]
-
-
-class MNIST(torch.utils.data.Dataset):
-    """MNIST's types: a greyscale (mode L) 28x28 PIL image and an int label; 20 random ones."""
-    def __init__(self, root, train=True, download=False, transform=None):
-        rng = np.random.default_rng(3)
-        self.images = rng.integers(0, 256, size=(20, 28, 28), dtype=np.uint8)
-        self.targets = rng.integers(0, 10, size=20)
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, index):
-        image = _Image.fromarray(self.images[index])
-        return (image if self.transform is None else self.transform(image)), int(self.targets[index])
-
-
-torchvision = SimpleNamespace(datasets=SimpleNamespace(CelebA=CelebA, MNIST=MNIST),
-                              transforms=SimpleNamespace(ToTensor=ToTensor, Resize=Resize, Compose=Compose))
-'''
 
 PART1 = r'''
 # %% cell 19
