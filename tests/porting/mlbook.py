@@ -5,13 +5,19 @@ It is pasted into the program where the book imports torchvision, and runs under
 
 - ``transforms.ToTensor``: a uint8 PIL image (H, W[, C]) -> float (C, H, W) in [0, 1], as torchvision's.
 - ``transforms.Resize``: bilinear F.interpolate of a (C, H, W) tensor; torchvision's also antialiases, which
-  changes nothing on an upscaling (the only use here).
+  changes nothing on an upscaling (chapter 12's) and is left out on a downscaling (see ``resize`` below).
 - ``transforms.Compose``: applies the transforms in order.
+- ``transforms.RandomCrop``, ``RandomHorizontalFlip``, ``CenterCrop`` and ``transforms.functional``'s crop, hflip,
+  center_crop, resize, adjust_brightness and adjust_contrast: torchvision's rules for a (C, H, W) float tensor,
+  as tensor ops, drawing as torchvision draws (``torch.randint(0, h - th + 1, size=(1,))`` for a crop's top, then
+  its left; ``torch.rand(1) < p`` for a flip), so that both runs draw alike. ``resize`` is bilinear without
+  torchvision's antialias (seegrad's F.interpolate refuses antialias=True): a stand-in, the same in both runs.
+- ``io.read_image``: a PNG file as a uint8 (C, H, W) tensor, as torchvision's.
 - ``datasets.MNIST``: MNIST's types (``.data`` a uint8 (N, 28, 28) tensor, ``.targets`` int64, an item a mode-L
   PIL image and an int), its images scikit-learn's 8x8 digits (offline) scaled up 3x and padded to 28x28: 600
   training and 200 test images instead of 60000 and 10000, so that the models learn something.
-- ``datasets.CelebA``: CelebA's types (an RGB PIL image of 178x218 and the 40 binary attributes, int64), 20
-  random images (only looked at, never trained on).
+- ``datasets.CelebA``: CelebA's types (an RGB PIL image of 178x218 and the 40 binary attributes, int64, or what
+  target_transform makes of them), random images: 20 in each split unless the test sets ``CelebA.sizes``.
 """
 
 TORCHVISION = '''from types import SimpleNamespace
@@ -24,17 +30,71 @@ class ToTensor:
     def __call__(self, pic):
         array = np.array(pic)
         array = array[:, :, None] if array.ndim == 2 else array
-        return torch.from_numpy(array.transpose(2, 0, 1).copy()).float().div(255)
+        return torch.from_numpy(array.transpose(2, 0, 1).copy()).to(torch.get_default_dtype()).div(255)
+
+
+def crop(img, top, left, height, width):
+    return img[..., top:top + height, left:left + width]
+
+
+def hflip(img):
+    return img.flip(-1)
+
+
+def center_crop(img, output_size):
+    height, width = (int(size) for size in output_size)  # (the book passes 0.7 * 218: whole pixels here)
+    top, left = int(round((img.shape[-2] - height) / 2.0)), int(round((img.shape[-1] - width) / 2.0))
+    return crop(img, top, left, height, width)
+
+
+def resize(img, size):
+    """Bilinear, without torchvision's antialias (see mlbook.py's docstring)."""
+    return torch.nn.functional.interpolate(img[None], size=list(size), mode="bilinear", align_corners=False)[0]
+
+
+def adjust_brightness(img, brightness_factor):
+    return (img * brightness_factor).clamp(0, 1)
+
+
+def adjust_contrast(img, contrast_factor):
+    """torchvision's: blend with the mean of the image's greyscale (0.2989 r + 0.587 g + 0.114 b)."""
+    grey = (0.2989 * img[0] + 0.587 * img[1] + 0.114 * img[2]).mean()
+    return (contrast_factor * img + (1 - contrast_factor) * grey).clamp(0, 1)
 
 
 class Resize:
-    """torchvision's Resize of a (C, H, W) tensor to ``size``, bilinear; on an upscaling (as here) its antialias
-    changes nothing, so this is F.interpolate's bilinear."""
     def __init__(self, size):
         self.size = size
 
     def __call__(self, img):
-        return torch.nn.functional.interpolate(img[None], size=self.size, mode="bilinear", align_corners=False)[0]
+        return resize(img, self.size)
+
+
+class RandomCrop:
+    def __init__(self, size):
+        self.size = size
+
+    def __call__(self, img):
+        (h, w), (th, tw) = img.shape[-2:], self.size
+        top = torch.randint(0, h - th + 1, size=(1,)).item()
+        left = torch.randint(0, w - tw + 1, size=(1,)).item()
+        return crop(img, top, left, th, tw)
+
+
+class RandomHorizontalFlip:
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def __call__(self, img):
+        return hflip(img) if torch.rand(1) < self.p else img
+
+
+class CenterCrop:
+    def __init__(self, size):
+        self.size = size
+
+    def __call__(self, img):
+        return center_crop(img, self.size)
 
 
 class Compose:
@@ -47,20 +107,30 @@ class Compose:
         return img
 
 
+def read_image(path):
+    return torch.from_numpy(np.array(_Image.open(path)).transpose(2, 0, 1).copy())
+
+
 class CelebA(torch.utils.data.Dataset):
-    """CelebA's types: an RGB PIL image of 178x218 and the 40 binary attributes as an int64 tensor; 20 random ones."""
-    def __init__(self, root, split="train", target_type="attr", download=False, transform=None):
-        rng = np.random.default_rng(2)
-        self.images = rng.integers(0, 256, size=(20, 218, 178, 3), dtype=np.uint8)
-        self.attr = torch.from_numpy(rng.integers(0, 2, size=(20, 40)))
-        self.transform = transform
+    """CelebA's types: an RGB PIL image of 178x218 and the 40 binary attributes as an int64 tensor; random ones,
+    CelebA.sizes[split] of them."""
+    sizes = {"train": 20, "valid": 20, "test": 20}
+
+    def __init__(self, root, split="train", target_type="attr", download=False, transform=None,
+                 target_transform=None):
+        rng = np.random.default_rng({"train": 2, "valid": 3, "test": 4}[split])
+        n = self.sizes[split]
+        self.images = rng.integers(0, 256, size=(n, 218, 178, 3), dtype=np.uint8)
+        self.attr = torch.from_numpy(rng.integers(0, 2, size=(n, 40)))
+        self.transform, self.target_transform = transform, target_transform
 
     def __len__(self):
         return len(self.images)
 
     def __getitem__(self, index):
-        image = _Image.fromarray(self.images[index])
-        return (image if self.transform is None else self.transform(image)), self.attr[index]
+        image, attr = _Image.fromarray(self.images[index]), self.attr[index]
+        return (image if self.transform is None else self.transform(image)), \
+            (attr if self.target_transform is None else self.target_transform(attr))
 
 
 class MNIST(torch.utils.data.Dataset):
@@ -84,6 +154,11 @@ class MNIST(torch.utils.data.Dataset):
         return (image if self.transform is None else self.transform(image)), int(self.targets[index])
 
 
-torchvision = SimpleNamespace(datasets=SimpleNamespace(CelebA=CelebA, MNIST=MNIST),
-                              transforms=SimpleNamespace(ToTensor=ToTensor, Resize=Resize, Compose=Compose))
+functional = SimpleNamespace(crop=crop, hflip=hflip, center_crop=center_crop, resize=resize,
+                             adjust_brightness=adjust_brightness, adjust_contrast=adjust_contrast)
+torchvision = SimpleNamespace(
+    datasets=SimpleNamespace(CelebA=CelebA, MNIST=MNIST), io=SimpleNamespace(read_image=read_image),
+    transforms=SimpleNamespace(ToTensor=ToTensor, Resize=Resize, Compose=Compose, RandomCrop=RandomCrop,
+                               RandomHorizontalFlip=RandomHorizontalFlip, CenterCrop=CenterCrop,
+                               functional=functional))
 '''
