@@ -12,6 +12,7 @@ It is pasted into the program where the book imports torchvision, and runs under
   as tensor ops, drawing as torchvision draws (``torch.randint(0, h - th + 1, size=(1,))`` for a crop's top, then
   its left; ``torch.rand(1) < p`` for a flip), so that both runs draw alike. ``resize`` is bilinear without
   torchvision's antialias (seegrad's F.interpolate refuses antialias=True): a stand-in, the same in both runs.
+- ``transforms.Normalize``: (img - mean) / std per channel, as torchvision's.
 - ``io.read_image``: a PNG file as a uint8 (C, H, W) tensor, as torchvision's.
 - ``datasets.MNIST``: MNIST's types (``.data`` a uint8 (N, 28, 28) tensor, ``.targets`` int64, an item a mode-L
   PIL image and an int), its images scikit-learn's 8x8 digits (offline) scaled up 3x and padded to 28x28: 600
@@ -97,6 +98,16 @@ class CenterCrop:
         return center_crop(img, self.size)
 
 
+class Normalize:
+    """torchvision's Normalize of a (C, H, W) tensor: (img - mean) / std, per channel."""
+    def __init__(self, mean, std):
+        self.mean, self.std = mean, std
+
+    def __call__(self, img):
+        mean = torch.tensor(self.mean, dtype=img.dtype).view(-1, 1, 1)
+        return (img - mean) / torch.tensor(self.std, dtype=img.dtype).view(-1, 1, 1)
+
+
 class Compose:
     def __init__(self, transforms):
         self.transforms = transforms
@@ -159,6 +170,6 @@ functional = SimpleNamespace(crop=crop, hflip=hflip, center_crop=center_crop, re
 torchvision = SimpleNamespace(
     datasets=SimpleNamespace(CelebA=CelebA, MNIST=MNIST), io=SimpleNamespace(read_image=read_image),
     transforms=SimpleNamespace(ToTensor=ToTensor, Resize=Resize, Compose=Compose, RandomCrop=RandomCrop,
-                               RandomHorizontalFlip=RandomHorizontalFlip, CenterCrop=CenterCrop,
+                               RandomHorizontalFlip=RandomHorizontalFlip, CenterCrop=CenterCrop, Normalize=Normalize,
                                functional=functional))
 '''
