@@ -4,14 +4,13 @@ is not installed here and the datasets cannot be downloaded, so ``TORCHVISION`` 
 It is pasted into the program where the book imports torchvision, and runs under each library's torch.
 
 - ``transforms.ToTensor``: a uint8 PIL image (H, W[, C]) -> float (C, H, W) in [0, 1], as torchvision's.
-- ``transforms.Resize``: bilinear F.interpolate of a (C, H, W) tensor; torchvision's also antialiases, which
-  changes nothing on an upscaling (chapter 12's) and is left out on a downscaling (see ``resize`` below).
+- ``transforms.Resize``: F.interpolate of a (C, H, W) tensor, bilinear with antialias=True, as torchvision's
+  Resize calls it on a tensor.
 - ``transforms.Compose``: applies the transforms in order.
 - ``transforms.RandomCrop``, ``RandomHorizontalFlip``, ``CenterCrop`` and ``transforms.functional``'s crop, hflip,
   center_crop, resize, adjust_brightness and adjust_contrast: torchvision's rules for a (C, H, W) float tensor,
   as tensor ops, drawing as torchvision draws (``torch.randint(0, h - th + 1, size=(1,))`` for a crop's top, then
-  its left; ``torch.rand(1) < p`` for a flip), so that both runs draw alike. ``resize`` is bilinear without
-  torchvision's antialias (seegrad's F.interpolate refuses antialias=True): a stand-in, the same in both runs.
+  its left; ``torch.rand(1) < p`` for a flip), so that both runs draw alike.
 - ``transforms.Normalize``: (img - mean) / std per channel, as torchvision's.
 - ``io.read_image``: a PNG file as a uint8 (C, H, W) tensor, as torchvision's.
 - ``datasets.MNIST``: MNIST's types (``.data`` a uint8 (N, 28, 28) tensor, ``.targets`` int64, an item a mode-L
@@ -49,8 +48,8 @@ def center_crop(img, output_size):
 
 
 def resize(img, size):
-    """Bilinear, without torchvision's antialias (see mlbook.py's docstring)."""
-    return torch.nn.functional.interpolate(img[None], size=list(size), mode="bilinear", align_corners=False)[0]
+    return torch.nn.functional.interpolate(img[None], size=list(size), mode="bilinear", align_corners=False,
+                                           antialias=True)[0]
 
 
 def adjust_brightness(img, brightness_factor):

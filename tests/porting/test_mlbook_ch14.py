@@ -4,11 +4,12 @@ with Deep Convolutional Neural Networks): the code cells of both notebooks, as w
 under seegrad (notebook.py, harness.py): convolution by hand in numpy, read_image, L2 penalties, the binary and
 categorical cross-entropies, the MNIST CNN (Conv2d, MaxPool2d, Flatten, Dropout) with its training loop, and the
 smile classifier's CNN (four convolutions, dropout, AvgPool2d, a sigmoid) with its augmentation; the same values,
-printed numbers and printed text. Source: github.com/rasbt/machine-learning-book (MIT, (c) Sebastian Raschka).
-Changed (each marked in the text): the package check, IPython image, shell and plotting cells and lines are left
+printed numbers and printed text. What it found: F.interpolate refused antialias=True, which torchvision's Resize
+passes (now implemented: test_conv_ops.py). Source: github.com/rasbt/machine-learning-book (MIT, (c) Sebastian
+Raschka). Changed (each marked in the text): the package check, IPython image, shell and plotting cells and lines are left
 out; torchvision is not installed here, so MNIST, CelebA, read_image and the transforms are stand-ins
 (mlbook.py: digits at MNIST's size, random CelebA images, the transforms as tensor ops that draw as
-torchvision's), the smile classifier's ToTensor comes first in its transform lists (the stand-in transforms work
+torchvision's, Resize with F.interpolate(..., antialias=True) as torchvision's), the smile classifier's ToTensor comes first in its transform lists (the stand-in transforms work
 on tensors, as torchvision's also do); the models run on the CPU (the book's commented ``device =
 torch.device("cpu")``, ``torch.cuda.synchronize()`` left out); the datasets, subsets and epochs are cut down (the
 MNIST CNN trains one epoch on 500 images, the smile classifier one on 64); ``torch.save(model)`` is left out
