@@ -192,7 +192,7 @@ def train(model, num_epochs, train_dl, x_valid, y_valid):
     return loss_hist_train, loss_hist_valid, accuracy_hist_train, accuracy_hist_valid
 
 history = train(model, num_epochs, train_dl, x_valid, y_valid)
-(loss_train_1, loss_valid_1, accuracy_train_1, accuracy_valid_1) = history  # (added: kept to be compared, as the plot below shows them)
+(loss_train_1, loss_valid_1, accuracy_train_1, accuracy_valid_1) = history  # (added: kept to be compared)
 
 # %% cell 38
 # (the plotting cell left out: no plotting)

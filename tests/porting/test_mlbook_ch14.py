@@ -1,20 +1,20 @@
 # Code from rasbt/machine-learning-book, ch14/ch14_part1.ipynb and ch14/ch14_part2.ipynb (MIT, (c) Sebastian Raschka)
-"""Raschka, Liu and Mirjalili, "Machine Learning with PyTorch and Scikit-Learn", chapter 14 (Classifying Images
-with Deep Convolutional Neural Networks): the code cells of both notebooks, as written, run under PyTorch and
-under seegrad (notebook.py, harness.py): convolution by hand in numpy, read_image, L2 penalties, the binary and
-categorical cross-entropies, the MNIST CNN (Conv2d, MaxPool2d, Flatten, Dropout) with its training loop, and the
-smile classifier's CNN (four convolutions, dropout, AvgPool2d, a sigmoid) with its augmentation; the same values,
-printed numbers and printed text. What it found: F.interpolate refused antialias=True, which torchvision's Resize
-passes (now implemented: test_conv_ops.py). Source: github.com/rasbt/machine-learning-book (MIT, (c) Sebastian
-Raschka). Changed (each marked in the text): the package check, IPython image, shell and plotting cells and lines are left
-out; torchvision is not installed here, so MNIST, CelebA, read_image and the transforms are stand-ins
-(mlbook.py: digits at MNIST's size, random CelebA images, the transforms as tensor ops that draw as
-torchvision's, Resize with F.interpolate(..., antialias=True) as torchvision's), the smile classifier's ToTensor comes first in its transform lists (the stand-in transforms work
-on tensors, as torchvision's also do); the models run on the CPU (the book's commented ``device =
-torch.device("cpu")``, ``torch.cuda.synchronize()`` left out); the datasets, subsets and epochs are cut down (the
-MNIST CNN trains one epoch on 500 images, the smile classifier one on 64); ``torch.save(model)`` is left out
-(PyTorch 2.6+ refuses to load a pickled model by default, seegrad refuses to save one: see test_mlbook_ch12.py);
-a cell's last expression is shown by its repr as Jupyter shows it.
+"""Raschka, Liu and Mirjalili, "Machine Learning with PyTorch and Scikit-Learn", chapter 14 (Classifying Images with
+Deep Convolutional Neural Networks): the code cells of both notebooks, as written, run under PyTorch and under seegrad
+(notebook.py, harness.py): convolution by hand in numpy, read_image, L2 penalties, the binary and categorical
+cross-entropies, the MNIST CNN (Conv2d, MaxPool2d, Flatten, Dropout) with its training loop, and the smile classifier's
+CNN (four convolutions, dropout, AvgPool2d, a sigmoid) with its augmentation; the same values, printed numbers and
+printed text. What it found: F.interpolate refused antialias=True, which torchvision's Resize passes (now implemented:
+test_conv_ops.py). Source: github.com/rasbt/machine-learning-book (MIT, (c) Sebastian Raschka). Changed (each marked in
+the text): the package check, IPython image, shell and plotting cells and lines are left out; torchvision is not
+installed here, so MNIST, CelebA, read_image and the transforms are stand-ins (mlbook.py: digits at MNIST's size, random
+CelebA images, the transforms as tensor ops that draw as torchvision's, Resize with F.interpolate(..., antialias=True)
+as torchvision's), the smile classifier's ToTensor comes first in its transform lists (the stand-in transforms work on
+tensors, as torchvision's also do); the models run on the CPU (the book's commented ``device = torch.device("cpu")``,
+``torch.cuda.synchronize()`` left out); the datasets, subsets and epochs are cut down (the MNIST CNN trains one epoch on
+500 images, the smile classifier one on 64); ``torch.save(model)`` is left out (PyTorch 2.6+ refuses to load a pickled
+model by default, seegrad refuses to save one: see test_mlbook_ch12.py); a cell's last expression is shown by its repr
+as Jupyter shows it.
 """
 import numpy as np
 import pytest
@@ -588,14 +588,13 @@ IN_FLOAT64 = ("# %% cell 17\nimport torch\n", "# %% cell 17\nimport torch\ntorch
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_part1(dtype, tmp_path, monkeypatch):
-    """In float32 the MNIST CNN's fc1 weights differ by up to ~4e-5 after its 8 Adam steps, in 13 entries of its
-    3.2 million. Each of those had one nonzero gradient in the 8 steps, of the size of Adam's eps (1e-8): what
-    is left of sums that cancel almost to nothing, whose float32 rounding comes out ~1% apart in the two
-    libraries (1.185e-8 in PyTorch, 1.198e-8 here, for fc1.weight[109, 606]; each library sums in its own order). Adam's step
-    lr * m / (sqrt(v) + eps) is steep in a gradient that size and goes on moving the weight in the steps after
-    it, so the 1% becomes a few percent of lr = 1e-3. The same program in float64 agrees to 1e-11 in every
-    value: that is the check of the arithmetic; the float32 run's atol of 1e-4 is float32's rounding as Adam
-    amplifies it."""
+    """In float32 the MNIST CNN's fc1 weights differ by up to ~4e-5 after its 8 Adam steps, in 13 entries of its 3.2
+    million. Each of those had one nonzero gradient in the 8 steps, of the size of Adam's eps (1e-8): what is left of
+    sums that cancel almost to nothing, whose float32 rounding comes out ~1% apart in the two libraries (1.185e-8 in
+    PyTorch, 1.198e-8 here, for fc1.weight[109, 606]; each library sums in its own order). Adam's step lr * m / (sqrt(v)
+    + eps) is steep in a gradient that size and goes on moving the weight in the steps after it, so the 1% becomes a few
+    percent of lr = 1e-3. The same program in float64 agrees to 1e-11 in every value: that is the check of the
+    arithmetic; the float32 run's atol of 1e-4 is float32's rounding as Adam amplifies it."""
     monkeypatch.chdir(tmp_path)
     _example_image(tmp_path / "example-image.png")
     cells = PART1.replace("<the torchvision stand-in>\n", TORCHVISION)

@@ -676,21 +676,22 @@ IN_FLOAT64 = ("# %% cell 1\n", "# %% cell 1\nimport torch\ntorch.set_default_dty
 
 
 # what the WGAN-GP's training leaves: its models' weights (InstanceNorm2d has none), losses and samples
-WGAN_TRAINED = [f"gen_model.{i}.weight" for i in (0, 3, 6, 9)] + [f"disc_model.network.{i}.weight" for i in (0, 2, 5, 8)] \
-    + ["d_losses", "g_losses", "d_loss", "wgan_samples"]
+WGAN_TRAINED = ([f"gen_model.{i}.weight" for i in (0, 3, 6, 9)]
+                + [f"disc_model.network.{i}.weight" for i in (0, 2, 5, 8)]
+                + ["d_losses", "g_losses", "d_loss", "wgan_samples"])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_part2_dcgan_and_wgan_gp(dtype):
-    """Every value agrees in float64, to 1e-11 (the double backward of the gradient penalty included; one batch
-    of 64 images, for time): the check of the arithmetic. In float32 the DCGAN's values agree as usual, the WGAN-GP's are left out: its training
-    amplifies float32's rounding beyond any tolerance that still checks something. Its losses (the critic's:
-    the fake batch's mean minus the real batch's plus the penalty) nearly cancel in some weights' gradients, and
-    Adam moves each weight by about lr whatever the size of what is left, so a rounding that flips a gradient's
-    sign moves the weight by 2 lr: the generator's weights differ by up to 4.4e-4 after its 2 steps (lr 2e-4).
-    PyTorch against itself does the same: this program run with torch.set_num_threads(1) and then (2), which
-    only reorders its sums, ends with generator weights 1.3e-4 apart."""
+    """Every value agrees in float64, to 1e-11 (the double backward of the gradient penalty included; one batch of 64
+    images, for time): the check of the arithmetic. In float32 the DCGAN's values agree as usual, the WGAN-GP's are left
+    out: its training amplifies float32's rounding beyond any tolerance that still checks something. Its losses (the
+    critic's: the fake batch's mean minus the real batch's plus the penalty) nearly cancel in some weights' gradients,
+    and Adam moves each weight by about lr whatever the size of what is left, so a rounding that flips a gradient's sign
+    moves the weight by 2 lr: the generator's weights differ by up to 4.4e-4 after its 2 steps (lr 2e-4). PyTorch
+    against itself does the same: this program run with torch.set_num_threads(1) and then (2), which only reorders its
+    sums, ends with generator weights 1.3e-4 apart."""
     cells = PART2.replace("<the torchvision stand-in>\n", TORCHVISION)
     if dtype == "float64":
         one_batch = ("torch.arange(128))  # (added: 2 batches an epoch)", "torch.arange(64))  # (added: 1 batch, in "
