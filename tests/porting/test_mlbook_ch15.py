@@ -677,6 +677,8 @@ def _mysterious_island(path):
                     + text + "\n\nEnd of the Project Gutenberg EBook\n", encoding="utf8")
 
 
+# PyTorch warns that the book's torch.tensor(text_chunks), of a list of arrays, is slow
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")
 def test_part3_character_language_model(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _mysterious_island(tmp_path / "1268-0.txt")
