@@ -13,7 +13,8 @@ generated reviews (its (label, text) items, labels 1 and 2, HTML breaks and emot
 for testing instead of 25000 each) and torchtext's vocab a stand-in of its rules; pkg_resources is not installed,
 so packaging's parse_version stands in; the book's "The Mysterious Island" text file is a generated text with
 its start and end markers; the models run on the CPU; the datasets, the language model's sizes (embedding 16
-and hidden size 32 instead of 256 and 512) and the epochs are cut down; a cell's last expression is shown by
+and hidden size 32 instead of 256 and 512), the generated texts' length (200 characters instead of 500) and the
+epochs are cut down; a cell's last expression is shown by
 its repr as Jupyter shows it.
 """
 import numpy as np
@@ -432,9 +433,20 @@ print(f'test_accuracy: {acc_test:.4f}')
 '''
 
 
+def in_float64(cells):
+    """The cells with float64 as the default dtype from their first ``import torch`` on (added), to compare to
+    1e-11: the LSTMs, the packed sequences and the sampling checked beyond float32's rounding."""
+    return cells.replace("import torch\n", "import torch\ntorch.set_default_dtype(torch.float64)  # (added)\n", 1)
+
+
 @pytest.mark.filterwarnings("ignore:invalid escape sequence")  # (the book's tokenizer's regexes: '[\W]+')
-def test_part2_sentiment_lstm():
-    run_notebook(PART2.replace("<the torchtext stand-in>\n", TORCHTEXT))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_part2_sentiment_lstm(dtype):
+    cells = PART2.replace("<the torchtext stand-in>\n", TORCHTEXT)
+    if dtype == "float64":
+        run_notebook(in_float64(cells), rtol=1e-9, atol=1e-11)
+    else:
+        run_notebook(cells)
 
 
 PART3 = r'''
@@ -610,7 +622,7 @@ print(samples.numpy())
 
 # %% cell 30
 def sample(model, starting_str, 
-           len_generated_text=500, 
+           len_generated_text=200,  # (changed: 500 in the book)
            scale_factor=1.0):
 
     encoded_input = torch.tensor([char2int[s] for s in starting_str])
@@ -679,7 +691,11 @@ def _mysterious_island(path):
 
 # PyTorch warns that the book's torch.tensor(text_chunks), of a list of arrays, is slow
 @pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")
-def test_part3_character_language_model(tmp_path, monkeypatch):
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_part3_character_language_model(dtype, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _mysterious_island(tmp_path / "1268-0.txt")
-    run_notebook(PART3, normalise=ARRAY_PADDING)  # (softmax of [0.5, 0.5, 1.5] in float32: 1 ulp apart)
+    if dtype == "float64":
+        run_notebook(in_float64(PART3), rtol=1e-9, atol=1e-11, normalise=ARRAY_PADDING)
+    else:
+        run_notebook(PART3, normalise=ARRAY_PADDING)  # (softmax of [0.5, 0.5, 1.5] in float32: 1 ulp apart)
