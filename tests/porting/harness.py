@@ -64,6 +64,9 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.distributions": "autograd.distributions",
     "torch.distributions.categorical": "autograd.distributions.categorical",  # (Raschka: from ... import Categorical)
     "torch.func": "autograd.func",
+    "torch.distributed": "autograd.distributed",
+    "torch.nn.parallel": "nn.parallel",
+    "torch.utils.data.distributed": "seegrad.data",  # (DistributedSampler)
 }
 
 
