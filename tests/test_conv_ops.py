@@ -140,6 +140,10 @@ TORCH_CASES = [
     ("interpolate", dict(scale_factor=(0.5, 2.5), mode="bilinear"), [(2, 3, 4, 5)]),
     ("interpolate", dict(scale_factor=1.7, mode="linear"), [(2, 3, 5)]),
     ("interpolate", dict(size=3, mode="linear", align_corners=True), [(2, 3, 5)]),
+    ("interpolate", dict(size=(5, 4), mode="bilinear", antialias=True), [(2, 3, 17, 13)]),  # (torchvision's Resize)
+    ("interpolate", dict(size=(5, 20), mode="bilinear", antialias=True), [(2, 3, 17, 13)]),  # (down and up)
+    ("interpolate", dict(scale_factor=(0.37, 0.3), mode="bilinear", antialias=True), [(1, 2, 9, 7)]),
+    ("interpolate", dict(size=(1, 3), mode="bilinear", align_corners=True, antialias=True), [(1, 2, 8, 8)]),
     ("pad", dict(pad=(1, 2, 0, 3), value=-1.5), [(2, 3, 4, 5)]),
     ("pad", dict(pad=(-1, 2, 2, -1)), [(2, 3, 4, 5)]),
     ("pad", dict(pad=(2, 3, 3, 1), mode="reflect"), [(2, 3, 4, 5)]),
@@ -416,6 +420,8 @@ def test_unbatched_inputs_work_like_torch():
      r"output_padding"),
     (lambda: F.interpolate(ag.zeros(1, 1, 3, 3), scale_factor=2, mode="bicubic"), r"not implemented"),
     (lambda: F.interpolate(ag.zeros(1, 1, 3), scale_factor=2, mode="bilinear"), r"needs a 4-d input"),
+    (lambda: F.interpolate(ag.zeros(1, 1, 8, 8), size=3, antialias=True), r"antialias=True is restricted to mode="),
+    (lambda: F.interpolate(ag.zeros(1, 1, 8), size=3, mode="linear", antialias=True), r"and a 4-d input"),
     (lambda: F.pad(ag.zeros(1, 3, 3), (3, 0), mode="reflect"), r"reflect padding \(3, 0\) must be smaller"),
     (lambda: F.pad(ag.zeros(1, 1, 3, 3), (1, 0), mode="reflect"), r"2 pads for a 2-d or 3-d input"),
     (lambda: F.pad(ag.zeros(1, 1, 3, 3), (1, 2, 3)), r"even length"),
@@ -424,6 +430,45 @@ def test_unbatched_inputs_work_like_torch():
 def test_bad_input_errors_are_clear(call, match):
     with pytest.raises((ValueError, RuntimeError, NotImplementedError, TypeError), match=match):
         call()
+
+
+@needs_torch
+def test_antialiased_resize_matches_torch_in_float32():
+    """A CelebA-sized image resized to 64x64 as torchvision's Resize does (bilinear, antialias=True): float32
+    in, float32 out, within float32's rounding of PyTorch's, its gradient too."""
+    x = RNG.random((2, 3, 218, 178)).astype(np.float32)
+    ours, theirs = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = F.interpolate(ours, size=(64, 64), mode="bilinear", antialias=True)
+    yt = TF.interpolate(theirs, size=(64, 64), mode="bilinear", antialias=True)
+    assert y.dtype == ag.float32
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = RNG.standard_normal((2, 3, 64, 64)).astype(np.float32)
+    y.backward(ag.tensor(g))
+    yt.backward(torch.tensor(g))
+    assert ours.grad.dtype == ag.float32
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@needs_torch
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_an_antialiased_resize_one_pixel_wide_is_the_transpose_of_one_pixel_high(align_corners):
+    """PyTorch 2.13's CPU kernel, resizing 8x8 to 3x1 with antialias=True, gives every output row the first
+    row's value (12.65, 12.65, 12.65 for arange(64)); resizing the transposed input to 1x3 it gives 12.65, 37.5,
+    52.27, the means of three bands of rows. Ours gives the latter both ways (its weights do not depend on which
+    dim is resized), so it is checked against PyTorch's transposed resize."""
+    x = np.arange(64.0).reshape(1, 1, 8, 8)
+    ours = F.interpolate(ag.tensor(x), size=(3, 1), mode="bilinear", align_corners=align_corners, antialias=True)
+    theirs = TF.interpolate(torch.tensor(x).transpose(2, 3), size=(1, 3), mode="bilinear",
+                            align_corners=align_corners, antialias=True).transpose(2, 3)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    assert len(set(ours.numpy().ravel())) == 3
+
+
+@needs_torch
+def test_antialias_is_refused_where_pytorch_refuses_it():
+    for library, functional in ((torch, TF), (ag, F)):
+        with pytest.raises(ValueError, match="restricted to"):
+            functional.interpolate(library.zeros(1, 1, 8, 8), size=3, mode="nearest", antialias=True)
 
 
 def test_conv2d_rejects_mixed_dtypes():

@@ -1186,20 +1186,42 @@ def _linear_matrix(size, out, scale, align_corners, dtype):
     return m.astype(dtype)
 
 
+def _antialias_matrix(size, out, scale, dtype):
+    """(out, size) matrix of PyTorch's antialiased bilinear weights along one dim (its CPU kernel's
+    _compute_indices_min_size_weights_aa, as torchvision's Resize uses it): output i is a weighted mean of
+    the inputs under a triangle centred at scale * (i + 0.5), ``support`` wide on each side: the scale when
+    downsampling (so that every input pixel counts, none is skipped), 1 when upsampling (the plain bilinear
+    triangle); each row's weights divided by their sum (fewer inputs at the borders)."""
+    support, invscale = (scale, 1.0 / scale) if scale >= 1.0 else (1.0, 1.0)
+    widest = int(math.ceil(support)) * 2 + 1  # (PyTorch's max_interp_size: a row never takes more inputs)
+    m = host.zeros((out, size), dtype=host.float64)
+    for i in range(out):
+        center = scale * (i + 0.5)
+        first = max(int(center - support + 0.5), 0)  # (int truncates toward zero, as the kernel's cast)
+        end = first + min(max(min(int(center + support + 0.5), size) - first, 0), widest)
+        w = host.maximum(0.0, 1.0 - host.abs((host.arange(first, end) - center + 0.5) * invscale))
+        m[i, first:end] = w / w.sum() if w.sum() != 0 else w
+    return m.astype(dtype)
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) by ``size`` or ``scale_factor``.
 
     mode='nearest': out[i] = in[floor(i * scale)], scale = in/out (or 1/scale_factor), as PyTorch.
     mode='linear' (3-d) / 'bilinear' (4-d) / 'trilinear' (5-d): PyTorch's weights (align_corners False
-    or True), applied as matmuls with constant interpolation matrices, so gradients come for free."""
+    or True), applied as matmuls with constant interpolation matrices, so gradients come for free.
+    antialias=True (mode='bilinear'): a downsampling averages every input pixel under a triangle as wide
+    as the scale (_antialias_matrix), as PyTorch's (and torchvision's Resize) does."""
     linear_dims = {"linear": 1, "bilinear": 2, "trilinear": 3}
-    if antialias:  # (it changes a downsampled image: refused rather than ignored)
-        raise NotImplementedError("interpolate: antialias=True is not implemented; resize without it "
-                                  "(antialias=False), or blur the input before a downsampling")
     if mode != "nearest" and mode not in linear_dims:
         raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear', "
                                   "'bilinear' or 'trilinear'")
+    if antialias and (mode != "bilinear" or not isinstance(input, Tensor) or input.ndim != 4):
+        shape = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise ValueError(f"interpolate: antialias=True is restricted to mode='bilinear' (PyTorch's also to "
+                         f"'bicubic' and 'lanczos', not implemented here) and a 4-d input (N, C, H, W), got "
+                         f"mode={mode!r} and {shape}")
     if not isinstance(input, Tensor) or input.ndim not in (3, 4, 5):
         raise ShapeError(f"interpolate: expected an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
                          f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
@@ -1226,7 +1248,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     y = input
     if mode != "nearest":
         for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
-            m = Tensor._make(input._xp.asarray(_linear_matrix(i, o, s, bool(align_corners), input.dtype)))
+            if antialias:  # (align_corners=True: PyTorch's scale (in - 1) / (out - 1), the same triangles)
+                s = ((i - 1) / (o - 1) if o > 1 else 0.0) if align_corners else s
+                weights = _antialias_matrix(i, o, s, input.dtype)
+            else:
+                weights = _linear_matrix(i, o, s, bool(align_corners), input.dtype)
+            m = Tensor._make(input._xp.asarray(weights))
             if axis == n - 1:  # the last dim: y @ M^T
                 y = matmul(y, m.T)
             elif axis == n - 2:  # the dim before it: M @ y

@@ -62,6 +62,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.autograd": None,  # autograd.autograd
     "torch.linalg": None,  # autograd.linalg
     "torch.distributions": "autograd.distributions",
+    "torch.distributions.categorical": "autograd.distributions.categorical",  # (Raschka: from ... import Categorical)
     "torch.func": "autograd.func",
     "torch.distributed": "autograd.distributed",
     "torch.nn.parallel": "nn.parallel",

@@ -93,7 +93,8 @@ def run_notebook(cells, rtol=1e-4, atol=1e-5, ignore=(), normalise=()):
     """Run the cells under both libraries; assert the same values, printed numbers and printed text."""
     torch_run, our_run = run_both(program(cells))
     for run in (torch_run, our_run):
-        run.stdout = normalised(run.stdout, [SIZE_AS_TUPLE, *DTYPE_NAMES, GRAD_FN_NAMES, *normalise])
+        run.stdout = normalised(re.sub(*DTYPE_SUFFIX_JOINED, run.stdout),
+                                [SIZE_AS_TUPLE, *DTYPE_NAMES, GRAD_FN_NAMES, *normalise])
     assert_same(torch_run, our_run, rtol=rtol, atol=atol, ignore=list(ignore) + errors(torch_run))
     assert_same_errors(torch_run, our_run)
     assert_same_text(torch_run, our_run)
@@ -111,6 +112,11 @@ def run_notebook(cells, rtol=1e-4, atol=1e-5, ignore=(), normalise=()):
 # write a dtype by its bare name
 DTYPE_NAMES = [(r"\btorch\.(float16|float32|float64|bfloat16|u?int8|int16|int32|int64|bool|complex64|complex128)\b",
                 r"\1"), (r"\bdtype\('(\w+)'\)", r"\1")]
+
+# ... and a repr's ``dtype=`` suffix goes on a line of its own when it would take the line past 80 characters
+# (PyTorch's rule, which seegrad follows): ``dtype=torch.float64`` is 6 characters longer than ``dtype=float64``,
+# so a line of numbers 75 to 80 wide wraps in PyTorch's repr and not in ours; both texts join the suffix back
+DTYPE_SUFFIX_JOINED = (r",\n +dtype=", ", dtype=")
 
 
 # the grad_fn nodes are named as PyTorch's (SliceBackward0, SqueezeBackward0...) except the fused Linear: a
