@@ -36,7 +36,7 @@ from .creation import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
 from .creation import inclusive_range as range  # torch.range (deprecated there: end included) # noqa: A001
-from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
+from .random import Generator, default_generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types

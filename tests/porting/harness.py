@@ -438,7 +438,8 @@ def _replaying(replay):
              autograd.random.set_rng_state)
     autograd.random._generator[0] = replay
     autograd.Generator = ReplayGenerator
-    autograd.manual_seed = autograd.random.manual_seed = lambda seed: None  # (torch.random.manual_seed too)
+    # (torch.random.manual_seed too; it returns the generator, as PyTorch's returns torch.default_generator)
+    autograd.manual_seed = autograd.random.manual_seed = lambda seed: autograd.default_generator
     # a checkpoint saves the state and restores it to draw the same dropout masks again; PyTorch's run
     # recorded those second draws too (the same masks), so here the replay just goes on
     autograd.random.get_rng_state, autograd.random.set_rng_state = lambda: replay.used, lambda state: None

@@ -10,6 +10,7 @@ PyTorch and under seegrad (notebook.py, harness.py): the same values, printed nu
 import numpy as np
 import pytest
 
+from dlwpt import ADDRESS
 from notebook import run_notebook
 
 torch = pytest.importorskip("torch")  # the oracle: each program also runs with PyTorch (CI installs it)
@@ -417,8 +418,6 @@ class SubclassFunctionalModel(nn.Module):
 func_model = SubclassFunctionalModel()
 func_model
 '''
-
-ADDRESS = (r" at 0x[0-9a-f]+>", " at <address>>")  # ``linear_model.parameters()`` shows a generator's address
 
 # cell 7, ``linear_model(torch.ones(1))``: PyTorch's Linear of a 1-d input ends in a view (it works on the input
 # as a row, then drops that dim), ``grad_fn=<ViewBackward0>``; seegrad's is its one Linear node, as for a batch
