@@ -18,6 +18,8 @@ GENERATOR = (r"<torch\._C\.Generator object at <address>>|<autograd\.default_gen
 # fused CrossEntropyBackward0 node (tests/test_node_names.py, COMPOSITE and FUSED_CROSS_ENTROPY)
 LOSS_NODES = (r"grad_fn=<(?:NllLossBackward0|DivBackward0|CrossEntropyBackward0)>", "grad_fn=<the loss's node>")
 
+NOW = (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", "<now>")  # a training log's datetime.datetime.now()
+
 # ``type(img_t)``: PyTorch's class is torch.Tensor, seegrad's autograd.tensor.Tensor (that ``torch`` is ``autograd``
 # in the seegrad run is the harness's doing)
 TENSOR_CLASS = (r"<class '(?:torch|autograd\.tensor)\.Tensor'>", "<class Tensor>")
