@@ -20,6 +20,9 @@ LOSS_NODES = (r"grad_fn=<(?:NllLossBackward0|DivBackward0|CrossEntropyBackward0)
 
 NOW = (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", "<now>")  # a training log's datetime.datetime.now()
 
+# ``points.storage()`` ends with its class: PyTorch's torch.storage.TypedStorage, seegrad's autograd.TypedStorage
+STORAGE_CLASS = (r"^\[(?:torch\.storage|autograd)\.TypedStorage\(", "[TypedStorage(")
+
 # ``type(img_t)``: PyTorch's class is torch.Tensor, seegrad's autograd.tensor.Tensor (that ``torch`` is ``autograd``
 # in the seegrad run is the harness's doing)
 TENSOR_CLASS = (r"<class '(?:torch|autograd\.tensor)\.Tensor'>", "<class Tensor>")
