@@ -1,15 +1,15 @@
 # Code cells from deep-learning-with-pytorch/dlwpt-code (github.com/deep-learning-with-pytorch/dlwpt-code),
 # notebooks p1ch4/1_image_dog.ipynb, p1ch4/2_volumetric_ct.ipynb, p1ch4/3_tabular_wine.ipynb,
-# p1ch4/4_time_series_bikes.ipynb, p1ch4/5_text_jane_austen.ipynb:
+# p1ch4/4_time_series_bikes.ipynb, p1ch4/5_text_jane_austen.ipynb, p1ch4/x_audio_chirp.ipynb, p1ch4/X_video_cockatoo.ipynb:
 # Apache-2.0, (c) Manning Publications / the authors ("Deep Learning with PyTorch", Stevens, Antiga, Viehmann).
 """Deep Learning with PyTorch, chapter 4 (real-world data representation using tensors): images into a uint8 batch,
 normalised per channel; a CT volume; the wine-quality table (np.loadtxt, one-hot targets with scatter_, means
 and variances, boolean masks); the bike-sharing time series (view, transpose and strides, one-hot weather,
-scaling); text as one-hot letters and words. Every code cell as written, run under PyTorch and under seegrad
+scaling); text as one-hot letters and words; a sound's spectrogram (scipy) and a video's frames. Every code cell as written, run under PyTorch and under seegrad
 (notebook.py, harness.py): the same values, printed numbers and printed text. Changed (each marked): the data
 files are small ones written by the test (data_files below: the same formats, dtypes and layouts, fewer rows and
 pixels), and imageio, not installed here, is a stand-in that reads them (PIL for the images, a .npy file for the
-DICOM series); the plotting lines are left out."""
+DICOM series and for the video's frames); the plotting lines are left out."""
 import numpy as np
 import pytest
 
@@ -315,14 +315,98 @@ ord('l'
    )
 '''
 
+AUDIO_CHIRP = r'''
+# %% cell 1
+import numpy as np
+import torch
+torch.set_printoptions(edgeitems=2, threshold=50)
+
+# %% cell 3
+import scipy.io.wavfile as wavfile
+
+freq, waveform_arr = wavfile.read('../data/p1ch4/audio-chirp/1-100038-A-14.wav')
+freq, waveform_arr
+
+# %% cell 5
+waveform = torch.from_numpy(waveform_arr).float()
+waveform.shape
+
+# %% cell 7
+from scipy import signal
+
+f_arr, t_arr, sp_arr = signal.spectrogram(waveform_arr, freq)
+
+sp_mono = torch.from_numpy(sp_arr)
+sp_mono.shape
+
+# %% cell 9
+sp_left = sp_right = sp_arr
+sp_left_t = torch.from_numpy(sp_left)
+sp_right_t = torch.from_numpy(sp_right)
+sp_left_t.shape, sp_right_t.shape
+
+# %% cell 11
+sp_t = torch.stack((sp_left_t, sp_right_t), dim=0)
+sp_t.shape
+'''
+
+VIDEO_COCKATOO = r'''
+# %% cell 1
+import numpy as np
+import torch
+torch.set_printoptions(edgeitems=2, threshold=50)
+
+# %% cell 3
+import imageio
+
+reader = imageio.get_reader('../data/p1ch4/video-cockatoo/cockatoo.mp4')
+meta = reader.get_meta_data()
+meta
+
+# %% cell 5
+n_channels = 3
+n_frames = meta['nframes']
+video = torch.empty(n_channels, n_frames, *meta['size'])
+
+video.shape
+
+# %% cell 7
+for i, frame_arr in enumerate(reader):
+    frame = torch.from_numpy(frame_arr).float()
+    video[:, i] = torch.transpose(frame, 0, 2)
+
+# %% cell 9
+time_video = torch.empty(n_frames, n_channels, *meta['size'])
+
+for i, frame in enumerate(reader):
+    frame = torch.from_numpy(frame).float()
+    time_video[i] = torch.transpose(frame, 0, 2)
+
+time_video.shape
+'''
+
 # imageio is not installed here: ``import imageio`` becomes this stand-in (marked), which reads the test's files
 IMAGEIO = '''# import imageio  (changed: imageio is not installed here; a stand-in: PIL reads the images, a DICOM series
-# is the volume.npy that data_files writes in its folder)
+# is the volume.npy that data_files writes in its folder, a video the frames in a .npy beside the .mp4's name)
 import os
 from types import SimpleNamespace
 from PIL import Image
+
+
+class VideoReader:
+    def __init__(self, path):
+        self.frames = np.load(os.path.splitext(path)[0] + ".npy")  # (frames, height, width, 3) uint8
+
+    def get_meta_data(self):
+        return {"fps": 25.0, "nframes": len(self.frames), "size": (self.frames.shape[2], self.frames.shape[1])}
+
+    def __iter__(self):
+        return iter(self.frames.copy())
+
+
 imageio = SimpleNamespace(imread=lambda path: np.array(Image.open(path)),
-                          volread=lambda path, format: np.load(os.path.join(path, "volume.npy")))'''
+                          volread=lambda path, format: np.load(os.path.join(path, "volume.npy")),
+                          get_reader=VideoReader)'''
 
 WINE_COLUMNS = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
                 "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol", "quality"]
@@ -334,8 +418,10 @@ def data_files(root):
     """The notebooks' data under ``root``/data/p1ch4, small: a 48x64 RGB JPEG of "bobby" (720x1280 in the book),
     three 256x256 RGBA cat PNGs, a (12, 32, 32) int16 CT volume (99x512x512), 300 rows of winequality-white.csv
     (4898; quality 3 to 9), three days of hour-fixed.csv (730), and a 260-line text of the book's punctuation
-    and a few hundred words for 1342-0.txt (Pride and Prejudice). From numpy's seeded generator."""
+    and a few hundred words for 1342-0.txt (Pride and Prejudice), a quarter second of a 44.1 kHz int16 chirp
+    (5 s), and 6 frames of 24x32 video (cockatoo.npy for cockatoo.mp4). From numpy's seeded generator."""
     from PIL import Image
+    from scipy.io import wavfile
 
     rng = np.random.default_rng(0)
     data = root / "data" / "p1ch4"
@@ -374,6 +460,12 @@ def data_files(root):
         line = " ".join(str(rng.choice(words)) + str(rng.choice(marks)) for _ in range(int(rng.integers(0, 14))))
         lines.append(("“" + line) if line and rng.random() < 0.2 else line)
     (data / "jane-austen" / "1342-0.txt").write_text("\n".join(lines) + "\n", encoding="utf8")
+    (data / "audio-chirp").mkdir()
+    t = np.arange(11025) / 44100
+    chirp = 8000 * np.sin(2 * np.pi * (500 + 4000 * t) * t) + rng.normal(0, 300, t.shape)
+    wavfile.write(data / "audio-chirp" / "1-100038-A-14.wav", 44100, chirp.astype(np.int16))
+    (data / "video-cockatoo").mkdir()
+    np.save(data / "video-cockatoo" / "cockatoo.npy", rng.integers(0, 256, (6, 24, 32, 3), dtype=np.uint8))
 
 
 @pytest.fixture
@@ -384,7 +476,9 @@ def notebook_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "work")
 
 
-@pytest.mark.parametrize("cells", [IMAGE_DOG, VOLUMETRIC_CT, TABULAR_WINE, TIME_SERIES_BIKES, TEXT_JANE_AUSTEN],
-                         ids=["image_dog", "volumetric_ct", "tabular_wine", "time_series_bikes", "text_jane_austen"])
+@pytest.mark.parametrize("cells", [IMAGE_DOG, VOLUMETRIC_CT, TABULAR_WINE, TIME_SERIES_BIKES, TEXT_JANE_AUSTEN,
+                                   AUDIO_CHIRP, VIDEO_COCKATOO],
+                         ids=["image_dog", "volumetric_ct", "tabular_wine", "time_series_bikes", "text_jane_austen",
+                              "audio_chirp", "video_cockatoo"])
 def test_data_representation(cells, notebook_folder):
     run_notebook(cells.replace("import imageio", IMAGEIO))
