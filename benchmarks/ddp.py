@@ -7,14 +7,15 @@
     python benchmarks/ddp.py --ceiling       # also 2 ranks without DDP: no communication, the most 2 can give
     python benchmarks/ddp.py --cma           # MPICH's single-copy shared memory (MPIR_CVAR_CH4_CMA_ENABLE=1)
     python benchmarks/ddp.py --mpi-messages  # all-reduce through MPI's messages, not the shared windows
-    python benchmarks/ddp.py --no-bucket-view   # only DDP's default: .grad copied out of the buckets
+    python benchmarks/ddp.py --no-bucket-view   # only DDP's default: .grad not a view of the buckets
     python benchmarks/ddp.py --zero          # also DDP + ZeroRedundancyOptimizer, without and with shard_gradients
 
 Each round runs, one after the other, the same training steps (SGD with momentum, synthetic data)
 as one plain process with the global batch, and as 2 ranks under `mpiexec -n 2` with
 DistributedDataParallel (gradient_as_bucket_view=True unless --no-bucket-view) and half the batch
-each, and the same with DDP's defaults (gradient_as_bucket_view=False, what docs/distributed.md's
-training script gets: .grad copied out of the buckets); one BLAS thread per process. With --zero, each round also runs the same ranks with
+each, and the same with DDP's defaults (gradient_as_bucket_view=False, PyTorch's default: .grad is
+not in the buckets, but a view of a spare bucket the user no longer views, or a copy); one BLAS
+thread per process. With --zero, each round also runs the same ranks with
 ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True) (each rank updates its share of the
 parameters, which exist once, in shared memory), and the same again with ddp.shard_gradients(opt)
 (each bucket reduce-scattered: a rank averages only its own parameters' gradients); each
@@ -90,7 +91,8 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
         t2 = time.perf_counter()
         opt.step()
         t3 = time.perf_counter()
-        times.append((t1 - t0, t2 - t1, t3 - t2, model.timing["wait"] if wrap else 0.0))
+        times.append((t1 - t0, t2 - t1, t3 - t2, model.timing["wait"] if wrap else 0.0,
+                      model.timing["copied_out"] if wrap else 0))
 
     for _ in range(3):  # warm up; DDP rebuilds its buckets after the first backward
         step()
@@ -121,7 +123,8 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
                     dist.all_reduce(b.tensor, op=dist.ReduceOp.AVG)
                 reps.append(time.perf_counter() - t0)
             comm += statistics.median(reps)
-    fwd, bwd, opt_t, wait = (statistics.median(col) for col in zip(*times))
+    fwd, bwd, opt_t, wait, copied = (statistics.mean(col) if k == 4 else statistics.median(col)
+                                     for k, col in enumerate(zip(*times)))
     least_wait = min(t[3] for t in times)  # the steps where the other rank was not late: communication alone
     if rank == 0:
         print(json.dumps({"world": world, "samples_per_s": steps * global_batch / elapsed, "foreign": foreign,
@@ -129,7 +132,7 @@ def child(name, steps, global_batch, bucket_cap_mb, bucket_view, ddp=True, zero=
                           "step": elapsed / steps, "forward": fwd, "backward": bwd, "optimizer": opt_t,
                           "exposed": wait, "least_exposed": least_wait, "allreduce_alone": comm,
                           "grad_bytes": int(sum(p.numel() * p.dtype.itemsize for p in net.parameters())),
-                          "buckets": len(model._buckets) if wrap else 0,
+                          "buckets": len(model._buckets) if wrap else 0, "copied_out": copied,
                           "last_bucket_bytes": model._buckets[-1].array.nbytes if wrap else 0}), flush=True)
     dist.destroy_process_group()
 
@@ -269,7 +272,7 @@ def main():
     parser.add_argument("--mpi-messages", action="store_true", help="all-reduce through MPI's messages "
                         "(SEEGRAD_SHARED_MEMORY=0), not the shared windows")
     parser.add_argument("--no-bucket-view", dest="bucket_view", action="store_false",
-                        help="DDP's default gradient_as_bucket_view=False: .grad copied out of the buckets")
+                        help="DDP's default gradient_as_bucket_view=False: .grad not a view of the buckets")
     args = parser.parse_args()
     if args.child == "sizes":
         return child_allreduce_sizes()
@@ -284,8 +287,8 @@ def main():
     configs = [("ddp", "2 ranks, DDP + SGD" + (" (gradient_as_bucket_view=True)" if args.bucket_view else
                                                   " (DDP's defaults: gradient_as_bucket_view=False)"))]
     if args.bucket_view:
-        configs.append(("default", "2 ranks, DDP with its defaults (gradient_as_bucket_view=False: .grad copied out "
-                                   "of the buckets) + SGD"))
+        configs.append(("default", "2 ranks, DDP with its defaults (gradient_as_bucket_view=False: .grad not in the "
+                                   "buckets) + SGD"))
     if args.zero in ("both", "zero"):
         configs.append(("zero", "2 ranks, DDP + ZeroRedundancyOptimizer(SGD, parameters_as_bucket_view=True)"))
     if args.zero in ("both", "shard"):
@@ -339,6 +342,9 @@ def main():
                       f"exposed after backward {1e3 * m['exposed']:.2f} ms = {100 * m['exposed'] / m['step']:.1f}% "
                       f"of the step (goal < 10%; median, with the other rank's lateness), "
                       f"{1e3 * m['least_exposed']:.2f} ms at least: {100 * max(overlapped, 0):.0f}% overlapped")
+            if key == "default" or (key == "ddp" and not args.bucket_view):
+                print(f"    buckets whose averages were copied into .grad: {m['copied_out']:.1f} of "
+                      f"{m['buckets']:.0f} per step (the others' .grad views a spare bucket: no copy)")
         if idle_text:
             print("  " + idle_text[2:])
         print(f"  rounds kept: {len(rounds['one'])}; other processes' share of the CPUs during their runs: at most "

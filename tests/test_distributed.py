@@ -600,6 +600,17 @@ def test_a_rank_that_hangs_times_the_others_out():
 
 @needs_mpi
 @pytest.mark.slow
+def test_a_rank_that_hangs_times_out_one_starting_too_many_shared_all_reduces():
+    """Through the shared windows at most RING all-reduces can be in flight; starting one more waits
+    for the oldest to be done on every rank, under the group's timeout too."""
+    proc, seconds = mpirun(2, sys.executable, str(PROGRAMS / "rank_fails.py"), "flood", timeout=60)
+    assert proc.returncode != 0
+    assert "DistBackendError: all_reduce: rank 0 waited 2 s for the other ranks to finish op 1" in proc.stderr
+    assert "started" not in proc.stdout and seconds < 30
+
+
+@needs_mpi
+@pytest.mark.slow
 def test_seegrad_train_nproc_logs_once_and_resumes_exactly(tmp_path):
     def train(out, *extra):
         proc = subprocess.run([sys.executable, "-m", "seegrad", "train", "--nproc", "2", "--out", str(out),

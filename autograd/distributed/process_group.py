@@ -191,7 +191,7 @@ class MPIGroup(ProcessGroup):
         if node.Get_size() == self.size > 1 and os.environ.get("SEEGRAD_SHARED_MEMORY", "1") != "0":
             from .shared_memory import SharedMemory
 
-            self.shared = SharedMemory(MPI, node)
+            self.shared = SharedMemory(MPI, node, timeout)
         else:
             node.Free()
         self.ops = {"sum": MPI.SUM, "product": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX,

@@ -16,7 +16,11 @@ b) once every rank has arrived, rank r combines chunk r (1/N of the elements) of
 c) once every rank has reduced, every buffer holds the whole result and nobody touches this rank's
    buffer any more: it is the caller's again.
 A reduce-scatter (``bounds``: rank r's chunk, of any length) writes rank r's result only into
-rank r's own buffer; it too is done once every rank has reduced.
+rank r's own buffer; it too is done once every rank has reduced. The ranks need not pass the same
+buffer to one op: each may pass any of its buffers of that size (DistributedDataParallel picks, on
+each rank, one the user no longer views). A rank says which when it arrives: the buffer's number
+(they are numbered in the order they were made, the same on every rank) in its counters' line,
+in a ring of slots that holds the last RING ops, so the others know whose memory to read and write.
 
 b) and c) run inside ``Test()``, as MPI's progress does, so the op is non-blocking: DDP's poller
 thread (or any wait) moves it along while backward computes. Requests complete in the order
@@ -26,14 +30,18 @@ order. The counters are sequence numbers in a second small window, one cache lin
 seeing a counter and reading data (MPI's model for shared windows). The windows last as long as
 the process (see ``close``).
 """
+import os
 import threading
+import time
 
 from ..backend import host
+from .process_group import DistBackendError
 
 __all__ = ["SharedMemory"]
 
-ARRIVED, REDUCED = range(2)
-LINE = 8  # int64 counters per rank: one 64-byte cache line, so ranks don't write the same line
+ARRIVED, REDUCED, NAMED = 0, 1, 8
+LINE = 64  # int64s per rank, whole 64-byte cache lines so that ranks don't write the same line: the counters,
+RING = LINE - NAMED  # then the number of the buffer op s reduces, at NAMED + s % RING
 BLOCK = 256 * 1024  # bytes combined at a time: each block stays in the core's cache while summed, scaled, copied out
 
 UFUNCS = {"sum": host.add, "avg": host.add, "product": host.multiply, "min": host.minimum, "max": host.maximum,
@@ -43,14 +51,15 @@ UFUNCS = {"sum": host.add, "avg": host.add, "product": host.multiply, "min": hos
 class SharedMemory:
     """The ranks of one machine, their shared buffers, and the all-reduces in flight on them."""
 
-    def __init__(self, MPI, node):
-        self.MPI, self.node = MPI, node  # node: a communicator of exactly the ranks on this machine
+    def __init__(self, MPI, node, timeout):
+        self.MPI, self.node, self.timeout = MPI, node, timeout  # node: a communicator of this machine's ranks
         self.rank, self.size = node.Get_rank(), node.Get_size()
         self.windows = []
         self.control, self.control_window = self._allocate(LINE * 8, host.int64)  # per rank: its counters
         self.control[self.rank][:] = 0
         self.started = 0  # sequence number of the last op started here
-        self.buffers = {}  # address of this rank's buffer -> every rank's (raw bytes)
+        self.buffers = {}  # address of this rank's buffer -> (its number, every rank's buffer of that number)
+        self.numbered = [None]  # number -> every rank's buffer (raw bytes)
         self.queue = []  # requests in flight, oldest first
         self.lock = threading.Lock()
         self.node.Barrier()  # every rank's counters are zero before anyone reads them
@@ -76,7 +85,8 @@ class SharedMemory:
                              f"0..{self.size - 1}); every rank must call it with the same size, in the same order")
         mine = arrays[self.rank]
         if nbytes:
-            self.buffers[mine.ctypes.data] = arrays
+            self.buffers[mine.ctypes.data] = (len(self.numbered), arrays)
+            self.numbered.append(arrays)
         return mine
 
     def one_copy(self, nbytes):
@@ -92,21 +102,40 @@ class SharedMemory:
 
     def holds(self, array):
         """Is ``array`` (contiguous) exactly one of this rank's shared buffers?"""
-        arrays = self.buffers.get(array.ctypes.data)
+        _, arrays = self.buffers.get(array.ctypes.data, (0, None))
         return arrays is not None and arrays[self.rank].nbytes == array.nbytes
 
     def allreduce(self, array, op, bounds=None):
-        """Start combining ``array`` (a buffer of ``empty``) over the ranks with ``op``; returns a request.
-        With ``bounds`` (N + 1 element offsets), a reduce-scatter: rank r combines only elements
-        bounds[r]:bounds[r+1], and nothing is gathered (step c is skipped)."""
-        arrays = [a.view(array.dtype) for a in self.buffers[array.ctypes.data]]
+        """Start combining ``array`` (a buffer of ``empty``; on the other ranks, the buffer of that size
+        each of them names) over the ranks with ``op``; returns a request. With ``bounds`` (N + 1
+        element offsets), a reduce-scatter: rank r combines only elements bounds[r]:bounds[r+1], and
+        nothing is gathered (step c is skipped)."""
+        number, _ = self.buffers[array.ctypes.data]
+        seq, start = self.started + 1, time.monotonic()
+        while seq > RING and not self.everyone(REDUCED, seq - RING):  # the others have read its slot by then
+            self.progress()
+            if time.monotonic() - start > self.timeout:
+                raise DistBackendError(f"all_reduce: rank {self.rank} waited {self.timeout:g} s for the other ranks to "
+                                       f"finish op {seq - RING} before starting op {seq} ({RING} may be in flight); a "
+                                       "rank has stopped or hangs. The process group can't be used after this.")
+            os.sched_yield()
         with self.lock:
-            self.started += 1
-            request = Reduction(self, arrays, UFUNCS[op], self.started, bounds, average=op == "avg")
+            self.started = seq
+            request = Reduction(self, array.dtype, UFUNCS[op], seq, bounds, average=op == "avg")
             self.queue.append(request)
+            self.control[self.rank][NAMED + seq % RING] = number
             self.control_window.Sync()  # the data is written before the counter says so
-            self.control[self.rank][ARRIVED] = self.started
+            self.control[self.rank][ARRIVED] = seq
         return request
+
+    def named(self, seq, dtype):
+        """Every rank's buffer of op ``seq`` (once every rank has arrived: each names its own)."""
+        arrays = [self.numbered[c[NAMED + seq % RING]][r].view(dtype) for r, c in enumerate(self.control)]
+        if len({a.size for a in arrays}) > 1:
+            raise DistBackendError(f"all_reduce: the ranks passed tensors of different sizes "
+                                   f"({[a.size for a in arrays]} elements on ranks 0..{self.size - 1}); every rank "
+                                   "must all-reduce a tensor of the same size, in the same order")
+        return arrays
 
     def progress(self, request=None):
         """Move the ops in flight along as far as the other ranks allow; True when ``request`` is done.
@@ -115,8 +144,12 @@ class SharedMemory:
             try:
                 while self.queue and self.queue[0].advance():
                     self.queue.pop(0)
+            except DistBackendError as err:  # that op can't be done: its waiter gets the error, the others go on
+                self.queue.pop(0).error = err
             finally:
                 self.lock.release()
+        if request is not None and request.error is not None:
+            raise request.error
         return request is None or request.done
 
     def everyone(self, stage, seq):
@@ -140,13 +173,11 @@ class SharedMemory:
 class Reduction:
     """One all-reduce on shared buffers: MPI's request interface (``Test``)."""
 
-    def __init__(self, shm, arrays, ufunc, seq, bounds=None, average=False):
-        self.shm, self.arrays, self.ufunc, self.seq, self.average = shm, arrays, ufunc, seq, average
-        n, size = arrays[0].size, shm.size
+    def __init__(self, shm, dtype, ufunc, seq, bounds=None, average=False):
+        self.shm, self.dtype, self.ufunc, self.seq, self.average = shm, dtype, ufunc, seq, average
+        self.bounds = bounds
         self.gather = bounds is None  # else a reduce-scatter: each rank keeps its own chunk only
-        bounds = [n * r // size for r in range(size + 1)] if bounds is None else bounds
-        self.chunks = [slice(bounds[r], bounds[r + 1]) for r in range(size)]
-        self.stage, self.done = ARRIVED, False
+        self.stage, self.done, self.error = ARRIVED, False, None
 
     def Test(self):
         return self.shm.progress(self)
@@ -168,12 +199,14 @@ class Reduction:
     def _reduce_my_chunk(self):
         """b) chunk ``me`` of every rank's buffer combined into mine, then (all-reduce) copied into theirs."""
         me, n = self.shm.rank, self.shm.size
-        mine, ufunc = self.arrays[me], self.ufunc
-        others = [a for r, a in enumerate(self.arrays) if r != me]
+        arrays = self.shm.named(self.seq, self.dtype)
+        mine, ufunc = arrays[me], self.ufunc
+        others = [a for r, a in enumerate(arrays) if r != me]
         scale = None
         if self.average:  # times 1/N where that is exact (N a power of 2), else divided by N
             scale = (host.multiply, mine.dtype.type(1 / n)) if n & (n - 1) == 0 else (host.divide, n)
-        chunk = self.chunks[me]
+        bounds = self.bounds or [mine.size * r // n for r in range(n + 1)]
+        chunk = slice(bounds[me], bounds[me + 1])
         step = max(1, BLOCK // mine.itemsize)
         for start in range(chunk.start, chunk.stop, step):
             block = slice(start, min(start + step, chunk.stop))

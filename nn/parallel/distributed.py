@@ -23,8 +23,15 @@ d) MPI moves a non-blocking message only inside MPI calls, so while buckets are 
    thread calls Test() on them every 0.2 ms (numpy's kernels release the GIL), where the machine has
    a core to spare for it (else the hooks and the final wait do);
 e) the hook of the last parameter, at the end of backward, waits for the buckets still in flight
-   and copies the averages into ``.grad``. Communication overlaps the rest of backward: only what
+   and gives each parameter its ``.grad``. Communication overlaps the rest of backward: only what
    is still travelling when backward ends is exposed (``ddp.timing``).
+f) where .grad is its own memory (the default, ``gradient_as_bucket_view=False``) and the ranks share
+   memory, each bucket has a spare array of its size. While no tensor of the user's views the spare
+   (``zero_grad()`` set last step's .grad to None), the gradients go into the spare, it is
+   all-reduced in place, and .grad views the averages there: no copy. Else they go into the main
+   array and the averages are copied into new memory, so that a .grad the user kept never changes
+   (``ddp.timing["copied_out"]`` counts those buckets). Each rank chooses for itself: the shared
+   all-reduce reads and writes whichever array each rank names.
 After ``shard_gradients(optimizer)`` (ZeRO stage 2, with a ZeroRedundancyOptimizer) the buckets are
 reduce-scattered instead: each rank gets the averages of the parameters it updates, the others' .grad is None.
 With ``forward_sync_buffers`` (``broadcast_buffers``) rank 0's buffers (BatchNorm's running
@@ -34,6 +41,7 @@ the model uses ``nn.SyncBatchNorm``.
 import contextlib
 import functools
 import os
+import sys
 import threading
 import time
 import warnings
@@ -58,7 +66,7 @@ class _Bucket:
     of one machine share (``dist.empty_shared``), so that its all-reduce reads the other ranks'
     buckets instead of sending them (a collective: every rank builds the same buckets in order)."""
 
-    def __init__(self, members, dtype, flags, params):
+    def __init__(self, members, dtype, flags, params, spare=False):
         self.members = members  # indices into ddp._params, in the order they fill the bucket
         self.slots, size = {}, 0  # parameter index -> (start, stop, k) of its gradient in the array
         for k, (i, numel) in enumerate(members):
@@ -66,14 +74,34 @@ class _Bucket:
             size += numel
         self.grads = size
         # with find_unused_parameters, one more slot per parameter: > 0 where some rank used it
-        self.tensor = dist.empty_shared(size + (len(members) if flags else 0), dtype=dtype)
-        self.array = self.tensor.numpy()
-        self.array[...] = 0
+        self.main = _Memory(size + (len(members) if flags else 0), dtype, self.slots, params)
         # each parameter's gradient as a view of its slot (what .grad is with gradient_as_bucket_view)
-        self.views = {i: ag.from_numpy(self.array[start:stop].reshape(params[i].shape))
-                      for i, (start, stop, _) in self.slots.items()}
+        self.tensor, self.array, self.views = self.main.tensor, self.main.array, self.main.views
+        # DDP's default mode: a second array, which .grad views after backward (no copy); it is used
+        # only while no tensor of the user's views it any more (else the main array, and .grad a copy)
+        self.spare = _Memory(size, dtype, self.slots, params) if spare else None
+        self.using = self.main  # the one this iteration's gradients go into
         self.pending, self.work = len(members), None
         self.bounds = None  # with shard_gradients: each rank's chunk of the reduce-scatter
+
+
+class _Memory:
+    """A flat array in shared memory, zeroed, with each parameter's slot in it as a tensor."""
+
+    def __init__(self, size, dtype, slots, params):
+        self.tensor = dist.empty_shared(size, dtype=dtype)
+        self.array = self.tensor.numpy()
+        self.array[...] = 0
+        self.views = {i: ag.from_numpy(self.array[start:stop].reshape(params[i].shape))
+                      for i, (start, stop, _) in slots.items()}
+        self.owner = self.array.base if self.array.base is not None else self.array
+        self.own_references = sys.getrefcount(self.owner)
+
+    def is_free(self):
+        """Does nothing but this object view the memory? Every array that views it refers to ``owner``
+        (numpy points a view of a view at the array that holds the memory), and every tensor
+        holds such an array: a .grad the user kept, its numpy array, a view of it."""
+        return sys.getrefcount(self.owner) == self.own_references
 
 
 class _Poller:
@@ -169,7 +197,9 @@ class DistributedDataParallel(Module):
         self._assignment = assignment
         if self._owner is not None:  # each rank's parameters side by side: its chunk of the reduce-scatter
             assignment = [(dtype, sorted(members, key=lambda m: self._owner[m[0]])) for dtype, members in assignment]
-        self._buckets = [_Bucket(members, dtype, self.find_unused_parameters, self._params)
+        spare = not (self.gradient_as_bucket_view or self.find_unused_parameters) and self._owner is None \
+            and self._world > 1 and dist.ranks_share_memory()
+        self._buckets = [_Bucket(members, dtype, self.find_unused_parameters, self._params, spare)
                          for dtype, members in assignment]
         if self._owner is not None:  # where each rank's chunk starts and ends (elements)
             for b in self._buckets:
@@ -182,7 +212,8 @@ class DistributedDataParallel(Module):
                         view = self._bucket_of[i].views[i]
                         host.copyto(view.numpy(), p.grad.numpy())
                         p.grad = view
-        self.timing = {"wait": 0.0, "bytes": sum(b.array.nbytes for b in self._buckets), "buckets": len(self._buckets)}
+        self.timing = {"wait": 0.0, "bytes": sum(b.array.nbytes for b in self._buckets), "buckets": len(self._buckets),
+                       "copied_out": 0}
 
     def shard_gradients(self, optimizer):
         """Average each gradient only on the rank that updates its parameter (ZeRO stage 2; seegrad's own
@@ -250,8 +281,9 @@ class DistributedDataParallel(Module):
         self._expect_hooks, self._ready, self._ready_order, self._next = True, set(), [], 0
         for b in self._buckets:
             b.pending, b.work = len(b.members), None
+            b.using = b.spare if b.spare is not None and b.spare.is_free() else b.main
             for i, _ in b.members:
-                set_grad_destination(self._params[i], b.views[i])
+                set_grad_destination(self._params[i], b.using.views[i])
         self._unused = []
         if self.find_unused_parameters:
             reached = _reachable_leaves(output)
@@ -266,6 +298,8 @@ class DistributedDataParallel(Module):
             unused, self._unused = self._unused, []
             for j in unused:
                 self._mark_ready(j, self._params[j], used=False)
+        if not self._ready:
+            self._take_spares_let_go()
         if i in self._ready:
             raise RuntimeError(
                 f"DistributedDataParallel: Expected to mark a variable ready only once. Parameter "
@@ -276,18 +310,20 @@ class DistributedDataParallel(Module):
         self._ready_order.append(i)
         b = self._bucket_of[i]
         start, stop, k = b.slots[i]
-        slot = b.array[start:stop]
+        slot, view = b.using.array[start:stop], b.using.views[i]
         if p.grad is None:
             slot[...] = 0
         else:
             if p.grad.requires_grad:
                 raise RuntimeError("DistributedDataParallel: backward(create_graph=True) is not supported; "
                                    "gradients with a graph of their own can't be averaged in place")
-            if not used and p.grad is b.views[i]:  # its slot joins the reduction; if no rank used it, its
+            if not used and p.grad is view:  # its slot joins the reduction; if no rank used it, its
                 p.grad = p.grad.clone()  # .grad stays as it was (as without gradient_as_bucket_view)
-            if p.grad is not b.views[i]:  # else already there: computed into the slot (its destination),
+            if p.grad is not view:  # else already there: computed into the slot (its destination),
                 host.copyto(slot, p.grad.numpy().reshape(-1))  # or accumulated into it (the bucket view)
-                if self.gradient_as_bucket_view and used:
+                if p.grad is b.main.views[i]:  # computed into the main array before the spare took over
+                    p.grad = None  # (.grad gets the average at the end)
+                elif self.gradient_as_bucket_view and used:
                     p.grad = b.views[i]
             elif not self.gradient_as_bucket_view:  # computed into the slot: .grad gets its own copy of the
                 p.grad = None  # average at the end (_finalize), as when it is copied out
@@ -299,13 +335,24 @@ class DistributedDataParallel(Module):
         else:
             self._progress()
 
+    def _take_spares_let_go(self):
+        """The first gradient of a backward is ready. A spare that was in use at forward time (a .grad
+        of the last step viewed it) and is no more (``zero_grad()`` came between forward and backward)
+        takes over from the main array (a gradient computed into the main array already is copied
+        over when it is ready, in ``_mark_ready``)."""
+        for b in self._buckets:
+            if b.spare is not None and b.using is b.main and b.spare.is_free():
+                b.using = b.spare
+                for i, _ in b.members:
+                    set_grad_destination(self._params[i], b.spare.views[i])
+
     def _launch_ready_buckets(self):
         buckets = self._buckets
         with self._lock:
             while self._next < len(buckets) and buckets[self._next].pending == 0:
                 b = buckets[self._next]
-                if self._owner is None:
-                    b.work = dist.all_reduce(b.tensor, op=dist.ReduceOp.AVG, async_op=True)
+                if self._owner is None:  # (each rank all-reduces its main array or its spare, as it chose)
+                    b.work = dist.all_reduce(b.using.tensor, op=dist.ReduceOp.AVG, async_op=True)
                 else:
                     b.work = dist.reduce_scatter_in_place(b.tensor, b.bounds, op=dist.ReduceOp.AVG, async_op=True)
                 if self._poller is not None:
@@ -324,7 +371,8 @@ class DistributedDataParallel(Module):
                 b.work.is_completed()
 
     def _finalize(self):
-        """The end of backward: wait for the buckets still in flight, copy the averages into .grad."""
+        """The end of backward: wait for the buckets still in flight; .grad views the averages in a spare,
+        or gets a copy of them (the spare was still in use: a tensor of the user's viewed it)."""
         start = time.perf_counter()
         with self._lock:
             for b in self._buckets:
@@ -344,12 +392,14 @@ class DistributedDataParallel(Module):
                         if p.grad is not b.views[i]:  # (None here: another rank used it)
                             p.grad = b.views[i]
                         continue
-                    mean = b.array[start:stop].reshape(p.shape)
-                    if p.grad is None:
-                        p.grad = ag.from_numpy(mean.copy())
+                    mean = b.using.array[start:stop].reshape(p.shape)
+                    if p.grad is None:  # a new view of the spare (it counts as the user's), or a copy
+                        p.grad = ag.from_numpy(mean if b.using is b.spare else mean.copy())
                     else:
                         host.copyto(p.grad.numpy(), mean)
                         ag.autograd.graph.increment_version(p.grad)
+        self.timing["copied_out"] = sum(b.using is b.main for b in self._buckets) \
+            if not self.gradient_as_bucket_view else 0
         if self._rebuild_order is None and not self.find_unused_parameters:  # as torch: no rebuild then
             self._rebuild_order = self._ready_order
         self._expect_hooks, self._ready, self._used = False, set(), set()

@@ -64,7 +64,8 @@ def close(a, b, what):
     return float(np.abs(a - b).max())
 
 
-def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=True, **ddp_options):
+def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=True, zero_late=False,
+          **ddp_options):
     rank, world = dist.get_rank(), dist.get_world_size()
     ag.manual_seed(0)
     reference = (reference_build or build)()
@@ -79,7 +80,7 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=
     opt_ref, opt = make[opt_name](reference.parameters()), make[opt_name](model.parameters())
     loss_fn = nn.CrossEntropyLoss()
     per = B // world
-    worst, kept = 0.0, {}
+    worst, kept, spared = 0.0, {}, 0
     for step, (x, y) in zip(range(STEPS), batches(kind)):
         opt_ref.zero_grad()
         if ghost:
@@ -88,9 +89,13 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=
             loss_fn(reference(x), y).backward()
         opt_ref.step()
 
-        opt.zero_grad(set_to_none=set_to_none)
         mine = slice(rank * per, (rank + 1) * per)
-        loss_fn(model(x[mine]), y[mine]).backward()
+        if not zero_late:
+            opt.zero_grad(set_to_none=set_to_none)
+        out = model(x[mine])
+        if zero_late:  # as many tutorials do: forward, zero_grad, backward
+            opt.zero_grad(set_to_none=set_to_none)
+        loss_fn(out, y[mine]).backward()
         what = f"{kind} {opt_name} step {step + 1}"
         if ddp_options.get("gradient_as_bucket_view"):  # each .grad is a view of its bucket
             for name, p in model.module.named_parameters():
@@ -100,10 +105,21 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=
             for name, p in model.module.named_parameters():
                 if any(np.shares_memory(p.grad.numpy(), b.array) for b in model._buckets):
                     raise AssertionError(f"{what}: {name}.grad is in a bucket without gradient_as_bucket_view")
-            for name, (grad, values) in kept.items():  # last step's .grad, set to None since: unchanged
-                if set_to_none and not np.array_equal(grad.numpy(), values):
+            for name, (held, values) in kept.items():  # an earlier step's .grad, set to None since: unchanged
+                if set_to_none and not np.array_equal(array_of(held), values):
                     raise AssertionError(f"{what}: the previous step's {name}.grad changed under the user")
-            kept = {name: (p.grad, p.grad.numpy().copy()) for name, p in model.module.named_parameters()}
+            if model._buckets[0].spare is not None and set_to_none:
+                # the averages are copied out of a bucket only while the user holds a view of its spare
+                want = sum(any(np.shares_memory(array_of(h), b.spare.array) for h, _ in kept.values())
+                           for b in model._buckets)
+                if model.timing["copied_out"] != want:
+                    raise AssertionError(f"{what}: {model.timing['copied_out']} buckets copied out, {want} expected")
+                spared += want == 0
+            # the user keeps this step's gradients as tensors, as numpy arrays, as views, or not at all
+            keep = [lambda g: g, lambda g: g.numpy(), lambda g: g[0], None][step % 4]
+            kept = {name: (keep(p.grad), array_of(keep(p.grad)).copy())
+                    for name, p in model.module.named_parameters()} if keep else {}
+            held = None  # (the check above left the last one kept here: the user let it go)
         opt.step()
 
         same_on_every_rank(flat(model.module), what)
@@ -111,7 +127,14 @@ def train(kind, build, opt_name, ghost=False, reference_build=None, set_to_none=
         if rank == 0:  # rank 0's running statistics are the ones broadcast: they follow the reference
             for (name, b), (_, r) in zip(model.module.named_buffers(), reference.named_buffers()):
                 close(b.numpy(), r.numpy(), f"{what} buffer {name}")
+    if model._buckets[0].spare is not None and set_to_none and not spared:
+        raise AssertionError(f"{kind} {opt_name}: the averages were copied out at every step; .grad never viewed "
+                             "a spare although the user let the gradients go")
     return worst
+
+
+def array_of(held):
+    return held if isinstance(held, np.ndarray) else held.numpy()
 
 
 def loss_ghost_batches(model, loss_fn, x, y, world):
@@ -190,6 +213,12 @@ def main():
         report[f"cnn+SyncBatchNorm {opt_name}"] = train("cnn", lambda: cnn(nn.SyncBatchNorm), opt_name,
                                                         reference_build=cnn)
         report[f"gru {opt_name}"] = train("gru", GRUNet, opt_name, bucket_cap_mb=2 ** -12)
+        # .grad zeroed in place, not set to None: it keeps its memory (a spare's, or its own)
+        report[f"mlp {opt_name} zeroed in place"] = train("mlp", mlp, opt_name, set_to_none=False,
+                                                          bucket_cap_mb=2 ** -12)
+        # zero_grad between forward and backward: at forward time last step's .grad still views the spares
+        report[f"mlp {opt_name} zero_grad after forward"] = train("mlp", mlp, opt_name, zero_late=True,
+                                                                  bucket_cap_mb=2 ** -12)
         # gradients as views of the buckets: zeroed in place (accumulated into the buckets) or set to None
         for set_to_none in (False, True):
             report[f"mlp {opt_name} bucket views{' set_to_none' if set_to_none else ''}"] = train(

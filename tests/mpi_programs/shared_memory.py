@@ -110,8 +110,43 @@ def main():
     for bad in ([0, n], list(range(world)) + [n + 1], [0] * world + [n - 1]):
         refused(lambda: dist.reduce_scatter_in_place(t, bad), ValueError, "bounds must be world size + 1",
                 f"reduce_scatter_in_place accepted bounds {bad}")
+    ranks_name_their_own_buffers(rank, world)
     windows = dist.group.WORLD.shared is not None  # the mpi backend's windows (shared_memory.py), or none
     finish(f"shared-memory all_reduce OK on {world} ranks, {'through windows' if windows else 'without windows'}")
+
+
+def ranks_name_their_own_buffers(rank, world):
+    """Through the windows the ranks need not reduce the same buffer in one op: each passes any of its
+    buffers of that size (a choice that differs between ranks here), and the result lands in each
+    rank's own choice, the other buffers untouched; more ops in flight at once than the ring of
+    named buffers holds (RING), waited last to first, over several rounds."""
+    from autograd.distributed.shared_memory import RING
+    windows = dist.group.WORLD.shared is not None
+    count = RING + 9
+    pairs = [(shared(value(rank, 301, np.float32, salt=k)), shared(value(rank, 301, np.float32, salt=k + 1)))
+             for k in range(count)]
+    for round_ in range(3):
+        # without windows (MPI's messages) every rank must pass the same one: the first
+        chosen = [pair[(k + rank + round_) % 2 if windows else 0] for k, pair in enumerate(pairs)]
+        untouched = [pair[1 - (k + rank + round_) % 2 if windows else 1].numpy().copy() for k, pair in enumerate(pairs)]
+        works = [dist.all_reduce(t, async_op=True) for t in chosen]
+        for work in reversed(works):
+            work.wait()
+        for k, pair in enumerate(pairs):
+            salts = [k + (k + r + round_) % 2 if windows else k for r in range(world)]
+            want = np.stack([value(r, 301, np.float32, salt=salt) for r, salt in enumerate(salts)]).sum(axis=0)
+            check(chosen[k], want, f"op {k} of {count} in flight, each rank its own buffer, round {round_}")
+            check(pair[1 - (k + rank + round_) % 2 if windows else 1], untouched[k],
+                  f"op {k}, round {round_}: the buffer this rank did not name")
+            for j, t in enumerate(pair):
+                t.numpy()[...] = value(rank, 301, np.float32, salt=k + j)
+    if windows:  # tensors of different sizes on the ranks: said, on every rank, and the group goes on
+        small, large = shared(np.zeros(4, np.float32)), shared(np.zeros(5, np.float32))
+        refused(lambda: dist.all_reduce(small if rank == 0 else large), dist.DistBackendError,
+                "the ranks passed tensors of different sizes", "all_reduce of different sizes did not raise")
+        t = shared(np.ones(3, np.float32))
+        dist.all_reduce(t)
+        check(t, np.full(3, world, np.float32), "an all_reduce after the refused one")
 
 
 if __name__ == "__main__":
