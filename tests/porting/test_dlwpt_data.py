@@ -482,3 +482,15 @@ def notebook_folder(tmp_path, monkeypatch):
                               "audio_chirp", "video_cockatoo"])
 def test_data_representation(cells, notebook_folder):
     run_notebook(cells.replace("import imageio", IMAGEIO))
+
+
+def test_a_program_s_print_options_do_not_outlast_it():
+    """These notebooks begin with ``torch.set_printoptions(edgeitems=2, threshold=50)``: the harness puts both
+    libraries' options back after each run (a later test's reprs were laid out at another width)."""
+    import autograd
+    from harness import run_both
+
+    before = repr(torch.arange(2000.)), repr(autograd.arange(2000.))
+    run_both("import torch\ntorch.set_printoptions(edgeitems=1, threshold=5, linewidth=40, precision=1)\n"
+             "print(torch.arange(10.))\n")
+    assert (repr(torch.arange(2000.)), repr(autograd.arange(2000.))) == before
