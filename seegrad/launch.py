@@ -7,21 +7,13 @@ Each process trains a replica on its shard of the data (nn.parallel.DistributedD
 seegrad.data.DistributedSampler); rank 0 alone prints and writes files.
 """
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import autograd.distributed as dist
+from autograd.distributed.run import find_mpiexec
 
 __all__ = ["find_mpiexec", "relaunch", "join", "is_main_process"]
-
-
-def find_mpiexec():
-    """The mpiexec next to this Python (the MPICH wheel of ``pip install 'seegrad[distributed]'`` puts it
-    in the environment's bin folder), else the first on PATH; None when there is none."""
-    here = Path(sys.executable).parent / ("mpiexec.exe" if os.name == "nt" else "mpiexec")
-    return str(here) if here.exists() else shutil.which("mpiexec")
 
 
 def relaunch(nproc, argv, module="seegrad"):

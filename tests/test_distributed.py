@@ -160,6 +160,64 @@ def test_backend_choice_and_unknown_backends(monkeypatch):
     assert dist.launched_by_mpi()
 
 
+def torch_distributed_names():
+    return pytest.importorskip("torch").distributed  # the oracle for the names
+
+
+def test_scripts_written_for_torchrun(monkeypatch):
+    """backend "gloo" (PyTorch's for the CPU) means MPI's ranks, or one process; torchrun's variables come
+    from the MPI launcher's; a process torchrun started (WORLD_SIZE > 1, no MPI) is refused, not left
+    to train alone."""
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK", "WORLD_SIZE", "RANK"):
+        monkeypatch.delenv(var, raising=False)
+    assert dist.is_gloo_available() == torch_distributed_names().is_gloo_available() is True
+    assert dist.is_nccl_available() is False
+    dist.init_process_group("gloo")
+    try:
+        assert dist.get_backend() == "self" and dist.get_world_size() == 1
+    finally:
+        dist.destroy_process_group()
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    for backend in (None, "gloo", "self"):
+        with pytest.raises(RuntimeError, match=r"WORLD_SIZE=2 .*torchrun.*it would train alone.*mpiexec -n 2 python "
+                                               r"script.py.*autograd.distributed.run --nproc_per_node 2"):
+            dist.init_process_group(backend)
+    assert not dist.is_initialized()
+    from autograd.distributed.process_group import export_torchrun_variables
+    for launcher in ({"PMI_RANK": "3", "PMI_SIZE": "4", "MPI_LOCALRANKID": "1", "MPI_LOCALNRANKS": "2"},  # MPICH
+                     {"OMPI_COMM_WORLD_RANK": "3", "OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_LOCAL_RANK": "1",
+                      "OMPI_COMM_WORLD_LOCAL_SIZE": "2"}):  # Open MPI
+        environ = dict(launcher)
+        export_torchrun_variables(environ)
+        assert {k: environ[k] for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")} == \
+            {"RANK": "3", "WORLD_SIZE": "4", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "2"}
+    environ = {"PMI_RANK": "3", "PMI_SIZE": "4", "RANK": "7"}  # set already: kept (init_process_group checks it)
+    export_torchrun_variables(environ)
+    assert environ["RANK"] == "7" and environ["WORLD_SIZE"] == "4"
+    environ = {"WORLD_SIZE": "2"}  # no MPI launcher: nothing to set
+    export_torchrun_variables(environ)
+    assert environ == {"WORLD_SIZE": "2"}
+
+
+def test_the_torchrun_like_launcher_checks_its_options(monkeypatch, capsys):
+    from autograd.distributed import run
+    with pytest.raises(SystemExit, match="--nnodes 2: only one machine here.*hostfile"):
+        run.main(["--nnodes", "2", "train.py"])
+    with pytest.raises(SystemExit, match="--nproc_per_node must be at least 1, got 0"):
+        run.main(["--nproc_per_node", "0", "train.py"])
+    monkeypatch.setattr(run, "find_mpiexec", lambda: None)
+    with pytest.raises(SystemExit, match="no mpiexec found: pip install 'seegrad.distributed.'"):
+        run.main(["--nproc-per-node=2", "train.py"])
+    calls = []
+    monkeypatch.setattr(run, "find_mpiexec", lambda: "/bin/mpiexec")
+    monkeypatch.setattr(run.subprocess, "call", lambda command, env: calls.append((command, env)) or 3)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert run.main(["--standalone", "--nproc_per_node", "4", "-m", "pkg.train", "--epochs", "3"]) == 3
+    (command, env), = calls
+    assert command == ["/bin/mpiexec", "-n", "4", sys.executable, "-m", "pkg.train", "--epochs", "3"]
+    assert env["OMP_NUM_THREADS"] == "1" and "OMP_NUM_THREADS=1" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------- the engine hook DDP uses
 
 
@@ -596,6 +654,19 @@ def test_a_rank_that_hangs_times_the_others_out():
     assert proc.returncode != 0
     assert "[rank 0] autograd.distributed.DistBackendError: all_reduce: rank 0 of 2 waited" in proc.stderr
     assert seconds < 30  # the collective timeout is 2 s; rank 1 alone would sleep 120 s
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_under_mpiexec_torchruns_variables_are_mpis_and_must_agree_with_it():
+    script = ("import os, autograd.distributed as dist; dist.init_process_group('gloo'); "
+              "print(os.environ['RANK'], os.environ['LOCAL_RANK'], os.environ['WORLD_SIZE'], dist.get_rank())")
+    proc, _ = mpirun(2, sys.executable, "-c", script)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(proc.stdout.split("\n")[:2]) == ["0 0 2 0", "1 1 2 1"]
+    proc, _ = mpirun(2, sys.executable, "-c", script, env={"RANK": "5"})  # set by hand, and wrong
+    assert proc.returncode != 0
+    assert "RANK=5 in the environment (torchrun's variable) but MPI says 0; unset RANK" in proc.stderr
 
 
 @needs_mpi

@@ -19,10 +19,13 @@ on these; docs/distributed.md says how to launch on one machine, several, or a c
 from .collectives import (
     ReduceOp, Work, abort, all_gather, all_gather_object, all_reduce, barrier, broadcast, broadcast_object_list,
     destroy_process_group, empty_shared, get_backend, get_rank, get_world_size, group, init_process_group, is_available,
-    is_initialized, is_mpi_available, ranks_share_memory, reduce_scatter,
+    is_gloo_available, is_initialized, is_mpi_available, is_nccl_available, ranks_share_memory, reduce_scatter,
     reduce_scatter_in_place, require_default_group,
 )
 from .process_group import DEFAULT_TIMEOUT as default_pg_timeout, DistBackendError, launched_by_mpi
+from .process_group import export_torchrun_variables
+
+export_torchrun_variables()  # under mpiexec: RANK, LOCAL_RANK... as torchrun sets them
 
 
 def __getattr__(name):

@@ -7,6 +7,7 @@ result in place. Without it the call waits, under the group's timeout.
 """
 import enum
 import numbers
+import os
 
 from ..backend import host
 
@@ -15,7 +16,8 @@ from ..tensor import Tensor, increment_version
 from . import process_group as pg
 
 __all__ = ["ReduceOp", "Work", "group", "init_process_group", "destroy_process_group", "is_initialized",
-           "is_available", "is_mpi_available", "get_rank", "get_world_size", "get_backend", "barrier",
+           "is_available", "is_mpi_available", "is_gloo_available", "is_nccl_available", "get_rank",
+           "get_world_size", "get_backend", "barrier",
            "all_reduce", "broadcast", "all_gather", "reduce_scatter", "all_gather_object",
            "broadcast_object_list", "abort", "empty_shared", "ranks_share_memory", "reduce_scatter_in_place"]
 
@@ -77,18 +79,21 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
 
     backend: "mpi" (one process per rank, started by ``mpiexec -n N python script.py``), "self" (a world
     of one, no MPI needed), or None: "mpi" when an MPI launcher started this process, else "self".
+    "gloo" (PyTorch's backend for the CPU) means the same as None: a script written for torchrun runs
+    under ``python -m autograd.distributed.run --nproc_per_node N script.py`` (or mpiexec) as it is.
     timeout: how long any collective waits for the other ranks before raising (a ``timedelta`` or
     seconds; 30 minutes by default). ``world_size`` and ``rank``, when given, must agree with MPI's.
     """
     if _World.group is not None:
         raise ValueError("trying to initialize the default process group twice!")
-    if backend is None:
-        backend = "mpi" if pg.launched_by_mpi() else "self"
     name = str(backend).lower()
+    if backend is None or name == "gloo":  # the CPU's collectives: MPI's, or a world of one
+        name = "mpi" if pg.launched_by_mpi() else "self"
     if name not in ("mpi", "self"):
         raise ValueError(f"init_process_group: backend {backend!r} is not available; this framework speaks MPI: "
-                         "use backend='mpi' and start the script with `mpiexec -n N python script.py`, or "
-                         "backend='self' for one process")
+                         "use backend='mpi' (or 'gloo', or None) and start the script with `mpiexec -n N python "
+                         "script.py`, or backend='self' for one process")
+    _check_not_torchrun(name)
     if init_method not in (None, "env://") or store is not None:
         raise ValueError("init_process_group: init_method and store are not used: the MPI launcher (mpiexec) "
                          "tells each process its rank; drop them, or use init_method='env://'")
@@ -100,7 +105,23 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
             raise ValueError(f"init_process_group: {what}={given} but the {name} backend has {what} {actual}; "
                              f"start the job with mpiexec -n {world_size if what == 'world_size' else 'N'} "
                              f"or drop {what}=")
+    for var, actual in (("RANK", new.rank), ("WORLD_SIZE", new.size)):
+        if name == "mpi" and os.environ.get(var, str(actual)) != str(actual):
+            new.destroy()
+            raise ValueError(f"init_process_group: {var}={os.environ[var]} in the environment (torchrun's variable) "
+                             f"but MPI says {actual}; unset {var}, or start as many ranks as it says")
     _World.group = new
+
+
+def _check_not_torchrun(name):
+    """A process started by torchrun (its WORLD_SIZE > 1, no MPI launcher) would join a world of one and
+    train alone: refuse. Under MPI, torchrun's variables (set by hand) must agree with MPI's."""
+    world = os.environ.get("WORLD_SIZE")
+    if name == "self" and world not in (None, "", "1"):
+        raise RuntimeError(f"init_process_group: WORLD_SIZE={world} in the environment (torchrun's variable) but "
+                           "no MPI launcher started this process: it would train alone. This framework's ranks are "
+                           f"MPI processes: start the script with `mpiexec -n {world} python script.py` or `python -m "
+                           f"autograd.distributed.run --nproc_per_node {world} script.py` (torchrun's options)")
 
 
 def destroy_process_group(group=None):
@@ -122,6 +143,16 @@ def is_available():
 
 def is_mpi_available():
     return pg.mpi_is_installed()
+
+
+def is_gloo_available():
+    """True: backend "gloo" is accepted (the CPU's collectives: MPI's ranks, or one process)."""
+    return True
+
+
+def is_nccl_available():
+    """False: no NCCL here (GPU collectives); "mpi" or "gloo" work on the CPU."""
+    return False
 
 
 def get_rank(group=None):

@@ -18,12 +18,21 @@ import sys
 import time
 import traceback
 
-__all__ = ["ProcessGroup", "DistBackendError", "DEFAULT_TIMEOUT", "launched_by_mpi", "mpi_is_installed"]
+__all__ = ["ProcessGroup", "DistBackendError", "DEFAULT_TIMEOUT", "launched_by_mpi", "mpi_is_installed",
+           "export_torchrun_variables"]
 
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)  # torch.distributed.default_pg_timeout
 
 # Set in each process that an MPI launcher starts: MPICH/Hydra and Intel MPI, Open MPI, PMIx (Slurm), MVAPICH.
 LAUNCHER_RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK")
+
+# torchrun's variables, and where the MPI launchers keep the same figures (MPICH/Hydra, Open MPI, MVAPICH)
+TORCHRUN_VARIABLES = {
+    "RANK": ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK"),
+    "WORLD_SIZE": ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"),
+    "LOCAL_RANK": ("MPI_LOCALRANKID", "OMPI_COMM_WORLD_LOCAL_RANK", "MV2_COMM_WORLD_LOCAL_RANK"),
+    "LOCAL_WORLD_SIZE": ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE"),
+}
 
 SPIN_SECONDS = 0.002  # a wait polls flat out this long (a message, or ranks a moment apart) ...
 MAX_PAUSE = 0.0005  # ... then sleeps between polls, doubling up to this: a late rank leaves the CPU free
@@ -41,6 +50,18 @@ class DistBackendError(RuntimeError):
 def launched_by_mpi():
     """True when an MPI launcher (mpiexec, mpirun, srun) started this process."""
     return any(var in os.environ for var in LAUNCHER_RANK_VARIABLES)
+
+
+def export_torchrun_variables(environ=os.environ):
+    """In a process an MPI launcher started, set torchrun's RANK, WORLD_SIZE, LOCAL_RANK and
+    LOCAL_WORLD_SIZE from the launcher's own figures (those not set already), so that a script
+    written for torchrun (``int(os.environ["LOCAL_RANK"])``) runs under mpiexec as it is."""
+    if not any(var in environ for var in LAUNCHER_RANK_VARIABLES):
+        return
+    for name, sources in TORCHRUN_VARIABLES.items():
+        value = next((environ[source] for source in sources if source in environ), None)
+        if value is not None:
+            environ.setdefault(name, value)
 
 
 def mpi_is_installed():

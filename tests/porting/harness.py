@@ -63,6 +63,9 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.linalg": None,  # autograd.linalg
     "torch.distributions": "autograd.distributions",
     "torch.func": "autograd.func",
+    "torch.distributed": "autograd.distributed",
+    "torch.nn.parallel": "nn.parallel",
+    "torch.utils.data.distributed": "seegrad.data",  # (DistributedSampler)
 }
 
 
