@@ -18,7 +18,7 @@ import math as _math
 from . import backend
 from .dtypes import (
     bfloat16, bool, bool_, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
-    long, set_default_dtype, uint8,
+    long, set_default_dtype, short, uint8,
 )
 from .devices import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .function import Function, NonDifferentiable, Rule, ShapeError, register
@@ -36,7 +36,8 @@ from .creation import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
 from .creation import inclusive_range as range  # torch.range (deprecated there: end included) # noqa: A001
-from .random import Generator, get_rng, get_rng_state, manual_seed, set_rng_state
+from .storages import TypedStorage
+from .random import Generator, default_generator, get_rng, get_rng_state, manual_seed, set_rng_state
 from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types

@@ -3,6 +3,7 @@
 Each takes PyTorch's ``dtype=``, ``device=`` (checked by devices.py; the array is made on the host and
 moved there, random draws come from that device's generator)
 and ``requires_grad=``; floating results get the default dtype (float32, see set_default_dtype)."""
+import functools
 import math
 import numbers
 
@@ -13,7 +14,7 @@ from .backend import as_array
 from .devices import check, of_array, place
 from .dtypes import as_dtype, bool_, float64, get_default_dtype, int64
 from .ops.args import ArgumentError, raw, required, shape_arg
-from .ops.promote import DTypeError
+from .ops.promote import DTypeError, promote_types
 from .random import rng
 from .tensor import Size, Tensor, _numeric, to_array
 
@@ -23,10 +24,54 @@ def _leaf(array, requires_grad, device, op):
     return t.requires_grad_(True) if requires_grad else t
 
 
+def _tensors_as_numbers(data):
+    """``data`` with each tensor inside its lists replaced by its number, as PyTorch reads them: a tensor in a
+    list is a scalar (``tensor([t0, t1])`` of two one-element tensors is (2,), whatever their shapes), and one
+    with more elements is refused with PyTorch's ValueError; and the dtype PyTorch gives the result, every
+    element's promoted (a tensor's own dtype, a Python float the default dtype, an int int64, a bool bool)."""
+    dtypes = []
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            return [walk(v) for v in x]
+        if isinstance(x, Tensor):
+            if x.numel() != 1:
+                raise ValueError(f"tensor: only one element tensors can be converted to Python scalars (an element "
+                                 f"of the list is a tensor of shape {tuple(x.shape)}); torch.stack(list) joins "
+                                 f"tensors along a new dim")
+            dtypes.append(x.dtype)
+            return x.item()
+        if isinstance(x, (numbers.Number, host.generic)):
+            dtypes.append(host.asarray(x).dtype if isinstance(x, host.generic) else _python_scalar_dtype(x))
+        return x
+
+    numbers_only = walk(data)
+    return numbers_only, functools.reduce(promote_types, dtypes)
+
+
+def _holds_tensor(data):
+    """Is a tensor anywhere in these nested lists? (The types of each list's elements are gathered at C speed,
+    so a long list of numbers costs little.)"""
+    kinds = set(map(type, data))
+    if any(issubclass(kind, Tensor) for kind in kinds):
+        return True
+    return bool(kinds & {list, tuple}) and any(_holds_tensor(x) for x in data if isinstance(x, (list, tuple)))
+
+
+def _python_scalar_dtype(x):
+    if isinstance(x, bool):
+        return bool_
+    return int64 if isinstance(x, numbers.Integral) else get_default_dtype()
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new leaf tensor from a list, number, numpy array or tensor (Python floats -> float32)."""
+    """A new leaf tensor from a list, number, numpy array or tensor (Python floats -> float32). Tensors inside
+    a list count as numbers, as in PyTorch (see _tensors_as_numbers)."""
     if device is None and isinstance(data, Tensor):
         device = data.device  # a copy of a tensor stays where it is
+    if isinstance(data, (list, tuple)) and _holds_tensor(data):
+        data, inferred = _tensors_as_numbers(data)
+        dtype = dtype if dtype is not None else inferred
     try:
         arr = to_array(data, as_dtype(dtype))
     except ValueError as err:  # a ragged list: numpy's message, named

@@ -6,7 +6,7 @@ from .backend import host
 float16, float32, float64 = host.dtype(host.float16), host.dtype(host.float32), host.dtype(host.float64)
 int32, int64, bool_ = host.dtype(host.int32), host.dtype(host.int64), host.dtype(host.bool_)
 uint8, int8, int16 = host.dtype(host.uint8), host.dtype(host.int8), host.dtype(host.int16)
-float, double, half, long, int = float32, float64, float16, int64, int32  # torch's aliases
+float, double, half, long, int, short = float32, float64, float16, int64, int32, int16  # torch's aliases
 bool = bool_  # ag.bool, like torch.bool
 
 
@@ -32,7 +32,7 @@ class _Missing:
 bfloat16 = _Missing("bfloat16")
 
 __all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "bool",
-           "float", "double", "half", "long", "int", "bfloat16", "get_default_dtype", "set_default_dtype"]
+           "float", "double", "half", "long", "int", "short", "bfloat16", "get_default_dtype", "set_default_dtype"]
 
 _default = [float32]  # the dtype of Python floats and of floating creation functions
 

@@ -39,10 +39,12 @@ def seed_device(kind, seed):
 
 def manual_seed(seed):
     """Seed the generators behind rand, randn, randint, dropout and nn.init: the CPU's and every
-    device's (each device type's generator starts from the same seed)."""
+    device's (each device type's generator starts from the same seed). Returns ``default_generator``,
+    as PyTorch returns torch.default_generator (a notebook cell ending in ``torch.manual_seed(123)`` shows it)."""
     _generator[0] = host.random.default_rng(seed)
     _seed[0] = seed
     _device_generators.clear()
+    return default_generator
 
 
 def get_rng_state():
@@ -119,3 +121,40 @@ class Generator:
 
     def __repr__(self):
         return f"<autograd.Generator seeded {self._seed}>"
+
+
+class _DefaultGenerator(Generator):
+    """torch.default_generator: the CPU's global generator (the one behind rand, randn, dropout, init...) as a
+    Generator object; seeding it seeds them all (manual_seed), and ``generator=default_generator`` draws from it."""
+
+    def __init__(self):
+        self.device = _device("cpu")
+
+    @property
+    def _numpy(self):
+        return _generator[0]
+
+    @property
+    def _seed(self):
+        return _seed[0]
+
+    def manual_seed(self, seed):
+        return manual_seed(int(seed))
+
+    def seed(self):
+        seed = int(host.random.SeedSequence().entropy % (1 << 63))
+        manual_seed(seed)
+        return seed
+
+    def get_state(self):
+        return get_rng_state()
+
+    def set_state(self, state):
+        set_rng_state(state)
+        return self
+
+    def __repr__(self):
+        return "<autograd.default_generator>"
+
+
+default_generator = _DefaultGenerator()

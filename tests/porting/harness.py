@@ -442,7 +442,8 @@ def _replaying(replay):
              autograd.random.set_rng_state)
     autograd.random._generator[0] = replay
     autograd.Generator = ReplayGenerator
-    autograd.manual_seed = autograd.random.manual_seed = lambda seed: None  # (torch.random.manual_seed too)
+    # (torch.random.manual_seed too; it returns the generator, as PyTorch's returns torch.default_generator)
+    autograd.manual_seed = autograd.random.manual_seed = lambda seed: autograd.default_generator
     # a checkpoint saves the state and restores it to draw the same dropout masks again; PyTorch's run
     # recorded those second draws too (the same masks), so here the replay just goes on
     autograd.random.get_rng_state, autograd.random.set_rng_state = lambda: replay.used, lambda state: None
@@ -465,6 +466,21 @@ def _torch_defaults_kept(torch):
         torch.set_default_dtype(dtype)
         if getattr(torch._GLOBAL_DEVICE_CONTEXT, "device_context", None) is not context:
             torch.set_default_device(None if context is None else context.device)
+
+
+@contextlib.contextmanager
+def _print_options_kept(torch):
+    """A program's torch.set_printoptions (a notebook's first cell often sets edgeitems or linewidth) lasts only
+    while it runs, in both libraries: later tests print with the options they expect."""
+    import autograd.printing
+
+    theirs, ours = dict(vars(torch._tensor_str.PRINT_OPTS)), dict(autograd.printing.options)
+    try:
+        yield
+    finally:
+        vars(torch._tensor_str.PRINT_OPTS).update(theirs)
+        autograd.printing.options.clear()
+        autograd.printing.options.update(ours)
 
 
 def _execute(source, name):
@@ -500,13 +516,13 @@ def run_both(source, seed=0, packages=()):
     tape = _Tape()
     torch.manual_seed(seed)
     random.seed(seed)
-    with _recording(tape), _torch_defaults_kept(torch), _imported_afresh(packages):
+    with _recording(tape), _torch_defaults_kept(torch), _print_options_kept(torch), _imported_afresh(packages):
         torch_run = _execute(source, "PyTorch")
     replay = _Replay(tape.draws)
     random.seed(seed)
     dtype = autograd.get_default_dtype()
     try:
-        with _replaying(replay), _as_torch(), _imported_afresh(packages):
+        with _replaying(replay), _as_torch(), _print_options_kept(torch), _imported_afresh(packages):
             our_run = _execute(source, "seegrad")
     finally:
         autograd.set_default_dtype(dtype)
