@@ -14,6 +14,7 @@ from autograd.backend import host
 import autograd as ag
 from autograd import ShapeError
 from autograd.ops.args import ArgumentError
+from autograd.ops.promote import DTypeError
 from autograd.ops.activation import (  # noqa: F401
     celu, celu_, elu, elu_, gelu, hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_, heaviside_step, leaky_relu,
     leaky_relu_, logsigmoid, mish, relu, relu_, relu6, selu, selu_, sigmoid, silu, softplus, softshrink, softsign, step,
@@ -273,6 +274,9 @@ def prelu(input, weight):
     if not isinstance(weight, ag.Tensor) or weight.ndim > 1:
         got = f"ndim = {weight.ndim}" if isinstance(weight, ag.Tensor) else type(weight).__name__
         raise ArgumentError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: {got}")
+    if weight.dtype != input.dtype:
+        raise DTypeError(f"prelu: Type promoting not supported. Got {input.dtype} and {weight.dtype}; convert the input "
+                         f"(x.to({weight.dtype})) or the module (.to({input.dtype}))")
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.numel() != 1 and weight.numel() != channels:
         raise ArgumentError(f"prelu: Mismatch of parameter numbers and input channel size. Found parameter "

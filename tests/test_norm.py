@@ -51,7 +51,7 @@ def test_gradient_of_gradient(norm):
 
 
 def test_normalised_output_has_zero_mean_unit_variance_per_channel():
-    x = ag.tensor(RNG.standard_normal((16, 3, 5, 5)) * 4 + 7)
+    x = ag.tensor(RNG.standard_normal((16, 3, 5, 5)) * 4 + 7, dtype=ag.float32)  # (the layer's dtype)
     y = nn.BatchNorm2d(3)(x).detach().numpy()
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-3)

@@ -11,6 +11,7 @@ from ..function import Function, Rule, ShapeError
 from ..graph import Variable, no_grad
 from ..node_names import node_name
 from .args import OutOfRangeError
+from .promote import DTypeError
 
 
 class Normalize(Function):
@@ -119,6 +120,17 @@ class InstanceNorm(Normalize):
 # --------------------------------------------------------------------- front functions
 
 
+
+def check_dtypes(op, input, **tensors):
+    """PyTorch's CPU norms take parameters and running statistics of the input's dtype, or float32 ones
+    with a float16 input (mixed precision); any other mix is refused, not promoted."""
+    for name, t in tensors.items():
+        if t is not None and t.dtype != input.dtype and not (t.dtype == host.float32 and input.dtype == host.float16):
+            raise DTypeError(f"{op}: mixed dtype (CPU): the input is {input.dtype} but {name} is {t.dtype}; they must "
+                             f"share a dtype (float32 parameters may go with a float16 input): convert the input "
+                             f"(x.to({t.dtype})) or the module (.to({input.dtype}))")
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (dim 1) over the batch and spatial dims.
 
@@ -134,6 +146,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if t is not None and tuple(t.shape) != (c,):
             raise ShapeError(f"batch_norm: {what} has shape {tuple(t.shape)} but the input {tuple(input.shape)} "
                              f"has {c} channels")
+    check_dtypes("batch_norm", input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, input.ndim))
     param_shape = (c,) + (1,) * (input.ndim - 2)
     if training:
@@ -169,6 +182,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     for what, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
             raise ShapeError(f"layer_norm: {what} has shape {tuple(t.shape)}; expected {shape}")
+    check_dtypes("layer_norm", input, weight=weight, bias=bias)
     axes = tuple(range(input.ndim - k, input.ndim))
     return LayerNorm.apply(input, weight, bias, axes=axes, eps=eps, param_shape=shape, batch_stats=True)
 
@@ -183,6 +197,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if input.ndim < 3:
         raise ShapeError(f"instance_norm: expected an input (N, C, *spatial), got shape {tuple(input.shape)}")
     n, c = input.shape[:2]
+    check_dtypes("instance_norm", input, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     axes = tuple(range(2, input.ndim))
     param_shape = (c,) + (1,) * (input.ndim - 2)
     if use_input_stats:
@@ -218,6 +233,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise ShapeError(f"group_norm: expected an input (N, C, *) with C divisible by num_groups={num_groups}, "
                          f"got shape {tuple(input.shape)}")
     n, c = input.shape[:2]
+    check_dtypes("group_norm", input, weight=weight, bias=bias)
     if n * c // num_groups * int(by_input.prod(input.shape[2:])) == 1:
         raise ValueError(f"group_norm: expected more than 1 value per group and sample, got input of shape "
                          f"{tuple(input.shape)} with num_groups={num_groups}")
@@ -225,8 +241,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     y = LayerNorm.apply(x, None, None, axes=(2,), eps=eps, param_shape=(1,), batch_stats=True)
     y = y.reshape(input.shape)
     shape = (c,) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        y = y * weight.reshape(shape)
+    if weight is not None:  # (float32 parameters with a float16 input: the output stays float16, as PyTorch's)
+        y = y * weight.reshape(shape).to(input.dtype)
     if bias is not None:
-        y = y + bias.reshape(shape)
+        y = y + bias.reshape(shape).to(input.dtype)
     return y
