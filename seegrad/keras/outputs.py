@@ -44,8 +44,8 @@ def _loss_name(loss, fn):
     return loss if isinstance(loss, str) else fn.name
 
 
-class _Mean:
-    """A mean over samples: each batch's value weighted by its size."""
+class SampleMean:
+    """A mean over samples: each batch's value weighted by its size (the loss trackers, one per output)."""
 
     def __init__(self):
         self.total, self.count = 0.0, 0
@@ -89,7 +89,7 @@ class OutputLosses:
                 self.outputs.append((i, fn, weight, names[i] if names else _loss_name(spec, fn)))
         if not self.outputs:
             raise ValueError("compile(loss=...): every output's loss is None; give at least one output a loss")
-        self.trackers = [_Mean() for _ in self.outputs] if len(self.outputs) > 1 else []
+        self.trackers = [SampleMean() for _ in self.outputs] if len(self.outputs) > 1 else []
         metric_specs = _per_output(self.metric_spec, names, count, "metrics") if self.metric_spec else [None] * count
         self.metrics = []  # (metric, its name in the logs)
         taken = {}
@@ -128,7 +128,7 @@ class OutputLosses:
 
     def reset(self):
         if self.built:
-            self.trackers = [_Mean() for _ in self.trackers]
+            self.trackers = [SampleMean() for _ in self.trackers]
             for _, metric, _ in self.metrics:
                 metric.reset_state()
 

@@ -22,7 +22,7 @@ import autograd as ag
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers
-from .outputs import OutputLosses
+from .outputs import OutputLosses, SampleMean as _LossTracker  # (Keras' loss tracker)
 from .callbacks import CallbackList
 from .layers.base import as_tensor
 from .utils import not_supported
@@ -152,20 +152,6 @@ def _check_batch_size(batch_size):
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
-
-
-class _LossTracker:
-    """The mean loss over samples: each batch's loss weighted by its size (Keras' loss tracker)."""
-
-    def __init__(self):
-        self.total, self.count = 0.0, 0
-
-    def update(self, loss, n):
-        self.total += loss * n
-        self.count += n
-
-    def result(self):
-        return self.total / self.count if self.count else 0.0
 
 
 class Trainer:
