@@ -2,6 +2,9 @@
 weights (copied from Keras), the same data in the same order; every epoch's loss, metrics and
 weights, then evaluate and predict, must agree to float32 rounding. Every layer, optimizer, loss
 and metric name that seegrad.keras supports is run here at least once."""
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -899,3 +902,24 @@ def test_more_metrics_match_keras():
     compile_both(k, s, "adam", "binary_crossentropy", [
         "binary_crossentropy", per_lib(lambda lib: lib.metrics.BinaryCrossentropy(label_smoothing=0.2, name="smooth"))])
     fit_both(k, s, x, binary, epochs=2, batch_size=8)
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_progress_line_figures_are_written_as_keras_writes_them(verbose):
+    """Keras' Progbar: 4 decimals above 1e-3, else e-notation (0 is 0.0000e+00); the live line compares the
+    absolute value, the verbose=2 line the value itself (a negative figure in e-notation)."""
+    import contextlib
+
+    from seegrad.keras.progbar import Progbar as OurProgbar
+
+    oracle()
+    from keras.src.utils.progbar import Progbar
+
+    for value in (0.0, 1e-3, 0.0010001, 5e-4, 0.5, -2.0, -5e-4, 1234.5678, 1e-7):
+        theirs = io.StringIO()
+        with contextlib.redirect_stdout(theirs):
+            Progbar(target=1, verbose=verbose).update(1, values=[("loss", value)], finalize=True)
+        ours = io.StringIO()
+        OurProgbar(1, verbose=verbose, file=ours).finish({"loss": value})
+        figure = re.compile(r"loss: (\S+)")
+        assert figure.search(ours.getvalue()).group(1) == figure.search(theirs.getvalue()).group(1), value

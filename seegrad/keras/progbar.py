@@ -10,14 +10,17 @@ import time
 __all__ = ["Progbar", "format_logs"]
 
 
-def format_value(v):
-    return f"{v:.4f}" if abs(v) >= 1e-3 or v == 0 else f"{v:.4e}"
+def format_value(v, verbose=1):
+    """Keras' rule: 4 decimals above 1e-3, else 4 digits in e-notation (0 is 0.0000e+00). Keras compares
+    the absolute value on the live line (verbose=1) but the value itself at verbose=2, where a negative
+    figure is written in e-notation: both as Keras does."""
+    return f"{v:.4f}" if (abs(v) if verbose == 1 else v) > 1e-3 else f"{v:.4e}"
 
 
-def format_logs(logs):
+def format_logs(logs, verbose=1):
     """' - accuracy: 0.9000 - loss: 0.2500' in the logs' order, as Keras prints them (fit sorts the figures
     by name; a callback's additions, such as ReduceLROnPlateau's learning_rate, come last)."""
-    return "".join(f" - {k}: {format_value(v)}" for k, v in logs.items())
+    return "".join(f" - {k}: {format_value(v, verbose)}" for k, v in logs.items())
 
 
 def format_time(seconds, unit="step"):
@@ -43,7 +46,7 @@ class Progbar:
         per_step = elapsed / current if current else 0.0
         n = len(str(self.target))
         if self.verbose == 2:
-            return f"{current:{n}d}/{self.target} - {elapsed:.0f}s - {format_time(per_step)}{format_logs(logs)}"
+            return f"{current:{n}d}/{self.target} - {elapsed:.0f}s - {format_time(per_step)}{format_logs(logs, 2)}"
         filled = int(self.width * current / self.target) if self.target else self.width
         bar = "━" * filled + "─" * (self.width - filled)
         eta = elapsed if done else per_step * (self.target - current)
