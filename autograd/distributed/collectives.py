@@ -115,7 +115,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
 
 def _check_not_torchrun(name):
     """A process started by torchrun (its WORLD_SIZE > 1, no MPI launcher) would join a world of one and
-    train alone: refuse. Under MPI, torchrun's variables (set by hand) must agree with MPI's."""
+    train alone: refuse. (Under MPI, init_process_group checks that torchrun's variables agree with MPI's.)"""
     world = os.environ.get("WORLD_SIZE")
     if name == "self" and world not in (None, "", "1"):
         raise RuntimeError(f"init_process_group: WORLD_SIZE={world} in the environment (torchrun's variable) but "
