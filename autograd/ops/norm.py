@@ -120,7 +120,6 @@ class InstanceNorm(Normalize):
 # --------------------------------------------------------------------- front functions
 
 
-
 def check_dtypes(op, input, **tensors):
     """PyTorch's CPU norms take parameters and running statistics of the input's dtype, or float32 ones
     with a float16 input (mixed precision); any other mix is refused, not promoted."""
