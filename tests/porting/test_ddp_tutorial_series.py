@@ -200,12 +200,10 @@ PRINTED = (r"\[GPU\d\] Epoch \d+ \| Batchsize: \d+ \| Steps: \d+|Epoch \d+ \| Tr
 
 
 def snapshot(folder, ours):
-    if ours:
-        import autograd as ag
+    """(epoch, model state as numpy arrays) of the snapshot, read by the library that wrote it."""
+    import autograd as ag
 
-        saved = ag.load(folder / "snapshot.pt")
-        return saved["EPOCHS_RUN"], {k: v.numpy() for k, v in saved["MODEL_STATE"].items()}
-    saved = torch.load(folder / "snapshot.pt")
+    saved = (ag.load if ours else torch.load)(folder / "snapshot.pt")
     return saved["EPOCHS_RUN"], {k: v.numpy() for k, v in saved["MODEL_STATE"].items()}
 
 
