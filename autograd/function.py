@@ -46,13 +46,15 @@ class Function(Node):
     set ``rule = Rule(...)`` for the step-through and ``onnx = "Exp"`` when the op is one
     elementwise ONNX node."""
 
-    __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "__dict__")
+    __slots__ = ("xp", "_wrapper", "_saved", "_saved_from", "_shapes", "_stack", "_leaves", "__dict__")
     _create_graph = False  # True while backward runs on Tensors (see _backward_on_tensors)
     _inline = True  # the walk runs backward and the steps around it (graph._walk); False for a subclass
     #                 with a _backward of its own
     onnx = None  # the ONNX op type when this op is one elementwise ONNX node
     exact_dtype = False  # True: the output keeps the dtype forward gave it (casts); else float64 made
     #                      from no float64 input becomes float32, as PyTorch's int / 2
+    _sums_back = True  # the walk sums a gradient back to its input's shape where they differ; False for
+    #                    a one-input op whose backward always returns its input's shape (sum, mean)
 
     def __init_subclass__(cls, **kwargs):
         """A subclass written PyTorch's way (``@staticmethod forward(ctx, *tensors)``) is a custom
@@ -97,20 +99,32 @@ class Function(Node):
         if len(inputs) == 1:  # (the one-input ops without the loop)
             arrays = (data,)
             record = grad_on and first.requires_grad
-            ctx._edges = edges = [first.grad_fn or first._node() if record else None]
+            edge = None
+            if record:
+                edge = first.grad_fn
+                if edge is None:  # a leaf: its sink, and the node holds the leaf (the sink holds it weakly)
+                    edge = first._accum or first._node()
+                    ctx._leaves = first
+            ctx._edges = edges = [edge]
         else:
-            arrays, edges, record = [], [], False
+            arrays, edges, record, leaves = [], [], False, ()
             for x in inputs:
                 if isinstance(x, Variable):
                     arrays.append(x._data)
                     if grad_on and x.requires_grad:
                         record = True
-                        edges.append(x.grad_fn or x._node())
+                        edge = x.grad_fn
+                        if edge is None:  # a leaf: as above
+                            edge = x._accum or x._node()
+                            leaves += (x,)
+                        edges.append(edge)
                         continue
                 else:
                     arrays.append(x)
                 edges.append(None)
             ctx._edges = edges  # forward may ask needs_input_grad
+            if leaves:
+                ctx._leaves = leaves
         try:
             raw = ctx.forward(*arrays, **params) if params else ctx.forward(*arrays)
         except (ValueError, IndexError) as err:
@@ -133,7 +147,7 @@ class Function(Node):
             if wrapper._shaped:
                 shape = array.shape
                 if len(arrays) == 1:
-                    if data.shape != shape:
+                    if data.shape != shape and cls._sums_back:
                         ctx._shapes = (data.shape,)
                 else:
                     for a, edge in zip(arrays, edges):

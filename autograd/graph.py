@@ -206,7 +206,7 @@ class Node:
     @property
     def next_functions(self):
         """PyTorch's view of the edges: ``((node, 0), ...)``."""
-        return tuple((node, 0) for node in self._edges)
+        return tuple((_handed_out(node), 0) for node in self._edges)
 
     def grad_destination(self, i, shape, dtype):
         """For an op's backward: an array its gradient for input ``i`` may be written into (``out=``),
@@ -268,11 +268,16 @@ class RemovableHandle:
 class AccumulateGrad(Node):
     """The sink for a leaf: the walk adds the gradient that reaches it into ``variable.grad``.
 
-    As in PyTorch, the sink holds its leaf (a graph keeps the leaves it sends gradients to alive)
-    and the leaf holds its sink weakly (no reference cycle): a new graph makes the sink again once
-    the last graph that used it is gone."""
+    Who holds whom, so that a graph keeps its leaves alive (as in PyTorch) and no reference cycle forms:
+    - a leaf Tensor keeps its sink (``_accum``), made once and not again for every graph (the hot path);
+      the sink refers back weakly, and every op that takes the leaf as an input holds the leaf itself
+      (``Function._leaves``);
+    - once a sink is handed to the user's code (``next_functions``, a hook on it), PyTorch's ownership
+      holds from then on: the sink holds its leaf, the leaf refers to it weakly (``_accum_ref``), and it
+      lives as long as a graph or the user holds it, its hooks with it; a later graph makes a new one;
+    - a leaf Value's sink always holds the Value, which refers to it weakly (scalar.py)."""
 
-    __slots__ = ("variable", "_hooks", "_post_hooks")
+    __slots__ = ("_variable", "_hooks", "_post_hooks")
     rule = Rule("leaf.grad += G", ("d(leaf.grad)/dG = 1: G is added as it is",),
                 "A leaf adds the gradient it receives into .grad; uses of the same leaf add up.")
 
@@ -280,11 +285,34 @@ class AccumulateGrad(Node):
         self._edges = ()
         self._hooks = self._post_hooks = None
         self._seq = -1  # older than every op: the sinks come last in the walk
-        self.variable = variable
+        self._variable = variable
+
+    @property
+    def variable(self):
+        """The leaf."""
+        return _handed_out(self)._variable
+
+    def _add_hook(self, fn):
+        return Node._add_hook(_handed_out(self), fn)
+
+    def register_hook(self, fn):
+        return Node.register_hook(_handed_out(self), fn)
 
     def __deepcopy__(self, memo):
         """The sink of the leaf's copy (a deep copy of a graph of Values), never the original's."""
         return AccumulateGrad(copy.deepcopy(self.variable, memo))
+
+
+def _handed_out(node):
+    """``node``, now under PyTorch's ownership if it is a Tensor leaf's sink kept by its leaf (see
+    AccumulateGrad): what user code is given (``next_functions``) and may hook or keep."""
+    if type(node) is AccumulateGrad and type(node._variable) is _weak_ref:
+        leaf = node._variable()
+        if leaf is not None:
+            node._variable = leaf
+            if leaf._accum is node:
+                leaf._accum, leaf._accum_ref = None, weakref.ref(node)
+    return node
 
 
 # --------------------------------------------------------------------------- gradient destinations
@@ -371,7 +399,7 @@ class Variable:
                 node = self._accum() if self._accum is not None else None
                 if node is None:
                     node = _new(AccumulateGrad)  # (AccumulateGrad(self) without the __init__ frame)
-                    node._edges, node._hooks, node._post_hooks, node._seq, node.variable = (), None, None, -1, self
+                    node._edges, node._hooks, node._post_hooks, node._seq, node._variable = (), None, None, -1, self
                     self._accum = weakref.ref(node)
             finally:
                 _unlock()
@@ -489,6 +517,7 @@ def _hooked_sinks_early(order):
 
 
 _by_creation = operator.attrgetter("_seq")
+_weak_ref = weakref.ReferenceType
 
 
 class BackwardStep:
@@ -552,7 +581,11 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
             if type(node) is AccumulateGrad:
-                variable = node.variable
+                variable = node._variable
+                if type(variable) is _weak_ref:  # (a sink its Tensor leaf keeps: see AccumulateGrad)
+                    variable = variable()
+                    if variable is None:  # (no op holds the leaf any more: nothing can read its gradient)
+                        continue
                 if variable._leaf_hooks:
                     grad = _run_hooks(variable._leaf_hooks, grad, create_graph, type(variable))
                 if node._hooks:  # (the sink's own, from register_prehook)
@@ -565,10 +598,6 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                             grad = grad.astype(variable._data.dtype)
                         capture[node] = grad
                     continue
-                if id(grad) in handed:  # the same gradient reached two leaves: give each its own
-                    grad = grad.copy() if type(grad) is _ndarray else grad.clone()
-                if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
-                    handed.add(id(grad))
                 _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
                 try:
                     held = variable._grad if type(grad) is _ndarray and not create_graph else None
@@ -576,8 +605,13 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                             and not held.requires_grad:
                         held._data += grad  # the common case: add into the Tensor's .grad already there
                         held._vc[0] += 1
-                    elif not (_grad_written and _computed_into_destination(variable, grad)):
-                        variable._accumulate_grad(grad, create_graph)
+                    else:  # the gradient may become .grad itself:
+                        if id(grad) in handed:  # the same gradient reached two leaves: give each its own
+                            grad = grad.copy() if type(grad) is _ndarray else grad.clone()
+                        if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)
+                            handed.add(id(grad))
+                        if not (_grad_written and _computed_into_destination(variable, grad)):
+                            variable._accumulate_grad(grad, create_graph)
                 finally:
                     _unlock()
                 if _post_accumulate_hooks and id(variable) in _post_accumulate_hooks:

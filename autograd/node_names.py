@@ -16,6 +16,8 @@ reshape that PyTorch calls unsqueeze).
 ``next_functions`` lists a node's inputs as PyTorch's does; where an op takes as an input what
 PyTorch takes as an argument (where's condition), ``leaving_out`` drops it from the list."""
 
+from .graph import _handed_out
+
 __all__ = ["node_name", "overloaded", "leaving_out"]
 
 
@@ -57,6 +59,6 @@ def leaving_out(*positions):
     it lists what PyTorch's lists. A position may be a function of the node, giving the positions."""
     def next_functions(node):
         skip = positions[0](node) if callable(positions[0]) else positions
-        return tuple((edge, 0) for i, edge in enumerate(node._edges) if i not in skip)
+        return tuple((_handed_out(edge), 0) for i, edge in enumerate(node._edges) if i not in skip)
 
     return property(next_functions, doc="PyTorch's view of the edges, ``((node, 0), ...)``, as PyTorch lists them.")

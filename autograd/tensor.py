@@ -17,7 +17,7 @@ from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
 from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
 from .function import ShapeError
-from .graph import Variable, _modes
+from .graph import AccumulateGrad, Variable, _lock, _modes, _unlock
 
 _py_int, _py_float = builtins.int, builtins.float
 
@@ -155,7 +155,7 @@ class Tensor(Variable):
     """An n-dimensional array that remembers how it was computed."""
 
     __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "_vc", "_view",
-                 "__weakref__")
+                 "_accum_ref", "__weakref__")
     _graph_xp = None  # numpy's names over Tensors, for backward with create_graph (set by ops/)
     _shaped = True  # gradients are arrays that the core sums back to each input's shape
     _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
@@ -232,6 +232,29 @@ class Tensor(Variable):
 
     # ------------------------------------------------------------- graph core hooks
 
+    def _node(self):
+        """The node that receives this tensor's gradient: its op's, or the leaf's sink. A leaf keeps its
+        sink (``_accum``), made once; a sink handed to user code is held weakly (``_accum_ref``) and
+        made again once the graphs and the user let it go, as in PyTorch (see AccumulateGrad)."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        node = self._accum
+        if node is None:
+            _lock()  # one sink per leaf, also when threads ask at once (ag.grad captures it)
+            try:
+                node = self._accum
+                if node is None:
+                    handed = getattr(self, "_accum_ref", None)
+                    node = handed() if handed is not None else None
+                    if node is None:
+                        node = _new(AccumulateGrad)  # (AccumulateGrad(self) without the __init__ frame)
+                        node._edges, node._hooks, node._post_hooks, node._seq = (), None, None, -1
+                        node._variable = weakref.ref(self)
+                        self._accum = node
+            finally:
+                _unlock()
+        return node
+
     def _version_value(self):
         return self._vc[0]
 
@@ -249,7 +272,8 @@ class Tensor(Variable):
                     f"{op}: grad can be implicitly created only for scalar outputs, but this tensor "
                     f"has shape {self.shape}; call .sum() first or pass gradient= of shape {self.shape}")
             xp = host if type(self._data) is host.ndarray else self._xp
-            return xp.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # ones, minus its Python layer
+            one = xp.array(1, dtype=self._data.dtype)  # ones, minus its Python layer
+            return one if self._data.ndim == 0 else one.reshape(self._data.shape)
         g = gradient._data if isinstance(gradient, Tensor) else self._xp.asarray(gradient)
         if g.shape != self._data.shape:
             raise ShapeError(f"{op}: gradient has shape {g.shape} but the tensor has shape {self.shape}")

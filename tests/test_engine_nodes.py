@@ -227,3 +227,84 @@ def test_node_hooks_like_pytorch():
     """A grad_fn's register_hook was a pre-hook taking the gradient alone (the tensor hook's form):
     PyTorch's node hook takes (grad_inputs, grad_outputs), so its code raised TypeError here."""
     assert _node_hooks(ag) == _node_hooks(torch)
+
+
+def test_a_leaf_keeps_one_sink_across_graphs_and_hooks_on_it_go_with_their_graph():
+    """A leaf Tensor keeps its sink from graph to graph (it is not made again for every step), yet what a
+    user sees is PyTorch's: hooks registered on a sink last as long as the sink is held, by a graph or by
+    the user, and a later graph without them gets a sink without the hooks."""
+    def snippet(T):
+        seen = []
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * 2).sum()
+        y.grad_fn.next_functions[0][0].next_functions[0][0].register_prehook(lambda go: seen.append("dropped"))
+        y.backward()
+        del y  # the graph, and with it the hooked sink, is gone
+        (x * 3).sum().backward()  # a new sink: the hook does not run
+        z = (x * 4).sum()
+        kept = z.grad_fn.next_functions[0][0].next_functions[0][0]
+        kept.register_prehook(lambda go: seen.append("kept"))
+        z.backward()
+        del z
+        (x * 5).sum().backward()  # the user still holds the hooked sink: the graph uses it again
+        return seen, x.grad
+
+    assert same(snippet)[0] == ["dropped", "kept", "kept"]
+
+
+def test_sinks_of_leaves_used_in_many_graphs_hold_no_memory():
+    """The leaf's sink outlives each graph: nothing of a graph (a gradient, a saved array) stays on it."""
+    gc.disable()
+    try:
+        x = ag.tensor(np.ones(4, np.float32), requires_grad=True)
+        for _ in range(3):
+            big = ag.tensor(np.ones((1000, 4), np.float32))
+            (big * x).sum().backward()
+        alive = weakref.ref(big)
+        del big
+        assert alive() is None  # freed by reference counting: the sink kept none of the graph
+        sink = x._node()
+        assert type(sink) is AccumulateGrad and sink._edges == () and sink.variable is x
+        assert x.grad.tolist() == [3000.0] * 4
+    finally:
+        gc.enable()
+
+
+def test_a_temporary_leaf_is_freed_with_its_graph_by_reference_counting():
+    """An input made with requires_grad=True in every step (saliency maps, adversarial examples) keeps
+    its sink, and the sink refers back weakly: no reference cycle holds the input's memory until the
+    collector runs."""
+    gc.disable()
+    try:
+        w = ag.tensor(np.ones(4, np.float32), requires_grad=True)
+        for _ in range(3):
+            x = ag.tensor(np.ones((256, 4), np.float32), requires_grad=True)
+            (x * w).sum().backward()
+            sink = weakref.ref(x._node())
+            leaf = weakref.ref(x)
+            del x
+            assert leaf() is None and sink() is None
+    finally:
+        gc.enable()
+
+
+def test_a_sink_the_user_holds_keeps_its_leaf_as_in_pytorch():
+    def snippet(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        x.grad = None
+        sink = (x * 2).grad_fn.next_functions[0][0]
+        leaf = weakref.ref(x)
+        del x
+        return leaf() is sink.variable, sink.variable * 1, type(sink).__name__
+
+    same(snippet)
+    gc.disable()  # and no cycle: dropping the sink frees the leaf
+    try:
+        x = ag.tensor([1.0], requires_grad=True)
+        sink, leaf = (x * 2).grad_fn.next_functions[0][0], weakref.ref(x)
+        del x
+        assert leaf() is not None
+        del sink
+        assert leaf() is None
+    finally:
+        gc.enable()

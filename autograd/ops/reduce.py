@@ -50,10 +50,14 @@ class Sum(Function):
                 "A sum copies the gradient back to every element it added up.")
     name = node_name("SumBackward0", lambda node: node.axis is not None and "SumBackward1")  # (over dims)
 
+    _sums_back = False  # (_spread returns the input's shape)
+
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis
-        return ctx.xp.add.reduce(a, axis=axis, keepdims=keepdims, dtype=a.dtype)  # a.sum() minus numpy's Python
-        # layer; in a's own dtype (numpy would sum int32 as int64)
+        xp = ctx.xp  # a.sum() minus numpy's Python layer, in a's own dtype (numpy would sum int32 as int64);
+        if axis is None and not keepdims and xp is host:  # the whole sum into a 0-d array, not a numpy scalar
+            return xp.add.reduce(a, axis=None, dtype=a.dtype, out=xp.empty((), a.dtype))  # that apply converts
+        return xp.add.reduce(a, axis=axis, keepdims=keepdims, dtype=a.dtype)
 
     def backward(ctx, grad):  # d(sum a)/da_i = 1: copy the gradient to every summed element
         return _spread(ctx, grad, ctx.shape, ctx.axis)
@@ -66,6 +70,8 @@ class Mean(Function):
     rule = Rule("out = sum(a) / n", ("d/da_i = 1 / n",),
                 "A mean copies the gradient, divided by the count, back to every element it averaged.")
     name = node_name("MeanBackward0", lambda node: node.axis is not None and "MeanBackward1")
+
+    _sums_back = False  # (_spread returns the input's shape)
 
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis

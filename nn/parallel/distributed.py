@@ -529,7 +529,7 @@ def _reachable_leaves(output):
         if isinstance(node, AccumulateGrad):
             found.add(id(node.variable))
             continue
-        for nxt, _ in node.next_functions:
+        for nxt in node._edges:  # (the edges themselves: next_functions hands the sinks to user code)
             if nxt is not None and id(nxt) not in seen:
                 seen.add(id(nxt))
                 stack.append(nxt)
