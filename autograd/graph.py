@@ -292,6 +292,12 @@ class AccumulateGrad(Node):
         """The leaf."""
         return _handed_out(self)._variable
 
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # (PyTorch's; its repr shows the class name, as here)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
     def _add_hook(self, fn):
         return Node._add_hook(_handed_out(self), fn)
 

@@ -46,12 +46,20 @@ def graph(node, name, depth=0):
     return (name(node), tuple((graph(child, name, depth + 1), index) for child, index in node.next_functions))
 
 
-def torch_name(node):
-    return type(node).__name__  # (PyTorch's name() of AccumulateGrad is 'torch::autograd::AccumulateGrad')
+def node_name(node):
+    """``node.name()`` as the lists below spell it: a sink's 'torch::autograd::AccumulateGrad' shortened."""
+    return node.name().removeprefix("torch::autograd::")
 
 
-def our_name(node):
-    return node.name()
+torch_name = our_name = node_name
+
+
+def test_a_sink_has_pytorchs_name_and_repr():
+    def names(T):
+        sink = (T.ones(2, requires_grad=True) * 2).grad_fn.next_functions[0][0]
+        return sink.name(), type(sink).__name__, repr(sink).split(" at 0x")[0]
+
+    assert names(ag) == names(torch) == ("torch::autograd::AccumulateGrad", "AccumulateGrad", "<AccumulateGrad object")
 
 
 def first_difference(theirs, ours):
