@@ -22,9 +22,6 @@ SAME_TEXT = [
     # ``type(features)``: PyTorch's class is torch.Tensor, seegrad's autograd.tensor.Tensor (that ``torch`` is
     # ``autograd`` in the seegrad run is the harness's doing)
     (r"<class '(?:torch|autograd\.tensor)\.Tensor'>", "<class Tensor>"),
-    # ``print(optimizer.state_dict())``: PyTorch's param groups also hold its kernel switches foreach, differentiable
-    # and fused, which this project does not implement (docs/nn-optim.md, "Differences from PyTorch")
-    (r"'foreach': None, 'differentiable': False, 'fused': None, ", ""),
 ]
 
 
