@@ -10,9 +10,8 @@ images in MNIST's shape, 60 instead of 60000). The data the scripts read is offl
 written from scikit-learn's copy of the same wine data, and scikit-learn's make_regression and breast-cancer data
 are used as the scripts use them. Plots draw with matplotlib's non-interactive Agg backend.
 
-Part 2 (test_loeber_tutorial_networks.py): the feed-forward net, the CNN, the TensorBoard script with a stand-in
-writer, and saving/loading. Not run: 15_transfer_learning.py (it fine-tunes torchvision's pretrained ResNet-18 on
-the downloaded hymenoptera images: torchvision and the weights are not here)."""
+Part 2 (test_loeber_tutorial_networks.py): the feed-forward net, the CNN, transfer learning with a stand-in for the
+pretrained ResNet-18, the TensorBoard script with a stand-in writer, and saving/loading."""
 import pytest
 
 from loeber import check, write_wine_csv
