@@ -29,6 +29,7 @@ def test_signature_and_param_group_are_torchs(name):
     # the keys in PyTorch's order, the same values (the groups: PyTorch's Adagrad fills its state when it is made)
     assert str(ours.state_dict()["param_groups"]) == str(theirs.state_dict()["param_groups"])
     assert ours.defaults == theirs.defaults
+    assert str(ours) == str(theirs)  # print(optimizer): each group's options, sorted
 
 
 def _run(lib, name, steps=5, **kw):
