@@ -401,6 +401,824 @@ print(''.join(generated))
 '''
 
 
+MNIST_RNN = r'''
+from __future__ import print_function
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+from torch.optim.lr_scheduler import StepLR
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.rnn = nn.LSTM(input_size=28, hidden_size=64, batch_first=True)
+        self.batchnorm = nn.BatchNorm1d(64)
+        self.dropout1 = nn.Dropout2d(0.25)
+        self.dropout2 = nn.Dropout2d(0.5)
+        self.fc1 = nn.Linear(64, 32)
+        self.fc2 = nn.Linear(32, 10)
+
+    def forward(self, input):
+        # Shape of input is (batch_size,1, 28, 28)
+        # converting shape of input to (batch_size, 28, 28)
+        # as required by RNN when batch_first is set True
+        input = input.reshape(-1, 28, 28)
+        output, hidden = self.rnn(input)
+
+        # RNN output shape is (seq_len, batch, input_size)
+        # Get last output of RNN
+        output = output[:, -1, :]
+        output = self.batchnorm(output)
+        output = self.dropout1(output)
+        output = self.fc1(output)
+        output = F.relu(output)
+        output = self.dropout2(output)
+        output = self.fc2(output)
+        output = F.log_softmax(output, dim=1)
+        return output
+
+
+def train(args, model, device, train_loader, optimizer, epoch):
+    model.train()
+    for batch_idx, (data, target) in enumerate(train_loader):
+        data, target = data.to(device), target.to(device)
+        optimizer.zero_grad()
+        output = model(data)
+        loss = F.nll_loss(output, target)
+        loss.backward()
+        optimizer.step()
+        if batch_idx % args.log_interval == 0:
+            print('Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}'.format(
+                epoch, batch_idx * len(data), len(train_loader.dataset),
+                       100. * batch_idx / len(train_loader), loss.item()))
+            if args.dry_run:
+                break
+
+
+def test(args, model, device, test_loader):
+    model.eval()
+    test_loss = 0
+    correct = 0
+    with torch.no_grad():
+        for data, target in test_loader:
+            data, target = data.to(device), target.to(device)
+            output = model(data)
+            test_loss += F.nll_loss(output, target, reduction='sum').item()  # sum up batch loss
+            pred = output.argmax(dim=1, keepdim=True)  # get the index of the max log-probability
+            correct += pred.eq(target.view_as(pred)).sum().item()
+            if args.dry_run:
+                break
+
+    test_loss /= len(test_loader.dataset)
+
+    print('\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\n'.format(
+        test_loss, correct, len(test_loader.dataset),
+        100. * correct / len(test_loader.dataset)))
+
+
+# test: main()'s body at module level (its values compared), argparse's defaults written in, sizes cut
+class Args:
+    batch_size, test_batch_size, epochs, lr, gamma, accel, dry_run, seed, log_interval = 16, 32, 2, 0.1, 0.7, False, False, 1, 1
+
+
+args = Args()
+device = torch.device("cpu")
+
+torch.manual_seed(args.seed)
+
+# test: synthetic 28x28 images, normalised as transforms.Normalize((0.1307,), (0.3081,)), instead of MNIST
+images = (torch.rand(80, 1, 28, 28) - 0.1307) / 0.3081
+labels = torch.randint(0, 10, (80,))
+kwargs = {'num_workers': 1, 'pin_memory': True} if args.accel else {}
+train_loader = torch.utils.data.DataLoader(
+    torch.utils.data.TensorDataset(images[:48], labels[:48]),
+    batch_size=args.batch_size, shuffle=True, **kwargs)
+test_loader = torch.utils.data.DataLoader(
+    torch.utils.data.TensorDataset(images[48:], labels[48:]),
+    batch_size=args.test_batch_size, shuffle=True, **kwargs)
+
+model = Net().to(device)
+optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
+
+scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
+for epoch in range(1, args.epochs + 1):
+    train(args, model, device, train_loader, optimizer, epoch)
+    test(args, model, device, test_loader)
+    scheduler.step()
+'''
+
+
+REINFORCE = r'''
+import math
+import numpy as np
+from itertools import count
+from collections import deque
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+from torch.distributions import Categorical
+
+
+class CartPole:  # test: gym's CartPole-v1 dynamics written out (no gymnasium here), 60 steps at most
+    """gym's CartPole-v1 dynamics, written out (no gym here): push left or right, +1 per step upright."""
+
+    class spec:
+        reward_threshold = 475.0
+
+    def __init__(self):
+        self.rng = np.random.RandomState(0)
+
+    def reset(self, seed=None):
+        if seed is not None:
+            self.rng = np.random.RandomState(seed)
+        self.state = self.rng.uniform(-0.05, 0.05, 4)
+        self.steps = 0
+        return np.array(self.state, dtype=np.float32), {}
+
+    def step(self, action):
+        x, x_dot, theta, theta_dot = self.state
+        force = 10.0 if action == 1 else -10.0
+        costheta, sintheta = math.cos(theta), math.sin(theta)
+        temp = (force + 0.05 * theta_dot ** 2 * sintheta) / 1.1
+        thetaacc = (9.8 * sintheta - costheta * temp) / (0.5 * (4.0 / 3.0 - 0.1 * costheta ** 2 / 1.1))
+        xacc = temp - 0.05 * thetaacc * costheta / 1.1
+        x, x_dot = x + 0.02 * x_dot, x_dot + 0.02 * xacc
+        theta, theta_dot = theta + 0.02 * theta_dot, theta_dot + 0.02 * thetaacc
+        self.state = (x, x_dot, theta, theta_dot)
+        self.steps += 1
+        terminated = bool(x < -2.4 or x > 2.4 or theta < -12 * 2 * math.pi / 360 or theta > 12 * 2 * math.pi / 360)
+        return np.array(self.state, dtype=np.float32), 1.0, terminated, self.steps >= 60, {}
+
+
+class Args:  # test: argparse's defaults written in, log interval 10 cut to 2
+    gamma, seed, render, log_interval = 0.99, 543, False, 2
+
+
+args = Args()
+
+
+render_mode = "human" if args.render else None
+env = CartPole()  # test: gym.make('CartPole-v1', render_mode=render_mode)
+env.reset(seed=args.seed)
+torch.manual_seed(args.seed)
+
+
+class Policy(nn.Module):
+    def __init__(self):
+        super(Policy, self).__init__()
+        self.affine1 = nn.Linear(4, 128)
+        self.dropout = nn.Dropout(p=0.6)
+        self.affine2 = nn.Linear(128, 2)
+
+        self.saved_log_probs = []
+        self.rewards = []
+
+    def forward(self, x):
+        x = self.affine1(x)
+        x = self.dropout(x)
+        x = F.relu(x)
+        action_scores = self.affine2(x)
+        return F.softmax(action_scores, dim=1)
+
+
+policy = Policy()
+optimizer = optim.Adam(policy.parameters(), lr=1e-2)
+eps = np.finfo(np.float32).eps.item()
+
+
+def select_action(state):
+    state = torch.from_numpy(state).float().unsqueeze(0)
+    probs = policy(state)
+    m = Categorical(probs)
+    action = m.sample()
+    policy.saved_log_probs.append(m.log_prob(action))
+    return action.item()
+
+
+def finish_episode():
+    R = 0
+    policy_loss = []
+    returns = deque()
+    for r in policy.rewards[::-1]:
+        R = r + args.gamma * R
+        returns.appendleft(R)
+    returns = torch.tensor(returns)
+    returns = (returns - returns.mean()) / (returns.std() + eps)
+    for log_prob, R in zip(policy.saved_log_probs, returns):
+        policy_loss.append(-log_prob * R)
+    optimizer.zero_grad()
+    policy_loss = torch.cat(policy_loss).sum()
+    policy_loss.backward()
+    optimizer.step()
+    del policy.rewards[:]
+    del policy.saved_log_probs[:]
+
+
+episode_rewards = []  # test: each episode's reward kept, to compare
+
+
+def main():
+    running_reward = 10
+    for i_episode in count(1):
+        state, _ = env.reset()
+        ep_reward = 0
+        for t in range(1, 10000):  # Don't infinite loop while learning
+            action = select_action(state)
+            state, reward, terminated, truncated, _ = env.step(action)
+            if args.render:
+                env.render()
+            policy.rewards.append(reward)
+            ep_reward += reward
+            if terminated or truncated:
+                break
+
+        running_reward = 0.05 * ep_reward + (1 - 0.05) * running_reward
+        episode_rewards.append(ep_reward)
+        finish_episode()
+        if i_episode % args.log_interval == 0:
+            print(f'Episode {i_episode}\tLast reward: {ep_reward:.2f}\tAverage reward: {running_reward:.2f}')
+        if running_reward > env.spec.reward_threshold:
+            print(f"Solved! Running reward is now {running_reward} and the last episode runs to {t} time steps!")
+            break
+        if i_episode == 16:  # test: 16 episodes
+            break
+
+
+if __name__ == '__main__':
+    main()
+'''
+
+
+# siamese_network runs in float64: in float32 the two libraries' roundings (1e-7) take different paths within
+# three steps (losses 1e-5 apart at the second step, weights 1e-2 apart after two epochs): Adadelta's first steps
+# are about sign(grad) * 3e-3 whatever the gradient's size, on raw 0..255 pixels through BatchNorm over batches of
+# 8. In float64 every value agrees to 3e-12 (compared at rtol 1e-9).
+SIAMESE_NETWORK = r'''
+from __future__ import print_function
+import random, copy
+import numpy as np
+
+import torch
+torch.set_default_dtype(torch.float64)  # test: float64 (see SIAMESE_NETWORK's note)
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+from torch.utils.data import Dataset
+from torch.optim.lr_scheduler import StepLR
+
+
+# test: torchvision.models.resnet18 written out (torchvision is not installed here), as torchvision builds and
+# initialises it, its widths cut from 64/128/256/512 to 8/16/32/64
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+        self.stride = stride
+
+    def forward(self, x):
+        identity = x
+        out = self.conv1(x)
+        out = self.bn1(out)
+        out = self.relu(out)
+        out = self.conv2(out)
+        out = self.bn2(out)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        out = self.relu(out)
+        return out
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, layers, num_classes=1000, widths=(8, 16, 32, 64)):
+        super().__init__()
+        self.inplanes = widths[0]
+        self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(self.inplanes)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, widths[0], layers[0])
+        self.layer2 = self._make_layer(block, widths[1], layers[1], stride=2)
+        self.layer3 = self._make_layer(block, widths[2], layers[2], stride=2)
+        self.layer4 = self._make_layer(block, widths[3], layers[3], stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(widths[3] * block.expansion, num_classes)
+
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+
+    def _make_layer(self, block, planes, blocks, stride=1):
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(
+                nn.Conv2d(self.inplanes, planes * block.expansion, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(planes * block.expansion),
+            )
+        layers = [block(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes * block.expansion
+        for _ in range(1, blocks):
+            layers.append(block(self.inplanes, planes))
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        x = torch.flatten(self.avgpool(x), 1)
+        return self.fc(x)
+
+
+def resnet18(weights=None):
+    return ResNet(BasicBlock, [2, 2, 2, 2])
+
+
+class SiameseNetwork(nn.Module):
+    """
+        Siamese network for image similarity estimation.
+        The network is composed of two identical networks, one for each input.
+        The output of each network is concatenated and passed to a linear layer.
+        The output of the linear layer passed through a sigmoid function.
+    """
+    def __init__(self):
+        super(SiameseNetwork, self).__init__()
+        # get resnet model
+        self.resnet = resnet18(weights=None)  # test: torchvision.models.resnet18, written out above
+
+        # over-write the first conv layer to be able to read MNIST images
+        # as resnet18 reads (3,x,x) where 3 is RGB channels
+        # whereas MNIST has (1,x,x) where 1 is a gray-scale channel
+        self.resnet.conv1 = nn.Conv2d(1, 8, kernel_size=(7, 7), stride=(2, 2), padding=(3, 3), bias=False)  # test: 64
+        self.fc_in_features = self.resnet.fc.in_features
+
+        # remove the last layer of resnet18 (linear layer which is before avgpool layer)
+        self.resnet = torch.nn.Sequential(*(list(self.resnet.children())[:-1]))
+
+        # add linear layers to compare between the features of the two images
+        self.fc = nn.Sequential(
+            nn.Linear(self.fc_in_features * 2, 256),
+            nn.ReLU(inplace=True),
+            nn.Linear(256, 1),
+        )
+
+        self.sigmoid = nn.Sigmoid()
+
+        # initialize the weights
+        self.resnet.apply(self.init_weights)
+        self.fc.apply(self.init_weights)
+
+    def init_weights(self, m):
+        if isinstance(m, nn.Linear):
+            torch.nn.init.xavier_uniform_(m.weight)
+            m.bias.data.fill_(0.01)
+
+    def forward_once(self, x):
+        output = self.resnet(x)
+        output = output.view(output.size()[0], -1)
+        return output
+
+    def forward(self, input1, input2):
+        # get two images' features
+        output1 = self.forward_once(input1)
+        output2 = self.forward_once(input2)
+
+        # concatenate both images' features
+        output = torch.cat((output1, output2), 1)
+
+        # pass the concatenation to the linear layers
+        output = self.fc(output)
+
+        # pass the out of the linear layers to sigmoid layer
+        output = self.sigmoid(output)
+
+        return output
+
+
+class FakeMNIST:  # test: datasets.MNIST's .data (uint8 N x 28 x 28) and .targets, synthetic
+    def __init__(self, root, train, download=False):
+        n = 40 if train else 20
+        self.data = (torch.rand(n, 28, 28) * 255).to(torch.uint8)
+        self.targets = torch.arange(n) % 10
+
+
+class APP_MATCHER(Dataset):
+    def __init__(self, root, train, download=False):
+        super(APP_MATCHER, self).__init__()
+
+        # get MNIST dataset
+        self.dataset = FakeMNIST(root, train=train, download=download)  # test: datasets.MNIST
+
+        self.data = self.dataset.data.unsqueeze(1).clone()
+
+        self.group_examples()
+
+    def group_examples(self):
+        # get the targets from MNIST dataset
+        np_arr = np.array(self.dataset.targets.clone(), dtype=None, copy=None)
+
+        # group examples based on class
+        self.grouped_examples = {}
+        for i in range(0,10):
+            self.grouped_examples[i] = np.where((np_arr==i))[0]
+
+    def __len__(self):
+        return self.data.shape[0]
+
+    def __getitem__(self, index):
+        # pick some random class for the first image
+        selected_class = random.randint(0, 9)
+
+        # pick a random index for the first image in the grouped indices based of the label
+        # of the class
+        random_index_1 = random.randint(0, self.grouped_examples[selected_class].shape[0]-1)
+
+        # pick the index to get the first image
+        index_1 = self.grouped_examples[selected_class][random_index_1]
+
+        # get the first image
+        image_1 = self.data[index_1].clone().double()  # test: .float()
+
+        # same class
+        if index % 2 == 0:
+            # pick a random index for the second image
+            random_index_2 = random.randint(0, self.grouped_examples[selected_class].shape[0]-1)
+
+            # ensure that the index of the second image isn't the same as the first image
+            while random_index_2 == random_index_1:
+                random_index_2 = random.randint(0, self.grouped_examples[selected_class].shape[0]-1)
+
+            # pick the index to get the second image
+            index_2 = self.grouped_examples[selected_class][random_index_2]
+
+            # get the second image
+            image_2 = self.data[index_2].clone().double()  # test: .float()
+
+            # set the label for this example to be positive (1)
+            target = torch.tensor(1, dtype=torch.double)  # test: torch.float
+
+        # different class
+        else:
+            # pick a random class
+            other_selected_class = random.randint(0, 9)
+
+            # ensure that the class of the second image isn't the same as the first image
+            while other_selected_class == selected_class:
+                other_selected_class = random.randint(0, 9)
+
+            # pick a random index for the second image in the grouped indices based of the label
+            # of the class
+            random_index_2 = random.randint(0, self.grouped_examples[other_selected_class].shape[0]-1)
+
+            # pick the index to get the second image
+            index_2 = self.grouped_examples[other_selected_class][random_index_2]
+
+            # get the second image
+            image_2 = self.data[index_2].clone().double()  # test: .float()
+
+            # set the label for this example to be negative (0)
+            target = torch.tensor(0, dtype=torch.double)  # test: torch.float
+
+        return image_1, image_2, target
+
+
+def train(args, model, device, train_loader, optimizer, epoch):
+    model.train()
+
+    # we aren't using `TripletLoss` as the MNIST dataset is simple, so `BCELoss` can do the trick.
+    criterion = nn.BCELoss()
+
+    for batch_idx, (images_1, images_2, targets) in enumerate(train_loader):
+        images_1, images_2, targets = images_1.to(device), images_2.to(device), targets.to(device)
+        optimizer.zero_grad()
+        outputs = model(images_1, images_2).squeeze()
+        loss = criterion(outputs, targets)
+        loss.backward()
+        optimizer.step()
+        if batch_idx % args.log_interval == 0:
+            print('Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}'.format(
+                epoch, batch_idx * len(images_1), len(train_loader.dataset),
+                100. * batch_idx / len(train_loader), loss.item()))
+            if args.dry_run:
+                break
+
+
+def test(model, device, test_loader):
+    model.eval()
+    test_loss = 0
+    correct = 0
+
+    # we aren't using `TripletLoss` as the MNIST dataset is simple, so `BCELoss` can do the trick.
+    criterion = nn.BCELoss()
+
+    with torch.no_grad():
+        for (images_1, images_2, targets) in test_loader:
+            images_1, images_2, targets = images_1.to(device), images_2.to(device), targets.to(device)
+            outputs = model(images_1, images_2).squeeze()
+            test_loss += criterion(outputs, targets).sum().item()  # sum up batch loss
+            pred = torch.where(outputs > 0.5, 1, 0)  # get the index of the max log-probability
+            correct += pred.eq(targets.view_as(pred)).sum().item()
+
+    test_loss /= len(test_loader.dataset)
+
+    print('\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\n'.format(
+        test_loss, correct, len(test_loader.dataset),
+        100. * correct / len(test_loader.dataset)))
+
+
+# test: main()'s body at module level (its values compared), argparse's defaults written in, sizes cut
+class Args:
+    batch_size, test_batch_size, epochs, lr, gamma, no_accel, dry_run, seed, log_interval = 8, 10, 2, 1.0, 0.7, True, False, 1, 2
+
+
+args = Args()
+
+use_accel = not args.no_accel and torch.accelerator.is_available()
+
+torch.manual_seed(args.seed)
+
+device = torch.device("cpu")
+
+print(f"Using device: {device}")
+
+train_kwargs = {'batch_size': args.batch_size}
+test_kwargs = {'batch_size': args.test_batch_size}
+
+train_dataset = APP_MATCHER('../data', train=True, download=True)
+test_dataset = APP_MATCHER('../data', train=False)
+train_loader = torch.utils.data.DataLoader(train_dataset,**train_kwargs)
+test_loader = torch.utils.data.DataLoader(test_dataset, **test_kwargs)
+
+model = SiameseNetwork().to(device)
+optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
+
+scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
+for epoch in range(1, args.epochs + 1):
+    train(args, model, device, train_loader, optimizer, epoch)
+    test(model, device, test_loader)
+    scheduler.step()
+'''
+
+
+GCN = r'''
+import os
+import time
+import numpy as np
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+from torch.optim import Adam
+
+
+def synthetic_cora(num_nodes=60, num_features=20, num_edges=120):  # test: a small graph instead of cora.tgz
+    """cora.content's rows (paper id, 0/1 word features, class name) and cora.cites' (cited id, citing id)."""
+    rng = np.random.RandomState(0)
+    ids = rng.choice(np.arange(1000, 100000), num_nodes, replace=False)
+    words = (rng.rand(num_nodes, num_features) < 0.2).astype(np.int32)
+    classes = np.array(['Neural_Networks', 'Theory', 'Rule_Learning'])[rng.randint(0, 3, num_nodes)]
+    content = np.column_stack([ids.astype(str), words.astype(str), classes])
+    cites = ids[rng.randint(0, num_nodes, (num_edges, 2))].astype(np.int32)
+    return content, cites
+
+
+class GraphConv(nn.Module):
+    """
+        Graph Convolutional Layer described in "Semi-Supervised Classification with Graph Convolutional Networks".
+
+        Given an input feature representation for each node in a graph, the Graph Convolutional Layer aims to aggregate
+        information from the node's neighborhood to update its own representation. This is achieved by applying a graph
+        convolutional operation that combines the features of a node with the features of its neighboring nodes.
+
+        Mathematically, the Graph Convolutional Layer can be described as follows:
+
+            H' = f(D^(-1/2) * A * D^(-1/2) * H * W)
+
+        where:
+            H: Input feature matrix with shape (N, F_in), where N is the number of nodes and F_in is the number of 
+                input features per node.
+            A: Adjacency matrix of the graph with shape (N, N), representing the relationships between nodes.
+            W: Learnable weight matrix with shape (F_in, F_out), where F_out is the number of output features per node.
+            D: The degree matrix.
+    """
+    def __init__(self, input_dim, output_dim, use_bias=False):
+        super(GraphConv, self).__init__()
+
+        # Initialize the weight matrix W (in this case called `kernel`)
+        self.kernel = nn.Parameter(torch.Tensor(input_dim, output_dim))
+        nn.init.xavier_normal_(self.kernel) # Initialize the weights using Xavier initialization
+
+        # Initialize the bias (if use_bias is True)
+        self.bias = None
+        if use_bias:
+            self.bias = nn.Parameter(torch.Tensor(output_dim))
+            nn.init.zeros_(self.bias) # Initialize the bias to zeros
+
+    def forward(self, input_tensor, adj_mat):
+        """
+        Performs a graph convolution operation.
+
+        Args:
+            input_tensor (torch.Tensor): Input tensor representing node features.
+            adj_mat (torch.Tensor): Normalized adjacency matrix representing graph structure.
+
+        Returns:
+            torch.Tensor: Output tensor after the graph convolution operation.
+        """
+
+        support = torch.mm(input_tensor, self.kernel) # Matrix multiplication between input and weight matrix
+        output = torch.spmm(adj_mat, support) # Sparse matrix multiplication between adjacency matrix and support
+        # Add the bias (if bias is not None)
+        if self.bias is not None:
+            output = output + self.bias
+
+        return output
+
+
+class GCN(nn.Module):
+    """
+    Graph Convolutional Network (GCN) as described in the paper `"Semi-Supervised Classification with Graph 
+    Convolutional Networks" <https://arxiv.org/pdf/1609.02907.pdf>`.
+
+    The Graph Convolutional Network is a deep learning architecture designed for semi-supervised node 
+    classification tasks on graph-structured data. It leverages the graph structure to learn node representations 
+    by propagating information through the graph using graph convolutional layers.
+
+    The original implementation consists of two stacked graph convolutional layers. The ReLU activation function is 
+    applied to the hidden representations, and the Softmax activation function is applied to the output representations.
+    """
+    def __init__(self, input_dim, hidden_dim, output_dim, use_bias=True, dropout_p=0.1):
+        super(GCN, self).__init__()
+
+        # Define the Graph Convolution layers
+        self.gc1 = GraphConv(input_dim, hidden_dim, use_bias=use_bias)
+        self.gc2 = GraphConv(hidden_dim, output_dim, use_bias=use_bias)
+
+        # Define the dropout layer
+        self.dropout = nn.Dropout(dropout_p)
+
+    def forward(self, input_tensor, adj_mat):
+        """
+        Performs forward pass of the Graph Convolutional Network (GCN).
+
+        Args:
+            input_tensor (torch.Tensor): Input node feature matrix with shape (N, input_dim), where N is the number of nodes
+                and input_dim is the number of input features per node.
+            adj_mat (torch.Tensor): Normalized adjacency matrix of the graph with shape (N, N), representing the relationships between
+                nodes.
+
+        Returns:
+            torch.Tensor: Output tensor with shape (N, output_dim), representing the predicted class probabilities for each node.
+        """
+
+        # Perform the first graph convolutional layer
+        x = self.gc1(input_tensor, adj_mat)
+        x = F.relu(x) # Apply ReLU activation function
+        x = self.dropout(x) # Apply dropout regularization
+
+        # Perform the second graph convolutional layer
+        x = self.gc2(x, adj_mat)
+
+        # Apply log-softmax activation function for classification
+        return F.log_softmax(x, dim=1)
+
+
+def load_cora(path='./cora', device='cpu'):
+    """
+    The graph convolutional operation rquires the normalized adjacency matrix: D^(-1/2) * A * D^(-1/2). This step 
+    scales the adjacency matrix such that the features of neighboring nodes are weighted appropriately during 
+    aggregation. The steps involved in the renormalization trick are as follows:
+        - Compute the degree matrix.
+        - Compute the inverse square root of the degree matrix.
+        - Multiply the inverse square root of the degree matrix with the adjacency matrix.
+    """
+
+    # Set the paths to the data files
+    content_path = os.path.join(path, 'cora.content')
+    cites_path = os.path.join(path, 'cora.cites')
+
+    # Load data from files
+    content_tensor, cites_tensor = synthetic_cora()  # test: instead of np.genfromtxt on the two files
+
+    # Process features
+    features = torch.FloatTensor(content_tensor[:, 1:-1].astype(np.int32)) # Extract feature values
+    scale_vector = torch.sum(features, dim=1) # Compute sum of features for each node
+    scale_vector = 1 / scale_vector # Compute reciprocal of the sums
+    scale_vector[scale_vector == float('inf')] = 0 # Handle division by zero cases
+    scale_vector = torch.diag(scale_vector).to_sparse() # Convert the scale vector to a sparse diagonal matrix
+    features = scale_vector @ features # Scale the features using the scale vector
+
+    # Process labels
+    classes, labels = np.unique(content_tensor[:, -1], return_inverse=True) # Extract unique classes and map labels to indices
+    labels = torch.LongTensor(labels) # Convert labels to a tensor
+
+    # Process adjacency matrix
+    idx = content_tensor[:, 0].astype(np.int32) # Extract node indices
+    idx_map = {id: pos for pos, id in enumerate(idx)} # Create a dictionary to map indices to positions
+
+    # Map node indices to positions in the adjacency matrix
+    edges = np.array(
+        list(map(lambda edge: [idx_map[edge[0]], idx_map[edge[1]]], 
+            cites_tensor)), dtype=np.int32)
+
+    V = len(idx) # Number of nodes
+    E = edges.shape[0] # Number of edges
+    adj_mat = torch.sparse_coo_tensor(edges.T, torch.ones(E), (V, V), dtype=torch.int64) # Create the initial adjacency matrix as a sparse tensor
+    adj_mat = torch.eye(V) + adj_mat # Add self-loops to the adjacency matrix
+
+    degree_mat = torch.sum(adj_mat, dim=1) # Compute the sum of each row in the adjacency matrix (degree matrix)
+    degree_mat = torch.sqrt(1 / degree_mat) # Compute the reciprocal square root of the degrees
+    degree_mat[degree_mat == float('inf')] = 0 # Handle division by zero cases
+    degree_mat = torch.diag(degree_mat).to_sparse() # Convert the degree matrix to a sparse diagonal matrix
+
+    adj_mat = degree_mat @ adj_mat @ degree_mat # Apply the renormalization trick
+
+    return features.to_sparse().to(device), labels.to(device), adj_mat.to_sparse().to(device)
+
+def train_iter(epoch, model, optimizer, criterion, input, target, mask_train, mask_val, print_every=10):
+    start_t = time.time()
+    model.train()
+    optimizer.zero_grad()
+
+    # Forward pass
+    output = model(*input) 
+    loss = criterion(output[mask_train], target[mask_train]) # Compute the loss using the training mask
+
+    loss.backward()
+    optimizer.step()
+
+    # Evaluate the model performance on training and validation sets
+    loss_train, acc_train = test(model, criterion, input, target, mask_train)
+    loss_val, acc_val = test(model, criterion, input, target, mask_val)
+
+    if epoch % print_every == 0:
+        # Print the training progress at specified intervals
+        # test: the epoch's time not printed
+        print(f'Epoch: {epoch:04d} loss_train: {loss_train:.4f} acc_train: {acc_train:.4f} loss_val: {loss_val:.4f} acc_val: {acc_val:.4f}')
+
+
+def test(model, criterion, input, target, mask):
+    model.eval()
+
+def test(model, criterion, input, target, mask):
+    model.eval()
+    with torch.no_grad():
+        output = model(*input)
+        output, target = output[mask], target[mask]
+
+        loss = criterion(output, target)
+        acc = (output.argmax(dim=1) == target).float().sum() / len(target)
+    return loss.item(), acc.item()
+
+
+# test: the __main__ block at module level, argparse's defaults written in (200 epochs cut to 40, val-every 20
+# to 10), no download; the split 1000/500/rest cut to 20/10/rest
+class Args:
+    epochs, lr, l2, dropout_p, hidden_dim, val_every, include_bias, no_accel, dry_run, seed = 40, 0.01, 5e-4, 0.5, 16, 10, False, True, False, 42
+
+
+args = Args()
+
+use_accel = not args.no_accel and torch.accelerator.is_available()
+
+torch.manual_seed(args.seed)
+
+device = torch.device('cpu')
+
+print(f'Using {device} device')
+
+print('Loading dataset...')
+features, labels, adj_mat = load_cora(device=device)
+idx = torch.randperm(len(labels)).to(device)
+idx_test, idx_val, idx_train = idx[:20], idx[20:30], idx[30:]
+
+gcn = GCN(features.shape[1], args.hidden_dim, labels.max().item() + 1, args.include_bias, args.dropout_p).to(device)
+optimizer = Adam(gcn.parameters(), lr=args.lr, weight_decay=args.l2)
+criterion = nn.NLLLoss()
+
+for epoch in range(args.epochs):
+    train_iter(epoch + 1, gcn, optimizer, criterion, (features, adj_mat), labels, idx_train, idx_val, args.val_every)
+    if args.dry_run:
+        break
+
+loss_test, acc_test = test(gcn, criterion, (features, adj_mat), labels, idx_test)
+print(f'Test set results: loss {loss_test:.4f} accuracy {acc_test:.4f}')
+features, adj_mat = features.to_dense(), adj_mat.to_dense()  # test: the sparse tensors compared dense
+'''
+
+
 def word_language_model(model, tied=False, lr=20):
     """main.py with --model ``model`` (--tied, --lr): its default lr of 20 trains the RNN_TANH and Transformer
     models cut to this size chaotically (losses jumping to 15 and back): the libraries' float32 roundings
@@ -415,12 +1233,21 @@ PROGRAMS = {
     "word_language_model (GRU)": word_language_model("GRU"),
     "word_language_model (RNN_TANH, tied)": word_language_model("RNN_TANH", tied=True, lr=2),
     "word_language_model (Transformer, SGD)": word_language_model("Transformer", lr=2),
+    "mnist_rnn": MNIST_RNN, "reinforce": REINFORCE, "siamese_network": SIAMESE_NETWORK, "gcn": GCN,
 }
-TOLERANCE = {}  # name -> (rtol, atol) where the default is too tight, and why
+TOLERANCE = {  # name -> (rtol, atol) where the default is too tight or loose, and why
+    "siamese_network": (1e-9, 1e-11),  # in float64 (see above)
+}
 IGNORE = {}
 
 
-@pytest.mark.parametrize("name", PROGRAMS)
+# A gap too big to fill here: this project has no sparse tensors (Tensor.to_sparse, torch.sparse_coo_tensor,
+# torch.spmm, sparse @ dense), which gcn's load_cora and GraphConv use throughout.
+XFAIL = {"gcn": "no sparse tensors in this project (Tensor.to_sparse, torch.sparse_coo_tensor, torch.spmm)"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=XFAIL[name]))
+                                  if name in XFAIL else name for name in PROGRAMS])
 def test_example_runs_as_with_pytorch(name):
     torch_run, our_run = run_both(PROGRAMS[name])
     rtol, atol = TOLERANCE.get(name, (2e-4, 2e-5))
