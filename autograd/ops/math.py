@@ -447,7 +447,8 @@ class Log(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(floating(a))
+        with host.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf, log -1 = nan, silently (as PyTorch)
+            return ctx.xp.log(floating(a))
 
     def backward(ctx, grad):  # d(log a)/da = 1/a
         (a,) = ctx.saved_tensors
@@ -462,7 +463,8 @@ class Log1p(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log1p(floating(a))
+        with host.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf, below it nan (as PyTorch)
+            return ctx.xp.log1p(floating(a))
 
     def backward(ctx, grad):  # d(log(1+a))/da = 1/(1+a)
         (a,) = ctx.saved_tensors
