@@ -346,9 +346,9 @@ def _record_attention_dropout(torch, tape, originals):
 def _record_rnn_dropout(torch, tape, originals):
     """Record the masks nn.RNN/LSTM/GRU(num_layers > 1, dropout=p) draw in training between their layers:
     PyTorch draws them inside one C++ call (``_VF.lstm``...), out of reach, so during the PyTorch run such a
-    call runs as PyTorch's C++ runs it, layer by layer (one-layer ``_VF`` calls on each layer's weights and
-    its slice of the initial state), each layer's output but the last going through ``F.dropout`` (whose
-    mask is recorded). Packed sequences pass through unchanged (their masks stay out of reach)."""
+    call runs as PyTorch's C++ runs it, layer by layer on (L, N, H) (batch_first transposed first; one-layer
+    ``_VF`` calls on each layer's weights and its slice of the initial state), each layer's output but the
+    last going through ``F.dropout`` (whose mask is recorded). Packed sequences pass through unchanged (their masks stay out of reach)."""
     from torch import _VF
 
     dropout = torch.nn.functional.dropout  # (the recorded one)
@@ -360,6 +360,8 @@ def _record_rnn_dropout(torch, tape, originals):
             if not (train and p > 0 and num_layers > 1) or tape.paused or rest:
                 return original(input, hx, params, has_biases, num_layers, p, train, bidirectional, batch_first,
                                 *rest)
+            if batch_first:  # (as PyTorch's C++: the layers run on (L, N, H), where the masks are drawn)
+                input = input.transpose(0, 1)
             directions = 2 if bidirectional else 1
             per_layer = len(params) // num_layers
             states = list(hx) if isinstance(hx, (tuple, list)) else [hx]  # LSTM: (h, c); GRU, RNN: h
@@ -368,13 +370,13 @@ def _record_rnn_dropout(torch, tape, originals):
                 part = [s[layer * directions:(layer + 1) * directions] for s in states]
                 out = original(input, tuple(part) if len(part) > 1 else part[0],
                                params[layer * per_layer:(layer + 1) * per_layer], has_biases, 1, 0.0, train,
-                               bidirectional, batch_first)
+                               bidirectional, False)
                 input = out[0]
                 for kept, state in zip(finals, out[1:]):
                     kept.append(state)
                 if layer < num_layers - 1:
                     input = dropout(input, p, True)
-            return (input,) + tuple(torch.cat(kept, 0) for kept in finals)
+            return (input.transpose(0, 1) if batch_first else input,) + tuple(torch.cat(kept, 0) for kept in finals)
 
         setattr(_VF, name, layered)
 

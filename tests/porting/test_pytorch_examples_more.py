@@ -1253,3 +1253,38 @@ def test_example_runs_as_with_pytorch(name):
     rtol, atol = TOLERANCE.get(name, (2e-4, 2e-5))
     ignore = list(IGNORE.get(name, ())) + key_bias_aside(torch_run, our_run)
     assert_same(torch_run, our_run, rtol=rtol, atol=atol, ignore=ignore)
+
+
+STACKED_RNN_DROPOUT = r'''
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+lstm = nn.LSTM(5, 6, num_layers=3, dropout=0.5, bidirectional=True, batch_first=True)
+gru = nn.GRU(12, 4, num_layers=2, dropout=0.3)
+rnn = nn.RNN(4, 3, num_layers=2, nonlinearity='relu', dropout=0.4)
+params = list(lstm.parameters()) + list(gru.parameters()) + list(rnn.parameters())
+optimizer = torch.optim.SGD(params, lr=0.1)
+x = torch.randn(2, 7, 5)
+losses = []
+for step in range(3):
+    optimizer.zero_grad()
+    out, (h, c) = lstm(x)                      # (2, 7, 12), h and c (6, 2, 6)
+    out2, h2 = gru(out.transpose(0, 1))        # (7, 2, 4), h2 (2, 2, 4)
+    out3, h3 = rnn(out2, torch.zeros(2, 2, 3))
+    loss = out3.pow(2).mean() + h.sum() * 0.1 + c.abs().mean() + h2.mean() + h3.mean()
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.item())
+lstm.eval()
+evaluated, _ = lstm(x)                         # no dropout in eval mode
+'''
+
+
+def test_stacked_rnn_dropout_masks_replayed():
+    """The harness replays the masks nn.LSTM/GRU/RNN(num_layers > 1, dropout=p) draw between their layers in
+    training (PyTorch draws them inside one C++ call; the PyTorch run goes layer by layer through F.dropout):
+    a 3-layer bidirectional batch_first LSTM, a GRU and an RNN with relu, their outputs, final states and
+    three SGD steps agree."""
+    torch_run, our_run = run_both(STACKED_RNN_DROPOUT)
+    assert_same(torch_run, our_run, rtol=1e-5, atol=1e-6)
