@@ -1331,6 +1331,381 @@ test(args, model, device, dataset2, kwargs)
 '''
 
 
+LANGUAGE_TRANSLATION = r'''
+import math
+import random
+import torch
+from torch.nn import functional as F
+from torch import nn
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader
+
+
+# ---- src/model.py ----
+class PositionalEncoding(nn.Module):
+    def __init__(
+        self,
+        emb_size,
+        dropout,
+        maxlen=5000
+    ):
+        super(PositionalEncoding, self).__init__()
+        den = torch.exp(- torch.arange(0, emb_size, 2)* math.log(10000) / emb_size)
+        pos = torch.arange(0, maxlen).reshape(maxlen, 1)
+        pos_embedding = torch.zeros((maxlen, emb_size))
+        pos_embedding[:, 0::2] = torch.sin(pos * den)
+        pos_embedding[:, 1::2] = torch.cos(pos * den)
+        pos_embedding = pos_embedding.unsqueeze(-2)
+
+        self.dropout = nn.Dropout(dropout)
+        self.register_buffer('pos_embedding', pos_embedding)
+
+    def forward(self, token_embedding):
+        return self.dropout(token_embedding + self.pos_embedding[:token_embedding.size(0), :])
+
+class Translator(nn.Module):
+    def __init__(
+            self,
+            num_encoder_layers,
+            num_decoder_layers,
+            embed_size,
+            num_heads,
+            src_vocab_size,
+            tgt_vocab_size,
+            dim_feedforward,
+            dropout
+        ):
+        super(Translator, self).__init__()
+
+        # Output of embedding must be equal (embed_size)
+        self.src_embedding = nn.Embedding(src_vocab_size, embed_size)
+        self.tgt_embedding = nn.Embedding(tgt_vocab_size, embed_size)
+
+        self.pos_enc = PositionalEncoding(embed_size, dropout)
+
+        self.transformer = nn.Transformer(
+            d_model=embed_size,
+            nhead=num_heads,
+            num_encoder_layers=num_encoder_layers,
+            num_decoder_layers=num_decoder_layers,
+            dim_feedforward=dim_feedforward,
+            dropout=dropout
+        )
+
+        self.ff = nn.Linear(embed_size, tgt_vocab_size)
+
+        self._init_weights()
+
+    def _init_weights(self):
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+
+    def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask, memory_key_padding_mask):
+
+        src_emb = self.pos_enc(self.src_embedding(src))
+        tgt_emb = self.pos_enc(self.tgt_embedding(trg))
+
+        outs = self.transformer(
+            src_emb,
+            tgt_emb,
+            src_mask,
+            tgt_mask,
+            None,
+            src_padding_mask,
+            tgt_padding_mask,
+            memory_key_padding_mask
+        )
+
+        return self.ff(outs)
+
+    def encode(self, src, src_mask):
+
+        embed = self.src_embedding(src)
+
+        pos_enc = self.pos_enc(embed)
+
+        return self.transformer.encoder(pos_enc, src_mask)
+
+    def decode(self, tgt, memory, tgt_mask):
+
+        embed = self.tgt_embedding(tgt)
+
+        pos_enc = self.pos_enc(embed)
+
+        return self.transformer.decoder(pos_enc, memory, tgt_mask)
+
+
+# ---- src/data.py ----
+class Vocab:  # test: torchtext's build_vocab_from_iterator's Vocab, as the program uses it
+    def __init__(self, token_lists, specials):
+        self.itos = list(specials)
+        for tokens in token_lists:
+            for token in tokens:
+                if token not in self.itos:
+                    self.itos.append(token)
+        self.stoi = {token: i for i, token in enumerate(self.itos)}
+        self.default = None
+
+    def set_default_index(self, index):
+        self.default = index
+
+    def __call__(self, tokens):
+        return [self.stoi.get(token, self.default) for token in tokens]
+
+    def __len__(self):
+        return len(self.itos)
+
+    def lookup_tokens(self, indices):
+        return [self.itos[int(i)] for i in indices]
+
+
+# test: synthetic "de -> en" pairs instead of Multi30k: the English is the German reversed, each word mapped
+random.seed(0)
+_DE = ['ein', 'mann', 'hund', 'rennt', 'im', 'park', 'eine', 'frau', 'spielt', 'ball']
+_EN = dict(zip(_DE, ['a', 'man', 'dog', 'runs', 'in', 'park', 'an', 'woman', 'plays', 'ball']))
+def _pair():
+    words = [random.choice(_DE) for _ in range(random.randint(2, 6))]
+    return ' '.join(words) + '\n', ' '.join(_EN[w] for w in reversed(words)) + '\n'
+TRAIN_PAIRS = [_pair() for _ in range(24)]
+VALID_PAIRS = [_pair() for _ in range(8)]
+
+
+def get_data(opts):
+
+    src_lang = opts.src
+    tgt_lang = opts.tgt
+
+    # Define a token "unkown", "padding", "beginning of sentence", and "end of sentence"
+    special_symbols = {
+        "<unk>":0,
+        "<pad>":1,
+        "<bos>":2,
+        "<eos>":3
+    }
+
+    train_iterator = TRAIN_PAIRS  # test: Multi30k(split="train", language_pair=(src_lang, tgt_lang))
+    valid_iterator = VALID_PAIRS  # test: Multi30k(split="valid", ...)
+
+    src_tokenizer = str.split  # test: get_tokenizer("spacy", src_lang)
+    tgt_tokenizer = str.split  # test: get_tokenizer("spacy", tgt_lang)
+
+    # Build a vocabulary object for these languages
+    src_vocab = Vocab((src_tokenizer(s) for s, _ in train_iterator), special_symbols.keys())  # test: build_vocab_from_iterator
+    tgt_vocab = Vocab((tgt_tokenizer(t) for _, t in train_iterator), special_symbols.keys())  # test: build_vocab_from_iterator
+
+    src_vocab.set_default_index(special_symbols["<unk>"])
+    tgt_vocab.set_default_index(special_symbols["<unk>"])
+
+    # Helper function to sequentially apply transformations
+    def _seq_transform(*transforms):
+        def func(txt_input):
+            for transform in transforms:
+                txt_input = transform(txt_input)
+            return txt_input
+        return func
+
+    # Function to add BOS/EOS and create tensor for input sequence indices
+    def _tensor_transform(token_ids):
+        return torch.cat(
+            (torch.tensor([special_symbols["<bos>"]]),
+             torch.tensor(token_ids),
+             torch.tensor([special_symbols["<eos>"]]))
+        )
+
+    src_lang_transform = _seq_transform(src_tokenizer, src_vocab, _tensor_transform)
+    tgt_lang_transform = _seq_transform(tgt_tokenizer, tgt_vocab, _tensor_transform)
+
+    def _collate_fn(batch):
+        src_batch, tgt_batch = [], []
+        for src_sample, tgt_sample in batch:
+            src_batch.append(src_lang_transform(src_sample.rstrip("\n")))
+            tgt_batch.append(tgt_lang_transform(tgt_sample.rstrip("\n")))
+
+        src_batch = pad_sequence(src_batch, padding_value=special_symbols["<pad>"])
+        tgt_batch = pad_sequence(tgt_batch, padding_value=special_symbols["<pad>"])
+        return src_batch, tgt_batch
+
+    # Create the dataloader
+    train_dataloader = DataLoader(train_iterator, batch_size=opts.batch, collate_fn=_collate_fn)
+    valid_dataloader = DataLoader(valid_iterator, batch_size=opts.batch, collate_fn=_collate_fn)
+
+    return train_dataloader, valid_dataloader, src_vocab, tgt_vocab, src_lang_transform, tgt_lang_transform, special_symbols
+
+def generate_square_subsequent_mask(size, device):
+    mask = (torch.triu(torch.ones((size, size), device=device)) == 1).transpose(0, 1)
+    mask = mask.float().masked_fill(mask == 0, float('-inf')).masked_fill(mask == 1, float(0.0))
+    return mask
+
+# Create masks for input into model
+def create_mask(src, tgt, pad_idx, device):
+
+    # Get sequence length
+    src_seq_len = src.shape[0]
+    tgt_seq_len = tgt.shape[0]
+
+    # Generate the mask
+    tgt_mask = generate_square_subsequent_mask(tgt_seq_len, device)
+    src_mask = torch.zeros((src_seq_len, src_seq_len),device=device).type(torch.bool)
+
+    # Overlay the mask over the original input
+    src_padding_mask = (src == pad_idx).transpose(0, 1)
+    tgt_padding_mask = (tgt == pad_idx).transpose(0, 1)
+    return src_mask, tgt_mask, src_padding_mask, tgt_padding_mask
+
+
+# ---- main.py ----
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+def greedy_decode(model, src, src_mask, max_len, start_symbol, end_symbol):
+
+    src = src.to(DEVICE)
+    src_mask = src_mask.to(DEVICE)
+
+    memory = model.encode(src, src_mask)
+
+    ys = torch.ones(1, 1).fill_(start_symbol).type(torch.long).to(DEVICE)
+
+    for _ in range(max_len-1):
+
+        memory = memory.to(DEVICE)
+        tgt_mask = (generate_square_subsequent_mask(ys.size(0), DEVICE).type(torch.bool)).to(DEVICE)
+        out = model.decode(ys, memory, tgt_mask)
+
+        out = out.transpose(0, 1)
+
+        prob = model.ff(out[:, -1])
+        _, next_word = torch.max(prob, dim=1)
+        next_word = next_word.item()
+
+        ys = torch.cat([ys, torch.ones(1, 1).type_as(src.data).fill_(next_word)], dim=0)
+        if next_word == end_symbol:
+            break
+
+    return ys
+
+def train(model, train_dl, loss_fn, optim, special_symbols, opts):
+
+    losses = 0
+
+    model.train()
+    for src, tgt in train_dl:  # test: tqdm(train_dl, ascii=True)
+
+        src = src.to(DEVICE)
+        tgt = tgt.to(DEVICE)
+
+        tgt_input = tgt[:-1, :]
+
+        src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input, special_symbols["<pad>"], DEVICE)
+
+        logits = model(src, tgt_input, src_mask, tgt_mask,src_padding_mask, tgt_padding_mask, src_padding_mask)
+
+        optim.zero_grad()
+
+        tgt_out = tgt[1:, :]
+
+        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+        loss.backward()
+
+        optim.step()
+
+        losses += loss.item()
+
+        if opts.dry_run:
+            break
+
+    return losses / len(list(train_dl))
+
+def validate(model, valid_dl, loss_fn, special_symbols):
+
+    losses = 0
+
+    model.eval()
+
+    for src, tgt in valid_dl:  # test: tqdm(valid_dl)
+
+        src = src.to(DEVICE)
+        tgt = tgt.to(DEVICE)
+
+        tgt_input = tgt[:-1, :]
+
+        src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input, special_symbols["<pad>"], DEVICE)
+
+        logits = model(src, tgt_input, src_mask, tgt_mask,src_padding_mask, tgt_padding_mask, src_padding_mask)
+
+        tgt_out = tgt[1:, :]
+        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+        losses += loss.item()
+
+    return losses / len(list(valid_dl))
+
+
+# test: argparse's defaults written in, sizes cut (8 heads, 5 + 5 layers, 512 wide, 30 epochs, batch 128)
+class Opts:
+    src, tgt, epochs, lr, batch, attn_heads, enc_layers, dec_layers = "de", "en", 3, 1e-3, 8, 2, 2, 2
+    embed_size, dim_feedforward, dropout, dry_run = 16, 32, 0.1, False
+
+
+opts = Opts()
+torch.manual_seed(0)  # test: (the program leaves the seed unset)
+
+# test: main(opts)'s body at module level (its values compared), print instead of logging, no timing, no files
+train_dl, valid_dl, src_vocab, tgt_vocab, src_transform, _, special_symbols = get_data(opts)
+
+src_vocab_size = len(src_vocab)
+tgt_vocab_size = len(tgt_vocab)
+
+model = Translator(
+    num_encoder_layers=opts.enc_layers,
+    num_decoder_layers=opts.dec_layers,
+    embed_size=opts.embed_size,
+    num_heads=opts.attn_heads,
+    src_vocab_size=src_vocab_size,
+    tgt_vocab_size=tgt_vocab_size,
+    dim_feedforward=opts.dim_feedforward,
+    dropout=opts.dropout
+).to(DEVICE)
+
+loss_fn = torch.nn.CrossEntropyLoss(ignore_index=special_symbols["<pad>"])
+
+optim = torch.optim.Adam(model.parameters(), lr=opts.lr, betas=(0.9, 0.98), eps=1e-9)
+
+best_val_loss = 1e6
+
+for idx, epoch in enumerate(range(1, opts.epochs+1)):
+
+    train_loss = train(model, train_dl, loss_fn, optim, special_symbols, opts)
+    val_loss   = validate(model, valid_dl, loss_fn, special_symbols)
+
+    if val_loss < best_val_loss:
+        best_val_loss = val_loss
+
+    print(f"Epoch: {epoch}\n\tTrain loss: {train_loss:.3f}\n\tVal loss: {val_loss:.3f}")
+
+# test: inference(opts)'s loop on two sentences instead of input(), with the model just trained
+model.eval()
+translations = []
+for sentence in ["ein mann spielt ball", "eine frau rennt im park"]:
+    src = src_transform(sentence).view(-1, 1)
+    num_tokens = src.shape[0]
+
+    src_mask = (torch.zeros(num_tokens, num_tokens)).type(torch.bool)
+
+    tgt_tokens = greedy_decode(
+        model, src, src_mask, max_len=num_tokens+5, start_symbol=special_symbols["<bos>"], end_symbol=special_symbols["<eos>"]
+    ).flatten()
+
+    output_as_list = list(tgt_tokens.cpu().numpy())
+
+    output_list_words = tgt_vocab.lookup_tokens(output_as_list)
+
+    translation = " ".join(output_list_words).replace("<bos>", "").replace("<eos>", "")
+
+    print(translation)
+    translations.append(translation)
+'''
+
+
 def word_language_model(model, tied=False, lr=20):
     """main.py with --model ``model`` (--tied, --lr): its default lr of 20 trains the RNN_TANH and Transformer
     models cut to this size chaotically (losses jumping to 15 and back): the libraries' float32 roundings
@@ -1346,7 +1721,7 @@ PROGRAMS = {
     "word_language_model (RNN_TANH, tied)": word_language_model("RNN_TANH", tied=True, lr=2),
     "word_language_model (Transformer, SGD)": word_language_model("Transformer", lr=2),
     "mnist_rnn": MNIST_RNN, "reinforce": REINFORCE, "siamese_network": SIAMESE_NETWORK, "gcn": GCN,
-    "mnist_hogwild (one process)": MNIST_HOGWILD,
+    "mnist_hogwild (one process)": MNIST_HOGWILD, "language_translation": LANGUAGE_TRANSLATION,
 }
 TOLERANCE = {  # name -> (rtol, atol) where the default is too tight or loose, and why
     "siamese_network": (1e-9, 1e-11),  # in float64 (see above)
