@@ -1729,14 +1729,11 @@ TOLERANCE = {  # name -> (rtol, atol) where the default is too tight or loose, a
 IGNORE = {}
 
 
-# A gap too big to fill here: this project has no sparse tensors (Tensor.to_sparse, torch.sparse_coo_tensor,
-# torch.spmm, sparse @ dense), which gcn's load_cora and GraphConv use throughout.
 # mnist_hogwild's model.share_memory(): this project has no torch.multiprocessing, and no Module.share_memory
 # or Tensor.share_memory_ (moving a numpy array into shared memory would leave the views and `.data` tensors made
 # from it before on the old memory, where PyTorch moves the storage under all of them). Run without that call,
 # the rest of the program agrees with PyTorch.
-XFAIL = {"gcn": "no sparse tensors in this project (Tensor.to_sparse, torch.sparse_coo_tensor, torch.spmm)",
-         "mnist_hogwild (one process)": "no Module.share_memory / Tensor.share_memory_ (no torch.multiprocessing)"}
+XFAIL = {"mnist_hogwild (one process)": "no Module.share_memory / Tensor.share_memory_ (no torch.multiprocessing)"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=XFAIL[name]))
