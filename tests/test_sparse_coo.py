@@ -100,3 +100,10 @@ def test_refusals():
         sparse @ ag.ones(4, 2, dtype=ag.float64)
     with pytest.raises(TypeError, match="to_dense"):
         sparse.numpy()
+    weights = ag.ones(2, requires_grad=True)  # (PyTorch's sparse tensor would carry their gradient: refused)
+    with pytest.raises(NotImplementedError, match="require grad"):
+        ag.sparse_coo_tensor(ag.tensor([[0, 1], [1, 0]]), weights, (2, 2))
+    with pytest.raises(NotImplementedError, match="requires grad"):
+        (weights * 2).reshape(1, 2).to_sparse()
+    with ag.no_grad():
+        assert ag.sparse_coo_tensor(ag.tensor([[0, 1], [1, 0]]), weights, (2, 2))._nnz() == 2

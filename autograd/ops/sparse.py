@@ -11,6 +11,7 @@ rather than computed as if it were dense (PyTorch's results there are sparse).
 from ..backend import host
 from ..dtypes import int64
 from ..function import Function, register
+from ..graph import is_grad_enabled
 from ..node_names import leaving_out, node_name
 from ..tensor import Tensor
 from .args import as_tensor
@@ -208,7 +209,7 @@ class _SparseMM(Function):
 
 
 def mm(input, mat2):
-    """torch.mm / torch.spmm / torch.sparse.mm with a sparse COO factor: sparse @ dense or dense @ sparse,
+    """torch.mm / torch.spmm / torch.matmul / ``@`` with a sparse COO factor: sparse @ dense or dense @ sparse,
     dense results; two dense ones go to matmul."""
     left, right = isinstance(input, SparseTensor), isinstance(mat2, SparseTensor)
     if left and right:
@@ -229,6 +230,8 @@ def to_sparse(self, sparse_dim=None, layout=None, blocksize=None, dense_dim=None
         _refuse(f"to_sparse({sparse_dim=}, {layout=}, {blocksize=}, {dense_dim=})")
     if not isinstance(self._data, host.ndarray):
         _refuse(f"to_sparse on {self.device}")
+    if self.requires_grad and is_grad_enabled():
+        _refuse("to_sparse of a tensor that requires grad (PyTorch's result carries the gradient back)")
     if self.ndim == 0:
         raise RuntimeError("to_sparse: a 0-d tensor has no sparse COO form here")
     where = host.nonzero(self._data)  # (row-major: sorted, as a coalesced tensor's)
@@ -250,6 +253,8 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, re
         raise RuntimeError(f"sparse_coo_tensor: indices must be sparse_dim x nnz, but got: {list(index.shape)}")
     vals = as_tensor(values) if isinstance(values, Tensor) else Tensor._make(host.asarray(
         as_tensor(values)._data))
+    if vals.requires_grad and is_grad_enabled():
+        _refuse("values that require grad (PyTorch's sparse tensor carries their gradient)")
     if dtype is not None:
         vals = vals.to(dtype)
     if vals.ndim != 1:

@@ -1,12 +1,24 @@
 """More programs from the pytorch/examples repository, as they are written there (datasets replaced by small
-synthetic tensors, sizes cut, argparse's defaults written in; every change marked `# test:`):
-word_language_model (data.py's Dictionary and Corpus.tokenize on synthetic lines; model.py's RNNModel with
-LSTM and GRU and its TransformerModel with PositionalEncoding; main.py's batchify/get_batch/repackage_hidden
-training loop with clip_grad_norm_ and the manual SGD update `p.data.add_(p.grad, alpha=-lr)`, the learning
-rate annealed when the validation loss rises, the best model saved and loaded back; generate.py's sampling
-with torch.multinomial, feeding the word back with `input.fill_(word_idx)` or torch.cat).
+synthetic data, sizes cut, argparse's defaults written in; every change marked `# test:`):
+- word_language_model: data.py's Dictionary and Corpus.tokenize on synthetic lines; model.py's RNNModel with LSTM,
+  GRU and RNN_TANH (tied weights) and its TransformerModel with PositionalEncoding; main.py's batchify / get_batch /
+  repackage_hidden training loop with clip_grad_norm_ and the manual SGD update `p.data.add_(p.grad, alpha=-lr)`,
+  the learning rate annealed when the validation loss rises, the best model's state saved and loaded back, the
+  test loss; generate.py's sampling with torch.multinomial, feeding the word back with `input.fill_(word_idx)`
+  (RNNs) or torch.cat (Transformer), the words looked up with a 0-d tensor as the index.
+- mnist_rnn: a batch_first LSTM's last step, BatchNorm1d, Dropout2d on a 2-D input, Adadelta with StepLR.
+- reinforcement_learning/reinforce.py: a dropout policy, Categorical sampling, returns from a deque normalised.
+- siamese_network: torchvision's resnet18 written out (widths cut) with its conv1 replaced and fc dropped,
+  `children()[:-1]`, init by `apply`, BCELoss, `torch.where(outputs > 0.5, 1, 0)`, a Dataset drawing pairs with
+  Python's random and `np.array(tensor, copy=None)`; in float64 (see its note).
+- gcn: load_cora's sparse matrices (to_sparse, sparse_coo_tensor with repeated int32 indices, eye + sparse,
+  sparse @ dense @ sparse), GraphConv's torch.mm / torch.spmm with a sparse factor, Adam with weight_decay.
+- mnist_hogwild: its train.py and main.py with the processes run one after the other (strict xfail: no
+  Module.share_memory).
+- language_translation: Translator on nn.Transformer with bool and float masks and padding masks, a pad_sequence
+  collate, Adam with betas, greedy_decode.
 Each runs with PyTorch and with this project under torch's names (harness.py): every value left and every
-number and word printed agree (dropout's masks replayed)."""
+number and word printed agree (dropout's masks replayed, also those between a stacked RNN's layers)."""
 import pytest
 
 from harness import assert_same, key_bias_aside, run_both
