@@ -10,7 +10,7 @@ rather than computed as if it were dense (PyTorch's results there are sparse).
 """
 from ..backend import host
 from ..dtypes import int64
-from ..function import Function, register
+from ..function import Function, Rule, register
 from ..graph import is_grad_enabled
 from ..node_names import leaving_out, node_name
 from ..tensor import Tensor
@@ -192,6 +192,8 @@ class _SparseMM(Function):
     """sparse (n, k) @ dense (k, m) -> dense (n, m): out[r] += v * dense[c] for each entry (r, c, v) (repeated
     entries add up); the dense factor's gradient is sparse.T @ grad."""
 
+    rule = Rule("out = S @ D (S sparse: entries (r, c, v))", ("d/dD = S^T G",),
+                "Each entry (r, c, v) sends v times row r of the gradient to row c of D.", ("dense",))
     name = node_name("MmBackward0")
     next_functions = leaving_out(1, 2, 3)
 
