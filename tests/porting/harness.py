@@ -214,6 +214,7 @@ def _recording(tape):
     for name in _DROPOUT_NOISE:
         _record_dropout(torch, tape, originals, name)
     _record_attention_dropout(torch, tape, originals)
+    _record_rnn_dropout(torch, tape, originals)
     _record_distribution_draws(torch, tape, originals)
     def unrecorded(owner, name):  # draws made inside owner.name are not the program's
         originals[(owner, name)] = original = getattr(owner, name)
@@ -340,6 +341,47 @@ def _record_attention_dropout(torch, tape, originals):
         return attention(query, key, value, attn_mask, dropout_p, is_causal, **kwargs)
 
     functional.scaled_dot_product_attention = recorded
+
+
+def _record_rnn_dropout(torch, tape, originals):
+    """Record the masks nn.RNN/LSTM/GRU(num_layers > 1, dropout=p) draw in training between their layers:
+    PyTorch draws them inside one C++ call (``_VF.lstm``...), out of reach, so during the PyTorch run such a
+    call runs as PyTorch's C++ runs it, layer by layer on (L, N, H) (batch_first transposed first; one-layer
+    ``_VF`` calls on each layer's weights and its slice of the initial state), each layer's output but the
+    last going through ``F.dropout`` (whose mask is recorded). Packed sequences pass through unchanged (their masks stay out of reach)."""
+    from torch import _VF
+
+    dropout = torch.nn.functional.dropout  # (the recorded one)
+
+    def replace(name):
+        originals[(_VF, name)] = original = getattr(_VF, name)
+
+        def layered(input, hx, params, has_biases, num_layers, p, train, bidirectional, batch_first, *rest):
+            if not (train and p > 0 and num_layers > 1) or tape.paused or rest:
+                return original(input, hx, params, has_biases, num_layers, p, train, bidirectional, batch_first,
+                                *rest)
+            if batch_first:  # (as PyTorch's C++: the layers run on (L, N, H), where the masks are drawn)
+                input = input.transpose(0, 1)
+            directions = 2 if bidirectional else 1
+            per_layer = len(params) // num_layers
+            states = list(hx) if isinstance(hx, (tuple, list)) else [hx]  # LSTM: (h, c); GRU, RNN: h
+            finals = [[] for _ in states]
+            for layer in range(num_layers):
+                part = [s[layer * directions:(layer + 1) * directions] for s in states]
+                out = original(input, tuple(part) if len(part) > 1 else part[0],
+                               params[layer * per_layer:(layer + 1) * per_layer], has_biases, 1, 0.0, train,
+                               bidirectional, False)
+                input = out[0]
+                for kept, state in zip(finals, out[1:]):
+                    kept.append(state)
+                if layer < num_layers - 1:
+                    input = dropout(input, p, True)
+            return (input.transpose(0, 1) if batch_first else input,) + tuple(torch.cat(kept, 0) for kept in finals)
+
+        setattr(_VF, name, layered)
+
+    for name in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
+        replace(name)
 
 
 def _record_distribution_draws(torch, tape, originals):
