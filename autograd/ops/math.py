@@ -937,7 +937,8 @@ register("where", where, method=lambda self, condition, other: where(condition, 
 
 def matmul(input, other):
     """Matrix product of 1-D, 2-D or batched (broadcast) tensors, as torch.matmul."""
-    if getattr(input, "is_sparse", False) is True or getattr(other, "is_sparse", False) is True:
+    if type(input) is not Tensor and getattr(input, "is_sparse", False) is True or \
+            type(other) is not Tensor and getattr(other, "is_sparse", False) is True:
         from .sparse import mm  # noqa: PLC0415  (a sparse COO factor: sparse.py)
 
         return mm(input, other)
