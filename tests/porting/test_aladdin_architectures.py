@@ -35,7 +35,10 @@ def one_training_step(model, x, num_classes, aux=False):  # test: one training s
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     criterion = nn.CrossEntropyLoss()
     out = model(x)
-    loss = criterion(out[-1], targets) + 0.3 * sum(criterion(o, targets) for o in out[:-1]) if aux else criterion(out, targets)
+    if aux:  # (GoogLeNet in training: (aux1, aux2, x), the auxiliary losses weighted 0.3 as in the paper)
+        loss = criterion(out[-1], targets) + 0.3 * sum(criterion(o, targets) for o in out[:-1])
+    else:
+        loss = criterion(out, targets)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
