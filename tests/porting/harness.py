@@ -12,7 +12,8 @@ Both runs draw the same random numbers: during the PyTorch run every draw (``tor
 ``torch.rand``, ``randint``, ``randperm`` (also random_split's), ``Tensor.uniform_``/``normal_``,
 which nn.init and the layers' default inits use, a shuffling DataLoader's order for each epoch
 (a RandomSampler with replacement's, 32 indices a draw, as both draw them),
-and dropout's masks; not gradcheck's own random directions) is recorded in order;
+and dropout's masks, also those a stacked RNN/LSTM/GRU draws between its layers; not gradcheck's own
+random directions) is recorded in order;
 during ours, ``ag.get_rng()`` is replaced by a generator that hands back those numbers in the
 same order, checking that each request asks for the same kind of draw and shape (a mismatch is
 an error naming both). Draws from an explicit generator (``torch.Generator().manual_seed(0)``
@@ -214,6 +215,7 @@ def _recording(tape):
     for name in _DROPOUT_NOISE:
         _record_dropout(torch, tape, originals, name)
     _record_attention_dropout(torch, tape, originals)
+    _record_rnn_dropout(torch, tape, originals)
     _record_distribution_draws(torch, tape, originals)
     def unrecorded(owner, name):  # draws made inside owner.name are not the program's
         originals[(owner, name)] = original = getattr(owner, name)
@@ -340,6 +342,41 @@ def _record_attention_dropout(torch, tape, originals):
         return attention(query, key, value, attn_mask, dropout_p, is_causal, **kwargs)
 
     functional.scaled_dot_product_attention = recorded
+
+
+def _record_rnn_dropout(torch, tape, originals):
+    """Record the masks a stacked nn.RNN/LSTM/GRU with dropout draws between its layers in training: PyTorch
+    draws them in C++, at::dropout on each layer's output but the last's ((L, N, D*H), a batch of 1 added
+    when unbatched), and those are the only draws its layers make. So they are taken from F.dropout run on
+    ones of that shape, one per layer, at the same generator state (checked: the generator ends where the
+    layers left it), as the uniform numbers that give those masks here (``keep = u >= p``). PackedSequence
+    inputs are left unrecorded (ours would then ask for a draw PyTorch's run did not record: an error)."""
+    dropout = originals[(torch.nn.functional, "dropout")]
+    packed = torch.nn.utils.rnn.PackedSequence
+    for module in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        originals[(module, "forward")] = forward = module.forward
+
+        def recorded(self, input, hx=None, _forward=forward):
+            if not (self.training and self.dropout > 0 and self.num_layers > 1) or isinstance(input, packed):
+                return _forward(self, input, hx)
+            batched = input.dim() == 3
+            length = input.shape[1] if batched and self.batch_first else input.shape[0]
+            batch = (input.shape[0] if self.batch_first else input.shape[1]) if batched else 1
+            shape = (length, batch, (2 if self.bidirectional else 1) * (self.proj_size or self.hidden_size))
+            state = torch.get_rng_state()
+            masks = [(dropout(torch.ones(shape, dtype=input.dtype), self.dropout, True) != 0).numpy()
+                     for _ in range(self.num_layers - 1)]
+            drawn = torch.get_rng_state()
+            torch.set_rng_state(state)
+            out = _forward(self, input, hx)
+            if not torch.equal(torch.get_rng_state(), drawn):
+                raise AssertionError(f"porting harness: {type(self).__name__}'s dropout between layers drew "
+                                     "other numbers than one dropout of each layer's output")
+            for kept in masks:
+                tape.draws.append(("uniform", shape, np.where(kept, np.nextafter(1.0, 0.0), 0.0)))
+            return out
+
+        module.forward = recorded
 
 
 def _record_distribution_draws(torch, tape, originals):
