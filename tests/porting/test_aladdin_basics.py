@@ -25,7 +25,14 @@ Long comments and docstrings are left out.
 - pytorch_pretrain_finetune.py: freezing every parameter (`requires_grad = False`), replacing `avgpool` by
   an Identity module and `classifier` by a new Sequential, training only the new head;
 - custom_dataset/custom_FCNN.py: a Dataset subclass whose rows are tensors (a tensor in place of the CSV
-  file pandas reads), random_split, Adam on 11 features and 26 classes.
+  file pandas reads), random_split, Adam on 11 features and 26 classes;
+- pytorch_std_mean.py: per-channel mean and std over a loader (`torch.mean(data, dim=[0, 2, 3])` with a list
+  of dims, summed into a Python 0, `** 0.5`);
+- set_deterministic_behavior/pytorch_set_seeds.py: seed_everything (torch.cuda.manual_seed/_all and
+  cudnn's flags on a CPU machine), the same draws after seeding again;
+- Imbalanced_classes/main.py: class weights from the files in each class's folder, WeightedRandomSampler
+  with replacement over a 50-to-1 dataset (an ImageFolder stand-in of small random images), the classes
+  counted over ten epochs.
 
 Each runs with PyTorch and with this project under torch's names (harness.py); every value left and every
 number printed agree."""
@@ -1071,6 +1078,129 @@ print("Checking accuracy on Test Set")
 check_accuracy(test_loader, model)
 '''
 
+
+STD_MEAN = '''
+import torch
+from torch.utils.data import DataLoader
+''' + FAKE_MNIST + '''
+train_set = FakeMNIST(train=True, n=100, shape=(3, 8, 8))  # test: datasets.CIFAR10(root="dataset/", ...)
+train_loader = DataLoader(dataset=train_set, batch_size=64, shuffle=True)
+
+
+def get_mean_std(loader):
+    channels_sum, channels_sqrd_sum, num_batches = 0, 0, 0
+
+    for data, _ in loader:  # test: tqdm(loader)
+        channels_sum += torch.mean(data, dim=[0, 2, 3])
+        channels_sqrd_sum += torch.mean(data ** 2, dim=[0, 2, 3])
+        num_batches += 1
+
+    mean = channels_sum / num_batches
+    std = (channels_sqrd_sum / num_batches - mean ** 2) ** 0.5
+
+    return mean, std
+
+
+mean, std = get_mean_std(train_loader)
+print(mean)
+print(std)
+'''
+
+SET_SEEDS = '''
+import random
+import torch
+import os
+import numpy as np
+
+
+def seed_everything(seed=42):
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
+seed_everything()
+
+first = torch.rand(3), random.random(), np.random.rand()  # test: draws after seeding, compared
+seed_everything()  # test: (as above)
+again = torch.rand(3), random.random(), np.random.rand()  # test: (as above)
+print(torch.equal(first[0], again[0]), first[1:] == again[1:])  # test: (as above)
+'''
+
+IMBALANCED_CLASSES = '''
+import torch
+import os
+from torch.utils.data import WeightedRandomSampler, DataLoader
+import torch.nn as nn
+
+
+class ImageFolder(torch.utils.data.Dataset):  # test: torchvision's ImageFolder: a folder per class, sorted
+    def __init__(self, root):
+        self.classes = sorted(os.listdir(root))
+        self.samples = [(name, label) for label, folder in enumerate(self.classes)
+                        for name in sorted(os.listdir(os.path.join(root, folder)))]
+        self.images = torch.rand(len(self.samples), 3, 8, 8)  # test: the images, resized to 224x224 there
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        return self.images[index], self.samples[index][1]
+
+
+for folder, count in (("Golden retriever", 50), ("Swedish elkhound", 1)):  # test: the dataset's folders,
+    os.makedirs(os.path.join("dataset", folder), exist_ok=True)  # test: 50 and 1 pictures as there
+    for i in range(count):  # test: (as above)
+        open(os.path.join("dataset", folder, f"{i}.jpg"), "w").close()  # test: (as above)
+
+
+def get_loader(root_dir, batch_size):
+    dataset = ImageFolder(root=root_dir)  # test: datasets.ImageFolder(root=root_dir, transform=my_transforms)
+    subdirectories = dataset.classes
+    class_weights = []
+
+    for subdir in subdirectories:
+        files = os.listdir(os.path.join(root_dir, subdir))
+        class_weights.append(1 / len(files))
+
+    sample_weights = [0] * len(dataset)
+
+    for idx, (data, label) in enumerate(dataset):
+        class_weight = class_weights[label]
+        sample_weights[idx] = class_weight
+
+    sampler = WeightedRandomSampler(
+        sample_weights, num_samples=len(sample_weights), replacement=True
+    )
+
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler)
+    return loader
+
+
+def main():
+    loader = get_loader(root_dir="dataset", batch_size=8)
+
+    num_retrievers = 0
+    num_elkhounds = 0
+    for epoch in range(10):
+        for data, labels in loader:
+            num_retrievers += torch.sum(labels == 0)
+            num_elkhounds += torch.sum(labels == 1)
+
+    print(num_retrievers.item())
+    print(num_elkhounds.item())
+    return num_retrievers, num_elkhounds  # test: compared between the libraries
+
+
+if __name__ == "__main__":
+    num_retrievers, num_elkhounds = main()  # test: main()
+'''
+
 PROGRAMS = {
     "pytorch_simple_fullynet.py": SIMPLE_FULLYNET,
     "pytorch_simple_CNN.py": SIMPLE_CNN,
@@ -1081,12 +1211,16 @@ PROGRAMS = {
     "pytorch_init_weights.py": INIT_WEIGHTS,
     "pytorch_pretrain_finetune.py": PRETRAIN_FINETUNE,
     "custom_dataset/custom_FCNN.py": CUSTOM_FCNN,
+    "pytorch_std_mean.py": STD_MEAN,
+    "set_deterministic_behavior/pytorch_set_seeds.py": SET_SEEDS,
+    "Imbalanced_classes/main.py": IMBALANCED_CLASSES,
 }
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_program_runs_as_with_pytorch(name, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # (pytorch_loadsave.py writes my_checkpoint.pth.tar)
+    monkeypatch.chdir(tmp_path)  # (pytorch_loadsave.py writes my_checkpoint.pth.tar, the imbalanced one folders)
+    monkeypatch.setenv("PYTHONHASHSEED", "0")  # (restored afterwards: pytorch_set_seeds.py sets it)
     torch_run, our_run = run_both(PROGRAMS[name])
     assert_same(torch_run, our_run)
 
