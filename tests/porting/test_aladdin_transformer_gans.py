@@ -19,7 +19,13 @@ marked ``# test:``, long comments are left out.
   with BatchNorm2d, LeakyReLU(0.2, True) in place, `initialize_weights` choosing by class name with
   `nn.init.normal_(m.weight.data, ...)`), the model file's shape test, and the training loop
   (`fake.detach()` for the discriminator, Adam with betas=(0.5, 0.999)) on 64x64 synthetic images with the
-  features cut from 64 to 4.
+  features cut from 64 to 4;
+- GANs/3. WGAN and 4. WGAN-GP (model.py, train.py; WGAN-GP's utils.py gradient_penalty, which the stored
+  snapshot of the repository lacks, written as its copies read): a critic with InstanceNorm2d(affine=True)
+  and no Sigmoid, five critic iterations a batch, WGAN's RMSprop and weight clipping with
+  `p.data.clamp_`, WGAN-GP's penalty from `torch.autograd.grad(..., create_graph=True, retain_graph=True)`
+  on interpolated images (a gradient of a gradient through Conv2d, InstanceNorm2d and LeakyReLU, reaching
+  the generator too), Adam with betas=(0.0, 0.9).
 
 Each runs with PyTorch and with this project under torch's names (harness.py); every value left and every
 number printed agree."""
@@ -489,10 +495,241 @@ for epoch in range(NUM_EPOCHS):
             step += 1  # test: the grids written to tensorboard are left out
 '''
 
+
+WGAN_MODEL = '''
+import torch
+import torch.nn as nn
+
+
+class Discriminator(nn.Module):
+    def __init__(self, channels_img, features_d):
+        super(Discriminator, self).__init__()
+        self.disc = nn.Sequential(
+            nn.Conv2d(channels_img, features_d, kernel_size=4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            self._block(features_d, features_d * 2, 4, 2, 1),
+            self._block(features_d * 2, features_d * 4, 4, 2, 1),
+            self._block(features_d * 4, features_d * 8, 4, 2, 1),
+            nn.Conv2d(features_d * 8, 1, kernel_size=4, stride=2, padding=0),
+        )
+
+    def _block(self, in_channels, out_channels, kernel_size, stride, padding):
+        return nn.Sequential(
+            nn.Conv2d(
+                in_channels, out_channels, kernel_size, stride, padding, bias=False,
+            ),
+            nn.InstanceNorm2d(out_channels, affine=True),
+            nn.LeakyReLU(0.2),
+        )
+
+    def forward(self, x):
+        return self.disc(x)
+
+
+class Generator(nn.Module):
+    def __init__(self, channels_noise, channels_img, features_g):
+        super(Generator, self).__init__()
+        self.net = nn.Sequential(
+            self._block(channels_noise, features_g * 16, 4, 1, 0),
+            self._block(features_g * 16, features_g * 8, 4, 2, 1),
+            self._block(features_g * 8, features_g * 4, 4, 2, 1),
+            self._block(features_g * 4, features_g * 2, 4, 2, 1),
+            nn.ConvTranspose2d(
+                features_g * 2, channels_img, kernel_size=4, stride=2, padding=1
+            ),
+            nn.Tanh(),
+        )
+
+    def _block(self, in_channels, out_channels, kernel_size, stride, padding):
+        return nn.Sequential(
+            nn.ConvTranspose2d(
+                in_channels, out_channels, kernel_size, stride, padding, bias=False,
+            ),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def initialize_weights(model):
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.BatchNorm2d)):
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+'''
+
+WGAN_GP_TRAIN = WGAN_MODEL + '''
+
+def gradient_penalty(critic, real, fake, device="cpu"):  # test: utils.py's (pasted, as model.py above)
+    BATCH_SIZE, C, H, W = real.shape
+    alpha = torch.rand((BATCH_SIZE, 1, 1, 1)).repeat(1, C, H, W).to(device)
+    interpolated_images = real * alpha + fake * (1 - alpha)
+
+    mixed_scores = critic(interpolated_images)
+
+    gradient = torch.autograd.grad(
+        inputs=interpolated_images,
+        outputs=mixed_scores,
+        grad_outputs=torch.ones_like(mixed_scores),
+        create_graph=True,
+        retain_graph=True,
+    )[0]
+    gradient = gradient.view(gradient.shape[0], -1)
+    gradient_norm = gradient.norm(2, dim=1)
+    gradient_penalty = torch.mean((gradient_norm - 1) ** 2)
+    return gradient_penalty
+
+
+import torch.optim as optim
+from torch.utils.data import DataLoader
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+LEARNING_RATE = 1e-4
+BATCH_SIZE = 4  # test: 64
+IMAGE_SIZE = 64
+CHANNELS_IMG = 1
+Z_DIM = 100
+NUM_EPOCHS = 1  # test: 100
+FEATURES_CRITIC = 4  # test: 16
+FEATURES_GEN = 4  # test: 16
+CRITIC_ITERATIONS = 5
+LAMBDA_GP = 10
+
+images = torch.rand(8, CHANNELS_IMG, IMAGE_SIZE, IMAGE_SIZE) * 2 - 1  # test: datasets.MNIST(...), normalised
+dataset = torch.utils.data.TensorDataset(images, torch.zeros(8, dtype=torch.long))  # test: (as above)
+loader = DataLoader(
+    dataset,
+    batch_size=BATCH_SIZE,
+    shuffle=True,
+)
+
+gen = Generator(Z_DIM, CHANNELS_IMG, FEATURES_GEN).to(device)
+critic = Discriminator(CHANNELS_IMG, FEATURES_CRITIC).to(device)
+initialize_weights(gen)
+initialize_weights(critic)
+
+opt_gen = optim.Adam(gen.parameters(), lr=LEARNING_RATE, betas=(0.0, 0.9))
+opt_critic = optim.Adam(critic.parameters(), lr=LEARNING_RATE, betas=(0.0, 0.9))
+
+fixed_noise = torch.randn(32, Z_DIM, 1, 1).to(device)
+step = 0
+penalties = []  # test: the gradient penalties, compared between the libraries
+
+gen.train()
+critic.train()
+
+for epoch in range(NUM_EPOCHS):
+    for batch_idx, (real, _) in enumerate(loader):
+        real = real.to(device)
+        cur_batch_size = real.shape[0]
+
+        for _ in range(CRITIC_ITERATIONS):
+            noise = torch.randn(cur_batch_size, Z_DIM, 1, 1).to(device)
+            fake = gen(noise)
+            critic_real = critic(real).reshape(-1)
+            critic_fake = critic(fake).reshape(-1)
+            gp = gradient_penalty(critic, real, fake, device=device)
+            penalties.append(gp.item())  # test: (as above)
+            loss_critic = (
+                -(torch.mean(critic_real) - torch.mean(critic_fake)) + LAMBDA_GP * gp
+            )
+            critic.zero_grad()
+            loss_critic.backward(retain_graph=True)
+            opt_critic.step()
+
+        gen_fake = critic(fake).reshape(-1)
+        loss_gen = -torch.mean(gen_fake)
+        gen.zero_grad()
+        loss_gen.backward()
+        opt_gen.step()
+
+        if batch_idx % 100 == 0 and batch_idx > 0:
+            print(
+                f"Epoch [{epoch}/{NUM_EPOCHS}] Batch {batch_idx}/{len(loader)} \\
+                  Loss D: {loss_critic:.4f}, loss G: {loss_gen:.4f}"
+            )
+        print(f"Loss D: {loss_critic:.4f}, loss G: {loss_gen:.4f}")  # test: every batch (the above never runs)
+'''
+
+WGAN_TRAIN = WGAN_MODEL + '''
+
+import torch.optim as optim
+from torch.utils.data import DataLoader
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+LEARNING_RATE = 5e-5
+BATCH_SIZE = 4  # test: 64
+IMAGE_SIZE = 64
+CHANNELS_IMG = 1
+Z_DIM = 128
+NUM_EPOCHS = 1  # test: 5
+FEATURES_CRITIC = 4  # test: 64
+FEATURES_GEN = 4  # test: 64
+CRITIC_ITERATIONS = 5
+WEIGHT_CLIP = 0.01
+
+images = torch.rand(8, CHANNELS_IMG, IMAGE_SIZE, IMAGE_SIZE) * 2 - 1  # test: datasets.MNIST(...), normalised
+dataset = torch.utils.data.TensorDataset(images, torch.zeros(8, dtype=torch.long))  # test: (as above)
+loader = DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True)
+
+gen = Generator(Z_DIM, CHANNELS_IMG, FEATURES_GEN).to(device)
+critic = Discriminator(CHANNELS_IMG, FEATURES_CRITIC).to(device)
+initialize_weights(gen)
+initialize_weights(critic)
+
+opt_gen = optim.RMSprop(gen.parameters(), lr=LEARNING_RATE)
+opt_critic = optim.RMSprop(critic.parameters(), lr=LEARNING_RATE)
+
+fixed_noise = torch.randn(32, Z_DIM, 1, 1).to(device)
+step = 0
+
+gen.train()
+critic.train()
+
+for epoch in range(NUM_EPOCHS):
+    for batch_idx, (data, _) in enumerate(loader):  # test: tqdm(loader)
+        data = data.to(device)
+        cur_batch_size = data.shape[0]
+
+        for _ in range(CRITIC_ITERATIONS):
+            noise = torch.randn(cur_batch_size, Z_DIM, 1, 1).to(device)
+            fake = gen(noise)
+            critic_real = critic(data).reshape(-1)
+            critic_fake = critic(fake).reshape(-1)
+            loss_critic = -(torch.mean(critic_real) - torch.mean(critic_fake))
+            critic.zero_grad()
+            loss_critic.backward(retain_graph=True)
+            opt_critic.step()
+
+            for p in critic.parameters():
+                p.data.clamp_(-WEIGHT_CLIP, WEIGHT_CLIP)
+
+        gen_fake = critic(fake).reshape(-1)
+        loss_gen = -torch.mean(gen_fake)
+        gen.zero_grad()
+        loss_gen.backward()
+        opt_gen.step()
+
+        if batch_idx % 100 == 0 and batch_idx > 0:
+            gen.eval()
+            critic.eval()
+            print(
+                f"Epoch [{epoch}/{NUM_EPOCHS}] Batch {batch_idx}/{len(loader)} \\
+                  Loss D: {loss_critic:.4f}, loss G: {loss_gen:.4f}"
+            )
+            step += 1
+            gen.train()
+            critic.train()
+        print(f"Loss D: {loss_critic:.4f}, loss G: {loss_gen:.4f}")  # test: every batch (the above never runs)
+'''
+
 PROGRAMS = {
     "transformer_from_scratch.py": TRANSFORMER_FROM_SCRATCH,
     "fc_gan.py": FC_GAN,
     "DCGAN (model.py, train.py)": DCGAN_TRAIN,
+    "WGAN (model.py, train.py)": WGAN_TRAIN,
+    "WGAN-GP (model.py, utils.py, train.py)": WGAN_GP_TRAIN,
 }
 
 
