@@ -131,7 +131,7 @@ def _reaches_outside(tensors, inner):
             continue
         seen.add(id(node))
         if isinstance(node, AccumulateGrad):
-            if id(node.variable) not in inner:
+            if id(node._leaf()) not in inner:
                 return True
             continue
         stack.extend(node._edges)

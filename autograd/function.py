@@ -53,8 +53,6 @@ class Function(Node):
     onnx = None  # the ONNX op type when this op is one elementwise ONNX node
     exact_dtype = False  # True: the output keeps the dtype forward gave it (casts); else float64 made
     #                      from no float64 input becomes float32, as PyTorch's int / 2
-    _sums_back = True  # the walk sums a gradient back to its input's shape where they differ; False for
-    #                    a one-input op whose backward always returns its input's shape (sum, mean)
 
     def __init_subclass__(cls, **kwargs):
         """A subclass written PyTorch's way (``@staticmethod forward(ctx, *tensors)``) is a custom
@@ -147,7 +145,7 @@ class Function(Node):
             if wrapper._shaped:
                 shape = array.shape
                 if len(arrays) == 1:
-                    if data.shape != shape and cls._sums_back:
+                    if data.shape != shape:
                         ctx._shapes = (data.shape,)
                 else:
                     for a, edge in zip(arrays, edges):

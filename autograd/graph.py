@@ -216,13 +216,14 @@ class Node:
         edge = self._edges[i]
         if not _grad_destinations or type(edge) is not AccumulateGrad:
             return None
-        into = _grad_destinations.pop(id(edge.variable), None)
-        if into is None or _modes.grad_enabled or edge.variable.grad is not None:
+        leaf = edge._leaf()
+        into = _grad_destinations.pop(id(leaf), None)
+        if into is None or _modes.grad_enabled or leaf.grad is not None:
             return None
         _, tensor, array = into
         if array.shape != tuple(shape) or array.dtype != dtype:
             return None
-        _grad_written[id(edge.variable)] = tensor
+        _grad_written[id(leaf)] = tensor
         return array
 
     def _add_hook(self, fn):
@@ -289,8 +290,13 @@ class AccumulateGrad(Node):
 
     @property
     def variable(self):
-        """The leaf."""
+        """The leaf (for user code: the sink is handed out, see above)."""
         return _handed_out(self)._variable
+
+    def _leaf(self):
+        """The leaf, for the engine's own use (the sink stays where it is)."""
+        leaf = self._variable
+        return leaf() if type(leaf) is _weak_ref else leaf
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # (PyTorch's; its repr shows the class name, as here)

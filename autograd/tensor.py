@@ -198,8 +198,10 @@ class Tensor(Variable):
     def _make(cls, data, vc=None):
         """Wrap an array without copying it (the hot path of every op). Always a plain Tensor:
         an op on a subclass (nn.Parameter) returns a Tensor, as in PyTorch."""
-        t = _new(Tensor)
-        t._init(data, vc)
+        t = _new(Tensor)  # (_init's fields written out: one call less)
+        t._data, t._grad, t.grad_fn, t.requires_grad = data, None, None, False
+        t._accum = t._leaf_hooks = t._view = None
+        t._vc = vc if vc is not None else [0]
         return t
 
     @staticmethod

@@ -11,11 +11,3 @@ except ImportError:
     pass
 else:
     threadpool_limits(1)
-
-try:  # the oracle: PyTorch's oneDNN (mkldnn) convolution kernels abort the process (SIGABRT or SIGBUS, in
-    import torch  # backward) on an AVX2-only AMD EPYC machine with torch 2.13 (Keras' chapter 9 residual
-except ImportError:  # blocks, plain Keras on its torch backend, crash alike). Without oneDNN PyTorch runs the
-    pass  # same convolutions as im2col + gemm: the same semantics, the oracle's numbers to float rounding.
-else:
-    if torch.backends.cpu.get_cpu_capability() == "AVX2" and "AuthenticAMD" in open("/proc/cpuinfo").read():
-        torch.backends.mkldnn.enabled = False

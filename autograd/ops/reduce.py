@@ -50,8 +50,6 @@ class Sum(Function):
                 "A sum copies the gradient back to every element it added up.")
     name = node_name("SumBackward0", lambda node: node.axis is not None and "SumBackward1")  # (over dims)
 
-    _sums_back = False  # (_spread returns the input's shape)
-
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis
         xp = ctx.xp  # a.sum() minus numpy's Python layer, in a's own dtype (numpy would sum int32 as int64);
@@ -70,8 +68,6 @@ class Mean(Function):
     rule = Rule("out = sum(a) / n", ("d/da_i = 1 / n",),
                 "A mean copies the gradient, divided by the count, back to every element it averaged.")
     name = node_name("MeanBackward0", lambda node: node.axis is not None and "MeanBackward1")
-
-    _sums_back = False  # (_spread returns the input's shape)
 
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axis = a.shape, axis

@@ -527,7 +527,7 @@ def _reachable_leaves(output):
     while stack:
         node = stack.pop()
         if isinstance(node, AccumulateGrad):
-            found.add(id(node.variable))
+            found.add(id(node._leaf()))
             continue
         for nxt in node._edges:  # (the edges themselves: next_functions hands the sinks to user code)
             if nxt is not None and id(nxt) not in seen:
