@@ -19,6 +19,12 @@ marked ``# test:``, long comments are left out.
   on 64x64 images (on 32x32 the last blocks are 1x1 and BatchNorm over four numbers amplifies float32's
   rounding into 1% differences in the first layer's step, PyTorch's own float64 run included: 5e-9 there).
 
+- image_segmentation/semantic_segmentation_unet (model.py, utils.py's check_accuracy, train.py's step):
+  the UNET (DoubleConv blocks with ReLU(inplace=True), skip connections reversed with `[::-1]`,
+  ConvTranspose2d up, `x.shape != skip_connection.shape` compared), its shape test on 32x32 images (161x161
+  there, which needs torchvision's resize), Adam steps on BCEWithLogitsLoss (without CUDA's GradScaler),
+  pixel accuracy and the Dice score printed; widths cut by 8.
+
 Each runs with PyTorch and with this project under torch's names (harness.py); every value left (outputs,
 every parameter and BatchNorm buffer after the step) and every number printed agree (dropout's masks and
 the stochastic depth's draws replayed)."""
@@ -685,12 +691,129 @@ def test():
 model, loss = test()  # test: test()
 '''
 
+
+UNET = '''
+import torch
+import torch.nn as nn
+
+class DoubleConv(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super(DoubleConv, self).__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+        )
+
+    def forward(self, x):
+        return self.conv(x)
+
+class UNET(nn.Module):
+    def __init__(
+            self, in_channels=3, out_channels=1, features=[8, 16, 32, 64],  # test: [64, 128, 256, 512]
+    ):
+        super(UNET, self).__init__()
+        self.ups = nn.ModuleList()
+        self.downs = nn.ModuleList()
+        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+
+        for feature in features:
+            self.downs.append(DoubleConv(in_channels, feature))
+            in_channels = feature
+
+        for feature in reversed(features):
+            self.ups.append(
+                nn.ConvTranspose2d(
+                    feature*2, feature, kernel_size=2, stride=2,
+                )
+            )
+            self.ups.append(DoubleConv(feature*2, feature))
+
+        self.bottleneck = DoubleConv(features[-1], features[-1]*2)
+        self.final_conv = nn.Conv2d(features[0], out_channels, kernel_size=1)
+
+    def forward(self, x):
+        skip_connections = []
+
+        for down in self.downs:
+            x = down(x)
+            skip_connections.append(x)
+            x = self.pool(x)
+
+        x = self.bottleneck(x)
+        skip_connections = skip_connections[::-1]
+
+        for idx in range(0, len(self.ups), 2):
+            x = self.ups[idx](x)
+            skip_connection = skip_connections[idx//2]
+
+            if x.shape != skip_connection.shape:
+                raise AssertionError("TF.resize")  # test: x = TF.resize(...) (torchvision; 32x32 images need none)
+
+            concat_skip = torch.cat((skip_connection, x), dim=1)
+            x = self.ups[idx+1](concat_skip)
+
+        return self.final_conv(x)
+
+def test():
+    x = torch.randn((3, 1, 32, 32))  # test: 161x161 (which needs torchvision's resize)
+    model = UNET(in_channels=1, out_channels=1)
+    preds = model(x)
+    assert preds.shape == x.shape
+
+
+def check_accuracy(loader, model, device="cuda"):  # test: utils.py's
+    num_correct = 0
+    num_pixels = 0
+    dice_score = 0
+    model.eval()
+
+    with torch.no_grad():
+        for x, y in loader:
+            x = x.to(device)
+            y = y.to(device).unsqueeze(1)
+            preds = torch.sigmoid(model(x))
+            preds = (preds > 0.5).float()
+            num_correct += (preds == y).sum()
+            num_pixels += torch.numel(preds)
+            dice_score += (2 * (preds * y).sum()) / (
+                (preds + y).sum() + 1e-8
+            )
+
+    print(
+        f"Got {num_correct}/{num_pixels} with acc {num_correct/num_pixels*100:.2f}"
+    )
+    print(f"Dice score: {dice_score/len(loader)}")
+    model.train()
+
+
+if __name__ == "__main__":
+    test()
+    model = UNET(in_channels=3, out_channels=1)  # test: train.py's train_fn on synthetic images and masks
+    images = torch.randn(4, 3, 32, 32)  # test: (as above, without the CUDA GradScaler and autocast)
+    masks = (torch.rand(4, 32, 32) > 0.5).float()  # test: (as above)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, masks), batch_size=2)  # test:
+    loss_fn = nn.BCEWithLogitsLoss()  # test: (as above)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)  # test: (as above)
+    for data, targets in loader:  # test: (as above)
+        predictions = model(data)  # test: (as above)
+        loss = loss_fn(predictions, targets.float().unsqueeze(1))  # test: (as above)
+        optimizer.zero_grad()  # test: (as above)
+        loss.backward()  # test: (as above)
+        optimizer.step()  # test: (as above)
+    check_accuracy(loader, model, device="cpu")  # test: device=DEVICE
+'''
+
 PROGRAMS = {
     "lenet5_pytorch.py": LENET,
     "pytorch_vgg_implementation.py": VGG,
     "pytorch_inceptionet.py": INCEPTIONET,
     "pytorch_resnet.py": RESNET,
     "pytorch_efficientnet.py": EFFICIENTNET,
+    "semantic_segmentation_unet (model.py, utils.py, train.py's step)": UNET,
 }
 
 
