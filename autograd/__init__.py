@@ -41,6 +41,7 @@ from .random import Generator, default_generator, get_rng, get_rng_state, manual
 from .printing import set_printoptions
 from .gradcheck import GradcheckError, gradcheck
 from .ops.reduce import return_types
+from .ops.sparse import sparse_coo, strided  # (torch.sparse_coo_tensor, Tensor.to_sparse: ops/sparse.py)
 from . import linalg, special
 from .linalg import matrix_exp  # (torch.matrix_exp, torch.linalg.matrix_exp)
 from .ops.decompositions import legacy_svd as svd  # (torch.svd: (U, S, V); linalg.svd gives Vh)

@@ -19,7 +19,7 @@ def _free(fn, name, method):
     """ag.<name>: the op, taking PyTorch's ``out=`` too; for a method's function the first argument may be a
     number, a list or an array (it becomes a tensor first, on the device of the first tensor argument)."""
     def function(*args, out=None, **kwargs):
-        if method and args and not isinstance(args[0], Variable):
+        if method and args and not isinstance(args[0], Variable) and getattr(args[0], "is_sparse", False) is not True:
             like = next((a for a in args if isinstance(a, Variable)), None)  # ag.pow(2, x): 2 goes to x's device
             args = (as_tensor(args[0], like),) + args[1:]
         result = fn(*args, **kwargs)

@@ -14,8 +14,10 @@ class Adadelta(Optimizer):
     weight_decay = "coupled"
     limits = {"lr": (0.0, math.inf), "rho": (0.0, 1.0), "eps": (0.0, math.inf), "weight_decay": (0.0, math.inf)}
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False):
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
+                 maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                                      capturable=capturable, foreach=foreach, differentiable=differentiable))
 
     def _update(self, p, g, state, group):
         """Adadelta: s = rho*s + (1-rho)*g^2;  d = sqrt(a + eps) / sqrt(s + eps) * g;

@@ -14,10 +14,10 @@ class Adagrad(Optimizer):
     limits = dict.fromkeys(["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"], (0.0, math.inf))
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, eps=eps,
-                                      maximize=maximize))
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, fused=fused))
 
     def _update(self, p, g, state, group):
         """Adagrad (t = step, from 1): clr = lr / (1 + (t-1)*lr_decay);  sum = sum + g^2;

@@ -8,16 +8,19 @@ from .optimizer import Optimizer
 
 class Adam(Optimizer):
     """Adam, as torch.optim.Adam. Optimizer.step first applies g = -g (maximize) and
-    g = g + wd * p (coupled weight decay), then ``_update``."""
+    g = g + wd * p (coupled weight decay; decoupled_weight_decay=True: AdamW's p = p * (1 - lr * wd)),
+    then ``_update``."""
 
     weight_decay = "coupled"
     limits = {"lr": (0.0, math.inf), "betas": [(0.0, 1.0), (0.0, 1.0)], "eps": (0.0, math.inf),
               "weight_decay": (0.0, math.inf)}
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-                 maximize=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False, fused=None, decoupled_weight_decay=False):
         super().__init__(params, dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas, eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize))
+                                      weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, p, g, state, group):
         """Adam (t = step, from 1): m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2 (amsgrad: v = max(vmax, v));
@@ -52,6 +55,8 @@ class AdamW(Adam):
 
     weight_decay = "decoupled"
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, foreach=foreach,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)  # (PyTorch's AdamW: Adam with decoupled weight decay)

@@ -15,13 +15,15 @@ class ASGD(Optimizer):
 
     limits = {"lr": (0.0, math.inf), "weight_decay": (0.0, math.inf)}
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, maximize=False):
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None, maximize=False,
+                 differentiable=False, capturable=False):
         if not 0.0 <= lr:
             raise ValueError(f"ASGD: Invalid learning rate: {lr}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"ASGD: Invalid weight_decay value: {weight_decay}")
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
 
     def _update(self, p, g, state, group):
         """ASGD (t = step, from 1): p = p * (1 - lambd * eta) - eta * g;

@@ -16,10 +16,11 @@ class NAdam(Optimizer):
               "weight_decay": (0.0, math.inf), "momentum_decay": (0.0, math.inf)}
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
-                 decoupled_weight_decay=False, maximize=False):
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False, differentiable=False):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable))
 
     def _update(self, p, g, state, group):
         """NAdam (t = step, from 1): mu_t = b1 (1 - 0.5 * 0.96^(t * momentum_decay)), M_t = mu_1 ... mu_t;

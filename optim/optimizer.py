@@ -69,6 +69,31 @@ def _check_number(owner, what, value, low, high):
         raise ValueError(f"{owner}: invalid {what}: {value} (must be {span})")
 
 
+# PyTorch's switches for how its kernels run, which each class takes as PyTorch's does and keeps in its param groups
+# (its state_dict prints them): foreach and fused choose among PyTorch's implementations of the same update (here
+# there is one, numpy's), so any setting gives the same numbers; differentiable (a step that autograd records) and
+# capturable (a step that CUDA graphs can capture) are not implemented and are refused when True.
+NOT_IMPLEMENTED = {"differentiable": "a step that autograd records, to differentiate through it",
+                   "capturable": "a step that CUDA graphs can capture"}
+
+
+def _check_switches(owner, group):
+    """A group's foreach and fused are None or a bool, not both True (as PyTorch); differentiable and capturable
+    are False (not implemented: NotImplementedError naming the option)."""
+    for name in ("foreach", "fused"):
+        value = group.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{owner}: {name} must be None or a bool, got {value!r}")
+    if group.get("foreach") and group.get("fused"):
+        raise RuntimeError(f"{owner}: `fused` and `foreach` cannot be `True` together.")
+    for name, what in NOT_IMPLEMENTED.items():
+        value = group.get(name, False)
+        if not isinstance(value, bool):
+            raise TypeError(f"{owner}: {name} must be a bool, got {value!r}")
+        if value:
+            raise NotImplementedError(f"{owner}: {name}=True ({what}) is not implemented in seegrad; leave it False")
+
+
 SCALAR_STATE = ("eta", "mu")  # per-parameter state that is one number, not a moment of p's shape (ASGD's)
 NUMBER_STATE = {"step": "a count >= 0", "mu_product": "a number >= 0"}  # kept as Python numbers: what each must be
 
@@ -112,7 +137,7 @@ class Optimizer:
     ``weight_decay`` says how ``step`` applies a group's ``weight_decay`` (wd) before ``_update``:
     ``"coupled"`` (L2, as torch.optim.SGD, Adagrad, RMSprop, Adam): g = g + wd * p;
     ``"decoupled"`` (as torch.optim.AdamW): p = p * (1 - lr * wd). A group's ``decoupled_weight_decay=True``
-    (NAdam, RAdam) makes it decoupled for that group. ``"in_update"``: ``_update`` applies it itself, where
+    (Adam, NAdam, RAdam; AdamW's groups have it, as PyTorch's) makes it decoupled for that group. ``"in_update"``: ``_update`` applies it itself, where
     the algorithm puts it (Adafactor: after it has read the parameter's norm)."""
 
     weight_decay = "coupled"
@@ -173,6 +198,7 @@ class Optimizer:
         """Every option of ``limits`` that ``group`` has is a finite number in its range; a tuple option
         (Adam's betas) holds one number per range."""
         owner = owner or type(self).__name__
+        _check_switches(owner, group)
         for option, limit in self.limits.items():
             value = group.get(option, required)
             if value is required:

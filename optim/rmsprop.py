@@ -14,9 +14,10 @@ class RMSprop(Optimizer):
     limits = dict.fromkeys(["lr", "alpha", "eps", "momentum", "weight_decay"], (0.0, math.inf))
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                                      weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _update(self, p, g, state, group):
         """RMSprop: v = alpha*v + (1-alpha)*g^2;  centered: ga = alpha*ga + (1-alpha)*g, v~ = v - ga^2;

@@ -13,12 +13,14 @@ class Rprop(Optimizer):
     limits = {"lr": (0.0, math.inf), "etas": [(0.0, 1.0), (1.0, math.inf)],
               "step_sizes": [(0.0, math.inf), (0.0, math.inf)]}
 
-    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
+                 maximize=False, differentiable=False):
         if not 0.0 <= lr:
             raise ValueError(f"Rprop: Invalid learning rate: {lr}")
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Rprop: Invalid eta values: {etas[0]}, {etas[1]} (need 0 < etaminus < 1 < etaplus)")
-        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize))
+        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, capturable=capturable))
 
     def _update(self, p, g, state, group):
         """Rprop: f = etaplus where g * prev > 0, etaminus where < 0, else 1;

@@ -66,7 +66,10 @@ model_no_max_pool.summary(line_length=80)
 
 
 def test_chapter_8_mnist_convnet():
-    k, s = run_both(MNIST_CONVNET)
+    # float32 rounding of the convolutions' sums differs by CPU; on an AVX2-only AMD EPYC the losses end 3.8e-5
+    # apart and one output channel's kernel (gradients far under the median, which Adam divides by their small
+    # root-mean-square, as in chapter 9's residual blocks) 1.1e-4 apart: a fifth of one Adam step
+    k, s = run_both(MNIST_CONVNET, weight_atol=2e-4, loss_rtol=1e-4)
     assert s.printed == k.printed  # both summaries and the test accuracy to 3 places
 
 

@@ -15,6 +15,7 @@ table ``OPS`` and turns it into Tensor methods, Python operators and Value's met
     linalg.py     inverse, det, solve                  special.py   lgamma, digamma, erfinv, sinc...
     stats.py      cov, corrcoef, nanmedian, histc, bernoulli, multinomial...
     unfold.py     F.unfold/F.fold (im2col), Tensor.unfold
+    sparse.py     sparse COO tensors: to_sparse, sparse_coo_tensor, sparse @ dense
 """
 import types
 
@@ -23,7 +24,7 @@ from ..scalar import Value, method
 from ..tensor import Tensor
 from . import (  # noqa: F401
     activation, attention, compare, conv, elementwise, embedding, index, layout, linalg, loss, math, norm, promote,
-    recurrent, reduce, scan, shape, special, stats, unfold, volume,
+    recurrent, reduce, scan, shape, sparse, special, stats, unfold, volume,
 )
 from .. import inplace  # noqa: E402  (the in-place twins are made from the table filled above)
 

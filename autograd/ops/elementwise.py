@@ -223,7 +223,8 @@ class Log2(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log2(floating(a))
+        with host.errstate(divide="ignore", invalid="ignore"):  # log2(0) = -inf, of a negative nan (as PyTorch)
+            return ctx.xp.log2(floating(a))
 
     def backward(ctx, grad):  # d(log2 a)/da = 1/(a ln 2)
         (a,) = ctx.saved_tensors
@@ -237,7 +238,8 @@ class Log10(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log10(floating(a))
+        with host.errstate(divide="ignore", invalid="ignore"):  # log10(0) = -inf, of a negative nan (as PyTorch)
+            return ctx.xp.log10(floating(a))
 
     def backward(ctx, grad):  # d(log10 a)/da = 1/(a ln 10)
         (a,) = ctx.saved_tensors

@@ -447,7 +447,8 @@ class Log(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(floating(a))
+        with host.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf, log -1 = nan, silently (as PyTorch)
+            return ctx.xp.log(floating(a))
 
     def backward(ctx, grad):  # d(log a)/da = 1/a
         (a,) = ctx.saved_tensors
@@ -462,7 +463,8 @@ class Log1p(Function):
 
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log1p(floating(a))
+        with host.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf, below it nan (as PyTorch)
+            return ctx.xp.log1p(floating(a))
 
     def backward(ctx, grad):  # d(log(1+a))/da = 1/(1+a)
         (a,) = ctx.saved_tensors
@@ -935,6 +937,11 @@ register("where", where, method=lambda self, condition, other: where(condition, 
 
 def matmul(input, other):
     """Matrix product of 1-D, 2-D or batched (broadcast) tensors, as torch.matmul."""
+    if type(input) is not Tensor and getattr(input, "is_sparse", False) is True or \
+            type(other) is not Tensor and getattr(other, "is_sparse", False) is True:
+        from .sparse import mm  # noqa: PLC0415  (a sparse COO factor: sparse.py)
+
+        return mm(input, other)
     return MatMul.apply(as_tensor(input), as_tensor(other))
 
 

@@ -12,8 +12,7 @@ Both runs draw the same random numbers: during the PyTorch run every draw (``tor
 ``torch.rand``, ``randint``, ``randperm`` (also random_split's), ``Tensor.uniform_``/``normal_``,
 which nn.init and the layers' default inits use, a shuffling DataLoader's order for each epoch
 (a RandomSampler with replacement's, 32 indices a draw, as both draw them),
-and dropout's masks, also those a stacked RNN/LSTM/GRU draws between its layers; not gradcheck's own
-random directions) is recorded in order;
+and dropout's masks; not gradcheck's own random directions) is recorded in order;
 during ours, ``ag.get_rng()`` is replaced by a generator that hands back those numbers in the
 same order, checking that each request asks for the same kind of draw and shape (a mismatch is
 an error naming both). Draws from an explicit generator (``torch.Generator().manual_seed(0)``
@@ -345,38 +344,44 @@ def _record_attention_dropout(torch, tape, originals):
 
 
 def _record_rnn_dropout(torch, tape, originals):
-    """Record the masks a stacked nn.RNN/LSTM/GRU with dropout draws between its layers in training: PyTorch
-    draws them in C++, at::dropout on each layer's output but the last's ((L, N, D*H), a batch of 1 added
-    when unbatched), and those are the only draws its layers make. So they are taken from F.dropout run on
-    ones of that shape, one per layer, at the same generator state (checked: the generator ends where the
-    layers left it), as the uniform numbers that give those masks here (``keep = u >= p``). PackedSequence
-    inputs are left unrecorded (ours would then ask for a draw PyTorch's run did not record: an error)."""
-    dropout = originals[(torch.nn.functional, "dropout")]
-    packed = torch.nn.utils.rnn.PackedSequence
-    for module in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
-        originals[(module, "forward")] = forward = module.forward
+    """Record the masks nn.RNN/LSTM/GRU(num_layers > 1, dropout=p) draw in training between their layers:
+    PyTorch draws them inside one C++ call (``_VF.lstm``...), out of reach, so during the PyTorch run such a
+    call runs as PyTorch's C++ runs it, layer by layer on (L, N, H) (batch_first transposed first; one-layer
+    ``_VF`` calls on each layer's weights and its slice of the initial state), each layer's output but the
+    last going through ``F.dropout`` (whose mask is recorded). Packed sequences pass through unchanged (their masks stay out of reach)."""
+    from torch import _VF
 
-        def recorded(self, input, hx=None, _forward=forward):
-            if not (self.training and self.dropout > 0 and self.num_layers > 1) or isinstance(input, packed):
-                return _forward(self, input, hx)
-            batched = input.dim() == 3
-            length = input.shape[1] if batched and self.batch_first else input.shape[0]
-            batch = (input.shape[0] if self.batch_first else input.shape[1]) if batched else 1
-            shape = (length, batch, (2 if self.bidirectional else 1) * (self.proj_size or self.hidden_size))
-            state = torch.get_rng_state()
-            masks = [(dropout(torch.ones(shape, dtype=input.dtype), self.dropout, True) != 0).numpy()
-                     for _ in range(self.num_layers - 1)]
-            drawn = torch.get_rng_state()
-            torch.set_rng_state(state)
-            out = _forward(self, input, hx)
-            if not torch.equal(torch.get_rng_state(), drawn):
-                raise AssertionError(f"porting harness: {type(self).__name__}'s dropout between layers drew "
-                                     "other numbers than one dropout of each layer's output")
-            for kept in masks:
-                tape.draws.append(("uniform", shape, np.where(kept, np.nextafter(1.0, 0.0), 0.0)))
-            return out
+    dropout = torch.nn.functional.dropout  # (the recorded one)
 
-        module.forward = recorded
+    def replace(name):
+        originals[(_VF, name)] = original = getattr(_VF, name)
+
+        def layered(input, hx, params, has_biases, num_layers, p, train, bidirectional, batch_first, *rest):
+            if not (train and p > 0 and num_layers > 1) or tape.paused or rest:
+                return original(input, hx, params, has_biases, num_layers, p, train, bidirectional, batch_first,
+                                *rest)
+            if batch_first:  # (as PyTorch's C++: the layers run on (L, N, H), where the masks are drawn)
+                input = input.transpose(0, 1)
+            directions = 2 if bidirectional else 1
+            per_layer = len(params) // num_layers
+            states = list(hx) if isinstance(hx, (tuple, list)) else [hx]  # LSTM: (h, c); GRU, RNN: h
+            finals = [[] for _ in states]
+            for layer in range(num_layers):
+                part = [s[layer * directions:(layer + 1) * directions] for s in states]
+                out = original(input, tuple(part) if len(part) > 1 else part[0],
+                               params[layer * per_layer:(layer + 1) * per_layer], has_biases, 1, 0.0, train,
+                               bidirectional, False)
+                input = out[0]
+                for kept, state in zip(finals, out[1:]):
+                    kept.append(state)
+                if layer < num_layers - 1:
+                    input = dropout(input, p, True)
+            return (input.transpose(0, 1) if batch_first else input,) + tuple(torch.cat(kept, 0) for kept in finals)
+
+        setattr(_VF, name, layered)
+
+    for name in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
+        replace(name)
 
 
 def _record_distribution_draws(torch, tape, originals):

@@ -6,9 +6,10 @@ Bahdanau's attention decoder (additive attention over the encoder's outputs, one
 few Adam steps with d2l's gradient clipping and decoded greedily.
 
 d2l's framework (Trainer, MTFraEng's download) is replaced by a plain loop on small synthetic token batches drawn
-with torch. The chapters train with dropout=0.2, which reaches the dropout between nn.GRU's layers: PyTorch draws
-that mask in its C++ kernel, out of the harness's reach, so these runs use dropout=0. Each program runs with
-PyTorch and with this project under torch's names (harness.py): every value left and every number printed agree."""
+with torch. They train with the chapters' dropout=0.2, which reaches the dropout between nn.GRU's layers (the
+harness replays those masks: in training the PyTorch run goes layer by layer with the recorded dropout between).
+Each program runs with PyTorch and with this project under torch's names (harness.py): every value left and every
+number printed agree."""
 import pytest
 
 from harness import assert_same, assert_same_in_float64, run_both
@@ -294,7 +295,7 @@ dec_outputs, state = decoder(X, state)
 check_shape(dec_outputs, (batch_size, num_steps_check, vocab_size))
 check_shape(state[1], (num_layers, batch_size, num_hiddens))
 
-embed_size, num_hiddens, num_layers, dropout = 16, 32, 2, 0  # (d2l: 256, 256, 2, 0.2)
+embed_size, num_hiddens, num_layers, dropout = 16, 32, 2, 0.2  # (d2l: 256, 256, 2, 0.2)
 encoder = Seq2SeqEncoder(
     src_vocab_size, embed_size, num_hiddens, num_layers, dropout)
 decoder = Seq2SeqDecoder(
@@ -419,7 +420,7 @@ check_shape(output, (batch_size, num_steps_check, vocab_size))
 check_shape(state[0], (batch_size, num_steps_check, num_hiddens))
 check_shape(state[1][0], (batch_size, num_hiddens))
 
-embed_size, num_hiddens, num_layers, dropout = 16, 32, 2, 0  # (d2l: 256, 256, 2, 0.2)
+embed_size, num_hiddens, num_layers, dropout = 16, 32, 2, 0.2  # (d2l: 256, 256, 2, 0.2)
 encoder = Seq2SeqEncoder(
     src_vocab_size, embed_size, num_hiddens, num_layers, dropout)
 decoder = Seq2SeqAttentionDecoder(

@@ -444,8 +444,10 @@ def test_optim_rmsprop():
     assert len(ours) == len(theirs) == 46
     steps = ours[0:40:2]
     assert (steps == theirs[0:40:2]).all()
-    early = steps < 1300  # (from ~1400 on, the hopping starts to show in the 4th digit)
-    np.testing.assert_allclose(ours[1:40:2][early], theirs[1:40:2][early], rtol=1e-4, err_msg="the logs differ")
+    early = steps < 1000  # (from ~1200-1400 on, depending on the CPU's rounding, the hopping shows in the 4th
+    np.testing.assert_allclose(ours[1:40:2][early], theirs[1:40:2][early], rtol=1e-4, err_msg="the logs differ")  # digit)
+    later = steps < 1300  # (4.9e-4 apart at step 1200 on an AVX2-only AMD EPYC)
+    np.testing.assert_allclose(ours[1:40:2][later], theirs[1:40:2][later], rtol=2e-3, err_msg="the logs differ")
     x = np.linspace(-np.pi, np.pi, 2000, dtype=np.float32).astype(np.float64)
     features = np.stack([x, x ** 2, x ** 3, np.ones_like(x)], axis=1)
     residual = np.linalg.lstsq(features, np.sin(x), rcond=None)[1][0]  # the best possible sum of squares

@@ -1,0 +1,284 @@
+"""Sparse COO matrices, the part of torch.sparse that graph code (pytorch/examples' gcn) uses: a dense tensor's
+nonzeros ``t.to_sparse()``, ``torch.sparse_coo_tensor(indices, values, size)``, the product of a sparse matrix
+and a dense one (``sparse @ dense``, ``dense @ sparse``, ``torch.mm``, ``torch.spmm``, ``torch.matmul``; a
+dense result whose gradient reaches the dense factor), ``dense + sparse`` (dense, as PyTorch) and
+``to_dense()``.
+
+A ``SparseTensor`` is not a Tensor: anything else asked of it (elementwise ops, indexing, a gradient for its
+values, a hybrid tensor whose values have dims of their own) is refused with an error naming what is missing,
+rather than computed as if it were dense (PyTorch's results there are sparse).
+"""
+from ..backend import host
+from ..dtypes import int64
+from ..function import Function, Rule, register
+from ..graph import is_grad_enabled
+from ..node_names import leaving_out, node_name
+from ..tensor import Tensor
+from .args import as_tensor
+
+
+class Layout:
+    """torch.layout: ``torch.strided`` (a dense tensor's) or ``torch.sparse_coo``."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+strided, sparse_coo = Layout("strided"), Layout("sparse_coo")
+Tensor.layout = property(lambda self: strided, doc="torch.strided: every tensor here is dense (see SparseTensor)")
+Tensor.is_sparse = property(lambda self: False, doc="False: a dense tensor (to_sparse() gives a SparseTensor)")
+
+
+def _refuse(what):
+    raise NotImplementedError(f"{what} is not supported for a sparse COO tensor here (only to_dense(), coalesce(), "
+                              "indices()/values(), sparse @ dense, dense @ sparse and dense + sparse are); "
+                              "call .to_dense() first")
+
+
+class SparseTensor:
+    """A sparse COO tensor (torch.sparse_coo layout): ``_indices()`` (sparse_dim, nnz) int64, ``_values()`` (nnz,),
+    ``size``. Uncoalesced (repeated or unsorted indices, which add up) until ``coalesce()``."""
+
+    is_sparse = True
+    layout = sparse_coo
+    requires_grad = False
+    grad_fn = None
+
+    def __init__(self, indices, values, size, coalesced):
+        self._idx, self._vals, self._size, self._coalesced = indices, values, tuple(int(n) for n in size), coalesced
+
+    # what it is
+    @property
+    def shape(self):
+        from ..tensor import Size  # noqa: PLC0415
+
+        return Size(self._size)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self._size[dim]
+
+    def dim(self):
+        return len(self._size)
+
+    ndim = property(dim)
+
+    @property
+    def dtype(self):
+        return self._vals.dtype
+
+    @property
+    def device(self):
+        return self._vals.device
+
+    def sparse_dim(self):
+        return len(self._size)
+
+    def dense_dim(self):
+        return 0
+
+    def _nnz(self):
+        return int(self._idx.shape[1])
+
+    def is_coalesced(self):
+        return self._coalesced
+
+    def _indices(self):
+        return Tensor._make(self._idx)
+
+    def _values(self):
+        return self._vals
+
+    def indices(self):
+        if not self._coalesced:
+            raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call .coalesce() first")
+        return Tensor._make(self._idx)
+
+    def values(self):
+        if not self._coalesced:
+            raise RuntimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() first")
+        return self._vals
+
+    # conversions
+    def coalesce(self):
+        """Indices sorted (row-major) and unique, the values of repeated ones added up."""
+        if self._coalesced:
+            return self
+        flat = host.ravel_multi_index(tuple(self._idx), self._size) if self._idx.size else host.zeros(0, int64)
+        unique, inverse = host.unique(flat, return_inverse=True)
+        values = host.zeros(len(unique), dtype=self._vals.dtype)
+        host.add.at(values, inverse.reshape(-1), self._vals._data)
+        indices = host.array(host.unravel_index(unique, self._size), dtype=int64).reshape(len(self._size), -1)
+        return SparseTensor(indices, Tensor._make(values), self._size, True)
+
+    def to_dense(self, dtype=None):
+        out = host.zeros(self._size, dtype=self._vals.dtype)
+        host.add.at(out, tuple(self._idx), self._vals._data)  # (repeated indices add up)
+        dense = Tensor._make(out)
+        return dense if dtype is None else dense.to(dtype)
+
+    def to_sparse(self):
+        return self
+
+    def to(self, *args, **kwargs):
+        """On the CPU, where it is: ``to("cpu")`` / ``to(torch.device("cpu"))`` give it back; anything else is refused."""
+        for target in list(args) + list(kwargs.values()):
+            if target is not None and not isinstance(target, bool) and not str(target).startswith("cpu"):
+                _refuse(f"to({target})")
+        return self
+
+    def cpu(self):
+        return self
+
+    def detach(self):
+        return self
+
+    def numpy(self):
+        raise TypeError("can't convert a sparse tensor to numpy: call .to_dense() first (as PyTorch asks)")
+
+    # products and sums
+    def __matmul__(self, other):
+        return mm(self, other)
+
+    def __rmatmul__(self, other):
+        return mm(other, self)
+
+    def __radd__(self, other):  # dense + sparse: dense, as PyTorch
+        if isinstance(other, Tensor):
+            return other + self.to_dense()
+        return NotImplemented
+
+    def __add__(self, other):
+        if isinstance(other, Tensor):
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        _refuse("sparse + " + type(other).__name__)
+
+    def t(self):
+        if len(self._size) != 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {len(self._size)}D")
+        return SparseTensor(self._idx[::-1].copy(), self._vals, self._size[::-1], False)
+
+    def __getattr__(self, name):
+        raise AttributeError(f"{name!r} is not supported for a sparse COO tensor here (only to_dense(), coalesce(), "
+                             "indices()/values(), sparse @ dense, dense @ sparse and dense + sparse are); call "
+                             ".to_dense() first")
+
+    def __repr__(self):
+        inner = repr(Tensor._make(self._idx)).replace("\n", "\n" + " " * len("tensor(indices="))
+        values = repr(self._vals).replace("\n", "\n" + " " * len("       values="))
+        return (f"tensor(indices={inner},\n       values={values},\n       size={self._size}, nnz={self._nnz()}, "
+                f"layout=torch.sparse_coo)")
+
+
+def _sparse_times_dense(sparse, dense, op):
+    dense = as_tensor(dense)
+    if sparse.dim() != 2 or dense.ndim != 2:
+        raise RuntimeError(f"{op}: a sparse COO matrix times a dense one needs two 2-D tensors, got "
+                           f"{sparse.dim()}-D sparse and {dense.ndim}-D dense")
+    if sparse.size(1) != dense.shape[0]:
+        raise RuntimeError(f"{op}: mat1 and mat2 shapes cannot be multiplied ({sparse.size(0)}x{sparse.size(1)} "
+                           f"and {dense.shape[0]}x{dense.shape[1]})")
+    if sparse.dtype != dense.dtype:
+        raise RuntimeError(f"{op}: expected the sparse and dense tensors to have the same dtype, got "
+                           f"{sparse.dtype} and {dense.dtype}")
+    if not isinstance(dense._data, host.ndarray):
+        _refuse(f"{op} on {dense.device}")
+    return _SparseMM.apply(dense, sparse._idx, sparse._vals._data, sparse.size(0))
+
+
+class _SparseMM(Function):
+    """sparse (n, k) @ dense (k, m) -> dense (n, m): out[r] += v * dense[c] for each entry (r, c, v) (repeated
+    entries add up); the dense factor's gradient is sparse.T @ grad."""
+
+    rule = Rule("out = S @ D (S sparse: entries (r, c, v))", ("d/dD = S^T G",),
+                "Each entry (r, c, v) sends v times row r of the gradient to row c of D.", ("dense",))
+    name = node_name("MmBackward0")
+    next_functions = leaving_out(1, 2, 3)
+
+    def forward(ctx, dense, indices, values, n_rows):
+        ctx.indices, ctx.values, ctx.k = indices, values, dense.shape[0]
+        out = host.zeros((n_rows, dense.shape[1]), dtype=dense.dtype)
+        host.add.at(out, indices[0], values[:, None] * dense[indices[1]])
+        return out
+
+    def backward(ctx, grad):
+        rows, cols = ctx.indices
+        grad_dense = host.zeros((ctx.k, grad.shape[1]), dtype=grad.dtype)
+        host.add.at(grad_dense, cols, ctx.values[:, None] * grad[rows])
+        return grad_dense, None, None, None
+
+
+def mm(input, mat2):
+    """torch.mm / torch.spmm / torch.matmul / ``@`` with a sparse COO factor: sparse @ dense or dense @ sparse,
+    dense results; two dense ones go to matmul."""
+    left, right = isinstance(input, SparseTensor), isinstance(mat2, SparseTensor)
+    if left and right:
+        _refuse("sparse @ sparse (a sparse result)")
+    if left:
+        return _sparse_times_dense(input, mat2, "mm")
+    if right:  # dense @ sparse = (sparse.T @ dense.T).T
+        return _sparse_times_dense(mat2.t(), as_tensor(input).t(), "mm").t()
+    from .math import matmul  # noqa: PLC0415
+
+    return matmul(input, mat2)
+
+
+def to_sparse(self, sparse_dim=None, layout=None, blocksize=None, dense_dim=None):
+    """The nonzero entries of a dense tensor, as a coalesced sparse COO tensor (Tensor.to_sparse())."""
+    if (sparse_dim not in (None, self.ndim) or dense_dim not in (None, 0) or blocksize is not None
+            or layout not in (None, sparse_coo)):
+        _refuse(f"to_sparse({sparse_dim=}, {layout=}, {blocksize=}, {dense_dim=})")
+    if not isinstance(self._data, host.ndarray):
+        _refuse(f"to_sparse on {self.device}")
+    if self.requires_grad and is_grad_enabled():
+        _refuse("to_sparse of a tensor that requires grad (PyTorch's result carries the gradient back)")
+    if self.ndim == 0:
+        raise RuntimeError("to_sparse: a 0-d tensor has no sparse COO form here")
+    where = host.nonzero(self._data)  # (row-major: sorted, as a coalesced tensor's)
+    indices = host.array(where, dtype=int64).reshape(self.ndim, -1)
+    return SparseTensor(indices, Tensor._make(self._data[where].copy()), self.shape, True)
+
+
+def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, requires_grad=False,
+                      check_invariants=None, is_coalesced=None):
+    """torch.sparse_coo_tensor: ``values[i]`` at ``indices[:, i]`` of a tensor of ``size`` (inferred from the
+    largest indices when not given); repeated indices add up (the tensor is uncoalesced until coalesce())."""
+    if requires_grad:
+        _refuse("requires_grad=True (a gradient for the values)")
+    index = host.array(indices._data if isinstance(indices, Tensor) else indices)
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"sparse_coo_tensor: indices must be an int64 tensor, got {index.dtype}")
+    index = index.astype(int64)
+    if index.ndim != 2:
+        raise RuntimeError(f"sparse_coo_tensor: indices must be sparse_dim x nnz, but got: {list(index.shape)}")
+    vals = as_tensor(values) if isinstance(values, Tensor) else Tensor._make(host.asarray(
+        as_tensor(values)._data))
+    if vals.requires_grad and is_grad_enabled():
+        _refuse("values that require grad (PyTorch's sparse tensor carries their gradient)")
+    if dtype is not None:
+        vals = vals.to(dtype)
+    if vals.ndim != 1:
+        _refuse(f"values of shape {tuple(vals.shape)} (a hybrid tensor)")
+    if vals.shape[0] != index.shape[1]:
+        raise RuntimeError(f"sparse_coo_tensor: number of dimensions must be sparse_dim ({index.shape[0]}) + "
+                           f"dense_dim (0), but got nnz {index.shape[1]} indices and {vals.shape[0]} values")
+    if (index < 0).any():
+        raise RuntimeError(f"sparse_coo_tensor: found negative index {int(index.min())} for dim "
+                           f"{int(host.nonzero((index < 0).any(1))[0][0])}")
+    if size is None:
+        size = tuple(int(m) + 1 for m in index.max(1)) if index.shape[1] else (0,) * index.shape[0]
+    size = tuple(int(n) for n in size)
+    if len(size) != index.shape[0]:
+        raise RuntimeError(f"sparse_coo_tensor: number of dimensions must be sparse_dim ({index.shape[0]}) + "
+                           f"dense_dim (0), but got {len(size)}")
+    for dim, (n, top) in enumerate(zip(size, index.max(1) if index.shape[1] else [-1] * len(size))):
+        if top >= n:
+            raise RuntimeError(f"size is inconsistent with indices: for dim {dim}, size is {n} but found index {top}")
+    return SparseTensor(index, vals, size, bool(is_coalesced))
+
+
+register("to_sparse", to_sparse, function=False)
+register("sparse_coo_tensor", sparse_coo_tensor, method=False)
+register("spmm", mm, method=False)
