@@ -9,6 +9,7 @@
     eigh(A, UPLO="L"), eigvalsh(A)                     (eigenvalues ascending, eigenvectors) of symmetric A
     svd(A, full_matrices=True), svdvals(A)             (U, S, Vh) with A = U diag(S) Vh, S descending
     matrix_exp(A)                                      exp(A) = sum A^k / k!, from matmuls (also ag.matrix_exp)
+    matrix_power(A, n)                                 A^n from matmuls, as PyTorch (also ag/Tensor.matrix_power)
     multi_dot(tensors)                                 A @ B @ ... in the cheapest order (first/last may be 1-D)
 
 The norms, inv, det and solve are ops in ops/linalg.py (the vector norm's gradient at zero is zero, as in
@@ -17,10 +18,10 @@ PyTorch); the decompositions, with their gradients, are in ops/decompositions.py
 from .ops.args import as_tensor
 from .ops.decompositions import _matrices, cholesky, eigh, eigvalsh, qr, svd
 from .ops.decompositions import no_driver as _no_driver
-from .ops.linalg import Det, Inverse, SingularValues, Solve, matrix_norm, norm, vector_norm
+from .ops.linalg import Det, Inverse, SingularValues, Solve, matrix_norm, matrix_power, norm, vector_norm
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cholesky", "qr", "eigh", "eigvalsh", "svd",
-           "svdvals", "matrix_exp", "multi_dot"]
+           "svdvals", "matrix_exp", "matrix_power", "multi_dot"]
 
 
 def inv(A):

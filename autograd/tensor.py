@@ -384,6 +384,9 @@ class Tensor(Variable):
     def dim(self):
         return self.ndim
 
+    def ndimension(self):  # (PyTorch's alias of dim())
+        return self.ndim
+
     def numel(self):
         return self._data.size
 

@@ -411,6 +411,36 @@ class Det(Function):
 register("det", Det)
 
 
+@register("matrix_power")
+def matrix_power(input, n):
+    """A^n of a (batch of) square matrices, composed from matmuls as PyTorch composes it (so the gradient is
+    matmul's and the roundings are PyTorch's): n = 0 the identity, n < 0 the power of the inverse, n = 2 and 3
+    left to right, larger n by binary powers (A, A^2, A^4... multiplied into the result lowest bit first)."""
+    _square("matrix_power", _tensor("matrix_power", "input", input))
+    if not is_int(n):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if n == 0:  # (PyTorch copies the identity into a clone of A: the result is in the graph, its gradient zero)
+        from ..creation import eye
+        identity = eye(input.shape[-1], dtype=input.dtype, device=input.device).expand(input.shape)
+        return Where.apply(input._xp.zeros(input.shape, dtype=bool), input, identity)
+    a = input
+    if n < 0:
+        a, n = input.inverse(), -n
+    if n == 1:
+        return a.clone()
+    if n == 2:
+        return a @ a
+    if n == 3:
+        return (a @ a) @ a
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = a if z is None else z @ z
+        if bit:
+            result = z if result is None else result @ z
+    return result
+
+
 class Solve(Function):
     rule = Rule("X = A^-1 B", ("d/dA: -(A^-T G) X^T", "d/dB: A^-T G"), "Solving is multiplying by the inverse.", ("A", "B"))
     name = node_name("LinalgSolveExBackward0")
