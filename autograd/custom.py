@@ -213,8 +213,8 @@ def torch_style_apply(cls, *args, **kwargs):
     grad_on = _modes.grad_enabled
     edges = [x.grad_fn or x._node() if grad_on and isinstance(x, Tensor) and x.requires_grad else None for x in args]
     ctx._edges, ctx.xp, ctx._wrapper = edges, host, Tensor
-    ctx._leaves = tuple(x for x, edge in zip(args, edges) if edge is not None and x.grad_fn is None)  # (held: see
-    #                                                                            AccumulateGrad)
+    # the leaves it sends gradients to, held by the node (their sinks refer to them weakly: see AccumulateGrad)
+    ctx._leaves = tuple(x for x, edge in zip(args, edges) if edge is not None and x.grad_fn is None)
     ctx._saved = ctx._saved_from = ctx._to_save = None
     ctx._non_differentiable, ctx._materialize, ctx._dirty, ctx._outputs_saved = set(), True, (), {}
     _modes.grad_enabled = False
