@@ -20,7 +20,9 @@ B = RNG.standard_normal(6)
 X = RNG.standard_normal((4, 5))
 WCONV = RNG.standard_normal((4, 3, 3, 3))
 XCONV = RNG.standard_normal((2, 3, 6, 6))
-DTYPES = [("float32", 1e-5, 1e-6), ("float64", 1e-12, 1e-12)]
+# (float32: a convolution's gradient sums in an order that depends on the BLAS kernel, up to 1.8e-5 relative apart
+# on an AVX2-only AMD EPYC; float64 checks the arithmetic itself)
+DTYPES = [("float32", 1e-4, 1e-5), ("float64", 1e-12, 1e-12)]
 
 
 def lib(T):

@@ -11,7 +11,7 @@ rather than computed as if it were dense (PyTorch's results there are sparse).
 from ..backend import host
 from ..dtypes import int64
 from ..function import Function, Rule, register
-from ..graph import is_grad_enabled
+from ..graph import Variable, is_grad_enabled
 from ..node_names import leaving_out, node_name
 from ..tensor import Tensor
 from .args import as_tensor
@@ -204,6 +204,8 @@ class _SparseMM(Function):
         return out
 
     def backward(ctx, grad):
+        if isinstance(grad, Variable):  # create_graph: S^T @ G as a recorded op of its own (differentiable again)
+            return _SparseMM.apply(grad, ctx.indices[::-1], ctx.values, ctx.k), None, None, None
         rows, cols = ctx.indices
         grad_dense = host.zeros((ctx.k, grad.shape[1]), dtype=grad.dtype)
         host.add.at(grad_dense, cols, ctx.values[:, None] * grad[rows])

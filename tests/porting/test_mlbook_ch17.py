@@ -698,4 +698,6 @@ def test_part2_dcgan_and_wgan_gp(dtype):
                      "float64: half the time)")
         run_notebook(cells.replace(*IN_FLOAT64).replace(*one_batch), normalise=VERSION, rtol=1e-9, atol=1e-11)
         return
-    run_notebook(cells, normalise=VERSION, ignore=WGAN_TRAINED)
+    # (rtol 1e-3: float32 convolutions round differently by CPU; an AVX2-only AMD EPYC ends one value of the DCGAN's
+    # 120 2.1e-4 apart; float64 above checks the arithmetic itself)
+    run_notebook(cells, normalise=VERSION, ignore=WGAN_TRAINED, rtol=1e-3)

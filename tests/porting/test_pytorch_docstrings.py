@@ -27,6 +27,7 @@ SKIP = {  # name -> why its examples are not compared
     "sgn": "complex numbers (not provided)",
     "sort": "x.sort() of a tensor with ties: the order of equal elements is unspecified without stable=True",
     "tensordot": "the example moves tensors to CUDA",
+    "sparse_coo_tensor": "the example makes a tensor on CUDA",
     "F.scaled_dot_product_attention": "the example moves tensors to CUDA",
     "F.pad": "the example pads torch.empty(...): uninitialised values",
     "nn.Fold": "the example is pseudo-code (kernel_size=...)",

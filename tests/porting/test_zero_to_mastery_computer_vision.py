@@ -848,4 +848,7 @@ def test_computer_vision(tmp_path, monkeypatch):
                  # (PyTorch's DataLoader prints as an object at an address, ours says what it loads)
                  (r"<[\w.]+\.DataLoader object at 0x[0-9a-f]+>|DataLoader\([^()]*\)", "<DataLoader>"),
                  (r"^PyTorch version: .*", "PyTorch version: <torch.__version__>")]
-    run_notebook(CELLS, ignore=TIMES, normalise=normalise)
+    # (the CNN's float32 convolutions round differently by CPU, and three epochs of SGD at lr 0.1 amplify it: on an
+    # AVX2-only AMD EPYC ours ends up to 2.7e-4 from PyTorch's in the weights, where PyTorch against itself with
+    # oneDNN on and off ends up to 7.3e-4 apart, block_2's conv bias)
+    run_notebook(CELLS, ignore=TIMES, normalise=normalise, rtol=1e-3, atol=1e-3)
