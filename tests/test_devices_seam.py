@@ -64,8 +64,19 @@ def on_the_device(value):
 # ------------------------------------------------------------------------------------------------ the op table
 
 expressions = pytest.importorskip("porting.test_expressions", reason="the op table's rows need torch to import")
-ROWS = [r for r in expressions.ROWS if not r.raises and "torch.IntTensor" not in r.expr]  # (a CPU type's name
-#                                                          moves the tensor to the CPU, as in PyTorch)
+ROWS = [r for r in expressions.ROWS if not r.raises and "torch.IntTensor" not in r.expr  # (a CPU type's name
+        and "sparse" not in r.expr]  # moves the tensor to the CPU, as in PyTorch; sparse tensors are the CPU's:
+#                                      test_sparse_tensors_are_refused_on_a_device)
+
+
+def test_sparse_tensors_are_refused_on_a_device(on_device):
+    """Sparse COO tensors live on the CPU only: on a device, making one and sparse @ dense are refused by name."""
+    x = ag.tensor(np.eye(3, dtype=np.float32), device=DEV)
+    with pytest.raises(NotImplementedError, match="to_sparse on"):
+        x.to_sparse()
+    s = ag.tensor(np.eye(3, dtype=np.float32), device="cpu").to_sparse()
+    with pytest.raises(NotImplementedError, match="on " + str(DEV).split(":")[0]):
+        s @ x
 
 
 def _run_row(row, names, device):

@@ -258,7 +258,8 @@ KNOWN = {
         CdistBackward0>LinalgVectorNormBackward0 CeluBackward0>WhereBackward0 ChannelShuffleBackward0>ViewBackward0
         ClampBackward0>WhereBackward0 CloneBackward0>AddBackward0 CloneBackward0>ExpandBackward0
         Col2ImBackward0>SqueezeBackward1
-        ConvolutionBackward0>PermuteBackward0 ConvolutionBackward0>SliceBackward0 CopySlices>IndexBackward0
+        ConvolutionBackward0>PermuteBackward0 ConvolutionBackward0>SliceBackward0 CopyBackwards>WhereBackward0
+        CopySlices>IndexBackward0
         CopySlices>SliceBackward0 Deg2RadBackward0>MulBackward0 DiagEmbedBackward0>IndexAddBackward0
         DiagonalBackward0_copy>CloneBackward0 DistBackward0>LinalgVectorNormBackward0 EluBackward0>MulBackward0
         EluBackward0>WhereBackward0 EmbeddingBagBackward0>AddBackward0 EmbeddingBagBackward0>StackBackward0

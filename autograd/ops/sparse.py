@@ -11,8 +11,8 @@ rather than computed as if it were dense (PyTorch's results there are sparse).
 from ..backend import host
 from ..dtypes import int64
 from ..function import Function, Rule, register
-from ..graph import Variable, is_grad_enabled
-from ..node_names import leaving_out, node_name
+from ..graph import Variable, _handed_out, is_grad_enabled
+from ..node_names import node_name
 from ..tensor import Tensor
 from .args import as_tensor
 
@@ -183,7 +183,7 @@ def _sparse_times_dense(sparse, dense, op):
     if sparse.dtype != dense.dtype:
         raise RuntimeError(f"{op}: expected the sparse and dense tensors to have the same dtype, got "
                            f"{sparse.dtype} and {dense.dtype}")
-    if not isinstance(dense._data, host.ndarray):
+    if type(dense._data) is not host.ndarray:
         _refuse(f"{op} on {dense.device}")
     return _SparseMM.apply(dense, sparse._idx, sparse._vals._data, sparse.size(0))
 
@@ -195,7 +195,10 @@ class _SparseMM(Function):
     rule = Rule("out = S @ D (S sparse: entries (r, c, v))", ("d/dD = S^T G",),
                 "Each entry (r, c, v) sends v times row r of the gradient to row c of D.", ("dense",))
     name = node_name("MmBackward0")
-    next_functions = leaving_out(1, 2, 3)
+
+    @property
+    def next_functions(self):  # PyTorch's MmBackward0: the sparse factor (no gradient) first, then the dense one
+        return (None, 0), (_handed_out(self._edges[0]), 0)
 
     def forward(ctx, dense, indices, values, n_rows):
         ctx.indices, ctx.values, ctx.k = indices, values, dense.shape[0]
@@ -232,7 +235,7 @@ def to_sparse(self, sparse_dim=None, layout=None, blocksize=None, dense_dim=None
     if (sparse_dim not in (None, self.ndim) or dense_dim not in (None, 0) or blocksize is not None
             or layout not in (None, sparse_coo)):
         _refuse(f"to_sparse({sparse_dim=}, {layout=}, {blocksize=}, {dense_dim=})")
-    if not isinstance(self._data, host.ndarray):
+    if type(self._data) is not host.ndarray:
         _refuse(f"to_sparse on {self.device}")
     if self.requires_grad and is_grad_enabled():
         _refuse("to_sparse of a tensor that requires grad (PyTorch's result carries the gradient back)")
