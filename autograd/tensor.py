@@ -198,10 +198,8 @@ class Tensor(Variable):
     def _make(cls, data, vc=None):
         """Wrap an array without copying it (the hot path of every op). Always a plain Tensor:
         an op on a subclass (nn.Parameter) returns a Tensor, as in PyTorch."""
-        t = _new(Tensor)  # (_init's fields written out: one call less)
-        t._data, t._grad, t.grad_fn, t.requires_grad = data, None, None, False
-        t._accum = t._leaf_hooks = t._view = None
-        t._vc = vc if vc is not None else [0]
+        t = _new(Tensor)
+        t._init(data, vc)
         return t
 
     @staticmethod
@@ -248,11 +246,8 @@ class Tensor(Variable):
                 if node is None:
                     handed = getattr(self, "_accum_ref", None)
                     node = handed() if handed is not None else None
-                    if node is None:
-                        node = _new(AccumulateGrad)  # (AccumulateGrad(self) without the __init__ frame)
-                        node._edges, node._hooks, node._post_hooks, node._seq = (), None, None, -1
-                        node._variable = weakref.ref(self)
-                        self._accum = node
+                    if node is None:  # (made once per leaf: its __init__ is no cost on the hot path)
+                        node = self._accum = AccumulateGrad(weakref.ref(self))
             finally:
                 _unlock()
         return node
