@@ -1,6 +1,8 @@
 """SGD (PyTorch's, with momentum, dampening, Nesterov, weight decay) and textbook Momentum."""
 import math
 
+import autograd as ag
+
 from .optimizer import Optimizer, blocks
 
 
@@ -34,7 +36,7 @@ class SGD(Optimizer):
             raise NotImplementedError(f"{name}: momentum with a sparse gradient (PyTorch keeps a sparse momentum "
                                       "buffer) is not implemented; use momentum=0, optim.SparseAdam, or "
                                       "nn.Embedding(sparse=False)")
-        return grad.to_dense()._data
+        return ag.storage(grad.to_dense())
 
     def _update(self, p, g, state, group):
         """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""

@@ -47,10 +47,10 @@ class SparseAdam(Optimizer):
         v = self._moment(state, "exp_avg_sq", p)
         state["step"] = t = state.get("step", 0) + 1  # (counted also for a gradient with no entries, as PyTorch)
         g = g.coalesce()  # the update is not linear: each row once, its entries added up
-        values = g._values()._data  # (nnz, *dense dims)
+        values = ag.storage(g._values())  # (nnz, *dense dims)
         if values.size == 0:
             return
-        rows = tuple(g._indices()._data)  # (sparse_dim index arrays, unique)
+        rows = tuple(ag.storage(g._indices()))  # (sparse_dim index arrays, unique)
         old_m, old_v = m[rows], v[rows]
         m_step = (values - old_m) * (1 - b1)
         v_step = (values * values - old_v) * (1 - b2)

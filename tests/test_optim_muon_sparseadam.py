@@ -362,3 +362,16 @@ def test_embedding_sparse_with_sgd_and_refusals():
         nn.EmbeddingBag(6, 2, sparse=True)
     with pytest.raises(NotImplementedError, match="create_graph"):
         (emb(ag.tensor([1, 1])) ** 2).sum().backward(create_graph=True)
+
+
+@pytest.mark.parametrize("name, shape", [("Muon", (3, 2)), ("SparseAdam", (2,))])
+def test_signature_and_param_group_are_torchs(name, shape):
+    import inspect
+
+    def signature(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    assert signature(getattr(optim, name)) == signature(getattr(torch.optim, name))
+    ours = getattr(optim, name)([nn.Parameter(ag.zeros(*shape))], lr=0.1)
+    theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.zeros(*shape))], lr=0.1)
+    assert str(ours.state_dict()) == str(theirs.state_dict())  # (the keys in PyTorch's order, the same values)
