@@ -700,6 +700,10 @@ def _run_hooks(hooks, grad, create_graph, variable_type):
     for hook in list(hooks):
         result = hook(wrapped)
         if result is not None:
+            if getattr(result, "is_sparse", False) is not getattr(wrapped, "is_sparse", False):  # (as PyTorch)
+                layouts = ("a dense tensor", "a sparse tensor")
+                raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the type of value (was "
+                                   f"{layouts[bool(wrapped.is_sparse)]} got {layouts[bool(result.is_sparse)]})")
             wrapped = result
     if create_graph or not isinstance(wrapped, Variable) or not hasattr(grad, "shape"):
         return wrapped

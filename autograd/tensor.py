@@ -336,8 +336,9 @@ class Tensor(Variable):
 
     @grad.setter
     def grad(self, value):
-        """As torch's setter: None, or a Tensor of this tensor's shape and dtype; anything else is
-        refused here, where it is assigned, rather than in a later ``backward`` or ``step``."""
+        """As torch's setter: None, or a Tensor (or a sparse COO tensor, for SparseAdam) of this tensor's shape
+        and dtype; anything else is refused here, where it is assigned, rather than in a later ``backward`` or
+        ``step``."""
         if value is not None and not isinstance(value, Tensor) and getattr(value, "is_sparse", False) is True:
             if tuple(value.shape) != tuple(self._data.shape) or value.dtype != self._data.dtype:
                 raise RuntimeError(f"attempting to assign a sparse gradient of shape {tuple(value.shape)} and dtype "

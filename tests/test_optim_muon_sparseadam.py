@@ -13,7 +13,8 @@ SparseAdam: steps on sparse gradients with repeated and absent rows (torch.spars
 assigns them), every option; the rows a gradient leaves out unchanged, moments too; PyTorch's refusals.
 nn.Embedding(sparse=True): the gradient's indices, values, size and layout as PyTorch's (uncoalesced, in input
 order, padding_idx left out), accumulated over two backward calls, and added to a dense gradient (a weight
-used twice); other optimizers refuse a sparse gradient in PyTorch's words.
+used twice), seen by hooks and returned by autograd.grad; other optimizers refuse a sparse gradient in PyTorch's
+words.
 """
 import numpy as np
 import pytest
@@ -375,3 +376,23 @@ def test_signature_and_param_group_are_torchs(name, shape):
     ours = getattr(optim, name)([nn.Parameter(ag.zeros(*shape))], lr=0.1)
     theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.zeros(*shape))], lr=0.1)
     assert str(ours.state_dict()) == str(theirs.state_dict())  # (the keys in PyTorch's order, the same values)
+
+
+@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")
+def test_embedding_sparse_gradient_through_hooks_and_autograd_grad():
+    """A hook on the weight sees the sparse gradient (one that returns a dense one is refused, as PyTorch
+    refuses it); autograd.grad returns it sparse; detect_anomaly reads its values."""
+    for lib in (torch, ag):
+        emb = _embedding(lib, 4, 2)
+        seen = []
+        handle = emb.weight.register_hook(lambda g: seen.append(g.is_sparse))
+        out = (emb(lib.tensor([1, 3, 1])) * 2).sum()
+        grad, = lib.autograd.grad(out, emb.weight, retain_graph=True)
+        assert grad.is_sparse and grad.to_dense().tolist() == [[0, 0], [4, 4], [0, 0], [2, 2]]
+        with lib.autograd.detect_anomaly():
+            out.backward()
+        assert seen == [True, True] and emb.weight.grad.is_sparse
+        handle.remove()
+        emb.weight.register_hook(lambda g: g.to_dense())
+        with pytest.raises(RuntimeError, match="hook '<lambda>' has changed the type of value"):
+            emb(lib.tensor([0])).sum().backward()
