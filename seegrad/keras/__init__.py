@@ -21,23 +21,23 @@ the same initial weights, the losses and weights equal Keras 3's to float32 roun
 export_onnx, seegrad-serve and draw_graph take them. What is not covered raises NotSupported
 naming the Keras feature; docs/keras.md lists the differences.
 """
-from . import (activations, backend, callbacks, initializers, layers, losses, metrics, models, optimizers,
+from . import (activations, backend, callbacks, initializers, layers, losses, metrics, models, ops, optimizers,
                regularizers, utils)
 from .layers import Input, Layer
 from .models import Model, Sequential, clone_model, load_model
 from .utils import NotSupported, not_supported
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "regularizers", "utils",
+           "ops", "optimizers", "regularizers", "utils",
            "Input", "Layer", "Model", "Sequential", "clone_model", "load_model", "NotSupported"]
 
 
 KERAS_MODULES_NOT_PROVIDED = {"applications", "config", "constraints", "datasets", "distribution",
-                              "dtype_policies", "export", "mixed_precision", "ops", "preprocessing", "quantizers",
+                              "dtype_policies", "export", "mixed_precision", "preprocessing", "quantizers",
                               "random", "tree", "visualization", "wrappers"}
 
 
 def __getattr__(name):  # keras.<module> this front end does not have: say so by its name
     if name in KERAS_MODULES_NOT_PROVIDED:
-        not_supported(f"keras.{name}", f"available: {', '.join(__all__[:11])}")
+        not_supported(f"keras.{name}", f"available: {', '.join(__all__[:12])}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -243,7 +243,34 @@ class Layer(nn.Module):
         need not override it."""
 
     def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape``: the input's for this front end's layers that keep it;
+        a layer whose ``call`` the program wrote (without compute_output_shape) is traced, as Keras does."""
+        if _written_by_program(type(self), "call"):
+            return self._traced_output_shape(input_shape)
         return tuple(input_shape)
+
+    def _traced_output_shape(self, input_shape):
+        """Keras learns a custom layer's output shape by tracing its call; here the call runs once on zeros
+        (no graph) with each None as 1, and again with 2 when a dim other than the batch is None: the
+        output dims that differ, and the batch, are None."""
+        def run(unknown):
+            def zeros(shape):
+                return ag.zeros(*[unknown if d is None else d for d in shape],
+                                dtype=np.int64 if self._takes_ids else np.float32)
+            x = [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(input_shape)
+            with ag.no_grad():
+                out = self.call(x, **({"training": False} if takes_training(type(self)) else {}))
+            if not isinstance(out, ag.Tensor):
+                not_supported(f"{self.name}: a custom layer's call returning {type(out).__name__} in a model",
+                              "return one tensor, or write compute_output_shape")
+            return tuple(out.shape)
+
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        first = run(1)
+        if any(d is None for s in shapes for d in tuple(s)[1:]):
+            second = run(2)
+            return tuple(None if a != b else a for a, b in zip(first, second))
+        return (None, *first[1:]) if tuple(shapes[0])[:1] == (None,) else first
 
     def _build(self, input_shape):
         """Build once for ``input_shape`` (a list of shapes for a layer of several inputs) and return
@@ -371,6 +398,13 @@ class Layer(nn.Module):
 
     def extra_repr(self):
         return f"name={self.name!r}" + ("" if self.built else ", not built")
+
+
+@functools.lru_cache(maxsize=None)
+def _written_by_program(cls, method):
+    """Whether ``cls``'s ``method`` comes from a class outside seegrad (a layer the program defines)."""
+    owner = next(c for c in cls.__mro__ if method in c.__dict__)
+    return not owner.__module__.startswith("seegrad.")
 
 
 @functools.lru_cache(maxsize=None)
