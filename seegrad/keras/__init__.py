@@ -26,10 +26,11 @@ from . import (activations, backend, callbacks, initializers, layers, losses, me
 from .layers import Input, Layer
 from .models import Model, Sequential, clone_model, load_model
 from .utils import NotSupported, not_supported
+from .variables import Variable
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
            "ops", "optimizers", "regularizers", "utils",
-           "Input", "Layer", "Model", "Sequential", "clone_model", "load_model", "NotSupported"]
+           "Input", "Layer", "Model", "Sequential", "Variable", "clone_model", "load_model", "NotSupported"]
 
 
 KERAS_MODULES_NOT_PROVIDED = {"applications", "config", "constraints", "datasets", "distribution",
