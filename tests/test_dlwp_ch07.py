@@ -5,9 +5,9 @@
 weights (tests/dlwp_helpers.py): Sequential, functional and subclassed models and their summaries,
 the MNIST model with Dropout, its fit/evaluate/predict, the callbacks (EarlyStopping, ModelCheckpoint,
 a custom Callback), the multi-input multi-output ticket model (losses and metrics per output, by list
-and by output name). What seegrad.keras does not do yet is marked xfail(strict) with the reason: a Metric
-subclass on keras.ops, TensorBoard, and the torch-backend custom
-training loop and train_step.
+and by output name), the RootMeanSquaredError Metric subclass on add_weight and keras.ops. What
+seegrad.keras does not do yet is marked xfail(strict) with the reason: the torch-backend custom
+training loop and train_step (TensorBoard is refused by name).
 
 MNIST is a stand-in (dlwp_helpers.mnist_like), smaller; the sizes written in the programs and the
 epochs are scaled down with it (marked "# test:"); plots and plot_model are left out."""
