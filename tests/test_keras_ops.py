@@ -38,6 +38,7 @@ CASES = [
     ("convert_to_numpy", lambda ops: ops.convert_to_numpy(ops.ones((2,)))),
     ("zeros", lambda ops: ops.zeros((2, 3))),
     ("zeros int", lambda ops: ops.zeros(3, dtype="int32")),
+    ("zeros scalar", lambda ops: ops.zeros(())),
     ("ones int", lambda ops: ops.ones((2,), dtype="int")),
     ("zeros_like", lambda ops: ops.zeros_like(XI)),
     ("ones_like float", lambda ops: ops.ones_like(XI, dtype="float32")),
@@ -303,3 +304,131 @@ def test_fit_trains_through_a_layer_and_a_loss_written_with_ops():
     k, s = twins(_ops_layer_model)
     compile_both(k, s, optimizer="adam", loss=per_lib(_ops_loss), metrics=["accuracy"])
     fit_both(k, s, x, y, epochs=3, batch_size=16, validation_split=0.25)
+
+
+# ------------------------------------------------------------ variables and Metric subclasses
+
+def test_variable_as_keras():
+    """keras.Variable: dtype from the value (or given), assign converts to it, assign_add / assign_sub,
+    arithmetic as ops, float(); a shape change is refused."""
+    keras = oracle()
+    for lib in (keras, S):
+        v = lib.Variable(np.array([1.5, 2.5], np.float32), trainable=False, name="v")
+        i = lib.Variable(np.array([1, 2], np.int32), trainable=False, name="i")
+        lib.results = [v.dtype, i.dtype, lib.Variable(3, trainable=False).dtype]
+        i.assign(np.array([2.7, -1.9]))  # converted to int32: truncated
+        v.assign_add(1)
+        v.assign_sub(np.array([0.25, 0.25]))
+        lib.results += [i.numpy(), v.numpy(), _plain(v / i), _plain(v * 2), _plain(ops_sqrt(lib, v)), v.shape]
+        s = lib.Variable(0.0, trainable=False)
+        s.assign_add(np.float32(2.5))
+        lib.results += [float(s), _plain(s + 1)]
+        with pytest.raises(ValueError, match="must match"):
+            v.assign(np.zeros(3))
+    for ours, theirs in zip(S.results, keras.results):
+        _same(_plain(ours) if isinstance(ours, np.ndarray) else ours,
+              _plain(theirs) if isinstance(theirs, np.ndarray) else theirs, "variable")
+
+
+def ops_sqrt(lib, v):
+    return lib.ops.sqrt(v)
+
+
+def _make_metric(lib):
+    ops = lib.ops
+
+    class MeanAbsoluteCount(lib.metrics.Metric):  # state in two variables, one int
+        def __init__(self, name="mac", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_weight(name="total", initializer="zeros")
+            self.count = self.add_weight(name="count", shape=(), initializer="zeros", dtype="int32")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total.assign_add(ops.sum(ops.abs(ops.cast(y_true, "float32") - y_pred)))
+            self.count.assign_add(ops.shape(y_pred)[0])
+
+        def result(self):
+            return self.total / ops.cast(self.count, "float32")
+
+    return MeanAbsoluteCount()
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")  # 0/0 after the reset
+def test_metric_subclass_state_as_keras():
+    """add_weight variables, update_state, result, __call__, the default reset_state (zeros), variables."""
+    keras = oracle()
+    y_true = np.array([[1.0], [0.0], [2.0]], np.float32)
+    y_pred = np.array([[0.5], [0.5], [1.0]], np.float32)
+    figures = {}
+    for lib in (keras, S):
+        m = _make_metric(lib)
+        got = [len(m.variables), m.dtype]
+        m.update_state(y_true, y_pred)
+        got.append(float(m.result()))
+        got.append(float(m(y_true[:1], y_pred[:1] * 0)))  # __call__: update, then the result
+        got += [float(m.total), int(m.count), str(m.count.dtype)]
+        m.reset_state()
+        got += [float(m.total), int(m.count), float(np.nan_to_num(np.asarray(m.result()), nan=-1.0))]
+        figures[lib] = got
+    assert figures[S][:2] == figures[keras][:2]
+    np.testing.assert_allclose(figures[S][2:6], figures[keras][2:6], rtol=1e-6)
+    assert figures[S][6:] == figures[keras][6:]
+    with pytest.raises(RuntimeError, match="super\\(\\).__init__"):
+        class Forgot(S.metrics.Metric):
+            def __init__(self):
+                self.total = self.add_weight(name="total", initializer="zeros")
+        Forgot()
+
+
+def test_metric_subclass_in_fit_logs_keras_figures():
+    """compile(metrics=[a Metric subclass]): fit's History (mac, val_mac) and evaluate equal Keras'."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(48, 5)).astype(np.float32)
+    y = (x[:, :1] * 2 - x[:, 1:2]).astype(np.float32)
+    k, s = twins(lambda lib: lib.Sequential([lib.Input(shape=(5,)), lib.layers.Dense(8, activation="relu"),
+                                             lib.layers.Dense(1)]))
+    compile_both(k, s, optimizer="adam", loss="mse", metrics=[per_lib(_make_metric)])
+    hk, hs = fit_both(k, s, x, y, epochs=3, batch_size=16, validation_split=0.25)
+    assert "mac" in hs.history and "val_mac" in hs.history
+    np.testing.assert_allclose(s.evaluate(x, y, verbose=0), k.evaluate(x, y, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------ weights as Keras variables, optimizer.apply
+
+def test_weights_answer_keras_variable_api():
+    """A layer's weight: .value (itself: .value.grad is its gradient), .path, assign / assign_add, numpy()."""
+    keras = oracle()
+    for lib in (keras, S):
+        lib.utils.clear_session()
+        layer = lib.layers.Dense(2, name="head")
+        layer.build((None, 3))
+        layer.kernel.assign(np.ones((3, 2), np.float32))
+        layer.bias.assign_add(np.array([0.5, -0.5], np.float32))
+        lib.seen = ([w.path for w in layer.weights], layer.kernel.numpy(), layer.bias.numpy())
+    assert S.seen[0] == keras.seen[0] == ["head/kernel", "head/bias"]
+    np.testing.assert_array_equal(S.seen[1], keras.seen[1])
+    np.testing.assert_array_equal(S.seen[2], keras.seen[2])
+    dense = S.layers.Dense(2)
+    dense.build((None, 3))
+    assert dense.kernel.value is dense.kernel
+
+
+def test_optimizer_apply_as_keras():
+    """optimizer.apply(grads, variables) on a subset of a model's weights, twice, then apply_gradients on
+    all: the weights equal Keras' after each (Adam's moments and step count per call)."""
+    keras = oracle()
+    k, s = twins(lambda lib: lib.Sequential([lib.Input(shape=(3,)), lib.layers.Dense(4), lib.layers.Dense(2)]))
+    rng = np.random.default_rng(2)
+    grads = [rng.normal(size=w.shape).astype(np.float32) for w in k.get_weights()]
+    import torch
+    ko, so = keras.optimizers.Adam(0.01), S.optimizers.Adam(0.01)
+    ko.apply([torch.tensor(g) for g in grads[:2]], k.trainable_weights[:2])
+    so.apply([S.ops.convert_to_tensor(g) for g in grads[:2]], s.trainable_weights[:2])
+    for a, b in zip(k.get_weights(), s.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    k2, s2 = keras.optimizers.SGD(0.1), S.optimizers.SGD(0.1)
+    k2.apply_gradients(zip([torch.tensor(g) for g in grads], k.trainable_weights))
+    s2.apply_gradients(zip([S.ops.convert_to_tensor(g) for g in grads], s.trainable_weights))
+    for a, b in zip(k.get_weights(), s.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    assert int(k2.iterations.numpy()) == s2.iterations == 1

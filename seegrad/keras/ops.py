@@ -179,11 +179,11 @@ def _shape_tuple(shape):
 
 
 def zeros(shape, dtype=None):
-    return ag.zeros(*_shape_tuple(shape), dtype=_ag_dtype(dtype or FLOATX))
+    return ag.zeros(_shape_tuple(shape), dtype=_ag_dtype(dtype or FLOATX))
 
 
 def ones(shape, dtype=None):
-    return ag.ones(*_shape_tuple(shape), dtype=_ag_dtype(dtype or FLOATX))
+    return ag.ones(_shape_tuple(shape), dtype=_ag_dtype(dtype or FLOATX))
 
 
 def zeros_like(x, dtype=None):

@@ -12,10 +12,11 @@ see it: layer weights are ``add_weight``'s Parameters).
 import numpy as np
 
 import autograd as ag
+import nn
 
 from . import initializers, ops
 
-__all__ = ["Variable"]
+__all__ = ["Variable", "Weight"]
 
 
 class Variable:
@@ -109,6 +110,53 @@ class Variable:
     def __repr__(self):
         value = np.array2string(self.numpy(), precision=8, separator=", ")
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={value}>"
+
+
+class Weight(nn.Parameter):
+    """A layer's weight (``add_weight``): an ``nn.Parameter`` that optimizers train and ``backward`` fills,
+    which also answers Keras' variable API, as Keras' torch-backend weights do: ``value`` (the
+    Parameter itself, so ``weight.value.grad`` is its gradient), ``path`` ("dense/kernel"), ``assign``,
+    ``assign_add``, ``assign_sub`` and ``numpy()``."""
+
+    def __init__(self, data=None, requires_grad=True, path=None):
+        super().__init__(data, requires_grad)
+        self.path = path
+
+    @property
+    def value(self):
+        return self
+
+    def numpy(self):
+        return np.array(self.detach().numpy())
+
+    def assign(self, value):
+        """Overwrite in place (converted to the weight's dtype; the shape must match), as Keras'."""
+        value = ops.convert_to_tensor(value, ops.dtype(self))
+        if tuple(value.shape) != tuple(self.shape):
+            raise ValueError("The shape of the target variable and the shape of the target value in "
+                             f"`variable.assign(value)` must match. variable.shape={tuple(self.shape)}, "
+                             f"Received: value.shape={tuple(value.shape)}. Target variable: {self.path}")
+        with ag.no_grad():
+            self.copy_(value)
+        return value
+
+    def assign_add(self, value):
+        return self.assign(ops.add(self.detach(), value))
+
+    def assign_sub(self, value):
+        return self.assign(ops.subtract(self.detach(), value))
+
+    def __reduce_ex__(self, protocol):  # copy.deepcopy / pickle keep the class, the flag and the path
+        return (Weight, (self.detach().clone(), self.requires_grad, self.path))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        w = Weight(self.detach().clone(), self.requires_grad, self.path)
+        if self.grad is not None:
+            w.grad = self.grad.detach().clone()
+        memo[id(self)] = w
+        return w
 
 
 def _operator(op, reflected=False):

@@ -24,6 +24,7 @@ import nn
 
 from .. import initializers, regularizers
 from ..utils import not_supported, unique_name
+from ..variables import Weight
 
 __all__ = ["Layer", "KerasTensor", "Input", "InputLayer", "as_tensor", "batchless", "shape_text"]
 
@@ -149,7 +150,8 @@ class Layer(nn.Module):
         if value.shape != tuple(shape):
             raise ValueError(f"{self.name}: the initializer of {name!r} returned shape {value.shape}, not {tuple(shape)}")
         if trainable:
-            self.register_parameter(name, nn.Parameter(ag.from_numpy(value), requires_grad=self._trainable))
+            self.register_parameter(name, Weight(ag.from_numpy(value), requires_grad=self._trainable,
+                                                 path=f"{self.name}/{name}"))
         else:
             self.register_buffer(name, ag.from_numpy(value))
         self._weight_names.append(name)
