@@ -404,9 +404,9 @@ class Layer(nn.Module):
 
 @functools.lru_cache(maxsize=None)
 def _written_by_program(cls, method):
-    """Whether ``cls``'s ``method`` comes from a class outside seegrad (a layer the program defines)."""
+    """Whether ``cls``'s ``method`` comes from a class outside this front end (a layer the program defines)."""
     owner = next(c for c in cls.__mro__ if method in c.__dict__)
-    return not owner.__module__.startswith("seegrad.")
+    return not owner.__module__.startswith("seegrad.keras.")
 
 
 @functools.lru_cache(maxsize=None)
