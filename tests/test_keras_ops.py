@@ -371,6 +371,14 @@ def test_metric_subclass_state_as_keras():
         got += [float(m.total), int(m.count), float(np.nan_to_num(np.asarray(m.result()), nan=-1.0))]
         figures[lib] = got
     assert figures[S][:2] == figures[keras][:2]
+    for lib in (keras, S):  # a subclass without a name: its class name in snake_case, numbered from the second
+        lib.utils.clear_session()
+
+        class MyMetric(lib.metrics.Metric):
+            pass
+
+        lib.names = [MyMetric().name, MyMetric().name]
+    assert S.names == keras.names
     np.testing.assert_allclose(figures[S][2:6], figures[keras][2:6], rtol=1e-6)
     assert figures[S][6:] == figures[keras][6:]
     with pytest.raises(RuntimeError, match="super\\(\\).__init__"):

@@ -107,7 +107,7 @@ class Metric:
     (Keras: backend tensors), and log ``float(result())``."""
 
     def __init__(self, dtype=None, name=None):
-        self.name = name or type(self).__name__.lower()
+        self.name = name or unique_name(type(self).__name__)  # Keras: MyMetric -> my_metric, my_metric_1...
         self._dtype = "float32" if dtype is None else ops.dtype(ops.zeros((), dtype))
         self._variables = []
 
