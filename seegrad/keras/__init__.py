@@ -18,8 +18,10 @@ orthogonal), optimizers and their defaults (Adam 1e-3 with epsilon 1e-7, SGD 1e-
 losses (clipped at 1e-7), metrics ("accuracy" picked from the shapes) and training loop; given
 the same initial weights, the losses and weights equal Keras 3's to float32 rounding
 (tests/test_keras_oracle.py runs Keras itself to check). The models are nn.Modules: seegrad.fit,
-export_onnx, seegrad-serve and draw_graph take them. What is not covered raises NotSupported
-naming the Keras feature; docs/keras.md lists the differences.
+export_onnx, seegrad-serve and draw_graph take them. Custom layers, losses and metrics are written with
+``keras.ops`` (Keras 3's ops on this project's tensors, differentiable) and a Metric's ``add_weight``
+variables. What is not covered raises NotSupported naming the Keras feature; docs/keras.md lists
+the differences.
 """
 from . import (activations, backend, callbacks, initializers, layers, losses, metrics, models, ops, optimizers,
                regularizers, utils)
