@@ -440,3 +440,24 @@ def test_optimizer_apply_as_keras():
     for a, b in zip(k.get_weights(), s.get_weights()):
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
     assert int(k2.iterations.numpy()) == s2.iterations == 1
+
+
+def test_custom_layer_output_shape_is_traced_as_keras():
+    """A layer written with ops and no compute_output_shape: the symbolic output shape (a dim of unknown
+    length stays None, a new dim is known) is Keras', and the next layer is built for it."""
+    keras = oracle()
+    shapes = {}
+    for lib in (keras, S):
+        ops = lib.ops
+
+        class SummaryAndOneHot(lib.layers.Layer):
+            def call(self, inputs):
+                pooled = ops.expand_dims(ops.mean(inputs, axis=1), 1)  # (B, 1, F)
+                return ops.concatenate([pooled, ops.one_hot(ops.cast(pooled[..., 0] > 0, "int32"), 3)], axis=-1)
+
+        inputs = lib.Input(shape=(None, 5))
+        out = SummaryAndOneHot()(inputs)
+        dense = lib.layers.Dense(2)
+        dense(out)
+        shapes[lib] = (tuple(out.shape), tuple(dense.kernel.shape))
+    assert shapes[S] == shapes[keras] == ((None, 1, 8), (8, 2))

@@ -262,17 +262,16 @@ class Layer(nn.Module):
             x = [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(input_shape)
             with ag.no_grad():
                 out = self.call(x, **({"training": False} if takes_training(type(self)) else {}))
-            if not isinstance(out, ag.Tensor):
-                not_supported(f"{self.name}: a custom layer's call returning {type(out).__name__} in a model",
-                              "return one tensor, or write compute_output_shape")
-            return tuple(out.shape)
+            return [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else [tuple(out.shape)]
 
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         first = run(1)
         if any(d is None for s in shapes for d in tuple(s)[1:]):
             second = run(2)
-            return tuple(None if a != b else a for a, b in zip(first, second))
-        return (None, *first[1:]) if tuple(shapes[0])[:1] == (None,) else first
+            out = [tuple(None if a != b else a for a, b in zip(f, s)) for f, s in zip(first, second)]
+        else:
+            out = [(None, *f[1:]) if tuple(shapes[0])[:1] == (None,) else f for f in first]
+        return out[0] if len(out) == 1 else out  # (a call returning several tensors: one shape each)
 
     def _build(self, input_shape):
         """Build once for ``input_shape`` (a list of shapes for a layer of several inputs) and return
