@@ -530,7 +530,9 @@ class Tensor(Variable):
         scientific = opts["sci_mode"]
         if scientific is None:
             scientific = _scientific(data, opts["threshold"], opts["edgeitems"])
-        if data.ndim and data.size and data.dtype.kind in "fiub":  # (PyTorch's layout, see printing.py)
+        if data.size == 0:  # PyTorch's: "[]", the shape unless 1-d, the dtype unless the default (no element shows it)
+            body = "[]"
+        elif data.ndim and data.dtype.kind in "fiub":  # (PyTorch's layout, see printing.py)
             body = printing.layout(data, scientific)
         elif scientific and data.dtype.kind == "f":
             body = host.array2string(data, formatter={"float_kind": f"{{:.{opts['precision']}e}}".format}, **layout)
@@ -542,7 +544,9 @@ class Tensor(Variable):
         else:
             body = host.array2string(data, **layout)
         extras = [f"size={tuple(data.shape)}"] if not opts["edgeitems"] and data.size else []  # (PyTorch's rule)
-        if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
+        if data.size == 0 and data.ndim != 1:
+            extras.append(f"size={tuple(data.shape)}")
+        if data.dtype not in (_default[0], int64, bool_) or (data.size == 0 and data.dtype != _default[0]):
             extras.append(f"dtype={data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
