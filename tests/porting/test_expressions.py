@@ -194,6 +194,9 @@ REDUCE = [
     "x.norm()", "x.norm(dim=1)", "x.norm(p=1, dim=0)", "torch.norm(x, 'fro')",
     "x.norm(float('inf'), 1)", "torch.norm(b, dim=(1, 2))", "x.norm(3)", "x.cumsum(1)", "torch.cumsum(x, 0)",
     "x.cumsum(0, dtype=torch.float64)", "x.cumprod(1)", "torch.cumprod(p, 0)", "x.logcumsumexp(1)",
+    "torch.trapezoid(x)", "torch.trapezoid(y, x, dim=0)", "torch.trapezoid(x, dx=0.5, dim=0)", "torch.trapz(y, x)",
+    "torch.trapz(x, dx=2.0)", "torch.cumulative_trapezoid(x)", "torch.cumulative_trapezoid(y, x, dim=0)",
+    "torch.cumulative_trapezoid(x, dx=0.3)", "torch.trapezoid(b, dim=1)",
     "torch.logcumsumexp(x, 0)", "x.cummax(1)", "torch.cummax(x, 0).values", "x.cummin(0)",
     "torch.cummin(x, 1)[1]",
 ]
