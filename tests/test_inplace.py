@@ -638,3 +638,47 @@ def test_a_change_through_an_ops_result_reaches_the_input_exactly_when_it_does_i
         eval(code, {"x": x}).add_(100)  # noqa: S307
         shared.append(float(x.sum()) != 15.0)
     assert shared[1] == shared[0]
+
+
+# ----------------------------------------------------------------- einsum of one operand: a view, as PyTorch's
+
+
+def einsum_transpose_changed_in_place(T):
+    x = T.arange(6.0).reshape(2, 3)
+    y = T.einsum("ij->ji", x)
+    y.mul_(2)
+    return x, y, x._version, y._version
+
+
+def einsum_diagonal_changed_in_place_inside_a_graph(T):
+    a = T.arange(9.0).reshape(3, 3).requires_grad_()
+    b = a * 1
+    T.einsum("ii->i", b).mul_(2)
+    (b * T.arange(9.0).reshape(3, 3)).sum().backward()
+    return b, a.grad
+
+
+def einsum_view_changed_after_its_operand_was_saved(T):
+    a = T.arange(4.0).reshape(2, 2).requires_grad_()
+    b = a * 1
+    c = b * b  # saves b
+    T.einsum("ij->ji", b).mul_(2)
+    c.sum().backward()  # PyTorch refuses: b changed through the view
+    return a.grad
+
+
+def einsum_contraction_is_not_a_view(T):
+    x = T.arange(6.0).reshape(2, 3)
+    y = T.einsum("ij->i", x)
+    y.mul_(2)
+    return x, y
+
+
+@pytest.mark.parametrize("snippet", [einsum_transpose_changed_in_place, einsum_diagonal_changed_in_place_inside_a_graph,
+                                     einsum_view_changed_after_its_operand_was_saved,
+                                     einsum_contraction_is_not_a_view])
+def test_einsum_of_one_operand_is_a_view_as_in_pytorch(snippet):
+    """numpy's einsum answers 'ij->ji' and 'ii->i' with a view, and so does PyTorch's: the output shares the
+    operand's storage and version counter. Here it shared the storage only, so a change through it went
+    unseen by what a graph had saved of the operand: a silent wrong gradient where PyTorch refuses."""
+    same(snippet)

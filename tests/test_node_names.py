@@ -326,7 +326,7 @@ KNOWN = {
     "PyTorch names the overload with a Python number (or rounding mode, decimals) apart and does not list the "
     "number as an input; here it is the tensor op's node, the number an input listed as None": """
         AddBackward1>AddBackward0 ClampMinBackward0>ClampBackward1 CopysignBackward1>CopysignBackward0
-        DivBackward1>DivBackward0 DivBackward2>FloatFloorDivideBackward0 DivBackward2>TruncBackward0
+        DivBackward1>DivBackward0 DivBackward2>FloatFloorDivideBackward0 DivBackward2>TruncBackward0 MulBackward1>MulBackward0
         FmodBackward0>FmodBackward0 FmodBackward1>FmodBackward0 PolygammaBackward1>PolygammaBackward0
         PowBackward2>PowBackward1 RemainderBackward0>FloatRemainderBackward0 RemainderBackward1>FloatRemainderBackward0
         RoundBackward1>RoundBackward0 RsubBackward1>SubBackward0 ScatterBackward1>ScatterBackward0

@@ -14,7 +14,7 @@ import warnings
 
 from ..backend import by_input, get_array_module, host, is_array
 
-from ..function import Function, Rule, ShapeError, register
+from ..function import Function, Rule, ShapeError, View, register
 from ..graph import Variable
 from ..node_names import node_name
 from ..tensor import Tensor
@@ -210,7 +210,7 @@ class Einsum(Function):
 
     def forward(ctx, *arrays, inputs, output):
         ctx.inputs, ctx.output, ctx.shapes = inputs, output, [a.shape for a in arrays]
-        ctx.save_for_backward(*arrays)
+        ctx.save_for_backward(*(arrays if len(arrays) > 1 else ()))  # (one operand's gradient needs only G)
         spec = ",".join(inputs) + "->" + output
         return ctx.xp.einsum(spec, *arrays, optimize=len(arrays) > 1)
 
@@ -220,6 +220,20 @@ class Einsum(Function):
         for k, need in enumerate(ctx.needs_input_grad):
             grads.append(_operand_grad(ctx, grad, arrays, k) if need else None)
         return tuple(grads)
+
+
+class EinsumView(View):
+    """einsum of one operand that numpy answers with a view of it (a transpose, a diagonal: 'ij->ji', 'ii->i'):
+    the output is a view, sharing the operand's version counter, as PyTorch's (its einsum returns a permuted or
+    strided view there); changed in place, the operand changes, and what a graph saved of it is checked."""
+
+    rule = Einsum.rule
+    forward = Einsum.forward
+    backward = Einsum.backward
+
+    @classmethod
+    def name(cls):
+        return "EinsumBackward0"
 
 
 def _contract(inputs, output, operands):
@@ -326,6 +340,8 @@ def einsum(equation, *operands):
         if t.dtype != operands[0].dtype:
             raise DTypeError(f"einsum: all operands must have one dtype, got {operands[0].dtype} and {t.dtype}")
     inputs, output = _parse(equation, operands)
+    if len(operands) == 1:  # (a view where numpy returns one: EinsumView)
+        return EinsumView.apply(operands[0], inputs=tuple(inputs), output=output)
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
 
 
