@@ -65,6 +65,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.distributions.categorical": "autograd.distributions.categorical",  # (Raschka: from ... import Categorical)
     "torch.func": "autograd.func",
     "torch.distributed": "autograd.distributed",
+    "torch.multiprocessing": "autograd.multiprocessing",
     "torch.nn.parallel": "nn.parallel",
     "torch.utils.data.distributed": "seegrad.data",  # (DistributedSampler)
 }
