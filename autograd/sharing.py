@@ -11,13 +11,13 @@ the block keeps open. Why that and not ``multiprocessing.shared_memory.SharedMem
 - lifetime: the kernel frees the memory when the last mapping and descriptor are gone, also when a
   process is killed. A named POSIX segment (SharedMemory) outlives a killed process in /dev/shm,
   and Python's resource tracker unlinks it when the first process that attached exits.
-The values, dtype, shape and strides are kept (the block holds the array's whole span, laid out as
-before), the version counter and ``.grad`` are untouched.
+The values, dtype, shape and strides are kept (the block holds the base array's whole span, laid
+out as before), the version counter and ``.grad`` are untouched.
 
 PyTorch moves a tensor's whole storage, so every tensor on it is shared afterwards. Here a tensor's
-storage is a numpy array, which can't be moved: ``share_memory_`` copies the storage's memory (the
-owning array's whole span, so a view shares its base's storage) into a block and points at it the
-tensors it can find on that storage: this one, the tensor it is a view of, and the views of either
+storage is a numpy array, which can't be moved: ``share_memory_`` copies the memory of the tensor's
+base (the tensor it is a view of, or itself: sharing a view shares its base's whole storage) into a
+block and points at it the tensors it can find there: this one, its base, and the base's views
 taken in grad mode (those its version counter tracks). Other aliases made before (``t.data``,
 ``t.detach()``, ``t.numpy()``, views taken under no_grad) keep the old, unshared memory: call
 ``share_memory_`` (``model.share_memory()``) before taking them, as programs do.
@@ -86,7 +86,8 @@ def is_shared(tensor):
 
 def _on(block, lo, array):
     """``array``'s elements as an ndarray over ``block`` (which holds a copy of the memory [lo, ...))."""
-    return host.ndarray(array.shape, array.dtype, buffer=block, offset=_address(array) - lo, strides=array.strides)
+    offset = _address(array) - lo if array.size else 0
+    return host.ndarray(array.shape, array.dtype, buffer=block, offset=offset, strides=array.strides)
 
 
 def share_memory_(tensor):
@@ -99,21 +100,33 @@ def share_memory_(tensor):
     if _block_of(data) is not None:
         return tensor
     register(type(tensor))
-    root = _root(data)
-    storage = root if isinstance(root, host.ndarray) else data  # (memory of another kind: the tensor's own span)
-    lo, hi = host.lib.array_utils.byte_bounds(storage)
+    base = tensor._view[0] if tensor._view is not None else tensor  # (PyTorch shares a view's whole storage)
+    if base is not tensor and not _inside(data, base._data):
+        base = tensor  # (its base's storage was replaced since the view was taken)
+    storage = base._data
+    lo, hi = _bounds(storage)
     block = _new_block(hi - lo)
     if hi > lo:
         host.frombuffer(block, host.uint8, count=hi - lo)[...] = _bytes(lo, hi)
-    for t in _tensors_on(tensor):
-        array = t._data
-        if type(array) is host.ndarray and _block_of(array) is None and array.size and \
-                lo <= _address(array) and host.lib.array_utils.byte_bounds(array)[1] <= hi and \
-                _root(array) is root:
-            t._data = _on(block, lo, array)
-    if tensor._data is data:  # (an empty tensor)
-        tensor._data = _on(block, _address(data), data)
+    for t in _tensors_on(tensor, base):
+        if t is tensor or _inside(t._data, storage):
+            t._data = _on(block, lo, t._data)
     return tensor
+
+
+def _bounds(array):
+    """The first byte of ``array``'s memory and the one after its last (an empty array: its address, twice)."""
+    if not array.size:
+        return _address(array), _address(array)
+    return host.lib.array_utils.byte_bounds(array)
+
+
+def _inside(array, storage):
+    """Is ``array`` an unshared numpy array, all of whose elements are in ``storage``'s memory?"""
+    if type(array) is not host.ndarray or _block_of(array) is not None or _root(array) is not _root(storage):
+        return False
+    (lo, hi), (first, last) = _bounds(storage), _bounds(array)
+    return lo <= first and last <= hi and (array.size == 0) == (storage.size == 0)
 
 
 def _bytes(lo, hi):
@@ -121,19 +134,15 @@ def _bytes(lo, hi):
     return host.frombuffer((ctypes.c_uint8 * (hi - lo)).from_address(lo), host.uint8)
 
 
-def _tensors_on(tensor):
-    """This tensor, the tensor it is a view of, and the live views of either that their version counters track."""
-    found = [tensor]
-    if tensor._view is not None:
-        found.append(tensor._view[0])
-    for t in list(found):
-        found.extend(ref() for ref in t._vc[1:])
-    seen, out = set(), []
-    for t in found:
+def _tensors_on(tensor, base):
+    """This tensor, its base (the tensor it is a view of, or itself) and the live views of the base that their
+    version counter tracks (those taken in grad mode)."""
+    found, seen = [], set()
+    for t in [tensor, base] + [ref() for ref in base._vc[1:]]:
         if t is not None and id(t) not in seen:
             seen.add(id(t))
-            out.append(t)
-    return out
+            found.append(t)
+    return found
 
 
 def _rebuild_shared(cls, fd_holder, size, offset, shape, strides, dtype, requires_grad, state):

@@ -103,6 +103,20 @@ def test_views_follow_their_base():
         np.testing.assert_array_equal(base2.numpy(), [0, 1, 2, -1, 4, 5])
 
 
+def test_aliases_not_found_keep_the_old_memory():
+    """The documented difference (autograd/sharing.py): PyTorch moves the storage under every tensor on it;
+    here the aliases share_memory_ can't find (``.data``, ``detach()``, a view taken under no_grad) keep the
+    old memory. Pinned so that a change is seen; the views it finds are in test_views_follow_their_base."""
+    t = ag.arange(3.0)
+    alias, detached = t.data, t.detach()
+    with ag.no_grad():
+        view = t[1:]
+    t.share_memory_()
+    assert [x.is_shared() for x in (t, alias, detached, view)] == [True, False, False, False]
+    t.add_(1)
+    np.testing.assert_array_equal(alias.numpy(), [0, 1, 2])
+
+
 def test_in_place_ops_after_sharing():
     """The storage is still a numpy array: in-place ops, the version counter and the saved-tensor check work."""
     w = ag.ones(3, requires_grad=True)

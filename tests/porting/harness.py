@@ -547,6 +547,7 @@ def _processes_report_back(take, give):
     process = multiprocessing.process.BaseProcess
     start, join = process.start, process.join
     method = multiprocessing.get_start_method(allow_none=True)
+    reports = []  # (the files of processes never joined, a DataLoader's workers terminated: removed at the end)
 
     def reporting_start(self):
         if (getattr(type(self), "_start_method", None) or multiprocessing.get_start_method()) != "fork":
@@ -563,6 +564,7 @@ def _processes_report_back(take, give):
                     pickle.dump((take(mark), sys.stdout.getvalue()[printed:]), f)
 
         self.run, self._harness_report = run_and_report, path
+        reports.append(path)
         start(self)
 
     def reporting_join(self, timeout=None):
@@ -584,6 +586,9 @@ def _processes_report_back(take, give):
     finally:
         process.start, process.join = start, join
         multiprocessing.set_start_method(method, force=True)
+        for path in reports:
+            if os.path.exists(path):
+                os.unlink(path)
 
 
 def _execute(source, name):
