@@ -174,7 +174,11 @@ def _extra_state(tensor):
 def reduce_tensor(tensor):
     """How multiprocessing pickles a tensor (torch.multiprocessing's reductions): a shared one as its block's
     file descriptor and its place in the block, so that the other process sees the same memory; any other
-    as its values (as pickle does)."""
+    as its values (as pickle does). A tensor made by an op that requires grad is refused, as in PyTorch."""
+    if tensor.requires_grad and tensor.grad_fn is not None:
+        raise RuntimeError("Cowardly refusing to serialize non-leaf tensor which requires_grad, since autograd does "
+                           "not support crossing process boundaries.  If you just want to transfer the data, call "
+                           "detach() on the tensor before serializing (e.g., putting it on the queue).")
     block = _block_of(tensor._data)
     if block is None:
         return tensor.__reduce_ex__(pickle.DEFAULT_PROTOCOL)

@@ -15,6 +15,8 @@
 import copy
 import multiprocessing
 import pickle
+import threading
+import time
 from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
@@ -29,6 +31,7 @@ import sharing_children as children
 torch = pytest.importorskip("torch")  # the oracle for the API (CI installs it)
 
 TIMEOUT = 60  # seconds a child may take (a spawned one imports numpy and the project first)
+pytestmark = pytest.mark.timeout(180)  # (pytest-timeout, as test_threads.py: a hung process test fails, not the run)
 
 
 def _both(make):
@@ -188,6 +191,22 @@ def test_multiprocessing_pickles_shared_tensors_as_their_memory():
     np.testing.assert_array_equal(shared.numpy(), [1, 2, 3, 4])
 
 
+def test_non_leaf_refused_as_pytorch():
+    """multiprocessing's pickler refuses a tensor made by an op that requires grad (its graph can't cross
+    processes); pickle itself saves its values, in both libraries."""
+    import torch.multiprocessing  # noqa: F401  (PyTorch's reducers)
+
+    messages = []
+    for T in (torch, ag):
+        y = T.ones(2, requires_grad=True) * 2
+        with pytest.raises(RuntimeError, match="Cowardly refusing to serialize non-leaf tensor") as raised:
+            ForkingPickler.dumps(y)
+        messages.append(str(raised.value))
+        assert pickle.loads(pickle.dumps(y)).tolist() == [2.0, 2.0]
+        assert pickle.loads(ForkingPickler.dumps(y.detach())).tolist() == [2.0, 2.0]
+    assert messages[0] == messages[1]
+
+
 def test_names_of_torch_multiprocessing():
     for name in ("Process", "Queue", "SimpleQueue", "Pool", "Pipe", "Lock", "Event", "Manager", "cpu_count",
                  "current_process", "get_context", "get_start_method", "set_start_method",
@@ -258,16 +277,38 @@ def test_shared_tensor_through_a_queue(method):
     np.testing.assert_array_equal(plain.numpy(), [0, 0, 0, 0])
 
 
+def _joined(context):
+    """Join a ProcessContext within TIMEOUT (True), killing its processes if they are still running (False)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not context.join(max(deadline - time.monotonic(), 0)):
+        if time.monotonic() >= deadline:
+            for process in context.processes:
+                process.kill()
+                process.join()
+            return False
+    return True
+
+
 def test_spawn_runs_fn_with_its_index():
+    """torch.multiprocessing.spawn: fn(i, *args) in nprocs processes started with spawn; join=False gives the
+    ProcessContext, join=True waits and returns None (run in a thread here, with a timeout)."""
     table = ag.zeros(2, 3).share_memory_()
-    assert mp.spawn(children.fill_row, args=(table, 10.0), nprocs=2) is None
+    context = mp.spawn(children.fill_row, args=(table, 10.0), nprocs=2, join=False, daemon=True)
+    assert isinstance(context, mp.ProcessContext) and len(context.pids()) == 2
+    assert _joined(context), f"the spawned processes did not end within {TIMEOUT} s"
     np.testing.assert_array_equal(table.numpy(), [[10, 10, 10], [11, 11, 11]])
+    returned = []
+    thread = threading.Thread(target=lambda: returned.append(
+        mp.spawn(children.fill_row, args=(table, 20.0), nprocs=1, daemon=True)), daemon=True)
+    thread.start()
+    thread.join(TIMEOUT)
+    assert returned == [None], f"spawn(join=True) did not return within {TIMEOUT} s"
+    np.testing.assert_array_equal(table.numpy(), [[20, 20, 20], [11, 11, 11]])
 
 
 def test_spawn_reports_the_child_exception():
-    context = mp.start_processes(children.fail, nprocs=1, join=False, start_method="fork")
+    context = mp.start_processes(children.fail, nprocs=1, join=False, daemon=True, start_method="fork")
     with pytest.raises(mp.ProcessRaisedException, match="process 0 failed on purpose") as raised:
-        while not context.join(TIMEOUT):
-            pass
+        _joined(context)
     assert "-- Process 0 terminated with the following error:" in str(raised.value)
     assert raised.value.error_index == 0 and raised.value.error_pid == context.pids()[0]
