@@ -27,11 +27,11 @@ torch.distributions makes in C++ are recorded as the numbers ag.distributions dr
 as uniform numbers below p exactly where it drew a 1, ``torch.multinomial`` with replacement (one
 class per draw, Categorical.sample) as the uniform number in the middle of the chosen class's slice
 of the cumulative probabilities, and ``Tensor.exponential_`` as u = 1 - exp(-e). Python's ``random``
-is seeded alike before each run. A program's processes (``torch.multiprocessing.Process``, started with fork
-and each joined before the next starts) bring back, when joined, what they printed and their draws: the
-PyTorch run's children add theirs to the record, ours say how far they went in it. Each run returns its namespace (tensors as numpy arrays,
-modules as their state dicts, under "name.key", lists of numbers (or of equal lists of numbers) as
-arrays, lists of tensors under "name.i") and what it printed.
+is seeded alike before each run. A program's processes (``torch.multiprocessing.Process``, started
+with fork and each joined before the next starts) bring back, when joined, what they printed and their
+draws: the PyTorch run's children add theirs to the record, ours say how far they went in it. Each run
+returns its namespace (tensors as numpy arrays, modules as their state dicts, under "name.key", lists
+of numbers (or of equal lists of numbers) as arrays, lists of tensors under "name.i") and what it printed.
 
     assert_same(torch_run, our_run)   # every value both runs left: names, shapes, dtypes, numbers
 """
