@@ -87,7 +87,9 @@ def is_shared(tensor):
 def _on(block, lo, array):
     """``array``'s elements as an ndarray over ``block`` (which holds a copy of the memory [lo, ...))."""
     offset = _address(array) - lo if array.size else 0
-    return host.ndarray(array.shape, array.dtype, buffer=block, offset=offset, strides=array.strides)
+    moved = host.ndarray(array.shape, array.dtype, buffer=block, offset=offset, strides=array.strides)
+    moved.flags.writeable = array.flags.writeable  # (an expanded tensor's array stays read-only: in place refused)
+    return moved
 
 
 def share_memory_(tensor):
@@ -145,10 +147,11 @@ def _tensors_on(tensor, base):
     return found
 
 
-def _rebuild_shared(cls, fd_holder, size, offset, shape, strides, dtype, requires_grad, state):
+def _rebuild_shared(cls, fd_holder, size, offset, shape, strides, dtype, writeable, requires_grad, state):
     """A shared tensor in the receiving process: the same memory, mapped from the descriptor it was sent."""
     block = _mapped(fd_holder.detach(), size)
     array = host.ndarray(shape, host.dtype(dtype), buffer=block, offset=offset, strides=strides)
+    array.flags.writeable = writeable
     tensor = object.__new__(cls)
     tensor._init(array, None)
     tensor.requires_grad = requires_grad
@@ -186,7 +189,8 @@ def reduce_tensor(tensor):
 
     array = tensor._data
     return _rebuild_shared, (type(tensor), DupFd(block.fd), len(block), _address(array) - block.address, array.shape,
-                             array.strides, array.dtype.str, tensor.requires_grad, _extra_state(tensor))
+                             array.strides, array.dtype.str, array.flags.writeable, tensor.requires_grad,
+                             _extra_state(tensor))
 
 
 def register(cls=None):

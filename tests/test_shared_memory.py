@@ -78,6 +78,21 @@ def test_reversed_storage_kept():
     np.testing.assert_array_equal(t.numpy(), [9, 7, 5, 3, 1])
 
 
+def test_expanded_tensor_still_refuses_in_place():
+    """An expanded tensor (one memory location under several elements) is shared with its layout, and an
+    in-place change is still refused, as in PyTorch."""
+    for T in (torch, ag):
+        t = T.ones(3).expand(2, 3)
+        t.share_memory_()
+        assert t.is_shared() and tuple(t.stride()) == (0, 1)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            t.add_(1)
+    got = pickle.loads(ForkingPickler.dumps(t))  # (sent to another process: the same layout, still refused)
+    assert got.is_shared() and got.stride() == (0, 1)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        got.add_(1)
+
+
 def test_grad_and_version_untouched():
     for T in (torch, ag):
         t = T.ones(3, requires_grad=True)
