@@ -471,9 +471,9 @@ class Tensor(Variable):
     def share_memory_(self):
         """Move the storage into shared memory (torch.Tensor.share_memory_), where a process started after
         (torch.multiprocessing) or sent this tensor sees the same numbers; a no-op when it is there already.
-        Returns this tensor. A device tensor is refused. Tensors taken from it before that are not views
-        tracked by its version counter (``t.data``, ``t.detach()``, ``t.numpy()``) keep the old memory
-        (PyTorch moves them too): see autograd/sharing.py."""
+        Returns this tensor. A device tensor is refused. Its base and the views its version counter tracks
+        follow; aliases taken before that it can't find (``t.data``, ``t.detach()``, ``t.numpy()``, views
+        taken under no_grad) keep the old memory (PyTorch moves them too): see autograd/sharing.py."""
         from . import sharing
 
         return sharing.share_memory_(self)
