@@ -548,6 +548,7 @@ def _processes_report_back(take, give):
     start, join = process.start, process.join
     method = multiprocessing.get_start_method(allow_none=True)
     reports = []  # (the files of processes never joined, a DataLoader's workers terminated: removed at the end)
+    started = []  # (one still running at the end, hung, is killed: else Python's exit would wait for it forever)
 
     def reporting_start(self):
         if (getattr(type(self), "_start_method", None) or multiprocessing.get_start_method()) != "fork":
@@ -565,6 +566,7 @@ def _processes_report_back(take, give):
 
         self.run, self._harness_report = run_and_report, path
         reports.append(path)
+        started.append(self)
         start(self)
 
     def reporting_join(self, timeout=None):
@@ -586,6 +588,10 @@ def _processes_report_back(take, give):
     finally:
         process.start, process.join = start, join
         multiprocessing.set_start_method(method, force=True)
+        for child in started:
+            if child.is_alive():
+                child.kill()
+                join(child, 10)
         for path in reports:
             if os.path.exists(path):
                 os.unlink(path)

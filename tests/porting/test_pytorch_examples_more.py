@@ -1774,7 +1774,12 @@ def test_mnist_hogwild_with_processes():
     import os
     import re
 
-    torch_run, our_run = run_both(MNIST_HOGWILD)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # (a forked child of a parent whose OpenMP pool ran hangs in its first parallel op)
+    try:
+        torch_run, our_run = run_both(MNIST_HOGWILD)
+    finally:
+        torch.set_num_threads(threads)
     for run in (torch_run, our_run):
         pids = re.findall(r"^(\d+)\tTrain Epoch", run.stdout, flags=re.M)
         assert len(pids) == 6 and len(set(pids)) == 2 and str(os.getpid()) not in pids, run.stdout
