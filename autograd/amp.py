@@ -17,7 +17,9 @@ optimizer's step, and ``update`` multiplies the scale by ``backoff_factor`` afte
 ``device="cuda"`` (the default) and no CUDA it warns and disables itself, as PyTorch does.
 
 ``autocast`` with ``enabled=False`` does nothing, as in PyTorch; so does a dtype PyTorch's CPU
-autocast does not support (float32, float64: it warns and disables itself). Running ops in
+autocast does not support (float32, float64: it warns and disables itself), and so does
+``device_type="cuda"`` (``torch.cuda.amp.autocast()``) without CUDA (it warns and disables itself:
+a script written for a GPU runs on the CPU in float32, as with PyTorch). Running ops in
 float16 or bfloat16 is not provided (numpy has no bfloat16 and no fast float16 matmul), so
 ``enabled=True`` with those is an error that says so rather than float32 numbers under a
 float16 name.
@@ -51,6 +53,9 @@ class autocast:
         if device_type not in _AUTOCAST_DEVICES:
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
         self.device_type, self.fast_dtype, self._enabled = device_type, dtype, bool(enabled)
+        if self._enabled and device_type == "cuda" and not cuda.is_available():
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
+            self._enabled = False
         if self._enabled and dtype is not None and _dtype_name(dtype) not in _LOW_PRECISION:
             warnings.warn(f"In {device_type.upper()} autocast, but the target dtype is not supported. Disabling "
                           "autocast.\n" + (f"{device_type.upper()} Autocast only supports dtypes of "

@@ -680,6 +680,8 @@ def _check_gradients(node, grads):
     for i, g in enumerate(grads):
         if g is None:
             continue
+        if getattr(g, "is_sparse", False) is True:  # (a sparse gradient: its values)
+            g = g._values()
         arr = g._data if isinstance(g, Variable) else by_input.asarray(g)  # (on its device)
         if arr.dtype.kind in "fc" and by_input.isnan(arr).any():
             raise RuntimeError(f"detect_anomaly: Function '{node.name()}' returned nan values in its {i}th output. "
@@ -693,10 +695,15 @@ def _add_into(buffers, node, grad):
 
 def _run_hooks(hooks, grad, create_graph, variable_type):
     """Hooks see variables (Tensors); the walk itself passes raw arrays."""
-    wrapped = variable_type._make(grad) if not isinstance(grad, Variable) and hasattr(grad, "shape") else grad
+    wrapped = variable_type._make(grad) if not isinstance(grad, Variable) and hasattr(grad, "shape") and \
+        getattr(grad, "is_sparse", False) is not True else grad  # (a sparse gradient is shown as it is)
     for hook in list(hooks):
         result = hook(wrapped)
         if result is not None:
+            if getattr(result, "is_sparse", False) is not getattr(wrapped, "is_sparse", False):  # (as PyTorch)
+                layouts = ("a dense tensor", "a sparse tensor")
+                raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the type of value (was "
+                                   f"{layouts[bool(wrapped.is_sparse)]} got {layouts[bool(result.is_sparse)]})")
             wrapped = result
     if create_graph or not isinstance(wrapped, Variable) or not hasattr(grad, "shape"):
         return wrapped

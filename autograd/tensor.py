@@ -283,6 +283,9 @@ class Tensor(Variable):
         for a leaf); ``copy``: never store ``g`` itself (a retained gradient that flows on)."""
         if isinstance(g, Tensor):
             g = g if create_graph else g._data
+        elif type(g) is not host.ndarray and getattr(g, "is_sparse", False) or \
+                self._grad is not None and self._grad._data is None:
+            return self._accumulate_sparse_grad(g, create_graph, copy)
         if create_graph:  # keep the graph of the gradient: out-of-place, as a Tensor
             g = g if isinstance(g, Tensor) else Tensor._make(g)
             self._grad = g if self._grad is None else self._grad + g
@@ -300,7 +303,30 @@ class Tensor(Variable):
             self._grad._data += g
             self._grad._vc[0] += 1
 
+    def _accumulate_sparse_grad(self, g, create_graph, copy):
+        """A sparse gradient (nn.Embedding(sparse=True)'s weight), or one added to it, as PyTorch's AccumulateGrad:
+        ``.grad`` stays sparse while every gradient is (sparse + sparse: the entries of both); sparse + dense
+        is dense."""
+        if create_graph:
+            raise NotImplementedError("backward(create_graph=True) with a sparse gradient (a sparse .grad with a "
+                                      "graph of its own) is not implemented; use nn.Embedding(sparse=False)")
+        held = self._grad
+        sparse_g = getattr(g, "is_sparse", False)
+        if held is None:
+            self._grad = g.clone() if copy else g
+        elif held._data is None and sparse_g:  # sparse + sparse
+            self._grad = held + g
+        elif held._data is None:  # sparse .grad + a dense gradient: dense, as PyTorch's
+            self._grad = Tensor._make((as_array(g) + held.to_dense()._data).astype(self._data.dtype, copy=False))
+        elif held.requires_grad or read_only(held._data):  # a dense .grad + a sparse gradient: dense
+            self._grad = Tensor._make((held._data + g.to_dense()._data).astype(self._data.dtype, copy=False))
+        else:
+            held._data += g.to_dense()._data
+            held._vc[0] += 1
+
     def _wrap_grad(self, g):
+        if not isinstance(g, Tensor) and type(g) is not host.ndarray and getattr(g, "is_sparse", False):
+            return g  # (a sparse gradient, as PyTorch's autograd.grad returns it)
         return g if isinstance(g, Tensor) else Tensor._make(as_array(g))
 
     @property
@@ -310,9 +336,15 @@ class Tensor(Variable):
 
     @grad.setter
     def grad(self, value):
-        """As torch's setter: None, or a Tensor of this tensor's shape and dtype; anything else is
-        refused here, where it is assigned, rather than in a later ``backward`` or ``step``."""
-        if value is not None:
+        """As torch's setter: None, or a Tensor (or a sparse COO tensor, for SparseAdam) of this tensor's shape
+        and dtype; anything else is refused here, where it is assigned, rather than in a later ``backward`` or
+        ``step``."""
+        if value is not None and not isinstance(value, Tensor) and getattr(value, "is_sparse", False) is True:
+            if tuple(value.shape) != tuple(self._data.shape) or value.dtype != self._data.dtype:
+                raise RuntimeError(f"attempting to assign a sparse gradient of shape {tuple(value.shape)} and dtype "
+                                   f"{value.dtype} to a tensor of shape {self.shape} and dtype {self.dtype}; a "
+                                   "gradient has its tensor's shape and dtype")
+        elif value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
@@ -514,7 +546,9 @@ class Tensor(Variable):
         scientific = opts["sci_mode"]
         if scientific is None:
             scientific = _scientific(data, opts["threshold"], opts["edgeitems"])
-        if data.ndim and data.size and data.dtype.kind in "fiub":  # (PyTorch's layout, see printing.py)
+        if data.size == 0:  # PyTorch's: "[]", the shape unless 1-d, the dtype unless the default (no element shows it)
+            body = "[]"
+        elif data.ndim and data.dtype.kind in "fiub":  # (PyTorch's layout, see printing.py)
             body = printing.layout(data, scientific)
         elif scientific and data.dtype.kind == "f":
             body = host.array2string(data, formatter={"float_kind": f"{{:.{opts['precision']}e}}".format}, **layout)
@@ -526,7 +560,9 @@ class Tensor(Variable):
         else:
             body = host.array2string(data, **layout)
         extras = [f"size={tuple(data.shape)}"] if not opts["edgeitems"] and data.size else []  # (PyTorch's rule)
-        if data.dtype not in (_default[0], int64, bool_) or data.size == 0:
+        if data.size == 0 and data.ndim != 1:
+            extras.append(f"size={tuple(data.shape)}")
+        if data.dtype not in (_default[0], int64, bool_) or (data.size == 0 and data.dtype != _default[0]):
             extras.append(f"dtype={data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")

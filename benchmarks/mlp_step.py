@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import interleaved, peak_bytes, run_thread_settings, torch_or_none  # noqa: E402
 
-CONFIGS = [((784, 256, 128, 10), 128, "goal <= 1.10x time, <= 1.3x memory"),
+CONFIGS = [((784, 256, 128, 10), 128, "goal <= 1.05x time (issue 14), <= 1.3x memory"),
            ((784, 1024, 1024, 10), 512, "goal <= 1.05x time")]
 
 

@@ -14,6 +14,8 @@ class Embedding(Module):
     """``Embedding(num_embeddings, embedding_dim, padding_idx=None)``: integer indices (*) -> (*, dim).
 
     Gradients of repeated indices add up; the padding_idx row starts at zero and gets no gradient.
+    ``sparse=True``: the weight's gradient is a sparse COO tensor (the rows picked), as PyTorch's, for
+    optim.SparseAdam (Adam and most others refuse it, as PyTorch's do).
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -27,8 +29,8 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: padding_idx ({padding_idx}) must be within num_embeddings "
                                  f"({num_embeddings})")
             padding_idx = padding_idx % num_embeddings
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse are not implemented")
+        if scale_grad_by_freq:
+            raise NotImplementedError("Embedding: scale_grad_by_freq is not implemented")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
@@ -84,6 +86,9 @@ class EmbeddingBag(Embedding):
                  device=None, dtype=None):
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got {mode!r}")
+        if sparse:
+            raise NotImplementedError("EmbeddingBag: sparse=True (a sparse gradient for the bags' weight) is not "
+                                      "implemented; use sparse=False, or nn.Embedding(sparse=True) and sum the rows")
         super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq,
                          sparse, _weight, device=device, dtype=dtype)
         self.mode, self.include_last_offset = mode, include_last_offset

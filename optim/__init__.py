@@ -10,11 +10,13 @@ from .adagrad import AdaGrad, Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .lbfgs import LBFGS
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSProp, RMSprop
 from .sgd import SGD, Momentum
+from .sparse_adam import SparseAdam
 from .zero_redundancy import ZeroRedundancyOptimizer
 from .asgd import ASGD
 from .rprop import Rprop

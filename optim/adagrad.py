@@ -13,6 +13,11 @@ class Adagrad(Optimizer):
     weight_decay = "coupled"
     limits = dict.fromkeys(["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"], (0.0, math.inf))
 
+    def _sparse_gradient(self, group, i, param, grad, name):
+        raise NotImplementedError(f"{name}: sparse gradients (PyTorch's Adagrad takes them, with an update of only "
+                                  "the rows present) are not implemented here; use optim.SparseAdam, or "
+                                  "nn.Embedding(sparse=False)")
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,

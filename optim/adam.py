@@ -14,6 +14,7 @@ class Adam(Optimizer):
     weight_decay = "coupled"
     limits = {"lr": (0.0, math.inf), "betas": [(0.0, 1.0), (0.0, 1.0)], "eps": (0.0, math.inf),
               "weight_decay": (0.0, math.inf)}
+    sparse_refusal = "Adam does not support sparse gradients, please consider SparseAdam instead"  # (AdamW's too)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False, fused=None, decoupled_weight_decay=False):

@@ -169,7 +169,8 @@ class LBFGS(Optimizer):
         """Every gradient flattened and joined (zeros for a parameter without one)."""
         xp = ag.backend.get_array_module(ag.storage(self._params[0]))  # (numpy, or the device's array module)
         return xp.concatenate([xp.zeros(p.numel(), dtype=p.dtype) if p.grad is None
-                               else ag.storage(p.grad).reshape(-1) for p in self._params])
+                               else ag.storage(p.grad.to_dense() if p.grad.is_sparse else p.grad).reshape(-1)
+                               for p in self._params])  # (a sparse gradient dense, as PyTorch's)
 
     def _add_grad(self, step_size, update):
         """x = x + step_size * update, in place, each parameter's version bumped."""

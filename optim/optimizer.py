@@ -283,6 +283,9 @@ class Optimizer:
                 grad = param.grad
                 if grad is None:
                     continue
+                if type(grad) is not ag.Tensor and getattr(grad, "is_sparse", False) is True:
+                    params.append((param, ag.storage(param), self._sparse_gradient(group, i, param, grad, name)))
+                    continue
                 if not isinstance(grad, ag.Tensor):
                     raise TypeError(f"{name}: parameter {i}'s gradient is a {type(grad).__name__}, not a Tensor")
                 p, g = ag.storage(param), ag.storage(grad)  # (on the parameter's device)
@@ -295,6 +298,24 @@ class Optimizer:
                                        "optimizers update floating-point parameters from floating-point gradients; "
                                        "nothing was updated")
         return work
+
+    sparse_refusal = None  # PyTorch's words when the class refuses a sparse gradient (None: "X does not support...")
+
+    def _sparse_gradient(self, group, i, param, grad, name):
+        """What ``_update`` gets for a sparse COO gradient (nn.Embedding(sparse=True)'s): refused here, in
+        PyTorch's words, unless the class takes it (SparseAdam: the sparse tensor; SGD: its dense equal)."""
+        raise RuntimeError(self.sparse_refusal or f"{type(self).__name__} does not support sparse gradients")
+
+    @staticmethod
+    def _check_sparse(name, i, param, grad):
+        """A sparse gradient of its parameter's shape, of floating-point values (as a dense one)."""
+        if tuple(grad.shape) != tuple(param.shape):
+            raise RuntimeError(f"{name}: a sparse gradient of shape {tuple(grad.shape)} does not match its parameter "
+                               f"of shape {tuple(param.shape)} (parameter {i}); nothing was updated")
+        if ag.storage(param).dtype.kind != "f" or grad._values().dtype.kind != "f":
+            raise RuntimeError(f"{name}: parameter {i} ({param.dtype}) has a sparse gradient of dtype {grad.dtype}; "
+                               "optimizers update floating-point parameters from floating-point gradients; "
+                               "nothing was updated")
 
     def _update(self, p, g, state, group):
         raise NotImplementedError(f"{type(self).__name__} must define _update(p, g, state, group)")

@@ -1,6 +1,8 @@
 """SGD (PyTorch's, with momentum, dampening, Nesterov, weight decay) and textbook Momentum."""
 import math
 
+import autograd as ag
+
 from .optimizer import Optimizer, blocks
 
 
@@ -22,6 +24,19 @@ class SGD(Optimizer):
         super()._check_options(group, owner)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"{owner or type(self).__name__}: Nesterov momentum requires a momentum and zero dampening")
+
+    def _sparse_gradient(self, group, i, param, grad, name):
+        """A sparse gradient (nn.Embedding(sparse=True)'s) as its dense equal: PyTorch adds the sparse rows into
+        p, and the rows it leaves out get lr * 0 here, which leaves them as they were. Its sparse momentum
+        buffer is not written here; weight decay it refuses, with its words (a sparse gradient plus p)."""
+        self._check_sparse(name, i, param, grad)
+        if group["weight_decay"] != 0:
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        if group["momentum"] != 0:
+            raise NotImplementedError(f"{name}: momentum with a sparse gradient (PyTorch keeps a sparse momentum "
+                                      "buffer) is not implemented; use momentum=0, optim.SparseAdam, or "
+                                      "nn.Embedding(sparse=False)")
+        return ag.storage(grad.to_dense())
 
     def _update(self, p, g, state, group):
         """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""

@@ -7,6 +7,7 @@
 """
 import ast
 import concurrent.futures
+import json
 import os
 import pathlib
 import re
@@ -60,17 +61,34 @@ def _imports(name, path):
 
 
 def test_every_module_imports_alone_in_a_fresh_interpreter():
+    """Each module imported first thing in a fresh interpreter. A module that its package's own import
+    loads is not imported again alone: ``import a.b.c`` runs ``import a.b`` first, the same code in the
+    same order as a fresh ``import a.b``, and then finds ``a.b.c`` loaded (a no-op). So each package is
+    imported fresh, outermost first, and then each module no ancestor's fresh import loaded (about 80
+    interpreters instead of 190)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    report = "import json, sys; print(json.dumps(sorted(sys.modules)))"
 
     def load(name):
-        out = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=ROOT, env=env,
+        out = subprocess.run([sys.executable, "-c", f"import {name}; {report}"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
-        return name, out.returncode, out.stderr.strip().splitlines()[-1:] or [""]
+        loaded = set(json.loads(out.stdout)) if out.returncode == 0 else set()
+        return name, out.returncode, out.stderr.strip().splitlines()[-1:] or [""], loaded
 
     modules = [m for m in MODULES if not m.endswith("__main__")]  # entry points run the CLI when imported
+    loaded_by = {}  # a module imported fresh -> the modules that import loaded
+    failures = []
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        failures = [(n, err[0]) for n, rc, err in pool.map(load, modules) if rc]
+        for depth in range(1, max(m.count(".") for m in modules) + 2):
+            level = [m for m in modules if m.count(".") + 1 == depth and not any(
+                m in loaded_by.get(".".join(m.split(".")[:i]), ()) for i in range(1, depth))]
+            for name, rc, err, loaded in pool.map(load, level):
+                loaded_by[name] = loaded
+                if rc:
+                    failures.append((name, err[0]))
     assert not failures, failures
+    assert len(loaded_by) >= len(PACKAGES) and all(m in set().union(*loaded_by.values()) for m in modules), \
+        "some module was neither imported alone nor loaded by an ancestor's fresh import"
 
 
 def test_no_import_cycles():

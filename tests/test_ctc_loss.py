@@ -366,3 +366,20 @@ def test_a_speech_model_trained_with_ctc_runs_as_in_torch():
     assert_same(torch_run, our_run, rtol=1e-5, atol=1e-6)
     losses = our_run["losses"]
     assert len(losses) == 6 and losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("change", ["loss.mul_(2)", "loss[0] = 0.0"])
+def test_the_unreduced_loss_changed_in_place_is_refused_at_backward_as_in_pytorch(change):
+    """The per-element losses are what backward reads (the log-likelihoods): PyTorch saves its output for
+    backward and refuses once it was changed in place; ours did the same only for the input, and read the
+    changed values silently (found by checking which nodes keep their output outside save_for_backward)."""
+    errors = {}
+    for lib, funcs in (("torch", torch), ("ours", ag)):
+        x = funcs.tensor(np.random.default_rng(0).standard_normal((6, 2, 5)), requires_grad=True)
+        loss = funcs.nn.functional.ctc_loss(x.log_softmax(2), funcs.tensor([[1, 2], [3, 3]]), funcs.tensor([6, 6]),
+                                            funcs.tensor([2, 2]), reduction="none")
+        exec(change, {"loss": loss})
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation") as info:
+            loss.sum().backward()
+        errors[lib] = str(info.value)
+    assert "output" in errors["ours"] and "output 0 of CtcLoss" in errors["torch"]

@@ -5,9 +5,9 @@
 weights (tests/dlwp_helpers.py): Sequential, functional and subclassed models and their summaries,
 the MNIST model with Dropout, its fit/evaluate/predict, the callbacks (EarlyStopping, ModelCheckpoint,
 a custom Callback), the multi-input multi-output ticket model (losses and metrics per output, by list
-and by output name). What seegrad.keras does not do yet is marked xfail(strict) with the reason: a Metric
-subclass on keras.ops, TensorBoard, and the torch-backend custom
-training loop and train_step.
+and by output name), the RootMeanSquaredError Metric subclass on add_weight and keras.ops. What
+seegrad.keras does not do yet is marked xfail(strict) with the reason: a custom train_step (TensorBoard
+is refused by name). The torch-backend custom training loop (weight.value.grad, optimizer.apply) runs.
 
 MNIST is a stand-in (dlwp_helpers.mnist_like), smaller; the sizes written in the programs and the
 epochs are scaled down with it (marked "# test:"); plots and plot_model are left out."""
@@ -419,11 +419,12 @@ test_metrics = model.evaluate(test_images, test_labels)
 '''
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError,
-                   reason="keras.ops is not provided (seegrad.keras raises NotSupported for `from keras import ops`), "
-                          "nor Metric.add_weight with its variables' assign/assign_add")
 def test_chapter_7_custom_metric_subclass():
-    run_both(RMSE_METRIC)
+    """The RMSE metric on add_weight variables and keras.ops: its logged values (rmse, val_rmse, and
+    evaluate's) equal Keras' at every epoch."""
+    k, s = run_both(RMSE_METRIC)
+    assert len(s.test_metrics) == 3  # loss, accuracy, rmse
+    np.testing.assert_allclose(s.test_metrics, k.test_metrics, rtol=1e-5, atol=1e-6)
 
 
 TENSORBOARD = MNIST + '''
@@ -482,12 +483,13 @@ model.predict(test_images)  # test: the weights after the step, compared through
 '''
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="the torch-backend training loop needs Keras variables (weight.value.grad), "
-                          "optimizer.apply(gradients, weights) and a torch module; seegrad.keras weights are "
-                          "nn.Parameters without .value, and its optimizers have no apply()")
 def test_chapter_7_custom_training_loop_torch_backend():
-    run_both(TRAINING_LOOP)
+    """The torch-backend training step: loss.backward(), the gradients read from weight.value.grad and
+    applied by optimizer.apply under torch.no_grad() (seegrad's `import autograd as torch`): the loss and
+    the weights after the step equal Keras'."""
+    k, s = run_both(TRAINING_LOOP)
+    np.testing.assert_allclose(float(s.loss.detach()), float(k.loss.detach()), rtol=1e-5)
+    assert k.optimizer.iterations.numpy() == s.optimizer.iterations == 1
 
 
 TRAIN_STEP = MNIST + '''
@@ -533,8 +535,7 @@ model.fit(train_images, train_labels, epochs=3)
 
 
 @pytest.mark.xfail(strict=True, raises=NotImplementedError,
-                   reason="a custom train_step is refused (NotSupported: fit would skip it silently), and its "
-                          "torch-backend body needs weight.value.grad and optimizer.apply(), which seegrad.keras "
-                          "does not provide")
+                   reason="a custom train_step is refused (NotSupported: seegrad.keras' fit runs its own step "
+                          "and would skip it silently); its body's weight.value.grad and optimizer.apply() exist")
 def test_chapter_7_custom_train_step_torch_backend():
     run_both(TRAIN_STEP)

@@ -5,7 +5,8 @@
 weights (tests/dlwp_helpers.py): the bag-of-words and bigram linear classifiers with EarlyStopping
 (restore_best_weights), and the CBOW word-embedding model (Embedding, GlobalAveragePooling1D, a
 30000-way Dense), and the bidirectional LSTM over Embedding(mask_zero=True) on padded sequences.
-xfail(strict), with the cause: TextVectorization and the OneHotEncoding layer written with keras.ops.
+xfail(strict), with the cause: TextVectorization. The OneHotEncoding layer written with keras.ops runs in
+the bidirectional LSTM model, traced and trained as Keras'.
 
 What the tests change: the IMDB texts and TextVectorization are stood in for by word ids drawn in
 the test and their multi-hot vectors (dlwp_helpers.word_sequences, multi_hot), given to fit as arrays
@@ -166,11 +167,43 @@ class OneHotEncoding(keras.Layer):
 '''
 
 
-@pytest.mark.xfail(strict=True, raises=NotSupported,
-                   reason="the OneHotEncoding layer is written with keras.ops (reshape, cast, eye, take, shape), "
-                          "which seegrad.keras does not provide")
+ONE_HOT_MODEL = ONE_HOT_LAYER + '''
+from keras import layers
+import numpy as np  # test: word ids drawn in the test, padded with zeros, instead of int_train_ds
+from dlwp_helpers import word_sequences  # test
+
+max_length = 40  # test: 600
+max_tokens = 300  # test: 30_000
+hidden_dim = 16  # test: 64
+ids, labels = word_sequences(24, max_tokens, 2, seed=15)  # test
+padded = np.zeros((24, max_length), dtype="int32")  # test
+for i, words in enumerate(ids):  # test
+    padded[i, :min(len(words), max_length)] = words[:max_length]  # test
+
+one_hot_encoding = OneHotEncoding(max_tokens)
+encoded = one_hot_encoding(padded[:2])  # test: the layer on a batch of ids
+inputs = keras.Input(shape=(max_length,), dtype="int32")
+x = one_hot_encoding(inputs)
+x = layers.Bidirectional(layers.LSTM(hidden_dim))(x)
+x = layers.Dropout(0.5)(x)
+outputs = layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs, outputs, name="lstm_with_one_hot")
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+model.fit(padded, labels, batch_size=8, epochs=2)  # test: int_train_ds, validation_data, 10 epochs
+predictions = model.predict(padded[:4])  # test
+'''
+
+
 def test_chapter_14_one_hot_encoding_layer_on_keras_ops():
-    exec(compile(to_seegrad(ONE_HOT_LAYER), "<program under seegrad>", "exec"), {})
+    """The OneHotEncoding layer written with keras.ops (cast, reshape, eye, take, shape): its output on a
+    batch of ids is Keras' (float32 one-hot rows), its symbolic output shape (None, 40, 300) is traced
+    from its call, and the bidirectional LSTM on it trains as Keras' (figures and weights)."""
+    k, s = run_both(ONE_HOT_MODEL)
+    encoded = k.encoded.detach().cpu().numpy()
+    assert s.encoded.dtype == np.float32 and encoded.dtype == np.float32
+    np.testing.assert_array_equal(s.encoded.numpy(), encoded)
+    assert s.model.layers[1].output_shape == (None, 40, 300)
+    np.testing.assert_allclose(s.predictions, k.predictions, rtol=1e-4, atol=1e-6)
 
 
 MASKED_LSTM = '''

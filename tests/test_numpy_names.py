@@ -34,6 +34,7 @@ APP_LAYER = {  # file -> why it may name numpy (host data crossing the boundary 
     "seegrad/keras/losses.py": "Keras losses on host arrays (evaluate on numpy inputs)",
     "seegrad/keras/metrics.py": "Keras metrics accumulate host numbers",
     "seegrad/keras/models.py": "Keras fit/predict take and return numpy arrays",
+    "seegrad/keras/ops.py": "keras.ops takes numpy arrays and Python numbers, and names dtypes, as Keras' does",
     "seegrad/keras/optimizers.py": "Keras optimizer variables as host arrays",
     "seegrad/keras/regularizers.py": "penalty factors as float32 host numbers",
     "seegrad/keras/saving.py": "Keras files hold host arrays",
@@ -41,6 +42,7 @@ APP_LAYER = {  # file -> why it may name numpy (host data crossing the boundary 
     "seegrad/keras/summary.py": "parameter counts on the host",
     "seegrad/keras/trainer.py": "Keras fit loop over numpy inputs",
     "seegrad/keras/utils.py": "to_categorical and friends on numpy arrays",
+    "seegrad/keras/variables.py": "Keras variables' numpy() and __array__ give host arrays",
 }
 
 

@@ -98,16 +98,16 @@ class CtcLoss(Function):
         with host.errstate(invalid="ignore", over="ignore", divide="ignore"):
             alpha = _alphas(xp, emit, valid, skip)  # (T, N, L)
             nll = _loss(xp, alpha, input_lengths, target_lengths)  # (N,)
-        ctx.save_for_backward(lp)
-        ctx.consts = (emit, alpha, nll, ext, valid, skip, input_lengths, zero_infinity)
+        ctx.save_for_backward(lp, nll)  # (the output too, as PyTorch: changed in place, backward refuses)
+        ctx.consts = (emit, alpha, ext, valid, skip, input_lengths, zero_infinity)
         return nll
 
     def backward(ctx, grad):
         if isinstance(grad, Tensor):
             raise RuntimeError("ctc_loss: gradients of gradients (create_graph=True) are not implemented "
                                "(nor are they in PyTorch)")
-        (lp,) = ctx.saved_tensors
-        emit, alpha, nll, ext, valid, skip, input_lengths, zero_infinity = ctx.consts
+        lp, nll = ctx.saved_tensors
+        emit, alpha, ext, valid, skip, input_lengths, zero_infinity = ctx.consts
         xp = ctx.xp
         T, N, _ = lp.shape
         frames = xp.arange(T)[:, None] < xp.asarray(input_lengths)[None, :]  # (T, N) t < input length

@@ -41,6 +41,8 @@ class Normalize(Function):
         ctx.save_for_backward(x, weight)
         y = xhat if weight is None else xhat * weight.reshape(param_shape)
         y = y if bias is None else y + bias.reshape(param_shape)
+        if y is xhat:  # (no affine) the output is the caller's to change in place (ReLU(inplace=True)); ctx keeps xhat
+            y = xhat.copy()
         return y.astype(x.dtype, copy=False)
 
     def backward(ctx, grad):

@@ -12,7 +12,7 @@ import collections
 from ..backend import by_input, get_array_module, host
 
 from ..dtypes import int64
-from ..function import Function, Rule, register
+from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..node_names import node_name
 from ..tensor import Tensor
@@ -167,3 +167,49 @@ def cummax(input, dim):
 def cummin(input, dim):
     """(values, indices) of the running minimum along ``dim`` (the latest of equal minima)."""
     return cummin_type(*_running(input, dim, False, "cummin"))
+
+
+def _trapezoid_parts(y, x, dx, dim, op):
+    """(axis, left, right, spacing) of the trapezoid rule along ``dim``: y's samples without the last
+    and without the first, and the spacing: x's differences (x 1-d of one value per sample, or
+    broadcasting against y, leading dims padded) or the number ``dx`` (1 by default)."""
+    if x is not None and dx is not None:
+        raise TypeError(f"{op}: give the sample points x or the spacing dx, not both")
+    axis = dim_arg(dim, y.ndim, op)
+    if y.dtype.kind == "b" or (x is not None and x.dtype.kind == "b"):
+        raise DTypeError(f"{op}: received a bool input for `y`, but bool is not supported")
+    n = y.shape[axis]
+    left, right = y.narrow(axis, 0, max(n - 1, 0)), y.narrow(axis, min(n, 1), max(n - 1, 0))
+    if x is None:
+        return axis, left, right, 1 if dx is None else dx
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise ShapeError(f"{op}: There must be one `x` value for each sample point: x has {x.shape[0]}, "
+                             f"y has {n} along dim {dim}")
+        x = x.reshape(tuple(n if i == axis else 1 for i in range(y.ndim)))
+    elif x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + tuple(x.shape))
+    m = x.shape[axis]
+    return axis, left, right, x.narrow(axis, min(m, 1), max(m - 1, 0)) - x.narrow(axis, 0, max(m - 1, 0))
+
+
+@register(("trapezoid", "trapz"), method=False)
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoid rule along ``dim``: sum of spacing_i * (y_i + y_(i+1)) / 2, the spacing x's
+    differences or ``dx``; computed as PyTorch's: with a number dx, (sum(y) - (y_first + y_last) / 2) * dx.
+    No samples give 0."""
+    axis, left, right, spacing = _trapezoid_parts(y, x, dx, dim, "trapezoid")
+    if y.shape[axis] == 0:
+        return y.sum(axis) * 0
+    if not isinstance(spacing, Tensor):
+        return (y.sum(axis) - (y.select(axis, 0) + y.select(axis, -1)) * 0.5) * spacing
+    return ((left + right) * spacing).sum(axis) / 2.0
+
+
+@register("cumulative_trapezoid", method=False)
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid rule along ``dim`` (one value fewer than y's samples), as torch's."""
+    axis, left, right, spacing = _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid")
+    if not isinstance(spacing, Tensor):
+        return (spacing / 2.0 * (left + right)).cumsum(axis)
+    return ((left + right) * spacing).cumsum(axis) / 2.0

@@ -2,10 +2,12 @@
 nonzeros ``t.to_sparse()``, ``torch.sparse_coo_tensor(indices, values, size)``, the product of a sparse matrix
 and a dense one (``sparse @ dense``, ``dense @ sparse``, ``torch.mm``, ``torch.spmm``, ``torch.matmul``; a
 dense result whose gradient reaches the dense factor), ``dense + sparse`` (dense, as PyTorch) and
-``to_dense()``.
+``to_dense()``; and the gradient of ``nn.Embedding(sparse=True)``'s weight: a hybrid tensor (sparse_dim 1,
+dense_dim 1: one index per row, each value a row), which the engine adds up with other gradients (sparse +
+sparse stays sparse, sparse + dense is dense, as PyTorch's) and SparseAdam reads.
 
 A ``SparseTensor`` is not a Tensor: anything else asked of it (elementwise ops, indexing, a gradient for its
-values, a hybrid tensor whose values have dims of their own) is refused with an error naming what is missing,
+values, a product with a hybrid tensor) is refused with an error naming what is missing,
 rather than computed as if it were dense (PyTorch's results there are sparse).
 """
 from ..backend import host
@@ -39,13 +41,16 @@ def _refuse(what):
 
 
 class SparseTensor:
-    """A sparse COO tensor (torch.sparse_coo layout): ``_indices()`` (sparse_dim, nnz) int64, ``_values()`` (nnz,),
-    ``size``. Uncoalesced (repeated or unsorted indices, which add up) until ``coalesce()``."""
+    """A sparse COO tensor (torch.sparse_coo layout): ``_indices()`` (sparse_dim, nnz) int64, ``_values()``
+    (nnz, *dense dims), ``size`` (the sparse dims, then the dense ones). Uncoalesced (repeated or unsorted
+    indices, which add up) until ``coalesce()``."""
 
     is_sparse = True
     layout = sparse_coo
     requires_grad = False
     grad_fn = None
+    _data = None  # (no dense storage: the engine's test for a dense .grad to add into in place says no)
+    __array_ufunc__ = None  # (an array + a SparseTensor: numpy leaves it to __radd__)
 
     def __init__(self, indices, values, size, coalesced):
         self._idx, self._vals, self._size, self._coalesced = indices, values, tuple(int(n) for n in size), coalesced
@@ -74,10 +79,10 @@ class SparseTensor:
         return self._vals.device
 
     def sparse_dim(self):
-        return len(self._size)
+        return int(self._idx.shape[0])
 
     def dense_dim(self):
-        return 0
+        return len(self._size) - self.sparse_dim()
 
     def _nnz(self):
         return int(self._idx.shape[1])
@@ -106,11 +111,12 @@ class SparseTensor:
         """Indices sorted (row-major) and unique, the values of repeated ones added up."""
         if self._coalesced:
             return self
-        flat = host.ravel_multi_index(tuple(self._idx), self._size) if self._idx.size else host.zeros(0, int64)
+        sparse_size = self._size[:self.sparse_dim()]
+        flat = host.ravel_multi_index(tuple(self._idx), sparse_size) if self._idx.size else host.zeros(0, int64)
         unique, inverse = host.unique(flat, return_inverse=True)
-        values = host.zeros(len(unique), dtype=self._vals.dtype)
+        values = host.zeros((len(unique),) + self._size[self.sparse_dim():], dtype=self._vals.dtype)
         host.add.at(values, inverse.reshape(-1), self._vals._data)
-        indices = host.array(host.unravel_index(unique, self._size), dtype=int64).reshape(len(self._size), -1)
+        indices = host.array(host.unravel_index(unique, sparse_size), dtype=int64).reshape(len(sparse_size), -1)
         return SparseTensor(indices, Tensor._make(values), self._size, True)
 
     def to_dense(self, dtype=None):
@@ -135,6 +141,24 @@ class SparseTensor:
     def detach(self):
         return self
 
+    def clone(self):
+        return SparseTensor(self._idx.copy(), Tensor._make(self._vals._data.copy()), self._size, self._coalesced)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad:
+            _refuse("requires_grad_(True) (a gradient for the values)")
+        return self
+
+    def zero_(self):
+        """No entries left (PyTorch's sparse zero_: nnz 0, coalesced), as zero_grad(set_to_none=False) does."""
+        self._idx = host.zeros((self.sparse_dim(), 0), dtype=int64)
+        self._vals = Tensor._make(host.zeros((0,) + self._size[self.sparse_dim():], dtype=self._vals._data.dtype))
+        self._coalesced = True
+        return self
+
+    def __neg__(self):
+        return SparseTensor(self._idx, Tensor._make(-self._vals._data), self._size, self._coalesced)
+
     def numpy(self):
         raise TypeError("can't convert a sparse tensor to numpy: call .to_dense() first (as PyTorch asks)")
 
@@ -148,9 +172,28 @@ class SparseTensor:
     def __radd__(self, other):  # dense + sparse: dense, as PyTorch
         if isinstance(other, Tensor):
             return other + self.to_dense()
+        if type(other) is host.ndarray and other.shape == self._size:  # (the engine adding up gradients)
+            return other + self.to_dense()._data
         return NotImplemented
 
     def __add__(self, other):
+        """sparse + sparse, as PyTorch's: the entries of both (uncoalesced; coalesced when both are), or, where
+        both have the same indices, their values added."""
+        if isinstance(other, SparseTensor):
+            if other._size != self._size or other.sparse_dim() != self.sparse_dim():
+                raise RuntimeError(f"add: expected sparse tensors of one size and sparse_dim, got {self._size} "
+                                   f"({self.sparse_dim()}) and {other._size} ({other.sparse_dim()})")
+            if other.dtype != self.dtype:
+                _refuse(f"sparse ({self.dtype}) + sparse ({other.dtype})")
+            if self._idx.shape == other._idx.shape and (self._idx == other._idx).all():  # (PyTorch's: values add)
+                return SparseTensor(self._idx.copy(), Tensor._make(self._vals._data + other._vals._data), self._size,
+                                    self._coalesced and other._coalesced)
+            both = SparseTensor(host.concatenate([self._idx, other._idx], axis=1),
+                                Tensor._make(host.concatenate([self._vals._data, other._vals._data])), self._size,
+                                False)
+            return both.coalesce() if self._coalesced and other._coalesced else both
+        if type(other) is host.ndarray and other.shape == self._size:  # (the engine adding up gradients)
+            return self.to_dense()._data + other
         if isinstance(other, Tensor):
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
         _refuse("sparse + " + type(other).__name__)
@@ -158,6 +201,8 @@ class SparseTensor:
     def t(self):
         if len(self._size) != 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {len(self._size)}D")
+        if self.dense_dim():
+            _refuse("t() of a hybrid tensor")
         return SparseTensor(self._idx[::-1].copy(), self._vals, self._size[::-1], False)
 
     def __getattr__(self, name):
@@ -174,6 +219,8 @@ class SparseTensor:
 
 def _sparse_times_dense(sparse, dense, op):
     dense = as_tensor(dense)
+    if sparse.dense_dim():
+        _refuse(f"{op} with a hybrid tensor (dense_dim {sparse.dense_dim()})")
     if sparse.dim() != 2 or dense.ndim != 2:
         raise RuntimeError(f"{op}: a sparse COO matrix times a dense one needs two 2-D tensors, got "
                            f"{sparse.dim()}-D sparse and {dense.ndim}-D dense")
@@ -264,20 +311,22 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, re
         _refuse("values that require grad (PyTorch's sparse tensor carries their gradient)")
     if dtype is not None:
         vals = vals.to(dtype)
-    if vals.ndim != 1:
-        _refuse(f"values of shape {tuple(vals.shape)} (a hybrid tensor)")
-    if vals.shape[0] != index.shape[1]:
-        raise RuntimeError(f"sparse_coo_tensor: number of dimensions must be sparse_dim ({index.shape[0]}) + "
-                           f"dense_dim (0), but got nnz {index.shape[1]} indices and {vals.shape[0]} values")
+    if vals.ndim == 0 or vals.shape[0] != index.shape[1]:
+        raise RuntimeError(f"sparse_coo_tensor: indices and values must have the same number of entries (nnz), "
+                           f"but got {index.shape[1]} indices and values of shape {tuple(vals.shape)}")
     if (index < 0).any():
         raise RuntimeError(f"sparse_coo_tensor: found negative index {int(index.min())} for dim "
                            f"{int(host.nonzero((index < 0).any(1))[0][0])}")
+    dense_size = tuple(vals.shape[1:])  # (a hybrid tensor: each value is a block of these dims)
     if size is None:
-        size = tuple(int(m) + 1 for m in index.max(1)) if index.shape[1] else (0,) * index.shape[0]
+        size = (tuple(int(m) + 1 for m in index.max(1)) if index.shape[1] else (0,) * index.shape[0]) + dense_size
     size = tuple(int(n) for n in size)
-    if len(size) != index.shape[0]:
-        raise RuntimeError(f"sparse_coo_tensor: number of dimensions must be sparse_dim ({index.shape[0]}) + "
-                           f"dense_dim (0), but got {len(size)}")
+    if len(size) != index.shape[0] + len(dense_size):
+        raise RuntimeError(f"number of dimensions must be sparse_dim ({index.shape[0]}) + dense_dim "
+                           f"({len(dense_size)}), but got {len(size)}")
+    if size[index.shape[0]:] != dense_size:
+        raise RuntimeError(f"sparse_coo_tensor: values have the dense shape {list(dense_size)}, but size "
+                           f"{list(size)} ends with {list(size[index.shape[0]:])}")
     for dim, (n, top) in enumerate(zip(size, index.max(1) if index.shape[1] else [-1] * len(size))):
         if top >= n:
             raise RuntimeError(f"size is inconsistent with indices: for dim {dim}, size is {n} but found index {top}")

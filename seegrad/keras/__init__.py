@@ -18,26 +18,29 @@ orthogonal), optimizers and their defaults (Adam 1e-3 with epsilon 1e-7, SGD 1e-
 losses (clipped at 1e-7), metrics ("accuracy" picked from the shapes) and training loop; given
 the same initial weights, the losses and weights equal Keras 3's to float32 rounding
 (tests/test_keras_oracle.py runs Keras itself to check). The models are nn.Modules: seegrad.fit,
-export_onnx, seegrad-serve and draw_graph take them. What is not covered raises NotSupported
-naming the Keras feature; docs/keras.md lists the differences.
+export_onnx, seegrad-serve and draw_graph take them. Custom layers, losses and metrics are written with
+``keras.ops`` (Keras 3's ops on this project's tensors, differentiable) and a Metric's ``add_weight``
+variables. What is not covered raises NotSupported naming the Keras feature; docs/keras.md lists
+the differences.
 """
-from . import (activations, backend, callbacks, initializers, layers, losses, metrics, models, optimizers,
+from . import (activations, backend, callbacks, initializers, layers, losses, metrics, models, ops, optimizers,
                regularizers, utils)
 from .layers import Input, Layer
 from .models import Model, Sequential, clone_model, load_model
 from .utils import NotSupported, not_supported
+from .variables import Variable
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "regularizers", "utils",
-           "Input", "Layer", "Model", "Sequential", "clone_model", "load_model", "NotSupported"]
+           "ops", "optimizers", "regularizers", "utils",
+           "Input", "Layer", "Model", "Sequential", "Variable", "clone_model", "load_model", "NotSupported"]
 
 
 KERAS_MODULES_NOT_PROVIDED = {"applications", "config", "constraints", "datasets", "distribution",
-                              "dtype_policies", "export", "mixed_precision", "ops", "preprocessing", "quantizers",
+                              "dtype_policies", "export", "mixed_precision", "preprocessing", "quantizers",
                               "random", "tree", "visualization", "wrappers"}
 
 
 def __getattr__(name):  # keras.<module> this front end does not have: say so by its name
     if name in KERAS_MODULES_NOT_PROVIDED:
-        not_supported(f"keras.{name}", f"available: {', '.join(__all__[:11])}")
+        not_supported(f"keras.{name}", f"available: {', '.join(__all__[:12])}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,8 +14,9 @@ import numpy as np
 
 import autograd as ag
 
-from . import losses
+from . import losses, ops
 from .utils import not_supported, unique_name
+from .variables import Variable
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "Precision", "Recall", "AUC",
@@ -97,10 +98,39 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     return (picked >= kth).astype(np.float32)
 
 class Metric:
-    """``update_state(y_true, y_pred)``, ``result()``, ``reset_state()``; ``name`` labels it in the logs."""
+    """``update_state(y_true, y_pred)``, ``result()``, ``reset_state()``; ``name`` labels it in the logs.
 
-    def __init__(self, name=None):
-        self.name = name or type(self).__name__.lower()
+    A subclass keeps its state as Keras' does: ``self.total = self.add_weight(name="total",
+    initializer="zeros")`` makes a Variable that ``update_state`` changes with ``assign`` / ``assign_add``
+    and ``result`` reads (with keras.ops); the default ``reset_state`` sets every variable to zeros.
+    fit and evaluate hand a metric defined by the program the batch's y_true and y_pred as Tensors
+    (Keras: backend tensors), and log ``float(result())``."""
+
+    def __init__(self, dtype=None, name=None):
+        self.name = name or unique_name(type(self).__name__)  # Keras: MyMetric -> my_metric, my_metric_1...
+        self._dtype = "float32" if dtype is None else ops.dtype(ops.zeros((), dtype))
+        self._variables = []
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A Variable of this metric's state (not trained), made from ``initializer`` ("zeros"...)."""
+        if initializer is None:
+            raise ValueError(f"{self.name}: add_weight / add_variable needs an initializer (\"zeros\"...)")
+        if "_variables" not in vars(self):
+            raise RuntimeError("You forgot to call `super().__init__()` in the `__init__()` method. Go add it!")
+        variable = Variable(initializer, shape=shape, dtype=dtype, trainable=False, name=name)
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self):
+        return list(vars(self).get("_variables", []))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         raise NotImplementedError
@@ -109,7 +139,13 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self):
-        raise NotImplementedError
+        """Every variable back to zeros (Keras' default)."""
+        for v in self.variables:
+            v.assign(ops.zeros(v.shape, dtype=v.dtype))
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
 
     def get_config(self):
         """The constructor arguments that make this metric again (``cls(**config)``), for saving a model."""
@@ -119,11 +155,24 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
+def update(metric, y_true, y_pred):
+    """``metric.update_state(y_true, y_pred)`` with a batch's numpy arrays; a metric whose update_state
+    the program wrote gets them as Tensors (Keras hands its metrics backend tensors)."""
+    if type(metric).update_state.__module__ != __name__:
+        y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
+    metric.update_state(y_true, y_pred)
+
+
+def figure(value):
+    """A metric's result as the logs hold it: a Python float (Keras' logs are made Python numbers)."""
+    return value if isinstance(value, float) else float(np.asarray(value))
+
+
 class Mean(Metric):
     """The mean of every value given to ``update_state(values)``."""
 
-    def __init__(self, name="mean"):
-        super().__init__(name)
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(dtype=dtype, name=name)
         self.reset_state()
 
     def reset_state(self):
@@ -228,7 +277,7 @@ class _ConfusionMetric(Metric):
     direction = "up"  # what EarlyStopping / ModelCheckpoint in mode "auto" look for
 
     def __init__(self, thresholds, name):
-        super().__init__(name or unique_name(type(self).__name__))  # Keras: precision, precision_1, ...
+        super().__init__(name=name or unique_name(type(self).__name__))  # Keras: precision, precision_1, ...
         self.thresholds = np.asarray(thresholds, np.float32)  # (T,)
         self.reset_state()
 

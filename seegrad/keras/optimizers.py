@@ -136,6 +136,41 @@ class Optimizer(optim.Optimizer):
         self.iterations += 1
         return loss
 
+    def apply(self, grads, trainable_variables=None):
+        """Keras' ``optimizer.apply(grads, variables)``: one update of ``variables`` (bound to them at the
+        first call, as ``build``) by ``grads`` in the same order; a None gradient leaves its variable
+        as it is, and the optimizer's other weights are not touched. Returns the iteration count."""
+        grads = list(grads)
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(f"{type(self).__name__}.apply: pass trainable_variables (the optimizer is not "
+                                 "built yet)")
+            variables = [p for group in self.param_groups for p in group["params"]]
+        else:
+            variables = list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"{type(self).__name__}.apply: {len(grads)} gradients for {len(variables)} variables")
+        self.build(variables)
+        chosen = {id(v) for v in variables}
+        others = [(p, p.grad) for group in self.param_groups for p in group["params"] if id(p) not in chosen]
+        for p, _ in others:
+            p.grad = None
+        try:
+            for v, g in zip(variables, grads):
+                v.grad = None if g is None else ag.as_tensor(np.asarray(g, dtype=v.dtype) if not isinstance(
+                    g, ag.Tensor) else g.detach().to(v.dtype))
+            with ag.no_grad():
+                self.step()
+        finally:
+            for p, grad in others:
+                p.grad = grad
+        return self.iterations
+
+    def apply_gradients(self, grads_and_vars):
+        """``apply`` on a list of (gradient, variable) pairs (Keras' older spelling)."""
+        grads, variables = zip(*grads_and_vars)
+        return self.apply(list(grads), list(variables))
+
     def _clip_and_decay(self):
         """Keras' steps before the update, in its order: the gradients clipped (each to norm ``clipnorm``,
         each value to +-``clipvalue``, or all together to norm ``global_clipnorm``), then the decoupled

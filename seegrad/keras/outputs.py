@@ -124,7 +124,7 @@ class OutputLosses:
         for tracker, value in zip(self.trackers, values):
             tracker.update(value, n)
         for i, metric, _ in self.metrics:
-            metric.update_state(y[i], y_pred[i])
+            metrics_module.update(metric, y[i], y_pred[i])
 
     def reset(self):
         if self.built:
@@ -137,7 +137,7 @@ class OutputLosses:
         if not self.built:
             return {}
         out = {f"{name}_loss": t.result() for (_, _, _, name), t in zip(self.outputs, self.trackers)}
-        out.update({name: metric.result() for _, metric, name in self.metrics})
+        out.update({name: metrics_module.figure(metric.result()) for _, metric, name in self.metrics})
         return out
 
     def order(self):

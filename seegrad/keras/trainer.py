@@ -241,10 +241,11 @@ class Trainer:
             self._metrics = [metrics_module.get(m, y, y_pred) for m in self._metric_ids]
         self._loss_tracker.update(loss, _count(y_pred))
         for m in self._metrics:
-            m.update_state(y, y_pred)
+            metrics_module.update(m, y, y_pred)
 
     def _logs(self):
-        logs = {"loss": self._loss_tracker.result(), **{m.name: m.result() for m in self._metrics or []}}
+        logs = {"loss": self._loss_tracker.result(),
+                **{m.name: metrics_module.figure(m.result()) for m in self._metrics or []}}
         if self._outputs is not None:
             logs.update(self._outputs.logs())
         return dict(sorted(logs.items()))  # Keras sorts the logs by name
@@ -255,7 +256,7 @@ class Trainer:
         if self._outputs is not None:
             values = [logs[name] for name in self._ordered_names(logs)]
         else:
-            values = [logs["loss"]] + [m.result() for m in self._metrics or []]
+            values = [logs["loss"]] + [metrics_module.figure(m.result()) for m in self._metrics or []]
         return values[0] if len(values) == 1 else values
 
     def _ordered_names(self, logs):

@@ -140,9 +140,30 @@ def test_autocast_runs_disabled_and_refuses_lower_precision():
             pass
     with pytest.raises(RuntimeError, match="bfloat16 \\(mixed precision\\) is not provided.*enabled=False"):
         ag.autocast("cpu")
-    with pytest.raises(RuntimeError, match="float16 \\(mixed precision\\) is not provided"):
-        ag.autocast("cuda", dtype="float16")
+    if ag.cuda.is_available():
+        with pytest.raises(RuntimeError, match="float16 \\(mixed precision\\) is not provided"):
+            ag.autocast("cuda", dtype="float16")
     with pytest.raises(RuntimeError, match="unsupported autocast device_type 'gpu'"):
         ag.autocast("gpu", enabled=False)
     with pytest.raises(RuntimeError, match="gpu"):  # (PyTorch: "Expected one of cpu, cuda, ... string: gpu")
         torch.autocast("gpu", enabled=False)
+
+
+def test_cuda_autocast_without_cuda_disables_itself_like_pytorch():
+    """torch.cuda.amp.autocast() / torch.autocast("cuda") on a machine without CUDA: PyTorch warns and runs
+    the block in float32 (GAN scripts written for a GPU, e.g. ProGAN's and Pix2Pix's train.py, run so on a
+    CPU); ours refused it as float16 before."""
+    import autograd as ag
+
+    if ag.cuda.is_available():
+        pytest.skip("a GPU is here: autocast('cuda') would run ops in float16, refused")  # (CI has no GPU)
+    for lib in (torch, ag):
+        with pytest.warns(UserWarning, match="CUDA is not available or torch_xla is imported. Disabling autocast"):
+            with lib.autocast("cuda"):
+                y = lib.ones(2) @ lib.ones(2)
+        assert str(y.dtype).endswith("float32")
+        with pytest.warns(FutureWarning, match="torch.cuda.amp.autocast"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            with lib.cuda.amp.autocast():
+                y = lib.ones(2, 2) @ lib.ones(2, 2)
+        assert str(y.dtype).endswith("float32")

@@ -463,10 +463,7 @@ def test_optimizers():
     run_notebook(OPTIMIZERS, normalise=[DIR_OPTIM])
 
 
-MISSING_OPTIMIZERS = {
-    "SparseAdam": "seegrad has no sparse tensors (nn.Embedding refuses sparse=True), so no sparse gradients to step",
-    "Muon": "Muon (PyTorch 2.9's orthogonalised momentum for 2-d weights) is not written yet",
-}
+MISSING_OPTIMIZERS = {}  # (SparseAdam and Muon, the last two, are written: tests/test_optim_muon_sparseadam.py)
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=MISSING_OPTIMIZERS[name]))

@@ -20,6 +20,7 @@ import pytest
 import autograd as ag
 import nn.functional as our_F
 from autograd.function import OPS
+from autograd.graph import watch_ops
 
 torch = pytest.importorskip("torch")  # the oracle: every row also runs with PyTorch (CI installs it)
 import torch.nn.functional as torch_F  # noqa: E402
@@ -193,6 +194,9 @@ REDUCE = [
     "x.norm()", "x.norm(dim=1)", "x.norm(p=1, dim=0)", "torch.norm(x, 'fro')",
     "x.norm(float('inf'), 1)", "torch.norm(b, dim=(1, 2))", "x.norm(3)", "x.cumsum(1)", "torch.cumsum(x, 0)",
     "x.cumsum(0, dtype=torch.float64)", "x.cumprod(1)", "torch.cumprod(p, 0)", "x.logcumsumexp(1)",
+    "torch.trapezoid(x)", "torch.trapezoid(y, x, dim=0)", "torch.trapezoid(x, dx=0.5, dim=0)", "torch.trapz(y, x)",
+    "torch.trapz(x, dx=2.0)", "torch.cumulative_trapezoid(x)", "torch.cumulative_trapezoid(y, x, dim=0)",
+    "torch.cumulative_trapezoid(x, dx=0.3)", "torch.trapezoid(b, dim=1)",
     "torch.logcumsumexp(x, 0)", "x.cummax(1)", "torch.cummax(x, 0).values", "x.cummin(0)",
     "torch.cummin(x, 1)[1]",
 ]
@@ -757,8 +761,9 @@ def _after_change(lib, functional, expr, names, where):
                         t.add_(1)
         except RuntimeError:  # the change itself (into a broadcast view): both must refuse it
             return "change refused"
-        try:
-            (out * 1.0).sum().backward()
+        weights = np.random.default_rng(zlib.crc32(expr.encode())).standard_normal(tuple(out.shape))
+        try:  # (a weighted sum: under a uniform upstream gradient a norm's gradient is 0 whatever it read)
+            (out * lib.tensor(weights, dtype=out.dtype)).sum().backward()
         except RuntimeError:
             return "refused"
     return {n: None if t.grad is None else _numpy(t.grad).copy() for n, t in leaves.items() if t.requires_grad}
@@ -940,3 +945,38 @@ def test_what_the_readme_calls_missing_is_missing():
         assert hasattr(theirs, attr), f"README calls {name} missing, but PyTorch has no such name either"
         assert not hasattr(ours, attr) and (owner or not hasattr(ag.Tensor, attr)), \
             f"{name} exists now: take it off README's 'Not provided yet' list"
+
+
+# ------------------------------------------------------------------------------------------------ what a node keeps
+
+
+def test_no_node_keeps_an_input_or_its_output_outside_save_for_backward():
+    """What a node's backward reads of its inputs or its output must go through save_for_backward, whose version
+    check refuses once either was changed in place; an array sharing their memory kept on the node otherwise
+    (``ctx.xhat = ...``) is read changed, silently. Every row is evaluated here under a watcher that looks at each
+    node's own fields. (Two such nodes were found by this check, by hand, before it became a test: the norms without
+    affine weights returned the normalised input they kept, so an in-place ReLU after InstanceNorm2d changed it,
+    and ctc_loss kept its per-element losses, the output, beside the saved log-probabilities.)"""
+    found = {}
+
+    def look(node, output, inputs, params):
+        saved = node._saved if isinstance(getattr(node, "_saved", None), tuple) else ()
+        mine = [("its output", getattr(output, "_data", None))] + [
+            (f"input {i}", getattr(x, "_data", None)) for i, x in enumerate(inputs)]
+        for field, value in (getattr(node, "__dict__", None) or {}).items():
+            for kept in value if isinstance(value, (tuple, list)) else (value,):
+                if not isinstance(kept, np.ndarray) or not kept.size or any(kept is s for s in saved):
+                    continue
+                for what, array in mine:
+                    if isinstance(array, np.ndarray) and array.size and np.shares_memory(kept, array):
+                        found.setdefault(f"{type(node).__name__}.{field} shares {what}", row.expr)
+
+    for row in ROWS:
+        if row.raises:
+            continue
+        with watch_ops(look):
+            try:
+                _evaluate(ag, our_F, row.expr, _names(row.expr))
+            except Exception:  # noqa: BLE001  (a row refused here is test_expression_same_as_pytorch's to judge)
+                pass
+    assert not found, found

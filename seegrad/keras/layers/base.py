@@ -24,6 +24,7 @@ import nn
 
 from .. import initializers, regularizers
 from ..utils import not_supported, unique_name
+from ..variables import Weight
 
 __all__ = ["Layer", "KerasTensor", "Input", "InputLayer", "as_tensor", "batchless", "shape_text"]
 
@@ -149,7 +150,8 @@ class Layer(nn.Module):
         if value.shape != tuple(shape):
             raise ValueError(f"{self.name}: the initializer of {name!r} returned shape {value.shape}, not {tuple(shape)}")
         if trainable:
-            self.register_parameter(name, nn.Parameter(ag.from_numpy(value), requires_grad=self._trainable))
+            self.register_parameter(name, Weight(ag.from_numpy(value), requires_grad=self._trainable,
+                                                 path=f"{self.name}/{name}"))
         else:
             self.register_buffer(name, ag.from_numpy(value))
         self._weight_names.append(name)
@@ -243,7 +245,33 @@ class Layer(nn.Module):
         need not override it."""
 
     def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape``: the input's for this front end's layers that keep it;
+        a layer whose ``call`` the program wrote (without compute_output_shape) is traced, as Keras does."""
+        if _written_by_program(type(self), "call"):
+            return self._traced_output_shape(input_shape)
         return tuple(input_shape)
+
+    def _traced_output_shape(self, input_shape):
+        """Keras learns a custom layer's output shape by tracing its call; here the call runs once on zeros
+        (no graph) with each None as 1, and again with 2 when a dim other than the batch is None: the
+        output dims that differ, and the batch, are None."""
+        def run(unknown):
+            def zeros(shape):
+                return ag.zeros(*[unknown if d is None else d for d in shape],
+                                dtype=np.int64 if self._takes_ids else np.float32)
+            x = [zeros(s) for s in input_shape] if isinstance(input_shape, list) else zeros(input_shape)
+            with ag.no_grad():
+                out = self.call(x, **({"training": False} if takes_training(type(self)) else {}))
+            return [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else [tuple(out.shape)]
+
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        first = run(1)
+        if any(d is None for s in shapes for d in tuple(s)[1:]):
+            second = run(2)
+            out = [tuple(None if a != b else a for a, b in zip(f, s)) for f, s in zip(first, second)]
+        else:
+            out = [(None, *f[1:]) if tuple(shapes[0])[:1] == (None,) else f for f in first]
+        return out[0] if len(out) == 1 else out  # (a call returning several tensors: one shape each)
 
     def _build(self, input_shape):
         """Build once for ``input_shape`` (a list of shapes for a layer of several inputs) and return
@@ -371,6 +399,13 @@ class Layer(nn.Module):
 
     def extra_repr(self):
         return f"name={self.name!r}" + ("" if self.built else ", not built")
+
+
+@functools.lru_cache(maxsize=None)
+def _written_by_program(cls, method):
+    """Whether ``cls``'s ``method`` comes from a class outside this front end (a layer the program defines)."""
+    owner = next(c for c in cls.__mro__ if method in c.__dict__)
+    return not owner.__module__.startswith("seegrad.keras.")
 
 
 @functools.lru_cache(maxsize=None)
