@@ -11,7 +11,8 @@ inplace.py (in-place changes and views), custom.py (PyTorch-style custom Functio
 creation.py, random.py, dtypes.py, devices.py, functions.py (the ag.* functions made from the
 op table), namespaces.py (torch's names: ag.autograd, ag.nn, ag.utils.data...), func.py (torch.func), linalg.py, special.py,
 scalar.py (Value), gradcheck.py, files.py, threads.py (BLAS threads: 1 unless the user chose),
-viz/ (drawing and step-through), distributed/ (torch.distributed's collectives, on MPI).
+viz/ (drawing and step-through), distributed/ (torch.distributed's collectives, on MPI), sharing.py
+(share_memory_) and multiprocessing.py (torch.multiprocessing).
 """
 import math as _math
 
@@ -67,8 +68,8 @@ def numel(input):
     return input.numel()
 
 
-def __getattr__(name):  # ag.viz (loads graphviz), ag.distributions, ag.nn, ag.optim, ag.save/load: on first use
-    if name in ("viz", "distributions"):
+def __getattr__(name):  # ag.viz (loads graphviz), ag.distributions, ag.multiprocessing, ag.nn, ag.optim, ag.save/load:
+    if name in ("viz", "distributions", "multiprocessing"):  # (on first use)
         import importlib
 
         return importlib.import_module("." + name, __name__)

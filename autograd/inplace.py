@@ -522,8 +522,11 @@ def resize_(self, *sizes, memory_format=None):
     if self._view is not None and shape != tuple(self.shape):
         raise RuntimeError(f"resize_: this tensor is a view of another (shape {tuple(self.shape)}); resizing it to "
                            f"{shape} would leave its base behind. Resize a copy instead: t = t.clone().resize_(...)")
-    flat = self._data.reshape(-1)
     n = math.prod(shape)
+    if n > self._data.size and self.is_shared():
+        raise RuntimeError(f"resize_: Trying to resize storage that is not resizable: this tensor's storage is in "
+                           f"shared memory (share_memory_), {self._data.size} elements, and can't grow to {n}")
+    flat = self._data.reshape(-1)
     if n <= flat.size:
         data = flat[:n].reshape(shape)
     else:

@@ -500,6 +500,22 @@ class Tensor(Variable):
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         return self.to("cuda" if device is None else device)
 
+    def share_memory_(self):
+        """Move the storage into shared memory (torch.Tensor.share_memory_), where a process started after
+        (torch.multiprocessing) or sent this tensor sees the same numbers; a no-op when it is there already.
+        Returns this tensor. A device tensor is refused. Its base and the views its version counter tracks
+        follow; aliases taken before that it can't find (``t.data``, ``t.detach()``, ``t.numpy()``, views
+        taken under no_grad) keep the old memory (PyTorch moves them too): see autograd/sharing.py."""
+        from . import sharing
+
+        return sharing.share_memory_(self)
+
+    def is_shared(self):
+        """Is the storage in shared memory (torch.Tensor.is_shared)?"""
+        from . import sharing
+
+        return sharing.is_shared(self)
+
     # ------------------------------------------------------------- printing
 
     def __deepcopy__(self, memo):

@@ -431,6 +431,19 @@ class Module:
     def cuda(self, device=None):
         return self.to("cuda" if device is None else device)
 
+    def share_memory(self):
+        """Move every parameter's and buffer's storage (and the gradients there are) into shared memory
+        (torch.nn.Module.share_memory, for torch.multiprocessing); returns self. The tensors stay the same
+        objects, so an optimizer made before keeps them."""
+        for module in self.modules():
+            for registry in (module._parameters, module._buffers):
+                for t in registry.values():
+                    if t is not None:
+                        t.share_memory_()
+                        if t.grad is not None:
+                            t.grad.share_memory_()
+        return self
+
     # ------------------------------------------------------------ state dict
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):

@@ -90,6 +90,11 @@ class UninitializedTensorMixin:
     def numel(self):
         return self.shape  # (raises: no shape yet)
 
+    def share_memory_(self):
+        raise RuntimeError(
+            "Can't share memory on an uninitialized parameter or buffer. Call `forward` to initialize the "
+            "parameters before calling `module.share_memory()`.")
+
     def __repr__(self):
         return f"<{type(self).__name__}>"
 

@@ -6,7 +6,8 @@
 What it lists, each read from the code rather than typed: the op table (``autograd.function.OPS``)
 by the module that registers each op, with its Tensor method, ``torch.`` function, in-place twin
 and aliases, and the Python operators; the Tensor methods and ``torch.`` names beyond the table;
-the namespaces (torch.autograd, torch.linalg, torch.special, torch.utils.data, torch.distributions);
+the namespaces (torch.autograd, torch.linalg, torch.special, torch.utils.data, torch.distributions,
+torch.multiprocessing);
 nn's layers by file, nn.functional, nn.init, nn.utils, nn.utils.rnn; optim's optimizers and schedulers.
 tests/test_porting_api_doc.py fails when the committed list differs from what this prints.
 """
@@ -29,7 +30,7 @@ SYMBOLS = {  # an operator's dunders -> its Python spelling
     "eq": "==", "ne": "!=", "neg": "-x", "pos": "+x", "abs": "abs(x)", "invert": "~x", "getitem": "x[...]",
 }
 # ag.<name> resolved on first use (autograd/__init__.py)
-LAZY = ("nn", "optim", "utils", "save", "load", "viz", "distributions")
+LAZY = ("nn", "optim", "utils", "save", "load", "viz", "distributions", "multiprocessing")
 
 
 def _code(names):
@@ -87,11 +88,12 @@ def _beyond_table(ag, OPS):
             f"- `torch.` classes and context managers: {_code(classes)}",
             f"- dtypes: {_code(dtypes)}",
             f"- namespaces and lazy names: {_code(sorted(set(modules + others) | set(LAZY)))} (`nn`, `optim`, "
-            "`utils.data`, `distributions`, `save` and `load` are imported on first use)", ""]
+            "`utils.data`, `distributions`, `multiprocessing`, `save` and `load` are imported on first use)", ""]
 
 
 def _namespaces(ag, data):
     import autograd.distributions as distributions  # noqa: PLC0415  (imported on first use)
+    import autograd.multiprocessing as multiprocessing  # noqa: PLC0415  (imported on first use)
 
     autograd_names = [n for n in _public(ag.autograd) if not isinstance(getattr(ag.autograd, n), types.ModuleType)]
     return ["### Namespaces", "",
@@ -103,7 +105,10 @@ def _namespaces(ag, data):
             f"- `torch.utils.data` (`seegrad.data`): {_code(sorted(data.__all__))}",
             f"- `torch.distributions` (`autograd.distributions`, [distributions.md](distributions.md)): "
             f"{_code(sorted(distributions.__all__))}; `constraints`: "
-            f"{_code(n for n in distributions.constraints.__all__ if n != 'Constraint')}", ""]
+            f"{_code(n for n in distributions.constraints.__all__ if n != 'Constraint')}",
+            f"- `torch.multiprocessing` (`autograd.multiprocessing`, [distributed.md](distributed.md), \"Hogwild\"): "
+            f"Python's `multiprocessing` (all of it), and "
+            f"{_code(sorted(set(multiprocessing.__all__) - set(multiprocessing.multiprocessing.__all__)))}", ""]
 
 
 def _functions_of(module):

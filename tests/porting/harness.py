@@ -27,9 +27,11 @@ torch.distributions makes in C++ are recorded as the numbers ag.distributions dr
 as uniform numbers below p exactly where it drew a 1, ``torch.multinomial`` with replacement (one
 class per draw, Categorical.sample) as the uniform number in the middle of the chosen class's slice
 of the cumulative probabilities, and ``Tensor.exponential_`` as u = 1 - exp(-e). Python's ``random``
-is seeded alike before each run. Each run returns its namespace (tensors as numpy arrays,
-modules as their state dicts, under "name.key", lists of numbers (or of equal lists of numbers) as
-arrays, lists of tensors under "name.i") and what it printed.
+is seeded alike before each run. A program's processes (``torch.multiprocessing.Process``, started
+with fork and each joined before the next starts) bring back, when joined, what they printed and their
+draws: the PyTorch run's children add theirs to the record, ours say how far they went in it. Each run
+returns its namespace (tensors as numpy arrays, modules as their state dicts, under "name.key", lists
+of numbers (or of equal lists of numbers) as arrays, lists of tensors under "name.i") and what it printed.
 
     assert_same(torch_run, our_run)   # every value both runs left: names, shapes, dtypes, numbers
 """
@@ -65,6 +67,7 @@ TORCH_MODULES = {  # torch's module name -> ours (resolved when the run starts)
     "torch.distributions.categorical": "autograd.distributions.categorical",  # (Raschka: from ... import Categorical)
     "torch.func": "autograd.func",
     "torch.distributed": "autograd.distributed",
+    "torch.multiprocessing": "autograd.multiprocessing",
     "torch.nn.parallel": "nn.parallel",
     "torch.utils.data.distributed": "seegrad.data",  # (DistributedSampler)
 }
@@ -525,6 +528,75 @@ def _print_options_kept(torch):
         autograd.printing.options.update(ours)
 
 
+@contextlib.contextmanager
+def _processes_report_back(take, give):
+    """A program's processes (multiprocessing.Process, torch.multiprocessing's) run with fork, each joined
+    before the next starts (as a test writes them, so that the numbers are deterministic), and report back
+    when joined: what the child printed goes into this run's output, and ``take(mark)`` (called in the child
+    once its run() ends; ``mark`` is ``take(None)`` before it started) is handed to ``give`` here. The PyTorch
+    run: the random draws the child recorded; ours: how far the child went in the replayed draws. The start
+    method a program sets (``mp.set_start_method(..., force=True)``) is put back afterwards. Processes started
+    otherwise are left alone; a program's own can't start with spawn here (spawn imports the function to run
+    by name from a module, which an exec'd source is not): such a program is run with fork (# test:)."""
+    import multiprocessing
+    import multiprocessing.process
+    import os
+    import pickle
+    import tempfile
+
+    process = multiprocessing.process.BaseProcess
+    start, join = process.start, process.join
+    method = multiprocessing.get_start_method(allow_none=True)
+    reports = []  # (the files of processes never joined, a DataLoader's workers terminated: removed at the end)
+    started = []  # (one still running at the end, hung, is killed: else Python's exit would wait for it forever)
+
+    def reporting_start(self):
+        if (getattr(type(self), "_start_method", None) or multiprocessing.get_start_method()) != "fork":
+            return start(self)  # (as it is: spawn can't start the program's own functions, see above)
+        handle, path = tempfile.mkstemp(prefix="harness-process-", suffix=".pickle")
+        os.close(handle)
+        mark, printed, run = take(None), len(sys.stdout.getvalue()), self.run
+
+        def run_and_report():  # (in the child)
+            try:
+                run()
+            finally:
+                with open(path, "wb") as f:
+                    pickle.dump((take(mark), sys.stdout.getvalue()[printed:]), f)
+
+        self.run, self._harness_report = run_and_report, path
+        reports.append(path)
+        started.append(self)
+        start(self)
+
+    def reporting_join(self, timeout=None):
+        join(self, timeout)
+        path = self.__dict__.get("_harness_report")
+        if path is not None and self.exitcode is not None:
+            del self._harness_report
+            with open(path, "rb") as f:
+                data = f.read()
+            os.unlink(path)
+            if data:
+                report, printed = pickle.loads(data)
+                give(report)
+                sys.stdout.write(printed)
+
+    process.start, process.join = reporting_start, reporting_join
+    try:
+        yield
+    finally:
+        process.start, process.join = start, join
+        multiprocessing.set_start_method(method, force=True)
+        for child in started:
+            if child.is_alive():
+                child.kill()
+                join(child, 10)
+        for path in reports:
+            if os.path.exists(path):
+                os.unlink(path)
+
+
 def _execute(source, name):
     namespace = {"__name__": "__main__"}
     out = io.StringIO()
@@ -558,13 +630,16 @@ def run_both(source, seed=0, packages=()):
     tape = _Tape()
     torch.manual_seed(seed)
     random.seed(seed)
-    with _recording(tape), _torch_defaults_kept(torch), _print_options_kept(torch), _imported_afresh(packages):
+    drawn = _processes_report_back(lambda mark: len(tape.draws) if mark is None else tape.draws[mark:],
+                                   tape.draws.extend)
+    with _recording(tape), _torch_defaults_kept(torch), _print_options_kept(torch), _imported_afresh(packages), drawn:
         torch_run = _execute(source, "PyTorch")
     replay = _Replay(tape.draws)
     random.seed(seed)
     dtype = autograd.get_default_dtype()
     try:
-        with _replaying(replay), _as_torch(), _print_options_kept(torch), _imported_afresh(packages):
+        used = _processes_report_back(lambda mark: replay.used, lambda used: setattr(replay, "used", used))
+        with _replaying(replay), _as_torch(), _print_options_kept(torch), _imported_afresh(packages), used:
             our_run = _execute(source, "seegrad")
     finally:
         autograd.set_default_dtype(dtype)

@@ -6,8 +6,7 @@ torch's names bound to this project's packages (tests/mpi_programs/as_torch.py).
 lines, save the same snapshot (the model's state and the epoch), and resume from it alike.
 
 Changes for CPUs, each marked in the text: backend "nccl" -> "gloo" and no ``torch.cuda.set_device``;
-``.to("cpu")`` and ``map_location="cpu"`` for the GPU index; ``DDP(model)`` without ``device_ids``; the
-unused ``import torch.multiprocessing`` dropped (no such module here). The data (``torch.rand`` in
+``.to("cpu")`` and ``map_location="cpu"`` for the GPU index; ``DDP(model)`` without ``device_ids``. The data (``torch.rand`` in
 datautils.py, different on each rank and in each library) and the Linear layer's first weights are made
 deterministic, so that both runs hold the same numbers. (The tutorial's loss, cross_entropy of one logit
 against a float target, is 0 with a zero gradient, in PyTorch as here: the weights do not move. The
@@ -53,7 +52,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset, DataLoader
 from datautils import MyTrainDataset
 
-# CHANGED: import torch.multiprocessing as mp (unused) dropped
+import torch.multiprocessing as mp
 from torch.utils.data.distributed import DistributedSampler
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.distributed import init_process_group, destroy_process_group

@@ -13,8 +13,9 @@ synthetic data, sizes cut, argparse's defaults written in; every change marked `
   Python's random and `np.array(tensor, copy=None)`; in float64 (see its note).
 - gcn: load_cora's sparse matrices (to_sparse, sparse_coo_tensor with repeated int32 indices, eye + sparse,
   sparse @ dense @ sparse), GraphConv's torch.mm / torch.spmm with a sparse factor, Adam with weight_decay.
-- mnist_hogwild: its train.py and main.py with the processes run one after the other (strict xfail: no
-  Module.share_memory).
+- mnist_hogwild: its train.py and main.py, model.share_memory() and two torch.multiprocessing processes (fork,
+  each joined before the next starts, so that the numbers are deterministic) that train the shared model with
+  SGD; the parent tests the model they trained.
 - language_translation: Translator on nn.Transformer with bool and float masks and padding masks, a pad_sequence
   collate, Adam with betas, greedy_decode.
 Each runs with PyTorch and with this project under torch's names (harness.py): every value left and every
@@ -1238,6 +1239,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
+import torch.multiprocessing as mp
 
 
 # ---- train.py ----
@@ -1330,13 +1332,23 @@ kwargs = {'batch_size': args.batch_size,
           'shuffle': True}
 
 torch.manual_seed(args.seed)
+mp.set_start_method('fork', force=True)  # test: fork, not spawn (which would import this program by name)
 
 model = Net().to(device)
 model.share_memory() # gradients are allocated lazily, so they are not shared here
 
+processes = []
 for rank in range(args.num_processes):
-    # test: the processes' train(rank, ...) run one after the other in this process (no torch.multiprocessing)
-    train(rank, args, model, device, dataset1, kwargs)
+    p = mp.Process(target=train, args=(rank, args, model, device,
+                                       dataset1, kwargs))
+    # We first train the model across `num_processes` processes
+    p.start()
+    p.join(60)  # test: each process joined before the next starts (deterministic numbers), with a timeout
+    assert p.exitcode == 0, f"process {rank} ended with exit code {p.exitcode}"  # test:
+    processes.append(p)
+for p in processes:
+    p.join()
+exit_codes = [p.exitcode for p in processes]  # test: kept to compare
 
 # Once training is complete, we can test the model
 test(args, model, device, dataset2, kwargs)
@@ -1733,7 +1745,7 @@ PROGRAMS = {
     "word_language_model (RNN_TANH, tied)": word_language_model("RNN_TANH", tied=True, lr=2),
     "word_language_model (Transformer, SGD)": word_language_model("Transformer", lr=2),
     "mnist_rnn": MNIST_RNN, "reinforce": REINFORCE, "siamese_network": SIAMESE_NETWORK, "gcn": GCN,
-    "mnist_hogwild (one process)": MNIST_HOGWILD, "language_translation": LANGUAGE_TRANSLATION,
+    "language_translation": LANGUAGE_TRANSLATION,
 }
 TOLERANCE = {  # name -> (rtol, atol) where the default is too tight or loose, and why
     "siamese_network": (1e-9, 1e-11),  # in float64 (see above)
@@ -1741,11 +1753,7 @@ TOLERANCE = {  # name -> (rtol, atol) where the default is too tight or loose, a
 IGNORE = {}
 
 
-# mnist_hogwild's model.share_memory(): this project has no torch.multiprocessing, and no Module.share_memory
-# or Tensor.share_memory_ (moving a numpy array into shared memory would leave the views and `.data` tensors made
-# from it before on the old memory, where PyTorch moves the storage under all of them). Run without that call,
-# the rest of the program agrees with PyTorch.
-XFAIL = {"mnist_hogwild (one process)": "no Module.share_memory / Tensor.share_memory_ (no torch.multiprocessing)"}
+XFAIL = {}  # name -> the reason of a strict xfail
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=XFAIL[name]))
@@ -1755,6 +1763,29 @@ def test_example_runs_as_with_pytorch(name):
     rtol, atol = TOLERANCE.get(name, (2e-4, 2e-5))
     ignore = list(IGNORE.get(name, ())) + key_bias_aside(torch_run, our_run)
     assert_same(torch_run, our_run, rtol=rtol, atol=atol, ignore=ignore)
+
+
+def test_mnist_hogwild_with_processes():
+    """mnist_hogwild with real processes: model.share_memory(), then two torch.multiprocessing.Process (fork,
+    each joined before the next starts) train the shared model with SGD; the parent tests what they trained
+    (the harness brings each child's printed lines and random draws back at its join). Every value and every
+    printed number agree with PyTorch's run, the process ids aside: each line starts with its child's pid,
+    checked to be two processes other than this one, then left out."""
+    import os
+    import re
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # (a forked child of a parent whose OpenMP pool ran hangs in its first parallel op)
+    try:
+        torch_run, our_run = run_both(MNIST_HOGWILD)
+    finally:
+        torch.set_num_threads(threads)
+    for run in (torch_run, our_run):
+        pids = re.findall(r"^(\d+)\tTrain Epoch", run.stdout, flags=re.M)
+        assert len(pids) == 6 and len(set(pids)) == 2 and str(os.getpid()) not in pids, run.stdout
+        run.stdout = re.sub(r"^\d+\tTrain Epoch", "<pid>\tTrain Epoch", run.stdout, flags=re.M)
+    assert our_run["exit_codes"].tolist() == [0, 0]
+    assert_same(torch_run, our_run, rtol=2e-4, atol=2e-5)
 
 
 STACKED_RNN_DROPOUT = r'''
