@@ -316,15 +316,19 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     tensor in between. ``input`` (B, n): B bags of n indices; or 1-d with ``offsets``: bag i is
     input[offsets[i]:offsets[i+1]] (with ``include_last_offset`` the last offset closes the last bag).
     Entries equal to ``padding_idx`` are left out (not counted by mean); an empty bag gives zeros.
-    ``per_sample_weights`` (mode='sum' only) scales each entry's row."""
+    ``per_sample_weights`` (mode='sum' only) scales each entry's row. ``sparse`` (sum and mean): the weight's
+    gradient is a sparse COO tensor, as PyTorch's: one entry per index kept, in input order (each the gradient of
+    its bag, divided by the bag's size for mean, times its weight)."""
     op = "embedding_bag"
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{op}: mode has to be one of sum, mean or max, got {mode!r}")
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"{op}: per_sample_weights was not None. per_sample_weights is only supported "
                                   f"for mode='sum' (got mode='{mode}').")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse gradients are not implemented")
+    if sparse and mode == "max":
+        raise ValueError("max mode does not support sparse weights")  # (PyTorch's words)
+    if scale_grad_by_freq:
+        raise NotImplementedError(f"{op}: scale_grad_by_freq is not implemented")
     if not isinstance(input, ag.Tensor) or input.dtype.kind not in "iu":
         raise TypeError(f"{op}: input must be an integer tensor of indices (int64), got "
                         f"{input.dtype if isinstance(input, ag.Tensor) else type(input).__name__}")
@@ -358,7 +362,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if padding_idx is not None:
         keep = host.asarray(flat.tolist()) != padding_idx % weight.shape[0]  # (on the host, from any device)
     picked = ag.tensor(host.flatnonzero(keep), device=input.device)
-    rows = embedding(flat[picked], weight, max_norm=max_norm, norm_type=norm_type)  # (kept, dim)
+    rows = embedding(flat[picked], weight, max_norm=max_norm, norm_type=norm_type, sparse=sparse)  # (kept, dim)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1)[picked].unsqueeze(1)
     bag, counts = bag[keep], host.bincount(bag[keep], minlength=len(lengths))

@@ -15,7 +15,8 @@ class Embedding(Module):
 
     Gradients of repeated indices add up; the padding_idx row starts at zero and gets no gradient.
     ``sparse=True``: the weight's gradient is a sparse COO tensor (the rows picked), as PyTorch's, for
-    optim.SparseAdam (Adam and most others refuse it, as PyTorch's do).
+    optim.SparseAdam, optim.SGD (with or without momentum) or optim.Adagrad (Adam and most others refuse it,
+    as PyTorch's do).
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -79,16 +80,14 @@ class Embedding(Module):
 class EmbeddingBag(Embedding):
     """``EmbeddingBag(num_embeddings, embedding_dim, mode='mean')``: each bag of indices -> the sum,
     mean or max of its rows (see ``F.embedding_bag``); forward(input, offsets=None,
-    per_sample_weights=None). The same weight as Embedding (N(0, 1), the padding_idx row zero)."""
+    per_sample_weights=None). The same weight as Embedding (N(0, 1), the padding_idx row zero). ``sparse=True``
+    (modes sum and mean; max refuses it at forward, as PyTorch): the weight's gradient is sparse, as PyTorch's."""
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None,
                  device=None, dtype=None):
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got {mode!r}")
-        if sparse:
-            raise NotImplementedError("EmbeddingBag: sparse=True (a sparse gradient for the bags' weight) is not "
-                                      "implemented; use sparse=False, or nn.Embedding(sparse=True) and sum the rows")
         super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq,
                          sparse, _weight, device=device, dtype=dtype)
         self.mode, self.include_last_offset = mode, include_last_offset

@@ -2,6 +2,7 @@
 import math
 
 import autograd as ag
+from autograd.ops.sparse import SparseTensor, add_sparse_into
 
 from .optimizer import Optimizer
 
@@ -14,9 +15,14 @@ class Adagrad(Optimizer):
     limits = dict.fromkeys(["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"], (0.0, math.inf))
 
     def _sparse_gradient(self, group, i, param, grad, name):
-        raise NotImplementedError(f"{name}: sparse gradients (PyTorch's Adagrad takes them, with an update of only "
-                                  "the rows present) are not implemented here; use optim.SparseAdam, or "
-                                  "nn.Embedding(sparse=False)")
+        """A sparse gradient, kept sparse for ``_update``; refused with weight decay and fused=True, in PyTorch's
+        words."""
+        self._check_sparse(name, i, param, grad)
+        if group.get("fused"):
+            raise RuntimeError("`fused` does not support sparse grad or complex param")
+        if group["weight_decay"] != 0:
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+        return grad
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
@@ -26,10 +32,19 @@ class Adagrad(Optimizer):
 
     def _update(self, p, g, state, group):
         """Adagrad (t = step, from 1): clr = lr / (1 + (t-1)*lr_decay);  sum = sum + g^2;
-        p = p - clr*g / (sqrt(sum) + eps)"""
+        p = p - clr*g / (sqrt(sum) + eps). A sparse gradient (coalesced first) changes only its rows' sums and
+        values, in PyTorch's order of operations (its row updates fused: p + (-clr) * (g / std) rounded once)."""
         acc = self._moment(state, "sum", p, group["initial_accumulator_value"])
         state["step"] = t = state.get("step", 0) + 1
         clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
+        if getattr(g, "is_sparse", False) is True:
+            g = g.coalesce()  # (PyTorch's _make_sparse path: the update is not linear, each row once)
+            values = ag.storage(g._values())
+            add_sparse_into(acc, SparseTensor(g._idx, ag.from_array(values * values), g.shape, False))
+            rows = tuple(g._idx)
+            std = ag.backend.host.sqrt(acc[rows]) + group["eps"]
+            add_sparse_into(p, SparseTensor(g._idx, ag.from_array(values / std), g.shape, False), -clr)
+            return
         acc += g * g
         p -= clr * (g / (ag.backend.get_array_module(p).sqrt(acc) + group["eps"]))
 

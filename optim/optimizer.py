@@ -108,6 +108,8 @@ def _checked_moment(where, key, value, p, shape=None):
     with ``.item()``, a Python float, so a float32 tensor here would round every step's numbers.
     ``shape``: the moment's shape where it is not p's (Adafactor's row and column factors)."""
     host = ag.backend.host  # a saved state is host data; step moves each moment to its parameter's device
+    if _sparse(value):  # (SGD's momentum buffer for a sparse gradient: ours or torch's sparse COO tensor)
+        return _checked_sparse_moment(where, value, p, host)
     if isinstance(value, (ag.Tensor, host.ndarray, host.generic)) or hasattr(value, "__array__"):
         arr = value.detach().cpu().numpy() if isinstance(value, ag.Tensor) else host.asarray(value)
         if arr.dtype.kind not in "biuf":
@@ -129,6 +131,32 @@ def _checked_moment(where, key, value, p, shape=None):
     if key in NUMBER_STATE and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0):
         raise ValueError(f"{where} must be {NUMBER_STATE[key]}, got {value!r}")
     return copy.deepcopy(value)
+
+
+def _sparse(value):
+    """A sparse COO tensor (a SparseTensor, a torch sparse tensor): not a Tensor, and is_sparse is True."""
+    return not isinstance(value, ag.Tensor) and getattr(value, "is_sparse", False) is True
+
+
+def _checked_sparse_moment(where, value, p, host):
+    """A saved sparse moment as a SparseTensor (a copy) of p's shape and floating-point dtype, its entries in the
+    order saved and its coalesced flag kept (the bits of the next steps depend on both)."""
+    from autograd.ops.sparse import SparseTensor  # noqa: PLC0415
+
+    try:
+        indices, values = host.array(value._indices()), host.array(value._values())
+        coalesced, size = bool(value.is_coalesced()), tuple(int(n) for n in value.shape)
+    except (AttributeError, TypeError, RuntimeError) as error:
+        raise ValueError(f"{where} is a sparse tensor whose indices and values cannot be read: {error}") from None
+    if size != tuple(p.shape):
+        raise ValueError(f"{where} has shape {size}, but the parameter has shape {tuple(p.shape)}")
+    if values.dtype.kind != "f" or indices.ndim != 2 or indices.shape[1] != values.shape[0]:
+        raise ValueError(f"{where} must be a sparse tensor of floating-point values (indices (sparse_dim, nnz), "
+                         f"values (nnz, ...)), got indices {indices.shape} and values {values.shape} {values.dtype}")
+    if indices.shape[1] and ((indices < 0).any() or (indices >= host.array(size[:indices.shape[0]])[:, None]).any()):
+        raise ValueError(f"{where} holds an index out of the parameter's shape {size}")
+    dtype = p.dtype if p.dtype.kind == "f" else values.dtype
+    return SparseTensor(indices.astype(host.int64), ag.from_numpy(values.astype(dtype)), size, coalesced)
 
 
 class Optimizer:
@@ -354,7 +382,7 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index[id(p)]] = {
-                        k: v.detach().clone() if isinstance(v, ag.Tensor) else copy.deepcopy(v)
+                        k: v.detach().clone() if isinstance(v, ag.Tensor) or _sparse(v) else copy.deepcopy(v)
                         for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 

@@ -2,6 +2,7 @@
 import math
 
 import autograd as ag
+from autograd.ops.sparse import _fma, add_sparse_into, sparse_add
 
 from .optimizer import Optimizer, blocks
 
@@ -26,20 +27,30 @@ class SGD(Optimizer):
             raise ValueError(f"{owner or type(self).__name__}: Nesterov momentum requires a momentum and zero dampening")
 
     def _sparse_gradient(self, group, i, param, grad, name):
-        """A sparse gradient (nn.Embedding(sparse=True)'s) as its dense equal: PyTorch adds the sparse rows into
-        p, and the rows it leaves out get lr * 0 here, which leaves them as they were. Its sparse momentum
-        buffer is not written here; weight decay it refuses, with its words (a sparse gradient plus p)."""
+        """A sparse gradient (nn.Embedding(sparse=True)'s), kept sparse for ``_update``, as PyTorch's SGD keeps it.
+        Refused as PyTorch refuses it: with weight decay (a sparse gradient plus p) and, with Nesterov momentum,
+        on a dense momentum buffer (a sparse gradient plus a dense buffer); fused=True has no sparse kernel."""
         self._check_sparse(name, i, param, grad)
-        if group["weight_decay"] != 0:
+        if group.get("fused"):
+            raise RuntimeError("`_fused_sgd` does not support sparse gradients")
+        buf = self.state.get(param, {}).get("momentum_buffer") if group["momentum"] != 0 else None
+        if group["weight_decay"] != 0 or (group["nesterov"] and buf is not None and not _is_sparse(buf)):
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
-        if group["momentum"] != 0:
-            raise NotImplementedError(f"{name}: momentum with a sparse gradient (PyTorch keeps a sparse momentum "
-                                      "buffer) is not implemented; use momentum=0, optim.SparseAdam, or "
-                                      "nn.Embedding(sparse=False)")
-        return ag.storage(grad.to_dense())
+        return grad
+
+    def _check_step(self):
+        work = super()._check_step()
+        for group, params in zip(self.param_groups, work):
+            for param, _, g in params:  # a dense gradient added to a sparse momentum buffer: refused, as PyTorch's
+                if (group["momentum"] != 0 and not _is_sparse(g)
+                        and _is_sparse(self.state.get(param, {}).get("momentum_buffer"))):
+                    raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        return work
 
     def _update(self, p, g, state, group):
         """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""
+        if _is_sparse(g):
+            return self._sparse_update(p, g, state, group)
         mu, lr, dampening = group["momentum"], group["lr"], group["dampening"]
         if mu == 0:
             p -= lr * g
@@ -53,6 +64,35 @@ class SGD(Optimizer):
                 b *= mu
                 b += g if dampening == 0 else (1 - dampening) * g
             p -= lr * (g + mu * b if group["nesterov"] else b)
+
+    @staticmethod
+    def _sparse_update(p, g, state, group):
+        """SGD on a sparse gradient, as PyTorch's, to the bit: the momentum buffer is sparse too (a clone of the
+        first gradient), b = mu*b, then b + (1-dampening)*g merges the index lists (PyTorch's sparse add: an
+        index absent from a step keeps its decayed entries; the buffer is coalesced only when every gradient
+        was); Nesterov adds g + mu*b the same way; p = p - lr*g entry by entry (repeated rows added in turn).
+        A dense buffer (from dense gradients before) takes the sparse gradient into it and stays dense."""
+        mu, lr, dampening = group["momentum"], group["lr"], group["dampening"]
+        if mu != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.clone()
+            elif _is_sparse(buf):
+                buf._vals._data *= mu  # (in place, as PyTorch's buf.mul_(momentum).add_(grad, alpha=1-dampening))
+                total = sparse_add(buf, g, 1 - dampening)
+                buf._idx, buf._vals, buf._coalesced = total._idx, total._vals, total._coalesced
+            else:
+                b = ag.storage(buf)
+                b *= mu
+                add_sparse_into(b, g, 1 - dampening)
+                p[...] = _fma(-lr, b, p)
+                return
+            g = sparse_add(g, buf, mu) if group["nesterov"] else buf
+        add_sparse_into(p, g, -lr)
+
+
+def _is_sparse(value):
+    return getattr(value, "is_sparse", False) is True and not isinstance(value, ag.Tensor)
 
 
 class Momentum(Optimizer):

@@ -177,21 +177,15 @@ class SparseTensor:
         return NotImplemented
 
     def __add__(self, other):
-        """sparse + sparse, as PyTorch's: the entries of both (uncoalesced; coalesced when both are), or, where
-        both have the same indices, their values added."""
+        """sparse + sparse, as PyTorch's (``sparse_add``): the two index lists merged, equal heads added up;
+        coalesced when both are."""
         if isinstance(other, SparseTensor):
             if other._size != self._size or other.sparse_dim() != self.sparse_dim():
                 raise RuntimeError(f"add: expected sparse tensors of one size and sparse_dim, got {self._size} "
                                    f"({self.sparse_dim()}) and {other._size} ({other.sparse_dim()})")
             if other.dtype != self.dtype:
                 _refuse(f"sparse ({self.dtype}) + sparse ({other.dtype})")
-            if self._idx.shape == other._idx.shape and (self._idx == other._idx).all():  # (PyTorch's: values add)
-                return SparseTensor(self._idx.copy(), Tensor._make(self._vals._data + other._vals._data), self._size,
-                                    self._coalesced and other._coalesced)
-            both = SparseTensor(host.concatenate([self._idx, other._idx], axis=1),
-                                Tensor._make(host.concatenate([self._vals._data, other._vals._data])), self._size,
-                                False)
-            return both.coalesce() if self._coalesced and other._coalesced else both
+            return sparse_add(self, other)  # (PyTorch's merge of the two index lists)
         if type(other) is host.ndarray and other.shape == self._size:  # (the engine adding up gradients)
             return self.to_dense()._data + other
         if isinstance(other, Tensor):
@@ -215,6 +209,142 @@ class SparseTensor:
         values = repr(self._vals).replace("\n", "\n" + " " * len("       values="))
         return (f"tensor(indices={inner},\n       values={values},\n       size={self._size}, nnz={self._nnz()}, "
                 f"layout=torch.sparse_coo)")
+
+
+# ----------------------------------------------------------------------------- PyTorch's CPU sparse arithmetic, to the bit
+# (what optimizers do with a sparse gradient: SGD's sparse momentum buffer, Adagrad's sparse update)
+
+
+def _two_sum(a, b):
+    """(s, e): s = a + b rounded, e its exact error (Knuth: s + e == a + b exactly)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _round_to_odd(s, e):
+    """s + e (s = RN(s + e), e exact) rounded to odd: s where exact, else the neighbour of s with an odd last bit."""
+    inexact = (e != 0) & host.isfinite(e)
+    even = (s.view(host.int64) & 1) == 0
+    return host.where(inexact & even, host.nextafter(s, host.where(e > 0, host.inf, -host.inf)), s)
+
+
+def _fma(a, x, y):
+    """``y + a * x`` rounded once (a fused multiply-add), elementwise, in x's dtype: what PyTorch's CPU kernels
+    compute for ``y.add_(x, alpha=a)`` (the vectorised kernel, BLAS axpy), ``a`` first cast to the dtype.
+
+    float32 (float16): the product is exact in float64, the float64 sum is rounded to odd, and rounding that to the
+    dtype is the one correct rounding. float64: Dekker's exact product and Knuth's exact sums give the result as
+    r + tail, the tail rounded to odd; r + tail rounded is the fused result (Boldo & Melquiond's argument)."""
+    dtype = x.dtype
+    a = dtype.type(a)
+    if dtype.itemsize <= 4:
+        product = host.float64(a) * x.astype(host.float64)
+        s, e = _two_sum(product, y.astype(host.float64))
+        return _round_to_odd(s, e).astype(dtype)
+    split = 134217729.0  # 2**27 + 1
+    c = split * a
+    ah = c - (c - a)
+    al = a - ah
+    c = split * x
+    xh = c - (c - x)
+    xl = x - xh
+    uh = a * x
+    ul = ((ah * xh - uh) + ah * xl + al * xh) + al * xl  # uh + ul == a * x exactly
+    s1, e1 = _two_sum(uh, y)
+    s2, e2 = _two_sum(e1, ul)  # a * x + y == s1 + s2 + e2 exactly
+    r, e3 = _two_sum(s1, s2)  # == r + e3 + e2
+    out = r + _round_to_odd(*_two_sum(e3, e2))
+    return host.where(host.isfinite(uh) & host.isfinite(y), out, uh + y)  # (inf and NaN as the plain sum's)
+
+
+def _flat_keys(indices, size):
+    """Each entry's position in row-major order of the sparse dims (PyTorch compares indices dim by dim)."""
+    if indices.shape[1] == 0:
+        return host.zeros(0, dtype=int64)
+    return host.ravel_multi_index(tuple(indices), size).astype(int64)
+
+
+def _first_at_least(keys, start, value):
+    """The first position >= start whose key is >= value (len(keys) if none): a search in growing windows."""
+    n, width = len(keys), 8
+    while start < n:
+        hits = host.flatnonzero(keys[start:start + width] >= value)
+        if hits.size:
+            return start + int(hits[0])
+        start, width = start + width, width * 4
+    return n
+
+
+def _merge(t_keys, s_keys):
+    """PyTorch's merge of two index lists (add_out_sparse_contiguous), sorted or not: at each step the smaller
+    head is taken, equal heads are taken together. Returns (nnz, output position of each t entry, of each s
+    entry). The loop runs over the shorter list; the longer one is searched."""
+    swap = len(s_keys) > len(t_keys)
+    long_keys, short_keys = (s_keys, t_keys) if swap else (t_keys, s_keys)
+    ks, paired, at = [], [], 0
+    for v in short_keys.tolist():
+        k = _first_at_least(long_keys, at, v)
+        match = k < len(long_keys) and long_keys[k] == v
+        ks.append(k)
+        paired.append(match)
+        at = k + 1 if match else k
+    ks, paired = host.array(ks, dtype=int64), host.array(paired, dtype=bool)
+    alone = ks[~paired]  # each unpaired short entry comes just before long entry k (after any paired there)
+    long_pos = host.arange(len(long_keys)) + host.searchsorted(alone, host.arange(len(long_keys)), side="right")
+    short_pos = host.empty(len(short_keys), dtype=int64)
+    short_pos[~paired] = alone + host.arange(len(alone))
+    short_pos[paired] = long_pos[ks[paired]]
+    nnz = len(long_keys) + len(alone)
+    return (nnz, short_pos, long_pos) if swap else (nnz, long_pos, short_pos)
+
+
+def sparse_add(t, s, alpha=1):
+    """``t.add(s, alpha=alpha)`` for two sparse COO tensors, as PyTorch's CPU kernel: an operand with no entries
+    gives the other (``alpha * s``); else the two index lists merged (``_merge``), each output entry 0 + t_i, then
+    + alpha * s_j fused; coalesced when both are."""
+    if s._nnz() == 0:
+        return SparseTensor(t._idx.copy(), Tensor._make(t._vals._data.copy()), t._size, t._coalesced)
+    if t._nnz() == 0:
+        values = s._vals._data * s._vals._data.dtype.type(alpha)
+        return SparseTensor(s._idx.copy(), Tensor._make(values), s._size, s._coalesced)
+    sparse_size = t._size[:t.sparse_dim()]
+    nnz, t_pos, s_pos = _merge(_flat_keys(t._idx, sparse_size), _flat_keys(s._idx, sparse_size))
+    indices = host.empty((t.sparse_dim(), nnz), dtype=int64)
+    indices[:, t_pos], indices[:, s_pos] = t._idx, s._idx
+    tv, sv = t._vals._data, s._vals._data
+    values = host.zeros((nnz,) + tv.shape[1:], dtype=tv.dtype)
+    values[t_pos] = values[t_pos] + tv
+    values[s_pos] = _fma(alpha, sv, values[s_pos])
+    return SparseTensor(indices, Tensor._make(values), t._size, t._coalesced and s._coalesced)
+
+
+def add_sparse_into(dense, sparse, alpha=1):
+    """``dense.add_(sparse, alpha=alpha)`` on a host array, as PyTorch's CPU kernel: entry by entry in the order
+    stored (a repeated index is added again, not summed first), each ``dense[i] + alpha * v`` fused; a coalesced
+    tensor of single numbers (dense_dim 0) goes through PyTorch's scalar loop, a product then a sum."""
+    if sparse._nnz() == 0:
+        return dense
+    sparse_dim = sparse.sparse_dim()
+    keys = _flat_keys(sparse._idx, sparse._size[:sparse_dim])
+    if not dense.flags.c_contiguous:  # (a parameter's storage is contiguous; anything else: a copy written back)
+        dense[...] = add_sparse_into(host.ascontiguousarray(dense), sparse, alpha)
+        return dense
+    flat = dense.reshape((-1,) + dense.shape[sparse_dim:])  # (a view)
+    values = sparse._vals._data
+    order = host.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = host.flatnonzero(host.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    rank = host.empty(len(keys), dtype=int64)
+    rank[order] = host.arange(len(keys)) - host.repeat(starts, host.diff(host.r_[starts, len(keys)]))
+    if sparse.dense_dim() == 0 and (sparse._coalesced or len(keys) == 1):  # (PyTorch's scalar loop: not fused)
+        flat[keys] = flat[keys] + values.dtype.type(alpha) * values
+        return dense
+    for r in range(int(rank.max()) + 1):  # the r-th entry of each index: unique indices, so one vector step
+        pick = rank == r
+        rows = keys[pick]
+        flat[rows] = _fma(alpha, values[pick], flat[rows])
+    return dense
 
 
 def _sparse_times_dense(sparse, dense, op):
