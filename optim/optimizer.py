@@ -144,7 +144,7 @@ def _checked_sparse_moment(where, value, p, host):
     from autograd.ops.sparse import SparseTensor  # noqa: PLC0415
 
     try:
-        indices, values = host.array(value._indices()), host.array(value._values())
+        indices, values = (host.array(t.detach().cpu().numpy()) for t in (value._indices(), value._values()))
         coalesced, size = bool(value.is_coalesced()), tuple(int(n) for n in value.shape)
     except (AttributeError, TypeError, RuntimeError) as error:
         raise ValueError(f"{where} is a sparse tensor whose indices and values cannot be read: {error}") from None
