@@ -387,6 +387,8 @@ def _arithmetic(ufunc, fn, name, alpha):
     divides = ufunc is host.true_divide
 
     def method(self, other, *args, **kwargs):
+        if getattr(other, "is_sparse", False) is True and not isinstance(other, Tensor):
+            return _add_sparse_(self, other, name, *args, **kwargs)
         if _modes.grad_enabled and _needs_graph(self, (other,), None, name):
             return _record(self, lambda t: fn(t, other, *args, **kwargs), name)
         if args or (kwargs and not (alpha and kwargs.keys() == {"alpha"})) or _modes.watchers:
@@ -416,6 +418,30 @@ def _arithmetic(ufunc, fn, name, alpha):
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place {name[:-1]}: writes the result into this tensor's storage (same dtype)."
     return method
+
+
+def _add_sparse_(self, other, name, alpha=1):
+    """``dense.add_(sparse, alpha=alpha)`` (and ``sub_``), as PyTorch's CPU kernel: the entries added in the order
+    stored, each a fused multiply-add (what an optimizer does with a sparse gradient). Not recorded by autograd:
+    refused on a tensor that requires grad while grad mode is on."""
+    from .ops.sparse import add_sparse_into  # noqa: PLC0415 (ops import this module)
+
+    if name not in ("add_", "sub_"):
+        raise NotImplementedError(f"{name} with a sparse COO tensor is not supported here; call .to_dense() first")
+    if _modes.grad_enabled and (self.requires_grad or (self._view is not None and self._view[0].requires_grad)):
+        _check_recordable(self, name)  # (a leaf, or a view of one: PyTorch's error)
+        raise NotImplementedError(f"{name}(sparse) on a tensor that requires grad (a step autograd would record) is "
+                                  "not implemented; do it under torch.no_grad()")
+    if tuple(other.shape) != tuple(self.shape):
+        raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but self has size {list(self.shape)} "
+                           f"while other has size {list(other.shape)} (FYI: dense-sparse addition does not currently "
+                           "support broadcasting)")
+    if type(self._data) is not host.ndarray or self._data.dtype != other.dtype or self._data.dtype.kind != "f":
+        raise NotImplementedError(f"{name}(sparse): a floating-point CPU tensor and a sparse tensor of its dtype are "
+                                  f"supported here, got {self.dtype} on {self.device} and {other.dtype}")
+    add_sparse_into(self._data, other, alpha if name == "add_" else -alpha)
+    self._vc[0] += 1
+    return self
 
 
 def _twin(fn, name):

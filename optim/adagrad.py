@@ -2,7 +2,6 @@
 import math
 
 import autograd as ag
-from autograd.ops.sparse import SparseTensor, add_sparse_into
 
 from .optimizer import Optimizer
 
@@ -39,11 +38,10 @@ class Adagrad(Optimizer):
         clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         if getattr(g, "is_sparse", False) is True:
             g = g.coalesce()  # (PyTorch's _make_sparse path: the update is not linear, each row once)
-            values = ag.storage(g._values())
-            add_sparse_into(acc, SparseTensor(g._idx, ag.from_array(values * values), g.shape, False))
-            rows = tuple(g._idx)
-            std = ag.backend.host.sqrt(acc[rows]) + group["eps"]
-            add_sparse_into(p, SparseTensor(g._idx, ag.from_array(values / std), g.shape, False), -clr)
+            indices, values = g._indices(), ag.storage(g._values())
+            ag.from_array(acc).add_(ag.sparse_coo_tensor(indices, ag.from_array(values * values), g.shape))
+            std = ag.backend.host.sqrt(acc[tuple(ag.storage(indices))]) + group["eps"]
+            ag.from_array(p).add_(ag.sparse_coo_tensor(indices, ag.from_array(values / std), g.shape), alpha=-clr)
             return
         acc += g * g
         p -= clr * (g / (ag.backend.get_array_module(p).sqrt(acc) + group["eps"]))

@@ -141,8 +141,6 @@ def _sparse(value):
 def _checked_sparse_moment(where, value, p, host):
     """A saved sparse moment as a SparseTensor (a copy) of p's shape and floating-point dtype, its entries in the
     order saved and its coalesced flag kept (the bits of the next steps depend on both)."""
-    from autograd.ops.sparse import SparseTensor  # noqa: PLC0415
-
     try:
         indices, values = (host.array(t.detach().cpu().numpy()) for t in (value._indices(), value._values()))
         coalesced, size = bool(value.is_coalesced()), tuple(int(n) for n in value.shape)
@@ -156,7 +154,8 @@ def _checked_sparse_moment(where, value, p, host):
     if indices.shape[1] and ((indices < 0).any() or (indices >= host.array(size[:indices.shape[0]])[:, None]).any()):
         raise ValueError(f"{where} holds an index out of the parameter's shape {size}")
     dtype = p.dtype if p.dtype.kind == "f" else values.dtype
-    return SparseTensor(indices.astype(host.int64), ag.from_numpy(values.astype(dtype)), size, coalesced)
+    return ag.sparse_coo_tensor(indices.astype(host.int64), ag.from_numpy(values.astype(dtype)), size,
+                                is_coalesced=coalesced)
 
 
 class Optimizer:

@@ -2,7 +2,6 @@
 import math
 
 import autograd as ag
-from autograd.ops.sparse import _fma, add_sparse_into, sparse_add
 
 from .optimizer import Optimizer, blocks
 
@@ -78,17 +77,15 @@ class SGD(Optimizer):
             if buf is None:
                 buf = state["momentum_buffer"] = g.clone()
             elif _is_sparse(buf):
-                buf._vals._data *= mu  # (in place, as PyTorch's buf.mul_(momentum).add_(grad, alpha=1-dampening))
-                total = sparse_add(buf, g, 1 - dampening)
-                buf._idx, buf._vals, buf._coalesced = total._idx, total._vals, total._coalesced
+                buf.mul_(mu).add_(g, alpha=1 - dampening)  # (in place, as PyTorch's)
             else:
                 b = ag.storage(buf)
                 b *= mu
-                add_sparse_into(b, g, 1 - dampening)
-                p[...] = _fma(-lr, b, p)
+                buf.add_(g, alpha=1 - dampening)
+                p -= lr * b
                 return
-            g = sparse_add(g, buf, mu) if group["nesterov"] else buf
-        add_sparse_into(p, g, -lr)
+            g = g.add(buf, alpha=mu) if group["nesterov"] else buf
+        ag.from_array(p).add_(g, alpha=-lr)
 
 
 def _is_sparse(value):

@@ -89,6 +89,30 @@ def test_sparse_add_and_dense_add_sparse_as_torch(dtype, sparse_dim):
         np.testing.assert_array_equal(add_sparse_into(dense.copy(), _ours(t1), -alpha), want)
 
 
+def test_dense_add_sparse_and_sparse_methods_as_torch():
+    """The public forms: ``p.add_(sparse, alpha)`` / ``sub_`` under no_grad (a custom optimizer's step),
+    ``sparse.add(sparse, alpha)``, ``sparse.mul_(n).add_(sparse)``; a leaf that requires grad refuses the change
+    with grad mode on (PyTorch's error)."""
+    rng = np.random.default_rng(4)
+    s1, s2 = _random_sparse(rng, 7, np.float32, 1, False), _random_sparse(rng, 5, np.float32, 1, False)
+    w0 = rng.standard_normal(SHAPE).astype(np.float32)
+    results = []
+    for lib, convert in ((torch, lambda t: t.clone()), (ag, _ours)):
+        w = (torch.nn.Parameter if lib is torch else nn.Parameter)(lib.tensor(w0.copy()))
+        a, b = convert(s1), convert(s2)
+        with lib.no_grad():
+            w.add_(a, alpha=-0.3)
+            w.sub_(b)
+        refused = _message(lambda: w.add_(a))
+        total = a.add(b, alpha=0.7)
+        a.mul_(0.5).add_(b, alpha=2.0)
+        results.append((w.detach().numpy().copy(), total, a, refused[0]))
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    _same_sparse(results[1][1], results[0][1])
+    _same_sparse(results[1][2], results[0][2])
+    assert results[0][3] is results[1][3] is RuntimeError
+
+
 def test_embedding_gradients_accumulate_as_torch():
     """Two backward calls on nn.Embedding(sparse=True): the .grad is PyTorch's merge of the two (its repr: the
     order and number of entries), not the two concatenated. (PyTorch concatenates instead where a gradient's

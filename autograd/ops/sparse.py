@@ -192,6 +192,29 @@ class SparseTensor:
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
         _refuse("sparse + " + type(other).__name__)
 
+    def add(self, other, *, alpha=1):
+        """sparse.add(sparse, alpha=alpha): PyTorch's merge (``sparse_add``); a dense other is refused, as PyTorch's."""
+        if not isinstance(other, SparseTensor):
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+        if other._size != self._size or other.sparse_dim() != self.sparse_dim() or other.dtype != self.dtype:
+            raise RuntimeError(f"add: expected sparse tensors of one size, sparse_dim and dtype, got {self._size} "
+                               f"({self.sparse_dim()}, {self.dtype}) and {other._size} ({other.sparse_dim()}, "
+                               f"{other.dtype})")
+        return sparse_add(self, other, alpha)
+
+    def add_(self, other, *, alpha=1):
+        """In place: this tensor becomes ``self.add(other, alpha=alpha)`` (its entries replaced, as PyTorch's)."""
+        total = self.add(other, alpha=alpha)
+        self._idx, self._vals, self._coalesced = total._idx, total._vals, total._coalesced
+        return self
+
+    def mul_(self, value):
+        """In place, by a number: the values scaled (in their dtype), the indices as they are."""
+        if isinstance(value, (Tensor, SparseTensor)) or not isinstance(value, (int, float)):
+            _refuse(f"mul_({type(value).__name__})")
+        self._vals._data *= self._vals._data.dtype.type(value)
+        return self
+
     def t(self):
         if len(self._size) != 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {len(self._size)}D")
