@@ -1341,7 +1341,6 @@ processes = []
 for rank in range(args.num_processes):
     p = mp.Process(target=train, args=(rank, args, model, device,
                                        dataset1, kwargs))
-    # We first train the model across `num_processes` processes
     p.start()
     p.join(60)  # test: each process joined before the next starts (deterministic numbers), with a timeout
     assert p.exitcode == 0, f"process {rank} ended with exit code {p.exitcode}"  # test:
