@@ -4,7 +4,10 @@ and a dense one (``sparse @ dense``, ``dense @ sparse``, ``torch.mm``, ``torch.s
 dense result whose gradient reaches the dense factor), ``dense + sparse`` (dense, as PyTorch) and
 ``to_dense()``; and the gradient of ``nn.Embedding(sparse=True)``'s weight: a hybrid tensor (sparse_dim 1,
 dense_dim 1: one index per row, each value a row), which the engine adds up with other gradients (sparse +
-sparse stays sparse, sparse + dense is dense, as PyTorch's) and SparseAdam reads.
+sparse stays sparse, sparse + dense is dense, as PyTorch's) and SparseAdam, SGD and Adagrad read. What those
+optimizers do with it is PyTorch's CPU arithmetic, to the bit: sparse + sparse merges the two index lists
+(``sparse_add``), ``dense.add_(sparse, alpha)`` adds entry by entry, each a fused multiply-add (``add_sparse_into``,
+``_fma``), ``sparse.mul_(number)`` scales the values.
 
 A ``SparseTensor`` is not a Tensor: anything else asked of it (elementwise ops, indexing, a gradient for its
 values, a product with a hybrid tensor) is refused with an error naming what is missing,
@@ -36,7 +39,8 @@ Tensor.is_sparse = property(lambda self: False, doc="False: a dense tensor (to_s
 
 def _refuse(what):
     raise NotImplementedError(f"{what} is not supported for a sparse COO tensor here (only to_dense(), coalesce(), "
-                              "indices()/values(), sparse @ dense, dense @ sparse and dense + sparse are); "
+                              "indices()/values(), sparse @ dense, dense @ sparse, dense + sparse, sparse + sparse, "
+                              "dense.add_(sparse), sparse.add/add_(sparse) and sparse.mul_(number) are); "
                               "call .to_dense() first")
 
 
@@ -224,7 +228,8 @@ class SparseTensor:
 
     def __getattr__(self, name):
         raise AttributeError(f"{name!r} is not supported for a sparse COO tensor here (only to_dense(), coalesce(), "
-                             "indices()/values(), sparse @ dense, dense @ sparse and dense + sparse are); call "
+                             "indices()/values(), sparse @ dense, dense @ sparse, dense + sparse, sparse + sparse, "
+                             "dense.add_(sparse), sparse.add/add_(sparse) and sparse.mul_(number) are); call "
                              ".to_dense() first")
 
     def __repr__(self):
