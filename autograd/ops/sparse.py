@@ -239,7 +239,7 @@ class SparseTensor:
                 f"layout=torch.sparse_coo)")
 
 
-# ----------------------------------------------------------------------------- PyTorch's CPU sparse arithmetic, to the bit
+# ------------------------------------------------------------------ PyTorch's CPU sparse arithmetic, to the bit
 # (what optimizers do with a sparse gradient: SGD's sparse momentum buffer, Adagrad's sparse update)
 
 
