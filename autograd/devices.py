@@ -65,11 +65,24 @@ class device:
     def __reduce__(self):
         return device, (self.type, self.index)
 
+    def __enter__(self):
+        """``with torch.device("cpu"):``: factory calls without a ``device=`` make their tensors here (a
+        module built inside puts its parameters here) until the block ends, as set_default_device does."""
+        where = check(self, f"with device({str(self)!r})")
+        _entered.append(_default[0])
+        _default[0] = where
+        return self
+
+    def __exit__(self, *exc):
+        _default[0] = _entered.pop()
+        return False
+
 
 CPU = device("cpu")
 
 
 _default = [CPU]
+_entered = []  # the default devices that `with device(...)` blocks replaced, innermost last
 
 
 def check(where, op):

@@ -125,4 +125,60 @@ class _Utils(types.ModuleType):
         raise AttributeError(f"module 'autograd.utils' has no attribute {name!r}")
 
 
+def swap_tensors(t1, t2):
+    """torch.utils.swap_tensors: ``t1`` takes ``t2``'s contents (storage, dtype, grad, graph link, class and
+    attributes) and ``t2`` takes ``t1``'s, each object keeping its identity, so that whatever holds ``t1``
+    (an optimizer's param_groups, a module) now sees ``t2``'s contents.
+
+    As PyTorch, it refuses where a swap would leave a holder behind: a tensor whose storage a live view
+    shares (a view refers to its base), one whose gradient sink a graph or the user still holds (that
+    graph's backward would then add into the other tensor), and tensors whose classes lay out their
+    attributes differently (here: a Tensor and a Parameter, which has a ``__dict__``)."""
+    import sys
+
+    for name, t in (("t1", t1), ("t2", t2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"swap_tensors: expected {name} to be a Tensor, got {type(t).__name__}")
+    if t1 is t2:
+        return
+    for name, t in (("t1", t1), ("t2", t2)):
+        if any(ref() is not None for ref in t._vc[1:]) or t._view is not None:
+            raise RuntimeError(f"swap_tensors: cannot swap {name}: it is a view or a live view shares its storage "
+                               "(a view refers to its base); make sure you are not holding views of the tensor")
+        handed = getattr(t, "_accum_ref", None)
+        # the leaf's sink is held by the leaf (one reference), the local name and getrefcount's argument
+        if (handed is not None and handed() is not None) or (t._accum is not None
+                                                              and sys.getrefcount(t._accum) > 2):
+            raise RuntimeError(f"swap_tensors: cannot swap {name}: a graph (or your code) still holds its "
+                               "gradient sink (AccumulateGrad), whose backward would add into the other tensor; "
+                               "swap before the forward pass or after backward")
+    cls1, cls2 = type(t1), type(t2)
+    if cls1 is not cls2:
+        try:
+            t1.__class__, t2.__class__ = cls2, cls1
+        except TypeError:
+            raise RuntimeError(f"swap_tensors: cannot swap t1 and t2 if they have different slots "
+                               f"({cls1.__name__} and {cls2.__name__})") from None
+    if hasattr(t1, "__dict__") and hasattr(t2, "__dict__"):
+        d1, d2 = dict(t1.__dict__), dict(t2.__dict__)
+        t1.__dict__.clear()
+        t1.__dict__.update(d2)
+        t2.__dict__.clear()
+        t2.__dict__.update(d1)
+    for slot in Tensor.__slots__:
+        if slot == "__weakref__":
+            continue
+        had1, had2 = hasattr(t1, slot), hasattr(t2, slot)
+        v1, v2 = getattr(t1, slot, None), getattr(t2, slot, None)
+        for t, had, v in ((t1, had2, v2), (t2, had1, v1)):
+            if had:
+                setattr(t, slot, v)
+            elif hasattr(t, slot):
+                delattr(t, slot)
+    for t in (t1, t2):  # sinks are made afresh for each object (none was held: checked above)
+        t._accum = None
+        t._accum_ref = None
+
+
 utils = _Utils("autograd.utils", _Utils.__doc__)
+utils.swap_tensors = swap_tensors

@@ -103,5 +103,16 @@ def storage_offset(self):
     return _memory(self._data, "storage_offset")[1]
 
 
+def data_ptr(self):
+    """The address of the tensor's first element (torch.Tensor.data_ptr): equal for two tensors that start at
+    the same place in the same memory, which is what programs compare it for (did load_state_dict(assign=True)
+    keep the checkpoint's storage, is this a view). On a device, the device array's pointer."""
+    data = self._data
+    if isinstance(data, host.ndarray):
+        return data.__array_interface__["data"][0]
+    return int(data.data.ptr)  # (a CuPy array)
+
+
 Tensor.storage = storage
 Tensor.storage_offset = storage_offset
+Tensor.data_ptr = data_ptr

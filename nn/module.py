@@ -493,10 +493,12 @@ class Module:
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got {type(state_dict).__name__}")
         own, extras, expected = {}, {}, []  # key -> tensor; key -> module with extra state; every key, in order
+        owners = {}  # key -> (module, attribute name): where assign=True puts the checkpoint's tensor
         for module_prefix, module in self.named_modules(remove_duplicate=False):
             dot = module_prefix + ("." if module_prefix else "")
             for name, t in module._state_tensors():
                 own[dot + name] = t
+                owners[dot + name] = (module, name)
                 expected.append(dot + name)
             if type(module).set_extra_state is not Module.set_extra_state:
                 extras[dot + "_extra_state"] = module
@@ -510,7 +512,7 @@ class Module:
                 if problem:
                     errors.append(problem)
                 elif arr is not None:
-                    to_copy.append((target, arr))
+                    to_copy.append((key, target, arr))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
@@ -519,17 +521,36 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         with no_grad():  # nothing below can fail: every array already has the target's shape and dtype
-            for target, arr in to_copy:
+            for key, target, arr in to_copy:
                 if is_lazy(target):  # a lazy module's parameter takes the checkpoint's shape (PyTorch's rule)
                     target.materialize(arr.shape)
-                if assign:  # take the checkpoint's array (and dtype) instead of copying into ours
-                    target.set_(ag.from_numpy(arr).to(target.device))
+                    if assign:
+                        target.set_(ag.from_numpy(arr).to(target.device))
+                        continue
+                if assign:  # the checkpoint's tensor itself becomes the parameter or buffer, as in PyTorch
+                    self._assign_loaded(owners[key], target, state_dict[key], arr)
                 else:
                     target.copy_(arr)
         for key, module in extras.items():
             if key in state_dict:
                 module.set_extra_state(state_dict[key])
         return _IncompatibleKeys(missing, unexpected)
+
+    @staticmethod
+    def _assign_loaded(owner, target, value, arr):
+        """load_state_dict(assign=True): the checkpoint's tensor (its storage, dtype and device) replaces the
+        module's parameter or buffer: a parameter becomes ``Parameter(value)`` sharing the value's storage
+        (requires_grad as the old one's); a buffer becomes the value itself. The old object is left behind,
+        as in PyTorch: an optimizer built before holds it (build optimizers after loading)."""
+        module, name = owner
+        if not isinstance(value, Tensor):  # (an array or a number: a tensor of the checked copy)
+            value = ag.from_numpy(arr)
+        if isinstance(target, Parameter):
+            if isinstance(value, Parameter):
+                value.requires_grad_(target.requires_grad)
+            else:
+                value = Parameter(value, requires_grad=target.requires_grad)
+        setattr(module, name, value)
 
     # ------------------------------------------------------------ printing
 

@@ -146,6 +146,16 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 _tensor = convert_to_tensor
 
 
+def _elementwise(fn, name):
+    """Keras' ``ops.<name>``: autograd's ``fn`` on the inputs converted as Keras converts them (a thin op:
+    the values, dtypes and gradients are ``fn``'s)."""
+    def op(*xs):
+        return fn(*map(_tensor, xs))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
 def convert_to_numpy(x):
     """A numpy array (detached) from a tensor, variable, number or list."""
     if isinstance(x, (list, tuple)):
@@ -227,8 +237,7 @@ def arange(start, stop=None, step=None, dtype=None):
 
 # ------------------------------------------------------------ elementwise
 
-def add(x1, x2):
-    return ag.add(_tensor(x1), _tensor(x2))
+add = _elementwise(ag.add, "add")
 
 
 def _no_bool(a, b):
@@ -244,8 +253,7 @@ def subtract(x1, x2):
     return ag.subtract(*_no_bool(_tensor(x1), _tensor(x2)))
 
 
-def multiply(x1, x2):
-    return ag.multiply(_tensor(x1), _tensor(x2))
+multiply = _elementwise(ag.multiply, "multiply")
 
 
 def divide(x1, x2):
@@ -257,12 +265,8 @@ def divide(x1, x2):
 true_divide = divide
 
 
-def power(x1, x2):
-    return ag.pow(_tensor(x1), _tensor(x2))
-
-
-def negative(x):
-    return ag.negative(_tensor(x))
+power = _elementwise(ag.pow, "power")
+negative = _elementwise(ag.negative, "negative")
 
 
 def absolute(x):
@@ -278,8 +282,7 @@ def exp(x):
     return ag.exp(x.to(_ag_dtype(FLOATX)) if x.dtype.kind in "biu" else x)
 
 
-def log(x):
-    return ag.log(_tensor(x))
+log = _elementwise(ag.log, "log")
 
 
 def log1p(x):
@@ -297,8 +300,7 @@ def square(x):
     return ag.square(x.to(np.int32) if x.dtype == np.bool_ else x)
 
 
-def sign(x):
-    return ag.sign(_tensor(x))
+sign = _elementwise(ag.sign, "sign")
 
 
 def floor(x):
@@ -311,16 +313,9 @@ def ceil(x):
     return ag.ceil(x.to(_ag_dtype(FLOATX)) if x.dtype.kind in "biu" else x)
 
 
-def sin(x):
-    return ag.sin(_tensor(x))
-
-
-def cos(x):
-    return ag.cos(_tensor(x))
-
-
-def tanh(x):
-    return ag.tanh(_tensor(x))
+sin = _elementwise(ag.sin, "sin")
+cos = _elementwise(ag.cos, "cos")
+tanh = _elementwise(ag.tanh, "tanh")
 
 
 def _promoted(x1, x2):
@@ -357,40 +352,15 @@ def where(condition, x1=None, x2=None):
     return ag.where(condition, _tensor(x1), _tensor(x2))
 
 
-def equal(x1, x2):
-    return ag.eq(_tensor(x1), _tensor(x2))
-
-
-def not_equal(x1, x2):
-    return ag.ne(_tensor(x1), _tensor(x2))
-
-
-def greater(x1, x2):
-    return ag.gt(_tensor(x1), _tensor(x2))
-
-
-def greater_equal(x1, x2):
-    return ag.ge(_tensor(x1), _tensor(x2))
-
-
-def less(x1, x2):
-    return ag.lt(_tensor(x1), _tensor(x2))
-
-
-def less_equal(x1, x2):
-    return ag.le(_tensor(x1), _tensor(x2))
-
-
-def logical_and(x1, x2):
-    return ag.logical_and(_tensor(x1), _tensor(x2))
-
-
-def logical_or(x1, x2):
-    return ag.logical_or(_tensor(x1), _tensor(x2))
-
-
-def logical_not(x):
-    return ag.logical_not(_tensor(x))
+equal = _elementwise(ag.eq, "equal")
+not_equal = _elementwise(ag.ne, "not_equal")
+greater = _elementwise(ag.gt, "greater")
+greater_equal = _elementwise(ag.ge, "greater_equal")
+less = _elementwise(ag.lt, "less")
+less_equal = _elementwise(ag.le, "less_equal")
+logical_and = _elementwise(ag.logical_and, "logical_and")
+logical_or = _elementwise(ag.logical_or, "logical_or")
+logical_not = _elementwise(ag.logical_not, "logical_not")
 
 
 # ------------------------------------------------------------ reductions
@@ -635,12 +605,8 @@ def dot(x1, x2):
     return matmul(x1, x2) if x2.ndim <= 2 else ag.tensordot(x1, x2, dims=([-1], [-2]))
 
 
-def relu(x):
-    return ag.relu(_tensor(x))
-
-
-def sigmoid(x):
-    return ag.sigmoid(_tensor(x))
+relu = _elementwise(ag.relu, "relu")
+sigmoid = _elementwise(ag.sigmoid, "sigmoid")
 
 
 def _along(fn, x, axis):
