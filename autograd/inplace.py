@@ -387,7 +387,7 @@ def _arithmetic(ufunc, fn, name, alpha):
     divides = ufunc is host.true_divide
 
     def method(self, other, *args, **kwargs):
-        if getattr(other, "is_sparse", False) is True and not isinstance(other, Tensor):
+        if not isinstance(other, Tensor) and getattr(other, "is_sparse", False) is True:  # (a Tensor: one test)
             return _add_sparse_(self, other, name, *args, **kwargs)
         if _modes.grad_enabled and _needs_graph(self, (other,), None, name):
             return _record(self, lambda t: fn(t, other, *args, **kwargs), name)
