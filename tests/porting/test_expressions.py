@@ -283,6 +283,7 @@ INPLACE_EXTRA = [
 LINALG = [
     "torch.einsum('ij,jk->ik', x, m)", "torch.einsum('bij,bjk->bik', b, bm)", "torch.einsum('i,j->ij', v, w4)",
     "torch.einsum('ii', sq)", "torch.einsum('ii->i', sq)", "torch.einsum('ij->ji', x)", "torch.einsum('ij,ij->', x, y)",
+    "torch.einsum(x, [0, 1], m, [1, 2], [0, 2])", "torch.einsum(sq, [0, 0])", "torch.einsum(b, [..., 0, 1], [..., 1, 0])",
     "torch.einsum('bhqd,bhkd->bhqk', qa, ka)", "torch.einsum('...ij,...jk', b, bm)", "torch.einsum('i,i', v, w4)",
     "torch.inverse(sq)", "sq.inverse()", "torch.det(sq)", "sq.det()", "torch.linalg.inv(sq)", "torch.linalg.det(sq)",
     "torch.matrix_power(sq, 3)", "sq.matrix_power(-2)", "torch.linalg.matrix_power(sq, 0)", "sq.matrix_power(5)",
