@@ -283,8 +283,10 @@ class Tensor(Variable):
         for a leaf); ``copy``: never store ``g`` itself (a retained gradient that flows on)."""
         if isinstance(g, Tensor):
             g = g if create_graph else g._data
+        elif type(g) is host.ndarray and self._grad is None:
+            pass  # (the common case: a first gradient, an array)
         elif type(g) is not host.ndarray and getattr(g, "is_sparse", False) or \
-                self._grad is not None and self._grad._data is None:
+                self._grad is not None and self._grad._data is None:  # (a sparse gradient, or a sparse .grad)
             return self._accumulate_sparse_grad(g, create_graph, copy)
         if create_graph:  # keep the graph of the gradient: out-of-place, as a Tensor
             g = g if isinstance(g, Tensor) else Tensor._make(g)

@@ -5,6 +5,8 @@ import autograd as ag
 
 from .optimizer import Optimizer, blocks
 
+_ndarray = ag.backend.host.ndarray  # (a dense gradient's storage on the CPU: the common case, one test)
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent, as torch.optim.SGD. Optimizer.step first applies
@@ -40,15 +42,16 @@ class SGD(Optimizer):
     def _check_step(self):
         work = super()._check_step()
         for group, params in zip(self.param_groups, work):
+            if group["momentum"] == 0:  # (no buffer)
+                continue
             for param, _, g in params:  # a dense gradient added to a sparse momentum buffer: refused, as PyTorch's
-                if (group["momentum"] != 0 and not _is_sparse(g)
-                        and _is_sparse(self.state.get(param, {}).get("momentum_buffer"))):
+                if not _is_sparse(g) and _is_sparse(self.state.get(param, {}).get("momentum_buffer")):
                     raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
         return work
 
     def _update(self, p, g, state, group):
         """SGD: b = g (first step), else b = mu*b + (1-dampening)*g;  g = g + mu*b (nesterov) or b;  p = p - lr*g"""
-        if _is_sparse(g):
+        if type(g) is not _ndarray and _is_sparse(g):
             return self._sparse_update(p, g, state, group)
         mu, lr, dampening = group["momentum"], group["lr"], group["dampening"]
         if mu == 0:
