@@ -3,7 +3,7 @@ import math
 
 import autograd as ag
 
-from .optimizer import Optimizer, blocks
+from .optimizer import Optimizer, _sparse as _is_sparse, blocks
 
 _ndarray = ag.backend.host.ndarray  # (a dense gradient's storage on the CPU: the common case, one test)
 
@@ -89,10 +89,6 @@ class SGD(Optimizer):
                 return
             g = g.add(buf, alpha=mu) if group["nesterov"] else buf
         ag.from_array(p).add_(g, alpha=-lr)
-
-
-def _is_sparse(value):
-    return getattr(value, "is_sparse", False) is True and not isinstance(value, ag.Tensor)
 
 
 class Momentum(Optimizer):

@@ -396,24 +396,24 @@ def mean(x, axis=None, keepdims=False):
     return out.to(_ag_dtype(out_dtype))
 
 
-def max(x, axis=None, keepdims=False, initial=None):
+def _extreme(x, axis, keepdims, initial, reduce, combine, what):
+    """Keras' max/min: ``reduce`` (ag.amax/amin) over ``axis``, then ``combine``d with ``initial``; an empty
+    tensor gives ``initial`` (refused without one, in Keras' words)."""
     x = _tensor(x)
     if 0 in tuple(x.shape):
         if initial is None:
-            raise ValueError("Cannot compute the max of an empty tensor.")
+            raise ValueError(f"Cannot compute the {what} of an empty tensor.")
         return full((1,) * x.ndim if keepdims else (), initial)
-    out = ag.amax(x) if axis is None else (x if axis in ((), []) else ag.amax(x, dim=_axes(axis), keepdim=keepdims))
-    return out if initial is None else ag.maximum(out, _tensor(initial, _standardize(out.dtype)))
+    out = reduce(x) if axis is None else (x if axis in ((), []) else reduce(x, dim=_axes(axis), keepdim=keepdims))
+    return out if initial is None else combine(out, _tensor(initial, _standardize(out.dtype)))
+
+
+def max(x, axis=None, keepdims=False, initial=None):
+    return _extreme(x, axis, keepdims, initial, ag.amax, ag.maximum, "max")
 
 
 def min(x, axis=None, keepdims=False, initial=None):
-    x = _tensor(x)
-    if 0 in tuple(x.shape):
-        if initial is None:
-            raise ValueError("Cannot compute the min of an empty tensor.")
-        return full((1,) * x.ndim if keepdims else (), initial)
-    out = ag.amin(x) if axis is None else (x if axis in ((), []) else ag.amin(x, dim=_axes(axis), keepdim=keepdims))
-    return out if initial is None else ag.minimum(out, _tensor(initial, _standardize(out.dtype)))
+    return _extreme(x, axis, keepdims, initial, ag.amin, ag.minimum, "min")
 
 
 def prod(x, axis=None, keepdims=False, dtype=None):
