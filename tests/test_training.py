@@ -256,6 +256,7 @@ def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
 
     assert run(True) == ""  # captured stdout is not a terminal: quiet
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for the whole line, whatever runs the tests
     out = run(True)
     assert "epoch 1/2" in out and "epoch 2/2" in out and "loss=" in out and "val_acc=" in out
     assert run(False) == ""
