@@ -828,7 +828,7 @@ def _pool_geometry(name, size, kernel, stride, padding, dilation, ceil_mode, max
     for L, k, s, p, d in zip(size, kernel, stride, padding, dilation):
         span = d * (k - 1) + 1
         if p < 0 or p > max_pad(k, d):
-            raise ArgumentError(f"{name}: padding should be at most half of the effective kernel size, "
+            raise ArgumentError(f"{name}: padding should be at most half of the kernel size, "
                              f"but got padding={p}, kernel_size={k} and dilation={d}")
         num = L + 2 * p - span
         o = (-(-num // s) if ceil_mode else num // s) + 1
@@ -858,7 +858,7 @@ def _max_pool_nd(name, n, input, kernel_size, stride, padding, dilation, ceil_mo
     x, added = _batched(input, name, n)
     kernel, stride, padding, dilation = _pool_args(name, n, kernel_size, stride, padding, dilation)
     out_hw, pads = _pool_geometry(name, x.shape[2:], kernel, stride, padding, dilation, ceil_mode,
-                                  lambda k, d: (d * (k - 1) + 1) // 2)
+                                  lambda k, d: k // 2)  # (torch: half the kernel, not the dilated span)
     if n == 1:
         kernel, stride, dilation, pads, out_hw = (1,) + kernel, (1,) + stride, (1,) + dilation, \
             ((0, 0),) + pads, (1,) + out_hw
@@ -937,6 +937,8 @@ def _adaptive_bins(size, out):
 def _adaptive_output_size(name, output_size, in_size):
     """output_size as an int, or a tuple with one entry per spatial dim where None keeps that dim."""
     n = len(in_size)
+    if output_size is None:  # (None keeps a dim only inside a tuple; torch raises a TypeError for None alone)
+        raise TypeError(f"{name}: output_size must be an int or a tuple of {n} ints (None keeps that dim), got None")
     sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * n
     if len(sizes) != n or not all(o is None or (isinstance(o, (numbers.Integral, host.integer))
                                                 and not isinstance(o, bool)) for o in sizes):
@@ -1208,15 +1210,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 recompute_scale_factor=None, antialias=False):
     """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) by ``size`` or ``scale_factor``.
 
-    mode='nearest': out[i] = in[floor(i * scale)], scale = in/out (or 1/scale_factor), as PyTorch.
+    mode='nearest': out[i] = in[floor(i * scale)], scale = in/out (or 1/scale_factor), as PyTorch;
+    'nearest-exact': in[floor((i + 0.5) * scale)]; 'area': adaptive average pooling to the output size.
     mode='linear' (3-d) / 'bilinear' (4-d) / 'trilinear' (5-d): PyTorch's weights (align_corners False
     or True), applied as matmuls with constant interpolation matrices, so gradients come for free.
     antialias=True (mode='bilinear'): a downsampling averages every input pixel under a triangle as wide
     as the scale (_antialias_matrix), as PyTorch's (and torchvision's Resize) does."""
     linear_dims = {"linear": 1, "bilinear": 2, "trilinear": 3}
-    if mode != "nearest" and mode not in linear_dims:
-        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'linear', "
-                                  "'bilinear' or 'trilinear'")
+    nearest = mode in ("nearest", "nearest-exact", "area")  # (the modes without align_corners)
+    if not nearest and mode not in linear_dims:
+        raise NotImplementedError(f"interpolate: mode={mode!r} is not implemented; use 'nearest', 'nearest-exact', "
+                                  "'area', 'linear', 'bilinear' or 'trilinear'")
     if antialias and (mode != "bilinear" or not isinstance(input, Tensor) or input.ndim != 4):
         shape = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
         raise ValueError(f"interpolate: antialias=True is restricted to mode='bilinear' (PyTorch's also to "
@@ -1226,10 +1230,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ShapeError(f"interpolate: expected an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got "
                          f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
     n = input.ndim - 2
-    if mode != "nearest" and linear_dims[mode] != n:
+    if not nearest and linear_dims[mode] != n:
         raise NotImplementedError(f"interpolate: mode={mode!r} needs a {linear_dims[mode] + 2}-d input, got "
                                   f"shape {tuple(input.shape)}")
-    if mode == "nearest" and align_corners is not None:
+    if nearest and align_corners is not None:
         raise ArgumentError("interpolate: align_corners can only be set with the linear modes")
     in_size = tuple(input.shape[2:])
     if (size is None) == (scale_factor is None):
@@ -1242,11 +1246,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if len(factors) != n or min(factors) <= 0:
             raise ArgumentError(f"interpolate: scale_factor must be positive (one per spatial dim), got {scale_factor!r}")
         out = tuple(int(math.floor(i * f)) for i, f in zip(in_size, factors))
-        scales = tuple((i / o) if recompute_scale_factor else 1.0 / f for i, o, f in zip(in_size, out, factors))
+    if mode == "area":  # (PyTorch's: the adaptive average pooling to the output size, which may be 0)
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[n - 1](input, out)
     if min(out) < 1:
         raise ArgumentError(f"interpolate: output size {out} must be positive")
+    if scale_factor is not None:
+        scales = tuple((i / o) if recompute_scale_factor else 1.0 / f for i, o, f in zip(in_size, out, factors))
     y = input
-    if mode != "nearest":
+    if not nearest:
         for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
             if antialias:  # (align_corners=True: PyTorch's scale (in - 1) / (out - 1), the same triangles)
                 s = ((i - 1) / (o - 1) if o > 1 else 0.0) if align_corners else s
@@ -1272,8 +1279,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             y = y.unsqueeze(d + 1)
             y = y.expand(*shape[:d + 1], r, *shape[d + 1:]).reshape(*shape[:d], o, *shape[d + 1:])
         return y
+    shift = 0.5 if mode == "nearest-exact" else 0.0  # nearest-exact: the source pixel under the centre
     for axis, (i, o, s) in enumerate(zip(in_size, out, scales)):
-        src = host.minimum(host.floor(host.arange(o, dtype=host.float32) * host.float32(s)).astype(host.int64), i - 1)
+        src = host.floor((host.arange(o, dtype=host.float32) + host.float32(shift)) * host.float32(s))
+        src = host.minimum(src.astype(host.int64), i - 1)
         index = (slice(None),) * (2 + axis) + (src,)
         y = y[index]
     return y
