@@ -6,7 +6,8 @@ and then every number is compared in float64: outputs, the gradients of the inpu
 the buffers after a step (running statistics), the lr trajectory and the parameters after training.
 Where torch refuses a configuration we must refuse it too, with an exception of a compatible class;
 where torch accepts it we must accept it. The number of draws per test is FUZZ_NN_EXAMPLES (default
-small, so the file stays short in CI); hunt with e.g. ``FUZZ_NN_EXAMPLES=2000``.
+small, so the file stays short in CI); hunt with e.g. ``FUZZ_NN_EXAMPLES=2000 FUZZ_NN_HUNT=1 pytest
+--hypothesis-seed=7`` (other draws than the derandomized ones), FUZZ_NN_VERBOSE=1 -s lists the refusals.
 
 The regression tests at the bottom are the minimal cases of the bugs this fuzzer found."""
 import math
@@ -30,7 +31,7 @@ torch.set_num_threads(1)
 
 EXAMPLES = int(os.environ.get("FUZZ_NN_EXAMPLES", 12))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
-                    derandomize=True, database=None)
+                    derandomize=not os.environ.get("FUZZ_NN_HUNT"), database=None)  # (hunt: --hypothesis-seed=N)
 TOL = dict(rtol=1e-7, atol=1e-9)
 
 
@@ -119,7 +120,7 @@ def port(theirs, ours):
     ours.load_state_dict({k: ag.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
 
 
-def check_module(what, build, inputs, call=lambda m, *xs: m(*xs), steps=1, after_eval=False, tol=TOL):
+def check_module(what, build, inputs, call=lambda m, *xs: m(*xs), steps=1, after_eval=False, tol=TOL, backward=True):
     """build(lib) -> module (float64); inputs(lib) -> a list of arguments (float tensors that require grad
     are compared by gradient). For each step: output, input and parameter gradients; afterwards the
     state dict (running statistics) and, with after_eval, one more output in eval mode."""
@@ -136,7 +137,7 @@ def check_module(what, build, inputs, call=lambda m, *xs: m(*xs), steps=1, after
             if a.dtype.is_floating_point and a.requires_grad and a.numel():  # (torch's backward refuses some empties)
                 w = w_rng.standard_normal(tuple(a.shape))
                 lt, lo = lt + (a * torch.tensor(w)).sum(), lo + (b * ag.tensor(w)).sum()
-        if isinstance(lt, torch.Tensor):
+        if isinstance(lt, torch.Tensor) and backward:
             lt.backward()
             lo.backward()
             for k, (a, b) in enumerate(zip(xt, xo)):
@@ -161,10 +162,13 @@ def check_module(what, build, inputs, call=lambda m, *xs: m(*xs), steps=1, after
 
 def run(what, fn):
     """fn() compares; a configuration both libraries refuse alike is a pass."""
+    if os.environ.get("FUZZ_NN_VERBOSE"):
+        print(f"trying: {what}", flush=True)
     try:
         fn()
-    except Refused:
-        pass
+    except Refused as why:
+        if os.environ.get("FUZZ_NN_VERBOSE"):
+            print(f"refused alike: {what}: {why}")
 
 
 def randn(seed, shape):
@@ -250,7 +254,27 @@ def test_fuzz_pooling(data):
     else:
         x_in = x_input(seed, shape)
     what = f"{kind}Pool{d}d({kw}) on {shape}"
-    run(what, lambda: check_module(what, lambda L: getattr(L.nn, f"{kind}Pool{d}d")(**kw), x_in, call))
+    backward = kind != "Max" or not _window_in_padding_only(size, kw)
+    run(what, lambda: check_module(what, lambda L: getattr(L.nn, f"{kind}Pool{d}d")(**kw), x_in, call,
+                                   backward=backward))
+
+
+def _window_in_padding_only(size, kw):
+    """Whether a max pooling window holds no input element (torch's output there is -inf, and its backward
+    of such a window corrupts the heap: 2.13 aborts with 'double free or corruption')."""
+    d = len(size)
+    per = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * d  # noqa: E731
+    ks, ss, ps, ds = per(kw["kernel_size"]), per(kw["stride"] or kw["kernel_size"]), per(kw["padding"]), per(kw["dilation"])
+    for n, k, s, p, dil in zip(size, ks, ss, ps, ds):
+        span = dil * (k - 1) + 1
+        num = n + 2 * p - span
+        o = (-(-num // s) if kw["ceil_mode"] else num // s) + 1
+        if kw["ceil_mode"] and (o - 1) * s >= n + p:
+            o -= 1
+        for i in range(o):
+            if not any(0 <= i * s - p + j * dil < n for j in range(k)):
+                return True
+    return False
 
 
 @SETTINGS
@@ -439,3 +463,402 @@ def test_fuzz_interpolate(data):
     else:
         run(what, lambda: check_module(what, lambda L: L.nn.Identity(), x_input(seed, shape),
                                        lambda m, x: (F if isinstance(x, ag.Tensor) else torch.nn.functional).interpolate(m(x), **kw)))
+
+
+# ============================================================================ 2. optimizers and schedulers
+
+def _problem(L, seed, only_matrices=False):
+    """A small model's parameters (a (3, 4) weight, a (4,) bias) and a loss of them on fixed data."""
+    rng = np.random.default_rng(seed)
+    w = L.nn.Parameter(L.t(rng.standard_normal((3, 4))))
+    b = L.nn.Parameter(L.t(rng.standard_normal(4)))
+    x, y = L.t(rng.standard_normal((5, 3))), L.t(rng.standard_normal((5, 4)))
+    params = [w] if only_matrices else [w, b]
+
+    def loss():
+        out = (x @ w).tanh() if only_matrices else (x @ w + b).tanh()
+        return ((out - y) ** 2).mean() + 0.1 * (w ** 4).sum()
+    return params, loss
+
+
+def _option_strategies(name):
+    lr = st.sampled_from([1e-3, 0.01, 0.1, 0.5])
+    wd = st.sampled_from([0, 0, 0.01, 0.5])
+    betas = st.tuples(st.sampled_from([0.0, 0.5, 0.9]), st.sampled_from([0.5, 0.9, 0.999]))
+    common = dict(lr=lr, maximize=st.booleans(), foreach=st.just(None))
+    table = {
+        "SGD": dict(momentum=st.sampled_from([0, 0.5, 0.9]), dampening=st.sampled_from([0, 0.3]),
+                    nesterov=st.booleans(), weight_decay=wd),
+        "Adam": dict(betas=betas, eps=st.sampled_from([1e-8, 1e-3]), weight_decay=wd, amsgrad=st.booleans(),
+                     decoupled_weight_decay=st.booleans()),
+        "AdamW": dict(betas=betas, eps=st.sampled_from([1e-8, 1e-3]), weight_decay=wd, amsgrad=st.booleans()),
+        "Adamax": dict(betas=betas, eps=st.sampled_from([1e-8, 1e-3]), weight_decay=wd),
+        "NAdam": dict(betas=betas, weight_decay=wd, momentum_decay=st.sampled_from([0.004, 0.1]),
+                      decoupled_weight_decay=st.booleans()),
+        "RAdam": dict(betas=betas, weight_decay=wd, decoupled_weight_decay=st.booleans()),
+        "RMSprop": dict(alpha=st.sampled_from([0.5, 0.99]), eps=st.sampled_from([1e-8, 1e-2]), weight_decay=wd,
+                        momentum=st.sampled_from([0, 0.5]), centered=st.booleans()),
+        "Adagrad": dict(lr_decay=st.sampled_from([0, 0.1]), weight_decay=wd,
+                        initial_accumulator_value=st.sampled_from([0, 0.5]), eps=st.sampled_from([1e-10, 1e-2])),
+        "Adadelta": dict(rho=st.sampled_from([0.5, 0.9]), eps=st.sampled_from([1e-6, 1e-2]), weight_decay=wd),
+        "ASGD": dict(lambd=st.sampled_from([1e-4, 0.1]), alpha=st.sampled_from([0.75, 0.5]),
+                     t0=st.sampled_from([0, 2, 1e6]), weight_decay=wd),
+        "Rprop": dict(etas=st.sampled_from([(0.5, 1.2), (0.3, 1.5)]), step_sizes=st.sampled_from([(1e-6, 50), (1e-3, 0.2)])),
+        "Adafactor": dict(beta2_decay=st.sampled_from([-0.8, -0.5]), eps=st.sampled_from([(None, 1e-3), (1e-30, 1e-2)]),
+                          d=st.sampled_from([1.0, 2.0]), weight_decay=wd),
+        "Muon": dict(weight_decay=wd, momentum=st.sampled_from([0.9, 0.95]), nesterov=st.booleans(),
+                     ns_steps=st.integers(1, 5), adjust_lr_fn=st.sampled_from([None, "original", "match_rms_adamw"])),
+    }
+    options = table[name]
+    if name != "Muon":
+        options = {**common, **options}
+    else:
+        options = {"lr": lr, **options}
+    if name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop",
+                "Adafactor") and "foreach" not in options:
+        options["foreach"] = st.just(None)
+    return st.fixed_dictionaries(options)
+
+
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop",
+              "Adafactor", "Muon"]
+
+
+def _optimizer_run(L, name, kw, group_kw, seed, steps, reload_at):
+    """``steps`` steps of optimizer ``name``; at ``reload_at`` its state dict goes into a fresh optimizer."""
+    params, loss = _problem(L, seed, only_matrices=name == "Muon")
+    groups = [{"params": [params[0]]}] + ([{"params": params[1:], **group_kw}] if len(params) > 1 else [])
+    make = lambda: getattr(L.optim, name)(groups, **kw)  # noqa: E731
+    opt = make()
+    path = []
+    for step in range(steps):
+        if step == reload_at:
+            saved = opt.state_dict()
+            opt = make()
+            opt.load_state_dict(saved)
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+        path.append([p.detach().numpy().copy() for p in params])
+    return path, opt
+
+
+@SETTINGS
+@given(st.data())
+def test_fuzz_optimizers(data):
+    name = data.draw(st.sampled_from(OPTIMIZERS), "optimizer")
+    kw = data.draw(_option_strategies(name), "options")
+    group_kw = data.draw(st.sampled_from([{}, {"lr": 0.05}, {"weight_decay": 0.2}, {"lr": 0.2, "maximize": False}]),
+                         "second group") if name != "Muon" else {}
+    if "weight_decay" in group_kw and "weight_decay" not in kw:
+        group_kw = {}
+    seed, steps = data.draw(st.integers(0, 99)), data.draw(st.integers(1, 8))
+    reload_at = data.draw(st.one_of(st.none(), st.integers(1, steps)))
+    what = f"{name}({kw}), second group {group_kw}, {steps} steps, reloaded at {reload_at}"
+
+    def go():
+        theirs, ours = both(what, lambda L: _optimizer_run(L, name, kw, group_kw, seed, steps, reload_at))
+        for t, (a, b) in enumerate(zip(ours[0], theirs[0])):
+            for i, (x, y) in enumerate(zip(a, b)):
+                np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-11, err_msg=f"{what}: parameter {i} after step {t}")
+        their_state, our_state = theirs[1].state_dict(), ours[1].state_dict()
+        for i, entry in their_state["state"].items():
+            for key, value in entry.items():
+                mine = our_state["state"][i][key]
+                mine = mine.detach().numpy() if isinstance(mine, ag.Tensor) else np.asarray(mine)
+                want = value.detach().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+                np.testing.assert_allclose(np.asarray(mine, dtype=np.float64), np.asarray(want, dtype=np.float64),
+                                           rtol=1e-9, atol=1e-11, err_msg=f"{what}: state {key} of parameter {i}")
+    run(what, go)
+
+
+@SETTINGS
+@given(st.data())
+def test_fuzz_lbfgs(data):
+    kw = dict(lr=data.draw(st.sampled_from([0.1, 0.5, 1.0])), max_iter=data.draw(st.integers(1, 6)),
+              history_size=data.draw(st.integers(1, 5)), line_search_fn=data.draw(st.sampled_from([None, "strong_wolfe"])),
+              max_eval=data.draw(st.sampled_from([None, 3, 10])))
+    seed, steps = data.draw(st.integers(0, 99)), data.draw(st.integers(1, 3))
+    what = f"LBFGS({kw}), {steps} steps"
+
+    def train(L):
+        params, loss = _problem(L, seed)
+        opt = L.optim.LBFGS(params, **kw)
+
+        def closure():
+            opt.zero_grad()
+            value = loss()
+            value.backward()
+            return value
+        losses = [float(opt.step(closure)) for _ in range(steps)]
+        return losses, [p.detach().numpy().copy() for p in params]
+
+    def go():
+        (lt, pt), (lo, po) = both(what, train)
+        np.testing.assert_allclose(lo, lt, rtol=1e-8, err_msg=f"{what}: the losses")
+        for i, (a, b) in enumerate(zip(po, pt)):
+            np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9, err_msg=f"{what}: parameter {i}")
+    run(what, go)
+
+
+def _scheduler_strategy(data, steps, inner=False):
+    """(class name, keyword arguments) of a scheduler; SequentialLR and ChainedScheduler nest two others."""
+    names = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+             "LambdaLR", "MultiplicativeLR", "LinearLR", "ConstantLR", "PolynomialLR"]
+    if not inner:
+        names += ["OneCycleLR", "CyclicLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler"]
+    name = data.draw(st.sampled_from(names), "scheduler")
+    gamma = st.sampled_from([0.1, 0.5, 0.9, 1.0])
+    draw = data.draw
+    if name == "StepLR":
+        kw = dict(step_size=draw(st.integers(1, 5)), gamma=draw(gamma))
+    elif name == "MultiStepLR":
+        kw = dict(milestones=draw(st.lists(st.integers(1, steps), max_size=4)), gamma=draw(gamma))
+    elif name == "ExponentialLR":
+        kw = dict(gamma=draw(gamma))
+    elif name == "CosineAnnealingLR":
+        kw = dict(T_max=draw(st.integers(1, 12)), eta_min=draw(st.sampled_from([0.0, 1e-3, 0.05])))
+    elif name == "CosineAnnealingWarmRestarts":
+        kw = dict(T_0=draw(st.integers(1, 6)), T_mult=draw(st.integers(1, 3)), eta_min=draw(st.sampled_from([0.0, 1e-3])))
+    elif name in ("LambdaLR", "MultiplicativeLR"):
+        kw = dict(lr_lambda=draw(st.sampled_from(["exp", "step", "inv"])))
+    elif name == "LinearLR":
+        kw = dict(start_factor=draw(st.sampled_from([1 / 3, 0.1, 1.0])), end_factor=draw(st.sampled_from([1.0, 0.5])),
+                  total_iters=draw(st.integers(0, 10)))
+    elif name == "ConstantLR":
+        kw = dict(factor=draw(st.sampled_from([1 / 3, 0.5, 1.0])), total_iters=draw(st.integers(0, 10)))
+    elif name == "PolynomialLR":
+        kw = dict(total_iters=draw(st.integers(1, 12)), power=draw(st.sampled_from([1.0, 2.0, 0.5])))
+    elif name == "OneCycleLR":
+        kw = dict(max_lr=draw(st.sampled_from([0.1, 1.0, [0.2, 0.4]])), total_steps=steps + draw(st.integers(0, 5)),
+                  pct_start=draw(st.sampled_from([0.1, 0.3, 0.5])), anneal_strategy=draw(st.sampled_from(["cos", "linear"])),
+                  cycle_momentum=draw(st.booleans()), div_factor=draw(st.sampled_from([25.0, 4.0])),
+                  final_div_factor=draw(st.sampled_from([1e4, 10.0])), three_phase=draw(st.booleans()))
+    elif name == "CyclicLR":
+        kw = dict(base_lr=draw(st.sampled_from([0.01, [0.01, 0.02]])), max_lr=draw(st.sampled_from([0.1, 1.0])),
+                  step_size_up=draw(st.integers(1, 6)), step_size_down=draw(st.one_of(st.none(), st.integers(1, 6))),
+                  mode=draw(st.sampled_from(["triangular", "triangular2", "exp_range"])),
+                  gamma=draw(st.sampled_from([1.0, 0.9])), cycle_momentum=draw(st.booleans()))
+    elif name == "ReduceLROnPlateau":
+        kw = dict(mode=draw(st.sampled_from(["min", "max"])), factor=draw(st.sampled_from([0.1, 0.5])),
+                  patience=draw(st.integers(0, 3)), threshold=draw(st.sampled_from([1e-4, 0.1])),
+                  threshold_mode=draw(st.sampled_from(["rel", "abs"])), cooldown=draw(st.integers(0, 2)),
+                  min_lr=draw(st.sampled_from([0, 1e-3, [1e-3, 0.02]])), eps=draw(st.sampled_from([1e-8, 1e-3])))
+    else:  # SequentialLR, ChainedScheduler
+        kw = dict(schedulers=[_scheduler_strategy(data, steps, inner=True) for _ in range(draw(st.integers(1, 3)))])
+        if name == "SequentialLR":
+            kw["milestones"] = sorted(draw(st.lists(st.integers(1, steps), min_size=len(kw["schedulers"]) - 1,
+                                                    max_size=len(kw["schedulers"]) - 1)))
+    return name, kw
+
+
+LAMBDAS = {"exp": lambda e: 0.9 ** e, "step": lambda e: 0.5 if e % 3 == 2 else 1.0, "inv": lambda e: 1.0 / (1 + e)}
+
+
+def _make_scheduler(L, opt, name, kw):
+    kw = dict(kw)
+    if "lr_lambda" in kw:
+        kw["lr_lambda"] = LAMBDAS[kw["lr_lambda"]]
+    if "schedulers" in kw:
+        kw["schedulers"] = [_make_scheduler(L, opt, n, k) for n, k in kw["schedulers"]]
+        if name == "SequentialLR":
+            return L.sched.SequentialLR(opt, **kw)
+        return L.sched.ChainedScheduler(kw["schedulers"], optimizer=opt)
+    return getattr(L.sched, name)(opt, **kw)
+
+
+@SETTINGS
+@given(st.data())
+def test_fuzz_schedulers(data):
+    steps = data.draw(st.integers(1, 30), "steps")
+    name, kw = _scheduler_strategy(data, steps)
+    opt_name = data.draw(st.sampled_from(["SGD", "Adam"]), "optimizer")
+    lrs = data.draw(st.sampled_from([(0.1, 0.1), (0.1, 0.03)]), "group lrs")
+    metrics = np.random.default_rng(data.draw(st.integers(0, 99))).standard_normal(steps).cumsum()
+    what = f"{name}({kw}) on {opt_name}, group lrs {lrs}, {steps} steps"
+
+    def train(L):
+        params, loss = _problem(L, 0)
+        extra = dict(momentum=0.9) if opt_name == "SGD" else {}
+        opt = getattr(L.optim, opt_name)([{"params": [params[0]], "lr": lrs[0]}, {"params": [params[1]], "lr": lrs[1]}],
+                                         **extra)
+        sched = _make_scheduler(L, opt, name, kw)
+        trace = []
+        for t in range(steps):
+            opt.zero_grad()
+            loss().backward()
+            opt.step()
+            if name == "ReduceLROnPlateau":
+                sched.step(float(metrics[t]))
+            else:
+                sched.step()
+            last = sched.get_last_lr() if name != "ReduceLROnPlateau" else sched.get_last_lr()
+            groups = [(g["lr"], g.get("momentum", g.get("betas", (0,))[0])) for g in opt.param_groups]
+            trace.append((list(map(float, last)), groups))
+        return trace, [p.detach().numpy().copy() for p in params]
+
+    def go():
+        (tt, pt), (to, po) = both(what, train)
+        for t, ((last_t, groups_t), (last_o, groups_o)) in enumerate(zip(tt, to)):
+            np.testing.assert_allclose(last_o, last_t, rtol=1e-12, atol=1e-15, err_msg=f"{what}: get_last_lr() at {t}")
+            np.testing.assert_allclose(np.array(groups_o, dtype=float), np.array(groups_t, dtype=float), rtol=1e-12,
+                                       atol=1e-15, err_msg=f"{what}: (lr, momentum) of the groups at {t}")
+        for i, (a, b) in enumerate(zip(po, pt)):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=f"{what}: parameter {i} after")
+    run(what, go)
+
+
+# ============================================================================ 3. losses
+
+def _loss_case(data):
+    """(description, build(L), inputs(L)) of a random loss configuration."""
+    draw = data.draw
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    red = draw(st.sampled_from(["mean", "sum", "none"]), "reduction")
+    name = draw(st.sampled_from(["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
+                                 "SmoothL1Loss", "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+                                 "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+                                 "MultiMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss"]),
+                "loss")
+    n, c = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    g = lambda a: lambda L: L.t(a, grad=True)  # noqa: E731
+    k = lambda a: lambda L: L.T.tensor(a)  # noqa: E731
+    kw = dict(reduction=red)
+    buffers = {}
+    if name in ("CrossEntropyLoss", "NLLLoss"):
+        extra = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+        unbatched = not extra and draw(st.booleans())
+        shape = (c,) if unbatched else (n, c) + extra
+        tshape = () if unbatched else (n,) + extra
+        x = rng.standard_normal(shape)
+        if name == "NLLLoss":
+            x = np.log(np.exp(x) / np.exp(x).sum(axis=0 if unbatched else 1, keepdims=True))
+        if draw(st.booleans(), "weight"):
+            buffers["weight"] = rng.uniform(0.2, 2.0, c)
+        probs = name == "CrossEntropyLoss" and draw(st.booleans(), "probability targets")
+        if probs:
+            t = rng.uniform(0, 1, shape)
+            t = t / t.sum(axis=0 if unbatched else 1, keepdims=True)
+            target = g(t) if draw(st.booleans()) else k(t)
+        else:
+            t = rng.integers(0, c, tshape)
+            ignore = draw(st.sampled_from([-100, 0, 1, c - 1]))
+            kw["ignore_index"] = ignore
+            target = k(t)
+        if name == "CrossEntropyLoss":
+            kw["label_smoothing"] = draw(st.sampled_from([0.0, 0.1, 0.5]))
+        args = [g(x), target]
+    elif name in ("BCELoss", "BCEWithLogitsLoss"):
+        shape = (n, c)
+        x = rng.standard_normal(shape)
+        if name == "BCELoss":
+            x = 1 / (1 + np.exp(-x))
+        if draw(st.booleans(), "weight"):
+            buffers["weight"] = rng.uniform(0.2, 2.0, draw(st.sampled_from([(c,), (n, c), (1, c)])))
+        if name == "BCEWithLogitsLoss" and draw(st.booleans(), "pos_weight"):
+            buffers["pos_weight"] = rng.uniform(0.2, 3.0, c)
+        t = rng.uniform(0, 1, shape) if draw(st.booleans()) else rng.integers(0, 2, shape).astype(float)
+        args = [g(x), g(t)]
+    elif name in ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss"):
+        shape = tuple(draw(st.lists(st.integers(1, 3), max_size=3)))
+        if name == "SmoothL1Loss":
+            kw["beta"] = draw(st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+        if name == "HuberLoss":
+            kw["delta"] = draw(st.sampled_from([0.5, 1.0, 2.0]))
+        args = [g(rng.standard_normal(shape)), g(rng.standard_normal(shape))]
+    elif name == "KLDivLoss":
+        kw["reduction"] = draw(st.sampled_from(["mean", "sum", "none", "batchmean"]))
+        kw["log_target"] = draw(st.booleans())
+        p = rng.uniform(0.05, 1, (n, c))
+        p /= p.sum(1, keepdims=True)
+        q = rng.uniform(0.05, 1, (n, c))
+        q /= q.sum(1, keepdims=True)
+        args = [g(np.log(p)), g(np.log(q) if kw["log_target"] else q)]
+    elif name == "PoissonNLLLoss":
+        kw.update(log_input=draw(st.booleans()), full=draw(st.booleans()), eps=draw(st.sampled_from([1e-8, 0.1])))
+        x = rng.standard_normal((n, c)) if kw["log_input"] else rng.uniform(0, 3, (n, c))
+        args = [g(x), k(rng.integers(0, 5, (n, c)).astype(float))]
+    elif name == "GaussianNLLLoss":
+        kw.update(full=draw(st.booleans()), eps=draw(st.sampled_from([1e-6, 0.5])))
+        var_shape = draw(st.sampled_from([(n, c), (n, 1), (n,)]))
+        args = [g(rng.standard_normal((n, c))), g(rng.standard_normal((n, c))), g(rng.uniform(0.1, 2, var_shape))]
+    elif name == "MarginRankingLoss":
+        kw["margin"] = draw(st.sampled_from([0.0, 0.5]))
+        args = [g(rng.standard_normal(n)), g(rng.standard_normal(n)), k(rng.choice([-1.0, 1.0], n))]
+    elif name == "HingeEmbeddingLoss":
+        kw["margin"] = draw(st.sampled_from([1.0, 0.5, 2.0]))
+        args = [g(rng.standard_normal((n, c))), k(rng.choice([-1.0, 1.0], (n, c)))]
+    elif name == "SoftMarginLoss":
+        args = [g(rng.standard_normal((n, c))), k(rng.choice([-1.0, 1.0], (n, c)))]
+    elif name == "MultiLabelSoftMarginLoss":
+        if draw(st.booleans(), "weight"):
+            buffers["weight"] = rng.uniform(0.2, 2.0, c)
+        args = [g(rng.standard_normal((n, c))), k(rng.integers(0, 2, (n, c)).astype(float))]
+    elif name == "MultiMarginLoss":
+        kw.update(p=draw(st.sampled_from([1, 2])), margin=draw(st.sampled_from([1.0, 0.5])))
+        if draw(st.booleans(), "weight"):
+            buffers["weight"] = rng.uniform(0.2, 2.0, c)
+        args = [g(rng.standard_normal((n, c))), k(rng.integers(0, c, n))]
+    elif name == "MultiLabelMarginLoss":
+        t = np.full((n, c), -1)
+        for row in t:
+            m = rng.integers(0, c + 1)
+            row[:m] = rng.permutation(c)[:m]
+        args = [g(rng.standard_normal((n, c))), k(t)]
+    elif name == "CosineEmbeddingLoss":
+        kw["margin"] = draw(st.sampled_from([0.0, 0.5, -0.2]))
+        args = [g(rng.standard_normal((n, c))), g(rng.standard_normal((n, c))), k(rng.choice([-1.0, 1.0], n))]
+    else:  # TripletMarginLoss
+        kw.update(margin=draw(st.sampled_from([1.0, 0.2])), p=draw(st.sampled_from([1.0, 2.0, 3.0])),
+                  swap=draw(st.booleans()), eps=draw(st.sampled_from([1e-6, 0.1])))
+        args = [g(rng.standard_normal((n, c))) for _ in range(3)]
+
+    def build(L):
+        extra = {key: L.T.tensor(v) for key, v in buffers.items()}
+        return getattr(L.nn, name)(**extra, **kw)
+    return f"{name}({kw}, buffers {sorted(buffers)})", build, lambda L: [a(L) for a in args]
+
+
+@SETTINGS
+@given(st.data())
+def test_fuzz_losses(data):
+    what, build, inputs = _loss_case(data)
+    run(what, lambda: check_module(what, build, inputs))
+
+
+# ============================================================================ regressions the fuzzer found
+
+def test_max_pool_padding_limit_is_half_the_kernel_not_the_dilated_span():
+    # kernel 3, dilation 2, padding 2: torch refuses (2 > 3 // 2); we used to accept it (2 <= span 5 // 2)
+    for d in (1, 2):
+        shape = (1, 1) + (6,) * d
+        with pytest.raises(RuntimeError, match="pad"):
+            getattr(torch.nn.functional, f"max_pool{d}d")(torch.zeros(shape), 3, 1, 2, 2)
+        with pytest.raises(RuntimeError, match="at most half of the kernel size"):
+            getattr(F, f"max_pool{d}d")(ag.zeros(*shape), 3, 1, 2, 2)
+
+
+def test_adaptive_pool_refuses_output_size_none_alone():
+    with pytest.raises(TypeError):
+        torch.nn.AdaptiveAvgPool2d(None)(torch.zeros(1, 2, 3, 3))
+    for layer in (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d):
+        with pytest.raises(TypeError, match="output_size"):
+            layer(None)(ag.zeros(1, 2, 3, 3))
+    assert nn.AdaptiveAvgPool2d((None, 2))(ag.zeros(1, 2, 3, 3)).shape == (1, 2, 3, 2)  # (inside a tuple: keep)
+
+
+def test_interpolate_recomputed_scale_to_an_empty_output_is_a_runtime_error():
+    # scale 0.5 of a length-1 input with recompute_scale_factor=True: torch's RuntimeError, we divided by 0
+    with pytest.raises(RuntimeError, match="greater than 0"):
+        torch.nn.functional.interpolate(torch.zeros(1, 1, 1), scale_factor=0.5, recompute_scale_factor=True)
+    with pytest.raises(RuntimeError, match="must be positive"):
+        F.interpolate(ag.zeros(1, 1, 1), scale_factor=0.5, recompute_scale_factor=True)
+
+
+@pytest.mark.parametrize("mode", ["area", "nearest-exact"])
+@pytest.mark.parametrize("shape, kw", [((1, 2, 5), dict(size=3)), ((1, 1, 4, 5), dict(scale_factor=(0.5, 1.7))),
+                                       ((1, 1, 2, 3, 4), dict(size=(3, 2, 6))), ((2, 1, 3, 3), dict(scale_factor=2))])
+def test_interpolate_area_and_nearest_exact_same_as_pytorch(mode, shape, kw):
+    x = randn(5, shape)
+    check_module(f"interpolate({mode}, {kw})", lambda L: L.nn.Identity(), lambda L: [L.t(x, grad=True)],
+                 lambda m, t: (F if isinstance(t, ag.Tensor) else torch.nn.functional).interpolate(m(t), mode=mode, **kw))
