@@ -232,8 +232,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """-w[y] * input[y] per sample, input being log-probabilities ``(N, C)`` or ``(N, C, d1, ...)``;
     'mean' divides by the sum of the weights of the non-ignored targets (as PyTorch)."""
     reduction = reduction_of("nll_loss", size_average, reduce, reduction)
-    logp, elem_shape, safe, _, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
-    picked = logp[get_array_module(safe).arange(logp.shape[0]), safe]  # (M,)
+    logp, elem_shape, safe, valid, _, w_i = _class_targets(input, target, weight, ignore_index, "nll_loss")
+    xp = get_array_module(safe)
+    if reduction == "mean" and valid is not None:  # only the rows that count: an ignored row's gradient is 0
+        rows = xp.nonzero(valid)[0]  # even where every row is ignored (0/0: PyTorch's nan loss, gradient 0)
+        return -(logp[rows, safe[rows]] * w_i[rows]).sum() / w_i.sum()
+    picked = logp[xp.arange(logp.shape[0]), safe]  # (M,)
     loss = -picked if w_i is None else -picked * w_i
     if reduction == "none":
         return loss.reshape(elem_shape)
@@ -295,6 +299,8 @@ class CrossEntropy(Function):
             g[rows, idx] -= s
             if eps:
                 g += ((eps / n_classes) * valid * row_coef)[:, None] * (p * w.sum() - w)
+            if weight_sum == 0 and valid is not None:  # every target ignored: the mean is 0/0, yet PyTorch's
+                g[valid == 0] = 0  # ignored rows get 0, not 0 * inf (nan would poison the step)
             return g, None, None, None, None
         # create_graph=True: the same formula from Tensor ops, so it can be differentiated again
         p = x.softmax(1)
@@ -305,6 +311,8 @@ class CrossEntropy(Function):
         g = (p - onehot) * ((1 - eps) * w_i)[:, None]
         if eps:
             g = g + (p * float(w.sum()) - w) * ((eps / n_classes) * valid)[:, None].astype(p.dtype)
+        if weight_sum == 0 and valid is not None:  # (ignored rows: 0, as above)
+            return (g * coef).masked_fill(Tensor._make((valid == 0)[:, None]), 0.0), None, None, None, None
         return g * coef, None, None, None, None
 
 
