@@ -11,7 +11,8 @@ afterwards, so that a graph that saved the old value refuses to backpropagate th
 
 Bad settings are refused before anything changes: each class lists its numeric options in
 ``limits`` (``{"lr": (0, inf)}``: a finite number with 0 <= lr < inf), which the base checks
-for every group it adds, before each ``step`` and in ``load_state_dict``; ``step`` checks every
+for every group it adds, before each ``step`` (where lr need only be finite: a scheduler may make it
+negative, and PyTorch's step follows it) and in ``load_state_dict``; ``step`` checks every
 gradient before it updates the first parameter, and ``load_state_dict`` checks the whole state
 before it replaces any, so a failing call leaves parameters, moments and settings as they were.
 
@@ -65,6 +66,8 @@ def _check_number(owner, what, value, low, high):
         else f"a number in [{low:g}, {high:g})"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: invalid {what}: {value!r} (must be {span})")
+    if what == "learning rate" and owner.endswith(".step") and -math.inf < value < math.inf:
+        return  # a scheduler may set a negative lr (a chained cosine does): PyTorch's step follows it
     if not low <= value < high:
         raise ValueError(f"{owner}: invalid {what}: {value} (must be {span})")
 
