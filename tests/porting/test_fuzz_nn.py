@@ -579,6 +579,42 @@ def test_fuzz_optimizers(data):
     run(what, go)
 
 
+
+@SETTINGS
+@given(st.data())
+def test_fuzz_sparse_adam(data):
+    kw = dict(lr=data.draw(st.sampled_from([1e-3, 0.1])), betas=data.draw(st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.5)])),
+              eps=data.draw(st.sampled_from([1e-8, 1e-2])), maximize=data.draw(st.booleans()))
+    steps, seed = data.draw(st.integers(1, 6)), data.draw(st.integers(0, 99))
+    reload_at = data.draw(st.one_of(st.none(), st.integers(1, steps)))
+    rng = np.random.default_rng(seed)
+    batches = [rng.integers(0, 6, data.draw(st.integers(1, 5))) for _ in range(steps)]
+    what = f"SparseAdam({kw}) on Embedding(6, 3, sparse=True), lookups {[b.tolist() for b in batches]}, reloaded at {reload_at}"
+
+    def train(L):
+        emb = L.nn.Embedding(6, 3, sparse=True)
+        with L.T.no_grad():
+            emb.weight.copy_(L.T.tensor(randn(seed, (6, 3))))
+        emb.double()
+        make = lambda: L.optim.SparseAdam(emb.parameters(), **kw)  # noqa: E731
+        opt, path = make(), []
+        for t, idx in enumerate(batches):
+            if t == reload_at:
+                saved = opt.state_dict()
+                opt = make()
+                opt.load_state_dict(saved)
+            opt.zero_grad()
+            (emb(L.T.tensor(idx)) ** 3).sum().backward()
+            opt.step()
+            path.append(emb.weight.detach().numpy().copy())
+        return path
+
+    def go():
+        theirs, ours = both(what, train)
+        for t, (a, b) in enumerate(zip(ours, theirs)):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=f"{what}: weight after step {t}")
+    run(what, go)
+
 @SETTINGS
 @given(st.data())
 def test_fuzz_lbfgs(data):
