@@ -194,15 +194,15 @@ class ConvTranspose3d(_ConvTransposeNd):
 
 
 class Upsample(Module):
-    """Resize by ``size`` or ``scale_factor``; mode 'nearest' (each pixel repeated), 'linear', 'bilinear' or
-    'trilinear'."""
+    """Resize by ``size`` or ``scale_factor``; mode 'nearest' (each pixel repeated), 'nearest-exact', 'area',
+    'linear', 'bilinear' or 'trilinear' (F.interpolate's)."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
         super().__init__()
-        if mode not in ("nearest", "linear", "bilinear", "trilinear"):
-            raise NotImplementedError(f"Upsample: mode={mode!r} is not implemented; use 'nearest', 'linear', "
-                                      "'bilinear' or 'trilinear'")
+        if mode not in ("nearest", "nearest-exact", "area", "linear", "bilinear", "trilinear"):
+            raise NotImplementedError(f"Upsample: mode={mode!r} is not implemented; use 'nearest', 'nearest-exact', "
+                                      "'area', 'linear', 'bilinear' or 'trilinear'")
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
         self.size, self.scale_factor, self.mode = size, scale_factor, mode

@@ -21,12 +21,18 @@ class Embedding(Function):
                 "Each picked row gets the gradient of the outputs it became.", ("weight",))
     next_functions = leaving_out(1)  # (the indices are an argument of PyTorch's node, not an input)
 
-    def forward(ctx, weight, indices, padding_idx=None, sparse=False):
+    def forward(ctx, weight, indices, padding_idx=None, sparse=False, scale_grad_by_freq=False):
         ctx.indices, ctx.shape, ctx.padding_idx, ctx.sparse = indices, weight.shape, padding_idx, sparse
+        ctx.scale_grad_by_freq = scale_grad_by_freq
         return weight[indices]
 
     def backward(ctx, grad):
         idx = ctx.indices
+        if ctx.scale_grad_by_freq:  # each picked row's gradient times 1 / (how often its index was picked)
+            if ctx.sparse:
+                raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
+            counts = get_array_module(idx).bincount(idx.reshape(-1), minlength=ctx.shape[0])
+            grad = grad * (1.0 / counts[idx])[..., None].astype(grad.dtype)
         if ctx.sparse:
             return _sparse_gradient(ctx, grad), None
         if ctx.padding_idx is not None:  # the padding row never learns
@@ -54,10 +60,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     """Rows of ``weight`` (num_embeddings, dim) picked by integer ``input`` of any shape -> (*, dim).
 
     Gradients of repeated indices add up; the ``padding_idx`` row gets no gradient. With ``max_norm``
-    the picked rows whose norm exceeds it are rescaled in place first (as PyTorch). ``sparse``: the
+    the picked rows whose norm exceeds it are rescaled in place first (as PyTorch). ``scale_grad_by_freq``:
+    each picked row's gradient is divided by how many times its index appears in ``input``. ``sparse``: the
     weight's gradient is a sparse COO tensor (its rows for the indices picked), for SparseAdam or SGD."""
-    if scale_grad_by_freq:
-        raise NotImplementedError("embedding: scale_grad_by_freq is not implemented")
     if sparse and type(weight._data) is not host.ndarray:
         raise NotImplementedError(f"embedding: sparse=True on {weight.device} is not implemented (sparse tensors "
                                   "are on the CPU here); use sparse=False")
@@ -81,4 +86,5 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             scale = by_input.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
             w[rows] *= scale[:, None]
             weight._vc[0] += 1
-    return Embedding.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse))
+    return Embedding.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse),
+                           scale_grad_by_freq=bool(scale_grad_by_freq))
