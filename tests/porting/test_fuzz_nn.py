@@ -29,7 +29,7 @@ from nn.utils import rnn as rnn_utils
 torch = pytest.importorskip("torch")  # the oracle: each configuration also runs with PyTorch (CI installs it)
 torch.set_num_threads(1)
 
-EXAMPLES = int(os.environ.get("FUZZ_NN_EXAMPLES", 12))
+EXAMPLES = int(os.environ.get("FUZZ_NN_EXAMPLES", 40))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
                     derandomize=not os.environ.get("FUZZ_NN_HUNT"), database=None)  # (hunt: --hypothesis-seed=N)
 TOL = dict(rtol=1e-7, atol=1e-9)
@@ -199,7 +199,8 @@ def test_fuzz_conv(data):
         padding = data.draw(st.integers(0, 2))
         output_padding = data.draw(st.integers(0, 2))
         kw = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation, groups=groups,
-                  bias=data.draw(st.booleans()))
+                  bias=data.draw(st.booleans()),
+                  padding_mode=data.draw(st.sampled_from(["zeros", "zeros", "zeros", "reflect"])))  # (torch: zeros only)
         kind = f"ConvTranspose{d}d"
     else:
         padding = data.draw(st.one_of(st.integers(0, 2), st.sampled_from(["same", "valid"]),
@@ -718,16 +719,24 @@ def test_fuzz_schedulers(data):
     opt_name = data.draw(st.sampled_from(["SGD", "Adam"]), "optimizer")
     lrs = data.draw(st.sampled_from([(0.1, 0.1), (0.1, 0.03)]), "group lrs")
     metrics = np.random.default_rng(data.draw(st.integers(0, 99))).standard_normal(steps).cumsum()
-    what = f"{name}({kw}) on {opt_name}, group lrs {lrs}, {steps} steps"
+    reload_at = data.draw(st.one_of(st.none(), st.integers(1, steps)), "reload at")
+    what = f"{name}({kw}) on {opt_name}, group lrs {lrs}, {steps} steps, reloaded at {reload_at}"
 
     def train(L):
         params, loss = _problem(L, 0)
         extra = dict(momentum=0.9) if opt_name == "SGD" else {}
-        opt = getattr(L.optim, opt_name)([{"params": [params[0]], "lr": lrs[0]}, {"params": [params[1]], "lr": lrs[1]}],
-                                         **extra)
+        make_opt = lambda: getattr(L.optim, opt_name)(  # noqa: E731
+            [{"params": [params[0]], "lr": lrs[0]}, {"params": [params[1]], "lr": lrs[1]}], **extra)
+        opt = make_opt()
         sched = _make_scheduler(L, opt, name, kw)
         trace = []
         for t in range(steps):
+            if t == reload_at:  # a checkpoint: both state dicts into a fresh optimizer and scheduler
+                opt_state, sched_state = opt.state_dict(), sched.state_dict()
+                opt = make_opt()
+                opt.load_state_dict(opt_state)
+                sched = _make_scheduler(L, opt, name, kw)
+                sched.load_state_dict(sched_state)
             opt.zero_grad()
             loss().backward()
             opt.step()
