@@ -559,22 +559,27 @@ def test_fuzz_optimizers(data):
     reload_at = data.draw(st.one_of(st.none(), st.integers(1, steps)))
     what = f"{name}({kw}), second group {group_kw}, {steps} steps, reloaded at {reload_at}"
 
-    # (NAdam: torch keeps mu_product, the product of the momentum schedule, in a float32 scalar; ours is float64)
-    ptol = dict(rtol=1e-7, atol=1e-10) if name == "NAdam" else dict(rtol=1e-9, atol=1e-11)
+    # (NAdam: torch keeps mu_product, the product of the momentum schedule, in a float32 scalar, and so do we;
+    # but torch's load_state_dict casts it to the parameters' dtype and goes on in float64, ours in float32)
+    ptol = dict(rtol=1e-7, atol=kw["lr"] * 1e-8) if name == "NAdam" else dict(rtol=1e-9, atol=1e-11)
 
     def go():
         theirs, ours = both(what, lambda L: _optimizer_run(L, name, kw, group_kw, seed, steps, reload_at))
         for t, (a, b) in enumerate(zip(ours[0], theirs[0])):
             for i, (x, y) in enumerate(zip(a, b)):
-                np.testing.assert_allclose(x, y, err_msg=f"{what}: parameter {i} after step {t}", **ptol)
+                # (Muon: torch's Newton-Schulz runs in bfloat16; ours rounds to bfloat16 after each op, and a
+                # sum in another order moves an entry by one bfloat16 step (2^-8 relative, times lr) now and then)
+                tol = ptol if name != "Muon" else dict(rtol=1e-9, atol=(t + 1) * kw["lr"] * 2.0 ** -7)
+                np.testing.assert_allclose(x, y, err_msg=f"{what}: parameter {i} after step {t}", **tol)
         their_state, our_state = theirs[1].state_dict(), ours[1].state_dict()
         for i, entry in their_state["state"].items():
             for key, value in entry.items():
                 mine = our_state["state"][i][key]
                 mine = mine.detach().numpy() if isinstance(mine, ag.Tensor) else np.asarray(mine)
                 want = value.detach().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
-                # (torch keeps NAdam's mu_product in a float32 scalar, float64 once reloaded; ours is float64)
                 tol = dict(rtol=1e-6, atol=1e-9) if key == "mu_product" else ptol
+                if name == "Muon":  # (the momentum buffer holds gradients of parameters a bfloat16 step apart)
+                    tol = dict(rtol=1e-5, atol=steps * kw["lr"] * 2.0 ** -7)
                 np.testing.assert_allclose(np.asarray(mine, dtype=np.float64), np.asarray(want, dtype=np.float64),
                                            err_msg=f"{what}: state {key} of parameter {i}", **tol)
     run(what, go)
