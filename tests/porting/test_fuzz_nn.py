@@ -42,11 +42,30 @@ class Lib:
         self.T, self.nn, self.F, self.optim, self.sched, self.rnn = T, nn_, F_, optim_, sched, rnn
 
     def t(self, a, grad=False):
-        return self.T.tensor(np.array(a), requires_grad=grad)
+        a = np.array(a)
+        if FLOAT32[0] and a.dtype == np.float64:
+            a = a.astype(np.float32)
+        return self.T.tensor(a, requires_grad=grad)
 
 
 TORCH = Lib(torch, torch.nn, torch.nn.functional, torch.optim, torch.optim.lr_scheduler, torch.nn.utils.rnn)
 OURS = Lib(ag, nn, F, optim, lr_scheduler, rnn_utils)
+
+
+FLOAT32 = [False]  # the layers' draws in float32 (a draw sets it): float tensors made by Lib.t, and the modules
+F32_TOL = dict(rtol=2e-4, atol=2e-5)
+
+
+def draw_dtype(data):
+    FLOAT32[0] = data.draw(st.sampled_from([False, False, True]), "float32")
+    return F32_TOL if FLOAT32[0] else TOL
+
+
+@pytest.fixture(autouse=True)
+def _float64_by_default():
+    FLOAT32[0] = False
+    yield
+    FLOAT32[0] = False
 
 
 GAPS = set()  # the NotImplementedError messages met (print them when hunting)
@@ -126,7 +145,7 @@ def check_module(what, build, inputs, call=lambda m, *xs: m(*xs), steps=1, after
     """build(lib) -> module (float64); inputs(lib) -> a list of arguments (float tensors that require grad
     are compared by gradient). For each step: output, input and parameter gradients; afterwards the
     state dict (running statistics) and, with after_eval, one more output in eval mode."""
-    theirs, ours = both(what + " (constructor)", lambda L: build(L).double())
+    theirs, ours = both(what + " (constructor)", lambda L: build(L).float() if FLOAT32[0] else build(L).double())
     port(theirs, ours)
     w_rng = np.random.default_rng(0)
     for step in range(steps):
@@ -186,6 +205,7 @@ def x_input(seed, shape):
 @SETTINGS
 @given(st.data())
 def test_fuzz_conv(data):
+    tol = draw_dtype(data)
     d = data.draw(st.integers(1, 3), "dims")
     transpose = data.draw(st.booleans(), "transpose")
     groups = data.draw(st.sampled_from([1, 1, 2, 3]), "groups")
@@ -211,13 +231,16 @@ def test_fuzz_conv(data):
     batch = data.draw(st.sampled_from([(), (2,)]), "batch")
     shape = batch + (cin,) + tuple(size)
     what = f"{kind}({cin}, {cout}, {kernel}, {kw}) on {shape}"
-    run(what, lambda: check_module(what, lambda L: getattr(L.nn, kind)(cin, cout, kernel, **kw),
-                                   x_input(data.draw(st.integers(0, 99)), shape)))
+    what += " in float32" if FLOAT32[0] else ""
+    seed = data.draw(st.integers(0, 99))
+    run(what, lambda: check_module(what, lambda L: getattr(L.nn, kind)(cin, cout, kernel, **kw), x_input(seed, shape),
+                                   tol=tol))
 
 
 @SETTINGS
 @given(st.data())
 def test_fuzz_pooling(data):
+    tol = draw_dtype(data)
     d = data.draw(st.integers(1, 3), "dims")
     kind = data.draw(st.sampled_from(["Max", "Avg", "LP", "AdaptiveAvg", "AdaptiveMax"]), "kind")
     size = tuple(data.draw(st.lists(st.integers(1, 4 if d == 3 else 8), min_size=d, max_size=d)))
@@ -258,7 +281,8 @@ def test_fuzz_pooling(data):
         x_in = x_input(seed, shape)
     what = f"{kind}Pool{d}d({kw}) on {shape}"
     backward = kind != "Max" or not _window_in_padding_only(size, kw)
-    run(what, lambda: check_module(what, lambda L: getattr(L.nn, f"{kind}Pool{d}d")(**kw), x_in, call,
+    what += " in float32" if FLOAT32[0] else ""
+    run(what, lambda: check_module(what, lambda L: getattr(L.nn, f"{kind}Pool{d}d")(**kw), x_in, call, tol=tol,
                                    backward=backward))
 
 
@@ -283,6 +307,7 @@ def _window_in_padding_only(size, kw):
 @SETTINGS
 @given(st.data())
 def test_fuzz_normalization(data):
+    tol = draw_dtype(data)
     kind = data.draw(st.sampled_from(["BatchNorm", "InstanceNorm", "GroupNorm", "LayerNorm"]), "kind")
     c = data.draw(st.integers(1, 4), "channels")
     seed = data.draw(st.integers(0, 99))
@@ -313,12 +338,14 @@ def test_fuzz_normalization(data):
         name = f"LayerNorm({normalized}, {kw})"
     what = f"{name} on {shape}"
     x = lambda L: [L.t(randn(seed, shape) * 2 + 1, grad=True)]  # noqa: E731
-    run(what, lambda: check_module(what, build, x, steps=2, after_eval=True))
+    what += " in float32" if FLOAT32[0] else ""
+    run(what, lambda: check_module(what, build, x, steps=2, after_eval=True, tol=tol))
 
 
 @SETTINGS
 @given(st.data())
 def test_fuzz_embedding(data):
+    FLOAT32[0] = False
     n, dim = data.draw(st.integers(2, 6)), data.draw(st.integers(1, 4))
     kw = dict(padding_idx=data.draw(st.one_of(st.none(), st.integers(-n, n - 1))),
               max_norm=data.draw(st.one_of(st.none(), st.sampled_from([0.5, 1.0, 2.0]))),
@@ -334,6 +361,7 @@ def test_fuzz_embedding(data):
 @SETTINGS
 @given(st.data())
 def test_fuzz_recurrent(data):
+    tol = draw_dtype(data)
     kind = data.draw(st.sampled_from(["RNN", "GRU", "LSTM"]), "kind")
     inp, hid = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
     kw = dict(num_layers=data.draw(st.integers(1, 3)), bidirectional=data.draw(st.booleans()),
@@ -373,7 +401,8 @@ def test_fuzz_recurrent(data):
         return out, state
 
     what = f"{kind}({inp}, {hid}, {kw}) on {shape}, lengths {lengths.tolist() if packed else None}, h0 {with_h0}"
-    run(what, lambda: check_module(what, lambda L: getattr(L.nn, kind)(inp, hid, **kw), inputs, call))
+    what += " in float32" if FLOAT32[0] else ""
+    run(what, lambda: check_module(what, lambda L: getattr(L.nn, kind)(inp, hid, **kw), inputs, call, tol=tol))
 
 
 def _mask(rng, kind, shape):
@@ -387,6 +416,7 @@ def _mask(rng, kind, shape):
 @SETTINGS
 @given(st.data())
 def test_fuzz_attention(data):
+    tol = draw_dtype(data)
     heads = data.draw(st.integers(1, 3))
     e = heads * data.draw(st.integers(1, 3))
     batch_first = data.draw(st.booleans())
@@ -436,12 +466,14 @@ def test_fuzz_attention(data):
         inputs = lambda L: [L.t(q, grad=True), L.t(k, grad=True), L.t(v, grad=True)]  # noqa: E731
         what = f"MultiheadAttention({e}, {heads}, kdim={kdim}, {kw}) {fkw}"
     what += f" q {q.shape} k {k.shape} attn_mask {attn_mask} pad {pad}"
-    run(what, lambda: check_module(what, build, inputs, call))
+    what += " in float32" if FLOAT32[0] else ""
+    run(what, lambda: check_module(what, build, inputs, call, tol=tol))
 
 
 @SETTINGS
 @given(st.data())
 def test_fuzz_interpolate(data):
+    tol = draw_dtype(data)
     d = data.draw(st.integers(1, 3), "dims")
     modes = {1: ["nearest", "linear", "area", "nearest-exact"], 2: ["nearest", "bilinear", "bicubic", "area", "nearest-exact"],
              3: ["nearest", "trilinear", "area", "nearest-exact"]}[d]
@@ -459,13 +491,14 @@ def test_fuzz_interpolate(data):
         kw["align_corners"] = data.draw(st.sampled_from([None, True, False]))
     seed = data.draw(st.integers(0, 99))
     as_module = data.draw(st.booleans(), "module")
-    what = f"interpolate({kw}) on {shape}"
+    what = f"interpolate({kw}) on {shape}" + (" in float32" if FLOAT32[0] else "")
     if as_module:
         kw_m = {k: v for k, v in kw.items() if k != "recompute_scale_factor" or v is not None}
-        run(what, lambda: check_module(what, lambda L: L.nn.Upsample(**kw_m), x_input(seed, shape)))
+        run(what, lambda: check_module(what, lambda L: L.nn.Upsample(**kw_m), x_input(seed, shape), tol=tol))
     else:
         run(what, lambda: check_module(what, lambda L: L.nn.Identity(), x_input(seed, shape),
-                                       lambda m, x: (F if isinstance(x, ag.Tensor) else torch.nn.functional).interpolate(m(x), **kw)))
+                                       lambda m, x: (F if isinstance(x, ag.Tensor) else torch.nn.functional).interpolate(m(x), **kw),
+                                       tol=tol))
 
 
 # ============================================================================ 2. optimizers and schedulers
@@ -549,6 +582,7 @@ def _optimizer_run(L, name, kw, group_kw, seed, steps, reload_at):
 @SETTINGS
 @given(st.data())
 def test_fuzz_optimizers(data):
+    FLOAT32[0] = False
     name = data.draw(st.sampled_from(OPTIMIZERS), "optimizer")
     kw = data.draw(_option_strategies(name), "options")
     group_kw = data.draw(st.sampled_from([{}, {"lr": 0.05}, {"weight_decay": 0.2}, {"lr": 0.2, "maximize": False}]),
@@ -589,6 +623,7 @@ def test_fuzz_optimizers(data):
 @SETTINGS
 @given(st.data())
 def test_fuzz_sparse_adam(data):
+    FLOAT32[0] = False
     kw = dict(lr=data.draw(st.sampled_from([1e-3, 0.1])), betas=data.draw(st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.5)])),
               eps=data.draw(st.sampled_from([1e-8, 1e-2])), maximize=data.draw(st.booleans()))
     steps, seed = data.draw(st.integers(1, 6)), data.draw(st.integers(0, 99))
@@ -624,6 +659,7 @@ def test_fuzz_sparse_adam(data):
 @SETTINGS
 @given(st.data())
 def test_fuzz_lbfgs(data):
+    FLOAT32[0] = False
     kw = dict(lr=data.draw(st.sampled_from([0.1, 0.5, 1.0])), max_iter=data.draw(st.integers(1, 6)),
               history_size=data.draw(st.integers(1, 5)), line_search_fn=data.draw(st.sampled_from([None, "strong_wolfe"])),
               max_eval=data.draw(st.sampled_from([None, 3, 10])))
@@ -719,6 +755,7 @@ def _make_scheduler(L, opt, name, kw):
 @SETTINGS
 @given(st.data())
 def test_fuzz_schedulers(data):
+    FLOAT32[0] = False
     steps = data.draw(st.integers(1, 30), "steps")
     name, kw = _scheduler_strategy(data, steps)
     opt_name = data.draw(st.sampled_from(["SGD", "Adam"]), "optimizer")
@@ -879,6 +916,7 @@ def _loss_case(data):
 @SETTINGS
 @given(st.data())
 def test_fuzz_losses(data):
+    FLOAT32[0] = False
     what, build, inputs = _loss_case(data)
     run(what, lambda: check_module(what, build, inputs))
 
