@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -222,6 +222,11 @@ def test_fuzz_conv(data):
                   bias=data.draw(st.booleans()),
                   padding_mode=data.draw(st.sampled_from(["zeros", "zeros", "zeros", "reflect"])))  # (torch: zeros only)
         kind = f"ConvTranspose{d}d"
+        kernels = kernel if isinstance(kernel, tuple) else (kernel,) * d
+        per = lambda v: v if isinstance(v, tuple) else (v,) * d  # noqa: E731
+        # (an output size of 0: torch refuses it in one kernel and returns an empty tensor in another; we refuse)
+        assume(all((n - 1) * s - 2 * padding + dl * (k - 1) + output_padding + 1 != 0
+                   for n, s, dl, k in zip(size, per(stride), per(dilation), kernels)))
     else:
         padding = data.draw(st.one_of(st.integers(0, 2), st.sampled_from(["same", "valid"]),
                                       st.lists(st.integers(0, 2), min_size=d, max_size=d).map(tuple)))
@@ -339,6 +344,8 @@ def test_fuzz_normalization(data):
     what = f"{name} on {shape}"
     x = lambda L: [L.t(randn(seed, shape) * 2 + 1, grad=True)]  # noqa: E731
     what += " in float32" if FLOAT32[0] else ""
+    if FLOAT32[0]:  # (x - mean is float32 rounding noise where a group holds one value, times 1/sqrt(eps) = 316)
+        tol = dict(rtol=2e-4, atol=1e-4)
     run(what, lambda: check_module(what, build, x, steps=2, after_eval=True, tol=tol))
 
 
@@ -1032,3 +1039,4 @@ def test_embedding_scale_grad_by_freq_same_as_pytorch(padding_idx, max_norm):
 def test_upsample_takes_area_and_nearest_exact(mode):
     check_module(f"Upsample({mode})", lambda L: L.nn.Upsample(scale_factor=1.5, mode=mode),
                  lambda L: [L.t(randn(1, (1, 2, 3, 4)), grad=True)])
+
