@@ -9,6 +9,23 @@ where torch accepts it we must accept it. The number of draws per test is FUZZ_N
 small, so the file stays short in CI); hunt with e.g. ``FUZZ_NN_EXAMPLES=2000 FUZZ_NN_HUNT=1 pytest
 --hypothesis-seed=7`` (other draws than the derandomized ones), FUZZ_NN_VERBOSE=1 -s lists the refusals.
 
+What is drawn: Conv1d/2d/3d and ConvTranspose (stride, padding incl. 'same'/'valid', dilation, groups,
+padding_mode, output_padding, bias); Max/Avg/LP pooling (kernel, stride, padding, dilation, ceil_mode,
+count_include_pad, divisor_override, return_indices then MaxUnpool) and AdaptiveAvg/MaxPool to sizes that do not
+divide; BatchNorm/InstanceNorm (affine, track_running_stats, momentum None; two training steps then eval),
+GroupNorm, LayerNorm; Embedding (padding_idx, max_norm, norm_type, scale_grad_by_freq); RNN/GRU/LSTM (layers,
+bidirectional, batch_first, proj_size, h0, unbatched, packed sequences of random lengths unsorted);
+MultiheadAttention (kdim/vdim, bias_kv, zero_attn, bool/float masks, key_padding_mask, need_weights,
+average_attn_weights) and TransformerEncoderLayer (norm_first, activation, masks); interpolate/Upsample (every
+mode we have, size or scale_factor, align_corners, recompute_scale_factor); a third of the layer draws in float32.
+Every optimizer class (options, a second param group, the state dict reloaded into a fresh optimizer mid-run),
+LBFGS with and without line search, SparseAdam; every scheduler (nested in SequentialLR and ChainedScheduler,
+ReduceLROnPlateau on a random metric, both state dicts reloaded mid-run): lr trajectory, get_last_lr(),
+momentum/betas, parameters. The losses with random reductions, class weights, ignore_index, label_smoothing and
+class-probability targets. Kept out: torch's own crashes and inconsistencies (a max pooling window wholly in
+the padding corrupts its heap in backward; a transposed convolution to 0 elements is returned by one of its
+kernels and refused by another).
+
 The regression tests at the bottom are the minimal cases of the bugs this fuzzer found."""
 import math
 import os
