@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, broadcast_shape, dim_arg, int_arg
 from .math import Where
 from .promote import DTypeError
-from .shape import IndexAdd
+from .shape import IndexAdd, fitted
 
 sort_type = collections.namedtuple("sort", ["values", "indices"])
 topk_type = collections.namedtuple("topk", ["values", "indices"])
@@ -157,7 +157,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     if idx.size == 0:
         return Tensor._make(get_array_module(input._data).zeros(idx.shape, dtype=input.dtype))
     x, idx1 = _as_1d(input, idx)
-    return Gather.apply(x, dim=d, index=idx1).reshape(idx.shape)
+    return fitted(Gather.apply(x, dim=d, index=idx1), idx.shape)
 
 
 def _src_like(op, input, src, index_shape):
@@ -179,7 +179,7 @@ def scatter_add(input, dim, index, src):
         return input.clone()
     x, idx1 = _as_1d(input, idx)
     added = ScatterAdd.apply(_src_like("scatter_add", input, src, idx1.shape), shape=x.shape, dim=d, index=idx1)
-    return (x + added).reshape(input.shape)
+    return fitted(x + added, input.shape)
 
 
 @register("scatter", inplace=True)
@@ -204,7 +204,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, host.generic)):
             raise TypeError(f"scatter: value must be a number, got {type(value).__name__}")
         src = Tensor._make(get_array_module(input._data).full(idx1.shape, value).astype(input.dtype))
-    return Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1).reshape(input.shape)
+    return fitted(Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1), input.shape)
 
 
 _REDUCE = {"sum": by_input.add, "mean": by_input.add, "prod": by_input.multiply, "amax": by_input.maximum,
@@ -296,7 +296,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     x, idx1 = _as_1d(input, idx)
     src = _src_like("scatter_reduce", input, src, idx1.shape)
     out = ScatterReduce.apply(x, src, dim=d, index=idx1, reduce=reduce, include_self=bool(include_self))
-    return out.reshape(input.shape)
+    return fitted(out, input.shape)
 
 
 def _vector_index(index, size, op, check_range=True):
@@ -344,7 +344,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     if source.numel() == 0:  # nothing to add (PyTorch checks the indices no further)
         return input.clone()
     added = IndexAdd.apply(s if alpha == 1 else s * alpha, x.shape, (slice(None),) * d + (idx,))
-    return (x + added).reshape(input.shape)
+    return fitted(x + added, input.shape)
 
 
 @register("masked_fill", inplace=True)

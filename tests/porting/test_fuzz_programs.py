@@ -1,0 +1,353 @@
+"""Random tensor PROGRAMS, run with PyTorch and with this project, step by step.
+
+The per-op tests (tests/test_bad_inputs.py, test_expressions.py) try one op at a time; the bugs they
+miss live in the interactions: a view of a view written in place and then read through its base, a
+promotion chain from bool through int to float, a hook on a tensor whose gradient a second backward
+accumulates. Hypothesis draws a program of 3-12 steps as data (``Step``: one line of PyTorch, or a
+``with torch.no_grad():`` block); each step is drawn knowing what the earlier steps made (their shapes
+and dtypes, as PyTorch made them), then run by ``Runner`` twice: with ``torch`` bound to PyTorch and to
+``autograd``. After every step, both runs must agree on:
+
+- the outcome: if PyTorch raises, we raise (an exception of a compatible class; for the version
+  counter's refusal, the words "modified by an inplace operation"); if PyTorch succeeds, we succeed;
+- every tensor bound so far (not only the new one: an in-place write through a view must show in its
+  base and in the base's other views): shape, dtype, values, requires_grad, is_leaf, and .grad.
+
+Programs end with a weighted sum of every floating tensor that requires grad, and ``backward()``; the
+gradients of every leaf (and of every tensor that asked for ``retain_grad()``) are compared. Floats are
+compared with tolerances from their dtype, integers and bools exactly.
+
+FUZZ_PROGRAM_EXAMPLES sets the number of programs (default sized for ~30 s); FUZZ_PROGRAM_SEED
+(a number) draws other programs than the fixed derandomized ones, to hunt:
+
+    FUZZ_PROGRAM_EXAMPLES=5000 FUZZ_PROGRAM_SEED=7 pytest tests/porting/test_fuzz_programs.py -k fuzz
+
+A failure prints the program as Python. Each bug the fuzzer found is kept below as a named program.
+(Skipped where torch is not installed; CI installs it.)"""
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, reject, seed, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+
+torch = pytest.importorskip("torch")  # the oracle: every program also runs with PyTorch (CI installs it)
+
+_SEED = os.environ.get("FUZZ_PROGRAM_SEED") or None
+SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_PROGRAM_EXAMPLES", 150)), deadline=None,
+                    suppress_health_check=list(HealthCheck), derandomize=_SEED is None, database=None)
+
+DTYPES = ["float32", "float64", "int64", "int32", "bool", "uint8"]
+FLOATS = ("float32", "float64")
+SHAPES = [(), (1,), (3,), (2, 3), (3, 1), (1, 3), (3, 3), (2, 1, 3), (0, 3), (2, 0)]
+TOLERANCE = {"float32": 1e-5, "float64": 1e-10}
+
+
+def _dtype_name(dtype):
+    return str(dtype).replace("torch.", "")
+
+
+# -- the program: a list of steps, each a piece of PyTorch source ------------------------------------------
+
+class Step:
+    """One step of a program: ``code`` (PyTorch source, run as it reads) and ``binds`` (the name it
+    assigns, or None for a statement run for its effect)."""
+
+    def __init__(self, code, binds=None):
+        self.code, self.binds = code, binds
+
+    def __repr__(self):
+        return self.code
+
+
+def source(steps):
+    """The program as Python, to read in a failure."""
+    return "\n".join(["import torch"] + [s.code for s in steps])
+
+
+class Meta:
+    """What PyTorch's run says a name holds: its shape, dtype, requires_grad and is_leaf."""
+
+    def __init__(self, t):
+        self.shape, self.dtype = tuple(t.shape), _dtype_name(t.dtype)
+        self.requires_grad, self.is_leaf = t.requires_grad, t.is_leaf
+        self.ndim = len(self.shape)
+
+    @property
+    def floating(self):
+        return self.dtype in FLOATS
+
+
+# -- running a program in both libraries and comparing after each step ----------------------------------------
+
+class Mismatch(AssertionError):
+    pass
+
+
+def _compatible(theirs, ours):
+    for cls in (IndexError, TypeError, ValueError, RuntimeError):
+        if isinstance(theirs, cls):
+            # torch raises RuntimeError for what is often a ValueError or TypeError in Python's terms
+            return isinstance(ours, cls) or (cls is RuntimeError and isinstance(ours, (ValueError, TypeError, IndexError)))
+    return True
+
+
+def _close(name, what, ref, got, dtype):
+    ref, got = np.asarray(ref), np.asarray(got)
+    if ref.shape != got.shape:
+        raise Mismatch(f"{name}{what}: shape {got.shape}, torch {ref.shape}")
+    if dtype in TOLERANCE:
+        rtol = TOLERANCE[dtype]
+        finite = np.isfinite(ref)
+        scale = max(1.0, float(np.abs(ref[finite]).max())) if finite.any() else 1.0
+        same = np.isclose(got, ref, rtol=rtol, atol=rtol * scale, equal_nan=True)
+        same &= (np.isnan(ref) == np.isnan(got)) & (np.isinf(ref) == np.isinf(got))
+    else:
+        same = got == ref
+    if not np.all(same):
+        raise Mismatch(f"{name}{what}: {got.tolist()}, torch {ref.tolist()}")
+
+
+class Runner:
+    """Runs steps in two namespaces (``torch`` bound to PyTorch, then to autograd) and compares."""
+
+    def __init__(self):
+        self.theirs, self.ours = {"torch": torch}, {"torch": ag}
+        self.steps = []
+
+    def run(self, step):
+        self.steps.append(step)
+        their_error = _exec(step.code, self.theirs)
+        if their_error is not None and "refer to a single memory location" in str(their_error):
+            reject()  # PyTorch's guard against a source overlapping its destination: no semantics to compare
+        our_error = _exec(step.code, self.ours)
+        try:
+            if their_error is not None and our_error is None:
+                raise Mismatch(f"torch raises {their_error!r}; we do not")
+            if their_error is None and our_error is not None:
+                raise Mismatch(f"torch succeeds; we raise {our_error!r}")
+            if their_error is not None:
+                if not _compatible(their_error, our_error):
+                    raise Mismatch(f"torch raises {their_error!r}; we raise {our_error!r}")
+                if "modified by an inplace operation" in str(their_error) \
+                        and not re.search("modified by an in-?place operation", str(our_error)):
+                    raise Mismatch(f"torch raises {their_error!r}; we raise {our_error!r}")
+            self.compare()
+        except Mismatch as err:
+            raise Mismatch(f"{err}\n--- after the last step of this program:\n{source(self.steps)}") from None
+        return their_error is None
+
+    def compare(self):
+        for name, t in self.theirs.items():
+            if not isinstance(t, torch.Tensor):
+                continue
+            o = self.ours.get(name)
+            if not isinstance(o, ag.Tensor):
+                raise Mismatch(f"{name}: torch has a tensor, we have {o!r}")
+            dtype = _dtype_name(t.dtype)
+            if _dtype_name(o.dtype) != dtype:
+                raise Mismatch(f"{name}: dtype {_dtype_name(o.dtype)}, torch {dtype}")
+            _close(name, "", t.detach().numpy(), o.detach().numpy(), dtype)
+            if (o.requires_grad, o.is_leaf) != (t.requires_grad, t.is_leaf):
+                raise Mismatch(f"{name}: requires_grad, is_leaf = {o.requires_grad}, {o.is_leaf}; "
+                               f"torch {t.requires_grad}, {t.is_leaf}")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tg, og = t.grad, o.grad
+            if (tg is None) != (og is None):
+                raise Mismatch(f"{name}.grad: {og!r}, torch {tg!r}")
+            if tg is not None:
+                _close(name, ".grad", tg.detach().numpy(), og.detach().numpy(), dtype)
+
+    def meta(self):
+        return {n: Meta(t) for n, t in self.theirs.items() if isinstance(t, torch.Tensor)}
+
+
+def _exec(code, namespace):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            try:
+                exec(code, namespace)  # noqa: S102 (the program under test)
+            except Exception as err:  # noqa: BLE001 (torch's exception is the reference)
+                return err
+    return None
+
+
+def run_program(code):
+    """Run a written program (a regression) step by step: each top-level statement is a step."""
+    runner = Runner()
+    block = []
+    for line in code.strip().splitlines():
+        if block and not line.startswith(" "):
+            runner.run(Step("\n".join(block)))
+            block = []
+        block.append(line)
+    if block:
+        runner.run(Step("\n".join(block)))
+    return runner
+
+
+# -- drawing a program ----------------------------------------------------------------------------------------
+
+def _literal(draw, shape, dtype):
+    n = int(np.prod(shape))
+    if dtype == "bool":
+        values = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    elif dtype == "uint8":
+        values = draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
+    elif dtype in FLOATS:  # quarters: exact in binary, so both libraries start from the same numbers
+        values = [q / 4 for q in draw(st.lists(st.integers(-12, 12), min_size=n, max_size=n))]
+    else:
+        values = draw(st.lists(st.integers(-3, 3), min_size=n, max_size=n))
+    return np.array(values, dtype=object).reshape(shape).tolist()
+
+
+def _scalar(draw):
+    return draw(st.sampled_from(["2", "-1", "0.5", "1.5", "-2.25", "True", "0"]))
+
+
+def draw_leaf(draw, name):
+    shape = draw(st.sampled_from(SHAPES))
+    dtype = draw(st.sampled_from(DTYPES))
+    grad = dtype in FLOATS and draw(st.booleans())
+    tail = f", dtype=torch.{dtype}" + (", requires_grad=True" if grad else "")
+    if 0 in shape:
+        return Step(f"{name} = torch.zeros({', '.join(map(str, shape))}{tail})", name)
+    return Step(f"{name} = torch.tensor({_literal(draw, shape, dtype)}{tail})", name)
+
+
+def _dim(draw, m, extra=0):
+    """A dim of ``m`` (now and then one out of range, to compare refusals)."""
+    if m.ndim == 0 or draw(st.integers(0, 19)) == 0:
+        return draw(st.integers(-m.ndim - 1 - extra, m.ndim + extra))
+    return draw(st.integers(-m.ndim - extra, m.ndim - 1 + extra))
+
+
+UNARY = ["-{x}", "{x}.abs()", "{x}.exp()", "{x}.log()", "{x}.sqrt()", "{x}.sin()", "{x}.tanh()", "{x}.sigmoid()",
+         "{x}.relu()", "{x}.square()", "{x}.reciprocal()", "{x}.sign()", "{x}.floor()", "{x} ** 2", "{x} ** 0.5",
+         "{x} * {s}", "{s} - {x}", "{x} / {s}", "{x} + {s}", "~{x}", "{x}.clamp(min={s})", "{x}.clamp(-1, 1)",
+         "{x}.float()", "{x}.double()", "{x}.long()", "{x}.int()", "{x}.bool()", "{x}.to(torch.uint8)",
+         "{x}.clone()", "{x}.detach()", "{x}.data", "{x}.contiguous()", "{x} > {s}", "{x}.log_softmax(-1)",
+         "torch.where({x} > 0, {x}, {s})", "{x}.flip(0)", "{x}.cumsum(0)"]
+BINARY = ["{x} + {y}", "{x} - {y}", "{x} * {y}", "{x} / {y}", "torch.maximum({x}, {y})", "torch.minimum({x}, {y})",
+          "torch.where({x} > 0, {x}, {y})", "{x} @ {y}", "{x} == {y}", "{x} < {y}", "{x} & {y}", "{x} ** {y}",
+          "torch.add({x}, {y}, alpha=2)", "{x}.mul({y})", "torch.cat([{x}, {y}])", "torch.stack([{x}, {y}])",
+          "{x}.expand_as({y})", "{x}.view_as({y})", "{x}.reshape_as({y})", "{x}.type_as({y})",
+          "{x} * {y}.sum()", "torch.where({y}.bool(), {x}, 0.0)"]
+REDUCE = ["{x}.sum()", "{x}.sum(dim={d}, keepdim={k})", "{x}.mean()", "{x}.mean({d}, keepdim={k})", "{x}.prod({d})",
+          "{x}.amax({d}, keepdim={k})", "{x}.max()", "{x}.max(dim={d})[0]", "{x}.min({d}, keepdim={k}).values",
+          "{x}.argmax({d})", "{x}.std({d})", "{x}.var()", "{x}.logsumexp({d})", "{x}.norm()",
+          "{x}.softmax({d})", "{x}.all()", "{x}.any({d})", "{x}.sum(({d},), keepdim={k})", "{x}.amin({d})",
+          "{x}.cumsum({d})", "{x}.prod()", "{x}.sum(dtype=torch.float64)"]
+VIEW = ["{x}[1:]", "{x}[..., ::2]", "{x}[:, 1]", "{x}[0]", "{x}[-1:]", "{x}[None]", "{x}.t()", "{x}.T",
+        "{x}.view(-1)", "{x}.reshape(-1)", "{x}.view({shape})", "{x}.transpose(0, -1)", "{x}.unsqueeze({d1})",
+        "{x}.squeeze()", "{x}.squeeze({d})", "{x}.expand(2, {shape})", "{x}.diagonal()", "{x}.narrow({d}, {i}, 1)",
+        "{x}.select({d}, {i})", "{x}.unfold({d}, 2, 1)", "{x}.permute({rev})", "{x}.flatten()",
+        "{x}.movedim(0, -1)", "{x}.split(1, {d})[0]", "{x}.chunk(2)[-1]", "{x}.unbind(0)[0]", "{x}.mT",
+        "{x}.diagonal(0, -2, -1)", "{x}.flatten()[1:]", "{x}.detach()"]
+INPLACE = ["{x}.add_({y})", "{x}.mul_({y})", "{x}.sub_({s})", "{x}.div_({y})", "{x}.clamp_(min={s})", "{x}.relu_()",
+           "{x}.copy_({y})", "{x}.masked_fill_({x} > 0, {s})", "{x}.zero_()", "{x}.fill_({s})", "{x}.exp_()",
+           "{x}.sigmoid_()", "{x}.neg_()", "{x}.abs_()", "{x} += {y}", "{x} *= {s}", "{x}[0] = {s}",
+           "{x}[1:] = {y}", "{x}[{x} > 0] = {s}", "{x}[torch.tensor([0, -1])] = {s}", "{x}[..., 0] = {y}",
+           "{x}.index_add_({d}, torch.tensor([0, 0]), {x}.narrow({d}, 0, 1).expand_as({x}.narrow({d}, 0, 2)) * 2)",
+           "{x}.scatter_({d}, torch.zeros_like({x}, dtype=torch.int64), {s})",
+           "{x}.scatter_({d}, torch.zeros_like({x}, dtype=torch.int64)[:1], {y})",
+           "{x}.masked_fill_({y}, {s})", "{x}.clamp_(-1, 1)", "{x}.t_()", "{x}.unsqueeze_(0)", "{x}.squeeze_()",
+           "{x}.detach_()", "{x}.data.mul_({s})", "{x}.data = {y}", "{x}.pow_(2)", "{x}.sqrt_()"]
+AUTOGRAD = ["{x}.retain_grad()", "{x}.requires_grad_()", "{x}.requires_grad_(False)",
+            "{x}.register_hook(lambda g: g * 2)", "{x}.register_hook(lambda g: None)",
+            "{x}.register_hook(lambda g: g + 1)"]
+
+
+def _weighted_sum(names, meta):
+    """A weighted sum of the named tensors: each weighted by numbers from linspace, so that every
+    element's gradient differs."""
+    return " + ".join(f"({n} * torch.linspace(-1, 2, {n}.numel(), dtype={n}.dtype).reshape({n}.shape)).sum()"
+                      for n in names)
+
+
+def draw_step(draw, meta, name):
+    """One step, drawn from the names bound so far (``meta``: PyTorch's shapes and dtypes)."""
+    names = sorted(meta)
+    if not names:
+        return draw_leaf(draw, name)
+    kind = draw(st.sampled_from(["leaf", "unary", "binary", "reduce", "view", "view", "inplace", "inplace",
+                                 "inplace", "autograd", "grad"]))
+    if kind == "leaf":
+        return draw_leaf(draw, name)
+    x = draw(st.sampled_from(names))
+    m = meta[x]
+
+    def partner():
+        fits = [n for n in names if _broadcasts(meta[n].shape, m.shape)]
+        if fits and draw(st.integers(0, 9)) > 0:
+            return draw(st.sampled_from(fits))
+        return draw(st.sampled_from(names + ["2", "0.5"]))
+
+    def fill(template):
+        y = partner() if "{y}" in template else None
+        d = _dim(draw, m)
+        i = draw(st.integers(0, max(m.shape[d], 1) - 1)) if m.ndim and -m.ndim <= d < m.ndim else 0
+        shape = ", ".join(map(str, m.shape)) if m.ndim else "()"
+        rev = ", ".join(str(k) for k in reversed(range(m.ndim))) if m.ndim else "()"
+        return template.format(x=x, y=y, s=_scalar(draw), d=d, d1=_dim(draw, m, extra=1), k=draw(st.booleans()),
+                               i=i, shape=shape, rev=rev)
+
+    if kind in ("unary", "binary", "reduce", "view"):
+        table = {"unary": UNARY, "binary": BINARY, "reduce": REDUCE, "view": VIEW}[kind]
+        return Step(f"{name} = {fill(draw(st.sampled_from(table)))}", name)
+    if kind == "inplace":
+        code = fill(draw(st.sampled_from(INPLACE)))
+        if draw(st.booleans()):
+            return Step(f"with torch.no_grad():\n    {code}")
+        return Step(code)
+    if kind == "autograd":
+        return Step(fill(draw(st.sampled_from(AUTOGRAD))))
+    # a gradient: backward (maybe keeping the graph, maybe twice), or autograd.grad with create_graph
+    wanting = [n for n in names if meta[n].requires_grad and meta[n].floating] or names
+    outs = draw(st.lists(st.sampled_from(wanting), min_size=1, max_size=3, unique=True))
+    loss = _weighted_sum(outs, meta)
+    if draw(st.booleans()):
+        keep = draw(st.booleans())
+        return Step(f"({loss}).backward(retain_graph={keep})")
+    leaves = [n for n in names if meta[n].requires_grad] or names
+    wrt = draw(st.sampled_from(leaves))
+    return Step(f"{name} = torch.autograd.grad({loss}, [{wrt}], create_graph=True, allow_unused=True)[0]", name)
+
+
+def _broadcasts(a, b):
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _fuzz(test):
+    test = SETTINGS(given(st.data())(test))
+    return seed(int(_SEED))(test) if _SEED is not None else test
+
+
+@_fuzz
+def test_fuzz_programs(data):
+    runner = Runner()
+    n = data.draw(st.integers(3, 12), label="steps")
+    for k in range(n):
+        meta = runner.meta()
+        step = data.draw(_step_strategy(meta, f"x{k}"), label=f"step {k}")
+        runner.run(step)
+    # the end: backward of a weighted sum of every floating tensor that requires grad
+    meta = runner.meta()
+    outs = [n for n, m in meta.items() if m.requires_grad and m.floating and not n.startswith("_")]
+    if outs:
+        runner.run(Step(f"_loss = {_weighted_sum(outs, meta)}", "_loss"))
+        runner.run(Step("_loss.backward()"))
+
+
+def _step_strategy(meta, name):
+    return st.composite(lambda draw: draw_step(draw, meta, name))()
