@@ -492,7 +492,7 @@ def _fill(self, value, name):
     if _modes.watchers:
         return copy_(self, value)
     try:
-        self._data[...] = _assignable(value, self.dtype)
+        self._data[...] = _assignable(value, self.dtype, name)
     except ValueError:
         raise _write_error(self, value, "fill_") from None
     self._vc[0] += 1

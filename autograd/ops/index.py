@@ -14,7 +14,7 @@ import math
 
 from ..backend import by_input, get_array_module, host
 
-from ..dtypes import int64
+from ..dtypes import fitting, int64, wrapped
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor
@@ -359,7 +359,8 @@ def masked_fill(input, mask, value):
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
         fill = value if value.dtype == input.dtype else value.to(input.dtype)
     elif isinstance(value, (bool, int, float, host.generic)):
-        fill = get_array_module(input._data).asarray(value).astype(input.dtype)
+        fill = get_array_module(input._data).asarray(wrapped(fitting(value, input.dtype, "masked_fill"), input.dtype))
+        fill = fill.astype(input.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
     broadcast_shape("masked_fill", input.shape, mask.shape)
