@@ -21,7 +21,7 @@ import math
 
 from .backend import as_array, by_input, get_array_module, host, index_for, read_only
 from .devices import place
-from .dtypes import wrapped
+from .dtypes import bool_, wrapped
 
 from . import caller, random
 from .function import _FREED, Function, Rule
@@ -395,6 +395,9 @@ def _arithmetic(ufunc, fn, name, alpha):
             return _write(self, _result_of(fn, self, (other,) + args, kwargs)._data, name)
         a = self._data
         b = other._data if isinstance(other, Tensor) else other
+        if ufunc is host.subtract and (a.dtype.kind == "b" or getattr(b, "dtype", None) == bool_
+                                       or isinstance(b, (bool, host.bool_))):
+            return _write(self, _result_of(fn, self, (other,), kwargs)._data, name)  # (sub refuses a bool, saying so)
         if isinstance(b, (list, tuple)):
             b = to_array(b)
         kind = _kind(b)

@@ -401,7 +401,7 @@ class Tensor(Variable):
 
     @property
     def T(self):
-        return self.permute(*reversed(range(self.ndim)))
+        return self.permute(tuple(reversed(range(self.ndim))))  # (a 0-d tensor: permute(()), a new view)
 
     @property
     def mT(self):
