@@ -942,7 +942,11 @@ def matmul(input, other):
         from .sparse import mm  # noqa: PLC0415  (a sparse COO factor: sparse.py)
 
         return mm(input, other)
-    return MatMul.apply(as_tensor(input), as_tensor(other))
+    input, other = as_tensor(input), as_tensor(other)
+    if input.dtype.kind == "b" or other.dtype.kind == "b":
+        raise DTypeError(f"matmul: not implemented for bool tensors (got {input.dtype} and {other.dtype}), as in "
+                         "PyTorch; convert with .int() or .float() first")
+    return MatMul.apply(input, other)
 
 
 register(("matmul", "mm", "bmm", "dot"), matmul)

@@ -457,6 +457,8 @@ class ArgExtreme(NonDifferentiable):
 def _arg_extreme(input, dim, keepdim, axis, keepdims, largest):
     name = "argmax" if largest else "argmin"
     dim, keepdim = pick(dim, axis, keepdim, keepdims, name)
+    if input.dtype.kind == "b":
+        raise DTypeError(f"{name}: does not support bool input, as in PyTorch; convert with .int() first")
     if dim is not None:
         dim = dim_arg(dim, input.ndim, name)
     if (input.numel() == 0 and dim is None) or (dim is not None and input.ndim and input.shape[dim] == 0):
