@@ -691,7 +691,11 @@ def clamp(input, min=None, max=None):
     if type(input) is not Tensor or input._data.dtype.kind != "f" or not (
             type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS):  # else: floats clamped by numbers
         bounds = [b for b in (min, max) if b is not None]
+        numbers = not any(isinstance(b, Tensor) for b in bounds)
         input, *bounds = promote("clamp", input, *bounds)
+        if numbers and input.dtype.kind == "b":  # (a bool tensor between bool numbers: PyTorch has no kernel)
+            raise DTypeError("clamp: not implemented for bool tensors with bool bounds, as in PyTorch; "
+                             "convert with .int() first")
         min, max = (bounds.pop(0) if b is not None else None for b in (min, max))
     if any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
         # bounds that need a gradient get it where they won (PyTorch's rule), made of where; the input
