@@ -131,7 +131,10 @@ def _result_of(fn, tensor, args=(), kwargs=None, graph=False):
 
 
 def _needs_graph(tensor, args, kwargs=None, name="in-place operation"):
-    """In grad mode: must this in-place change of ``tensor`` with ``args`` be recorded?"""
+    """In grad mode: must this in-place change of ``tensor`` with ``args`` be recorded? Never for an
+    integer or bool tensor (x_bool.copy_(w) keeps no gradient of w, as in PyTorch)."""
+    if tensor._data.dtype.kind not in "fc":
+        return False
     if tensor.requires_grad or any(isinstance(a, Variable) and a.requires_grad for a in args) or \
             kwargs and any(isinstance(a, Variable) and a.requires_grad for a in kwargs.values()):
         return True

@@ -300,6 +300,8 @@ def flatten(input, start_dim=0, end_dim=-1):
                          f"{input.ndim} dimensions; swap them")
     if input.ndim == 0:
         return reshape(input, 1)
+    if start == end:  # nothing to merge: PyTorch hands back the input itself (x.flatten() is x for a 1-d x)
+        return input
     merged = int(by_input.prod(input.shape[start:end + 1]))
     return reshape(input, input.shape[:start] + (merged,) + input.shape[end + 1:])
 

@@ -345,9 +345,6 @@ def _fuzz(test):
     return seed(int(_SEED))(test) if _SEED is not None else test
 
 
-@pytest.mark.xfail(strict=True, reason="open findings, not yet fixed: logsumexp of a uint8 tensor is float16 "
-                   "(PyTorch float32); requires_grad_(False) on a leaf that has a view (x1 = x0.T) leaves x0.grad "
-                   "filled by a later backward where PyTorch's stays None; float32 sum tolerance of the final loss")
 @_fuzz
 def test_fuzz_programs(data):
     runner = Runner()
@@ -485,4 +482,29 @@ x0 = torch.tensor([1.0, 2.0], requires_grad=True)
 x1 = x0 * 3
 x0.requires_grad_(False)
 x1.sum().backward()
+""")
+
+
+def test_flatten_with_nothing_to_merge_is_the_input():
+    """x.flatten() of a 1-d x is x itself in PyTorch (a leaf stays a leaf); a 0-d one becomes a 1-d view."""
+    run_program("""
+x0 = torch.tensor([0.0, -1.0, 0.5], requires_grad=True)
+x1 = x0.flatten()
+x2 = torch.ones(2, 2, requires_grad=True)
+x3 = x2.flatten(1, 1)
+x4 = x2.flatten(0, 1)
+x5 = torch.tensor(1.5, requires_grad=True).flatten()
+""")
+
+
+def test_an_in_place_copy_into_a_bool_tensor_keeps_no_gradient():
+    """x_bool.copy_(w) with w requiring grad made the bool tensor require grad (a non-leaf);
+    PyTorch's stays a leaf that does not."""
+    run_program("""
+x0 = torch.tensor([0.0, -1.0, 0.5], requires_grad=True)
+x1 = torch.tensor([5, 5, 3], dtype=torch.uint8)
+x2 = x1 < x1
+x2.copy_(x0)
+x1.copy_(x0)
+x1[0] = x0[1]
 """)
