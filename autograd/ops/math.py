@@ -732,6 +732,15 @@ def add(input, other, *deprecated, alpha=1):
     """input + alpha * other (also PyTorch's deprecated add(input, alpha, other) of older code, with its warning)."""
     if deprecated:
         alpha, other = number_first("add", (other,) + deprecated, "Tensor other", "Tensor other, *, Number alpha = 1")
+    if alpha != 1 and isinstance(other, Tensor) and isinstance(input, Tensor):  # the result's dtype is a + b's
+        kinds = input.dtype.kind + other.dtype.kind
+        if isinstance(alpha, float) and "f" not in kinds and "c" not in kinds:
+            raise DTypeError(f"add: for integral input tensors, argument alpha must not be a floating point number "
+                             f"(got alpha={alpha} for {input.dtype} and {other.dtype})")
+        if kinds == "bb":
+            return _add(input, other if alpha else other & False)  # (bools: a or (b and alpha))
+        if other.dtype.kind == "b":
+            other = other.to(input.dtype)  # (int32 + bool * 2 is int32, not bool * 2's int64)
     return _add(input, other if alpha == 1 else other * alpha)
 
 

@@ -508,3 +508,17 @@ x2.copy_(x0)
 x1.copy_(x0)
 x1[0] = x0[1]
 """)
+
+
+def test_add_with_alpha_keeps_the_operands_dtype():
+    """torch.add(int32, bool, alpha=2) was int64 (bool * 2 first), bools with alpha gave int64 [3, 0], and a
+    float alpha with integer tensors answered; PyTorch: int32, bool [True, False], and a refusal."""
+    run_program("""
+x0 = torch.tensor([1, 2], dtype=torch.int32)
+x1 = torch.tensor([True, False])
+x2 = torch.add(x0, x1, alpha=2)
+x3 = torch.add(x1, x1, alpha=2)
+x4 = torch.add(x0, x1, alpha=2.5)
+x5 = torch.add(x0.float(), x1, alpha=2)
+x0.add_(x1, alpha=3)
+""")
