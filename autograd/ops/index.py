@@ -203,6 +203,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     if src is None:
         if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, host.generic)):
             raise TypeError(f"scatter: value must be a number, got {type(value).__name__}")
+        value = wrapped(fitting(value, input.dtype, "scatter"), input.dtype)  # (uint8 300 refused, -1 is 255)
         src = Tensor._make(get_array_module(input._data).full(idx1.shape, value).astype(input.dtype))
     return fitted(Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1), input.shape)
 

@@ -414,6 +414,8 @@ x0.fill_(-2.25)
 x0[0] = 256
 x0.fill_(-1)
 x0[1] = -2
+x0.scatter_(0, torch.tensor([1]), -2.25)
+x0.scatter_(0, torch.tensor([1]), -3)
 x1 = torch.full((2,), -256, dtype=torch.uint8)
 x2 = torch.full((2,), -1, dtype=torch.uint8)
 x0.add_(300)
