@@ -473,6 +473,14 @@ def _as_source(value, like):
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor's storage."""
+    if isinstance(src, Tensor) and src.shape != self.shape:  # (src broadcasts to this shape, never the reverse)
+        try:
+            fits = host.broadcast_shapes(tuple(self.shape), tuple(src.shape)) == tuple(self.shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"copy_: src of shape {tuple(src.shape)} can't be broadcast to this tensor's shape "
+                               f"{tuple(self.shape)}")
     if _modes.grad_enabled and _needs_graph(self, (src,), None, "copy_"):
         return _record(self, lambda t: Copy.apply(t, _as_source(src, t)), "copy_", same_kind=False)
     if _modes.watchers:  # an exporter sees the copy as an op

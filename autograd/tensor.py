@@ -405,6 +405,11 @@ class Tensor(Variable):
 
     @property
     def mT(self):
+        """The last two dims swapped; as PyTorch, a 0-d tensor is handed back itself and a 1-d one refused."""
+        if self.ndim == 0:
+            return self
+        if self.ndim == 1:
+            raise RuntimeError("mT: tensor.mT is only supported on matrices or batches of matrices; got a 1-D tensor")
         return self.transpose(-2, -1)
 
     def size(self, dim=None):
@@ -454,6 +459,8 @@ class Tensor(Variable):
         return Tensor._make(self._data, self._vc)
 
     def detach_(self):
+        if self._view is not None:  # (PyTorch's rule: a view's graph is its base's)
+            raise RuntimeError("detach_: can't detach views in-place; use detach() instead (a new tensor)")
         self.grad_fn, self.requires_grad = None, False
         return self
 

@@ -197,6 +197,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             src = Tensor._make(get_array_module(input._data).full(index.shape, value, dtype=input.dtype))
         return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
     d, idx = _scatter_checks("scatter", input, dim, index, src)
+    if isinstance(src, Tensor) and src.dtype != input.dtype:  # (checked for an empty index too, as PyTorch)
+        raise DTypeError(f"scatter: expected src of dtype {input.dtype} (the input's), got {src.dtype}")
     if idx.size == 0:
         return input.clone()
     x, idx1 = _as_1d(input, idx)

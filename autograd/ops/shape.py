@@ -54,8 +54,8 @@ class Expand(View):
                 "Every copy made by broadcasting sends its gradient home, where they add up.")
 
     def forward(ctx, a, shape):
-        if a.shape == tuple(shape):  # nothing repeated: a writable view, as PyTorch's (broadcast_to's is read-only)
-            return a.view()
+        if a.size == int(by_input.prod(shape)):  # nothing repeated (new dims of 1, or no elements): a writable
+            return a.reshape(shape)              # view, as PyTorch's (broadcast_to's is read-only)
         return ctx.xp.broadcast_to(a, shape)
 
     def backward(ctx, grad):  # the core sums the gradient back over the broadcast axes

@@ -272,6 +272,7 @@ AUTOGRAD = ["{x}.retain_grad()", "{x}.requires_grad_()", "{x}.requires_grad_(Fal
             "{x}.register_hook(lambda g: g + 1)"]
 
 
+SHAPE_IN_PLACE = ("{x}.t_()", "{x}.unsqueeze_(0)", "{x}.squeeze_()")
 TENSOR_ONLY = ("_as(", ".data =", "torch.cat", "torch.stack", "masked_fill_({y}", "copy_", "scatter_", "{y}.")
 
 
@@ -314,7 +315,9 @@ def draw_step(draw, meta, name):
         table = {"unary": UNARY, "binary": BINARY, "reduce": REDUCE, "view": VIEW}[kind]
         return Step(f"{name} = {fill(draw(st.sampled_from(table)))}", name)
     if kind == "inplace":
-        code = fill(draw(st.sampled_from(INPLACE)))
+        # (changing the shape in place of a tensor that requires grad is refused here on purpose: README)
+        table = [t for t in INPLACE if not (m.requires_grad and t in SHAPE_IN_PLACE)]
+        code = fill(draw(st.sampled_from(table)))
         if draw(st.booleans()):
             return Step(f"with torch.no_grad():\n    {code}")
         return Step(code)
@@ -397,6 +400,10 @@ def test_a_view_of_the_same_shape_is_written_through():
 x0 = torch.tensor([1.0, 2.0, 3.0])
 x1 = x0.expand(3)
 x1.add_(1)
+x4 = x0.expand(1, 3)
+x4.mul_(2)
+x5 = torch.zeros(0, 3).expand(2, 0, 3)
+x5.sqrt_()
 x2 = x0.unsqueeze(0).squeeze(0)
 x2.t_()
 x3 = x0.T
@@ -523,4 +530,54 @@ x3 = torch.add(x1, x1, alpha=2)
 x4 = torch.add(x0, x1, alpha=2.5)
 x5 = torch.add(x0.float(), x1, alpha=2)
 x0.add_(x1, alpha=3)
+""")
+
+
+def test_mT_of_a_scalar_and_of_a_vector():
+    """x.mT of a 0-d x refused (transpose(-2, -1)); PyTorch hands back x itself, and refuses a 1-d x."""
+    run_program("""
+x0 = torch.tensor(2.0, requires_grad=True)
+x1 = x0.mT
+x2 = torch.tensor([1.0, 2.0]).mT
+x3 = torch.ones(2, 3).mT
+""")
+
+
+def test_scatter_checks_the_dtype_of_src_for_an_empty_index():
+    """scatter_ with an empty index returned early, before refusing a src of another dtype as PyTorch does."""
+    run_program("""
+x0 = torch.zeros(2, 0, dtype=torch.bool)
+x1 = x0.sum((0,))
+x0.scatter_(0, torch.zeros(1, 0, dtype=torch.int64), x1)
+x2 = torch.zeros(2, 3)
+x2.scatter_(0, torch.zeros(1, 0, dtype=torch.int64), torch.ones(1, 3, dtype=torch.float64))
+""")
+
+
+def test_copy_into_a_smaller_shape_is_refused():
+    """x.copy_(y) of a (1,) y into a 0-d x went through (numpy assigns it); PyTorch refuses: src must broadcast
+    to x's shape."""
+    run_program("""
+x0 = torch.tensor(-1, dtype=torch.int64)
+x1 = x0.mT
+x1.copy_(torch.tensor([0]))
+x2 = torch.zeros(2, 3)
+x2.copy_(torch.ones(3))
+x2.copy_(torch.ones(1, 2, 3))
+x2.copy_(torch.ones(3, 1))
+""")
+
+
+def test_detach_in_place_of_a_view_is_refused():
+    """detach_() of a view went through; PyTorch refuses ("Can't detach views in-place"), a detach()ed tensor is fine."""
+    run_program("""
+x0 = torch.tensor([[-2.0, -0.75, 1.75], [-0.75, 0.0, 2.25]], requires_grad=True)
+x1 = x0 * 2
+x2 = x1[1:]
+x2.detach_()
+x3 = x0.detach().expand(2, 2, 3)
+x3.detach_()
+x4 = x1.detach()
+x4.detach_()
+x1.detach_()
 """)
