@@ -46,7 +46,7 @@ from nn.utils import rnn as rnn_utils
 torch = pytest.importorskip("torch")  # the oracle: each configuration also runs with PyTorch (CI installs it)
 torch.set_num_threads(1)
 
-EXAMPLES = int(os.environ.get("FUZZ_NN_EXAMPLES", 40))
+EXAMPLES = int(os.environ.get("FUZZ_NN_EXAMPLES", 100))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
                     derandomize=not os.environ.get("FUZZ_NN_HUNT"), database=None)  # (hunt: --hypothesis-seed=N)
 TOL = dict(rtol=1e-7, atol=1e-9)
@@ -447,6 +447,7 @@ def test_fuzz_attention(data):
     rng = np.random.default_rng(data.draw(st.integers(0, 99)))
     if encoder:
         lk = lq
+        FLOAT32[0], tol = False, TOL  # (its LayerNorms over a few features: float32 rounding, amplified, decides)
     attn_kind = data.draw(st.sampled_from([None, "bool", "float"]))
     pad_kind = data.draw(st.sampled_from([None, "bool", "float"]))
     if attn_kind == pad_kind == "float" or (attn_kind and pad_kind and attn_kind != pad_kind):
