@@ -12,6 +12,7 @@ size), as Keras reports them; validation runs after each epoch without dropout, 
 moving BatchNormalization statistics and without recording a graph. Data are numpy arrays (or
 Tensors, or nested lists): float64 becomes float32, integer labels stay integers.
 """
+import collections
 import math
 import warnings
 
@@ -244,8 +245,12 @@ class Trainer:
             metrics_module.update(m, y, y_pred)
 
     def _logs(self):
-        logs = {"loss": self._loss_tracker.result(),
-                **{m.name: metrics_module.figure(m.result()) for m in self._metrics or []}}
+        logs = {"loss": self._loss_tracker.result()}
+        seen = collections.Counter()
+        for m in self._metrics or []:  # two metrics of one name: the second logs as name_1 (Keras' CompileMetrics)
+            name = m.name if not seen[m.name] else f"{m.name}_{seen[m.name]}"
+            seen[m.name] += 1
+            logs[name] = metrics_module.figure(m.result())
         if self._outputs is not None:
             logs.update(self._outputs.logs())
         return dict(sorted(logs.items()))  # Keras sorts the logs by name
@@ -255,8 +260,10 @@ class Trainer:
         for several outputs Keras' order (OutputLosses.order), then the other logs sorted."""
         if self._outputs is not None:
             values = [logs[name] for name in self._ordered_names(logs)]
-        else:
-            values = [logs["loss"]] + [metrics_module.figure(m.result()) for m in self._metrics or []]
+        else:  # Keras' _flatten_metrics_in_order: by the metrics' names, then the logs no name gives, sorted
+            names = ["loss"] + [m.name for m in self._metrics or []]  # (two of one name: that log twice, then name_1)
+            values = [logs[name] for name in names if name in logs] + [logs[key] for key in sorted(logs)
+                                                                       if key not in names]
         return values[0] if len(values) == 1 else values
 
     def _ordered_names(self, logs):

@@ -1,0 +1,528 @@
+"""seegrad.keras against Keras 3 (torch backend), by random programs drawn by hypothesis.
+
+1. Layer configurations: a small functional model around one or a few layers with drawn settings
+   (Dense, Conv1D/2D, pooling, BatchNormalization, LayerNormalization, Dropout at inference,
+   SimpleRNN/GRU/LSTM with masking, Embedding, Reshape/Flatten/Permute, Concatenate/Add),
+   built in both libraries from the same weights: predict() must agree, then one epoch of fit
+   (shuffle=False) must give the same history and the same weights.
+2. The compile/fit options a learner uses: optimizers and learning-rate schedules, losses
+   (from_logits, sparse or one-hot, label_smoothing), metrics by name and by object, class_weight,
+   sample_weight, validation_split, a batch size that does not divide the data, callbacks
+   (EarlyStopping(restore_best_weights), ReduceLROnPlateau, LearningRateScheduler): the History,
+   evaluate() and predict() must agree.
+
+A configuration Keras refuses is skipped; one seegrad.keras does not implement (NotSupported) is
+skipped too (an error, never a wrong answer). FUZZ_KERAS_EXAMPLES sets the number of draws; a
+long hunt: ``FUZZ_KERAS_EXAMPLES=500 FUZZ_KERAS_SEED=3 pytest tests/test_keras_fuzz.py``.
+Each bug the hunt found has its own named regression test at the end."""
+import os
+import random
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from keras_helpers import LOSS_TOL, WEIGHT_TOL, oracle
+from seegrad import keras as S
+from seegrad.keras.utils import NotSupported
+
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+              pytest.mark.filterwarnings("ignore::UserWarning")]
+
+EXAMPLES = int(os.environ.get("FUZZ_KERAS_EXAMPLES", 12))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
+                    derandomize="FUZZ_KERAS_SEED" not in os.environ, database=None)
+SEED = seed(int(os.environ.get("FUZZ_KERAS_SEED", 0)))
+
+
+class KerasRefused(Exception):
+    """Keras itself refused the drawn configuration: nothing to compare."""
+
+
+# ----------------------------------------------------------------- building a model from a drawn spec
+
+
+def regularizer(lib, spec):
+    if spec is None:
+        return None
+    kind, *values = spec
+    return {"l1": lib.regularizers.L1, "l2": lib.regularizers.L2, "l1l2": lib.regularizers.L1L2}[kind](*values)
+
+
+def make_layer(lib, spec):
+    """``spec`` = (class name, kwargs); regularizers are drawn as tuples and made per library."""
+    name, kwargs = spec
+    kwargs = dict(kwargs)
+    for key in ("kernel_regularizer", "activity_regularizer", "bias_regularizer"):
+        if key in kwargs:
+            kwargs[key] = regularizer(lib, kwargs[key])
+    return getattr(lib.layers, name)(**kwargs)
+
+
+def build(lib, spec):
+    """A functional model: spec = {"input": (shape, dtype), "body": [...], "head": units}.
+    Body items: ("layer", layer spec), ("rnn", layer spec) (may return states),
+    ("branches", merge name, [layer spec], [layer spec])."""
+    shape, dtype = spec["input"]
+    inputs = lib.Input(shape=shape, dtype=dtype)
+    x = inputs
+    for item in spec["body"]:
+        if item[0] == "layer":
+            x = make_layer(lib, item[1])(x)
+        elif item[0] == "rnn":
+            out = make_layer(lib, item[1])(x)
+            if isinstance(out, (list, tuple)):  # return_state: the output and the states, side by side
+                first, states = out[0], list(out[1:])
+                if len(first.shape) == 3:
+                    first = lib.layers.GlobalAveragePooling1D()(first)
+                x = lib.layers.Concatenate()([first, *states])
+            else:
+                x = out
+        elif item[0] == "branches":
+            _, merge, left, right = item
+            a, b = x, x
+            for s in left:
+                a = make_layer(lib, s)(a)
+            for s in right:
+                b = make_layer(lib, s)(b)
+            x = getattr(lib.layers, merge)()([a, b])
+    if len(x.shape) > 2:
+        x = lib.layers.Flatten()(x)
+    outputs = lib.layers.Dense(spec["head"], activation=spec.get("head_activation"))(x)
+    return lib.Model(inputs, outputs)
+
+
+def twin_models(spec):
+    """The model built by Keras and by us, ours holding Keras' initial weights."""
+    keras = oracle()
+    keras.utils.clear_session()
+    S.utils.clear_session()
+    keras.utils.set_random_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            k = build(keras, spec)
+        except (ValueError, TypeError, NotImplementedError) as e:
+            raise KerasRefused(str(e)) from e
+    s = build(S, spec)
+    kw, sw = k.get_weights(), s.get_weights()
+    assert [w.shape for w in kw] == [w.shape for w in sw], "the two models hold different weights"
+    s.set_weights(kw)
+    return k, s
+
+
+def same_history(hk, hs):
+    assert hk.epoch == hs.epoch, (hk.epoch, hs.epoch)
+    assert sorted(hk.history) == sorted(hs.history)
+    for key in hk.history:
+        np.testing.assert_allclose(hs.history[key], hk.history[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+def same_weights(k, s, tol=WEIGHT_TOL, what=""):
+    for i, (a, b) in enumerate(zip(k.get_weights(), s.get_weights())):
+        np.testing.assert_allclose(b, a, **tol, err_msg=f"weight {i} ({k.weights[i].path}) {what}")
+
+
+def run_spec(spec, x, y, train=True):
+    """Build both, compare predict, then (``train``) one fit epoch with SGD and mse."""
+    keras = oracle()
+    try:
+        k, s = twin_models(spec)
+    except KerasRefused:
+        return "keras refused"
+    except NotSupported:
+        return "not supported"
+    np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), **WEIGHT_TOL)
+    if not train:
+        return "predicted"
+    k.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    s.compile(optimizer=S.optimizers.SGD(0.05), loss="mse")
+    try:
+        hs = s.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    except NotSupported:
+        return "not supported in fit"
+    hk = k.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    same_history(hk, hs)
+    same_weights(k, s, tol=dict(rtol=1e-4, atol=1e-5), what="after one epoch")
+    np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+    return "trained"
+
+
+# ----------------------------------------------------------------- strategies: layer configurations
+
+REGULARIZERS = st.sampled_from([None, None, ("l1", 0.01), ("l2", 0.02), ("l1l2", 0.01, 0.03)])
+ACTIVATIONS = st.sampled_from([None, "relu", "tanh", "sigmoid", "softmax", "elu", "selu", "softplus", "swish",
+                               "gelu", "linear", "relu6", "hard_sigmoid", "softsign", "leaky_relu", "exponential"])
+
+
+@st.composite
+def dense(draw):
+    kwargs = {"units": draw(st.integers(1, 5)), "activation": draw(ACTIVATIONS), "use_bias": draw(st.booleans()),
+              "kernel_regularizer": draw(REGULARIZERS), "activity_regularizer": draw(REGULARIZERS)}
+    return ("Dense", kwargs)
+
+
+@st.composite
+def batch_norm(draw):
+    return ("BatchNormalization", {"momentum": draw(st.sampled_from([0.0, 0.5, 0.9, 0.99])),
+                                   "epsilon": draw(st.sampled_from([1e-3, 1e-5, 0.1])),
+                                   "center": draw(st.booleans()), "scale": draw(st.booleans())})
+
+
+@st.composite
+def layer_norm(draw):
+    return ("LayerNormalization", {"epsilon": draw(st.sampled_from([1e-3, 1e-6, 0.5])),
+                                   "center": draw(st.booleans()), "scale": draw(st.booleans())})
+
+
+def norms():
+    return st.one_of(batch_norm(), layer_norm())
+
+
+@st.composite
+def conv(draw, dims, channels):
+    groups = draw(st.sampled_from([g for g in (1, 2) if channels % g == 0]))
+    filters = groups * draw(st.integers(1, 3))
+    kwargs = {"filters": filters, "kernel_size": draw(st.integers(1, 3)), "strides": draw(st.integers(1, 2)),
+              "padding": draw(st.sampled_from(["valid", "same"] + (["causal"] if dims == 1 else []))),
+              "dilation_rate": draw(st.integers(1, 2)), "groups": groups, "activation": draw(ACTIVATIONS),
+              "use_bias": draw(st.booleans()), "kernel_regularizer": draw(REGULARIZERS)}
+    return ("Conv1D" if dims == 1 else "Conv2D", kwargs), filters
+
+
+@st.composite
+def pooling(draw, dims):
+    kind = draw(st.sampled_from(["Max", "Average"]))
+    return (f"{kind}Pooling{dims}D", {"pool_size": draw(st.integers(1, 3)),
+                                      "strides": draw(st.sampled_from([None, 1, 2])),
+                                      "padding": draw(st.sampled_from(["valid", "same"]))})
+
+
+@st.composite
+def vector_specs(draw):
+    body = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["dense", "dense", "norm", "dropout", "reshape", "branches"]))
+        if kind == "dense":
+            body.append(("layer", draw(dense())))
+        elif kind == "norm":
+            body.append(("layer", draw(norms())))
+        elif kind == "dropout":
+            body.append(("layer", ("Dropout", {"rate": draw(st.sampled_from([0.0, 0.3, 0.9]))})))
+        elif kind == "reshape":  # (6,) -> (2, 3) or (3, 2), maybe permuted, flattened by the head
+            body.append(("layer", ("Dense", {"units": 6})))
+            body.append(("layer", ("Reshape", {"target_shape": draw(st.sampled_from([(2, 3), (3, 2), (-1, 2)]))})))
+            if draw(st.booleans()):
+                body.append(("layer", ("Permute", {"dims": (2, 1)})))
+            body.append(("layer", ("Flatten", {})))
+        else:
+            body.append(("branches", draw(st.sampled_from(["Concatenate", "Add", "Subtract", "Multiply",
+                                                           "Average", "Maximum", "Minimum"])),
+                         [("Dense", {"units": 4, "activation": draw(ACTIVATIONS)})],
+                         [("Dense", {"units": 4, "activation": draw(ACTIVATIONS)})]))
+    return {"input": ((6,), "float32"), "body": body, "head": draw(st.integers(1, 3))}
+
+
+@st.composite
+def sequence_specs(draw):
+    body, channels = [], 3
+    for _ in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["conv", "conv", "pool", "norm", "permute"]))
+        if kind == "conv":
+            layer, channels = draw(conv(1, channels))
+            body.append(("layer", layer))
+        elif kind == "pool":
+            body.append(("layer", draw(pooling(1))))
+        elif kind == "norm":
+            body.append(("layer", draw(norms())))
+        else:
+            body.append(("layer", ("Permute", {"dims": (2, 1)})))
+    return {"input": ((8, 3), "float32"), "body": body, "head": 2}
+
+
+@st.composite
+def image_specs(draw):
+    body, channels = [], 2
+    for _ in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["conv", "conv", "pool", "norm"]))
+        if kind == "conv":
+            layer, channels = draw(conv(2, channels))
+            body.append(("layer", layer))
+        elif kind == "pool":
+            body.append(("layer", draw(pooling(2))))
+        else:
+            body.append(("layer", draw(batch_norm())))
+    return {"input": ((6, 7, 2), "float32"), "body": body, "head": 2}
+
+
+@st.composite
+def rnn(draw, last):
+    cls = draw(st.sampled_from(["SimpleRNN", "GRU", "LSTM"]))
+    kwargs = {"units": draw(st.integers(1, 4)), "return_sequences": draw(st.booleans()),
+              "return_state": last and draw(st.booleans()), "go_backwards": draw(st.booleans()),
+              "use_bias": draw(st.booleans())}
+    if cls == "GRU":
+        kwargs["reset_after"] = draw(st.sampled_from([True, True, False]))
+    if cls != "SimpleRNN" and draw(st.booleans()):
+        kwargs["activation"] = draw(st.sampled_from(["relu", "sigmoid", "tanh"]))
+    return ("rnn", (cls, kwargs))
+
+
+@st.composite
+def token_specs(draw):
+    """Embedding (maybe mask_zero) then one or two recurrent layers; the mask is consumed before the head."""
+    mask = draw(st.booleans())
+    body = [("layer", ("Embedding", {"input_dim": 7, "output_dim": 3, "mask_zero": mask}))]
+    layers = draw(st.integers(1, 2))
+    for i in range(layers):
+        item = draw(rnn(last=i == layers - 1))
+        body.append(item)
+    last = body[-1][1][1]
+    if last["return_sequences"] and not last["return_state"]:
+        body.append(("layer", ("GlobalAveragePooling1D", {}) if mask else ("Flatten", {})))
+    return {"input": ((6,), "int32"), "body": body, "head": 2}
+
+
+@st.composite
+def float_rnn_specs(draw):
+    """A recurrent layer over float sequences (no mask)."""
+    body = [draw(rnn(last=True))]
+    return {"input": ((5, 3), "float32"), "body": body, "head": 2}
+
+
+def data_for(spec, n=20, seed=0):
+    rng = np.random.default_rng(seed)
+    shape, dtype = spec["input"]
+    if dtype == "int32":
+        x = rng.integers(0, 7, (n, *shape))
+        x[:, :2] = np.where(rng.random((n, 2)) < 0.5, 0, x[:, :2])  # padding at the start of some rows
+        x[:, -1] = np.where(rng.random(n) < 0.3, 0, x[:, -1])  # and at the end
+        x[0] = 0  # a row all padding
+        x[1, 3] = 0  # a hole in the middle
+    else:
+        x = rng.normal(size=(n, *shape)).astype(np.float32)
+    y = rng.normal(size=(n, spec["head"])).astype(np.float32)
+    return x, y
+
+
+def has_dropout(spec):
+    return any(item[0] == "layer" and item[1][0] == "Dropout" and item[1][1]["rate"] > 0 for item in spec["body"])
+
+
+@SETTINGS
+@SEED
+@given(spec=st.one_of(vector_specs(), sequence_specs(), image_specs(), token_specs(), float_rnn_specs()))
+def test_fuzz_layer_configurations(spec):
+    x, y = data_for(spec)
+    run_spec(spec, x, y, train=not has_dropout(spec))
+
+
+# ----------------------------------------------------------------- strategies: compile and fit options
+
+
+@st.composite
+def schedule(draw):
+    kind = draw(st.sampled_from([None, None, "exponential", "piecewise", "cosine"]))
+    base = draw(st.sampled_from([0.003, 0.02, 0.1]))
+    if kind == "exponential":
+        return ("ExponentialDecay", (base, draw(st.integers(1, 4)), draw(st.sampled_from([0.5, 0.9]))),
+                {"staircase": draw(st.booleans())})
+    if kind == "piecewise":
+        return ("PiecewiseConstantDecay", ([2, 5], [base, base / 2, base / 10]), {})
+    if kind == "cosine":
+        return ("CosineDecay", (base, draw(st.integers(2, 10))), {"alpha": draw(st.sampled_from([0.0, 0.1]))})
+    return base
+
+
+OPTIMIZERS = {  # name: a strategy of its keyword arguments
+    "SGD": st.fixed_dictionaries({"momentum": st.sampled_from([0.0, 0.5, 0.9]), "nesterov": st.booleans()}),
+    "RMSprop": st.fixed_dictionaries({"rho": st.sampled_from([0.8, 0.9]), "momentum": st.sampled_from([0.0, 0.5]),
+                                      "centered": st.booleans()}),
+    "Adam": st.fixed_dictionaries({"amsgrad": st.booleans(), "beta_1": st.sampled_from([0.8, 0.9])}),
+    "Adagrad": st.fixed_dictionaries({"initial_accumulator_value": st.sampled_from([0.1, 0.5])}),
+    "AdamW": st.fixed_dictionaries({"weight_decay": st.sampled_from([0.004, 0.1])}),
+    "Adadelta": st.fixed_dictionaries({"rho": st.sampled_from([0.9, 0.95])}),
+    "Adamax": st.fixed_dictionaries({}),
+    "Nadam": st.fixed_dictionaries({}),
+}
+
+
+def make_optimizer(lib, spec):
+    name, kwargs, lr = spec
+    if isinstance(lr, tuple):
+        cls, args, kw = lr
+        lr = getattr(lib.optimizers.schedules, cls)(*args, **kw)
+    return getattr(lib.optimizers, name)(learning_rate=lr, **kwargs)
+
+
+@st.composite
+def optimizer(draw):
+    name = draw(st.sampled_from(sorted(OPTIMIZERS)))
+    return (name, draw(OPTIMIZERS[name]), draw(schedule()))
+
+
+TASKS = {  # task: (final activation(s), loss specs, metric specs)
+    "multiclass": ([None, "softmax"], ["categorical_crossentropy", "sparse_categorical_crossentropy",
+                                       ("CategoricalCrossentropy", "from_logits", "label_smoothing"),
+                                       ("SparseCategoricalCrossentropy", "from_logits")],
+                   ["accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "top_k",
+                    ("CategoricalAccuracy",), ("SparseCategoricalAccuracy",), ("AUC",),
+                    ("Precision",), ("Recall",), "mse"]),
+    "binary": ([None, "sigmoid"], ["binary_crossentropy", ("BinaryCrossentropy", "from_logits", "label_smoothing")],
+               ["accuracy", "binary_accuracy", ("BinaryAccuracy",), ("AUC",), ("Precision",), ("Recall",), "mae"]),
+    "regression": ([None, "tanh"], ["mse", "mae", "huber", ("MeanSquaredError",), ("MeanAbsoluteError",),
+                                    ("Huber",), "log_cosh"],
+                   ["mae", "mse", "mape", ("RootMeanSquaredError",), ("MeanAbsoluteError",), ("MeanSquaredError",)]),
+}
+
+
+@st.composite
+def training_case(draw):
+    task = draw(st.sampled_from(sorted(TASKS)))
+    activations, loss_specs, metric_specs = TASKS[task]
+    activation = draw(st.sampled_from(activations))
+    loss = draw(st.sampled_from(loss_specs))
+    if isinstance(loss, tuple):
+        logits = "from_logits" in loss and activation is None
+        kw = {"from_logits": True} if logits else {}
+        if "label_smoothing" in loss:
+            kw["label_smoothing"] = draw(st.sampled_from([0.0, 0.1]))
+        loss = (loss[0], kw)
+    metrics = draw(st.lists(st.sampled_from(metric_specs), max_size=3, unique=True))
+    sparse = "sparse" in (loss if isinstance(loss, str) else loss[0]).lower()
+    if sparse:  # a sparse loss takes labels: the metrics must read labels too
+        metrics = [m for m in metrics if m not in ("categorical_accuracy", ("CategoricalAccuracy",), ("AUC",),
+                                                   ("Precision",), ("Recall",), "mse")]
+    else:
+        metrics = [m for m in metrics if m not in ("sparse_categorical_accuracy", ("SparseCategoricalAccuracy",))]
+    weighting = draw(st.sampled_from([None, None, "sample", "class"] if task != "regression" else [None, "sample"]))
+    n = draw(st.integers(18, 30))
+    case = {"task": task, "activation": activation, "loss": loss, "metrics": metrics, "optimizer": draw(optimizer()),
+            "weighting": weighting, "n": n, "batch_size": draw(st.sampled_from([4, 7, 8, 32])),
+            "epochs": draw(st.integers(1, 4)), "validation_split": draw(st.sampled_from([0.0, 0.0, 0.2, 0.25])),
+            "callback": draw(st.sampled_from([None, None, "early", "plateau", "scheduler"])),
+            "hidden": draw(st.sampled_from([(), (5,), (6, "bn")])), "seed": draw(st.integers(0, 3))}
+    if case["callback"] == "early":
+        case["callback_args"] = {"monitor": draw(st.sampled_from(["loss", "val_loss"] if case["validation_split"]
+                                                                 else ["loss"])),
+                                 "patience": draw(st.integers(0, 1)), "restore_best_weights": draw(st.booleans()),
+                                 "min_delta": draw(st.sampled_from([0.0, 0.01]))}
+    if case["callback"] in ("plateau", "scheduler") and isinstance(case["optimizer"][2], tuple):
+        name, kwargs, (_, args, _) = case["optimizer"]  # a callback that sets the rate: a number, not a schedule
+        case["optimizer"] = (name, kwargs, args[0])
+    if case["callback"] == "plateau":
+        case["callback_args"] = {"monitor": "loss", "factor": 0.5, "patience": draw(st.integers(0, 1)),
+                                 "min_delta": draw(st.sampled_from([0.0, 0.5])), "min_lr": 1e-4}
+    elif case["callback"] == "scheduler":
+        case["callback_args"] = {"kind": draw(st.sampled_from(["halve", "step"]))}
+    return case
+
+
+def make_loss(lib, spec):
+    return spec if isinstance(spec, str) else getattr(lib.losses, spec[0])(**spec[1])
+
+
+def make_metric(lib, spec, task):
+    if isinstance(spec, str):
+        return {"top_k": lib.metrics.TopKCategoricalAccuracy(k=2) if hasattr(lib.metrics, "TopKCategoricalAccuracy")
+                else "top_k_categorical_accuracy"}.get(spec, spec)
+    return getattr(lib.metrics, spec[0])()
+
+
+def make_callbacks(lib, case):
+    kind, args = case["callback"], case.get("callback_args")
+    if kind == "early":
+        return [lib.callbacks.EarlyStopping(**args)]
+    if kind == "plateau":
+        return [lib.callbacks.ReduceLROnPlateau(**args)]
+    if kind == "scheduler":
+        if args["kind"] == "halve":
+            return [lib.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch else lr)]
+        return [lib.callbacks.LearningRateScheduler(lambda epoch: 0.05 / (1 + epoch))]
+    return []
+
+
+def case_data(case):
+    rng = np.random.default_rng(case["seed"])
+    n = case["n"]
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    if case["task"] == "regression":
+        y = (x[:, :1] - 0.5 * x[:, 1:2] + 0.1 * rng.normal(size=(n, 1))).astype(np.float32)
+        return x, y, None
+    classes = 3 if case["task"] == "multiclass" else 2
+    labels = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0.5) * (classes == 3)
+    if case["task"] == "binary":
+        y = labels.reshape(-1, 1).astype(np.float32)
+    elif "sparse" in str(case["loss"]).lower():
+        y = labels
+    else:
+        y = np.eye(classes, dtype=np.float32)[labels]
+    return x, y, labels
+
+
+def training_model(lib, case):
+    out = 3 if case["task"] == "multiclass" else 1
+    layers = [lib.Input((4,))]
+    for h in case["hidden"]:
+        # tanh, not relu: a row whose hidden units all die gives tied outputs, an argmax decided by rounding
+        layers.append(lib.layers.BatchNormalization() if h == "bn" else lib.layers.Dense(h, activation="tanh"))
+    layers.append(lib.layers.Dense(out, activation=case["activation"]))
+    return lib.Sequential(layers)
+
+
+def run_training_case(case):
+    keras = oracle()
+    x, y, labels = case_data(case)
+    fit_kwargs = {"epochs": case["epochs"], "batch_size": case["batch_size"], "shuffle": False, "verbose": 0}
+    if case["validation_split"]:
+        fit_kwargs["validation_split"] = case["validation_split"]
+    if case["weighting"] == "sample":
+        fit_kwargs["sample_weight"] = np.random.default_rng(9).uniform(0.2, 2.0, len(x)).astype(np.float32)
+    elif case["weighting"] == "class":
+        fit_kwargs["class_weight"] = {0: 0.5, 1: 2.0, 2: 1.3} if case["task"] == "multiclass" else {0: 0.7, 1: 1.8}
+    results = {}
+    for lib in (keras, S):
+        lib.utils.clear_session()  # the automatic names (precision, precision_1...) counted afresh
+        lib.utils.set_random_seed(0)
+        try:
+            model = training_model(lib, case)
+            opt = make_optimizer(lib, case["optimizer"])
+            model.compile(optimizer=opt, loss=make_loss(lib, case["loss"]),
+                          metrics=[make_metric(lib, m, case["task"]) for m in case["metrics"]])
+            if lib is S:
+                model.set_weights(results[keras]["initial"])
+            initial = model.get_weights()
+            history = model.fit(x, y, callbacks=make_callbacks(lib, case), **fit_kwargs)
+            results[lib] = {"initial": initial, "model": model, "history": history,
+                            "evaluate": model.evaluate(x, y, verbose=0, batch_size=7),
+                            "names": sorted(model.evaluate(x, y, verbose=0, return_dict=True)),
+                            "predict": model.predict(x, verbose=0), "weights": model.get_weights()}
+        except NotSupported:
+            assert lib is S
+            return "not supported"
+        except (ValueError, TypeError, AttributeError) as e:
+            if lib is S:
+                raise
+            return f"keras refused: {e}"
+    k, s = results[keras], results[S]
+    same_history(k["history"], s["history"])
+    for i, (a, b) in enumerate(zip(k["weights"], s["weights"])):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5, err_msg=f"weight {i} after fit")
+    assert k["names"] == s["names"]
+    np.testing.assert_allclose(s["evaluate"], k["evaluate"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(s["predict"], k["predict"], rtol=1e-4, atol=1e-5)
+    lr_k = float(keras.ops.convert_to_numpy(k["model"].optimizer.learning_rate))
+    np.testing.assert_allclose(float(s["model"].optimizer.learning_rate), lr_k, rtol=1e-6)
+    return "compared"
+
+
+@SETTINGS
+@SEED
+@given(case=training_case())
+def test_fuzz_compile_and_fit_options(case):
+    run_training_case(case)
+
+
+# ----------------------------------------------------------------- regression tests, one per bug found
