@@ -80,6 +80,16 @@ def build(lib, spec):
                 x = lib.layers.Concatenate()([first, *states])
             else:
                 x = out
+        elif item[0] == "normalization":  # first, on the input: adapted to data of the input's shape
+            _, kwargs, how = item
+            rng = np.random.default_rng(5)
+            sample = rng.normal(size=(30, *shape)) * rng.uniform(0.5, 3, shape) + rng.normal(size=shape)
+            if how == "given":
+                layer = lib.layers.Normalization(mean=sample.mean(0).mean(), variance=sample.var(), **kwargs)
+            else:
+                layer = lib.layers.Normalization(**kwargs)
+                layer.adapt(sample if how == "array" else [sample[i:i + 8] for i in range(0, 30, 8)])
+            x = layer(x)
         elif item[0] == "branches":
             _, merge, left, right = item
             a, b = x, x
@@ -132,8 +142,8 @@ def run_spec(spec, x, y, train=True):
         k, s = twin_models(spec)
     except KerasRefused:
         return "keras refused"
-    except NotSupported:
-        return "not supported"
+    except NotSupported as e:
+        return f"not supported: {str(e)[:80]}"
     np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), **WEIGHT_TOL)
     if not train:
         return "predicted"
@@ -141,8 +151,8 @@ def run_spec(spec, x, y, train=True):
     s.compile(optimizer=S.optimizers.SGD(0.05), loss="mse")
     try:
         hs = s.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
-    except NotSupported:
-        return "not supported in fit"
+    except NotSupported as e:
+        return f"not supported in fit: {str(e)[:80]}"
     hk = k.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     same_history(hk, hs)
     same_weights(k, s, tol=dict(rtol=1e-4, atol=1e-5), what="after one epoch")
@@ -201,8 +211,17 @@ def pooling(draw, dims):
 
 
 @st.composite
+def normalization(draw, ndim):
+    """Normalization on the input (batch included, ``ndim`` axes), adapted to an array or to batches, or given."""
+    axis = draw(st.sampled_from([-1, None] + ([1, (1, 2), -2] if ndim >= 3 else [])))
+    how = draw(st.sampled_from(["array", "given"]))  # (Keras adapts to batches only with tensorflow)
+    return [("normalization", {"axis": axis, "invert": draw(st.sampled_from([False, False, True]))}, how)]
+
+
+@st.composite
 def vector_specs(draw):
-    body = []
+    body = draw(st.sampled_from([[], [], ("normalization",)]))
+    body = draw(normalization(2)) if body else []
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(["dense", "dense", "norm", "dropout", "reshape", "branches"]))
         if kind == "dense":
@@ -227,7 +246,7 @@ def vector_specs(draw):
 
 @st.composite
 def sequence_specs(draw):
-    body, channels = [], 3
+    body, channels = draw(st.one_of(st.just([]), normalization(3))), 3
     for _ in range(draw(st.integers(1, 2))):
         kind = draw(st.sampled_from(["conv", "conv", "pool", "norm", "permute"]))
         if kind == "conv":
@@ -244,7 +263,7 @@ def sequence_specs(draw):
 
 @st.composite
 def image_specs(draw):
-    body, channels = [], 2
+    body, channels = draw(st.one_of(st.just([]), normalization(4))), 2
     for _ in range(draw(st.integers(1, 2))):
         kind = draw(st.sampled_from(["conv", "conv", "pool", "norm"]))
         if kind == "conv":
@@ -384,6 +403,9 @@ def training_case(draw):
     activations, loss_specs, metric_specs = TASKS[task]
     activation = draw(st.sampled_from(activations))
     loss = draw(st.sampled_from(loss_specs))
+    if task != "regression" and activation is None and not (isinstance(loss, tuple) and "from_logits" in loss):
+        activation = activations[1]  # probabilities for a loss that takes them (raw scores meet its clipping,
+        # where float32 rounding decides the gradient)
     if isinstance(loss, tuple):
         logits = "from_logits" in loss and activation is None
         kw = {"from_logits": True} if logits else {}
@@ -499,9 +521,9 @@ def run_training_case(case):
                             "evaluate": model.evaluate(x, y, verbose=0, batch_size=7),
                             "names": sorted(model.evaluate(x, y, verbose=0, return_dict=True)),
                             "predict": model.predict(x, verbose=0), "weights": model.get_weights()}
-        except NotSupported:
+        except NotSupported as e:
             assert lib is S
-            return "not supported"
+            return f"not supported: {str(e)[:80]}"
         except (ValueError, TypeError, AttributeError) as e:
             if lib is S:
                 raise
@@ -526,3 +548,115 @@ def test_fuzz_compile_and_fit_options(case):
 
 
 # ----------------------------------------------------------------- regression tests, one per bug found
+
+
+def test_two_metrics_of_one_name_are_both_logged():
+    """metrics=["binary_accuracy", BinaryAccuracy(threshold=0.7)]: both are named binary_accuracy. Keras logs the
+    second as binary_accuracy_1; we kept one key, the second overwriting the first, so the history showed the
+    0.7-threshold figure under the plain name (0.5556 each epoch where Keras reads 0.4444) and had no
+    binary_accuracy_1; evaluate returned 3 numbers where Keras returns 4 (binary_accuracy twice, then
+    binary_accuracy_1)."""
+    keras = oracle()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(18, 4)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    results = []
+    for lib in (keras, S):
+        lib.utils.clear_session()
+        lib.utils.set_random_seed(0)
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(1, activation="sigmoid")])
+        if results:
+            model.set_weights(results[0][0])
+        model.compile(optimizer="sgd", loss="binary_crossentropy",
+                      metrics=["binary_accuracy", lib.metrics.BinaryAccuracy(threshold=0.7)])
+        weights = model.get_weights()
+        history = model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        results.append((weights, history, model.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0,
+                                                                                         return_dict=True)))
+    (_, hk, ek, dk), (_, hs, es, ds) = results
+    assert sorted(hs.history) == sorted(hk.history) == ["binary_accuracy", "binary_accuracy_1", "loss"]
+    same_history(hk, hs)
+    assert hs.history["binary_accuracy"] != hs.history["binary_accuracy_1"]  # the two thresholds differ here
+    np.testing.assert_allclose(es, ek, **LOSS_TOL)
+    assert len(es) == 4
+    assert ds.keys() == dk.keys()
+
+
+OPTIMIZERS_ADDED = [  # were NotSupported; each against Keras, with a schedule or clipping where it matters
+    ("AdamW", {}, 0.02), ("AdamW", {"weight_decay": 0.1, "amsgrad": True}, 0.02), ("Adamax", {}, 0.02),
+    ("Adamax", {"beta_1": 0.8, "clipnorm": 0.5}, ("CosineDecay", (0.05, 6), {})), ("Nadam", {}, 0.02),
+    ("Nadam", {"beta_1": 0.8}, ("ExponentialDecay", (0.1, 2, 0.5), {})), ("Adadelta", {}, 1.0),
+    ("Adadelta", {"rho": 0.9, "weight_decay": 0.01}, 0.5), ("RMSprop", {"centered": True, "momentum": 0.5}, 0.01),
+    ("RMSprop", {"centered": True}, ("PiecewiseConstantDecay", ([3, 6], [0.02, 0.01, 0.001]), {})),
+]
+
+
+@pytest.mark.parametrize("spec", OPTIMIZERS_ADDED, ids=lambda spec: spec[0])
+def test_optimizers_added_match_keras(spec):
+    """AdamW, Adamax, Nadam, Adadelta and RMSprop(centered=True): three epochs of 4 batches (the last short),
+    the history, the weights, evaluate and predict as Keras'; Nadam also after a save and reload of its state."""
+    case = {"task": "multiclass", "activation": "softmax", "loss": "categorical_crossentropy",
+            "metrics": ["accuracy"], "weighting": None, "n": 24, "batch_size": 7, "epochs": 3,
+            "validation_split": 0.0, "callback": None, "hidden": (5,), "seed": 0, "optimizer": spec}
+    assert run_training_case(case) == "compared"
+
+
+def test_optimizers_added_by_name():
+    for name, cls in (("adamw", S.optimizers.AdamW), ("adamax", S.optimizers.Adamax), ("nadam", S.optimizers.Nadam),
+                      ("adadelta", S.optimizers.Adadelta)):
+        assert type(S.optimizers.get(name)) is cls
+    assert S.optimizers.AdamW().get_config()["weight_decay"] == 0.004
+    with pytest.raises(ValueError, match="weight_decay"):
+        S.optimizers.AdamW(weight_decay=None)
+
+
+def test_nadam_state_survives_a_reload():
+    """Nadam's running product of its momentum schedule is part of its state: a reloaded optimizer goes on
+    as the original (the same next update)."""
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(16, 3)).astype(np.float32), rng.normal(size=(16, 1)).astype(np.float32)
+    models = []
+    for _ in range(2):
+        S.utils.set_random_seed(0)
+        model = S.Sequential([S.Input((3,)), S.layers.Dense(1)])
+        model.compile(optimizer=S.optimizers.Nadam(0.05), loss="mse")
+        models.append(model)
+    models[0].fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0)
+    models[1].set_weights(models[0].get_weights())
+    models[1].train_on_batch(x[:4], y[:4])  # builds its optimizer
+    models[1].set_weights(models[0].get_weights())
+    models[1].optimizer.load_state_dict(models[0].optimizer.state_dict())
+    models[1].optimizer.iterations = models[0].optimizer.iterations
+    for model in models:
+        model.train_on_batch(x[4:8], y[4:8])
+    np.testing.assert_array_equal(models[1].get_weights()[0], models[0].get_weights()[0])
+
+
+@pytest.mark.parametrize("shape,axis,invert", [((6,), -1, False), ((8, 3), None, True), ((8, 3), 1, False),
+                                               ((6, 7, 2), (1, 2), False), ((6, 7, 2), -1, True)])
+@pytest.mark.parametrize("how", ["array", "given"])
+def test_normalization_layer_matches_keras(shape, axis, invert, how):
+    """keras.layers.Normalization (was NotSupported): adapted to float64 data (numpy's moments, as Keras), or
+    given mean and variance; predict, one epoch of fit, the weights (mean, variance, count) as Keras'."""
+    spec = {"input": (shape, "float32"), "body": [("normalization", {"axis": axis, "invert": invert}, how)],
+            "head": 2}
+    x, y = data_for(spec)
+    assert run_spec(spec, x, y) == "trained"
+
+
+def test_normalization_adapts_to_batches_as_to_the_whole():
+    """adapt(list of batches) combines the batches' moments (Keras' formula; Keras needs tensorflow for it, so
+    the check is against adapt(the whole array))."""
+    rng = np.random.default_rng(3)
+    data = (rng.normal(size=(30, 5, 2)) * 4 + 2).astype(np.float32)
+    whole, batched = S.layers.Normalization(axis=-1), S.layers.Normalization(axis=-1)
+    whole.adapt(data)
+    batched.adapt([data[i:i + 8] for i in range(0, 30, 8)])
+    for a, b in zip(whole.get_weights(), batched.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(whole.get_weights()[0], data.reshape(-1, 2).mean(0), rtol=1e-5)
+    out = batched(data).numpy()
+    np.testing.assert_allclose(out.reshape(-1, 2).mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.reshape(-1, 2).std(0), 1, rtol=1e-4)
+    with pytest.raises(ValueError, match="both `mean` and `variance`"):
+        S.layers.Normalization(mean=0.0)
