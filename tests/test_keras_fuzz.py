@@ -137,8 +137,10 @@ def same_weights(k, s, tol=WEIGHT_TOL, what=""):
         np.testing.assert_allclose(b, a, **tol, err_msg=f"weight {i} ({k.weights[i].path}) {what}")
 
 
-def run_spec(spec, x, y, train=True):
-    """Build both, compare predict, then (``train``) one fit epoch with SGD and mse."""
+def run_spec(spec, x, y, train=True, freeze=None):
+    """Build both, compare predict, then (``train``) one fit epoch with SGD and mse; ``freeze``: that layer
+    of those holding weights (counted round) is made ``trainable = False`` before compile, as in transfer
+    learning (a frozen BatchNormalization runs in inference mode; its penalties still count)."""
     keras = oracle()
     try:
         k, s = twin_models(spec)
@@ -149,6 +151,12 @@ def run_spec(spec, x, y, train=True):
     np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), **WEIGHT_TOL)
     if not train:
         return "predicted"
+    if freeze is not None:
+        held = [i for i, layer in enumerate(k.layers) if layer.weights]
+        if held:
+            i = held[freeze % len(held)]
+            assert type(k.layers[i]).__name__ == type(s.layers[i]).__name__
+            k.layers[i].trainable = s.layers[i].trainable = False
     k.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
     s.compile(optimizer=S.optimizers.SGD(0.05), loss="mse")
     try:
@@ -432,10 +440,11 @@ def repeat_specs(draw):
 @SETTINGS
 @SEED
 @given(spec=st.one_of(vector_specs(), sequence_specs(), image_specs(), token_specs(), float_rnn_specs(),
-                     more_image_specs(), more_sequence_specs(), repeat_specs()))
-def test_fuzz_layer_configurations(spec):
+                     more_image_specs(), more_sequence_specs(), repeat_specs()),
+       freeze=st.sampled_from([None, None, None, 0, 1, 2]))
+def test_fuzz_layer_configurations(spec, freeze):
     x, y = data_for(spec)
-    run_spec(spec, x, y, train=not has_dropout(spec))
+    run_spec(spec, x, y, train=not has_dropout(spec), freeze=freeze)
 
 
 # ----------------------------------------------------------------- strategies: compile and fit options
@@ -530,6 +539,7 @@ def training_case(draw):
     # (not AUC: Keras' float32 AUC of unchanged counts differs in its last bits from epoch to epoch, and a
     # callback with min_delta=0 reads that as a change)
     monitors = ["loss"] + [m for m in metrics if m in ("accuracy", "acc", "binary_accuracy", "mae", "mse")]
+    case["flat_labels"] = draw(st.booleans())
     case["validation_data"] = not case["validation_split"] and draw(st.sampled_from([False, False, True]))
     case["initial_epoch"] = draw(st.sampled_from([0, 0, 0, 1])) if case["epochs"] > 1 else 0
     if case["validation_split"] or case["validation_data"]:
@@ -591,8 +601,9 @@ def case_data(case):
     labels = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0.5) * (classes == 3)
     if case["task"] == "binary":
         y = labels.reshape(-1, 1).astype(np.float32)
+        y = y[:, 0] if case.get("flat_labels") else y  # (N,) against the model's (N, 1)
     elif "sparse" in str(case["loss"]).lower():
-        y = labels
+        y = labels[:, None] if case.get("flat_labels") else labels  # (N, 1) labels
     else:
         y = np.eye(classes, dtype=np.float32)[labels]
     return x, y, labels
