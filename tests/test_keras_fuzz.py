@@ -792,3 +792,30 @@ def test_normalization_adapts_to_batches_as_to_the_whole():
     np.testing.assert_allclose(out.reshape(-1, 2).std(0), 1, rtol=1e-4)
     with pytest.raises(ValueError, match="both `mean` and `variance`"):
         S.layers.Normalization(mean=0.0)
+
+
+def test_two_metrics_of_one_name_in_a_custom_train_step():
+    """The same names through a model's own train_step (super().train_step: compute_metrics, the compiled
+    metrics' dict): mean_absolute_error and mean_absolute_error_1, as Keras."""
+    keras = oracle()
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(20, 3)).astype(np.float32)
+    y = (x[:, :1] - x[:, 1:2]).astype(np.float32)
+    histories, start = [], None
+    for lib in (keras, S):
+        class Counted(lib.Model):
+            def train_step(self, data):
+                return super().train_step(data)
+
+        lib.utils.clear_session()
+        lib.utils.set_random_seed(0)
+        inputs = lib.Input((3,))
+        model = Counted(inputs, lib.layers.Dense(1)(inputs))
+        if start is not None:
+            model.set_weights(start)
+        start = model.get_weights()
+        model.compile(optimizer="sgd", loss="mse",
+                      metrics=["mean_absolute_error", lib.metrics.MeanAbsoluteError(), "mse"])
+        histories.append(model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0))
+    assert sorted(histories[1].history) == ["loss", "mean_absolute_error", "mean_absolute_error_1", "mse"]
+    same_history(*histories)

@@ -190,6 +190,16 @@ def _pythonify(logs):
     return result
 
 
+def _named_results(metrics):
+    """``{name: result}`` of ``metrics`` as Keras' CompileMetrics names them: a second metric of one name logs
+    as name_1, a third as name_2 (a dict would keep only the last)."""
+    results, seen = {}, collections.Counter()
+    for m in metrics:
+        results[m.name if not seen[m.name] else f"{m.name}_{seen[m.name]}"] = metrics_module.figure(m.result())
+        seen[m.name] += 1
+    return results
+
+
 class _CompileMetrics(metrics_module.Metric):
     """The compiled metrics as ``model.metrics`` lists them: one object, "compile_metrics"; update_state
     updates each (made from the first batch, as the standard step makes them), result is {name: value}."""
@@ -213,7 +223,7 @@ class _CompileMetrics(metrics_module.Metric):
         return [m.name for m in self._model._metrics or []]
 
     def result(self):
-        return {m.name: metrics_module.figure(m.result()) for m in self._model._metrics or []}
+        return _named_results(self._model._metrics or [])
 
     def reset_state(self):
         for m in self._model._metrics or []:
@@ -317,12 +327,7 @@ class Trainer:
             metrics_module.update(m, y, y_pred)
 
     def _logs(self):
-        logs = {"loss": self._loss_tracker.result()}
-        seen = collections.Counter()
-        for m in self._metrics or []:  # two metrics of one name: the second logs as name_1 (Keras' CompileMetrics)
-            name = m.name if not seen[m.name] else f"{m.name}_{seen[m.name]}"
-            seen[m.name] += 1
-            logs[name] = metrics_module.figure(m.result())
+        logs = {"loss": self._loss_tracker.result(), **_named_results(self._metrics or [])}
         if self._outputs is not None:
             logs.update(self._outputs.logs())
         return dict(sorted(logs.items()))  # Keras sorts the logs by name
