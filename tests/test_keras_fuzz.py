@@ -144,8 +144,12 @@ def run_spec(spec, x, y, train=True, freeze=None):
     keras = oracle()
     try:
         k, s = twin_models(spec)
-    except KerasRefused:
-        return "keras refused"
+    except KerasRefused as refused:
+        try:  # Keras refused the configuration: so must we (never a model Keras would not build)
+            build(S, spec)
+        except Exception:  # noqa: BLE001
+            return "both refused"
+        raise AssertionError(f"Keras refused this model ({str(refused)[:200]}) but seegrad.keras built it") from None
     except NotSupported as e:
         return f"not supported: {str(e)[:80]}"
     np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), **WEIGHT_TOL)
@@ -363,7 +367,7 @@ def more_image_specs(draw):
                                      "rescale", "global"]))
         if kind == "transpose":
             layer = ("Conv2DTranspose", {"filters": draw(st.integers(1, 3)), "kernel_size": draw(st.integers(1, 3)),
-                                         "strides": draw(st.integers(1, 2)),
+                                         "strides": draw(st.integers(1, 2)), "dilation_rate": draw(st.integers(1, 2)),
                                          "padding": draw(st.sampled_from(["valid", "same"])),
                                          "activation": draw(ACTIVATIONS), "use_bias": draw(st.booleans())})
         elif kind == "separable":
@@ -371,6 +375,7 @@ def more_image_specs(draw):
                                          "strides": draw(st.integers(1, 2)),
                                          "padding": draw(st.sampled_from(["valid", "same"])),
                                          "depth_multiplier": draw(st.integers(1, 2)),
+                                         "dilation_rate": draw(st.integers(1, 2)),
                                          "use_bias": draw(st.booleans())})
         elif kind == "upsample":
             layer = ("UpSampling2D", {"size": draw(st.sampled_from([2, (1, 2), (2, 1)]))})
@@ -643,7 +648,7 @@ def run_training_case(case):
             opt = make_optimizer(lib, case["optimizer"])
             model.compile(optimizer=opt, loss=make_loss(lib, case["loss"]),
                           metrics=[make_metric(lib, m, case["task"]) for m in case["metrics"]])
-            if lib is S:
+            if lib is S and results[keras]["initial"] is not None:
                 model.set_weights(results[keras]["initial"])
             initial = model.get_weights()
             history = model.fit(x, y, callbacks=make_callbacks(lib, case), **fit_kwargs)
@@ -655,10 +660,17 @@ def run_training_case(case):
         except NotSupported as e:
             assert lib is S
             return f"not supported: {str(e)[:80]}"
-        except (ValueError, TypeError, AttributeError) as e:
+        except Exception as e:  # noqa: BLE001 (Keras refused the program: so must we, never run it silently)
             if lib is S:
+                if keras in results and results[keras].get("refused"):
+                    return f"both refused: {str(e)[:60]}"
                 raise
-            return f"keras refused: {e}"
+            results[keras] = {"refused": f"{type(e).__name__}: {e}"}
+            if "initial" not in results[keras]:
+                results[keras]["initial"] = None
+    if results[keras].get("refused"):
+        raise AssertionError(f"Keras refused the program ({results[keras]['refused'][:200]}) but seegrad.keras "
+                             "ran it")
     k, s = results[keras], results[S]
     same_history(k["history"], s["history"])
     for i, (a, b) in enumerate(zip(k["weights"], s["weights"])):
@@ -819,3 +831,27 @@ def test_two_metrics_of_one_name_in_a_custom_train_step():
         histories.append(model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0))
     assert sorted(histories[1].history) == ["loss", "mean_absolute_error", "mean_absolute_error_1", "mse"]
     same_history(*histories)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.layers.Conv1D(2, 3, strides=2, dilation_rate=2, padding="same"),
+    lambda lib: lib.layers.Conv2D(2, 2, strides=(1, 2), dilation_rate=(2, 1)),
+    lambda lib: lib.layers.Conv2DTranspose(2, 3, strides=2, dilation_rate=2),
+], ids=["Conv1D", "Conv2D", "Conv2DTranspose"])
+def test_convolution_refuses_strides_with_dilation(make):
+    """Keras' convolutions refuse strides > 1 together with dilation_rate > 1; we built the layer and ran
+    PyTorch's strided dilated convolution, a model Keras would not run (found by the fuzzer)."""
+    keras = oracle()
+    with pytest.raises(ValueError, match="not supported in conjunction with") as refused:
+        make(keras)
+    with pytest.raises(ValueError, match="not supported in conjunction with") as ours:
+        make(S)
+    assert str(ours.value) == str(refused.value)
+
+
+def test_separable_convolution_takes_strides_with_dilation():
+    """SeparableConv2D is the exception: Keras takes both, and so do we (the same numbers)."""
+    spec = {"input": ((9, 9, 2), "float32"), "head": 2, "body": [
+        ("layer", ("SeparableConv2D", {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}))]}
+    x, y = data_for(spec)
+    assert run_spec(spec, x, y) == "trained"
