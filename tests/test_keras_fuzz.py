@@ -178,7 +178,8 @@ def run_spec(spec, x, y, train=True, freeze=None):
 
 REGULARIZERS = st.sampled_from([None, None, ("l1", 0.01), ("l2", 0.02), ("l1l2", 0.01, 0.03)])
 ACTIVATIONS = st.sampled_from([None, "relu", "tanh", "sigmoid", "softmax", "elu", "selu", "softplus", "swish",
-                               "gelu", "linear", "relu6", "hard_sigmoid", "softsign", "leaky_relu", "exponential"])
+                               "gelu", "linear", "relu6", "hard_sigmoid", "softsign", "leaky_relu", "exponential",
+                               "hard_silu", "mish", "log_softmax"])
 
 
 @st.composite
@@ -855,3 +856,13 @@ def test_separable_convolution_takes_strides_with_dilation():
         ("layer", ("SeparableConv2D", {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}))]}
     x, y = data_for(spec)
     assert run_spec(spec, x, y) == "trained"
+
+
+@pytest.mark.parametrize("activation", ["hard_sigmoid", "hard_silu", "hard_swish", "softsign"])
+def test_activations_added_match_keras(activation):
+    """Dense(activation=...) for the activations that were NotSupported (hard_sigmoid: relu6(x + 3) / 6, the
+    Keras 3 one; hard_silu / hard_swish; softsign), inputs scaled by 4 so that every piece of each is used."""
+    spec = {"input": ((6,), "float32"), "head": 2, "body": [("layer", ("Dense", {"units": 5, "activation": activation}))]}
+    x, y = data_for(spec)
+    assert run_spec(spec, 4 * x, y) == "trained"
+    assert S.activations.get(activation) is not None
