@@ -23,17 +23,31 @@ from .graph import ExportError, array_of
 
 def _elementwise(onnx_op):
     def emit(g, call, dyn):
-        dtype = call.out.dtype if call.out.dtype != np.bool_ else _input_dtype(call)
+        dtype = call.out.dtype if call.out.dtype != np.bool_ else _compared_dtype(call)
         return g.node(onnx_op, [g.value(x, dtype) for x in call.inputs])
     return emit
 
 
-def _input_dtype(call):
-    for x in call.inputs:
-        a = array_of(x)
-        if isinstance(a, np.ndarray) and a.dtype != np.bool_:
-            return a.dtype
-    return np.float32
+def _compared_dtype(call):
+    """The dtype a comparison compares in: PyTorch's promotion of its inputs. An int tensor against
+    a Python float compares as floats (x >= 0.5 is False at 0; the 0.5 made an int 0 says True), a
+    float32 tensor against a float64 one as float64. A number, or a 0-d tensor, counts only when it
+    is of a higher kind (bool < int < float) than the tensors with dims: then a number gives
+    PyTorch's default dtype of its kind, a 0-d tensor its own dtype."""
+    def kind(dtype):
+        return {"b": 0, "i": 1, "u": 1, "f": 2}.get(np.dtype(dtype).kind, 3)
+
+    values = [array_of(x) for x in call.inputs if x is not None]
+    dimmed = [a.dtype for a in values if isinstance(a, np.ndarray) and a.ndim > 0]
+    zero_d = [a.dtype for a in values if isinstance(a, np.ndarray) and a.ndim == 0]
+    numbers = [{0: np.bool_, 1: np.int64, 2: np.float32}.get(kind(np.asarray(a).dtype), np.complex64)
+               for a in values if not isinstance(a, np.ndarray)]
+    dtype = None
+    for group in (dimmed, zero_d, numbers):
+        if group and (dtype is None or max(map(kind, group)) > kind(dtype)):
+            top = max(map(kind, group))
+            dtype = np.result_type(*[d for d in group if kind(d) == top])
+    return np.dtype(np.float32) if dtype is None else dtype
 
 
 def _unary(onnx_op):
@@ -80,8 +94,23 @@ def _variance(g, call, dyn):
     centred = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
     out = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes, keepdims)
     correction = p.get("correction", 1)
-    if correction:
-        bessel = n / (n - correction) if n != correction else np.inf
+    other = array_of(dyn.other[dyn.index[id(call)]].inputs[0])  # the input in the trace at another batch size
+    reduced = range(x_arr.ndim) if axes is None else [a % x_arr.ndim for a in axes]
+    if correction and any(x_arr.shape[a] != other.shape[a] for a in reduced):
+        # n follows the batch size (a var over the batch dim): n / (n - correction) computed in the graph
+        from onnx import helper
+
+        sizes = g.node("Shape", [x])
+        if axes is not None:
+            sizes = g.node("Gather", [sizes, g.ints(reduced, "axes")], {"axis": 0})
+        count = g.node("Cast", [g.reduce("ReduceProd", sizes, None, False)],
+                       {"to": int(helper.np_dtype_to_tensor_dtype(x_arr.dtype))})
+        dof = g.node("Max", [g.node("Sub", [count, g.const(np.asarray(correction, x_arr.dtype), "correction")]),
+                             g.const(np.zeros((), x_arr.dtype), "zero")])  # (PyTorch's max(0, n - correction))
+        bessel = g.node("Div", [count, dof])
+        out = g.node("Mul", [out, bessel])
+    elif correction:
+        bessel = n / (n - correction) if n > correction else np.inf  # PyTorch divides by max(0, n - correction)
         out = g.node("Mul", [out, g.const(np.asarray(bessel, x_arr.dtype), "bessel")])
     return g.node("Sqrt", [out]) if call.op is ops_reduce.Std else out
 
@@ -379,7 +408,20 @@ def _pool(onnx_op, n):
                 raise ExportError(f"{type(m).__name__}(divisor_override=...) is not exportable")
         if getattr(m, "return_indices", False):
             raise ExportError(f"{type(m).__name__}(return_indices=True) is not exportable")
-        return g.node(onnx_op, [g.value(call.inputs[0])], attrs)
+        out = g.node(onnx_op, [g.value(call.inputs[0])], attrs)
+        if attrs["ceil_mode"]:
+            # ONNX's ceil_mode keeps a last window that starts in the right padding; PyTorch drops it
+            # (a window must start inside the input or the left padding): slice it off
+            sizes = list(call.out.shape[-n:])
+            dilation = attrs.get("dilations", [1] * n)
+            spatial = array_of(call.inputs[0]).shape[-n:]
+            onnx_sizes = [-(-(i + 2 * p - d * (k - 1) - 1) // s) + 1
+                          for i, p, d, k, s in zip(spatial, pads, dilation, kernel, stride)]
+            if onnx_sizes != sizes:
+                ndim = len(call.out.shape)
+                out = g.node("Slice", [out, g.ints([0] * n, "starts"), g.ints(sizes, "ends"),
+                                       g.ints(range(ndim - n, ndim), "axes")])
+        return out
     return emit
 
 
