@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -412,7 +412,89 @@ pytest.importorskip("onnxruntime")
 @_settings("FUZZ_ONNX_EXAMPLES", 40)
 def test_random_models_export_and_run_in_onnxruntime_as_ours(tmp_path_factory, model):
     steps, shape, dtype = model
-    _check_export(steps, shape, dtype, tmp_path_factory.mktemp("onnx"))
+    event(_check_export(steps, shape, dtype, tmp_path_factory.mktemp("onnx")))  # (--hypothesis-show-statistics)
+
+
+# ---------------------------------------------------------------- regressions found by the ONNX fuzzer
+
+def _fn_model(name, f, shape=(5,), dtype=np.float32):
+    return [Step(fn=Fn(name, f))], shape, dtype
+
+
+def test_onnx_int_tensor_compared_with_a_float(tmp_path):
+    """Was silently wrong: the 0.5 was cast to the int tensor's dtype, so x >= 0.5 was True at 0
+    (onnxruntime 1.0 where we and PyTorch give 0.0); now compared as floats, as PyTorch promotes."""
+    steps, shape, dtype = _fn_model("((x * 3).long() >= 0.5)", lambda T, F, x: ((x * 3).long() >= 0.5).to(x.dtype))
+    assert _check_export(steps, shape, dtype, tmp_path) == "exported"
+    steps, shape, dtype = _fn_model("((x * 3).long() == 1.0) + x", lambda T, F, x: ((x * 3).long() == 1.0).to(x.dtype) + x)
+    assert _check_export(steps, shape, dtype, tmp_path) == "exported"
+
+
+def test_onnx_clamp_of_an_int_tensor_keeps_both_bounds(tmp_path):
+    """Was silently wrong: x.long().clamp(-1, 1) exported as Clip(x, -1, -1). The two bounds were
+    temporary arrays named by their id; the second reused the first's id and got its name."""
+    steps, shape, dtype = _fn_model("(x * 3).long().clamp(-1, 2) * x", lambda T, F, x: (x * 3).long().clamp(-1, 2) * x)
+    assert _check_export(steps, shape, dtype, tmp_path) == "exported"
+    steps, shape, dtype = _fn_model("x.clamp(-0.5, 1.0) (float64)", lambda T, F, x: x.clamp(-0.5, 1.0), dtype=np.float64)
+    assert _check_export(steps, shape, dtype, tmp_path) == "exported"
+
+
+@pytest.mark.parametrize("name, f", [
+    ("(x * 3).long() + 0.5", lambda T, F, x: ((x * 3).long() + 0.5).to(x.dtype)),
+    ("(x * 3).long() / 2", lambda T, F, x: ((x * 3).long() / 2).to(x.dtype)),
+    ("x * (x > 0)", lambda T, F, x: x * (x > 0)),
+])
+def test_onnx_an_int_or_bool_tensor_in_float_arithmetic_is_cast(tmp_path, name, f):
+    """Was refused as 'a bug in the exporter' (onnx.checker: Add of int64 and float): the traced
+    input of another dtype now goes through a Cast, as PyTorch promotes (int / int is a true division)."""
+    assert _check_export(*_fn_model(name, f), tmp_path) == "exported"
+
+
+@pytest.mark.parametrize("layer, kwargs, shape", [
+    ("MaxPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, (2, 5, 5)),
+    ("AvgPool2d", {"kernel_size": 3, "stride": 3, "padding": 1, "ceil_mode": True}, (2, 8, 8)),
+    ("AvgPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}, (2, 7, 7)),
+    ("MaxPool1d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, (2, 5)),
+])
+def test_onnx_ceil_mode_pooling_drops_a_window_that_starts_in_the_padding(tmp_path, layer, kwargs, shape):
+    """Was refused as 'a bug in the exporter' (onnx.checker: shapes differ): ONNX's ceil_mode keeps a
+    last window starting in the right padding, which PyTorch drops (5 -> 3 where ONNX says 4)."""
+    assert _check_export([Step(layer, kwargs=kwargs)], shape, np.float32, tmp_path) == "exported"
+
+
+@pytest.mark.parametrize("name, f", [
+    ("x + x.var(0, keepdim)", lambda T, F, x: x + x.var(dim=0, keepdim=True)),
+    ("x / (x.std((0, 1), keepdim) + 1)", lambda T, F, x: x / (x.std(dim=(0, 1), keepdim=True) + 1)),
+    ("x + x.var(correction=2)", lambda T, F, x: x + x.var(correction=2)),
+])
+def test_onnx_var_and_std_over_the_batch_dim(tmp_path, name, f):
+    """Was silently wrong: n / (n - correction) was baked in at the trace's batch size (at batch 1
+    ours and PyTorch give nan, onnxruntime gave a number; at 5 a different scale)."""
+    assert _check_export(*_fn_model(name, f), tmp_path) == "exported"
+
+
+def test_onnx_std_of_everything_is_0_d(tmp_path):
+    """Was refused as 'a bug in the exporter': the Bessel factor, a 0-d constant, was stored 1-d
+    (np.ascontiguousarray makes a 0-d array 1-d), so x.std() came out with shape (1,)."""
+    from seegrad.export import export_onnx
+
+    class Spread(nn.Module):
+        def forward(self, x):
+            return x.std()
+
+    x = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    export_onnx(Spread(), ag.tensor(x), tmp_path / "std.onnx", dynamic_batch=False)
+    got = _onnx_run(tmp_path / "std.onnx", x)
+    assert got.shape == () and np.isclose(got, torch.from_numpy(x).std().item(), rtol=1e-5)
+
+
+def test_onnx_var_with_a_correction_at_least_n_is_nan_or_inf(tmp_path):
+    """Was silently wrong: std over 1 value with correction=2 multiplied by n / (n - 2) = -1 and gave
+    0 where PyTorch (and we) give nan: PyTorch divides by max(0, n - correction)."""
+    steps = [Step("Linear", (2, 1), {"bias": False}),
+             Step(fn=Fn("x / (x.std(1, correction=2, keepdim) + 1)",
+                        lambda T, F, x: x / (x.std(dim=1, correction=2, keepdim=True) + 1)))]
+    assert _check_export(steps, (2,), np.float32, tmp_path) == "exported"
 
 
 # =========================================================================== 2. Value vs micrograd
