@@ -82,6 +82,8 @@ class Step:
         T, nn_, F_ = _LIBS[lib]
         if self.fn is not None:
             return _Lambda(nn_, self.fn, T, F_)
+        if self.layer == "Residual":  # x + layer(x), the layer's output used with its input
+            return _Residual(nn_, self.args[0].build(lib))
         return getattr(nn_, self.layer)(*self.args, **self.kwargs)
 
     def __repr__(self):
@@ -89,6 +91,18 @@ class Step:
             return repr(self.fn)
         args = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
         return f"nn.{self.layer}({', '.join(args)})"
+
+
+def _Residual(nn_, inner):
+    class Residual(nn_.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return x + 0.5 * self.inner(x)
+
+    return Residual()
 
 
 def _Lambda(nn_, fn, T, F_):
@@ -152,6 +166,23 @@ _ELEMENTWISE = [
     Fn("(x * 3).long().clamp(-1, 2) * x", lambda T, F, x: (x * 3).long().clamp(-1, 2) * x),
     Fn("x * (x > 0)", lambda T, F, x: x * (x > 0)),
     Fn("x.double().float() (a round trip)", lambda T, F, x: x.double().to(x.dtype)),
+    Fn("x.atan() + x.sinh() - x.asinh()", lambda T, F, x: x.atan() + x.sinh() - x.asinh()),
+    Fn("x.erf() * x.reciprocal()", lambda T, F, x: x.erf() * x.reciprocal()),
+    Fn("x.exp() * 30 (overflows in float32)", lambda T, F, x: (x * 30).exp()),
+    Fn("x.log() (nan below 0)", lambda T, F, x: x.log()),
+    Fn("x.log().isnan().float() + x", lambda T, F, x: x.log().isnan().to(x.dtype) + x),
+    Fn("(x * 50).exp().isinf() * 1.0", lambda T, F, x: (x * 50).exp().isinf() * 1.0),
+    Fn("(x * 2).round() (not exportable?)", lambda T, F, x: (x * 2).round()),
+    Fn("x // 0.5 (not exportable?)", lambda T, F, x: x // 0.5),
+    Fn("x.cumsum(-1) (not exportable?)", lambda T, F, x: x.cumsum(-1)),
+    Fn("x.argmax(-1, keepdim) as float", lambda T, F, x: x + x.argmax(dim=-1, keepdim=True).to(x.dtype)),
+    Fn("x.max(-1).indices (an int output)", lambda T, F, x: x.max(dim=-1).indices.unsqueeze(-1) * x),
+    Fn("where(x > 0, 1.0, x)", lambda T, F, x: T.where(x > 0, 1.0, x)),
+    Fn("x.masked_fill(x < -1, 0.0)", lambda T, F, x: x.masked_fill(x < -1, 0.0)),
+    Fn("F.hardtanh(x, -0.3, 0.3) + F.elu(x)", lambda T, F, x: F.hardtanh(x, -0.3, 0.3) + F.elu(x)),
+    Fn("F.gelu(x) * F.silu(x)", lambda T, F, x: F.gelu(x) * F.silu(x)),
+    Fn("F.softplus(x, beta=2)", lambda T, F, x: F.softplus(x, beta=2)),
+    Fn("F.dropout(x, 0.5, training=False)", lambda T, F, x: F.dropout(x, 0.5, training=False)),
 ]
 
 
@@ -233,6 +264,7 @@ def _layers(draw, shape):
     if rank == 1:
         (features,) = shape
         return draw(st.sampled_from([
+            Step("Residual", (Step("Linear", (features, features), {"bias": bias}),)),
             Step("Linear", (features, out), {"bias": bias}),
             Step("BatchNorm1d", (features,), {"affine": bias}),
             Step("LayerNorm", (features,), {"elementwise_affine": bias}),
@@ -267,7 +299,16 @@ def _layers(draw, shape):
     ceil = draw(st.booleans())
     max_dil = draw(st.integers(1, 2)) if min(spatial) >= 2 * pool_k else 1
     divisors = [d for d in range(1, max(spatial) + 1) if all(s % d == 0 for s in spatial)]
+    fpool = "max_pool1d" if n == 1 else "max_pool2d"
+    fav = "avg_pool1d" if n == 1 else "avg_pool2d"
+    pool_args = (pool_k, pool_stride or pool_k, pool_pad)
     return draw(st.sampled_from([
+        Step(fn=Fn(f"F.{fpool}(x, {pool_args}, ceil_mode={ceil})",
+                   lambda T, F, x: getattr(F, fpool)(x, *pool_args, ceil_mode=ceil))),
+        Step(fn=Fn(f"F.{fav}(x, {pool_args}) (not exportable?)", lambda T, F, x: getattr(F, fav)(x, *pool_args))),
+        Step(fn=Fn(f"F.layer_norm(x, {tuple(spatial)})", lambda T, F, x: F.layer_norm(x, tuple(x.shape[2:])))),
+        Step("Residual", (Step(Conv, (channels, channels, k), {"padding": "same", "dilation": dilation,
+                                                               "groups": groups, "bias": bias}),)),
         conv,
         Step(Pool, (pool_k,), {"stride": pool_stride, "padding": pool_pad, "ceil_mode": ceil, "dilation": max_dil}),
         Step(Avg, (pool_k,), {"stride": pool_stride, "padding": pool_pad, "ceil_mode": ceil,
@@ -326,7 +367,8 @@ def onnx_models(draw):
     last = draw(st.sampled_from([None, "Softmax", "LogSoftmax"]))
     if last:
         steps.append(Step(last, kwargs={"dim": -1}))
-    return steps, start, dtype
+    options = {"opset": draw(st.sampled_from([13, 17, 18])), "dynamic_batch": draw(st.sampled_from([True, True, False]))}
+    return steps, start, dtype, options
 
 
 def _build(steps, lib, dtype):
@@ -364,7 +406,7 @@ def _onnx_run(path, x):
     return session.run(None, {"input": x})[0]
 
 
-def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5)):
+def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5), opset=17, dynamic_batch=True):
     from seegrad.export import ExportError, export_onnx
 
     rng = np.random.default_rng(0)
@@ -373,7 +415,7 @@ def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5)):
     model.eval()
     path = tmp_path / "fuzz.onnx"
     try:
-        export_onnx(model, ag.tensor(_input(rng, 4, shape, dtype)), path)
+        export_onnx(model, ag.tensor(_input(rng, 4, shape, dtype)), path, opset=opset, dynamic_batch=dynamic_batch)
     except ExportError as err:
         message = str(err)
         assert "a bug in the exporter" not in message, f"{steps}: {message}"
@@ -383,7 +425,7 @@ def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5)):
     theirs = _build(steps, "torch", dtype)
     _to_torch(model, theirs)
     theirs.eval()
-    for batch in batches:
+    for batch in (batches if dynamic_batch else (4,)):
         x = _input(rng, batch, shape, dtype)
         with ag.no_grad():
             want = model(ag.tensor(x)).numpy()
@@ -409,10 +451,10 @@ pytest.importorskip("onnxruntime")
 
 @_seeded
 @given(onnx_models())
-@_settings("FUZZ_ONNX_EXAMPLES", 40)
+@_settings("FUZZ_ONNX_EXAMPLES", 200)
 def test_random_models_export_and_run_in_onnxruntime_as_ours(tmp_path_factory, model):
-    steps, shape, dtype = model
-    event(_check_export(steps, shape, dtype, tmp_path_factory.mktemp("onnx")))  # (--hypothesis-show-statistics)
+    steps, shape, dtype, options = model
+    event(_check_export(steps, shape, dtype, tmp_path_factory.mktemp("onnx"), **options))  # (--hypothesis-show-statistics)
 
 
 # ---------------------------------------------------------------- regressions found by the ONNX fuzzer
