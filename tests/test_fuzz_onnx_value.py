@@ -549,7 +549,7 @@ _POWERS = [2, 3, -1, -2, 0, 1, 0.5, 1.5]
 _BINARY = ["add", "sub", "mul", "div"]
 _WITH_CONST = ["addc", "radd", "subc", "rsub", "mulc", "rmul", "divc", "rdiv"]
 _UNARY = ["neg", "relu"]
-_TORCH_ONLY = ["tanh", "exp", "rpow"]  # micrograd's Value has no tanh, exp or __rpow__
+_TORCH_ONLY = ["tanh", "exp", "rpow", "sigmoid", "log"]  # micrograd's Value has none of them
 _DIVISIONS = {"div", "divc", "rdiv"}  # micrograd computes a * b**-1
 
 
@@ -582,7 +582,9 @@ def _apply(op, nodes):
         return -a
     if kind == "rpow":
         return arg ** a
-    return getattr(a, kind)()  # relu, tanh, exp
+    if kind == "log":
+        return (a * a + 0.5).log()
+    return getattr(a, kind)()  # relu, tanh, exp, sigmoid
 
 
 @st.composite
@@ -781,6 +783,61 @@ def test_zero_grad_and_step_loop_matches_micrograd(program, lr):
                 p.data += -lr * p.grad
         for k, (p, m) in enumerate(zip(ours, theirs)):
             _same(p.data, m.data, exact, f"step {step}: leaf {k} data after the update")
+
+
+@_seeded
+@given(value_programs(torch_only_ops=True), st.data())
+@_settings("FUZZ_VALUE_EXAMPLES", 150)
+def test_value_with_frozen_leaves_int_data_python_sum_and_a_seed_gradient(program, data):
+    """Leaves that don't require grad (and int data), the output summed with Python's sum() (0 + v
+    first: __radd__) over the last nodes, backward with a seed gradient; against PyTorch float64.
+    Under no_grad the same program records nothing: every node a leaf that doesn't require grad."""
+    leaves, ops = program
+    frozen = data.draw(st.lists(st.booleans(), min_size=len(leaves), max_size=len(leaves)))
+    as_int = data.draw(st.lists(st.booleans(), min_size=len(leaves), max_size=len(leaves)))
+    seed = data.draw(st.sampled_from([1.0, -2.0, 0.5]))
+    tail = data.draw(st.integers(1, 3))
+
+    def ours_leaf(k):
+        x = int(leaves[k]) if as_int[k] and float(leaves[k]).is_integer() else leaves[k]
+        return Value(x, requires_grad=not frozen[k])
+
+    def torch_leaf(k):
+        return torch.tensor(float(leaves[k]), dtype=torch.float64, requires_grad=not frozen[k])
+
+    def run(leaf, retain):
+        nodes = [leaf(k) for k in range(len(leaves))]
+        for op in ops:
+            out = _apply(op, nodes)
+            if retain and out.requires_grad:
+                out.retain_grad()
+            nodes.append(out)
+        total = sum(nodes[-tail:])
+        if retain and isinstance(total, torch.Tensor) and total.requires_grad:
+            total.retain_grad()
+        return nodes, total
+
+    try:
+        ours, total = run(ours_leaf, False)
+        if total.requires_grad:
+            total.backward(seed)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return
+    assume(_finite_and_modest([v.data for v in ours] + [v.grad for v in ours] + [total.data]))
+    theirs, t_total = run(torch_leaf, True)
+    assert total.requires_grad == t_total.requires_grad
+    if t_total.requires_grad:
+        t_total.backward(torch.tensor(seed, dtype=torch.float64))
+    _same(total.data, t_total.item(), False, "the sum")
+    for k, (v, t) in enumerate(zip(ours, theirs)):
+        assert v.requires_grad == t.requires_grad, f"node {k}: requires_grad"
+        _same(v.data, t.item(), False, f"node {k} data")
+        _same(v.grad, _torch_number(t, grad=True), False, f"node {k} grad")
+    with ag.no_grad():
+        quiet, quiet_total = run(ours_leaf, False)
+    assert not quiet_total.requires_grad and quiet_total.grad_fn is None
+    assert all(not v.requires_grad for v in quiet[len(leaves):])
+    _same(quiet_total.data, total.data, True, "the sum under no_grad")
 
 
 # ---------------------------------------------------------------- regressions found by the Value fuzzer
