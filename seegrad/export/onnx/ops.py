@@ -21,11 +21,28 @@ from .graph import ExportError, array_of
 
 # --------------------------------------------------------------------------- ops
 
+_LOGICAL = {"Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "IsNaN", "IsInf", "Not", "And", "Or", "Xor"}
+_NO_INT = {"Relu"}  # ONNX ops onnxruntime has no integer kernel for: computed as Max(x, 0)
+
+
 def _elementwise(onnx_op):
     def emit(g, call, dyn):
-        dtype = call.out.dtype if call.out.dtype != np.bool_ else _compared_dtype(call)
+        if onnx_op in _LOGICAL:  # bool out, compared in the dtype PyTorch promotes the inputs to
+            return g.node(onnx_op, [g.value(x, _compared_dtype(call)) for x in call.inputs])
+        dtype = call.out.dtype
+        if dtype == np.bool_:  # bool + bool (or), bool * bool (and), max...: ONNX's arithmetic has no bool
+            out = g.node(onnx_op, [g.value(x, np.int32) for x in call.inputs])
+            return g.node("Cast", [out], {"to": int(_onnx_dtype(np.bool_))})
+        if onnx_op in _NO_INT and dtype.kind in "iu":
+            return g.node("Max", [g.value(call.inputs[0], dtype), g.const(np.zeros((), dtype), "zero")])
         return g.node(onnx_op, [g.value(x, dtype) for x in call.inputs])
     return emit
+
+
+def _onnx_dtype(dtype):
+    from onnx import helper
+
+    return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
 def _compared_dtype(call):
@@ -288,7 +305,28 @@ def _maxpool_op(g, call, dyn):
 
 
 def _embedding(g, call, dyn):
-    return g.node("Gather", [g.value(call.inputs[0]), g.value(call.inputs[1])], {"axis": 0})
+    """Gather of the weight's rows; with ``max_norm``, each picked row rescaled to that norm when its
+    norm is larger (PyTorch rescales the weight's rows in place when it picks them: a row the trace
+    never picked is still unscaled in the file, so the graph does it)."""
+    rows = g.node("Gather", [g.value(call.inputs[0]), g.value(call.inputs[1])], {"axis": 0})
+    max_norm = call.params.get("max_norm")
+    if max_norm is None:
+        return rows
+    p, dtype = float(call.params.get("norm_type", 2.0)), array_of(call.inputs[0]).dtype
+    c = lambda v, hint: g.const(np.asarray(v, dtype), hint)  # noqa: E731
+    if p == 2:
+        norm = g.reduce("ReduceL2", rows, (-1,), True)
+    elif p == 1:
+        norm = g.reduce("ReduceL1", rows, (-1,), True)
+    elif p == np.inf:
+        norm = g.reduce("ReduceMax", g.node("Abs", [rows]), (-1,), True)
+    else:
+        powered = g.node("Pow", [g.node("Abs", [rows]), c(p, "norm_type")])
+        norm = g.node("Pow", [g.reduce("ReduceSum", powered, (-1,), True), c(1 / p, "inverse_norm_type")])
+    scale = g.node("Where", [g.node("Greater", [norm, c(max_norm, "max_norm")]),
+                             g.node("Div", [c(max_norm, "max_norm"), g.node("Add", [norm, c(1e-7, "eps")])]),
+                             c(1.0, "one")])
+    return g.node("Mul", [rows, scale])
 
 
 def _gru(g, call, dyn):
