@@ -592,6 +592,16 @@ def test_onnx_bool_arithmetic_and_int_relu(tmp_path, name, f):
     assert _check_export(*_fn_model(name, f), tmp_path) == "exported"
 
 
+@pytest.mark.parametrize("layer, kwargs", [("SELU", {}), ("ELU", {"alpha": 0.7}), ("LeakyReLU", {"negative_slope": 0.01}),
+                                           ("Softplus", {"beta": 0.7}), ("Mish", {}), ("LogSigmoid", {})])
+def test_onnx_float64_activations_keep_float64_constants(tmp_path, layer, kwargs):
+    """SELU, ELU and LeakyReLU were off in the 8th digit for a float64 model (3e-8: ONNX attributes are
+    float32, so SELU's alpha became 1.6732631921768188); Softplus, Mish and LogSigmoid exported an
+    op onnxruntime has no float64 kernel for. Now nodes with float64 constants."""
+    steps = [Step("Linear", (4, 6)), Step(layer, kwargs=kwargs)]
+    assert _check_export(steps, (4,), np.float64, tmp_path) == "exported"
+
+
 # =========================================================================== 2. Value vs micrograd
 
 micrograd_engine = pytest.importorskip("micrograd.engine")

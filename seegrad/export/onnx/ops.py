@@ -503,14 +503,42 @@ def _activation(build):
     def emit(g, call, dyn):
         x = g.value(call.inputs[0])
         dtype = array_of(call.inputs[0]).dtype
-        return build(g, call.op, x, lambda v, hint="c": g.const(np.asarray(v, dtype), hint))
+        def c(v, hint="c"):
+            return g.const(np.asarray(v, dtype), hint)
+
+        c.dtype = dtype
+        return build(g, call.op, x, c)
     return emit
+
+
+def _float32_attribute(onnx_op, attrs, decomposed):
+    """An ONNX activation whose constants are attributes (LeakyRelu, Elu, Selu): attributes are
+    float32, so a float64 input gets the formula in nodes with float64 constants instead (else
+    SELU's alpha 1.6732632423543772 is 1.6732631921768188 and the output is off in the 8th digit)."""
+    def build(g, m, x, c):
+        if c.dtype == np.float64:
+            return decomposed(g, m, x, c)
+        return g.node(onnx_op, [x], attrs(m))
+    return build
+
+
+def _elu_nodes(g, x, alpha, c):
+    """x where x > 0, else alpha (e^x - 1)."""
+    negative = g.node("Mul", [c(alpha, "alpha"), g.node("Sub", [g.node("Exp", [x]), c(1.0, "one")])])
+    return g.node("Where", [g.node("Greater", [x, c(0.0, "zero")]), x, negative])
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946  # PyTorch's
 
 
 def _softplus(g, x, beta, threshold, c):
     """PyTorch's softplus: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
     bx = g.node("Mul", [x, c(beta, "beta")]) if beta != 1 else x
-    soft = g.node("Softplus", [bx])
+    if getattr(c, "dtype", None) == np.float64:  # onnxruntime has no float64 Softplus: max(t, 0) + log(1 + e^-|t|)
+        soft = g.node("Add", [g.node("Max", [bx, c(0.0, "zero")]),
+                              g.node("Log", [g.node("Add", [c(1.0, "one"), g.node("Exp", [g.node("Neg", [g.node("Abs", [bx])])])])])])
+    else:
+        soft = g.node("Softplus", [bx])
     if beta != 1:
         soft = g.node("Div", [soft, c(beta, "beta")])
     return g.node("Where", [g.node("Greater", [bx, c(threshold, "threshold")]), x, soft])
@@ -526,9 +554,11 @@ def _gelu(g, m, x, c):
 
 
 ACTIVATIONS = {
-    nn.LeakyReLU: lambda g, m, x, c: g.node("LeakyRelu", [x], {"alpha": float(m.negative_slope)}),
-    nn.ELU: lambda g, m, x, c: g.node("Elu", [x], {"alpha": float(m.alpha)}),
-    nn.SELU: lambda g, m, x, c: g.node("Selu", [x]),  # ONNX's default alpha, gamma are PyTorch's
+    nn.LeakyReLU: _float32_attribute("LeakyRelu", lambda m: {"alpha": float(m.negative_slope)}, lambda g, m, x, c: g.node(
+        "Where", [g.node("Greater", [x, c(0.0, "zero")]), x, g.node("Mul", [x, c(m.negative_slope, "slope")])])),
+    nn.ELU: _float32_attribute("Elu", lambda m: {"alpha": float(m.alpha)}, lambda g, m, x, c: _elu_nodes(g, x, m.alpha, c)),
+    nn.SELU: _float32_attribute("Selu", lambda m: {}, lambda g, m, x, c: g.node(  # ONNX's defaults: PyTorch's, in float32
+        "Mul", [_elu_nodes(g, x, _SELU_ALPHA, c), c(_SELU_SCALE, "scale")])),
     nn.GELU: _gelu,
     nn.Softplus: lambda g, m, x, c: _softplus(g, x, float(m.beta), float(m.threshold), c),
     nn.Mish: lambda g, m, x, c: g.node("Mul", [x, g.node("Tanh", [_softplus(g, x, 1.0, 20.0, c)])]),
