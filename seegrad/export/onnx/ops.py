@@ -446,20 +446,33 @@ def _pool(onnx_op, n):
                 raise ExportError(f"{type(m).__name__}(divisor_override=...) is not exportable")
         if getattr(m, "return_indices", False):
             raise ExportError(f"{type(m).__name__}(return_indices=True) is not exportable")
-        out = g.node(onnx_op, [g.value(call.inputs[0])], attrs)
+        x = g.value(call.inputs[0])
         if attrs["ceil_mode"]:
-            # ONNX's ceil_mode keeps a last window that starts in the right padding; PyTorch drops it
-            # (a window must start inside the input or the left padding): slice it off
+            # no ONNX ceil_mode: ONNX keeps a last window that starts in the right padding, which
+            # PyTorch drops (5 -> 3 windows where ONNX has 4), and onnxruntime's shapes then disagree
+            # with the checker's. Instead, extra right padding that makes the floor rule give
+            # PyTorch's size: -inf for MaxPool; for AveragePool, padding that isn't counted (the padding
+            # PyTorch counts, count_include_pad, is made real zeros by a Pad node first)
+            attrs["ceil_mode"] = 0
             sizes = list(call.out.shape[-n:])
             dilation = attrs.get("dilations", [1] * n)
             spatial = array_of(call.inputs[0]).shape[-n:]
-            onnx_sizes = [-(-(i + 2 * p - d * (k - 1) - 1) // s) + 1
-                          for i, p, d, k, s in zip(spatial, pads, dilation, kernel, stride)]
-            if onnx_sizes != sizes:
-                ndim = len(call.out.shape)
-                out = g.node("Slice", [out, g.ints([0] * n, "starts"), g.ints(sizes, "ends"),
-                                       g.ints(range(ndim - n, ndim), "axes")])
-        return out
+            extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (i + 2 * p))
+                     for o, i, p, d, k, s in zip(sizes, spatial, pads, dilation, kernel, stride)]
+            zeros = [0] * (len(call.out.shape) - n)
+            if any(extra) and onnx_op == "MaxPool":  # (a Pad node: a dilated window's extra may reach
+                dtype = array_of(call.inputs[0]).dtype  # past the kernel size, which onnxruntime refuses in pads)
+                x = g.node("Pad", [x, g.ints(zeros + [0] * n + zeros + extra, "pads"),
+                                   g.const(np.asarray(-np.inf, dtype), "minus_inf")])
+            elif any(extra) and onnx_op == "AveragePool" and attrs["count_include_pad"] and any(pads):
+                x = g.node("Pad", [x, g.ints(zeros + pads + zeros + pads, "pads")])
+                attrs["pads"] = [0] * n + extra
+                attrs["count_include_pad"] = 0
+            elif any(extra):
+                attrs["pads"] = pads + [p + e for p, e in zip(pads, extra)]
+                if onnx_op == "AveragePool":
+                    attrs["count_include_pad"] = 0  # (with padding PyTorch counts, the branch above)
+        return g.node(onnx_op, [x], attrs)
     return emit
 
 
