@@ -622,7 +622,7 @@ _POWERS = [2, 3, -1, -2, 0, 1, 0.5, 1.5]
 _BINARY = ["add", "sub", "mul", "div"]
 _WITH_CONST = ["addc", "radd", "subc", "rsub", "mulc", "rmul", "divc", "rdiv"]
 _UNARY = ["neg", "relu"]
-_TORCH_ONLY = ["tanh", "exp", "rpow", "sigmoid", "log"]  # micrograd's Value has none of them
+_TORCH_ONLY = ["tanh", "exp", "rpow", "sigmoid", "log", "vpow"]  # micrograd's Value has none of them
 _DIVISIONS = {"div", "divc", "rdiv"}  # micrograd computes a * b**-1
 
 
@@ -655,6 +655,8 @@ def _apply(op, nodes):
         return -a
     if kind == "rpow":
         return arg ** a
+    if kind == "vpow":  # a Value to a Value's power (a positive base: x * x + 0.5)
+        return (a * a + 0.5) ** nodes[arg]
     if kind == "log":
         return (a * a + 0.5).log()
     return getattr(a, kind)()  # relu, tanh, exp, sigmoid
@@ -673,7 +675,7 @@ def value_programs(draw, torch_only_ops=False):
         # lean on the newest nodes, so the output depends on most of the program
         pick = st.integers(0, n - 1) | st.integers(max(0, n - 2), n - 1)
         kind = draw(st.sampled_from(kinds))
-        if kind in _BINARY:
+        if kind in _BINARY or kind == "vpow":
             arg = draw(pick)
         elif kind in _WITH_CONST:
             arg = draw(st.sampled_from(_CONSTS))
@@ -722,7 +724,7 @@ def _exact_with_micrograd(leaves, ops):
     uses = [0] * (len(leaves) + len(ops))
     for kind, i, arg in ops:
         uses[i] += 1
-        if kind in _BINARY:
+        if kind in _BINARY or kind == "vpow":
             uses[arg] += 1
     return not any(kind in _DIVISIONS for kind, _, _ in ops) and max(uses) <= 2
 

@@ -665,7 +665,7 @@ class Relu(Function):
 
     def backward(ctx, grad):  # d relu(a)/da = 1 if a > 0 else 0 (and 1 at nan, as in PyTorch)
         (out,) = ctx.saved_tensors
-        if type(out) in (int, float):  # Value (max(a, 0) may be the int 0; numpy scalars are arrays here)
+        if type(out) in (int, float):  # Value (a float: scalar_math.maximum; numpy scalars are arrays here)
             return 0.0 if out <= 0 else grad
         return masked(ctx, grad, out != 0)  # out = max(a, 0) is > 0, 0 or nan: one comparison, and nan passes
 
