@@ -436,7 +436,7 @@ def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5), opset=17, dynam
         message = str(err)
         assert "a bug in the exporter" not in message, f"{steps}: {message}"
         assert any(word in message for word in ("op ", "layer ", "(", "Conv", "Pool", "Norm")), message
-        return "refused"
+        return "refused: " + message.split(" at op #")[0].split(" has no ONNX")[0][:70]
     rtol, atol = (1e-4, 1e-5) if dtype == np.float32 else (1e-9, 1e-11)
     theirs = _build(steps, "torch", dtype)
     _to_torch(model, theirs)
@@ -449,7 +449,7 @@ def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5), opset=17, dynam
             got = _onnx_run(path, x)
         except Exception as err:  # onnxruntime's CPU kernels lack some float64 ops (AveragePool...): valid
             if dtype == np.float64 and "NOT_IMPLEMENTED" in str(err):  # ONNX, refused at load, never wrong
-                return "no onnxruntime kernel"
+                return "no onnxruntime kernel: " + str(err).split("implementation for ")[-1].split(" node")[0]
             raise
         assert got.shape == want.shape and got.dtype == want.dtype, (steps, batch, got.shape, want.shape, got.dtype)
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True,
