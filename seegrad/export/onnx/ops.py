@@ -297,11 +297,29 @@ def _maxpool_op(g, call, dyn):
     x_arr, p = array_of(call.inputs[0]), call.params
     n = x_arr.ndim - 2
     pads = list(p["padding"])[-n:]
-    return g.node("MaxPool", [g.value(call.inputs[0])],
-                  {"kernel_shape": [int(k) for k in list(p["kernel"])[-n:]],
-                   "strides": [int(s) for s in list(p["stride"])[-n:]],
-                   "dilations": [int(d) for d in list(p["dilation"])[-n:]],
-                   "pads": [int(lo) for lo, _ in pads] + [int(hi) for _, hi in pads]})
+    attrs = {"kernel_shape": [int(k) for k in list(p["kernel"])[-n:]],
+             "strides": [int(s) for s in list(p["stride"])[-n:]],
+             "dilations": [int(d) for d in list(p["dilation"])[-n:]],
+             "pads": [int(lo) for lo, _ in pads] + [int(hi) for _, hi in pads]}
+    x = g.value(call.inputs[0])
+    if any(pad >= k for pad, k in zip(attrs["pads"], attrs["kernel_shape"] * 2)):  # (onnxruntime refuses those)
+        zeros = [0] * (x_arr.ndim - n)
+        x = g.node("Pad", [x, g.ints(zeros + attrs["pads"][:n] + zeros + attrs["pads"][n:], "pads"),
+                           g.const(np.asarray(-np.inf, x_arr.dtype), "minus_inf")])
+        attrs["pads"] = [0] * (2 * n)
+    return _max_pool(g, x, attrs, x_arr.dtype)
+
+
+def _max_pool(g, x, attrs, dtype):
+    """An ONNX MaxPool that gives nan where its window holds a nan, as PyTorch's max_pool does:
+    onnxruntime's MaxPool skips nan (a window of nan alone gives -3.4e38), so the windows holding
+    one are found by a second MaxPool over isnan(x) and made nan."""
+    out = g.node("MaxPool", [x], attrs)
+    if np.dtype(dtype).kind != "f":
+        return out
+    has_nan = g.node("MaxPool", [g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))})], attrs)
+    return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
+                            g.const(np.asarray(np.nan, dtype), "nan"), out])
 
 
 def _embedding(g, call, dyn):
@@ -472,6 +490,8 @@ def _pool(onnx_op, n):
                 attrs["pads"] = pads + [p + e for p, e in zip(pads, extra)]
                 if onnx_op == "AveragePool":
                     attrs["count_include_pad"] = 0  # (with padding PyTorch counts, the branch above)
+        if onnx_op == "MaxPool":
+            return _max_pool(g, x, attrs, array_of(call.inputs[0]).dtype)
         return g.node(onnx_op, [x], attrs)
     return emit
 
