@@ -172,6 +172,8 @@ _ELEMENTWISE = [
     Fn("x.erf() * x.reciprocal()", lambda T, F, x: x.erf() * x.reciprocal()),
     Fn("(x * 30).exp() (overflows in float32)", lambda T, F, x: (x * 30).exp(), extreme=True),
     Fn("x.log() (nan below 0)", lambda T, F, x: x.log()),
+    Fn("where(x > 1, nan, x)", lambda T, F, x: T.where(x > 1, x * float("nan"), x)),
+    Fn("where(x < -1, -inf, x)", lambda T, F, x: T.where(x < -1, x * 0 - float("inf"), x)),
     Fn("x.log().isnan().float() + x", lambda T, F, x: x.log().isnan().to(x.dtype) + x),
     Fn("(x * 50).exp().isinf() * 1.0", lambda T, F, x: (x * 50).exp().isinf() * 1.0, extreme=True),
     Fn("(x * 2).round() (not exportable?)", lambda T, F, x: (x * 2).round()),
@@ -626,6 +628,28 @@ def test_onnx_max_pool_of_a_window_with_nan_is_nan(tmp_path, pool):
     input outside the traced ops": the two traces' nan compared unequal."""
     steps = [Step(fn=Fn("where(x > 1, nan, x)", lambda T, F, x: T.where(x > 1, x * float("nan"), x))), pool]
     assert _check_export(steps, (2, 7), np.float32, tmp_path) == "exported"
+
+
+_NAN_ABOVE_1 = Fn("where(x > 1, nan, x)", lambda T, F, x: T.where(x > 1, x * float("nan"), x))
+
+
+@pytest.mark.parametrize("name, f", [
+    ("x.amax(1)", lambda T, F, x: x.amax(dim=1)),
+    ("x.amin(1, keepdim)", lambda T, F, x: x.amin(dim=1, keepdim=True)),
+    ("x.max(1).values", lambda T, F, x: x.max(dim=1).values),
+    ("x.max()", lambda T, F, x: x.max().reshape(1)),
+    ("x.argmax(1)", lambda T, F, x: x.argmax(dim=1)),
+    ("x.argmin(1, keepdim)", lambda T, F, x: x.argmin(dim=1, keepdim=True)),
+    ("x.argmax()", lambda T, F, x: x.argmax().reshape(1)),
+    ("x.sign()", lambda T, F, x: x.sign()),
+    ("F.max_pool1d(-inf where x > -1, 2)", lambda T, F, x: F.max_pool1d(T.where(x > -1, x * 0 - float("inf"), x), 2)),
+])
+def test_onnx_nan_and_minus_inf_as_pytorch(tmp_path, name, f):
+    """Were silently wrong: onnxruntime's ReduceMax/ReduceMin, ArgMax/ArgMin skip nan (PyTorch's give
+    nan, and the nan's index), ONNX's Sign(nan) is nan (PyTorch's 0), and onnxruntime's MaxPool of a
+    window of -inf alone is -3.4e38 (PyTorch's -inf)."""
+    steps = [Step(fn=_NAN_ABOVE_1), Step(fn=Fn(name, f))]
+    assert _check_export(steps, (2, 7) if "pool" in name else (7,), np.float32, tmp_path) == "exported"
 
 
 # =========================================================================== 2. Value vs micrograd

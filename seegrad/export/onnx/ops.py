@@ -132,23 +132,53 @@ def _variance(g, call, dyn):
     return g.node("Sqrt", [out]) if call.op is ops_reduce.Std else out
 
 
+def _nan_reduce(g, call, op, axes):
+    """ReduceMax / ReduceMin that give nan where the reduced values hold a nan, as PyTorch's amax and
+    max do (onnxruntime's skip nan): a second ReduceMax over isnan(x) finds those."""
+    x, keepdims, dtype = g.value(call.inputs[0]), call.params.get("keepdims", False), array_of(call.inputs[0]).dtype
+    out = g.reduce(op, x, axes, keepdims)
+    if np.dtype(dtype).kind != "f":
+        return out
+    has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}), axes, keepdims)
+    return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
+                            g.const(np.asarray(np.nan, dtype), "nan"), out])
+
+
 def _amax(g, call, dyn):
     op = "ReduceMax" if call.params.get("largest", True) else "ReduceMin"
-    return g.reduce(op, g.value(call.inputs[0]), call.params.get("axis"), call.params.get("keepdims", False))
+    return _nan_reduce(g, call, op, call.params.get("axis"))
 
 
 def _maxdim(g, call, dyn):
     op = "ReduceMax" if call.params.get("largest", True) else "ReduceMin"
-    return g.reduce(op, g.value(call.inputs[0]), (call.params["axis"],), call.params.get("keepdims", False))
+    return _nan_reduce(g, call, op, (call.params["axis"],))
 
 
 def _argextreme(g, call, dyn):
-    """argmax/argmin along one axis (ONNX ArgMax/ArgMin, int64); over everything: of the flattened input."""
+    """argmax/argmin along one axis (ONNX ArgMax/ArgMin, int64); over everything: of the flattened input.
+    A nan is the extreme, as in PyTorch (onnxruntime's skip it): where a row holds one, the index of
+    its first nan (ArgMax of isnan(x))."""
     op = "ArgMax" if call.params.get("largest", True) else "ArgMin"
     x, axis = g.value(call.inputs[0]), call.params.get("axis")
     if axis is None:
         x, axis = g.node("Reshape", [x, g.const(np.array([-1], np.int64), "flat")]), 0
-    return g.node(op, [x], {"axis": int(axis), "keepdims": int(bool(call.params.get("keepdims", False)))})
+    attrs = {"axis": int(axis), "keepdims": int(bool(call.params.get("keepdims", False)))}
+    out = g.node(op, [x], attrs)
+    if array_of(call.inputs[0]).dtype.kind != "f":
+        return out
+    nans = g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(np.int32))})
+    has_nan = g.reduce("ReduceMax", nans, [int(axis)], bool(attrs["keepdims"]))
+    return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), np.int32), "zero")]),
+                            g.node("ArgMax", [nans], attrs), out])
+
+
+def _sign(g, call, dyn):
+    """Sign, and 0 at nan as PyTorch's sign (ONNX's Sign gives nan)."""
+    x, dtype = g.value(call.inputs[0]), call.out.dtype
+    out = g.node("Sign", [x])
+    if dtype.kind != "f":
+        return out
+    return g.node("Where", [g.node("IsNaN", [x]), g.const(np.zeros((), dtype), "zero"), out])
 
 
 def _softmax(onnx_op):
@@ -311,15 +341,19 @@ def _maxpool_op(g, call, dyn):
 
 
 def _max_pool(g, x, attrs, dtype):
-    """An ONNX MaxPool that gives nan where its window holds a nan, as PyTorch's max_pool does:
-    onnxruntime's MaxPool skips nan (a window of nan alone gives -3.4e38), so the windows holding
-    one are found by a second MaxPool over isnan(x) and made nan."""
+    """An ONNX MaxPool that gives what PyTorch's max_pool gives where onnxruntime's does not: nan for
+    a window holding a nan (onnxruntime skips nan), -inf for a window of -inf alone (onnxruntime
+    starts from the lowest float, -3.4e38). A second MaxPool over a code of each value, 2 for nan,
+    0 for -inf, 1 else, finds those windows (2: a nan; 0: only -inf; padding never fills a window)."""
     out = g.node("MaxPool", [x], attrs)
     if np.dtype(dtype).kind != "f":
         return out
-    has_nan = g.node("MaxPool", [g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))})], attrs)
-    return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
-                            g.const(np.asarray(np.nan, dtype), "nan"), out])
+    c = lambda v, hint: g.const(np.asarray(v, dtype), hint)  # noqa: E731
+    code = g.node("Where", [g.node("IsNaN", [x]), c(2.0, "two"),
+                            g.node("Where", [g.node("IsInf", [x], {"detect_positive": 0}), c(0.0, "zero"), c(1.0, "one")])])
+    window = g.node("MaxPool", [code], attrs)
+    out = g.node("Where", [g.node("Less", [window, c(0.5, "half")]), c(-np.inf, "minus_inf"), out])
+    return g.node("Where", [g.node("Greater", [window, c(1.5, "one_and_a_half")]), c(np.nan, "nan"), out])
 
 
 def _embedding(g, call, dyn):
@@ -392,6 +426,7 @@ OPS = {
     norm.Normalize: _normalize, norm.BatchNorm: _normalize, norm.LayerNorm: _normalize,
     conv.Convolution: _conv_op, conv.MaxPool: _maxpool_op, embedding.Embedding: _embedding,
     recurrent.GRULayer: _gru,
+    ops_math.Sign: _sign,
     ops_math.MatMul: _matmul, ops_math.Where: _where, ops_math.Log1p: _log1p, ops_math.Clamp: _clamp,
     ops_reduce.Sum: _reduce("ReduceSum"), ops_reduce.Mean: _reduce("ReduceMean"), ops_reduce.Amax: _amax, ops_reduce.MaxDim: _maxdim,
     ops_reduce.ArgExtreme: _argextreme, ops_reduce.Var: _variance, ops_reduce.Std: _variance,
