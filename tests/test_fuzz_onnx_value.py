@@ -171,7 +171,8 @@ _ELEMENTWISE = [
     Fn("x.atan() + x.sinh() - x.asinh()", lambda T, F, x: x.atan() + x.sinh() - x.asinh()),
     Fn("x.erf() * x.reciprocal()", lambda T, F, x: x.erf() * x.reciprocal()),
     Fn("(x * 30).exp() (overflows in float32)", lambda T, F, x: (x * 30).exp(), extreme=True),
-    Fn("x.log() (nan below 0)", lambda T, F, x: x.log()),
+    Fn("where(x > 0.05, x, nan).log()", lambda T, F, x: T.where(x > 0.05, x, x * float("nan")).log()),  # (log of
+    # a value near 0 after a cancellation, x - tanh(x), turns one ulp of tanh into 1e-2: not compared)
     Fn("where(x > 1, nan, x)", lambda T, F, x: T.where(x > 1, x * float("nan"), x)),
     Fn("where(x < -1, -inf, x)", lambda T, F, x: T.where(x < -1, x * 0 - float("inf"), x)),
     Fn("x.log().isnan().float() + x", lambda T, F, x: x.log().isnan().to(x.dtype) + x),
