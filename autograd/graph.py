@@ -610,6 +610,8 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                             grad = grad.astype(variable._data.dtype)
                         capture[node] = grad
                     continue
+                if not variable.requires_grad:  # (requires_grad_(False) after the graph was built: PyTorch's
+                    continue                    # AccumulateGrad leaves .grad alone)
                 _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
                 try:
                     held = variable._grad if type(grad) is _ndarray and not create_graph else None

@@ -5,9 +5,9 @@
 weights (tests/dlwp_helpers.py): Sequential, functional and subclassed models and their summaries,
 the MNIST model with Dropout, its fit/evaluate/predict, the callbacks (EarlyStopping, ModelCheckpoint,
 a custom Callback), the multi-input multi-output ticket model (losses and metrics per output, by list
-and by output name), the RootMeanSquaredError Metric subclass on add_weight and keras.ops. What
-seegrad.keras does not do yet is marked xfail(strict) with the reason: a custom train_step (TensorBoard
-is refused by name). The torch-backend custom training loop (weight.value.grad, optimizer.apply) runs.
+and by output name), the RootMeanSquaredError Metric subclass on add_weight and keras.ops. The
+custom train_step (a loss tracker of its own, a metrics property) and the torch-backend custom training
+loop (weight.value.grad, optimizer.apply) run; TensorBoard is refused by name.
 
 MNIST is a stand-in (dlwp_helpers.mnist_like), smaller; the sizes written in the programs and the
 epochs are scaled down with it (marked "# test:"); plots and plot_model are left out."""
@@ -534,8 +534,5 @@ model.fit(train_images, train_labels, epochs=3)
 '''
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError,
-                   reason="a custom train_step is refused (NotSupported: seegrad.keras' fit runs its own step "
-                          "and would skip it silently); its body's weight.value.grad and optimizer.apply() exist")
 def test_chapter_7_custom_train_step_torch_backend():
     run_both(TRAIN_STEP)

@@ -370,9 +370,13 @@ def test_learning_rate_answers_keras_variable_methods():
     assert model.optimizer.param_groups[0]["lr"] == 0.5 and float(model.optimizer.learning_rate) == 0.5
 
 
-def test_a_custom_train_step_is_refused_not_skipped():
-    """Keras' fit runs a model's own train_step; this loop would have skipped it without a word."""
-    class WithStep(keras.Model):
+def test_a_custom_train_step_is_run_not_skipped():
+    """Keras' fit runs a model's own train_step (evaluate its test_step, predict its predict_step);
+    a loop that skipped them would train something else without a word."""
+    class Reached(Exception):
+        pass
+
+    class WithSteps(keras.Model):
         def __init__(self):
             super().__init__()
             self.dense = layers.Dense(1)
@@ -381,13 +385,22 @@ def test_a_custom_train_step_is_refused_not_skipped():
             return self.dense(x)
 
         def train_step(self, data):
-            raise AssertionError("never reached")
+            raise Reached("train_step", data)
+
+        def test_step(self, data):
+            raise Reached("test_step", data)
 
         def predict_step(self, data):
-            raise AssertionError("never reached")
+            raise Reached("predict_step", data)
 
-    model = WithStep()
+    model = WithSteps()
     model.compile(optimizer="sgd", loss="mse")
-    for run in (lambda: model.fit(np.ones((4, 2)), np.ones(4), verbose=0), lambda: model.predict(np.ones((4, 2)))):
-        with pytest.raises(NotSupported, match=r"a custom (train|predict)_step \(WithStep\."):
+    x, y = np.ones((4, 2)), np.ones(4)
+    for run, step in ((lambda: model.fit(x, y, verbose=0), "train_step"), (lambda: model.evaluate(x, y, verbose=0),
+                      "test_step"), (lambda: model.predict(x, verbose=0), "predict_step")):
+        with pytest.raises(Reached) as reached:
             run()
+        assert reached.value.args[0] == step
+        data = reached.value.args[1]
+        assert isinstance(data, tuple) and len(data) == (1 if step == "predict_step" else 2)
+        assert all(isinstance(part, ag.Tensor) for part in data)

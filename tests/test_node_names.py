@@ -259,8 +259,7 @@ KNOWN = {
         ClampBackward0>WhereBackward0 CloneBackward0>AddBackward0 CloneBackward0>ExpandBackward0
         Col2ImBackward0>SqueezeBackward1
         ConvolutionBackward0>PermuteBackward0 ConvolutionBackward0>SliceBackward0 CopyBackwards>WhereBackward0
-        CopySlices>IndexBackward0
-        CopySlices>SliceBackward0 Deg2RadBackward0>MulBackward0 DiagEmbedBackward0>IndexAddBackward0
+        Deg2RadBackward0>MulBackward0 DiagEmbedBackward0>IndexAddBackward0
         DiagonalBackward0_copy>CloneBackward0 DistBackward0>LinalgVectorNormBackward0 EluBackward0>MulBackward0
         EluBackward0>WhereBackward0 EmbeddingBagBackward0>AddBackward0 EmbeddingBagBackward0>StackBackward0
         EmbeddingBagBackward0>DivBackward0 ExpandBackward0>AccumulateGrad ExpandBackward0>ClampBackward1
@@ -278,8 +277,8 @@ KNOWN = {
         NativeGroupNormBackward0>ViewBackward0 NllLossBackward0>DivBackward0 NllLossBackward0>NegBackward0
         NormBackward1>LinalgVectorNormBackward0 PixelShuffleBackward0>UnsafeViewBackward0
         PixelUnshuffleBackward0>UnsafeViewBackward0 PreluKernelBackward0>WhereBackward0
-        Rad2DegBackward0>MulBackward0 ReflectionPad2DBackward0>IndexBackward0 RepeatBackward0>CloneBackward0
-        RepeatBackward0>UnsafeViewBackward0 ReplicationPad2DBackward0>IndexBackward0 RollBackward0>IndexBackward0
+        Rad2DegBackward0>MulBackward0 RepeatBackward0>CloneBackward0
+        RepeatBackward0>UnsafeViewBackward0 RollBackward0>IndexBackward0
         RollBackward0>ViewBackward0 Rot90Backward0>CloneBackward0 Rot90Backward0>TransposeBackward0
         RreluWithNoiseBackward0>WhereBackward0 RsqrtBackward0>MulBackward0
         ScaledDotProductFlashAttentionForCpuBackward0>MatMulBackward0 ScatterAddBackward0>AddBackward0
@@ -350,6 +349,9 @@ KNOWN = {
     "an in-place change through a view: PyTorch's CopySlices node runs the op itself (its inputs: the base and the "
     "op's other inputs); here CopySlices takes the base and the op's result (whose node is below it)": """
         None>MulBackward0""",
+    "PyTorch's circular pad copies slices into an empty tensor, one CopySlices node over another (each wrap a "
+    "copy); here it is one node of that name over the input": """
+        CopySlices>CopySlices""",
     "an op on two dtypes casts its input first here (a ToCopyBackward0 node); PyTorch's op promotes inside its "
     "node": """
         AccumulateGrad>ToCopyBackward0""",

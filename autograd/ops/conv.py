@@ -638,6 +638,95 @@ class ConstantPad(Function):
         return grad[ctx.crop]
 
 
+class ModePad(Function):
+    """y = x padded by reflecting ('reflect'), repeating ('replicate') or wrapping ('circular') its borders:
+    numpy's pad in one pass; widths ((lo, hi), ...) per dim, all >= 0 (pad checks their sizes), then
+    ``crop`` (slices) where a negative pad made a dim start or end inside the input. Backward folds each
+    border's gradient back onto the elements it copied (FoldBorders: the two are each other's adjoint)."""
+
+    name = node_name("ReflectionPad1DBackward0", pick=lambda node: node.torch_name)
+
+    def forward(ctx, x, widths, mode, dims, crop=None):
+        ctx.widths, ctx.mode, ctx.dims, ctx.crop, ctx.shape = widths, mode, dims, crop, x.shape
+        ctx.torch_name = _PAD_NODES[mode].format(dims)  # (PyTorch's node: by mode and padded dims)
+        return _mode_pad(ctx.xp, x, widths, mode, crop)
+
+    def backward(ctx, grad):
+        if ctx._create_graph:  # (a Tensor: the fold, recorded)
+            return FoldBorders.apply(grad, widths=ctx.widths, mode=ctx.mode, dims=ctx.dims, crop=ctx.crop,
+                                     shape=ctx.shape)
+        return _fold_borders(ctx.xp, grad, ctx.widths, ctx.mode, ctx.crop, ctx.shape)
+
+
+class FoldBorders(Function):
+    """ModePad's gradient: each border's gradient added onto the input elements it copied; its own
+    gradient is the padding again."""
+
+    name = node_name("ReflectionPad1DBackwardBackward0", pick=lambda node: node.torch_name)
+
+    def forward(ctx, grad, widths, mode, dims, crop, shape):
+        ctx.widths, ctx.mode, ctx.dims, ctx.crop = widths, mode, dims, crop
+        ctx.torch_name = "SliceBackwardBackward0" if mode == "circular" else \
+            _PAD_NODES[mode].format(dims).replace("Backward0", "BackwardBackward0")
+        return _fold_borders(ctx.xp, grad, widths, mode, crop, shape)
+
+    def backward(ctx, grad):
+        if ctx._create_graph:
+            return ModePad.apply(grad, widths=ctx.widths, mode=ctx.mode, dims=ctx.dims, crop=ctx.crop)
+        return _mode_pad(ctx.xp, grad, ctx.widths, ctx.mode, ctx.crop)
+
+
+_NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_PAD_NODES = {"reflect": "ReflectionPad{}DBackward0", "replicate": "ReplicationPad{}DBackward0",
+              "circular": "CopySlices"}  # (PyTorch's circular pad: slice copies; named as inplace.py names it)
+
+
+def _mode_pad(xp, x, widths, mode, crop):
+    y = xp.pad(x, widths, mode=_NUMPY_PAD_MODES[mode])
+    return y if crop is None else y[crop]
+
+
+def _fold_borders(xp, grad, widths, mode, crop, shape):
+    """The adjoint of _mode_pad on an input of ``shape``: the crop undone (zeros around), then each dim's
+    borders folded back."""
+    if crop is not None:
+        full = xp.zeros(tuple(n + lo + hi for n, (lo, hi) in zip(shape, widths)), dtype=grad.dtype)
+        full[crop] = grad
+        grad = full
+    for d, (lo, hi) in enumerate(widths):
+        if lo or hi:
+            grad = _fold_border(grad, d, lo, hi, mode)
+    return grad
+
+
+def _fold_border(grad, d, lo, hi, mode):
+    """The gradient of dim ``d``'s padding (lo, hi) by ``mode``: the middle, plus each border's gradient
+    added onto the input elements it copied."""
+    n = grad.shape[d] - lo - hi
+
+    def part(array, start, stop):
+        return array[(slice(None),) * d + (slice(start, stop),)]
+
+    left, right = part(grad, 0, lo), part(grad, lo + n, lo + n + hi)
+    out = part(grad, lo, lo + n).copy()
+    if mode == "replicate":  # every border element copied the edge
+        edge = part(out, 0, 1)
+        edge += left.sum(axis=d, keepdims=True)
+        edge = part(out, n - 1, n)
+        edge += right.sum(axis=d, keepdims=True)
+    elif mode == "circular":  # the left border copied the last lo elements, the right one the first hi
+        end = part(out, n - lo, n)
+        end += left
+        start = part(out, 0, hi)
+        start += right
+    else:  # reflect: the left border copied elements lo..1, the right one n-2..n-1-hi (mirrored, edge excluded)
+        start = part(out, 1, lo + 1)
+        start += by_input.flip(left, axis=d)
+        end = part(out, n - 1 - hi, n - 1)
+        end += by_input.flip(right, axis=d)
+    return out
+
+
 # --------------------------------------------------------------------- front functions: argument checks
 
 
@@ -1101,20 +1190,12 @@ def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
 # --------------------------------------------------------------------- padding
 
 
-def _source_index(size, lo, hi, mode, name):
-    """For each padded position along one dim, the input position it copies (reflect/replicate/circular)."""
-    pos = by_input.arange(-lo, size + hi)
-    if mode == "replicate":
-        return by_input.clip(pos, 0, size - 1)
-    if mode == "circular":
-        if lo > size or hi > size:
-            raise ArgumentError(f"{name}: circular padding ({lo}, {hi}) can be at most the input size {size}")
-        return pos % size
-    if lo >= size or hi >= size:  # reflect
+def _check_border(size, lo, hi, mode, name):
+    """Circular padding wraps at most once and reflect padding mirrors without reaching the far edge (PyTorch's)."""
+    if mode == "circular" and (lo > size or hi > size):
+        raise ArgumentError(f"{name}: circular padding ({lo}, {hi}) can be at most the input size {size}")
+    if mode == "reflect" and (lo >= size or hi >= size):
         raise ArgumentError(f"{name}: reflect padding ({lo}, {hi}) must be smaller than the input size {size}")
-    period = 2 * (size - 1)
-    pos = by_input.abs(pos) % period if period else by_input.zeros_like(pos)
-    return by_input.where(pos >= size, period - pos, pos)
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -1157,14 +1238,17 @@ def pad(input, pad, mode="constant", value=None):
     if mode != "circular" and all(n < 1 for n in sizes):  # (PyTorch's rule: some padded dim must keep an element)
         raise ShapeError(f"pad: input of shape {tuple(input.shape)} is too small for padding {pad}: every padded "
                          f"dim would be empty (sizes {sizes[::-1]})")
-    y = input
+    y, widths, crop = input, [(0, 0)] * input.ndim, [slice(None)] * input.ndim
     for d, (lo, hi) in zip(dims, pairs):
         if mode == "circular" and (lo < 0 or hi < 0):  # circular crops first, then wraps what is left (PyTorch's)
             y = y[(slice(None),) * d + (slice(max(-lo, 0), y.shape[d] - max(-hi, 0)),)]
             lo, hi = max(lo, 0), max(hi, 0)
-        if lo or hi:  # (reflect and replicate index the whole dim: a negative pad starts or ends inside it)
-            y = y[(slice(None),) * d + (_source_index(y.shape[d], lo, hi, mode, "pad"),)]
-    return y
+        _check_border(y.shape[d], lo, hi, mode, "pad")  # (a wrap past what is left is refused: PyTorch's copies
+        #                                                 then read memory they have not written, or refuse)
+        widths[d] = (max(lo, 0), max(hi, 0))  # reflect, replicate: pad the positive side, then crop the other
+        crop[d] = slice(max(-lo, 0), y.shape[d] + max(lo, 0) + max(hi, 0) - max(-hi, 0))
+    cropped = any(lo < 0 or hi < 0 for lo, hi in pairs) and mode != "circular"
+    return ModePad.apply(y, widths=tuple(widths), mode=mode, dims=len(pairs), crop=tuple(crop) if cropped else None)
 
 
 # --------------------------------------------------------------------- resizing

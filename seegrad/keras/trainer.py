@@ -22,7 +22,7 @@ import autograd as ag
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers
-from .outputs import OutputLosses, SampleMean as _LossTracker  # (Keras' loss tracker)
+from .outputs import OutputLosses
 from .callbacks import CallbackList
 from .layers.base import as_tensor
 from .utils import not_supported
@@ -154,6 +154,71 @@ def _check_batch_size(batch_size):
     return int(batch_size)
 
 
+def _unpack(data):
+    """Keras' unpack_x_y_sample_weight: (x,), (x, y) or (x, y, sample_weight) -> the three, None where absent."""
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                         f"found: {data!r}")
+    return data + (None,) * (3 - len(data))
+
+
+def _host(data):
+    """y or sample weights as the compiled losses and metrics take them: numpy (an array, or a list of them)."""
+    if isinstance(data, ag.Tensor):
+        return data.detach().numpy()
+    if isinstance(data, (list, tuple)) and any(isinstance(d, ag.Tensor) for d in data):
+        return [_host(d) for d in data]
+    return data
+
+
+def _pythonify(logs):
+    """Keras' pythonify_logs: the logs sorted by name, a dict value merged in, each value a Python float
+    where it converts (a Tensor, a numpy number, a 0-d array)."""
+    result = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            result.update(_pythonify(value))
+            continue
+        try:
+            value = float(value.detach().numpy() if isinstance(value, ag.Tensor) else value)
+        except (TypeError, ValueError):
+            pass
+        result[key] = value
+    return result
+
+
+class _CompileMetrics(metrics_module.Metric):
+    """The compiled metrics as ``model.metrics`` lists them: one object, "compile_metrics"; update_state
+    updates each (made from the first batch, as the standard step makes them), result is {name: value}."""
+
+    def __init__(self, model):
+        super().__init__(name="compile_metrics")
+        self._model = model
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        model = self._model
+        if model._outputs is not None:
+            not_supported("the compiled metrics of a model of several outputs in a custom step",
+                          "update your own metrics in train_step")
+        y_true, y_pred = _host(y_true), _numpy(y_pred)
+        if model._metrics is None:
+            model._metrics = [metrics_module.get(m, y_true, y_pred) for m in model._metric_ids]
+        for m in model._metrics:
+            metrics_module.update(m, y_true, y_pred)
+
+    def names(self):
+        return [m.name for m in self._model._metrics or []]
+
+    def result(self):
+        return {m.name: metrics_module.figure(m.result()) for m in self._model._metrics or []}
+
+    def reset_state(self):
+        for m in self._model._metrics or []:
+            m.reset_state()
+
+
 class Trainer:
     """The Keras training API, mixed into Model."""
 
@@ -188,7 +253,8 @@ class Trainer:
             self._loss_weight = loss_weights
             self._metric_ids = list(metrics or [])
         self._metrics = None  # made from the first batch's shapes ("accuracy" depends on them)
-        self._loss_tracker = _LossTracker()
+        self._loss_tracker = metrics_module.Mean(name="loss")  # (Keras': a mean over samples)
+        self._compile_metrics = _CompileMetrics(self) if metrics is not None else None  # (as Keras: None without)
         self.compiled = True
 
     def _x(self, data, what="x"):
@@ -200,18 +266,24 @@ class Trainer:
         return _arrays(data, what, self._several_outputs(), self.output_names)
 
     def _refuse_custom_steps(self):
-        """Keras runs a model's own train_step (and friends) in fit; this loop would skip it silently."""
-        for hook in ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics"):
-            if getattr(type(self), hook, None) is not None:  # the base defines none: the model's own
+        """A model's own compute_loss or compute_metrics would be skipped by the standard step: refused."""
+        for hook in ("compute_loss", "compute_metrics"):
+            if getattr(type(self), hook) is not getattr(Trainer, hook):
                 not_supported(f"a custom {hook} ({type(self).__name__}.{hook})",
-                              "fit/evaluate/predict run the standard step; write the loop with seegrad's own API "
-                              "(loss.backward(), optimizer.step()) or drop the override")
+                              "override train_step (and test_step) instead, or write the loop with seegrad's own "
+                              "API (loss.backward(), optimizer.step())")
+
+    def _custom_steps(self):
+        """Does the model define its own train_step, test_step, predict_step or metrics? Then fit, evaluate
+        and predict run Keras' loop around them (``_run_step``); otherwise the standard step below."""
+        return any(getattr(type(self), hook) is not getattr(Trainer, hook)
+                   for hook in ("train_step", "test_step", "predict_step", "metrics"))
 
     def _require_compiled(self, what):
         self._refuse_custom_steps()
         if not self.compiled:
             raise ValueError(f"You must call `compile()` before using the model ({what}).")
-        if self._loss_fn is None and self._outputs is None:
+        if self._loss_fn is None and self._outputs is None and not self._custom_steps():
             raise ValueError(f"{what}: the model was compiled without a loss; pass compile(loss=...)")
 
     @property
@@ -225,7 +297,7 @@ class Trainer:
     # ------------------------------------------------------------ one step
 
     def _reset_metrics(self):
-        self._loss_tracker = _LossTracker()
+        self._loss_tracker.reset_state()
         for m in self._metrics or []:
             m.reset_state()
         if self._outputs is not None:
@@ -239,7 +311,7 @@ class Trainer:
             self._metrics = []
         elif self._metrics is None:
             self._metrics = [metrics_module.get(m, y, y_pred) for m in self._metric_ids]
-        self._loss_tracker.update(loss, _count(y_pred))
+        self._loss_tracker.update_state(loss, sample_weight=_count(y_pred))
         for m in self._metrics:
             metrics_module.update(m, y, y_pred)
 
@@ -315,6 +387,104 @@ class Trainer:
             y_pred = self(_tensors(x), training=False)
             return self._figures(self._total_loss(y, y_pred, sample_weight)), _numpy(y_pred)
 
+    # ------------------------------------------------------------ Keras' step API: a model's own steps
+
+    @property
+    def metrics(self):
+        """Keras' ``model.metrics``: once compiled, the loss tracker ("loss") and the compiled metrics (one
+        object, "compile_metrics", whose result is a dict), then every Metric the model holds as an attribute
+        (a custom train_step's trackers), in the order they were set. A subclass may override it, as in Keras."""
+        found = [self._loss_tracker] if self.compiled else []
+        if self.compiled and self._compile_metrics is not None:
+            found.append(self._compile_metrics)
+        return found + [value for value in vars(self).values()
+                        if isinstance(value, metrics_module.Metric) and not any(value is m for m in found)]
+
+    def reset_metrics(self):
+        """Every metric of ``model.metrics`` back to its start."""
+        self._reset_metrics()
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_metrics_result(self):
+        """``{name: value}`` of ``model.metrics`` as Python floats (a dict result is merged in, as Keras)."""
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            logs.update(result if isinstance(result, dict) else {metric.name: result})
+        return _pythonify(logs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of (y, y_pred), each sample's times its weight, plus the model's penalties
+        (regularizers): a scalar Tensor, as Keras' compute_loss."""
+        if self._loss_fn is None and self._outputs is None:
+            raise ValueError(f"{self.name}: compute_loss needs a loss; pass compile(loss=...)")
+        loss = self._total_loss(_host(y), y_pred, _host(sample_weight))
+        return loss[0] if isinstance(loss, tuple) else loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with (y, y_pred) and return ``get_metrics_result()``, as Keras."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def train_step(self, data):
+        """Keras' step on one batch ``data``, (x, y) or (x, y, sample_weight) as Tensors: forward, the loss
+        (tracked), backward, the optimizer's update; returns ``compute_metrics(...)``. fit calls it when the
+        model overrides one of the steps or ``metrics`` (otherwise it runs the same step without the wrappers);
+        an override may call it as ``super().train_step(data)``."""
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(_tensors(x), training=True)
+        self.zero_grad()
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._loss_tracker.update_state(float(loss.item()), sample_weight=_count(x))
+        weights = self.trainable_weights
+        if weights:
+            loss.backward()
+            with ag.no_grad():
+                self.optimizer.apply([w.value.grad for w in weights], weights)
+        else:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data):
+        """Keras' evaluation step on one batch (see train_step), without the update."""
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(_tensors(x), training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(float(loss.item()), sample_weight=_count(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data):
+        """Keras' prediction step: the model's output for ``data`` = (x,)."""
+        x, _, _ = _unpack(data)
+        return self(_tensors(x), training=False)
+
+    def _run_step(self, step, x, y, weights, idx):
+        """One call of a step (train_step or test_step) on the samples ``idx``, as Keras' loop makes it:
+        data = (x, y) or (x, y, sample_weight) as Tensors; returns its logs as Python floats, flattened."""
+        data = tuple(_tensors(part) for part in (_take(x, idx), _take(y, idx), _take(weights, idx))
+                     if part is not None)
+        if step == self.test_step:
+            with ag.no_grad():
+                return _pythonify(step(data))
+        return _pythonify(step(data))
+
+    def _metrics_or(self, logs):
+        """Keras' _get_metrics_result_or_logs: the model's metrics when their names are the logs' keys
+        (a standard step), else the last step's own logs (a custom step reporting something else)."""
+        results = self.get_metrics_result()
+        return results if isinstance(logs, dict) and set(logs) == set(results) else logs
+
+    def _in_metrics_order(self, logs):
+        """Keras' _flatten_metrics_in_order: the values of ``logs`` in the order of ``model.metrics`` (the
+        compiled metrics in compile order), then any other key sorted; one value alone."""
+        names = []
+        for metric in self.metrics:
+            names += metric.names() if isinstance(metric, _CompileMetrics) else [metric.name]
+        values = [logs[name] for name in names if name in logs] + [logs[key] for key in sorted(logs) if key not in names]
+        return values[0] if len(values) == 1 else values
+
     # ------------------------------------------------------------ fit
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -362,19 +532,25 @@ class Trainer:
         callbacks = CallbackList(callbacks, self, {"verbose": verbose, "epochs": epochs, "steps": steps},
                                  add_history=True, add_progbar=verbose != 0)
         self.stop_training = False
+        custom = self._custom_steps()
         callbacks.on_train_begin()
         for epoch in range(initial_epoch, epochs):
-            self._reset_metrics()
+            self.reset_metrics() if custom else self._reset_metrics()
             callbacks.on_epoch_begin(epoch)
             order = ag.get_rng().permutation(_count(x)) if shuffle else None
+            logs = {}
             for step, idx in enumerate(_batches(_count(x), batch_size, order)):
                 callbacks.on_train_batch_begin(step)
-                loss, y_pred = self._train_step(_take(x, idx), _take(y, idx), _take(weights, idx))
-                self._update_metrics(_take(y, idx), y_pred, loss)
-                callbacks.on_train_batch_end(step, self._logs())
+                if custom:  # the model's own train_step (or Keras' default one around its own metrics)
+                    logs = self._run_step(self.train_step, x, y, weights, idx)
+                else:
+                    loss, y_pred = self._train_step(_take(x, idx), _take(y, idx), _take(weights, idx))
+                    self._update_metrics(_take(y, idx), y_pred, loss)
+                    logs = self._logs()
+                callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            logs = self._logs()
+            logs = dict(self._metrics_or(logs)) if custom else self._logs()
             if validation_data is not None and (epoch + 1) % validation_freq == 0:  # fit's callbacks see it
                 val = self._evaluate(val_x, val_y, val_weights, validation_batch_size or batch_size, callbacks)
                 logs.update({"val_" + k: v for k, v in val.items()})
@@ -400,19 +576,27 @@ class Trainer:
         callbacks = CallbackList(callbacks, self, {"verbose": _verbose(verbose), "epochs": 1, "steps": steps},
                                  add_progbar=_verbose(verbose) != 0)
         logs = self._evaluate(x, y, weights, batch_size, callbacks)
-        return logs if return_dict else self._in_order(logs)
+        if return_dict:
+            return logs
+        return self._in_metrics_order(logs) if self._custom_steps() else self._in_order(logs)
 
     def _evaluate(self, x, y, weights, batch_size, callbacks):
         """evaluate's loop over (x, y) with the hooks of ``callbacks`` (fit passes its own: a
         callback's on_test_* hooks run during fit's validation, as in Keras). Returns the logs."""
-        self._reset_metrics()
+        custom = self._custom_steps()
+        self.reset_metrics() if custom else self._reset_metrics()
         callbacks.on_test_begin()
+        logs = {}
         for step, idx in enumerate(_batches(_count(x), batch_size)):
             callbacks.on_test_batch_begin(step)
-            loss, y_pred = self._test_step(_take(x, idx), _take(y, idx), _take(weights, idx))
-            self._update_metrics(_take(y, idx), y_pred, loss)
-            callbacks.on_test_batch_end(step, self._logs())
-        logs = self._logs()
+            if custom:
+                logs = self._run_step(self.test_step, x, y, weights, idx)
+            else:
+                loss, y_pred = self._test_step(_take(x, idx), _take(y, idx), _take(weights, idx))
+                self._update_metrics(_take(y, idx), y_pred, loss)
+                logs = self._logs()
+            callbacks.on_test_batch_end(step, logs)
+        logs = _pythonify(self._metrics_or(logs)) if custom else self._logs()
         callbacks.on_test_end(logs)
         return logs
 
@@ -427,10 +611,12 @@ class Trainer:
                                  add_progbar=_verbose(verbose) != 0)
         callbacks.on_predict_begin()
         outputs = []
+        custom = getattr(type(self), "predict_step") is not Trainer.predict_step
         with ag.no_grad():
             for step, idx in enumerate(batches):
                 callbacks.on_predict_batch_begin(step)
-                outputs.append(_numpy(self(_tensors(_take(x, idx)), training=False)))
+                batch = _tensors(_take(x, idx))
+                outputs.append(_numpy(self.predict_step((batch,)) if custom else self(batch, training=False)))
                 callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callbacks.on_predict_end()
         if isinstance(outputs[0], (list, tuple)):  # several outputs: one array each, in the model's container
@@ -454,6 +640,11 @@ class Trainer:
         x, y = self._x(x), self._y(y)
         weights = _sample_weights(sample_weight, class_weight, y,
                                   "train_on_batch" if step == self._train_step else "test_on_batch")
+        if self._custom_steps():  # Keras' train_step / test_step (the model's own, or Keras' around its metrics)
+            self.reset_metrics()
+            logs = self._run_step(self.train_step if step == self._train_step else self.test_step, x, y, weights,
+                                  slice(None))
+            return logs if return_dict else self._in_metrics_order(logs)
         self._reset_metrics()
         loss, y_pred = step(x, y, weights)
         self._update_metrics(y, y_pred, loss)
