@@ -644,13 +644,18 @@ _NAN_ABOVE_1 = Fn("where(x > 1, nan, x)", lambda T, F, x: T.where(x > 1, x * flo
     ("x.argmax()", lambda T, F, x: x.argmax().reshape(1)),
     ("x.sign()", lambda T, F, x: x.sign()),
     ("F.max_pool1d(-inf where x > -1, 2)", lambda T, F, x: F.max_pool1d(T.where(x > -1, x * 0 - float("inf"), x), 2)),
+    ("x.log_softmax(-1) (float64)", lambda T, F, x: x.log_softmax(-1)),
+    ("x.softmax(1) (float64)", lambda T, F, x: x.softmax(1)),
 ])
 def test_onnx_nan_and_minus_inf_as_pytorch(tmp_path, name, f):
     """Were silently wrong: onnxruntime's ReduceMax/ReduceMin, ArgMax/ArgMin skip nan (PyTorch's give
-    nan, and the nan's index), ONNX's Sign(nan) is nan (PyTorch's 0), and onnxruntime's MaxPool of a
-    window of -inf alone is -3.4e38 (PyTorch's -inf)."""
+    nan, and the nan's index), ONNX's Sign(nan) is nan (PyTorch's 0), onnxruntime's MaxPool of a
+    window of -inf alone is -3.4e38 (PyTorch's -inf), and its Softmax/LogSoftmax of a row holding a
+    nan gave numbers for the row's other entries in float64 (LogSoftmax of [0.5, nan]: [46.05, nan];
+    PyTorch: nan throughout)."""
     steps = [Step(fn=_NAN_ABOVE_1), Step(fn=Fn(name, f))]
-    assert _check_export(steps, (2, 7) if "pool" in name else (7,), np.float32, tmp_path) == "exported"
+    dtype = np.float64 if "float64" in name else np.float32
+    assert _check_export(steps, (2, 7) if "pool" in name else (7,), dtype, tmp_path, batches=(1, 5, 17)) == "exported"
 
 
 # =========================================================================== 2. Value vs micrograd

@@ -187,7 +187,16 @@ def _softmax(onnx_op):
         x = g.value(call.inputs[0])
         if axis is None:  # a softmax of a 0-d tensor
             raise ExportError(f"{onnx_op} of a 0-d tensor is not exportable")
-        return g.node(onnx_op, [x], {"axis": int(axis)})
+        out = g.node(onnx_op, [x], {"axis": int(axis)})
+        dtype = array_of(call.inputs[0]).dtype
+        if dtype.kind != "f":
+            return out
+        # a row holding a nan is nan throughout, as in PyTorch (onnxruntime's max skips the nan and
+        # its other entries come out as numbers)
+        has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}),
+                           [int(axis)], True)
+        return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
+                                g.const(np.asarray(np.nan, dtype), "nan"), out])
     return emit
 
 
