@@ -455,13 +455,16 @@ def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5), opset=17, dynam
                 return "no onnxruntime kernel: " + str(err).split("implementation for ")[-1].split(" node")[0]
             raise
         assert got.shape == want.shape and got.dtype == want.dtype, (steps, batch, got.shape, want.shape, got.dtype)
-        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True,
+        finite = np.abs(want[np.isfinite(want)]) if want.dtype.kind == "f" else np.abs(want)
+        scale = max(1.0, float(finite.max())) if finite.size else 1.0  # (sums of large terms: float32 rounding
+        # of the largest, not of the result, and onnxruntime adds in its own order)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol * scale, equal_nan=True,
                                    err_msg=f"onnxruntime vs ours at batch {batch}: {steps}")
         if any(step.fn is not None and step.fn.extreme for step in steps):
             continue
         with torch.no_grad():
             torch_out = theirs(torch.from_numpy(x)).numpy()
-        np.testing.assert_allclose(want, torch_out, rtol=max(rtol, 1e-4), atol=max(atol, 1e-4), equal_nan=True,
+        np.testing.assert_allclose(want, torch_out, rtol=max(rtol, 1e-4), atol=max(atol, 1e-4) * scale, equal_nan=True,
                                    err_msg=f"ours vs PyTorch at batch {batch}: {steps}")
     return "exported"
 
