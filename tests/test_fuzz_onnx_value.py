@@ -20,6 +20,7 @@ that is -0.0 in PyTorch is 0.0 in both (``grad += g`` starts from 0.0, and 0.0 +
 Examples per test: FUZZ_ONNX_EXAMPLES and FUZZ_VALUE_EXAMPLES (hunt with larger ones, and other
 seeds with FUZZ_SEED, which turns derandomize off).
 """
+import importlib.util
 import math
 import os
 
@@ -469,10 +470,12 @@ def _check_export(steps, shape, dtype, tmp_path, batches=(1, 5), opset=17, dynam
     return "exported"
 
 
-onnx = pytest.importorskip("onnx")
-pytest.importorskip("onnxruntime")
+_HAS_ONNX = all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
+needs_onnx = pytest.mark.skipif(not _HAS_ONNX, reason="onnx and onnxruntime are not installed (pip install "
+                                                     "'seegrad[onnx]')")  # (on each ONNX test, below)
 
 
+@needs_onnx
 @_seeded
 @given(onnx_models())
 @_settings("FUZZ_ONNX_EXAMPLES", 200)
@@ -487,6 +490,7 @@ def _fn_model(name, f, shape=(5,), dtype=np.float32):
     return [Step(fn=Fn(name, f))], shape, dtype
 
 
+@needs_onnx
 def test_onnx_int_tensor_compared_with_a_float(tmp_path):
     """Was silently wrong: the 0.5 was cast to the int tensor's dtype, so x >= 0.5 was True at 0
     (onnxruntime 1.0 where we and PyTorch give 0.0); now compared as floats, as PyTorch promotes."""
@@ -496,6 +500,7 @@ def test_onnx_int_tensor_compared_with_a_float(tmp_path):
     assert _check_export(steps, shape, dtype, tmp_path) == "exported"
 
 
+@needs_onnx
 def test_onnx_clamp_of_an_int_tensor_keeps_both_bounds(tmp_path):
     """Was silently wrong: x.long().clamp(-1, 1) exported as Clip(x, -1, -1). The two bounds were
     temporary arrays named by their id; the second reused the first's id and got its name."""
@@ -505,6 +510,7 @@ def test_onnx_clamp_of_an_int_tensor_keeps_both_bounds(tmp_path):
     assert _check_export(steps, shape, dtype, tmp_path) == "exported"
 
 
+@needs_onnx
 @pytest.mark.parametrize("name, f", [
     ("(x * 3).long() + 0.5", lambda T, F, x: ((x * 3).long() + 0.5).to(x.dtype)),
     ("(x * 3).long() / 2", lambda T, F, x: ((x * 3).long() / 2).to(x.dtype)),
@@ -516,6 +522,7 @@ def test_onnx_an_int_or_bool_tensor_in_float_arithmetic_is_cast(tmp_path, name, 
     assert _check_export(*_fn_model(name, f), tmp_path) == "exported"
 
 
+@needs_onnx
 @pytest.mark.parametrize("layer, kwargs, shape", [
     ("MaxPool2d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, (2, 5, 5)),
     ("AvgPool2d", {"kernel_size": 3, "stride": 3, "padding": 1, "ceil_mode": True}, (2, 8, 8)),
@@ -538,6 +545,7 @@ def test_onnx_ceil_mode_pooling_drops_a_window_that_starts_in_the_padding(tmp_pa
     assert _check_export(steps, shape, np.float32, tmp_path) == "exported"
 
 
+@needs_onnx
 @pytest.mark.parametrize("name, f", [
     ("x + x.var(0, keepdim)", lambda T, F, x: x + x.var(dim=0, keepdim=True)),
     ("x / (x.std((0, 1), keepdim) + 1)", lambda T, F, x: x / (x.std(dim=(0, 1), keepdim=True) + 1)),
@@ -549,6 +557,7 @@ def test_onnx_var_and_std_over_the_batch_dim(tmp_path, name, f):
     assert _check_export(*_fn_model(name, f), tmp_path) == "exported"
 
 
+@needs_onnx
 def test_onnx_std_of_everything_is_0_d(tmp_path):
     """Was refused as 'a bug in the exporter': the Bessel factor, a 0-d constant, was stored 1-d
     (np.ascontiguousarray makes a 0-d array 1-d), so x.std() came out with shape (1,)."""
@@ -564,6 +573,7 @@ def test_onnx_std_of_everything_is_0_d(tmp_path):
     assert got.shape == () and np.isclose(got, torch.from_numpy(x).std().item(), rtol=1e-5)
 
 
+@needs_onnx
 def test_onnx_var_with_a_correction_at_least_n_is_nan_or_inf(tmp_path):
     """Was silently wrong: std over 1 value with correction=2 multiplied by n / (n - 2) = -1 and gave
     0 where PyTorch (and we) give nan: PyTorch divides by max(0, n - correction)."""
@@ -573,6 +583,7 @@ def test_onnx_var_with_a_correction_at_least_n_is_nan_or_inf(tmp_path):
     assert _check_export(steps, (2,), np.float32, tmp_path) == "exported"
 
 
+@needs_onnx
 @pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0])
 def test_onnx_embedding_with_max_norm_rescales_in_the_graph(tmp_path, norm_type):
     """Was silently wrong: max_norm rescales the picked rows of the weight in place, outside the traced
@@ -596,6 +607,7 @@ def test_onnx_embedding_with_max_norm_rescales_in_the_graph(tmp_path, norm_type)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+@needs_onnx
 @pytest.mark.parametrize("name, f", [
     ("((x > 0) + (x > 1)).float()", lambda T, F, x: ((x > 0) + (x > 1)).to(x.dtype)),
     ("((x > 0) * (x < 1)).float()", lambda T, F, x: ((x > 0) * (x < 1)).to(x.dtype)),
@@ -608,6 +620,7 @@ def test_onnx_bool_arithmetic_and_int_relu(tmp_path, name, f):
     assert _check_export(*_fn_model(name, f), tmp_path) == "exported"
 
 
+@needs_onnx
 @pytest.mark.parametrize("layer, kwargs", [("SELU", {}), ("ELU", {"alpha": 0.7}), ("LeakyReLU", {"negative_slope": 0.01}),
                                            ("Softplus", {"beta": 0.7}), ("Mish", {}), ("LogSigmoid", {})])
 def test_onnx_float64_activations_keep_float64_constants(tmp_path, layer, kwargs):
@@ -618,6 +631,7 @@ def test_onnx_float64_activations_keep_float64_constants(tmp_path, layer, kwargs
     assert _check_export(steps, (4,), np.float64, tmp_path) == "exported"
 
 
+@needs_onnx
 @pytest.mark.parametrize("pool", [
     Step("MaxPool1d", (2,), {"stride": 1}),
     Step("MaxPool1d", (3,), {"stride": 2, "padding": 1, "dilation": 2, "ceil_mode": True}),
@@ -637,6 +651,7 @@ def test_onnx_max_pool_of_a_window_with_nan_is_nan(tmp_path, pool):
 _NAN_ABOVE_1 = Fn("where(x > 1, nan, x)", lambda T, F, x: T.where(x > 1, x * float("nan"), x))
 
 
+@needs_onnx
 @pytest.mark.parametrize("name, f", [
     ("x.amax(1)", lambda T, F, x: x.amax(dim=1)),
     ("x.amin(1, keepdim)", lambda T, F, x: x.amin(dim=1, keepdim=True)),
@@ -663,8 +678,11 @@ def test_onnx_nan_and_minus_inf_as_pytorch(tmp_path, name, f):
 
 # =========================================================================== 2. Value vs micrograd
 
-micrograd_engine = pytest.importorskip("micrograd.engine")
-MValue = micrograd_engine.Value
+try:
+    from micrograd.engine import Value as MValue
+except ImportError:
+    MValue = None
+needs_micrograd = pytest.mark.skipif(MValue is None, reason="micrograd is not installed (pip install micrograd)")
 
 _CONSTS = [2, 3, -1, -2, 0.5, -1.5, 0.1, 1, 2.5]
 _POWERS = [2, 3, -1, -2, 0, 1, 0.5, 1.5]
@@ -847,6 +865,7 @@ def _check_against_oracles(leaves, ops):
     return ours
 
 
+@needs_micrograd
 @_seeded
 @given(value_programs())
 @_settings("FUZZ_VALUE_EXAMPLES", 300)
@@ -854,6 +873,7 @@ def test_value_programs_match_micrograd_and_pytorch(program):
     _check_against_oracles(*program)
 
 
+@needs_micrograd
 @_seeded
 @given(value_programs(torch_only_ops=True))
 @_settings("FUZZ_VALUE_EXAMPLES", 300)
@@ -885,6 +905,7 @@ def test_backward_twice_doubles_every_grad_as_pytorch(program):
         _same(v.grad, 2 * first[k], False, f"node {k}: twice the first pass", _scale(ours))
 
 
+@needs_micrograd
 @_seeded
 @given(value_programs(), st.sampled_from([0.01, 0.1, -0.05]))
 @_settings("FUZZ_VALUE_EXAMPLES", 150)
