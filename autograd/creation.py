@@ -12,7 +12,7 @@ from .backend import host
 
 from .backend import as_array
 from .devices import check, of_array, place
-from .dtypes import as_dtype, bool_, float64, get_default_dtype, int64
+from .dtypes import as_dtype, bool_, fitting, float64, get_default_dtype, int64, wrapped
 from .ops.args import ArgumentError, raw, required, shape_arg
 from .ops.promote import DTypeError, promote_types
 from .random import rng
@@ -115,8 +115,8 @@ def storage(t):
 
 
 def _filled(shape, value, dtype, requires_grad, device, op):
-    value = _fill_value(value)
-    return _leaf(host.full(shape_arg(shape, op), value, dtype=as_dtype(dtype) or get_default_dtype()), requires_grad,
+    value, dtype = _fill_value(value), as_dtype(dtype) or get_default_dtype()
+    return _leaf(host.full(shape_arg(shape, op), wrapped(fitting(value, dtype, op), dtype), dtype=dtype), requires_grad,
                  device, op)
 
 

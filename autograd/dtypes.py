@@ -67,3 +67,23 @@ def wrapped(x, dtype):
         if not info.min <= x <= info.max:
             return host.array(x & (2 ** (8 * dtype.itemsize) - 1), dtype=host.uint64).astype(dtype)
     return x
+
+
+def fitting(x, dtype, op):
+    """``x``, a number written as a value into a tensor of ``dtype`` (fill_, masked_fill, t[i] = x, full),
+    checked as PyTorch checks it: an int must lie in the dtype's range (for an unsigned dtype, down to -max,
+    which wraps: uint8 -1 is 255); a float in an integer dtype must lie in its range and not be nan; a finite
+    float beyond float32's range is refused in float32. Arithmetic (x + 300 in uint8) wraps instead."""
+    if isinstance(x, (builtins.bool, host.bool_)) or dtype.kind not in "iuf" or not isinstance(x, (builtins.int, builtins.float, host.number)):
+        return x
+    if dtype.kind == "f":
+        big = isinstance(x, (builtins.float, host.floating)) and host.isfinite(x) and abs(x) > builtins.float(host.finfo(dtype).max)
+    elif isinstance(x, (builtins.int, host.integer)):
+        info = host.iinfo(dtype)
+        big = x > info.max or (x < -info.max if dtype.kind == "u" else x < info.min)
+    else:
+        info = host.iinfo(dtype)
+        big = not info.min <= x <= info.max  # (nan compares False: refused too)
+    if big:
+        raise RuntimeError(f"{op}: value {x!r} cannot be converted to type {dtype} without overflow")
+    return x

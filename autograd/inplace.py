@@ -21,7 +21,7 @@ import math
 
 from .backend import as_array, by_input, get_array_module, host, index_for, read_only
 from .devices import place
-from .dtypes import wrapped
+from .dtypes import bool_, wrapped
 
 from . import caller, random
 from .function import _FREED, Function, Rule
@@ -131,7 +131,10 @@ def _result_of(fn, tensor, args=(), kwargs=None, graph=False):
 
 
 def _needs_graph(tensor, args, kwargs=None, name="in-place operation"):
-    """In grad mode: must this in-place change of ``tensor`` with ``args`` be recorded?"""
+    """In grad mode: must this in-place change of ``tensor`` with ``args`` be recorded? Never for an
+    integer or bool tensor (x_bool.copy_(w) keeps no gradient of w, as in PyTorch)."""
+    if tensor._data.dtype.kind not in "fc":
+        return False
     if tensor.requires_grad or any(isinstance(a, Variable) and a.requires_grad for a in args) or \
             kwargs and any(isinstance(a, Variable) and a.requires_grad for a in kwargs.values()):
         return True
@@ -395,6 +398,9 @@ def _arithmetic(ufunc, fn, name, alpha):
             return _write(self, _result_of(fn, self, (other,) + args, kwargs)._data, name)
         a = self._data
         b = other._data if isinstance(other, Tensor) else other
+        if ufunc is host.subtract and (a.dtype.kind == "b" or getattr(b, "dtype", None) == bool_
+                                       or isinstance(b, (bool, host.bool_))):
+            return _write(self, _result_of(fn, self, (other,), kwargs)._data, name)  # (sub refuses a bool, saying so)
         if isinstance(b, (list, tuple)):
             b = to_array(b)
         kind = _kind(b)
@@ -467,6 +473,14 @@ def _as_source(value, like):
 
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor's storage."""
+    if isinstance(src, Tensor) and src.shape != self.shape:  # (src broadcasts to this shape, never the reverse)
+        try:
+            fits = host.broadcast_shapes(tuple(self.shape), tuple(src.shape)) == tuple(self.shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"copy_: src of shape {tuple(src.shape)} can't be broadcast to this tensor's shape "
+                               f"{tuple(self.shape)}")
     if _modes.grad_enabled and _needs_graph(self, (src,), None, "copy_"):
         return _record(self, lambda t: Copy.apply(t, _as_source(src, t)), "copy_", same_kind=False)
     if _modes.watchers:  # an exporter sees the copy as an op
@@ -492,7 +506,7 @@ def _fill(self, value, name):
     if _modes.watchers:
         return copy_(self, value)
     try:
-        self._data[...] = _assignable(value, self.dtype)
+        self._data[...] = _assignable(value, self.dtype, name)
     except ValueError:
         raise _write_error(self, value, "fill_") from None
     self._vc[0] += 1

@@ -15,7 +15,7 @@ import weakref
 from . import caller, function, printing
 from .backend import as_array, get_array_module, host, read_only, to_host
 from .devices import CPU, of_array
-from .dtypes import _default, bool_, float64, int64, is_floating, wrapped
+from .dtypes import _default, bool_, fitting, float64, int64, is_floating, wrapped
 from .function import ShapeError
 from .graph import AccumulateGrad, Variable, _lock, _modes, _unlock
 
@@ -76,13 +76,13 @@ def _any_float64(inputs):
     return False
 
 
-def _assignable(value, dtype):
+def _assignable(value, dtype, op="setitem"):
     """What ``t[i] = value`` stores: a tensor's array, a number, or an array of numbers. None, strings
     and other objects are refused, as in PyTorch (numpy would store None as nan)."""
     if isinstance(value, Tensor):
         return value._data
     if isinstance(value, (builtins.bool, _py_int, _py_float, host.number, host.bool_)):
-        return wrapped(value, dtype)  # (uint8 -3 is 253, as in PyTorch)
+        return wrapped(fitting(value, dtype, op), dtype)  # (uint8 -3 is 253, as in PyTorch; 256 is refused)
     arr = as_array(value)  # (a device array stays on its device)
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor of dtype {dtype}; "
@@ -401,10 +401,15 @@ class Tensor(Variable):
 
     @property
     def T(self):
-        return self.permute(*reversed(range(self.ndim)))
+        return self.permute(tuple(reversed(range(self.ndim))))  # (a 0-d tensor: permute(()), a new view)
 
     @property
     def mT(self):
+        """The last two dims swapped; as PyTorch, a 0-d tensor is handed back itself and a 1-d one refused."""
+        if self.ndim == 0:
+            return self
+        if self.ndim == 1:
+            raise RuntimeError("mT: tensor.mT is only supported on matrices or batches of matrices; got a 1-D tensor")
         return self.transpose(-2, -1)
 
     def size(self, dim=None):
@@ -454,6 +459,8 @@ class Tensor(Variable):
         return Tensor._make(self._data, self._vc)
 
     def detach_(self):
+        if self._view is not None:  # (PyTorch's rule: a view's graph is its base's)
+            raise RuntimeError("detach_: can't detach views in-place; use detach() instead (a new tensor)")
         self.grad_fn, self.requires_grad = None, False
         return self
 

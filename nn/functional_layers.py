@@ -146,7 +146,7 @@ def bilinear(input1, input2, weight, bias=None):
     y = (xw * x2).sum(-1)  # (B, out)
     if bias is not None:
         y = y + bias
-    return y.reshape(*lead, out)
+    return y if tuple(y.shape) == lead + (out,) else y.reshape(*lead, out)
 
 
 # --------------------------------------------------------------------- shuffles

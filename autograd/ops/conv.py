@@ -45,6 +45,7 @@ from .args import ArgumentError
 from .index import Gather
 from .math import matmul
 from .promote import DTypeError
+from .shape import fitted
 
 # --------------------------------------------------------------------- im2col helpers
 
@@ -1119,7 +1120,7 @@ def _adaptive_max_nd(name, input, output_size, return_indices, n):
     index = by_input.take_along_axis(by_input.broadcast_to(flat, pick.shape + flat.shape[-1:]), pick[..., None],
                                      -1)[..., 0]
     m, c = data.shape[:2]
-    y = Gather.apply(x.reshape(m, c, -1), dim=2, index=index.reshape(m, c, -1)).reshape((m, c) + out)
+    y = fitted(Gather.apply(x.reshape(m, c, -1), dim=2, index=index.reshape(m, c, -1)), (m, c) + out)
     if not return_indices:
         return y.squeeze(0) if added else y
     indices = Tensor._make(index)

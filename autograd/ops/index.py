@@ -14,14 +14,14 @@ import math
 
 from ..backend import by_input, get_array_module, host
 
-from ..dtypes import int64
+from ..dtypes import fitting, int64, wrapped
 from ..function import Function, Rule, ShapeError, register
 from ..graph import Variable
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, broadcast_shape, dim_arg, int_arg
 from .math import Where
 from .promote import DTypeError
-from .shape import IndexAdd
+from .shape import IndexAdd, fitted
 
 sort_type = collections.namedtuple("sort", ["values", "indices"])
 topk_type = collections.namedtuple("topk", ["values", "indices"])
@@ -157,7 +157,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     if idx.size == 0:
         return Tensor._make(get_array_module(input._data).zeros(idx.shape, dtype=input.dtype))
     x, idx1 = _as_1d(input, idx)
-    return Gather.apply(x, dim=d, index=idx1).reshape(idx.shape)
+    return fitted(Gather.apply(x, dim=d, index=idx1), idx.shape)
 
 
 def _src_like(op, input, src, index_shape):
@@ -179,7 +179,7 @@ def scatter_add(input, dim, index, src):
         return input.clone()
     x, idx1 = _as_1d(input, idx)
     added = ScatterAdd.apply(_src_like("scatter_add", input, src, idx1.shape), shape=x.shape, dim=d, index=idx1)
-    return (x + added).reshape(input.shape)
+    return fitted(x + added, input.shape)
 
 
 @register("scatter", inplace=True)
@@ -197,14 +197,17 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             src = Tensor._make(get_array_module(input._data).full(index.shape, value, dtype=input.dtype))
         return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
     d, idx = _scatter_checks("scatter", input, dim, index, src)
+    if isinstance(src, Tensor) and src.dtype != input.dtype:  # (checked for an empty index too, as PyTorch)
+        raise DTypeError(f"scatter: expected src of dtype {input.dtype} (the input's), got {src.dtype}")
     if idx.size == 0:
         return input.clone()
     x, idx1 = _as_1d(input, idx)
     if src is None:
         if isinstance(value, Tensor) or not isinstance(value, (bool, int, float, host.generic)):
             raise TypeError(f"scatter: value must be a number, got {type(value).__name__}")
+        value = wrapped(fitting(value, input.dtype, "scatter"), input.dtype)  # (uint8 300 refused, -1 is 255)
         src = Tensor._make(get_array_module(input._data).full(idx1.shape, value).astype(input.dtype))
-    return Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1).reshape(input.shape)
+    return fitted(Scatter.apply(x, _src_like("scatter", input, src, idx1.shape), dim=d, index=idx1), input.shape)
 
 
 _REDUCE = {"sum": by_input.add, "mean": by_input.add, "prod": by_input.multiply, "amax": by_input.maximum,
@@ -296,7 +299,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     x, idx1 = _as_1d(input, idx)
     src = _src_like("scatter_reduce", input, src, idx1.shape)
     out = ScatterReduce.apply(x, src, dim=d, index=idx1, reduce=reduce, include_self=bool(include_self))
-    return out.reshape(input.shape)
+    return fitted(out, input.shape)
 
 
 def _vector_index(index, size, op, check_range=True):
@@ -344,7 +347,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     if source.numel() == 0:  # nothing to add (PyTorch checks the indices no further)
         return input.clone()
     added = IndexAdd.apply(s if alpha == 1 else s * alpha, x.shape, (slice(None),) * d + (idx,))
-    return (x + added).reshape(input.shape)
+    return fitted(x + added, input.shape)
 
 
 @register("masked_fill", inplace=True)
@@ -359,7 +362,8 @@ def masked_fill(input, mask, value):
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
         fill = value if value.dtype == input.dtype else value.to(input.dtype)
     elif isinstance(value, (bool, int, float, host.generic)):
-        fill = get_array_module(input._data).asarray(value).astype(input.dtype)
+        fill = get_array_module(input._data).asarray(wrapped(fitting(value, input.dtype, "masked_fill"), input.dtype))
+        fill = fill.astype(input.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
     broadcast_shape("masked_fill", input.shape, mask.shape)

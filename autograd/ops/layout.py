@@ -500,7 +500,7 @@ def broadcast_tensors(*tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"broadcast_tensors: expected tensors, got {type(t).__name__} at position {i}")
     shape = broadcast_shape("broadcast_tensors", *(tuple(t.shape) for t in tensors))
-    return tuple(t.broadcast_to(shape) for t in tensors)
+    return tuple(t if tuple(t.shape) == shape else t.broadcast_to(shape) for t in tensors)  # (as PyTorch's)
 
 
 @register("rot90")

@@ -22,7 +22,7 @@ from .args import ArgumentError, OutOfRangeError, axes, broadcast_shape, dim_arg
 from .math import Where
 from .promote import DTypeError
 from .reduce import keepdims_shape, reduced
-from .shape import IndexAdd, stack
+from .shape import IndexAdd, fitted, stack
 
 
 class VectorNorm(Function):
@@ -630,7 +630,7 @@ def tensordot(a, b, dims=2):
     k = math.prod(a.shape[d] for d in dims_a)
     left = (a.permute(*free_a, *dims_a) if a.ndim else a).reshape(-1, k)  # (free of a, contracted)
     right = (b.permute(*dims_b, *free_b) if b.ndim else b).reshape(k, -1)  # (contracted, free of b)
-    return (left @ right).reshape(tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+    return fitted(left @ right, tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
 
 
 @register("cdist", method=False)

@@ -17,6 +17,7 @@ from ..node_names import leaving_out, node_name
 from ..tensor import Tensor
 from .args import ArgumentError, OutOfRangeError, as_tensor, broadcast_shape
 from .math import where
+from .shape import fitted
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -236,7 +237,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     picked = logp[get_array_module(safe).arange(logp.shape[0]), safe]  # (M,)
     loss = -picked if w_i is None else -picked * w_i
     if reduction == "none":
-        return loss.reshape(elem_shape)
+        return fitted(loss, elem_shape)
     if reduction == "sum":
         return loss.sum()
     return loss.sum() / (w_i.sum() if w_i is not None else logp.shape[0])  # (every row weighs 1)

@@ -704,7 +704,11 @@ def clamp(input, min=None, max=None):
     if type(input) is not Tensor or input._data.dtype.kind != "f" or not (
             type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS):  # else: floats clamped by numbers
         bounds = [b for b in (min, max) if b is not None]
+        numbers = not any(isinstance(b, Tensor) for b in bounds)
         input, *bounds = promote("clamp", input, *bounds)
+        if numbers and input.dtype.kind == "b":  # (a bool tensor between bool numbers: PyTorch has no kernel)
+            raise DTypeError("clamp: not implemented for bool tensors with bool bounds, as in PyTorch; "
+                             "convert with .int() first")
         min, max = (bounds.pop(0) if b is not None else None for b in (min, max))
     if any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
         # bounds that need a gradient get it where they won (PyTorch's rule), made of where; the input
@@ -741,6 +745,15 @@ def add(input, other, *deprecated, alpha=1):
     """input + alpha * other (also PyTorch's deprecated add(input, alpha, other) of older code, with its warning)."""
     if deprecated:
         alpha, other = number_first("add", (other,) + deprecated, "Tensor other", "Tensor other, *, Number alpha = 1")
+    if alpha != 1 and isinstance(other, Tensor) and isinstance(input, Tensor):  # the result's dtype is a + b's
+        kinds = input.dtype.kind + other.dtype.kind
+        if isinstance(alpha, float) and "f" not in kinds and "c" not in kinds:
+            raise DTypeError(f"add: for integral input tensors, argument alpha must not be a floating point number "
+                             f"(got alpha={alpha} for {input.dtype} and {other.dtype})")
+        if kinds == "bb":
+            return _add(input, other if alpha else other & False)  # (bools: a or (b and alpha))
+        if other.dtype.kind == "b":
+            other = other.to(input.dtype)  # (int32 + bool * 2 is int32, not bool * 2's int64)
     return _add(input, other if alpha == 1 else other * alpha)
 
 
@@ -955,7 +968,11 @@ def matmul(input, other):
         from .sparse import mm  # noqa: PLC0415  (a sparse COO factor: sparse.py)
 
         return mm(input, other)
-    return MatMul.apply(as_tensor(input), as_tensor(other))
+    input, other = as_tensor(input), as_tensor(other)
+    if input.dtype.kind == "b" or other.dtype.kind == "b":
+        raise DTypeError(f"matmul: not implemented for bool tensors (got {input.dtype} and {other.dtype}), as in "
+                         "PyTorch; convert with .int() or .float() first")
+    return MatMul.apply(input, other)
 
 
 register(("matmul", "mm", "bmm", "dot"), matmul)

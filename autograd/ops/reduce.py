@@ -8,7 +8,7 @@ import math
 
 from ..backend import host
 
-from ..dtypes import int64, is_floating
+from ..dtypes import get_default_dtype, int64, is_floating
 from ..function import Function, NonDifferentiable, Rule, register
 from ..graph import Variable
 from ..node_names import node_name, overloaded
@@ -424,6 +424,8 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         raise TypeError("logsumexp: dim is required (an int or a tuple of ints), as in PyTorch")
     if isinstance(dim, (tuple, list)) and len(dim) == 0 and input.ndim:
         raise ArgumentError("logsumexp: dim=() is not supported; give the dims to reduce")
+    if input.dtype.kind in "biu":  # integers and bools in the default float dtype, as PyTorch (uint8 a - max wrapped)
+        input = input.to(get_default_dtype())
     return LogSumExp.apply(input, axis=axes(dim, input.ndim, "logsumexp"), keepdims=keepdim)
 
 
@@ -457,6 +459,8 @@ class ArgExtreme(NonDifferentiable):
 def _arg_extreme(input, dim, keepdim, axis, keepdims, largest):
     name = "argmax" if largest else "argmin"
     dim, keepdim = pick(dim, axis, keepdim, keepdims, name)
+    if input.dtype.kind == "b":
+        raise DTypeError(f"{name}: does not support bool input, as in PyTorch; convert with .int() first")
     if dim is not None:
         dim = dim_arg(dim, input.ndim, name)
     if (input.numel() == 0 and dim is None) or (dim is not None and input.ndim and input.shape[dim] == 0):

@@ -18,6 +18,7 @@ from ..node_names import node_name
 from ..tensor import Tensor
 from .args import dim_arg
 from .index import Gather
+from .shape import fitted
 from .promote import DTypeError
 
 cummax_type = collections.namedtuple("cummax", ["values", "indices"])
@@ -123,14 +124,14 @@ def _scan_input(input, dim, dtype, op):
 def cumsum(input, dim, *, dtype=None):
     """Running sum along ``dim``; integers and bools accumulate in int64 unless ``dtype`` is given."""
     x, axis = _scan_input(input, dim, dtype, "cumsum")
-    return Cumsum.apply(x, axis=axis).reshape(input.shape)
+    return fitted(Cumsum.apply(x, axis=axis), input.shape)
 
 
 @register("cumprod", inplace=True)
 def cumprod(input, dim, *, dtype=None):
     """Running product along ``dim``; integers and bools accumulate in int64 unless ``dtype`` is given."""
     x, axis = _scan_input(input, dim, dtype, "cumprod")
-    return Cumprod.apply(x, axis=axis).reshape(input.shape)
+    return fitted(Cumprod.apply(x, axis=axis), input.shape)
 
 
 @register("logcumsumexp")
@@ -140,7 +141,7 @@ def logcumsumexp(input, dim):
         raise DTypeError(f"logcumsumexp: not implemented for {input.dtype} tensors; use .float() first")
     axis = dim_arg(dim, input.ndim, "logcumsumexp")
     x = input.reshape(1) if input.ndim == 0 else input
-    return LogCumSumExp.apply(x, axis=axis).reshape(input.shape)
+    return fitted(LogCumSumExp.apply(x, axis=axis), input.shape)
 
 
 def _running(input, dim, largest, op):
@@ -154,7 +155,7 @@ def _running(input, dim, largest, op):
     shape[axis] = -1
     positions = by_input.where(attains, get_array_module(a).arange(a.shape[axis]).reshape(shape), 0)
     index = by_input.maximum.accumulate(positions, axis=axis).astype(int64)
-    return Gather.apply(x, dim=axis, index=index).reshape(input.shape), Tensor._make(index.reshape(input.shape))
+    return fitted(Gather.apply(x, dim=axis, index=index), input.shape), Tensor._make(index.reshape(input.shape))
 
 
 @register("cummax")

@@ -54,6 +54,8 @@ class Expand(View):
                 "Every copy made by broadcasting sends its gradient home, where they add up.")
 
     def forward(ctx, a, shape):
+        if a.size == int(by_input.prod(shape)):  # nothing repeated (new dims of 1, or no elements): a writable
+            return a.reshape(shape)              # view, as PyTorch's (broadcast_to's is read-only)
         return ctx.xp.broadcast_to(a, shape)
 
     def backward(ctx, grad):  # the core sums the gradient back over the broadcast axes
@@ -230,12 +232,18 @@ def _target_shape(input, shape, op):
     raise ShapeError(f"{op}: shape {tuple(input.shape)} ({numel} elements) cannot be reshaped to {shape}")
 
 
+def fitted(input, shape):
+    """``input`` reshaped to ``shape``, or ``input`` itself where it has that shape already: for an op's
+    own plumbing (a 0-d input made 1-d and back), where no extra node should show. What a user calls
+    (reshape, squeeze, expand...) always makes a new view, as PyTorch's: handing back the input itself
+    would let a hook, a ``t_()`` or ``requires_grad_()`` on the result act on the input."""
+    return input if tuple(input.shape) == tuple(shape) else reshape(input, shape)
+
+
 @register("reshape")
 def reshape(input, *shape):
     shape = _target_shape(input, required(shape, "reshape", "shape"), "reshape")
-    if shape == input.shape:
-        return input
-    return Reshape.apply(input, shape=shape)
+    return Reshape.apply(input, shape=shape)  # (a new view even to the same shape, as PyTorch's: not input)
 
 
 @register("view", function=False)
@@ -292,6 +300,8 @@ def flatten(input, start_dim=0, end_dim=-1):
                          f"{input.ndim} dimensions; swap them")
     if input.ndim == 0:
         return reshape(input, 1)
+    if start == end:  # nothing to merge: PyTorch hands back the input itself (x.flatten() is x for a 1-d x)
+        return input
     merged = int(by_input.prod(input.shape[start:end + 1]))
     return reshape(input, input.shape[:start] + (merged,) + input.shape[end + 1:])
 
@@ -359,7 +369,7 @@ def permute(input, *dims):
     dims = tuple(dim_arg(d, input.ndim, "permute") for d in dims)
     if len(set(dims)) != len(dims):
         raise ShapeError(f"permute: dims {dims} repeat a dimension; give each dimension once")
-    return input if dims == tuple(range(input.ndim)) else Permute.apply(input, axes=dims)
+    return Permute.apply(input, axes=dims)  # (a new view even for the identity, as PyTorch's)
 
 
 @register(("transpose", "swapaxes", "swapdims"))
@@ -408,13 +418,13 @@ def _expanded_shape(input, sizes, op):
 @register("expand", function=False)
 def expand(input, *sizes):
     shape = _expanded_shape(input, required(sizes, "expand", "size"), "expand")
-    return input if shape == input.shape else Expand.apply(input, shape=shape)
+    return Expand.apply(input, shape=shape)  # (a new view even to the same shape, as PyTorch's)
 
 
 @register("broadcast_to")
 def broadcast_to(input, shape):
     shape = _expanded_shape(input, (shape,), "broadcast_to")
-    return input if shape == input.shape else Expand.apply(input, shape=shape)
+    return Expand.apply(input, shape=shape)  # (a new view even to the same shape, as PyTorch's)
 
 
 register("expand_as", lambda input, other: expand(input, other.shape), function=False)
@@ -443,8 +453,8 @@ def split(input, split_size_or_sections, dim=0):
         size = int(split_size_or_sections)
         if size == 0 and n:
             raise ShapeError(f"split: split_size can only be 0 if dim {dim} has size 0, but it has size {n}")
-        if n == 0:
-            return (input,)
+        if n == 0:  # one empty piece: a view, like every piece (not the input itself)
+            return _cut(input, d, [0])
         return _cut(input, d, [size] * (n // size) + ([n % size] if n % size else []))
     if not isinstance(split_size_or_sections, (tuple, list)):
         raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, "
