@@ -21,7 +21,9 @@ class Embedding(Function):
                 "Each picked row gets the gradient of the outputs it became.", ("weight",))
     next_functions = leaving_out(1)  # (the indices are an argument of PyTorch's node, not an input)
 
-    def forward(ctx, weight, indices, padding_idx=None, sparse=False):
+    def forward(ctx, weight, indices, padding_idx=None, sparse=False, max_norm=None, norm_type=2.0):
+        # (max_norm, norm_type: the picked rows were already rescaled in place by ``embedding``; they
+        # are parameters here so that whoever watches the op, as the ONNX exporter, knows of it)
         ctx.indices, ctx.shape, ctx.padding_idx, ctx.sparse = indices, weight.shape, padding_idx, sparse
         return weight[indices]
 
@@ -81,4 +83,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             scale = by_input.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
             w[rows] *= scale[:, None]
             weight._vc[0] += 1
-    return Embedding.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse))
+    if max_norm is None:
+        return Embedding.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse))
+    return Embedding.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse), max_norm=max_norm,
+                           norm_type=norm_type)
