@@ -175,8 +175,17 @@ class scalar_math:
     sin = staticmethod(math.sin)
     cos = staticmethod(math.cos)
     abs = staticmethod(abs)
-    maximum = staticmethod(max)
-    minimum = staticmethod(min)
+
+    @staticmethod
+    def maximum(a, b):
+        """numpy's maximum of two numbers: a float (Python's max(-2.0, 0) is the int 0), nan if either
+        is nan (max(0, nan) is 0), the first on a tie (maximum(-0.0, 0) is -0.0, as relu(-0.0) in PyTorch)."""
+        return float(a if a >= b or a != a else b)
+
+    @staticmethod
+    def minimum(a, b):
+        """numpy's minimum of two numbers, as ``maximum``."""
+        return float(a if a <= b or a != a else b)
 
     @staticmethod
     def sign(x):

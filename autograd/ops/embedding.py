@@ -21,7 +21,10 @@ class Embedding(Function):
                 "Each picked row gets the gradient of the outputs it became.", ("weight",))
     next_functions = leaving_out(1)  # (the indices are an argument of PyTorch's node, not an input)
 
-    def forward(ctx, weight, indices, padding_idx=None, sparse=False, scale_grad_by_freq=False):
+    def forward(ctx, weight, indices, padding_idx=None, sparse=False, max_norm=None, norm_type=2.0,
+                scale_grad_by_freq=False):
+        # (max_norm, norm_type: the picked rows were already rescaled in place by ``embedding``; they
+        # are parameters here so that whoever watches the op, as the ONNX exporter, knows of it)
         ctx.indices, ctx.shape, ctx.padding_idx, ctx.sparse = indices, weight.shape, padding_idx, sparse
         ctx.scale_grad_by_freq = scale_grad_by_freq
         return weight[indices]
@@ -86,5 +89,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             scale = by_input.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
             w[rows] *= scale[:, None]
             weight._vc[0] += 1
-    return Embedding.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse),
-                           scale_grad_by_freq=bool(scale_grad_by_freq))
+    extra = {} if max_norm is None else dict(max_norm=max_norm, norm_type=norm_type)
+    if scale_grad_by_freq:
+        extra["scale_grad_by_freq"] = True
+    return Embedding.apply(weight, idx, padding_idx=padding_idx, sparse=bool(sparse), **extra)

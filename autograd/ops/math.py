@@ -172,7 +172,10 @@ class Pow(Function):
             if isinstance(x, (list, tuple)):  # numpy would take it; backward could not (as torch: refuse)
                 raise TypeError(f"pow: unsupported operand type for ** or pow(): {type(x).__name__}; "
                                 f"make it a tensor first: ag.tensor({x!r})")
-        out = _integer_power(ctx.xp, a, b) if _negative_integer_exponents(a, b) else a ** b
+        if _negative_integer_exponents(a, b):
+            out = _integer_power(ctx.xp, a, b)
+        else:
+            out = math.nan if _complex_power(a, b) else a ** b
         # the output only for b's gradient (as PyTorch): x ** 2 may then be changed in place
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
@@ -196,9 +199,19 @@ class Pow(Function):
                     grad_b = grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
         return grad_a, grad_b
 
+def _complex_power(a, b):
+    """True for Python numbers (a Value's floats) where ``a ** b`` would be a complex number: a
+    negative base to a finite fractional power. numpy and PyTorch give nan there."""
+    return type(a) in (int, float) and type(b) in (int, float) and a < 0 and math.isfinite(b) \
+        and not float(b).is_integer()
+
+
 def _power(a, b):
-    """a ** b; for a Value's float, inf at 0 ** negative as numpy gives it (Python raises)."""
-    return math.inf if type(a) is float and a == 0 and b < 0 else a ** b
+    """a ** b; for a Value's float, inf at 0 ** negative as numpy gives it (Python raises), and nan
+    for a negative base to a fractional power (Python gives a complex number)."""
+    if type(a) is float and a == 0 and b < 0:
+        return math.inf
+    return math.nan if _complex_power(a, b) else a ** b
 
 
 def _pow_front(dunder):
@@ -652,7 +665,7 @@ class Relu(Function):
 
     def backward(ctx, grad):  # d relu(a)/da = 1 if a > 0 else 0 (and 1 at nan, as in PyTorch)
         (out,) = ctx.saved_tensors
-        if type(out) in (int, float):  # Value (max(a, 0) may be the int 0; numpy scalars are arrays here)
+        if type(out) in (int, float):  # Value (a float: scalar_math.maximum; numpy scalars are arrays here)
             return 0.0 if out <= 0 else grad
         return masked(ctx, grad, out != 0)  # out = max(a, 0) is > 0, 0 or nan: one comparison, and nan passes
 

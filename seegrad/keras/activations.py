@@ -5,7 +5,7 @@ is plain nn modules: ``seegrad.export`` exports it and the server sees a sigmoid
 
     "relu" "sigmoid" "tanh" "softmax" (over the last axis) "linear" (None) "elu" "selu"
     "softplus" "silu"/"swish" "gelu" "relu6" "leaky_relu" (slope 0.2) "log_softmax"
-    "log_sigmoid" "mish" "exponential"
+    "log_sigmoid" "mish" "exponential" "hard_sigmoid" (relu6(x + 3) / 6) "hard_silu"/"hard_swish" "softsign"
 """
 import numpy as np
 
@@ -16,7 +16,7 @@ from .utils import not_supported
 
 __all__ = ["get", "serialize", "Lambda", "relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu",
            "softplus", "silu", "swish", "gelu", "relu6", "leaky_relu", "log_softmax", "log_sigmoid", "mish",
-           "exponential"]
+           "exponential", "hard_sigmoid", "hard_silu", "hard_swish", "softsign"]
 
 
 class Lambda(nn.Module):
@@ -46,7 +46,8 @@ MODULES = {
     "log_softmax": lambda: nn.LogSoftmax(dim=-1), "elu": nn.ELU, "selu": nn.SELU, "softplus": nn.Softplus,
     "silu": nn.SiLU, "swish": nn.SiLU, "gelu": nn.GELU, "relu6": nn.ReLU6,
     "leaky_relu": lambda: nn.LeakyReLU(0.2), "log_sigmoid": nn.LogSigmoid, "mish": nn.Mish,
-    "exponential": Exponential,
+    "exponential": Exponential, "hard_sigmoid": nn.Hardsigmoid, "hard_silu": nn.Hardswish, "hard_swish": nn.Hardswish,
+    "softsign": nn.Softsign,
 }
 
 
@@ -61,9 +62,10 @@ def _function(name):
 
 
 relu, sigmoid, tanh, softmax, elu, selu, softplus, silu, gelu, relu6, leaky_relu, log_softmax, log_sigmoid, mish, \
-    exponential = (_function(n) for n in ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "silu",
-                                          "gelu", "relu6", "leaky_relu", "log_softmax", "log_sigmoid", "mish",
-                                          "exponential"))
+    exponential, hard_sigmoid, hard_silu, softsign = (_function(n) for n in (
+        "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "silu", "gelu", "relu6", "leaky_relu",
+        "log_softmax", "log_sigmoid", "mish", "exponential", "hard_sigmoid", "hard_silu", "softsign"))
+hard_swish = hard_silu
 swish = silu
 
 

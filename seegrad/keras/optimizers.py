@@ -11,6 +11,7 @@ Where Keras' rules differ from PyTorch's (optim.*), these follow Keras:
              v = rho*v + (1-rho)*g^2;  p -= lr * g / sqrt(v + epsilon)
     Adagrad  lr 0.001, initial_accumulator_value 0.1, epsilon 1e-7 inside the root:
              a += g^2;  p -= lr * g / sqrt(a + epsilon)
+    AdamW    Adam with weight_decay 0.004;  Adamax, Nadam, Adadelta: Keras' rules (in their docstrings)
 
 ``Adam(learning_rate=...)`` holds only its settings; ``compile`` binds it to the model's weights.
 ``optimizer.learning_rate`` can be read and changed at any time;
@@ -29,7 +30,8 @@ from .utils import not_supported
 
 sys.modules[__name__ + ".schedules"] = schedules  # `from keras.optimizers.schedules import ExponentialDecay`
 
-__all__ = ["Optimizer", "LearningRate", "SGD", "Adam", "RMSprop", "Adagrad", "get"]
+__all__ = ["Optimizer", "LearningRate", "SGD", "Adam", "RMSprop", "Adagrad", "AdamW", "Adamax", "Nadam", "Adadelta",
+           "get"]
 
 
 class LearningRate(float):
@@ -273,20 +275,26 @@ class Adam(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """v = rho*v + (1-rho)*g^2;  p -= lr * g / sqrt(v + epsilon)  (momentum: m = momentum*m + that; p -= m)."""
+    """v = rho*v + (1-rho)*g^2;  p -= lr * g / sqrt(v + epsilon)  (momentum: m = momentum*m + that; p -= m);
+    centered: a = rho*a + (1-rho)*g and the root of v - a^2 + epsilon."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        if centered:
-            not_supported("RMSprop(centered=True)")
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
 
     def _update(self, p, g, state, group):
         f32 = np.float32
         v = self._moment(state, "velocity", p)
         v *= f32(self.rho)
         v += (g * g) * f32(1 - self.rho)
-        increment = (g * f32(group["lr"])) / np.sqrt(v + f32(self.epsilon))
+        denominator = v + f32(self.epsilon)
+        if self.centered:  # v - (the mean gradient)^2 + epsilon
+            a = self._moment(state, "average_gradient", p)
+            a *= f32(self.rho)
+            a += g * f32(1 - self.rho)
+            denominator = v - a * a + f32(self.epsilon)
+        increment = (g * f32(group["lr"])) / np.sqrt(denominator)
         if self.momentum > 0:
             m = self._moment(state, "momentum", p)
             m *= f32(self.momentum)
@@ -295,7 +303,8 @@ class RMSprop(Optimizer):
         p -= increment
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
 
 
 class Adagrad(Optimizer):
@@ -315,11 +324,111 @@ class Adagrad(Optimizer):
                 "epsilon": self.epsilon}
 
 
-NAMES = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+class AdamW(Adam):
+    """Adam with the decoupled weight decay on by default (weight_decay 0.004): p -= p * weight_decay * lr
+    before Adam's update."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+class Adamax(Optimizer):
+    """m += (g - m)(1 - beta_1);  u = max(beta_2 u, |g|);  p -= lr m / ((1 - beta_1^t)(u + epsilon))."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _update(self, p, g, state, group):
+        f32 = np.float32
+        t = f32(self.iterations + 1)
+        m = self._moment(state, "momentum", p)
+        u = self._moment(state, "norm", p)
+        m += (g - m) * f32(1 - self.beta_1)
+        np.maximum(u * f32(self.beta_2), np.abs(g), out=u)
+        p -= (f32(group["lr"]) * m) / ((f32(1) - f32(self.beta_1) ** t) * (u + f32(self.epsilon)))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Keras' schedule of the momentum): with u_t = beta_1 (1 - 0.5 * 0.96^t)
+    and P_t = u_1 ... u_t,  m_hat = u_(t+1) m / (1 - P_(t+1)) + (1 - u_t) g / (1 - P_t),
+    v_hat = v / (1 - beta_2^t);  p -= lr m_hat / (sqrt(v_hat) + epsilon)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self._u_product = np.float32(1.0)
+
+    def _u(self, step):
+        return np.float32(self.beta_1) * (np.float32(1) - np.float32(0.5) * np.float32(0.96) ** np.float32(step))
+
+    def step(self, closure=None):
+        if self.built:  # P_t, once per step before the updates (Keras' _backend_update_step)
+            self._u_product = np.float32(self._u_product * self._u(self.iterations + 1))
+        return super().step(closure)
+
+    def _update(self, p, g, state, group):
+        f32 = np.float32
+        t = self.iterations + 1
+        u_t, u_next = self._u(t), self._u(t + 1)
+        product, product_next = self._u_product, f32(self._u_product * u_next)
+        m = self._moment(state, "momentum", p)
+        v = self._moment(state, "velocity", p)
+        m += (g - m) * f32(1 - self.beta_1)
+        v += (g * g - v) * f32(1 - self.beta_2)
+        m_hat = (m * u_next) / (f32(1) - product_next) + (g * (f32(1) - u_t)) / (f32(1) - product)
+        v_hat = v / (f32(1) - f32(self.beta_2) ** f32(t))
+        p -= (m_hat * f32(group["lr"])) / (np.sqrt(v_hat) + f32(self.epsilon))
+
+    def state_dict(self):
+        return {**super().state_dict(), "u_product": float(self._u_product)}
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        self._u_product = np.float32(state.pop("u_product", 1.0))
+        super().load_state_dict(state)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """a = rho a + (1-rho) g^2;  delta = -sqrt(d + epsilon) g / sqrt(a + epsilon);
+    d = rho d + (1-rho) delta^2;  p += lr * delta."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _update(self, p, g, state, group):
+        f32 = np.float32
+        rho, eps = f32(self.rho), f32(self.epsilon)
+        a = self._moment(state, "accumulated_grad", p)
+        d = self._moment(state, "accumulated_delta_var", p)
+        a *= rho
+        a += (g * g) * f32(1 - self.rho)
+        delta = -(np.sqrt(d + eps) * g) / np.sqrt(a + eps)
+        d *= rho
+        d += (delta * delta) * f32(1 - self.rho)
+        p += delta * f32(group["lr"])
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+NAMES = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad, "adamw": AdamW, "adamax": Adamax,
+         "nadam": Nadam, "adadelta": Adadelta}
 
 
 def get(identifier):
-    """An optimizer from a Keras name ("adam", "sgd", "rmsprop", "adagrad", with Keras' defaults)
+    """An optimizer from a Keras name ("adam", "sgd", "rmsprop", "adagrad", "adamw", "adamax", "nadam",
+    "adadelta", with Keras' defaults)
     or an instance."""
     if isinstance(identifier, Optimizer):
         return identifier
@@ -335,5 +444,5 @@ def get(identifier):
 
 def __getattr__(name):  # a Keras optimizers this front end does not have: say so by its name
     if name[:1].isupper():
-        not_supported(f"keras.optimizers.{name}", "available: SGD, Adam, RMSprop, Adagrad")
+        not_supported(f"keras.optimizers.{name}", "available: SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Adadelta")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

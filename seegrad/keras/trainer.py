@@ -12,6 +12,7 @@ size), as Keras reports them; validation runs after each epoch without dropout, 
 moving BatchNormalization statistics and without recording a graph. Data are numpy arrays (or
 Tensors, or nested lists): float64 becomes float32, integer labels stay integers.
 """
+import collections
 import math
 import warnings
 
@@ -189,6 +190,16 @@ def _pythonify(logs):
     return result
 
 
+def _named_results(metrics):
+    """``{name: result}`` of ``metrics`` as Keras' CompileMetrics names them: a second metric of one name logs
+    as name_1, a third as name_2 (a dict would keep only the last)."""
+    results, seen = {}, collections.Counter()
+    for m in metrics:
+        results[m.name if not seen[m.name] else f"{m.name}_{seen[m.name]}"] = metrics_module.figure(m.result())
+        seen[m.name] += 1
+    return results
+
+
 class _CompileMetrics(metrics_module.Metric):
     """The compiled metrics as ``model.metrics`` lists them: one object, "compile_metrics"; update_state
     updates each (made from the first batch, as the standard step makes them), result is {name: value}."""
@@ -212,7 +223,7 @@ class _CompileMetrics(metrics_module.Metric):
         return [m.name for m in self._model._metrics or []]
 
     def result(self):
-        return {m.name: metrics_module.figure(m.result()) for m in self._model._metrics or []}
+        return _named_results(self._model._metrics or [])
 
     def reset_state(self):
         for m in self._model._metrics or []:
@@ -316,8 +327,7 @@ class Trainer:
             metrics_module.update(m, y, y_pred)
 
     def _logs(self):
-        logs = {"loss": self._loss_tracker.result(),
-                **{m.name: metrics_module.figure(m.result()) for m in self._metrics or []}}
+        logs = {"loss": self._loss_tracker.result(), **_named_results(self._metrics or [])}
         if self._outputs is not None:
             logs.update(self._outputs.logs())
         return dict(sorted(logs.items()))  # Keras sorts the logs by name
@@ -327,8 +337,10 @@ class Trainer:
         for several outputs Keras' order (OutputLosses.order), then the other logs sorted."""
         if self._outputs is not None:
             values = [logs[name] for name in self._ordered_names(logs)]
-        else:
-            values = [logs["loss"]] + [metrics_module.figure(m.result()) for m in self._metrics or []]
+        else:  # Keras' _flatten_metrics_in_order: by the metrics' names, then the logs no name gives, sorted
+            names = ["loss"] + [m.name for m in self._metrics or []]  # (two of one name: that log twice, then name_1)
+            values = [logs[name] for name in names if name in logs] + [logs[key] for key in sorted(logs)
+                                                                       if key not in names]
         return values[0] if len(values) == 1 else values
 
     def _ordered_names(self, logs):

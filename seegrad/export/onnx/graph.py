@@ -39,6 +39,7 @@ class Graph:
         self.names = {}          # id(ndarray) -> ONNX value name (graph values and emitted constants)
         self.folded = {}         # id(ndarray) -> (hint) for constants computed from constants
         self.param_names = param_names
+        self._named_arrays = []  # every array named by its id: kept alive, so no other array reuses the id
         self._count = 0
         self._used_names = set()
 
@@ -71,7 +72,9 @@ class Graph:
         if dtype is not None:
             arr = arr.astype(dtype)
         name = self.fresh(hint)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        if not arr.flags.c_contiguous:  # (not ascontiguousarray always: it makes a 0-d array 1-d)
+            arr = np.ascontiguousarray(arr)
+        self.initializers.append(numpy_helper.from_array(arr, name))
         return name
 
     def ints(self, values, hint="shape"):
@@ -82,10 +85,17 @@ class Graph:
         return isinstance(a, np.ndarray) and id(a) in self.names
 
     def value(self, x, dtype=None, hint=None):
-        """The ONNX name for an op input: a traced value, or a constant made an initializer."""
+        """The ONNX name for an op input: a traced value, or a constant made an initializer; with
+        ``dtype``, as that dtype (a traced value of another dtype goes through a Cast node, as
+        PyTorch promotes an int tensor plus a float)."""
         a = array_of(x)
         if isinstance(a, np.ndarray) and id(a) in self.names:
-            return self.names[id(a)]
+            name = self.names[id(a)]
+            if dtype is not None and a.dtype != np.dtype(dtype):
+                from onnx import helper
+
+                name = self.node("Cast", [name], {"to": int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))})
+            return name
         arr = np.asarray(a)
         key = id(a) if isinstance(a, np.ndarray) else None
         if hint is None:
@@ -95,6 +105,7 @@ class Graph:
         name = self.const(arr, hint)
         if key is not None:
             self.names[key] = name
+            self._named_arrays.append(a)  # (a temporary array's id could otherwise name a later one)
         return name
 
     def reduce(self, op, x, axes, keepdims):

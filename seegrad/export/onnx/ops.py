@@ -21,19 +21,50 @@ from .graph import ExportError, array_of
 
 # --------------------------------------------------------------------------- ops
 
+_LOGICAL = {"Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "IsNaN", "IsInf", "Not", "And", "Or", "Xor"}
+_NO_INT = {"Relu"}  # ONNX ops onnxruntime has no integer kernel for: computed as Max(x, 0)
+
+
 def _elementwise(onnx_op):
     def emit(g, call, dyn):
-        dtype = call.out.dtype if call.out.dtype != np.bool_ else _input_dtype(call)
+        if onnx_op in _LOGICAL:  # bool out, compared in the dtype PyTorch promotes the inputs to
+            return g.node(onnx_op, [g.value(x, _compared_dtype(call)) for x in call.inputs])
+        dtype = call.out.dtype
+        if dtype == np.bool_:  # bool + bool (or), bool * bool (and), max...: ONNX's arithmetic has no bool
+            out = g.node(onnx_op, [g.value(x, np.int32) for x in call.inputs])
+            return g.node("Cast", [out], {"to": int(_onnx_dtype(np.bool_))})
+        if onnx_op in _NO_INT and dtype.kind in "iu":
+            return g.node("Max", [g.value(call.inputs[0], dtype), g.const(np.zeros((), dtype), "zero")])
         return g.node(onnx_op, [g.value(x, dtype) for x in call.inputs])
     return emit
 
 
-def _input_dtype(call):
-    for x in call.inputs:
-        a = array_of(x)
-        if isinstance(a, np.ndarray) and a.dtype != np.bool_:
-            return a.dtype
-    return np.float32
+def _onnx_dtype(dtype):
+    from onnx import helper
+
+    return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+def _compared_dtype(call):
+    """The dtype a comparison compares in: PyTorch's promotion of its inputs. An int tensor against
+    a Python float compares as floats (x >= 0.5 is False at 0; the 0.5 made an int 0 says True), a
+    float32 tensor against a float64 one as float64. A number, or a 0-d tensor, counts only when it
+    is of a higher kind (bool < int < float) than the tensors with dims: then a number gives
+    PyTorch's default dtype of its kind, a 0-d tensor its own dtype."""
+    def kind(dtype):
+        return {"b": 0, "i": 1, "u": 1, "f": 2}.get(np.dtype(dtype).kind, 3)
+
+    values = [array_of(x) for x in call.inputs if x is not None]
+    dimmed = [a.dtype for a in values if isinstance(a, np.ndarray) and a.ndim > 0]
+    zero_d = [a.dtype for a in values if isinstance(a, np.ndarray) and a.ndim == 0]
+    numbers = [{0: np.bool_, 1: np.int64, 2: np.float32}.get(kind(np.asarray(a).dtype), np.complex64)
+               for a in values if not isinstance(a, np.ndarray)]
+    dtype = None
+    for group in (dimmed, zero_d, numbers):
+        if group and (dtype is None or max(map(kind, group)) > kind(dtype)):
+            top = max(map(kind, group))
+            dtype = np.result_type(*[d for d in group if kind(d) == top])
+    return np.dtype(np.float32) if dtype is None else dtype
 
 
 def _unary(onnx_op):
@@ -80,29 +111,74 @@ def _variance(g, call, dyn):
     centred = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
     out = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes, keepdims)
     correction = p.get("correction", 1)
-    if correction:
-        bessel = n / (n - correction) if n != correction else np.inf
+    other = array_of(dyn.other[dyn.index[id(call)]].inputs[0])  # the input in the trace at another batch size
+    reduced = range(x_arr.ndim) if axes is None else [a % x_arr.ndim for a in axes]
+    if correction and any(x_arr.shape[a] != other.shape[a] for a in reduced):
+        # n follows the batch size (a var over the batch dim): n / (n - correction) computed in the graph
+        from onnx import helper
+
+        sizes = g.node("Shape", [x])
+        if axes is not None:
+            sizes = g.node("Gather", [sizes, g.ints(reduced, "axes")], {"axis": 0})
+        count = g.node("Cast", [g.reduce("ReduceProd", sizes, None, False)],
+                       {"to": int(helper.np_dtype_to_tensor_dtype(x_arr.dtype))})
+        dof = g.node("Max", [g.node("Sub", [count, g.const(np.asarray(correction, x_arr.dtype), "correction")]),
+                             g.const(np.zeros((), x_arr.dtype), "zero")])  # (PyTorch's max(0, n - correction))
+        bessel = g.node("Div", [count, dof])
+        out = g.node("Mul", [out, bessel])
+    elif correction:
+        bessel = n / (n - correction) if n > correction else np.inf  # PyTorch divides by max(0, n - correction)
         out = g.node("Mul", [out, g.const(np.asarray(bessel, x_arr.dtype), "bessel")])
     return g.node("Sqrt", [out]) if call.op is ops_reduce.Std else out
 
 
+def _nan_reduce(g, call, op, axes):
+    """ReduceMax / ReduceMin that give nan where the reduced values hold a nan, as PyTorch's amax and
+    max do (onnxruntime's skip nan): a second ReduceMax over isnan(x) finds those."""
+    x, keepdims, dtype = g.value(call.inputs[0]), call.params.get("keepdims", False), array_of(call.inputs[0]).dtype
+    out = g.reduce(op, x, axes, keepdims)
+    if np.dtype(dtype).kind != "f":
+        return out
+    has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}), axes, keepdims)
+    return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
+                            g.const(np.asarray(np.nan, dtype), "nan"), out])
+
+
 def _amax(g, call, dyn):
     op = "ReduceMax" if call.params.get("largest", True) else "ReduceMin"
-    return g.reduce(op, g.value(call.inputs[0]), call.params.get("axis"), call.params.get("keepdims", False))
+    return _nan_reduce(g, call, op, call.params.get("axis"))
 
 
 def _maxdim(g, call, dyn):
     op = "ReduceMax" if call.params.get("largest", True) else "ReduceMin"
-    return g.reduce(op, g.value(call.inputs[0]), (call.params["axis"],), call.params.get("keepdims", False))
+    return _nan_reduce(g, call, op, (call.params["axis"],))
 
 
 def _argextreme(g, call, dyn):
-    """argmax/argmin along one axis (ONNX ArgMax/ArgMin, int64); over everything: of the flattened input."""
+    """argmax/argmin along one axis (ONNX ArgMax/ArgMin, int64); over everything: of the flattened input.
+    A nan is the extreme, as in PyTorch (onnxruntime's skip it): where a row holds one, the index of
+    its first nan (ArgMax of isnan(x))."""
     op = "ArgMax" if call.params.get("largest", True) else "ArgMin"
     x, axis = g.value(call.inputs[0]), call.params.get("axis")
     if axis is None:
         x, axis = g.node("Reshape", [x, g.const(np.array([-1], np.int64), "flat")]), 0
-    return g.node(op, [x], {"axis": int(axis), "keepdims": int(bool(call.params.get("keepdims", False)))})
+    attrs = {"axis": int(axis), "keepdims": int(bool(call.params.get("keepdims", False)))}
+    out = g.node(op, [x], attrs)
+    if array_of(call.inputs[0]).dtype.kind != "f":
+        return out
+    nans = g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(np.int32))})
+    has_nan = g.reduce("ReduceMax", nans, [int(axis)], bool(attrs["keepdims"]))
+    return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), np.int32), "zero")]),
+                            g.node("ArgMax", [nans], attrs), out])
+
+
+def _sign(g, call, dyn):
+    """Sign, and 0 at nan as PyTorch's sign (ONNX's Sign gives nan)."""
+    x, dtype = g.value(call.inputs[0]), call.out.dtype
+    out = g.node("Sign", [x])
+    if dtype.kind != "f":
+        return out
+    return g.node("Where", [g.node("IsNaN", [x]), g.const(np.zeros((), dtype), "zero"), out])
 
 
 def _softmax(onnx_op):
@@ -111,7 +187,16 @@ def _softmax(onnx_op):
         x = g.value(call.inputs[0])
         if axis is None:  # a softmax of a 0-d tensor
             raise ExportError(f"{onnx_op} of a 0-d tensor is not exportable")
-        return g.node(onnx_op, [x], {"axis": int(axis)})
+        out = g.node(onnx_op, [x], {"axis": int(axis)})
+        dtype = array_of(call.inputs[0]).dtype
+        if dtype.kind != "f":
+            return out
+        # a row holding a nan is nan throughout, as in PyTorch (onnxruntime's max skips the nan and
+        # its other entries come out as numbers)
+        has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}),
+                           [int(axis)], True)
+        return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
+                                g.const(np.asarray(np.nan, dtype), "nan"), out])
     return emit
 
 
@@ -251,15 +336,58 @@ def _maxpool_op(g, call, dyn):
     x_arr, p = array_of(call.inputs[0]), call.params
     n = x_arr.ndim - 2
     pads = list(p["padding"])[-n:]
-    return g.node("MaxPool", [g.value(call.inputs[0])],
-                  {"kernel_shape": [int(k) for k in list(p["kernel"])[-n:]],
-                   "strides": [int(s) for s in list(p["stride"])[-n:]],
-                   "dilations": [int(d) for d in list(p["dilation"])[-n:]],
-                   "pads": [int(lo) for lo, _ in pads] + [int(hi) for _, hi in pads]})
+    attrs = {"kernel_shape": [int(k) for k in list(p["kernel"])[-n:]],
+             "strides": [int(s) for s in list(p["stride"])[-n:]],
+             "dilations": [int(d) for d in list(p["dilation"])[-n:]],
+             "pads": [int(lo) for lo, _ in pads] + [int(hi) for _, hi in pads]}
+    x = g.value(call.inputs[0])
+    if any(pad >= k for pad, k in zip(attrs["pads"], attrs["kernel_shape"] * 2)):  # (onnxruntime refuses those)
+        zeros = [0] * (x_arr.ndim - n)
+        x = g.node("Pad", [x, g.ints(zeros + attrs["pads"][:n] + zeros + attrs["pads"][n:], "pads"),
+                           g.const(np.asarray(-np.inf, x_arr.dtype), "minus_inf")])
+        attrs["pads"] = [0] * (2 * n)
+    return _max_pool(g, x, attrs, x_arr.dtype)
+
+
+def _max_pool(g, x, attrs, dtype):
+    """An ONNX MaxPool that gives what PyTorch's max_pool gives where onnxruntime's does not: nan for
+    a window holding a nan (onnxruntime skips nan), -inf for a window of -inf alone (onnxruntime
+    starts from the lowest float, -3.4e38). A second MaxPool over a code of each value, 2 for nan,
+    0 for -inf, 1 else, finds those windows (2: a nan; 0: only -inf; padding never fills a window)."""
+    out = g.node("MaxPool", [x], attrs)
+    if np.dtype(dtype).kind != "f":
+        return out
+    c = lambda v, hint: g.const(np.asarray(v, dtype), hint)  # noqa: E731
+    code = g.node("Where", [g.node("IsNaN", [x]), c(2.0, "two"),
+                            g.node("Where", [g.node("IsInf", [x], {"detect_positive": 0}), c(0.0, "zero"), c(1.0, "one")])])
+    window = g.node("MaxPool", [code], attrs)
+    out = g.node("Where", [g.node("Less", [window, c(0.5, "half")]), c(-np.inf, "minus_inf"), out])
+    return g.node("Where", [g.node("Greater", [window, c(1.5, "one_and_a_half")]), c(np.nan, "nan"), out])
 
 
 def _embedding(g, call, dyn):
-    return g.node("Gather", [g.value(call.inputs[0]), g.value(call.inputs[1])], {"axis": 0})
+    """Gather of the weight's rows; with ``max_norm``, each picked row rescaled to that norm when its
+    norm is larger (PyTorch rescales the weight's rows in place when it picks them: a row the trace
+    never picked is still unscaled in the file, so the graph does it)."""
+    rows = g.node("Gather", [g.value(call.inputs[0]), g.value(call.inputs[1])], {"axis": 0})
+    max_norm = call.params.get("max_norm")
+    if max_norm is None:
+        return rows
+    p, dtype = float(call.params.get("norm_type", 2.0)), array_of(call.inputs[0]).dtype
+    c = lambda v, hint: g.const(np.asarray(v, dtype), hint)  # noqa: E731
+    if p == 2:
+        norm = g.reduce("ReduceL2", rows, (-1,), True)
+    elif p == 1:
+        norm = g.reduce("ReduceL1", rows, (-1,), True)
+    elif p == np.inf:
+        norm = g.reduce("ReduceMax", g.node("Abs", [rows]), (-1,), True)
+    else:
+        powered = g.node("Pow", [g.node("Abs", [rows]), c(p, "norm_type")])
+        norm = g.node("Pow", [g.reduce("ReduceSum", powered, (-1,), True), c(1 / p, "inverse_norm_type")])
+    scale = g.node("Where", [g.node("Greater", [norm, c(max_norm, "max_norm")]),
+                             g.node("Div", [c(max_norm, "max_norm"), g.node("Add", [norm, c(1e-7, "eps")])]),
+                             c(1.0, "one")])
+    return g.node("Mul", [rows, scale])
 
 
 def _gru(g, call, dyn):
@@ -307,6 +435,7 @@ OPS = {
     norm.Normalize: _normalize, norm.BatchNorm: _normalize, norm.LayerNorm: _normalize,
     conv.Convolution: _conv_op, conv.MaxPool: _maxpool_op, embedding.Embedding: _embedding,
     recurrent.GRULayer: _gru,
+    ops_math.Sign: _sign,
     ops_math.MatMul: _matmul, ops_math.Where: _where, ops_math.Log1p: _log1p, ops_math.Clamp: _clamp,
     ops_reduce.Sum: _reduce("ReduceSum"), ops_reduce.Mean: _reduce("ReduceMean"), ops_reduce.Amax: _amax, ops_reduce.MaxDim: _maxdim,
     ops_reduce.ArgExtreme: _argextreme, ops_reduce.Var: _variance, ops_reduce.Std: _variance,
@@ -379,7 +508,35 @@ def _pool(onnx_op, n):
                 raise ExportError(f"{type(m).__name__}(divisor_override=...) is not exportable")
         if getattr(m, "return_indices", False):
             raise ExportError(f"{type(m).__name__}(return_indices=True) is not exportable")
-        return g.node(onnx_op, [g.value(call.inputs[0])], attrs)
+        x = g.value(call.inputs[0])
+        if attrs["ceil_mode"]:
+            # no ONNX ceil_mode: ONNX keeps a last window that starts in the right padding, which
+            # PyTorch drops (5 -> 3 windows where ONNX has 4), and onnxruntime's shapes then disagree
+            # with the checker's. Instead, extra right padding that makes the floor rule give
+            # PyTorch's size: -inf for MaxPool; for AveragePool, padding that isn't counted (the padding
+            # PyTorch counts, count_include_pad, is made real zeros by a Pad node first)
+            attrs["ceil_mode"] = 0
+            sizes = list(call.out.shape[-n:])
+            dilation = attrs.get("dilations", [1] * n)
+            spatial = array_of(call.inputs[0]).shape[-n:]
+            extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (i + 2 * p))
+                     for o, i, p, d, k, s in zip(sizes, spatial, pads, dilation, kernel, stride)]
+            zeros = [0] * (len(call.out.shape) - n)
+            if any(extra) and onnx_op == "MaxPool":  # (a Pad node: a dilated window's extra may reach
+                dtype = array_of(call.inputs[0]).dtype  # past the kernel size, which onnxruntime refuses in pads)
+                x = g.node("Pad", [x, g.ints(zeros + [0] * n + zeros + extra, "pads"),
+                                   g.const(np.asarray(-np.inf, dtype), "minus_inf")])
+            elif any(extra) and onnx_op == "AveragePool" and attrs["count_include_pad"] and any(pads):
+                x = g.node("Pad", [x, g.ints(zeros + pads + zeros + pads, "pads")])
+                attrs["pads"] = [0] * n + extra
+                attrs["count_include_pad"] = 0
+            elif any(extra):
+                attrs["pads"] = pads + [p + e for p, e in zip(pads, extra)]
+                if onnx_op == "AveragePool":
+                    attrs["count_include_pad"] = 0  # (with padding PyTorch counts, the branch above)
+        if onnx_op == "MaxPool":
+            return _max_pool(g, x, attrs, array_of(call.inputs[0]).dtype)
+        return g.node(onnx_op, [x], attrs)
     return emit
 
 
@@ -423,14 +580,42 @@ def _activation(build):
     def emit(g, call, dyn):
         x = g.value(call.inputs[0])
         dtype = array_of(call.inputs[0]).dtype
-        return build(g, call.op, x, lambda v, hint="c": g.const(np.asarray(v, dtype), hint))
+        def c(v, hint="c"):
+            return g.const(np.asarray(v, dtype), hint)
+
+        c.dtype = dtype
+        return build(g, call.op, x, c)
     return emit
+
+
+def _float32_attribute(onnx_op, attrs, decomposed):
+    """An ONNX activation whose constants are attributes (LeakyRelu, Elu, Selu): attributes are
+    float32, so a float64 input gets the formula in nodes with float64 constants instead (else
+    SELU's alpha 1.6732632423543772 is 1.6732631921768188 and the output is off in the 8th digit)."""
+    def build(g, m, x, c):
+        if c.dtype == np.float64:
+            return decomposed(g, m, x, c)
+        return g.node(onnx_op, [x], attrs(m))
+    return build
+
+
+def _elu_nodes(g, x, alpha, c):
+    """x where x > 0, else alpha (e^x - 1)."""
+    negative = g.node("Mul", [c(alpha, "alpha"), g.node("Sub", [g.node("Exp", [x]), c(1.0, "one")])])
+    return g.node("Where", [g.node("Greater", [x, c(0.0, "zero")]), x, negative])
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946  # PyTorch's
 
 
 def _softplus(g, x, beta, threshold, c):
     """PyTorch's softplus: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
     bx = g.node("Mul", [x, c(beta, "beta")]) if beta != 1 else x
-    soft = g.node("Softplus", [bx])
+    if getattr(c, "dtype", None) == np.float64:  # onnxruntime has no float64 Softplus: max(t, 0) + log(1 + e^-|t|)
+        soft = g.node("Add", [g.node("Max", [bx, c(0.0, "zero")]),
+                              g.node("Log", [g.node("Add", [c(1.0, "one"), g.node("Exp", [g.node("Neg", [g.node("Abs", [bx])])])])])])
+    else:
+        soft = g.node("Softplus", [bx])
     if beta != 1:
         soft = g.node("Div", [soft, c(beta, "beta")])
     return g.node("Where", [g.node("Greater", [bx, c(threshold, "threshold")]), x, soft])
@@ -446,9 +631,11 @@ def _gelu(g, m, x, c):
 
 
 ACTIVATIONS = {
-    nn.LeakyReLU: lambda g, m, x, c: g.node("LeakyRelu", [x], {"alpha": float(m.negative_slope)}),
-    nn.ELU: lambda g, m, x, c: g.node("Elu", [x], {"alpha": float(m.alpha)}),
-    nn.SELU: lambda g, m, x, c: g.node("Selu", [x]),  # ONNX's default alpha, gamma are PyTorch's
+    nn.LeakyReLU: _float32_attribute("LeakyRelu", lambda m: {"alpha": float(m.negative_slope)}, lambda g, m, x, c: g.node(
+        "Where", [g.node("Greater", [x, c(0.0, "zero")]), x, g.node("Mul", [x, c(m.negative_slope, "slope")])])),
+    nn.ELU: _float32_attribute("Elu", lambda m: {"alpha": float(m.alpha)}, lambda g, m, x, c: _elu_nodes(g, x, m.alpha, c)),
+    nn.SELU: _float32_attribute("Selu", lambda m: {}, lambda g, m, x, c: g.node(  # ONNX's defaults: PyTorch's, in float32
+        "Mul", [_elu_nodes(g, x, _SELU_ALPHA, c), c(_SELU_SCALE, "scale")])),
     nn.GELU: _gelu,
     nn.Softplus: lambda g, m, x, c: _softplus(g, x, float(m.beta), float(m.threshold), c),
     nn.Mish: lambda g, m, x, c: g.node("Mul", [x, g.node("Tanh", [_softplus(g, x, 1.0, 20.0, c)])]),

@@ -137,7 +137,7 @@ def _same(a, b):
     if isinstance(a, slice):
         return isinstance(b, slice) and _same((a.start, a.stop, a.step), (b.start, b.stop, b.step))
     try:
-        return bool(a == b)
+        return bool(a == b) or bool(a != a and b != b)  # (a nan constant is the same nan in both traces)
     except Exception:
         return a is b
 

@@ -6,7 +6,7 @@
     reshaping.py      GlobalAverage/MaxPooling1D/2D, UpSampling2D, ZeroPadding2D, Cropping2D, Permute, RepeatVector
     activation.py     ReLU, LeakyReLU, PReLU, ELU, Softmax
     noise.py          SpatialDropout1D/2D, GaussianNoise, GaussianDropout
-    normalization.py  BatchNormalization, LayerNormalization
+    normalization.py  BatchNormalization, LayerNormalization, Normalization (adapt)
     recurrent.py      SimpleRNN, LSTM, GRU
     merging.py        Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot (and add(), ...)
     wrappers.py       Bidirectional, TimeDistributed
@@ -21,7 +21,7 @@ from .core import Activation, Dense, Dropout, Embedding, Flatten, Lambda, Rescal
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
-from .normalization import BatchNormalization, LayerNormalization
+from .normalization import BatchNormalization, LayerNormalization, Normalization
 from .recurrent import GRU, LSTM, SimpleRNN
 from .reshaping import (Cropping2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                         GlobalMaxPooling2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D)
@@ -43,7 +43,7 @@ __all__ = ["Layer", "Input", "InputLayer", "KerasTensor", "Dense", "Activation",
            "UpSampling2D", "ZeroPadding2D", "Cropping2D", "Permute", "RepeatVector",
            "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
            "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
-           "BatchNormalization", "LayerNormalization", "SimpleRNN", "LSTM", "GRU",
+           "BatchNormalization", "LayerNormalization", "Normalization", "SimpleRNN", "LSTM", "GRU",
            "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
            "Bidirectional", "TimeDistributed", "RandomFlip", "RandomRotation", "RandomZoom"]

@@ -230,7 +230,7 @@ class Layer(nn.Module):
                                  f"with provided weight shape {arr.shape}.")
         with ag.no_grad():  # all shapes checked first: nothing is half-copied
             for target, arr in zip(own, arrays):
-                target.copy_(ag.from_numpy(np.ascontiguousarray(arr, dtype=target.dtype)))
+                target.copy_(ag.from_numpy(np.array(arr, dtype=target.dtype, order="C")))  # (0-d stays 0-d)
 
     def count_params(self):
         if not self.built:

@@ -86,6 +86,8 @@ class Conv2D(Layer):
     """``activation(conv(x, kernel) + bias)``: kernel (kh, kw, in/groups, filters), glorot_uniform
     over fan_in = kh*kw*in; input (batch, h, w, in) -> (batch, h', w', filters)."""
 
+    _one_of_strides_or_dilation = True  # Keras' rule for its convolutions (not SeparableConv2D)
+
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -101,6 +103,8 @@ class Conv2D(Layer):
         self.strides = _pair(strides, "strides", layer)
         self.dilation_rate = _pair(dilation_rate, "dilation_rate", layer)
         self.padding = _padding(padding, layer)
+        if self._one_of_strides_or_dilation:
+            _strides_or_dilation(self.strides, self.dilation_rate)
         self.groups = positive_int(layer, "groups", groups)
         if self.filters % self.groups:
             raise ValueError(f"{layer}: filters={filters} must be divisible by groups={groups}")
@@ -167,6 +171,7 @@ class Conv1D(Conv2D):
         self.strides = _pair(strides, "strides", "Conv1D", 1)
         self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv1D", 1)
         self.padding = _padding(padding, "Conv1D", ("valid", "same", "causal"))
+        _strides_or_dilation(self.strides, self.dilation_rate)
 
     def build(self, input_shape):
         _check_ndim(self, input_shape, 3, "batch, steps, channels")
@@ -204,6 +209,8 @@ class SeparableConv2D(Conv2D):
     then a pointwise 1x1 convolution that mixes the channels, then bias and activation: far fewer
     weights than a Conv2D of the same size (Xception's block). Weights, as Keras': depthwise_kernel
     (kh, kw, in, depth_multiplier), pointwise_kernel (1, 1, in * depth_multiplier, filters), bias (filters,)."""
+
+    _one_of_strides_or_dilation = False  # Keras' SeparableConv2D takes both
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
                  depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
@@ -308,6 +315,13 @@ class Conv2DTranspose(Conv2D):
         config = super().get_config()
         config.pop("groups")
         return config
+
+
+def _strides_or_dilation(strides, dilation_rate):
+    """Keras' convolutions take strides > 1 or dilation_rate > 1, not both (PyTorch's would run)."""
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                         f"strides={strides} and dilation_rate={dilation_rate}")
 
 
 class _Pooling(Layer):

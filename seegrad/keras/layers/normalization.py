@@ -1,4 +1,5 @@
-"""BatchNormalization over the last (channels) axis, with Keras' momentum, epsilon and statistics; LayerNormalization."""
+"""BatchNormalization over the last (channels) axis, with Keras' momentum, epsilon and statistics; LayerNormalization;
+Normalization (the preprocessing layer: adapt(data), then (x - mean) / std)."""
 import numpy as np
 
 import autograd as ag
@@ -9,7 +10,7 @@ from ..utils import not_supported
 from .base import Layer
 from .core import refuse
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "Normalization"]
 
 
 class BatchNormalization(Layer):
@@ -144,3 +145,119 @@ class LayerNormalization(Layer):
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer)}
+
+
+class Normalization(Layer):
+    """Keras' preprocessing Normalization: out = (x - mean) / max(sqrt(variance), 1e-7) for each position of
+    ``axis`` (the last; a tuple keeps several; None: one mean and variance over everything), learnt by
+    ``adapt(data)`` or given as ``mean=``, ``variance=`` (broadcast over the kept axes, from the right).
+    ``invert=True``: mean + x * max(sqrt(variance), 1e-7). Adapted, its weights are ``mean``, ``variance``
+    and ``count`` (Keras keeps that one for old saved models; adapt leaves it 0), none trained."""
+
+    supports_masking = True
+    _EPSILON = 1e-7  # Keras' backend.epsilon()
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = () if axis is None else (int(axis),) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        if (mean is None) != (variance is None):
+            raise ValueError(f"When setting values directly, both `mean` and `variance` must be set. Received: "
+                             f"mean={mean} and variance={variance}")
+        if mean is not None:
+            if np.shape(mean) != np.shape(variance):
+                raise ValueError(f"When setting values directly, `mean` and `variance` must have the same shape. "
+                                 f"Received: mean shape {np.shape(mean)} and variance shape {np.shape(variance)}")
+            if np.ndim(mean) > len(self.axis):
+                raise ValueError(f"The rank of `mean` must be less than or equal to the number of axes "
+                                 f"({len(self.axis)}). Received: mean shape {np.shape(mean)} for axis {self.axis}")
+        self.input_mean, self.input_variance, self.invert = mean, variance, bool(invert)
+        self._layout = None
+
+    def _axes(self, input_shape):
+        """(kept axes, reduced axes, the broadcast shape of mean and variance) for inputs of ``input_shape``."""
+        ndim = len(input_shape)
+        if any(a < -ndim or a >= ndim for a in self.axis):
+            raise ValueError(f"All `axis` values must be in the range [-ndim, ndim). Received inputs with "
+                             f"ndim={ndim}, while axis={self.axis}")
+        keep = tuple(sorted(a % ndim for a in self.axis))
+        if any(input_shape[d] is None for d in keep):
+            raise ValueError(f"All `axis` values to be kept must have a known shape. Received axis={self.axis}, "
+                             f"inputs.shape={tuple(input_shape)}")
+        reduce = tuple(d for d in range(ndim) if d not in keep)
+        return keep, reduce, [input_shape[d] if d in keep else 1 for d in range(ndim)]
+
+    def build(self, input_shape):
+        keep, reduce, broadcast = self._layout = self._axes(input_shape)
+        if self.input_mean is None:
+            shape = tuple(input_shape[d] for d in keep)
+            self.add_weight("mean", shape, "zeros", trainable=False)
+            self.add_weight("variance", shape, "ones", trainable=False)
+            self.add_weight("count", (), "zeros", trainable=False)
+            return
+        constants = []
+        for value in (self.input_mean, self.input_variance):
+            value = np.asarray(value, dtype=np.float32)
+            if value.ndim:  # its dims go to the kept axes from the right
+                expanded = [1] * len(input_shape)
+                for i in range(1, value.ndim + 1):
+                    expanded[keep[-i]] = value.shape[-i]
+                value = value.reshape(expanded)
+            constants.append(np.ascontiguousarray(np.broadcast_to(value, broadcast)))
+        self._constants = constants
+
+    def adapt(self, data):
+        """Learn the mean and variance of ``data``: an array (or Tensor), or an iterable of batches (a list
+        of arrays, a generator), combined batch by batch as Keras does."""
+        batches = None
+        if isinstance(data, ag.Tensor):
+            data = data.detach().numpy().astype(np.float32)
+        if not isinstance(data, np.ndarray):
+            if not hasattr(data, "__iter__"):
+                raise TypeError(f"Unsupported data type: {type(data)}. `adapt` supports `np.ndarray`, tensors "
+                                "and iterables of batches (e.g. list, generator).")
+            batches = [np.asarray(b[0] if isinstance(b, tuple) else b) for b in data]
+            if not batches:
+                raise ValueError("adapt() received an empty iterable (no batches). Expected at least one batch.")
+        shape = tuple((batches[0] if batches else data).shape)
+        if not self.built:
+            self._build(shape)
+            self._layout = self._axes(shape)
+        keep, reduce, _ = self._layout
+        for b in batches or [data]:
+            if any(b.shape[d] != self.input_shape[d] for d in keep if d):
+                raise ValueError(f"The layer was built with input_shape={self.input_shape}, but adapt() is being "
+                                 f"called with data with an incompatible shape, data.shape={b.shape}")
+        if batches is None:  # numpy's moments in the data's dtype, as Keras'
+            mean, var = np.mean(data, axis=reduce), np.var(data, axis=reduce)
+        else:
+            mean = var = np.zeros(tuple(shape[d] for d in keep), np.float32)
+            count = 0
+            for b in batches:
+                b = b.astype(np.float32)
+                b_mean, b_var = np.mean(b, axis=reduce), np.var(b, axis=reduce)
+                b_count = int(np.prod([b.shape[d] for d in reduce])) if reduce else 1
+                count += b_count
+                w = np.float32(b_count / count)
+                new_mean = mean * (1 - w) + b_mean * w
+                var = (var + (mean - new_mean) ** 2) * (1 - w) + (b_var + (b_mean - new_mean) ** 2) * w
+                mean = new_mean
+        if self.input_mean is not None:
+            return
+        with ag.no_grad():
+            self.mean.copy_(ag.from_numpy(np.asarray(mean, dtype=np.float32).reshape(self.mean.shape)))
+            self.variance.copy_(ag.from_numpy(np.asarray(var, dtype=np.float32).reshape(self.variance.shape)))
+
+    def call(self, x, training=False):
+        if self._layout is None:
+            self._layout = self._axes(self.input_shape)
+        _, _, broadcast = self._layout
+        if self.input_mean is None:
+            mean, var = self.mean.reshape(broadcast), self.variance.reshape(broadcast)
+        else:
+            mean, var = (ag.from_numpy(c) for c in self._constants)
+        scale = var.sqrt().clamp(min=self._EPSILON)
+        return mean + x * scale if self.invert else (x - mean) / scale
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "invert": self.invert,
+                "mean": np.array(self.input_mean).tolist(), "variance": np.array(self.input_variance).tolist()}
