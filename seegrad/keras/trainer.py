@@ -472,6 +472,16 @@ class Trainer:
         x, _, _ = _unpack(data)
         return self(_tensors(x), training=False)
 
+    def _batch(self, custom, keras_step, own_step, x, y, weights, idx):
+        """The logs after one batch, the samples ``idx``: with ``custom``, Keras' step (the model's own
+        train_step / test_step, or Keras' default around its metrics); else the standard step (_train_step /
+        _test_step) and the compiled metrics updated."""
+        if custom:
+            return self._run_step(keras_step, x, y, weights, idx)
+        loss, y_pred = own_step(_take(x, idx), _take(y, idx), _take(weights, idx))
+        self._update_metrics(_take(y, idx), y_pred, loss)
+        return self._logs()
+
     def _run_step(self, step, x, y, weights, idx):
         """One call of a step (train_step or test_step) on the samples ``idx``, as Keras' loop makes it:
         data = (x, y) or (x, y, sample_weight) as Tensors; returns its logs as Python floats, flattened."""
@@ -553,12 +563,7 @@ class Trainer:
             logs = {}
             for step, idx in enumerate(_batches(_count(x), batch_size, order)):
                 callbacks.on_train_batch_begin(step)
-                if custom:  # the model's own train_step (or Keras' default one around its own metrics)
-                    logs = self._run_step(self.train_step, x, y, weights, idx)
-                else:
-                    loss, y_pred = self._train_step(_take(x, idx), _take(y, idx), _take(weights, idx))
-                    self._update_metrics(_take(y, idx), y_pred, loss)
-                    logs = self._logs()
+                logs = self._batch(custom, self.train_step, self._train_step, x, y, weights, idx)
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -601,12 +606,7 @@ class Trainer:
         logs = {}
         for step, idx in enumerate(_batches(_count(x), batch_size)):
             callbacks.on_test_batch_begin(step)
-            if custom:
-                logs = self._run_step(self.test_step, x, y, weights, idx)
-            else:
-                loss, y_pred = self._test_step(_take(x, idx), _take(y, idx), _take(weights, idx))
-                self._update_metrics(_take(y, idx), y_pred, loss)
-                logs = self._logs()
+            logs = self._batch(custom, self.test_step, self._test_step, x, y, weights, idx)
             callbacks.on_test_batch_end(step, logs)
         logs = _pythonify(self._metrics_or(logs)) if custom else self._logs()
         callbacks.on_test_end(logs)
@@ -652,16 +652,13 @@ class Trainer:
         x, y = self._x(x), self._y(y)
         weights = _sample_weights(sample_weight, class_weight, y,
                                   "train_on_batch" if step == self._train_step else "test_on_batch")
-        if self._custom_steps():  # Keras' train_step / test_step (the model's own, or Keras' around its metrics)
-            self.reset_metrics()
-            logs = self._run_step(self.train_step if step == self._train_step else self.test_step, x, y, weights,
-                                  slice(None))
-            return logs if return_dict else self._in_metrics_order(logs)
-        self._reset_metrics()
-        loss, y_pred = step(x, y, weights)
-        self._update_metrics(y, y_pred, loss)
-        logs = self._logs()
-        return logs if return_dict else self._in_order(logs)
+        custom = self._custom_steps()
+        self.reset_metrics() if custom else self._reset_metrics()
+        logs = self._batch(custom, self.train_step if step == self._train_step else self.test_step, step, x, y,
+                           weights, slice(None))
+        if return_dict:
+            return logs
+        return self._in_metrics_order(logs) if custom else self._in_order(logs)
 
     def predict_on_batch(self, x):
         """The outputs for one batch (numpy), in inference mode."""

@@ -123,6 +123,17 @@ def output_activation(nodes, output):
     Identity nodes), else None: the server tells a one-output classifier's probability from its logit."""
     makers = {out: node for node in nodes for out in node.output}
     node = makers.get(output)
-    while node is not None and node.op_type == "Identity":
-        node = makers.get(node.input[0])
+    while node is not None and node.op_type in ("Identity", "Where"):
+        node = makers.get(node.input[0]) if node.op_type == "Identity" else _nan_guarded(node, makers)
     return {"Sigmoid": "sigmoid", "Softmax": "softmax", "LogSoftmax": "log_softmax"}.get(getattr(node, "op_type", None))
+
+
+def _nan_guarded(where, makers):
+    """The node a nan guard wraps (ops._softmax's Where(IsNaN reduced over the row > 0, nan, output)), or
+    None for any other Where."""
+    node = where
+    for op in ("Greater", "ReduceMax", "Cast", "IsNaN"):  # (the condition's chain, back to the input)
+        node = makers.get(node.input[0])
+        if node is None or node.op_type != op:
+            return None
+    return makers.get(where.input[2])
