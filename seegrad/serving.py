@@ -194,7 +194,9 @@ def refuse_non_finite(weights, path):
 
 
 def _onnx_weights(path):
-    """(name, array) of an ONNX file's initializers and Constant nodes (nothing without the onnx package)."""
+    """(name, array) of an ONNX file's initializers and Constant nodes of more than one value (nothing without
+    the onnx package): a single value is a fill, not a weight (an exporter's -inf for a mask or a padding, nan
+    where PyTorch gives nan), and a model whose training diverged has its weight matrices non-finite too."""
     try:
         import onnx
         from onnx import numpy_helper
@@ -202,10 +204,12 @@ def _onnx_weights(path):
         return
     graph = onnx.load(str(path)).graph
     for init in graph.initializer:
-        yield init.name, numpy_helper.to_array(init)
+        value = numpy_helper.to_array(init)
+        if value.size > 1:
+            yield init.name, value
     for node in graph.node:
         for attr in node.attribute if node.op_type == "Constant" else ():
-            if attr.type == onnx.AttributeProto.TENSOR:
+            if attr.type == onnx.AttributeProto.TENSOR and numpy_helper.to_array(attr.t).size > 1:
                 yield f"{node.name or node.output[0]} (Constant)", numpy_helper.to_array(attr.t)
 
 

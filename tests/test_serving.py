@@ -455,3 +455,15 @@ def test_bad_limit_flags_are_refused(monkeypatch, capsys, argv, env, message):
     with pytest.raises(SystemExit) as info:
         serving.build_parser().parse_args(argv)
     assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_exporters_non_finite_fill_is_not_taken_for_a_diverged_weight(tmp_path):
+    """A max pooling with ceil_mode exports a -inf padding (one value): the model is served, not refused."""
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2, ceil_mode=True), nn.Flatten(), nn.Linear(8, 2))
+    path = tmp_path / "pool.onnx"
+    export_onnx(model, ag.randn(2, 1, 6, 6), path)
+    predictor = serving.load_predictor(path)
+    x = np.random.default_rng(0).standard_normal((3, 1, 6, 6)).astype(np.float32)
+    with ag.no_grad():
+        expected = model(ag.tensor(x)).numpy()
+    np.testing.assert_allclose(predictor.predict(x), expected, rtol=1e-5, atol=1e-6)

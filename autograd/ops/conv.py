@@ -645,7 +645,10 @@ class ModePad(Function):
     ``crop`` (slices) where a negative pad made a dim start or end inside the input. Backward folds each
     border's gradient back onto the elements it copied (FoldBorders: the two are each other's adjoint)."""
 
-    name = node_name("ReflectionPad1DBackward0", pick=lambda node: node.torch_name)
+    rule = Rule("out = x with borders copied from its own elements (mirrored, repeated or wrapped)",
+                ("d/dx = G's middle, plus each border's G added onto the element it copied",),
+                "An element copied into the border gets the gradient of every place it was copied to.", ("x",))
+    name = node_name("ReflectionPad1DBackward0", pick=lambda node: getattr(node, "torch_name", None))
 
     def forward(ctx, x, widths, mode, dims, crop=None):
         ctx.widths, ctx.mode, ctx.dims, ctx.crop, ctx.shape = widths, mode, dims, crop, x.shape
@@ -663,7 +666,11 @@ class FoldBorders(Function):
     """ModePad's gradient: each border's gradient added onto the input elements it copied; its own
     gradient is the padding again."""
 
-    name = node_name("ReflectionPad1DBackwardBackward0", pick=lambda node: node.torch_name)
+    rule = Rule("out = g's middle, plus each border of g added onto the element it copied",
+                ("d/dg = G padded as x was (borders copied from G)",),
+                "The fold adds each border into one element: that element's gradient goes back to all of them.",
+                ("g",))
+    name = node_name("ReflectionPad1DBackwardBackward0", pick=lambda node: getattr(node, "torch_name", None))
 
     def forward(ctx, grad, widths, mode, dims, crop, shape):
         ctx.widths, ctx.mode, ctx.dims, ctx.crop = widths, mode, dims, crop
