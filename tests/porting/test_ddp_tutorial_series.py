@@ -194,7 +194,7 @@ def launch(folder, ours, *args):
     return sorted(lines)
 
 
-PRINTED = (r"\[GPU\d\] Epoch \d+ \| Batchsize: \d+ \| Steps: \d+|Epoch \d+ \| Training snapshot saved at \S+|"
+PRINTED = (r"\[GPU\d\] Epoch \d+ \| Batchsize: \d+ \| Steps: \d+|Epoch \d+ \| Training snapshot saved at [\w/.-]+?\.pt|"
            r"Loading snapshot|Resuming training from snapshot at Epoch \d+")
 
 
