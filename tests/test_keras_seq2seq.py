@@ -213,3 +213,20 @@ def test_initial_state_errors():
         S.layers.GRU(3)(x, initial_state=S.Input((5,)))
     with pytest.raises(TypeError, match="unexpected keyword argument 'initial_state'"):
         S.layers.Dense(3)(x, initial_state=S.Input((3,)))
+
+
+def test_save_refuses_a_layer_of_several_outputs(tmp_path):
+    """save() of a chain through an RNN with return_state is refused (its reload would call the next layer on
+    the list of outputs); save_weights / load_weights keep the numbers."""
+    x = S.Input((4, 2))
+    out, h = S.layers.GRU(3, return_state=True)(x)
+    model = S.Model(x, S.layers.Dense(1)(h))
+    with pytest.raises(Exception, match="several outputs"):
+        model.save(str(tmp_path / "m.keras"))
+    model.save_weights(str(tmp_path / "m.weights.h5"))
+    x2 = S.Input((4, 2))
+    out2, h2 = S.layers.GRU(3, return_state=True)(x2)
+    other = S.Model(x2, S.layers.Dense(1)(h2))
+    other.load_weights(str(tmp_path / "m.weights.h5"))
+    data = np.random.default_rng(3).normal(size=(2, 4, 2)).astype("float32")
+    np.testing.assert_array_equal(other.predict(data, verbose=0), model.predict(data, verbose=0))

@@ -146,8 +146,9 @@ class Model(Layer, Trainer):
         def mask_of(t):  # (the mask goes with a call's first output only: an RNN's states have none)
             return masks.get(id(t)) if t.index == 0 else None
         for layer, srcs, out in self._steps:
-            args = [value(t) for t in srcs[:out.n_args]]
-            arg, mask = (args, [mask_of(t) for t in srcs[:out.n_args]]) if layer._takes_list else (args[0], mask_of(srcs[0]))
+            positional = srcs[:out.n_args]
+            args = [value(t) for t in positional]
+            arg, mask = (args, [mask_of(t) for t in positional]) if layer._takes_list else (args[0], mask_of(srcs[0]))
             given = dict(zip(map(id, srcs[out.n_args:]), map(value, srcs[out.n_args:])))
             kwargs = {k: [given[id(t)] for t in v] if isinstance(v, (list, tuple)) else given[id(v)]
                       for k, v in out.call_kwargs.items()}
@@ -197,8 +198,10 @@ class Model(Layer, Trainer):
             not_supported("saving a functional model of several outputs",
                           "use save_weights / load_weights and build the model in code")
         chain = [self._input_tensor] + [out for _, _, out in self._steps]
-        if self._takes_list or any(srcs != (prev,) for (_, srcs, _), prev in zip(self._steps, chain)):
-            not_supported("saving a functional model whose layers do not form one chain (several inputs, merges)",
+        if self._takes_list or any(srcs != (prev,) or out.node is not None
+                                   for (_, srcs, out), prev in zip(self._steps, chain)):
+            not_supported("saving a functional model whose layers do not form one chain (several inputs, merges, "
+                          "a layer of several outputs such as an RNN with return_state)",
                           "use save_weights / load_weights and build the model in code")
         layers = self._own_layers()
         order = [next(i for i, u in enumerate(layers) if u is layer) for layer, _, _ in self._steps]
