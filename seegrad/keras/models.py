@@ -139,16 +139,26 @@ class Model(Layer, Trainer):
             raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(x, training=False)")
         values = dict(zip(map(id, self._input_tensors), x if self._takes_list else [x]))
         masks = {}  # each tensor's mask (Keras' _keras_mask), where a layer made one
+
+        def value(t):  # an output of a call of several (return_state) is its place in the call's list
+            return values[id(t)] if t.node is None else values[id(t.head)][t.index]
+
+        def mask_of(t):  # (the mask goes with a call's first output only: an RNN's states have none)
+            return masks.get(id(t)) if t.index == 0 else None
         for layer, srcs, out in self._steps:
-            args = [values[id(t)] for t in srcs]
-            arg, mask = (args, [masks.get(id(t)) for t in srcs]) if layer._takes_list else (args[0], masks.get(id(srcs[0])))
-            values[id(out)] = layer(arg, training=training, mask=mask)
+            positional = srcs[:out.n_args]
+            args = [value(t) for t in positional]
+            arg, mask = (args, [mask_of(t) for t in positional]) if layer._takes_list else (args[0], mask_of(srcs[0]))
+            given = dict(zip(map(id, srcs[out.n_args:]), map(value, srcs[out.n_args:])))
+            kwargs = {k: [given[id(t)] for t in v] if isinstance(v, (list, tuple)) else given[id(v)]
+                      for k, v in out.call_kwargs.items()}
+            values[id(out)] = layer(arg, training=training, mask=mask, **kwargs)
             masks[id(out)] = layer.compute_mask(arg, mask)
         outputs = self._output_tensors if self._output_tensor is None else [self._output_tensor]
-        self._output_mask = next((masks[id(t)] for t in outputs if masks.get(id(t)) is not None), None)
+        self._output_mask = next((mask_of(t) for t in outputs if mask_of(t) is not None), None)
         if self._output_tensor is None:  # several outputs: a list, as Keras' functional models return
-            return [values[id(t)] for t in self._output_tensors]
-        return values[id(self._output_tensor)]
+            return [value(t) for t in self._output_tensors]
+        return value(self._output_tensor)
 
     def compute_mask(self, inputs, mask=None):
         return self._output_mask
@@ -188,8 +198,10 @@ class Model(Layer, Trainer):
             not_supported("saving a functional model of several outputs",
                           "use save_weights / load_weights and build the model in code")
         chain = [self._input_tensor] + [out for _, _, out in self._steps]
-        if self._takes_list or any(srcs != (prev,) for (_, srcs, _), prev in zip(self._steps, chain)):
-            not_supported("saving a functional model whose layers do not form one chain (several inputs, merges)",
+        if self._takes_list or any(srcs != (prev,) or out.node is not None
+                                   for (_, srcs, out), prev in zip(self._steps, chain)):
+            not_supported("saving a functional model whose layers do not form one chain (several inputs, merges, "
+                          "a layer of several outputs such as an RNN with return_state)",
                           "use save_weights / load_weights and build the model in code")
         layers = self._own_layers()
         order = [next(i for i, u in enumerate(layers) if u is layer) for layer, _, _ in self._steps]

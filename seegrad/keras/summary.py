@@ -47,7 +47,9 @@ def _cells(layer, shape=None):
     name = f"{layer.name} ({type(layer).__name__})"
     if not layer.built:
         return name, "?", "0 (unbuilt)"
-    return name, shape_text(shape or layer.output_shape), f"{layer.count_params():,}"
+    shape = shape or layer.output_shape
+    text = "[" + ", ".join(map(shape_text, shape)) + "]" if isinstance(shape, list) else shape_text(shape)
+    return name, text, f"{layer.count_params():,}"
 
 
 def _wrap(text, width):
@@ -105,7 +107,8 @@ def summary(model, line_length=None, positions=None):
     lines = [f'Model: "{model.name}"', _rule("┏", "┳", "┓", "━", widths),
              *_row(header, "┃", "┃", "┃", widths, bottom=True), _rule("┡", "╇", "┩", "━", widths)]
     layers = model.layers
-    last_shape = {id(layer): out.shape for layer, _, out in steps or ()}
+    last_shape = {id(layer): out.shape if out.node is None else [t.shape for t in out.node]
+                  for layer, _, out in steps or ()}
     for i, layer in enumerate(layers):
         cells = _cells(layer, last_shape.get(id(layer)))
         if branched:

@@ -62,6 +62,18 @@ class KerasTensor:
     def __init__(self, shape, dtype="float32", layer=None, inputs=(), name=None, origin=None):
         self.shape, self.dtype = tuple(shape), str(dtype)
         self.layer, self.inputs, self.name, self.origin = layer, tuple(inputs), name, origin
+        # a call of several outputs (an RNN with return_state) makes one KerasTensor each: ``node`` holds
+        # them all (the call's first output stands for the call in the graph), ``index`` is this one's place
+        self.node, self.index = None, 0
+        # a call given KerasTensors in keyword arguments (initial_state=[h, c]): ``inputs`` holds the
+        # positional ones (``n_args`` of them) then those of the keywords; ``call_kwargs`` the keywords
+        self.n_args, self.call_kwargs = len(self.inputs), {}
+        self.call_index = 0  # which of its layer's functional-API calls made it (Keras' node index)
+
+    @property
+    def head(self):
+        """The KerasTensor that stands for the call making this one (itself, or its call's first output)."""
+        return self if self.node is None else self.node[0]
 
     @property
     def ndim(self):
@@ -312,8 +324,16 @@ class Layer(nn.Module):
         return super().__call__(inputs, *args, **kwargs)
 
     def _call_symbolic(self, inputs, **kwargs):
-        if kwargs:
-            not_supported(f"keyword arguments {sorted(kwargs)} in a functional-API call")
+        plain = sorted(k for k, v in kwargs.items() if not _keras_tensors(v))
+        if plain:
+            not_supported(f"keyword arguments {plain} in a functional-API call",
+                          "keyword arguments that hold KerasTensors (initial_state=[h, c]) are taken")
+        params = inspect.signature(type(self).call).parameters
+        unknown = sorted(k for k in kwargs if k not in params or k in ("training", "mask"))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.call() got an unexpected keyword argument {unknown[0]!r} "
+                            f"(layer {self.name!r})")
+        extra = tuple(t for k in kwargs for t in _keras_tensors(kwargs[k]))
         several = isinstance(inputs, (list, tuple))
         if several != self._takes_list:
             self._wrong_arity(inputs)
@@ -323,10 +343,22 @@ class Layer(nn.Module):
         else:
             self._check_input(shape)
             out_shape = self.compute_output_shape(shape)
-        out = KerasTensor(out_shape, layer=self, inputs=tuple(inputs) if several else (inputs,), name=self.name)
+        args = tuple(inputs) if several else (inputs,)
+        more = self._more_output_shapes(shape)  # the states of an RNN with return_state
+        outs = [KerasTensor(s, layer=self, inputs=args + extra, name=self.name) for s in [out_shape, *more]]
+        self._symbolic_calls = getattr(self, "_symbolic_calls", 0) + 1  # Keras' node index: "lstm[1][0]"
+        for i, t in enumerate(outs):
+            t.n_args, t.call_kwargs, t.call_index = len(args), dict(kwargs), self._symbolic_calls - 1
+            if more:
+                t.node, t.index = tuple(outs), i
+        out = outs if more else outs[0]
         if "input" not in self.__dict__:  # Keras' layer.input / layer.output: those of its first call
             self.input, self.output = inputs, out
         return out
+
+    def _more_output_shapes(self, input_shape):
+        """The shapes of the outputs a call makes after its first (an RNN's states with return_state)."""
+        return []
 
     def _wrong_arity(self, inputs):
         if self._takes_list:
@@ -347,7 +379,17 @@ class Layer(nn.Module):
         """The mask of the output (Keras' default: the input's when the layer supports masking, else none)."""
         return mask if self.supports_masking else None
 
-    def forward(self, inputs, training=None, mask=None):
+    def forward(self, inputs, training=None, mask=None, **call_kwargs):
+        """Run ``call`` on ``inputs``; ``call_kwargs`` (initial_state=[h, c]) go to a call that takes them,
+        their arrays as Tensors."""
+        if call_kwargs:
+            params = inspect.signature(type(self).call).parameters
+            unknown = sorted(k for k in call_kwargs if k not in params)
+            if unknown:
+                raise TypeError(f"{type(self).__name__}.call() got an unexpected keyword argument {unknown[0]!r} "
+                                f"(layer {self.name!r})")
+            call_kwargs = {k: v if v is None else [as_tensor(t) for t in v] if isinstance(v, (list, tuple))
+                           else as_tensor(v) for k, v in call_kwargs.items()}
         if isinstance(mask, (list, tuple)) and all(m is None for m in mask):
             mask = None
         if mask is not None and self._refuses_mask:
@@ -374,7 +416,7 @@ class Layer(nn.Module):
         kwargs = {"training": training} if takes_training(type(self)) else {}
         if mask is not None and takes_mask(type(self)):
             kwargs["mask"] = mask if isinstance(mask, (list, tuple)) else as_tensor(mask)
-        out = self.call(x, **kwargs)
+        out = self.call(x, **kwargs, **call_kwargs)
         if self.activity_regularizer is not None:  # Keras: the penalty of each output over the batch size
             outputs = out if isinstance(out, (list, tuple)) else [out]
             self._activity_losses += [self.activity_regularizer(o) / o.shape[0] for o in outputs]  # one per call
@@ -399,6 +441,15 @@ class Layer(nn.Module):
 
     def extra_repr(self):
         return f"name={self.name!r}" + ("" if self.built else ", not built")
+
+
+def _keras_tensors(value):
+    """The KerasTensors of a keyword argument of a functional-API call (one, or a list of them), else []."""
+    if isinstance(value, KerasTensor):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, KerasTensor) for v in value):
+        return list(value)
+    return []
 
 
 @functools.lru_cache(maxsize=None)

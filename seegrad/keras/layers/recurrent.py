@@ -14,7 +14,10 @@ a reordering of the gates), so gradients land on Keras' weights:
 
 kernel glorot_uniform, recurrent_kernel orthogonal, bias zeros. ``return_sequences`` gives every
 step's output (batch, timesteps, units), else the last one (batch, units); ``return_state`` adds
-the final states; ``go_backwards`` reads the sequence from its end.
+the final states (in the functional API, one KerasTensor each: ``out, h, c = LSTM(8, return_state=True)(x)``);
+``initial_state`` (a call's keyword: ``[h, c]`` for the LSTM, ``h`` or ``[h]`` otherwise, each (batch, units))
+starts the recurrence from those states instead of zeros (a seq2seq decoder from its encoder's states);
+``go_backwards`` reads the sequence from its end.
 
 With a mask (Embedding(mask_zero=True) upstream), or ``dropout`` / ``recurrent_dropout`` while
 training, the layer runs Keras' loop instead of the fused op, the cell step by step (``_cell``,
@@ -111,22 +114,41 @@ class _RNN(Layer):
     def _bias_initializer(self):
         return self.bias_initializer
 
-    def call(self, x, training=False, mask=None):
+    def call(self, x, training=False, mask=None, initial_state=None):
+        start = self._initial_states(initial_state, x.shape[0], x.dtype)
         dropping = training and (self.dropout > 0 or self.recurrent_dropout > 0)
         if mask is not None or dropping:
-            hs, last, states = self._run_steps(x, mask, self._draw_masks(x) if dropping else (None, None))
+            hs, last, states = self._run_steps(x, mask, self._draw_masks(x) if dropping else (None, None), start)
             out = hs if self.return_sequences else last
             return [out, *states] if self.return_state else out
         x = x.transpose(0, 1)  # (L, N, I): the ops run time-major
-        length, batch = x.shape[0], x.shape[1]
-        h0 = ag.zeros(batch, self.units, dtype=x.dtype)
-        hs, states = self._run(x, h0)  # hs (L, N, H), aligned with the inputs
+        length = x.shape[0]
+        hs, states = self._run(x, start)  # hs (L, N, H), aligned with the inputs
         if self.go_backwards:  # Keras gives the outputs in the order it read them: last input first
             hs = hs[np.arange(length - 1, -1, -1)]
         out = hs.transpose(0, 1) if self.return_sequences else hs[length - 1]  # (N, L, H) or (N, H)
         return [out, *states] if self.return_state else out
 
-    def _run_steps(self, x, mask, dropout_masks):
+    def _initial_states(self, initial_state, batch, dtype):
+        """The states the recurrence starts from: zeros, or ``initial_state`` checked (their number, shapes)."""
+        if initial_state is None:
+            return [ag.zeros(batch, self.units, dtype=dtype)] * self._states
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        self._check_initial_shapes([tuple(s.shape) for s in states], batch)
+        return [s if s.dtype == dtype else s.to(dtype) for s in states]
+
+    def _check_initial_shapes(self, shapes, batch):
+        """``initial_state`` holds one (batch, units) state per state of the layer (the LSTM: h and c)."""
+        what = "[h, c], two states" if self._states == 2 else "h (or [h]), one state"
+        if len(shapes) != self._states:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: initial_state takes {what} of shape (batch, "
+                             f"units={self.units}); got {len(shapes)} tensors")
+        for shape in shapes:
+            if len(shape) != 2 or shape[1] != self.units or batch is not None and shape[0] not in (None, batch):
+                raise ValueError(f"{type(self).__name__} {self.name!r}: each initial state must have shape (batch, "
+                                 f"units) = ({batch}, {self.units}); got {shape}")
+
+    def _run_steps(self, x, mask, dropout_masks, start):
         """Keras' loop, step by step, with a mask (batch, steps) or None, and ``dropout_masks`` (the
         inputs', the recurrent state's: lists, or None): returns every step's output (batch, steps, units)
         in the order read, the last output and the final states."""
@@ -136,7 +158,7 @@ class _RNN(Layer):
                              f"{(batch, length)}, one flag per step")
         keep = None if mask is None else mask.bool()
         zeros = ag.zeros(batch, self.units, dtype=x.dtype)
-        states = [zeros] * self._states
+        states = list(start)
         output, outputs = zeros, []
         for t in (range(length - 1, -1, -1) if self.go_backwards else range(length)):
             new_output, new_states = self._cell(x[:, t], states, dropout_masks)
@@ -179,10 +201,15 @@ class _RNN(Layer):
         return project(x_t, self.kernel, dropout_masks[0]), project(h, self.recurrent_kernel, dropout_masks[1])
 
     def _call_symbolic(self, inputs, **kwargs):
-        if self.return_state:
-            not_supported(f"{type(self).__name__}(return_state=True) in the functional API",
-                          "call the layer on a tensor to get [output, *states]")
+        given = kwargs.get("initial_state")
+        if given is not None:
+            states = list(given) if isinstance(given, (list, tuple)) else [given]
+            self._check_initial_shapes([tuple(getattr(s, "shape", ())) for s in states], None)
         return super()._call_symbolic(inputs, **kwargs)
+
+    def _more_output_shapes(self, input_shape):
+        """With return_state, a symbolic call makes the states too: (batch, units) each."""
+        return [(input_shape[0], self.units)] * self._states if self.return_state else []
 
     def compute_mask(self, inputs, mask=None):
         """The mask goes on with the sequences (return_sequences), and stops at the last output."""
@@ -209,9 +236,9 @@ class SimpleRNN(_RNN):
 
     _activations = {"activation": ("tanh", "relu")}
 
-    def _run(self, x, h0):
+    def _run(self, x, start):
         bias = self.bias if self.use_bias else None
-        hs = RNNLayer.apply(x, h0, self.kernel.T, self.recurrent_kernel.T, bias, None, reverse=self.go_backwards,
+        hs = RNNLayer.apply(x, start[0], self.kernel.T, self.recurrent_kernel.T, bias, None, reverse=self.go_backwards,
                             nonlinearity=self.activation_name)
         last = 0 if self.go_backwards else x.shape[0] - 1
         return hs, [hs[last]]
@@ -246,9 +273,9 @@ class LSTM(_RNN):
             return np.concatenate([init((H,)), np.ones(H, np.float32), init((2 * H,))])
         return forget_bias_one
 
-    def _run(self, x, h0):
+    def _run(self, x, start):
         bias = self.bias if self.use_bias else None
-        hs, h_n, c_n = lstm_layer(x, h0, h0, self.kernel.T, self.recurrent_kernel.T, bias, None,
+        hs, h_n, c_n = lstm_layer(x, start[0], start[1], self.kernel.T, self.recurrent_kernel.T, bias, None,
                                   reverse=self.go_backwards)  # every h_t (L, N, H), the final h and c
         return hs, [h_n, c_n]
 
@@ -287,11 +314,11 @@ class GRU(_RNN):
         H = self.units
         return ag.cat([w[..., H:2 * H], w[..., :H], w[..., 2 * H:]], dim=-1).transpose(-1, -2)
 
-    def _run(self, x, h0):
+    def _run(self, x, start):
         b_ih = b_hh = None
         if self.use_bias:
             b_ih, b_hh = self._torch_order(self.bias[0:1])[:, 0], self._torch_order(self.bias[1:2])[:, 0]
-        hs = GRULayer.apply(x, h0, self._torch_order(self.kernel), self._torch_order(self.recurrent_kernel),
+        hs = GRULayer.apply(x, start[0], self._torch_order(self.kernel), self._torch_order(self.recurrent_kernel),
                             b_ih, b_hh, reverse=self.go_backwards)
         last = 0 if self.go_backwards else x.shape[0] - 1
         return hs, [hs[last]]
