@@ -66,8 +66,6 @@ def _check_number(owner, what, value, low, high):
         else f"a number in [{low:g}, {high:g})"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: invalid {what}: {value!r} (must be {span})")
-    if what == "learning rate" and owner.endswith(".step") and -math.inf < value < math.inf:
-        return  # a scheduler may set a negative lr (a chained cosine does): PyTorch's step follows it
     if not low <= value < high:
         raise ValueError(f"{owner}: invalid {what}: {value} (must be {span})")
 
@@ -306,7 +304,13 @@ class Optimizer:
         name = f"{type(self).__name__}.step"
         work = []
         for group in self.param_groups:
-            self._check_options(group, name)
+            try:
+                self._check_options(group, name)
+            except ValueError:  # a scheduler may set a negative lr (a chained cosine does), and PyTorch's step
+                lr = group.get("lr")  # follows it: then the other options are checked with lr set aside
+                if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not -math.inf < lr < 0:
+                    raise
+                self._check_options({**group, "lr": 0.0}, name)
             params = []
             work.append(params)
             for i, param in enumerate(group["params"]):
