@@ -74,10 +74,12 @@ def fitting(x, dtype, op):
     checked as PyTorch checks it: an int must lie in the dtype's range (for an unsigned dtype, down to -max,
     which wraps: uint8 -1 is 255); a float in an integer dtype must lie in its range and not be nan; a finite
     float beyond float32's range is refused in float32. Arithmetic (x + 300 in uint8) wraps instead."""
-    if isinstance(x, (builtins.bool, host.bool_)) or dtype.kind not in "iuf" or not isinstance(x, (builtins.int, builtins.float, host.number)):
+    if isinstance(x, (builtins.bool, host.bool_)) or dtype.kind not in "iuf" or \
+            not isinstance(x, (builtins.int, builtins.float, host.number)):
         return x
     if dtype.kind == "f":
-        big = isinstance(x, (builtins.float, host.floating)) and host.isfinite(x) and abs(x) > builtins.float(host.finfo(dtype).max)
+        big = isinstance(x, (builtins.float, host.floating)) and host.isfinite(x) and \
+            abs(x) > builtins.float(host.finfo(dtype).max)
     elif isinstance(x, (builtins.int, host.integer)):
         info = host.iinfo(dtype)
         big = x > info.max or (x < -info.max if dtype.kind == "u" else x < info.min)

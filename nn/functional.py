@@ -257,7 +257,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     each input is divided by its norm first (the result stays in [-1, 1]), and the raise to eps changes
     the value only: the gradient flows through the norm as computed (0 at a zero vector)."""
     shape = tuple(host.broadcast_shapes(x1.shape, x2.shape))
-    x1, x2 = (x if tuple(x.shape) == shape else x.expand(*shape) for x in (x1, x2))  # norms of the broadcast inputs, as PyTorch takes them
+    # the norms of the broadcast inputs, as PyTorch takes them (an input of that shape already is taken as it is)
+    x1, x2 = (x if tuple(x.shape) == shape else x.expand(*shape) for x in (x1, x2))
     n1, n2 = _norm(x1, 2, dim), _norm(x2, 2, dim)
     n1 = n1 + (eps - n1).clamp(min=0).detach()  # the value raised to eps, the gradient of the norm itself
     n2 = n2 + (eps - n2).clamp(min=0).detach()

@@ -9,6 +9,7 @@ of operations decides the numbers (eps added to the difference, the pooling behi
 import autograd as ag
 from autograd.ops.args import ArgumentError
 from autograd.ops.conv import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, ntuple, pad
+from autograd.ops.shape import fitted
 from autograd.ops.volume import avg_pool3d, max_pool3d
 
 
@@ -146,7 +147,7 @@ def bilinear(input1, input2, weight, bias=None):
     y = (xw * x2).sum(-1)  # (B, out)
     if bias is not None:
         y = y + bias
-    return y if tuple(y.shape) == lead + (out,) else y.reshape(*lead, out)
+    return fitted(y, lead + (out,))
 
 
 # --------------------------------------------------------------------- shuffles

@@ -16,6 +16,7 @@ import autograd as ag
 from autograd.backend import host
 from autograd.ops.args import ArgumentError
 from autograd.ops.loss import reduction_of
+from autograd.ops.shape import fitted
 
 from .functional_layers import pairwise_distance
 
@@ -121,7 +122,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     pairs = counts[:, :, None] * (counts == 0)[:, None, :]  # (N, target class, other class)
     margins = (1 - x.unsqueeze(2) + x.unsqueeze(1)).relu()  # 1 - (x[j] - x[i]) for every pair (j, i)
     loss = (margins * ag.tensor(pairs).to(input.device)).sum(dim=(1, 2)) / classes  # (N,)
-    return _reduce(loss if loss.shape == input.shape[:-1] else loss.reshape(input.shape[:-1]), reduction)
+    return _reduce(fitted(loss, input.shape[:-1]), reduction)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
@@ -160,8 +161,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     h = ag.where(hit, z if p == 1 else z * z, 0.0)
     if weight is not None:
         h = h * weight[y]  # (N, C) times (N, 1): each sample's weight is its target class's
-    h = h.sum(1) / classes
-    return _reduce(h if h.shape == target.shape else h.reshape(target.shape), reduction)
+    return _reduce(fitted(h.sum(1) / classes, target.shape), reduction)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
