@@ -444,5 +444,5 @@ def get(identifier):
 
 def __getattr__(name):  # a Keras optimizers this front end does not have: say so by its name
     if name[:1].isupper():
-        not_supported(f"keras.optimizers.{name}", "available: SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam, Adadelta")
+        not_supported(f"keras.optimizers.{name}", "available: " + ", ".join(cls.__name__ for cls in NAMES.values()))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

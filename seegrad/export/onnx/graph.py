@@ -129,8 +129,8 @@ def output_activation(nodes, output):
 
 
 def _nan_guarded(where, makers):
-    """The node a nan guard wraps (ops._softmax's Where(IsNaN reduced over the row > 0, nan, output)), or
-    None for any other Where."""
+    """The node a nan guard wraps (ops._nan_where_any's Where(IsNaN reduced over the row > 0, nan, output)),
+    or None for any other Where."""
     node = where
     for op in ("Greater", "ReduceMax", "Cast", "IsNaN"):  # (the condition's chain, back to the input)
         node = makers.get(node.input[0])

@@ -132,16 +132,22 @@ def _variance(g, call, dyn):
     return g.node("Sqrt", [out]) if call.op is ops_reduce.Std else out
 
 
-def _nan_reduce(g, call, op, axes):
-    """ReduceMax / ReduceMin that give nan where the reduced values hold a nan, as PyTorch's amax and
-    max do (onnxruntime's skip nan): a second ReduceMax over isnan(x) finds those."""
-    x, keepdims, dtype = g.value(call.inputs[0]), call.params.get("keepdims", False), array_of(call.inputs[0]).dtype
-    out = g.reduce(op, x, axes, keepdims)
-    if np.dtype(dtype).kind != "f":
-        return out
-    has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}), axes, keepdims)
+def _nan_where_any(g, x, out, dtype, axes, keepdims):
+    """``out``, but nan where the values of ``x`` reduced over ``axes`` hold a nan (PyTorch's reductions give
+    nan there; onnxruntime's skip it): Where(ReduceMax(Cast(IsNaN(x))) > 0, nan, out). graph.output_activation
+    looks through this guard by its shape."""
+    has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}), axes,
+                       keepdims)
     return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
                             g.const(np.asarray(np.nan, dtype), "nan"), out])
+
+
+def _nan_reduce(g, call, op, axes):
+    """ReduceMax / ReduceMin that give nan where the reduced values hold a nan, as PyTorch's amax and
+    max do (onnxruntime's skip nan)."""
+    x, keepdims, dtype = g.value(call.inputs[0]), call.params.get("keepdims", False), array_of(call.inputs[0]).dtype
+    out = g.reduce(op, x, axes, keepdims)
+    return out if np.dtype(dtype).kind != "f" else _nan_where_any(g, x, out, dtype, axes, keepdims)
 
 
 def _amax(g, call, dyn):
@@ -193,10 +199,7 @@ def _softmax(onnx_op):
             return out
         # a row holding a nan is nan throughout, as in PyTorch (onnxruntime's max skips the nan and
         # its other entries come out as numbers)
-        has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}),
-                           [int(axis)], True)
-        return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
-                                g.const(np.asarray(np.nan, dtype), "nan"), out])
+        return _nan_where_any(g, x, out, dtype, [int(axis)], True)
     return emit
 
 
@@ -612,8 +615,8 @@ def _softplus(g, x, beta, threshold, c):
     """PyTorch's softplus: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
     bx = g.node("Mul", [x, c(beta, "beta")]) if beta != 1 else x
     if getattr(c, "dtype", None) == np.float64:  # onnxruntime has no float64 Softplus: max(t, 0) + log(1 + e^-|t|)
-        soft = g.node("Add", [g.node("Max", [bx, c(0.0, "zero")]),
-                              g.node("Log", [g.node("Add", [c(1.0, "one"), g.node("Exp", [g.node("Neg", [g.node("Abs", [bx])])])])])])
+        tail = g.node("Exp", [g.node("Neg", [g.node("Abs", [bx])])])
+        soft = g.node("Add", [g.node("Max", [bx, c(0.0, "zero")]), g.node("Log", [g.node("Add", [c(1.0, "one"), tail])])])
     else:
         soft = g.node("Softplus", [bx])
     if beta != 1:
