@@ -25,7 +25,7 @@ import types
 from operator import is_not
 
 from .backend import host
-from .graph import _FREED, Node, Rule, Variable, _creation_counter, _modes
+from .graph import _FREED, Node, Rule, Variable, _creation_counter, _modes, _observers
 
 __all__ = ["Function", "View", "NonDifferentiable", "Rule", "ShapeError", "OPS", "register", "operator"]
 
@@ -137,7 +137,7 @@ class Function(Node):
         out._data, out._grad, out.grad_fn, out.requires_grad = array, None, ctx if record else None, record
         out._accum = out._leaf_hooks = out._view = None
         out._vc = [0]
-        if _modes.watching:
+        if _observers[0] and _modes.watching:  # (no thread-local read while no one in any thread observes)
             _watch(ctx, out, inputs, params, record)
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
@@ -148,13 +148,15 @@ class Function(Node):
                     if data.shape != shape:
                         ctx._shapes = (data.shape,)
                 else:
-                    for a, edge in zip(arrays, edges):
-                        if edge is not None and a.shape != shape:
+                    i = 0  # (an index, not zip: see the walk)
+                    for a in arrays:
+                        if edges[i] is not None and a.shape != shape:
                             ctx._shapes = _broadcast_shapes(arrays, edges)
                             break
+                        i += 1
             if ctx._saved is not None:
                 ctx._saved_from = _link_saved(ctx._saved, inputs, arrays, raw, out) if wrapper._versioned else None
-            if _modes.recorders:
+            if _observers[0] and _modes.recorders:
                 for recorder in _modes.recorders:
                     recorder(ctx, out)
         return out

@@ -16,7 +16,7 @@ reference. A leaf Value's node is an AccumulateGrad, as a leaf Tensor's.
 """
 from .backend import scalar_math
 from .function import _FREED, Function, _forward_error, _watch
-from .graph import Marker, Node, Variable, _creation_counter, _modes
+from .graph import Marker, Node, Variable, _creation_counter, _modes, _observers
 
 _new = object.__new__
 _UNARY, _SEVERAL = Marker(__name__, "_UNARY"), Marker(__name__, "_SEVERAL")  # in _edge_b: a one-input op; the tuple of edges is in _edge_a
@@ -226,11 +226,11 @@ def _output(op, edge_a, edge_b):
 def _finish(out, inputs, params=None):
     """After forward: tell the watchers and recorders (as Function.apply does); a plain Value drops
     what forward saved and its edges."""
-    if _modes.watching:
+    if _observers[0] and _modes.watching:
         _watch(out, out, inputs, params or {}, out._op is not None)
     if out._op is None:
         out._edge_a, out._edge_b, out._saved = (), _SEVERAL, None
-    elif _modes.recorders:
+    elif _observers[0] and _modes.recorders:
         for recorder in _modes.recorders:
             recorder(out, out)
     return out
@@ -258,7 +258,7 @@ def binary(op):
             out._data = op.forward(out, x, y)
         except (ValueError, IndexError) as err:
             raise _forward_error(op, err, (x, y)) from None
-        if out._op is None or _modes.watching or _modes.recorders:
+        if out._op is None or _observers[0] and (_modes.watching or _modes.recorders):
             _finish(out, (a, b))
         return out
 
@@ -273,7 +273,7 @@ def unary(op):
             out._data = op.forward(out, a._data)
         except (ValueError, IndexError) as err:
             raise _forward_error(op, err, (a._data,)) from None
-        if out._op is None or _modes.watching or _modes.recorders:
+        if out._op is None or _observers[0] and (_modes.watching or _modes.recorders):
             _finish(out, (a,))
         return out
 

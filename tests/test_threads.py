@@ -167,6 +167,41 @@ def test_threads_training_their_own_models_get_the_weights_of_a_run_alone():
             np.testing.assert_array_equal(pa, pb)
 
 
+def test_observers_in_one_thread_see_only_that_thread_s_ops_and_close_on_errors():
+    """record_ops / watch_ops / detect_anomaly are per thread (as PyTorch's modes). Ops skip reading the
+    thread's modes while no block is open in any thread (graph._observers): a block open in another thread
+    makes them read their own (empty) modes, and a block left by an exception closes its count."""
+    from autograd.graph import _observers
+
+    w = ag.ones(3, requires_grad=True)
+    inside, outside = threading.Event(), threading.Event()
+    seen = {}
+
+    def observer():
+        with ag.record_ops() as ops, ag.watch_ops() as calls:
+            inside.set()
+            outside.wait(10)
+            (w * 3).sum()
+        seen["ops"], seen["calls"] = [type(n).__name__ for n, _ in ops], len(calls)
+
+    thread = threading.Thread(target=observer)
+    thread.start()
+    inside.wait(10)
+    assert _observers[0] == 2
+    (w * 2 + 1).sum().backward()  # in this thread, while the other observes: not recorded there
+    outside.set()
+    thread.join()
+    assert seen == {"ops": ["Mul", "Sum"], "calls": 2}
+    assert w.grad.tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(ZeroDivisionError), ag.detect_anomaly(), ag.record_ops():
+        1 / 0
+    assert _observers[0] == 0
+    with ag.detect_anomaly():  # and open again, it works again
+        x = ag.tensor([0.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="returned nan values"):
+            (x * 0.0).sqrt().sum().backward()
+
+
 # --------------------------------------------------------------------------- BLAS threads on import
 
 def _fresh_python(code, **env_changes):

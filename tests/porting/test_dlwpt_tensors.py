@@ -141,7 +141,9 @@ points_t = points.t()
 points_t
 
 # %% cell 31
-id(points.storage()) == id(points_t.storage())
+# (The book writes id(points.storage()) == id(points_t.storage()): the ids of two temporaries, equal or not as
+# the allocator happens to reuse the first one's memory, in either library; a flaky line. Its meaning, one storage:)
+points.storage().data_ptr() == points_t.storage().data_ptr()
 
 # %% cell 32
 points.stride()
