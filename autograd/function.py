@@ -75,8 +75,7 @@ class Function(Node):
         a) make the node (``ctx``) and collect the raw arrays and the edges to the inputs' nodes
            (Values go to ``Value._apply`` instead: a Value made by an op is its own node),
         b) run ``forward`` on the arrays (errors are reworded to name the op and the shapes),
-        c) wrap the result in the inputs' variable type (Tensor or Value), with this node as its
-           ``grad_fn`` when recorded,
+        c) wrap the result in a Tensor, with this node as its ``grad_fn`` when recorded,
         d) under detect_anomaly or watch_ops, record where / tell the watchers (one flag test when off),
         e) if recorded: the node's creation number, its edges, the input shapes where
            broadcasting must be undone, and the versions of the inputs it saved.
@@ -86,7 +85,7 @@ class Function(Node):
         if not isinstance(first, Variable):
             first = next(x for x in inputs if isinstance(x, Variable))
         wrapper = type(first)
-        if wrapper._own_node:  # a Value is its own node: it runs the op itself (scalar.py)
+        if wrapper is not _Tensor and wrapper._own_node:  # a Value is its own node: it runs the op itself (scalar.py)
             return wrapper._apply(cls, inputs, params)
         ctx = _new(cls)
         data = first._data
@@ -142,20 +141,19 @@ class Function(Node):
         if record:
             ctx._seq = next(_creation_counter)  # the walk visits nodes newest first
             ctx._shapes = None  # the input shapes, kept only where a gradient may need summing back
-            if wrapper._shaped:
-                shape = array.shape
-                if len(arrays) == 1:
-                    if data.shape != shape:
-                        ctx._shapes = (data.shape,)
-                else:
-                    i = 0  # (an index, not zip: see the walk)
-                    for a in arrays:
-                        if edges[i] is not None and a.shape != shape:
-                            ctx._shapes = _broadcast_shapes(arrays, edges)
-                            break
-                        i += 1
+            shape = array.shape
+            if len(arrays) == 1:
+                if data.shape != shape:
+                    ctx._shapes = (data.shape,)
+            else:
+                i = 0  # (an index, not zip: see the walk)
+                for a in arrays:
+                    if edges[i] is not None and a.shape != shape:
+                        ctx._shapes = _broadcast_shapes(arrays, edges)
+                        break
+                    i += 1
             if ctx._saved is not None:
-                ctx._saved_from = _link_saved(ctx._saved, inputs, arrays, raw, out) if wrapper._versioned else None
+                ctx._saved_from = _link_saved(ctx._saved, inputs, arrays, raw, out)
             if _observers[0] and _modes.recorders:
                 for recorder in _modes.recorders:
                     recorder(ctx, out)

@@ -29,9 +29,7 @@ class Value(Variable):
                  "_hooks", "_leaf_hooks", "_accum", "_stack", "__weakref__")
     _xp = xp = scalar_math  # ``xp``: what the op's forward and backward compute with (ctx.xp)
     _graph_xp = scalar_math  # (a Value's backward never builds a graph)
-    _shaped = False  # floats: nothing to unbroadcast
     _shapes = None  # (as a node: no input was broadcast)
-    _versioned = False  # a Value never changes in place
     _saved_from = None  # (so nothing saved needs a version check)
     _create_graph = False
     _own_node = True  # Function.apply hands a Value's op to Value._apply

@@ -157,8 +157,6 @@ class Tensor(Variable):
     __slots__ = ("_data", "_grad", "grad_fn", "requires_grad", "_accum", "_leaf_hooks", "_vc", "_view",
                  "_accum_ref", "__weakref__")
     _graph_xp = None  # numpy's names over Tensors, for backward with create_graph (set by ops/)
-    _shaped = True  # gradients are arrays that the core sums back to each input's shape
-    _versioned = True  # in-place ops bump a version counter; saved inputs are checked against it
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(self, *args, dtype=None, requires_grad=False):
