@@ -270,7 +270,11 @@ class View(Function):
     indexing), as PyTorch's views: when numpy returned a view, the output shares the input's
     version counter and remembers its base and how it was taken from it, so that an in-place
     change through either is seen by both and caught by anything saved for backward (and,
-    in a graph, recorded on the base: see inplace.py). Other ops always return new storage."""
+    in a graph, recorded on the base: see inplace.py). Other ops always return new storage.
+    As in PyTorch, a view taken under no_grad of a tensor that requires grad reads
+    ``requires_grad=True``, a leaf that no gradient reaches: ops on it are recorded with no edge to
+    it (its ``_view`` says None for its grad mode, and ``_node`` gives None), and changing it in
+    place with grad mode on is refused."""
 
     @classmethod
     def apply(cls, input, **params):
@@ -278,6 +282,8 @@ class View(Function):
         owner, source = out._data.base, input._data
         if owner is not None and owner is (source.base if source.base is not None else source):
             out._as_view_of(input, cls, params)
+            if not out.requires_grad and input.requires_grad and not _modes.grad_enabled:
+                out.requires_grad, out._view = True, out._view[:2] + (None,)
         return out
 
 

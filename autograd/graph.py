@@ -506,6 +506,11 @@ def topological_order(roots):
     and no leaf's ``.grad`` changes until every op's backward has succeeded.
     """
     seen = set(roots)
+    if None in seen:  # (a view taken under no_grad reads requires_grad=True, but is no node: see View)
+        raise RuntimeError(f"element {roots.index(None)} of tensors does not require grad and does not have a "
+                           "grad_fn: it is a view taken under no_grad (as in PyTorch, it reads requires_grad=True "
+                           "but no gradient reaches it); take the view outside no_grad, or call .requires_grad_() "
+                           "on a clone()")
     seen.add(None)  # an input that needs no gradient has no node: skip it like a visited one
     order, stack = [], list(dict.fromkeys(roots)) if len(roots) > 1 else list(roots)  # each root once
     while stack:

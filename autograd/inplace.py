@@ -158,16 +158,16 @@ def _check_recordable(tensor, name, basic=True):
                 "that requires grad can only be changed in place under `with ag.no_grad():` (as an optimizer "
                 "step does), or through its .data")
         return
-    base = view[0]
-    if base.requires_grad and base.grad_fn is None:
-        raise RuntimeError(
-            f"{name}: a view of a leaf Variable that requires grad is being used in an in-place operation. "
-            "Change the leaf under `with ag.no_grad():`, or clone() the view before changing it")
     if not view[2]:
         raise RuntimeError(
             f"{name}: a view was created in no_grad mode and is being modified in place with grad mode "
             "enabled; this is ambiguous, so it is forbidden (as in PyTorch). Take the view and change it "
             "both inside the no_grad block (not recorded) or both outside it (recorded)")
+    base = view[0]
+    if base.requires_grad and base.grad_fn is None:
+        raise RuntimeError(
+            f"{name}: a view of a leaf Variable that requires grad is being used in an in-place operation. "
+            "Change the leaf under `with ag.no_grad():`, or clone() the view before changing it")
 
 
 def _take_node(tensor, node):

@@ -184,7 +184,8 @@ class Tensor(Variable):
         self._accum = None
         self._leaf_hooks = None
         self._vc = vc if vc is not None else [0]  # [version, weak references to views taken in grad mode...]
-        self._view = None  # a view: (base, ((View op, params), ...) from the base, taken in grad mode)
+        self._view = None  # a view: (base, ((View op, params), ...) from the base, taken in grad mode: True,
+        #                    False, or None for a no_grad view that inherited requires_grad: see View)
 
     @property
     def _xp(self):
@@ -238,6 +239,8 @@ class Tensor(Variable):
             return self.grad_fn
         node = self._accum
         if node is None:
+            if self._view is not None and self._view[2] is None:  # a view taken under no_grad (View): no sink
+                return None
             _lock()  # one sink per leaf, also when threads ask at once (ag.grad captures it)
             try:
                 node = self._accum

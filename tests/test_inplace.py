@@ -246,8 +246,60 @@ def leaf_under_no_grad(T):
     return w, w._version, w.requires_grad, w.is_leaf, w.grad
 
 
+def views_of_a_leaf_taken_under_no_grad(T):
+    """A view taken under no_grad of a tensor that requires grad reads requires_grad=True, a leaf (a copy taken
+    under no_grad does not), but no gradient reaches it: ops on it are recorded, their backward reaches nothing."""
+    w = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with T.no_grad():
+        row, flat, t, copied, picked = w[0], w.view(4), w.t(), w.t().reshape(4), w[[0, 1]]
+        of_view = row[1:]
+    flags = [(x.requires_grad, x.is_leaf, x.grad_fn is None) for x in (row, flat, t, copied, picked, of_view)]
+    y = flat * T.arange(4.0)
+    flags.append((y.requires_grad, y.grad_fn is None, y.grad_fn.next_functions[0][0] is None))
+    y.sum().backward()
+    (row[:1] * 2 + w[1]).sum().backward()  # (w gets its gradient through w[1] only)
+    return [b for three in flags for b in three] + [flat.grad is None, row.grad is None, w.grad]
+
+
+def backward_from_a_view_taken_under_no_grad(T):
+    w = T.tensor([1.0, 2.0], requires_grad=True)
+    with T.no_grad():
+        v = w[:1]
+    v.backward(T.ones(1))
+
+
+def grad_of_a_view_taken_under_no_grad(T):
+    w = T.tensor([1.0, 2.0], requires_grad=True)
+    with T.no_grad():
+        v = w[:1]
+    out = (v * 2 + w[1:]).sum()
+    unused = T.autograd.grad(out, [v, w], allow_unused=True, retain_graph=True)
+    try:
+        T.autograd.grad(out, v)
+    except RuntimeError as err:
+        refused = "not have been used" in str(err) or "was not used" in str(err)
+    return [unused[0] is None, unused[1], refused]
+
+
+def view_of_a_leaf_taken_under_no_grad_changed_in_place(T):
+    w = T.tensor([1.0, 2.0], requires_grad=True)
+    with T.no_grad():
+        v = w[:1]
+    v.mul_(2)
+
+
+def view_of_a_leaf_taken_and_changed_under_no_grad(T):
+    w = T.tensor([1.0, 2.0], requires_grad=True)
+    with T.no_grad():
+        v = w[:1]
+        v.mul_(2)
+    return w, v, v.requires_grad, w._version
+
+
 LEAVES = [leaf_in_place, leaf_augmented, view_of_leaf, setitem_on_leaf, masked_setitem_on_leaf,
-          view_taken_under_no_grad, leaf_under_no_grad]
+          view_taken_under_no_grad, leaf_under_no_grad, views_of_a_leaf_taken_under_no_grad,
+          view_of_a_leaf_taken_under_no_grad_changed_in_place, view_of_a_leaf_taken_and_changed_under_no_grad,
+          backward_from_a_view_taken_under_no_grad, grad_of_a_view_taken_under_no_grad]
 
 
 @pytest.mark.parametrize("snippet", LEAVES, ids=lambda f: f.__name__)
