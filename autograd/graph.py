@@ -636,12 +636,15 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                     continue                    # AccumulateGrad leaves .grad alone)
                 _lock()  # concurrent backward() calls into one leaf add up (see _grad_lock)
                 try:
-                    held = variable._grad if type(grad) is _ndarray and not create_graph else None
-                    if held is not None and type(held._data) is _ndarray and held._data.flags.writeable \
-                            and not held.requires_grad:
-                        held._data += grad  # the common case: add into the Tensor's .grad already there
-                        held._vc[0] += 1
-                    else:  # the gradient may become .grad itself:
+                    held, added = variable._grad if type(grad) is _ndarray and not create_graph else None, False
+                    if held is not None and type(held._data) is _ndarray and not held.requires_grad:
+                        try:  # the common case: add into the Tensor's .grad already there
+                            held._data += grad
+                            held._vc[0] += 1
+                            added = True
+                        except ValueError:  # (a read-only .grad, a broadcast view: numpy refuses before writing)
+                            pass
+                    if not added:  # the gradient may become .grad itself:
                         if id(grad) in handed:  # the same gradient reached two leaves: give each its own
                             grad = grad.copy() if type(grad) is _ndarray else grad.clone()
                         if not isinstance(grad, float):  # (a float, a Value's gradient, can't change in place)

@@ -308,3 +308,18 @@ def test_a_sink_the_user_holds_keeps_its_leaf_as_in_pytorch():
         assert leaf() is None
     finally:
         gc.enable()
+
+
+def test_a_read_only_grad_is_replaced_not_written_and_a_second_step_adds_into_the_new_one():
+    """The walk adds into a .grad in place; a read-only one (a user's frozen numpy array, an expanded
+    tensor) is refused by numpy before any write, and the walk then gives the leaf a new .grad."""
+    frozen = np.zeros(3, dtype=np.float32)
+    frozen.setflags(write=False)
+    for held in (ag.from_numpy(frozen), ag.zeros(1).expand(3)):
+        w = ag.ones(3, requires_grad=True)
+        w.grad = held
+        (w * 2).sum().backward()
+        assert w.grad.tolist() == [2.0, 2.0, 2.0] and w.grad is not held
+        (w * 3).sum().backward()
+        assert w.grad.tolist() == [5.0, 5.0, 5.0]
+    assert frozen.tolist() == [0.0, 0.0, 0.0]
