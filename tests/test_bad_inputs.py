@@ -467,3 +467,12 @@ def test_the_errors_of_issue_11_name_the_op(expr, name):
         eval(expr)
     assert name in str(info.value)
     assert type(info.value) not in (ZeroDivisionError, AttributeError)
+
+
+@pytest.mark.parametrize("program", ["T.tensor(2.0) @ 2", "T.ones(3) @ 2.5", "2 @ T.ones(3)", "T.matmul(T.ones(3), 2)",
+                                     "T.mm(T.ones(2, 2), True)", "T.ones(3) @ T.ones(3)"])
+def test_a_matrix_product_with_a_number_is_pytorch_s_type_error(program):
+    """`t @ 2` is a TypeError in PyTorch (a number is no matrix), not a shape error; a product of tensors works."""
+    from oracle import same
+
+    same(lambda T: eval(program, {"T": T}))  # noqa: S307  (the program is one of the strings above)

@@ -963,11 +963,15 @@ register("where", where, method=lambda self, condition, other: where(condition, 
 
 def matmul(input, other):
     """Matrix product of 1-D, 2-D or batched (broadcast) tensors, as torch.matmul."""
-    if type(input) is not Tensor and getattr(input, "is_sparse", False) is True or \
-            type(other) is not Tensor and getattr(other, "is_sparse", False) is True:
-        from .sparse import mm  # noqa: PLC0415  (a sparse COO factor: sparse.py)
+    if type(input) is not Tensor or type(other) is not Tensor:
+        for position, name, x in ((1, "input", input), (2, "other", other)):
+            if type(x) in (int, float, complex, bool):  # (`t @ 2`: PyTorch's TypeError, not a shape error)
+                raise TypeError(f"matmul(): argument '{name}' (position {position}) must be Tensor, not "
+                                f"{type(x).__name__}; for a product with a number use *")
+        if getattr(input, "is_sparse", False) is True or getattr(other, "is_sparse", False) is True:
+            from .sparse import mm  # noqa: PLC0415  (a sparse COO factor: sparse.py)
 
-        return mm(input, other)
+            return mm(input, other)
     input, other = as_tensor(input), as_tensor(other)
     if input.dtype.kind == "b" or other.dtype.kind == "b":
         raise DTypeError(f"matmul: not implemented for bool tensors (got {input.dtype} and {other.dtype}), as in "
