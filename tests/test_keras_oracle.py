@@ -305,6 +305,33 @@ def test_layers_match_keras(make, shape, loss, y_kind):
     same_outputs(k, s, x, y)
 
 
+def rnn_activations(lib, gru_reset_after=True):
+    """Recurrent layers with activations the fused ops do not compute, and GRU(reset_after=False): Keras' loop."""
+    L = lib.layers
+    return lib.Sequential([
+        lib.Input((6, 4)),
+        L.SimpleRNN(5, activation="sigmoid", return_sequences=True),
+        L.LSTM(4, activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True),
+        L.GRU(4, reset_after=gru_reset_after, activation="softsign", return_sequences=True, go_backwards=True),
+        L.GRU(3, reset_after=False),
+        L.Dense(1)])
+
+
+@pytest.mark.parametrize("gru_reset_after", [True, False])
+def test_recurrent_layers_with_other_activations_and_reset_before_match_keras(gru_reset_after, tmp_path):
+    x, _ = data((6, 4), n=32, seed=5)
+    y = np.tanh(x.sum(axis=(1, 2)))[:, None]
+    k, s = twins(rnn_activations, gru_reset_after)
+    assert s.get_weights()[-3].shape == (9,)  # GRU(3, reset_after=False): one bias (3 units,)
+    same_outputs(k, s, x)
+    compile_both(k, s, "adam", "mse")
+    fit_both(k, s, x, y, epochs=3, batch_size=8)
+    same_outputs(k, s, x, y)
+    s.save(tmp_path / "rnn.keras")  # the options survive saving: the reloaded model computes the same
+    np.testing.assert_allclose(S.models.load_model(tmp_path / "rnn.keras").predict(x, verbose=0), s.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-7)
+
+
 def regularized_rnn(lib):
     L, R = lib.layers, lib.regularizers
     return lib.Sequential([

@@ -37,7 +37,6 @@ import autograd as ag
 from autograd.ops.recurrent import GRULayer, RNNLayer, lstm_layer
 
 from .. import activations, initializers, regularizers
-from ..utils import not_supported
 from .base import Layer
 from .core import positive_int, refuse
 
@@ -54,7 +53,7 @@ def _rate(layer, what, value):
 class _RNN(Layer):
     _gates = 1
     _states = 1  # h (the LSTM: h and c)
-    _activations = {"activation": ("tanh",)}  # what the fused op computes
+    _activations = {"activation": ("tanh",)}  # what the fused op computes; others run Keras' loop (_cell)
     supports_masking = True
     zero_output_for_mask = False  # Keras: the output at a masked step repeats the previous one
 
@@ -77,7 +76,8 @@ class _RNN(Layer):
         self.seed = seed
         self._generator = None if seed is None else ag.Generator().manual_seed(int(seed))
         self.units = positive_int(layer, "units", units)
-        self.activation_name = self._check_activation("activation", activation)
+        self._fused = True  # (False once an option needs Keras' loop: _check_activation, GRU(reset_after=False))
+        self.activation_name, self._activation = self._check_activation("activation", activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
@@ -86,15 +86,20 @@ class _RNN(Layer):
         self.go_backwards = bool(go_backwards)
 
     def _check_activation(self, what, value):
-        """The Keras name of ``value`` if the fused op computes it, else a NotSupported error."""
+        """``value`` as (its Keras name, or the user's function, for the config; the function to apply, None
+        for linear). One the fused op does not compute makes the layer run Keras' loop, step by step."""
+        function = activations.get(value)  # (an unknown name: its NotSupported error)
         try:
-            name = value if isinstance(value, str) else activations.serialize(activations.get(value))
+            name = value if isinstance(value, str) else activations.serialize(function)
         except ValueError:  # a function of the user's
-            name = None
+            name = value
         if name not in self._activations[what]:
-            not_supported(f"{type(self).__name__}({what}={value!r})",
-                          f"the fused recurrent op computes {what}={self._activations[what][0]!r}")
-        return name
+            self._fused = False
+        return name, function
+
+    @staticmethod
+    def _apply(function, z):
+        return z if function is None else function(z)  # (None: linear)
 
     def build(self, input_shape):
         if len(input_shape) != 3 or input_shape[-1] is None:
@@ -117,7 +122,7 @@ class _RNN(Layer):
     def call(self, x, training=False, mask=None, initial_state=None):
         start = self._initial_states(initial_state, x.shape[0], x.dtype)
         dropping = training and (self.dropout > 0 or self.recurrent_dropout > 0)
-        if mask is not None or dropping:
+        if mask is not None or dropping or not self._fused:
             hs, last, states = self._run_steps(x, mask, self._draw_masks(x) if dropping else (None, None), start)
             out = hs if self.return_sequences else last
             return [out, *states] if self.return_state else out
@@ -190,15 +195,16 @@ class _RNN(Layer):
     def _projections(self, x_t, h, dropout_masks):
         """x_t kernel and h recurrent_kernel (gates side by side), the dropout masks applied first: one
         mask for all gates, or each gate's own on its columns (Keras' implementation 1)."""
-        H = self.units
+        return self._project(x_t, self.kernel, dropout_masks[0]), self._project(h, self.recurrent_kernel, dropout_masks[1])
 
-        def project(v, weight, masks):
-            if masks is None:
-                return v @ weight
-            if len(masks) == 1:
-                return (v * masks[0]) @ weight
-            return ag.cat([(v * m) @ weight[:, g * H:(g + 1) * H] for g, m in enumerate(masks)], dim=-1)
-        return project(x_t, self.kernel, dropout_masks[0]), project(h, self.recurrent_kernel, dropout_masks[1])
+    def _project(self, v, weight, masks):
+        """v @ weight, with one dropout mask for all gates or each gate's own on its columns (or none)."""
+        if masks is None:
+            return v @ weight
+        if len(masks) == 1:
+            return (v * masks[0]) @ weight
+        H = self.units
+        return ag.cat([(v * m) @ weight[:, g * H:(g + 1) * H] for g, m in enumerate(masks)], dim=-1)
 
     def _call_symbolic(self, inputs, **kwargs):
         given = kwargs.get("initial_state")
@@ -232,7 +238,7 @@ class _RNN(Layer):
 
 
 class SimpleRNN(_RNN):
-    """h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias); activation tanh or relu."""
+    """h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias); tanh or relu fused, others step by step."""
 
     _activations = {"activation": ("tanh", "relu")}
 
@@ -247,7 +253,7 @@ class SimpleRNN(_RNN):
         """One step: h = activation(x_t kernel + h recurrent_kernel + bias)."""
         xk, hk = self._projections(x_t, states[0], dropout_masks)
         z = xk + self.bias + hk if self.use_bias else xk + hk
-        h = z.tanh() if self.activation_name == "tanh" else z.relu()
+        h = self._apply(self._activation, z)
         return h, [h]
 
 
@@ -261,7 +267,8 @@ class LSTM(_RNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
         super().__init__(units, activation, **kwargs)
-        self._check_activation("recurrent_activation", recurrent_activation)
+        self.recurrent_activation_name, self._recurrent_activation = \
+            self._check_activation("recurrent_activation", recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _bias_initializer(self):
@@ -284,30 +291,34 @@ class LSTM(_RNN):
         h, c = states
         xk, hk = self._projections(x_t, h, dropout_masks)
         z = xk + hk + self.bias if self.use_bias else xk + hk  # Keras' order of the sums
-        H = self.units
-        i, f, o = z[:, :H].sigmoid(), z[:, H:2 * H].sigmoid(), z[:, 3 * H:].sigmoid()
-        c = f * c + i * z[:, 2 * H:3 * H].tanh()
-        h = o * c.tanh()
+        H, gate, act = self.units, self._recurrent_activation, self._activation
+        i, f, o = self._apply(gate, z[:, :H]), self._apply(gate, z[:, H:2 * H]), self._apply(gate, z[:, 3 * H:])
+        c = f * c + i * self._apply(act, z[:, 2 * H:3 * H])
+        h = o * self._apply(act, c)
         return h, [h, c]
 
     def get_config(self):
-        return {**super().get_config(), "recurrent_activation": "sigmoid", "unit_forget_bias": self.unit_forget_bias}
+        return {**super().get_config(), "recurrent_activation": self.recurrent_activation_name,
+                "unit_forget_bias": self.unit_forget_bias}
 
 
 class GRU(_RNN):
-    """z, r = sigmoid(...); h~ = tanh(x_t W_h + b_h + r * (h_{t-1} U_h + b'_h)); h_t = z h_{t-1} + (1 - z) h~."""
+    """z, r = sigmoid(...); h~ = tanh(x_t W_h + b_h + r * (h_{t-1} U_h + b'_h)); h_t = z h_{t-1} + (1 - z) h~.
+    With ``reset_after=False`` (Keras 2's TensorFlow-1 formula, one bias (3 units,)): h~ = tanh(x_t W_h + b_h +
+    (r * h_{t-1}) U_h), step by step (the fused op computes PyTorch's formula, which is reset_after=True)."""
 
     _gates = 3
     _activations = {"activation": ("tanh",), "recurrent_activation": ("sigmoid",)}
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs):
         super().__init__(units, activation, **kwargs)
-        self._check_activation("recurrent_activation", recurrent_activation)
-        if not reset_after:
-            not_supported("GRU(reset_after=False)", "Keras 3's default reset_after=True is PyTorch's formula")
+        self.recurrent_activation_name, self._recurrent_activation = \
+            self._check_activation("recurrent_activation", recurrent_activation)
+        self.reset_after = bool(reset_after)
+        self._fused = self._fused and self.reset_after
 
     def _bias_shape(self):
-        return (2, 3 * self.units)
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     def _torch_order(self, w):
         """Keras' gate columns z, r, h -> PyTorch's rows r, z, n (transposed)."""
@@ -324,17 +335,34 @@ class GRU(_RNN):
         return hs, [hs[last]]
 
     def _cell(self, x_t, states, dropout_masks):
-        """One step (reset_after): z, r = sigmoid(x W + b + h U + b'); h~ = tanh(x W_h + b_h + r (h U_h + b'_h));
-        h = z h + (1 - z) h~ (the state itself undropped)."""
-        h, H = states[0], self.units
+        """One step: z, r = sigmoid(x W + b + h U + b'); h~ = tanh(x W_h + b_h + r (h U_h + b'_h)) (reset_after)
+        or tanh(x W_h + b_h + (r h) U_h); h = z h + (1 - z) h~ (the state itself undropped)."""
+        h, H, gate = states[0], self.units, self._recurrent_activation
+        if not self.reset_after:
+            return self._cell_reset_before(x_t, h, dropout_masks)
         xm, hm = self._projections(x_t, h, dropout_masks)
         if self.use_bias:
             xm, hm = xm + self.bias[0], hm + self.bias[1]
-        z = (xm[:, :H] + hm[:, :H]).sigmoid()
-        r = (xm[:, H:2 * H] + hm[:, H:2 * H]).sigmoid()
-        candidate = (xm[:, 2 * H:] + r * hm[:, 2 * H:]).tanh()
+        z = self._apply(gate, xm[:, :H] + hm[:, :H])
+        r = self._apply(gate, xm[:, H:2 * H] + hm[:, H:2 * H])
+        candidate = self._apply(self._activation, xm[:, 2 * H:] + r * hm[:, 2 * H:])
+        h = z * h + (1 - z) * candidate
+        return h, [h]
+
+    def _cell_reset_before(self, x_t, h, dropout_masks):
+        """reset_after=False: the reset gate scales the state before its product with U_h (Keras' cell)."""
+        H, gate, masks = self.units, self._recurrent_activation, dropout_masks[1]
+        xm = self._project(x_t, self.kernel, dropout_masks[0])
+        if self.use_bias:
+            xm = xm + self.bias
+        kept = [h] * 3 if masks is None else [h * m for m in (masks * 3 if len(masks) == 1 else masks)]
+        U = self.recurrent_kernel
+        z = self._apply(gate, xm[:, :H] + kept[0] @ U[:, :H])
+        r = self._apply(gate, xm[:, H:2 * H] + kept[1] @ U[:, H:2 * H])
+        candidate = self._apply(self._activation, xm[:, 2 * H:] + (r * kept[2]) @ U[:, 2 * H:])
         h = z * h + (1 - z) * candidate
         return h, [h]
 
     def get_config(self):
-        return {**super().get_config(), "recurrent_activation": "sigmoid", "reset_after": True}
+        return {**super().get_config(), "recurrent_activation": self.recurrent_activation_name,
+                "reset_after": self.reset_after}
