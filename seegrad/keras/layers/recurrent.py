@@ -19,9 +19,11 @@ the final states (in the functional API, one KerasTensor each: ``out, h, c = LST
 starts the recurrence from those states instead of zeros (a seq2seq decoder from its encoder's states);
 ``go_backwards`` reads the sequence from its end.
 
-With a mask (Embedding(mask_zero=True) upstream), or ``dropout`` / ``recurrent_dropout`` while
-training, the layer runs Keras' loop instead of the fused op, the cell step by step (``_cell``,
-Keras' formulas):
+With a mask (Embedding(mask_zero=True) upstream), ``dropout`` / ``recurrent_dropout`` while
+training, an activation the fused op does not compute (it computes tanh and sigmoid, and relu for
+SimpleRNN), or ``GRU(reset_after=False)`` (one bias (3 units,); the reset gate scales the state before
+its product with the recurrent kernel), the layer runs Keras' loop instead of the fused op, the cell
+step by step (``_cell``, Keras' formulas):
 - at a masked step a sample's states stay as they were and its output is the previous step's (zeros
   with ``zero_output_for_mask``, which Bidirectional sets for sequences), so the last output is that
   of the last unmasked step;
