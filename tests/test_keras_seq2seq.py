@@ -106,7 +106,33 @@ print(predictions.argmax(axis=-1))
 '''
 
 
-@pytest.mark.parametrize("program", [LSTM_PROGRAM, GRU_PROGRAM], ids=["lstm", "gru"])
+BIDIRECTIONAL_PROGRAM = DATA + '''
+# a bidirectional encoder: its forward and backward states, concatenated, start a decoder twice as wide
+encoder_inputs = keras.Input(shape=(seq_len, num_tokens))
+encoder_outputs, forward_h, forward_c, backward_h, backward_c = layers.Bidirectional(
+    layers.LSTM(latent_dim, return_state=True))(encoder_inputs)
+state_h = layers.Concatenate()([forward_h, backward_h])
+state_c = layers.Concatenate()([forward_c, backward_c])
+
+decoder_inputs = keras.Input(shape=(seq_len, num_tokens))
+decoder_outputs = layers.LSTM(2 * latent_dim, return_sequences=True)(decoder_inputs, initial_state=[state_h, state_c])
+decoder_outputs = layers.Dense(num_tokens, activation="softmax")(decoder_outputs)
+model = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
+model.summary()
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+model.fit([encoder_input_data, decoder_input_data], decoder_target_data, batch_size=16, epochs=2)
+print(model.predict([encoder_input_data[:4], decoder_input_data[:4]]).argmax(axis=-1))
+
+# the GRU's one state each way, summed, and the pair of sequences with merge_mode=None called on a tensor
+outputs, forward_state, backward_state = layers.Bidirectional(
+    layers.GRU(4, return_sequences=True, return_state=True), merge_mode="sum")(encoder_input_data[:3])
+print(tuple(outputs.shape), tuple(forward_state.shape), tuple(backward_state.shape))
+both = layers.Bidirectional(layers.SimpleRNN(2, return_state=True), merge_mode=None)(encoder_input_data[:3])
+print(len(both), [tuple(t.shape) for t in both])
+'''
+
+
+@pytest.mark.parametrize("program", [LSTM_PROGRAM, GRU_PROGRAM, BIDIRECTIONAL_PROGRAM], ids=["lstm", "gru", "bidirectional"])
 def test_seq2seq_programs(program):
     """Training (History, validation), predict, the inference models' predictions (LSTM: a greedy decode
     through a decoder model whose states are Inputs and outputs) and the printed summaries, as Keras'."""

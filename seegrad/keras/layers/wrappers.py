@@ -46,8 +46,6 @@ class Bidirectional(Layer):
         if merge_mode not in MERGE_MODES:
             raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
                              '{"sum", "mul", "ave", "concat", None}')
-        if layer.return_state:
-            not_supported("Bidirectional(return_state=True)")
         if weights is not None:
             not_supported("Bidirectional(weights=...)", "call set_weights once the layer is built")
         self.forward_layer = _copy(layer, name="forward_" + layer.name.removeprefix("forward_"))
@@ -60,7 +58,7 @@ class Bidirectional(Layer):
                              f"forward_layer.go_backwards {self.forward_layer.go_backwards}, "
                              f"backward_layer.go_backwards={getattr(self.backward_layer, 'go_backwards', None)}")
         self.merge_mode = merge_mode
-        self.return_sequences = layer.return_sequences
+        self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
         for inner in (self.forward_layer, self.backward_layer):  # Keras: masked steps of sequences give zeros
             inner.zero_output_for_mask = inner.return_sequences
 
@@ -73,17 +71,27 @@ class Bidirectional(Layer):
     def call(self, x, training=False, mask=None):
         forward = self.forward_layer(x, training=training, mask=mask)
         backward = self.backward_layer(x, training=training, mask=mask)
+        states = []
+        if self.return_state:  # each layer gives [output, *its states]: Keras returns the forward's states, then
+            (forward, *states), (backward, *more) = forward, backward  # the backward's, after the output(s)
+            states += more
         if self.return_sequences:
             backward = backward.flip(1)  # back in the order of the inputs
         if self.merge_mode == "concat":
-            return ag.cat([forward, backward], dim=-1)
-        if self.merge_mode == "sum":
-            return forward + backward
-        if self.merge_mode == "mul":
-            return forward * backward
-        if self.merge_mode == "ave":
-            return (forward + backward) / 2
-        return [forward, backward]
+            merged = [ag.cat([forward, backward], dim=-1)]
+        elif self.merge_mode == "sum":
+            merged = [forward + backward]
+        elif self.merge_mode == "mul":
+            merged = [forward * backward]
+        elif self.merge_mode == "ave":
+            merged = [(forward + backward) / 2]
+        else:
+            merged = [forward, backward]
+        return merged + states if self.return_state or self.merge_mode is None else merged[0]
+
+    def _more_output_shapes(self, input_shape):
+        """With return_state, a symbolic call makes both layers' states too: (batch, units) each."""
+        return self.forward_layer._more_output_shapes(input_shape) + self.backward_layer._more_output_shapes(input_shape)
 
     def _call_symbolic(self, inputs, **kwargs):
         if self.merge_mode is None:
