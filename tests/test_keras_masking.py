@@ -21,6 +21,8 @@ HEADS = {
     "bidirectional-gru": lambda L, x: L.Bidirectional(L.GRU(3))(x),
     "stacked-lstm": lambda L, x: L.LSTM(2)(L.LSTM(3, return_sequences=True)(x)),
     "pooling": lambda L, x: L.GlobalAveragePooling1D()(x),
+    "time-distributed-then-lstm": lambda L, x: L.LSTM(3)(L.TimeDistributed(L.Dense(2, activation="tanh"))(x)),
+    "time-distributed-pooled": lambda L, x: L.GlobalAveragePooling1D()(L.TimeDistributed(L.Dense(2))(x)),
 }
 
 
@@ -78,10 +80,15 @@ def test_a_mask_where_it_would_be_used_otherwise_is_refused_by_name():
     inputs = S.Input((7,), dtype="int32")
     x = S.layers.Embedding(20, 4, mask_zero=True)(inputs)
     ids, labels = padded_ids()
-    for layer in (S.layers.BatchNormalization(), S.layers.Softmax(), S.layers.TimeDistributed(S.layers.Dense(2))):
+    for layer in (S.layers.BatchNormalization(), S.layers.Softmax()):
         model = S.Model(inputs, S.layers.GlobalAveragePooling1D()(layer(x)))
         with pytest.raises(S.NotSupported, match=f"a mask .* reaching {type(layer).__name__} '{layer.name}'"):
             model.predict(ids, verbose=0)
+    grid = S.Input((7, 3), dtype="int32")  # TimeDistributed(LSTM): Keras hands each step's mask to the LSTM
+    inner = S.layers.TimeDistributed(S.layers.LSTM(2))
+    model = S.Model(grid, S.layers.Flatten()(inner(S.layers.Embedding(20, 4, mask_zero=True)(grid))))
+    with pytest.raises(S.NotSupported, match=f"a mask .* reaching TimeDistributed '{inner.name}'"):
+        model.predict(np.stack([ids[:, :3]] * 7, axis=1), verbose=0)
     model = S.Model(inputs, S.layers.Dense(1)(S.layers.LSTM(2, return_sequences=True)(x)))  # (batch, 7, 1)
     model.compile(loss="mse")
     with pytest.raises(S.NotSupported, match="reaching the model's output, and so the loss"):

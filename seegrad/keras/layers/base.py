@@ -394,8 +394,9 @@ class Layer(nn.Module):
             mask = None
         if mask is not None and self._refuses_mask:
             not_supported(f"a mask (from Embedding(mask_zero=True)) reaching {type(self).__name__} {self.name!r}",
-                          "Keras would use it there; masks go through Dense, Dropout, activations and "
-                          "LayerNormalization to the recurrent layers, Bidirectional and GlobalAveragePooling1D")
+                          "Keras would use it there; masks go through Dense, Dropout, activations, "
+                          "LayerNormalization and TimeDistributed to the recurrent layers, Bidirectional and "
+                          "GlobalAveragePooling1D")
         if self._takes_list:
             if not isinstance(inputs, (list, tuple)):
                 self._wrong_arity(inputs)

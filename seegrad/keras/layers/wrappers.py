@@ -9,7 +9,7 @@
 import autograd as ag
 
 from ..utils import not_supported
-from .base import Layer
+from .base import Layer, takes_mask
 from .recurrent import _RNN
 
 __all__ = ["Bidirectional", "TimeDistributed"]
@@ -116,9 +116,15 @@ class Bidirectional(Layer):
 
 
 class TimeDistributed(Layer):
-    """``layer`` on every step alone: (batch, steps, *features) -> (batch, steps, *layer's output)."""
+    """``layer`` on every step alone: (batch, steps, *features) -> (batch, steps, *layer's output). A mask
+    (batch, steps) passes through to the layers after it, as Keras'; Keras also hands each step's mask to an
+    inner layer whose call takes one (an RNN over sub-steps), which is refused here."""
 
-    _refuses_mask = True  # Keras' hands the mask to the inner layer per step
+    supports_masking = True
+
+    @property
+    def _refuses_mask(self):
+        return takes_mask(type(self.layer))
 
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
