@@ -170,7 +170,8 @@ def run_spec(spec, x, y, train=True, freeze=None):
     hk = k.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     same_history(hk, hs)
     same_weights(k, s, tol=dict(rtol=1e-4, atol=1e-5), what="after one epoch")
-    np.testing.assert_allclose(s.predict(x, verbose=0), k.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+    expected = k.predict(x, verbose=0)  # (float32 sums: an output's rounding scales with the largest outputs')
+    np.testing.assert_allclose(s.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5 * max(1.0, np.abs(expected).max()))
     return "trained"
 
 
