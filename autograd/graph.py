@@ -610,7 +610,10 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
     user_mode, anomaly = _modes.grad_enabled, _observers[0] and _modes.anomaly and _modes.check_nan
     _modes.grad_enabled = create_graph
     try:
-        for index, node in enumerate(topological_order(roots)):
+        order = topological_order(roots)
+        if capture is not None:  # ag.grad: only the nodes on a path to what it captures (PyTorch's engine too)
+            order, leads = _toward(order, capture)
+        for index, node in enumerate(order):
             grad = pop(node, None)
             if grad is None:  # nothing flowed here (e.g. an unused branch)
                 continue
@@ -676,6 +679,8 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                         _unlock()
             if capture is not None and node in capture:
                 capture[node] = grad
+                if node not in leads:  # (nothing captured lies beyond it: its backward is not run)
+                    continue
             before = [get(nxt) for nxt in node._edges] if trace else None
             if node._inline:  # a Function: its backward (on Tensors with create_graph), then the shared steps:
                 grad_inputs = node.backward(grad) if not create_graph else node._backward_on_tensors(grad)
@@ -702,6 +707,19 @@ def _walk(roots, grads, retain_graph, create_graph, capture, trace, steps):
                 yield index, node, grad, grad_inputs, before
     finally:
         _modes.grad_enabled = user_mode
+
+
+def _toward(order, capture):
+    """The nodes of ``order`` (newest first) that ag.grad needs: those in ``capture`` and those whose backward
+    carries a gradient to one (``leads``, also returned). As in PyTorch's engine, no other node runs: their hooks
+    do not fire, what they saved is kept, and an in-place change behind a captured tensor does not matter."""
+    leads = set()
+    for node in reversed(order):  # (the nodes a node sends to come after it in ``order``)
+        for child in node._edges:
+            if child is not None and (child in capture or child in leads):
+                leads.add(node)
+                break
+    return [node for node in order if node in leads or node in capture], leads
 
 
 def _check_gradients(node, grads):

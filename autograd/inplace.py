@@ -596,7 +596,11 @@ def setitem(self, index, value):
     (the tensor, or the base it is a view of, takes the node)."""
     index = _index(index, assigning=True)
     if _modes.grad_enabled and _needs_graph(self, (value,), None, "setitem"):
-        _check_recordable(self, "setitem", is_basic_index(index))
+        try:
+            _check_recordable(self, "setitem", is_basic_index(index))
+        except RuntimeError:
+            self._data[index]  # (PyTorch checks the index first: one that does not fit raises its IndexError)
+            raise
         source = _as_source(value, self)
         view = self._view
         where = index if view is None else positions(self)[index]

@@ -373,7 +373,15 @@ class Tensor(Variable):
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else as_array(value)
+        """``t.data = other``: ``t`` now holds ``other``'s storage (no version bump, nothing recorded), as PyTorch's;
+        ``other`` must be a Tensor, and a floating-point one if ``t`` requires grad."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}; "
+                            "wrap it first: t.data = ag.as_tensor(value)")
+        if self.requires_grad and value._data.dtype.kind not in "fc":
+            raise RuntimeError(f"data set to a tensor that requires gradients must be floating point or complex "
+                               f"dtype, got {value.dtype}; convert it with .float() first")
+        self._data = value._data
 
     @property
     def shape(self):

@@ -296,7 +296,47 @@ def view_of_a_leaf_taken_and_changed_under_no_grad(T):
     return w, v, v.requires_grad, w._version
 
 
-LEAVES = [leaf_in_place, leaf_augmented, view_of_leaf, setitem_on_leaf, masked_setitem_on_leaf,
+def data_set_to_integers_on_a_tensor_that_requires_grad(T):
+    w = T.tensor([1.0, 2.0], requires_grad=True)
+    w.data = T.tensor([1, 2])
+
+
+def data_set_to_a_number(T):
+    w = T.tensor([1.0, 2.0])
+    w.data = 3.0
+
+
+def data_set_to_another_dtype_and_shape(T):
+    w, plain = T.tensor([1.0, 2.0], requires_grad=True), T.tensor([1.0])
+    w.data = T.tensor([[1.0, 2.0, 3.0]], dtype=T.float64)
+    plain.data = T.tensor([7, 8])
+    (w * 2).sum().backward()
+    return w, w.grad, plain, w.requires_grad
+
+
+def setitem_out_of_range_on_a_leaf(T):  # (PyTorch's IndexError comes before its leaf error)
+    w = T.tensor(0.0, requires_grad=True)
+    w[T.tensor([0, -1])] = 2
+
+
+def grad_of_a_tensor_whose_past_was_changed_in_place(T):
+    """autograd.grad runs only the nodes between the outputs and its inputs: exp's saved output, changed in
+    place by sub_, is behind x1, so the gradient with respect to x1 needs it not; a hook behind x1 does not run."""
+    x0 = T.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    calls = []
+    x0.register_hook(lambda g: calls.append("x0"))
+    x1 = x0.exp()
+    x1.sub_(2)
+    x2 = x1 * 3
+    x2.register_hook(lambda g: calls.append("x2"))
+    loss = (x0 * T.tensor([1.0, 2.0, 3.0])).sum() + (x2 * x2).sum()
+    (g1,) = T.autograd.grad(loss, [x1], retain_graph=True)
+    (g2,) = T.autograd.grad(loss, [x2], create_graph=True)
+    return g1, g2, calls
+
+
+LEAVES = [grad_of_a_tensor_whose_past_was_changed_in_place, data_set_to_integers_on_a_tensor_that_requires_grad, data_set_to_a_number, data_set_to_another_dtype_and_shape,
+          setitem_out_of_range_on_a_leaf, leaf_in_place, leaf_augmented, view_of_leaf, setitem_on_leaf, masked_setitem_on_leaf,
           view_taken_under_no_grad, leaf_under_no_grad, views_of_a_leaf_taken_under_no_grad,
           view_of_a_leaf_taken_under_no_grad_changed_in_place, view_of_a_leaf_taken_and_changed_under_no_grad,
           backward_from_a_view_taken_under_no_grad, grad_of_a_view_taken_under_no_grad]
