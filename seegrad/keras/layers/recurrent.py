@@ -229,7 +229,7 @@ class _RNN(Layer):
         return (input_shape[0], self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": self.activation_name,
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self._activation),
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
                 "use_bias": self.use_bias, "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
@@ -269,8 +269,7 @@ class LSTM(_RNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
         super().__init__(units, activation, **kwargs)
-        self.recurrent_activation_name, self._recurrent_activation = \
-            self._check_activation("recurrent_activation", recurrent_activation)
+        self._recurrent_activation = self._check_activation("recurrent_activation", recurrent_activation)[1]
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _bias_initializer(self):
@@ -300,7 +299,7 @@ class LSTM(_RNN):
         return h, [h, c]
 
     def get_config(self):
-        return {**super().get_config(), "recurrent_activation": self.recurrent_activation_name,
+        return {**super().get_config(), "recurrent_activation": activations.serialize(self._recurrent_activation),
                 "unit_forget_bias": self.unit_forget_bias}
 
 
@@ -314,8 +313,7 @@ class GRU(_RNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs):
         super().__init__(units, activation, **kwargs)
-        self.recurrent_activation_name, self._recurrent_activation = \
-            self._check_activation("recurrent_activation", recurrent_activation)
+        self._recurrent_activation = self._check_activation("recurrent_activation", recurrent_activation)[1]
         self.reset_after = bool(reset_after)
         self._fused = self._fused and self.reset_after
 
@@ -366,5 +364,5 @@ class GRU(_RNN):
         return h, [h]
 
     def get_config(self):
-        return {**super().get_config(), "recurrent_activation": self.recurrent_activation_name,
+        return {**super().get_config(), "recurrent_activation": activations.serialize(self._recurrent_activation),
                 "reset_after": self.reset_after}
