@@ -282,8 +282,6 @@ class View(Function):
         owner, source = out._data.base, input._data
         if owner is not None and owner is (source.base if source.base is not None else source):
             out._as_view_of(input, cls, params)
-            if not out.requires_grad and input.requires_grad and not _modes.grad_enabled:
-                out.requires_grad, out._view = True, out._view[:2] + (None,)
         return out
 
 

@@ -218,8 +218,12 @@ class Tensor(Variable):
         """This op output shares ``input``'s storage: share its version counter too, and remember
         the base and the view ops taken from it (what inplace.py needs to record a change through
         the view on the base). A view taken in grad mode is registered with the counter, so that
-        its grad_fn can follow when the base changes in place inside a graph."""
+        its grad_fn can follow when the base changes in place inside a graph. A view taken under no_grad
+        of a tensor that requires grad requires grad itself, as in PyTorch, with no gradient reaching it:
+        its grad mode is recorded as None (see View)."""
         view, grad_mode = input._view, _modes.grad_enabled
+        if not grad_mode and input.requires_grad and not self.requires_grad:
+            self.requires_grad, grad_mode = True, None
         self._view = (input, ((op, params),), grad_mode) if view is None else \
             (view[0], view[1] + ((op, params),), grad_mode)
         vc = self._vc = input._vc

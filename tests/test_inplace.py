@@ -252,8 +252,8 @@ def views_of_a_leaf_taken_under_no_grad(T):
     w = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     with T.no_grad():
         row, flat, t, copied, picked = w[0], w.view(4), w.t(), w.t().reshape(4), w[[0, 1]]
-        of_view = row[1:]
-    flags = [(x.requires_grad, x.is_leaf, x.grad_fn is None) for x in (row, flat, t, copied, picked, of_view)]
+        of_view, windows = row[1:], w.view(4).unfold(0, 3, 1)  # (overlapping windows: an as_strided view)
+    flags = [(x.requires_grad, x.is_leaf, x.grad_fn is None) for x in (row, flat, t, copied, picked, of_view, windows)]
     y = flat * T.arange(4.0)
     flags.append((y.requires_grad, y.grad_fn is None, y.grad_fn.next_functions[0][0] is None))
     y.sum().backward()
