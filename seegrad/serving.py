@@ -209,8 +209,9 @@ def _onnx_weights(path):
             yield init.name, value
     for node in graph.node:
         for attr in node.attribute if node.op_type == "Constant" else ():
-            if attr.type == onnx.AttributeProto.TENSOR and numpy_helper.to_array(attr.t).size > 1:
-                yield f"{node.name or node.output[0]} (Constant)", numpy_helper.to_array(attr.t)
+            value = numpy_helper.to_array(attr.t) if attr.type == onnx.AttributeProto.TENSOR else None
+            if value is not None and value.size > 1:
+                yield f"{node.name or node.output[0]} (Constant)", value
 
 
 def model_from_run_config(weights_path, state):

@@ -65,6 +65,12 @@ class Graph:
         self.nodes.append(helper.make_node(op, list(inputs), [out], name=f"{op}_{self._count}", **(attrs or {})))
         return out
 
+    def cast(self, name, dtype):
+        """A Cast node of ``name`` to the numpy ``dtype``."""
+        from onnx import helper
+
+        return self.node("Cast", [name], {"to": int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))})
+
     def const(self, value, hint="const", dtype=None):
         from onnx import numpy_helper
 
@@ -92,9 +98,7 @@ class Graph:
         if isinstance(a, np.ndarray) and id(a) in self.names:
             name = self.names[id(a)]
             if dtype is not None and a.dtype != np.dtype(dtype):
-                from onnx import helper
-
-                name = self.node("Cast", [name], {"to": int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))})
+                name = self.cast(name, dtype)
             return name
         arr = np.asarray(a)
         key = id(a) if isinstance(a, np.ndarray) else None

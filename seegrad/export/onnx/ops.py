@@ -32,17 +32,11 @@ def _elementwise(onnx_op):
         dtype = call.out.dtype
         if dtype == np.bool_:  # bool + bool (or), bool * bool (and), max...: ONNX's arithmetic has no bool
             out = g.node(onnx_op, [g.value(x, np.int32) for x in call.inputs])
-            return g.node("Cast", [out], {"to": int(_onnx_dtype(np.bool_))})
+            return g.cast(out, np.bool_)
         if onnx_op in _NO_INT and dtype.kind in "iu":
             return g.node("Max", [g.value(call.inputs[0], dtype), g.const(np.zeros((), dtype), "zero")])
         return g.node(onnx_op, [g.value(x, dtype) for x in call.inputs])
     return emit
-
-
-def _onnx_dtype(dtype):
-    from onnx import helper
-
-    return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
 def _compared_dtype(call):
@@ -115,13 +109,10 @@ def _variance(g, call, dyn):
     reduced = range(x_arr.ndim) if axes is None else [a % x_arr.ndim for a in axes]
     if correction and any(x_arr.shape[a] != other.shape[a] for a in reduced):
         # n follows the batch size (a var over the batch dim): n / (n - correction) computed in the graph
-        from onnx import helper
-
         sizes = g.node("Shape", [x])
         if axes is not None:
             sizes = g.node("Gather", [sizes, g.ints(reduced, "axes")], {"axis": 0})
-        count = g.node("Cast", [g.reduce("ReduceProd", sizes, None, False)],
-                       {"to": int(helper.np_dtype_to_tensor_dtype(x_arr.dtype))})
+        count = g.cast(g.reduce("ReduceProd", sizes, None, False), x_arr.dtype)
         dof = g.node("Max", [g.node("Sub", [count, g.const(np.asarray(correction, x_arr.dtype), "correction")]),
                              g.const(np.zeros((), x_arr.dtype), "zero")])  # (PyTorch's max(0, n - correction))
         bessel = g.node("Div", [count, dof])
@@ -136,8 +127,7 @@ def _nan_where_any(g, x, out, dtype, axes, keepdims):
     """``out``, but nan where the values of ``x`` reduced over ``axes`` hold a nan (PyTorch's reductions give
     nan there; onnxruntime's skip it): Where(ReduceMax(Cast(IsNaN(x))) > 0, nan, out). graph.output_activation
     looks through this guard by its shape."""
-    has_nan = g.reduce("ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(dtype))}), axes,
-                       keepdims)
+    has_nan = g.reduce("ReduceMax", g.cast(g.node("IsNaN", [x]), dtype), axes, keepdims)
     return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), dtype), "zero")]),
                             g.const(np.asarray(np.nan, dtype), "nan"), out])
 
@@ -172,7 +162,7 @@ def _argextreme(g, call, dyn):
     out = g.node(op, [x], attrs)
     if array_of(call.inputs[0]).dtype.kind != "f":
         return out
-    nans = g.node("Cast", [g.node("IsNaN", [x])], {"to": int(_onnx_dtype(np.int32))})
+    nans = g.cast(g.node("IsNaN", [x]), np.int32)
     has_nan = g.reduce("ReduceMax", nans, [int(axis)], bool(attrs["keepdims"]))
     return g.node("Where", [g.node("Greater", [has_nan, g.const(np.zeros((), np.int32), "zero")]),
                             g.node("ArgMax", [nans], attrs), out])
@@ -229,10 +219,7 @@ def _stack(g, call, dyn):
 
 
 def _cast(g, call, dyn):
-    from onnx import helper
-
-    to = helper.np_dtype_to_tensor_dtype(np.dtype(call.params["dtype"]))
-    return g.node("Cast", [g.value(call.inputs[0])], {"to": int(to)})
+    return g.cast(g.value(call.inputs[0]), call.params["dtype"])
 
 
 def _identity(g, call, dyn):
