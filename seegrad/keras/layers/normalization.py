@@ -220,8 +220,7 @@ class Normalization(Layer):
                 raise ValueError("adapt() received an empty iterable (no batches). Expected at least one batch.")
         shape = tuple((batches[0] if batches else data).shape)
         if not self.built:
-            self._build(shape)
-            self._layout = self._axes(shape)
+            self._build(shape)  # (build sets _layout)
         keep, reduce, _ = self._layout
         for b in batches or [data]:
             if any(b.shape[d] != self.input_shape[d] for d in keep if d):
@@ -248,9 +247,7 @@ class Normalization(Layer):
             self.variance.copy_(ag.from_numpy(np.asarray(var, dtype=np.float32).reshape(self.variance.shape)))
 
     def call(self, x, training=False):
-        if self._layout is None:
-            self._layout = self._axes(self.input_shape)
-        _, _, broadcast = self._layout
+        _, _, broadcast = self._layout  # (set by build, which every call runs first)
         if self.input_mean is None:
             mean, var = self.mean.reshape(broadcast), self.variance.reshape(broadcast)
         else:
