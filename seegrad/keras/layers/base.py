@@ -328,11 +328,7 @@ class Layer(nn.Module):
         if plain:
             not_supported(f"keyword arguments {plain} in a functional-API call",
                           "keyword arguments that hold KerasTensors (initial_state=[h, c]) are taken")
-        params = inspect.signature(type(self).call).parameters
-        unknown = sorted(k for k in kwargs if k not in params or k in ("training", "mask"))
-        if unknown:
-            raise TypeError(f"{type(self).__name__}.call() got an unexpected keyword argument {unknown[0]!r} "
-                            f"(layer {self.name!r})")
+        self._check_call_keywords(kwargs, ("training", "mask"))
         extra = tuple(t for k in kwargs for t in _keras_tensors(kwargs[k]))
         several = isinstance(inputs, (list, tuple))
         if several != self._takes_list:
@@ -355,6 +351,15 @@ class Layer(nn.Module):
         if "input" not in self.__dict__:  # Keras' layer.input / layer.output: those of its first call
             self.input, self.output = inputs, out
         return out
+
+    def _check_call_keywords(self, kwargs, refused=()):
+        """Python's TypeError, naming the layer, for a keyword argument that ``call`` does not take (or one of
+        ``refused``, which this way of calling passes itself)."""
+        params = inspect.signature(type(self).call).parameters
+        unknown = sorted(k for k in kwargs if k not in params or k in refused)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.call() got an unexpected keyword argument {unknown[0]!r} "
+                            f"(layer {self.name!r})")
 
     def _more_output_shapes(self, input_shape):
         """The shapes of the outputs a call makes after its first (an RNN's states with return_state)."""
@@ -383,11 +388,7 @@ class Layer(nn.Module):
         """Run ``call`` on ``inputs``; ``call_kwargs`` (initial_state=[h, c]) go to a call that takes them,
         their arrays as Tensors."""
         if call_kwargs:
-            params = inspect.signature(type(self).call).parameters
-            unknown = sorted(k for k in call_kwargs if k not in params)
-            if unknown:
-                raise TypeError(f"{type(self).__name__}.call() got an unexpected keyword argument {unknown[0]!r} "
-                                f"(layer {self.name!r})")
+            self._check_call_keywords(call_kwargs)
             call_kwargs = {k: v if v is None else [as_tensor(t) for t in v] if isinstance(v, (list, tuple))
                            else as_tensor(v) for k, v in call_kwargs.items()}
         if isinstance(mask, (list, tuple)) and all(m is None for m in mask):
